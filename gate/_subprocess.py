@@ -1,0 +1,42 @@
+"""The one function that runs pip or uv: the only ``import subprocess`` in permpip.
+
+Unit tests patch ``run`` to assert argv; everything else runs it for real.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float | None = None,
+    capture: bool = True,
+) -> Completed:
+    """Run ``argv`` (a list, never a shell string) and return what it printed."""
+    proc = subprocess.run(  # noqa: S603 - argv is a list built by permpip
+        list(argv),
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        capture_output=capture,
+        text=True,
+        check=False,
+    )
+    return Completed(argv=tuple(argv), returncode=proc.returncode,
+                     stdout=proc.stdout or "", stderr=proc.stderr or "")
