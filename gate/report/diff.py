@@ -1,0 +1,356 @@
+"""A ``LockDiff`` as text, JSON, Markdown (pull-request comment) or SARIF 2.1.0.
+
+Formatting only: every decision (what changed, what is granted, what fails) is made in
+``gate.diff``. Text taken from packages (archive paths, details) is untrusted: it is
+escaped for Markdown and never allowed to break a line or a table row.
+
+Public API:
+
+    render(diff, fmt, *, root=None, cwd=None) -> str     fmt: text | json | markdown | sarif
+    diff_to_json(diff) -> dict                           the ``--format json`` document
+    diff_to_sarif(diff, *, root=None, cwd=None) -> dict  SARIF 2.1.0, one result per
+                                                         ungranted capability of a package
+    grant_command(pkg) -> str | None                     ``permpip policy allow NAME CAP...``
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from gate import __version__
+from gate.diff import Change, Gain, LockDiff, PackageDiff, Verdict
+from gate.model import Capability, Finding
+
+FORMATS = ("text", "json", "markdown", "sarif")
+EVIDENCE_SHOWN = 5  # evidence lines per gain in text and Markdown; JSON and SARIF have all
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def render(
+    diff: LockDiff, fmt: str, *, root: Path | None = None, cwd: Path | None = None
+) -> str:
+    """The report in ``fmt``; ends with a newline."""
+    if fmt == "json":
+        return json.dumps(diff_to_json(diff), indent=2) + "\n"
+    if fmt == "sarif":
+        return json.dumps(diff_to_sarif(diff, root=root, cwd=cwd), indent=2) + "\n"
+    if fmt == "markdown":
+        return format_markdown(diff)
+    return format_text(diff)
+
+
+# -- shared wording ---------------------------------------------------------------------
+
+
+def grant_command(pkg: PackageDiff) -> str | None:
+    """How to grant what ``pkg`` is refused, as one ``permpip policy allow`` line."""
+    if not pkg.missing:
+        return None
+    return f"permpip policy allow {pkg.name} " + " ".join(str(c) for c in pkg.missing)
+
+
+def _versions(pkg: PackageDiff, arrow: str) -> str:
+    if pkg.change is Change.ADDED:
+        return f"{pkg.new_version} (added)"
+    if pkg.change is Change.REMOVED:
+        return f"{pkg.old_version} (removed)"
+    if pkg.change is Change.REBUILT:
+        return f"{pkg.new_version} (rebuilt: other file, same version)"
+    return f"{pkg.old_version} {arrow} {pkg.new_version} ({pkg.change})"
+
+
+def _access(gain: Gain) -> str:
+    return f"{gain.capability} ({gain.phase})"
+
+
+def _fails(diff: LockDiff, pkg: PackageDiff) -> bool:
+    return pkg.verdict is Verdict.REFUSED or (diff.strict and bool(pkg.gained))
+
+
+def _verdict_words(diff: LockDiff, pkg: PackageDiff) -> str:
+    v = pkg.verdict
+    if v is Verdict.REFUSED:
+        return "not granted: " + ", ".join(str(c) for c in pkg.missing)
+    if v is Verdict.NO_GAIN:
+        return "nothing gained"
+    if diff.strict:
+        return "gained (--strict)"
+    return "granted" if v is Verdict.GRANTED else "not reviewed (no policy)"
+
+
+def _summary(diff: LockDiff) -> str:
+    changed = len(diff.changed)
+    unchanged = len(diff.packages) - changed
+    refused = len(diff.refused)
+    head = f"{_n(changed, 'package')} changed, {unchanged} unchanged"
+    if refused:
+        why = "gained capabilities (--strict)" if diff.strict else "not granted by the policy"
+        return f"{head}; {_n(refused, 'package')} {why}"
+    return f"{head}; nothing gained that the policy does not grant" if diff.judged else (
+        f"{head}; no policy applied (--no-policy)")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _clean(text: str) -> str:
+    """Untrusted text on one line: control characters shown as escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+# -- text -------------------------------------------------------------------------------
+
+
+def format_text(diff: LockDiff) -> str:
+    lines = [f"permpip diff {_clean(diff.old_label)} -> {_clean(diff.new_label)}"]
+    for pkg in diff.changed:
+        mark = "FAIL" if _fails(diff, pkg) else "ok"
+        where = f"  [{_clean(pkg.source)}]" if pkg.source else ""
+        lines.append(f"{mark:<4} {pkg.name} {_versions(pkg, '->')}{where}: "
+                     f"{_verdict_words(diff, pkg)}")
+        for gain in pkg.gained:
+            state = {True: "granted", False: "NOT GRANTED", None: "not reviewed"}[gain.granted]
+            lines.append(f"       + {_access(gain)}  {state}")
+            lines += [f"           {_finding_text(f)}" for f in gain.evidence[:EVIDENCE_SHOWN]]
+            if len(gain.evidence) > EVIDENCE_SHOWN:
+                lines.append(f"           ... and {len(gain.evidence) - EVIDENCE_SHOWN} more")
+        lines += [f"       - {c} ({p})" for c, p in pkg.lost]
+        grant = grant_command(pkg)
+        if grant:
+            lines.append(f"       grant with: {grant}")
+    lines.append(_summary(diff))
+    return "\n".join(lines) + "\n"
+
+
+def _finding_text(f: Finding) -> str:
+    return f"{_clean(f.path)}:{f.line}  {_clean(f.detail)}"
+
+
+# -- JSON -------------------------------------------------------------------------------
+
+
+def diff_to_json(diff: LockDiff) -> dict[str, Any]:
+    return {
+        "schema": 1,
+        "old": diff.old_label,
+        "new": diff.new_label,
+        "strict": diff.strict,
+        "policy": diff.judged,
+        "refused": [p.name for p in diff.refused],
+        "unchanged": len(diff.packages) - len(diff.changed),
+        "packages": [_package_json(p) for p in diff.changed],
+    }
+
+
+def _package_json(pkg: PackageDiff) -> dict[str, Any]:
+    return {
+        "name": pkg.name,
+        "change": str(pkg.change),
+        "old_version": pkg.old_version,
+        "new_version": pkg.new_version,
+        "source": pkg.source,
+        "verdict": str(pkg.verdict),
+        "gained": [
+            {"capability": str(g.capability), "phase": str(g.phase), "granted": g.granted,
+             "missing": [str(c) for c in g.missing],
+             "evidence": [f.to_json() for f in g.evidence]}
+            for g in pkg.gained
+        ],
+        "lost": [{"capability": str(c), "phase": str(p)} for c, p in pkg.lost],
+    }
+
+
+# -- Markdown ---------------------------------------------------------------------------
+
+
+def format_markdown(diff: LockDiff) -> str:
+    """A pull-request comment: one table row per changed package, evidence folded below."""
+    refused = diff.refused
+    icon = "❌" if refused else "✅"
+    out = ["### permpip diff", "", f"{icon} {_summary(diff)}.", ""]
+    if not diff.changed:
+        return "\n".join(out)
+    out += ["| package | version | gained | lost | verdict |", "|---|---|---|---|---|"]
+    for pkg in diff.changed:
+        old = _md(pkg.old_version) if pkg.old_version else "—"
+        new = _md(pkg.new_version) if pkg.new_version else "—"
+        gained = ", ".join(_md(_access(g)) for g in pkg.gained) or "—"
+        lost = ", ".join(f"{c} ({p})" for c, p in pkg.lost) or "—"
+        mark = "❌" if _fails(diff, pkg) else "✅"
+        out.append(f"| {_md_code(pkg.name)} | {old} → {new} | {gained} | {lost} | "
+                   f"{mark} {_verdict_words(diff, pkg)} |")
+    for pkg in diff.changed:
+        if pkg.gained:
+            out += ["", *_md_details(diff, pkg)]
+    out.append("")
+    return "\n".join(out)
+
+
+def _md_details(diff: LockDiff, pkg: PackageDiff) -> list[str]:
+    summary = f"<code>{_html(pkg.name)}</code> {_html(_versions(pkg, '→'))}: evidence"
+    out = [f"<details><summary>{summary}</summary>", ""]
+    if pkg.source:
+        out += [f"Pinned at {_md_code(pkg.source)}.", ""]
+    for gain in pkg.gained:
+        state = {True: "granted", False: "**not granted**", None: "not reviewed"}[gain.granted]
+        out.append(f"- {_access(gain)}: {state}")
+        out += [f"  - {_md_code(f'{f.path}:{f.line}')} {_md(f.detail)}"
+                for f in gain.evidence[:EVIDENCE_SHOWN]]
+        if len(gain.evidence) > EVIDENCE_SHOWN:
+            out.append(f"  - … and {len(gain.evidence) - EVIDENCE_SHOWN} more")
+    grant = grant_command(pkg)
+    if grant:
+        out += ["", f"Grant with {_md_code(grant)} after review."]
+    out += ["", "</details>"]
+    return out
+
+
+def _md(text: str) -> str:
+    """Untrusted text as inert Markdown inside a table cell or list item."""
+    text = _html(_clean(text))
+    return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+
+
+def _md_code(text: str) -> str:
+    """A code span that no backtick or ``|`` in ``text`` can end early."""
+    text = _clean(text).replace("|", "\\|")
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _html(text: str) -> str:
+    return _clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# -- SARIF ------------------------------------------------------------------------------
+
+
+def diff_to_sarif(
+    diff: LockDiff, *, root: Path | None = None, cwd: Path | None = None
+) -> dict[str, Any]:
+    """One ``error`` result per package and capability the policy does not grant (under
+    ``--strict`` also a ``warning`` per granted gained capability), located at the line
+    that pins the package. ``root``: the repository root URIs are relative to;
+    ``cwd``: what relative ``Pin.source`` paths are relative to."""
+    results: list[dict[str, Any]] = []
+    rule_ids: list[Capability] = []
+    for pkg in diff.changed:
+        for cap, level, gains in _sarif_items(diff, pkg):
+            if cap not in rule_ids:
+                rule_ids.append(cap)
+            results.append(_sarif_result(pkg, cap, level, gains, rule_ids.index(cap),
+                                         root=root, cwd=cwd))
+    rules = [
+        {"id": str(c), "name": _rule_name(c),
+         "shortDescription": {"text": f"A dependency gained the {c} capability"},
+         "fullDescription": {"text": f"A dependency update added code that uses the {c} "
+                                     "capability, which [tool.permissions] does not grant "
+                                     "to it."},
+         "help": {"text": f"Review the evidence; if it is expected, grant it with "
+                          f"`permpip policy allow <package> {c}`."},
+         "defaultConfiguration": {"level": "error"}}
+        for c in rule_ids
+    ]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "permpip", "version": __version__, "rules": rules}},
+            "results": results,
+        }],
+    }
+
+
+def _sarif_items(
+    diff: LockDiff, pkg: PackageDiff
+) -> list[tuple[Capability, str, list[Gain]]]:
+    items: list[tuple[Capability, str, list[Gain]]] = []
+    for cap in pkg.missing:
+        items.append((cap, "error", [g for g in pkg.gained if cap in g.missing]))
+    if diff.strict:
+        for cap in Capability:
+            gains = [g for g in pkg.gained if g.capability is cap]
+            if gains and cap not in pkg.missing:
+                items.append((cap, "warning", gains))
+    return items
+
+
+def _sarif_result(
+    pkg: PackageDiff, cap: Capability, level: str, gains: Sequence[Gain], index: int,
+    *, root: Path | None, cwd: Path | None,
+) -> dict[str, Any]:
+    evidence = [f for g in gains for f in g.evidence]
+    first = f" at {_clean(f'{evidence[0].path}:{evidence[0].line}')} " \
+            f"({_clean(evidence[0].detail)})" if evidence else ""
+    more = f" and {len(evidence) - 1} more" if len(evidence) > 1 else ""
+    phases = ", ".join(dict.fromkeys(str(g.phase) for g in gains))
+    if level == "error":
+        text = (f"{pkg.name} {_versions(pkg, '->')} gains {cap} ({phases}) that the policy "
+                f"does not grant{first}{more}. Grant it with: "
+                f"permpip policy allow {pkg.name} {cap}")
+    else:
+        text = (f"{pkg.name} {_versions(pkg, '->')} gains {cap} ({phases}){first}{more}; "
+                "--strict fails on any gain")
+    result: dict[str, Any] = {
+        "ruleId": str(cap),
+        "ruleIndex": index,
+        "level": level,
+        "message": {"text": text},
+        "locations": [_sarif_location(pkg.source, root=root, cwd=cwd)],
+        "partialFingerprints": {"permpipPackageCapability/v1": f"{pkg.name}:{cap}"},
+        "properties": {
+            "package": pkg.name,
+            "change": str(pkg.change),
+            "oldVersion": pkg.old_version,
+            "newVersion": pkg.new_version,
+            "phases": [str(g.phase) for g in gains],
+            "evidence": [{"capability": str(f.capability), **f.to_json()} for f in evidence],
+        },
+    }
+    return result
+
+
+def _sarif_location(
+    source: str | None, *, root: Path | None, cwd: Path | None
+) -> dict[str, Any]:
+    path, line = _split_source(source)
+    uri = _uri(path, root=root, cwd=cwd)
+    physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+    if line is not None:
+        physical["region"] = {"startLine": line}
+    return {"physicalLocation": physical}
+
+
+def _split_source(source: str | None) -> tuple[str, int | None]:
+    if not source:
+        return ".", None
+    path, sep, line = source.rpartition(":")
+    if sep and line.isdigit() and int(line) >= 1 and path:
+        return path, int(line)
+    return source, None
+
+
+def _uri(path: str, *, root: Path | None, cwd: Path | None) -> str:
+    p = Path(path)
+    if root is not None:
+        full = p if p.is_absolute() else (cwd or Path.cwd()) / p
+        try:
+            return quote(full.resolve().relative_to(root.resolve()).as_posix())
+        except ValueError:
+            pass
+    if p.is_absolute():
+        return p.as_uri()
+    return quote(PurePosixPath(*p.parts).as_posix())
+
+
+def _rule_name(cap: Capability) -> str:
+    return "Gained" + "".join(part.title() for part in str(cap).split("-"))
