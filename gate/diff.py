@@ -35,7 +35,7 @@ from gate.model import (
     Pin,
 )
 
-Allowed = Callable[[str, str], frozenset[Capability]]
+Allowed = Callable[[NormalizedName, str], frozenset[Capability]]
 Access = tuple[Capability, Phase]
 
 

@@ -57,6 +57,10 @@ def grant_command(pkg: PackageDiff) -> str | None:
 
 
 def _versions(pkg: PackageDiff, arrow: str) -> str:
+    return _clean(_versions_raw(pkg, arrow))
+
+
+def _versions_raw(pkg: PackageDiff, arrow: str) -> str:
     if pkg.change is Change.ADDED:
         return f"{pkg.new_version} (added)"
     if pkg.change is Change.REMOVED:
@@ -182,7 +186,7 @@ def format_markdown(diff: LockDiff) -> str:
     for pkg in diff.changed:
         old = _md(pkg.old_version) if pkg.old_version else "—"
         new = _md(pkg.new_version) if pkg.new_version else "—"
-        gained = ", ".join(_md(_access(g)) for g in pkg.gained) or "—"
+        gained = ", ".join(_access(g) for g in pkg.gained) or "—"
         lost = ", ".join(f"{c} ({p})" for c, p in pkg.lost) or "—"
         mark = "❌" if _fails(diff, pkg) else "✅"
         out.append(f"| {_md_code(pkg.name)} | {old} → {new} | {gained} | {lost} | "
@@ -216,7 +220,7 @@ def _md_details(diff: LockDiff, pkg: PackageDiff) -> list[str]:
 def _md(text: str) -> str:
     """Untrusted text as inert Markdown inside a table cell or list item."""
     text = _html(_clean(text))
-    return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+    return re.sub(r"([\\`*_\[\]|~])", r"\\\1", text)
 
 
 def _md_code(text: str) -> str:
@@ -289,17 +293,18 @@ def _sarif_result(
     *, root: Path | None, cwd: Path | None,
 ) -> dict[str, Any]:
     evidence = [f for g in gains for f in g.evidence]
-    first = f" at {_clean(f'{evidence[0].path}:{evidence[0].line}')} " \
-            f"({_clean(evidence[0].detail)})" if evidence else ""
-    more = f" and {len(evidence) - 1} more" if len(evidence) > 1 else ""
-    phases = ", ".join(dict.fromkeys(str(g.phase) for g in gains))
+    where = (f" Evidence: {_clean(f'{evidence[0].path}:{evidence[0].line}')} "
+             f"({_clean(evidence[0].detail)})" if evidence else "")
+    more = f" and {len(evidence) - 1} more." if len(evidence) > 1 else "." if evidence else ""
+    pairs = ", ".join(_access(g) for g in gains)
+    head = f"{pkg.name} {_versions(pkg, '->')} gains {pairs}"
     if level == "error":
-        text = (f"{pkg.name} {_versions(pkg, '->')} gains {cap} ({phases}) that the policy "
-                f"does not grant{first}{more}. Grant it with: "
-                f"permpip policy allow {pkg.name} {cap}")
+        need = "needs" if len(gains) == 1 else "need"
+        why = (f": {cap} is not granted by the policy." if all(g.capability is cap for g in gains)
+               else f", which {need} {cap}: not granted by the policy.")
+        text = (f"{head}{why}{where}{more} Grant it with: permpip policy allow {pkg.name} {cap}")
     else:
-        text = (f"{pkg.name} {_versions(pkg, '->')} gains {cap} ({phases}){first}{more}; "
-                "--strict fails on any gain")
+        text = f"{head} (granted; --strict fails on any gain).{where}{more}"
     result: dict[str, Any] = {
         "ruleId": str(cap),
         "ruleIndex": index,
@@ -312,7 +317,7 @@ def _sarif_result(
             "change": str(pkg.change),
             "oldVersion": pkg.old_version,
             "newVersion": pkg.new_version,
-            "phases": [str(g.phase) for g in gains],
+            "gained": [{"capability": str(g.capability), "phase": str(g.phase)} for g in gains],
             "evidence": [{"capability": str(f.capability), **f.to_json()} for f in evidence],
         },
     }

@@ -1,0 +1,222 @@
+"""``permpip diff OLD NEW`` and ``permpip diff --git REV [FILE]``.
+
+OLD and NEW are anything ``permpip check`` takes (requirements with hashes, pylock.toml,
+uv.lock). Both are fetched, verified and scanned (the scan cache is keyed by sha256, so a
+file already scanned is not scanned again); each changed package's gained and lost
+``(capability, phase)`` pairs are judged against the policy for its new version.
+
+Exit codes: 0 nothing gained that the policy does not grant (a pure version bump);
+1 a gain is not granted (``--strict``: anything gained at all); 2 usage error, or no
+policy found (pass ``--no-policy`` to report without one); 3 could not read, fetch,
+verify or scan an input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from gate import _subprocess
+from gate.cli.options import GateOptions, parse_options
+from gate.diff import Allowed, Entry, Pinned, diff_packages
+from gate.errors import UsageError
+from gate.report.diff import FORMATS, render
+
+HELP = """\
+usage: permpip diff [options] OLD NEW
+       permpip diff [options] --git REV [FILE]
+
+What each changed package gained or lost between two inputs (requirements with
+hashes, pylock.toml, uv.lock), as (capability, phase) pairs with evidence.
+
+options:
+  --git REV            OLD is FILE as it was at git revision REV (e.g. origin/main);
+                       FILE defaults to pylock.toml, uv.lock or requirements.txt in cwd
+  --strict             fail (exit 1) on any gained capability, granted or not
+  --policy FILE        pyproject.toml holding [tool.permissions] (default: the nearest)
+  --no-policy          report without a policy; only --strict can then fail
+  --format FORMAT      text (default), json, markdown (pull-request comment), sarif
+  -o, --output FILE    write the report to FILE instead of stdout
+  --cache-dir DIR, --no-cache, --backend pip|uv and pip's index/network options
+                       as for `permpip check`
+
+exit codes: 0 nothing gained beyond the policy, 1 an ungranted gain (--strict: any gain),
+            2 usage or policy-file error, 3 could not read, fetch, verify or scan
+"""
+
+DEFAULT_INPUTS = ("pylock.toml", "uv.lock", "requirements.txt")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class DiffArgs:
+    git: str | None = None
+    strict: bool = False
+    no_policy: bool = False
+    format: str = "text"
+    output: Path | None = None
+    inputs: tuple[str, ...] = ()
+    gate: GateOptions = dataclasses.field(default_factory=GateOptions)
+
+
+def parse_args(argv: Sequence[str]) -> DiffArgs:
+    """permpip diff's own options; the rest is parsed like ``permpip check``'s."""
+    own: dict[str, str | bool] = {}
+    rest: list[str] = []
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            rest += args[i - 1:]
+            break
+        name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if name in ("--strict", "--no-policy"):
+            if eq:
+                raise UsageError(f"option {name} takes no value")
+            own[name] = True
+        elif name in ("--git", "--format", "--output", "-o"):
+            if eq:
+                value = inline
+            elif i < len(args):
+                value = args[i]
+                i += 1
+            else:
+                raise UsageError(f"option {name} needs a value")
+            own["--output" if name == "-o" else name] = value
+        else:
+            rest.append(arg)
+    gate = parse_options(rest, command="install")  # "install": keep positionals
+    inputs = gate.requirements
+    gate = dataclasses.replace(gate, requirements=(), positional=())
+    fmt = str(own.get("--format", "text"))
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    git = own.get("--git")
+    if git is not None:
+        if len(inputs) > 1:
+            raise UsageError("permpip diff --git REV takes at most one FILE",
+                             hint="permpip diff --git origin/main pylock.toml")
+    elif len(inputs) != 2:
+        raise UsageError("permpip diff needs OLD and NEW (or --git REV [FILE])",
+                         hint="permpip diff old/requirements.txt requirements.txt")
+    if own.get("--no-policy") and gate.policy is not None:
+        raise UsageError("--policy and --no-policy exclude each other")
+    output = own.get("--output")
+    return DiffArgs(git=str(git) if git is not None else None,
+                    strict=bool(own.get("--strict")), no_policy=bool(own.get("--no-policy")),
+                    format=fmt, output=Path(str(output)) if output is not None else None,
+                    inputs=inputs, gate=gate)
+
+
+def run(argv: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in argv):
+        print(HELP, end="")
+        return 0
+    args = parse_args(argv)
+    cwd = Path.cwd()
+    allowed = _load_allowed(args, cwd)  # before any download: a missing policy fails fast
+    root: Path | None = cwd
+    if args.git is not None:
+        new_path = cwd / args.inputs[0] if args.inputs else _default_input(cwd)
+        root = _git_toplevel(new_path.parent)
+        rel = new_path.resolve().relative_to(root.resolve()).as_posix()
+        old_label = f"{rel}@{args.git}"
+        new_label = args.inputs[0] if args.inputs else new_path.name
+        old = _scan_git(args.git, root, rel, new_path.name, label=old_label,
+                        cwd=cwd, options=args.gate)
+        new = _scan(new_path, cwd=cwd, options=args.gate)
+    else:
+        old_label, new_label = args.inputs
+        old = _scan(cwd / old_label, cwd=cwd, options=args.gate)
+        new = _scan(cwd / new_label, cwd=cwd, options=args.gate)
+    diff = diff_packages(old, new, allowed=allowed, strict=args.strict,
+                         old_label=old_label, new_label=new_label)
+    _emit(render(diff, args.format, root=root, cwd=cwd), args.output)
+    return diff.exit_code
+
+
+def _load_allowed(args: DiffArgs, cwd: Path) -> Allowed | None:
+    if args.no_policy:
+        return None
+    from gate.policy import load_policy
+
+    policy = load_policy(args.gate.policy, cwd=cwd)
+    return policy.allowed_for
+
+
+def _scan(path: Path, *, cwd: Path, options: GateOptions) -> list[Entry]:
+    from gate.run import scan_input
+
+    if not path.is_file():
+        raise UsageError(f"no such input file: {path}")
+    return list(scan_input(path, cwd=cwd, options=options))
+
+
+def _default_input(cwd: Path) -> Path:
+    for name in DEFAULT_INPUTS:
+        if (cwd / name).is_file():
+            return cwd / name
+    raise UsageError(f"no {', '.join(DEFAULT_INPUTS)} in {cwd}",
+                     hint="name the file: permpip diff --git REV FILE")
+
+
+def _git(argv: Sequence[str], *, cwd: Path) -> _subprocess.Completed:
+    try:
+        return _subprocess.run(["git", *argv], cwd=cwd, timeout=120)
+    except OSError as exc:
+        raise UsageError(f"cannot run git: {exc.strerror or exc}") from None
+
+
+def _git_toplevel(where: Path) -> Path:
+    done = _git(["rev-parse", "--show-toplevel"], cwd=where)
+    if done.returncode != 0:
+        raise UsageError(f"--git needs a git work tree; {where} is not in one")
+    return Path(done.stdout.strip())
+
+
+def _scan_git(
+    rev: str, root: Path, rel: str, filename: str, *, label: str, cwd: Path,
+    options: GateOptions,
+) -> list[Entry]:
+    """FILE as it was at REV, scanned; an empty list when FILE did not exist there."""
+    if rev.startswith("-"):
+        raise UsageError(f"not a git revision: {rev!r}")
+    done = _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=root)
+    if done.returncode != 0:
+        raise UsageError(f"unknown git revision {rev!r}",
+                         hint="in CI, fetch it first (actions/checkout with fetch-depth: 0, "
+                              "or git fetch origin main)")
+    commit = done.stdout.strip()
+    if _git(["cat-file", "-e", f"{commit}:{rel}"], cwd=root).returncode != 0:
+        return []  # the file is new: every package in it is added
+    shown = _git(["show", f"{commit}:{rel}"], cwd=root)
+    if shown.returncode != 0:
+        raise UsageError(f"git show {rev}:{rel} failed: {shown.stderr.strip()}")
+    with tempfile.TemporaryDirectory(prefix="permpip-diff-") as tmp:
+        old_path = Path(tmp) / filename  # same name: the input kind is told by its name
+        old_path.write_text(shown.stdout, encoding="utf-8")
+        scanned = _scan(old_path, cwd=cwd, options=options)
+    return [_relabel(e, str(old_path), label) for e in scanned]
+
+
+def _relabel(entry: Entry, tmp: str, label: str) -> Entry:
+    """``/tmp/.../requirements.txt:3`` -> ``requirements.txt@origin/main:3``."""
+    pin = entry.pin
+    if pin.source and pin.source.startswith(tmp):
+        pin = dataclasses.replace(pin, source=label + pin.source[len(tmp):])
+    return Pinned(pin=pin, scan=entry.scan)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
