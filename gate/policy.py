@@ -1,0 +1,830 @@
+"""``[tool.permissions]`` in pyproject.toml <-> dataclasses: read, validated, written.
+
+Reading uses tomllib for values and a small position finder (:class:`_Positions`) for the
+line of every key and array item, so each problem names ``file:line: key: message``.
+Writing uses tomlkit, so everything outside the edited keys stays byte for byte.
+
+Public API:
+
+    find_policy_file(cwd) -> Path | None
+    load_policy(path=None, *, cwd) -> Policy                 (PolicyError, exit 2)
+    write_grants(path, grants, mode, *, header=None) -> int   (policy init)
+    allow(path, name, caps, *, versions=None) -> Grant        (policy allow)
+    revoke(path, name, caps) -> Grant | None                  (policy revoke)
+    toml_line(policy, name, add, *, versions=None) -> str     (the line ``allow`` would write)
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import enum
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+import tomlkit
+import tomlkit.exceptions
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import InvalidName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+from tomlkit.items import Array, InlineTable, Table
+
+from gate.errors import PolicyError, UsageError
+from gate.model import Capability, NormalizedName
+
+PYPROJECT = "pyproject.toml"
+TABLE = ("tool", "permissions")
+INIT_HINT = "run `permpip policy init` to write one from what your dependencies use today"
+CAPABILITY_NAMES = tuple(c.value for c in Capability)
+
+KeyPath = tuple[str | int, ...]
+
+
+class GrantForm(enum.Enum):
+    """How a grant is written, so edits and suggested lines keep its shape."""
+
+    ARRAY = "array"  # requests = ["network"]
+    INLINE_TABLE = "inline-table"  # setuptools = { allow = [...], versions = "..." }
+    TABLE = "table"  # [tool.permissions.packages.setuptools]
+
+
+class WriteMode(enum.StrEnum):
+    CREATE = "create"  # refuse when a policy exists
+    MERGE = "merge"  # add what is missing, keep everything else
+    FORCE = "force"  # replace the whole [tool.permissions] table
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Grant:
+    """One package's entry under ``[tool.permissions.packages]``."""
+
+    name: NormalizedName
+    key: str  # as written in the file ("PyYAML")
+    allow: tuple[Capability, ...]  # in file order, without repeats
+    versions: str | None = None  # a PEP 440 specifier set, as written (validated on load)
+    line: int = 0
+    form: GrantForm = GrantForm.ARRAY
+
+    def applies_to(self, version: str) -> bool:
+        """A version-limited grant applies only inside its range (pre-releases included)."""
+        if self.versions is None:
+            return True
+        try:
+            return SpecifierSet(self.versions).contains(Version(version), prereleases=True)
+        except (InvalidVersion, InvalidSpecifier):
+            return False  # fail closed: an unparseable version matches no range
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Policy:
+    path: Path
+    display: str  # the path as messages show it (relative to cwd when inside it)
+    default: frozenset[Capability] = frozenset()
+    packages: Mapping[NormalizedName, Grant] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def grant(self, name: NormalizedName) -> Grant | None:
+        return self.packages.get(name)
+
+    def allowed_for(self, name: NormalizedName, version: str) -> frozenset[Capability]:
+        """``default`` plus the package's grant, when the grant covers ``version``."""
+        grant = self.packages.get(name)
+        if grant is None or not grant.applies_to(version):
+            return self.default
+        return self.default | frozenset(grant.allow)
+
+
+# -- finding and loading -------------------------------------------------------------------
+
+
+def find_policy_file(cwd: Path) -> Path | None:
+    """The nearest pyproject.toml in ``cwd`` or one of its parents."""
+    start = cwd.absolute()
+    for directory in (start, *start.parents):
+        candidate = directory / PYPROJECT
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.absolute().relative_to(cwd.absolute()))
+    except ValueError:
+        return str(path)
+
+
+def load_policy(path: Path | None = None, *, cwd: Path) -> Policy:
+    """Read and validate the policy; every problem is reported at once (PolicyError)."""
+    if path is None:
+        found = find_policy_file(cwd)
+        if found is None:
+            raise PolicyError(
+                f"no {PYPROJECT} with a [tool.permissions] policy in {cwd} or its parents",
+                hint=INIT_HINT,
+            )
+        path = found
+    elif not path.is_absolute():
+        path = cwd / path
+    label = display_path(path, cwd)
+    text = _read_text(path, label)
+    policy = parse_policy(text, path=path, display=label)
+    if policy is None:
+        if not text.strip():
+            raise PolicyError(f"{label} is empty: no [tool.permissions] policy", hint=INIT_HINT)
+        raise PolicyError(f"no [tool.permissions] table in {label}", hint=INIT_HINT)
+    return policy
+
+
+def parse_policy(text: str, *, path: Path, display: str) -> Policy | None:
+    """The policy in ``text``, None when it has no ``[tool.permissions]`` table."""
+    data = _parse_toml(text, display)
+    tool = data.get("tool")
+    if not isinstance(tool, dict) or "permissions" not in tool:
+        return None
+    checker = _Checker(display, _Positions(text))
+    default, grants = checker.policy(tool["permissions"])
+    if checker.problems:
+        n = len(checker.problems)
+        raise PolicyError(
+            f"invalid policy in {display} ({n} problem{'s' if n > 1 else ''})",
+            problems=[p for _, p in sorted(checker.problems, key=lambda lp: lp[0])],
+        )
+    return Policy(path=path, display=display, default=default,
+                  packages=MappingProxyType(grants))
+
+
+def _read_text(path: Path, label: str) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise PolicyError(f"policy file {label} does not exist", hint=INIT_HINT) from None
+    except UnicodeDecodeError:
+        raise PolicyError(f"{label} is not UTF-8 text") from None
+    except OSError as exc:
+        raise PolicyError(f"cannot read {label}: {exc.strerror}") from None
+
+
+_TOMLLIB_POS = re.compile(r"\s*\(at line (\d+), column \d+\)$")
+
+
+def _parse_toml(text: str, label: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _TOMLLIB_POS.search(message)
+        line = match.group(1) if match else "1"
+        reason = _TOMLLIB_POS.sub("", message).replace(" (at end of document)", "")
+        raise PolicyError(
+            f"{label} is not valid TOML",
+            problems=[f"{label}:{line}: invalid TOML: {reason}"],
+        ) from None
+    except RecursionError:
+        raise PolicyError(f"{label} is nested too deeply to read") from None
+
+
+# -- validation ----------------------------------------------------------------------------
+
+
+def toml_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "table"
+    return "datetime"
+
+
+def dotted(path: KeyPath) -> str:
+    """``tool.permissions.packages."zope.interface"[1]``: a key path as TOML would write it."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            key = part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else _quote(part)
+            out += f".{key}" if out else key
+    return out
+
+
+def _quote(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def near_miss(word: str, choices: Sequence[str]) -> str | None:
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def unknown_capability(word: str) -> str:
+    guess = near_miss(word, CAPABILITY_NAMES)
+    if guess:
+        return f"unknown capability '{word}' (did you mean '{guess}'?)"
+    return f"unknown capability '{word}' (one of: {', '.join(CAPABILITY_NAMES)})"
+
+
+def _unknown_key(word: str, choices: Sequence[str]) -> str:
+    guess = near_miss(word, choices)
+    if guess:
+        return f"unknown key '{word}' (did you mean '{guess}'?)"
+    return f"unknown key '{word}' (expected {' or '.join(repr(c) for c in choices)})"
+
+
+def valid_specifier(spec: str) -> bool:
+    try:
+        SpecifierSet(spec)
+    except InvalidSpecifier:
+        return False
+    return True
+
+
+def package_name(word: str) -> NormalizedName | None:
+    """The PEP 503 name, None when ``word`` is not a valid project name."""
+    try:
+        return NormalizedName(canonicalize_name(word, validate=True))
+    except InvalidName:
+        return None
+
+
+class _Checker:
+    """Collects every problem as ``(line, "file:line: key: message")``."""
+
+    def __init__(self, label: str, positions: _Positions) -> None:
+        self.label = label
+        self.positions = positions
+        self.problems: list[tuple[int, str]] = []
+
+    def problem(self, path: KeyPath, message: str) -> None:
+        line = self.positions.line_of(path)
+        self.problems.append((line, f"{self.label}:{line}: {dotted(path)}: {message}"))
+
+    def policy(self, table: object) -> tuple[frozenset[Capability], dict[NormalizedName, Grant]]:
+        if not isinstance(table, dict):
+            self.problem(TABLE, f"expected a table, got {toml_type(table)}")
+            return frozenset(), {}
+        for key in table:
+            if key not in ("default", "packages"):
+                self.problem((*TABLE, key), _unknown_key(key, ("default", "packages")))
+        default = frozenset(self.capabilities((*TABLE, "default"), table.get("default", [])))
+        return default, self.packages(table.get("packages", {}))
+
+    def capabilities(self, path: KeyPath, value: object) -> tuple[Capability, ...]:
+        if not isinstance(value, list):
+            self.problem(path, f"expected an array of capabilities, got {toml_type(value)}")
+            return ()
+        out: list[Capability] = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                self.problem((*path, i), f"expected a capability string, got {toml_type(item)}")
+            elif item not in CAPABILITY_NAMES:
+                self.problem((*path, i), unknown_capability(item))
+            elif Capability(item) not in out:
+                out.append(Capability(item))
+        return tuple(out)
+
+    def packages(self, value: object) -> dict[NormalizedName, Grant]:
+        path: KeyPath = (*TABLE, "packages")
+        if not isinstance(value, dict):
+            self.problem(path, f"expected a table of package grants, got {toml_type(value)}")
+            return {}
+        grants: dict[NormalizedName, Grant] = {}
+        for key, item in value.items():
+            grant = self.grant((*path, key), key, item)
+            if grant is None:
+                continue
+            first = grants.get(grant.name)
+            if first is not None:
+                self.problem(
+                    (*path, key),
+                    f"duplicate package: '{key}' and '{first.key}' (line {first.line}) "
+                    f"are both '{grant.name}'",
+                )
+                continue
+            grants[grant.name] = grant
+        return grants
+
+    def grant(self, path: KeyPath, key: str, value: object) -> Grant | None:
+        name = package_name(key)
+        if name is None:
+            self.problem(path, f"invalid package name '{key}'")
+            return None
+        line = self.positions.line_of(path)
+        if isinstance(value, list):
+            return Grant(name=name, key=key, allow=self.capabilities(path, value), line=line)
+        if not isinstance(value, dict):
+            self.problem(
+                path,
+                "expected an array of capabilities or a table with 'allow', "
+                f"got {toml_type(value)}",
+            )
+            return None
+        for sub in value:
+            if sub not in ("allow", "versions"):
+                self.problem((*path, sub), _unknown_key(sub, ("allow", "versions")))
+        if "allow" not in value:
+            self.problem(path, "missing key 'allow'")
+        allow = self.capabilities((*path, "allow"), value.get("allow", []))
+        versions: str | None = None
+        spec = value.get("versions")
+        if spec is not None:
+            if not isinstance(spec, str):
+                self.problem((*path, "versions"),
+                             f"expected a version specifier string, got {toml_type(spec)}")
+            elif not valid_specifier(spec):
+                self.problem((*path, "versions"), f"invalid version specifier '{spec}'")
+            else:
+                versions = spec
+        form = GrantForm.INLINE_TABLE if path in self.positions.inline else GrantForm.TABLE
+        return Grant(name=name, key=key, allow=allow, versions=versions, line=line, form=form)
+
+
+# -- positions -----------------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    """The position finder met something it does not understand: keep what it has."""
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SCALAR = re.compile(r"[^,\]}\n#]*")
+
+
+class _Positions:
+    """The line of every key, table header and array item of a valid TOML document.
+
+    tomllib has already accepted the text, so this only needs to tell strings, comments,
+    arrays and inline tables apart; anything unexpected stops it and keeps what it found.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.i = 0
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.lines: dict[KeyPath, int] = {}
+        self.inline: set[KeyPath] = set()
+        self.aot: dict[KeyPath, int] = {}  # array-of-tables path -> its last index
+        try:
+            self._document()
+        except (_Stop, IndexError, RecursionError):
+            pass
+
+    def line_of(self, path: KeyPath) -> int:
+        """The line of ``path``, else of its nearest recorded parent, else 1."""
+        for end in range(len(path), 0, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return 1
+
+    def _line(self, index: int) -> int:
+        return bisect.bisect_left(self.newlines, index) + 1
+
+    def _record(self, path: KeyPath, index: int) -> None:
+        self.lines.setdefault(path, self._line(index))
+
+    def _document(self) -> None:
+        text = self.text
+        table: KeyPath = ()
+        while True:
+            self._skip(newlines=True)
+            if self.i >= len(text):
+                return
+            start = self.i
+            if text.startswith("[[", start):
+                self.i += 2
+                keys = self._key()
+                self._expect("]]")
+                parent = self._resolve(keys[:-1])
+                full = (*parent, keys[-1])
+                self.aot[full] = self.aot.get(full, -1) + 1
+                self._record(full, start)
+                table = (*full, self.aot[full])
+                self._record(table, start)
+            elif text[start] == "[":
+                self.i += 1
+                keys = self._key()
+                self._expect("]")
+                table = self._resolve(keys)
+                for end in range(1, len(table) + 1):
+                    self._record(table[:end], start)
+            else:
+                self._keyval(table)
+
+    def _resolve(self, keys: Sequence[str]) -> KeyPath:
+        path: KeyPath = ()
+        for key in keys:
+            path = (*path, key)
+            if path in self.aot:
+                path = (*path, self.aot[path])
+        return path
+
+    def _keyval(self, table: KeyPath) -> None:
+        start = self.i
+        keys = self._key()
+        for end in range(1, len(keys) + 1):
+            self._record((*table, *keys[:end]), start)
+        self._skip()
+        self._expect("=")
+        self._skip()
+        self._value((*table, *keys))
+
+    def _key(self) -> list[str]:
+        text = self.text
+        keys: list[str] = []
+        while True:
+            self._skip()
+            start = self.i
+            if text[start] == '"':
+                end = self._basic_string_end(start + 1)
+                keys.append(tomllib.loads(f"k = {text[start:end]}")["k"])
+                self.i = end
+            elif text[start] == "'":
+                end = text.index("'", start + 1)
+                keys.append(text[start + 1 : end])
+                self.i = end + 1
+            else:
+                match = _BARE_KEY.match(text, start)
+                if not match:
+                    raise _Stop
+                keys.append(match.group())
+                self.i = match.end()
+            self._skip()
+            if self.i < len(text) and text[self.i] == ".":
+                self.i += 1
+                continue
+            return keys
+
+    def _value(self, path: KeyPath) -> None:
+        text = self.text
+        start = self.i
+        if text.startswith('"""', start):
+            self.i = self._multiline_end(start + 3, '"')
+        elif text.startswith("'''", start):
+            self.i = self._multiline_end(start + 3, "'")
+        elif text[start] == '"':
+            self.i = self._basic_string_end(start + 1)
+        elif text[start] == "'":
+            self.i = text.index("'", start + 1) + 1
+        elif text[start] == "[":
+            self.i += 1
+            self._items(path, "]")
+        elif text[start] == "{":
+            self.inline.add(path)
+            self.i += 1
+            self._items(path, "}")
+        else:
+            match = _SCALAR.match(text, start)
+            if not match or match.end() == start:
+                raise _Stop
+            self.i = match.end()
+
+    def _items(self, path: KeyPath, close: str) -> None:
+        index = 0
+        while True:
+            self._skip(newlines=True)
+            if self.text[self.i] == close:
+                self.i += 1
+                return
+            before = self.i
+            if close == "]":
+                self._record((*path, index), before)
+                self._value((*path, index))
+            else:
+                self._keyval(path)
+            self._skip(newlines=True)
+            if self.text[self.i] == ",":
+                self.i += 1
+            elif self.text[self.i] != close:
+                raise _Stop
+            index += 1
+
+    def _basic_string_end(self, i: int) -> int:
+        text = self.text
+        while text[i] != '"':
+            if text[i] == "\n":
+                raise _Stop
+            i += 2 if text[i] == "\\" else 1
+        return i + 1
+
+    def _multiline_end(self, i: int, quote: str) -> int:
+        text = self.text
+        triple = quote * 3
+        while not text.startswith(triple, i):
+            if i >= len(text):
+                raise _Stop
+            i += 2 if quote == '"' and text[i] == "\\" else 1
+        end = i + 3
+        while end < len(text) and text[end] == quote and end - i < 5:
+            end += 1  # up to two quotes of content may precede the closing delimiter
+        return end
+
+    def _skip(self, *, newlines: bool = False) -> None:
+        text = self.text
+        while self.i < len(text):
+            c = text[self.i]
+            if c in " \t" or (newlines and c in "\r\n"):
+                self.i += 1
+            elif c == "#":
+                end = text.find("\n", self.i)
+                self.i = len(text) if end < 0 else end
+            else:
+                return
+
+    def _expect(self, token: str) -> None:
+        self._skip()
+        if not self.text.startswith(token, self.i):
+            raise _Stop
+        self.i += len(token)
+
+
+# -- editing (tomlkit: everything outside the edited keys stays byte for byte) --------------
+
+Container = Table | InlineTable | Any  # tomlkit also hands out OutOfOrderTableProxy
+Caps = frozenset[Capability]
+T = TypeVar("T")
+
+
+def write_grants(
+    path: Path,
+    grants: Mapping[NormalizedName, set[Capability]] | Mapping[NormalizedName, Caps],
+    mode: WriteMode,
+    *,
+    header: Sequence[str] = (),
+) -> int:
+    """Write ``grants`` as the policy (``policy init``); returns how many packages changed.
+
+    CREATE refuses an existing policy; MERGE adds the missing packages and capabilities
+    (``default`` already covers its own); FORCE replaces the whole ``[tool.permissions]``.
+    A missing ``path`` is created with just the policy; ``header`` lines become comments.
+    """
+    label = display_path(path, Path.cwd())
+
+    def change(doc: tomlkit.TOMLDocument) -> int:
+        perm = _permissions(doc)
+        if perm is not None and mode is WriteMode.CREATE:
+            raise UsageError(
+                f"{label} already has a [tool.permissions] policy",
+                hint="pass --merge to add what is missing, or --force to replace it",
+            )
+        if perm is not None and mode is WriteMode.FORCE:
+            del doc["tool"]["permissions"]
+            perm = None
+        if perm is None:
+            table = tomlkit.table()
+            for line in header:
+                table.add(tomlkit.comment(line))
+            table["default"] = tomlkit.array()
+            packages = tomlkit.table()
+            written = 0
+            for name in sorted(grants):
+                if grants[name]:
+                    packages[name] = _caps_array(_ordered(grants[name]))
+                    written += 1
+            table["packages"] = packages
+            _attach(doc, table)
+            return written
+        default = {str(c) for c in perm.get("default", [])}
+        changed = 0
+        for name in sorted(grants):
+            missing = [c for c in _ordered(grants[name]) if c.value not in default]
+            if missing and _add(perm, name, missing):
+                changed += 1
+        return changed
+
+    return _edit(path, change, label=label, create=True)[0]
+
+
+def allow(
+    path: Path, name: str, caps: Sequence[Capability], *, versions: str | None = None
+) -> Grant:
+    """Add ``caps`` to ``name``'s grant (creating it); ``versions`` sets its version range."""
+    label = display_path(path, Path.cwd())
+    normalized = _require_name(name)
+    if versions is not None and not valid_specifier(versions):
+        raise UsageError(f"invalid version specifier '{versions}'",
+                         hint="use a PEP 440 specifier such as '>=70,<81'")
+
+    def change(doc: tomlkit.TOMLDocument) -> None:
+        perm = _permissions(doc)
+        if perm is None:
+            perm = tomlkit.table()
+            perm["default"] = tomlkit.array()
+            perm["packages"] = tomlkit.table()
+            _attach(doc, perm)
+            perm = _permissions(doc)
+        _add(perm, normalized, list(caps), versions=versions)
+
+    policy = _edit(path, change, label=label, create=False)[1]
+    grant = policy.grant(normalized) if policy is not None else None
+    if grant is None:  # pragma: no cover - _add always leaves a grant
+        raise PolicyError(f"could not add a grant for {normalized} to {label}")
+    return grant
+
+
+def revoke(path: Path, name: str, caps: Sequence[Capability]) -> Grant | None:
+    """Remove ``caps`` from ``name``'s grant, or the whole entry when ``caps`` is empty."""
+    label = display_path(path, Path.cwd())
+    normalized = _require_name(name)
+
+    def change(doc: tomlkit.TOMLDocument) -> None:
+        perm = _permissions(doc)
+        packages = perm.get("packages") if perm is not None else None
+        key = _find_key(packages, normalized) if packages is not None else None
+        if perm is None or packages is None or key is None:
+            known = [str(k) for k in packages] if packages is not None else []
+            guess = near_miss(normalized, known)
+            raise UsageError(f"{normalized} has no grant in {label}",
+                             hint=f"did you mean '{guess}'?" if guess else None)
+        if not caps:
+            del packages[key]
+            return
+        item = packages[key]
+        array = item if isinstance(item, list) else item.get("allow", [])
+        default = {str(c) for c in perm.get("default", [])}
+        for cap in caps:
+            values = [str(v) for v in array]
+            if cap.value not in values:
+                extra = (" (every package gets it from tool.permissions.default)"
+                         if cap.value in default else "")
+                raise UsageError(f"{normalized} is not granted '{cap}' in {label}{extra}")
+            del array[values.index(cap.value)]
+
+    policy = _edit(path, change, label=label, create=False)[1]
+    return policy.grant(normalized) if policy is not None else None
+
+
+def toml_line(
+    policy: Policy | None, name: NormalizedName, add: Iterable[Capability], *,
+    versions: str | None = None,
+) -> str:
+    """The TOML line ``permpip policy allow`` would leave for ``name`` after adding ``add``."""
+    grant = policy.grant(name) if policy is not None else None
+    caps = list(grant.allow) if grant is not None else []
+    caps += [c for c in add if c not in caps]
+    key = grant.key if grant is not None else name
+    form = grant.form if grant is not None else GrantForm.ARRAY
+    if versions is None and grant is not None:
+        versions = grant.versions
+    array = _caps_array(caps).as_string()
+    if form is GrantForm.TABLE:
+        return f"allow = {array}"  # under [tool.permissions.packages.<key>]
+    if versions is None:
+        return f"{tomlkit.key(key).as_string()} = {array}"
+    inline = tomlkit.inline_table()
+    inline["allow"] = _caps_array(caps)
+    inline["versions"] = versions
+    return f"{tomlkit.key(key).as_string()} = {inline.as_string()}"
+
+
+def _ordered(caps: Iterable[Capability]) -> list[Capability]:
+    chosen = set(caps)
+    return [c for c in Capability if c in chosen]
+
+
+def _caps_array(caps: Iterable[Capability]) -> Array:
+    array = tomlkit.array()
+    array.extend(c.value for c in caps)
+    return array
+
+
+def _require_name(name: str) -> NormalizedName:
+    normalized = package_name(name)
+    if normalized is None:
+        raise UsageError(f"invalid package name '{name}'",
+                         hint="use the project name as on PyPI, e.g. 'requests'")
+    return normalized
+
+
+def _permissions(doc: tomlkit.TOMLDocument) -> Container | None:
+    tool = doc.get("tool")
+    if tool is None or not hasattr(tool, "get"):
+        return None
+    return tool.get("permissions")
+
+
+def _attach(doc: tomlkit.TOMLDocument, table: Table) -> None:
+    if "tool" not in doc:
+        doc["tool"] = tomlkit.table(is_super_table=True)
+    doc["tool"]["permissions"] = table
+
+
+def _find_key(packages: Container, name: NormalizedName) -> str | None:
+    for key in packages:
+        if canonicalize_name(str(key)) == str(name):
+            return str(key)
+    return None
+
+
+def _add(
+    perm: Container, name: NormalizedName, caps: Sequence[Capability], *,
+    versions: str | None = None,
+) -> bool:
+    """Add ``caps`` to ``name``'s grant under ``perm``; True when anything changed."""
+    if perm.get("packages") is None:
+        perm["packages"] = tomlkit.table()
+    packages = perm["packages"]
+    key = _find_key(packages, name)
+    if key is None:
+        new = _caps_array(_ordered(caps))
+        if versions is None:
+            packages[name] = new
+        else:
+            inline = tomlkit.inline_table()
+            inline["allow"] = new
+            inline["versions"] = versions
+            packages[name] = inline
+        return True
+    item: Any = packages[key]
+    changed = False
+    if isinstance(item, list) and versions is not None:
+        inline = tomlkit.inline_table()  # an array grant becomes { allow, versions }
+        inline["allow"] = _caps_array(Capability(str(v)) for v in item)
+        packages[key] = inline
+        item = packages[key]
+    if not isinstance(item, list):
+        if item.get("allow") is None:
+            item["allow"] = tomlkit.array()
+        if versions is not None and item.get("versions") != versions:
+            item["versions"] = versions
+            changed = True
+    array: Any = item if isinstance(item, list) else item["allow"]
+    for cap in caps:
+        if cap.value not in [str(v) for v in array]:
+            array.append(cap.value)
+            changed = True
+    return changed
+
+
+def _edit(
+    path: Path, change: Callable[[tomlkit.TOMLDocument], T], *, label: str, create: bool
+) -> tuple[T, Policy | None]:
+    """Apply ``change(doc)`` to the file, check the result, write it.
+
+    Refuses (PolicyError) when tomlkit would not reproduce the file as it is, when anything
+    outside ``[tool.permissions]`` would change, or when the new policy would be invalid.
+    Returns what ``change`` returned and the new policy.
+    """
+    if path.exists():
+        text = _read_text(path, label)
+    elif create:
+        text = ""
+    else:
+        raise PolicyError(f"policy file {label} does not exist", hint=INIT_HINT)
+    before = _parse_toml(text, label)
+    try:
+        doc = tomlkit.parse(text)
+    except tomlkit.exceptions.TOMLKitError as exc:
+        raise PolicyError(f"cannot edit {label}: {exc}") from None
+    if doc.as_string() != text:
+        raise PolicyError(f"cannot edit {label} without changing other parts of it",
+                          hint="edit [tool.permissions] by hand")
+    result = change(doc)
+    new = doc.as_string()
+    if _without_policy(_parse_toml(new, label)) != _without_policy(before):
+        raise PolicyError(f"cannot edit {label} without changing other parts of it",
+                          hint="edit [tool.permissions] by hand")
+    policy = parse_policy(new, path=path, display=label)
+    if new != text:
+        _write_atomic(path, new)
+    return result, policy
+
+
+def _without_policy(data: dict[str, Any]) -> dict[str, Any]:
+    out = dict(data)
+    tool = out.get("tool")
+    if isinstance(tool, dict):
+        tool = {k: v for k, v in tool.items() if k != "permissions"}
+        if tool:
+            out["tool"] = tool
+        else:
+            del out["tool"]
+    return out
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
