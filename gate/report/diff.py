@@ -224,8 +224,8 @@ def _md(text: str) -> str:
 
 
 def _md_code(text: str) -> str:
-    """A code span that no backtick or ``|`` in ``text`` can end early."""
-    text = _clean(text).replace("|", "\\|")
+    """A code span that no backtick in ``text`` can end early (not for table cells)."""
+    text = _clean(text)
     fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
