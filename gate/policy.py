@@ -144,6 +144,12 @@ def load_policy(path: Path | None = None, *, cwd: Path) -> Policy:
     return policy
 
 
+def has_policy(path: Path, *, display: str) -> bool:
+    """Whether ``path`` has a ``[tool.permissions]`` table (valid or not)."""
+    tool = _parse_toml(_read_text(path, display), display).get("tool")
+    return isinstance(tool, dict) and "permissions" in tool
+
+
 def parse_policy(text: str, *, path: Path, display: str) -> Policy | None:
     """The policy in ``text``, None when it has no ``[tool.permissions]`` table."""
     data = _parse_toml(text, display)

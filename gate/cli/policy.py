@@ -1,0 +1,254 @@
+"""``permpip policy init|allow|revoke|show``: write and read ``[tool.permissions]``.
+
+Every subcommand takes ``--policy FILE`` (default: the nearest pyproject.toml). Edits go
+through tomlkit, so the rest of the file stays byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import shlex
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from gate.errors import PolicyError, UsageError
+from gate.evaluate import Verdict, needed_capabilities
+from gate.model import Capability, NormalizedName, PackageScan
+from gate.policy import (
+    CAPABILITY_NAMES,
+    INIT_HINT,
+    PYPROJECT,
+    Policy,
+    WriteMode,
+    allow,
+    display_path,
+    find_policy_file,
+    has_policy,
+    load_policy,
+    revoke,
+    unknown_capability,
+    write_grants,
+)
+from gate.report.verdict import format_text, to_json
+
+HELP = f"""\
+usage: permpip policy init [INPUT] [--merge | --force] [--policy FILE] [pip options]
+       permpip policy allow NAME CAP... [--versions SPEC] [--policy FILE]
+       permpip policy revoke NAME [CAP...] [--policy FILE]
+       permpip policy show [--format text|json] [--policy FILE]
+
+  init     scan INPUT (a requirements file, a lockfile, or a directory of wheels/sdists;
+           default: the lockfile or requirements.txt here) and write what each package
+           uses as the policy; --merge adds what is missing, --force replaces the policy
+  allow    grant capabilities to a package (--versions limits the grant to a range)
+  revoke   take capabilities back, or the whole entry when no CAP is given
+  show     the effective policy, per package
+
+capabilities: {", ".join(CAPABILITY_NAMES)}
+--policy FILE: the pyproject.toml holding [tool.permissions] (default: the nearest one)
+"""
+
+ARTIFACT_SUFFIXES = (".whl", ".tar.gz", ".zip")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"permpip policy {self.prog.split()[-1]}: {message}",
+                         hint="see `permpip policy --help`")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="permpip policy", add_help=False)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    init = sub.add_parser("init", add_help=False)
+    init.add_argument("input", nargs="?")
+    mode = init.add_mutually_exclusive_group()
+    mode.add_argument("--merge", action="store_true")
+    mode.add_argument("--force", action="store_true")
+    grant = sub.add_parser("allow", add_help=False)
+    grant.add_argument("name")
+    grant.add_argument("caps", nargs="+", metavar="CAP")
+    grant.add_argument("--versions")
+    take = sub.add_parser("revoke", add_help=False)
+    take.add_argument("name")
+    take.add_argument("caps", nargs="*", metavar="CAP")
+    show = sub.add_parser("show", add_help=False)
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    for p in (init, grant, take, show):
+        p.add_argument("--policy", type=Path)
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    if not argv or any(a in ("-h", "--help") for a in argv):
+        print(HELP, end="")
+        return 0 if argv else 2
+    if argv[0] not in COMMANDS:
+        raise UsageError(f"unknown policy command '{argv[0]}'",
+                         hint="permpip policy init|allow|revoke|show")
+    parser = _parser()
+    if argv[0] == "init":
+        args, rest = parser.parse_known_args(argv)
+    else:
+        args, rest = parser.parse_args(argv), []
+    cwd = Path.cwd()
+    return COMMANDS[argv[0]](args, rest, cwd)
+
+
+def _capabilities(words: Sequence[str]) -> list[Capability]:
+    bad = [w for w in words if w not in CAPABILITY_NAMES]
+    if bad:
+        raise UsageError(unknown_capability(bad[0]))
+    return [Capability(w) for w in dict.fromkeys(words)]
+
+
+def _target(args: argparse.Namespace, cwd: Path, *, create: bool = False) -> Path:
+    """The file to edit: --policy FILE, else the nearest pyproject.toml (init: else a new one)."""
+    if args.policy is not None:
+        path: Path = args.policy if args.policy.is_absolute() else cwd / args.policy
+        return path
+    found = find_policy_file(cwd)
+    if found is not None:
+        return found
+    if create:
+        return cwd / PYPROJECT
+    raise PolicyError(f"no {PYPROJECT} in {cwd} or its parents", hint=INIT_HINT)
+
+
+def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
+    path = _target(args, cwd, create=True)
+    mode = WriteMode.MERGE if args.merge else WriteMode.FORCE if args.force else WriteMode.CREATE
+    label = display_path(path, cwd)
+    if mode is WriteMode.CREATE:
+        _refuse_existing(path, label)  # before scanning anything
+    scans = _scan(args.input, rest, cwd)
+    grants: dict[NormalizedName, set[Capability]] = {}
+    for scan in scans:
+        grants.setdefault(scan.name, set()).update(needed_capabilities(scan))
+    source = shlex.join(["permpip", "policy", "init", *([args.input] if args.input else [])])
+    header = [
+        f"Written by `{source}`: the capabilities each dependency was seen to use.",
+        "Anything not granted here is denied. Review each grant before committing it.",
+    ]
+    changed = write_grants(path, grants, mode, header=header)
+    if mode is WriteMode.MERGE:
+        print(f"{label}: added capabilities for {changed} of {len(grants)} packages scanned")
+    else:
+        print(f"{label}: wrote grants for {changed} of {len(grants)} packages scanned")
+    return 0
+
+
+def _refuse_existing(path: Path, label: str) -> None:
+    if path.is_file() and has_policy(path, display=label):
+        raise UsageError(f"{label} already has a [tool.permissions] policy",
+                         hint="pass --merge to add what is missing, or --force to replace it")
+
+
+def _scan(input_arg: str | None, rest: list[str], cwd: Path) -> list[PackageScan]:
+    target = cwd / input_arg if input_arg is not None else None
+    if target is not None and (target.is_dir() or target.name.endswith(ARTIFACT_SUFFIXES)):
+        if rest:
+            raise UsageError(f"unrecognized arguments: {' '.join(rest)}")
+        if not target.exists():
+            raise UsageError(f"no such file or directory: {input_arg}")
+        from gate.scan import scan_paths
+
+        return list(scan_paths([target]))
+    if target is not None and not target.is_file():
+        raise UsageError(f"no such file or directory: {input_arg}")
+    run_module = importlib.import_module("gate.run")
+    scan_input: Callable[..., Sequence[Any]] | None = getattr(run_module, "scan_input", None)
+    if scan_input is None:
+        raise UsageError("permpip policy init cannot read requirements files or lockfiles yet",
+                         hint="pass a directory of wheels and sdists")
+    from gate.cli.options import parse_options
+
+    options = parse_options(rest, command="check")
+    if options.positional:
+        raise UsageError(f"unrecognized arguments: {' '.join(options.positional)}")
+    return [entry.scan for entry in scan_input(target, cwd=cwd, options=options)]
+
+
+def _allow(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
+    caps = _capabilities(args.caps)
+    path = _target(args, cwd)
+    grant = allow(path, args.name, caps, versions=args.versions)
+    label = display_path(path, cwd)
+    versions = f" (versions {grant.versions})" if grant.versions is not None else ""
+    print(f"{label}:{grant.line}: {grant.name}{versions}: {', '.join(grant.allow)}")
+    return 0
+
+
+def _revoke(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
+    caps = _capabilities(args.caps)
+    path = _target(args, cwd)
+    grant = revoke(path, args.name, caps)
+    label = display_path(path, cwd)
+    if grant is None:
+        print(f"{label}: removed the grant for {args.name}")
+    else:
+        allowed = ", ".join(grant.allow) or "nothing beyond the default"
+        print(f"{label}:{grant.line}: {grant.name}: {allowed}")
+    return 0
+
+
+def _show(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
+    policy = load_policy(args.policy, cwd=cwd)
+    if args.format == "json":
+        print(json.dumps(policy_json(policy), indent=2))
+    else:
+        print(policy_text(policy))
+    return 0
+
+
+def _ordered(caps: frozenset[Capability]) -> list[str]:
+    return [c.value for c in Capability if c in caps]
+
+
+def policy_json(policy: Policy) -> dict[str, Any]:
+    return {
+        "policy": policy.display,
+        "default": _ordered(policy.default),
+        "packages": {
+            name: {
+                "allow": [c.value for c in grant.allow],
+                "versions": grant.versions,
+                "effective": _ordered(policy.default | frozenset(grant.allow)),
+                "line": grant.line,
+            }
+            for name, grant in sorted(policy.packages.items())
+        },
+    }
+
+
+def policy_text(policy: Policy) -> str:
+    def listing(caps: frozenset[Capability]) -> str:
+        return ", ".join(_ordered(caps)) or "nothing"
+
+    lines = [f"policy: {policy.display}", f"default (every package): {listing(policy.default)}"]
+    for name, grant in sorted(policy.packages.items()):
+        versions = f" (versions {grant.versions})" if grant.versions is not None else ""
+        lines.append(f"{name}{versions}: {listing(policy.default | frozenset(grant.allow))}")
+    return "\n".join(lines)
+
+
+def report_verdict(verdict: Verdict, *, fmt: str = "text", verbose: bool = False) -> int:
+    """Print a verdict (text or json) on stdout and return its exit code (0/1)."""
+    if fmt == "json":
+        print(json.dumps(to_json(verdict), indent=2))
+    else:
+        print(format_text(verdict, verbose=verbose))
+    return verdict.exit_code
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, list[str], Path], int]] = {
+    "init": _init,
+    "allow": _allow,
+    "revoke": _revoke,
+    "show": _show,
+}

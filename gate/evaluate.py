@@ -1,0 +1,197 @@
+"""Findings x policy -> verdict: allowed, or denied with evidence and the exact fix.
+
+Rules (docs/policy.md):
+  * allowed = ``default`` | the package's grant (when its ``versions`` range covers the version);
+  * a finding needs its capability, and in the install/startup phase also
+    ``install-hooks``/``startup-hooks`` (``gate.model.PHASE_HOOK``);
+  * an ungranted ``unanalyzed`` finding is a warning, a denial with ``strict``;
+  * grants nothing uses are warnings (errors with ``strict``); a grant for a package not
+    scanned at all is one only when the scans are a whole install set (``complete_set``).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from gate.model import PHASE_HOOK, Capability, Finding, NormalizedName, PackageScan, Phase
+from gate.policy import Grant, Policy, toml_line
+
+PHASE_ORDER = (Phase.INSTALL, Phase.STARTUP, Phase.IMPORT, Phase.RUNTIME)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Denial:
+    """One capability a package uses without a grant."""
+
+    capability: Capability
+    phase: Phase  # the earliest phase it is used in (install < startup < import < runtime)
+    evidence: tuple[Finding, ...]  # every finding that needs it, earliest phase first
+    fix_command: str  # permpip policy allow NAME CAP
+    toml_line: str  # the line that command would leave in the policy
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PackageVerdict:
+    name: NormalizedName
+    version: str
+    filename: str
+    allowed: bool
+    denials: tuple[Denial, ...] = ()
+    fix_command: str | None = None  # one command granting every denial at once
+    toml_line: str | None = None
+    note: str | None = None  # why a grant did not apply (its version range)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Verdict:
+    allowed: bool
+    packages: tuple[PackageVerdict, ...]
+    warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()  # with strict: stale grants
+    policy: str = ""  # the policy file, as messages show it
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.allowed else 1
+
+
+def needs(finding: Finding) -> tuple[Capability, ...]:
+    """What a finding needs granted: its capability, plus the hook of its phase."""
+    hook = PHASE_HOOK.get(finding.phase)
+    return (finding.capability,) if hook is None else (finding.capability, hook)
+
+
+def needed_capabilities(scan: PackageScan) -> frozenset[Capability]:
+    """Everything ``scan`` needs granted; ``policy init`` writes exactly this."""
+    return frozenset(c for f in scan.findings for c in needs(f))
+
+
+def _evidence(findings: Iterable[Finding]) -> dict[Capability, list[Finding]]:
+    out: dict[Capability, list[Finding]] = {}
+    for f in sorted(set(findings), key=lambda f: (PHASE_ORDER.index(f.phase), f)):
+        for cap in needs(f):
+            out.setdefault(cap, []).append(f)
+    return out
+
+
+def allow_command(name: str, caps: Sequence[Capability], versions: str | None = None) -> str:
+    argv = ["permpip", "policy", "allow", name, *caps]
+    if versions is not None:
+        argv += ["--versions", versions]
+    return shlex.join(argv)
+
+
+def evaluate(
+    scans: Sequence[PackageScan],
+    policy: Policy,
+    *,
+    strict: bool = False,
+    complete_set: bool = False,
+) -> Verdict:
+    verdicts: list[PackageVerdict] = []
+    warnings: list[str] = []
+    used: dict[NormalizedName, set[Capability]] = {}  # by scans a grant applies to
+    refused: set[NormalizedName] = set()
+    for scan in scans:
+        verdict, scan_warnings = _package(scan, policy, strict=strict)
+        verdicts.append(verdict)
+        warnings += scan_warnings
+        grant = policy.grant(scan.name)
+        if grant is not None and grant.applies_to(scan.version):
+            used.setdefault(scan.name, set()).update(needed_capabilities(scan))
+        if not verdict.allowed:
+            refused.add(scan.name)
+    scanned = {s.name: s for s in scans}
+    stale = [
+        message
+        for grant in policy.packages.values()
+        if (message := _stale(grant, policy, scanned.get(grant.name), used, refused,
+                              complete_set=complete_set))
+    ]
+    errors = tuple(stale) if strict else ()
+    if not strict:
+        warnings += stale
+    allowed = all(v.allowed for v in verdicts) and not errors
+    return Verdict(allowed=allowed, packages=tuple(verdicts), warnings=tuple(warnings),
+                   errors=errors, policy=policy.display)
+
+
+def _package(
+    scan: PackageScan, policy: Policy, *, strict: bool
+) -> tuple[PackageVerdict, list[str]]:
+    allowed = policy.allowed_for(scan.name, scan.version)
+    evidence = _evidence(scan.findings)
+    denied = [c for c in Capability if c in evidence and c not in allowed]
+    warnings: list[str] = []
+    if Capability.UNANALYZED in denied and not strict:
+        denied.remove(Capability.UNANALYZED)
+        first = evidence[Capability.UNANALYZED][0]
+        n = len(evidence[Capability.UNANALYZED])
+        warnings.append(
+            f"{scan.name} {scan.version}: {n} place{'s' if n > 1 else ''} could not be "
+            f"analysed and may use any capability ({first.path}:{first.line} {first.detail}); "
+            f"grant 'unanalyzed' to accept, or --strict to refuse"
+        )
+    grant = policy.grant(scan.name)
+    note = None
+    versions = None
+    if grant is not None and not grant.applies_to(scan.version):
+        note = (f"the grant at {policy.display}:{grant.line} covers versions "
+                f"'{grant.versions}', not {scan.version}")
+        versions = f"=={scan.version}"  # re-review: the approval is for this version
+    denials = tuple(
+        Denial(
+            capability=cap,
+            phase=evidence[cap][0].phase,
+            evidence=tuple(evidence[cap]),
+            fix_command=allow_command(scan.name, [cap], versions),
+            toml_line=toml_line(policy, scan.name, [cap], versions=versions),
+        )
+        for cap in denied
+    )
+    if not denials:
+        return PackageVerdict(name=scan.name, version=scan.version, filename=scan.filename,
+                              allowed=True, note=note), warnings
+    return PackageVerdict(
+        name=scan.name,
+        version=scan.version,
+        filename=scan.filename,
+        allowed=False,
+        denials=denials,
+        fix_command=allow_command(scan.name, denied, versions),
+        toml_line=toml_line(policy, scan.name, denied, versions=versions),
+        note=note,
+    ), warnings
+
+
+def _stale(
+    grant: Grant,
+    policy: Policy,
+    scan: PackageScan | None,
+    used: dict[NormalizedName, set[Capability]],
+    refused: set[NormalizedName],
+    *,
+    complete_set: bool,
+) -> str | None:
+    where = f"{policy.display}:{grant.line}"
+    name = grant.name
+    if scan is None:
+        if not complete_set:
+            return None
+        return (f"stale grant: {name} ({where}) is not in the install set; "
+                f"remove it with: permpip policy revoke {name}")
+    extra = [c for c in grant.allow if c not in policy.default]
+    if name not in used:
+        if name in refused or not extra:
+            return None  # the refusal's note already explains the version range
+        return (f"stale grant: {name} ({where}) covers versions '{grant.versions}', "
+                f"not {scan.version}; it is unused")
+    unused = [c for c in extra if c not in used[name]]
+    if not unused:
+        return None
+    caps = " ".join(unused)
+    word = "it" if len(unused) == 1 else "them"
+    return (f"stale grant: {name} is granted {', '.join(unused)} but does not use {word} "
+            f"({where}); revoke with: permpip policy revoke {name} {caps}")
