@@ -1,0 +1,309 @@
+"""Wheels -> findings: where each member installs, and what it does there.
+
+Every member is mapped to its install location (site-packages, scripts, data, headers).
+In site-packages: ``.py`` is scanned, binaries are ``native``, sourceless or shipped
+``.pyc`` is ``unanalyzed``, pickles are ``dynamic-code``; executable ``.pth`` lines,
+sitecustomize/usercustomize, stdlib shadows and other distributions' top-level packages are
+``startup-hooks``. Scripts that shadow common commands are ``startup-hooks`` too.
+
+``scan_tree_member`` (the per-member part) is shared with the sdist scanner.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from packaging.metadata import parse_email
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from gate.archive import Archive, Member
+from gate.errors import ScanError
+from gate.model import Capability, Finding, NormalizedName, Phase
+from gate.scan import native
+from gate.scan.python import scan_python
+
+# Top-level import names of popular distributions -> the distributions that may ship them.
+# Anything else shipping one of these names is planting code in another package.
+WELL_KNOWN: Mapping[str, frozenset[str]] = MappingProxyType({
+    k: frozenset(v.split()) for k, v in {
+        "requests": "requests", "urllib3": "urllib3", "certifi": "certifi", "idna": "idna",
+        "charset_normalizer": "charset-normalizer", "chardet": "chardet",
+        "setuptools": "setuptools", "pkg_resources": "setuptools",
+        "_distutils_hack": "setuptools", "pip": "pip", "wheel": "wheel",
+        "packaging": "packaging", "six": "six", "yaml": "pyyaml", "_yaml": "pyyaml",
+        "numpy": "numpy", "pandas": "pandas", "scipy": "scipy", "django": "django",
+        "flask": "flask", "werkzeug": "werkzeug", "jinja2": "jinja2",
+        "markupsafe": "markupsafe", "click": "click", "attr": "attrs", "attrs": "attrs",
+        "cryptography": "cryptography", "OpenSSL": "pyopenssl",
+        "boto3": "boto3", "botocore": "botocore", "s3transfer": "s3transfer",
+        "pytest": "pytest", "_pytest": "pytest", "pluggy": "pluggy",
+        "dateutil": "python-dateutil", "pytz": "pytz", "typing_extensions": "typing-extensions",
+        "sqlalchemy": "sqlalchemy", "psutil": "psutil", "colorama": "colorama",
+        "jwt": "pyjwt jwt", "nacl": "pynacl", "paramiko": "paramiko",
+        "aiohttp": "aiohttp", "httpx": "httpx", "httpcore": "httpcore", "h11": "h11",
+        "pydantic": "pydantic pydantic-v1", "pydantic_core": "pydantic-core",
+        "PIL": "pillow pillow-simd", "cv2": "opencv-python opencv-python-headless "
+        "opencv-contrib-python opencv-contrib-python-headless",
+        "psycopg2": "psycopg2 psycopg2-binary", "Crypto": "pycryptodome pycrypto",
+        "rsa": "rsa", "pyasn1": "pyasn1", "tomli": "tomli", "virtualenv": "virtualenv",
+        "pygments": "pygments", "docutils": "docutils", "lxml": "lxml", "grpc": "grpcio",
+        "torch": "torch", "sklearn": "scikit-learn", "bs4": "beautifulsoup4", "uv": "uv",
+    }.items()
+})
+
+# Commands a script must not shadow -> the distribution allowed to ship it (None: nobody).
+_COMMAND_FAMILY = re.compile(r"^(python|pip|pypy|pydoc|idle)(\d+(\.\d+)*)?(-config)?$")
+COMMANDS: Mapping[str, str | None] = MappingProxyType({
+    **dict.fromkeys("sh bash zsh dash fish ksh csh tcsh ls cp mv rm cat ln chmod chown mkdir "
+                    "find grep sed awk tar git sudo su doas ssh scp sftp rsync curl wget env "
+                    "which make gcc cc ld id whoami ps kill login passwd crontab systemctl "
+                    "mount openssl gpg apt apt-get yum dnf apk brew docker kubectl".split()),
+    "uv": "uv", "uvx": "uv", "pipx": "pipx",
+})
+
+_SITE_PACKAGES = re.compile(
+    r"^(?:usr/)?(?:local/)?(?:lib|lib64)/(?:python[^/]*/)?(?:site|dist)-packages/(.+)$",
+    re.IGNORECASE)
+_BIN = re.compile(r"^(?:usr/)?(?:local/)?(?:bin|scripts)/([^/]+)$", re.IGNORECASE)
+_CODE = (".py", ".pyw")
+_NESTED = (".zip", ".egg", ".whl", ".pyz")
+_PICKLE = (".pkl", ".pickle")
+
+def _finding(path: str, line: int, cap: Capability, phase: Phase, detail: str) -> Finding:
+    return Finding(path=path, line=line, capability=cap, phase=phase, detail=detail)
+
+
+def check_metadata(filename: str, data: bytes, what: str, name: NormalizedName,
+                   version: str) -> None:
+    """METADATA/PKG-INFO must name the same project and version as the filename."""
+    raw, _ = parse_email(data)
+    meta_name, meta_version = raw.get("name"), raw.get("version")
+    if not meta_name or not meta_version:
+        raise ScanError(f"{filename}: {what} has no Name or Version")
+    try:
+        same = (str(canonicalize_name(meta_name)) == str(name)
+                and Version(meta_version) == Version(version))
+    except InvalidVersion:
+        same = False
+    if not same:
+        raise ScanError(f"{filename}: {what} says {meta_name} {meta_version}, "
+                        f"the filename says {name} {version}")
+
+
+def shadowed_command(script: str) -> str | None:
+    """The common command a script name would shadow, if any."""
+    base = script.rsplit("/", 1)[-1].lower()
+    for suffix in (".exe", ".cmd", ".bat"):
+        base = base.removesuffix(suffix)
+    if _COMMAND_FAMILY.match(base) or base in COMMANDS:
+        return base
+    return None
+
+
+def _command_allowed(command: str, dist: NormalizedName) -> bool:
+    family = _COMMAND_FAMILY.match(command)
+    if family:
+        return family.group(1) == "pip" and dist == "pip"
+    return COMMANDS.get(command) == dist
+
+
+def read_code(ar: Archive, member: Member, path: str) -> bytes | Finding:
+    """The member's bytes, or an ``unanalyzed`` finding when it is too large to read."""
+    if member.link_target is not None:
+        return _finding(path, 0, Capability.UNANALYZED, Phase.IMPORT,
+                        f"link {path} -> {member.link_target} is not followed")
+    if member.size > ar.limits.max_read:
+        return _finding(path, 0, Capability.UNANALYZED, Phase.IMPORT,
+                        f"{path} is too large to analyse ({member.size} bytes)")
+    return ar.read(member)
+
+
+def scan_binary(ar: Archive, member: Member, path: str, *, kind: str,
+                phase: Phase) -> list[Finding]:
+    """``native`` for a binary member, plus what its imported symbols reveal."""
+    if member.link_target is not None:
+        symbols: frozenset[str] = frozenset()
+    elif member.size <= 16 * 1024 * 1024:
+        data = ar.read(member)
+        symbols = native.imported_symbols(lambda off, n: data[off:off + n], len(data))
+    else:
+        symbols = native.imported_symbols(lambda off, n: ar.read_at(member, off, n),
+                                          member.size)
+    return native.binary_findings(path, symbols, kind=kind, phase=phase)
+
+
+def pth_findings(data: bytes, path: str) -> list[Finding]:
+    """Executable lines of a .pth file (what site.py would exec) and the code they run."""
+    out: list[Finding] = []
+    text = data.decode("utf-8", "replace")
+    for lineno, line in enumerate(io.StringIO(text, newline=None), 1):
+        if line.startswith(("import ", "import\t")):
+            out.append(_finding(path, lineno, Capability.STARTUP_HOOKS, Phase.STARTUP,
+                                "executable .pth line runs at every interpreter start"))
+            padded = b"\n" * (lineno - 1) + line.rstrip("\n").encode()
+            out += scan_python(padded, path, phase=Phase.STARTUP)
+    return out
+
+
+def scan_tree_member(ar: Archive, member: Member, path: str, *,
+                     phase: Phase | None) -> list[Finding]:
+    """What one installed file can do: Python, binaries, bytecode, pickles, nested zips."""
+    lower = path.lower()
+    bin_phase = phase or Phase.IMPORT
+    if lower.endswith(_CODE):
+        code = read_code(ar, member, path)
+        return [code] if isinstance(code, Finding) else scan_python(code, path, phase=phase)
+    kind = native.binary_kind(path)
+    if kind is not None:
+        return scan_binary(ar, member, path, kind=kind, phase=bin_phase)
+    if lower.endswith(".pyc"):
+        return [_finding(path, 0, Capability.UNANALYZED, bin_phase,
+                         f"compiled bytecode {path} may run instead of any source")]
+    if lower.endswith(_PICKLE):
+        return [_finding(path, 0, Capability.DYNAMIC_CODE, phase or Phase.RUNTIME,
+                         f"pickle data {path} runs code when loaded")]
+    if lower.endswith(_NESTED):
+        return _scan_nested(ar, member, path, phase=phase)
+    return []
+
+
+def _scan_nested(ar: Archive, member: Member, path: str, *,
+                 phase: Phase | None) -> list[Finding]:
+    """A zip inside the tree is importable (zipimport): scan the code inside it."""
+    try:
+        with ar.nested(member) as inner:
+            out: list[Finding] = []
+            for m in inner.members:
+                out += scan_tree_member(inner, m, f"{path}!{m.name}", phase=phase)
+            return out
+    except ScanError as exc:
+        return [_finding(path, 0, Capability.UNANALYZED, phase or Phase.IMPORT,
+                         f"archive {path} could not be analysed: {exc}")]
+
+
+def _top_module(site_path: str) -> str:
+    top = site_path.split("/", 1)[0]
+    return top.split(".", 1)[0] if "/" not in site_path else top
+
+
+def _shadow_detail(module: str, dist: NormalizedName) -> str | None:
+    owners = WELL_KNOWN.get(module)
+    if owners is not None and dist not in owners:
+        return f"installs into '{module}', the package of {sorted(owners)[0]}"
+    if module in sys.stdlib_module_names:
+        return f"shadows stdlib module '{module}'"
+    return None
+
+
+def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Finding]:
+    """Every finding of a wheel whose filename said ``name`` ``version``."""
+    tops = {m.name.split("/", 1)[0] for m in ar.members if "/" in m.name}
+    distinfos = sorted(t for t in tops if t.endswith(".dist-info"))
+    if len(distinfos) != 1:
+        raise ScanError(f"{ar.filename}: expected one .dist-info directory, "
+                        f"found {len(distinfos)}")
+    distinfo = distinfos[0]
+    metadata = ar.get(f"{distinfo}/METADATA")
+    if metadata is None:
+        raise ScanError(f"{ar.filename}: {distinfo}/METADATA is missing")
+    check_metadata(ar.filename, ar.read(metadata), "METADATA", name, version)
+    datadir = distinfo.removesuffix(".dist-info") + ".data"
+
+    out: list[Finding] = []
+    shadowed: set[str] = set()
+    for member in sorted(ar.members, key=lambda m: m.name):
+        path = member.name
+        if path.startswith(distinfo + "/"):
+            if path == f"{distinfo}/entry_points.txt":
+                out += _entry_points(ar.read(member), path, name)
+            continue
+        where, rel = _install_location(path, datadir)
+        if where == "scripts":
+            out += _scan_script(ar, member, path, rel, name)
+        elif where == "site-packages":
+            out += _scan_site_member(ar, member, path, rel, name, shadowed)
+        elif where == "unknown":
+            out.append(_finding(path, 0, Capability.UNANALYZED, Phase.IMPORT,
+                                f"{path} installs into an unknown wheel scheme"))
+    return out
+
+
+def _install_location(path: str, datadir: str) -> tuple[str, str]:
+    """('site-packages' | 'scripts' | 'data' | 'headers' | 'unknown', path there)."""
+    if not path.startswith(datadir + "/"):
+        return "site-packages", path
+    scheme, _, rel = path[len(datadir) + 1:].partition("/")
+    if scheme in ("purelib", "platlib"):
+        return "site-packages", rel
+    if scheme == "scripts":
+        return "scripts", rel
+    if scheme == "data":
+        if m := _SITE_PACKAGES.match(rel):
+            return "site-packages", m.group(1)
+        if m := _BIN.match(rel):
+            return "scripts", m.group(1)
+        return "data", rel
+    if scheme == "headers":
+        return "headers", rel
+    return "unknown", rel
+
+
+def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
+                      dist: NormalizedName, shadowed: set[str]) -> list[Finding]:
+    out: list[Finding] = []
+    module = _top_module(rel)
+    if "/" not in rel and rel.lower().endswith(".pth"):
+        data = read_code(ar, member, path)
+        return [data] if isinstance(data, Finding) else pth_findings(data, path)
+    startup = module in ("sitecustomize", "usercustomize")
+    if startup:
+        out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP,
+                            f"{module} runs at every interpreter start"))
+    elif module not in shadowed and (detail := _shadow_detail(module, dist)):
+        shadowed.add(module)
+        out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP, detail))
+    phase = Phase.STARTUP if startup else None
+    return out + scan_tree_member(ar, member, path, phase=phase)
+
+
+def _scan_script(ar: Archive, member: Member, path: str, script: str,
+                 dist: NormalizedName) -> list[Finding]:
+    out: list[Finding] = []
+    command = shadowed_command(script)
+    if command and not _command_allowed(command, dist):
+        out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP,
+                            f"script '{script}' shadows the {command} command"))
+    if native.binary_kind(path):
+        return out + scan_tree_member(ar, member, path, phase=None)
+    data = read_code(ar, member, path)
+    if isinstance(data, Finding):
+        return [*out, data]
+    first = data.split(b"\n", 1)[0]
+    if path.lower().endswith(_CODE) or (first.startswith(b"#!") and b"python" in first):
+        return out + scan_python(data, path, phase=None)
+    if native.is_binary(data[:4]):
+        return out + scan_binary(ar, member, path, kind="executable", phase=Phase.RUNTIME)
+    return [*out, _finding(path, 0, Capability.UNANALYZED, Phase.RUNTIME,
+                           f"script {script} is not Python")]
+
+
+def _entry_points(data: bytes, path: str, dist: NormalizedName) -> list[Finding]:
+    out: list[Finding] = []
+    section = ""
+    for lineno, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section in ("console_scripts", "gui_scripts") and "=" in line:
+            script = line.split("=", 1)[0].strip()
+            command = shadowed_command(script)
+            if command and not _command_allowed(command, dist):
+                out.append(_finding(path, lineno, Capability.STARTUP_HOOKS, Phase.STARTUP,
+                                    f"console script '{script}' shadows the {command} "
+                                    f"command"))
+    return out
