@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import pytest
 
+from gate._subprocess import run as run_process
 from gate.diff import (
     Change,
     Gain,
@@ -17,6 +20,7 @@ from gate.diff import (
     diff_packages,
 )
 from gate.model import Capability, Finding, PackageScan, Phase, Pin, normalize
+from tests.conftest import write_policy
 
 C = Capability
 P = Phase
@@ -228,3 +232,199 @@ def test_accesses_groups_evidence_by_capability_and_phase() -> None:
 def test_change_kinds(old: str, new: str, change: Change) -> None:
     diff = diff_packages([entry("foo", old)], [entry("foo", new)], allowed=policy({}))
     assert only(diff, "foo").change is change
+
+
+# -- the CLI, with scan_input replaced by a reader of a tiny test format -------------------
+#
+# Each line of a fake input: ``name version [capability:phase:path:line ...]``; the sha256
+# is the line's text, so an identical line is an unchanged file.
+
+
+def fake_scan_input(input_path: Path | None, *, cwd: Path, options: object) -> list[Pinned]:
+    assert input_path is not None
+    scanned.append(input_path.name)
+    out = []
+    for n, line in enumerate(input_path.read_text().splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, version, *caps = line.split()
+        findings = [tuple(c.split(":")) for c in caps]
+        e = entry(name, version, [(c, ph, p, int(ln)) for c, ph, p, ln in findings],
+                  sha=line, source=f"{input_path}:{n}")
+        out.append(e)
+    return out
+
+
+scanned: list[str] = []
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    import gate.run
+
+    monkeypatch.setattr(gate.run, "scan_input", fake_scan_input, raising=False)
+    monkeypatch.chdir(tmp_path)
+    scanned.clear()
+    write_policy(tmp_path, {"foo": ["network"]})
+    return tmp_path
+
+
+def diff_cli(*args: str) -> int:
+    from gate.__main__ import main
+
+    return main(["diff", *args])
+
+
+OLD = "foo 1.0 network:runtime:foo/a.py:3\nbar 2.0\n"
+NEW = "foo 1.1 network:import:foo/a.py:1\nbar 2.0\nbaz 0.1 subprocess:runtime:baz/x.py:9\n"
+
+
+def test_cli_refuses_an_ungranted_gain_and_points_at_the_pin(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "old.txt").write_text(OLD)
+    (project / "new.txt").write_text(NEW)
+    assert diff_cli("old.txt", "new.txt") == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "permpip diff old.txt -> new.txt"
+    assert f"FAIL baz 0.1 (added)  [{project / 'new.txt'}:3]: not granted: subprocess" in out
+    assert "grant with: permpip policy allow baz subprocess" in out
+    assert "ok   foo 1.0 -> 1.1 (upgraded)" in out
+    assert "bar" not in out
+
+
+def test_cli_pure_bump_exits_0_even_strict(project: Path) -> None:
+    (project / "old.txt").write_text(OLD)
+    (project / "new.txt").write_text(OLD.replace("bar 2.0", "bar 2.1"))
+    assert diff_cli("old.txt", "new.txt", "--strict") == 0
+
+
+def test_cli_strict_fails_a_granted_gain(project: Path) -> None:
+    (project / "old.txt").write_text(OLD)
+    (project / "new.txt").write_text(OLD.replace("runtime", "import"))
+    assert diff_cli("old.txt", "new.txt") == 0
+    assert diff_cli("old.txt", "new.txt", "--strict") == 1
+
+
+def test_cli_without_policy_exits_2_unless_no_policy(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "pyproject.toml").unlink()
+    (project / "old.txt").write_text(OLD)
+    (project / "new.txt").write_text(NEW)
+    assert diff_cli("old.txt", "new.txt") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no pyproject.toml with a [tool.permissions] policy in ")
+    assert scanned == []  # the policy is checked before anything is fetched
+    assert diff_cli("old.txt", "new.txt", "--no-policy", "--format", "json") == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["policy"] is False
+    assert [(p["name"], p["verdict"]) for p in doc["packages"]] == [
+        ("baz", "unreviewed"), ("foo", "unreviewed")]
+    assert diff_cli("old.txt", "new.txt", "--no-policy", "--strict") == 1
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["only.txt"], "error: permpip diff needs OLD and NEW (or --git REV [FILE])"),
+    (["a", "b", "c"], "error: permpip diff needs OLD and NEW (or --git REV [FILE])"),
+    (["--git", "HEAD", "a", "b"], "error: permpip diff --git REV takes at most one FILE"),
+    (["a", "b", "--format", "html"],
+     "error: --format must be one of text, json, markdown, sarif, not 'html'"),
+    (["a", "b", "--git"], "error: option --git needs a value"),
+    (["a", "b", "--strict=yes"], "error: option --strict takes no value"),
+    (["a", "b", "--policy", "p.toml", "--no-policy"],
+     "error: --policy and --no-policy exclude each other"),
+    (["a", "b", "--frobnicate"],
+     "error: unknown option --frobnicate (neither a pip install nor a permpip option)"),
+    (["missing.txt", "new.txt"], "error: no such input file: {project}/missing.txt"),
+])
+def test_cli_usage_errors_exit_2_with_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    (project / "new.txt").write_text(NEW)
+    assert diff_cli(*argv) == 2
+    assert capsys.readouterr().err.splitlines()[0] == message.format(project=project)
+
+
+def test_cli_output_file_and_sarif(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "old.txt").write_text(OLD)
+    (project / "new.txt").write_text(NEW)
+    assert diff_cli("old.txt", "new.txt", "--format=sarif", "-o", "out.sarif") == 1
+    assert capsys.readouterr().out == ""
+    sarif = json.loads((project / "out.sarif").read_text())
+    [result] = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "subprocess"
+    assert result["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "new.txt"}, "region": {"startLine": 3}}
+
+
+def git(repo: Path, *args: str) -> None:
+    done = run_process(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c",
+                        "commit.gpgsign=false", *args], cwd=repo)
+    assert done.returncode == 0, done.stderr
+
+
+def test_cli_git_reads_old_from_the_revision(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(project, "init", "-q", "-b", "main")
+    (project / "requirements.txt").write_text(OLD)
+    git(project, "add", "requirements.txt")
+    git(project, "commit", "-q", "-m", "old")
+    (project / "requirements.txt").write_text(NEW)
+    assert diff_cli("--git", "main", "--format", "json") == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["old"], doc["new"]) == ("requirements.txt@main", "requirements.txt")
+    assert doc["refused"] == ["baz"]
+    assert scanned == ["requirements.txt", "requirements.txt"]
+
+
+def test_cli_git_in_a_subdirectory_labels_old_pins_by_revision(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(project, "init", "-q", "-b", "main")
+    (project / "locks").mkdir()
+    (project / "locks" / "prod.txt").write_text(OLD + "gone 1.0 env:import:g.py:1\n")
+    git(project, "add", "locks/prod.txt")
+    git(project, "commit", "-q", "-m", "old")
+    (project / "locks" / "prod.txt").write_text(NEW)
+    assert diff_cli("--git", "HEAD", "locks/prod.txt", "--format", "json") == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["old"] == "locks/prod.txt@HEAD"
+    [gone] = [p for p in doc["packages"] if p["name"] == "gone"]
+    assert (gone["change"], gone["source"]) == ("removed", "locks/prod.txt@HEAD:3")
+    assert diff_cli("--git", "HEAD", "locks/prod.txt", "--format", "sarif") == 1
+    sarif = json.loads(capsys.readouterr().out)
+    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "locks/prod.txt"}, "region": {"startLine": 3}}
+
+
+def test_cli_git_file_new_at_head_means_everything_added(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(project, "init", "-q", "-b", "main")
+    git(project, "commit", "-q", "--allow-empty", "-m", "empty")
+    (project / "requirements.txt").write_text(NEW)
+    assert diff_cli("--git", "main", "--format", "json") == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert [(p["name"], p["change"]) for p in doc["packages"]] == [
+        ("bar", "added"), ("baz", "added"), ("foo", "added")]
+    assert doc["refused"] == ["baz"]  # foo is granted network; bar gains nothing
+
+
+def test_cli_git_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "requirements.txt").write_text(NEW)
+    assert diff_cli("--git", "main") == 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"error: --git needs a git work tree; {project} is not in one")
+    git(project, "init", "-q", "-b", "main")
+    git(project, "commit", "-q", "--allow-empty", "-m", "empty")
+    assert diff_cli("--git", "origin/main") == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: unknown git revision 'origin/main'",
+        "hint: in CI, fetch it first (actions/checkout with fetch-depth: 0, or git fetch "
+        "origin main)"]
+    (project / "requirements.txt").unlink()
+    assert diff_cli("--git", "main") == 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"error: no pylock.toml, uv.lock, requirements.txt in {project}")

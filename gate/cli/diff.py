@@ -200,14 +200,15 @@ def _scan_git(
         old_path = Path(tmp) / filename  # same name: the input kind is told by its name
         old_path.write_text(shown.stdout, encoding="utf-8")
         scanned = _scan(old_path, cwd=cwd, options=options)
-    return [_relabel(e, str(old_path), label) for e in scanned]
+    return [_relabel(e, filename, label) for e in scanned]
 
 
-def _relabel(entry: Entry, tmp: str, label: str) -> Entry:
-    """``/tmp/.../requirements.txt:3`` -> ``requirements.txt@origin/main:3``."""
+def _relabel(entry: Entry, filename: str, label: str) -> Entry:
+    """The temporary copy's ``…/requirements.txt:3`` -> ``requirements.txt@origin/main:3``."""
     pin = entry.pin
-    if pin.source and pin.source.startswith(tmp):
-        pin = dataclasses.replace(pin, source=label + pin.source[len(tmp):])
+    path, _, line = (pin.source or "").rpartition(":")
+    if path and line.isdigit() and Path(path).name == filename:
+        pin = dataclasses.replace(pin, source=f"{label}:{line}")
     return Pinned(pin=pin, scan=entry.scan)
 
 
