@@ -14,6 +14,7 @@ verify or scan an input.
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from gate import _subprocess
 from gate.cli.options import GateOptions, parse_options
 from gate.diff import Allowed, Entry, Pinned, diff_packages
 from gate.errors import UsageError
+from gate.model import normalize
 from gate.report.diff import FORMATS, render
 
 HELP = """\
@@ -128,7 +130,7 @@ def run(argv: list[str]) -> int:
         new_label = args.inputs[0] if args.inputs else new_path.name
         old = _scan_git(args.git, root, rel, new_path.name, label=old_label,
                         cwd=cwd, options=args.gate)
-        new = _scan(new_path, cwd=cwd, options=args.gate)
+        new = _scan(new_path, cwd=cwd, options=args.gate, label=rel)
     else:
         old_label, new_label = args.inputs
         old = _scan(cwd / old_label, cwd=cwd, options=args.gate)
@@ -148,12 +150,57 @@ def _load_allowed(args: DiffArgs, cwd: Path) -> Allowed | None:
     return policy.allowed_for
 
 
-def _scan(path: Path, *, cwd: Path, options: GateOptions) -> list[Entry]:
+def _scan(
+    path: Path, *, cwd: Path, options: GateOptions, label: str | None = None
+) -> list[Entry]:
+    """INPUT scanned; each pin's ``source`` made ``label:line`` (``label``: the input as
+    the user named it), finding the line in a lockfile when the reader gave none."""
     from gate.run import scan_input
 
     if not path.is_file():
         raise UsageError(f"no such input file: {path}")
-    return list(scan_input(path, cwd=cwd, options=options))
+    scanned = scan_input(path, cwd=cwd, options=options)
+    lines = _name_lines(path)
+    shown = label if label is not None else _display(path, cwd)
+    return [_located(e, shown, lines) for e in scanned]
+
+
+def _display(path: Path, cwd: Path) -> str:
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+_SOURCE_LINE = re.compile(r"^(?P<path>.+):(?P<line>[1-9][0-9]*)$")
+_TOML_NAME = re.compile(r"""^\s*name\s*=\s*["']([^"']+)["']""")
+
+
+def _name_lines(path: Path) -> dict[str, int]:
+    """PEP 503 name -> line of its ``name = "..."`` key in a pylock.toml / uv.lock."""
+    if path.suffix not in (".toml", ".lock"):
+        return {}
+    out: dict[str, int] = {}
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _TOML_NAME.match(line)
+        if m:
+            out.setdefault(normalize(m.group(1)), n)
+    return out
+
+
+def _located(entry: Entry, shown: str, lines: dict[str, int]) -> Entry:
+    """``source`` as ``shown:LINE`` (or ``shown``), whatever form the reader gave."""
+    pin = entry.pin
+    m = _SOURCE_LINE.match(pin.source or "")
+    line = int(m.group("line")) if m else lines.get(pin.name)
+    source = f"{shown}:{line}" if line else shown
+    if source == pin.source:
+        return entry
+    return Pinned(pin=dataclasses.replace(pin, source=source), scan=entry.scan)
 
 
 def _default_input(cwd: Path) -> Path:
@@ -199,17 +246,7 @@ def _scan_git(
     with tempfile.TemporaryDirectory(prefix="permpip-diff-") as tmp:
         old_path = Path(tmp) / filename  # same name: the input kind is told by its name
         old_path.write_text(shown.stdout, encoding="utf-8")
-        scanned = _scan(old_path, cwd=cwd, options=options)
-    return [_relabel(e, filename, label) for e in scanned]
-
-
-def _relabel(entry: Entry, filename: str, label: str) -> Entry:
-    """The temporary copy's ``…/requirements.txt:3`` -> ``requirements.txt@origin/main:3``."""
-    pin = entry.pin
-    path, _, line = (pin.source or "").rpartition(":")
-    if path and line.isdigit() and Path(path).name == filename:
-        pin = dataclasses.replace(pin, source=f"{label}:{line}")
-    return Pinned(pin=pin, scan=entry.scan)
+        return _scan(old_path, cwd=cwd, options=options, label=label)
 
 
 def _emit(text: str, output: Path | None) -> None:
