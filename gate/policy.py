@@ -8,9 +8,9 @@ Public API:
 
     find_policy_file(cwd) -> Path | None
     load_policy(path=None, *, cwd) -> Policy                 (PolicyError, exit 2)
-    write_grants(path, grants, mode, *, header=None) -> int   (policy init)
-    allow(path, name, caps, *, versions=None) -> Grant        (policy allow)
-    revoke(path, name, caps) -> Grant | None                  (policy revoke)
+    write_grants(path, grants, mode, *, header=(), cwd=None) -> int   (policy init)
+    allow(path, name, caps, *, versions=None, cwd=None) -> Grant      (policy allow)
+    revoke(path, name, caps, *, cwd=None) -> Grant | None             (policy revoke)
     toml_line(policy, name, add, *, versions=None) -> str     (the line ``allow`` would write)
 """
 
@@ -572,6 +572,7 @@ def write_grants(
     mode: WriteMode,
     *,
     header: Sequence[str] = (),
+    cwd: Path | None = None,
 ) -> int:
     """Write ``grants`` as the policy (``policy init``); returns how many packages changed.
 
@@ -579,7 +580,7 @@ def write_grants(
     (``default`` already covers its own); FORCE replaces the whole ``[tool.permissions]``.
     A missing ``path`` is created with just the policy; ``header`` lines become comments.
     """
-    label = display_path(path, Path.cwd())
+    label = display_path(path, cwd or Path.cwd())  # as messages show it
 
     def change(doc: tomlkit.TOMLDocument) -> int:
         perm = _permissions(doc)
@@ -617,10 +618,11 @@ def write_grants(
 
 
 def allow(
-    path: Path, name: str, caps: Sequence[Capability], *, versions: str | None = None
+    path: Path, name: str, caps: Sequence[Capability], *, versions: str | None = None,
+    cwd: Path | None = None,
 ) -> Grant:
     """Add ``caps`` to ``name``'s grant (creating it); ``versions`` sets its version range."""
-    label = display_path(path, Path.cwd())
+    label = display_path(path, cwd or Path.cwd())  # as messages show it
     normalized = _require_name(name)
     if versions is not None and not valid_specifier(versions):
         raise UsageError(f"invalid version specifier '{versions}'",
@@ -643,9 +645,11 @@ def allow(
     return grant
 
 
-def revoke(path: Path, name: str, caps: Sequence[Capability]) -> Grant | None:
+def revoke(
+    path: Path, name: str, caps: Sequence[Capability], *, cwd: Path | None = None
+) -> Grant | None:
     """Remove ``caps`` from ``name``'s grant, or the whole entry when ``caps`` is empty."""
-    label = display_path(path, Path.cwd())
+    label = display_path(path, cwd or Path.cwd())  # as messages show it
     normalized = _require_name(name)
 
     def change(doc: tomlkit.TOMLDocument) -> None:

@@ -135,7 +135,7 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
         f"Written by `{source}`: the capabilities each dependency was seen to use.",
         "Anything not granted here is denied. Review each grant before committing it.",
     ]
-    changed = write_grants(path, grants, mode, header=header)
+    changed = write_grants(path, grants, mode, header=header, cwd=cwd)
     if mode is WriteMode.MERGE:
         print(f"{label}: added capabilities for {changed} of {len(grants)} packages scanned")
     else:
@@ -177,7 +177,7 @@ def _scan(input_arg: str | None, rest: list[str], cwd: Path) -> list[PackageScan
 def _allow(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
     caps = _capabilities(args.caps)
     path = _target(args, cwd)
-    grant = allow(path, args.name, caps, versions=args.versions)
+    grant = allow(path, args.name, caps, versions=args.versions, cwd=cwd)
     label = display_path(path, cwd)
     versions = f" (versions {grant.versions})" if grant.versions is not None else ""
     print(f"{label}:{grant.line}: {grant.name}{versions}: {', '.join(grant.allow)}")
@@ -187,7 +187,7 @@ def _allow(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
 def _revoke(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
     caps = _capabilities(args.caps)
     path = _target(args, cwd)
-    grant = revoke(path, args.name, caps)
+    grant = revoke(path, args.name, caps, cwd=cwd)
     label = display_path(path, cwd)
     if grant is None:
         print(f"{label}: removed the grant for {args.name}")

@@ -1,0 +1,562 @@
+"""gate.policy: finding, reading, validating (exact messages and lines) and editing."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gate.errors import PolicyError, UsageError
+from gate.model import Capability, NormalizedName, normalize
+from gate.policy import (
+    Grant,
+    GrantForm,
+    Policy,
+    WriteMode,
+    _Positions,
+    allow,
+    find_policy_file,
+    load_policy,
+    revoke,
+    toml_line,
+    write_grants,
+)
+
+NET, ENV, FSR, FSW = Capability.NETWORK, Capability.ENV, Capability.FS_READ, Capability.FS_WRITE
+HOOKS = Capability.INSTALL_HOOKS
+
+
+def write(tmp_path: Path, text: str, name: str = "pyproject.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    write(tmp_path, text)
+    with pytest.raises(PolicyError) as exc:
+        load_policy(cwd=tmp_path)
+    assert exc.value.exit_code == 2
+    return exc.value.problems
+
+
+# -- finding ------------------------------------------------------------------------------
+
+
+def test_find_policy_file_walks_up_to_the_nearest(tmp_path: Path) -> None:
+    write(tmp_path, "")
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    assert find_policy_file(deep) == tmp_path / "pyproject.toml"
+    write(tmp_path / "a", "")
+    assert find_policy_file(deep) == tmp_path / "a" / "pyproject.toml"
+
+
+def test_no_pyproject_anywhere_is_an_error_with_the_init_hint(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError) as exc:
+        load_policy(cwd=tmp_path)
+    # tmp_path's parents hold no pyproject.toml on any sane machine
+    assert str(exc.value) == (
+        f"no pyproject.toml with a [tool.permissions] policy in {tmp_path} or its parents")
+    assert exc.value.hint == (
+        "run `permpip policy init` to write one from what your dependencies use today")
+    assert exc.value.exit_code == 2
+
+
+def test_pyproject_without_table_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, '[project]\nname = "x"\n')
+    with pytest.raises(PolicyError, match=r"^no \[tool.permissions\] table in pyproject.toml$"):
+        load_policy(cwd=tmp_path)
+
+
+def test_empty_file_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "\n  \n")
+    with pytest.raises(PolicyError) as exc:
+        load_policy(cwd=tmp_path)
+    assert str(exc.value) == "pyproject.toml is empty: no [tool.permissions] policy"
+
+
+def test_malformed_toml_names_its_line(tmp_path: Path) -> None:
+    text = '[tool.permissions]\ndefault = ["fs-read",\n  ,]\n'
+    assert problems(tmp_path, text) == ["pyproject.toml:3: invalid TOML: Invalid value"]
+    with pytest.raises(PolicyError, match="^pyproject.toml is not valid TOML$"):
+        load_policy(cwd=tmp_path)
+
+
+def test_policy_option_relative_to_cwd_and_missing_file(tmp_path: Path) -> None:
+    write(tmp_path, "[tool.permissions]\ndefault = ['env']\n", name="perm.toml")
+    assert load_policy(Path("perm.toml"), cwd=tmp_path).default == {ENV}
+    with pytest.raises(PolicyError, match="^policy file nope.toml does not exist$"):
+        load_policy(Path("nope.toml"), cwd=tmp_path)
+
+
+def test_non_utf8_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(b"[tool.permissions]\n# \xff\n")
+    with pytest.raises(PolicyError, match="^pyproject.toml is not UTF-8 text$"):
+        load_policy(cwd=tmp_path)
+
+
+def test_display_path_outside_cwd_is_absolute(tmp_path: Path) -> None:
+    path = write(tmp_path, "[tool.permissions]\ndefault = ['envv']\n")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    with pytest.raises(PolicyError) as exc:
+        load_policy(path, cwd=sub)
+    assert exc.value.problems == [
+        f"{path}:2: tool.permissions.default[0]: unknown capability 'envv' "
+        "(did you mean 'env'?)"]
+
+
+# -- validating ----------------------------------------------------------------------------
+
+EVERY_PROBLEM = """\
+[project]
+name = "x"
+
+[tool.permissions]
+default = ["fs-read", "netwrk"]
+defaults = 1
+
+[tool.permissions.packages]
+requests = [
+    "network",
+    "envv",  # a comment with a ] and a "quote
+    3,
+]
+setuptools = { allow = ["install-hooks", "fs-wirte"], versions = ">=70,<<81", extra = 1 }
+PyYAML = ["native"]
+pyyaml = ["native"]
+"zope.interface" = "x"
+"foo bar" = []
+other = ["zzz"]
+
+[tool.permissions.packages.bar]
+versions = 3
+"""
+
+
+def test_every_problem_at_once_each_with_key_and_line(tmp_path: Path) -> None:
+    assert problems(tmp_path, EVERY_PROBLEM) == [
+        "pyproject.toml:5: tool.permissions.default[1]: unknown capability 'netwrk' "
+        "(did you mean 'network'?)",
+        "pyproject.toml:6: tool.permissions.defaults: unknown key 'defaults' "
+        "(did you mean 'default'?)",
+        "pyproject.toml:11: tool.permissions.packages.requests[1]: unknown capability 'envv' "
+        "(did you mean 'env'?)",
+        "pyproject.toml:12: tool.permissions.packages.requests[2]: "
+        "expected a capability string, got integer",
+        "pyproject.toml:14: tool.permissions.packages.setuptools.extra: unknown key 'extra' "
+        "(expected 'allow' or 'versions')",
+        "pyproject.toml:14: tool.permissions.packages.setuptools.allow[1]: "
+        "unknown capability 'fs-wirte' (did you mean 'fs-write'?)",
+        "pyproject.toml:14: tool.permissions.packages.setuptools.versions: "
+        "invalid version specifier '>=70,<<81'",
+        "pyproject.toml:16: tool.permissions.packages.pyyaml: duplicate package: 'pyyaml' and "
+        "'PyYAML' (line 15) are both 'pyyaml'",
+        "pyproject.toml:17: tool.permissions.packages.\"zope.interface\": expected an array of "
+        "capabilities or a table with 'allow', got string",
+        "pyproject.toml:18: tool.permissions.packages.\"foo bar\": invalid package name 'foo bar'",
+        "pyproject.toml:19: tool.permissions.packages.other[0]: unknown capability 'zzz' "
+        "(one of: network, fs-read, fs-write, subprocess, threads, env, native, dynamic-code, "
+        "introspection, install-hooks, startup-hooks, unanalyzed)",
+        "pyproject.toml:21: tool.permissions.packages.bar: missing key 'allow'",
+        "pyproject.toml:22: tool.permissions.packages.bar.versions: "
+        "expected a version specifier string, got integer",
+    ]
+    with pytest.raises(PolicyError, match=r"^invalid policy in pyproject.toml \(13 problems\)$"):
+        load_policy(cwd=tmp_path)
+
+
+def test_the_issue_example_message(tmp_path: Path) -> None:
+    text = "\n" * 12 + '[tool.permissions.packages]\nrequests = ["env", "netwrk"]\n'
+    assert problems(tmp_path, text) == [
+        "pyproject.toml:14: tool.permissions.packages.requests[1]: unknown capability "
+        "'netwrk' (did you mean 'network'?)"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[tool]\npermissions = 3\n",
+     "pyproject.toml:2: tool.permissions: expected a table, got integer"),
+    ("[tool.permissions]\ndefault = 'env'\n",
+     "pyproject.toml:2: tool.permissions.default: expected an array of capabilities, "
+     "got string"),
+    ("[tool.permissions]\npackages = []\n",
+     "pyproject.toml:2: tool.permissions.packages: expected a table of package grants, "
+     "got array"),
+    ("[tool.permissions]\nzzz = true\n",
+     "pyproject.toml:2: tool.permissions.zzz: unknown key 'zzz' "
+     "(expected 'default' or 'packages')"),
+    ("[tool.permissions.packages]\na = {allow = 'env'}\n",
+     "pyproject.toml:2: tool.permissions.packages.a.allow: expected an array of "
+     "capabilities, got string"),
+    ("[tool.permissions.packages]\na = {alow = ['env']}\n",
+     "pyproject.toml:2: tool.permissions.packages.a.alow: unknown key 'alow' "
+     "(did you mean 'allow'?)"),
+    ("[tool.permissions.packages]\na = 1979-05-27\n",
+     "pyproject.toml:2: tool.permissions.packages.a: expected an array of capabilities or a "
+     "table with 'allow', got datetime"),
+    ("[tool.permissions.packages]\na = [1.5, true]\n",
+     "pyproject.toml:2: tool.permissions.packages.a[0]: expected a capability string, "
+     "got float"),
+])
+def test_type_and_key_messages(tmp_path: Path, text: str, expected: str) -> None:
+    assert problems(tmp_path, text)[0] == expected
+
+
+def test_lines_in_dotted_keys_inline_tables_and_out_of_order_tables(tmp_path: Path) -> None:
+    text = """\
+[tool.permissions]
+default = []
+packages.a = ["env"]
+packages."b.c" = [
+  # a comment line
+  'fs-read',
+
+  '''netwrk''',
+]
+
+[project]
+name = "x"
+description = \"\"\"
+[tool.permissions.packages]
+d = ["zzz"]
+\"\"\"
+
+[tool.permissions.packages.e]
+allow = [ "env", { x = 1 },
+  "envv" ]
+"""
+    assert problems(tmp_path, text) == [
+        "pyproject.toml:8: tool.permissions.packages.\"b.c\"[1]: unknown capability 'netwrk' "
+        "(did you mean 'network'?)",
+        "pyproject.toml:19: tool.permissions.packages.e.allow[1]: "
+        "expected a capability string, got table",
+        "pyproject.toml:20: tool.permissions.packages.e.allow[2]: unknown capability 'envv' "
+        "(did you mean 'env'?)",
+    ]
+
+
+def test_lines_when_the_whole_policy_is_one_inline_table(tmp_path: Path) -> None:
+    text = '[tool]\nx = 1\npermissions = { packages = { "a" = ["env"], b = ["nope"] } }\n'
+    assert problems(tmp_path, text) == [
+        "pyproject.toml:3: tool.permissions.packages.b[0]: unknown capability 'nope' "
+        "(one of: network, fs-read, fs-write, subprocess, threads, env, native, dynamic-code, "
+        "introspection, install-hooks, startup-hooks, unanalyzed)"]
+
+
+def test_positions_handle_strings_escapes_and_arrays_of_tables() -> None:
+    text = """\
+a = "x]\\"#"  # ]
+[[tool.uv.index]]
+url = "u"
+[[tool.uv.index]]
+url = '''
+v'''
+"k\\u0065y" = [[1, 2], [3]]
+[tool.permissions.packages]
+b = ["env"]
+"""
+    pos = _Positions(text)
+    assert pos.lines[("tool", "uv", "index", 0, "url")] == 3
+    assert pos.lines[("tool", "uv", "index", 1, "url")] == 5
+    assert pos.lines[("tool", "uv", "index", 1, "key", 1, 0)] == 7
+    assert pos.lines[("tool", "permissions", "packages", "b", 0)] == 9
+    assert pos.line_of(("tool", "permissions", "packages", "zz")) == 8
+    assert pos.line_of(("nothing",)) == 1
+
+
+def test_positions_crlf_line_endings(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(
+        b'[tool.permissions]\r\n\r\ndefault = [\r\n "env",\r\n "x"]\r\n')
+    with pytest.raises(PolicyError) as exc:
+        load_policy(cwd=tmp_path)
+    assert exc.value.problems == [
+        "pyproject.toml:5: tool.permissions.default[1]: unknown capability 'x' (one of: "
+        "network, fs-read, fs-write, subprocess, threads, env, native, dynamic-code, "
+        "introspection, install-hooks, startup-hooks, unanalyzed)"]
+
+
+# -- the policy value ----------------------------------------------------------------------
+
+
+def test_loaded_policy_and_allowed_for(tmp_path: Path) -> None:
+    write(tmp_path, """\
+[tool.permissions]
+default = ["fs-read"]
+
+[tool.permissions.packages]
+Requests = ["network", "env", "network"]
+setuptools = { allow = ["install-hooks", "fs-write"], versions = ">=70,<81" }
+
+[tool.permissions.packages.foo]
+allow = ["threads"]
+""")
+    policy = load_policy(cwd=tmp_path)
+    assert policy.path == tmp_path / "pyproject.toml"
+    assert policy.display == "pyproject.toml"
+    assert policy.default == {FSR}
+    assert policy.packages[normalize("requests")] == Grant(
+        name=normalize("requests"), key="Requests", allow=(NET, ENV), line=5)
+    assert policy.packages[normalize("setuptools")] == Grant(
+        name=normalize("setuptools"), key="setuptools", allow=(HOOKS, FSW),
+        versions=">=70,<81", line=6, form=GrantForm.INLINE_TABLE)
+    assert policy.packages[normalize("foo")].form is GrantForm.TABLE
+    assert policy.packages[normalize("foo")].line == 8
+    st_ = normalize("setuptools")
+    assert policy.allowed_for(st_, "80.9.0") == {FSR, HOOKS, FSW}
+    assert policy.allowed_for(st_, "81.0.0") == {FSR}
+    assert policy.allowed_for(st_, "75.0rc1") == {FSR, HOOKS, FSW}  # pre-releases in range
+    assert policy.allowed_for(st_, "not a version") == {FSR}  # fail closed
+    assert policy.allowed_for(normalize("other"), "1") == {FSR}
+
+
+def test_empty_table_denies_everything(tmp_path: Path) -> None:
+    write(tmp_path, "[tool.permissions]\n")
+    policy = load_policy(cwd=tmp_path)
+    assert policy.default == frozenset()
+    assert dict(policy.packages) == {}
+
+
+# -- editing -------------------------------------------------------------------------------
+
+PYPROJECT = """\
+# Project file: comments everywhere.
+[build-system]
+requires = ['setuptools>=70']  # literal quotes
+build-backend = "setuptools.build_meta"
+
+[project]
+name    =   "demo"   # odd spacing
+dependencies = [
+    "requests",  # http
+
+
+    "pyyaml",
+]
+
+[tool.ruff]
+line-length = 100
+
+[tool.permissions]
+# reviewed 2024-01-01
+default = [ 'fs-read' ]  # everyone reads
+
+[tool.permissions.packages]
+requests = [
+    "network",  # sockets
+]
+setuptools = { allow = ["install-hooks"], versions = ">=70,<81" }  # build backend
+
+[tool.permissions.packages.old]
+allow = ["env"]
+
+[[tool.uv.index]]
+name = "internal"   # trailing
+url = "https://example.invalid/simple"
+"""
+
+
+def test_round_trip_keeps_every_untouched_byte(tmp_path: Path) -> None:
+    path = write(tmp_path, PYPROJECT)
+    allow(path, "requests", [ENV], cwd=tmp_path)
+    allow(path, "setuptools", [FSW, HOOKS], cwd=tmp_path)
+    allow(path, "PyYAML", [Capability.NATIVE], cwd=tmp_path)
+    allow(path, "old", [NET], cwd=tmp_path)
+    revoke(path, "old", [ENV], cwd=tmp_path)
+    text = path.read_text()
+    assert text == PYPROJECT.replace(
+        '    "network",  # sockets\n', '    "network",  # sockets\n    "env",\n'
+    ).replace(
+        '{ allow = ["install-hooks"], versions',
+        '{ allow = ["install-hooks", "fs-write"], versions',
+    ).replace(
+        '  # build backend\n', '  # build backend\npyyaml = ["native"]\n'
+    ).replace('allow = ["env"]\n', 'allow = ["network"]\n')
+    revoke(path, "pyyaml", [], cwd=tmp_path)
+    revoke(path, "requests", [ENV], cwd=tmp_path)
+    revoke(path, "setuptools", [FSW], cwd=tmp_path)
+    revoke(path, "old", [NET], cwd=tmp_path)
+    allow(path, "old", [ENV], cwd=tmp_path)
+    assert path.read_text() == PYPROJECT
+
+
+def test_allow_returns_the_grant_and_keeps_file_mode(tmp_path: Path) -> None:
+    path = write(tmp_path, PYPROJECT)
+    os.chmod(path, 0o640)
+    grant = allow(path, "requests", [ENV, NET], cwd=tmp_path)
+    assert grant.allow == (NET, ENV)
+    assert grant.line == 23
+    assert (path.stat().st_mode & 0o777) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["pyproject.toml"]
+
+
+def test_allow_with_versions_turns_an_array_into_an_inline_table(tmp_path: Path) -> None:
+    path = write(tmp_path, "[tool.permissions.packages]\nrequests = ['network']\n")
+    grant = allow(path, "requests", [ENV], versions=">=2,<3", cwd=tmp_path)
+    assert path.read_text() == (
+        "[tool.permissions.packages]\n"
+        'requests = {allow = ["network", "env"], versions = ">=2,<3"}\n')
+    assert grant.versions == ">=2,<3"
+    allow(path, "requests", [], versions="==2.32.3", cwd=tmp_path)
+    assert load_policy(path, cwd=tmp_path).packages[normalize("requests")].versions == (
+        "==2.32.3")
+
+
+def test_allow_creates_the_table_in_a_file_without_one(tmp_path: Path) -> None:
+    path = write(tmp_path, '[project]\nname = "x"\n')
+    allow(path, "zope.interface", [Capability.NATIVE], cwd=tmp_path)
+    assert path.read_text() == (
+        '[project]\nname = "x"\n\n[tool.permissions]\ndefault = []\n\n'
+        '[tool.permissions.packages]\nzope-interface = ["native"]\n')
+
+
+def test_allow_and_revoke_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, "[tool.permissions]\ndefault = ['env']\n"
+                           "[tool.permissions.packages]\nrequests = ['network']\n")
+    with pytest.raises(UsageError, match="^invalid package name 'a b'$"):
+        allow(path, "a b", [NET], cwd=tmp_path)
+    with pytest.raises(UsageError, match="^invalid version specifier '>>1'$"):
+        allow(path, "a", [NET], versions=">>1", cwd=tmp_path)
+    with pytest.raises(UsageError) as exc:
+        revoke(path, "reqests", [], cwd=tmp_path)
+    assert str(exc.value) == "reqests has no grant in pyproject.toml"
+    assert exc.value.hint == "did you mean 'requests'?"
+    with pytest.raises(UsageError, match=r"^requests is not granted 'fs-read' in "
+                                         r"pyproject.toml$"):
+        revoke(path, "requests", [FSR], cwd=tmp_path)
+    with pytest.raises(UsageError) as exc:
+        revoke(path, "requests", [ENV], cwd=tmp_path)
+    assert str(exc.value) == ("requests is not granted 'env' in pyproject.toml (every package "
+                              "gets it from tool.permissions.default)")
+    with pytest.raises(PolicyError, match="^policy file missing.toml does not exist$"):
+        allow(tmp_path / "missing.toml", "a", [NET], cwd=tmp_path)
+
+
+def test_edit_refuses_to_write_an_invalid_policy(tmp_path: Path) -> None:
+    text = "[tool.permissions]\ndefault = ['envv']\n"
+    path = write(tmp_path, text)
+    with pytest.raises(PolicyError) as exc:
+        allow(path, "a", [NET], cwd=tmp_path)
+    assert exc.value.problems == [
+        "pyproject.toml:2: tool.permissions.default[0]: unknown capability 'envv' "
+        "(did you mean 'env'?)"]
+    assert path.read_text() == text
+
+
+def test_revoke_last_capability_leaves_an_empty_grant(tmp_path: Path) -> None:
+    path = write(tmp_path, "[tool.permissions.packages]\na = [\n  'env',\n]\n")
+    assert revoke(path, "a", [ENV], cwd=tmp_path) == Grant(name=normalize("a"), key="a",
+                                                         allow=(), line=2)
+    assert path.read_text() == "[tool.permissions.packages]\na = [\n]\n"
+
+
+def grants_of(path: Path) -> dict[str, tuple[str, ...]]:
+    data = tomllib.loads(path.read_text())
+    return {k: tuple(v) for k, v in data["tool"]["permissions"]["packages"].items()}
+
+
+def test_write_grants_creates_a_new_file_sorted_with_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    n = write_grants(path, {normalize("b"): {ENV, NET}, normalize("a"): {FSW},
+                            normalize("c"): set()},
+                     WriteMode.CREATE, header=["made by a test"])
+    assert n == 2
+    assert path.read_text() == (
+        "[tool.permissions]\n# made by a test\ndefault = []\n\n"
+        '[tool.permissions.packages]\na = ["fs-write"]\nb = ["network", "env"]\n')
+
+
+def test_write_grants_refuses_an_existing_policy_then_merges_and_forces(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, PYPROJECT)
+    with pytest.raises(UsageError) as exc:
+        write_grants(path, {normalize("a"): {ENV}}, WriteMode.CREATE, cwd=tmp_path)
+    assert str(exc.value) == "pyproject.toml already has a [tool.permissions] policy"
+    assert exc.value.hint == "pass --merge to add what is missing, or --force to replace it"
+    assert path.read_text() == PYPROJECT
+
+    changed = write_grants(path, {normalize("requests"): {NET, FSR, ENV},
+                                  normalize("old"): {Capability.ENV},
+                                  normalize("new"): {FSR},
+                                  normalize("zz"): {Capability.THREADS}}, WriteMode.MERGE)
+    assert changed == 2  # requests gains env; zz is new; fs-read is the default
+    assert grants_of(path)["requests"] == ("network", "env")
+    assert grants_of(path)["zz"] == ("threads",)
+    assert "new" not in grants_of(path)
+
+    write_grants(path, {normalize("x"): {NET}}, WriteMode.FORCE, header=["forced"])
+    text = path.read_text()
+    assert text.startswith(PYPROJECT[:PYPROJECT.index("[tool.permissions]")])
+    assert text.endswith('[tool.permissions]\n# forced\ndefault = []\n\n'
+                         '[tool.permissions.packages]\nx = ["network"]\n')
+    assert tomllib.loads(text)["tool"]["uv"] == tomllib.loads(PYPROJECT)["tool"]["uv"]
+
+
+def test_toml_line_for_each_grant_form(tmp_path: Path) -> None:
+    write(tmp_path, PYPROJECT)
+    policy = load_policy(cwd=tmp_path)
+    assert toml_line(policy, normalize("requests"), [ENV]) == (
+        'requests = ["network", "env"]')
+    assert toml_line(policy, normalize("setuptools"), [FSW]) == (
+        'setuptools = {allow = ["install-hooks", "fs-write"], versions = ">=70,<81"}')
+    assert toml_line(policy, normalize("old"), [NET]) == 'allow = ["env", "network"]'
+    assert toml_line(policy, normalize("zope-interface"), [NET]) == (
+        'zope-interface = ["network"]')
+    assert toml_line(policy, normalize("new"), [NET], versions="==1.0") == (
+        'new = {allow = ["network"], versions = "==1.0"}')
+
+
+# -- property: random valid policies survive write -> read ------------------------------------
+
+names = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,8}[A-Za-z0-9])?", fullmatch=True)
+caps = st.sets(st.sampled_from(list(Capability)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(grants=st.dictionaries(names, caps, max_size=6), merge=st.booleans())
+def test_written_grants_read_back_unchanged(
+    tmp_path_factory: pytest.TempPathFactory,
+    grants: dict[str, set[Capability]],
+    merge: bool,
+) -> None:
+    tmp = tmp_path_factory.mktemp("prop")
+    by_name: dict[NormalizedName, set[Capability]] = {}
+    for name, cs in grants.items():
+        by_name.setdefault(normalize(name), set()).update(cs)
+    path = write(tmp, "# keep me\n[project]\nname = 'x'\n")
+    write_grants(path, by_name, WriteMode.MERGE if merge else WriteMode.CREATE)
+    policy = load_policy(cwd=tmp)
+    assert policy.default == frozenset()
+    assert {n: set(g.allow) for n, g in policy.packages.items()} == {
+        n: cs for n, cs in by_name.items() if cs}
+    assert path.read_text().startswith("# keep me\n[project]\nname = 'x'\n")
+
+
+@settings(max_examples=60, deadline=None)
+@given(edits=st.lists(st.tuples(names, st.lists(st.sampled_from(list(Capability)),
+                                                min_size=1, max_size=3),
+                                st.sampled_from([None, ">=1", "<2,>=1.0"])),
+                      max_size=5))
+def test_allow_edits_read_back_as_made(
+    tmp_path_factory: pytest.TempPathFactory,
+    edits: list[tuple[str, list[Capability], str | None]],
+) -> None:
+    tmp = tmp_path_factory.mktemp("prop")
+    path = write(tmp, PYPROJECT)
+    expected = {n: (set(g.allow), g.versions)
+                for n, g in load_policy(cwd=tmp).packages.items()}
+    for name, cs, versions in edits:
+        allow(path, name, cs, versions=versions, cwd=tmp)
+        old_caps, old_versions = expected.get(normalize(name), (set(), None))
+        expected[normalize(name)] = (old_caps | set(cs), versions or old_versions)
+    policy: Policy = load_policy(cwd=tmp)
+    assert {n: (set(g.allow), g.versions) for n, g in policy.packages.items()} == expected
+    text = path.read_text()
+    assert text[:text.index("[tool.permissions]")] == (
+        PYPROJECT[:PYPROJECT.index("[tool.permissions]")])
+    assert text.endswith(PYPROJECT[PYPROJECT.index("[[tool.uv.index]]"):])
