@@ -12,4 +12,258 @@ Public API used by other subcommands (``policy init``, ``diff``):
         Read or resolve INPUT (requirements file, pylock.toml, uv.lock; None: the lockfile
         or requirements.txt in cwd) to pins, fetch and verify every file, scan each.
         No policy involved. Raises GateError subclasses.
+
+    run_gate(options, *, cwd, install, input_path=None, progress=None, env=None) -> GateResult
+        ``permpip install`` (install=True) and ``permpip check`` (install=False):
+        policy -> resolve -> fetch -> scan -> evaluate -> (build approved sdists -> scan)
+        -> install. A refusal returns a verdict that is not allowed and installs nothing.
 """
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import gate
+from gate import build as builder
+from gate import install as installer
+from gate.cache import Cache, default_root
+from gate.cli.options import GateOptions, Step
+from gate.errors import ResolveError
+from gate.evaluate import Verdict, evaluate
+from gate.fetch import Fetched, HttpSettings, fetch_all
+from gate.model import PackageScan, Pin
+from gate.policy import Policy, load_policy
+from gate.report.progress import Progress
+from gate.resolve import Resolution, find_default_input, resolve
+from gate.resolve.index import index_urls
+from gate.resolve.target import Target, probe_target
+from gate.scan import scan_artifact
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Scanned:
+    pin: Pin
+    path: Path
+    scan: PackageScan
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GateResult:
+    verdict: Verdict
+    scanned: tuple[Scanned, ...]  # the set that was (or would be) installed
+    extra: tuple[PackageScan, ...] = ()  # sdists and build requirements behind built wheels
+    installed: bool = False
+    output: str = ""  # what pip/uv printed while installing
+
+    @property
+    def scans(self) -> list[PackageScan]:
+        return [s.scan for s in self.scanned] + list(self.extra)
+
+
+class Refused(Exception):  # noqa: N818 - control flow: a refusal before resolution ended
+    def __init__(self, verdict: Verdict, scans: Sequence[PackageScan]) -> None:
+        super().__init__("refused")
+        self.verdict = verdict
+        self.scans = list(scans)
+
+
+def scanner_version() -> str:
+    """Changes whenever the scanner or its catalog changes: the key of cached scans."""
+    root = Path(gate.__file__).parent
+    digest = hashlib.sha256(gate.__version__.encode())
+    for path in sorted([*(root / "scan").rglob("*.py"), *root.glob("catalog*.py"),
+                        *(root / "data").rglob("*"), root / "archive.py"]):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@contextmanager
+def _cache(options: GateOptions) -> Iterator[Cache]:
+    if options.no_cache:
+        tmp = tempfile.mkdtemp(prefix="permpip-cache-")
+        try:
+            yield Cache(Path(tmp))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        yield Cache(options.cache_dir / "permpip" if options.cache_dir else default_root())
+
+
+def _scan_one(path: Path, sha256: str, filename: str) -> PackageScan:
+    scan = scan_artifact(path, sha256=sha256)
+    return replace(scan, filename=filename)
+
+
+class Gate:
+    """One run's context: options, target, cache, progress, policy (None for scan_input)."""
+
+    def __init__(self, options: GateOptions, *, cache: Cache, target: Target,
+                 progress: Progress, policy: Policy | None) -> None:
+        self.options = options
+        self.cache = cache
+        self.target = target
+        self.progress = progress
+        self.policy = policy
+        self.settings = HttpSettings.from_options(options, index_urls(options))
+        self.scanner = scanner_version()
+        self.extra: list[PackageScan] = []  # sdists and build requirements we approved
+
+    def fetch(self, pins: Sequence[Pin], label: str = "fetching") -> list[tuple[Pin, Path]]:
+        fetched = fetch_all(pins, cache=self.cache, settings=self.settings,
+                            progress=lambda n, t, b: self.progress.update(label, n, t, b))
+        self.progress.finish(label, f"{len(pins)} files verified")
+        return [(f.pin, f.path) for f in fetched]
+
+    def scan(self, files: Sequence[tuple[Pin, Path]], label: str = "scanning") -> list[Scanned]:
+        out: dict[int, PackageScan] = {}
+        todo = []
+        for i, (pin, _path) in enumerate(files):
+            assert pin.sha256 is not None  # fetch verified it
+            cached = self.cache.get_scan(pin.sha256, self.scanner)
+            if cached is not None:
+                out[i] = replace(cached, filename=pin.filename)
+            else:
+                todo.append(i)
+        self.progress.update(label, len(out), len(files))
+        workers = min(len(todo), os.cpu_count() or 1)
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {i: pool.submit(_scan_one, files[i][1], files[i][0].sha256 or "",
+                                          files[i][0].filename) for i in todo}
+                for i, fut in futures.items():
+                    out[i] = fut.result()
+                    self.cache.put_scan(out[i], self.scanner)
+                    self.progress.update(label, len(out), len(files))
+        else:
+            for i in todo:
+                out[i] = _scan_one(files[i][1], files[i][0].sha256 or "", files[i][0].filename)
+                self.cache.put_scan(out[i], self.scanner)
+                self.progress.update(label, len(out), len(files))
+        self.progress.finish(label, f"{len(files)} artifacts")
+        return [Scanned(pin=p, path=path, scan=out[i]) for i, (p, path) in enumerate(files)]
+
+    def evaluate(self, scans: Sequence[PackageScan]) -> Verdict:
+        assert self.policy is not None
+        return evaluate(list(scans), self.policy,
+                        complete_set=not self.options.flag("--no-deps"))
+
+    def build_approved(self, sdist: Pin) -> Path:
+        """Fetch and scan an sdist and its build requirements; build it only if allowed."""
+        if self.policy is None:
+            raise ResolveError(f"{sdist.name} {sdist.version} has no usable wheel; "
+                               "building needs a policy that grants it install-hooks")
+        [(pin, path)] = self.fetch([sdist], label=f"fetching sdist {sdist.filename}")
+        [scanned] = self.scan([(pin, path)], label=f"scanning sdist {sdist.filename}")
+        deps = self._build_requirements(path)
+        verdict = self.evaluate([scanned.scan, *[d.scan for d in deps]])
+        if not verdict.allowed:
+            raise Refused(verdict, [scanned.scan, *[d.scan for d in deps]])
+        self.extra += [scanned.scan, *[d.scan for d in deps]]
+        with tempfile.TemporaryDirectory(prefix="permpip-builddeps-") as tmp:
+            for d in deps:
+                os.link(d.path, Path(tmp) / d.pin.filename)
+            self.progress.update(f"building {sdist.filename}")
+            wheel = builder.build_wheel(path, sdist.filename, target=self.target,
+                                        build_deps=Path(tmp), out_dir=Path(tmp) / "out")
+            self.progress.finish(f"building {sdist.filename}", wheel.name)
+            _sha, cached = self.cache.add_file(wheel)
+            final = Path(tempfile.mkdtemp(prefix="permpip-wheel-")) / wheel.name
+            shutil.copyfile(cached, final)
+            return final
+
+    def _build_requirements(self, sdist: Path) -> list[Scanned]:
+        requires = builder.build_requirements(sdist)
+        if not requires:
+            return []
+        keep = [o for o in self.options.pip_options
+                if o.step is Step.BOTH or o.name in ("-i", "--index-url", "--extra-index-url",
+                                                     "-f", "--find-links", "--no-index")]
+        opts = replace(self.options, pip_options=tuple(keep), requirements=tuple(requires))
+        res = resolve(opts, self.target, cwd=Path.cwd(), input_path=None,
+                      on_sdist=self.build_approved)
+        return self.scan(self.fetch(res.pins, "fetching build requirements"),
+                         "scanning build requirements")
+
+    def build_locked_sdists(self, scanned: Sequence[Scanned]) -> list[Scanned]:
+        """Lockfile sdists (already allowed with the rest) -> built, scanned wheels."""
+        out = []
+        for s in scanned:
+            if s.pin.is_wheel:
+                out.append(s)
+                continue
+            wheel = self.build_approved(s.pin)
+            sha, cached = self.cache.add_file(wheel)
+            pin = Pin(name=s.pin.name, version=s.pin.version, url=cached.as_uri(),
+                      filename=wheel.name, sha256=sha, is_wheel=True,
+                      requested=s.pin.requested, source=f"built from {s.pin.filename}")
+            out += self.scan([(pin, cached)], label=f"scanning {wheel.name}")
+        return out
+
+
+def _resolve(g: Gate, input_path: Path | None, cwd: Path,
+             env: Mapping[str, str] | None) -> Resolution:
+    g.progress.update("resolving")
+    res = resolve(g.options, g.target, cwd=cwd, input_path=input_path,
+                  on_sdist=g.build_approved, env=env)
+    g.progress.finish("resolving", f"{len(res.pins)} packages"
+                      + (" (from the lockfile)" if res.locked else ""))
+    return res
+
+
+def scan_input(input_path: Path | None, *, cwd: Path, options: GateOptions,
+               progress: Progress | None = None) -> list[Scanned]:
+    path = input_path if input_path is not None else find_default_input(cwd)
+    with _cache(options) as cache:
+        g = Gate(options, cache=cache, target=probe_target(options.python),
+                 progress=progress or Progress.for_stream(_null(), quiet=True), policy=None)
+        res = _resolve(g, path, cwd, None)
+        return g.scan(g.fetch(res.pins))
+
+
+def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path | None = None,
+             progress: Progress | None = None,
+             env: Mapping[str, str] | None = None) -> GateResult:
+    policy = load_policy(options.policy, cwd=cwd)
+    if input_path is None and not install:
+        input_path = find_default_input(cwd)
+    with _cache(options) as cache:
+        g = Gate(options, cache=cache, target=probe_target(options.python),
+                 progress=progress or Progress.for_stream(_null(), quiet=True), policy=policy)
+        try:
+            res = _resolve(g, input_path, cwd, env)
+            scanned = g.scan(g.fetch(res.pins))
+            verdict = g.evaluate([s.scan for s in scanned] + g.extra)
+            if verdict.allowed and any(not s.pin.is_wheel for s in scanned):
+                scanned = g.build_locked_sdists(scanned)
+                verdict = g.evaluate([s.scan for s in scanned] + g.extra)
+        except Refused as refused:
+            return GateResult(verdict=refused.verdict, scanned=(), extra=tuple(refused.scans))
+        result = GateResult(verdict=verdict, scanned=tuple(scanned), extra=tuple(g.extra))
+        if not (install and verdict.allowed):
+            return result
+        g.progress.update("installing")
+        done = installer.install([_fetched(s) for s in scanned], options=options,
+                                 target=g.target, local_projects=res.local_projects, env=env)
+        g.progress.finish("installing", f"{len(scanned)} packages")
+        return replace(result, installed=True, output=done.stdout)
+
+
+def _fetched(s: Scanned) -> Fetched:
+    return Fetched(pin=s.pin, path=s.path)
+
+
+def _null() -> io.StringIO:
+    return io.StringIO()
+
+
+__all__ = ["GateResult", "Refused", "Scanned", "run_gate", "scan_input"]

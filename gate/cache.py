@@ -1,0 +1,108 @@
+"""A content-addressed cache: downloaded files by sha256, scan results by sha256 + scanner.
+
+Layout under the root (default ``$XDG_CACHE_HOME/permpip`` or ``~/.cache/permpip``)::
+
+    files/<aa>/<sha256>                    the verified bytes
+    scans/<scanner-version>/<sha256>.json  PackageScan.to_json()
+    tmp/                                   partial downloads (same filesystem: atomic rename)
+
+Writes go to a unique temp file and are renamed into place, so two permpip runs sharing
+the cache never see a partial file. A cached file is re-hashed when read; one that does
+not match its name is dropped and downloaded again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from gate.model import PackageScan
+
+
+def default_root() -> Path:
+    if env := os.environ.get("PERMPIP_CACHE_DIR"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "permpip"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Cache:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for sub in ("files", "scans", "tmp"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+
+    def _file(self, sha256: str) -> Path:
+        return self.root / "files" / sha256[:2] / sha256
+
+    def get_file(self, sha256: str) -> Path | None:
+        path = self._file(sha256)
+        if not path.is_file():
+            return None
+        if file_sha256(path) != sha256:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        return path
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[tuple[Path, IO[bytes]]]:
+        """A temp file in the cache; removed on error unless ``put_file`` took it."""
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="dl-")
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                yield tmp, handle
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+
+    def put_file(self, sha256: str, tmp: Path) -> Path:
+        dest = self._file(sha256)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)
+        return dest
+
+    def add_file(self, path: Path) -> tuple[str, Path]:
+        """Copy a local file (a wheel permpip built) in; returns (sha256, cached path)."""
+        with self.writer() as (tmp, handle):
+            digest = hashlib.sha256()
+            with path.open("rb") as src:
+                while chunk := src.read(1 << 20):
+                    digest.update(chunk)
+                    handle.write(chunk)
+        sha = digest.hexdigest()
+        return sha, self.put_file(sha, tmp)
+
+    def _scan(self, sha256: str, scanner: str) -> Path:
+        return self.root / "scans" / scanner / f"{sha256}.json"
+
+    def get_scan(self, sha256: str, scanner: str) -> PackageScan | None:
+        try:
+            data = json.loads(self._scan(sha256, scanner).read_text())
+            return PackageScan._from_dict(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put_scan(self, scan: PackageScan, scanner: str) -> None:
+        path = self._scan(scan.sha256, scanner)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="scan-")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(scan.to_json(), handle)
+        os.replace(name, path)

@@ -1,0 +1,141 @@
+"""install: exactly the verified files -> pip or uv, offline, no second resolution.
+
+A throwaway directory holds one link per verified file (under its real filename) and a
+generated ``requirements.txt`` of ``name==version --hash=sha256:...``; pip (>= 26.1, from
+permpip's own environment, ``--python TARGET``) or uv installs from it with no index, no
+dependencies and hashes required. The user's install options (``--target``, ``--prefix``,
+``--user``, ``--upgrade``, ``-q``/``-v``, ``--dry-run`` ...) apply. The user's own project
+(``.``/``-e .``) is installed afterwards with ``--no-deps``: its dependencies are the
+verified set.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from packaging.version import Version
+
+from gate import _subprocess
+from gate.cli.options import Backend, GateOptions, Step
+from gate.errors import InstallError, UsageError
+from gate.fetch import Fetched
+from gate.resolve.target import Target
+from gate.resolve.uv import uv_bin
+
+MIN_PIP = Version("26.1")
+
+# pip install option -> uv pip install option (None: same spelling; absent: unsupported)
+_UV_INSTALL: dict[str, str | None] = {
+    "-t": "--target", "--target": None, "--prefix": None, "-U": "--upgrade",
+    "--upgrade": None, "--force-reinstall": "--reinstall", "--dry-run": None,
+    "-q": "--quiet", "--quiet": None, "-v": "--verbose", "--verbose": None,
+    "--break-system-packages": None, "--compile": "--compile-bytecode",
+    "--no-compile": None, "-I": None, "--ignore-installed": None,
+    "--no-warn-script-location": None, "--no-warn-conflicts": None,
+}
+
+
+def check_pip() -> None:
+    version = Version(importlib.metadata.version("pip"))
+    if version < MIN_PIP:
+        raise InstallError(f"pip {version} in permpip's environment is too old (needs >= "
+                           f"{MIN_PIP}: older pip runs code at install)",
+                           hint=f"{sys.executable} -m pip install 'pip>={MIN_PIP}'")
+
+
+def _stage(files: Sequence[Fetched], where: Path) -> Path:
+    links = where / "verified"
+    links.mkdir()
+    lines = []
+    for f in files:
+        if not f.pin.is_wheel:
+            raise InstallError(f"{f.pin.filename}: only wheels are installed (build it first)")
+        dest = links / f.pin.filename
+        try:
+            os.link(f.path, dest)
+        except OSError:
+            shutil.copyfile(f.path, dest)
+        lines.append(f"{f.pin.name}=={f.pin.version} --hash=sha256:{f.pin.sha256}\n")
+    reqs = where / "requirements.txt"
+    reqs.write_text("".join(lines))
+    return links
+
+
+def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
+            local_projects: Sequence[str] = (),
+            env: Mapping[str, str] | None = None) -> _subprocess.Completed:
+    """Install ``files`` (all verified wheels); returns what pip/uv printed."""
+    with tempfile.TemporaryDirectory(prefix="permpip-install-") as tmp:
+        where = Path(tmp)
+        links = _stage(files, where)
+        reqs = str(where / "requirements.txt")
+        if options.backend is Backend.UV:
+            argv = [uv_bin(), "pip", "install", "--python", target.python,
+                    "--offline", "--no-index", "--find-links", str(links),
+                    "--no-deps", "--require-hashes", "--no-cache",
+                    "--only-binary", ":all:", "-r", reqs, *_uv_install_args(options)]
+        else:
+            check_pip()
+            argv = [sys.executable, "-m", "pip", "--python", target.python, "install",
+                    "--no-index", "--find-links", str(links),  # exactly the verified files
+                    "--no-deps",  # the set is complete: no second resolution
+                    "--require-hashes", "--no-cache-dir", "--no-input",
+                    "--only-binary", ":all:",  # approved sdists were built already
+                    "-r", reqs, *options.args_for(Step.INSTALL)]
+        done = _subprocess.run(argv, env=env, timeout=3600) if files else None
+        if done is not None and done.returncode != 0:
+            raise _failure(done)
+        out = done or _subprocess.Completed(argv=(), returncode=0, stdout="", stderr="")
+        for project in local_projects:
+            more = _install_local(project, options=options, target=target, env=env)
+            out = _subprocess.Completed(argv=out.argv, returncode=0,
+                                        stdout=out.stdout + more.stdout,
+                                        stderr=out.stderr + more.stderr)
+        return out
+
+
+def _install_local(url: str, *, options: GateOptions, target: Target,
+                   env: Mapping[str, str] | None) -> _subprocess.Completed:
+    path = urllib.request.url2pathname(urlsplit(url).path) if url.startswith("file:") else url
+    editable = any(Path(e).resolve() == Path(path).resolve() for e in options.editables
+                   if "://" not in e)
+    if options.backend is Backend.UV:
+        argv = [uv_bin(), "pip", "install", "--python", target.python, "--no-deps",
+                *_uv_install_args(options), *(["-e"] if editable else []), path]
+    else:
+        argv = [sys.executable, "-m", "pip", "--python", target.python, "install",
+                "--no-deps",  # its dependencies are the verified set installed above
+                *options.args_for(Step.INSTALL), *(["-e"] if editable else []), path]
+    done = _subprocess.run(argv, env=env, timeout=3600)
+    if done.returncode != 0:
+        raise _failure(done)
+    return done
+
+
+def _uv_install_args(options: GateOptions) -> list[str]:
+    args: list[str] = []
+    for o in options.pip_options:
+        if o.step not in (Step.INSTALL, Step.BOTH) or o.name in ("--no-cache-dir",):
+            continue
+        if o.name not in _UV_INSTALL:
+            if o.step is Step.INSTALL:
+                raise UsageError(f"--backend uv: {o.name} has no uv equivalent")
+            continue  # network options: the install is offline
+        args += [_UV_INSTALL[o.name] or o.name, *([o.value] if o.value is not None else [])]
+    return args
+
+
+def _failure(done: _subprocess.Completed) -> InstallError:
+    lines = [ln.strip() for ln in done.stderr.splitlines() if ln.strip()]
+    last = next((ln for ln in reversed(lines) if ln.lower().startswith(("error", "×"))),
+                lines[-1] if lines else f"exit status {done.returncode}")
+    tool = "uv" if "uv" in Path(done.argv[0]).name else "pip"
+    return InstallError(f"{tool} install failed: {last.removeprefix('ERROR: ')}")

@@ -1,0 +1,217 @@
+"""Reading package indexes directly: PEP 691 JSON, PEP 503 HTML, find-links directories.
+
+Used where no resolver is needed: to find the URL of a file a hashed requirements file pins
+(one request per project, concurrently), and to find the sdist of a requirement that has
+no usable wheel.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import os
+import urllib.request
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from gate.cli.options import GateOptions
+from gate.errors import FetchError, ResolveError
+from gate.fetch import HttpSettings, http_get, make_session, pip_config
+from gate.resolve.target import Target
+
+PYPI = "https://pypi.org/simple/"
+JSON_ACCEPT = ("application/vnd.pypi.simple.v1+json, "
+               "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class IndexFile:
+    filename: str
+    url: str
+    sha256: str | None
+    requires_python: str | None = None
+    yanked: bool = False
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.endswith(".whl")
+
+    def name_version(self) -> tuple[str, Version] | None:
+        try:
+            if self.is_wheel:
+                name, version, _, _ = parse_wheel_filename(self.filename)
+            else:
+                name, version = parse_sdist_filename(self.filename)
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            return None
+        return canonicalize_name(name), version
+
+
+def index_urls(options: GateOptions, *, extra: Sequence[str] = ()) -> list[str]:
+    """The indexes pip would use: --index-url (or config, or PyPI) then the extra ones."""
+    conf = {} if options.flag("--isolated") else pip_config()
+    if options.flag("--no-index") or conf.get("no-index", "").lower() in ("1", "true", "yes"):
+        return []
+    main = options.values("-i", "--index-url")
+    urls = [main[-1] if main else conf.get("index-url", PYPI)]
+    urls += options.values("--extra-index-url") + conf.get("extra-index-url", "").split()
+    urls += list(extra)
+    return list(dict.fromkeys(u if u.endswith("/") else u + "/" for u in urls))
+
+
+def find_links(options: GateOptions) -> list[str]:
+    conf = {} if options.flag("--isolated") else pip_config()
+    return options.values("-f", "--find-links") + conf.get("find-links", "").split()
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            d = dict(attrs)
+            if d.get("href"):
+                self.links.append((str(d["href"]), d))
+
+
+def _from_html(text: str, base: str) -> list[IndexFile]:
+    parser = _Links()
+    parser.feed(text)
+    out = []
+    for href, attrs in parser.links:
+        url = urljoin(base, href)
+        path, _, frag = url.partition("#")
+        filename = urllib.request.url2pathname(urlsplit(path).path).rsplit("/", 1)[-1]
+        sha = frag.split("=", 1)[1] if frag.startswith("sha256=") else None
+        out.append(IndexFile(filename=filename, url=path, sha256=sha,
+                             requires_python=attrs.get("data-requires-python"),
+                             yanked="data-yanked" in attrs))
+    return out
+
+
+class IndexClient:
+    """Lists the files of a project on every configured index and find-links location."""
+
+    def __init__(self, urls: Sequence[str], links: Sequence[str], settings: HttpSettings):
+        self.urls = list(urls)
+        self.links = list(links)
+        self.settings = settings
+        self.session = make_session(settings)
+
+    def _index_page(self, base: str, project: str) -> list[IndexFile]:
+        url = urljoin(base, f"{project}/")
+        if url.startswith("file:"):
+            path = Path(urllib.request.url2pathname(urlsplit(url).path))
+            page = path / "index.html"
+            if not page.is_file():
+                return []
+            return _from_html(page.read_text(errors="replace"), page.as_uri())
+        try:
+            resp = http_get(self.session, self.settings, url, {"Accept": JSON_ACCEPT})
+        except FetchError as exc:
+            if "HTTP 404" in str(exc):
+                return []
+            raise
+        if resp.headers.get("Content-Type", "").startswith("application/vnd.pypi.simple.v1+json"):
+            try:
+                files = resp.json()["files"]
+                return [IndexFile(filename=f["filename"], url=urljoin(resp.url, f["url"]),
+                                  sha256=f.get("hashes", {}).get("sha256"),
+                                  requires_python=f.get("requires-python"),
+                                  yanked=bool(f.get("yanked"))) for f in files]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise FetchError(f"unreadable index page {url}: {exc}") from None
+        return _from_html(resp.text, resp.url)
+
+    def _link_files(self, link: str) -> list[IndexFile]:
+        if "://" not in link or link.startswith("file:"):
+            path = Path(urllib.request.url2pathname(urlsplit(link).path)
+                        if link.startswith("file:") else link)
+            if path.is_dir():
+                return [IndexFile(filename=p.name, url=p.resolve().as_uri(), sha256=None)
+                        for p in sorted(path.iterdir()) if p.is_file()]
+            return []
+        return _from_html(http_get(self.session, self.settings, link).text, link)
+
+    def files(self, project: str) -> list[IndexFile]:
+        name = canonicalize_name(project)
+        out: list[IndexFile] = []
+        for base in self.urls:
+            out += self._index_page(base, name)
+        for link in self.links:
+            out += [f for f in self._link_files(link) if (nv := f.name_version()) and
+                    nv[0] == name]
+        return out
+
+    def files_many(self, projects: Iterable[str]) -> dict[str, list[IndexFile]]:
+        names = list(dict.fromkeys(canonicalize_name(p) for p in projects))
+        with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
+            return dict(zip(names, pool.map(self.files, names), strict=True))
+
+
+def pick_by_hash(files: Sequence[IndexFile], name: str, version: str, hashes: Iterable[str],
+                 target: Target) -> IndexFile | None:
+    """The file whose sha256 is pinned: the best wheel for the target, else the sdist."""
+    wanted = {h.lower() for h in hashes}
+    wheels: list[tuple[int, IndexFile]] = []
+    sdists: list[IndexFile] = []
+    for f in files:
+        nv = f.name_version()
+        if nv is None or nv[0] != canonicalize_name(name) or nv[1] != Version(version):
+            continue
+        if f.sha256 is not None and f.sha256.lower() not in wanted:
+            continue
+        if f.is_wheel:
+            tags = parse_wheel_filename(f.filename)[3]
+            if target.supports(tags):
+                wheels.append((target.rank(tags), f))
+        else:
+            sdists.append(f)
+    if wheels:
+        return min(wheels, key=lambda rf: rf[0])[1]
+    return sdists[0] if sdists else None
+
+
+def newest_sdist(files: Sequence[IndexFile], req: Requirement, target: Target, *,
+                 pre: bool) -> IndexFile | None:
+    """The newest sdist that satisfies ``req`` and the target's Python."""
+    python = Version(target.environment["python_full_version"])
+    best: tuple[Version, IndexFile] | None = None
+    for f in files:
+        nv = f.name_version()
+        if f.is_wheel or f.yanked or nv is None or nv[0] != canonicalize_name(req.name):
+            continue
+        if not req.specifier.contains(nv[1], prereleases=pre or None):
+            continue
+        if f.requires_python and python not in SpecifierSet(f.requires_python):
+            continue
+        if best is None or nv[1] > best[0]:
+            best = (nv[1], f)
+    return best[1] if best else None
+
+
+def client_for(options: GateOptions, *, extra_indexes: Sequence[str] = ()) -> IndexClient:
+    urls = index_urls(options, extra=extra_indexes)
+    links = find_links(options)
+    if not urls and not links:
+        raise ResolveError("no index to look packages up in (--no-index without --find-links)")
+    return IndexClient(urls, links, HttpSettings.from_options(options, urls))
+
+
+def is_local(url: str) -> bool:
+    return url.startswith("file:") or os.path.exists(url)

@@ -1,0 +1,224 @@
+"""Lockfiles read directly, with no resolution step: hashed requirements, pylock.toml, uv.lock.
+
+A hashed requirements file (pip-tools, ``uv pip compile --generate-hashes``) must pin every
+entry with ``==`` and at least one ``--hash``; the file each hash names is looked up on the
+index's project page (one request per project, concurrently): the best wheel for the target
+interpreter, else the sdist. pylock.toml is read with ``packaging.pylock`` and selected for
+the target; uv.lock goes through ``uv export --format pylock.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import unquote, urlsplit
+
+from packaging.markers import Environment
+from packaging.pylock import (
+    PackageArchive,
+    PackageDirectory,
+    PackageSdist,
+    PackageWheel,
+    Pylock,
+    PylockSelectError,
+    PylockValidationError,
+)
+from packaging.requirements import InvalidRequirement, Requirement
+
+from gate import _subprocess
+from gate.cli.options import GateOptions
+from gate.errors import ResolveError, UsageError
+from gate.model import Pin, normalize
+from gate.resolve.index import client_for, pick_by_hash
+from gate.resolve.target import Target
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HashedEntry:
+    req: Requirement
+    version: str
+    hashes: tuple[str, ...]
+    source: str  # "requirements.txt:3"
+
+
+@dataclass(kw_only=True, slots=True)
+class HashedFile:
+    entries: list[HashedEntry] = field(default_factory=list)
+    unhashed: list[str] = field(default_factory=list)  # "file:line: req has no --hash"
+    index_urls: list[str] = field(default_factory=list)
+    has_hashes: bool = False
+
+
+def _display(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(cwd.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, line) with ``\\`` continuations joined and comments removed."""
+    buf, start = "", 0
+    for no, raw in enumerate(text.splitlines(), 1):
+        line = re.sub(r"(^|\s)#.*$", "", raw)
+        if not buf:
+            start = no
+        if line.endswith("\\"):
+            buf += line[:-1] + " "
+            continue
+        buf += line
+        if buf.strip():
+            yield start, buf.strip()
+        buf = ""
+    if buf.strip():
+        yield start, buf.strip()
+
+
+_HASH = re.compile(r"--hash[=\s]+(\S+)")
+_PASS_OPTIONS = ("--pre", "--prefer-binary", "--require-hashes", "--no-index")
+
+
+def read_hashed_requirements(path: Path, *, cwd: Path, target: Target,
+                             out: HashedFile | None = None, depth: int = 0) -> HashedFile:
+    """Parse a requirements file; ``has_hashes`` tells whether it is a hashed lockfile."""
+    out = out if out is not None else HashedFile()
+    if depth > 10:
+        raise UsageError(f"{path}: requirements files nest too deep")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    shown = _display(path, cwd)
+    for no, line in _logical_lines(text):
+        where = f"{shown}:{no}"
+        if line.startswith("-"):
+            opt, _, value = re.sub(r"\s*=\s*|\s+", " ", line, count=1).partition(" ")
+            value = value.strip()
+            if opt in ("-r", "--requirement"):
+                read_hashed_requirements(path.parent / value, cwd=cwd, target=target,
+                                         out=out, depth=depth + 1)
+            elif opt in ("-i", "--index-url", "--extra-index-url"):
+                out.index_urls.append(value)
+            elif opt in ("-c", "--constraint", "-f", "--find-links", "--trusted-host",
+                         "--only-binary", "--no-binary", *_PASS_OPTIONS):
+                continue
+            else:
+                raise UsageError(f"{where}: option {opt} is not supported in a requirements "
+                                 "file permpip reads")
+            continue
+        m = re.search(r"(^|\s)--", line)
+        spec, opts = (line[: m.start()], line[m.start():]) if m else (line, "")
+        hashes = tuple(h.split(":", 1)[1] for h in _HASH.findall(opts)
+                       if h.startswith("sha256:"))
+        if _HASH.search(opts):
+            out.has_hashes = True
+        try:
+            req = Requirement(spec.strip())
+        except InvalidRequirement as exc:
+            raise UsageError(f"{where}: {exc}") from None
+        if req.marker and not req.marker.evaluate(dict(target.environment)):
+            continue
+        if not hashes:
+            out.unhashed.append(f"{where}: {spec.strip()} has no --hash")
+            continue
+        pins = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
+        if len(pins) != 1 or req.url:
+            raise UsageError(f"{where}: {spec.strip()} is not pinned to one version with ==")
+        out.entries.append(HashedEntry(req=req, version=pins[0].version, hashes=hashes,
+                                       source=where))
+    return out
+
+
+def pins_from_hashed(hashed: HashedFile, *, options: GateOptions, target: Target) -> list[Pin]:
+    if hashed.unhashed:
+        raise UsageError(hashed.unhashed[0],
+                         hint="a hashed requirements file must pin every entry with --hash "
+                              "(pip-compile --generate-hashes, uv pip compile --generate-hashes)")
+    client = client_for(options, extra_indexes=hashed.index_urls)
+    pages = client.files_many(e.req.name for e in hashed.entries)
+    pins = []
+    for e in hashed.entries:
+        f = pick_by_hash(pages[normalize(e.req.name)], e.req.name, e.version, e.hashes, target)
+        if f is None:
+            raise ResolveError(f"{e.source}: no file of {e.req.name} {e.version} on the index "
+                               "matches a pinned hash and this interpreter")
+        sha = f.sha256 or e.hashes[0]
+        pins.append(Pin(name=normalize(e.req.name), version=e.version, url=f.url,
+                        filename=f.filename, sha256=sha, is_wheel=f.is_wheel, requested=True,
+                        source=e.source))
+    return pins
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LockedSet:
+    pins: list[Pin]
+    local_projects: list[str]  # directories (the user's own project): not gated
+
+
+def _url_of(dist: Any, base: Path) -> str:  # noqa: ANN401 - a pylock dist
+    if dist.url:
+        return str(dist.url)
+    return (base / str(dist.path)).resolve().as_uri()
+
+
+def read_pylock(path: Path, *, cwd: Path, target: Target, shown: str | None = None,
+                base: Path | None = None) -> LockedSet:
+    shown = shown or _display(path, cwd)
+    base = base or path.parent
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        lock = Pylock.from_dict(data)
+        selected = list(lock.select(environment=cast(Environment, target.environment),
+                                    tags=list(target.tags)))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read {shown}: {exc}") from None
+    except (PylockValidationError, PylockSelectError) as exc:
+        raise UsageError(f"{shown}: {exc}") from None
+    pins, local = [], []
+    for pkg, dist in selected:
+        label = f"{pkg.name} {pkg.version or ''}".strip()
+        if isinstance(dist, PackageDirectory):
+            local.append(str((base / dist.path).resolve()))
+            continue
+        if not isinstance(dist, PackageWheel | PackageSdist | PackageArchive):
+            raise UsageError(f"{shown}: {label}: VCS packages are not supported")
+        sha = dist.hashes.get("sha256")
+        if not sha:
+            raise UsageError(f"{shown}: {label} has no sha256 hash")
+        url = _url_of(dist, base)
+        filename = (dist.filename if not isinstance(dist, PackageArchive)
+                    else unquote(urlsplit(url).path).rsplit("/", 1)[-1])
+        pins.append(Pin(name=normalize(pkg.name), version=str(pkg.version or ""), url=url,
+                        filename=filename, sha256=sha, is_wheel=filename.endswith(".whl"),
+                        requested=True, source=f"{shown} ({label})"))
+    return LockedSet(pins=pins, local_projects=local)
+
+
+def read_uv_lock(path: Path, *, cwd: Path, target: Target) -> LockedSet:
+    """uv.lock -> ``uv export --format pylock.toml`` (no resolution) -> pins."""
+    from gate.resolve.uv import uv_bin
+
+    shown = _display(path, cwd)
+    with tempfile.TemporaryDirectory(prefix="permpip-uvlock-") as tmp:
+        out = Path(tmp) / "pylock.toml"
+        done = _subprocess.run(
+            [uv_bin(), "export", "--format", "pylock.toml",
+             "--frozen",  # read uv.lock as it is: no resolution, no update
+             "--no-emit-project",  # the user's own project is not gated
+             "--no-header", "--quiet", "--output-file", str(out)],
+            cwd=path.parent, env=os.environ, timeout=300)
+        if done.returncode != 0 or not out.exists():
+            raise ResolveError(f"uv export could not read {shown}",
+                               stderr=done.stderr, hint=_last_line(done.stderr))
+        return read_pylock(out, cwd=cwd, target=target, shown=shown, base=path.parent)
+
+
+def _last_line(text: str) -> str | None:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1].strip() if lines else None

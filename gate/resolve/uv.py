@@ -1,0 +1,100 @@
+"""Resolution with uv's resolver: ``uv pip compile --format pylock.toml --only-binary :all:``.
+
+The same contract as the pip backend: wheels only (no build backend runs), for the target
+interpreter, with the user's uv configuration (tests pass a hermetic environment). uv writes
+a pylock.toml that is read like any other lockfile. A requirement with no usable wheel is
+recognised from uv's error (``NAME==VERSION has no usable wheels`` / ``Wheels are required
+for `NAME```) and handed to the caller as ``NoWheel``; anything else fails closed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from gate import _subprocess
+from gate.cli.options import GateOptions
+from gate.errors import ResolveError, UsageError
+from gate.resolve.lockfile import read_pylock
+from gate.resolve.pip import NoWheel, Resolved
+from gate.resolve.target import Target
+
+_NO_WHEELS = re.compile(r"([A-Za-z0-9._-]+)==(\S+) has no usable wheels")
+_REQUIRED = re.compile(r"Wheels are required for `([A-Za-z0-9._-]+)`")
+
+# pip option -> uv pip compile option (None: same spelling).
+_COMPILE: dict[str, str | None] = {
+    "-c": "--constraint", "--constraint": None, "-i": "--index-url", "--index-url": None,
+    "--extra-index-url": None, "-f": "--find-links", "--find-links": None, "--no-index": None,
+    "--no-deps": None, "--python-version": None, "--cache-dir": None,
+    "--no-cache-dir": "--no-cache", "--build-constraint": None,
+}
+
+
+def uv_bin() -> str:
+    """The uv binary: from the ``uv`` Python package (``permpip[uv]``), else PATH."""
+    try:
+        import uv
+
+        found = uv.find_uv_bin()
+        return str(found)
+    except (ImportError, FileNotFoundError):
+        pass
+    path = shutil.which("uv")
+    if path is None:
+        raise UsageError("--backend uv needs uv", hint="pip install 'permpip[uv]'")
+    return path
+
+
+def compile_args(options: GateOptions, workdir: Path) -> list[str]:
+    args: list[str] = []
+    for o in options.pip_options:
+        if o.name in ("-r", "--requirement"):
+            args.append(str(Path(o.value or "").resolve()))
+        elif o.name == "--pre":
+            args += ["--prerelease", "allow"]
+        elif o.name in _COMPILE:
+            args += [_COMPILE[o.name] or o.name, *([o.value] if o.value is not None else [])]
+        elif o.name in ("-e", "--editable"):
+            raise UsageError("--backend uv: editable requirements are not supported; "
+                             "use the pip backend")
+    if options.requirements:
+        extra = workdir / "requirements.in"
+        extra.write_text("\n".join(options.requirements) + "\n")
+        args.append(str(extra))
+    return args
+
+
+def resolve_uv(options: GateOptions, target: Target, *, extra_find_links: list[str],
+               env: Mapping[str, str] | None = None) -> Resolved:
+    with tempfile.TemporaryDirectory(prefix="permpip-uv-") as tmp:
+        out = Path(tmp) / "pylock.toml"
+        argv = [uv_bin(), "pip", "compile", "--quiet",
+                "--format", "pylock.toml", "--output-file", str(out),
+                "--only-binary", ":all:",  # never run an sdist's build backend
+                "--python", target.python,
+                *compile_args(options, Path(tmp)),
+                *(a for link in extra_find_links for a in ("--find-links", link))]
+        done = _subprocess.run(argv, env=env, timeout=1800)
+        if done.returncode != 0 or not out.exists():
+            raise _failure(done.stderr)
+        locked = read_pylock(out, cwd=Path(tmp), target=target, shown="uv pip compile output")
+    return Resolved(pins=locked.pins, local_projects=locked.local_projects)
+
+
+def _failure(stderr: str) -> Exception:
+    try:
+        if m := _NO_WHEELS.search(stderr):
+            return NoWheel(Requirement(f"{m.group(1)}=={m.group(2)}"), stderr)
+        if m := _REQUIRED.search(stderr):
+            return NoWheel(Requirement(m.group(1)), stderr)
+    except InvalidRequirement:
+        pass
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    first = lines[0].removeprefix("error: ") if lines else "no output"
+    return ResolveError(f"uv could not resolve the requirements: {first}", stderr=stderr)
