@@ -1,0 +1,188 @@
+"""The capability catalog: qualified name -> capability, read once from ``data/catalog.txt``.
+
+The table is data, one line per qualified name (see the header of ``catalog.txt``):
+
+    socket.create_connection   network      an exact name (and what is reached through it)
+    subprocess.*               subprocess   every name in a module but exception classes
+                                            and names marked harmless
+    subprocess.PIPE            -            harmless: stops the search for that name
+    .write_text                fs-write     a method name distinctive on any receiver
+    exec                       dynamic-code a builtin
+
+Public API:
+
+    lookup(qualname) -> Capability | None
+    match(qualname) -> Entry | None           which catalogued name matched, and its capability
+    receiver_method(attr) -> Capability | None  the ``.attr`` entries
+    requirements() -> list[Requirement]
+        the sets of words a file must spell to use each entry (the pre-filter's input)
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from gate.errors import ScanError
+from gate.model import Capability
+
+# Module spellings that are the same module as a catalogued one.
+MODULE_ALIASES: dict[str, str] = {
+    "posix": "os",
+    "nt": "os",
+    "_socket": "socket",
+    "_io": "io",
+    "__builtin__": "builtins",
+    "_pickle": "pickle",
+    "cPickle": "pickle",
+    "pathlib._local": "pathlib",
+}
+
+# pathlib classes: a call of one of these yields a path (``Path(p).write_text``).
+PATH_CLASSES = frozenset(
+    f"pathlib.{c}" for c in ("Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath",
+                             "PureWindowsPath")
+)
+
+_HARMLESS = "-"
+_EXCEPTION = re.compile(r".*(?:Error|Exception|Warning|Exit|Interrupt)\Z")
+
+# Ways to reach a name without spelling it (the scanner's special forms): each is a set of
+# words that lets a file through the pre-filter.
+TRICKS: tuple[tuple[str, ...], ...] = (
+    ("__import__",), ("importlib",), ("__builtins__",), ("builtins",), ("__builtin__",),
+    ("__dict__",), ("__getattribute__",), ("attrgetter",), ("methodcaller",),
+    ("getmembers",), ("sys", "modules"),
+)
+BARE_TRICKS = ("getattr", "globals", "vars", "locals")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Requirement:
+    """Words a file must spell to use one catalogued name.
+
+    A reference to ``a.b.c`` spells each of ``a``, ``b`` and ``c`` somewhere in the file
+    (in the import statement, a star import's uses, or the attribute chain): Python binds
+    a name only by spelling it. Reaching a name without spelling it takes one of TRICKS.
+    ``bare`` words count only where they are not an attribute (``x.eval`` is not eval).
+    """
+
+    anywhere: frozenset[str] = frozenset()
+    bare: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Entry:
+    """A catalogued name that matched, e.g. ``name="os.environ"``."""
+
+    name: str
+    capability: Capability
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Catalog:
+    exact: dict[str, Capability | None]  # None: harmless
+    wildcard: dict[str, Capability]  # module -> capability of its public names
+    receiver: dict[str, Capability]  # ".attr" entries without the dot
+
+    @classmethod
+    def parse(cls, text: str, *, source: str = "catalog.txt") -> Catalog:
+        exact: dict[str, Capability | None] = {}
+        wildcard: dict[str, Capability] = {}
+        receiver: dict[str, Capability] = {}
+        for number, raw in enumerate(text.splitlines(), 1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            parts = line.split()
+            if len(parts) != 2:
+                raise ScanError(f"{source}:{number}: expected '<name> <capability>': {raw!r}")
+            name, cap_text = parts
+            try:
+                cap = None if cap_text == _HARMLESS else Capability(cap_text)
+            except ValueError:
+                raise ScanError(f"{source}:{number}: unknown capability {cap_text!r}") from None
+            if name.startswith("."):
+                if cap is None:
+                    raise ScanError(f"{source}:{number}: a '.attr' entry cannot be harmless")
+                receiver[name[1:]] = cap
+            elif name.endswith(".*"):
+                if cap is None:
+                    raise ScanError(f"{source}:{number}: a 'mod.*' entry cannot be harmless")
+                wildcard[name[:-2]] = cap
+            else:
+                exact[name] = cap
+        return cls(exact=exact, wildcard=wildcard, receiver=receiver)
+
+    def match(self, qualname: str) -> Entry | None:
+        """The longest catalogued prefix of ``qualname`` (``os.environ.get`` -> os.environ)."""
+        name = canonical(qualname)
+        while True:
+            if name in self.exact:
+                cap = self.exact[name]
+                return None if cap is None else Entry(name=name, capability=cap)
+            parent, dot, leaf = name.rpartition(".")
+            if not dot:
+                return None
+            wild = self.wildcard.get(parent)
+            if wild is not None and not _EXCEPTION.match(leaf):
+                return Entry(name=name, capability=wild)
+            name = parent
+
+    def requirements(self) -> list[Requirement]:
+        """What a file must spell to use each entry (see ``Requirement``)."""
+        reqs: set[Requirement] = {Requirement(anywhere=frozenset(w)) for w in TRICKS}
+        reqs |= {Requirement(bare=frozenset({w})) for w in BARE_TRICKS}
+        names = [n for n, c in self.exact.items() if c is not None] + list(self.wildcard)
+        for name in names:
+            parts = name.split(".")
+            if len(parts) == 1 and name not in self.wildcard:
+                reqs.add(Requirement(bare=frozenset(parts)))  # a builtin
+                continue
+            reqs.add(Requirement(anywhere=frozenset(parts)))
+            for alias, real in MODULE_ALIASES.items():
+                if name.startswith(real + "."):
+                    spelled = alias.split(".") + name[len(real) + 1:].split(".")
+                    reqs.add(Requirement(anywhere=frozenset(spelled)))
+        reqs |= {Requirement(anywhere=frozenset({attr})) for attr in self.receiver}
+        return sorted(reqs, key=lambda r: (sorted(r.anywhere), sorted(r.bare)))
+
+
+def canonical(qualname: str) -> str:
+    """Map module spellings to the catalogued one: ``posix.system`` -> ``os.system``."""
+    head, dot, rest = qualname.partition(".")
+    for alias, real in MODULE_ALIASES.items():
+        if qualname == alias or qualname.startswith(alias + "."):
+            return real + qualname[len(alias):]
+    if head == "builtins" and dot:
+        return rest
+    return qualname
+
+
+@functools.cache
+def catalog() -> Catalog:
+    """The shipped catalog, parsed once."""
+    text = resources.files("gate").joinpath("data/catalog.txt").read_text(encoding="utf-8")
+    return Catalog.parse(text)
+
+
+def match(qualname: str) -> Entry | None:
+    return catalog().match(qualname)
+
+
+def lookup(qualname: str) -> Capability | None:
+    """The capability a reference to ``qualname`` uses, or None."""
+    entry = catalog().match(qualname)
+    return None if entry is None else entry.capability
+
+
+def receiver_method(attr: str) -> Capability | None:
+    """Capability of ``<anything>.attr`` for the few names distinctive on any receiver."""
+    return catalog().receiver.get(attr)
+
+
+def requirements() -> list[Requirement]:
+    """See ``Catalog.requirements``."""
+    return catalog().requirements()
