@@ -43,6 +43,7 @@ class Limits:
     ratio_floor: int = 1 * MiB
     max_read: int = 64 * MiB  # bytes permpip decompresses from one member
     max_depth: int = 2  # archives inside archives
+    max_kept: int = 512 * MiB  # bytes kept in memory while a .tar.gz stream is read
 
 
 DEFAULT_LIMITS = Limits()
@@ -318,10 +319,10 @@ class _Readable(Protocol):
 class _Bounded(io.RawIOBase):
     """A decompressed stream that fails once more than ``limit`` bytes come out of it."""
 
-    def __init__(self, inner: _Readable, limit: int, filename: str) -> None:
+    def __init__(self, inner: _Readable, limit: int, message: str) -> None:
         self._inner = inner
         self._left = limit
-        self._filename = filename
+        self._message = message
 
     def readable(self) -> bool:
         return True
@@ -330,8 +331,7 @@ class _Bounded(io.RawIOBase):
         data = self._inner.read(len(buf))
         self._left -= len(data)
         if self._left < 0:
-            raise ScanError(f"{self._filename}: decompresses to more than the "
-                            f"declared members allow")
+            raise ScanError(self._message)
         buf[: len(data)] = data
         return len(data)
 
@@ -353,13 +353,15 @@ def _open_tar(path: Path, filename: str, limits: Limits, keep: Callable[[str], b
     members: list[Member] = []
     kept: dict[str, bytes] = {}
     seen: set[str] = set()
-    total = 0
+    total = kept_total = 0
     compressed = path.stat().st_size
     # tar headers and padding cost 512-byte blocks on top of the declared sizes
     bound = min(limits.max_total_size, max(compressed, 1) * limits.max_ratio) + 1024 * 1024
     try:
         with path.open("rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
-            stream = io.BufferedReader(_Bounded(gz, bound, filename), 1024 * 1024)
+            message = (f"{filename}: decompresses to more than {bound} bytes "
+                       f"(limit {limits.max_ratio}:1), a gzip bomb")
+            stream = io.BufferedReader(_Bounded(gz, bound, message), 1024 * 1024)
             with tarfile.open(fileobj=stream, mode="r|") as tf:
                 for info in tf:
                     if len(seen) >= limits.max_members:
@@ -389,6 +391,10 @@ def _open_tar(path: Path, filename: str, limits: Limits, keep: Callable[[str], b
                     members.append(Member(name=name, size=info.size, compressed_size=info.size,
                                           executable=bool(info.mode & 0o111)))
                     if info.size <= limits.max_read and keep(name):
+                        kept_total += info.size
+                        if kept_total > limits.max_kept:
+                            raise ScanError(f"{filename}: code members hold more than "
+                                            f"{limits.max_kept} bytes")
                         fobj = tf.extractfile(info)
                         kept[name] = _read_bounded(fobj, info.size) if fobj else b""
     except ScanError:

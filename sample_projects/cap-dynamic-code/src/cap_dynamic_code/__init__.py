@@ -1,0 +1,4 @@
+"""Uses dynamic-code."""
+
+def evaluate(expr):
+    return eval(expr)

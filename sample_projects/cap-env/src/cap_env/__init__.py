@@ -1,0 +1,7 @@
+"""Uses env."""
+
+import os
+
+
+def home():
+    return os.getenv("HOME")

@@ -1,0 +1,7 @@
+"""Uses fs-read."""
+
+import os
+
+
+def entries(path):
+    return os.listdir(path)

@@ -1,0 +1,7 @@
+"""Uses fs-write."""
+
+import os
+
+
+def remove(path):
+    os.remove(path)

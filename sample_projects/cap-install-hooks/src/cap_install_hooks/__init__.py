@@ -1,0 +1,1 @@
+"""Runs setup.py at install."""

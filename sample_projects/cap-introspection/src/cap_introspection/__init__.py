@@ -1,0 +1,7 @@
+"""Uses introspection."""
+
+import sys
+
+
+def caller():
+    return sys._getframe(1)

@@ -1,0 +1,7 @@
+"""Uses native."""
+
+import ctypes
+
+
+def libc():
+    return ctypes.CDLL(None)

@@ -1,0 +1,7 @@
+"""Uses network."""
+
+import socket
+
+
+def connect(host):
+    return socket.create_connection((host, 80))

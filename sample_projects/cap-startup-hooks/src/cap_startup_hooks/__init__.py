@@ -1,0 +1,3 @@
+"""Imported at every interpreter start."""
+
+STARTED = True

@@ -1,0 +1,7 @@
+"""Uses subprocess."""
+
+import subprocess
+
+
+def run(cmd):
+    return subprocess.run(cmd, check=True)

@@ -1,0 +1,9 @@
+"""Uses threads."""
+
+import threading
+
+
+def start(fn):
+    worker = threading.Thread(target=fn)
+    worker.start()
+    return worker
