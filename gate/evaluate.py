@@ -77,10 +77,11 @@ def _evidence(findings: Iterable[Finding]) -> dict[Capability, list[Finding]]:
 
 
 def allow_command(name: str, caps: Sequence[Capability], versions: str | None = None) -> str:
-    argv = ["permpip", "policy", "allow", name, *caps]
+    command = shlex.join(["permpip", "policy", "allow", name, *caps])
     if versions is not None:
-        argv += ["--versions", versions]
-    return shlex.join(argv)
+        # quoted even where bash would not need it: zsh expands a leading '='
+        command += " --versions '" + versions.replace("'", "'\\''") + "'"
+    return command
 
 
 def evaluate(
