@@ -49,9 +49,6 @@ exit codes: 0 nothing gained beyond the policy, 1 an ungranted gain (--strict: a
             2 usage or policy-file error, 3 could not read, fetch, verify or scan
 """
 
-DEFAULT_INPUTS = ("pylock.toml", "uv.lock", "requirements.txt")
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
 class DiffArgs:
     git: str | None = None
@@ -204,11 +201,9 @@ def _located(entry: Entry, shown: str, lines: dict[str, int]) -> Entry:
 
 
 def _default_input(cwd: Path) -> Path:
-    for name in DEFAULT_INPUTS:
-        if (cwd / name).is_file():
-            return cwd / name
-    raise UsageError(f"no {', '.join(DEFAULT_INPUTS)} in {cwd}",
-                     hint="name the file: permpip diff --git REV FILE")
+    from gate.resolve import find_default_input
+
+    return find_default_input(cwd)
 
 
 def _git(argv: Sequence[str], *, cwd: Path) -> _subprocess.Completed:
