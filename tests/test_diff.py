@@ -459,3 +459,20 @@ def test_sources_without_a_line_are_located_in_the_lockfile(tmp_path: Path) -> N
     e = entry("baz", "2.0", source="/tmp/x/requirements.txt:12")
     assert _located(e, "requirements.txt@main", {}).pin.source == "requirements.txt@main:12"
     assert _name_lines(tmp_path / "requirements.txt") == {}
+
+
+def test_pre_commit_hooks_run_on_lockfiles_and_the_policy_only() -> None:
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text()
+    ids = re.findall(r"^- id: (\S+)$", text, re.M)
+    files = re.findall(r"^  files: '(.+)'$", text, re.M)
+    entries = re.findall(r"^  entry: (.+)$", text, re.M)
+    assert ids == ["permpip-check", "permpip-diff"]
+    assert entries == ["permpip check", "permpip diff --git HEAD"]
+    for pattern in files:
+        for path in ("pylock.toml", "sub/pylock.prod.toml", "uv.lock", "requirements.txt",
+                     "req/requirements-dev.txt", "pyproject.toml"):
+            assert re.search(pattern, path), (pattern, path)
+        for path in ("src/app.py", "README.md", "mypylock.toml", "uv.lock.bak"):
+            assert not re.search(pattern, path), (pattern, path)
