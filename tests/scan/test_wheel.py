@@ -1,0 +1,253 @@
+"""gate.scan.wheel: where each member installs, and what it can do there."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from gate.errors import ScanError
+from gate.model import Capability, PackageScan, Phase
+from gate.scan import scan_artifact, scan_paths
+from tests.builders import Files, build_wheel, sha256_file, wheel_from_project
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_projects"
+C, P = Capability, Phase
+
+
+def scan(tmp_path: Path, files: Files, *, name: str = "foo",
+         entry_points: Mapping[str, Mapping[str, str]] | None = None) -> PackageScan:
+    return scan_artifact(build_wheel(tmp_path, name, "1.0", files, entry_points=entry_points))
+
+
+def where(s: PackageScan) -> set[tuple[str, str, int, str]]:
+    """(capability, path, line, phase) of every finding."""
+    return {(str(f.capability), f.path, f.line, str(f.phase)) for f in s.findings}
+
+
+def evidence(s: PackageScan) -> set[tuple[str, str, int, str, str]]:
+    """(capability, path, line, phase, detail) of every finding permpip itself words."""
+    return {(str(f.capability), f.path, f.line, str(f.phase), f.detail) for f in s.findings}
+
+
+def test_clean_wheel(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "def add(a, b):\n    return a + b\n"})
+    assert (s.name, s.version, s.filename) == ("foo", "1.0", "foo-1.0-py3-none-any.whl")
+    assert s.sha256 == sha256_file(tmp_path / s.filename)
+    assert s.findings == ()
+
+
+def test_sha256_given_is_kept(tmp_path: Path) -> None:
+    whl = build_wheel(tmp_path, "foo", "1.0", {"foo/__init__.py": ""})
+    assert scan_artifact(whl, sha256="ab" * 32).sha256 == "ab" * 32
+
+
+def test_executable_pth_lines(tmp_path: Path) -> None:
+    pth = "# a comment\n./vendor\nimport os; os.system('id')\nimport\tsys\n"
+    s = scan(tmp_path, {"foo/__init__.py": "", "evil.pth": pth})
+    detail = "executable .pth line runs at every interpreter start"
+    assert {e for e in evidence(s) if e[0] == "startup-hooks"} == {
+        ("startup-hooks", "evil.pth", 3, "startup", detail),
+        ("startup-hooks", "evil.pth", 4, "startup", detail),
+    }
+    assert ("subprocess", "evil.pth", 3, "startup") in where(s)
+
+
+def test_pth_of_paths_only_and_pth_below_top_level_do_nothing(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo.pth": "./src\n#import os\n",
+                        "foo/inner.pth": "import os; os.system('id')\n"})
+    assert s.findings == ()
+
+
+@pytest.mark.parametrize("member", [
+    "foo-1.0.data/data/lib/python3.11/site-packages/evil.pth",
+    "foo-1.0.data/data/lib/python3/dist-packages/evil.pth",
+    "foo-1.0.data/data/Lib/site-packages/evil.pth",
+    "foo-1.0.data/purelib/evil.pth",
+    "foo-1.0.data/platlib/evil.pth",
+])
+def test_pth_planted_through_data_paths(tmp_path: Path, member: str) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", member: "import foo\n"})
+    assert evidence(s) == {("startup-hooks", member, 1, "startup",
+                            "executable .pth line runs at every interpreter start")}
+
+
+def test_sitecustomize_runs_at_startup(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"sitecustomize.py": "import os\nos.system('id')\n"})
+    assert ("startup-hooks", "sitecustomize.py", 0, "startup",
+            "sitecustomize runs at every interpreter start") in evidence(s)
+    assert ("subprocess", "sitecustomize.py", 2, "startup") in where(s)
+
+
+def test_usercustomize_package_through_platlib(tmp_path: Path) -> None:
+    path = "foo-1.0.data/platlib/usercustomize/__init__.py"
+    s = scan(tmp_path, {path: "x = 1\n"})
+    assert evidence(s) == {("startup-hooks", path, 0, "startup",
+                            "usercustomize runs at every interpreter start")}
+
+
+def test_stdlib_shadows_once_per_module(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "os.py": "", "typing/__init__.py": "",
+                        "typing/extra.py": ""})
+    assert evidence(s) == {
+        ("startup-hooks", "os.py", 0, "startup", "shadows stdlib module 'os'"),
+        ("startup-hooks", "typing/__init__.py", 0, "startup",
+         "shadows stdlib module 'typing'"),
+    }
+
+
+@pytest.mark.parametrize(("member", "owner"), [
+    ("requests/adapters.py", "requests"), ("setuptools/__init__.py", "setuptools"),
+    ("pkg_resources/__init__.py", "setuptools"), ("yaml/__init__.py", "pyyaml"),
+])
+def test_files_in_another_distributions_package(tmp_path: Path, member: str,
+                                                owner: str) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", member: "x = 1\n"})
+    top = member.split("/")[0]
+    assert evidence(s) == {("startup-hooks", member, 0, "startup",
+                            f"installs into '{top}', the package of {owner}")}
+
+
+@pytest.mark.parametrize(("name", "files"), [
+    ("requests", {"requests/__init__.py": "", "requests/adapters.py": ""}),
+    ("attrs", {"attr/__init__.py": "", "attrs/__init__.py": ""}),
+    ("pyyaml", {"yaml/__init__.py": "", "_yaml/__init__.py": ""}),
+    ("foo", {"foo/__init__.py": "", "foo_helpers/__init__.py": "", "google/x/__init__.py": "",
+             "foo.libs/libz.txt": "", "tests/__init__.py": ""}),
+])
+def test_legitimate_multi_package_wheels_are_not_flagged(tmp_path: Path, name: str,
+                                                         files: Files) -> None:
+    assert scan(tmp_path, files, name=name).findings == ()
+
+
+def test_console_scripts_shadowing_commands(tmp_path: Path) -> None:
+    eps = {"console_scripts": {"foo": "foo:main", "pip": "foo:main", "ls": "foo:main"},
+           "gui_scripts": {"python3.12": "foo:gui"}}
+    s = scan(tmp_path, {"foo/__init__.py": ""}, entry_points=eps)
+    ep = "foo-1.0.dist-info/entry_points.txt"
+    assert evidence(s) == {
+        ("startup-hooks", ep, 3, "startup", "console script 'pip' shadows the pip command"),
+        ("startup-hooks", ep, 4, "startup", "console script 'ls' shadows the ls command"),
+        ("startup-hooks", ep, 7, "startup",
+         "console script 'python3.12' shadows the python3.12 command"),
+    }
+
+
+def test_pip_may_ship_pip(tmp_path: Path) -> None:
+    eps = {"console_scripts": {"pip": "pip:main", "pip3.11": "pip:main"}}
+    assert scan(tmp_path, {"pip/__init__.py": ""}, name="pip", entry_points=eps).findings == ()
+
+
+def test_data_scripts(tmp_path: Path) -> None:
+    s = scan(tmp_path, {
+        "foo/__init__.py": "",
+        "foo-1.0.data/scripts/sudo": "#!/bin/sh\nexec /usr/bin/sudo \"$@\"\n",
+        "foo-1.0.data/scripts/foo-tool": "#!python\nimport os\nos.system('id')\n",
+        "foo-1.0.data/data/bin/git": "#!/usr/bin/env python3\n",
+    })
+    assert {e for e in evidence(s) if e[0] != "subprocess"} == {
+        ("startup-hooks", "foo-1.0.data/scripts/sudo", 0, "startup",
+         "script 'sudo' shadows the sudo command"),
+        ("unanalyzed", "foo-1.0.data/scripts/sudo", 0, "runtime", "script sudo is not Python"),
+        ("startup-hooks", "foo-1.0.data/data/bin/git", 0, "startup",
+         "script 'git' shadows the git command"),
+    }
+    assert ("subprocess", "foo-1.0.data/scripts/foo-tool", 3, "import") in where(s)
+
+
+def test_bytecode_and_pickles(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/core.pyc": b"\x00" * 16,
+                        "foo/__pycache__/x.cpython-311.pyc": b"\x00" * 16,
+                        "foo/model.pkl": b"\x80\x04N.", "foo/data.pickle": b"\x80\x04N."})
+    assert evidence(s) == {
+        ("unanalyzed", "foo/core.pyc", 0, "import",
+         "compiled bytecode foo/core.pyc may run instead of any source"),
+        ("unanalyzed", "foo/__pycache__/x.cpython-311.pyc", 0, "import",
+         "compiled bytecode foo/__pycache__/x.cpython-311.pyc may run instead of any source"),
+        ("dynamic-code", "foo/model.pkl", 0, "runtime",
+         "pickle data foo/model.pkl runs code when loaded"),
+        ("dynamic-code", "foo/data.pickle", 0, "runtime",
+         "pickle data foo/data.pickle runs code when loaded"),
+    }
+
+
+def test_non_code_locations_are_not_scanned(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "",
+                        "foo-1.0.data/data/share/foo/hook.py": "import os\nos.system('id')\n",
+                        "foo-1.0.data/headers/foo.h": "int x;",
+                        "foo/README.txt": "import os; os.system('id')"})
+    assert s.findings == ()
+
+
+def test_unknown_scheme(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo-1.0.data/elsewhere/x.py": ""})
+    assert evidence(s) == {("unanalyzed", "foo-1.0.data/elsewhere/x.py", 0, "import",
+                            "foo-1.0.data/elsewhere/x.py installs into an unknown wheel "
+                            "scheme")}
+
+
+def test_nested_zip_code_is_scanned(tmp_path: Path) -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("inner.pyc", b"\0" * 16)
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/bundle.zip": inner.getvalue()})
+    assert evidence(s) == {("unanalyzed", "foo/bundle.zip!inner.pyc", 0, "import",
+                            "compiled bytecode foo/bundle.zip!inner.pyc may run instead of "
+                            "any source")}
+
+
+def test_unreadable_nested_zip_is_unanalyzed(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/broken.egg": b"PK\x03\x04junk"})
+    [f] = s.findings
+    assert (f.capability, f.path, f.phase) == (C.UNANALYZED, "foo/broken.egg", P.IMPORT)
+    assert f.detail.startswith("archive foo/broken.egg could not be analysed: "
+                               "foo-1.0-py3-none-any.whl!foo/broken.egg: not a readable zip")
+
+
+def test_metadata_must_match_filename(tmp_path: Path) -> None:
+    whl = build_wheel(tmp_path, "bar", "1.0", {"bar/__init__.py": ""})
+    renamed = whl.rename(tmp_path / "foo-1.0-py3-none-any.whl")
+    with pytest.raises(ScanError) as exc:
+        scan_artifact(renamed)
+    assert str(exc.value) == ("foo-1.0-py3-none-any.whl: METADATA says bar 1.0, "
+                              "the filename says foo 1.0")
+
+
+def test_wheel_without_dist_info(tmp_path: Path) -> None:
+    whl = tmp_path / "foo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(whl, "w") as zf:
+        zf.writestr("foo/__init__.py", "")
+    with pytest.raises(ScanError) as exc:
+        scan_artifact(whl)
+    assert str(exc.value) == ("foo-1.0-py3-none-any.whl: expected one .dist-info directory, "
+                              "found 0")
+
+
+def test_scan_paths_sorts_and_expands_directories(tmp_path: Path) -> None:
+    build_wheel(tmp_path / "d", "zeta", "1.0", {"zeta/__init__.py": ""})
+    build_wheel(tmp_path / "d", "alpha", "2.0", {"alpha/__init__.py": ""})
+    (tmp_path / "d" / "notes.txt").write_text("x")
+    one = build_wheel(tmp_path, "alpha", "1.0", {"alpha/__init__.py": ""})
+    got = [(s.name, s.version) for s in scan_paths([tmp_path / "d", one])]
+    assert got == [("alpha", "1.0"), ("alpha", "2.0"), ("zeta", "1.0")]
+
+
+CAP_SAMPLES = sorted(p.name for p in SAMPLES.glob("cap-*"))
+
+
+def test_every_capability_has_a_sample() -> None:
+    expected = {f"cap-{c}" for c in Capability if c != Capability.UNANALYZED}
+    assert set(CAP_SAMPLES) == expected
+
+
+@pytest.mark.parametrize("project", [*CAP_SAMPLES, "clean-lib"])
+def test_sample_project_wheels(tmp_path: Path, project: str) -> None:
+    s = scan_artifact(wheel_from_project(SAMPLES / project, tmp_path))
+    caps = {str(c) for c in s.capabilities}
+    if project in ("clean-lib", "cap-install-hooks"):  # setup.py is not in the wheel
+        assert caps == set()
+    else:
+        assert caps == {project.removeprefix("cap-")}
