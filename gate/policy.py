@@ -34,6 +34,7 @@ import tomlkit.exceptions
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidName, canonicalize_name
 from packaging.version import InvalidVersion, Version
+from tomlkit.container import OutOfOrderTableProxy
 from tomlkit.items import Array, InlineTable, Table
 
 from gate.errors import PolicyError, UsageError
@@ -589,10 +590,7 @@ def write_grants(
                 f"{label} already has a [tool.permissions] policy",
                 hint="pass --merge to add what is missing, or --force to replace it",
             )
-        if perm is not None and mode is WriteMode.FORCE:
-            del doc["tool"]["permissions"]
-            perm = None
-        if perm is None:
+        if perm is None or mode is WriteMode.FORCE:
             table = tomlkit.table()
             for line in header:
                 table.add(tomlkit.comment(line))
@@ -604,7 +602,9 @@ def write_grants(
                     packages[name] = _caps_array(_ordered(grants[name]))
                     written += 1
             table["packages"] = packages
-            _attach(doc, table)
+            if perm is not None and isinstance(doc["tool"], OutOfOrderTableProxy):
+                del doc["tool"]["permissions"]  # split tables: replace at the end
+            _attach(doc, table)  # otherwise replaced where it was
             return written
         default = {str(c) for c in perm.get("default", [])}
         changed = 0

@@ -490,11 +490,20 @@ def test_write_grants_refuses_an_existing_policy_then_merges_and_forces(
     assert "new" not in grants_of(path)
 
     write_grants(path, {normalize("x"): {NET}}, WriteMode.FORCE, header=["forced"])
-    text = path.read_text()
-    assert text.startswith(PYPROJECT[:PYPROJECT.index("[tool.permissions]")])
-    assert text.endswith('[tool.permissions]\n# forced\ndefault = []\n\n'
-                         '[tool.permissions.packages]\nx = ["network"]\n')
-    assert tomllib.loads(text)["tool"]["uv"] == tomllib.loads(PYPROJECT)["tool"]["uv"]
+    assert path.read_text() == (
+        PYPROJECT[:PYPROJECT.index("[tool.permissions]")]
+        + '[tool.permissions]\n# forced\ndefault = []\n\n'
+        + '[tool.permissions.packages]\nx = ["network"]\n\n'
+        + PYPROJECT[PYPROJECT.index("[[tool.uv.index]]"):])
+
+
+def test_force_replaces_a_policy_split_around_other_tables(tmp_path: Path) -> None:
+    path = write(tmp_path, '[tool.permissions]\ndefault = ["env"]\n\n[project]\nname = "x"\n\n'
+                           '[tool.permissions.packages]\na = ["env"]\n\n[tool.ruff]\nx = 1\n')
+    write_grants(path, {normalize("b"): {NET}}, WriteMode.FORCE, header=["h"], cwd=tmp_path)
+    assert path.read_text() == (
+        '[project]\nname = "x"\n\n[tool.ruff]\nx = 1\n\n[tool.permissions]\n# h\n'
+        'default = []\n\n[tool.permissions.packages]\nb = ["network"]\n')
 
 
 def test_toml_line_for_each_grant_form(tmp_path: Path) -> None:

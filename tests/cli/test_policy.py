@@ -1,0 +1,268 @@
+"""``permpip policy init|allow|revoke|show``, in-process through gate.__main__.main."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import gate.run
+import gate.scan
+from gate.__main__ import main
+from gate.cli.policy import report_verdict
+from gate.evaluate import evaluate
+from gate.model import Capability, Finding, PackageScan, Phase, normalize
+from gate.policy import load_policy
+
+C, P = Capability, Phase
+
+
+def scan(name: str, version: str, *findings: tuple[Capability, Phase]) -> PackageScan:
+    return PackageScan(
+        name=normalize(name), version=version, filename=f"{name}-{version}.tar.gz",
+        sha256="0" * 64,
+        findings=tuple(Finding(path="x.py", line=i + 1, capability=c, phase=p, detail="d")
+                       for i, (c, p) in enumerate(findings)))
+
+
+SCANS = [
+    scan("requests", "2.32.3", (C.NETWORK, P.RUNTIME), (C.ENV, P.IMPORT)),
+    scan("hooky", "0.1", (C.SUBPROCESS, P.INSTALL)),
+    scan("quiet", "1.0"),
+    scan("Zope.Interface", "7.0", (C.NATIVE, P.IMPORT), (C.FS_READ, P.STARTUP)),
+]
+
+INIT_TEXT = """\
+[tool.permissions]
+# Written by `permpip policy init dist`: the capabilities each dependency was seen to use.
+# Anything not granted here is denied. Review each grant before committing it.
+default = []
+
+[tool.permissions.packages]
+hooky = ["subprocess", "install-hooks"]
+requests = ["network", "env"]
+zope-interface = ["fs-read", "native", "startup-hooks"]
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def scanned_dir(project: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[Path]]:
+    (project / "dist").mkdir()
+    calls: list[list[Path]] = []
+
+    def fake_scan_paths(paths: Sequence[Path]) -> list[PackageScan]:
+        calls.append(list(paths))
+        return SCANS
+
+    monkeypatch.setattr(gate.scan, "scan_paths", fake_scan_paths)
+    return calls
+
+
+def out_err(capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    captured = capsys.readouterr()
+    return captured.out, captured.err
+
+
+def test_init_from_a_directory_writes_what_is_used_including_hooks(
+    project: Path, scanned_dir: list[list[Path]], capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["policy", "init", "dist"]) == 0
+    assert out_err(capsys) == ("pyproject.toml: wrote grants for 3 of 4 packages scanned\n", "")
+    assert scanned_dir == [[project / "dist"]]
+    assert (project / "pyproject.toml").read_text() == INIT_TEXT
+    verdict = evaluate(SCANS, load_policy(cwd=project), strict=True, complete_set=True)
+    assert verdict.allowed and verdict.warnings == () and verdict.errors == ()
+
+
+def test_init_refuses_an_existing_policy_then_merge_and_force(
+    project: Path, scanned_dir: list[list[Path]], capsys: pytest.CaptureFixture[str],
+) -> None:
+    existing = ('[project]\nname = "x"  # keep\n\n[tool.permissions]\ndefault = ["env"]\n\n'
+                '[tool.permissions.packages]\nrequests = ["network"]  # reviewed\n')
+    (project / "pyproject.toml").write_text(existing)
+    assert main(["policy", "init", "dist"]) == 2
+    assert out_err(capsys) == ("", (
+        "error: pyproject.toml already has a [tool.permissions] policy\n"
+        "hint: pass --merge to add what is missing, or --force to replace it\n"))
+    assert scanned_dir == []  # refused before scanning anything
+
+    assert main(["policy", "init", "dist", "--merge"]) == 0
+    assert out_err(capsys)[0] == (
+        "pyproject.toml: added capabilities for 2 of 4 packages scanned\n")
+    assert (project / "pyproject.toml").read_text() == existing + (
+        'hooky = ["subprocess", "install-hooks"]\n'
+        'zope-interface = ["fs-read", "native", "startup-hooks"]\n')
+
+    assert main(["policy", "init", "dist", "--force"]) == 0
+    assert (project / "pyproject.toml").read_text() == (
+        '[project]\nname = "x"  # keep\n\n' + INIT_TEXT)
+    assert main(["policy", "init", "dist", "--force", "--merge"]) == 2
+    assert out_err(capsys)[1].startswith(
+        "error: permpip policy init: argument --merge: not allowed with argument --force\n")
+
+
+def test_init_from_a_requirements_file_goes_through_scan_input(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    @dataclass
+    class Entry:
+        scan: PackageScan
+
+    calls: list[tuple[Any, ...]] = []
+
+    def fake_scan_input(path: Path | None, *, cwd: Path, options: Any) -> list[Entry]:
+        calls.append((path, cwd, options.values("--index-url")))
+        return [Entry(scan=s) for s in SCANS[:1]]
+
+    monkeypatch.setattr(gate.run, "scan_input", fake_scan_input)
+    (project / "requirements.txt").write_text("requests\n")
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert main(["policy", "init", "requirements.txt", "--index-url", "http://i/simple"]) == 0
+    assert calls == [(project / "requirements.txt", project, ["http://i/simple"])]
+    assert load_policy(cwd=project).packages[normalize("requests")].allow == (C.NETWORK, C.ENV)
+    assert main(["policy", "init", "--force"]) == 0  # no INPUT: scan_input finds the default
+    assert calls[-1][0] is None
+
+
+def test_init_usage_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policy", "init", "missing.txt"]) == 2
+    assert out_err(capsys) == ("", "error: no such file or directory: missing.txt\n")
+    (project / "dist").mkdir()
+    assert main(["policy", "init", "dist", "--index-url", "x"]) == 2
+    assert out_err(capsys) == ("", "error: unrecognized arguments: --index-url x\n")
+
+
+def test_allow_revoke_show_round_trip(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = '# top\n[project]\nname = "x"\n\n[tool.permissions]\ndefault = ["fs-read"]\n'
+    (project / "pyproject.toml").write_text(text)
+    assert main(["policy", "allow", "Requests", "network", "env", "network"]) == 0
+    assert main(["policy", "allow", "setuptools", "install-hooks", "--versions", ">=70,<81"]) == 0
+    assert out_err(capsys) == (
+        "pyproject.toml:9: requests: network, env\n"
+        "pyproject.toml:10: setuptools (versions >=70,<81): install-hooks\n", "")
+    assert main(["policy", "show"]) == 0
+    assert out_err(capsys)[0] == (
+        "policy: pyproject.toml\n"
+        "default (every package): fs-read\n"
+        "requests: network, fs-read, env\n"
+        "setuptools (versions >=70,<81): fs-read, install-hooks\n")
+    assert main(["policy", "show", "--format", "json"]) == 0
+    assert json.loads(out_err(capsys)[0]) == {
+        "policy": "pyproject.toml",
+        "default": ["fs-read"],
+        "packages": {
+            "requests": {"allow": ["network", "env"], "versions": None,
+                         "effective": ["network", "fs-read", "env"], "line": 9},
+            "setuptools": {"allow": ["install-hooks"], "versions": ">=70,<81",
+                           "effective": ["fs-read", "install-hooks"], "line": 10},
+        },
+    }
+    assert main(["policy", "revoke", "requests", "env"]) == 0
+    assert main(["policy", "revoke", "setuptools"]) == 0
+    assert out_err(capsys) == ("pyproject.toml:9: requests: network\n"
+                               "pyproject.toml: removed the grant for setuptools\n", "")
+    assert (project / "pyproject.toml").read_text() == (
+        text + '\n[tool.permissions.packages]\nrequests = ["network"]\n')
+
+
+def test_policy_option_and_nearest_file_from_a_subdirectory(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    (project / "pyproject.toml").write_text("[tool.permissions]\n")
+    (project / "other.toml").write_text("[tool.permissions]\n")
+    sub = project / "src" / "pkg"
+    sub.mkdir(parents=True)
+    monkeypatch.chdir(sub)
+    assert main(["policy", "allow", "a", "env"]) == 0
+    assert main(["policy", "allow", "--policy", str(project / "other.toml"), "b", "env"]) == 0
+    out = out_err(capsys)[0].splitlines()
+    assert out == [f"{project / 'pyproject.toml'}:3: a: env",
+                   f"{project / 'other.toml'}:3: b: env"]
+    assert main(["policy", "show", "--policy", "../../other.toml"]) == 0
+    assert out_err(capsys)[0].splitlines()[2] == "b: env"
+
+
+@pytest.mark.parametrize(("argv", "err"), [
+    (["policy", "allow", "requests", "netwrk"],
+     "error: unknown capability 'netwrk' (did you mean 'network'?)\n"),
+    (["policy", "allow", "requests"],
+     "error: permpip policy allow: the following arguments are required: CAP\n"
+     "hint: see `permpip policy --help`\n"),
+    (["policy", "allow", "a b", "env"],
+     "error: invalid package name 'a b'\n"
+     "hint: use the project name as on PyPI, e.g. 'requests'\n"),
+    (["policy", "allow", "a", "env", "--versions", "=>1"],
+     "error: invalid version specifier '=>1'\n"
+     "hint: use a PEP 440 specifier such as '>=70,<81'\n"),
+    (["policy", "revoke", "reqests"],
+     "error: reqests has no grant in pyproject.toml\nhint: did you mean 'requests'?\n"),
+    (["policy", "revoke", "requests", "env"],
+     "error: requests is not granted 'env' in pyproject.toml\n"),
+    (["policy", "show", "--format", "xml"],
+     "error: permpip policy show: argument --format: invalid choice: 'xml' "
+     "(choose from 'text', 'json')\nhint: see `permpip policy --help`\n"),
+    (["policy", "frobnicate"],
+     "error: unknown policy command 'frobnicate'\nhint: permpip policy init|allow|revoke|show\n"),
+])
+def test_usage_errors_exit_2_with_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], err: str,
+) -> None:
+    (project / "pyproject.toml").write_text('[tool.permissions.packages]\nrequests = ["network"]\n')
+    assert main(argv) == 2
+    assert out_err(capsys) == ("", err)
+    assert (project / "pyproject.toml").read_text() == (
+        '[tool.permissions.packages]\nrequests = ["network"]\n')
+
+
+def test_no_pyproject_for_allow_and_show(
+    project: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    hint = "hint: run `permpip policy init` to write one from what your dependencies use today\n"
+    assert main(["policy", "allow", "a", "env"]) == 2
+    assert out_err(capsys) == ("", f"error: no pyproject.toml in {project} or its parents\n"
+                                   + hint)
+    assert main(["policy", "show"]) == 2
+    assert out_err(capsys) == ("", "error: no pyproject.toml with a [tool.permissions] policy "
+                                   f"in {project} or its parents\n" + hint)
+
+
+def test_invalid_policy_prints_every_problem_then_the_error(
+    project: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.permissions]\ndefault = ["envv"]\n[tool.permissions.packages]\na = 1\n')
+    assert main(["policy", "show"]) == 2
+    assert out_err(capsys) == ("", (
+        "pyproject.toml:2: tool.permissions.default[0]: unknown capability 'envv' "
+        "(did you mean 'env'?)\n"
+        "pyproject.toml:4: tool.permissions.packages.a: expected an array of capabilities or "
+        "a table with 'allow', got integer\n"
+        "error: invalid policy in pyproject.toml (2 problems)\n"))
+
+
+def test_help_and_bare_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policy", "--help"]) == 0
+    assert out_err(capsys)[0].startswith("usage: permpip policy init [INPUT]")
+    assert main(["policy"]) == 2
+
+
+def test_report_verdict_prints_and_returns_the_exit_code(
+    project: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    (project / "pyproject.toml").write_text("[tool.permissions]\n")
+    verdict = evaluate(SCANS[:1], load_policy(cwd=project))
+    assert report_verdict(verdict, fmt="json") == 1
+    assert json.loads(out_err(capsys)[0])["packages"][0]["fix"] == (
+        "permpip policy allow requests network env")
+    assert report_verdict(verdict) == 1
+    assert out_err(capsys)[0].startswith("refused: 1 of 1 package use capabilities")
