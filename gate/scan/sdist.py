@@ -160,7 +160,7 @@ def _backend(tree: _Tree, pyproject: Mapping[str, Any], text: str,
         backend = _LEGACY
     backend_path = _dig(pyproject, "build-system", "backend-path")
     if backend_path is not None:
-        line = _line_of(text, r"^\s*backend-path\s*=")
+        line = _line_of(text, r"^[ \t]*backend-path\s*=")
         out.append(_hook("pyproject.toml", line,
                          f"in-tree build backend {backend} (backend-path)"))
         dirs = backend_path if isinstance(backend_path, list) else [str(backend_path)]
@@ -168,7 +168,7 @@ def _backend(tree: _Tree, pyproject: Mapping[str, Any], text: str,
             install.update(rel for rel in tree.under(str(directory))
                            if rel.endswith(".py") and rel != "setup.py")
     elif backend not in STANDARD_BACKENDS:
-        line = _line_of(text, r"^\s*build-backend\s*=")
+        line = _line_of(text, r"^[ \t]*build-backend\s*=")
         out.append(_hook("pyproject.toml", line, f"custom build backend {backend}"))
     if backend in _SETUPTOOLS or backend_path is not None or backend not in STANDARD_BACKENDS:
         if "setup.py" in tree.files:
@@ -195,13 +195,13 @@ def _cmdclass(tree: _Tree, pyproject: Mapping[str, Any], text: str,
             if line:
                 out.append(_hook("setup.py", line, "cmdclass overrides setuptools commands"))
     setup_cfg = tree.text("setup.cfg")
-    if setup_cfg and (line := _line_of(setup_cfg, r"^\s*cmdclass\s*=")):
+    if setup_cfg and (line := _line_of(setup_cfg, r"^[ \t]*cmdclass\s*=")):
         out.append(_hook("setup.cfg", line, "cmdclass overrides setuptools commands"))
         for value in re.findall(r"=\s*([\w.]+)\.\w+\s*$", setup_cfg, re.MULTILINE):
             install.update(tree.module_files(value))
     cmdclass = _dig(pyproject, "tool", "setuptools", "cmdclass")
     if cmdclass:
-        line = _line_of(text, r"^\s*(\[tool\.setuptools\.cmdclass\]|cmdclass\s*=)")
+        line = _line_of(text, r"^[ \t]*(\[tool\.setuptools\.cmdclass\]|cmdclass\s*=)")
         out.append(_hook("pyproject.toml", line, "cmdclass overrides setuptools commands"))
         if isinstance(cmdclass, Mapping):
             for value in cmdclass.values():
@@ -236,7 +236,7 @@ def _build_hooks(tree: _Tree, pyproject: Mapping[str, Any], text: str,
             if not isinstance(table, Mapping):
                 continue
             hook_file = str(table.get("path", "hatch_build.py"))
-            line = _line_of(txt, rf"^\s*\[.*{kind}.*hooks\.custom\]") or _line_of(
+            line = _line_of(txt, rf"^[ \t]*\[.*{kind}.*hooks\.custom\]") or _line_of(
                 txt, r"hooks\.custom")
             out.append(_hook(source, line, f"hatch custom {kind} hook {hook_file}"))
             if hook_file in tree.files:
@@ -249,7 +249,7 @@ def _build_hooks(tree: _Tree, pyproject: Mapping[str, Any], text: str,
     poetry_build = (_dig(pyproject, "tool", "poetry", "build", "script")
                     or _dig(pyproject, "tool", "poetry", "build"))
     if isinstance(poetry_build, str):
-        line = _line_of(text, r"^\s*(script|build)\s*=")
+        line = _line_of(text, r"^[ \t]*(script|build)\s*=")
         out.append(_hook("pyproject.toml", line, f"poetry build script {poetry_build}"))
         if poetry_build in tree.files:
             install.add(poetry_build)
