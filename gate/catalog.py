@@ -183,6 +183,19 @@ def receiver_method(attr: str) -> Capability | None:
     return catalog().receiver.get(attr)
 
 
+@functools.cache
+def module_prefixes() -> frozenset[str]:
+    """Names under which some entry lies (``os``, ``os.path``, ``ctypes``, ``builtins``):
+    reaching into one of these by a computed attribute name may reach a capability."""
+    cat = catalog()
+    names = [n for n, c in cat.exact.items() if c is not None] + [w + ".x" for w in cat.wildcard]
+    out = {"builtins"}
+    for name in names:
+        parts = name.split(".")
+        out.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    return frozenset(out)
+
+
 def requirements() -> list[Requirement]:
     """See ``Catalog.requirements``."""
     return catalog().requirements()

@@ -9,12 +9,725 @@ Public API:
         (setup.py, build backends, sitecustomize, code run by .pth lines).
         Unparseable source that could hold a capability yields an ``unanalyzed`` finding
         plus lexical findings for catalogued names.
+    decode_source(source: bytes) -> str
+        The text Python would compile; raises SyntaxError (as Python does) when it cannot.
+
+How it stays cheap: the pre-filter (gate.scan.prefilter) rules most files out with one
+regex search; for the rest, only the statements whose lines hold a pre-filter word (or a
+name an import bound to a catalogued module) are walked, with plain type checks instead of
+a generic visitor.
 """
 
 from __future__ import annotations
 
-from gate.model import Finding, Phase
+import ast
+import bisect
+import io
+import re
+import tokenize
+from collections.abc import Iterable, Sequence
+
+from gate.catalog import PATH_CLASSES, canonical, match, module_prefixes, receiver_method
+from gate.model import Capability, Finding, Phase
+from gate.scan.prefilter import normalize, satisfied, word_regex
+
+_READ = Capability.FS_READ
+_WRITE = Capability.FS_WRITE
+_DYNAMIC = Capability.DYNAMIC_CODE
+
+# Builtins the scanner resolves when not rebound in the file.
+_BUILTINS = frozenset({
+    "open", "exec", "eval", "compile", "execfile", "__import__", "getattr", "globals",
+    "vars", "locals", "breakpoint", "__builtins__",
+})
+# open-like functions: qualified name -> index of the positional ``mode`` argument
+_OPENERS = {"open": 1, "io.open": 1, "io.FileIO": 1, "codecs.open": 1,
+            "pathlib.Path.open": 0}
+_IMPORTERS = frozenset({"__import__", "importlib.import_module", "importlib.__import__"})
+_NAMESPACES = frozenset({"globals", "locals", "vars"})
+_SAFE_YAML = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader",
+                        "yaml.CBaseLoader", "yaml.loader.SafeLoader",
+                        "yaml.cyaml.CSafeLoader"})
+_WRITE_FLAGS = frozenset({"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND", "O_EXCL",
+                          "O_TMPFILE"})
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPUTED = "<computed>"
+
+
+def decode_source(source: bytes) -> str:
+    """Decode ``source`` as Python would (BOM, PEP 263 cookie); newlines become ``\\n``."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError as exc:
+        raise SyntaxError(f"encoding problem: {exc}") from None
+    try:
+        text = source.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = source.count(b"\n", 0, exc.start) + 1
+        err = SyntaxError(f"(unicode error) {exc}")
+        err.lineno = line
+        raise err from None
+    except Exception as exc:  # a cookie naming a codec that does not decode bytes
+        raise SyntaxError(f"encoding problem: {encoding}: {exc}") from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def scan_python(source: bytes, path: str, *, phase: Phase | None = None) -> list[Finding]:
-    return []  # helper: python scanner
+    """Findings of one Python file (see the module docstring)."""
+    try:
+        text = decode_source(source)
+    except SyntaxError as exc:
+        return _unanalyzed(source.decode("latin-1"), path, phase, exc)
+    norm = normalize(text)
+    words = satisfied(norm)
+    if not words:
+        return []
+    try:
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return _unanalyzed(norm, path, phase, exc)
+    try:
+        return _Scanner(path, norm, words, phase).run(tree)
+    except RecursionError as exc:
+        return _unanalyzed(norm, path, phase, exc)
+
+
+def _reason(exc: BaseException) -> tuple[str, int]:
+    if isinstance(exc, SyntaxError):
+        line = exc.lineno or 1
+        msg = exc.msg if exc.msg else str(exc)
+        return f"{type(exc).__name__}: {msg} (line {line})", line
+    if isinstance(exc, RecursionError):
+        return "RecursionError: too deeply nested to analyse", 1
+    return f"{type(exc).__name__}: {exc}", 1
+
+
+# A dotted name as text: ``os.system``, ``os . system``.
+_LEX_CHAIN = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*")
+
+
+def _unanalyzed(text: str, path: str, phase: Phase | None, exc: BaseException) -> list[Finding]:
+    """What an unparseable file could do: ``unanalyzed`` plus catalogued names in its text."""
+    norm = normalize(text)
+    if not satisfied(norm):
+        return []
+    reason, line = _reason(exc)
+    ph = phase or Phase.IMPORT
+    out = {Finding(path=path, line=line, capability=Capability.UNANALYZED, phase=ph,
+                   detail=reason)}
+    starts = _line_starts(norm)
+    for m in _LEX_CHAIN.finditer(norm):
+        chain = re.sub(r"[ \t]", "", m.group())
+        lineno = bisect.bisect_right(starts, m.start())
+        entry = match(chain)
+        if entry is not None:
+            out.add(Finding(path=path, line=lineno, capability=entry.capability, phase=ph,
+                            detail=entry.name))
+            continue
+        last = chain.rpartition(".")[2]
+        cap = receiver_method(last) if "." in chain else None
+        if cap is not None:
+            out.add(Finding(path=path, line=lineno, capability=cap, phase=ph,
+                            detail=f"*.{last}"))
+    return sorted(out)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return starts
+
+
+def _lines_of(text: str, words: Iterable[str]) -> list[int]:
+    """Sorted 1-based line numbers holding any of ``words``."""
+    offsets = [m.start() for m in word_regex(words).finditer(text)]
+    if not offsets:
+        return []
+    lines: list[int] = []
+    count = text.count
+    line, pos = 1, 0
+    for off in offsets:
+        line += count("\n", pos, off)
+        pos = off
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def _literal_str(node: ast.expr | None) -> str | None:
+    if type(node) is ast.Constant and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (type(test) is ast.Name and test.id == "TYPE_CHECKING") or (
+        type(test) is ast.Attribute and test.attr == "TYPE_CHECKING")
+
+
+def _arg(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
+    if len(call.args) > index and not any(type(a) is ast.Starred for a in call.args[:index + 1]):
+        return call.args[index]
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    return None
+
+
+def _unknown_args(call: ast.Call, index: int) -> bool:
+    """Whether argument ``index`` may come from ``*args``/``**kwargs``."""
+    return any(type(a) is ast.Starred for a in call.args[:index + 1]) or any(
+        kw.arg is None for kw in call.keywords)
+
+
+class _Scanner:
+    def __init__(self, path: str, text: str, words: set[str], phase: Phase | None) -> None:
+        self.path = path
+        self.text = text
+        self.words = words
+        self.forced = phase
+        self.aliases: dict[str, str] = {}  # local name -> qualified name it was bound to
+        self.stars: list[str] = []  # modules star-imported
+        self.module_bound: set[str] = set()  # names (re)bound at module level
+        self.scopes: list[set[str]] = []  # names bound in enclosing function scopes
+        self.from_imports: dict[str, tuple[int, Phase, str]] = {}
+        self.used: set[str] = set()
+        self.found: set[Finding] = set()
+        self.lines: list[int] = []
+        self.everything = False
+
+    # ------------------------------------------------------------------ driver
+    def run(self, tree: ast.Module) -> list[Finding]:
+        self.lines = _lines_of(self.text, self.words)
+        self._collect(tree.body, in_function=False, phase=Phase.IMPORT)
+        extra = {name for name, q in self.aliases.items()
+                 if name not in self.words and _relevant(q)}
+        if extra:
+            self.lines = sorted(set(self.lines) | set(_lines_of(self.text, extra)))
+        self.everything = any(_relevant(m) for m in self.stars)
+        self._stmts(tree.body, Phase.IMPORT)
+        for name, (line, ph, qual) in self.from_imports.items():
+            entry = match(qual)
+            if name not in self.used and entry is not None:  # imported, only re-exported
+                self._add(entry.capability, line, ph, entry.name)
+        return sorted(self.found)
+
+    def _overlaps(self, node: ast.stmt) -> bool:
+        if self.everything:
+            return True
+        lines = self.lines
+        i = bisect.bisect_left(lines, node.lineno)
+        end = node.end_lineno or node.lineno
+        return i < len(lines) and lines[i] <= end
+
+    def _add(self, cap: Capability, line: int, phase: Phase, detail: str) -> None:
+        self.found.add(Finding(path=self.path, line=line, capability=cap,
+                               phase=self.forced or phase, detail=detail))
+
+    # ------------------------------------------------------------------ pass 1: bindings
+    def _collect(self, body: Sequence[ast.stmt], *, in_function: bool, phase: Phase) -> None:
+        for st in body:
+            t = type(st)
+            if (t in _FUNCS or t is ast.ClassDef) and not self._overlaps(st):
+                continue
+            if t is ast.Import or t is ast.ImportFrom:
+                self._bind_import(st, phase)  # type: ignore[arg-type]
+            elif t is ast.Assign and self._overlaps(st):
+                assert isinstance(st, ast.Assign)
+                value = self._resolve(st.value, import_calls=True)
+                for target in st.targets:
+                    if type(target) is ast.Name:
+                        if value is not None and len(st.targets) == 1:
+                            self.aliases[target.id] = value
+                        elif not in_function:
+                            self.module_bound.add(target.id)
+            elif not in_function and t is not ast.Assign:
+                self.module_bound.update(_bound_names(st))
+            if t is ast.If and _is_type_checking(st.test):  # type: ignore[attr-defined]
+                self._collect(st.orelse, in_function=in_function, phase=phase)  # type: ignore[attr-defined]
+            elif t in _FUNCS:
+                self._collect(st.body, in_function=True, phase=Phase.RUNTIME)  # type: ignore[attr-defined]
+            elif t is ast.ClassDef:
+                self._collect(st.body, in_function=True, phase=phase)  # type: ignore[attr-defined]
+            else:
+                for block in _blocks(st):
+                    self._collect(block, in_function=in_function, phase=phase)
+
+    def _bind_import(self, st: ast.Import | ast.ImportFrom, phase: Phase) -> None:
+        if isinstance(st, ast.Import):
+            for a in st.names:
+                if a.asname:
+                    self.aliases[a.asname] = a.name
+                else:
+                    head = a.name.split(".", 1)[0]
+                    self.aliases[head] = head
+            return
+        module = ("." * st.level) + (st.module or "")
+        for a in st.names:
+            if a.name == "*":
+                if not st.level and st.module:
+                    self.stars.append(st.module)
+                continue
+            local = a.asname or a.name
+            qual = f"{module}.{a.name}" if not module.endswith(".") else module + a.name
+            self.aliases[local] = qual
+            if not st.level and match(qual) is not None:
+                self.from_imports[local] = (st.lineno, phase, qual)
+
+    # ------------------------------------------------------------------ pass 2: uses
+    def _stmts(self, body: Sequence[ast.stmt], phase: Phase) -> None:
+        for st in body:
+            if self._overlaps(st):
+                self._stmt(st, phase)
+
+    def _stmt(self, st: ast.stmt, phase: Phase) -> None:
+        t = type(st)
+        if t in _FUNCS:
+            assert isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef)
+            for d in st.decorator_list:
+                self._expr(d, phase)
+            self._defaults(st.args, phase)
+            self.scopes.append(_function_locals(st))
+            try:
+                self._stmts(st.body, Phase.RUNTIME)
+            finally:
+                self.scopes.pop()
+        elif t is ast.ClassDef:
+            assert isinstance(st, ast.ClassDef)
+            for e in (*st.decorator_list, *st.bases, *(k.value for k in st.keywords)):
+                self._expr(e, phase)
+            self._stmts(st.body, phase)
+        elif t is ast.If:
+            assert isinstance(st, ast.If)
+            if not _is_type_checking(st.test):
+                self._expr(st.test, phase)
+                self._stmts(st.body, phase)
+            self._stmts(st.orelse, phase)
+        elif t is ast.Import or t is ast.ImportFrom:
+            return
+        elif t is ast.AnnAssign:
+            assert isinstance(st, ast.AnnAssign)
+            if st.value is not None:
+                self._expr(st.value, phase)
+            if type(st.target) is not ast.Name:
+                self._expr(st.target, phase)
+        else:
+            self._generic(st, phase)
+
+    def _generic(self, node: ast.AST, phase: Phase) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.expr):
+                        self._expr(item, phase)
+                    elif isinstance(item, ast.stmt):
+                        if self._overlaps(item):
+                            self._stmt(item, phase)
+                    elif isinstance(item, ast.AST):
+                        self._generic(item, phase)
+            elif isinstance(value, ast.expr):
+                self._expr(value, phase)
+            elif isinstance(value, ast.AST):
+                self._generic(value, phase)
+
+    def _defaults(self, args: ast.arguments, phase: Phase) -> None:
+        for d in args.defaults:
+            self._expr(d, phase)
+        for kd in args.kw_defaults:
+            if kd is not None:
+                self._expr(kd, phase)
+
+    def _expr(self, node: ast.expr, phase: Phase) -> None:
+        t = type(node)
+        if t is ast.Name:
+            assert isinstance(node, ast.Name)
+            if type(node.ctx) is ast.Load:
+                self._name(node, phase)
+        elif t is ast.Attribute:
+            assert isinstance(node, ast.Attribute)
+            self._chain(node, phase)
+        elif t is ast.Call:
+            assert isinstance(node, ast.Call)
+            self._call(node, phase)
+        elif t is ast.Constant:
+            return
+        elif t is ast.Subscript:
+            assert isinstance(node, ast.Subscript)
+            self._subscript(node, phase)
+        elif t is ast.Lambda:
+            assert isinstance(node, ast.Lambda)
+            self._defaults(node.args, phase)
+            self.scopes.append({a.arg for a in _all_args(node.args)})
+            try:
+                self._expr(node.body, Phase.RUNTIME)
+            finally:
+                self.scopes.pop()
+        else:
+            self._generic(node, phase)
+
+    # ------------------------------------------------------------------ name resolution
+    def _base(self, name: str, *, mark: bool = True) -> str | None:
+        """The qualified name a bare identifier stands for, or None."""
+        if name in self.aliases:
+            if mark:
+                self.used.add(name)
+            return self.aliases[name]
+        for scope in self.scopes:
+            if name in scope:
+                return None
+        if name in self.module_bound:
+            return None
+        for module in self.stars:
+            if match(f"{module}.{name}") is not None:
+                return f"{module}.{name}"
+        if name in _BUILTINS:
+            return "builtins" if name == "__builtins__" else name
+        return None
+
+    def _resolve(self, node: ast.expr, *, import_calls: bool = True) -> str | None:
+        """Qualified name of a Name/Attribute chain (``sp.run`` -> ``subprocess.run``)."""
+        attrs: list[str] = []
+        while type(node) is ast.Attribute:
+            assert isinstance(node, ast.Attribute)
+            attrs.append(node.attr)
+            node = node.value
+        if type(node) is ast.Name:
+            assert isinstance(node, ast.Name)
+            base = self._base(node.id, mark=False)
+        elif type(node) is ast.Call and import_calls:
+            assert isinstance(node, ast.Call)
+            base = self._call_value(node)
+        else:
+            base = None
+        if base is None:
+            return None
+        return ".".join([base, *reversed(attrs)])
+
+    def _call_value(self, call: ast.Call) -> str | None:
+        """What a call returns, when that is a module or a path: ``__import__('os')``."""
+        func = self._resolve(call.func, import_calls=False)
+        if func is None:
+            return None
+        func = canonical(func)
+        if func in _IMPORTERS:
+            name = _literal_str(_arg(call, 0, "name"))
+            if name is None or name.startswith("."):
+                return None
+            if func == "__import__" and not _arg(call, 3, "fromlist"):
+                return name.split(".", 1)[0]
+            return name
+        if func in PATH_CLASSES or (func.rpartition(".")[0] in PATH_CLASSES):
+            return "pathlib.Path"
+        return None
+
+    # ------------------------------------------------------------------ references
+    def _name(self, node: ast.Name, phase: Phase) -> None:
+        qual = self._base(node.id)
+        if qual is None:
+            return
+        if node.id == "__builtins__":
+            self._add(_DYNAMIC, node.lineno, phase, "__builtins__")
+            return
+        entry = match(qual)
+        if entry is None:
+            return
+        if entry.name in _OPENERS:
+            self._open_caps(node.lineno, phase, entry.name, _COMPUTED)
+        else:
+            self._add(entry.capability, node.lineno, phase, entry.name)
+
+    def _chain(self, node: ast.Attribute, phase: Phase) -> None:
+        attrs: list[str] = []
+        cur: ast.expr = node
+        while type(cur) is ast.Attribute:
+            assert isinstance(cur, ast.Attribute)
+            attrs.append(cur.attr)
+            cur = cur.value
+        attrs.reverse()
+        base: str | None = None
+        if type(cur) is ast.Name:
+            assert isinstance(cur, ast.Name)
+            base = self._base(cur.id)
+            if cur.id == "__builtins__":
+                self._add(_DYNAMIC, cur.lineno, phase, "__builtins__")
+        elif type(cur) is ast.Call:
+            assert isinstance(cur, ast.Call)
+            base = self._call(cur, phase)
+        else:
+            self._expr(cur, phase)
+        line = node.lineno
+        if base is not None and type(node.ctx) is ast.Load:
+            qual = ".".join([base, *attrs])
+            entry = match(qual)
+            if entry is not None:
+                if entry.name in _OPENERS:
+                    self._open_caps(line, phase, entry.name, _COMPUTED)
+                else:
+                    self._add(entry.capability, line, phase, entry.name)
+                return
+            for i, attr in enumerate(attrs):
+                if attr in ("__dict__", "__getattribute__"):
+                    prefix = canonical(".".join([base, *attrs[:i]]))
+                    if prefix in module_prefixes():
+                        self._add(_DYNAMIC, line, phase, f"{prefix}.{attr}")
+                        return
+        for attr in attrs:
+            cap = receiver_method(attr)
+            if cap is not None:
+                self._add(cap, line, phase, f"*.{attr}")
+
+    def _subscript(self, node: ast.Subscript, phase: Phase) -> None:
+        value, key = node.value, node.slice
+        loading = type(node.ctx) is ast.Load
+        if loading and type(value) is ast.Call:
+            assert isinstance(value, ast.Call)
+            func = self._resolve(value.func, import_calls=False)
+            if func in _NAMESPACES:
+                literal = _literal_str(key)
+                if literal is None:
+                    self._add(_DYNAMIC, node.lineno, phase, f"{func}()[{_COMPUTED}]")
+                elif literal == "__builtins__":
+                    self._add(_DYNAMIC, node.lineno, phase, f"{func}()['__builtins__']")
+                else:
+                    self._name(ast.Name(id=literal, ctx=ast.Load(), lineno=node.lineno,
+                                        col_offset=node.col_offset), phase)
+        elif loading and type(value) is ast.Attribute:
+            if self._resolve(value, import_calls=False) == "sys.modules":
+                literal = _literal_str(key)
+                if literal is not None:
+                    entry = match(literal)
+                    if entry is not None:
+                        self._add(entry.capability, node.lineno, phase, entry.name)
+                elif not _own_module(key):
+                    self._add(_DYNAMIC, node.lineno, phase, f"sys.modules[{_COMPUTED}]")
+        self._expr(value, phase)
+        self._expr(key, phase)
+
+    # ------------------------------------------------------------------ calls
+    def _call(self, call: ast.Call, phase: Phase) -> str | None:
+        """Report what the call uses; return what it evaluates to when that is known."""
+        func = self._resolve(call.func, import_calls=True)
+        special = False
+        root = call.func
+        while type(root) is ast.Attribute:
+            assert isinstance(root, ast.Attribute)
+            root = root.value
+        if type(root) is ast.Name:
+            assert isinstance(root, ast.Name)
+            if root.id in self.aliases:
+                self.used.add(root.id)
+        if func is not None:
+            func = canonical(func)
+            special = self._special(func, call, phase)
+        elif type(call.func) is ast.Call:
+            self._applied_getter(call, phase)
+        if not special:
+            self._expr(call.func, phase)
+        elif type(call.func) is ast.Attribute:  # still walk the receiver: foo(x).open()
+            assert isinstance(call.func, ast.Attribute)
+            receiver = call.func.value
+            while type(receiver) is ast.Attribute:
+                assert isinstance(receiver, ast.Attribute)
+                receiver = receiver.value
+            if type(receiver) is not ast.Name:
+                self._expr(receiver, phase)
+        for a in call.args:
+            self._expr(a, phase)
+        for kw in call.keywords:
+            self._expr(kw.value, phase)
+        return self._call_value(call)
+
+    def _special(self, func: str, call: ast.Call, phase: Phase) -> bool:
+        """Handle the calls whose arguments decide the capability; True if handled."""
+        line = call.lineno
+        if func in _OPENERS or (func.startswith("pathlib.Path.") and func.endswith(".open")):
+            opener = func if func in _OPENERS else "pathlib.Path.open"
+            index = _OPENERS[opener]
+            mode_node = _arg(call, index, "mode")
+            if mode_node is None:
+                mode = _COMPUTED if _unknown_args(call, index) else "r"
+            else:
+                literal = _literal_str(mode_node)
+                mode = _COMPUTED if literal is None else literal
+            self._open_caps(line, phase, opener, mode)
+            return True
+        if func == "os.open":
+            self._os_open(call, phase)
+            return True
+        if func in _IMPORTERS:
+            name = _literal_str(_arg(call, 0, "name"))
+            if name is None:
+                self._add(_DYNAMIC, line, phase, f"{func}({_COMPUTED})")
+            else:
+                entry = match(name)
+                if entry is not None:
+                    self._add(entry.capability, line, phase, entry.name)
+            return True
+        if func == "getattr":
+            self._getattr(call, phase)
+            return True
+        if func in _NAMESPACES:
+            target = self._resolve(call.args[0]) if call.args else None
+            if target is not None and canonical(target) in module_prefixes():
+                self._add(_DYNAMIC, line, phase, f"{func}({canonical(target)})")
+            return True
+        if func in ("yaml.load", "yaml.load_all"):
+            loader = _arg(call, 1, "Loader")
+            resolved = self._resolve(loader) if loader is not None else None
+            if resolved not in _SAFE_YAML:
+                self._add(_DYNAMIC, line, phase, func)
+            return True
+        if func == "inspect.getmembers" and call.args:
+            target = self._resolve(call.args[0])
+            if target is not None and canonical(target) in module_prefixes():
+                self._add(_DYNAMIC, line, phase, f"inspect.getmembers({canonical(target)})")
+            return False
+        return False
+
+    def _open_caps(self, line: int, phase: Phase, opener: str, mode: str) -> None:
+        detail = f"{opener}(mode={mode})" if mode == _COMPUTED else f"{opener}(mode={mode!r})"
+        if mode == _COMPUTED:
+            reads = writes = True
+        else:
+            writes = any(c in mode for c in "wax+")
+            reads = "r" in mode or "+" in mode or not writes
+        if reads:
+            self._add(_READ, line, phase, detail)
+        if writes:
+            self._add(_WRITE, line, phase, detail)
+
+    def _os_open(self, call: ast.Call, phase: Phase) -> None:
+        flags = _arg(call, 1, "flags")
+        names: set[str] = set()
+        computed = flags is None
+        stack = [flags] if flags is not None else []
+        while stack:
+            node = stack.pop()
+            if type(node) is ast.BinOp:
+                assert isinstance(node, ast.BinOp)
+                stack += [node.left, node.right]
+            elif type(node) in (ast.Name, ast.Attribute):
+                qual = self._resolve(node) or ""
+                leaf = qual.rpartition(".")[2]
+                if leaf.startswith("O_"):
+                    names.add(leaf)
+                else:
+                    computed = True
+            else:
+                computed = True
+        writes = computed or bool(names & _WRITE_FLAGS)
+        reads = computed or "O_RDWR" in names or not writes
+        shown = _COMPUTED if computed else "|".join(sorted(names))
+        if reads:
+            self._add(_READ, call.lineno, phase, f"os.open({shown})")
+        if writes:
+            self._add(_WRITE, call.lineno, phase, f"os.open({shown})")
+
+    def _getattr(self, call: ast.Call, phase: Phase) -> None:
+        if len(call.args) < 2:
+            return
+        target = self._resolve(call.args[0])
+        if target is None:
+            return
+        target = canonical(target)
+        attr = _literal_str(call.args[1])
+        if attr is None:
+            if target in module_prefixes():
+                self._add(_DYNAMIC, call.lineno, phase, f"getattr({target}, {_COMPUTED})")
+            return
+        entry = match(f"{target}.{attr}")
+        if entry is not None:
+            self._add(entry.capability, call.lineno, phase, entry.name)
+
+    def _applied_getter(self, call: ast.Call, phase: Phase) -> None:
+        """``operator.attrgetter(<computed>)(os)``: a computed attribute of a module."""
+        inner = call.func
+        assert isinstance(inner, ast.Call)
+        getter = self._resolve(inner.func, import_calls=False)
+        if getter not in ("operator.attrgetter", "operator.methodcaller") or not call.args:
+            return
+        if inner.args and _literal_str(inner.args[0]) is not None:
+            return
+        target = self._resolve(call.args[0])
+        if target is not None and canonical(target) in module_prefixes():
+            self._add(_DYNAMIC, call.lineno, phase,
+                      f"{getter}({_COMPUTED})({canonical(target)})")
+
+
+def _relevant(qual: str) -> bool:
+    """Whether a name bound to ``qual`` can lead to a catalogued name."""
+    qual = canonical(qual)
+    return match(qual) is not None or qual in module_prefixes()
+
+
+def _own_module(key: ast.expr) -> bool:
+    """``sys.modules[__name__]`` and ``sys.modules[cls.__module__]`` name loaded modules."""
+    return (type(key) is ast.Name and key.id == "__name__") or (
+        type(key) is ast.Attribute and key.attr == "__module__")
+
+
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if args.vararg:
+        out.append(args.vararg)
+    if args.kwarg:
+        out.append(args.kwarg)
+    return out
+
+
+def _blocks(st: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists nested in a compound statement (not functions or classes)."""
+    out: list[list[ast.stmt]] = []
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(st, name, None)
+        if isinstance(block, list):
+            out.append(block)
+    for handler in getattr(st, "handlers", ()):
+        out.append(handler.body)
+    for case in getattr(st, "cases", ()):
+        out.append(case.body)
+    return out
+
+
+def _bound_names(st: ast.stmt) -> set[str]:
+    """Names a statement binds in its own scope (defs, classes, assignment targets)."""
+    t = type(st)
+    if t in _FUNCS or t is ast.ClassDef:
+        return {st.name}  # type: ignore[attr-defined]
+    targets: list[ast.expr] = []
+    if t is ast.Assign:
+        targets = list(st.targets)  # type: ignore[attr-defined]
+    elif t in (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor):
+        targets = [st.target]  # type: ignore[attr-defined]
+    elif t in (ast.With, ast.AsyncWith):
+        targets = [i.optional_vars for i in st.items if i.optional_vars]  # type: ignore[attr-defined]
+    out: set[str] = set()
+    for target in targets:
+        if type(target) is ast.Name:
+            out.add(target.id)
+        elif type(target) in (ast.Tuple, ast.List):
+            out.update(e.id for e in target.elts if type(e) is ast.Name)  # type: ignore[attr-defined]
+    return out
+
+
+def _function_locals(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Parameters and names the function body binds (not looking into nested defs)."""
+    names = {a.arg for a in _all_args(fn.args)}
+    stack: list[ast.stmt] = list(fn.body)
+    while stack:
+        st = stack.pop()
+        if type(st) is ast.Global or type(st) is ast.Nonlocal:
+            names.difference_update(st.names)
+            continue
+        names |= _bound_names(st)
+        if type(st) not in _FUNCS and type(st) is not ast.ClassDef:
+            for block in _blocks(st):
+                stack.extend(block)
+    return names
