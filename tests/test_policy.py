@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import tomlkit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -566,6 +567,11 @@ def test_allow_edits_read_back_as_made(
     policy: Policy = load_policy(cwd=tmp)
     assert {n: (set(g.allow), g.versions) for n, g in policy.packages.items()} == expected
     text = path.read_text()
+    lines = text.splitlines()
+    for g in policy.packages.values():  # every grant's line is where its key is written
+        assert lines[g.line - 1].startswith(
+            f"[tool.permissions.packages.{g.key}]" if g.form is GrantForm.TABLE
+            else f"{tomlkit.key(g.key).as_string()} = ")
     assert text[:text.index("[tool.permissions]")] == (
         PYPROJECT[:PYPROJECT.index("[tool.permissions]")])
     assert text.endswith(PYPROJECT[PYPROJECT.index("[[tool.uv.index]]"):])
