@@ -804,7 +804,12 @@ def _edit(
     if doc.as_string() != text:
         raise PolicyError(f"cannot edit {label} without changing other parts of it",
                           hint="edit [tool.permissions] by hand")
-    result = change(doc)
+    try:
+        result = change(doc)
+    except (tomlkit.exceptions.TOMLKitError, ValueError, TypeError, KeyError) as exc:
+        # tomlkit cannot make this edit (e.g. a table inside an inline `tool = {...}`)
+        raise PolicyError(f"cannot edit {label} automatically: {exc}",
+                          hint="edit [tool.permissions] by hand") from None
     new = doc.as_string()
     if _without_policy(_parse_toml(new, label)) != _without_policy(before):
         raise PolicyError(f"cannot edit {label} without changing other parts of it",

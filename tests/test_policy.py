@@ -575,3 +575,14 @@ def test_allow_edits_read_back_as_made(
     assert text[:text.index("[tool.permissions]")] == (
         PYPROJECT[:PYPROJECT.index("[tool.permissions]")])
     assert text.endswith(PYPROJECT[PYPROJECT.index("[[tool.uv.index]]"):])
+
+
+def test_an_edit_tomlkit_cannot_make_is_a_clear_error(tmp_path: Path) -> None:
+    text = "tool = { ruff = { x = 1 } }\n"
+    path = write(tmp_path, text)
+    with pytest.raises(PolicyError) as exc:
+        allow(path, "a", [ENV], cwd=tmp_path)
+    assert str(exc.value) == (
+        "cannot edit pyproject.toml automatically: Inline tables cannot contain a table")
+    assert exc.value.hint == "edit [tool.permissions] by hand"
+    assert path.read_text() == text
