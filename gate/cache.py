@@ -2,7 +2,7 @@
 
 Layout under the root (default ``$XDG_CACHE_HOME/permpip`` or ``~/.cache/permpip``)::
 
-    files/<aa>/<sha256>                    the verified bytes
+    files/<aa>/<sha256>/<filename>         the verified bytes (scanners read the name)
     scans/<scanner-version>/<sha256>.json  PackageScan.to_json()
     tmp/                                   partial downloads (same filesystem: atomic rename)
 
@@ -46,11 +46,13 @@ class Cache:
         for sub in ("files", "scans", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
 
-    def _file(self, sha256: str) -> Path:
-        return self.root / "files" / sha256[:2] / sha256
+    def _file(self, sha256: str, filename: str) -> Path:
+        if "/" in filename or "\\" in filename or filename in ("", ".", ".."):
+            raise ValueError(f"not a file name: {filename!r}")
+        return self.root / "files" / sha256[:2] / sha256 / filename
 
-    def get_file(self, sha256: str) -> Path | None:
-        path = self._file(sha256)
+    def get_file(self, sha256: str, filename: str) -> Path | None:
+        path = self._file(sha256, filename)
         if not path.is_file():
             return None
         if file_sha256(path) != sha256:
@@ -72,8 +74,8 @@ class Cache:
                 tmp.unlink()
             raise
 
-    def put_file(self, sha256: str, tmp: Path) -> Path:
-        dest = self._file(sha256)
+    def put_file(self, sha256: str, filename: str, tmp: Path) -> Path:
+        dest = self._file(sha256, filename)
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
         return dest
@@ -87,7 +89,7 @@ class Cache:
                     digest.update(chunk)
                     handle.write(chunk)
         sha = digest.hexdigest()
-        return sha, self.put_file(sha, tmp)
+        return sha, self.put_file(sha, path.name, tmp)
 
     def _scan(self, sha256: str, scanner: str) -> Path:
         return self.root / "scans" / scanner / f"{sha256}.json"

@@ -186,7 +186,7 @@ def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
     if not pin.sha256:
         raise FetchError(f"{pin.filename}: no sha256 to verify against; refusing to fetch")
     expected = pin.sha256.lower()
-    cached = cache.get_file(expected)
+    cached = cache.get_file(expected, pin.filename)
     if cached is not None:
         return cached
     with cache.writer() as (tmp, handle):
@@ -212,7 +212,7 @@ def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
                              hint="the file changed after it was pinned; nothing was installed")
         handle.flush()
         os.fsync(handle.fileno())
-    return cache.put_file(expected, tmp)
+    return cache.put_file(expected, pin.filename, tmp)
 
 
 def _copy_local(url: str, handle: Any, digest: Any) -> None:  # noqa: ANN401
