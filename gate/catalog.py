@@ -40,6 +40,8 @@ MODULE_ALIASES: dict[str, str] = {
     "pathlib._local": "pathlib",
 }
 
+_ALIAS_HEADS = frozenset(a.split(".", 1)[0] for a in MODULE_ALIASES)
+
 # pathlib classes: a call of one of these yields a path (``Path(p).write_text``).
 PATH_CLASSES = frozenset(
     f"pathlib.{c}" for c in ("Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath",
@@ -153,9 +155,10 @@ class Catalog:
 def canonical(qualname: str) -> str:
     """Map module spellings to the catalogued one: ``posix.system`` -> ``os.system``."""
     head, dot, rest = qualname.partition(".")
-    for alias, real in MODULE_ALIASES.items():
-        if qualname == alias or qualname.startswith(alias + "."):
-            return real + qualname[len(alias):]
+    if head in _ALIAS_HEADS:
+        for alias, real in MODULE_ALIASES.items():
+            if qualname == alias or qualname.startswith(alias + "."):
+                return real + qualname[len(alias):]
     if head == "builtins" and dot:
         return rest
     return qualname

@@ -23,51 +23,23 @@ Identifiers are NFKC-normalised by the parser, so non-ASCII text is normalised b
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gate.catalog import Requirement, requirements
 
-_Trie = dict[str, "_Trie"]
-
-
-def _trie_pattern(words: Iterable[str]) -> str:
-    """A regex alternation shaped as a trie: far faster than a flat ``a|b|c`` in ``re``."""
-    trie: _Trie = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: _Trie) -> str:
-        branches = []
-        optional = False
-        for ch in sorted(node):
-            if ch == "":
-                optional = True
-                continue
-            branches.append(re.escape(ch) + emit(node[ch]))
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if optional:
-            body = ("(?:" + body + ")?") if len(branches) == 1 else body + "?"
-        return body
-
-    return emit(trie)
-
-
-# Lookbehinds: a bare word right after ".", ". " or ".  " is an attribute (``re.compile``).
-# More blanks, a line break or a comment in between only make the filter let more through.
-_NOT_ATTR = r"(?<!\.)(?<!\.[ \t])(?<!\.[ \t][ \t])"
+# Every byte that is not an ASCII identifier character becomes a space, so ``split()``
+# yields the identifiers (plus numbers). Bytes >= 0x80 are kept: in valid Python a
+# non-ASCII character next to a word makes it part of a longer identifier.
+_IDENT_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_TO_SPACE = bytes(c if c in _IDENT_BYTES or c >= 0x80 else 0x20 for c in range(256))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Filter:
-    regex: re.Pattern[str]
+    words: frozenset[bytes]  # every word some requirement names
+    bare_words: frozenset[str]
     by_word: dict[str, list[Requirement]]  # word -> requirements that name it
 
 
@@ -76,15 +48,15 @@ def _filter() -> _Filter:
     reqs = requirements()
     anywhere = set().union(*(r.anywhere for r in reqs))
     bare = set().union(*(r.bare for r in reqs))
-    # group 1: a bare occurrence of a bare word; group 2: any other occurrence of any word
-    regex = re.compile(
-        rf"\b(?:{_NOT_ATTR}({_trie_pattern(bare)})\b|({_trie_pattern(anywhere | bare)})\b)"
-    )
     by_word: dict[str, list[Requirement]] = {}
     for r in reqs:
         for w in r.anywhere | r.bare:
             by_word.setdefault(w, []).append(r)
-    return _Filter(regex=regex, by_word=by_word)
+    return _Filter(
+        words=frozenset(w.encode() for w in anywhere | bare),
+        bare_words=frozenset(bare),
+        by_word=by_word,
+    )
 
 
 def normalize(text: str) -> str:
@@ -95,17 +67,29 @@ def normalize(text: str) -> str:
 def satisfied(text: str) -> set[str]:
     """Words of every requirement ``text`` (normalised) meets; empty: it cannot act."""
     flt = _filter()
-    pairs = flt.regex.findall(text)
-    if not pairs:
+    hits = flt.words.intersection(text.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
+                                  .split())
+    if not hits:
         return set()
-    found_bare = {b for b, _ in pairs if b}
-    found = found_bare | {a for _, a in pairs if a}
+    found = {w.decode() for w in hits}
+    found_bare = {w for w in flt.bare_words & found if _bare_occurrence(text, w)}
     words: set[str] = set()
     for w in found:
-        for r in flt.by_word.get(w, ()):
+        for r in flt.by_word[w]:
             if r.anywhere <= found and r.bare <= found_bare:
                 words |= r.anywhere | r.bare
     return words
+
+
+def _bare_occurrence(text: str, word: str) -> bool:
+    """Whether ``word`` occurs in ``text`` as a whole identifier that is not an attribute."""
+    for i in word_offsets(text, (word,)):
+        j = i - 1
+        while j >= 0 and text[j] in " \t":
+            j -= 1
+        if j < 0 or text[j] != ".":
+            return True
+    return False
 
 
 def might_act(text: str) -> bool:
@@ -113,6 +97,18 @@ def might_act(text: str) -> bool:
     return bool(satisfied(normalize(text)))
 
 
-def word_regex(words: Iterable[str]) -> re.Pattern[str]:
-    """A regex finding any of ``words`` as whole identifiers (for locating hits)."""
-    return re.compile(rf"\b(?:{_trie_pattern(words)})\b")
+def word_offsets(text: str, words: Iterable[str]) -> list[int]:
+    """Sorted offsets where any of ``words`` occurs as a whole identifier."""
+    out: list[int] = []
+    find = text.find
+    for word in words:
+        n = len(word)
+        i = find(word)
+        while i >= 0:
+            before = text[i - 1] if i else " "
+            after = text[i + n] if i + n < len(text) else " "
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                out.append(i)
+            i = find(word, i + n)
+    out.sort()
+    return out

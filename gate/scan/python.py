@@ -27,9 +27,17 @@ import re
 import tokenize
 from collections.abc import Iterable, Sequence
 
-from gate.catalog import PATH_CLASSES, canonical, match, module_prefixes, receiver_method
+from gate.catalog import (
+    BARE_TRICKS,
+    PATH_CLASSES,
+    TRICKS,
+    canonical,
+    match,
+    module_prefixes,
+    receiver_method,
+)
 from gate.model import Capability, Finding, Phase
-from gate.scan.prefilter import normalize, satisfied, word_regex
+from gate.scan.prefilter import normalize, satisfied, word_offsets
 
 _READ = Capability.FS_READ
 _WRITE = Capability.FS_WRITE
@@ -51,6 +59,7 @@ _SAFE_YAML = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader"
 _WRITE_FLAGS = frozenset({"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND", "O_EXCL",
                           "O_TMPFILE"})
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_TRICK_WORDS = frozenset({*BARE_TRICKS, *(w for trick in TRICKS for w in trick)})
 _COMPUTED = "<computed>"
 
 
@@ -146,7 +155,7 @@ def _line_starts(text: str) -> list[int]:
 
 def _lines_of(text: str, words: Iterable[str]) -> list[int]:
     """Sorted 1-based line numbers holding any of ``words``."""
-    offsets = [m.start() for m in word_regex(words).finditer(text)]
+    offsets = word_offsets(text, words)
     if not offsets:
         return []
     lines: list[int] = []
@@ -204,7 +213,10 @@ class _Scanner:
 
     # ------------------------------------------------------------------ driver
     def run(self, tree: ast.Module) -> list[Finding]:
-        self.lines = _lines_of(self.text, self.words)
+        words = set(self.words)
+        if not words.isdisjoint(_TRICK_WORDS):  # getattr(os, ...): find every import
+            words.add("import")
+        self.lines = _lines_of(self.text, words)
         self._collect(tree.body, in_function=False, phase=Phase.IMPORT)
         extra = {name for name, q in self.aliases.items()
                  if name not in self.words and _relevant(q)}
@@ -234,7 +246,7 @@ class _Scanner:
     def _collect(self, body: Sequence[ast.stmt], *, in_function: bool, phase: Phase) -> None:
         for st in body:
             t = type(st)
-            if (t in _FUNCS or t is ast.ClassDef) and not self._overlaps(st):
+            if (in_function or t in _FUNCS or t is ast.ClassDef) and not self._overlaps(st):
                 continue
             if t is ast.Import or t is ast.ImportFrom:
                 self._bind_import(st, phase)  # type: ignore[arg-type]

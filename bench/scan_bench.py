@@ -1,0 +1,177 @@
+"""Scanner benchmark: scan time vs merely ``ast.parse``-ing every .py file of large wheels.
+
+Run by hand (never by the tests):
+
+    .venv/bin/python bench/scan_bench.py            # all wheels
+    .venv/bin/python bench/scan_bench.py numpy      # some of them
+
+Wheels are downloaded once to bench/.cache/ (pinned by URL and sha256). Each wheel is
+measured in its own child process (so peak RSS is that wheel's): CPU time of the scan
+(gate.scan.scan_artifact when it is implemented, else scan_python over every .py member)
+and of ``ast.parse`` over the same members, each best of ``--repeat`` runs; both read
+every .py member from the zip the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import resource
+import sys
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+FILES = "https://files.pythonhosted.org/packages/"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Wheel:
+    name: str
+    path: str  # under FILES
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        return self.path.rsplit("/", 1)[1]
+
+
+WHEELS = [
+    Wheel(name="django", sha256="a0530e3fdac55d34ccc5893c36f6c57d7a7083064f3d414537e51473648b3290",
+          path="77/f2/adbe0352c6673f7b608724be5f69962c80ba1d06f8ed60fa4bfbec258b08/"
+               "django-6.1.3-py3-none-any.whl"),
+    Wheel(name="sympy", sha256="e091cc3e99d2141a0ba2847328f5479b05d94a6635cb96148ccb3f34671bd8f5",
+          path="a2/09/77d55d46fd61b4a135c444fc97158ef34a095e5681d0a6c10b75bf356191/"
+               "sympy-1.14.0-py3-none-any.whl"),
+    Wheel(name="pandas", sha256="4f1602f614bb83f443381dbcbb94c4ac764b2e50c8d6c965614c5cd83e328c47",
+          path="3a/a9/0770e9316611d45b9eb7bc5d1266a327b21d3c237fb288aa679ce419296e/"
+               "pandas-3.1.1-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl"),
+    Wheel(name="numpy", sha256="8cba086a43d54ca804ce711b2a940b16e452807acebe7852ff327f1ecd49b0d4",
+          path="65/fb/2b23769462b34398d9326081fad5655198fcf18966fcb1f1e49db44fbf31/"
+               "numpy-2.3.5-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl"),
+    Wheel(name="botocore",
+          sha256="76342a76c338701db80dcb8afe1c9bd079283d6fffbb9d881442abb02a215043",
+          path="2f/17/07eed244563fb67782ea5ed3ec8646390d9baccb8a02b0d8bc42a6cdd064/"
+               "botocore-1.44.8-py3-none-any.whl"),
+]
+
+
+def fetch(wheel: Wheel) -> Path:
+    import requests
+
+    dest = CACHE / wheel.filename
+    if dest.exists() and hashlib.sha256(dest.read_bytes()).hexdigest() == wheel.sha256:
+        return dest
+    CACHE.mkdir(parents=True, exist_ok=True)
+    print(f"downloading {wheel.filename} ...", file=sys.stderr)
+    resp = requests.get(FILES + wheel.path, timeout=120)
+    resp.raise_for_status()
+    if hashlib.sha256(resp.content).hexdigest() != wheel.sha256:
+        raise SystemExit(f"sha256 mismatch for {wheel.filename}")
+    dest.write_bytes(resp.content)
+    return dest
+
+
+def _py_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    return [i for i in zf.infolist() if i.filename.endswith(".py")]
+
+
+def _parse_only(path: Path) -> tuple[float, int, int]:
+    start = time.process_time()
+    size = files = 0
+    with zipfile.ZipFile(path) as zf:
+        for info in _py_members(zf):
+            data = zf.read(info)
+            size += len(data)
+            files += 1
+            try:
+                ast.parse(data)
+            except (SyntaxError, ValueError):
+                pass
+    return time.process_time() - start, size, files
+
+
+def _scan(path: Path, python_only: bool) -> tuple[float, int, str]:
+    from gate.scan import scan_artifact
+    from gate.scan.python import scan_python
+
+    start = time.process_time()
+    try:
+        if python_only:
+            raise NotImplementedError
+        scan = scan_artifact(path)
+        findings = len(scan.findings)
+        how = "scan_artifact"
+    except NotImplementedError:
+        findings = 0
+        with zipfile.ZipFile(path) as zf:
+            for info in _py_members(zf):
+                findings += len(scan_python(zf.read(info), info.filename))
+        how = "scan_python loop"
+    return time.process_time() - start, findings, how
+
+
+def measure(path: Path, repeat: int, python_only: bool) -> dict[str, object]:
+    """In the child: best-of-``repeat`` CPU times and this process's peak RSS."""
+    _scan(path, python_only)  # warm up: catalog, regexes, imports
+    parse_t, scan_t = float("inf"), float("inf")
+    size = files = findings = 0
+    how = ""
+    for _ in range(repeat):
+        t, size, files = _parse_only(path)
+        parse_t = min(parse_t, t)
+        t, findings, how = _scan(path, python_only)
+        scan_t = min(scan_t, t)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"parse": parse_t, "scan": scan_t, "size": size, "files": files,
+            "findings": findings, "how": how, "peak_mb": peak_mb}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("names", nargs="*", help="wheels to measure (default: all)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--python-only", action="store_true",
+                        help="time scan_python over the .py members, not scan_artifact")
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure(args.one, args.repeat, args.python_only)))
+        return 0
+
+    sys.path.insert(0, str(HERE.parent))
+    from gate._subprocess import run
+
+    wanted = [w for w in WHEELS if not args.names or w.name in args.names]
+    header = (f"{'wheel':<10} {'files':>6} {'.py MB':>7} {'parse s':>8} {'scan s':>8} "
+              f"{'ratio':>6} {'scan MB/s':>9} {'peak MB':>8} {'findings':>8}")
+    rows = [header, "-" * len(header)]
+    how = ""
+    for wheel in wanted:
+        path = fetch(wheel)
+        argv = [sys.executable, __file__, "--one", str(path), "--repeat", str(args.repeat)]
+        done = run(argv + (["--python-only"] if args.python_only else []), timeout=1800)
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            return 1
+        r = json.loads(done.stdout)
+        mb = r["size"] / 1e6
+        how = r["how"]
+        rows.append(
+            f"{wheel.name:<10} {r['files']:>6} {mb:>7.1f} {r['parse']:>8.2f} {r['scan']:>8.2f} "
+            f"{r['scan'] / r['parse']:>5.2f}x {mb / max(r['scan'], 1e-9):>9.1f} "
+            f"{r['peak_mb']:>8.0f} {r['findings']:>8}"
+        )
+        print(rows[-1], file=sys.stderr)
+    print(f"scan = {how}; CPU seconds, best of {args.repeat}")
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
