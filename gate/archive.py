@@ -226,7 +226,8 @@ def _open_zip(fh: IO[bytes], filename: str, limits: Limits, depth: int) -> Archi
     try:
         zf = zipfile.ZipFile(fh)
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error,
+            NotImplementedError, RuntimeError, KeyError, IndexError) as exc:
         raise ScanError(f"{filename}: not a readable zip archive ({exc})") from None
     if len(infos) > limits.max_members:
         raise ScanError(f"{filename}: {len(infos)} members (limit {limits.max_members})")

@@ -28,8 +28,13 @@ from typing import Any
 from gate.archive import Archive, Member
 from gate.errors import ScanError
 from gate.model import Capability, Finding, NormalizedName, Phase
-from gate.scan.python import scan_python
-from gate.scan.wheel import check_metadata, pth_findings, read_code, scan_tree_member
+from gate.scan.wheel import (
+    check_metadata,
+    pth_findings,
+    read_code,
+    scan_python,
+    scan_tree_member,
+)
 
 STANDARD_BACKENDS = frozenset({
     "setuptools.build_meta", "setuptools.build_meta:__legacy__", "hatchling.build",

@@ -24,8 +24,7 @@ from packaging.version import InvalidVersion, Version
 from gate.archive import Archive, Member
 from gate.errors import ScanError
 from gate.model import Capability, Finding, NormalizedName, Phase
-from gate.scan import native
-from gate.scan.python import scan_python
+from gate.scan import native, python
 
 # Top-level import names of popular distributions -> the distributions that may ship them.
 # Anything else shipping one of these names is planting code in another package.
@@ -76,6 +75,16 @@ _PICKLE = (".pkl", ".pickle")
 
 def _finding(path: str, line: int, cap: Capability, phase: Phase, detail: str) -> Finding:
     return Finding(path=path, line=line, capability=cap, phase=phase, detail=detail)
+
+
+def scan_python(source: bytes, path: str, *, phase: Phase | None) -> list[Finding]:
+    """``gate.scan.python.scan_python``, failing closed: a crash on hostile source
+    (recursion, memory) is an ``unanalyzed`` finding, never a traceback."""
+    try:
+        return python.scan_python(source, path, phase=phase)
+    except (RecursionError, MemoryError, ValueError, SyntaxError, UnicodeError) as exc:
+        return [_finding(path, 0, Capability.UNANALYZED, phase or Phase.IMPORT,
+                         f"{path} could not be analysed ({type(exc).__name__})")]
 
 
 def check_metadata(filename: str, data: bytes, what: str, name: NormalizedName,
