@@ -152,10 +152,12 @@ class Gate:
         self.progress.finish(label, f"{len(files)} artifacts")
         return [Scanned(pin=p, path=path, scan=out[i]) for i, (p, path) in enumerate(files)]
 
-    def evaluate(self, scans: Sequence[PackageScan]) -> Verdict:
+    def evaluate(self, scans: Sequence[PackageScan], *, complete_set: bool = True) -> Verdict:
+        """``complete_set``: ``scans`` are the whole install set, so a grant for a package
+        not among them is stale (never for a build judged alone, nor with ``--no-deps``)."""
         assert self.policy is not None
-        return evaluate(list(scans), self.policy,
-                        complete_set=not self.options.flag("--no-deps"))
+        return evaluate(list(scans), self.policy, strict=self.options.strict,
+                        complete_set=complete_set and not self.options.flag("--no-deps"))
 
     def build_approved(self, sdist: Pin) -> Path:
         """Fetch and scan an sdist and its build requirements; build it only if allowed."""
@@ -165,8 +167,10 @@ class Gate:
         [(pin, path)] = self.fetch([sdist], label=f"fetching sdist {sdist.filename}")
         [scanned] = self.scan([(pin, path)], label=f"scanning sdist {sdist.filename}")
         deps = self._build_requirements(path)
-        verdict = self.evaluate([scanned.scan, *[d.scan for d in deps]])
-        if not verdict.allowed:
+        # Judged alone: grants of the rest of the set are not stale here; the final verdict
+        # over the whole set (this sdist and its build requirements included) judges them.
+        verdict = self.evaluate([scanned.scan, *[d.scan for d in deps]], complete_set=False)
+        if not all(p.allowed for p in verdict.packages):
             raise Refused(verdict, [scanned.scan, *[d.scan for d in deps]])
         self.extra += [scanned.scan, *[d.scan for d in deps]]
         with tempfile.TemporaryDirectory(prefix="permpip-builddeps-") as tmp:

@@ -9,6 +9,7 @@ permpip's own options are few and never collide with pip's:
                          meaning: it is also handed to pip for resolution)
     --no-cache           use a throwaway cache (pip's --no-cache-dir is handed to pip too)
     --python PYTHON      the target interpreter (pip's --python, same meaning)
+    --strict             stale grants and ``unanalyzed`` findings are errors, not warnings
 
 Everything else is a ``pip install`` option or requirement. Each pip option is known here
 with its arity and the step it applies to: resolution (requirements, indexes, ``--pre``),
@@ -79,6 +80,7 @@ _opt("--no-binary --only-binary --report", True, Step.IGNORED)
 _opt("--require-hashes --no-require-hashes", False, Step.IGNORED)
 
 _OWN_VALUE = ("--policy", "--backend", "--format", "--cache-dir", "--python")
+_OWN_FLAGS = ("--no-cache", "--strict")
 _SHORT_VALUE = {n for n, (v, _) in _PIP.items() if v and len(n) == 2}
 
 
@@ -102,6 +104,7 @@ class GateOptions:
     cache_dir: Path | None = None
     no_cache: bool = False
     python: str | None = None
+    strict: bool = False  # stale grants and unanalyzed findings refuse
     pip_options: tuple[PipOption, ...] = ()
     requirements: tuple[str, ...] = ()  # positional requirement specifiers / paths
     positional: tuple[str, ...] = field(default=())  # ``check``: [INPUT]
@@ -139,9 +142,9 @@ class GateOptions:
 
 def _canonical(name: str) -> str:
     """pip accepts unambiguous prefixes of long options (optparse); so do we."""
-    if name in _PIP or name in _OWN_VALUE or name == "--no-cache" or not name.startswith("--"):
+    if name in _PIP or name in _OWN_VALUE or name in _OWN_FLAGS or not name.startswith("--"):
         return name
-    hits = [n for n in (*_PIP, *_OWN_VALUE, "--no-cache") if n.startswith(name)]
+    hits = [n for n in (*_PIP, *_OWN_VALUE, *_OWN_FLAGS) if n.startswith(name)]
     if len(hits) == 1:
         return hits[0]
     if hits:
@@ -153,6 +156,7 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
     """Split ``argv`` into permpip's options and the pip options/requirements it passes on."""
     own: dict[str, str] = {}
     no_cache = False
+    strict = False
     pip: list[PipOption] = []
     positional: list[str] = []
     args = list(argv)
@@ -176,6 +180,11 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
                 pip += [PipOption(name=f"-{c}", value=None, step=Step.BOTH) for c in arg[1:]]
                 continue
         name = _canonical(arg)
+        if name == "--strict":
+            if value is not None:
+                raise UsageError("option --strict takes no value")
+            strict = True
+            continue
         if name == "--no-cache":
             no_cache = True
             pip.append(PipOption(name="--no-cache-dir", value=None, step=Step.RESOLVE))
@@ -220,6 +229,7 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
         cache_dir=Path(own["--cache-dir"]) if "--cache-dir" in own else None,
         no_cache=no_cache,
         python=own.get("--python"),
+        strict=strict,
         pip_options=tuple(pip),
         requirements=tuple(positional) if command == "install" else (),
         positional=tuple(positional) if command == "check" else (),
@@ -236,6 +246,7 @@ permpip options:
   --cache-dir DIR      download and scan cache (default: ~/.cache/permpip)
   --no-cache           use a throwaway cache for this run
   --python PYTHON      target interpreter (default: the one permpip runs in)
+  --strict             refuse on stale grants and on code that could not be analysed
 
 exit codes: 0 allowed, 1 refused by the policy (nothing installed),
             2 usage or policy-file error, 3 could not resolve, fetch, verify or scan
