@@ -234,7 +234,11 @@ class _Scanner:
         if self.everything:
             return True
         lines = self.lines
-        i = bisect.bisect_left(lines, node.lineno)
+        start = node.lineno
+        decorators = getattr(node, "decorator_list", None)
+        if decorators:
+            start = min(start, decorators[0].lineno)
+        i = bisect.bisect_left(lines, start)
         end = node.end_lineno or node.lineno
         return i < len(lines) and lines[i] <= end
 
@@ -416,6 +420,9 @@ class _Scanner:
         elif type(node) is ast.Call and import_calls:
             assert isinstance(node, ast.Call)
             base = self._call_value(node)
+        elif type(node) is ast.Subscript:
+            assert isinstance(node, ast.Subscript)
+            base = self._subscript_value(node)
         else:
             base = None
         if base is None:
@@ -437,6 +444,21 @@ class _Scanner:
             return name
         if func in PATH_CLASSES or (func.rpartition(".")[0] in PATH_CLASSES):
             return "pathlib.Path"
+        return None
+
+    def _subscript_value(self, node: ast.Subscript) -> str | None:
+        """``sys.modules['os']`` -> ``os``; ``globals()['system']`` -> what system is."""
+        key = _literal_str(node.slice)
+        if key is None:
+            return None
+        value = node.value
+        if type(value) is ast.Call:
+            assert isinstance(value, ast.Call)
+            if not value.args and self._resolve(value.func, import_calls=False) in _NAMESPACES:
+                return self._base(key, mark=False)
+            return None
+        if self._resolve(value, import_calls=False) == "sys.modules":
+            return key
         return None
 
     # ------------------------------------------------------------------ references
@@ -473,6 +495,9 @@ class _Scanner:
             assert isinstance(cur, ast.Call)
             base = self._call(cur, phase)
         else:
+            if type(cur) is ast.Subscript:
+                assert isinstance(cur, ast.Subscript)
+                base = self._subscript_value(cur)
             self._expr(cur, phase)
         line = node.lineno
         if base is not None and type(node.ctx) is ast.Load:
