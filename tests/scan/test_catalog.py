@@ -1,0 +1,104 @@
+"""The catalog table: parsing, exact/wildcard/harmless lookup, shipped as package data."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.catalog import Catalog, canonical, lookup, match, module_prefixes, receiver_method
+from gate.errors import ScanError
+from gate.model import Capability
+
+
+@pytest.mark.parametrize(("name", "cap"), [
+    ("os.system", Capability.SUBPROCESS),
+    ("subprocess.run", Capability.SUBPROCESS),
+    ("subprocess.Popen.wait", Capability.SUBPROCESS),
+    ("os.environ.get", Capability.ENV),
+    ("posix.system", Capability.SUBPROCESS),
+    ("nt.system", Capability.SUBPROCESS),
+    ("builtins.exec", Capability.DYNAMIC_CODE),
+    ("exec", Capability.DYNAMIC_CODE),
+    ("ctypes.windll.kernel32", Capability.NATIVE),
+    ("ftplib.FTP", Capability.NETWORK),
+    ("socket.create_connection", Capability.NETWORK),
+    ("socket.gethostname", Capability.ENV),
+    ("requests.get", Capability.NETWORK),
+    ("threading.Thread", Capability.THREADS),
+    ("gc.get_objects", Capability.INTROSPECTION),
+    ("shutil.rmtree", Capability.FS_WRITE),
+    ("os.listdir", Capability.FS_READ),
+    ("tempfile.mkstemp", Capability.FS_WRITE),
+])
+def test_lookup(name: str, cap: Capability) -> None:
+    assert lookup(name) is cap
+
+
+@pytest.mark.parametrize("name", [
+    "socket.AF_INET", "socket.timeout", "socket.error", "subprocess.PIPE",
+    "subprocess.CalledProcessError", "subprocess.TimeoutExpired", "requests.HTTPError",
+    "requests.exceptions.ConnectionError", "threading.Lock", "threading.Event",
+    "threading.local", "os.path.join", "os", "subprocess", "ftplib.error_perm",
+    "ftplib.FTP_PORT", "multiprocessing.cpu_count", "tempfile.gettempdir", "json.loads",
+    "paramiko.SSHException", "ctypes.ArgumentError",
+])
+def test_harmless(name: str) -> None:
+    assert lookup(name) is None
+
+
+def test_match_names_the_entry() -> None:
+    entry = match("os.environ.get")
+    assert entry is not None and entry.name == "os.environ"
+    entry = match("subprocess.Popen.wait")
+    assert entry is not None and entry.name == "subprocess.Popen"
+
+
+def test_receiver_methods() -> None:
+    assert receiver_method("write_text") is Capability.FS_WRITE
+    assert receiver_method("f_globals") is Capability.INTROSPECTION
+    assert receiver_method("exec") is None
+    assert receiver_method("system") is None
+
+
+def test_canonical() -> None:
+    assert canonical("posix.system") == "os.system"
+    assert canonical("builtins.open") == "open"
+    assert canonical("posixpath.join") == "posixpath.join"
+    assert canonical("osx.system") == "osx.system"
+
+
+def test_module_prefixes() -> None:
+    prefixes = module_prefixes()
+    assert {"os", "os.path", "subprocess", "ctypes", "builtins", "socket"} <= prefixes
+    assert "json" not in prefixes
+
+
+def test_parse_table() -> None:
+    cat = Catalog.parse("# c\nfoo.bar  network  # why\nfoo.*  subprocess\nfoo.Err2 -\n.go env\n")
+    assert cat.match("foo.bar.x") is not None
+    entry = cat.match("foo.baz")
+    assert entry is not None and entry.capability is Capability.SUBPROCESS
+    assert cat.match("foo.Err2") is None
+    assert cat.match("foo.SomeError") is None
+    assert cat.receiver == {"go": Capability.ENV}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("foo network extra", "catalog.txt:1: expected '<name> <capability>': 'foo network extra'"),
+    ("foo netwrk", "catalog.txt:1: unknown capability 'netwrk'"),
+    ("\nfoo.* -", "catalog.txt:2: a 'mod.*' entry cannot be harmless"),
+    (".foo -", "catalog.txt:1: a '.attr' entry cannot be harmless"),
+])
+def test_parse_errors(text: str, message: str) -> None:
+    with pytest.raises(ScanError) as info:
+        Catalog.parse(text)
+    assert str(info.value) == message
+
+
+def test_shipped_catalog_is_well_formed() -> None:
+    from importlib import resources
+
+    text = resources.files("gate").joinpath("data/catalog.txt").read_text(encoding="utf-8")
+    names = [ln.split("#", 1)[0].split()[0] for ln in text.splitlines()
+             if ln.split("#", 1)[0].strip()]
+    assert len(names) == len(set(names)), "duplicate catalog lines"
+    assert len(names) > 500

@@ -1,0 +1,119 @@
+"""The pre-filter must be sound: every file the scanner would report passes it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gate.catalog import catalog
+from gate.scan.prefilter import might_act, satisfied
+from gate.scan.python import scan_python
+from tests.scan.test_python import POSITIVE
+
+
+@pytest.mark.parametrize("src", [s for s, _ in POSITIVE])
+def test_every_positive_one_liner_passes(src: str) -> None:
+    assert might_act(src)
+
+
+def _catalogued_names() -> list[str]:
+    cat = catalog()
+    names = [n for n, c in cat.exact.items() if c is not None]
+    names += [f"{w}.anything" for w in cat.wildcard]
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", _catalogued_names())
+def test_every_catalogued_name_passes_in_every_import_form(name: str) -> None:
+    """Soundness against the whole catalog: import it any way, reference it, the file passes
+    and the scanner reports it."""
+    if "." not in name:
+        forms = [f"{name}(x)", f"f = {name}"]
+    else:
+        module, _, leaf = name.rpartition(".")
+        top = name.split(".", 1)[0]
+        forms = [
+            f"import {module}\n{name}(x)",
+            f"import {module} as _m\n_m.{leaf}(x)",
+            f"from {module} import {leaf} as _x\n_x(x)",
+            f"from {module} import *\n{leaf}(x)",
+            f"import {top}\ncb = {name}",
+        ]
+    for src in forms:
+        assert might_act(src), src
+        assert scan_python(src.encode(), "m.py"), src
+
+
+@pytest.mark.parametrize("src", [
+    "x = 1\n",
+    "def f(a, b):\n    return a + b\n",
+    "import re\nre.compile('x')\n",
+    "s.replace('a', 'b')\n",
+    "self.exec()\nobj.eval()\n",
+    "import json\njson.dumps({})\n",
+    "import os\n",
+])
+def test_rules_out_files_that_cannot_act(src: str) -> None:
+    assert not might_act(src)
+
+
+def test_importing_alone_may_pass_but_reports_nothing() -> None:
+    assert might_act("import subprocess\n")
+    assert scan_python(b"import subprocess\n", "m.py") == []
+
+
+def test_words_inside_strings_still_pass() -> None:
+    # lexical: the filter cannot tell strings from code; the scanner then reports nothing
+    src = "x = 'subprocess.run'\n"
+    assert might_act(src)
+    assert scan_python(src.encode(), "m.py") == []
+
+
+def test_bare_words_after_a_dot_do_not_count() -> None:
+    assert not might_act("x.eval\nre.compile\ny.  exec\n")
+    assert might_act("x.eval\ncompile('1', 'f', 'exec')\n")
+    assert might_act("x.\\\n  eval\n")  # a line break in between: let it through
+
+
+def test_needs_every_component() -> None:
+    assert not might_act("s.replace('a', 'b')\n")
+    assert might_act("import os\nos.replace('a', 'b')\n")
+    assert satisfied("import os\nos.replace('a', 'b')\n") >= {"os", "replace"}
+
+
+def test_non_ascii_identifiers_are_normalised() -> None:
+    assert might_act("import os\nos.\uff53ystem('x')\n")
+    assert might_act("\uff45val('1')\n")  # fullwidth e
+    assert not might_act("\u00e9eval = 1\n")  # a different identifier
+
+
+# Property: wrap a positive one-liner in arbitrary surrounding code; it still passes,
+# and so does any file the scanner reports something for.
+_filler = st.sampled_from([
+    "", "x = 1\n", "# comment eval os system\n", "def g():\n    return 2\n",
+    "'''doc string'''\n", "class K:\n    pass\n", "y = [i for i in range(3)]\n",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(before=_filler, after=_filler, case=st.sampled_from([s for s, _ in POSITIVE]))
+def test_property_positive_cases_pass_in_context(before: str, after: str, case: str) -> None:
+    src = before + case + "\n" + after
+    assert might_act(src)
+
+
+_tokens = st.sampled_from([
+    "import os", "import subprocess as sp", "from os import system", "os.system(1)",
+    "sp.run(1)", "system(1)", "eval(x)", "x.eval(1)", "open(p, 'w')", "getattr(os, n)",
+    "y = 1", "def f():\n    pass", "import json", "json.loads(s)", "exec", "re.compile(1)",
+    "globals()[n]", "__import__(n)", "Path(p).write_text(s)", "from pathlib import Path",
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_tokens, max_size=6))
+def test_property_scanner_findings_imply_might_act(lines: list[str]) -> None:
+    src = "\n".join(lines) + "\n"
+    if scan_python(src.encode(), "m.py"):
+        assert might_act(src)
