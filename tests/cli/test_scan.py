@@ -14,7 +14,7 @@ from gate._subprocess import Completed
 from tests.builders import build_wheel, sha256_file, wheel_from_project
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_projects"
-HINT = "hint: permpip scan PATH... [--format text|json]\n"
+HINT = "hint: permpip scan [--policy [FILE]] [--strict] PATH... [--format text|json]\n"
 
 
 def hooked_wheel(dest: Path) -> Path:
@@ -110,3 +110,42 @@ def test_python_m_gate_scan(tmp_path: Path, permpip: Callable[..., Completed]) -
     assert done.stdout == ""
     assert done.stderr.startswith("error: broken-1.0.tar.gz: not a readable .tar.gz archive (")
     assert done.stderr.count("\n") == 1
+
+
+# --policy: local artifacts evaluated against [tool.permissions] (issue 3).
+
+def _policy(tmp_path: Path, packages: str) -> Path:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(f"[tool.permissions]\ndefault = []\n\n[tool.permissions.packages]\n{packages}")
+    return path
+
+
+def test_policy_allows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    whl = wheel_from_project(SAMPLES / "cap-network", tmp_path / "dist")
+    _policy(tmp_path, 'cap-network = ["network"]\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["scan", "--policy", str(whl)]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("allowed: 1 package within the policy (policy: pyproject.toml)\n")
+
+
+def test_policy_refuses_with_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    whl = wheel_from_project(SAMPLES / "cap-network", tmp_path / "dist")
+    policy = _policy(tmp_path, 'cap-network = ["env"]\n')
+    assert main(["scan", "--policy", str(policy), "--format", "json", str(whl)]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert [p["name"] for p in doc["packages"]] == ["cap-network"]
+    [package] = doc["verdict"]["packages"]
+    assert package["allowed"] is False
+    assert [d["capability"] for d in package["denials"]] == ["network"]
+    assert package["fix"] == "permpip policy allow cap-network network"
+
+
+def test_policy_missing_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    whl = wheel_from_project(SAMPLES / "clean-lib", tmp_path / "dist")
+    monkeypatch.chdir(tmp_path)
+    assert main(["scan", "--policy", str(whl)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no pyproject.toml with a [tool.permissions] policy in ")
