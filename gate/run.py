@@ -219,7 +219,7 @@ def _resolve(g: Gate, input_path: Path | None, cwd: Path,
     g.progress.update("resolving")
     res = resolve(g.options, g.target, cwd=cwd, input_path=input_path,
                   on_sdist=g.build_approved, env=env)
-    g.progress.finish("resolving", f"{len(res.pins)} packages"
+    g.progress.finish("resolving", _count(len(res.pins), "package")
                       + (" (from the lockfile)" if res.locked else ""))
     return res
 
@@ -258,12 +258,16 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
         g.progress.update("installing")
         done = installer.install([_fetched(s) for s in scanned], options=options,
                                  target=g.target, local_projects=res.local_projects, env=env)
-        g.progress.finish("installing", f"{len(scanned)} packages")
+        g.progress.finish("installing", _count(len(scanned), "package"))
         return replace(result, installed=True, output=done.stdout)
 
 
 def _fetched(s: Scanned) -> Fetched:
     return Fetched(pin=s.pin, path=s.path)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _null() -> io.StringIO:
