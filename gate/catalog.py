@@ -55,10 +55,13 @@ _EXCEPTION = re.compile(r".*(?:Error|Exception|Warning|Exit|Interrupt)\Z")
 # words that lets a file through the pre-filter.
 TRICKS: tuple[tuple[str, ...], ...] = (
     ("__import__",), ("importlib",), ("__builtins__",), ("builtins",), ("__builtin__",),
-    ("__dict__",), ("__getattribute__",), ("attrgetter",), ("methodcaller",),
-    ("getmembers",), ("sys", "modules"),
+    ("sys", "modules"),
 )
-BARE_TRICKS = ("getattr", "globals", "vars", "locals")
+BARE_TRICKS = ("globals", "vars", "locals")
+# Tricks that act on a module object (``getattr(os, name)``, ``os.__dict__``): they need
+# the word and the spelled name of a module that holds catalogued names.
+MODULE_TRICKS = ("__dict__", "__getattribute__", "attrgetter", "methodcaller", "getmembers")
+BARE_MODULE_TRICKS = ("getattr",)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -133,10 +136,29 @@ class Catalog:
                 return Entry(name=name, capability=wild)
             name = parent
 
+    def parents(self) -> frozenset[str]:
+        """Modules with a catalogued name right inside (``os``, ``ctypes``, ``builtins``)."""
+        out = {"builtins"} | set(self.wildcard)
+        out |= {n.rpartition(".")[0] for n, c in self.exact.items() if c is not None}
+        return frozenset(out - {""})
+
+    def reaches(self, qualname: str) -> bool:
+        """Whether a computed attribute of module ``qualname`` may be catalogued."""
+        if qualname in self.parents():
+            return True
+        return any(qualname.startswith(w + ".") for w in self.wildcard)
+
     def requirements(self) -> list[Requirement]:
         """What a file must spell to use each entry (see ``Requirement``)."""
         reqs: set[Requirement] = {Requirement(anywhere=frozenset(w)) for w in TRICKS}
         reqs |= {Requirement(bare=frozenset({w})) for w in BARE_TRICKS}
+        heads = {p.split(".", 1)[0] for p in self.parents()}
+        heads |= {a.split(".", 1)[0] for a, real in MODULE_ALIASES.items()
+                  if real.split(".", 1)[0] in heads}
+        for head in heads:
+            reqs |= {Requirement(anywhere=frozenset({w, head})) for w in MODULE_TRICKS}
+            reqs |= {Requirement(anywhere=frozenset({head}), bare=frozenset({w}))
+                     for w in BARE_MODULE_TRICKS}
         names = [n for n, c in self.exact.items() if c is not None] + list(self.wildcard)
         for name in names:
             parts = name.split(".")
@@ -184,6 +206,11 @@ def lookup(qualname: str) -> Capability | None:
 def receiver_method(attr: str) -> Capability | None:
     """Capability of ``<anything>.attr`` for the few names distinctive on any receiver."""
     return catalog().receiver.get(attr)
+
+
+def reaches(qualname: str) -> bool:
+    """See ``Catalog.reaches``."""
+    return catalog().reaches(canonical(qualname))
 
 
 @functools.cache

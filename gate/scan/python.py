@@ -28,12 +28,15 @@ import tokenize
 from collections.abc import Iterable, Sequence
 
 from gate.catalog import (
+    BARE_MODULE_TRICKS,
     BARE_TRICKS,
+    MODULE_TRICKS,
     PATH_CLASSES,
     TRICKS,
     canonical,
     match,
     module_prefixes,
+    reaches,
     receiver_method,
 )
 from gate.model import Capability, Finding, Phase
@@ -59,7 +62,8 @@ _SAFE_YAML = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader"
 _WRITE_FLAGS = frozenset({"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND", "O_EXCL",
                           "O_TMPFILE"})
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_TRICK_WORDS = frozenset({*BARE_TRICKS, *(w for trick in TRICKS for w in trick)})
+_TRICK_WORDS = frozenset({*BARE_TRICKS, *BARE_MODULE_TRICKS, *MODULE_TRICKS,
+                          *(w for trick in TRICKS for w in trick)})
 _COMPUTED = "<computed>"
 
 
@@ -204,7 +208,7 @@ class _Scanner:
         self.aliases: dict[str, str] = {}  # local name -> qualified name it was bound to
         self.stars: list[str] = []  # modules star-imported
         self.module_bound: set[str] = set()  # names (re)bound at module level
-        self.scopes: list[set[str]] = []  # names bound in enclosing function scopes
+        self.scopes: list[_LazyLocals] = []  # enclosing function scopes
         self.from_imports: dict[str, tuple[int, Phase, str]] = {}
         self.used: set[str] = set()
         self.found: set[Finding] = set()
@@ -309,7 +313,7 @@ class _Scanner:
             for d in st.decorator_list:
                 self._expr(d, phase)
             self._defaults(st.args, phase)
-            self.scopes.append(_function_locals(st))
+            self.scopes.append(_LazyLocals(st))
             try:
                 self._stmts(st.body, Phase.RUNTIME)
             finally:
@@ -380,7 +384,7 @@ class _Scanner:
         elif t is ast.Lambda:
             assert isinstance(node, ast.Lambda)
             self._defaults(node.args, phase)
-            self.scopes.append({a.arg for a in _all_args(node.args)})
+            self.scopes.append(_LazyLocals(node))
             try:
                 self._expr(node.body, Phase.RUNTIME)
             finally:
@@ -396,7 +400,7 @@ class _Scanner:
                 self.used.add(name)
             return self.aliases[name]
         for scope in self.scopes:
-            if name in scope:
+            if name in scope.names():
                 return None
         if name in self.module_bound:
             return None
@@ -512,7 +516,7 @@ class _Scanner:
             for i, attr in enumerate(attrs):
                 if attr in ("__dict__", "__getattribute__"):
                     prefix = canonical(".".join([base, *attrs[:i]]))
-                    if prefix in module_prefixes():
+                    if reaches(prefix):
                         self._add(_DYNAMIC, line, phase, f"{prefix}.{attr}")
                         return
         for attr in attrs:
@@ -612,7 +616,7 @@ class _Scanner:
             return True
         if func in _NAMESPACES:
             target = self._resolve(call.args[0]) if call.args else None
-            if target is not None and canonical(target) in module_prefixes():
+            if target is not None and reaches(target):
                 self._add(_DYNAMIC, line, phase, f"{func}({canonical(target)})")
             return True
         if func in ("yaml.load", "yaml.load_all"):
@@ -623,7 +627,7 @@ class _Scanner:
             return True
         if func == "inspect.getmembers" and call.args:
             target = self._resolve(call.args[0])
-            if target is not None and canonical(target) in module_prefixes():
+            if target is not None and reaches(target):
                 self._add(_DYNAMIC, line, phase, f"inspect.getmembers({canonical(target)})")
             return False
         return False
@@ -676,7 +680,7 @@ class _Scanner:
         target = canonical(target)
         attr = _literal_str(call.args[1])
         if attr is None:
-            if target in module_prefixes():
+            if reaches(target):
                 self._add(_DYNAMIC, call.lineno, phase, f"getattr({target}, {_COMPUTED})")
             return
         entry = match(f"{target}.{attr}")
@@ -693,7 +697,7 @@ class _Scanner:
         if inner.args and _literal_str(inner.args[0]) is not None:
             return
         target = self._resolve(call.args[0])
-        if target is not None and canonical(target) in module_prefixes():
+        if target is not None and reaches(target):
             self._add(_DYNAMIC, call.lineno, phase,
                       f"{getter}({_COMPUTED})({canonical(target)})")
 
@@ -752,6 +756,25 @@ def _bound_names(st: ast.stmt) -> set[str]:
         elif type(target) in (ast.Tuple, ast.List):
             out.update(e.id for e in target.elts if type(e) is ast.Name)  # type: ignore[attr-defined]
     return out
+
+
+class _LazyLocals:
+    """The names a function or lambda binds, computed on first need (most never need it)."""
+
+    __slots__ = ("fn", "_names")
+
+    def __init__(self, fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        self.fn = fn
+        self._names: set[str] | None = None
+
+    def names(self) -> set[str]:
+        if self._names is None:
+            fn = self.fn
+            if isinstance(fn, ast.Lambda):
+                self._names = {a.arg for a in _all_args(fn.args)}
+            else:
+                self._names = _function_locals(fn)
+        return self._names
 
 
 def _function_locals(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:

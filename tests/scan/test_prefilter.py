@@ -53,6 +53,8 @@ def test_every_catalogued_name_passes_in_every_import_form(name: str) -> None:
     "self.exec()\nobj.eval()\n",
     "import json\njson.dumps({})\n",
     "import os\n",
+    "def f(obj, name):\n    return getattr(obj, name)\n",
+    "import json\nx = json.__dict__\n",
 ])
 def test_rules_out_files_that_cannot_act(src: str) -> None:
     assert not might_act(src)

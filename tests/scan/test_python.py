@@ -228,6 +228,7 @@ NEGATIVE: list[str] = [
     "import subprocess\ndef f() -> 'subprocess.Popen':\n    pass",
     "getattr(self, name)",
     "import json\ngetattr(json, name)",
+    "import numpy as np\ngetattr(np, name)",
     "import importlib\nimportlib.import_module('json')",
     "__import__('json')",
     "import sys\nsys.modules[__name__]",
