@@ -99,7 +99,7 @@ def scan_python(source: bytes, path: str, *, phase: Phase | None = None) -> list
         return []
     try:
         tree = ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
         return _unanalyzed(norm, path, phase, exc)
     try:
         return _Scanner(path, norm, words, phase).run(tree)
