@@ -17,11 +17,19 @@ import tarfile
 import tempfile
 import tomllib
 import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from gate import _subprocess
-from gate.errors import GateError
-from gate.resolve.target import Target
+from gate.errors import GateError, ResolveError, UsageError
+
+if TYPE_CHECKING:  # gate.resolve imports this module
+    from gate.resolve.target import Target
 
 LEGACY_REQUIRES = ["setuptools>=40.8.0"]  # PEP 517's default for a tree without [build-system]
 MAX_PYPROJECT = 1 << 20
@@ -109,3 +117,124 @@ def build_wheel(sdist: Path, filename: str, *, target: Target, build_deps: Path,
         dest = out_dir / built[0].name
         shutil.copyfile(built[0], dest)
         return dest
+
+
+# -- the user's own project: read statically, never built to learn what it needs ----------
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LocalProject:
+    """The user's own project (``.``, ``-e .``, ``./path``): installed as it is, not gated.
+
+    What it needs from others is gated: ``build_requires`` (run when pip builds it) and
+    ``dependencies`` (with the requested extras), both read from pyproject.toml without
+    running anything.
+    """
+
+    path: Path
+    name: str
+    editable: bool = False
+    shown: str  # its pyproject.toml (or setup.py) as messages show it
+    requires_line: int  # where [build-system].requires is written (1 when defaulted)
+    build_requires: tuple[str, ...]
+    dependencies: tuple[str, ...] = ()
+
+
+def _dynamic_error(name: str, shown: str, what: str) -> GateError:
+    return ResolveError(
+        f"{name}: [project].{what} is not static in {shown}; permpip cannot gate what it "
+        "needs without running its build backend",
+        hint="list them in [project] of pyproject.toml, or put them in a requirements file "
+             "for `permpip install -r` and install the project alone with "
+             "`pip install --no-deps --no-build-isolation .`")
+
+
+def read_local_project(path: Path, *, shown: str, extras: Sequence[str] = (),
+                       editable: bool = False, with_dependencies: bool = True) -> LocalProject:
+    """Read ``path``'s pyproject.toml (PEP 517/518/621) statically; fail closed."""
+    if not path.is_dir():
+        raise UsageError(f"{shown}: no such project directory")
+    pyproject = path / "pyproject.toml"
+    if not pyproject.is_file():
+        if not (path / "setup.py").is_file():
+            raise UsageError(f"{shown}: not a Python project (no pyproject.toml or setup.py)")
+        if with_dependencies:
+            raise _dynamic_error(path.name, f"{shown}/setup.py", "dependencies")
+        return LocalProject(path=path, name=path.name, editable=editable,
+                            shown=f"{shown}/setup.py", requires_line=1,
+                            build_requires=tuple(LEGACY_REQUIRES))
+    where = f"{shown}/pyproject.toml"
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read {where}: {exc}") from None
+    build = data.get("build-system", {})
+    requires = build.get("requires", LEGACY_REQUIRES) if isinstance(build, dict) else None
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        raise UsageError(f"{where}: [build-system].requires is not a list of strings")
+    project = data.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    name = name if isinstance(name, str) else path.name
+    deps: tuple[str, ...] = ()
+    if with_dependencies:
+        deps = _static_dependencies(project, name, where, extras)
+    return LocalProject(path=path, name=name, editable=editable, shown=where,
+                        requires_line=_requires_line(text), build_requires=tuple(requires),
+                        dependencies=deps)
+
+
+def _requires_line(text: str) -> int:
+    """The line of ``requires`` in ``[build-system]`` (1 when it is not written)."""
+    table = ""
+    for no, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = stripped.strip("[] \t")
+        elif table == "build-system" and stripped.split("=")[0].strip() == "requires":
+            return no
+    return 1
+
+
+def _static_dependencies(project: object, name: str, where: str,
+                         extras: Sequence[str]) -> tuple[str, ...]:
+    if not isinstance(project, dict):
+        raise _dynamic_error(name, where, "dependencies")
+    dynamic = project.get("dynamic", [])
+    if "dependencies" in dynamic:
+        raise _dynamic_error(name, where, "dependencies")
+    optional = project.get("optional-dependencies", {})
+    if extras and "optional-dependencies" in dynamic:
+        raise _dynamic_error(name, where, "optional-dependencies")
+    if not isinstance(optional, dict):
+        raise UsageError(f"{where}: [project].optional-dependencies is not a table")
+    groups = {canonicalize_name(k): v for k, v in optional.items()}
+    out: list[str] = []
+    todo: list[tuple[str, object]] = [("dependencies", project.get("dependencies", []))]
+    seen: set[str] = set()
+    for extra in extras:
+        group = canonicalize_name(extra)
+        if group not in groups:
+            known = ", ".join(sorted(groups)) or "none"
+            raise UsageError(f"{name} has no extra '{extra}' (its extras: {known})")
+        todo.append((f"optional-dependencies.{extra}", groups[group]))
+        seen.add(group)
+    while todo:
+        key, value = todo.pop(0)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{where}: [project].{key} is not a list of strings")
+        for spec in value:
+            try:
+                req = Requirement(spec)
+            except InvalidRequirement as exc:
+                raise UsageError(f"{where}: [project].{key}: {exc}") from None
+            if canonicalize_name(req.name) == canonicalize_name(name):  # name[extra]: itself
+                for extra in sorted(canonicalize_name(e) for e in req.extras):
+                    if extra in groups and extra not in seen:
+                        seen.add(extra)
+                        todo.append((f"optional-dependencies.{extra}", groups[extra]))
+                continue
+            if req.url and not req.url.split("#")[0].endswith(".whl"):
+                raise UsageError(f"{where}: [project].{key}: {spec}: only a wheel URL can be "
+                                 "gated (a source tree or sdist would be built to resolve it)")
+            out.append(spec)
+    return tuple(dict.fromkeys(out))

@@ -5,8 +5,10 @@ generated ``requirements.txt`` of ``name==version --hash=sha256:...``; pip (>= 2
 permpip's own environment, ``--python TARGET``) or uv installs from it with no index, no
 dependencies and hashes required. The user's install options (``--target``, ``--prefix``,
 ``--user``, ``--upgrade``, ``-q``/``-v``, ``--dry-run`` ...) apply. The user's own project
-(``.``/``-e .``) is installed afterwards with ``--no-deps``: its dependencies are the
-verified set.
+(``.``/``-e .``) is installed afterwards with ``--no-deps`` (its dependencies are the
+verified set), ``--no-index`` and ``--find-links`` to a directory holding only its verified
+build requirements, with no pip/uv configuration or environment settings: build isolation
+can take nothing else.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ import os
 import shutil
 import sys
 import tempfile
-import urllib.request
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from packaging.version import Version
 
 from gate import _subprocess
+from gate.build import LocalProject
 from gate.cli.options import Backend, GateOptions, Step
 from gate.errors import InstallError, UsageError
 from gate.fetch import Fetched
@@ -43,6 +45,14 @@ _UV_INSTALL: dict[str, str | None] = {
 }
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LocalInstall:
+    """The user's own project and the verified wheels its build may use."""
+
+    project: LocalProject
+    build_wheels: tuple[Fetched, ...] = ()
+
+
 def check_pip() -> None:
     version = Version(importlib.metadata.version("pip"))
     if version < MIN_PIP:
@@ -54,23 +64,28 @@ def check_pip() -> None:
 def _stage(files: Sequence[Fetched], where: Path) -> Path:
     links = where / "verified"
     links.mkdir()
-    lines = []
-    for f in files:
-        if not f.pin.is_wheel:
-            raise InstallError(f"{f.pin.filename}: only wheels are installed (build it first)")
-        dest = links / f.pin.filename
-        try:
-            os.link(f.path, dest)
-        except OSError:
-            shutil.copyfile(f.path, dest)
-        lines.append(f"{f.pin.name}=={f.pin.version} --hash=sha256:{f.pin.sha256}\n")
+    _link_all(files, links)
+    lines = [f"{f.pin.name}=={f.pin.version} --hash=sha256:{f.pin.sha256}\n" for f in files]
     reqs = where / "requirements.txt"
     reqs.write_text("".join(lines))
     return links
 
 
+def _link_all(files: Sequence[Fetched], links: Path) -> None:
+    for f in files:
+        if not f.pin.is_wheel:
+            raise InstallError(f"{f.pin.filename}: only wheels are installed (build it first)")
+        dest = links / f.pin.filename
+        if dest.exists():
+            continue
+        try:
+            os.link(f.path, dest)
+        except OSError:
+            shutil.copyfile(f.path, dest)
+
+
 def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
-            local_projects: Sequence[str] = (),
+            local_projects: Sequence[LocalInstall] = (),
             env: Mapping[str, str] | None = None) -> _subprocess.Completed:
     """Install ``files`` (all verified wheels); returns what pip/uv printed."""
     with tempfile.TemporaryDirectory(prefix="permpip-install-") as tmp:
@@ -95,26 +110,39 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
             raise _failure(done)
         out = done or _subprocess.Completed(argv=(), returncode=0, stdout="", stderr="")
         for project in local_projects:
-            more = _install_local(project, options=options, target=target, env=env)
+            more = _install_local(project, options=options, target=target, env=env,
+                                  where=where)
             out = _subprocess.Completed(argv=out.argv, returncode=0,
                                         stdout=out.stdout + more.stdout,
                                         stderr=out.stderr + more.stderr)
         return out
 
 
-def _install_local(url: str, *, options: GateOptions, target: Target,
-                   env: Mapping[str, str] | None) -> _subprocess.Completed:
-    path = urllib.request.url2pathname(urlsplit(url).path) if url.startswith("file:") else url
-    editable = any(Path(e).resolve() == Path(path).resolve() for e in options.editables
-                   if "://" not in e)
+def _install_local(local: LocalInstall, *, options: GateOptions, target: Target,
+                   env: Mapping[str, str] | None, where: Path) -> _subprocess.Completed:
+    project = local.project
+    links = where / f"build-{len(list(where.glob('build-*')))}"
+    links.mkdir()
+    _link_all(local.build_wheels, links)
+    editable = ["-e"] if project.editable else []
+    # No configuration, no PIP_*/UV_* settings: an index or find-links from either would
+    # let build isolation take files permpip did not verify.
+    clean = {k: v for k, v in (os.environ if env is None else env).items()
+             if not k.startswith(("PIP_", "UV_")) or k in ("UV_CACHE_DIR", "PIP_CACHE_DIR")}
     if options.backend is Backend.UV:
+        clean["UV_NO_CONFIG"] = "1"
         argv = [uv_bin(), "pip", "install", "--python", target.python, "--no-deps",
-                *_uv_install_args(options), *(["-e"] if editable else []), path]
+                "--offline", "--no-index", "--find-links", str(links), "--no-cache",
+                *_uv_install_args(options), *editable, str(project.path)]
     else:
+        clean.update(PIP_CONFIG_FILE=os.devnull, PIP_NO_INPUT="1")
         argv = [sys.executable, "-m", "pip", "--python", target.python, "install",
+                "--isolated",  # no user configuration or PIP_* environment
                 "--no-deps",  # its dependencies are the verified set installed above
-                *options.args_for(Step.INSTALL), *(["-e"] if editable else []), path]
-    done = _subprocess.run(argv, env=env, timeout=3600)
+                "--no-index", "--find-links", str(links),  # its verified build requirements
+                "--no-cache-dir", "--no-input",
+                *options.args_for(Step.INSTALL), *editable, str(project.path)]
+    done = _subprocess.run(argv, env=clean, timeout=3600)
     if done.returncode != 0:
         raise _failure(done)
     return done

@@ -17,6 +17,11 @@ Public API used by other subcommands (``policy init``, ``diff``):
         ``permpip install`` (install=True) and ``permpip check`` (install=False):
         policy -> resolve -> fetch -> scan -> evaluate -> (build approved sdists -> scan)
         -> install. A refusal returns a verdict that is not allowed and installs nothing.
+
+Build requirements (of an sdist, or of the user's own project) run when the build runs:
+each of their findings is judged in the ``install`` phase, and each needs
+``install-hooks`` even when the scan found nothing else (``as_build_requirement``), e.g.
+``setuptools = ["install-hooks", "fs-read", "fs-write", "subprocess", "env"]``.
 """
 
 from __future__ import annotations
@@ -40,10 +45,11 @@ from gate.cli.options import GateOptions, Step
 from gate.errors import ResolveError
 from gate.evaluate import Verdict, evaluate
 from gate.fetch import Fetched, HttpSettings, fetch_all
-from gate.model import PackageScan, Pin
+from gate.install import LocalInstall
+from gate.model import Capability, Finding, PackageScan, Phase, Pin
 from gate.policy import Policy, load_policy
 from gate.report.progress import Progress
-from gate.resolve import Resolution, find_default_input, resolve
+from gate.resolve import LocalProject, Resolution, find_default_input, resolve
 from gate.resolve.index import index_urls
 from gate.resolve.target import Target, probe_target
 from gate.scan import scan_artifact
@@ -97,6 +103,15 @@ def _cache(options: GateOptions) -> Iterator[Cache]:
             shutil.rmtree(tmp, ignore_errors=True)
     else:
         yield Cache(options.cache_dir / "permpip" if options.cache_dir else default_root())
+
+
+def as_build_requirement(scan: PackageScan, *, of: str, where: str, line: int) -> PackageScan:
+    """``scan`` judged as build-time code: every finding in the install phase, plus the
+    ``install-hooks`` it needs to run at all (evidence: where ``of`` requires it)."""
+    hook = Finding(path=where, line=line, capability=Capability.INSTALL_HOOKS,
+                   phase=Phase.INSTALL, detail=f"build requirement of {of}: runs when it is built")
+    return replace(scan, findings=(hook, *(replace(f, phase=Phase.INSTALL)
+                                          for f in scan.findings)))
 
 
 def _scan_one(path: Path, sha256: str, filename: str) -> PackageScan:
@@ -166,7 +181,9 @@ class Gate:
                                "building needs a policy that grants it install-hooks")
         [(pin, path)] = self.fetch([sdist], label=f"fetching sdist {sdist.filename}")
         [scanned] = self.scan([(pin, path)], label=f"scanning sdist {sdist.filename}")
-        deps = self._build_requirements(path)
+        deps = self._build_requirements(builder.build_requirements(path),
+                                        of=f"{sdist.name} {sdist.version}",
+                                        where=f"{sdist.filename}:pyproject.toml", line=1)
         # Judged alone: grants of the rest of the set are not stale here; the final verdict
         # over the whole set (this sdist and its build requirements included) judges them.
         verdict = self.evaluate([scanned.scan, *[d.scan for d in deps]], complete_set=False)
@@ -185,8 +202,9 @@ class Gate:
             shutil.copyfile(cached, final)
             return final
 
-    def _build_requirements(self, sdist: Path) -> list[Scanned]:
-        requires = builder.build_requirements(sdist)
+    def _build_requirements(self, requires: Sequence[str], *, of: str, where: str,
+                            line: int) -> list[Scanned]:
+        """Resolve (wheels only), fetch and scan ``requires``; judged as build-time code."""
         if not requires:
             return []
         keep = [o for o in self.options.pip_options
@@ -195,8 +213,20 @@ class Gate:
         opts = replace(self.options, pip_options=tuple(keep), requirements=tuple(requires))
         res = resolve(opts, self.target, cwd=Path.cwd(), input_path=None,
                       on_sdist=self.build_approved)
-        return self.scan(self.fetch(res.pins, "fetching build requirements"),
-                         "scanning build requirements")
+        scanned = self.scan(self.fetch(res.pins, "fetching build requirements"),
+                            "scanning build requirements")
+        return [replace(d, scan=as_build_requirement(d.scan, of=of, where=where, line=line))
+                for d in scanned]
+
+    def prepare_local(self, projects: Sequence[LocalProject]) -> list[LocalInstall]:
+        """The user's own projects: their build requirements resolved, scanned, judged."""
+        out = []
+        for p in projects:
+            deps = self._build_requirements(p.build_requires, of=p.name, where=p.shown,
+                                            line=p.requires_line)
+            self.extra += [d.scan for d in deps]
+            out.append(LocalInstall(project=p, build_wheels=tuple(_fetched(d) for d in deps)))
+        return out
 
     def build_locked_sdists(self, scanned: Sequence[Scanned]) -> list[Scanned]:
         """Lockfile sdists (already allowed with the rest) -> built, scanned wheels."""
@@ -246,6 +276,7 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
         try:
             res = _resolve(g, input_path, cwd, env)
             scanned = g.scan(g.fetch(res.pins))
+            local = g.prepare_local(res.local_projects)
             verdict = g.evaluate([s.scan for s in scanned] + g.extra)
             if verdict.allowed and any(not s.pin.is_wheel for s in scanned):
                 scanned = g.build_locked_sdists(scanned)
@@ -257,8 +288,8 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
             return result
         g.progress.update("installing")
         done = installer.install([_fetched(s) for s in scanned], options=options,
-                                 target=g.target, local_projects=res.local_projects, env=env)
-        g.progress.finish("installing", _count(len(scanned), "package"))
+                                 target=g.target, local_projects=local, env=env)
+        g.progress.finish("installing", _count(len(scanned) + len(local), "package"))
         return replace(result, installed=True, output=done.stdout)
 
 
