@@ -147,3 +147,30 @@ def sdist_from_project(project: Path, dest: Path) -> Path:
     meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     return build_sdist(dest, meta["name"], meta["version"], project_files(project),
                        requires=meta.get("dependencies", ()))
+
+
+def build_wheel_with_extras(
+    dest: Path,
+    name: str,
+    version: str,
+    files: Files,
+    *,
+    requires: Iterable[str] = (),
+    extras: Mapping[str, Iterable[str]],
+) -> Path:
+    """Like ``build_wheel``, with ``Provides-Extra`` and ``extra == '...'`` requirements."""
+    reqs = list(requires) + [f'{r}; extra == "{e}"' for e, rs in extras.items() for r in rs]
+    path = build_wheel(dest, name, version, files, requires=reqs)
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    distinfo = next(p.split("/")[0] for p in members if p.endswith(".dist-info/METADATA"))
+    meta = members[f"{distinfo}/METADATA"].decode().rstrip("\n")
+    meta += "".join(f"\nProvides-Extra: {e}" for e in extras) + "\n\n"
+    members[f"{distinfo}/METADATA"] = meta.encode()
+    del members[f"{distinfo}/RECORD"]
+    record = "".join(f"{p},{_record_hash(d)},{len(d)}\n" for p, d in members.items())
+    members[f"{distinfo}/RECORD"] = (record + f"{distinfo}/RECORD,,\n").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p, d in members.items():
+            zf.writestr(p, d)
+    return path

@@ -115,3 +115,186 @@ def test_strict_build_approval_judges_the_sdist_alone(
     assert "warning" not in done.stdout and "error" not in done.stdout
     assert installed(py) == {**ALL, "markpkg": "1.0"}
     assert marker.exists()
+
+
+# -- pip install options passed on -------------------------------------------------------
+
+def _site(root: Path) -> Path:
+    [site] = root.glob("lib/python3*/site-packages")
+    return site
+
+
+def _install(permpip: Permpip, project: Path, py: Path, *args: str) -> Completed:
+    done = permpip("install", "--python", str(py), *args, "--no-cache", cwd=project)
+    assert done.returncode == 0, done.stderr + done.stdout
+    return done
+
+
+def test_target(index: SubIndex, tmp_path: Path, project: Path, make_venv: MakeVenv,
+                permpip: Permpip) -> None:
+    _publish_app(index, tmp_path / "dist")
+    write_policy(project, {"netlib": ["native"]})
+    py = make_venv()
+    _install(permpip, project, py, "--index-url", index.url, "--target",
+             str(tmp_path / "t"), "app")
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == [
+        "app", "app-1.0.dist-info", "helper", "helper-0.1.dist-info",
+        "netlib", "netlib-1.2.dist-info"]
+    assert installed(py) == {}
+
+
+def test_prefix(index: SubIndex, tmp_path: Path, project: Path, make_venv: MakeVenv,
+                permpip: Permpip) -> None:
+    _publish_app(index, tmp_path / "dist")
+    write_policy(project, {"netlib": ["native"]})
+    py = make_venv()
+    _install(permpip, project, py, "--index-url", index.url, "--prefix",
+             str(tmp_path / "p"), "app")
+    assert (_site(tmp_path / "p") / "netlib" / "_speedups.abi3.so").is_file()
+    assert installed(py) == {}
+
+
+def test_user(index: SubIndex, tmp_path: Path, project: Path, permpip: Permpip,
+              hermetic_env: dict[str, str]) -> None:
+    import sys
+
+    from gate._subprocess import run
+
+    _publish_app(index, tmp_path / "dist")
+    write_policy(project, {"netlib": ["native"]})
+    venv = tmp_path / "sys-venv"  # user site-packages are visible only with system ones
+    assert run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages",
+                str(venv)], env=hermetic_env).returncode == 0
+    env = {**hermetic_env, "HOME": str(tmp_path / "home"),
+           "PYTHONUSERBASE": str(tmp_path / "userbase")}
+    done = permpip("install", "--python", str(venv / "bin" / "python"), "--user",
+                   "--index-url", index.url, "helper", "--no-cache", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert (_site(tmp_path / "userbase") / "helper" / "__init__.py").is_file()
+    assert not list(_site(venv).glob("helper*"))
+
+
+def test_upgrade_over_an_existing_install(index: SubIndex, tmp_path: Path, project: Path,
+                                          make_venv: MakeVenv, permpip: Permpip) -> None:
+    _publish_app(index, tmp_path / "dist")
+    write_policy(project, {"netlib": ["native"]})
+    py = make_venv()
+    _install(permpip, project, py, "--index-url", index.url, "app")
+    index.publish(build_wheel(tmp_path / "dist", "helper", "0.2", {"helper/__init__.py": ""}))
+    _install(permpip, project, py, "--index-url", index.url, "--upgrade", "helper")
+    assert installed(py) == {**ALL, "helper": "0.2"}
+
+
+def test_no_deps(index: SubIndex, tmp_path: Path, project: Path, make_venv: MakeVenv,
+                 permpip: Permpip) -> None:
+    _publish_app(index, tmp_path / "dist")
+    write_policy(project, {"netlib": ["native"]})
+    py = make_venv()
+    done = _install(permpip, project, py, "--index-url", index.url, "--no-deps", "app")
+    assert installed(py) == {"app": "1.0"}
+    assert "stale" not in done.stdout  # netlib is not in this set, and need not be
+
+
+def test_dry_run(index: SubIndex, tmp_path: Path, project: Path, make_venv: MakeVenv,
+                 permpip: Permpip) -> None:
+    _publish_app(index, tmp_path / "dist")
+    write_policy(project, {"netlib": ["native"]})
+    py = make_venv()
+    done = _install(permpip, project, py, "--index-url", index.url, "--dry-run", "app")
+    assert done.stdout.endswith("installed (dry run)\n")
+    assert installed(py) == {}
+
+
+def test_constraints(index: SubIndex, tmp_path: Path, project: Path, make_venv: MakeVenv,
+                     permpip: Permpip) -> None:
+    _publish_app(index, tmp_path / "dist")
+    index.publish(build_wheel(tmp_path / "dist", "helper", "0.2", {"helper/__init__.py": ""}))
+    write_policy(project, {"netlib": ["native"]})
+    (project / "constraints.txt").write_text("helper<0.2\n")
+    py = make_venv()
+    _install(permpip, project, py, "--index-url", index.url, "-c", "constraints.txt", "app")
+    assert installed(py) == ALL  # helper 0.1, not the newest
+
+
+def test_extras_and_markers(index: SubIndex, tmp_path: Path, project: Path,
+                            make_venv: MakeVenv, permpip: Permpip) -> None:
+    from tests.builders import build_wheel_with_extras
+
+    _publish_app(index, tmp_path / "dist")
+    index.publish(build_wheel_with_extras(tmp_path / "dist", "tool", "3.0", {"tool/a.py": ""},
+                                          requires=["helper"], extras={"fast": ["netlib"]}))
+    write_policy(project, {"netlib": ["native"]})
+    py = make_venv()
+    _install(permpip, project, py, "--index-url", index.url, "tool")
+    assert installed(py) == {"tool": "3.0", "helper": "0.1"}
+    py2 = make_venv("v2")
+    # the marker never matches: "absent" is not even on the index
+    _install(permpip, project, py2, "--index-url", index.url, "tool[fast]",
+             'absent; python_version < "3"')
+    assert installed(py2) == {"tool": "3.0", "helper": "0.1", "netlib": "1.2"}
+
+
+def test_index_url_and_extra_index_url(index: SubIndex, index_server: object, tmp_path: Path,
+                                       project: Path, make_venv: MakeVenv,
+                                       permpip: Permpip) -> None:
+    from tests.index import IndexServer
+
+    assert isinstance(index_server, IndexServer)
+    second = index_server.new_index("second")
+    dist = tmp_path / "dist"
+    index.publish(build_wheel(dist, "app", "1.0", {"app/__init__.py": ""},
+                              requires=["netlib>=1", "helper"]))
+    second.publish(build_wheel(dist, "netlib", "1.2", {"netlib/__init__.py": "", SO: b"\x7f"}))
+    second.publish(build_wheel(dist, "helper", "0.1", {"helper/__init__.py": ""}))
+    write_policy(project, {"netlib": ["native"]})
+    py = make_venv()
+    _install(permpip, project, py, "--index-url", index.url, "--extra-index-url", second.url,
+             "app")
+    assert installed(py) == ALL
+    assert f"/{second.prefix}/files/netlib-1.2-py3-none-any.whl" in second.requests_seen()
+
+
+def test_find_links(tmp_path: Path, project: Path, make_venv: MakeVenv,
+                    permpip: Permpip) -> None:
+    dist = tmp_path / "wheels"
+    build_wheel(dist, "app", "1.0", {"app/__init__.py": ""}, requires=["helper"])
+    build_wheel(dist, "helper", "0.1", {"helper/__init__.py": ""})
+    write_policy(project, {})
+    py = make_venv()
+    done = _install(permpip, project, py, "--no-index", "--find-links", str(dist), "app")
+    assert installed(py) == {"app": "1.0", "helper": "0.1"}
+    assert "2 packages scanned" in done.stdout
+
+
+def test_nested_requirements(index: SubIndex, tmp_path: Path, project: Path,
+                             make_venv: MakeVenv, permpip: Permpip) -> None:
+    _publish_app(index, tmp_path / "dist")
+    write_policy(project, {"netlib": ["native"]})
+    (project / "reqs").mkdir()
+    (project / "requirements.txt").write_text("-r reqs/base.txt\n")
+    (project / "reqs" / "base.txt").write_text("# the app\napp\n-r more.txt\n")
+    (project / "reqs" / "more.txt").write_text("helper==0.1\n")
+    py = make_venv()
+    _install(permpip, project, py, "--index-url", index.url, "-r", "requirements.txt")
+    assert installed(py) == ALL
+
+
+# -- bad input: one line, exit 2, nothing installed --------------------------------------
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--frobnicate", "app"], "error: unknown option --frobnicate (neither a pip install nor "
+                              "a permpip option)"),
+    (["--backend", "conda", "app"], "error: --backend must be pip or uv, not 'conda'"),
+    (["--strict=yes", "app"], "error: option --strict takes no value"),
+    (["--target"], "error: option --target needs a value"),
+    ([], "error: nothing to install: give requirements, -r FILE or -e PATH"),
+])
+def test_bad_usage(tmp_path: Path, project: Path, make_venv: MakeVenv, permpip: Permpip,
+                   args: list[str], message: str) -> None:
+    write_policy(project, {})
+    py = make_venv()
+    done = permpip("install", "--python", str(py), *args, cwd=project)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[0] == message
+    assert "Traceback" not in done.stderr
+    assert installed(py) == {}
