@@ -76,6 +76,9 @@ class Requirement:
 
     anywhere: frozenset[str] = frozenset()
     bare: frozenset[str] = frozenset()
+    # the word every use spells at the use itself (the leaf: ``system`` of ``os.system``);
+    # the scanner walks only the lines holding it, the imports, and bound aliases
+    target: str = ""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -148,29 +151,39 @@ class Catalog:
             return True
         return any(qualname.startswith(w + ".") for w in self.wildcard)
 
+    def under_wildcard(self, qualname: str) -> bool:
+        """Whether ``qualname`` is a ``mod.*`` module or lies inside one."""
+        name = qualname
+        while name:
+            if name in self.wildcard:
+                return True
+            name = name.rpartition(".")[0]
+        return False
+
     def requirements(self) -> list[Requirement]:
         """What a file must spell to use each entry (see ``Requirement``)."""
-        reqs: set[Requirement] = {Requirement(anywhere=frozenset(w)) for w in TRICKS}
-        reqs |= {Requirement(bare=frozenset({w})) for w in BARE_TRICKS}
+        reqs: set[Requirement] = {Requirement(anywhere=frozenset(w), target=w[-1])
+                                  for w in TRICKS}
+        reqs |= {Requirement(bare=frozenset({w}), target=w) for w in BARE_TRICKS}
         heads = {p.split(".", 1)[0] for p in self.parents()}
         heads |= {a.split(".", 1)[0] for a, real in MODULE_ALIASES.items()
                   if real.split(".", 1)[0] in heads}
         for head in heads:
-            reqs |= {Requirement(anywhere=frozenset({w, head})) for w in MODULE_TRICKS}
-            reqs |= {Requirement(anywhere=frozenset({head}), bare=frozenset({w}))
+            reqs |= {Requirement(anywhere=frozenset({w, head}), target=w) for w in MODULE_TRICKS}
+            reqs |= {Requirement(anywhere=frozenset({head}), bare=frozenset({w}), target=w)
                      for w in BARE_MODULE_TRICKS}
         names = [n for n, c in self.exact.items() if c is not None] + list(self.wildcard)
         for name in names:
             parts = name.split(".")
             if len(parts) == 1 and name not in self.wildcard:
-                reqs.add(Requirement(bare=frozenset(parts)))  # a builtin
+                reqs.add(Requirement(bare=frozenset(parts), target=name))  # a builtin
                 continue
-            reqs.add(Requirement(anywhere=frozenset(parts)))
+            reqs.add(Requirement(anywhere=frozenset(parts), target=parts[-1]))
             for alias, real in MODULE_ALIASES.items():
                 if name.startswith(real + "."):
                     spelled = alias.split(".") + name[len(real) + 1:].split(".")
-                    reqs.add(Requirement(anywhere=frozenset(spelled)))
-        reqs |= {Requirement(anywhere=frozenset({attr})) for attr in self.receiver}
+                    reqs.add(Requirement(anywhere=frozenset(spelled), target=spelled[-1]))
+        reqs |= {Requirement(anywhere=frozenset({attr}), target=attr) for attr in self.receiver}
         return sorted(reqs, key=lambda r: (sorted(r.anywhere), sorted(r.bare)))
 
 
@@ -206,6 +219,11 @@ def lookup(qualname: str) -> Capability | None:
 def receiver_method(attr: str) -> Capability | None:
     """Capability of ``<anything>.attr`` for the few names distinctive on any receiver."""
     return catalog().receiver.get(attr)
+
+
+def under_wildcard(qualname: str) -> bool:
+    """See ``Catalog.under_wildcard``."""
+    return catalog().under_wildcard(canonical(qualname))
 
 
 def reaches(qualname: str) -> bool:

@@ -6,8 +6,8 @@ Public API:
         False only when ``text`` (decoded source) holds none of the words that every use of
         a catalogued name, and every trick that reaches one by a computed name, must spell.
     satisfied(text: str) -> set[str]
-        The words of every requirement the (normalised) text meets; the scanner walks only
-        the statements holding one of them.
+        The target words (leaves) of every requirement the normalised text meets; the
+        scanner walks only the statements holding one of them (plus imports and aliases).
 
 Why words suffice: Python binds a name only by spelling it, so a reference to ``a.b.c``
 spells each of ``a``, ``b`` and ``c`` somewhere in the file (in an import statement, a star
@@ -65,7 +65,7 @@ def normalize(text: str) -> str:
 
 
 def satisfied(text: str) -> set[str]:
-    """Words of every requirement ``text`` (normalised) meets; empty: it cannot act."""
+    """Targets of every requirement ``text`` (normalised) meets; empty: it cannot act."""
     flt = _filter()
     hits = flt.words.intersection(text.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
                                   .split())
@@ -73,12 +73,8 @@ def satisfied(text: str) -> set[str]:
         return set()
     found = {w.decode() for w in hits}
     found_bare = {w for w in flt.bare_words & found if _bare_occurrence(text, w)}
-    words: set[str] = set()
-    for w in found:
-        for r in flt.by_word[w]:
-            if r.anywhere <= found and r.bare <= found_bare:
-                words |= r.anywhere | r.bare
-    return words
+    return {r.target for w in found for r in flt.by_word[w]
+            if r.anywhere <= found and r.bare <= found_bare}
 
 
 def _bare_occurrence(text: str, word: str) -> bool:

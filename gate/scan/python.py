@@ -28,16 +28,12 @@ import tokenize
 from collections.abc import Iterable, Sequence
 
 from gate.catalog import (
-    BARE_MODULE_TRICKS,
-    BARE_TRICKS,
-    MODULE_TRICKS,
     PATH_CLASSES,
-    TRICKS,
     canonical,
     match,
-    module_prefixes,
     reaches,
     receiver_method,
+    under_wildcard,
 )
 from gate.model import Capability, Finding, Phase
 from gate.scan.prefilter import normalize, satisfied, word_offsets
@@ -62,8 +58,6 @@ _SAFE_YAML = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader"
 _WRITE_FLAGS = frozenset({"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND", "O_EXCL",
                           "O_TMPFILE"})
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_TRICK_WORDS = frozenset({*BARE_TRICKS, *BARE_MODULE_TRICKS, *MODULE_TRICKS,
-                          *(w for trick in TRICKS for w in trick)})
 _COMPUTED = "<computed>"
 
 
@@ -217,10 +211,8 @@ class _Scanner:
 
     # ------------------------------------------------------------------ driver
     def run(self, tree: ast.Module) -> list[Finding]:
-        words = set(self.words)
-        if not words.isdisjoint(_TRICK_WORDS):  # getattr(os, ...): find every import
-            words.add("import")
-        self.lines = _lines_of(self.text, words)
+        # every use spells its target word; imports are walked to learn the aliases
+        self.lines = _lines_of(self.text, self.words | {"import"})
         self._collect(tree.body, in_function=False, phase=Phase.IMPORT)
         extra = {name for name, q in self.aliases.items()
                  if name not in self.words and _relevant(q)}
@@ -365,6 +357,12 @@ class _Scanner:
                 self._expr(kd, phase)
 
     def _expr(self, node: ast.expr, phase: Phase) -> None:
+        # every use spells its target word (or an alias) on a line of its own span
+        if not self.everything:
+            lines = self.lines
+            i = bisect.bisect_left(lines, node.lineno)
+            if i == len(lines) or lines[i] > (node.end_lineno or node.lineno):
+                return
         t = type(node)
         if t is ast.Name:
             assert isinstance(node, ast.Name)
@@ -703,9 +701,14 @@ class _Scanner:
 
 
 def _relevant(qual: str) -> bool:
-    """Whether a name bound to ``qual`` can lead to a catalogued name."""
+    """Whether a use through a name bound to ``qual`` may not spell its target word.
+
+    ``np.ctypeslib.load_library`` spells ``load_library`` wherever ``np`` is bound, but
+    ``sp.run`` (``sp`` = subprocess, a ``subprocess.*`` entry) or ``s()`` (``s`` =
+    os.system) spell nothing the pre-filter targeted: their lines are walked too.
+    """
     qual = canonical(qual)
-    return match(qual) is not None or qual in module_prefixes()
+    return match(qual) is not None or under_wildcard(qual)
 
 
 def _own_module(key: ast.expr) -> bool:
