@@ -136,7 +136,7 @@ class Gate:
     def fetch(self, pins: Sequence[Pin], label: str = "fetching") -> list[tuple[Pin, Path]]:
         fetched = fetch_all(pins, cache=self.cache, settings=self.settings,
                             progress=lambda n, t, b: self.progress.update(label, n, t, b))
-        self.progress.finish(label, f"{len(pins)} files verified")
+        self.progress.finish(label, _count(len(pins), "file") + " verified")
         return [(f.pin, f.path) for f in fetched]
 
     def scan(self, files: Sequence[tuple[Pin, Path]], label: str = "scanning") -> list[Scanned]:
@@ -164,7 +164,7 @@ class Gate:
                 out[i] = _scan_one(files[i][1], files[i][0].sha256 or "", files[i][0].filename)
                 self.cache.put_scan(out[i], self.scanner)
                 self.progress.update(label, len(out), len(files))
-        self.progress.finish(label, f"{len(files)} artifacts")
+        self.progress.finish(label, _count(len(files), "artifact"))
         return [Scanned(pin=p, path=path, scan=out[i]) for i, (p, path) in enumerate(files)]
 
     def evaluate(self, scans: Sequence[PackageScan], *, complete_set: bool = True) -> Verdict:

@@ -3,6 +3,7 @@ capability, phase, file:line and the exact fix; nothing is installed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,6 +49,9 @@ def test_network_in_a_function_is_refused(index: SubIndex, tmp_path: Path,
         '   or: netpkg = ["network"]',
     ]
     assert installed(py) == {}
+    # not a terminal: one plain line per stage on stderr, no control characters
+    assert re.fullmatch(r"resolving: 1 package\nfetching: 1 file verified \([\d.]+ k?B\)\n"
+                        r"scanning: 1 artifact\n", done.stderr), done.stderr
     # the fix it prints, run as printed, makes the same install pass
     fix = permpip("policy", "allow", "netpkg", "network", cwd=project)
     assert fix.returncode == 0, fix.stderr
