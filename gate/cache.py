@@ -4,6 +4,7 @@ Layout under the root (default ``$XDG_CACHE_HOME/permpip`` or ``~/.cache/permpip
 
     files/<aa>/<sha256>/<filename>         the verified bytes (scanners read the name)
     scans/<scanner-version>/<sha256>.json  PackageScan.to_json()
+    choices/<key>.json                     which file of a hashed lockfile entry was chosen
     tmp/                                   partial downloads (same filesystem: atomic rename)
 
 Writes go to a unique temp file and are renamed into place, so two permpip runs sharing
@@ -90,6 +91,31 @@ class Cache:
                     handle.write(chunk)
         sha = digest.hexdigest()
         return sha, self.put_file(sha, path.name, tmp)
+
+    def get_choice(self, key: str) -> dict[str, str] | None:
+        """A small JSON object remembered under ``key`` (a hex digest), or None."""
+        try:
+            data = json.loads((self.root / "choices" / f"{key}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            return None
+        return data
+
+    def put_choice(self, key: str, value: dict[str, str]) -> None:
+        path = self.root / "choices" / f"{key}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="choice-")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(value, handle)
+        os.replace(name, path)
+
+    def has_file(self, sha256: str, filename: str) -> bool:
+        """Is the file there? (Not re-hashed: ``get_file`` does that when it is read.)"""
+        try:
+            return self._file(sha256, filename).is_file()
+        except ValueError:
+            return False
 
     def _scan(self, sha256: str, scanner: str) -> Path:
         return self.root / "scans" / scanner / f"{sha256}.json"

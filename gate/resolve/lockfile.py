@@ -3,12 +3,17 @@
 A hashed requirements file (pip-tools, ``uv pip compile --generate-hashes``) must pin every
 entry with ``==`` and at least one ``--hash``; the file each hash names is looked up on the
 index's project page (one request per project, concurrently): the best wheel for the target
-interpreter, else the sdist. pylock.toml is read with ``packaging.pylock`` and selected for
-the target; uv.lock goes through ``uv export --format pylock.toml``.
+interpreter, else the sdist. The choice is remembered in the cache next to the file, so a
+lockfile whose files are all cached needs no request at all. pylock.toml is read with
+``packaging.pylock`` and selected for the target; uv.lock goes through
+``uv export --format pylock.toml``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import re
 import tempfile
@@ -30,12 +35,14 @@ from packaging.pylock import (
     PylockValidationError,
 )
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import Version
 
 from gate import _subprocess
+from gate.cache import Cache, default_root
 from gate.cli.options import GateOptions
 from gate.errors import ResolveError, UsageError
 from gate.model import Pin, normalize
-from gate.resolve.index import client_for, pick_by_hash
+from gate.resolve.index import IndexClient, IndexFile, client_for, pick_by_hash
 from gate.resolve.target import Target
 
 
@@ -141,18 +148,77 @@ def pins_from_hashed(hashed: HashedFile, *, options: GateOptions, target: Target
                          hint="a hashed requirements file must pin every entry with --hash "
                               "(pip-compile --generate-hashes, uv pip compile --generate-hashes)")
     client = client_for(options, extra_indexes=hashed.index_urls)
-    pages = client.files_many(e.req.name for e in hashed.entries)
+    memo = _Choices.open(options, client, target)
+    chosen = {i: f for i, e in enumerate(hashed.entries) if (f := memo.get(e)) is not None}
+    todo = [e for i, e in enumerate(hashed.entries) if i not in chosen]
+    pages = client.files_many(e.req.name for e in todo) if todo else {}
     pins = []
-    for e in hashed.entries:
-        f = pick_by_hash(pages[normalize(e.req.name)], e.req.name, e.version, e.hashes, target)
+    for i, e in enumerate(hashed.entries):
+        f = chosen.get(i)
         if f is None:
-            raise ResolveError(f"{e.source}: no file of {e.req.name} {e.version} on the index "
-                               "matches a pinned hash and this interpreter")
+            f = pick_by_hash(pages[normalize(e.req.name)], e.req.name, e.version, e.hashes,
+                             target)
+            if f is None:
+                raise ResolveError(f"{e.source}: no file of {e.req.name} {e.version} on the "
+                                   "index matches a pinned hash and this interpreter")
+            memo.put(e, f)
         sha = f.sha256 or e.hashes[0]
         pins.append(Pin(name=normalize(e.req.name), version=e.version, url=f.url,
                         filename=f.filename, sha256=sha, is_wheel=f.is_wheel, requested=True,
                         source=e.source))
     return pins
+
+
+class _Choices:
+    """Which file of a hashed entry was chosen, remembered in the cache with its bytes.
+
+    The choice depends only on the pinned hashes, the indexes and the target's tags, so
+    when it is remembered and its file is in the cache the index need not be asked again
+    (no request at all for a hashed lockfile whose files are cached). The file is still
+    verified against its pinned sha256 when it is read from the cache.
+    """
+
+    def __init__(self, cache: Cache | None, base: str) -> None:
+        self.cache = cache
+        self.base = base
+
+    @classmethod
+    def open(cls, options: GateOptions, client: IndexClient, target: Target) -> _Choices:
+        if options.no_cache:
+            return cls(None, "")
+        root = options.cache_dir / "permpip" if options.cache_dir else default_root()
+        try:
+            cache = Cache(root)
+        except OSError:
+            return cls(None, "")
+        base = json.dumps([client.urls, client.links, [str(t) for t in target.tags]])
+        return cls(cache, base)
+
+    def _key(self, e: HashedEntry) -> str:
+        what = json.dumps([self.base, normalize(e.req.name), e.version,
+                           sorted(h.lower() for h in e.hashes)])
+        return hashlib.sha256(what.encode()).hexdigest()
+
+    def get(self, e: HashedEntry) -> IndexFile | None:
+        if self.cache is None:
+            return None
+        got = self.cache.get_choice(self._key(e))
+        if got is None or not {"filename", "url", "sha256"} <= got.keys():
+            return None
+        f = IndexFile(filename=got["filename"], url=got["url"], sha256=got["sha256"].lower())
+        nv = f.name_version()
+        if (f.sha256 not in {h.lower() for h in e.hashes} or nv is None
+                or nv != (normalize(e.req.name), Version(e.version))
+                or not self.cache.has_file(f.sha256 or "", f.filename)):
+            return None
+        return f
+
+    def put(self, e: HashedEntry, f: IndexFile) -> None:
+        if self.cache is None or not f.sha256:
+            return
+        with contextlib.suppress(OSError):
+            self.cache.put_choice(self._key(e), {"filename": f.filename, "url": f.url,
+                                                 "sha256": f.sha256.lower()})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
