@@ -9,16 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from gate.model import PackageScan
+from gate.model import Capability, PackageScan
 
 
 def capabilities_table(scans: Sequence[PackageScan]) -> str:
     """``name version  cap, cap`` per package (``-`` when it uses none)."""
+    merged: dict[tuple[str, str, str], set[Capability]] = {}
+    for s in scans:  # a package can be both a dependency and a build requirement: one row
+        merged.setdefault((s.name, s.version, s.filename), set()).update(s.capabilities)
     rows = []
-    for s in sorted(scans, key=lambda s: (s.name, s.version, s.filename)):
-        caps = ", ".join(str(c) for c in s.capabilities) or "-"
-        kind = "" if s.filename.endswith(".whl") else " (sdist)"
-        rows.append((f"{s.name} {s.version}{kind}", caps))
+    for (name, version, filename), found in sorted(merged.items()):
+        caps = ", ".join(str(c) for c in Capability if c in found) or "-"
+        kind = "" if filename.endswith(".whl") else " (sdist)"
+        rows.append((f"{name} {version}{kind}", caps))
     width = max((len(r[0]) for r in rows), default=0)
     return "\n".join(f"  {left:<{width}}  {right}" for left, right in rows)
 

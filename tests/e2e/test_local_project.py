@@ -188,3 +188,21 @@ def test_bad_local_input(project: Path, permpip: Permpip, args: list[str], messa
     done = permpip("install", *args, "--no-cache", cwd=project)
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines()[0] == message
+
+
+def test_summary_merges_a_package_scanned_twice() -> None:
+    """A dependency that is also a build requirement is one row with both uses."""
+    from gate.model import Capability, Finding, PackageScan, Phase, normalize
+    from gate.report.gate import capabilities_table
+    from gate.run import as_build_requirement
+
+    found = Finding(path="h/__init__.py", line=3, capability=Capability.SUBPROCESS,
+                    phase=Phase.RUNTIME, detail="os.system")
+    scan = PackageScan(name=normalize("Helper"), version="0.1", sha256="0" * 64,
+                       filename="helper-0.1-py3-none-any.whl", findings=(found,))
+    build = as_build_requirement(scan, of="localapp", where="./pyproject.toml", line=4)
+    assert sorted((f.capability, f.phase, f.path, f.line) for f in build.findings) == [
+        (Capability.SUBPROCESS, Phase.INSTALL, "h/__init__.py", 3),
+        (Capability.INSTALL_HOOKS, Phase.INSTALL, "./pyproject.toml", 4),
+    ]
+    assert capabilities_table([scan, build]) == "  helper 0.1  subprocess, install-hooks"
