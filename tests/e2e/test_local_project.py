@@ -202,7 +202,7 @@ def test_summary_merges_a_package_scanned_twice() -> None:
                        filename="helper-0.1-py3-none-any.whl", findings=(found,))
     build = as_build_requirement(scan, of="localapp", where="./pyproject.toml", line=4)
     assert sorted((f.capability, f.phase, f.path, f.line) for f in build.findings) == [
-        (Capability.SUBPROCESS, Phase.INSTALL, "h/__init__.py", 3),
         (Capability.INSTALL_HOOKS, Phase.INSTALL, "./pyproject.toml", 4),
+        (Capability.SUBPROCESS, Phase.INSTALL, "h/__init__.py", 3),
     ]
     assert capabilities_table([scan, build]) == "  helper 0.1  subprocess, install-hooks"
