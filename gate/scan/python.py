@@ -211,13 +211,22 @@ class _Scanner:
 
     # ------------------------------------------------------------------ driver
     def run(self, tree: ast.Module) -> list[Finding]:
-        # every use spells its target word; imports are walked to learn the aliases
-        self.lines = _lines_of(self.text, self.words | {"import"})
-        self._collect(tree.body, in_function=False, phase=Phase.IMPORT)
-        extra = {name for name, q in self.aliases.items()
-                 if name not in self.words and _relevant(q)}
-        if extra:
+        # every use spells its target word; imports are walked to learn the aliases, then
+        # the lines of aliases whose uses need not spell a target (``sp.run``, ``p = Path()``)
+        # Pass 1 (bindings) also reads the lines of names bound to modules (``o = os``).
+        base = _lines_of(self.text, self.words | {"import"})
+        self.lines = base
+        seen: set[str] = set()
+        for _ in range(3):
+            self._collect(tree.body, in_function=False, phase=Phase.IMPORT)
+            extra = {name for name, q in self.aliases.items() if name not in self.words
+                     and name not in seen and (_relevant(q) or reaches(q))}
+            if not extra:
+                break
+            seen |= extra
             self.lines = sorted(set(self.lines) | set(_lines_of(self.text, extra)))
+        walk = {name for name in seen if _relevant(self.aliases[name])}
+        self.lines = sorted(set(base) | set(_lines_of(self.text, walk))) if walk else base
         self.everything = any(_relevant(m) for m in self.stars)
         self._stmts(tree.body, Phase.IMPORT)
         for name, (line, ph, qual) in self.from_imports.items():
@@ -253,6 +262,8 @@ class _Scanner:
             elif t is ast.Assign and self._overlaps(st):
                 assert isinstance(st, ast.Assign)
                 value = self._resolve(st.value, import_calls=True)
+                if value is not None and match(value) is not None:
+                    value = None  # ``f = os.system``: reported here; not followed further
                 for target in st.targets:
                     if type(target) is ast.Name:
                         if value is not None and len(st.targets) == 1:
@@ -708,7 +719,7 @@ def _relevant(qual: str) -> bool:
     os.system) spell nothing the pre-filter targeted: their lines are walked too.
     """
     qual = canonical(qual)
-    return match(qual) is not None or under_wildcard(qual)
+    return match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
 
 
 def _own_module(key: ast.expr) -> bool:

@@ -388,3 +388,42 @@ def test_unicode_escape_cookie_is_decoded_like_python() -> None:
 def test_nfkc_identifiers() -> None:
     src = "import os\nos.\uff53ystem('x')\n"  # fullwidth s: Python reads "system"
     assert findings(src) == [("subprocess", "import", 2, "os.system")]
+
+
+# ---------------------------------------------------------------- targeting
+TARGETED = '''\
+import subprocess as sp, os
+from ctypes import c_int, CDLL
+from pathlib import Path
+
+p = Path(__file__)
+q = p.with_suffix(".txt")
+o = os
+
+
+class K:
+    kind = c_int
+
+    def go(self, cmd):
+        sp.run(cmd)
+        if q.exists():
+            o.system(cmd)
+        return CDLL(
+            "libc.so.6",
+        )
+'''
+
+
+def test_targeted_walk_finds_what_a_full_walk_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gate.scan.python as scanner
+
+    targeted = findings(TARGETED)
+    monkeypatch.setattr(scanner, "_lines_of",
+                        lambda text, words: list(range(1, text.count("\n") + 2)))
+    assert findings(TARGETED) == targeted == [
+        ("native", "import", 11, "ctypes.c_int"),
+        ("subprocess", "runtime", 14, "subprocess.run"),
+        ("fs-read", "runtime", 15, "pathlib.Path.exists"),
+        ("subprocess", "runtime", 16, "os.system"),
+        ("native", "runtime", 17, "ctypes.CDLL"),
+    ]
