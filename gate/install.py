@@ -105,7 +105,7 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
                     "--require-hashes", "--no-cache-dir", "--no-input",
                     "--only-binary", ":all:",  # approved sdists were built already
                     "-r", reqs, *options.args_for(Step.INSTALL)]
-        done = _subprocess.run(argv, env=env, timeout=3600) if files else None
+        done = _subprocess.run(argv, env=_offline_env(env, links), timeout=3600) if files else None
         if done is not None and done.returncode != 0:
             raise _failure(done)
         out = done or _subprocess.Completed(argv=(), returncode=0, stdout="", stderr="")
@@ -116,6 +116,20 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
                                         stdout=out.stdout + more.stdout,
                                         stderr=out.stderr + more.stderr)
         return out
+
+
+def _offline_env(env: Mapping[str, str] | None, links: Path) -> dict[str, str]:
+    """The user's environment, with every place to find files pointed at ``links``.
+
+    The user's pip/uv configuration still applies to how things are installed (a target,
+    ``--user``, ...), but a ``find-links`` from pip.conf, uv.toml or PIP_FIND_LINKS would
+    let files permpip did not verify into the install: environment variables override
+    configuration files, so these name only the verified files.
+    """
+    out = dict(os.environ if env is None else env)
+    out.update(PIP_FIND_LINKS=str(links), PIP_NO_INDEX="1",
+               UV_FIND_LINKS=str(links), UV_NO_INDEX="1", UV_OFFLINE="1")
+    return out
 
 
 def _install_local(local: LocalInstall, *, options: GateOptions, target: Target,

@@ -50,7 +50,8 @@ def run_and_report(options: GateOptions, *, install: bool, input_path: Path | No
             print(result.output, end="", file=sys.stderr)
         return verdict.exit_code
     if result.output and not quiet:
-        print(result.output, end="")
+        print(_installer_output(result.output, verbose=options.flag("-v", "--verbose")),
+              end="")
     text = format_text(verdict)
     if quiet:
         if not verdict.allowed:
@@ -59,3 +60,16 @@ def run_and_report(options: GateOptions, *, install: bool, input_path: Path | No
     print(format_summary(result.scans, text, installed=result.installed,
                          dry_run=options.dry_run), end="")
     return verdict.exit_code
+
+
+def _installer_output(output: str, *, verbose: bool) -> str:
+    """What pip/uv printed: all of it with ``-v``, else only its outcome and warnings.
+
+    The per-file "Processing /tmp/permpip-install-.../x.whl" lines name permpip's
+    throwaway directory and say nothing the summary does not.
+    """
+    if verbose:
+        return output
+    keep = ("Successfully installed", "Would install", "WARNING", "Installed ", "Would ")
+    return "".join(line for line in output.splitlines(keepends=True)
+                   if line.lstrip().startswith(keep))

@@ -298,3 +298,25 @@ def test_bad_usage(tmp_path: Path, project: Path, make_venv: MakeVenv, permpip: 
     assert done.stderr.splitlines()[0] == message
     assert "Traceback" not in done.stderr
     assert installed(py) == {}
+
+
+def test_install_step_ignores_find_links_from_the_users_pip_config(
+        index: SubIndex, tmp_path: Path, project: Path, make_venv: MakeVenv,
+        permpip: Permpip, hermetic_env: dict[str, str]) -> None:
+    """pip.conf's find-links applies to resolution, never to the offline install step."""
+    _publish_app(index, tmp_path / "dist")
+    rogue = tmp_path / "rogue"  # same filename as the verified helper, other bytes
+    build_wheel(rogue, "helper", "0.1", {"helper/__init__.py": "Y = 'rogue'\n"})
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nfind-links = {rogue}\n")
+    write_policy(project, {"netlib": ["native"]})
+    py = make_venv()
+    env = hermetic_env | {"PIP_CONFIG_FILE": str(conf)}
+    done = permpip("install", "-v", "--python", str(py), "--index-url", index.url, "app",
+                   "--no-cache", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    [looking] = [ln for ln in done.stdout.splitlines() if ln.startswith("Looking in links")]
+    assert str(rogue) not in looking  # the install step looked only at the verified files
+    assert installed(py) == ALL
+    site = next(py.parent.parent.glob("lib/python3*/site-packages"))
+    assert (site / "helper" / "__init__.py").read_text() == "Y = 2\n"
