@@ -206,7 +206,9 @@ def catalog() -> Catalog:
     return Catalog.parse(text)
 
 
+@functools.lru_cache(maxsize=8192)
 def match(qualname: str) -> Entry | None:
+    """See ``Catalog.match`` (cached)."""
     return catalog().match(qualname)
 
 
@@ -226,9 +228,16 @@ def under_wildcard(qualname: str) -> bool:
     return catalog().under_wildcard(canonical(qualname))
 
 
+@functools.cache
+def _parents() -> frozenset[str]:
+    return catalog().parents()
+
+
+@functools.lru_cache(maxsize=8192)
 def reaches(qualname: str) -> bool:
-    """See ``Catalog.reaches``."""
-    return catalog().reaches(canonical(qualname))
+    """See ``Catalog.reaches`` (cached)."""
+    name = canonical(qualname)
+    return name in _parents() or catalog().under_wildcard(name)
 
 
 @functools.cache
