@@ -323,8 +323,11 @@ class _Scanner:
                 self.scopes.pop()
         elif t is ast.ClassDef:
             assert isinstance(st, ast.ClassDef)
-            for e in (*st.decorator_list, *st.bases, *(k.value for k in st.keywords)):
+            # decorators and ``metaclass=`` are called now; bases are only stored
+            for e in (*st.decorator_list, *(k.value for k in st.keywords)):
                 self._expr(e, phase)
+            for e in st.bases:
+                self._stored(e, phase)
             self._stmts(st.body, phase)
         elif t is ast.If:
             assert isinstance(st, ast.If)
@@ -334,6 +337,14 @@ class _Scanner:
             self._stmts(st.orelse, phase)
         elif t is ast.Import or t is ast.ImportFrom:
             return
+        elif t is ast.Assign and not any(type(x) is ast.Name for x in st.targets):  # type: ignore[attr-defined]
+            # ``Wrapped.makefile = socket.socket.makefile``: stored, used when called.
+            # A plain name target stays in ``phase``: the scanner does not follow such an
+            # alias (``f = os.system; f()``), so its call may be right here.
+            assert isinstance(st, ast.Assign)
+            for target in st.targets:
+                self._expr(target, phase)
+            self._stored(st.value, phase)
         elif t is ast.AnnAssign:
             assert isinstance(st, ast.AnnAssign)
             if st.value is not None:
@@ -362,10 +373,32 @@ class _Scanner:
 
     def _defaults(self, args: ast.arguments, phase: Phase) -> None:
         for d in args.defaults:
-            self._expr(d, phase)
+            self._stored(d, phase)
         for kd in args.kw_defaults:
             if kd is not None:
-                self._expr(kd, phase)
+                self._stored(kd, phase)
+
+    def _stored(self, node: ast.expr, phase: Phase) -> None:
+        """A value kept for later: a default argument, a base class, a monkeypatch.
+
+        A bare reference in it (``opener=urllib.request.urlopen``,
+        ``class W(threading.Thread)``) does nothing now; the capability is used when the
+        function or class is, so it is ``runtime``. Whatever the value evaluates now (a
+        call, a subscript, an operator: ``home=os.environ['HOME']``) stays in ``phase``.
+        """
+        t = type(node)
+        if t is ast.Tuple or t is ast.List or t is ast.Set:
+            for e in node.elts:  # type: ignore[attr-defined]
+                self._stored(e, phase)
+        elif t is ast.Dict:
+            assert isinstance(node, ast.Dict)
+            for e in (*node.keys, *node.values):
+                if e is not None:
+                    self._stored(e, phase)
+        elif t is ast.Name or (t is ast.Attribute and _name_rooted(node)):
+            self._expr(node, Phase.RUNTIME)
+        else:
+            self._expr(node, phase)
 
     def _expr(self, node: ast.expr, phase: Phase) -> None:
         # every use spells its target word (or an alias) on a line of its own span
@@ -720,6 +753,13 @@ def _relevant(qual: str) -> bool:
     """
     qual = canonical(qual)
     return match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
+
+
+def _name_rooted(node: ast.expr) -> bool:
+    """Whether an attribute chain starts at a plain name (``a.b.c``, not ``f().c``)."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return type(node) is ast.Name
 
 
 def _own_module(key: ast.expr) -> bool:

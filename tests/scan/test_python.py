@@ -427,3 +427,45 @@ def test_targeted_walk_finds_what_a_full_walk_finds(monkeypatch: pytest.MonkeyPa
         ("subprocess", "runtime", 16, "os.system"),
         ("native", "runtime", 17, "ctypes.CDLL"),
     ]
+
+
+# ---------------------------------------------------------------- phases of stored references
+# A reference kept for later (a base class, a default, a monkeypatch) does nothing at import:
+# the capability is used when the class or function is. Calls and reads stay ``import``.
+@pytest.mark.parametrize(("src", "expected"), [
+    ("import http.client\nclass Conn(http.client.HTTPConnection):\n    pass",
+     [("network", "runtime", 2, "http.client.HTTPConnection")]),
+    ("import threading\nclass Worker(threading.Thread):\n    pass",
+     [("threads", "runtime", 2, "threading.Thread")]),
+    ("import socket\nclass S(socket.socket):\n    pass",
+     [("network", "runtime", 2, "socket.socket")]),
+    ("from threading import Thread\n\nclass M(Thread):\n    pass",
+     [("threads", "runtime", 3, "threading.Thread")]),
+    ("import threading\nclass A:\n    class W(threading.Thread):\n        pass",
+     [("threads", "runtime", 3, "threading.Thread")]),
+    ("import socket, abc\nclass S(abc.ABC, socket.socket, metaclass=abc.ABCMeta):\n    pass",
+     [("network", "runtime", 2, "socket.socket")]),
+    ("import os\nclass C(wrap(os.system)):\n    pass", [("subprocess", "import", 2, "os.system")]),
+    ("import urllib.request\ndef f(opener=urllib.request.urlopen):\n    pass",
+     [("network", "runtime", 2, "urllib.request.urlopen")]),
+    ("import os\ndef f(*, run=os.system):\n    pass", [("subprocess", "runtime", 2, "os.system")]),
+    ("import os\ndef f(cmds=(os.system, [os.popen]), d={'k': os.execv}):\n    pass",
+     [("subprocess", "runtime", 2, "os.execv"), ("subprocess", "runtime", 2, "os.popen"),
+      ("subprocess", "runtime", 2, "os.system")]),
+    ("import os\nf = lambda run=os.system: run('x')", [("subprocess", "runtime", 2, "os.system")]),
+    ("def f(o=open):\n    pass", [("fs-read", "runtime", 1, "open(mode=<computed>)"),
+                                  ("fs-write", "runtime", 1, "open(mode=<computed>)")]),
+    ("import os\ndef f(home=os.environ['HOME']):\n    pass", [("env", "import", 2, "os.environ")]),
+    ("import os\ndef f(env=os.environ | {}):\n    pass", [("env", "import", 2, "os.environ")]),
+    ("import os\ndef f(x=os.getenv('A')):\n    pass", [("env", "import", 2, "os.getenv")]),
+    ("import sys\n@sys.settrace\ndef tracer(frame, event, arg):\n    pass",
+     [("introspection", "import", 2, "sys.settrace")]),
+    ("from socket import socket as socket_cls\nW.makefile = socket_cls.makefile",
+     [("network", "runtime", 2, "socket.socket")]),
+    ("import os\nos.environ['A'] = '1'", [("env", "import", 2, "os.environ")]),
+    ("import os\nHOME = os.environ['HOME']", [("env", "import", 2, "os.environ")]),
+    ("import os\ncallback = os.system", [("subprocess", "import", 2, "os.system")]),
+    ("import os\nregistry['run'] = os.system", [("subprocess", "runtime", 2, "os.system")]),
+])
+def test_stored_reference_phase(src: str, expected: list[tuple[str, str, int, str]]) -> None:
+    assert findings(src) == expected
