@@ -10,7 +10,6 @@ backoff. Every file is checked against its pinned sha256 before anything else se
 from __future__ import annotations
 
 import hashlib
-import os
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -210,8 +209,8 @@ def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
             raise FetchError(f"hash mismatch for {pin.filename}: expected sha256 {expected}, "
                              f"got {actual}",
                              hint="the file changed after it was pinned; nothing was installed")
-        handle.flush()
-        os.fsync(handle.fileno())
+        # No fsync: a file torn by a crash fails the sha256 check when it is read from the
+        # cache (Cache.get_file re-hashes) and is fetched again.
     return cache.put_file(expected, pin.filename, tmp)
 
 
