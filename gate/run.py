@@ -150,6 +150,7 @@ class Gate:
             else:
                 todo.append(i)
         self.progress.update(label, len(out), len(files))
+        todo.sort(key=lambda i: -files[i][1].stat().st_size)  # largest first: even workers
         workers = min(len(todo), os.cpu_count() or 1)
         if workers > 1:
             with ProcessPoolExecutor(max_workers=workers) as pool:
