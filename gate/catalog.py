@@ -14,8 +14,11 @@ Public API:
     lookup(qualname) -> Capability | None
     match(qualname) -> Entry | None           which catalogued name matched, and its capability
     receiver_method(attr) -> Capability | None  the ``.attr`` entries
-    requirements() -> list[Requirement]
-        the sets of words a file must spell to use each entry (the pre-filter's input)
+    requirements(own=frozenset()) -> list[Requirement]
+        the sets of words a file must spell to use each entry (the pre-filter's input),
+        leaving out the entries under the module names ``own`` (see ``owned``)
+    owned(qualname, own) -> bool
+        whether ``qualname`` lies under one of the module names ``own``
 """
 
 from __future__ import annotations
@@ -160,12 +163,13 @@ class Catalog:
             name = name.rpartition(".")[0]
         return False
 
-    def requirements(self) -> list[Requirement]:
-        """What a file must spell to use each entry (see ``Requirement``)."""
+    def requirements(self, exclude: frozenset[str] = frozenset()) -> list[Requirement]:
+        """What a file must spell to use each entry (see ``Requirement``), leaving out the
+        entries under the module names ``exclude``."""
         reqs: set[Requirement] = {Requirement(anywhere=frozenset(w), target=w[-1])
                                   for w in TRICKS}
         reqs |= {Requirement(bare=frozenset({w}), target=w) for w in BARE_TRICKS}
-        heads = {p.split(".", 1)[0] for p in self.parents()}
+        heads = {p.split(".", 1)[0] for p in self.parents() if not owned(p, exclude)}
         heads |= {a.split(".", 1)[0] for a, real in MODULE_ALIASES.items()
                   if real.split(".", 1)[0] in heads}
         for head in heads:
@@ -174,6 +178,8 @@ class Catalog:
                      for w in BARE_MODULE_TRICKS}
         names = [n for n, c in self.exact.items() if c is not None] + list(self.wildcard)
         for name in names:
+            if exclude and owned(name, exclude):
+                continue
             parts = name.split(".")
             if len(parts) == 1 and name not in self.wildcard:
                 reqs.add(Requirement(bare=frozenset(parts), target=name))  # a builtin
@@ -185,6 +191,17 @@ class Catalog:
                     reqs.add(Requirement(anywhere=frozenset(spelled), target=spelled[-1]))
         reqs |= {Requirement(anywhere=frozenset({attr}), target=attr) for attr in self.receiver}
         return sorted(reqs, key=lambda r: (sorted(r.anywhere), sorted(r.bare)))
+
+
+def owned(qualname: str, own: frozenset[str]) -> bool:
+    """Whether ``qualname`` is one of the module names ``own`` or lies under one."""
+    if not own:
+        return False
+    for root in own:
+        if qualname.startswith(root) and (len(qualname) == len(root)
+                                          or qualname[len(root)] == "."):
+            return True
+    return False
 
 
 def canonical(qualname: str) -> str:
@@ -253,6 +270,6 @@ def module_prefixes() -> frozenset[str]:
     return frozenset(out)
 
 
-def requirements() -> list[Requirement]:
-    """See ``Catalog.requirements``."""
-    return catalog().requirements()
+def requirements(own: frozenset[str] = frozenset()) -> list[Requirement]:
+    """See ``Catalog.requirements`` (``own``: the module names left out)."""
+    return catalog().requirements(own)

@@ -5,9 +5,11 @@ Public API:
     might_act(text: str) -> bool
         False only when ``text`` (decoded source) holds none of the words that every use of
         a catalogued name, and every trick that reaches one by a computed name, must spell.
-    satisfied(text: str) -> set[str]
+    satisfied(text: str, own: frozenset[str] = frozenset()) -> set[str]
         The target words (leaves) of every requirement the normalised text meets; the
         scanner walks only the statements holding one of them (plus imports and aliases).
+        Catalogued names under the module names ``own`` (the scanned distribution's own
+        packages, see gate.scan.python) are left out.
 
 Why words suffice: Python binds a name only by spelling it, so a reference to ``a.b.c``
 spells each of ``a``, ``b`` and ``c`` somewhere in the file (in an import statement, a star
@@ -43,9 +45,9 @@ class _Filter:
     by_word: dict[str, list[Requirement]]  # word -> requirements that name it
 
 
-@functools.cache
-def _filter() -> _Filter:
-    reqs = requirements()
+@functools.lru_cache(maxsize=32)
+def _filter(own: frozenset[str] = frozenset()) -> _Filter:
+    reqs = requirements(own)
     anywhere = set().union(*(r.anywhere for r in reqs))
     bare = set().union(*(r.bare for r in reqs))
     by_word: dict[str, list[Requirement]] = {}
@@ -64,9 +66,9 @@ def normalize(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
-def satisfied(text: str) -> set[str]:
+def satisfied(text: str, own: frozenset[str] = frozenset()) -> set[str]:
     """Targets of every requirement ``text`` (normalised) meets; empty: it cannot act."""
-    flt = _filter()
+    flt = _filter(own)
     hits = flt.words.intersection(text.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
                                   .split())
     if not hits:

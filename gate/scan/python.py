@@ -2,15 +2,30 @@
 
 Public API:
 
-    scan_python(source: bytes, path: str, *, phase: Phase | None = None) -> list[Finding]
+    scan_python(source: bytes, path: str, *, phase: Phase | None = None,
+                own: frozenset[str] = frozenset()) -> list[Finding]
         ``source`` is the raw file bytes (decoded as Python would: PEP 263 cookie, BOM).
         ``phase=None``: module/class bodies are ``import``, function bodies ``runtime``.
         ``phase=Phase.INSTALL`` or ``Phase.STARTUP`` forces that phase on every finding
         (setup.py, build backends, sitecustomize, code run by .pth lines).
+        ``own``: import names of the distribution being scanned (``{"botocore"}``);
+        catalogued names under them are not evidence (see "A distribution's own API").
         Unparseable source that could hold a capability yields an ``unanalyzed`` finding
         plus lexical findings for catalogued names.
     decode_source(source: bytes) -> str
         The text Python would compile; raises SyntaxError (as Python does) when it cannot.
+
+A distribution's own API: the catalog lists the APIs of popular libraries
+(``requests.*``, ``urllib3.PoolManager``, ``botocore.endpoint.Endpoint``) so that their
+*users* are found. Inside the distribution that defines them, ``botocore.endpoint``
+referring to itself is no evidence, and ignoring it is sound: whatever capability that
+API has, it is implemented in this same artifact with some other catalogued primitive
+(``urllib3.PoolManager``, ``socket.socket``, ``open``, a dynamic trick) or with native
+code, and that use is still found where it is. ``own`` must therefore name only modules
+whose code is in the scanned artifact and that no other distribution may provide (the
+wheel and sdist scanners pass the distribution's own top-level packages, never a stdlib
+name). Files run at install or startup (``phase`` forced) ignore ``own``: there, the
+phase of a use through the package's own API matters, and only this file shows it.
 
 How it stays cheap: the pre-filter (gate.scan.prefilter) rules most files out with one
 regex search; for the rest, only the statements whose lines hold a pre-filter word (or a
@@ -25,12 +40,14 @@ import bisect
 import io
 import re
 import tokenize
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from gate.catalog import (
     PATH_CLASSES,
+    Entry,
     canonical,
     match,
+    owned,
     reaches,
     receiver_method,
     under_wildcard,
@@ -81,24 +98,27 @@ def decode_source(source: bytes) -> str:
     return text
 
 
-def scan_python(source: bytes, path: str, *, phase: Phase | None = None) -> list[Finding]:
+def scan_python(source: bytes, path: str, *, phase: Phase | None = None,
+                own: frozenset[str] = frozenset()) -> list[Finding]:
     """Findings of one Python file (see the module docstring)."""
+    if phase is not None:
+        own = frozenset()
     try:
         text = decode_source(source)
     except SyntaxError as exc:
-        return _unanalyzed(source.decode("latin-1"), path, phase, exc)
+        return _unanalyzed(source.decode("latin-1"), path, phase, exc, own)
     norm = normalize(text)
-    words = satisfied(norm)
+    words = satisfied(norm, own)
     if not words:
         return []
     try:
         tree = ast.parse(text, filename=path)
     except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
-        return _unanalyzed(norm, path, phase, exc)
+        return _unanalyzed(norm, path, phase, exc, own)
     try:
-        return _Scanner(path, norm, words, phase).run(tree)
+        return _Scanner(path, norm, words, phase, own).run(tree)
     except RecursionError as exc:
-        return _unanalyzed(norm, path, phase, exc)
+        return _unanalyzed(norm, path, phase, exc, own)
 
 
 def _reason(exc: BaseException) -> tuple[str, int]:
@@ -115,10 +135,11 @@ def _reason(exc: BaseException) -> tuple[str, int]:
 _LEX_CHAIN = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*")
 
 
-def _unanalyzed(text: str, path: str, phase: Phase | None, exc: BaseException) -> list[Finding]:
+def _unanalyzed(text: str, path: str, phase: Phase | None, exc: BaseException,
+                own: frozenset[str] = frozenset()) -> list[Finding]:
     """What an unparseable file could do: ``unanalyzed`` plus catalogued names in its text."""
     norm = normalize(text)
-    if not satisfied(norm):
+    if not satisfied(norm, own):
         return []
     reason, line = _reason(exc)
     ph = phase or Phase.IMPORT
@@ -129,6 +150,8 @@ def _unanalyzed(text: str, path: str, phase: Phase | None, exc: BaseException) -
         chain = re.sub(r"[ \t]", "", m.group())
         lineno = bisect.bisect_right(starts, m.start())
         entry = match(chain)
+        if entry is not None and own and owned(entry.name, own):
+            continue
         if entry is not None:
             out.add(Finding(path=path, line=lineno, capability=entry.capability, phase=ph,
                             detail=entry.name))
@@ -194,7 +217,15 @@ def _unknown_args(call: ast.Call, index: int) -> bool:
 
 
 class _Scanner:
-    def __init__(self, path: str, text: str, words: set[str], phase: Phase | None) -> None:
+    def __init__(self, path: str, text: str, words: set[str], phase: Phase | None,
+                 own: frozenset[str]) -> None:
+        self.match: Callable[[str], Entry | None] = match
+        self.reaches: Callable[[str], bool] = reaches
+        self.relevant: Callable[[str], bool] = _relevant
+        if own:
+            self.match = lambda q: None if (e := match(q)) is None or owned(e.name, own) else e
+            self.reaches = lambda q: reaches(q) and not owned(canonical(q), own)
+            self.relevant = lambda q: _relevant(q) and not owned(canonical(q), own)
         self.path = path
         self.text = text
         self.words = words
@@ -220,17 +251,17 @@ class _Scanner:
         for _ in range(3):
             self._collect(tree.body, in_function=False, phase=Phase.IMPORT)
             extra = {name for name, q in self.aliases.items() if name not in self.words
-                     and name not in seen and (_relevant(q) or reaches(q))}
+                     and name not in seen and (self.relevant(q) or self.reaches(q))}
             if not extra:
                 break
             seen |= extra
             self.lines = sorted(set(self.lines) | set(_lines_of(self.text, extra)))
-        walk = {name for name in seen if _relevant(self.aliases[name])}
+        walk = {name for name in seen if self.relevant(self.aliases[name])}
         self.lines = sorted(set(base) | set(_lines_of(self.text, walk))) if walk else base
-        self.everything = any(_relevant(m) for m in self.stars)
+        self.everything = any(self.relevant(m) for m in self.stars)
         self._stmts(tree.body, Phase.IMPORT)
         for name, (line, ph, qual) in self.from_imports.items():
-            entry = match(qual)
+            entry = self.match(qual)
             if name not in self.used and entry is not None:  # imported, only re-exported
                 self._add(entry.capability, line, ph, entry.name)
         return sorted(self.found)
@@ -262,7 +293,7 @@ class _Scanner:
             elif t is ast.Assign and self._overlaps(st):
                 assert isinstance(st, ast.Assign)
                 value = self._resolve(st.value, import_calls=True)
-                if value is not None and match(value) is not None:
+                if value is not None and self.match(value) is not None:
                     value = None  # ``f = os.system``: reported here; not followed further
                 for target in st.targets:
                     if type(target) is ast.Name:
@@ -300,7 +331,7 @@ class _Scanner:
             local = a.asname or a.name
             qual = f"{module}.{a.name}" if not module.endswith(".") else module + a.name
             self.aliases[local] = qual
-            if not st.level and match(qual) is not None:
+            if not st.level and self.match(qual) is not None:
                 self.from_imports[local] = (st.lineno, phase, qual)
 
     # ------------------------------------------------------------------ pass 2: uses
@@ -447,7 +478,7 @@ class _Scanner:
         if name in self.module_bound:
             return None
         for module in self.stars:
-            if match(f"{module}.{name}") is not None:
+            if self.match(f"{module}.{name}") is not None:
                 return f"{module}.{name}"
         if name in _BUILTINS:
             return "builtins" if name == "__builtins__" else name
@@ -515,7 +546,7 @@ class _Scanner:
         if node.id == "__builtins__":
             self._add(_DYNAMIC, node.lineno, phase, "__builtins__")
             return
-        entry = match(qual)
+        entry = self.match(qual)
         if entry is None:
             return
         if entry.name in _OPENERS:
@@ -548,7 +579,7 @@ class _Scanner:
         line = node.lineno
         if base is not None and type(node.ctx) is ast.Load:
             qual = ".".join([base, *attrs])
-            entry = match(qual)
+            entry = self.match(qual)
             if entry is not None:
                 if entry.name in _OPENERS:
                     self._open_caps(line, phase, entry.name, _COMPUTED)
@@ -558,7 +589,7 @@ class _Scanner:
             for i, attr in enumerate(attrs):
                 if attr in ("__dict__", "__getattribute__"):
                     prefix = canonical(".".join([base, *attrs[:i]]))
-                    if reaches(prefix):
+                    if self.reaches(prefix):
                         self._add(_DYNAMIC, line, phase, f"{prefix}.{attr}")
                         return
         for attr in attrs:
@@ -585,7 +616,7 @@ class _Scanner:
             if self._resolve(value, import_calls=False) == "sys.modules":
                 literal = _literal_str(key)
                 if literal is not None:
-                    entry = match(literal)
+                    entry = self.match(literal)
                     if entry is not None:
                         self._add(entry.capability, node.lineno, phase, entry.name)
                 elif not _own_module(key):
@@ -649,7 +680,7 @@ class _Scanner:
             if name is None:
                 self._add(_DYNAMIC, line, phase, f"{func}({_COMPUTED})")
             else:
-                entry = match(name)
+                entry = self.match(name)
                 if entry is not None:
                     self._add(entry.capability, line, phase, entry.name)
             return True
@@ -658,7 +689,7 @@ class _Scanner:
             return True
         if func in _NAMESPACES:
             target = self._resolve(call.args[0]) if call.args else None
-            if target is not None and reaches(target):
+            if target is not None and self.reaches(target):
                 self._add(_DYNAMIC, line, phase, f"{func}({canonical(target)})")
             return True
         if func in ("yaml.load", "yaml.load_all"):
@@ -669,7 +700,7 @@ class _Scanner:
             return True
         if func == "inspect.getmembers" and call.args:
             target = self._resolve(call.args[0])
-            if target is not None and reaches(target):
+            if target is not None and self.reaches(target):
                 self._add(_DYNAMIC, line, phase, f"inspect.getmembers({canonical(target)})")
             return False
         return False
@@ -722,10 +753,10 @@ class _Scanner:
         target = canonical(target)
         attr = _literal_str(call.args[1])
         if attr is None:
-            if reaches(target):
+            if self.reaches(target):
                 self._add(_DYNAMIC, call.lineno, phase, f"getattr({target}, {_COMPUTED})")
             return
-        entry = match(f"{target}.{attr}")
+        entry = self.match(f"{target}.{attr}")
         if entry is not None:
             self._add(entry.capability, call.lineno, phase, entry.name)
 
@@ -739,7 +770,7 @@ class _Scanner:
         if inner.args and _literal_str(inner.args[0]) is not None:
             return
         target = self._resolve(call.args[0])
-        if target is not None and reaches(target):
+        if target is not None and self.reaches(target):
             self._add(_DYNAMIC, call.lineno, phase,
                       f"{getter}({_COMPUTED})({canonical(target)})")
 

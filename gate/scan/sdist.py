@@ -30,6 +30,7 @@ from gate.errors import ScanError
 from gate.model import Capability, Finding, NormalizedName, Phase
 from gate.scan.wheel import (
     check_metadata,
+    own_packages,
     pth_findings,
     read_code,
     scan_python,
@@ -132,6 +133,7 @@ def scan_sdist(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
     out += _cmdclass(tree, pyproject, pyproject_text, install)
     out += _build_hooks(tree, pyproject, pyproject_text, install)
 
+    own = own_packages((rel.removeprefix("src/") for rel in tree.files), name)
     for rel in sorted(install):
         code = read_code(ar, tree.files[rel], rel)
         out += [code] if isinstance(code, Finding) else scan_python(code, rel,
@@ -152,7 +154,7 @@ def scan_sdist(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
             out.append(_finding(rel, 0, Capability.UNANALYZED, Phase.IMPORT,
                                 f"link {rel} -> {member.link_target} is not followed"))
         else:
-            out += scan_tree_member(ar, member, rel, phase=None)
+            out += scan_tree_member(ar, member, rel, phase=None, own=own)
     return out
 
 

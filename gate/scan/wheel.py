@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from packaging.metadata import parse_email
@@ -77,11 +77,12 @@ def _finding(path: str, line: int, cap: Capability, phase: Phase, detail: str) -
     return Finding(path=path, line=line, capability=cap, phase=phase, detail=detail)
 
 
-def scan_python(source: bytes, path: str, *, phase: Phase | None) -> list[Finding]:
+def scan_python(source: bytes, path: str, *, phase: Phase | None,
+                own: frozenset[str] = frozenset()) -> list[Finding]:
     """``gate.scan.python.scan_python``, failing closed: a crash on hostile source
     (recursion, memory) is an ``unanalyzed`` finding, never a traceback."""
     try:
-        return python.scan_python(source, path, phase=phase)
+        return python.scan_python(source, path, phase=phase, own=own)
     except (RecursionError, MemoryError, ValueError, SyntaxError, UnicodeError) as exc:
         return [_finding(path, 0, Capability.UNANALYZED, phase or Phase.IMPORT,
                          f"{path} could not be analysed ({type(exc).__name__})")]
@@ -159,14 +160,43 @@ def pth_findings(data: bytes, path: str) -> list[Finding]:
     return out
 
 
-def scan_tree_member(ar: Archive, member: Member, path: str, *,
-                     phase: Phase | None) -> list[Finding]:
-    """What one installed file can do: Python, binaries, bytecode, pickles, nested zips."""
+def own_packages(paths: Iterable[str], dist: NormalizedName) -> frozenset[str]:
+    """The top-level import names among ``paths`` (site-packages-relative) that are
+    ``dist``'s own: a regular package (``name/__init__.py``) or a module (``name.py``)
+    named like the distribution (``charset_normalizer`` of charset-normalizer) or listed
+    for it in WELL_KNOWN (``yaml`` of pyyaml); never a stdlib name.
+
+    Why only these: ``own`` makes the Python scanner ignore catalogued names under them
+    (gate.scan.python, "A distribution's own API"), which is sound only when the code
+    behind those names is in this artifact. A distribution's own name cannot belong to
+    another project on the index, and a regular package is one directory, so nothing
+    else installs modules under it (a distribution that tries is a ``startup-hooks``
+    shadow when that one is scanned). Namespace packages (no ``__init__.py``, shared by
+    many distributions) and borrowed names are never own.
+    """
+    out: set[str] = set()
+    for rel in paths:
+        top, sep, rest = rel.partition("/")
+        if sep:
+            name = top if rest == "__init__.py" else ""
+        else:
+            name = top[:-3] if top.endswith(".py") else ""
+        if (name.isidentifier() and name not in sys.stdlib_module_names
+                and (str(canonicalize_name(name)) == dist or dist in WELL_KNOWN.get(name, ()))):
+            out.add(name)
+    return frozenset(out)
+
+
+def scan_tree_member(ar: Archive, member: Member, path: str, *, phase: Phase | None,
+                     own: frozenset[str] = frozenset()) -> list[Finding]:
+    """What one installed file can do: Python, binaries, bytecode, pickles, nested zips.
+    ``own``: the distribution's own packages (``own_packages``)."""
     lower = path.lower()
     bin_phase = phase or Phase.IMPORT
     if lower.endswith(_CODE):
         code = read_code(ar, member, path)
-        return [code] if isinstance(code, Finding) else scan_python(code, path, phase=phase)
+        return [code] if isinstance(code, Finding) else scan_python(code, path, phase=phase,
+                                                                     own=own)
     kind = native.binary_kind(path)
     if kind is not None:
         return scan_binary(ar, member, path, kind=kind, phase=bin_phase)
@@ -183,6 +213,7 @@ def scan_tree_member(ar: Archive, member: Member, path: str, *,
 
 def _scan_nested(ar: Archive, member: Member, path: str, *,
                  phase: Phase | None) -> list[Finding]:
+    # no ``own`` inside: a nested zip is importable only from sys.path, as its own tree
     """A zip inside the tree is importable (zipimport): scan the code inside it."""
     try:
         with ar.nested(member) as inner:
@@ -225,17 +256,19 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
 
     out: list[Finding] = []
     shadowed: set[str] = set()
-    for member in sorted(ar.members, key=lambda m: m.name):
+    located = [(m, *_install_location(m.name, datadir))
+               for m in sorted(ar.members, key=lambda m: m.name)]
+    own = own_packages((rel for _, where, rel in located if where == "site-packages"), name)
+    for member, where, rel in located:
         path = member.name
         if path.startswith(distinfo + "/"):
             if path == f"{distinfo}/entry_points.txt":
                 out += _entry_points(ar.read(member), path, name)
             continue
-        where, rel = _install_location(path, datadir)
         if where == "scripts":
-            out += _scan_script(ar, member, path, rel, name)
+            out += _scan_script(ar, member, path, rel, name, own)
         elif where == "site-packages":
-            out += _scan_site_member(ar, member, path, rel, name, shadowed)
+            out += _scan_site_member(ar, member, path, rel, name, shadowed, own)
         elif where == "unknown":
             out.append(_finding(path, 0, Capability.UNANALYZED, Phase.IMPORT,
                                 f"{path} installs into an unknown wheel scheme"))
@@ -263,7 +296,8 @@ def _install_location(path: str, datadir: str) -> tuple[str, str]:
 
 
 def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
-                      dist: NormalizedName, shadowed: set[str]) -> list[Finding]:
+                      dist: NormalizedName, shadowed: set[str],
+                      own: frozenset[str]) -> list[Finding]:
     out: list[Finding] = []
     module = _top_module(rel)
     if "/" not in rel and rel.lower().endswith(".pth"):
@@ -277,11 +311,11 @@ def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
         shadowed.add(module)
         out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP, detail))
     phase = Phase.STARTUP if startup else None
-    return out + scan_tree_member(ar, member, path, phase=phase)
+    return out + scan_tree_member(ar, member, path, phase=phase, own=own)
 
 
 def _scan_script(ar: Archive, member: Member, path: str, script: str,
-                 dist: NormalizedName) -> list[Finding]:
+                 dist: NormalizedName, own: frozenset[str]) -> list[Finding]:
     out: list[Finding] = []
     command = shadowed_command(script)
     if command and not _command_allowed(command, dist):
@@ -294,7 +328,7 @@ def _scan_script(ar: Archive, member: Member, path: str, script: str,
         return [*out, data]
     first = data.split(b"\n", 1)[0]
     if path.lower().endswith(_CODE) or (first.startswith(b"#!") and b"python" in first):
-        return out + scan_python(data, path, phase=None)
+        return out + scan_python(data, path, phase=None, own=own)
     if native.is_binary(data[:4]):
         return out + scan_binary(ar, member, path, kind="executable", phase=Phase.RUNTIME)
     return [*out, _finding(path, 0, Capability.UNANALYZED, Phase.RUNTIME,

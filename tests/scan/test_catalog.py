@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from gate.catalog import Catalog, canonical, lookup, match, module_prefixes, receiver_method
+from gate.catalog import (
+    Catalog,
+    canonical,
+    lookup,
+    match,
+    module_prefixes,
+    owned,
+    receiver_method,
+    requirements,
+)
 from gate.errors import ScanError
 from gate.model import Capability
 
@@ -102,3 +111,25 @@ def test_shipped_catalog_is_well_formed() -> None:
              if ln.split("#", 1)[0].strip()]
     assert len(names) == len(set(names)), "duplicate catalog lines"
     assert len(names) > 500
+
+
+@pytest.mark.parametrize(("name", "own", "expected"), [
+    ("requests.get", frozenset({"requests"}), True),
+    ("requests", frozenset({"requests"}), True),
+    ("requests_oauthlib.OAuth2Session", frozenset({"requests"}), False),
+    ("botocore.session.Session", frozenset({"botocore.session"}), True),
+    ("botocore.sessions", frozenset({"botocore.session"}), False),
+    ("os.system", frozenset(), False),
+    ("os.system", frozenset({"requests", "urllib3"}), False),
+])
+def test_owned(name: str, own: frozenset[str], expected: bool) -> None:
+    assert owned(name, own) is expected
+
+
+def test_requirements_leave_out_own_entries() -> None:
+    everything = requirements()
+    without = requirements(frozenset({"requests"}))
+    dropped = set(everything) - set(without)
+    assert {r.target for r in dropped} >= {"get", "Session", "HTTPAdapter"}
+    assert all("requests" in r.anywhere for r in dropped)
+    assert set(without) <= set(everything)

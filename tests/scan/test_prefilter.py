@@ -119,3 +119,34 @@ def test_property_scanner_findings_imply_might_act(lines: list[str]) -> None:
     src = "\n".join(lines) + "\n"
     if scan_python(src.encode(), "m.py"):
         assert might_act(src)
+
+
+# ---------------------------------------------------------------- a distribution's own API
+REQUESTS = frozenset({"requests"})
+
+
+@pytest.mark.parametrize(("src", "plain", "own"), [
+    ("import requests\nrequests.get('u')", {"get"}, set()),
+    ("import requests\ngetattr(requests, n)", {"getattr"}, set()),
+    ("from requests.adapters import HTTPAdapter", {"HTTPAdapter"}, set()),
+    ("import requests, urllib3\nurllib3.PoolManager()", {"PoolManager"}, {"PoolManager"}),
+    ("import requests\nrequests.get(sys.version)", {"get"}, set()),
+    ("import requests, os\nrequests.get(os.system)", {"get", "system"}, {"system"}),
+])
+def test_own_names_do_not_let_a_file_through(src: str, plain: set[str], own: set[str]) -> None:
+    assert satisfied(src) == plain
+    assert satisfied(src, REQUESTS) == own
+
+
+def test_own_leaves_every_other_catalogued_name() -> None:
+    """Soundness with ``own``: a name not under the own roots still lets its file through."""
+    missed = []
+    for name in _catalogued_names():
+        if name.split(".", 1)[0] == "requests":
+            continue
+        module, _, leaf = name.rpartition(".")
+        src = f"import {module}\n{name}(x)" if module else f"{name}(x)"
+        if not satisfied(src, REQUESTS) or not scan_python(src.encode(), "m.py",
+                                                           own=REQUESTS):
+            missed.append(name)
+    assert missed == []

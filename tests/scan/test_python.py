@@ -469,3 +469,61 @@ def test_targeted_walk_finds_what_a_full_walk_finds(monkeypatch: pytest.MonkeyPa
 ])
 def test_stored_reference_phase(src: str, expected: list[tuple[str, str, int, str]]) -> None:
     assert findings(src) == expected
+
+
+# ---------------------------------------------------------------- a distribution's own API
+REQUESTS = frozenset({"requests"})
+
+
+def own_findings(src: str, own: frozenset[str] = REQUESTS,
+                 phase: Phase | None = None) -> list[tuple[str, str, int, str]]:
+    return [(str(f.capability), str(f.phase), f.line, f.detail)
+            for f in scan_python(src.encode(), "requests/mod.py", phase=phase, own=own)]
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("import requests\nrequests.get('u')", []),
+    ("from requests.adapters import HTTPAdapter\nHTTPAdapter()", []),
+    ("from requests.adapters import HTTPAdapter", []),
+    ("import requests.api as a\na.request('GET', 'u')", []),
+    ("from requests import *\nget('u')", []),
+    ("import requests\ngetattr(requests, name)", []),
+    # other catalogued names are still found inside the distribution
+    ("import urllib3\ndef send():\n    urllib3.PoolManager()",
+     [("network", "runtime", 3, "urllib3.PoolManager")]),
+    ("import requests, socket\nrequests.get(socket.socket())",
+     [("network", "import", 2, "socket.socket")]),
+    ("import os\ngetattr(os, name)", [("dynamic-code", "import", 2, "getattr(os, <computed>)")]),
+    # a name that only starts like the own one is not under it
+    ("import requests_oauth\nimport httpx\nhttpx.get('u')",
+     [("network", "import", 3, "httpx.get")]),
+    # unparseable, but it spells nothing else catalogued: it cannot act (pre-filter)
+    ("import requests\nrequests.get(\n", []),
+    ("import requests, os\nos.system(\n", [
+        ("subprocess", "import", 2, "os.system"),
+        ("unanalyzed", "import", 2, "SyntaxError: '(' was never closed (line 2)")]),
+])
+def test_own_api_is_not_evidence(src: str, expected: list[tuple[str, str, int, str]]) -> None:
+    assert own_findings(src) == expected
+
+
+def test_own_api_of_another_distribution_is_evidence() -> None:
+    assert own_findings("import requests\nrequests.get('u')", own=frozenset({"botocore"})) == [
+        ("network", "import", 2, "requests.get")]
+    assert own_findings("import requests\nrequests.get('u')", own=frozenset()) == [
+        ("network", "import", 2, "requests.get")]
+
+
+def test_own_is_ignored_in_forced_phases() -> None:
+    # setup.py calling the package's own API runs it at install: that must show
+    assert own_findings("import requests\nrequests.get('u')", phase=Phase.INSTALL) == [
+        ("network", "install", 2, "requests.get")]
+
+
+def test_own_dotted_root() -> None:
+    src = "import google.cloud.storage as s\nimport google.auth.transport as t\ns.Client()\n"
+    cat_src = "import botocore.session\nbotocore.session.get_session()\n"
+    assert own_findings(cat_src, own=frozenset({"botocore.session"})) == []
+    assert own_findings(cat_src, own=frozenset({"botocore.client"})) == [
+        ("network", "import", 2, "botocore.session.get_session")]
+    assert own_findings(src, own=frozenset({"google.auth"})) == own_findings(src, own=frozenset())

@@ -242,3 +242,24 @@ def test_sample_project_sdists(tmp_path: Path, project: str) -> None:
     s = scan_artifact(sdist_from_project(SAMPLES / project, tmp_path))
     expected = set() if project == "clean-lib" else {project.removeprefix("cap-")}
     assert {str(c) for c in s.capabilities} == expected
+
+
+def test_own_api_is_not_evidence_inside_its_sdist(tmp_path: Path) -> None:
+    files = {"pyproject.toml": HATCHLING,
+             "src/requests/__init__.py": "",
+             "src/requests/adapters.py": "import urllib3\ndef send():\n    urllib3.PoolManager()\n",
+             "src/requests/sessions.py": ("import requests.adapters\n"
+                                          "requests.adapters.HTTPAdapter\n"),
+             "tests/test_get.py": "import requests\ndef test():\n    requests.get('u')\n"}
+    s = scan_artifact(build_sdist(tmp_path, "requests", "1.0", files))
+    assert evidence(s) == {("network", "src/requests/adapters.py", 3, "runtime",
+                            "urllib3.PoolManager")}
+    # the same tree under another name: its references to requests are evidence
+    s = scan_artifact(build_sdist(tmp_path, "other", "1.0", files))
+    assert ("network", "tests/test_get.py", 3, "runtime", "requests.get") in evidence(s)
+
+
+def test_setup_py_using_its_own_api_is_install_phase(tmp_path: Path) -> None:
+    files = {"setup.py": "import requests\nrequests.get('u')\n", "requests/__init__.py": ""}
+    s = scan_artifact(build_sdist(tmp_path, "requests", "1.0", files))
+    assert ("network", "setup.py", 2, "install", "requests.get") in evidence(s)

@@ -251,3 +251,58 @@ def test_sample_project_wheels(tmp_path: Path, project: str) -> None:
         assert caps == set()
     else:
         assert caps == {project.removeprefix("cap-")}
+
+
+# ---------------------------------------------------------------- a distribution's own API
+FAKE_REQUESTS: Files = {
+    "requests/__init__.py": "from .api import get\n",
+    "requests/api.py": "from . import sessions\ndef get(u):\n    return sessions.Session()\n",
+    "requests/adapters.py": "import urllib3\ndef send():\n    return urllib3.PoolManager()\n",
+    "requests/sessions.py": ("import requests.adapters\nfrom requests.adapters import HTTPAdapter\n"
+                             "class Session:\n    def mount(self):\n"
+                             "        return requests.adapters.HTTPAdapter()\n"),
+}
+
+
+def test_own_api_is_not_evidence_inside_its_distribution(tmp_path: Path) -> None:
+    # adapters.py still uses urllib3 (network); sessions.py only refers to requests itself
+    s = scan(tmp_path, FAKE_REQUESTS, name="requests")
+    assert evidence(s) == {("network", "requests/adapters.py", 3, "runtime",
+                            "urllib3.PoolManager")}
+
+
+def test_own_api_is_evidence_in_another_distribution(tmp_path: Path) -> None:
+    files = {"foo/__init__.py": "import requests\ndef f():\n    requests.get('u')\n"}
+    assert evidence(scan(tmp_path, files)) == {
+        ("network", "foo/__init__.py", 3, "runtime", "requests.get")}
+    # a distribution that plants files in another's package gets no own pass for it
+    s = scan(tmp_path / "b", {**FAKE_REQUESTS, "foo/__init__.py": ""})
+    assert ("network", "requests/sessions.py", 5, "runtime",
+            "requests.adapters.HTTPAdapter") in evidence(s)
+    assert ("startup-hooks", "requests/__init__.py", 0, "startup",
+            "installs into 'requests', the package of requests") in evidence(s)
+
+
+def test_own_api_through_a_script_and_data_scheme(tmp_path: Path) -> None:
+    files = {"requests/__init__.py": "", "requests-1.0.data/scripts/fetch":
+             "#!python\nimport requests\nrequests.get('u')\n",
+             "requests-1.0.data/purelib/requests/x.py": "import requests\nrequests.post('u')\n"}
+    assert evidence(scan(tmp_path, files, name="requests")) == set()
+
+
+@pytest.mark.parametrize(("paths", "dist", "expected"), [
+    (["requests/__init__.py", "requests/api.py"], "requests", {"requests"}),
+    (["charset_normalizer/__init__.py"], "charset-normalizer", {"charset_normalizer"}),
+    (["yaml/__init__.py", "_yaml/__init__.py"], "pyyaml", {"yaml", "_yaml"}),
+    (["six.py"], "six", {"six"}),
+    (["requests/api.py"], "requests", set()),  # namespace package: not only its own
+    (["requests/__init__.py"], "requests-extra", set()),  # borrowed name
+    (["os/__init__.py", "os.py"], "os", set()),  # stdlib names are never own
+    (["botocore/__init__.py", "botocore/data/x.py", "vendored/__init__.py"], "botocore",
+     {"botocore"}),
+])
+def test_own_packages(paths: list[str], dist: str, expected: set[str]) -> None:
+    from gate.model import normalize
+    from gate.scan.wheel import own_packages
+
+    assert own_packages(paths, normalize(dist)) == expected
