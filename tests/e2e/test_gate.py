@@ -29,11 +29,6 @@ def _publish_app(index: SubIndex, dist: Path) -> None:
     index.publish(build_wheel(dist, "helper", "0.1", {"helper/__init__.py": "Y = 2\n"}))
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return tmp_path / "project"
-
-
 def test_install_allowed(index: SubIndex, tmp_path: Path, project: Path, make_venv,  # type: ignore[no-untyped-def]
                          permpip: Permpip) -> None:
     _publish_app(index, tmp_path / "dist")

@@ -14,6 +14,7 @@ import pytest
 from gate._subprocess import Completed
 from tests.builders import build_sdist, build_wheel
 from tests.conftest import installed, write_policy
+from tests.e2e.test_gate import SO, _publish_app
 from tests.e2e.test_sdist import BACKEND, PYPROJECT
 from tests.index import SubIndex
 
@@ -22,21 +23,7 @@ pytestmark = pytest.mark.e2e
 Permpip = Callable[..., Completed]
 MakeVenv = Callable[..., Path]
 
-SO = "netlib/_speedups.abi3.so"
 ALL = {"app": "1.0", "netlib": "1.2", "helper": "0.1"}
-
-
-def _publish_app(index: SubIndex, dist: Path) -> None:
-    """app 1.0 -> netlib (native code) and helper (pure)."""
-    index.publish(build_wheel(dist, "app", "1.0", {"app/__init__.py": "X = 1\n"},
-                              requires=["netlib>=1", "helper"]))
-    index.publish(build_wheel(dist, "netlib", "1.2", {"netlib/__init__.py": "", SO: b"\x7fELF"}))
-    index.publish(build_wheel(dist, "helper", "0.1", {"helper/__init__.py": "Y = 2\n"}))
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return tmp_path / "project"
 
 
 # -- --strict --------------------------------------------------------------------------------
