@@ -79,6 +79,12 @@ class Requirement:
 
     anywhere: frozenset[str] = frozenset()
     bare: frozenset[str] = frozenset()
+    # the module the name lies in (``os`` of ``os.system``): the scanner resolves a name
+    # only through a binding, and a module is bound by an import statement that spells it
+    # (or by a trick, itself a requirement), so this word must be on an import line
+    head: str = ""
+    # a trick that may bind a module without an import statement (``__import__('os')``)
+    binds: bool = False
     # the word every use spells at the use itself (the leaf: ``system`` of ``os.system``);
     # the scanner walks only the lines holding it, the imports, and bound aliases
     target: str = ""
@@ -166,15 +172,17 @@ class Catalog:
     def requirements(self, exclude: frozenset[str] = frozenset()) -> list[Requirement]:
         """What a file must spell to use each entry (see ``Requirement``), leaving out the
         entries under the module names ``exclude``."""
-        reqs: set[Requirement] = {Requirement(anywhere=frozenset(w), target=w[-1])
+        reqs: set[Requirement] = {Requirement(anywhere=frozenset(w), target=w[-1], binds=True)
                                   for w in TRICKS}
-        reqs |= {Requirement(bare=frozenset({w}), target=w) for w in BARE_TRICKS}
+        reqs |= {Requirement(bare=frozenset({w}), target=w, binds=True) for w in BARE_TRICKS}
         heads = {p.split(".", 1)[0] for p in self.parents() if not owned(p, exclude)}
         heads |= {a.split(".", 1)[0] for a, real in MODULE_ALIASES.items()
                   if real.split(".", 1)[0] in heads}
         for head in heads:
-            reqs |= {Requirement(anywhere=frozenset({w, head}), target=w) for w in MODULE_TRICKS}
-            reqs |= {Requirement(anywhere=frozenset({head}), bare=frozenset({w}), target=w)
+            reqs |= {Requirement(anywhere=frozenset({w, head}), target=w, head=head)
+                     for w in MODULE_TRICKS}
+            reqs |= {Requirement(anywhere=frozenset({head}), bare=frozenset({w}), target=w,
+                                 head=head)
                      for w in BARE_MODULE_TRICKS}
         names = [n for n, c in self.exact.items() if c is not None] + list(self.wildcard)
         for name in names:
@@ -184,11 +192,12 @@ class Catalog:
             if len(parts) == 1 and name not in self.wildcard:
                 reqs.add(Requirement(bare=frozenset(parts), target=name))  # a builtin
                 continue
-            reqs.add(Requirement(anywhere=frozenset(parts), target=parts[-1]))
+            reqs.add(Requirement(anywhere=frozenset(parts), target=parts[-1], head=parts[0]))
             for alias, real in MODULE_ALIASES.items():
                 if name.startswith(real + "."):
                     spelled = alias.split(".") + name[len(real) + 1:].split(".")
-                    reqs.add(Requirement(anywhere=frozenset(spelled), target=spelled[-1]))
+                    reqs.add(Requirement(anywhere=frozenset(spelled), target=spelled[-1],
+                                         head=spelled[0]))
         reqs |= {Requirement(anywhere=frozenset({attr}), target=attr) for attr in self.receiver}
         return sorted(reqs, key=lambda r: (sorted(r.anywhere), sorted(r.bare)))
 

@@ -16,6 +16,11 @@ spells each of ``a``, ``b`` and ``c`` somewhere in the file (in an import statem
 import's uses, or the attribute chain); the file must hold all three. Reaching a name
 without spelling it needs ``getattr``, ``globals``, ``vars``, ``__import__``, ``importlib``,
 ``__builtins__``, ``__dict__``, ... which are words too (gate.catalog.TRICKS).
+And module ``a`` itself is bound in the file by an import statement, which spells ``a`` on
+the logical line of its ``import`` keyword (``import a.b``, ``from a import b``,
+``import x, a as y``; backslash continuations joined), or by one of those tricks. So,
+unless the file holds such a trick, the head word must also be on such a line: ``os`` and
+``remove`` in a docstring ("the OS will remove it") do not let a file through.
 Identifiers are NFKC-normalised by the parser, so non-ASCII text is normalised before the search.
 
 "Bare" words (builtins such as ``eval``) count only where they are not an attribute:
@@ -75,8 +80,33 @@ def satisfied(text: str, own: frozenset[str] = frozenset()) -> set[str]:
         return set()
     found = {w.decode() for w in hits}
     found_bare = {w for w in flt.bare_words & found if _bare_occurrence(text, w)}
-    return {r.target for w in found for r in flt.by_word[w]
-            if r.anywhere <= found and r.bare <= found_bare}
+    met = {r for w in found for r in flt.by_word[w]
+           if r.anywhere <= found and r.bare <= found_bare}
+    heads = {r.head for r in met if r.head}
+    if heads and not any(r.binds for r in met):
+        imported = heads & _import_line_words(text) if "import" in text else set()
+        return {r.target for r in met if not r.head or r.head in imported}
+    return {r.target for r in met}
+
+
+def _import_line_words(text: str) -> set[str]:
+    """The words on every logical line holding the word ``import``."""
+    spans: list[str] = []
+    end = -1
+    for i in word_offsets(text, ("import",)):
+        if i < end:
+            continue
+        start = text.rfind("\n", 0, i) + 1
+        while start >= 2 and text[start - 2] == "\\":  # a continued line before it
+            start = text.rfind("\n", 0, start - 2) + 1
+        end = text.find("\n", i)
+        while end > 0 and text[end - 1] == "\\":  # continued after it
+            end = text.find("\n", end + 1)
+        if end < 0:
+            end = len(text)
+        spans.append(text[start:end])
+    joined = " ".join(spans).encode("utf-8", "surrogatepass").translate(_TO_SPACE)
+    return {w.decode() for w in joined.split()}
 
 
 def _bare_occurrence(text: str, word: str) -> bool:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import gc
 import io
 import re
 import tokenize
@@ -111,14 +112,23 @@ def scan_python(source: bytes, path: str, *, phase: Phase | None = None,
     words = satisfied(norm, own)
     if not words:
         return []
+    # An AST holds no reference cycles (refcounting frees it), but building one allocates
+    # enough objects to trigger many cyclic collections, each of which traverses the young
+    # tree and the program's whole heap: a fifth of the scan's time. Pause them meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        tree = ast.parse(text, filename=path)
-    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
-        return _unanalyzed(norm, path, phase, exc, own)
-    try:
-        return _Scanner(path, norm, words, phase, own).run(tree)
-    except RecursionError as exc:
-        return _unanalyzed(norm, path, phase, exc, own)
+        try:
+            tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
+            return _unanalyzed(norm, path, phase, exc, own)
+        try:
+            return _Scanner(path, norm, words, phase, own).run(tree)
+        except RecursionError as exc:
+            return _unanalyzed(norm, path, phase, exc, own)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _reason(exc: BaseException) -> tuple[str, int]:
@@ -232,7 +242,9 @@ class _Scanner:
         self.forced = phase
         self.aliases: dict[str, str] = {}  # local name -> qualified name it was bound to
         self.stars: list[str] = []  # modules star-imported
-        self.module_bound: set[str] = set()  # names (re)bound at module level
+        self.module: Sequence[ast.stmt] = ()
+        self.bound: set[str] | None = None  # names (re)bound at module level, when needed
+        self.ends: dict[int, list[int]] = {}  # id(body) -> end line of each statement
         self.scopes: list[_LazyLocals] = []  # enclosing function scopes
         self.from_imports: dict[str, tuple[int, Phase, str]] = {}
         self.used: set[str] = set()
@@ -245,6 +257,7 @@ class _Scanner:
         # every use spells its target word; imports are walked to learn the aliases, then
         # the lines of aliases whose uses need not spell a target (``sp.run``, ``p = Path()``)
         # Pass 1 (bindings) also reads the lines of names bound to modules (``o = os``).
+        self.module = tree.body
         base = _lines_of(self.text, self.words | {"import"})
         self.lines = base
         seen: set[str] = set()
@@ -266,17 +279,53 @@ class _Scanner:
                 self._add(entry.capability, line, ph, entry.name)
         return sorted(self.found)
 
-    def _overlaps(self, node: ast.stmt) -> bool:
-        if self.everything:
-            return True
+    def _overlapping(self, body: Sequence[ast.stmt]) -> Sequence[ast.stmt]:
+        """The statements of ``body`` whose lines (decorators included) hold a walked line.
+
+        Goes from walked line to statement (bisect on the statements' end lines), so a long
+        body with few walked lines costs a few steps, not one per statement.
+        """
+        if self.everything or not body:
+            return body
         lines = self.lines
-        start = node.lineno
-        decorators = getattr(node, "decorator_list", None)
-        if decorators:
-            start = min(start, decorators[0].lineno)
-        i = bisect.bisect_left(lines, start)
-        end = node.end_lineno or node.lineno
-        return i < len(lines) and lines[i] <= end
+        ends = self.ends.get(id(body))
+        if ends is None:
+            ends = self.ends[id(body)] = [st.end_lineno or st.lineno for st in body]
+        n, count, last = len(lines), len(body), ends[-1]
+        i = bisect.bisect_left(lines, _start(body[0]))
+        k = 0
+        out: list[ast.stmt] = []
+        while i < n and lines[i] <= last:
+            line = lines[i]
+            k = bisect.bisect_left(ends, line, k)  # the first statement ending at or after
+            st = body[k]
+            start = _start(st)
+            if start <= line:
+                out.append(st)
+                k += 1
+                if k == count:
+                    break
+                # the next statement may start on this very line (``a = 1; b = 2``)
+                i = bisect.bisect_left(lines, _start(body[k]), i)
+            else:
+                i = bisect.bisect_left(lines, start, i)
+        return out
+
+    def _module_bound(self) -> set[str]:
+        """Names (re)bound at module level (defs, classes, assignments, loops, with)."""
+        if self.bound is None:
+            bound: set[str] = set()
+            stack = [self.module]
+            while stack:
+                for st in stack.pop():
+                    bound |= _bound_names(st)
+                    t = type(st)
+                    if t is ast.If and _is_type_checking(st.test):  # type: ignore[attr-defined]
+                        stack.append(st.orelse)  # type: ignore[attr-defined]
+                    elif t not in _FUNCS and t is not ast.ClassDef:
+                        stack += _blocks(st)
+            self.bound = bound
+        return self.bound
 
     def _add(self, cap: Capability, line: int, phase: Phase, detail: str) -> None:
         self.found.add(Finding(path=self.path, line=line, capability=cap,
@@ -284,25 +333,17 @@ class _Scanner:
 
     # ------------------------------------------------------------------ pass 1: bindings
     def _collect(self, body: Sequence[ast.stmt], *, in_function: bool, phase: Phase) -> None:
-        for st in body:
+        for st in self._overlapping(body):
             t = type(st)
-            if (in_function or t in _FUNCS or t is ast.ClassDef) and not self._overlaps(st):
-                continue
             if t is ast.Import or t is ast.ImportFrom:
                 self._bind_import(st, phase)  # type: ignore[arg-type]
-            elif t is ast.Assign and self._overlaps(st):
+            elif t is ast.Assign:
                 assert isinstance(st, ast.Assign)
                 value = self._resolve(st.value, import_calls=True)
                 if value is not None and self.match(value) is not None:
                     value = None  # ``f = os.system``: reported here; not followed further
-                for target in st.targets:
-                    if type(target) is ast.Name:
-                        if value is not None and len(st.targets) == 1:
-                            self.aliases[target.id] = value
-                        elif not in_function:
-                            self.module_bound.add(target.id)
-            elif not in_function and t is not ast.Assign:
-                self.module_bound.update(_bound_names(st))
+                if value is not None and len(st.targets) == 1 and type(st.targets[0]) is ast.Name:
+                    self.aliases[st.targets[0].id] = value
             if t is ast.If and _is_type_checking(st.test):  # type: ignore[attr-defined]
                 self._collect(st.orelse, in_function=in_function, phase=phase)  # type: ignore[attr-defined]
             elif t in _FUNCS:
@@ -336,9 +377,8 @@ class _Scanner:
 
     # ------------------------------------------------------------------ pass 2: uses
     def _stmts(self, body: Sequence[ast.stmt], phase: Phase) -> None:
-        for st in body:
-            if self._overlaps(st):
-                self._stmt(st, phase)
+        for st in self._overlapping(body):
+            self._stmt(st, phase)
 
     def _stmt(self, st: ast.stmt, phase: Phase) -> None:
         t = type(st)
@@ -389,12 +429,12 @@ class _Scanner:
         for name in node._fields:
             value = getattr(node, name, None)
             if isinstance(value, list):
+                if value and isinstance(value[0], ast.stmt):
+                    self._stmts(value, phase)
+                    continue
                 for item in value:
                     if isinstance(item, ast.expr):
                         self._expr(item, phase)
-                    elif isinstance(item, ast.stmt):
-                        if self._overlaps(item):
-                            self._stmt(item, phase)
                     elif isinstance(item, ast.AST):
                         self._generic(item, phase)
             elif isinstance(value, ast.expr):
@@ -475,7 +515,7 @@ class _Scanner:
         for scope in self.scopes:
             if name in scope.names():
                 return None
-        if name in self.module_bound:
+        if name in self._module_bound():
             return None
         for module in self.stars:
             if self.match(f"{module}.{name}") is not None:
@@ -784,6 +824,12 @@ def _relevant(qual: str) -> bool:
     """
     qual = canonical(qual)
     return match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
+
+
+def _start(st: ast.stmt) -> int:
+    """First line of a statement, its decorators included."""
+    decorators = getattr(st, "decorator_list", None)
+    return decorators[0].lineno if decorators else st.lineno
 
 
 def _name_rooted(node: ast.expr) -> bool:

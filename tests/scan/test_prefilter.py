@@ -67,9 +67,33 @@ def test_importing_alone_may_pass_but_reports_nothing() -> None:
 
 def test_words_inside_strings_still_pass() -> None:
     # lexical: the filter cannot tell strings from code; the scanner then reports nothing
-    src = "x = 'subprocess.run'\n"
+    src = "import subprocess\nx = 'subprocess.run'\n"
     assert might_act(src)
     assert scan_python(src.encode(), "m.py") == []
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    # the module of a catalogued name must be on an import line ...
+    ("x = 'subprocess.run'\n", set()),
+    ('"""The OS will remove it."""\n', set()),
+    ('"""Call os.system."""\nimport json\n', set()),
+    ("import json\n# getattr(os, name)\ngetattr(obj, name)\n", set()),
+    ('"""os.remove"""\nimport os\n', {"remove"}),
+    ("import json, os as o\no.remove(p)\n", {"remove"}),
+    ("from os import (\n    remove,\n)\nremove(p)\n", {"remove"}),
+    ("import json, \\\n    os\nos.remove(p)\n", {"remove"}),
+    ("from os \\\n  import remove\n", {"remove"}),
+    ("if x: import os\nos.remove(p)\n", {"remove"}),
+    ("x = 1; import os.path\nos.remove(p)\n", {"remove"}),
+    ("import json\ngetattr(os, name)\nimport os\n", {"getattr"}),
+    # ... unless a trick could bind it without one
+    ("o = __import__('os')\no.remove(p)\n", {"__import__", "remove"}),
+    ("o = importlib.import_module('os')\no.remove(p)\n", {"importlib", "import_module", "remove"}),
+    ("o = sys.modules['os']\no.remove(p)\n", {"modules", "remove"}),
+    ("o = globals()['os']\no.remove(p)\n", {"globals", "remove"}),
+])
+def test_the_module_must_be_imported(src: str, expected: set[str]) -> None:
+    assert satisfied(src) == expected
 
 
 def test_bare_words_after_a_dot_do_not_count() -> None:
