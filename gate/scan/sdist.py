@@ -12,9 +12,27 @@ own code: no finding.
 C/C++/Cython/Rust/Fortran sources are ``native`` (compiled at install, loaded at import).
 
 Everything else is scanned as the code that would be installed (phase from the AST).
-That includes ``tests/`` and ``docs/``: the scanner cannot know what the build will put in
-the wheel without running it, and setuptools' ``find_packages()`` does install a top-level
-``tests`` package unless told not to, so leaving them out would fail open.
+That includes ``tests/``: the scanner cannot know what the build will put in the wheel
+without running it, and setuptools' ``find_packages()`` does install a top-level ``tests``
+package unless told not to, so leaving it out would fail open.
+
+The one exception: files under a top-level ``examples/``, ``docs/``, ``doc/`` or
+``benchmarks/`` are not scanned (docopt's ``examples/git/git.py`` runs git, but docopt does
+not install it). No common layout installs them: setuptools' automatic discovery excludes
+these names, ``find_packages()`` takes only a directory with an ``__init__.py`` (and does
+not descend into one without), and hatch, flit, poetry, pdm, uv_build and maturin take
+the packages named after the project or named in their configuration. They are scanned
+after all when any of these could put them in the wheel:
+- the directory has an ``__init__.py`` (``find_packages()`` would take it);
+- setup.py, setup.cfg, pyproject.toml or hatch.toml spells the directory's name
+  (``packages=["examples"]``, ``package_dir``, ``include``, ``force-include``, ...) or
+  discovers files at build time (``find_namespace``, ``namespaces``, ``listdir``,
+  ``scandir``, ``iterdir``, ``walk``, ``glob``, ``only-include``, ``bypass-selection``,
+  ``sources``);
+- the backend is custom or in-tree, or one whose build files (meson.build, CMakeLists.txt)
+  may install any file (meson-python, scikit-build-core, sip);
+- hatchling finds no package named after the project (older hatchling then ships the
+  whole tree).
 """
 
 from __future__ import annotations
@@ -52,6 +70,11 @@ _NATIVE_SOURCES = {".c": "C", ".cc": "C++", ".cpp": "C++", ".cxx": "C++", ".c++"
 _KEEP_SUFFIXES = (".py", ".pyw", ".pth", ".toml", ".cfg", ".zip", ".egg", ".whl",
                   ".pyz", ".so", ".pyd", ".dylib", ".dll")
 _KEEP_NAMES = ("PKG-INFO",)
+# top-level directories no common layout installs (see the module docstring)
+UNINSTALLED_DIRS = ("examples", "docs", "doc", "benchmarks")
+_ANY_LAYOUT = frozenset({"mesonpy", "scikit_build_core.build", "sipbuild.api"})
+_DISCOVERY = re.compile(r"find_namespace|namespaces|listdir|scandir|iterdir|walk|glob"
+                        r"|only-include|bypass-selection|sources")
 
 
 def keep(name: str) -> bool:
@@ -138,8 +161,9 @@ def scan_sdist(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         code = read_code(ar, tree.files[rel], rel)
         out += [code] if isinstance(code, Finding) else scan_python(code, rel,
                                                                      phase=Phase.INSTALL)
+    skipped = tuple(d + "/" for d in _uninstalled_dirs(tree, pyproject, name))
     for rel, member in sorted(tree.files.items()):
-        if rel in install:
+        if rel in install or rel.startswith(skipped):
             continue
         lower = rel.lower()
         suffix = "." + lower.rsplit(".", 1)[-1] if "." in lower else ""
@@ -156,6 +180,32 @@ def scan_sdist(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         else:
             out += scan_tree_member(ar, member, rel, phase=None, own=own)
     return out
+
+
+def _uninstalled_dirs(tree: _Tree, pyproject: Mapping[str, Any],
+                      name: NormalizedName) -> list[str]:
+    """The UNINSTALLED_DIRS of this sdist that no build could install (module docstring)."""
+    present = [d for d in UNINSTALLED_DIRS if any(rel.startswith(d + "/") for rel in tree.files)]
+    if not present:
+        return []
+    backend = _dig(pyproject, "build-system", "build-backend") if "build-system" in pyproject \
+        else None
+    if not isinstance(backend, str):
+        backend = _LEGACY
+    if (backend not in STANDARD_BACKENDS or backend in _ANY_LAYOUT
+            or _dig(pyproject, "build-system", "backend-path") is not None):
+        return []
+    config = "\n".join(tree.text(f) or "" for f in ("setup.py", "setup.cfg", "pyproject.toml",
+                                                    "hatch.toml"))
+    if _DISCOVERY.search(config):
+        return []
+    if backend == "hatchling.build":
+        module = name.replace("-", "_")
+        if not any(f"{prefix}{module}{suffix}" in tree.files for prefix in ("", "src/")
+                   for suffix in ("/__init__.py", ".py")):
+            return []
+    return [d for d in present if f"{d}/__init__.py" not in tree.files
+            and not re.search(rf"(?<![\w-]){d}(?![\w-])", config)]
 
 
 def _backend(tree: _Tree, pyproject: Mapping[str, Any], text: str,

@@ -164,13 +164,76 @@ def test_native_sources_and_rust_build_script(tmp_path: Path) -> None:
     }
 
 
-def test_tests_and_docs_are_scanned_as_installed_code(tmp_path: Path) -> None:
+def test_tests_are_scanned_as_installed_code(tmp_path: Path) -> None:
     s = scan(tmp_path, {"pyproject.toml": HATCHLING, "foo/__init__.py": "",
                         "tests/test_foo.py": "import subprocess\nsubprocess.run(['id'])\n",
-                        "docs/cache.pyc": b"\0" * 16})
-    assert ("unanalyzed", "docs/cache.pyc", 0, "import",
-            "compiled bytecode docs/cache.pyc may run instead of any source") in evidence(s)
-    assert ("subprocess", "tests/test_foo.py", 2, "import") in where(s)
+                        "tests/cache.pyc": b"\0" * 16})
+    assert evidence(s) == {
+        ("unanalyzed", "tests/cache.pyc", 0, "import",
+         "compiled bytecode tests/cache.pyc may run instead of any source"),
+        ("subprocess", "tests/test_foo.py", 2, "import", "subprocess.run")}
+
+
+# ---------------------------------------------------------------- directories never installed
+RUNS_GIT = "import subprocess\nsubprocess.call(['git'])\n"
+DOCOPT_SETUP = "from setuptools import setup\nsetup(name='foo', py_modules=['foo'])\n"
+NOISE: Files = {"foo.py": "", "examples/git/git.py": RUNS_GIT, "docs/conf.py": RUNS_GIT,
+                "doc/x.py": RUNS_GIT, "benchmarks/b.py": RUNS_GIT, "docs/x.c": "int x;\n",
+                "docs/cache.pyc": b"\0" * 16, "examples/a.pth": "import os\n"}
+
+
+def test_examples_docs_benchmarks_are_not_installed(tmp_path: Path) -> None:
+    # docopt 0.6.2: setup.py with py_modules, examples/git/git.py runs git
+    s = scan(tmp_path, {"setup.py": DOCOPT_SETUP, **NOISE,
+                        "tests/t.py": RUNS_GIT, "src/examples/e.py": RUNS_GIT})
+    assert evidence(s) == {SETUP_PY_RUNS,
+                           ("subprocess", "src/examples/e.py", 2, "import", "subprocess.call"),
+                           ("subprocess", "tests/t.py", 2, "import", "subprocess.call")}
+    s = scan(tmp_path / "h", {"pyproject.toml": HATCHLING, **NOISE})
+    assert evidence(s) == set()
+
+
+ALL_NOISE = {("subprocess", f, 2, "import", "subprocess.call") for f in (
+    "examples/git/git.py", "docs/conf.py", "doc/x.py", "benchmarks/b.py")}
+
+
+@pytest.mark.parametrize("files", [
+    {"setup.py": DOCOPT_SETUP.replace("py_modules=['foo']",
+                                      "packages=['examples', 'docs', 'doc', 'benchmarks']")},
+    {"setup.py": DOCOPT_SETUP.replace("py_modules=['foo']",
+                                      "packages=find_namespace_packages()")},
+    {"setup.py": "import os\nfrom setuptools import setup\nsetup(packages=os.listdir('.'))\n"},
+    {"setup.py": DOCOPT_SETUP, "setup.cfg": "[options]\npackages = find_namespace:\n"},
+    {"pyproject.toml": HATCHLING + '[tool.hatch.build.targets.wheel]\n'
+                                   'only-include = ["foo.py", "examples"]\n'},
+    {"pyproject.toml": HATCHLING.replace("foo", "x") + "[tool.hatch.build.targets.wheel."
+                       'force-include]\n"docs" = "foo/docs"\n"doc" = "a"\n'
+                       '"examples" = "b"\n"benchmarks" = "c"\n'},
+    {"pyproject.toml": '[build-system]\nrequires = ["meson-python"]\n'
+                       'build-backend = "mesonpy"\n'},
+    {"pyproject.toml": '[build-system]\nbuild-backend = "backend"\nbackend-path = ["_b"]\n'},
+    {"pyproject.toml": '[build-system]\nbuild-backend = "my.backend"\n'},
+])
+def test_they_are_scanned_when_the_build_could_install_them(tmp_path: Path,
+                                                            files: Files) -> None:
+    s = scan(tmp_path, {**NOISE, **files})
+    assert {e for e in evidence(s) if e[0] == "subprocess"
+            and e[1].split("/")[0] in ("examples", "docs", "doc", "benchmarks")} == ALL_NOISE
+
+
+def test_a_package_among_them_is_scanned(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"setup.py": DOCOPT_SETUP.replace("py_modules=['foo']",
+                                                         "packages=find_packages()"),
+                        **NOISE, "examples/__init__.py": ""})
+    assert {e for e in evidence(s) if e[0] == "subprocess"} == {
+        ("subprocess", "examples/git/git.py", 2, "import", "subprocess.call")}
+
+
+def test_hatchling_without_a_package_named_after_the_project(tmp_path: Path) -> None:
+    files = {**NOISE, "pyproject.toml": HATCHLING}
+    del files["foo.py"]
+    s = scan(tmp_path, files)
+    assert {e for e in evidence(s) if e[0] == "subprocess"} == ALL_NOISE
 
 
 def test_pth_in_an_sdist(tmp_path: Path) -> None:
