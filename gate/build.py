@@ -226,7 +226,9 @@ def _static_dependencies(project: object, name: str, where: str,
             try:
                 req = Requirement(spec)
             except InvalidRequirement as exc:
-                raise UsageError(f"{where}: [project].{key}: {exc}") from None
+                first = (str(exc).strip().splitlines() or ["invalid"])[0]  # no caret lines
+                raise UsageError(f"{where}: [project].{key}: invalid requirement {spec!r}: "
+                                 f"{first}") from None
             if canonicalize_name(req.name) == canonicalize_name(name):  # name[extra]: itself
                 for extra in sorted(canonicalize_name(e) for e in req.extras):
                     if extra in groups and extra not in seen:

@@ -16,29 +16,47 @@ are resolved as ordinary requirements and they come back in ``Resolution.local_p
 with their build requirements, which the caller resolves, scans and approves before
 installing them. A requirements file that names a local project is refused: name it on the
 command line instead.
+
+A requirement that names one file (``./x-1.0.tar.gz``, ``x @ https://.../x-1.0.tar.gz``,
+``https://...#sha256=...``, ``file:///...``) on the command line or in a requirements file:
+a wheel is resolved by pip like any other (and fetched, verified and scanned from its pin);
+an sdist never reaches the resolver (it would build it): permpip reads or downloads it,
+checks the URL's ``#sha256=`` (or other hash) fragment, and hands it to ``on_sdist`` before
+resolving; the wheel built from it is then resolved as ``name @ file:///built.whl``.
+Requirements files holding such lines are read as one flattened copy without them.
+VCS requirements (``git+https://...``) are refused: pip would run their build backend.
+
+``--no-binary`` (command line or requirements file, pip's precedence with
+``--only-binary``): every resolved package it names is rebuilt from its sdist of the same
+version, each through ``on_sdist`` (scanned, needing ``install-hooks``), and resolution runs
+again with those wheels. pip and uv themselves always resolve wheels only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import tempfile
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidSdistFilename, canonicalize_name, parse_sdist_filename
 
 from gate.build import LocalProject, read_local_project
 from gate.cli.options import Backend, GateOptions, PipOption, Step
-from gate.errors import ResolveError, UsageError
+from gate.errors import FetchError, ResolveError, UsageError
+from gate.fetch import HttpSettings, http_get, make_session
 from gate.model import Pin, normalize
-from gate.resolve.index import client_for, newest_sdist
+from gate.resolve.index import client_for, index_urls, newest_sdist
 from gate.resolve.lockfile import (
+    invalid_requirement,
     pins_from_hashed,
     read_hashed_requirements,
     read_pylock,
@@ -98,8 +116,13 @@ def _lockfile(path: Path, options: GateOptions, target: Target, cwd: Path) -> Re
 def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path | None,
             on_sdist: SdistHandler, env: Mapping[str, str] | None = None) -> Resolution:
     """``input_path``: ``check``'s INPUT; for ``install`` the requirements in ``options``."""
+    for spec in options.requirements:
+        direct_ref(spec, cwd=cwd)  # VCS, unparsable or missing files: one clear line
     for file in ([input_path] if input_path is not None
                  else [Path(f) for f in options.requirement_files]):
+        if "://" in str(file):
+            raise UsageError(f"-r {file}: permpip reads requirements files from disk only",
+                             hint="download it and name the copy")
         _refuse_local_lines(file if file.is_absolute() else cwd / file, cwd)
     options, local = split_local_projects(options, cwd)
     if input_path is not None:
@@ -122,7 +145,7 @@ def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path
             raise UsageError("nothing to install: give requirements, -r FILE or -e PATH")
         if not (files or options.requirements):  # only the user's own, needing nothing
             return Resolution(pins=(), local_projects=local)
-    res = _resolve_with_builds(options, target, on_sdist=on_sdist, env=env)
+    res = _resolve_with_builds(options, target, cwd=cwd, on_sdist=on_sdist, env=env)
     return replace(res, local_projects=local)
 
 
@@ -223,6 +246,9 @@ def _requirement_lines(path: Path, depth: int = 0) -> Iterator[tuple[Path, int, 
             line = line[:-1] + " " + re.sub(r"(^|\s)#.*$", "", lines[i]).strip()
         i += 1
         m = re.match(r"^(-r|--requirement)(?:\s*=\s*|\s+)(\S+)", line)
+        if m and "://" in m.group(2):
+            raise UsageError(f"{path.name}:{no}: {line}: permpip reads requirements files "
+                             "from disk only", hint="download it and name the copy")
         if m:
             yield from _requirement_lines(path.parent / m.group(2), depth + 1)
         elif line:
@@ -238,6 +264,9 @@ def _refuse_local_lines(path: Path, cwd: Path) -> None:
         spec = m.group(2) if m else None if line.startswith("-") else line.split(" --")[0]
         if spec is None:
             continue
+        if spec.lower().startswith(_VCS) or " @ " in spec and \
+                spec.partition(" @ ")[2].strip().lower().startswith(_VCS):
+            raise _vcs_error(spec, f"{_shown(file, cwd).removeprefix('./')}:{no}")
         try:
             local = m is not None or _local_dir(spec, file.parent) is not None
         except UsageError:
@@ -249,43 +278,77 @@ def _refuse_local_lines(path: Path, cwd: Path) -> None:
                                   f"-r {path.name} {'-e ' if m else ''}{spec}")
 
 
-def _resolve_with_builds(options: GateOptions, target: Target, *, on_sdist: SdistHandler,
+def _resolve_with_builds(options: GateOptions, target: Target, *, cwd: Path,
+                         on_sdist: SdistHandler,
                          env: Mapping[str, str] | None) -> Resolution:
     resolver = resolve_uv if options.backend is Backend.UV else resolve_pip
-    wheelhouse = Path(tempfile.mkdtemp(prefix="permpip-built-"))
+    work = Path(tempfile.mkdtemp(prefix="permpip-resolve-"))
+    wheelhouse = work / "built"
+    wheelhouse.mkdir()
     built: set[str] = set()
+    forced: dict[str, bool] = {}  # built for --no-binary -> requested by the user
+    fc = format_control(options, cwd)
     try:
+        options, direct = _take_direct(options, cwd, target, work)
+        added: list[str] = []
+        for ref in direct:
+            pin = _direct_sdist_pin(ref, options, work)
+            wheel = _built(on_sdist(pin), wheelhouse)
+            built.add(pin.name)
+            added.append(f"{pin.name}{_extras(ref.extras)} @ {wheel.as_uri()}")
         for _ in range(MAX_BUILDS):
+            opts = replace(options, requirements=(*options.requirements, *added))
             links = [str(wheelhouse)] if built else []
             try:
-                result: Resolved = resolver(options, target, extra_find_links=links, env=env)
+                result: Resolved = resolver(opts, target, extra_find_links=links, env=env)
             except NoWheel as missing:
                 name = canonicalize_name(missing.requirement.name)
                 if name in built:
                     raise ResolveError(f"{name}: the wheel built from its sdist does not fit "
                                        "this interpreter or the requirements",
                                        stderr=missing.stderr) from None
-                sdist = _find_sdist(missing, options, target)
-                wheel = on_sdist(sdist)
-                shutil.copy2(wheel, wheelhouse / wheel.name)
+                _built(on_sdist(_find_sdist(missing, options, target)), wheelhouse)
                 built.add(name)
                 continue
             if result.local_projects:  # fail closed: pip saw a source tree after all
                 raise ResolveError(f"{result.local_projects[0]}: a local project reached the "
                                    "resolver; name your own project on the command line")
-            return Resolution(pins=tuple(result.pins))
+            todo = [p for p in result.pins if fc.source_only(p.name) and p.name not in built]
+            if not todo:
+                return Resolution(pins=tuple(  # "name @ wheel" made it look requested
+                    replace(p, requested=forced[p.name]) if p.name in forced else p
+                    for p in result.pins))
+            for p in todo:  # --no-binary: the same version, built from its sdist
+                sdist = _find_sdist(NoWheel(Requirement(f"{p.name}=={p.version}"), ""),
+                                    options, target, why="--no-binary asks for it")
+                wheel = _built(on_sdist(sdist), wheelhouse)
+                built.add(p.name)
+                forced[p.name] = p.requested
+                added.append(f"{p.name} @ {wheel.as_uri()}")
         raise ResolveError(f"more than {MAX_BUILDS} packages need building from sdists")
     finally:
-        shutil.rmtree(wheelhouse, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
-def _find_sdist(missing: NoWheel, options: GateOptions, target: Target) -> Pin:
+def _built(wheel: Path, wheelhouse: Path) -> Path:
+    dest = wheelhouse / wheel.name
+    shutil.copy2(wheel, dest)
+    return dest
+
+
+def _extras(extras: Sequence[str]) -> str:
+    return f"[{','.join(extras)}]" if extras else ""
+
+
+def _find_sdist(missing: NoWheel, options: GateOptions, target: Target, *,
+                why: str = "no usable wheel") -> Pin:
     req = missing.requirement
     client = client_for(options)
     sdist = newest_sdist(client.files(req.name), req, target, pre=options.flag("--pre"))
     if sdist is None:
         lines = [ln for ln in missing.stderr.strip().splitlines() if ln.strip()]
-        raise ResolveError(f"no wheel and no sdist found for {req}",
+        what = "no sdist" if missing.stderr == "" else "no wheel and no sdist"
+        raise ResolveError(f"{what} found for {req}",
                            stderr=missing.stderr, hint=lines[-1].strip() if lines else None)
     nv = sdist.name_version()
     assert nv is not None  # newest_sdist only returns parsable names
@@ -293,4 +356,262 @@ def _find_sdist(missing: NoWheel, options: GateOptions, target: Target) -> Pin:
         raise ResolveError(f"{sdist.filename}: the index gives no sha256 for it")
     return Pin(name=normalize(nv[0]), version=str(nv[1]), url=sdist.url,
                filename=sdist.filename, sha256=sdist.sha256, is_wheel=False,
-               source=f"sdist for {req} (no usable wheel)")
+               source=f"sdist for {req} ({why})")
+
+
+# -- requirements naming one file: path or URL -------------------------------------------
+
+_VCS = ("git+", "hg+", "svn+", "bzr+")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_ARCHIVES = (".whl", ".tar.gz", ".zip", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz",
+             ".tlz", ".tar.lz", ".tar.lzma", ".tar")
+_VCS_HINT = ("build a wheel first (pip wheel --no-deps URL) and name the wheel file, "
+             "or pin a release from the index")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DirectRef:
+    """A requirement that names one file by path or URL instead of a name and versions."""
+
+    spec: str  # as written
+    where: str | None  # "requirements.txt:3"; None on the command line
+    url: str  # file:// or http(s):// URL, without its fragment
+    hashes: tuple[tuple[str, str], ...]  # from the fragment: (("sha256", "ab12..."),)
+    filename: str
+    name: str | None  # "name @ URL"
+    extras: tuple[str, ...]
+    marker: Marker | None
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.endswith(".whl")
+
+    def shown(self) -> str:
+        return f"{self.where}: {self.spec}" if self.where else self.spec
+
+
+def _is_archive(text: str) -> bool:
+    return text.lower().endswith(_ARCHIVES)
+
+
+def _vcs_error(spec: str, where: str | None) -> UsageError:
+    prefix = f"{where}: " if where else ""
+    return UsageError(f"{prefix}{spec}: VCS requirements are not supported (pip would run "
+                      "their build backend before permpip could scan them)", hint=_VCS_HINT)
+
+
+def _split_marker(text: str, sep: str) -> tuple[str, Marker | None]:
+    if sep not in text:
+        return text, None
+    text, _, marker = text.partition(sep)
+    try:
+        return text.strip(), Marker(marker.strip())
+    except InvalidMarker as exc:
+        raise invalid_requirement(text, exc) from None
+
+
+def direct_ref(spec: str, *, cwd: Path, where: str | None = None) -> DirectRef | None:
+    """``spec`` as a requirement on one file (a path, a ``file:``/``http(s):`` URL, or
+    ``name @ URL``); None for a name requirement or a directory (the user's own project).
+    A VCS or unparsable requirement raises ``UsageError``."""
+    text = spec.strip()
+    name: str | None = None
+    extras: tuple[str, ...] = ()
+    marker: Marker | None = None
+    try:
+        req: Requirement | None = Requirement(text)
+    except InvalidRequirement as exc:
+        req, error = None, exc
+    if req is not None and req.url is not None:
+        name, extras, marker, location = req.name, tuple(sorted(req.extras)), req.marker, req.url
+    elif req is not None:  # a name; or "x-1.0.tar.gz", a file in cwd (pip's rule)
+        if not (_is_archive(text) and (cwd / text).is_file()):
+            return None
+        location = text
+    elif text.lower().startswith(_VCS) or _URL.match(text):
+        location, marker = _split_marker(text, "; ")  # pip's separator after a URL
+    elif _looks_like_path(text) or _is_archive(text.split(";")[0].strip()):
+        location, marker = _split_marker(text, ";")
+        m = _EXTRAS.match(location)
+        if m is not None and m["extras"] is not None:
+            location = m["path"]
+            extras = tuple(sorted(e.strip() for e in m["extras"].split(",") if e.strip()))
+    else:
+        raise invalid_requirement(text, error, where)
+    if location.lower().startswith(_VCS):
+        raise _vcs_error(text, where)
+    parts = urlsplit(location)
+    if _URL.match(location):
+        if parts.scheme not in ("file", "http", "https"):
+            prefix = f"{where}: " if where else ""
+            raise UsageError(f"{prefix}{text}: unsupported URL scheme '{parts.scheme}'")
+        url = location.partition("#")[0]
+        if parts.scheme == "file":
+            path = Path(urllib.request.url2pathname(parts.path))
+            if path.is_dir():
+                return None  # the user's own project
+            if not path.is_file():
+                raise UsageError(f"{where + ': ' if where else ''}{text}: no such file")
+            url = path.resolve().as_uri()
+        filename = unquote(parts.path).rstrip("/").rsplit("/", 1)[-1]
+        hashes = tuple((k.lower(), v.lower()) for k, _, v in
+                       (f.partition("=") for f in parts.fragment.split("&"))
+                       if k.lower() in hashlib.algorithms_guaranteed and v)
+    else:
+        path = Path(location).expanduser()
+        path = path if path.is_absolute() else cwd / path
+        if path.is_dir():
+            return None  # the user's own project
+        if not path.is_file():
+            if _is_archive(location):
+                raise UsageError(f"{where + ': ' if where else ''}{location}: no such file")
+            return None  # pip says what is wrong with it
+        url, filename, hashes = path.resolve().as_uri(), path.name, ()
+    return DirectRef(spec=text, where=where, url=url, hashes=hashes, filename=filename,
+                     name=name, extras=extras, marker=marker)
+
+
+def _applies(ref: DirectRef, target: Target) -> bool:
+    return ref.marker is None or ref.marker.evaluate({**target.environment, "extra": ""})
+
+
+def _take_direct(options: GateOptions, cwd: Path, target: Target,
+                 work: Path) -> tuple[GateOptions, list[DirectRef]]:
+    """Direct sdists out of the requirements (command line and requirements files).
+
+    A requirements file holding one is replaced by a flattened copy without it (nested
+    ``-r`` inlined, relative ``-c``/``-f`` paths made absolute); so is one holding
+    ``--no-binary``/``--only-binary``, which permpip decides itself (``no_binary``).
+    """
+    refs: list[DirectRef] = []
+    kept: list[str] = []
+    for spec in options.requirements:
+        ref = direct_ref(spec, cwd=cwd)
+        if ref is None or ref.is_wheel:
+            kept.append(spec)
+        elif _applies(ref, target):
+            refs.append(ref)
+    pip_options: list[PipOption] = []
+    for o in options.pip_options:
+        if o.name not in ("-r", "--requirement") or o.value is None:
+            pip_options.append(o)
+            continue
+        path = Path(o.value) if Path(o.value).is_absolute() else cwd / o.value
+        lines, changed = [], False
+        for file, no, line in _requirement_lines(path):
+            where = f"{_shown(file, cwd).removeprefix('./')}:{no}"
+            if line.startswith("-"):
+                opt, _, value = re.sub(r"\s*=\s*|\s+", " ", line, count=1).partition(" ")
+                if opt in ("--no-binary", "--only-binary"):
+                    changed = True
+                    continue
+                if opt in ("-c", "--constraint", "-f", "--find-links") and value \
+                        and "://" not in value and not Path(value).is_absolute() \
+                        and (file.parent / value).exists():
+                    line = f"{opt} {(file.parent / value).resolve()}"
+                lines.append(line)
+                continue
+            ref = direct_ref(line.split(" --")[0], cwd=cwd, where=where)
+            if ref is None or ref.is_wheel:
+                lines.append(line)
+                continue
+            changed = True
+            if _applies(ref, target):
+                refs.append(ref)
+        if not changed:
+            pip_options.append(o)
+            continue
+        flat = work / f"requirements-{len(list(work.glob('requirements-*')))}.txt"
+        flat.write_text("".join(f"{ln}\n" for ln in lines))
+        pip_options.append(replace(o, value=str(flat)))
+    return replace(options, requirements=tuple(kept), pip_options=tuple(pip_options)), refs
+
+
+def _direct_sdist_pin(ref: DirectRef, options: GateOptions, work: Path) -> Pin:
+    """Read or download the sdist ``ref`` names, check its URL's hashes: a verified pin."""
+    try:
+        name, version = parse_sdist_filename(ref.filename)
+    except InvalidSdistFilename:
+        raise UsageError(f"{ref.shown()}: {ref.filename} is not an sdist permpip can scan "
+                         "(NAME-VERSION.tar.gz or NAME-VERSION.zip)", hint=_VCS_HINT) from None
+    if ref.name is not None and canonicalize_name(ref.name) != canonicalize_name(name):
+        raise UsageError(f"{ref.shown()}: the file is {name} {version}, not {ref.name}")
+    url = ref.url
+    if url.startswith("file:"):
+        local = Path(urllib.request.url2pathname(urlsplit(url).path))
+    else:
+        local = work / "downloads" / ref.filename
+        local.parent.mkdir(exist_ok=True)
+        settings = HttpSettings.from_options(options, index_urls(options))
+        local.write_bytes(http_get(make_session(settings), settings, url).content)
+        url = local.as_uri()
+    digests = {algo: hashlib.new(algo) for algo in {"sha256", *(a for a, _ in ref.hashes)}}
+    try:
+        with local.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                for d in digests.values():
+                    d.update(chunk)
+    except OSError as exc:
+        raise FetchError(f"could not read {local}: {exc.strerror or exc}") from None
+    for algo, expected in ref.hashes:
+        if digests[algo].hexdigest() != expected:
+            raise FetchError(f"hash mismatch for {ref.filename}: expected {algo} {expected}, "
+                             f"got {digests[algo].hexdigest()}",
+                             hint=f"the file at {ref.url} is not the one pinned; nothing was "
+                                  "installed")
+    return Pin(name=normalize(name), version=str(version), url=url, filename=ref.filename,
+               sha256=digests["sha256"].hexdigest(), is_wheel=False, requested=True,
+               source=ref.where)
+
+
+# -- --no-binary: pip's format control, decided by permpip --------------------------------
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FormatControl:
+    """pip's ``--no-binary``/``--only-binary`` sets, with pip's precedence."""
+
+    no_binary: frozenset[str] = frozenset()
+    only_binary: frozenset[str] = frozenset()
+
+    def add(self, option: str, value: str) -> FormatControl:
+        target, other = ((set(self.no_binary), set(self.only_binary))
+                         if option == "--no-binary" else
+                         (set(self.only_binary), set(self.no_binary)))
+        for item in value.split(","):
+            item = item.strip()
+            if item == ":all:":
+                other.clear()
+                target.clear()
+                target.add(":all:")
+            elif item == ":none:":
+                target.clear()
+            elif item:
+                name = canonicalize_name(item)
+                other.discard(name)
+                target.add(name)
+        if option == "--no-binary":
+            return FormatControl(no_binary=frozenset(target), only_binary=frozenset(other))
+        return FormatControl(no_binary=frozenset(other), only_binary=frozenset(target))
+
+    def source_only(self, name: str) -> bool:
+        """Must ``name`` be built from its sdist (pip's ``get_allowed_formats``)?"""
+        if name in self.only_binary:
+            return False
+        if name in self.no_binary:
+            return True
+        return ":all:" not in self.only_binary and ":all:" in self.no_binary
+
+
+def format_control(options: GateOptions, cwd: Path) -> FormatControl:
+    """The user's format control: command line first, then requirements files (as pip)."""
+    fc = FormatControl()
+    for o in options.pip_options:
+        if o.name in ("--no-binary", "--only-binary") and o.value is not None:
+            fc = fc.add(o.name, o.value)
+    for f in options.requirement_files:
+        for _file, _no, line in _requirement_lines(Path(f) if Path(f).is_absolute()
+                                                   else cwd / f):
+            opt, _, value = re.sub(r"\s*=\s*|\s+", " ", line, count=1).partition(" ")
+            if opt in ("--no-binary", "--only-binary"):
+                fc = fc.add(opt, value.strip())
+    return fc

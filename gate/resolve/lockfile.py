@@ -100,7 +100,7 @@ def read_hashed_requirements(path: Path, *, cwd: Path, target: Target,
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
+        raise UsageError(f"cannot read {path}: {one_line(exc)}") from None
     shown = _display(path, cwd)
     for no, line in _logical_lines(text):
         where = f"{shown}:{no}"
@@ -128,7 +128,10 @@ def read_hashed_requirements(path: Path, *, cwd: Path, target: Target,
         try:
             req = Requirement(spec.strip())
         except InvalidRequirement as exc:
-            raise UsageError(f"{where}: {exc}") from None
+            if not hashes and _names_a_file(spec.strip()):  # a path or URL: not a lockfile
+                out.unhashed.append(f"{where}: {spec.strip()} has no --hash")
+                continue
+            raise invalid_requirement(spec.strip(), exc, where) from None
         if req.marker and not req.marker.evaluate(dict(target.environment)):
             continue
         if not hashes:
@@ -140,6 +143,23 @@ def read_hashed_requirements(path: Path, *, cwd: Path, target: Target,
         out.entries.append(HashedEntry(req=req, version=pins[0].version, hashes=hashes,
                                        source=where))
     return out
+
+
+def one_line(exc: Exception) -> str:
+    """packaging's three-line errors (message, the input, a caret) as their first line."""
+    lines = str(exc).strip().splitlines()
+    return lines[0].strip() if lines else type(exc).__name__
+
+
+def invalid_requirement(spec: str, exc: Exception, where: str | None = None) -> UsageError:
+    """``bad.txt:1: invalid requirement 'requests==': Expected ...`` (one line)."""
+    prefix = f"{where}: " if where else ""
+    return UsageError(f"{prefix}invalid requirement {spec!r}: {one_line(exc)}")
+
+
+def _names_a_file(spec: str) -> bool:
+    return "://" in spec or spec.startswith((".", "/", "~")) or "/" in spec.split(";")[0] \
+        or spec.split(";")[0].strip().lower().endswith((".whl", ".tar.gz", ".zip"))
 
 
 def pins_from_hashed(hashed: HashedFile, *, options: GateOptions, target: Target) -> list[Pin]:
@@ -243,9 +263,9 @@ def read_pylock(path: Path, *, cwd: Path, target: Target, shown: str | None = No
         selected = list(lock.select(environment=cast(Environment, target.environment),
                                     tags=list(target.tags)))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"cannot read {shown}: {exc}") from None
+        raise UsageError(f"cannot read {shown}: {one_line(exc)}") from None
     except (PylockValidationError, PylockSelectError) as exc:
-        raise UsageError(f"{shown}: {exc}") from None
+        raise UsageError(f"{shown}: {one_line(exc)}") from None
     pins, local = [], []
     for pkg, dist in selected:
         label = f"{pkg.name} {pkg.version or ''}".strip()

@@ -77,6 +77,7 @@ def resolve_pip(options: GateOptions, target: Target, *, extra_find_links: list[
             "--only-binary", ":all:",  # never run an sdist's build backend
             *resolution_args(options),
             *(a for link in extra_find_links for a in ("--find-links", link)),
+            *_last_word(options, Path(tmp)),
         )
         done = _subprocess.run(argv, env=env, timeout=1800)
         if done.returncode != 0 or not report.exists():
@@ -86,6 +87,17 @@ def resolve_pip(options: GateOptions, target: Target, *, extra_find_links: list[
         except ValueError as exc:
             raise ResolveError(f"pip wrote an unreadable report: {exc}") from None
     return pins_from_report(data)
+
+
+def _last_word(options: GateOptions, tmp: Path) -> list[str]:
+    """A requirements file's ``--no-binary``/``--only-binary :none:`` line overrides the
+    command line's ``--only-binary :all:`` (pip applies file options as it reads them) and
+    would let pip build sdists: a last requirements file says ``:all:`` again."""
+    if not options.requirement_files:
+        return []
+    last = tmp / "only-binary.txt"
+    last.write_text("--only-binary :all:\n")
+    return ["-r", str(last)]
 
 
 def _failure(stderr: str) -> Exception:
