@@ -180,8 +180,8 @@ def _local_dir(spec: str, cwd: Path) -> tuple[Path, list[str]] | None:
     if req is not None and req.url and req.url.startswith("file:"):
         path = Path(urllib.request.url2pathname(urlsplit(req.url).path))
         return (path, sorted(req.extras)) if path.is_dir() else None
-    if req is not None and not _looks_like_path(spec):
-        return None
+    if req is not None and (req.url or not _looks_like_path(spec)) or _URL.match(spec):
+        return None  # a name, or a URL (a file: checked above; others are not directories)
     m = _EXTRAS.match(spec)
     if m is None or not _looks_like_path(m["path"]):
         return None
