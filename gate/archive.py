@@ -272,8 +272,8 @@ def _check_local_headers(fh: IO[bytes], filename: str, zf: zipfile.ZipFile,
          elen) = _LOCAL.unpack(header)
         if sig != b"PK\x03\x04":
             raise ScanError(f"{where}: bad local header signature")
-        raw_name = fh.read(nlen)
-        extra = fh.read(elen)
+        rest = fh.read(nlen + elen)
+        raw_name, extra = rest[:nlen], rest[nlen:]
         central_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
         if raw_name != central_name:
             raise ScanError(f"{where}: local header names it "
