@@ -118,11 +118,12 @@ def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path
     """``input_path``: ``check``'s INPUT; for ``install`` the requirements in ``options``."""
     for spec in options.requirements:
         direct_ref(spec, cwd=cwd)  # VCS, unparsable or missing files: one clear line
+    for name in options.requirement_files:
+        if "://" in name:
+            raise UsageError(f"-r {name}: permpip reads requirements files from disk only",
+                             hint="download it and name the copy")
     for file in ([input_path] if input_path is not None
                  else [Path(f) for f in options.requirement_files]):
-        if "://" in str(file):
-            raise UsageError(f"-r {file}: permpip reads requirements files from disk only",
-                             hint="download it and name the copy")
         _refuse_local_lines(file if file.is_absolute() else cwd / file, cwd)
     options, local = split_local_projects(options, cwd)
     if input_path is not None:
@@ -425,9 +426,11 @@ def direct_ref(spec: str, *, cwd: Path, where: str | None = None) -> DirectRef |
     if req is not None and req.url is not None:
         name, extras, marker, location = req.name, tuple(sorted(req.extras)), req.marker, req.url
     elif req is not None:  # a name; or "x-1.0.tar.gz", a file in cwd (pip's rule)
-        if not (_is_archive(text) and (cwd / text).is_file()):
+        m = _EXTRAS.match(text.split(";")[0].strip())
+        location = m["path"] if m else text
+        if not (_is_archive(location) and (cwd / location).is_file()):
             return None
-        location = text
+        extras, marker = tuple(sorted(req.extras)), req.marker
     elif text.lower().startswith(_VCS) or _URL.match(text):
         location, marker = _split_marker(text, "; ")  # pip's separator after a URL
     elif _looks_like_path(text) or _is_archive(text.split(";")[0].strip()):
