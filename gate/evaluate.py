@@ -58,9 +58,15 @@ class Verdict:
 
 
 def needs(finding: Finding) -> tuple[Capability, ...]:
-    """What a finding needs granted: its capability, plus the hook of its phase."""
+    """What a finding needs granted: its capability, plus the hook of its phase.
+
+    A hook capability found in its own phase (a ``.pth`` line: ``startup-hooks`` in the
+    startup phase) needs just itself, once.
+    """
     hook = PHASE_HOOK.get(finding.phase)
-    return (finding.capability,) if hook is None else (finding.capability, hook)
+    if hook is None or hook == finding.capability:
+        return (finding.capability,)
+    return (finding.capability, hook)
 
 
 def needed_capabilities(scan: PackageScan) -> frozenset[Capability]:

@@ -219,3 +219,12 @@ def test_fix_command_quotes_what_a_shell_would_misread(tmp_path: Path) -> None:
     verdict = evaluate([scan("a", "1.0", f(C.NETWORK))], pol)
     assert verdict.packages[0].fix_command == (
         "permpip policy allow a network --versions '==1.0'")
+
+
+def test_a_hook_found_in_its_own_phase_is_needed_once() -> None:
+    from gate.evaluate import needs
+
+    assert needs(f(C.STARTUP_HOOKS, P.STARTUP)) == (C.STARTUP_HOOKS,)
+    assert needs(f(C.INSTALL_HOOKS, P.INSTALL)) == (C.INSTALL_HOOKS,)
+    assert needs(f(C.NETWORK, P.STARTUP)) == (C.NETWORK, C.STARTUP_HOOKS)
+    assert needs(f(C.STARTUP_HOOKS, P.INSTALL)) == (C.STARTUP_HOOKS, C.INSTALL_HOOKS)

@@ -119,3 +119,23 @@ def test_json(tmp_path: Path) -> None:
         "stale grant: idna is granted threads but does not use it (pyproject.toml:6); "
         "revoke with: permpip policy revoke idna threads"]
     assert data["errors"] == []
+
+
+def test_a_pth_line_is_evidence_for_startup_hooks_once(tmp_path: Path) -> None:
+    hook = f(C.STARTUP_HOOKS, P.STARTUP, "beta.pth", 1,
+             "executable .pth line runs at every interpreter start")
+    system = f(C.SUBPROCESS, P.STARTUP, "beta.pth", 1, "os.system")
+    verdict = evaluate([scan("beta", "1.0", hook, system)], policy(tmp_path))
+    (pkg,) = verdict.packages
+    assert [(d.capability, d.evidence) for d in pkg.denials] == [
+        (C.SUBPROCESS, (system,)), (C.STARTUP_HOOKS, (hook, system))]
+    assert format_text(verdict).splitlines()[2:] == [
+        "beta 1.0 (beta-1.0-py3-none-any.whl)",
+        "  subprocess (startup) not granted:",
+        "    beta.pth:1 os.system",
+        "  startup-hooks (startup) not granted:",
+        "    beta.pth:1 executable .pth line runs at every interpreter start",
+        "    beta.pth:1 os.system [subprocess, startup]",
+        "  fix: permpip policy allow beta subprocess startup-hooks",
+        '   or: beta = ["subprocess", "startup-hooks"]',
+    ]
