@@ -11,7 +11,9 @@ permpip's own options are few and never collide with pip's:
     --python PYTHON      the target interpreter (pip's --python, same meaning)
     --strict             stale grants and ``unanalyzed`` findings are errors, not warnings
 
-Everything else is a ``pip install`` option or requirement. Each pip option is known here
+Everything else is a ``pip install`` option or requirement (VCS requirements are refused,
+and an sdist named by path or URL is scanned and approved before it is built: see
+``gate.resolve``). Each pip option is known here
 with its arity and the step it applies to: resolution (requirements, indexes, ``--pre``),
 installation (``--target``, ``--user``, ``--upgrade``, ``--dry-run``), or both (``-q``,
 ``-v``, network settings). An option pip does not know is a usage error.
@@ -75,7 +77,9 @@ _opt("-q --quiet -v --verbose --isolated --no-input --no-proxy-env --no-cache-di
      False, Step.BOTH)
 _opt("--disable-pip-version-check --no-color --require-virtualenv --debug "
      "--ignore-requires-python", False, Step.BOTH)
-# permpip always resolves wheels only, pins by hash and writes its own report.
+# permpip always resolves wheels only, pins by hash and writes its own report. pip never
+# sees --no-binary/--only-binary: gate.resolve reads them (and such lines in requirements
+# files) and builds what --no-binary names from its sdist, scanned and approved first.
 _opt("--no-binary --only-binary --report", True, Step.IGNORED)
 _opt("--require-hashes --no-require-hashes", False, Step.IGNORED)
 

@@ -50,6 +50,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidSdistFilename, canonicalize_name, parse_sdist_filename
 
 from gate.build import LocalProject, read_local_project
+from gate.cache import file_sha256
 from gate.cli.options import Backend, GateOptions, PipOption, Step
 from gate.errors import FetchError, ResolveError, UsageError
 from gate.fetch import HttpSettings, http_get, make_session
@@ -353,10 +354,13 @@ def _find_sdist(missing: NoWheel, options: GateOptions, target: Target, *,
                            stderr=missing.stderr, hint=lines[-1].strip() if lines else None)
     nv = sdist.name_version()
     assert nv is not None  # newest_sdist only returns parsable names
-    if not sdist.sha256:
+    sha = sdist.sha256
+    if not sha and sdist.url.startswith("file:"):  # a find-links directory: hash it now
+        sha = file_sha256(Path(urllib.request.url2pathname(urlsplit(sdist.url).path)))
+    if not sha:
         raise ResolveError(f"{sdist.filename}: the index gives no sha256 for it")
     return Pin(name=normalize(nv[0]), version=str(nv[1]), url=sdist.url,
-               filename=sdist.filename, sha256=sdist.sha256, is_wheel=False,
+               filename=sdist.filename, sha256=sha, is_wheel=False,
                source=f"sdist for {req} ({why})")
 
 
