@@ -18,7 +18,6 @@ from gate.policy import (
     GrantForm,
     Policy,
     WriteMode,
-    _Positions,
     allow,
     find_policy_file,
     load_policy,
@@ -247,27 +246,6 @@ def test_lines_when_the_whole_policy_is_one_inline_table(tmp_path: Path) -> None
         "pyproject.toml:3: tool.permissions.packages.b[0]: unknown capability 'nope' "
         "(one of: network, fs-read, fs-write, subprocess, threads, env, native, dynamic-code, "
         "introspection, install-hooks, startup-hooks, unanalyzed)"]
-
-
-def test_positions_handle_strings_escapes_and_arrays_of_tables() -> None:
-    text = """\
-a = "x]\\"#"  # ]
-[[tool.uv.index]]
-url = "u"
-[[tool.uv.index]]
-url = '''
-v'''
-"k\\u0065y" = [[1, 2], [3]]
-[tool.permissions.packages]
-b = ["env"]
-"""
-    pos = _Positions(text)
-    assert pos.lines[("tool", "uv", "index", 0, "url")] == 3
-    assert pos.lines[("tool", "uv", "index", 1, "url")] == 5
-    assert pos.lines[("tool", "uv", "index", 1, "key", 1, 0)] == 7
-    assert pos.lines[("tool", "permissions", "packages", "b", 0)] == 9
-    assert pos.line_of(("tool", "permissions", "packages", "zz")) == 8
-    assert pos.line_of(("nothing",)) == 1
 
 
 def test_positions_crlf_line_endings(tmp_path: Path) -> None:
