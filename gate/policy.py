@@ -34,7 +34,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 from tomlkit.container import OutOfOrderTableProxy
-from tomlkit.items import Array, InlineTable, Table
+from tomlkit.items import Array, InlineTable, Null, Table, Whitespace
 
 from gate._tomlpos import KeyPath, Positions
 from gate.errors import PolicyError, UsageError
@@ -460,7 +460,9 @@ def revoke(
             raise UsageError(f"{normalized} has no grant in {label}",
                              hint=f"did you mean '{guess}'?" if guess else None)
         if not caps:
+            padded = _padded(packages)
             del packages[key]
+            _restyle(perm, "packages", padded)
             return
         item = packages[key]
         array = item if isinstance(item, list) else item.get("allow", [])
@@ -545,8 +547,44 @@ def _add(
 ) -> bool:
     """Add ``caps`` to ``name``'s grant under ``perm``; True when anything changed."""
     if perm.get("packages") is None:
-        perm["packages"] = tomlkit.table()
+        _new_packages_table(perm)
     packages = perm["packages"]
+    gap = _trailing_blank_lines(packages)  # new entries go above them
+    changed = _add_to(perm, packages, name, caps, versions=versions)
+    if gap:
+        packages.add(tomlkit.ws(gap))
+    return changed
+
+
+def _new_packages_table(perm: Container) -> None:
+    """Add an empty ``[tool.permissions.packages]`` under ``perm`` after a blank line, as a
+    person would; blank lines that ended ``perm`` (before the next table) end it instead."""
+    table = tomlkit.table()
+    if isinstance(perm, Table):
+        gap = _trailing_blank_lines(perm)
+        if not perm.value.body:
+            table.trivia.indent = "\n"  # after any item tomlkit adds this blank line itself
+        if gap:
+            table.add(tomlkit.ws(gap))
+    perm["packages"] = table
+
+
+def _trailing_blank_lines(table: Container) -> str:
+    """Take the blank lines off the end of a ``[table]`` and return them."""
+    if not isinstance(table, Table):
+        return ""
+    body = table.value.body
+    gap = ""
+    while body and body[-1][0] is None and isinstance(body[-1][1], Whitespace):
+        gap = body.pop()[1].as_string() + gap
+    return gap
+
+
+def _add_to(
+    perm: Container, packages: Container, name: NormalizedName, caps: Sequence[Capability],
+    *, versions: str | None = None,
+) -> bool:
+    padded = _padded(packages)
     key = _find_key(packages, name)
     if key is None:
         new = _caps_array(_ordered(caps))
@@ -557,6 +595,7 @@ def _add(
             inline["allow"] = new
             inline["versions"] = versions
             packages[name] = inline
+        _restyle(perm, "packages", padded)
         return True
     item: Any = packages[key]
     changed = False
@@ -564,19 +603,51 @@ def _add(
         inline = tomlkit.inline_table()  # an array grant becomes { allow, versions }
         inline["allow"] = _caps_array(Capability(str(v)) for v in item)
         packages[key] = inline
+        _restyle(packages, key, padded)  # padded inside a padded `packages = { ... }`
         item = packages[key]
     if not isinstance(item, list):
+        item_padded = _padded(item)
+        keys = list(item)
         if item.get("allow") is None:
             item["allow"] = tomlkit.array()
         if versions is not None and item.get("versions") != versions:
             item["versions"] = versions
             changed = True
+        if list(item) != keys:
+            _restyle(packages, key, item_padded)
+            item = packages[key]
     array: Any = item if isinstance(item, list) else item["allow"]
     for cap in caps:
         if cap.value not in [str(v) for v in array]:
             array.append(cap.value)
             changed = True
     return changed
+
+
+def _padded(item: object) -> bool:
+    """Whether an inline table is written ``{ a = 1 }`` rather than ``{a = 1}``."""
+    return isinstance(item, InlineTable) and item.as_string().startswith("{ ")
+
+
+def _restyle(parent: Container, key: str, padded: bool) -> None:
+    """Write the inline table ``parent[key]``, just given or lost a key, as a person would:
+    entries joined by ", ", padded inside the braces as it was, ``{}`` when empty.
+    (tomlkit leaves ``{  }`` or ``{ a = 1}`` behind.) Entries and comments keep their text."""
+    old = parent[key]
+    if not isinstance(old, InlineTable):
+        return
+    new = tomlkit.inline_table()
+    entries = [(k, v) for k, v in old.value.body
+               if k is not None and not isinstance(v, Null)]
+    for i, (k, v) in enumerate(entries):
+        v.trivia.indent = " " if padded and i == 0 else ""
+        new.append(k, v)
+    if padded and entries:
+        new.append(None, Whitespace(" "))
+    new.trivia.comment_ws = old.trivia.comment_ws
+    new.trivia.comment = old.trivia.comment
+    new.trivia.trail = old.trivia.trail
+    parent[key] = new
 
 
 def _edit(
@@ -609,6 +680,8 @@ def _edit(
         raise PolicyError(f"cannot edit {label} automatically: {exc}",
                           hint="edit [tool.permissions] by hand") from None
     new = doc.as_string()
+    if "\r\n" in text and text.count("\n") == text.count("\r\n"):
+        new = new.replace("\r\n", "\n").replace("\n", "\r\n")  # new lines end as the rest do
     if _without_policy(_parse_toml(new, label)) != _without_policy(before):
         raise PolicyError(f"cannot edit {label} without changing other parts of it",
                           hint="edit [tool.permissions] by hand")

@@ -564,3 +564,91 @@ def test_an_edit_tomlkit_cannot_make_is_a_clear_error(tmp_path: Path) -> None:
         "cannot edit pyproject.toml automatically: Inline tables cannot contain a table")
     assert exc.value.hint == "edit [tool.permissions] by hand"
     assert path.read_text() == text
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("[tool.permissions]\n",
+     '[tool.permissions]\n\n[tool.permissions.packages]\na = ["env"]\n'),
+    ('[project]\nname = "x"\n\n[tool.permissions]  # ours\n',
+     '[project]\nname = "x"\n\n[tool.permissions]  # ours\n\n'
+     '[tool.permissions.packages]\na = ["env"]\n'),
+    ("[tool.permissions]\n\n[tool.ruff]\nx = 1\n",
+     '[tool.permissions]\n\n[tool.permissions.packages]\na = ["env"]\n\n[tool.ruff]\nx = 1\n'),
+    ("[tool.permissions]\n# reviewed\n\n\n[tool.ruff]\n",
+     '[tool.permissions]\n# reviewed\n\n[tool.permissions.packages]\na = ["env"]\n\n\n'
+     "[tool.ruff]\n"),
+    ("[tool.permissions]\ndefault = []\n[tool.ruff]\n",
+     '[tool.permissions]\ndefault = []\n\n[tool.permissions.packages]\na = ["env"]\n'
+     "[tool.ruff]\n"),
+])
+def test_allow_adds_the_packages_table_after_a_blank_line(
+    tmp_path: Path, before: str, after: str,
+) -> None:
+    path = write(tmp_path, before)
+    assert allow(path, "a", [ENV], cwd=tmp_path).line == after.splitlines().index('a = ["env"]') + 1
+    assert path.read_bytes() == after.encode()
+
+
+def test_merge_into_a_bare_table_keeps_the_blank_line_before_the_next_table(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "[tool.permissions]\n\n[tool.ruff]\n")
+    write_grants(path, {normalize("b"): {NET}, normalize("a"): {ENV}}, WriteMode.MERGE)
+    assert path.read_bytes() == (
+        b'[tool.permissions]\n\n[tool.permissions.packages]\na = ["env"]\nb = ["network"]\n\n'
+        b"[tool.ruff]\n")
+
+
+@pytest.mark.parametrize(("before", "name", "after"), [
+    ('[tool.permissions]\npackages = { requests = ["network"] }\n', "requests",
+     "[tool.permissions]\npackages = {}\n"),
+    ('[tool.permissions]\npackages = {requests = ["network"]}  # c\n[x]\n', "requests",
+     "[tool.permissions]\npackages = {}  # c\n[x]\n"),
+    ('[tool.permissions]\npackages = { a = ["env"], requests = ["network"] }\n', "requests",
+     '[tool.permissions]\npackages = { a = ["env"] }\n'),
+    ('[tool.permissions]\npackages = {requests = ["network"], a = ["env"]}\n', "requests",
+     '[tool.permissions]\npackages = {a = ["env"]}\n'),
+    ('tool = { permissions = { packages = { requests = ["network"] } } }\n', "requests",
+     "tool = { permissions = { packages = {} } }\n"),
+    ('[tool.permissions]\npackages = { requests = ["network"] }', "requests",
+     "[tool.permissions]\npackages = {}"),  # no final newline before: none after
+])
+def test_revoke_from_an_inline_packages_table(
+    tmp_path: Path, before: str, name: str, after: str,
+) -> None:
+    path = write(tmp_path, before)
+    assert revoke(path, name, [], cwd=tmp_path) is None
+    assert path.read_bytes() == after.encode()
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ('[tool.permissions]\npackages = { r = ["network"] }\n',
+     '[tool.permissions]\npackages = { r = ["network"], a = ["env"] }\n'),
+    ('[tool.permissions]\npackages = {r = ["network"]}\n',
+     '[tool.permissions]\npackages = {r = ["network"], a = ["env"]}\n'),
+    ('[tool.permissions]\npackages = {}\n',
+     '[tool.permissions]\npackages = {a = ["env"]}\n'),
+    ('[tool.permissions]\npackages = { a = [], r = [] }\n',
+     '[tool.permissions]\npackages = { a = { allow = ["env"], versions = "<2" }, r = [] }\n'),
+    ('[tool.permissions.packages]\na = { allow = [] }  # x\n',
+     '[tool.permissions.packages]\na = { allow = ["env"], versions = "<2" }  # x\n'),
+])
+def test_allow_into_inline_tables_keeps_their_spacing(
+    tmp_path: Path, before: str, after: str,
+) -> None:
+    path = write(tmp_path, before)
+    versions = "<2" if "versions" in after else None
+    allow(path, "a", [ENV], versions=versions, cwd=tmp_path)
+    assert path.read_bytes() == after.encode()
+
+
+def test_edits_to_a_crlf_file_end_their_lines_with_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(b'[project]\r\nname = "x"\r\n')
+    allow(path, "a", [ENV], cwd=tmp_path)
+    allow(path, "b", [NET], cwd=tmp_path)
+    assert path.read_bytes() == (
+        b'[project]\r\nname = "x"\r\n\r\n[tool.permissions]\r\ndefault = []\r\n\r\n'
+        b'[tool.permissions.packages]\r\na = ["env"]\r\nb = ["network"]\r\n')
+    revoke(path, "a", [], cwd=tmp_path)
+    assert path.read_bytes().endswith(b'[tool.permissions.packages]\r\nb = ["network"]\r\n')

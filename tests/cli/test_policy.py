@@ -186,8 +186,10 @@ def test_policy_option_and_nearest_file_from_a_subdirectory(
     assert main(["policy", "allow", "a", "env"]) == 0
     assert main(["policy", "allow", "--policy", str(project / "other.toml"), "b", "env"]) == 0
     out = out_err(capsys)[0].splitlines()
-    assert out == [f"{project / 'pyproject.toml'}:3: a: env",
-                   f"{project / 'other.toml'}:3: b: env"]
+    assert out == [f"{project / 'pyproject.toml'}:4: a: env",
+                   f"{project / 'other.toml'}:4: b: env"]
+    assert (project / "other.toml").read_text() == (
+        '[tool.permissions]\n\n[tool.permissions.packages]\nb = ["env"]\n')
     assert main(["policy", "show", "--policy", "../../other.toml"]) == 0
     assert out_err(capsys)[0].splitlines()[2] == "b: env"
 
