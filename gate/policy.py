@@ -492,8 +492,11 @@ def toml_line(
     if versions is None and grant is not None:
         versions = grant.versions
     array = _caps_array(caps).as_string()
-    if form is GrantForm.TABLE:
-        return f"allow = {array}"  # under [tool.permissions.packages.<key>]
+    if form is GrantForm.TABLE:  # a line for the grant's own table: say which one
+        header = f"[{dotted((*TABLE, 'packages', key))}]"
+        if grant is not None and versions != grant.versions:
+            return f'allow = {array}  # and versions = "{versions}", in {header}'
+        return f"allow = {array}  # in {header}"
     if versions is None:
         return f"{tomlkit.key(key).as_string()} = {array}"
     inline = tomlkit.inline_table()

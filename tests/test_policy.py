@@ -492,7 +492,11 @@ def test_toml_line_for_each_grant_form(tmp_path: Path) -> None:
         'requests = ["network", "env"]')
     assert toml_line(policy, normalize("setuptools"), [FSW]) == (
         'setuptools = {allow = ["install-hooks", "fs-write"], versions = ">=70,<81"}')
-    assert toml_line(policy, normalize("old"), [NET]) == 'allow = ["env", "network"]'
+    assert toml_line(policy, normalize("old"), [NET]) == (
+        'allow = ["env", "network"]  # in [tool.permissions.packages.old]')
+    assert toml_line(policy, normalize("old"), [NET], versions="==2") == (
+        'allow = ["env", "network"]  # and versions = "==2", in '
+        "[tool.permissions.packages.old]")
     assert toml_line(policy, normalize("zope-interface"), [NET]) == (
         'zope-interface = ["network"]')
     assert toml_line(policy, normalize("new"), [NET], versions="==1.0") == (

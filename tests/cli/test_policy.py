@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -268,3 +269,45 @@ def test_report_verdict_prints_and_returns_the_exit_code(
         "permpip policy allow requests network env")
     assert report_verdict(verdict) == 1
     assert out_err(capsys)[0].startswith("refused: 1 of 1 package use capabilities")
+
+
+@pytest.mark.parametrize("body", [
+    "[tool.permissions]\n",
+    '[tool.permissions.packages]\nhooky = ["subprocess"]\n',
+    '[tool.permissions.packages]\nhooky = { allow = ["subprocess"], versions = "<0.1" }\n',
+    '[tool.permissions]\npackages = { hooky = ["subprocess"] }\n',
+    '[tool.permissions.packages.Hooky]\nallow = ["env"]\nversions = ">=1"\n',
+])
+def test_every_printed_fix_command_works_when_pasted(
+    project: Path, capsys: pytest.CaptureFixture[str], body: str,
+) -> None:
+    (project / "pyproject.toml").write_text(body)
+    scans = [scan("hooky", "0.1", (C.SUBPROCESS, P.INSTALL), (C.ENV, P.RUNTIME))]
+    verdict = evaluate(scans, load_policy(cwd=project))
+    assert not verdict.allowed
+    fix = verdict.packages[0].fix_command
+    assert fix is not None
+    argv = shlex.split(fix)  # as a shell would read the pasted line
+    assert argv[0] == "permpip"
+    assert main(argv[1:]) == 0
+    after = evaluate(scans, load_policy(cwd=project))
+    assert after.allowed and after.warnings == ()
+    capsys.readouterr()
+
+
+def test_the_printed_revoke_command_for_a_stale_grant_works_when_pasted(
+    project: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.permissions.packages]\nhooky = ["env", "network", "threads"]\ngone = []\n')
+    scans = [scan("hooky", "0.1", (C.ENV, P.RUNTIME))]
+    verdict = evaluate(scans, load_policy(cwd=project), complete_set=True)
+    commands = [w.rpartition("with: ")[2] for w in verdict.warnings]
+    assert commands == ["permpip policy revoke hooky network threads",
+                        "permpip policy revoke gone"]
+    for command in commands:
+        assert main(shlex.split(command)[1:]) == 0
+    assert evaluate(scans, load_policy(cwd=project), complete_set=True).warnings == ()
+    assert (project / "pyproject.toml").read_text() == (
+        '[tool.permissions.packages]\nhooky = ["env"]\n')
+    capsys.readouterr()

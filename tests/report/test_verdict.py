@@ -55,7 +55,7 @@ evil 0.1 (evil-0.1-py3-none-any.whl)
   subprocess (install) not granted:
     setup.py:12 os.system
   install-hooks (install) not granted:
-    setup.py:12 os.system [subprocess, install]
+    setup.py:12 os.system (subprocess, runs at install)
   fix: permpip policy allow evil network subprocess install-hooks
    or: evil = ["network", "subprocess", "install-hooks"]
 
@@ -135,7 +135,31 @@ def test_a_pth_line_is_evidence_for_startup_hooks_once(tmp_path: Path) -> None:
         "    beta.pth:1 os.system",
         "  startup-hooks (startup) not granted:",
         "    beta.pth:1 executable .pth line runs at every interpreter start",
-        "    beta.pth:1 os.system [subprocess, startup]",
+        "    beta.pth:1 os.system (subprocess, runs at startup)",
         "  fix: permpip policy allow beta subprocess startup-hooks",
         '   or: beta = ["subprocess", "startup-hooks"]',
+    ]
+
+
+def test_one_refused_package_of_one(tmp_path: Path) -> None:
+    verdict = evaluate([scan("evil", "0.1", f(C.NETWORK, P.IMPORT, "evil.py", 2, "socket.socket"))],
+                       policy(tmp_path))
+    assert format_text(verdict).splitlines()[0] == (
+        "refused: 1 of 1 package uses capabilities the policy does not grant "
+        "(policy: pyproject.toml)")
+
+
+def test_the_toml_line_for_a_grant_written_as_a_table_names_the_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.permissions.packages."zope.interface"]\nallow = ["env"]\nversions = "<6"\n')
+    verdict = evaluate([scan("zope.interface", "6.0", f(C.ENV, P.IMPORT, "z.py", 1, "os.environ"))],
+                       load_policy(cwd=tmp_path))
+    assert format_text(verdict).splitlines()[2:] == [
+        "zope-interface 6.0 (zope.interface-6.0-py3-none-any.whl)",
+        "  note: the grant at pyproject.toml:1 covers versions '<6', not 6.0",
+        "  env (import) not granted:",
+        "    z.py:1 os.environ",
+        "  fix: permpip policy allow zope-interface env --versions '==6.0'",
+        '   or: allow = ["env"]  # and versions = "==6.0", in '
+        '[tool.permissions.packages."zope.interface"]',
     ]
