@@ -105,6 +105,16 @@ def _cache(options: GateOptions) -> Iterator[Cache]:
         yield Cache(options.cache_dir / "permpip" if options.cache_dir else default_root())
 
 
+@contextmanager
+def _gate(options: GateOptions, *, progress: Progress | None,
+          policy: Policy | None) -> Iterator[Gate]:
+    """A Gate for one run, with a work directory that is removed when the run ends."""
+    with _cache(options) as cache, tempfile.TemporaryDirectory(prefix="permpip-run-") as work:
+        yield Gate(options, cache=cache, target=probe_target(options.python),
+                   progress=progress or Progress.for_stream(_null(), quiet=True),
+                   policy=policy, workdir=Path(work))
+
+
 def as_build_requirement(scan: PackageScan, *, of: str, where: str, line: int) -> PackageScan:
     """``scan`` judged as build-time code: every finding in the install phase, plus the
     ``install-hooks`` it needs to run at all (evidence: where ``of`` requires it)."""
@@ -123,12 +133,13 @@ class Gate:
     """One run's context: options, target, cache, progress, policy (None for scan_input)."""
 
     def __init__(self, options: GateOptions, *, cache: Cache, target: Target,
-                 progress: Progress, policy: Policy | None) -> None:
+                 progress: Progress, policy: Policy | None, workdir: Path) -> None:
         self.options = options
         self.cache = cache
         self.target = target
         self.progress = progress
         self.policy = policy
+        self.workdir = workdir  # removed when the run ends (built wheels live here)
         self.settings = HttpSettings.from_options(options, index_urls(options))
         self.scanner = scanner_version()
         self.extra: list[PackageScan] = []  # sdists and build requirements we approved
@@ -199,7 +210,7 @@ class Gate:
                                         build_deps=Path(tmp), out_dir=Path(tmp) / "out")
             self.progress.finish(f"building {sdist.filename}", wheel.name)
             _sha, cached = self.cache.add_file(wheel)
-            final = Path(tempfile.mkdtemp(prefix="permpip-wheel-")) / wheel.name
+            final = Path(tempfile.mkdtemp(prefix="wheel-", dir=self.workdir)) / wheel.name
             shutil.copyfile(cached, final)
             return final
 
@@ -258,9 +269,7 @@ def _resolve(g: Gate, input_path: Path | None, cwd: Path,
 def scan_input(input_path: Path | None, *, cwd: Path, options: GateOptions,
                progress: Progress | None = None) -> list[Scanned]:
     path = input_path if input_path is not None else find_default_input(cwd)
-    with _cache(options) as cache:
-        g = Gate(options, cache=cache, target=probe_target(options.python),
-                 progress=progress or Progress.for_stream(_null(), quiet=True), policy=None)
+    with _gate(options, progress=progress, policy=None) as g:
         res = _resolve(g, path, cwd, None)
         return g.scan(g.fetch(res.pins))
 
@@ -271,9 +280,7 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
     policy = load_policy(options.policy, cwd=cwd)
     if input_path is None and not install:
         input_path = find_default_input(cwd)
-    with _cache(options) as cache:
-        g = Gate(options, cache=cache, target=probe_target(options.python),
-                 progress=progress or Progress.for_stream(_null(), quiet=True), policy=policy)
+    with _gate(options, progress=progress, policy=policy) as g:
         try:
             res = _resolve(g, input_path, cwd, env)
             scanned = g.scan(g.fetch(res.pins))

@@ -110,16 +110,19 @@ def test_refused_without_grant_through_install_and_check(
 
 def test_granted_build_runs_offline_and_installs(
     index: SubIndex, sdist: Path, marker: Path, tmp_path: Path, make_venv,  # type: ignore[no-untyped-def]
-    permpip: Permpip,
+    permpip: Permpip, hermetic_env: dict[str, str],
 ) -> None:
     project = tmp_path / "project"
     write_policy(project, {"markpkg": GRANT})
     py = make_venv()
+    tmp = tmp_path / "tmp"  # permpip's temporary directories: none may be left behind
+    tmp.mkdir()
     done = permpip("install", "--python", str(py), "--index-url", index.url, "app",
-                   "--no-cache", cwd=project)
+                   "--no-cache", cwd=project, env=hermetic_env | {"TMPDIR": str(tmp)})
     assert done.returncode == 0, done.stderr + done.stdout
     assert installed(py) == {"app": "1.0", "markpkg": "1.0"}
     assert marker.read_text().startswith("build backend ran\n")
+    assert sorted(p.name for p in tmp.iterdir() if p.name.startswith("permpip")) == []
 
 
 def test_granted_build_from_hashed_lockfile(
