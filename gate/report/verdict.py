@@ -18,8 +18,7 @@ def format_text(verdict: Verdict, *, verbose: bool = False) -> str:
     if verdict.allowed:
         lines = [f"allowed: {total} package{plural} within the policy{where}"]
     elif refused:
-        verb = "uses" if total == 1 else "use"
-        lines = [f"refused: {len(refused)} of {total} package{plural} {verb} capabilities "
+        lines = [f"refused: {len(refused)} of {total} package{plural} use capabilities "
                  f"the policy does not grant{where}"]
     else:
         lines = [f"refused: the policy has problems --strict does not accept{where}"]

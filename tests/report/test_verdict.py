@@ -141,14 +141,6 @@ def test_a_pth_line_is_evidence_for_startup_hooks_once(tmp_path: Path) -> None:
     ]
 
 
-def test_one_refused_package_of_one(tmp_path: Path) -> None:
-    verdict = evaluate([scan("evil", "0.1", f(C.NETWORK, P.IMPORT, "evil.py", 2, "socket.socket"))],
-                       policy(tmp_path))
-    assert format_text(verdict).splitlines()[0] == (
-        "refused: 1 of 1 package uses capabilities the policy does not grant "
-        "(policy: pyproject.toml)")
-
-
 def test_the_toml_line_for_a_grant_written_as_a_table_names_the_table(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.permissions.packages."zope.interface"]\nallow = ["env"]\nversions = "<6"\n')
