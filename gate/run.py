@@ -181,10 +181,13 @@ class Gate:
 
     def evaluate(self, scans: Sequence[PackageScan], *, complete_set: bool = True) -> Verdict:
         """``complete_set``: ``scans`` are the whole install set, so a grant for a package
-        not among them is stale (never for a build judged alone, nor with ``--no-deps``)."""
+        not among them is stale. Never for a build judged alone, nor with ``--no-deps``, nor
+        when the command line names packages (``permpip install rich`` adds to an
+        environment: the policy's other grants are for what is already there)."""
         assert self.policy is not None
+        whole = not self.options.requirements and not self.options.flag("--no-deps")
         return evaluate(list(scans), self.policy, strict=self.options.strict,
-                        complete_set=complete_set and not self.options.flag("--no-deps"))
+                        complete_set=complete_set and whole)
 
     def build_approved(self, sdist: Pin) -> Path:
         """Fetch and scan an sdist and its build requirements; build it only if allowed."""

@@ -182,6 +182,22 @@ def test_no_deps(index: SubIndex, tmp_path: Path, project: Path, make_venv: Make
     assert "stale" not in done.stdout  # netlib is not in this set, and need not be
 
 
+def test_grants_for_packages_outside_the_set_are_stale_only_for_a_whole_set(
+        index: SubIndex, tmp_path: Path, project: Path, make_venv: MakeVenv,
+        permpip: Permpip) -> None:
+    """`permpip install helper` adds to an environment; `-r requirements.txt` is the set."""
+    _publish_app(index, tmp_path / "dist")
+    write_policy(project, {"netlib": ["native"]})
+    py = make_venv()
+    named = _install(permpip, project, py, "--index-url", index.url, "helper")
+    assert installed(py) == {"helper": "0.1"}
+    assert "stale" not in named.stdout
+    (project / "requirements.txt").write_text("helper\n")
+    whole = _install(permpip, project, py, "--index-url", index.url, "-r", "requirements.txt")
+    assert ("warning: stale grant: netlib (pyproject.toml:5) is not in the install set; "
+            "remove it with: permpip policy revoke netlib") in whole.stdout
+
+
 def test_dry_run(index: SubIndex, tmp_path: Path, project: Path, make_venv: MakeVenv,
                  permpip: Permpip) -> None:
     _publish_app(index, tmp_path / "dist")
