@@ -136,10 +136,11 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
         "Anything not granted here is denied. Review each grant before committing it.",
     ]
     changed = write_grants(path, grants, mode, header=header, cwd=cwd)
+    scanned = f"{len(grants)} package{'' if len(grants) == 1 else 's'} scanned"
     if mode is WriteMode.MERGE:
-        print(f"{label}: added capabilities for {changed} of {len(grants)} packages scanned")
+        print(f"{label}: added capabilities for {changed} of {scanned}")
     else:
-        print(f"{label}: wrote grants for {changed} of {len(grants)} packages scanned")
+        print(f"{label}: wrote grants for {changed} of {scanned}")
     return 0
 
 

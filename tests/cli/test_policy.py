@@ -129,6 +129,7 @@ def test_init_from_a_requirements_file_goes_through_scan_input(
     (project / "requirements.txt").write_text("requests\n")
     (project / "pyproject.toml").write_text('[project]\nname = "x"\n')
     assert main(["policy", "init", "requirements.txt", "--index-url", "http://i/simple"]) == 0
+    assert out_err(capsys)[0] == "pyproject.toml: wrote grants for 1 of 1 package scanned\n"
     assert calls == [(project / "requirements.txt", project, ["http://i/simple"])]
     assert load_policy(cwd=project).packages[normalize("requests")].allow == (C.NETWORK, C.ENV)
     assert main(["policy", "init", "--force"]) == 0  # no INPUT: scan_input finds the default
