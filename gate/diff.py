@@ -9,15 +9,17 @@ are not judged here; that is ``permpip check``'s job.
 
 Public API:
 
-    diff_packages(old, new, *, allowed=None, strict=False) -> LockDiff
+    diff_packages(old, new, *, allowed=None, policy=None, strict=False) -> LockDiff
         ``old`` / ``new``: sequences of ``Entry`` (a Pin and its PackageScan; ``gate.run``'s
-        ``Scanned`` fits). ``allowed(name, version) -> frozenset[Capability]`` is the
-        policy (``Policy.allowed_for``); ``None`` means no policy: gains are reported but
-        not judged.
+        ``Scanned`` fits). ``policy`` judges the gains (``Policy.allowed_for``) and notes a
+        version-limited grant that does not cover the new version (the fix then sets
+        ``--versions``); ``allowed(name, version) -> frozenset[Capability]`` judges them
+        without a Policy. Neither means no policy: gains are reported but not judged.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from gate.model import (
     Phase,
     Pin,
 )
+from gate.policy import Policy
 
 Allowed = Callable[[NormalizedName, str], frozenset[Capability]]
 Access = tuple[Capability, Phase]
@@ -96,6 +99,8 @@ class PackageDiff:
     new: tuple[Pin, ...] = ()
     gained: tuple[Gain, ...] = ()
     lost: tuple[Access, ...] = ()
+    note: str | None = None  # why the package's grant does not apply to the new version
+    fix_versions: str | None = None  # the ``--versions`` a fix must set ("==1.1")
 
     @property
     def old_version(self) -> str | None:
@@ -157,15 +162,19 @@ def diff_packages(
     new: Iterable[Entry],
     *,
     allowed: Allowed | None = None,
+    policy: Policy | None = None,
     strict: bool = False,
     old_label: str = "old",
     new_label: str = "new",
 ) -> LockDiff:
     """Compare two sides package by package (PEP 503 names); see the module docstring."""
+    if allowed is None and policy is not None:
+        allowed = policy.allowed_for
     old_by = _group(old)
     new_by = _group(new)
     packages = tuple(
-        _diff_one(name, old_by.get(name, []), new_by.get(name, []), allowed)
+        _grant_note(_diff_one(name, old_by.get(name, []), new_by.get(name, []), allowed),
+                    policy)
         for name in sorted(old_by.keys() | new_by.keys())
     )
     return LockDiff(packages=packages, strict=strict, judged=allowed is not None,
@@ -206,6 +215,21 @@ def _diff_one(
     lost = tuple(sorted((a for a in before if a not in after), key=_access_order))
     return PackageDiff(name=name, change=change, old=old_pins, new=new_pins,
                        gained=gained, lost=lost)
+
+
+def _grant_note(pkg: PackageDiff, policy: Policy | None) -> PackageDiff:
+    """Say so when the package's version-limited grant does not cover its new version."""
+    grant = policy.grant(pkg.name) if policy is not None else None
+    if policy is None or grant is None or pkg.change in (Change.UNCHANGED, Change.REMOVED):
+        return pkg
+    versions = [p.version for p in pkg.new]
+    outside = [v for v in dict.fromkeys(versions) if not grant.applies_to(v)]
+    if not outside:
+        return pkg
+    note = (f"the grant at {policy.display}:{grant.line} covers versions "
+            f"'{grant.versions}', not {', '.join(outside)}")
+    fix = f"=={outside[0]}" if len(outside) == 1 else None
+    return dataclasses.replace(pkg, note=note, fix_versions=fix)
 
 
 def _gain(

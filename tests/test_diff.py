@@ -336,7 +336,7 @@ def test_cli_without_policy_exits_2_unless_no_policy(
      "error: --policy and --no-policy exclude each other"),
     (["a", "b", "--frobnicate"],
      "error: unknown option --frobnicate (neither a pip install nor a permpip option)"),
-    (["missing.txt", "new.txt"], "error: no such input file: {project}/missing.txt"),
+    (["missing.txt", "new.txt"], "error: no such input file: missing.txt"),
 ])
 def test_cli_usage_errors_exit_2_with_one_line(
     project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str

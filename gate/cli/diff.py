@@ -22,9 +22,10 @@ from pathlib import Path
 
 from gate import _subprocess
 from gate.cli.options import GateOptions, parse_options
-from gate.diff import Allowed, Entry, Pinned, diff_packages
+from gate.diff import Entry, Pinned, diff_packages
 from gate.errors import UsageError
 from gate.model import normalize
+from gate.policy import Policy
 from gate.report.diff import FORMATS, render
 
 HELP = """\
@@ -117,7 +118,7 @@ def run(argv: list[str]) -> int:
         return 0
     args = parse_args(argv)
     cwd = Path.cwd()
-    allowed = _load_allowed(args, cwd)  # before any download: a missing policy fails fast
+    policy = _load_policy(args, cwd)  # before any download: a missing policy fails fast
     root: Path | None = cwd
     if args.git is not None:
         new_path = cwd / args.inputs[0] if args.inputs else _default_input(cwd)
@@ -130,43 +131,32 @@ def run(argv: list[str]) -> int:
         new = _scan(new_path, cwd=cwd, options=args.gate, label=rel)
     else:
         old_label, new_label = args.inputs
-        old = _scan(cwd / old_label, cwd=cwd, options=args.gate)
-        new = _scan(cwd / new_label, cwd=cwd, options=args.gate)
-    diff = diff_packages(old, new, allowed=allowed, strict=args.strict,
+        old = _scan(cwd / old_label, cwd=cwd, options=args.gate, label=old_label)
+        new = _scan(cwd / new_label, cwd=cwd, options=args.gate, label=new_label)
+    diff = diff_packages(old, new, policy=policy, strict=args.strict,
                          old_label=old_label, new_label=new_label)
     _emit(render(diff, args.format, root=root, cwd=cwd), args.output)
     return diff.exit_code
 
 
-def _load_allowed(args: DiffArgs, cwd: Path) -> Allowed | None:
+def _load_policy(args: DiffArgs, cwd: Path) -> Policy | None:
     if args.no_policy:
         return None
     from gate.policy import load_policy
 
-    policy = load_policy(args.gate.policy, cwd=cwd)
-    return policy.allowed_for
+    return load_policy(args.gate.policy, cwd=cwd)
 
 
-def _scan(
-    path: Path, *, cwd: Path, options: GateOptions, label: str | None = None
-) -> list[Entry]:
+def _scan(path: Path, *, cwd: Path, options: GateOptions, label: str) -> list[Entry]:
     """INPUT scanned; each pin's ``source`` made ``label:line`` (``label``: the input as
     the user named it), finding the line in a lockfile when the reader gave none."""
     from gate.run import scan_input
 
     if not path.is_file():
-        raise UsageError(f"no such input file: {path}")
+        raise UsageError(f"no such input file: {label}")
     scanned = scan_input(path, cwd=cwd, options=options)
     lines = _name_lines(path)
-    shown = label if label is not None else _display(path, cwd)
-    return [_located(e, shown, lines) for e in scanned]
-
-
-def _display(path: Path, cwd: Path) -> str:
-    try:
-        return path.resolve().relative_to(cwd.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    return [_located(e, label, lines) for e in scanned]
 
 
 _SOURCE_LINE = re.compile(r"^(?P<path>.+):(?P<line>[1-9][0-9]*)$")

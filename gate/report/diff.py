@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from gate import __version__
 from gate.diff import Change, Gain, LockDiff, PackageDiff, Verdict
+from gate.evaluate import allow_command
 from gate.model import Capability, Finding
 
 FORMATS = ("text", "json", "markdown", "sarif")
@@ -53,7 +54,7 @@ def grant_command(pkg: PackageDiff) -> str | None:
     """How to grant what ``pkg`` is refused, as one ``permpip policy allow`` line."""
     if not pkg.missing:
         return None
-    return f"permpip policy allow {pkg.name} " + " ".join(str(c) for c in pkg.missing)
+    return allow_command(pkg.name, pkg.missing, pkg.fix_versions)
 
 
 def _versions(pkg: PackageDiff, arrow: str) -> str:
@@ -95,7 +96,8 @@ def _summary(diff: LockDiff) -> str:
     refused = len(diff.refused)
     head = f"{_n(changed, 'package')} changed, {unchanged} unchanged"
     if refused:
-        why = "gained capabilities (--strict)" if diff.strict else "not granted by the policy"
+        why = ("gained capabilities (--strict)" if diff.strict
+               else "gained capabilities the policy does not grant")
         return f"{head}; {_n(refused, 'package')} {why}"
     return f"{head}; nothing gained that the policy does not grant" if diff.judged else (
         f"{head}; no policy applied (--no-policy)")
@@ -120,6 +122,8 @@ def format_text(diff: LockDiff) -> str:
         where = f"  [{_clean(pkg.source)}]" if pkg.source else ""
         lines.append(f"{mark:<4} {pkg.name} {_versions(pkg, '->')}{where}: "
                      f"{_verdict_words(diff, pkg)}")
+        if pkg.note:
+            lines.append(f"       note: {_clean(pkg.note)}")
         for gain in pkg.gained:
             state = {True: "granted", False: "NOT GRANTED", None: "not reviewed"}[gain.granted]
             lines.append(f"       + {_access(gain)}  {state}")
@@ -162,6 +166,8 @@ def _package_json(pkg: PackageDiff) -> dict[str, Any]:
         "new_version": pkg.new_version,
         "source": pkg.source,
         "verdict": str(pkg.verdict),
+        "note": pkg.note,
+        "fix": grant_command(pkg),
         "gained": [
             {"capability": str(g.capability), "phase": str(g.phase), "granted": g.granted,
              "missing": [str(c) for c in g.missing],
@@ -203,6 +209,8 @@ def _md_details(diff: LockDiff, pkg: PackageDiff) -> list[str]:
     out = [f"<details><summary>{summary}</summary>", ""]
     if pkg.source:
         out += [f"Pinned at {_md_code(pkg.source)}.", ""]
+    if pkg.note:
+        out += [f"Note: {_md(pkg.note)}.", ""]
     for gain in pkg.gained:
         state = {True: "granted", False: "**not granted**", None: "not reviewed"}[gain.granted]
         out.append(f"- {_access(gain)}: {state}")
@@ -302,7 +310,9 @@ def _sarif_result(
         need = "needs" if len(gains) == 1 else "need"
         why = (f": {cap} is not granted by the policy." if all(g.capability is cap for g in gains)
                else f", which {need} {cap}: not granted by the policy.")
-        text = (f"{head}{why}{where}{more} Grant it with: permpip policy allow {pkg.name} {cap}")
+        fix = allow_command(pkg.name, [cap], pkg.fix_versions)
+        note = f" Note: {_clean(pkg.note)}." if pkg.note else ""
+        text = f"{head}{why}{where}{more}{note} Grant it with: {fix}"
     else:
         text = f"{head} (granted; --strict fails on any gain).{where}{more}"
     result: dict[str, Any] = {

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
 from gate.diff import LockDiff, Pinned, diff_packages
 from gate.model import Capability, Finding, NormalizedName, PackageScan, Phase, Pin, normalize
@@ -85,7 +86,7 @@ FAIL fresh 0.1 (added)  [requirements.txt:5]: not granted: install-hooks
        grant with: permpip policy allow fresh install-hooks
 ok   gone 2.0 (removed)  [requirements.txt:9]: nothing gained
        - env (import)
-4 packages changed, 1 unchanged; 2 packages not granted by the policy
+4 packages changed, 1 unchanged; 2 packages gained capabilities the policy does not grant
 """
 
 
@@ -93,7 +94,7 @@ def test_markdown() -> None:
     assert format_markdown(sample()) == """\
 ### permpip diff
 
-❌ 4 packages changed, 1 unchanged; 2 packages not granted by the policy.
+❌ 4 packages changed, 1 unchanged; 2 packages gained capabilities the policy does not grant.
 
 | package | version | gained | lost | verdict |
 |---|---|---|---|---|
@@ -173,7 +174,8 @@ def test_json() -> None:
     assert [p["name"] for p in doc["packages"]] == ["bump", "foo", "fresh", "gone"]
     assert doc["packages"][1] == {
         "name": "foo", "change": "upgraded", "old_version": "1.0", "new_version": "1.1",
-        "source": "requirements.txt:3", "verdict": "refused",
+        "source": "requirements.txt:3", "verdict": "refused", "note": None,
+        "fix": "permpip policy allow foo subprocess",
         "gained": [
             {"capability": "network", "phase": "import", "granted": True, "missing": [],
              "evidence": [{"path": "foo/api.py", "line": 2, "phase": "import",
@@ -263,3 +265,48 @@ def test_sarif_without_results_is_valid() -> None:
     jsonschema.Draft4Validator(SCHEMA).validate(sarif)
     assert sarif["runs"][0]["results"] == []
     assert sarif["runs"][0]["tool"]["driver"]["rules"] == []
+
+
+def test_a_version_limited_grant_that_misses_the_new_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gate.__main__ import main
+    from gate.policy import load_policy
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.permissions.packages]\nfoo = { allow = ["network"], versions = "<1.1" }\n'
+        'bar = { allow = ["env"], versions = "<2" }\n')
+    monkeypatch.chdir(tmp_path)
+    old = [entry("foo", "1.0", [(Capability.NETWORK, Phase.RUNTIME, "foo/a.py", 3, "socket")]),
+           entry("bar", "1.0", [(Capability.ENV, Phase.IMPORT, "bar/a.py", 1, "os.environ")])]
+    new = [entry("foo", "1.1", [(Capability.NETWORK, Phase.RUNTIME, "foo/a.py", 3, "socket"),
+                                (Capability.ENV, Phase.IMPORT, "foo/b.py", 2, "os.environ")]),
+           entry("bar", "2.0", [(Capability.ENV, Phase.IMPORT, "bar/a.py", 1, "os.environ")])]
+    diff = diff_packages(old, new, policy=load_policy(cwd=tmp_path))
+    assert render(diff, "text") == """\
+permpip diff old -> new
+ok   bar 1.0 -> 2.0 (upgraded): nothing gained
+       note: the grant at pyproject.toml:3 covers versions '<2', not 2.0
+FAIL foo 1.0 -> 1.1 (upgraded): not granted: env
+       note: the grant at pyproject.toml:2 covers versions '<1.1', not 1.1
+       + env (import)  NOT GRANTED
+           foo/b.py:2  os.environ
+       grant with: permpip policy allow foo env --versions '==1.1'
+2 packages changed, 0 unchanged; 1 package gained capabilities the policy does not grant
+"""
+    [foo] = [p for p in diff.packages if p.name == "foo"]
+    assert foo.fix_versions == "==1.1"
+    assert diff_to_json(diff)["packages"][1]["fix"] == (
+        "permpip policy allow foo env --versions '==1.1'")
+    sarif = diff_to_sarif(diff)["runs"][0]["results"]
+    assert sarif[0]["message"]["text"].endswith(
+        "Note: the grant at pyproject.toml:2 covers versions '<1.1', not 1.1. "
+        "Grant it with: permpip policy allow foo env --versions '==1.1'")
+    assert "Note: the grant at pyproject.toml:2 covers versions '&lt;1.1', not 1.1." in (
+        format_markdown(diff))
+    # pasted, the printed command makes the new version pass
+    assert main(["policy", "allow", "foo", "env", "--versions", "==1.1"]) == 0
+    again = diff_packages(old, new, policy=load_policy(cwd=tmp_path))
+    assert again.exit_code == 0
+    assert [p.note for p in again.packages] == [
+        "the grant at pyproject.toml:3 covers versions '<2', not 2.0", None]
