@@ -126,6 +126,8 @@ def format_text(diff: LockDiff) -> str:
             lines.append(f"       note: {_clean(pkg.note)}")
         for gain in pkg.gained:
             state = {True: "granted", False: "NOT GRANTED", None: "not reviewed"}[gain.granted]
+            if gain.missing and gain.missing != (gain.capability,):  # the phase's hook
+                state += f" (needs {', '.join(gain.missing)})"
             lines.append(f"       + {_access(gain)}  {state}")
             lines += [f"           {_finding_text(f)}" for f in gain.evidence[:EVIDENCE_SHOWN]]
             if len(gain.evidence) > EVIDENCE_SHOWN:

@@ -79,7 +79,7 @@ FAIL foo 1.0 -> 1.1 (upgraded)  [requirements.txt:3]: not granted: subprocess
        - network (runtime)
        grant with: permpip policy allow foo subprocess
 FAIL fresh 0.1 (added)  [requirements.txt:5]: not granted: install-hooks
-       + subprocess (install)  NOT GRANTED
+       + subprocess (install)  NOT GRANTED (needs install-hooks)
            setup.py:4  os.system
        + install-hooks (install)  NOT GRANTED
            setup.py:1  setup.py
