@@ -132,7 +132,8 @@ def test_markdown_report_of_an_upgrade(
         "❌ not granted: startup-hooks |",
     ]
     assert done.stdout.splitlines()[2] == (
-        "❌ 6 packages changed, 1 unchanged; 4 packages gained capabilities the policy does not grant.")
+        "❌ 6 packages changed, 1 unchanged; "
+        "4 packages gained capabilities the policy does not grant.")
     pylock = project / "pylock.toml"
     for name in ("hooked", "netfunc", "pthpkg", "transdep"):
         line = line_of(pylock, f'name = "{name}"')
