@@ -8,6 +8,7 @@ This module dispatches, and is the one place that turns a ``GateError`` into
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -55,6 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; nothing was installed", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `permpip policy show --format json | head`: the reader left; say nothing more.
+        # Python flushes stdout again at exit, so point it at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

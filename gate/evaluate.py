@@ -138,7 +138,7 @@ def _package(
         n = len(evidence[Capability.UNANALYZED])
         warnings.append(
             f"{scan.name} {scan.version}: {n} place{'s' if n > 1 else ''} could not be "
-            f"analysed and may use any capability ({first.path}:{first.line} {first.detail}); "
+            f"analysed and may use any capability ({first.where} {first.detail}); "
             f"grant 'unanalyzed' to accept, or --strict to refuse"
         )
     grant = policy.grant(scan.name)

@@ -56,6 +56,11 @@ class Finding:
     phase: Phase
     detail: str
 
+    @property
+    def where(self) -> str:
+        """``path:line``; binaries and whole files (line 0) are just ``path``."""
+        return f"{self.path}:{self.line}" if self.line else self.path
+
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "line": self.line, "phase": str(self.phase),
                 "detail": self.detail}

@@ -141,7 +141,7 @@ def format_text(diff: LockDiff) -> str:
 
 
 def _finding_text(f: Finding) -> str:
-    return f"{_clean(f.path)}:{f.line}  {_clean(f.detail)}"
+    return f"{_clean(f.where)}  {_clean(f.detail)}"
 
 
 # -- JSON -------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def _md_details(diff: LockDiff, pkg: PackageDiff) -> list[str]:
     for gain in pkg.gained:
         state = {True: "granted", False: "**not granted**", None: "not reviewed"}[gain.granted]
         out.append(f"- {_access(gain)}: {state}")
-        out += [f"  - {_md_code(f'{f.path}:{f.line}')} {_md(f.detail)}"
+        out += [f"  - {_md_code(f.where)} {_md(f.detail)}"
                 for f in gain.evidence[:EVIDENCE_SHOWN]]
         if len(gain.evidence) > EVIDENCE_SHOWN:
             out.append(f"  - … and {len(gain.evidence) - EVIDENCE_SHOWN} more")
@@ -303,7 +303,7 @@ def _sarif_result(
     *, root: Path | None, cwd: Path | None,
 ) -> dict[str, Any]:
     evidence = [f for g in gains for f in g.evidence]
-    where = (f" Evidence: {_clean(f'{evidence[0].path}:{evidence[0].line}')} "
+    where = (f" Evidence: {_clean(evidence[0].where)} "
              f"({_clean(evidence[0].detail)})" if evidence else "")
     more = f" and {len(evidence) - 1} more." if len(evidence) > 1 else "." if evidence else ""
     pairs = ", ".join(_access(g) for g in gains)

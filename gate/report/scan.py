@@ -9,8 +9,7 @@ from gate.model import Finding, PackageScan
 
 def format_finding(f: Finding) -> str:
     """``path:line  detail  (phase)``; binaries and whole files (line 0) have no ``:line``."""
-    where = f"{f.path}:{f.line}" if f.line else f.path
-    return f"{where}  {f.detail}  ({f.phase})"
+    return f"{f.where}  {f.detail}  ({f.phase})"
 
 
 def format_text(scans: Sequence[PackageScan]) -> str:

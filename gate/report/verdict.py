@@ -18,7 +18,8 @@ def format_text(verdict: Verdict, *, verbose: bool = False) -> str:
     if verdict.allowed:
         lines = [f"allowed: {total} package{plural} within the policy{where}"]
     elif refused:
-        lines = [f"refused: {len(refused)} of {total} package{plural} use capabilities "
+        verb = "uses" if len(refused) == 1 else "use"
+        lines = [f"refused: {len(refused)} of {total} package{plural} {verb} capabilities "
                  f"the policy does not grant{where}"]
     else:
         lines = [f"refused: the policy has problems --strict does not accept{where}"]
@@ -52,7 +53,7 @@ def _denial(denial: Denial, *, verbose: bool) -> list[str]:
     for f in shown:
         # evidence for a hook: what runs at install/startup, and the capability it uses
         via = "" if f.capability == denial.capability else f" ({f.capability}, runs at {f.phase})"
-        lines.append(f"    {f.path}:{f.line} {f.detail}{via}")
+        lines.append(f"    {f.where} {f.detail}{via}")
     hidden = len(denial.evidence) - len(shown)
     if hidden:
         lines.append(f"    ... and {hidden} more (--verbose shows all)")

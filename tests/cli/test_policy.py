@@ -269,7 +269,7 @@ def test_report_verdict_prints_and_returns_the_exit_code(
     assert json.loads(out_err(capsys)[0])["packages"][0]["fix"] == (
         "permpip policy allow requests network env")
     assert report_verdict(verdict) == 1
-    assert out_err(capsys)[0].startswith("refused: 1 of 1 package use capabilities")
+    assert out_err(capsys)[0].startswith("refused: 1 of 1 package uses capabilities")
 
 
 @pytest.mark.parametrize("body", [

@@ -66,12 +66,12 @@ def test_strict_refuses_unanalyzed_code(index: SubIndex, tmp_path: Path, project
     strict = permpip("install", *args, "--strict", cwd=project)
     assert strict.returncode == 1, strict.stderr
     assert strict.stdout.splitlines()[-7:] == [
-        "refused: 1 of 1 package use capabilities the policy does not grant "
+        "refused: 1 of 1 package uses capabilities the policy does not grant "
         "(policy: pyproject.toml)",
         "",
         "pycpkg 1.0 (pycpkg-1.0-py3-none-any.whl)",
         "  unanalyzed (import) not granted:",
-        "    pycpkg/core.pyc:0 compiled bytecode pycpkg/core.pyc may run instead of any source",
+        "    pycpkg/core.pyc compiled bytecode pycpkg/core.pyc may run instead of any source",
         "  fix: permpip policy allow pycpkg unanalyzed",
         '   or: pycpkg = ["unanalyzed"]',
     ]
@@ -79,7 +79,7 @@ def test_strict_refuses_unanalyzed_code(index: SubIndex, tmp_path: Path, project
     loose = permpip("install", *args, cwd=project)
     assert loose.returncode == 0, loose.stderr
     assert ("warning: pycpkg 1.0: 1 place could not be analysed and may use any capability "
-            "(pycpkg/core.pyc:0 compiled bytecode pycpkg/core.pyc may run instead of any "
+            "(pycpkg/core.pyc compiled bytecode pycpkg/core.pyc may run instead of any "
             "source); grant 'unanalyzed' to accept, or --strict to refuse") in loose.stdout
     assert installed(py) == {"pycpkg": "1.0"}
 

@@ -39,7 +39,7 @@ def test_network_in_a_function_is_refused(index: SubIndex, tmp_path: Path,
                    "--no-cache", cwd=project)
     assert done.returncode == 1, done.stderr
     assert done.stdout.splitlines()[-7:] == [
-        "refused: 1 of 1 package use capabilities the policy does not grant "
+        "refused: 1 of 1 package uses capabilities the policy does not grant "
         "(policy: pyproject.toml)",
         "",
         "netpkg 2.1 (netpkg-2.1-py3-none-any.whl)",
@@ -87,7 +87,7 @@ def test_pth_startup_hook_is_refused(index: SubIndex, tmp_path: Path,
                    "hookpkg", "--no-cache", cwd=project)
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
-    start = lines.index("refused: 1 of 2 packages use capabilities the policy does not grant "
+    start = lines.index("refused: 1 of 2 packages uses capabilities the policy does not grant "
                         "(policy: pyproject.toml)")
     assert lines[start + 1:start + 5] == [
         "",

@@ -47,7 +47,7 @@ def refused(tmp_path: Path) -> Verdict:
 
 def test_refused_text(tmp_path: Path) -> None:
     assert format_text(refused(tmp_path)) == """\
-refused: 1 of 3 packages use capabilities the policy does not grant (policy: pyproject.toml)
+refused: 1 of 3 packages uses capabilities the policy does not grant (policy: pyproject.toml)
 
 evil 0.1 (evil-0.1-py3-none-any.whl)
   network (runtime) not granted:
