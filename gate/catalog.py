@@ -43,7 +43,160 @@ MODULE_ALIASES: dict[str, str] = {
     "pathlib._local": "pathlib",
 }
 
-_ALIAS_HEADS = frozenset(a.split(".", 1)[0] for a in MODULE_ALIASES)
+# Modules that hold other modules as attributes (``shutil.os``, ``tempfile._os``):
+# ``shutil.os.system`` is ``os.system``. ``container: attr`` (the attribute is the module of
+# that name) or ``attr=module``; read from CPython 3.11-3.14, a superset is harmless.
+_MODULE_ATTRIBUTES = """
+    argparse: _os=os _sys=sys
+    ast: sys
+    asyncio: sys
+    asyncio.base_events: os socket subprocess sys threading
+    asyncio.events: os socket subprocess sys threading
+    asyncio.streams: socket sys
+    asyncio.subprocess: subprocess
+    asyncio.unix_events: os signal socket subprocess sys threading
+    bz2: os
+    calendar: sys
+    cmd: sys
+    code: sys
+    codecs: builtins sys
+    collections: _sys=sys
+    compileall: importlib os sys
+    concurrent.futures.process: os sys threading
+    concurrent.futures.thread: os threading
+    configparser: os sys
+    contextlib: os sys
+    ctypes: _os=os _sys=sys
+    ctypes.util: os shutil subprocess sys tempfile
+    dataclasses: _thread builtins inspect sys
+    datetime: sys
+    dbm: os sys
+    dis: sys
+    doctest: inspect os sys
+    email.utils: os socket
+    ensurepip: os subprocess sys tempfile
+    enum: bltns=builtins sys
+    filecmp: os
+    fileinput: os sys
+    fractions: sys
+    ftplib: socket sys
+    getopt: os
+    getpass: os sys
+    gettext: os sys
+    glob: os sys
+    gzip: builtins os sys
+    http.client: socket sys
+    http.cookiejar: _threading=threading os
+    http.server: os posixpath=os.path shutil socket sys
+    imaplib: socket subprocess sys
+    importlib: sys
+    importlib.util: sys
+    inspect: builtins importlib os sys
+    linecache: os sys
+    locale: sys
+    logging: os sys threading
+    lzma: builtins os
+    mailbox: os socket
+    mimetypes: os posixpath=os.path sys
+    modulefinder: importlib marshal os sys
+    multiprocessing: os sys
+    multiprocessing.util: os sys threading
+    netrc: os
+    ntpath: os sys
+    optparse: os sys
+    os: sys
+    os.path: os sys
+    pathlib: os posixpath=os.path sys
+    pdb: glob inspect os signal sys
+    pickle: sys
+    pkgutil: importlib os sys
+    platform: os subprocess sys
+    poplib: socket sys
+    posixpath: os sys
+    pprint: _sys=sys
+    profile: marshal sys
+    pstats: marshal os sys
+    pty: os sys
+    py_compile: importlib os sys
+    pydoc: builtins importlib inspect os sys
+    queue: threading
+    random: _os=os
+    reprlib: builtins
+    rlcompleter: builtins inspect
+    runpy: importlib os sys
+    sched: threading
+    selectors: sys
+    shlex: os sys
+    shutil: os posix=os sys
+    site: builtins os sys
+    smtplib: socket sys
+    socket: _socket=socket os sys
+    socketserver: os socket sys threading
+    ssl: _socket=socket os sys
+    statistics: sys
+    subprocess: builtins os signal sys threading
+    sysconfig: os sys
+    tarfile: os shutil sys
+    tempfile: _os=os _shutil=shutil _sys=sys _thread
+    threading: _os=os _sys=sys
+    timeit: gc sys
+    tokenize: sys
+    trace: gc inspect os pickle sys threading
+    traceback: sys
+    tracemalloc: os pickle
+    typing: sys
+    unittest.mock: builtins inspect sys
+    urllib.parse: sys
+    urllib.request: os posixpath=os.path socket sys tempfile
+    uuid: os sys
+    venv: os shutil subprocess sys
+    warnings: sys
+    weakref: sys
+    webbrowser: os shutil subprocess sys threading
+    wsgiref.simple_server: sys
+    xml.etree.ElementTree: sys
+    xmlrpc.client: sys
+    xmlrpc.server: os sys
+    zipapp: os shutil sys
+    zipfile: importlib os posixpath=os.path shutil sys threading
+    zipimport: marshal sys
+"""
+
+
+def _module_attributes(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.strip().splitlines():
+        container, _, attrs = line.strip().partition(":")
+        for item in attrs.split():
+            attr, _, real = item.partition("=")
+            out[f"{container}.{attr}"] = real or attr
+    return out
+
+
+MODULE_ATTRIBUTES: dict[str, str] = _module_attributes(_MODULE_ATTRIBUTES)
+# every spelling of a module -> the catalogued module (aliases, then modules' attributes)
+_REWRITES: dict[str, str] = {**MODULE_ATTRIBUTES, **MODULE_ALIASES}
+_ALIAS_HEADS = frozenset(a.split(".", 1)[0] for a in _REWRITES)
+
+
+def _head_alternatives() -> dict[str, frozenset[str]]:
+    """Head word of a requirement -> words that may stand on the import line instead:
+    ``import shutil`` binds ``shutil.os``, so ``shutil.os.system`` needs ``os`` and
+    ``system`` spelled and ``shutil`` (not ``os``) imported."""
+    out: dict[str, set[str]] = {}
+    for alias, real in MODULE_ATTRIBUTES.items():
+        container, _, leaf = alias.rpartition(".")
+        if real == leaf:
+            out.setdefault(real, set()).add(container.split(".", 1)[0])
+    return {k: frozenset(v - {k}) for k, v in out.items()}
+
+
+HEAD_ALTERNATIVES: dict[str, frozenset[str]] = _head_alternatives()
+# Spellings whose words differ from the module's (``posix.system``, ``tempfile._os.system``):
+# the pre-filter needs requirements spelled their way.
+_SPELLED: tuple[tuple[str, str], ...] = tuple(
+    (alias, real) for alias, real in _REWRITES.items()
+    if alias in MODULE_ALIASES or real != alias.rpartition(".")[2])
 
 # pathlib classes: a call of one of these yields a path (``Path(p).write_text``).
 PATH_CLASSES = frozenset(
@@ -65,6 +218,12 @@ BARE_TRICKS = ("globals", "vars", "locals")
 # the word and the spelled name of a module that holds catalogued names.
 MODULE_TRICKS = ("__dict__", "__getattribute__", "attrgetter", "methodcaller", "getmembers")
 BARE_MODULE_TRICKS = ("getattr",)
+# Code objects swapped or built without compile(): ``f.__code__ = c``,
+# ``c.replace(co_code=...)``, ``type(f.__code__)(...)``.
+CODE_TRICKS = ("__code__", "co_code")
+# Catalogued names that count only when assigned (hooks), not when read.
+STORE_ONLY = frozenset({"sys.meta_path", "sys.path_hooks", "sys.excepthook",
+                        "sys.unraisablehook", "threading.excepthook"})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -176,7 +335,7 @@ class Catalog:
                                   for w in TRICKS}
         reqs |= {Requirement(bare=frozenset({w}), target=w, binds=True) for w in BARE_TRICKS}
         heads = {p.split(".", 1)[0] for p in self.parents() if not owned(p, exclude)}
-        heads |= {a.split(".", 1)[0] for a, real in MODULE_ALIASES.items()
+        heads |= {a.split(".", 1)[0] for a, real in _SPELLED
                   if real.split(".", 1)[0] in heads}
         for head in heads:
             reqs |= {Requirement(anywhere=frozenset({w, head}), target=w, head=head)
@@ -193,12 +352,13 @@ class Catalog:
                 reqs.add(Requirement(bare=frozenset(parts), target=name))  # a builtin
                 continue
             reqs.add(Requirement(anywhere=frozenset(parts), target=parts[-1], head=parts[0]))
-            for alias, real in MODULE_ALIASES.items():
+            for alias, real in _SPELLED:
                 if name.startswith(real + "."):
                     spelled = alias.split(".") + name[len(real) + 1:].split(".")
                     reqs.add(Requirement(anywhere=frozenset(spelled), target=spelled[-1],
                                          head=spelled[0]))
         reqs |= {Requirement(anywhere=frozenset({attr}), target=attr) for attr in self.receiver}
+        reqs |= {Requirement(anywhere=frozenset({w}), target=w) for w in CODE_TRICKS}
         return sorted(reqs, key=lambda r: (sorted(r.anywhere), sorted(r.bare)))
 
 
@@ -213,13 +373,23 @@ def owned(qualname: str, own: frozenset[str]) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=16384)
 def canonical(qualname: str) -> str:
-    """Map module spellings to the catalogued one: ``posix.system`` -> ``os.system``."""
+    """Map module spellings to the catalogued one: ``posix.system`` -> ``os.system``,
+    ``shutil.os.system`` -> ``os.system`` (a module reached as another module's attribute)."""
     head, dot, rest = qualname.partition(".")
-    if head in _ALIAS_HEADS:
-        for alias, real in MODULE_ALIASES.items():
-            if qualname == alias or qualname.startswith(alias + "."):
-                return real + qualname[len(alias):]
+    for _ in range(4):
+        if head not in _ALIAS_HEADS:
+            break
+        parts = qualname.split(".")
+        for i in range(len(parts), 0, -1):
+            real = _REWRITES.get(".".join(parts[:i]))
+            if real is not None:
+                qualname = ".".join([real, *parts[i:]])
+                break
+        else:
+            break
+        head, dot, rest = qualname.partition(".")
     if head == "builtins" and dot:
         return rest
     return qualname

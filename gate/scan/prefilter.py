@@ -33,8 +33,14 @@ import functools
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gate.catalog import Requirement, requirements
+from gate.catalog import HEAD_ALTERNATIVES, Requirement, canonical, catalog, owned, requirements
+
+if TYPE_CHECKING:
+    from gate.scan.exports import Exported
+
+_NONE: frozenset[str] = frozenset()
 
 # Every byte that is not an ASCII identifier character becomes a space, so ``split()``
 # yields the identifiers (plus numbers). Bytes >= 0x80 are kept: in valid Python a
@@ -51,8 +57,11 @@ class _Filter:
 
 
 @functools.lru_cache(maxsize=32)
-def _filter(own: frozenset[str] = frozenset()) -> _Filter:
+def _filter(own: frozenset[str] = frozenset(),
+            renamed: frozenset[tuple[str, str]] = frozenset()) -> _Filter:
     reqs = requirements(own)
+    if renamed:
+        reqs = reqs + _renamed_requirements(renamed, own)
     anywhere = set().union(*(r.anywhere for r in reqs))
     bare = set().union(*(r.bare for r in reqs))
     by_word: dict[str, list[Requirement]] = {}
@@ -71,9 +80,37 @@ def normalize(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
-def satisfied(text: str, own: frozenset[str] = frozenset()) -> set[str]:
-    """Targets of every requirement ``text`` (normalised) meets; empty: it cannot act."""
-    flt = _filter(own)
+def _renamed_requirements(renamed: frozenset[tuple[str, str]],
+                          own: frozenset[str]) -> list[Requirement]:
+    """``N`` stands for ``T`` (a module of the distribution binds ``N`` to ``T``): every
+    catalogued name under ``T`` spelled through ``N`` (``sp.run`` for ``subprocess.run``)."""
+    cat = catalog()
+    names = [n for n, c in cat.exact.items() if c is not None] + list(cat.wildcard)
+    out: list[Requirement] = []
+    for alias, real in sorted(renamed):
+        real = canonical(real)
+        for name in names:
+            if owned(name, own):
+                continue
+            if name == real:
+                rest: list[str] = []
+            elif name.startswith(real + "."):
+                rest = name[len(real) + 1:].split(".")
+            elif real.startswith(name + ".") and name in cat.wildcard:
+                rest = []  # ``N`` is a name inside a ``mod.*`` module
+            else:
+                continue
+            spelled = [alias, *rest]
+            out.append(Requirement(anywhere=frozenset(spelled), target=spelled[-1],
+                                   head=alias))
+    return out
+
+
+def satisfied(text: str, own: frozenset[str] = frozenset(),
+              exports: Exported | None = None) -> set[str]:
+    """Targets of every requirement ``text`` (normalised) meets; empty: it cannot act.
+    ``exports``: what the distribution's own modules bind (gate.scan.exports)."""
+    flt = _filter(own, exports.renamed) if exports else _filter(own)
     hits = flt.words.intersection(text.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
                                   .split())
     if not hits:
@@ -84,7 +121,13 @@ def satisfied(text: str, own: frozenset[str] = frozenset()) -> set[str]:
            if r.anywhere <= found and r.bare <= found_bare}
     heads = {r.head for r in met if r.head}
     if heads and not any(r.binds for r in met):
-        imported = heads & _import_line_words(text) if "import" in text else set()
+        if "import" not in text:
+            return {r.target for r in met if not r.head}
+        words = _import_line_words(text)
+        alts = exports.alts if exports else {}
+        imported = {h for h in heads if h in words
+                    or not HEAD_ALTERNATIVES.get(h, _NONE).isdisjoint(words)
+                    or not alts.get(h, _NONE).isdisjoint(words)}
         return {r.target for r in met if not r.head or r.head in imported}
     return {r.target for r in met}
 

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from gate.catalog import (
     PATH_CLASSES,
+    STORE_ONLY,
     Entry,
     canonical,
     match,
@@ -54,6 +55,7 @@ from gate.catalog import (
     under_wildcard,
 )
 from gate.model import Capability, Finding, Phase
+from gate.scan.exports import Exported, absolute
 from gate.scan.prefilter import normalize, satisfied, word_offsets
 
 _READ = Capability.FS_READ
@@ -100,7 +102,8 @@ def decode_source(source: bytes) -> str:
 
 
 def scan_python(source: bytes, path: str, *, phase: Phase | None = None,
-                own: frozenset[str] = frozenset()) -> list[Finding]:
+                own: frozenset[str] = frozenset(), module: str | None = None,
+                exports: Exported | None = None) -> list[Finding]:
     """Findings of one Python file (see the module docstring)."""
     if phase is not None:
         own = frozenset()
@@ -109,7 +112,7 @@ def scan_python(source: bytes, path: str, *, phase: Phase | None = None,
     except SyntaxError as exc:
         return _unanalyzed(source.decode("latin-1"), path, phase, exc, own)
     norm = normalize(text)
-    words = satisfied(norm, own)
+    words = satisfied(norm, own, exports)
     if not words:
         return []
     # An AST holds no reference cycles (refcounting frees it), but building one allocates
@@ -123,7 +126,13 @@ def scan_python(source: bytes, path: str, *, phase: Phase | None = None,
         except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
             return _unanalyzed(norm, path, phase, exc, own)
         try:
-            return _Scanner(path, norm, words, phase, own).run(tree)
+            scanner = _Scanner(path, norm, words, phase, own)
+            if module is not None:
+                scanner.module_name = module
+                scanner.package = path.endswith("__init__.py")
+            if exports is not None and exports.table:
+                scanner.set_exports(exports)
+            return scanner.run(tree)
         except RecursionError as exc:
             return _unanalyzed(norm, path, phase, exc, own)
     finally:
@@ -251,6 +260,18 @@ class _Scanner:
         self.found: set[Finding] = set()
         self.lines: list[int] = []
         self.everything = False
+        self.module_name: str | None = None  # dotted name of this file, for relative imports
+        self.package = False  # an ``__init__.py``
+        self.exports: Exported | None = None
+
+    def set_exports(self, exports: Exported) -> None:
+        """Resolve names imported from the distribution's own modules (gate.scan.exports)."""
+        self.exports = exports
+        resolve = exports.resolve
+        match0, reaches0, relevant0 = self.match, self.reaches, self.relevant
+        self.match = lambda q: match0(resolve(q))
+        self.reaches = lambda q: reaches0(resolve(q))
+        self.relevant = lambda q: relevant0(resolve(q))
 
     # ------------------------------------------------------------------ driver
     def run(self, tree: ast.Module) -> list[Finding]:
@@ -275,7 +296,8 @@ class _Scanner:
         self._stmts(tree.body, Phase.IMPORT)
         for name, (line, ph, qual) in self.from_imports.items():
             entry = self.match(qual)
-            if name not in self.used and entry is not None:  # imported, only re-exported
+            if name not in self.used and entry is not None and entry.name not in STORE_ONLY:
+                # imported, only re-exported
                 self._add(entry.capability, line, ph, entry.name)
         return sorted(self.found)
 
@@ -363,16 +385,27 @@ class _Scanner:
                     head = a.name.split(".", 1)[0]
                     self.aliases[head] = head
             return
-        module = ("." * st.level) + (st.module or "")
+        module: str | None = ("." * st.level) + (st.module or "")
+        if st.level and self.module_name is not None:
+            module = absolute(self.module_name, self.package, module or "")
+        exports = self.exports
         for a in st.names:
             if a.name == "*":
-                if not st.level and st.module:
-                    self.stars.append(st.module)
+                if module and not module.startswith("."):
+                    if exports is not None and module in exports.modules:
+                        for name, target in exports.modules[module].items():
+                            self.aliases.setdefault(name, target)
+                    else:
+                        self.stars.append(module)
+                continue
+            if module is None:
                 continue
             local = a.asname or a.name
             qual = f"{module}.{a.name}" if not module.endswith(".") else module + a.name
+            if exports is not None:
+                qual = exports.resolve(qual)
             self.aliases[local] = qual
-            if not st.level and self.match(qual) is not None:
+            if not qual.startswith(".") and self.match(qual) is not None:
                 self.from_imports[local] = (st.lineno, phase, qual)
 
     # ------------------------------------------------------------------ pass 2: uses
@@ -544,7 +577,8 @@ class _Scanner:
             base = None
         if base is None:
             return None
-        return ".".join([base, *reversed(attrs)])
+        qual = ".".join([base, *reversed(attrs)])
+        return qual if self.exports is None else self.exports.resolve(qual)
 
     def _call_value(self, call: ast.Call) -> str | None:
         """What a call returns, when that is a module or a path: ``__import__('os')``."""
@@ -587,7 +621,7 @@ class _Scanner:
             self._add(_DYNAMIC, node.lineno, phase, "__builtins__")
             return
         entry = self.match(qual)
-        if entry is None:
+        if entry is None or entry.name in STORE_ONLY:
             return
         if entry.name in _OPENERS:
             self._open_caps(node.lineno, phase, entry.name, _COMPUTED)
@@ -617,9 +651,22 @@ class _Scanner:
                 base = self._subscript_value(cur)
             self._expr(cur, phase)
         line = node.lineno
-        if base is not None and type(node.ctx) is ast.Load:
+        if type(node.ctx) is not ast.Load:
+            # ``socket.socket = Evil``, ``sys.excepthook = f``: replacing a capability (or
+            # installing a hook) for every user of it; ``f.__code__ = c``: code not compiled
+            if attrs[-1] == "__code__":
+                self._add(_DYNAMIC, line, phase, "*.__code__ assigned")
+            entry = self.match(".".join([base, *attrs])) if base is not None else None
+            if entry is not None:
+                self._add(entry.capability, line, phase, entry.name)
+            base = None
+        if attrs[-2:] == ["__code__", "__class__"]:
+            self._add(_DYNAMIC, line, phase, "*.__code__.__class__")
+        if base is not None:
             qual = ".".join([base, *attrs])
             entry = self.match(qual)
+            if entry is not None and entry.name in STORE_ONLY:
+                entry = None
             if entry is not None:
                 if entry.name in _OPENERS:
                     self._open_caps(line, phase, entry.name, _COMPUTED)
@@ -640,6 +687,11 @@ class _Scanner:
     def _subscript(self, node: ast.Subscript, phase: Phase) -> None:
         value, key = node.value, node.slice
         loading = type(node.ctx) is ast.Load
+        if not loading and type(value) is ast.Attribute:
+            stored = self._resolve(value, import_calls=False)
+            entry = self.match(stored) if stored is not None else None
+            if entry is not None and entry.name in STORE_ONLY:  # ``sys.meta_path[:] = ...``
+                self._add(entry.capability, node.lineno, phase, entry.name)
         if loading and type(value) is ast.Call:
             assert isinstance(value, ast.Call)
             func = self._resolve(value.func, import_calls=False)
@@ -667,6 +719,8 @@ class _Scanner:
     # ------------------------------------------------------------------ calls
     def _call(self, call: ast.Call, phase: Phase) -> str | None:
         """Report what the call uses; return what it evaluates to when that is known."""
+        if _builds_code(call):
+            self._add(_DYNAMIC, call.lineno, phase, "code object built or swapped")
         func = self._resolve(call.func, import_calls=True)
         special = False
         root = call.func
@@ -813,6 +867,22 @@ class _Scanner:
         if target is not None and self.reaches(target):
             self._add(_DYNAMIC, call.lineno, phase,
                       f"{getter}({_COMPUTED})({canonical(target)})")
+
+
+def _builds_code(call: ast.Call) -> bool:
+    """``c.replace(co_code=...)``, ``type(f.__code__)(...)``, ``setattr(f, '__code__', c)``:
+    bytecode that no ``compile`` shows."""
+    if any(kw.arg == "co_code" for kw in call.keywords):
+        return True
+    func = call.func
+    if type(func) is ast.Call:
+        assert isinstance(func, ast.Call)
+        inner = func.func
+        return (type(inner) is ast.Name and inner.id == "type"
+                and len(func.args) == 1 and type(func.args[0]) is ast.Attribute
+                and func.args[0].attr == "__code__")
+    return (type(func) is ast.Name and func.id == "setattr"
+            and len(call.args) >= 2 and _literal_str(call.args[1]) == "__code__")
 
 
 def _relevant(qual: str) -> bool:

@@ -25,6 +25,7 @@ from gate.archive import Archive, Member
 from gate.errors import ScanError
 from gate.model import Capability, Finding, NormalizedName, Phase
 from gate.scan import native, python
+from gate.scan.exports import Exported, collect, module_name
 
 # Top-level import names of popular distributions -> the distributions that may ship them.
 # Anything else shipping one of these names is planting code in another package.
@@ -78,11 +79,13 @@ def _finding(path: str, line: int, cap: Capability, phase: Phase, detail: str) -
 
 
 def scan_python(source: bytes, path: str, *, phase: Phase | None,
-                own: frozenset[str] = frozenset()) -> list[Finding]:
+                own: frozenset[str] = frozenset(), module: str | None = None,
+                exports: Exported | None = None) -> list[Finding]:
     """``gate.scan.python.scan_python``, failing closed: a crash on hostile source
     (recursion, memory) is an ``unanalyzed`` finding, never a traceback."""
     try:
-        return python.scan_python(source, path, phase=phase, own=own)
+        return python.scan_python(source, path, phase=phase, own=own, module=module,
+                                  exports=exports)
     except (RecursionError, MemoryError, ValueError, SyntaxError, UnicodeError) as exc:
         return [_finding(path, 0, Capability.UNANALYZED, phase or Phase.IMPORT,
                          f"{path} could not be analysed ({type(exc).__name__})")]
@@ -188,15 +191,20 @@ def own_packages(paths: Iterable[str], dist: NormalizedName) -> frozenset[str]:
 
 
 def scan_tree_member(ar: Archive, member: Member, path: str, *, phase: Phase | None,
-                     own: frozenset[str] = frozenset()) -> list[Finding]:
+                     own: frozenset[str] = frozenset(), code: bytes | Finding | None = None,
+                     module: str | None = None,
+                     exports: Exported | None = None) -> list[Finding]:
     """What one installed file can do: Python, binaries, bytecode, pickles, nested zips.
-    ``own``: the distribution's own packages (``own_packages``)."""
+    ``own``: the distribution's own packages (``own_packages``); ``code``: the member's
+    ``read_code`` when already read; ``module``/``exports``: its import name and what the
+    distribution's modules bind (gate.scan.exports)."""
     lower = path.lower()
     bin_phase = phase or Phase.IMPORT
     if lower.endswith(_CODE):
-        code = read_code(ar, member, path)
-        return [code] if isinstance(code, Finding) else scan_python(code, path, phase=phase,
-                                                                     own=own)
+        if code is None:
+            code = read_code(ar, member, path)
+        return [code] if isinstance(code, Finding) else scan_python(
+            code, path, phase=phase, own=own, module=module, exports=exports)
     kind = native.binary_kind(path)
     if kind is not None:
         return scan_binary(ar, member, path, kind=kind, phase=bin_phase)
@@ -259,6 +267,9 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
     located = [(m, *_install_location(m.name, datadir))
                for m in sorted(ar.members, key=lambda m: m.name)]
     own = own_packages((rel for _, where, rel in located if where == "site-packages"), name)
+    codes = {rel: read_code(ar, member, member.name) for member, where, rel in located
+             if where == "site-packages" and rel.endswith(".py")}
+    exports = collect({rel: c for rel, c in codes.items() if isinstance(c, bytes)}, own=own)
     for member, where, rel in located:
         path = member.name
         if path.startswith(distinfo + "/"):
@@ -268,7 +279,8 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         if where == "scripts":
             out += _scan_script(ar, member, path, rel, name, own)
         elif where == "site-packages":
-            out += _scan_site_member(ar, member, path, rel, name, shadowed, own)
+            out += _scan_site_member(ar, member, path, rel, name, shadowed, own,
+                                     codes.get(rel), exports)
         elif where == "unknown":
             out.append(_finding(path, 0, Capability.UNANALYZED, Phase.IMPORT,
                                 f"{path} installs into an unknown wheel scheme"))
@@ -297,7 +309,8 @@ def _install_location(path: str, datadir: str) -> tuple[str, str]:
 
 def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
                       dist: NormalizedName, shadowed: set[str],
-                      own: frozenset[str]) -> list[Finding]:
+                      own: frozenset[str], code: bytes | Finding | None = None,
+                      exports: Exported | None = None) -> list[Finding]:
     out: list[Finding] = []
     module = _top_module(rel)
     if "/" not in rel and rel.lower().endswith(".pth"):
@@ -311,7 +324,9 @@ def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
         shadowed.add(module)
         out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP, detail))
     phase = Phase.STARTUP if startup else None
-    return out + scan_tree_member(ar, member, path, phase=phase, own=own)
+    named = module_name(rel)
+    return out + scan_tree_member(ar, member, path, phase=phase, own=own, code=code,
+                                  module=named[0] if named else None, exports=exports)
 
 
 def _scan_script(ar: Archive, member: Member, path: str, script: str,

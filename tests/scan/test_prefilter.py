@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gate.catalog import catalog
+from gate.catalog import STORE_ONLY, catalog
 from gate.scan.prefilter import might_act, satisfied
 from gate.scan.python import scan_python
 from tests.scan.test_python import POSITIVE
@@ -30,6 +30,15 @@ def test_every_catalogued_name_passes_in_every_import_form(name: str) -> None:
     and the scanner reports it."""
     if "." not in name:
         forms = [f"{name}(x)", f"f = {name}"]
+    elif name in STORE_ONLY:  # hooks count when assigned, not when read
+        module, _, leaf = name.rpartition(".")
+        forms = [f"import {module}\n{name} = x", f"import {module} as _m\n_m.{leaf} = x",
+                 f"import {module}\n{name}[:] = x"]
+        for src in forms:
+            assert might_act(src), src
+            assert scan_python(src.encode(), "m.py"), src
+        assert not scan_python(f"import {module}\nprint({name})".encode(), "m.py")
+        return
     else:
         module, _, leaf = name.rpartition(".")
         top = name.split(".", 1)[0]
@@ -170,6 +179,8 @@ def test_own_leaves_every_other_catalogued_name() -> None:
             continue
         module, _, leaf = name.rpartition(".")
         src = f"import {module}\n{name}(x)" if module else f"{name}(x)"
+        if name in STORE_ONLY:
+            src = f"import {module}\n{name} = x"
         if not satisfied(src, REQUESTS) or not scan_python(src.encode(), "m.py",
                                                            own=REQUESTS):
             missed.append(name)

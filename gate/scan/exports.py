@@ -1,0 +1,304 @@
+"""A distribution's own modules as aliases of what they import.
+
+``pkg/compat.py: import subprocess as sp`` makes ``sp`` in ``from pkg.compat import sp``,
+``from .compat import sp``, ``from .compat import *`` or ``compat.sp`` another module's name
+for ``subprocess``. The table is collected *lexically* from every module of the artifact
+(import statements anywhere in the text, ``N = dotted.name`` and ``N = __import__('m')``
+assignments), so files the pre-filter rules out still contribute and nothing is parsed twice.
+Reading imports anywhere (inside functions, docstrings, comments) over-approximates a
+module's namespace: sound, and a wrong entry only matters when another module imports that
+very name from it. Bindings the text hides (``globals()[...] =``, ``setattr``, a computed
+``__import__``) are themselves dynamic-code findings in the module that makes them.
+
+Public API:
+
+    module_name(rel: str) -> tuple[str, bool] | None
+        ``pkg/compat.py`` -> (``pkg.compat``, False); ``pkg/__init__.py`` -> (``pkg``, True).
+    collect(sources: Mapping[str, bytes], *, own: frozenset[str] = frozenset()) -> Exported
+        ``sources``: importable path (site-packages relative) -> file bytes.
+    Exported.resolve(qualname) -> str
+        ``pkg.compat.sp.run`` -> ``subprocess.run`` (unchanged when nothing applies).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gate.catalog import PATH_CLASSES, canonical, match, module_prefixes, owned, reaches
+
+_FROM = re.compile(r"\bfrom\b[ \t]*([.\w \t]*?)[ \t]*\bimport\b[ \t]*(\([^)]*\)?|[^;#)]*)")
+_IMPORT = re.compile(r"(?:^|[;:])[ \t]*import[ \t]+([\w. \t,]+)")
+_CHAIN = re.compile(r"[A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*[ \t]*(?:[;#\n]|\Z)")
+_DYN = re.compile(r"=[ \t]*(?:importlib[ \t]*\.[ \t]*)?(?:__import__|import_module)"
+                  r"[ \t]*\([ \t]*['\"]([\w.]+)['\"]")
+_NOT_ASSIGN = frozenset("=!<>+-*/%&|^:@~")
+_MODULE = re.compile(r"\.*(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?\Z")
+_MAX_HOPS = 8
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Exported:
+    """What the artifact's own modules bind to catalogued modules and names."""
+
+    table: Mapping[str, str] = field(default_factory=dict)  # "pkg.compat.sp" -> "subprocess"
+    modules: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # for star imports
+    # (N, T): a module binds N to T, spelled differently (``sp`` for ``subprocess``)
+    renamed: frozenset[tuple[str, str]] = frozenset()
+    # pre-filter: head word -> words that may stand on the import line instead of it
+    # (the leaf of a module that exports it: ``from .compat import *`` then ``os.system``)
+    alts: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def resolve(self, qualname: str) -> str:
+        """Rewrite the longest own ``module.name`` prefix of ``qualname`` by the table."""
+        if not self.table:
+            return qualname
+        parts = qualname.split(".")
+        for i in range(len(parts), 1, -1):
+            target = self.table.get(".".join(parts[:i]))
+            if target is not None:
+                return ".".join([target, *parts[i:]])
+        return qualname
+
+
+def module_name(rel: str) -> tuple[str, bool] | None:
+    """Import name of a site-packages-relative ``.py`` path, and whether it is a package."""
+    if not rel.endswith(".py"):
+        return None
+    parts = rel[:-3].split("/")
+    package = parts[-1] == "__init__"
+    if package:
+        parts.pop()
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return ".".join(parts), package
+
+
+def absolute(module: str, package: bool, target: str) -> str | None:
+    """``from .x import y`` in ``module``: the absolute name of ``.x`` (None: above the top)."""
+    level = len(target) - len(target.lstrip("."))
+    if not level:
+        return target
+    base = module.split(".") if package else module.split(".")[:-1]
+    keep = len(base) - (level - 1)
+    if keep < 1:
+        return None  # beyond the top-level package: an ImportError
+    rest = target[level:]
+    return ".".join([*base[:keep], rest] if rest else base[:keep])
+
+
+def _text(data: bytes) -> str | None:
+    head = data[:400]
+    if data.isascii() and b"coding" not in head:
+        text = data.decode("ascii")
+    else:
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            text = data.decode(encoding)
+        except Exception:  # undecodable: it cannot be imported, so it binds nothing
+            return None
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+    if "\\" in text:
+        text = re.sub(r"\\\r?\n", " ", text)
+    return text
+
+
+def _import_lines(text: str) -> list[str]:
+    """Each line holding the word ``import`` (with a parenthesised name list joined)."""
+    out: list[str] = []
+    find, n = text.find, len(text)
+    i = find("import")
+    end = -1
+    while i >= 0:
+        j = i + 6
+        if i > end and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and (
+                j >= n or not (text[j].isalnum() or text[j] == "_")):
+            start = text.rfind("\n", 0, i) + 1
+            end = find("\n", i)
+            if end < 0:
+                end = n
+            line = text[start:end]
+            if "(" in line and ")" not in line[line.index("("):]:
+                close = find(")", end)
+                end = n if close < 0 else close + 1
+                line = text[start:end]
+            out.append(line)
+        i = find("import", j)
+    return out
+
+
+def _bindings(text: str, module: str, package: bool) -> tuple[dict[str, set[str]], list[str]]:
+    """Name -> raw targets the imports of ``text`` may bind; star-imported modules."""
+    out: dict[str, set[str]] = {}
+    stars: list[str] = []
+    for line in _import_lines(text):
+        for m in _FROM.finditer(line):
+            source = re.sub(r"\s", "", m.group(1))
+            if not source or not _MODULE.match(source):
+                continue
+            base = absolute(module, package, source)
+            if base is None:
+                continue
+            for item in m.group(2).strip().strip("()").split(","):
+                words = item.split()
+                if words == ["*"]:
+                    stars.append(base)
+                elif len(words) == 1 and words[0].isidentifier():
+                    out.setdefault(words[0], set()).add(f"{base}.{words[0]}")
+                elif len(words) == 3 and words[1] == "as" and words[2].isidentifier():
+                    out.setdefault(words[2], set()).add(f"{base}.{words[0]}")
+        for m in _IMPORT.finditer(line):
+            for item in m.group(1).split(","):
+                words = item.split()
+                if len(words) >= 3 and words[-2] == "as":
+                    out.setdefault(words[-1], set()).add("".join(words[:-2]))
+                elif words:
+                    head = "".join(words).split(".", 1)[0]
+                    if head.isidentifier():
+                        out.setdefault(head, set()).add(head)
+    if ("__import__" in text or "import_module" in text) and "=" in text:
+        for m in _DYN.finditer(text):
+            name = _assigned(text, m.start())
+            if name:
+                out.setdefault(name, set()).add(m.group(1))
+    return out, stars
+
+
+def _assignments(text: str, module: str, bound: str) -> dict[str, str]:
+    """``N = bound`` / ``N = bound.attr`` anywhere in ``text``: N -> ``module.bound.attr``."""
+    out: dict[str, str] = {}
+    for m in re.finditer(rf"=[ \t]*{re.escape(bound)}\b", text):
+        j = m.start()
+        if j < 1 or text[j - 1] in _NOT_ASSIGN:
+            continue
+        name = _assigned(text, j)
+        chain = _CHAIN.match(text, m.end() - len(bound))
+        if name and chain and name != bound:
+            out[name] = f"{module}." + re.sub(r"[\s;#]", "", chain.group())
+    return out
+
+
+def _assigned(text: str, eq: int) -> str | None:
+    """The plain name assigned by the ``=`` at ``eq`` (``x = ...``, ``a; x = ...``)."""
+    start = text.rfind("\n", 0, eq) + 1
+    lhs = text[start:eq].rsplit(";", 1)[-1].strip()
+    return lhs if lhs.isidentifier() else None
+
+
+def _word_offsets(text: str, word: str) -> list[int]:
+    """Offsets of ``word`` as a whole identifier that is not an attribute."""
+    return [m.start() for m in re.finditer(rf"(?<![\w.]){re.escape(word)}\b", text)]
+
+
+def _relevant(qual: str, own: frozenset[str]) -> bool:
+    q = canonical(qual)
+    if owned(q, own):
+        return False
+    return (match(q) is not None or reaches(q) or q in module_prefixes()
+            or q in PATH_CLASSES)
+
+
+def collect(sources: Mapping[str, bytes], *, own: frozenset[str] = frozenset()) -> Exported:
+    """The table of every own module's bindings to catalogued modules and names."""
+    raw: dict[str, dict[str, set[str]]] = {}
+    texts: dict[str, str] = {}
+    packages: set[str] = set()
+    relative_star = False
+    for rel, data in sources.items():
+        named = module_name(rel)
+        if named is None or "import" not in (text := _text(data) or ""):
+            continue
+        module, package = named
+        texts[module] = text
+        if package:
+            packages.add(module)
+        bindings, stars = _bindings(text, module, package)
+        into = raw.setdefault(module, {})
+        for name, targets in bindings.items():
+            into.setdefault(name, set()).update(targets)
+        for star in stars:
+            into.setdefault("*", set()).add(star)
+            relative_star = relative_star or star in packages or star == module.rpartition(".")[0]
+    if not raw:
+        return Exported()
+
+    # Propagate from the seeds (names bound to catalogued things) along the own-module
+    # bindings that refer to them: ``B.n -> A.x.rest`` and ``from A import *`` in B.
+    meaning: dict[tuple[str, str], set[str]] = {}
+    deps: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    star_deps: dict[str, list[str]] = {}
+    queue: list[tuple[str, str, str]] = []
+
+    def bind(module: str, name: str, target: str) -> None:
+        parts = target.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            if ".".join(parts[:i]) in raw:
+                rest = ".".join(parts[i + 1:])
+                deps.setdefault((".".join(parts[:i]), parts[i]), []).append(
+                    (module, name, rest))
+                for t in meaning.get((".".join(parts[:i]), parts[i]), ()):
+                    queue.append((module, name, f"{t}.{rest}" if rest else t))
+                return
+        if target.split(".", 1)[0] not in raw and _relevant(target, own):
+            queue.append((module, name, target))
+
+    def propagate() -> set[tuple[str, str]]:
+        new: set[tuple[str, str]] = set()
+        while queue:
+            module, name, target = queue.pop()
+            have = meaning.setdefault((module, name), set())
+            if target in have or target.count(".") > 8:
+                continue
+            have.add(target)
+            new.add((module, name))
+            for b, n, rest in deps.get((module, name), ()):
+                queue.append((b, n, f"{target}.{rest}" if rest else target))
+            for b in star_deps.get(module, ()):
+                queue.append((b, name, target))
+        return new
+
+    for module, bindings in raw.items():
+        for star in bindings.pop("*", ()):
+            if star in raw:
+                star_deps.setdefault(star, []).append(module)
+    for module, bindings in raw.items():
+        for name, targets in bindings.items():
+            for target in targets:
+                bind(module, name, target)
+    fresh = propagate()
+    # ``sp = subprocess`` (a renamed module): two rounds follow such names further
+    for _ in range(2):
+        for module, name in sorted(fresh):
+            source = texts.get(module)
+            if source is None:
+                continue
+            for new, target in _assignments(source, module, name).items():
+                if target not in raw[module].setdefault(new, set()):
+                    raw[module][new].add(target)
+                    bind(module, new, target)
+        fresh = propagate()
+        if not fresh:
+            break
+
+    table: dict[str, str] = {}
+    modules: dict[str, dict[str, str]] = {}
+    for (module, name), found in sorted(meaning.items()):
+        # one meaning per name: the one the catalog says most about
+        target = min(found, key=lambda t: (match(t) is None, t))
+        table[f"{module}.{name}"] = target
+        modules.setdefault(module, {})[name] = target
+    renamed = frozenset((n, t) for m in modules.values() for n, t in m.items() if n != t)
+    alts: dict[str, set[str]] = {}
+    for module, names in modules.items():
+        words = {module.rpartition(".")[2]}
+        if relative_star and module in packages:
+            words.add("from")
+        for name in names:
+            alts.setdefault(name, set()).update(words)
+    return Exported(table=table, modules=modules, renamed=renamed,
+                    alts={k: frozenset(v) for k, v in alts.items()})
