@@ -335,13 +335,13 @@ class Catalog:
                                   for w in TRICKS}
         reqs |= {Requirement(bare=frozenset({w}), target=w, binds=True) for w in BARE_TRICKS}
         heads = {p.split(".", 1)[0] for p in self.parents() if not owned(p, exclude)}
-        heads |= {a.split(".", 1)[0] for a, real in _SPELLED
-                  if real.split(".", 1)[0] in heads}
-        for head in heads:
-            reqs |= {Requirement(anywhere=frozenset({w, head}), target=w, head=head)
+        spelled = {(a.split(".", 1)[0], frozenset(a.split("."))) for a, real in _SPELLED
+                   if real.split(".", 1)[0] in heads}
+        spelled |= {(head, frozenset({head})) for head in heads}
+        for head, words in spelled:
+            reqs |= {Requirement(anywhere=words | {w}, target=w, head=head)
                      for w in MODULE_TRICKS}
-            reqs |= {Requirement(anywhere=frozenset({head}), bare=frozenset({w}), target=w,
-                                 head=head)
+            reqs |= {Requirement(anywhere=words, bare=frozenset({w}), target=w, head=head)
                      for w in BARE_MODULE_TRICKS}
         names = [n for n, c in self.exact.items() if c is not None] + list(self.wildcard)
         for name in names:

@@ -52,10 +52,11 @@ class Exported:
     # pre-filter: head word -> words that may stand on the import line instead of it
     # (the leaf of a module that exports it: ``from .compat import *`` then ``os.system``)
     alts: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    heads: frozenset[str] = frozenset()  # first components of the table's keys
 
     def resolve(self, qualname: str) -> str:
         """Rewrite the longest own ``module.name`` prefix of ``qualname`` by the table."""
-        if not self.table:
+        if qualname.partition(".")[0] not in self.heads:
             return qualname
         parts = qualname.split(".")
         for i in range(len(parts), 1, -1):
@@ -301,4 +302,5 @@ def collect(sources: Mapping[str, bytes], *, own: frozenset[str] = frozenset()) 
         for name in names:
             alts.setdefault(name, set()).update(words)
     return Exported(table=table, modules=modules, renamed=renamed,
-                    alts={k: frozenset(v) for k, v in alts.items()})
+                    alts={k: frozenset(v) for k, v in alts.items()},
+                    heads=frozenset(k.partition(".")[0] for k in table))

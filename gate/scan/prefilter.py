@@ -30,8 +30,9 @@ Identifiers are NFKC-normalised by the parser, so non-ASCII text is normalised b
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -124,12 +125,24 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
         if "import" not in text:
             return {r.target for r in met if not r.head}
         words = _import_line_words(text)
-        alts = exports.alts if exports else {}
         imported = {h for h in heads if h in words
-                    or not HEAD_ALTERNATIVES.get(h, _NONE).isdisjoint(words)
-                    or not alts.get(h, _NONE).isdisjoint(words)}
+                    or _through_attribute(text, h, words, HEAD_ALTERNATIVES)
+                    or (exports is not None and _through_attribute(text, h, words,
+                                                                   exports.alts))}
         return {r.target for r in met if not r.head or r.head in imported}
     return {r.target for r in met}
+
+
+def _through_attribute(text: str, head: str, words: set[str],
+                       alternatives: Mapping[str, frozenset[str]]) -> bool:
+    """Whether module ``head`` may be bound as an attribute of another module: one that
+    holds it (``shutil`` for ``os``; an own ``compat`` that imports it) is on an import
+    line, and the file star-imports (``from .compat import *``) or spells ``head`` as an
+    attribute (``shutil.os``, ``compat.sp``)."""
+    alts = alternatives.get(head)
+    if alts is None or alts.isdisjoint(words):
+        return False
+    return "*" in words or re.search(rf"\.[ \t]*{re.escape(head)}\b", text) is not None
 
 
 def _import_line_words(text: str) -> set[str]:
@@ -148,8 +161,13 @@ def _import_line_words(text: str) -> set[str]:
         if end < 0:
             end = len(text)
         spans.append(text[start:end])
-    joined = " ".join(spans).encode("utf-8", "surrogatepass").translate(_TO_SPACE)
-    return {w.decode() for w in joined.split()}
+    joined = " ".join(spans)
+    star = "*" in joined
+    words = {w.decode() for w in joined.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
+             .split()}
+    if star:
+        words.add("*")  # a star import: any name may be bound by it
+    return words
 
 
 def _bare_occurrence(text: str, word: str) -> bool:

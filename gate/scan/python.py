@@ -44,6 +44,7 @@ import tokenize
 from collections.abc import Callable, Iterable, Sequence
 
 from gate.catalog import (
+    CODE_TRICKS,
     PATH_CLASSES,
     STORE_ONLY,
     Entry,
@@ -263,15 +264,13 @@ class _Scanner:
         self.module_name: str | None = None  # dotted name of this file, for relative imports
         self.package = False  # an ``__init__.py``
         self.exports: Exported | None = None
+        self.code_tricks = not words.isdisjoint(CODE_TRICKS)
 
     def set_exports(self, exports: Exported) -> None:
-        """Resolve names imported from the distribution's own modules (gate.scan.exports)."""
+        """Resolve names imported from the distribution's own modules (gate.scan.exports):
+        at the import (``from .compat import sp``) and where a chain is built
+        (``compat.sp.run``, ``_resolve``/``_chain``)."""
         self.exports = exports
-        resolve = exports.resolve
-        match0, reaches0, relevant0 = self.match, self.reaches, self.relevant
-        self.match = lambda q: match0(resolve(q))
-        self.reaches = lambda q: reaches0(resolve(q))
-        self.relevant = lambda q: relevant0(resolve(q))
 
     # ------------------------------------------------------------------ driver
     def run(self, tree: ast.Module) -> list[Finding]:
@@ -656,14 +655,18 @@ class _Scanner:
             # installing a hook) for every user of it; ``f.__code__ = c``: code not compiled
             if attrs[-1] == "__code__":
                 self._add(_DYNAMIC, line, phase, "*.__code__ assigned")
-            entry = self.match(".".join([base, *attrs])) if base is not None else None
-            if entry is not None:
-                self._add(entry.capability, line, phase, entry.name)
+            if base is not None:
+                qual = ".".join([base, *attrs])
+                entry = self.match(qual if self.exports is None else self.exports.resolve(qual))
+                if entry is not None:
+                    self._add(entry.capability, line, phase, entry.name)
             base = None
-        if attrs[-2:] == ["__code__", "__class__"]:
+        if attrs[-1] == "__class__" and self.code_tricks and attrs[-2:-1] == ["__code__"]:
             self._add(_DYNAMIC, line, phase, "*.__code__.__class__")
         if base is not None:
             qual = ".".join([base, *attrs])
+            if self.exports is not None:
+                qual = self.exports.resolve(qual)
             entry = self.match(qual)
             if entry is not None and entry.name in STORE_ONLY:
                 entry = None
@@ -675,7 +678,10 @@ class _Scanner:
                 return
             for i, attr in enumerate(attrs):
                 if attr in ("__dict__", "__getattribute__"):
-                    prefix = canonical(".".join([base, *attrs[:i]]))
+                    prefix = ".".join([base, *attrs[:i]])
+                    if self.exports is not None:
+                        prefix = self.exports.resolve(prefix)
+                    prefix = canonical(prefix)
                     if self.reaches(prefix):
                         self._add(_DYNAMIC, line, phase, f"{prefix}.{attr}")
                         return
@@ -719,7 +725,7 @@ class _Scanner:
     # ------------------------------------------------------------------ calls
     def _call(self, call: ast.Call, phase: Phase) -> str | None:
         """Report what the call uses; return what it evaluates to when that is known."""
-        if _builds_code(call):
+        if self.code_tricks and _builds_code(call):
             self._add(_DYNAMIC, call.lineno, phase, "code object built or swapped")
         func = self._resolve(call.func, import_calls=True)
         special = False
