@@ -335,10 +335,10 @@ class Catalog:
                                   for w in TRICKS}
         reqs |= {Requirement(bare=frozenset({w}), target=w, binds=True) for w in BARE_TRICKS}
         heads = {p.split(".", 1)[0] for p in self.parents() if not owned(p, exclude)}
-        spelled = {(a.split(".", 1)[0], frozenset(a.split("."))) for a, real in _SPELLED
+        via = {(a.split(".", 1)[0], frozenset(a.split("."))) for a, real in _SPELLED
                    if real.split(".", 1)[0] in heads}
-        spelled |= {(head, frozenset({head})) for head in heads}
-        for head, words in spelled:
+        via |= {(head, frozenset({head})) for head in heads}
+        for head, words in via:
             reqs |= {Requirement(anywhere=words | {w}, target=w, head=head)
                      for w in MODULE_TRICKS}
             reqs |= {Requirement(anywhere=words, bare=frozenset({w}), target=w, head=head)
