@@ -46,6 +46,7 @@ from typing import Any
 from gate.archive import Archive, Member
 from gate.errors import ScanError
 from gate.model import Capability, Finding, NormalizedName, Phase
+from gate.scan.exports import collect, module_name
 from gate.scan.wheel import (
     check_metadata,
     own_packages,
@@ -162,6 +163,12 @@ def scan_sdist(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         out += [code] if isinstance(code, Finding) else scan_python(code, rel,
                                                                      phase=Phase.INSTALL)
     skipped = tuple(d + "/" for d in _uninstalled_dirs(tree, pyproject, name))
+    # the importable modules: a src/ layout's, else the tree's (sdists have no fixed layout)
+    codes = {rel: read_code(ar, member, rel) for rel, member in tree.files.items()
+             if rel.endswith(".py") and rel not in install and not rel.startswith(skipped)}
+    importable = {rel.removeprefix("src/"): c for rel, c in codes.items()
+                  if isinstance(c, bytes)}
+    exports = collect(importable, own=own)
     for rel, member in sorted(tree.files.items()):
         if rel in install or rel.startswith(skipped):
             continue
@@ -178,7 +185,9 @@ def scan_sdist(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
             out.append(_finding(rel, 0, Capability.UNANALYZED, Phase.IMPORT,
                                 f"link {rel} -> {member.link_target} is not followed"))
         else:
-            out += scan_tree_member(ar, member, rel, phase=None, own=own)
+            named = module_name(rel.removeprefix("src/"))
+            out += scan_tree_member(ar, member, rel, phase=None, own=own, code=codes.get(rel),
+                                    module=named[0] if named else None, exports=exports)
     return out
 
 

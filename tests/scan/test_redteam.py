@@ -13,9 +13,10 @@ import pytest
 
 from gate.model import PackageScan
 from gate.scan import scan_artifact
-from gate.scan.prefilter import might_act
+from gate.scan.exports import collect
+from gate.scan.prefilter import might_act, satisfied
 from gate.scan.python import scan_python
-from tests.builders import Files, build_wheel
+from tests.builders import Files, build_sdist, build_wheel
 
 
 def scan(tmp_path: Path, files: Files, *, name: str = "foo",
@@ -349,9 +350,6 @@ def test_native_binaries_anywhere(tmp_path: Path, member: str) -> None:
 # ---------------------------------------------------------------- the pre-filter stays sound
 
 def test_prefilter_lets_through_names_bound_by_own_modules() -> None:
-    from gate.scan.exports import collect
-    from gate.scan.prefilter import satisfied
-
     own = frozenset({"foo"})
     exported = collect({"foo/__init__.py": b"", "foo/compat.py": COMPAT.encode(),
                         "foo/x.py": b"from . import compat\n"}, own=own)
@@ -362,3 +360,14 @@ def test_prefilter_lets_through_names_bound_by_own_modules() -> None:
         assert not satisfied(use, own), use  # nothing catalogued is spelled
         assert satisfied(use, own, exported), use
     assert not satisfied("from .compat import thing\nthing.run()", own, exported)
+
+
+def test_sdist_module_imported_from_a_sibling(tmp_path: Path) -> None:
+    sdist = build_sdist(tmp_path, "foo", "1.0", {
+        "pyproject.toml": '[build-system]\nrequires = ["flit_core"]\n'
+                          'build-backend = "flit_core.buildapi"\n'
+                          '[project]\nname = "foo"\nversion = "1.0"\n',
+        "src/foo/__init__.py": "", "src/foo/compat.py": COMPAT,
+        "src/foo/use.py": "from .compat import sp\n\ndef f():\n    sp.run([])\n"})
+    s = scan_artifact(sdist)
+    assert ("subprocess", "src/foo/use.py", 4, "runtime") in where(s)
