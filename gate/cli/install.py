@@ -59,6 +59,8 @@ def run_and_report(options: GateOptions, *, install: bool, input_path: Path | No
         return verdict.exit_code
     print(format_summary(result.scans, text, installed=result.installed,
                          dry_run=options.dry_run), end="")
+    if install and not verdict.allowed:
+        print("nothing installed")
     return verdict.exit_code
 
 

@@ -65,7 +65,7 @@ def test_strict_refuses_unanalyzed_code(index: SubIndex, tmp_path: Path, project
     args = ("--python", str(py), "--index-url", index.url, "pycpkg", "--no-cache")
     strict = permpip("install", *args, "--strict", cwd=project)
     assert strict.returncode == 1, strict.stderr
-    assert strict.stdout.splitlines()[-7:] == [
+    assert strict.stdout.splitlines()[-8:] == [
         "refused: 1 of 1 package uses capabilities the policy does not grant "
         "(policy: pyproject.toml)",
         "",
@@ -74,6 +74,7 @@ def test_strict_refuses_unanalyzed_code(index: SubIndex, tmp_path: Path, project
         "    pycpkg/core.pyc compiled bytecode pycpkg/core.pyc may run instead of any source",
         "  fix: permpip policy allow pycpkg unanalyzed",
         '   or: pycpkg = ["unanalyzed"]',
+        "nothing installed",
     ]
     assert installed(py) == {}
     loose = permpip("install", *args, cwd=project)
