@@ -53,6 +53,11 @@ class Exported:
     # (the leaf of a module that exports it: ``from .compat import *`` then ``os.system``)
     alts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     heads: frozenset[str] = frozenset()  # first components of the table's keys
+    # module -> modules outside the distribution it star-imports (directly or through
+    # its own star imports): ``from subprocess import *`` in compat, ``Popen`` in use.py
+    stars: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # pre-filter: (leaf of such a module, the module it star-imports)
+    starred: frozenset[tuple[str, str]] = frozenset()
 
     def resolve(self, qualname: str) -> str:
         """Rewrite the longest own ``module.name`` prefix of ``qualname`` by the table."""
@@ -63,6 +68,11 @@ class Exported:
             target = self.table.get(".".join(parts[:i]))
             if target is not None:
                 return ".".join([target, *parts[i:]])
+        for i in range(len(parts) - 1, 0, -1):
+            for star in self.stars.get(".".join(parts[:i]), ()):
+                candidate = ".".join([star, *parts[i:]])
+                if match(candidate) is not None:
+                    return candidate
         return qualname
 
 
@@ -233,6 +243,7 @@ def collect(sources: Mapping[str, bytes], *, own: frozenset[str] = frozenset()) 
     meaning: dict[tuple[str, str], set[str]] = {}
     deps: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
     star_deps: dict[str, list[str]] = {}
+    external: dict[str, set[str]] = {}
     queue: list[tuple[str, str, str]] = []
 
     def bind(module: str, name: str, target: str) -> None:
@@ -242,6 +253,10 @@ def collect(sources: Mapping[str, bytes], *, own: frozenset[str] = frozenset()) 
                 rest = ".".join(parts[i + 1:])
                 deps.setdefault((".".join(parts[:i]), parts[i]), []).append(
                     (module, name, rest))
+                for star in external.get(".".join(parts[:i]), ()):
+                    t = ".".join([star, *parts[i:]])
+                    if _relevant(t, own):
+                        queue.append((module, name, t))
                 for t in meaning.get((".".join(parts[:i]), parts[i]), ()):
                     queue.append((module, name, f"{t}.{rest}" if rest else t))
                 return
@@ -267,6 +282,17 @@ def collect(sources: Mapping[str, bytes], *, own: frozenset[str] = frozenset()) 
         for star in bindings.pop("*", ()):
             if star in raw:
                 star_deps.setdefault(star, []).append(module)
+            elif _relevant(star, own):
+                external.setdefault(module, set()).add(star)
+    for _ in range(_MAX_HOPS):  # through own star imports of those modules
+        grown = False
+        for imported, users in star_deps.items():
+            for user in users:
+                if not external.get(imported, set()) <= external.get(user, set()):
+                    external.setdefault(user, set()).update(external[imported])
+                    grown = True
+        if not grown:
+            break
     for module, bindings in raw.items():
         for name, targets in bindings.items():
             for target in targets:
@@ -303,4 +329,7 @@ def collect(sources: Mapping[str, bytes], *, own: frozenset[str] = frozenset()) 
             alts.setdefault(name, set()).update(words)
     return Exported(table=table, modules=modules, renamed=renamed,
                     alts={k: frozenset(v) for k, v in alts.items()},
-                    heads=frozenset(k.partition(".")[0] for k in table))
+                    heads=frozenset(k.partition(".")[0] for k in [*table, *external]),
+                    stars={m: frozenset(v) for m, v in external.items()},
+                    starred=frozenset((m.rpartition(".")[2], s) for m, v in external.items()
+                                      for s in v))

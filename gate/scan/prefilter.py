@@ -59,10 +59,12 @@ class _Filter:
 
 @functools.lru_cache(maxsize=32)
 def _filter(own: frozenset[str] = frozenset(),
-            renamed: frozenset[tuple[str, str]] = frozenset()) -> _Filter:
+            renamed: frozenset[tuple[str, str]] = frozenset(),
+            starred: frozenset[tuple[str, str]] = frozenset()) -> _Filter:
     reqs = requirements(own)
-    if renamed:
-        reqs = reqs + _renamed_requirements(renamed, own)
+    if renamed or starred:
+        reqs = reqs + _renamed_requirements(renamed, own) + _renamed_requirements(
+            starred, own, star=True)
     anywhere = set().union(*(r.anywhere for r in reqs))
     bare = set().union(*(r.bare for r in reqs))
     by_word: dict[str, list[Requirement]] = {}
@@ -81,10 +83,13 @@ def normalize(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
-def _renamed_requirements(renamed: frozenset[tuple[str, str]],
-                          own: frozenset[str]) -> list[Requirement]:
+def _renamed_requirements(renamed: frozenset[tuple[str, str]], own: frozenset[str], *,
+                          star: bool = False) -> list[Requirement]:
     """``N`` stands for ``T`` (a module of the distribution binds ``N`` to ``T``): every
-    catalogued name under ``T`` spelled through ``N`` (``sp.run`` for ``subprocess.run``)."""
+    catalogued name under ``T`` spelled through ``N`` (``sp.run`` for ``subprocess.run``).
+    ``star``: ``N`` is the name of an own module that star-imports ``T``; its names are
+    spelled bare (``Popen``) and ``N`` must be on an import line (``from .compat import *``).
+    """
     cat = catalog()
     names = [n for n, c in cat.exact.items() if c is not None] + list(cat.wildcard)
     out: list[Requirement] = []
@@ -94,12 +99,16 @@ def _renamed_requirements(renamed: frozenset[tuple[str, str]],
             if owned(name, own):
                 continue
             if name == real:
-                rest: list[str] = []
+                if star and name not in cat.wildcard:
+                    continue
+                rest: list[str] = []  # star of a ``mod.*`` module: any name may be one
             elif name.startswith(real + "."):
                 rest = name[len(real) + 1:].split(".")
             elif real.startswith(name + ".") and name in cat.wildcard:
                 rest = []  # ``N`` is a name inside a ``mod.*`` module
             else:
+                continue
+            if star and not rest and name not in cat.wildcard:
                 continue
             spelled = [alias, *rest]
             out.append(Requirement(anywhere=frozenset(spelled), target=spelled[-1],
@@ -111,7 +120,7 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
               exports: Exported | None = None) -> set[str]:
     """Targets of every requirement ``text`` (normalised) meets; empty: it cannot act.
     ``exports``: what the distribution's own modules bind (gate.scan.exports)."""
-    flt = _filter(own, exports.renamed) if exports else _filter(own)
+    flt = _filter(own, exports.renamed, exports.starred) if exports else _filter(own)
     hits = flt.words.intersection(text.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
                                   .split())
     if not hits:

@@ -131,7 +131,7 @@ def scan_python(source: bytes, path: str, *, phase: Phase | None = None,
             if module is not None:
                 scanner.module_name = module
                 scanner.package = path.endswith("__init__.py")
-            if exports is not None and exports.table:
+            if exports is not None and (exports.table or exports.stars):
                 scanner.set_exports(exports)
             return scanner.run(tree)
         except RecursionError as exc:
@@ -396,6 +396,8 @@ class _Scanner:
                             self.aliases.setdefault(name, target)
                     else:
                         self.stars.append(module)
+                    if exports is not None:  # what that module star-imports in turn
+                        self.stars += exports.stars.get(module, ())
                 continue
             if module is None:
                 continue

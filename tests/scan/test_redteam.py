@@ -371,3 +371,14 @@ def test_sdist_module_imported_from_a_sibling(tmp_path: Path) -> None:
         "src/foo/use.py": "from .compat import sp\n\ndef f():\n    sp.run([])\n"})
     s = scan_artifact(sdist)
     assert ("subprocess", "src/foo/use.py", 4, "runtime") in where(s)
+
+
+@pytest.mark.parametrize("use", [
+    "from .compat import *\nPopen([])\n",
+    "from .compat import Popen\nPopen([])\n",
+    "from .inner import *\nPopen([])\n",
+])
+def test_star_import_of_another_module_passed_on(tmp_path: Path, use: str) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/compat.py": "from subprocess import *\n",
+                        "foo/inner.py": "from .compat import *\n", "foo/use.py": use})
+    assert ("subprocess", "foo/use.py", 2, "import") in where(s)
