@@ -134,6 +134,9 @@ def _import_lines(text: str) -> list[str]:
             if end < 0:
                 end = n
             line = text[start:end]
+            if line.lstrip().startswith(">>>"):  # a doctest: text, never code
+                i = find("import", j)
+                continue
             if "(" in line and ")" not in line[line.index("("):]:
                 close = find(")", end)
                 end = n if close < 0 else close + 1
