@@ -114,7 +114,7 @@ def _text(data: bytes) -> str | None:
             return None
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)
-    if "\\" in text:
+    if "\\\n" in text or "\\\r" in text:
         text = re.sub(r"\\\r?\n", " ", text)
     return text
 
