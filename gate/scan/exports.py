@@ -119,9 +119,10 @@ def _text(data: bytes) -> str | None:
     return text
 
 
-def _import_lines(text: str) -> list[str]:
-    """Each line holding the word ``import`` (with a parenthesised name list joined)."""
-    out: list[str] = []
+def _import_lines(text: str) -> list[tuple[int, str]]:
+    """Each line holding the word ``import`` (with a parenthesised name list joined), and
+    the offset where it starts."""
+    out: list[tuple[int, str]] = []
     find, n = text.find, len(text)
     i = find("import")
     end = -1
@@ -141,7 +142,7 @@ def _import_lines(text: str) -> list[str]:
                 close = find(")", end)
                 end = n if close < 0 else close + 1
                 line = text[start:end]
-            out.append(line)
+            out.append((start, line))
         i = find("import", j)
     return out
 
@@ -150,7 +151,11 @@ def _bindings(text: str, module: str, package: bool) -> tuple[dict[str, set[str]
     """Name -> raw targets the imports of ``text`` may bind; star-imported modules."""
     out: dict[str, set[str]] = {}
     stars: list[str] = []
-    for line in _import_lines(text):
+    local: dict[str, set[str]] = {}  # bound only by imports inside a def or class
+    for start, line in _import_lines(text):
+        into = out
+        if line[:1] in (" ", "\t") and _in_def(text, start):
+            into = local
         for m in _FROM.finditer(line):
             source = re.sub(r"\s", "", m.group(1))
             if not source or not _MODULE.match(source):
@@ -163,24 +168,74 @@ def _bindings(text: str, module: str, package: bool) -> tuple[dict[str, set[str]
                 if words == ["*"]:
                     stars.append(base)
                 elif len(words) == 1 and words[0].isidentifier():
-                    out.setdefault(words[0], set()).add(f"{base}.{words[0]}")
+                    into.setdefault(words[0], set()).add(f"{base}.{words[0]}")
                 elif len(words) == 3 and words[1] == "as" and words[2].isidentifier():
-                    out.setdefault(words[2], set()).add(f"{base}.{words[0]}")
+                    into.setdefault(words[2], set()).add(f"{base}.{words[0]}")
         for m in _IMPORT.finditer(line):
             for item in m.group(1).split(","):
                 words = item.split()
                 if len(words) >= 3 and words[-2] == "as":
-                    out.setdefault(words[-1], set()).add("".join(words[:-2]))
+                    into.setdefault(words[-1], set()).add("".join(words[:-2]))
                 elif words:
                     head = "".join(words).split(".", 1)[0]
                     if head.isidentifier():
-                        out.setdefault(head, set()).add(head)
+                        into.setdefault(head, set()).add(head)
+    for name, targets in local.items():
+        if name in out or not _defined_at_top(text, name):
+            out.setdefault(name, set()).update(targets)
     if ("__import__" in text or "import_module" in text) and "=" in text:
         for m in _DYN.finditer(text):
             name = _assigned(text, m.start())
             if name:
                 out.setdefault(name, set()).add(m.group(1))
     return out, stars
+
+
+_HEADER = re.compile(r"(?:async[ \t]+)?def\b|class\b")
+_INDENT = re.compile(r"[ \t]*")
+
+
+def _in_def(text: str, start: int) -> bool:
+    """Whether the indented line at ``start`` lies, lexically, inside a ``def`` or
+    ``class``: the nearest line above it with less indentation (not blank, not a comment)
+    opens one, or opens a block inside one. Conservative: a string quoted over several
+    lines in between, or tabs in the indentation, and the answer is no."""
+    indent = _INDENT.match(text, start).end() - start  # type: ignore[union-attr]
+    if "\t" in text[start:start + indent]:
+        return False
+    end = start
+    while end > 0:
+        begin = text.rfind("\n", 0, end - 1) + 1
+        line = text[begin:end]
+        end = begin
+        if '"""' in line or "'''" in line:
+            return False
+        body = line.lstrip(" ")
+        if not body.strip() or body.startswith("#"):
+            continue
+        if body[0] == "\t" or body[0] == "\f":
+            return False
+        width = len(line) - len(body)
+        if width >= indent:
+            continue
+        if _HEADER.match(body):
+            return True
+        if width == 0:
+            return False
+        indent = width
+    return False
+
+
+def _defined_at_top(text: str, name: str) -> bool:
+    """Whether ``text`` binds ``name`` at top level with ``def``, ``class`` or an assignment
+    (then an import inside a function or class does not rebind it: ``def import_module``
+    in one module, ``from importlib import import_module`` inside one of its functions),
+    and no ``global`` statement names it."""
+    n = re.escape(name)
+    if re.search(rf"\bglobal\b[^\n]*\b{n}\b", text):
+        return False
+    return re.search(rf"^(?:(?:async[ \t]+)?def[ \t]+{n}\b|class[ \t]+{n}\b"
+                     rf"|{n}[ \t]*(?::[^\n=]*)?=(?!=))", text, re.M) is not None
 
 
 def _assignments(text: str, module: str, bound: str) -> dict[str, str]:

@@ -382,3 +382,37 @@ def test_star_import_of_another_module_passed_on(tmp_path: Path, use: str) -> No
     s = scan(tmp_path, {"foo/__init__.py": "", "foo/compat.py": "from subprocess import *\n",
                         "foo/inner.py": "from .compat import *\n", "foo/use.py": use})
     assert ("subprocess", "foo/use.py", 2, "import") in where(s)
+
+
+# ---------------------------------------------------------------- own names vs local imports
+
+@pytest.mark.parametrize("lib", [
+    "def import_module(name):\n    return name\n\ndef g():\n    from importlib import import_module\n",
+    "def g():\n    from importlib import import_module\n\ndef import_module(name):\n    return name\n",
+    "class import_module:\n    pass\n\nclass C:\n    def m(self):\n        if 1:\n"
+    "            from importlib import import_module\n",
+    "import_module = None\n\nasync def g():\n    import importlib.import_module as import_module\n",
+])
+def test_own_top_level_name_is_not_rebound_by_an_import_inside_a_function(
+        tmp_path: Path, lib: str) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/lib.py": lib,
+                        "foo/use.py": "from .lib import import_module\nimport_module(x)\n"})
+    assert {x for x in where(s) if x[1] == "foo/use.py"} == set()
+
+
+@pytest.mark.parametrize("lib", [
+    "def import_module(name):\n    return name\n\ntry:\n    from importlib import import_module\n"
+    "except ImportError:\n    pass\n",
+    "def import_module(name):\n    return name\n\nif True:\n    from importlib import import_module\n",
+    "def import_module(name):\n    return name\n\ndef g():\n    global import_module\n"
+    "    from importlib import import_module\n",
+    "def import_module(name):\n    return name\n\ndef g():\n    s = '''\n'''\n"
+    "    from importlib import import_module\n",
+    "def g():\n    from importlib import import_module\n",
+    "def import_module(name):\n    return name\nfrom importlib import import_module\n",
+])
+def test_an_import_that_may_rebind_an_own_top_level_name_still_counts(
+        tmp_path: Path, lib: str) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/lib.py": lib,
+                        "foo/use.py": "from .lib import import_module\nimport_module(x)\n"})
+    assert ("dynamic-code", "foo/use.py", 2, "import") in where(s)
