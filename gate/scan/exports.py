@@ -185,9 +185,9 @@ def _bindings(text: str, module: str, package: bool) -> tuple[dict[str, set[str]
             out.setdefault(name, set()).update(targets)
     if ("__import__" in text or "import_module" in text) and "=" in text:
         for m in _DYN.finditer(text):
-            name = _assigned(text, m.start())
-            if name:
-                out.setdefault(name, set()).add(m.group(1))
+            assigned = _assigned(text, m.start())
+            if assigned:
+                out.setdefault(assigned, set()).add(m.group(1))
     return out, stars
 
 

@@ -387,8 +387,10 @@ def test_star_import_of_another_module_passed_on(tmp_path: Path, use: str) -> No
 # ---------------------------------------------------------------- own names vs local imports
 
 @pytest.mark.parametrize("lib", [
-    "def import_module(name):\n    return name\n\ndef g():\n    from importlib import import_module\n",
-    "def g():\n    from importlib import import_module\n\ndef import_module(name):\n    return name\n",
+    "def import_module(name):\n    return name\n\ndef g():\n"
+    "    from importlib import import_module\n",
+    "def g():\n    from importlib import import_module\n\n"
+    "def import_module(name):\n    return name\n",
     "class import_module:\n    pass\n\nclass C:\n    def m(self):\n        if 1:\n"
     "            from importlib import import_module\n",
     "import_module = None\n\nasync def g():\n    import importlib.import_module as import_module\n",
@@ -403,7 +405,8 @@ def test_own_top_level_name_is_not_rebound_by_an_import_inside_a_function(
 @pytest.mark.parametrize("lib", [
     "def import_module(name):\n    return name\n\ntry:\n    from importlib import import_module\n"
     "except ImportError:\n    pass\n",
-    "def import_module(name):\n    return name\n\nif True:\n    from importlib import import_module\n",
+    "def import_module(name):\n    return name\n\nif True:\n"
+    "    from importlib import import_module\n",
     "def import_module(name):\n    return name\n\ndef g():\n    global import_module\n"
     "    from importlib import import_module\n",
     "def import_module(name):\n    return name\n\ndef g():\n    s = '''\n'''\n"
