@@ -180,9 +180,11 @@ def _bindings(text: str, module: str, package: bool) -> tuple[dict[str, set[str]
                     head = "".join(words).split(".", 1)[0]
                     if head.isidentifier():
                         into.setdefault(head, set()).add(head)
-    for name, targets in local.items():
-        if name in out or not _defined_at_top(text, name):
-            out.setdefault(name, set()).update(targets)
+    if local:
+        top = _defined_at_top(text)
+        for name, targets in local.items():
+            if name in out or name not in top:
+                out.setdefault(name, set()).update(targets)
     if ("__import__" in text or "import_module" in text) and "=" in text:
         for m in _DYN.finditer(text):
             assigned = _assigned(text, m.start())
@@ -226,16 +228,21 @@ def _in_def(text: str, start: int) -> bool:
     return False
 
 
-def _defined_at_top(text: str, name: str) -> bool:
-    """Whether ``text`` binds ``name`` at top level with ``def``, ``class`` or an assignment
-    (then an import inside a function or class does not rebind it: ``def import_module``
-    in one module, ``from importlib import import_module`` inside one of its functions),
-    and no ``global`` statement names it."""
-    n = re.escape(name)
-    if re.search(rf"\bglobal\b[^\n]*\b{n}\b", text):
-        return False
-    return re.search(rf"^(?:(?:async[ \t]+)?def[ \t]+{n}\b|class[ \t]+{n}\b"
-                     rf"|{n}[ \t]*(?::[^\n=]*)?=(?!=))", text, re.M) is not None
+_TOP = re.compile(r"^(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)"
+                  r"|(\w+)[ \t]*(?::[^\n=]*)?=(?!=))", re.M)
+_GLOBAL = re.compile(r"\bglobal\b([^\n;]*)")
+
+
+def _defined_at_top(text: str) -> set[str]:
+    """The names ``text`` binds at top level with ``def``, ``class`` or an assignment
+    (an import inside a function or class does not rebind them: ``def import_module`` in
+    one module, ``from importlib import import_module`` inside one of its functions),
+    less every name a ``global`` statement declares."""
+    top = {a or b or c for a, b, c in _TOP.findall(text)}
+    if "global" in text:
+        for m in _GLOBAL.finditer(text):
+            top.difference_update(w.strip() for w in m.group(1).split(","))
+    return top
 
 
 def _assignments(text: str, module: str, bound: str) -> dict[str, str]:
