@@ -17,7 +17,7 @@ import pytest
 from gate._subprocess import Completed
 from tests.builders import build_sdist, build_wheel, wheel_from_project
 from tests.conftest import REPO, installed, write_policy
-from tests.e2e.test_sdist import BACKEND, GRANT, PYPROJECT
+from tests.e2e.test_sdist import GRANT, publish_markpkg
 from tests.index import SubIndex
 
 pytestmark = pytest.mark.e2e
@@ -34,18 +34,8 @@ VCS = ("VCS requirements are not supported (pip would run their build backend be
 
 
 @pytest.fixture
-def marker(tmp_path: Path) -> Path:
-    return tmp_path / "MARKER"
-
-
-@pytest.fixture
 def sdist(tmp_path: Path, marker: Path, index: SubIndex) -> Path:
-    """``markpkg-1.0.tar.gz`` (in-tree backend writing ``marker``), served and on disk."""
-    path = build_sdist(tmp_path / "dist", "markpkg", "1.0",
-                       {"pyproject.toml": PYPROJECT,
-                        "backend.py": BACKEND.format(marker=str(marker))})
-    index.publish(path)
-    return path
+    return publish_markpkg(index, tmp_path / "dist", marker)
 
 
 def _refused(done: Completed) -> None:

@@ -64,17 +64,17 @@ version = "1.0"
 GRANT = ["install-hooks", "fs-write", "fs-read", "env"]
 
 
-@pytest.fixture
-def marker(tmp_path: Path) -> Path:
-    return tmp_path / "MARKER"
+def publish_markpkg(index: SubIndex, dist: Path, marker: Path) -> Path:
+    """``markpkg-1.0.tar.gz`` (in-tree backend writing ``marker``), served and on disk."""
+    path = build_sdist(dist, "markpkg", "1.0", {"pyproject.toml": PYPROJECT,
+                                                "backend.py": BACKEND.format(marker=str(marker))})
+    index.publish(path)
+    return path
 
 
 @pytest.fixture
 def sdist(tmp_path: Path, marker: Path, index: SubIndex) -> Path:
-    path = build_sdist(tmp_path / "dist", "markpkg", "1.0",
-                       {"pyproject.toml": PYPROJECT,
-                        "backend.py": BACKEND.format(marker=str(marker))})
-    index.publish(path)
+    path = publish_markpkg(index, tmp_path / "dist", marker)
     index.publish(build_wheel(tmp_path / "dist", "app", "1.0", {"app/__init__.py": ""},
                               requires=["markpkg"]))
     return path
