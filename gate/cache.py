@@ -33,6 +33,11 @@ def default_root() -> Path:
     return Path(base) / "permpip"
 
 
+def cache_root(cache_dir: Path | None) -> Path:
+    """Where permpip keeps its cache: ``--cache-dir DIR`` gives ``DIR/permpip``."""
+    return cache_dir / "permpip" if cache_dir else default_root()
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:

@@ -40,7 +40,7 @@ from pathlib import Path
 import gate
 from gate import build as builder
 from gate import install as installer
-from gate.cache import Cache, default_root
+from gate.cache import Cache, cache_root
 from gate.cli.options import GateOptions, Step
 from gate.errors import ResolveError
 from gate.evaluate import Verdict, evaluate
@@ -102,7 +102,7 @@ def _cache(options: GateOptions) -> Iterator[Cache]:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     else:
-        yield Cache(options.cache_dir / "permpip" if options.cache_dir else default_root())
+        yield Cache(cache_root(options.cache_dir))
 
 
 @contextmanager
@@ -127,6 +127,21 @@ def as_build_requirement(scan: PackageScan, *, of: str, where: str, line: int) -
 def _scan_one(path: Path, sha256: str, filename: str) -> PackageScan:
     scan = scan_artifact(path, sha256=sha256)
     return replace(scan, filename=filename)
+
+
+def _scan_all(jobs: Sequence[tuple[int, Path, str, str]]) -> Iterator[tuple[int, PackageScan]]:
+    """(index, scan) for each (index, path, sha256, filename): in a process pool when there
+    is more than one artifact and more than one core, else in this process."""
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1:
+        for i, path, sha, filename in jobs:
+            yield i, _scan_one(path, sha, filename)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [(i, pool.submit(_scan_one, path, sha, filename))
+                   for i, path, sha, filename in jobs]
+        for i, fut in futures:
+            yield i, fut.result()
 
 
 class Gate:
@@ -162,20 +177,11 @@ class Gate:
                 todo.append(i)
         self.progress.update(label, len(out), len(files))
         todo.sort(key=lambda i: -files[i][1].stat().st_size)  # largest first: even workers
-        workers = min(len(todo), os.cpu_count() or 1)
-        if workers > 1:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {i: pool.submit(_scan_one, files[i][1], files[i][0].sha256 or "",
-                                          files[i][0].filename) for i in todo}
-                for i, fut in futures.items():
-                    out[i] = fut.result()
-                    self.cache.put_scan(out[i], self.scanner)
-                    self.progress.update(label, len(out), len(files))
-        else:
-            for i in todo:
-                out[i] = _scan_one(files[i][1], files[i][0].sha256 or "", files[i][0].filename)
-                self.cache.put_scan(out[i], self.scanner)
-                self.progress.update(label, len(out), len(files))
+        jobs = [(i, files[i][1], files[i][0].sha256 or "", files[i][0].filename) for i in todo]
+        for i, scan in _scan_all(jobs):
+            out[i] = scan
+            self.cache.put_scan(scan, self.scanner)
+            self.progress.update(label, len(out), len(files))
         self.progress.finish(label, _count(len(files), "artifact"))
         return [Scanned(pin=p, path=path, scan=out[i]) for i, (p, path) in enumerate(files)]
 
@@ -190,7 +196,18 @@ class Gate:
                         complete_set=complete_set and whole)
 
     def build_approved(self, sdist: Pin) -> Path:
-        """Fetch and scan an sdist and its build requirements; build it only if allowed."""
+        """Fetch and scan an sdist and its build requirements; build it only if allowed.
+
+        Returns the built wheel under its own name in the run's work directory (the
+        resolver's find-links); the bytes are in the cache too.
+        """
+        _sha, cached = self._build(sdist)
+        final = Path(tempfile.mkdtemp(prefix="wheel-", dir=self.workdir)) / cached.name
+        _link_or_copy(cached, final)
+        return final
+
+    def _build(self, sdist: Pin) -> tuple[str, Path]:
+        """``build_approved``'s work: (sha256, cached path) of the wheel built offline."""
         if self.policy is None:
             raise ResolveError(f"{sdist.name} {sdist.version} has no usable wheel; "
                                "building needs a policy that grants it install-hooks")
@@ -207,15 +224,12 @@ class Gate:
         self.extra += [scanned.scan, *[d.scan for d in deps]]
         with tempfile.TemporaryDirectory(prefix="permpip-builddeps-") as tmp:
             for d in deps:
-                os.link(d.path, Path(tmp) / d.pin.filename)
+                _link_or_copy(d.path, Path(tmp) / d.pin.filename)
             self.progress.update(f"building {sdist.filename}")
             wheel = builder.build_wheel(path, sdist.filename, target=self.target,
                                         build_deps=Path(tmp), out_dir=Path(tmp) / "out")
             self.progress.finish(f"building {sdist.filename}", wheel.name)
-            _sha, cached = self.cache.add_file(wheel)
-            final = Path(tempfile.mkdtemp(prefix="wheel-", dir=self.workdir)) / wheel.name
-            shutil.copyfile(cached, final)
-            return final
+            return self.cache.add_file(wheel)
 
     def _build_requirements(self, requires: Sequence[str], *, of: str, where: str,
                             line: int) -> list[Scanned]:
@@ -250,12 +264,11 @@ class Gate:
             if s.pin.is_wheel:
                 out.append(s)
                 continue
-            wheel = self.build_approved(s.pin)
-            sha, cached = self.cache.add_file(wheel)
+            sha, cached = self._build(s.pin)
             pin = Pin(name=s.pin.name, version=s.pin.version, url=cached.as_uri(),
-                      filename=wheel.name, sha256=sha, is_wheel=True,
+                      filename=cached.name, sha256=sha, is_wheel=True,
                       requested=s.pin.requested, source=f"built from {s.pin.filename}")
-            out += self.scan([(pin, cached)], label=f"scanning {wheel.name}")
+            out += self.scan([(pin, cached)], label=f"scanning {cached.name}")
         return out
 
 
@@ -302,6 +315,13 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
                                  target=g.target, local_projects=local, env=env)
         g.progress.finish("installing", _count(len(scanned) + len(local), "package"))
         return replace(result, installed=True, output=done.stdout)
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
 
 
 def _fetched(s: Scanned) -> Fetched:

@@ -38,7 +38,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import Version
 
 from gate import _subprocess
-from gate.cache import Cache, default_root
+from gate.cache import Cache, cache_root
 from gate.cli.options import GateOptions
 from gate.errors import ResolveError, UsageError
 from gate.model import Pin, normalize
@@ -206,9 +206,8 @@ class _Choices:
     def open(cls, options: GateOptions, client: IndexClient, target: Target) -> _Choices:
         if options.no_cache:
             return cls(None, "")
-        root = options.cache_dir / "permpip" if options.cache_dir else default_root()
         try:
-            cache = Cache(root)
+            cache = Cache(cache_root(options.cache_dir))
         except OSError:
             return cls(None, "")
         base = json.dumps([client.urls, client.links, [str(t) for t in target.tags]])
