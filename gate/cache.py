@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,14 @@ def default_root() -> Path:
 def cache_root(cache_dir: Path | None) -> Path:
     """Where permpip keeps its cache: ``--cache-dir DIR`` gives ``DIR/permpip``."""
     return cache_dir / "permpip" if cache_dir else default_root()
+
+
+def link_or_copy(src: Path, dest: Path) -> None:
+    """``dest`` names the bytes of ``src``: a hard link, or a copy across filesystems."""
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
 
 
 def file_sha256(path: Path) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -26,6 +25,7 @@ from packaging.version import Version
 
 from gate import _subprocess
 from gate.build import LocalProject
+from gate.cache import link_or_copy
 from gate.cli.options import Backend, GateOptions, Step
 from gate.errors import InstallError, UsageError
 from gate.fetch import Fetched
@@ -78,10 +78,7 @@ def _link_all(files: Sequence[Fetched], links: Path) -> None:
         dest = links / f.pin.filename
         if dest.exists():
             continue
-        try:
-            os.link(f.path, dest)
-        except OSError:
-            shutil.copyfile(f.path, dest)
+        link_or_copy(f.path, dest)
 
 
 def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,

@@ -40,7 +40,7 @@ from pathlib import Path
 import gate
 from gate import build as builder
 from gate import install as installer
-from gate.cache import Cache, cache_root
+from gate.cache import Cache, cache_root, link_or_copy
 from gate.cli.options import GateOptions, Step
 from gate.errors import ResolveError
 from gate.evaluate import Verdict, evaluate
@@ -203,7 +203,7 @@ class Gate:
         """
         _sha, cached = self._build(sdist)
         final = Path(tempfile.mkdtemp(prefix="wheel-", dir=self.workdir)) / cached.name
-        _link_or_copy(cached, final)
+        link_or_copy(cached, final)
         return final
 
     def _build(self, sdist: Pin) -> tuple[str, Path]:
@@ -224,7 +224,7 @@ class Gate:
         self.extra += [scanned.scan, *[d.scan for d in deps]]
         with tempfile.TemporaryDirectory(prefix="permpip-builddeps-") as tmp:
             for d in deps:
-                _link_or_copy(d.path, Path(tmp) / d.pin.filename)
+                link_or_copy(d.path, Path(tmp) / d.pin.filename)
             self.progress.update(f"building {sdist.filename}")
             wheel = builder.build_wheel(path, sdist.filename, target=self.target,
                                         build_deps=Path(tmp), out_dir=Path(tmp) / "out")
@@ -315,13 +315,6 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
                                  target=g.target, local_projects=local, env=env)
         g.progress.finish("installing", _count(len(scanned) + len(local), "package"))
         return replace(result, installed=True, output=done.stdout)
-
-
-def _link_or_copy(src: Path, dest: Path) -> None:
-    try:
-        os.link(src, dest)
-    except OSError:
-        shutil.copyfile(src, dest)
 
 
 def _fetched(s: Scanned) -> Fetched:
