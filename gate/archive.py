@@ -63,6 +63,8 @@ class Member:
 class _Backend(Protocol):
     def open(self, member: Member) -> IO[bytes]: ...
 
+    def read_whole(self, member: Member) -> bytes | None: ...
+
     def close(self) -> None: ...
 
 
@@ -110,6 +112,10 @@ class Archive:
         if offset >= end:
             return b""
         try:
+            if offset == 0 and end == member.size:
+                whole = self._backend.read_whole(member)
+                if whole is not None:
+                    return whole
             with self._backend.open(member) as stream:
                 _skip(stream, offset)
                 data = _read_bounded(stream, end - offset)
@@ -209,13 +215,44 @@ _LOCAL = struct.Struct("<4sHHHHHIIIHH")
 
 class _ZipBackend:
     def __init__(self, zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
-                 fh: IO[bytes]) -> None:
+                 fh: IO[bytes], data_offsets: dict[str, int], filename: str) -> None:
         self._zf = zf
         self._infos = infos
         self._fh = fh
+        self._data = data_offsets  # member name -> offset of its compressed bytes
+        self._filename = filename
 
     def open(self, member: Member) -> IO[bytes]:
         return self._zf.open(self._infos[member.name])
+
+    def read_whole(self, member: Member) -> bytes | None:
+        """A stored or deflated member in one piece, straight from the offset its (checked)
+        local header gave: no second look at the header, no chunking. CRC-checked, and
+        never more than the declared size comes out. None: let zipfile read it."""
+        info = self._infos[member.name]
+        method = info.compress_type
+        if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return None
+        where = f"{self._filename}: member '{member.name}'"
+        self._fh.seek(self._data[member.name])
+        raw = self._fh.read(info.compress_size)
+        if len(raw) != info.compress_size:
+            raise ScanError(f"{self._filename}: cannot read '{member.name}': truncated")
+        if method == zipfile.ZIP_STORED:
+            data = raw
+        else:
+            inflate = zlib.decompressobj(-15)
+            data = inflate.decompress(raw, info.file_size + 1)
+            if len(data) > info.file_size:
+                raise ScanError(f"{where} holds more data than its declared size "
+                                f"{info.file_size}")
+        if len(data) != info.file_size:
+            raise ScanError(f"{where} holds {len(data)} bytes, not its declared size "
+                            f"{info.file_size}")
+        if zlib.crc32(data) != info.CRC:
+            raise ScanError(f"{self._filename}: cannot read '{member.name}': CRC-32 "
+                            f"mismatch (corrupt or altered data)")
+        return data
 
     def close(self) -> None:
         self._zf.close()
@@ -250,15 +287,18 @@ def _open_zip(fh: IO[bytes], filename: str, limits: Limits, depth: int) -> Archi
                               compressed_size=info.compress_size,
                               executable=bool(mode & 0o111)))
     _check_totals(filename, members, limits)
-    _check_local_headers(fh, filename, zf, infos)
+    offsets = _check_local_headers(fh, filename, zf, infos)
     files = {m.name: by_name[m.name] for m in members}
-    return Archive(filename, members, _ZipBackend(zf, files, fh), limits, depth)
+    data = {m.name: offsets[id(files[m.name])] for m in members}
+    return Archive(filename, members, _ZipBackend(zf, files, fh, data, filename), limits, depth)
 
 
 def _check_local_headers(fh: IO[bytes], filename: str, zf: zipfile.ZipFile,
-                         infos: list[zipfile.ZipInfo]) -> None:
-    """Every local header must agree with the central directory; members must not overlap."""
+                         infos: list[zipfile.ZipInfo]) -> dict[int, int]:
+    """Every local header must agree with the central directory; members must not overlap.
+    Returns id(info) -> offset of the member's compressed bytes."""
     start_dir: int = getattr(zf, "start_dir", 1 << 62)
+    offsets: dict[int, int] = {}
     previous_end, previous = 0, ""
     for info in sorted(infos, key=lambda i: i.header_offset):
         where = f"{filename}: member '{info.filename}'"
@@ -289,10 +329,12 @@ def _check_local_headers(fh: IO[bytes], filename: str, zf: zipfile.ZipFile,
                 raise ScanError(f"{where}: sizes differ between central directory "
                                 f"({info.compress_size}/{info.file_size}) and local header "
                                 f"({csize}/{usize})")
-        previous_end = info.header_offset + _LOCAL.size + nlen + elen + info.compress_size
+        offsets[id(info)] = info.header_offset + _LOCAL.size + nlen + elen
+        previous_end = offsets[id(info)] + info.compress_size
         previous = info.filename
         if previous_end > start_dir:
             raise ScanError(f"{where} runs into the central directory")
+    return offsets
 
 
 def _zip64_sizes(extra: bytes, usize: int, csize: int) -> tuple[int, int]:
@@ -340,6 +382,9 @@ class _Bounded(io.RawIOBase):
 class _TarBackend:
     def __init__(self, kept: dict[str, bytes]) -> None:
         self._kept = kept
+
+    def read_whole(self, member: Member) -> bytes | None:
+        return None
 
     def open(self, member: Member) -> IO[bytes]:
         if member.name not in self._kept:

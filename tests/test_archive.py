@@ -254,6 +254,52 @@ def test_corrupt_member_data_fails_on_read(tmp_path: Path) -> None:
             ar.read(ar.members[0])
 
 
+def test_altered_member_fails_its_crc_check(tmp_path: Path) -> None:
+    whl = make_zip(tmp_path / "x.whl", {"a.py": b"x = 1\n"}, method=zipfile.ZIP_STORED)
+    data = bytearray(whl.read_bytes())
+    data[30 + len(b"a.py")] = ord("y")  # stored bytes changed, CRC in the headers kept
+    whl.write_bytes(bytes(data))
+    with read_archive(whl) as ar:
+        with pytest.raises(ScanError) as exc:
+            ar.read(ar.members[0])
+    assert str(exc.value) == ("x.whl: cannot read 'a.py': CRC-32 mismatch "
+                              "(corrupt or altered data)")
+
+
+def _declare_size(data: bytearray, name: bytes, size: int) -> None:
+    """Set a member's uncompressed size in its local header and central directory entry."""
+    struct.pack_into("<I", data, 22, size)
+    cd = data.index(b"PK\x01\x02")
+    assert data[cd + 46:cd + 46 + len(name)] == name
+    struct.pack_into("<I", data, cd + 24, size)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_member_larger_than_declared_is_refused_on_read(tmp_path: Path, method: int) -> None:
+    whl = make_zip(tmp_path / "x.whl", {"a.py": b"import os\n" * 20}, method=method)
+    data = bytearray(whl.read_bytes())
+    _declare_size(data, b"a.py", 10)  # 200 bytes inside, 10 declared
+    whl.write_bytes(bytes(data))
+    with read_archive(whl) as ar:
+        with pytest.raises(ScanError) as exc:
+            ar.read(ar.members[0])
+    assert str(exc.value) == (
+        "x.whl: member 'a.py' holds more data than its declared size 10"
+        if method == zipfile.ZIP_DEFLATED
+        else "x.whl: member 'a.py' holds 200 bytes, not its declared size 10")
+
+
+def test_member_smaller_than_declared_is_refused_on_read(tmp_path: Path) -> None:
+    whl = make_zip(tmp_path / "x.whl", {"a.py": b"import os\n" * 20})
+    data = bytearray(whl.read_bytes())
+    _declare_size(data, b"a.py", 500)
+    whl.write_bytes(bytes(data))
+    with read_archive(whl) as ar:
+        with pytest.raises(ScanError) as exc:
+            ar.read(ar.members[0])
+    assert str(exc.value) == "x.whl: member 'a.py' holds 200 bytes, not its declared size 500"
+
+
 def test_encrypted_member(tmp_path: Path) -> None:
     whl = make_zip(tmp_path / "x.whl", {"a.py": b"x"}, method=zipfile.ZIP_STORED)
     data = bytearray(whl.read_bytes())

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gate.catalog import PATH_CLASSES, canonical, match, module_prefixes, owned, reaches
+from gate.scan.prefilter import closing_line
 
 _FROM = re.compile(r"\bfrom\b[ \t]*([.\w \t]*?)[ \t]*\bimport\b[ \t]*(\([^)]*\)?|[^;#)]*)")
 _IMPORT = re.compile(r"(?:^|[;:])[ \t]*import[ \t]+([\w. \t,]+)")
@@ -138,10 +139,10 @@ def _import_lines(text: str) -> list[tuple[int, str]]:
             if line.lstrip().startswith(">>>"):  # a doctest: text, never code
                 i = find("import", j)
                 continue
-            if "(" in line and ")" not in line[line.index("("):]:
-                close = find(")", end)
-                end = n if close < 0 else close + 1
-                line = text[start:end]
+            if "(" in (code := line.split("#", 1)[0]) and ")" not in code[code.index("("):]:
+                end = closing_line(text, end)  # a parenthesised list over lines
+                line = "\n".join(part.split("#", 1)[0] for part in
+                                  text[start:end].split("\n"))
             out.append((start, line))
         i = find("import", j)
     return out

@@ -169,6 +169,8 @@ def _import_line_words(text: str) -> set[str]:
             end = text.find("\n", end + 1)
         if end < 0:
             end = len(text)
+        if "(" in (tail := text[i:end].split("#", 1)[0]) and ")" not in tail:
+            end = closing_line(text, end)  # ``from m import (`` a list over lines
         spans.append(text[start:end])
     joined = " ".join(spans)
     star = "*" in joined
@@ -177,6 +179,21 @@ def _import_line_words(text: str) -> set[str]:
     if star:
         words.add("*")  # a star import: any name may be bound by it
     return words
+
+
+def closing_line(text: str, pos: int) -> int:
+    """End of the line, from ``pos`` on, whose code (before any ``#``) holds ``)``: where a
+    parenthesised import list that opened before ``pos`` closes (an import statement holds
+    no strings, so ``#`` starts a comment there). The end of ``text`` if none does."""
+    n = len(text)
+    while pos < n:
+        end = text.find("\n", pos + 1)
+        if end < 0:
+            end = n
+        if ")" in text[pos:end].split("#", 1)[0]:
+            return end
+        pos = end
+    return n
 
 
 def _bare_occurrence(text: str, word: str) -> bool:

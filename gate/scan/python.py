@@ -901,7 +901,13 @@ def _relevant(qual: str) -> bool:
     os.system) spell nothing the pre-filter targeted: their lines are walked too.
     """
     qual = canonical(qual)
-    return match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
+    return (match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
+            or qual in _PATH_MODULES)
+
+
+# ``import pathlib``: ``p = pathlib.Path(x)`` binds a path whose uses (``p.exists()``) spell
+# neither ``pathlib`` nor ``Path``, so the lines naming the module are walked for the binding.
+_PATH_MODULES = frozenset(c.rpartition(".")[0] for c in PATH_CLASSES)
 
 
 def _start(st: ast.stmt) -> int:

@@ -141,7 +141,9 @@ def scan_binary(ar: Archive, member: Member, path: str, *, kind: str,
     """``native`` for a binary member, plus what its imported symbols reveal."""
     if member.link_target is not None:
         symbols: frozenset[str] = frozenset()
-    elif member.size <= 16 * 1024 * 1024:
+    elif member.size <= ar.limits.max_read:
+        # in one piece: the tables an ELF needs lie at both ends (auditwheel moves .dynstr
+        # to the end), and each read_at below decompresses from the start again
         data = ar.read(member)
         symbols = native.imported_symbols(lambda off, n: data[off:off + n], len(data))
     else:

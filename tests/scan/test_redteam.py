@@ -419,3 +419,37 @@ def test_an_import_that_may_rebind_an_own_top_level_name_still_counts(
     s = scan(tmp_path, {"foo/__init__.py": "", "foo/lib.py": lib,
                         "foo/use.py": "from .lib import import_module\nimport_module(x)\n"})
     assert ("dynamic-code", "foo/use.py", 2, "import") in where(s)
+
+
+# ---------------------------------------------------------------- pre-filter blind spots
+# Found by bench/differential.py (scan with and without the pre-filter, compare).
+
+@pytest.mark.parametrize("src", [
+    # names listed in parentheses over several lines, a comment holding ``)`` among them
+    "from shutil import (\n    os,\n)\nos.system('id')\n",
+    "from shutil import (  # (see)\n    Error,  # two)\n    os\n)\nos.system('id')\n",
+    "from shutil import \\\n    (Error,\n     os)\nos.system('id')\n",
+])
+def test_module_named_in_a_parenthesised_import_list(src: str) -> None:
+    assert [(f.line, f.detail) for f in scan_python(src.encode(), "pkg/mod.py")] == [
+        (src.count("\n"), "os.system")]
+
+
+@pytest.mark.parametrize("src,line", [
+    # sympy/testing/runtests_pytest.py:155: a path bound from ``pathlib.Path(...)`` in one
+    # statement, asked about in the next; neither spells ``pathlib`` nor ``Path`` twice
+    ("import pathlib\ndef f(fp):\n    path = pathlib.Path(fp)\n    if not path.is_file():\n"
+     "        pass\n", 4),
+    ("import pathlib as pl\np = pl.PurePosixPath('x')\nq = pl.Path('y')\nq.exists()\n", 4),
+])
+def test_path_bound_through_the_pathlib_module(src: str, line: int) -> None:
+    found = [(f.line, str(f.capability)) for f in scan_python(src.encode(), "pkg/mod.py")]
+    assert found == [(line, "fs-read")]
+
+
+def test_own_module_reexport_listed_in_parentheses(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "",
+                        "foo/compat.py": "from subprocess import (  # (x)\n    call,  # y)\n"
+                                         "    Popen,\n)\n",
+                        "foo/use.py": "from .compat import Popen\n\ndef f():\n    Popen([])\n"})
+    assert ("subprocess", "foo/use.py", 4, "runtime") in where(s)
