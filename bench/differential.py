@@ -7,8 +7,9 @@ Run by hand (never by the tests; it needs the wheels bench/scan_bench.py downloa
 
 "Without it" means every file is parsed and every statement and expression walked: the
 pre-filter's words (gate.scan.prefilter.satisfied) become every identifier of the file
-and the walked lines become all lines. A finding only the unfiltered scan makes is a
-file or a line the pre-filter wrongly ruled out (a miss): exit 1. Findings only the
+and the walked lines (for the bindings pass and the uses pass) become all lines. A
+finding only the unfiltered scan makes is a file or a line the pre-filter wrongly ruled
+out (a miss): exit 1. Findings only the
 filtered scan makes would be a bug too (the filter may only remove work). An
 ``unanalyzed`` RecursionError only the unfiltered scan reports is not a miss: it comes from
 walking a huge literal in a file that names nothing catalogued (it is listed, not counted).
@@ -41,6 +42,7 @@ def _unfiltered() -> None:
 
     scanner.satisfied = every_word  # type: ignore[assignment]
     scanner._lines_of = every_line  # type: ignore[assignment]
+    scanner._assigned_lines = every_line  # type: ignore[assignment]
 
 
 def findings(path: Path, sha256: str) -> set[Finding]:

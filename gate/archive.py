@@ -168,6 +168,9 @@ def check_name(filename: str, name: str) -> str:
         raise ScanError(f"{filename}: member with an empty or NUL-containing name")
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         raise ScanError(f"{filename}: member '{name}' has an absolute path")
+    if ("\\" not in name and "./" not in name and "//" not in name
+            and not name.endswith(("/", "/.", "/..")) and name not in (".", "..")):
+        return name  # already plain: no empty, '.' or '..' part
     parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
     if ".." in parts:
         raise ScanError(f"{filename}: member '{name}' escapes the archive (path traversal)")
@@ -300,41 +303,60 @@ def _check_local_headers(fh: IO[bytes], filename: str, zf: zipfile.ZipFile,
     start_dir: int = getattr(zf, "start_dir", 1 << 62)
     offsets: dict[int, int] = {}
     previous_end, previous = 0, ""
+    seek, read, unpack, size = fh.seek, fh.read, _LOCAL.unpack, _LOCAL.size
     for info in sorted(infos, key=lambda i: i.header_offset):
-        where = f"{filename}: member '{info.filename}'"
-        if info.header_offset < previous_end:
-            raise ScanError(f"{where} overlaps '{previous}' (overlapping zip members)")
-        fh.seek(info.header_offset)
-        header = fh.read(_LOCAL.size)
-        if len(header) != _LOCAL.size:
-            raise ScanError(f"{where}: truncated local header")
+        start = info.header_offset
+        if start < previous_end:
+            raise ScanError(f"{filename}: member '{info.filename}' overlaps '{previous}' "
+                            f"(overlapping zip members)")
+        seek(start)
+        header = read(size)
+        if len(header) != size:
+            raise ScanError(f"{filename}: member '{info.filename}': truncated local header")
         (sig, _ver, flags, method, _t, _d, _crc, csize, usize, nlen,
-         elen) = _LOCAL.unpack(header)
-        if sig != b"PK\x03\x04":
-            raise ScanError(f"{where}: bad local header signature")
-        rest = fh.read(nlen + elen)
-        raw_name, extra = rest[:nlen], rest[nlen:]
-        central_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
-        if raw_name != central_name:
-            raise ScanError(f"{where}: local header names it "
-                            f"'{raw_name.decode('utf-8', 'replace')}' (central directory "
-                            f"and local headers disagree)")
-        if method != info.compress_type:
-            raise ScanError(f"{where}: compression method differs between central directory "
-                            f"and local header")
-        if not flags & 0x8:  # sizes are in the header, not in a trailing data descriptor
-            if csize == 0xFFFFFFFF or usize == 0xFFFFFFFF:
-                usize, csize = _zip64_sizes(extra, usize, csize)
-            if (csize, usize) != (info.compress_size, info.file_size):
-                raise ScanError(f"{where}: sizes differ between central directory "
-                                f"({info.compress_size}/{info.file_size}) and local header "
-                                f"({csize}/{usize})")
-        offsets[id(info)] = info.header_offset + _LOCAL.size + nlen + elen
-        previous_end = offsets[id(info)] + info.compress_size
+         elen) = unpack(header)
+        rest = read(nlen + elen)
+        name = info.orig_filename
+        central_name = (name.encode("ascii") if name.isascii()
+                        else name.encode("utf-8" if info.flag_bits & 0x800 else "cp437"))
+        if (sig != b"PK\x03\x04" or rest[:nlen] != central_name
+                or method != info.compress_type or (not flags & 0x8 and (
+                    csize != info.compress_size or usize != info.file_size))):
+            _header_mismatch(filename, info, header, rest)
+        offsets[id(info)] = data = start + size + nlen + elen
+        previous_end = data + info.compress_size
         previous = info.filename
         if previous_end > start_dir:
-            raise ScanError(f"{where} runs into the central directory")
+            raise ScanError(f"{filename}: member '{info.filename}' runs into the central "
+                            f"directory")
     return offsets
+
+
+def _header_mismatch(filename: str, info: zipfile.ZipInfo, header: bytes,
+                     rest: bytes) -> None:
+    """Raise the ScanError for a local header that disagrees with the central directory
+    (returns when the only difference is zip64 sizes that turn out to agree)."""
+    where = f"{filename}: member '{info.filename}'"
+    (sig, _ver, flags, method, _t, _d, _crc, csize, usize, nlen,
+     elen) = _LOCAL.unpack(header)
+    if sig != b"PK\x03\x04":
+        raise ScanError(f"{where}: bad local header signature")
+    raw_name, extra = rest[:nlen], rest[nlen:]
+    central_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+    if raw_name != central_name:
+        raise ScanError(f"{where}: local header names it "
+                        f"'{raw_name.decode('utf-8', 'replace')}' (central directory "
+                        f"and local headers disagree)")
+    if method != info.compress_type:
+        raise ScanError(f"{where}: compression method differs between central directory "
+                        f"and local header")
+    if not flags & 0x8:  # sizes are in the header, not in a trailing data descriptor
+        if csize == 0xFFFFFFFF or usize == 0xFFFFFFFF:
+            usize, csize = _zip64_sizes(extra, usize, csize)
+        if (csize, usize) != (info.compress_size, info.file_size):
+            raise ScanError(f"{where}: sizes differ between central directory "
+                            f"({info.compress_size}/{info.file_size}) and local header "
+                            f"({csize}/{usize})")
 
 
 def _zip64_sizes(extra: bytes, usize: int, csize: int) -> tuple[int, int]:

@@ -338,3 +338,22 @@ def test_garbage_and_mutated_archives_only_raise_scan_error(
     junk.write_bytes(data)
     with pytest.raises(ScanError):
         scan_artifact(junk)
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=st.text(alphabet="a./\\:", min_size=1, max_size=9))
+def test_check_name_fast_path_agrees_with_the_full_rule(name: str) -> None:
+    """Plain names skip the split; the answer must be the one the full rule gives."""
+    from gate.archive import check_name
+
+    def full_rule(n: str) -> str | None:
+        if n.startswith(("/", "\\")) or (len(n) > 1 and n[1] == ":"):
+            return None
+        parts = [p for p in n.replace("\\", "/").split("/") if p not in ("", ".")]
+        return None if ".." in parts else "/".join(parts)
+
+    try:
+        got: str | None = check_name("x.whl", name)
+    except ScanError:
+        got = None
+    assert got == full_rule(name)

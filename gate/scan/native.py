@@ -52,6 +52,8 @@ MAGICS = (b"\x7fELF", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\x
 def binary_kind(path: str) -> str | None:
     """'compiled extension' (.so, .pyd), 'shared library' (.so.N, .dylib, .dll) or None."""
     base = path.rsplit("/", 1)[-1].lower()
+    if ".so" not in base and not base.endswith((".pyd", ".dylib", ".dll")):
+        return None  # what both patterns need, checked without a regex
     if _EXTENSION.search(base):
         return "compiled extension"
     if _LIBRARY.search(base):

@@ -53,8 +53,11 @@ _TO_SPACE = bytes(c if c in _IDENT_BYTES or c >= 0x80 else 0x20 for c in range(2
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Filter:
     words: frozenset[bytes]  # every word some requirement names
-    bare_words: frozenset[str]
-    by_word: dict[str, list[Requirement]]  # word -> requirements that name it
+    bare_words: frozenset[bytes]
+    # word -> (requirement, its anywhere words, its bare words), each requirement filed
+    # under one of its words only (the one fewest requirements share): a requirement is met
+    # only when all its words are found, so looking it up by any one of them is enough
+    by_word: dict[bytes, list[tuple[Requirement, frozenset[bytes], frozenset[bytes]]]]
 
 
 @functools.lru_cache(maxsize=32)
@@ -67,13 +70,18 @@ def _filter(own: frozenset[str] = frozenset(),
             starred, own, star=True)
     anywhere = set().union(*(r.anywhere for r in reqs))
     bare = set().union(*(r.bare for r in reqs))
-    by_word: dict[str, list[Requirement]] = {}
+    shared: dict[str, int] = {}
     for r in reqs:
         for w in r.anywhere | r.bare:
-            by_word.setdefault(w, []).append(r)
+            shared[w] = shared.get(w, 0) + 1
+    by_word: dict[bytes, list[tuple[Requirement, frozenset[bytes], frozenset[bytes]]]] = {}
+    for r in reqs:
+        key = min(r.anywhere | r.bare, key=lambda w: (shared[w], w))
+        by_word.setdefault(key.encode(), []).append(
+            (r, frozenset(w.encode() for w in r.anywhere), frozenset(w.encode() for w in r.bare)))
     return _Filter(
         words=frozenset(w.encode() for w in anywhere | bare),
-        bare_words=frozenset(bare),
+        bare_words=frozenset(w.encode() for w in bare),
         by_word=by_word,
     )
 
@@ -121,14 +129,14 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
     """Targets of every requirement ``text`` (normalised) meets; empty: it cannot act.
     ``exports``: what the distribution's own modules bind (gate.scan.exports)."""
     flt = _filter(own, exports.renamed, exports.starred) if exports else _filter(own)
-    hits = flt.words.intersection(text.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
-                                  .split())
-    if not hits:
+    found = flt.words.intersection(text.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
+                                   .split())
+    if not found:
         return set()
-    found = {w.decode() for w in hits}
-    found_bare = {w for w in flt.bare_words & found if _bare_occurrence(text, w)}
-    met = {r for w in found for r in flt.by_word[w]
-           if r.anywhere <= found and r.bare <= found_bare}
+    found_bare = {w for w in flt.bare_words & found if _bare_occurrence(text, w.decode())}
+    by_word = flt.by_word
+    met = [r for w in found if w in by_word for r, anywhere, bare in by_word[w]
+           if anywhere <= found and bare <= found_bare]
     heads = {r.head for r in met if r.head}
     if heads and not any(r.binds for r in met):
         if "import" not in text:

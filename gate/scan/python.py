@@ -196,14 +196,37 @@ def _line_starts(text: str) -> list[int]:
 
 def _lines_of(text: str, words: Iterable[str]) -> list[int]:
     """Sorted 1-based line numbers holding any of ``words``."""
-    offsets = word_offsets(text, words)
-    if not offsets:
-        return []
+    return _line_numbers(text, word_offsets(text, words))
+
+
+# what may stand between ``=`` and the start of the value it assigns
+_BEFORE_VALUE = frozenset(" \t\\(")
+# a character before ``=`` that makes it a comparison, an augmented assignment or a walrus
+_NOT_ASSIGN = frozenset("=!<>:+-*/%&|^@~")
+
+
+def _assigned_lines(text: str, names: Iterable[str]) -> list[int]:
+    """Sorted line numbers of the occurrences of ``names`` that may start the value of an
+    assignment: after ``=`` (``x = name``, ``x = (name``; keyword arguments ``f(x=name)``
+    too, harmlessly), or first on their line (``x = (  # ...`` then ``name)`` below). A
+    plain ``Assign`` whose value resolves starts with its root name."""
+    offsets: list[int] = []
+    for off in word_offsets(text, names):
+        j = off - 1
+        while j >= 0 and text[j] in _BEFORE_VALUE:
+            j -= 1
+        if j < 0 or text[j] == "\n" or (
+                text[j] == "=" and (j == 0 or text[j - 1] not in _NOT_ASSIGN)):
+            offsets.append(off)
+    return _line_numbers(text, offsets)
+
+
+def _line_numbers(text: str, offsets: list[int]) -> list[int]:
+    """Sorted, distinct 1-based line numbers of sorted ``offsets``."""
     lines: list[int] = []
-    count = text.count
     line, pos = 1, 0
     for off in offsets:
-        line += count("\n", pos, off)
+        line += text.count("\n", pos, off)
         pos = off
         if not lines or lines[-1] != line:
             lines.append(line)
@@ -288,7 +311,9 @@ class _Scanner:
             if not extra:
                 break
             seen |= extra
-            self.lines = sorted(set(self.lines) | set(_lines_of(self.text, extra)))
+            # pass 1 learns only assignments (``o = os``, ``p = pathlib.Path(x)``): of the
+            # lines naming these aliases, those where one starts an assigned value
+            self.lines = sorted(set(self.lines) | set(_assigned_lines(self.text, extra)))
         walk = {name for name in seen if self.relevant(self.aliases[name])}
         self.lines = sorted(set(base) | set(_lines_of(self.text, walk))) if walk else base
         self.everything = any(self.relevant(m) for m in self.stars)
@@ -546,6 +571,8 @@ class _Scanner:
             if mark:
                 self.used.add(name)
             return self.aliases[name]
+        if not self.stars and name not in _BUILTINS:
+            return None  # what follows only finds star-imported names and builtins
         for scope in self.scopes:
             if name in scope.names():
                 return None

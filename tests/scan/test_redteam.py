@@ -453,3 +453,15 @@ def test_own_module_reexport_listed_in_parentheses(tmp_path: Path) -> None:
                                          "    Popen,\n)\n",
                         "foo/use.py": "from .compat import Popen\n\ndef f():\n    Popen([])\n"})
     assert ("subprocess", "foo/use.py", 4, "runtime") in where(s)
+
+
+@pytest.mark.parametrize("src,line", [
+    # the module bound under another name, the value on a line of its own after a comment
+    ("import os\nx = (  # see below)\n    os)\ndef f():\n    x.system('id')\n", 5),
+    ("import os\nx = \\\n    os\ndef f():\n    x.system('id')\n", 5),
+    # a chain of names, bound after the function that uses the last one
+    ("import os\ndef f():\n    o2.system('id')\no1 = os\no2 = o1\n", 3),
+])
+def test_module_renamed_by_assignment(src: str, line: int) -> None:
+    assert [(f.line, f.detail) for f in scan_python(src.encode(), "pkg/mod.py")] == [
+        (line, "os.system")]
