@@ -116,8 +116,11 @@ def _scan(path: Path, python_only: bool, sha256: str) -> tuple[float, int, str]:
     return time.process_time() - start, findings, how
 
 
-def measure(path: Path, repeat: int, python_only: bool) -> dict[str, object]:
-    """In the child: best-of-``repeat`` CPU times and this process's peak RSS."""
+def measure(path: Path, repeat: int, python_only: bool,
+            min_time: float = 0.0) -> dict[str, object]:
+    """In the child: best-of CPU times (at least ``repeat`` runs of each, and more, in
+    turn, until each has had ``min_time`` seconds: small wheels are measured often enough
+    for the minimum to settle on a noisy machine) and this process's peak RSS."""
     sha256 = next((w.sha256 for w in WHEELS if w.filename == path.name), None)
     if sha256 is None:
         sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -125,26 +128,33 @@ def measure(path: Path, repeat: int, python_only: bool) -> dict[str, object]:
     parse_t, scan_t = float("inf"), float("inf")
     size = files = findings = 0
     how = ""
-    for _ in range(repeat):
+    runs = spent = 0.0
+    while runs < repeat or spent < 2 * min_time:
         t, size, files = _parse_only(path)
         parse_t = min(parse_t, t)
+        spent += t
         t, findings, how = _scan(path, python_only, sha256)
         scan_t = min(scan_t, t)
+        spent += t
+        runs += 1
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"parse": parse_t, "scan": scan_t, "size": size, "files": files,
+    return {"parse": parse_t, "scan": scan_t, "size": size, "files": files, "runs": runs,
             "findings": findings, "how": how, "peak_mb": peak_mb}
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("names", nargs="*", help="wheels to measure (default: all)")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="runs at least (default 3)")
+    parser.add_argument("--min-time", type=float, default=3.0,
+                        help="and more runs until parse and scan had this many CPU seconds "
+                             "each (default 3)")
     parser.add_argument("--python-only", action="store_true",
                         help="time scan_python over the .py members, not scan_artifact")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(measure(args.one, args.repeat, args.python_only)))
+        print(json.dumps(measure(args.one, args.repeat, args.python_only, args.min_time)))
         return 0
 
     sys.path.insert(0, str(HERE.parent))
@@ -152,12 +162,13 @@ def main(argv: list[str]) -> int:
 
     wanted = [w for w in WHEELS if not args.names or w.name in args.names]
     header = (f"{'wheel':<10} {'files':>6} {'.py MB':>7} {'parse s':>8} {'scan s':>8} "
-              f"{'ratio':>6} {'scan MB/s':>9} {'peak MB':>8} {'findings':>8}")
+              f"{'ratio':>6} {'scan MB/s':>9} {'peak MB':>8} {'findings':>8} {'runs':>5}")
     rows = [header, "-" * len(header)]
     how = ""
     for wheel in wanted:
         path = fetch(wheel)
-        argv = [sys.executable, __file__, "--one", str(path), "--repeat", str(args.repeat)]
+        argv = [sys.executable, __file__, "--one", str(path), "--repeat", str(args.repeat),
+                "--min-time", str(args.min_time)]
         done = run(argv + (["--python-only"] if args.python_only else []), timeout=1800)
         if done.returncode != 0:
             print(done.stderr, file=sys.stderr)
@@ -168,10 +179,11 @@ def main(argv: list[str]) -> int:
         rows.append(
             f"{wheel.name:<10} {r['files']:>6} {mb:>7.1f} {r['parse']:>8.2f} {r['scan']:>8.2f} "
             f"{r['scan'] / r['parse']:>5.2f}x {mb / max(r['scan'], 1e-9):>9.1f} "
-            f"{r['peak_mb']:>8.0f} {r['findings']:>8}"
+            f"{r['peak_mb']:>8.0f} {r['findings']:>8} {r['runs']:>5.0f}"
         )
         print(rows[-1], file=sys.stderr)
-    print(f"scan = {how}; CPU seconds, best of {args.repeat}")
+    print(f"scan = {how}; CPU seconds, best of the runs (at least {args.repeat}, and "
+          f"{args.min_time:g} s of each)")
     print("\n".join(rows))
     return 0
 

@@ -192,6 +192,13 @@ def _head_alternatives() -> dict[str, frozenset[str]]:
 
 
 HEAD_ALTERNATIVES: dict[str, frozenset[str]] = _head_alternatives()
+
+# Builtins the scanner resolves by name (``open``, ``__import__``, ``__builtins__`` ...):
+# what a bare identifier may stand for when no import or assignment binds it.
+BUILTIN_NAMES = frozenset({
+    "open", "exec", "eval", "compile", "execfile", "__import__", "getattr", "globals",
+    "vars", "locals", "breakpoint", "__builtins__",
+})
 # Spellings whose words differ from the module's (``posix.system``, ``tempfile._os.system``):
 # the pre-filter needs requirements spelled their way.
 _SPELLED: tuple[tuple[str, str], ...] = tuple(

@@ -148,14 +148,17 @@ def _import_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _bindings(text: str, module: str, package: bool) -> tuple[dict[str, set[str]], list[str]]:
-    """Name -> raw targets the imports of ``text`` may bind; star-imported modules."""
+def _bindings(text: str, module: str, package: bool, *,
+              every_scope: bool = False) -> tuple[dict[str, set[str]], list[str]]:
+    """Name -> raw targets the imports of ``text`` may bind; star-imported modules.
+    ``every_scope``: an import inside a function binds its name too (as the scanner's
+    module-wide alias map has it), even over a top-level definition of that name."""
     out: dict[str, set[str]] = {}
     stars: list[str] = []
     local: dict[str, set[str]] = {}  # bound only by imports inside a def or class
     for start, line in _import_lines(text):
         into = out
-        if line[:1] in (" ", "\t") and _in_def(text, start):
+        if not every_scope and line[:1] in (" ", "\t") and _in_def(text, start):
             into = local
         for m in _FROM.finditer(line):
             source = re.sub(r"\s", "", m.group(1))

@@ -36,7 +36,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gate.catalog import HEAD_ALTERNATIVES, Requirement, canonical, catalog, owned, requirements
+from gate.catalog import (
+    BUILTIN_NAMES,
+    HEAD_ALTERNATIVES,
+    Requirement,
+    canonical,
+    catalog,
+    owned,
+    reaches,
+    requirements,
+)
 
 if TYPE_CHECKING:
     from gate.scan.exports import Exported
@@ -125,9 +134,11 @@ def _renamed_requirements(renamed: frozenset[tuple[str, str]], own: frozenset[st
 
 
 def satisfied(text: str, own: frozenset[str] = frozenset(),
-              exports: Exported | None = None) -> set[str]:
+              exports: Exported | None = None, *, module: str | None = None,
+              package: bool = False) -> set[str]:
     """Targets of every requirement ``text`` (normalised) meets; empty: it cannot act.
-    ``exports``: what the distribution's own modules bind (gate.scan.exports)."""
+    ``exports``: what the distribution's own modules bind (gate.scan.exports);
+    ``module``/``package``: the file's import name (for its relative imports)."""
     flt = _filter(own, exports.renamed, exports.starred) if exports else _filter(own)
     found = flt.words.intersection(text.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
                                    .split())
@@ -146,8 +157,165 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
                     or _through_attribute(text, h, words, HEAD_ALTERNATIVES)
                     or (exports is not None and _through_attribute(text, h, words,
                                                                    exports.alts))}
-        return {r.target for r in met if not r.head or r.head in imported}
+        targets = {r.target for r in met if not r.head or r.head in imported}
+        if targets and targets <= _OBJECT_TRICKS and not _object_trick_used(
+                text, targets, words, own, exports, module, package):
+            return set()
+        return targets
     return {r.target for r in met}
+
+
+# ``getattr(m, name)`` and ``m.__dict__`` act only when ``m`` is a module that holds
+# catalogued names. A file whose only reason to be parsed is one of them is ruled out when
+# every use names, as ``m``, something no binding can make such a module.
+_OBJECT_TRICKS = frozenset({"getattr", "__dict__"})
+# builtins whose value (``__import__('os')``, ``globals()['os']``, ``__builtins__``) may
+# be a module when assigned (``m = __import__('os')``); the rest (``g = getattr``) are not
+_MODULE_VALUES = frozenset({"__import__", "__builtins__", "globals", "locals", "vars"})
+_GETATTR = re.compile(r"(?<![\w.])getattr(?!\w)")
+_FIRST_ARG = re.compile(r"[ \t]*\([ \t\n\\]*([^\W\d]\w*)")
+_DICT = re.compile(r"(?<!\w)__dict__(?!\w)")
+
+
+def _chain_root(text: str, dot: int) -> tuple[str | None, int]:
+    """The first name of the ``a . b . c`` chain whose last ``.`` is at ``dot``, and how
+    many dots it has; None when the chain does not start with a plain name (``f(x).c``,
+    ``a[0].c``, a continued line)."""
+    dots, j = 0, dot
+    while True:
+        dots += 1
+        j -= 1
+        while j >= 0 and text[j] in " \t":
+            j -= 1
+        end = j + 1
+        while j >= 0 and (text[j].isalnum() or text[j] == "_"):
+            j -= 1
+        name = text[j + 1:end]
+        if not name.isidentifier():
+            return None, dots
+        k = j
+        while k >= 0 and text[k] in " \t":
+            k -= 1
+        if k < 0 or text[k] != ".":
+            return name, dots
+        j = k
+
+
+def _object_trick_used(text: str, targets: set[str], words: set[str],
+                       own: frozenset[str], exports: Exported | None,
+                       module: str | None, package: bool) -> bool:
+    """Whether some use of ``getattr``/``__dict__`` (the ``targets``) may be applied to a
+    module that holds catalogued names. Sound, lexically: a use counts unless its object
+    is a plain name chain whose first name (``m`` of ``getattr(m.x, n)``, ``m.x.__dict__``)
+    is bound, by the bindings the scanner follows (imports, ``N = value`` assignments), to
+    nothing of the kind. A star import binds anything: then every use counts."""
+    if "*" in words:
+        return True
+    roots: list[tuple[str, bool]] = []  # (first name, attributes follow it)
+    if "getattr" in targets:
+        for m in _GETATTR.finditer(text):
+            j = m.start() - 1
+            while j >= 0 and text[j] in " \t":
+                j -= 1
+            if j >= 0 and text[j] == ".":
+                continue  # ``x.getattr``: not the builtin
+            arg = _FIRST_ARG.match(text, m.end())
+            if arg is None:
+                return True  # ``g = getattr``, ``getattr((m), n)``, ``getattr(*a)``, ...
+            k = arg.end()
+            while k < len(text) and text[k] in " \t":
+                k += 1
+            roots.append((arg.group(1), text[k:k + 1] != ","))  # not ``getattr(m, ...``
+    if "__dict__" in targets:
+        for m in _DICT.finditer(text):
+            j = m.start() - 1
+            while j >= 0 and text[j] in " \t":
+                j -= 1
+            if j < 0 or text[j] != ".":
+                return True  # a string (``getattr(m, '__dict__')``), a class body, ...
+            root, dots = _chain_root(text, j)
+            if root is None:
+                return True  # ``f(x).__dict__``, ``a[0].__dict__``, ...
+            roots.append((root, dots > 1))
+    if not roots:
+        return False
+    bound = _ModuleNames(text, words, own, exports, module, package)
+    return any(bound.may_be_module(r, chain) for r, chain in dict.fromkeys(roots))
+
+
+class _ModuleNames:
+    """Which names of a file the scanner may resolve to a module that holds catalogued
+    names, following the bindings it follows: imports, and ``N = value`` assignments
+    (gate.scan.python ``_collect``); parameters, loop and ``with`` targets bind nothing."""
+
+    _LIMIT = 256  # names followed through assignments before giving up (then: yes)
+
+    def __init__(self, text: str, words: set[str], own: frozenset[str],
+                 exports: Exported | None, module: str | None, package: bool) -> None:
+        self.text = text
+        self.words = words  # the words of its import lines
+        self.own = own
+        self.exports = exports
+        self.module = module
+        self.package = package
+        self._imports: dict[str, set[str]] | None = None
+
+    def may_be_module(self, name: str, chain: bool) -> bool:
+        """``chain``: attributes follow the name (``m.x.__dict__``); they may lead from
+        any module (an own module's table, ``shutil.os``), so any import will do."""
+        if name in BUILTIN_NAMES or self._imported(name, chain):
+            return True
+        # every name reachable through assignments (``n = a.b(..)`` -> ``a``) with the
+        # first names of its assigned values; then a fixpoint from the values that may be
+        # modules (an import binds them: attributes may follow, so any import will do)
+        values: dict[str, list[str]] = {}
+        todo = [name]
+        while todo:
+            n = todo.pop()
+            if n in values:
+                continue
+            if len(values) >= self._LIMIT:
+                return True
+            values[n] = found = self._assigned_values(n)
+            todo += found
+        capable = {n for n, found in values.items()
+                   if any(v in _MODULE_VALUES or self._imported(v, True) for v in found)}
+        grown = True
+        while grown and name not in capable:
+            grown = False
+            for n, found in values.items():
+                if n not in capable and not capable.isdisjoint(found):
+                    capable.add(n)
+                    grown = True
+        return name in capable
+
+    def _imported(self, name: str, chain: bool) -> bool:
+        if name not in self.words:
+            return False  # every import that binds ``name`` spells it on its line
+        if chain or (self.module is None and _RELATIVE.search(self.text)):
+            return True  # (relative imports of a file outside a known package)
+        if self._imports is None:
+            from gate.scan.exports import _bindings
+
+            self._imports = _bindings(self.text, self.module or "", self.package,
+                                      every_scope=True)[0]
+        for target in self._imports.get(name, ()):
+            qual = self.exports.resolve(target) if self.exports is not None else target
+            qual = canonical(qual)
+            if reaches(qual) and not owned(qual, self.own):
+                return True
+        return False
+
+    def _assigned_values(self, name: str) -> list[str]:
+        """The first names of the values assigned to ``name`` (``name = value``,
+        ``(name) = value``, over a line continuation or a comment); a value that starts
+        with no name (a literal, a display, a string) is never a module."""
+        pattern = re.compile(rf"(?<![\w.]){re.escape(name)}(?:[ \t)]|\\\n)*=(?!=)"
+                             rf"(?:[ \t\\\n(]|#[^\n]*)*([^\W\d]\w*)")
+        return [m.group(1) for m in pattern.finditer(self.text)]
+
+
+_RELATIVE = re.compile(r"\bfrom[ \t\\\n]*\.")
 
 
 def _through_attribute(text: str, head: str, words: set[str],

@@ -44,6 +44,7 @@ import tokenize
 from collections.abc import Callable, Iterable, Sequence
 
 from gate.catalog import (
+    BUILTIN_NAMES,
     CODE_TRICKS,
     PATH_CLASSES,
     STORE_ONLY,
@@ -64,10 +65,7 @@ _WRITE = Capability.FS_WRITE
 _DYNAMIC = Capability.DYNAMIC_CODE
 
 # Builtins the scanner resolves when not rebound in the file.
-_BUILTINS = frozenset({
-    "open", "exec", "eval", "compile", "execfile", "__import__", "getattr", "globals",
-    "vars", "locals", "breakpoint", "__builtins__",
-})
+_BUILTINS = BUILTIN_NAMES
 # open-like functions: qualified name -> index of the positional ``mode`` argument
 _OPENERS = {"open": 1, "io.open": 1, "io.FileIO": 1, "codecs.open": 1,
             "pathlib.Path.open": 0}
@@ -113,7 +111,8 @@ def scan_python(source: bytes, path: str, *, phase: Phase | None = None,
     except SyntaxError as exc:
         return _unanalyzed(source.decode("latin-1"), path, phase, exc, own)
     norm = normalize(text)
-    words = satisfied(norm, own, exports)
+    words = satisfied(norm, own, exports, module=module,
+                      package=path.endswith("__init__.py"))
     if not words:
         return []
     # An AST holds no reference cycles (refcounting frees it), but building one allocates
@@ -259,6 +258,11 @@ def _unknown_args(call: ast.Call, index: int) -> bool:
         kw.arg is None for kw in call.keywords)
 
 
+# Pass 1 rounds: each follows the aliases the previous one found one assignment further
+# (``a = os``, ``b = a``, ...); a longer chain than this is not followed.
+_ALIAS_ROUNDS = 8
+
+
 class _Scanner:
     def __init__(self, path: str, text: str, words: set[str], phase: Phase | None,
                  own: frozenset[str]) -> None:
@@ -304,7 +308,7 @@ class _Scanner:
         base = _lines_of(self.text, self.words | {"import"})
         self.lines = base
         seen: set[str] = set()
-        for _ in range(3):
+        for _ in range(_ALIAS_ROUNDS):
             self._collect(tree.body, in_function=False, phase=Phase.IMPORT)
             extra = {name for name, q in self.aliases.items() if name not in self.words
                      and name not in seen and (self.relevant(q) or self.reaches(q))}
@@ -929,12 +933,16 @@ def _relevant(qual: str) -> bool:
     """
     qual = canonical(qual)
     return (match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
-            or qual in _PATH_MODULES)
+            or qual in _PATH_MODULES or qual in _SPECIAL_CALLS)
 
 
 # ``import pathlib``: ``p = pathlib.Path(x)`` binds a path whose uses (``p.exists()``) spell
 # neither ``pathlib`` nor ``Path``, so the lines naming the module are walked for the binding.
 _PATH_MODULES = frozenset(c.rpartition(".")[0] for c in PATH_CLASSES)
+# Not catalogued, but their calls are inspected (``_special``, ``_applied_getter``): a name
+# bound to one (``g = getattr``, ``ag = operator.attrgetter``) is followed to its calls.
+_SPECIAL_CALLS = frozenset({"getattr", "globals", "locals", "vars", "inspect.getmembers",
+                            "operator.attrgetter", "operator.methodcaller"})
 
 
 def _start(st: ast.stmt) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -185,3 +187,89 @@ def test_own_leaves_every_other_catalogued_name() -> None:
                                                            own=REQUESTS):
             missed.append(name)
     assert missed == []
+
+
+# ---------------------------------------------------------------- getattr / __dict__
+# A file whose only reason to be parsed is ``getattr(m, n)`` or ``m.__dict__`` is ruled out
+# when no binding the scanner follows can make ``m`` a module with catalogued names.
+
+def _unfiltered(src: str, monkeypatch: pytest.MonkeyPatch, path: str = "pkg/mod.py",
+                **kwargs: object) -> set[tuple[int, str]]:
+    """What the scanner reports with the pre-filter switched off (bench/differential.py)."""
+    import re
+
+    from gate.scan import python as scanner
+
+    with monkeypatch.context() as m:
+        m.setattr(scanner, "satisfied",
+                  lambda text, *a, **k: set(re.findall(r"[^\W\d]\w*", text)) or {"import"})
+        m.setattr(scanner, "_lines_of", lambda text, _w: list(range(1, text.count("\n") + 2)))
+        m.setattr(scanner, "_assigned_lines",
+                  lambda text, _w: list(range(1, text.count("\n") + 2)))
+        return {(f.line, f.detail) for f in scan_python(src.encode(), path, **kwargs)}
+
+
+@pytest.mark.parametrize("src", [
+    "import os\ndef f(n):\n    return getattr(os, n)\n",
+    "import os\nm = os\ndef f(n):\n    return getattr(m, n)\n",
+    "import os\nm = (  # see (below)\n    os)\ndef f(n):\n    return getattr(m, n)\n",
+    "import os\n(m) = os\ndef f(n):\n    return getattr(m, n)\n",
+    "import os\nm \\\n    = os\ndef f(n):\n    return getattr(m, n)\n",
+    "import os\na = os\nb = a\nc = b\ndef f(n):\n    return getattr(c, n)\n",
+    "from os import path as p\ndef f(n):\n    return getattr(p, n)\n",
+    "import os\ndef f(n):\n    return getattr(\n        os, n)\n",
+    "import os\ndef f(n):\n    return getattr(os.path, n)\n",
+    "import os\ng = getattr\ndef f(n):\n    return g(os, n)\n",
+    "import sys\ndef f(n):\n    return getattr(__builtins__, n)\n",
+    "import sys\nm = __import__('os')\ndef f(n):\n    return getattr(m, n)\n",
+    # an import inside a function binds the name module-wide, a top-level def or not
+    "def os():\n    pass\ndef g(n):\n    import os\n    return getattr(os, n)\n",
+    "import os\nx = os\nclass A:\n    def f(self, n):\n        return x.__dict__[n]\n",
+    "import os\ndef f(n):\n    return os.path.__dict__[n]\n",
+    "import os\ndef f(n):\n    return os .__dict__[n]\n",
+    "import sys\ndef f(n):\n    return sys.modules['os'].__dict__[n]\n",
+    "import os\ng = getattr\nh = g\ndef f(n):\n    return h(os, n)\n",
+    "import operator, os\nag = operator.attrgetter\ndef f(n):\n    return ag(n)(os)\n",
+    "import inspect, os\ngm = inspect.getmembers\ndef f():\n    return gm(os)\n",
+    "import os\na = os\nb = a\nc = b\nd = c\ne = d\ndef f(n):\n    return getattr(e, n)\n",
+])
+def test_getattr_and_dict_on_a_module_are_found_as_without_the_filter(
+        src: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    found = {(f.line, f.detail) for f in scan_python(src.encode(), "pkg/mod.py")}
+    assert found, src
+    assert found == _unfiltered(src, monkeypatch)
+
+
+@pytest.mark.parametrize("src", [
+    "import sys\nclass A:\n    def f(self, n):\n        return getattr(self, n)\n",
+    "import sys\ndef f(obj, n):\n    return getattr(obj, n, None)\n",
+    "import sys\nfrom django.conf import settings\nX = getattr(settings, 'X', 1)\n",
+    "import sys\nclass A:\n    def f(self):\n        return self.__dict__.copy()\n",
+    "import sys\ndef f(cls):\n    return [k for k in cls.__dict__]\n",
+    # assigned, but from nothing that can be a module
+    "import sys\nobj = None\nobj = make()\ndef f(n):\n    return getattr(obj, n)\n",
+    "import sys\nfunc = getattr(A, 'x')\ndef f(n):\n    return getattr(func, n)\n",
+])
+def test_getattr_and_dict_on_other_objects_rule_the_file_out(src: str) -> None:
+    assert satisfied(src, module="pkg.mod") == set()
+    assert scan_python(src.encode(), "pkg/mod.py") == []
+
+
+def test_a_star_import_keeps_every_getattr() -> None:
+    # ``from m import *`` may bind any name to a module: nothing is ruled out
+    assert satisfied("import sys\nfrom x import *\ndef f(n):\n    return getattr(obj, n)\n",
+                     module="pkg.mod") == {"getattr"}
+
+
+def test_own_module_reached_through_an_attribute_keeps_the_file(tmp_path: Path) -> None:
+    from gate.scan import scan_artifact
+    from tests.builders import build_wheel
+
+    files = {"pkg/__init__.py": "", "pkg/compat.py": "import os\n",
+             "pkg/use.py": "import sys\nfrom . import compat\n\ndef f(n):\n"
+                           "    return getattr(compat.os, n)\n\ndef g(n):\n"
+                           "    return compat.os.__dict__[n]\n"}
+    scan = scan_artifact(build_wheel(tmp_path, "pkg", "1.0", files))
+    found = {(f.path, f.line, f.detail) for f in scan.findings if f.path == "pkg/use.py"}
+    assert found == {("pkg/use.py", 5, "getattr(os, <computed>)"),
+                     ("pkg/use.py", 8, "os.__dict__")}
