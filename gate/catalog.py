@@ -338,7 +338,10 @@ class Catalog:
     def requirements(self, exclude: frozenset[str] = frozenset()) -> list[Requirement]:
         """What a file must spell to use each entry (see ``Requirement``), leaving out the
         entries under the module names ``exclude``."""
-        reqs: set[Requirement] = {Requirement(anywhere=frozenset(w), target=w[-1], binds=True)
+        # a trick through a module (``importlib``, ``builtins``, ``sys.modules``) needs that
+        # module imported like any other; ``__import__`` and ``__builtins__`` need nothing
+        reqs: set[Requirement] = {Requirement(anywhere=frozenset(w), target=w[-1], binds=True,
+                                              head="" if w[0] in BUILTIN_NAMES else w[0])
                                   for w in TRICKS}
         reqs |= {Requirement(bare=frozenset({w}), target=w, binds=True) for w in BARE_TRICKS}
         heads = {p.split(".", 1)[0] for p in self.parents() if not owned(p, exclude)}

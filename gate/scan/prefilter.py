@@ -149,20 +149,20 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
     met = [r for w in found if w in by_word for r, anywhere, bare in by_word[w]
            if anywhere <= found and bare <= found_bare]
     heads = {r.head for r in met if r.head}
-    if heads and not any(r.binds for r in met):
-        if "import" not in text:
-            return {r.target for r in met if not r.head}
-        words = _import_line_words(text)
-        imported = {h for h in heads if h in words
-                    or _through_attribute(text, h, words, HEAD_ALTERNATIVES)
-                    or (exports is not None and _through_attribute(text, h, words,
-                                                                   exports.alts))}
-        targets = {r.target for r in met if not r.head or r.head in imported}
-        if targets and targets <= _OBJECT_TRICKS and not _object_trick_used(
-                text, targets, words, own, exports, module, package):
-            return set()
-        return targets
-    return {r.target for r in met}
+    if not heads:
+        return {r.target for r in met}
+    words = _import_line_words(text) if "import" in text else set()
+    imported = {h for h in heads if h in words
+                or _through_attribute(text, h, words, HEAD_ALTERNATIVES)
+                or (exports is not None and _through_attribute(text, h, words, exports.alts))}
+    live = [r for r in met if not r.head or r.head in imported]
+    if any(r.binds for r in live):  # a trick that binds modules unimported: any head counts
+        return {r.target for r in met}
+    targets = {r.target for r in live}
+    if targets and targets <= _OBJECT_TRICKS and not _object_trick_used(
+            text, targets, words, own, exports, module, package):
+        return set()
+    return targets
 
 
 # ``getattr(m, name)`` and ``m.__dict__`` act only when ``m`` is a module that holds

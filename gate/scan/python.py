@@ -933,7 +933,7 @@ def _relevant(qual: str) -> bool:
     """
     qual = canonical(qual)
     return (match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
-            or qual in _PATH_MODULES or qual in _SPECIAL_CALLS)
+            or qual in _PATH_MODULES or qual in _SPECIAL_CALLS or qual == "builtins")
 
 
 # ``import pathlib``: ``p = pathlib.Path(x)`` binds a path whose uses (``p.exists()``) spell

@@ -99,8 +99,14 @@ def test_words_inside_strings_still_pass() -> None:
     ("import json\ngetattr(os, name)\nimport os\n", {"getattr"}),
     # ... unless a trick could bind it without one
     ("o = __import__('os')\no.remove(p)\n", {"__import__", "remove"}),
-    ("o = importlib.import_module('os')\no.remove(p)\n", {"importlib", "import_module", "remove"}),
-    ("o = sys.modules['os']\no.remove(p)\n", {"modules", "remove"}),
+    ("import importlib\no = importlib.import_module('os')\no.remove(p)\n",
+     {"importlib", "import_module", "remove"}),
+    ("import sys\no = sys.modules['os']\no.remove(p)\n", {"modules", "remove"}),
+    ("import builtins\nb = builtins\nb.exec(p)\n", {"builtins"}),
+    # ... which a trick through a module can do only when that module is imported
+    ("o = importlib.import_module('os')\no.remove(p)\n", set()),
+    ("o = sys.modules['os']\no.remove(p)\n", set()),
+    ("builtins = {'region': 1}\nx = builtins.get('region')\nos.remove(p)\n", set()),
     ("o = globals()['os']\no.remove(p)\n", {"globals", "remove"}),
 ])
 def test_the_module_must_be_imported(src: str, expected: set[str]) -> None:

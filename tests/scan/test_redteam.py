@@ -465,3 +465,8 @@ def test_own_module_reexport_listed_in_parentheses(tmp_path: Path) -> None:
 def test_module_renamed_by_assignment(src: str, line: int) -> None:
     assert [(f.line, f.detail) for f in scan_python(src.encode(), "pkg/mod.py")] == [
         (line, "os.system")]
+
+
+def test_builtins_module_under_another_name() -> None:
+    src = b"import builtins\nb = builtins\n\ndef f(c):\n    b.exec(c)\n"
+    assert [(f.line, f.detail) for f in scan_python(src, "pkg/mod.py")] == [(5, "exec")]
