@@ -22,11 +22,12 @@ Public API:
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import tokenize
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from gate.catalog import PATH_CLASSES, canonical, match, module_prefixes, owned, reaches
@@ -185,7 +186,7 @@ def _bindings(text: str, module: str, package: bool, *,
                     if head.isidentifier():
                         into.setdefault(head, set()).add(head)
     if local:
-        top = _defined_at_top(text)
+        top = _defined_at_top(text, local)
         for name, targets in local.items():
             if name in out or name not in top:
                 out.setdefault(name, set()).update(targets)
@@ -232,21 +233,34 @@ def _in_def(text: str, start: int) -> bool:
     return False
 
 
-_TOP = re.compile(r"^(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)"
-                  r"|(\w+)[ \t]*(?::[^\n=]*)?=(?!=))", re.M)
 _GLOBAL = re.compile(r"\bglobal\b([^\n;]*)")
 
 
-def _defined_at_top(text: str) -> set[str]:
-    """The names ``text`` binds at top level with ``def``, ``class`` or an assignment
-    (an import inside a function or class does not rebind them: ``def import_module`` in
-    one module, ``from importlib import import_module`` inside one of its functions),
-    less every name a ``global`` statement declares."""
-    top = {a or b or c for a, b, c in _TOP.findall(text)}
-    if "global" in text:
+def _defined_at_top(text: str, names: Iterable[str]) -> set[str]:
+    """Those of ``names`` that ``text`` binds at top level with ``def``, ``class`` or an
+    assignment (an import inside a function or class does not rebind them: ``def
+    import_module`` in one module, ``from importlib import import_module`` inside one of its
+    functions), less every name a ``global`` statement declares. Looked up by name: a
+    spelling this misses (``def  f``) only keeps an import, which is the safe side."""
+    top = set()
+    for name in names:
+        for start in ("def ", "async def ", "class "):
+            if f"\n{start}{name}(" in text or f"\n{start}{name}:" in text or (
+                    text.startswith(f"{start}{name}")):
+                top.add(name)
+                break
+        else:
+            if (f"\n{name}" in text or text.startswith(name)) and _top_assign(name).search(text):
+                top.add(name)
+    if top and "global" in text:
         for m in _GLOBAL.finditer(text):
             top.difference_update(w.strip() for w in m.group(1).split(","))
     return top
+
+
+@functools.lru_cache(maxsize=1024)
+def _top_assign(name: str) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(name)}[ \t]*(?::[^\n=]*)?=(?!=)", re.M)
 
 
 def _assignments(text: str, module: str, bound: str) -> dict[str, str]:
@@ -268,11 +282,6 @@ def _assigned(text: str, eq: int) -> str | None:
     start = text.rfind("\n", 0, eq) + 1
     lhs = text[start:eq].rsplit(";", 1)[-1].strip()
     return lhs if lhs.isidentifier() else None
-
-
-def _word_offsets(text: str, word: str) -> list[int]:
-    """Offsets of ``word`` as a whole identifier that is not an attribute."""
-    return [m.start() for m in re.finditer(rf"(?<![\w.]){re.escape(word)}\b", text)]
 
 
 def _relevant(qual: str, own: frozenset[str]) -> bool:

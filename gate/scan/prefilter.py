@@ -172,9 +172,9 @@ _OBJECT_TRICKS = frozenset({"getattr", "__dict__"})
 # builtins whose value (``__import__('os')``, ``globals()['os']``, ``__builtins__``) may
 # be a module when assigned (``m = __import__('os')``); the rest (``g = getattr``) are not
 _MODULE_VALUES = frozenset({"__import__", "__builtins__", "globals", "locals", "vars"})
-_GETATTR = re.compile(r"(?<![\w.])getattr(?!\w)")
+_GETATTR = re.compile(r"getattr(?!\w)")  # (what stands before is checked by hand: faster)
 _FIRST_ARG = re.compile(r"[ \t]*\([ \t\n\\]*([^\W\d]\w*)")
-_DICT = re.compile(r"(?<!\w)__dict__(?!\w)")
+_DICT = re.compile(r"__dict__(?!\w)")
 
 
 def _chain_root(text: str, dot: int) -> tuple[str | None, int]:
@@ -215,6 +215,8 @@ def _object_trick_used(text: str, targets: set[str], words: set[str],
     if "getattr" in targets:
         for m in _GETATTR.finditer(text):
             j = m.start() - 1
+            if j >= 0 and (text[j].isalnum() or text[j] == "_"):
+                continue  # part of a longer name
             while j >= 0 and text[j] in " \t":
                 j -= 1
             if j >= 0 and text[j] == ".":
@@ -229,6 +231,8 @@ def _object_trick_used(text: str, targets: set[str], words: set[str],
     if "__dict__" in targets:
         for m in _DICT.finditer(text):
             j = m.start() - 1
+            if j >= 0 and (text[j].isalnum() or text[j] == "_"):
+                continue  # part of a longer name
             while j >= 0 and text[j] in " \t":
                 j -= 1
             if j < 0 or text[j] != ".":
@@ -248,7 +252,7 @@ class _ModuleNames:
     names, following the bindings it follows: imports, and ``N = value`` assignments
     (gate.scan.python ``_collect``); parameters, loop and ``with`` targets bind nothing."""
 
-    _LIMIT = 256  # names followed through assignments before giving up (then: yes)
+    _LIMIT = 12  # names followed through assignments before giving up (then: yes)
 
     def __init__(self, text: str, words: set[str], own: frozenset[str],
                  exports: Exported | None, module: str | None, package: bool) -> None:
@@ -310,9 +314,19 @@ class _ModuleNames:
         """The first names of the values assigned to ``name`` (``name = value``,
         ``(name) = value``, over a line continuation or a comment); a value that starts
         with no name (a literal, a display, a string) is never a module."""
-        pattern = re.compile(rf"(?<![\w.]){re.escape(name)}(?:[ \t)]|\\\n)*=(?!=)"
-                             rf"(?:[ \t\\\n(]|#[^\n]*)*([^\W\d]\w*)")
-        return [m.group(1) for m in pattern.finditer(self.text)]
+        text = self.text
+        out: list[str] = []
+        for m in _assignment(name).finditer(text):  # the name first: a fast literal search
+            before = text[m.start() - 1] if m.start() else " "
+            if not (before.isalnum() or before == "_" or before == "."):
+                out.append(m.group(1))
+        return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _assignment(name: str) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(name)}(?:[ \t)]|\\\n)*=(?!=)"
+                      rf"(?:[ \t\\\n(]|#[^\n]*)*([^\W\d]\w*)")
 
 
 _RELATIVE = re.compile(r"\bfrom[ \t\\\n]*\.")
@@ -391,15 +405,15 @@ def might_act(text: str) -> bool:
 def word_offsets(text: str, words: Iterable[str]) -> list[int]:
     """Sorted offsets where any of ``words`` occurs as a whole identifier."""
     out: list[int] = []
-    find = text.find
     for word in words:
-        n = len(word)
-        i = find(word)
-        while i >= 0:
-            before = text[i - 1] if i else " "
-            after = text[i + n] if i + n < len(text) else " "
-            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+        for m in _word_end(word).finditer(text):  # the word first: a fast literal search
+            i = m.start()
+            if not i or not (text[i - 1].isalnum() or text[i - 1] == "_"):
                 out.append(i)
-            i = find(word, i + n)
     out.sort()
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_end(word: str) -> re.Pattern[str]:
+    return re.compile(re.escape(word) + r"(?!\w)")

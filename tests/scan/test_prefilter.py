@@ -279,3 +279,19 @@ def test_own_module_reached_through_an_attribute_keeps_the_file(tmp_path: Path) 
     found = {(f.path, f.line, f.detail) for f in scan.findings if f.path == "pkg/use.py"}
     assert found == {("pkg/use.py", 5, "getattr(os, <computed>)"),
                      ("pkg/use.py", 8, "os.__dict__")}
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="ab_ .é1\n(", max_size=40),
+       words=st.lists(st.sampled_from(["ab", "a", "b_", "é"]), min_size=1, max_size=3))
+def test_word_offsets_finds_whole_identifiers(text: str, words: list[str]) -> None:
+    from gate.scan.prefilter import word_offsets
+
+    def whole(i: int, n: int) -> bool:
+        before = text[i - 1] if i else " "
+        after = text[i + n] if i + n < len(text) else " "
+        return not (before.isalnum() or before == "_" or after.isalnum() or after == "_")
+
+    expected = sorted(i for w in set(words) for i in range(len(text))
+                      if text.startswith(w, i) and whole(i, len(w)))
+    assert sorted(set(word_offsets(text, list(dict.fromkeys(words))))) == expected
