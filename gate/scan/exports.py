@@ -14,8 +14,9 @@ Public API:
 
     module_name(rel: str) -> tuple[str, bool] | None
         ``pkg/compat.py`` -> (``pkg.compat``, False); ``pkg/__init__.py`` -> (``pkg``, True).
-    collect(sources: Mapping[str, bytes], *, own: frozenset[str] = frozenset()) -> Exported
-        ``sources``: importable path (site-packages relative) -> file bytes.
+    collect(sources: Mapping[str, bytes | str], *, own: frozenset[str] = frozenset()) -> Exported
+        ``sources``: importable path (site-packages relative) -> file bytes (or its text,
+        decoded as Python would).
     Exported.resolve(qualname) -> str
         ``pkg.compat.sp.run`` -> ``subprocess.run`` (unchanged when nothing applies).
 """
@@ -104,7 +105,17 @@ def absolute(module: str, package: bool, target: str) -> str | None:
     return ".".join([*base[:keep], rest] if rest else base[:keep])
 
 
-def _text(data: bytes) -> str | None:
+def _text(data: bytes | str) -> str | None:
+    decoded = data if isinstance(data, str) else _decode(data)  # str: decoded, ASCII
+    if decoded is None:
+        return None
+    text = decoded
+    if "\\\n" in text or "\\\r" in text:
+        text = re.sub(r"\\\r?\n", " ", text)
+    return text
+
+
+def _decode(data: bytes) -> str | None:
     head = data[:400]
     if data.isascii() and b"coding" not in head:
         text = data.decode("ascii")
@@ -116,8 +127,6 @@ def _text(data: bytes) -> str | None:
             return None
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)
-    if "\\\n" in text or "\\\r" in text:
-        text = re.sub(r"\\\r?\n", " ", text)
     return text
 
 
@@ -292,7 +301,8 @@ def _relevant(qual: str, own: frozenset[str]) -> bool:
             or q in PATH_CLASSES)
 
 
-def collect(sources: Mapping[str, bytes], *, own: frozenset[str] = frozenset()) -> Exported:
+def collect(sources: Mapping[str, bytes | str], *,
+            own: frozenset[str] = frozenset()) -> Exported:
     """The table of every own module's bindings to catalogued modules and names."""
     raw: dict[str, dict[str, set[str]]] = {}
     texts: dict[str, str] = {}

@@ -100,16 +100,20 @@ def decode_source(source: bytes) -> str:
     return text
 
 
-def scan_python(source: bytes, path: str, *, phase: Phase | None = None,
+def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
                 own: frozenset[str] = frozenset(), module: str | None = None,
                 exports: Exported | None = None) -> list[Finding]:
-    """Findings of one Python file (see the module docstring)."""
+    """Findings of one Python file (see the module docstring); ``source`` is its bytes,
+    or its text already decoded by ``decode_source``."""
     if phase is not None:
         own = frozenset()
-    try:
-        text = decode_source(source)
-    except SyntaxError as exc:
-        return _unanalyzed(source.decode("latin-1"), path, phase, exc, own)
+    if isinstance(source, str):
+        text = source
+    else:
+        try:
+            text = decode_source(source)
+        except SyntaxError as exc:
+            return _unanalyzed(source.decode("latin-1"), path, phase, exc, own)
     norm = normalize(text)
     words = satisfied(norm, own, exports, module=module,
                       package=path.endswith("__init__.py"))

@@ -49,6 +49,7 @@ from gate.model import Capability, Finding, NormalizedName, Phase
 from gate.scan.exports import collect, module_name
 from gate.scan.wheel import (
     check_metadata,
+    decoded,
     own_packages,
     pth_findings,
     read_code,
@@ -164,10 +165,10 @@ def scan_sdist(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
                                                                      phase=Phase.INSTALL)
     skipped = tuple(d + "/" for d in _uninstalled_dirs(tree, pyproject, name))
     # the importable modules: a src/ layout's, else the tree's (sdists have no fixed layout)
-    codes = {rel: read_code(ar, member, rel) for rel, member in tree.files.items()
+    codes = {rel: decoded(read_code(ar, member, rel)) for rel, member in tree.files.items()
              if rel.endswith(".py") and rel not in install and not rel.startswith(skipped)}
     importable = {rel.removeprefix("src/"): c for rel, c in codes.items()
-                  if isinstance(c, bytes)}
+                  if not isinstance(c, Finding)}
     exports = collect(importable, own=own)
     for rel, member in sorted(tree.files.items()):
         if rel in install or rel.startswith(skipped):

@@ -78,7 +78,7 @@ def _finding(path: str, line: int, cap: Capability, phase: Phase, detail: str) -
     return Finding(path=path, line=line, capability=cap, phase=phase, detail=detail)
 
 
-def scan_python(source: bytes, path: str, *, phase: Phase | None,
+def scan_python(source: bytes | str, path: str, *, phase: Phase | None,
                 own: frozenset[str] = frozenset(), module: str | None = None,
                 exports: Exported | None = None) -> list[Finding]:
     """``gate.scan.python.scan_python``, failing closed: a crash on hostile source
@@ -123,6 +123,18 @@ def _command_allowed(command: str, dist: NormalizedName) -> bool:
     if family:
         return family.group(1) == "pip" and dist == "pip"
     return COMMANDS.get(command) == dist
+
+
+def decoded(code: bytes | Finding) -> bytes | str | Finding:
+    """An ASCII source decoded once, for the export table and the scanner to share (its
+    NFKC form is itself); anything else stays bytes, decoded where it is scanned."""
+    if isinstance(code, bytes) and code.isascii():
+        try:
+            text = python.decode_source(code)
+        except SyntaxError:
+            return code
+        return text if text.isascii() else code  # (a codec cookie can make it not)
+    return code
 
 
 def read_code(ar: Archive, member: Member, path: str) -> bytes | Finding:
@@ -193,7 +205,8 @@ def own_packages(paths: Iterable[str], dist: NormalizedName) -> frozenset[str]:
 
 
 def scan_tree_member(ar: Archive, member: Member, path: str, *, phase: Phase | None,
-                     own: frozenset[str] = frozenset(), code: bytes | Finding | None = None,
+                     own: frozenset[str] = frozenset(),
+                     code: bytes | str | Finding | None = None,
                      module: str | None = None,
                      exports: Exported | None = None) -> list[Finding]:
     """What one installed file can do: Python, binaries, bytecode, pickles, nested zips.
@@ -269,9 +282,10 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
     located = [(m, *_install_location(m.name, datadir))
                for m in sorted(ar.members, key=lambda m: m.name)]
     own = own_packages((rel for _, where, rel in located if where == "site-packages"), name)
-    codes = {rel: read_code(ar, member, member.name) for member, where, rel in located
+    codes = {rel: decoded(read_code(ar, member, member.name)) for member, where, rel in located
              if where == "site-packages" and rel.endswith(".py")}
-    exports = collect({rel: c for rel, c in codes.items() if isinstance(c, bytes)}, own=own)
+    exports = collect({rel: c for rel, c in codes.items() if not isinstance(c, Finding)},
+                      own=own)
     for member, where, rel in located:
         path = member.name
         if path.startswith(distinfo + "/"):
@@ -311,7 +325,7 @@ def _install_location(path: str, datadir: str) -> tuple[str, str]:
 
 def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
                       dist: NormalizedName, shadowed: set[str],
-                      own: frozenset[str], code: bytes | Finding | None = None,
+                      own: frozenset[str], code: bytes | str | Finding | None = None,
                       exports: Exported | None = None) -> list[Finding]:
     out: list[Finding] = []
     module = _top_module(rel)
