@@ -303,7 +303,10 @@ class _ModuleNames:
 
             self._imports = _bindings(self.text, self.module or "", self.package,
                                       every_scope=True)[0]
-        for target in self._imports.get(name, ()):
+        targets = self._imports.get(name)
+        if not targets:
+            return True  # on an import line, but not read as bound there: assume it is
+        for target in targets:
             qual = self.exports.resolve(target) if self.exports is not None else target
             qual = canonical(qual)
             if reaches(qual) and not owned(qual, self.own):
