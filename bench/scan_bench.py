@@ -8,8 +8,9 @@ Run by hand (never by the tests):
 Wheels are downloaded once to bench/.cache/ (pinned by URL and sha256). Each wheel is
 measured in its own child process (so peak RSS is that wheel's): CPU time of the scan
 (gate.scan.scan_artifact when it is implemented, else scan_python over every .py member)
-and of ``ast.parse`` over the same members, each best of ``--repeat`` runs; both read
-every .py member from the zip the same way.
+and of ``ast.parse`` over the same members, each the best of its runs (taking turns, at
+least ``--repeat`` runs and ``--min-time`` CPU seconds each); both read every .py member
+from the zip the same way.
 """
 
 from __future__ import annotations

@@ -61,6 +61,9 @@ class Exported:
     stars: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # pre-filter: (leaf of such a module, the module it star-imports)
     starred: frozenset[tuple[str, str]] = frozenset()
+    # own modules (and packages above them) under which the table names something:
+    # ``pkg.compat`` for ``pkg.compat.sp``; a name bound to one may lead to a module
+    holders: frozenset[str] = frozenset()
 
     def resolve(self, qualname: str) -> str:
         """Rewrite the longest own ``module.name`` prefix of ``qualname`` by the table."""
@@ -109,7 +112,7 @@ def _text(data: bytes | str) -> str | None:
     decoded = data if isinstance(data, str) else _decode(data)  # str: decoded, ASCII
     if decoded is None:
         return None
-    text = decoded
+    text = decoded.replace("\f", " ") if "\f" in decoded else decoded
     if "\\\n" in text or "\\\r" in text:
         text = re.sub(r"\\\r?\n", " ", text)
     return text
@@ -127,6 +130,8 @@ def _decode(data: bytes) -> str | None:
             return None
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
 
 
@@ -149,7 +154,7 @@ def _import_lines(text: str) -> list[tuple[int, str]]:
             if line.lstrip().startswith(">>>"):  # a doctest: text, never code
                 i = find("import", j)
                 continue
-            if "(" in (code := line.split("#", 1)[0]) and ")" not in code[code.index("("):]:
+            if (code := line.split("#", 1)[0]).rfind("(") > code.rfind(")"):
                 end = closing_line(text, end)  # a parenthesised list over lines
                 line = "\n".join(part.split("#", 1)[0] for part in
                                   text[start:end].split("\n"))
@@ -158,17 +163,14 @@ def _import_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _bindings(text: str, module: str, package: bool, *,
-              every_scope: bool = False) -> tuple[dict[str, set[str]], list[str]]:
-    """Name -> raw targets the imports of ``text`` may bind; star-imported modules.
-    ``every_scope``: an import inside a function binds its name too (as the scanner's
-    module-wide alias map has it), even over a top-level definition of that name."""
+def _bindings(text: str, module: str, package: bool) -> tuple[dict[str, set[str]], list[str]]:
+    """Name -> raw targets the imports of ``text`` may bind; star-imported modules."""
     out: dict[str, set[str]] = {}
     stars: list[str] = []
     local: dict[str, set[str]] = {}  # bound only by imports inside a def or class
     for start, line in _import_lines(text):
         into = out
-        if not every_scope and line[:1] in (" ", "\t") and _in_def(text, start):
+        if line[:1] in (" ", "\t") and _in_def(text, start):
             into = local
         for m in _FROM.finditer(line):
             source = re.sub(r"\s", "", m.group(1))
@@ -415,7 +417,9 @@ def collect(sources: Mapping[str, bytes | str], *,
             words.add("from")
         for name in names:
             alts.setdefault(name, set()).update(words)
-    return Exported(table=table, modules=modules, renamed=renamed,
+    holders = {".".join(parts[:i]) for key in [*table, *(f"{m}.x" for m in external)]
+               for parts in [key.split(".")] for i in range(1, len(parts))}
+    return Exported(table=table, modules=modules, renamed=renamed, holders=frozenset(holders),
                     alts={k: frozenset(v) for k, v in alts.items()},
                     heads=frozenset(k.partition(".")[0] for k in [*table, *external]),
                     stars={m: frozenset(v) for m, v in external.items()},

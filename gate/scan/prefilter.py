@@ -32,13 +32,15 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gate.catalog import (
+    BARE_MODULE_TRICKS,
     BUILTIN_NAMES,
     HEAD_ALTERNATIVES,
+    MODULE_TRICKS,
     Requirement,
     canonical,
     catalog,
@@ -96,8 +98,12 @@ def _filter(own: frozenset[str] = frozenset(),
 
 
 def normalize(text: str) -> str:
-    """Identifiers as the parser sees them (NFKC); ASCII text is returned unchanged."""
-    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+    """Identifiers as the parser sees them (NFKC), and form feeds as spaces (whitespace to
+    the tokenizer, so every lexical search may treat them as a space). Same length and
+    lines when ASCII; returned unchanged when there is nothing to do."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.replace("\f", " ") if "\f" in text else text
 
 
 def _renamed_requirements(renamed: frozenset[tuple[str, str]], own: frozenset[str], *,
@@ -130,6 +136,22 @@ def _renamed_requirements(renamed: frozenset[tuple[str, str]], own: frozenset[st
             spelled = [alias, *rest]
             out.append(Requirement(anywhere=frozenset(spelled), target=spelled[-1],
                                    head=alias))
+        if star or owned(real, own):
+            continue
+        # the tricks through ``T`` itself, spelled through ``N``: ``b.exec`` (``b`` the
+        # builtins module), ``s.modules[n]`` (``s`` = sys), ``getattr(m, n)`` / ``m.__dict__``
+        # (``m`` a module with catalogued names)
+        if real in ("builtins", "__builtin__"):
+            out += [Requirement(anywhere=frozenset({alias, name}), target=name, head=alias)
+                    for name in names if "." not in name]
+        if real == "sys":
+            out.append(Requirement(anywhere=frozenset({alias, "modules"}), target="modules",
+                                   head=alias, binds=True))
+        if reaches(real):
+            out += [Requirement(anywhere=frozenset({alias, w}), target=w, head=alias)
+                    for w in MODULE_TRICKS]
+            out += [Requirement(anywhere=frozenset({alias}), bare=frozenset({w}), target=w,
+                                head=alias) for w in BARE_MODULE_TRICKS]
     return out
 
 
@@ -151,16 +173,15 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
     heads = {r.head for r in met if r.head}
     if not heads:
         return {r.target for r in met}
-    words = _import_line_words(text) if "import" in text else set()
-    imported = {h for h in heads if h in words
-                or _through_attribute(text, h, words, HEAD_ALTERNATIVES)
-                or (exports is not None and _through_attribute(text, h, words, exports.alts))}
+    spans = _import_spans(text) if "import" in text else []
+    words = _words(spans)
+    imported = {h for h in heads if h in words or _through_attribute(text, h, words, exports)}
     live = [r for r in met if not r.head or r.head in imported]
     if any(r.binds for r in live):  # a trick that binds modules unimported: any head counts
         return {r.target for r in met}
     targets = {r.target for r in live}
     if targets and targets <= _OBJECT_TRICKS and not _object_trick_used(
-            text, targets, words, own, exports, module, package):
+            text, targets, spans, words, own, exports, module, package):
         return set()
     return targets
 
@@ -179,8 +200,8 @@ _DICT = re.compile(r"__dict__(?!\w)")
 
 def _chain_root(text: str, dot: int) -> tuple[str | None, int]:
     """The first name of the ``a . b . c`` chain whose last ``.`` is at ``dot``, and how
-    many dots it has; None when the chain does not start with a plain name (``f(x).c``,
-    ``a[0].c``, a continued line)."""
+    many dots it has; None when the chain does not start with a plain name on this line
+    (``f(x).c``, ``a[0].c``, or it may go on from the line before)."""
     dots, j = 0, dot
     while True:
         dots += 1
@@ -196,12 +217,14 @@ def _chain_root(text: str, dot: int) -> tuple[str | None, int]:
         k = j
         while k >= 0 and text[k] in " \t":
             k -= 1
+        if k >= 0 and text[k] in "\\\n":
+            return None, dots  # ``os.\`` or ``(os.`` on the line before: not followed
         if k < 0 or text[k] != ".":
             return name, dots
         j = k
 
 
-def _object_trick_used(text: str, targets: set[str], words: set[str],
+def _object_trick_used(text: str, targets: set[str], spans: list[str], words: set[str],
                        own: frozenset[str], exports: Exported | None,
                        module: str | None, package: bool) -> bool:
     """Whether some use of ``getattr``/``__dict__`` (the ``targets``) may be applied to a
@@ -243,7 +266,7 @@ def _object_trick_used(text: str, targets: set[str], words: set[str],
             roots.append((root, dots > 1))
     if not roots:
         return False
-    bound = _ModuleNames(text, words, own, exports, module, package)
+    bound = _ModuleNames(text, spans, words, own, exports, module, package)
     return any(bound.may_be_module(r, chain) for r, chain in dict.fromkeys(roots))
 
 
@@ -254,15 +277,17 @@ class _ModuleNames:
 
     _LIMIT = 12  # names followed through assignments before giving up (then: yes)
 
-    def __init__(self, text: str, words: set[str], own: frozenset[str],
+    def __init__(self, text: str, spans: list[str], words: set[str], own: frozenset[str],
                  exports: Exported | None, module: str | None, package: bool) -> None:
         self.text = text
-        self.words = words  # the words of its import lines
+        self.spans = spans  # its import statements (gate.scan.prefilter._import_spans)
+        self.words = words  # their words
         self.own = own
         self.exports = exports
         self.module = module
         self.package = package
         self._imports: dict[str, set[str]] | None = None
+        self._unsure: set[str] = set()
 
     def may_be_module(self, name: str, chain: bool) -> bool:
         """``chain``: attributes follow the name (``m.x.__dict__``); they may lead from
@@ -296,22 +321,34 @@ class _ModuleNames:
     def _imported(self, name: str, chain: bool) -> bool:
         if name not in self.words:
             return False  # every import that binds ``name`` spells it on its line
-        if chain or (self.module is None and _RELATIVE.search(self.text)):
-            return True  # (relative imports of a file outside a known package)
+        if chain:
+            return True
         if self._imports is None:
-            from gate.scan.exports import _bindings
-
-            self._imports = _bindings(self.text, self.module or "", self.package,
-                                      every_scope=True)[0]
+            self._read_imports()
+            assert self._imports is not None
         targets = self._imports.get(name)
-        if not targets:
-            return True  # on an import line, but not read as bound there: assume it is
+        if name in self._unsure or not targets:
+            return True  # on an import line this reader does not vouch for: assume bound
         for target in targets:
             qual = self.exports.resolve(target) if self.exports is not None else target
             qual = canonical(qual)
             if reaches(qual) and not owned(qual, self.own):
                 return True
         return False
+
+    def _read_imports(self) -> None:
+        """Read the plain import statements (``import a.b as c``, ``from .m import (x,
+        y as z)``, comments allowed); every word of any other line holding ``import``
+        (continued, after ``;``, in a docstring, ...) is unsure: it may be bound there."""
+        imports: dict[str, set[str]] = {}
+        for span in self.spans:
+            bound = _plain_import(span, self.module, self.package)
+            if bound is None:
+                self._unsure |= _words([span])
+                continue
+            for local, target in bound:
+                imports.setdefault(local, set()).add(target)
+        self._imports = imports
 
     def _assigned_values(self, name: str) -> list[str]:
         """The first names of the values assigned to ``name`` (``name = value``,
@@ -332,23 +369,91 @@ def _assignment(name: str) -> re.Pattern[str]:
                       rf"(?:[ \t\\\n(]|#[^\n]*)*([^\W\d]\w*)")
 
 
-_RELATIVE = re.compile(r"\bfrom[ \t\\\n]*\.")
+_PLAIN_FROM = re.compile(r"[ \t]*from[ \t]+(\.*[^\W\d][\w.]*|\.+)[ \t]+import[ \t]+"
+                         r"(?:\(([\w \t\n,]*)\)|([\w \t,]*))[ \t\n]*")
+_PLAIN_IMPORT = re.compile(r"[ \t]*import[ \t]+([\w. \t,]+)[ \t\n]*")
+
+
+def _plain_import(span: str, module: str | None,
+                  package: bool) -> list[tuple[str, str]] | None:
+    """(bound name, what it is bound to) for each name a plain import statement binds;
+    None for anything else."""
+    if "\\" in span or ";" in span:
+        return None
+    code = "\n".join(line.split("#", 1)[0] for line in span.split("\n"))
+    out: list[tuple[str, str]] = []
+    if m := _PLAIN_FROM.fullmatch(code):
+        source = m.group(1)
+        if source.startswith("."):
+            if module is None:
+                return None
+            from gate.scan.exports import absolute
+
+            base = absolute(module, package, source)
+            if base is None:
+                return None
+        else:
+            base = source
+        items = (m.group(2) if m.group(2) is not None else m.group(3)).split(",")
+        if items and not items[-1].strip() and m.group(2) is not None:
+            items.pop()  # ``(a, b,)``
+        for item in items:
+            words = item.split()
+            if len(words) == 1 and words[0].isidentifier():
+                out.append((words[0], f"{base}.{words[0]}"))
+            elif len(words) == 3 and words[1] == "as" and words[0].isidentifier() \
+                    and words[2].isidentifier():
+                out.append((words[2], f"{base}.{words[0]}"))
+            else:
+                return None
+        return out
+    if m := _PLAIN_IMPORT.fullmatch(code):
+        for item in m.group(1).split(","):
+            words = item.split()
+            dotted = words[0] if words else ""
+            if not dotted or not all(p.isidentifier() for p in dotted.split(".")):
+                return None
+            if len(words) == 1:
+                out.append((dotted.split(".", 1)[0], dotted.split(".", 1)[0]))
+            elif len(words) == 3 and words[1] == "as" and words[2].isidentifier():
+                out.append((words[2], dotted))
+            else:
+                return None
+        return out
+    return None
+
+
 
 
 def _through_attribute(text: str, head: str, words: set[str],
-                       alternatives: Mapping[str, frozenset[str]]) -> bool:
+                       exports: Exported | None) -> bool:
     """Whether module ``head`` may be bound as an attribute of another module: one that
-    holds it (``shutil`` for ``os``; an own ``compat`` that imports it) is on an import
-    line, and the file star-imports (``from .compat import *``) or spells ``head`` as an
-    attribute (``shutil.os``, ``compat.sp``)."""
-    alts = alternatives.get(head)
-    if alts is None or alts.isdisjoint(words):
+    holds it (``shutil`` for ``os``; an own ``compat`` that imports it), or holds one that
+    does (``rlcompleter.inspect.os``), is on an import line, and the file star-imports
+    (``from .compat import *``) or spells ``head`` as an attribute (``shutil.os``,
+    ``compat.sp``, ``shutil.\\`` then ``os`` on the next line)."""
+    seen, frontier = {head}, [head]
+    for _ in range(4):  # as many hops as gate.catalog.canonical follows
+        found: list[str] = []
+        for h in frontier:
+            alts = HEAD_ALTERNATIVES.get(h, frozenset())
+            if exports is not None:
+                alts = alts | exports.alts.get(h, frozenset())
+            found += alts
+        if not words.isdisjoint(found):
+            break
+        frontier = [a for a in dict.fromkeys(found) if a not in seen]
+        seen.update(frontier)
+        if not frontier:
+            return False
+    else:
         return False
-    return "*" in words or re.search(rf"\.[ \t]*{re.escape(head)}\b", text) is not None
+    return "*" in words or re.search(rf"\.[\s\\]*{re.escape(head)}\b", text) is not None
 
 
-def _import_line_words(text: str) -> set[str]:
-    """The words on every logical line holding the word ``import``."""
+def _import_spans(text: str) -> list[str]:
+    """Every logical line holding the word ``import`` (continuations and parenthesised
+    name lists joined)."""
     spans: list[str] = []
     end = -1
     for i in word_offsets(text, ("import",)):
@@ -362,28 +467,39 @@ def _import_line_words(text: str) -> set[str]:
             end = text.find("\n", end + 1)
         if end < 0:
             end = len(text)
-        if "(" in (tail := text[i:end].split("#", 1)[0]) and ")" not in tail:
-            end = closing_line(text, end)  # ``from m import (`` a list over lines
+        tail = text[i:end].split("#", 1)[0]
+        if tail.rfind("(") > tail.rfind(")"):  # ``from m import (`` a list over lines
+            end = closing_line(text, end)  # (the last of several on the line, too)
         spans.append(text[start:end])
+    return spans
+
+
+def _words(spans: list[str]) -> set[str]:
+    """The words of import spans; ``*`` too when one star-imports (any name may be bound)."""
     joined = " ".join(spans)
-    star = "*" in joined
     words = {w.decode() for w in joined.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
              .split()}
-    if star:
-        words.add("*")  # a star import: any name may be bound by it
+    if "*" in joined:
+        words.add("*")
     return words
 
 
+def _import_line_words(text: str) -> set[str]:
+    """The words on every logical line holding the word ``import``."""
+    return _words(_import_spans(text))
+
+
 def closing_line(text: str, pos: int) -> int:
-    """End of the line, from ``pos`` on, whose code (before any ``#``) holds ``)``: where a
-    parenthesised import list that opened before ``pos`` closes (an import statement holds
-    no strings, so ``#`` starts a comment there). The end of ``text`` if none does."""
+    """End of the line, from ``pos`` on, where a parenthesised import list that opened
+    before ``pos`` closes: its code (before any ``#``; an import statement holds no
+    strings) holds ``)`` and opens no other list after it. The end of ``text`` if none."""
     n = len(text)
     while pos < n:
         end = text.find("\n", pos + 1)
         if end < 0:
             end = n
-        if ")" in text[pos:end].split("#", 1)[0]:
+        code = text[pos:end].split("#", 1)[0]
+        if ")" in code and code.rfind("(") < code.rfind(")"):
             return end
         pos = end
     return n

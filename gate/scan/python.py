@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Sequence
 from gate.catalog import (
     BUILTIN_NAMES,
     CODE_TRICKS,
+    HEAD_ALTERNATIVES,
     PATH_CLASSES,
     STORE_ONLY,
     Entry,
@@ -203,7 +204,7 @@ def _lines_of(text: str, words: Iterable[str]) -> list[int]:
 
 
 # what may stand between ``=`` and the start of the value it assigns
-_BEFORE_VALUE = frozenset(" \t\\(")
+_BEFORE_VALUE = frozenset(" \t\f\\(")
 # a character before ``=`` that makes it a comparison, an augmented assignment or a walrus
 _NOT_ASSIGN = frozenset("=!<>:+-*/%&|^@~")
 
@@ -263,7 +264,7 @@ def _unknown_args(call: ast.Call, index: int) -> bool:
 
 
 # Pass 1 rounds: each follows the aliases the previous one found one assignment further
-# (``a = os``, ``b = a``, ...); a longer chain than this is not followed.
+# (``a = os``, ``b = a``, ...); after these, one more round reads every line.
 _ALIAS_ROUNDS = 8
 
 
@@ -297,6 +298,11 @@ class _Scanner:
         self.exports: Exported | None = None
         self.code_tricks = not words.isdisjoint(CODE_TRICKS)
 
+    def _holds_modules(self, qual: str) -> bool:
+        """Whether a module may hold a catalogued module as an attribute (``getopt.os``,
+        an own ``compat`` that imports ``os``): ``o = getopt.os`` binds one."""
+        return qual in _HOLDERS or (self.exports is not None and qual in self.exports.holders)
+
     def set_exports(self, exports: Exported) -> None:
         """Resolve names imported from the distribution's own modules (gate.scan.exports):
         at the import (``from .compat import sp``) and where a chain is built
@@ -312,16 +318,20 @@ class _Scanner:
         base = _lines_of(self.text, self.words | {"import"})
         self.lines = base
         seen: set[str] = set()
-        for _ in range(_ALIAS_ROUNDS):
+        for rnd in range(_ALIAS_ROUNDS + 1):
             self._collect(tree.body, in_function=False, phase=Phase.IMPORT)
             extra = {name for name, q in self.aliases.items() if name not in self.words
-                     and name not in seen and (self.relevant(q) or self.reaches(q))}
+                     and name not in seen and (self.relevant(q) or self.reaches(q)
+                                               or self._holds_modules(q))}
             if not extra:
                 break
             seen |= extra
-            # pass 1 learns only assignments (``o = os``, ``p = pathlib.Path(x)``): of the
-            # lines naming these aliases, those where one starts an assigned value
-            self.lines = sorted(set(self.lines) | set(_assigned_lines(self.text, extra)))
+            if rnd + 1 < _ALIAS_ROUNDS:
+                # pass 1 learns only assignments (``o = os``, ``p = pathlib.Path(x)``): of
+                # the lines naming these aliases, those where one starts an assigned value
+                self.lines = sorted(set(self.lines) | set(_assigned_lines(self.text, extra)))
+            else:  # a longer chain: the last round reads every line (in order, as Python)
+                self.lines = list(range(1, self.text.count("\n") + 2))
         walk = {name for name in seen if self.relevant(self.aliases[name])}
         self.lines = sorted(set(base) | set(_lines_of(self.text, walk))) if walk else base
         self.everything = any(self.relevant(m) for m in self.stars)
@@ -943,6 +953,8 @@ def _relevant(qual: str) -> bool:
 # ``import pathlib``: ``p = pathlib.Path(x)`` binds a path whose uses (``p.exists()``) spell
 # neither ``pathlib`` nor ``Path``, so the lines naming the module are walked for the binding.
 _PATH_MODULES = frozenset(c.rpartition(".")[0] for c in PATH_CLASSES)
+# Modules that hold a catalogued module as an attribute (``shutil.os``, ``getopt.os``).
+_HOLDERS = frozenset().union(*HEAD_ALTERNATIVES.values())
 # Not catalogued, but their calls are inspected (``_special``, ``_applied_getter``): a name
 # bound to one (``g = getattr``, ``ag = operator.attrgetter``) is followed to its calls.
 _SPECIAL_CALLS = frozenset({"getattr", "globals", "locals", "vars", "inspect.getmembers",

@@ -1,0 +1,194 @@
+"""Red-team cases: the filtered scan must report what the unfiltered scan reports.
+
+"Unfiltered" is bench/differential.py's mode: the pre-filter's words are every identifier
+and the walked lines (bindings pass and uses pass) are every line. Each case is a source
+(or a small wheel) for which the unfiltered scan finds something; the filtered scan must
+find exactly the same. Cases commented "was missed" are misses the red team found (each
+comment names the cause, all fixed since).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gate.model import Finding
+from gate.scan import python as scanner
+from gate.scan import scan_artifact
+from gate.scan.python import scan_python
+from tests.builders import build_wheel
+
+
+def _unfiltered(m: pytest.MonkeyPatch) -> None:
+    every_line = lambda text, _w: list(range(1, text.count("\n") + 2))  # noqa: E731
+    m.setattr(scanner, "satisfied",
+              lambda text, *a, **k: set(re.findall(r"[^\W\d]\w*", text)) or {"import"})
+    m.setattr(scanner, "_lines_of", every_line)
+    m.setattr(scanner, "_assigned_lines", every_line)
+
+
+FF = "\x0c"  # form feed: whitespace to Python's tokenizer, anywhere on a line
+# a harmless import of the same name first: _ModuleNames._imported trusts what
+# gate.scan.exports._bindings reads, and these spellings of the real import it does not read
+DECOY = "import json as m\n"
+GET = "def f(n):\n    return getattr(m, n)\n"
+CHAIN8 = "import os\na1 = os\n" + "".join(f"a{i} = a{i - 1}\n" for i in range(2, 9))
+
+SOURCES = [
+    # --- held from the start
+    "import os\ndef f(n):\n    return getattr(os, n)\n",
+    "import os\nm = (  # c\n    os)\nm.__dict__[n]\n",
+    "import os\nm = os\nm.\\\n__dict__[n]\n",
+    "import os\nm = os; m . __dict__[n]\n",
+    "import os\nd = os \\\n    .path.__dict__\n",
+    "import os\nclass A:\n    m = os\ngetattr(m, n)\n",
+    "import os\ng = getattr\ng(os, n)\n",
+    "from os import (sep,  # )\n    path as m)\n" + GET,
+    "from os import (  # (\n    path as m)\n" + GET,
+    "import os as \uff4d\ngetattr(m, n)\n",  # fullwidth m: NFKC
+    "import os\r\nm = \\\r\n    os\r\ngetattr(m, n)\r\n",
+    "import os\rm = os\rgetattr(m, n)\r",
+    DECOY + "try: import os as m\nexcept ImportError: pass\n" + GET,
+    DECOY + "if 1: import os as m\n" + GET,
+    "import shutil\no = shutil.os\no.system('x')\n",
+    "import gzip\ngzip.builtins.exec(x)\n",
+    "from importlib import import_module as im\nim(n)\n",
+    "import importlib as il\nil.import_module(n)\n",
+    "import os\nb = __builtins__\nb['exec'](x)\n",
+    CHAIN8.replace("a8 = a7\n", "") + "a7.system('x')\n",  # 7 links: followed
+    # --- \f as whitespace
+    # was missed: prefilter._assignment: no \f between '=' and the value: m's binding unseen
+    "import os\nm =" + FF + "os\n" + GET,
+    # was missed: python._assigned_lines: _BEFORE_VALUE lacks \f: 'o = os' never collected
+    "import os\no =" + FF + "os\no.system('x')\n",
+    # was missed: python._assigned_lines: \f before a value first on its line
+    "import os\no = (\n" + FF + "os)\no.system('x')\n",
+    # --- __dict__ chains broken over lines: _chain_root takes the name after the break
+    # was missed: prefilter._chain_root stops at a line continuation: root 'path', not 'os'
+    "import os\nd = os.\\\n    path.__dict__\n",
+    # was missed: prefilter._chain_root stops at a newline inside brackets
+    "import os\nd = (os.\n    path.__dict__)\n",
+    # was missed: prefilter._chain_root skips ' \t' only, not \f
+    "import os\nd = os." + FF + "path.__dict__\n",
+    # --- real import unread by exports._bindings, decoy trusted (_ModuleNames._imported)
+    # was missed: exports._import_lines: backslash continuation not joined
+    DECOY + "import os \\\n    as m\n" + GET,
+    # was missed: exports._IMPORT: \f before 'import' at line start
+    DECOY + FF + "import os as m\n" + GET,
+    # was missed: exports._FROM: \f between 'from' and the module
+    DECOY + "from" + FF + "os import path as m\n" + GET,
+    # was missed: exports._bindings reads the continued line as 'import path as m' (m -> path)
+    DECOY + "from os \\\n    import path as m\n" + GET,
+    # was missed: exports._import_lines: continuation after 'import' not joined
+    DECOY + "from os import \\\n    path as m\n" + GET,
+    # was missed: exports._import_lines: continuation before the alias not joined
+    DECOY + "from os import path as \\\n    m\n" + GET,
+    # was missed: exports._import_lines skips a code line starting '>>>' as a doctest
+    DECOY + "s = '''\n>>> '''; import os as m\n" + GET,
+    # was missed: exports._import_lines: '#' in a string hides the '(' so the list is not joined
+    DECOY + "x = '#'; from os import (\n    path as m)\n" + GET,
+    # --- _import_line_words skips a second import on a line it already spans
+    # was missed: prefilter._import_line_words: 'i < end' skips the 2nd import; its list unread
+    "from a import (b); from os import (\n    path as m)\n" + GET,
+    # was missed: prefilter._import_line_words: same, after a multi-line list
+    "from a import (\n    b); from os import (\n    path as m)\n" + GET,
+    # --- a module as another module's attribute (HEAD_ALTERNATIVES / _through_attribute)
+    # was missed: prefilter._through_attribute: regex '\.[ \t]*os' misses a continuation
+    "import shutil\nshutil.\\\n    os.system('x')\n",
+    # was missed: prefilter._through_attribute: misses a newline inside brackets
+    "import shutil\n(shutil.\n    os).system('x')\n",
+    # was missed: prefilter._through_attribute: TRICKS head (importlib) over a continuation
+    "import pkgutil\npkgutil.\\\n    importlib.import_module(n)\n",
+    # was missed: prefilter._through_attribute: TRICKS head (builtins) over a continuation
+    "import gzip\ngzip.\\\n    builtins.exec(x)\n",
+    # was missed: catalog.HEAD_ALTERNATIVES is one hop; canonical() follows several
+    "import rlcompleter\nrlcompleter.inspect.os.system('x')\n",
+    # was missed: catalog.HEAD_ALTERNATIVES one hop, for a TRICKS head
+    "import rlcompleter\nrlcompleter.inspect.importlib.import_module(n)\n",
+    # --- bindings pass (python.run): which aliases get their assignments revisited
+    # was missed: python.run pass 1: getopt reaches nothing itself, so 'o = getopt.os' unread
+    "import getopt\no = getopt.os\no.system('x')\n",
+    # was missed: python.run pass 1: same, for 'g = getopt'
+    "import getopt\ng = getopt\ng.os.system('x')\n",
+    # was missed: python._ALIAS_ROUNDS: one link per round, 8 rounds follow 7 links; unfiltered
+    #   follows an in-order chain in one round
+    CHAIN8 + "a8.system('x')\n",
+]
+
+
+@pytest.mark.parametrize("src", SOURCES)
+def test_filtered_scan_finds_what_the_unfiltered_scan_finds(
+        src: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def scan() -> set[Finding]:
+        return set(scan_python(src.encode(), "pkg/mod.py", module="pkg.mod"))
+
+    filtered = scan()
+    with monkeypatch.context() as m:
+        _unfiltered(m)
+        full = scan()
+    assert full, "the unfiltered scan must find something"
+    assert filtered == full
+
+
+def _w(mod: str, compat: str, init: str = "") -> dict[str, str]:
+    return {"pkg/__init__.py": init, "pkg/compat.py": compat, "pkg/mod.py": mod}
+
+
+WHEELS = [
+    # --- held from the start
+    _w("from . import compat\nx = compat.sp\n" + GET.replace("(m,", "(x,"),
+       "import subprocess as sp\n"),
+    _w("from . import compat\ndef f(n):\n    return getattr(compat.sp, n)\n",
+       "import subprocess as sp\n"),
+    _w("from .compat import sp\nsp.run('x')\n", "import subprocess as sp\n"),
+    _w("from .compat import *\nPopen('x')\n", "from subprocess import *\n"),
+    _w("from .compat import *\n" + GET.replace("(m,", "(os,"), "import os\n"),
+    _w("from .compat import os as m\ndef f(n):\n    return m.__dict__[n]\n", "import os\n"),
+    _w("from . import compat\ncompat.sys.modules[n]\n", "import sys\n"),
+    _w("from .compat import il\nil.import_module(n)\n", "import importlib as il\n"),
+    _w("from pkg import os as m\n" + GET, "import os\n", init="from .compat import os\n"),
+    # --- bindings pass: an own module's alias never counts as reaching anything
+    # was missed: python.run pass 1: alias 'compat' (pkg.compat) not reaches(): 'o = compat.os'
+    #   never collected
+    _w("from . import compat\no = compat.os\no.system('x')\n", "import os\n"),
+    # was missed: python.run pass 1: same, for 'c = compat'
+    _w("from . import compat\nc = compat\nc.os.system('x')\n", "import os\n"),
+    # was missed: python.run pass 1: same, for 'm = pkg.os'
+    _w("import pkg\nm = pkg.os\n" + GET, "import os\n",
+                    init="from .compat import os\n"),
+    # --- tricks and builtins through an own module's alias: no renamed requirement
+    # was missed: prefilter: builtins trick needs the word 'builtins'; bare builtins get no
+    #   _renamed_requirements
+    _w("from .compat import b\nb.exec(x)\n", "import builtins as b\n"),
+    # was missed: prefilter: sys.modules trick needs 'sys'; not renamed
+    _w("from .compat import s\ns.modules[n]\n", "import sys as s\n"),
+    # was missed: prefilter: getattr requirement needs its head 'os'; MODULE_TRICKS are not renamed
+    _w("from .compat import m\n" + GET, "import os\nm = os\n"),
+    # was missed: prefilter: same, m = os.path
+    _w("from .compat import m\n" + GET, "from os import path as m\n"),
+    # was missed: prefilter: same, for __dict__
+    _w("from .compat import m\ndef f(n):\n    return m.__dict__[n]\n",
+                    "import os as m\n"),
+    # --- a module as an own module's attribute
+    # was missed: prefilter: exports.alts/HEAD_ALTERNATIVES one hop (compat.shutil.os)
+    _w("from . import compat\ncompat.shutil.os.system('x')\n", "import shutil\n"),
+    # was missed: prefilter._through_attribute: continuation (exports.alts)
+    _w("from . import compat\ncompat.\\\n    builtins.exec(x)\n",
+                    "import builtins\n"),
+    # was missed: prefilter._through_attribute: continuation (exports.alts)
+    _w("from . import compat\ncompat.\\\n    sys.modules[n]\n", "import sys\n"),
+]
+
+
+@pytest.mark.parametrize("files", WHEELS)
+def test_filtered_wheel_scan_finds_what_the_unfiltered_scan_finds(
+        files: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wheel = build_wheel(tmp_path, "demo", "1.0", files)
+    filtered = set(scan_artifact(wheel).findings)
+    with monkeypatch.context() as m:
+        _unfiltered(m)
+        full = set(scan_artifact(wheel).findings)
+    assert any(f.path == "pkg/mod.py" for f in full), "the unfiltered scan must find it"
+    assert filtered == full
