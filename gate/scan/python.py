@@ -209,11 +209,12 @@ _BEFORE_VALUE = frozenset(" \t\f\\(")
 _NOT_ASSIGN = frozenset("=!<>:+-*/%&|^@~")
 
 
-def _assigned_lines(text: str, names: Iterable[str]) -> list[int]:
+def _assigned_lines(text: str, names: Iterable[str], *, chains: bool = False) -> list[int]:
     """Sorted line numbers of the occurrences of ``names`` that may start the value of an
     assignment: after ``=`` (``x = name``, ``x = (name``; keyword arguments ``f(x=name)``
     too, harmlessly), or first on their line (``x = (  # ...`` then ``name)`` below). A
-    plain ``Assign`` whose value resolves starts with its root name."""
+    plain ``Assign`` whose value resolves starts with its root name. ``chains``: only where
+    the value is a plain attribute chain (``_plain_chain``)."""
     offsets: list[int] = []
     for off in word_offsets(text, names):
         j = off - 1
@@ -221,8 +222,21 @@ def _assigned_lines(text: str, names: Iterable[str]) -> list[int]:
             j -= 1
         if j < 0 or text[j] == "\n" or (
                 text[j] == "=" and (j == 0 or text[j - 1] not in _NOT_ASSIGN)):
-            offsets.append(off)
+            if not chains or _plain_chain(text, off):
+                offsets.append(off)
     return _line_numbers(text, offsets)
+
+
+_CHAIN_AT = re.compile(r"[^\W\d]\w*(?:[ \t\f]*\.[ \t\f]*[^\W\d]\w*)*[ \t\f]*")
+
+
+def _plain_chain(text: str, off: int) -> bool:
+    """Whether the name at ``off`` starts a plain ``a.b.c`` chain that is not called or
+    subscripted (``x = getopt.os``, not ``x = np.zeros(3)``); unsure (a line continuation,
+    a comment, the end of the text) counts as yes."""
+    m = _CHAIN_AT.match(text, off)
+    end = m.end() if m else off
+    return end >= len(text) or text[end] not in "(["
 
 
 def _line_numbers(text: str, offsets: list[int]) -> list[int]:
@@ -320,16 +334,19 @@ class _Scanner:
         seen: set[str] = set()
         for rnd in range(_ALIAS_ROUNDS + 1):
             self._collect(tree.body, in_function=False, phase=Phase.IMPORT)
-            extra = {name for name, q in self.aliases.items() if name not in self.words
-                     and name not in seen and (self.relevant(q) or self.reaches(q)
-                                               or self._holds_modules(q))}
-            if not extra:
+            fresh = [(name, q) for name, q in self.aliases.items()
+                     if name not in self.words and name not in seen]
+            extra = {name for name, q in fresh if self.relevant(q) or self.reaches(q)}
+            # a module that only holds one (``getopt.os``): only ``o = getopt.os`` binds it
+            holders = {name for name, q in fresh if name not in extra and self._holds_modules(q)}
+            if not extra and not holders:
                 break
-            seen |= extra
+            seen |= extra | holders
             if rnd + 1 < _ALIAS_ROUNDS:
                 # pass 1 learns only assignments (``o = os``, ``p = pathlib.Path(x)``): of
                 # the lines naming these aliases, those where one starts an assigned value
-                self.lines = sorted(set(self.lines) | set(_assigned_lines(self.text, extra)))
+                self.lines = sorted(set(self.lines) | set(_assigned_lines(self.text, extra))
+                                    | set(_assigned_lines(self.text, holders, chains=True)))
             else:  # a longer chain: the last round reads every line (in order, as Python)
                 self.lines = list(range(1, self.text.count("\n") + 2))
         walk = {name for name in seen if self.relevant(self.aliases[name])}
