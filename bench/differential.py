@@ -37,7 +37,7 @@ def _unfiltered() -> None:
     def every_word(text: str, *_args: object, **_kwargs: object) -> set[str]:
         return set(_WORD.findall(text)) or {"import"}
 
-    def every_line(text: str, _words: object) -> list[int]:
+    def every_line(text: str, _words: object, **_kwargs: object) -> list[int]:
         return list(range(1, text.count("\n") + 2))
 
     scanner.satisfied = every_word  # type: ignore[assignment]

@@ -211,7 +211,7 @@ def _unfiltered(src: str, monkeypatch: pytest.MonkeyPatch, path: str = "pkg/mod.
                   lambda text, *a, **k: set(re.findall(r"[^\W\d]\w*", text)) or {"import"})
         m.setattr(scanner, "_lines_of", lambda text, _w: list(range(1, text.count("\n") + 2)))
         m.setattr(scanner, "_assigned_lines",
-                  lambda text, _w: list(range(1, text.count("\n") + 2)))
+                  lambda text, _w, **_k: list(range(1, text.count("\n") + 2)))
         return {(f.line, f.detail) for f in scan_python(src.encode(), path, **kwargs)}
 
 

@@ -22,7 +22,7 @@ from tests.builders import build_wheel
 
 
 def _unfiltered(m: pytest.MonkeyPatch) -> None:
-    every_line = lambda text, _w: list(range(1, text.count("\n") + 2))  # noqa: E731
+    every_line = lambda text, _w, **_k: list(range(1, text.count("\n") + 2))  # noqa: E731
     m.setattr(scanner, "satisfied",
               lambda text, *a, **k: set(re.findall(r"[^\W\d]\w*", text)) or {"import"})
     m.setattr(scanner, "_lines_of", every_line)
