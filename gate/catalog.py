@@ -192,6 +192,12 @@ def _head_alternatives() -> dict[str, frozenset[str]]:
 
 
 HEAD_ALTERNATIVES: dict[str, frozenset[str]] = _head_alternatives()
+# Modules that hold a catalogued module as an attribute, under any name (``shutil`` for
+# ``shutil.os``, ``random`` for ``random._os``, ``email.utils`` for ``email.utils.os``), and
+# the packages above them: an alias of one may lead to a catalogued module.
+HOLDERS: frozenset[str] = frozenset(
+    ".".join(parts[:i]) for alias in MODULE_ATTRIBUTES for parts in [alias.split(".")]
+    for i in range(1, len(parts)))
 
 # Builtins the scanner resolves by name (``open``, ``__import__``, ``__builtins__`` ...):
 # what a bare identifier may stand for when no import or assignment binds it.
@@ -201,9 +207,28 @@ BUILTIN_NAMES = frozenset({
 })
 # Spellings whose words differ from the module's (``posix.system``, ``tempfile._os.system``):
 # the pre-filter needs requirements spelled their way.
-_SPELLED: tuple[tuple[str, str], ...] = tuple(
-    (alias, real) for alias, real in _REWRITES.items()
-    if alias in MODULE_ALIASES or real != alias.rpartition(".")[2])
+def _spelled() -> tuple[tuple[str, str], ...]:
+    """Other spellings of a module (``posix`` for ``os``, ``tempfile._os``), composed over
+    up to three renamed hops (``http.cookiejar._threading`` is ``threading``, whose ``_os``
+    is ``os``: ``http.cookiejar._threading._os``), as ``canonical`` follows them."""
+    base = {alias: real for alias, real in _REWRITES.items()
+            if alias in MODULE_ALIASES or real != alias.rpartition(".")[2]}
+    out = dict(base)
+    frontier = dict(base)
+    for _ in range(2):
+        grown: dict[str, str] = {}
+        for alias, real in frontier.items():
+            for other, target in base.items():
+                if other.startswith(real + "."):
+                    longer = alias + other[len(real):]
+                    if longer not in out:
+                        grown[longer] = target
+        out.update(grown)
+        frontier = grown
+    return tuple(out.items())
+
+
+_SPELLED: tuple[tuple[str, str], ...] = _spelled()
 
 # pathlib classes: a call of one of these yields a path (``Path(p).write_text``).
 PATH_CLASSES = frozenset(
@@ -369,6 +394,13 @@ class Catalog:
                                          head=spelled[0]))
         reqs |= {Requirement(anywhere=frozenset({attr}), target=attr) for attr in self.receiver}
         reqs |= {Requirement(anywhere=frozenset({w}), target=w) for w in CODE_TRICKS}
+        # the builtins module under another spelling (``enum.bltns.exec``): every use
+        # spells its name, whose lines are walked
+        for alias, real in _SPELLED:
+            if real == "builtins" and "." in alias:
+                parts = alias.split(".")
+                reqs.add(Requirement(anywhere=frozenset(parts), target=parts[-1],
+                                     head=parts[0], binds=True))
         return sorted(reqs, key=lambda r: (sorted(r.anywhere), sorted(r.bare)))
 
 

@@ -411,6 +411,10 @@ def collect(sources: Mapping[str, bytes | str], *,
         modules.setdefault(module, {})[name] = target
     renamed = frozenset((n, t) for m in modules.values() for n, t in m.items() if n != t)
     alts: dict[str, set[str]] = {}
+    for module in raw:  # an own module is its package's attribute: ``pkg.compat.sp``
+        parent, _, leaf = module.rpartition(".")
+        if parent:
+            alts.setdefault(leaf, set()).add(parent.rpartition(".")[2])
     for module, names in modules.items():
         words = {module.rpartition(".")[2]}
         if relative_star and module in packages:

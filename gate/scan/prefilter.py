@@ -106,6 +106,19 @@ def normalize(text: str) -> str:
     return text.replace("\f", " ") if "\f" in text else text
 
 
+def _held() -> dict[str, frozenset[str]]:
+    """Module -> the catalogued modules it holds under their own name (``shutil``:
+    ``os``), from HEAD_ALTERNATIVES."""
+    out: dict[str, set[str]] = {}
+    for head, holders in HEAD_ALTERNATIVES.items():
+        for holder in holders:
+            out.setdefault(holder, set()).add(head)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+_HELD = _held()
+
+
 def _renamed_requirements(renamed: frozenset[tuple[str, str]], own: frozenset[str], *,
                           star: bool = False) -> list[Requirement]:
     """``N`` stands for ``T`` (a module of the distribution binds ``N`` to ``T``): every
@@ -142,8 +155,13 @@ def _renamed_requirements(renamed: frozenset[tuple[str, str]], own: frozenset[st
         # builtins module), ``s.modules[n]`` (``s`` = sys), ``getattr(m, n)`` / ``m.__dict__``
         # (``m`` a module with catalogued names)
         if real in ("builtins", "__builtin__"):
-            out += [Requirement(anywhere=frozenset({alias, name}), target=name, head=alias)
-                    for name in names if "." not in name]
+            # ``b.exec``, ``b.getattr(os, n)``, ``b.vars(os)``: every use spells ``b``
+            out.append(Requirement(anywhere=frozenset({alias}), target=alias, head=alias,
+                                   binds=True))
+        for held in _HELD.get(real, ()):  # ``hh.os.system`` (``hh`` = shutil)
+            out += [Requirement(anywhere=frozenset({alias, held, *name.split(".")[1:]}),
+                                target=name.rpartition(".")[2], head=alias)
+                    for name in names if name.split(".", 1)[0] == held and "." in name]
         if real == "sys":
             out.append(Requirement(anywhere=frozenset({alias, "modules"}), target="modules",
                                    head=alias, binds=True))
@@ -366,7 +384,7 @@ class _ModuleNames:
 @functools.lru_cache(maxsize=1024)
 def _assignment(name: str) -> re.Pattern[str]:
     return re.compile(rf"{re.escape(name)}(?:[ \t)]|\\\n)*=(?!=)"
-                      rf"(?:[ \t\\\n(]|#[^\n]*)*([^\W\d]\w*)")
+                      rf"(?:[ \t\\\n(]|#[^\n]*\n)*([^\W\d]\w*)")  # (a comment ends a line)
 
 
 _PLAIN_FROM = re.compile(r"[ \t]*from[ \t]+(\.*[^\W\d][\w.]*|\.+)[ \t]+import[ \t]+"
@@ -378,7 +396,7 @@ def _plain_import(span: str, module: str | None,
                   package: bool) -> list[tuple[str, str]] | None:
     """(bound name, what it is bound to) for each name a plain import statement binds;
     None for anything else."""
-    if "\\" in span or ";" in span:
+    if "\\" in span or ";" in span or len(span) > 20_000:  # (an unclosed list: to the end)
         return None
     code = "\n".join(line.split("#", 1)[0] for line in span.split("\n"))
     out: list[tuple[str, str]] = []
@@ -448,7 +466,8 @@ def _through_attribute(text: str, head: str, words: set[str],
             return False
     else:
         return False
-    return "*" in words or re.search(rf"\.[\s\\]*{re.escape(head)}\b", text) is not None
+    return "*" in words or re.search(rf"\.(?:[\s\\]|#[^\n]*\n)*{re.escape(head)}\b",
+                                     text) is not None
 
 
 def _import_spans(text: str) -> list[str]:

@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Sequence
 from gate.catalog import (
     BUILTIN_NAMES,
     CODE_TRICKS,
-    HEAD_ALTERNATIVES,
+    HOLDERS,
     PATH_CLASSES,
     STORE_ONLY,
     Entry,
@@ -315,7 +315,7 @@ class _Scanner:
     def _holds_modules(self, qual: str) -> bool:
         """Whether a module may hold a catalogued module as an attribute (``getopt.os``,
         an own ``compat`` that imports ``os``): ``o = getopt.os`` binds one."""
-        return qual in _HOLDERS or (self.exports is not None and qual in self.exports.holders)
+        return qual in HOLDERS or (self.exports is not None and qual in self.exports.holders)
 
     def set_exports(self, exports: Exported) -> None:
         """Resolve names imported from the distribution's own modules (gate.scan.exports):
@@ -970,12 +970,11 @@ def _relevant(qual: str) -> bool:
 # ``import pathlib``: ``p = pathlib.Path(x)`` binds a path whose uses (``p.exists()``) spell
 # neither ``pathlib`` nor ``Path``, so the lines naming the module are walked for the binding.
 _PATH_MODULES = frozenset(c.rpartition(".")[0] for c in PATH_CLASSES)
-# Modules that hold a catalogued module as an attribute (``shutil.os``, ``getopt.os``).
-_HOLDERS = frozenset().union(*HEAD_ALTERNATIVES.values())
 # Not catalogued, but their calls are inspected (``_special``, ``_applied_getter``): a name
 # bound to one (``g = getattr``, ``ag = operator.attrgetter``) is followed to its calls.
 _SPECIAL_CALLS = frozenset({"getattr", "globals", "locals", "vars", "inspect.getmembers",
-                            "operator.attrgetter", "operator.methodcaller"})
+                            "operator.attrgetter", "operator.methodcaller",
+                            "sys.modules"})  # (subscripted, not called: ``mods['os']``)
 
 
 def _start(st: ast.stmt) -> int:

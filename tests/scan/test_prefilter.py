@@ -295,3 +295,13 @@ def test_word_offsets_finds_whole_identifiers(text: str, words: list[str]) -> No
     expected = sorted(i for w in set(words) for i in range(len(text))
                       if text.startswith(w, i) and whole(i, len(w)))
     assert sorted(set(word_offsets(text, list(dict.fromkeys(words))))) == expected
+
+
+@pytest.mark.parametrize("src", [
+    # a dot, then a long run of '#': each '#' could start a comment (the regex must not
+    # try every split; found on sympy's banner comments)
+    "import shutil\nx = 1 ." + "#" * 64 + "\nprint(os.system(1))\n",
+    "import sys\nm = " + "# " * 64 + "\n1\ndef f(n):\n    return getattr(m, n)\n",
+])
+def test_comment_runs_do_not_make_the_searches_backtrack(src: str) -> None:
+    satisfied(src, module="pkg.mod")  # returns at once (it did not, for 2**64 splits)
