@@ -195,9 +195,17 @@ HEAD_ALTERNATIVES: dict[str, frozenset[str]] = _head_alternatives()
 # Modules that hold a catalogued module as an attribute, under any name (``shutil`` for
 # ``shutil.os``, ``random`` for ``random._os``, ``email.utils`` for ``email.utils.os``), and
 # the packages above them: an alias of one may lead to a catalogued module.
-HOLDERS: frozenset[str] = frozenset(
-    ".".join(parts[:i]) for alias in MODULE_ATTRIBUTES for parts in [alias.split(".")]
-    for i in range(1, len(parts)))
+def _holders() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for alias in MODULE_ATTRIBUTES:
+        parts = alias.split(".")
+        for i in range(1, len(parts)):
+            out.setdefault(".".join(parts[:i]), set()).add(parts[i])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+# holder -> its attributes on the way (``getopt``: ``os``; ``email``: ``utils``)
+HOLDERS: dict[str, frozenset[str]] = _holders()
 
 # Builtins the scanner resolves by name (``open``, ``__import__``, ``__builtins__`` ...):
 # what a bare identifier may stand for when no import or assignment binds it.

@@ -193,7 +193,9 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
         return {r.target for r in met}
     spans = _import_spans(text) if "import" in text else []
     words = _words(spans)
-    imported = {h for h in heads if h in words or _through_attribute(text, h, words, exports)}
+    attributes: list[set[str]] = []  # the words spelled as attributes, read once if needed
+    imported = {h for h in heads
+                if h in words or _through_attribute(text, h, words, exports, attributes)}
     live = [r for r in met if not r.head or r.head in imported]
     if any(r.binds for r in live):  # a trick that binds modules unimported: any head counts
         return {r.target for r in met}
@@ -443,13 +445,14 @@ def _plain_import(span: str, module: str | None,
 
 
 
-def _through_attribute(text: str, head: str, words: set[str],
-                       exports: Exported | None) -> bool:
+def _through_attribute(text: str, head: str, words: set[str], exports: Exported | None,
+                       attributes: list[set[str]]) -> bool:
     """Whether module ``head`` may be bound as an attribute of another module: one that
     holds it (``shutil`` for ``os``; an own ``compat`` that imports it), or holds one that
     does (``rlcompleter.inspect.os``), is on an import line, and the file star-imports
     (``from .compat import *``) or spells ``head`` as an attribute (``shutil.os``,
-    ``compat.sp``, ``shutil.\\`` then ``os`` on the next line)."""
+    ``compat.sp``, ``shutil.\\`` then ``os`` on the next line). ``attributes``: a one-item
+    cache of the words spelled as attributes."""
     seen, frontier = {head}, [head]
     for _ in range(4):  # as many hops as gate.catalog.canonical follows
         found: list[str] = []
@@ -466,8 +469,15 @@ def _through_attribute(text: str, head: str, words: set[str],
             return False
     else:
         return False
-    return "*" in words or re.search(rf"\.(?:[\s\\]|#[^\n]*\n)*{re.escape(head)}\b",
-                                     text) is not None
+    if "*" in words:
+        return True
+    if not attributes:
+        attributes.append(set(_ATTRIBUTE.findall(text)))
+    return head in attributes[0]
+
+
+# a name spelled as an attribute: after a dot, over spaces, continuations and comments
+_ATTRIBUTE = re.compile(r"\.(?:[\s\\]|#[^\n]*\n)*([^\W\d]\w*)")
 
 
 def _import_spans(text: str) -> list[str]:

@@ -41,7 +41,7 @@ import gc
 import io
 import re
 import tokenize
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from gate.catalog import (
     BUILTIN_NAMES,
@@ -209,12 +209,14 @@ _BEFORE_VALUE = frozenset(" \t\f\\(")
 _NOT_ASSIGN = frozenset("=!<>:+-*/%&|^@~")
 
 
-def _assigned_lines(text: str, names: Iterable[str], *, chains: bool = False) -> list[int]:
+def _assigned_lines(text: str, names: Iterable[str], *,
+                    chains: Mapping[str, frozenset[str]] | None = None) -> list[int]:
     """Sorted line numbers of the occurrences of ``names`` that may start the value of an
     assignment: after ``=`` (``x = name``, ``x = (name``; keyword arguments ``f(x=name)``
     too, harmlessly), or first on their line (``x = (  # ...`` then ``name)`` below). A
     plain ``Assign`` whose value resolves starts with its root name. ``chains``: only where
-    the value is a plain attribute chain (``_plain_chain``)."""
+    the value is the name alone or a plain attribute chain whose first attribute is one of
+    the name's (``_plain_chain``)."""
     offsets: list[int] = []
     for off in word_offsets(text, names):
         j = off - 1
@@ -222,7 +224,7 @@ def _assigned_lines(text: str, names: Iterable[str], *, chains: bool = False) ->
             j -= 1
         if j < 0 or text[j] == "\n" or (
                 text[j] == "=" and (j == 0 or text[j - 1] not in _NOT_ASSIGN)):
-            if not chains or _plain_chain(text, off):
+            if chains is None or _plain_chain(text, off, chains):
                 offsets.append(off)
     return _line_numbers(text, offsets)
 
@@ -230,13 +232,20 @@ def _assigned_lines(text: str, names: Iterable[str], *, chains: bool = False) ->
 _CHAIN_AT = re.compile(r"[^\W\d]\w*(?:[ \t\f]*\.[ \t\f]*[^\W\d]\w*)*[ \t\f]*")
 
 
-def _plain_chain(text: str, off: int) -> bool:
-    """Whether the name at ``off`` starts a plain ``a.b.c`` chain that is not called or
-    subscripted (``x = getopt.os``, not ``x = np.zeros(3)``); unsure (a line continuation,
-    a comment, the end of the text) counts as yes."""
+def _plain_chain(text: str, off: int, attrs: Mapping[str, frozenset[str]]) -> bool:
+    """Whether the name at ``off`` starts a plain ``a.b.c`` chain, not called or subscripted,
+    whose first attribute (if any) is one of ``attrs[a]`` (``x = getopt.os``, not ``x =
+    np.zeros(3)`` or ``x = getopt.error``); unsure (a line continuation, a comment, the end
+    of the text) counts as yes."""
     m = _CHAIN_AT.match(text, off)
-    end = m.end() if m else off
-    return end >= len(text) or text[end] not in "(["
+    if m is None:
+        return True
+    end = m.end()
+    if end < len(text) and text[end] in "([":
+        return False
+    parts = re.sub(r"[ \t\f]", "", m.group()).split(".")
+    allowed = attrs.get(parts[0], frozenset())
+    return len(parts) == 1 or parts[1] in allowed or "*" in allowed  # (*: a star import)
 
 
 def _line_numbers(text: str, offsets: list[int]) -> list[int]:
@@ -312,10 +321,20 @@ class _Scanner:
         self.exports: Exported | None = None
         self.code_tricks = not words.isdisjoint(CODE_TRICKS)
 
-    def _holds_modules(self, qual: str) -> bool:
-        """Whether a module may hold a catalogued module as an attribute (``getopt.os``,
-        an own ``compat`` that imports ``os``): ``o = getopt.os`` binds one."""
-        return qual in HOLDERS or (self.exports is not None and qual in self.exports.holders)
+    def _held_attributes(self, qual: str) -> frozenset[str]:
+        """The attributes of module ``qual`` that lead to a catalogued module it holds
+        (``getopt``: ``os``; an own ``pkg.compat`` that imports ``os``: ``os``); empty
+        when it holds none."""
+        held = HOLDERS.get(qual, frozenset())
+        if self.exports is not None and (qual in self.exports.holders
+                                         or qual in self.exports.stars):
+            prefix = qual + "."
+            held = held | {k[len(prefix):].split(".", 1)[0]
+                           for k in (*self.exports.table, *self.exports.holders,
+                                     *self.exports.stars) if k.startswith(prefix)}
+            if qual in self.exports.stars:
+                held = held | {"*"}
+        return held
 
     def set_exports(self, exports: Exported) -> None:
         """Resolve names imported from the distribution's own modules (gate.scan.exports):
@@ -338,15 +357,16 @@ class _Scanner:
                      if name not in self.words and name not in seen]
             extra = {name for name, q in fresh if self.relevant(q) or self.reaches(q)}
             # a module that only holds one (``getopt.os``): only ``o = getopt.os`` binds it
-            holders = {name for name, q in fresh if name not in extra and self._holds_modules(q)}
+            holders = {name: attrs for name, q in fresh if name not in extra
+                       and (attrs := self._held_attributes(q))}
             if not extra and not holders:
                 break
-            seen |= extra | holders
+            seen |= extra | set(holders)
             if rnd + 1 < _ALIAS_ROUNDS:
                 # pass 1 learns only assignments (``o = os``, ``p = pathlib.Path(x)``): of
                 # the lines naming these aliases, those where one starts an assigned value
                 self.lines = sorted(set(self.lines) | set(_assigned_lines(self.text, extra))
-                                    | set(_assigned_lines(self.text, holders, chains=True)))
+                                    | set(_assigned_lines(self.text, holders, chains=holders)))
             else:  # a longer chain: the last round reads every line (in order, as Python)
                 self.lines = list(range(1, self.text.count("\n") + 2))
         walk = {name for name in seen if self.relevant(self.aliases[name])}
