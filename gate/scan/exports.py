@@ -61,9 +61,10 @@ class Exported:
     stars: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # pre-filter: (leaf of such a module, the module it star-imports)
     starred: frozenset[tuple[str, str]] = frozenset()
-    # own modules (and packages above them) under which the table names something:
-    # ``pkg.compat`` for ``pkg.compat.sp``; a name bound to one may lead to a module
-    holders: frozenset[str] = frozenset()
+    # own modules (and packages above them) under which the table names something, with
+    # the attributes on the way: ``pkg``: {``compat``}, ``pkg.compat``: {``sp``} for
+    # ``pkg.compat.sp``; ``*`` for a module that star-imports one
+    holders: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def resolve(self, qualname: str) -> str:
         """Rewrite the longest own ``module.name`` prefix of ``qualname`` by the table."""
@@ -421,9 +422,13 @@ def collect(sources: Mapping[str, bytes | str], *,
             words.add("from")
         for name in names:
             alts.setdefault(name, set()).update(words)
-    holders = {".".join(parts[:i]) for key in [*table, *(f"{m}.x" for m in external)]
-               for parts in [key.split(".")] for i in range(1, len(parts))}
-    return Exported(table=table, modules=modules, renamed=renamed, holders=frozenset(holders),
+    holders: dict[str, set[str]] = {}
+    for key in [*table, *(f"{m}.*" for m in external)]:
+        parts = key.split(".")
+        for i in range(1, len(parts)):
+            holders.setdefault(".".join(parts[:i]), set()).add(parts[i])
+    return Exported(table=table, modules=modules, renamed=renamed,
+                    holders={k: frozenset(v) for k, v in holders.items()},
                     alts={k: frozenset(v) for k, v in alts.items()},
                     heads=frozenset(k.partition(".")[0] for k in [*table, *external]),
                     stars={m: frozenset(v) for m, v in external.items()},

@@ -326,14 +326,8 @@ class _Scanner:
         (``getopt``: ``os``; an own ``pkg.compat`` that imports ``os``: ``os``); empty
         when it holds none."""
         held = HOLDERS.get(qual, frozenset())
-        if self.exports is not None and (qual in self.exports.holders
-                                         or qual in self.exports.stars):
-            prefix = qual + "."
-            held = held | {k[len(prefix):].split(".", 1)[0]
-                           for k in (*self.exports.table, *self.exports.holders,
-                                     *self.exports.stars) if k.startswith(prefix)}
-            if qual in self.exports.stars:
-                held = held | {"*"}
+        if self.exports is not None:
+            held = held | self.exports.holders.get(qual, frozenset())
         return held
 
     def set_exports(self, exports: Exported) -> None:
