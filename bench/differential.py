@@ -18,7 +18,6 @@ walking a huge literal in a file that names nothing catalogued (it is listed, no
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -27,22 +26,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.scan_bench import WHEELS, fetch  # noqa: E402
 from gate.model import Finding  # noqa: E402
-from gate.scan import python as scanner  # noqa: E402
 from gate.scan import scan_artifact  # noqa: E402
-
-_WORD = re.compile(r"[^\W\d]\w*")
-
-
-def _unfiltered() -> None:
-    def every_word(text: str, *_args: object, **_kwargs: object) -> set[str]:
-        return set(_WORD.findall(text)) or {"import"}
-
-    def every_line(text: str, _words: object, **_kwargs: object) -> list[int]:
-        return list(range(1, text.count("\n") + 2))
-
-    scanner.satisfied = every_word  # type: ignore[assignment]
-    scanner._lines_of = every_line  # type: ignore[assignment]
-    scanner._assigned_lines = every_line  # type: ignore[assignment]
+from tests.scan.unfiltered import switch_off  # noqa: E402
 
 
 def findings(path: Path, sha256: str) -> set[Finding]:
@@ -56,7 +41,7 @@ def main(argv: list[str]) -> int:
     wheels = [w for w in WHEELS if not args.names or w.name in args.names]
     paths = [(w, fetch(w)) for w in wheels]
     filtered = {w.name: findings(p, w.sha256) for w, p in paths}
-    _unfiltered()
+    switch_off()
     bad = 0
     for w, p in paths:
         full = findings(p, w.sha256)

@@ -244,6 +244,17 @@ def _chain_root(text: str, dot: int) -> tuple[str | None, int]:
         j = k
 
 
+def _before_word(text: str, start: int) -> int | None:
+    """Offset of what stands before the word at ``start``, past spaces and tabs (-1: the
+    start of the text); None when the word is the end of a longer name."""
+    j = start - 1
+    if j >= 0 and (text[j].isalnum() or text[j] == "_"):
+        return None
+    while j >= 0 and text[j] in " \t":
+        j -= 1
+    return j
+
+
 def _object_trick_used(text: str, targets: set[str], spans: list[str], words: set[str],
                        own: frozenset[str], exports: Exported | None,
                        module: str | None, package: bool) -> bool:
@@ -257,13 +268,9 @@ def _object_trick_used(text: str, targets: set[str], spans: list[str], words: se
     roots: list[tuple[str, bool]] = []  # (first name, attributes follow it)
     if "getattr" in targets:
         for m in _GETATTR.finditer(text):
-            j = m.start() - 1
-            if j >= 0 and (text[j].isalnum() or text[j] == "_"):
-                continue  # part of a longer name
-            while j >= 0 and text[j] in " \t":
-                j -= 1
-            if j >= 0 and text[j] == ".":
-                continue  # ``x.getattr``: not the builtin
+            j = _before_word(text, m.start())
+            if j is None or (j >= 0 and text[j] == "."):
+                continue  # part of a longer name, or ``x.getattr``: not the builtin
             arg = _FIRST_ARG.match(text, m.end())
             if arg is None:
                 return True  # ``g = getattr``, ``getattr((m), n)``, ``getattr(*a)``, ...
@@ -273,11 +280,9 @@ def _object_trick_used(text: str, targets: set[str], spans: list[str], words: se
             roots.append((arg.group(1), text[k:k + 1] != ","))  # not ``getattr(m, ...``
     if "__dict__" in targets:
         for m in _DICT.finditer(text):
-            j = m.start() - 1
-            if j >= 0 and (text[j].isalnum() or text[j] == "_"):
+            j = _before_word(text, m.start())
+            if j is None:
                 continue  # part of a longer name
-            while j >= 0 and text[j] in " \t":
-                j -= 1
             if j < 0 or text[j] != ".":
                 return True  # a string (``getattr(m, '__dict__')``), a class body, ...
             root, dots = _chain_root(text, j)

@@ -202,16 +202,10 @@ def test_own_leaves_every_other_catalogued_name() -> None:
 def _unfiltered(src: str, monkeypatch: pytest.MonkeyPatch, path: str = "pkg/mod.py",
                 **kwargs: object) -> set[tuple[int, str]]:
     """What the scanner reports with the pre-filter switched off (bench/differential.py)."""
-    import re
-
-    from gate.scan import python as scanner
+    from tests.scan.unfiltered import switch_off
 
     with monkeypatch.context() as m:
-        m.setattr(scanner, "satisfied",
-                  lambda text, *a, **k: set(re.findall(r"[^\W\d]\w*", text)) or {"import"})
-        m.setattr(scanner, "_lines_of", lambda text, _w: list(range(1, text.count("\n") + 2)))
-        m.setattr(scanner, "_assigned_lines",
-                  lambda text, _w, **_k: list(range(1, text.count("\n") + 2)))
+        switch_off(m.setattr)
         return {(f.line, f.detail) for f in scan_python(src.encode(), path, **kwargs)}
 
 

@@ -11,24 +11,19 @@ the unfiltered single pass the last in source order.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from gate.model import Finding
-from gate.scan import python as scanner
 from gate.scan import scan_artifact
 from gate.scan.python import scan_python
 from tests.builders import build_wheel
+from tests.scan.unfiltered import switch_off
 
 
 def _unfiltered(m: pytest.MonkeyPatch) -> None:
-    every_line = lambda text, _w, **_k: list(range(1, text.count("\n") + 2))  # noqa: E731
-    m.setattr(scanner, "satisfied",
-              lambda text, *a, **k: set(re.findall(r"[^\W\d]\w*", text)) or {"import"})
-    m.setattr(scanner, "_lines_of", every_line)
-    m.setattr(scanner, "_assigned_lines", every_line)
+    switch_off(m.setattr)
 
 
 FF = "\x0c"  # form feed: whitespace to Python's tokenizer, anywhere on a line
