@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -192,20 +193,22 @@ def _head_alternatives() -> dict[str, frozenset[str]]:
 
 
 HEAD_ALTERNATIVES: dict[str, frozenset[str]] = _head_alternatives()
-# Modules that hold a catalogued module as an attribute, under any name (``shutil`` for
-# ``shutil.os``, ``random`` for ``random._os``, ``email.utils`` for ``email.utils.os``), and
-# the packages above them: an alias of one may lead to a catalogued module.
-def _holders() -> dict[str, frozenset[str]]:
+def attribute_paths(names: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Each proper prefix of the dotted ``names`` -> the components that follow it there
+    (``a.b.c`` gives ``a``: {``b``} and ``a.b``: {``c``})."""
     out: dict[str, set[str]] = {}
-    for alias in MODULE_ATTRIBUTES:
-        parts = alias.split(".")
+    for name in names:
+        parts = name.split(".")
         for i in range(1, len(parts)):
             out.setdefault(".".join(parts[:i]), set()).add(parts[i])
     return {k: frozenset(v) for k, v in out.items()}
 
 
-# holder -> its attributes on the way (``getopt``: ``os``; ``email``: ``utils``)
-HOLDERS: dict[str, frozenset[str]] = _holders()
+# Modules that hold a catalogued module as an attribute, under any name (``shutil`` for
+# ``shutil.os``, ``random`` for ``random._os``, ``email.utils`` for ``email.utils.os``), and
+# the packages above them, with their attributes on the way (``getopt``: ``os``; ``email``:
+# ``utils``): an alias of one may lead to a catalogued module.
+HOLDERS: dict[str, frozenset[str]] = attribute_paths(MODULE_ATTRIBUTES)
 
 # Builtins the scanner resolves by name (``open``, ``__import__``, ``__builtins__`` ...):
 # what a bare identifier may stand for when no import or assignment binds it.

@@ -31,7 +31,15 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from gate.catalog import PATH_CLASSES, canonical, match, module_prefixes, owned, reaches
+from gate.catalog import (
+    PATH_CLASSES,
+    attribute_paths,
+    canonical,
+    match,
+    module_prefixes,
+    owned,
+    reaches,
+)
 from gate.scan.prefilter import closing_line
 
 _FROM = re.compile(r"\bfrom\b[ \t]*([.\w \t]*?)[ \t]*\bimport\b[ \t]*(\([^)]*\)?|[^;#)]*)")
@@ -422,13 +430,8 @@ def collect(sources: Mapping[str, bytes | str], *,
             words.add("from")
         for name in names:
             alts.setdefault(name, set()).update(words)
-    holders: dict[str, set[str]] = {}
-    for key in [*table, *(f"{m}.*" for m in external)]:
-        parts = key.split(".")
-        for i in range(1, len(parts)):
-            holders.setdefault(".".join(parts[:i]), set()).add(parts[i])
     return Exported(table=table, modules=modules, renamed=renamed,
-                    holders={k: frozenset(v) for k, v in holders.items()},
+                    holders=attribute_paths([*table, *(f"{m}.*" for m in external)]),
                     alts={k: frozenset(v) for k, v in alts.items()},
                     heads=frozenset(k.partition(".")[0] for k in [*table, *external]),
                     stars={m: frozenset(v) for m, v in external.items()},

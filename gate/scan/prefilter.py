@@ -349,8 +349,7 @@ class _ModuleNames:
         if chain:
             return True
         if self._imports is None:
-            self._read_imports()
-            assert self._imports is not None
+            self._imports = self._read_imports()
         targets = self._imports.get(name)
         if name in self._unsure or not targets:
             return True  # on an import line this reader does not vouch for: assume bound
@@ -361,7 +360,7 @@ class _ModuleNames:
                 return True
         return False
 
-    def _read_imports(self) -> None:
+    def _read_imports(self) -> dict[str, set[str]]:
         """Read the plain import statements (``import a.b as c``, ``from .m import (x,
         y as z)``, comments allowed); every word of any other line holding ``import``
         (continued, after ``;``, in a docstring, ...) is unsure: it may be bound there."""
@@ -373,7 +372,7 @@ class _ModuleNames:
                 continue
             for local, target in bound:
                 imports.setdefault(local, set()).add(target)
-        self._imports = imports
+        return imports
 
     def _assigned_values(self, name: str) -> list[str]:
         """The first names of the values assigned to ``name`` (``name = value``,
@@ -448,8 +447,6 @@ def _plain_import(span: str, module: str | None,
     return None
 
 
-
-
 def _through_attribute(text: str, head: str, words: set[str], exports: Exported | None,
                        attributes: list[set[str]]) -> bool:
     """Whether module ``head`` may be bound as an attribute of another module: one that
@@ -516,11 +513,6 @@ def _words(spans: list[str]) -> set[str]:
     if "*" in joined:
         words.add("*")
     return words
-
-
-def _import_line_words(text: str) -> set[str]:
-    """The words on every logical line holding the word ``import``."""
-    return _words(_import_spans(text))
 
 
 def closing_line(text: str, pos: int) -> int:

@@ -65,8 +65,6 @@ _READ = Capability.FS_READ
 _WRITE = Capability.FS_WRITE
 _DYNAMIC = Capability.DYNAMIC_CODE
 
-# Builtins the scanner resolves when not rebound in the file.
-_BUILTINS = BUILTIN_NAMES
 # open-like functions: qualified name -> index of the positional ``mode`` argument
 _OPENERS = {"open": 1, "io.open": 1, "io.FileIO": 1, "codecs.open": 1,
             "pathlib.Path.open": 0}
@@ -620,7 +618,7 @@ class _Scanner:
             if mark:
                 self.used.add(name)
             return self.aliases[name]
-        if not self.stars and name not in _BUILTINS:
+        if not self.stars and name not in BUILTIN_NAMES:
             return None  # what follows only finds star-imported names and builtins
         for scope in self.scopes:
             if name in scope.names():
@@ -630,7 +628,7 @@ class _Scanner:
         for module in self.stars:
             if self.match(f"{module}.{name}") is not None:
                 return f"{module}.{name}"
-        if name in _BUILTINS:
+        if name in BUILTIN_NAMES:  # a builtin, when not rebound in the file
             return "builtins" if name == "__builtins__" else name
         return None
 

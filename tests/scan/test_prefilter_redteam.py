@@ -91,10 +91,10 @@ SOURCES = [
     DECOY + "s = '''\n>>> '''; import os as m\n" + GET,
     # was missed: exports._import_lines: '#' in a string hides the '(' so the list is not joined
     DECOY + "x = '#'; from os import (\n    path as m)\n" + GET,
-    # --- _import_line_words skips a second import on a line it already spans
-    # was missed: prefilter._import_line_words: 'i < end' skips the 2nd import; its list unread
+    # --- the import-line reader (_import_spans) skips a second import on a line it spans
+    # was missed: prefilter._import_spans: 'i < end' skips the 2nd import; its list unread
     "from a import (b); from os import (\n    path as m)\n" + GET,
-    # was missed: prefilter._import_line_words: same, after a multi-line list
+    # was missed: prefilter._import_spans: same, after a multi-line list
     "from a import (\n    b); from os import (\n    path as m)\n" + GET,
     # --- a module as another module's attribute (HEAD_ALTERNATIVES / _through_attribute)
     # was missed: prefilter._through_attribute: regex '\.[ \t]*os' misses a continuation
