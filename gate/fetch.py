@@ -23,9 +23,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from gate.cache import Cache
-from gate.cli.options import GateOptions
 from gate.errors import FetchError
 from gate.model import Pin
+from gate.options import GateOptions
 
 CHUNK = 1 << 20
 

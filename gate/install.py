@@ -26,9 +26,9 @@ from packaging.version import Version
 from gate import _subprocess
 from gate.build import LocalProject
 from gate.cache import link_or_copy
-from gate.cli.options import Backend, GateOptions, Step
 from gate.errors import InstallError, UsageError
 from gate.fetch import Fetched
+from gate.options import Backend, GateOptions, Step
 from gate.resolve.target import Target
 from gate.resolve.uv import uv_bin
 

@@ -41,12 +41,12 @@ import gate
 from gate import build as builder
 from gate import install as installer
 from gate.cache import Cache, cache_root, link_or_copy
-from gate.cli.options import GateOptions, Step
 from gate.errors import ResolveError
 from gate.evaluate import Verdict, evaluate
 from gate.fetch import Fetched, HttpSettings, fetch_all
 from gate.install import LocalInstall
 from gate.model import Capability, Finding, PackageScan, Phase, Pin
+from gate.options import GateOptions, Step
 from gate.policy import Policy, load_policy
 from gate.report.progress import Progress
 from gate.resolve import LocalProject, Resolution, find_default_input, resolve

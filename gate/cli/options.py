@@ -1,147 +1,26 @@
-"""Command-line options shared by ``permpip install`` and ``permpip check``.
-
-permpip's own options are few and never collide with pip's:
-
-    --policy FILE        the pyproject.toml holding [tool.permissions] (default: nearest)
-    --backend pip|uv     resolver and installer (default: pip)
-    --format text|json   output (json: the whole verdict on stdout)
-    --cache-dir DIR      permpip's download/scan cache (pip's option of the same name and
-                         meaning: it is also handed to pip for resolution)
-    --no-cache           use a throwaway cache (pip's --no-cache-dir is handed to pip too)
-    --python PYTHON      the target interpreter (pip's --python, same meaning)
-    --strict             stale grants and ``unanalyzed`` findings are errors, not warnings
-
-Everything else is a ``pip install`` option or requirement (VCS requirements are refused,
-and an sdist named by path or URL is scanned and approved before it is built: see
-``gate.resolve``). Each pip option is known here
-with its arity and the step it applies to: resolution (requirements, indexes, ``--pre``),
-installation (``--target``, ``--user``, ``--upgrade``, ``--dry-run``), or both (``-q``,
-``-v``, network settings). An option pip does not know is a usage error.
-"""
+"""Command-line parsing of the options shared by ``permpip install`` and ``permpip check``
+(what they mean: ``gate.options``)."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.errors import UsageError
+from gate.options import (
+    _OWN_FLAGS,
+    _OWN_VALUE,
+    _PIP,
+    _SHORT_VALUE,
+    Backend,
+    GateOptions,
+    OutputFormat,
+    PipOption,
+    Step,
+)
 
-
-class Backend(enum.StrEnum):
-    PIP = "pip"
-    UV = "uv"
-
-
-class OutputFormat(enum.StrEnum):
-    TEXT = "text"
-    JSON = "json"
-
-
-class Step(enum.Enum):
-    RESOLVE = "resolve"
-    INSTALL = "install"
-    BOTH = "both"
-    IGNORED = "ignored"  # permpip decides these itself (format control, hashes, reports)
-
-
-# pip install option -> (takes a value, where it applies). Long and short spellings.
-_PIP: dict[str, tuple[bool, Step]] = {}
-
-
-def _opt(names: str, takes_value: bool, step: Step) -> None:
-    for name in names.split():
-        _PIP[name] = (takes_value, step)
-
-
-_opt("-r --requirement -c --constraint --build-constraint -e --editable", True, Step.RESOLVE)
-_opt("-i --index-url --extra-index-url -f --find-links --group", True, Step.RESOLVE)
-_opt("--platform --python-version --implementation --abi --upgrade-strategy", True, Step.RESOLVE)
-_opt("--src --uploaded-prior-to --all-releases --only-final --requirements-from-script",
-     True, Step.RESOLVE)
-_opt("--refresh-package", True, Step.RESOLVE)
-_opt("--no-index --pre --no-deps --prefer-binary --only-deps", False, Step.RESOLVE)
-_opt("-t --target --root --prefix --root-user-action --progress-bar --exists-action",
-     True, Step.INSTALL)
-_opt("-C --config-settings", True, Step.INSTALL)
-_opt("--user -U --upgrade --force-reinstall -I --ignore-installed --compile --no-compile",
-     False, Step.INSTALL)
-_opt("--no-warn-script-location --no-warn-conflicts --break-system-packages --dry-run",
-     False, Step.INSTALL)
-_opt("--no-clean --no-build-isolation --check-build-dependencies", False, Step.INSTALL)
-_opt("--log --keyring-provider --proxy --retries --timeout --trusted-host --cert",
-     True, Step.BOTH)
-_opt("--client-cert --use-feature --use-deprecated --resume-retries", True, Step.BOTH)
-_opt("-q --quiet -v --verbose --isolated --no-input --no-proxy-env --no-cache-dir",
-     False, Step.BOTH)
-_opt("--disable-pip-version-check --no-color --require-virtualenv --debug "
-     "--ignore-requires-python", False, Step.BOTH)
-# permpip always resolves wheels only, pins by hash and writes its own report. pip never
-# sees --no-binary/--only-binary: gate.resolve reads them (and such lines in requirements
-# files) and builds what --no-binary names from its sdist, scanned and approved first.
-_opt("--no-binary --only-binary --report", True, Step.IGNORED)
-_opt("--require-hashes --no-require-hashes", False, Step.IGNORED)
-
-_OWN_VALUE = ("--policy", "--backend", "--format", "--cache-dir", "--python")
-_OWN_FLAGS = ("--no-cache", "--strict")
-_SHORT_VALUE = {n for n, (v, _) in _PIP.items() if v and len(n) == 2}
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PipOption:
-    name: str  # as spelled by pip: "--index-url"
-    value: str | None
-    step: Step
-
-    def argv(self) -> list[str]:
-        return [self.name] if self.value is None else [self.name, self.value]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class GateOptions:
-    """permpip's own options plus the user's pip options, split by the step they apply to."""
-
-    policy: Path | None = None
-    backend: Backend = Backend.PIP
-    format: OutputFormat = OutputFormat.TEXT
-    cache_dir: Path | None = None
-    no_cache: bool = False
-    python: str | None = None
-    strict: bool = False  # stale grants and unanalyzed findings refuse
-    pip_options: tuple[PipOption, ...] = ()
-    requirements: tuple[str, ...] = ()  # positional requirement specifiers / paths
-    positional: tuple[str, ...] = field(default=())  # ``check``: [INPUT]
-
-    def values(self, *names: str) -> list[str]:
-        return [o.value for o in self.pip_options if o.name in names and o.value is not None]
-
-    def flag(self, *names: str) -> bool:
-        return any(o.name in names for o in self.pip_options)
-
-    @property
-    def quiet(self) -> int:
-        return sum(1 for o in self.pip_options if o.name in ("-q", "--quiet"))
-
-    @property
-    def dry_run(self) -> bool:
-        return self.flag("--dry-run")
-
-    @property
-    def requirement_files(self) -> list[str]:
-        return self.values("-r", "--requirement")
-
-    @property
-    def editables(self) -> list[str]:
-        return self.values("-e", "--editable")
-
-    def args_for(self, step: Step) -> list[str]:
-        """The user's pip options for ``step`` (``BOTH`` options are in each), in order."""
-        out: list[str] = []
-        for o in self.pip_options:
-            if o.step is step or (o.step is Step.BOTH and step is not Step.IGNORED):
-                out += o.argv()
-        return out
+__all__ = ["HELP", "Backend", "GateOptions", "OutputFormat", "PipOption", "Step",
+           "parse_options"]
 
 
 def _canonical(name: str) -> str:

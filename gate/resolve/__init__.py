@@ -51,10 +51,10 @@ from packaging.utils import InvalidSdistFilename, canonicalize_name, parse_sdist
 
 from gate.build import LocalProject, read_local_project
 from gate.cache import file_sha256
-from gate.cli.options import Backend, GateOptions, PipOption, Step
 from gate.errors import FetchError, ResolveError, UsageError
 from gate.fetch import HttpSettings, http_get, make_session
 from gate.model import Pin, normalize
+from gate.options import Backend, GateOptions, PipOption, Step
 from gate.resolve.index import client_for, index_urls, newest_sdist
 from gate.resolve.lockfile import (
     invalid_requirement,

@@ -27,9 +27,9 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from gate.cli.options import GateOptions
 from gate.errors import FetchError, ResolveError
 from gate.fetch import HttpSettings, http_get, make_session, pip_config
+from gate.options import GateOptions
 from gate.resolve.target import Target
 
 PYPI = "https://pypi.org/simple/"

@@ -39,9 +39,9 @@ from packaging.version import Version
 
 from gate import _subprocess
 from gate.cache import Cache, cache_root
-from gate.cli.options import GateOptions
 from gate.errors import ResolveError, UsageError
 from gate.model import Pin, normalize
+from gate.options import GateOptions
 from gate.resolve.index import IndexClient, IndexFile, client_for, pick_by_hash
 from gate.resolve.target import Target
 

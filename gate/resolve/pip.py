@@ -31,9 +31,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from gate import _subprocess
 from gate.cache import file_sha256
-from gate.cli.options import GateOptions, Step
 from gate.errors import ResolveError
 from gate.model import Pin, normalize
+from gate.options import GateOptions, Step
 from gate.resolve.target import Target
 
 _NO_MATCH = re.compile(r"No matching distribution found for (.+?)(?:\s+\(from [^)]*\))?\s*$",

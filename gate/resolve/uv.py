@@ -18,8 +18,8 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 
 from gate import _subprocess
-from gate.cli.options import GateOptions
 from gate.errors import ResolveError, UsageError
+from gate.options import GateOptions
 from gate.resolve.lockfile import read_pylock
 from gate.resolve.pip import NoWheel, Resolved
 from gate.resolve.target import Target
