@@ -3,7 +3,12 @@
 ``read_archive(path)`` checks the whole archive up front (member count, declared sizes,
 compression ratio, names, links, duplicates, and for zips that every local header agrees
 with the central directory and that no two members overlap) and raises ``ScanError`` for
-anything hostile. Nothing is extracted and nothing is written. Member bytes are read
+anything hostile. A zip must also read one way only, whatever reads it (zipfile, pip, uv's
+streaming and seeking readers, zipimport): members follow one another from offset 0 to the
+central directory (nothing before, between or glued on), the end record ends the file (its
+comment holds no binary data), a zip64 end record agrees with the classic one, and every
+name is one name (no NUL, no backslash, no Unicode Path extra field, UTF-8 flagged when
+not ASCII, a normal path). Nothing is extracted and nothing is written. Member bytes are read
 lazily and only on request, in chunks, never past the member's declared size, so a lying
 size field cannot blow memory.
 
@@ -27,6 +32,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from gate.errors import ScanError
+from gate.layout import BACKSLASH
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -72,9 +78,12 @@ class Archive:
     """An archive's members, with bounded lazy reads. Use as a context manager."""
 
     def __init__(self, filename: str, members: list[Member], backend: _Backend,
-                 limits: Limits, depth: int) -> None:
+                 limits: Limits, depth: int, directories: tuple[str, ...] = ()) -> None:
         self.filename = filename
         self.members: tuple[Member, ...] = tuple(members)
+        # zip directory entries, as named in the archive ('pkg/'): they are no members,
+        # but installers create them, and pip counts them when it looks for .dist-info
+        self.directories = directories
         self.limits = limits
         self.depth = depth
         self._by_name = {m.name: m for m in members}
@@ -163,15 +172,21 @@ def read_archive(path: Path, *, limits: Limits = DEFAULT_LIMITS,
 # -- names -------------------------------------------------------------------------------
 
 def check_name(filename: str, name: str) -> str:
-    """The member name with './' removed; ScanError for absolute, '..' or odd names."""
+    """The member name with './' removed; ScanError for absolute, '..' or odd names.
+
+    A backslash is refused: pip and uv write ``pkg\\evil.pth`` as one top-level file of
+    that name on POSIX (where site.py runs it), a directory on Windows; no reading is safe.
+    """
     if not name or "\x00" in name:
         raise ScanError(f"{filename}: member with an empty or NUL-containing name")
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         raise ScanError(f"{filename}: member '{name}' has an absolute path")
-    if ("\\" not in name and "./" not in name and "//" not in name
+    if "\\" in name:
+        raise ScanError(f"{filename}: member '{name}' {BACKSLASH}")
+    if ("./" not in name and "//" not in name
             and not name.endswith(("/", "/.", "/..")) and name not in (".", "..")):
         return name  # already plain: no empty, '.' or '..' part
-    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    parts = [p for p in name.split("/") if p not in ("", ".")]
     if ".." in parts:
         raise ScanError(f"{filename}: member '{name}' escapes the archive (path traversal)")
     return "/".join(parts)
@@ -271,10 +286,16 @@ def _open_zip(fh: IO[bytes], filename: str, limits: Limits, depth: int) -> Archi
         raise ScanError(f"{filename}: not a readable zip archive ({exc})") from None
     if len(infos) > limits.max_members:
         raise ScanError(f"{filename}: {len(infos)} members (limit {limits.max_members})")
+    start_dir = _check_end_records(fh, filename, zf, infos)
     members: list[Member] = []
+    directories: list[str] = []
     by_name: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
+        _check_zip_name(filename, info)
         name = check_name(filename, info.filename)
+        if name != info.filename.removesuffix("/"):
+            raise ScanError(f"{filename}: member '{info.filename}' is not a normal path "
+                            f"(read as '{name}' by some, as written by others)")
         if name in by_name or (name + "/") in by_name:
             raise ScanError(f"{filename}: duplicate member '{name}'")
         if info.flag_bits & 0x1:
@@ -284,31 +305,157 @@ def _open_zip(fh: IO[bytes], filename: str, limits: Limits, depth: int) -> Archi
             raise ScanError(f"{filename}: member '{name}' is a symlink")
         if info.is_dir():
             by_name[name + "/"] = info
+            directories.append(name + "/")
             continue
         by_name[name] = info
         members.append(Member(name=name, size=info.file_size,
                               compressed_size=info.compress_size,
                               executable=bool(mode & 0o111)))
     _check_totals(filename, members, limits)
-    offsets = _check_local_headers(fh, filename, zf, infos)
+    offsets = _check_local_headers(fh, filename, start_dir, infos)
     files = {m.name: by_name[m.name] for m in members}
     data = {m.name: offsets[id(files[m.name])] for m in members}
-    return Archive(filename, members, _ZipBackend(zf, files, fh, data, filename), limits, depth)
+    return Archive(filename, members, _ZipBackend(zf, files, fh, data, filename), limits, depth,
+                   tuple(directories))
 
 
-def _check_local_headers(fh: IO[bytes], filename: str, zf: zipfile.ZipFile,
+_UNICODE_PATH = 0x7075  # Info-ZIP Unicode Path extra field: a second name for the member
+
+
+def _extra_tags(extra: bytes) -> list[int]:
+    tags, pos = [], 0
+    while pos + 4 <= len(extra):
+        tag, size = struct.unpack_from("<HH", extra, pos)
+        tags.append(tag)
+        pos += 4 + size
+    return tags
+
+
+def _check_zip_name(filename: str, info: zipfile.ZipInfo) -> None:
+    """One name for the member, whichever reader reads it: zipfile cuts a name at a NUL
+    (others do not), reads a Unicode Path extra field from Python 3.12 on (3.11 does not),
+    and decodes a name not flagged UTF-8 as cp437 (uv as UTF-8)."""
+    raw = info.orig_filename
+    if "\x00" in raw:
+        raise ScanError(f"{filename}: member {raw!r} has a NUL in its name (zipfile reads "
+                        f"it as '{info.filename}', other readers do not)")
+    if "\\" in raw:
+        check_name(filename, raw)  # absolute, or a backslash: refused with its own words
+    if _UNICODE_PATH in _extra_tags(info.extra) or raw != info.filename:
+        raise ScanError(f"{filename}: member '{raw}' has a second, Unicode Path name (zip "
+                        f"readers disagree on its name)")
+    if not raw.isascii() and not info.flag_bits & 0x800:
+        raise ScanError(f"{filename}: member '{raw}' has a non-ASCII name not marked UTF-8 "
+                        f"(zip readers decode it differently)")
+
+
+_EOCD = struct.Struct("<4s4H2LH")  # signature, disk, disk of the directory, entries here,
+#                                   entries in all, directory size, its offset, comment size
+_EOCD64_LOCATOR = struct.Struct("<4sLQL")  # signature, disk, record offset, disks
+_EOCD64 = struct.Struct("<4sQ2H2L4Q")  # signature, record size (44), made by, needed,
+#                                        disk, directory disk, entries here, in all, size, offset
+
+
+def _check_end_records(fh: IO[bytes], filename: str, zf: zipfile.ZipFile,
+                       infos: list[zipfile.ZipInfo]) -> int:
+    """The end of the archive must be read one way only: the end record is the last thing
+    in the file (after it, its comment only: no trailing data, no archive hidden in the
+    comment), a zip64 end record sits where its locator says and agrees with the classic
+    record, the central directory ends where the end record(s) begin, holds exactly the
+    entries counted and starts where zipfile started reading it. Returns its offset."""
+    fh.seek(0, 2)
+    size = fh.tell()
+    tail_start = max(0, size - (0xFFFF + _EOCD.size))
+    fh.seek(tail_start)
+    tail = fh.read()
+    pos = tail.rfind(b"PK\x05\x06")
+    if pos < 0 or len(tail) - pos < _EOCD.size:
+        raise ScanError(f"{filename}: not a readable zip archive (no end record)")
+    (_sig, disk, cd_disk, entries_here, entries, cd_size, cd_offset,
+     comment_size) = _EOCD.unpack_from(tail, pos)
+    eocd = tail_start + pos
+    trailing = size - (eocd + _EOCD.size + comment_size)
+    if trailing:
+        raise ScanError(f"{filename}: {trailing} bytes after the end of the zip archive"
+                        if trailing > 0 else
+                        f"{filename}: the zip comment runs past the end of the file")
+    if any(1 <= b <= 8 for b in tail[pos + _EOCD.size:]):
+        raise ScanError(f"{filename}: the zip comment holds binary data (an archive hidden "
+                        f"in the comment?)")
+    if disk or cd_disk or entries_here != entries:
+        raise ScanError(f"{filename}: a multi-disk zip archive")
+    cd_end = eocd
+    if eocd >= _EOCD64_LOCATOR.size:
+        fh.seek(eocd - _EOCD64_LOCATOR.size)
+        locator = fh.read(_EOCD64_LOCATOR.size)
+        if locator[:4] == b"PK\x06\x07":
+            cd_end, entries, cd_size, cd_offset = _check_zip64(
+                fh, filename, eocd, locator, (entries_here, entries, cd_size, cd_offset))
+    if cd_offset + cd_size != cd_end or cd_offset != getattr(zf, "start_dir", cd_offset):
+        raise ScanError(f"{filename}: the central directory does not end where the end "
+                        f"record begins (data before the first member, or archives glued "
+                        f"together)")
+    if entries != len(infos):
+        raise ScanError(f"{filename}: the end record counts {entries} members, the central "
+                        f"directory holds {len(infos)}")
+    held = sum(46 + len(_raw_name(i)) + len(i.extra) + len(i.comment) for i in infos)
+    if held != cd_size:
+        raise ScanError(f"{filename}: the central directory is {cd_size} bytes, its entries "
+                        f"{held}")
+    return int(cd_offset)
+
+
+def _check_zip64(fh: IO[bytes], filename: str, eocd: int, locator: bytes,
+                 classic: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """(record offset, entries, directory size, directory offset) of the zip64 end record,
+    which must sit right before its locator (zipfile assumes it does, others follow the
+    locator), carry no extensible data, and agree with the classic record wherever that
+    one does not say 'see zip64' (0xFFFF / 0xFFFFFFFF)."""
+    _sig, disk, record_at, disks = _EOCD64_LOCATOR.unpack(locator)
+    expected_at = eocd - _EOCD64_LOCATOR.size - _EOCD64.size
+    fh.seek(max(expected_at, 0))
+    record = fh.read(_EOCD64.size)
+    if (disk or disks > 1 or expected_at < 0 or record_at != expected_at
+            or len(record) != _EOCD64.size or record[:4] != b"PK\x06\x06"):
+        raise ScanError(f"{filename}: the zip64 end record is not where its locator says "
+                        f"(zip readers disagree on the central directory)")
+    (_sig, record_size, _made, _needed, disk, cd_disk, entries_here, entries, cd_size,
+     cd_offset) = _EOCD64.unpack(record)
+    if record_size != _EOCD64.size - 12 or disk or cd_disk:
+        raise ScanError(f"{filename}: the zip64 end record holds extensible data or spans "
+                        f"disks")
+    wide = (entries_here, entries, cd_size, cd_offset)
+    sentinels = (0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+    if any(c != w and c != s for c, w, s in zip(classic, wide, sentinels, strict=True)):
+        raise ScanError(f"{filename}: the zip64 end record disagrees with the classic one "
+                        f"(entries, central directory size or offset)")
+    return expected_at, entries, cd_size, cd_offset
+
+
+def _raw_name(info: zipfile.ZipInfo) -> bytes:
+    name = info.orig_filename
+    return name.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+
+
+def _check_local_headers(fh: IO[bytes], filename: str, start_dir: int,
                          infos: list[zipfile.ZipInfo]) -> dict[int, int]:
-    """Every local header must agree with the central directory; members must not overlap.
+    """Every local header must agree with the central directory, and the members must
+    follow one another from offset 0 up to the central directory: no overlap, and no byte
+    that belongs to no member (data before the first member, or between two: a streaming
+    reader, which reads local headers in order, would find other members there).
     Returns id(info) -> offset of the member's compressed bytes."""
-    start_dir: int = getattr(zf, "start_dir", 1 << 62)
     offsets: dict[int, int] = {}
-    previous_end, previous = 0, ""
+    expected, previous = 0, ""
     seek, read, unpack, size = fh.seek, fh.read, _LOCAL.unpack, _LOCAL.size
     for info in sorted(infos, key=lambda i: i.header_offset):
         start = info.header_offset
-        if start < previous_end:
+        if start < expected:
             raise ScanError(f"{filename}: member '{info.filename}' overlaps '{previous}' "
                             f"(overlapping zip members)")
+        if start > expected:
+            raise ScanError(f"{filename}: {start - expected} bytes before member "
+                            f"'{info.filename}' belong to no member (data before the first "
+                            f"member, or archives glued together)")
         seek(start)
         header = read(size)
         if len(header) != size:
@@ -316,20 +463,53 @@ def _check_local_headers(fh: IO[bytes], filename: str, zf: zipfile.ZipFile,
         (sig, _ver, flags, method, _t, _d, _crc, csize, usize, nlen,
          elen) = unpack(header)
         rest = read(nlen + elen)
-        name = info.orig_filename
-        central_name = (name.encode("ascii") if name.isascii()
-                        else name.encode("utf-8" if info.flag_bits & 0x800 else "cp437"))
-        if (sig != b"PK\x03\x04" or rest[:nlen] != central_name
+        if (sig != b"PK\x03\x04" or rest[:nlen] != _raw_name(info)
                 or method != info.compress_type or (not flags & 0x8 and (
                     csize != info.compress_size or usize != info.file_size))):
             _header_mismatch(filename, info, header, rest)
+        if _UNICODE_PATH in _extra_tags(rest[nlen:]):
+            raise ScanError(f"{filename}: member '{info.filename}' has a second, Unicode "
+                            f"Path name in its local header (zip readers disagree on its "
+                            f"name)")
         offsets[id(info)] = data = start + size + nlen + elen
-        previous_end = data + info.compress_size
+        expected = data + info.compress_size
         previous = info.filename
-        if previous_end > start_dir:
+        if expected > start_dir:
             raise ScanError(f"{filename}: member '{info.filename}' runs into the central "
                             f"directory")
+        if flags & 0x8:
+            expected += _descriptor_size(fh, filename, info, expected, start_dir)
+    if expected != start_dir:
+        raise ScanError(f"{filename}: {start_dir - expected} bytes between the last member "
+                        f"and the central directory belong to no member")
     return offsets
+
+
+def _descriptor_size(fh: IO[bytes], filename: str, info: zipfile.ZipInfo, at: int,
+                     start_dir: int) -> int:
+    """The length of the data descriptor at ``at`` (optional signature, CRC-32, sizes of 4
+    or 8 bytes), which must repeat the central directory's CRC and sizes and be followed by
+    the next local header or the central directory."""
+    fh.seek(at)
+    raw = fh.read(24)
+    for length in (12, 16, 20, 24):
+        body = raw[4:length] if length in (16, 24) else raw[:length]
+        if len(body) != length - (4 if length in (16, 24) else 0):
+            continue
+        if length in (16, 24) and raw[:4] != b"PK\x07\x08":
+            continue
+        wide = len(body) == 20
+        crc, csize, usize = struct.unpack("<LQQ" if wide else "<LLL", body)
+        if (crc, csize, usize) != (info.CRC, info.compress_size, info.file_size):
+            continue
+        after = at + length
+        if after == start_dir:
+            return length
+        fh.seek(after)
+        if fh.read(4) == b"PK\x03\x04":
+            return length
+    raise ScanError(f"{filename}: member '{info.filename}': its data descriptor disagrees "
+                    f"with the central directory")
 
 
 def _header_mismatch(filename: str, info: zipfile.ZipInfo, header: bytes,
@@ -342,8 +522,7 @@ def _header_mismatch(filename: str, info: zipfile.ZipInfo, header: bytes,
     if sig != b"PK\x03\x04":
         raise ScanError(f"{where}: bad local header signature")
     raw_name, extra = rest[:nlen], rest[nlen:]
-    central_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
-    if raw_name != central_name:
+    if raw_name != _raw_name(info):
         raise ScanError(f"{where}: local header names it "
                         f"'{raw_name.decode('utf-8', 'replace')}' (central directory "
                         f"and local headers disagree)")
@@ -474,6 +653,9 @@ def _open_tar(path: Path, filename: str, limits: Limits, keep: Callable[[str], b
 
 def _link_target(filename: str, name: str, info: tarfile.TarInfo) -> str:
     target = info.linkname
+    if "\\" in target:
+        raise ScanError(f"{filename}: link '{name}' has a backslash in its target "
+                        f"('{target}')")
     if info.issym() and not target.startswith("/"):
         base = name.rsplit("/", 1)[0] if "/" in name else ""
         target = posixpath.normpath(f"{base}/{target}" if base else target)

@@ -4,7 +4,10 @@ Rules (docs/policy.md):
   * allowed = ``default`` | the package's grant (when its ``versions`` range covers the version);
   * a finding needs its capability, and in the install/startup phase also
     ``install-hooks``/``startup-hooks`` (``gate.model.PHASE_HOOK``);
-  * an ungranted ``unanalyzed`` finding is a warning, a denial with ``strict``;
+  * an ungranted ``unanalyzed`` finding is a warning, a denial with ``strict``; bytecode the
+    import system loads from site-packages (a detail starting with
+    ``gate.scan.wheel.BYTECODE_DETAIL``, in the import or startup phase) is always a denial:
+    it runs at import and nothing of it was analysed;
   * grants nothing uses are warnings (errors with ``strict``); a grant for a package not
     scanned at all is one only when the scans are a whole install set (``complete_set``).
 """
@@ -132,7 +135,8 @@ def _package(
     evidence = _evidence(scan.findings)
     denied = [c for c in Capability if c in evidence and c not in allowed]
     warnings: list[str] = []
-    if Capability.UNANALYZED in denied and not strict:
+    if (Capability.UNANALYZED in denied and not strict
+            and not any(_runs_bytecode(f) for f in evidence[Capability.UNANALYZED])):
         denied.remove(Capability.UNANALYZED)
         first = evidence[Capability.UNANALYZED][0]
         n = len(evidence[Capability.UNANALYZED])
@@ -171,6 +175,15 @@ def _package(
         toml_line=toml_line(policy, scan.name, denied, versions=versions),
         note=note,
     ), warnings
+
+
+def _runs_bytecode(finding: Finding) -> bool:
+    """Bytecode the import system loads (gate.scan.wheel marks it): refused, not warned."""
+    from gate.scan.wheel import BYTECODE_DETAIL  # the scanner is loaded only when needed
+
+    return (finding.capability == Capability.UNANALYZED
+            and finding.phase in (Phase.IMPORT, Phase.STARTUP)
+            and finding.detail.startswith(BYTECODE_DETAIL))
 
 
 def _stale(

@@ -174,3 +174,15 @@ def build_wheel_with_extras(
         for p, d in members.items():
             zf.writestr(p, d)
     return path
+
+
+def hash_pyc(source: str, path: str = "<wheel>") -> bytes:
+    """``source`` compiled for the running interpreter as an unchecked hash-based ``.pyc``
+    (PEP 552): the import system loads it in place of its ``.py`` without comparing them."""
+    import importlib.util
+    import marshal
+
+    code = compile(source, path, "exec")
+    flags = (0b01).to_bytes(4, "little")  # hash-based, unchecked
+    return (importlib.util.MAGIC_NUMBER + flags + importlib.util.source_hash(b"")
+            + marshal.dumps(code))

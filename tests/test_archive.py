@@ -8,6 +8,7 @@ import struct
 import tarfile
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -136,9 +137,18 @@ def test_duplicate_names_zip(tmp_path: Path) -> None:
     assert refused(path) == "x.whl: duplicate member 'a/__init__.py'"
 
 
-def test_duplicate_names_zip_after_normalising(tmp_path: Path) -> None:
-    whl = make_zip(tmp_path / "x.whl", {"a/b.py": b"", "a/./b.py": b""})
-    assert refused(whl) == "x.whl: duplicate member 'a/b.py'"
+@pytest.mark.parametrize("name", ["a/./b.py", "a//b.py", "./a/b.py", "a/b.py/."])
+def test_zip_names_must_be_normal_paths(tmp_path: Path, name: str) -> None:
+    # pip normalises (os.path.normpath), uv writes the name as it is
+    whl = make_zip(tmp_path / "x.whl", {"a/c.py": b"", name: b""})
+    assert refused(whl) == (f"x.whl: member '{name}' is not a normal path (read as "
+                            f"'a/b.py' by some, as written by others)")
+
+
+def test_duplicate_names_tar_after_normalising(tmp_path: Path) -> None:
+    sdist = make_tar(tmp_path / "x-1.0.tar.gz", [tar_file("x-1.0/setup.py", b""),
+                                                 tar_file("x-1.0/./setup.py", b"import os")])
+    assert refused(sdist) == "x-1.0.tar.gz: duplicate member 'x-1.0/setup.py'"
 
 
 def test_duplicate_names_tar(tmp_path: Path) -> None:
@@ -347,9 +357,9 @@ def test_check_name_fast_path_agrees_with_the_full_rule(name: str) -> None:
     from gate.archive import check_name
 
     def full_rule(n: str) -> str | None:
-        if n.startswith(("/", "\\")) or (len(n) > 1 and n[1] == ":"):
+        if n.startswith(("/", "\\")) or (len(n) > 1 and n[1] == ":") or "\\" in n:
             return None
-        parts = [p for p in n.replace("\\", "/").split("/") if p not in ("", ".")]
+        parts = [p for p in n.split("/") if p not in ("", ".")]
         return None if ".." in parts else "/".join(parts)
 
     try:
@@ -357,3 +367,299 @@ def test_check_name_fast_path_agrees_with_the_full_rule(name: str) -> None:
     except ScanError:
         got = None
     assert got == full_rule(name)
+
+
+# ---------------------------------------------------------------- names readers disagree on
+def test_backslash_in_a_zip_name(tmp_path: Path) -> None:
+    # pip and uv write 'pkg\evil.pth' as one top-level file of that name on POSIX
+    whl = make_zip(tmp_path / "x.whl", {"pkg/__init__.py": b"", "pkg\\evil.pth": b"import os"})
+    assert refused(whl) == ("x.whl: member 'pkg\\evil.pth' has a backslash in its name (a file "
+                            "name character on POSIX, a directory separator on Windows)")
+
+
+def test_backslash_in_a_tar_name(tmp_path: Path) -> None:
+    sdist = make_tar(tmp_path / "x-1.0.tar.gz", [tar_file("x-1.0/a\\b.py", b"")])
+    assert refused(sdist) == ("x-1.0.tar.gz: member 'x-1.0/a\\b.py' has a backslash in its "
+                              "name (a file name character on POSIX, a directory separator "
+                              "on Windows)")
+
+
+def test_backslash_in_a_tar_link_target(tmp_path: Path) -> None:
+    link = tarfile.TarInfo("x-1.0/b.py")
+    link.type, link.linkname = tarfile.SYMTYPE, "a\\b.py"
+    sdist = make_tar(tmp_path / "x-1.0.tar.gz", [(link, None)])
+    assert refused(sdist) == ("x-1.0.tar.gz: link 'x-1.0/b.py' has a backslash in its target "
+                              "('a\\b.py')")
+
+
+def _patch_names(path: Path, old: bytes, new: bytes) -> None:
+    """Rename a member in its local header and central directory entry (same length)."""
+    assert len(old) == len(new)
+    path.write_bytes(path.read_bytes().replace(old, new))
+
+
+def test_nul_in_a_zip_name(tmp_path: Path) -> None:
+    # zipfile cuts the name at the NUL ('a.py'); other readers keep 'a.py\0.txt'
+    whl = make_zip(tmp_path / "x.whl", {"a.pyX.txt": b""})
+    _patch_names(whl, b"a.pyX.txt", b"a.py\0.txt")
+    assert refused(whl) == ("x.whl: member 'a.py\\x00.txt' has a NUL in its name (zipfile "
+                            "reads it as 'a.py', other readers do not)")
+
+
+def _unicode_path_extra(raw_name: bytes, unicode_name: str) -> bytes:
+    body = struct.pack("<BL", 1, zlib.crc32(raw_name)) + unicode_name.encode()
+    return struct.pack("<HH", 0x7075, len(body)) + body
+
+
+def test_unicode_path_extra_field_in_the_central_directory(tmp_path: Path) -> None:
+    # Python 3.12+ zipfile names this member 'evil.pth', 3.11 'a.py'
+    path = tmp_path / "x.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        info = zipfile.ZipInfo("a.py")
+        info.extra = _unicode_path_extra(b"a.py", "evil.pth")
+        zf.writestr(info, b"import os\n")
+    assert refused(path) == ("x.whl: member 'a.py' has a second, Unicode Path name (zip "
+                             "readers disagree on its name)")
+
+
+def test_unicode_path_extra_field_in_a_local_header(tmp_path: Path) -> None:
+    whl = make_zip(tmp_path / "x.whl", {"a.py": b"x = 1\n"}, method=zipfile.ZIP_STORED)
+    data = whl.read_bytes()
+    extra = _unicode_path_extra(b"a.py", "b.py")
+    # the local header gains the extra field; every later offset moves by its length
+    local = bytearray(data[:30 + 4]) + extra + data[30 + 4:]
+    struct.pack_into("<H", local, 28, len(extra))
+    cd = local.index(b"PK\x01\x02")
+    eocd = local.index(b"PK\x05\x06")
+    struct.pack_into("<L", local, eocd + 16, cd)
+    whl.write_bytes(bytes(local))
+    assert refused(whl) == ("x.whl: member 'a.py' has a second, Unicode Path name in its local "
+                            "header (zip readers disagree on its name)")
+
+
+def test_non_ascii_name_not_marked_utf8(tmp_path: Path) -> None:
+    # zipfile decodes it as cp437 ('caf├⌐.py'), uv as UTF-8 ('café.py')
+    whl = make_zip(tmp_path / "x.whl", {"café.py": b""})
+    data = bytearray(whl.read_bytes())
+    data[7] &= ~0x08 & 0xFF  # local header: general purpose flag bit 11 (0x800) cleared
+    cd = data.index(b"PK\x01\x02")
+    data[cd + 9] &= ~0x08 & 0xFF
+    whl.write_bytes(bytes(data))
+    assert refused(whl) == ("x.whl: member 'caf├⌐.py' has a non-ASCII name not marked UTF-8 "
+                            "(zip readers decode it differently)")
+
+
+def test_utf8_names_are_read(tmp_path: Path) -> None:
+    whl = make_zip(tmp_path / "x.whl", {"café/__init__.py": b"x = 1\n"})
+    with read_archive(whl) as ar:
+        assert [m.name for m in ar.members] == ["café/__init__.py"]
+
+
+def test_directories_are_listed(tmp_path: Path) -> None:
+    path = tmp_path / "x.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("a/", b"")
+        zf.writestr("a/b.py", b"")
+    with read_archive(path) as ar:
+        assert ar.directories == ("a/",)
+        assert [m.name for m in ar.members] == ["a/b.py"]
+
+
+# ---------------------------------------------------------------- the archive's structure
+def _two_member_zip(path: Path) -> Path:
+    return make_zip(path, {"a.py": b"x = 1\n", "b.py": b"y = 2\n"}, method=zipfile.ZIP_STORED)
+
+
+def _eocd(data: bytes | bytearray) -> int:
+    return data.rindex(b"PK\x05\x06")
+
+
+def test_a_plain_archive_passes_every_structure_check(tmp_path: Path) -> None:
+    whl = _two_member_zip(tmp_path / "x.whl")
+    with read_archive(whl) as ar:
+        assert [m.name for m in ar.members] == ["a.py", "b.py"]
+
+
+def test_data_before_the_first_member(tmp_path: Path) -> None:
+    # zipfile shifts every offset by the prefix ('concat') and reads the archive anyway
+    whl = _two_member_zip(tmp_path / "x.whl")
+    whl.write_bytes(b"#!/bin/sh\nexit 0\n" + whl.read_bytes())
+    assert refused(whl) == ("x.whl: the central directory does not end where the end record "
+                            "begins (data before the first member, or archives glued "
+                            "together)")
+
+
+def test_two_archives_glued_together(tmp_path: Path) -> None:
+    first = make_zip(tmp_path / "first.zip", {"evil.pth": b"import os\n"})
+    second = _two_member_zip(tmp_path / "x.whl")
+    second.write_bytes(first.read_bytes() + second.read_bytes())
+    assert "archives glued together" in refused(second)
+
+
+def test_prefixed_archive_with_absolute_offsets(tmp_path: Path) -> None:
+    # the offsets say where the members are in the whole file: zipfile's 'concat' is 0,
+    # but the prefix belongs to no member (a streaming reader would read it as one)
+    first = make_zip(tmp_path / "first.zip", {"evil.pth": b"import os\n"},
+                     method=zipfile.ZIP_STORED)
+    prefix = first.read_bytes()[:_eocd(first.read_bytes())]
+    prefix = prefix[:prefix.index(b"PK\x01\x02")]  # its member only
+    whl = _two_member_zip(tmp_path / "x.whl")
+    data = bytearray(whl.read_bytes())
+    eocd = _eocd(data)
+    cd = struct.unpack_from("<L", data, eocd + 16)[0]
+    pos = cd
+    while data[pos:pos + 4] == b"PK\x01\x02":
+        struct.pack_into("<L", data, pos + 42,
+                         struct.unpack_from("<L", data, pos + 42)[0] + len(prefix))
+        pos += 46 + sum(struct.unpack_from("<3H", data, pos + 28))
+    struct.pack_into("<L", data, eocd + 16, cd + len(prefix))
+    whl.write_bytes(prefix + bytes(data))
+    assert refused(whl) == (f"x.whl: {len(prefix)} bytes before member 'a.py' belong to no "
+                            f"member (data before the first member, or archives glued "
+                            f"together)")
+
+
+def test_bytes_between_members(tmp_path: Path) -> None:
+    whl = _two_member_zip(tmp_path / "x.whl")
+    data = bytearray(whl.read_bytes())
+    b_local = data.index(b"PK\x03\x04", 4)
+    hidden = b"PK\x03\x04 hidden member"
+    data[b_local:b_local] = hidden
+    eocd = _eocd(data)
+    cd = struct.unpack_from("<L", data, eocd + 16)[0] + len(hidden)
+    struct.pack_into("<L", data, eocd + 16, cd)
+    second_cd = data.index(b"PK\x01\x02", cd + 4)
+    struct.pack_into("<L", data, second_cd + 42, b_local + len(hidden))
+    whl.write_bytes(bytes(data))
+    assert refused(whl) == (f"x.whl: {len(hidden)} bytes before member 'b.py' belong to no "
+                            f"member (data before the first member, or archives glued "
+                            f"together)")
+
+
+def test_trailing_bytes_after_the_end_record(tmp_path: Path) -> None:
+    whl = _two_member_zip(tmp_path / "x.whl")
+    whl.write_bytes(whl.read_bytes() + b"\0\0\0\0")
+    assert refused(whl) == "x.whl: 4 bytes after the end of the zip archive"
+
+
+def test_an_archive_in_the_comment(tmp_path: Path) -> None:
+    whl = _two_member_zip(tmp_path / "x.whl")
+    inner = make_zip(tmp_path / "inner.zip", {"evil.pth": b"import os\n"}).read_bytes()
+    with zipfile.ZipFile(whl, "a") as zf:
+        zf.comment = inner[:200].replace(b"PK\x05\x06", b"")
+    assert refused(whl) == ("x.whl: the zip comment holds binary data (an archive hidden in "
+                            "the comment?)")
+
+
+def test_a_text_comment_is_fine(tmp_path: Path) -> None:
+    whl = _two_member_zip(tmp_path / "x.whl")
+    with zipfile.ZipFile(whl, "a") as zf:
+        zf.comment = b"built by hand\n"
+    with read_archive(whl) as ar:
+        assert len(ar.members) == 2
+
+
+def test_end_record_count_differs_from_the_central_directory(tmp_path: Path) -> None:
+    # zipfile reads entries until the directory's size is used up; uv counts them
+    whl = _two_member_zip(tmp_path / "x.whl")
+    data = bytearray(whl.read_bytes())
+    eocd = _eocd(data)
+    struct.pack_into("<HH", data, eocd + 8, 1, 1)
+    whl.write_bytes(bytes(data))
+    assert refused(whl) == ("x.whl: the end record counts 1 members, the central directory "
+                            "holds 2")
+
+
+def _with_zip64(data: bytes, *, entries: int, cd_size: int, cd_offset: int,
+                locator_at: int | None = None, classic: tuple[int, int, int] | None = None,
+                ) -> bytes:
+    """``data`` with a zip64 end record and locator put before its classic end record
+    (optionally with the classic record's entries/size/offset replaced)."""
+    eocd = _eocd(data)
+    record = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries,
+                         cd_size, cd_offset)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0,
+                          eocd if locator_at is None else locator_at, 1)
+    end = bytearray(data[eocd:])
+    if classic is not None:
+        struct.pack_into("<HHLL", end, 8, classic[0], classic[0], classic[1], classic[2])
+    return data[:eocd] + record + locator + bytes(end)
+
+
+def _classic(data: bytes) -> tuple[int, int, int]:
+    eocd = _eocd(data)
+    entries, size, offset = struct.unpack_from("<2xHLL", data, eocd + 8)
+    return entries, size, offset
+
+
+def test_zip64_end_record_that_agrees_is_read(tmp_path: Path) -> None:
+    whl = _two_member_zip(tmp_path / "x.whl")
+    data = whl.read_bytes()
+    entries, size, offset = _classic(data)
+    whl.write_bytes(_with_zip64(data, entries=entries, cd_size=size, cd_offset=offset,
+                                classic=(0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF)))
+    with read_archive(whl) as ar:
+        assert [m.name for m in ar.members] == ["a.py", "b.py"]
+
+
+@pytest.mark.parametrize("field", [0, 1, 2])
+def test_zip64_end_record_that_disagrees(tmp_path: Path, field: int) -> None:
+    # zipfile takes the zip64 values; a reader that trusts the classic record where it
+    # does not say 'see zip64' reads another directory
+    whl = _two_member_zip(tmp_path / "x.whl")
+    data = whl.read_bytes()
+    entries, size, offset = _classic(data)
+    classic = [entries, size, offset]
+    classic[field] -= 1
+    whl.write_bytes(_with_zip64(data, entries=entries, cd_size=size, cd_offset=offset,
+                                classic=(classic[0], classic[1], classic[2])))
+    assert refused(whl) == ("x.whl: the zip64 end record disagrees with the classic one "
+                            "(entries, central directory size or offset)")
+
+
+def test_zip64_locator_pointing_elsewhere(tmp_path: Path) -> None:
+    # zipfile reads the record right before the locator; other readers follow the locator
+    whl = _two_member_zip(tmp_path / "x.whl")
+    data = whl.read_bytes()
+    entries, size, offset = _classic(data)
+    whl.write_bytes(_with_zip64(data, entries=entries, cd_size=size, cd_offset=offset,
+                                locator_at=0))
+    assert refused(whl) == ("x.whl: the zip64 end record is not where its locator says (zip "
+                            "readers disagree on the central directory)")
+
+
+class _Unseekable(io.RawIOBase):
+    def __init__(self) -> None:
+        self.buf = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: bytes) -> int:  # type: ignore[override]
+        self.buf += b
+        return len(b)
+
+
+def test_data_descriptors_are_read(tmp_path: Path) -> None:
+    # written to a stream: sizes and CRC follow each member in a data descriptor
+    out = _Unseekable()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.py", b"x = 1\n" * 10)
+        zf.writestr("b.py", b"")
+    path = tmp_path / "x.whl"
+    path.write_bytes(bytes(out.buf))
+    with read_archive(path) as ar:
+        assert ar.read(ar.members[0]) == b"x = 1\n" * 10
+
+
+def test_data_descriptor_that_disagrees(tmp_path: Path) -> None:
+    out = _Unseekable()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("a.py", b"x = 1\n")
+    data = bytearray(out.buf)
+    descriptor = data.index(b"PK\x07\x08")
+    struct.pack_into("<L", data, descriptor + 8, 99)  # its compressed size
+    path = tmp_path / "x.whl"
+    path.write_bytes(bytes(data))
+    assert refused(path) == ("x.whl: member 'a.py': its data descriptor disagrees with the "
+                             "central directory")

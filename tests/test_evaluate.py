@@ -193,6 +193,28 @@ def test_unanalyzed_is_a_warning_unless_strict_or_granted(tmp_path: Path) -> Non
     assert granted.allowed and granted.warnings == ()
 
 
+def test_loaded_bytecode_is_refused_unless_granted(tmp_path: Path) -> None:
+    from gate.scan.wheel import BYTECODE_DETAIL
+
+    pol = policy(tmp_path, '[tool.permissions.packages]\nb = ["unanalyzed"]\n')
+    pyc = f(C.UNANALYZED, P.IMPORT, "a/y.pyc", 0,
+            f"{BYTECODE_DETAIL}: a/y.pyc is imported without any source")
+    source = f(C.UNANALYZED, P.IMPORT, "a/x.py", 3, "unparseable source")
+    verdict = evaluate([scan("a", "1", source, pyc)], pol)
+    assert not verdict.allowed and verdict.warnings == ()
+    [denial] = verdict.packages[0].denials
+    assert (denial.capability, denial.phase) == (C.UNANALYZED, P.IMPORT)
+    assert denial.evidence == (source, pyc)
+    assert denial.fix_command == "permpip policy allow a unanalyzed"
+    assert evaluate([scan("b", "1", pyc)], pol).allowed  # granted
+    # only what the scanner marks, and only where it runs at import or startup
+    unmarked = f(C.UNANALYZED, P.IMPORT, "a/y.pyc", 0, "compiled bytecode a/y.pyc may run")
+    elsewhere = f(C.UNANALYZED, P.RUNTIME, "a/y.pyc", 0, f"{BYTECODE_DETAIL}: a/y.pyc")
+    for finding in (unmarked, elsewhere):
+        lenient = evaluate([scan("a", "1", finding)], pol)
+        assert lenient.allowed and len(lenient.warnings) == 1
+
+
 def test_unanalyzed_in_install_phase_still_needs_install_hooks(tmp_path: Path) -> None:
     pol = policy(tmp_path, "[tool.permissions]\n")
     verdict = evaluate([scan("a", "1", f(C.UNANALYZED, P.INSTALL, "setup.py", 1, "?"))], pol)

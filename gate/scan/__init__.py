@@ -8,8 +8,10 @@ Public API (other stages code against these names):
         Wheels, sdists, or directories of them (sorted by name, version).
         Raises UsageError (exit 2) for a path that does not exist or is not an artifact.
 
-Modules: ``wheel`` (install layout), ``sdist`` (build systems), ``native`` (binaries),
-``python`` (source, on the AST); ``gate.archive`` reads the archives.
+Modules: ``wheel`` (what each installed file does), ``sdist`` (build systems), ``native``
+(binaries), ``python`` (source, on the AST); ``gate.archive`` reads the archives and
+``gate.layout`` says where pip and uv install each member of a wheel (and refuses wheels
+they would install differently).
 """
 
 from __future__ import annotations

@@ -1,17 +1,25 @@
 """Wheels -> findings: where each member installs, and what it does there.
 
-Every member is mapped to its install location (site-packages, scripts, data, headers).
-In site-packages: ``.py`` is scanned, binaries are ``native``, sourceless or shipped
-``.pyc`` is ``unanalyzed``, pickles are ``dynamic-code``; executable ``.pth`` lines,
+Every member is mapped to its install location by ``gate.layout.read_layout`` (the one
+reading of the layout pip and uv share; it refuses wheels they would read differently).
+In site-packages: ``.py`` is scanned, binaries are ``native``, pickles are ``dynamic-code``;
+bytecode the import system would load (a ``.pyc`` outside ``__pycache__``, or a hash-based
+one inside) is ``unanalyzed`` with a ``BYTECODE_DETAIL`` detail, which the policy refuses
+unless ``unanalyzed`` is granted (other shipped ``.pyc`` files only warn); executable
+``.pth`` lines (as any target's site.py reads them: ``gate.layout.pth_lines``),
 sitecustomize/usercustomize, stdlib shadows and other distributions' top-level packages are
-``startup-hooks``. Scripts that shadow common commands are ``startup-hooks`` too.
+``startup-hooks``. A ``.pth`` path line that puts one of the wheel's files on sys.path has
+that file scanned as the zip archive zipimport would read; one naming an absolute path or
+a path outside site-packages is ``unanalyzed`` at startup. Scripts that shadow common
+commands are ``startup-hooks`` too.
 
 ``scan_tree_member`` (the per-member part) is shared with the sdist scanner.
 """
 
 from __future__ import annotations
 
-import io
+import dataclasses
+import posixpath
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -23,6 +31,7 @@ from packaging.version import InvalidVersion, Version
 
 from gate.archive import Archive, Member
 from gate.errors import ScanError
+from gate.layout import Placed, WheelLayout, find_dist_info, pth_lines, read_layout
 from gate.model import Capability, Finding, NormalizedName, Phase
 from gate.scan import native, python
 from gate.scan.exports import Exported, collect, module_name
@@ -66,13 +75,16 @@ COMMANDS: Mapping[str, str | None] = MappingProxyType({
     "uv": "uv", "uvx": "uv", "pipx": "pipx",
 })
 
-_SITE_PACKAGES = re.compile(
-    r"^(?:usr/)?(?:local/)?(?:lib|lib64)/(?:python[^/]*/)?(?:site|dist)-packages/(.+)$",
-    re.IGNORECASE)
-_BIN = re.compile(r"^(?:usr/)?(?:local/)?(?:bin|scripts)/([^/]+)$", re.IGNORECASE)
 _CODE = (".py", ".pyw")
 _NESTED = (".zip", ".egg", ".whl", ".pyz")
 _PICKLE = (".pkl", ".pickle")
+_BYTECODE = (".pyc", ".pyo")
+_METADATA = (".dist-info", ".egg-info", ".egg-link")
+_ABSOLUTE = re.compile(r"^(?:[/\\]|[A-Za-z]:)")  # POSIX, UNC or drive (site.py expands no ~)
+
+# The detail of every finding for bytecode the import system loads from site-packages:
+# gate.evaluate refuses these (import or startup phase) unless 'unanalyzed' is granted.
+BYTECODE_DETAIL = "bytecode runs at import"
 
 def _finding(path: str, line: int, cap: Capability, phase: Phase, detail: str) -> Finding:
     return Finding(path=path, line=line, capability=cap, phase=phase, detail=detail)
@@ -165,15 +177,14 @@ def scan_binary(ar: Archive, member: Member, path: str, *, kind: str,
 
 
 def pth_findings(data: bytes, path: str) -> list[Finding]:
-    """Executable lines of a .pth file (what site.py would exec) and the code they run."""
+    """Executable lines of a .pth file (what any target's site.py would exec, see
+    ``gate.layout.pth_lines``) and the code they run."""
     out: list[Finding] = []
-    text = data.decode("utf-8", "replace")
-    for lineno, line in enumerate(io.StringIO(text, newline=None), 1):
-        if line.startswith(("import ", "import\t")):
+    for lineno, text, executable in pth_lines(data):
+        if executable:
             out.append(_finding(path, lineno, Capability.STARTUP_HOOKS, Phase.STARTUP,
                                 "executable .pth line runs at every interpreter start"))
-            padded = b"\n" * (lineno - 1) + line.rstrip("\n").encode()
-            out += scan_python(padded, path, phase=Phase.STARTUP)
+            out += scan_python("\n" * (lineno - 1) + text, path, phase=Phase.STARTUP)
     return out
 
 
@@ -223,7 +234,7 @@ def scan_tree_member(ar: Archive, member: Member, path: str, *, phase: Phase | N
     kind = native.binary_kind(path)
     if kind is not None:
         return scan_binary(ar, member, path, kind=kind, phase=bin_phase)
-    if lower.endswith(".pyc"):
+    if lower.endswith(_BYTECODE):
         return [_finding(path, 0, Capability.UNANALYZED, bin_phase,
                          f"compiled bytecode {path} may run instead of any source")]
     if lower.endswith(_PICKLE):
@@ -265,62 +276,159 @@ def _shadow_detail(module: str, dist: NormalizedName) -> str | None:
 
 def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Finding]:
     """Every finding of a wheel whose filename said ``name`` ``version``."""
-    tops = {m.name.split("/", 1)[0] for m in ar.members if "/" in m.name}
-    distinfos = sorted(t for t in tops if t.endswith(".dist-info"))
-    if len(distinfos) != 1:
-        raise ScanError(f"{ar.filename}: expected one .dist-info directory, "
-                        f"found {len(distinfos)}")
-    distinfo = distinfos[0]
+    names = [*ar.directories, *(m.name for m in ar.members)]
+    distinfo = find_dist_info(ar.filename, names)
     metadata = ar.get(f"{distinfo}/METADATA")
     if metadata is None:
         raise ScanError(f"{ar.filename}: {distinfo}/METADATA is missing")
+    wheel = ar.get(f"{distinfo}/WHEEL")
+    if wheel is None:
+        raise ScanError(f"{ar.filename}: {distinfo}/WHEEL is missing")
     check_metadata(ar.filename, ar.read(metadata), "METADATA", name, version)
-    datadir = distinfo.removesuffix(".dist-info") + ".data"
+    layout = read_layout(ar.filename, names, ar.read(wheel))
 
     out: list[Finding] = []
     shadowed: set[str] = set()
-    located = [(m, *_install_location(m.name, datadir))
-               for m in sorted(ar.members, key=lambda m: m.name)]
-    own = own_packages((rel for _, where, rel in located if where == "site-packages"), name)
-    codes = {rel: decoded(read_code(ar, member, member.name)) for member, where, rel in located
-             if where == "site-packages" and rel.endswith(".py")}
+    placed = sorted(layout.placed, key=lambda p: p.member)
+    members = {p.member: ar.get(p.member) for p in placed}
+    site = [p for p in placed if p.site is not None]
+    own = own_packages((p.site for p in site if p.site is not None), name)
+    codes: dict[str, bytes | str | Finding] = {}
+    for p in site:
+        member = members[p.member]
+        if p.site is not None and p.site.endswith(".py") and member is not None:
+            codes[p.site] = decoded(read_code(ar, member, member.name))
     exports = collect({rel: c for rel, c in codes.items() if not isinstance(c, Finding)},
                       own=own)
-    for member, where, rel in located:
+    for p in placed:
+        member = members[p.member]
+        if member is None:
+            continue
         path = member.name
         if path.startswith(distinfo + "/"):
             if path == f"{distinfo}/entry_points.txt":
                 out += _entry_points(ar.read(member), path, name)
             continue
-        if where == "scripts":
-            out += _scan_script(ar, member, path, rel, name, own)
-        elif where == "site-packages":
-            out += _scan_site_member(ar, member, path, rel, name, shadowed, own,
-                                     codes.get(rel), exports)
-        elif where == "unknown":
-            out.append(_finding(path, 0, Capability.UNANALYZED, Phase.IMPORT,
-                                f"{path} installs into an unknown wheel scheme"))
+        if p.script is not None:
+            out += _scan_script(ar, member, path, p.script, name, own)
+        elif p.site is not None and "/" not in p.site and p.site.lower().endswith(".pth"):
+            out += _scan_pth(ar, member, path, layout)
+        elif p.site is not None:
+            out += _scan_site_member(ar, member, path, p.site, name, shadowed, own,
+                                     codes.get(p.site), exports)
+    # an archive a .pth puts on sys.path is also scanned as a zip in the tree: its bytecode
+    # is then both loaded (refused) and merely shipped (a warning); keep the first
+    loaded = {f.path for f in out if f.detail.startswith(BYTECODE_DETAIL)}
+    return [f for f in out if not (f.path in loaded and f.capability == Capability.UNANALYZED
+                                   and f.detail.startswith("compiled bytecode "))]
+
+
+def _scan_pth(ar: Archive, member: Member, path: str, layout: WheelLayout) -> list[Finding]:
+    """A top-level .pth file: its executable lines, and what its path lines put on
+    sys.path (site.py appends each path that exists, relative to site-packages)."""
+    data = read_code(ar, member, path)
+    if isinstance(data, Finding):
+        return [data]
+    out = pth_findings(data, path)
+    files = {site.casefold(): p for site, p in layout.site_files().items()}
+    for lineno, text, executable in pth_lines(data):
+        if executable:
+            continue
+        entry = _sys_path_entry(text)
+        if entry == "":
+            continue  # site-packages itself: already on sys.path
+        key = entry.casefold() if entry is not None else ""
+        if entry is not None and key in files:
+            # an archive on sys.path: zipimport reads it whatever its name
+            target = ar.get(files[key].member)
+            if target is not None:
+                _refuse_metadata_on_path(ar, path, lineno, entry, target, None)
+                out += [_on_sys_path(f) for f in _scan_nested(ar, target, target.name,
+                                                               phase=None)]
+            continue
+        if entry is not None and any(k.startswith(key + "/") for k in files):
+            _refuse_metadata_on_path(ar, path, lineno, entry, None, files)
+            continue  # a directory of this wheel: its files are scanned where they are
+        if entry is not None:
+            # inside site-packages but nothing of this wheel: site.py appends it only if it
+            # exists, at the end of sys.path (it shadows nothing); what is there belongs to
+            # another distribution, scanned on its own
+            continue
+        shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode()
+                        for c in text)
+        out.append(_finding(path, lineno, Capability.UNANALYZED, Phase.STARTUP,
+                            f"adds {shown} to sys.path at every start"))
     return out
 
 
-def _install_location(path: str, datadir: str) -> tuple[str, str]:
-    """('site-packages' | 'scripts' | 'data' | 'headers' | 'unknown', path there)."""
-    if not path.startswith(datadir + "/"):
-        return "site-packages", path
-    scheme, _, rel = path[len(datadir) + 1:].partition("/")
-    if scheme in ("purelib", "platlib"):
-        return "site-packages", rel
-    if scheme == "scripts":
-        return "scripts", rel
-    if scheme == "data":
-        if m := _SITE_PACKAGES.match(rel):
-            return "site-packages", m.group(1)
-        if m := _BIN.match(rel):
-            return "scripts", m.group(1)
-        return "data", rel
-    if scheme == "headers":
-        return "headers", rel
-    return "unknown", rel
+def _on_sys_path(finding: Finding) -> Finding:
+    """A finding inside an archive a .pth line puts on sys.path: zipimport imports its
+    bytecode (a ``.pyc`` without source, or one in place of its source)."""
+    if (finding.capability == Capability.UNANALYZED
+            and finding.detail.startswith("compiled bytecode ")):
+        return dataclasses.replace(finding, detail=f"{BYTECODE_DETAIL}: {finding.path} is "
+                                                   f"imported from an archive on sys.path")
+    return finding
+
+
+def _sys_path_entry(text: str) -> str | None:
+    """The site-packages-relative path a .pth path line names ('' for site-packages
+    itself), or None for an absolute path or one outside site-packages."""
+    if _ABSOLUTE.match(text):
+        return None
+    entry = posixpath.normpath(text)
+    if entry == ".":
+        return ""
+    if entry == ".." or entry.startswith("../"):
+        return None
+    return entry
+
+
+def _refuse_metadata_on_path(ar: Archive, path: str, lineno: int, entry: str,
+                             archive: Member | None,
+                             files: dict[str, Placed] | None) -> None:
+    """A sys.path entry holding distribution metadata makes a distribution pip and
+    importlib.metadata see as installed: refuse it like read_layout refuses it in
+    site-packages."""
+    tops: set[str] = set()
+    if archive is not None:
+        try:
+            with ar.nested(archive) as inner:
+                tops = {m.name.split("/", 1)[0] for m in inner.members}
+        except ScanError:
+            return  # unreadable: _scan_nested reports it
+    elif files is not None:
+        depth, folded = entry.count("/") + 1, entry.casefold()
+        for p in files.values():
+            parts = (p.site or "").split("/")
+            if len(parts) > depth and "/".join(parts[:depth]).casefold() == folded:
+                tops.add(parts[depth])
+    found = sorted(t for t in tops if t.lower().endswith(_METADATA) or t == "EGG-INFO")
+    if entry.lower().endswith(".egg"):
+        found.insert(0, entry)
+    if found:
+        raise ScanError(f"{ar.filename}: {path}:{lineno} adds site-packages/{entry} to "
+                        f"sys.path, where {found[0]} is distribution metadata other than "
+                        f"the wheel's own")
+
+
+def _bytecode(ar: Archive, member: Member, path: str, rel: str, phase: Phase) -> Finding:
+    """Bytecode in site-packages. The import system loads a ``.pyc`` outside
+    ``__pycache__`` as a module without source, and one inside ``__pycache__`` in place of
+    its source when it is hash-based (PEP 552: unchecked ones are never compared with the
+    source). A timestamp-based one in ``__pycache__`` is loaded only when the source's
+    mtime matches, and neither pip nor uv keeps the wheel's mtimes: numpy and PySide6
+    wheels ship such files. Those stay a warning."""
+    if rel.rsplit("/", 2)[-2:-1] != ["__pycache__"]:
+        return _finding(path, 0, Capability.UNANALYZED, phase,
+                        f"{BYTECODE_DETAIL}: {path} is imported without any source")
+    head = ar.read_at(member, 0, 16)
+    if len(head) == 16 and int.from_bytes(head[4:8], "little") & 0b1:
+        return _finding(path, 0, Capability.UNANALYZED, phase,
+                        f"{BYTECODE_DETAIL}: {path} is hash-based, loaded in place of its "
+                        f"source")
+    return _finding(path, 0, Capability.UNANALYZED, phase,
+                    f"compiled bytecode {path} may run instead of any source")
 
 
 def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
@@ -329,9 +437,6 @@ def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
                       exports: Exported | None = None) -> list[Finding]:
     out: list[Finding] = []
     module = _top_module(rel)
-    if "/" not in rel and rel.lower().endswith(".pth"):
-        data = read_code(ar, member, path)
-        return [data] if isinstance(data, Finding) else pth_findings(data, path)
     startup = module in ("sitecustomize", "usercustomize")
     if startup:
         out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP,
@@ -340,6 +445,8 @@ def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
         shadowed.add(module)
         out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP, detail))
     phase = Phase.STARTUP if startup else None
+    if rel.lower().endswith(_BYTECODE) and member.link_target is None:
+        return [*out, _bytecode(ar, member, path, rel, phase or Phase.IMPORT)]
     named = module_name(rel)
     return out + scan_tree_member(ar, member, path, phase=phase, own=own, code=code,
                                   module=named[0] if named else None, exports=exports)

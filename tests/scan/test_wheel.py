@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import zipfile
 from collections.abc import Mapping
@@ -12,6 +13,7 @@ import pytest
 from gate.errors import ScanError
 from gate.model import Capability, PackageScan, Phase
 from gate.scan import scan_artifact, scan_paths
+from gate.scan.wheel import BYTECODE_DETAIL
 from tests.builders import Files, build_wheel, sha256_file, wheel_from_project
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_projects"
@@ -57,8 +59,107 @@ def test_executable_pth_lines(tmp_path: Path) -> None:
 
 
 def test_pth_of_paths_only_and_pth_below_top_level_do_nothing(tmp_path: Path) -> None:
-    s = scan(tmp_path, {"foo/__init__.py": "", "foo.pth": "./src\n#import os\n",
+    # path lines naming directories of the wheel (site-packages itself included) are benign
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/vendor/bar.py": "",
+                        "foo.pth": "./foo/vendor\n#import os\n.\nfoo\n",
                         "foo/inner.pth": "import os; os.system('id')\n"})
+    assert s.findings == ()
+
+
+def test_pth_lines_split_as_python_3_13_splits_them(tmp_path: Path) -> None:
+    # 3.13's site.py splits with str.splitlines(): a form feed ends a line, and the
+    # 'import' after it runs; 3.11's sees one path line
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo.pth": "foo\fimport os; os.system('id')\n"})
+    assert ("startup-hooks", "foo.pth", 2, "startup",
+            "executable .pth line runs at every interpreter start") in evidence(s)
+    assert ("subprocess", "foo.pth", 2, "startup") in where(s)
+
+
+@pytest.mark.parametrize("line", ["/opt/evil", "../../../../tmp/evil", "..", "foo/../../x",
+                                  "C:\\evil", "\\\\server\\share"])
+def test_pth_path_outside_site_packages_is_unanalyzed(tmp_path: Path, line: str) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo.pth": f"{line}\n"})
+    assert evidence(s) == {("unanalyzed", "foo.pth", 1, "startup",
+                            f"adds {line} to sys.path at every start")}
+
+
+def test_pth_path_to_nothing_of_the_wheel_is_left_alone(tmp_path: Path) -> None:
+    # appended only if it exists, after everything else: another distribution's business
+    s = scan(tmp_path, {"foo/__init__.py": "",
+                        "foo.pth": "elsewhere\nrequests/_vendor\n~/x\n"})
+    assert s.findings == ()
+
+
+def test_pth_path_shown_with_its_control_characters_escaped(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo.pth": "/opt/\x1bx\n"})
+    assert evidence(s) == {("unanalyzed", "foo.pth", 1, "startup",
+                            "adds /opt/\\x1bx to sys.path at every start")}
+
+
+def _zip_bytes(files: Mapping[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def test_pth_path_to_a_file_is_scanned_as_an_archive(tmp_path: Path) -> None:
+    # zipimport reads a zip on sys.path whatever its name
+    hidden = _zip_bytes({"helper.py": b"import os\nos.system('id')\n"})
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/assets.dat": hidden,
+                        "foo.pth": "foo/assets.dat\n"})
+    assert ("subprocess", "foo/assets.dat!helper.py", 2, "import") in where(s)
+
+
+def test_pth_path_to_an_archive_with_bytecode(tmp_path: Path) -> None:
+    # zipimport imports the sourceless .pyc of an archive on sys.path
+    hidden = _zip_bytes({"helper.pyc": TIMESTAMP_PYC})
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/lib.zip": hidden, "foo.pth": "foo/lib.zip\n",
+                        "foo/other.zip": hidden})
+    assert evidence(s) == {
+        ("unanalyzed", "foo/lib.zip!helper.pyc", 0, "import",
+         f"{BYTECODE_DETAIL}: foo/lib.zip!helper.pyc is imported from an archive on sys.path"),
+        # not on sys.path: only a warning, as before
+        ("unanalyzed", "foo/other.zip!helper.pyc", 0, "import",
+         "compiled bytecode foo/other.zip!helper.pyc may run instead of any source"),
+    }
+
+
+def test_pth_path_to_a_file_that_is_no_zip(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/notes.txt": "hello",
+                        "foo.pth": "foo/notes.txt\n"})
+    [f] = s.findings
+    assert (f.capability, f.path, f.phase) == (C.UNANALYZED, "foo/notes.txt", P.IMPORT)
+    assert f.detail.startswith("archive foo/notes.txt could not be analysed: ")
+
+
+@pytest.mark.parametrize(("files", "meta"), [
+    ({"foo/vendor/bar-1.0.dist-info/METADATA": "Name: bar\n"}, "bar-1.0.dist-info"),
+    ({"foo/vendor/Bar.EGG-INFO/PKG-INFO": "Name: bar\n"}, "Bar.EGG-INFO"),
+])
+def test_pth_path_to_a_directory_with_metadata(tmp_path: Path, files: Files,
+                                               meta: str) -> None:
+    # pip and importlib.metadata would see a 'bar' distribution that is not installed
+    with pytest.raises(ScanError) as exc:
+        scan(tmp_path, {"foo/__init__.py": "", "foo.pth": "foo/vendor\n", **files})
+    assert str(exc.value) == (f"foo-1.0-py3-none-any.whl: foo.pth:1 adds "
+                              f"site-packages/foo/vendor to sys.path, where {meta} is "
+                              f"distribution metadata other than the wheel's own")
+
+
+def test_pth_path_to_an_archive_with_metadata(tmp_path: Path) -> None:
+    bundle = _zip_bytes({"bar-1.0.dist-info/METADATA": b"Name: bar\n", "bar.py": b""})
+    with pytest.raises(ScanError) as exc:
+        scan(tmp_path, {"foo/__init__.py": "", "foo/b.zip": bundle, "foo.pth": "foo/b.zip\n"})
+    assert str(exc.value) == ("foo-1.0-py3-none-any.whl: foo.pth:1 adds site-packages/foo/b.zip "
+                              "to sys.path, where bar-1.0.dist-info is distribution metadata "
+                              "other than the wheel's own")
+
+
+def test_vendored_metadata_not_on_sys_path_is_fine(tmp_path: Path) -> None:
+    # setuptools ships setuptools/_vendor/*.dist-info: only its own code puts that on sys.path
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/_vendor/bar-1.0.dist-info/METADATA": ""})
     assert s.findings == ()
 
 
@@ -158,13 +259,25 @@ def test_data_scripts(tmp_path: Path) -> None:
     assert ("subprocess", "foo-1.0.data/scripts/foo-tool", 3, "import") in where(s)
 
 
+TIMESTAMP_PYC = importlib.util.MAGIC_NUMBER + b"\x00" * 12  # flags 0: checked by mtime
+HASH_PYC = importlib.util.MAGIC_NUMBER + b"\x01\x00\x00\x00" + b"\x00" * 8  # unchecked hash
+
+
 def test_bytecode_and_pickles(tmp_path: Path) -> None:
-    s = scan(tmp_path, {"foo/__init__.py": "", "foo/core.pyc": b"\x00" * 16,
-                        "foo/__pycache__/x.cpython-311.pyc": b"\x00" * 16,
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/core.pyc": TIMESTAMP_PYC,
+                        "foo/__pycache__/x.cpython-311.pyc": TIMESTAMP_PYC, "foo/x.py": "",
+                        "foo/__pycache__/y.cpython-311.pyc": HASH_PYC, "foo/y.py": "",
+                        "foo/old.pyo": TIMESTAMP_PYC,
                         "foo/model.pkl": b"\x80\x04N.", "foo/data.pickle": b"\x80\x04N."})
     assert evidence(s) == {
         ("unanalyzed", "foo/core.pyc", 0, "import",
-         "compiled bytecode foo/core.pyc may run instead of any source"),
+         f"{BYTECODE_DETAIL}: foo/core.pyc is imported without any source"),
+        ("unanalyzed", "foo/old.pyo", 0, "import",
+         f"{BYTECODE_DETAIL}: foo/old.pyo is imported without any source"),
+        ("unanalyzed", "foo/__pycache__/y.cpython-311.pyc", 0, "import",
+         f"{BYTECODE_DETAIL}: foo/__pycache__/y.cpython-311.pyc is hash-based, loaded in "
+         f"place of its source"),
+        # checked against its source's mtime, which neither pip nor uv keeps: a warning
         ("unanalyzed", "foo/__pycache__/x.cpython-311.pyc", 0, "import",
          "compiled bytecode foo/__pycache__/x.cpython-311.pyc may run instead of any source"),
         ("dynamic-code", "foo/model.pkl", 0, "runtime",
@@ -172,6 +285,32 @@ def test_bytecode_and_pickles(tmp_path: Path) -> None:
         ("dynamic-code", "foo/data.pickle", 0, "runtime",
          "pickle data foo/data.pickle runs code when loaded"),
     }
+
+
+def test_bytecode_detail_marks_what_the_policy_refuses() -> None:
+    assert BYTECODE_DETAIL == "bytecode runs at import"
+
+
+def test_sitecustomize_bytecode_runs_at_startup(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "sitecustomize.pyc": HASH_PYC})
+    assert evidence(s) == {
+        ("startup-hooks", "sitecustomize.pyc", 0, "startup",
+         "sitecustomize runs at every interpreter start"),
+        ("unanalyzed", "sitecustomize.pyc", 0, "startup",
+         f"{BYTECODE_DETAIL}: sitecustomize.pyc is imported without any source"),
+    }
+
+
+def test_bytecode_through_the_data_scheme(tmp_path: Path) -> None:
+    member = "foo-1.0.data/data/lib/python3.11/site-packages/foo/evil.pyc"
+    s = scan(tmp_path, {"foo/__init__.py": "", member: TIMESTAMP_PYC})
+    assert evidence(s) == {("unanalyzed", member, 0, "import",
+                            f"{BYTECODE_DETAIL}: {member} is imported without any source")}
+
+
+def test_bytecode_outside_site_packages_is_not_imported(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo-1.0.data/data/share/foo/x.pyc": HASH_PYC})
+    assert s.findings == ()
 
 
 def test_non_code_locations_are_not_scanned(tmp_path: Path) -> None:
@@ -183,10 +322,33 @@ def test_non_code_locations_are_not_scanned(tmp_path: Path) -> None:
 
 
 def test_unknown_scheme(tmp_path: Path) -> None:
-    s = scan(tmp_path, {"foo/__init__.py": "", "foo-1.0.data/elsewhere/x.py": ""})
-    assert evidence(s) == {("unanalyzed", "foo-1.0.data/elsewhere/x.py", 0, "import",
-                            "foo-1.0.data/elsewhere/x.py installs into an unknown wheel "
-                            "scheme")}
+    with pytest.raises(ScanError) as exc:
+        scan(tmp_path, {"foo/__init__.py": "", "foo-1.0.data/elsewhere/x.py": ""})
+    assert str(exc.value) == ("foo-1.0-py3-none-any.whl: member 'foo-1.0.data/elsewhere/x.py' "
+                              "uses 'elsewhere', not a wheel scheme (data, headers, platlib, "
+                              "purelib, scripts)")
+
+
+def test_layout_refusals_reach_the_scan(tmp_path: Path) -> None:
+    # pip installs it as site-packages/x.pth, uv as an inert file: one reading, refused
+    with pytest.raises(ScanError) as exc:
+        scan(tmp_path, {"foo/__init__.py": "", "zzz.data/purelib/x.pth": "import os\n"})
+    assert str(exc.value) == ("foo-1.0-py3-none-any.whl: member 'zzz.data/purelib/x.pth' is in "
+                              "zzz.data, a .data directory other than foo-1.0.data (pip "
+                              "installs it as data, uv as a directory of that name)")
+
+
+def test_wheel_without_wheel_file(tmp_path: Path) -> None:
+    whl = build_wheel(tmp_path, "foo", "1.0", {"foo/__init__.py": ""})
+    with zipfile.ZipFile(whl) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    del members["foo-1.0.dist-info/WHEEL"]
+    with zipfile.ZipFile(whl, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ScanError) as exc:
+        scan_artifact(whl)
+    assert str(exc.value) == "foo-1.0-py3-none-any.whl: foo-1.0.dist-info/WHEEL is missing"
 
 
 def test_nested_zip_code_is_scanned(tmp_path: Path) -> None:
