@@ -110,13 +110,23 @@ def build_wheel(sdist: Path, filename: str, *, target: Target, build_deps: Path,
         done = _subprocess.run(argv, env=env, cwd=work, timeout=3600)
         built = sorted(wheels.glob("*.whl")) if wheels.is_dir() else []
         if done.returncode != 0 or len(built) != 1:
-            lines = [ln for ln in done.stderr.strip().splitlines() if ln.strip()]
-            raise BuildError(f"building {filename} failed",
-                             hint=lines[-1].strip() if lines else None)
+            raise BuildError(f"building {filename} failed", hint=failure_hint(done.stderr))
         out_dir.mkdir(parents=True, exist_ok=True)
         dest = out_dir / built[0].name
         shutil.copyfile(built[0], dest)
         return dest
+
+
+def failure_hint(stderr: str) -> str | None:
+    """Why pip's build failed, in one line: the backend's last line of output (pip frames
+    it between ``[N lines of output]`` and ``[end of output]``), else pip's last line that
+    is not one of its generic notes (``hint: See above for details.``)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    ends = [i for i, ln in enumerate(lines) if ln == "[end of output]"]
+    if ends and ends[-1] > 0 and not lines[ends[-1] - 1].endswith("lines of output]"):
+        return lines[ends[-1] - 1]
+    generic = [ln for ln in lines if not ln.lower().startswith(("hint:", "note:"))]
+    return generic[-1] if generic else (lines[-1] if lines else None)
 
 
 # -- the user's own project: read statically, never built to learn what it needs ----------

@@ -12,6 +12,7 @@ import pytest
 from gate.errors import ScanError
 from gate.model import PackageScan
 from gate.scan import scan_artifact
+from gate.scan.sdist import keep
 from tests.builders import Files, build_sdist, metadata_text, sdist_from_project
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_projects"
@@ -20,6 +21,8 @@ SETUPTOOLS = ('[build-system]\nrequires = ["setuptools>=70"]\n'
               'build-backend = "setuptools.build_meta"\n')
 HATCHLING = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
 SETUP_PY_RUNS = ("install-hooks", "setup.py", 0, "install", "setup.py runs at install")
+CARGO_RUNS = ("cargo runs the build scripts and procedural macros of the crate and its "
+              "dependencies at build time")
 
 
 def scan(tmp_path: Path, files: Files) -> PackageScan:
@@ -161,6 +164,8 @@ def test_native_sources_and_rust_build_script(tmp_path: Path) -> None:
         ("native", "src/lib.rs", 0, "import", "Rust source src/lib.rs is compiled at install"),
         ("native", "build.rs", 0, "import", "Rust source build.rs is compiled at install"),
         ("install-hooks", "build.rs", 0, "install", "Rust build script build.rs runs at install"),
+        # build.rs runs, so cargo does: the crate's build files are code of the build
+        ("install-hooks", "Cargo.toml", 0, "install", CARGO_RUNS),
     }
 
 
@@ -326,3 +331,458 @@ def test_setup_py_using_its_own_api_is_install_phase(tmp_path: Path) -> None:
     files = {"setup.py": "import requests\nrequests.get('u')\n", "requests/__init__.py": ""}
     s = scan_artifact(build_sdist(tmp_path, "requests", "1.0", files))
     assert ("network", "setup.py", 2, "install", "requests.get") in evidence(s)
+
+
+# ------------------------------------------- build configuration is code (issue #10)
+def hook(path: str, line: int, detail: str) -> tuple[str, str, int, str, str]:
+    return ("install-hooks", path, line, "install", detail)
+
+
+def build_system(backend: str, requires: str) -> str:
+    return f'[build-system]\nrequires = ["{requires}"]\nbuild-backend = "{backend}"\n'
+
+
+DYNAMIC = ('\n[project]\nname = "foo"\ndynamic = ["version"]\n\n'
+           '[tool.setuptools.dynamic]\nversion = {attr = "foo.__version__"}\n')  # line 10
+NOT_LITERAL = "attr: foo.__version__ is not a literal assignment: setuptools imports foo " \
+              "while building"
+
+
+@pytest.mark.parametrize("files", [
+    {"foo/__init__.py": "'''Doc.'''\nimport os\n__version__ = '1.0'\n"},
+    {"src/foo/__init__.py": "__version__ = ('1', '0')\n"},  # src-layout discovery
+    {"foo.py": "__version__ = VERSION = '1.0'\n"},
+    {"foo/__init__.py": "__version__: str = '1.0'\n"},  # setuptools >= 62.6
+])
+def test_setuptools_attr_read_statically(tmp_path: Path, files: Files) -> None:
+    s = scan(tmp_path, {"pyproject.toml": SETUPTOOLS + DYNAMIC, **files})
+    assert mine(s) == set()
+
+
+@pytest.mark.parametrize(("files", "reason"), [
+    ({"foo/__init__.py": "import os\n__version__ = os.environ['V']\n"},
+     "is not a literal assignment"),
+    ({"foo/__init__.py": "from ._v import __version__\n", "foo/_v.py": "__version__ = '1'\n"},
+     "is not a literal assignment"),
+    # the first assignment decides; later literals are not reached
+    ({"foo/__init__.py": "__version__ = get()\n__version__ = '1.0'\n"},
+     "is not a literal assignment"),
+    ({"foo/__init__.py": "if True:\n    __version__ = '1.0'\n"}, "is not a literal assignment"),
+    ({"foo/__init__.py": "__version__ = '1.0\n"}, "is not a literal assignment"),  # no parse
+    # setuptools versions differ on which of the two they read: both must be literal
+    ({"foo.py": "__version__ = '1'\n", "foo/__init__.py": "__version__ = str(1)\n"},
+     "is not a literal assignment"),
+    # src/ exists, so discovery looks there and not at the root
+    ({"foo/__init__.py": "__version__ = '1'\n", "src/other.py": ""},
+     "is in no module file of the sdist"),
+    ({"foo/__init__.pyc": b"\0" * 16}, "is in no module file of the sdist"),
+])
+def test_setuptools_attr_imported(tmp_path: Path, files: Files, reason: str) -> None:
+    s = scan(tmp_path, {"pyproject.toml": SETUPTOOLS + DYNAMIC, **files})
+    assert hook("pyproject.toml", 10, f"attr: foo.__version__ {reason}: setuptools imports "
+                                      f"foo while building") in mine(s)
+
+
+def test_setuptools_attr_as_older_setuptools_read_it(tmp_path: Path) -> None:
+    """An sdist may pin the setuptools it is built with: 61 to 62.5 skip annotated
+    assignments, 61 to 65.4.0 decode the file with the locale's encoding."""
+    pyproject = SETUPTOOLS.replace(">=70", ">=61,<62.6") + DYNAMIC
+    s = scan(tmp_path, {"pyproject.toml": pyproject,
+                        "foo/__init__.py": "__version__: str = '1.0'\n"})
+    assert mine(s) == {hook("pyproject.toml", 10, NOT_LITERAL)}
+    non_ascii = {"foo/__init__.py": '"""\u0141\u00f3d\u017a."""\n__version__ = "1.0"\n'}
+    s = scan(tmp_path / "b", {"pyproject.toml": pyproject, **non_ascii})
+    assert mine(s) == {hook("pyproject.toml", 10, "attr: foo.__version__ is in a file the "
+                                                  "setuptools<65.4.1 the sdist requires may "
+                                                  "not decode: setuptools imports foo while "
+                                                  "building")}
+    assert mine(scan(tmp_path / "c", {"pyproject.toml": SETUPTOOLS + DYNAMIC,
+                                      **non_ascii})) == set()
+
+
+def test_setuptools_attr_of_a_submodule_and_package_dir(tmp_path: Path) -> None:
+    """setuptools >= 61 reads foo/about.py without importing foo."""
+    pyproject = (SETUPTOOLS + DYNAMIC.replace("foo.__version__", "foo.about.VERSION")
+                 + '\n[tool.setuptools]\npackage-dir = {"" = "lib"}\n')
+    s = scan(tmp_path, {"pyproject.toml": pyproject,
+                        "lib/foo/__init__.py": "import os\nos.system('id')\n",
+                        "lib/foo/about.py": "VERSION = '1.0'\n"})
+    assert mine(s) == set()
+    s = scan(tmp_path / "b", {"pyproject.toml": pyproject,
+                              "lib/foo/__init__.py": "", "lib/foo/about.py": "VERSION = v()\n"})
+    assert mine(s) == {hook("pyproject.toml", 10, "attr: foo.about.VERSION is not a literal "
+                                                  "assignment: setuptools imports foo.about "
+                                                  "while building")}
+
+
+def test_setuptools_attr_for_other_fields_and_file_directives(tmp_path: Path) -> None:
+    pyproject = SETUPTOOLS + (
+        '\n[project]\nname = "foo"\ndynamic = ["version", "readme", "dependencies", '
+        '"optional-dependencies"]\n\n[tool.setuptools.dynamic]\n'
+        'version = {file = "VERSION"}\nreadme = {file = ["README.md"]}\n'
+        'dependencies = {attr = "foo.DEPS"}\n'
+        '[tool.setuptools.dynamic.optional-dependencies]\ncli = {attr = "foo.CLI"}\n')
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "VERSION": "1.0\n",
+                        "foo/__init__.py": "DEPS = []\nCLI = list()\n"})
+    assert mine(s) == {hook("pyproject.toml", 14, "attr: foo.CLI is not a literal assignment: "
+                                                  "setuptools imports foo while building")}
+
+
+SETUP_CFG_ATTR = "[metadata]\nname = foo\nversion = attr: foo.__version__\n"
+
+
+def test_setup_cfg_attr(tmp_path: Path) -> None:
+    literal = {"foo/__init__.py": "__version__ = '1.0'\n"}
+    assert mine(scan(tmp_path, {"setup.cfg": SETUP_CFG_ATTR, **literal})) == set()
+    s = scan(tmp_path / "b", {"setup.cfg": SETUP_CFG_ATTR,
+                              "foo/__init__.py": "__version__ = '1' + '.0'\n"})
+    assert mine(s) == {hook("setup.cfg", 3, NOT_LITERAL)}
+    # setuptools < 61 finds the module by importing its parent, < 46.4 always imports
+    old = SETUPTOOLS.replace(">=70", "<60")
+    s = scan(tmp_path / "c", {"pyproject.toml": old, "setup.cfg": SETUP_CFG_ATTR, **literal})
+    assert mine(s) == {hook("setup.cfg", 3, "attr: foo.__version__ is read by the "
+                                            "setuptools<61 the sdist requires: setuptools "
+                                            "imports foo while building")}
+    # ... while they do not read pyproject.toml's [tool.setuptools.dynamic] at all
+    s = scan(tmp_path / "d", {"pyproject.toml": old + DYNAMIC,
+                              "foo/__init__.py": "__version__ = str(1)\n"})
+    assert mine(s) == set()
+
+
+def test_setup_cfg_attr_with_package_dir(tmp_path: Path) -> None:
+    cfg = SETUP_CFG_ATTR + "\n[options]\npackage_dir =\n    = lib\npackages = find:\n" \
+                           "\n[options.packages.find]\nwhere = lib\n"
+    s = scan(tmp_path, {"setup.cfg": cfg, "lib/foo/__init__.py": "__version__ = '1.0'\n"})
+    assert mine(s) == set()
+    s = scan(tmp_path / "b", {"setup.cfg": cfg, "lib/foo/__init__.py": "import x\n",
+                              "foo/__init__.py": "__version__ = '1.0'\n"})
+    assert mine(s) == {hook("setup.cfg", 3, NOT_LITERAL)}
+
+
+def test_setup_cfg_and_tool_distutils_commands(tmp_path: Path) -> None:
+    cfg = ("[global]\ncommand_packages = foo.commands\nsetup-hooks = foo.hooks.run\n\n"
+           "[aliases]\nbdist_wheel = mycommand bdist_wheel\ntest = pytest\n")
+    pyproject = SETUPTOOLS + ('\n[tool.distutils.global]\ncommand-packages = "foo.cmds"\n\n'
+                              '[tool.distutils.aliases]\negg_info = "mycommand egg_info"\n')
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "setup.cfg": cfg, "foo/__init__.py": ""})
+    imports = "command_packages makes setuptools import commands from the package"
+    assert mine(s) == {
+        hook("setup.cfg", 2, imports),
+        hook("setup.cfg", 3, "pbr setup_hooks run at build time"),
+        hook("setup.cfg", 6, "alias bdist_wheel replaces a command the build runs"),
+        hook("pyproject.toml", 6, imports),
+        hook("pyproject.toml", 9, "alias egg_info replaces a command the build runs"),
+    }
+
+
+def test_setup_cfg_that_does_not_parse(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"pyproject.toml": SETUPTOOLS, "setup.cfg": "[metadata\nname = foo\n"})
+    assert mine(s) == {("unanalyzed", "setup.cfg", 0, "install",
+                        "setup.cfg does not parse: File contains no section headers.")}
+
+
+def test_setuptools_compiler_arguments_and_rust(tmp_path: Path) -> None:
+    pyproject = SETUPTOOLS + (
+        '\n[[tool.setuptools.ext-modules]]\nname = "foo._a"\nsources = ["a.c"]\n\n'
+        '[[tool.setuptools.ext-modules]]\nname = "foo._b"\nsources = ["b.c"]\n'
+        'extra-link-args = ["-Wl,-plugin,./p.so"]\n\n'
+        '[[tool.setuptools-rust.ext-modules]]\ntarget = "foo._rs"\n')
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "Cargo.toml": "[package]\nname = 'x'\n"})
+    assert {e for e in mine(s) if e[0] == "install-hooks"} == {
+        hook("pyproject.toml", 12, "ext-modules extra-link-args can make the compiler run "
+                                   "programs"),
+        hook("pyproject.toml", 14, "setuptools-rust builds the Rust crates with cargo: their "
+                                   "build scripts and procedural macros run at build time"),
+        hook("Cargo.toml", 0, CARGO_RUNS),
+    }
+
+
+FLIT = build_system("flit_core.buildapi", "flit_core >=3.2,<4") + \
+    '\n[project]\nname = "foo"\ndynamic = ["version", "description"]\n'  # line 7
+
+
+@pytest.mark.parametrize("files", [
+    {"foo/__init__.py": '"""Doc."""\nimport os\n__version__ = "1.0"\n'},
+    {"src/foo.py": '"""Doc."""\n__version__ = "1.0"\n'},
+    # flit_core >= 3.9 reads version.py, _version.py and __version__.py first
+    {"foo/__init__.py": '"""Doc."""\nfrom ._version import __version__\n',
+     "foo/_version.py": '__version__ = "1.0"\n'},
+])
+def test_flit_dynamic_metadata_read_statically(tmp_path: Path, files: Files) -> None:
+    assert mine(scan(tmp_path, {"pyproject.toml": FLIT, **files})) == set()
+
+
+@pytest.mark.parametrize(("pyproject", "files", "detail"), [
+    (FLIT, {"foo/__init__.py": '"""Doc."""\n__version__ = str(1)\n'},
+     "dynamic version: foo/__init__.py has no literal __version__ string"),
+    (FLIT, {"foo/__init__.py": '"""Doc."""\n__version__ = None\n__version__ = "1"\n'},
+     "dynamic version: foo/__init__.py has no literal __version__ string"),
+    (FLIT, {"foo/__init__.py": '__version__ = "1.0"\n'},
+     "dynamic description: foo/__init__.py has no docstring"),
+    (FLIT.replace(">=3.2,<4", "<3.9"),
+     {"foo/__init__.py": '"""Doc."""\nfrom ._version import __version__\n',
+      "foo/_version.py": '__version__ = "1.0"\n'},
+     "dynamic version: foo/__init__.py has no literal __version__ string"),
+    (FLIT + '\n[tool.flit.module]\nname = "bar"\n', {"src/bar.py": '"""D."""\nv = 1\n'},
+     "dynamic version: src/bar.py has no literal __version__ string"),
+])
+def test_flit_dynamic_metadata_imported(tmp_path: Path, pyproject: str, files: Files,
+                                        detail: str) -> None:
+    module = "bar" if "src/bar.py" in files else "foo"
+    s = scan(tmp_path, {"pyproject.toml": pyproject, **files})
+    assert mine(s) == {hook("pyproject.toml", 7,
+                            f"{detail}: flit_core imports {module} while building")}
+
+
+def test_flit_static_metadata_reads_no_module(tmp_path: Path) -> None:
+    pyproject = FLIT.replace('dynamic = ["version", "description"]',
+                             'version = "1.0"\ndescription = "d"')
+    assert mine(scan(tmp_path, {"pyproject.toml": pyproject,
+                                "foo/__init__.py": "x = compute()\n"})) == set()
+
+
+HATCH_DYNAMIC = HATCHLING + '\n[project]\nname = "foo"\ndynamic = ["version"]\n'
+
+
+def test_hatch_version_sources_and_plugin_hooks(tmp_path: Path) -> None:
+    pyproject = HATCH_DYNAMIC + (
+        '\n[tool.hatch.version]\nsource = "code"\npath = "foo/v.py"\n\n'  # line 10
+        '[tool.hatch.build.hooks.vcs]\nversion-file = "foo/_v.py"\n\n'
+        '[tool.hatch.metadata.hooks.fancy-pypi-readme]\ncontent-type = "text/markdown"\n\n'
+        '[tool.hatch.build.targets.wheel.hooks.mypyc]\ndependencies = ["hatch-mypyc"]\n\n'
+        '[tool.hatch.build.hooks.jupyter-builder]\nbuild-function = "x.y"\n')
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "foo/__init__.py": "",
+                        "foo/v.py": "import os\nos.system('x')\n__version__ = '1'\n"})
+    assert mine(s) == {
+        hook("pyproject.toml", 10, 'hatch version source "code" runs foo/v.py while building'),
+        hook("pyproject.toml", 19, "hatch build hook plugin mypyc runs at build time, "
+                                   "configured by the package"),
+        hook("pyproject.toml", 22, "hatch build hook plugin jupyter-builder runs at build "
+                                   "time, configured by the package"),
+    }
+    assert ("subprocess", "foo/v.py", 2, "install") in where(s)
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ('\n[tool.hatch.version]\npath = "foo/__init__.py"\n', set()),
+    ('\n[tool.hatch.version]\nsource = "vcs"\n', set()),
+    ('\n[tool.hatch.version]\nsource = "nodejs"\n',
+     {hook("pyproject.toml", 10, 'hatch version source plugin "nodejs" runs while building, '
+                                 "configured by the package")}),
+])
+def test_hatch_version_source_plugins(tmp_path: Path, extra: str,
+                                      expected: set[tuple[str, str, int, str, str]]) -> None:
+    s = scan(tmp_path, {"pyproject.toml": HATCH_DYNAMIC + extra,
+                        "foo/__init__.py": "__version__ = '1'\n"})
+    assert mine(s) == expected
+
+
+PDM_DYNAMIC = build_system("pdm.backend", "pdm-backend") + \
+    '\n[project]\nname = "foo"\ndynamic = ["version"]\n\n[tool.pdm.version]\n'
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ('source = "file"\npath = "foo/__init__.py"\n', set()),
+    ('source = "scm"\n', set()),
+    ('source = "call"\ngetter = "foo.v:get"\n',
+     {hook("pyproject.toml", 11, "pdm getter foo.v:get is imported while building")}),
+    ('source = "scm"\nversion_format = "foo.v:fmt"\n',
+     {hook("pyproject.toml", 11, "pdm version_format foo.v:fmt is imported while building")}),
+])
+def test_pdm_version_sources(tmp_path: Path, extra: str,
+                             expected: set[tuple[str, str, int, str, str]]) -> None:
+    s = scan(tmp_path, {"pyproject.toml": PDM_DYNAMIC + extra, "foo/__init__.py": ""})
+    assert mine(s) == expected
+
+
+def test_vcs_metadata_in_an_sdist(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"pyproject.toml": HATCHLING, "foo/__init__.py": "", ".gitignore": "",
+                        ".github/workflows/ci.yml": "", ".git/HEAD": "ref: refs/heads/main\n",
+                        ".git/config": "[core]\n\tfsmonitor = ./run.sh\n"})
+    assert mine(s) == {hook(".git/config", 0, "version-control metadata .git: its "
+                                              "configuration can run commands when the build "
+                                              "asks git for the version")}
+
+
+SKBUILD = build_system("scikit_build_core.build", "scikit-build-core")
+CMAKELISTS = """\
+cmake_minimum_required(VERSION 3.15)
+#[[ a bracket comment:
+execute_process(COMMAND a)
+]]
+message("execute_process(COMMAND b)")  # execute_process(
+set(x [=[
+add_custom_command(OUTPUT c)
+]=])
+Add_Custom_Target(gen ALL COMMAND echo hi)
+"""
+
+
+def test_scikit_build_core_runs_cmake(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"pyproject.toml": SKBUILD, "CMakeLists.txt": CMAKELISTS,
+                        "cmake/Helpers.cmake": 'function(f)\n  install(CODE "message(x)")\n'
+                                               "endfunction()\n",
+                        "third_party/CMakeLists.txt": "project(t)\nadd_library(t t.c)\n",
+                        "src/foo/__init__.py": ""})
+    assert mine(s) == {
+        hook("CMakeLists.txt", 9, "add_custom_target runs a command at build time"),
+        hook("cmake/Helpers.cmake", 2, "install(CODE) runs CMake code at install time"),
+        hook("third_party/CMakeLists.txt", 0, "CMake build files run at build time"),
+    }
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("execute_process(COMMAND git describe)",
+     "execute_process runs a command at configure time"),
+    ("  EXEC_PROGRAM(uname)", "exec_program runs a command at configure time"),
+    ("try_run(r c ${CMAKE_BINARY_DIR} t.c)", "try_run runs a program it builds at configure time"),
+    ("ExternalProject_Add(zlib SOURCE_DIR z)", "ExternalProject_Add runs another project's "
+                                               "build at build time"),
+    ("FetchContent_MakeAvailable(fmt)", "FetchContent_MakeAvailable adds another project's "
+                                        "build files at configure time"),
+    ("cmake_language(EVAL CODE ${code})", "cmake_language runs CMake code it computes"),
+    ("set(CMAKE_CXX_COMPILER_LAUNCHER ${CMAKE_SOURCE_DIR}/cc.sh)",
+     "CMAKE_CXX_COMPILER_LAUNCHER runs a program at build time"),
+])
+def test_cmake_commands(tmp_path: Path, line: str, expected: str) -> None:
+    s = scan(tmp_path, {"pyproject.toml": SKBUILD,
+                        "CMakeLists.txt": f"project(foo)\n\n{line}\n"})
+    assert mine(s) == {hook("CMakeLists.txt", 3, expected)}
+
+
+MESONPY = build_system("mesonpy", "meson-python")
+MESON_BUILD = """\
+project('foo', 'c')
+# run_command('x') in a comment
+message('run_command(\\'y\\')')
+conf = configuration_data()
+configure_file(input: files('a.in'),
+  output: 'a.h',
+  command: ['gen.sh', '@INPUT@'])
+r = run_command('git', 'describe', check: false)
+"""
+
+
+def test_meson_python_runs_meson(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"pyproject.toml": MESONPY, "meson.build": MESON_BUILD,
+                        "meson.options": "option('x', type: 'boolean')\n",
+                        "foo/meson.build": "py.install_sources('a.py')\n", "foo/a.py": ""})
+    assert mine(s) == {
+        hook("meson.build", 5, "configure_file(command:) runs a command at configure time"),
+        hook("meson.options", 0, "Meson build files run at build time"),
+        hook("foo/meson.build", 0, "Meson build files run at build time"),
+    }
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("configure_file(output: 'c.h', configuration: conf)", None),
+    ("custom_target('gen', output: 'g.c', command: [prog])",
+     "custom_target runs a command at build time"),
+    ("run_target('x', command: 'x.sh')", "run_target runs a command when it is built"),
+    ("gen = generator(prog, output: '@BASENAME@.c', arguments: ['@INPUT@'])",
+     "generator runs a command at build time"),
+    ("meson.add_install_script('post.sh')", "meson.add_install_script runs a script at "
+                                            "install time"),
+    ("vcs_tag(input: 'v.in', output: 'v.h')", "vcs_tag runs a command at build time"),
+])
+def test_meson_commands(tmp_path: Path, line: str, expected: str | None) -> None:
+    s = scan(tmp_path, {"pyproject.toml": MESONPY, "meson.build": f"project('foo')\n{line}\n"})
+    assert mine(s) == {hook("meson.build", 2, expected) if expected
+                       else hook("meson.build", 0, "Meson build files run at build time")}
+
+
+MATURIN = build_system("maturin", "maturin>=1,<2")
+
+
+def test_maturin_sip_and_backends_without_build_files(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"pyproject.toml": MATURIN, "Cargo.toml": "[package]\nname = 'foo'\n",
+                        "src/lib.rs": ""})
+    assert mine(s) - {e for e in mine(s) if e[0] == "native"} == {
+        hook("Cargo.toml", 0, CARGO_RUNS)}
+    s = scan(tmp_path / "b", {"pyproject.toml": MATURIN,
+                              "Cargo.toml": "[package]\nname = 'foo'\nbuild = 'tools/gen.rs'\n"})
+    assert hook("Cargo.toml", 3, "build script tools/gen.rs runs at build time") in mine(s)
+    s = scan(tmp_path / "c", {"pyproject.toml": build_system("sipbuild.api", "sip"),
+                              "project.py": "import subprocess\nsubprocess.run(['qmake'])\n"})
+    assert mine(s) == {hook("project.py", 0, "sip runs project.py at build time")}
+    assert ("subprocess", "project.py", 2, "install") in where(s)
+    for i, (backend, kind) in enumerate([("scikit_build_core.build", "CMake"),
+                                         ("mesonpy", "Meson"), ("sipbuild.api", "sip"),
+                                         ("maturin", "Cargo")]):
+        s = scan(tmp_path / str(i), {"pyproject.toml": build_system(backend, "x"),
+                                     "src/foo/__init__.py": ""})
+        assert mine(s) == {hook("pyproject.toml", 3, f"build backend {backend} runs the "
+                                                     f"package's {kind} build configuration "
+                                                     f"at build time")}
+
+
+def test_scikit_build_core_in_tree_metadata_provider(tmp_path: Path) -> None:
+    pyproject = SKBUILD + ('\n[tool.scikit-build.metadata.version]\n'
+                           'provider = "my_provider"\nprovider-path = "_build"\n')
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "CMakeLists.txt": "project(x)\n",
+                        "_build/my_provider.py": "import os\nos.system('x')\n"})
+    assert hook("pyproject.toml", 7, "in-tree metadata provider in _build runs while "
+                                     "building") in mine(s)
+    assert ("subprocess", "_build/my_provider.py", 2, "install") in where(s)
+
+
+MAKEFILE = """\
+CC ?= gcc
+SRCS = a.c \\
+\tb.c
+VERSION := $(shell git describe)
+all: lib
+
+\t$(CC) -o x $(SRCS)
+"""
+
+
+def test_build_files_run_when_setup_py_does(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"setup.py": "from setuptools import setup\nsetup()\n",
+                        "Makefile": MAKEFILE, "docs/Makefile": "html:\n\tsphinx-build . b\n",
+                        "GNUmakefile": "a: b ; touch a\n", "deps.mk": "ARCH != uname -m\n",
+                        "configure": "#!/bin/sh\necho hi\n", "configure.ac": "AC_INIT\n",
+                        "SConstruct": "import os\nos.system('x')\n",
+                        "BUILD.bazel": "genrule(\n    name = 'x',\n    cmd = 'echo',\n)\n",
+                        "rules.bzl": "def _impl(ctx):\n    ctx.actions.run_shell(command='x')\n"})
+    assert mine(s) == {
+        SETUP_PY_RUNS,
+        hook("Makefile", 4, "$(shell) runs a command when make reads the file"),
+        hook("docs/Makefile", 2, "recipe runs a shell command at build time"),
+        hook("GNUmakefile", 1, "recipe runs a shell command at build time"),
+        hook("deps.mk", 1, "!= runs a command when make reads the file"),
+        hook("configure", 0, "configure scripts run at build time"),
+        hook("configure.ac", 0, "configure scripts run at build time"),
+        hook("SConstruct", 0, "SCons build files are Python run at build time"),
+        hook("BUILD.bazel", 1, "genrule runs a command at build time"),
+        hook("rules.bzl", 2, "actions.run_shell runs a command at build time"),
+    }
+    assert ("subprocess", "SConstruct", 2, "install") in where(s)
+
+
+def test_makefile_recipe_after_a_continued_variable(tmp_path: Path) -> None:
+    makefile = MAKEFILE.replace("$(shell git describe)", "1.0")
+    s = scan(tmp_path, {"setup.py": "", "Makefile": makefile})
+    assert hook("Makefile", 7, "recipe runs a shell command at build time") in mine(s)
+
+
+@pytest.mark.parametrize("pyproject", [
+    HATCHLING, SETUPTOOLS, build_system("flit_core.buildapi", "flit_core"),
+    build_system("pdm.backend", "pdm-backend"), build_system("uv_build", "uv_build"),
+    build_system("poetry.core.masonry.api", "poetry-core")])
+def test_build_files_do_not_run_with_a_pure_backend(tmp_path: Path, pyproject: str) -> None:
+    """Nothing of the package runs, so nothing runs its Makefile, CMakeLists.txt, ..."""
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "foo/__init__.py": "",
+                        "Makefile": "all:\n\ttouch x\n", "CMakeLists.txt": "execute_process()\n",
+                        "meson.build": "run_command('x')\n", "configure": "echo\n",
+                        "docs/Makefile": "html:\n\tsphinx-build . b\n", "setup.cfg":
+                        "[metadata]\nname = foo\n\n[flake8]\nmax-line-length = 100\n"})
+    assert mine(s) == set()
+
+
+def test_build_files_are_kept_from_the_tar_stream() -> None:
+    assert all(keep(f"foo-1.0/{name}") for name in (
+        "CMakeLists.txt", "cmake/x.cmake", "meson.build", "meson.options", "meson_options.txt",
+        "Makefile", "GNUmakefile", "a/b.mk", "configure", "SConstruct", "BUILD.bazel",
+        "WORKSPACE", "defs.bzl", "Cargo.toml"))
+    assert not keep("foo-1.0/README.md")
