@@ -59,3 +59,9 @@ class ScanError(GateError):
 
 class InstallError(GateError):
     """The final offline pip/uv install failed (exit 3)."""
+
+
+class Interrupted(GateError):
+    """Ctrl-C; the message says exactly what the install step changed (exit 130)."""
+
+    exit_code = 130

@@ -83,8 +83,12 @@ def _link_all(files: Sequence[Fetched], links: Path) -> None:
 
 def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
             local_projects: Sequence[LocalInstall] = (),
-            env: Mapping[str, str] | None = None) -> _subprocess.Completed:
-    """Install ``files`` (all verified wheels); returns what pip/uv printed."""
+            env: Mapping[str, str] | None = None,
+            reinstall: Sequence[str] = ()) -> _subprocess.Completed:
+    """Install ``files`` (all verified wheels); returns what pip/uv printed.
+
+    ``reinstall``: names installed at the pinned version from other bytes; pip and uv
+    would call them "already satisfied", so they are reinstalled from the verified wheel."""
     with tempfile.TemporaryDirectory(prefix="permpip-install-") as tmp:
         where = Path(tmp)
         links = _stage(files, where)
@@ -105,6 +109,20 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
         done = _subprocess.run(argv, env=_offline_env(env, links), timeout=3600) if files else None
         if done is not None and done.returncode != 0:
             raise _failure(done)
+        if reinstall and done is not None:
+            again = where / "reinstall.txt"
+            again.write_text("".join(f"{f.pin.name}=={f.pin.version} --hash=sha256:"
+                                     f"{f.pin.sha256}\n" for f in files
+                                     if f.pin.name in reinstall))
+            force = ["--reinstall"] if options.backend is Backend.UV else ["--force-reinstall"]
+            argv2 = [*argv[:argv.index("-r")], *force, "-r", str(again),
+                     *argv[argv.index("-r") + 2:]]
+            more = _subprocess.run(argv2, env=_offline_env(env, links), timeout=3600)
+            if more.returncode != 0:
+                raise _failure(more)
+            done = _subprocess.Completed(argv=done.argv, returncode=0,
+                                         stdout=done.stdout + more.stdout,
+                                         stderr=done.stderr + more.stderr)
         out = done or _subprocess.Completed(argv=(), returncode=0, stdout="", stderr="")
         for project in local_projects:
             more = _install_local(project, options=options, target=target, env=env,

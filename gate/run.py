@@ -30,6 +30,7 @@ import hashlib
 import io
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -38,10 +39,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import gate
+from gate import _subprocess, environment
 from gate import build as builder
 from gate import install as installer
 from gate.cache import Cache, cache_root, link_or_copy
-from gate.errors import ResolveError
+from gate.errors import InstallError, Interrupted, ResolveError, UsageError
 from gate.evaluate import Verdict, evaluate
 from gate.fetch import Fetched, HttpSettings, fetch_all
 from gate.install import LocalInstall
@@ -87,7 +89,8 @@ def scanner_version() -> str:
     root = Path(gate.__file__).parent
     digest = hashlib.sha256(gate.__version__.encode())
     for path in sorted([*(root / "scan").rglob("*.py"), *root.glob("catalog*.py"),
-                        *(root / "data").rglob("*"), root / "archive.py"]):
+                        *(root / "data").rglob("*"), root / "archive.py",
+                        root / "layout.py"]):
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
@@ -213,6 +216,11 @@ class Gate:
                                "building needs a policy that grants it install-hooks")
         [(pin, path)] = self.fetch([sdist], label=f"fetching sdist {sdist.filename}")
         [scanned] = self.scan([(pin, path)], label=f"scanning sdist {sdist.filename}")
+        # The sdist first, alone: its refusal should not wait for (or fail on) resolving
+        # its build requirements.
+        alone = self.evaluate([scanned.scan], complete_set=False)
+        if not alone.allowed:
+            raise Refused(alone, [scanned.scan])
         deps = self._build_requirements(builder.build_requirements(path),
                                         of=f"{sdist.name} {sdist.version}",
                                         where=f"{sdist.filename}:pyproject.toml", line=1)
@@ -257,6 +265,52 @@ class Gate:
             out.append(LocalInstall(project=p, build_wheels=tuple(_fetched(d) for d in deps)))
         return out
 
+    def place(self, scanned: Sequence[Scanned], *, install: bool) -> Placed:
+        """Where each wheel's files would go, checked against each other and (``install``)
+        against what the target holds: overwrites refuse (exit 3), shadows become
+        ``startup-hooks`` findings of the wheel that shadows."""
+        paths = environment.install_paths(self.target, self.options)
+        state = environment.read_state(paths, self.target) if install else None
+        wheels = [environment.read_wheel_files(s.path, name=s.pin.name, version=s.pin.version,
+                                               paths=paths)
+                  for s in scanned if s.pin.is_wheel]
+        found = environment.check_set(wheels, state)
+        out = tuple(replace(s, scan=replace(s.scan, findings=(
+                        *s.scan.findings, *found.get(s.pin.name, ()))))
+                    if found.get(s.pin.name) else s for s in scanned)
+        return Placed(scanned=out, wheels=tuple(wheels), paths=paths, state=state)
+
+    def install(self, placed: Placed, local: Sequence[LocalInstall],
+                env: Mapping[str, str] | None) -> _subprocess.Completed:
+        """Install the approved set; afterwards every package of it is installed at its
+        version, holding the scanned bytes (a copy installed earlier from other bytes is
+        reinstalled from the verified wheel). An interrupted or failed install says
+        exactly what it changed."""
+        self.progress.update("installing")
+        dry = self.options.dry_run
+        pairs = [(s.path, w) for s, w in zip(
+            [s for s in placed.scanned if s.pin.is_wheel], placed.wheels, strict=True)]
+        again = [] if dry or placed.state is None else environment.mismatched(pairs,
+                                                                               placed.state)
+        before = environment.snapshot(placed.paths)
+        try:
+            done = installer.install([_fetched(s) for s in placed.scanned],
+                                     options=self.options, target=self.target,
+                                     local_projects=local, env=env, reinstall=again)
+        except KeyboardInterrupt:
+            changed = environment.changes(before, environment.snapshot(placed.paths))
+            raise Interrupted("interrupted while installing; " + _changed(changed)) from None
+        except InstallError as exc:
+            changed = environment.changes(before, environment.snapshot(placed.paths))
+            raise InstallError(f"{exc.message}; {_changed(changed)}", hint=exc.hint) from None
+        if not dry:
+            problems = environment.verify_installed(pairs, placed.paths, self.target,
+                                                    check_bytes=again)
+            if problems:
+                changed = environment.changes(before, environment.snapshot(placed.paths))
+                raise InstallError(f"after the install, {problems[0]}; {_changed(changed)}")
+        return done
+
     def build_locked_sdists(self, scanned: Sequence[Scanned]) -> list[Scanned]:
         """Lockfile sdists (already allowed with the rest) -> built, scanned wheels."""
         out = []
@@ -290,9 +344,42 @@ def scan_input(input_path: Path | None, *, cwd: Path, options: GateOptions,
         return g.scan(g.fetch(res.pins))
 
 
+def choose_target(options: GateOptions, env: Mapping[str, str] | None) -> GateOptions:
+    """The environment to install into: ``--python``, else an activated virtualenv that is
+    not permpip's own (as uv does), else permpip's own (refused at install time)."""
+    if options.python is not None or options.flag("-t", "--target", "--prefix", "--root"):
+        return options
+    venv = (os.environ if env is None else env).get("VIRTUAL_ENV")
+    if venv and Path(venv).is_dir() and not _same_dir(Path(venv), Path(sys.prefix)):
+        return replace(options, python=venv)
+    return options
+
+
+def refuse_own_environment(options: GateOptions) -> None:
+    """permpip's own environment is a target only when ``--python`` names it: a package
+    installed there could replace permpip itself (its modules, its command, its
+    dependencies) before the next run."""
+    if options.python is not None or options.flag("-t", "--target", "--prefix", "--root"):
+        return
+    raise UsageError("permpip installs into the environment it runs in only when --python "
+                     "names it",
+                     hint="install into your application's environment: permpip install "
+                          "--python /path/to/venv/bin/python ... (or activate that venv); "
+                          f"--python {sys.executable} to install into permpip's own")
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
 def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path | None = None,
              progress: Progress | None = None,
              env: Mapping[str, str] | None = None) -> GateResult:
+    if install and not options.dry_run:
+        options = choose_target(options, env)
     policy = load_policy(options.policy, cwd=cwd)
     if input_path is None and not install:
         input_path = find_default_input(cwd)
@@ -301,24 +388,42 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
             res = _resolve(g, input_path, cwd, env)
             scanned = g.scan(g.fetch(res.pins))
             local = g.prepare_local(res.local_projects)
-            verdict = g.evaluate([s.scan for s in scanned] + g.extra)
+            placed = g.place(scanned, install=install)
+            verdict = g.evaluate([s.scan for s in placed.scanned] + g.extra)
             if verdict.allowed and any(not s.pin.is_wheel for s in scanned):
-                scanned = g.build_locked_sdists(scanned)
-                verdict = g.evaluate([s.scan for s in scanned] + g.extra)
+                placed = g.place(g.build_locked_sdists(scanned), install=install)
+                verdict = g.evaluate([s.scan for s in placed.scanned] + g.extra)
         except Refused as refused:
             return GateResult(verdict=refused.verdict, scanned=(), extra=tuple(refused.scans))
+        scanned = list(placed.scanned)
         result = GateResult(verdict=verdict, scanned=tuple(scanned), extra=tuple(g.extra))
         if not (install and verdict.allowed):
             return result
-        g.progress.update("installing")
-        done = installer.install([_fetched(s) for s in scanned], options=options,
-                                 target=g.target, local_projects=local, env=env)
+        if not options.dry_run:
+            refuse_own_environment(options)
+        done = g.install(placed, local, env)
         g.progress.finish("installing", _count(len(scanned) + len(local), "package"))
         return replace(result, installed=True, output=done.stdout)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Placed:
+    """The set with the target's findings added, and where each wheel's files go."""
+
+    scanned: tuple[Scanned, ...]
+    wheels: tuple[environment.WheelFiles, ...]
+    paths: environment.InstallPaths
+    state: environment.TargetState | None
+
+
 def _fetched(s: Scanned) -> Fetched:
     return Fetched(pin=s.pin, path=s.path)
+
+
+def _changed(changed: Sequence[str]) -> str:
+    if not changed:
+        return "nothing was installed"
+    return "this run changed: " + ", ".join(changed)
 
 
 def _count(n: int, noun: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
+import sysconfig
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -19,12 +20,17 @@ from gate.errors import UsageError
 # Run in the target interpreter with permpip's own ``packaging`` on sys.path (pure Python),
 # so the target needs nothing installed.
 _PROBE = """\
-import json, sys
+import json, site, sys, sysconfig
 sys.path.insert(0, sys.argv[1])
 from packaging.markers import default_environment
 from packaging.tags import sys_tags
+paths = sysconfig.get_paths()
 print(json.dumps({"tags": [str(t) for t in sys_tags()], "env": default_environment(),
-                  "executable": sys.executable}))
+                  "executable": sys.executable, "prefix": sys.prefix,
+                  "base_prefix": sys.base_prefix,
+                  "paths": {k: paths[k] for k in ("purelib", "platlib", "scripts", "data")},
+                  "stdlib": sorted(sys.stdlib_module_names),
+                  "site": [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]}))
 """
 
 
@@ -33,6 +39,16 @@ class Target:
     python: str  # path of the interpreter
     tags: tuple[Tag, ...]  # most preferred first
     environment: dict[str, str]  # PEP 508 marker environment
+    prefix: str = sys.prefix  # sys.prefix: pip's site configuration and the data scheme
+    base_prefix: str = sys.base_prefix
+    # sysconfig install paths of the default scheme: purelib, platlib, scripts, data
+    paths: dict[str, str] = field(default_factory=dict)
+    stdlib: frozenset[str] = frozenset(sys.stdlib_module_names)
+    site_dirs: tuple[str, ...] = ()  # site-packages directories on its sys.path
+
+    @property
+    def is_venv(self) -> bool:
+        return self.prefix != self.base_prefix
 
     def supports(self, wheel_tags: frozenset[Tag]) -> bool:
         return not wheel_tags.isdisjoint(self.tags)
@@ -49,12 +65,17 @@ def _resolve_python(python: str) -> Path:
         path = path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     if not path.exists():
         raise UsageError(f"--python {python}: no such interpreter")
-    return path
+    return path.absolute()  # not resolved: a venv's python is a symlink out of the venv
 
 
 def current_target() -> Target:
+    paths = sysconfig.get_paths()
     return Target(python=sys.executable, tags=tuple(sys_tags()),
-                  environment=cast(dict[str, str], dict(default_environment())))
+                  environment=cast(dict[str, str], dict(default_environment())),
+                  prefix=sys.prefix, base_prefix=sys.base_prefix,
+                  paths={k: paths[k] for k in ("purelib", "platlib", "scripts", "data")},
+                  site_dirs=tuple(p for p in sys.path
+                                  if p.endswith(("site-packages", "dist-packages"))))
 
 
 def probe_target(python: str | None) -> Target:
@@ -69,4 +90,7 @@ def probe_target(python: str | None) -> Target:
                          f"({done.stderr.strip().splitlines()[-1:] or ['no output']})")
     data = json.loads(done.stdout)
     tags = tuple(t for s in data["tags"] for t in parse_tag(s))
-    return Target(python=str(path), tags=tags, environment=dict(data["env"]))
+    return Target(python=str(path), tags=tags, environment=dict(data["env"]),
+                  prefix=data["prefix"], base_prefix=data["base_prefix"],
+                  paths=dict(data["paths"]), stdlib=frozenset(data["stdlib"]),
+                  site_dirs=tuple(data["site"]))

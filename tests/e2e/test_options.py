@@ -57,32 +57,50 @@ def test_strict_refuses_a_stale_grant(index: SubIndex, tmp_path: Path, project: 
 
 def test_strict_refuses_unanalyzed_code(index: SubIndex, tmp_path: Path, project: Path,
                                         make_venv: MakeVenv, permpip: Permpip) -> None:
-    pyc = b"\xa7\r\r\n" + b"\0" * 12 + b"\xe3junk"  # bytecode without its source
-    index.publish(build_wheel(tmp_path / "dist", "pycpkg", "1.0",
-                              {"pycpkg/__init__.py": "", "pycpkg/core.pyc": pyc}))
+    broken = "import subprocess\nx = (\n"  # unparseable, and it names a catalogued module
+    index.publish(build_wheel(tmp_path / "dist", "brokenpkg", "1.0",
+                              {"brokenpkg/__init__.py": "", "brokenpkg/core.py": broken}))
     write_policy(project, {})
     py = make_venv()
-    args = ("--python", str(py), "--index-url", index.url, "pycpkg", "--no-cache")
+    args = ("--python", str(py), "--index-url", index.url, "brokenpkg", "--no-cache")
     strict = permpip("install", *args, "--strict", cwd=project)
     assert strict.returncode == 1, strict.stderr
     assert strict.stdout.splitlines()[-8:] == [
         "refused: 1 of 1 package uses capabilities the policy does not grant "
         "(policy: pyproject.toml)",
         "",
-        "pycpkg 1.0 (pycpkg-1.0-py3-none-any.whl)",
+        "brokenpkg 1.0 (brokenpkg-1.0-py3-none-any.whl)",
         "  unanalyzed (import) not granted:",
-        "    pycpkg/core.pyc compiled bytecode pycpkg/core.pyc may run instead of any source",
-        "  fix: permpip policy allow pycpkg unanalyzed",
-        '   or: pycpkg = ["unanalyzed"]',
+        "    brokenpkg/core.py:2 SyntaxError: '(' was never closed (line 2)",
+        "  fix: permpip policy allow brokenpkg unanalyzed",
+        '   or: brokenpkg = ["unanalyzed"]',
         "nothing installed",
     ]
     assert installed(py) == {}
     loose = permpip("install", *args, cwd=project)
     assert loose.returncode == 0, loose.stderr
-    assert ("warning: pycpkg 1.0: 1 place could not be analysed and may use any capability "
-            "(pycpkg/core.pyc compiled bytecode pycpkg/core.pyc may run instead of any "
-            "source); grant 'unanalyzed' to accept, or --strict to refuse") in loose.stdout
-    assert installed(py) == {"pycpkg": "1.0"}
+    assert ("warning: brokenpkg 1.0: 1 place could not be analysed and may use any "
+            "capability (brokenpkg/core.py:2 SyntaxError: '(' was never closed (line 2)); "
+            "grant 'unanalyzed' to accept, or --strict to refuse") in loose.stdout
+    assert installed(py) == {"brokenpkg": "1.0"}
+
+
+def test_sourceless_bytecode_is_refused_without_strict(
+        index: SubIndex, tmp_path: Path, project: Path, make_venv: MakeVenv,
+        permpip: Permpip) -> None:
+    """Bytecode runs at import and cannot be analysed: refused unless granted, not a
+    warning (unparseable source only warns: it may be dead code)."""
+    pyc = b"\xa7\r\r\n" + b"\0" * 12 + b"\xe3junk"  # bytecode without its source
+    index.publish(build_wheel(tmp_path / "dist", "pycpkg", "1.0",
+                              {"pycpkg/__init__.py": "", "pycpkg/core.pyc": pyc}))
+    write_policy(project, {})
+    py = make_venv()
+    done = permpip("install", "--python", str(py), "--index-url", index.url, "pycpkg",
+                   "--no-cache", cwd=project)
+    assert done.returncode == 1, done.stderr
+    assert "  unanalyzed (import) not granted:" in done.stdout
+    assert done.stdout.splitlines()[-1] == "nothing installed"
+    assert installed(py) == {}
 
 
 def test_strict_build_approval_judges_the_sdist_alone(

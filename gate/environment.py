@@ -1,0 +1,603 @@
+"""environment: what the target already holds, and what installing a set would change there.
+
+Read from the target's files, never by running its code:
+
+* ``install_paths(target, options)``: where pip/uv will put each wheel scheme (the
+  target's default scheme, or ``--target``/``--prefix``/``--root``/``--user``).
+* ``read_state(paths, target)``: every distribution installed there (``*.dist-info``:
+  name, version, RECORD; ``top_level.txt``), who owns each file, which top-level import
+  names each provides, which modules the executable lines of the ``.pth`` files there
+  import at every start, and what is in the scripts directory.
+* ``check_set(wheels, state)``: nothing a wheel installs may overwrite a file another
+  distribution owns (its RECORD says so) or that no distribution owns (``bin/python``,
+  ``bin/activate``, ``pyvenv.cfg``, virtualenv's ``_virtualenv.py``), nor a file another
+  wheel of the same set installs: ``ScanError`` (exit 3) naming both. Installing into a
+  package another distribution provides, shadowing its module, providing a module that a
+  ``.pth`` file of the target imports at every start, or adding a command to the scripts
+  directory over one that is there: ``startup-hooks`` findings, judged by the policy.
+* ``mismatched(wheels, state)``: distributions installed at the pinned version whose files
+  are not the scanned bytes (pip and uv call them "already satisfied" and skip them): the
+  installer reinstalls them from the verified wheel.
+* ``snapshot``/``changes``: what an interrupted or failed install changed, exactly.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import io
+import os
+import sysconfig
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+from gate.archive import Archive, read_archive
+from gate.errors import ScanError
+from gate.layout import WheelLayout, pth_lines, read_layout
+from gate.model import Capability, Finding, NormalizedName, Phase, normalize
+from gate.options import GateOptions
+from gate.resolve.target import Target
+
+SCHEMES = ("purelib", "platlib", "scripts", "data")
+# dist-info files the installer writes or rewrites itself: never compared with the wheel
+_WRITTEN = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json", "uv_cache.json",
+                      "uv_build.json"})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class InstallPaths:
+    purelib: Path
+    platlib: Path
+    scripts: Path
+    data: Path
+
+    def of(self, scheme: str) -> Path:
+        return getattr(self, "purelib" if scheme == "headers" else scheme)  # type: ignore[no-any-return]
+
+    @property
+    def site_dirs(self) -> tuple[Path, ...]:
+        return tuple(dict.fromkeys((self.purelib, self.platlib)))
+
+
+def install_paths(target: Target, options: GateOptions) -> InstallPaths:
+    """Where ``pip install``/``uv pip install`` with ``options`` puts each scheme."""
+    paths = {k: Path(v) for k, v in target.paths.items()} if target.paths else {
+        k: Path(v) for k, v in sysconfig.get_paths().items() if k in SCHEMES}
+    prefix = Path(target.prefix)
+    if dirs := options.values("-t", "--target"):
+        root = Path(dirs[-1]).expanduser().absolute()
+        return InstallPaths(purelib=root, platlib=root, scripts=root / "bin", data=root)
+    if options.flag("--user"):
+        user = Path(sysconfig.get_config_var("userbase") or Path.home() / ".local")
+        version = target.environment.get("python_version", "")
+        site = user / "lib" / f"python{version}" / "site-packages"
+        return InstallPaths(purelib=site, platlib=site, scripts=user / "bin", data=user)
+    if prefixes := options.values("--prefix"):
+        new = Path(prefixes[-1]).expanduser().absolute()
+        paths = {k: new / _relative(v, prefix) for k, v in paths.items()}
+    if roots := options.values("--root"):
+        root = Path(roots[-1]).expanduser().absolute()
+        paths = {k: root / str(v).lstrip("/") for k, v in paths.items()}
+    return InstallPaths(**{k: paths[k] for k in SCHEMES})
+
+
+def _relative(path: Path, prefix: Path) -> Path:
+    try:
+        return path.relative_to(prefix)
+    except ValueError:
+        return Path(str(path).lstrip("/"))
+
+
+def _key(path: Path | str) -> str:
+    """A path as the filesystem sees it: symlinked parents resolved (``lib64`` -> ``lib``)."""
+    p = Path(os.path.normpath(path))
+    parent = p.parent
+    try:
+        parent = parent.resolve()
+    except OSError:
+        pass
+    return os.path.normcase(str(parent / p.name))
+
+
+# -- what is installed ---------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Installed:
+    name: NormalizedName
+    version: str
+    dist_info: Path
+    files: tuple[Path, ...]  # absolute, from RECORD
+    names: ImportNames
+
+    @property
+    def shown(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TargetState:
+    paths: InstallPaths
+    dists: Mapping[NormalizedName, Installed]
+    owners: Mapping[str, NormalizedName]  # _key(file) -> owning distribution
+    packages: Mapping[str, NormalizedName]  # regular package ("a.b") -> its distribution
+    modules: Mapping[str, NormalizedName]  # module ("a.b", "a") -> its distribution
+    pth_imports: Mapping[str, str]  # module imported by a .pth line -> that .pth file
+    stdlib: frozenset[str] = field(default_factory=frozenset)
+
+    def owner(self, path: Path | str) -> Installed | None:
+        name = self.owners.get(_key(path))
+        return self.dists.get(name) if name else None
+
+
+def _metadata(dist_info: Path) -> tuple[str, str] | None:
+    try:
+        data = (dist_info / "METADATA").read_bytes()
+    except OSError:
+        return None
+    msg = BytesHeaderParser().parsebytes(data)
+    name, version = msg.get("Name"), msg.get("Version")
+    return (str(name), str(version)) if name and version else None
+
+
+def _record(dist_info: Path, site: Path) -> list[Path]:
+    try:
+        text = (dist_info / "RECORD").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    out = []
+    for row in csv.reader(io.StringIO(text)):
+        if row and row[0]:
+            out.append(Path(os.path.normpath(site / row[0])))
+    return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ImportNames:
+    """What a distribution's files make importable: regular packages (a directory with an
+    ``__init__``) and modules (``a/b.py``, ``a/b.cpython-311-x86_64-linux-gnu.so``,
+    ``a/b/__init__.py`` are all ``a.b``), dotted. Namespace directories are neither: many
+    distributions share ``google/``."""
+
+    packages: frozenset[str] = frozenset()
+    modules: frozenset[str] = frozenset()
+
+
+_MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd", ".pyw")
+
+
+def import_names(site_paths: Iterable[str]) -> ImportNames:
+    """``ImportNames`` of site-packages-relative '/'-separated paths."""
+    packages: set[str] = set()
+    modules: set[str] = set()
+    for rel in site_paths:
+        parts = rel.split("/")
+        first = parts[0]
+        if (first.endswith((".dist-info", ".data", ".egg-info")) or first == "__pycache__"
+                or "__pycache__" in parts or (len(parts) == 1 and first.endswith(".pth"))):
+            continue
+        base = parts[-1]
+        if not base.endswith(_MODULE_SUFFIXES):
+            continue
+        stem = base.split(".", 1)[0]
+        if stem == "__init__":
+            if len(parts) > 1:
+                dotted = ".".join(parts[:-1])
+                packages.add(dotted)
+                modules.add(dotted)
+        elif stem.isidentifier():
+            modules.add(".".join([*parts[:-1], stem]))
+    return ImportNames(packages=frozenset(packages), modules=frozenset(modules))
+
+
+def _installed_names(files: Iterable[Path], site: Path, dist_info: Path) -> ImportNames:
+    rels = []
+    for f in files:
+        try:
+            rels.append(f.relative_to(site).as_posix())
+        except ValueError:
+            continue
+    names = import_names(rels)
+    try:  # editable installs: the names live elsewhere, listed here
+        text = (dist_info / "top_level.txt").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return names
+    tops = {line.strip() for line in text.splitlines() if line.strip().isidentifier()}
+    return ImportNames(packages=names.packages | tops, modules=names.modules | tops)
+
+
+def _pth_imports(site: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        names = sorted(os.listdir(site))
+    except OSError:
+        return out
+    for name in names:
+        if not name.endswith(".pth"):
+            continue
+        try:
+            data = (site / name).read_bytes()
+        except OSError:
+            continue
+        for _no, line, executable in pth_lines(data):
+            if not executable:
+                continue
+            try:
+                tree = ast.parse(line.strip())
+            except (SyntaxError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    for alias in node.names:
+                        out.setdefault(alias.name.split(".")[0], str(site / name))
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    out.setdefault(node.module.split(".")[0], str(site / name))
+    return out
+
+
+def read_state(paths: InstallPaths, target: Target) -> TargetState:
+    """Everything installed under ``paths`` (read from files; no code runs)."""
+    dists: dict[NormalizedName, Installed] = {}
+    owners: dict[str, NormalizedName] = {}
+    packages: dict[str, NormalizedName] = {}
+    modules: dict[str, NormalizedName] = {}
+    pth: dict[str, str] = {}
+    for site in paths.site_dirs:
+        try:
+            entries = sorted(os.listdir(site))
+        except OSError:
+            continue
+        for entry in entries:
+            if not entry.endswith(".dist-info"):
+                continue
+            dist_info = site / entry
+            meta = _metadata(dist_info)
+            if meta is None:
+                continue
+            name = normalize(meta[0])
+            files = _record(dist_info, site)
+            names = _installed_names(files, site, dist_info)
+            dists[name] = Installed(name=name, version=meta[1], dist_info=dist_info,
+                                    files=tuple(files), names=names)
+            for f in files:
+                owners.setdefault(_key(f), name)
+            for pkg in names.packages:
+                packages.setdefault(pkg, name)
+            for mod in names.modules:
+                modules.setdefault(mod, name)
+        pth.update({k: v for k, v in _pth_imports(site).items() if k not in pth})
+    return TargetState(paths=paths, dists=dists, owners=owners, packages=packages,
+                       modules=modules,
+                       pth_imports=pth, stdlib=target.stdlib)
+
+
+# -- what a set of wheels would do there ----------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WheelFiles:
+    """One wheel of the set: where each of its files (and generated scripts) would go."""
+
+    name: NormalizedName
+    version: str
+    filename: str
+    layout: WheelLayout
+    destinations: tuple[tuple[str, Path], ...]  # (member or "entry point NAME", path)
+    member_hashes: Mapping[str, str] = field(default_factory=dict)  # filled by hashes()
+
+
+def entry_point_scripts(data: bytes) -> list[str]:
+    """console_scripts and gui_scripts names of an entry_points.txt (pip reads them so)."""
+    import configparser
+
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read_string(data.decode("utf-8", "replace"))
+    except configparser.Error as exc:
+        raise ScanError(f"entry_points.txt cannot be read: {exc}") from None
+    out = []
+    for section in ("console_scripts", "gui_scripts"):
+        if parser.has_section(section):
+            out += [k.strip() for k in parser.options(section)]
+    return out
+
+
+def wheel_files(ar: Archive, *, name: NormalizedName, version: str,
+                paths: InstallPaths) -> WheelFiles:
+    names = [m.name for m in ar.members]
+    layout = _layout(ar, names)
+    dests: list[tuple[str, Path]] = []
+    for placed in layout.placed:
+        base = paths.of(placed.scheme)
+        dests.append((placed.member, Path(os.path.normpath(base / placed.rel))))
+    ep = ar.get(f"{layout.dist_info}/entry_points.txt")
+    if ep is not None:
+        for script in entry_point_scripts(ar.read(ep)):
+            if "/" in script or "\\" in script or script in ("", ".", ".."):
+                raise ScanError(f"{ar.filename}: entry point script name {script!r} is not a "
+                                f"file name")
+            dests.append((f"entry point {script}", paths.scripts / script))
+    return WheelFiles(name=name, version=version, filename=ar.filename, layout=layout,
+                      destinations=tuple(dests))
+
+
+def _layout(ar: Archive, names: list[str]) -> WheelLayout:
+    infos = {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")}
+    wheel_meta = None
+    if len(infos) == 1:
+        member = ar.get(f"{next(iter(infos))}/WHEEL")
+        wheel_meta = ar.read(member) if member is not None else None
+    return read_layout(ar.filename, names, wheel_meta)
+
+
+def read_wheel_files(path: Path, *, name: NormalizedName, version: str,
+                     paths: InstallPaths) -> WheelFiles:
+    with read_archive(path) as ar:
+        return wheel_files(ar, name=name, version=version, paths=paths)
+
+
+def _finding(member: str, detail: str) -> Finding:
+    return Finding(path=member, line=0, capability=Capability.STARTUP_HOOKS,
+                   phase=Phase.STARTUP, detail=detail)
+
+
+def check_set(wheels: Sequence[WheelFiles],
+              state: TargetState | None) -> dict[NormalizedName, list[Finding]]:
+    """Overwrites refuse (``ScanError``); shadows are ``startup-hooks`` findings per wheel.
+
+    ``state`` None: only the set itself is checked (``permpip check``: no target).
+    """
+    placed: dict[str, tuple[WheelFiles, str]] = {}
+    for w in wheels:
+        for member, dest in w.destinations:
+            key = _key(dest)
+            other = placed.get(key)
+            if other is not None and other[0].name != w.name:
+                raise ScanError(f"{w.filename}: '{member}' and {other[0].filename}: "
+                                f"'{other[1]}' both install {dest}")
+            placed[key] = (w, member)
+    out: dict[NormalizedName, list[Finding]] = {w.name: [] for w in wheels}
+    packages: dict[str, NormalizedName] = {}
+    modules: dict[str, NormalizedName] = {}
+    for w in wheels:
+        names = _wheel_names(w)
+        for pkg in names.packages:
+            packages.setdefault(pkg, w.name)
+        for mod in names.modules:
+            modules.setdefault(mod, w.name)
+    for w in wheels:
+        out[w.name] += _intrusions(w, packages, modules, lambda n: f"{n} of the same set")
+        if state is not None:
+            out[w.name] += _against_target(w, state)
+    return {name: sorted(set(found)) for name, found in out.items()}
+
+
+def _site_files(w: WheelFiles) -> list[tuple[str, str]]:
+    """(member, site-packages path) of the wheel's importable files (not its dist-info)."""
+    return [(p.member, p.site) for p in w.layout.placed
+            if p.site is not None and not p.site.startswith(w.layout.dist_info + "/")]
+
+
+def _wheel_names(w: WheelFiles) -> ImportNames:
+    return import_names(site for _member, site in _site_files(w))
+
+
+def _intrusions(w: WheelFiles, packages: Mapping[str, NormalizedName],
+                modules: Mapping[str, NormalizedName],
+                shown: Callable[[NormalizedName], str]) -> list[Finding]:
+    """A file inside a regular package another distribution provides, or a module that
+    another distribution's module of the same name would be shadowed by (or shadow)."""
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for member, site in _site_files(w):
+        parts = site.split("/")
+        for i in range(1, len(parts)):
+            pkg = ".".join(parts[:i])
+            owner = packages.get(pkg)
+            if owner is not None and owner != w.name and pkg not in seen:
+                seen.add(pkg)
+                out.append(_finding(member, f"installs into '{pkg}', the package of "
+                                            f"{shown(owner)}"))
+        for mod in import_names([site]).modules:
+            owner = modules.get(mod)
+            if owner is not None and owner != w.name and mod not in seen:
+                seen.add(mod)
+                out.append(_finding(member, f"provides '{mod}', a module of {shown(owner)} "
+                                            f"too: one shadows the other"))
+    return out
+
+
+def _against_target(w: WheelFiles, state: TargetState) -> list[Finding]:
+    for member, dest in w.destinations:
+        if not os.path.lexists(dest):
+            continue
+        owner = state.owner(dest)
+        if owner is not None and owner.name == w.name:
+            continue  # its own file: an upgrade or a reinstall
+        what = (f"a file of {owner.shown}" if owner is not None else
+                "a file of the environment that no installed distribution owns")
+        raise ScanError(f"{w.filename}: '{member}' would overwrite {dest}, {what}")
+
+    def shown(name: NormalizedName) -> str:
+        return f"{state.dists[name].shown} (installed)"
+
+    findings = _intrusions(w, state.packages, state.modules, shown)
+    tops: set[str] = set()
+    for member, site in _site_files(w):
+        top = site.split("/", 1)[0].split(".", 1)[0]
+        if top in state.pth_imports and top not in tops:
+            tops.add(top)
+            findings.append(_finding(member, f"provides '{top}', which "
+                                             f"{state.pth_imports[top]} imports at every "
+                                             f"interpreter start"))
+    return findings
+
+
+# -- after the verdict: already-installed copies, interrupted installs ------------------------
+
+def _record_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def member_hashes(ar: Archive, w: WheelFiles) -> dict[str, str]:
+    """sha256 of each member the installer copies verbatim (scripts with a ``#!python``
+    line are rewritten by the installer: their hash covers the bytes after that line)."""
+    out = {}
+    for placed in w.layout.placed:
+        if placed.site is not None and placed.site.startswith(w.layout.dist_info + "/") \
+                and placed.site.rsplit("/", 1)[-1] in _WRITTEN:
+            continue
+        member = ar.get(placed.member)
+        if member is None:
+            continue
+        data = ar.read(member, limit=max(member.size, 0))
+        if placed.script is not None and data.startswith(b"#!python"):
+            data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+            out[placed.member] = "script:" + _record_hash(data)
+        else:
+            out[placed.member] = _record_hash(data)
+    return out
+
+
+def _file_hash(path: Path, expected: str) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if expected.startswith("script:"):
+        data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+        return "script:" + _record_hash(data)
+    return _record_hash(data)
+
+
+def mismatched(wheels: Sequence[tuple[Path, WheelFiles]], state: TargetState) -> list[str]:
+    """Names of the wheels whose distribution is installed at the same version from other
+    bytes (a changed, missing or extra file): "already satisfied" for pip and uv."""
+    out: list[str] = []
+    for path, w in wheels:
+        installed = state.dists.get(w.name)
+        if installed is None or installed.version != w.version:
+            continue
+        if not _same_bytes(path, w, state):
+            out.append(w.name)
+    return out
+
+
+def _same_bytes(path: Path, w: WheelFiles, state: TargetState) -> bool:
+    with read_archive(path) as ar:
+        hashes = member_hashes(ar, w)
+    dests = dict(w.destinations)
+    for member, digest in hashes.items():
+        dest = dests.get(member)
+        if dest is None or _file_hash(dest, digest) != digest:
+            return False
+    # a file its RECORD lists that the wheel does not install (bytecode and the files the
+    # installer writes aside) is not the scanned wheel either
+    ours = {_key(d) for d in dests.values()}
+    installed = state.dists[w.name]
+    for f in installed.files:
+        if _key(f) in ours or f.suffix == ".pyc" or (
+                f.parent == installed.dist_info and f.name in _WRITTEN):
+            continue
+        return False
+    return True
+
+
+def verify_installed(wheels: Sequence[tuple[Path, WheelFiles]], paths: InstallPaths,
+                     target: Target, *, check_bytes: Iterable[str] = ()) -> list[str]:
+    """Problems with the installed set: each wheel's distribution at its version, and those
+    named in ``check_bytes`` holding exactly the scanned bytes. Empty when all is well."""
+    state = read_state(paths, target)
+    again = set(check_bytes)
+    problems = []
+    for path, w in wheels:
+        installed = state.dists.get(w.name)
+        if installed is None:
+            problems.append(f"{w.name} {w.version} is not installed")
+        elif installed.version != w.version:
+            problems.append(f"{w.name} is installed at {installed.version}, not {w.version}")
+        elif w.name in again and not _same_bytes(path, w, state):
+            problems.append(f"{w.name} {w.version}: the installed files are not the "
+                            f"scanned bytes of {w.filename}")
+    return problems
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Snapshot:
+    """The distributions in the site directories (name -> version, sha256 of RECORD) and
+    every top-level entry there, to tell what an interrupted install changed."""
+
+    dists: Mapping[NormalizedName, tuple[str, str]]
+    entries: frozenset[str]
+
+
+def snapshot(paths: InstallPaths) -> Snapshot:
+    dists: dict[NormalizedName, tuple[str, str]] = {}
+    entries: set[str] = set()
+    for site in paths.site_dirs:
+        try:
+            names = os.listdir(site)
+        except OSError:
+            continue
+        entries.update(str(site / n) for n in names)
+        for entry in names:
+            if not entry.endswith(".dist-info"):
+                continue
+            meta = _metadata(site / entry)
+            if meta is None:
+                continue
+            try:
+                record = hashlib.sha256((site / entry / "RECORD").read_bytes()).hexdigest()
+            except OSError:
+                record = ""
+            dists[normalize(meta[0])] = (meta[1], record)
+    return Snapshot(dists=dists, entries=frozenset(entries))
+
+
+def changes(before: Snapshot, after: Snapshot) -> list[str]:
+    """What changed between two snapshots, one phrase each: distributions by name, then
+    files left by a distribution whose install did not finish."""
+    out = []
+    for name in sorted(set(before.dists) | set(after.dists)):
+        old, new = before.dists.get(name), after.dists.get(name)
+        if old == new:
+            continue
+        if old is None and new is not None:
+            out.append(f"{name} {new[0]} (installed)")
+        elif new is None and old is not None:
+            out.append(f"{name} {old[0]} (removed)")
+        elif old is not None and new is not None and old[0] != new[0]:
+            out.append(f"{name} {new[0]} (was {old[0]})")
+        elif new is not None:
+            out.append(f"{name} {new[0]} (reinstalled)")
+    new_entries = sorted(after.entries - before.entries)
+    if new_entries:
+        owned = _owned_tops(after, new_entries)
+        out += [f"{e} (partly written)" for e in new_entries
+                if e not in owned and not e.endswith(".dist-info")]
+    return out
+
+
+def _owned_tops(after: Snapshot, entries: Sequence[str]) -> set[str]:
+    """Which of ``entries`` belong to a distribution that finished installing."""
+    owned: set[str] = set()
+    wanted = set(entries)
+    for entry in entries:
+        if not entry.endswith(".dist-info"):
+            continue
+        site = Path(entry).parent
+        for f in _record(Path(entry), site):
+            try:
+                top = site / f.relative_to(site).parts[0]
+            except (ValueError, IndexError):
+                continue
+            if str(top) in wanted:
+                owned.add(str(top))
+    return owned
+
+
+__all__ = ["InstallPaths", "Installed", "TargetState", "WheelFiles", "changes", "check_set",
+           "entry_point_scripts", "install_paths", "member_hashes", "mismatched",
+           "read_state", "read_wheel_files", "snapshot", "verify_installed", "wheel_files"]
