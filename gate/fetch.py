@@ -5,13 +5,20 @@ permpip downloads every chosen file itself with ``requests``: the user's certifi
 (``--proxy`` and the usual environment variables), netrc and URL credentials (credentials of
 an index URL are reused for files on the same host, as pip does); timeouts and retries with
 backoff. Every file is checked against its pinned sha256 before anything else sees it.
+
+pip's configuration is read as pip running for the target reads it (``pip_config_items``:
+pip's own loader, with ``<target sys.prefix>/pip.conf`` as the site file, as pip run with
+``--python TARGET`` runs again under TARGET).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
+import sys
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,35 +29,117 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from gate import _subprocess
 from gate.cache import Cache
-from gate.errors import FetchError
+from gate.errors import FetchError, UsageError
 from gate.model import Pin
 from gate.options import GateOptions
 
 CHUNK = 1 << 20
 
 
-def pip_config() -> dict[str, str]:
-    """The user's pip configuration (pip.conf files, then ``PIP_*``), later wins.
+@functools.lru_cache(maxsize=16)
+def target_prefix(python: str | None) -> str:
+    """``sys.prefix`` of the interpreter pip installs into: pip run with ``--python TARGET``
+    runs again under TARGET, so TARGET's ``sys.prefix``/pip.conf is its site configuration."""
+    if python is None:
+        return sys.prefix
+    from pip._internal.cli.main_parser import identify_python_interpreter
 
-    Keys without section: ``index-url``, ``cert``, ... Read with pip's own loader so the
-    files and precedence are exactly pip's (``PIP_CONFIG_FILE``, ``--isolated`` aside).
+    found = identify_python_interpreter(python) or python
+    done = _subprocess.run([found, "-I", "-c", "import sys; print(sys.prefix)"], timeout=60)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise UsageError(f"--python {python}: the interpreter did not run")
+    return done.stdout.strip()
+
+
+def _env_var_name(key: str, env: Mapping[str, str]) -> str:
+    """The ``PIP_*`` variable behind a normalised configuration key (``no-binary``)."""
+    for name in env:
+        if name.startswith("PIP_") and name[4:].lower().replace("_", "-") == key:
+            return name
+    return "PIP_" + key.upper().replace("-", "_")
+
+
+def pip_config_items(*, isolated: bool = False, python: str | None = None,
+                     env: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """``(key, value, origin)`` of pip's configuration, in the order pip applies them.
+
+    pip's own loader (``pip._internal.configuration.Configuration``) with two changes that
+    make it load what pip running under the TARGET loads: the site file is
+    ``<TARGET sys.prefix>/pip.conf`` and ``PIP_*``/``PIP_CONFIG_FILE`` come from ``env``
+    (default ``os.environ``). Everything else is pip's: ``--isolated`` skips the user file and
+    the ``PIP_*`` variables (not the global, site or ``PIP_CONFIG_FILE`` files);
+    ``PIP_CONFIG_FILE=os.devnull`` skips every file. The order is
+    ``ConfigOptionParser._get_ordered_configuration_items``: ``[global]``, then ``[install]``,
+    then the environment, each with the value of the file latest in ``OVERRIDE_ORDER``
+    (global < user < site < PIP_CONFIG_FILE); empty values are dropped as pip drops them.
+    ``origin``: ``"/etc/pip.conf: [global] index-url"`` or ``"PIP_INDEX_URL (environment)"``.
     """
-    try:
-        from pip._internal.configuration import Configuration
+    from pip._internal.configuration import (
+        CONFIG_BASENAME,
+        ENV_NAMES_IGNORED,
+        OVERRIDE_ORDER,
+        Configuration,
+        Kind,
+        get_configuration_files,
+    )
 
-        conf = Configuration(isolated=False)
+    environ = os.environ if env is None else env
+    site_file = os.path.join(target_prefix(python), CONFIG_BASENAME)
+
+    class TargetConfiguration(Configuration):
+        def iter_config_files(self) -> Iterator[tuple[Kind, list[str]]]:
+            # pip's iter_config_files, with the target's site file and ``environ``
+            env_config_file = environ.get("PIP_CONFIG_FILE", None)
+            config_files = get_configuration_files()
+            yield Kind.GLOBAL, config_files[Kind.GLOBAL]
+            if not self.isolated and not (env_config_file
+                                          and os.path.exists(env_config_file)):
+                yield Kind.USER, config_files[Kind.USER]
+            yield Kind.SITE, [site_file]
+            yield Kind.ENV, [env_config_file] if env_config_file is not None else []
+
+        def get_environ_vars(self) -> Iterator[tuple[str, str]]:
+            for key, val in environ.items():
+                if key.startswith("PIP_") and key[4:].lower() not in ENV_NAMES_IGNORED:
+                    yield key[4:].lower(), val
+
+    try:
+        conf = TargetConfiguration(isolated)
         conf.load()
-        out: dict[str, str] = {}
-        for _variant, values in conf.items():
-            items = values.items() if isinstance(values, Mapping) else [(_variant, values)]
-            for key, value in items:
-                section, _, name = str(key).partition(".")
-                if section in ("global", "install", ":env:") and isinstance(value, str):
-                    out[name] = value
-        return out
     except Exception as exc:  # noqa: BLE001 - any pip config problem is a usage problem
-        raise FetchError(f"could not read the pip configuration: {exc}") from None
+        raise UsageError(f"could not read the pip configuration: {exc}") from None
+    order = ("global", "install", ":env:")
+    sections: dict[str, dict[str, tuple[str, str]]] = {name: {} for name in order}
+    for variant in OVERRIDE_ORDER:
+        for fname, values in conf.get_values_in_config(variant).items():
+            for section_key, val in values.items():
+                section, _, key = str(section_key).partition(".")
+                if section not in sections or not isinstance(val, str):
+                    continue
+                origin = (f"{_env_var_name(key, environ)} (environment)" if section == ":env:"
+                          else f"{fname}: [{section}] {key}")
+                sections[section][key] = (val, origin)
+    return [(key, val, origin) for name in order
+            for key, (val, origin) in sections[name].items() if val]
+
+
+def pip_config(*, isolated: bool = False, python: str | None = None,
+               env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The user's pip configuration as pip reads it (``pip_config_items``), later wins.
+
+    Keys without section: ``index-url``, ``cert``, ...
+    """
+    return {key: val for key, val, _origin in pip_config_items(isolated=isolated, python=python,
+                                                               env=env)}
+
+
+def pip_config_for(options: GateOptions) -> dict[str, str]:
+    """pip's configuration for ``options``; nothing when it is merged into them already."""
+    if options.config_read:
+        return {}
+    return pip_config(isolated=options.flag("--isolated"), python=options.python)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -67,7 +156,7 @@ class HttpSettings:
 
     @classmethod
     def from_options(cls, options: GateOptions, index_urls: Sequence[str] = ()) -> HttpSettings:
-        conf = {} if options.flag("--isolated") else pip_config()
+        conf = pip_config_for(options)
 
         def last(opt: str, key: str) -> str | None:
             vals = options.values(opt)
@@ -129,6 +218,11 @@ def http_get(session: requests.Session, settings: HttpSettings, url: str,
     if resp.status_code >= 400:
         raise FetchError(f"could not fetch {_redact(url)}: HTTP {resp.status_code}")
     return resp
+
+
+def redact(url: str) -> str:
+    """``url`` with its password replaced by ``****``."""
+    return _redact(url)
 
 
 def _redact(url: str) -> str:

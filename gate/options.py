@@ -20,6 +20,11 @@ and an sdist named by path or URL is scanned and approved before it is built: se
 with its arity and the step it applies to: resolution (requirements, indexes, ``--pre``),
 installation (``--target``, ``--user``, ``--upgrade``, ``--dry-run``), or both (``-q``,
 ``-v``, network settings). An option pip does not know is a usage error.
+
+pip's (or uv's) configuration files and ``PIP_*``/``UV_*`` variables are read for resolution
+by ``gate.resolve.reqfile.read_settings``: it puts them into ``pip_options`` ahead of the
+command line's (each with its ``origin``) and sets ``config_read``, after which nothing reads
+the configuration again and the resolver runs without it.
 """
 
 from __future__ import annotations
@@ -93,6 +98,7 @@ class PipOption:
     name: str  # as spelled by pip: "--index-url"
     value: str | None
     step: Step
+    origin: str | None = None  # where it came from when not the command line: "PIP_X (environment)"
 
     def argv(self) -> list[str]:
         return [self.name] if self.value is None else [self.name, self.value]
@@ -112,6 +118,11 @@ class GateOptions:
     pip_options: tuple[PipOption, ...] = ()
     requirements: tuple[str, ...] = ()  # positional requirement specifiers / paths
     positional: tuple[str, ...] = field(default=())  # ``check``: [INPUT]
+    # Set by ``gate.resolve.reqfile.read_settings``: pip's (or uv's) configuration and
+    # environment are merged into ``pip_options`` (each with its ``origin``), so nothing reads
+    # them again; ``uv_args`` holds uv-only settings read from uv's configuration.
+    config_read: bool = False
+    uv_args: tuple[str, ...] = ()
 
     def values(self, *names: str) -> list[str]:
         return [o.value for o in self.pip_options if o.name in names and o.value is not None]

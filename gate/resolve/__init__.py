@@ -26,10 +26,18 @@ resolving; the wheel built from it is then resolved as ``name @ file:///built.wh
 Requirements files holding such lines are read as one flattened copy without them.
 VCS requirements (``git+https://...``) are refused: pip would run their build backend.
 
-``--no-binary`` (command line or requirements file, pip's precedence with
-``--only-binary``): every resolved package it names is rebuilt from its sdist of the same
-version, each through ``on_sdist`` (scanned, needing ``install-hooks``), and resolution runs
-again with those wheels. pip and uv themselves always resolve wheels only.
+``--no-binary`` (command line, pip's or uv's configuration and environment, requirement or
+constraint files; pip's precedence with ``--only-binary``): every resolved package it names
+is rebuilt from its sdist of the same version, each through ``on_sdist`` (scanned, needing
+``install-hooks``), and resolution runs again with those wheels. pip and uv themselves
+always resolve wheels only.
+
+What pip or uv would read besides the command line (configuration files of the target,
+``PIP_*``/``UV_*`` variables, requirement and constraint files at any depth and by URL,
+dependency groups, script metadata) is read by permpip (``gate.resolve.reqfile``) or refused
+with one line; the resolver then runs hermetically on one flattened requirements file, one
+flattened constraints file and explicit options. A constraint may pin versions or a wheel;
+one naming an sdist, a directory or a VCS URL is refused (pip would build it).
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ import re
 import shutil
 import tempfile
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -57,20 +65,29 @@ from gate.model import Pin, normalize
 from gate.options import Backend, GateOptions, PipOption, Step
 from gate.resolve.index import client_for, index_urls, newest_sdist
 from gate.resolve.lockfile import (
+    HashedFile,
+    add_hashed_entry,
     invalid_requirement,
     pins_from_hashed,
-    read_hashed_requirements,
     read_pylock,
     read_uv_lock,
 )
 from gate.resolve.pip import NoWheel, Resolved, resolve_pip
+from gate.resolve.reqfile import (
+    FormatControl,
+    Inputs,
+    ReqLine,
+    read_files,
+    read_settings,
+    write_flat,
+)
 from gate.resolve.target import Target
 from gate.resolve.uv import resolve_uv
 
 SdistHandler = Callable[[Pin], Path]
 
-__all__ = ["LocalProject", "Resolution", "SdistHandler", "Target", "find_default_input",
-           "resolve", "split_local_projects"]
+__all__ = ["FormatControl", "LocalProject", "Resolution", "SdistHandler", "Target",
+           "find_default_input", "resolve", "split_local_projects"]
 
 MAX_BUILDS = 25
 
@@ -96,58 +113,91 @@ def _is_pylock(path: Path) -> bool:
                                           and path.suffix == ".toml")
 
 
-def _lockfile(path: Path, options: GateOptions, target: Target, cwd: Path) -> Resolution | None:
+def _is_lock(name: str) -> bool:
+    """A pylock.toml (pip's rule, extras and URLs included) or a uv.lock."""
+    from pip._internal.utils.pylock import is_valid_pylock_filename
+    from pip._internal.utils.urls import strip_extras
+
+    try:
+        bare = strip_extras(name)[0]
+    except Exception:  # noqa: BLE001 - not a name with extras pip reads
+        bare = name
+    return is_valid_pylock_filename(bare) or Path(bare).name == "uv.lock"
+
+
+def _lockfile(path: Path, target: Target, cwd: Path) -> Resolution:
+    """A pylock.toml or uv.lock: the set as locked."""
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     if _is_pylock(path):
         locked = read_pylock(path, cwd=cwd, target=target)
-    elif path.name == "uv.lock":
-        locked = read_uv_lock(path, cwd=cwd, target=target)
     else:
-        hashed = read_hashed_requirements(path, cwd=cwd, target=target)
-        if not hashed.has_hashes:
-            return None
-        return Resolution(pins=tuple(pins_from_hashed(hashed, options=options, target=target)),
-                          locked=True)
+        locked = read_uv_lock(path, cwd=cwd, target=target)
     local = tuple(read_local_project(Path(p), shown=_shown(Path(p), cwd), with_dependencies=False)
                   for p in locked.local_projects)
     return Resolution(pins=tuple(locked.pins), local_projects=local, locked=True)
 
 
+def _hashed(inputs: Inputs, target: Target) -> Resolution:
+    """Requirements with ``--hash``: a lockfile, read without resolving (every entry must be
+    pinned with ``==`` and hashed, as pip's hash-checking mode wants)."""
+    hashed = HashedFile()
+    for line in inputs.requirements:
+        add_hashed_entry(hashed, line.spec, line.hashes, line.where, target)
+    return Resolution(pins=tuple(pins_from_hashed(hashed, options=inputs.options, target=target)),
+                      locked=True)
+
+
 def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path | None,
             on_sdist: SdistHandler, env: Mapping[str, str] | None = None) -> Resolution:
-    """``input_path``: ``check``'s INPUT; for ``install`` the requirements in ``options``."""
+    """``input_path``: ``check``'s INPUT; for ``install`` the requirements in ``options``.
+
+    ``env``: the environment pip/uv would run with (default ``os.environ``): its
+    ``PIP_*``/``UV_*`` settings are read here; the resolver runs without them.
+    """
+    environ = os.environ if env is None else env
     for spec in options.requirements:
         direct_ref(spec, cwd=cwd)  # VCS, unparsable or missing files: one clear line
-    for name in options.requirement_files:
-        if "://" in name:
-            raise UsageError(f"-r {name}: permpip reads requirements files from disk only",
-                             hint="download it and name the copy")
-    for file in ([input_path] if input_path is not None
-                 else [Path(f) for f in options.requirement_files]):
-        _refuse_local_lines(file if file.is_absolute() else cwd / file, cwd)
-    options, local = split_local_projects(options, cwd)
+    alone = not (options.requirements or options.editables
+                 or options.values("--group", "--requirements-from-script"))
+    locks = [input_path] if input_path is not None else [
+        Path(f) for f in options.requirement_files] if alone else []
+    if locks and all(_is_lock(str(p)) and "://" not in str(p) for p in locks):
+        # pylock.toml and uv.lock are the set as locked: nothing of pip's or uv's
+        # configuration changes what they hold
+        results = [_lockfile(p if p.is_absolute() else cwd / p, target, cwd) for p in locks]
+        return Resolution(pins=tuple(p for r in results for p in r.pins),
+                          local_projects=tuple(lp for r in results for lp in r.local_projects),
+                          locked=True)
+    settings = read_settings(options, target_python=target.python, cwd=cwd, env=environ)
+    options = settings.options
     if input_path is not None:
         path = input_path if input_path.is_absolute() else cwd / input_path
-        locked = _lockfile(path, options, target, cwd)
-        if locked is not None:
-            return locked
+        if not path.is_file():
+            raise UsageError(f"no such file: {path}")
         options = replace(options, pip_options=(
             *options.pip_options, PipOption(name="-r", value=str(path), step=Step.RESOLVE)))
-    else:
-        files = options.requirement_files
-        if files and not options.requirements and not local:
-            results = [_lockfile(cwd / f, options, target, cwd) for f in files]
-            if all(r is not None for r in results):
-                return Resolution(
-                    pins=tuple(p for r in results if r for p in r.pins),
-                    local_projects=tuple(lp for r in results if r for lp in r.local_projects),
-                    locked=True)
-        if not (files or options.requirements or local):
-            raise UsageError("nothing to install: give requirements, -r FILE or -e PATH")
-        if not (files or options.requirements):  # only the user's own, needing nothing
-            return Resolution(pins=(), local_projects=local)
-    res = _resolve_with_builds(options, target, cwd=cwd, on_sdist=on_sdist, env=env)
+        settings = replace(settings, options=options)
+    sources = [o for o in options.pip_options if o.name in ("-r", "--requirement") and o.value]
+    for o in sources:
+        if _is_lock(o.value or ""):
+            raise UsageError(f"{o.origin or '-r ' + (o.value or '')}: a lockfile is read on its "
+                             "own, not together with other requirements",
+                             hint=f"check it alone: permpip check {o.value}")
+    inputs = read_files(settings, cwd=cwd, env=environ,
+                        target_python_version=target.environment["python_full_version"])
+    _refuse_local_lines(inputs, cwd)
+    for line in inputs.constraints:
+        _check_constraint(line, cwd)
+    if sources and alone and any(line.hashes for line in inputs.requirements):
+        return _hashed(inputs, target)
+    options, local = split_local_projects(inputs.options, cwd)
+    if not (sources or inputs.requirements or options.requirements or local):
+        raise UsageError("nothing to install: give requirements, -r FILE or -e PATH")
+    if not (inputs.requirements or options.requirements):  # only the user's own, or nothing
+        return Resolution(pins=(), local_projects=local)
+    res = _resolve_with_builds(replace(inputs, options=options), target, cwd=cwd,
+                               on_sdist=on_sdist, env=env)
     return replace(res, local_projects=local)
 
 
@@ -231,67 +281,68 @@ def split_local_projects(options: GateOptions,
                    requirements=tuple(dict.fromkeys(requirements))), tuple(local)
 
 
-def _requirement_lines(path: Path, depth: int = 0) -> Iterator[tuple[Path, int, str]]:
-    """(file, line number, logical line) of a requirements file and the ones it includes."""
-    if depth > 10 or not path.is_file():
-        return  # the reader that follows reports it
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        no, line = i + 1, re.sub(r"(^|\s)#.*$", "", lines[i]).strip()
-        while line.endswith("\\") and i + 1 < len(lines):
-            i += 1
-            line = line[:-1] + " " + re.sub(r"(^|\s)#.*$", "", lines[i]).strip()
-        i += 1
-        m = re.match(r"^(-r|--requirement)(?:\s*=\s*|\s+)(\S+)", line)
-        if m and "://" in m.group(2):
-            raise UsageError(f"{path.name}:{no}: {line}: permpip reads requirements files "
-                             "from disk only", hint="download it and name the copy")
-        if m:
-            yield from _requirement_lines(path.parent / m.group(2), depth + 1)
-        elif line:
-            yield path, no, line
-
-
-def _refuse_local_lines(path: Path, cwd: Path) -> None:
-    """A requirements file naming the user's own project: refused before pip could build it."""
-    if _is_pylock(path) or path.name == "uv.lock":
-        return
-    for file, no, line in _requirement_lines(path):
-        m = re.match(r"^(-e|--editable)(?:\s*=\s*|\s+)(\S+)", line)
-        spec = m.group(2) if m else None if line.startswith("-") else line.split(" --")[0]
-        if spec is None:
-            continue
+def _refuse_local_lines(inputs: Inputs, cwd: Path) -> None:
+    """A requirements file naming the user's own project (or a VCS checkout): refused
+    before pip could build it."""
+    for line in inputs.requirements:
+        spec = line.spec
         if spec.lower().startswith(_VCS) or " @ " in spec and \
                 spec.partition(" @ ")[2].strip().lower().startswith(_VCS):
-            raise _vcs_error(spec, f"{_shown(file, cwd).removeprefix('./')}:{no}")
+            raise _vcs_error(spec, line.where)
         try:
-            local = m is not None or _local_dir(spec, file.parent) is not None
+            local = line.editable or _local_dir(spec, cwd) is not None
         except UsageError:
             local = False  # no such directory: pip reports it, building nothing
         if local:
-            raise UsageError(f"{_shown(file, cwd).removeprefix('./')}:{no}: {line}: permpip "
-                             "gates your own project only when it is named on the command line",
+            how = f"-r {Path(line.top).name} " if line.top else ""
+            raise UsageError(f"{line.where}: {line.text}: permpip gates your own project only "
+                             "when it is named on the command line",
                              hint="take the line out and name the project: permpip install "
-                                  f"-r {path.name} {'-e ' if m else ''}{spec}")
+                                  f"{how}{'-e ' if line.editable else ''}{spec}")
 
 
-def _resolve_with_builds(options: GateOptions, target: Target, *, cwd: Path,
+def _check_constraint(line: ReqLine, cwd: Path) -> None:
+    """A constraint pins versions, or a wheel by name; pip would build anything else it names
+    (an sdist, a directory, a VCS checkout) before permpip could scan it."""
+    if line.editable:
+        raise UsageError(f"{line.where}: {line.text}: an editable constraint is not supported "
+                         "(pip would build it)")
+    try:
+        req: Requirement | None = Requirement(line.spec)
+    except InvalidRequirement:
+        req = None
+    if req is not None and req.url is None:
+        return
+    ref = direct_ref(line.spec, cwd=cwd, where=line.where)  # VCS, bad or missing: one line
+    if req is not None and ref is not None and ref.is_wheel:
+        return
+    hint = "pin its version instead, or name the file as a requirement so permpip scans it first"
+    if ref is not None and not ref.is_wheel:
+        try:
+            name, version = parse_sdist_filename(ref.filename)
+            hint = (f"pin its version instead ({canonicalize_name(name)}=={version}), or name "
+                    "the file as a requirement so permpip scans it first")
+        except InvalidSdistFilename:
+            pass
+    raise UsageError(f"{line.where}: {line.spec}: a constraint may pin versions or name a "
+                     "wheel, not an sdist, a directory or a VCS URL (pip would build it before "
+                     "permpip could scan it)", hint=hint)
+
+
+def _resolve_with_builds(inputs: Inputs, target: Target, *, cwd: Path,
                          on_sdist: SdistHandler,
                          env: Mapping[str, str] | None) -> Resolution:
-    resolver = resolve_uv if options.backend is Backend.UV else resolve_pip
+    resolver = resolve_uv if inputs.options.backend is Backend.UV else resolve_pip
     work = Path(tempfile.mkdtemp(prefix="permpip-resolve-"))
     wheelhouse = work / "built"
     wheelhouse.mkdir()
     built: set[str] = set()
     forced: dict[str, bool] = {}  # built for --no-binary -> requested by the user
-    fc = format_control(options, cwd)
+    fc = inputs.format_control
     try:
-        options, direct = _take_direct(options, cwd, target, work)
+        options, direct = _take_direct(inputs, cwd, target, work)
+        if not (direct or options.requirements or options.requirement_files):
+            return Resolution(pins=())  # every requirement's marker ruled it out
         added: list[str] = []
         for ref in direct:
             pin = _direct_sdist_pin(ref, options, work)
@@ -482,14 +533,11 @@ def _applies(ref: DirectRef, target: Target) -> bool:
     return ref.marker is None or ref.marker.evaluate({**target.environment, "extra": ""})
 
 
-def _take_direct(options: GateOptions, cwd: Path, target: Target,
+def _take_direct(inputs: Inputs, cwd: Path, target: Target,
                  work: Path) -> tuple[GateOptions, list[DirectRef]]:
-    """Direct sdists out of the requirements (command line and requirements files).
-
-    A requirements file holding one is replaced by a flattened copy without it (nested
-    ``-r`` inlined, relative ``-c``/``-f`` paths made absolute); so is one holding
-    ``--no-binary``/``--only-binary``, which permpip decides itself (``no_binary``).
-    """
+    """Direct sdists out of the requirements (command line, files, groups, script); the rest
+    into one flattened requirements file and one constraints file the resolver reads."""
+    options = inputs.options
     refs: list[DirectRef] = []
     kept: list[str] = []
     for spec in options.requirements:
@@ -498,40 +546,23 @@ def _take_direct(options: GateOptions, cwd: Path, target: Target,
             kept.append(spec)
         elif _applies(ref, target):
             refs.append(ref)
-    pip_options: list[PipOption] = []
-    for o in options.pip_options:
-        if o.name not in ("-r", "--requirement") or o.value is None:
-            pip_options.append(o)
-            continue
-        path = Path(o.value) if Path(o.value).is_absolute() else cwd / o.value
-        lines, changed = [], False
-        for file, no, line in _requirement_lines(path):
-            where = f"{_shown(file, cwd).removeprefix('./')}:{no}"
-            if line.startswith("-"):
-                opt, _, value = re.sub(r"\s*=\s*|\s+", " ", line, count=1).partition(" ")
-                if opt in ("--no-binary", "--only-binary"):
-                    changed = True
-                    continue
-                if opt in ("-c", "--constraint", "-f", "--find-links") and value \
-                        and "://" not in value and not Path(value).is_absolute() \
-                        and (file.parent / value).exists():
-                    line = f"{opt} {(file.parent / value).resolve()}"
-                lines.append(line)
-                continue
-            ref = direct_ref(line.split(" --")[0], cwd=cwd, where=where)
-            if ref is None or ref.is_wheel:
-                lines.append(line)
-                continue
-            changed = True
-            if _applies(ref, target):
-                refs.append(ref)
-        if not changed:
-            pip_options.append(o)
-            continue
-        flat = work / f"requirements-{len(list(work.glob('requirements-*')))}.txt"
-        flat.write_text("".join(f"{ln}\n" for ln in lines))
-        pip_options.append(replace(o, value=str(flat)))
-    return replace(options, requirements=tuple(kept), pip_options=tuple(pip_options)), refs
+    lines: list[str] = []
+    for line in inputs.requirements:
+        ref = direct_ref(line.spec, cwd=cwd, where=line.where)
+        if ref is None or ref.is_wheel:
+            lines.append(line.line())
+        elif _applies(ref, target):
+            hashes = tuple((a, d.lower()) for a, _, d in (h.partition(":") for h in line.hashes))
+            refs.append(replace(ref, hashes=(*ref.hashes, *hashes)))
+    flat: list[PipOption] = []
+    if lines:
+        path = write_flat(lines, work / "requirements.txt")
+        flat.append(PipOption(name="-r", value=str(path), step=Step.RESOLVE))
+    if inputs.constraints:
+        path = write_flat([c.line() for c in inputs.constraints], work / "constraints.txt")
+        flat.append(PipOption(name="-c", value=str(path), step=Step.RESOLVE))
+    return replace(options, requirements=tuple(kept),
+                   pip_options=(*options.pip_options, *flat)), refs
 
 
 def _direct_sdist_pin(ref: DirectRef, options: GateOptions, work: Path) -> Pin:
@@ -552,7 +583,10 @@ def _direct_sdist_pin(ref: DirectRef, options: GateOptions, work: Path) -> Pin:
         settings = HttpSettings.from_options(options, index_urls(options))
         local.write_bytes(http_get(make_session(settings), settings, url).content)
         url = local.as_uri()
-    digests = {algo: hashlib.new(algo) for algo in {"sha256", *(a for a, _ in ref.hashes)}}
+    try:
+        digests = {algo: hashlib.new(algo) for algo in {"sha256", *(a for a, _ in ref.hashes)}}
+    except ValueError as exc:
+        raise UsageError(f"{ref.shown()}: {exc}") from None
     try:
         with local.open("rb") as fh:
             while chunk := fh.read(1 << 20):
@@ -560,65 +594,15 @@ def _direct_sdist_pin(ref: DirectRef, options: GateOptions, work: Path) -> Pin:
                     d.update(chunk)
     except OSError as exc:
         raise FetchError(f"could not read {local}: {exc.strerror or exc}") from None
+    allowed: dict[str, list[str]] = {}  # pip: any listed digest of an algorithm will do
     for algo, expected in ref.hashes:
-        if digests[algo].hexdigest() != expected:
-            raise FetchError(f"hash mismatch for {ref.filename}: expected {algo} {expected}, "
-                             f"got {digests[algo].hexdigest()}",
+        allowed.setdefault(algo, []).append(expected)
+    for algo, expected_list in allowed.items():
+        if digests[algo].hexdigest() not in expected_list:
+            raise FetchError(f"hash mismatch for {ref.filename}: expected {algo} "
+                             f"{' or '.join(expected_list)}, got {digests[algo].hexdigest()}",
                              hint=f"the file at {ref.url} is not the one pinned; nothing was "
                                   "installed")
     return Pin(name=normalize(name), version=str(version), url=url, filename=ref.filename,
                sha256=digests["sha256"].hexdigest(), is_wheel=False, requested=True,
                source=ref.where)
-
-
-# -- --no-binary: pip's format control, decided by permpip --------------------------------
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class FormatControl:
-    """pip's ``--no-binary``/``--only-binary`` sets, with pip's precedence."""
-
-    no_binary: frozenset[str] = frozenset()
-    only_binary: frozenset[str] = frozenset()
-
-    def add(self, option: str, value: str) -> FormatControl:
-        target, other = ((set(self.no_binary), set(self.only_binary))
-                         if option == "--no-binary" else
-                         (set(self.only_binary), set(self.no_binary)))
-        for item in value.split(","):
-            item = item.strip()
-            if item == ":all:":
-                other.clear()
-                target.clear()
-                target.add(":all:")
-            elif item == ":none:":
-                target.clear()
-            elif item:
-                name = canonicalize_name(item)
-                other.discard(name)
-                target.add(name)
-        if option == "--no-binary":
-            return FormatControl(no_binary=frozenset(target), only_binary=frozenset(other))
-        return FormatControl(no_binary=frozenset(other), only_binary=frozenset(target))
-
-    def source_only(self, name: str) -> bool:
-        """Must ``name`` be built from its sdist (pip's ``get_allowed_formats``)?"""
-        if name in self.only_binary:
-            return False
-        if name in self.no_binary:
-            return True
-        return ":all:" not in self.only_binary and ":all:" in self.no_binary
-
-
-def format_control(options: GateOptions, cwd: Path) -> FormatControl:
-    """The user's format control: command line first, then requirements files (as pip)."""
-    fc = FormatControl()
-    for o in options.pip_options:
-        if o.name in ("--no-binary", "--only-binary") and o.value is not None:
-            fc = fc.add(o.name, o.value)
-    for f in options.requirement_files:
-        for _file, _no, line in _requirement_lines(Path(f) if Path(f).is_absolute()
-                                                   else cwd / f):
-            opt, _, value = re.sub(r"\s*=\s*|\s+", " ", line, count=1).partition(" ")
-            if opt in ("--no-binary", "--only-binary"):
-                fc = fc.add(opt, value.strip())
-    return fc

@@ -28,7 +28,7 @@ from packaging.utils import (
 from packaging.version import Version
 
 from gate.errors import FetchError, ResolveError
-from gate.fetch import HttpSettings, http_get, make_session, pip_config
+from gate.fetch import HttpSettings, http_get, make_session, pip_config_for
 from gate.options import GateOptions
 from gate.resolve.target import Target
 
@@ -62,7 +62,7 @@ class IndexFile:
 
 def index_urls(options: GateOptions, *, extra: Sequence[str] = ()) -> list[str]:
     """The indexes pip would use: --index-url (or config, or PyPI) then the extra ones."""
-    conf = {} if options.flag("--isolated") else pip_config()
+    conf = pip_config_for(options)
     if options.flag("--no-index") or conf.get("no-index", "").lower() in ("1", "true", "yes"):
         return []
     main = options.values("-i", "--index-url")
@@ -73,7 +73,7 @@ def index_urls(options: GateOptions, *, extra: Sequence[str] = ()) -> list[str]:
 
 
 def find_links(options: GateOptions) -> list[str]:
-    conf = {} if options.flag("--isolated") else pip_config()
+    conf = pip_config_for(options)
     return options.values("-f", "--find-links") + conf.get("find-links", "").split()
 
 

@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -121,28 +121,34 @@ def read_hashed_requirements(path: Path, *, cwd: Path, target: Target,
             continue
         m = re.search(r"(^|\s)--", line)
         spec, opts = (line[: m.start()], line[m.start():]) if m else (line, "")
-        hashes = tuple(h.split(":", 1)[1] for h in _HASH.findall(opts)
-                       if h.startswith("sha256:"))
-        if _HASH.search(opts):
-            out.has_hashes = True
-        try:
-            req = Requirement(spec.strip())
-        except InvalidRequirement as exc:
-            if not hashes and _names_a_file(spec.strip()):  # a path or URL: not a lockfile
-                out.unhashed.append(f"{where}: {spec.strip()} has no --hash")
-                continue
-            raise invalid_requirement(spec.strip(), exc, where) from None
-        if req.marker and not req.marker.evaluate(dict(target.environment)):
-            continue
-        if not hashes:
-            out.unhashed.append(f"{where}: {spec.strip()} has no --hash")
-            continue
-        pins = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
-        if len(pins) != 1 or req.url:
-            raise UsageError(f"{where}: {spec.strip()} is not pinned to one version with ==")
-        out.entries.append(HashedEntry(req=req, version=pins[0].version, hashes=hashes,
-                                       source=where))
+        hashes = tuple(_HASH.findall(opts))
+        add_hashed_entry(out, spec.strip(), hashes, where, target)
     return out
+
+
+def add_hashed_entry(out: HashedFile, spec: str, hashes: Sequence[str], where: str,
+                     target: Target) -> None:
+    """One requirement of a hashed requirements file (``hashes``: ``algo:digest``)."""
+    sha256 = tuple(h.split(":", 1)[1] for h in hashes if h.startswith("sha256:"))
+    if hashes:
+        out.has_hashes = True
+    try:
+        req = Requirement(spec)
+    except InvalidRequirement as exc:
+        if not sha256 and _names_a_file(spec):  # a path or URL: not a lockfile
+            out.unhashed.append(f"{where}: {spec} has no --hash")
+            return
+        raise invalid_requirement(spec, exc, where) from None
+    if req.marker and not req.marker.evaluate(dict(target.environment)):
+        return
+    if not sha256:
+        out.unhashed.append(f"{where}: {spec} has no --hash")
+        return
+    pins = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
+    if len(pins) != 1 or req.url:
+        raise UsageError(f"{where}: {spec} is not pinned to one version with ==")
+    out.entries.append(HashedEntry(req=req, version=pins[0].version, hashes=sha256,
+                                   source=where))
 
 
 def one_line(exc: Exception) -> str:

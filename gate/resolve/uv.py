@@ -1,14 +1,19 @@
 """Resolution with uv's resolver: ``uv pip compile --format pylock.toml --only-binary :all:``.
 
 The same contract as the pip backend: wheels only (no build backend runs), for the target
-interpreter, with the user's uv configuration (tests pass a hermetic environment). uv writes
-a pylock.toml that is read like any other lockfile. A requirement with no usable wheel is
-recognised from uv's error (``NAME==VERSION has no usable wheels`` / ``Wheels are required
-for `NAME```) and handed to the caller as ``NoWheel``; anything else fails closed.
+interpreter. The user's uv configuration files and ``UV_*`` variables were read by
+``gate.resolve.reqfile`` and arrive as explicit options (``GateOptions.uv_args`` for uv-only
+ones), requirement and constraint files as one flattened file each; uv runs hermetically
+(``--no-config``, no ``UV_*`` variables but the cache, TLS, network tuning and index
+credentials). uv writes a pylock.toml that is read like any other lockfile. A requirement
+with no usable wheel is recognised from uv's error (``NAME==VERSION has no usable wheels``
+/ ``Wheels are required for `NAME```) and handed to the caller as ``NoWheel``; anything
+else fails closed.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -21,19 +26,33 @@ from gate import _subprocess
 from gate.errors import ResolveError, UsageError
 from gate.options import GateOptions
 from gate.resolve.lockfile import read_pylock
-from gate.resolve.pip import NoWheel, Resolved
+from gate.resolve.pip import NoWheel, Resolved, index_file
 from gate.resolve.target import Target
 
 _NO_WHEELS = re.compile(r"([A-Za-z0-9._-]+)==(\S+) has no usable wheels")
 _REQUIRED = re.compile(r"Wheels are required for `([A-Za-z0-9._-]+)`")
 
-# pip option -> uv pip compile option (None: same spelling).
+# pip option -> uv pip compile option (None: same spelling). Indexes and find-links go in a
+# requirements file (``gate.resolve.pip.index_file``).
 _COMPILE: dict[str, str | None] = {
-    "-c": "--constraint", "--constraint": None, "-i": "--index-url", "--index-url": None,
-    "--extra-index-url": None, "-f": "--find-links", "--find-links": None, "--no-index": None,
-    "--no-deps": None, "--python-version": None, "--cache-dir": None,
-    "--no-cache-dir": "--no-cache", "--build-constraint": None,
+    "-c": "--constraint", "--constraint": None, "--no-deps": None, "--python-version": None,
+    "--cache-dir": None, "--no-cache-dir": "--no-cache", "--build-constraint": None,
+    "--trusted-host": "--allow-insecure-host", "--keyring-provider": None,
 }
+
+# UV_* variables the resolver keeps: where its cache is, how it trusts TLS, network tuning,
+# credentials of named indexes. None of them changes what is resolved or built.
+_UV_KEEP = frozenset({"UV_CACHE_DIR", "UV_NATIVE_TLS", "UV_SYSTEM_CERTS", "UV_CREDENTIALS_DIR",
+                      "UV_HTTP_TIMEOUT", "UV_REQUEST_TIMEOUT", "UV_HTTP_CONNECT_TIMEOUT",
+                      "UV_HTTP_RETRIES", "UV_CONCURRENT_DOWNLOADS"})
+_UV_CREDENTIALS = re.compile(r"^UV_INDEX_[A-Z0-9_]+_(USERNAME|PASSWORD)$")
+
+
+def hermetic_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    """``env`` (default ``os.environ``) without the ``UV_*`` settings uv would read."""
+    base = os.environ if env is None else env
+    return {k: v for k, v in base.items()
+            if not k.startswith("UV_") or k in _UV_KEEP or _UV_CREDENTIALS.match(k)}
 
 
 def uv_bin() -> str:
@@ -67,7 +86,8 @@ def compile_args(options: GateOptions, workdir: Path) -> list[str]:
         extra = workdir / "requirements.in"
         extra.write_text("\n".join(options.requirements) + "\n")
         args.append(str(extra))
-    return args
+    indexes = index_file(options, workdir, pip=False)
+    return [*args, *([str(indexes)] if indexes else []), *options.uv_args]
 
 
 def resolve_uv(options: GateOptions, target: Target, *, extra_find_links: list[str],
@@ -75,12 +95,13 @@ def resolve_uv(options: GateOptions, target: Target, *, extra_find_links: list[s
     with tempfile.TemporaryDirectory(prefix="permpip-uv-") as tmp:
         out = Path(tmp) / "pylock.toml"
         argv = [uv_bin(), "pip", "compile", "--quiet",
+                "--no-config",  # its configuration was read by permpip: explicit below
                 "--format", "pylock.toml", "--output-file", str(out),
                 "--only-binary", ":all:",  # never run an sdist's build backend
                 "--python", target.python,
                 *compile_args(options, Path(tmp)),
                 *(a for link in extra_find_links for a in ("--find-links", link))]
-        done = _subprocess.run(argv, env=env, timeout=1800)
+        done = _subprocess.run(argv, env=hermetic_env(env), timeout=1800)
         if done.returncode != 0 or not out.exists():
             raise _failure(done.stderr)
         locked = read_pylock(out, cwd=Path(tmp), target=target, shown="uv pip compile output")

@@ -6,15 +6,19 @@ helpers of ``gate.resolve`` are called directly.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from gate.__main__ import main
 from gate.build import read_local_project
-from gate.cli.options import parse_options
+from gate.cli.options import Step, parse_options
 from gate.errors import UsageError
-from gate.resolve import FormatControl, _take_direct, direct_ref, format_control
+from gate.options import GateOptions
+from gate.resolve import FormatControl, _take_direct, direct_ref
+from gate.resolve.reqfile import Inputs, read_files, read_settings
 from gate.resolve.target import current_target
 from tests.builders import sha256_file
 from tests.conftest import write_policy
@@ -46,10 +50,18 @@ def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (["install", "--no-index", "./x-1.0.tar.gz[extra]"], {}, "./x-1.0.tar.gz: no such file"),
     (["install", "--no-index", "x @ ftp://host/x-1.0.tar.gz"], {},
      "x @ ftp://host/x-1.0.tar.gz: unsupported URL scheme 'ftp'"),
-    (["install", "--no-index", "-r", "r.txt"], {"r.txt": "-r https://host/more.txt\n"},
-     "r.txt:1: -r https://host/more.txt: permpip reads requirements files from disk only"),
-    (["install", "--no-index", "-r", "https://host/r.txt"], {},
-     "-r https://host/r.txt: permpip reads requirements files from disk only"),
+    (["install", "--no-index", "-r", "r.txt"], {"r.txt": "-r sub/more.txt\n",
+                                                  "sub/more.txt": "helper\n-r ../r.txt\n"},
+     "sub/more.txt:2: r.txt includes itself"),
+    (["install", "--no-index", "-r", "r.txt"], {"r.txt": "helper\n-c missing.txt\n"},
+     "r.txt:2: could not open constraint file missing.txt: No such file or directory"),
+    (["install", "--no-index", "-r", "r.txt"], {"r.txt": "--use-pep517\nhelper\n"},
+     "r.txt:1: --use-pep517: no such option: --use-pep517"),
+    (["install", "--no-index", "-r", "r.txt"], {"r.txt": "helper -C k=v\n"},
+     "r.txt:1: helper -C k=v: --config-settings for one requirement is not supported "
+     "(permpip builds approved sdists itself)"),
+    (["install", "--no-index", "-r", "pylock.toml", "helper"], {"pylock.toml": ""},
+     "-r pylock.toml: a lockfile is read on its own, not together with other requirements"),
     (["check", "pylock.toml"], {"pylock.toml": "[[packages]]\nname = 1\n"},
      "pylock.toml: Missing required value in 'lock-version'"),
 ])
@@ -120,12 +132,29 @@ def test_format_control_precedence() -> None:
     assert not FormatControl().add("--no-binary", ":none:").source_only("x")
 
 
+def _inputs(options: GateOptions, cwd: Path, env: dict[str, str] | None = None) -> Inputs:
+    env = {"PIP_CONFIG_FILE": os.devnull} if env is None else env
+    settings = read_settings(options, target_python=sys.executable, cwd=cwd, env=env)
+    return read_files(settings, cwd=cwd, env=env, target_python_version="3.11.0")
+
+
 def test_format_control_reads_command_line_then_files(tmp_path: Path) -> None:
     (tmp_path / "r.txt").write_text("-r more.txt\n--only-binary=b\n")
     (tmp_path / "more.txt").write_text("--no-binary :all:\n")
     options = parse_options(["--no-binary", "a", "-r", "r.txt"])
-    fc = format_control(options, tmp_path)
+    fc = _inputs(options, tmp_path).format_control
     assert [fc.source_only(n) for n in ("a", "b", "c")] == [True, False, True]
+
+
+def test_format_control_configuration_then_command_line_then_constraints_then_files(
+        tmp_path: Path) -> None:
+    """pip's order: configuration, command line, constraint files, requirement files."""
+    (tmp_path / "c.txt").write_text("--only-binary d\n")
+    (tmp_path / "r.txt").write_text("--no-binary=e\nx --no-binary f\n")  # a requirement's too
+    env = {"PIP_CONFIG_FILE": os.devnull, "PIP_NO_BINARY": ":all:", "PIP_ONLY_BINARY": "a,d"}
+    options = parse_options(["--no-binary", "a", "-r", "r.txt", "-c", "c.txt"])
+    fc = _inputs(options, tmp_path, env).format_control
+    assert [fc.source_only(n) for n in "abcdef"] == [True, True, True, False, True, True]
 
 
 # -- a requirements file with a direct sdist: read as a flattened copy without it --------------
@@ -136,23 +165,32 @@ def test_take_direct_flattens_requirements_files(tmp_path: Path) -> None:
     (tmp_path / "z-1.0.tar.gz").write_bytes(b"")  # for Windows only: left out
     sub = tmp_path / "sub"
     (sub / "wheels").mkdir(parents=True)
-    (sub / "c.txt").write_text("")
+    (sub / "c.txt").write_text("helper<2 ; python_version >= '3'\n")
     (sub / "more.txt").write_text("-c c.txt\n-f wheels\n-f https://h/links/\n"
                                   "./x-1.0.tar.gz\nhelper  # comment\n"
-                                  "--no-binary :all:\nz-1.0.tar.gz ; os_name == 'nt'\n")
-    (tmp_path / "r.txt").write_text("-r sub/more.txt\n--index-url https://i/simple\n")
+                                  "--no-binary :all:\nz-1.0.tar.gz ; os_name == 'nt'\n"
+                                  "pkg==1 --hash=sha256:ab --hash sha256:cd\n")
+    (tmp_path / "r.txt").write_text("-r sub/more.txt\n--index-url https://i/simple\n"
+                                    "--extra-index-url https://e/simple\n")
     (tmp_path / "plain.txt").write_text("helper\n")
     work = tmp_path / "work"
     work.mkdir()
     options = parse_options(["-r", "r.txt", "-r", "plain.txt", "./x-1.0.tar.gz", "pkg",
-                             "./y-1-py3-none-any.whl"])
+                             "./y-1-py3-none-any.whl", "--extra-index-url", "https://x/simple"])
     (tmp_path / "y-1-py3-none-any.whl").write_bytes(b"")
-    out, refs = _take_direct(options, tmp_path, current_target(), work)
+    inputs = _inputs(options, tmp_path)
+    out, refs = _take_direct(inputs, tmp_path, current_target(), work)
     assert out.requirements == ("pkg", "./y-1-py3-none-any.whl")
-    assert out.requirement_files == [str(work / "requirements-0.txt"), "plain.txt"]
-    assert (work / "requirements-0.txt").read_text() == (
-        f"-c {sub / 'c.txt'}\n-f {sub / 'wheels'}\n-f https://h/links/\nhelper\n"
-        "--index-url https://i/simple\n")
+    assert out.requirement_files == [str(work / "requirements.txt")]
+    assert (work / "requirements.txt").read_text() == (
+        "helper\npkg==1 --hash=sha256:ab --hash=sha256:cd\nhelper\n")
+    assert (work / "constraints.txt").read_text() == "helper<2 ; python_version >= '3'\n"
+    # the file's --index-url replaces every index so far, the command line's too (pip's rule)
+    assert out.args_for(Step.RESOLVE) == [
+        "--index-url", "https://i/simple", "--extra-index-url", "https://e/simple",
+        "--find-links", str(sub / "wheels"), "--find-links", "https://h/links/",
+        "-r", str(work / "requirements.txt"), "-c", str(work / "constraints.txt")]
+    assert inputs.format_control.source_only("anything")
     assert [(r.where, r.url) for r in refs] == [(None, sdist.as_uri()),
                                                 ("sub/more.txt:4", sdist.as_uri())]
     assert sha256_file(sdist)  # untouched
