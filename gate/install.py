@@ -29,7 +29,9 @@ from gate.cache import link_or_copy
 from gate.errors import InstallError, UsageError
 from gate.fetch import Fetched
 from gate.options import Backend, GateOptions, Step
+from gate.resolve.pip import hermetic_env as pip_hermetic
 from gate.resolve.target import Target
+from gate.resolve.uv import hermetic_env as uv_hermetic
 from gate.resolve.uv import uv_bin
 
 MIN_PIP = Version("26.1")
@@ -94,13 +96,14 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
         links = _stage(files, where)
         reqs = str(where / "requirements.txt")
         if options.backend is Backend.UV:
-            argv = [uv_bin(), "pip", "install", "--python", target.python,
+            argv = [uv_bin(), "pip", "install", "--python", target.python, "--no-config",
                     "--offline", "--no-index", "--find-links", str(links),
                     "--no-deps", "--require-hashes", "--no-cache",
                     "--only-binary", ":all:", "-r", reqs, *_uv_install_args(options)]
         else:
             check_pip()
             argv = [sys.executable, "-m", "pip", "--python", target.python, "install",
+                    "--isolated",  # configuration was read by permpip: passed on explicitly
                     "--no-index", "--find-links", str(links),  # exactly the verified files
                     "--no-deps",  # the set is complete: no second resolution
                     "--require-hashes", "--no-cache-dir", "--no-input",
@@ -134,16 +137,13 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
 
 
 def _offline_env(env: Mapping[str, str] | None, links: Path) -> dict[str, str]:
-    """The user's environment, with every place to find files pointed at ``links``.
-
-    The user's pip/uv configuration still applies to how things are installed (a target,
-    ``--user``, ...), but a ``find-links`` from pip.conf, uv.toml or PIP_FIND_LINKS would
-    let files permpip did not verify into the install: environment variables override
-    configuration files, so these name only the verified files.
-    """
-    out = dict(os.environ if env is None else env)
-    out.update(PIP_FIND_LINKS=str(links), PIP_NO_INDEX="1",
-               UV_FIND_LINKS=str(links), UV_NO_INDEX="1", UV_OFFLINE="1")
+    """The user's environment without pip's and uv's settings (``PIP_REQUIREMENT``,
+    ``PIP_DRY_RUN``, ``UV_CONSTRAINT`` ... would change what the install step does behind
+    permpip's back): their install-step settings were read into the options
+    (``gate.resolve.reqfile.install_settings``), and every place to find files names only
+    the verified files."""
+    out = uv_hermetic(pip_hermetic(env))
+    out.update(UV_FIND_LINKS=str(links), UV_NO_INDEX="1", UV_OFFLINE="1")
     return out
 
 

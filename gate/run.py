@@ -53,6 +53,7 @@ from gate.policy import Policy, load_policy
 from gate.report.progress import Progress
 from gate.resolve import LocalProject, Resolution, find_default_input, resolve
 from gate.resolve.index import index_urls
+from gate.resolve.reqfile import install_settings, read_settings
 from gate.resolve.target import Target, probe_target
 from gate.scan import scan_artifact
 
@@ -110,12 +111,12 @@ def _cache(options: GateOptions) -> Iterator[Cache]:
 
 @contextmanager
 def _gate(options: GateOptions, *, progress: Progress | None,
-          policy: Policy | None) -> Iterator[Gate]:
+          policy: Policy | None, env: Mapping[str, str] | None = None) -> Iterator[Gate]:
     """A Gate for one run, with a work directory that is removed when the run ends."""
     with _cache(options) as cache, tempfile.TemporaryDirectory(prefix="permpip-run-") as work:
         yield Gate(options, cache=cache, target=probe_target(options.python),
                    progress=progress or Progress.for_stream(_null(), quiet=True),
-                   policy=policy, workdir=Path(work))
+                   policy=policy, workdir=Path(work), env=env)
 
 
 def as_build_requirement(scan: PackageScan, *, of: str, where: str, line: int) -> PackageScan:
@@ -151,7 +152,8 @@ class Gate:
     """One run's context: options, target, cache, progress, policy (None for scan_input)."""
 
     def __init__(self, options: GateOptions, *, cache: Cache, target: Target,
-                 progress: Progress, policy: Policy | None, workdir: Path) -> None:
+                 progress: Progress, policy: Policy | None, workdir: Path,
+                 env: Mapping[str, str] | None = None) -> None:
         self.options = options
         self.cache = cache
         self.target = target
@@ -161,6 +163,17 @@ class Gate:
         self.settings = HttpSettings.from_options(options, index_urls(options))
         self.scanner = scanner_version()
         self.extra: list[PackageScan] = []  # sdists and build requirements we approved
+        self.env = env
+        self._merged: GateOptions | None = None
+
+    def merged_options(self) -> GateOptions:
+        """The options with pip's (or uv's) configuration and environment read in, once."""
+        if self._merged is None:
+            self._merged = read_settings(self.options, target_python=self.target.python,
+                                         cwd=Path.cwd(),
+                                         env=os.environ if self.env is None else self.env
+                                         ).options
+        return self._merged
 
     def fetch(self, pins: Sequence[Pin], label: str = "fetching") -> list[tuple[Pin, Path]]:
         fetched = fetch_all(pins, cache=self.cache, settings=self.settings,
@@ -244,10 +257,14 @@ class Gate:
         """Resolve (wheels only), fetch and scan ``requires``; judged as build-time code."""
         if not requires:
             return []
-        keep = [o for o in self.options.pip_options
+        # the indexes and network settings of the user's command line and configuration;
+        # never its requirement sources (a PIP_REQUIREMENT would join the build's set)
+        base = self.merged_options()
+        keep = [o for o in base.pip_options
                 if o.step is Step.BOTH or o.name in ("-i", "--index-url", "--extra-index-url",
                                                      "-f", "--find-links", "--no-index")]
-        opts = replace(self.options, pip_options=tuple(keep), requirements=tuple(requires))
+        opts = replace(base, pip_options=tuple(keep), requirements=tuple(requires),
+                       config_read=True)
         res = resolve(opts, self.target, cwd=Path.cwd(), input_path=None,
                       on_sdist=self.build_approved)
         scanned = self.scan(self.fetch(res.pins, "fetching build requirements"),
@@ -378,12 +395,14 @@ def _same_dir(a: Path, b: Path) -> bool:
 def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path | None = None,
              progress: Progress | None = None,
              env: Mapping[str, str] | None = None) -> GateResult:
-    if install and not options.dry_run:
+    if install:
         options = choose_target(options, env)
+        options = install_settings(options, target_python=options.python or sys.executable,
+                                   env=os.environ if env is None else env)
     policy = load_policy(options.policy, cwd=cwd)
     if input_path is None and not install:
         input_path = find_default_input(cwd)
-    with _gate(options, progress=progress, policy=policy) as g:
+    with _gate(options, progress=progress, policy=policy, env=env) as g:
         try:
             res = _resolve(g, input_path, cwd, env)
             scanned = g.scan(g.fetch(res.pins))

@@ -225,3 +225,27 @@ def test_a_failed_install_says_exactly_what_it_changed(
     else:
         assert last.endswith("; nothing was installed"), last
     assert "nothing installed" not in done.stdout or "aaa" not in installed(py)
+
+
+def test_pip_settings_in_the_environment_reach_the_install_step_only_through_permpip(
+        index: SubIndex, tmp_path: Path, make_venv: MakeVenv, permpip: Permpip,
+        hermetic_env: dict[str, str]) -> None:
+    """``PIP_REQUIREMENT`` is read once (by permpip, for resolution): the install step runs
+    ``--isolated`` and does not read it again; ``PIP_DRY_RUN`` makes permpip's own run a
+    dry run, so it does not claim an install that did not happen."""
+    index.publish(build_wheel(tmp_path / "dist", "lib", "1.0", {"lib/__init__.py": ""}))
+    index.publish(build_wheel(tmp_path / "dist", "app", "1.0", {"app/__init__.py": ""}))
+    project = tmp_path / "project"
+    write_policy(project, {})
+    py = make_venv()
+    listed = tmp_path / "listed.txt"
+    listed.write_text("lib==1.0\n")
+    args = ("install", "--python", str(py), "--index-url", index.url, "app", "--no-cache")
+    dry = permpip(*args, cwd=project, env={**hermetic_env, "PIP_REQUIREMENT": str(listed),
+                                           "PIP_DRY_RUN": "1"})
+    assert dry.returncode == 0, dry.stderr
+    assert "Would install app-1.0 lib-1.0" in dry.stdout
+    assert installed(py) == {}
+    done = permpip(*args, cwd=project, env={**hermetic_env, "PIP_REQUIREMENT": str(listed)})
+    assert done.returncode == 0, done.stderr
+    assert installed(py) == {"app": "1.0", "lib": "1.0"}
