@@ -28,9 +28,10 @@ import csv
 import hashlib
 import io
 import os
+import sys
 import sysconfig
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
@@ -121,15 +122,23 @@ class Installed:
 class TargetState:
     paths: InstallPaths
     dists: Mapping[NormalizedName, Installed]
-    owners: Mapping[str, NormalizedName]  # _key(file) -> owning distribution
-    packages: Mapping[str, NormalizedName]  # regular package ("a.b") -> its distribution
-    modules: Mapping[str, NormalizedName]  # module ("a.b", "a") -> its distribution
+    # RECORD rows are claims, not proof (pip copies a wheel's rows as they are): every
+    # distribution that claims a file, package, module or namespace directory is kept
+    owners: Mapping[str, frozenset[NormalizedName]]  # _key(file) -> claimants
+    packages: Mapping[str, frozenset[NormalizedName]]  # regular package "a.b" -> claimants
+    modules: Mapping[str, frozenset[NormalizedName]]  # module "a.b" -> claimants
+    namespaces: Mapping[str, frozenset[NormalizedName]]  # namespace dir "a" -> claimants
+    sources: Mapping[str, frozenset[NormalizedName]]  # "a.b\0a/b.py" -> claimants
     pth_imports: Mapping[str, str]  # module imported by a .pth line -> that .pth file
     stdlib: frozenset[str] = field(default_factory=frozenset)
 
     def owner(self, path: Path | str) -> Installed | None:
-        name = self.owners.get(_key(path))
-        return self.dists.get(name) if name else None
+        """The one distribution that claims ``path``; None when none or several do."""
+        names = self.owners.get(_key(path), frozenset())
+        return self.dists.get(next(iter(names))) if len(names) == 1 else None
+
+    def claimants(self, path: Path | str) -> frozenset[NormalizedName]:
+        return self.owners.get(_key(path), frozenset())
 
 
 def _metadata(dist_info: Path) -> tuple[str, str] | None:
@@ -163,6 +172,14 @@ class ImportNames:
 
     packages: frozenset[str] = frozenset()
     modules: frozenset[str] = frozenset()
+    namespaces: frozenset[str] = frozenset()  # directories of its modules with no __init__
+    sources: frozenset[str] = frozenset()  # "a.b\0a/b.py": which file gives each module
+
+    def __or__(self, other: ImportNames) -> ImportNames:
+        return ImportNames(packages=self.packages | other.packages,
+                           modules=self.modules | other.modules,
+                           namespaces=self.namespaces | other.namespaces,
+                           sources=self.sources | other.sources)
 
 
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd", ".pyw")
@@ -172,6 +189,7 @@ def import_names(site_paths: Iterable[str]) -> ImportNames:
     """``ImportNames`` of site-packages-relative '/'-separated paths."""
     packages: set[str] = set()
     modules: set[str] = set()
+    sources: set[str] = set()
     for rel in site_paths:
         parts = rel.split("/")
         first = parts[0]
@@ -187,9 +205,14 @@ def import_names(site_paths: Iterable[str]) -> ImportNames:
                 dotted = ".".join(parts[:-1])
                 packages.add(dotted)
                 modules.add(dotted)
+                sources.add(f"{dotted}\0{rel}")
         elif stem.isidentifier():
-            modules.add(".".join([*parts[:-1], stem]))
-    return ImportNames(packages=frozenset(packages), modules=frozenset(modules))
+            dotted = ".".join([*parts[:-1], stem])
+            modules.add(dotted)
+            sources.add(f"{dotted}\0{rel}")
+    dirs = {".".join(m.split(".")[:i]) for m in modules for i in range(1, m.count(".") + 1)}
+    return ImportNames(packages=frozenset(packages), modules=frozenset(modules),
+                       namespaces=frozenset(dirs - packages), sources=frozenset(sources))
 
 
 def _installed_names(files: Iterable[Path], site: Path, dist_info: Path) -> ImportNames:
@@ -205,7 +228,7 @@ def _installed_names(files: Iterable[Path], site: Path, dist_info: Path) -> Impo
     except OSError:
         return names
     tops = {line.strip() for line in text.splitlines() if line.strip().isidentifier()}
-    return ImportNames(packages=names.packages | tops, modules=names.modules | tops)
+    return names | ImportNames(packages=frozenset(tops), modules=frozenset(tops))
 
 
 def _pth_imports(site: Path) -> dict[str, str]:
@@ -240,9 +263,11 @@ def _pth_imports(site: Path) -> dict[str, str]:
 def read_state(paths: InstallPaths, target: Target) -> TargetState:
     """Everything installed under ``paths`` (read from files; no code runs)."""
     dists: dict[NormalizedName, Installed] = {}
-    owners: dict[str, NormalizedName] = {}
-    packages: dict[str, NormalizedName] = {}
-    modules: dict[str, NormalizedName] = {}
+    owners: dict[str, set[NormalizedName]] = {}
+    packages: dict[str, set[NormalizedName]] = {}
+    modules: dict[str, set[NormalizedName]] = {}
+    namespaces: dict[str, set[NormalizedName]] = {}
+    sources: dict[str, set[NormalizedName]] = {}
     pth: dict[str, str] = {}
     for site in paths.site_dirs:
         try:
@@ -262,15 +287,20 @@ def read_state(paths: InstallPaths, target: Target) -> TargetState:
             dists[name] = Installed(name=name, version=meta[1], dist_info=dist_info,
                                     files=tuple(files), names=names)
             for f in files:
-                owners.setdefault(_key(f), name)
-            for pkg in names.packages:
-                packages.setdefault(pkg, name)
-            for mod in names.modules:
-                modules.setdefault(mod, name)
+                owners.setdefault(_key(f), set()).add(name)
+            for table, keys in ((packages, names.packages), (modules, names.modules),
+                                (namespaces, names.namespaces), (sources, names.sources)):
+                for key in keys:
+                    table.setdefault(key, set()).add(name)
         pth.update({k: v for k, v in _pth_imports(site).items() if k not in pth})
-    return TargetState(paths=paths, dists=dists, owners=owners, packages=packages,
-                       modules=modules,
+    return TargetState(paths=paths, dists=dists, owners=_frozen(owners),
+                       packages=_frozen(packages), modules=_frozen(modules),
+                       namespaces=_frozen(namespaces), sources=_frozen(sources),
                        pth_imports=pth, stdlib=target.stdlib)
+
+
+def _frozen(table: Mapping[str, set[NormalizedName]]) -> dict[str, frozenset[NormalizedName]]:
+    return {k: frozenset(v) for k, v in table.items()}
 
 
 # -- what a set of wheels would do there ----------------------------------------------------
@@ -284,7 +314,15 @@ class WheelFiles:
     filename: str
     layout: WheelLayout
     destinations: tuple[tuple[str, Path], ...]  # (member or "entry point NAME", path)
-    member_hashes: Mapping[str, str] = field(default_factory=dict)  # filled by hashes()
+    path: Path | None = None  # the wheel file
+
+    def member_sha256(self, member: str) -> str | None:
+        """sha256 of one member's bytes (None: not a member, e.g. an entry point)."""
+        if self.path is None:
+            return None
+        with read_archive(self.path) as ar:
+            m = ar.get(member)
+            return None if m is None else _record_hash(ar.read(m, limit=max(m.size, 0)))
 
 
 def entry_point_scripts(data: bytes) -> list[str]:
@@ -335,7 +373,7 @@ def _layout(ar: Archive, names: list[str]) -> WheelLayout:
 def read_wheel_files(path: Path, *, name: NormalizedName, version: str,
                      paths: InstallPaths) -> WheelFiles:
     with read_archive(path) as ar:
-        return wheel_files(ar, name=name, version=version, paths=paths)
+        return replace(wheel_files(ar, name=name, version=version, paths=paths), path=path)
 
 
 def _finding(member: str, detail: str) -> Finding:
@@ -354,24 +392,33 @@ def check_set(wheels: Sequence[WheelFiles],
         for member, dest in w.destinations:
             key = _key(dest)
             other = placed.get(key)
-            if other is not None and other[0].name != w.name:
+            if other is not None and other[0].name != w.name and not _same_member(
+                    w, member, other[0], other[1]):
                 raise ScanError(f"{w.filename}: '{member}' and {other[0].filename}: "
                                 f"'{other[1]}' both install {dest}")
             placed[key] = (w, member)
     out: dict[NormalizedName, list[Finding]] = {w.name: [] for w in wheels}
-    packages: dict[str, NormalizedName] = {}
-    modules: dict[str, NormalizedName] = {}
+    tables: tuple[dict[str, set[NormalizedName]], ...] = ({}, {}, {}, {})
     for w in wheels:
         names = _wheel_names(w)
-        for pkg in names.packages:
-            packages.setdefault(pkg, w.name)
-        for mod in names.modules:
-            modules.setdefault(mod, w.name)
+        for table, keys in zip(tables, (names.packages, names.modules, names.namespaces,
+                                        names.sources), strict=True):
+            for key in keys:
+                table.setdefault(key, set()).add(w.name)
+    packages, modules, namespaces, sources = (_frozen(t) for t in tables)
     for w in wheels:
-        out[w.name] += _intrusions(w, packages, modules, lambda n: f"{n} of the same set")
+        out[w.name] += _intrusions(w, packages, modules, namespaces, sources,
+                                   lambda n: f"{n} of the same set")
         if state is not None:
             out[w.name] += _against_target(w, state)
     return {name: sorted(set(found)) for name, found in out.items()}
+
+
+def _same_member(a: WheelFiles, a_member: str, b: WheelFiles, b_member: str) -> bool:
+    """Two wheels installing one file with the same bytes (``backports/__init__.py``):
+    which one the installer writes last makes no difference."""
+    digest = a.member_sha256(a_member)
+    return digest is not None and digest == b.member_sha256(b_member)
 
 
 def _site_files(w: WheelFiles) -> list[tuple[str, str]]:
@@ -384,54 +431,98 @@ def _wheel_names(w: WheelFiles) -> ImportNames:
     return import_names(site for _member, site in _site_files(w))
 
 
-def _intrusions(w: WheelFiles, packages: Mapping[str, NormalizedName],
-                modules: Mapping[str, NormalizedName],
-                shown: Callable[[NormalizedName], str]) -> list[Finding]:
-    """A file inside a regular package another distribution provides, or a module that
-    another distribution's module of the same name would be shadowed by (or shadow)."""
+Claims = Mapping[str, frozenset[NormalizedName]]
+
+
+def _intrusions(w: WheelFiles, packages: Claims, modules: Claims, namespaces: Claims,
+                sources: Claims, shown: Callable[[NormalizedName], str]) -> list[Finding]:
+    """A file inside a regular package another distribution provides; a module another
+    distribution's module of the same name would be shadowed by (or shadow); an
+    ``__init__`` that turns another distribution's namespace directory into a regular
+    package of its own (which then runs at every import under it)."""
     out: list[Finding] = []
     seen: set[str] = set()
+
+    def others(table: Claims, key: str) -> list[NormalizedName]:
+        return sorted(n for n in table.get(key, ()) if n != w.name)
+
+    own = _wheel_names(w).packages  # a package it ships itself: the same __init__ or a clash
     for member, site in _site_files(w):
         parts = site.split("/")
         for i in range(1, len(parts)):
             pkg = ".".join(parts[:i])
-            owner = packages.get(pkg)
-            if owner is not None and owner != w.name and pkg not in seen:
+            owner = others(packages, pkg) if pkg not in own else []
+            if owner and pkg not in seen:
                 seen.add(pkg)
                 out.append(_finding(member, f"installs into '{pkg}', the package of "
-                                            f"{shown(owner)}"))
-        for mod in import_names([site]).modules:
-            owner = modules.get(mod)
-            if owner is not None and owner != w.name and mod not in seen:
+                                            f"{shown(owner[0])}"))
+        names = import_names([site])
+        for mod in names.modules:
+            # the same file: the same bytes (allowed) or an overwrite (refused) elsewhere
+            same = set(others(sources, f"{mod}\0{site}"))
+            owner = [n for n in others(modules, mod) if n not in same]
+            if owner and mod not in seen:
                 seen.add(mod)
-                out.append(_finding(member, f"provides '{mod}', a module of {shown(owner)} "
+                out.append(_finding(member, f"provides '{mod}', a module of {shown(owner[0])} "
                                             f"too: one shadows the other"))
+            owner = others(namespaces, mod) if mod in names.packages else []
+            if owner and mod not in seen:
+                seen.add(mod)
+                out.append(_finding(member, f"makes '{mod}', a namespace {shown(owner[0])} "
+                                            f"installs into, a package of its own: its "
+                                            f"__init__ runs at every import under it"))
     return out
+
+
+_IMPORTABLE = (".py", ".pyw", ".pyc", ".so", ".pyd", ".pth", "._pth", ".zip", ".egg", ".whl",
+               ".pyz")
 
 
 def _against_target(w: WheelFiles, state: TargetState) -> list[Finding]:
     for member, dest in w.destinations:
         if not os.path.lexists(dest):
             continue
-        owner = state.owner(dest)
-        if owner is not None and owner.name == w.name:
+        claimants = state.claimants(dest)
+        if claimants == {w.name}:
             continue  # its own file: an upgrade or a reinstall
-        what = (f"a file of {owner.shown}" if owner is not None else
-                "a file of the environment that no installed distribution owns")
+        digest = w.member_sha256(member)
+        if digest is not None and _file_hash(dest, digest) == digest:
+            continue  # the same bytes: nothing changes (a shared backports/__init__.py)
+        if len(claimants) > 1:
+            what = ("a file that several installed distributions claim: "
+                    + ", ".join(sorted(claimants)))
+        elif claimants:
+            owner = state.dists[next(iter(claimants))]
+            what = f"a file of {owner.shown}"
+        else:
+            what = "a file of the environment that no installed distribution owns"
         raise ScanError(f"{w.filename}: '{member}' would overwrite {dest}, {what}")
+    importable = {_key(d) for d in state.paths.site_dirs}
+    if _key(state.paths.data) in importable:  # --target: the data scheme is on sys.path
+        for placed in w.layout.placed:
+            if placed.scheme == "data" and placed.site is None \
+                    and placed.rel.lower().endswith(_IMPORTABLE):
+                raise ScanError(f"{w.filename}: '{placed.member}' would install into "
+                                f"{state.paths.data / placed.rel}, on the import path "
+                                f"(--target puts the data scheme there), unscanned")
 
     def shown(name: NormalizedName) -> str:
         return f"{state.dists[name].shown} (installed)"
 
-    findings = _intrusions(w, state.packages, state.modules, shown)
+    findings = _intrusions(w, state.packages, state.modules, state.namespaces, state.sources,
+                           shown)
     tops: set[str] = set()
     for member, site in _site_files(w):
         top = site.split("/", 1)[0].split(".", 1)[0]
-        if top in state.pth_imports and top not in tops:
-            tops.add(top)
+        if top in tops:
+            continue
+        tops.add(top)
+        if top in state.pth_imports:
             findings.append(_finding(member, f"provides '{top}', which "
                                              f"{state.pth_imports[top]} imports at every "
                                              f"interpreter start"))
+        elif top in state.stdlib and top not in sys.stdlib_module_names:
+            findings.append(_finding(member, f"shadows the target's stdlib module '{top}'"))
     return findings
 
 
@@ -503,6 +594,38 @@ def _same_bytes(path: Path, w: WheelFiles, state: TargetState) -> bool:
             continue
         return False
     return True
+
+
+def purge_bytecode(w: WheelFiles, state: TargetState) -> list[Path]:
+    """Delete the bytecode caches of a distribution kept as "already satisfied": its
+    sources are the scanned bytes, but a ``.pyc`` beside them (listed in its RECORD or
+    not, hash-based ones unchecked) could run instead. Python writes them again from the
+    verified sources. Returns what was deleted."""
+    installed = state.dists.get(w.name)
+    doomed: set[Path] = set()
+    if installed is not None:
+        doomed |= {f for f in installed.files if f.suffix in (".pyc", ".pyo")}
+    for _member, dest in w.destinations:
+        if dest.suffix not in (".py", ".pyw"):
+            continue
+        cache = dest.parent / "__pycache__"
+        try:
+            names = os.listdir(cache)
+        except OSError:
+            continue
+        doomed |= {cache / n for n in names
+                   if n.split(".", 1)[0] == dest.stem and n.endswith((".pyc", ".pyo"))}
+    removed = []
+    for f in sorted(doomed):
+        try:
+            f.unlink()
+            removed.append(f)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise ScanError(f"{w.name} {w.version}: cannot remove the bytecode cache {f}: "
+                            f"{exc.strerror or exc}") from None
+    return removed
 
 
 def verify_installed(wheels: Sequence[tuple[Path, WheelFiles]], paths: InstallPaths,
@@ -600,4 +723,5 @@ def _owned_tops(after: Snapshot, entries: Sequence[str]) -> set[str]:
 
 __all__ = ["InstallPaths", "Installed", "TargetState", "WheelFiles", "changes", "check_set",
            "entry_point_scripts", "install_paths", "member_hashes", "mismatched",
-           "read_state", "read_wheel_files", "snapshot", "verify_installed", "wheel_files"]
+           "purge_bytecode", "read_state", "read_wheel_files", "snapshot", "verify_installed",
+           "wheel_files"]

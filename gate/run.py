@@ -309,6 +309,11 @@ class Gate:
             [s for s in placed.scanned if s.pin.is_wheel], placed.wheels, strict=True)]
         again = [] if dry or placed.state is None else environment.mismatched(pairs,
                                                                                placed.state)
+        if not dry and placed.state is not None:
+            for _path, w in pairs:
+                kept = placed.state.dists.get(w.name)
+                if kept is not None and kept.version == w.version and w.name not in again:
+                    environment.purge_bytecode(w, placed.state)
         before = environment.snapshot(placed.paths)
         try:
             done = installer.install([_fetched(s) for s in placed.scanned],

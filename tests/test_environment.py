@@ -58,8 +58,8 @@ def test_read_state_owners_tops_and_pth_imports(tmp_path: Path) -> None:
     assert state.owner(paths.purelib / "victim" / "__init__.py").name == "victim"
     assert state.owner(paths.scripts / "victim").name == "victim"
     assert state.owner(paths.purelib / "nothing.py") is None
-    assert state.packages == {"victim": "victim", "gate": "editable"}
-    assert state.modules == {"victim": "victim", "helper": "victim", "gate": "editable"}
+    assert state.packages == {"victim": {"victim"}, "gate": {"editable"}}
+    assert state.modules == {"victim": {"victim"}, "helper": {"victim"}, "gate": {"editable"}}
     assert state.dists[normalize("victim")].names.packages == {"victim"}
     assert state.pth_imports == {"_virtualenv": str(paths.purelib / "_virtualenv.pth")}
 
@@ -125,7 +125,10 @@ def test_a_wheel_installing_into_a_package_of_the_set_needs_startup_hooks(
     _, a = _wheel(tmp_path, paths, "aaa", {"shared/__init__.py": "", "shared/a.py": ""})
     _, b = _wheel(tmp_path, paths, "bbb", {"shared/b.py": ""})
     found = environment.check_set([a, b], None)
-    assert found["aaa"] == []
+    assert [(f.path, f.detail) for f in found["aaa"]] == [
+        ("shared/__init__.py", "makes 'shared', a namespace bbb of the same set installs "
+                               "into, a package of its own: its __init__ runs at every import "
+                               "under it")]
     assert [(f.path, f.detail) for f in found["bbb"]] == [
         ("shared/b.py", "installs into 'shared', the package of aaa of the same set")]
 
@@ -215,3 +218,75 @@ def test_install_paths_follow_target_prefix_and_root(tmp_path: Path) -> None:
     r = environment.install_paths(target, opts(("--root", str(tmp_path / "r"))))
     assert r.purelib == tmp_path / "r" / str(default.purelib).lstrip("/")
     assert dataclasses.asdict(default)["purelib"] == Path(target.paths["purelib"])
+
+
+def test_an_init_over_an_installed_namespace_needs_startup_hooks(tmp_path: Path) -> None:
+    paths = _paths(tmp_path)
+    _install_fake(paths, "nsx-victim", "1.0", {"nsx/victim/__init__.py": ""})
+    state = environment.read_state(paths, current_target())
+    assert state.namespaces == {"nsx": {"nsx-victim"}}
+    _, evil = _wheel(tmp_path, paths, "evil", {"nsx/__init__.py": "import os\n"})
+    assert [(f.path, f.detail) for f in environment.check_set([evil], state)["evil"]] == [
+        ("nsx/__init__.py", "makes 'nsx', a namespace nsx-victim 1.0 (installed) installs "
+                            "into, a package of its own: its __init__ runs at every import "
+                            "under it")]
+
+
+def test_a_file_two_distributions_claim_belongs_to_neither(tmp_path: Path) -> None:
+    """RECORD rows are claims: a forged row in another wheel's RECORD does not make the
+    file its own to replace."""
+    paths = _paths(tmp_path)
+    _install_fake(paths, "victim", "1.0", {"victim/__init__.py": "X = 1\n"})
+    _install_fake(paths, "aaa-evil", "1.0", {"victim/__init__.py": "X = 1\n"})
+    state = environment.read_state(paths, current_target())
+    assert state.owner(paths.purelib / "victim" / "__init__.py") is None
+    _, evil = _wheel(tmp_path, paths, "aaa-evil", {"victim/__init__.py": "X = 2\n"})
+    with pytest.raises(ScanError, match="a file that several installed distributions claim: "
+                                        "aaa-evil, victim$"):
+        environment.check_set([evil], state)
+
+
+def test_the_same_bytes_are_not_an_overwrite(tmp_path: Path) -> None:
+    """backports.tarfile and other backports.* wheels ship one identical __init__.py."""
+    paths = _paths(tmp_path)
+    _install_fake(paths, "backports-a", "1.0", {"backports/__init__.py": "", "backports/a.py": ""})
+    state = environment.read_state(paths, current_target())
+    _, b = _wheel(tmp_path, paths, "backports-b", {"backports/__init__.py": "",
+                                                   "backports/b.py": ""})
+    _, c = _wheel(tmp_path, paths, "backports-c", {"backports/__init__.py": "",
+                                                   "backports/c.py": ""})
+    assert environment.check_set([b, c], state) == {"backports-b": [], "backports-c": []}
+    _, d = _wheel(tmp_path, paths, "backports-d", {"backports/__init__.py": "import os\n"})
+    with pytest.raises(ScanError, match="would overwrite .*, a file of backports-a 1.0$"):
+        environment.check_set([d], state)
+
+
+def test_target_installs_refuse_importable_data_files(tmp_path: Path) -> None:
+    root = tmp_path / "t"
+    paths = environment.InstallPaths(purelib=root, platlib=root, scripts=root / "bin",
+                                     data=root)
+    state = environment.read_state(paths, current_target())
+    _, w = _wheel(tmp_path, paths, "evil", {"evil/__init__.py": "",
+                                            "evil-1.0.data/data/evil_impl/__init__.py": ""})
+    with pytest.raises(ScanError, match=r"'evil-1.0.data/data/evil_impl/__init__.py' would "
+                                        r"install into .*/t/evil_impl/__init__.py, on the "
+                                        r"import path \(--target puts the data scheme "
+                                        r"there\), unscanned$"):
+        environment.check_set([w], state)
+
+
+def test_purge_bytecode_of_a_kept_distribution(tmp_path: Path) -> None:
+    paths = _paths(tmp_path)
+    path, w = _wheel(tmp_path, paths, "lib", {"lib/__init__.py": "OK\n", "lib/data.txt": ""})
+    import zipfile
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(paths.purelib)
+    cache = paths.purelib / "lib" / "__pycache__"
+    cache.mkdir()
+    for n in ("__init__.cpython-311.pyc", "__init__.cpython-312.pyc", "other.cpython-311.pyc"):
+        (cache / n).write_bytes(b"x")
+    state = environment.read_state(paths, current_target())
+    removed = environment.purge_bytecode(w, state)
+    assert sorted(p.name for p in removed) == ["__init__.cpython-311.pyc",
+                                               "__init__.cpython-312.pyc"]
+    assert sorted(p.name for p in cache.iterdir()) == ["other.cpython-311.pyc"]
