@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shlex
-import sys
 import tempfile
 import urllib.request
 from collections.abc import Mapping
@@ -37,7 +36,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from gate import _subprocess
 from gate.cache import file_sha256
-from gate.errors import ResolveError
+from gate.errors import ResolveError, UsageError
 from gate.model import Pin, normalize
 from gate.options import GateOptions, Step
 from gate.resolve.target import Target
@@ -79,6 +78,10 @@ def resolution_args(options: GateOptions) -> list[str]:
                 not (o.name in _SCOPE and _in_file(options)) and \
                 o.name not in ("-q", "--quiet", "-v", "--verbose"):
             args += o.argv()
+    for spec in options.requirements:  # after `--` on permpip's line: pip must not see options
+        if spec.startswith("-") or len(spec.splitlines()) > 1:
+            raise UsageError(f"{spec.splitlines()[0] if spec.strip() else spec!r}: not a "
+                             "requirement (it starts with '-' or holds a line break)")
     return args + list(options.requirements)
 
 
@@ -104,8 +107,43 @@ def index_file(options: GateOptions, directory: Path, *, pip: bool = True) -> Pa
     return path
 
 
+# pip's resolver under the target interpreter (what ``pip --python`` does: the target runs
+# permpip's pip, found through a finder that serves only ``pip``, as pip's own
+# __pip-runner__.py does), with one guard: preparing an sdist or a source tree (the step that
+# runs its build backend to read its metadata) fails instead. ``--only-binary :all:`` keeps
+# pip from choosing sdists on an index, but not from building a direct reference that the
+# metadata of a wheel names (``Requires-Dist: x @ https://.../x-1.0.tar.gz``): nothing of
+# such a package may run before permpip has scanned it.
+_GUARDED = """\
+import sys
+from importlib.machinery import PathFinder
+ROOT = sys.argv[1]
+class _OnlyPip:
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        return PathFinder.find_spec(fullname, [ROOT], target) if fullname == "pip" else None
+sys.meta_path.insert(0, _OnlyPip())
+from pip._internal.distributions import sdist
+from pip._internal.exceptions import InstallationError
+from pip._internal.req import req_install
+def _refuse(self, *args, **kwargs):
+    req = getattr(self, "req", self)
+    link = getattr(req, "link", None)
+    where = link.url_without_fragment if link is not None else str(req)
+    raise InstallationError("permpip-would-build: " + where)
+sdist.SourceDistribution.prepare_distribution_metadata = _refuse
+req_install.InstallRequirement.prepare_metadata = _refuse
+from pip._internal.cli.main import main
+sys.exit(main(sys.argv[2:]))
+"""
+_WOULD_BUILD = re.compile(r"permpip-would-build: (\S+)")
+
+
 def pip_argv(target: Target, *rest: str) -> list[str]:
-    return [sys.executable, "-m", "pip", "--python", target.python, *rest]
+    import pip
+
+    root = str(Path(pip.__file__).resolve().parent.parent)
+    return [target.python, "-I", "-c", _GUARDED, root, *rest]
 
 
 def hermetic_env(env: Mapping[str, str] | None) -> dict[str, str]:
@@ -142,6 +180,14 @@ def resolve_pip(options: GateOptions, target: Target, *, extra_find_links: list[
 
 
 def _failure(stderr: str) -> Exception:
+    if m := _WOULD_BUILD.search(stderr):
+        return ResolveError(f"pip's resolver would build {m.group(1)} to read its metadata "
+                            "(a direct reference to an sdist or a source tree, named by a "
+                            "requirement or by a dependency's metadata); refused before any of "
+                            "its code ran",
+                            stderr=stderr,
+                            hint="pin a released version from the index, or name the file on "
+                                 "permpip's command line so that it is scanned first")
     matches = _NO_MATCH.findall(stderr)
     if matches:
         try:

@@ -870,5 +870,12 @@ def _script(o: PipOption, cwd: Path, options: GateOptions,
 
 
 def write_flat(lines: Sequence[str], path: Path) -> Path:
+    """One requirement per line; a requirement holding a line break (from a PEP 723 script,
+    a group, the command line) would become two lines, the second read as an option."""
+    for ln in lines:
+        if len(ln.splitlines()) > 1 or any(c in ln for c in "\r\n\x0b\x0c"):
+            raise UsageError(f"{ln.splitlines()[0] if ln.splitlines() else ln!r}...: a "
+                             "requirement holds a line break",
+                             hint="one requirement per entry, without line breaks")
     path.write_text("".join(f"{ln}\n" for ln in lines), encoding="utf-8")
     return path

@@ -83,8 +83,9 @@ def compile_args(options: GateOptions, workdir: Path) -> list[str]:
             raise UsageError("--backend uv: editable requirements are not supported; "
                              "use the pip backend")
     if options.requirements:
-        extra = workdir / "requirements.in"
-        extra.write_text("\n".join(options.requirements) + "\n")
+        from gate.resolve.reqfile import write_flat
+
+        extra = write_flat(options.requirements, workdir / "requirements.in")
         args.append(str(extra))
     indexes = index_file(options, workdir, pip=False)
     return [*args, *([str(indexes)] if indexes else []), *options.uv_args]
