@@ -162,6 +162,7 @@ def _install_local(local: LocalInstall, *, options: GateOptions, target: Target,
         clean["UV_NO_CONFIG"] = "1"
         argv = [uv_bin(), "pip", "install", "--python", target.python, "--no-deps",
                 "--offline", "--no-index", "--find-links", str(links), "--no-cache",
+                "--no-sources",  # [tool.uv.sources] would swap in unscanned paths
                 *_uv_install_args(options), *editable, str(project.path)]
     else:
         clean.update(PIP_CONFIG_FILE=os.devnull, PIP_NO_INPUT="1")

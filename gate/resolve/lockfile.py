@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
 import tempfile
 import tomllib
@@ -293,17 +292,17 @@ def read_pylock(path: Path, *, cwd: Path, target: Target, shown: str | None = No
 
 def read_uv_lock(path: Path, *, cwd: Path, target: Target) -> LockedSet:
     """uv.lock -> ``uv export --format pylock.toml`` (no resolution) -> pins."""
-    from gate.resolve.uv import uv_bin
+    from gate.resolve.uv import hermetic_env, uv_bin
 
     shown = _display(path, cwd)
     with tempfile.TemporaryDirectory(prefix="permpip-uvlock-") as tmp:
         out = Path(tmp) / "pylock.toml"
         done = _subprocess.run(
-            [uv_bin(), "export", "--format", "pylock.toml",
+            [uv_bin(), "export", "--format", "pylock.toml", "--no-config",
              "--frozen",  # read uv.lock as it is: no resolution, no update
              "--no-emit-project",  # the user's own project is not gated
              "--no-header", "--quiet", "--output-file", str(out)],
-            cwd=path.parent, env=os.environ, timeout=300)
+            cwd=path.parent, env=hermetic_env(None), timeout=300)  # no UV_PROJECT & co.
         if done.returncode != 0 or not out.exists():
             raise ResolveError(f"uv export could not read {shown}",
                                stderr=done.stderr, hint=_last_line(done.stderr))
