@@ -15,6 +15,9 @@ size field cannot blow memory.
 Zips (wheels, .zip sdists) are read from the open file by offset. A .tar.gz can only be
 read as one stream, so ``read_archive`` keeps the bytes of the members ``keep`` selects
 (code, metadata, binaries) while it walks the stream, bounded by ``Limits.max_read``.
+A tar link is one more name for a regular file of the archive (a zip link is refused): a
+link to a directory, to nothing, or a member below a link (pip would write it through the
+link, over what was scanned) is refused.
 """
 
 from __future__ import annotations
@@ -63,7 +66,9 @@ class Member:
     size: int  # declared uncompressed size
     compressed_size: int
     executable: bool = False
-    link_target: str | None = None  # a tar symlink/hardlink that stays inside the archive
+    # a tar symlink/hardlink: the regular file of the archive it reads (links that lead
+    # anywhere else are refused, see _resolve_links)
+    link_target: str | None = None
 
 
 class _Backend(Protocol):
@@ -596,11 +601,9 @@ class _TarBackend:
         self._kept.clear()
 
 
-def _open_tar(path: Path, filename: str, limits: Limits, keep: Callable[[str], bool]) -> Archive:
-    members: list[Member] = []
-    kept: dict[str, bytes] = {}
-    seen: set[str] = set()
-    total = kept_total = 0
+def _walk_tar(path: Path, filename: str, limits: Limits,
+              visit: Callable[[tarfile.TarFile, tarfile.TarInfo], None]) -> None:
+    """Read the .tar.gz stream once, calling ``visit`` for every header in order."""
     compressed = path.stat().st_size
     # tar headers and padding cost 512-byte blocks on top of the declared sizes
     bound = min(limits.max_total_size, max(compressed, 1) * limits.max_ratio) + 1024 * 1024
@@ -611,44 +614,123 @@ def _open_tar(path: Path, filename: str, limits: Limits, keep: Callable[[str], b
             stream = io.BufferedReader(_Bounded(gz, bound, message), 1024 * 1024)
             with tarfile.open(fileobj=stream, mode="r|") as tf:
                 for info in tf:
-                    if len(seen) >= limits.max_members:
-                        raise ScanError(f"{filename}: more than {limits.max_members} members")
-                    name = check_name(filename, info.name)
-                    if info.isdir():
-                        continue
-                    if name in seen:
-                        raise ScanError(f"{filename}: duplicate member '{name}'")
-                    seen.add(name)
-                    if info.isdev() or info.isfifo() or not (info.isfile() or info.issym()
-                                                              or info.islnk()):
-                        raise ScanError(f"{filename}: member '{name}' is a device or "
-                                        f"special file")
-                    if info.issym() or info.islnk():
-                        target = _link_target(filename, name, info)
-                        members.append(Member(name=name, size=0, compressed_size=0,
-                                              link_target=target))
-                        continue
-                    if info.size > limits.max_member_size:
-                        raise ScanError(f"{filename}: member '{name}' declares {info.size} "
-                                        f"bytes (limit {limits.max_member_size})")
-                    total += info.size
-                    if total > limits.max_total_size:
-                        raise ScanError(f"{filename}: members declare more than "
-                                        f"{limits.max_total_size} bytes in all")
-                    members.append(Member(name=name, size=info.size, compressed_size=info.size,
-                                          executable=bool(info.mode & 0o111)))
-                    if info.size <= limits.max_read and keep(name):
-                        kept_total += info.size
-                        if kept_total > limits.max_kept:
-                            raise ScanError(f"{filename}: code members hold more than "
-                                            f"{limits.max_kept} bytes")
-                        fobj = tf.extractfile(info)
-                        kept[name] = _read_bounded(fobj, info.size) if fobj else b""
+                    visit(tf, info)
     except ScanError:
         raise
     except (OSError, EOFError, tarfile.TarError, zlib.error, ValueError) as exc:
         raise ScanError(f"{filename}: not a readable .tar.gz archive ({exc})") from None
+
+
+def _open_tar(path: Path, filename: str, limits: Limits, keep: Callable[[str], bool]) -> Archive:
+    members: list[Member] = []
+    kept: dict[str, bytes] = {}
+    seen: set[str] = set()
+    directories: set[str] = set()
+    wanted: set[str] = set()  # targets of kept links: keep their bytes when they come
+    total = kept_total = 0
+
+    def keep_bytes(tf: tarfile.TarFile, info: tarfile.TarInfo, name: str) -> None:
+        nonlocal kept_total
+        kept_total += info.size
+        if kept_total > limits.max_kept:
+            raise ScanError(f"{filename}: code members hold more than {limits.max_kept} "
+                            f"bytes")
+        fobj = tf.extractfile(info)
+        kept[name] = _read_bounded(fobj, info.size) if fobj else b""
+
+    def visit(tf: tarfile.TarFile, info: tarfile.TarInfo) -> None:
+        nonlocal total
+        if len(seen) >= limits.max_members:
+            raise ScanError(f"{filename}: more than {limits.max_members} members")
+        name = check_name(filename, info.name)
+        if info.isdir():
+            directories.add(name)
+            return
+        if name in seen:
+            raise ScanError(f"{filename}: duplicate member '{name}'")
+        seen.add(name)
+        if info.isdev() or info.isfifo() or not (info.isfile() or info.issym()
+                                                  or info.islnk()):
+            raise ScanError(f"{filename}: member '{name}' is a device or special file")
+        if info.issym() or info.islnk():
+            target = _link_target(filename, name, info)
+            members.append(Member(name=name, size=0, compressed_size=0, link_target=target))
+            if keep(name) or name in wanted:
+                wanted.add(target)
+            return
+        if info.size > limits.max_member_size:
+            raise ScanError(f"{filename}: member '{name}' declares {info.size} bytes "
+                            f"(limit {limits.max_member_size})")
+        total += info.size
+        if total > limits.max_total_size:
+            raise ScanError(f"{filename}: members declare more than "
+                            f"{limits.max_total_size} bytes in all")
+        members.append(Member(name=name, size=info.size, compressed_size=info.size,
+                              executable=bool(info.mode & 0o111)))
+        if info.size <= limits.max_read and (keep(name) or name in wanted):
+            keep_bytes(tf, info, name)
+
+    _walk_tar(path, filename, limits, visit)
+    members = _resolve_links(filename, members, directories)
+    # a kept link whose target came before it, unkept: read the stream once more for those
+    sizes = {m.name: m.size for m in members if m.link_target is None}
+    missing = {m.link_target for m in members if m.link_target is not None and keep(m.name)
+               and m.link_target not in kept and sizes[m.link_target] <= limits.max_read}
+    if missing:
+        def again(tf: tarfile.TarFile, info: tarfile.TarInfo) -> None:
+            name = check_name(filename, info.name)
+            if name in missing and info.isfile():
+                keep_bytes(tf, info, name)
+
+        _walk_tar(path, filename, limits, again)
     return Archive(filename, members, _TarBackend(kept), limits, 0)
+
+
+def _resolve_links(filename: str, members: list[Member],
+                   directories: set[str]) -> list[Member]:
+    """Links as pip extracts them (tarfile's data filter, members in order), refused
+    unless each is one more name for a regular file of the archive:
+
+    - a member (file, link or directory) below a link: pip writes it through the link,
+      over the file the link leads to (``lnk -> .`` then ``lnk/pyproject.toml``);
+    - a link to a directory: the tree then holds the directory's files under a second
+      path (a package, a build file) that nothing here reads;
+    - a link to nothing in the archive, or a cycle: what it reads is not in the archive.
+
+    Returns the members with each link's ``link_target`` the regular file it reads."""
+    files = {m.name for m in members if m.link_target is None}
+    links = {m.name: m.link_target for m in members if m.link_target is not None}
+    parents: set[str] = set(directories)
+    for name in sorted({*files, *links, *directories}):
+        parts = name.split("/")
+        for i in range(1, len(parts)):
+            prefix = "/".join(parts[:i])
+            if prefix in links:
+                raise ScanError(f"{filename}: member '{name}' is inside link '{prefix}' "
+                                f"(extracting it writes through the link)")
+            parents.add(prefix)
+    both = sorted(directories & links.keys())
+    if both:
+        raise ScanError(f"{filename}: member '{both[0]}' is both a directory and a link")
+    resolved: dict[str, str] = {}
+    for name, target in links.items():
+        chain = [name]
+        while target in links:
+            if target in chain:
+                raise ScanError(f"{filename}: link '{name}' is part of a cycle of links")
+            chain.append(target)
+            target = links[target]
+        if target in files:
+            resolved[name] = target
+        elif target == "" or target in parents:
+            raise ScanError(f"{filename}: link '{name}' points at a directory "
+                            f"('{target or '.'}')")
+        else:
+            raise ScanError(f"{filename}: link '{name}' points at nothing in the archive "
+                            f"('{target}')")
+    return [Member(name=m.name, size=m.size, compressed_size=m.compressed_size,
+                   executable=m.executable, link_target=resolved[m.name])
+            if m.link_target is not None else m for m in members]
 
 
 def _link_target(filename: str, name: str, info: tarfile.TarInfo) -> str:

@@ -9,14 +9,11 @@ frontend on exactly those files (``--no-index --find-links``), in a throwaway di
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import sys
-import tarfile
 import tempfile
 import tomllib
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +23,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from gate import _subprocess
-from gate.errors import GateError, ResolveError, UsageError
+from gate.errors import GateError, ResolveError, ScanError, UsageError
 
 if TYPE_CHECKING:  # gate.resolve imports this module
     from gate.resolve.target import Target
@@ -39,37 +36,23 @@ class BuildError(GateError):
     """An approved sdist could not be built (exit 3)."""
 
 
-def _read_member(sdist: Path, wanted: str) -> bytes | None:
-    """``<root>/<wanted>`` of an sdist, read in memory with a size cap."""
-    try:
-        if sdist.name.endswith(".zip"):
-            with zipfile.ZipFile(sdist) as zf:
-                for info in zf.infolist():
-                    if info.filename.count("/") == 1 and info.filename.endswith("/" + wanted):
-                        if info.file_size > MAX_PYPROJECT:
-                            return None
-                        return zf.read(info)
-            return None
-        with tarfile.open(sdist) as tf:
-            for member in tf:
-                parts = member.name.split("/")
-                if len(parts) == 2 and parts[1] == wanted and member.isfile():
-                    if member.size > MAX_PYPROJECT:
-                        return None
-                    f = tf.extractfile(member)
-                    return f.read() if f else None
-    except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
-        raise BuildError(f"{sdist.name}: unreadable sdist: {exc}") from None
-    return None
-
-
 def build_requirements(sdist: Path) -> list[str]:
-    """``[build-system].requires`` of the sdist (PEP 517's setuptools default without it)."""
-    data = _read_member(sdist, "pyproject.toml")
-    if data is None:
-        return list(LEGACY_REQUIRES)
+    """``[build-system].requires`` of the sdist (PEP 517's setuptools default without it),
+    from pyproject.toml as the scan read it and pip will: a link followed to the file it
+    leads to, the name found as a case-insensitive file system finds it, universal
+    newlines (gate.scan.sdist.read_pyproject)."""
+    from gate.scan.sdist import read_pyproject  # gate.scan.sdist imports this module
+
     try:
-        table = tomllib.load(io.BytesIO(data)).get("build-system")
+        text = read_pyproject(sdist)
+    except ScanError as exc:
+        raise BuildError(f"unreadable sdist: {exc}") from None
+    if text is None:
+        return list(LEGACY_REQUIRES)
+    if len(text) > MAX_PYPROJECT:
+        raise BuildError(f"{sdist.name}: pyproject.toml is larger than {MAX_PYPROJECT} bytes")
+    try:
+        table = tomllib.loads(text).get("build-system")
     except tomllib.TOMLDecodeError as exc:
         raise BuildError(f"{sdist.name}: unreadable pyproject.toml: {exc}") from None
     if not isinstance(table, dict):

@@ -110,6 +110,74 @@ def test_tar_symlink_inside_is_a_member_with_target(tmp_path: Path) -> None:
         assert b is not None and b.link_target == "x-1.0/a.py"
 
 
+def tar_link(name: str, target: str, *, hard: bool = False) -> tuple[tarfile.TarInfo, None]:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = (tarfile.LNKTYPE if hard else tarfile.SYMTYPE), target
+    return info, None
+
+
+def tar_dir(name: str) -> tuple[tarfile.TarInfo, None]:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    return info, None
+
+
+@pytest.mark.parametrize("infos", [
+    # pip extracts in order: lnk/pyproject.toml is written through lnk, over pyproject.toml
+    [tar_file("x-1.0/pyproject.toml", b""), tar_link("x-1.0/lnk", "."),
+     tar_file("x-1.0/lnk/pyproject.toml", b"")],
+    [tar_file("x-1.0/lnk/pyproject.toml", b""), tar_link("x-1.0/lnk", ".")],
+    [tar_link("x-1.0/lnk", "docs"), tar_dir("x-1.0/lnk/sub")],
+    [tar_link("x-1.0/lnk", "a.py"), tar_link("x-1.0/lnk/b.py", "../a.py"),
+     tar_file("x-1.0/a.py", b"")],
+])
+def test_tar_member_inside_a_link(tmp_path: Path,
+                                  infos: list[tuple[tarfile.TarInfo, bytes | None]]) -> None:
+    sdist = make_tar(tmp_path / "x-1.0.tar.gz", infos)
+    inside = next(i.name for i, _ in infos if i.name.startswith("x-1.0/lnk/"))
+    assert refused(sdist) == (f"x-1.0.tar.gz: member '{inside}' is inside link 'x-1.0/lnk' "
+                              f"(extracting it writes through the link)")
+
+
+@pytest.mark.parametrize(("target", "shown"), [
+    (".", "x-1.0"), ("docs", "x-1.0/docs"), ("docs/", "x-1.0/docs"), ("..", "."),
+    ("empty", "x-1.0/empty")])
+def test_tar_link_to_a_directory(tmp_path: Path, target: str, shown: str) -> None:
+    sdist = make_tar(tmp_path / "x-1.0.tar.gz", [
+        tar_file("x-1.0/docs/conf.py", b""), tar_dir("x-1.0/empty"),
+        tar_link("x-1.0/pkg", target)])
+    assert refused(sdist) == f"x-1.0.tar.gz: link 'x-1.0/pkg' points at a directory ('{shown}')"
+
+
+def test_tar_link_to_nothing_or_a_cycle(tmp_path: Path) -> None:
+    sdist = make_tar(tmp_path / "x-1.0.tar.gz", [tar_link("x-1.0/setup.py", "gone.py")])
+    assert refused(sdist) == ("x-1.0.tar.gz: link 'x-1.0/setup.py' points at nothing in the "
+                              "archive ('x-1.0/gone.py')")
+    sdist = make_tar(tmp_path / "y-1.0.tar.gz", [tar_link("y-1.0/a", "b"),
+                                                 tar_link("y-1.0/b", "a")])
+    assert refused(sdist) == "y-1.0.tar.gz: link 'y-1.0/a' is part of a cycle of links"
+    sdist = make_tar(tmp_path / "z-1.0.tar.gz", [tar_link("z-1.0/a", "b"), tar_dir("z-1.0/a")])
+    assert refused(sdist) == "z-1.0.tar.gz: member 'z-1.0/a' is both a directory and a link"
+
+
+def test_tar_links_lead_to_the_regular_file(tmp_path: Path) -> None:
+    """Chains and hard links resolve to the file; a kept link's target is kept whatever
+    its name and wherever it comes in the stream (read again when it came first)."""
+    sdist = make_tar(tmp_path / "x-1.0.tar.gz", [
+        tar_file("x-1.0/early.txt", b"early\n"),
+        tar_link("x-1.0/setup.py", "early.txt"),
+        tar_link("x-1.0/a.py", "b.py"), tar_link("x-1.0/b.py", "c.txt"),
+        tar_file("x-1.0/c.txt", b"late\n"),
+        tar_link("x-1.0/h.py", "x-1.0/c.txt", hard=True)])
+    with read_archive(sdist, keep=lambda name: name.endswith(".py")) as ar:
+        targets = {m.name: m.link_target for m in ar.members if m.link_target}
+        assert targets == {"x-1.0/setup.py": "x-1.0/early.txt", "x-1.0/a.py": "x-1.0/c.txt",
+                           "x-1.0/b.py": "x-1.0/c.txt", "x-1.0/h.py": "x-1.0/c.txt"}
+        early, late = ar.get("x-1.0/early.txt"), ar.get("x-1.0/c.txt")
+        assert early is not None and late is not None
+        assert (ar.read(early), ar.read(late)) == (b"early\n", b"late\n")
+
+
 def test_zip_symlink(tmp_path: Path) -> None:
     path = tmp_path / "x.whl"
     with zipfile.ZipFile(path, "w") as zf:

@@ -5,29 +5,48 @@ when building runs the package's own code.
 - ``setup.py`` when the backend is setuptools (declared, legacy, or no [build-system]);
 - a custom backend, or an in-tree one (``backend-path``: every .py under it is scanned);
 - ``cmdclass`` in setup.py / setup.cfg / [tool.setuptools]; hatch custom build and metadata
-  hooks (pyproject or hatch.toml), pdm's ``pdm_build.py``, poetry build scripts, Rust
-  ``build.rs``: each hook file is scanned in the install phase;
+  hooks (pyproject or hatch.toml), pdm's ``pdm_build.py`` or any ``custom-hook``, poetry
+  build scripts, Rust ``build.rs``: each hook file is scanned in the install phase;
 - metadata read by importing the package: setuptools ``attr:`` ([tool.setuptools.dynamic],
   setup.cfg) unless setuptools reads the value statically (a literal first top-level
   assignment in the module file it finds; see ``_attr_reason``), flit_core's dynamic
   version/description unless its ast reading succeeds, hatch's ``code`` version source, pdm's
   ``call`` version source and ``version_format``;
-- configuration that makes the backend import or run the package's code: setup.cfg /
-  [tool.distutils] ``command_packages`` and aliases of build commands, pbr's setup hooks,
-  compiler arguments of [tool.setuptools] ext-modules, [tool.setuptools-rust], hatch
-  build/metadata hook and version source plugins (but hatch-vcs, fancy-pypi-readme),
-  pdm-pep517's setup-script; a .git or .hg directory (its configuration runs commands when
-  a plugin asks git or hg for the version);
+- configuration that makes the backend import or run the package's code, or a program or
+  file of its choosing: setup.cfg / [tool.distutils] ``command_packages``, other [global]
+  options, aliases of build commands, and any option of a command the build runs that is
+  not known to only tune it (build_ext ``swig`` and ``compiler``, build_scripts
+  ``executable``, a path outside the tree, ...); pbr's setup hooks; compiler and SWIG
+  arguments of [tool.setuptools] ext-modules; [tool.setuptools-rust]; hatch build/metadata
+  hook and version source plugins (but hatch-vcs, fancy-pypi-readme); pdm-pep517's
+  setup-script; setuptools-scm / hatch-vcs / pdm options that steer the version-control
+  commands, import a version scheme or write a file from a template (anything but a known
+  harmless option); a table ``[tool.<name>]`` of a build requirement permpip does not
+  analyse (a setuptools plugin reads it); a .git, .hg (or other version-control)
+  directory anywhere in the tree (its configuration runs commands when a plugin asks git
+  or hg for the version);
 - build files (CMakeLists.txt and *.cmake, meson.build, Makefiles, configure, SCons, Bazel,
   Cargo.toml): always with scikit-build-core, meson-python, sip and maturin, which run them
   (without one, the finding is on ``build-backend``), and whenever any other code of the
   package runs at build time (it can run them too). The evidence is the first construct
-  that runs a command (``execute_process``, ``run_command``, a recipe, ...), else the file.
+  that runs a command (``execute_process``, ``run_command``, a recipe, ...), else the file;
+- a build configuration file that does not parse (the build may read it otherwise).
 A standard backend building a pure-Python tree from pyproject alone is not the package's
 own code: no finding (flit_core, hatchling without hooks, setuptools with static metadata,
 pdm-backend, poetry-core, uv_build).
 
-C/C++/Cython/Rust/Fortran sources are ``native`` (compiled at install, loaded at import).
+The tree is read as the build reads it once pip has extracted it: a tar link is the file
+it leads to (gate.archive refuses any other link), and a name is looked up as a
+case-insensitive file system (macOS, Windows) finds it: two members that are one path
+there are refused, ``SETUP.PY`` is setup.py. Configuration is read as the backends read
+it: TOML with tomllib after universal newlines, setup.cfg with setuptools' configparser
+(``key: value``, any case, interpolation). Paths named in configuration are normalised as
+the backend joins them (``./docs//hook.py``, backslashes). Which backend version runs is
+not known before its requirements are resolved: where versions behave differently, every
+version the requirements allow is considered, and the one that runs code decides.
+
+C/C++/Cython/Rust/Fortran/SWIG/assembly sources are ``native`` (compiled at install,
+loaded at import).
 
 Everything else is scanned as the code that would be installed (phase from the AST).
 That includes ``tests/``: the scanner cannot know what the build will put in the wheel
@@ -42,9 +61,12 @@ not descend into one without), and hatch, flit, poetry, pdm, uv_build and maturi
 the packages named after the project or named in their configuration. They are scanned
 after all when any of these could put them in the wheel:
 - the directory has an ``__init__.py`` (``find_packages()`` would take it);
-- setup.py, setup.cfg, pyproject.toml or hatch.toml spells the directory's name
-  (``packages=["examples"]``, ``package_dir``, ``include``, ``force-include``, ...) or
-  discovers files at build time (``find_namespace``, ``namespaces``, ``listdir``,
+- a configuration file does not parse;
+- a key or value of setup.cfg, pyproject.toml or hatch.toml (as parsed: TOML escapes
+  decoded, setup.cfg interpolated) or the text of setup.py spells the directory's name
+  (``packages=["examples"]``, ``package_dir``, ``include``, ``force-include``, ...), is a
+  glob pattern matching it or a file in it, or discovers files at build time
+  (``find_namespace``, ``namespaces``, [tool.setuptools.packages.find], ``listdir``,
   ``scandir``, ``iterdir``, ``walk``, ``glob``, ``only-include``, ``bypass-selection``,
   ``sources``);
 - the backend is custom or in-tree, or one whose build files (meson.build, CMakeLists.txt)
@@ -57,18 +79,23 @@ from __future__ import annotations
 
 import ast
 import configparser
+import fnmatch
 import posixpath
 import re
+import sys
 import tomllib
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import Specifier
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from gate._tomlpos import KeyPath, Positions
-from gate.archive import Archive, Member
+from gate.archive import Archive, Member, read_archive
 from gate.build import LEGACY_REQUIRES
 from gate.errors import ScanError
 from gate.model import Capability, Finding, NormalizedName, Phase
@@ -94,22 +121,25 @@ _SETUPTOOLS = frozenset({"setuptools.build_meta", "setuptools.build_meta:__legac
 _LEGACY = "setuptools.build_meta:__legacy__"
 _NATIVE_SOURCES = {".c": "C", ".cc": "C++", ".cpp": "C++", ".cxx": "C++", ".c++": "C++",
                    ".m": "Objective-C", ".mm": "Objective-C++", ".pyx": "Cython",
-                   ".rs": "Rust", ".f": "Fortran", ".f90": "Fortran", ".cu": "CUDA"}
+                   ".rs": "Rust", ".f": "Fortran", ".f90": "Fortran", ".f77": "Fortran",
+                   ".f95": "Fortran", ".f03": "Fortran", ".f08": "Fortran", ".for": "Fortran",
+                   ".cu": "CUDA", ".i": "SWIG", ".swg": "SWIG", ".s": "assembly",
+                   ".asm": "assembly", ".go": "Go", ".zig": "Zig"}
 _KEEP_SUFFIXES = (".py", ".pyw", ".pth", ".toml", ".cfg", ".zip", ".egg", ".whl",
                   ".pyz", ".so", ".pyd", ".dylib", ".dll")
-_KEEP_NAMES = ("PKG-INFO",)
+_KEEP_NAMES = ("pkg-info", "entry_points.txt")
 # top-level directories no common layout installs (see the module docstring)
 UNINSTALLED_DIRS = ("examples", "docs", "doc", "benchmarks")
 _ANY_LAYOUT = frozenset({"mesonpy", "scikit_build_core.build", "sipbuild.api"})
 _DISCOVERY = re.compile(r"find_namespace|namespaces|listdir|scandir|iterdir|walk|glob"
-                        r"|only-include|bypass-selection|sources")
+                        r"|only-include|bypass-selection|sources", re.IGNORECASE)
 
 
 def keep(name: str) -> bool:
     """Which tar members' bytes the sdist scanner needs (code, config, build files,
     binaries)."""
-    base = name.rsplit("/", 1)[-1]
-    return (base.lower().endswith(_KEEP_SUFFIXES) or base in _KEEP_NAMES or ".so." in base
+    base = name.rsplit("/", 1)[-1].lower()
+    return (base.endswith(_KEEP_SUFFIXES) or base in _KEEP_NAMES or ".so." in base
             or _build_file_kind(base) is not None)
 
 
@@ -136,32 +166,202 @@ def _dig(data: Mapping[str, Any], *keys: str) -> Any:
     return cur
 
 
+def _fold(path: str) -> str:
+    """``path`` as a case-insensitive, normalising file system compares it (macOS: case
+    and Unicode normalisation; Windows: case, trailing dots and spaces, and ``name:stream``
+    is a stream of ``name``, ``name::$DATA`` the file itself)."""
+    parts = []
+    for part in path.split("/"):
+        part = part.split(":", 1)[0] or part
+        folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", part).casefold())
+        parts.append(folded.rstrip(" .") or folded)
+    return "/".join(parts)
+
+
+# a Windows 8.3 short name (PYPROJ~1.TOM): it can name another member's file there
+_SHORT_NAME = re.compile(r"[^.~]{1,6}~\d+(\.[^.]{0,3})?", re.ASCII)
+
+
+def _norm_path(value: str) -> str | None:
+    """A path named in configuration, relative to the sdist's root, as the backend joins
+    it (``root / value``: ``./`` and ``//`` dropped, ``..`` applied; a backslash is a
+    separator on Windows); None when it is absolute or leaves the tree."""
+    path = value.strip().replace("\\", "/")
+    if not path or path.startswith("/") or re.match(r"[A-Za-z]:", path):
+        return None
+    path = posixpath.normpath(path)
+    if path == ".." or path.startswith("../"):
+        return None
+    return "" if path == "." else path
+
+
+def _universal(text: str) -> str:
+    """Text as Python's text mode reads it (universal newlines): pip, hatchling and
+    setuptools open their configuration that way."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class _Tree:
-    """The sdist's members keyed by their path below the single top-level directory."""
+    """The sdist's members keyed by their path below the single top-level directory; a
+    link is keyed by its own path and holds the regular member it leads to."""
 
     def __init__(self, ar: Archive) -> None:
         roots = {m.name.split("/", 1)[0] for m in ar.members}
         if len(roots) != 1 or any("/" not in m.name for m in ar.members):
             raise ScanError(f"{ar.filename}: sdist members are not all under one top-level "
                             f"directory")
+        [root] = roots
         self.ar = ar
-        self.files: dict[str, Member] = {m.name.split("/", 1)[1]: m for m in ar.members}
+        self.files: dict[str, Member] = {}
+        for m in ar.members:
+            rel = m.name.split("/", 1)[1]
+            if m.link_target is None:
+                self.files[rel] = m
+                continue
+            target = ar.get(m.link_target)
+            if target is None or not m.link_target.startswith(root + "/"):
+                raise ScanError(f"{ar.filename}: link '{m.name}' leads outside the sdist's "
+                                f"directory ('{m.link_target}')")
+            self.files[rel] = target
+        self._fold_of = {rel: _fold(rel) for rel in self.files}
+        self._folded: dict[str, str] = {}  # folded file path -> its member path
+        self._dirs: dict[str, str] = {}  # folded directory path -> as spelled
+        for rel in sorted(self.files):
+            parts = rel.split("/")
+            for i in range(1, len(parts) + 1):
+                path = "/".join(parts[:i])
+                table = self._folded if i == len(parts) else self._dirs
+                other = self._dirs.get(_fold(path)) or self._folded.get(_fold(path))
+                if other is not None and other != path:
+                    raise ScanError(f"{ar.filename}: members '{other}' and '{path}' are one "
+                                    f"path on a case-insensitive file system (extracting one "
+                                    f"overwrites the other)")
+                table[_fold(path)] = path
+                if _SHORT_NAME.fullmatch(parts[i - 1]):
+                    raise ScanError(f"{ar.filename}: member '{path}' has a Windows short "
+                                    f"name (it can be another member's file there)")
+        found = self.find("pyproject.toml")
+        if found is not None and found != "pyproject.toml":
+            # pip finds it on macOS and Windows, not on Linux: two builds in one sdist
+            raise ScanError(f"{ar.filename}: member '{found}' is pyproject.toml on a "
+                            f"case-insensitive file system only")
+
+    def find(self, rel: str) -> str | None:
+        """The member at ``rel`` (a normalised path) as the file system finds it."""
+        return rel if rel in self.files else self._folded.get(_fold(rel))
+
+    def has_dir(self, rel: str) -> bool:
+        return _fold(rel) in self._dirs
 
     def text(self, rel: str) -> str | None:
-        member = self.files.get(rel)
-        if member is None or member.link_target is not None:
+        found = self.find(rel)
+        if found is None:
             return None
-        return self.ar.read(member).decode("utf-8", "replace")
+        return self.ar.read(self.files[found]).decode("utf-8", "replace")
 
     def under(self, directory: str) -> Iterator[str]:
-        prefix = "" if directory in ("", ".") else directory.strip("/") + "/"
-        return (rel for rel in sorted(self.files) if rel.startswith(prefix))
+        prefix = "" if directory in ("", ".") else _fold(directory.strip("/")) + "/"
+        return (rel for rel in sorted(self.files) if self._fold_of[rel].startswith(prefix))
 
     def module_files(self, module: str) -> list[str]:
         """Files that could hold ``module`` (top level or under src/)."""
         base = module.replace(".", "/")
-        return [rel for prefix in ("", "src/") for rel in
-                (f"{prefix}{base}.py", f"{prefix}{base}/__init__.py") if rel in self.files]
+        found = [self.find(f"{prefix}{base}{suffix}") for prefix in ("", "src/")
+                 for suffix in (".py", "/__init__.py")]
+        return [rel for rel in found if rel is not None]
+
+
+def read_pyproject(path: Path) -> str | None:
+    """The sdist's pyproject.toml as the scan reads it (see the module docstring), or
+    None without one; ScanError for an sdist the scan refuses."""
+    def wanted(name: str) -> bool:
+        return _fold(name.split("/", 1)[-1]) == "pyproject.toml"
+
+    with read_archive(path, keep=wanted) as ar:
+        text = _Tree(ar).text("pyproject.toml")
+    return _universal(text) if text is not None else None
+
+
+class _Config:
+    """The build configuration files, parsed as the backends parse them."""
+
+    def __init__(self, tree: _Tree) -> None:
+        self.findings: list[Finding] = []
+        self.errors: dict[str, str] = {}  # file -> why it does not parse
+        self.pyproject, self.pyproject_text = self._toml(tree, "pyproject.toml")
+        self.hatch, self.hatch_text = self._toml(tree, "hatch.toml")
+        self.cfg: configparser.ConfigParser | None = None
+        cfg_text = tree.text("setup.cfg")
+        self.cfg_text = _universal(cfg_text) if cfg_text is not None else ""
+        if cfg_text is not None:
+            # setuptools' Distribution._parse_config_files: ConfigParser() (basic
+            # interpolation, '=' and ':'), optionxform = str, the file in text mode
+            cfg = configparser.ConfigParser()
+            cfg.optionxform = str  # type: ignore[assignment,method-assign]
+            try:
+                cfg.read_string(self.cfg_text, "setup.cfg")
+                self.cfg = cfg
+            except configparser.Error as exc:
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                self.errors["setup.cfg"] = first
+
+    def _toml(self, tree: _Tree, name: str) -> tuple[dict[str, Any], str]:
+        text = tree.text(name)
+        if text is None:
+            return {}, ""
+        text = _universal(text)
+        try:
+            return tomllib.loads(text), text
+        except tomllib.TOMLDecodeError as exc:
+            self.errors[name] = str(exc)
+            if name == "pyproject.toml":
+                self.findings.append(_hook(name, 0, f"{name} does not parse: {exc}; the build "
+                                                    f"may read it otherwise"))
+            return {}, text
+
+    def cfg_items(self) -> Iterator[tuple[str, str, str, str]]:
+        """(section, key, raw value, interpolated value) of setup.cfg, [DEFAULT]'s keys in
+        every section as configparser gives them."""
+        if self.cfg is None:
+            return
+        for section in self.cfg.sections():
+            for key, raw in self.cfg.items(section, raw=True):
+                try:
+                    value = self.cfg.get(section, key)
+                except (configparser.Error, ValueError):
+                    value = raw  # setuptools fails on it
+                yield section, key, raw, value
+
+    def strings(self) -> list[str]:
+        """Every key and string value of the configuration, decoded."""
+        out: list[str] = []
+
+        def walk(value: object) -> None:
+            if isinstance(value, str):
+                out.append(value)
+            elif isinstance(value, Mapping):
+                for k, v in value.items():
+                    out.append(str(k))
+                    walk(v)
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v)
+
+        walk(self.pyproject)
+        walk(self.hatch)
+        if self.cfg is not None:
+            out += self.cfg.sections()
+            for _section, key, raw, value in self.cfg_items():
+                out += [key, raw, value]
+                for item in {*_cfg_list(raw), *_cfg_list(value)}:  # one a line, or a, b
+                    out += [item, *(part.strip() for part in item.split("="))]
+        return out
+
+
+def _norm_key(key: object) -> str:
+    """A setup.cfg / [tool.distutils] option or section name as setuptools matches it
+    (any case, dashes or underscores; sections compared the same way, which only adds)."""
+    return str(key).strip().lower().replace("-", "_")
 
 
 def scan_sdist(ar: Archive, *, name: NormalizedName, version: str) -> list[Finding]:
@@ -174,32 +374,34 @@ def scan_sdist(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
 
     out: list[Finding] = []
     install: set[str] = set()  # files scanned in the install phase
-    pyproject: dict[str, Any] = {}
-    pyproject_text = tree.text("pyproject.toml") or ""
-    if "pyproject.toml" in tree.files:
-        try:
-            pyproject = tomllib.loads(pyproject_text)
-        except tomllib.TOMLDecodeError as exc:
-            out.append(_finding("pyproject.toml", 0, Capability.UNANALYZED, Phase.INSTALL,
-                                f"pyproject.toml does not parse: {exc}"))
+    config = _Config(tree)
+    out += config.findings
+    pyproject, text = config.pyproject, config.pyproject_text
     backend = _backend_of(pyproject)
-    out += _backend(tree, pyproject, pyproject_text, install)
-    out += _cmdclass(tree, pyproject, pyproject_text, install)
-    out += _build_hooks(tree, pyproject, pyproject_text, install)
-    if backend in _SETUPTOOLS:
-        out += _setuptools(tree, pyproject, pyproject_text)
+    layout = _Layout(tree, pyproject, config.cfg)
+    out += _backend(tree, pyproject, text, install)
+    out += _cmdclass(tree, config, layout, install)
+    out += _build_hooks(tree, config, install)
+    if backend in _SETUPTOOLS or _dig(pyproject, "tool", "pdm", "build",
+                                      "run-setuptools") is not None:
+        out += _setuptools(tree, config, layout)
     if backend == "flit_core.buildapi":
-        out += _flit(tree, pyproject, pyproject_text)
+        out += _flit(tree, pyproject, text)
     out += _vcs_metadata(tree)
+    out += _version_control(config)
+    out += _plugin_tables(pyproject, text)
+    if backend == _LEGACY:
+        out += _legacy_entry_points(tree, config)
+        out += _legacy_shadows(tree, pyproject, install)
     code_runs = any(f.capability is Capability.INSTALL_HOOKS for f in out)
-    out += _build_files(tree, pyproject, pyproject_text, backend, install, code_runs=code_runs)
+    out += _build_files(tree, pyproject, text, backend, install, code_runs=code_runs)
 
     own = own_packages((rel.removeprefix("src/") for rel in tree.files), name)
     for rel in sorted(install):
         code = read_code(ar, tree.files[rel], rel)
         out += [code] if isinstance(code, Finding) else scan_python(code, rel,
                                                                      phase=Phase.INSTALL)
-    skipped = tuple(d + "/" for d in _uninstalled_dirs(tree, pyproject, name))
+    skipped = tuple(d + "/" for d in _uninstalled_dirs(tree, config, name))
     # the importable modules: a src/ layout's, else the tree's (sdists have no fixed layout)
     codes = {rel: decoded(read_code(ar, member, rel)) for rel, member in tree.files.items()
              if rel.endswith(".py") and rel not in install and not rel.startswith(skipped)}
@@ -218,9 +420,6 @@ def scan_sdist(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         elif lower.endswith(".pth"):
             code = read_code(ar, member, rel)
             out += [code] if isinstance(code, Finding) else pth_findings(code, rel)
-        elif member.link_target is not None:
-            out.append(_finding(rel, 0, Capability.UNANALYZED, Phase.IMPORT,
-                                f"link {rel} -> {member.link_target} is not followed"))
         else:
             named = module_name(rel.removeprefix("src/"))
             out += scan_tree_member(ar, member, rel, phase=None, own=own, code=codes.get(rel),
@@ -228,12 +427,42 @@ def scan_sdist(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
     return out
 
 
-def _uninstalled_dirs(tree: _Tree, pyproject: Mapping[str, Any],
-                      name: NormalizedName) -> list[str]:
+def _spells(text: str, directory: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(directory)}(?![\w-])", text,
+                     re.IGNORECASE) is not None
+
+
+def _named(directory: str, strings: Sequence[str], tree: _Tree) -> bool:
+    """Whether a configuration string could name ``directory`` (a top-level one) or a file
+    in it: the word itself, a path ending like one of its files (hatch's gitignore patterns
+    match at any depth), or a glob pattern matching one."""
+    candidates = [directory, *(_fold(rel) for rel in tree.under(directory))]
+    suffixes = {"/".join(parts[i:]) for c in candidates for parts in [c.split("/")]
+                for i in range(len(parts))}
+    globs: list[str] = []
+    for value in strings:
+        if _spells(value, directory):
+            return True
+        norm = _norm_path(value.lstrip("/"))
+        if not norm:
+            continue
+        pattern = _fold(norm)
+        if pattern in suffixes:
+            return True
+        if any(ch in value for ch in "*?["):
+            globs += [fnmatch.translate(pattern), fnmatch.translate("*/" + pattern)]
+    if not globs:
+        return False
+    matches = re.compile("|".join(globs)).match
+    return any(matches(c) for c in candidates)
+
+
+def _uninstalled_dirs(tree: _Tree, config: _Config, name: NormalizedName) -> list[str]:
     """The UNINSTALLED_DIRS of this sdist that no build could install (module docstring)."""
     present = [d for d in UNINSTALLED_DIRS if any(rel.startswith(d + "/") for rel in tree.files)]
-    if not present:
+    if not present or config.errors:
         return []
+    pyproject = config.pyproject
     backend = _dig(pyproject, "build-system", "build-backend") if "build-system" in pyproject \
         else None
     if not isinstance(backend, str):
@@ -241,17 +470,20 @@ def _uninstalled_dirs(tree: _Tree, pyproject: Mapping[str, Any],
     if (backend not in STANDARD_BACKENDS or backend in _ANY_LAYOUT
             or _dig(pyproject, "build-system", "backend-path") is not None):
         return []
-    config = "\n".join(tree.text(f) or "" for f in ("setup.py", "setup.cfg", "pyproject.toml",
-                                                    "hatch.toml"))
-    if _DISCOVERY.search(config):
+    setup_py = tree.find("setup.py")
+    setup_text = (tree.text(setup_py) or "") if setup_py else ""
+    strings = config.strings()
+    if any(_DISCOVERY.search(s) for s in [*strings, setup_text]):
         return []
+    if isinstance(_dig(pyproject, "tool", "setuptools", "packages"), Mapping):
+        return []  # [tool.setuptools.packages.find]: namespaces by default, docs/ included
     if backend == "hatchling.build":
         module = name.replace("-", "_")
-        if not any(f"{prefix}{module}{suffix}" in tree.files for prefix in ("", "src/")
+        if not any(tree.find(f"{prefix}{module}{suffix}") for prefix in ("", "src/")
                    for suffix in ("/__init__.py", ".py")):
             return []
-    return [d for d in present if f"{d}/__init__.py" not in tree.files
-            and not re.search(rf"(?<![\w-]){d}(?![\w-])", config)]
+    return [d for d in present if not (tree.find(f"{d}/__init__.py") or _spells(setup_text, d)
+                                       or _named(d, strings, tree))]
 
 
 def _backend(tree: _Tree, pyproject: Mapping[str, Any], text: str,
@@ -262,29 +494,48 @@ def _backend(tree: _Tree, pyproject: Mapping[str, Any], text: str,
     if not isinstance(backend, str):
         backend = _LEGACY
     backend_path = _dig(pyproject, "build-system", "backend-path")
+    setup_py = tree.find("setup.py")
     if backend_path is not None:
         line = _line_of(text, r"^[ \t]*backend-path\s*=")
         out.append(_hook("pyproject.toml", line,
                          f"in-tree build backend {backend} (backend-path)"))
         dirs = backend_path if isinstance(backend_path, list) else [str(backend_path)]
         for directory in dirs:
-            install.update(rel for rel in tree.under(str(directory))
-                           if rel.endswith(".py") and rel != "setup.py")
+            norm = _norm_path(str(directory))
+            if norm is not None:
+                install.update(rel for rel in tree.under(norm)
+                               if rel.lower().endswith(".py") and rel != setup_py)
     elif backend not in STANDARD_BACKENDS:
         line = _line_of(text, r"^[ \t]*build-backend\s*=")
         out.append(_hook("pyproject.toml", line, f"custom build backend {backend}"))
     if backend in _SETUPTOOLS or backend_path is not None or backend not in STANDARD_BACKENDS:
-        if "setup.py" in tree.files:
-            out.append(_hook("setup.py", 0, "setup.py runs at install"))
-            install.add("setup.py")
+        if setup_py is not None:
+            out.append(_hook(setup_py, 0, "setup.py runs at install"))
+            install.add(setup_py)
     return out
 
 
-def _cmdclass(tree: _Tree, pyproject: Mapping[str, Any], text: str,
+def _class_module_files(tree: _Tree, layout: _Layout, qualified: str) -> set[str]:
+    """Where setuptools finds the module of a class named in configuration (cmdclass):
+    every package_dir candidate, and the top level or src/ besides."""
+    module = qualified.strip().rpartition(".")[0]
+    if not module:
+        return set()
+    found = set(tree.module_files(module))
+    for package_dir in layout.candidates:
+        start = _Layout.path_start(module, package_dir)
+        if start is not None:
+            found.update(f for f in (tree.find(f"{start}.py"), tree.find(f"{start}/__init__.py"))
+                         if f is not None)
+    return found
+
+
+def _cmdclass(tree: _Tree, config: _Config, layout: _Layout,
               install: set[str]) -> list[Finding]:
     out: list[Finding] = []
-    if "setup.py" in install:
-        source = tree.text("setup.py") or ""
+    setup_py = tree.find("setup.py")
+    if setup_py in install:
+        source = tree.text(setup_py) or ""
         try:
             nodes = list(ast.walk(ast.parse(source)))
         except (SyntaxError, ValueError):
@@ -296,41 +547,49 @@ def _cmdclass(tree: _Tree, pyproject: Mapping[str, Any], text: str,
             elif isinstance(node, ast.Constant) and node.value == "cmdclass":
                 line = node.lineno
             if line:
-                out.append(_hook("setup.py", line, "cmdclass overrides setuptools commands"))
-    setup_cfg = tree.text("setup.cfg")
-    if setup_cfg and (line := _line_of(setup_cfg, r"^[ \t]*cmdclass\s*=")):
-        out.append(_hook("setup.cfg", line, "cmdclass overrides setuptools commands"))
-        for value in re.findall(r"=\s*([\w.]+)\.\w+\s*$", setup_cfg, re.MULTILINE):
-            install.update(tree.module_files(value))
-    cmdclass = _dig(pyproject, "tool", "setuptools", "cmdclass")
-    if cmdclass:
-        line = _line_of(text, r"^[ \t]*(\[tool\.setuptools\.cmdclass\]|cmdclass\s*=)")
+                out.append(_hook(setup_py, line, "cmdclass overrides setuptools commands"))
+    # setup.cfg [options] cmdclass (setupcfg.py _parse_cmdclass: one 'command = module.Class'
+    # a line, or comma-separated), in any spelling configparser and setuptools accept
+    for section, key, _raw, value in config.cfg_items():
+        if _norm_key(section) == "options" and _norm_key(key) == "cmdclass":
+            out.append(_hook("setup.cfg", _cfg_line(config.cfg_text, section, key),
+                             "cmdclass overrides setuptools commands"))
+            for ref in _cfg_dict(value).values():
+                install.update(_class_module_files(tree, layout, ref))
+            break
+    cmdclass = _dig(config.pyproject, "tool", "setuptools", "cmdclass")
+    if cmdclass is not None:
+        line = _line_of(config.pyproject_text,
+                        r"^[ \t]*(\[tool\.setuptools\.cmdclass\]|cmdclass\s*=)") or \
+            _toml_line(config.pyproject_text, ("tool", "setuptools", "cmdclass"))
         out.append(_hook("pyproject.toml", line, "cmdclass overrides setuptools commands"))
         if isinstance(cmdclass, Mapping):
             for value in cmdclass.values():
-                if isinstance(value, str) and "." in value:
-                    install.update(tree.module_files(value.rsplit(".", 1)[0]))
+                if isinstance(value, str):
+                    install.update(_class_module_files(tree, layout, value))
     return out
 
 
-def _build_hooks(tree: _Tree, pyproject: Mapping[str, Any], text: str,
-                 install: set[str]) -> list[Finding]:
+def _hook_file(tree: _Tree, value: object) -> str | None:
+    """The member a hook path in configuration names, found as the backend finds it."""
+    norm = _norm_path(str(value))
+    return tree.find(norm) if norm else None
+
+
+def _build_hooks(tree: _Tree, config: _Config, install: set[str]) -> list[Finding]:
     out: list[Finding] = []
-    hatch_toml_text = tree.text("hatch.toml")
-    hatch_toml: dict[str, Any] = {}
-    if hatch_toml_text:
-        try:
-            hatch_toml = tomllib.loads(hatch_toml_text)
-        except tomllib.TOMLDecodeError:
-            out.append(_finding("hatch.toml", 0, Capability.UNANALYZED, Phase.INSTALL,
-                                "hatch.toml does not parse"))
+    pyproject, text = config.pyproject, config.pyproject_text
     backend = _backend_of(pyproject)
+    if backend == "hatchling.build" and "hatch.toml" in config.errors:
+        out.append(_hook("hatch.toml", 0, f"hatch.toml does not parse: "
+                                          f"{config.errors['hatch.toml']}; the build may read "
+                                          f"it otherwise"))
     if backend == "hatchling.build":
-        out += _hatch(tree, pyproject, text, install, hatch_toml, hatch_toml_text or "")
+        out += _hatch(tree, pyproject, text, install, config.hatch, config.hatch_text)
     if backend.startswith("pdm."):
         out += _pdm(tree, pyproject, text, install)
     for source, doc, txt, prefix in (("pyproject.toml", pyproject, text, ("tool", "hatch")),
-                                     ("hatch.toml", hatch_toml, hatch_toml_text or "", ())):
+                                     ("hatch.toml", config.hatch, config.hatch_text, ())):
         hatch = _dig(doc, *prefix) if prefix else doc
         if not isinstance(hatch, Mapping):
             continue
@@ -347,21 +606,33 @@ def _build_hooks(tree: _Tree, pyproject: Mapping[str, Any], text: str,
             line = _line_of(txt, rf"^[ \t]*\[.*{kind}.*hooks\.custom\]") or _line_of(
                 txt, r"hooks\.custom")
             out.append(_hook(source, line, f"hatch custom {kind} hook {hook_file}"))
-            if hook_file in tree.files:
-                install.add(hook_file)
-    pdm_hook = _dig(pyproject, "tool", "pdm", "build", "custom-hook") or "pdm_build.py"
-    if backend == "pdm.backend" and isinstance(pdm_hook, str) and pdm_hook in tree.files:
-        out.append(_hook(pdm_hook, 0, f"pdm build hook {pdm_hook} runs at install"))
-        install.add(pdm_hook)
+            found = _hook_file(tree, hook_file)
+            if found:
+                install.add(found)
+    # pdm-backend loads root / custom-hook (default pdm_build.py) whenever it exists: any
+    # custom-hook at all is the package's code, wherever it points
+    pdm_build = _dig(pyproject, "tool", "pdm", "build")
+    default_hook = tree.find("pdm_build.py")
+    if isinstance(pdm_build, Mapping) and "custom-hook" in pdm_build:
+        value = pdm_build["custom-hook"]
+        line = _toml_line(text, ("tool", "pdm", "build", "custom-hook"))
+        out.append(_hook("pyproject.toml", line, f"pdm custom-hook {value} runs at install"))
+        found = _hook_file(tree, value)
+        if found:
+            install.add(found)
+    elif backend.startswith("pdm.") and default_hook:
+        out.append(_hook(default_hook, 0, f"pdm build hook {default_hook} runs at install"))
+        install.add(default_hook)
     poetry_build = (_dig(pyproject, "tool", "poetry", "build", "script")
                     or _dig(pyproject, "tool", "poetry", "build"))
     if isinstance(poetry_build, str):
         line = _line_of(text, r"^[ \t]*(script|build)\s*=")
         out.append(_hook("pyproject.toml", line, f"poetry build script {poetry_build}"))
-        if poetry_build in tree.files:
-            install.add(poetry_build)
+        found = _hook_file(tree, poetry_build)
+        if found:
+            install.add(found)
     for rel in tree.files:
-        if rel.rsplit("/", 1)[-1] == "build.rs":
+        if _fold(rel.rsplit("/", 1)[-1]) == "build.rs":
             out.append(_hook(rel, 0, f"Rust build script {rel} runs at install"))
     return out
 
@@ -382,37 +653,80 @@ def _requires(pyproject: Mapping[str, Any]) -> list[str]:
     return [r for r in requires if isinstance(r, str)]
 
 
-def _admits(requires: Sequence[str], dist: str, minimum: str) -> bool:
-    """Whether the build gets ``dist`` >= ``minimum``: no requirement on ``dist`` caps it
-    below. Build requirements resolve to the newest version they allow, so the backend's
-    behaviour is that of a version at least ``minimum`` unless the sdist pins an older one
-    (which it may do on purpose)."""
-    floor = Version(minimum)
+_Bound = tuple[Version, bool]  # a version and whether it is included
+
+
+def _next_release(version: Version, length: int) -> Version:
+    """The first version after every version whose release starts with ``version``'s
+    first ``length`` components (``2.3`` -> ``2.4.dev0``)."""
+    release = list(version.release[:length])
+    release[-1] += 1
+    epoch = f"{version.epoch}!" if version.epoch else ""
+    return Version(f"{epoch}{'.'.join(map(str, release))}.dev0")
+
+
+def _bounds(spec: Specifier) -> tuple[_Bound | None, _Bound | None]:
+    """(lower, upper) bounds of the versions ``spec`` admits, pre-releases included (wider
+    is sound: a version the specifier excludes only adds a case to consider)."""
+    op, raw = spec.operator, spec.version
+    try:
+        if op in ("==", "===") and raw.endswith(".*"):
+            base = Version(raw[:-2])
+            return (Version(f"{raw[:-2]}.dev0"), True), (_next_release(base, len(base.release)),
+                                                         False)
+        version = Version(raw.removesuffix(".*"))
+    except InvalidVersion:
+        return None, None  # '===' with a non-PEP 440 string, or '!=': anything
+    if op in ("==", "==="):
+        return (version, True), (version, True)
+    if op == ">=":
+        return (version, True), None
+    if op == ">":
+        return (version, False), None
+    if op == "<=":
+        return None, (version, True)
+    if op == "<":
+        return None, (version, False)
+    if op == "~=":
+        return (version, True), (_next_release(version, len(version.release) - 1), False)
+    return None, None  # '!='
+
+
+def _admissible(requires: Sequence[str], dist: str, *, at_least: str | None = None,
+                below: str | None = None) -> bool:
+    """Whether the build requirements admit a version of ``dist`` in [at_least, below).
+
+    Not the version the resolver will pick: it depends on the index, the target Python and
+    what other build requirements pin, none of which the sdist alone tells. Every
+    unconditional requirement on ``dist`` narrows the interval; one with a marker may not
+    apply, one with a URL may be any version, an invalid one fails the build."""
+    low: _Bound | None = (Version(at_least), True) if at_least else None
+    high: _Bound | None = (Version(below), False) if below else None
     for spec in requires:
         try:
             req = Requirement(spec)
         except InvalidRequirement:
-            continue  # the build fails: nothing runs
-        if canonicalize_name(req.name) != dist:
             continue
-        if req.url:
-            return False  # any version at all
-        candidates = {floor, Version("99999")}
+        if canonicalize_name(req.name) != dist or req.marker is not None or req.url:
+            continue
         for s in req.specifier:
-            try:
-                candidates.add(Version(s.version.removesuffix(".*")))
-            except InvalidVersion:
-                pass
-        if not any(v >= floor and req.specifier.contains(v, prereleases=True)
-                   for v in candidates):
-            return False
-    return True
+            lo, hi = _bounds(s)
+            if lo is not None and (low is None or lo[0] > low[0]
+                                   or (lo[0] == low[0] and not lo[1])):
+                low = lo
+            if hi is not None and (high is None or hi[0] < high[0]
+                                   or (hi[0] == high[0] and not hi[1])):
+                high = hi
+    if low is None or high is None:
+        return True
+    return low[0] < high[0] or (low[0] == high[0] and low[1] and high[1])
 
 
 def _source(tree: _Tree, rel: str) -> bytes | None:
-    """The bytes of a regular member small enough to read, else None."""
-    member = tree.files.get(rel)
-    if member is None or member.link_target is not None or member.size > tree.ar.limits.max_read:
+    """The bytes of a member small enough to read, else None."""
+    found = tree.find(rel)
+    member = tree.files.get(found) if found is not None else None
+    if member is None or member.size > tree.ar.limits.max_read:
         return None
     return tree.ar.read(member)
 
@@ -427,7 +741,7 @@ def _parse(source: bytes | None) -> ast.Module | None:
 
 
 def _dir_exists(tree: _Tree, rel: str) -> bool:
-    return any(f.startswith(rel + "/") for f in tree.files)
+    return tree.has_dir(rel)
 
 
 def _toml_line(text: str, *paths: KeyPath) -> int:
@@ -464,7 +778,7 @@ class _Layout:
         where: list[str] | None = None
         listed = False
         if cfg is not None and cfg.has_section("options"):
-            options = {k.replace("-", "_"): v for k, v in cfg.items("options", raw=True)}
+            options = {_norm_key(k): v for k, v in cfg.items("options", raw=True)}
             if "package_dir" in options:
                 explicit.update(_cfg_dict(options["package_dir"]))
             packages = options.get("packages", "").strip()
@@ -511,8 +825,8 @@ class _Layout:
                 break
         else:
             path = posixpath.join(package_dir.get("", "") or ".", *parts)
-        path = posixpath.normpath(path)
-        return None if path.startswith(("../", "/")) or path == ".." else path
+        norm = _norm_path(path)
+        return None if norm is None else norm or "."
 
 
 def _cfg_list(value: str) -> list[str]:
@@ -558,29 +872,35 @@ def _literal(module: ast.Module | None, name: str, *, annotated: bool) -> bool:
 
 def _attr_reason(tree: _Tree, layout: _Layout, desc: str, *, requires: Sequence[str],
                  setup_cfg: bool) -> str | None:
-    """None when setuptools reads ``attr: desc`` statically, else why it imports."""
+    """None when every setuptools the requirements allow reads ``attr: desc`` statically
+    (or not at all), else why one imports."""
     parts = desc.strip().split(".")
     name = parts.pop()
     module = ".".join(parts) or "__init__"
-    if not _admits(requires, "setuptools", _STATIC_ATTR):
-        # before 61 pyproject's table is not read at all; setup.cfg's attr: is imported
-        # (before 46.4) or found by importing the parent package (46.4 to 60)
-        return "is read by the setuptools<61 the sdist requires" if setup_cfg else None
-    annotated = _admits(requires, "setuptools", _ANNOTATED_ATTR)
-    as_bytes = _admits(requires, "setuptools", _BYTES_ATTR)
+    if setup_cfg and _admissible(requires, "setuptools", below=_STATIC_ATTR):
+        # setup.cfg's attr: is imported (before 46.4) or found by importing the parent
+        # package (46.4 to 60); pyproject's table is not read at all before 61
+        return "is read by a setuptools<61 the sdist allows"
+    if not _admissible(requires, "setuptools", at_least=_STATIC_ATTR):
+        return None
+    annotated = not _admissible(requires, "setuptools", at_least=_STATIC_ATTR,
+                                below=_ANNOTATED_ATTR)
+    as_bytes = not _admissible(requires, "setuptools", at_least=_STATIC_ATTR,
+                               below=_BYTES_ATTR)
     found = False
     for package_dir in layout.candidates:
         start = _Layout.path_start(module, package_dir)
         if start is None:
             return "is outside the sdist"
-        files = [rel for rel in (f"{start}.py", f"{start}/__init__.py") if rel in tree.files]
+        files = [f for f in (tree.find(f"{start}.py"), tree.find(f"{start}/__init__.py"))
+                 if f is not None]
         found = found or bool(files)
         if not files and len(layout.candidates) == 1:
             break
         for rel in files:
             source = _source(tree, rel)
             if not as_bytes and source is not None and not source.isascii():
-                return "is in a file the setuptools<65.4.1 the sdist requires may not decode"
+                return "is in a file a setuptools<65.4.1 the sdist allows may not decode"
             if not _literal(_parse(source), name, annotated=annotated):
                 return "is not a literal assignment"
     return None if found else "is in no module file of the sdist"
@@ -592,25 +912,17 @@ def _attr_finding(path: str, line: int, desc: str, reason: str) -> Finding:
                              f"while building")
 
 
-def _setuptools(tree: _Tree, pyproject: Mapping[str, Any], text: str) -> list[Finding]:
+def _setuptools(tree: _Tree, config: _Config, layout: _Layout) -> list[Finding]:
     """setup.cfg and [tool.setuptools]/[tool.distutils] settings that run the package's
-    code: ``attr:`` that is not a literal, command packages and aliases, compiler
-    arguments, Rust extensions."""
+    code or a program of its choosing: ``attr:`` that is not a literal, command packages,
+    aliases and options, compiler and SWIG arguments, Rust extensions."""
     out: list[Finding] = []
+    pyproject, text = config.pyproject, config.pyproject_text
     requires = _requires(pyproject)
-    cfg_text = tree.text("setup.cfg")
-    cfg: configparser.ConfigParser | None = None
-    if cfg_text is not None:
-        cfg = configparser.ConfigParser()
-        cfg.optionxform = str  # type: ignore[assignment,method-assign]
-        try:
-            cfg.read_string(cfg_text)
-        except configparser.Error as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            out.append(_finding("setup.cfg", 0, Capability.UNANALYZED, Phase.INSTALL,
-                                f"setup.cfg does not parse: {first}"))
-            cfg = None
-    layout = _Layout(tree, pyproject, cfg)
+    if "setup.cfg" in config.errors:
+        out.append(_hook("setup.cfg", 0, f"setup.cfg does not parse: "
+                                         f"{config.errors['setup.cfg']}; the build may read it "
+                                         f"otherwise"))
     dynamic = _dig(pyproject, "tool", "setuptools", "dynamic")
     if isinstance(dynamic, Mapping):
         for field, directive in dynamic.items():
@@ -626,23 +938,22 @@ def _setuptools(tree: _Tree, pyproject: Mapping[str, Any], text: str) -> list[Fi
                 if reason:
                     out.append(_attr_finding("pyproject.toml", _toml_line(text, path), desc,
                                              reason))
-    if cfg is not None and cfg_text is not None:
-        out += _setup_cfg(tree, cfg, cfg_text, layout, requires)
-    for table in ("global", "aliases"):
-        values = _dig(pyproject, "tool", "distutils", table)
-        if isinstance(values, Mapping):
-            for key in values:
-                detail = _distutils_option(table, str(key).replace("-", "_"))
-                if detail:
-                    line = _toml_line(text, ("tool", "distutils", table, str(key)))
-                    out.append(_hook("pyproject.toml", line, detail))
+    out += _setup_cfg(tree, config, layout, requires)
+    distutils = _dig(pyproject, "tool", "distutils")
+    for section, values in distutils.items() if isinstance(distutils, Mapping) else ():
+        for key, value in values.items() if isinstance(values, Mapping) else ():
+            detail = _command_option(str(section), str(key), value)
+            if detail:
+                line = _toml_line(text, ("tool", "distutils", str(section), str(key)))
+                out.append(_hook("pyproject.toml", line, detail))
     ext_modules = _dig(pyproject, "tool", "setuptools", "ext-modules")
     for i, ext in enumerate(ext_modules if isinstance(ext_modules, list) else []):
-        for key in ("extra-compile-args", "extra-link-args"):
+        for key in ("extra-compile-args", "extra-link-args", "swig-opts"):
             if isinstance(ext, Mapping) and ext.get(key):
                 line = _toml_line(text, ("tool", "setuptools", "ext-modules", i, key))
+                what = "SWIG" if key == "swig-opts" else "the compiler"
                 out.append(_hook("pyproject.toml", line,
-                                 f"ext-modules {key} can make the compiler run programs"))
+                                 f"ext-modules {key} can make {what} run programs"))
     if isinstance(_dig(pyproject, "tool", "setuptools-rust"), Mapping):
         line = _toml_line(text, ("tool", "setuptools-rust"))
         out.append(_hook("pyproject.toml", line,
@@ -657,53 +968,106 @@ _GLOBAL_HOOKS = {"command_packages": "command_packages makes setuptools import c
                                      "from the package",
                  "setup_hooks": "pbr setup_hooks run at build time",
                  "commands": "pbr commands are imported at build time"}
+_GLOBAL_OPTIONS = frozenset({"verbose", "quiet", "dry_run", "no_user_cfg", "help"})
 _BUILD_COMMANDS = frozenset({"bdist_wheel", "dist_info", "egg_info", "sdist", "build",
                              "editable_wheel", "build_py", "build_ext", "install"})
+# the commands a wheel build runs (bdist_wheel and its sub-commands, egg_info and dist_info
+# for the metadata, editable_wheel, numpy.distutils' and setuptools-rust's additions) ...
+_BUILD_RUNS = frozenset({"bdist_wheel", "wheel", "build", "build_py", "build_ext",
+                         "build_clib", "build_scripts", "build_src", "build_rust", "config_fc",
+                         "install", "install_lib", "install_headers", "install_scripts",
+                         "install_data", "install_egg_info", "egg_info", "dist_info",
+                         "editable_wheel", "develop", "bdist_egg"})
+# ... and their options that only tune the build. Any other may name a program the build
+# runs (build_ext swig and compiler, build_scripts executable, config_fc f77exec), objects
+# to link, or set an attribute of the command (an unknown option fails the build).
+_TUNING = frozenset({
+    "debug", "force", "parallel", "plat_name", "compile", "optimize", "skip_build",
+    "keep_temp", "inplace", "define", "undef", "libraries", "include_dirs", "library_dirs",
+    "rpath", "py_limited_api", "swig_cpp", "tag_build", "tag_date", "tag_svn_revision",
+    "no_date", "no_svn_revision", "universal", "python_tag", "build_number", "compression",
+    "relative", "owner", "group", "keep_egg_info", "mode", "release", "qbuild",
+    "single_version_externally_managed", "old_and_unmanageable", "warn_dir",
+    "no_compile", "exclude_source_files", "strict"})
+# paths the build writes to: harmless inside the tree
+_PATHS = frozenset({
+    "build_base", "build_lib", "build_purelib", "build_platlib", "build_temp",
+    "build_scripts", "build_clib", "build_dir", "build_src", "egg_base", "bdist_dir",
+    "dist_dir", "output_dir", "prefix", "exec_prefix", "home", "root", "install_base",
+    "install_platbase", "install_purelib", "install_platlib", "install_headers",
+    "install_lib", "install_scripts", "install_data", "install_dir", "script_dir",
+    "record"})
+_PROGRAMS = frozenset({"swig", "swig_opts", "compiler", "executable", "fcompiler", "f77exec",
+                       "f90exec", "link_objects", "cargo"})
 
 
-def _distutils_option(section: str, key: str) -> str | None:
-    if section == "global":
-        return _GLOBAL_HOOKS.get(key)
-    if section == "aliases" and key in _BUILD_COMMANDS:
-        return f"alias {key} replaces a command the build runs"
-    return None
+def _inside(value: object) -> bool:
+    """Whether a path option's value (a string or list of them) stays in the tree."""
+    items = value if isinstance(value, list) else [value]
+    paths = [line.strip() for item in items for line in str(item).splitlines()]
+    return all(_norm_path(path) is not None for path in paths if path)
+
+
+def _command_option(section: str, key: str, value: object) -> str | None:
+    """Why a setup.cfg option (or a [tool.distutils] one) runs code or a program of the
+    package's choosing, else None."""
+    command, option = _norm_key(section), _norm_key(key)
+    if command == "global":
+        if option in _GLOBAL_HOOKS:
+            return _GLOBAL_HOOKS[option]
+        if option in _GLOBAL_OPTIONS:
+            return None
+        return f"[global] {option} sets an attribute of the setuptools Distribution"
+    if command == "aliases":
+        return f"alias {option} replaces a command the build runs" \
+            if option in _BUILD_COMMANDS else None
+    if command not in _BUILD_RUNS or option in _TUNING:
+        return None
+    if option in _PATHS:
+        return None if _inside(value) else \
+            f"[{command}] {option} makes the build write outside the sdist's tree"
+    if option in _PROGRAMS:
+        return f"[{command}] {option} names a program or objects the build runs"
+    return (f"[{command}] {option} is not an option known to only tune the build (it can "
+            f"name a program or file the build runs)")
 
 
 def _cfg_line(text: str, section: str, key: str) -> int:
     """The line of ``key`` (dashes or underscores, any case) in ``[section]``, else 0."""
     current = None
-    want = key.replace("-", "_").lower()
+    want = _norm_key(key)
+    indent: int | None = None  # of the option being read: deeper lines continue its value
     for no, line in enumerate(text.splitlines(), 1):
-        header = re.match(r"\s*\[([^\]]+)\]", line)
+        stripped = line.strip()
+        depth = len(line) - len(line.lstrip())
+        if not stripped or stripped[0] in "#;" or (indent is not None and depth > indent):
+            continue
+        header = re.match(r"\[(.+)\]", stripped)
         if header:
-            current = header.group(1).strip()
-        elif current == section and line[:1] not in (" ", "\t", "#", ";"):
-            m = re.match(r"([^=:]+?)\s*[=:]", line)
-            if m and m.group(1).replace("-", "_").lower() == want:
-                return no
+            current, indent = header.group(1), None
+            continue
+        m = re.match(r"([^=:]+?)\s*[=:]", stripped)
+        indent = depth if m else None
+        if m and current == section and _norm_key(m.group(1)) == want:
+            return no
     return 0
 
 
-def _setup_cfg(tree: _Tree, cfg: configparser.ConfigParser, text: str, layout: _Layout,
+def _setup_cfg(tree: _Tree, config: _Config, layout: _Layout,
                requires: Sequence[str]) -> list[Finding]:
     out: list[Finding] = []
-    for section in cfg.sections():
-        for key, raw in cfg.items(section, raw=True):
-            try:
-                value = cfg.get(section, key)
-            except configparser.Error:
-                value = raw
-            norm = key.replace("-", "_")
-            detail = _distutils_option(section, norm)
-            if detail:
-                out.append(_hook("setup.cfg", _cfg_line(text, section, key), detail))
-            elif (section in ("metadata", "options") or section.startswith("options.")) \
-                    and value.strip().startswith("attr:"):
-                desc = value.strip().removeprefix("attr:")
-                reason = _attr_reason(tree, layout, desc, requires=requires, setup_cfg=True)
-                if reason:
-                    out.append(_attr_finding("setup.cfg", _cfg_line(text, section, key),
-                                             desc, reason))
+    for section, key, _raw, value in config.cfg_items():
+        sect = _norm_key(section)
+        detail = _command_option(section, key, value)
+        if detail:
+            out.append(_hook("setup.cfg", _cfg_line(config.cfg_text, section, key), detail))
+        elif (sect in ("metadata", "options") or sect.startswith("options.")) \
+                and value.strip().startswith("attr:"):
+            desc = value.strip().removeprefix("attr:")
+            reason = _attr_reason(tree, layout, desc, requires=requires, setup_cfg=True)
+            if reason:
+                out.append(_attr_finding("setup.cfg", _cfg_line(config.cfg_text, section, key),
+                                         desc, reason))
     return out
 
 
@@ -745,17 +1109,22 @@ def _flit(tree: _Tree, pyproject: Mapping[str, Any], text: str) -> list[Finding]
     if not fields or not module:
         return []
     base = module.replace(".", "/")
-    modern = _admits(_requires(pyproject), "flit-core", _FLIT_VERSION_FILES)
+    requires = _requires(pyproject)
+    # every flit_core the requirements allow: older ones read __init__.py only
+    modes = [modern for modern, allowed in (
+        (False, _admissible(requires, "flit-core", below=_FLIT_VERSION_FILES)),
+        (True, _admissible(requires, "flit-core", at_least=_FLIT_VERSION_FILES))) if allowed]
     out: list[Finding] = []
     for prefix in ("", "src/"):  # flit refuses more than one of these; check every one
         candidates: list[list[str]] = []
         if _dir_exists(tree, prefix + base):
-            extra = [f"{prefix}{base}/{f}" for f in ("__version__.py", "_version.py",
-                                                     "version.py")
-                     if modern and f"{prefix}{base}/{f}" in tree.files]
-            candidates.append([*extra, f"{prefix}{base}/__init__.py"])
-        if f"{prefix}{base}.py" in tree.files:
-            candidates.append([f"{prefix}{base}.py"])
+            init = tree.find(f"{prefix}{base}/__init__.py") or f"{prefix}{base}/__init__.py"
+            for modern in modes:
+                extra = [found for f in ("__version__.py", "_version.py", "version.py")
+                         if modern and (found := tree.find(f"{prefix}{base}/{f}"))]
+                candidates.append([*extra, init])
+        if found := tree.find(f"{prefix}{base}.py"):
+            candidates.append([found])
         for files in candidates:
             main = files[-1]
             reason = _flit_reason(tree, files, fields)
@@ -808,8 +1177,9 @@ def _hatch(tree: _Tree, pyproject: Mapping[str, Any], text: str, install: set[st
             code = str(version.get("path", "")) if isinstance(version, Mapping) else ""
             out.append(_hook(source, line, f'hatch version source "code" runs {code} while '
                                            f"building"))
-            if code in tree.files:
-                install.add(code)
+            found = _hook_file(tree, code)
+            if found:
+                install.add(found)
         elif kind not in _HATCH_SOURCES:
             out.append(_hook(source, line, f'hatch version source plugin "{kind}" runs while '
                                            f"building, configured by the package"))
@@ -847,22 +1217,251 @@ def _pdm(tree: _Tree, pyproject: Mapping[str, Any], text: str,
     if isinstance(script, str):
         line = _toml_line(text, ("tool", "pdm", "build", "setup-script"))
         out.append(_hook("pyproject.toml", line, f"pdm setup-script {script} runs at install"))
-        if script in tree.files:
-            install.add(script)
+        found = _hook_file(tree, script)
+        if found:
+            install.add(found)
     return out
 
 
+# version-control metadata directories, anywhere in the tree: a build plugin may be sent
+# to any of them (setuptools-scm ``root``, hatch-vcs ``raw-options``), and git, hg and the
+# others run commands from their configuration (fsmonitor, hooks, pagers, extensions)
+_VCS_DIRS = {".git": "git", ".hg": "hg", ".svn": "svn", ".bzr": "bzr", "_darcs": "darcs",
+             ".fossil": "fossil", "_fossil_": "fossil", ".fslckout": "fossil",
+             ".pijul": "pijul", ".jj": "jj"}
+_VCS_CONFIG = {"git": "config", "hg": "hgrc"}
+
+
 def _vcs_metadata(tree: _Tree) -> list[Finding]:
-    """A .git or .hg directory: git and hg run commands from its configuration (fsmonitor,
-    hooks, pagers, extensions) when a build plugin (setuptools-scm, hatch-vcs, pbr, ...)
-    asks them for the version."""
-    for top, config in ((".git", ".git/config"), (".hg", ".hg/hgrc")):
-        members = [rel for rel in tree.files if rel == top or rel.startswith(top + "/")]
-        if members:
-            rel = config if config in members else min(members)
-            return [_hook(rel, 0, f"version-control metadata {top}: its configuration can run "
-                                  f"commands when the build asks {top[1:]} for the version")]
-    return []
+    """A .git or .hg directory (or file: a gitdir pointer) anywhere in the tree."""
+    found: dict[str, tuple[str, list[str]]] = {}  # the directory -> (vcs, its members)
+    for rel in sorted(tree.files):
+        parts = rel.split("/")
+        for i, part in enumerate(parts):
+            vcs = _VCS_DIRS.get(_fold(part))
+            if vcs is not None:
+                top = "/".join(parts[:i + 1])
+                found.setdefault(top, (vcs, []))[1].append(rel)
+                break
+    out: list[Finding] = []
+    for top, (vcs, members) in found.items():
+        config = f"{top}/{_VCS_CONFIG.get(vcs, '')}"
+        rel = next((m for m in members if _fold(m) == _fold(config)), members[0])
+        out.append(_hook(rel, 0, f"version-control metadata {top}: its configuration can "
+                                 f"run commands when the build asks {vcs} for the version"))
+    return out
+
+
+# setuptools-scm (and vcs-versioning, hatch-vcs' raw-options): the options that only
+# choose how a version is spelled. Anything else steers the version-control commands
+# (root, relative_to, search_parent_directories, describe_command, parse), imports code
+# (version_cls; a scheme that is no built-in is loaded as ``module:function``) or writes a
+# file from a template the scan did not see.
+_SCM_OPTIONS = frozenset({"version_scheme", "local_scheme", "tag_regex", "fallback_version",
+                          "normalize", "dist_name", "write_to", "version_file",
+                          "parentdir_prefix_version", "write_to_source", "tag", "scm"})
+_SCM_SCHEMES = frozenset({
+    "guess-next-dev", "post-release", "python-simplified-semver", "release-branch-semver",
+    "no-guess-dev", "only-version", "calver-by-date", "towncrier-fragments",
+    "semver-pep440", "semver-pep440-release-branch", "node-and-date", "node-and-timestamp",
+    "dirty-tag", "no-local-version", "no-local-version-strict",
+    "fail-on-uncommitted-changes"})
+
+
+def _scm_option(key: str, value: object) -> str | None:
+    """Why a setuptools-scm option runs code or commands of the package's choosing."""
+    option = _norm_key(key)
+    if option not in _SCM_OPTIONS:
+        return f"setuptools-scm option {key} steers the version-control commands, imports " \
+               f"code or writes a file the scan did not see"
+    if option in ("version_scheme", "local_scheme"):
+        schemes = value if isinstance(value, list) else [value]
+        if not all(isinstance(s, str) and s in _SCM_SCHEMES for s in schemes):
+            return f"setuptools-scm {key} {value} is no built-in scheme: it is imported"
+    if option in ("write_to", "version_file") and not _inside(value):
+        return f"setuptools-scm {key} {value} writes outside the sdist's tree"
+    if option == "tag" and isinstance(value, Mapping) and set(value) - {"prefix", "strict",
+                                                                        "regex"}:
+        return f"setuptools-scm option {key} holds options permpip does not know"
+    if option == "scm" and isinstance(value, Mapping):
+        git = value.get("git")
+        if set(value) - {"git"} or not isinstance(git, Mapping) or set(git) - {"pre_parse"}:
+            return "setuptools-scm [scm] options can set the version-control commands"
+    return None
+
+
+def _version_control(config: _Config) -> list[Finding]:
+    """setuptools-scm, hatch-vcs, hatch's version hook and pdm's scm source: options that
+    steer the version-control commands, import code, or write a file from a template."""
+    out: list[Finding] = []
+    pyproject, text = config.pyproject, config.pyproject_text
+
+    def check(source: str, txt: str, path: KeyPath, table: object) -> None:
+        for key, value in table.items() if isinstance(table, Mapping) else ():
+            detail = _scm_option(str(key), value)
+            if detail:
+                out.append(_hook(source, _toml_line(txt, (*path, str(key)), path), detail))
+
+    tool = pyproject.get("tool")
+    for name, table in tool.items() if isinstance(tool, Mapping) else ():
+        if canonicalize_name(str(name)) in ("setuptools-scm", "vcs-versioning"):
+            check("pyproject.toml", text, ("tool", str(name)), table)
+    for source, doc, txt, prefix in (("pyproject.toml", pyproject, text, ("tool", "hatch")),
+                                     ("hatch.toml", config.hatch, config.hatch_text, ())):
+        hatch = _dig(doc, *prefix) if prefix else doc
+        if not isinstance(hatch, Mapping):
+            continue
+        version = hatch.get("version")
+        if isinstance(version, Mapping) and version.get("source") == "vcs":
+            check(source, txt, (*prefix, "version", "raw-options"), version.get("raw-options"))
+        hooks: list[tuple[KeyPath, Any]] = [((*prefix, "build", "hooks"),
+                                             _dig(hatch, "build", "hooks"))]
+        targets = _dig(hatch, "build", "targets")
+        if isinstance(targets, Mapping):
+            hooks += [((*prefix, "build", "targets", str(t), "hooks"), _dig(v, "hooks"))
+                      for t, v in targets.items()]
+        for path, table in hooks:
+            for hook, file_key in (("vcs", "version-file"), ("version", "path")):
+                options = _dig(table, hook) if isinstance(table, Mapping) else None
+                if not isinstance(options, Mapping):
+                    continue
+                where = (*path, hook)
+                if "template" in options:
+                    out.append(_hook(source, _toml_line(txt, (*where, "template"), where),
+                                     f"hatch {hook} build hook writes its template, code the "
+                                     f"scan did not see, into the package"))
+                if file_key in options and not _inside(options[file_key]):
+                    out.append(_hook(source, _toml_line(txt, (*where, file_key), where),
+                                     f"hatch {hook} build hook writes outside the sdist's "
+                                     f"tree"))
+    version = _dig(pyproject, "tool", "pdm", "version")
+    if isinstance(version, Mapping) and version.get("source") == "scm":
+        where = ("tool", "pdm", "version")
+        if "write_template" in version:
+            out.append(_hook("pyproject.toml", _toml_line(text, (*where, "write_template")),
+                             "pdm write_template writes code the scan did not see into the "
+                             "package"))
+        if "write_to" in version and not _inside(version["write_to"]):
+            out.append(_hook("pyproject.toml", _toml_line(text, (*where, "write_to")),
+                             "pdm write_to writes outside the sdist's tree"))
+    return out
+
+
+# setuptools' legacy backend (``build_meta:__legacy__``: no [build-system], or no
+# build-backend in it) puts the source tree on sys.path before it runs setup(): setuptools
+# then loads the entry points of any .egg-info/.dist-info/.egg there (the sdist's own, or
+# the one the previous hook wrote from its configuration): finalize_distribution_options,
+# distutils.commands and setup_keywords, egg_info.writers, file finders, plugin groups.
+_SCRIPT_GROUPS = frozenset({"console_scripts", "gui_scripts"})
+_GROUP_HEADER = re.compile(r"^[ \t]*\[([^\]\n]+)\]", re.MULTILINE)
+_METADATA_DIRS = (".egg-info", ".dist-info", ".egg")
+
+
+def _legacy_entry_points(tree: _Tree, config: _Config) -> list[Finding]:
+    """Entry points setuptools' legacy backend would find on sys.path while building."""
+    found: list[tuple[str, int, str]] = []  # (file, line, group)
+    for section, key, _raw, value in config.cfg_items():
+        sect = _norm_key(section)
+        if sect == "options.entry_points" and key not in _SCRIPT_GROUPS:
+            found.append(("setup.cfg", _cfg_line(config.cfg_text, section, key), key))
+        elif sect == "options" and _norm_key(key) == "entry_points":
+            line = _cfg_line(config.cfg_text, section, key)
+            texts = [value]
+            if value.strip().startswith("file:"):  # setupcfg.py _parse_file: files in root
+                texts = [tree.text(norm) or "[?]" if (norm := _norm_path(f)) else "[?]"
+                         for f in _cfg_list(value.strip().removeprefix("file:"))]
+            found += [("setup.cfg", line, g) for t in texts for g in _GROUP_HEADER.findall(t)
+                      if g.strip() not in _SCRIPT_GROUPS]
+    groups = _dig(config.pyproject, "project", "entry-points")
+    for group in groups if isinstance(groups, Mapping) else ():
+        found.append(("pyproject.toml", _toml_line(config.pyproject_text,
+                                                   ("project", "entry-points", str(group))),
+                      str(group)))
+    for rel in sorted(tree.files):
+        parts = rel.split("/")
+        top = parts[0].lower()
+        if len(parts) == 1 and top.endswith(".egg"):  # a zipped egg: pkg_resources reads it
+            found.append((rel, 0, "?"))
+        if len(parts) > 1 and top.endswith(_METADATA_DIRS) \
+                and _fold(parts[-1]) == "entry_points.txt":
+            text = tree.text(rel) or ""
+            for m in _GROUP_HEADER.finditer(text):
+                if m.group(1).strip() not in _SCRIPT_GROUPS:
+                    found.append((rel, text.count("\n", 0, m.start()) + 1, m.group(1).strip()))
+    return [_hook(path, line, f"entry point group {group} of the package: setuptools' legacy "
+                              f"backend puts the source tree on sys.path and loads it while "
+                              f"building") for path, line, group in found]
+
+
+# ... and the modules the build imports after that are looked up there first: a module of
+# the standard library or of the build's own packages the tree shadows is the package's code
+_BUILD_MODULES = frozenset({
+    "setuptools", "pkg_resources", "_distutils_hack", "distutils", "wheel", "packaging",
+    "pyparsing", "more_itertools", "jaraco", "importlib_metadata", "importlib_resources",
+    "zipp", "tomli", "tomllib", "typing_extensions", "platformdirs", "backports",
+    "autocommand", "inflect", "typeguard", "ordered_set", "setuptools_scm", "vcs_versioning",
+    "pip", "imp", "asynchat", "asyncore", "smtpd", "cgi", "cgitb", "crypt", "nntplib",
+    "telnetlib", "pipes", "nis", "spwd", "audioop", "chunk", "imghdr", "mailcap",
+    "msilib", "ossaudiodev", "sndhdr", "sunau", "uu", "xdrlib", "lib2to3"})
+_MODULE_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd")
+
+
+def _legacy_shadows(tree: _Tree, pyproject: Mapping[str, Any],
+                    install: set[str]) -> list[Finding]:
+    """Top-level modules of the tree named like one the legacy build may import."""
+    names = set(_BUILD_MODULES) | set(sys.stdlib_module_names)
+    for spec in _requires(pyproject):
+        try:
+            names.add(canonicalize_name(Requirement(spec).name).replace("-", "_"))
+        except InvalidRequirement:
+            continue
+    out: list[Finding] = []
+    for rel in sorted(tree.files):
+        parts = rel.split("/")
+        base = parts[-1].lower()
+        if len(parts) == 1 and base.endswith(_MODULE_SUFFIXES):
+            name = parts[0].split(".", 1)[0]
+        elif len(parts) == 2 and base.startswith("__init__.") and base.endswith(_MODULE_SUFFIXES):
+            name = parts[0]
+        else:
+            continue
+        if name in names or name.lower() in names:
+            out.append(_hook(rel, 0, f"{rel} shadows the module {name} the build may import: "
+                                     f"setuptools' legacy backend puts the source tree first "
+                                     f"on sys.path"))
+            if base.endswith((".py", ".pyw")):
+                install.add(rel)
+    return out
+
+
+# build requirements whose [tool.<name>] table permpip reads itself (or that run the
+# package's build files anyway)
+_ANALYSED_TOOLS = frozenset({
+    "setuptools", "setuptools-scm", "vcs-versioning", "setuptools-rust", "hatchling",
+    "hatch-vcs", "flit-core", "poetry-core", "pdm-backend", "pdm-pep517", "maturin",
+    "scikit-build-core", "meson-python", "sip", "uv-build", "pbr", "wheel"})
+
+
+def _plugin_tables(pyproject: Mapping[str, Any], text: str) -> list[Finding]:
+    """A build requirement that reads its own [tool.<name>] table: a setuptools plugin
+    (versioningit, setuptools-git-versioning, ...) can import the module or run the
+    command that table names."""
+    tool = pyproject.get("tool")
+    if not isinstance(tool, Mapping):
+        return []
+    tables = {canonicalize_name(str(k)): str(k) for k in tool}
+    out: list[Finding] = []
+    for spec in _requires(pyproject):
+        try:
+            dist = canonicalize_name(Requirement(spec).name)
+        except InvalidRequirement:
+            continue
+        if dist in tables and dist not in _ANALYSED_TOOLS:
+            table = tables.pop(dist)
+            out.append(_hook("pyproject.toml", _toml_line(text, ("tool", table)),
+                             f"build requirement {dist} reads [tool.{table}], configured by "
+                             f"the package: it can import or run what that names"))
+    return out
 
 
 # -- build files: CMake, Meson, Make, autoconf, SCons, Bazel, Cargo ------------------------
@@ -876,6 +1475,7 @@ _BUILD_FILE_NAMES = {
     "SConscript": "SCons", "BUILD": "Bazel", "BUILD.bazel": "Bazel", "WORKSPACE": "Bazel",
     "WORKSPACE.bazel": "Bazel", "MODULE.bazel": "Bazel", "Cargo.toml": "Cargo"}
 _BUILD_FILE_SUFFIXES = {".cmake": "CMake", ".mk": "Make", ".bzl": "Bazel"}
+_BUILD_FILES_FOLDED = {k.lower(): v for k, v in _BUILD_FILE_NAMES.items()}
 _BUILD_FILE_DETAIL = {
     "CMake": "CMake build files run at build time",
     "Meson": "Meson build files run at build time",
@@ -892,8 +1492,9 @@ _BUILD_FILE_BACKENDS = {"scikit_build_core.build": "CMake", "mesonpy": "Meson",
 
 
 def _build_file_kind(base: str) -> str | None:
-    """The build system whose file ``base`` (a file name) is, if any."""
-    kind = _BUILD_FILE_NAMES.get(base)
+    """The build system whose file ``base`` (a file name) is, if any (in any case: a
+    case-insensitive file system finds ``cmakelists.txt`` too)."""
+    kind = _BUILD_FILES_FOLDED.get(base.lower())
     if kind is None and "." in base:
         kind = _BUILD_FILE_SUFFIXES.get(base[base.rindex("."):].lower())
     return kind
@@ -1090,9 +1691,10 @@ def _build_files(tree: _Tree, pyproject: Mapping[str, Any], text: str, backend: 
             out.append(_build_file_evidence(tree, rel, kind))
             if kind == "SCons":
                 install.add(rel)
-    if backend == "sipbuild.api" and "project.py" in tree.files:
-        out.append(_hook("project.py", 0, "sip runs project.py at build time"))
-        install.add("project.py")
+    project_py = tree.find("project.py")
+    if backend == "sipbuild.api" and project_py:
+        out.append(_hook(project_py, 0, "sip runs project.py at build time"))
+        install.add(project_py)
     providers = _dig(pyproject, "tool", "scikit-build", "metadata")
     for field, provider in providers.items() if isinstance(providers, Mapping) else ():
         path = _dig(provider, "provider-path")
@@ -1101,7 +1703,9 @@ def _build_files(tree: _Tree, pyproject: Mapping[str, Any], text: str, backend: 
                                      "provider-path"))
             out.append(_hook("pyproject.toml", line,
                              f"in-tree metadata provider in {path} runs while building"))
-            install.update(rel for rel in tree.under(path) if rel.endswith(".py"))
+            norm = _norm_path(path)
+            if norm is not None:
+                install.update(rel for rel in tree.under(norm) if rel.lower().endswith(".py"))
     if backend in _BUILD_FILE_BACKENDS and not out:
         line = _toml_line(text, ("build-system", "build-backend"))
         out.append(_hook("pyproject.toml", line,

@@ -248,26 +248,33 @@ def test_pth_in_an_sdist(tmp_path: Path) -> None:
 
 
 def test_unparseable_pyproject(tmp_path: Path) -> None:
+    """Not a warning: what the build reads from it is unknown (a newer TOML parser, ...)."""
     s = scan(tmp_path, {"pyproject.toml": "[build-system\n", "foo/__init__.py": ""})
     [f] = s.findings
     assert (str(f.capability), f.path, f.line, str(f.phase)) == (
-        "unanalyzed", "pyproject.toml", 0, "install")
+        "install-hooks", "pyproject.toml", 0, "install")
     assert f.detail.startswith("pyproject.toml does not parse: ")
 
 
-def test_in_tree_symlink_is_unanalyzed(tmp_path: Path) -> None:
-    sdist = build_sdist(tmp_path, "foo", "1.0", {"pyproject.toml": HATCHLING, "foo/a.py": ""})
+def with_links(sdist: Path, links: dict[str, str], *, hard: bool = False) -> Path:
+    """``sdist`` with ``links`` (path below the root -> link name as written) appended."""
     raw = io.BytesIO()
     with tarfile.open(sdist) as src, tarfile.open(fileobj=raw, mode="w:gz") as dst:
         for info in src.getmembers():
             dst.addfile(info, src.extractfile(info))
-        link = tarfile.TarInfo("foo-1.0/foo/b.py")
-        link.type, link.linkname = tarfile.SYMTYPE, "a.py"
-        dst.addfile(link)
+        for rel, target in links.items():
+            link = tarfile.TarInfo(f"{sdist.name.removesuffix('.tar.gz')}/{rel}")
+            link.type, link.linkname = (tarfile.LNKTYPE if hard else tarfile.SYMTYPE), target
+            dst.addfile(link)
     sdist.write_bytes(raw.getvalue())
-    assert evidence(scan_artifact(sdist)) == {
-        ("unanalyzed", "foo/b.py", 0, "import",
-         "link foo/b.py -> foo-1.0/foo/a.py is not followed")}
+    return sdist
+
+
+def test_in_tree_file_link_is_read_as_its_target(tmp_path: Path) -> None:
+    sdist = build_sdist(tmp_path, "foo", "1.0", {"pyproject.toml": HATCHLING,
+                                                 "foo/a.py": RUNS_GIT})
+    assert evidence(scan_artifact(with_links(sdist, {"foo/b.py": "a.py"}))) == {
+        ("subprocess", f, 2, "import", "subprocess.call") for f in ("foo/a.py", "foo/b.py")}
 
 
 def test_zip_sdist(tmp_path: Path) -> None:
@@ -392,8 +399,8 @@ def test_setuptools_attr_as_older_setuptools_read_it(tmp_path: Path) -> None:
     assert mine(s) == {hook("pyproject.toml", 10, NOT_LITERAL)}
     non_ascii = {"foo/__init__.py": '"""\u0141\u00f3d\u017a."""\n__version__ = "1.0"\n'}
     s = scan(tmp_path / "b", {"pyproject.toml": pyproject, **non_ascii})
-    assert mine(s) == {hook("pyproject.toml", 10, "attr: foo.__version__ is in a file the "
-                                                  "setuptools<65.4.1 the sdist requires may "
+    assert mine(s) == {hook("pyproject.toml", 10, "attr: foo.__version__ is in a file a "
+                                                  "setuptools<65.4.1 the sdist allows may "
                                                   "not decode: setuptools imports foo while "
                                                   "building")}
     assert mine(scan(tmp_path / "c", {"pyproject.toml": SETUPTOOLS + DYNAMIC,
@@ -433,18 +440,24 @@ SETUP_CFG_ATTR = "[metadata]\nname = foo\nversion = attr: foo.__version__\n"
 
 def test_setup_cfg_attr(tmp_path: Path) -> None:
     literal = {"foo/__init__.py": "__version__ = '1.0'\n"}
-    assert mine(scan(tmp_path, {"setup.cfg": SETUP_CFG_ATTR, **literal})) == set()
-    s = scan(tmp_path / "b", {"setup.cfg": SETUP_CFG_ATTR,
+    assert mine(scan(tmp_path, {"pyproject.toml": SETUPTOOLS, "setup.cfg": SETUP_CFG_ATTR,
+                                **literal})) == set()
+    s = scan(tmp_path / "b", {"pyproject.toml": SETUPTOOLS, "setup.cfg": SETUP_CFG_ATTR,
                               "foo/__init__.py": "__version__ = '1' + '.0'\n"})
     assert mine(s) == {hook("setup.cfg", 3, NOT_LITERAL)}
-    # setuptools < 61 finds the module by importing its parent, < 46.4 always imports
-    old = SETUPTOOLS.replace(">=70", "<60")
-    s = scan(tmp_path / "c", {"pyproject.toml": old, "setup.cfg": SETUP_CFG_ATTR, **literal})
-    assert mine(s) == {hook("setup.cfg", 3, "attr: foo.__version__ is read by the "
-                                            "setuptools<61 the sdist requires: setuptools "
-                                            "imports foo while building")}
+    # setuptools < 61 finds the module by importing its parent, < 46.4 always imports; any
+    # such version the requirements allow may be the one the build gets (PEP 517's default
+    # setuptools>=40.8.0 without a [build-system])
+    old = hook("setup.cfg", 3, "attr: foo.__version__ is read by a setuptools<61 the sdist "
+                               "allows: setuptools imports foo while building")
+    for i, pyproject in enumerate([SETUPTOOLS.replace(">=70", "<60"), None,
+                                   SETUPTOOLS.replace(">=70", ">=40,!=60.*")]):
+        files = {"setup.cfg": SETUP_CFG_ATTR, **literal}
+        if pyproject is not None:
+            files["pyproject.toml"] = pyproject
+        assert mine(scan(tmp_path / f"c{i}", files)) == {old}
     # ... while they do not read pyproject.toml's [tool.setuptools.dynamic] at all
-    s = scan(tmp_path / "d", {"pyproject.toml": old + DYNAMIC,
+    s = scan(tmp_path / "d", {"pyproject.toml": SETUPTOOLS.replace(">=70", "<60") + DYNAMIC,
                               "foo/__init__.py": "__version__ = str(1)\n"})
     assert mine(s) == set()
 
@@ -452,9 +465,11 @@ def test_setup_cfg_attr(tmp_path: Path) -> None:
 def test_setup_cfg_attr_with_package_dir(tmp_path: Path) -> None:
     cfg = SETUP_CFG_ATTR + "\n[options]\npackage_dir =\n    = lib\npackages = find:\n" \
                            "\n[options.packages.find]\nwhere = lib\n"
-    s = scan(tmp_path, {"setup.cfg": cfg, "lib/foo/__init__.py": "__version__ = '1.0'\n"})
+    s = scan(tmp_path, {"pyproject.toml": SETUPTOOLS, "setup.cfg": cfg,
+                        "lib/foo/__init__.py": "__version__ = '1.0'\n"})
     assert mine(s) == set()
-    s = scan(tmp_path / "b", {"setup.cfg": cfg, "lib/foo/__init__.py": "import x\n",
+    s = scan(tmp_path / "b", {"pyproject.toml": SETUPTOOLS, "setup.cfg": cfg,
+                              "lib/foo/__init__.py": "import x\n",
                               "foo/__init__.py": "__version__ = '1.0'\n"})
     assert mine(s) == {hook("setup.cfg", 3, NOT_LITERAL)}
 
@@ -477,8 +492,8 @@ def test_setup_cfg_and_tool_distutils_commands(tmp_path: Path) -> None:
 
 def test_setup_cfg_that_does_not_parse(tmp_path: Path) -> None:
     s = scan(tmp_path, {"pyproject.toml": SETUPTOOLS, "setup.cfg": "[metadata\nname = foo\n"})
-    assert mine(s) == {("unanalyzed", "setup.cfg", 0, "install",
-                        "setup.cfg does not parse: File contains no section headers.")}
+    assert mine(s) == {hook("setup.cfg", 0, "setup.cfg does not parse: File contains no "
+                                            "section headers.; the build may read it otherwise")}
 
 
 def test_setuptools_compiler_arguments_and_rust(tmp_path: Path) -> None:
@@ -504,12 +519,21 @@ FLIT = build_system("flit_core.buildapi", "flit_core >=3.2,<4") + \
 @pytest.mark.parametrize("files", [
     {"foo/__init__.py": '"""Doc."""\nimport os\n__version__ = "1.0"\n'},
     {"src/foo.py": '"""Doc."""\n__version__ = "1.0"\n'},
-    # flit_core >= 3.9 reads version.py, _version.py and __version__.py first
-    {"foo/__init__.py": '"""Doc."""\nfrom ._version import __version__\n',
-     "foo/_version.py": '__version__ = "1.0"\n'},
 ])
 def test_flit_dynamic_metadata_read_statically(tmp_path: Path, files: Files) -> None:
     assert mine(scan(tmp_path, {"pyproject.toml": FLIT, **files})) == set()
+
+
+def test_flit_version_files_when_every_allowed_flit_core_reads_them(tmp_path: Path) -> None:
+    """flit_core >= 3.9 reads version.py, _version.py and __version__.py first; older ones
+    import __init__.py for it, and ``>=3.2,<4`` allows them."""
+    files = {"foo/__init__.py": '"""Doc."""\nfrom ._version import __version__\n',
+             "foo/_version.py": '__version__ = "1.0"\n'}
+    modern = FLIT.replace(">=3.2,<4", ">=3.9,<4")
+    assert mine(scan(tmp_path, {"pyproject.toml": modern, **files})) == set()
+    assert mine(scan(tmp_path / "b", {"pyproject.toml": FLIT, **files})) == {
+        hook("pyproject.toml", 7, "dynamic version: foo/__init__.py has no literal "
+                                  "__version__ string: flit_core imports foo while building")}
 
 
 @pytest.mark.parametrize(("pyproject", "files", "detail"), [
@@ -786,3 +810,325 @@ def test_build_files_are_kept_from_the_tar_stream() -> None:
         "Makefile", "GNUmakefile", "a/b.mk", "configure", "SConstruct", "BUILD.bazel",
         "WORKSPACE", "defs.bzl", "Cargo.toml"))
     assert not keep("foo-1.0/README.md")
+
+
+# ------------------------------------- the tree and configuration as the build reads them
+IN_TREE = ('[build-system]\nrequires = []\nbuild-backend = "backend"\n'
+           'backend-path = ["docs"]\n')
+BACKEND_RUNS = hook("pyproject.toml", 4, "in-tree build backend backend (backend-path)")
+
+
+@pytest.mark.parametrize("target", ["docs/build.toml", "docs/build.txt"])
+def test_linked_build_configuration_is_read_as_its_target(tmp_path: Path, target: str) -> None:
+    """pip extracts the link and the backend reads the file it leads to (a name the scan
+    does not otherwise keep from the tar stream too)."""
+    sdist = build_sdist(tmp_path, "foo", "1.0", {target: IN_TREE, "foo/__init__.py": "",
+                                                 "docs/backend.py": RUNS_GIT})
+    s = scan_artifact(with_links(sdist, {"pyproject.toml": target}))
+    assert mine(s) == {BACKEND_RUNS}
+    assert ("subprocess", "docs/backend.py", 2, "install") in where(s)
+
+
+def test_build_requirements_follow_the_link(tmp_path: Path) -> None:
+    from gate.build import build_requirements
+    pyproject = '[build-system]\nrequires = ["hatchling>=1"]\nbuild-backend = "hatchling.build"\n'
+    sdist = build_sdist(tmp_path, "foo", "1.0", {"conf/p.toml": pyproject})
+    assert build_requirements(with_links(sdist, {"pyproject.toml": "conf/p.toml"})) == [
+        "hatchling>=1"]
+
+
+def test_hard_link_is_read_as_its_target(tmp_path: Path) -> None:
+    cfg = "[options]\ncmdclass =\n    build_py = tools.cmd.Build\n"
+    sdist = build_sdist(tmp_path, "foo", "1.0", {"pyproject.toml": SETUPTOOLS, "cfg/x": cfg,
+                                                 "tools/cmd.py": RUNS_GIT})
+    s = scan_artifact(with_links(sdist, {"setup.cfg": "foo-1.0/cfg/x"}, hard=True))
+    assert mine(s) == {hook("setup.cfg", 2, "cmdclass overrides setuptools commands")}
+    assert ("subprocess", "tools/cmd.py", 2, "install") in where(s)
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"pyproject.toml": HATCHLING, "PyProject.toml": SETUPTOOLS},
+     "members 'PyProject.toml' and 'pyproject.toml' are one path on a case-insensitive file "
+     "system (extracting one overwrites the other)"),
+    ({"Docs/a.py": "", "docs/b.py": ""},
+     "members 'Docs' and 'docs' are one path on a case-insensitive file system (extracting one "
+     "overwrites the other)"),
+    ({"setup.py": "", "setup.py. ": ""},
+     "members 'setup.py' and 'setup.py. ' are one path on a case-insensitive file system "
+     "(extracting one overwrites the other)"),
+    ({"pyproject.toml": HATCHLING, "pyproject.toml::$DATA": SETUPTOOLS},
+     "members 'pyproject.toml' and 'pyproject.toml::$DATA' are one path on a case-insensitive "
+     "file system (extracting one overwrites the other)"),
+    # pip reads it on macOS and Windows, builds the legacy way on Linux
+    ({"PYPROJECT.TOML": HATCHLING, "setup.py": ""},
+     "member 'PYPROJECT.TOML' is pyproject.toml on a case-insensitive file system only"),
+    ({"pyproject.toml": HATCHLING, "PYPROJ~1.TOM": SETUPTOOLS},
+     "member 'PYPROJ~1.TOM' has a Windows short name (it can be another member's file there)"),
+])
+def test_members_that_are_one_file_elsewhere(tmp_path: Path, files: Files,
+                                             message: str) -> None:
+    with pytest.raises(ScanError) as exc:
+        scan(tmp_path, files)
+    assert str(exc.value) == f"foo-1.0.tar.gz: {message}"
+
+
+def test_build_files_found_in_any_case(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"SETUP.PY": "import os\nos.system('x')\n", "Pdm_Build.py": "",
+                        "pyproject.toml": build_system("pdm.backend", "pdm-backend")})
+    assert mine(s) == {hook("Pdm_Build.py", 0, "pdm build hook Pdm_Build.py runs at install")}
+    s = scan(tmp_path / "b", {"SETUP.PY": "import os\nos.system('x')\n"})
+    assert mine(s) == {hook("SETUP.PY", 0, "setup.py runs at install")}
+    assert ("subprocess", "SETUP.PY", 2, "install") in where(s)
+
+
+CMDCLASS = hook("setup.cfg", 0, "cmdclass overrides setuptools commands")
+
+
+@pytest.mark.parametrize(("cfg", "line"), [
+    ("[options]\ncmdclass: build_py = tools.cmd.Build\n", 2),
+    ("[options]\nCmdClass = build_py = tools.cmd.Build\n", 2),
+    ("[options]\n  cmdclass = build_py = tools.cmd.Build\n", 2),
+    ("[options]\np = tools\ncmdclass = build_py = %(p)s.cmd.Build\n", 3),
+    ("[DEFAULT]\ncmdclass = build_py = tools.cmd.Build\n\n[options]\nzip_safe = 0\n", 2),
+    ("[metadata]\nname = foo\r[options]\rcmdclass = build_py = tools.cmd.Build\r", 4),
+    ("[options]\ncmdclass =\n  sdist = x.Y,\n  build_py = tools.cmd.Build\n", 2),
+])
+def test_setup_cfg_cmdclass_in_any_spelling(tmp_path: Path, cfg: str, line: int) -> None:
+    """setup.cfg is read by configparser as setuptools reads it: ':' delimiters, any case
+    (setuptools lowercases), [DEFAULT], interpolation, universal newlines."""
+    s = scan(tmp_path, {"pyproject.toml": SETUPTOOLS, "setup.cfg": cfg,
+                        "tools/cmd.py": RUNS_GIT})
+    found = {(e[0], e[1], e[4]) for e in mine(s)}
+    assert (CMDCLASS[0], CMDCLASS[1], CMDCLASS[4]) in found
+    assert ("subprocess", "tools/cmd.py", 2, "install") in where(s)
+    if "[DEFAULT]" not in cfg:
+        assert hook("setup.cfg", line, CMDCLASS[4]) in mine(s)
+
+
+def test_distutils_options_that_name_programs_or_paths(tmp_path: Path) -> None:
+    cfg = ("[build_ext]\nswig = ./tools/swig\nCompiler: unix\ninplace = 1\n\n"
+           "[build_scripts]\nexecutable = /bin/sh\n\n"
+           "[build]\nbuild_lib = ../../site-packages\nbuild-base = build\n\n"
+           "[egg_info]\ntag_build =\ntag_date = 0\n\n[bdist_wheel]\nuniversal = 1\n\n"
+           "[sdist]\nformats = zip\n\n[flake8]\nmax-line-length = 100\n\n"
+           "[global]\nverbose = 1\npackages = docs\n")
+    pyproject = SETUPTOOLS + ('\n[tool.distutils.build_ext]\nswig = "./tools/swig"\n'
+                              'swig-opts = ["-outdir", "/tmp"]\nparallel = 2\n\n'
+                              '[tool.distutils.build-py]\nbuild-lib = "/home/u/site"\n')
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "setup.cfg": cfg, "foo/__init__.py": ""})
+    program = "names a program or objects the build runs"
+    assert mine(s) == {
+        hook("setup.cfg", 2, f"[build_ext] swig {program}"),
+        hook("setup.cfg", 3, f"[build_ext] compiler {program}"),
+        hook("setup.cfg", 7, f"[build_scripts] executable {program}"),
+        hook("setup.cfg", 10, "[build] build_lib makes the build write outside the sdist's "
+                              "tree"),
+        hook("setup.cfg", 28, "[global] packages sets an attribute of the setuptools "
+                              "Distribution"),
+        hook("pyproject.toml", 6, f"[build_ext] swig {program}"),
+        hook("pyproject.toml", 7, f"[build_ext] swig_opts {program}"),
+        hook("pyproject.toml", 11, "[build_py] build_lib makes the build write outside the "
+                                   "sdist's tree"),
+    }
+
+
+def test_swig_interface_and_swig_arguments(tmp_path: Path) -> None:
+    pyproject = SETUPTOOLS + ('\n[[tool.setuptools.ext-modules]]\nname = "foo._w"\n'
+                              'sources = ["foo/w.i"]\nswig-opts = ["-c++"]\n')
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "foo/__init__.py": "",
+                        "foo/w.i": "%module w\n"})
+    assert mine(s) == {
+        ("native", "foo/w.i", 0, "import", "SWIG source foo/w.i is compiled at install"),
+        hook("pyproject.toml", 8, "ext-modules swig-opts can make SWIG run programs")}
+
+
+def test_vcs_metadata_anywhere_in_the_tree(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"pyproject.toml": HATCHLING, "foo/__init__.py": "",
+                        "vendor/up/.git/config": "[core]\n", "vendor/up/.git/HEAD": "",
+                        "third/.Hg/store/x": "", "lib/.git": "gitdir: ../..\n"})
+    assert mine(s) == {
+        hook(rel, 0, f"version-control metadata {top}: its configuration can run commands "
+                     f"when the build asks {vcs} for the version")
+        for rel, top, vcs in (("vendor/up/.git/config", "vendor/up/.git", "git"),
+                              ("third/.Hg/store/x", "third/.Hg", "hg"),
+                              ("lib/.git", "lib/.git", "git"))}
+
+
+SCM = build_system("setuptools.build_meta", "setuptools>=70") + \
+    '\n[project]\nname = "foo"\ndynamic = ["version"]\n\n[tool.setuptools_scm]\n'  # line 9
+
+
+@pytest.mark.parametrize(("options", "detail"), [
+    ('version_scheme = "no-guess-dev"\nlocal_scheme = ["dirty-tag", "node-and-date"]\n'
+     'fallback_version = "0.0"\nwrite_to = "foo/_v.py"\nversion_file = "./foo/_v.py"\n'
+     'tag_regex = "^v(.*)$"\n[tool.setuptools_scm.scm.git]\npre_parse = "fail_on_shallow"\n',
+     None),
+    ('root = "vendor/upstream"\n', "setuptools-scm option root steers"),
+    ('relative_to = "docs/x"\n', "setuptools-scm option relative_to steers"),
+    ('search_parent_directories = true\n', "setuptools-scm option search_parent_directories"),
+    ('git_describe_command = "sh -c id"\n', "setuptools-scm option git_describe_command"),
+    ('[tool.setuptools_scm.scm.git]\ndescribe_command = ["sh", "-c", "id"]\n',
+     "setuptools-scm [scm] options can set the version-control commands"),
+    ('version_scheme = "docs.scheme:next"\n',
+     "setuptools-scm version_scheme docs.scheme:next is no built-in scheme: it is imported"),
+    ('local_scheme = "docs"\n', "setuptools-scm local_scheme docs is no built-in scheme"),
+    ('version_cls = "docs.v.V"\n', "setuptools-scm option version_cls"),
+    ('version_file = "../../x.py"\n', "setuptools-scm version_file ../../x.py writes outside"),
+    ('version_file = "setup.py"\nversion_file_template = "import os"\n',
+     "setuptools-scm option version_file_template"),
+])
+def test_setuptools_scm_options(tmp_path: Path, options: str, detail: str | None) -> None:
+    s = scan(tmp_path, {"pyproject.toml": SCM + options, "foo/__init__.py": ""})
+    details = {e[4] for e in mine(s)}
+    if detail is None:
+        assert details == set()
+    else:
+        assert [d for d in details if d.startswith(detail)], details
+
+
+@pytest.mark.parametrize(("extra", "detail"), [
+    ('[tool.hatch.version]\nsource = "vcs"\nraw-options = { root = ".." }\n',
+     "setuptools-scm option root steers"),
+    ('[tool.hatch.version]\nsource = "vcs"\nraw-options = { local_scheme = "no-local-version" }'
+     '\n\n[tool.hatch.build.hooks.vcs]\nversion-file = "foo/_v.py"\n', None),
+    ('[tool.hatch.build.hooks.vcs]\nversion-file = "foo/_v.py"\ntemplate = "import os"\n',
+     "hatch vcs build hook writes its template"),
+    ('[tool.hatch.build.targets.wheel.hooks.version]\npath = "/tmp/x.pth"\n',
+     "hatch version build hook writes outside the sdist's tree"),
+    ('[tool.pdm.version]\nsource = "scm"\nwrite_to = "foo/_v.py"\nwrite_template = "{}"\n',
+     "pdm write_template writes code"),
+])
+def test_hatch_and_pdm_version_control_options(tmp_path: Path, extra: str,
+                                               detail: str | None) -> None:
+    s = scan(tmp_path, {"pyproject.toml": HATCH_DYNAMIC + "\n" + extra, "foo/__init__.py": ""})
+    details = {e[4] for e in mine(s)}
+    if detail is None:
+        assert details == set()
+    else:
+        assert [d for d in details if d.startswith(detail)], details
+
+
+PDM = build_system("pdm.backend", "pdm-backend") + '\n[project]\nname = "foo"\nversion = "1"\n'
+
+
+@pytest.mark.parametrize("path", ["./docs/hook.py", "docs//hook.py", "docs\\\\hook.py",
+                                  "docs/../docs/hook.py", "Docs/Hook.py", "d\\u006fcs/hook.py"])
+def test_pdm_custom_hook_path_normalised(tmp_path: Path, path: str) -> None:
+    pyproject = PDM + f'\n[tool.pdm.build]\ncustom-hook = "{path}"\n'  # line 10
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "foo/__init__.py": "",
+                        "docs/hook.py": RUNS_GIT})
+    assert [e for e in mine(s) if e[:4] == ("install-hooks", "pyproject.toml", 10, "install")]
+    assert ("subprocess", "docs/hook.py", 2, "install") in where(s)
+
+
+@pytest.mark.parametrize("path", ["/opt/hook.py", "../hook.py", "missing.py"])
+def test_pdm_custom_hook_anywhere_is_a_hook(tmp_path: Path, path: str) -> None:
+    pyproject = PDM + f'\n[tool.pdm.build]\ncustom-hook = "{path}"\n'
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "foo/__init__.py": ""})
+    assert mine(s) == {hook("pyproject.toml", 10, f"pdm custom-hook {path} runs at install")}
+
+
+def test_hatch_hook_and_backend_paths_normalised(tmp_path: Path) -> None:
+    pyproject = HATCHLING + "\n[tool.hatch.build.hooks.custom]\npath = './tools//hook.py'\n"
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "foo/__init__.py": "",
+                        "tools/hook.py": RUNS_GIT})
+    assert ("subprocess", "tools/hook.py", 2, "install") in where(s)
+    pyproject = IN_TREE.replace('["docs"]', '["./_b/"]')
+    s = scan(tmp_path / "b", {"pyproject.toml": pyproject, "_b/backend.py": RUNS_GIT})
+    assert ("subprocess", "_b/backend.py", 2, "install") in where(s)
+
+
+@pytest.mark.parametrize(("requires", "at_least_61", "below_61"), [
+    ([">61,<62"], True, False),
+    ([">=61,<61.0.1"], True, False),
+    (["<61.0.1,>61"], True, False),
+    (["~=61.0"], True, False),
+    (["~=60.1"], False, True),
+    (["==61.*"], True, True),  # 61.0.dev0 too
+    (["===61.2"], True, False),
+    (["==60.2", ">=61"], False, False),
+    ([">=40", "!=60.*"], True, True),
+    ([" @ https://example.org/setuptools.whl"], True, True),
+    (['<60; python_version < "3"'], True, True),
+    (["<60", "invalid requirement !"], False, True),
+    ([], True, True),
+])
+def test_admissible_setuptools_versions(requires: list[str], at_least_61: bool,
+                                        below_61: bool) -> None:
+    """Any version the requirements allow may be the one the build gets."""
+    from gate.scan.sdist import _admissible
+    specs = [r if r.startswith("invalid") else f"setuptools{r}" for r in requires]
+    assert _admissible(specs, "setuptools", at_least="61") is at_least_61
+    assert _admissible(specs, "setuptools", below="61") is below_61
+
+
+@pytest.mark.parametrize("files", [
+    {"pyproject.toml": HATCHLING + '\n[tool.hatch.build.targets.wheel]\n'
+                                   'packages = ["foo", "d\\u006fcs"]\n'},
+    {"pyproject.toml": HATCHLING + '\n[tool.hatch.build.targets.wheel]\ninclude = ["d?cs"]\n'},
+    {"pyproject.toml": HATCHLING + '\n[tool.hatch.build.targets.wheel]\ninclude = ["conf.py"]\n'},
+    {"pyproject.toml": HATCHLING + '\n[tool.hatch.build.targets.wheel.force-include]\n'
+                                   '"./DOCS//" = "foo/d"\n'},
+    {"pyproject.toml": SETUPTOOLS + '\n[tool.setuptools.packages.find]\nwhere = ["."]\n'},
+    {"pyproject.toml": SETUPTOOLS, "setup.cfg": "[options]\np = do\npackages = %(p)scs\n"},
+    {"pyproject.toml": SETUPTOOLS, "setup.cfg": "[options]\npackages = foo\n  d*\n"},
+    {"pyproject.toml": HATCHLING + "\n[tool.hatch\n"},
+])
+def test_a_directory_named_in_decoded_configuration_is_scanned(tmp_path: Path,
+                                                               files: Files) -> None:
+    s = scan(tmp_path, {**NOISE, **files})
+    assert ("subprocess", "docs/conf.py", 2, "import", "subprocess.call") in evidence(s)
+
+
+def test_universal_newlines_in_pyproject(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"pyproject.toml": IN_TREE.replace("\n", "\r"),
+                        "docs/backend.py": RUNS_GIT})
+    assert BACKEND_RUNS in mine(s)
+
+
+def test_build_requirement_reading_its_own_table(tmp_path: Path) -> None:
+    pyproject = (SETUPTOOLS.replace('"setuptools>=70"', '"setuptools>=70", "versioningit"')
+                 + '\n[tool.versioningit.format]\nmethod = {module = "docs.v", value = "f"}\n'
+                 + '\n[tool.black]\nline-length = 100\n')
+    s = scan(tmp_path, {"pyproject.toml": pyproject, "foo/__init__.py": ""})
+    assert mine(s) == {hook("pyproject.toml", 5, "build requirement versioningit reads "
+                                                 "[tool.versioningit], configured by the "
+                                                 "package: it can import or run what that "
+                                                 "names")}
+
+
+ENTRY_POINT = ("entry point group {} of the package: setuptools' legacy backend puts the "
+               "source tree on sys.path and loads it while building")
+FINALIZE = "setuptools.finalize_distribution_options"
+
+
+def test_entry_points_setuptools_loads_with_the_legacy_backend(tmp_path: Path) -> None:
+    """Checked against setuptools 65.5: ``build_meta:__legacy__`` puts the tree on sys.path,
+    and the next hook (or this one, for an .egg-info the sdist ships) loads the package's
+    finalize_distribution_options entry point."""
+    cfg = (f"[metadata]\nname = foo\n\n[options]\npy_modules = foo\n\n[options.entry_points]\n"
+           f"console_scripts =\n    foo = foo:main\n{FINALIZE} =\n    x = docs.evil:hook\n")
+    legacy = '[build-system]\nrequires = ["setuptools>=61"]\n\n[project]\nname = "foo"\n' \
+             f'version = "1"\n\n[project.entry-points."{FINALIZE}"]\nx = "docs.evil:hook"\n'
+    files = {"foo.py": "", "docs/evil.py": RUNS_GIT,
+             "zzz.egg-info/entry_points.txt": f"[console_scripts]\na = b:c\n\n[{FINALIZE}]\n"
+                                              f"x = docs.evil:hook\n"}
+    s = scan(tmp_path, {"setup.cfg": cfg, **files})
+    assert mine(s) == {hook("setup.cfg", 10, ENTRY_POINT.format(FINALIZE)),
+                       hook("zzz.egg-info/entry_points.txt", 4, ENTRY_POINT.format(FINALIZE))}
+    s = scan(tmp_path / "b", {"pyproject.toml": legacy, "foo.py": ""})
+    assert mine(s) == {hook("pyproject.toml", 8, ENTRY_POINT.format(FINALIZE))}
+    # build_meta proper does not put the tree on sys.path
+    s = scan(tmp_path / "c", {"pyproject.toml": SETUPTOOLS, "setup.cfg": cfg, **files})
+    assert mine(s) == set()
+
+
+def test_modules_the_legacy_backend_would_import_from_the_tree(tmp_path: Path) -> None:
+    files = {"setup.cfg": "[metadata]\nname = foo\n", "foo.py": "", "wheel.py": RUNS_GIT,
+             "csv/__init__.py": "", "packaging/__init__.py": "", "docs/zipfile.py": ""}
+    s = scan(tmp_path, files)
+    assert {e[1] for e in mine(s)} == {"wheel.py", "csv/__init__.py", "packaging/__init__.py"}
+    assert hook("wheel.py", 0, "wheel.py shadows the module wheel the build may import: "
+                               "setuptools' legacy backend puts the source tree first on "
+                               "sys.path") in mine(s)
+    assert mine(scan(tmp_path / "b", {**files, "pyproject.toml": SETUPTOOLS})) == set()
