@@ -55,6 +55,11 @@ class InstallPaths:
     scripts: Path
     data: Path
 
+    def resolved(self) -> InstallPaths:
+        """Each directory with its symlinks resolved (a venv's ``lib64`` -> ``lib``), once:
+        paths below them are then compared as plain normalised strings."""
+        return InstallPaths(**{k: Path(os.path.realpath(getattr(self, k))) for k in SCHEMES})
+
     def of(self, scheme: str) -> Path:
         return getattr(self, "purelib" if scheme == "headers" else scheme)  # type: ignore[no-any-return]
 
@@ -70,19 +75,21 @@ def install_paths(target: Target, options: GateOptions) -> InstallPaths:
     prefix = Path(target.prefix)
     if dirs := options.values("-t", "--target"):
         root = Path(dirs[-1]).expanduser().absolute()
-        return InstallPaths(purelib=root, platlib=root, scripts=root / "bin", data=root)
+        return InstallPaths(purelib=root, platlib=root, scripts=root / "bin",
+                            data=root).resolved()
     if options.flag("--user"):
         user = Path(sysconfig.get_config_var("userbase") or Path.home() / ".local")
         version = target.environment.get("python_version", "")
         site = user / "lib" / f"python{version}" / "site-packages"
-        return InstallPaths(purelib=site, platlib=site, scripts=user / "bin", data=user)
+        return InstallPaths(purelib=site, platlib=site, scripts=user / "bin",
+                            data=user).resolved()
     if prefixes := options.values("--prefix"):
         new = Path(prefixes[-1]).expanduser().absolute()
         paths = {k: new / _relative(v, prefix) for k, v in paths.items()}
     if roots := options.values("--root"):
         root = Path(roots[-1]).expanduser().absolute()
         paths = {k: root / str(v).lstrip("/") for k, v in paths.items()}
-    return InstallPaths(**{k: paths[k] for k in SCHEMES})
+    return InstallPaths(**{k: paths[k] for k in SCHEMES}).resolved()
 
 
 def _relative(path: Path, prefix: Path) -> Path:
@@ -93,14 +100,9 @@ def _relative(path: Path, prefix: Path) -> Path:
 
 
 def _key(path: Path | str) -> str:
-    """A path as the filesystem sees it: symlinked parents resolved (``lib64`` -> ``lib``)."""
-    p = Path(os.path.normpath(path))
-    parent = p.parent
-    try:
-        parent = parent.resolve()
-    except OSError:
-        pass
-    return os.path.normcase(str(parent / p.name))
+    """A path as a comparable string. ``InstallPaths`` are resolved once, and every path
+    here is built below them, so normalising is enough (no system call per file)."""
+    return os.path.normcase(os.path.normpath(path))
 
 
 # -- what is installed ---------------------------------------------------------------------
