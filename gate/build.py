@@ -83,8 +83,15 @@ def build_wheel(sdist: Path, filename: str, *, target: Target, build_deps: Path,
         src = work / filename
         shutil.copyfile(sdist, src)
         wheels = work / "wheels"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
-        env.update(HOME=str(work), TMPDIR=str(work), PIP_NO_INPUT="1")
+        # No pip configuration anywhere: --isolated alone still reads the site file
+        # (<target>/pip.conf), the global ones (XDG_CONFIG_DIRS, /etc) and PIP_CONFIG_FILE,
+        # and pip's build-dependency subprocess is not isolated at all. PIP_CONFIG_FILE set
+        # to os.devnull makes pip (and the subprocess, which inherits it) read none.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("PIP_", "_PIP_", "PYTHON", "XDG_", "UV_"))}
+        env.update(HOME=str(work), TMPDIR=str(work), PIP_NO_INPUT="1",
+                   PIP_CONFIG_FILE=os.devnull, XDG_CONFIG_HOME=str(work / ".config"),
+                   XDG_CONFIG_DIRS=str(work / ".config-dirs"))
         argv = [*_isolation(), sys.executable, "-m", "pip", "--python", target.python,
                 "wheel", "--isolated",  # only the files below: no user index or config
                 "--no-index", "--find-links", str(build_deps),  # the verified build deps
