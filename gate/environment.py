@@ -37,7 +37,7 @@ from pathlib import Path
 
 from gate.archive import Archive, read_archive
 from gate.errors import ScanError
-from gate.layout import WheelLayout, pth_lines, read_layout
+from gate.layout import WheelLayout, entry_points, pth_lines, read_layout
 from gate.model import Capability, Finding, NormalizedName, Phase, normalize
 from gate.options import GateOptions
 from gate.resolve.target import Target
@@ -327,21 +327,11 @@ class WheelFiles:
             return None if m is None else _record_hash(ar.read(m, limit=max(m.size, 0)))
 
 
-def entry_point_scripts(data: bytes) -> list[str]:
-    """console_scripts and gui_scripts names of an entry_points.txt (pip reads them so)."""
-    import configparser
-
-    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    try:
-        parser.read_string(data.decode("utf-8", "replace"))
-    except configparser.Error as exc:
-        raise ScanError(f"entry_points.txt cannot be read: {exc}") from None
-    out = []
-    for section in ("console_scripts", "gui_scripts"):
-        if parser.has_section(section):
-            out += [k.strip() for k in parser.options(section)]
-    return out
+def entry_point_scripts(filename: str, data: bytes) -> list[str]:
+    """console_scripts and gui_scripts names of an entry_points.txt, read as pip reads it
+    (``gate.layout.entry_points``: where uv would read it otherwise, ScanError)."""
+    return [name for group, name, _value in entry_points(filename, data)
+            if group in ("console_scripts", "gui_scripts")]
 
 
 def wheel_files(ar: Archive, *, name: NormalizedName, version: str,
@@ -354,7 +344,7 @@ def wheel_files(ar: Archive, *, name: NormalizedName, version: str,
         dests.append((placed.member, Path(os.path.normpath(base / placed.rel))))
     ep = ar.get(f"{layout.dist_info}/entry_points.txt")
     if ep is not None:
-        for script in entry_point_scripts(ar.read(ep)):
+        for script in entry_point_scripts(ar.filename, ar.read(ep)):
             if "/" in script or "\\" in script or script in ("", ".", ".."):
                 raise ScanError(f"{ar.filename}: entry point script name {script!r} is not a "
                                 f"file name")

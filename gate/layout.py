@@ -27,9 +27,23 @@ Wherever the two disagree, or the archive could be read two ways, ``read_layout`
 with a ``ScanError`` naming the member. It also refuses layouts no legitimate wheel has and
 that take over the environment rather than add to it: files at the root of the prefix
 (``pip.conf``, ``pyvenv.cfg``), pip/uv configuration anywhere, files beside the standard
-library, scripts that replace the interpreter or the activation scripts, and distribution
-metadata (``*.dist-info``, ``*.egg-info``, ``*.egg-link``) other than the wheel's own, which
-would make pip and importlib.metadata see a distribution that is not installed.
+library, scripts that replace the interpreter or the activation scripts, files the
+interpreter reads at startup before any code of it is scanned (CPython's
+``Modules/getpath.py``: a ``._pth`` beside the executable or libpython REPLACES sys.path,
+``pybuilddir.txt`` and ``Modules/Setup.local`` beside the real executable make it a build
+tree, ``pyvenv.cfg`` is read from the prefix and from ``bin/``, ``lib/python3XY.zip`` is the
+first sys.path entry; libpython itself), anything in a subdirectory of the scripts directory
+(``bin/`` is sys.path[0] of every script run from it: a package there shadows site-packages
+and the standard library), and distribution metadata (``*.dist-info``, ``*.egg-info``,
+``*.egg-link``) other than the wheel's own, which would make pip and importlib.metadata see
+a distribution that is not installed.
+
+``entry_points(filename, data)`` reads ``entry_points.txt`` as pip does (importlib.metadata)
+and refuses what uv's ini reader or configparser would read otherwise.
+``check_record(filename, names, dist_info, data)`` refuses a RECORD row naming a file the
+archive does not hold (pip copies it into the installed RECORD, which then claims it).
+``pth_entry(text)`` says where a ``.pth`` path line points, in the areas ``destination``
+names.
 
 ``pth_lines(data)`` reads a ``.pth`` file as every supported target's ``site.py`` could:
 3.13+ (bytes, ``utf-8-sig`` else the locale encoding, ``str.splitlines()``) and 3.11/3.12
@@ -38,6 +52,7 @@ would make pip and importlib.metadata see a distribution that is not installed.
 
 from __future__ import annotations
 
+import csv
 import posixpath
 import re
 import unicodedata
@@ -49,7 +64,8 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from gate.errors import ScanError
 
-__all__ = ["SCHEME_KEYS", "Placed", "WheelLayout", "find_dist_info", "pth_lines",
+__all__ = ["SCHEME_KEYS", "SCRIPT_GROUPS", "Placed", "WheelLayout", "check_record",
+           "destination", "entry_points", "find_dist_info", "pth_entry", "pth_lines",
            "read_layout"]
 
 # pip's SCHEME_KEYS (src/pip/_internal/models/scheme.py); uv knows the same five.
@@ -140,6 +156,24 @@ def _check_project(filename: str, dist_info: str) -> None:
                         f"refuses it, uv installs it)")
 
 
+# dist-info files installers and importlib.metadata read by name
+_METADATA_FILES = {n.casefold(): n for n in ("METADATA", "WHEEL", "RECORD", "entry_points.txt",
+                                            "top_level.txt", "INSTALLER", "direct_url.json")}
+
+
+def _check_metadata_names(filename: str, dist_info: str, names: Iterable[str]) -> None:
+    """``Entry_Points.txt`` is not read from the archive (exact names), but IS read once
+    installed on a case-insensitive file system (macOS, Windows): by uv, which reads the
+    unpacked wheel, and by importlib.metadata (plugin entry points, metadata)."""
+    for name in names:
+        top, _, base = name.partition("/")
+        known = _METADATA_FILES.get(base.casefold()) if top == dist_info else None
+        if known is not None and base != known:
+            raise ScanError(f"{filename}: member '{name}' is {dist_info}/{known} on a "
+                            f"case-insensitive file system (macOS, Windows), not in the "
+                            f"archive")
+
+
 def _root_is_purelib(filename: str, dist_info: str, data: bytes | None) -> bool:
     """pip: ``get("Root-Is-Purelib", "").lower() == "true"``; uv: the first value is exactly
     ``true``. They differ on ``True`` (jsonref 1.1.0 says so): purelib for pip, platlib for
@@ -172,6 +206,34 @@ _CONFIG = {
 }
 
 
+_SCRIPTS_SUBDIR = re.compile(r"^(?:bin|scripts)/[^/]+/", re.IGNORECASE)
+_LIBPYTHON = re.compile(r"^lib[^/]*/libpython[^/]*$", re.IGNORECASE)
+
+# Files CPython's getpath (Modules/getpath.py, 3.11+, every platform) reads beside the
+# executable it was started as, beside its real executable or beside libpython, before
+# anything is imported; a wheel has no business shipping any of them.
+_PTH_FILE = ("a ._pth file: beside an interpreter or libpython it REPLACES sys.path before "
+             "anything is imported (CPython getpath)")
+_BUILDDIR = ("pybuilddir.txt: beside the interpreter it makes it read its standard library "
+             "from a build tree (CPython getpath)")
+_STARTUP_FILES = {
+    "pyvenv.cfg": _CONFIG["pyvenv.cfg"][1],
+    "pybuilddir.txt": _BUILDDIR,
+}
+# ... and, in the scripts directory (where the interpreter of a venv or of a --prefix/--user
+# install lives), the standard library archive (getpath's ZIP_LANDMARK, on Windows beside
+# the executable) and the DLLs python.exe loads from its own directory first
+_SCRIPT_STARTUP = re.compile(r"^(?:(?P<zip>python[^/]*\.zip)|(?P<dll>(?:python|vcruntime)[^/]*"
+                             r"\.dll))$", re.IGNORECASE)
+
+
+def _startup_file(base: str) -> str | None:
+    """What the interpreter does with a file of this (lower-case) name beside it."""
+    if base.endswith("._pth"):
+        return _PTH_FILE
+    return _STARTUP_FILES.get(base)
+
+
 def _data_site(sub: str) -> str | None:
     m = _SITE.match(sub) or _WINDOWS_SITE.match(sub)
     return m.group(1) if m else None
@@ -183,8 +245,16 @@ def _refuse_data(filename: str, member: str, sub: str) -> None:
     what: str | None = None
     if base in _CONFIG:
         what = _CONFIG[base][0 if "/" not in sub else 1]
+    elif (startup := _startup_file(base)) is not None:
+        what = startup
     elif "/" not in sub:
         what = "at the root of the environment"
+    elif _SCRIPTS_SUBDIR.match(sub):
+        what = ("in a subdirectory of the scripts directory, which is sys.path[0] of every "
+                "script run from it (a package there shadows site-packages and the standard "
+                "library)")
+    elif _LIBPYTHON.match(sub):
+        what = "where the interpreter's shared library libpython is loaded from"
     elif _PIP_ETC.match(sub):
         what = "where pip reads its configuration"
     elif _UV_ETC.match(sub):
@@ -206,15 +276,21 @@ _ACTIVATION = re.compile(r"^(?:activate|activate\.[a-z0-9]+|activate_this|deacti
 
 
 def _refuse_script(filename: str, member: str, script: str) -> None:
-    name = script.lower().removesuffix(".exe").removesuffix(".py")
+    lower = script.lower()
+    name = lower.removesuffix(".exe").removesuffix(".py")
     if _INTERPRETER.match(name):
-        what = "Python interpreter (uv refuses it, pip installs it)"
+        what = "replacing the environment's Python interpreter (uv refuses it, pip installs it)"
     elif _ACTIVATION.match(name):
-        what = "activation script"
+        what = "replacing the environment's activation script"
+    elif (startup := _startup_file(lower)) is not None:
+        what = startup
+    elif m := _SCRIPT_STARTUP.match(lower):
+        what = ("the standard library archive the interpreter beside it puts first on "
+                "sys.path (CPython getpath)" if m.group("zip") else
+                "a DLL the interpreter beside it loads before anything else (Windows)")
     else:
         return
-    raise ScanError(f"{filename}: {member} would install as <scripts>/{script}, replacing "
-                    f"the environment's {what}")
+    raise ScanError(f"{filename}: {member} would install as <scripts>/{script}, {what}")
 
 
 # -- the layout ------------------------------------------------------------------------------
@@ -269,9 +345,10 @@ def _refuse_metadata(filename: str, p: Placed, dist_info: str, data_dir: str) ->
                     f"{p.site}, distribution metadata other than the wheel's own {dist_info}")
 
 
-def _destination(p: Placed) -> tuple[str, str]:
-    """(area, path) of where ``p`` lands, for collisions: purelib and platlib are one
-    area (one directory in a venv), and so are the scripts scheme and data/bin."""
+def destination(p: Placed) -> tuple[str, str]:
+    """(area, path) of where ``p`` lands: ``site-packages``, ``<scripts>``, ``<prefix>``
+    (the data scheme) or ``<headers>``. purelib and platlib are one area (one directory in
+    a venv), and so are the scripts scheme and data/bin."""
     if p.site is not None:
         return "site-packages", p.site
     if p.script is not None:
@@ -295,6 +372,7 @@ def read_layout(filename: str, names: Iterable[str],
     if not any(n.startswith(dist_info + "/") for n in names):
         raise ScanError(f"{filename}: {dist_info} is not a directory")
     _check_project(filename, dist_info)
+    _check_metadata_names(filename, dist_info, names)
     data_dir = dist_info.removesuffix(".dist-info") + ".data"
     for name in names:
         top = name.split("/", 1)[0]
@@ -315,7 +393,7 @@ def read_layout(filename: str, names: Iterable[str],
             _refuse_metadata(filename, p, dist_info, data_dir)
         if p.script is not None:
             _refuse_script(filename, name, p.script)
-        area, where = _destination(p)
+        area, where = destination(p)
         key = (area, where.casefold())
         if key in taken:
             raise ScanError(f"{filename}: members '{taken[key][0]}' and '{name}' both "
@@ -386,3 +464,168 @@ def pth_lines(data: bytes) -> list[tuple[int, str, bool]]:
     for reading in readings:
         out.update(reading)
     return sorted(out)
+
+
+# -- .pth path lines -------------------------------------------------------------------------
+
+_ABSOLUTE = re.compile(r"^(?:[/\\]|[A-Za-z]:)")  # POSIX, UNC or drive (site.py expands no ~)
+_SCRIPTS_DIR = re.compile(r"^(?:bin|scripts)(?:/(.*))?$", re.IGNORECASE)
+# site-packages below the prefix, POSIX (lib/pythonX.Y/site-packages) and Windows
+_SITE_DIRS = ("lib/python3/site-packages", "Lib/site-packages")
+
+
+def pth_entry(text: str) -> list[tuple[str, str]] | None:
+    """Where the ``.pth`` path line ``text`` points (site.py appends ``os.path.join(sitedir,
+    line)`` to sys.path when it exists): (area, path) as ``destination`` names them, with
+    ``("site-packages", "")`` for site-packages itself. A line that leaves site-packages is
+    resolved for the POSIX and the Windows layout both (it may point two places); a line
+    that leaves the prefix points nowhere a wheel installs ([]); None: an absolute path."""
+    if _ABSOLUTE.match(text):
+        return None
+    out: list[tuple[str, str]] = []
+    for site in _SITE_DIRS:
+        joined = posixpath.normpath(f"{site}/{text}")
+        if joined == site or joined.startswith(site + "/"):
+            where = ("site-packages", joined[len(site) + 1:])
+        elif joined == ".." or joined.startswith("../"):
+            continue
+        elif (inside := _data_site(joined)) is not None:
+            where = ("site-packages", inside)
+        elif m := _SCRIPTS_DIR.match(joined):
+            where = ("<scripts>", m.group(1) or "")
+        else:
+            where = ("<prefix>", "" if joined == "." else joined)
+        if where not in out:
+            out.append(where)
+    return out
+
+
+# -- entry_points.txt ------------------------------------------------------------------------
+
+SCRIPT_GROUPS = ("console_scripts", "gui_scripts")
+# A script name every reader takes as one plain file name (every name of ~900 real wheels).
+_SCRIPT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+# uv's reading of a script's value (crates/uv-install-wheel/src/script.rs), anchored; pip's
+# (distlib's ENTRY_RE) is searched and ignores what follows, uv refuses it
+_SCRIPT_VALUE = re.compile(r"[\w\-.]+\s*:\s*[\w\-.]+(?:\s*\[\s*(?:[^,\]]+,?\s*)+\])?\s*")
+_HEADER = re.compile(r"\[([^\[\]\s](?:[^\[\]]*[^\[\]\s])?)\]")
+
+
+def _ep_error(filename: str, lineno: int, what: str) -> ScanError:
+    return ScanError(f"{filename}: entry_points.txt line {lineno} {what}")
+
+
+def _ep_text(filename: str, data: bytes) -> list[str]:
+    """The lines, when every reader splits them alike: importlib.metadata (pip) splits with
+    ``str.splitlines`` (\\r, \\v, \\f, \\x1c-\\x1e, \\x85, \\u2028, \\u2029 end lines),
+    uv's reader on \\n and \\r\\n only; Python and Rust also strip different whitespace."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScanError(f"{filename}: entry_points.txt is not UTF-8 (pip and uv cannot read "
+                        f"it)") from None
+    lines = text.split("\n")
+    for n, line in enumerate(lines, 1):
+        line = lines[n - 1] = line.removesuffix("\r")
+        for c in line:
+            if not (c.isprintable() or c == "\t"):
+                kind = ("a line break for pip (str.splitlines), not for uv"
+                        if len(f"a{c}b".splitlines()) == 2 else
+                        "a control, invisible or non-ASCII space character readers strip "
+                        "differently")
+                raise _ep_error(filename, n, f"has {c!r}, {kind}")
+    return lines
+
+
+def entry_points(filename: str, data: bytes) -> list[tuple[str, str, str]]:
+    """(group, name, value) of every entry point of an ``entry_points.txt``, as pip reads it
+    (``importlib.metadata``: every stripped line that is neither blank nor a ``#`` comment,
+    ``[group]`` headers, ``name = value`` split on the first ``=``).
+
+    Raises ``ScanError`` (exit 3, one line) wherever uv's reader (the ``configparser``
+    crate: ``#`` and ``;`` start comments, also inline; headers are trimmed) or Python's
+    ``configparser`` (indented lines continue the value before; ``[DEFAULT]`` is
+    inherited) would read the file otherwise, and for console/GUI script names that are
+    not one plain file name, values pip and uv would read differently, and duplicates.
+    """
+    out: list[tuple[str, str, str]] = []
+    group: str | None = None
+    seen: dict[tuple[str, str], int] = {}
+    scripts: dict[str, tuple[int, str]] = {}  # casefolded script name -> (line, name)
+    for n, line in enumerate(_ep_text(filename, data), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if line[0] in " \t":
+            raise _ep_error(filename, n, "is indented (configparser continues the value "
+                                         "before with it, pip and uv read an entry point)")
+        if "#" in stripped or ";" in stripped:
+            raise _ep_error(filename, n, "has '#' or ';' (uv reads a comment from there, "
+                                         "pip does not)")
+        if stripped.startswith("["):
+            m = _HEADER.fullmatch(stripped)
+            if m is None or m.group(1) == "DEFAULT":
+                raise _ep_error(filename, n, f"{stripped!r} is a group header pip and uv "
+                                             f"(or configparser) read differently")
+            group = m.group(1)
+            continue
+        if group is None:
+            raise _ep_error(filename, n, "comes before any [group] (pip ignores it, uv and "
+                                         "configparser do not)")
+        name, eq, value = stripped.partition("=")
+        name, value = name.strip(), value.strip()
+        if not eq or not name:
+            raise _ep_error(filename, n, "is not 'name = value' (pip fails on it, uv reads "
+                                         "a key without a value)")
+        if (group, name) in seen:
+            raise _ep_error(filename, n, f"repeats {name!r} of [{group}] (line "
+                                         f"{seen[group, name]})")
+        seen[group, name] = n
+        if group in SCRIPT_GROUPS:
+            if not _SCRIPT_NAME.fullmatch(name):
+                raise _ep_error(filename, n, f"names a script {name!r}, not one plain file "
+                                             f"name")
+            if (startup := _startup_file(name.lower())) is not None or \
+                    _SCRIPT_STARTUP.match(name):
+                raise _ep_error(filename, n, f"names a script {name!r}, a file the "
+                                             f"interpreter beside it reads at startup "
+                                             f"({startup or 'CPython getpath, Windows'})")
+            if not _SCRIPT_VALUE.fullmatch(value):
+                raise _ep_error(filename, n, f"has a script value {value!r} pip and uv read "
+                                             f"differently")
+            folded = name.casefold()
+            if folded in scripts:
+                raise _ep_error(filename, n, f"script {name!r} installs where line "
+                                             f"{scripts[folded][0]}'s {scripts[folded][1]!r} "
+                                             f"does (one replaces the other)")
+            scripts[folded] = (n, name)
+        out.append((group, name, value))
+    return out
+
+
+# -- RECORD ----------------------------------------------------------------------------------
+
+_SIGNATURES = ("RECORD.jws", "RECORD.p7s")
+
+
+def check_record(filename: str, names: Iterable[str], dist_info: str,
+                 data: bytes) -> None:
+    """ScanError for a row of the wheel's RECORD naming a path the archive does not hold
+    (its signature files aside). pip reads RECORD with ``csv.reader(text.splitlines())`` and
+    copies every row it installed nothing for into the installed RECORD as it is: the
+    distribution then claims another's file (uninstalled with it, counted as its own by
+    every reader of RECORD). Rows missing for members are fine."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScanError(f"{filename}: {dist_info}/RECORD is not UTF-8") from None
+    members = set(names)
+    own = {f"{dist_info}/RECORD", *(f"{dist_info}/{s}" for s in _SIGNATURES)}
+    try:
+        for row in csv.reader(text.splitlines()):
+            if row and row[0] not in members and row[0] not in own:
+                raise ScanError(f"{filename}: {dist_info}/RECORD lists {row[0]!r}, which the "
+                                f"wheel does not hold (pip would record it as this "
+                                f"distribution's file)")
+    except csv.Error as exc:
+        raise ScanError(f"{filename}: {dist_info}/RECORD cannot be read: {exc}") from None

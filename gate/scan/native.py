@@ -3,6 +3,11 @@
 The symbols an ELF (.dynsym undefined symbols), Mach-O (LC_SYMTAB undefined externals) or
 PE (import directory) file imports are read with ``struct`` from bounded reads: a binary
 that does not parse still counts as ``native``, it only yields no further evidence.
+
+An executable script that is not Python (a shell script, a ``#!`` line naming another
+interpreter, no ``#!`` line at all) is ``native`` too (``script_finding``): code that runs
+outside the Python interpreter, which the scan cannot read, exactly like an executable
+binary in the scripts directory.
 """
 
 from __future__ import annotations
@@ -77,6 +82,14 @@ def binary_findings(path: str, symbols: frozenset[str], *, kind: str,
             out.append(Finding(path=path, line=0, capability=cap, phase=phase,
                                detail=f"imports {sym}"))
     return out
+
+
+def script_finding(path: str, runs: str, *, phase: Phase = Phase.RUNTIME) -> Finding:
+    """``native`` for an executable script that is not Python: ``runs`` says what runs it
+    (``"'/bin/sh'"``, ``"a shell (no #! line)"``)."""
+    return Finding(path=path, line=0, capability=Capability.NATIVE, phase=phase,
+                   detail=f"executable script {path} runs under {runs}, not Python: not "
+                          f"analysed")
 
 
 def imported_symbols(read_at: ReadAt, size: int) -> frozenset[str]:

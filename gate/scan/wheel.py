@@ -1,17 +1,29 @@
 """Wheels -> findings: where each member installs, and what it does there.
 
 Every member is mapped to its install location by ``gate.layout.read_layout`` (the one
-reading of the layout pip and uv share; it refuses wheels they would read differently).
-In site-packages: ``.py`` is scanned, binaries are ``native``, pickles are ``dynamic-code``;
-bytecode the import system would load (a ``.pyc`` outside ``__pycache__``, or a hash-based
-one inside) is ``unanalyzed`` with a ``BYTECODE_DETAIL`` detail, which the policy refuses
-unless ``unanalyzed`` is granted (other shipped ``.pyc`` files only warn); executable
-``.pth`` lines (as any target's site.py reads them: ``gate.layout.pth_lines``),
-sitecustomize/usercustomize, stdlib shadows and other distributions' top-level packages are
-``startup-hooks``. A ``.pth`` path line that puts one of the wheel's files on sys.path has
-that file scanned as the zip archive zipimport would read; one naming an absolute path or
-a path outside site-packages is ``unanalyzed`` at startup. Scripts that shadow common
-commands are ``startup-hooks`` too.
+reading of the layout pip and uv share; it refuses wheels they would read differently), and
+a RECORD row naming a file the wheel does not hold is refused (``gate.layout.check_record``).
+
+Import roots: site-packages, every directory or archive a ``.pth`` path line puts on
+sys.path (site.py adds them BEFORE it imports sitecustomize), and the scripts directory
+(sys.path[0] of every script run from it). In each, top-level names are modules:
+sitecustomize/usercustomize are ``startup-hooks`` (scanned in the startup phase), stdlib
+shadows and other distributions' top-level packages are ``startup-hooks``. ``.py`` is
+scanned, binaries are ``native``, pickles are ``dynamic-code``; bytecode the import system
+would load (a ``.pyc`` outside ``__pycache__``, a hash-based one inside, any in an archive
+on sys.path) is ``unanalyzed`` with a ``BYTECODE_DETAIL`` detail, which the policy refuses
+unless ``unanalyzed`` is granted (other shipped ``.pyc`` files only warn). Executable
+``.pth`` lines (as any target's site.py reads them: ``gate.layout.pth_lines``) are
+``startup-hooks``; a path line that is absolute or leaves site-packages is also
+``unanalyzed`` at startup.
+
+Scripts run as the kernel runs them: ``#!python`` (rewritten by pip and uv) and a plain
+Python interpreter are scanned as Python, anything else is ``native`` (code outside Python,
+like an executable binary there). Scripts and console entry points that shadow common
+commands are ``startup-hooks``; ``entry_points.txt`` is read by ``gate.layout.entry_points``.
+Data-scheme Python files are scanned; configuration IPython and Jupyter load at their start
+(``etc/ipython``, ``etc/jupyter``), kernel specs and prebuilt JupyterLab extensions are
+``startup-hooks`` with what they load as evidence.
 
 ``scan_tree_member`` (the per-member part) is shared with the sdist scanner.
 """
@@ -19,7 +31,7 @@ commands are ``startup-hooks`` too.
 from __future__ import annotations
 
 import dataclasses
-import posixpath
+import json
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -31,7 +43,18 @@ from packaging.version import InvalidVersion, Version
 
 from gate.archive import Archive, Member
 from gate.errors import ScanError
-from gate.layout import Placed, WheelLayout, find_dist_info, pth_lines, read_layout
+from gate.layout import (
+    SCRIPT_GROUPS,
+    Placed,
+    WheelLayout,
+    check_record,
+    destination,
+    entry_points,
+    find_dist_info,
+    pth_entry,
+    pth_lines,
+    read_layout,
+)
 from gate.model import Capability, Finding, NormalizedName, Phase
 from gate.scan import native, python
 from gate.scan.exports import Exported, collect, module_name
@@ -80,7 +103,6 @@ _NESTED = (".zip", ".egg", ".whl", ".pyz")
 _PICKLE = (".pkl", ".pickle")
 _BYTECODE = (".pyc", ".pyo")
 _METADATA = (".dist-info", ".egg-info", ".egg-link")
-_ABSOLUTE = re.compile(r"^(?:[/\\]|[A-Za-z]:)")  # POSIX, UNC or drive (site.py expands no ~)
 
 # The detail of every finding for bytecode the import system loads from site-packages:
 # gate.evaluate refuses these (import or startup phase) unless 'unanalyzed' is granted.
@@ -286,6 +308,9 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         raise ScanError(f"{ar.filename}: {distinfo}/WHEEL is missing")
     check_metadata(ar.filename, ar.read(metadata), "METADATA", name, version)
     layout = read_layout(ar.filename, names, ar.read(wheel))
+    record = ar.get(f"{distinfo}/RECORD")
+    if record is not None:
+        check_record(ar.filename, names, distinfo, ar.read(record))
 
     out: list[Finding] = []
     shadowed: set[str] = set()
@@ -300,22 +325,34 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
             codes[p.site] = decoded(read_code(ar, member, member.name))
     exports = collect({rel: c for rel, c in codes.items() if not isinstance(c, Finding)},
                       own=own)
+    # .pth files first: the directories and archives their path lines put on sys.path are
+    # import roots, and data-scheme files there are code the import system loads
+    on_path: dict[str, str] = {}  # member -> its path below such a root (outside site)
+    pths = [p for p in placed if p.site is not None and "/" not in p.site
+            and p.site.lower().endswith(".pth")]
+    for p in pths:
+        member = members[p.member]
+        if member is not None:
+            out += _scan_pth(ar, member, p.member, layout, name, on_path)
     for p in placed:
         member = members[p.member]
-        if member is None:
+        if member is None or p in pths:
             continue
         path = member.name
         if path.startswith(distinfo + "/"):
             if path == f"{distinfo}/entry_points.txt":
-                out += _entry_points(ar.read(member), path, name)
+                out += _entry_points(ar.filename, ar.read(member), path, name)
             continue
         if p.script is not None:
-            out += _scan_script(ar, member, path, p.script, name, own)
-        elif p.site is not None and "/" not in p.site and p.site.lower().endswith(".pth"):
-            out += _scan_pth(ar, member, path, layout)
+            out += _scan_script(ar, member, path, p.script, name, own,
+                                rewritten=p.scheme == "scripts")
         elif p.site is not None:
             out += _scan_site_member(ar, member, path, p.site, name, shadowed, own,
                                      codes.get(p.site), exports)
+        elif path in on_path:
+            out += _scan_code(ar, member, path, on_path[path], phase=None)
+        elif p.scheme == "data":
+            out += _scan_data(ar, member, path, p.rel)
     # an archive a .pth puts on sys.path is also scanned as a zip in the tree: its bytecode
     # is then both loaded (refused) and merely shipped (a warning); keep the first
     loaded = {f.path for f in out if f.detail.startswith(BYTECODE_DETAIL)}
@@ -323,94 +360,142 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
                                    and f.detail.startswith("compiled bytecode "))]
 
 
-def _scan_pth(ar: Archive, member: Member, path: str, layout: WheelLayout) -> list[Finding]:
+# -- .pth files and the import roots their path lines add -----------------------------------
+
+def _scan_pth(ar: Archive, member: Member, path: str, layout: WheelLayout,
+              dist: NormalizedName, on_path: dict[str, str]) -> list[Finding]:
     """A top-level .pth file: its executable lines, and what its path lines put on
-    sys.path (site.py appends each path that exists, relative to site-packages)."""
+    sys.path. site.py appends each path that exists (relative to site-packages) BEFORE it
+    imports sitecustomize and usercustomize: every such directory or archive is an import
+    root, whose top-level names are modules (``_scan_root``). A path line that leaves
+    site-packages, or is absolute, is also ``unanalyzed``: what is there is not the
+    wheel's alone."""
     data = read_code(ar, member, path)
     if isinstance(data, Finding):
         return [data]
     out = pth_findings(data, path)
-    files = {site.casefold(): p for site, p in layout.site_files().items()}
+    dests: dict[tuple[str, str], Placed] = {}
+    for p in layout.placed:
+        area, where = destination(p)
+        dests[area, where.casefold()] = p
     for lineno, text, executable in pth_lines(data):
         if executable:
             continue
-        entry = _sys_path_entry(text)
-        if entry == "":
-            continue  # site-packages itself: already on sys.path
-        key = entry.casefold() if entry is not None else ""
-        if entry is not None and key in files:
-            # an archive on sys.path: zipimport reads it whatever its name
-            target = ar.get(files[key].member)
-            if target is not None:
-                _refuse_metadata_on_path(ar, path, lineno, entry, target, None)
-                out += [_on_sys_path(f) for f in _scan_nested(ar, target, target.name,
-                                                               phase=None)]
+        entries = pth_entry(text)
+        if entries is None or not entries or any(a != "site-packages" for a, _ in entries):
+            shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode()
+                            for c in text)
+            out.append(_finding(path, lineno, Capability.UNANALYZED, Phase.STARTUP,
+                                f"adds {shown} to sys.path at every start"))
+        for area, root in entries or ():
+            if (area, root) != ("site-packages", ""):  # site-packages: on sys.path anyway
+                out += _scan_root(ar, path, lineno, area, root, dests, dist, on_path)
+    return out
+
+
+def _scan_root(ar: Archive, pth: str, lineno: int, area: str, root: str,
+               dests: dict[tuple[str, str], Placed], dist: NormalizedName,
+               on_path: dict[str, str]) -> list[Finding]:
+    """What the wheel installs at ``area``/``root``, a sys.path entry a .pth path line adds:
+    an archive zipimport reads whatever its name, or a directory; in both, top-level names
+    are modules: ``sitecustomize``/``usercustomize`` run at every start, stdlib and
+    well-known names are shadows (``_root_level``). Files of a directory outside
+    site-packages are registered in ``on_path`` to be scanned as import-time code."""
+    where = f"on sys.path through {pth}:{lineno}"
+    shown = area + (f"/{root}" if root else "")
+    folded = root.casefold()
+    target = dests.get((area, folded))
+    if target is not None:
+        archive = ar.get(target.member)
+        if archive is None:
+            return []
+        return _scan_root_archive(ar, archive, pth, lineno, shown, dist, where)
+    prefix = folded + "/" if folded else ""
+    entries: list[tuple[str, Placed]] = []
+    for (a, key), p in sorted(dests.items()):
+        if a == area and key.startswith(prefix):
+            entries.append((destination(p)[1][len(prefix):], p))
+    if not entries:
+        # nothing of this wheel there: site.py appends it only if it exists, at the end of
+        # sys.path; what is there belongs to another distribution, scanned on its own
+        return []
+    _refuse_metadata_on_path(ar.filename, pth, lineno, shown,
+                             {rel.split("/", 1)[0] for rel, _ in entries})
+    files: list[tuple[str, Member, str]] = []
+    for rel, p in entries:
+        member = ar.get(p.member)
+        if member is None:
             continue
-        if entry is not None and any(k.startswith(key + "/") for k in files):
-            _refuse_metadata_on_path(ar, path, lineno, entry, None, files)
-            continue  # a directory of this wheel: its files are scanned where they are
-        if entry is not None:
-            # inside site-packages but nothing of this wheel: site.py appends it only if it
-            # exists, at the end of sys.path (it shadows nothing); what is there belongs to
-            # another distribution, scanned on its own
-            continue
-        shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode()
-                        for c in text)
-        out.append(_finding(path, lineno, Capability.UNANALYZED, Phase.STARTUP,
-                            f"adds {shown} to sys.path at every start"))
+        files.append((rel, member, p.member))
+        if p.site is None and p.script is None:
+            on_path[p.member] = rel
+    return _root_level(ar, files, dist, where)
+
+
+def _scan_root_archive(ar: Archive, archive: Member, pth: str, lineno: int, shown: str,
+                       dist: NormalizedName, where: str) -> list[Finding]:
+    """An archive a .pth path line puts on sys.path: zipimport imports its code, its
+    bytecode (``_on_sys_path``) and its top-level modules (``_root_level``)."""
+    out = [_on_sys_path(f) for f in _scan_nested(ar, archive, archive.name, phase=None)]
+    try:
+        with ar.nested(archive) as inner:
+            tops = {m.name.split("/", 1)[0] for m in inner.members}
+            files = [(m.name, m, f"{archive.name}!{m.name}") for m in inner.members]
+            level = _root_level(inner, files, dist, where)
+    except ScanError:
+        return out  # unreadable: _scan_nested reports it
+    _refuse_metadata_on_path(ar.filename, pth, lineno, shown, tops,
+                             egg=archive.name.lower().endswith(".egg"))
+    return out + [_on_sys_path(f) for f in level]
+
+
+_STARTUP_MODULES = ("sitecustomize", "usercustomize")
+
+
+def _root_level(ar: Archive, files: list[tuple[str, Member, str]], dist: NormalizedName,
+                where: str) -> list[Finding]:
+    """Top-level names of an import root other than site-packages: ``(path below the root,
+    member, path shown)`` each. sitecustomize/usercustomize run at every start (scanned
+    in the startup phase), stdlib and well-known names shadow what others import."""
+    out: list[Finding] = []
+    shadowed: set[str] = set()
+    for rel, member, path in files:
+        module = _top_module(rel)
+        if module in _STARTUP_MODULES:
+            out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP,
+                                f"{module} runs at every interpreter start ({where})"))
+            out += _scan_code(ar, member, path, rel, phase=Phase.STARTUP)
+        elif module not in shadowed and (detail := _shadow_detail(module, dist)):
+            shadowed.add(module)
+            out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP,
+                                f"{detail} ({where})"))
     return out
 
 
 def _on_sys_path(finding: Finding) -> Finding:
     """A finding inside an archive a .pth line puts on sys.path: zipimport imports its
     bytecode (a ``.pyc`` without source, or one in place of its source)."""
-    if (finding.capability == Capability.UNANALYZED
-            and finding.detail.startswith("compiled bytecode ")):
+    if finding.capability == Capability.UNANALYZED and finding.detail.startswith(
+            ("compiled bytecode ", BYTECODE_DETAIL)):  # the latter: _root_level's words
         return dataclasses.replace(finding, detail=f"{BYTECODE_DETAIL}: {finding.path} is "
                                                    f"imported from an archive on sys.path")
     return finding
 
 
-def _sys_path_entry(text: str) -> str | None:
-    """The site-packages-relative path a .pth path line names ('' for site-packages
-    itself), or None for an absolute path or one outside site-packages."""
-    if _ABSOLUTE.match(text):
-        return None
-    entry = posixpath.normpath(text)
-    if entry == ".":
-        return ""
-    if entry == ".." or entry.startswith("../"):
-        return None
-    return entry
-
-
-def _refuse_metadata_on_path(ar: Archive, path: str, lineno: int, entry: str,
-                             archive: Member | None,
-                             files: dict[str, Placed] | None) -> None:
+def _refuse_metadata_on_path(filename: str, pth: str, lineno: int, shown: str,
+                             tops: set[str], *, egg: bool = False) -> None:
     """A sys.path entry holding distribution metadata makes a distribution pip and
     importlib.metadata see as installed: refuse it like read_layout refuses it in
     site-packages."""
-    tops: set[str] = set()
-    if archive is not None:
-        try:
-            with ar.nested(archive) as inner:
-                tops = {m.name.split("/", 1)[0] for m in inner.members}
-        except ScanError:
-            return  # unreadable: _scan_nested reports it
-    elif files is not None:
-        depth, folded = entry.count("/") + 1, entry.casefold()
-        for p in files.values():
-            parts = (p.site or "").split("/")
-            if len(parts) > depth and "/".join(parts[:depth]).casefold() == folded:
-                tops.add(parts[depth])
     found = sorted(t for t in tops if t.lower().endswith(_METADATA) or t == "EGG-INFO")
-    if entry.lower().endswith(".egg"):
-        found.insert(0, entry)
+    if egg:
+        found.insert(0, shown.rsplit("/", 1)[-1])
     if found:
-        raise ScanError(f"{ar.filename}: {path}:{lineno} adds site-packages/{entry} to "
-                        f"sys.path, where {found[0]} is distribution metadata other than "
-                        f"the wheel's own")
+        raise ScanError(f"{filename}: {pth}:{lineno} adds {shown} to sys.path, where "
+                        f"{found[0]} is distribution metadata other than the wheel's own")
 
+
+# -- site-packages ---------------------------------------------------------------------------
 
 def _bytecode(ar: Archive, member: Member, path: str, rel: str, phase: Phase) -> Finding:
     """Bytecode in site-packages. The import system loads a ``.pyc`` outside
@@ -431,13 +516,25 @@ def _bytecode(ar: Archive, member: Member, path: str, rel: str, phase: Phase) ->
                     f"compiled bytecode {path} may run instead of any source")
 
 
+def _scan_code(ar: Archive, member: Member, path: str, rel: str, *, phase: Phase | None,
+               own: frozenset[str] = frozenset(), code: bytes | str | Finding | None = None,
+               exports: Exported | None = None) -> list[Finding]:
+    """A file below an import root (``rel``: its path there): bytecode the import system
+    loads, or what ``scan_tree_member`` finds."""
+    if rel.lower().endswith(_BYTECODE) and member.link_target is None:
+        return [_bytecode(ar, member, path, rel, phase or Phase.IMPORT)]
+    named = module_name(rel)
+    return scan_tree_member(ar, member, path, phase=phase, own=own, code=code,
+                            module=named[0] if named else None, exports=exports)
+
+
 def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
                       dist: NormalizedName, shadowed: set[str],
                       own: frozenset[str], code: bytes | str | Finding | None = None,
                       exports: Exported | None = None) -> list[Finding]:
     out: list[Finding] = []
     module = _top_module(rel)
-    startup = module in ("sitecustomize", "usercustomize")
+    startup = module in _STARTUP_MODULES
     if startup:
         out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP,
                             f"{module} runs at every interpreter start"))
@@ -445,46 +542,258 @@ def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
         shadowed.add(module)
         out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP, detail))
     phase = Phase.STARTUP if startup else None
-    if rel.lower().endswith(_BYTECODE) and member.link_target is None:
-        return [*out, _bytecode(ar, member, path, rel, phase or Phase.IMPORT)]
-    named = module_name(rel)
-    return out + scan_tree_member(ar, member, path, phase=phase, own=own, code=code,
-                                  module=named[0] if named else None, exports=exports)
+    return out + _scan_code(ar, member, path, rel, phase=phase, own=own, code=code,
+                            exports=exports)
+
+
+# -- scripts ---------------------------------------------------------------------------------
+
+# The first line pip (``fix_script``: ``firstline.startswith(b"#!python")``, the whole line
+# up to its \n replaced) and uv (``install_script``: the first 8 bytes are ``#!python``, the
+# line up to its \r or \n replaced) rewrite to run the environment's interpreter.
+_REWRITTEN = b"#!python"
+# A plain Python interpreter, no argument: what the kernel runs is the file, as Python.
+_PLAIN_PYTHON = re.compile(rb"#![ \t]*(?:/usr/bin/env[ \t]+|/(?:usr/(?:local/)?)?bin/)"
+                           rb"python(?:\d+(?:\.\d+)*)?[ \t]*\r?")
+_SCRIPTS_ROOT = "<scripts> is sys.path[0] of every script run from it"
 
 
 def _scan_script(ar: Archive, member: Member, path: str, script: str,
-                 dist: NormalizedName, own: frozenset[str]) -> list[Finding]:
+                 dist: NormalizedName, own: frozenset[str], *,
+                 rewritten: bool = True) -> list[Finding]:
+    """A file in the scripts directory: a command on PATH, and a top-level module of
+    every script run from there (Python puts a script's directory first on sys.path).
+    ``rewritten``: installed from the scripts scheme, whose ``#!python`` line pip and uv
+    rewrite (a data-scheme ``bin/`` file is copied as it is)."""
     out: list[Finding] = []
     command = shadowed_command(script)
     if command and not _command_allowed(command, dist):
         out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP,
                             f"script '{script}' shadows the {command} command"))
+    lower = script.lower()
+    if lower.endswith(_SCRIPT_MODULES) or native.binary_kind(path) == "compiled extension":
+        module = script.split(".", 1)[0]
+        if detail := _shadow_detail(module, dist):
+            out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP,
+                                f"{detail} ({_SCRIPTS_ROOT})"))
+    if lower.endswith(_BYTECODE):
+        return [*out, _finding(path, 0, Capability.UNANALYZED, Phase.IMPORT,
+                               f"{BYTECODE_DETAIL}: {path} is imported without any source "
+                               f"({_SCRIPTS_ROOT})")]
     if native.binary_kind(path):
         return out + scan_tree_member(ar, member, path, phase=None)
     data = read_code(ar, member, path)
     if isinstance(data, Finding):
-        return [*out, data]
+        return out + _unread_script(ar, member, path, data, rewritten=rewritten)
+    return out + _script_code(ar.filename, ar, member, path, data, own, rewritten=rewritten)
+
+
+def _unread_script(ar: Archive, member: Member, path: str, unread: Finding, *,
+                   rewritten: bool) -> list[Finding]:
+    """A script too large to read: Python (by its first line) stays ``unanalyzed`` like
+    any unread source; anything else is what its first line or magic says."""
+    if member.link_target is not None:
+        return [unread]
+    head = ar.read_at(member, 0, 512)
+    if native.is_binary(head[:4]):
+        return scan_binary(ar, member, path, kind="executable", phase=Phase.RUNTIME)
+    if (rewritten and head.startswith(_REWRITTEN)) or _PLAIN_PYTHON.fullmatch(
+            head.split(b"\n", 1)[0]):
+        return [unread]
+    return [unread, native.script_finding(path, "what its first line names (too large to "
+                                                "read)")]
+
+
+_SCRIPT_MODULES = (".py", ".pyc")
+_ZIP_END = b"PK\x05\x06"  # zipimport looks for it in the last 64 KiB + 22 bytes
+
+
+def _python_script(filename: str, path: str, data: bytes, own: frozenset[str]) -> list[Finding]:
+    """A script Python runs: its text, unless it is a zip archive behind its ``#!`` line,
+    which Python runs as one (``__main__.py`` inside: zipapp, pex), not as the text."""
+    if _ZIP_END in data[-(0xFFFF + 22):]:
+        raise ScanError(f"{filename}: {path} is a zip archive behind its #! line (Python runs "
+                        f"the __main__.py inside it, not the text the scan reads)")
+    return scan_python(data, path, phase=None, own=own)
+
+
+def _script_code(filename: str, ar: Archive, member: Member, path: str, data: bytes,
+                 own: frozenset[str], *, rewritten: bool = True) -> list[Finding]:
+    """What a script runs, read as the kernel runs it: its ``#!`` line names the program.
+
+    * ``#!python...`` in the scripts scheme: pip and uv rewrite the line to the
+      environment's interpreter; the rest is scanned as installed (the first line
+      replaced, so no coding cookie there counts). A \\r inside that line: pip and uv would
+      install different files, refused. (In the data scheme the line stays: the kernel
+      looks for ``python`` in the current directory.)
+    * a plain Python interpreter with no argument (``#!/usr/bin/env python3``,
+      ``#!/usr/bin/python3``): scanned as Python.
+    * an executable binary: ``native``, with its imported symbols.
+    * anything else (``#!/bin/sh``, ``#!/usr/bin/env -S sh -c ... python``, ``#!/usr/bin/
+      python -c ...``, no ``#!`` line, which a shell runs as a shell script): ``native``
+      (``gate.scan.native.script_finding``); when the line names Python or the file ends
+      in .py its text is scanned as Python too.
+
+    A script Python runs that is a zip archive (zipapp) is refused (``_python_script``).
+    """
     first = data.split(b"\n", 1)[0]
-    if path.lower().endswith(_CODE) or (first.startswith(b"#!") and b"python" in first):
-        return out + scan_python(data, path, phase=None, own=own)
+    if rewritten and data.startswith(_REWRITTEN):
+        if b"\r" in first.removesuffix(b"\r"):
+            raise ScanError(f"{filename}: {path} has a carriage return inside its #!python "
+                            f"line (pip rewrites the line up to its \\n, uv up to the \\r: "
+                            f"they install different scripts)")
+        rest = data[len(first) + 1:]
+        return _python_script(filename, path, _REWRITTEN + b"\n" + rest, own)
+    if _PLAIN_PYTHON.fullmatch(first):
+        return _python_script(filename, path, data, own)
     if native.is_binary(data[:4]):
-        return out + scan_binary(ar, member, path, kind="executable", phase=Phase.RUNTIME)
-    return [*out, _finding(path, 0, Capability.UNANALYZED, Phase.RUNTIME,
-                           f"script {script} is not Python")]
-
-
-def _entry_points(data: bytes, path: str, dist: NormalizedName) -> list[Finding]:
-    out: list[Finding] = []
-    section = ""
-    for lineno, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-        line = raw.strip()
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1].strip()
-        elif section in ("console_scripts", "gui_scripts") and "=" in line:
-            script = line.split("=", 1)[0].strip()
-            command = shadowed_command(script)
-            if command and not _command_allowed(command, dist):
-                out.append(_finding(path, lineno, Capability.STARTUP_HOOKS, Phase.STARTUP,
-                                    f"console script '{script}' shadows the {command} "
-                                    f"command"))
+        return scan_binary(ar, member, path, kind="executable", phase=Phase.RUNTIME)
+    if first.startswith(b"#!"):
+        line = first[2:].strip().decode("utf-8", "replace")
+        shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode()
+                        for c in line[:120])
+        out = [native.script_finding(path, f"'{shown}'")]
+    else:
+        out = [native.script_finding(path, "a shell (no #! line)")]
+    if b"python" in first.lower() or path.lower().endswith(_CODE):
+        out += _python_script(filename, path, data, own)
     return out
+
+
+# -- entry points ----------------------------------------------------------------------------
+
+def _entry_points(filename: str, data: bytes, path: str,
+                  dist: NormalizedName) -> list[Finding]:
+    """Console and GUI scripts that shadow common commands (``gate.layout.entry_points``
+    reads the file as pip does, refusing what uv or configparser would read otherwise)."""
+    out: list[Finding] = []
+    read = entry_points(filename, data)  # first: it refuses what the lines below misread
+    lines = {(g, n): i for i, (g, n) in _entry_point_lines(data)}
+    for group, script, _value in read:
+        if group not in SCRIPT_GROUPS:
+            continue
+        command = shadowed_command(script)
+        if command and not _command_allowed(command, dist):
+            out.append(_finding(path, lines.get((group, script), 0), Capability.STARTUP_HOOKS,
+                                Phase.STARTUP, f"console script '{script}' shadows the "
+                                               f"{command} command"))
+    return out
+
+
+def _entry_point_lines(data: bytes) -> list[tuple[int, tuple[str, str]]]:
+    """(line number, (group, name)) of the entry points of a file ``entry_points`` read."""
+    out: list[tuple[int, tuple[str, str]]] = []
+    group = ""
+    for n, line in enumerate(data.decode("utf-8").split("\n"), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            group = stripped[1:-1]
+        elif "=" in stripped and not stripped.startswith("#"):
+            out.append((n, (group, stripped.split("=", 1)[0].strip())))
+    return out
+
+
+# -- the data scheme -------------------------------------------------------------------------
+
+_CONDA = re.compile(r"^etc/conda/(?:de)?activate\.d/", re.IGNORECASE)
+_IPYTHON = re.compile(r"^etc/ipython/.+\.(?:py|json)$", re.IGNORECASE)
+_JUPYTER = re.compile(r"^etc/jupyter/.+\.(?:py|json)$", re.IGNORECASE)
+_KERNEL = re.compile(r"^share/jupyter/kernels/([^/]+)/kernel\.(json|js)$", re.IGNORECASE)
+_LABEXTENSION = re.compile(r"^share/jupyter/labextensions/((?:@[^/]+/)?[^/@][^/]*)/"
+                           r"package\.json$", re.IGNORECASE)
+# keys of Jupyter/IPython configuration that load extensions or run code
+_EXTENSION_MAPS = frozenset({"jpserver_extensions", "nbserver_extensions", "load_extensions"})
+_EXTENSION_LISTS = frozenset({"extensions", "server_extensions", "exec_files"})
+_CODE_KEYS = frozenset({"exec_lines", "code_to_run"})
+
+
+def _scan_data(ar: Archive, member: Member, path: str, rel: str) -> list[Finding]:
+    """A data-scheme file (``<prefix>/rel``): nothing imports it, but programs other than
+    Python run some of these at their start: IPython its configuration in
+    ``<prefix>/etc/ipython``, Jupyter its configuration in ``<prefix>/etc/jupyter``
+    (server and notebook extensions to load), kernel specs in ``share/jupyter/kernels``
+    (the command a kernel runs) and prebuilt JupyterLab extensions in
+    ``share/jupyter/labextensions``; conda sources ``etc/conda/activate.d`` scripts in the
+    shell that activates the environment. Those are ``startup-hooks`` with what they load
+    as evidence; Python files are scanned (phase startup there, runtime elsewhere)."""
+    hook = _data_hook(ar, member, path, rel)
+    out = list(hook)
+    if rel.lower().endswith(_CODE):
+        code = read_code(ar, member, path)
+        out += [code] if isinstance(code, Finding) else scan_python(
+            code, path, phase=Phase.STARTUP if hook else Phase.RUNTIME)
+    return out
+
+
+def _data_hook(ar: Archive, member: Member, path: str, rel: str) -> list[Finding]:
+    def hook(detail: str) -> list[Finding]:
+        return [_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP, detail)]
+
+    lower = rel.lower()
+    if _CONDA.match(rel):
+        return [*hook(f"conda runs <prefix>/{rel} at every (de)activation of the "
+                      f"environment"),
+                native.script_finding(path, "the shell that activates a conda environment",
+                                      phase=Phase.STARTUP)]
+    if m := _LABEXTENSION.match(rel):
+        return hook(f"JupyterLab loads prebuilt extension '{m.group(1)}' (code in the "
+                    f"browser) at every start")
+    if m := _KERNEL.match(rel):
+        if m.group(2).lower() == "js":
+            return hook(f"the notebook runs kernel.js of Jupyter kernel '{m.group(1)}' in "
+                        f"the browser")
+        argv = _json(ar, member, path)
+        shown = argv.get("argv") if isinstance(argv, dict) else None
+        return hook(f"Jupyter kernel '{m.group(1)}' runs {_short(shown)} when it starts")
+    app = "IPython" if _IPYTHON.match(rel) else "Jupyter" if _JUPYTER.match(rel) else None
+    if app is None:
+        return []
+    if lower.endswith(".py"):
+        return hook(f"{app} runs <prefix>/{rel} at every start")
+    loads, code = _config_loads(_json(ar, member, path))
+    out = hook(f"{app} reads <prefix>/{rel} at every start"
+               + (f": loads {', '.join(loads[:5])}" if loads else ""))
+    if code:
+        out += scan_python("\n".join(code), path, phase=Phase.STARTUP)
+    return out
+
+
+def _json(ar: Archive, member: Member, path: str) -> object:
+    data = read_code(ar, member, path)
+    if isinstance(data, Finding):
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value) if value is not None else "a command it does not say"
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _config_loads(config: object) -> tuple[list[str], list[str]]:
+    """(extensions and files a Jupyter/IPython JSON configuration loads, code it runs)."""
+    loads: list[str] = []
+    code: list[str] = []
+    stack: list[object] = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack += node
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if key in _EXTENSION_MAPS and isinstance(value, dict):
+                loads += [str(k) for k, on in value.items() if on]
+            elif key in _EXTENSION_LISTS and isinstance(value, list):
+                loads += [str(v) for v in value]
+            elif key in _CODE_KEYS:
+                code += [value] if isinstance(value, str) else [
+                    str(v) for v in value if isinstance(v, str)] if isinstance(
+                    value, list) else []
+            else:
+                stack.append(value)
+    return sorted(set(loads)), code

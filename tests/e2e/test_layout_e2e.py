@@ -54,6 +54,19 @@ SCAN_REFUSALS = {
     "activate": ({"pkg-1.0.data/data/bin/activate": "echo owned\n"},
                  "pkg-1.0.data/data/bin/activate would install as <scripts>/activate, "
                  "replacing the environment's activation script"),
+    # getpath reads bin/python3._pth (the name the interpreter is started as): its lines
+    # replace sys.path before anything is imported
+    "pth-beside-interpreter": ({"pkg-1.0.data/scripts/python3._pth": "#!python\nevil\n"},
+                               "pkg-1.0.data/scripts/python3._pth would install as "
+                               "<scripts>/python3._pth, a ._pth file: beside an interpreter "
+                               "or libpython it REPLACES sys.path before anything is "
+                               "imported (CPython getpath)"),
+    # bin/ is sys.path[0] of every console script: bin/json/ replaces the stdlib's json
+    "bin-subdirectory": ({"pkg-1.0.data/data/bin/json/__init__.py": "import os\n"},
+                         "pkg-1.0.data/data/bin/json/__init__.py would install as "
+                         "<prefix>/bin/json/__init__.py, in a subdirectory of the scripts "
+                         "directory, which is sys.path[0] of every script run from it (a "
+                         "package there shadows site-packages and the standard library)"),
 }
 
 

