@@ -197,6 +197,17 @@ _PIP_RESOLUTION = frozenset("""
 """.split())
 
 
+def _config_bool(key: str, val: str, origin: str) -> bool:
+    """A configured flag's value as pip reads it (``strtobool``)."""
+    from pip._internal.utils.misc import strtobool
+
+    try:
+        return bool(strtobool(val))
+    except ValueError:
+        raise UsageError(f"{origin}: {val!r} is not a valid value for {key} (pip takes "
+                         "yes/no, true/false or 1/0)") from None
+
+
 def _step(name: str) -> Step:
     return _PIP[name][1] if name in _PIP else Step.RESOLVE
 
@@ -207,7 +218,6 @@ def _pip_settings(options: GateOptions, *, target_python: str,
     a later value of an option replaces an earlier one, callbacks accumulate)."""
     from pip._internal.cli.main_parser import identify_python_interpreter
     from pip._internal.commands import create_command
-    from pip._internal.utils.misc import strtobool
 
     if env.get("_PIP_IN_BUILD_IGNORE_CONSTRAINTS") == "1":
         raise UsageError("_PIP_IN_BUILD_IGNORE_CONSTRAINTS (environment): pip's internal "
@@ -222,11 +232,7 @@ def _pip_settings(options: GateOptions, *, target_python: str,
             continue  # not an option of `pip install`: pip ignores it too
         name, dest, action = option.get_opt_string(), option.dest, option.action
         if action in ("store_true", "store_false"):
-            try:
-                on = bool(strtobool(val))
-            except ValueError:
-                raise UsageError(f"{origin}: {val!r} is not a valid value for {key} (pip "
-                                 "takes yes/no, true/false or 1/0)") from None
+            on = _config_bool(key, val, origin)
             if dest == "build_isolation" and not on:  # pip's dest = strtobool(value)
                 raise UsageError(f"{origin} = {val}: pip would build without isolation; "
                                  "permpip builds every approved sdist in isolation, with only "
@@ -283,7 +289,6 @@ def install_settings(options: GateOptions, *, target_python: str,
     if options.backend is Backend.UV:
         return options
     from pip._internal.commands import create_command
-    from pip._internal.utils.misc import strtobool
 
     isolated = options.flag("--isolated")
     parser = create_command("install", isolated=isolated).parser
@@ -296,11 +301,7 @@ def install_settings(options: GateOptions, *, target_python: str,
         if name not in _PIP_INSTALL:
             continue
         if action in ("store_true", "store_false"):
-            try:
-                on = bool(strtobool(val))
-            except ValueError:
-                raise UsageError(f"{origin}: {val!r} is not a valid value for {key} (pip "
-                                 "takes yes/no, true/false or 1/0)") from None
+            on = _config_bool(key, val, origin)
             stores[dest] = [PipOption(name=name, value=None, step=Step.INSTALL,
                                       origin=origin)] if on else []
         else:
