@@ -398,9 +398,14 @@ def check_set(wheels: Sequence[WheelFiles],
             for key in keys:
                 table.setdefault(key, set()).add(w.name)
     packages, modules, namespaces, sources = (_frozen(t) for t in tables)
+    every: dict[str, frozenset[NormalizedName]] = dict(modules)
+    if state is not None:
+        for mod, claimants in state.modules.items():
+            every[mod] = every.get(mod, frozenset()) | claimants
     for w in wheels:
         out[w.name] += _intrusions(w, packages, modules, namespaces, sources,
                                    lambda n: f"{n} of the same set")
+        out[w.name] += _script_shadows(w, state, every)
         if state is not None:
             out[w.name] += _against_target(w, state)
     return {name: sorted(set(found)) for name, found in out.items()}
@@ -470,6 +475,55 @@ _IMPORTABLE = (".py", ".pyw", ".pyc", ".so", ".pyd", ".pth", "._pth", ".zip", ".
                ".pyz")
 
 
+def _refuse_strays(w: WheelFiles, state: TargetState) -> None:
+    """A file no distribution claims inside a package directory the wheel installs into
+    (``lib/impl/__init__.py`` planted beside ``lib/impl.py``: a package is imported before
+    a module of the same name) would run as part of the scanned package: refused.
+    Bytecode caches are not looked at (a kept distribution's are removed)."""
+    roots = {_key(d) for d in state.paths.site_dirs}
+    ours = {_key(d) for _m, d in w.destinations}
+    dirs = {Path(os.path.dirname(d)) for _m, d in w.destinations
+            if any(_key(d).startswith(r + os.sep) for r in roots)}
+    dirs = {d for d in dirs if _key(d) not in roots}
+    for top in sorted(dirs):
+        for where, subdirs, files in os.walk(top):
+            subdirs[:] = [s for s in subdirs if s != "__pycache__"]
+            for name in files:
+                f = Path(where) / name
+                if _key(f) in ours or state.claimants(f):
+                    continue
+                raise ScanError(f"{w.filename}: {f} is in a directory it installs into, and "
+                                f"no installed distribution owns it (remove it, or install "
+                                f"into a fresh environment)")
+
+
+def _script_shadows(w: WheelFiles, state: TargetState | None,
+                    modules: Claims) -> list[Finding]:
+    """The scripts directory is the first import root of every script run from it: a
+    script or entry point named like a module (``json.py``, ``victim.py``) shadows it."""
+    out = []
+    scripts = {}
+    for member, dest in w.destinations:
+        if state is not None and dest.parent != state.paths.scripts:
+            continue
+        if state is None and not member.startswith("entry point ") and \
+                not any(p.member == member and p.script is not None for p in w.layout.placed):
+            continue
+        scripts[dest.name] = member
+    for name, member in sorted(scripts.items()):
+        if not name.lower().endswith(_MODULE_SUFFIXES):
+            continue
+        stem = name.split(".", 1)[0]
+        owners = sorted(n for n in modules.get(stem, ()) if n != w.name)
+        stdlib = state.stdlib if state is not None else frozenset(sys.stdlib_module_names)
+        if owners or stem in stdlib:
+            what = f"the module of {owners[0]}" if owners else "a standard-library module"
+            out.append(_finding(member, f"script '{name}' shadows '{stem}', {what}, for every "
+                                        f"script of the environment (the scripts directory "
+                                        f"comes first on their import path)"))
+    return out
+
+
 def _against_target(w: WheelFiles, state: TargetState) -> list[Finding]:
     for member, dest in w.destinations:
         if not os.path.lexists(dest):
@@ -489,6 +543,7 @@ def _against_target(w: WheelFiles, state: TargetState) -> list[Finding]:
         else:
             what = "a file of the environment that no installed distribution owns"
         raise ScanError(f"{w.filename}: '{member}' would overwrite {dest}, {what}")
+    _refuse_strays(w, state)
     importable = {_key(d) for d in state.paths.site_dirs}
     if _key(state.paths.data) in importable:  # --target: the data scheme is on sys.path
         for placed in w.layout.placed:
@@ -563,7 +618,10 @@ def mismatched(wheels: Sequence[tuple[Path, WheelFiles]], state: TargetState) ->
         installed = state.dists.get(w.name)
         if installed is None or installed.version != w.version:
             continue
-        if not _same_bytes(path, w, state):
+        generated = any(m.startswith("entry point ") for m, _d in w.destinations)
+        if generated or not _same_bytes(path, w, state):
+            # the wrappers pip and uv generate from entry points cannot be compared with
+            # the wheel: a distribution that has them is reinstalled, not kept
             out.append(w.name)
     return out
 
