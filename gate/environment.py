@@ -324,7 +324,7 @@ class WheelFiles:
             return None
         with read_archive(self.path) as ar:
             m = ar.get(member)
-            return None if m is None else _record_hash(ar.read(m, limit=max(m.size, 0)))
+            return None if m is None else _sha256(ar.read(m, limit=max(m.size, 0)))
 
 
 def entry_point_scripts(filename: str, data: bytes) -> list[str]:
@@ -510,12 +510,12 @@ def _script_shadows(w: WheelFiles, state: TargetState | None,
                 not any(p.member == member and p.script is not None for p in w.layout.placed):
             continue
         scripts[dest.name] = member
+    stdlib = state.stdlib if state is not None else frozenset(sys.stdlib_module_names)
     for name, member in sorted(scripts.items()):
         if not name.lower().endswith(_MODULE_SUFFIXES):
             continue
         stem = name.split(".", 1)[0]
         owners = sorted(n for n in modules.get(stem, ()) if n != w.name)
-        stdlib = state.stdlib if state is not None else frozenset(sys.stdlib_module_names)
         if owners or stem in stdlib:
             what = f"the module of {owners[0]}" if owners else "a standard-library module"
             out.append(_finding(member, f"script '{name}' shadows '{stem}', {what}, for every "
@@ -575,7 +575,7 @@ def _against_target(w: WheelFiles, state: TargetState) -> list[Finding]:
 
 # -- after the verdict: already-installed copies, interrupted installs ------------------------
 
-def _record_hash(data: bytes) -> str:
+def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
@@ -593,9 +593,9 @@ def member_hashes(ar: Archive, w: WheelFiles) -> dict[str, str]:
         data = ar.read(member, limit=max(member.size, 0))
         if placed.script is not None and data.startswith(b"#!python"):
             data = data.split(b"\n", 1)[1] if b"\n" in data else b""
-            out[placed.member] = "script:" + _record_hash(data)
+            out[placed.member] = "script:" + _sha256(data)
         else:
-            out[placed.member] = _record_hash(data)
+            out[placed.member] = _sha256(data)
     return out
 
 
@@ -606,8 +606,8 @@ def _file_hash(path: Path, expected: str) -> str | None:
         return None
     if expected.startswith("script:"):
         data = data.split(b"\n", 1)[1] if b"\n" in data else b""
-        return "script:" + _record_hash(data)
-    return _record_hash(data)
+        return "script:" + _sha256(data)
+    return _sha256(data)
 
 
 def mismatched(wheels: Sequence[tuple[Path, WheelFiles]], state: TargetState) -> list[str]:

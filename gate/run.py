@@ -366,10 +366,15 @@ def scan_input(input_path: Path | None, *, cwd: Path, options: GateOptions,
         return g.scan(g.fetch(res.pins))
 
 
+def _target_named(options: GateOptions) -> bool:
+    """``--python``, ``--target``, ``--prefix`` or ``--root`` says where to install."""
+    return options.python is not None or options.flag("-t", "--target", "--prefix", "--root")
+
+
 def choose_target(options: GateOptions, env: Mapping[str, str] | None) -> GateOptions:
     """The environment to install into: ``--python``, else an activated virtualenv that is
     not permpip's own (as uv does), else permpip's own (refused at install time)."""
-    if options.python is not None or options.flag("-t", "--target", "--prefix", "--root"):
+    if _target_named(options):
         return options
     venv = (os.environ if env is None else env).get("VIRTUAL_ENV")
     if venv and Path(venv).is_dir() and not _same_dir(Path(venv), Path(sys.prefix)):
@@ -381,7 +386,7 @@ def refuse_own_environment(options: GateOptions) -> None:
     """permpip's own environment is a target only when ``--python`` names it: a package
     installed there could replace permpip itself (its modules, its command, its
     dependencies) before the next run."""
-    if options.python is not None or options.flag("-t", "--target", "--prefix", "--root"):
+    if _target_named(options):
         return
     raise UsageError("permpip installs into the environment it runs in only when --python "
                      "names it",

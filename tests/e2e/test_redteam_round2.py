@@ -17,33 +17,14 @@ import pytest
 from gate._subprocess import Completed
 from tests.builders import build_wheel
 from tests.conftest import installed, write_policy
+from tests.e2e.pyenv import make_venv as _venv
+from tests.e2e.pyenv import site_packages as _site
 from tests.index import SubIndex
 
 pytestmark = pytest.mark.e2e
 
 Permpip = Callable[..., Completed]
 BACKENDS = ["pip", "uv"]
-PYENV = Path(subprocess.run(["pyenv", "root"], capture_output=True, text=True,
-                            check=False).stdout.strip() or "/root/.pyenv") / "versions"
-
-
-def _interpreter(minor: str) -> Path:
-    found = sorted(PYENV.glob(f"{minor}.*/bin/python{minor}"))
-    if not found:
-        pytest.skip(f"no Python {minor} under {PYENV}")
-    return found[-1]
-
-
-def _venv(tmp_path: Path, env: dict[str, str], minor: str = "3.12",
-          name: str = "venv") -> Path:
-    root = tmp_path / name
-    subprocess.run([str(_interpreter(minor)), "-m", "venv", "--without-pip", str(root)],
-                   env=env, check=True)
-    return root / "bin" / "python"
-
-
-def _site(py: Path) -> Path:
-    return next((py.parent.parent / "lib").glob("python3*/site-packages"))
 
 
 def _user_env() -> dict[str, str]:
