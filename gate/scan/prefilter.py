@@ -29,7 +29,9 @@ Identifiers are NFKC-normalised by the parser, so non-ASCII text is normalised b
 
 from __future__ import annotations
 
+import bisect
 import functools
+import keyword
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -48,6 +50,8 @@ from gate.catalog import (
     reaches,
     requirements,
 )
+
+from gate.scan import reflect
 
 if TYPE_CHECKING:
     from gate.scan.exports import Exported
@@ -75,7 +79,11 @@ class _Filter:
 def _filter(own: frozenset[str] = frozenset(),
             renamed: frozenset[tuple[str, str]] = frozenset(),
             starred: frozenset[tuple[str, str]] = frozenset()) -> _Filter:
-    reqs = requirements(own)
+    # reflection that leads to a module or a namespace (gate.scan.reflect): no import needed
+    reqs = requirements(own) + [Requirement(anywhere=frozenset({w}), target=w, binds=True)
+                                for w in sorted(reflect.WORDS)]
+    # ``getattr(print, n)``: a builtin function's ``__self__`` (see _object_trick_used)
+    reqs.append(Requirement(bare=frozenset({"getattr"}), target="getattr"))
     if renamed or starred:
         reqs = reqs + _renamed_requirements(renamed, own) + _renamed_requirements(
             starred, own, star=True)
@@ -182,6 +190,17 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
     flt = _filter(own, exports.renamed, exports.starred) if exports else _filter(own)
     found = flt.words.intersection(text.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
                                    .split())
+    ranges = _import_ranges(text) if "import" in text else []
+    spans = [text[a:b] for a, b in ranges]
+    escaped = _escaped_modules(text, spans, ranges, module, package) if spans else set()
+    if escaped:  # a module used as a value: the scanner reads where it goes
+        return _satisfied(text, found, flt, spans, own, exports, module, package) | escaped
+    return _satisfied(text, found, flt, spans, own, exports, module, package)
+
+
+def _satisfied(text: str, found: set[bytes], flt: _Filter, spans: list[str],
+               own: frozenset[str], exports: Exported | None, module: str | None,
+               package: bool) -> set[str]:
     if not found:
         return set()
     found_bare = {w for w in flt.bare_words & found if _bare_occurrence(text, w.decode())}
@@ -189,10 +208,13 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
     met = [r for w in found if w in by_word for r, anywhere, bare in by_word[w]
            if anywhere <= found and bare <= found_bare]
     heads = {r.head for r in met if r.head}
-    if not heads:
-        return {r.target for r in met}
-    spans = _import_spans(text) if "import" in text else []
     words = _words(spans)
+    if not heads:
+        targets = {r.target for r in met}
+        if targets and targets <= _OBJECT_TRICKS and not _object_trick_used(
+                text, targets, spans, words, own, exports, module, package):
+            return set()
+        return targets
     attributes: list[set[str]] = []  # the words spelled as attributes, read once if needed
     imported = {h for h in heads
                 if h in words or _through_attribute(text, h, words, exports, attributes)}
@@ -204,6 +226,87 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
             text, targets, spans, words, own, exports, module, package):
         return set()
     return targets
+
+
+def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
+                     module: str | None, package: bool) -> set[str]:
+    """Names an import binds to a module (``import os``; ``from os import path``, a
+    standard-library module) that the text spells other than before a dot, on a line
+    that is not an import: where the module may be handed on as a value (``f(os)``,
+    ``[os]``, ``m = os``; gate.scan.reflect). A statement this reader does not vouch for
+    counts with all its words."""
+    names: set[str] = set()
+    for span in spans:
+        bound = _plain_import(span, module, package)
+        if bound is None:
+            if not _RELATIVE.match(span) and _STATEMENT.search(span):
+                # (prose holding "import" binds nothing; an own module is not followed)
+                names |= _words([span]) - {"import", "from", "as", "*"}
+            continue
+        plain = span.lstrip().startswith("import")
+        names.update(local for local, target in bound
+                     if (plain or reflect.is_module(target)) and not reflect.inert(target))
+    if not names:
+        return set()
+    out: set[str] = set()
+    starts = [a for a, _ in ranges]
+    for start, name in value_offsets(text, names):
+        i = bisect.bisect_right(starts, start) - 1
+        if i >= 0 and start < ranges[i][1]:
+            continue  # on the import statement itself
+        if text[max(0, start - 12):start].endswith(_LOOKED_AT):
+            continue  # ``getattr(os, n)``, ``isinstance(os, t)``: looked at, not handed on
+        out.add(name)
+    return out
+
+
+def value_offsets(text: str, names: Iterable[str]) -> list[tuple[int, str]]:
+    """(offset, name) where one of ``names`` may be used as a value: not before a dot or
+    ``=``, not an attribute or after a quote, and not next to another word as only prose
+    has it (``a copy of``; code puts a keyword there: ``return os``, ``os if c else x``)."""
+    out: list[tuple[int, str]] = []
+    n = len(text)
+    for name in names:
+        for start in word_offsets(text, (name,)):
+            j = start - 1
+            while j >= 0 and text[j] in " \t":
+                j -= 1
+            if j >= 0:
+                c = text[j]
+                if c == "." or ((c == "'" or c == '"') and j == start - 1):
+                    continue  # an attribute, or inside a string
+                if (c.isalnum() or c == "_") and j < start - 1:
+                    k = j
+                    while k >= 0 and (text[k].isalnum() or text[k] == "_"):
+                        k -= 1
+                    if text[k + 1:j + 1] not in _KEYWORDS:
+                        continue  # ``a copy``
+            k = start + len(name)
+            while k < n and text[k] in " \t":
+                k += 1
+            if k < n:
+                c = text[k]
+                if c == "." or (c == "=" and text[k + 1:k + 2] != "="):
+                    continue  # an attribute read, a target, a keyword argument's name
+                if (c.isalpha() or c == "_") and k > start + len(name):
+                    e = k
+                    while e < n and (text[e].isalnum() or text[e] == "_"):
+                        e += 1
+                    if text[k:e] not in _KEYWORDS:
+                        continue  # ``json strings``
+            out.append((start, name))
+    out.sort()
+    return out
+
+
+_KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"print", "exec"}
+
+
+_RELATIVE = re.compile(r"\s*from\s*\.")
+# an import statement starts a logical line, or follows ``;`` or ``:`` (``else: import x``)
+_STATEMENT = re.compile(r"(?:^|[;:])[ \t\\\n]*(?:import|from)(?!\w)")
+_LOOKED_AT = ("getattr(", "hasattr(", "setattr(", "delattr(", "isinstance(", "vars(", "dir(",
+              "type(", "id(")
 
 
 # ``getattr(m, name)`` and ``m.__dict__`` act only when ``m`` is a module that holds
@@ -313,12 +416,14 @@ class _ModuleNames:
         self.package = package
         self._imports: dict[str, set[str]] | None = None
         self._unsure: set[str] = set()
+        self._modules: set[str] = set()  # bound by a plain ``import``
 
     def may_be_module(self, name: str, chain: bool) -> bool:
         """``chain``: attributes follow the name (``m.x.__dict__``); they may lead from
         any module (an own module's table, ``shutil.os``), so any import will do."""
-        if name in BUILTIN_NAMES or self._imported(name, chain):
-            return True
+        if name in BUILTIN_NAMES or reflect.builtin_function(name) or self._imported(
+                name, chain):
+            return True  # (a builtin function's ``__self__`` is the builtins module)
         # every name reachable through assignments (``n = a.b(..)`` -> ``a``) with the
         # first names of its assigned values; then a fixpoint from the values that may be
         # modules (an import binds them: attributes may follow, so any import will do)
@@ -353,10 +458,12 @@ class _ModuleNames:
         targets = self._imports.get(name)
         if name in self._unsure or not targets:
             return True  # on an import line this reader does not vouch for: assume bound
+        if name in self._modules:
+            return True  # ``import x``: a module, and every module holds ``__builtins__``
         for target in targets:
             qual = self.exports.resolve(target) if self.exports is not None else target
             qual = canonical(qual)
-            if reaches(qual) and not owned(qual, self.own):
+            if (reaches(qual) or reflect.is_module(qual)) and not owned(qual, self.own):
                 return True
         return False
 
@@ -370,8 +477,11 @@ class _ModuleNames:
             if bound is None:
                 self._unsure |= _words([span])
                 continue
+            plain = span.lstrip().startswith("import")
             for local, target in bound:
                 imports.setdefault(local, set()).add(target)
+                if plain and not reflect.inert(target):
+                    self._modules.add(local)
         return imports
 
     def _assigned_values(self, name: str) -> list[str]:
@@ -485,7 +595,12 @@ _ATTRIBUTE = re.compile(r"\.(?:[\s\\]|#[^\n]*\n)*([^\W\d]\w*)")
 def _import_spans(text: str) -> list[str]:
     """Every logical line holding the word ``import`` (continuations and parenthesised
     name lists joined)."""
-    spans: list[str] = []
+    return [text[a:b] for a, b in _import_ranges(text)]
+
+
+def _import_ranges(text: str) -> list[tuple[int, int]]:
+    """Where each of ``_import_spans`` starts and ends, in order."""
+    spans: list[tuple[int, int]] = []
     end = -1
     for i in word_offsets(text, ("import",)):
         if i < end:
@@ -501,7 +616,7 @@ def _import_spans(text: str) -> list[str]:
         tail = text[i:end].split("#", 1)[0]
         if tail.rfind("(") > tail.rfind(")"):  # ``from m import (`` a list over lines
             end = closing_line(text, end)  # (the last of several on the line, too)
-        spans.append(text[start:end])
+        spans.append((start, end))
     return spans
 
 

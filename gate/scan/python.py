@@ -58,8 +58,11 @@ from gate.catalog import (
     under_wildcard,
 )
 from gate.model import Capability, Finding, Phase
+from gate.scan import reflect
 from gate.scan.exports import Exported, absolute
-from gate.scan.prefilter import normalize, satisfied, word_offsets
+from gate.scan.native import SYMBOLS
+from gate.scan.prefilter import normalize, satisfied, value_offsets, word_offsets
+from gate.scan.reflect import ANY_MODULE, REFLECTIVE, SUBCLASSES, namespace_of
 
 _READ = Capability.FS_READ
 _WRITE = Capability.FS_WRITE
@@ -67,8 +70,37 @@ _DYNAMIC = Capability.DYNAMIC_CODE
 
 # open-like functions: qualified name -> index of the positional ``mode`` argument
 _OPENERS = {"open": 1, "io.open": 1, "io.FileIO": 1, "codecs.open": 1,
-            "pathlib.Path.open": 0}
-_IMPORTERS = frozenset({"__import__", "importlib.import_module", "importlib.__import__"})
+            "pathlib.Path.open": 0, "gzip.open": 1, "gzip.GzipFile": 1, "bz2.open": 1,
+            "bz2.BZ2File": 1, "lzma.open": 1, "lzma.LZMAFile": 1, "tarfile.open": 1,
+            "tarfile.TarFile": 1, "tarfile.TarFile.open": 1, "zipfile.ZipFile": 1,
+            "zipfile.PyZipFile": 1, "shelve.open": 1, "dbm.open": 1, "dbm.dumb.open": 1}
+# openers whose mode argument is called ``flag``, and defaults other than reading
+_FLAG_OPENERS = frozenset({"shelve.open", "dbm.open", "dbm.dumb.open"})
+_MODE_DEFAULTS = {"shelve.open": "c", "dbm.dumb.open": "c"}
+_IMPORTERS = frozenset({"__import__", "importlib.import_module", "importlib.__import__",
+                        "importlib._bootstrap._gcd_import", "importlib._bootstrap.__import__",
+                        "importlib._bootstrap._find_and_load", "pkgutil.resolve_name",
+                        "pydoc.locate"})
+# what an annotation string holds only when it is code, not a type (``"list[int] | None"``)
+_CODE_NODES = (ast.Call, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom,
+               ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_IMPORTER_MODULES = frozenset(i.rpartition(".")[0] for i in _IMPORTERS) - {""}
+# what stands for ``sys.modules[__name__]`` (the file's own module) and for a ctypes library
+_SELF_MODULE = "<this module>"
+_LIBRARY = "<ctypes library>"
+_LIBRARIES = frozenset({"ctypes.CDLL", "ctypes.PyDLL", "ctypes.WinDLL", "ctypes.OleDLL",
+                        "ctypes.LibraryLoader", "_ctypes.dlopen", "ctypes._dlopen"})
+_GETTERS = frozenset({"getattr", "inspect.getattr_static"})
+# what a platform test reads
+_PLATFORM_NAMES = frozenset({"sys.platform", "os.name", "platform.system",
+                             "platform.platform", "platform.machine", "sys.implementation"})
+_PLATFORM_ATTRS = frozenset(n.rpartition(".")[2] for n in _PLATFORM_NAMES)
+# builtins whose first argument is only looked at, not kept or handed on
+_CONSUMERS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "setattr",
+                        "delattr", "type", "id", "repr", "str", "print", "callable", "dir",
+                        "vars", "hash"})
+# ``sys.modules.values()``: every module, by no name
+_MODULE_LISTS = frozenset({"values", "items", "copy", "__iter__", "popitem"})
 _NAMESPACES = frozenset({"globals", "locals", "vars"})
 _SAFE_YAML = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader",
                         "yaml.CBaseLoader", "yaml.loader.SafeLoader",
@@ -246,6 +278,12 @@ def _plain_chain(text: str, off: int, attrs: Mapping[str, frozenset[str]]) -> bo
     return len(parts) == 1 or parts[1] in allowed or "*" in allowed  # (*: a star import)
 
 
+def _escape_lines(text: str, names: Iterable[str]) -> list[int]:
+    """Sorted line numbers where one of ``names`` stands not followed by a dot: where a
+    module bound to it may be used as a value (``f(os)``, ``[os]``, ``m = os``)."""
+    return _line_numbers(text, [start for start, _ in value_offsets(text, names)])
+
+
 def _line_numbers(text: str, offsets: list[int]) -> list[int]:
     """Sorted, distinct 1-based line numbers of sorted ``offsets``."""
     lines: list[int] = []
@@ -259,8 +297,18 @@ def _line_numbers(text: str, offsets: list[int]) -> list[int]:
 
 
 def _literal_str(node: ast.expr | None) -> str | None:
-    if type(node) is ast.Constant and isinstance(node.value, str):
-        return node.value
+    """A string the source spells: a constant, ``"sys" + "tem"``, ``f"system"``."""
+    t = type(node)
+    if t is ast.Constant:
+        value = node.value  # type: ignore[union-attr]
+        return value if isinstance(value, str) else None
+    if t is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[union-attr]
+        left = _literal_str(node.left)  # type: ignore[union-attr]
+        right = _literal_str(node.right) if left is not None else None  # type: ignore[union-attr]
+        return left + right if right is not None else None
+    if t is ast.JoinedStr:
+        parts = [_literal_str(v) for v in node.values]  # type: ignore[union-attr]
+        return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
     return None
 
 
@@ -318,6 +366,17 @@ class _Scanner:
         self.package = False  # an ``__init__.py``
         self.exports: Exported | None = None
         self.code_tricks = not words.isdisjoint(CODE_TRICKS)
+        # soundness (gate.scan.reflect): nodes whose value cannot escape where they stand
+        # (a call's callee, a comparison, a plain alias), quals bound by ``import``, the
+        # nesting that makes an assignment a class attribute, names ``from __future__``
+        self.safe: set[int] = set()
+        self.lookups: set[int] = set()  # namespaces subscripted where they stand
+        self.arguments: set[int] = set()  # arguments of calls
+        self.imported: set[str] = set()
+        self.class_body = False
+        self.future_annotations = False
+        self.classes: set[str] | None = None
+        self.platform: str | None = None  # ``if sys.platform == ...`` around what is walked
 
     def _held_attributes(self, qual: str) -> frozenset[str]:
         """The attributes of module ``qual`` that lead to a catalogued module it holds
@@ -363,6 +422,14 @@ class _Scanner:
                 self.lines = list(range(1, self.text.count("\n") + 2))
         walk = {name for name in seen if self.relevant(self.aliases[name])}
         self.lines = sorted(set(base) | set(_lines_of(self.text, walk))) if walk else base
+        # a module may escape as a value wherever its name is not followed by a dot
+        modules = {name for name, q in self.aliases.items() if self._module_value(q)}
+        if modules:
+            self.lines = sorted(set(self.lines) | set(_escape_lines(self.text, modules)))
+        self.future_annotations = any(
+            type(st) is ast.ImportFrom and st.module == "__future__"  # type: ignore[attr-defined]
+            and any(a.name == "annotations" for a in st.names)  # type: ignore[attr-defined]
+            for st in tree.body[:8])
         self.everything = any(self.relevant(m) for m in self.stars)
         self._stmts(tree.body, Phase.IMPORT)
         for name, (line, ph, qual) in self.from_imports.items():
@@ -421,6 +488,8 @@ class _Scanner:
         return self.bound
 
     def _add(self, cap: Capability, line: int, phase: Phase, detail: str) -> None:
+        if self.platform is not None:
+            detail = f"{detail} ({self.platform})"
         self.found.add(Finding(path=self.path, line=line, capability=cap,
                                phase=self.forced or phase, detail=detail))
 
@@ -432,9 +501,8 @@ class _Scanner:
                 self._bind_import(st, phase)  # type: ignore[arg-type]
             elif t is ast.Assign:
                 assert isinstance(st, ast.Assign)
+                # ``f = os.system``: followed to its uses, where it is called
                 value = self._resolve(st.value, import_calls=True)
-                if value is not None and self.match(value) is not None:
-                    value = None  # ``f = os.system``: reported here; not followed further
                 if value is not None and len(st.targets) == 1 and type(st.targets[0]) is ast.Name:
                     self.aliases[st.targets[0].id] = value
             if t is ast.If and _is_type_checking(st.test):  # type: ignore[attr-defined]
@@ -452,9 +520,11 @@ class _Scanner:
             for a in st.names:
                 if a.asname:
                     self.aliases[a.asname] = a.name
+                    self.imported.add(a.name)
                 else:
                     head = a.name.split(".", 1)[0]
                     self.aliases[head] = head
+                    self.imported.add(head)
             return
         module: str | None = ("." * st.level) + (st.module or "")
         if st.level and self.module_name is not None:
@@ -493,11 +563,18 @@ class _Scanner:
             for d in st.decorator_list:
                 self._expr(d, phase)
             self._defaults(st.args, phase)
+            # annotations are evaluated with the ``def`` (or later, by get_type_hints)
+            when = Phase.RUNTIME if self.future_annotations else phase
+            for a in _all_args(st.args):
+                self._annotation(a.annotation, when)
+            self._annotation(st.returns, when)
             self.scopes.append(_LazyLocals(st))
+            in_class, self.class_body = self.class_body, False
             try:
                 self._stmts(st.body, Phase.RUNTIME)
             finally:
                 self.scopes.pop()
+                self.class_body = in_class
         elif t is ast.ClassDef:
             assert isinstance(st, ast.ClassDef)
             # decorators and ``metaclass=`` are called now; bases are only stored
@@ -505,22 +582,38 @@ class _Scanner:
                 self._expr(e, phase)
             for e in st.bases:
                 self._stored(e, phase)
-            self._stmts(st.body, phase)
+            in_class, self.class_body = self.class_body, True
+            try:
+                self._stmts(st.body, phase)
+            finally:
+                self.class_body = in_class
         elif t is ast.If:
             assert isinstance(st, ast.If)
-            if not _is_type_checking(st.test):
-                self._expr(st.test, phase)
-                self._stmts(st.body, phase)
-            self._stmts(st.orelse, phase)
+            outer = self.platform
+            where = self._platform_test(st.test)
+            try:
+                if not _is_type_checking(st.test):
+                    self.safe.add(id(st.test))
+                    self._expr(st.test, phase)
+                    # ``if __name__ == "__main__":`` runs when the file is run, not imported
+                    if where is not None:
+                        self.platform = f"only if {where}"
+                    self._stmts(st.body, Phase.RUNTIME if _is_main(st.test) else phase)
+                if where is not None:
+                    self.platform = f"unless {where}"
+                self._stmts(st.orelse, phase)
+            finally:
+                self.platform = outer
         elif t is ast.Import or t is ast.ImportFrom:
             return
-        elif t is ast.Assign and not any(type(x) is ast.Name for x in st.targets):  # type: ignore[attr-defined]
-            # ``Wrapped.makefile = socket.socket.makefile``: stored, used when called.
-            # A plain name target stays in ``phase``: the scanner does not follow such an
-            # alias (``f = os.system; f()``), so its call may be right here.
+        elif t is ast.Assign:
+            # ``Wrapped.makefile = socket.socket.makefile``, ``f = os.system``: a reference
+            # stored, used when called (a plain name is followed to its calls: pass 1)
             assert isinstance(st, ast.Assign)
             for target in st.targets:
                 self._expr(target, phase)
+            if not self.class_body and len(st.targets) == 1 and type(st.targets[0]) is ast.Name:
+                self.safe.add(id(st.value))  # an alias the scanner follows (pass 1)
             self._stored(st.value, phase)
         elif t is ast.AnnAssign:
             assert isinstance(st, ast.AnnAssign)
@@ -528,8 +621,92 @@ class _Scanner:
                 self._expr(st.value, phase)
             if type(st.target) is not ast.Name:
                 self._expr(st.target, phase)
+            if st.simple and not self.future_annotations:  # evaluated now, at module level
+                self._annotation(st.annotation, phase)
+            else:
+                self._annotation(st.annotation, Phase.RUNTIME)
+        elif t is ast.Expr:
+            assert isinstance(st, ast.Expr)
+            self.safe.add(id(st.value))  # a value computed and dropped
+            self._expr(st.value, phase)
+        elif t is ast.Match:
+            assert isinstance(st, ast.Match)
+            self._match(st, phase)
         else:
             self._generic(st, phase)
+
+    def _platform_test(self, test: ast.expr) -> str | None:
+        """``sys.platform == "win32"``, ``os.name == "nt"``: the test as written, when it
+        asks which platform this is (evidence there holds on that platform only)."""
+        if not any(type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS  # type: ignore[attr-defined]
+                   for n in ast.walk(test)):
+            return None
+        for n in ast.walk(test):
+            if type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS:  # type: ignore[attr-defined]
+                if canonical(self._resolve(n, import_calls=False) or "") in _PLATFORM_NAMES:
+                    text = ast.unparse(test)
+                    return text if len(text) <= 60 else text[:57] + "..."
+        return None
+
+    def _annotation(self, node: ast.expr | None, phase: Phase) -> None:
+        """An annotation: a type named in it is not called (``c: CodeType``), but what it
+        computes is (``x: f()``), and ``typing.get_type_hints`` evaluates a string one."""
+        if node is None:
+            return
+        t = type(node)
+        if t is ast.Constant:
+            value = node.value  # type: ignore[attr-defined]
+            if isinstance(value, str) and value.strip():
+                try:
+                    inner = ast.parse(value.strip(), mode="eval").body
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    return
+                code = False
+                for sub in ast.walk(inner):
+                    if hasattr(sub, "lineno"):
+                        sub.lineno = sub.end_lineno = node.lineno  # type: ignore[attr-defined]
+                    code = code or type(sub) in _CODE_NODES
+                if code:  # a type is names, subscripts, ``|``: this runs when evaluated
+                    self._add(_DYNAMIC, node.lineno, phase,
+                              "string annotation holds code (typing.get_type_hints runs it)")
+                self._annotation(inner, phase)
+        elif t is ast.Name:
+            if node.id in self.aliases:  # type: ignore[attr-defined]
+                self.used.add(node.id)  # type: ignore[attr-defined]
+        elif t is ast.Attribute and _name_rooted(node):
+            root = node
+            while type(root) is ast.Attribute:
+                root = root.value  # type: ignore[attr-defined]
+            if root.id in self.aliases:  # type: ignore[attr-defined]
+                self.used.add(root.id)  # type: ignore[attr-defined]
+            if not REFLECTIVE.isdisjoint(_attrs(node)):
+                self._expr(node, phase)
+        elif t is ast.Subscript:
+            self._annotation(node.value, phase)  # type: ignore[attr-defined]
+            self._annotation(node.slice, phase)  # type: ignore[attr-defined]
+        elif t is ast.BinOp:
+            self._annotation(node.left, phase)  # type: ignore[attr-defined]
+            self._annotation(node.right, phase)  # type: ignore[attr-defined]
+        elif t is ast.Tuple or t is ast.List:
+            for e in node.elts:  # type: ignore[attr-defined]
+                self._annotation(e, phase)
+        else:
+            self._expr(node, phase)
+
+    def _match(self, st: ast.Match, phase: Phase) -> None:
+        """``match os: case object(system=run)``: the subject's attributes are read by
+        name; they are resolved where they can be, the subject escapes where not."""
+        subject = self._resolve(st.subject) if _chain_or_name(st.subject) else None
+        if subject is not None and self._module_value(subject):
+            attrs = [a for case in st.cases for p in ast.walk(case.pattern)
+                     if type(p) is ast.MatchClass for a in p.kwd_attrs]  # type: ignore[attr-defined]
+            if attrs and all(self.match(f"{subject}.{a}") is not None for a in attrs):
+                self.safe.add(id(st.subject))
+                for a in attrs:
+                    entry = self.match(f"{subject}.{a}")
+                    assert entry is not None
+                    self._add(entry.capability, st.subject.lineno, phase, entry.name)
+        self._generic(st, phase)
 
     def _generic(self, node: ast.AST, phase: Phase) -> None:
         for name in node._fields:
@@ -608,6 +785,14 @@ class _Scanner:
                 self._expr(node.body, Phase.RUNTIME)
             finally:
                 self.scopes.pop()
+        elif t is ast.Compare:
+            assert isinstance(node, ast.Compare)
+            for side in (node.left, *node.comparators):  # ``m is os``: nothing escapes
+                self.safe.add(id(side))
+            self._generic(node, phase)
+        elif t is ast.FormattedValue:
+            self.safe.add(id(node.value))  # type: ignore[attr-defined]
+            self._generic(node, phase)
         else:
             self._generic(node, phase)
 
@@ -632,13 +817,18 @@ class _Scanner:
             return "builtins" if name == "__builtins__" else name
         return None
 
-    def _resolve(self, node: ast.expr, *, import_calls: bool = True) -> str | None:
-        """Qualified name of a Name/Attribute chain (``sp.run`` -> ``subprocess.run``)."""
-        attrs: list[str] = []
-        while type(node) is ast.Attribute:
-            assert isinstance(node, ast.Attribute)
-            attrs.append(node.attr)
-            node = node.value
+    def _builtin(self, name: str) -> bool:
+        """Whether the bare ``name`` is the builtin of that name here (not rebound)."""
+        if name in self.aliases or self.stars:
+            return False
+        if any(name in scope.names() for scope in self.scopes):
+            return False
+        return name not in self._module_bound()
+
+    def _root(self, node: ast.expr, attrs: list[str], *, import_calls: bool) -> str | None:
+        """The qualified name of a chain's root (``attrs``, outermost last, may be
+        shortened: a reflective attribute replaces what stands before it)."""
+        base: str | None
         if type(node) is ast.Name:
             assert isinstance(node, ast.Name)
             base = self._base(node.id, mark=False)
@@ -650,13 +840,45 @@ class _Scanner:
             base = self._subscript_value(node)
         else:
             base = None
+        return self._fold(node, base, attrs)
+
+    def _fold(self, root: ast.expr, base: str | None, attrs: list[str]) -> str | None:
+        """Apply the reflective attributes of ``attrs`` (outermost last, edited in place):
+        ``print.__self__`` is ``builtins``, ``f.__globals__`` some module's namespace;
+        also ``sys.modules[__name__].x`` -> what ``x`` is here."""
+        if base == _SELF_MODULE and attrs:
+            base = self._base(attrs.pop(0), mark=False)
+        last = -1
+        for i, attr in enumerate(attrs):
+            if attr in REFLECTIVE:
+                last = i
+        if last < 0:
+            return base
+        prefix = ".".join([base, *attrs[:last]]) if base is not None else None
+        builtin_root = (last == 0 and base is None and type(root) is ast.Name
+                        and reflect.builtin_function(root.id)  # type: ignore[attr-defined]
+                        and self._builtin(root.id))  # type: ignore[attr-defined]
+        folded = reflect.fold(prefix, attrs[last], builtin_root=builtin_root)
+        del attrs[:last + 1]
+        return folded
+
+    def _resolve(self, node: ast.expr, *, import_calls: bool = True) -> str | None:
+        """Qualified name of a Name/Attribute chain (``sp.run`` -> ``subprocess.run``)."""
+        attrs: list[str] = []
+        while type(node) is ast.Attribute:
+            assert isinstance(node, ast.Attribute)
+            attrs.append(node.attr)
+            node = node.value
+        attrs.reverse()
+        base = self._root(node, attrs, import_calls=import_calls)
         if base is None:
             return None
-        qual = ".".join([base, *reversed(attrs)])
+        qual = ".".join([base, *attrs])
         return qual if self.exports is None else self.exports.resolve(qual)
 
     def _call_value(self, call: ast.Call) -> str | None:
-        """What a call returns, when that is a module or a path: ``__import__('os')``."""
+        """What a call returns, when that is a module, a namespace, a path or a library:
+        ``__import__('os')``, ``getattr(print, '__self__')``, ``ctypes.CDLL(None)``."""
         func = self._resolve(call.func, import_calls=False)
         if func is None:
             return None
@@ -667,27 +889,125 @@ class _Scanner:
                 return None
             if func == "__import__" and not _arg(call, 3, "fromlist"):
                 return name.split(".", 1)[0]
-            return name
+            return name.replace(":", ".")
+        if func in _GETTERS and len(call.args) >= 2:
+            attr = _literal_str(call.args[1])
+            if attr is not None:
+                return self._attribute_of(call.args[0], attr)
+            return None
+        if func in ("vars", "inspect.getmodule") and call.args:
+            target = self._resolve(call.args[0]) if func == "vars" else None
+            return f"{target or ANY_MODULE}.{reflect.NAMESPACE}" if func == "vars" else ANY_MODULE
+        if func.endswith(".get") and call.args:  # ``sys.modules.get('os')``, ``ns.get('x')``
+            key = _literal_str(call.args[0])
+            owner = func[:-4]
+            if owner == "sys.modules":
+                return key
+            ns = namespace_of(owner)
+            if ns is not None and key is not None:
+                return f"{ns}.{key}" if not ns.startswith(ANY_MODULE) else f"{ANY_MODULE}.{key}"
+            return None
+        if func.endswith(".__getattribute__") and call.args:
+            attr = _literal_str(call.args[-1])
+            if attr is None:
+                return None
+            if len(call.args) == 1:
+                return f"{func.rpartition('.')[0]}.{attr}"
+            return self._attribute_of(call.args[0], attr)
+        if func in _LIBRARIES or func.endswith(".LoadLibrary"):
+            return _LIBRARY
         if func in PATH_CLASSES or (func.rpartition(".")[0] in PATH_CLASSES):
             return "pathlib.Path"
         return None
 
+    def _attribute_of(self, target: ast.expr, attr: str) -> str | None:
+        """The qualified name of ``<target>.<attr>`` (``getattr(os, 'system')``)."""
+        attrs = [*_attrs(target)[::-1], attr] if _chain_or_name(target) else [attr]
+        root = target
+        while type(root) is ast.Attribute:
+            root = root.value  # type: ignore[attr-defined]
+        base = self._root(root, attrs, import_calls=True)
+        return ".".join([base, *attrs]) if base is not None else None
+
     def _subscript_value(self, node: ast.Subscript) -> str | None:
-        """``sys.modules['os']`` -> ``os``; ``globals()['system']`` -> what system is."""
+        """``sys.modules['os']`` -> ``os``; ``globals()['system']`` -> what system is;
+        ``os.__dict__['system']`` -> ``os.system``; ``sys.modules[x.__module__]`` -> some
+        module; ``sys.modules[__name__]`` -> this module."""
         key = _literal_str(node.slice)
-        if key is None:
-            return None
         value = node.value
         if type(value) is ast.Call:
             assert isinstance(value, ast.Call)
-            if not value.args and self._resolve(value.func, import_calls=False) in _NAMESPACES:
+            if key is not None and not value.args and self._resolve(
+                    value.func, import_calls=False) in _NAMESPACES:
                 return self._base(key, mark=False)
+        owner = self._resolve(value, import_calls=True)
+        if owner is None:
             return None
-        if self._resolve(value, import_calls=False) == "sys.modules":
-            return key
+        if owner == "sys.modules":
+            if key is not None:
+                return key
+            own = type(node.slice) is ast.Name and node.slice.id == "__name__"
+            return _SELF_MODULE if own else ANY_MODULE
+        ns = namespace_of(owner)
+        if ns is not None and key is not None:
+            return f"{ns}.{key}"
         return None
 
     # ------------------------------------------------------------------ references
+    def _module_value(self, qual: str) -> bool:
+        """Whether ``qual`` may be a module (or a module's namespace, or ``sys.modules``)
+        whose attributes a computed name could reach: every module has ``__builtins__``."""
+        if qual == _SELF_MODULE or qual == "sys.modules" or namespace_of(qual) is not None:
+            return True
+        if qual in self.imported or reflect.is_module(qual):
+            return not reflect.inert(qual)
+        return False
+
+    def _escapes(self, node: ast.expr, qual: str, phase: Phase) -> None:
+        """``qual`` (a module, namespace, ...) used as a value where it is not followed."""
+        if id(node) in self.safe or not self._module_value(qual):
+            return
+        if type(node) is ast.Name and any(node.id in s.names() for s in self.scopes):  # type: ignore[attr-defined]
+            return  # a parameter or local of that name, not the module
+        shown = "sys.modules[__name__]" if qual == _SELF_MODULE else canonical(qual)
+        self._add(_DYNAMIC, node.lineno, phase,
+                  f"{shown} passed on as a value (what is used on it is not followed)")
+
+    def _report(self, qual: str, line: int, phase: Phase, node: ast.expr | None) -> bool:
+        """Report what ``qual`` (a resolved reference) uses; True if it was catalogued."""
+        if qual.startswith(ANY_MODULE + "."):  # an attribute of a module not named here
+            leaf = qual[len(ANY_MODULE) + 1:].split(".", 1)[0]
+            if leaf == reflect.NAMESPACE:
+                return False
+            hits = reflect.leaf_entries(leaf)
+            for name, cap in hits:
+                if self.match(name) is not None:
+                    self._add(cap, line, phase, f"{ANY_MODULE}.{leaf} ({name}?)")
+            return bool(hits)
+        qual = _library_symbol(qual)
+        if qual.startswith(_LIBRARY + "."):
+            symbol = qual[len(_LIBRARY) + 1:].split(".", 1)[0]
+            self._add(Capability.NATIVE, line, phase, f"ctypes library .{symbol}")
+            cap = SYMBOLS.get(symbol)
+            if cap is not None:
+                self._add(cap, line, phase, f"ctypes library .{symbol}")
+            elif symbol.startswith(("Py", "_Py")):
+                self._add(_DYNAMIC, line, phase, f"ctypes library .{symbol} (Python C API)")
+            return True
+        entry = self.match(qual)
+        if entry is not None and entry.name in STORE_ONLY and node is not None and (
+                id(node) in self.arguments and id(node) not in self.safe):
+            # ``list.insert(sys.meta_path, 0, f)``: handed to code that may change it
+            self._add(entry.capability, line, phase, f"{entry.name} handed on")
+            return True
+        if entry is None or entry.name in STORE_ONLY:
+            return False
+        if entry.name in _OPENERS:
+            self._open_caps(line, phase, entry.name, _COMPUTED)
+        else:
+            self._add(entry.capability, line, phase, entry.name)
+        return True
+
     def _name(self, node: ast.Name, phase: Phase) -> None:
         qual = self._base(node.id)
         if qual is None:
@@ -695,13 +1015,8 @@ class _Scanner:
         if node.id == "__builtins__":
             self._add(_DYNAMIC, node.lineno, phase, "__builtins__")
             return
-        entry = self.match(qual)
-        if entry is None or entry.name in STORE_ONLY:
-            return
-        if entry.name in _OPENERS:
-            self._open_caps(node.lineno, phase, entry.name, _COMPUTED)
-        else:
-            self._add(entry.capability, node.lineno, phase, entry.name)
+        if not self._report(qual, node.lineno, phase, node):
+            self._escapes(node, qual, phase)
 
     def _chain(self, node: ast.Attribute, phase: Phase) -> None:
         attrs: list[str] = []
@@ -712,6 +1027,10 @@ class _Scanner:
             cur = cur.value
         attrs.reverse()
         base: str | None = None
+        line = node.lineno
+        written = tuple(attrs)  # (``_fold`` shortens ``attrs``)
+        if SUBCLASSES in attrs and not self._own_class(cur, attrs):
+            self._add(_DYNAMIC, line, phase, "*.__subclasses__() (reaches every class)")
         if type(cur) is ast.Name:
             assert isinstance(cur, ast.Name)
             base = self._base(cur.id)
@@ -719,38 +1038,33 @@ class _Scanner:
                 self._add(_DYNAMIC, cur.lineno, phase, "__builtins__")
         elif type(cur) is ast.Call:
             assert isinstance(cur, ast.Call)
+            self.safe.add(id(cur))  # its value is the chain's root, not handed on
             base = self._call(cur, phase)
         else:
+            self.safe.add(id(cur))
             if type(cur) is ast.Subscript:
                 assert isinstance(cur, ast.Subscript)
                 base = self._subscript_value(cur)
             self._expr(cur, phase)
-        line = node.lineno
+        base = self._fold(cur, base, attrs)
         if type(node.ctx) is not ast.Load:
             # ``socket.socket = Evil``, ``sys.excepthook = f``: replacing a capability (or
             # installing a hook) for every user of it; ``f.__code__ = c``: code not compiled
-            if attrs[-1] == "__code__":
+            if attrs and attrs[-1] == "__code__":
                 self._add(_DYNAMIC, line, phase, "*.__code__ assigned")
-            if base is not None:
+            if base is not None and attrs:
                 qual = ".".join([base, *attrs])
                 entry = self.match(qual if self.exports is None else self.exports.resolve(qual))
                 if entry is not None:
                     self._add(entry.capability, line, phase, entry.name)
             base = None
-        if attrs[-1] == "__class__" and self.code_tricks and attrs[-2:-1] == ["__code__"]:
+        if attrs[-1:] == ["__class__"] and self.code_tricks and attrs[-2:-1] == ["__code__"]:
             self._add(_DYNAMIC, line, phase, "*.__code__.__class__")
         if base is not None:
             qual = ".".join([base, *attrs])
             if self.exports is not None:
                 qual = self.exports.resolve(qual)
-            entry = self.match(qual)
-            if entry is not None and entry.name in STORE_ONLY:
-                entry = None
-            if entry is not None:
-                if entry.name in _OPENERS:
-                    self._open_caps(line, phase, entry.name, _COMPUTED)
-                else:
-                    self._add(entry.capability, line, phase, entry.name)
+            if self._report(qual, line, phase, node):
                 return
             for i, attr in enumerate(attrs):
                 if attr in ("__dict__", "__getattribute__"):
@@ -758,13 +1072,24 @@ class _Scanner:
                     if self.exports is not None:
                         prefix = self.exports.resolve(prefix)
                     prefix = canonical(prefix)
-                    if self.reaches(prefix):
+                    if attr == "__dict__" and i == len(attrs) - 1 and id(node) in self.lookups:
+                        break  # ``os.__dict__['system']``, ``os.__dict__.get``: resolved there
+                    if self.reaches(prefix) or self._module_value(prefix):
                         self._add(_DYNAMIC, line, phase, f"{prefix}.{attr}")
                         return
-        for attr in attrs:
+            self._escapes(node, qual, phase)
+        for attr in written:
             cap = receiver_method(attr)
             if cap is not None:
                 self._add(cap, line, phase, f"*.{attr}")
+
+    def _own_class(self, root: ast.expr, attrs: list[str]) -> bool:
+        """``Base.__subclasses__()`` of a class defined in this file."""
+        if type(root) is not ast.Name or attrs.index(SUBCLASSES) != 0:
+            return False
+        if self.classes is None:
+            self.classes = {n.name for n in self.module if type(n) is ast.ClassDef}  # type: ignore[attr-defined]
+        return root.id in self.classes and root.id not in self.aliases  # type: ignore[attr-defined]
 
     def _subscript(self, node: ast.Subscript, phase: Phase) -> None:
         value, key = node.value, node.slice
@@ -774,11 +1099,11 @@ class _Scanner:
             entry = self.match(stored) if stored is not None else None
             if entry is not None and entry.name in STORE_ONLY:  # ``sys.meta_path[:] = ...``
                 self._add(entry.capability, node.lineno, phase, entry.name)
+        literal = _literal_str(key)
         if loading and type(value) is ast.Call:
             assert isinstance(value, ast.Call)
             func = self._resolve(value.func, import_calls=False)
-            if func in _NAMESPACES:
-                literal = _literal_str(key)
+            if func in _NAMESPACES and not value.args:
                 if literal is None:
                     self._add(_DYNAMIC, node.lineno, phase, f"{func}()[{_COMPUTED}]")
                 elif literal == "__builtins__":
@@ -786,23 +1111,44 @@ class _Scanner:
                 else:
                     self._name(ast.Name(id=literal, ctx=ast.Load(), lineno=node.lineno,
                                         col_offset=node.col_offset), phase)
-        elif loading and type(value) is ast.Attribute:
-            if self._resolve(value, import_calls=False) == "sys.modules":
-                literal = _literal_str(key)
-                if literal is not None:
-                    entry = self.match(literal)
-                    if entry is not None:
-                        self._add(entry.capability, node.lineno, phase, entry.name)
-                elif not _own_module(key):
-                    self._add(_DYNAMIC, node.lineno, phase, f"sys.modules[{_COMPUTED}]")
+                self.safe.add(id(value))
+        if loading:
+            owner = self._resolve(value, import_calls=True)
+            if owner is not None and owner not in _NAMESPACES:
+                self._lookup(owner, literal, key, node.lineno, phase)
+                self.safe.add(id(value))
+                self.lookups.add(id(value))
         self._expr(value, phase)
         self._expr(key, phase)
+
+    def _lookup(self, owner: str, key: str | None, node: ast.expr, line: int,
+                phase: Phase) -> None:
+        """``owner[key]`` / ``owner.get(key)`` where ``owner`` is ``sys.modules``, a
+        namespace (``os.__dict__``, ``f.__globals__``) or a ctypes library."""
+        if owner == "sys.modules":
+            if key is not None:
+                self._report(key, line, phase, None)
+            elif not (type(node) is ast.Name and node.id == "__name__") and not (
+                    type(node) is ast.Attribute and node.attr == "__module__"):
+                self._add(_DYNAMIC, line, phase, f"sys.modules[{_COMPUTED}]")
+            return
+        ns = namespace_of(owner)
+        if _library_symbol(owner + ".x").startswith(_LIBRARY):
+            owner, ns = _LIBRARY, None
+        elif ns is None:
+            return
+        if key is None:
+            shown = "ctypes library" if owner == _LIBRARY else canonical(owner)
+            self._add(_DYNAMIC, line, phase, f"{shown}[{_COMPUTED}]")
+        else:
+            self._report(f"{ns or owner}.{key}", line, phase, None)
 
     # ------------------------------------------------------------------ calls
     def _call(self, call: ast.Call, phase: Phase) -> str | None:
         """Report what the call uses; return what it evaluates to when that is known."""
         if self.code_tricks and _builds_code(call):
             self._add(_DYNAMIC, call.lineno, phase, "code object built or swapped")
+        self.safe.add(id(call.func))
         func = self._resolve(call.func, import_calls=True)
         special = False
         root = call.func
@@ -813,11 +1159,21 @@ class _Scanner:
             assert isinstance(root, ast.Name)
             if root.id in self.aliases:
                 self.used.add(root.id)
+            if type(call.func) is ast.Name and root.id in _CONSUMERS and self._builtin(root.id):
+                for a in call.args[:1]:  # ``isinstance(m, ...)``, ``hasattr(m, 'x')``
+                    self.safe.add(id(a))
+                if root.id in ("isinstance", "issubclass"):
+                    for a in call.args[1:2]:  # a class named is not called
+                        self._annotation(a, phase)
+                    self._expr(call.args[0], phase) if call.args else None
+                    return None
         if func is not None:
             func = canonical(func)
             special = self._special(func, call, phase)
         elif type(call.func) is ast.Call:
             self._applied_getter(call, phase)
+        elif type(call.func) is ast.Attribute and call.func.attr == "__getattribute__" and call.args:
+            self._getattribute("?.__getattribute__", call, phase)
         if not special:
             self._expr(call.func, phase)
         elif type(call.func) is ast.Attribute:  # still walk the receiver: foo(x).open()
@@ -829,8 +1185,10 @@ class _Scanner:
             if type(receiver) is not ast.Name:
                 self._expr(receiver, phase)
         for a in call.args:
+            self.arguments.add(id(a))
             self._expr(a, phase)
         for kw in call.keywords:
+            self.arguments.add(id(kw.value))
             self._expr(kw.value, phase)
         return self._call_value(call)
 
@@ -840,9 +1198,10 @@ class _Scanner:
         if func in _OPENERS or (func.startswith("pathlib.Path.") and func.endswith(".open")):
             opener = func if func in _OPENERS else "pathlib.Path.open"
             index = _OPENERS[opener]
-            mode_node = _arg(call, index, "mode")
+            mode_node = _arg(call, index, "flag" if opener in _FLAG_OPENERS else "mode")
             if mode_node is None:
-                mode = _COMPUTED if _unknown_args(call, index) else "r"
+                default = _MODE_DEFAULTS.get(opener, "r")
+                mode = _COMPUTED if _unknown_args(call, index) else default
             else:
                 literal = _literal_str(mode_node)
                 mode = _COMPUTED if literal is None else literal
@@ -856,17 +1215,30 @@ class _Scanner:
             if name is None:
                 self._add(_DYNAMIC, line, phase, f"{func}({_COMPUTED})")
             else:
-                entry = self.match(name)
-                if entry is not None:
-                    self._add(entry.capability, line, phase, entry.name)
+                self._report(name.replace(":", "."), line, phase, None)
             return True
-        if func == "getattr":
+        if func in _GETTERS:
             self._getattr(call, phase)
             return True
         if func in _NAMESPACES:
             target = self._resolve(call.args[0]) if call.args else None
-            if target is not None and self.reaches(target):
+            if target is not None and (self.reaches(target) or self._module_value(target)):
                 self._add(_DYNAMIC, line, phase, f"{func}({canonical(target)})")
+            if call.args:
+                self.safe.add(id(call.args[0]))
+            return True
+        if func.endswith(".get") and type(call.func) is ast.Attribute and call.args:
+            owner = self._resolve(call.func.value)  # type: ignore[attr-defined]
+            if owner is not None and (owner == "sys.modules" or namespace_of(owner)):
+                self._lookup(owner, _literal_str(call.args[0]), call.args[0], line, phase)
+                self.safe.add(id(call.func.value))  # type: ignore[attr-defined]
+                self.lookups.add(id(call.func.value))  # type: ignore[attr-defined]
+                return False
+        if func.startswith("sys.modules.") and func.split(".")[2] in _MODULE_LISTS:
+            self._add(_DYNAMIC, line, phase, f"{func}() (hands out every module)")
+            return False
+        if func.endswith(".__getattribute__") and call.args:
+            self._getattribute(func, call, phase)
             return True
         if func in ("yaml.load", "yaml.load_all"):
             loader = _arg(call, 1, "Loader")
@@ -886,7 +1258,7 @@ class _Scanner:
         if mode == _COMPUTED:
             reads = writes = True
         else:
-            writes = any(c in mode for c in "wax+")
+            writes = any(c in mode for c in ("wcn" if opener in _FLAG_OPENERS else "wax+"))
             reads = "r" in mode or "+" in mode or not writes
         if reads:
             self._add(_READ, line, phase, detail)
@@ -923,32 +1295,68 @@ class _Scanner:
     def _getattr(self, call: ast.Call, phase: Phase) -> None:
         if len(call.args) < 2:
             return
-        target = self._resolve(call.args[0])
+        self.safe.add(id(call.args[0]))
+        attr = _literal_str(call.args[1])
+        if attr is not None:  # ``getattr(os, 'system')``, ``getattr(print, '__self__')``
+            qual = self._attribute_of(call.args[0], attr)
+            if qual is not None:
+                if not self._report(qual, call.lineno, phase, None):
+                    self._escapes(call, qual, phase)
+            if attr == SUBCLASSES:
+                self._add(_DYNAMIC, call.lineno, phase, "*.__subclasses__() (reaches every class)")
+            return
+        self._computed(call.args[0], call, f"getattr({{}}, {_COMPUTED})", phase)
+
+    def _computed(self, target_node: ast.expr, call: ast.Call, shown: str, phase: Phase) -> None:
+        """A computed attribute of ``target_node``: ``dynamic-code`` when it may be a module
+        (every module holds ``__builtins__``) or a builtin function (``__self__``)."""
+        target = self._resolve(target_node)
         if target is None:
+            if type(target_node) is ast.Name and reflect.builtin_function(
+                    target_node.id) and self._builtin(target_node.id):
+                self._add(_DYNAMIC, call.lineno, phase, shown.format(target_node.id))
             return
         target = canonical(target)
-        attr = _literal_str(call.args[1])
-        if attr is None:
-            if self.reaches(target):
-                self._add(_DYNAMIC, call.lineno, phase, f"getattr({target}, {_COMPUTED})")
+        if self.reaches(target) or self._module_value(target) or target == _LIBRARY or (
+                "." not in target and reflect.builtin_function(target)):
+            shown_target = "sys.modules[__name__]" if target == _SELF_MODULE else target
+            self._add(_DYNAMIC, call.lineno, phase, shown.format(shown_target))
+
+    def _getattribute(self, func: str, call: ast.Call, phase: Phase) -> None:
+        """``os.__getattribute__('system')``, ``object.__getattribute__(os, name)``."""
+        receiver = call.func.value  # type: ignore[attr-defined]
+        target = receiver if len(call.args) == 1 else call.args[0]
+        attr = _literal_str(call.args[-1])
+        if len(call.args) > 1:
+            self.safe.add(id(call.args[0]))
+        self.safe.add(id(receiver))
+        if attr is not None:
+            qual = self._attribute_of(target, attr)
+            if qual is not None:
+                self._report(qual, call.lineno, phase, None)
             return
-        entry = self.match(f"{target}.{attr}")
-        if entry is not None:
-            self._add(entry.capability, call.lineno, phase, entry.name)
+        self._computed(target, call, f"{{}}.__getattribute__({_COMPUTED})", phase)
 
     def _applied_getter(self, call: ast.Call, phase: Phase) -> None:
-        """``operator.attrgetter(<computed>)(os)``: a computed attribute of a module."""
+        """``operator.attrgetter('system')(os)``, ``methodcaller('system', c)(os)``, or
+        with a computed name: an attribute of a module, named or computed."""
         inner = call.func
         assert isinstance(inner, ast.Call)
         getter = self._resolve(inner.func, import_calls=False)
         if getter not in ("operator.attrgetter", "operator.methodcaller") or not call.args:
             return
-        if inner.args and _literal_str(inner.args[0]) is not None:
+        self.safe.add(id(call.args[0]))
+        names = [_literal_str(a) for a in (inner.args if getter.endswith("attrgetter")
+                                            else inner.args[:1])]
+        if names and all(n is not None for n in names) and not _unknown_args(inner, 0):
+            for name in names:
+                assert name is not None
+                attrs = name.split(".")
+                qual = self._attribute_of(call.args[0], attrs[0])
+                if qual is not None:
+                    self._report(".".join([qual, *attrs[1:]]), call.lineno, phase, None)
             return
-        target = self._resolve(call.args[0])
-        if target is not None and self.reaches(target):
-            self._add(_DYNAMIC, call.lineno, phase,
-                      f"{getter}({_COMPUTED})({canonical(target)})")
+        self._computed(call.args[0], call, f"{getter}({_COMPUTED})({{}})", phase)
 
 
 def _builds_code(call: ast.Call) -> bool:
@@ -967,6 +1375,43 @@ def _builds_code(call: ast.Call) -> bool:
             and len(call.args) >= 2 and _literal_str(call.args[1]) == "__code__")
 
 
+_LOADERS = frozenset({"cdll", "pydll", "windll", "oledll"})
+
+
+def _library_symbol(qual: str) -> str:
+    """``ctypes.pythonapi.PyRun_SimpleString``, ``ctypes.cdll.libc.system``: a symbol of a
+    ctypes library, spelled ``<ctypes library>.<symbol>``; anything else unchanged."""
+    if not qual.startswith("ctypes."):
+        return qual
+    parts = qual.split(".")
+    if parts[1] == "pythonapi" and len(parts) > 2:
+        return f"{_LIBRARY}.{parts[2]}"
+    if parts[1] in _LOADERS and len(parts) > 3 and parts[2] != "LoadLibrary":
+        return f"{_LIBRARY}.{parts[3]}"
+    return qual
+
+
+def _is_main(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if type(test) is not ast.Compare or len(test.ops) != 1 or type(test.ops[0]) is not ast.Eq:
+        return False
+    sides = [test.left, *test.comparators]
+    return any(type(x) is ast.Name and x.id == "__name__" for x in sides) and any(
+        _literal_str(x) == "__main__" for x in sides)
+
+
+def _attrs(node: ast.expr) -> list[str]:
+    out: list[str] = []
+    while type(node) is ast.Attribute:
+        out.append(node.attr)  # type: ignore[attr-defined]
+        node = node.value  # type: ignore[attr-defined]
+    return out
+
+
+def _chain_or_name(node: ast.expr) -> bool:
+    return type(node) is ast.Name or type(node) is ast.Attribute
+
+
 def _relevant(qual: str) -> bool:
     """Whether a use through a name bound to ``qual`` may not spell its target word.
 
@@ -974,6 +1419,8 @@ def _relevant(qual: str) -> bool:
     ``sp.run`` (``sp`` = subprocess, a ``subprocess.*`` entry) or ``s()`` (``s`` =
     os.system) spell nothing the pre-filter targeted: their lines are walked too.
     """
+    if qual.startswith("<") or namespace_of(qual) is not None or qual in _IMPORTER_MODULES:
+        return True  # a module, namespace or library only reflection names; an importer
     qual = canonical(qual)
     return (match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
             or qual in _PATH_MODULES or qual in _SPECIAL_CALLS or qual == "builtins")
@@ -984,7 +1431,7 @@ def _relevant(qual: str) -> bool:
 _PATH_MODULES = frozenset(c.rpartition(".")[0] for c in PATH_CLASSES)
 # Not catalogued, but their calls are inspected (``_special``, ``_applied_getter``): a name
 # bound to one (``g = getattr``, ``ag = operator.attrgetter``) is followed to its calls.
-_SPECIAL_CALLS = frozenset({"getattr", "globals", "locals", "vars", "inspect.getmembers",
+_SPECIAL_CALLS = frozenset({"getattr", "inspect.getattr_static", "globals", "locals", "vars", "inspect.getmembers",
                             "operator.attrgetter", "operator.methodcaller",
                             "sys.modules"})  # (subscripted, not called: ``mods['os']``)
 
@@ -1000,12 +1447,6 @@ def _name_rooted(node: ast.expr) -> bool:
     while isinstance(node, ast.Attribute):
         node = node.value
     return type(node) is ast.Name
-
-
-def _own_module(key: ast.expr) -> bool:
-    """``sys.modules[__name__]`` and ``sys.modules[cls.__module__]`` name loaded modules."""
-    return (type(key) is ast.Name and key.id == "__name__") or (
-        type(key) is ast.Attribute and key.attr == "__module__")
 
 
 def _all_args(args: ast.arguments) -> list[ast.arg]:

@@ -262,9 +262,27 @@ def scan_tree_member(ar: Archive, member: Member, path: str, *, phase: Phase | N
     if lower.endswith(_PICKLE):
         return [_finding(path, 0, Capability.DYNAMIC_CODE, phase or Phase.RUNTIME,
                          f"pickle data {path} runs code when loaded")]
-    if lower.endswith(_NESTED):
+    if lower.endswith(_NESTED) or _zip_inside(ar, member):
         return _scan_nested(ar, member, path, phase=phase)
     return []
+
+
+# zipimport finds an archive by its end record, wherever the file name or its first bytes
+# say otherwise (``logo.png`` that is a PNG header glued to a zip): a file put on sys.path
+# at run time (``sys.path.insert(0, here('data.bin'))``) imports from it
+_END_RECORD = b"PK\x05\x06"
+_TAIL = 22 + 0xFFFF  # an end record and the longest comment after it
+
+
+def _zip_inside(ar: Archive, member: Member) -> bool:
+    """Whether ``member`` is, or ends in, a zip archive zipimport would read."""
+    if member.link_target is not None or member.size < 22:
+        return False
+    start = max(0, member.size - _TAIL)
+    try:
+        return _END_RECORD in ar.read_at(member, start, member.size - start)
+    except ScanError:  # a tar member the sdist scanner did not keep: not importable as is
+        return False
 
 
 def _scan_nested(ar: Archive, member: Member, path: str, *,

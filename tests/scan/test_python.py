@@ -111,7 +111,9 @@ POSITIVE: list[tuple[str, set[str]]] = [
     ("from pickle import load\nload(f)", {"dynamic-code"}),
     ("import importlib\nimportlib.import_module(name)", {"dynamic-code"}),
     ("__import__(name)", {"dynamic-code"}),
-    ("import os\ngetattr(os, 'sys' + 'tem')", {"dynamic-code"}),
+    # spelled in the source, only split: resolved
+    ("import os\ngetattr(os, 'sys' + 'tem')", {"subprocess"}),
+    ("import os\ngetattr(os, 'sys' + t)", {"dynamic-code"}),
     ("import builtins\ngetattr(builtins, name)", {"dynamic-code"}),
     ("globals()[name]", {"dynamic-code"}),
     ("vars()[name]", {"dynamic-code"}),
@@ -125,7 +127,7 @@ POSITIVE: list[tuple[str, set[str]]] = [
     ("import yaml\nyaml.load(s)", {"dynamic-code"}),
     ("import yaml\nyaml.unsafe_load(s)", {"dynamic-code"}),
     ("import importlib.util\nimportlib.util.spec_from_file_location('m', p)", {"dynamic-code"}),
-    ("import pydoc\npydoc.locate('os.system')", {"dynamic-code"}),
+    ("import pydoc\npydoc.locate('os.system')", {"subprocess"}),
     # introspection
     ("import gc\ngc.get_objects()", {"introspection"}),
     ("import sys\nsys._getframe()", {"introspection"}),
@@ -133,9 +135,14 @@ POSITIVE: list[tuple[str, set[str]]] = [
     ("import inspect\ninspect.stack()", {"introspection"}),
     ("import sys\nsys.settrace(f)", {"introspection"}),
     ("import sys\nsys.setprofile(f)", {"introspection"}),
-    ("def f(frame):\n    return frame.f_globals", {"introspection"}),
-    ("def f(fn):\n    return fn.__globals__", {"introspection"}),
-    ("().__class__.__base__.__subclasses__()", {"introspection"}),
+    # a namespace handed on: what is looked up in it is not followed
+    ("def f(frame):\n    return frame.f_globals", {"introspection", "dynamic-code"}),
+    ("def f(fn):\n    return fn.__globals__", {"introspection", "dynamic-code"}),
+    ("def f(fn):\n    return fn.__globals__['x']", {"introspection"}),
+    ("().__class__.__base__.__subclasses__()", {"introspection", "dynamic-code"}),
+    # every module holds ``__builtins__``: a computed attribute of any module is dynamic
+    ("import json\ngetattr(json, name)", {"dynamic-code"}),
+    ("import numpy as np\ngetattr(np, name)", {"dynamic-code"}),
     # files
     ("open('f')", {"fs-read"}),
     ("open('f', 'rb')", {"fs-read"}),
@@ -227,8 +234,6 @@ NEGATIVE: list[str] = [
     "import socket\nx: socket.socket = None",
     "import subprocess\ndef f() -> 'subprocess.Popen':\n    pass",
     "getattr(self, name)",
-    "import json\ngetattr(json, name)",
-    "import numpy as np\ngetattr(np, name)",
     "import importlib\nimportlib.import_module('json')",
     "__import__('json')",
     "import sys\nsys.modules[__name__]",
@@ -259,7 +264,7 @@ def test_negative(src: str) -> None:
     ("def f():\n    import os\n    os.system('x')", [("subprocess", "runtime", 3, "os.system")]),
     ("import subprocess as sp\nsp.run([])", [("subprocess", "import", 2, "subprocess.run")]),
     ("import os\nclass C:\n    e = os.environ\n    def m(self):\n        return os.getenv('x')",
-     [("env", "import", 3, "os.environ"), ("env", "runtime", 5, "os.getenv")]),
+     [("env", "runtime", 3, "os.environ"), ("env", "runtime", 5, "os.getenv")]),
     ("x = lambda: eval('1')", [("dynamic-code", "runtime", 1, "eval")]),
     ("def outer():\n    def inner():\n        exec('1')", [("dynamic-code", "runtime", 3, "exec")]),
     ("import os\ndef f(x=os.getenv('A')):\n    pass", [("env", "import", 2, "os.getenv")]),
@@ -421,7 +426,7 @@ def test_targeted_walk_finds_what_a_full_walk_finds(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(scanner, "_lines_of",
                         lambda text, words: list(range(1, text.count("\n") + 2)))
     assert findings(TARGETED) == targeted == [
-        ("native", "import", 11, "ctypes.c_int"),
+        ("native", "runtime", 11, "ctypes.c_int"),
         ("subprocess", "runtime", 14, "subprocess.run"),
         ("fs-read", "runtime", 15, "pathlib.Path.exists"),
         ("subprocess", "runtime", 16, "os.system"),
@@ -464,7 +469,10 @@ def test_targeted_walk_finds_what_a_full_walk_finds(monkeypatch: pytest.MonkeyPa
      [("network", "runtime", 2, "socket.socket")]),
     ("import os\nos.environ['A'] = '1'", [("env", "import", 2, "os.environ")]),
     ("import os\nHOME = os.environ['HOME']", [("env", "import", 2, "os.environ")]),
-    ("import os\ncallback = os.system", [("subprocess", "import", 2, "os.system")]),
+    ("import os\ncallback = os.system", [("subprocess", "runtime", 2, "os.system")]),
+    # followed to its call, which is where it runs
+    ("import os\ncallback = os.system\ncallback('x')",
+     [("subprocess", "runtime", 2, "os.system"), ("subprocess", "import", 3, "os.system")]),
     ("import os\nregistry['run'] = os.system", [("subprocess", "runtime", 2, "os.system")]),
 ])
 def test_stored_reference_phase(src: str, expected: list[tuple[str, str, int, str]]) -> None:
@@ -487,7 +495,8 @@ def own_findings(src: str, own: frozenset[str] = REQUESTS,
     ("from requests.adapters import HTTPAdapter", []),
     ("import requests.api as a\na.request('GET', 'u')", []),
     ("from requests import *\nget('u')", []),
-    ("import requests\ngetattr(requests, name)", []),
+    ("import requests\ngetattr(requests, name)",
+     [("dynamic-code", "import", 2, "getattr(requests, <computed>)")]),
     # other catalogued names are still found inside the distribution
     ("import urllib3\ndef send():\n    urllib3.PoolManager()",
      [("network", "runtime", 3, "urllib3.PoolManager")]),

@@ -1,0 +1,139 @@
+"""What reflection can reach: the facts gate.scan.python needs to stay sound.
+
+A capability is reached without naming it in three ways, and the scanner closes each:
+
+* a module (or the builtins module) **flows as a value** into code the scanner does not
+  follow (``pick(os, n)``, ``[os]``, ``def f(m=os)``, ``return os``): there a computed
+  ``getattr(m, n)`` on a plain parameter reaches anything. Every module has
+  ``__builtins__`` among its globals, so any module counts, not only catalogued ones
+  (``is_module``); the place where it escapes is the finding (``dynamic-code``), so
+  ``getattr(self, name)`` stays quiet where no module can flow in;
+* an object leads to a module or its namespace: ``f.__self__`` of a builtin function is
+  the builtins module (of ``posix.system``, the posix module), ``f.__globals__``,
+  ``frame.f_globals``/``f_locals`` are some module's namespace, ``f_builtins`` and
+  ``m.__builtins__`` the builtins one (``fold``); what is then named on it is matched by
+  its last component against the catalog (``leaf_entries``), what is computed on it is
+  ``dynamic-code``;
+* every class is reached from any object (``().__class__.__base__.__subclasses__()``,
+  ``SUBCLASSES``): ``dynamic-code`` unless asked of a class the file defines.
+
+Public API: ANY_MODULE, NAMESPACE, REFLECTIVE, SUBCLASSES, fold(prefix, attr),
+is_module(qualname), builtin_function(name), leaf_entries(attr), namespace_of(qualname).
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import os
+import sys
+import sysconfig
+import types
+
+from gate.catalog import canonical, catalog, reaches
+from gate.model import Capability
+
+# The value of an expression that is some module the scanner cannot name.
+ANY_MODULE = "<module>"
+# Suffix of a qualified name that stands for a module's namespace dict (``os.__dict__``).
+NAMESPACE = "__dict__"
+# Attributes that lead from an object to a module (``__self__``) or a namespace.
+_TO_MODULE = frozenset({"__self__"})
+_TO_NAMESPACE = frozenset({"__globals__", "f_globals", "f_locals"})
+_TO_BUILTINS = frozenset({"f_builtins", "__builtins__"})
+REFLECTIVE = _TO_MODULE | _TO_NAMESPACE | _TO_BUILTINS
+SUBCLASSES = "__subclasses__"
+# The words a file must spell to use one of them (the pre-filter's tricks).
+WORDS = REFLECTIVE | {SUBCLASSES, "getmodule"}
+
+
+def fold(prefix: str | None, attr: str, *, builtin_root: bool = False) -> str:
+    """What ``<prefix>.<attr>`` is when ``attr`` is in REFLECTIVE; ``prefix`` is the
+    qualified name of the object (None: unknown), ``builtin_root``: the object is a
+    builtin function named bare (``print``)."""
+    if attr in _TO_BUILTINS:
+        return "builtins"
+    if attr in _TO_NAMESPACE:
+        return f"{ANY_MODULE}.{NAMESPACE}"
+    # __self__: of a builtin function, its module; of anything else, unknown
+    if builtin_root:
+        return "builtins"
+    if prefix is not None and "." in prefix and not prefix.startswith(ANY_MODULE):
+        owner = canonical(prefix).rpartition(".")[0] or "builtins"
+        if is_module(owner):
+            return owner
+    return ANY_MODULE
+
+
+def namespace_of(qualname: str) -> str | None:
+    """The module whose namespace ``qualname`` is (``os.__dict__`` -> ``os``; the
+    builtins module is its own namespace for lookups), or None."""
+    if qualname == "builtins":
+        return "builtins"
+    if qualname.endswith("." + NAMESPACE):
+        return qualname[: -len(NAMESPACE) - 1]
+    return None
+
+
+@functools.cache
+def _stdlib_modules() -> frozenset[str]:
+    """Module names of the running interpreter's standard library (top level and below)."""
+    names = set(sys.stdlib_module_names) | set(sys.builtin_module_names)
+    root = sysconfig.get_paths()["stdlib"]
+    for top in sys.stdlib_module_names:
+        pkg = os.path.join(root, top)
+        if not os.path.isdir(pkg):
+            continue
+        for here, dirs, files in os.walk(pkg):
+            dirs[:] = [d for d in dirs if d.isidentifier() and d not in ("test", "tests")]
+            rel = os.path.relpath(here, root).replace(os.sep, ".")
+            names.add(rel)
+            names.update(f"{rel}.{f[:-3]}" for f in files
+                         if f.endswith(".py") and f[:-3].isidentifier() and f != "__init__.py")
+    return frozenset(names)
+
+
+# C modules that hold nothing catalogued and no ``__builtins__``: passing one on is harmless.
+@functools.cache
+def _inert() -> frozenset[str]:
+    return frozenset(m for m in sys.builtin_module_names
+                     if not reaches(m) and m not in ("builtins", "sys", "_imp", "gc"))
+
+
+def is_module(qualname: str) -> bool:
+    """Whether ``qualname`` names a standard-library module (``os``, ``shutil.os``, the
+    builtins module) or a reflective module value."""
+    if qualname.startswith(ANY_MODULE) or qualname == "builtins":
+        return True
+    return canonical(qualname) in _stdlib_modules()
+
+
+def inert(qualname: str) -> bool:
+    """A C module with nothing catalogued in it (``math``): passing it on is harmless."""
+    return canonical(qualname) in _inert()
+
+
+@functools.cache
+def _builtin_functions() -> frozenset[str]:
+    return frozenset(n for n, v in vars(builtins).items()
+                     if isinstance(v, types.BuiltinFunctionType))
+
+
+def builtin_function(name: str) -> bool:
+    """Whether ``name`` is a builtin function (its ``__self__`` is the builtins module)."""
+    return name in _builtin_functions()
+
+
+@functools.cache
+def _leaves() -> dict[str, tuple[tuple[str, Capability], ...]]:
+    out: dict[str, list[tuple[str, Capability]]] = {}
+    for name, cap in catalog().exact.items():
+        if cap is not None:
+            out.setdefault(name.rpartition(".")[2], []).append((name, cap))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def leaf_entries(attr: str) -> tuple[tuple[str, Capability], ...]:
+    """Catalogued names whose last component is ``attr`` (``system``: ``os.system``): what
+    ``attr`` of a module the scanner cannot name may be."""
+    return _leaves().get(attr, ())
