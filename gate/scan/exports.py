@@ -24,10 +24,7 @@ Public API:
 from __future__ import annotations
 
 import functools
-import io
 import re
-import tokenize
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -40,14 +37,20 @@ from gate.catalog import (
     owned,
     reaches,
 )
-from gate.scan.prefilter import closing_line
+from gate.scan.lexical import (
+    absolute,
+    assigned_name,
+    decode_text,
+    import_ranges,
+    module_name,
+    value_starts,
+)
 
 _FROM = re.compile(r"\bfrom\b[ \t]*([.\w \t]*?)[ \t]*\bimport\b[ \t]*(\([^)]*\)?|[^;#)]*)")
 _IMPORT = re.compile(r"(?:^|[;:])[ \t]*import[ \t]+([\w. \t,]+)")
 _CHAIN = re.compile(r"[A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*[ \t]*(?:[;#\n]|\Z)")
 _DYN = re.compile(r"=[ \t]*(?:importlib[ \t]*\.[ \t]*)?(?:__import__|import_module)"
                   r"[ \t]*\([ \t]*['\"]([\w.]+)['\"]")
-_NOT_ASSIGN = frozenset("=!<>+-*/%&|^:@~")
 _MODULE = re.compile(r"\.*(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?\Z")
 _MAX_HOPS = 8
 
@@ -91,84 +94,17 @@ class Exported:
         return qualname
 
 
-def module_name(rel: str) -> tuple[str, bool] | None:
-    """Import name of a site-packages-relative ``.py`` path, and whether it is a package."""
-    if not rel.endswith(".py"):
-        return None
-    parts = rel[:-3].split("/")
-    package = parts[-1] == "__init__"
-    if package:
-        parts.pop()
-    if not parts or not all(p.isidentifier() for p in parts):
-        return None
-    return ".".join(parts), package
-
-
-def absolute(module: str, package: bool, target: str) -> str | None:
-    """``from .x import y`` in ``module``: the absolute name of ``.x`` (None: above the top)."""
-    level = len(target) - len(target.lstrip("."))
-    if not level:
-        return target
-    base = module.split(".") if package else module.split(".")[:-1]
-    keep = len(base) - (level - 1)
-    if keep < 1:
-        return None  # beyond the top-level package: an ImportError
-    rest = target[level:]
-    return ".".join([*base[:keep], rest] if rest else base[:keep])
-
-
-def _text(data: bytes | str) -> str | None:
-    decoded = data if isinstance(data, str) else _decode(data)  # str: decoded, ASCII
-    if decoded is None:
-        return None
-    text = decoded.replace("\f", " ") if "\f" in decoded else decoded
-    if "\\\n" in text or "\\\r" in text:
-        text = re.sub(r"\\\r?\n", " ", text)
-    return text
-
-
-def _decode(data: bytes) -> str | None:
-    head = data[:400]
-    if data.isascii() and b"coding" not in head:
-        text = data.decode("ascii")
-    else:
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            text = data.decode(encoding)
-        except Exception:  # undecodable: it cannot be imported, so it binds nothing
-            return None
-        if not text.isascii():
-            text = unicodedata.normalize("NFKC", text)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
 
 
 def _import_lines(text: str) -> list[tuple[int, str]]:
-    """Each line holding the word ``import`` (with a parenthesised name list joined), and
-    the offset where it starts."""
+    """Each logical line holding the word ``import`` (gate.scan.lexical.import_ranges),
+    comments dropped, and the offset where it starts; doctest lines are text, never code."""
     out: list[tuple[int, str]] = []
-    find, n = text.find, len(text)
-    i = find("import")
-    end = -1
-    while i >= 0:
-        j = i + 6
-        if i > end and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and (
-                j >= n or not (text[j].isalnum() or text[j] == "_")):
-            start = text.rfind("\n", 0, i) + 1
-            end = find("\n", i)
-            if end < 0:
-                end = n
-            line = text[start:end]
-            if line.lstrip().startswith(">>>"):  # a doctest: text, never code
-                i = find("import", j)
-                continue
-            if (code := line.split("#", 1)[0]).rfind("(") > code.rfind(")"):
-                end = closing_line(text, end)  # a parenthesised list over lines
-                line = "\n".join(part.split("#", 1)[0] for part in
-                                  text[start:end].split("\n"))
-            out.append((start, line))
-        i = find("import", j)
+    for start, end in import_ranges(text):
+        line = text[start:end]
+        if line.lstrip().startswith(">>>"):
+            continue
+        out.append((start, "\n".join(part.split("#", 1)[0] for part in line.split("\n"))))
     return out
 
 
@@ -212,7 +148,7 @@ def _bindings(text: str, module: str, package: bool) -> tuple[dict[str, set[str]
                 out.setdefault(name, set()).update(targets)
     if ("__import__" in text or "import_module" in text) and "=" in text:
         for m in _DYN.finditer(text):
-            assigned = _assigned(text, m.start())
+            assigned = assigned_name(text, m.start())
             if assigned:
                 out.setdefault(assigned, set()).add(m.group(1))
     return out, stars
@@ -286,22 +222,12 @@ def _top_assign(name: str) -> re.Pattern[str]:
 def _assignments(text: str, module: str, bound: str) -> dict[str, str]:
     """``N = bound`` / ``N = bound.attr`` anywhere in ``text``: N -> ``module.bound.attr``."""
     out: dict[str, str] = {}
-    for m in re.finditer(rf"=[ \t]*{re.escape(bound)}\b", text):
-        j = m.start()
-        if j < 1 or text[j - 1] in _NOT_ASSIGN:
-            continue
-        name = _assigned(text, j)
-        chain = _CHAIN.match(text, m.end() - len(bound))
+    for off, eq in value_starts(text, (bound,)):
+        name = assigned_name(text, eq) if eq >= 0 else None
+        chain = _CHAIN.match(text, off)
         if name and chain and name != bound:
             out[name] = f"{module}." + re.sub(r"[\s;#]", "", chain.group())
     return out
-
-
-def _assigned(text: str, eq: int) -> str | None:
-    """The plain name assigned by the ``=`` at ``eq`` (``x = ...``, ``a; x = ...``)."""
-    start = text.rfind("\n", 0, eq) + 1
-    lhs = text[start:eq].rsplit(";", 1)[-1].strip()
-    return lhs if lhs.isidentifier() else None
 
 
 def _relevant(qual: str, own: frozenset[str]) -> bool:
@@ -321,7 +247,7 @@ def collect(sources: Mapping[str, bytes | str], *,
     relative_star = False
     for rel, data in sources.items():
         named = module_name(rel)
-        if named is None or "import" not in (text := _text(data) or ""):
+        if named is None or "import" not in (text := decode_text(data) or ""):
             continue
         module, package = named
         texts[module] = text

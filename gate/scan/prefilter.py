@@ -31,10 +31,7 @@ from __future__ import annotations
 
 import bisect
 import functools
-import keyword
 import re
-import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,8 +47,15 @@ from gate.catalog import (
     reaches,
     requirements,
 )
-
 from gate.scan import reflect
+from gate.scan.lexical import (
+    assigned_values,
+    import_ranges,
+    normalize,
+    plain_import,
+    value_offsets,
+    word_offsets,
+)
 
 if TYPE_CHECKING:
     from gate.scan.exports import Exported
@@ -103,15 +107,6 @@ def _filter(own: frozenset[str] = frozenset(),
         bare_words=frozenset(w.encode() for w in bare),
         by_word=by_word,
     )
-
-
-def normalize(text: str) -> str:
-    """Identifiers as the parser sees them (NFKC), and form feeds as spaces (whitespace to
-    the tokenizer, so every lexical search may treat them as a space). Same length and
-    lines when ASCII; returned unchanged when there is nothing to do."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    return text.replace("\f", " ") if "\f" in text else text
 
 
 def _held() -> dict[str, frozenset[str]]:
@@ -190,7 +185,7 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
     flt = _filter(own, exports.renamed, exports.starred) if exports else _filter(own)
     found = flt.words.intersection(text.encode("utf-8", "surrogatepass").translate(_TO_SPACE)
                                    .split())
-    ranges = _import_ranges(text) if "import" in text else []
+    ranges = import_ranges(text) if "import" in text else []
     spans = [text[a:b] for a, b in ranges]
     escaped = _escaped_modules(text, spans, ranges, module, package) if spans else set()
     if escaped:  # a module used as a value: the scanner reads where it goes
@@ -198,7 +193,7 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
     return _satisfied(text, found, flt, spans, own, exports, module, package)
 
 
-def _satisfied(text: str, found: set[bytes], flt: _Filter, spans: list[str],
+def _satisfied(text: str, found: frozenset[bytes], flt: _Filter, spans: list[str],
                own: frozenset[str], exports: Exported | None, module: str | None,
                package: bool) -> set[str]:
     if not found:
@@ -237,7 +232,7 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
     counts with all its words."""
     names: set[str] = set()
     for span in spans:
-        bound = _plain_import(span, module, package)
+        bound = plain_import(span, module, package)
         if bound is None:
             if not _RELATIVE.match(span) and _STATEMENT.search(span):
                 # (prose holding "import" binds nothing; an own module is not followed)
@@ -260,46 +255,6 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
     return out
 
 
-def value_offsets(text: str, names: Iterable[str]) -> list[tuple[int, str]]:
-    """(offset, name) where one of ``names`` may be used as a value: not before a dot or
-    ``=``, not an attribute or after a quote, and not next to another word as only prose
-    has it (``a copy of``; code puts a keyword there: ``return os``, ``os if c else x``)."""
-    out: list[tuple[int, str]] = []
-    n = len(text)
-    for name in names:
-        for start in word_offsets(text, (name,)):
-            j = start - 1
-            while j >= 0 and text[j] in " \t":
-                j -= 1
-            if j >= 0:
-                c = text[j]
-                if c == "." or ((c == "'" or c == '"') and j == start - 1):
-                    continue  # an attribute, or inside a string
-                if (c.isalnum() or c == "_") and j < start - 1:
-                    k = j
-                    while k >= 0 and (text[k].isalnum() or text[k] == "_"):
-                        k -= 1
-                    if text[k + 1:j + 1] not in _KEYWORDS:
-                        continue  # ``a copy``
-            k = start + len(name)
-            while k < n and text[k] in " \t":
-                k += 1
-            if k < n:
-                c = text[k]
-                if c == "." or (c == "=" and text[k + 1:k + 2] != "="):
-                    continue  # an attribute read, a target, a keyword argument's name
-                if (c.isalpha() or c == "_") and k > start + len(name):
-                    e = k
-                    while e < n and (text[e].isalnum() or text[e] == "_"):
-                        e += 1
-                    if text[k:e] not in _KEYWORDS:
-                        continue  # ``json strings``
-            out.append((start, name))
-    out.sort()
-    return out
-
-
-_KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"print", "exec"}
 
 
 _RELATIVE = re.compile(r"\s*from\s*\.")
@@ -408,7 +363,7 @@ class _ModuleNames:
     def __init__(self, text: str, spans: list[str], words: set[str], own: frozenset[str],
                  exports: Exported | None, module: str | None, package: bool) -> None:
         self.text = text
-        self.spans = spans  # its import statements (gate.scan.prefilter._import_spans)
+        self.spans = spans  # its import statements (gate.scan.prefilter.import_spans)
         self.words = words  # their words
         self.own = own
         self.exports = exports
@@ -473,7 +428,7 @@ class _ModuleNames:
         (continued, after ``;``, in a docstring, ...) is unsure: it may be bound there."""
         imports: dict[str, set[str]] = {}
         for span in self.spans:
-            bound = _plain_import(span, self.module, self.package)
+            bound = plain_import(span, self.module, self.package)
             if bound is None:
                 self._unsure |= _words([span])
                 continue
@@ -488,73 +443,9 @@ class _ModuleNames:
         """The first names of the values assigned to ``name`` (``name = value``,
         ``(name) = value``, over a line continuation or a comment); a value that starts
         with no name (a literal, a display, a string) is never a module."""
-        text = self.text
-        out: list[str] = []
-        for m in _assignment(name).finditer(text):  # the name first: a fast literal search
-            before = text[m.start() - 1] if m.start() else " "
-            if not (before.isalnum() or before == "_" or before == "."):
-                out.append(m.group(1))
-        return out
+        return assigned_values(self.text, name)
 
 
-@functools.lru_cache(maxsize=1024)
-def _assignment(name: str) -> re.Pattern[str]:
-    return re.compile(rf"{re.escape(name)}(?:[ \t)]|\\\n)*=(?!=)"
-                      rf"(?:[ \t\\\n(]|#[^\n]*\n)*([^\W\d]\w*)")  # (a comment ends a line)
-
-
-_PLAIN_FROM = re.compile(r"[ \t]*from[ \t]+(\.*[^\W\d][\w.]*|\.+)[ \t]+import[ \t]+"
-                         r"(?:\(([\w \t\n,]*)\)|([\w \t,]*))[ \t\n]*")
-_PLAIN_IMPORT = re.compile(r"[ \t]*import[ \t]+([\w. \t,]+)[ \t\n]*")
-
-
-def _plain_import(span: str, module: str | None,
-                  package: bool) -> list[tuple[str, str]] | None:
-    """(bound name, what it is bound to) for each name a plain import statement binds;
-    None for anything else."""
-    if "\\" in span or ";" in span or len(span) > 20_000:  # (an unclosed list: to the end)
-        return None
-    code = "\n".join(line.split("#", 1)[0] for line in span.split("\n"))
-    out: list[tuple[str, str]] = []
-    if m := _PLAIN_FROM.fullmatch(code):
-        source = m.group(1)
-        if source.startswith("."):
-            if module is None:
-                return None
-            from gate.scan.exports import absolute
-
-            base = absolute(module, package, source)
-            if base is None:
-                return None
-        else:
-            base = source
-        items = (m.group(2) if m.group(2) is not None else m.group(3)).split(",")
-        if items and not items[-1].strip() and m.group(2) is not None:
-            items.pop()  # ``(a, b,)``
-        for item in items:
-            words = item.split()
-            if len(words) == 1 and words[0].isidentifier():
-                out.append((words[0], f"{base}.{words[0]}"))
-            elif len(words) == 3 and words[1] == "as" and words[0].isidentifier() \
-                    and words[2].isidentifier():
-                out.append((words[2], f"{base}.{words[0]}"))
-            else:
-                return None
-        return out
-    if m := _PLAIN_IMPORT.fullmatch(code):
-        for item in m.group(1).split(","):
-            words = item.split()
-            dotted = words[0] if words else ""
-            if not dotted or not all(p.isidentifier() for p in dotted.split(".")):
-                return None
-            if len(words) == 1:
-                out.append((dotted.split(".", 1)[0], dotted.split(".", 1)[0]))
-            elif len(words) == 3 and words[1] == "as" and words[2].isidentifier():
-                out.append((words[2], dotted))
-            else:
-                return None
-        return out
-    return None
 
 
 def _through_attribute(text: str, head: str, words: set[str], exports: Exported | None,
@@ -592,34 +483,6 @@ def _through_attribute(text: str, head: str, words: set[str], exports: Exported 
 _ATTRIBUTE = re.compile(r"\.(?:[\s\\]|#[^\n]*\n)*([^\W\d]\w*)")
 
 
-def _import_spans(text: str) -> list[str]:
-    """Every logical line holding the word ``import`` (continuations and parenthesised
-    name lists joined)."""
-    return [text[a:b] for a, b in _import_ranges(text)]
-
-
-def _import_ranges(text: str) -> list[tuple[int, int]]:
-    """Where each of ``_import_spans`` starts and ends, in order."""
-    spans: list[tuple[int, int]] = []
-    end = -1
-    for i in word_offsets(text, ("import",)):
-        if i < end:
-            continue
-        start = text.rfind("\n", 0, i) + 1
-        while start >= 2 and text[start - 2] == "\\":  # a continued line before it
-            start = text.rfind("\n", 0, start - 2) + 1
-        end = text.find("\n", i)
-        while end > 0 and text[end - 1] == "\\":  # continued after it
-            end = text.find("\n", end + 1)
-        if end < 0:
-            end = len(text)
-        tail = text[i:end].split("#", 1)[0]
-        if tail.rfind("(") > tail.rfind(")"):  # ``from m import (`` a list over lines
-            end = closing_line(text, end)  # (the last of several on the line, too)
-        spans.append((start, end))
-    return spans
-
-
 def _words(spans: list[str]) -> set[str]:
     """The words of import spans; ``*`` too when one star-imports (any name may be bound)."""
     joined = " ".join(spans)
@@ -628,22 +491,6 @@ def _words(spans: list[str]) -> set[str]:
     if "*" in joined:
         words.add("*")
     return words
-
-
-def closing_line(text: str, pos: int) -> int:
-    """End of the line, from ``pos`` on, where a parenthesised import list that opened
-    before ``pos`` closes: its code (before any ``#``; an import statement holds no
-    strings) holds ``)`` and opens no other list after it. The end of ``text`` if none."""
-    n = len(text)
-    while pos < n:
-        end = text.find("\n", pos + 1)
-        if end < 0:
-            end = n
-        code = text[pos:end].split("#", 1)[0]
-        if ")" in code and code.rfind("(") < code.rfind(")"):
-            return end
-        pos = end
-    return n
 
 
 def _bare_occurrence(text: str, word: str) -> bool:
@@ -662,18 +509,3 @@ def might_act(text: str) -> bool:
     return bool(satisfied(normalize(text)))
 
 
-def word_offsets(text: str, words: Iterable[str]) -> list[int]:
-    """Sorted offsets where any of ``words`` occurs as a whole identifier."""
-    out: list[int] = []
-    for word in words:
-        for m in _word_end(word).finditer(text):  # the word first: a fast literal search
-            i = m.start()
-            if not i or not (text[i - 1].isalnum() or text[i - 1] == "_"):
-                out.append(i)
-    out.sort()
-    return out
-
-
-@functools.lru_cache(maxsize=4096)
-def _word_end(word: str) -> re.Pattern[str]:
-    return re.compile(re.escape(word) + r"(?!\w)")

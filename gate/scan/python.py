@@ -38,9 +38,7 @@ from __future__ import annotations
 import ast
 import bisect
 import gc
-import io
 import re
-import tokenize
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from gate.catalog import (
@@ -59,9 +57,18 @@ from gate.catalog import (
 )
 from gate.model import Capability, Finding, Phase
 from gate.scan import reflect
-from gate.scan.exports import Exported, absolute
+from gate.scan.exports import Exported
+from gate.scan.lexical import (
+    absolute,
+    decode_source,
+    line_numbers,
+    normalize,
+    value_offsets,
+    value_starts,
+    word_offsets,
+)
 from gate.scan.native import SYMBOLS
-from gate.scan.prefilter import normalize, satisfied, value_offsets, word_offsets
+from gate.scan.prefilter import satisfied
 from gate.scan.reflect import ANY_MODULE, REFLECTIVE, SUBCLASSES, namespace_of
 
 _READ = Capability.FS_READ
@@ -109,26 +116,6 @@ _WRITE_FLAGS = frozenset({"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND"
                           "O_TMPFILE"})
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPUTED = "<computed>"
-
-
-def decode_source(source: bytes) -> str:
-    """Decode ``source`` as Python would (BOM, PEP 263 cookie); newlines become ``\\n``."""
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-    except SyntaxError as exc:
-        raise SyntaxError(f"encoding problem: {exc}") from None
-    try:
-        text = source.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = source.count(b"\n", 0, exc.start) + 1
-        err = SyntaxError(f"(unicode error) {exc}")
-        err.lineno = line
-        raise err from None
-    except Exception as exc:  # a cookie naming a codec that does not decode bytes
-        raise SyntaxError(f"encoding problem: {encoding}: {exc}") from None
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
 
 
 def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
@@ -230,13 +217,9 @@ def _line_starts(text: str) -> list[int]:
 
 def _lines_of(text: str, words: Iterable[str]) -> list[int]:
     """Sorted 1-based line numbers holding any of ``words``."""
-    return _line_numbers(text, word_offsets(text, words))
+    return line_numbers(text, word_offsets(text, words))
 
 
-# what may stand between ``=`` and the start of the value it assigns
-_BEFORE_VALUE = frozenset(" \t\f\\(")
-# a character before ``=`` that makes it a comparison, an augmented assignment or a walrus
-_NOT_ASSIGN = frozenset("=!<>:+-*/%&|^@~")
 
 
 def _assigned_lines(text: str, names: Iterable[str], *,
@@ -247,16 +230,9 @@ def _assigned_lines(text: str, names: Iterable[str], *,
     plain ``Assign`` whose value resolves starts with its root name. ``chains``: only where
     the value is the name alone or a plain attribute chain whose first attribute is one of
     the name's (``_plain_chain``)."""
-    offsets: list[int] = []
-    for off in word_offsets(text, names):
-        j = off - 1
-        while j >= 0 and text[j] in _BEFORE_VALUE:
-            j -= 1
-        if j < 0 or text[j] == "\n" or (
-                text[j] == "=" and (j == 0 or text[j - 1] not in _NOT_ASSIGN)):
-            if chains is None or _plain_chain(text, off, chains):
-                offsets.append(off)
-    return _line_numbers(text, offsets)
+    offsets = [off for off, _ in value_starts(text, names)
+               if chains is None or _plain_chain(text, off, chains)]
+    return line_numbers(text, offsets)
 
 
 _CHAIN_AT = re.compile(r"[^\W\d]\w*(?:[ \t\f]*\.[ \t\f]*[^\W\d]\w*)*[ \t\f]*")
@@ -281,19 +257,7 @@ def _plain_chain(text: str, off: int, attrs: Mapping[str, frozenset[str]]) -> bo
 def _escape_lines(text: str, names: Iterable[str]) -> list[int]:
     """Sorted line numbers where one of ``names`` stands not followed by a dot: where a
     module bound to it may be used as a value (``f(os)``, ``[os]``, ``m = os``)."""
-    return _line_numbers(text, [start for start, _ in value_offsets(text, names)])
-
-
-def _line_numbers(text: str, offsets: list[int]) -> list[int]:
-    """Sorted, distinct 1-based line numbers of sorted ``offsets``."""
-    lines: list[int] = []
-    line, pos = 1, 0
-    for off in offsets:
-        line += text.count("\n", pos, off)
-        pos = off
-        if not lines or lines[-1] != line:
-            lines.append(line)
-    return lines
+    return line_numbers(text, [start for start, _ in value_offsets(text, names)])
 
 
 def _literal_str(node: ast.expr | None) -> str | None:
@@ -304,8 +268,10 @@ def _literal_str(node: ast.expr | None) -> str | None:
         return value if isinstance(value, str) else None
     if t is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[union-attr]
         left = _literal_str(node.left)  # type: ignore[union-attr]
-        right = _literal_str(node.right) if left is not None else None  # type: ignore[union-attr]
-        return left + right if right is not None else None
+        if left is None:
+            return None
+        right = _literal_str(node.right)  # type: ignore[union-attr]
+        return None if right is None else left + right
     if t is ast.JoinedStr:
         parts = [_literal_str(v) for v in node.values]  # type: ignore[union-attr]
         return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
@@ -427,8 +393,8 @@ class _Scanner:
         if modules:
             self.lines = sorted(set(self.lines) | set(_escape_lines(self.text, modules)))
         self.future_annotations = any(
-            type(st) is ast.ImportFrom and st.module == "__future__"  # type: ignore[attr-defined]
-            and any(a.name == "annotations" for a in st.names)  # type: ignore[attr-defined]
+            type(st) is ast.ImportFrom and st.module == "__future__"
+            and any(a.name == "annotations" for a in st.names)
             for st in tree.body[:8])
         self.everything = any(self.relevant(m) for m in self.stars)
         self._stmts(tree.body, Phase.IMPORT)
@@ -638,11 +604,11 @@ class _Scanner:
     def _platform_test(self, test: ast.expr) -> str | None:
         """``sys.platform == "win32"``, ``os.name == "nt"``: the test as written, when it
         asks which platform this is (evidence there holds on that platform only)."""
-        if not any(type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS  # type: ignore[attr-defined]
+        if not any(type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS
                    for n in ast.walk(test)):
             return None
         for n in ast.walk(test):
-            if type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS:  # type: ignore[attr-defined]
+            if type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS:
                 if canonical(self._resolve(n, import_calls=False) or "") in _PLATFORM_NAMES:
                     text = ast.unparse(test)
                     return text if len(text) <= 60 else text[:57] + "..."
@@ -676,7 +642,7 @@ class _Scanner:
         elif t is ast.Attribute and _name_rooted(node):
             root = node
             while type(root) is ast.Attribute:
-                root = root.value  # type: ignore[attr-defined]
+                root = root.value
             if root.id in self.aliases:  # type: ignore[attr-defined]
                 self.used.add(root.id)  # type: ignore[attr-defined]
             if not REFLECTIVE.isdisjoint(_attrs(node)):
@@ -699,7 +665,7 @@ class _Scanner:
         subject = self._resolve(st.subject) if _chain_or_name(st.subject) else None
         if subject is not None and self._module_value(subject):
             attrs = [a for case in st.cases for p in ast.walk(case.pattern)
-                     if type(p) is ast.MatchClass for a in p.kwd_attrs]  # type: ignore[attr-defined]
+                     if type(p) is ast.MatchClass for a in p.kwd_attrs]
             if attrs and all(self.match(f"{subject}.{a}") is not None for a in attrs):
                 self.safe.add(id(st.subject))
                 for a in attrs:
@@ -856,8 +822,8 @@ class _Scanner:
             return base
         prefix = ".".join([base, *attrs[:last]]) if base is not None else None
         builtin_root = (last == 0 and base is None and type(root) is ast.Name
-                        and reflect.builtin_function(root.id)  # type: ignore[attr-defined]
-                        and self._builtin(root.id))  # type: ignore[attr-defined]
+                        and reflect.builtin_function(root.id)
+                        and self._builtin(root.id))
         folded = reflect.fold(prefix, attrs[last], builtin_root=builtin_root)
         del attrs[:last + 1]
         return folded
@@ -925,7 +891,7 @@ class _Scanner:
         attrs = [*_attrs(target)[::-1], attr] if _chain_or_name(target) else [attr]
         root = target
         while type(root) is ast.Attribute:
-            root = root.value  # type: ignore[attr-defined]
+            root = root.value
         base = self._root(root, attrs, import_calls=True)
         return ".".join([base, *attrs]) if base is not None else None
 
@@ -967,7 +933,7 @@ class _Scanner:
         """``qual`` (a module, namespace, ...) used as a value where it is not followed."""
         if id(node) in self.safe or not self._module_value(qual):
             return
-        if type(node) is ast.Name and any(node.id in s.names() for s in self.scopes):  # type: ignore[attr-defined]
+        if type(node) is ast.Name and any(node.id in s.names() for s in self.scopes):
             return  # a parameter or local of that name, not the module
         shown = "sys.modules[__name__]" if qual == _SELF_MODULE else canonical(qual)
         self._add(_DYNAMIC, node.lineno, phase,
@@ -988,9 +954,9 @@ class _Scanner:
         if qual.startswith(_LIBRARY + "."):
             symbol = qual[len(_LIBRARY) + 1:].split(".", 1)[0]
             self._add(Capability.NATIVE, line, phase, f"ctypes library .{symbol}")
-            cap = SYMBOLS.get(symbol)
-            if cap is not None:
-                self._add(cap, line, phase, f"ctypes library .{symbol}")
+            held = SYMBOLS.get(symbol)
+            if held is not None:
+                self._add(held, line, phase, f"ctypes library .{symbol}")
             elif symbol.startswith(("Py", "_Py")):
                 self._add(_DYNAMIC, line, phase, f"ctypes library .{symbol} (Python C API)")
             return True
@@ -1088,8 +1054,8 @@ class _Scanner:
         if type(root) is not ast.Name or attrs.index(SUBCLASSES) != 0:
             return False
         if self.classes is None:
-            self.classes = {n.name for n in self.module if type(n) is ast.ClassDef}  # type: ignore[attr-defined]
-        return root.id in self.classes and root.id not in self.aliases  # type: ignore[attr-defined]
+            self.classes = {n.name for n in self.module if type(n) is ast.ClassDef}
+        return root.id in self.classes and root.id not in self.aliases
 
     def _subscript(self, node: ast.Subscript, phase: Phase) -> None:
         value, key = node.value, node.slice
@@ -1172,7 +1138,8 @@ class _Scanner:
             special = self._special(func, call, phase)
         elif type(call.func) is ast.Call:
             self._applied_getter(call, phase)
-        elif type(call.func) is ast.Attribute and call.func.attr == "__getattribute__" and call.args:
+        elif (type(call.func) is ast.Attribute and call.args
+              and call.func.attr == "__getattribute__"):  # ``object.__getattribute__(m, n)``
             self._getattribute("?.__getattribute__", call, phase)
         if not special:
             self._expr(call.func, phase)
@@ -1228,11 +1195,11 @@ class _Scanner:
                 self.safe.add(id(call.args[0]))
             return True
         if func.endswith(".get") and type(call.func) is ast.Attribute and call.args:
-            owner = self._resolve(call.func.value)  # type: ignore[attr-defined]
+            owner = self._resolve(call.func.value)
             if owner is not None and (owner == "sys.modules" or namespace_of(owner)):
                 self._lookup(owner, _literal_str(call.args[0]), call.args[0], line, phase)
-                self.safe.add(id(call.func.value))  # type: ignore[attr-defined]
-                self.lookups.add(id(call.func.value))  # type: ignore[attr-defined]
+                self.safe.add(id(call.func.value))
+                self.lookups.add(id(call.func.value))
                 return False
         if func.startswith("sys.modules.") and func.split(".")[2] in _MODULE_LISTS:
             self._add(_DYNAMIC, line, phase, f"{func}() (hands out every module)")
@@ -1403,8 +1370,8 @@ def _is_main(test: ast.expr) -> bool:
 def _attrs(node: ast.expr) -> list[str]:
     out: list[str] = []
     while type(node) is ast.Attribute:
-        out.append(node.attr)  # type: ignore[attr-defined]
-        node = node.value  # type: ignore[attr-defined]
+        out.append(node.attr)
+        node = node.value
     return out
 
 
@@ -1431,8 +1398,8 @@ def _relevant(qual: str) -> bool:
 _PATH_MODULES = frozenset(c.rpartition(".")[0] for c in PATH_CLASSES)
 # Not catalogued, but their calls are inspected (``_special``, ``_applied_getter``): a name
 # bound to one (``g = getattr``, ``ag = operator.attrgetter``) is followed to its calls.
-_SPECIAL_CALLS = frozenset({"getattr", "inspect.getattr_static", "globals", "locals", "vars", "inspect.getmembers",
-                            "operator.attrgetter", "operator.methodcaller",
+_SPECIAL_CALLS = frozenset({"getattr", "inspect.getattr_static", "globals", "locals", "vars",
+                            "inspect.getmembers", "operator.attrgetter", "operator.methodcaller",
                             "sys.modules"})  # (subscripted, not called: ``mods['os']``)
 
 

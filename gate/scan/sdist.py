@@ -80,7 +80,8 @@ from collections.abc import Mapping, Sequence
 from gate.archive import Archive
 from gate.errors import ScanError
 from gate.model import Capability, Finding, NormalizedName, Phase
-from gate.scan.exports import collect, module_name
+from gate.scan.exports import collect
+from gate.scan.lexical import module_name
 from gate.scan.sdist_backend import (
     _LEGACY,
     _SETUPTOOLS,

@@ -57,7 +57,8 @@ from gate.layout import (
 )
 from gate.model import Capability, Finding, NormalizedName, Phase
 from gate.scan import native, python
-from gate.scan.exports import Exported, collect, module_name
+from gate.scan.exports import Exported, collect
+from gate.scan.lexical import decode_source, module_name
 
 # Top-level import names of popular distributions -> the distributions that may ship them.
 # Anything else shipping one of these names is planting code in another package.
@@ -164,7 +165,7 @@ def decoded(code: bytes | Finding) -> bytes | str | Finding:
     NFKC form is itself); anything else stays bytes, decoded where it is scanned."""
     if isinstance(code, bytes) and code.isascii():
         try:
-            text = python.decode_source(code)
+            text = decode_source(code)
         except SyntaxError:
             return code
         return text if text.isascii() else code  # (a codec cookie can make it not)

@@ -280,7 +280,7 @@ def test_own_module_reached_through_an_attribute_keeps_the_file(tmp_path: Path) 
 @given(text=st.text(alphabet="ab_ .é1\n(", max_size=40),
        words=st.lists(st.sampled_from(["ab", "a", "b_", "é"]), min_size=1, max_size=3))
 def test_word_offsets_finds_whole_identifiers(text: str, words: list[str]) -> None:
-    from gate.scan.prefilter import word_offsets
+    from gate.scan.lexical import word_offsets
 
     def whole(i: int, n: int) -> bool:
         before = text[i - 1] if i else " "

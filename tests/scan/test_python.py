@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gate.model import Capability, Phase
-from gate.scan.python import decode_source, scan_python
+from gate.scan.lexical import decode_source
+from gate.scan.python import scan_python
 
 
 def findings(src: str | bytes, phase: Phase | None = None) -> list[tuple[str, str, int, str]]:

@@ -1,0 +1,331 @@
+"""The one lexical layer of the scanner: source text as Python reads it, before any parse.
+
+The pre-filter (gate.scan.prefilter), the export table (gate.scan.exports) and the scanner
+(gate.scan.python) read the same things from a file's text: its decoding, its identifiers,
+its import statements and its assignments. They read them here, so a soundness fix to any
+of these readings lands once.
+
+Public API:
+
+    decode_source(source) -> str      the text Python compiles (BOM, PEP 263 cookie; CRLF
+                                      and CR become LF); SyntaxError as Python raises it
+    decode_text(data) -> str | None   the same, NFKC-normalised, continuations joined, for
+                                      the lexical readers; None when Python cannot decode it
+    normalize(text) -> str            identifiers as the parser sees them (NFKC), form feeds
+    word_offsets(text, words)         where whole identifiers occur
+    line_numbers(text, offsets)       their 1-based lines
+    import_ranges(text), import_spans(text)
+                                      the logical lines that hold ``import`` (continuations
+                                      and parenthesised name lists joined)
+    plain_import(span, module, package)
+                                      (bound name, target) of a plain import statement
+    module_name(rel), absolute(module, package, target)
+                                      import names of files and of relative imports
+    assigned_name(text, eq)           the plain name the ``=`` at ``eq`` assigns
+    value_starts(text, names)         where one of ``names`` may start an assigned value
+    assigned_values(text, name)       the first names of the values assigned to ``name``
+    value_offsets(text, names)        where a name may be used as a value (not ``x.``,
+                                      not a target, not prose)
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import keyword
+import re
+import tokenize
+import unicodedata
+from collections.abc import Iterable
+
+# a character before ``=`` that makes it a comparison, an augmented assignment or a walrus
+NOT_ASSIGN = frozenset("=!<>:+-*/%&|^@~")
+# what may stand between ``=`` and the start of the value it assigns
+_BEFORE_VALUE = frozenset(" \t\f\\(")
+_KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"print", "exec"}
+_PLAIN_FROM = re.compile(r"[ \t]*from[ \t]+(\.*[^\W\d][\w.]*|\.+)[ \t]+import[ \t]+"
+                         r"(?:\(([\w \t\n,]*)\)|([\w \t,]*))[ \t\n]*")
+_PLAIN_IMPORT = re.compile(r"[ \t]*import[ \t]+([\w. \t,]+)[ \t\n]*")
+
+
+def decode_source(source: bytes) -> str:
+    """Decode ``source`` as Python would (BOM, PEP 263 cookie); newlines become ``\\n``."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError as exc:
+        raise SyntaxError(f"encoding problem: {exc}") from None
+    try:
+        text = source.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = source.count(b"\n", 0, exc.start) + 1
+        err = SyntaxError(f"(unicode error) {exc}")
+        err.lineno = line
+        raise err from None
+    except Exception as exc:  # a cookie naming a codec that does not decode bytes
+        raise SyntaxError(f"encoding problem: {encoding}: {exc}") from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def line_numbers(text: str, offsets: list[int]) -> list[int]:
+    """Sorted, distinct 1-based line numbers of sorted ``offsets``."""
+    lines: list[int] = []
+    line, pos = 1, 0
+    for off in offsets:
+        line += text.count("\n", pos, off)
+        pos = off
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def normalize(text: str) -> str:
+    """Identifiers as the parser sees them (NFKC), and form feeds as spaces (whitespace to
+    the tokenizer, so every lexical search may treat them as a space). Same length and
+    lines when ASCII; returned unchanged when there is nothing to do."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.replace("\f", " ") if "\f" in text else text
+
+
+def import_spans(text: str) -> list[str]:
+    """Every logical line holding the word ``import`` (continuations and parenthesised
+    name lists joined)."""
+    return [text[a:b] for a, b in import_ranges(text)]
+
+
+def import_ranges(text: str) -> list[tuple[int, int]]:
+    """Where each of ``import_spans`` starts and ends, in order."""
+    spans: list[tuple[int, int]] = []
+    end = -1
+    for i in word_offsets(text, ("import",)):
+        if i < end:
+            continue
+        start = text.rfind("\n", 0, i) + 1
+        while start >= 2 and text[start - 2] == "\\":  # a continued line before it
+            start = text.rfind("\n", 0, start - 2) + 1
+        end = text.find("\n", i)
+        while end > 0 and text[end - 1] == "\\":  # continued after it
+            end = text.find("\n", end + 1)
+        if end < 0:
+            end = len(text)
+        tail = text[i:end].split("#", 1)[0]
+        if tail.rfind("(") > tail.rfind(")"):  # ``from m import (`` a list over lines
+            end = closing_line(text, end)  # (the last of several on the line, too)
+        spans.append((start, end))
+    return spans
+
+
+def closing_line(text: str, pos: int) -> int:
+    """End of the line, from ``pos`` on, where a parenthesised import list that opened
+    before ``pos`` closes: its code (before any ``#``; an import statement holds no
+    strings) holds ``)`` and opens no other list after it. The end of ``text`` if none."""
+    n = len(text)
+    while pos < n:
+        end = text.find("\n", pos + 1)
+        if end < 0:
+            end = n
+        code = text[pos:end].split("#", 1)[0]
+        if ")" in code and code.rfind("(") < code.rfind(")"):
+            return end
+        pos = end
+    return n
+
+
+def word_offsets(text: str, words: Iterable[str]) -> list[int]:
+    """Sorted offsets where any of ``words`` occurs as a whole identifier."""
+    out: list[int] = []
+    for word in words:
+        for m in _word_end(word).finditer(text):  # the word first: a fast literal search
+            i = m.start()
+            if not i or not (text[i - 1].isalnum() or text[i - 1] == "_"):
+                out.append(i)
+    out.sort()
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_end(word: str) -> re.Pattern[str]:
+    return re.compile(re.escape(word) + r"(?!\w)")
+
+
+def value_offsets(text: str, names: Iterable[str]) -> list[tuple[int, str]]:
+    """(offset, name) where one of ``names`` may be used as a value: not before a dot or
+    ``=``, not an attribute or after a quote, and not next to another word as only prose
+    has it (``a copy of``; code puts a keyword there: ``return os``, ``os if c else x``)."""
+    out: list[tuple[int, str]] = []
+    n = len(text)
+    for name in names:
+        for start in word_offsets(text, (name,)):
+            j = start - 1
+            while j >= 0 and text[j] in " \t":
+                j -= 1
+            if j >= 0:
+                c = text[j]
+                if c == "." or ((c == "'" or c == '"') and j == start - 1):
+                    continue  # an attribute, or inside a string
+                if (c.isalnum() or c == "_") and j < start - 1:
+                    k = j
+                    while k >= 0 and (text[k].isalnum() or text[k] == "_"):
+                        k -= 1
+                    if text[k + 1:j + 1] not in _KEYWORDS:
+                        continue  # ``a copy``
+            k = start + len(name)
+            while k < n and text[k] in " \t":
+                k += 1
+            if k < n:
+                c = text[k]
+                if c == "." or (c == "=" and text[k + 1:k + 2] != "="):
+                    continue  # an attribute read, a target, a keyword argument's name
+                if (c.isalpha() or c == "_") and k > start + len(name):
+                    e = k
+                    while e < n and (text[e].isalnum() or text[e] == "_"):
+                        e += 1
+                    if text[k:e] not in _KEYWORDS:
+                        continue  # ``json strings``
+            out.append((start, name))
+    out.sort()
+    return out
+
+
+def plain_import(span: str, module: str | None,
+                  package: bool) -> list[tuple[str, str]] | None:
+    """(bound name, what it is bound to) for each name a plain import statement binds;
+    None for anything else."""
+    if "\\" in span or ";" in span or len(span) > 20_000:  # (an unclosed list: to the end)
+        return None
+    code = "\n".join(line.split("#", 1)[0] for line in span.split("\n"))
+    out: list[tuple[str, str]] = []
+    if m := _PLAIN_FROM.fullmatch(code):
+        source = m.group(1)
+        if source.startswith("."):
+            if module is None:
+                return None
+            base = absolute(module, package, source)
+            if base is None:
+                return None
+        else:
+            base = source
+        items = (m.group(2) if m.group(2) is not None else m.group(3)).split(",")
+        if items and not items[-1].strip() and m.group(2) is not None:
+            items.pop()  # ``(a, b,)``
+        for item in items:
+            words = item.split()
+            if len(words) == 1 and words[0].isidentifier():
+                out.append((words[0], f"{base}.{words[0]}"))
+            elif len(words) == 3 and words[1] == "as" and words[0].isidentifier() \
+                    and words[2].isidentifier():
+                out.append((words[2], f"{base}.{words[0]}"))
+            else:
+                return None
+        return out
+    if m := _PLAIN_IMPORT.fullmatch(code):
+        for item in m.group(1).split(","):
+            words = item.split()
+            dotted = words[0] if words else ""
+            if not dotted or not all(p.isidentifier() for p in dotted.split(".")):
+                return None
+            if len(words) == 1:
+                out.append((dotted.split(".", 1)[0], dotted.split(".", 1)[0]))
+            elif len(words) == 3 and words[1] == "as" and words[2].isidentifier():
+                out.append((words[2], dotted))
+            else:
+                return None
+        return out
+    return None
+
+
+def module_name(rel: str) -> tuple[str, bool] | None:
+    """Import name of a site-packages-relative ``.py`` path, and whether it is a package."""
+    if not rel.endswith(".py"):
+        return None
+    parts = rel[:-3].split("/")
+    package = parts[-1] == "__init__"
+    if package:
+        parts.pop()
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return ".".join(parts), package
+
+
+def absolute(module: str, package: bool, target: str) -> str | None:
+    """``from .x import y`` in ``module``: the absolute name of ``.x`` (None: above the top)."""
+    level = len(target) - len(target.lstrip("."))
+    if not level:
+        return target
+    base = module.split(".") if package else module.split(".")[:-1]
+    keep = len(base) - (level - 1)
+    if keep < 1:
+        return None  # beyond the top-level package: an ImportError
+    rest = target[level:]
+    return ".".join([*base[:keep], rest] if rest else base[:keep])
+
+
+def assigned_name(text: str, eq: int) -> str | None:
+    """The plain name assigned by the ``=`` at ``eq`` (``x = ...``, ``a; x = ...``)."""
+    start = text.rfind("\n", 0, eq) + 1
+    lhs = text[start:eq].rsplit(";", 1)[-1].strip()
+    return lhs if lhs.isidentifier() else None
+
+
+def decode_text(data: bytes | str) -> str | None:
+    decoded = data if isinstance(data, str) else _decode_quick(data)  # str: decoded, ASCII
+    if decoded is None:
+        return None
+    text = decoded.replace("\f", " ") if "\f" in decoded else decoded
+    if "\\\n" in text or "\\\r" in text:
+        text = re.sub(r"\\\r?\n", " ", text)
+    return text
+
+
+def _decode_quick(data: bytes) -> str | None:
+    head = data[:400]
+    if data.isascii() and b"coding" not in head:
+        text = data.decode("ascii")
+    else:
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            text = data.decode(encoding)
+        except Exception:  # undecodable: it cannot be imported, so it binds nothing
+            return None
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def value_starts(text: str, names: Iterable[str]) -> list[tuple[int, int]]:
+    """(offset, offset of its ``=`` or -1) of each occurrence of ``names`` that may start
+    the value of an assignment: after ``=`` (``x = name``, ``x = (name``; keyword
+    arguments ``f(x=name)`` too, harmlessly), or first on its line (``x = (  # ...`` then
+    ``name)`` below: -1)."""
+    out: list[tuple[int, int]] = []
+    for off in word_offsets(text, names):
+        j = off - 1
+        while j >= 0 and text[j] in _BEFORE_VALUE:
+            j -= 1
+        if j < 0 or text[j] == "\n":
+            out.append((off, -1))
+        elif text[j] == "=" and (j == 0 or text[j - 1] not in NOT_ASSIGN):
+            out.append((off, j))
+    return out
+
+
+def assigned_values(text: str, name: str) -> list[str]:
+    """The first names of the values assigned to ``name`` (``name = value``, ``(name) =
+    value``, over a line continuation or a comment); a value that starts with no name (a
+    literal, a display, a string) is not listed."""
+    out: list[str] = []
+    for m in _assignment(name).finditer(text):  # the name first: a fast literal search
+        before = text[m.start() - 1] if m.start() else " "
+        if not (before.isalnum() or before == "_" or before == "."):
+            out.append(m.group(1))
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _assignment(name: str) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(name)}(?:[ \t)]|\\\n)*=(?!=)"
+                      rf"(?:[ \t\\\n(]|#[^\n]*\n)*([^\W\d]\w*)")  # (a comment ends a line)
