@@ -1,0 +1,682 @@
+"""Name resolution and references of gate.scan.python's scanner (see its docstring and
+gate.scan.reflect): what a name, an attribute chain or a subscript stands for, whether a
+value may be a module handed on, and what a reference to a catalogued name reports."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Sequence
+
+from gate.catalog import (
+    BUILTIN_NAMES,
+    CODE_TRICKS,
+    HOLDERS,
+    PATH_CLASSES,
+    STORE_ONLY,
+    Entry,
+    canonical,
+    match,
+    owned,
+    reaches,
+    receiver_method,
+    under_wildcard,
+)
+from gate.model import Capability, Finding, Phase
+from gate.scan import reflect
+from gate.scan.exports import Exported
+from gate.scan.native import SYMBOLS
+from gate.scan.reflect import ANY_MODULE, REFLECTIVE, SUBCLASSES, namespace_of
+
+_READ = Capability.FS_READ
+_WRITE = Capability.FS_WRITE
+_DYNAMIC = Capability.DYNAMIC_CODE
+
+# open-like functions: qualified name -> index of the positional ``mode`` argument
+_OPENERS = {"open": 1, "io.open": 1, "io.FileIO": 1, "codecs.open": 1,
+            "pathlib.Path.open": 0, "gzip.open": 1, "gzip.GzipFile": 1, "bz2.open": 1,
+            "bz2.BZ2File": 1, "lzma.open": 1, "lzma.LZMAFile": 1, "tarfile.open": 1,
+            "tarfile.TarFile": 1, "tarfile.TarFile.open": 1, "zipfile.ZipFile": 1,
+            "zipfile.PyZipFile": 1, "shelve.open": 1, "dbm.open": 1, "dbm.dumb.open": 1}
+# openers whose mode argument is called ``flag``, and defaults other than reading
+_FLAG_OPENERS = frozenset({"shelve.open", "dbm.open", "dbm.dumb.open"})
+_MODE_DEFAULTS = {"shelve.open": "c", "dbm.dumb.open": "c"}
+_IMPORTERS = frozenset({"__import__", "importlib.import_module", "importlib.__import__",
+                        "importlib._bootstrap._gcd_import", "importlib._bootstrap.__import__",
+                        "importlib._bootstrap._find_and_load", "pkgutil.resolve_name",
+                        "pydoc.locate"})
+# what an annotation string holds only when it is code, not a type (``"list[int] | None"``)
+_CODE_NODES = (ast.Call, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom,
+               ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_IMPORTER_MODULES = frozenset(i.rpartition(".")[0] for i in _IMPORTERS) - {""}
+# what stands for ``sys.modules[__name__]`` (the file's own module) and for a ctypes library
+_SELF_MODULE = "<this module>"
+_LIBRARY = "<ctypes library>"
+_LIBRARIES = frozenset({"ctypes.CDLL", "ctypes.PyDLL", "ctypes.WinDLL", "ctypes.OleDLL",
+                        "ctypes.LibraryLoader", "_ctypes.dlopen", "ctypes._dlopen"})
+_GETTERS = frozenset({"getattr", "inspect.getattr_static"})
+# what a platform test reads
+_PLATFORM_NAMES = frozenset({"sys.platform", "os.name", "platform.system",
+                             "platform.platform", "platform.machine", "sys.implementation"})
+_PLATFORM_ATTRS = frozenset(n.rpartition(".")[2] for n in _PLATFORM_NAMES)
+# builtins whose first argument is only looked at, not kept or handed on
+_CONSUMERS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "setattr",
+                        "delattr", "type", "id", "repr", "str", "print", "callable", "dir",
+                        "vars", "hash"})
+# ``sys.modules.values()``: every module, by no name
+_MODULE_LISTS = frozenset({"values", "items", "copy", "__iter__", "popitem"})
+_NAMESPACES = frozenset({"globals", "locals", "vars"})
+_SAFE_YAML = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader",
+                        "yaml.CBaseLoader", "yaml.loader.SafeLoader",
+                        "yaml.cyaml.CSafeLoader"})
+_WRITE_FLAGS = frozenset({"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND", "O_EXCL",
+                          "O_TMPFILE"})
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPUTED = "<computed>"
+
+
+def _literal_str(node: ast.expr | None) -> str | None:
+    """A string the source spells: a constant, ``"sys" + "tem"``, ``f"system"``."""
+    t = type(node)
+    if t is ast.Constant:
+        value = node.value  # type: ignore[union-attr]
+        return value if isinstance(value, str) else None
+    if t is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[union-attr]
+        left = _literal_str(node.left)  # type: ignore[union-attr]
+        if left is None:
+            return None
+        right = _literal_str(node.right)  # type: ignore[union-attr]
+        return None if right is None else left + right
+    if t is ast.JoinedStr:
+        parts = [_literal_str(v) for v in node.values]  # type: ignore[union-attr]
+        return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
+    return None
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (type(test) is ast.Name and test.id == "TYPE_CHECKING") or (
+        type(test) is ast.Attribute and test.attr == "TYPE_CHECKING")
+
+
+def _arg(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
+    if len(call.args) > index and not any(type(a) is ast.Starred for a in call.args[:index + 1]):
+        return call.args[index]
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    return None
+
+
+def _unknown_args(call: ast.Call, index: int) -> bool:
+    """Whether argument ``index`` may come from ``*args``/``**kwargs``."""
+    return any(type(a) is ast.Starred for a in call.args[:index + 1]) or any(
+        kw.arg is None for kw in call.keywords)
+
+
+_LOADERS = frozenset({"cdll", "pydll", "windll", "oledll"})
+
+
+def _library_symbol(qual: str) -> str:
+    """``ctypes.pythonapi.PyRun_SimpleString``, ``ctypes.cdll.libc.system``: a symbol of a
+    ctypes library, spelled ``<ctypes library>.<symbol>``; anything else unchanged."""
+    if not qual.startswith("ctypes."):
+        return qual
+    parts = qual.split(".")
+    if parts[1] == "pythonapi" and len(parts) > 2:
+        return f"{_LIBRARY}.{parts[2]}"
+    if parts[1] in _LOADERS and len(parts) > 3 and parts[2] != "LoadLibrary":
+        return f"{_LIBRARY}.{parts[3]}"
+    return qual
+
+
+def _attrs(node: ast.expr) -> list[str]:
+    out: list[str] = []
+    while type(node) is ast.Attribute:
+        out.append(node.attr)
+        node = node.value
+    return out
+
+
+def _chain_or_name(node: ast.expr) -> bool:
+    return type(node) is ast.Name or type(node) is ast.Attribute
+
+
+def _relevant(qual: str) -> bool:
+    """Whether a use through a name bound to ``qual`` may not spell its target word.
+
+    ``np.ctypeslib.load_library`` spells ``load_library`` wherever ``np`` is bound, but
+    ``sp.run`` (``sp`` = subprocess, a ``subprocess.*`` entry) or ``s()`` (``s`` =
+    os.system) spell nothing the pre-filter targeted: their lines are walked too.
+    """
+    if qual.startswith("<") or namespace_of(qual) is not None or qual in _IMPORTER_MODULES:
+        return True  # a module, namespace or library only reflection names; an importer
+    qual = canonical(qual)
+    return (match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
+            or qual in _PATH_MODULES or qual in _SPECIAL_CALLS or qual == "builtins")
+
+
+# ``import pathlib``: ``p = pathlib.Path(x)`` binds a path whose uses (``p.exists()``) spell
+# neither ``pathlib`` nor ``Path``, so the lines naming the module are walked for the binding.
+_PATH_MODULES = frozenset(c.rpartition(".")[0] for c in PATH_CLASSES)
+# Not catalogued, but their calls are inspected (``_special``, ``_applied_getter``): a name
+# bound to one (``g = getattr``, ``ag = operator.attrgetter``) is followed to its calls.
+_SPECIAL_CALLS = frozenset({"getattr", "inspect.getattr_static", "globals", "locals", "vars",
+                            "inspect.getmembers", "operator.attrgetter", "operator.methodcaller",
+                            "sys.modules"})  # (subscripted, not called: ``mods['os']``)
+
+
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if args.vararg:
+        out.append(args.vararg)
+    if args.kwarg:
+        out.append(args.kwarg)
+    return out
+
+
+def _blocks(st: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists nested in a compound statement (not functions or classes)."""
+    out: list[list[ast.stmt]] = []
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(st, name, None)
+        if isinstance(block, list):
+            out.append(block)
+    for handler in getattr(st, "handlers", ()):
+        out.append(handler.body)
+    for case in getattr(st, "cases", ()):
+        out.append(case.body)
+    return out
+
+
+def _bound_names(st: ast.stmt) -> set[str]:
+    """Names a statement binds in its own scope (defs, classes, assignment targets)."""
+    t = type(st)
+    if t in _FUNCS or t is ast.ClassDef:
+        return {st.name}  # type: ignore[attr-defined]
+    targets: list[ast.expr] = []
+    if t is ast.Assign:
+        targets = list(st.targets)  # type: ignore[attr-defined]
+    elif t in (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor):
+        targets = [st.target]  # type: ignore[attr-defined]
+    elif t in (ast.With, ast.AsyncWith):
+        targets = [i.optional_vars for i in st.items if i.optional_vars]  # type: ignore[attr-defined]
+    out: set[str] = set()
+    for target in targets:
+        if type(target) is ast.Name:
+            out.add(target.id)
+        elif type(target) in (ast.Tuple, ast.List):
+            out.update(e.id for e in target.elts if type(e) is ast.Name)  # type: ignore[attr-defined]
+    return out
+
+
+class _LazyLocals:
+    """The names a function or lambda binds, computed on first need (most never need it)."""
+
+    __slots__ = ("fn", "_names")
+
+    def __init__(self, fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        self.fn = fn
+        self._names: set[str] | None = None
+
+    def names(self) -> set[str]:
+        if self._names is None:
+            fn = self.fn
+            if isinstance(fn, ast.Lambda):
+                self._names = {a.arg for a in _all_args(fn.args)}
+            else:
+                self._names = _function_locals(fn)
+        return self._names
+
+
+def _function_locals(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Parameters and names the function body binds (not looking into nested defs)."""
+    names = {a.arg for a in _all_args(fn.args)}
+    stack: list[ast.stmt] = list(fn.body)
+    while stack:
+        st = stack.pop()
+        if type(st) is ast.Global or type(st) is ast.Nonlocal:
+            names.difference_update(st.names)
+            continue
+        names |= _bound_names(st)
+        if type(st) not in _FUNCS and type(st) is not ast.ClassDef:
+            for block in _blocks(st):
+                stack.extend(block)
+    return names
+
+
+class _State:
+    """What the scanner knows of one file; the passes are its subclasses' methods."""
+
+    def __init__(self, path: str, text: str, words: set[str], phase: Phase | None,
+                 own: frozenset[str]) -> None:
+        self.match: Callable[[str], Entry | None] = match
+        self.reaches: Callable[[str], bool] = reaches
+        self.relevant: Callable[[str], bool] = _relevant
+        if own:
+            self.match = lambda q: None if (e := match(q)) is None or owned(e.name, own) else e
+            self.reaches = lambda q: reaches(q) and not owned(canonical(q), own)
+            self.relevant = lambda q: _relevant(q) and not owned(canonical(q), own)
+        self.path = path
+        self.text = text
+        self.words = words
+        self.forced = phase
+        self.aliases: dict[str, str] = {}  # local name -> qualified name it was bound to
+        self.stars: list[str] = []  # modules star-imported
+        self.module: Sequence[ast.stmt] = ()
+        self.bound: set[str] | None = None  # names (re)bound at module level, when needed
+        self.ends: dict[int, list[int]] = {}  # id(body) -> end line of each statement
+        self.scopes: list[_LazyLocals] = []  # enclosing function scopes
+        self.from_imports: dict[str, tuple[int, Phase, str]] = {}
+        self.used: set[str] = set()
+        self.found: set[Finding] = set()
+        self.lines: list[int] = []
+        self.everything = False
+        self.module_name: str | None = None  # dotted name of this file, for relative imports
+        self.package = False  # an ``__init__.py``
+        self.exports: Exported | None = None
+        self.code_tricks = not words.isdisjoint(CODE_TRICKS)
+        # soundness (gate.scan.reflect): nodes whose value cannot escape where they stand
+        # (a call's callee, a comparison, a plain alias), quals bound by ``import``, the
+        # nesting that makes an assignment a class attribute, names ``from __future__``
+        self.safe: set[int] = set()
+        self.lookups: set[int] = set()  # namespaces subscripted where they stand
+        self.arguments: set[int] = set()  # arguments of calls
+        self.imported: set[str] = set()
+        self.class_body = False
+        self.future_annotations = False
+        self.classes: set[str] | None = None
+        self.platform: str | None = None  # ``if sys.platform == ...`` around what is walked
+
+    def _held_attributes(self, qual: str) -> frozenset[str]:
+        """The attributes of module ``qual`` that lead to a catalogued module it holds
+        (``getopt``: ``os``; an own ``pkg.compat`` that imports ``os``: ``os``); empty
+        when it holds none."""
+        held = HOLDERS.get(qual, frozenset())
+        if self.exports is not None:
+            held = held | self.exports.holders.get(qual, frozenset())
+        return held
+
+    def set_exports(self, exports: Exported) -> None:
+        """Resolve names imported from the distribution's own modules (gate.scan.exports):
+        at the import (``from .compat import sp``) and where a chain is built
+        (``compat.sp.run``, ``_resolve``/``_chain``)."""
+        self.exports = exports
+
+    def _add(self, cap: Capability, line: int, phase: Phase, detail: str) -> None:
+        if self.platform is not None:
+            detail = f"{detail} ({self.platform})"
+        self.found.add(Finding(path=self.path, line=line, capability=cap,
+                               phase=self.forced or phase, detail=detail))
+
+    # implemented by the scanner (gate.scan.python): the walk and the bindings
+    def _module_bound(self) -> set[str]:
+        raise NotImplementedError
+
+    def _expr(self, node: ast.expr, phase: Phase) -> None:
+        raise NotImplementedError
+
+    def _annotation(self, node: ast.expr | None, phase: Phase) -> None:
+        raise NotImplementedError
+
+    def _call(self, call: ast.Call, phase: Phase) -> str | None:
+        raise NotImplementedError
+
+
+class _Refs(_State):
+    # ------------------------------------------------------------------ name resolution
+    def _base(self, name: str, *, mark: bool = True) -> str | None:
+        """The qualified name a bare identifier stands for, or None."""
+        if name in self.aliases:
+            if mark:
+                self.used.add(name)
+            return self.aliases[name]
+        if not self.stars and name not in BUILTIN_NAMES:
+            return None  # what follows only finds star-imported names and builtins
+        for scope in self.scopes:
+            if name in scope.names():
+                return None
+        if name in self._module_bound():
+            return None
+        for module in self.stars:
+            if self.match(f"{module}.{name}") is not None:
+                return f"{module}.{name}"
+        if name in BUILTIN_NAMES:  # a builtin, when not rebound in the file
+            return "builtins" if name == "__builtins__" else name
+        return None
+
+    def _builtin(self, name: str) -> bool:
+        """Whether the bare ``name`` is the builtin of that name here (not rebound)."""
+        if name in self.aliases or self.stars:
+            return False
+        if any(name in scope.names() for scope in self.scopes):
+            return False
+        return name not in self._module_bound()
+
+    def _root(self, node: ast.expr, attrs: list[str], *, import_calls: bool) -> str | None:
+        """The qualified name of a chain's root (``attrs``, outermost last, may be
+        shortened: a reflective attribute replaces what stands before it)."""
+        base: str | None
+        if type(node) is ast.Name:
+            assert isinstance(node, ast.Name)
+            base = self._base(node.id, mark=False)
+        elif type(node) is ast.Call and import_calls:
+            assert isinstance(node, ast.Call)
+            base = self._call_value(node)
+        elif type(node) is ast.Subscript:
+            assert isinstance(node, ast.Subscript)
+            base = self._subscript_value(node)
+        else:
+            base = None
+        return self._fold(node, base, attrs)
+
+    def _fold(self, root: ast.expr, base: str | None, attrs: list[str]) -> str | None:
+        """Apply the reflective attributes of ``attrs`` (outermost last, edited in place):
+        ``print.__self__`` is ``builtins``, ``f.__globals__`` some module's namespace;
+        also ``sys.modules[__name__].x`` -> what ``x`` is here."""
+        if base == _SELF_MODULE and attrs:
+            base = self._base(attrs.pop(0), mark=False)
+        last = -1
+        for i, attr in enumerate(attrs):
+            if attr in REFLECTIVE:
+                last = i
+        if last < 0:
+            return base
+        prefix = ".".join([base, *attrs[:last]]) if base is not None else None
+        builtin_root = (last == 0 and base is None and type(root) is ast.Name
+                        and reflect.builtin_function(root.id)
+                        and self._builtin(root.id))
+        folded = reflect.fold(prefix, attrs[last], builtin_root=builtin_root)
+        del attrs[:last + 1]
+        return folded
+
+    def _resolve(self, node: ast.expr, *, import_calls: bool = True) -> str | None:
+        """Qualified name of a Name/Attribute chain (``sp.run`` -> ``subprocess.run``)."""
+        attrs: list[str] = []
+        while type(node) is ast.Attribute:
+            assert isinstance(node, ast.Attribute)
+            attrs.append(node.attr)
+            node = node.value
+        attrs.reverse()
+        base = self._root(node, attrs, import_calls=import_calls)
+        if base is None:
+            return None
+        qual = ".".join([base, *attrs])
+        return qual if self.exports is None else self.exports.resolve(qual)
+
+    def _call_value(self, call: ast.Call) -> str | None:
+        """What a call returns, when that is a module, a namespace, a path or a library:
+        ``__import__('os')``, ``getattr(print, '__self__')``, ``ctypes.CDLL(None)``."""
+        func = self._resolve(call.func, import_calls=False)
+        if func is None:
+            return None
+        func = canonical(func)
+        if func in _IMPORTERS:
+            name = _literal_str(_arg(call, 0, "name"))
+            if name is None or name.startswith("."):
+                return None
+            if func == "__import__" and not _arg(call, 3, "fromlist"):
+                return name.split(".", 1)[0]
+            return name.replace(":", ".")
+        if func in _GETTERS and len(call.args) >= 2:
+            attr = _literal_str(call.args[1])
+            if attr is not None:
+                return self._attribute_of(call.args[0], attr)
+            return None
+        if func in ("vars", "inspect.getmodule") and call.args:
+            target = self._resolve(call.args[0]) if func == "vars" else None
+            return f"{target or ANY_MODULE}.{reflect.NAMESPACE}" if func == "vars" else ANY_MODULE
+        if func.endswith(".get") and call.args:  # ``sys.modules.get('os')``, ``ns.get('x')``
+            key = _literal_str(call.args[0])
+            owner = func[:-4]
+            if owner == "sys.modules":
+                return key
+            ns = namespace_of(owner)
+            if ns is not None and key is not None:
+                return f"{ns}.{key}" if not ns.startswith(ANY_MODULE) else f"{ANY_MODULE}.{key}"
+            return None
+        if func.endswith(".__getattribute__") and call.args:
+            attr = _literal_str(call.args[-1])
+            if attr is None:
+                return None
+            if len(call.args) == 1:
+                return f"{func.rpartition('.')[0]}.{attr}"
+            return self._attribute_of(call.args[0], attr)
+        if func in _LIBRARIES or func.endswith(".LoadLibrary"):
+            return _LIBRARY
+        if func in PATH_CLASSES or (func.rpartition(".")[0] in PATH_CLASSES):
+            return "pathlib.Path"
+        return None
+
+    def _attribute_of(self, target: ast.expr, attr: str) -> str | None:
+        """The qualified name of ``<target>.<attr>`` (``getattr(os, 'system')``)."""
+        attrs = [*_attrs(target)[::-1], attr] if _chain_or_name(target) else [attr]
+        root = target
+        while type(root) is ast.Attribute:
+            root = root.value
+        base = self._root(root, attrs, import_calls=True)
+        return ".".join([base, *attrs]) if base is not None else None
+
+    def _subscript_value(self, node: ast.Subscript) -> str | None:
+        """``sys.modules['os']`` -> ``os``; ``globals()['system']`` -> what system is;
+        ``os.__dict__['system']`` -> ``os.system``; ``sys.modules[x.__module__]`` -> some
+        module; ``sys.modules[__name__]`` -> this module."""
+        key = _literal_str(node.slice)
+        value = node.value
+        if type(value) is ast.Call:
+            assert isinstance(value, ast.Call)
+            if key is not None and not value.args and self._resolve(
+                    value.func, import_calls=False) in _NAMESPACES:
+                return self._base(key, mark=False)
+        owner = self._resolve(value, import_calls=True)
+        if owner is None:
+            return None
+        if owner == "sys.modules":
+            if key is not None:
+                return key
+            own = type(node.slice) is ast.Name and node.slice.id == "__name__"
+            return _SELF_MODULE if own else ANY_MODULE
+        ns = namespace_of(owner)
+        if ns is not None and key is not None:
+            return f"{ns}.{key}"
+        return None
+
+    # ------------------------------------------------------------------ references
+    def _module_value(self, qual: str) -> bool:
+        """Whether ``qual`` may be a module (or a module's namespace, or ``sys.modules``)
+        whose attributes a computed name could reach: every module has ``__builtins__``."""
+        if qual == _SELF_MODULE or qual == "sys.modules" or namespace_of(qual) is not None:
+            return True
+        if qual in self.imported or reflect.is_module(qual):
+            return not reflect.inert(qual)
+        return False
+
+    def _escapes(self, node: ast.expr, qual: str, phase: Phase) -> None:
+        """``qual`` (a module, namespace, ...) used as a value where it is not followed."""
+        if id(node) in self.safe or not self._module_value(qual):
+            return
+        if type(node) is ast.Name and any(node.id in s.names() for s in self.scopes):
+            return  # a parameter or local of that name, not the module
+        shown = "sys.modules[__name__]" if qual == _SELF_MODULE else canonical(qual)
+        self._add(_DYNAMIC, node.lineno, phase,
+                  f"{shown} passed on as a value (what is used on it is not followed)")
+
+    def _report(self, qual: str, line: int, phase: Phase, node: ast.expr | None) -> bool:
+        """Report what ``qual`` (a resolved reference) uses; True if it was catalogued."""
+        if qual.startswith(ANY_MODULE + "."):  # an attribute of a module not named here
+            leaf = qual[len(ANY_MODULE) + 1:].split(".", 1)[0]
+            if leaf == reflect.NAMESPACE:
+                return False
+            hits = reflect.leaf_entries(leaf)
+            for name, cap in hits:
+                if self.match(name) is not None:
+                    self._add(cap, line, phase, f"{ANY_MODULE}.{leaf} ({name}?)")
+            return bool(hits)
+        qual = _library_symbol(qual)
+        if qual.startswith(_LIBRARY + "."):
+            symbol = qual[len(_LIBRARY) + 1:].split(".", 1)[0]
+            self._add(Capability.NATIVE, line, phase, f"ctypes library .{symbol}")
+            held = SYMBOLS.get(symbol)
+            if held is not None:
+                self._add(held, line, phase, f"ctypes library .{symbol}")
+            elif symbol.startswith(("Py", "_Py")):
+                self._add(_DYNAMIC, line, phase, f"ctypes library .{symbol} (Python C API)")
+            return True
+        entry = self.match(qual)
+        if entry is not None and entry.name in STORE_ONLY and node is not None and (
+                id(node) in self.arguments and id(node) not in self.safe):
+            # ``list.insert(sys.meta_path, 0, f)``: handed to code that may change it
+            self._add(entry.capability, line, phase, f"{entry.name} handed on")
+            return True
+        if entry is None or entry.name in STORE_ONLY:
+            return False
+        if entry.name in _OPENERS:
+            self._open_caps(line, phase, entry.name, _COMPUTED)
+        else:
+            self._add(entry.capability, line, phase, entry.name)
+        return True
+
+    def _name(self, node: ast.Name, phase: Phase) -> None:
+        qual = self._base(node.id)
+        if qual is None:
+            return
+        if node.id == "__builtins__":
+            self._add(_DYNAMIC, node.lineno, phase, "__builtins__")
+            return
+        if not self._report(qual, node.lineno, phase, node):
+            self._escapes(node, qual, phase)
+
+    def _chain(self, node: ast.Attribute, phase: Phase) -> None:
+        attrs: list[str] = []
+        cur: ast.expr = node
+        while type(cur) is ast.Attribute:
+            assert isinstance(cur, ast.Attribute)
+            attrs.append(cur.attr)
+            cur = cur.value
+        attrs.reverse()
+        base: str | None = None
+        line = node.lineno
+        written = tuple(attrs)  # (``_fold`` shortens ``attrs``)
+        if SUBCLASSES in attrs and not self._own_class(cur, attrs):
+            self._add(_DYNAMIC, line, phase, "*.__subclasses__() (reaches every class)")
+        if type(cur) is ast.Name:
+            assert isinstance(cur, ast.Name)
+            base = self._base(cur.id)
+            if cur.id == "__builtins__":
+                self._add(_DYNAMIC, cur.lineno, phase, "__builtins__")
+        elif type(cur) is ast.Call:
+            assert isinstance(cur, ast.Call)
+            self.safe.add(id(cur))  # its value is the chain's root, not handed on
+            base = self._call(cur, phase)
+        else:
+            self.safe.add(id(cur))
+            if type(cur) is ast.Subscript:
+                assert isinstance(cur, ast.Subscript)
+                base = self._subscript_value(cur)
+            self._expr(cur, phase)
+        base = self._fold(cur, base, attrs)
+        if type(node.ctx) is not ast.Load:
+            # ``socket.socket = Evil``, ``sys.excepthook = f``: replacing a capability (or
+            # installing a hook) for every user of it; ``f.__code__ = c``: code not compiled
+            if attrs and attrs[-1] == "__code__":
+                self._add(_DYNAMIC, line, phase, "*.__code__ assigned")
+            if base is not None and attrs:
+                qual = ".".join([base, *attrs])
+                entry = self.match(qual if self.exports is None else self.exports.resolve(qual))
+                if entry is not None:
+                    self._add(entry.capability, line, phase, entry.name)
+            base = None
+        if attrs[-1:] == ["__class__"] and self.code_tricks and attrs[-2:-1] == ["__code__"]:
+            self._add(_DYNAMIC, line, phase, "*.__code__.__class__")
+        if base is not None:
+            qual = ".".join([base, *attrs])
+            if self.exports is not None:
+                qual = self.exports.resolve(qual)
+            if self._report(qual, line, phase, node):
+                return
+            for i, attr in enumerate(attrs):
+                if attr in ("__dict__", "__getattribute__"):
+                    prefix = ".".join([base, *attrs[:i]])
+                    if self.exports is not None:
+                        prefix = self.exports.resolve(prefix)
+                    prefix = canonical(prefix)
+                    if attr == "__dict__" and i == len(attrs) - 1 and id(node) in self.lookups:
+                        break  # ``os.__dict__['system']``, ``os.__dict__.get``: resolved there
+                    if self.reaches(prefix) or self._module_value(prefix):
+                        self._add(_DYNAMIC, line, phase, f"{prefix}.{attr}")
+                        return
+            self._escapes(node, qual, phase)
+        for attr in written:
+            cap = receiver_method(attr)
+            if cap is not None:
+                self._add(cap, line, phase, f"*.{attr}")
+
+    def _own_class(self, root: ast.expr, attrs: list[str]) -> bool:
+        """``Base.__subclasses__()`` of a class defined in this file."""
+        if type(root) is not ast.Name or attrs.index(SUBCLASSES) != 0:
+            return False
+        if self.classes is None:
+            self.classes = {n.name for n in self.module if type(n) is ast.ClassDef}
+        return root.id in self.classes and root.id not in self.aliases
+
+    def _subscript(self, node: ast.Subscript, phase: Phase) -> None:
+        value, key = node.value, node.slice
+        loading = type(node.ctx) is ast.Load
+        if not loading and type(value) is ast.Attribute:
+            stored = self._resolve(value, import_calls=False)
+            entry = self.match(stored) if stored is not None else None
+            if entry is not None and entry.name in STORE_ONLY:  # ``sys.meta_path[:] = ...``
+                self._add(entry.capability, node.lineno, phase, entry.name)
+        literal = _literal_str(key)
+        if loading and type(value) is ast.Call:
+            assert isinstance(value, ast.Call)
+            func = self._resolve(value.func, import_calls=False)
+            if func in _NAMESPACES and not value.args:
+                if literal is None:
+                    self._add(_DYNAMIC, node.lineno, phase, f"{func}()[{_COMPUTED}]")
+                elif literal == "__builtins__":
+                    self._add(_DYNAMIC, node.lineno, phase, f"{func}()['__builtins__']")
+                else:
+                    self._name(ast.Name(id=literal, ctx=ast.Load(), lineno=node.lineno,
+                                        col_offset=node.col_offset), phase)
+                self.safe.add(id(value))
+        if loading:
+            owner = self._resolve(value, import_calls=True)
+            if owner is not None and owner not in _NAMESPACES:
+                self._lookup(owner, literal, key, node.lineno, phase)
+                self.safe.add(id(value))
+                self.lookups.add(id(value))
+        self._expr(value, phase)
+        self._expr(key, phase)
+
+    def _lookup(self, owner: str, key: str | None, node: ast.expr, line: int,
+                phase: Phase) -> None:
+        """``owner[key]`` / ``owner.get(key)`` where ``owner`` is ``sys.modules``, a
+        namespace (``os.__dict__``, ``f.__globals__``) or a ctypes library."""
+        if owner == "sys.modules":
+            if key is not None:
+                self._report(key, line, phase, None)
+            elif not (type(node) is ast.Name and node.id == "__name__") and not (
+                    type(node) is ast.Attribute and node.attr == "__module__"):
+                self._add(_DYNAMIC, line, phase, f"sys.modules[{_COMPUTED}]")
+            return
+        ns = namespace_of(owner)
+        if _library_symbol(owner + ".x").startswith(_LIBRARY):
+            owner, ns = _LIBRARY, None
+        elif ns is None:
+            return
+        if key is None:
+            shown = "ctypes library" if owner == _LIBRARY else canonical(owner)
+            self._add(_DYNAMIC, line, phase, f"{shown}[{_COMPUTED}]")
+        else:
+            self._report(f"{ns or owner}.{key}", line, phase, None)
+
+    def _open_caps(self, line: int, phase: Phase, opener: str, mode: str) -> None:
+        detail = f"{opener}(mode={mode})" if mode == _COMPUTED else f"{opener}(mode={mode!r})"
+        if mode == _COMPUTED:
+            reads = writes = True
+        else:
+            writes = any(c in mode for c in ("wcn" if opener in _FLAG_OPENERS else "wax+"))
+            reads = "r" in mode or "+" in mode or not writes
+        if reads:
+            self._add(_READ, line, phase, detail)
+        if writes:
+            self._add(_WRITE, line, phase, detail)
