@@ -11,6 +11,12 @@ measured in its own child process (so peak RSS is that wheel's): CPU time of the
 and of ``ast.parse`` over the same members, each the best of its runs (taking turns, at
 least ``--repeat`` runs and ``--min-time`` CPU seconds each); both read every .py member
 from the zip the same way.
+
+``--process`` measures what a user runs instead: per wheel, the whole ``permpip scan
+<wheel>`` command (the console script, a fresh process, an empty cache directory each run)
+against a fresh ``python -c`` process that reads every .py member from the zip and
+``ast.parse``s it; wall time and the child's CPU (user + system, from ``os.wait4``), best of
+``--repeat`` runs taken in turn.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ import argparse
 import ast
 import hashlib
 import json
+import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
@@ -143,6 +152,83 @@ def measure(path: Path, repeat: int, python_only: bool,
             "findings": findings, "how": how, "peak_mb": peak_mb}
 
 
+PARSE_ONLY = """
+import ast, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as zf:
+    for info in zf.infolist():
+        if info.filename.endswith(".py"):
+            try:
+                ast.parse(zf.read(info))
+            except (SyntaxError, ValueError):
+                pass
+"""
+
+
+def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, children it waited for included) and
+    peak RSS (MB) of one process running ``argv``; its output is discarded."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,  # noqa: S603
+                                stdout=subprocess.DEVNULL, stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(argv[:1] + argv[-2:])} exited {proc.returncode}:\n"
+                             f"{err.read().decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def measure_process(path: Path, repeat: int) -> dict[str, float]:
+    """Best of ``repeat`` runs each of ``permpip scan path`` and of the parse-only process,
+    in turn; each scan with a cache directory of its own (nothing reused between runs)."""
+    permpip = Path(sys.executable).with_name("permpip")
+    scan_argv = ([str(permpip)] if permpip.exists() else [sys.executable, "-m", "gate"])
+    # Bytecode as an installed permpip has it (pip compiles at install): written by the
+    # warm-up run below even where PYTHONDONTWRITEBYTECODE is set, else every run would
+    # compile gate's sources (~0.2 s)
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    parse_argv = [sys.executable, "-c", PARSE_ONLY, str(path)]
+    best = {"parse_wall": float("inf"), "parse_cpu": float("inf"),
+            "scan_wall": float("inf"), "scan_cpu": float("inf"), "peak_mb": 0.0}
+
+    def scan() -> tuple[float, float, float]:
+        with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:  # no cache reused
+            return _timed([*scan_argv, "scan", str(path)],
+                          dict(base, PERMPIP_CACHE_DIR=f"{tmp}/permpip", XDG_CACHE_HOME=tmp))
+
+    _timed(parse_argv, base)  # warm-up: bytecode written, files in the page cache
+    scan()
+    for _ in range(repeat):
+        wall, cpu, _peak = _timed(parse_argv, base)
+        best["parse_wall"] = min(best["parse_wall"], wall)
+        best["parse_cpu"] = min(best["parse_cpu"], cpu)
+        wall, cpu, peak = scan()
+        best["scan_wall"] = min(best["scan_wall"], wall)
+        best["scan_cpu"] = min(best["scan_cpu"], cpu)
+        best["peak_mb"] = max(best["peak_mb"], peak)
+    return best
+
+
+def main_process(wanted: list[Wheel], repeat: int) -> int:
+    header = (f"{'wheel':<10} {'parse wall':>10} {'parse CPU':>9} {'scan wall':>9} "
+              f"{'scan CPU':>8} {'CPU ratio':>9} {'wall ratio':>10} {'scan peak MB':>12}")
+    rows = [header, "-" * len(header)]
+    for wheel in wanted:
+        r = measure_process(fetch(wheel), repeat)
+        rows.append(f"{wheel.name:<10} {r['parse_wall']:>10.2f} {r['parse_cpu']:>9.2f} "
+                    f"{r['scan_wall']:>9.2f} {r['scan_cpu']:>8.2f} "
+                    f"{r['scan_cpu'] / r['parse_cpu']:>8.2f}x "
+                    f"{r['scan_wall'] / r['parse_wall']:>9.2f}x {r['peak_mb']:>12.0f}")
+        print(rows[-1], file=sys.stderr)
+    print(f"whole processes: `permpip scan WHEEL` (fresh cache dir) vs `python -c` reading "
+          f"and ast.parse-ing every .py member; seconds, best of {repeat} runs each")
+    print("\n".join(rows))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("names", nargs="*", help="wheels to measure (default: all)")
@@ -152,6 +238,9 @@ def main(argv: list[str]) -> int:
                              "each (default 3)")
     parser.add_argument("--python-only", action="store_true",
                         help="time scan_python over the .py members, not scan_artifact")
+    parser.add_argument("--process", action="store_true",
+                        help="time the whole `permpip scan WHEEL` process against a process "
+                             "that only parses (best of --repeat runs; --min-time unused)")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -162,6 +251,8 @@ def main(argv: list[str]) -> int:
     from gate._subprocess import run
 
     wanted = [w for w in WHEELS if not args.names or w.name in args.names]
+    if args.process:
+        return main_process(wanted, args.repeat)
     header = (f"{'wheel':<10} {'files':>6} {'.py MB':>7} {'parse s':>8} {'scan s':>8} "
               f"{'ratio':>6} {'scan MB/s':>9} {'peak MB':>8} {'findings':>8} {'runs':>5}")
     rows = [header, "-" * len(header)]
