@@ -76,6 +76,8 @@ class Exported:
     # the attributes on the way: ``pkg``: {``compat``}, ``pkg.compat``: {``sp``} for
     # ``pkg.compat.sp``; ``*`` for a module that star-imports one
     holders: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # every own module's import name: a value bound to one is a module (gate.scan.reflect)
+    own_modules: frozenset[str] = frozenset()
 
     def resolve(self, qualname: str) -> str:
         """Rewrite the longest own ``module.name`` prefix of ``qualname`` by the table."""
@@ -245,6 +247,7 @@ def collect(sources: Mapping[str, bytes | str], *,
     texts: dict[str, str] = {}
     packages: set[str] = set()
     relative_star = False
+    own_modules = frozenset(n[0] for rel in sources if (n := module_name(rel)) is not None)
     for rel, data in sources.items():
         named = module_name(rel)
         if named is None or "import" not in (text := decode_text(data) or ""):
@@ -261,7 +264,7 @@ def collect(sources: Mapping[str, bytes | str], *,
             into.setdefault("*", set()).add(star)
             relative_star = relative_star or star in packages or star == module.rpartition(".")[0]
     if not raw:
-        return Exported()
+        return Exported(own_modules=own_modules)
 
     # Propagate from the seeds (names bound to catalogued things) along the own-module
     # bindings that refer to them: ``B.n -> A.x.rest`` and ``from A import *`` in B.
@@ -356,7 +359,7 @@ def collect(sources: Mapping[str, bytes | str], *,
             words.add("from")
         for name in names:
             alts.setdefault(name, set()).update(words)
-    return Exported(table=table, modules=modules, renamed=renamed,
+    return Exported(table=table, modules=modules, renamed=renamed, own_modules=own_modules,
                     holders=attribute_paths([*table, *(f"{m}.*" for m in external)]),
                     alts={k: frozenset(v) for k, v in alts.items()},
                     heads=frozenset(k.partition(".")[0] for k in [*table, *external]),

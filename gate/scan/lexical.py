@@ -24,6 +24,7 @@ Public API:
     assigned_name(text, eq)           the plain name the ``=`` at ``eq`` assigns
     value_starts(text, names)         where one of ``names`` may start an assigned value
     assigned_values(text, name)       the first names of the values assigned to ``name``
+    code_annotations(text)            offsets of string annotations that may hold code
     value_offsets(text, names)        where a name may be used as a value (not ``x.``,
                                       not a target, not prose)
 """
@@ -329,3 +330,13 @@ def assigned_values(text: str, name: str) -> list[str]:
 def _assignment(name: str) -> re.Pattern[str]:
     return re.compile(rf"{re.escape(name)}(?:[ \t)]|\\\n)*=(?!=)"
                       rf"(?:[ \t\\\n(]|#[^\n]*\n)*([^\W\d]\w*)")  # (a comment ends a line)
+
+
+# ``x: "f(y)"``, ``-> "g()"``: a string annotation with a call in it (or anything after a
+# colon that looks like one: a dict value, a lambda; the scanner tells them apart)
+_CODE_ANNOTATION = re.compile(r"""(?::|->)[ \t]*[rRbBuU]?(?:'[^'\n]*\(|"[^"\n]*\()""")
+
+
+def code_annotations(text: str) -> list[int]:
+    """Offsets where a string annotation may hold code (``typing.get_type_hints`` runs it)."""
+    return [m.start() for m in _CODE_ANNOTATION.finditer(text)]

@@ -50,6 +50,7 @@ from gate.catalog import (
 from gate.scan import reflect
 from gate.scan.lexical import (
     assigned_values,
+    code_annotations,
     import_ranges,
     normalize,
     plain_import,
@@ -187,7 +188,10 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
                                    .split())
     ranges = import_ranges(text) if "import" in text else []
     spans = [text[a:b] for a, b in ranges]
-    escaped = _escaped_modules(text, spans, ranges, module, package) if spans else set()
+    escaped = _escaped_modules(text, spans, ranges, module, package,
+                               exports) if spans else set()
+    if ("'" in text or '"' in text) and code_annotations(text):
+        escaped.add("<annotation>")  # a string annotation may hold code
     if escaped:  # a module used as a value: the scanner reads where it goes
         return _satisfied(text, found, flt, spans, own, exports, module, package) | escaped
     return _satisfied(text, found, flt, spans, own, exports, module, package)
@@ -223,14 +227,28 @@ def _satisfied(text: str, found: frozenset[bytes], flt: _Filter, spans: list[str
     return targets
 
 
+def _builtin_call(text: str, start: int, before: str, bound: set[str]) -> bool:
+    """Whether the call whose first argument starts at ``start`` (``before`` the text
+    just before it) is of the builtin itself: spelled bare, not bound in the file."""
+    name = next(n for n in _LOOKED_AT if before.endswith(n))[:-1]
+    j = start - len(name) - 2
+    if j >= 0 and (text[j].isalnum() or text[j] in "._"):
+        return False  # ``helpers.type(json)``, ``mytype(json)``
+    return name not in bound and "*" not in bound and f"def {name}" not in text and not re.search(
+        rf"(?<![\w.]){name}[ \t]*=(?!=)", text)
+
+
 def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
-                     module: str | None, package: bool) -> set[str]:
+                     module: str | None, package: bool,
+                     exports: Exported | None = None) -> set[str]:
     """Names an import binds to a module (``import os``; ``from os import path``, a
     standard-library module) that the text spells other than before a dot, on a line
     that is not an import: where the module may be handed on as a value (``f(os)``,
     ``[os]``, ``m = os``; gate.scan.reflect). A statement this reader does not vouch for
     counts with all its words."""
     names: set[str] = set()
+    names_bound = _words(spans)
+    own = exports.own_modules if exports is not None else frozenset()
     for span in spans:
         bound = plain_import(span, module, package)
         if bound is None:
@@ -240,7 +258,8 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
             continue
         plain = span.lstrip().startswith("import")
         names.update(local for local, target in bound
-                     if (plain or reflect.is_module(target)) and not reflect.inert(target))
+                     if (plain or reflect.is_module(target) or target in own)
+                     and not reflect.inert(target))
     if not names:
         return set()
     out: set[str] = set()
@@ -249,7 +268,8 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
         i = bisect.bisect_right(starts, start) - 1
         if i >= 0 and start < ranges[i][1]:
             continue  # on the import statement itself
-        if text[max(0, start - 12):start].endswith(_LOOKED_AT):
+        before = text[max(0, start - 12):start]
+        if before.endswith(_LOOKED_AT) and _builtin_call(text, start, before, names_bound):
             continue  # ``getattr(os, n)``, ``isinstance(os, t)``: looked at, not handed on
         out.add(name)
     return out
@@ -335,6 +355,8 @@ def _object_trick_used(text: str, targets: set[str], spans: list[str], words: se
             k = arg.end()
             while k < len(text) and text[k] in " \t":
                 k += 1
+            if text[k:k + 1] == "," and _spelled_name(text, k + 1):
+                return True  # ``getattr(f, '__glo' + 'bals__')``: the scanner reads it
             roots.append((arg.group(1), text[k:k + 1] != ","))  # not ``getattr(m, ...``
     if "__dict__" in targets:
         for m in _DICT.finditer(text):
@@ -351,6 +373,21 @@ def _object_trick_used(text: str, targets: set[str], spans: list[str], words: se
         return False
     bound = _ModuleNames(text, spans, words, own, exports, module, package)
     return any(bound.may_be_module(r, chain) for r, chain in dict.fromkeys(roots))
+
+
+_PLAIN_NAME = re.compile(r"""[ \t]*(?:'([A-Za-z_]\w*)'|"([A-Za-z_]\w*)")[ \t]*[,)]""")
+
+
+def _spelled_name(text: str, start: int) -> bool:
+    """Whether getattr's second argument, from ``start``, is a string the source spells
+    other than as one plain literal (``'__se' + 'lf__'``, ``f"..."``, over lines), or a
+    plain literal naming a dunder: the scanner resolves those, on any object."""
+    end = text.find(")", start)
+    segment = text[start:end if end >= 0 else len(text)]
+    if "'" not in segment and '"' not in segment:
+        return False  # a computed name: quiet unless the object may be a module
+    plain = _PLAIN_NAME.match(text, start)
+    return plain is None or (plain.group(1) or plain.group(2)).startswith("__")
 
 
 class _ModuleNames:
@@ -377,8 +414,9 @@ class _ModuleNames:
         """``chain``: attributes follow the name (``m.x.__dict__``); they may lead from
         any module (an own module's table, ``shutil.os``), so any import will do."""
         if name in BUILTIN_NAMES or reflect.builtin_function(name) or self._imported(
-                name, chain):
-            return True  # (a builtin function's ``__self__`` is the builtins module)
+                name, chain) or f"def {name}(" in self.text:
+            return True  # (a builtin's ``__self__`` is the builtins module; a function's
+            # ``__globals__`` a module's namespace)
         # every name reachable through assignments (``n = a.b(..)`` -> ``a``) with the
         # first names of its assigned values; then a fixpoint from the values that may be
         # modules (an import binds them: attributes may follow, so any import will do)

@@ -52,6 +52,7 @@ from gate.model import Capability, Finding, Phase
 from gate.scan.exports import Exported
 from gate.scan.lexical import (
     absolute,
+    code_annotations,
     decode_source,
     line_numbers,
     normalize,
@@ -70,6 +71,7 @@ from gate.scan.python_refs import (
     _all_args,
     _attrs,
     _blocks,
+    _Bound,
     _bound_names,
     _chain_or_name,
     _is_type_checking,
@@ -113,7 +115,7 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
             if module is not None:
                 scanner.module_name = module
                 scanner.package = path.endswith("__init__.py")
-            if exports is not None and (exports.table or exports.stars):
+            if exports is not None and (exports.table or exports.stars or exports.own_modules):
                 scanner.set_exports(exports)
             return scanner.run(tree)
         except RecursionError as exc:
@@ -260,6 +262,9 @@ class _Scanner(_Calls):
         modules = {name for name, q in self.aliases.items() if self._module_value(q)}
         if modules:
             self.lines = sorted(set(self.lines) | set(_escape_lines(self.text, modules)))
+        if "<annotation>" in self.words:
+            at = line_numbers(self.text, code_annotations(self.text))
+            self.lines = sorted(set(self.lines) | set(at))
         self.future_annotations = any(
             type(st) is ast.ImportFrom and st.module == "__future__"
             and any(a.name == "annotations" for a in st.names)
@@ -344,6 +349,7 @@ class _Scanner(_Calls):
                     self._collect(block, in_function=in_function, phase=phase)
 
     def _bind_import(self, st: ast.Import | ast.ImportFrom, phase: Phase) -> None:
+        self.import_names.update((a.asname or a.name).split(".", 1)[0] for a in st.names)
         if isinstance(st, ast.Import):
             for a in st.names:
                 if a.asname:
@@ -360,6 +366,7 @@ class _Scanner(_Calls):
         exports = self.exports
         for a in st.names:
             if a.name == "*":
+                self.star_imported = True
                 if module and not module.startswith("."):
                     if exports is not None and module in exports.modules:
                         for name, target in exports.modules[module].items():
@@ -426,7 +433,8 @@ class _Scanner(_Calls):
                     # ``if __name__ == "__main__":`` runs when the file is run, not imported
                     if where is not None:
                         self.platform = f"only if {where}"
-                    self._stmts(st.body, Phase.RUNTIME if _is_main(st.test) else phase)
+                    main = _is_main(st.test) and not _NAME_REBOUND.search(self.text)
+                    self._stmts(st.body, Phase.RUNTIME if main else phase)
                 if where is not None:
                     self.platform = f"unless {where}"
                 self._stmts(st.orelse, phase)
@@ -455,6 +463,8 @@ class _Scanner(_Calls):
                 self._annotation(st.annotation, Phase.RUNTIME)
         elif t is ast.Expr:
             assert isinstance(st, ast.Expr)
+            if type(st.value) is ast.Constant:
+                return  # a docstring
             self.safe.add(id(st.value))  # a value computed and dropped
             self._expr(st.value, phase)
         elif t is ast.Match:
@@ -578,7 +588,10 @@ class _Scanner(_Calls):
                 if e is not None:
                     self._stored(e, phase)
         elif t is ast.Name or (t is ast.Attribute and _name_rooted(node)):
-            self._expr(node, Phase.RUNTIME)
+            # a module stored is handed on now: what takes it may use it at once
+            qual = self._resolve(node, import_calls=False)
+            module = qual is not None and self.match(qual) is None and self._module_value(qual)
+            self._expr(node, phase if module else Phase.RUNTIME)
         else:
             self._expr(node, phase)
 
@@ -599,9 +612,15 @@ class _Scanner(_Calls):
             self._chain(node, phase)
         elif t is ast.Call:
             assert isinstance(node, ast.Call)
-            self._call(node, phase)
-        elif t is ast.Constant:
-            return
+            value = self._call(node, phase)
+            if value is not None:  # ``f(globals())``, ``[__import__('os')]``
+                self._escapes(node, value, phase)
+        elif t is ast.Constant or (t is ast.BinOp and _literal_str(node) is not None):
+            value = _literal_str(node)
+            if value is not None and _FIELD_PATH.search(value):
+                # ``"{0.__self__}".format(f)``, ``Formatter().get_field("0.__globals__", ...)``
+                self._add(_DYNAMIC, node.lineno, phase,
+                          f"string names a reflective attribute path: {value[:40]!r}")
         elif t is ast.Subscript:
             assert isinstance(node, ast.Subscript)
             self._subscript(node, phase)
@@ -618,11 +637,29 @@ class _Scanner(_Calls):
             for side in (node.left, *node.comparators):  # ``m is os``: nothing escapes
                 self.safe.add(id(side))
             self._generic(node, phase)
+        elif t in _COMPREHENSIONS:
+            targets = {n.id for g in node.generators  # type: ignore[attr-defined]
+                       for n in ast.walk(g.target) if type(n) is ast.Name}
+            self.scopes.append(_Bound(targets))
+            try:
+                self._generic(node, phase)
+            finally:
+                self.scopes.pop()
         elif t is ast.FormattedValue:
             self.safe.add(id(node.value))  # type: ignore[attr-defined]
             self._generic(node, phase)
         else:
             self._generic(node, phase)
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# a string that reads a reflective attribute by path (a format field, ``get_field``)
+_FIELD_PATH = re.compile(r"[.\[](?:__self__|__globals__|__builtins__|f_globals|f_builtins|"
+                         r"f_locals|__subclasses__)\b")
+# ``__name__`` (or the whole namespace) written: a ``__main__`` test may hold at import
+_NAME_REBOUND = re.compile(r"__name__[ \t]*(?:=(?!=)|:[^=\n]*=|,[^\n]*=(?!=))|"
+                          r"global[^\n]*__name__|globals[ \t]*\(|"
+                          r"for[ \t][^\n]*__name__|as[ \t]+__name__")
 
 
 def _is_main(test: ast.expr) -> bool:

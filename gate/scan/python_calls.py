@@ -17,7 +17,7 @@ from gate.scan.python_refs import (
     _IMPORTERS,
     _LIBRARY,
     _MODE_DEFAULTS,
-    _MODULE_LISTS,
+    _MODULE_KEEPERS,
     _NAMESPACES,
     _OPENERS,
     _READ,
@@ -31,6 +31,11 @@ from gate.scan.python_refs import (
     _unknown_args,
 )
 from gate.scan.reflect import SUBCLASSES, namespace_of
+
+# ``d.values()`` of a namespace (``globals()``, ``f.__globals__``, ``os.__dict__``)
+_NAMESPACE_LISTS = frozenset({"values", "items", "copy", "setdefault", "pop", "popitem",
+                              "__getitem__", "__iter__"})
+_EVERY_OBJECT = frozenset({"gc.get_objects", "gc.get_referents", "gc.get_referrers"})
 
 
 class _Calls(_Refs):
@@ -53,6 +58,8 @@ class _Calls(_Refs):
             if type(call.func) is ast.Name and root.id in _CONSUMERS and self._builtin(root.id):
                 for a in call.args[:1]:  # ``isinstance(m, ...)``, ``hasattr(m, 'x')``
                     self.safe.add(id(a))
+                if root.id == "setattr" and len(call.args) >= 2:
+                    self._setattr(call, phase)
                 if root.id in ("isinstance", "issubclass"):
                     for a in call.args[1:2]:  # a class named is not called
                         self._annotation(a, phase)
@@ -66,6 +73,11 @@ class _Calls(_Refs):
         elif (type(call.func) is ast.Attribute and call.args
               and call.func.attr == "__getattribute__"):  # ``object.__getattribute__(m, n)``
             self._getattribute("?.__getattribute__", call, phase)
+        if type(call.func) is ast.Attribute and call.func.attr == "get_field" and call.args:
+            field = _literal_str(call.args[0])  # ``Formatter().get_field(path, args, kw)``
+            if field is None or "__" in field:
+                self._add(_DYNAMIC, call.lineno, phase,
+                          "Formatter.get_field (an attribute path, computed or reflective)")
         if not special:
             self._expr(call.func, phase)
         elif type(call.func) is ast.Attribute:  # still walk the receiver: foo(x).open()
@@ -126,8 +138,19 @@ class _Calls(_Refs):
                 self.safe.add(id(call.func.value))
                 self.lookups.add(id(call.func.value))
                 return False
-        if func.startswith("sys.modules.") and func.split(".")[2] in _MODULE_LISTS:
-            self._add(_DYNAMIC, line, phase, f"{func}() (hands out every module)")
+        if func.startswith("sys.modules.") and func.split(".")[2] not in _MODULE_KEEPERS:
+            self._add(_DYNAMIC, line, phase, f"{func}() (hands out modules)")
+            return False
+        if type(call.func) is ast.Attribute and func.rpartition(".")[2] in _NAMESPACE_LISTS:
+            owner = self._resolve(call.func.value)
+            if owner is not None and namespace_of(owner) is not None:
+                shown = "globals()" if owner.startswith("<this") else canonical(owner)
+                self._add(_DYNAMIC, line, phase, f"{shown}.{func.rpartition('.')[2]}() "
+                          "(hands out what the module holds)")
+                self.safe.add(id(call.func.value))
+                return False
+        if func in _EVERY_OBJECT:  # every object there is, modules among them
+            self._add(_DYNAMIC, line, phase, f"{func}() (reaches every module)")
             return False
         if func.endswith(".__getattribute__") and call.args:
             self._getattribute(func, call, phase)
@@ -172,6 +195,21 @@ class _Calls(_Refs):
         if writes:
             self._add(_WRITE, call.lineno, phase, f"os.open({shown})")
 
+    def _setattr(self, call: ast.Call, phase: Phase) -> None:
+        """``setattr(sys, 'meta_path', [f])``, ``setattr(os, 'system', f)``: a store."""
+        self.safe.add(id(call.args[0]))
+        attr = _literal_str(call.args[1])
+        if attr is None:  # ``setattr(sys, name, v)``: any attribute of the module replaced
+            target = self._resolve(call.args[0])
+            if target is not None and self.reaches(canonical(target)):
+                self._add(_DYNAMIC, call.lineno, phase,
+                          f"setattr({canonical(target)}, {_COMPUTED})")
+            return
+        qual = self._attribute_of(call.args[0], attr)
+        entry = self.match(qual) if qual is not None else None
+        if entry is not None:
+            self._add(entry.capability, call.lineno, phase, f"{entry.name} replaced")
+
     def _getattr(self, call: ast.Call, phase: Phase) -> None:
         if len(call.args) < 2:
             return
@@ -192,9 +230,15 @@ class _Calls(_Refs):
         (every module holds ``__builtins__``) or a builtin function (``__self__``)."""
         target = self._resolve(target_node)
         if target is None:
-            if type(target_node) is ast.Name and reflect.builtin_function(
-                    target_node.id) and self._builtin(target_node.id):
+            if type(target_node) is ast.Name and (
+                    (reflect.builtin_function(target_node.id) and self._builtin(target_node.id))
+                    or target_node.id in self._functions()):
+                # a builtin's ``__self__``; a function's ``__globals__``, ``__builtins__``
                 self._add(_DYNAMIC, call.lineno, phase, shown.format(target_node.id))
+            return
+        if "." in target and reflect.is_module(canonical(target).rpartition(".")[0]):
+            # a function (or any object) of the standard library: ``__globals__``
+            self._add(_DYNAMIC, call.lineno, phase, shown.format(canonical(target)))
             return
         target = canonical(target)
         if self.reaches(target) or self._module_value(target) or target == _LIBRARY or (

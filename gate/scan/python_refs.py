@@ -63,7 +63,14 @@ _CONSUMERS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "setat
                         "delattr", "type", "id", "repr", "str", "print", "callable", "dir",
                         "vars", "hash"})
 # ``sys.modules.values()``: every module, by no name
-_MODULE_LISTS = frozenset({"values", "items", "copy", "__iter__", "popitem"})
+# callables that take any attribute of what they are given, handed on as values
+_REFLECTORS = frozenset({"getattr", "vars", "globals", "locals", "__import__",
+                         "operator.attrgetter", "operator.methodcaller",
+                         "inspect.getattr_static", "importlib.import_module"})
+# ``sys.modules.get``/``pop`` (one module by its name, resolved) and what only reads names or
+# stores: anything else hands modules out (``values``, ``items``, ``setdefault``, ``copy``)
+_MODULE_KEEPERS = frozenset({"get", "pop", "keys", "__contains__", "__len__", "update",
+                             "clear", "__setitem__", "__delitem__"})
 _NAMESPACES = frozenset({"globals", "locals", "vars"})
 _SAFE_YAML = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader",
                         "yaml.CBaseLoader", "yaml.loader.SafeLoader",
@@ -208,6 +215,21 @@ def _bound_names(st: ast.stmt) -> set[str]:
     return out
 
 
+class _Bound:
+    """The names a comprehension binds (its targets), as a scope."""
+
+    __slots__ = ("_names",)
+
+    def __init__(self, names: set[str]) -> None:
+        self._names = names
+
+    def params(self) -> set[str]:
+        return self._names
+
+    def names(self) -> set[str]:
+        return self._names
+
+
 class _LazyLocals:
     """The names a function or lambda binds, computed on first need (most never need it)."""
 
@@ -216,6 +238,9 @@ class _LazyLocals:
     def __init__(self, fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         self.fn = fn
         self._names: set[str] | None = None
+
+    def params(self) -> set[str]:
+        return {a.arg for a in _all_args(self.fn.args)}
 
     def names(self) -> set[str]:
         if self._names is None:
@@ -264,7 +289,7 @@ class _State:
         self.module: Sequence[ast.stmt] = ()
         self.bound: set[str] | None = None  # names (re)bound at module level, when needed
         self.ends: dict[int, list[int]] = {}  # id(body) -> end line of each statement
-        self.scopes: list[_LazyLocals] = []  # enclosing function scopes
+        self.scopes: list[_LazyLocals | _Bound] = []  # enclosing function scopes
         self.from_imports: dict[str, tuple[int, Phase, str]] = {}
         self.used: set[str] = set()
         self.found: set[Finding] = set()
@@ -285,6 +310,9 @@ class _State:
         self.future_annotations = False
         self.classes: set[str] | None = None
         self.platform: str | None = None  # ``if sys.platform == ...`` around what is walked
+        self.star_imported = False  # any ``from m import *`` (it may bind any name)
+        self.import_names: set[str] = set()  # names an import statement binds
+        self.defs: set[str] | None = None  # names bound by ``def``, when needed
 
     def _held_attributes(self, qual: str) -> frozenset[str]:
         """The attributes of module ``qual`` that lead to a catalogued module it holds
@@ -326,6 +354,9 @@ class _Refs(_State):
     def _base(self, name: str, *, mark: bool = True) -> str | None:
         """The qualified name a bare identifier stands for, or None."""
         if name in self.aliases:
+            if any(name in scope.params() or (name in self.import_names and name in scope.names())
+                   for scope in self.scopes):
+                return None  # ``def f(json): json.x``: the argument (or local), not the module
             if mark:
                 self.used.add(name)
             return self.aliases[name]
@@ -345,7 +376,7 @@ class _Refs(_State):
 
     def _builtin(self, name: str) -> bool:
         """Whether the bare ``name`` is the builtin of that name here (not rebound)."""
-        if name in self.aliases or self.stars:
+        if name in self.aliases or self.stars or self.star_imported:
             return False
         if any(name in scope.names() for scope in self.scopes):
             return False
@@ -405,7 +436,18 @@ class _Refs(_State):
     def _call_value(self, call: ast.Call) -> str | None:
         """What a call returns, when that is a module, a namespace, a path or a library:
         ``__import__('os')``, ``getattr(print, '__self__')``, ``ctypes.CDLL(None)``."""
-        func = self._resolve(call.func, import_calls=False)
+        func = self._resolve(call.func, import_calls=True)  # (``globals().get``)
+        if func is None and type(call.func) is ast.Attribute and len(call.args) == 2 and (
+                call.func.attr == "__getattribute__"):  # ``object.__getattribute__(f, n)``
+            name = _literal_str(call.args[1])
+            return self._attribute_of(call.args[0], name) if name else None
+        if type(call.func) is ast.Call:  # ``attrgetter('__builtins__')(f)``
+            getter = self._resolve(call.func.func, import_calls=False)
+            name = _literal_str(call.func.args[0]) if call.func.args else None
+            if getter in ("operator.attrgetter", "operator.methodcaller") and name and (
+                    call.args and "." not in name):
+                return self._attribute_of(call.args[0], name)
+            return None
         if func is None:
             return None
         func = canonical(func)
@@ -421,6 +463,8 @@ class _Refs(_State):
             if attr is not None:
                 return self._attribute_of(call.args[0], attr)
             return None
+        if func in _NAMESPACES and not call.args:  # ``globals()``: this module's namespace
+            return f"{_SELF_MODULE}.{reflect.NAMESPACE}"
         if func in ("vars", "inspect.getmodule") and call.args:
             target = self._resolve(call.args[0]) if func == "vars" else None
             return f"{target or ANY_MODULE}.{reflect.NAMESPACE}" if func == "vars" else ANY_MODULE
@@ -483,9 +527,14 @@ class _Refs(_State):
     def _module_value(self, qual: str) -> bool:
         """Whether ``qual`` may be a module (or a module's namespace, or ``sys.modules``)
         whose attributes a computed name could reach: every module has ``__builtins__``."""
-        if qual == _SELF_MODULE or qual == "sys.modules" or namespace_of(qual) is not None:
+        if qual.startswith(_LIBRARY):
+            return False  # a ctypes library handed on: ``native`` already (docs/scanner.md)
+        if qual.startswith(("<", "sys.modules")) or namespace_of(qual) is not None:
+            return True  # (``<module>.x`` may be a module in turn)
+        if qual in _REFLECTORS:  # ``partial(getattr, f)``, ``map(getattr, fs, names)``
             return True
-        if qual in self.imported or reflect.is_module(qual):
+        if qual in self.imported or reflect.is_module(qual) or (
+                self.exports is not None and qual in self.exports.own_modules):
             return not reflect.inert(qual)
         return False
 
@@ -493,16 +542,23 @@ class _Refs(_State):
         """``qual`` (a module, namespace, ...) used as a value where it is not followed."""
         if id(node) in self.safe or not self._module_value(qual):
             return
-        if type(node) is ast.Name and any(node.id in s.names() for s in self.scopes):
-            return  # a parameter or local of that name, not the module
         shown = "sys.modules[__name__]" if qual == _SELF_MODULE else canonical(qual)
         self._add(_DYNAMIC, node.lineno, phase,
                   f"{shown} passed on as a value (what is used on it is not followed)")
 
     def _report(self, qual: str, line: int, phase: Phase, node: ast.expr | None) -> bool:
         """Report what ``qual`` (a resolved reference) uses; True if it was catalogued."""
+        if qual.startswith(_SELF_MODULE + "."):  # ``globals()['x']``: what ``x`` is here
+            name, _, rest = qual[len(_SELF_MODULE) + 1:].partition(".")
+            if name == reflect.NAMESPACE:
+                return False
+            base = self._base(name, mark=False)
+            return base is not None and self._report(
+                f"{base}.{rest}" if rest else base, line, phase, node)
         if qual.startswith(ANY_MODULE + "."):  # an attribute of a module not named here
-            leaf = qual[len(ANY_MODULE) + 1:].split(".", 1)[0]
+            # whatever it is named, it may be a module in turn (``f.__globals__['os']``):
+            # its last name is matched against every catalogued name
+            leaf = qual.rpartition(".")[2]
             if leaf == reflect.NAMESPACE:
                 return False
             hits = reflect.leaf_entries(leaf)
@@ -609,17 +665,30 @@ class _Refs(_State):
             if cap is not None:
                 self._add(cap, line, phase, f"*.{attr}")
 
+    def _functions(self) -> set[str]:
+        """Names the module binds with ``def`` (and nothing else)."""
+        if self.defs is None:
+            tree = ast.Module(body=list(self.module), type_ignores=[])
+            defined = {n.name for n in ast.walk(tree) if type(n) in _FUNCS}  # type: ignore[attr-defined]
+            self.defs = defined - set(self.aliases)
+        return self.defs
+
     def _own_class(self, root: ast.expr, attrs: list[str]) -> bool:
         """``Base.__subclasses__()`` of a class defined in this file."""
         if type(root) is not ast.Name or attrs.index(SUBCLASSES) != 0:
             return False
-        if self.classes is None:
-            self.classes = {n.name for n in self.module if type(n) is ast.ClassDef}
+        if self.classes is None:  # defined once, never rebound
+            tree = ast.Module(body=list(self.module), type_ignores=[])
+            defined = [n.name for n in ast.walk(tree) if type(n) is ast.ClassDef]
+            rebound = {n.id for n in ast.walk(tree)
+                       if type(n) is ast.Name and type(n.ctx) is not ast.Load}
+            self.classes = {c for c in defined if defined.count(c) == 1 and c not in rebound}
         return root.id in self.classes and root.id not in self.aliases
 
     def _subscript(self, node: ast.Subscript, phase: Phase) -> None:
         value, key = node.value, node.slice
         loading = type(node.ctx) is ast.Load
+        self.safe.add(id(value))  # read from (or stored into) where it stands
         if not loading and type(value) is ast.Attribute:
             stored = self._resolve(value, import_calls=False)
             entry = self.match(stored) if stored is not None else None
@@ -638,7 +707,8 @@ class _Refs(_State):
                     self._name(ast.Name(id=literal, ctx=ast.Load(), lineno=node.lineno,
                                         col_offset=node.col_offset), phase)
                 self.safe.add(id(value))
-        if loading:
+                self.lookups.add(id(value))
+        if loading and id(value) not in self.lookups:
             owner = self._resolve(value, import_calls=True)
             if owner is not None and owner not in _NAMESPACES:
                 self._lookup(owner, literal, key, node.lineno, phase)

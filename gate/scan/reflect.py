@@ -44,7 +44,8 @@ _TO_BUILTINS = frozenset({"f_builtins", "__builtins__"})
 REFLECTIVE = _TO_MODULE | _TO_NAMESPACE | _TO_BUILTINS
 SUBCLASSES = "__subclasses__"
 # The words a file must spell to use one of them (the pre-filter's tricks).
-WORDS = REFLECTIVE | {SUBCLASSES, "getmodule"}
+WORDS = REFLECTIVE | {SUBCLASSES, "getmodule", "get_field", "attrgetter", "methodcaller",
+                      "__getattribute__", "getattr_static"}
 
 
 def fold(prefix: str | None, attr: str, *, builtin_root: bool = False) -> str:

@@ -130,7 +130,8 @@ POSITIVE: list[tuple[str, set[str]]] = [
     ("import importlib.util\nimportlib.util.spec_from_file_location('m', p)", {"dynamic-code"}),
     ("import pydoc\npydoc.locate('os.system')", {"subprocess"}),
     # introspection
-    ("import gc\ngc.get_objects()", {"introspection"}),
+    # every object there is, modules among them
+    ("import gc\ngc.get_objects()", {"introspection", "dynamic-code"}),
     ("import sys\nsys._getframe()", {"introspection"}),
     ("import inspect\ninspect.currentframe()", {"introspection"}),
     ("import inspect\ninspect.stack()", {"introspection"}),
