@@ -376,18 +376,19 @@ def _object_trick_used(text: str, targets: set[str], spans: list[str], words: se
 
 
 _PLAIN_NAME = re.compile(r"""[ \t]*(?:'([A-Za-z_]\w*)'|"([A-Za-z_]\w*)")[ \t]*[,)]""")
+# only string literals, joined by ``+`` or side by side (what the scanner folds), to ``)``
+_LITERALS = re.compile(r"""(?:\s*[rRuUfF]{0,2}(?:'[^'\n{]*'|"[^"\n{]*")\s*\+?)+\s*[,)]""")
 
 
 def _spelled_name(text: str, start: int) -> bool:
-    """Whether getattr's second argument, from ``start``, is a string the source spells
-    other than as one plain literal (``'__se' + 'lf__'``, ``f"..."``, over lines), or a
-    plain literal naming a dunder: the scanner resolves those, on any object."""
-    end = text.find(")", start)
-    segment = text[start:end if end >= 0 else len(text)]
-    if "'" not in segment and '"' not in segment:
-        return False  # a computed name: quiet unless the object may be a module
+    """Whether getattr's second argument, from ``start``, is a string the scanner folds
+    (``'__se' + 'lf__'``, ``f"..."``, literals over lines) other than one plain literal,
+    or a plain literal naming a dunder: the scanner resolves those, on any object. A name
+    computed otherwise (``"_%s" % n``) the scanner leaves to the object's kind."""
     plain = _PLAIN_NAME.match(text, start)
-    return plain is None or (plain.group(1) or plain.group(2)).startswith("__")
+    if plain is not None:
+        return (plain.group(1) or plain.group(2)).startswith("__")
+    return _LITERALS.match(text, start) is not None
 
 
 class _ModuleNames:

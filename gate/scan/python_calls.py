@@ -73,7 +73,8 @@ class _Calls(_Refs):
         elif (type(call.func) is ast.Attribute and call.args
               and call.func.attr == "__getattribute__"):  # ``object.__getattribute__(m, n)``
             self._getattribute("?.__getattribute__", call, phase)
-        if type(call.func) is ast.Attribute and call.func.attr == "get_field" and call.args:
+        if (type(call.func) is ast.Attribute and call.func.attr == "get_field" and call.args
+                and "Formatter" in self.words):
             field = _literal_str(call.args[0])  # ``Formatter().get_field(path, args, kw)``
             if field is None or "__" in field:
                 self._add(_DYNAMIC, call.lineno, phase,

@@ -667,9 +667,15 @@ class _Refs(_State):
 
     def _functions(self) -> set[str]:
         """Names the module binds with ``def`` (and nothing else)."""
-        if self.defs is None:
-            tree = ast.Module(body=list(self.module), type_ignores=[])
-            defined = {n.name for n in ast.walk(tree) if type(n) in _FUNCS}  # type: ignore[attr-defined]
+        if self.defs is None:  # statements only, at module level (blocks, not bodies)
+            defined: set[str] = set()
+            stack = [self.module]
+            while stack:
+                for st in stack.pop():
+                    if type(st) in _FUNCS:
+                        defined.add(st.name)  # type: ignore[attr-defined]
+                    elif type(st) is not ast.ClassDef:
+                        stack += _blocks(st)
             self.defs = defined - set(self.aliases)
         return self.defs
 

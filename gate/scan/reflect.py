@@ -44,7 +44,7 @@ _TO_BUILTINS = frozenset({"f_builtins", "__builtins__"})
 REFLECTIVE = _TO_MODULE | _TO_NAMESPACE | _TO_BUILTINS
 SUBCLASSES = "__subclasses__"
 # The words a file must spell to use one of them (the pre-filter's tricks).
-WORDS = REFLECTIVE | {SUBCLASSES, "getmodule", "get_field", "attrgetter", "methodcaller",
+WORDS = REFLECTIVE | {SUBCLASSES, "getmodule", "Formatter", "attrgetter", "methodcaller",
                       "__getattribute__", "getattr_static"}
 
 
