@@ -26,8 +26,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+from typing import cast
 
 from gate.errors import ScanError
 from gate.model import Capability
@@ -42,139 +43,40 @@ MODULE_ALIASES: dict[str, str] = {
     "_pickle": "pickle",
     "cPickle": "pickle",
     "pathlib._local": "pathlib",
+    "_signal": "signal",
+    "_sqlite3": "sqlite3",
+    "_frozen_importlib": "importlib._bootstrap",
+    "_frozen_importlib_external": "importlib._bootstrap_external",
 }
 
-# Modules that hold other modules as attributes (``shutil.os``, ``tempfile._os``):
-# ``shutil.os.system`` is ``os.system``. ``container: attr`` (the attribute is the module of
-# that name) or ``attr=module``; read from CPython 3.11-3.14, a superset is harmless.
-_MODULE_ATTRIBUTES = """
-    argparse: _os=os _sys=sys
-    ast: sys
-    asyncio: sys
-    asyncio.base_events: os socket subprocess sys threading
-    asyncio.events: os socket subprocess sys threading
-    asyncio.streams: socket sys
-    asyncio.subprocess: subprocess
-    asyncio.unix_events: os signal socket subprocess sys threading
-    bz2: os
-    calendar: sys
-    cmd: sys
-    code: sys
-    codecs: builtins sys
-    collections: _sys=sys
-    compileall: importlib os sys
-    concurrent.futures.process: os sys threading
-    concurrent.futures.thread: os threading
-    configparser: os sys
-    contextlib: os sys
-    ctypes: _os=os _sys=sys
-    ctypes.util: os shutil subprocess sys tempfile
-    dataclasses: _thread builtins inspect sys
-    datetime: sys
-    dbm: os sys
-    dis: sys
-    doctest: inspect os sys
-    email.utils: os socket
-    ensurepip: os subprocess sys tempfile
-    enum: bltns=builtins sys
-    filecmp: os
-    fileinput: os sys
-    fractions: sys
-    ftplib: socket sys
-    getopt: os
-    getpass: os sys
-    gettext: os sys
-    glob: os sys
-    gzip: builtins os sys
-    http.client: socket sys
-    http.cookiejar: _threading=threading os
-    http.server: os posixpath=os.path shutil socket sys
-    imaplib: socket subprocess sys
-    importlib: sys
-    importlib.util: sys
-    inspect: builtins importlib os sys
-    linecache: os sys
-    locale: sys
-    logging: os sys threading
-    lzma: builtins os
-    mailbox: os socket
-    mimetypes: os posixpath=os.path sys
-    modulefinder: importlib marshal os sys
-    multiprocessing: os sys
-    multiprocessing.util: os sys threading
-    netrc: os
-    ntpath: os sys
-    optparse: os sys
-    os: sys
-    os.path: os sys
-    pathlib: os posixpath=os.path sys
-    pdb: glob inspect os signal sys
-    pickle: sys
-    pkgutil: importlib os sys
-    platform: os subprocess sys
-    poplib: socket sys
-    posixpath: os sys
-    pprint: _sys=sys
-    profile: marshal sys
-    pstats: marshal os sys
-    pty: os sys
-    py_compile: importlib os sys
-    pydoc: builtins importlib inspect os sys
-    queue: threading
-    random: _os=os
-    reprlib: builtins
-    rlcompleter: builtins inspect
-    runpy: importlib os sys
-    sched: threading
-    selectors: sys
-    shlex: os sys
-    shutil: os posix=os sys
-    site: builtins os sys
-    smtplib: socket sys
-    socket: _socket=socket os sys
-    socketserver: os socket sys threading
-    ssl: _socket=socket os sys
-    statistics: sys
-    subprocess: builtins os signal sys threading
-    sysconfig: os sys
-    tarfile: os shutil sys
-    tempfile: _os=os _shutil=shutil _sys=sys _thread
-    threading: _os=os _sys=sys
-    timeit: gc sys
-    tokenize: sys
-    trace: gc inspect os pickle sys threading
-    traceback: sys
-    tracemalloc: os pickle
-    typing: sys
-    unittest.mock: builtins inspect sys
-    urllib.parse: sys
-    urllib.request: os posixpath=os.path socket sys tempfile
-    uuid: os sys
-    venv: os shutil subprocess sys
-    warnings: sys
-    weakref: sys
-    webbrowser: os shutil subprocess sys threading
-    wsgiref.simple_server: sys
-    xml.etree.ElementTree: sys
-    xmlrpc.client: sys
-    xmlrpc.server: os sys
-    zipapp: os shutil sys
-    zipfile: importlib os posixpath=os.path shutil sys threading
-    zipimport: marshal sys
-"""
+# Vendored copies of a catalogued distribution are that distribution:
+# ``pip._vendor.requests.get`` is ``requests.get``.
+_VENDORED = ("pip._vendor.", "setuptools._vendor.", "pkg_resources._vendor.",
+             "pkg_resources.extern.", "setuptools.extern.")
+_VENDOR_HEADS = frozenset(v.split(".", 1)[0] for v in _VENDORED)
+
+
+def _data(name: str) -> str:
+    return resources.files("gate").joinpath(f"data/{name}").read_text(encoding="utf-8")
 
 
 def _module_attributes(text: str) -> dict[str, str]:
+    """``container: attr attr=module ...`` lines -> ``container.attr``: module."""
     out: dict[str, str] = {}
-    for line in text.strip().splitlines():
-        container, _, attrs = line.strip().partition(":")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        container, _, attrs = line.partition(":")
         for item in attrs.split():
             attr, _, real = item.partition("=")
             out[f"{container}.{attr}"] = real or attr
     return out
 
 
-MODULE_ATTRIBUTES: dict[str, str] = _module_attributes(_MODULE_ATTRIBUTES)
+# Modules that hold other modules as attributes (``shutil.os``, ``tempfile._os``):
+# ``shutil.os.system`` is ``os.system``. Generated with the standard-library table
+# (tools/stdlib_catalog.py): every standard module's attributes that are standard modules
+# with catalogued names, over the Python versions it was run on (a superset is harmless).
+MODULE_ATTRIBUTES: dict[str, str] = _module_attributes(_data("stdlib_modules.txt"))
 # every spelling of a module -> the catalogued module (aliases, then modules' attributes)
 _REWRITES: dict[str, str] = {**MODULE_ATTRIBUTES, **MODULE_ALIASES}
 _ALIAS_HEADS = frozenset(a.split(".", 1)[0] for a in _REWRITES)
@@ -224,22 +126,38 @@ def _spelled() -> tuple[tuple[str, str], ...]:
     is ``os``: ``http.cookiejar._threading._os``), as ``canonical`` follows them."""
     base = {alias: real for alias, real in _REWRITES.items()
             if alias in MODULE_ALIASES or real != alias.rpartition(".")[2]}
+    # module -> the renamed attributes of that module and of the modules below it
+    within: dict[str, list[tuple[str, str]]] = {}
+    for other, target in base.items():
+        parts = other.split(".")[:-1]
+        for i in range(1, len(parts) + 1):
+            within.setdefault(".".join(parts[:i]), []).append((other, target))
     out = dict(base)
     frontier = dict(base)
     for _ in range(2):
         grown: dict[str, str] = {}
         for alias, real in frontier.items():
-            for other, target in base.items():
-                if other.startswith(real + "."):
-                    longer = alias + other[len(real):]
-                    if longer not in out:
-                        grown[longer] = target
+            for other, target in within.get(real, ()):
+                longer = alias + other[len(real):]
+                if longer not in out:
+                    grown[longer] = target
         out.update(grown)
         frontier = grown
-    return tuple(out.items())
+    # a spelling holding every word of the module under the same head needs no
+    # requirement of its own (``asyncio.base_events.events`` spells ``asyncio.events``)
+    return tuple((a, r) for a, r in out.items() if not _covers(a, r))
+
+
+def _covers(alias: str, real: str) -> bool:
+    a, r = alias.split("."), real.split(".")
+    return a[0] == r[0] and set(r) <= set(a)
 
 
 _SPELLED: tuple[tuple[str, str], ...] = _spelled()
+# module -> its other spellings (``os``: ``posix``, ``tempfile._os`` ...)
+_SPELLED_BY_MODULE: dict[str, tuple[str, ...]] = {}
+for _alias, _real in _SPELLED:
+    _SPELLED_BY_MODULE[_real] = (*_SPELLED_BY_MODULE.get(_real, ()), _alias)
 
 # pathlib classes: a call of one of these yields a path (``Path(p).write_text``).
 PATH_CLASSES = frozenset(
@@ -266,7 +184,10 @@ BARE_MODULE_TRICKS = ("getattr",)
 CODE_TRICKS = ("__code__", "co_code")
 # Catalogued names that count only when assigned (hooks), not when read.
 STORE_ONLY = frozenset({"sys.meta_path", "sys.path_hooks", "sys.excepthook",
-                        "sys.unraisablehook", "threading.excepthook"})
+                        "sys.unraisablehook", "threading.excepthook", "sys.path_importer_cache",
+                        "importlib.machinery.SOURCE_SUFFIXES",
+                        "importlib.machinery.BYTECODE_SUFFIXES",
+                        "importlib.machinery.EXTENSION_SUFFIXES"})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -292,12 +213,17 @@ class Requirement:
     target: str = ""
 
 
+_Parts = tuple[frozenset[Requirement], dict[str, frozenset[Requirement]],
+               tuple[tuple[str, frozenset[Requirement]], ...], tuple[Requirement, ...]]
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Entry:
     """A catalogued name that matched, e.g. ``name="os.environ"``."""
 
     name: str
     capability: Capability
+    also: tuple[Capability, ...] = ()  # what else the name does (the generated table)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -305,12 +231,25 @@ class Catalog:
     exact: dict[str, Capability | None]  # None: harmless
     wildcard: dict[str, Capability]  # module -> capability of its public names
     receiver: dict[str, Capability]  # ".attr" entries without the dot
+    also: dict[str, tuple[Capability, ...]]  # exact names with further capabilities
+    # ``name =target`` lines (a re-export: the same object): pending while parsing, then
+    # resolved to the target's entry, whose name the match reports (``tarfile.bltn_open``
+    # is ``io.open``)
+    aliases: dict[str, str]
+    renamed: dict[str, str]
+    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def parse(cls, text: str, *, source: str = "catalog.txt") -> Catalog:
-        exact: dict[str, Capability | None] = {}
-        wildcard: dict[str, Capability] = {}
-        receiver: dict[str, Capability] = {}
+    def parse(cls, text: str, *, source: str = "catalog.txt", base: Catalog | None = None,
+              resolve: bool = True, base_also: bool = True) -> Catalog:
+        """The table in ``text``; its lines override those of ``base`` (the generated
+        standard-library table under the hand catalog). ``base_also=False``: only this
+        text's lines give a name further capabilities."""
+        exact: dict[str, Capability | None] = dict(base.exact) if base else {}
+        wildcard: dict[str, Capability] = dict(base.wildcard) if base else {}
+        receiver: dict[str, Capability] = dict(base.receiver) if base else {}
+        also: dict[str, tuple[Capability, ...]] = dict(base.also) if base and base_also else {}
+        aliases: dict[str, str] = dict(base.aliases) if base else {}
         for number, raw in enumerate(text.splitlines(), 1):
             line = raw.split("#", 1)[0].strip()
             if not line:
@@ -319,10 +258,14 @@ class Catalog:
             if len(parts) != 2:
                 raise ScanError(f"{source}:{number}: expected '<name> <capability>': {raw!r}")
             name, cap_text = parts
+            if cap_text.startswith("="):
+                aliases[name] = cap_text[1:]
+                continue
             try:
-                cap = None if cap_text == _HARMLESS else Capability(cap_text)
+                caps = [None if c == _HARMLESS else Capability(c) for c in cap_text.split(",")]
             except ValueError:
                 raise ScanError(f"{source}:{number}: unknown capability {cap_text!r}") from None
+            cap = caps[0]
             if name.startswith("."):
                 if cap is None:
                     raise ScanError(f"{source}:{number}: a '.attr' entry cannot be harmless")
@@ -333,7 +276,26 @@ class Catalog:
                 wildcard[name[:-2]] = cap
             else:
                 exact[name] = cap
-        return cls(exact=exact, wildcard=wildcard, receiver=receiver)
+                aliases.pop(name, None)
+                if len(caps) > 1 and None not in caps:
+                    also[name] = tuple(c for c in caps[1:] if c is not None)
+                else:
+                    also.pop(name, None)
+        cat = cls(exact=exact, wildcard=wildcard, receiver=receiver, also=also,
+                  aliases=aliases, renamed={})
+        return cat._resolved() if resolve else cat
+
+    def _resolved(self) -> Catalog:
+        """Each alias takes its target's entry (after every override)."""
+        for alias, target in self.aliases.items():
+            entry = self.match(target)
+            self.exact[alias] = None if entry is None else entry.capability
+            if entry is not None:
+                self.renamed[alias] = entry.name
+                if entry.also:
+                    self.also[alias] = entry.also
+        self.aliases.clear()
+        return self
 
     def match(self, qualname: str) -> Entry | None:
         """The longest catalogued prefix of ``qualname`` (``os.environ.get`` -> os.environ)."""
@@ -341,7 +303,10 @@ class Catalog:
         while True:
             if name in self.exact:
                 cap = self.exact[name]
-                return None if cap is None else Entry(name=name, capability=cap)
+                if cap is None:
+                    return None
+                return Entry(name=self.renamed.get(name, name), capability=cap,
+                             also=self.also.get(name, ()))
             parent, dot, leaf = name.rpartition(".")
             if not dot:
                 return None
@@ -374,45 +339,70 @@ class Catalog:
     def requirements(self, exclude: frozenset[str] = frozenset()) -> list[Requirement]:
         """What a file must spell to use each entry (see ``Requirement``), leaving out the
         entries under the module names ``exclude``."""
+        fixed, by_head, by_name, ordered = self._requirement_parts()
+        if not exclude:
+            return list(ordered)
+        allowed = set(fixed)
+        for head in {p.split(".", 1)[0] for p in self.parents() if not owned(p, exclude)}:
+            allowed.update(by_head.get(head, ()))
+        for name, reqs in by_name:
+            if not owned(name, exclude):
+                allowed.update(reqs)
+        return [r for r in ordered if r in allowed]
+
+    def _requirement_parts(self) -> _Parts:
+        """The requirements once: those always needed, those of each module head (its
+        tricks), those of each entry, and all of them in order."""
+        if "parts" in self.memo:
+            return cast(_Parts, self.memo["parts"])
         # a trick through a module (``importlib``, ``builtins``, ``sys.modules``) needs that
         # module imported like any other; ``__import__`` and ``__builtins__`` need nothing
-        reqs: set[Requirement] = {Requirement(anywhere=frozenset(w), target=w[-1], binds=True,
-                                              head="" if w[0] in BUILTIN_NAMES else w[0])
-                                  for w in TRICKS}
-        reqs |= {Requirement(bare=frozenset({w}), target=w, binds=True) for w in BARE_TRICKS}
-        heads = {p.split(".", 1)[0] for p in self.parents() if not owned(p, exclude)}
-        via = {(a.split(".", 1)[0], frozenset(a.split("."))) for a, real in _SPELLED
-                   if real.split(".", 1)[0] in heads}
-        via |= {(head, frozenset({head})) for head in heads}
-        for head, words in via:
-            reqs |= {Requirement(anywhere=words | {w}, target=w, head=head)
-                     for w in MODULE_TRICKS}
-            reqs |= {Requirement(anywhere=words, bare=frozenset({w}), target=w, head=head)
-                     for w in BARE_MODULE_TRICKS}
-        names = [n for n, c in self.exact.items() if c is not None] + list(self.wildcard)
-        for name in names:
-            if exclude and owned(name, exclude):
-                continue
-            parts = name.split(".")
-            if len(parts) == 1 and name not in self.wildcard:
-                reqs.add(Requirement(bare=frozenset(parts), target=name))  # a builtin
-                continue
-            reqs.add(Requirement(anywhere=frozenset(parts), target=parts[-1], head=parts[0]))
-            for alias, real in _SPELLED:
-                if name.startswith(real + "."):
-                    spelled = alias.split(".") + name[len(real) + 1:].split(".")
-                    reqs.add(Requirement(anywhere=frozenset(spelled), target=spelled[-1],
-                                         head=spelled[0]))
-        reqs |= {Requirement(anywhere=frozenset({attr}), target=attr) for attr in self.receiver}
-        reqs |= {Requirement(anywhere=frozenset({w}), target=w) for w in CODE_TRICKS}
+        fixed: set[Requirement] = {Requirement(anywhere=frozenset(w), target=w[-1], binds=True,
+                                               head="" if w[0] in BUILTIN_NAMES else w[0])
+                                   for w in TRICKS}
+        fixed |= {Requirement(bare=frozenset({w}), target=w, binds=True) for w in BARE_TRICKS}
+        fixed |= {Requirement(anywhere=frozenset({attr}), target=attr) for attr in self.receiver}
+        fixed |= {Requirement(anywhere=frozenset({w}), target=w) for w in CODE_TRICKS}
         # the builtins module under another spelling (``enum.bltns.exec``): every use
         # spells its name, whose lines are walked
         for alias, real in _SPELLED:
             if real == "builtins" and "." in alias:
                 parts = alias.split(".")
-                reqs.add(Requirement(anywhere=frozenset(parts), target=parts[-1],
-                                     head=parts[0], binds=True))
-        return sorted(reqs, key=lambda r: (sorted(r.anywhere), sorted(r.bare)))
+                fixed.add(Requirement(anywhere=frozenset(parts), target=parts[-1],
+                                      head=parts[0], binds=True))
+        # a module with catalogued names, under any spelling, reached by a computed name
+        via: dict[str, set[tuple[str, frozenset[str]]]] = {}
+        for alias, real in _SPELLED:
+            via.setdefault(real.split(".", 1)[0], set()).add(
+                (alias.split(".", 1)[0], frozenset(alias.split("."))))
+        by_head: dict[str, frozenset[Requirement]] = {}
+        for head in {p.split(".", 1)[0] for p in self.parents()}:
+            reqs: set[Requirement] = set()
+            for first, words in {*via.get(head, ()), (head, frozenset({head}))}:
+                reqs |= {Requirement(anywhere=words | {w}, target=w, head=first)
+                         for w in MODULE_TRICKS}
+                reqs |= {Requirement(anywhere=words, bare=frozenset({w}), target=w, head=first)
+                         for w in BARE_MODULE_TRICKS}
+            by_head[head] = frozenset(reqs)
+        by_name: list[tuple[str, frozenset[Requirement]]] = []
+        for name in [n for n, c in self.exact.items() if c is not None] + list(self.wildcard):
+            parts = name.split(".")
+            if len(parts) == 1 and name not in self.wildcard:
+                by_name.append((name, frozenset({Requirement(bare=frozenset(parts),
+                                                             target=name)})))  # a builtin
+                continue
+            reqs = {Requirement(anywhere=frozenset(parts), target=parts[-1], head=parts[0])}
+            for i in range(1, len(parts)):
+                for alias in _SPELLED_BY_MODULE.get(".".join(parts[:i]), ()):
+                    spelled = alias.split(".") + parts[i:]
+                    reqs.add(Requirement(anywhere=frozenset(spelled), target=spelled[-1],
+                                         head=spelled[0]))
+            by_name.append((name, frozenset(reqs)))
+        every = set(fixed).union(*by_head.values(), *(r for _, r in by_name))
+        ordered = tuple(sorted(every, key=lambda r: (sorted(r.anywhere), sorted(r.bare))))
+        parts_ = (frozenset(fixed), by_head, tuple(by_name), ordered)
+        self.memo["parts"] = parts_
+        return parts_
 
 
 def owned(qualname: str, own: frozenset[str]) -> bool:
@@ -429,8 +419,15 @@ def owned(qualname: str, own: frozenset[str]) -> bool:
 @functools.lru_cache(maxsize=16384)
 def canonical(qualname: str) -> str:
     """Map module spellings to the catalogued one: ``posix.system`` -> ``os.system``,
-    ``shutil.os.system`` -> ``os.system`` (a module reached as another module's attribute)."""
+    ``shutil.os.system`` -> ``os.system`` (a module reached as another module's attribute),
+    ``pip._vendor.requests.get`` -> ``requests.get`` (a vendored copy)."""
     head, dot, rest = qualname.partition(".")
+    if head in _VENDOR_HEADS:
+        for prefix in _VENDORED:
+            if qualname.startswith(prefix) and len(qualname) > len(prefix):
+                qualname = qualname[len(prefix):]
+                head, dot, rest = qualname.partition(".")
+                break
     for _ in range(4):
         if head not in _ALIAS_HEADS:
             break
@@ -450,9 +447,10 @@ def canonical(qualname: str) -> str:
 
 @functools.cache
 def catalog() -> Catalog:
-    """The shipped catalog, parsed once."""
-    text = resources.files("gate").joinpath("data/catalog.txt").read_text(encoding="utf-8")
-    return Catalog.parse(text)
+    """The shipped catalog, parsed once: the generated standard-library table
+    (``data/stdlib.txt``) under the hand catalog (``data/catalog.txt``)."""
+    stdlib = Catalog.parse(_data("stdlib.txt"), source="stdlib.txt", resolve=False)
+    return Catalog.parse(_data("catalog.txt"), base=stdlib)
 
 
 @functools.lru_cache(maxsize=8192)

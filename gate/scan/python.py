@@ -157,13 +157,14 @@ def _unanalyzed(text: str, path: str, phase: Phase | None, exc: BaseException,
         if entry is not None and own and owned(entry.name, own):
             continue
         if entry is not None:
-            out.add(Finding(path=path, line=lineno, capability=entry.capability, phase=ph,
-                            detail=entry.name))
+            for cap in (entry.capability, *entry.also):
+                out.add(Finding(path=path, line=lineno, capability=cap, phase=ph,
+                                detail=entry.name))
             continue
         last = chain.rpartition(".")[2]
-        cap = receiver_method(last) if "." in chain else None
-        if cap is not None:
-            out.add(Finding(path=path, line=lineno, capability=cap, phase=ph,
+        receiver = receiver_method(last) if "." in chain else None
+        if receiver is not None:
+            out.add(Finding(path=path, line=lineno, capability=receiver, phase=ph,
                             detail=f"*.{last}"))
     return sorted(out)
 
@@ -275,7 +276,7 @@ class _Scanner(_Calls):
             entry = self.match(qual)
             if name not in self.used and entry is not None and entry.name not in STORE_ONLY:
                 # imported, only re-exported
-                self._add(entry.capability, line, ph, entry.name)
+                self._add_entry(entry, line, ph, entry.name)
         return sorted(self.found)
 
     def _overlapping(self, body: Sequence[ast.stmt]) -> Sequence[ast.stmt]:
@@ -543,7 +544,7 @@ class _Scanner(_Calls):
                 for a in attrs:
                     entry = self.match(f"{subject}.{a}")
                     assert entry is not None
-                    self._add(entry.capability, st.subject.lineno, phase, entry.name)
+                    self._add_entry(entry, st.subject.lineno, phase, entry.name)
         self._generic(st, phase)
 
     def _generic(self, node: ast.AST, phase: Phase) -> None:

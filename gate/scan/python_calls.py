@@ -15,7 +15,6 @@ from gate.scan.python_refs import (
     _FLAG_OPENERS,
     _GETTERS,
     _IMPORTERS,
-    _LIBRARY,
     _MODE_DEFAULTS,
     _MODULE_KEEPERS,
     _NAMESPACES,
@@ -209,7 +208,7 @@ class _Calls(_Refs):
         qual = self._attribute_of(call.args[0], attr)
         entry = self.match(qual) if qual is not None else None
         if entry is not None:
-            self._add(entry.capability, call.lineno, phase, f"{entry.name} replaced")
+            self._add_entry(entry, call.lineno, phase, f"{entry.name} replaced")
 
     def _getattr(self, call: ast.Call, phase: Phase) -> None:
         if len(call.args) < 2:
@@ -242,7 +241,7 @@ class _Calls(_Refs):
             self._add(_DYNAMIC, call.lineno, phase, shown.format(canonical(target)))
             return
         target = canonical(target)
-        if self.reaches(target) or self._module_value(target) or target == _LIBRARY or (
+        if self.reaches(target) or self._module_value(target) or target.startswith("<") or (
                 "." not in target and reflect.builtin_function(target)):
             shown_target = "sys.modules[__name__]" if target == _SELF_MODULE else target
             self._add(_DYNAMIC, call.lineno, phase, shown.format(shown_target))

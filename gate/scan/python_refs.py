@@ -335,6 +335,13 @@ class _State:
         self.found.add(Finding(path=self.path, line=line, capability=cap,
                                phase=self.forced or phase, detail=detail))
 
+    def _add_entry(self, entry: Entry, line: int, phase: Phase, detail: str) -> None:
+        """Every capability of a catalogued name (the generated table gives some several:
+        ``urllib.request.urlretrieve`` is network and fs-write)."""
+        self._add(entry.capability, line, phase, detail)
+        for cap in entry.also:
+            self._add(cap, line, phase, detail)
+
     # implemented by the scanner (gate.scan.python): the walk and the bindings
     def _module_bound(self) -> set[str]:
         raise NotImplementedError
@@ -529,6 +536,8 @@ class _Refs(_State):
         whose attributes a computed name could reach: every module has ``__builtins__``."""
         if qual.startswith(_LIBRARY):
             return False  # a ctypes library handed on: ``native`` already (docs/scanner.md)
+        if qual.startswith(reflect.SELF_OF) or qual.rpartition(".")[2] in reflect.PLAIN_GLOBALS:
+            return False
         if qual.startswith(("<", "sys.modules")) or namespace_of(qual) is not None:
             return True  # (``<module>.x`` may be a module in turn)
         if qual in _REFLECTORS:  # ``partial(getattr, f)``, ``map(getattr, fs, names)``
@@ -555,12 +564,18 @@ class _Refs(_State):
             base = self._base(name, mark=False)
             return base is not None and self._report(
                 f"{base}.{rest}" if rest else base, line, phase, node)
-        if qual.startswith(ANY_MODULE + "."):  # an attribute of a module not named here
-            # whatever it is named, it may be a module in turn (``f.__globals__['os']``):
-            # its last name is matched against every catalogued name
-            leaf = qual.rpartition(".")[2]
-            if leaf == reflect.NAMESPACE:
-                return False
+        if qual.startswith((ANY_MODULE + ".", reflect.SELF_OF + ".")):
+            # an attribute of a module not named here: matched by its name against every
+            # catalogued name (``<module>.system``); one of a module it holds, by the name
+            # of that module (``f.__globals__['os'].system`` is ``os.system``)
+            parts = qual.split(".")[1:]
+            if reflect.NAMESPACE in parts:
+                return False  # a namespace's own methods (``f_globals.get``): dict methods
+            if len(parts) > 1:
+                if not reflect.is_module(parts[0]):
+                    return False
+                return self._report(".".join(parts), line, phase, node)
+            leaf = parts[0]
             hits = reflect.leaf_entries(leaf)
             for name, cap in hits:
                 if self.match(name) is not None:
@@ -580,14 +595,14 @@ class _Refs(_State):
         if entry is not None and entry.name in STORE_ONLY and node is not None and (
                 id(node) in self.arguments and id(node) not in self.safe):
             # ``list.insert(sys.meta_path, 0, f)``: handed to code that may change it
-            self._add(entry.capability, line, phase, f"{entry.name} handed on")
+            self._add_entry(entry, line, phase, f"{entry.name} handed on")
             return True
         if entry is None or entry.name in STORE_ONLY:
             return False
         if entry.name in _OPENERS:
             self._open_caps(line, phase, entry.name, _COMPUTED)
         else:
-            self._add(entry.capability, line, phase, entry.name)
+            self._add_entry(entry, line, phase, entry.name)
         return True
 
     def _name(self, node: ast.Name, phase: Phase) -> None:
@@ -638,7 +653,7 @@ class _Refs(_State):
                 qual = ".".join([base, *attrs])
                 entry = self.match(qual if self.exports is None else self.exports.resolve(qual))
                 if entry is not None:
-                    self._add(entry.capability, line, phase, entry.name)
+                    self._add_entry(entry, line, phase, entry.name)
             base = None
         if attrs[-1:] == ["__class__"] and self.code_tricks and attrs[-2:-1] == ["__code__"]:
             self._add(_DYNAMIC, line, phase, "*.__code__.__class__")
@@ -699,7 +714,7 @@ class _Refs(_State):
             stored = self._resolve(value, import_calls=False)
             entry = self.match(stored) if stored is not None else None
             if entry is not None and entry.name in STORE_ONLY:  # ``sys.meta_path[:] = ...``
-                self._add(entry.capability, node.lineno, phase, entry.name)
+                self._add_entry(entry, node.lineno, phase, entry.name)
         literal = _literal_str(key)
         if loading and type(value) is ast.Call:
             assert isinstance(value, ast.Call)

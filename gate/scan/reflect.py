@@ -35,6 +35,12 @@ from gate.model import Capability
 
 # The value of an expression that is some module the scanner cannot name.
 ANY_MODULE = "<module>"
+# The ``__self__`` of an object the scanner cannot name: a builtin's module, or anything.
+SELF_OF = "<__self__>"
+# Module globals that are never modules (strings and the like).
+PLAIN_GLOBALS = frozenset({"__name__", "__file__", "__doc__", "__package__", "__qualname__",
+                           "__module__", "__version__", "__all__", "__path__", "__cached__",
+                           "__annotations__"})
 # Suffix of a qualified name that stands for a module's namespace dict (``os.__dict__``).
 NAMESPACE = "__dict__"
 # Attributes that lead from an object to a module (``__self__``) or a namespace.
@@ -56,14 +62,16 @@ def fold(prefix: str | None, attr: str, *, builtin_root: bool = False) -> str:
         return "builtins"
     if attr in _TO_NAMESPACE:
         return f"{ANY_MODULE}.{NAMESPACE}"
-    # __self__: of a builtin function, its module; of anything else, unknown
+    # __self__: of a builtin function, its module; of anything else, most often the
+    # instance of a bound method: what is named on it is matched, it is not a module
+    # handed on (a builtin function handed on is a known limit, docs/scanner.md)
     if builtin_root:
         return "builtins"
-    if prefix is not None and "." in prefix and not prefix.startswith(ANY_MODULE):
+    if prefix is not None and "." in prefix and not prefix.startswith("<"):
         owner = canonical(prefix).rpartition(".")[0] or "builtins"
         if is_module(owner):
             return owner
-    return ANY_MODULE
+    return SELF_OF
 
 
 def namespace_of(qualname: str) -> str | None:

@@ -6,6 +6,7 @@ import pytest
 
 from gate.catalog import (
     Catalog,
+    Entry,
     canonical,
     lookup,
     match,
@@ -133,3 +134,35 @@ def test_requirements_leave_out_own_entries() -> None:
     assert {r.target for r in dropped} >= {"get", "Session", "HTTPAdapter"}
     assert all("requests" in r.anywhere for r in dropped)
     assert set(without) <= set(everything)
+
+
+def test_parse_several_capabilities_and_aliases() -> None:
+    base = Catalog.parse("a.f fs-write,fs-read  # why\na.g =a.f\na.h =a.f\nb.K network\n",
+                         source="stdlib.txt", resolve=False)
+    cat = Catalog.parse("a.h -\nb.K subprocess\n", base=base)
+    entry = cat.match("a.f")
+    assert entry is not None and entry.capability is Capability.FS_WRITE
+    assert entry.also == (Capability.FS_READ,)
+    alias = cat.match("a.g")  # a re-export is reported as the original
+    assert alias == Entry(name="a.f", capability=Capability.FS_WRITE,
+                          also=(Capability.FS_READ,))
+    assert cat.match("a.h") is None  # the hand line wins over the generated alias
+    entry = cat.match("b.K.m")
+    assert entry is not None and entry.capability is Capability.SUBPROCESS
+
+
+def test_hand_lines_override_the_generated_table() -> None:
+    assert lookup("getpass.getpass") is None  # a terminal prompt, generated fs-write
+    assert lookup("tempfile.gettempdir") is None
+    assert lookup("io.open") is Capability.FS_READ  # special form: the scanner reads mode
+    entry = match("gzip.open")  # generated
+    assert entry is not None and entry.capability is Capability.FS_WRITE
+    assert Capability.FS_READ in entry.also
+
+
+def test_canonical_vendored() -> None:
+    assert canonical("pip._vendor.requests.get") == "requests.get"
+    assert canonical("setuptools.extern.packaging") == "packaging"
+    assert canonical("pip._vendor.urllib3.PoolManager") == "urllib3.PoolManager"
+    assert canonical("pipx.requests") == "pipx.requests"
+    assert lookup("pip._vendor.requests.get") is Capability.NETWORK

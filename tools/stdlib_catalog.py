@@ -1,0 +1,1677 @@
+"""Derive the standard-library part of the capability catalog from the standard library.
+
+    python tools/stdlib_catalog.py            # rewrite gate/data/stdlib.txt, stdlib_modules.txt
+    python tools/stdlib_catalog.py --with /path/to/python3.13 ...
+                                              # the same, stdlib_modules.txt also holding
+                                              # those interpreters' module attributes
+    python tools/stdlib_catalog.py --check    # exit 1 if the checked-in files differ
+    python tools/stdlib_catalog.py --stats    # names per capability, disagreements with
+                                              # the hand catalog (gate/data/catalog.txt)
+    python tools/stdlib_catalog.py --explain NAME...   # a call path to each capability
+
+Run it with the interpreter the table is for (the script re-executes itself under ``-I -S``
+so that no site-packages module shadows a standard one). A new Python version is one rerun;
+the script stops with a message when that version raises an audit event SEEDS does not
+know.
+
+How: CPython raises an audit event at each primitive (docs: library/audit_events). SEEDS
+maps every event of the docs' table to a capability (or to None, with the reason) and to
+the C-level callables that raise it; events raised by pure-Python code (``sys.audit(...)``
+in the standard library's sources) are found in the sources. A few primitives that raise
+no event (a thread started, a module imported by a computed name) are EXTRA seeds. Then:
+
+1. every standard module is imported, and its source parsed with ``ast``;
+2. a call graph is built on the live objects: a name in a function body is what the
+   module's namespace binds (imports and aliases resolved by Python itself), ``self.m``
+   is ``m`` looked up on the concrete class (inherited methods are re-read per subclass),
+   ``x = K(...)`` / ``self.x = K(...)`` / ``return K(...)`` type ``x``, a class called is
+   its ``__new__``/``__init__`` (and a C base class that is a seed), a function named
+   without a call is a callback and counts as called;
+3. capabilities flow from the seeds to the callers, at most MAX_DEPTH calls up, except
+   through STOP entries (incidental paths: reading source for tracebacks, lazy set-up, ...);
+4. every module-level name (private ones too) with a capability is written: a function as
+   ``mod.f``; a class as ``mod.K`` with what constructing it or calling its public methods
+   reaches (the scanner does not follow instances), and ``mod.K.m`` for a method reaching
+   more than that; a re-export as ``mod.f =orig.f`` (the catalog gives it the original's
+   entry, after the hand overrides). Exception classes and command lines (``main``) are
+   left out.
+
+A line is ``name cap[,cap...]  # the events``: the first capability is the primary one
+(PRIORITY order) and the others what the scanner should also report. The output is
+deterministic (nodes are visited in a stable order), so ``--check`` compares it as text.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import collections
+import functools
+import importlib
+import inspect
+import io
+import os
+import pkgutil
+import sys
+import sysconfig
+import tempfile
+import types
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "gate" / "data" / "stdlib.txt"
+OUT_MODULES = ROOT / "gate" / "data" / "stdlib_modules.txt"
+HAND = ROOT / "gate" / "data" / "catalog.txt"
+
+NET, READ, WRITE, SUB = "network", "fs-read", "fs-write", "subprocess"
+THREADS, ENV, NATIVE, DYN, INTRO = "threads", "env", "native", "dynamic-code", "introspection"
+# one name, several capabilities: the first of these is the primary one
+PRIORITY = (SUB, NATIVE, DYN, NET, INTRO, WRITE, READ, ENV, THREADS)
+WEAK = "?"  # marks a capability held only through a weak seed while propagating
+MAX_DEPTH = 12
+
+# ------------------------------------------------------------------ the docs' audit events
+# The audit events table (library/audit_events.html), copied from the Python 3.11.2
+# documentation (Debian's python3.11-doc, the ``.. audit-event::`` directives of
+# _sources/): event name only; the table of events "raised internally" included. For
+# another version, add its list (a version without one is checked against the nearest
+# older list).
+DOC_EVENTS = {
+    (3, 11): """
+    array.__new__ builtins.breakpoint builtins.id builtins.input builtins.input/result
+    code.__new__ compile cpython.PyInterpreterState_Clear cpython.PyInterpreterState_New
+    cpython._PySys_ClearAuditHooks cpython.run_command cpython.run_file
+    cpython.run_interactivehook cpython.run_module cpython.run_startup cpython.run_stdin
+    ctypes.addressof ctypes.call_function ctypes.cdata ctypes.cdata/buffer
+    ctypes.create_string_buffer ctypes.create_unicode_buffer ctypes.dlopen ctypes.dlsym
+    ctypes.dlsym/handle ctypes.get_errno ctypes.get_last_error ctypes.seh_exception
+    ctypes.set_errno ctypes.set_last_error ctypes.string_at ctypes.wstring_at
+    ensurepip.bootstrap exec fcntl.fcntl fcntl.flock fcntl.ioctl fcntl.lockf ftplib.connect
+    ftplib.sendcmd function.__new__ gc.get_objects gc.get_referents gc.get_referrers
+    glob.glob glob.glob/2 http.client.connect http.client.send imaplib.open imaplib.send
+    import marshal.dumps marshal.load marshal.loads mmap.__new__ msvcrt.get_osfhandle
+    msvcrt.locking msvcrt.open_osfhandle nntplib.connect nntplib.putline object.__delattr__
+    object.__getattr__ object.__setattr__ open os.add_dll_directory os.chdir os.chflags
+    os.chmod os.chown os.exec os.fork os.forkpty os.fwalk os.getxattr os.kill os.killpg
+    os.link os.listdir os.listxattr os.lockf os.mkdir os.posix_spawn os.putenv os.remove
+    os.removexattr os.rename os.rmdir os.scandir os.setxattr os.spawn os.startfile
+    os.startfile/2 os.symlink os.system os.truncate os.unsetenv os.utime os.walk
+    pathlib.Path.glob pathlib.Path.rglob pdb.Pdb pickle.find_class poplib.connect
+    poplib.putline pty.spawn resource.prlimit resource.setrlimit setopencodehook
+    shutil.chown shutil.copyfile shutil.copymode shutil.copystat shutil.copytree
+    shutil.make_archive shutil.move shutil.rmtree shutil.unpack_archive signal.pthread_kill
+    smtplib.connect smtplib.send socket.__new__ socket.bind socket.connect
+    socket.getaddrinfo socket.gethostbyaddr socket.gethostbyname socket.gethostname
+    socket.getnameinfo socket.getservbyname socket.getservbyport socket.sendmsg
+    socket.sendto socket.sethostname sqlite3.connect sqlite3.connect/handle
+    sqlite3.enable_load_extension sqlite3.load_extension subprocess.Popen
+    sys._current_exceptions sys._current_frames sys._getframe sys.addaudithook
+    sys.excepthook sys.set_asyncgen_hooks_finalizer sys.set_asyncgen_hooks_firstiter
+    sys.setprofile sys.settrace sys.unraisablehook syslog.closelog syslog.openlog
+    syslog.setlogmask syslog.syslog telnetlib.Telnet.open telnetlib.Telnet.write
+    tempfile.mkdtemp tempfile.mkstemp urllib.Request webbrowser.open winreg.ConnectRegistry
+    winreg.CreateKey winreg.DeleteKey winreg.DeleteValue winreg.DisableReflectionKey
+    winreg.EnableReflectionKey winreg.EnumKey winreg.EnumValue
+    winreg.ExpandEnvironmentStrings winreg.LoadKey winreg.OpenKey winreg.OpenKey/result
+    winreg.PyHKEY.Detach winreg.QueryInfoKey winreg.QueryReflectionKey winreg.QueryValue
+    winreg.SaveKey winreg.SetValue
+    _winapi.CreateFile _winapi.CreateJunction _winapi.CreateNamedPipe _winapi.CreatePipe
+    _winapi.CreateProcess _winapi.OpenProcess _winapi.TerminateProcess ctypes.PyObj_FromPtr
+    """,
+}
+
+
+@dataclass(frozen=True)
+class Seed:
+    cap: str | None  # None: not a capability (``why`` says why)
+    targets: tuple[str, ...] = ()  # C-level callables raising it: dotted paths
+    why: str = ""
+    weak: bool = False  # ranks after fs-read/fs-write (``compile``: nothing runs yet)
+    # calls up from the seed that still count: 1 for the frame getters (their direct
+    # callers look at frames; the callers of those only get a name or a line number)
+    depth: int = 0
+
+
+def _s(cap: str | None, *targets: str, why: str = "", weak: bool = False,
+       depth: int = 0) -> Seed:
+    return Seed(cap, targets, why, weak, depth)
+
+
+_FD = "acts on a descriptor already open (opening it is the capability)"
+_WINREG_READ = "reads the Windows registry, the system's configuration store"
+# Every event of DOC_EVENTS (any version) and every event the standard library's Python
+# code raises. Targets are C callables (a class: constructing it or a subclass);
+# pure-Python raisers are found in the sources and need no target.
+SEEDS: dict[str, Seed] = {
+    "array.__new__": _s(None, why="builds an array"),
+    "builtins.breakpoint": _s(INTRO, "builtins.breakpoint"),
+    "builtins.id": _s(None, why="an object's identity"),
+    "builtins.input": _s(None, why="prompts on the terminal (like getpass.getpass)"),
+    "builtins.input/result": _s(None, why="prompts on the terminal"),
+    "code.__new__": _s(DYN, "types.CodeType", "types.CodeType.replace"),
+    "compile": _s(DYN, "builtins.compile", weak=True),
+    "cpython.PyInterpreterState_Clear": _s(None, why="C API: interpreter teardown"),
+    "cpython.PyInterpreterState_New": _s(None, why="C API: sub-interpreter creation"),
+    "cpython._PySys_ClearAuditHooks": _s(None, why="C API: finalization"),
+    "cpython.PyConfig_Set": _s(None, why="C API: configuration"),
+    "cpython.remote_debugger_script": _s(None, why="interpreter: a debugger attached"),
+    "cpython.run_command": _s(None, why="interpreter start-up (-c)"),
+    "cpython.run_file": _s(None, why="interpreter start-up (a script)"),
+    "cpython.run_interactivehook": _s(None, why="interpreter start-up (interactive)"),
+    "cpython.run_module": _s(None, why="interpreter start-up (-m)"),
+    "cpython.run_startup": _s(None, why="interpreter start-up (PYTHONSTARTUP)"),
+    "cpython.run_stdin": _s(None, why="interpreter start-up (stdin)"),
+    "ctypes.addressof": _s(NATIVE, "_ctypes.addressof"),
+    "ctypes.call_function": _s(NATIVE, "_ctypes.CFuncPtr"),
+    "ctypes.cdata": _s(NATIVE, "_ctypes._SimpleCData", "_ctypes.Structure", "_ctypes.Union",
+                       "_ctypes.Array", "_ctypes._Pointer"),
+    "ctypes.cdata/buffer": _s(NATIVE),
+    "ctypes.create_string_buffer": _s(NATIVE),
+    "ctypes.create_unicode_buffer": _s(NATIVE),
+    "ctypes.dlopen": _s(NATIVE, "_ctypes.dlopen"),
+    "ctypes.dlsym": _s(NATIVE, "_ctypes.dlsym"),
+    "ctypes.dlsym/handle": _s(NATIVE),
+    "ctypes.get_errno": _s(NATIVE, "_ctypes.get_errno"),
+    "ctypes.get_last_error": _s(NATIVE),
+    "ctypes.seh_exception": _s(NATIVE),
+    "ctypes.set_exception": _s(NATIVE),
+    "ctypes.set_errno": _s(NATIVE, "_ctypes.set_errno"),
+    "ctypes.set_last_error": _s(NATIVE),
+    "ctypes.string_at": _s(NATIVE, "ctypes._string_at"),
+    "ctypes.wstring_at": _s(NATIVE, "ctypes._wstring_at"),
+    "ctypes.memoryview_at": _s(NATIVE),
+    "ctypes.PyObj_FromPtr": _s(NATIVE, "_ctypes.PyObj_FromPtr"),
+    "ensurepip.bootstrap": _s(WRITE, why="installs pip into site-packages"),
+    "exec": _s(DYN, "builtins.exec", "builtins.eval"),
+    "fcntl.fcntl": _s(None, why=_FD),
+    "fcntl.flock": _s(None, why=_FD),
+    "fcntl.ioctl": _s(None, why=_FD),
+    "fcntl.lockf": _s(None, why=_FD),
+    "ftplib.connect": _s(NET),
+    "ftplib.sendcmd": _s(NET),
+    "function.__new__": _s(None, why="a function from a code object already made "
+                                     "(making the code object is the capability)"),
+    "gc.get_objects": _s(INTRO, "gc.get_objects"),
+    "gc.get_referents": _s(INTRO, "gc.get_referents"),
+    "gc.get_referrers": _s(INTRO, "gc.get_referrers"),
+    "glob.glob": _s(READ),
+    "glob.glob/2": _s(READ),
+    "http.client.connect": _s(NET),
+    "http.client.send": _s(NET),
+    "imaplib.open": _s(NET),
+    "imaplib.send": _s(NET),
+    "import": _s(None, why="every import raises it; computed imports are EXTRA seeds and "
+                           "the scanner's special forms"),
+    "marshal.dumps": _s(None, why="serializes a value"),
+    "marshal.load": _s(DYN, "marshal.load"),
+    "marshal.loads": _s(DYN, "marshal.loads"),
+    "mmap.__new__": _s(None, why=_FD),
+    "msvcrt.get_osfhandle": _s(None, why=_FD),
+    "msvcrt.locking": _s(None, why=_FD),
+    "msvcrt.open_osfhandle": _s(None, why=_FD),
+    "nntplib.connect": _s(NET),
+    "nntplib.putline": _s(NET),
+    "object.__delattr__": _s(None, why="attribute access on types and frames; the "
+                                       "scanner's '.f_globals'-style entries cover it"),
+    "object.__getattr__": _s(None, why="attribute access on frames and code; the "
+                                       "scanner's '.f_globals'-style entries cover it"),
+    "object.__setattr__": _s(None, why="attribute assignment on types; the scanner reads "
+                                       "assignments to catalogued names"),
+    "open": _s(READ, "builtins.open", "_io.FileIO", "os.open", "_io.open_code"),
+    "os.add_dll_directory": _s(NATIVE, "os.add_dll_directory"),
+    "os.chdir": _s(None, "os.chdir", "os.fchdir",
+                   why="changes the working directory only"),
+    "os.chflags": _s(WRITE, "os.chflags", "os.lchflags"),
+    "os.chmod": _s(WRITE, "os.chmod", "os.fchmod", "os.lchmod"),
+    "os.chown": _s(WRITE, "os.chown", "os.fchown", "os.lchown"),
+    "os.exec": _s(SUB, "os.execv", "os.execve"),
+    "os.fork": _s(SUB, "os.fork"),
+    "os.forkpty": _s(SUB, "os.forkpty"),
+    "os.fwalk": _s(READ),
+    "os.getxattr": _s(READ, "os.getxattr"),
+    "os.kill": _s(SUB, "os.kill"),
+    "os.killpg": _s(SUB, "os.killpg"),
+    "os.link": _s(WRITE, "os.link"),
+    "os.listdir": _s(READ, "os.listdir"),
+    "os.listdrives": _s(READ),
+    "os.listmounts": _s(READ),
+    "os.listvolumes": _s(READ),
+    "os.listxattr": _s(READ, "os.listxattr"),
+    "os.lockf": _s(None, "os.lockf", why=_FD),
+    "os.mkdir": _s(WRITE, "os.mkdir"),
+    "os.posix_spawn": _s(SUB, "os.posix_spawn", "os.posix_spawnp"),
+    "os.putenv": _s(ENV, "os.putenv"),
+    "os.remove": _s(WRITE, "os.remove", "os.unlink"),
+    "os.removexattr": _s(WRITE, "os.removexattr"),
+    "os.rename": _s(WRITE, "os.rename", "os.replace"),
+    "os.rmdir": _s(WRITE, "os.rmdir"),
+    "os.scandir": _s(READ, "os.scandir"),
+    "os.setxattr": _s(WRITE, "os.setxattr"),
+    "os.spawn": _s(SUB, "os.spawnv", "os.spawnve"),
+    "os.startfile": _s(SUB, "os.startfile"),
+    "os.startfile/2": _s(SUB),
+    "os.symlink": _s(WRITE, "os.symlink"),
+    "os.system": _s(SUB, "os.system"),
+    "os.truncate": _s(WRITE, "os.truncate", "os.ftruncate"),
+    "os.unsetenv": _s(ENV, "os.unsetenv"),
+    "os.utime": _s(WRITE, "os.utime"),
+    "os.walk": _s(READ),
+    "pathlib.Path.glob": _s(READ),
+    "pathlib.Path.rglob": _s(READ),
+    "pathlib.Path.walk": _s(READ),
+    "pdb.Pdb": _s(INTRO),
+    "pickle.find_class": _s(DYN, "_pickle.Unpickler", "_pickle.load", "_pickle.loads"),
+    "poplib.connect": _s(NET),
+    "poplib.putline": _s(NET),
+    "pty.spawn": _s(SUB),
+    "resource.prlimit": _s(None, why="limits a process's resources"),
+    "resource.setrlimit": _s(None, why="limits the process's own resources"),
+    "setopencodehook": _s(None, why="C API only (PyFile_SetOpenCodeHook)"),
+    "shutil.chown": _s(WRITE),
+    "shutil.copyfile": _s(WRITE),
+    "shutil.copymode": _s(WRITE),
+    "shutil.copystat": _s(WRITE),
+    "shutil.copytree": _s(WRITE),
+    "shutil.make_archive": _s(WRITE),
+    "shutil.move": _s(WRITE),
+    "shutil.rmtree": _s(WRITE),
+    "shutil.unpack_archive": _s(WRITE),
+    "signal.pthread_kill": _s(THREADS, "signal.pthread_kill"),
+    "smtplib.connect": _s(NET),
+    "smtplib.send": _s(NET),
+    "socket.__new__": _s(NET, "_socket.socket"),
+    "socket.bind": _s(NET, "_socket.socket.bind"),
+    "socket.connect": _s(NET, "_socket.socket.connect", "_socket.socket.connect_ex"),
+    "socket.getaddrinfo": _s(NET, "_socket.getaddrinfo"),
+    "socket.gethostbyaddr": _s(NET, "_socket.gethostbyaddr"),
+    "socket.gethostbyname": _s(NET, "_socket.gethostbyname", "_socket.gethostbyname_ex"),
+    "socket.gethostname": _s(ENV, "_socket.gethostname"),
+    "socket.getnameinfo": _s(NET, "_socket.getnameinfo"),
+    "socket.getservbyname": _s(NET, "_socket.getservbyname"),
+    "socket.getservbyport": _s(NET, "_socket.getservbyport"),
+    "socket.sendmsg": _s(NET, "_socket.socket.sendmsg"),
+    "socket.sendto": _s(NET, "_socket.socket.sendto"),
+    "socket.sethostname": _s(ENV, "_socket.sethostname"),
+    "sqlite3.connect": _s(WRITE, "_sqlite3.connect", "_sqlite3.Connection"),
+    "sqlite3.connect/handle": _s(WRITE),
+    "sqlite3.enable_load_extension": _s(NATIVE, "_sqlite3.Connection.enable_load_extension"),
+    "sqlite3.load_extension": _s(NATIVE, "_sqlite3.Connection.load_extension"),
+    "subprocess.Popen": _s(SUB, "_posixsubprocess.fork_exec"),
+    "sys._current_exceptions": _s(INTRO, "sys._current_exceptions"),
+    "sys._current_frames": _s(INTRO, "sys._current_frames"),
+    "sys._getframe": _s(INTRO, "sys._getframe", depth=1),
+    "sys._getframemodulename": _s(INTRO, "sys._getframemodulename", depth=1),
+    "sys.addaudithook": _s(INTRO, "sys.addaudithook"),
+    "sys.excepthook": _s(INTRO, why="raised when the hook runs; assigning the hook is the "
+                                    "scanner's store-only entry sys.excepthook"),
+    "sys.monitoring.register_callback": _s(INTRO, "sys.monitoring.register_callback"),
+    "sys.remote_exec": _s(INTRO, "sys.remote_exec"),
+    "sys.set_asyncgen_hooks_finalizer": _s(None, why="asyncio's loop sets them for its own "
+                                                     "async generators"),
+    "sys.set_asyncgen_hooks_firstiter": _s(None, why="asyncio's loop sets them for its own "
+                                                     "async generators"),
+    "sys.setprofile": _s(INTRO, "sys.setprofile"),
+    "sys.settrace": _s(INTRO, "sys.settrace"),
+    "sys.unraisablehook": _s(INTRO, why="raised when the hook runs; the scanner's "
+                                        "store-only entry sys.unraisablehook"),
+    "syslog.closelog": _s(None, why="the host's system log, through libc"),
+    "syslog.openlog": _s(None, why="the host's system log, through libc"),
+    "syslog.setlogmask": _s(None, why="the host's system log, through libc"),
+    "syslog.syslog": _s(None, why="the host's system log, through libc"),
+    "telnetlib.Telnet.open": _s(NET),
+    "telnetlib.Telnet.write": _s(NET),
+    "tempfile.mkdtemp": _s(WRITE),
+    "tempfile.mkstemp": _s(WRITE),
+    "time.sleep": _s(None, why="sleeps"),
+    "urllib.Request": _s(NET),
+    "webbrowser.open": _s(SUB),
+    "winreg.ConnectRegistry": _s(NET, "winreg.ConnectRegistry"),
+    "winreg.CreateKey": _s(WRITE, "winreg.CreateKey", "winreg.CreateKeyEx"),
+    "winreg.DeleteKey": _s(WRITE, "winreg.DeleteKey", "winreg.DeleteKeyEx"),
+    "winreg.DeleteValue": _s(WRITE, "winreg.DeleteValue"),
+    "winreg.DisableReflectionKey": _s(WRITE, "winreg.DisableReflectionKey"),
+    "winreg.EnableReflectionKey": _s(WRITE, "winreg.EnableReflectionKey"),
+    "winreg.EnumKey": _s(ENV, "winreg.EnumKey", why=_WINREG_READ),
+    "winreg.EnumValue": _s(ENV, "winreg.EnumValue", why=_WINREG_READ),
+    "winreg.ExpandEnvironmentStrings": _s(ENV, "winreg.ExpandEnvironmentStrings"),
+    "winreg.LoadKey": _s(WRITE, "winreg.LoadKey"),
+    "winreg.OpenKey": _s(ENV, "winreg.OpenKey", "winreg.OpenKeyEx", why=_WINREG_READ),
+    "winreg.OpenKey/result": _s(ENV, why=_WINREG_READ),
+    "winreg.PyHKEY.Detach": _s(None, why="releases a registry handle"),
+    "winreg.QueryInfoKey": _s(ENV, "winreg.QueryInfoKey", why=_WINREG_READ),
+    "winreg.QueryReflectionKey": _s(ENV, "winreg.QueryReflectionKey", why=_WINREG_READ),
+    "winreg.QueryValue": _s(ENV, "winreg.QueryValue", "winreg.QueryValueEx",
+                            why=_WINREG_READ),
+    "winreg.SaveKey": _s(WRITE, "winreg.SaveKey"),
+    "winreg.SetValue": _s(WRITE, "winreg.SetValue", "winreg.SetValueEx"),
+    "_thread.start_new_thread": _s(THREADS, "_thread.start_new_thread"),
+    "_winapi.CreateFile": _s(WRITE, "_winapi.CreateFile"),
+    "_winapi.CreateJunction": _s(WRITE, "_winapi.CreateJunction"),
+    "_winapi.CreateNamedPipe": _s(None, why="a pipe between the program's own processes"),
+    "_winapi.CreatePipe": _s(None, why="a pipe between the program's own processes"),
+    "_winapi.CreateProcess": _s(SUB, "_winapi.CreateProcess"),
+    "_winapi.OpenProcess": _s(SUB, "_winapi.OpenProcess"),
+    "_winapi.TerminateProcess": _s(SUB, "_winapi.TerminateProcess"),
+}
+
+# Primitives that raise no audit event (on some or all versions): seeds all the same.
+EXTRA: dict[str, Seed] = {
+    # a module imported by a name computed at run time (a literal name is no seed: the
+    # scanner reads those as its special forms)
+    "<computed import>": _s(DYN, "builtins.__import__", "importlib.import_module",
+                            "importlib.__import__", "importlib._bootstrap._gcd_import",
+                            "importlib._bootstrap._find_and_load"),
+    "<thread>": _s(THREADS, "_thread.start_new_thread", "_thread.start_joinable_thread",
+                   "_thread.start_new"),
+    "<extension module>": _s(NATIVE, "_imp.create_dynamic", "_imp.exec_dynamic"),
+}
+LIMIT = {e: s.depth for e, s in (*SEEDS.items(), *EXTRA.items()) if s.depth}
+# the importers: a call whose first argument is a string literal is no edge at all
+IMPORTERS = (*EXTRA["<computed import>"].targets, "importlib._bootstrap.__import__")
+
+# C functions returning an instance of a known class (what the platform's default is).
+RETURNS = {
+    "asyncio.events.get_running_loop": "asyncio.SelectorEventLoop",
+    "asyncio.events.get_event_loop": "asyncio.SelectorEventLoop",
+    "asyncio.events._get_running_loop": "asyncio.SelectorEventLoop",
+}
+
+# Incidental paths, with the reason: "stop" keeps the name's own capability but does not
+# pass it to its callers ("stop:cap,cap" only those); "cut" drops it altogether (the name
+# is not catalogued). A key is a module (every function in it), a class or a function
+# (``module.qualname``).
+STOP: dict[str, tuple[str, str]] = {
+    "linecache": ("stop", "reads Python source to show it in tracebacks and warnings"),
+    "traceback.StackSummary": ("stop", "reads Python source lines for a traceback"),
+    "traceback.FrameSummary": ("stop", "reads Python source lines for a traceback"),
+    "warnings._showwarnmsg_impl": ("stop", "prints a warning (source lines)"),
+    "warnings._formatwarnmsg_impl": ("stop", "formats a warning (source lines)"),
+    "warnings.warn": ("stop", "the stack level's frame names the warning's origin"),
+    "warnings._getcategory": ("stop", "imports a category named by the -W options"),
+    "warnings._processoptions": ("stop", "the interpreter's -W options"),
+    "logging.Logger.findCaller": ("stop", "the caller's frame names the record's origin"),
+    "logging.Handler.handleError": ("stop", "prints the traceback of a failed emit"),
+    "logging.basicConfig": ("stop", "a file only when given filename: the module-level "
+                                    "log functions call it without"),
+    "enum": ("stop", "the caller's frame names an enum's module (functional API)"),
+    "typing._caller": ("stop", "the caller's frame names a type's module"),
+    "collections.namedtuple": ("stop", "exec of a template over validated field names"),
+    "dataclasses._create_fn": ("stop", "exec of a template over validated field names"),
+    "dataclasses._FuncBuilder": ("stop", "exec of a template over validated field names"),
+    "doctest._normalize_module": ("stop", "the caller's frame names the module to test"),
+    "asyncio.format_helpers": ("stop", "debug mode: the caller's stack for reprs"),
+    "asyncio.events.Handle.__init__": ("stop", "debug mode: the caller's stack"),
+    "asyncio.futures.Future.__init__": ("stop", "debug mode: the caller's stack"),
+    "asyncio.base_events.BaseEventLoop.set_debug": ("stop", "debug mode: coroutine "
+                                                            "origin tracking"),
+    "sysconfig": ("cut", "the interpreter's own build configuration (_sysconfigdata, "
+                         "Makefile, the macOS SDK)"),
+    "site": ("stop", "interpreter start-up: .pth files and site directories"),
+    "locale": ("stop", "the locale's encoding aliases"),
+    "encodings": ("stop", "imports a codec module of the encodings package"),
+    "zoneinfo": ("stop", "reads the system's time-zone database"),
+    "mimetypes.init": ("stop", "reads the system's fixed MIME tables"),
+    "mimetypes.MimeTypes.read_windows_registry": ("stop", "the system's MIME tables"),
+    "gettext.c2py": ("stop", "evaluates a plural-forms expression it parsed and checked"),
+    "xml.sax._create_parser": ("stop", "imports a SAX driver named by the default list or "
+                                       "PY_SAX_PARSER"),
+    "dbm.open": ("stop", "imports one of its own backends (dbm.gnu, dbm.ndbm, dbm.dumb)"),
+    "dbm.whichdb": ("stop", "reads the header of the database named"),
+    "argparse.ArgumentParser._read_args_from_files": (
+        "stop", "only for a parser built with fromfile_prefix_chars"),
+    "tempfile._TemporaryFileCloser": ("stop", "deletes the temporary file it was given"),
+    "importlib.util.find_spec": ("cut", "imports the parent package of a dotted name, as an "
+                                        "import statement does (a literal in practice)"),
+    "dis._try_compile": ("stop", "compiles a source string to show its bytecode"),
+    "ast.parse": ("cut", "compiles to an AST only: no code object is made"),
+    "ast.literal_eval": ("cut", "parses literals only"),
+    "typing.get_type_hints": ("cut", "string annotations: the scanner's own concern"),
+    "typing.ForwardRef": ("cut", "string annotations: the scanner's own concern"),
+    "typing._eval_type": ("cut", "string annotations: the scanner's own concern"),
+    "inspect.get_annotations": ("cut", "string annotations: the scanner's own concern"),
+    "importlib._bootstrap": ("stop", "the import system itself: reached through the "
+                                     "importers (EXTRA seeds)"),
+    "importlib._bootstrap_external._LoaderBasics.exec_module": (
+        "stop", "the import system: runs a module being imported"),
+    "platform._Processor": ("stop", "asks uname -p for the processor name"),
+    "platform.uname": ("stop", "the host's identity: system(), machine(), release() ... "
+                               "read only its OS fields"),
+    "platform._syscmd_ver": ("stop", "runs 'ver' on Windows when win32_ver found nothing"),
+    "platform._syscmd_file": ("stop", "runs 'file' on the interpreter for architecture()"),
+    "threading.Thread._bootstrap_inner": ("stop", "a new thread inherits the trace and "
+                                                  "profile hooks threading.settrace set"),
+    "multiprocessing.connection.Pipe": ("stop", "a socketpair between the program's own "
+                                                "processes"),
+    "inspect._signature_fromstr": ("stop", "evaluates a builtin's __text_signature__"),
+    "gettext.translation": ("stop", "reads the locale's message catalogs (.mo)"),
+    "gettext.find": ("stop", "looks for the locale's message catalogs (.mo)"),
+    "importlib.resources._common.resolve": ("stop", "imports the package whose resources "
+                                                    "are read (the caller's own, mostly)"),
+    "importlib._bootstrap_external.PathFinder": ("stop", "the import system's search of "
+                                                         "sys.path, as any import does"),
+    "importlib._bootstrap_external.FileFinder": ("stop", "the import system's search of "
+                                                         "sys.path, as any import does"),
+    "unittest.mock._set_signature": ("stop", "exec of a template over a validated "
+                                             "signature"),
+    "unittest.mock._patch_dict": ("stop", "imports the module a patch target names (a "
+                                          "literal in practice)"),
+    "unittest.mock._patch_multiple": ("stop", "imports the module a patch target names "
+                                              "(a literal in practice)"),
+    "unittest.mock._get_target": ("stop", "imports the module a patch target names (a "
+                                          "literal in practice)"),
+    "unittest.main.TestProgram": ("stop:dynamic-code", "imports the module under test "
+                                                       "(__main__ by default)"),
+    "multiprocessing.sharedctypes.make_property": ("stop", "exec of a template over a "
+                                                           "field name"),
+    "multiprocessing.managers.MakeProxyType": ("stop", "exec of a template over method "
+                                                       "names"),
+    "xml.etree.ElementTree.tostring": ("cut", "writes to a stream in memory"),
+    "xml.etree.ElementTree.tostringlist": ("cut", "writes to a stream in memory"),
+    "xml.etree.ElementTree.dump": ("cut", "writes to sys.stdout"),
+    "subprocess.Popen.__init__": ("stop:fs-read,fs-write", "the pipes to the child it "
+                                                           "opens are no files"),
+    "uuid._ifconfig_getnode": ("stop", "a fallback when the C uuid library is missing"),
+    "uuid._ip_getnode": ("stop", "a fallback when the C uuid library is missing"),
+    "uuid._arp_getnode": ("stop", "a fallback when the C uuid library is missing"),
+    "uuid._lanscan_getnode": ("stop", "a fallback when the C uuid library is missing"),
+    "uuid._netstat_getnode": ("stop", "a fallback when the C uuid library is missing"),
+}
+
+# Not walked: (prefix, reason)
+SKIP_MODULES = {
+    "test": "CPython's own test suite", "idlelib": "the IDLE application",
+    "tkinter": "Tk GUI (catalogued by hand)", "turtle": "Tk GUI", "turtledemo": "Tk demos",
+    "lib2to3": "2to3 tool", "ensurepip._bundled": "bundled wheels",
+    "antigravity": "opens a browser on import", "this": "prints on import",
+    "__hello__": "frozen test module", "__phello__": "frozen test package",
+    "pydoc_data": "data", "site-packages": "not the standard library",
+    "__main__": "the running script", "_pyrepl": "the REPL application",
+}
+# the scanner's spellings of one module (gate.catalog.MODULE_ALIASES): names are written
+# under the canonical module only
+ALIASES = {"posix": "os", "nt": "os", "_socket": "socket", "_io": "io", "_pickle": "pickle",
+           "pathlib._local": "pathlib", "_signal": "signal", "_sqlite3": "sqlite3",
+           "_ctypes": "ctypes",  # (the hand catalog's _ctypes.* covers that spelling)
+           "_frozen_importlib": "importlib._bootstrap",
+           "_frozen_importlib_external": "importlib._bootstrap_external", "builtins": ""}
+KEEP_DUNDERS = frozenset({
+    "__call__", "__enter__", "__exit__", "__aenter__", "__aexit__", "__iter__", "__next__",
+    "__aiter__", "__anext__", "__getitem__", "__setitem__", "__delitem__", "__del__",
+    "__getattr__", "__len__", "__contains__", "__init__", "__new__", "__post_init__",
+})
+
+
+# ------------------------------------------------------------------ the modules
+def stdlib_dir() -> Path:
+    return Path(sysconfig.get_paths()["stdlib"])
+
+
+def skipped(name: str) -> bool:
+    if any(part in ("test", "tests", "idle_test", "__main__") for part in name.split(".")):
+        return True  # test suites (ctypes.test, distutils.tests); __main__ modules act on
+        # import (venv.__main__ makes a venv, unittest.__main__ runs the tests it finds)
+    return any(name == p or name.startswith(p + ".") for p in SKIP_MODULES)
+
+
+def module_names() -> list[str]:
+    names = set(sys.builtin_module_names)
+    todo = [(str(stdlib_dir()), "")]
+    while todo:  # pkgutil.walk_packages would import every package (test/ too)
+        path, prefix = todo.pop()
+        for info in pkgutil.iter_modules([path], prefix):
+            if skipped(info.name):
+                continue
+            names.add(info.name)
+            if info.ispkg:
+                todo.append((os.path.join(path, info.name.rpartition(".")[2]),
+                             info.name + "."))
+    dynload = Path(sysconfig.get_paths()["platstdlib"]) / "lib-dynload"
+    for p in dynload.glob("*.so"):
+        names.add(p.name.split(".", 1)[0])
+    return sorted(n for n in names if not skipped(n))
+
+
+def import_all() -> dict[str, types.ModuleType]:
+    out: dict[str, types.ModuleType] = {}
+    warnings.simplefilter("ignore")
+    saved = sys.stdout, sys.stderr, sys.argv, os.getcwd()
+    # a module acting on import (none should, __main__ modules are skipped) sees no
+    # arguments and an empty working directory
+    with tempfile.TemporaryDirectory(prefix="stdlib-catalog-") as empty:
+        os.chdir(empty)
+        sys.argv = ["stdlib_catalog"]
+        try:
+            for name in module_names():
+                sys.stdout = sys.stderr = io.StringIO()
+                try:
+                    out[name] = importlib.import_module(name)
+                except BaseException:  # noqa: BLE001 - other platforms' modules
+                    pass
+                finally:
+                    sys.stdout, sys.stderr = saved[:2]
+        finally:
+            sys.argv = saved[2]
+            os.chdir(saved[3])
+    # names the scanner may see for a module (``os.path``)
+    for name, mod in list(sys.modules.items()):
+        if isinstance(mod, types.ModuleType) and name not in out and not skipped(name) \
+                and is_stdlib(mod):
+            out[name] = mod
+    return out
+
+
+@functools.cache
+def _stdlib_root() -> str:
+    return str(stdlib_dir()) + os.sep
+
+
+def is_stdlib(mod: types.ModuleType) -> bool:
+    f = getattr(mod, "__file__", None)
+    if f is None:
+        return mod.__name__ in sys.builtin_module_names
+    return f.startswith(_stdlib_root()) and "site-packages" not in f
+
+
+# ------------------------------------------------------------------ sources
+@functools.cache
+def _tree(filename: str) -> dict[tuple[int, str], ast.AST]:
+    """(first line, name) -> the def (or lambda) node, for each function of a file."""
+    try:
+        src = Path(filename).read_text(encoding="utf-8")
+        tree = ast.parse(src, filename)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return {}
+    out: dict[tuple[int, str], ast.AST] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            out.setdefault((first, node.name), node)
+            out.setdefault((node.lineno, node.name), node)
+        elif isinstance(node, ast.Lambda):
+            out.setdefault((node.lineno, "<lambda>"), node)
+    return out
+
+
+def def_node(fn: types.FunctionType) -> ast.AST | None:
+    code = fn.__code__
+    return _tree(source_file(code.co_filename)).get((code.co_firstlineno, code.co_name))
+
+
+@functools.cache
+def source_file(filename: str) -> str:
+    """The source of a frozen module (``<frozen os>``: os, codecs, zipimport, ...)."""
+    if not filename.startswith("<frozen "):
+        return filename
+    name = filename[len("<frozen "):-1]
+    base = stdlib_dir().joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return str(candidate)
+    return filename
+
+
+@dataclass
+class Body:
+    """What a function's body does, read once per function."""
+
+    selfname: str | None
+    kind: str  # "function", "method", "classmethod", "static"
+    locals: set[str] = field(default_factory=set)
+    imports: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    assigned: dict[str, list[ast.expr]] = field(default_factory=dict)
+    self_attrs: dict[str, list[ast.expr]] = field(default_factory=dict)
+    uses: list[tuple[ast.expr, ast.Call | None]] = field(default_factory=list)
+    audits: list[str] = field(default_factory=list)
+    returns: list[ast.expr] = field(default_factory=list)
+
+
+@functools.cache
+def body_of(fn: types.FunctionType, kind: str) -> Body | None:
+    node = def_node(fn)
+    if node is None:
+        return None
+    args = node.args
+    params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    params += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    selfname = params[0] if params and kind in ("method", "classmethod") else None
+    b = Body(selfname=selfname, kind=kind, locals=set(params))
+    positional = [*args.posonlyargs, *args.args]
+    for a, default in zip(positional[len(positional) - len(args.defaults):], args.defaults,
+                          strict=True):
+        b.assigned.setdefault(a.arg, []).append(default)  # ``server_class=WSGIServer``
+    for a, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if default is not None:
+            b.assigned.setdefault(a.arg, []).append(default)
+    declared_global: set[str] = set()
+    parents: dict[ast.AST, ast.AST] = {}
+    stack: list[ast.AST] = [node.body] if isinstance(node, ast.Lambda) else list(node.body)
+    for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
+        stack.append(default)
+    while stack:
+        cur = stack.pop()
+        for child in ast.iter_child_nodes(cur):
+            parents[child] = cur
+            stack.append(child)
+        if isinstance(cur, ast.Global):
+            declared_global.update(cur.names)
+        elif isinstance(cur, ast.Name) and isinstance(cur.ctx, (ast.Store, ast.Del)):
+            b.locals.add(cur.id)
+        elif isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            b.locals.add(cur.name)
+            if not isinstance(cur, ast.ClassDef):
+                a = cur.args
+                b.locals.update(x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs))
+                b.locals.update(x.arg for x in (a.vararg, a.kwarg) if x is not None)
+        elif isinstance(cur, ast.Lambda):
+            a = cur.args
+            b.locals.update(x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs))
+        elif isinstance(cur, ast.ExceptHandler) and cur.name:
+            b.locals.add(cur.name)
+        elif isinstance(cur, ast.Import):
+            for alias in cur.names:
+                if alias.asname:
+                    b.imports[alias.asname] = (alias.name, None)
+                else:
+                    top = alias.name.split(".", 1)[0]
+                    b.imports[top] = (top, None)
+        elif isinstance(cur, ast.ImportFrom) and cur.module and not cur.level:
+            for alias in cur.names:
+                b.imports[alias.asname or alias.name] = (cur.module, alias.name)
+        elif isinstance(cur, ast.Assign | ast.AnnAssign | ast.NamedExpr):
+            targets = cur.targets if isinstance(cur, ast.Assign) else [cur.target]
+            if cur.value is not None:
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        b.assigned.setdefault(t.id, []).append(cur.value)
+                    elif (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+                          and t.value.id == selfname):
+                        b.self_attrs.setdefault(t.attr, []).append(cur.value)
+        elif isinstance(cur, ast.withitem) and isinstance(cur.optional_vars, ast.Name):
+            b.assigned.setdefault(cur.optional_vars.id, []).append(cur.context_expr)
+        elif isinstance(cur, ast.Return) and cur.value is not None:
+            b.returns.append(cur.value)
+    b.locals -= declared_global
+    b.locals -= set(b.imports)
+    # the uses: maximal Name/Attribute chains read, and calls
+    for cur, parent in parents.items():
+        if isinstance(cur, ast.Call):
+            func = cur.func
+            if (isinstance(func, ast.Attribute) and func.attr == "audit"
+                    and isinstance(func.value, ast.Name) and func.value.id in ("sys", "_sys")
+                    and cur.args and isinstance(cur.args[0], ast.Constant)
+                    and isinstance(cur.args[0].value, str)):
+                b.audits.append(cur.args[0].value)
+            b.uses.append((func, cur))
+        elif isinstance(cur, (ast.Name, ast.Attribute)) and isinstance(cur.ctx, ast.Load):
+            if isinstance(parent, ast.Attribute) and parent.value is cur:
+                continue  # part of a longer chain
+            if isinstance(parent, ast.Call) and parent.func is cur:
+                continue  # the call is the use
+            b.uses.append((cur, None))
+    return b
+
+
+# ------------------------------------------------------------------ the live values
+MISSING = object()
+
+
+def static_lookup(cls: type, attr: str, after: type | None = None) -> object:
+    mro = cls.__mro__
+    if after is not None and after in mro:
+        mro = mro[mro.index(after) + 1:]
+    for k in mro:
+        if attr in k.__dict__:
+            return k.__dict__[attr]
+    return MISSING
+
+
+def dotted(path: str) -> object:
+    """The live object at ``module.attr...`` (MISSING if not importable)."""
+    parts = path.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:i]))
+        except BaseException:  # noqa: BLE001
+            continue
+        for attr in parts[i:]:
+            obj = getattr(obj, attr, MISSING)
+            if obj is MISSING:
+                return MISSING
+        return obj
+    return MISSING
+
+
+def qualname_of(obj: object) -> str:
+    mod = getattr(obj, "__module__", None) or ""
+    qual = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "?")
+    return f"{mod}.{qual}"
+
+
+# A value an expression may have: ("obj", x) a live object; ("inst", K) an instance of
+# class K; ("meth", K, f) the function f looked up on K (self is a K); ("super", K, D).
+Value = tuple
+
+# A node of the call graph: (K or None, function); K is the class whose instance ``self``
+# is (the concrete class: inherited methods are re-read per subclass when they use self).
+Node = tuple
+
+
+@dataclass(eq=False)
+class Graph:
+    modules: dict[str, types.ModuleType]
+    seeds: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> (event, cap)
+    seed_objs: list[object] = field(default_factory=list)  # keeps ids alive
+    seed_classes: dict[type, tuple[str, str]] = field(default_factory=dict)
+    importers: set[int] = field(default_factory=set)
+    openers: dict[int, str] = field(default_factory=dict)  # id -> "mode" / "flags" / "read"
+    edges: dict[Node, set[Node | tuple[str, str]]] = field(default_factory=dict)
+    unknown_events: set[str] = field(default_factory=set)
+    attr_cache: dict[tuple[type, str], list[Value]] = field(default_factory=dict)
+    returns_hint: dict[int, type] = field(default_factory=dict)
+    result: Result | None = None  # after propagation (for --explain)
+    entry_targets: dict[str, set] = field(default_factory=dict)
+
+    # -------------------------------------------------------------- seeds
+    def add_seeds(self) -> None:
+        for table in (SEEDS, EXTRA):
+            for event, seed in table.items():
+                for target in seed.targets:
+                    obj = dotted(target)
+                    if obj is MISSING or seed.cap is None:
+                        continue
+                    self.seed_objs.append(obj)
+                    cap = seed.cap + WEAK if seed.weak else seed.cap
+                    if isinstance(obj, type):
+                        self.seed_classes[obj] = (event, cap)
+                    else:
+                        self.seeds[id(obj)] = (event, cap)
+        for target in IMPORTERS:
+            obj = dotted(target)
+            if obj is not MISSING:
+                self.importers.add(id(obj))
+        for target, how in (("builtins.open", "mode"), ("_io.open", "mode"),
+                            ("os.open", "flags"), ("_io.open_code", "read")):
+            obj = dotted(target)
+            if obj is not MISSING:
+                self.openers[id(obj)] = how
+        fileio = dotted("_io.FileIO")
+        self.file_io = fileio
+        for target, cls in RETURNS.items():
+            obj, k = dotted(target), dotted(cls)
+            if obj is not MISSING and isinstance(k, type):
+                self.seed_objs.append(obj)
+                self.returns_hint[id(obj)] = k
+
+    # -------------------------------------------------------------- nodes
+    def node(self, owner: type | None, fn: types.FunctionType, kind: str) -> Node:
+        body = body_of(fn, kind)
+        if owner is not None and body is not None and not _uses_self(fn, body):
+            owner = _defining_class(owner, fn) or owner
+        return (owner, fn, kind)
+
+    # -------------------------------------------------------------- resolution
+    def resolve(self, expr: ast.expr, ctx: Node, depth: int = 0) -> list[Value]:
+        if depth > 6:
+            return []
+        owner, fn, kind = ctx
+        body = body_of(fn, kind)
+        if body is None:
+            return []
+        if isinstance(expr, ast.Name):
+            name = expr.id
+            if name == body.selfname and owner is not None:
+                return [("obj", owner)] if kind == "classmethod" else [("inst", owner)]
+            if name in body.imports:
+                mod, attr = body.imports[name]
+                obj = dotted(mod if attr is None else f"{mod}.{attr}")
+                return [] if obj is MISSING else [("obj", obj)]
+            if name in body.locals:
+                out: list[Value] = []
+                for value in body.assigned.get(name, ()):
+                    if isinstance(value, ast.Name) and value.id == name:
+                        continue
+                    out += self.resolve(value, ctx, depth + 1) if not isinstance(
+                        value, ast.Call) else self.call_result(value, ctx, depth + 1)
+                return out
+            if fn.__code__.co_freevars and fn.__closure__ and name in fn.__code__.co_freevars:
+                cell = fn.__closure__[fn.__code__.co_freevars.index(name)]
+                try:
+                    return [("obj", cell.cell_contents)]
+                except ValueError:
+                    return []
+            g = fn.__globals__
+            if name in g:
+                return [("obj", g[name])]
+            if hasattr(builtins, name):
+                return [("obj", getattr(builtins, name))]
+            return []
+        if isinstance(expr, ast.Attribute):
+            out = []
+            for base in self.resolve(expr.value, ctx, depth + 1) if not isinstance(
+                    expr.value, ast.Call) else self.call_result(expr.value, ctx, depth + 1):
+                out += self.attribute(base, expr.attr, depth)
+            return out
+        if isinstance(expr, ast.Call):
+            return self.call_result(expr, ctx, depth + 1)
+        return []
+
+    def attribute(self, base: Value, attr: str, depth: int) -> list[Value]:
+        tag = base[0]
+        if tag == "obj":
+            obj = base[1]
+            if isinstance(obj, types.ModuleType):
+                v = getattr(obj, attr, MISSING)
+                return [] if v is MISSING else [("obj", v)]
+            if isinstance(obj, type):
+                return self._on_class(obj, attr, instance=False)
+            if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
+                return []
+            try:
+                raw = inspect.getattr_static(obj, attr)
+            except AttributeError:
+                return []
+            if isinstance(raw, (types.FunctionType, property, classmethod, staticmethod)):
+                return self._on_class(type(obj), attr, instance=True)
+            if isinstance(raw, (types.ModuleType, type, types.BuiltinFunctionType,
+                                types.FunctionType)):
+                return [("obj", raw)]
+            return []
+        if tag == "inst":
+            return self._on_class(base[1], attr, instance=True)
+        if tag == "super":
+            raw = static_lookup(base[1], attr, after=base[2])
+            return self._wrap(base[1], raw, instance=True)
+        return []
+
+    def _on_class(self, cls: type, attr: str, *, instance: bool) -> list[Value]:
+        raw = static_lookup(cls, attr)
+        if raw is MISSING and attr.startswith("__") and not attr.endswith("__"):
+            for k in cls.__mro__:  # ``self.__request``: a private name, mangled
+                raw = static_lookup(cls, f"_{k.__name__.lstrip('_')}{attr}")
+                if raw is not MISSING:
+                    break
+        if raw is MISSING:
+            if instance:
+                return self.instance_attr(cls, attr)
+            return []
+        return self._wrap(cls, raw, instance=instance)
+
+    def _wrap(self, cls: type, raw: object, *, instance: bool) -> list[Value]:
+        if isinstance(raw, staticmethod):
+            return [("obj", raw.__func__)]
+        if isinstance(raw, classmethod):
+            f = raw.__func__
+            return [("meth", cls, f, "classmethod")] if isinstance(f, types.FunctionType) else []
+        if isinstance(raw, types.FunctionType):
+            return [("meth", cls, raw, "method")]
+        if isinstance(raw, property):
+            return [("prop", cls, raw.fget, "method")] if isinstance(
+                raw.fget, types.FunctionType) else []
+        if isinstance(raw, functools.cached_property):
+            return [("prop", cls, raw.func, "method")]
+        if isinstance(raw, (type, types.ModuleType)):
+            return [("obj", raw)]
+        if callable(raw) and not isinstance(raw, (types.FunctionType,)):
+            return [("obj", raw)]  # C methods, slot wrappers
+        return []
+
+    def instance_attr(self, cls: type, attr: str) -> list[Value]:
+        """``self.attr`` set in a method of ``cls`` (or a base): what it was set to."""
+        key = (cls, attr)
+        if key in self.attr_cache:
+            return self.attr_cache[key]
+        self.attr_cache[key] = []  # re-entered (``self.x = self.x.y``): nothing yet
+        out: list[Value] = []
+        for k in cls.__mro__:
+            for raw in list(k.__dict__.values()):
+                f = raw.__func__ if isinstance(raw, (classmethod, staticmethod)) else raw
+                if not isinstance(f, types.FunctionType):
+                    continue
+                body = body_of(f, "method")
+                if body is None or attr not in body.self_attrs:
+                    continue
+                ctx = (cls, f, "method")
+                for value in body.self_attrs[attr]:
+                    vals = (self.call_result(value, ctx, 3) if isinstance(value, ast.Call)
+                            else self.resolve(value, ctx, 3))
+                    out += [v for v in vals if v[0] in ("inst", "obj")]
+        self.attr_cache[key] = out[:8]
+        return out[:8]
+
+    def call_result(self, call: ast.Call, ctx: Node, depth: int) -> list[Value]:
+        """What a call returns when that can be told: an instance of a class called, the
+        instance a function returns, a module."""
+        func = call.func
+        if isinstance(func, ast.Name) and func.id == "super" and not call.args:
+            owner, fn, _ = ctx
+            defining = _defining_class(owner, fn) if owner is not None else None
+            return [("super", owner, defining)] if defining is not None else []
+        out: list[Value] = []
+        for v in self.resolve(func, ctx, depth + 1):
+            if v[0] == "obj" and id(v[1]) in self.returns_hint:
+                out.append(("inst", self.returns_hint[id(v[1])]))
+            elif v[0] == "obj" and isinstance(v[1], type):
+                out.append(("inst", v[1]))
+            elif depth < 4 and v[0] in ("obj", "meth") and isinstance(
+                    v[-2] if v[0] == "meth" else v[1], types.FunctionType):
+                target = (self.node(v[1], v[2], v[3]) if v[0] == "meth"
+                          else self.node(None, v[1], "function"))
+                out += self.returns(target, depth + 1)
+        return out
+
+    def returns(self, target: Node, depth: int) -> list[Value]:
+        owner, fn, kind = target
+        body = body_of(fn, kind)
+        if body is None:
+            return []
+        out: list[Value] = []
+        for expr in body.returns[:4]:
+            vals = (self.call_result(expr, target, depth) if isinstance(expr, ast.Call)
+                    else self.resolve(expr, target, depth))
+            out += [v for v in vals if v[0] == "inst"
+                    or (v[0] == "obj" and isinstance(v[1], types.ModuleType))]
+        return out
+
+    # -------------------------------------------------------------- edges
+    def edges_of(self, n: Node) -> set:
+        if n in self.edges:
+            return self.edges[n]
+        out: set = set()
+        self.edges[n] = out
+        owner, fn, kind = n
+        body = body_of(fn, kind)
+        wrapped = getattr(fn, "__wrapped__", None)
+        if isinstance(wrapped, types.FunctionType):
+            out.add(self.node(None, wrapped, "function"))
+        if body is None:
+            return out
+        for event in body.audits:
+            seed = SEEDS.get(event)
+            if seed is None:
+                self.unknown_events.add(event)
+            elif seed.cap is not None:
+                out.add((event, seed.cap))
+        for expr, call in body.uses:
+            for v in self.resolve(expr, n):
+                out |= self.targets(v, call, n)
+        return out
+
+    def targets(self, v: Value, call: ast.Call | None, ctx: Node) -> set:
+        tag = v[0]
+        if tag in ("meth", "prop"):
+            return {self.node(v[1], v[2], v[3])}
+        if tag == "inst":
+            if call is None:
+                return set()
+            raw = static_lookup(v[1], "__call__")
+            return self.targets(("meth", v[1], raw, "method"), call, ctx) if isinstance(
+                raw, types.FunctionType) else set()
+        if tag != "obj":
+            return set()
+        obj = v[1]
+        if isinstance(obj, type):
+            return self.construct(obj, call, ctx[1]) if call is not None else set()
+        if isinstance(obj, functools.partial):
+            return self.targets(("obj", obj.func), call, ctx)
+        if isinstance(obj, types.MethodType):
+            self_ = obj.__self__
+            cls = self_ if isinstance(self_, type) else type(self_)
+            f = obj.__func__
+            if isinstance(f, types.FunctionType):
+                return {self.node(cls, f, "classmethod" if isinstance(self_, type)
+                                  else "method")}
+            return self.targets(("obj", f), call, ctx)
+        if id(obj) in self.importers:
+            if call is not None and _literal_first(call):
+                return set()
+            return {("<computed import>", DYN)}
+        if id(obj) in self.openers:
+            return {("open", c) for c in _open_caps(self.openers[id(obj)], call, ctx[1])}
+        if id(obj) in self.seeds:
+            return {self.seeds[id(obj)]}
+        if isinstance(obj, types.FunctionType):
+            return {self.node(None, obj, "function")}
+        if isinstance(obj, _C_CALLABLES):
+            objclass = getattr(obj, "__objclass__", None)
+            if call is not None and isinstance(objclass, type) and obj.__name__ in (
+                    "__init__", "__new__"):
+                return self._seed_class(objclass, call, ctx[1])
+            return set()
+        if call is not None and not isinstance(obj, types.ModuleType):
+            raw = static_lookup(type(obj), "__call__")
+            if isinstance(raw, types.FunctionType):
+                return {self.node(type(obj), raw, "method")}
+        return set()
+
+    def construct(self, cls: type, call: ast.Call | None, fn: object = None) -> set:
+        out = self._seed_class(cls, call, fn)
+        for name in ("__new__", "__init__", "__post_init__"):
+            raw = static_lookup(cls, name)
+            if isinstance(raw, staticmethod):
+                raw = raw.__func__
+            if isinstance(raw, types.FunctionType):
+                out.add(self.node(cls, raw, "method"))
+        meta = static_lookup(type(cls), "__call__")
+        if isinstance(meta, types.FunctionType):
+            out.add(self.node(type(cls), meta, "method"))
+        return out
+
+    def _seed_class(self, cls: type, call: ast.Call | None, fn: object = None) -> set:
+        out: set = set()
+        for k in cls.__mro__:
+            if k is self.file_io:
+                out |= {("open", c) for c in _open_caps("mode", call, fn)}
+            elif k in self.seed_classes:
+                out.add(self.seed_classes[k])
+        return out
+
+
+_C_CALLABLES = (types.BuiltinFunctionType, types.MethodDescriptorType,
+                types.WrapperDescriptorType, types.MethodWrapperType,
+                types.ClassMethodDescriptorType, types.BuiltinMethodType)
+
+
+def _literal_first(call: ast.Call) -> bool:
+    arg = call.args[0] if call.args else next(
+        (k.value for k in call.keywords if k.arg == "name"), None)
+    return isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+
+
+def _open_caps(how: str, call: ast.Call | None, fn: object = None) -> set[str]:
+    """fs-read / fs-write of one open: from the mode or flags, a literal or a module
+    constant (computed: both)."""
+    if how == "read":
+        return {READ}
+    if call is None:
+        return {READ, WRITE}
+    key = "mode" if how == "mode" else "flags"
+    arg = call.args[1] if len(call.args) > 1 else next(
+        (k.value for k in call.keywords if k.arg == key), MISSING)
+    if arg is MISSING:
+        return {READ} if how == "mode" else {READ, WRITE}
+    value = _constant(arg, getattr(fn, "__globals__", {}))
+    if how == "mode":
+        if isinstance(value, str):
+            if "+" in value:
+                return {READ, WRITE}
+            return {WRITE} if any(c in value for c in "wax") else {READ}
+        return {READ, WRITE}
+    if isinstance(value, int):
+        return {WRITE} if _writes(value) else {READ}
+    return {READ, WRITE}
+
+
+def _writes(flags: int) -> bool:
+    tmpfile = getattr(os, "O_TMPFILE", 0)  # holds O_DIRECTORY's bit: all of it or none
+    return bool(flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+                         | os.O_EXCL)) or bool(tmpfile and flags & tmpfile == tmpfile)
+
+
+def _constant(node: ast.expr, g: dict) -> object:
+    """A literal, a module constant, ``os.O_X``, or ``|`` of those; else MISSING."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        v = g.get(node.id, MISSING)
+        return v if isinstance(v, (str, int)) else MISSING
+    if isinstance(node, ast.Attribute) and node.attr.startswith("O_"):
+        return getattr(os, node.attr, 0)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id == "getattr" and len(node.args) == 3:
+        default = _constant(node.args[2], g)
+        name = node.args[1]
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            v = getattr(os, name.value, default)
+            return v if isinstance(v, int) else MISSING
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        a, b = _constant(node.left, g), _constant(node.right, g)
+        if isinstance(a, int) and isinstance(b, int):
+            return a | b
+    return MISSING
+
+
+def _defining_class(owner: type, fn: types.FunctionType) -> type | None:
+    for k in owner.__mro__:
+        for raw in k.__dict__.values():
+            f = raw.__func__ if isinstance(raw, (classmethod, staticmethod)) else raw
+            if isinstance(raw, property):
+                f = raw.fget
+            elif isinstance(raw, functools.cached_property):
+                f = raw.func
+            if f is fn:
+                return k
+    return None
+
+
+def _uses_self(fn: types.FunctionType, body: Body) -> bool:
+    return body.selfname is not None and _uses_name(fn, body.selfname)
+
+
+@functools.cache
+def _uses_name(fn: types.FunctionType, name: str) -> bool:
+    node = def_node(fn)
+    if node is None:
+        return False
+    for cur in ast.walk(node):
+        if isinstance(cur, ast.Attribute) and isinstance(cur.value, ast.Name) \
+                and cur.value.id == name:
+            return True
+        if isinstance(cur, ast.Call) and isinstance(cur.func, ast.Name) \
+                and cur.func.id == "super":
+            return True
+        if isinstance(cur, ast.Name) and cur.id == name and not isinstance(
+                getattr(cur, "ctx", None), ast.Store):
+            # self passed on (``helper(self)``) or returned: the class matters
+            return True
+    return False
+
+
+# ------------------------------------------------------------------ propagation
+def stops(n: Node, cap: str, caller: Node | None = None) -> bool:
+    """Whether node ``n`` keeps ``cap`` from ``caller`` (a STOP entry covering ``n``
+    and not ``caller``: ``linecache.getline`` still gets what ``getlines`` does)."""
+    key = stop_key(n[1], n[0])
+    if key is None:
+        return False
+    if caller is not None and stop_key(caller[1], caller[0]) == key:
+        return False
+    only = STOP[key][0].partition(":")[2] if key in STOP else ""
+    return not only or cap.rstrip(WEAK) in only.split(",")
+
+
+# A module's command line (``python -m json.tool``) and self-test: they act on the
+# program's own arguments; library code does not call them (and listing them would make
+# modules such as json or base64 look capable).
+CLI = frozenset({"main", "_main", "test", "_test", "demo", "_demo", "testall", "_script"})
+
+
+def stop_kind(fn: types.FunctionType, owner: type | None) -> str | None:
+    key = stop_key(fn, owner)
+    return None if key is None else "cut" if key not in STOP else STOP[key][0]
+
+
+@functools.cache
+def stop_key(fn: types.FunctionType, owner: type | None) -> str | None:
+    """The STOP entry covering ``fn`` (a command line's function: itself, a cut)."""
+    if fn.__name__ in CLI and fn.__qualname__ == fn.__name__:
+        return f"{_mod(fn)}.{fn.__name__}"
+    names = [f"{_mod(fn)}.{fn.__qualname__}"]
+    if owner is not None:
+        names.append(f"{_mod(owner)}.{owner.__qualname__}.{fn.__name__}")
+    for name in names:
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            if ".".join(parts[:i]) in STOP:
+                return ".".join(parts[:i])
+    return None
+
+
+@dataclass
+class Result:
+    caps: dict[Node, dict[str, tuple[int, str]]]  # node -> cap -> (depth, event)
+
+
+def node_key(t: tuple) -> tuple:
+    """A stable order of graph targets (nodes hash by identity): the table must not depend
+    on the run."""
+    if len(t) == 2:
+        return (0, t[0], t[1])
+    owner, fn, kind = t
+    code = fn.__code__
+    return (1, qualname_of(fn), code.co_filename, code.co_firstlineno, kind,
+            "" if owner is None else f"{owner.__module__}.{owner.__qualname__}")
+
+
+def propagate(graph: Graph, roots: list[Node]) -> Result:
+    # explore
+    seen: set[Node] = set()
+    order: list[Node] = []
+    stack = sorted(set(roots), key=node_key, reverse=True)
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if stop_kind(n[1], n[0]) == "cut":
+            graph.edges[n] = set()
+            continue
+        order.append(n)
+        for t in sorted(graph.edges_of(n), key=node_key, reverse=True):
+            if len(t) == 3 and t not in seen:
+                stack.append(t)
+    order.sort(key=node_key)
+    callers: dict[Node, list[Node]] = collections.defaultdict(list)
+    queue: collections.deque[tuple[Node, str, int, str]] = collections.deque()
+    for n in order:
+        for t in sorted(graph.edges.get(n, ()), key=node_key):
+            if len(t) == 3:
+                callers[t].append(n)
+            else:
+                event, cap = t
+                queue.append((n, cap, 1, event))
+    # breadth first: the shortest path (then the first event by name) names a capability's
+    # evidence; a node passes a capability on while some event still has calls left
+    caps: dict[Node, dict[str, tuple[int, str]]] = collections.defaultdict(dict)
+    left: dict[Node, dict[str, int]] = collections.defaultdict(dict)
+    while queue:
+        n, cap, depth, event = queue.popleft()
+        have = caps[n].get(cap)
+        if have is None or (depth, event) < have:
+            caps[n][cap] = (depth, event)
+        remaining = LIMIT.get(event, MAX_DEPTH) - depth
+        if remaining <= left[n].get(cap, 0):
+            continue
+        left[n][cap] = remaining
+        for c in callers.get(n, ()):
+            if not stops(n, cap, c):
+                queue.append((c, cap, depth + 1, event))
+    return Result(caps=dict(caps))
+
+
+# ------------------------------------------------------------------ the table
+def public_attr(name: str) -> bool:
+    return not name.startswith("__") or name in KEEP_DUNDERS
+
+
+def class_members(graph: Graph, cls: type) -> list[tuple[str, Node]]:
+    out: list[tuple[str, Node]] = []
+    seen: set[str] = set()
+    for k in cls.__mro__:
+        if k is object:
+            continue
+        for name, raw in list(k.__dict__.items()):
+            if name in seen or not public_attr(name):
+                continue
+            seen.add(name)
+            for v in graph._wrap(cls, raw, instance=True):
+                if v[0] in ("meth", "prop"):
+                    out.append((name, graph.node(v[1], v[2], v[3])))
+                elif v[0] == "obj" and isinstance(v[1], types.FunctionType):
+                    out.append((name, graph.node(None, v[1], "function")))
+    return out
+
+
+def merged(parts: list[dict[str, tuple[int, str]]]) -> dict[str, tuple[int, str]]:
+    out: dict[str, tuple[int, str]] = {}
+    for p in parts:
+        for cap, (d, e) in p.items():
+            if cap not in out or d < out[cap][0]:
+                out[cap] = (d, e)
+    return out
+
+
+def ordered_caps(caps: dict[str, tuple[int, str]]) -> list[str]:
+    """PRIORITY order; a capability held only through a weak seed (``compile``) after
+    fs-read."""
+    strong = {c for c in caps if not c.endswith(WEAK)}
+    weak = {c[:-1] for c in caps if c.endswith(WEAK)} - strong
+    return sorted(strong | weak, key=lambda c: (c in weak, PRIORITY.index(c)))
+
+
+def generate() -> tuple[list[str], list[str], Graph, dict[str, dict]]:
+    modules = import_all()
+    graph = Graph(modules)
+    graph.add_seeds()
+    # every name to write: module -> attr -> ("func", node) / ("class", cls) / ("seed", ...)
+    plan: list[tuple[str, object]] = []
+    roots: list[Node] = []
+    for modname in sorted(modules):
+        if modname in ALIASES or skipped(modname):
+            continue
+        mod = modules[modname]
+        names = dict(vars(mod))
+        for extra in getattr(mod, "__all__", ()) or ():
+            if isinstance(extra, str) and extra not in names:
+                v = getattr(mod, extra, MISSING)
+                if v is not MISSING:
+                    names[extra] = v
+        for attr, obj in sorted(names.items()):
+            if attr.startswith("__") or isinstance(obj, types.ModuleType):
+                continue
+            plan.append((f"{modname}.{attr}", obj))
+    entries: dict[str, object] = {}
+    for qual, obj in plan:
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            continue  # an exception class: caught and raised, never a capability
+        if isinstance(obj, type):
+            members = class_members(graph, obj)
+            entries[qual] = ("class", obj, members)
+            roots += [n for _, n in members]
+        else:
+            entries[qual] = ("value", obj)
+    # values: functions, bound methods, callable instances, C seeds
+    value_nodes: dict[str, set] = {}
+    for qual, e in entries.items():
+        if e[0] != "value":
+            continue
+        ts = graph.targets(("obj", e[1]), None, (None, None, "function"))
+        if isinstance(e[1], types.FunctionType) or isinstance(e[1], types.MethodType):
+            pass
+        elif id(e[1]) not in graph.seeds and id(e[1]) not in graph.openers \
+                and id(e[1]) not in graph.importers:
+            raw = static_lookup(type(e[1]), "__call__")
+            ts = {graph.node(type(e[1]), raw, "method")} if isinstance(
+                raw, types.FunctionType) else set()
+        value_nodes[qual] = ts
+        roots += [t for t in ts if len(t) == 3]
+    construct: dict[str, set] = {}
+    for qual, e in entries.items():
+        if e[0] == "class":
+            construct[qual] = graph.construct(e[1], None)
+            roots += [t for t in construct[qual] if len(t) == 3]
+    result = propagate(graph, roots)
+
+    def caps_of(targets: set) -> dict[str, tuple[int, str]]:
+        parts = []
+        for t in targets:
+            if len(t) == 3:
+                if stop_kind(t[1], t[0]) == "cut":
+                    continue
+                parts.append(result.caps.get(t, {}))
+            else:
+                parts.append({t[1]: (0, t[0])})
+        return merged(parts)
+
+    # each name's capabilities: a class's are those of constructing it and of calling its
+    # public methods (not those only a STOP method has)
+    found: dict[str, dict[str, tuple[int, str]]] = {}
+    for qual, e in entries.items():
+        if e[0] == "value":
+            found[qual] = caps_of(value_nodes[qual])
+            continue
+        _, cls, members = e
+        if stop_kind_class(cls) == "cut":
+            found[qual] = {}
+            continue
+        own = merged([{c: v for c, v in caps_of({t}).items() if len(t) == 2 or not stops(t, c)}
+                      for t in construct[qual]])
+        per: dict[str, dict[str, tuple[int, str]]] = {}
+        for name, node in members:
+            c = caps_of({node})
+            if c:
+                per[name] = c
+        public = [{c: v for c, v in per[n].items() if not stops(node, c)}
+                  for n, node in members
+                  if n in per and (not n.startswith("_") or n in KEEP_DUNDERS)]
+        whole = merged([own, *public])
+        found[qual] = whole
+        for name, node in members:  # a method doing more than its class (not incidental)
+            c = per.get(name, {})
+            if set(c) - set(whole) and name in cls.__dict__ and stop_key(node[1], node[0]) \
+                    is None:
+                found[f"{qual}.{name}"] = c
+    lines: list[str] = []
+    evidence: dict[str, dict] = {}
+    for qual in sorted(found):
+        caps = found[qual]
+        if not caps:
+            continue
+        e = entries.get(qual)
+        canon = canonical_name(e[1]) if e is not None else None
+        if canon is not None and canon != qual and found.get(canon) and \
+                entries[canon][1] is e[1]:
+            lines.append(f"{qual} ={canon}")  # a re-export: what the original is
+            continue
+        lines.append(_line(qual, caps))
+        evidence[qual] = caps
+    raw = raw_held(modules)
+    for container, attrs in [*other_versions(WITH).items(), *LATER_HELD.items()]:
+        for attr, real in attrs.items():
+            raw.setdefault(container, {}).setdefault(attr, real)
+    held = held_modules(raw, [q for q, c in found.items() if c])
+    graph.result = result
+    graph.entry_targets = {q: (value_nodes.get(q) or construct.get(q, set()) | {
+        n for _, n in e[2]} if e[0] == "class" else value_nodes.get(q, set()))
+        for q, e in entries.items()}
+    if graph.unknown_events:
+        raise SystemExit("events raised by the standard library that SEEDS does not know "
+                         f"(add them): {sorted(graph.unknown_events)}")
+    return lines, held, graph, evidence
+
+
+def canonical_name(obj: object) -> str | None:
+    """``module.qualname`` where ``obj`` is defined, in the scanner's spelling."""
+    if not isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+        return None
+    mod = getattr(obj, "__module__", None)
+    qual = getattr(obj, "__qualname__", None)
+    if not isinstance(mod, str) or not isinstance(qual, str) or "<" in qual:
+        return None
+    mod = ALIASES.get(mod, mod)
+    return f"{mod}.{qual}" if mod else qual
+
+
+def _mod(obj: object) -> str:
+    mod = getattr(obj, "__module__", None) or ""
+    return ALIASES.get(mod, mod) or "builtins"
+
+
+def stop_kind_class(cls: type) -> str | None:
+    name = f"{_mod(cls)}.{cls.__qualname__}"
+    parts = name.split(".")
+    for i in range(len(parts), 0, -1):
+        hit = STOP.get(".".join(parts[:i]))
+        if hit is not None:
+            return hit[0]
+    return None
+
+
+def _line(name: str, caps: dict[str, tuple[int, str]]) -> str:
+    events = " ".join(sorted({e for _, e in caps.values()}))
+    return f"{name} {','.join(ordered_caps(caps))}  # {events}"
+
+
+# Modules whose capabilities are catalogued by hand (not audited: the environment, the
+# interpreter's state, identities): a module holding one of them is listed even though the
+# generated table names nothing in it.
+HAND_MODULES = frozenset({"builtins", "sys", "os", "pwd", "grp", "spwd", "getpass",
+                          "platform", "signal", "threading", "_thread", "multiprocessing",
+                          "importlib", "pathlib", "ctypes", "mmap", "gc", "inspect"})
+
+
+def raw_held(modules: dict[str, types.ModuleType]) -> dict[str, dict[str, str]]:
+    """Each standard module's attributes that are standard modules (not its own
+    submodules): container -> attr -> module."""
+    held: dict[str, dict[str, str]] = {}
+    for name in sorted(modules):
+        if name in ALIASES or skipped(name):
+            continue
+        for attr, v in sorted(vars(modules[name]).items()):
+            if not isinstance(v, types.ModuleType) or attr.startswith("__"):
+                continue
+            real = v.__name__
+            real = ALIASES.get(real, real) or "builtins"
+            if v is os.path:
+                real = "os.path"  # the catalog's spelling of posixpath (ntpath)
+            if real == f"{name}.{attr}" or real.startswith(f"{name}.{attr}."):
+                continue  # its own submodule: the same path
+            if not (is_stdlib(v) or real in sys.builtin_module_names) or skipped(real):
+                continue
+            held.setdefault(name, {})[attr] = real
+    return held
+
+
+# Held in versions not installed where the table was last generated (3.14).
+LATER_HELD = {"multiprocessing": {"os": "os"}, "platform": {"subprocess": "subprocess"}}
+
+
+def held_modules(held: dict[str, dict[str, str]], names: list[str]) -> list[str]:
+    """``container: attr attr=module ...``: the modules a standard module holds as an
+    attribute (``shutil.os``) that have catalogued names or hold one that has
+    (``pathlib.fnmatch.os``)."""
+    relevant = set(HAND_MODULES)
+    for name in names:
+        parts = name.split(".")
+        relevant.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    while True:
+        grown = {c for c, attrs in held.items() if c not in relevant
+                 and any(r in relevant for r in attrs.values())}
+        if not grown:
+            break
+        relevant |= grown
+    out: list[str] = []
+    for name, attrs in sorted(held.items()):
+        items = [a if r == a else f"{a}={r}" for a, r in sorted(attrs.items())
+                 if r in relevant]
+        if items:
+            out.append(f"{name}: {' '.join(items)}")
+    return out
+
+
+def other_versions(pythons: list[str]) -> dict[str, dict[str, str]]:
+    """raw_held of other interpreters (``--with PYTHON``), merged."""
+    import json
+    import subprocess
+
+    out: dict[str, dict[str, str]] = {}
+    for python in pythons:
+        text = subprocess.run([python, "-I", "-S", __file__, "--held-raw"], check=True,
+                              capture_output=True, text=True, cwd=tempfile.gettempdir()
+                              ).stdout
+        for container, attrs in json.loads(text).items():
+            out.setdefault(container, {}).update(attrs)
+    return out
+
+
+HEADER = """\
+# GENERATED by tools/stdlib_catalog.py on Python {version} ({platform}): do not edit.
+# The standard library's capabilities, derived from CPython's audit events (see the
+# script). gate/data/catalog.txt overrides any line here. Format: gate/catalog.py.
+"""
+HEADER_MODULES = """\
+# GENERATED by tools/stdlib_catalog.py on Python {version} ({platform}): do not edit.
+# Standard modules held as attributes of other standard modules (``shutil.os`` is ``os``):
+# ``container: attr`` (the module of that name) or ``attr=module``.
+"""
+
+
+def render() -> tuple[str, str, Graph, dict]:
+    lines, held, graph, evidence = generate()
+    meta = {"version": ".".join(map(str, sys.version_info[:2])), "platform": sys.platform}
+    table = HEADER.format(**meta) + "\n".join(lines) + "\n"
+    mods = HEADER_MODULES.format(**meta) + "\n".join(held) + "\n"
+    return table, mods, graph, evidence
+
+
+def docs_events(version: tuple[int, int] | None = None) -> set[str]:
+    version = version or sys.version_info[:2]
+    known = sorted(v for v in DOC_EVENTS if v <= version) or sorted(DOC_EVENTS)
+    return set(DOC_EVENTS[known[-1]].split())
+
+
+def _held_items(text: str) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for line in text.splitlines():
+        container, _, attrs = line.split("#", 1)[0].partition(":")
+        out.update((container.strip(), a) for a in attrs.split())
+    return out
+
+
+def say(*args: object) -> None:
+    sys.stdout.write(" ".join(map(str, args)) + "\n")
+
+
+def stats(table: str) -> None:
+    from collections import Counter
+
+    primary: Counter[str] = Counter()
+    every: Counter[str] = Counter()
+    gen: dict[str, list[str]] = {}
+    for raw in table.splitlines():
+        line = raw.split("#", 1)[0].split()
+        if len(line) == 2:
+            gen[line[0]] = line[1].split(",")
+    aliases = 0
+    for caps in gen.values():
+        if caps[0].startswith("="):  # a re-export: its original's
+            aliases += 1
+            caps[:] = gen.get(caps[0][1:], caps)
+        primary[caps[0]] += 1
+        every.update(caps)
+    say(f"{len(gen)} names ({aliases} of them re-exports of another)")
+    for cap in PRIORITY:
+        say(f"  {cap:<14} primary {primary[cap]:>5}   any {every[cap]:>5}")
+    hand: dict[str, str] = {}
+    for raw in HAND.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].split()
+        if len(line) == 2:
+            hand[line[0]] = line[1]
+    same = [n for n, c in hand.items() if n in gen and gen[n][0] == c and len(gen[n]) == 1]
+    differ = [n for n, c in hand.items() if n in gen and gen[n][0] != c]
+    say(f"hand entries also generated: {len(same)} identical, {len(differ)} different")
+    for n in sorted(differ):
+        say(f"  {n}: hand {hand[n]}, generated {','.join(gen[n])}")
+
+
+def describe(n: object) -> str:
+    if len(n) == 2:
+        return f"<{n[0]}>"
+    owner, fn, _ = n
+    return f"{qualname_of(fn)}" + (f" [self: {owner.__qualname__}]" if owner else "")
+
+
+def explain(graph: Graph, name: str) -> None:
+    """Print, for each capability of ``name``, one call path down to its seed."""
+    caps = graph.result.caps
+    for start in graph.entry_targets.get(name, ()):
+        if len(start) == 2:
+            say(f"{name}: {start}")
+            continue
+        for cap, (depth, event) in sorted(caps.get(start, {}).items()):
+            path = [start]
+            cur = start
+            for _ in range(depth):
+                nxt = None
+                for t in graph.edges.get(cur, ()):
+                    if len(t) == 2 and t[1] == cap and depth - len(path) + 1 <= 1:
+                        nxt = t
+                        break
+                    if len(t) == 3 and caps.get(t, {}).get(cap, (99,))[0] == \
+                            caps[cur][cap][0] - 1:
+                        nxt = t
+                        break
+                if nxt is None:
+                    break
+                path.append(nxt)
+                if len(nxt) == 2:
+                    break
+                cur = nxt
+            say(f"{name} {cap} ({event}):\n    " + "\n -> ".join(map(describe, path)))
+
+
+WITH: list[str] = []  # --with PYTHON: other interpreters whose held modules are merged
+
+
+def main(argv: list[str]) -> int:
+    if not (sys.flags.isolated and sys.flags.no_site):
+        os.execv(sys.executable, [sys.executable, "-I", "-S", __file__, *argv])
+    if "--held-raw" in argv:
+        import json
+
+        say(json.dumps(raw_held(import_all())))
+        return 0
+    WITH.extend(argv[i + 1] for i, a in enumerate(argv) if a == "--with")
+    table, mods, graph, _ = render()
+    if "--explain" in argv:
+        for name in argv[argv.index("--explain") + 1:]:
+            explain(graph, name)
+        return 0
+    if "--check" in argv:
+        # the modules file may hold more: other versions' (``--with``)
+        ok = OUT.read_text(encoding="utf-8") == table and \
+            _held_items(mods) <= _held_items(OUT_MODULES.read_text(encoding="utf-8"))
+        say("up to date" if ok else "stale: rerun tools/stdlib_catalog.py")
+        return 0 if ok else 1
+    if "--stats" in argv:
+        stats(table)
+        return 0
+    OUT.write_text(table, encoding="utf-8")
+    OUT_MODULES.write_text(mods, encoding="utf-8")
+    stats(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
