@@ -23,38 +23,30 @@ Classes:
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from gate.model import Finding
 from gate.scan import scan_artifact
-from gate.scan.python import scan_python
 from tests.builders import build_wheel
+from tests.scan.test_soundness import findings, marked_line, prog
 from tests.scan.unfiltered import switch_off
 
 MARK = "# <-"
+# cases pinned as they are, with the reason they stay so
+LIMIT = pytest.mark.xfail(strict=True, reason=(
+    "known limit (docs/scanner.md): a computed attribute of an object the scanner cannot "
+    "type (a builtin function or method handed on, another distribution's submodule) is "
+    "not a finding"))
+ISSUE_13 = pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: "
+                             "issue #13")
 DYN = "dynamic-code"
 SUB = "subprocess"
+
 CMD = 'CMD = "echo pwned"\n'
 SRC = 'SRC = "print(\'pwned\')"\n'
 SH = CMD + 'SH = "import os; os.system(CMD)"\n'  # source run by a reached ``exec``
-
-
-def prog(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-def marked_line(src: str) -> int | None:
-    for i, line in enumerate(src.splitlines(), 1):
-        if line.rstrip().endswith(MARK):
-            return i
-    return None
-
-
-def findings(src: str, path: str = "pkg/mod.py") -> list[Finding]:
-    return scan_python(src.encode(), path)
 
 
 def shown(fs: list[Finding] | tuple[Finding, ...]) -> list[tuple[str, int, str, str]]:
@@ -280,9 +272,11 @@ FLOW_CASES = [
         def pick(o, n):
             return getattr(o, n)
         pick(len, "__se" + "lf__").exec(SRC)
-        """), {DYN}, marks=pytest.mark.xfail(strict=True, reason="known limit (docs/scanner.md): a computed attribute of an object the scanner cannot type (a builtin function or method handed on, another distribution's submodule) is not a finding"), id="builtin-function-argument"),
+        """), {DYN}, marks=LIMIT,
+                 id="builtin-function-argument"),
     pytest.param(SRC + "fs = [print]\nN = '__se' + 'lf__'\ngetattr(fs[0], N).exec(SRC)\n",
-                 {DYN}, marks=pytest.mark.xfail(strict=True, reason="known limit (docs/scanner.md): a computed attribute of an object the scanner cannot type (a builtin function or method handed on, another distribution's submodule) is not a finding"), id="builtin-function-in-a-list"),
+                 {DYN}, marks=LIMIT,
+                 id="builtin-function-in-a-list"),
     pytest.param(SRC + prog("""
         import json
         N = "__glo" + "bals__"
@@ -302,7 +296,8 @@ FLOW_CASES = [
             def go(self, n, k):
                 return getattr(self.__init__, n)[k]
         A().go("__glo" + "bals__", "os").system(CMD)
-        """), {DYN, SUB}, marks=pytest.mark.xfail(strict=True, reason="known limit (docs/scanner.md): a computed attribute of an object the scanner cannot type (a builtin function or method handed on, another distribution's submodule) is not a finding"), id="getattr(self.method, computed)"),
+        """), {DYN, SUB}, marks=LIMIT,
+                 id="getattr(self.method, computed)"),
     pytest.param(CMD + "import asyncio\n" + prog("""
         def walk(o, *names):
             for n in names:
@@ -311,7 +306,8 @@ FLOW_CASES = [
         for c in walk((), "__class__", "__base__", "__subcl" + "asses__")():
             if c.__name__ == "Popen":
                 c(CMD, shell=True).wait()
-        """), {DYN, SUB}, marks=pytest.mark.xfail(strict=True, reason="known limit (docs/scanner.md): a computed attribute of an object the scanner cannot type (a builtin function or method handed on, another distribution's submodule) is not a finding"), id="getattr-walk-to-__subclasses__"),
+        """), {DYN, SUB}, marks=LIMIT,
+                 id="getattr-walk-to-__subclasses__"),
     pytest.param(SRC + prog("""
         import string
         b, _ = string.Formatter().get_field("0.__self__", (print,), {})
@@ -378,7 +374,8 @@ FLOW_CASES = [
         from _pytest import compat as c
         N = "__buil" + "tins__"
         getattr(c, N)["exec"](SRC)
-        """), {DYN}, marks=pytest.mark.xfail(strict=True, reason="known limit (docs/scanner.md): a computed attribute of an object the scanner cannot type (a builtin function or method handed on, another distribution's submodule) is not a finding"), id="from-import-of-another-distribution"),
+        """), {DYN}, marks=LIMIT,
+                 id="from-import-of-another-distribution"),
 ]
 
 
@@ -482,10 +479,10 @@ PREFILTER_CASES = [
     pytest.param(SRC + "def f():\n    pass\ngetattr(f, '__buil' + 'tins__')['ex' + 'ec'](SRC)\n",
                  id="getattr(function, folded __builtins__)"),
     pytest.param(SRC + "def f(x):\n    return getattr(x, '__se' + 'lf__')\nf(len).exec(SRC)\n",
-                 id="getattr(parameter, folded __self__)"),
+                 marks=LIMIT, id="getattr(parameter, folded __self__)"),
     pytest.param(SRC + "def f():\n    x = len\n    return getattr(x, '__se' + 'lf__')\n"
                  "f().exec(SRC)\n",
-                 id="getattr(local, folded __self__)"),
+                 marks=LIMIT, id="getattr(local, folded __self__)"),
     pytest.param(SRC + "a = len\ngetattr(a, '__se' + 'lf__').exec(SRC)\n",
                  id="getattr(alias-of-builtin, folded __self__)"),
     pytest.param(SRC + "a = b = len\ngetattr(a, '__se' + 'lf__').exec(SRC)\n",
@@ -581,7 +578,8 @@ PHASE_CASES = [
     pytest.param(CMD + "import os\n[os.system][0](CMD)  # <-\n", SUB, id="list-display-called"),
     # ---- HOLES: a lambda run at import (called at once, a decorator, a metaclass)
     pytest.param(CMD + "import os\n@(lambda f: os.system(CMD))  # <-\ndef g():\n    pass\n",
-                 SUB, marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="lambda-decorator"),
+                 SUB, marks=ISSUE_13,
+                 id="lambda-decorator"),
     # ---- HOLES: ``__name__`` rebound, the "main" block runs at import
     pytest.param(CMD + "import os\n__name__ = '__main__'\nif __name__ == '__main__':\n"
                  "    os.system(CMD)  # <-\n", SUB, id="__name__-assigned"),
@@ -612,26 +610,36 @@ PHASE_CASES = [
         """), SUB, id="__name__-str-subclass"),
     # ---- HOLES: a stored reference called at module level
     pytest.param(CMD + "import os\nT = {'a': os.system}\nT['a'](CMD)  # <-\n", SUB,
-                 marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="dict-of-functions"),
+                 marks=ISSUE_13,
+                 id="dict-of-functions"),
     pytest.param(CMD + "import os\nFNS = (os.system,)\nFNS[0](CMD)  # <-\n", SUB,
-                 marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="tuple-of-functions"),
+                 marks=ISSUE_13,
+                 id="tuple-of-functions"),
     pytest.param(CMD + "import os\nclass C:\n    f = os.system\nC.f(CMD)  # <-\n", SUB,
-                 marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="class-attribute-function"),
+                 marks=ISSUE_13,
+                 id="class-attribute-function"),
     pytest.param(CMD + "import os\nclass A:\n    m = os\nA.m.system(CMD)  # <-\n", {DYN, SUB},
-                 marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="class-attribute-module"),
+                 marks=ISSUE_13,
+                 id="class-attribute-module"),
     pytest.param(CMD + "import os\na, *b = [1, os]\nb[0].system(CMD)  # <-\n", {DYN, SUB},
-                 marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="starred-target"),
+                 marks=ISSUE_13,
+                 id="starred-target"),
     pytest.param(CMD + "import os, sys\nd = {**sys.modules}\nd['os'].system(CMD)  # <-\n",
-                 {DYN, SUB}, marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="sys.modules-unpacked-into-a-dict"),
+                 {DYN, SUB}, marks=ISSUE_13,
+                 id="sys.modules-unpacked-into-a-dict"),
     pytest.param(CMD + "import os\nA = (os, 'sys' + 'tem')\ngetattr(*A)(CMD)  # <-\n", {DYN, SUB},
-                 marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="getattr-arguments-in-a-tuple"),
+                 marks=ISSUE_13,
+                 id="getattr-arguments-in-a-tuple"),
     pytest.param("import threading\nclass T(threading.Thread):\n    pass\n"
                  "T(target=print, args=('pwned',)).start()  # <-\n", "threads",
-                 marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="Thread-subclass-started"),
+                 marks=ISSUE_13,
+                 id="Thread-subclass-started"),
     pytest.param(CMD + "import os\n(lambda: os.system(CMD))()  # <-\n", SUB,
-                 marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="lambda-called-at-once"),
+                 marks=ISSUE_13,
+                 id="lambda-called-at-once"),
     pytest.param(CMD + "import os\nclass A(metaclass=lambda *a: os.system(CMD)):  # <-\n    pass\n",
-                 SUB, marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="metaclass-lambda"),
+                 SUB, marks=ISSUE_13,
+                 id="metaclass-lambda"),
     # ---- HOLES: methods the class machinery calls at import
     pytest.param(CMD + prog("""
         import os
@@ -640,7 +648,8 @@ PHASE_CASES = [
                 os.system(CMD)  # <-
         class A:
             x = D()
-        """), SUB, marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="__set_name__"),
+        """), SUB, marks=ISSUE_13,
+                 id="__set_name__"),
     pytest.param(CMD + prog("""
         import os
         class B:
@@ -648,14 +657,16 @@ PHASE_CASES = [
                 os.system(CMD)  # <-
         class A(B):
             pass
-        """), SUB, marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="__init_subclass__"),
+        """), SUB, marks=ISSUE_13,
+                 id="__init_subclass__"),
     pytest.param(CMD + prog("""
         import os
         class A:
             def __class_getitem__(cls, item):
                 return os.system(item)  # <-
         x: A[CMD] = None
-        """), SUB, marks=pytest.mark.xfail(strict=True, reason="phases follow execution, not indentation: issue #13"), id="__class_getitem__-in-annotation"),
+        """), SUB, marks=ISSUE_13,
+                 id="__class_getitem__-in-annotation"),
 ]
 
 
@@ -757,7 +768,8 @@ WHEELS = [
                   "foo/sub.py": "import os\n"}, {DYN, SUB}, id="own-module-passed-on"),
     pytest.param({"foo/__init__.py": "from .sub import P\nN = '__se' + 'lf__'\n"
                                      "getattr(P, N).exec(" + PAYLOAD + ")\n",
-                  "foo/sub.py": "P = print\n"}, {DYN}, marks=pytest.mark.xfail(strict=True, reason="known limit (docs/scanner.md): a computed attribute of an object the scanner cannot type (a builtin function or method handed on, another distribution's submodule) is not a finding"), id="own-builtin-function-getattr"),
+                  "foo/sub.py": "P = print\n"}, {DYN}, marks=LIMIT,
+                 id="own-builtin-function-getattr"),
     pytest.param({"foo/__init__.py": "import os\nfrom .helpers import *\n"
                                      "isinstance(os, 'echo pwned')\n",
                   "foo/helpers.py": "def isinstance(m, n):\n    return m.system(n)\n"},
