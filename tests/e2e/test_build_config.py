@@ -88,7 +88,7 @@ VERSION = ".".join(["1", "0"])
 
 ATTR_EVIDENCE = ("    pyproject.toml:10 attr: attrpkg.VERSION is not a literal assignment: "
                  "setuptools imports attrpkg while building")
-SETUPTOOLS_GRANT = ["install-hooks", "fs-read", "dynamic-code"]
+SETUPTOOLS_GRANT = ["install-hooks", "fs-read", "fs-write", "dynamic-code"]
 
 
 def publish_attrpkg(index: SubIndex, dist: Path, marker: Path) -> None:

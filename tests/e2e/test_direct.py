@@ -26,7 +26,7 @@ Permpip = Callable[..., Completed]
 MakeVenv = Callable[..., Path]
 
 SDIST = "markpkg-1.0.tar.gz"
-FIX = "  fix: permpip policy allow markpkg fs-read fs-write install-hooks"
+FIX = "  fix: permpip policy allow markpkg fs-write install-hooks"
 HOOKS = "  install-hooks (install) not granted:"
 VCS = ("VCS requirements are not supported (pip would run their build backend before "
        "permpip could scan them)\nhint: build a wheel first (pip wheel --no-deps URL) and "
@@ -125,7 +125,7 @@ def test_direct_url_granted_is_built_and_installed(
     done = permpip("install", "--python", str(py), "--no-index", "--no-cache", url,
                    cwd=project)
     assert done.returncode == 0, done.stderr + done.stdout
-    assert "  markpkg 1.0 (sdist)  fs-read, fs-write, install-hooks" in done.stdout
+    assert "  markpkg 1.0 (sdist)  fs-write, install-hooks" in done.stdout
     assert installed(py) == {"markpkg": "1.0"}
     assert marker.exists()
 
@@ -217,7 +217,7 @@ def test_no_binary_builds_from_the_sdist_only_when_granted(
     done = permpip("install", "--python", str(py), "--index-url", index.url, "--no-cache",
                    "app", "--no-binary=:all:", "--only-binary", "app", cwd=project)
     assert done.returncode == 0, done.stderr + done.stdout
-    assert "  markpkg 1.0 (sdist)  fs-read, fs-write, install-hooks" in done.stdout
+    assert "  markpkg 1.0 (sdist)  fs-write, install-hooks" in done.stdout
     assert installed(py) == {"app": "1.0", "markpkg": "1.0"}
     assert marker.read_text().startswith("build backend ran\n")
 

@@ -113,7 +113,7 @@ def test_strict_build_approval_judges_the_sdist_alone(
     index.publish(build_sdist(dist, "markpkg", "1.0", {
         "pyproject.toml": PYPROJECT, "backend.py": BACKEND.format(marker=str(marker))}))
     write_policy(project, {"netlib": ["native"],
-                           "markpkg": ["install-hooks", "fs-read", "fs-write"]})
+                           "markpkg": ["install-hooks", "fs-write"]})
     py = make_venv()
     done = permpip("install", "--strict", "--python", str(py), "--index-url", index.url,
                    "app", "markpkg", "--no-cache", cwd=project)

@@ -38,7 +38,7 @@ REFUSED = [
     f"markpkg 1.0 ({SDIST})",
 ]
 HOOKS = "  install-hooks (install) not granted:"
-FIX = "  fix: permpip policy allow markpkg fs-read fs-write install-hooks"
+FIX = "  fix: permpip policy allow markpkg fs-write install-hooks"
 CONSTRAINT = ("a constraint may pin versions or name a wheel, not an sdist, a directory or a "
               "VCS URL (pip would build it before permpip could scan it)")
 CONSTRAINT_HINT = ("hint: pin its version instead (markpkg==1.0), or name the file as a "
