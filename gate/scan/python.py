@@ -397,6 +397,7 @@ class _Scanner(_Calls):
         if t in _FUNCS:
             assert isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef)
             for d in st.decorator_list:
+                self.safe.add(id(d))  # called with the function, not handed on
                 self._expr(d, phase)
             self._defaults(st.args, phase)
             # annotations are evaluated with the ``def`` (or later, by get_type_hints)
@@ -415,6 +416,9 @@ class _Scanner(_Calls):
             assert isinstance(st, ast.ClassDef)
             # decorators and ``metaclass=`` are called now; bases are only stored
             for e in (*st.decorator_list, *(k.value for k in st.keywords)):
+                if e in st.decorator_list or any(k.arg == "metaclass" and k.value is e
+                                                 for k in st.keywords):
+                    self.safe.add(id(e))  # (other keywords go to ``__init_subclass__``)
                 self._expr(e, phase)
             for e in st.bases:
                 self._stored(e, phase)
@@ -429,7 +433,7 @@ class _Scanner(_Calls):
             where = self._platform_test(st.test)
             try:
                 if not _is_type_checking(st.test):
-                    self.safe.add(id(st.test))
+                    self._tested(st.test)
                     self._expr(st.test, phase)
                     # ``if __name__ == "__main__":`` runs when the file is run, not imported
                     if where is not None:
@@ -462,6 +466,9 @@ class _Scanner(_Calls):
                 self._annotation(st.annotation, phase)
             else:
                 self._annotation(st.annotation, Phase.RUNTIME)
+        elif t is ast.While or t is ast.Assert:
+            self._tested(st.test)  # type: ignore[attr-defined]
+            self._generic(st, phase)
         elif t is ast.Expr:
             assert isinstance(st, ast.Expr)
             if type(st.value) is ast.Constant:
@@ -473,6 +480,15 @@ class _Scanner(_Calls):
             self._match(st, phase)
         else:
             self._generic(st, phase)
+
+    def _tested(self, test: ast.expr) -> None:
+        """A condition only looks at its values (``if posix and hasattr(posix, 'x')``)."""
+        self.safe.add(id(test))
+        if type(test) is ast.BoolOp:
+            for v in test.values:
+                self._tested(v)
+        elif type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+            self._tested(test.operand)
 
     def _platform_test(self, test: ast.expr) -> str | None:
         """``sys.platform == "win32"``, ``os.name == "nt"``: the test as written, when it
@@ -646,6 +662,9 @@ class _Scanner(_Calls):
                 self._generic(node, phase)
             finally:
                 self.scopes.pop()
+        elif t is ast.IfExp:
+            self._tested(node.test)  # type: ignore[attr-defined]
+            self._generic(node, phase)
         elif t is ast.FormattedValue:
             self.safe.add(id(node.value))  # type: ignore[attr-defined]
             self._generic(node, phase)

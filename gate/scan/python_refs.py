@@ -471,10 +471,16 @@ class _Refs(_State):
                 return self._attribute_of(call.args[0], attr)
             return None
         if func in _NAMESPACES and not call.args:  # ``globals()``: this module's namespace
+            if func != "globals" and any(isinstance(s, _LazyLocals) for s in self.scopes):
+                return None  # ``locals()`` in a function: its own names
             return f"{_SELF_MODULE}.{reflect.NAMESPACE}"
-        if func in ("vars", "inspect.getmodule") and call.args:
-            target = self._resolve(call.args[0]) if func == "vars" else None
-            return f"{target or ANY_MODULE}.{reflect.NAMESPACE}" if func == "vars" else ANY_MODULE
+        if func == "inspect.getmodule" and call.args:
+            return ANY_MODULE
+        if func == "vars" and call.args:  # ``vars(os)``; ``vars(obj)`` is an instance's
+            target = self._resolve(call.args[0])
+            if target is not None and self._module_value(target):
+                return f"{target}.{reflect.NAMESPACE}"
+            return None
         if func.endswith(".get") and call.args:  # ``sys.modules.get('os')``, ``ns.get('x')``
             key = _literal_str(call.args[0])
             owner = func[:-4]
