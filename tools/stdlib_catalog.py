@@ -29,6 +29,10 @@ no event (a thread started, a module imported by a computed name) are EXTRA seed
    without a call is a callback and counts as called;
 3. capabilities flow from the seeds to the callers, at most MAX_DEPTH calls up, except
    through STOP entries (incidental paths: reading source for tracebacks, lazy set-up, ...);
+   an open is fs-read or fs-write by its mode (os.open: its flags) where the call is: a
+   literal, a constant or a local set to those; a parameter's, what each caller passes
+   (``gzip.GzipFile(mode="rb", ...)`` reads), and for a caller outside the standard
+   library any mode (``gzip.open`` writes); unknown: both;
 4. every module-level name (private ones too) with a capability is written: a function as
    ``mod.f``; a class as ``mod.K`` with what constructing it or calling its public methods
    reaches (the scanner does not follow instances), and ``mod.K.m`` for a method reaching
@@ -47,6 +51,7 @@ import ast
 import builtins
 import collections
 import functools
+import hashlib
 import importlib
 import inspect
 import io
@@ -57,6 +62,7 @@ import sysconfig
 import tempfile
 import types
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -766,6 +772,12 @@ class Graph:
     seed_classes: dict[type, tuple[str, str]] = field(default_factory=dict)
     importers: set[int] = field(default_factory=set)
     openers: dict[int, str] = field(default_factory=dict)  # id -> "mode" / "flags" / "read"
+    # the calls by which a node reaches a callee: (caller, callee) -> [(call, expr, value)]
+    # (None: reached without a call of its own, a callback or a decorator's __wrapped__)
+    sites: dict[tuple[Node, Node], list] = field(default_factory=dict)
+    # an open whose mode is the caller's: key -> (how, evaluator: Env -> (values, params))
+    modes: dict[str, tuple[str, Callable[[Env], Values]]] = field(default_factory=dict)
+    translated: dict[tuple[str, Node, Node], frozenset[str]] = field(default_factory=dict)
     edges: dict[Node, set[Node | tuple[str, str]]] = field(default_factory=dict)
     unknown_events: set[str] = field(default_factory=set)
     attr_cache: dict[tuple[type, str], list[Value]] = field(default_factory=dict)
@@ -984,7 +996,9 @@ class Graph:
         body = body_of(fn, kind)
         wrapped = getattr(fn, "__wrapped__", None)
         if isinstance(wrapped, types.FunctionType):
-            out.add(self.node(None, wrapped, "function"))
+            t = self.node(None, wrapped, "function")
+            out.add(t)
+            self.sites.setdefault((n, t), []).append(None)
         if body is None:
             return out
         for event in body.audits:
@@ -995,7 +1009,12 @@ class Graph:
                 out.add((event, seed.cap))
         for expr, call in body.uses:
             for v in self.resolve(expr, n):
-                out |= self.targets(v, call, n)
+                ts = self.targets(v, call, n)
+                out |= ts
+                for t in ts:
+                    if len(t) == 3:
+                        self.sites.setdefault((n, t), []).append(
+                            None if call is None else (call, expr, v))
         return out
 
     def targets(self, v: Value, call: ast.Call | None, ctx: Node) -> set:
@@ -1012,7 +1031,7 @@ class Graph:
             return set()
         obj = v[1]
         if isinstance(obj, type):
-            return self.construct(obj, call, ctx[1]) if call is not None else set()
+            return self.construct(obj, call, ctx) if call is not None else set()
         if isinstance(obj, functools.partial):
             return self.targets(("obj", obj.func), call, ctx)
         if isinstance(obj, types.MethodType):
@@ -1028,7 +1047,7 @@ class Graph:
                 return set()
             return {("<computed import>", DYN)}
         if id(obj) in self.openers:
-            return {("open", c) for c in _open_caps(self.openers[id(obj)], call, ctx[1])}
+            return {("open", c) for c in self.open_caps(self.openers[id(obj)], call, ctx)}
         if id(obj) in self.seeds:
             return {self.seeds[id(obj)]}
         if isinstance(obj, types.FunctionType):
@@ -1037,7 +1056,7 @@ class Graph:
             objclass = getattr(obj, "__objclass__", None)
             if call is not None and isinstance(objclass, type) and obj.__name__ in (
                     "__init__", "__new__"):
-                return self._seed_class(objclass, call, ctx[1])
+                return self._seed_class(objclass, call, ctx)
             return set()
         if call is not None and not isinstance(obj, types.ModuleType):
             raw = static_lookup(type(obj), "__call__")
@@ -1045,8 +1064,8 @@ class Graph:
                 return {self.node(type(obj), raw, "method")}
         return set()
 
-    def construct(self, cls: type, call: ast.Call | None, fn: object = None) -> set:
-        out = self._seed_class(cls, call, fn)
+    def construct(self, cls: type, call: ast.Call | None, ctx: Node | None = None) -> set:
+        out = self._seed_class(cls, call, ctx)
         for name in ("__new__", "__init__", "__post_init__"):
             raw = static_lookup(cls, name)
             if isinstance(raw, staticmethod):
@@ -1058,14 +1077,470 @@ class Graph:
             out.add(self.node(type(cls), meta, "method"))
         return out
 
-    def _seed_class(self, cls: type, call: ast.Call | None, fn: object = None) -> set:
+    def _seed_class(self, cls: type, call: ast.Call | None, ctx: Node | None = None) -> set:
         out: set = set()
         for k in cls.__mro__:
             if k is self.file_io:
-                out |= {("open", c) for c in _open_caps("mode", call, fn)}
+                out |= {("open", c) for c in self.open_caps("mode", call, ctx)}
             elif k in self.seed_classes:
                 out.add(self.seed_classes[k])
         return out
+
+    # -------------------------------------------------------------- open modes
+    def open_caps(self, how: str, call: ast.Call | None, ctx: Node | None) -> set[str]:
+        """fs-read / fs-write of one open, from its mode (flags): known where the call is
+        (see _values), or a PARAM key when it is an argument of the enclosing function's."""
+        if how == "read":
+            return {READ}
+        if call is None or ctx is None:
+            return {READ, WRITE}
+        fn = ctx[1]
+        arg = _argument(call, 1, "mode" if how == "mode" else "flags")
+        if arg is ANY:
+            return {READ, WRITE}
+        if arg is MISSING:
+            return {READ} if how == "mode" else {READ, WRITE}
+        if _names(arg) & _scope(fn).shadow.get(id(call), frozenset()):
+            return {READ, WRITE}  # a parameter of a function nested in ``fn``
+        vals, used = _values(arg, fn, SYMBOLIC)
+        if not used:
+            return _mode_caps(how, vals)
+        code = fn.__code__
+        key = _mode_key(how, f"{code.co_filename}:{call.lineno}:{call.col_offset}")
+        self.modes[key] = (how, functools.partial(_values, arg, fn))
+        return {key}
+
+    def translate(self, cap: str, callee: Node, caller: Node) -> frozenset[str]:
+        """A PARAM capability of ``callee`` as ``caller`` holds it: the mode its calls
+        pass (a literal: fs-read or fs-write; its own parameter: a PARAM key of its own)."""
+        memo = (cap, callee, caller)
+        if memo in self.translated:
+            return self.translated[memo]
+        how, ev = self.modes[cap]
+        both = frozenset({READ, WRITE})
+        calls: list[tuple[ast.Call, bool]] = []
+        for site in self.sites.get((caller, callee), [None]):
+            bound = None if site is None else self._bound(site[2], site[1], caller)
+            if bound is None:
+                self.translated[memo] = both
+                return both
+            calls += [(site[0], b) for b in sorted(bound)]
+        fn_c, fn_f = caller[1], callee[1]
+
+        def ev_c(env: Env) -> tuple[frozenset | None, frozenset[str]]:
+            out: tuple[frozenset | None, frozenset[str]] = (frozenset(), frozenset())
+            for call, b in calls:
+                out = _union(out, ev(CallEnv(fn_f, call, b, fn_c, env)))
+            return out
+
+        vals, used = ev_c(SYMBOLIC)
+        if not used:
+            out = frozenset(_mode_caps(how, vals))
+        else:
+            code = fn_c.__code__
+            where = ",".join(f"{c.lineno}:{c.col_offset}:{int(b)}" for c, b in calls)
+            key = _mode_key(how, f"{cap}<{code.co_filename}:{code.co_firstlineno}:{where}")
+            self.modes[key] = (how, ev_c)
+            out = frozenset({key})
+        self.translated[memo] = out
+        return out
+
+    def concrete(self, cap: str) -> set[str]:
+        """What a capability is for a caller outside the standard library (a PARAM key:
+        the open's mode is whatever that caller passes)."""
+        if not cap.startswith(PARAM):
+            return {cap}
+        how, ev = self.modes[cap]
+        return _mode_caps(how, ev(ENTRY)[0])
+
+    def concrete_caps(self, caps: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
+        return merged([{c: v for c in self.concrete(k)} for k, v in caps.items()])
+
+    def _bound(self, v: Value, expr: ast.expr, caller: Node) -> set[bool] | None:
+        """Whether the call passes the callee's first parameter implicitly (a method called
+        on an instance, a class constructed): {True}, {False}, both, or None (unknown)."""
+        tag = v[0]
+        if tag == "inst":
+            return {True}  # its __call__
+        if tag == "meth":
+            if v[3] == "classmethod":
+                return {True}
+            if not isinstance(expr, ast.Attribute):
+                return {True, False}
+            bases = (self.call_result(expr.value, caller, 1)
+                     if isinstance(expr.value, ast.Call) else self.resolve(expr.value, caller))
+            out = {not (b[0] == "obj" and isinstance(b[1], type)) for b in bases}
+            return out or {True, False}
+        if tag == "obj":
+            obj = v[1]
+            if isinstance(obj, type):
+                return {True}  # __new__/__init__/the metaclass's __call__
+            if isinstance(obj, types.FunctionType):
+                return {False}
+            if isinstance(obj, types.MethodType):
+                return {True} if isinstance(obj.__func__, types.FunctionType) else None
+            if isinstance(obj, (functools.partial, types.ModuleType)) or isinstance(
+                    obj, _C_CALLABLES):
+                return None
+            return {True}  # an instance's __call__
+        return None
+
+
+# ------------------------------------------------------------------ open modes
+# The value of an open's mode (os.open's flags) where the call is: a set of constants, or
+# ANY; with it, the enclosing function's parameters it was read from (under SYMBOLIC).
+# A parameter's value is its caller's argument (Graph.translate, through CallEnv), or ANY
+# for a caller outside the standard library (ENTRY). A local is any value bound to it
+# before the read in the text or in a loop around both (Scope.reaches); a name bound some
+# other way (a for target, ``with ... as``) or a call's result: ANY, fs-read and fs-write.
+PARAM = "fs?"  # a capability key: an open whose mode is a parameter's (Graph.modes)
+ANY = None
+MAX_VALUES = 64
+_NONE: frozenset = frozenset()
+Values = tuple  # (frozenset of constants | ANY, frozenset of parameter names)
+
+
+class Env:
+    """What the parameters of a function hold."""
+
+    def param(self, fn: types.FunctionType, name: str) -> Values:
+        return ANY, _NONE
+
+
+class _Symbolic(Env):
+    def param(self, fn: types.FunctionType, name: str) -> Values:
+        return ANY, frozenset({name})
+
+
+SYMBOLIC, ENTRY = _Symbolic(), Env()
+
+
+@dataclass(eq=False)
+class CallEnv(Env):
+    """The parameters of ``callee`` as a call in ``caller`` binds them (``caller``'s own
+    parameters: ``env``'s)."""
+
+    callee: types.FunctionType
+    call: ast.Call
+    bound: bool  # the first parameter passed implicitly (self, cls)
+    caller: types.FunctionType
+    env: Env
+
+    def param(self, fn: types.FunctionType, name: str) -> Values:
+        node = def_node(self.callee) if fn is self.callee else None
+        if node is None:
+            return ANY, _NONE
+        a = node.args
+        pos = [x.arg for x in (*a.posonlyargs, *a.args)]
+        off = 1 if self.bound else 0
+        if name in pos[:off]:
+            return ANY, _NONE
+        if name in pos:
+            arg = _argument(self.call, pos.index(name) - off, None)
+            if arg is MISSING and name not in {x.arg for x in a.posonlyargs}:
+                arg = _argument(self.call, -1, name)
+        elif name in {x.arg for x in a.kwonlyargs}:
+            arg = _argument(self.call, -1, name)
+        else:
+            return ANY, _NONE  # *args, **kwargs
+        if arg is ANY:
+            return ANY, _NONE
+        if arg is MISSING:
+            if name in pos:
+                defaults = self.callee.__defaults__ or ()
+                i = pos.index(name) - (len(pos) - len(defaults))
+                value = defaults[i] if i >= 0 else MISSING
+            else:
+                value = (self.callee.__kwdefaults__ or {}).get(name, MISSING)
+            return _const(value)
+        shadow = _scope(self.caller).shadow.get(id(self.call), frozenset())
+        if _names(arg) & shadow:
+            return ANY, _NONE
+        return _values(arg, self.caller, self.env)
+
+
+def _mode_key(how: str, where: str) -> str:
+    return f"{PARAM}{how}:{hashlib.sha1(where.encode()).hexdigest()[:16]}"
+
+
+def _mode_caps(how: str, vals: frozenset | None) -> set[str]:
+    if vals is ANY:
+        return {READ, WRITE}
+    out: set[str] = set()
+    for v in vals:
+        if how == "mode" and isinstance(v, str):
+            out |= {READ, WRITE} if "+" in v else {WRITE} if any(
+                c in v for c in "wax") else {READ}
+        elif how == "flags" and isinstance(v, int) and not isinstance(v, bool):
+            out.add(WRITE if _writes(v) else READ)
+    return out or {READ, WRITE}  # no value a mode can be: unknown
+
+
+def _argument(call: ast.Call, index: int, keyword: str | None) -> object:
+    """The expression a call passes at ``index`` (or as ``keyword``): MISSING if none, ANY
+    when ``*args`` / ``**kwargs`` may hold it."""
+    if index >= 0:
+        for j, a in enumerate(call.args):
+            if isinstance(a, ast.Starred):
+                return ANY
+            if j == index:
+                return a
+    if keyword is not None:
+        for k in call.keywords:
+            if k.arg == keyword:
+                return k.value
+        if any(k.arg is None for k in call.keywords):
+            return ANY
+    return MISSING
+
+
+def _names(expr: ast.expr) -> set[str]:
+    return {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+
+
+def _const(value: object) -> Values:
+    if value is None or (isinstance(value, (str, bytes, int)) and not isinstance(value, bool)):
+        return frozenset({value}), _NONE
+    return ANY, _NONE
+
+
+def _union(a: Values, b: Values) -> Values:
+    used = a[1] | b[1]
+    if a[0] is ANY or b[0] is ANY:
+        return ANY, used
+    vals = a[0] | b[0]
+    return (vals if len(vals) <= MAX_VALUES else ANY), used
+
+
+@dataclass
+class Scope:
+    """A function's names, for the values of an open's mode."""
+
+    params: frozenset[str]
+    # name -> its bindings: (kind, what, where): "assign" (what: the value), "aug" (the
+    # AugAssign), "other" (for targets, with ... as, imports, ...: any value); ``where``:
+    # the statement (its end is when the name holds the value)
+    stores: dict[str, list[tuple[str, ast.AST, ast.AST]]]
+    declared: frozenset[str]  # global / nonlocal
+    shadow: dict[int, frozenset[str]]  # id(call) -> parameters of the nested functions
+    # around it
+    loops: dict[int, frozenset[int]]  # id(node) -> the loops around it (in ``fn`` itself)
+    nested: frozenset[int]  # id(node) of the nodes inside a function nested in ``fn``
+
+    def reaches(self, where: ast.AST, kind: str, read: ast.AST) -> bool:
+        """Whether a binding may hold when ``read`` runs: made before it in the text, or in
+        a loop around both, or read later by a nested function (a walrus: always)."""
+        if kind == "walrus" or id(read) in self.nested or id(where) in self.nested:
+            return True
+        if kind == "other":  # bound somewhere in it (``except E as name:``): its start
+            end = (getattr(where, "lineno", None), getattr(where, "col_offset", None))
+        else:  # bound once the statement's value is computed
+            end = (getattr(where, "end_lineno", None), getattr(where, "end_col_offset", None))
+        at = (getattr(read, "lineno", None), getattr(read, "col_offset", None))
+        if None in end or None in at:
+            return True
+        return end <= at or bool(self.loops.get(id(where), frozenset())
+                                 & self.loops.get(id(read), frozenset()))
+
+
+@functools.cache
+def _scope(fn: types.FunctionType) -> Scope:
+    node = def_node(fn)
+    if node is None:
+        return Scope(frozenset(), {}, frozenset(), {}, {}, frozenset())
+    a = node.args
+    params = frozenset(x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs,
+                                       *(v for v in (a.vararg, a.kwarg) if v is not None)))
+    parents: dict[ast.AST, ast.AST] = {}
+    for p in ast.walk(node):
+        for c in ast.iter_child_nodes(p):
+            parents[c] = p
+    stores: dict[str, list[tuple[str, ast.AST, ast.AST]]] = {}
+    declared: set[str] = set()
+
+    def bind(name: str, kind: str, what: ast.AST, where: ast.AST) -> None:
+        stores.setdefault(name, []).append((kind, what, where))
+
+    for cur in ast.walk(node):
+        if isinstance(cur, (ast.Global, ast.Nonlocal)):
+            declared.update(cur.names)
+        elif isinstance(cur, ast.Name) and isinstance(cur.ctx, ast.Store):
+            p = parents.get(cur)
+            if isinstance(p, ast.Assign) and cur in p.targets \
+                    or isinstance(p, ast.AnnAssign) and p.target is cur and p.value:
+                bind(cur.id, "assign", p.value, p)  # type: ignore[arg-type]
+            elif isinstance(p, ast.NamedExpr) and p.target is cur:
+                bind(cur.id, "walrus", p.value, p)
+            elif isinstance(p, ast.AugAssign) and p.target is cur:
+                bind(cur.id, "aug", p, p)
+            else:
+                bind(cur.id, "other", cur, cur)
+        elif isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                and cur is not node:
+            bind(cur.name, "other", cur, cur)
+        elif isinstance(cur, (ast.Import, ast.ImportFrom)):
+            for alias in cur.names:
+                bind(alias.asname or alias.name.split(".", 1)[0], "other", cur, cur)
+        elif isinstance(cur, ast.ExceptHandler) and cur.name:
+            bind(cur.name, "other", cur, cur)
+        elif isinstance(cur, (ast.MatchAs, ast.MatchStar)) and cur.name:
+            bind(cur.name, "other", cur, cur)
+        elif isinstance(cur, ast.MatchMapping) and cur.rest:
+            bind(cur.rest, "other", cur, cur)
+    shadow: dict[int, frozenset[str]] = {}
+    loops: dict[int, frozenset[int]] = {}
+    nested: set[int] = set()
+
+    def visit(cur: ast.AST, names: frozenset[str], around: frozenset[int],
+              inside: bool) -> None:
+        for child in ast.iter_child_nodes(cur):
+            inner, deeper, within = names, around, inside
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                ca = child.args
+                inner = names | {x.arg for x in (
+                    *ca.posonlyargs, *ca.args, *ca.kwonlyargs,
+                    *(v for v in (ca.vararg, ca.kwarg) if v is not None))}
+                within = True
+            elif isinstance(child, (ast.For, ast.AsyncFor, ast.While)):
+                deeper = around | {id(child)}
+            if isinstance(child, ast.Call):
+                shadow[id(child)] = names
+            loops[id(child)] = deeper
+            if within:
+                nested.add(id(child))
+            visit(child, inner, deeper, within)
+
+    visit(node, frozenset(), frozenset(), False)
+    return Scope(params, stores, frozenset(declared), shadow, loops, frozenset(nested))
+
+
+def _values(expr: ast.expr, fn: types.FunctionType, env: Env,
+            over: dict[tuple[str, int], Values] | None = None) -> Values:
+    """The constants ``expr`` may hold in ``fn`` (ANY: unknown), and the parameters read."""
+    over = {} if over is None else over
+    if isinstance(expr, ast.Constant):
+        return _const(expr.value)
+    if isinstance(expr, ast.Name):
+        return _name_values(expr, fn, env, over)
+    if isinstance(expr, ast.Attribute):
+        if expr.attr.startswith("O_"):  # os.O_RDONLY (a flag this platform lacks: 0)
+            return frozenset({getattr(os, expr.attr, 0)}), _NONE
+        scope = _scope(fn)
+        if isinstance(expr.value, ast.Name) and expr.value.id not in scope.params \
+                and expr.value.id not in scope.stores:
+            mod = fn.__globals__.get(expr.value.id)
+            if isinstance(mod, types.ModuleType):
+                return _const(getattr(mod, expr.attr, MISSING))
+        return ANY, _NONE
+    if isinstance(expr, ast.BoolOp):  # a value of one of them (``mode or 'rb'``)
+        out: Values = (frozenset(), _NONE)
+        for i, e in enumerate(expr.values):
+            vals, used = _values(e, fn, env, over)
+            if vals is not ANY and i < len(expr.values) - 1:
+                keep = isinstance(expr.op, ast.Or)  # or: its truthy values; and: falsy
+                vals = frozenset(v for v in vals if bool(v) is keep)
+            out = _union(out, (vals, used))
+        return out
+    if isinstance(expr, ast.IfExp):
+        return _union(_values(expr.body, fn, env, over), _values(expr.orelse, fn, env, over))
+    if isinstance(expr, ast.BinOp):
+        return _binop(expr.op, _values(expr.left, fn, env, over),
+                      _values(expr.right, fn, env, over))
+    if isinstance(expr, ast.Subscript):  # {'r': 'rb', 'w': 'wb'}[mode]
+        table = _dict_of(expr.value, fn)
+        if table is None:
+            return ANY, _NONE
+        keys, used = _values(expr.slice, fn, env, over)
+        out = (frozenset(), used)
+        for k, v in table:
+            if keys is ANY or k in keys:
+                out = _union(out, _values(v, fn, env, over))
+        return out
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr == "replace" and len(expr.args) == 2 \
+                and not expr.keywords and all(isinstance(a, ast.Constant) and isinstance(
+                    a.value, str) for a in expr.args):
+            vals, used = _values(func.value, fn, env, over)
+            if vals is ANY:
+                return ANY, used
+            old, new = (a.value for a in expr.args)  # type: ignore[attr-defined]
+            return frozenset(v.replace(old, new) if isinstance(v, str) else v
+                             for v in vals), used
+        value = _constant(expr, fn.__globals__)  # getattr(os, 'O_BINARY', 0)
+        return _const(value) if value is not MISSING else (ANY, _NONE)
+    return ANY, _NONE
+
+
+def _name_values(read: ast.Name, fn: types.FunctionType, env: Env,
+                 over: dict[tuple[str, int], Values]) -> Values:
+    """The values of a name where it is read: the parameter's argument, and the bindings
+    that may reach the read."""
+    name = read.id
+    if (name, id(read)) in over:
+        return over[(name, id(read))]  # a loop back to this read: its values so far
+    scope = _scope(fn)
+    if name in scope.declared:
+        return ANY, _NONE
+    if name in scope.params or name in scope.stores:
+        stores = [s for s in scope.stores.get(name, []) if scope.reaches(s[2], s[0], read)]
+        cur: Values = env.param(fn, name) if name in scope.params else (frozenset(), _NONE)
+        if any(kind == "other" for kind, _, _ in stores):
+            return ANY, cur[1]
+        for _ in range(8):
+            over[(name, id(read))] = cur
+            new = cur
+            for kind, what, _ in stores:
+                if kind == "aug":  # what the name held before, and the operand
+                    new = _union(new, _binop(
+                        what.op, _name_values(what.target, fn, env, over),  # type: ignore[attr-defined]
+                        _values(what.value, fn, env, over)))  # type: ignore[attr-defined]
+                else:
+                    new = _union(new, _values(what, fn, env, over))  # type: ignore[arg-type]
+            del over[(name, id(read))]
+            if new == cur:
+                return cur
+            cur = new
+        return ANY, cur[1]
+    code = fn.__code__
+    if name in code.co_freevars and fn.__closure__:
+        try:
+            return _const(fn.__closure__[code.co_freevars.index(name)].cell_contents)
+        except ValueError:
+            return ANY, _NONE
+    return _const(fn.__globals__.get(name, MISSING))
+
+
+def _binop(op: ast.operator, a: Values, b: Values) -> Values:
+    used = a[1] | b[1]
+    if a[0] is ANY or b[0] is ANY:
+        return ANY, used
+    out: set[object] = set()
+    for x in a[0]:
+        for y in b[0]:
+            if isinstance(op, ast.Add) and isinstance(x, str) and isinstance(y, str):
+                out.add(x + y)
+            elif isinstance(op, (ast.BitOr, ast.BitAnd)) and type(x) is int \
+                    and type(y) is int:
+                out.add(x | y if isinstance(op, ast.BitOr) else x & y)
+            else:
+                return ANY, used
+    return (frozenset(out) if len(out) <= MAX_VALUES else ANY), used
+
+
+def _dict_of(expr: ast.expr, fn: types.FunctionType) -> list[tuple[object, ast.expr]] | None:
+    """A dict literal with constant keys (or a local only ever set to one): its items."""
+    if isinstance(expr, ast.Name):
+        scope = _scope(fn)
+        stores = scope.stores.get(expr.id, [])
+        if expr.id in scope.params or expr.id in scope.declared or len(stores) != 1 \
+                or stores[0][0] != "assign" or not scope.reaches(stores[0][2], "assign", expr):
+            return None
+        expr = stores[0][1]  # type: ignore[assignment]
+    if not isinstance(expr, ast.Dict) or any(
+            not isinstance(k, ast.Constant) for k in expr.keys):
+        return None
+    return [(k.value, v) for k, v in zip(expr.keys, expr.values, strict=True)]  # type: ignore[union-attr]
 
 
 _C_CALLABLES = (types.BuiltinFunctionType, types.MethodDescriptorType,
@@ -1077,30 +1552,6 @@ def _literal_first(call: ast.Call) -> bool:
     arg = call.args[0] if call.args else next(
         (k.value for k in call.keywords if k.arg == "name"), None)
     return isinstance(arg, ast.Constant) and isinstance(arg.value, str)
-
-
-def _open_caps(how: str, call: ast.Call | None, fn: object = None) -> set[str]:
-    """fs-read / fs-write of one open: from the mode or flags, a literal or a module
-    constant (computed: both)."""
-    if how == "read":
-        return {READ}
-    if call is None:
-        return {READ, WRITE}
-    key = "mode" if how == "mode" else "flags"
-    arg = call.args[1] if len(call.args) > 1 else next(
-        (k.value for k in call.keywords if k.arg == key), MISSING)
-    if arg is MISSING:
-        return {READ} if how == "mode" else {READ, WRITE}
-    value = _constant(arg, getattr(fn, "__globals__", {}))
-    if how == "mode":
-        if isinstance(value, str):
-            if "+" in value:
-                return {READ, WRITE}
-            return {WRITE} if any(c in value for c in "wax") else {READ}
-        return {READ, WRITE}
-    if isinstance(value, int):
-        return {WRITE} if _writes(value) else {READ}
-    return {READ, WRITE}
 
 
 def _writes(flags: int) -> bool:
@@ -1178,6 +1629,8 @@ def stops(n: Node, cap: str, caller: Node | None = None) -> bool:
     if caller is not None and stop_key(caller[1], caller[0]) == key:
         return False
     only = STOP[key][0].partition(":")[2] if key in STOP else ""
+    if cap.startswith(PARAM):  # an open of either kind
+        return not only or {READ, WRITE} <= set(only.split(","))
     return not only or cap.rstrip(WEAK) in only.split(",")
 
 
@@ -1211,6 +1664,8 @@ def stop_key(fn: types.FunctionType, owner: type | None) -> str | None:
 @dataclass
 class Result:
     caps: dict[Node, dict[str, tuple[int, str]]]  # node -> cap -> (depth, event)
+    # (node, cap) -> where it came from: (callee, its cap), or the seed (event, cap)
+    came: dict[tuple[Node, str], tuple] = field(default_factory=dict)
 
 
 def node_key(t: tuple) -> tuple:
@@ -1243,31 +1698,37 @@ def propagate(graph: Graph, roots: list[Node]) -> Result:
                 stack.append(t)
     order.sort(key=node_key)
     callers: dict[Node, list[Node]] = collections.defaultdict(list)
-    queue: collections.deque[tuple[Node, str, int, str]] = collections.deque()
+    queue: collections.deque[tuple[Node, str, int, str, tuple]] = collections.deque()
     for n in order:
         for t in sorted(graph.edges.get(n, ()), key=node_key):
             if len(t) == 3:
                 callers[t].append(n)
             else:
                 event, cap = t
-                queue.append((n, cap, 1, event))
+                queue.append((n, cap, 1, event, t))
     # breadth first: the shortest path (then the first event by name) names a capability's
     # evidence; a node passes a capability on while some event still has calls left
+    # an open whose mode is a parameter's (a PARAM key) becomes, in each caller, what the
+    # caller passes (Graph.translate)
     caps: dict[Node, dict[str, tuple[int, str]]] = collections.defaultdict(dict)
+    came: dict[tuple[Node, str], tuple] = {}
     left: dict[Node, dict[str, int]] = collections.defaultdict(dict)
     while queue:
-        n, cap, depth, event = queue.popleft()
+        n, cap, depth, event, source = queue.popleft()
         have = caps[n].get(cap)
         if have is None or (depth, event) < have:
             caps[n][cap] = (depth, event)
+            came[(n, cap)] = source
         remaining = LIMIT.get(event, MAX_DEPTH) - depth
         if remaining <= left[n].get(cap, 0):
             continue
         left[n][cap] = remaining
         for c in callers.get(n, ()):
-            if not stops(n, cap, c):
-                queue.append((c, cap, depth + 1, event))
-    return Result(caps=dict(caps))
+            held = sorted(graph.translate(cap, n, c)) if cap.startswith(PARAM) else [cap]
+            for c_cap in held:
+                if not stops(n, c_cap, c):
+                    queue.append((c, c_cap, depth + 1, event, (n, cap)))
+    return Result(caps=dict(caps), came=came)
 
 
 # ------------------------------------------------------------------ the table
@@ -1369,9 +1830,9 @@ def generate() -> tuple[list[str], list[str], Graph, dict[str, dict]]:
             if len(t) == 3:
                 if stop_kind(t[1], t[0]) == "cut":
                     continue
-                parts.append(result.caps.get(t, {}))
+                parts.append(graph.concrete_caps(result.caps.get(t, {})))
             else:
-                parts.append({t[1]: (0, t[0])})
+                parts.append(graph.concrete_caps({t[1]: (0, t[0])}))
         return merged(parts)
 
     # each name's capabilities: a class's are those of constructing it and of calling its
@@ -1614,31 +2075,27 @@ def describe(n: object) -> str:
 
 def explain(graph: Graph, name: str) -> None:
     """Print, for each capability of ``name``, one call path down to its seed."""
-    caps = graph.result.caps
-    for start in graph.entry_targets.get(name, ()):
+    result = graph.result
+    for start in sorted(graph.entry_targets.get(name, ()), key=node_key):
         if len(start) == 2:
             say(f"{name}: {start}")
             continue
-        for cap, (depth, event) in sorted(caps.get(start, {}).items()):
-            path = [start]
-            cur = start
-            for _ in range(depth):
-                nxt = None
-                for t in graph.edges.get(cur, ()):
-                    if len(t) == 2 and t[1] == cap and depth - len(path) + 1 <= 1:
-                        nxt = t
-                        break
-                    if len(t) == 3 and caps.get(t, {}).get(cap, (99,))[0] == \
-                            caps[cur][cap][0] - 1:
-                        nxt = t
-                        break
-                if nxt is None:
+        best: dict[str, tuple[tuple[int, str], str]] = {}
+        for key, how in result.caps.get(start, {}).items():
+            for cap in graph.concrete(key):
+                if cap not in best or how < best[cap][0]:
+                    best[cap] = (how, key)
+        for cap, ((_, event), key) in sorted(best.items()):
+            path: list = [start]
+            cur = (start, key)
+            while cur in result.came and len(path) <= MAX_DEPTH + 1:
+                src = result.came[cur]
+                path.append(src[0] if len(src) == 2 and isinstance(src[0], tuple) else src)
+                if not (len(src) == 2 and isinstance(src[0], tuple)):
                     break
-                path.append(nxt)
-                if len(nxt) == 2:
-                    break
-                cur = nxt
-            say(f"{name} {cap} ({event}):\n    " + "\n -> ".join(map(describe, path)))
+                cur = src
+            how = f"{event}, the mode its caller's" if key.startswith(PARAM) else event
+            say(f"{name} {cap} ({how}):\n    " + "\n -> ".join(map(describe, path)))
 
 
 WITH: list[str] = []  # --with PYTHON: other interpreters whose held modules are merged

@@ -225,6 +225,158 @@ def test_no_false_alarm(name: str) -> None:
     assert match(name) is None, f"{name}: {caps_of(name)}"
 
 
+# ---------------------------------------------------------------- open modes
+@pytest.mark.parametrize("name", [
+    "xml.etree.ElementTree.parse", "xml.etree.ElementTree.iterparse",
+    "xml.dom.minidom.parse", "xml.sax.parse", "configparser.ConfigParser.read",
+    "mimetypes.read_mime_types", "gettext.translation", "tokenize.open", "netrc.netrc",
+    "filecmp.cmp", "linecache.getline",
+    # the mode an argument of the function opening: what these callers pass ("rb", "r")
+    "xmlrpc.client.gzip_decode", "xmlrpc.client.GzipDecodedResponse", "zipfile.Path",
+    "importlib.resources.readers.ZipReader",
+])
+def test_reader_only_reads(name: str) -> None:
+    """An open in read mode (a literal, or the caller's argument) is fs-read only."""
+    assert caps_of(name) == {"fs-read"}, f"{name}: {caps_of(name)}"
+
+
+@pytest.mark.parametrize("name", [
+    "tempfile.NamedTemporaryFile", "tempfile.mkstemp", "shutil.copyfile", "gzip.open",
+    "gzip.GzipFile", "zipfile.ZipFile", "tarfile.open", "bz2.open", "lzma.open",
+    "xmlrpc.client.gzip_encode", "cgitb.Hook",
+])
+def test_writer_writes(name: str) -> None:
+    """A writing mode (or one the caller chooses: ``gzip.open(f, "wb")``) is fs-write,
+    the primary capability."""
+    entry = match(name)
+    assert entry is not None and entry.capability is Capability.FS_WRITE, caps_of(name)
+
+
+_MODES = '''
+import os
+
+def lit(p):
+    return open(p, "rb")
+
+def param(p, mode="r"):
+    return open(p, mode)
+
+def reader(p):
+    return param(p)
+
+def writer(p):
+    return param(p, "w")
+
+def through(p, m):
+    return param(p, mode=m)
+
+def through_reader(p):
+    return through(p, "rb")
+
+def local(p, binary):
+    mode = "rb" if binary else "r"
+    return open(p, mode)
+
+def later(p, mode=None):
+    f = open(p, mode or "rb")
+    mode = getattr(f, "mode", "w")
+    return f
+
+def later_reader(p):
+    return later(p)
+
+def star(p, *a):
+    return open(p, *a)
+
+def flags(p):
+    return os.open(p, os.O_RDONLY)
+
+def flags_w(p):
+    return os.open(p, os.O_WRONLY | os.O_CREAT)
+
+def table(p, mode="r"):
+    return open(p, {"r": "rb", "w": "wb"}[mode])
+
+def table_reader(p):
+    return table(p)
+
+class K:
+    def __init__(self, p, mode="r"):
+        self.f = open(p, mode)
+
+def k_reader(p):
+    return K(p)
+
+def k_writer(p):
+    return K(p, "w")
+
+def callback(ps):
+    return list(map(param, ps))
+
+def loop(p):
+    mode = "r"
+    for _ in range(2):
+        f = open(p, mode)
+        mode = "w"
+    return f
+
+def handler(p):
+    try:
+        pass
+    except Exception as mode:
+        return open(p, mode)
+
+def outer(p, mode="r"):
+    def inner(mode):
+        return open(p, mode)
+    return inner("w")
+
+def augmented(p, mode="r"):
+    mode += "+"
+    return open(p, mode)
+
+def augmented_reader(p):
+    return augmented(p)
+'''
+
+
+@pytest.mark.parametrize(("fn", "want"), [
+    ("lit", {"fs-read"}), ("param", {"fs-read", "fs-write"}), ("reader", {"fs-read"}),
+    ("writer", {"fs-write"}), ("through", {"fs-read", "fs-write"}),
+    ("through_reader", {"fs-read"}), ("local", {"fs-read"}),
+    ("later", {"fs-read", "fs-write"}), ("later_reader", {"fs-read"}),
+    ("star", {"fs-read", "fs-write"}), ("flags", {"fs-read"}), ("flags_w", {"fs-write"}),
+    ("table", {"fs-read", "fs-write"}), ("table_reader", {"fs-read"}),
+    ("k_reader", {"fs-read"}), ("k_writer", {"fs-write"}),
+    ("callback", {"fs-read", "fs-write"}), ("loop", {"fs-read", "fs-write"}),
+    ("handler", {"fs-read", "fs-write"}), ("outer", {"fs-read", "fs-write"}),
+    ("augmented_reader", {"fs-read", "fs-write"}),
+])
+def test_open_mode_is_read_where_the_call_is(
+        gen: ModuleType, modes: ModuleType, fn: str, want: set[str]) -> None:
+    """A literal mode, a local set to literals, a parameter: what each caller passes (a
+    caller outside the standard library passes any mode); unknown: both (sound)."""
+    graph = gen.Graph({})
+    graph.add_seeds()
+    nodes = {name: graph.node(None, obj, "function") for name, obj in vars(modes).items()
+             if callable(obj) and getattr(obj, "__module__", None) == modes.__name__
+             and not isinstance(obj, type)}
+    result = gen.propagate(graph, list(nodes.values()))
+    caps = set(graph.concrete_caps(result.caps.get(nodes[fn], {})))
+    assert caps == want, fn
+
+
+@pytest.fixture(scope="module")
+def modes(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    path = tmp_path_factory.mktemp("modes") / "permpip_open_modes.py"
+    path.write_text(_MODES)
+    spec = importlib.util.spec_from_file_location("permpip_open_modes", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_re_exports_are_the_original() -> None:
     entry = match("tarfile.bltn_open")  # io.open: the scanner reads its mode argument
     assert entry is not None and entry.name == "io.open"
