@@ -457,7 +457,10 @@ class _ModuleNames:
         for target in targets:
             qual = self.exports.resolve(target) if self.exports is not None else target
             qual = canonical(qual)
-            if (reaches(qual) or reflect.is_module(qual)) and not owned(qual, self.own):
+            if reflect.is_module(qual) or (self.exports is not None
+                                           and target in self.exports.own_modules):
+                return True  # a module: every module holds ``__builtins__``
+            if reaches(qual) and not owned(qual, self.own):
                 return True
         return False
 

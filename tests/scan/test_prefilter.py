@@ -300,3 +300,17 @@ def test_word_offsets_finds_whole_identifiers(text: str, words: list[str]) -> No
 ])
 def test_comment_runs_do_not_make_the_searches_backtrack(src: str) -> None:
     satisfied(src, module="pkg.mod")  # returns at once (it did not, for 2**64 splits)
+
+
+def test_a_computed_attribute_of_an_own_module_keeps_the_file(tmp_path: Path) -> None:
+    """Found by bench/differential.py on django (``getattr(checks, options[...])``): every
+    module holds ``__builtins__``, an own one too, so the file must be parsed."""
+    from gate.scan import scan_artifact
+    from tests.builders import build_wheel
+
+    files = {"pkg/__init__.py": "", "pkg/checks/__init__.py": "X = 1\n",
+             "pkg/use.py": "from pkg import checks\n\ndef f(n):\n"
+                           "    return getattr(checks, n)\n"}
+    scan = scan_artifact(build_wheel(tmp_path, "pkg", "1.0", files))
+    found = {(f.path, f.line, str(f.capability), f.detail) for f in scan.findings}
+    assert found == {("pkg/use.py", 4, "dynamic-code", "getattr(pkg.checks, <computed>)")}
