@@ -27,6 +27,7 @@ Public API:
     code_annotations(text)            offsets of string annotations that may hold code
     value_offsets(text, names)        where a name may be used as a value (not ``x.``,
                                       not a target, not prose)
+    chain_values(text, roots)         ``pd.io.clipboard``-like chains used as values
 """
 
 from __future__ import annotations
@@ -340,3 +341,29 @@ _CODE_ANNOTATION = re.compile(r"""(?::|->)[ \t]*[rRbBuU]?(?:'[^'\n]*\(|"[^"\n]*\
 def code_annotations(text: str) -> list[int]:
     """Offsets where a string annotation may hold code (``typing.get_type_hints`` runs it)."""
     return [m.start() for m in _CODE_ANNOTATION.finditer(text)]
+
+
+_CHAIN_REST = re.compile(r"(?:[ \t]*\.[ \t]*[^\W\d]\w*)+")
+
+
+def chain_values(text: str, roots: Iterable[str]) -> list[tuple[int, str]]:
+    """(offset, ``root.a.b`` without spaces) of each attribute chain from one of ``roots``
+    that is used as a value: not called, subscripted, assigned to or read further (what
+    follows it is none of ``( [ . =``); the caller decides which chains are modules."""
+    out: list[tuple[int, str]] = []
+    n = len(text)
+    for root in roots:
+        for start in word_offsets(text, (root,)):
+            if start and text[start - 1] == ".":
+                continue
+            m = _CHAIN_REST.match(text, start + len(root))
+            if m is None:
+                continue
+            k = m.end()
+            while k < n and text[k] in " \t":
+                k += 1
+            if k < n and (text[k] in "([." or (text[k] == "=" and text[k + 1:k + 2] != "=")):
+                continue
+            out.append((start, root + re.sub(r"[ \t]", "", m.group())))
+    out.sort()
+    return out

@@ -50,6 +50,7 @@ from gate.catalog import (
 from gate.scan import reflect
 from gate.scan.lexical import (
     assigned_values,
+    chain_values,
     code_annotations,
     import_ranges,
     normalize,
@@ -89,6 +90,7 @@ def _filter(own: frozenset[str] = frozenset(),
                                 for w in sorted(reflect.WORDS)]
     # ``getattr(print, n)``: a builtin function's ``__self__`` (see _object_trick_used)
     reqs.append(Requirement(bare=frozenset({"getattr"}), target="getattr"))
+    reqs.append(Requirement(anywhere=frozenset({"__dict__"}), target="__dict__"))
     if renamed or starred:
         reqs = reqs + _renamed_requirements(renamed, own) + _renamed_requirements(
             starred, own, star=True)
@@ -247,6 +249,7 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
     ``[os]``, ``m = os``; gate.scan.reflect). A statement this reader does not vouch for
     counts with all its words."""
     names: set[str] = set()
+    roots: set[tuple[str, str]] = set()  # (name, module) bound by an import
     names_bound = _words(spans)
     own = exports.own_modules if exports is not None else frozenset()
     for span in spans:
@@ -260,8 +263,18 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
         names.update(local for local, target in bound
                      if (plain or reflect.is_module(target) or target in own)
                      and not reflect.inert(target))
+        roots.update((local, target) for local, target in bound if plain or target in own)
+    # a submodule reached through its package and handed on: ``f(numpy._globals)``,
+    # ``m.setattr(pd.io.clipboard, ...)``
+    targets = dict(roots)
+    chained: set[str] = set()
+    for start, chain in chain_values(text, targets) if targets else ():
+        head, _, rest = chain.partition(".")
+        qual = f"{targets[head]}.{rest}"
+        if (reflect.is_module(qual) or qual in own) and not _on_import(ranges, start):
+            chained.add(head)
     if not names:
-        return set()
+        return chained
     out: set[str] = set()
     starts = [a for a, _ in ranges]
     for start, name in value_offsets(text, names):
@@ -272,7 +285,12 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
         if before.endswith(_LOOKED_AT) and _builtin_call(text, start, before, names_bound):
             continue  # ``getattr(os, n)``, ``isinstance(os, t)``: looked at, not handed on
         out.add(name)
-    return out
+    return out | chained
+
+
+def _on_import(ranges: list[tuple[int, int]], offset: int) -> bool:
+    i = bisect.bisect_right(ranges, (offset, 1 << 62)) - 1
+    return i >= 0 and offset < ranges[i][1]
 
 
 

@@ -52,6 +52,7 @@ from gate.model import Capability, Finding, Phase
 from gate.scan.exports import Exported
 from gate.scan.lexical import (
     absolute,
+    chain_values,
     code_annotations,
     decode_source,
     line_numbers,
@@ -263,6 +264,10 @@ class _Scanner(_Calls):
         modules = {name for name, q in self.aliases.items() if self._module_value(q)}
         if modules:
             self.lines = sorted(set(self.lines) | set(_escape_lines(self.text, modules)))
+        chains = [start for start, chain in chain_values(self.text, self.aliases)
+                  if self._module_value(self._chain_qual(chain))]
+        if chains:  # ``f(numpy._globals)``: a submodule handed on
+            self.lines = sorted(set(self.lines) | set(line_numbers(self.text, chains)))
         if "<annotation>" in self.words:
             at = line_numbers(self.text, code_annotations(self.text))
             self.lines = sorted(set(self.lines) | set(at))
@@ -359,7 +364,8 @@ class _Scanner(_Calls):
                 else:
                     head = a.name.split(".", 1)[0]
                     self.aliases[head] = head
-                    self.imported.add(head)
+                    parts = a.name.split(".")  # ``import a.b.c``: a, a.b, a.b.c are modules
+                    self.imported.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
             return
         module: str | None = ("." * st.level) + (st.module or "")
         if st.level and self.module_name is not None:
@@ -480,6 +486,11 @@ class _Scanner(_Calls):
             self._match(st, phase)
         else:
             self._generic(st, phase)
+
+    def _chain_qual(self, chain: str) -> str:
+        head, _, rest = chain.partition(".")
+        qual = f"{self.aliases[head]}.{rest}"
+        return qual if self.exports is None else self.exports.resolve(qual)
 
     def _tested(self, test: ast.expr) -> None:
         """A condition only looks at its values (``if posix and hasattr(posix, 'x')``)."""
@@ -662,6 +673,11 @@ class _Scanner(_Calls):
                 self._generic(node, phase)
             finally:
                 self.scopes.pop()
+        elif t is ast.BinOp and type(node.op) is ast.Mod and (  # type: ignore[attr-defined]
+                type(node.left) is ast.Constant):  # type: ignore[attr-defined]
+            # ``"%(x)s" % locals()``: a format reads the keys it names, and calls nothing
+            self.safe.add(id(node.right))  # type: ignore[attr-defined]
+            self._generic(node, phase)
         elif t is ast.IfExp:
             self._tested(node.test)  # type: ignore[attr-defined]
             self._generic(node, phase)

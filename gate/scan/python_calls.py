@@ -35,6 +35,12 @@ from gate.scan.reflect import SUBCLASSES, namespace_of
 _NAMESPACE_LISTS = frozenset({"values", "items", "copy", "setdefault", "pop", "popitem",
                               "__getitem__", "__iter__"})
 _EVERY_OBJECT = frozenset({"gc.get_objects", "gc.get_referents", "gc.get_referrers"})
+# Library functions known to only store into the namespace they are given (the code that
+# every protobuf ``_pb2`` module runs: ``_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR,
+# 'pkg.x_pb2', _globals)``); what they do is protobuf's, scanned where protobuf is.
+_NAMESPACE_FILLERS = frozenset(
+    f"google.protobuf.internal.builder.{f}" for f in (
+        "BuildMessageAndEnumDescriptors", "BuildTopDescriptorsAndMessages", "BuildServices"))
 
 
 class _Calls(_Refs):
@@ -66,6 +72,9 @@ class _Calls(_Refs):
                     return None
         if func is not None:
             func = canonical(func)
+            if func in _NAMESPACE_FILLERS:  # protobuf's generated ``_pb2`` modules
+                for a in call.args:
+                    self.safe.add(id(a))
             special = self._special(func, call, phase)
         elif type(call.func) is ast.Call:
             self._applied_getter(call, phase)

@@ -544,7 +544,10 @@ class _Refs(_State):
             return False  # a ctypes library handed on: ``native`` already (docs/scanner.md)
         if qual.startswith(reflect.SELF_OF) or qual.rpartition(".")[2] in reflect.PLAIN_GLOBALS:
             return False
-        if qual.startswith(("<", "sys.modules")) or namespace_of(qual) is not None:
+        ns = namespace_of(qual)
+        if ns is not None:  # a module's namespace; a class's ``__dict__`` is not one
+            return ns == "builtins" or self._module_value(ns)
+        if qual.startswith(("<", "sys.modules")):
             return True  # (``<module>.x`` may be a module in turn)
         if qual in _REFLECTORS:  # ``partial(getattr, f)``, ``map(getattr, fs, names)``
             return True
