@@ -347,7 +347,11 @@ class _Scanner(_Calls):
             if t is ast.If and _is_type_checking(st.test):  # type: ignore[attr-defined]
                 self._collect(st.orelse, in_function=in_function, phase=phase)  # type: ignore[attr-defined]
             elif t in _FUNCS:
-                self._collect(st.body, in_function=True, phase=Phase.RUNTIME)  # type: ignore[attr-defined]
+                self.scopes.append(_LazyLocals(st))  # type: ignore[arg-type]
+                try:  # (an alias of a parameter is no alias of the module: ``engine = pa``)
+                    self._collect(st.body, in_function=True, phase=Phase.RUNTIME)  # type: ignore[attr-defined]
+                finally:
+                    self.scopes.pop()
             elif t is ast.ClassDef:
                 self._collect(st.body, in_function=True, phase=phase)  # type: ignore[attr-defined]
             else:
