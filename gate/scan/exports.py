@@ -78,6 +78,7 @@ class Exported:
     holders: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # every own module's import name: a value bound to one is a module (gate.scan.reflect)
     own_modules: frozenset[str] = frozenset()
+    own_packages: frozenset[str] = frozenset()  # those of them with submodules
 
     def resolve(self, qualname: str) -> str:
         """Rewrite the longest own ``module.name`` prefix of ``qualname`` by the table."""
@@ -248,6 +249,7 @@ def collect(sources: Mapping[str, bytes | str], *,
     packages: set[str] = set()
     relative_star = False
     own_modules = frozenset(n[0] for rel in sources if (n := module_name(rel)) is not None)
+    own_packages = frozenset(m.rpartition(".")[0] for m in own_modules if "." in m)
     for rel, data in sources.items():
         named = module_name(rel)
         if named is None or "import" not in (text := decode_text(data) or ""):
@@ -264,7 +266,7 @@ def collect(sources: Mapping[str, bytes | str], *,
             into.setdefault("*", set()).add(star)
             relative_star = relative_star or star in packages or star == module.rpartition(".")[0]
     if not raw:
-        return Exported(own_modules=own_modules)
+        return Exported(own_modules=own_modules, own_packages=own_packages)
 
     # Propagate from the seeds (names bound to catalogued things) along the own-module
     # bindings that refer to them: ``B.n -> A.x.rest`` and ``from A import *`` in B.
@@ -360,6 +362,7 @@ def collect(sources: Mapping[str, bytes | str], *,
         for name in names:
             alts.setdefault(name, set()).update(words)
     return Exported(table=table, modules=modules, renamed=renamed, own_modules=own_modules,
+                    own_packages=own_packages,
                     holders=attribute_paths([*table, *(f"{m}.*" for m in external)]),
                     alts={k: frozenset(v) for k, v in alts.items()},
                     heads=frozenset(k.partition(".")[0] for k in [*table, *external]),

@@ -49,6 +49,7 @@ from gate.catalog import (
     receiver_method,
 )
 from gate.model import Capability, Finding, Phase
+from gate.scan import reflect
 from gate.scan.exports import Exported
 from gate.scan.lexical import (
     absolute,
@@ -264,8 +265,10 @@ class _Scanner(_Calls):
         modules = {name for name, q in self.aliases.items() if self._module_value(q)}
         if modules:
             self.lines = sorted(set(self.lines) | set(_escape_lines(self.text, modules)))
-        chains = [start for start, chain in chain_values(self.text, self.aliases)
-                  if self._module_value(self._chain_qual(chain))]
+        roots = {name for name, q in self.aliases.items()
+                 if (q in self.imported or q in self._own_modules()) and self._package(q)}
+        chains = [start for start, chain in chain_values(self.text, roots)
+                  if self._module_value(self._chain_qual(chain))] if roots else []
         if chains:  # ``f(numpy._globals)``: a submodule handed on
             self.lines = sorted(set(self.lines) | set(line_numbers(self.text, chains)))
         if "<annotation>" in self.words:
@@ -490,6 +493,14 @@ class _Scanner(_Calls):
             self._match(st, phase)
         else:
             self._generic(st, phase)
+
+    def _own_modules(self) -> frozenset[str]:
+        return self.exports.own_modules if self.exports is not None else frozenset()
+
+    def _package(self, qual: str) -> bool:
+        """Whether ``qual`` has submodules (of the standard library or of this package)."""
+        return reflect.is_package(qual) or (
+            self.exports is not None and qual in self.exports.own_packages)
 
     def _chain_qual(self, chain: str) -> str:
         head, _, rest = chain.partition(".")

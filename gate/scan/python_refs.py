@@ -233,14 +233,17 @@ class _Bound:
 class _LazyLocals:
     """The names a function or lambda binds, computed on first need (most never need it)."""
 
-    __slots__ = ("fn", "_names")
+    __slots__ = ("fn", "_names", "_params")
 
     def __init__(self, fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         self.fn = fn
         self._names: set[str] | None = None
+        self._params: set[str] | None = None
 
     def params(self) -> set[str]:
-        return {a.arg for a in _all_args(self.fn.args)}
+        if self._params is None:
+            self._params = {a.arg for a in _all_args(self.fn.args)}
+        return self._params
 
     def names(self) -> set[str]:
         if self._names is None:
@@ -361,9 +364,11 @@ class _Refs(_State):
     def _base(self, name: str, *, mark: bool = True) -> str | None:
         """The qualified name a bare identifier stands for, or None."""
         if name in self.aliases:
-            if any(name in scope.params() or (name in self.import_names and name in scope.names())
-                   for scope in self.scopes):
-                return None  # ``def f(json): json.x``: the argument (or local), not the module
+            if self.scopes:  # ``def f(json): json.x``: the argument (or local), not the module
+                imported = name in self.import_names
+                for scope in self.scopes:
+                    if name in scope.params() or (imported and name in scope.names()):
+                        return None
             if mark:
                 self.used.add(name)
             return self.aliases[name]

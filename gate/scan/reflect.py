@@ -109,6 +109,16 @@ def _inert() -> frozenset[str]:
                      if not reaches(m) and m not in ("builtins", "sys", "_imp", "gc"))
 
 
+@functools.cache
+def _packages() -> frozenset[str]:
+    return frozenset(m.rpartition(".")[0] for m in _stdlib_modules() if "." in m)
+
+
+def is_package(qualname: str) -> bool:
+    """Whether ``qualname`` is a standard-library package (it has submodules)."""
+    return canonical(qualname) in _packages()
+
+
 def is_module(qualname: str) -> bool:
     """Whether ``qualname`` names a standard-library module (``os``, ``shutil.os``, the
     builtins module) or a reflective module value."""
