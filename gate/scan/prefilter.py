@@ -190,18 +190,18 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
                                    .split())
     ranges = import_ranges(text) if "import" in text else []
     spans = [text[a:b] for a, b in ranges]
-    escaped = _escaped_modules(text, spans, ranges, module, package,
+    words = _words(spans)
+    # a module used as a value, code in an annotation: the scanner reads them too
+    escaped = _escaped_modules(text, spans, ranges, words, module, package,
                                exports) if spans else set()
     if ("'" in text or '"' in text) and code_annotations(text):
         escaped.add("<annotation>")  # a string annotation may hold code
-    if escaped:  # a module used as a value: the scanner reads where it goes
-        return _satisfied(text, found, flt, spans, own, exports, module, package) | escaped
-    return _satisfied(text, found, flt, spans, own, exports, module, package)
+    return _satisfied(text, found, flt, spans, words, own, exports, module, package) | escaped
 
 
 def _satisfied(text: str, found: frozenset[bytes], flt: _Filter, spans: list[str],
-               own: frozenset[str], exports: Exported | None, module: str | None,
-               package: bool) -> set[str]:
+               words: set[str], own: frozenset[str], exports: Exported | None,
+               module: str | None, package: bool) -> set[str]:
     if not found:
         return set()
     found_bare = {w for w in flt.bare_words & found if _bare_occurrence(text, w.decode())}
@@ -209,7 +209,6 @@ def _satisfied(text: str, found: frozenset[bytes], flt: _Filter, spans: list[str
     met = [r for w in found if w in by_word for r, anywhere, bare in by_word[w]
            if anywhere <= found and bare <= found_bare]
     heads = {r.head for r in met if r.head}
-    words = _words(spans)
     if not heads:
         targets = {r.target for r in met}
         if targets and targets <= _OBJECT_TRICKS and not _object_trick_used(
@@ -241,7 +240,7 @@ def _builtin_call(text: str, start: int, before: str, bound: set[str]) -> bool:
 
 
 def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
-                     module: str | None, package: bool,
+                     names_bound: set[str], module: str | None, package: bool,
                      exports: Exported | None = None) -> set[str]:
     """Names an import binds to a module (``import os``; ``from os import path``, a
     standard-library module) that the text spells other than before a dot, on a line
@@ -250,7 +249,6 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
     counts with all its words."""
     names: set[str] = set()
     roots: set[tuple[str, str]] = set()  # (name, module) bound by an import
-    names_bound = _words(spans)
     own = exports.own_modules if exports is not None else frozenset()
     for span in spans:
         bound = plain_import(span, module, package)

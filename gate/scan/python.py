@@ -350,7 +350,7 @@ class _Scanner(_Calls):
             if t is ast.If and _is_type_checking(st.test):  # type: ignore[attr-defined]
                 self._collect(st.orelse, in_function=in_function, phase=phase)  # type: ignore[attr-defined]
             elif t in _FUNCS:
-                self.scopes.append(_LazyLocals(st))  # type: ignore[arg-type]
+                self.scopes.append(self._scope(st))  # type: ignore[arg-type]
                 try:  # (an alias of a parameter is no alias of the module: ``engine = pa``)
                     self._collect(st.body, in_function=True, phase=Phase.RUNTIME)  # type: ignore[attr-defined]
                 finally:
@@ -418,7 +418,7 @@ class _Scanner(_Calls):
             for a in _all_args(st.args):
                 self._annotation(a.annotation, when)
             self._annotation(st.returns, when)
-            self.scopes.append(_LazyLocals(st))
+            self.scopes.append(self._scope(st))
             in_class, self.class_body = self.class_body, False
             try:
                 self._stmts(st.body, Phase.RUNTIME)
@@ -493,6 +493,13 @@ class _Scanner(_Calls):
             self._match(st, phase)
         else:
             self._generic(st, phase)
+
+    def _scope(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> _LazyLocals:
+        """One scope per function for both passes (its names are computed once)."""
+        scope = self.functions.get(id(fn))
+        if scope is None:
+            scope = self.functions[id(fn)] = _LazyLocals(fn)
+        return scope
 
     def _own_modules(self) -> frozenset[str]:
         return self.exports.own_modules if self.exports is not None else frozenset()

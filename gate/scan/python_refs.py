@@ -316,6 +316,7 @@ class _State:
         self.star_imported = False  # any ``from m import *`` (it may bind any name)
         self.import_names: set[str] = set()  # names an import statement binds
         self.defs: set[str] | None = None  # names bound by ``def``, when needed
+        self.functions: dict[int, _LazyLocals] = {}  # id(def) -> its scope, both passes
 
     def _held_attributes(self, qual: str) -> frozenset[str]:
         """The attributes of module ``qual`` that lead to a catalogued module it holds

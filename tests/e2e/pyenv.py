@@ -1,15 +1,21 @@
 """Venvs of a given Python minor version from the machine's pyenv interpreters, for the
 end-to-end tests that need a 3.12 or 3.13 target; a test skips, saying why, where the
-interpreter is absent (pyenv itself may be absent: no error at collection)."""
+interpreter is absent (pyenv itself may be absent: no error at collection); and the
+install-and-refuse helpers the red-team rounds share."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from gate._subprocess import Completed
+from tests.conftest import installed, write_policy
+from tests.index import SubIndex
 
 
 def _versions() -> Path:
@@ -40,3 +46,22 @@ def make_venv(tmp_path: Path, env: dict[str, str], minor: str = "3.12",
 
 def site_packages(py: Path) -> Path:
     return next((py.parent.parent / "lib").glob("python3*/site-packages"))
+
+
+Permpip = Callable[..., Completed]
+
+
+def gate_install(permpip: Permpip, index: SubIndex, tmp_path: Path, py: Path, backend: str,
+                 *reqs: str) -> Completed:
+    """``permpip install`` of ``reqs`` into ``py`` under an empty policy (the red-team rounds)."""
+    project = tmp_path / "project"
+    if not (project / "pyproject.toml").exists():
+        write_policy(project, {})
+    return permpip("install", "--backend", backend, "--python", str(py), "-i", index.url,
+                   *reqs, "--no-cache", cwd=project)
+
+
+def refused(done: Completed, py: Path, before: dict[str, str] | None = None) -> None:
+    """The secure outcome: exit 1 (policy) or 3 (hostile layout), nothing installed."""
+    assert done.returncode in (1, 3), (done.returncode, done.stdout[-2000:], done.stderr)
+    assert installed(py) == (before or {})

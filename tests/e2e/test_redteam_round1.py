@@ -15,8 +15,9 @@ import pytest
 
 from gate._subprocess import Completed
 from tests.builders import build_wheel
-from tests.conftest import installed, write_policy
+from tests.e2e.pyenv import gate_install as _gate
 from tests.e2e.pyenv import make_venv as _venv
+from tests.e2e.pyenv import refused as _refused
 from tests.e2e.pyenv import site_packages as _site
 from tests.index import SubIndex
 
@@ -31,21 +32,6 @@ def _run_python(py: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_"))}
     return subprocess.run([str(py), *args], env=env, capture_output=True, text=True,
                           timeout=60, check=False)
-
-
-def _gate(permpip: Permpip, index: SubIndex, tmp_path: Path, py: Path, backend: str,
-          *reqs: str) -> Completed:
-    project = tmp_path / "project"
-    if not (project / "pyproject.toml").exists():
-        write_policy(project, {})
-    return permpip("install", "--backend", backend, "--python", str(py), "-i", index.url,
-                   *reqs, "--no-cache", cwd=project)
-
-
-def _refused(done: Completed, py: Path, before: dict[str, str] | None = None) -> None:
-    """The secure outcome: exit 1 (policy) or 3 (hostile layout), nothing installed."""
-    assert done.returncode in (1, 3), (done.returncode, done.stdout[-2000:], done.stderr)
-    assert installed(py) == (before or {})
 
 
 # -- 1. a ._pth file beside the interpreter -------------------------------------------------
