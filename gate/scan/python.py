@@ -77,6 +77,7 @@ from gate.scan.python_refs import (
     _bound_names,
     _chain_or_name,
     _is_type_checking,
+    _LABELS,
     _LazyLocals,
     _literal_str,
 )
@@ -465,6 +466,9 @@ class _Scanner(_Calls):
             # stored, used when called (a plain name is followed to its calls: pass 1)
             assert isinstance(st, ast.Assign)
             for target in st.targets:
+                if type(target) is ast.Attribute and target.attr in _LABELS and type(
+                        target.value) is ast.Subscript:  # ``globals()[n].__module__ = m``
+                    self.labelled.add(id(target.value))
                 self._expr(target, phase)
             if not self.class_body and len(st.targets) == 1 and type(st.targets[0]) is ast.Name:
                 self.safe.add(id(st.value))  # an alias the scanner follows (pass 1)
@@ -479,6 +483,26 @@ class _Scanner(_Calls):
                 self._annotation(st.annotation, phase)
             else:
                 self._annotation(st.annotation, Phase.RUNTIME)
+        elif t is ast.For or t is ast.AsyncFor:
+            assert isinstance(st, ast.For | ast.AsyncFor)
+            self._keys_only(st.iter)
+            target = st.target
+            keys = _literal_strs(st.iter)
+            if keys is None or type(target) is not ast.Name or _stores(st.body, target.id):
+                self._generic(st, phase)
+                return
+            name = target.id
+            outer = self.loop_keys.get(name)
+            self._expr(st.iter, phase)
+            self.loop_keys[name] = (keys, len(self.scopes))
+            try:
+                self._stmts(st.body, phase)
+            finally:
+                if outer is None:
+                    del self.loop_keys[name]
+                else:
+                    self.loop_keys[name] = outer
+            self._stmts(st.orelse, phase)
         elif t is ast.While or t is ast.Assert:
             self._tested(st.test)  # type: ignore[attr-defined]
             self._generic(st, phase)
@@ -690,6 +714,8 @@ class _Scanner(_Calls):
         elif t in _COMPREHENSIONS:
             targets = {n.id for g in node.generators  # type: ignore[attr-defined]
                        for n in ast.walk(g.target) if type(n) is ast.Name}
+            for g in node.generators:  # type: ignore[attr-defined]
+                self._keys_only(g.iter)
             self.scopes.append(_Bound(targets))
             try:
                 self._generic(node, phase)
@@ -711,6 +737,31 @@ class _Scanner(_Calls):
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _literal_strs(node: ast.expr) -> tuple[str, ...] | None:
+    """The strings of a literal tuple, list or set of strings (``("path", "sep")``)."""
+    if type(node) not in (ast.Tuple, ast.List, ast.Set):
+        return None
+    out = tuple(_literal_str(e) for e in node.elts)  # type: ignore[attr-defined]
+    return out if out and None not in out else None  # type: ignore[return-value]
+
+
+def _stores(body: Sequence[ast.stmt], name: str) -> bool:
+    """Whether ``name`` is bound anywhere in ``body`` (nested scopes included)."""
+    for st in body:
+        for n in ast.walk(st):
+            t = type(n)
+            if t is ast.Name and type(n.ctx) is not ast.Load and n.id == name:  # type: ignore[attr-defined]
+                return True
+            if t in (ast.Global, ast.Nonlocal) and name in n.names:  # type: ignore[attr-defined]
+                return True
+            if getattr(n, "name", None) == name or getattr(n, "rest", None) == name:
+                return True  # a def, class, ``except ... as``, ``case ... as``
+            if t in (ast.Import, ast.ImportFrom) and any(
+                    (a.asname or a.name.split(".")[0]) == name for a in n.names):  # type: ignore[attr-defined]
+                return True
+    return False
 # a string that reads a reflective attribute by path (a format field, ``get_field``)
 _FIELD_PATH = re.compile(r"[.\[](?:__self__|__globals__|__builtins__|f_globals|f_builtins|"
                          r"f_locals|__subclasses__)\b")

@@ -15,6 +15,7 @@ from gate.scan.python_refs import (
     _FLAG_OPENERS,
     _GETTERS,
     _IMPORTERS,
+    _LABELS,
     _MODE_DEFAULTS,
     _MODULE_KEEPERS,
     _NAMESPACES,
@@ -41,6 +42,9 @@ _EVERY_OBJECT = frozenset({"gc.get_objects", "gc.get_referents", "gc.get_referre
 _NAMESPACE_FILLERS = frozenset(
     f"google.protobuf.internal.builder.{f}" for f in (
         "BuildMessageAndEnumDescriptors", "BuildTopDescriptorsAndMessages", "BuildServices"))
+
+
+_FORMATS = frozenset({"format", "format_map"})
 
 
 class _Calls(_Refs):
@@ -97,6 +101,12 @@ class _Calls(_Refs):
                 receiver = receiver.value
             if type(receiver) is not ast.Name:
                 self._expr(receiver, phase)
+        if type(call.func) is ast.Attribute and call.func.attr in _FORMATS and type(
+                call.func.value) is ast.Constant and isinstance(call.func.value.value, str):
+            # ``"({a})?".format(**globals())``: a format reads what its fields name (a
+            # reflective path in it is a finding of its own) and calls nothing
+            for a in (*call.args, *(kw.value for kw in call.keywords)):
+                self.safe.add(id(a))
         for a in call.args:
             self.arguments.add(id(a))
             self._expr(a, phase)
@@ -208,6 +218,8 @@ class _Calls(_Refs):
         """``setattr(sys, 'meta_path', [f])``, ``setattr(os, 'system', f)``: a store."""
         self.safe.add(id(call.args[0]))
         attr = _literal_str(call.args[1])
+        if attr in _LABELS and type(call.args[0]) is ast.Subscript:
+            self.labelled.add(id(call.args[0]))  # ``setattr(globals()[n], "__module__", m)``
         if attr is None:  # ``setattr(sys, name, v)``: any attribute of the module replaced
             target = self._resolve(call.args[0])
             if target is not None and self.reaches(canonical(target)):
@@ -223,14 +235,15 @@ class _Calls(_Refs):
         if len(call.args) < 2:
             return
         self.safe.add(id(call.args[0]))
-        attr = _literal_str(call.args[1])
-        if attr is not None:  # ``getattr(os, 'system')``, ``getattr(print, '__self__')``
+        keys = self._keys(call.args[1])
+        for attr in keys or ():  # ``getattr(os, 'system')``, ``getattr(print, '__self__')``
             qual = self._attribute_of(call.args[0], attr)
             if qual is not None:
                 if not self._report(qual, call.lineno, phase, None):
                     self._escapes(call, qual, phase)
             if attr == SUBCLASSES:
                 self._add(_DYNAMIC, call.lineno, phase, "*.__subclasses__() (reaches every class)")
+        if keys is not None:
             return
         self._computed(call.args[0], call, f"getattr({{}}, {_COMPUTED})", phase)
 
@@ -245,8 +258,11 @@ class _Calls(_Refs):
                 # a builtin's ``__self__``; a function's ``__globals__``, ``__builtins__``
                 self._add(_DYNAMIC, call.lineno, phase, shown.format(target_node.id))
             return
-        if "." in target and reflect.is_module(canonical(target).rpartition(".")[0]):
-            # a function (or any object) of the standard library: ``__globals__``
+        parent, _, leaf = canonical(target).rpartition(".")
+        if parent and leaf[:1].isupper() and reflect.is_module(parent):
+            return  # a class (``ssl.TLSVersion``) or constant: like ``getattr(self, n)``
+        if parent and reflect.is_module(parent):
+            # a function of the standard library: ``__globals__``
             self._add(_DYNAMIC, call.lineno, phase, shown.format(canonical(target)))
             return
         target = canonical(target)

@@ -79,6 +79,9 @@ _WRITE_FLAGS = frozenset({"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND"
                           "O_TMPFILE"})
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPUTED = "<computed>"
+# attributes whose store changes how an object is shown, nothing it can do:
+# ``setattr(globals()[name], "__module__", "httpx")`` reaches any global, harmlessly
+_LABELS = frozenset({"__module__", "__qualname__", "__doc__"})
 
 
 def _literal_str(node: ast.expr | None) -> str | None:
@@ -317,6 +320,33 @@ class _State:
         self.import_names: set[str] = set()  # names an import statement binds
         self.defs: set[str] | None = None  # names bound by ``def``, when needed
         self.functions: dict[int, _LazyLocals] = {}  # id(def) -> its scope, both passes
+        self.labelled: set[int] = set()  # lookups whose result only gets a label stored
+        # ``for n in ("path", "sep"):``: a name bound to each of literal strings in turn,
+        # with the depth of scopes where it holds (a nested def or lambda may shadow it)
+        self.loop_keys: dict[str, tuple[tuple[str, ...], int]] = {}
+
+    def _keys(self, node: ast.expr | None) -> tuple[str, ...] | None:
+        """The strings ``node`` may hold: one it spells, or each of a literal loop's."""
+        literal = _literal_str(node)
+        if literal is not None:
+            return (literal,)
+        if type(node) is ast.Name:
+            held = self.loop_keys.get(node.id)  # type: ignore[union-attr]
+            if held is not None and held[1] == len(self.scopes):
+                return held[0]
+        return None
+
+    def _keys_only(self, node: ast.expr) -> None:
+        """An iterated namespace (``for n in globals()``, ``locals().keys()``) yields the
+        names it holds, never what they are bound to: nothing escapes."""
+        if type(node) is ast.Call and not node.args and type(node.func) is ast.Attribute and (
+                node.func.attr == "keys"):  # type: ignore[union-attr]
+            node = node.func.value  # type: ignore[union-attr]
+        if type(node) not in (ast.Call, ast.Attribute, ast.Name):
+            return
+        qual = self._resolve(node, import_calls=True)  # type: ignore[attr-defined]
+        if qual is not None and namespace_of(qual) is not None:
+            self.safe.add(id(node))
 
     def _held_attributes(self, qual: str) -> frozenset[str]:
         """The attributes of module ``qual`` that lead to a catalogued module it holds
@@ -730,37 +760,41 @@ class _Refs(_State):
             entry = self.match(stored) if stored is not None else None
             if entry is not None and entry.name in STORE_ONLY:  # ``sys.meta_path[:] = ...``
                 self._add_entry(entry, node.lineno, phase, entry.name)
-        literal = _literal_str(key)
+        keys = self._keys(key)
+        labelled = id(node) in self.labelled  # ``globals()[n].__module__ = m``
         if loading and type(value) is ast.Call:
             assert isinstance(value, ast.Call)
             func = self._resolve(value.func, import_calls=False)
             if func in _NAMESPACES and not value.args:
-                if literal is None:
-                    self._add(_DYNAMIC, node.lineno, phase, f"{func}()[{_COMPUTED}]")
-                elif literal == "__builtins__":
-                    self._add(_DYNAMIC, node.lineno, phase, f"{func}()['__builtins__']")
-                else:
-                    self._name(ast.Name(id=literal, ctx=ast.Load(), lineno=node.lineno,
-                                        col_offset=node.col_offset), phase)
+                if keys is None:
+                    if not labelled:
+                        self._add(_DYNAMIC, node.lineno, phase, f"{func}()[{_COMPUTED}]")
+                for k in keys or ():
+                    if k == "__builtins__":
+                        self._add(_DYNAMIC, node.lineno, phase, f"{func}()['__builtins__']")
+                    else:
+                        self._name(ast.Name(id=k, ctx=ast.Load(), lineno=node.lineno,
+                                            col_offset=node.col_offset), phase)
                 self.safe.add(id(value))
                 self.lookups.add(id(value))
         if loading and id(value) not in self.lookups:
             owner = self._resolve(value, import_calls=True)
             if owner is not None and owner not in _NAMESPACES:
-                self._lookup(owner, literal, key, node.lineno, phase)
+                for k in keys or (None,):
+                    self._lookup(owner, k, key, node.lineno, phase, labelled=labelled)
                 self.safe.add(id(value))
                 self.lookups.add(id(value))
         self._expr(value, phase)
         self._expr(key, phase)
 
     def _lookup(self, owner: str, key: str | None, node: ast.expr, line: int,
-                phase: Phase) -> None:
+                phase: Phase, *, labelled: bool = False) -> None:
         """``owner[key]`` / ``owner.get(key)`` where ``owner`` is ``sys.modules``, a
         namespace (``os.__dict__``, ``f.__globals__``) or a ctypes library."""
         if owner == "sys.modules":
             if key is not None:
                 self._report(key, line, phase, None)
-            elif not (type(node) is ast.Name and node.id == "__name__") and not (
+            elif not labelled and not (type(node) is ast.Name and node.id == "__name__") and not (
                     type(node) is ast.Attribute and node.attr == "__module__"):
                 self._add(_DYNAMIC, line, phase, f"sys.modules[{_COMPUTED}]")
             return
@@ -770,6 +804,8 @@ class _Refs(_State):
         elif ns is None:
             return
         if key is None:
+            if labelled and owner != _LIBRARY:
+                return  # whatever global it is, it only gets a label stored
             shown = "ctypes library" if owner == _LIBRARY else canonical(owner)
             self._add(_DYNAMIC, line, phase, f"{shown}[{_COMPUTED}]")
         else:

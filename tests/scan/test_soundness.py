@@ -634,3 +634,129 @@ def test_method_of_a_conditional_class_is_runtime(src: str) -> None:
     line = marked_line(src)
     fs = [f for f in findings(src) if str(f.capability) == "subprocess"]
     assert {(f.line, str(f.phase)) for f in fs} == {(line, "runtime")}, shown(fs)
+
+
+# precision won back on real wheels (httpx, openai, onnx_ir, pyparsing, h11, asyncpg,
+# httplib2, redis): each is quiet, and the neighbour an attacker would write next is not
+PRECISION_QUIET = [
+    pytest.param(prog("""
+        from ._api import get
+        __all__ = ["get"]
+        __locals = locals()
+        for __name in __all__:
+            if not __name.startswith("__"):
+                setattr(__locals[__name], "__module__", "httpx")
+        """), id="label-stored-on-any-global-setattr"),
+    pytest.param(prog("""
+        from ._x import a
+        __all__ = ["a"]
+        def __set_module():
+            global_dict = globals()
+            for name in __all__:
+                global_dict[name].__module__ = __name__
+        __set_module()
+        """), id="label-stored-on-any-global-assign"),
+    pytest.param(prog("""
+        import os
+        class C:
+            x = 1
+            _all_names = [__ for __ in locals() if not __.startswith("_")]
+        names = [k for k in globals().keys() if k.isupper()]
+        for k in locals():
+            print(k)
+        """), id="namespace-iterated-for-its-names"),
+    pytest.param(prog("""
+        import re
+        field_content = "x"
+        field_value = r"({field_content})?".format(**globals())
+        other = "{a}".format_map(globals())
+        """), id="literal-format-of-a-namespace"),
+    pytest.param(prog("""
+        import os
+        for n in ("sep", "linesep"):
+            print(getattr(os, n))
+        for key in {"HOME", "PATH"}:
+            print(globals()[key])
+        """), id="loop-over-literal-names"),
+    pytest.param(prog("""
+        import ssl
+        def version(name):
+            return getattr(ssl.TLSVersion, name)
+        """), id="computed-attribute-of-a-stdlib-class"),
+]
+
+
+@pytest.mark.parametrize("src", PRECISION_QUIET)
+def test_precision_quiet(src: str) -> None:
+    fs = findings(src)
+    assert not [f for f in fs if str(f.capability) == DYN], shown(fs)
+
+
+PRECISION_STILL_REPORTED = [
+    pytest.param(prog("""
+        import os
+        for n in ("sep", "system"):
+            getattr(os, n)("echo pwned")  # <-
+        """), {"subprocess"}, "import", id="loop-over-literal-names-resolved"),
+    pytest.param(prog("""
+        import os
+        for n in ("sep", "x"):
+            n = "sys" + "tem"
+            getattr(os, n)("echo pwned")  # <-
+        """), {DYN, "subprocess"}, "import", id="loop-name-rebound-in-body"),
+    pytest.param(prog("""
+        import os
+        for n in ("sep", "x"):
+            f = lambda n: getattr(os, n)  # <-
+            f("sys" + "tem")("echo pwned")
+        """), {DYN, "subprocess"}, "runtime", id="loop-name-shadowed-by-lambda"),
+    pytest.param(prog("""
+        import os
+        for n in ("sep", "x"):
+            def f(n):
+                return getattr(os, n)  # <-
+            f("system")("echo pwned")
+        """), {DYN, "subprocess"}, "runtime", id="loop-name-shadowed-by-def"),
+    pytest.param(prog("""
+        import os
+        names = ["sep"]
+        names.append("sys" + "tem")
+        for n in names:
+            getattr(os, n)("echo pwned")  # <-
+        """), {DYN, "subprocess"}, "import", id="loop-over-a-list-that-changes"),
+    pytest.param(prog("""
+        import os
+        for k, v in globals().items():  # <-
+            if k == "o" + "s":
+                v.system("echo pwned")
+        """), {DYN}, "import", id="namespace-items-iterated"),
+    pytest.param(prog("""
+        import os
+        for n in ("o" + "s",):
+            globals()[n].system("echo pwned")  # <-
+        """), {DYN, "subprocess"}, "import", id="loop-key-into-globals"),
+    pytest.param(prog("""
+        import os
+        name = "o" + "s"
+        globals()[name].__module__ = "x"
+        globals()[name].system("echo pwned")  # <-
+        """), {DYN}, "import", id="label-store-does-not-cover-other-lookups"),
+    pytest.param(prog("""
+        import os
+        def fmt(s, **kw):
+            return kw["os"].system(s)
+        fmt("echo pwned", **globals())  # <-
+        """), {DYN}, "import", id="namespace-to-a-function-named-format"),
+    pytest.param(prog("""
+        import os
+        class F:
+            def format(self, **kw):
+                return kw["os"].system("echo pwned")
+        F().format(**globals())  # <-
+        """), {DYN}, "import", id="namespace-to-a-format-method-not-a-string"),
+]
+
+
+@pytest.mark.parametrize(("src", "expected", "phase"), PRECISION_STILL_REPORTED)
+def test_precision_still_reported(src: str, expected: set[str], phase: str) -> None:
+    assert_reported(src, expected, phase=phase)
