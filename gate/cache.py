@@ -10,6 +10,11 @@ Layout under the root (default ``$XDG_CACHE_HOME/permpip`` or ``~/.cache/permpip
 Writes go to a unique temp file and are renamed into place, so two permpip runs sharing
 the cache never see a partial file. A cached file is re-hashed when read; one that does
 not match its name is dropped and downloaded again.
+
+No cache at all (``with_no_cache``): permpip's ``--no-cache``, and pip's switches as pip
+reads them (``--no-cache-dir``, ``PIP_NO_CACHE_DIR``, ``no-cache-dir`` in a pip
+configuration file) or uv's (``--no-cache``, ``UV_NO_CACHE``) for the uv backend. The run
+then keeps everything in a throwaway directory removed when it ends (``gate.run``).
 """
 
 from __future__ import annotations
@@ -20,11 +25,14 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
+from gate.errors import UsageError
 from gate.model import PackageScan
+from gate.options import Backend, GateOptions
 
 
 def default_root() -> Path:
@@ -37,6 +45,55 @@ def default_root() -> Path:
 def cache_root(cache_dir: Path | None) -> Path:
     """Where permpip keeps its cache: ``--cache-dir DIR`` gives ``DIR/permpip``."""
     return cache_dir / "permpip" if cache_dir else default_root()
+
+
+def with_no_cache(options: GateOptions, *,
+                  env: Mapping[str, str] | None = None) -> GateOptions:
+    """``options`` with ``no_cache`` set when pip (or uv) would run without a cache.
+
+    pip (``cli/parser.py`` ``_update_defaults``, ``cmdoptions._handle_no_cache_dir``): a
+    configured ``no-cache-dir`` (file or ``PIP_NO_CACHE_DIR``) turns the cache off whatever
+    its value -- ``0``, ``false`` and ``no`` too, for historical reasons -- as long as it is
+    one of strtobool's words, and wins over a configured ``cache-dir``; on the command line
+    the later of ``--no-cache-dir`` and ``--cache-dir`` wins. ``--isolated`` reads no
+    ``PIP_*`` variables. uv (``Cache::from_settings``): ``--no-cache`` or ``UV_NO_CACHE``
+    (a boolean) wins over any cache directory. uv's configuration files are read with the
+    rest of its settings, after the cache is chosen: their ``no-cache`` reaches uv only.
+    """
+    if options.no_cache:
+        return options
+    environ = os.environ if env is None else env
+    mine = [o for o in options.pip_options if o.origin is None]  # the command line's
+    if options.backend is Backend.UV:
+        off = any(o.name == "--no-cache-dir" for o in options.pip_options)
+        value = environ.get("UV_NO_CACHE", "").strip().lower()
+        if value not in (*_TRUE, *_FALSE, ""):
+            raise UsageError(f"UV_NO_CACHE (environment): {environ['UV_NO_CACHE']!r} is not "
+                             "a boolean")
+        return replace(options, no_cache=True) if off or value in _TRUE else options
+    if options.config_read:  # merged already: the configured ones carry their origin
+        off = any(o.name == "--no-cache-dir" for o in options.pip_options if o.origin)
+    else:
+        from gate.fetch import pip_config_items  # gate.fetch imports this module
+
+        off = False
+        for key, val, origin in pip_config_items(isolated=options.flag("--isolated"),
+                                                 python=options.python, env=environ):
+            if key == "no-cache-dir":
+                if val.lower() not in (*_TRUE, *_FALSE):
+                    raise UsageError(f"{origin}: {val!r} is not a valid value for "
+                                     "no-cache-dir (pip takes yes/no, true/false or 1/0)")
+                off = True
+    for o in mine:
+        if o.name == "--no-cache-dir":
+            off = True
+        elif o.name == "--cache-dir":
+            off = False
+    return replace(options, no_cache=True) if off else options
+
+
+_TRUE = ("y", "yes", "t", "true", "on", "1")  # pip's strtobool and uv's boolish values
+_FALSE = ("n", "no", "f", "false", "off", "0")
 
 
 def link_or_copy(src: Path, dest: Path) -> None:

@@ -42,7 +42,7 @@ import gate
 from gate import _subprocess, environment
 from gate import build as builder
 from gate import install as installer
-from gate.cache import Cache, cache_root, link_or_copy
+from gate.cache import Cache, cache_root, link_or_copy, with_no_cache
 from gate.errors import InstallError, Interrupted, ResolveError, UsageError
 from gate.evaluate import Verdict, evaluate
 from gate.fetch import Fetched, HttpSettings, fetch_all
@@ -113,6 +113,7 @@ def _cache(options: GateOptions) -> Iterator[Cache]:
 def _gate(options: GateOptions, *, progress: Progress | None,
           policy: Policy | None, env: Mapping[str, str] | None = None) -> Iterator[Gate]:
     """A Gate for one run, with a work directory that is removed when the run ends."""
+    options = with_no_cache(options, env=env)  # pip's --no-cache-dir, PIP_NO_CACHE_DIR ...
     with _cache(options) as cache, tempfile.TemporaryDirectory(prefix="permpip-run-") as work:
         yield Gate(options, cache=cache, target=probe_target(options.python),
                    progress=progress or Progress.for_stream(_null(), quiet=True),

@@ -1,5 +1,6 @@
-"""Two permpip runs sharing one cold cache at the same time: both succeed, and the cache
-holds only whole, consistent files (content-addressed: each file hashes to its name)."""
+"""The cache: two permpip runs sharing one cold cache at the same time both succeed, and
+the cache holds only whole, consistent files (content-addressed: each file hashes to its
+name); pip's and uv's "no cache" switches are read as pip and uv read them."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from gate._subprocess import Completed
-from gate.cache import Cache
+from gate.cache import Cache, with_no_cache
+from gate.cli.options import parse_options
+from gate.errors import UsageError
 from gate.model import PackageScan
 from tests.builders import build_wheel
 from tests.conftest import installed, write_policy
 from tests.index import SubIndex
-
-pytestmark = pytest.mark.e2e
 
 NAMES = [f"pkg{i}" for i in range(6)]
 
@@ -33,6 +34,7 @@ def _publish(index: SubIndex, dist: Path) -> None:
     index.publish(build_wheel(dist, "top", "1.0", {"top/__init__.py": ""}, requires=NAMES))
 
 
+@pytest.mark.e2e
 def test_two_runs_share_a_cold_cache(index: SubIndex, tmp_path: Path,
                                      make_venv: Callable[..., Path],
                                      permpip: Callable[..., Completed]) -> None:
@@ -77,3 +79,53 @@ def test_two_runs_share_a_cold_cache(index: SubIndex, tmp_path: Path,
     assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
     assert downloads() == before
     assert Cache(root).get_file(files[0].parent.name, files[0].name) == files[0]
+
+
+# -- "no cache": pip's rules (cli/parser.py _update_defaults, cmdoptions._handle_no_cache_dir)
+
+def _no_cache(argv: list[str], env: dict[str, str]) -> bool:
+    options = parse_options([*argv, "pkg"], command="install")
+    return with_no_cache(options, env={"PIP_CONFIG_FILE": os.devnull} | env).no_cache
+
+
+@pytest.mark.parametrize("value", ["1", "true", "yes", "on", "0", "false", "no", "off", "N"])
+def test_pip_no_cache_dir_any_boolean_means_no_cache(value: str) -> None:
+    """pip: PIP_NO_CACHE_DIR=0/false/no disable the cache too (kept for compatibility)."""
+    assert _no_cache([], {"PIP_NO_CACHE_DIR": value}) is True
+
+
+def test_pip_switches_as_pip_reads_them(tmp_path: Path) -> None:
+    assert _no_cache([], {}) is False
+    assert _no_cache([], {"PIP_NO_CACHE_DIR": ""}) is False  # pip drops empty values
+    assert _no_cache(["--no-cache-dir"], {}) is True
+    assert _no_cache(["--no-cache"], {}) is True  # permpip's own
+    assert _no_cache(["--no-cache-dir", "--cache-dir", "c"], {}) is False  # the later wins
+    assert _no_cache(["--cache-dir", "c", "--no-cache-dir"], {}) is True
+    # configured: no-cache-dir wins over a configured cache-dir; the command line over both
+    assert _no_cache([], {"PIP_NO_CACHE_DIR": "1", "PIP_CACHE_DIR": "c"}) is True
+    assert _no_cache(["--cache-dir", "c"], {"PIP_NO_CACHE_DIR": "1"}) is False
+    assert _no_cache(["--isolated"], {"PIP_NO_CACHE_DIR": "1"}) is False  # no PIP_* then
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[install]\nno-cache-dir = false\n")
+    assert _no_cache([], {"PIP_CONFIG_FILE": str(conf)}) is True
+    conf.write_text("[global]\nno-cache-dir = maybe\n")
+    with pytest.raises(UsageError) as err:
+        _no_cache([], {"PIP_CONFIG_FILE": str(conf)})
+    assert str(err.value) == (f"{conf}: [global] no-cache-dir: 'maybe' is not a valid value "
+                              "for no-cache-dir (pip takes yes/no, true/false or 1/0)")
+    with pytest.raises(UsageError) as err:
+        _no_cache([], {"PIP_NO_CACHE_DIR": "maybe"})
+    assert str(err.value) == ("PIP_NO_CACHE_DIR (environment): 'maybe' is not a valid value "
+                              "for no-cache-dir (pip takes yes/no, true/false or 1/0)")
+
+
+def test_uv_switches_as_uv_reads_them() -> None:
+    uv = ["--backend", "uv"]
+    assert _no_cache(uv, {"UV_NO_CACHE": "1"}) is True
+    assert _no_cache(uv, {"UV_NO_CACHE": "true"}) is True
+    assert _no_cache(uv, {"UV_NO_CACHE": "0"}) is False  # uv reads a boolean
+    assert _no_cache(uv, {"PIP_NO_CACHE_DIR": "1"}) is False  # uv does not read pip's
+    assert _no_cache([*uv, "--no-cache-dir", "--cache-dir", "c"], {}) is True  # uv: it wins
+    with pytest.raises(UsageError) as err:
+        _no_cache(uv, {"UV_NO_CACHE": "maybe"})
+    assert str(err.value) == "UV_NO_CACHE (environment): 'maybe' is not a boolean"
