@@ -5,10 +5,24 @@ resolved (wheels only), fetched, scanned and allowed too. The build runs pip's P
 frontend on exactly those files (``--no-index --find-links``), in a throwaway directory
 (cwd, HOME and TMPDIR), and on Linux without network: in new user and network namespaces
 (``unshare -rn``). If the namespaces cannot be made the build is refused: fail closed.
+
+``build_cached`` keeps the built wheel in permpip's cache (``Cache.put_build``) under a key
+of everything that makes the build's result (``build_key``): the sdist's sha256 and name, the
+name and sha256 of every build requirement file the build can use, the target's tags,
+marker environment and base prefix, and this builder's version (this module and the pip
+that runs the build). Builds take no config settings (permpip passes none), so none are in
+the key. Like pip's wheel cache, the key does not hold the environment variables a backend
+may read (``CFLAGS`` ...): ``--no-cache`` builds afresh. A wheel read back from the cache is
+verified against the sha256 recorded when it was built; one that does not match is dropped
+and the sdist built again. Either way the wheel is scanned and judged like any other before
+it is installed (``gate.run``).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import os
 import shutil
 import sys
@@ -23,6 +37,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from gate import _subprocess
+from gate.cache import Cache, file_sha256
 from gate.errors import GateError, ResolveError, ScanError, UsageError
 
 if TYPE_CHECKING:  # gate.resolve imports this module
@@ -105,6 +120,39 @@ def build_wheel(sdist: Path, filename: str, *, target: Target, build_deps: Path,
         dest = out_dir / built[0].name
         shutil.copyfile(built[0], dest)
         return dest
+
+
+@functools.cache
+def builder_version() -> str:
+    """Changes when the way permpip builds changes: this module, or the pip that builds."""
+    from pip import __version__ as pip_version
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(pip_version.encode())
+    return digest.hexdigest()[:16]
+
+
+def build_key(sdist: Path, filename: str, *, target: Target, build_deps: Path) -> str:
+    """What the wheel built from ``sdist`` with ``build_deps`` for ``target`` depends on."""
+    deps = sorted((p.name, file_sha256(p)) for p in build_deps.iterdir() if p.is_file())
+    what = json.dumps({"builder": builder_version(), "sdist": [filename, file_sha256(sdist)],
+                       "requires": deps, "tags": [str(t) for t in target.tags],
+                       "environment": target.environment, "base_prefix": target.base_prefix},
+                      sort_keys=True)
+    return hashlib.sha256(what.encode()).hexdigest()
+
+
+def build_cached(cache: Cache, sdist: Path, filename: str, *, target: Target,
+                 build_deps: Path) -> tuple[str, Path, bool]:
+    """(sha256, cached path, reused) of the wheel built from ``sdist``: the one built
+    earlier under the same ``build_key`` when the cache holds it intact, else a new build."""
+    key = build_key(sdist, filename, target=target, build_deps=build_deps)
+    if (hit := cache.get_build(key)) is not None:
+        return (*hit, True)
+    with tempfile.TemporaryDirectory(prefix="permpip-built-") as out:
+        wheel = build_wheel(sdist, filename, target=target, build_deps=build_deps,
+                            out_dir=Path(out))
+        return (*cache.put_build(key, wheel), False)
 
 
 def failure_hint(stderr: str) -> str | None:

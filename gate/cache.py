@@ -5,11 +5,12 @@ Layout under the root (default ``$XDG_CACHE_HOME/permpip`` or ``~/.cache/permpip
     files/<aa>/<sha256>/<filename>         the verified bytes (scanners read the name)
     scans/<scanner-version>/<sha256>.json  PackageScan.to_json()
     choices/<key>.json                     which file of a hashed lockfile entry was chosen
+    builds/<key>.json                      the wheel built from an approved sdist (gate.build)
     tmp/                                   partial downloads (same filesystem: atomic rename)
 
 Writes go to a unique temp file and are renamed into place, so two permpip runs sharing
 the cache never see a partial file. A cached file is re-hashed when read; one that does
-not match its name is dropped and downloaded again.
+not match its name is dropped and downloaded (or built) again.
 
 No cache at all (``with_no_cache``): permpip's ``--no-cache``, and pip's switches as pip
 reads them (``--no-cache-dir``, ``PIP_NO_CACHE_DIR``, ``no-cache-dir`` in a pip
@@ -165,18 +166,46 @@ class Cache:
 
     def get_choice(self, key: str) -> dict[str, str] | None:
         """A small JSON object remembered under ``key`` (a hex digest), or None."""
+        return self._get_record("choices", key)
+
+    def put_choice(self, key: str, value: dict[str, str]) -> None:
+        self._put_record("choices", key, value)
+
+    def get_build(self, key: str) -> tuple[str, Path] | None:
+        """(sha256, path) of the wheel built under ``key`` (``gate.build.build_key``), its
+        bytes verified against the sha256 recorded when it was built; None when there is
+        none, or when they no longer match (the file is dropped: build it again)."""
+        record = self._get_record("builds", key)
+        if record is None or not {"sha256", "filename"} <= record.keys():
+            return None
+        sha, filename = record["sha256"], record["filename"]
+        if len(sha) != 64 or not filename.endswith(".whl"):
+            return None
         try:
-            data = json.loads((self.root / "choices" / f"{key}.json").read_text())
+            path = self.get_file(sha, filename)
+        except ValueError:  # not a file name
+            return None
+        return (sha, path) if path is not None else None
+
+    def put_build(self, key: str, wheel: Path) -> tuple[str, Path]:
+        """Keep the wheel built under ``key``; returns (sha256, cached path)."""
+        sha, cached = self.add_file(wheel)
+        self._put_record("builds", key, {"sha256": sha, "filename": cached.name})
+        return sha, cached
+
+    def _get_record(self, kind: str, key: str) -> dict[str, str] | None:
+        try:
+            data = json.loads((self.root / kind / f"{key}.json").read_text())
         except (OSError, ValueError):
             return None
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             return None
         return data
 
-    def put_choice(self, key: str, value: dict[str, str]) -> None:
-        path = self.root / "choices" / f"{key}.json"
+    def _put_record(self, kind: str, key: str, value: dict[str, str]) -> None:
+        path = self.root / kind / f"{key}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="choice-")
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix=f"{kind}-")
         with os.fdopen(fd, "w") as handle:
             json.dump(value, handle)
         os.replace(name, path)

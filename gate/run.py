@@ -248,10 +248,12 @@ class Gate:
             for d in deps:
                 link_or_copy(d.path, Path(tmp) / d.pin.filename)
             self.progress.update(f"building {sdist.filename}")
-            wheel = builder.build_wheel(path, sdist.filename, target=self.target,
-                                        build_deps=Path(tmp), out_dir=Path(tmp) / "out")
-            self.progress.finish(f"building {sdist.filename}", wheel.name)
-            return self.cache.add_file(wheel)
+            sha, wheel, reused = builder.build_cached(self.cache, path, sdist.filename,
+                                                      target=self.target, build_deps=Path(tmp))
+            self.progress.finish(f"building {sdist.filename}",
+                                 wheel.name + (" (built before: from the cache)" if reused
+                                               else ""))
+            return sha, wheel
 
     def _build_requirements(self, requires: Sequence[str], *, of: str, where: str,
                             line: int) -> list[Scanned]:

@@ -1,6 +1,7 @@
 """The cache: two permpip runs sharing one cold cache at the same time both succeed, and
 the cache holds only whole, consistent files (content-addressed: each file hashes to its
-name); pip's and uv's "no cache" switches are read as pip and uv read them."""
+name); built wheels are kept under their build's key and verified when read back; pip's and
+uv's "no cache" switches are read as pip and uv read them."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from gate import build
 from gate._subprocess import Completed
 from gate.cache import Cache, with_no_cache
 from gate.cli.options import parse_options
 from gate.errors import UsageError
 from gate.model import PackageScan
+from gate.resolve.target import current_target
 from tests.builders import build_wheel
 from tests.conftest import installed, write_policy
 from tests.index import SubIndex
@@ -129,3 +134,50 @@ def test_uv_switches_as_uv_reads_them() -> None:
     with pytest.raises(UsageError) as err:
         _no_cache(uv, {"UV_NO_CACHE": "maybe"})
     assert str(err.value) == "UV_NO_CACHE (environment): 'maybe' is not a boolean"
+
+
+# -- built wheels --------------------------------------------------------------------------
+
+def test_built_wheel_is_verified_when_read_back(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    wheel = build_wheel(tmp_path / "out", "pkg", "1.0", {"pkg/__init__.py": ""})
+    key = "ab" * 32
+    assert cache.get_build(key) is None
+    sha, cached = cache.put_build(key, wheel)
+    assert sha == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert cache.get_build(key) == (sha, cached)
+    cached.write_bytes(cached.read_bytes() + b"x")  # tampered with: dropped, build again
+    assert cache.get_build(key) is None
+    assert not cached.exists()
+    record = cache.root / "builds" / f"{key}.json"
+    bad: object
+    for bad in ({"sha256": sha, "filename": "../../x.whl"}, {"sha256": sha},
+                {"sha256": "0" * 64, "filename": "pkg-1.0-py3-none-any.whl"}, []):
+        record.write_text(json.dumps(bad))
+        assert cache.get_build(key) is None
+
+
+def test_build_key_holds_what_changes_the_wheel(tmp_path: Path) -> None:
+    sdist, deps = tmp_path / "pkg-1.0.tar.gz", tmp_path / "deps"
+    deps.mkdir()
+    sdist.write_bytes(b"sdist")
+    (deps / "setuptools-80.0-py3-none-any.whl").write_bytes(b"one")
+    target = current_target()
+
+    def key(name: str = sdist.name, **changes: Any) -> str:  # noqa: ANN401
+        return build.build_key(sdist, name, target=replace(target, **changes),
+                               build_deps=deps)
+
+    first = key()
+    assert key() == first
+    assert key("other-1.0.tar.gz") != first
+    assert key(tags=target.tags[1:]) != first
+    assert key(environment={**target.environment, "python_full_version": "3.99.0"}) != first
+    (deps / "setuptools-80.0-py3-none-any.whl").write_bytes(b"two")
+    second = key()
+    assert second != first
+    (deps / "wheel-0.45-py3-none-any.whl").write_bytes(b"")
+    assert key() != second
+    (deps / "wheel-0.45-py3-none-any.whl").unlink()
+    sdist.write_bytes(b"sdist 2")
+    assert key() != second

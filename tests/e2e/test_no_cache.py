@@ -85,12 +85,12 @@ def test_install_without_cache_leaves_no_file(
 def test_without_the_switch_the_cache_is_kept(index: SubIndex, app: Path, tmp_path: Path,
                                               env: dict[str, str], make_venv: MakeVenv,
                                               permpip: Permpip) -> None:
-    """The control: the same install keeps its files and scans."""
+    """The control: the same install keeps its files, scans and built wheel."""
     py = make_venv()
     done = permpip("install", "--python", str(py), "-i", index.url, "app", cwd=app, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     kept = {Path(p).parts[0:2] for p in _files(tmp_path / "xdg")}
-    assert {("permpip", "files"), ("permpip", "scans")} <= kept
+    assert {("permpip", "files"), ("permpip", "scans"), ("permpip", "builds")} <= kept
     assert _leftovers(tmp_path / "tmp") == []
 
 
