@@ -382,6 +382,8 @@ class _Scanner(_Calls):
         for a in st.names:
             if a.name == "*":
                 self.star_imported = True
+                self.star_modules.append(module if module and not module.startswith(".")
+                                         else None)
                 if module and not module.startswith("."):
                     if exports is not None and module in exports.modules:
                         for name, target in exports.modules[module].items():
@@ -728,6 +730,11 @@ class _Scanner(_Calls):
             self._generic(node, phase)
         elif t is ast.IfExp:
             self._tested(node.test)  # type: ignore[attr-defined]
+            self._generic(node, phase)
+        elif t is ast.BoolOp and type(node.op) is ast.And:  # type: ignore[attr-defined]
+            # ``socks and x``: a module is always true, so it is never what ``and`` gives
+            for v in node.values[:-1]:  # type: ignore[attr-defined]
+                self._tested(v)
             self._generic(node, phase)
         elif t is ast.FormattedValue:
             self.safe.add(id(node.value))  # type: ignore[attr-defined]

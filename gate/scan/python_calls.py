@@ -76,6 +76,9 @@ class _Calls(_Refs):
                     return None
         if func is not None:
             func = canonical(func)
+            if func == "importlib.reload":  # its value is the module (``_call_value``)
+                for a in call.args[:1]:
+                    self.safe.add(id(a))
             if func in _NAMESPACE_FILLERS:  # protobuf's generated ``_pb2`` modules
                 for a in call.args:
                     self.safe.add(id(a))

@@ -5,7 +5,10 @@ value may be a module handed on, and what a reference to a catalogued name repor
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Sequence
+import functools
+import importlib
+import sys
+from collections.abc import Callable, Container, Sequence
 
 from gate.catalog import (
     BUILTIN_NAMES,
@@ -100,6 +103,28 @@ def _literal_str(node: ast.expr | None) -> str | None:
         parts = [_literal_str(v) for v in node.values]  # type: ignore[union-attr]
         return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _star_names(module: str) -> Container[str]:
+    """What ``from module import *`` binds, for a module built into the interpreter
+    (``errno``, ``posix``: C code, loading it runs nothing else); otherwise everything
+    (unknown), so the answer never depends on what this process has loaded."""
+    if module not in sys.builtin_module_names:
+        return _EVERYTHING
+    mod = importlib.import_module(module)
+    names = getattr(mod, "__all__", None)
+    if names is None:
+        return frozenset(n for n in vars(mod) if not n.startswith("_"))
+    return frozenset(names)
+
+
+class _Everything:
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+_EVERYTHING = _Everything()
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -317,6 +342,7 @@ class _State:
         self.classes: set[str] | None = None
         self.platform: str | None = None  # ``if sys.platform == ...`` around what is walked
         self.star_imported = False  # any ``from m import *`` (it may bind any name)
+        self.star_modules: list[str | None] = []  # each one's module (None: unresolved)
         self.import_names: set[str] = set()  # names an import statement binds
         self.defs: set[str] | None = None  # names bound by ``def``, when needed
         self.functions: dict[int, _LazyLocals] = {}  # id(def) -> its scope, both passes
@@ -419,8 +445,11 @@ class _Refs(_State):
 
     def _builtin(self, name: str) -> bool:
         """Whether the bare ``name`` is the builtin of that name here (not rebound)."""
-        if name in self.aliases or self.stars or self.star_imported:
+        if name in self.aliases:
             return False
+        if self.star_imported and not all(
+                m is not None and name not in _star_names(m) for m in self.star_modules):
+            return False  # (an own module's ``*`` may bind it; ``from errno import *`` not)
         if any(name in scope.names() for scope in self.scopes):
             return False
         return name not in self._module_bound()
@@ -501,6 +530,8 @@ class _Refs(_State):
             if func == "__import__" and not _arg(call, 3, "fromlist"):
                 return name.split(".", 1)[0]
             return name.replace(":", ".")
+        if func == "importlib.reload" and len(call.args) == 1 and not call.keywords:
+            return self._resolve(call.args[0])  # the same module, run again
         if func in _GETTERS and len(call.args) >= 2:
             attr = _literal_str(call.args[1])
             if attr is not None:

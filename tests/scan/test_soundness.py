@@ -683,6 +683,23 @@ PRECISION_QUIET = [
         def version(name):
             return getattr(ssl.TLSVersion, name)
         """), id="computed-attribute-of-a-stdlib-class"),
+    pytest.param(prog("""
+        from errno import *
+        import fcntl
+        if fcntl and hasattr(fcntl, "FICLONE"):
+            pass
+        """), id="star-import-of-a-builtin-module-binds-no-hasattr"),
+    pytest.param(prog("""
+        import socks
+        class P:
+            def isgood(self):
+                return socks and (self.proxy_host != None)
+        """), id="module-before-and-is-only-tested"),
+    pytest.param(prog("""
+        import importlib
+        import gguf
+        importlib.reload(gguf)
+        """), id="module-reloaded"),
 ]
 
 
@@ -754,6 +771,33 @@ PRECISION_STILL_REPORTED = [
                 return kw["os"].system("echo pwned")
         F().format(**globals())  # <-
         """), {DYN}, "import", id="namespace-to-a-format-method-not-a-string"),
+    pytest.param(prog("""
+        from .helpers import *
+        import os
+        hasattr(os, "system")  # <-
+        """), {DYN}, "import", id="own-star-import-may-bind-hasattr"),
+    pytest.param(prog("""
+        from os import *
+        import socket
+        hasattr(socket, "x")  # <-
+        """), {DYN}, "import", id="python-stdlib-star-import-is-not-read"),
+    pytest.param(prog("""
+        import os
+        def pick(flag):
+            return flag and os  # <-
+        pick(True).system("echo pwned")
+        """), {DYN}, "runtime", id="module-last-in-and-is-its-value"),
+    pytest.param(prog("""
+        import importlib
+        import os
+        m = importlib.reload(os)
+        m.system("echo pwned")  # <-
+        """), {"subprocess"}, "import", id="reloaded-module-is-the-module"),
+    pytest.param(prog("""
+        import importlib
+        import os
+        handler(importlib.reload(os))  # <-
+        """), {DYN}, "import", id="reloaded-module-handed-on"),
 ]
 
 
