@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
+import re
 import struct
 import tarfile
 import warnings
@@ -62,12 +64,179 @@ def test_reads_members_lazily(tmp_path: Path) -> None:
         assert ar.read_at(member, 5, 100) == b"\n"
 
 
+# -- bombs: archives built from deflate streams of zeros compressed once (fast to build) -----
+
+MB_OF_ZEROS = bytes(1 << 20)
+FLOOR = 64 << 20  # Limits().ratio_floor
+
+
+@functools.cache
+def _deflated_zeros() -> bytes:
+    """1 MiB of zeros as deflate blocks that end byte-aligned and refer to nothing before
+    them (a full flush): repeated, they inflate to that many MiB of zeros."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(MB_OF_ZEROS) + c.flush(zlib.Z_FULL_FLUSH)
+
+
+def deflate(*parts: bytes | int) -> tuple[bytes, int, int]:
+    """(raw deflate stream, CRC-32, size) of ``parts``: bytes, or an int: so many MiB of
+    zeros."""
+    out, crc, size = [], 0, 0
+    for part in parts:
+        if isinstance(part, int):
+            out.append(_deflated_zeros() * part)
+            for _ in range(part):
+                crc = zlib.crc32(MB_OF_ZEROS, crc)
+            size += part << 20
+        else:
+            c = zlib.compressobj(9, zlib.DEFLATED, -15)
+            out.append(c.compress(part) + c.flush(zlib.Z_FULL_FLUSH))
+            crc = zlib.crc32(part, crc)
+            size += len(part)
+    return b"".join(out) + b"\x03\x00", crc, size  # the last, empty, final block
+
+
+def raw_zip(path: Path, members: list[tuple[str, bytes, int, int]]) -> Path:
+    """A plain zip of deflated members given as (name, deflate stream, CRC-32, declared
+    size): the declared size is whatever the caller says."""
+    local, central = bytearray(), bytearray()
+    for name, stream, crc, size in members:
+        raw = name.encode()
+        central += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 0x314, 20, 0, 8, 0, 0x21, crc,
+                               len(stream), size, len(raw), 0, 0, 0, 0, 0o100644 << 16,
+                               len(local)) + raw
+        local += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(stream),
+                             size, len(raw), 0) + raw + stream
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members),
+                      len(central), len(local), 0)
+    path.write_bytes(bytes(local + central) + end)
+    return path
+
+
+def zeros_member(name: str, mib: int) -> tuple[str, bytes, int, int]:
+    return (name, *deflate(mib))
+
+
+def gzip_tar_of_zeros(path: Path, name: str, mib: int) -> Path:
+    """A .tar.gz holding ``name``: ``mib`` MiB of zeros (one gzip member, built from
+    deflate blocks compressed once)."""
+    info = tarfile.TarInfo(name)
+    info.size = mib << 20
+    stream, crc, size = deflate(info.tobuf(format=tarfile.GNU_FORMAT), mib, bytes(1024))
+    path.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + stream
+                     + struct.pack("<2L", crc, size & 0xFFFFFFFF))
+    return path
+
+
+def test_the_bomb_builders_build_what_zipfile_and_tarfile_read(tmp_path: Path) -> None:
+    whl = raw_zip(tmp_path / "z.whl", [zeros_member("z", 3), ("a.py", *deflate(b"x = 1\n"))])
+    with zipfile.ZipFile(whl) as zf:
+        assert zf.read("z") == bytes(3 << 20) and zf.read("a.py") == b"x = 1\n"
+    with tarfile.open(gzip_tar_of_zeros(tmp_path / "t.tar.gz", "t/z", 2)) as tf:
+        assert tf.extractfile("t/z").read() == bytes(2 << 20)  # type: ignore[union-attr]
+
+
 def test_zip_bomb(tmp_path: Path) -> None:
-    bomb = make_zip(tmp_path / "bomb-1.0-py3-none-any.whl", {"bomb.txt": b"\0" * (20 << 20)})
+    bomb = raw_zip(tmp_path / "bomb-1.0-py3-none-any.whl", [zeros_member("bomb.txt", 80)])
     info = zipfile.ZipFile(bomb).getinfo("bomb.txt")
     ratio = info.file_size // info.compress_size
+    assert ratio > 1000
     assert refused(bomb) == (f"bomb-1.0-py3-none-any.whl: member 'bomb.txt' expands "
-                             f"{ratio}:1 (limit 200:1), a zip bomb")
+                             f"{ratio}:1 to {80 << 20} bytes (limit 200:1 above {FLOOR} "
+                             f"bytes), a zip bomb")
+
+
+def test_a_compressible_member_below_the_floor_is_read(tmp_path: Path) -> None:
+    """pillow 13's pillow.libs/libXau-*.so.6.0.0: 2.1 MB stored deflated in 9 KB (223:1)."""
+    lib = b"\x7fELF\x02\x01\x01" + bytes(2_100_000) + b"\x01" * 64
+    whl = make_zip(tmp_path / "x.whl", {"pillow.libs/libXau-154567c4.so.6.0.0": lib})
+    info = zipfile.ZipFile(whl).infolist()[0]
+    assert info.file_size // info.compress_size > 223
+    with read_archive(whl, verify=True) as ar:
+        assert ar.read(ar.members[0]) == lib
+
+
+def test_a_member_declaring_gigabytes(tmp_path: Path) -> None:
+    stream, crc, _size = deflate(b"x")
+    whl = raw_zip(tmp_path / "x.whl", [("big.bin", stream, crc, 0xF000_0000)])
+    assert refused(whl) == (f"x.whl: member 'big.bin' expands {0xF000_0000 // len(stream)}:1 "
+                            f"to {0xF000_0000} bytes (limit 200:1 above {FLOOR} bytes), a zip "
+                            f"bomb")
+
+
+def test_members_under_the_floor_whose_sum_is_a_bomb(tmp_path: Path) -> None:
+    whl = raw_zip(tmp_path / "x.whl", [zeros_member(f"part{i}", 30) for i in range(3)])
+    size = whl.stat().st_size
+    assert refused(whl) == (f"x.whl: members declare {90 << 20} bytes in all, "
+                            f"{(90 << 20) // size}:1 of its {size} bytes, 'part0' the largest "
+                            f"(limit 200:1 above {FLOOR} bytes), a zip bomb")
+
+
+def test_a_member_whose_declared_size_lies_low(tmp_path: Path) -> None:
+    """Declares 10 bytes, inflates to 50 MiB: pip writes 10 bytes, uv all 50 MiB (then
+    fails). The scan (verify) checks it on close, reading 11 bytes of it."""
+    stream, crc, _size = deflate(50)
+    whl = raw_zip(tmp_path / "x.whl", [("pkg/data.bin", stream, crc, 10),
+                                       ("pkg/__init__.py", *deflate(b""))])
+    archive = read_archive(whl, verify=True)
+    with pytest.raises(ScanError) as exc:
+        with archive:
+            pass
+    assert str(exc.value) == ("x.whl: member 'pkg/data.bin' holds more data than its declared "
+                              "size 10")
+    assert archive._budget.inflated == 11
+
+
+def test_a_lie_found_by_a_partial_reader_that_goes_on_is_raised_on_close(tmp_path: Path) -> None:
+    stream, crc, _size = deflate(1)
+    whl = raw_zip(tmp_path / "x.whl", [("data.bin", stream, crc, 100)])
+    with pytest.raises(ScanError) as exc:
+        with read_archive(whl) as ar:
+            with pytest.raises(ScanError):
+                ar.read_at(ar.members[0], 50, 50)  # to its end: checked there
+            assert ar.read_at(ar.members[0], 0, 10) == bytes(10)  # not to its end
+    assert str(exc.value) == "x.whl: member 'data.bin' holds more data than its declared size 100"
+
+
+def test_the_decompression_budget_stops_at_the_limit(tmp_path: Path) -> None:
+    whl = raw_zip(tmp_path / "x.whl", [zeros_member("a.bin", 1), zeros_member("b.bin", 1)])
+    message = ("x.whl: reading member 'b.bin' decompresses more than 1500000 bytes of the "
+               "archive in all (limit 1500000), a zip bomb")
+    archive = read_archive(whl, limits=Limits(max_inflate=1_500_000))
+    with pytest.raises(ScanError) as exc:
+        with archive as ar:
+            assert ar.read(ar.members[0]) == MB_OF_ZEROS
+            for _ in range(2):  # a caller that catches it and goes on is refused again
+                with pytest.raises(ScanError, match=f"^{re.escape(message)}$"):
+                    ar.read_at(ar.members[1], 0, 1 << 20)
+    assert str(exc.value) == message
+    assert archive._budget.inflated == 1_500_001
+
+
+def test_nested_zip_bomb(tmp_path: Path) -> None:
+    inner = raw_zip(tmp_path / "inner.zip", [zeros_member("zeros", 80)]).read_bytes()
+    whl = make_zip(tmp_path / "x.whl", {"pkg/inner.zip": inner})
+    message = (f"x.whl!pkg/inner.zip: member 'zeros' expands "
+               f"{(80 << 20) // len(_deflated_zeros() * 80 + bytes(2))}:1 to {80 << 20} bytes "
+               f"(limit 200:1 above {FLOOR} bytes), a zip bomb")
+    with pytest.raises(ScanError) as exc:
+        with read_archive(whl) as ar:
+            with pytest.raises(ScanError, match="a zip bomb$"):
+                ar.nested(ar.members[0])  # the scan reports it unanalyzed and goes on
+    assert str(exc.value) == message
+
+
+def test_nested_archives_count_against_the_same_total(tmp_path: Path) -> None:
+    inner = make_zip(tmp_path / "inner.zip", {"a.py": b"a" * 600}).read_bytes()
+    whl = make_zip(tmp_path / "x.whl", {"inner.zip": inner, "b.py": b"b" * 600})
+    with pytest.raises(ScanError) as exc:
+        with read_archive(whl, limits=Limits(max_total_size=1000)) as ar:
+            for _ in range(2):  # counted once
+                with pytest.raises(ScanError):
+                    ar.nested(ar.members[0])
+    assert str(exc.value) == (f"x.whl!inner.zip: members declare 600 bytes, "
+                              f"{600 + 600 + len(inner)} in all with the archives around it "
+                              f"(limit 1000)")
 
 
 def test_path_traversal(tmp_path: Path) -> None:
@@ -263,10 +432,18 @@ def test_tar_huge_declared_member(tmp_path: Path) -> None:
 
 
 def test_gzip_bomb(tmp_path: Path) -> None:
-    sdist = make_tar(tmp_path / "x-1.0.tar.gz", [tar_file("x-1.0/zeros.py", b"\0" * (30 << 20))])
-    bound = sdist.stat().st_size * 200 + (1 << 20)
-    assert refused(sdist) == (f"x-1.0.tar.gz: decompresses to more than {bound} bytes "
-                              f"(limit 200:1), a gzip bomb")
+    sdist = gzip_tar_of_zeros(tmp_path / "x-1.0.tar.gz", "x-1.0/zeros.py", 100)
+    assert sdist.stat().st_size * 200 < FLOOR
+    assert refused(sdist) == (f"x-1.0.tar.gz: decompresses to more than {FLOOR + (1 << 20)} "
+                              f"bytes, reading member 'x-1.0/zeros.py' (limit 200:1 above "
+                              f"{FLOOR} bytes, {8 << 30} in all), a gzip bomb")
+
+
+def test_a_compressible_sdist_below_the_floor_is_read(tmp_path: Path) -> None:
+    sdist = gzip_tar_of_zeros(tmp_path / "x-1.0.tar.gz", "x-1.0/zeros.bin", 8)
+    assert sdist.stat().st_size * 200 + (1 << 20) < 8 << 20  # refused before 0.x (#12)
+    with read_archive(sdist) as ar:
+        assert [m.size for m in ar.members] == [8 << 20]
 
 
 def test_member_count_limit(tmp_path: Path) -> None:
@@ -276,8 +453,29 @@ def test_member_count_limit(tmp_path: Path) -> None:
 
 def test_total_size_limit(tmp_path: Path) -> None:
     whl = make_zip(tmp_path / "x.whl", {"a.py": b"a" * 60, "b.py": b"b" * 60})
-    assert refused(whl, Limits(max_total_size=100)) == ("x.whl: members declare 120 bytes in "
-                                                        "all (limit 100)")
+    assert refused(whl, Limits(max_total_size=100)) == ("x.whl: members up to 'b.py' declare "
+                                                        "120 bytes in all (limit 100)")
+
+
+def test_total_size_limit_tar(tmp_path: Path) -> None:
+    sdist = make_tar(tmp_path / "x-1.0.tar.gz", [tar_file("x-1.0/a.py", b"a" * 60),
+                                                 tar_file("x-1.0/b.py", b"b" * 60)])
+    assert refused(sdist, Limits(max_total_size=100)) == (
+        "x-1.0.tar.gz: members up to 'x-1.0/b.py' declare 120 bytes in all (limit 100)")
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_bytes_after_the_end_of_a_deflate_stream(tmp_path: Path, whole: bool) -> None:
+    """zipfile (pip) stops at the end of the stream; uv counts the compressed bytes it read
+    and refuses: one reading only."""
+    stream, crc, size = deflate(b"x = 1\n" * 100)
+    whl = raw_zip(tmp_path / "x.whl", [("a.py", stream + b"junk", crc, size)])
+    with pytest.raises(ScanError) as exc:
+        with read_archive(whl, verify=True) as ar:
+            if whole:
+                ar.read(ar.members[0])
+    assert str(exc.value) == ("x.whl: member 'a.py' has 4 compressed bytes after the end of "
+                              "its deflate stream")
 
 
 def test_read_limit(tmp_path: Path) -> None:
@@ -327,8 +525,8 @@ def test_corrupt_member_data_fails_on_read(tmp_path: Path) -> None:
     start = 30 + len(b"a.py")
     data[start + 5] ^= 0xFF  # corrupt the deflate stream, headers intact
     whl.write_bytes(bytes(data))
-    with read_archive(whl) as ar:
-        with pytest.raises(ScanError, match=r"^x.whl: cannot read 'a.py': "):
+    with pytest.raises(ScanError, match=r"^x.whl: cannot read 'a.py': "):
+        with read_archive(whl) as ar:
             ar.read(ar.members[0])
 
 
@@ -337,8 +535,8 @@ def test_altered_member_fails_its_crc_check(tmp_path: Path) -> None:
     data = bytearray(whl.read_bytes())
     data[30 + len(b"a.py")] = ord("y")  # stored bytes changed, CRC in the headers kept
     whl.write_bytes(bytes(data))
-    with read_archive(whl) as ar:
-        with pytest.raises(ScanError) as exc:
+    with pytest.raises(ScanError) as exc:
+        with read_archive(whl) as ar:
             ar.read(ar.members[0])
     assert str(exc.value) == ("x.whl: cannot read 'a.py': CRC-32 mismatch "
                               "(corrupt or altered data)")
@@ -358,13 +556,10 @@ def test_member_larger_than_declared_is_refused_on_read(tmp_path: Path, method: 
     data = bytearray(whl.read_bytes())
     _declare_size(data, b"a.py", 10)  # 200 bytes inside, 10 declared
     whl.write_bytes(bytes(data))
-    with read_archive(whl) as ar:
-        with pytest.raises(ScanError) as exc:
+    with pytest.raises(ScanError) as exc:
+        with read_archive(whl) as ar:
             ar.read(ar.members[0])
-    assert str(exc.value) == (
-        "x.whl: member 'a.py' holds more data than its declared size 10"
-        if method == zipfile.ZIP_DEFLATED
-        else "x.whl: member 'a.py' holds 200 bytes, not its declared size 10")
+    assert str(exc.value) == "x.whl: member 'a.py' holds more data than its declared size 10"
 
 
 def test_member_smaller_than_declared_is_refused_on_read(tmp_path: Path) -> None:
@@ -372,8 +567,8 @@ def test_member_smaller_than_declared_is_refused_on_read(tmp_path: Path) -> None
     data = bytearray(whl.read_bytes())
     _declare_size(data, b"a.py", 500)
     whl.write_bytes(bytes(data))
-    with read_archive(whl) as ar:
-        with pytest.raises(ScanError) as exc:
+    with pytest.raises(ScanError) as exc:
+        with read_archive(whl) as ar:
             ar.read(ar.members[0])
     assert str(exc.value) == "x.whl: member 'a.py' holds 200 bytes, not its declared size 500"
 

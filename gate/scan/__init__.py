@@ -67,7 +67,7 @@ def scan_artifact(path: Path, *, sha256: str | None = None) -> PackageScan:
         except OSError as exc:
             raise ScanError(f"{path.name}: cannot read: {exc.strerror or exc}") from None
     is_wheel = path.name.endswith(".whl")
-    with read_archive(path, keep=None if is_wheel else keep) as ar:
+    with read_archive(path, keep=None if is_wheel else keep, verify=True) as ar:
         scan = scan_wheel if is_wheel else scan_sdist
         findings = scan(ar, name=name, version=str(version))
     return PackageScan(name=name, version=str(version), filename=path.name, sha256=sha256,
