@@ -390,6 +390,24 @@ def test_the_two_dockerfiles_gate_with_the_same_lines() -> None:
     assert runs[0] == runs[1] and len(runs[0]) == 2
 
 
+def test_the_docs_show_the_sample_dockerfile() -> None:
+    """docs/docker.md shows the sample's Dockerfile as it is (header comment aside); the
+    README shows some of its instructions, in order, with the default image written out."""
+    sample = (SAMPLE / "Dockerfile").read_text()
+    body = sample[sample.index("ARG PYTHON_IMAGE"):]
+    blocks = [re.findall(r"```dockerfile\n(.*?)```", (REPO / doc).read_text(), re.S)
+              for doc in ("docs/docker.md", "README.md")]
+    assert [len(b) for b in blocks] == [1, 1]
+    assert blocks[0][0] == body
+    default = re.search(r"ARG PYTHON_IMAGE=(\S+)", body)
+    assert default is not None
+    wanted = iter((k, a.replace("${PYTHON_IMAGE}", default.group(1)))
+                  for k, a in instructions(body))
+    shown = instructions(blocks[1][0])
+    assert all(line in wanted for line in shown), shown  # a subsequence, in order
+    assert len(shown) >= 8
+
+
 # -- a real docker build (opt-in) -------------------------------------------------------------
 
 
