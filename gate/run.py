@@ -48,10 +48,10 @@ from gate.evaluate import Verdict, evaluate
 from gate.fetch import Fetched, HttpSettings, fetch_all
 from gate.install import LocalInstall
 from gate.model import Capability, Finding, PackageScan, Phase, Pin
-from gate.options import GateOptions, Step
+from gate.options import GateOptions
 from gate.policy import Policy, load_policy
 from gate.report.progress import Progress
-from gate.resolve import LocalProject, Resolution, find_default_input, resolve
+from gate.resolve import LocalProject, Resolution, build_options, find_default_input, resolve
 from gate.resolve.index import index_urls
 from gate.resolve.reqfile import install_settings, read_settings
 from gate.resolve.target import Target, probe_target
@@ -167,6 +167,12 @@ class Gate:
         self.env = env
         self._merged: GateOptions | None = None
 
+    def use_settings(self, merged: GateOptions) -> None:
+        """The run's settings as resolution merged them (requirement files' option lines
+        too): every later fetch and build-requirement resolution takes them."""
+        self._merged = merged
+        self.settings = HttpSettings.from_options(merged, index_urls(merged))
+
     def merged_options(self) -> GateOptions:
         """The options with pip's (or uv's) configuration and environment read in, once."""
         if self._merged is None:
@@ -260,13 +266,9 @@ class Gate:
         """Resolve (wheels only), fetch and scan ``requires``; judged as build-time code."""
         if not requires:
             return []
-        # the indexes and network settings of the user's command line and configuration;
-        # never its requirement sources (a PIP_REQUIREMENT would join the build's set)
-        base = self.merged_options()
-        keep = [o for o in base.pip_options
-                if o.step is Step.BOTH or o.name in ("-i", "--index-url", "--extra-index-url",
-                                                     "-f", "--find-links", "--no-index")]
-        opts = replace(base, pip_options=tuple(keep), requirements=tuple(requires),
+        # the indexes and network settings of the command line, the configuration and the
+        # requirement files; never requirement sources (a PIP_REQUIREMENT would join the set)
+        opts = replace(build_options(self.merged_options(), requires),
                        config_read=True)
         res = resolve(opts, self.target, cwd=Path.cwd(), input_path=None,
                       on_sdist=self.build_approved)
@@ -355,7 +357,7 @@ def _resolve(g: Gate, input_path: Path | None, cwd: Path,
              env: Mapping[str, str] | None) -> Resolution:
     g.progress.update("resolving")
     res = resolve(g.options, g.target, cwd=cwd, input_path=input_path,
-                  on_sdist=g.build_approved, env=env)
+                  on_sdist=g.build_approved, env=env, on_settings=g.use_settings)
     g.progress.finish("resolving", _count(len(res.pins), "package")
                       + (" (from the lockfile)" if res.locked else ""))
     return res

@@ -89,8 +89,8 @@ def parse_args(argv: Sequence[str]) -> DiffArgs:
             own["--output" if name == "-o" else name] = value
         else:
             rest.append(arg)
-    gate = parse_options(rest, command="install")  # "install": keep positionals
-    inputs = gate.requirements
+    gate = parse_options(rest, command="diff")  # inputs: positionals and -r FILE, in order
+    inputs = gate.positional
     gate = dataclasses.replace(gate, requirements=(), positional=())
     fmt = str(own.get("--format", "text"))
     if fmt not in FORMATS:

@@ -36,7 +36,11 @@ def _canonical(name: str) -> str:
 
 
 def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptions:
-    """Split ``argv`` into permpip's options and the pip options/requirements it passes on."""
+    """Split ``argv`` into permpip's options and the pip options/requirements it passes on.
+
+    ``command``: ``install`` (positionals are requirements), ``check`` (at most one INPUT)
+    or ``diff`` (its inputs: positionals and ``-r FILE`` in the order given).
+    """
     own: dict[str, str] = {}
     no_cache = False
     strict = False
@@ -93,6 +97,9 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
             i += 1
         elif not takes_value and value is not None:
             raise UsageError(f"option {name} takes no value")
+        if command == "diff" and name in ("-r", "--requirement") and value is not None:
+            positional.append(value)  # an input of the diff, as if named without -r
+            continue
         pip.append(PipOption(name=name, value=value, step=step))
     try:
         backend = Backend(own.get("--backend", "pip"))
@@ -115,7 +122,7 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
         strict=strict,
         pip_options=tuple(pip),
         requirements=tuple(positional) if command == "install" else (),
-        positional=tuple(positional) if command == "check" else (),
+        positional=tuple(positional) if command in ("check", "diff") else (),
     )
 
 

@@ -63,7 +63,7 @@ from gate.errors import FetchError, ResolveError, UsageError
 from gate.fetch import HttpSettings, http_get, make_session
 from gate.model import Pin, normalize
 from gate.options import Backend, GateOptions, PipOption, Step
-from gate.resolve.index import client_for, index_urls, newest_sdist
+from gate.resolve.index import allows_prereleases, client_for, index_urls, newest_sdist
 from gate.resolve.lockfile import (
     HashedFile,
     add_hashed_entry,
@@ -85,9 +85,10 @@ from gate.resolve.target import Target
 from gate.resolve.uv import resolve_uv
 
 SdistHandler = Callable[[Pin], Path]
+SettingsHandler = Callable[[GateOptions], None]
 
-__all__ = ["FormatControl", "LocalProject", "Resolution", "SdistHandler", "Target",
-           "find_default_input", "resolve", "split_local_projects"]
+__all__ = ["FormatControl", "LocalProject", "Resolution", "SdistHandler", "SettingsHandler",
+           "Target", "build_options", "find_default_input", "resolve", "split_local_projects"]
 
 MAX_BUILDS = 25
 
@@ -149,19 +150,35 @@ def _hashed(inputs: Inputs, target: Target) -> Resolution:
 
 
 def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path | None,
-            on_sdist: SdistHandler, env: Mapping[str, str] | None = None) -> Resolution:
-    """``input_path``: ``check``'s INPUT; for ``install`` the requirements in ``options``.
+            on_sdist: SdistHandler, env: Mapping[str, str] | None = None,
+            on_settings: SettingsHandler | None = None) -> Resolution:
+    """``input_path``: ``check``'s INPUT, read as the first ``-r`` of the command line;
+    for ``install`` the requirements in ``options``.
 
     ``env``: the environment pip/uv would run with (default ``os.environ``): its
     ``PIP_*``/``UV_*`` settings are read here; the resolver runs without them.
+
+    ``on_settings(merged)``: called once, before anything is fetched, with the run's settings:
+    the command line, pip's (or uv's) configuration and environment, and the option lines of
+    every requirements file (``--index-url``, ``--find-links``, ``--trusted-host``, ``--pre``
+    ...), merged with pip's precedence (``config_read``; no requirement sources). Every later
+    fetch takes them: the sdists ``on_sdist`` downloads, their build requirements
+    (``build_options``), the files of the resolved set. Not called for pylock.toml/uv.lock,
+    which nothing of that changes.
     """
     environ = os.environ if env is None else env
     for spec in options.requirements:
         direct_ref(spec, cwd=cwd)  # VCS, unparsable or missing files: one clear line
     alone = not (options.requirements or options.editables
                  or options.values("--group", "--requirements-from-script"))
-    locks = [input_path] if input_path is not None else [
-        Path(f) for f in options.requirement_files] if alone else []
+    named = [*([(str(input_path), str(input_path))] if input_path is not None else []),
+             *((f"-r {f}", f) for f in options.requirement_files)]
+    locks = [Path(f) for _shown, f in named]
+    if any(_is_lock(f) for _shown, f in named) and not (
+            alone and all(_is_lock(f) for _shown, f in named)):
+        shown, lock = next((shown, f) for shown, f in named if _is_lock(f))
+        raise UsageError(f"{shown}: a lockfile is read on its own, not together with other "
+                         "requirements", hint=f"check it alone: permpip check {lock}")
     if locks and all(_is_lock(str(p)) and "://" not in str(p) for p in locks):
         # pylock.toml and uv.lock are the set as locked: nothing of pip's or uv's
         # configuration changes what they hold
@@ -175,8 +192,7 @@ def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path
         path = input_path if input_path.is_absolute() else cwd / input_path
         if not path.is_file():
             raise UsageError(f"no such file: {path}")
-        options = replace(options, pip_options=(
-            *options.pip_options, PipOption(name="-r", value=str(path), step=Step.RESOLVE)))
+        options = replace(options, pip_options=_first_requirement_file(options, path))
         settings = replace(settings, options=options)
     sources = [o for o in options.pip_options if o.name in ("-r", "--requirement") and o.value]
     for o in sources:
@@ -186,6 +202,8 @@ def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path
                              hint=f"check it alone: permpip check {o.value}")
     inputs = read_files(settings, cwd=cwd, env=environ,
                         target_python_version=target.environment["python_full_version"])
+    if on_settings is not None:
+        on_settings(inputs.options)
     _refuse_local_lines(inputs, cwd)
     for line in inputs.constraints:
         _check_constraint(line, cwd)
@@ -199,6 +217,36 @@ def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path
     res = _resolve_with_builds(replace(inputs, options=options), target, cwd=cwd,
                                on_sdist=on_sdist, env=env)
     return replace(res, local_projects=local)
+
+
+def _first_requirement_file(options: GateOptions, path: Path) -> tuple[PipOption, ...]:
+    """``options`` with ``-r path`` before the command line's other ``-r`` (after those of
+    the configuration, which pip reads first): ``check INPUT -r more.txt`` reads INPUT first,
+    and an ``--index-url`` line in ``more.txt`` replaces INPUT's, as pip would."""
+    first = PipOption(name="-r", value=str(path), step=Step.RESOLVE)
+    out = list(options.pip_options)
+    at = next((i for i, o in enumerate(out) if o.name in ("-r", "--requirement")
+               and o.origin is None), len(out))
+    return (*out[:at], first, *out[at:])
+
+
+# pip's build environment installs build requirements with these options of the run
+# (``pip._internal.build_env.installer``): the indexes and find-links, release control,
+# --prefer-binary, --uploaded-prior-to, --refresh-package, and the network settings
+# (``Step.BOTH``). Never the run's requirement sources, constraints or --no-deps.
+_BUILD_SCOPE = frozenset("""
+    -i --index-url --extra-index-url -f --find-links --no-index --pre --all-releases
+    --only-final --prefer-binary --uploaded-prior-to --refresh-package
+""".split())
+
+
+def build_options(merged: GateOptions, requires: Sequence[str]) -> GateOptions:
+    """The options that resolve ``requires`` (an sdist's or a local project's build
+    requirements): the run's settings as ``on_settings`` gave them (or as ``read_settings``
+    merged them), restricted to what pip hands its build environment."""
+    keep = [o for o in merged.pip_options if o.step is Step.BOTH or o.name in _BUILD_SCOPE]
+    return replace(merged, pip_options=tuple(keep), requirements=tuple(requires),
+                   config_read=True)
 
 
 # -- the user's own projects --------------------------------------------------------------
@@ -397,7 +445,8 @@ def _find_sdist(missing: NoWheel, options: GateOptions, target: Target, *,
                 why: str = "no usable wheel") -> Pin:
     req = missing.requirement
     client = client_for(options)
-    sdist = newest_sdist(client.files(req.name), req, target, pre=options.flag("--pre"))
+    sdist = newest_sdist(client.files(req.name), req, target,
+                         pre=allows_prereleases(options, req.name))
     if sdist is None:
         lines = [ln for ln in missing.stderr.strip().splitlines() if ln.strip()]
         what = "no sdist" if missing.stderr == "" else "no wheel and no sdist"

@@ -77,6 +77,31 @@ def find_links(options: GateOptions) -> list[str]:
     return options.values("-f", "--find-links") + conf.get("find-links", "").split()
 
 
+def allows_prereleases(options: GateOptions, name: str) -> bool | None:
+    """pip's answer for ``name`` (``ReleaseControl.allows_prereleases``): ``--pre`` (from the
+    command line, the configuration or a requirements file) is ``--all-releases :all:``;
+    ``--all-releases``/``--only-final`` apply in the order given. None: pip's default
+    (pre-releases only when the specifier names one, or when nothing else matches)."""
+    from pip._internal.exceptions import CommandError
+    from pip._internal.models.release_control import ReleaseControl
+
+    control = ReleaseControl()
+    for o in options.pip_options:
+        value = ":all:" if o.name == "--pre" else o.value
+        if value is None or o.name not in ("--pre", "--all-releases", "--only-final"):
+            continue
+        target, other, attr = ((control.only_final, control.all_releases, "only_final")
+                               if o.name == "--only-final" else
+                               (control.all_releases, control.only_final, "all_releases"))
+        try:
+            control.handle_mutual_excludes(value, target, other, attr)
+        except CommandError:
+            continue  # pip refused it when it resolved
+    from pip._vendor.packaging.utils import canonicalize_name as pip_canonical
+
+    return control.allows_prereleases(pip_canonical(name))
+
+
 class _Links(html.parser.HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -188,21 +213,21 @@ def pick_by_hash(files: Sequence[IndexFile], name: str, version: str, hashes: It
 
 
 def newest_sdist(files: Sequence[IndexFile], req: Requirement, target: Target, *,
-                 pre: bool) -> IndexFile | None:
-    """The newest sdist that satisfies ``req`` and the target's Python."""
+                 pre: bool | None) -> IndexFile | None:
+    """The newest sdist that satisfies ``req`` and the target's Python; ``pre`` as
+    ``allows_prereleases`` (None: pre-releases when no final release matches, as pip's
+    ``SpecifierSet.filter``)."""
     python = Version(target.environment["python_full_version"])
-    best: tuple[Version, IndexFile] | None = None
+    found: dict[Version, IndexFile] = {}
     for f in files:
         nv = f.name_version()
         if f.is_wheel or f.yanked or nv is None or nv[0] != canonicalize_name(req.name):
             continue
-        if not req.specifier.contains(nv[1], prereleases=pre or None):
-            continue
         if f.requires_python and python not in SpecifierSet(f.requires_python):
             continue
-        if best is None or nv[1] > best[0]:
-            best = (nv[1], f)
-    return best[1] if best else None
+        found.setdefault(nv[1], f)
+    allowed = list(req.specifier.filter(found, prereleases=pre))
+    return found[max(allowed)] if allowed else None
 
 
 def client_for(options: GateOptions, *, extra_indexes: Sequence[str] = ()) -> IndexClient:

@@ -644,10 +644,14 @@ class _Reader:
             raise UsageError(f"{origin}: more than {MAX_FILES} requirement files")
         if _SCHEME.search(name) and urlsplit(name).scheme.lower() != "file":
             self.remote = True
-            if self._session is None:
-                from gate.resolve.index import index_urls
+            # pip's session: the trusted hosts and index credentials of the option lines
+            # read so far apply to the files read after them
+            from gate.resolve.index import index_urls
 
-                settings = HttpSettings.from_options(self.options, index_urls(self.options))
+            current = replace(self.options, pip_options=(
+                *self.options.pip_options, *self.more, *self.scope()))
+            settings = HttpSettings.from_options(current, index_urls(current))
+            if self._session is None or self._session[1] != settings:
                 self._session = (make_session(settings), settings)
             session, settings = self._session
             return http_get(session, settings, name).text

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import gc
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -81,6 +82,7 @@ from gate.scan.python_refs import (
     _LazyLocals,
     _literal_str,
 )
+from gate.scan.reach import reached
 from gate.scan.reflect import REFLECTIVE
 
 
@@ -281,12 +283,38 @@ class _Scanner(_Calls):
             for st in tree.body[:8])
         self.everything = any(self.relevant(m) for m in self.stars)
         self._stmts(tree.body, Phase.IMPORT)
+        if self.forced is None and any(f.phase is Phase.RUNTIME for f in self.found):
+            self._follow_execution(tree)
         for name, (line, ph, qual) in self.from_imports.items():
             entry = self.match(qual)
             if name not in self.used and entry is not None and entry.name not in STORE_ONLY:
                 # imported, only re-exported
                 self._add_entry(entry, line, ph, entry.name)
         return sorted(self.found)
+
+    def _follow_execution(self, tree: ast.Module) -> None:
+        """``runtime`` findings in code that runs at import become ``import``, saying how
+        it is reached (gate.scan.reach): ``(via _sync_settings() at :45)``."""
+        main_runs = bool(_NAME_REBOUND.search(self.text))
+        reach = reached(tree, main_runs=main_runs)
+        if not reach.bodies and reach.stored is None:
+            return
+        outside: list[tuple[int, int]] | None = None
+        if reach.stored is not None:
+            outside = _deferred_ranges(tree, main_runs=main_runs)
+        moved: set[Finding] = set()
+        for f in list(self.found):
+            if f.phase is not Phase.RUNTIME:
+                continue
+            how = reach.via(f.line)
+            if how is None and outside is not None and not any(
+                    a <= f.line <= b for a, b in outside):
+                how = reach.stored  # a reference stored at module level, called now
+            if how is not None:
+                moved.add(f)
+                self.found.add(dataclasses.replace(f, phase=Phase.IMPORT,
+                                                   detail=f"{f.detail} (via {how})"))
+        self.found -= moved
 
     def _overlapping(self, body: Sequence[ast.stmt]) -> Sequence[ast.stmt]:
         """The statements of ``body`` whose lines (decorators included) hold a walked line.
@@ -776,6 +804,21 @@ _FIELD_PATH = re.compile(r"[.\[](?:__self__|__globals__|__builtins__|f_globals|f
 _NAME_REBOUND = re.compile(r"__name__[ \t]*(?:=(?!=)|:[^=\n]*=|,[^\n]*=(?!=))|"
                           r"global[^\n]*__name__|globals[ \t]*\(|"
                           r"for[ \t][^\n]*__name__|as[ \t]+__name__")
+
+
+def _deferred_ranges(tree: ast.Module, *, main_runs: bool) -> list[tuple[int, int]]:
+    """Line ranges whose code does not run at import by itself: function bodies and
+    ``__main__`` blocks."""
+    out: list[tuple[int, int]] = []
+    for node in ast.walk(tree):
+        t = type(node)
+        if t in _FUNCS:
+            body = node.body  # type: ignore[attr-defined]
+            out.append((body[0].lineno, node.end_lineno or body[0].lineno))  # type: ignore[attr-defined]
+        elif t is ast.If and not main_runs and _is_main(node.test):  # type: ignore[attr-defined]
+            body = node.body  # type: ignore[attr-defined]
+            out.append((body[0].lineno, body[-1].end_lineno or body[-1].lineno))
+    return out
 
 
 def _is_main(test: ast.expr) -> bool:

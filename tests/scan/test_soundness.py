@@ -726,14 +726,14 @@ PRECISION_STILL_REPORTED = [
         for n in ("sep", "x"):
             f = lambda n: getattr(os, n)  # <-
             f("sys" + "tem")("echo pwned")
-        """), {DYN, "subprocess"}, "runtime", id="loop-name-shadowed-by-lambda"),
+        """), {DYN, "subprocess"}, "import", id="loop-name-shadowed-by-lambda"),
     pytest.param(prog("""
         import os
         for n in ("sep", "x"):
             def f(n):
                 return getattr(os, n)  # <-
             f("system")("echo pwned")
-        """), {DYN, "subprocess"}, "runtime", id="loop-name-shadowed-by-def"),
+        """), {DYN, "subprocess"}, "import", id="loop-name-shadowed-by-def"),
     pytest.param(prog("""
         import os
         names = ["sep"]
@@ -786,7 +786,7 @@ PRECISION_STILL_REPORTED = [
         def pick(flag):
             return flag and os  # <-
         pick(True).system("echo pwned")
-        """), {DYN}, "runtime", id="module-last-in-and-is-its-value"),
+        """), {DYN}, "import", id="module-last-in-and-is-its-value"),
     pytest.param(prog("""
         import importlib
         import os
