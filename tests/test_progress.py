@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 
 from gate.report.progress import Progress, human_bytes
 
@@ -129,6 +130,53 @@ def test_updates_from_threads_keep_lines_whole() -> None:
     assert shown[1:] == [""]
     writes = stream.getvalue().split("\r\x1b[2K")[1:]
     assert all(re.fullmatch(r"fetching \d+/200( \([\d.]+ (kB|MB)\))?", w) for w in writes[:-1])
+
+
+def test_counts_reported_out_of_order_never_go_backwards() -> None:
+    """Worker threads report running totals in whatever order they get the lock (issue
+    #12: 5.8, 10.1, 10.3 MB for a 10.59 MB set): the line shows the largest so far, and the
+    stage ends with the exact total the caller gives."""
+    stream = FakeStream(tty=True)
+    progress = Progress(stream, tty=True)
+    for done, nbytes in ((1, 5_800_000), (3, 10_300_000), (2, 10_100_000)):
+        progress.update("fetching", done, 3, nbytes)
+    progress.update("building x.tar.gz")  # a nested stage keeps the outer one's counts
+    progress.finish("building x.tar.gz", "x-1.0-py3-none-any.whl")
+    progress.update("fetching", 2, 3, 9_000_000)
+    progress.finish("fetching", "3 files verified", nbytes=10_590_000)
+    writes = [w.rstrip("\n") for w in stream.getvalue().split("\r\x1b[2K")[1:]]
+    assert [w for w in writes if w.startswith("fetching ")] == [
+        "fetching 1/3 (5.8 MB)", "fetching 3/3 (10.3 MB)", "fetching 3/3 (10.3 MB)",
+        "fetching 3/3 (10.3 MB)"]
+    assert screen(stream.getvalue())[-2:] == ["fetching: 3 files verified (10.6 MB)", ""]
+
+    plain = FakeStream(tty=False)
+    progress = Progress(plain, tty=False)
+    progress.update("fetching", 2, 2, 700)
+    progress.update("fetching", 1, 2, 300)
+    progress.finish("fetching", "2 files verified")  # no exact total: the largest seen
+    progress.update("fetching sdist x.tar.gz", 0, 1, 0)
+    progress.finish("fetching sdist x.tar.gz", "1 file verified", nbytes=1234)
+    assert plain.getvalue() == ("fetching: 2 files verified (700 B)\n"
+                                "fetching sdist x.tar.gz: 1 file verified (1.2 kB)\n")
+
+
+def test_ticking_shows_a_running_install_on_a_terminal_only() -> None:
+    stream = FakeStream(tty=True)
+    progress = Progress(stream, tty=True)
+    with progress.ticking("installing", every=0.01):
+        time.sleep(0.2)
+    progress.finish("installing", "2 packages")
+    ticks = re.findall(r"\r\x1b\[2Kinstalling \((\d+)s\)", stream.getvalue())
+    assert len(ticks) >= 3 and ticks[0] == "0"
+    assert screen(stream.getvalue()) == ["installing: 2 packages", ""]
+
+    plain = FakeStream(tty=False)
+    progress = Progress(plain, tty=False)
+    with progress.ticking("installing", every=0.01):
+        time.sleep(0.05)
+    progress.finish("installing", "2 packages")
+    assert plain.getvalue() == "installing: 2 packages\n"
 
 
 def test_human_bytes() -> None:

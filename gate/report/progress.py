@@ -4,11 +4,20 @@ On a TTY each stage (resolving, fetching n/N with bytes, scanning n/N) rewrites 
 line with ``\\r`` and ends it with a newline. Not a terminal (CI, docker build): one plain
 line per stage when it ends (``fetching: 3 files verified (1.2 MB)``), no control
 characters. Quiet: nothing.
+
+Counters only go forward within a stage: worker threads (``gate.fetch``) report their
+running totals in whatever order they get the lock, so a stage's line shows the largest
+count and byte total reported so far; ``finish(nbytes=)`` gives the exact total at the end.
+``ticking(stage)`` shows that a stage without counts (pip or uv installing) is alive: on a
+terminal its line says how long it has been running, updated every half second.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 
@@ -27,7 +36,7 @@ class Progress:
         self.tty = tty
         self.quiet = quiet
         self._open: str | None = None
-        self._bytes = 0
+        self._counts: dict[str, tuple[int, int]] = {}  # stage -> largest (done, bytes) seen
         self._lock = threading.Lock()
 
     @classmethod
@@ -49,8 +58,12 @@ class Progress:
         if self.quiet:
             return
         with self._lock:
+            seen_done, seen_bytes = self._counts.get(stage, (0, 0))
+            if done is not None:
+                done = max(seen_done, done)
             if nbytes is not None:
-                self._bytes = nbytes
+                nbytes = max(seen_bytes, nbytes)
+            self._counts[stage] = (done or seen_done, nbytes or seen_bytes)
             if not self.tty:
                 return
             text = self._line(stage, done, total, nbytes)
@@ -60,15 +73,17 @@ class Progress:
             self._open = stage
             self.stream.flush()
 
-    def finish(self, stage: str, summary: str = "") -> None:
-        """End ``stage``'s line (plain mode: ``stage ... done summary``)."""
+    def finish(self, stage: str, summary: str = "", nbytes: int | None = None) -> None:
+        """End ``stage``'s line (plain mode: ``stage ... done summary``); ``nbytes``: the
+        stage's exact byte total (else the largest reported)."""
         if self.quiet:
             return
         with self._lock:
             text = f"{stage}: {summary or 'done'}"
-            if self._bytes:
-                text += f" ({human_bytes(self._bytes)})"
-                self._bytes = 0
+            seen = self._counts.pop(stage, (0, 0))[1]
+            total = seen if nbytes is None else nbytes
+            if total:
+                text += f" ({human_bytes(total)})"
             if self.tty:
                 if self._open is not None and self._open != stage:
                     self.stream.write("\n")
@@ -76,6 +91,32 @@ class Progress:
             self.stream.write(text + "\n")
             self._open = None
             self.stream.flush()
+
+    @contextmanager
+    def ticking(self, stage: str, every: float = 0.5) -> Iterator[None]:
+        """While the block runs, ``stage``'s line says for how long (terminal only)."""
+        self.update(stage)
+        if self.quiet or not self.tty:
+            yield
+            return
+        stop = threading.Event()
+        start = time.monotonic()
+
+        def tick() -> None:
+            while not stop.wait(every):
+                with self._lock:
+                    if self._open != stage:
+                        return  # another stage took the line
+                    self.stream.write(f"\r\x1b[2K{stage} ({time.monotonic() - start:.0f}s)")
+                    self.stream.flush()
+
+        thread = threading.Thread(target=tick, name="permpip-progress", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def close(self) -> None:
         if self._open is not None and not self.quiet and self.tty:
