@@ -122,6 +122,9 @@ class GateOptions:
     # environment are merged into ``pip_options`` (each with its ``origin``), so nothing reads
     # them again; ``uv_args`` holds uv-only settings read from uv's configuration.
     config_read: bool = False
+    # Set by ``gate.run`` for ``permpip install``: resolution keeps what the target has
+    # installed, as ``pip install`` does (``check``/``scan``/``diff`` judge the whole set).
+    installing: bool = False
     uv_args: tuple[str, ...] = ()
 
     def values(self, *names: str) -> list[str]:

@@ -18,6 +18,15 @@ Public API used by other subcommands (``policy init``, ``diff``):
         policy -> resolve -> fetch -> scan -> evaluate -> (build approved sdists -> scan)
         -> install. A refusal returns a verdict that is not allowed and installs nothing.
 
+Counts said on the way agree with what happened: ``resolving`` counts the pins (and the
+installed distributions the resolution keeps, "already satisfied", not fetched or scanned:
+they were installed before permpip ran); ``scanning`` says how many were scanned in this run
+and how many scans came from the cache; a package that is both in the set and a build
+requirement is one package (its findings merged, ``merge_scans``), so the summary's rows and
+the verdict's count are the same; ``installing`` counts what pip/uv is handed and will
+change in the target (not what is installed there at that version already, unless it is
+reinstalled), the number of packages pip's "Successfully installed" names.
+
 Build requirements (of an sdist, or of the user's own project) run when the build runs:
 each of their findings is judged in the ``install`` phase, and each needs
 ``install-hooks`` even when the scan found nothing else (``as_build_requirement``), e.g.
@@ -48,7 +57,7 @@ from gate.evaluate import Verdict, evaluate
 from gate.fetch import Fetched, HttpSettings, fetch_all
 from gate.install import LocalInstall
 from gate.model import Capability, Finding, PackageScan, Phase, Pin
-from gate.options import GateOptions
+from gate.options import Backend, GateOptions
 from gate.policy import Policy, load_policy
 from gate.report.progress import Progress
 from gate.resolve import LocalProject, Resolution, build_options, find_default_input, resolve
@@ -72,10 +81,27 @@ class GateResult:
     extra: tuple[PackageScan, ...] = ()  # sdists and build requirements behind built wheels
     installed: bool = False
     output: str = ""  # what pip/uv printed while installing
+    # installed distributions the resolution kept as they are: (name, version), not scanned
+    satisfied: tuple[tuple[str, str], ...] = ()
+    changed: tuple[str, ...] = ()  # "name version" that pip/uv installed (or would: dry run)
 
     @property
     def scans(self) -> list[PackageScan]:
-        return [s.scan for s in self.scanned] + list(self.extra)
+        """Every package judged, once (one row of the summary, one of the verdict)."""
+        return merge_scans([s.scan for s in self.scanned] + list(self.extra))
+
+
+def merge_scans(scans: Sequence[PackageScan]) -> list[PackageScan]:
+    """One scan per artifact (name, version, filename): a package that is both in the set
+    and a build requirement (or the build requirement of two sdists) has all its findings
+    in one scan, in the order first seen."""
+    merged: dict[tuple[str, str, str], PackageScan] = {}
+    for s in scans:
+        key = (s.name, s.version, s.filename)
+        seen = merged.get(key)
+        merged[key] = s if seen is None else replace(
+            seen, findings=tuple(dict.fromkeys((*seen.findings, *s.findings))))
+    return list(merged.values())
 
 
 class Refused(Exception):  # noqa: N818 - control flow: a refusal before resolution ended
@@ -164,6 +190,7 @@ class Gate:
         self.settings = HttpSettings.from_options(options, index_urls(options))
         self.scanner = scanner_version()
         self.extra: list[PackageScan] = []  # sdists and build requirements we approved
+        self.satisfied: tuple[tuple[str, str], ...] = ()  # installed, kept by the resolution
         self.env = env
         self._merged: GateOptions | None = None
 
@@ -185,7 +212,8 @@ class Gate:
     def fetch(self, pins: Sequence[Pin], label: str = "fetching") -> list[tuple[Pin, Path]]:
         fetched = fetch_all(pins, cache=self.cache, settings=self.settings,
                             progress=lambda n, t, b: self.progress.update(label, n, t, b))
-        self.progress.finish(label, _count(len(pins), "file") + " verified")
+        total = sum(f.path.stat().st_size for f in fetched)  # the bytes verified, exactly
+        self.progress.finish(label, _count(len(pins), "file") + " verified", nbytes=total)
         return [(f.pin, f.path) for f in fetched]
 
     def scan(self, files: Sequence[tuple[Pin, Path]], label: str = "scanning") -> list[Scanned]:
@@ -205,7 +233,7 @@ class Gate:
             out[i] = scan
             self.cache.put_scan(scan, self.scanner)
             self.progress.update(label, len(out), len(files))
-        self.progress.finish(label, _count(len(files), "artifact"))
+        self.progress.finish(label, _scanned(len(todo), len(files) - len(todo)))
         return [Scanned(pin=p, path=path, scan=out[i]) for i, (p, path) in enumerate(files)]
 
     def evaluate(self, scans: Sequence[PackageScan], *, complete_set: bool = True) -> Verdict:
@@ -215,8 +243,17 @@ class Gate:
         environment: the policy's other grants are for what is already there)."""
         assert self.policy is not None
         whole = not self.options.requirements and not self.options.flag("--no-deps")
-        return evaluate(list(scans), self.policy, strict=self.options.strict,
-                        complete_set=complete_set and whole)
+        verdict = evaluate(merge_scans(scans), self.policy, strict=self.options.strict,
+                           complete_set=complete_set and whole)
+        if not (complete_set and whole and self.satisfied):
+            return verdict
+        # the installed packages the resolution kept are in the set, unscanned: their
+        # grants are not stale
+        kept = tuple(f"stale grant: {name} (" for name, _version in self.satisfied)
+        errors = tuple(e for e in verdict.errors if not e.startswith(kept))
+        return replace(verdict, errors=errors,
+                       warnings=tuple(w for w in verdict.warnings if not w.startswith(kept)),
+                       allowed=all(p.allowed for p in verdict.packages) and not errors)
 
     def build_approved(self, sdist: Pin) -> Path:
         """Fetch and scan an sdist and its build requirements; build it only if allowed.
@@ -269,7 +306,7 @@ class Gate:
         # the indexes and network settings of the command line, the configuration and the
         # requirement files; never requirement sources (a PIP_REQUIREMENT would join the set)
         opts = replace(build_options(self.merged_options(), requires),
-                       config_read=True)
+                       config_read=True, installing=False)  # an empty build environment
         res = resolve(opts, self.target, cwd=Path.cwd(), input_path=None,
                       on_sdist=self.build_approved)
         scanned = self.scan(self.fetch(res.pins, "fetching build requirements"),
@@ -303,17 +340,17 @@ class Gate:
         return Placed(scanned=out, wheels=tuple(wheels), paths=paths, state=state)
 
     def install(self, placed: Placed, local: Sequence[LocalInstall],
-                env: Mapping[str, str] | None) -> _subprocess.Completed:
+                env: Mapping[str, str] | None) -> tuple[_subprocess.Completed, list[str]]:
         """Install the approved set; afterwards every package of it is installed at its
         version, holding the scanned bytes (a copy installed earlier from other bytes is
         reinstalled from the verified wheel). An interrupted or failed install says
-        exactly what it changed."""
-        self.progress.update("installing")
+        exactly what it changed. Returns what pip/uv printed and ``changing``'s list."""
         dry = self.options.dry_run
         pairs = [(s.path, w) for s, w in zip(
             [s for s in placed.scanned if s.pin.is_wheel], placed.wheels, strict=True)]
         again = [] if dry or placed.state is None else environment.mismatched(pairs,
                                                                                placed.state)
+        changed = changing(placed, local, self.options, again)
         if not dry and placed.state is not None:
             for _path, w in pairs:
                 kept = placed.state.dists.get(w.name)
@@ -321,9 +358,10 @@ class Gate:
                     environment.purge_bytecode(w, placed.state)
         before = environment.snapshot(placed.paths)
         try:
-            done = installer.install([_fetched(s) for s in placed.scanned],
-                                     options=self.options, target=self.target,
-                                     local_projects=local, env=env, reinstall=again)
+            with self.progress.ticking("installing"):
+                done = installer.install([_fetched(s) for s in placed.scanned],
+                                         options=self.options, target=self.target,
+                                         local_projects=local, env=env, reinstall=again)
         except KeyboardInterrupt:
             changed = environment.changes(before, environment.snapshot(placed.paths))
             raise Interrupted("interrupted while installing; " + _changed(changed)) from None
@@ -336,7 +374,7 @@ class Gate:
             if problems:
                 changed = environment.changes(before, environment.snapshot(placed.paths))
                 raise InstallError(f"after the install, {problems[0]}; {_changed(changed)}")
-        return done
+        return done, changed
 
     def build_locked_sdists(self, scanned: Sequence[Scanned]) -> list[Scanned]:
         """Lockfile sdists (already allowed with the rest) -> built, scanned wheels."""
@@ -358,9 +396,32 @@ def _resolve(g: Gate, input_path: Path | None, cwd: Path,
     g.progress.update("resolving")
     res = resolve(g.options, g.target, cwd=cwd, input_path=input_path,
                   on_sdist=g.build_approved, env=env, on_settings=g.use_settings)
+    g.satisfied = res.satisfied
+    kept = f"; {satisfied_line(res.satisfied)}" if res.satisfied else ""
     g.progress.finish("resolving", _count(len(res.pins), "package")
-                      + (" (from the lockfile)" if res.locked else ""))
+                      + (" (from the lockfile)" if res.locked else "") + kept)
     return res
+
+
+def satisfied_line(satisfied: Sequence[tuple[str, str]]) -> str:
+    return f"{len(satisfied)} already satisfied (not scanned: installed before permpip ran)"
+
+
+def changing(placed: Placed, local: Sequence[LocalInstall], options: GateOptions,
+             again: Sequence[str]) -> list[str]:
+    """``name version`` of each package pip/uv installs (or would): the local projects and
+    every wheel of the set, but for one installed at its version already that pip/uv calls
+    "already satisfied" and that permpip does not reinstall (``again``: its bytes are not
+    the scanned ones). ``--force-reinstall`` and ``-I`` install all, as ``--target`` with
+    pip does."""
+    every = (options.flag("--force-reinstall", "-I", "--ignore-installed")
+             or (options.backend is not Backend.UV and options.flag("-t", "--target")))
+    out = []
+    for s in placed.scanned:
+        have = placed.state.dists.get(s.pin.name) if placed.state is not None else None
+        if every or have is None or have.version != s.pin.version or s.pin.name in again:
+            out.append(f"{s.pin.name} {s.pin.version}")
+    return out + [f"{lp.project.name} (your project)" for lp in local]
 
 
 def scan_input(input_path: Path | None, *, cwd: Path, options: GateOptions,
@@ -414,6 +475,7 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
         options = choose_target(options, env)
         options = install_settings(options, target_python=options.python or sys.executable,
                                    env=os.environ if env is None else env)
+        options = replace(options, installing=True)  # pip install's rules on what is there
     policy = load_policy(options.policy, cwd=cwd)
     if input_path is None and not install:
         input_path = find_default_input(cwd)
@@ -428,16 +490,22 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
                 placed = g.place(g.build_locked_sdists(scanned), install=install)
                 verdict = g.evaluate([s.scan for s in placed.scanned] + g.extra)
         except Refused as refused:
-            return GateResult(verdict=refused.verdict, scanned=(), extra=tuple(refused.scans))
+            return GateResult(verdict=refused.verdict, scanned=(), extra=tuple(refused.scans),
+                              satisfied=g.satisfied)
         scanned = list(placed.scanned)
-        result = GateResult(verdict=verdict, scanned=tuple(scanned), extra=tuple(g.extra))
+        result = GateResult(verdict=verdict, scanned=tuple(scanned), extra=tuple(g.extra),
+                            satisfied=g.satisfied)
         if not (install and verdict.allowed):
             return result
         if not options.dry_run:
             refuse_own_environment(options)
-        done = g.install(placed, local, env)
-        g.progress.finish("installing", _count(len(scanned) + len(local), "package"))
-        return replace(result, installed=True, output=done.stdout)
+        done, changed = g.install(placed, local, env)
+        kept = len(scanned) + len(local) - len(changed)
+        g.progress.finish("installing", _count(len(changed), "package")
+                          + (f", {kept} installed at that version already" if kept else "")
+                          + (" (dry run)" if options.dry_run else ""))
+        said = done.stdout + (done.stderr if options.backend is Backend.UV else "")  # uv: stderr
+        return replace(result, installed=True, output=said, changed=tuple(changed))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -464,8 +532,16 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def _scanned(now: int, cached: int) -> str:
+    """``scanning``'s summary: scanned in this run, and scans taken from the cache."""
+    if not cached:
+        return _count(now, "artifact")
+    return f"{_count(now + cached, 'artifact')} ({now} scanned now, {cached} from the cache)"
+
+
 def _null() -> io.StringIO:
     return io.StringIO()
 
 
-__all__ = ["GateResult", "Refused", "Scanned", "run_gate", "scan_input"]
+__all__ = ["GateResult", "Refused", "Scanned", "merge_scans", "run_gate", "satisfied_line",
+           "scan_input"]

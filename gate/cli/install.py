@@ -45,7 +45,9 @@ def run_and_report(options: GateOptions, *, install: bool, input_path: Path | No
     verdict = result.verdict
     if as_json:
         print(json.dumps(summary_json(result.scans, to_json(verdict),
-                                      installed=result.installed), indent=2))
+                                      installed=result.installed, satisfied=result.satisfied,
+                                      changed=result.changed if result.installed else None),
+                         indent=2))
         if result.output:
             print(result.output, end="", file=sys.stderr)
         return verdict.exit_code
@@ -58,7 +60,7 @@ def run_and_report(options: GateOptions, *, install: bool, input_path: Path | No
             print(text, end="" if text.endswith("\n") else "\n", file=sys.stderr)
         return verdict.exit_code
     print(format_summary(result.scans, text, installed=result.installed,
-                         dry_run=options.dry_run), end="")
+                         dry_run=options.dry_run, satisfied=result.satisfied), end="")
     if install and not verdict.allowed:
         print("nothing installed")
     return verdict.exit_code

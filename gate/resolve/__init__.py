@@ -98,6 +98,8 @@ class Resolution:
     pins: tuple[Pin, ...]
     local_projects: tuple[LocalProject, ...] = ()  # the user's own: installed, not gated
     locked: bool = False  # read from a lockfile: the set is complete as pinned
+    # installed distributions ``permpip install`` keeps as they are: (name, version)
+    satisfied: tuple[tuple[str, str], ...] = ()
 
 
 def find_default_input(cwd: Path) -> Path:
@@ -418,7 +420,7 @@ def _resolve_with_builds(inputs: Inputs, target: Target, *, cwd: Path,
             if not todo:
                 return Resolution(pins=tuple(  # "name @ wheel" made it look requested
                     replace(p, requested=forced[p.name]) if p.name in forced else p
-                    for p in result.pins))
+                    for p in result.pins), satisfied=result.satisfied)
             for p in todo:  # --no-binary: the same version, built from its sdist
                 sdist = _find_sdist(NoWheel(Requirement(f"{p.name}=={p.version}"), ""),
                                     options, target, why="--no-binary asks for it")

@@ -16,6 +16,16 @@ up on the index itself and hands the newest matching one to the caller (``NoWhee
 Anything else that fails is a ``ResolveError`` carrying pip's stderr: fail closed.
 The user's own project (``.``, ``-e .``, a local directory) is resolved by pip as usual;
 its dependencies are gated, it is not.
+
+What is installed already: for ``permpip install`` (``GateOptions.installing``) pip resolves
+against the target's installed distributions exactly as ``pip install`` would (no
+``--ignore-installed`` unless the user gave it or ``--target``, which implies it in pip; the
+user's ``-U``, ``--upgrade-strategy``, ``--force-reinstall`` passed on): its report lists only
+what it would install. Which installed distributions the resolution kept ("Requirement already
+satisfied") is read from pip's resolver result by the same runner (``Resolver.resolve``
+wrapped: every resolved project that is installed at the resolved version and that pip does
+not install) and comes back in ``Resolved.satisfied``. ``check``, ``scan``, ``diff`` and
+build requirements resolve the whole set (``--ignore-installed``).
 """
 
 from __future__ import annotations
@@ -58,6 +68,21 @@ class NoWheel(Exception):  # noqa: N818 - a signal to the caller, not an error
 class Resolved:
     pins: list[Pin]
     local_projects: list[str]  # URLs of the user's own projects (not gated)
+    # (name, version) installed in the target that the resolution keeps as they are
+    satisfied: tuple[tuple[str, str], ...] = ()
+
+
+# pip install options that decide what pip does with what is installed: they apply to the
+# resolution of ``permpip install`` too
+_KEEP_OR_REPLACE = ("-U", "--upgrade", "--force-reinstall", "-I", "--ignore-installed")
+
+
+def installed_args(options: GateOptions) -> list[str]:
+    """How the resolution treats the target's installed distributions: pip's own rules for
+    ``permpip install``, the whole set (``--ignore-installed``) for anything else."""
+    if not options.installing or options.flag("-t", "--target"):
+        return ["--ignore-installed"]  # pip: --target implies --ignore-installed
+    return [a for o in options.pip_options if o.name in _KEEP_OR_REPLACE for a in o.argv()]
 
 
 _SCOPE = ("-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-links")
@@ -115,7 +140,7 @@ def index_file(options: GateOptions, directory: Path, *, pip: bool = True) -> Pa
 # metadata of a wheel names (``Requires-Dist: x @ https://.../x-1.0.tar.gz``): nothing of
 # such a package may run before permpip has scanned it.
 _GUARDED = """\
-import sys
+import json, sys
 from importlib.machinery import PathFinder
 ROOT = sys.argv[1]
 class _OnlyPip:
@@ -133,17 +158,34 @@ def _refuse(self, *args, **kwargs):
     raise InstallationError("permpip-would-build: " + where)
 sdist.SourceDistribution.prepare_distribution_metadata = _refuse
 req_install.InstallRequirement.prepare_metadata = _refuse
+from pip._internal.resolution.resolvelib import resolver as _rl
+_resolve = _rl.Resolver.resolve
+def _resolve_and_tell(self, *args, **kwargs):
+    req_set = _resolve(self, *args, **kwargs)
+    installed = getattr(self.factory, "_installed_dists", {})
+    kept = []
+    for c in self._result.mapping.values():
+        dist = installed.get(c.project_name) if c.name == c.project_name else None
+        if dist is not None and c.project_name not in req_set.requirements \
+                and str(dist.version) == str(c.version):
+            kept.append([str(c.project_name), str(dist.version)])
+    with open(sys.argv[2], "w", encoding="utf-8") as fh:
+        json.dump(sorted(kept), fh)
+    return req_set
+_rl.Resolver.resolve = _resolve_and_tell
 from pip._internal.cli.main import main
-sys.exit(main(sys.argv[2:]))
+sys.exit(main(sys.argv[3:]))
 """
 _WOULD_BUILD = re.compile(r"permpip-would-build: (\S+)")
 
 
-def pip_argv(target: Target, *rest: str) -> list[str]:
+def pip_argv(target: Target, *rest: str, satisfied: Path | None = None) -> list[str]:
+    """The guarded pip runner; ``satisfied``: where it writes the installed distributions
+    the resolution keeps (JSON ``[[name, version], ...]``)."""
     import pip
 
     root = str(Path(pip.__file__).resolve().parent.parent)
-    return [target.python, "-I", "-c", _GUARDED, root, *rest]
+    return [target.python, "-I", "-c", _GUARDED, root, str(satisfied or os.devnull), *rest]
 
 
 def hermetic_env(env: Mapping[str, str] | None) -> dict[str, str]:
@@ -159,24 +201,35 @@ def resolve_pip(options: GateOptions, target: Target, *, extra_find_links: list[
                 env: Mapping[str, str] | None = None) -> Resolved:
     with tempfile.TemporaryDirectory(prefix="permpip-resolve-") as tmp:
         report = Path(tmp) / "report.json"
+        kept = Path(tmp) / "satisfied.json"
         argv = pip_argv(
             target, "install",
             "--isolated",  # no user configuration, no PIP_* variables
-            "--dry-run", "--ignore-installed",  # the whole set, whatever is installed
+            "--dry-run",
+            *installed_args(options),  # pip install's rules on what is installed, or none
             "--report", str(report), "--quiet", "--no-input",
             "--only-binary", ":all:",  # never run an sdist's build backend
             *resolution_args(options),
             *(["-r", str(found)] if (found := index_file(options, Path(tmp))) else []),
             *(a for link in extra_find_links for a in ("--find-links", link)),
+            satisfied=kept,
         )
         done = _subprocess.run(argv, env=hermetic_env(env), timeout=1800)
         if done.returncode != 0 or not report.exists():
             raise _failure(done.stderr)
         try:
             data = json.loads(report.read_text())
+            satisfied = json.loads(kept.read_text()) if kept.exists() else []
         except ValueError as exc:
             raise ResolveError(f"pip wrote an unreadable report: {exc}") from None
-    return pins_from_report(data)
+    resolved = pins_from_report(data)
+    try:
+        pairs = tuple((normalize(str(n)), str(v)) for n, v in satisfied)
+    except (TypeError, ValueError):
+        raise ResolveError("pip's resolver wrote an unreadable list of installed "
+                           "distributions") from None
+    return Resolved(pins=resolved.pins, local_projects=resolved.local_projects,
+                    satisfied=pairs)
 
 
 def _failure(stderr: str) -> Exception:

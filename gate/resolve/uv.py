@@ -9,10 +9,21 @@ credentials). uv writes a pylock.toml that is read like any other lockfile. A re
 with no usable wheel is recognised from uv's error (``NAME==VERSION has no usable wheels``
 / ``Wheels are required for `NAME```) and handed to the caller as ``NoWheel``; anything
 else fails closed.
+
+What is installed already (``permpip install``, ``GateOptions.installing``): ``uv pip
+install`` prefers an installed version that satisfies the requirements, for every package
+(uv's ``CandidateSelector``: "Using installed X that satisfies ..."), unless ``--upgrade``
+or ``--reinstall``; and it leaves a distribution installed at the resolved version as it is
+unless ``--reinstall``. ``uv pip compile`` knows nothing of the target, but it prefers the
+versions of an existing output file (uv's ``read_pylock_toml_requirements``): the target's
+distributions (``uv pip list``, with the user's ``--target``/``--prefix``) are written
+there as preferences, and the pins installed at their resolved version come back in
+``Resolved.satisfied`` instead of the pins.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,9 +32,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
 
 from gate import _subprocess
 from gate.errors import ResolveError, UsageError
+from gate.model import normalize
 from gate.options import GateOptions
 from gate.resolve.lockfile import read_pylock
 from gate.resolve.pip import NoWheel, Resolved, index_file
@@ -91,10 +104,55 @@ def compile_args(options: GateOptions, workdir: Path) -> list[str]:
     return [*args, *([str(indexes)] if indexes else []), *options.uv_args]
 
 
+def installed_dists(options: GateOptions, target: Target,
+                    env: Mapping[str, str] | None) -> dict[str, str]:
+    """Normalised name -> version of what ``uv pip install`` would see installed: the
+    target's environment, or the user's ``--target``/``--prefix`` directory."""
+    where = [a for o in options.pip_options if o.name in ("-t", "--target", "--prefix")
+             for a in ("--target" if o.name == "-t" else o.name, o.value or "")]
+    argv = [uv_bin(), "pip", "list", "--no-config", "--format", "json", "--offline",
+            "--python", target.python, *where[-2:]]
+    done = _subprocess.run(argv, env=hermetic_env(env), timeout=600)
+    if done.returncode != 0:
+        lines = [ln.strip() for ln in done.stderr.splitlines() if ln.strip()]
+        raise ResolveError("uv could not list the installed packages: "
+                           f"{lines[0].removeprefix('error: ') if lines else 'no output'}",
+                           stderr=done.stderr)
+    try:
+        return {normalize(str(d["name"])): str(d["version"])
+                for d in json.loads(done.stdout or "[]")}
+    except (ValueError, KeyError, TypeError):
+        raise ResolveError("uv listed the installed packages unreadably") from None
+
+
+def _same_version(installed: str | None, pinned: str) -> bool:
+    if installed is None:
+        return False
+    try:
+        return Version(installed) == Version(pinned)
+    except InvalidVersion:
+        return installed == pinned
+
+
+def _reinstalls(options: GateOptions) -> bool:
+    return options.flag("--force-reinstall", "-I", "--ignore-installed")
+
+
+def _preferences(installed: Mapping[str, str], path: Path) -> None:
+    """A pylock.toml holding only names and versions: what uv pip compile prefers."""
+    rows = "".join(f'\n[[packages]]\nname = {json.dumps(n)}\nversion = {json.dumps(v)}\n'
+                   for n, v in sorted(installed.items()))
+    path.write_text('lock-version = "1.0"\ncreated-by = "permpip"\n' + rows,
+                    encoding="utf-8")
+
+
 def resolve_uv(options: GateOptions, target: Target, *, extra_find_links: list[str],
                env: Mapping[str, str] | None = None) -> Resolved:
+    installed = installed_dists(options, target, env) if options.installing else {}
     with tempfile.TemporaryDirectory(prefix="permpip-uv-") as tmp:
         out = Path(tmp) / "pylock.toml"
+        if installed and not _reinstalls(options) and not options.flag("-U", "--upgrade"):
+            _preferences(installed, out)  # uv pip install prefers installed versions
         argv = [uv_bin(), "pip", "compile", "--quiet",
                 "--no-config",  # its configuration was read by permpip: explicit below
                 "--format", "pylock.toml", "--output-file", str(out),
@@ -106,7 +164,12 @@ def resolve_uv(options: GateOptions, target: Target, *, extra_find_links: list[s
         if done.returncode != 0 or not out.exists():
             raise _failure(done.stderr)
         locked = read_pylock(out, cwd=Path(tmp), target=target, shown="uv pip compile output")
-    return Resolved(pins=locked.pins, local_projects=locked.local_projects)
+    if _reinstalls(options):
+        return Resolved(pins=locked.pins, local_projects=locked.local_projects)
+    kept = tuple((p.name, p.version) for p in locked.pins
+                 if _same_version(installed.get(p.name), p.version))
+    return Resolved(pins=[p for p in locked.pins if (p.name, p.version) not in kept],
+                    local_projects=locked.local_projects, satisfied=kept)
 
 
 def _failure(stderr: str) -> Exception:

@@ -160,7 +160,9 @@ def test_an_installed_copy_from_other_bytes_is_replaced_by_the_scanned_bytes(
         backend: str, index: SubIndex, tmp_path: Path, make_venv: MakeVenv,
         permpip: Permpip, hermetic_env: dict[str, str]) -> None:
     """pip and uv call a distribution at the pinned version "already satisfied"; permpip
-    checks its files against the scanned wheel and reinstalls it from the verified file."""
+    checks its files against the scanned wheel and reinstalls it from the verified file.
+    (A lockfile's packages are all in the set; unpinned input keeps what is installed, as
+    pip does: docs/upgrades.md.)"""
     index.publish(build_wheel(tmp_path / "dist", "lib", "1.0", {"lib/__init__.py": "OK\n"}))
     project = tmp_path / "project"
     write_policy(project, {})
@@ -168,7 +170,9 @@ def test_an_installed_copy_from_other_bytes_is_replaced_by_the_scanned_bytes(
     assert _install(permpip, py, index, project, backend, "lib==1.0").returncode == 0
     module = _site(py) / "lib" / "__init__.py"
     module.write_text("import os; os.system('touch /tmp/pwned')\n")
-    done = _install(permpip, py, index, project, backend, "lib==1.0")
+    lock = project / "requirements.txt"
+    lock.write_text(f"lib==1.0 --hash=sha256:{index.sha256('lib-1.0-py3-none-any.whl')}\n")
+    done = _install(permpip, py, index, project, backend, "-r", str(lock))
     assert done.returncode == 0, done.stderr
     assert module.read_text() == "OK\n"
     assert installed(py) == {"lib": "1.0"}
