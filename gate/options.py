@@ -11,7 +11,8 @@ permpip's own options are few and never collide with pip's:
     --cache-dir DIR      permpip's download/scan cache (pip's option of the same name and
                          meaning: it is also handed to pip for resolution)
     --no-cache           use a throwaway cache (pip's --no-cache-dir is handed to pip too)
-    --python PYTHON      the target interpreter (pip's --python, same meaning)
+    --python PYTHON      the target interpreter (pip's --python, same meaning: a file, or
+                         a venv directory); absolute from the moment it is parsed
     --strict             stale grants and ``unanalyzed`` findings are errors, not warnings
 
 Everything else is a ``pip install`` option or requirement (VCS requirements are refused,
@@ -113,7 +114,7 @@ class GateOptions:
     format: OutputFormat = OutputFormat.TEXT
     cache_dir: Path | None = None
     no_cache: bool = False
-    python: str | None = None
+    python: str | None = None  # absolute path of the interpreter (``interpreter_path``)
     strict: bool = False  # stale grants and unanalyzed findings refuse
     pip_options: tuple[PipOption, ...] = ()
     requirements: tuple[str, ...] = ()  # positional requirement specifiers / paths

@@ -18,6 +18,7 @@ from gate.options import (
     PipOption,
     Step,
 )
+from gate.resolve.target import interpreter_path
 
 __all__ = ["HELP", "Backend", "GateOptions", "OutputFormat", "PipOption", "Step",
            "parse_options"]
@@ -40,6 +41,7 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
 
     ``command``: ``install`` (positionals are requirements), ``check`` (at most one INPUT)
     or ``diff`` (its inputs: positionals and ``-r FILE`` in the order given).
+    ``--python`` is made absolute here, as pip finds it (``interpreter_path``).
     """
     own: dict[str, str] = {}
     no_cache = False
@@ -118,7 +120,7 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
         format=fmt,
         cache_dir=Path(own["--cache-dir"]) if "--cache-dir" in own else None,
         no_cache=no_cache,
-        python=own.get("--python"),
+        python=interpreter_path(own["--python"]) if "--python" in own else None,
         strict=strict,
         pip_options=tuple(pip),
         requirements=tuple(positional) if command == "install" else (),

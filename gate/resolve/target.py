@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import sysconfig
 from dataclasses import dataclass, field
@@ -59,13 +58,28 @@ class Target:
                    default=len(self.tags))
 
 
-def _resolve_python(python: str) -> Path:
+def interpreter_path(python: str, *, cwd: Path | None = None) -> str:
+    """``--python``'s interpreter as pip finds it (``identify_python_interpreter``): a file,
+    or a directory taken as a venv (``bin/python``, ``Scripts/python.exe``); a relative path
+    is relative to ``cwd`` (default: the working directory), made absolute once, before
+    anything runs elsewhere. Not resolved: a venv's python is a symlink out of the venv."""
     path = Path(python)
-    if path.is_dir():  # a venv directory, as pip's --python accepts
-        path = path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not path.is_absolute():
+        path = (cwd if cwd is not None else Path.cwd()) / path
+    if path.is_dir():
+        found = next((path / exe for exe in ("bin/python", "Scripts/python.exe")
+                      if (path / exe).exists()), None)
+        if found is None:
+            raise UsageError(f"--python {python}: no Python interpreter in that directory "
+                             "(bin/python or Scripts/python.exe)")
+        path = found
     if not path.exists():
         raise UsageError(f"--python {python}: no such interpreter")
-    return path.absolute()  # not resolved: a venv's python is a symlink out of the venv
+    return str(path.absolute())
+
+
+def _resolve_python(python: str) -> Path:
+    return Path(interpreter_path(python))
 
 
 def current_target() -> Target:
