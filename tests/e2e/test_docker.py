@@ -1,8 +1,9 @@
 """The Docker recipe of sample_projects/docker (docs/docker.md), run for real.
 
 Default run (``e2e``): each Dockerfile is carried out on this machine, instruction by
-instruction, as Docker would: every stage in a root of its own under ``tmp_path`` (the
-absolute paths the Dockerfile names, ``/opt`` and ``/app``, are moved under it), ``ARG``
+instruction, as Docker would: every stage in a root of its own (the absolute paths the
+Dockerfile names, ``/opt`` and ``/app``, are moved under it), a layer cache for the RUN
+steps (``LayerCache``: the permpip venv is made once per module, as Docker would), ``ARG``
 and ``ENV`` in the environment of the ``RUN`` steps, ``COPY`` from the build context or
 from an earlier stage, and every ``RUN`` line exactly as written, by ``/bin/sh -c``, with
 ``python`` the interpreter of this test run (the image's ``python``). pip and permpip
@@ -472,7 +473,7 @@ def docker_build(recipe: Recipe, context: Path, tag: str) -> Completed:
 
 @pytest.mark.docker
 @pytest.mark.parametrize("dockerfile", DOCKERFILES)
-def test_docker_build_gates_the_app_venv(recipe: Recipe, docker_ready: str, tmp_path: Path,
+def test_docker_build_gates_the_app_venv(docker_ready: str, recipe: Recipe, tmp_path: Path,
                                          image_tag: str, dockerfile: str) -> None:
     context = recipe.context(tmp_path / "context", dockerfile, "clean-lib\n", ALLOWED_POLICY)
     seen = len(recipe.index.requests_seen())
@@ -494,7 +495,7 @@ def test_docker_build_gates_the_app_venv(recipe: Recipe, docker_ready: str, tmp_
 
 
 @pytest.mark.docker
-def test_docker_build_fails_on_a_refusal(recipe: Recipe, docker_ready: str, tmp_path: Path,
+def test_docker_build_fails_on_a_refusal(docker_ready: str, recipe: Recipe, tmp_path: Path,
                                          image_tag: str) -> None:
     context = recipe.context(tmp_path / "context", "Dockerfile", "cap-network\n",
                              REFUSING_POLICY)
