@@ -4,17 +4,22 @@ The unit of change is a ``(capability, phase)`` pair: ``network`` that moves fro
 function body (``runtime``) to module top level (``import``) is a gain of
 ``(network, import)`` and a loss of ``(network, runtime)``. A gain is judged against the
 policy for the *new* version: it needs the capability, and in the ``install`` / ``startup``
-phase also the hook capability (``model.PHASE_HOOK``). Capabilities a package already had
-are not judged here; that is ``permpip check``'s job.
+phase also the hook capability (``model.PHASE_HOOK``), and in the ``import`` phase the
+capability granted ``at-import`` (``gate.evaluate.needs_import_grant``): a new import-time use
+fails even when the runtime one is granted. Gains are listed import-time first (what runs
+merely by importing the package is what a reviewer must read first). Capabilities a package
+already had are not judged here; that is ``permpip check``'s job.
 
 Public API:
 
-    diff_packages(old, new, *, allowed=None, policy=None, strict=False) -> LockDiff
+    diff_packages(old, new, *, allowed=None, at_import=None, policy=None, strict=False)
+        -> LockDiff
         ``old`` / ``new``: sequences of ``Entry`` (a Pin and its PackageScan; ``gate.run``'s
         ``Scanned`` fits). ``policy`` judges the gains (``Policy.allowed_for``) and notes a
         version-limited grant that does not cover the new version (the fix then sets
-        ``--versions``); ``allowed(name, version) -> frozenset[Capability]`` judges them
-        without a Policy. Neither means no policy: gains are reported but not judged.
+        ``--versions``); ``allowed(name, version) -> frozenset[Capability]`` (and
+        ``at_import``, the same for import time; none when not given) judges them without a
+        Policy. Neither means no policy: gains are reported but not judged.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Protocol
 
 from packaging.version import InvalidVersion, Version
 
+from gate.evaluate import needs_import_grant
 from gate.model import (
     PHASE_HOOK,
     Capability,
@@ -85,6 +91,12 @@ class Gain:
     evidence: tuple[Finding, ...]  # the new version's findings for this pair, sorted
     missing: tuple[Capability, ...] = ()  # capabilities the policy does not grant for it
     judged: bool = True  # False without a policy
+    at_import: bool = False  # runs at import: needs ``capability`` granted at-import
+
+    @property
+    def missing_at_import(self) -> bool:
+        """Is the missing grant for ``capability`` (also) its at-import grant?"""
+        return self.at_import and self.capability in self.missing
 
     @property
     def granted(self) -> bool | None:
@@ -114,6 +126,12 @@ class PackageDiff:
     def missing(self) -> tuple[Capability, ...]:
         """Every capability a gain needs and the policy does not grant, in catalog order."""
         wanted = {c for g in self.gained for c in g.missing}
+        return tuple(c for c in Capability if c in wanted)
+
+    @property
+    def missing_at_import(self) -> tuple[Capability, ...]:
+        """The capabilities in ``missing`` whose fix is an at-import grant."""
+        wanted = {g.capability for g in self.gained if g.missing_at_import}
         return tuple(c for c in Capability if c in wanted)
 
     @property
@@ -162,6 +180,7 @@ def diff_packages(
     new: Iterable[Entry],
     *,
     allowed: Allowed | None = None,
+    at_import: Allowed | None = None,
     policy: Policy | None = None,
     strict: bool = False,
     old_label: str = "old",
@@ -170,11 +189,12 @@ def diff_packages(
     """Compare two sides package by package (PEP 503 names); see the module docstring."""
     if allowed is None and policy is not None:
         allowed = policy.allowed_for
+        at_import = policy.allowed_at_import
     old_by = _group(old)
     new_by = _group(new)
     packages = tuple(
-        _grant_note(_diff_one(name, old_by.get(name, []), new_by.get(name, []), allowed),
-                    policy)
+        _grant_note(_diff_one(name, old_by.get(name, []), new_by.get(name, []), allowed,
+                              at_import), policy)
         for name in sorted(old_by.keys() | new_by.keys())
     )
     return LockDiff(packages=packages, strict=strict, judged=allowed is not None,
@@ -197,7 +217,8 @@ def _group(entries: Iterable[Entry]) -> dict[NormalizedName, list[Entry]]:
 
 
 def _diff_one(
-    name: NormalizedName, old: Sequence[Entry], new: Sequence[Entry], allowed: Allowed | None
+    name: NormalizedName, old: Sequence[Entry], new: Sequence[Entry], allowed: Allowed | None,
+    at_import: Allowed | None = None,
 ) -> PackageDiff:
     old_pins = tuple(sorted((e.pin for e in old), key=_pin_key))
     new_pins = tuple(sorted((e.pin for e in new), key=_pin_key))
@@ -206,10 +227,12 @@ def _diff_one(
         return PackageDiff(name=name, change=change, old=old_pins, new=new_pins)
     before = accesses(e.scan for e in old)
     after = accesses(e.scan for e in new)
-    granted = allowed(name, _versions(new_pins) or "") if allowed is not None else None
+    version = _versions(new_pins) or ""
+    granted = allowed(name, version) if allowed is not None else None
+    late = at_import(name, version) if at_import is not None else frozenset()
     gained = tuple(
-        _gain(access, evidence, granted)
-        for access, evidence in sorted(after.items(), key=_access_key)
+        _gain(access, evidence, granted, late)
+        for access, evidence in sorted(after.items(), key=_gain_key)
         if access not in before
     )
     lost = tuple(sorted((a for a in before if a not in after), key=_access_order))
@@ -233,16 +256,21 @@ def _grant_note(pkg: PackageDiff, policy: Policy | None) -> PackageDiff:
 
 
 def _gain(
-    access: Access, evidence: list[Finding], granted: frozenset[Capability] | None
+    access: Access, evidence: list[Finding], granted: frozenset[Capability] | None,
+    late: frozenset[Capability] = frozenset(),
 ) -> Gain:
     capability, phase = access
+    at_import = any(needs_import_grant(f) for f in evidence)
     if granted is None:
-        return Gain(capability=capability, phase=phase, evidence=tuple(evidence), judged=False)
+        return Gain(capability=capability, phase=phase, evidence=tuple(evidence), judged=False,
+                    at_import=at_import)
     needed = {capability}
     if phase in PHASE_HOOK:
         needed.add(PHASE_HOOK[phase])
-    missing = tuple(c for c in Capability if c in needed and c not in granted)
-    return Gain(capability=capability, phase=phase, evidence=tuple(evidence), missing=missing)
+    missing = tuple(c for c in Capability if c in needed and (
+        c not in granted or (at_import and c == capability and c not in late)))
+    return Gain(capability=capability, phase=phase, evidence=tuple(evidence), missing=missing,
+                at_import=at_import)
 
 
 def _change(old: tuple[Pin, ...], new: tuple[Pin, ...]) -> Change:
@@ -297,5 +325,6 @@ def _access_order(access: Access) -> tuple[int, int]:
     return (_CAP_INDEX[access[0]], _PHASE_INDEX[access[1]])
 
 
-def _access_key(item: tuple[Access, list[Finding]]) -> tuple[int, int]:
-    return _access_order(item[0])
+def _gain_key(item: tuple[Access, list[Finding]]) -> tuple[bool, int, int]:
+    """Import-time gains first, then catalog order."""
+    return (item[0][1] is not Phase.IMPORT, *_access_order(item[0]))

@@ -4,6 +4,9 @@ Rules (docs/policy.md):
   * allowed = ``default`` | the package's grant (when its ``versions`` range covers the version);
   * a finding needs its capability, and in the install/startup phase also
     ``install-hooks``/``startup-hooks`` (``gate.model.PHASE_HOOK``);
+  * a finding in the import phase also needs its capability granted ``at-import``
+    (``needs_import_grant``), except the package loading its own compiled extensions and
+    shared libraries (``IMPORT_FREE``): every import of a binary package does that;
   * an ungranted ``unanalyzed`` finding is a warning, a denial with ``strict``; bytecode the
     import system loads from site-packages (a detail starting with
     ``gate.scan.wheel.BYTECODE_DETAIL``, in the import or startup phase) is always a denial:
@@ -31,8 +34,9 @@ class Denial:
     capability: Capability
     phase: Phase  # the earliest phase it is used in (install < startup < import < runtime)
     evidence: tuple[Finding, ...]  # every finding that needs it, earliest phase first
-    fix_command: str  # permpip policy allow NAME CAP
+    fix_command: str  # permpip policy allow NAME CAP [--at-import]
     toml_line: str  # the line that command would leave in the policy
+    at_import: bool = False  # the missing grant is (also) the at-import one
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -72,9 +76,31 @@ def needs(finding: Finding) -> tuple[Capability, ...]:
     return (finding.capability, hook)
 
 
+# Import-time uses that need no at-import grant (docs/policy.md has the figures): the
+# import system loading a compiled extension or shared library the distribution ships
+# (gate.scan.native.binary_findings' detail names the file itself). Its ``native`` grant
+# is still needed; what the binary calls is labelled runtime by the scanner.
+IMPORT_FREE = ("compiled extension ", "shared library ")
+
+
+def needs_import_grant(finding: Finding) -> bool:
+    """Does ``finding`` need its capability granted ``at-import`` as well?"""
+    if finding.phase is not Phase.IMPORT or finding.capability in PHASE_HOOK.values():
+        return False
+    if finding.capability is Capability.NATIVE and any(
+            finding.detail == f"{kind}{finding.path}" for kind in IMPORT_FREE):
+        return False
+    return True
+
+
 def needed_capabilities(scan: PackageScan) -> frozenset[Capability]:
     """Everything ``scan`` needs granted; ``policy init`` writes exactly this."""
     return frozenset(c for f in scan.findings for c in needs(f))
+
+
+def needed_at_import(scan: PackageScan) -> frozenset[Capability]:
+    """What ``scan`` needs granted ``at-import``; ``policy init`` writes exactly this."""
+    return frozenset(f.capability for f in scan.findings if needs_import_grant(f))
 
 
 def _evidence(findings: Iterable[Finding]) -> dict[Capability, list[Finding]]:
@@ -85,12 +111,22 @@ def _evidence(findings: Iterable[Finding]) -> dict[Capability, list[Finding]]:
     return out
 
 
-def allow_command(name: str, caps: Sequence[Capability], versions: str | None = None) -> str:
-    command = shlex.join(["permpip", "policy", "allow", name, *caps])
-    if versions is not None:
-        # quoted even where bash would not need it: zsh expands a leading '='
-        command += " --versions '" + versions.replace("'", "'\\''") + "'"
-    return command
+def allow_command(name: str, caps: Sequence[Capability], versions: str | None = None,
+                  *, at_import: Sequence[Capability] = ()) -> str:
+    """``permpip policy allow NAME CAP...``; capabilities in ``at_import`` are granted
+    ``--at-import`` by a second command (joined with ``&&``) unless all of them are."""
+    late = [c for c in caps if c in at_import]
+    plain = [c for c in caps if c not in at_import]
+    commands = []
+    for group, flag in ((plain, []), (late, ["--at-import"])):
+        if not group:
+            continue
+        command = shlex.join(["permpip", "policy", "allow", name, *group, *flag])
+        if versions is not None:
+            # quoted even where bash would not need it: zsh expands a leading '='
+            command += " --versions '" + versions.replace("'", "'\\''") + "'"
+        commands.append(command)
+    return " && ".join(commands)
 
 
 def evaluate(
@@ -103,6 +139,7 @@ def evaluate(
     verdicts: list[PackageVerdict] = []
     warnings: list[str] = []
     used: dict[NormalizedName, set[Capability]] = {}  # by scans a grant applies to
+    used_late: dict[NormalizedName, set[Capability]] = {}  # ... at import
     refused: set[NormalizedName] = set()
     for scan in scans:
         verdict, scan_warnings = _package(scan, policy, strict=strict)
@@ -111,6 +148,7 @@ def evaluate(
         grant = policy.grant(scan.name)
         if grant is not None and grant.applies_to(scan.version):
             used.setdefault(scan.name, set()).update(needed_capabilities(scan))
+            used_late.setdefault(scan.name, set()).update(needed_at_import(scan))
         if not verdict.allowed:
             refused.add(scan.name)
     scanned = {s.name: s for s in scans}
@@ -118,7 +156,7 @@ def evaluate(
         message
         for grant in policy.packages.values()
         if (message := _stale(grant, policy, scanned.get(grant.name), used, refused,
-                              complete_set=complete_set))
+                              complete_set=complete_set, used_late=used_late))
     ]
     errors = tuple(stale) if strict else ()
     if not strict:
@@ -132,8 +170,17 @@ def _package(
     scan: PackageScan, policy: Policy, *, strict: bool
 ) -> tuple[PackageVerdict, list[str]]:
     allowed = policy.allowed_for(scan.name, scan.version)
+    allowed_late = policy.allowed_at_import(scan.name, scan.version)
     evidence = _evidence(scan.findings)
-    denied = [c for c in Capability if c in evidence and c not in allowed]
+    late_evidence = {  # what is used at import without its at-import grant
+        cap: [f for f in found if f.capability == cap and needs_import_grant(f)]
+        for cap, found in evidence.items() if cap not in allowed_late
+    }
+    late = [c for c in Capability if late_evidence.get(c)]
+    denied = [c for c in Capability if c in evidence and (c not in allowed or c in late)]
+    for cap in denied:
+        if cap in allowed:  # only the at-import grant is missing: show just that evidence
+            evidence[cap] = late_evidence[cap]
     warnings: list[str] = []
     if (Capability.UNANALYZED in denied and not strict
             and not any(_runs_bytecode(f) for f in evidence[Capability.UNANALYZED])):
@@ -157,8 +204,10 @@ def _package(
             capability=cap,
             phase=evidence[cap][0].phase,
             evidence=tuple(evidence[cap]),
-            fix_command=allow_command(scan.name, [cap], versions),
-            toml_line=toml_line(policy, scan.name, [cap], versions=versions),
+            fix_command=allow_command(scan.name, [cap], versions, at_import=late),
+            toml_line=toml_line(policy, scan.name, [cap], versions=versions,
+                                at_import=[cap] if cap in late else []),
+            at_import=cap in late,
         )
         for cap in denied
     )
@@ -171,8 +220,9 @@ def _package(
         filename=scan.filename,
         allowed=False,
         denials=denials,
-        fix_command=allow_command(scan.name, denied, versions),
-        toml_line=toml_line(policy, scan.name, denied, versions=versions),
+        fix_command=allow_command(scan.name, denied, versions, at_import=late),
+        toml_line=toml_line(policy, scan.name, denied, versions=versions,
+                            at_import=[c for c in denied if c in late]),
         note=note,
     ), warnings
 
@@ -194,6 +244,7 @@ def _stale(
     refused: set[NormalizedName],
     *,
     complete_set: bool,
+    used_late: dict[NormalizedName, set[Capability]],
 ) -> str | None:
     where = f"{policy.display}:{grant.line}"
     name = grant.name
@@ -209,6 +260,15 @@ def _stale(
         return (f"stale grant: {name} ({where}) covers versions '{grant.versions}', "
                 f"not {scan.version}; it is unused")
     unused = [c for c in extra if c not in used[name]]
+    unused_late = [c for c in grant.at_import
+                   if c not in policy.default_at_import and c not in unused
+                   and c not in used_late.get(name, set())]
+    if not unused and unused_late:
+        caps = " ".join(unused_late)
+        word = "it" if len(unused_late) == 1 else "them"
+        return (f"stale grant: {name} is granted {', '.join(unused_late)} at import but does "
+                f"not use {word} at import ({where}); revoke with: "
+                f"permpip policy revoke {name} {caps} --at-import")
     if not unused:
         return None
     caps = " ".join(unused)

@@ -1,5 +1,11 @@
 """``[tool.permissions]`` in pyproject.toml <-> dataclasses: read, validated, written.
 
+A capability in ``allow`` covers the package's **runtime** use (and, with the hook,
+its install/startup use); use while the package is being **imported** needs the capability
+in ``at-import`` too, which must be a subset of ``allow`` (docs/policy.md):
+
+    httpkit = { allow = ["network", "env"], at-import = ["env"] }
+
 Reading uses tomllib for values and ``gate._tomlpos`` for the line of every key and array
 item, so each problem names ``file:line: key: message``.
 Writing uses tomlkit, so everything outside the edited keys stays byte for byte.
@@ -9,9 +15,10 @@ Public API:
     find_policy_file(cwd) -> Path | None
     load_policy(path=None, *, cwd) -> Policy                 (PolicyError, exit 2)
     write_grants(path, grants, mode, *, header=(), cwd=None) -> int   (policy init)
-    allow(path, name, caps, *, versions=None, cwd=None) -> Grant      (policy allow)
-    revoke(path, name, caps, *, cwd=None) -> Grant | None             (policy revoke)
-    toml_line(policy, name, add, *, versions=None) -> str     (the line ``allow`` would write)
+    allow(path, name, caps, *, versions=None, at_import=False, cwd=None) -> Grant (policy allow)
+    revoke(path, name, caps, *, at_import=False, cwd=None) -> Grant | None     (policy revoke)
+    toml_line(policy, name, add, *, versions=None, at_import=()) -> str
+                                                        (the line ``allow`` would write)
 """
 
 from __future__ import annotations
@@ -44,6 +51,10 @@ PYPROJECT = "pyproject.toml"
 TABLE = ("tool", "permissions")
 INIT_HINT = "run `permpip policy init` to write one from what your dependencies use today"
 CAPABILITY_NAMES = tuple(c.value for c in Capability)
+AT_IMPORT = "at-import"
+# capabilities of their own phase (install, startup): never granted "at import"
+PHASE_CAPABILITIES = (Capability.INSTALL_HOOKS, Capability.STARTUP_HOOKS)
+GRANT_KEYS = ("allow", AT_IMPORT, "versions")
 
 class GrantForm(enum.Enum):
     """How a grant is written, so edits and suggested lines keep its shape."""
@@ -66,6 +77,7 @@ class Grant:
     name: NormalizedName
     key: str  # as written in the file ("PyYAML")
     allow: tuple[Capability, ...]  # in file order, without repeats
+    at_import: tuple[Capability, ...] = ()  # also granted while being imported (in allow)
     versions: str | None = None  # a PEP 440 specifier set, as written (validated on load)
     line: int = 0
     form: GrantForm = GrantForm.ARRAY
@@ -85,6 +97,7 @@ class Policy:
     path: Path
     display: str  # the path as messages show it (relative to cwd when inside it)
     default: frozenset[Capability] = frozenset()
+    default_at_import: frozenset[Capability] = frozenset()
     packages: Mapping[NormalizedName, Grant] = field(
         default_factory=lambda: MappingProxyType({})
     )
@@ -98,6 +111,14 @@ class Policy:
         if grant is None or not grant.applies_to(version):
             return self.default
         return self.default | frozenset(grant.allow)
+
+    def allowed_at_import(self, name: NormalizedName, version: str) -> frozenset[Capability]:
+        """What ``name`` may also use while being imported: ``default``'s and its grant's
+        ``at-import`` (when the grant covers ``version``)."""
+        grant = self.packages.get(name)
+        if grant is None or not grant.applies_to(version):
+            return self.default_at_import
+        return self.default_at_import | frozenset(grant.at_import)
 
 
 # -- finding and loading -------------------------------------------------------------------
@@ -155,7 +176,7 @@ def parse_policy(text: str, *, path: Path, display: str) -> Policy | None:
     if not isinstance(tool, dict) or "permissions" not in tool:
         return None
     checker = _Checker(display, Positions(text))
-    default, grants = checker.policy(tool["permissions"])
+    default, default_at_import, grants = checker.policy(tool["permissions"])
     if checker.problems:
         n = len(checker.problems)
         raise PolicyError(
@@ -163,7 +184,7 @@ def parse_policy(text: str, *, path: Path, display: str) -> Policy | None:
             problems=[p for _, p in sorted(checker.problems, key=lambda lp: lp[0])],
         )
     return Policy(path=path, display=display, default=default,
-                  packages=MappingProxyType(grants))
+                  default_at_import=default_at_import, packages=MappingProxyType(grants))
 
 
 def _read_text(path: Path, label: str) -> str:
@@ -247,7 +268,10 @@ def _unknown_key(word: str, choices: Sequence[str]) -> str:
     guess = near_miss(word, choices)
     if guess:
         return f"unknown key '{word}' (did you mean '{guess}'?)"
-    return f"unknown key '{word}' (expected {' or '.join(repr(c) for c in choices)})"
+    quoted = [repr(c) for c in choices]
+    listed = " or ".join(quoted) if len(quoted) < 3 else (
+        ", ".join(quoted[:-1]) + " or " + quoted[-1])
+    return f"unknown key '{word}' (expected {listed})"
 
 
 def valid_specifier(spec: str) -> bool:
@@ -278,15 +302,45 @@ class _Checker:
         line = self.positions.line_of(path)
         self.problems.append((line, f"{self.label}:{line}: {dotted(path)}: {message}"))
 
-    def policy(self, table: object) -> tuple[frozenset[Capability], dict[NormalizedName, Grant]]:
+    def policy(self, table: object) -> tuple[
+            frozenset[Capability], frozenset[Capability], dict[NormalizedName, Grant]]:
         if not isinstance(table, dict):
             self.problem(TABLE, f"expected a table, got {toml_type(table)}")
-            return frozenset(), {}
+            return frozenset(), frozenset(), {}
         for key in table:
             if key not in ("default", "packages"):
                 self.problem((*TABLE, key), _unknown_key(key, ("default", "packages")))
-        default = frozenset(self.capabilities((*TABLE, "default"), table.get("default", [])))
-        return default, self.packages(table.get("packages", {}))
+        path: KeyPath = (*TABLE, "default")
+        value = table.get("default", [])
+        if isinstance(value, dict):  # default = { allow = [...], at-import = [...] }
+            for sub in value:
+                if sub not in ("allow", AT_IMPORT):
+                    self.problem((*path, sub), _unknown_key(sub, ("allow", AT_IMPORT)))
+            allow = self.capabilities((*path, "allow"), value.get("allow", []))
+            at_import = self.at_import(path, value, allow)
+            return frozenset(allow), frozenset(at_import), self.packages(
+                table.get("packages", {}))
+        default = frozenset(self.capabilities(path, value))
+        return default, frozenset(), self.packages(table.get("packages", {}))
+
+    def at_import(self, path: KeyPath, table: dict[str, Any],
+                  allow: Sequence[Capability]) -> tuple[Capability, ...]:
+        """The ``at-import`` array of ``table``: each one also in ``allow``, no hooks."""
+        if AT_IMPORT not in table:
+            return ()
+        caps = self.capabilities((*path, AT_IMPORT), table[AT_IMPORT])
+        raw = table[AT_IMPORT]
+        for cap in caps:
+            i = raw.index(cap.value)
+            if cap in PHASE_CAPABILITIES:
+                self.problem((*path, AT_IMPORT, i),
+                             f"'{cap}' is the capability of a phase of its own; it is never "
+                             f"granted at import")
+            elif cap not in allow:
+                self.problem((*path, AT_IMPORT, i),
+                             f"'{cap}' is granted at import but not in 'allow' "
+                             f"(use at import is use: add it to 'allow' too)")
+        return tuple(c for c in caps if c in allow and c not in PHASE_CAPABILITIES)
 
     def capabilities(self, path: KeyPath, value: object) -> tuple[Capability, ...]:
         if not isinstance(value, list):
@@ -339,11 +393,12 @@ class _Checker:
             )
             return None
         for sub in value:
-            if sub not in ("allow", "versions"):
-                self.problem((*path, sub), _unknown_key(sub, ("allow", "versions")))
+            if sub not in GRANT_KEYS:
+                self.problem((*path, sub), _unknown_key(sub, GRANT_KEYS))
         if "allow" not in value:
             self.problem(path, "missing key 'allow'")
         allow = self.capabilities((*path, "allow"), value.get("allow", []))
+        at_import = self.at_import(path, value, allow)
         versions: str | None = None
         spec = value.get("versions")
         if spec is not None:
@@ -355,7 +410,8 @@ class _Checker:
             else:
                 versions = spec
         form = GrantForm.INLINE_TABLE if path in self.positions.inline else GrantForm.TABLE
-        return Grant(name=name, key=key, allow=allow, versions=versions, line=line, form=form)
+        return Grant(name=name, key=key, allow=allow, at_import=at_import, versions=versions,
+                     line=line, form=form)
 
 
 # -- editing (tomlkit: everything outside the edited keys stays byte for byte) --------------
@@ -371,14 +427,18 @@ def write_grants(
     mode: WriteMode,
     *,
     header: Sequence[str] = (),
+    at_import: Mapping[NormalizedName, Iterable[Capability]] | None = None,
     cwd: Path | None = None,
 ) -> int:
     """Write ``grants`` as the policy (``policy init``); returns how many packages changed.
 
+    ``at_import``: per package, the capabilities (among its ``grants``) also used at import;
+    such a grant is written ``name = { allow = [...], at-import = [...] }``.
     CREATE refuses an existing policy; MERGE adds the missing packages and capabilities
     (``default`` already covers its own); FORCE replaces the whole ``[tool.permissions]``.
     A missing ``path`` is created with just the policy; ``header`` lines become comments.
     """
+    imports = {name: set(caps) for name, caps in (at_import or {}).items()}
     label = display_path(path, cwd or Path.cwd())  # as messages show it
 
     def change(doc: tomlkit.TOMLDocument) -> int:
@@ -397,18 +457,20 @@ def write_grants(
             written = 0
             for name in sorted(grants):
                 if grants[name]:
-                    packages[name] = _caps_array(_ordered(grants[name]))
+                    packages[name] = _grant_value(_ordered(grants[name]),
+                                                  _ordered(imports.get(name, ())))
                     written += 1
             table["packages"] = packages
             if perm is not None and isinstance(doc["tool"], OutOfOrderTableProxy):
                 del doc["tool"]["permissions"]  # split tables: replace at the end
             _attach(doc, table)  # otherwise replaced where it was
             return written
-        default = {str(c) for c in perm.get("default", [])}
+        default, default_import = _defaults(perm)
         changed = 0
         for name in sorted(grants):
             missing = [c for c in _ordered(grants[name]) if c.value not in default]
-            if missing and _add(perm, name, missing):
+            late = [c for c in _ordered(imports.get(name, ())) if c.value not in default_import]
+            if (missing or late) and _add(perm, name, missing, at_import=late):
                 changed += 1
         return changed
 
@@ -417,9 +479,11 @@ def write_grants(
 
 def allow(
     path: Path, name: str, caps: Sequence[Capability], *, versions: str | None = None,
-    cwd: Path | None = None,
+    at_import: bool = False, cwd: Path | None = None,
 ) -> Grant:
-    """Add ``caps`` to ``name``'s grant (creating it); ``versions`` sets its version range."""
+    """Add ``caps`` to ``name``'s grant (creating it); ``versions`` sets its version range;
+    ``at_import`` grants them also while the package is imported (``allow`` and
+    ``at-import``)."""
     label = display_path(path, cwd or Path.cwd())  # as messages show it
     normalized = _require_name(name)
     if versions is not None and not valid_specifier(versions):
@@ -434,7 +498,8 @@ def allow(
             perm["packages"] = tomlkit.table()
             _attach(doc, perm)
             perm = _permissions(doc)
-        _add(perm, normalized, list(caps), versions=versions)
+        _add(perm, normalized, list(caps), versions=versions,
+             at_import=list(caps) if at_import else ())
 
     policy = _edit(path, change, label=label, create=False)[1]
     grant = policy.grant(normalized) if policy is not None else None
@@ -444,9 +509,12 @@ def allow(
 
 
 def revoke(
-    path: Path, name: str, caps: Sequence[Capability], *, cwd: Path | None = None
+    path: Path, name: str, caps: Sequence[Capability], *, at_import: bool = False,
+    cwd: Path | None = None,
 ) -> Grant | None:
-    """Remove ``caps`` from ``name``'s grant, or the whole entry when ``caps`` is empty."""
+    """Remove ``caps`` from ``name``'s grant, or the whole entry when ``caps`` is empty.
+    Removing a capability removes it from ``at-import`` too; ``at_import`` removes it from
+    ``at-import`` only (the package keeps its runtime use)."""
     label = display_path(path, cwd or Path.cwd())  # as messages show it
     normalized = _require_name(name)
 
@@ -459,14 +527,29 @@ def revoke(
             guess = near_miss(normalized, known)
             raise UsageError(f"{normalized} has no grant in {label}",
                              hint=f"did you mean '{guess}'?" if guess else None)
-        if not caps:
+        if not caps and not at_import:
             padded = _padded(packages)
             del packages[key]
             _restyle(perm, "packages", padded)
             return
         item = packages[key]
         array = item if isinstance(item, list) else item.get("allow", [])
-        default = {str(c) for c in perm.get("default", [])}
+        late = None if isinstance(item, list) else item.get(AT_IMPORT)
+        default, default_import = _defaults(perm)
+        if at_import:
+            if late is None:
+                late = []  # nothing granted at import: any CAP is an error below
+            values = [str(v) for v in late]
+            for cap in caps or [Capability(v) for v in values if v in CAPABILITY_NAMES]:
+                values = [str(v) for v in late]
+                if cap.value not in values:
+                    extra = (" (every package gets it from tool.permissions.default)"
+                             if cap.value in default_import else "")
+                    raise UsageError(
+                        f"{normalized} is not granted '{cap}' at import in {label}{extra}")
+                del late[values.index(cap.value)]
+            _drop_empty_at_import(packages, key)
+            return
         for cap in caps:
             values = [str(v) for v in array]
             if cap.value not in values:
@@ -474,6 +557,9 @@ def revoke(
                          if cap.value in default else "")
                 raise UsageError(f"{normalized} is not granted '{cap}' in {label}{extra}")
             del array[values.index(cap.value)]
+            if late is not None and cap.value in [str(v) for v in late]:
+                del late[[str(v) for v in late].index(cap.value)]
+        _drop_empty_at_import(packages, key)
 
     policy = _edit(path, change, label=label, create=False)[1]
     return policy.grant(normalized) if policy is not None else None
@@ -481,12 +567,16 @@ def revoke(
 
 def toml_line(
     policy: Policy | None, name: NormalizedName, add: Iterable[Capability], *,
-    versions: str | None = None,
+    versions: str | None = None, at_import: Iterable[Capability] = (),
 ) -> str:
-    """The TOML line ``permpip policy allow`` would leave for ``name`` after adding ``add``."""
+    """The TOML line ``permpip policy allow`` would leave for ``name`` after adding ``add``
+    (and ``at_import``, to both ``allow`` and ``at-import``)."""
     grant = policy.grant(name) if policy is not None else None
+    late_add = list(at_import)
     caps = list(grant.allow) if grant is not None else []
-    caps += [c for c in add if c not in caps]
+    caps += [c for c in dict.fromkeys([*add, *late_add]) if c not in caps]
+    late = list(grant.at_import) if grant is not None else []
+    late += [c for c in dict.fromkeys(late_add) if c not in late]
     key = grant.key if grant is not None else name
     form = grant.form if grant is not None else GrantForm.ARRAY
     if versions is None and grant is not None:
@@ -494,15 +584,53 @@ def toml_line(
     array = _caps_array(caps).as_string()
     if form is GrantForm.TABLE:  # a line for the grant's own table: say which one
         header = f"[{dotted((*TABLE, 'packages', key))}]"
+        also = ""
+        if late != (list(grant.at_import) if grant is not None else []):
+            also += f" and {AT_IMPORT} = {_caps_array(late).as_string()},"
         if grant is not None and versions != grant.versions:
-            return f'allow = {array}  # and versions = "{versions}", in {header}'
-        return f"allow = {array}  # in {header}"
-    if versions is None:
-        return f"{tomlkit.key(key).as_string()} = {array}"
+            also += f' and versions = "{versions}",'
+        return f"allow = {array}  #{also} in {header}"
+    return f"{tomlkit.key(key).as_string()} = {_grant_value(caps, late, versions).as_string()}"
+
+
+def _grant_value(
+    caps: Sequence[Capability], late: Sequence[Capability], versions: str | None = None
+) -> Array | InlineTable:
+    """``["a", "b"]``, or ``{ allow = [...], at-import = [...], versions = "..." }``."""
+    if not late and versions is None:
+        return _caps_array(caps)
     inline = tomlkit.inline_table()
     inline["allow"] = _caps_array(caps)
-    inline["versions"] = versions
-    return f"{tomlkit.key(key).as_string()} = {inline.as_string()}"
+    if late:
+        inline[AT_IMPORT] = _caps_array(late)
+    if versions is not None:
+        inline["versions"] = versions
+    return inline
+
+
+def _defaults(perm: Container) -> tuple[set[str], set[str]]:
+    """``default``'s capabilities (runtime, at import) as written: an array or a table."""
+    value = perm.get("default", [])
+    if hasattr(value, "get"):
+        return ({str(c) for c in value.get("allow", [])},
+                {str(c) for c in value.get(AT_IMPORT, [])})
+    return {str(c) for c in value}, set()
+
+
+def _drop_empty_at_import(packages: Container, key: str) -> None:
+    item = packages[key]
+    if isinstance(item, list) or item.get(AT_IMPORT) is None or list(item[AT_IMPORT]):
+        return
+    padded = _padded(item)
+    del item[AT_IMPORT]
+    if isinstance(item, InlineTable) and list(item) == ["allow"]:  # back to the short form
+        array = _caps_array(Capability(str(v)) for v in item["allow"])
+        array.trivia.comment_ws = item.trivia.comment_ws
+        array.trivia.comment = item.trivia.comment
+        array.trivia.trail = item.trivia.trail
+        packages[key] = array
+        return
+    _restyle(packages, key, padded)
 
 
 def _ordered(caps: Iterable[Capability]) -> list[Capability]:
@@ -546,14 +674,14 @@ def _find_key(packages: Container, name: NormalizedName) -> str | None:
 
 def _add(
     perm: Container, name: NormalizedName, caps: Sequence[Capability], *,
-    versions: str | None = None,
+    versions: str | None = None, at_import: Sequence[Capability] = (),
 ) -> bool:
     """Add ``caps`` to ``name``'s grant under ``perm``; True when anything changed."""
     if perm.get("packages") is None:
         _new_packages_table(perm)
     packages = perm["packages"]
     gap = _trailing_blank_lines(packages)  # new entries go above them
-    changed = _add_to(perm, packages, name, caps, versions=versions)
+    changed = _add_to(perm, packages, name, caps, versions=versions, at_import=at_import)
     if gap:
         packages.add(tomlkit.ws(gap))
     return changed
@@ -585,24 +713,18 @@ def _trailing_blank_lines(table: Container) -> str:
 
 def _add_to(
     perm: Container, packages: Container, name: NormalizedName, caps: Sequence[Capability],
-    *, versions: str | None = None,
+    *, versions: str | None = None, at_import: Sequence[Capability] = (),
 ) -> bool:
     padded = _padded(packages)
     key = _find_key(packages, name)
+    caps = [*caps, *(c for c in at_import if c not in caps)]  # at-import is also in allow
     if key is None:
-        new = _caps_array(_ordered(caps))
-        if versions is None:
-            packages[name] = new
-        else:
-            inline = tomlkit.inline_table()
-            inline["allow"] = new
-            inline["versions"] = versions
-            packages[name] = inline
+        packages[name] = _grant_value(_ordered(caps), _ordered(at_import), versions)
         _restyle(perm, "packages", padded)
         return True
     item: Any = packages[key]
     changed = False
-    if isinstance(item, list) and versions is not None:
+    if isinstance(item, list) and (versions is not None or at_import):
         inline = tomlkit.inline_table()  # an array grant becomes { allow, versions }
         inline["allow"] = _caps_array(Capability(str(v)) for v in item)
         packages[key] = inline
@@ -616,6 +738,8 @@ def _add_to(
         if versions is not None and item.get("versions") != versions:
             item["versions"] = versions
             changed = True
+        if at_import and item.get(AT_IMPORT) is None:
+            item[AT_IMPORT] = tomlkit.array()
         if list(item) != keys:
             _restyle(packages, key, item_padded)
             item = packages[key]
@@ -624,6 +748,12 @@ def _add_to(
         if cap.value not in [str(v) for v in array]:
             array.append(cap.value)
             changed = True
+    if at_import:
+        late: Any = item[AT_IMPORT]
+        for cap in at_import:
+            if cap.value not in [str(v) for v in late]:
+                late.append(cap.value)
+                changed = True
     return changed
 
 

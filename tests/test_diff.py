@@ -20,7 +20,6 @@ from gate.diff import (
     diff_packages,
 )
 from gate.model import Capability, Finding, PackageScan, Phase, Pin, normalize
-from tests.conftest import write_policy
 
 C = Capability
 P = Phase
@@ -91,8 +90,13 @@ def test_a_granted_gain_passes_but_strict_fails_it() -> None:
 
 def test_default_grants_count() -> None:
     new = [entry("foo", "1.1", [("fs-read", "import", "foo/a.py", 1)])]
-    diff = diff_packages([entry("foo", "1.0")], new, allowed=policy({}, default=["fs-read"]))
+    diff = diff_packages([entry("foo", "1.0")], new, allowed=policy({}, default=["fs-read"]),
+                         at_import=policy({}, default=["fs-read"]))
     assert diff.exit_code == 0
+    runtime_only = diff_packages([entry("foo", "1.0")], new,
+                                 allowed=policy({}, default=["fs-read"]))
+    assert runtime_only.exit_code == 1
+    assert only(runtime_only, "foo").missing_at_import == (C.FS_READ,)
 
 
 def test_network_moving_from_runtime_to_import_time_is_a_change() -> None:
@@ -102,10 +106,15 @@ def test_network_moving_from_runtime_to_import_time_is_a_change() -> None:
     pkg = only(diff, "foo")
     assert pairs(pkg.gained) == [("network", "import")]
     assert pkg.lost == ((C.NETWORK, P.RUNTIME),)
-    assert pkg.verdict is Verdict.GRANTED  # network is granted whatever the phase
-    assert diff.exit_code == 0
+    # network is granted at runtime only: the new use at import needs its own grant
+    assert pkg.verdict is Verdict.REFUSED and diff.exit_code == 1
+    assert pkg.gained[0].missing == (C.NETWORK,) and pkg.gained[0].at_import
+    assert pkg.missing_at_import == (C.NETWORK,)
+    granted = diff_packages(old, new, allowed=policy({"foo": ["network"]}),
+                            at_import=policy({"foo": ["network"]}))
+    assert only(granted, "foo").verdict is Verdict.GRANTED and granted.exit_code == 0
     assert diff_packages(old, new, allowed=policy({"foo": ["network"]}),
-                         strict=True).exit_code == 1
+                         at_import=policy({"foo": ["network"]}), strict=True).exit_code == 1
 
 
 def test_a_pure_version_bump_gains_nothing_and_exits_0_even_strict() -> None:
@@ -151,8 +160,9 @@ def test_added_package_gains_everything_and_removed_package_loses_everything() -
     diff = diff_packages(old, new, allowed=policy({}))
     fresh, gone = only(diff, "fresh"), only(diff, "gone")
     assert fresh.change is Change.ADDED and fresh.old_version is None
-    assert pairs(fresh.gained) == [("subprocess", "runtime"), ("env", "import")]  # catalog order
-    assert [f.line for f in fresh.gained[0].evidence] == [3, 5]
+    # import-time gains first, then catalog order
+    assert pairs(fresh.gained) == [("env", "import"), ("subprocess", "runtime")]
+    assert [f.line for f in fresh.gained[1].evidence] == [3, 5]
     assert fresh.missing == (C.SUBPROCESS, C.ENV)
     assert gone.change is Change.REMOVED and gone.new_version is None
     assert gone.lost == ((C.ENV, P.IMPORT),)
@@ -265,7 +275,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(gate.run, "scan_input", fake_scan_input, raising=False)
     monkeypatch.chdir(tmp_path)
     scanned.clear()
-    write_policy(tmp_path, {"foo": ["network"]})
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.permissions.packages]\nfoo = { allow = ["network"], at-import = ["network"] }\n')
     return tmp_path
 
 
@@ -291,6 +302,24 @@ def test_cli_refuses_an_ungranted_gain_and_points_at_the_pin(
     assert "grant with: permpip policy allow baz subprocess" in out
     assert "ok   foo 1.0 -> 1.1 (upgraded)" in out
     assert "bar" not in out
+
+
+def test_cli_fails_a_new_use_at_import_granted_only_at_runtime(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "pyproject.toml").write_text('[tool.permissions.packages]\nfoo = ["network"]\n')
+    (project / "old.txt").write_text(OLD)
+    (project / "new.txt").write_text(OLD.replace("runtime", "import").replace("1.0", "1.1"))
+    assert diff_cli("old.txt", "new.txt") == 1
+    assert capsys.readouterr().out == (
+        "permpip diff old.txt -> new.txt\n"
+        "FAIL foo 1.0 -> 1.1 (upgraded)  [new.txt:1]: not granted: network at import\n"
+        "       + network (import)  NOT GRANTED at import\n"
+        "           foo/a.py:3  d:foo/a.py:3\n"
+        "       - network (runtime)\n"
+        "       grant with: permpip policy allow foo network --at-import\n"
+        "1 package changed, 1 unchanged; 1 package gained capabilities the policy does not "
+        "grant\n")
 
 
 def test_cli_pure_bump_exits_0_even_strict(project: Path) -> None:

@@ -39,8 +39,12 @@ setuptools = { allow = ["install-hooks", "fs-write"], versions = ">=70,<81" }
 """
 
 
+BASIC_AT_IMPORT = BASIC.replace('requests = ["network", "env"]',
+                                'requests = { allow = ["network", "env"], at-import = ["env"] }')
+
+
 def test_granted_and_default_capabilities_are_allowed(tmp_path: Path) -> None:
-    pol = policy(tmp_path, BASIC)
+    pol = policy(tmp_path, BASIC_AT_IMPORT)
     verdict = evaluate([scan("requests", "2.32.3", f(C.NETWORK), f(C.ENV, P.IMPORT),
                              f(C.FS_READ))], pol)
     assert verdict.allowed and verdict.exit_code == 0
@@ -63,15 +67,19 @@ def test_a_denial_names_capability_phase_evidence_and_fix(tmp_path: Path) -> Non
     assert pkg.denials == (
         Denial(capability=C.SUBPROCESS, phase=P.IMPORT,
                evidence=(evidence[1], evidence[0]),  # earliest phase first
-               fix_command="permpip policy allow requests subprocess",
-               toml_line='requests = ["network", "env", "subprocess"]'),
+               fix_command="permpip policy allow requests subprocess --at-import",
+               toml_line='requests = {allow = ["network", "env", "subprocess"], '
+                         'at-import = ["subprocess"]}',
+               at_import=True),
         Denial(capability=C.THREADS, phase=P.RUNTIME,
                evidence=(f(C.THREADS, P.RUNTIME, "requests/c.py", 1, "threading.Thread"),),
                fix_command="permpip policy allow requests threads",
                toml_line='requests = ["network", "env", "threads"]'),
     )
-    assert pkg.fix_command == "permpip policy allow requests subprocess threads"
-    assert pkg.toml_line == 'requests = ["network", "env", "subprocess", "threads"]'
+    assert pkg.fix_command == ("permpip policy allow requests threads && "
+                               "permpip policy allow requests subprocess --at-import")
+    assert pkg.toml_line == ('requests = {allow = ["network", "env", "subprocess", "threads"], '
+                             'at-import = ["subprocess"]}')
     assert pkg.note is None
 
 
@@ -188,7 +196,15 @@ def test_unanalyzed_is_a_warning_unless_strict_or_granted(tmp_path: Path) -> Non
         "(a/x.py:3 unparseable source); grant 'unanalyzed' to accept, or --strict to refuse",)
     strict = evaluate([scan("a", "1", u1, u2)], pol, strict=True)
     assert [d.capability for d in strict.packages[0].denials] == [C.UNANALYZED]
-    assert strict.packages[0].fix_command == "permpip policy allow a unanalyzed"
+    assert strict.packages[0].fix_command == "permpip policy allow a unanalyzed --at-import"
+    # whole files the scanner could not read may run at import: granted only at runtime,
+    # they are still a warning (a refusal with --strict)
+    runtime_only = evaluate([scan("b", "1", u1)], pol, strict=True)
+    assert not runtime_only.allowed
+    assert runtime_only.packages[0].fix_command == (
+        "permpip policy allow b unanalyzed --at-import")
+    pol = policy(tmp_path, '[tool.permissions.packages]\n'
+                           'b = { allow = ["unanalyzed"], at-import = ["unanalyzed"] }\n')
     granted = evaluate([scan("b", "1", u1)], pol, strict=True)
     assert granted.allowed and granted.warnings == ()
 
@@ -196,7 +212,8 @@ def test_unanalyzed_is_a_warning_unless_strict_or_granted(tmp_path: Path) -> Non
 def test_loaded_bytecode_is_refused_unless_granted(tmp_path: Path) -> None:
     from gate.scan.wheel import BYTECODE_DETAIL
 
-    pol = policy(tmp_path, '[tool.permissions.packages]\nb = ["unanalyzed"]\n')
+    pol = policy(tmp_path, '[tool.permissions.packages]\n'
+                           'b = { allow = ["unanalyzed"], at-import = ["unanalyzed"] }\n')
     pyc = f(C.UNANALYZED, P.IMPORT, "a/y.pyc", 0,
             f"{BYTECODE_DETAIL}: a/y.pyc is imported without any source")
     source = f(C.UNANALYZED, P.IMPORT, "a/x.py", 3, "unparseable source")
@@ -205,7 +222,7 @@ def test_loaded_bytecode_is_refused_unless_granted(tmp_path: Path) -> None:
     [denial] = verdict.packages[0].denials
     assert (denial.capability, denial.phase) == (C.UNANALYZED, P.IMPORT)
     assert denial.evidence == (source, pyc)
-    assert denial.fix_command == "permpip policy allow a unanalyzed"
+    assert denial.fix_command == "permpip policy allow a unanalyzed --at-import"
     assert evaluate([scan("b", "1", pyc)], pol).allowed  # granted
     # only what the scanner marks, and only where it runs at import or startup
     unmarked = f(C.UNANALYZED, P.IMPORT, "a/y.pyc", 0, "compiled bytecode a/y.pyc may run")
@@ -250,3 +267,47 @@ def test_a_hook_found_in_its_own_phase_is_needed_once() -> None:
     assert needs(f(C.INSTALL_HOOKS, P.INSTALL)) == (C.INSTALL_HOOKS,)
     assert needs(f(C.NETWORK, P.STARTUP)) == (C.NETWORK, C.STARTUP_HOOKS)
     assert needs(f(C.STARTUP_HOOKS, P.INSTALL)) == (C.STARTUP_HOOKS, C.INSTALL_HOOKS)
+
+
+# -- import-time grants (issue #13) ------------------------------------------------------
+
+
+def test_a_runtime_grant_does_not_cover_use_at_import(tmp_path: Path) -> None:
+    pol = policy(tmp_path, BASIC)
+    beacon = f(C.NETWORK, P.IMPORT, "requests/__init__.py", 38, "urllib.request.urlopen")
+    verdict = evaluate([scan("requests", "2.32.4", f(C.NETWORK), f(C.ENV), beacon)], pol)
+    assert not verdict.allowed and verdict.exit_code == 1
+    (pkg,) = verdict.packages
+    assert pkg.denials == (Denial(
+        capability=C.NETWORK, phase=P.IMPORT, evidence=(beacon,),  # only the import-time use
+        fix_command="permpip policy allow requests network --at-import",
+        toml_line='requests = {allow = ["network", "env"], at-import = ["network"]}',
+        at_import=True),)
+    assert pkg.fix_command == "permpip policy allow requests network --at-import"
+
+
+def test_at_import_grants_and_their_staleness(tmp_path: Path) -> None:
+    pol = policy(tmp_path, BASIC_AT_IMPORT)
+    assert evaluate([scan("requests", "2", f(C.NETWORK), f(C.ENV, P.IMPORT))], pol).warnings == ()
+    runtime_env = evaluate([scan("requests", "2", f(C.NETWORK), f(C.ENV))], pol)
+    assert runtime_env.allowed
+    assert runtime_env.warnings == (
+        "stale grant: requests is granted env at import but does not use it at import "
+        "(pyproject.toml:5); revoke with: permpip policy revoke requests env --at-import",)
+
+
+def test_default_at_import_and_own_binaries_need_no_at_import_grant(tmp_path: Path) -> None:
+    pol = policy(tmp_path, '[tool.permissions]\n'
+                           'default = { allow = ["fs-read"], at-import = ["fs-read"] }\n'
+                           '[tool.permissions.packages]\nfast = ["native"]\n')
+    own = f(C.NATIVE, P.IMPORT, "fast/_speedups.cpython-311-x86_64-linux-gnu.so", 0,
+            "compiled extension fast/_speedups.cpython-311-x86_64-linux-gnu.so")
+    lib = f(C.NATIVE, P.IMPORT, "fast.libs/libz-1a2b.so.1", 0,
+            "shared library fast.libs/libz-1a2b.so.1")
+    verdict = evaluate([scan("fast", "1", own, lib, f(C.FS_READ, P.IMPORT))], pol,
+                       strict=True)
+    assert verdict.allowed and verdict.warnings == () and verdict.errors == ()
+    ctypes = f(C.NATIVE, P.IMPORT, "fast/__init__.py", 4, "ctypes.CDLL")
+    refused = evaluate([scan("fast", "1", own, ctypes)], pol)
+    assert [(d.capability, d.evidence, d.at_import)
+            for d in refused.packages[0].denials] == [(C.NATIVE, (ctypes,), True)]

@@ -150,7 +150,7 @@ def test_every_problem_at_once_each_with_key_and_line(tmp_path: Path) -> None:
         "pyproject.toml:12: tool.permissions.packages.requests[2]: "
         "expected a capability string, got integer",
         "pyproject.toml:14: tool.permissions.packages.setuptools.extra: unknown key 'extra' "
-        "(expected 'allow' or 'versions')",
+        "(expected 'allow', 'at-import' or 'versions')",
         "pyproject.toml:14: tool.permissions.packages.setuptools.allow[1]: "
         "unknown capability 'fs-wirte' (did you mean 'fs-write'?)",
         "pyproject.toml:14: tool.permissions.packages.setuptools.versions: "
@@ -656,3 +656,69 @@ def test_edits_to_a_crlf_file_end_their_lines_with_crlf(tmp_path: Path) -> None:
         b'[tool.permissions.packages]\r\na = ["env"]\r\nb = ["network"]\r\n')
     revoke(path, "a", [], cwd=tmp_path)
     assert path.read_bytes().endswith(b'[tool.permissions.packages]\r\nb = ["network"]\r\n')
+
+
+# -- import-time grants (issue #13) ------------------------------------------------------
+
+
+def test_at_import_is_read_with_its_own_checks(tmp_path: Path) -> None:
+    write(tmp_path, '[tool.permissions]\n'
+                    'default = { allow = ["fs-read", "env"], at-import = ["fs-read"] }\n'
+                    '[tool.permissions.packages]\n'
+                    'httpkit = { allow = ["network", "env"], at-import = ["env"] }\n'
+                    'requests = ["network"]\n')
+    policy = load_policy(cwd=tmp_path)
+    httpkit, requests = normalize("httpkit"), normalize("requests")
+    assert policy.default == {FSR, ENV} and policy.default_at_import == {FSR}
+    assert policy.grant(httpkit) == Grant(name=httpkit, key="httpkit", allow=(NET, ENV),
+                                          at_import=(ENV,), line=4,
+                                          form=GrantForm.INLINE_TABLE)
+    assert policy.allowed_for(httpkit, "2.0.1") == {NET, ENV, FSR}
+    assert policy.allowed_at_import(httpkit, "2.0.1") == {ENV, FSR}
+    assert policy.allowed_at_import(requests, "1") == {FSR}
+    assert problems(tmp_path, '[tool.permissions.packages]\n'
+                              'a = { allow = ["env"], at-import = ["network", "env", "netwrk"] }\n'
+                              'b = { allow = ["install-hooks"], at-import = ["install-hooks"] }\n'
+                              'c = { at-import = "env" }\n') == [
+        "pyproject.toml:2: tool.permissions.packages.a.at-import[2]: unknown capability "
+        "'netwrk' (did you mean 'network'?)",
+        "pyproject.toml:2: tool.permissions.packages.a.at-import[0]: 'network' is granted at "
+        "import but not in 'allow' (use at import is use: add it to 'allow' too)",
+        "pyproject.toml:3: tool.permissions.packages.b.at-import[0]: 'install-hooks' is the "
+        "capability of a phase of its own; it is never granted at import",
+        "pyproject.toml:4: tool.permissions.packages.c: missing key 'allow'",
+        "pyproject.toml:4: tool.permissions.packages.c.at-import: expected an array of "
+        "capabilities, got string",
+    ]
+
+
+def test_allow_at_import_keeps_the_layout_and_toml_line_shows_it(tmp_path: Path) -> None:
+    path = write(tmp_path, '[tool.permissions.packages]\n'
+                           'httpkit = ["network", "env"]  # reviewed\n'
+                           'pinned = { allow = ["env"], versions = "<2" }\n')
+    grant = allow(path, "httpkit", [ENV], at_import=True, cwd=tmp_path)
+    assert (grant.allow, grant.at_import) == ((NET, ENV), (ENV,))
+    allow(path, "pinned", [NET], at_import=True, cwd=tmp_path)
+    allow(path, "fresh", [NET, ENV], at_import=True, cwd=tmp_path)
+    assert path.read_text() == (
+        '[tool.permissions.packages]\n'
+        'httpkit = {allow = ["network", "env"], at-import = ["env"]}  # reviewed\n'
+        'pinned = { allow = ["env", "network"], versions = "<2", at-import = ["network"] }\n'
+        'fresh = {allow = ["network", "env"], at-import = ["network", "env"]}\n')
+    policy = load_policy(cwd=tmp_path)
+    assert toml_line(policy, normalize("httpkit"), [], at_import=[NET]) == (
+        'httpkit = {allow = ["network", "env"], at-import = ["env", "network"]}')
+    with pytest.raises(UsageError) as exc:
+        revoke(path, "pinned", [ENV], at_import=True, cwd=tmp_path)
+    assert str(exc.value) == "pinned is not granted 'env' at import in pyproject.toml"
+    revoke(path, "pinned", [], at_import=True, cwd=tmp_path)
+    assert load_policy(cwd=tmp_path).grant(normalize("pinned")).at_import == ()
+
+
+def test_write_grants_with_at_import(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    write_grants(path, {normalize("a"): {NET, ENV}, normalize("b"): {FSR}}, WriteMode.CREATE,
+                 at_import={normalize("a"): {ENV}}, cwd=tmp_path)
+    assert path.read_text() == (
+        '[tool.permissions]\ndefault = []\n\n[tool.permissions.packages]\n'
+        'a = {allow = ["network", "env"], at-import = ["env"]}\nb = ["fs-read"]\n')

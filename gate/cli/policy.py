@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gate.errors import PolicyError, UsageError
-from gate.evaluate import Verdict, needed_capabilities
+from gate.evaluate import Verdict, needed_at_import, needed_capabilities
 from gate.model import Capability, NormalizedName, PackageScan
 from gate.policy import (
     CAPABILITY_NAMES,
@@ -36,15 +36,17 @@ from gate.report.verdict import format_text, to_json
 
 HELP = f"""\
 usage: permpip policy init [INPUT] [--merge | --force] [--policy FILE] [pip options]
-       permpip policy allow NAME CAP... [--versions SPEC] [--policy FILE]
-       permpip policy revoke NAME [CAP...] [--policy FILE]
+       permpip policy allow NAME CAP... [--at-import] [--versions SPEC] [--policy FILE]
+       permpip policy revoke NAME [CAP...] [--at-import] [--policy FILE]
        permpip policy show [--format text|json] [--policy FILE]
 
   init     scan INPUT (a requirements file, a lockfile, or a directory of wheels/sdists;
            default: the lockfile or requirements.txt here) and write what each package
            uses as the policy; --merge adds what is missing, --force replaces the policy
-  allow    grant capabilities to a package (--versions limits the grant to a range)
-  revoke   take capabilities back, or the whole entry when no CAP is given
+  allow    grant capabilities to a package at runtime; --at-import also while it is
+           being imported; --versions limits the grant to a range
+  revoke   take capabilities back, or the whole entry when no CAP is given;
+           --at-import takes back only their use at import (all of it without CAP)
   show     the effective policy, per package
 
 capabilities: {", ".join(CAPABILITY_NAMES)}
@@ -74,9 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     grant.add_argument("name")
     grant.add_argument("caps", nargs="+", metavar="CAP")
     grant.add_argument("--versions")
+    grant.add_argument("--at-import", action="store_true")
     take = sub.add_parser("revoke", add_help=False)
     take.add_argument("name")
     take.add_argument("caps", nargs="*", metavar="CAP")
+    take.add_argument("--at-import", action="store_true")
     show = sub.add_parser("show", add_help=False)
     show.add_argument("--format", choices=("text", "json"), default="text")
     for p in (init, grant, take, show):
@@ -128,14 +132,17 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
         _refuse_existing(path, label)  # before scanning anything
     scans = _scan(args.input, rest, cwd)
     grants: dict[NormalizedName, set[Capability]] = {}
+    late: dict[NormalizedName, set[Capability]] = {}
     for scan in scans:
         grants.setdefault(scan.name, set()).update(needed_capabilities(scan))
+        late.setdefault(scan.name, set()).update(needed_at_import(scan))
     source = shlex.join(["permpip", "policy", "init", *([args.input] if args.input else [])])
     header = [
         f"Written by `{source}`: the capabilities each dependency was seen to use.",
-        "Anything not granted here is denied. Review each grant before committing it.",
+        "Anything not granted here is denied. Review each grant before committing it;",
+        "at-import lists what runs while the package is being imported: read those first.",
     ]
-    changed = write_grants(path, grants, mode, header=header, cwd=cwd)
+    changed = write_grants(path, grants, mode, header=header, at_import=late, cwd=cwd)
     scanned = f"{len(grants)} package{'' if len(grants) == 1 else 's'} scanned"
     if mode is WriteMode.MERGE:
         print(f"{label}: added capabilities for {changed} of {scanned}")
@@ -178,23 +185,30 @@ def _scan(input_arg: str | None, rest: list[str], cwd: Path) -> list[PackageScan
 def _allow(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
     caps = _capabilities(args.caps)
     path = _target(args, cwd)
-    grant = allow(path, args.name, caps, versions=args.versions, cwd=cwd)
+    grant = allow(path, args.name, caps, versions=args.versions, at_import=args.at_import,
+                  cwd=cwd)
     label = display_path(path, cwd)
     versions = f" (versions {grant.versions})" if grant.versions is not None else ""
-    print(f"{label}:{grant.line}: {grant.name}{versions}: {', '.join(grant.allow)}")
+    print(f"{label}:{grant.line}: {grant.name}{versions}: {', '.join(grant.allow)}"
+          f"{_at_import(grant.at_import)}")
     return 0
+
+
+def _at_import(caps: Sequence[Capability] | frozenset[Capability]) -> str:
+    listed = [c.value for c in Capability if c in caps]
+    return f"; at import: {', '.join(listed)}" if listed else ""
 
 
 def _revoke(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
     caps = _capabilities(args.caps)
     path = _target(args, cwd)
-    grant = revoke(path, args.name, caps, cwd=cwd)
+    grant = revoke(path, args.name, caps, at_import=args.at_import, cwd=cwd)
     label = display_path(path, cwd)
     if grant is None:
         print(f"{label}: removed the grant for {args.name}")
     else:
         allowed = ", ".join(grant.allow) or "nothing beyond the default"
-        print(f"{label}:{grant.line}: {grant.name}: {allowed}")
+        print(f"{label}:{grant.line}: {grant.name}: {allowed}{_at_import(grant.at_import)}")
     return 0
 
 
@@ -215,11 +229,15 @@ def policy_json(policy: Policy) -> dict[str, Any]:
     return {
         "policy": policy.display,
         "default": _ordered(policy.default),
+        "default_at_import": _ordered(policy.default_at_import),
         "packages": {
             name: {
                 "allow": [c.value for c in grant.allow],
+                "at_import": [c.value for c in grant.at_import],
                 "versions": grant.versions,
                 "effective": _ordered(policy.default | frozenset(grant.allow)),
+                "effective_at_import": _ordered(policy.default_at_import
+                                                | frozenset(grant.at_import)),
                 "line": grant.line,
             }
             for name, grant in sorted(policy.packages.items())
@@ -231,10 +249,13 @@ def policy_text(policy: Policy) -> str:
     def listing(caps: frozenset[Capability]) -> str:
         return ", ".join(_ordered(caps)) or "nothing"
 
-    lines = [f"policy: {policy.display}", f"default (every package): {listing(policy.default)}"]
+    lines = [f"policy: {policy.display}", f"default (every package): {listing(policy.default)}"
+             f"{_at_import(policy.default_at_import)}"]
     for name, grant in sorted(policy.packages.items()):
         versions = f" (versions {grant.versions})" if grant.versions is not None else ""
-        lines.append(f"{name}{versions}: {listing(policy.default | frozenset(grant.allow))}")
+        late = policy.default_at_import | frozenset(grant.at_import)
+        lines.append(f"{name}{versions}: {listing(policy.default | frozenset(grant.allow))}"
+                     f"{_at_import(late)}")
     return "\n".join(lines)
 
 

@@ -1,8 +1,10 @@
 """A ``LockDiff`` as text, JSON, Markdown (pull-request comment) or SARIF 2.1.0.
 
 Formatting only: every decision (what changed, what is granted, what fails) is made in
-``gate.diff``. Text taken from packages (archive paths, details) is untrusted: it is
-escaped for Markdown and never allowed to break a line or a table row.
+``gate.diff``. Import-time gains come first: packages that gained a use at import are listed
+before the others (text, Markdown, SARIF), and a package's gains are import-time first.
+Text taken from packages (archive paths, details) is untrusted: it is escaped for Markdown
+and never allowed to break a line or a table row.
 
 Public API:
 
@@ -10,6 +12,8 @@ Public API:
     diff_to_json(diff) -> dict                           the ``--format json`` document
     diff_to_sarif(diff, *, root=None, cwd=None) -> dict  SARIF 2.1.0, one result per
                                                          ungranted capability of a package
+                                                         (rule ``CAP-at-import`` when the
+                                                         missing grant is the at-import one)
     grant_command(pkg) -> str | None                     ``permpip policy allow NAME CAP...``
 """
 
@@ -25,7 +29,7 @@ from urllib.parse import quote
 from gate import __version__
 from gate.diff import Change, Gain, LockDiff, PackageDiff, Verdict
 from gate.evaluate import allow_command
-from gate.model import Capability, Finding
+from gate.model import Capability, Finding, Phase
 
 FORMATS = ("text", "json", "markdown", "sarif")
 EVIDENCE_SHOWN = 5  # evidence lines per gain in text and Markdown; JSON and SARIF have all
@@ -54,7 +58,19 @@ def grant_command(pkg: PackageDiff) -> str | None:
     """How to grant what ``pkg`` is refused, as one ``permpip policy allow`` line."""
     if not pkg.missing:
         return None
-    return allow_command(pkg.name, pkg.missing, pkg.fix_versions)
+    return allow_command(pkg.name, pkg.missing, pkg.fix_versions,
+                         at_import=pkg.missing_at_import)
+
+
+def _changed(diff: LockDiff) -> list[PackageDiff]:
+    """Changed packages, those that gained a use at import first (each group by name)."""
+    return sorted(diff.changed, key=lambda p: not any(g.phase is Phase.IMPORT
+                                                     for g in p.gained))
+
+
+def _missing_words(pkg: PackageDiff) -> str:
+    late = pkg.missing_at_import
+    return ", ".join(f"{c} at import" if c in late else str(c) for c in pkg.missing)
 
 
 def _versions(pkg: PackageDiff, arrow: str) -> str:
@@ -82,7 +98,7 @@ def _fails(diff: LockDiff, pkg: PackageDiff) -> bool:
 def _verdict_words(diff: LockDiff, pkg: PackageDiff) -> str:
     v = pkg.verdict
     if v is Verdict.REFUSED:
-        return "not granted: " + ", ".join(str(c) for c in pkg.missing)
+        return "not granted: " + _missing_words(pkg)
     if v is Verdict.NO_GAIN:
         return "nothing gained"
     if diff.strict:
@@ -117,7 +133,7 @@ def _clean(text: str) -> str:
 
 def format_text(diff: LockDiff) -> str:
     lines = [f"permpip diff {_clean(diff.old_label)} -> {_clean(diff.new_label)}"]
-    for pkg in diff.changed:
+    for pkg in _changed(diff):
         mark = "FAIL" if _fails(diff, pkg) else "ok"
         where = f"  [{_clean(pkg.source)}]" if pkg.source else ""
         lines.append(f"{mark:<4} {pkg.name} {_versions(pkg, '->')}{where}: "
@@ -126,6 +142,8 @@ def format_text(diff: LockDiff) -> str:
             lines.append(f"       note: {_clean(pkg.note)}")
         for gain in pkg.gained:
             state = {True: "granted", False: "NOT GRANTED", None: "not reviewed"}[gain.granted]
+            if gain.missing_at_import:
+                state += " at import"
             if gain.missing and gain.missing != (gain.capability,):  # the phase's hook
                 state += f" (needs {', '.join(gain.missing)})"
             lines.append(f"       + {_access(gain)}  {state}")
@@ -170,9 +188,10 @@ def _package_json(pkg: PackageDiff) -> dict[str, Any]:
         "verdict": str(pkg.verdict),
         "note": pkg.note,
         "fix": grant_command(pkg),
+        "missing_at_import": [str(c) for c in pkg.missing_at_import],
         "gained": [
             {"capability": str(g.capability), "phase": str(g.phase), "granted": g.granted,
-             "missing": [str(c) for c in g.missing],
+             "missing": [str(c) for c in g.missing], "at_import": g.at_import,
              "evidence": [f.to_json() for f in g.evidence]}
             for g in pkg.gained
         ],
@@ -191,7 +210,7 @@ def format_markdown(diff: LockDiff) -> str:
     if not diff.changed:
         return "\n".join(out)
     out += ["| package | version | gained | lost | verdict |", "|---|---|---|---|---|"]
-    for pkg in diff.changed:
+    for pkg in _changed(diff):
         old = _md(pkg.old_version) if pkg.old_version else "—"
         new = _md(pkg.new_version) if pkg.new_version else "—"
         gained = ", ".join(_access(g) for g in pkg.gained) or "—"
@@ -199,7 +218,7 @@ def format_markdown(diff: LockDiff) -> str:
         mark = "❌" if _fails(diff, pkg) else "✅"
         out.append(f"| {_md_code(pkg.name)} | {old} → {new} | {gained} | {lost} | "
                    f"{mark} {_verdict_words(diff, pkg)} |")
-    for pkg in diff.changed:
+    for pkg in _changed(diff):
         if pkg.gained:
             out += ["", *_md_details(diff, pkg)]
     out.append("")
@@ -215,6 +234,8 @@ def _md_details(diff: LockDiff, pkg: PackageDiff) -> list[str]:
         out += [f"Note: {_md(pkg.note)}.", ""]
     for gain in pkg.gained:
         state = {True: "granted", False: "**not granted**", None: "not reviewed"}[gain.granted]
+        if gain.missing_at_import:
+            state = "**not granted at import**"
         out.append(f"- {_access(gain)}: {state}")
         out += [f"  - {_md_code(f.where)} {_md(f.detail)}"
                 for f in gain.evidence[:EVIDENCE_SHOWN]]
@@ -256,24 +277,15 @@ def diff_to_sarif(
     that pins the package. ``root``: the repository root URIs are relative to;
     ``cwd``: what relative ``Pin.source`` paths are relative to."""
     results: list[dict[str, Any]] = []
-    rule_ids: list[Capability] = []
-    for pkg in diff.changed:
-        for cap, level, gains in _sarif_items(diff, pkg):
-            if cap not in rule_ids:
-                rule_ids.append(cap)
-            results.append(_sarif_result(pkg, cap, level, gains, rule_ids.index(cap),
-                                         root=root, cwd=cwd))
-    rules = [
-        {"id": str(c), "name": _rule_name(c),
-         "shortDescription": {"text": f"A dependency gained the {c} capability"},
-         "fullDescription": {"text": f"A dependency update added code that uses the {c} "
-                                     "capability, which [tool.permissions] does not grant "
-                                     "to it."},
-         "help": {"text": f"Review the evidence; if it is expected, grant it with "
-                          f"`permpip policy allow <package> {c}`."},
-         "defaultConfiguration": {"level": "error"}}
-        for c in rule_ids
-    ]
+    rule_ids: list[tuple[Capability, bool]] = []
+    items = [(pkg, item) for pkg in _changed(diff) for item in _sarif_items(diff, pkg)]
+    items.sort(key=lambda pi: not pi[1][3])  # import-time results first (stable)
+    for pkg, (cap, level, gains, late) in items:
+        if (cap, late) not in rule_ids:
+            rule_ids.append((cap, late))
+        results.append(_sarif_result(pkg, cap, level, gains, rule_ids.index((cap, late)),
+                                     at_import=late, root=root, cwd=cwd))
+    rules = [_sarif_rule(c, late) for c, late in rule_ids]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -284,23 +296,51 @@ def diff_to_sarif(
     }
 
 
+def _sarif_rule(cap: Capability, at_import: bool) -> dict[str, Any]:
+    if at_import:
+        return {
+            "id": f"{cap}-at-import", "name": _rule_name(cap) + "AtImport",
+            "shortDescription": {"text": f"A dependency gained the {cap} capability at "
+                                         f"import time"},
+            "fullDescription": {"text": f"A dependency update added code that uses the {cap} "
+                                        "capability while the package is being imported "
+                                        "(merely importing it runs it), which "
+                                        "[tool.permissions] does not grant it at-import."},
+            "help": {"text": f"Review the evidence first: this is how compromised releases "
+                             f"of trusted packages act. If it is expected, grant it with "
+                             f"`permpip policy allow <package> {cap} --at-import`."},
+            "defaultConfiguration": {"level": "error"}}
+    return {"id": str(cap), "name": _rule_name(cap),
+            "shortDescription": {"text": f"A dependency gained the {cap} capability"},
+            "fullDescription": {"text": f"A dependency update added code that uses the {cap} "
+                                        "capability, which [tool.permissions] does not grant "
+                                        "to it."},
+            "help": {"text": f"Review the evidence; if it is expected, grant it with "
+                             f"`permpip policy allow <package> {cap}`."},
+            "defaultConfiguration": {"level": "error"}}
+
+
 def _sarif_items(
     diff: LockDiff, pkg: PackageDiff
-) -> list[tuple[Capability, str, list[Gain]]]:
-    items: list[tuple[Capability, str, list[Gain]]] = []
+) -> list[tuple[Capability, str, list[Gain], bool]]:
+    """(capability, level, its gains, whether the at-import grant is what is missing)."""
+    items: list[tuple[Capability, str, list[Gain], bool]] = []
     for cap in pkg.missing:
-        items.append((cap, "error", [g for g in pkg.gained if cap in g.missing]))
+        items.append((cap, "error", [g for g in pkg.gained if cap in g.missing],
+                      cap in pkg.missing_at_import))
     if diff.strict:
         for cap in Capability:
             gains = [g for g in pkg.gained if g.capability is cap]
             if gains and cap not in pkg.missing:
-                items.append((cap, "warning", gains))
+                items.append((cap, "warning", gains,
+                              any(g.phase is Phase.IMPORT for g in gains)))
+    items.sort(key=lambda item: not item[3])  # import-time first
     return items
 
 
 def _sarif_result(
     pkg: PackageDiff, cap: Capability, level: str, gains: Sequence[Gain], index: int,
-    *, root: Path | None, cwd: Path | None,
+    *, at_import: bool = False, root: Path | None, cwd: Path | None,
 ) -> dict[str, Any]:
     evidence = [f for g in gains for f in g.evidence]
     where = (f" Evidence: {_clean(evidence[0].where)} "
@@ -308,7 +348,12 @@ def _sarif_result(
     more = f" and {len(evidence) - 1} more." if len(evidence) > 1 else "." if evidence else ""
     pairs = ", ".join(_access(g) for g in gains)
     head = f"{pkg.name} {_versions(pkg, '->')} gains {pairs}"
-    if level == "error":
+    if level == "error" and at_import:
+        why = f": {cap} at import is not granted by the policy."
+        fix = allow_command(pkg.name, [cap], pkg.fix_versions, at_import=[cap])
+        note = f" Note: {_clean(pkg.note)}." if pkg.note else ""
+        text = f"{head}{why}{where}{more}{note} Grant it with: {fix}"
+    elif level == "error":
         need = "needs" if len(gains) == 1 else "need"
         why = (f": {cap} is not granted by the policy." if all(g.capability is cap for g in gains)
                else f", which {need} {cap}: not granted by the policy.")
@@ -318,12 +363,13 @@ def _sarif_result(
     else:
         text = f"{head} (granted; --strict fails on any gain).{where}{more}"
     result: dict[str, Any] = {
-        "ruleId": str(cap),
+        "ruleId": f"{cap}-at-import" if at_import else str(cap),
         "ruleIndex": index,
         "level": level,
         "message": {"text": text},
         "locations": [_sarif_location(pkg.source, root=root, cwd=cwd)],
-        "partialFingerprints": {"permpipPackageCapability/v1": f"{pkg.name}:{cap}"},
+        "partialFingerprints": {"permpipPackageCapability/v1":
+                                f"{pkg.name}:{cap}" + ("@import" if at_import else "")},
         "properties": {
             "package": pkg.name,
             "change": str(pkg.change),

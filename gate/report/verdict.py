@@ -48,7 +48,10 @@ def _package(package: PackageVerdict, *, verbose: bool) -> list[str]:
 
 
 def _denial(denial: Denial, *, verbose: bool) -> list[str]:
-    lines = [f"  {denial.capability} ({denial.phase}) not granted:"]
+    if denial.at_import:  # use while being imported needs a grant of its own (at-import)
+        lines = [f"  {denial.capability} at import not granted:"]
+    else:
+        lines = [f"  {denial.capability} ({denial.phase}) not granted:"]
     shown = denial.evidence if verbose else denial.evidence[:EVIDENCE_LINES]
     for f in shown:
         # evidence for a hook: what runs at install/startup, and the capability it uses
@@ -85,6 +88,7 @@ def _package_json(package: PackageVerdict) -> dict[str, Any]:
                 "phase": str(d.phase),
                 "evidence": [{"capability": str(f.capability), **f.to_json()}
                              for f in d.evidence],
+                "at_import": d.at_import,
                 "fix": d.fix_command,
                 "toml": d.toml_line,
             }

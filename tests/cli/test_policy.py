@@ -40,13 +40,14 @@ SCANS = [
 INIT_TEXT = """\
 [tool.permissions]
 # Written by `permpip policy init dist`: the capabilities each dependency was seen to use.
-# Anything not granted here is denied. Review each grant before committing it.
+# Anything not granted here is denied. Review each grant before committing it;
+# at-import lists what runs while the package is being imported: read those first.
 default = []
 
 [tool.permissions.packages]
 hooky = ["subprocess", "install-hooks"]
-requests = ["network", "env"]
-zope-interface = ["fs-read", "native", "startup-hooks"]
+requests = {allow = ["network", "env"], at-import = ["env"]}
+zope-interface = {allow = ["fs-read", "native", "startup-hooks"], at-import = ["native"]}
 """
 
 
@@ -99,10 +100,15 @@ def test_init_refuses_an_existing_policy_then_merge_and_force(
 
     assert main(["policy", "init", "dist", "--merge"]) == 0
     assert out_err(capsys)[0] == (
-        "pyproject.toml: added capabilities for 2 of 4 packages scanned\n")
-    assert (project / "pyproject.toml").read_text() == existing + (
+        "pyproject.toml: added capabilities for 3 of 4 packages scanned\n")
+    # requests reads env at import: the default grants env at runtime only, so the merge
+    # adds the at-import grant (and env to allow: an at-import grant is also in allow)
+    assert (project / "pyproject.toml").read_text() == existing.replace(
+        'requests = ["network"]  # reviewed',
+        'requests = {allow = ["network", "env"], at-import = ["env"]}  # reviewed') + (
         'hooky = ["subprocess", "install-hooks"]\n'
-        'zope-interface = ["fs-read", "native", "startup-hooks"]\n')
+        'zope-interface = {allow = ["fs-read", "native", "startup-hooks"], '
+        'at-import = ["native"]}\n')
 
     assert main(["policy", "init", "dist", "--force"]) == 0
     assert (project / "pyproject.toml").read_text() == (
@@ -162,11 +168,14 @@ def test_allow_revoke_show_round_trip(project: Path, capsys: pytest.CaptureFixtu
     assert json.loads(out_err(capsys)[0]) == {
         "policy": "pyproject.toml",
         "default": ["fs-read"],
+        "default_at_import": [],
         "packages": {
-            "requests": {"allow": ["network", "env"], "versions": None,
-                         "effective": ["network", "fs-read", "env"], "line": 9},
-            "setuptools": {"allow": ["install-hooks"], "versions": ">=70,<81",
-                           "effective": ["fs-read", "install-hooks"], "line": 10},
+            "requests": {"allow": ["network", "env"], "at_import": [], "versions": None,
+                         "effective": ["network", "fs-read", "env"],
+                         "effective_at_import": [], "line": 9},
+            "setuptools": {"allow": ["install-hooks"], "at_import": [], "versions": ">=70,<81",
+                           "effective": ["fs-read", "install-hooks"],
+                           "effective_at_import": [], "line": 10},
         },
     }
     assert main(["policy", "revoke", "requests", "env"]) == 0
@@ -194,6 +203,34 @@ def test_policy_option_and_nearest_file_from_a_subdirectory(
         '[tool.permissions]\n\n[tool.permissions.packages]\nb = ["env"]\n')
     assert main(["policy", "show", "--policy", "../../other.toml"]) == 0
     assert out_err(capsys)[0].splitlines()[2] == "b: env"
+
+
+def test_allow_and_revoke_at_import(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = ('[tool.permissions]\ndefault = ["fs-read"]\n\n[tool.permissions.packages]\n'
+            'httpkit = ["network", "env"]  # reviewed 2024-05\n'
+            '[tool.permissions.packages.mlkit]\nallow = ["threads"]\n')
+    (project / "pyproject.toml").write_text(text)
+    assert main(["policy", "allow", "httpkit", "env", "--at-import"]) == 0
+    assert main(["policy", "allow", "mlkit", "network", "--at-import"]) == 0
+    assert out_err(capsys) == ("pyproject.toml:5: httpkit: network, env; at import: env\n"
+                               "pyproject.toml:6: mlkit: threads, network; at import: network\n",
+                               "")
+    assert (project / "pyproject.toml").read_text() == text.replace(
+        'httpkit = ["network", "env"]',
+        'httpkit = {allow = ["network", "env"], at-import = ["env"]}').replace(
+        'allow = ["threads"]\n', 'allow = ["threads", "network"]\nat-import = ["network"]\n')
+    assert main(["policy", "show"]) == 0
+    assert out_err(capsys)[0].splitlines()[2:] == [
+        "httpkit: network, fs-read, env; at import: env",
+        "mlkit: network, fs-read, threads; at import: network"]
+    assert main(["policy", "revoke", "httpkit", "network", "--at-import"]) == 2
+    assert out_err(capsys)[1] == (
+        "error: httpkit is not granted 'network' at import in pyproject.toml\n")
+    assert main(["policy", "revoke", "httpkit", "env", "--at-import"]) == 0
+    assert main(["policy", "revoke", "mlkit", "network"]) == 0  # from allow and at-import
+    assert out_err(capsys) == ("pyproject.toml:5: httpkit: network, env\n"
+                               "pyproject.toml:6: mlkit: threads\n", "")
+    assert (project / "pyproject.toml").read_text() == text  # back to the short form
 
 
 @pytest.mark.parametrize(("argv", "err"), [
@@ -267,7 +304,8 @@ def test_report_verdict_prints_and_returns_the_exit_code(
     verdict = evaluate(SCANS[:1], load_policy(cwd=project))
     assert report_verdict(verdict, fmt="json") == 1
     assert json.loads(out_err(capsys)[0])["packages"][0]["fix"] == (
-        "permpip policy allow requests network env")
+        "permpip policy allow requests network && "
+        "permpip policy allow requests env --at-import")
     assert report_verdict(verdict) == 1
     assert out_err(capsys)[0].startswith("refused: 1 of 1 package uses capabilities")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,14 +64,13 @@ def sample(*, strict: bool = False) -> LockDiff:
               source=f"{src}:1"),
     ]
     return diff_packages(old, new, allowed=allow({"foo": ["network"], "fresh": ["subprocess"]}),
-                         strict=strict, old_label="requirements.txt@origin/main",
-                         new_label="requirements.txt")
+                         at_import=allow({"foo": ["network"]}), strict=strict,
+                         old_label="requirements.txt@origin/main", new_label="requirements.txt")
 
 
 def test_text() -> None:
     assert render(sample(), "text") == """\
 permpip diff requirements.txt@origin/main -> requirements.txt
-ok   bump 1.0 -> 1.1 (upgraded)  [requirements.txt:1]: nothing gained
 FAIL foo 1.0 -> 1.1 (upgraded)  [requirements.txt:3]: not granted: subprocess
        + network (import)  granted
            foo/api.py:2  urllib.request.urlopen
@@ -78,6 +78,7 @@ FAIL foo 1.0 -> 1.1 (upgraded)  [requirements.txt:3]: not granted: subprocess
            foo/run.py:5  subprocess.run
        - network (runtime)
        grant with: permpip policy allow foo subprocess
+ok   bump 1.0 -> 1.1 (upgraded)  [requirements.txt:1]: nothing gained
 FAIL fresh 0.1 (added)  [requirements.txt:5]: not granted: install-hooks
        + subprocess (install)  NOT GRANTED (needs install-hooks)
            setup.py:4  os.system
@@ -98,8 +99,8 @@ def test_markdown() -> None:
 
 | package | version | gained | lost | verdict |
 |---|---|---|---|---|
-| `bump` | 1.0 → 1.1 | — | — | ✅ nothing gained |
 | `foo` | 1.0 → 1.1 | network (import), subprocess (runtime) | network (runtime) | ❌ not granted: subprocess |
+| `bump` | 1.0 → 1.1 | — | — | ✅ nothing gained |
 | `fresh` | — → 0.1 | subprocess (install), install-hooks (install) | — | ❌ not granted: install-hooks |
 | `gone` | 2.0 → — | — | env (import) | ✅ nothing gained |
 
@@ -175,13 +176,14 @@ def test_json() -> None:
     assert doc["packages"][1] == {
         "name": "foo", "change": "upgraded", "old_version": "1.0", "new_version": "1.1",
         "source": "requirements.txt:3", "verdict": "refused", "note": None,
-        "fix": "permpip policy allow foo subprocess",
+        "fix": "permpip policy allow foo subprocess", "missing_at_import": [],
         "gained": [
             {"capability": "network", "phase": "import", "granted": True, "missing": [],
+             "at_import": True,
              "evidence": [{"path": "foo/api.py", "line": 2, "phase": "import",
                            "detail": "urllib.request.urlopen"}]},
             {"capability": "subprocess", "phase": "runtime", "granted": False,
-             "missing": ["subprocess"],
+             "missing": ["subprocess"], "at_import": False,
              "evidence": [{"path": "foo/run.py", "line": 5, "phase": "runtime",
                            "detail": "subprocess.run"}]}],
         "lost": [{"capability": "network", "phase": "runtime"}]}
@@ -235,10 +237,10 @@ def test_sarif_strict_adds_warnings_for_granted_gains(tmp_path: Path) -> None:
     jsonschema.Draft4Validator(SCHEMA).validate(sarif)
     got = [(r["ruleId"], r["level"], r["properties"]["package"])
            for r in sarif["runs"][0]["results"]]
-    assert got == [("subprocess", "error", "foo"), ("network", "warning", "foo"),
+    assert got == [("network-at-import", "warning", "foo"), ("subprocess", "error", "foo"),
                    ("install-hooks", "error", "fresh"), ("subprocess", "warning", "fresh")]
     assert [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]] == [
-        "subprocess", "network", "install-hooks"]
+        "network-at-import", "subprocess", "install-hooks"]
 
 
 def test_sarif_locations_are_relative_to_the_repository_root(tmp_path: Path) -> None:
@@ -285,28 +287,89 @@ def test_a_version_limited_grant_that_misses_the_new_version(
     diff = diff_packages(old, new, policy=load_policy(cwd=tmp_path))
     assert render(diff, "text") == """\
 permpip diff old -> new
+FAIL foo 1.0 -> 1.1 (upgraded): not granted: env at import
+       note: the grant at pyproject.toml:2 covers versions '<1.1', not 1.1
+       + env (import)  NOT GRANTED at import
+           foo/b.py:2  os.environ
+       grant with: permpip policy allow foo env --at-import --versions '==1.1'
 ok   bar 1.0 -> 2.0 (upgraded): nothing gained
        note: the grant at pyproject.toml:3 covers versions '<2', not 2.0
-FAIL foo 1.0 -> 1.1 (upgraded): not granted: env
-       note: the grant at pyproject.toml:2 covers versions '<1.1', not 1.1
-       + env (import)  NOT GRANTED
-           foo/b.py:2  os.environ
-       grant with: permpip policy allow foo env --versions '==1.1'
 2 packages changed, 0 unchanged; 1 package gained capabilities the policy does not grant
 """
     [foo] = [p for p in diff.packages if p.name == "foo"]
     assert foo.fix_versions == "==1.1"
     assert diff_to_json(diff)["packages"][1]["fix"] == (
-        "permpip policy allow foo env --versions '==1.1'")
+        "permpip policy allow foo env --at-import --versions '==1.1'")
     sarif = diff_to_sarif(diff)["runs"][0]["results"]
     assert sarif[0]["message"]["text"].endswith(
         "Note: the grant at pyproject.toml:2 covers versions '<1.1', not 1.1. "
-        "Grant it with: permpip policy allow foo env --versions '==1.1'")
+        "Grant it with: permpip policy allow foo env --at-import --versions '==1.1'")
     assert "Note: the grant at pyproject.toml:2 covers versions '&lt;1.1', not 1.1." in (
         format_markdown(diff))
     # pasted, the printed command makes the new version pass
-    assert main(["policy", "allow", "foo", "env", "--versions", "==1.1"]) == 0
+    fix = diff_to_json(diff)["packages"][1]["fix"]
+    assert main(shlex.split(fix)[1:]) == 0
     again = diff_packages(old, new, policy=load_policy(cwd=tmp_path))
     assert again.exit_code == 0
     assert [p.note for p in again.packages] == [
         "the grant at pyproject.toml:3 covers versions '<2', not 2.0", None]
+
+
+def httpkit_diff(*, strict: bool = False) -> LockDiff:
+    """httpkit 2.0.0 -> 2.0.1 adds a beacon at import; network and env are granted at runtime,
+    env at import. aaa (named first) gains a runtime use only."""
+    old = [entry("aaa", "1.0", source="req.txt:1"),
+           entry("httpkit", "2.0.0", [("network", "runtime", "httpkit/api.py", 9, "socket"),
+                                      ("env", "import", "httpkit/__init__.py", 3, "os.environ")],
+                 source="req.txt:2")]
+    new = [entry("aaa", "1.1", [("threads", "runtime", "aaa/x.py", 4, "threading.Thread")],
+                 source="req.txt:1"),
+           entry("httpkit", "2.0.1", [
+               ("network", "runtime", "httpkit/api.py", 9, "socket"),
+               ("env", "import", "httpkit/__init__.py", 3, "os.environ"),
+               ("network", "import", "httpkit/__init__.py", 38, "urllib.request.urlopen"),
+               ("env", "runtime", "httpkit/__init__.py", 31, "os.environ")],
+                 source="req.txt:2")]
+    return diff_packages(old, new, allowed=allow({"httpkit": ["network", "env"]}),
+                         at_import=allow({"httpkit": ["env"]}), strict=strict)
+
+
+def test_an_import_time_gain_fails_and_comes_first_in_every_format(tmp_path: Path) -> None:
+    diff = httpkit_diff()
+    assert render(diff, "text") == """\
+permpip diff old -> new
+FAIL httpkit 2.0.0 -> 2.0.1 (upgraded)  [req.txt:2]: not granted: network at import
+       + network (import)  NOT GRANTED at import
+           httpkit/__init__.py:38  urllib.request.urlopen
+       + env (runtime)  granted
+           httpkit/__init__.py:31  os.environ
+       grant with: permpip policy allow httpkit network --at-import
+FAIL aaa 1.0 -> 1.1 (upgraded)  [req.txt:1]: not granted: threads
+       + threads (runtime)  NOT GRANTED
+           aaa/x.py:4  threading.Thread
+       grant with: permpip policy allow aaa threads
+2 packages changed, 0 unchanged; 2 packages gained capabilities the policy does not grant
+"""
+    md = format_markdown(diff)
+    assert md.index("| `httpkit` |") < md.index("| `aaa` |")
+    assert ("| `httpkit` | 2.0.0 → 2.0.1 | network (import), env (runtime) | — | "
+            "❌ not granted: network at import |") in md
+    assert "- network (import): **not granted at import**" in md
+    assert "Grant with `permpip policy allow httpkit network --at-import` after review." in md
+    doc = diff_to_json(diff)
+    [httpkit] = [p for p in doc["packages"] if p["name"] == "httpkit"]
+    assert httpkit["missing_at_import"] == ["network"]
+    assert httpkit["fix"] == "permpip policy allow httpkit network --at-import"
+    sarif = diff_to_sarif(diff, root=tmp_path, cwd=tmp_path)
+    jsonschema.Draft4Validator(SCHEMA).validate(sarif)
+    results = sarif["runs"][0]["results"]
+    assert [(r["ruleId"], r["properties"]["package"]) for r in results] == [
+        ("network-at-import", "httpkit"), ("threads", "aaa")]
+    assert results[0]["message"]["text"] == (
+        "httpkit 2.0.0 -> 2.0.1 (upgraded) gains network (import): network at import is not "
+        "granted by the policy. Evidence: httpkit/__init__.py:38 (urllib.request.urlopen). "
+        "Grant it with: permpip policy allow httpkit network --at-import")
+    assert results[0]["partialFingerprints"] == {
+        "permpipPackageCapability/v1": "httpkit:network@import"}
+    assert sarif["runs"][0]["tool"]["driver"]["rules"][0]["name"] == "GainedNetworkAtImport"
+

@@ -26,7 +26,7 @@ def scan(name: str, version: str, *findings: Finding) -> PackageScan:
 def policy(tmp_path: Path) -> Policy:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.permissions]\ndefault = ["fs-read"]\n\n[tool.permissions.packages]\n'
-        'requests = ["network", "env"]\nidna = ["threads"]\n')
+        'requests = { allow = ["network", "env"], at-import = ["env"] }\nidna = ["threads"]\n')
     return load_policy(cwd=tmp_path)
 
 
@@ -112,6 +112,7 @@ def test_json(tmp_path: Path) -> None:
         "phase": "install",
         "evidence": [{"capability": "subprocess", "path": "setup.py", "line": 12,
                       "phase": "install", "detail": "os.system"}],
+        "at_import": False,
         "fix": "permpip policy allow evil install-hooks",
         "toml": 'evil = ["install-hooks"]',
     }
@@ -149,9 +150,28 @@ def test_the_toml_line_for_a_grant_written_as_a_table_names_the_table(tmp_path: 
     assert format_text(verdict).splitlines()[2:] == [
         "zope-interface 6.0 (zope.interface-6.0-py3-none-any.whl)",
         "  note: the grant at pyproject.toml:1 covers versions '<6', not 6.0",
-        "  env (import) not granted:",
+        "  env at import not granted:",
         "    z.py:1 os.environ",
-        "  fix: permpip policy allow zope-interface env --versions '==6.0'",
-        '   or: allow = ["env"]  # and versions = "==6.0", in '
+        "  fix: permpip policy allow zope-interface env --at-import --versions '==6.0'",
+        '   or: allow = ["env"]  # and at-import = ["env"], and versions = "==6.0", in '
         '[tool.permissions.packages."zope.interface"]',
+    ]
+
+
+def test_a_use_at_import_granted_only_at_runtime_names_the_phase_and_the_fix(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.permissions.packages]\nhttpkit = ["network", "env"]\n')
+    beacon = f(C.NETWORK, P.IMPORT, "httpkit/__init__.py", 38, "urllib.request.urlopen")
+    verdict = evaluate([scan("httpkit", "2.0.1", beacon,
+                             f(C.NETWORK, P.RUNTIME, "httpkit/api.py", 9, "socket.socket"),
+                             f(C.ENV, P.RUNTIME, "httpkit/api.py", 3, "os.environ"))],
+                       load_policy(cwd=tmp_path))
+    assert format_text(verdict).splitlines()[2:] == [
+        "httpkit 2.0.1 (httpkit-2.0.1-py3-none-any.whl)",
+        "  network at import not granted:",
+        "    httpkit/__init__.py:38 urllib.request.urlopen",
+        "  fix: permpip policy allow httpkit network --at-import",
+        '   or: httpkit = {allow = ["network", "env"], at-import = ["network"]}',
     ]
