@@ -54,6 +54,9 @@ class Reached:
 
     bodies: list[tuple[int, int, str]] = field(default_factory=list)
     stored: str | None = None  # how a stored reference may be called at import
+    # names the reached code calls or hands on that the module does not define
+    # (``sync()``, ``helpers.sync()``), with the line: other modules' code that runs now
+    outside: list[tuple[str, int]] = field(default_factory=list)
 
     def via(self, line: int) -> str | None:
         """How the code at ``line`` is reached at import (innermost body), or None."""
@@ -133,11 +136,16 @@ class _Reach:
             self.out.bodies.append((first, last, how))
             self.todo.append((node, how))
 
-    def _name(self, name: str, how: str, *, called: bool) -> None:
+    def _name(self, name: str, how: str, *, called: bool, line: int = 0) -> None:
+        found = False
         for d in self.defs.get(name, ()):
+            found = True
             self.reach(d, how)
         for c in self.classes.get(name, ()):
+            found = True
             self._class(c, how, instantiated=called)
+        if not found and line:
+            self.out.outside.append((name, line))
 
     def _class(self, c: ast.ClassDef, how: str, *, instantiated: bool) -> None:
         if id(c) in self.done:
@@ -168,8 +176,11 @@ class _Reach:
         the wrapper it defines (that runs later)."""
         args = fn.args.posonlyargs + fn.args.args  # type: ignore[attr-defined]
         if not args:
-            return False
+            return bool(fn.args.vararg)  # type: ignore[attr-defined]  # (``*a``: not followed)
         param = args[0].arg
+        if type(fn) is ast.Lambda:  # ``lambda f: f()``, ``lambda f: run(f)``
+            return any(type(n) is ast.Name and n.id == param  # type: ignore[attr-defined]
+                       for n in ast.walk(fn.body))  # type: ignore[attr-defined]
         for n in self._walk(fn, into_bodies=False):
             if type(n) is not ast.Call:
                 continue
@@ -180,6 +191,28 @@ class _Reach:
                 continue
             if any(type(a) is ast.Name and a.id == param  # type: ignore[attr-defined]
                    for a in (*n.args, *(k.value for k in n.keywords))):  # type: ignore[attr-defined]
+                return True
+        return False
+
+    def _factory_calls(self, fn: ast.AST) -> bool:
+        """Whether what a decorator factory returns calls the function it is given: every
+        value it returns must be a function it defines (or a lambda) that does not; any
+        other return value is not followed, so it may."""
+        if type(fn) is ast.Lambda:
+            return True
+        inner = {st.name: st for st in fn.body if isinstance(st, _FUNCS)}  # type: ignore[attr-defined]
+        returns = [n for n in self._walk(fn, into_bodies=False) if type(n) is ast.Return]
+        if not returns:
+            return False  # it returns None: ``@f(x)`` is then an error
+        for r in returns:
+            v = r.value  # type: ignore[attr-defined]
+            if type(v) is ast.Name and v.id in inner:  # type: ignore[attr-defined]
+                if self._calls_param(inner[v.id]):  # type: ignore[attr-defined]
+                    return True
+            elif type(v) is ast.Lambda:
+                if self._calls_param(v):
+                    return True
+            else:
                 return True
         return False
 
@@ -195,12 +228,13 @@ class _Reach:
             if name is None:
                 continue
             mine = self.defs.get(name, ())
+            factory = type(d) is ast.Call
             if type(d) is ast.Name:  # ``@deco``: ``deco(f)`` runs now
-                self._name(name, how or f"@{name} at :{d.lineno}", called=True)
+                self._name(name, how or f"@{name} at :{d.lineno}", called=True, line=d.lineno)
+            elif type(d) is ast.Attribute:
+                self.out.outside.append((name, d.lineno))
             runs = name in _RUNNERS or any(
-                type(d) is ast.Call or self._calls_param(fn) for fn in mine)
-            # (a factory of the module's own: what it returns is not followed, so the
-            # function it decorates counts as run)
+                self._factory_calls(fn) if factory else self._calls_param(fn) for fn in mine)
             if runs and isinstance(st, _FUNCS):
                 self.reach(st, how or f"@{name} at :{d.lineno}")
 
@@ -272,10 +306,14 @@ class _Reach:
             v = stack.pop()
             t = type(v)
             if t is ast.Name:
-                self._name(v.id, how or f"{v.id} handed on at :{line}", called=False)  # type: ignore[attr-defined]
+                self._name(v.id, how or f"{v.id} handed on at :{line}", called=False,  # type: ignore[attr-defined]
+                           line=line)
             elif t is ast.Lambda:
                 self.reach(v, how or f"lambda handed on at :{line}")
             elif t is ast.Attribute:
+                dotted = _dotted(v)  # type: ignore[arg-type]
+                if dotted is not None:
+                    self.out.outside.append((dotted, line))
                 for m in self.methods.get(v.attr, ()):  # ``Thread(target=self.run)``
                     self.reach(m, how or f".{v.attr} handed on at :{line}")  # type: ignore[attr-defined]
             elif t in (ast.Tuple, ast.List, ast.Set):
@@ -293,10 +331,14 @@ class _Reach:
         t = type(func)
         line = call.lineno
         if t is ast.Name:
-            self._name(func.id, how or f"{func.id}() at :{line}", called=True)  # type: ignore[attr-defined]
+            self._name(func.id, how or f"{func.id}() at :{line}", called=True,  # type: ignore[attr-defined]
+                       line=line)
         elif t is ast.Lambda:
             self.reach(func, how or f"lambda called at :{line}")
         elif t is ast.Attribute:
+            dotted = _dotted(func)
+            if dotted is not None:
+                self.out.outside.append((dotted, line))
             for m in self.methods.get(func.attr, ()):  # type: ignore[attr-defined]
                 self.reach(m, how or f".{func.attr}() at :{line}")  # type: ignore[attr-defined]
             owner = func.value  # type: ignore[attr-defined]

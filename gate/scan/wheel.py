@@ -59,6 +59,7 @@ from gate.model import Capability, Finding, NormalizedName, Phase
 from gate.scan import native, python
 from gate.scan.exports import Exported, collect
 from gate.scan.lexical import decode_source, module_name
+from gate.scan.reach_modules import follow_modules
 
 # Top-level import names of popular distributions -> the distributions that may ship them.
 # Anything else shipping one of these names is planting code in another package.
@@ -372,6 +373,10 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
             out += _scan_code(ar, member, path, on_path[path], phase=None)
         elif p.scheme == "data":
             out += _scan_data(ar, member, path, p.rel)
+    # a function another own module calls at import runs then (gate.scan.reach_modules)
+    out = follow_modules(out, {p.member: (p.site, c) for p in site if p.site is not None
+                               and not isinstance(c := codes.get(p.site, b""), Finding)
+                               and p.site.endswith(".py")})
     # an archive a .pth puts on sys.path is also scanned as a zip in the tree: its bytecode
     # is then both loaded (refused) and merely shipped (a warning); keep the first
     loaded = {f.path for f in out if f.detail.startswith(BYTECODE_DETAIL)}

@@ -1,0 +1,285 @@
+"""Phases across a distribution's own modules: ``from ._sync import sync; sync()``.
+
+gate.scan.reach follows execution within one module. A package's ``__init__`` may as well
+call, at import, a function of another of its modules; that function's ``runtime``
+findings then run at import too. ``follow_modules`` links them after every file is
+scanned, reading only what it must:
+
+1. callees: the module-level functions (and the constructors and class machinery of
+   module-level classes) whose bodies hold a ``runtime`` finding, grown within their module
+   by name (a function that mentions one of them may call it);
+2. callers: the other own modules that spell both the callee module's name and the
+   callee's (a set lookup on each module's words); only those are parsed;
+3. in each caller, what runs at import (gate.scan.reach) and what it calls or hands on
+   outside itself, resolved through its import statements (``from ._sync import sync``,
+   ``from . import _sync``, ``import pkg._sync as s``) to an own qualified name;
+4. a callee reached so turns its findings into ``import``, saying from where
+   (``(via pkg/__init__.py:12 sync())``); a caller's function that mentions a callee is a
+   callee in turn, so chains through several modules are followed.
+
+Sound rather than precise, like gate.scan.reach: names decide, not types.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from collections.abc import Mapping
+
+from gate.model import Capability, Finding, Phase
+from gate.scan.lexical import absolute, decode_source, import_ranges, module_name, normalize
+from gate.scan.reach import reached
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_EXEMPTABLE = frozenset({Capability.NATIVE, Capability.FS_READ})
+_ENTRY_METHODS = ("__init__", "__new__", "__post_init__", "__init_subclass__",
+                  "__set_name__", "__class_getitem__")
+
+
+@dataclasses.dataclass(slots=True)
+class _Module:
+    name: str
+    package: bool
+    path: str  # the member's path in the archive (what findings name)
+    text: str
+    words: frozenset[str]
+    tree: ast.Module | None = None
+    # top-level name -> line ranges of what runs when it is called
+    entries: dict[str, list[tuple[int, int]]] | None = None
+    binds: dict[str, str] | None = None  # what its import statements bind
+    lines: list[str] | None = None
+    imported: frozenset[str] | None = None  # the words of its import statements
+
+    def imports(self, word: str) -> bool:
+        """Whether an import statement of the module spells ``word``."""
+        if self.imported is None:
+            self.imported = frozenset(_WORD.findall(" ".join(
+                self.text[a:b] for a, b in import_ranges(self.text)))) if (
+                "import" in self.words) else frozenset()
+        return word in self.imported
+
+    def mentions(self, ranges: list[tuple[int, int]] | set[tuple[int, int]],
+                 names: set[str]) -> bool:
+        """Whether the code in ``ranges`` spells one of ``names``."""
+        if not names:
+            return False
+        if self.lines is None:
+            self.lines = self.text.split("\n")
+        for a, b in ranges:
+            if not names.isdisjoint(_WORD.findall("\n".join(self.lines[a - 1:b]))):
+                return True
+        return False
+
+    def parse(self) -> ast.Module | None:
+        if self.tree is None:
+            try:
+                self.tree = ast.parse(self.text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+                return None
+        return self.tree
+
+
+def _ranges(tree: ast.Module) -> dict[str, list[tuple[int, int]]]:
+    """Top-level name -> the line ranges a call of it runs (a class: its constructors)."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for st in _top(tree.body):
+        if isinstance(st, _FUNCS):
+            out.setdefault(st.name, []).append((st.body[0].lineno, st.end_lineno or st.lineno))
+        elif isinstance(st, ast.ClassDef):
+            for item in st.body:
+                if isinstance(item, _FUNCS) and item.name in _ENTRY_METHODS:
+                    out.setdefault(st.name, []).append(
+                        (item.body[0].lineno, item.end_lineno or item.lineno))
+    return out
+
+
+def _top(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Module-level statements, looking into ``if``/``try``/``with`` blocks."""
+    out: list[ast.stmt] = []
+    for st in body:
+        out.append(st)
+        for field in ("body", "orelse", "finalbody"):
+            if not isinstance(st, (*_FUNCS, ast.ClassDef)) and isinstance(
+                    getattr(st, field, None), list):
+                out += _top(getattr(st, field))
+        for h in getattr(st, "handlers", ()):
+            out += _top(h.body)
+    return out
+
+
+def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Every statement, in every block (expressions are not walked: imports are statements)."""
+    out: list[ast.stmt] = []
+    stack = [body]
+    while stack:
+        for st in stack.pop():
+            out.append(st)
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(st, field, None)
+                if isinstance(block, list):
+                    stack.append(block)
+            for h in getattr(st, "handlers", ()):
+                stack.append(h.body)
+            for c in getattr(st, "cases", ()):
+                stack.append(c.body)
+    return out
+
+
+def _bindings(mod: _Module, tree: ast.Module) -> dict[str, str]:
+    """Local name -> absolute qualified name, from the module's import statements."""
+    out: dict[str, str] = {}
+    for st in _statements(tree.body):
+        if isinstance(st, ast.Import):
+            for a in st.names:
+                if a.asname:
+                    out[a.asname] = a.name
+                else:
+                    head = a.name.split(".", 1)[0]
+                    out[head] = head
+        elif isinstance(st, ast.ImportFrom):
+            base = absolute(mod.name, mod.package, "." * st.level + (st.module or ""))
+            if base is None:
+                continue
+            for a in st.names:
+                if a.name != "*":
+                    out[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+    return out
+
+
+def follow_modules(findings: list[Finding],
+                   sources: Mapping[str, tuple[str, str | bytes]]) -> list[Finding]:
+    """``findings`` with the ``runtime`` ones that another own module's import-time code
+    reaches turned ``import``. ``sources``: member path -> (site-relative path, text) of
+    every own ``.py`` module."""
+    # a capability the package already uses at import gains nothing for the verdict by
+    # one more import finding; the two a policy may let import use without a grant
+    # (its own extension, its own data files: docs/policy.md) are followed all the same
+    at_import = {f.capability for f in findings if f.phase is Phase.IMPORT} - _EXEMPTABLE
+    runtime = [f for f in findings if f.phase is Phase.RUNTIME and f.path in sources
+               and f.capability not in at_import]
+    if not runtime:
+        return findings
+    modules: dict[str, _Module] = {}
+    by_path: dict[str, _Module] = {}
+    for path, (rel, code) in sources.items():
+        named = module_name(rel)
+        if named is None:
+            continue
+        try:
+            text = code if isinstance(code, str) else normalize(decode_source(code))
+        except (SyntaxError, UnicodeError, ValueError):
+            continue
+        mod = _Module(name=named[0], package=named[1], path=path, text=text,
+                      words=frozenset(_WORD.findall(text)))
+        modules[mod.name] = mod
+        by_path[path] = mod
+    lines: dict[str, list[int]] = {}
+    for f in runtime:
+        lines.setdefault(f.path, []).append(f.line)
+    # 1. callees: name -> (module, the ranges of findings it reaches)
+    callees: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    todo: list[_Module] = [by_path[p] for p in lines if p in by_path]
+    for mod in todo:
+        tree = mod.parse()
+        if tree is None:
+            continue
+        mod.entries = _ranges(tree)
+        hit = {name for name, rs in mod.entries.items()
+               if any(a <= ln <= b for a, b in rs for ln in lines[mod.path])}
+        _grow(mod, hit, callees)
+    if not callees:
+        return findings
+    # 2-4. callers, to a fixed point
+    reached_via: dict[tuple[str, str], str] = {}
+    edges: dict[tuple[str, str], set[tuple[str, str]]] = {}  # callee -> callees it names
+    at_import: dict[str, list[tuple[str, int]]] = {}  # caller -> what its import runs
+    done: set[tuple[str, str, str]] = set()
+    queue = list(callees)
+    while queue:
+        target_mod, target = queue.pop()
+        leaf = target_mod.rpartition(".")[2]
+        qual = f"{target_mod}.{target}"
+        for caller in modules.values():
+            if caller.name == target_mod or target not in caller.words or not (
+                    caller.imports(leaf) or caller.imports(target)):
+                continue  # (it cannot name the callee without importing it or its module)
+            key = (caller.name, target_mod, target)
+            if key in done:
+                continue
+            done.add(key)
+            tree = caller.parse()
+            if tree is None:
+                continue
+            binds = caller.binds if caller.binds is not None else _bindings(caller, tree)
+            caller.binds = binds
+            outside = at_import.get(caller.name)
+            if outside is None:
+                outside = at_import[caller.name] = reached(tree).outside
+            for dotted, line in outside:
+                head, _, rest = dotted.partition(".")
+                base = binds.get(head)
+                if base is not None and (f"{base}.{rest}" if rest else base) == qual:
+                    reached_via.setdefault((target_mod, target),
+                                           f"{caller.path}:{line} {dotted}()")
+            # a function of the caller that names the callee may call it: a callee too
+            if caller.entries is None:
+                caller.entries = _ranges(tree)
+            local = {n for n, b in binds.items() if b == qual or qual.startswith(b + ".")}
+            mentions = {name for name, rs in caller.entries.items()
+                        if caller.mentions(rs, local)}
+            for name in mentions:
+                edges.setdefault((caller.name, name), set()).add((target_mod, target))
+                if (caller.name, name) not in callees:
+                    _grow(caller, {name}, callees)
+                    callees.setdefault((caller.name, name), [])
+                    queue.append((caller.name, name))
+    if not reached_via:
+        return findings
+    # what a reached callee names is reached too, from the same place
+    work = list(reached_via)
+    while work:
+        k = work.pop()
+        for nxt in edges.get(k, ()):
+            if nxt not in reached_via:
+                reached_via[nxt] = reached_via[k]
+                work.append(nxt)
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for (mname, name), how in reached_via.items():
+        mod = modules[mname]
+        for a, b in callees.get((mname, name), ()):
+            spans.setdefault(mod.path, []).append((a, b, how))
+    out: list[Finding] = []
+    for f in findings:
+        how = None
+        if f.phase is Phase.RUNTIME:
+            for a, b, h in spans.get(f.path, ()):
+                if a <= f.line <= b:
+                    how = h
+                    break
+        out.append(f if how is None else dataclasses.replace(
+            f, phase=Phase.IMPORT, detail=f"{f.detail} (via {how})"))
+    return out
+
+
+def _grow(mod: _Module, names: set[str], callees: dict[tuple[str, str], list[tuple[int, int]]]) -> None:
+    """Within ``mod``: each of ``names`` is a callee; a top-level name whose code mentions
+    a callee may call it, so it is one too, running that callee's ranges as well."""
+    entries = mod.entries or {}
+    reach = {n: set(entries.get(n, ())) for n in names}
+    grew = True
+    while grew:
+        grew = False
+        for other, rs in entries.items():
+            for n in list(reach):
+                if n == other or not mod.mentions(rs, {n}):
+                    continue
+                fresh = other not in reach
+                have = reach.setdefault(other, set(rs))
+                if fresh or not reach[n] <= have:
+                    have |= reach[n]
+                    grew = True
+    for n, rs in reach.items():
+        if rs:
+            callees[(mod.name, n)] = sorted(rs)

