@@ -101,6 +101,7 @@ class Policy:
     packages: Mapping[NormalizedName, Grant] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    requirements: bool = False  # read from a requirements file's comments (policy_reqfile)
 
     def grant(self, name: NormalizedName) -> Grant | None:
         return self.packages.get(name)
@@ -141,10 +142,23 @@ def display_path(path: Path, cwd: Path) -> str:
         return str(path)
 
 
-def load_policy(path: Path | None = None, *, cwd: Path) -> Policy:
-    """Read and validate the policy; every problem is reported at once (PolicyError)."""
+def load_policy(path: Path | None = None, *, cwd: Path, inputs: Sequence[Path] = ()) -> Policy:
+    """Read and validate the policy; every problem is reported at once (PolicyError).
+
+    ``path``: ``--policy FILE`` (a file not named ``*.toml`` is a requirements file with
+    ``# permissions:`` comments, ``gate.policy_reqfile``). Without it: the nearest
+    pyproject.toml with a ``[tool.permissions]`` table; else the comments of the requirement
+    files in ``inputs`` (pyproject wins where both exist)."""
+    from gate import policy_reqfile
+
     if path is None:
         found = find_policy_file(cwd)
+        if found is None or not has_policy(found, display=display_path(found, cwd)):
+            beside = [p if p.is_absolute() else cwd / p for p in inputs]
+            beside = [p for p in beside if policy_reqfile.has_grants(p)]
+            if beside:
+                return _merged([policy_reqfile.load(p, display=display_path(p, cwd))
+                                for p in beside])
         if found is None:
             raise PolicyError(
                 f"no {PYPROJECT} with a [tool.permissions] policy in {cwd} or its parents",
@@ -154,6 +168,8 @@ def load_policy(path: Path | None = None, *, cwd: Path) -> Policy:
     elif not path.is_absolute():
         path = cwd / path
     label = display_path(path, cwd)
+    if policy_reqfile.is_requirements_policy(path):
+        return policy_reqfile.load(path, display=label)
     text = _read_text(path, label)
     policy = parse_policy(text, path=path, display=label)
     if policy is None:
@@ -161,6 +177,27 @@ def load_policy(path: Path | None = None, *, cwd: Path) -> Policy:
             raise PolicyError(f"{label} is empty: no [tool.permissions] policy", hint=INIT_HINT)
         raise PolicyError(f"no [tool.permissions] table in {label}", hint=INIT_HINT)
     return policy
+
+
+def _merged(policies: Sequence[Policy]) -> Policy:
+    """The grants of several requirement files as one policy (a package in two: error)."""
+    if len(policies) == 1:
+        return policies[0]
+    grants: dict[NormalizedName, Grant] = {}
+    where: dict[NormalizedName, str] = {}
+    problems = []
+    for policy in policies:
+        for name, grant in policy.packages.items():
+            if name in grants:
+                problems.append(f"{policy.display}:{grant.line}: {name}: also granted at "
+                                f"{where[name]}")
+                continue
+            grants[name] = grant
+            where[name] = f"{policy.display}:{grant.line}"
+    if problems:
+        raise PolicyError("the requirement files grant a package twice", problems=problems)
+    return Policy(path=policies[0].path, display=", ".join(p.display for p in policies),
+                  packages=MappingProxyType(grants), requirements=True)
 
 
 def has_policy(path: Path, *, display: str) -> bool:
@@ -573,6 +610,12 @@ def toml_line(
     (and ``at_import``, to both ``allow`` and ``at-import``)."""
     grant = policy.grant(name) if policy is not None else None
     late_add = list(at_import)
+    if policy is not None and policy.requirements:  # the comment beside the pin
+        from gate.policy_reqfile import comment
+
+        allow_now = list(grant.allow) if grant is not None else []
+        late_now = list(grant.at_import) if grant is not None else []
+        return f"{name}==... {comment([*allow_now, *add, *late_add], [*late_now, *late_add])}"
     caps = list(grant.allow) if grant is not None else []
     caps += [c for c in dict.fromkeys([*add, *late_add]) if c not in caps]
     late = list(grant.at_import) if grant is not None else []

@@ -722,3 +722,91 @@ def test_write_grants_with_at_import(tmp_path: Path) -> None:
     assert path.read_text() == (
         '[tool.permissions]\ndefault = []\n\n[tool.permissions.packages]\n'
         'a = {allow = ["network", "env"], at-import = ["env"]}\nb = ["fs-read"]\n')
+
+
+# -- the policy beside each pin of a requirements file (gate.policy_reqfile) --------------
+
+
+REQS = (
+    "# pins\r\n"
+    "--index-url https://example.invalid/simple  # permissions: network\r\n"
+    "httpkit==2.0.0 \\\r\n"
+    "    --hash=sha256:aa  # permissions: network, env; at-import: env  # reviewed\r\n"
+    "mlkit==3.1.0  # pinned for CUDA 12\r\n"
+    "zope.interface @ https://example.invalid/z.whl#sha256=bb  # permissions: native\r\n"
+)
+
+
+def test_requirements_comments_are_read_with_pips_rules(tmp_path: Path) -> None:
+    from gate.policy_reqfile import load
+
+    path = write(tmp_path, REQS.replace("--index-url https://example.invalid/simple  "
+                                        "# permissions: network\r\n", ""),
+                 name="requirements.txt")
+    policy = load(path, display="requirements.txt")
+    assert policy.requirements and policy.default == frozenset()
+    httpkit = normalize("httpkit")
+    assert policy.grant(httpkit) == Grant(name=httpkit, key=httpkit, allow=(NET, ENV),
+                                          at_import=(ENV,), line=2)
+    # mlkit's own comment is not a grant
+    assert policy.grant(normalize("mlkit")) is None
+    assert policy.grant(normalize("zope.interface")).allow == (Capability.NATIVE,)
+    assert load_policy(cwd=tmp_path, inputs=[Path("requirements.txt")]).packages.keys() == {
+        httpkit, normalize("zope.interface")}
+    write(tmp_path, '[tool.permissions.packages]\na = ["env"]\n')  # pyproject wins
+    assert list(load_policy(cwd=tmp_path, inputs=[path]).packages) == ["a"]
+
+
+def test_requirements_comment_problems_name_their_lines(tmp_path: Path) -> None:
+    from gate.policy_reqfile import load
+
+    path = write(tmp_path, REQS + "  # permissions: threads\n"  # beside no requirement
+                 "a==1 # permissions: netwrk; at-import: env\n"
+                 "b==1 # permissions: env \\\n    --hash=sha256:cc\n"
+                 "a==2  # permissions: env\n", name="requirements.txt")
+    with pytest.raises(PolicyError) as exc:
+        load(path, display="requirements.txt")
+    assert exc.value.problems == [
+        "requirements.txt:2: a permissions comment must follow a requirement that names its "
+        "package (NAME==VERSION or NAME @ URL)",
+        "requirements.txt:7: a permissions comment must follow a requirement that names its "
+        "package (NAME==VERSION or NAME @ URL)",
+        "requirements.txt:8: a: unknown capability 'netwrk' (did you mean 'network'?)",
+        "requirements.txt:8: a: 'env' is granted at import but not in the permissions "
+        "(use at import is use: list it before ';' too)",
+        "requirements.txt:9: the comment swallows the continuation lines after it (pip reads "
+        "them as part of the comment): put it on the last line",
+        "requirements.txt:11: a: duplicate grant (line 8)",
+    ]
+
+
+def test_requirements_comment_edits_keep_every_other_byte(tmp_path: Path) -> None:
+    from gate.policy_reqfile import edit
+    from gate.policy_reqfile import write_grants as write_beside
+
+    text = REQS.replace("--index-url https://example.invalid/simple  # permissions: network",
+                        "--index-url https://example.invalid/simple")
+    path = write(tmp_path, "", name="requirements.txt")
+    path.write_bytes(text.encode())
+    grant = edit(path, "MLKit", add=[Capability.THREADS], add_at_import=[NET],
+                 display="requirements.txt")
+    assert grant is not None and (grant.allow, grant.at_import) == (  # catalog order
+        (NET, Capability.THREADS), (NET,))
+    expected = text.replace("mlkit==3.1.0  # pinned for CUDA 12",
+                            "mlkit==3.1.0  # permissions: network, threads; at-import: network"
+                            "  # pinned for CUDA 12")
+    assert path.read_bytes().decode() == expected
+    edit(path, "mlkit", drop=True, display="requirements.txt")
+    assert path.read_bytes().decode() == text
+    edit(path, "httpkit", remove=[ENV], display="requirements.txt")
+    assert "--hash=sha256:aa  # permissions: network  # reviewed\r\n" in (
+        path.read_bytes().decode())
+    with pytest.raises(UsageError) as exc:
+        edit(path, "ghost", add=[ENV], display="requirements.txt")
+    assert str(exc.value) == (
+        "ghost is not pinned in requirements.txt: its grant goes beside its pin")
+    changed, unpinned = write_beside(
+        path, {normalize("mlkit"): {ENV}, normalize("ghost"): {NET}},
+        {normalize("mlkit"): {ENV}}, WriteMode.MERGE, display="requirements.txt")
+    assert (changed, unpinned) == (1, ["ghost"])
+    assert "mlkit==3.1.0  # permissions: env; at-import: env  # pinned" in path.read_text()

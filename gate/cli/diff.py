@@ -144,7 +144,9 @@ def _load_policy(args: DiffArgs, cwd: Path) -> Policy | None:
         return None
     from gate.policy import load_policy
 
-    return load_policy(args.gate.policy, cwd=cwd)
+    # without a pyproject.toml policy: the one beside the pins of the new side (#13)
+    new = [cwd / args.inputs[-1]] if args.inputs else []
+    return load_policy(args.gate.policy, cwd=cwd, inputs=new)
 
 
 def _scan(path: Path, *, cwd: Path, options: GateOptions, label: str) -> list[Entry]:

@@ -1,7 +1,10 @@
 """``permpip policy init|allow|revoke|show``: write and read ``[tool.permissions]``.
 
 Every subcommand takes ``--policy FILE`` (default: the nearest pyproject.toml). Edits go
-through tomlkit, so the rest of the file stays byte for byte as it was.
+through tomlkit, so the rest of the file stays byte for byte as it was. A ``--policy`` file
+not named ``*.toml`` is a requirements file holding the policy beside its pins
+(``gate.policy_reqfile``): ``init --policy requirements.txt`` writes each grant beside its
+pin; without a pyproject.toml, ``allow``/``revoke``/``show`` use ./requirements.txt.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ import argparse
 import importlib
 import json
 import shlex
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from gate import policy_reqfile
 from gate.errors import PolicyError, UsageError
 from gate.evaluate import Verdict, needed_at_import, needed_capabilities
 from gate.model import Capability, NormalizedName, PackageScan
@@ -50,7 +55,9 @@ usage: permpip policy init [INPUT] [--merge | --force] [--policy FILE] [pip opti
   show     the effective policy, per package
 
 capabilities: {", ".join(CAPABILITY_NAMES)}
---policy FILE: the pyproject.toml holding [tool.permissions] (default: the nearest one)
+--policy FILE: the pyproject.toml holding [tool.permissions] (default: the nearest one),
+               or a requirements file with the policy beside each pin:
+               httpkit==2.0.0 --hash=sha256:... # permissions: network, env; at-import: env
 """
 
 ARTIFACT_SUFFIXES = (".whl", ".tar.gz", ".zip")
@@ -121,6 +128,8 @@ def _target(args: argparse.Namespace, cwd: Path, *, create: bool = False) -> Pat
         return found
     if create:
         return cwd / PYPROJECT
+    if (cwd / "requirements.txt").is_file():  # the policy beside its pins
+        return cwd / "requirements.txt"
     raise PolicyError(f"no {PYPROJECT} in {cwd} or its parents", hint=INIT_HINT)
 
 
@@ -128,8 +137,12 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
     path = _target(args, cwd, create=True)
     mode = WriteMode.MERGE if args.merge else WriteMode.FORCE if args.force else WriteMode.CREATE
     label = display_path(path, cwd)
-    if mode is WriteMode.CREATE:
+    reqfile = policy_reqfile.is_requirements_policy(path)
+    if mode is WriteMode.CREATE and not reqfile:
         _refuse_existing(path, label)  # before scanning anything
+    if mode is WriteMode.CREATE and reqfile and policy_reqfile.has_grants(path):
+        raise UsageError(f"{label} already has permissions comments",
+                         hint="pass --merge to add what is missing, or --force to replace them")
     scans = _scan(args.input, rest, cwd)
     grants: dict[NormalizedName, set[Capability]] = {}
     late: dict[NormalizedName, set[Capability]] = {}
@@ -142,8 +155,16 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
         "Anything not granted here is denied. Review each grant before committing it;",
         "at-import lists what runs while the package is being imported: read those first.",
     ]
-    changed = write_grants(path, grants, mode, header=header, at_import=late, cwd=cwd)
     scanned = f"{len(grants)} package{'' if len(grants) == 1 else 's'} scanned"
+    if reqfile:
+        changed, unpinned = policy_reqfile.write_grants(path, grants, late, mode,
+                                                        display=label)
+        print(f"{label}: wrote grants beside {changed} pins of {scanned}")
+        for name in unpinned:
+            print(f"warning: {name} uses {', '.join(sorted(grants[name]))} but has no line in "
+                  f"{label}: pin it there to grant it", file=sys.stderr)
+        return 0
+    changed = write_grants(path, grants, mode, header=header, at_import=late, cwd=cwd)
     if mode is WriteMode.MERGE:
         print(f"{label}: added capabilities for {changed} of {scanned}")
     else:
@@ -185,9 +206,20 @@ def _scan(input_arg: str | None, rest: list[str], cwd: Path) -> list[PackageScan
 def _allow(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
     caps = _capabilities(args.caps)
     path = _target(args, cwd)
+    label = display_path(path, cwd)
+    if policy_reqfile.is_requirements_policy(path):
+        if args.versions is not None:
+            raise UsageError(f"{label} holds no version ranges: the grant is for the pin "
+                             f"beside it", hint="change the pin, or use pyproject.toml")
+        edited = policy_reqfile.edit(path, args.name, add=[] if args.at_import else caps,
+                                     add_at_import=caps if args.at_import else [],
+                                     display=label)
+        assert edited is not None
+        print(f"{label}:{edited.line}: {edited.name}: {', '.join(edited.allow)}"
+              f"{_at_import(edited.at_import)}")
+        return 0
     grant = allow(path, args.name, caps, versions=args.versions, at_import=args.at_import,
                   cwd=cwd)
-    label = display_path(path, cwd)
     versions = f" (versions {grant.versions})" if grant.versions is not None else ""
     print(f"{label}:{grant.line}: {grant.name}{versions}: {', '.join(grant.allow)}"
           f"{_at_import(grant.at_import)}")
@@ -202,8 +234,14 @@ def _at_import(caps: Sequence[Capability] | frozenset[Capability]) -> str:
 def _revoke(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
     caps = _capabilities(args.caps)
     path = _target(args, cwd)
-    grant = revoke(path, args.name, caps, at_import=args.at_import, cwd=cwd)
     label = display_path(path, cwd)
+    if policy_reqfile.is_requirements_policy(path):
+        grant = policy_reqfile.edit(
+            path, args.name, remove=[] if args.at_import else caps,
+            remove_at_import=caps if args.at_import else None,
+            drop=not caps and not args.at_import, display=label)
+    else:
+        grant = revoke(path, args.name, caps, at_import=args.at_import, cwd=cwd)
     if grant is None:
         print(f"{label}: removed the grant for {args.name}")
     else:
@@ -213,7 +251,8 @@ def _revoke(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
 
 
 def _show(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
-    policy = load_policy(args.policy, cwd=cwd)
+    default = cwd / "requirements.txt"
+    policy = load_policy(args.policy, cwd=cwd, inputs=[default] if default.is_file() else [])
     if args.format == "json":
         print(json.dumps(policy_json(policy), indent=2))
     else:
