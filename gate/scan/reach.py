@@ -2,50 +2,51 @@
 
 The walker (gate.scan.python) labels a finding ``import`` when it stands in module-level code
 and ``runtime`` when it stands in a function body or in a reference only stored for later.
-Code in a function runs at import too when module-level code can reach it. ``reached(tree)``
-answers, for one module, which function bodies (and lambdas) run at import and how:
+Code in a function runs at import too when module-level code can reach it, and Python has
+more ways to call code than a reader can list (operators, ``with``, ``for``, f-strings,
+descriptors, metaclasses, ``__del__``, library callbacks...). So the rule is by *name*, not
+by mechanism: ``reached(tree)`` grows the code that may run at import from the module-level
+statements (not an ``if __name__ == "__main__":`` block):
 
-- roots: module-level statements and class bodies, decorators, default arguments, base
-  classes and class keywords, but not an ``if __name__ == "__main__":`` block;
-- a function called from reached code (``_sync()``), a class instantiated (its ``__init__``,
-  ``__new__``, ``__post_init__``), a method called by its name on anything
-  (``obj.start()`` reaches every method of the module named ``start``);
-- a callable handed on from reached code, to anything (``Thread(target=_warm_up)``,
-  ``atexit.register(f)``, ``signal.signal(s, f)``, ``sys.excepthook = f``, ``map(f, xs)``):
-  what receives it may run it at once, so it counts as run;
-- a decorator that is a function of the module or a lambda (it runs at import; a decorator
-  that calls the function it is given runs that too), or one that registers
-  (``@atexit.register``);
-- the class machinery: ``__init_subclass__``, ``__set_name__``, ``__class_getitem__``,
-  ``__mro_entries__`` of a class reached code names, and the methods of a metaclass;
-- a lambda called at once, used as a decorator or metaclass, or handed to a call;
-- a call of something the walker cannot name from reached code (``T["a"](x)``,
-  ``FNS[0](x)``, ``getattr(*a)(x)``): any reference the module stored for later may be what
-  it calls, so those ``runtime`` findings at module level count as run too.
+- every word reached code spells (a name, an attribute, an identifier in a string:
+  ``globals()["f"]``, ``getattr(a, "run")``) that names a function of the module makes that
+  function's body reached (called, aliased, handed to a thread, a decorator, a registry);
+- a class so named is *live*: all its special methods (``__init__``, ``__enter__``,
+  ``__iter__``, ``__del__``, ``__eq__``, ``__format__``, ``__get__``, ``_missing_``... any
+  ``__x__`` or ``_x_``) and properties are reached, and so is every method whose name reached
+  code spells; a live class with a base from outside the module (``threading.Thread``,
+  ``logging.Handler``) has all its methods reached, since the base may call any of them;
+- a decorator runs at import: the decorated function is reached when the decorator is
+  anything but a known wrapper (``property``, ``functools.wraps``...) or a function of the
+  module that neither calls nor hands on what it is given (a factory: by what it returns);
+- a function's header (defaults, annotations) runs with its ``def``; a reached function's
+  default references (``runner=os.system``) run when it runs;
+- a call at import of something unnamed (``T["a"](x)``, ``f()()``, ``*args``) may call any
+  reference the module stored at module level: those ``runtime`` findings count as run.
 
-All of it within one module. Sound rather than precise: a function named like a method of
-the module, or handed to a callback registry that only stores it, counts as run at import.
+What reached code spells but the module does not define is kept (``outside``) for
+gate.scan.reach_modules, which follows it into the package's other modules. Sound rather
+than precise: a function named at import but never called there counts as run.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_INIT = ("__init__", "__new__", "__post_init__")
-_CLASS_MACHINERY = ("__init_subclass__", "__set_name__", "__class_getitem__", "__mro_entries__")
-_META = ("__new__", "__init__", "__call__", "__prepare__")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # decorators that only wrap or mark what they are given (the standard library's)
 _WRAPPERS = frozenset({
     "property", "staticmethod", "classmethod", "cached_property", "wraps", "lru_cache", "cache",
     "total_ordering", "singledispatch", "singledispatchmethod", "dataclass", "contextmanager",
     "asynccontextmanager", "abstractmethod", "overload", "final", "override", "setter",
     "getter", "deleter", "runtime_checkable", "unique", "no_type_check", "deprecated",
-    "dataclass_transform", "partialmethod", "register"})
-# decorators that register the function with something that runs it
-_RUNNERS = frozenset({"atexit.register"})
+    "dataclass_transform", "abstractproperty"})
+_PROPERTIES = frozenset({"property", "cached_property", "setter", "getter", "deleter",
+                         "abstractproperty"})
 
 
 @dataclass(slots=True)
@@ -87,275 +88,276 @@ def _dotted(node: ast.expr) -> str | None:
     return ".".join(reversed(parts))
 
 
+def _special(name: str) -> bool:
+    return (name.startswith("__") and name.endswith("__")) or (
+        len(name) > 2 and name[0] == name[-1] == "_" and name[1] != "_")
+
+
 class _Reach:
     def __init__(self, tree: ast.Module, *, main_runs: bool) -> None:
         self.main_runs = main_runs
-        self.defs: dict[str, list[ast.AST]] = {}  # module-level defs (and lambdas bound)
+        self.defs: dict[str, list[ast.AST]] = {}  # functions (and lambdas) by the names bound
         self.classes: dict[str, list[ast.ClassDef]] = {}
-        self.methods: dict[str, list[ast.AST]] = {}  # method name -> every such method
+        self.methods: dict[int, list[ast.AST]] = {}  # id(class) -> its functions
         self.done: set[int] = set()
+        self.words: set[str] = set()  # every name and string word reached code spells
+        self.attrs: set[str] = set()  # every attribute it reads
+        self.live: list[ast.ClassDef] = []
         self.out = Reached()
         self.todo: list[tuple[ast.AST, str]] = []
-        self.values: list[tuple[str, int, str | None]] = []  # names read as values
-        self.lambdas: list[tuple[ast.Lambda, str | None]] = []  # lambdas stored
-        self._index(tree.body)
+        self.stored_values: list[tuple[str, str]] = []
+        self.lambdas: list[tuple[ast.Lambda, str | None]] = []
+        self._index(tree.body, None)
 
     # ------------------------------------------------------------------ what the module defines
-    def _index(self, body: list[ast.stmt]) -> None:
+    def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
         for st in body:
             t = type(st)
             if t in _FUNCS:
                 self.defs.setdefault(st.name, []).append(st)  # type: ignore[attr-defined]
+                if owner is not None:
+                    self.methods.setdefault(id(owner), []).append(st)
             elif t is ast.ClassDef:
                 assert isinstance(st, ast.ClassDef)
                 self.classes.setdefault(st.name, []).append(st)
-                for item in st.body:
-                    if type(item) in _FUNCS:
-                        self.methods.setdefault(item.name, []).append(item)  # type: ignore[attr-defined]
-                    elif type(item) is ast.ClassDef:
-                        self._index([item])
-            elif t is ast.Assign and type(st.value) is ast.Lambda:  # type: ignore[attr-defined]
-                for target in st.targets:  # type: ignore[attr-defined]
-                    if type(target) is ast.Name:
-                        self.defs.setdefault(target.id, []).append(st.value)  # type: ignore[attr-defined]
-            elif t in (ast.If, ast.Try, ast.With, ast.For, ast.While, ast.TryStar):
+                self._index(st.body, st)
+            elif t in (ast.Assign, ast.AnnAssign, ast.NamedExpr):
+                value = st.value  # type: ignore[attr-defined]
+                targets = st.targets if t is ast.Assign else [st.target]  # type: ignore[attr-defined]
+                names = [x.id for x in targets if type(x) is ast.Name]
+                if type(value) is ast.Lambda:
+                    for n in names:
+                        self.defs.setdefault(n, []).append(value)
+                        if owner is not None:
+                            self.methods.setdefault(id(owner), []).append(value)
+                elif type(value) is ast.Name:  # ``g = f``, ``K = A``, ``__init__ = _impl``
+                    for n in names:
+                        self.stored_values.append((n, value.id))
+            else:
                 for name in ("body", "orelse", "finalbody"):
-                    self._index(getattr(st, name, []))
-                for h in getattr(st, "handlers", []):
-                    self._index(h.body)
+                    block = getattr(st, name, None)
+                    if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                        self._index(block, owner)
+                for h in getattr(st, "handlers", ()):
+                    self._index(h.body, owner)
+                for c in getattr(st, "cases", ()):
+                    self._index(c.body, owner)
+        for alias, target in self.stored_values:  # (twice: an alias of an alias)
+            self.defs.setdefault(alias, []).extend(self.defs.get(target, ()))
+            self.classes.setdefault(alias, []).extend(self.classes.get(target, ()))
 
     # ------------------------------------------------------------------ reaching
     def reach(self, node: ast.AST, how: str) -> None:
         if id(node) in self.done:
             return
         self.done.add(id(node))
-        if isinstance(node, _FUNCS) or type(node) is ast.Lambda:
-            body = node.body if type(node) is ast.Lambda else node.body  # type: ignore[attr-defined]
-            first = body.lineno if type(node) is ast.Lambda else node.body[0].lineno  # type: ignore[attr-defined]
-            last = node.end_lineno or first  # type: ignore[attr-defined]
-            self.out.bodies.append((first, last, how))
-            self.todo.append((node, how))
+        if type(node) is ast.Lambda:
+            first = node.lineno  # type: ignore[attr-defined]
+        else:
+            first = node.lineno  # type: ignore[attr-defined]  # (its defaults, too)
+        last = node.end_lineno or first  # type: ignore[attr-defined]
+        self.out.bodies.append((first, last, how))
+        self.todo.append((node, how))
 
-    def _name(self, name: str, how: str, *, called: bool, line: int = 0) -> None:
+    def _word(self, word: str, how: str, line: int) -> None:
+        fresh = word not in self.words
+        self.words.add(word)
         found = False
-        for d in self.defs.get(name, ()):
+        for d in self.defs.get(word, ()):
             found = True
             self.reach(d, how)
-        for c in self.classes.get(name, ()):
+        for c in self.classes.get(word, ()):
             found = True
-            self._class(c, how, instantiated=called)
+            self._live(c, how)
+        if fresh:
+            for c in self.live:
+                for m in self.methods.get(id(c), ()):
+                    if getattr(m, "name", None) == word:
+                        self.reach(m, how)
         if not found and line:
-            self.out.outside.append((name, line))
+            self.out.outside.append((word, line))
 
-    def _class(self, c: ast.ClassDef, how: str, *, instantiated: bool) -> None:
+    def _method(self, word: str, how: str) -> None:
+        """An attribute read: a method of a live class by that name (the receiver is not
+        typed), not a module-level function (reached through another module by
+        gate.scan.reach_modules)."""
+        if word in self.attrs:
+            return
+        self.attrs.add(word)
+        for c in self.live:
+            for m in self.methods.get(id(c), ()):
+                if getattr(m, "name", None) == word:
+                    self.reach(m, how)
+
+    def _live(self, c: ast.ClassDef, how: str) -> None:
         if id(c) in self.done:
             return
         self.done.add(id(c))
-        for item in c.body:
-            if type(item) in _FUNCS and (item.name in _CLASS_MACHINERY  # type: ignore[attr-defined]
-                                         or (instantiated and item.name in _INIT)):  # type: ignore[attr-defined]
-                self.reach(item, how)
-        for base in c.bases:  # what a subclass's creation runs in its bases
-            name = _dotted(base)
-            if name is not None:
-                for b in self.classes.get(name, ()):
-                    for item in b.body:
-                        if type(item) in _FUNCS and item.name in _CLASS_MACHINERY:  # type: ignore[attr-defined]
-                            self.reach(item, how)
-        for kw in c.keywords:
-            if kw.arg == "metaclass":
-                name = _dotted(kw.value)
-                for m in self.classes.get(name or "", ()):
-                    for item in m.body:
-                        if type(item) in _FUNCS and item.name in _META:  # type: ignore[attr-defined]
-                            self.reach(item, how)
+        self.live.append(c)
+        own_bases = all(type(b) is ast.Name and (b.id in self.classes or b.id == "object")
+                        for b in c.bases)
+        for m in self.methods.get(id(c), ()):
+            name = getattr(m, "name", None)
+            deco = {_leaf(d) for d in getattr(m, "decorator_list", ())}
+            if (not own_bases or name is None or _special(name) or name in self.words
+                    or name in self.attrs or deco & _PROPERTIES):
+                self.reach(m, how)
+        for b in c.bases:  # what the bases define runs for the subclass too
+            name = _leaf(b)
+            for bc in self.classes.get(name or "", ()):
+                self._live(bc, how)
 
     def _calls_param(self, fn: ast.AST) -> bool:
-        """Whether a decorator function calls the function it is given, or hands it to a
-        call (``atexit.register(f)``, ``REGISTRY.append(f)``): in its own body, not in
-        the wrapper it defines (that runs later)."""
+        """Whether a decorator calls, or hands on, the function it is given (in its own
+        body: a wrapper it defines runs later). Labelling it (``f.__doc__ = d``),
+        returning it and ``functools.wraps(f)`` do not; ``*args`` and lambdas are not
+        followed."""
         args = fn.args.posonlyargs + fn.args.args  # type: ignore[attr-defined]
-        if not args:
-            return bool(fn.args.vararg)  # type: ignore[attr-defined]  # (``*a``: not followed)
+        if not args or type(fn) is ast.Lambda:
+            return True
         param = args[0].arg
-        if type(fn) is ast.Lambda:  # ``lambda f: f()``, ``lambda f: run(f)``
-            return any(type(n) is ast.Name and n.id == param  # type: ignore[attr-defined]
-                       for n in ast.walk(fn.body))  # type: ignore[attr-defined]
-        for n in self._walk(fn, into_bodies=False):
-            if type(n) is not ast.Call:
-                continue
-            if type(n.func) is ast.Name and n.func.id == param:  # type: ignore[attr-defined]
-                return True
-            callee = _dotted(n.func) or ""  # type: ignore[attr-defined]
-            if callee.rpartition(".")[2] in _WRAPPERS:
-                continue
-            if any(type(a) is ast.Name and a.id == param  # type: ignore[attr-defined]
-                   for a in (*n.args, *(k.value for k in n.keywords))):  # type: ignore[attr-defined]
-                return True
-        return False
+        quiet: set[int] = set()
+        nodes = list(self._walk(fn))
+        for n in nodes:
+            t = type(n)
+            if t is ast.Call and _leaf(n.func) in ("wraps", "update_wrapper"):  # type: ignore[attr-defined]
+                quiet.update(id(a) for a in n.args)  # type: ignore[attr-defined]
+            elif t is ast.Attribute and type(n.ctx) is ast.Store:  # type: ignore[attr-defined]
+                quiet.add(id(n.value))  # type: ignore[attr-defined]
+            elif t is ast.Return and n.value is not None:  # type: ignore[attr-defined]
+                quiet.add(id(n.value))  # type: ignore[attr-defined]
+        return any(type(n) is ast.Name and n.id == param and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
+                   and id(n) not in quiet for n in nodes)
 
     def _factory_calls(self, fn: ast.AST) -> bool:
-        """Whether what a decorator factory returns calls the function it is given: every
-        value it returns must be a function it defines (or a lambda) that does not; any
-        other return value is not followed, so it may."""
+        """Whether what a decorator factory returns calls the function it is given."""
         if type(fn) is ast.Lambda:
             return True
         inner = {st.name: st for st in fn.body if isinstance(st, _FUNCS)}  # type: ignore[attr-defined]
-        returns = [n for n in self._walk(fn, into_bodies=False) if type(n) is ast.Return]
-        if not returns:
-            return False  # it returns None: ``@f(x)`` is then an error
-        for r in returns:
+        for r in (n for n in self._walk(fn) if type(n) is ast.Return):
             v = r.value  # type: ignore[attr-defined]
-            if type(v) is ast.Name and v.id in inner:  # type: ignore[attr-defined]
-                if self._calls_param(inner[v.id]):  # type: ignore[attr-defined]
-                    return True
-            elif type(v) is ast.Lambda:
-                if self._calls_param(v):
-                    return True
-            else:
+            if not (type(v) is ast.Name and v.id in inner and not self._calls_param(  # type: ignore[attr-defined]
+                    inner[v.id])):  # type: ignore[attr-defined]
                 return True
         return False
 
     def _decorated(self, st: ast.AST, how: str | None) -> None:
         for d in st.decorator_list:  # type: ignore[attr-defined]
-            at = how or f"decorator at :{d.lineno}"
-            if type(d) is ast.Lambda:
-                self.reach(d, at)
-                if isinstance(st, _FUNCS):
-                    self.reach(st, at)  # (whether the lambda calls it or not)
-                continue
-            name = _dotted(d.func if type(d) is ast.Call else d)  # type: ignore[attr-defined]
-            if name is None:
-                continue
-            mine = self.defs.get(name, ())
             factory = type(d) is ast.Call
-            if type(d) is ast.Name:  # ``@deco``: ``deco(f)`` runs now
-                self._name(name, how or f"@{name} at :{d.lineno}", called=True, line=d.lineno)
-            elif type(d) is ast.Attribute:
-                self.out.outside.append((name, d.lineno))
-            runs = name in _RUNNERS or any(
-                self._factory_calls(fn) if factory else self._calls_param(fn) for fn in mine)
-            if runs and isinstance(st, _FUNCS):
-                self.reach(st, how or f"@{name} at :{d.lineno}")
+            target = d.func if factory else d  # type: ignore[attr-defined]
+            name = _leaf(target)
+            shown = _dotted(target) if type(target) in (ast.Name, ast.Attribute) else None
+            at = how or (f"@{shown} at :{d.lineno}" if shown else f"a decorator at :{d.lineno}")
+            if type(d) is ast.Lambda:
+                self.reach(d, at)  # it runs now, on the function
+            if type(target) not in (ast.Name, ast.Attribute):
+                runs = True  # ``@DECOS[0]``, ``@(a if c else b)``, a lambda
+            elif name in _WRAPPERS:
+                runs = False
+            else:
+                mine = [*self.defs.get(name or "", ()), *self.classes.get(name or "", ())]
+                runs = not mine or any(
+                    type(fn) is ast.ClassDef or (self._factory_calls(fn) if factory
+                                                 else self._calls_param(fn))
+                    for fn in mine)
+            if runs:
+                if isinstance(st, _FUNCS):
+                    self.reach(st, at)
+                elif type(st) is ast.ClassDef:
+                    self._live(st, at)
 
     # ------------------------------------------------------------------ walking reached code
-    def _walk(self, root: ast.AST, *, into_bodies: bool) -> Iterator[ast.AST]:
-        """The nodes of ``root`` that run when it does: not nested function bodies (their
-        decorators, defaults and annotations do run), not ``__main__`` blocks."""
-        stack = [root] if not isinstance(root, _FUNCS) else list(root.body)
-        if type(root) is ast.Lambda:
-            stack = [root.body]  # type: ignore[attr-defined]
+    def _walk(self, root: ast.AST) -> Iterator[ast.AST]:
+        """The nodes of ``root`` that run when it does: a function's header and body, not
+        the bodies of functions it defines (their headers do run), not ``__main__`` blocks."""
+        if isinstance(root, _FUNCS):
+            stack: list[ast.AST] = [*root.body, root.args, *root.decorator_list]
+            if root.returns is not None:
+                stack.append(root.returns)
+        elif type(root) is ast.Lambda:
+            stack = [root.body, root.args]  # type: ignore[attr-defined]
+        else:
+            stack = [root]
         while stack:
             node = stack.pop()
             yield node
             t = type(node)
             if t in _FUNCS:
                 stack += node.decorator_list  # type: ignore[attr-defined]
-                stack += [d for d in (*node.args.defaults, *node.args.kw_defaults) if d]  # type: ignore[attr-defined]
-                if into_bodies:
-                    stack += node.body  # type: ignore[attr-defined]
+                stack.append(node.args)  # type: ignore[attr-defined]
+                if node.returns is not None:  # type: ignore[attr-defined]
+                    stack.append(node.returns)  # type: ignore[attr-defined]
                 continue
             if t is ast.Lambda:
-                stack += [d for d in (*node.args.defaults, *node.args.kw_defaults) if d]  # type: ignore[attr-defined]
+                stack.append(node.args)  # type: ignore[attr-defined]
                 continue
             if t is ast.If and _is_main(node.test) and not self.main_runs:  # type: ignore[attr-defined]
                 stack += node.orelse  # type: ignore[attr-defined]
                 continue
+            if t is ast.Expr and type(node.value) is ast.Constant:  # type: ignore[attr-defined]
+                continue  # a docstring names nothing
+            if t is ast.Assign and any(type(x) is ast.Name and x.id == "__all__"  # type: ignore[attr-defined]
+                                       for x in node.targets):  # type: ignore[attr-defined]
+                continue  # what ``import *`` takes: names, not calls
             stack.extend(ast.iter_child_nodes(node))
 
     def scan(self, root: ast.AST, how: str | None) -> None:
-        for node in self._walk(root, into_bodies=False):
+        for node in self._walk(root):
             t = type(node)
-            if t is ast.Call:
-                self._call(node, how)  # type: ignore[arg-type]
-            elif t in _FUNCS:
-                self._decorated(node, how)
-            elif t is ast.ClassDef:
-                self._decorated(node, how)
-                for kw in node.keywords:  # type: ignore[attr-defined]
-                    if type(kw.value) is ast.Lambda and kw.arg == "metaclass":
-                        self.reach(kw.value, how or f"metaclass at :{kw.value.lineno}")
-                for base in node.bases:  # type: ignore[attr-defined]
-                    name = _dotted(base)
-                    if name is not None:
-                        for b in self.classes.get(name, ()):
-                            self._class(b, how or f"class {node.name} at :{node.lineno}",  # type: ignore[attr-defined]
-                                        instantiated=False)
-            elif t is ast.Assign or t is ast.AnnAssign or t is ast.AugAssign:
-                targets = node.targets if t is ast.Assign else [node.target]  # type: ignore[attr-defined]
-                if node.value is not None and any(  # type: ignore[attr-defined]
-                        type(x) is not ast.Name for x in targets):
-                    # ``sys.excepthook = f``, ``REGISTRY["x"] = f``: handed to something
-                    self._handed(node.value, how, node.lineno)  # type: ignore[attr-defined]
-            elif t is ast.Return and node.value is not None:  # type: ignore[attr-defined]
-                self._handed(node.value, how, node.lineno)  # type: ignore[attr-defined]
-            elif t is ast.Name and type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
-                # named as a value: stored, maybe called later (see ``stored``); a class
-                # named anywhere runs its class machinery
-                self.values.append((node.id, node.lineno, how))  # type: ignore[attr-defined]
-                for c in self.classes.get(node.id, ()):  # type: ignore[attr-defined]
-                    self._class(c, how or f"{node.id} at :{node.lineno}",  # type: ignore[attr-defined]
-                                instantiated=False)
-            elif t is ast.Lambda:
-                self.lambdas.append((node, how))
-
-    def _handed(self, value: ast.expr, how: str | None, line: int) -> None:
-        """Callables in ``value`` given to code that may run them."""
-        stack = [value]
-        while stack:
-            v = stack.pop()
-            t = type(v)
+            line = getattr(node, "lineno", 0)
             if t is ast.Name:
-                self._name(v.id, how or f"{v.id} handed on at :{line}", called=False,  # type: ignore[attr-defined]
-                           line=line)
-            elif t is ast.Lambda:
-                self.reach(v, how or f"lambda handed on at :{line}")
+                if type(node.ctx) is not ast.Store:  # type: ignore[attr-defined]
+                    self._word(node.id, how or f"{node.id} at :{line}", line)  # type: ignore[attr-defined]
             elif t is ast.Attribute:
-                dotted = _dotted(v)  # type: ignore[arg-type]
+                self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
+                dotted = _dotted(node)  # type: ignore[arg-type]
                 if dotted is not None:
                     self.out.outside.append((dotted, line))
-                for m in self.methods.get(v.attr, ()):  # ``Thread(target=self.run)``
-                    self.reach(m, how or f".{v.attr} handed on at :{line}")  # type: ignore[attr-defined]
-            elif t in (ast.Tuple, ast.List, ast.Set):
-                stack += v.elts  # type: ignore[attr-defined]
-            elif t is ast.Dict:
-                stack += [x for x in (*v.keys, *v.values) if x is not None]  # type: ignore[attr-defined]
-            elif t is ast.Starred:
-                stack.append(v.value)  # type: ignore[attr-defined]
-            elif t is ast.Call:  # ``partial(f, x)``, ``wrap(f)``: still f
-                stack += v.args  # type: ignore[attr-defined]
-                stack += [k.value for k in v.keywords]  # type: ignore[attr-defined]
+            elif t is ast.Constant and isinstance(node.value, str) and (  # type: ignore[attr-defined]
+                    len(node.value) < 200):  # type: ignore[attr-defined]
+                # ``globals()["f"]``, ``getattr(a, "run")``, ``import_module(".sync")``
+                for w in _WORD.findall(node.value):  # type: ignore[attr-defined]
+                    self._word(w, how or f"{w!r} at :{line}", line)
+            elif t in _FUNCS or t is ast.ClassDef:
+                self._decorated(node, how)
+                if t is ast.ClassDef:
+                    for kw in node.keywords:  # type: ignore[attr-defined]
+                        if kw.arg == "metaclass":  # its methods run to make the class
+                            if type(kw.value) is ast.Lambda:
+                                self.reach(kw.value, how or f"metaclass at :{kw.value.lineno}")
+                            for m in self.classes.get(_leaf(kw.value) or "", ()):
+                                self._live(m, how or f"metaclass at :{kw.value.lineno}")
+            elif t is ast.Call:
+                self._call(node, how)  # type: ignore[arg-type]
+            elif t is ast.Lambda:
+                self.lambdas.append((node, how))  # type: ignore[arg-type]
 
     def _call(self, call: ast.Call, how: str | None) -> None:
         func = call.func
         t = type(func)
         line = call.lineno
-        if t is ast.Name:
-            self._name(func.id, how or f"{func.id}() at :{line}", called=True,  # type: ignore[attr-defined]
-                       line=line)
-        elif t is ast.Lambda:
+        if t is ast.Lambda:
             self.reach(func, how or f"lambda called at :{line}")
+        elif t is ast.Name:
+            self._word(func.id, how or f"{func.id}() at :{line}", line)  # type: ignore[attr-defined]
         elif t is ast.Attribute:
-            dotted = _dotted(func)
-            if dotted is not None:
-                self.out.outside.append((dotted, line))
-            for m in self.methods.get(func.attr, ()):  # type: ignore[attr-defined]
-                self.reach(m, how or f".{func.attr}() at :{line}")  # type: ignore[attr-defined]
+            self._method(func.attr, how or f".{func.attr}() at :{line}")  # type: ignore[attr-defined]
             owner = func.value  # type: ignore[attr-defined]
-            if type(owner) in (ast.Subscript, ast.Call) or (
-                    type(owner) is ast.Name and owner.id in self.classes  # type: ignore[attr-defined]
-                    and func.attr not in self.methods):  # type: ignore[attr-defined]
-                # ``T["a"].run(x)``, ``C.f(x)`` with ``f = os.system`` in C's body
-                shown = _dotted(func)
-                self._computed(how or (f"{shown}() at :{line}" if shown
-                                       else f"a computed callee at :{line}"))
-        else:  # ``T["a"](x)``, ``f()()``: what it calls may be any stored reference
+            if type(owner) in (ast.Subscript, ast.Call):
+                self._computed(how or f"a computed callee at :{line}")
+            elif type(owner) is ast.Name and any(  # ``C.f(x)`` with ``f = os.system``
+                    not any(getattr(m, "name", None) == func.attr  # type: ignore[attr-defined]
+                            for m in self.methods.get(id(c), ()))
+                    for c in self.classes.get(owner.id, ())):  # type: ignore[attr-defined]
+                self._computed(how or f"{owner.id}.{func.attr}() at :{line}")  # type: ignore[attr-defined]
+        elif t is not ast.Name:  # ``T["a"](x)``, ``f()()``: any stored reference
             self._computed(how or f"a computed callee at :{line}")
         if any(type(a) is ast.Starred for a in call.args) or any(
                 k.arg is None for k in call.keywords):
             self._computed(how or f"a call with unpacked arguments at :{line}")
         for a in (*call.args, *(k.value for k in call.keywords)):
-            self._handed(a, how, line)
+            if type(a) is ast.Lambda:
+                self.reach(a, how or f"lambda handed on at :{line}")
 
     def _computed(self, how: str) -> None:
         if self.out.stored is None:
@@ -367,17 +369,21 @@ class _Reach:
             while self.todo:
                 node, how = self.todo.pop()
                 self.scan(node, how)
-            if self.out.stored is None or not (self.values or self.lambdas):
+            if self.out.stored is None or not self.lambdas:
                 break
-            # something at import calls what it cannot name: any callable the reached
-            # code named as a value (``T = {"a": beacon}``) may be it
-            values, self.values = self.values, []
+            # something at import calls what it cannot name: a lambda stored may be it
             lambdas, self.lambdas = self.lambdas, []
-            for name, line, how in values:
-                self._name(name, how or self.out.stored, called=True)
             for lam, how in lambdas:
                 self.reach(lam, how or self.out.stored)
         return self.out
+
+
+def _leaf(node: ast.expr) -> str | None:
+    if type(node) is ast.Name:
+        return node.id  # type: ignore[attr-defined]
+    if type(node) is ast.Attribute:
+        return node.attr  # type: ignore[attr-defined]
+    return None
 
 
 def reached(tree: ast.Module, *, main_runs: bool = False) -> Reached:

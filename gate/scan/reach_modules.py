@@ -84,14 +84,25 @@ class _Module:
 def _ranges(tree: ast.Module) -> dict[str, list[tuple[int, int]]]:
     """Top-level name -> the line ranges a call of it runs (a class: its constructors)."""
     out: dict[str, list[tuple[int, int]]] = {}
+    aliases: list[tuple[str, str]] = []
     for st in _top(tree.body):
+        if isinstance(st, (ast.Assign, ast.AnnAssign)) and st.value is not None:
+            names = [t.id for t in (st.targets if isinstance(st, ast.Assign) else [st.target])
+                     if isinstance(t, ast.Name)]
+            if isinstance(st.value, ast.Lambda):  # ``f = lambda: ...``
+                for n in names:
+                    out.setdefault(n, []).append((st.value.lineno, st.value.end_lineno or st.lineno))
+            elif isinstance(st.value, ast.Name):  # ``f = _impl``
+                aliases += [(n, st.value.id) for n in names]
         if isinstance(st, _FUNCS):
-            out.setdefault(st.name, []).append((st.body[0].lineno, st.end_lineno or st.lineno))
+            out.setdefault(st.name, []).append((st.lineno, st.end_lineno or st.lineno))
         elif isinstance(st, ast.ClassDef):
             for item in st.body:
                 if isinstance(item, _FUNCS) and item.name in _ENTRY_METHODS:
                     out.setdefault(st.name, []).append(
-                        (item.body[0].lineno, item.end_lineno or item.lineno))
+                        (item.lineno, item.end_lineno or item.lineno))
+    for alias, target in aliases:
+        out.setdefault(alias, []).extend(out.get(target, ()))
     return out
 
 

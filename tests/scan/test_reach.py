@@ -77,10 +77,10 @@ MLKIT = prog("""
 def test_thread_target_started_at_module_level_is_import() -> None:
     assert one(MLKIT, "subprocess") == {
         (6, "runtime", "subprocess.run"),
-        (10, "import", "subprocess.Popen (via _warm_up handed on at :12)"),
+        (10, "import", "subprocess.Popen (via _warm_up at :12)"),
     }
     assert one(MLKIT, "network") == {
-        (9, "import", "urllib.request.urlretrieve (via _warm_up handed on at :12)")}
+        (9, "import", "urllib.request.urlretrieve (via _warm_up at :12)")}
 
 
 @pytest.mark.parametrize(("src", "line", "via"), [
@@ -146,13 +146,13 @@ def test_thread_target_started_at_module_level_is_import() -> None:
         def beacon(*a):
             os.system("echo pwned")
         signal.signal(signal.SIGALRM, beacon)
-        """), 3, "beacon handed on at :4", id="signal-handler"),
+        """), 3, "beacon at :4", id="signal-handler"),
     pytest.param(prog("""
         import os, sys
         def beacon(*a):
             os.system("echo pwned")
         sys.excepthook = beacon
-        """), 3, "beacon handed on at :4", id="excepthook"),
+        """), 3, "beacon at :4", id="excepthook"),
     pytest.param(prog("""
         import os
         class Beacon:
@@ -166,14 +166,14 @@ def test_thread_target_started_at_module_level_is_import() -> None:
             def start(self):
                 os.system("echo pwned")
         Job().start()
-        """), 4, ".start() at :5", id="method-by-name"),
+        """), 4, "Job() at :5", id="method-by-name"),
     pytest.param(prog("""
         import os
         def beacon():
             os.system("echo pwned")
         HOOKS = {"a": beacon}
         HOOKS["a"]()
-        """), 3, "a computed callee at :5", id="function-in-a-dict-called"),
+        """), 3, "beacon at :4", id="function-in-a-dict-called"),
     pytest.param(prog("""
         import os
         HOOKS = [lambda: os.system("echo pwned")]
