@@ -136,13 +136,18 @@ def permpip(hermetic_env: dict[str, str]) -> Callable[..., Completed]:
 
 
 def write_policy(
-    project_dir: Path, packages: Mapping[str, Sequence[str]], default: Sequence[str] = ()
+    project_dir: Path, packages: Mapping[str, Sequence[str] | Mapping[str, Sequence[str]]],
+    default: Sequence[str] = (),
 ) -> Path:
-    """``project_dir/pyproject.toml`` holding only a ``[tool.permissions]`` policy."""
+    """``project_dir/pyproject.toml`` holding only a ``[tool.permissions]`` policy; a grant
+    given as a mapping (``{"allow": [...], "at-import": [...]}``) is an inline table."""
     project_dir.mkdir(parents=True, exist_ok=True)
     lines = ["[tool.permissions]", f"default = {json.dumps(list(default))}", "",
              "[tool.permissions.packages]"]
-    lines += [f"{name} = {json.dumps(list(caps))}" for name, caps in packages.items()]
+    lines += [f"{name} = {json.dumps(list(caps))}" if not isinstance(caps, Mapping) else
+              f"{name} = {{ " + ", ".join(f"{k} = {json.dumps(list(v))}"
+                                          for k, v in caps.items()) + " }"
+              for name, caps in packages.items()]
     path = project_dir / "pyproject.toml"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -130,7 +130,8 @@ def test_new_build_requirement_builds_again(index: SubIndex, tmp_path: Path, mar
     publish_attrpkg(index, dist, marker)
     project = tmp_path / "project"
     write_policy(project, {"setuptools": SETUPTOOLS_GRANT,
-                           "attrpkg": ["install-hooks", "fs-write"]})
+                           "attrpkg": {"allow": ["install-hooks", "fs-write"],
+                                       "at-import": ["fs-write"]}})
     (project / "requirements.txt").write_text("attrpkg\n")
     args = ("check", "--index-url", index.url, "--cache-dir", str(tmp_path / "cache"))
     first = permpip(*args, cwd=project)

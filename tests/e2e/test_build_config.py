@@ -118,7 +118,8 @@ def test_attr_that_is_not_a_literal_needs_install_hooks(
     """Granted what its code does when imported (fs-write), not to run it while building."""
     publish_attrpkg(index, tmp_path / "dist", marker)
     project = tmp_path / "project"
-    write_policy(project, {"setuptools": SETUPTOOLS_GRANT, "attrpkg": ["fs-write"]})
+    write_policy(project, {"setuptools": SETUPTOOLS_GRANT,
+                           "attrpkg": {"allow": ["fs-write"], "at-import": ["fs-write"]}})
     py = make_venv()
     done = permpip("install", "--backend", backend, "--python", str(py), "-i", index.url,
                    "attrpkg", "--no-cache", cwd=project)
@@ -128,7 +129,7 @@ def test_attr_that_is_not_a_literal_needs_install_hooks(
         "  install-hooks (install) not granted:",
         ATTR_EVIDENCE,
         "  fix: permpip policy allow attrpkg install-hooks",
-        '   or: attrpkg = ["fs-write", "install-hooks"]',
+        '   or: attrpkg = {allow = ["fs-write", "install-hooks"], at-import = ["fs-write"]}',
     ]
     assert done.stdout.splitlines()[-1] == "nothing installed"
     assert not marker.exists()
@@ -157,7 +158,8 @@ def test_attr_granted_builds_and_imports(index: SubIndex, tmp_path: Path, marker
     publish_attrpkg(index, tmp_path / "dist", marker)
     project = tmp_path / "project"
     write_policy(project, {"setuptools": SETUPTOOLS_GRANT,
-                           "attrpkg": ["install-hooks", "fs-write"]})
+                           "attrpkg": {"allow": ["install-hooks", "fs-write"],
+                                       "at-import": ["fs-write"]}})
     py = make_venv()
     done = permpip("install", "--python", str(py), "-i", index.url, "attrpkg", "--no-cache",
                    cwd=project)
