@@ -83,6 +83,7 @@ from gate.scan.python_refs import (
     _literal_str,
 )
 from gate.scan.reach import reached
+from gate.scan.reach_modules import remember
 from gate.scan.reflect import REFLECTIVE
 
 
@@ -122,7 +123,11 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
                 scanner.package = path.endswith("__init__.py")
             if exports is not None and (exports.table or exports.stars or exports.own_modules):
                 scanner.set_exports(exports)
-            return scanner.run(tree)
+            found = scanner.run(tree)
+            if phase is None:  # (gate.scan.reach_modules reads it again otherwise)
+                remember(path, module, path.endswith("__init__.py"), norm, tree,
+                         scanner.outside)
+            return found
         except RecursionError as exc:
             return _unanalyzed(norm, path, phase, exc, own)
     finally:
@@ -283,6 +288,7 @@ class _Scanner(_Calls):
             for st in tree.body[:8])
         self.everything = any(self.relevant(m) for m in self.stars)
         self._stmts(tree.body, Phase.IMPORT)
+        self.outside: list[tuple[str, int]] | None = None
         if self.forced is None and any(f.phase is Phase.RUNTIME for f in self.found):
             self._follow_execution(tree)
         for name, (line, ph, qual) in self.from_imports.items():
@@ -297,6 +303,7 @@ class _Scanner(_Calls):
         it is reached (gate.scan.reach): ``(via _sync_settings() at :45)``."""
         main_runs = bool(_NAME_REBOUND.search(self.text))
         reach = reached(tree, main_runs=main_runs)
+        self.outside = reach.outside
         if not reach.bodies and reach.stored is None:
             return
         outside: list[tuple[int, int]] | None = None

@@ -49,6 +49,7 @@ class _Module:
     # top-level name -> line ranges of what runs when it is called
     entries: dict[str, list[tuple[int, int]]] | None = None
     binds: dict[str, str] | None = None  # what its import statements bind
+    outside: list[tuple[str, int]] | None = None  # what its import-time code spells
     lines: list[str] | None = None
     imported: frozenset[str] | None = None  # the words of its import statements
 
@@ -72,6 +73,28 @@ class _Module:
                 return True
         return False
 
+    def summary(self) -> bool:
+        """Fill ``entries``/``binds`` (and ``outside`` when known) from what the scanner
+        remembered of this file, else from a parse; False if it does not parse."""
+        if self.entries is not None:
+            return True
+        kept = _SUMMARIES.pop((self.path, len(self.text), hash(self.text)), None)
+        if kept is not None:
+            self.entries, self.binds, self.outside = kept
+            return True
+        tree = self.parse()
+        if tree is None:
+            return False
+        self.entries, self.binds = _ranges(tree), _bindings(self, tree)
+        return True
+
+    def at_import(self) -> list[tuple[str, int]]:
+        """What the module's import-time code spells outside itself."""
+        if self.outside is None:
+            tree = self.parse()
+            self.outside = reached(tree).outside if tree is not None else []
+        return self.outside
+
     def parse(self) -> ast.Module | None:
         if self.tree is None:
             try:
@@ -79,6 +102,23 @@ class _Module:
             except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
                 return None
         return self.tree
+
+
+# what the scanner learnt of a file while its tree was at hand, for ``follow_modules``:
+# (member path, len, hash of text) -> (entries, bindings, import-time outside references)
+_SUMMARIES: dict[tuple[str, int, int], tuple[dict[str, list[tuple[int, int]]], dict[str, str],
+                                             list[tuple[str, int]] | None]] = {}
+
+
+def remember(path: str, module: str | None, package: bool, text: str, tree: ast.Module,
+             outside: list[tuple[str, int]] | None) -> None:
+    """Keep what ``follow_modules`` needs of a file the scanner parsed (no second parse)."""
+    if module is None:
+        return
+    if len(_SUMMARIES) > 20_000:  # (scans whose wheel never asked for them)
+        _SUMMARIES.clear()
+    mod = _Module(name=module, package=package, path=path, text=text, words=frozenset())
+    _SUMMARIES[(path, len(text), hash(text))] = (_ranges(tree), _bindings(mod, tree), outside)
 
 
 def _ranges(tree: ast.Module) -> dict[str, list[tuple[int, int]]]:
@@ -161,6 +201,15 @@ def _bindings(mod: _Module, tree: ast.Module) -> dict[str, str]:
 
 def follow_modules(findings: list[Finding],
                    sources: Mapping[str, tuple[str, str | bytes]]) -> list[Finding]:
+    try:
+        return _follow(findings, sources)
+    finally:  # what the scanner kept of these files is not needed again
+        for key in [k for k in _SUMMARIES if k[0] in sources]:
+            _SUMMARIES.pop(key, None)
+
+
+def _follow(findings: list[Finding],
+            sources: Mapping[str, tuple[str, str | bytes]]) -> list[Finding]:
     """``findings`` with the ``runtime`` ones that another own module's import-time code
     reaches turned ``import``. ``sources``: member path -> (site-relative path, text) of
     every own ``.py`` module."""
@@ -193,10 +242,9 @@ def follow_modules(findings: list[Finding],
     callees: dict[tuple[str, str], list[tuple[int, int]]] = {}
     todo: list[_Module] = [by_path[p] for p in lines if p in by_path]
     for mod in todo:
-        tree = mod.parse()
-        if tree is None:
+        if not mod.summary():
             continue
-        mod.entries = _ranges(tree)
+        assert mod.entries is not None
         hit = {name for name, rs in mod.entries.items()
                if any(a <= ln <= b for a, b in rs for ln in lines[mod.path])}
         _grow(mod, hit, callees)
@@ -205,7 +253,6 @@ def follow_modules(findings: list[Finding],
     # 2-4. callers, to a fixed point
     reached_via: dict[tuple[str, str], str] = {}
     edges: dict[tuple[str, str], set[tuple[str, str]]] = {}  # callee -> callees it names
-    at_import: dict[str, list[tuple[str, int]]] = {}  # caller -> what its import runs
     done: set[tuple[str, str, str]] = set()
     queue = list(callees)
     while queue:
@@ -220,23 +267,17 @@ def follow_modules(findings: list[Finding],
             if key in done:
                 continue
             done.add(key)
-            tree = caller.parse()
-            if tree is None:
+            if not caller.summary():
                 continue
-            binds = caller.binds if caller.binds is not None else _bindings(caller, tree)
-            caller.binds = binds
-            outside = at_import.get(caller.name)
-            if outside is None:
-                outside = at_import[caller.name] = reached(tree).outside
-            for dotted, line in outside:
+            binds = caller.binds or {}
+            for dotted, line in caller.at_import():
                 head, _, rest = dotted.partition(".")
                 base = binds.get(head)
                 if base is not None and (f"{base}.{rest}" if rest else base) == qual:
                     reached_via.setdefault((target_mod, target),
                                            f"{caller.path}:{line} {dotted}()")
             # a function of the caller that names the callee may call it: a callee too
-            if caller.entries is None:
-                caller.entries = _ranges(tree)
+            assert caller.entries is not None
             local = {n for n, b in binds.items() if b == qual or qual.startswith(b + ".")}
             mentions = {name for name, rs in caller.entries.items()
                         if caller.mentions(rs, local)}
