@@ -138,11 +138,26 @@ def closing_line(text: str, pos: int) -> int:
 def word_offsets(text: str, words: Iterable[str]) -> list[int]:
     """Sorted offsets where any of ``words`` occurs as a whole identifier."""
     out: list[int] = []
+    find = text.find
+    n = len(text)
     for word in words:
-        for m in _word_end(word).finditer(text):  # the word first: a fast literal search
-            i = m.start()
+        size = len(word)
+        if not size:
+            out += [m.start() for m in _word_end(word).finditer(text)
+                    if not m.start() or not (text[m.start() - 1].isalnum()
+                                             or text[m.start() - 1] == "_")]
+            continue
+        # a literal search (no pattern to compile per word: a fresh process meets hundreds),
+        # visiting the occurrences ``word(?!\w)`` would match, in the same order
+        i = find(word)
+        while i >= 0:
+            end = i + size
+            if end < n and (text[end].isalnum() or text[end] == "_"):
+                i = find(word, i + 1)  # a longer word: no match here
+                continue
             if not i or not (text[i - 1].isalnum() or text[i - 1] == "_"):
                 out.append(i)
+            i = find(word, end)
     out.sort()
     return out
 
