@@ -112,6 +112,25 @@ def test_the_module_must_be_imported(src: str, expected: set[str]) -> None:
     assert satisfied(src) == expected
 
 
+@pytest.mark.parametrize(("src", "expected"), [
+    # a name imported from a module that is not the catalogued module of that name
+    ("from django.utils.translation import gettext\ngettext.translation(d)\n", set()),
+    ("from pkg.compat import gettext as g\ng.translation(d)\n", set()),
+    # ... but a module spelling the scanner rewrites to it (a holder, a vendored copy)
+    ("from shutil import os as o\no.system(x)\n", {"system"}),
+    ("from shutil import os\nos.system(x)\n", {"system"}),
+    ("from pip._vendor import requests\nrequests.get(u)\n", {"get"}),
+    ("from os import path\npath.exists(p)\n", {"exists"}),
+    ("import gettext\nfrom x import gettext\ngettext.translation(d)\n", {"translation"}),
+    ("from x import (a,\n  gettext)  # gettext\nimport gettext\ngettext.translation(d)\n",
+     {"translation"}),
+])
+def test_a_name_from_an_import_is_its_modules_attribute(src: str, expected: set[str]) -> None:
+    assert satisfied(src, module="pkg.mod") == expected
+    assert bool(scan_python(src.encode(), "pkg/mod.py", module="pkg.mod")) == bool(expected) \
+        or "import gettext" in src
+
+
 def test_bare_words_after_a_dot_do_not_count() -> None:
     assert not might_act("x.eval\nre.compile\ny.  exec\n")
     assert might_act("x.eval\ncompile('1', 'f', 'exec')\n")
