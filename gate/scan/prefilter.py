@@ -278,12 +278,8 @@ def _satisfied(text: str, found: frozenset[bytes], flt: _Filter, spans: list[str
             return set()
         return targets
     attributes: list[set[str]] = []  # the words spelled as attributes, read once if needed
-    if not words.isdisjoint(heads):
-        bound = _module_words(spans, reads, words, exports)
-        imported = {h for h in heads if h in bound
-                    or _through_attribute(text, h, words, exports, attributes)}
-    else:
-        imported = {h for h in heads if _through_attribute(text, h, words, exports, attributes)}
+    imported = {h for h in heads
+                if h in words or _through_attribute(text, h, words, exports, attributes)}
     live = [r for r in met if not r.head or r.head in imported]
     if any(r.binds for r in live):  # a trick that binds modules unimported: any head counts
         return {r.target for r in met}
@@ -292,35 +288,6 @@ def _satisfied(text: str, found: frozenset[bytes], flt: _Filter, spans: list[str
             text, targets, spans, words, own, exports, module, package, reads):
         return set()
     return targets
-
-
-# ``from X import`` of a statement plain_import has read: the words of ``X``
-_FROM_SOURCE = re.compile(r"[ \t]*from[ \t]+([.\w]+)[ \t]+import(?!\w)")
-
-
-def _module_words(spans: list[str], reads: list[list[tuple[str, str]] | None],
-                  words: set[str], exports: Exported | None) -> set[str]:
-    """The words of the import statements (``words``) that may bind a module under a name
-    that starts with that word (a requirement's head). Every word of an import line
-    counts, except the names a plain ``from X import n as m`` binds to what the scanner
-    resolves to ``X.n`` itself (no own module rebinds it, no module spelling rewrites it:
-    ``from django.utils.translation import gettext`` binds no ``gettext`` module): the
-    scanner reads ``m.attr`` as ``X.n.attr``, whose head is ``X``'s."""
-    kept: list[str] = []  # the statements every word of which counts
-    sources: set[str] = set()  # the words of ``X`` of the others
-    dropped = False
-    for span, bound in zip(spans, reads):
-        source = _FROM_SOURCE.match(span) if bound is not None else None
-        if source is None or any(
-                canonical(exports.resolve(t) if exports is not None else t) != t
-                for _, t in bound):  # type: ignore[union-attr]
-            kept.append(span)
-        else:
-            sources.update(source.group(1).split("."))
-            dropped = True
-    if not dropped:
-        return words
-    return (_words(kept) if kept else set()) | sources
 
 
 def _builtin_call(text: str, start: int, before: str, bound: set[str]) -> bool:
