@@ -107,6 +107,8 @@ BACKSLASH = ("has a backslash in its name (a file name character on POSIX, a dir
 
 def _invisible(name: str) -> bool:
     """A control, format, private-use, surrogate or unassigned character (uv's \\p{C})."""
+    if name.isascii() and name.isprintable():
+        return False  # (the ASCII ones are the controls, which are not printable)
     return any(unicodedata.category(c)[0] == "C" for c in name)
 
 

@@ -56,9 +56,6 @@ def artifact_name(filename: str) -> tuple[NormalizedName, Version]:
 
 def scan_artifact(path: Path, *, sha256: str | None = None) -> PackageScan:
     """Every finding of one wheel or sdist. ``sha256`` is trusted when given (fetch checked it)."""
-    from gate.scan.sdist import keep, scan_sdist
-    from gate.scan.wheel import scan_wheel
-
     name, version = artifact_name(path.name)
     if sha256 is None:
         try:
@@ -66,10 +63,16 @@ def scan_artifact(path: Path, *, sha256: str | None = None) -> PackageScan:
                 sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
         except OSError as exc:
             raise ScanError(f"{path.name}: cannot read: {exc.strerror or exc}") from None
-    is_wheel = path.name.endswith(".whl")
-    with read_archive(path, keep=None if is_wheel else keep, verify=True) as ar:
-        scan = scan_wheel if is_wheel else scan_sdist
-        findings = scan(ar, name=name, version=str(version))
+    if path.name.endswith(".whl"):  # (the sdist scanner's modules only for an sdist)
+        from gate.scan.wheel import scan_wheel
+
+        with read_archive(path, verify=True) as ar:
+            findings = scan_wheel(ar, name=name, version=str(version))
+    else:
+        from gate.scan.sdist import keep, scan_sdist
+
+        with read_archive(path, keep=keep, verify=True) as ar:
+            findings = scan_sdist(ar, name=name, version=str(version))
     return PackageScan(name=name, version=str(version), filename=path.name, sha256=sha256,
                        findings=tuple(sorted(set(findings))))
 

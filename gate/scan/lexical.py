@@ -135,15 +135,49 @@ def closing_line(text: str, pos: int) -> int:
     return n
 
 
+# The offsets of each word in the last text searched: the pre-filter and the scanner read
+# one file after the other and look for many of the same words (``import``, the module
+# names, the targets). Replaced as a whole, so a reader always sees one text's table.
+_LAST: tuple[str, dict[str, list[int]]] = ("", {})
+
+
 def word_offsets(text: str, words: Iterable[str]) -> list[int]:
     """Sorted offsets where any of ``words`` occurs as a whole identifier."""
+    global _LAST
+    last = _LAST
+    if last[0] is not text:
+        last = _LAST = (text, {})
+    memo = last[1]
     out: list[int] = []
     for word in words:
-        for m in _word_end(word).finditer(text):  # the word first: a fast literal search
-            i = m.start()
-            if not i or not (text[i - 1].isalnum() or text[i - 1] == "_"):
-                out.append(i)
+        found = memo.get(word)
+        if found is None:
+            found = memo[word] = _word_offsets(text, word)
+        out += found
     out.sort()
+    return out
+
+
+def _word_offsets(text: str, word: str) -> list[int]:
+    size = len(word)
+    if not size:
+        return [m.start() for m in _word_end(word).finditer(text)
+                if not m.start() or not (text[m.start() - 1].isalnum()
+                                         or text[m.start() - 1] == "_")]
+    # a literal search (no pattern to compile per word: a fresh process meets hundreds),
+    # visiting the occurrences ``word(?!\w)`` would match, in the same order
+    out: list[int] = []
+    find = text.find
+    n = len(text)
+    i = find(word)
+    while i >= 0:
+        end = i + size
+        if end < n and (text[end].isalnum() or text[end] == "_"):
+            i = find(word, i + 1)  # a longer word: no match here
+            continue
+        if not i or not (text[i - 1].isalnum() or text[i - 1] == "_"):
+            out.append(i)
+        i = find(word, end)
     return out
 
 

@@ -71,6 +71,10 @@ _IDENT_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
 _TO_SPACE = bytes(c if c in _IDENT_BYTES or c >= 0x80 else 0x20 for c in range(256))
 
 
+# a requirement, its anywhere words and its bare words (as bytes)
+_Entry = tuple[Requirement, frozenset[bytes], frozenset[bytes]]
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Filter:
     words: frozenset[bytes]  # every word some requirement names
@@ -78,38 +82,65 @@ class _Filter:
     # word -> (requirement, its anywhere words, its bare words), each requirement filed
     # under one of its words only (the one fewest requirements share): a requirement is met
     # only when all its words are found, so looking it up by any one of them is enough
-    by_word: dict[bytes, list[tuple[Requirement, frozenset[bytes], frozenset[bytes]]]]
+    by_word: dict[bytes, list[_Entry]]
+
+
+@functools.cache
+def _always() -> list[Requirement]:
+    """Requirements beyond the catalog's, for every file."""
+    # reflection that leads to a module or a namespace (gate.scan.reflect): no import needed
+    reqs = [Requirement(anywhere=frozenset({w}), target=w, binds=True)
+            for w in sorted(reflect.WORDS)]
+    # ``getattr(print, n)``: a builtin function's ``__self__`` (see _object_trick_used)
+    reqs.append(Requirement(bare=frozenset({"getattr"}), target="getattr"))
+    reqs.append(Requirement(anywhere=frozenset({"__dict__"}), target="__dict__"))
+    return reqs
+
+
+@functools.cache
+def _shared() -> dict[str, int]:
+    """Word -> how many of the catalog's requirements (and ``_always``) spell it."""
+    shared: dict[str, int] = {}
+    for r in requirements() + _always():
+        for w in r.anywhere | r.bare:
+            shared[w] = shared.get(w, 0) + 1
+    return shared
+
+
+def _entry(r: Requirement, shared: dict[str, int]) -> tuple[bytes, _Entry]:
+    """``r`` filed under the word of it the fewest requirements share (any of its words
+    would do: it is met only when all are found), with its words as bytes."""
+    key = min(r.anywhere | r.bare, key=lambda w: (shared.get(w, 0), w))
+    return key.encode(), (r, frozenset(w.encode() for w in r.anywhere),
+                          frozenset(w.encode() for w in r.bare))
+
+
+@functools.cache
+def _entries() -> dict[Requirement, tuple[bytes, _Entry]]:
+    """``_entry`` of every requirement of the catalog (and ``_always``), once."""
+    shared = _shared()
+    return {r: _entry(r, shared) for r in requirements() + _always()}
 
 
 @functools.lru_cache(maxsize=32)
 def _filter(own: frozenset[str] = frozenset(),
             renamed: frozenset[tuple[str, str]] = frozenset(),
             starred: frozenset[tuple[str, str]] = frozenset()) -> _Filter:
-    # reflection that leads to a module or a namespace (gate.scan.reflect): no import needed
-    reqs = requirements(own) + [Requirement(anywhere=frozenset({w}), target=w, binds=True)
-                                for w in sorted(reflect.WORDS)]
-    # ``getattr(print, n)``: a builtin function's ``__self__`` (see _object_trick_used)
-    reqs.append(Requirement(bare=frozenset({"getattr"}), target="getattr"))
-    reqs.append(Requirement(anywhere=frozenset({"__dict__"}), target="__dict__"))
+    entries = _entries()
+    filed = [entries[r] for r in (requirements(own) if own else requirements()) + _always()]
     if renamed or starred:
-        reqs = reqs + _renamed_requirements(renamed, own) + _renamed_requirements(
-            starred, own, star=True)
-    anywhere = set().union(*(r.anywhere for r in reqs))
-    bare = set().union(*(r.bare for r in reqs))
-    shared: dict[str, int] = {}
-    for r in reqs:
-        for w in r.anywhere | r.bare:
-            shared[w] = shared.get(w, 0) + 1
-    by_word: dict[bytes, list[tuple[Requirement, frozenset[bytes], frozenset[bytes]]]] = {}
-    for r in reqs:
-        key = min(r.anywhere | r.bare, key=lambda w: (shared[w], w))
-        by_word.setdefault(key.encode(), []).append(
-            (r, frozenset(w.encode() for w in r.anywhere), frozenset(w.encode() for w in r.bare)))
-    return _Filter(
-        words=frozenset(w.encode() for w in anywhere | bare),
-        bare_words=frozenset(w.encode() for w in bare),
-        by_word=by_word,
-    )
+        shared = _shared()
+        filed += [_entry(r, shared) for r in _renamed_requirements(renamed, own)
+                  + _renamed_requirements(starred, own, star=True)]
+    by_word: dict[bytes, list[_Entry]] = {}
+    anywhere: set[bytes] = set()
+    bare: set[bytes] = set()
+    for key, entry in filed:
+        by_word.setdefault(key, []).append(entry)
+        anywhere.update(entry[1])
+        bare.update(entry[2])
+    return _Filter(words=frozenset(anywhere | bare), bare_words=frozenset(bare),
+                   by_word=by_word)
 
 
 def _held() -> dict[str, frozenset[str]]:
@@ -133,11 +164,18 @@ def _renamed_requirements(renamed: frozenset[tuple[str, str]], own: frozenset[st
     spelled bare (``Popen``) and ``N`` must be on an import line (``from .compat import *``).
     """
     cat = catalog()
-    names = [n for n, c in cat.exact.items() if c is not None] + list(cat.wildcard)
+    count, under, by_head = _names_index()
     out: list[Requirement] = []
     for alias, real in sorted(renamed):
         real = canonical(real)
-        for name in names:
+        # the catalogued names that are ``T``, lie under it, or are a ``mod.*`` module
+        # holding it (each as often as the catalog lists it)
+        parts = real.split(".")
+        prefixes = [".".join(parts[:i]) for i in range(1, len(parts))]
+        candidates = [real] * count.get(real, 0) + [
+            p for p in prefixes if p in cat.wildcard for _ in range(count.get(p, 0))
+        ] + under.get(real, [])
+        for name in candidates:
             if owned(name, own):
                 continue
             if name == real:
@@ -167,7 +205,7 @@ def _renamed_requirements(renamed: frozenset[tuple[str, str]], own: frozenset[st
         for held in _HELD.get(real, ()):  # ``hh.os.system`` (``hh`` = shutil)
             out += [Requirement(anywhere=frozenset({alias, held, *name.split(".")[1:]}),
                                 target=name.rpartition(".")[2], head=alias)
-                    for name in names if name.split(".", 1)[0] == held and "." in name]
+                    for name in by_head.get(held, ())]
         if real == "sys":
             out.append(Requirement(anywhere=frozenset({alias, "modules"}), target="modules",
                                    head=alias, binds=True))
@@ -177,6 +215,26 @@ def _renamed_requirements(renamed: frozenset[tuple[str, str]], own: frozenset[st
             out += [Requirement(anywhere=frozenset({alias}), bare=frozenset({w}), target=w,
                                 head=alias) for w in BARE_MODULE_TRICKS]
     return out
+
+
+@functools.cache
+def _names_index() -> tuple[dict[str, int], dict[str, list[str]], dict[str, list[str]]]:
+    """The catalogued names (exact ones that are not harmless, then ``mod.*`` modules), as
+    ``_renamed_requirements`` looks them up: how often each is listed, the names under
+    each dotted prefix, the dotted names by their first component."""
+    cat = catalog()
+    names = [n for n, c in cat.exact.items() if c is not None] + list(cat.wildcard)
+    count: dict[str, int] = {}
+    under: dict[str, list[str]] = {}
+    by_head: dict[str, list[str]] = {}
+    for name in names:
+        count[name] = count.get(name, 0) + 1
+        parts = name.split(".")
+        for i in range(1, len(parts)):
+            under.setdefault(".".join(parts[:i]), []).append(name)
+        if len(parts) > 1:
+            by_head.setdefault(parts[0], []).append(name)
+    return count, under, by_head
 
 
 def satisfied(text: str, own: frozenset[str] = frozenset(),
@@ -191,17 +249,21 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
     ranges = import_ranges(text) if "import" in text else []
     spans = [text[a:b] for a, b in ranges]
     words = _words(spans)
+    # each import statement read once: (bound name, target) pairs, None where unread
+    reads = [plain_import(span, module, package) for span in spans]
     # a module used as a value, code in an annotation: the scanner reads them too
     escaped = _escaped_modules(text, spans, ranges, words, module, package,
-                               exports) if spans else set()
+                               exports, reads) if spans else set()
     if ("'" in text or '"' in text) and code_annotations(text):
         escaped.add("<annotation>")  # a string annotation may hold code
-    return _satisfied(text, found, flt, spans, words, own, exports, module, package) | escaped
+    return _satisfied(text, found, flt, spans, words, own, exports, module, package,
+                      reads) | escaped
 
 
 def _satisfied(text: str, found: frozenset[bytes], flt: _Filter, spans: list[str],
                words: set[str], own: frozenset[str], exports: Exported | None,
-               module: str | None, package: bool) -> set[str]:
+               module: str | None, package: bool,
+               reads: list[list[tuple[str, str]] | None]) -> set[str]:
     if not found:
         return set()
     found_bare = {w for w in flt.bare_words & found if _bare_occurrence(text, w.decode())}
@@ -212,7 +274,7 @@ def _satisfied(text: str, found: frozenset[bytes], flt: _Filter, spans: list[str
     if not heads:
         targets = {r.target for r in met}
         if targets and targets <= _OBJECT_TRICKS and not _object_trick_used(
-                text, targets, spans, words, own, exports, module, package):
+                text, targets, spans, words, own, exports, module, package, reads):
             return set()
         return targets
     attributes: list[set[str]] = []  # the words spelled as attributes, read once if needed
@@ -223,7 +285,7 @@ def _satisfied(text: str, found: frozenset[bytes], flt: _Filter, spans: list[str
         return {r.target for r in met}
     targets = {r.target for r in live}
     if targets and targets <= _OBJECT_TRICKS and not _object_trick_used(
-            text, targets, spans, words, own, exports, module, package):
+            text, targets, spans, words, own, exports, module, package, reads):
         return set()
     return targets
 
@@ -241,7 +303,8 @@ def _builtin_call(text: str, start: int, before: str, bound: set[str]) -> bool:
 
 def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
                      names_bound: set[str], module: str | None, package: bool,
-                     exports: Exported | None = None) -> set[str]:
+                     exports: Exported | None,
+                     reads: list[list[tuple[str, str]] | None]) -> set[str]:
     """Names an import binds to a module (``import os``; ``from os import path``, a
     standard-library module) that the text spells other than before a dot, on a line
     that is not an import: where the module may be handed on as a value (``f(os)``,
@@ -250,8 +313,7 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
     names: set[str] = set()
     roots: set[tuple[str, str]] = set()  # (name, module) bound by an import
     own = exports.own_modules if exports is not None else frozenset()
-    for span in spans:
-        bound = plain_import(span, module, package)
+    for span, bound in zip(spans, reads):
         if bound is None:
             if not _RELATIVE.match(span) and _STATEMENT.search(span):
                 # (prose holding "import" binds nothing; an own module is not followed)
@@ -351,7 +413,8 @@ def _before_word(text: str, start: int) -> int | None:
 
 def _object_trick_used(text: str, targets: set[str], spans: list[str], words: set[str],
                        own: frozenset[str], exports: Exported | None,
-                       module: str | None, package: bool) -> bool:
+                       module: str | None, package: bool,
+                       reads: list[list[tuple[str, str]] | None]) -> bool:
     """Whether some use of ``getattr``/``__dict__`` (the ``targets``) may be applied to a
     module that holds catalogued names. Sound, lexically: a use counts unless its object
     is a plain name chain whose first name (``m`` of ``getattr(m.x, n)``, ``m.x.__dict__``)
@@ -387,7 +450,7 @@ def _object_trick_used(text: str, targets: set[str], spans: list[str], words: se
             roots.append((root, dots > 1))
     if not roots:
         return False
-    bound = _ModuleNames(text, spans, words, own, exports, module, package)
+    bound = _ModuleNames(text, spans, words, own, exports, reads)
     return any(bound.may_be_module(r, chain) for r, chain in dict.fromkeys(roots))
 
 
@@ -415,14 +478,14 @@ class _ModuleNames:
     _LIMIT = 12  # names followed through assignments before giving up (then: yes)
 
     def __init__(self, text: str, spans: list[str], words: set[str], own: frozenset[str],
-                 exports: Exported | None, module: str | None, package: bool) -> None:
+                 exports: Exported | None,
+                 reads: list[list[tuple[str, str]] | None]) -> None:
         self.text = text
         self.spans = spans  # its import statements (gate.scan.prefilter.import_spans)
         self.words = words  # their words
         self.own = own
         self.exports = exports
-        self.module = module
-        self.package = package
+        self.reads = reads  # plain_import of each span
         self._imports: dict[str, set[str]] | None = None
         self._unsure: set[str] = set()
         self._modules: set[str] = set()  # bound by a plain ``import``
@@ -485,8 +548,7 @@ class _ModuleNames:
         y as z)``, comments allowed); every word of any other line holding ``import``
         (continued, after ``;``, in a docstring, ...) is unsure: it may be bound there."""
         imports: dict[str, set[str]] = {}
-        for span in self.spans:
-            bound = plain_import(span, self.module, self.package)
+        for span, bound in zip(self.spans, self.reads):
             if bound is None:
                 self._unsure |= _words([span])
                 continue

@@ -320,3 +320,19 @@ def test_any_modules_namespace_lets_the_file_through() -> None:
     from gate.scan.prefilter import might_act
 
     assert might_act("import json\nx = json.__dict__\n")
+
+
+def test_an_own_module_imported_by_name_keeps_what_it_star_imports(tmp_path: Path) -> None:
+    """cffi's ``from . import _imp_emulation as imp`` (which star-imports ``imp``): the name
+    is bound to an own module, whose attributes are ``imp``'s (a refinement of the
+    pre-filter that ruled such files out was caught on cffi by the 782-wheel check)."""
+    from gate.scan import scan_artifact
+    from tests.builders import build_wheel
+
+    files = {"pkg/__init__.py": "", "pkg/_emu.py": "try:\n    from imp import *\nexcept ImportError:\n"
+             "    pass\n",
+             "pkg/use.py": "from . import _emu as imp\n\ndef f(n, p):\n"
+                           "    return imp.find_module(n, p)\n"}
+    scan = scan_artifact(build_wheel(tmp_path, "pkg", "1.0", files))
+    found = {(f.path, f.line, f.detail) for f in scan.findings if f.path == "pkg/use.py"}
+    assert ("pkg/use.py", 4, "imp.find_module") in found
