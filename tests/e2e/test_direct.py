@@ -160,7 +160,7 @@ def test_direct_wheel_is_fetched_verified_and_scanned(
         assert f"wpkg 1.0 ({wheel.name})" in lines
         assert "    wpkg/__init__.py:2 subprocess.run" in lines
     assert installed(py) == {}
-    write_policy(project, {"wpkg": ["subprocess"]})
+    write_policy(project, {"wpkg": {"allow": ["subprocess"], "at-import": ["subprocess"]}})
     done = permpip("install", "--python", str(py), "--no-index", "--no-cache",
                    f"{index.file_url(wheel.name)}#sha256={index.sha256(wheel.name)}",
                    cwd=project)

@@ -126,11 +126,11 @@ def test_preseeded_bytecode_is_refused(backend: str, index: SubIndex, tmp_path: 
     start = lines.index(f"pkg 1.0 ({WHL})")
     assert lines[start:start + 5] == [
         f"pkg 1.0 ({WHL})",
-        "  unanalyzed (import) not granted:",
+        "  unanalyzed at import not granted:",
         f"    {pyc} bytecode runs at import: {pyc} is hash-based, loaded in place of its "
         f"source",
-        "  fix: permpip policy allow pkg unanalyzed",
-        '   or: pkg = ["unanalyzed"]',
+        "  fix: permpip policy allow pkg unanalyzed --at-import",
+        '   or: pkg = {allow = ["unanalyzed"], at-import = ["unanalyzed"]}',
     ]
     assert installed(py) == {}
     assert not list(_site(py).iterdir())
