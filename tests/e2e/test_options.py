@@ -70,10 +70,10 @@ def test_strict_refuses_unanalyzed_code(index: SubIndex, tmp_path: Path, project
         "(policy: pyproject.toml)",
         "",
         "brokenpkg 1.0 (brokenpkg-1.0-py3-none-any.whl)",
-        "  unanalyzed (import) not granted:",
+        "  unanalyzed at import not granted:",
         "    brokenpkg/core.py:2 SyntaxError: '(' was never closed (line 2)",
-        "  fix: permpip policy allow brokenpkg unanalyzed",
-        '   or: brokenpkg = ["unanalyzed"]',
+        "  fix: permpip policy allow brokenpkg unanalyzed --at-import",
+        '   or: brokenpkg = {allow = ["unanalyzed"], at-import = ["unanalyzed"]}',
         "nothing installed",
     ]
     assert installed(py) == {}
@@ -98,7 +98,7 @@ def test_sourceless_bytecode_is_refused_without_strict(
     done = permpip("install", "--python", str(py), "--index-url", index.url, "pycpkg",
                    "--no-cache", cwd=project)
     assert done.returncode == 1, done.stderr
-    assert "  unanalyzed (import) not granted:" in done.stdout
+    assert "  unanalyzed at import not granted:" in done.stdout
     assert done.stdout.splitlines()[-1] == "nothing installed"
     assert installed(py) == {}
 
