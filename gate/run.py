@@ -398,9 +398,16 @@ def _resolve(g: Gate, input_path: Path | None, cwd: Path,
                   on_sdist=g.build_approved, env=env, on_settings=g.use_settings)
     g.satisfied = res.satisfied
     kept = f"; {satisfied_line(res.satisfied)}" if res.satisfied else ""
+    if res.kept:
+        kept = f"; {len(res.kept)} {KEPT_SCANNED}{kept}"
     g.progress.finish("resolving", _count(len(res.pins), "package")
                       + (" (from the lockfile)" if res.locked else "") + kept)
     return res
+
+
+# installed at the version the resolution keeps, and still fetched, scanned and compared:
+# the installed copy stays only if it is the scanned bytes (docs/security.md)
+KEPT_SCANNED = "already satisfied (scanned; the installed copy stays if it is these bytes)"
 
 
 def satisfied_line(satisfied: Sequence[tuple[str, str]]) -> str:
@@ -476,7 +483,16 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
         options = install_settings(options, target_python=options.python or sys.executable,
                                    env=os.environ if env is None else env)
         options = replace(options, installing=True)  # pip install's rules on what is there
-    policy = load_policy(options.policy, cwd=cwd)
+    # the requirements files read: where a policy beside each pin may stand (no pyproject)
+    inputs = [*([input_path] if input_path is not None else []),
+              *(Path(f) for f in options.requirement_files if "://" not in f)]
+    if input_path is None and not install:
+        try:
+            inputs.append(find_default_input(cwd))
+        except UsageError:
+            pass  # (said below, after the policy's own errors)
+    policy = load_policy(options.policy, cwd=cwd, inputs=[
+        p for p in inputs if not p.name.endswith((".toml", ".lock"))])
     if input_path is None and not install:
         input_path = find_default_input(cwd)
     with _gate(options, progress=progress, policy=policy, env=env) as g:

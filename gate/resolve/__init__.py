@@ -98,8 +98,11 @@ class Resolution:
     pins: tuple[Pin, ...]
     local_projects: tuple[LocalProject, ...] = ()  # the user's own: installed, not gated
     locked: bool = False  # read from a lockfile: the set is complete as pinned
-    # installed distributions ``permpip install`` keeps as they are: (name, version)
+    # installed distributions ``permpip install`` keeps as they are: (name, version), those
+    # whose files the indexes no longer serve (unscanned) ...
     satisfied: tuple[tuple[str, str], ...] = ()
+    # ... and those pinned with the set: fetched, scanned, compared with the installed copy
+    kept: tuple[tuple[str, str], ...] = ()
 
 
 def find_default_input(cwd: Path) -> Path:
@@ -149,6 +152,37 @@ def _hashed(inputs: Inputs, target: Target) -> Resolution:
         add_hashed_entry(hashed, line.spec, line.hashes, line.where, target)
     return Resolution(pins=tuple(pins_from_hashed(hashed, options=inputs.options, target=target)),
                       locked=True)
+
+
+# what only the first resolution reads: the requirements, and pip's rules on what is installed
+_NOT_FOR_KEPT = frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editable",
+                           "-U", "--upgrade", "--upgrade-strategy", "--force-reinstall", "-I",
+                           "--ignore-installed", "--no-deps", "--only-deps", "--group",
+                           "--requirements-from-script"})
+
+
+def _pin_kept(resolver: Callable[..., Resolved], options: GateOptions, target: Target,
+              env: Mapping[str, str] | None, satisfied: Sequence[tuple[str, str]],
+              ) -> tuple[list[Pin], tuple[tuple[str, str], ...]]:
+    """The files of what the resolution keeps installed ("already satisfied"), so that the
+    gate fetches, scans and compares them like the rest of the set: an installed copy that
+    is not the scanned bytes is put back (docs/security.md). One more resolution, of exactly
+    those versions, without dependencies; a version the indexes no longer serve stays kept,
+    unscanned (returned second)."""
+    if not satisfied:
+        return [], ()
+    opts = replace(options, requirements=tuple(f"{n}=={v}" for n, v in satisfied),
+                   pip_options=(*(o for o in options.pip_options if o.name not in _NOT_FOR_KEPT),
+                                PipOption(name="--no-deps", value=None, step=Step.RESOLVE)),
+                   installing=False, positional=())
+    try:
+        found = resolver(opts, target, extra_find_links=[], env=env)
+    except (ResolveError, NoWheel):
+        return [], tuple(satisfied)
+    wanted = set(satisfied)
+    pins = [replace(p, requested=False) for p in found.pins if (p.name, p.version) in wanted]
+    got = {(p.name, p.version) for p in pins}
+    return pins, tuple(s for s in satisfied if s not in got)
 
 
 def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path | None,
@@ -418,9 +452,11 @@ def _resolve_with_builds(inputs: Inputs, target: Target, *, cwd: Path,
                                    "resolver; name your own project on the command line")
             todo = [p for p in result.pins if fc.source_only(p.name) and p.name not in built]
             if not todo:
+                kept, unseen = _pin_kept(resolver, opts, target, env, result.satisfied)
                 return Resolution(pins=tuple(  # "name @ wheel" made it look requested
                     replace(p, requested=forced[p.name]) if p.name in forced else p
-                    for p in result.pins), satisfied=result.satisfied)
+                    for p in (*result.pins, *kept)), satisfied=unseen,
+                    kept=tuple((p.name, p.version) for p in kept))
             for p in todo:  # --no-binary: the same version, built from its sdist
                 sdist = _find_sdist(NoWheel(Requirement(f"{p.name}=={p.version}"), ""),
                                     options, target, why="--no-binary asks for it")

@@ -366,6 +366,12 @@ def test_the_policy_beside_each_pin_of_a_requirements_file(
                    "--index-url", index.url, "-r", "requirements.txt")
         assert done.returncode == 0, done.stdout + done.stderr
     assert installed(python) == {"beacon-toplevel": "1.0", "mlkit": "3.1.0"}
+    # with no pyproject.toml and no --policy, the comments of the file read are the policy
+    for command in (["check", "requirements.txt"],
+                    ["install", "--python", str(python), "-r", "requirements.txt"]):
+        done = run(permpip, project, *command, "--index-url", index.url)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "(policy: requirements.txt)" in done.stdout
 
     # a bump that keeps the comments: the new releases' import-time use is refused
     bumped = "".join(written).replace(old["beacon-toplevel"].name.split("-")[1], "1.1")
@@ -379,6 +385,11 @@ def test_the_policy_beside_each_pin_of_a_requirements_file(
             "import") in done.stdout.splitlines()
     done = run(permpip, project, "install", "--python", str(python), "--policy", "new.txt",
                "--index-url", index.url, "-r", "new.txt")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "  fix: permpip policy allow beacon-toplevel network --at-import\n" in done.stdout
+    assert installed(python) == {"beacon-toplevel": "1.0", "mlkit": "3.1.0"}
+    done = run(permpip, project, "install", "--python", str(python), "--index-url", index.url,
+               "-r", "new.txt")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "  fix: permpip policy allow beacon-toplevel network --at-import\n" in done.stdout
     assert installed(python) == {"beacon-toplevel": "1.0", "mlkit": "3.1.0"}
