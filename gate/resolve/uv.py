@@ -110,7 +110,7 @@ def installed_dists(options: GateOptions, target: Target,
     target's environment, or the user's ``--target``/``--prefix`` directory."""
     where = [a for o in options.pip_options if o.name in ("-t", "--target", "--prefix")
              for a in ("--target" if o.name == "-t" else o.name, o.value or "")]
-    argv = [uv_bin(), "pip", "list", "--no-config", "--format", "json", "--offline",
+    argv = [uv_bin(), "pip", "list", "--no-config", "--no-cache", "--format", "json", "--offline",
             "--python", target.python, *where[-2:]]
     done = _subprocess.run(argv, env=hermetic_env(env), timeout=600)
     if done.returncode != 0:
