@@ -313,7 +313,7 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
     names: set[str] = set()
     roots: set[tuple[str, str]] = set()  # (name, module) bound by an import
     own = exports.own_modules if exports is not None else frozenset()
-    for span, bound in zip(spans, reads):
+    for span, bound in zip(spans, reads, strict=False):
         if bound is None:
             if not _RELATIVE.match(span) and _STATEMENT.search(span):
                 # (prose holding "import" binds nothing; an own module is not followed)
@@ -548,7 +548,7 @@ class _ModuleNames:
         y as z)``, comments allowed); every word of any other line holding ``import``
         (continued, after ``;``, in a docstring, ...) is unsure: it may be bound there."""
         imports: dict[str, set[str]] = {}
-        for span, bound in zip(self.spans, self.reads):
+        for span, bound in zip(self.spans, self.reads, strict=False):
             if bound is None:
                 self._unsure |= _words([span])
                 continue

@@ -69,6 +69,7 @@ from gate.scan.python_refs import (
     _CODE_NODES,
     _DYNAMIC,
     _FUNCS,
+    _LABELS,
     _PLATFORM_ATTRS,
     _PLATFORM_NAMES,
     _all_args,
@@ -78,7 +79,6 @@ from gate.scan.python_refs import (
     _bound_names,
     _chain_or_name,
     _is_type_checking,
-    _LABELS,
     _LazyLocals,
     _literal_str,
 )

@@ -131,7 +131,8 @@ def _ranges(tree: ast.Module) -> dict[str, list[tuple[int, int]]]:
                      if isinstance(t, ast.Name)]
             if isinstance(st.value, ast.Lambda):  # ``f = lambda: ...``
                 for n in names:
-                    out.setdefault(n, []).append((st.value.lineno, st.value.end_lineno or st.lineno))
+                    end = st.value.end_lineno or st.lineno
+                    out.setdefault(n, []).append((st.value.lineno, end))
             elif isinstance(st.value, ast.Name):  # ``f = _impl``
                 aliases += [(n, st.value.id) for n in names]
         if isinstance(st, _FUNCS):
@@ -315,7 +316,8 @@ def _follow(findings: list[Finding],
     return out
 
 
-def _grow(mod: _Module, names: set[str], callees: dict[tuple[str, str], list[tuple[int, int]]]) -> None:
+def _grow(mod: _Module, names: set[str],
+          callees: dict[tuple[str, str], list[tuple[int, int]]]) -> None:
     """Within ``mod``: each of ``names`` is a callee; a top-level name whose code mentions
     a callee may call it, so it is one too, running that callee's ranges as well."""
     entries = mod.entries or {}

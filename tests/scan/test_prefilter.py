@@ -329,7 +329,8 @@ def test_an_own_module_imported_by_name_keeps_what_it_star_imports(tmp_path: Pat
     from gate.scan import scan_artifact
     from tests.builders import build_wheel
 
-    files = {"pkg/__init__.py": "", "pkg/_emu.py": "try:\n    from imp import *\nexcept ImportError:\n"
+    files = {"pkg/__init__.py": "",
+             "pkg/_emu.py": "try:\n    from imp import *\nexcept ImportError:\n"
              "    pass\n",
              "pkg/use.py": "from . import _emu as imp\n\ndef f(n, p):\n"
                            "    return imp.find_module(n, p)\n"}
