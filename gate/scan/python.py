@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import dataclasses
 import gc
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -82,7 +81,7 @@ from gate.scan.python_refs import (
     _LazyLocals,
     _literal_str,
 )
-from gate.scan.reach import reached
+from gate.scan.reach import moved, reached
 from gate.scan.reach_modules import remember
 from gate.scan.reflect import REFLECTIVE
 
@@ -309,8 +308,8 @@ class _Scanner(_Calls):
         outside: list[tuple[int, int]] | None = None
         if reach.stored is not None:
             outside = _deferred_ranges(tree, main_runs=main_runs)
-        moved: set[Finding] = set()
-        for f in list(self.found):
+        replaced: dict[Finding, Finding] = {}
+        for f in self.found:
             if f.phase is not Phase.RUNTIME:
                 continue
             how = reach.via(f.line)
@@ -318,10 +317,8 @@ class _Scanner(_Calls):
                     a <= f.line <= b for a, b in outside):
                 how = reach.stored  # a reference stored at module level, called now
             if how is not None:
-                moved.add(f)
-                self.found.add(dataclasses.replace(f, phase=Phase.IMPORT,
-                                                   detail=f"{f.detail} (via {how})"))
-        self.found -= moved
+                replaced[f] = moved(f, how)
+        self.found = (self.found - replaced.keys()) | set(replaced.values())
 
     def _overlapping(self, body: Sequence[ast.stmt]) -> Sequence[ast.stmt]:
         """The statements of ``body`` whose lines (decorators included) hold a walked line.

@@ -8,7 +8,7 @@ import ast
 import functools
 import importlib
 import sys
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Sequence
 
 from gate.catalog import (
     BUILTIN_NAMES,
@@ -106,25 +106,17 @@ def _literal_str(node: ast.expr | None) -> str | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _star_names(module: str) -> Container[str]:
+def _star_names(module: str) -> frozenset[str] | None:
     """What ``from module import *`` binds, for a module built into the interpreter
-    (``errno``, ``posix``: C code, loading it runs nothing else); otherwise everything
-    (unknown), so the answer never depends on what this process has loaded."""
+    (``errno``, ``posix``: C code, loading it runs nothing else); None (anything) otherwise,
+    so the answer never depends on what this process has loaded."""
     if module not in sys.builtin_module_names:
-        return _EVERYTHING
+        return None
     mod = importlib.import_module(module)
     names = getattr(mod, "__all__", None)
     if names is None:
         return frozenset(n for n in vars(mod) if not n.startswith("_"))
     return frozenset(names)
-
-
-class _Everything:
-    def __contains__(self, name: object) -> bool:
-        return True
-
-
-_EVERYTHING = _Everything()
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -448,7 +440,8 @@ class _Refs(_State):
         if name in self.aliases:
             return False
         if self.star_imported and not all(
-                m is not None and name not in _star_names(m) for m in self.star_modules):
+                m is not None and (names := _star_names(m)) is not None and name not in names
+                for m in self.star_modules):
             return False  # (an own module's ``*`` may bind it; ``from errno import *`` not)
         if any(name in scope.names() for scope in self.scopes):
             return False

@@ -32,11 +32,14 @@ than precise: a function named at import but never called there counts as run.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+from gate.model import Finding, Phase
+from gate.scan.python_refs import _FUNCS, _blocks
+
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # decorators that only wrap or mark what they are given (the standard library's)
 _WRAPPERS = frozenset({
@@ -66,6 +69,11 @@ class Reached:
             if start <= line <= end and (best is None or start > best[0]):
                 best = (start, how)
         return best[1] if best else None
+
+
+def moved(f: Finding, how: str) -> Finding:
+    """A ``runtime`` finding that code run at import reaches, saying how."""
+    return dataclasses.replace(f, phase=Phase.IMPORT, detail=f"{f.detail} (via {how})")
 
 
 def _is_main(test: ast.expr) -> bool:
@@ -134,14 +142,8 @@ class _Reach:
                     for n in names:
                         self.stored_values.append((n, value.id))
             else:
-                for name in ("body", "orelse", "finalbody"):
-                    block = getattr(st, name, None)
-                    if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                        self._index(block, owner)
-                for h in getattr(st, "handlers", ()):
-                    self._index(h.body, owner)
-                for c in getattr(st, "cases", ()):
-                    self._index(c.body, owner)
+                for block in _blocks(st):
+                    self._index(block, owner)
         for alias, target in self.stored_values:  # (twice: an alias of an alias)
             self.defs.setdefault(alias, []).extend(self.defs.get(target, ()))
             self.classes.setdefault(alias, []).extend(self.classes.get(target, ()))
@@ -151,10 +153,7 @@ class _Reach:
         if id(node) in self.done:
             return
         self.done.add(id(node))
-        if type(node) is ast.Lambda:
-            first = node.lineno  # type: ignore[attr-defined]
-        else:
-            first = node.lineno  # type: ignore[attr-defined]  # (its defaults, too)
+        first = node.lineno  # type: ignore[attr-defined]  # (a def's defaults, too)
         last = node.end_lineno or first  # type: ignore[attr-defined]
         self.out.bodies.append((first, last, how))
         self.todo.append((node, how))

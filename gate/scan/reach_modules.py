@@ -29,9 +29,9 @@ from collections.abc import Mapping
 
 from gate.model import Capability, Finding, Phase
 from gate.scan.lexical import absolute, decode_source, import_ranges, module_name, normalize
-from gate.scan.reach import reached
+from gate.scan.python_refs import _FUNCS, _blocks
+from gate.scan.reach import moved, reached
 
-_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _EXEMPTABLE = frozenset({Capability.NATIVE, Capability.FS_READ})
 _ENTRY_METHODS = ("__init__", "__new__", "__post_init__", "__init_subclass__",
@@ -52,6 +52,8 @@ class _Module:
     outside: list[tuple[str, int]] | None = None  # what its import-time code spells
     lines: list[str] | None = None
     imported: frozenset[str] | None = None  # the words of its import statements
+    spelled: dict[tuple[tuple[int, int], ...], frozenset[str]] = dataclasses.field(
+        default_factory=dict)
 
     def imports(self, word: str) -> bool:
         """Whether an import statement of the module spells ``word``."""
@@ -64,14 +66,18 @@ class _Module:
     def mentions(self, ranges: list[tuple[int, int]] | set[tuple[int, int]],
                  names: set[str]) -> bool:
         """Whether the code in ``ranges`` spells one of ``names``."""
-        if not names:
-            return False
-        if self.lines is None:
-            self.lines = self.text.split("\n")
-        for a, b in ranges:
-            if not names.isdisjoint(_WORD.findall("\n".join(self.lines[a - 1:b]))):
-                return True
-        return False
+        return bool(names) and not names.isdisjoint(self.words_in(ranges))
+
+    def words_in(self, ranges: list[tuple[int, int]] | set[tuple[int, int]]) -> frozenset[str]:
+        """The words the code in ``ranges`` spells (read once per set of ranges)."""
+        key = tuple(sorted(ranges))
+        words = self.spelled.get(key)
+        if words is None:
+            if self.lines is None:
+                self.lines = self.text.split("\n")
+            words = self.spelled[key] = frozenset(_WORD.findall("\n".join(
+                "\n".join(self.lines[a - 1:b]) for a, b in key)))
+        return words
 
     def summary(self) -> bool:
         """Fill ``entries``/``binds`` (and ``outside`` when known) from what the scanner
@@ -85,7 +91,7 @@ class _Module:
         tree = self.parse()
         if tree is None:
             return False
-        self.entries, self.binds = _ranges(tree), _bindings(self, tree)
+        self.entries, self.binds = _ranges(tree), _bindings(self.name, self.package, tree)
         return True
 
     def at_import(self) -> list[tuple[str, int]]:
@@ -117,8 +123,8 @@ def remember(path: str, module: str | None, package: bool, text: str, tree: ast.
         return
     if len(_SUMMARIES) > 20_000:  # (scans whose wheel never asked for them)
         _SUMMARIES.clear()
-    mod = _Module(name=module, package=package, path=path, text=text, words=frozenset())
-    _SUMMARIES[(path, len(text), hash(text))] = (_ranges(tree), _bindings(mod, tree), outside)
+    _SUMMARIES[(path, len(text), hash(text))] = (_ranges(tree), _bindings(module, package, tree),
+                                                 outside)
 
 
 def _ranges(tree: ast.Module) -> dict[str, list[tuple[int, int]]]:
@@ -161,28 +167,20 @@ def _top(body: list[ast.stmt]) -> list[ast.stmt]:
     return out
 
 
-def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Every statement, in every block (expressions are not walked: imports are statements)."""
-    out: list[ast.stmt] = []
-    stack = [body]
+def _bindings(name: str, package: bool, tree: ast.Module) -> dict[str, str]:
+    """Local name -> absolute qualified name, from module ``name``'s import statements."""
+    out: dict[str, str] = {}
+    stack = [tree.body]  # every statement, in every block (imports are statements)
     while stack:
-        for st in stack.pop():
-            out.append(st)
-            for field in ("body", "orelse", "finalbody"):
-                block = getattr(st, field, None)
-                if isinstance(block, list):
-                    stack.append(block)
-            for h in getattr(st, "handlers", ()):
-                stack.append(h.body)
-            for c in getattr(st, "cases", ()):
-                stack.append(c.body)
+        body = stack.pop()
+        stack += [b for st in body for b in _blocks(st)]
+        out.update(_bound_by_import(name, package, body))
     return out
 
 
-def _bindings(mod: _Module, tree: ast.Module) -> dict[str, str]:
-    """Local name -> absolute qualified name, from the module's import statements."""
+def _bound_by_import(name: str, package: bool, body: list[ast.stmt]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for st in _statements(tree.body):
+    for st in body:
         if isinstance(st, ast.Import):
             for a in st.names:
                 if a.asname:
@@ -191,7 +189,7 @@ def _bindings(mod: _Module, tree: ast.Module) -> dict[str, str]:
                     head = a.name.split(".", 1)[0]
                     out[head] = head
         elif isinstance(st, ast.ImportFrom):
-            base = absolute(mod.name, mod.package, "." * st.level + (st.module or ""))
+            base = absolute(name, package, "." * st.level + (st.module or ""))
             if base is None:
                 continue
             for a in st.names:
@@ -256,6 +254,7 @@ def _follow(findings: list[Finding],
     edges: dict[tuple[str, str], set[tuple[str, str]]] = {}  # callee -> callees it names
     done: set[tuple[str, str, str]] = set()
     queue = list(callees)
+    queued = set(queue)
     while queue:
         target_mod, target = queue.pop()
         leaf = target_mod.rpartition(".")[2]
@@ -282,19 +281,21 @@ def _follow(findings: list[Finding],
             local = {n for n, b in binds.items() if b == qual or qual.startswith(b + ".")}
             mentions = {name for name, rs in caller.entries.items()
                         if caller.mentions(rs, local)}
-            for name in mentions:
+            for name in sorted(mentions):
                 edges.setdefault((caller.name, name), set()).add((target_mod, target))
-                if (caller.name, name) not in callees:
+                if (caller.name, name) not in queued:
                     _grow(caller, {name}, callees)
                     callees.setdefault((caller.name, name), [])
-                    queue.append((caller.name, name))
+            fresh = [k for k in callees if k not in queued]  # (what ``_grow`` added too)
+            queued.update(fresh)
+            queue += fresh
     if not reached_via:
         return findings
     # what a reached callee names is reached too, from the same place
     work = list(reached_via)
     while work:
         k = work.pop()
-        for nxt in edges.get(k, ()):
+        for nxt in sorted(edges.get(k, ())):
             if nxt not in reached_via:
                 reached_via[nxt] = reached_via[k]
                 work.append(nxt)
@@ -311,8 +312,7 @@ def _follow(findings: list[Finding],
                 if a <= f.line <= b:
                     how = h
                     break
-        out.append(f if how is None else dataclasses.replace(
-            f, phase=Phase.IMPORT, detail=f"{f.detail} (via {how})"))
+        out.append(f if how is None else moved(f, how))
     return out
 
 
@@ -321,7 +321,7 @@ def _grow(mod: _Module, names: set[str],
     """Within ``mod``: each of ``names`` is a callee; a top-level name whose code mentions
     a callee may call it, so it is one too, running that callee's ranges as well."""
     entries = mod.entries or {}
-    reach = {n: set(entries.get(n, ())) for n in names}
+    reach = {n: set(entries.get(n, ())) for n in sorted(names)}
     grew = True
     while grew:
         grew = False
@@ -334,6 +334,6 @@ def _grow(mod: _Module, names: set[str],
                 if fresh or not reach[n] <= have:
                     have |= reach[n]
                     grew = True
-    for n, rs in reach.items():
+    for n, rs in reach.items():  # (merged: several seeds may reach one name)
         if rs:
-            callees[(mod.name, n)] = sorted(rs)
+            callees[(mod.name, n)] = sorted(rs.union(callees.get((mod.name, n), ())))
