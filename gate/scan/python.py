@@ -81,7 +81,7 @@ from gate.scan.python_refs import (
     _LazyLocals,
     _literal_str,
 )
-from gate.scan.reach import moved, reached
+from gate.scan.reach import is_main, moved, name_may_change, reached
 from gate.scan.reach_modules import remember
 from gate.scan.reflect import REFLECTIVE
 
@@ -245,6 +245,7 @@ class _Scanner(_Calls):
         # the lines of aliases whose uses need not spell a target (``sp.run``, ``p = Path()``)
         # Pass 1 (bindings) also reads the lines of names bound to modules (``o = os``).
         self.module = tree.body
+        self.tree = tree
         base = _lines_of(self.text, self.words | {"import"})
         self.lines = base
         seen: set[str] = set()
@@ -297,10 +298,19 @@ class _Scanner(_Calls):
                 self._add_entry(entry, line, ph, entry.name)
         return sorted(self.found)
 
+    @property
+    def main_runs(self) -> bool:
+        """Whether a ``__main__`` block may run at import (gate.scan.reach.name_may_change),
+        read once per module, only when one is met."""
+        known: bool | None = self.__dict__.get("_main_runs")
+        if known is None:
+            known = self.__dict__["_main_runs"] = name_may_change(self.tree)
+        return known
+
     def _follow_execution(self, tree: ast.Module) -> None:
         """``runtime`` findings in code that runs at import become ``import``, saying how
         it is reached (gate.scan.reach): ``(via _sync_settings() at :45)``."""
-        main_runs = bool(_NAME_REBOUND.search(self.text))
+        main_runs = self.main_runs
         reach = reached(tree, main_runs=main_runs)
         self.outside = reach.outside
         if not reach.bodies and reach.stored is None:
@@ -486,7 +496,7 @@ class _Scanner(_Calls):
                     # ``if __name__ == "__main__":`` runs when the file is run, not imported
                     if where is not None:
                         self.platform = f"only if {where}"
-                    main = _is_main(st.test) and not _NAME_REBOUND.search(self.text)
+                    main = is_main(st.test) and not self.main_runs
                     self._stmts(st.body, Phase.RUNTIME if main else phase)
                 if where is not None:
                     self.platform = f"unless {where}"
@@ -804,12 +814,6 @@ def _stores(body: Sequence[ast.stmt], name: str) -> bool:
 # a string that reads a reflective attribute by path (a format field, ``get_field``)
 _FIELD_PATH = re.compile(r"[.\[](?:__self__|__globals__|__builtins__|f_globals|f_builtins|"
                          r"f_locals|__subclasses__)\b")
-# ``__name__`` (or the whole namespace) written: a ``__main__`` test may hold at import
-_NAME_REBOUND = re.compile(r"__name__[ \t]*(?:=(?!=)|:[^=\n]*=|,[^\n]*=(?!=))|"
-                          r"global[^\n]*__name__|globals[ \t]*\(|"
-                          r"for[ \t][^\n]*__name__|as[ \t]+__name__")
-
-
 def _deferred_ranges(tree: ast.Module, *, main_runs: bool) -> list[tuple[int, int]]:
     """Line ranges whose code does not run at import by itself: function bodies and
     ``__main__`` blocks."""
@@ -819,19 +823,10 @@ def _deferred_ranges(tree: ast.Module, *, main_runs: bool) -> list[tuple[int, in
         if t in _FUNCS:
             body = node.body  # type: ignore[attr-defined]
             out.append((body[0].lineno, node.end_lineno or body[0].lineno))  # type: ignore[attr-defined]
-        elif t is ast.If and not main_runs and _is_main(node.test):  # type: ignore[attr-defined]
+        elif t is ast.If and not main_runs and is_main(node.test):  # type: ignore[attr-defined]
             body = node.body  # type: ignore[attr-defined]
             out.append((body[0].lineno, body[-1].end_lineno or body[-1].lineno))
     return out
-
-
-def _is_main(test: ast.expr) -> bool:
-    """``__name__ == "__main__"`` (either way round)."""
-    if type(test) is not ast.Compare or len(test.ops) != 1 or type(test.ops[0]) is not ast.Eq:
-        return False
-    sides = [test.left, *test.comparators]
-    return any(type(x) is ast.Name and x.id == "__name__" for x in sides) and any(
-        _literal_str(x) == "__main__" for x in sides)
 
 
 def _start(st: ast.stmt) -> int:

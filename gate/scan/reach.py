@@ -34,11 +34,12 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gate.model import Finding, Phase
-from gate.scan.python_refs import _FUNCS, _blocks
+from gate.scan.python_refs import _FUNCS, _blocks, _literal_str
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # decorators that only wrap or mark what they are given (the standard library's)
@@ -76,13 +77,130 @@ def moved(f: Finding, how: str) -> Finding:
     return dataclasses.replace(f, phase=Phase.IMPORT, detail=f"{f.detail} (via {how})")
 
 
-def _is_main(test: ast.expr) -> bool:
-    """``__name__ == "__main__"`` (either way round)."""
+def is_main(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round, the string as the source spells it)."""
     if type(test) is not ast.Compare or len(test.ops) != 1 or type(test.ops[0]) is not ast.Eq:
         return False
     sides = [test.left, *test.comparators]
     return any(type(x) is ast.Name and x.id == "__name__" for x in sides) and any(
-        type(x) is ast.Constant and x.value == "__main__" for x in sides)
+        _literal_str(x) == "__main__" for x in sides)
+
+
+# names that reach the module's namespace as an object wherever they stand (exec and eval
+# are not here: they are ``dynamic-code`` where they run, which covers what they rebind)
+_NAMESPACE_WORDS = frozenset({
+    "globals", "__globals__", "f_globals", "_getframe", "currentframe", "import_module",
+    "__import__", "__setattr__", "__getattribute__", "__builtins__", "attrgetter",
+    "methodcaller"})
+# attributes, and calls with the object first, that reach the namespace of the object they
+# are given: the module's own when that object is a module (a name an import bound;
+# anything else a module reaches only by escaping as a value, which is ``dynamic-code``)
+_OBJECT_WORDS = frozenset({"__dict__", "modules"})
+_OBJECT_CALLS = frozenset({"setattr", "vars"})
+_READERS = frozenset({"getattr", "hasattr"})  # read the attribute their 2nd argument names
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def name_may_change(tree: ast.Module) -> bool:
+    """Whether the module can rebind its own ``__name__`` before a ``__main__`` test: a
+    name binding (assignment in any form, ``global``, an import, a ``match`` capture, a
+    star import other than of the standard library), a ``"__name__"`` string other than one
+    read by ``getattr``/``hasattr``, or a way to its namespace as an object (``globals()``,
+    ``sys.modules``, frames, ``import_module``, ``vars()`` or ``locals()`` outside a
+    function; ``__dict__``, ``vars(m)`` or a ``setattr`` with a computed name on a module),
+    spelled as a name, an attribute or a string. Sound over precise: then the block counts
+    as code that runs at import. (Computed ``getattr`` is the scanner's: ``dynamic-code``
+    where its object may be a module or a function.)"""
+    imported: set[str] = set()  # names an import binds, and names assigned from them
+    assigned: list[tuple[list[ast.expr], ast.expr]] = []
+    for node in ast.walk(tree):
+        t = type(node)
+        if t is ast.Import or t is ast.ImportFrom:
+            for a in node.names:  # type: ignore[attr-defined]
+                imported.add(a.asname or a.name.split(".")[0])
+        elif t is ast.Assign:
+            assigned.append((node.targets, node.value))  # type: ignore[attr-defined]
+        elif (t is ast.AnnAssign or t is ast.NamedExpr) and node.value is not None:  # type: ignore[attr-defined]
+            assigned.append(([node.target], node.value))  # type: ignore[attr-defined]
+    grown = True
+    while grown:  # ``m = sys``, ``n = m``: bound to a module as well
+        grown = False
+        for targets, value in assigned:
+            root = value
+            while type(root) is ast.Attribute:
+                root = root.value  # type: ignore[attr-defined]
+            if type(root) is ast.Name and root.id in imported:  # type: ignore[attr-defined]
+                for target in targets:
+                    for n in ast.walk(target):
+                        if type(n) is ast.Name and n.id not in imported:  # type: ignore[attr-defined]
+                            imported.add(n.id)  # type: ignore[attr-defined]
+                            grown = True
+
+    def module_like(node: ast.expr) -> bool:
+        return type(node) is not ast.Name or node.id in imported  # type: ignore[attr-defined]
+
+    read_names: set[int] = set()
+    # ``vars``/``locals`` called with an argument, or without one inside a function
+    in_function: set[int] = set()
+    for node in ast.walk(tree):
+        t = type(node)
+        if t is ast.Call and node.args and type(node.func) is ast.Name:  # type: ignore[attr-defined]
+            in_function.add(id(node.func))  # type: ignore[attr-defined]  # ``vars(x)``: below
+        if t in _SCOPES:
+            for inner in ast.walk(node):
+                if type(inner) is ast.Call and not inner.args and type(  # type: ignore[attr-defined]
+                        inner.func) is ast.Name and inner.func.id in ("vars", "locals"):  # type: ignore[attr-defined]
+                    in_function.add(id(inner.func))  # type: ignore[attr-defined]
+        if t is ast.Name:
+            name = node.id  # type: ignore[attr-defined]
+            if name == "__name__" and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                return True
+            if name in _NAMESPACE_WORDS or (
+                    name in ("vars", "locals") and id(node) not in in_function):
+                return True
+        elif t is ast.Attribute:
+            attr = node.attr  # type: ignore[attr-defined]
+            if attr in _NAMESPACE_WORDS:
+                return True
+            if (attr in _OBJECT_WORDS or (
+                    attr == "__name__" and type(node.ctx) is not ast.Load)) and module_like(  # type: ignore[attr-defined]
+                    node.value):  # type: ignore[attr-defined]
+                return True
+        elif t is ast.Global or t is ast.Nonlocal:
+            if "__name__" in node.names:  # type: ignore[attr-defined]
+                return True
+        elif t is ast.Import or t is ast.ImportFrom:
+            for a in node.names:  # type: ignore[attr-defined]
+                if (a.asname or a.name.split(".")[0]) == "__name__" or (
+                        a.name in _NAMESPACE_WORDS or a.name in _OBJECT_WORDS):
+                    return True
+                if a.name == "*" and (node.level or (node.module or "").partition(  # type: ignore[attr-defined]
+                        ".")[0] not in sys.stdlib_module_names):
+                    return True
+            if t is ast.ImportFrom and node.module in ("__main__", "builtins"):  # type: ignore[attr-defined]
+                return True
+        elif getattr(node, "name", None) == "__name__":
+            return True  # a def, a class, ``except ... as``, a ``match`` capture
+        elif t is ast.MatchMapping:
+            if node.rest == "__name__":  # type: ignore[attr-defined]
+                return True
+        elif t is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            fname = func.id if type(func) is ast.Name else (
+                func.attr if type(func) is ast.Attribute else None)
+            args = node.args  # type: ignore[attr-defined]
+            if fname in _READERS and len(args) >= 2:
+                read_names.add(id(args[1]))
+                if _literal_str(args[1]) in _OBJECT_WORDS and module_like(args[0]):
+                    return True  # ``getattr(sys, "modules")``
+            elif fname in _OBJECT_CALLS and args and module_like(args[0]) and (
+                    fname == "vars" or len(args) < 2 or _literal_str(args[1]) is None):
+                return True
+        if t in (ast.Constant, ast.BinOp, ast.JoinedStr):
+            text = _literal_str(node)  # type: ignore[arg-type]
+            if text in _NAMESPACE_WORDS or (text == "__name__" and id(node) not in read_names):
+                return True
+    return False
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -290,7 +408,7 @@ class _Reach:
             if t is ast.Lambda:
                 stack.append(node.args)  # type: ignore[attr-defined]
                 continue
-            if t is ast.If and _is_main(node.test) and not self.main_runs:  # type: ignore[attr-defined]
+            if t is ast.If and is_main(node.test) and not self.main_runs:  # type: ignore[attr-defined]
                 stack += node.orelse  # type: ignore[attr-defined]
                 continue
             if t is ast.Expr and type(node.value) is ast.Constant:  # type: ignore[attr-defined]

@@ -236,6 +236,29 @@ def test_reached_at_import(src: str, line: int, via: str) -> None:
                 os.system("echo pwned")
         JOB = Job
         """), id="class-stored-not-run"),
+    # a __main__ block beside code that reads __name__ or writes other objects' names and
+    # namespaces: nothing here can rebind the module's own __name__ (gate.scan.reach)
+    pytest.param(prog("""
+        import functools, logging, os
+        from os.path import *
+        log = logging.getLogger(__name__)
+        def named(f):
+            def wrapper(*a):
+                return f(*a)
+            wrapper.__name__ = getattr(f, "__name__", "f")
+            return wrapper
+        class Box:
+            def __init__(self, **kw):
+                self.__dict__.update(kw)
+                for k, v in kw.items():
+                    setattr(self, k, v)
+            def names(self):
+                return vars(self), vars(), locals()
+        def beacon():
+            os.system("echo pwned")
+        if __name__ == "__main__":
+            beacon()
+        """), id="main-block-beside-harmless-name-uses"),
 ])
 def test_not_reached_stays_runtime(src: str) -> None:
     assert {phase for _, phase, _ in one(src, "subprocess")} == {"runtime"}, one(

@@ -2525,70 +2525,55 @@ CASES = [
 
         if __name__ == "__main__":
             os.system("echo pwned")
-        """),
-         bypass=("bypass (__main__ guard with __name__ rebound): `from __main__ import "
-                 "__name__`")),
+        """)),
     case("main_vars_subscript", "subprocess", src("""
         import os
         vars()["__name__"] = "__main__"
 
         if __name__ == "__main__":
             os.system("echo pwned")
-        """),
-         bypass=("bypass (__main__ guard with __name__ rebound): `vars()['__name__'] = "
-                 "'__main__'`")),
+        """)),
     case("main_locals_subscript", "subprocess", src("""
         import os
         locals()["__name__"] = "__main__"
 
         if __name__ == "__main__":
             os.system("echo pwned")
-        """),
-         bypass=("bypass (__main__ guard with __name__ rebound): `locals()['__name__'] = "
-                 "'__main__'`")),
+        """)),
     case("main_sysmodules_dict", "subprocess", src("""
         import os, sys
         sys.modules[__name__].__dict__["__name__"] = "__main__"
 
         if __name__ == "__main__":
             os.system("echo pwned")
-        """),
-         bypass=("bypass (__main__ guard with __name__ rebound): "
-                 "`sys.modules[__name__].__dict__['__name__'] = ...`")),
+        """)),
     case("main_setattr_module", "subprocess", src("""
         import os, sys
         setattr(sys.modules[__name__], "__name__", "__main__")
 
         if __name__ == "__main__":
             os.system("echo pwned")
-        """),
-         bypass=("bypass (__main__ guard with __name__ rebound): "
-                 "`setattr(sys.modules[__name__], '__name__', '__main__')`")),
+        """)),
     case("main_paren_target", "subprocess", src("""
         import os
         (__name__) = "__main__"
 
         if __name__ == "__main__":
             os.system("echo pwned")
-        """),
-         bypass="bypass (__main__ guard with __name__ rebound): `(__name__) = '__main__'`"),
+        """)),
     case("main_list_target", "subprocess", src("""
         import os
         [__name__] = ["__main__"]
 
         if __name__ == "__main__":
             os.system("echo pwned")
-        """),
-         bypass=("bypass (__main__ guard with __name__ rebound): `[__name__] = "
-                 "['__main__']`")),
+        """)),
     case("main_backslash", "subprocess", ('import os\n'
         '__name__ \\\n'
         '= "__main__"\n'
         '\n'
         'if __name__ == "__main__":\n'
-        '    os.system("echo pwned")\n'),
-         bypass=("bypass (__main__ guard with __name__ rebound): `__name__ \\<newline> = "
-                 "'__main__'`")),
+        '    os.system("echo pwned")\n')),
     case("main_match_capture", "subprocess", src("""
         import os
         match "__main__":
@@ -2597,9 +2582,7 @@ CASES = [
 
         if __name__ == "__main__":
             os.system("echo pwned")
-        """),
-         bypass=("bypass (__main__ guard with __name__ rebound): `match '__main__': case "
-                 "__name__:` binds __name__")),
+        """)),
     case("main_func_in_block", "subprocess", src("""
         import os
         from __main__ import __name__
@@ -2607,9 +2590,25 @@ CASES = [
             os.system("echo pwned")
         if __name__ == "__main__":
             f()
-        """),
-         bypass=("bypass (__main__ guard with __name__ rebound): a function called from "
-                 "the rebound __main__ block")),
+        """)),
+    # (the lead's variants: a module alias, a computed name, other binding forms)
+    case("main_module_dict_alias", "subprocess", 'import os\nimport pkg as me\nme.__dict__["__na" + "me__"] = "__main__"\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_setattr_computed_alias", "subprocess", 'import os\nimport sys\nm = sys.modules[__package__]\nk = chr(95) * 2 + "name" + chr(95) * 2\nsetattr(m, k, "__main__")\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_setattr_import_alias", "subprocess", 'import os\nimport pkg as me\nk = chr(95) * 2 + "name" + chr(95) * 2\nsetattr(me, k, "__main__")\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_vars_of_module", "subprocess", 'import os\nimport pkg as me\nk = chr(95) * 2 + "name" + chr(95) * 2\nvars(me)[k] = "__main__"\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_sys_alias_modules", "subprocess", 'import os\nimport sys\nm = sys\nk = chr(95) * 2 + "name" + chr(95) * 2\nm.modules[__package__].__setattr__(k, "__main__")\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_sys_alias_chain", "subprocess", 'import os\nimport sys\na = sys\nb = a\nk = chr(95) * 2 + "name" + chr(95) * 2\nsetattr(b.modules[__package__], k, "__main__")\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_currentframe_import", "subprocess", 'import os\nfrom inspect import currentframe as cf\nk = chr(95) * 2 + "name" + chr(95) * 2\ncf().f_globals[k] = "__main__"\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_locals_returned", "subprocess", 'import os\ndef ns():\n    return locals\nk = chr(95) * 2 + "name" + chr(95) * 2\nns()()[k] = "__main__"\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_vars_module_scope", "subprocess", 'import os\nk = chr(95) * 2 + "name" + chr(95) * 2\nvars()[k] = "__main__"\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_exec_rebinds", "subprocess", 'import os\nexec(bytes([95, 95, 110, 97, 109, 101, 95, 95, 61, 39, 95, 95, 109, 97, 105, 110, 95, 95, 39]).decode())\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_walrus", "subprocess", 'import os\nif (__name__ := "__main__"):\n    pass\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_for_target", "subprocess", 'import os\nfor __name__ in ["__main__"]:\n    pass\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_with_target", "subprocess", 'import os, contextlib\nwith contextlib.nullcontext("__main__") as __name__:\n    pass\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_except_target", "subprocess", 'import os\ntry:\n    raise Exception\nexcept Exception as __name__:\n    pass\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_del_global_in_func", "subprocess", 'import os\ndef f():\n    global __name__\n    __name__ = "__main__"\nf()\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_star_own_module", "subprocess", {'pkg/__init__.py': 'import os\nfrom ._n import *\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n', 'pkg/_n.py': '__all__ = ["__name__"]\n__name__ = "__main__"\n'}),
+    case("main_class_named", "subprocess", 'import os\nclass M(type):\n    def __eq__(cls, other):\n        return True\n    __hash__ = type.__hash__\nclass __name__(metaclass=M):\n    pass\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
     # ---- stored references
     case("stored_ref_subscript_handed", "subprocess", src("""
         import os
