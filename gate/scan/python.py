@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import gc
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,8 +49,8 @@ from gate.catalog import (
     owned,
     receiver_method,
 )
-from gate.model import Capability, Finding, Phase
-from gate.scan import reflect
+from gate.model import Capability, Finding, Label, Phase
+from gate.scan import labels, reflect
 from gate.scan.exports import Exported
 from gate.scan.lexical import (
     absolute,
@@ -77,6 +78,7 @@ from gate.scan.python_refs import (
     _Bound,
     _bound_names,
     _chain_or_name,
+    _is_main,
     _is_type_checking,
     _LazyLocals,
     _literal_str,
@@ -286,6 +288,7 @@ class _Scanner(_Calls):
             and any(a.name == "annotations" for a in st.names)
             for st in tree.body[:8])
         self.everything = any(self.relevant(m) for m in self.stars)
+        self.rebound = labels.platform_rebound(self.text)  # no platform labels then
         self._stmts(tree.body, Phase.IMPORT)
         self.outside: list[tuple[str, int]] | None = None
         if self.forced is None and any(f.phase is Phase.RUNTIME for f in self.found):
@@ -295,6 +298,12 @@ class _Scanner(_Calls):
             if name not in self.used and entry is not None and entry.name not in STORE_ONLY:
                 # imported, only re-exported
                 self._add_entry(entry, line, ph, entry.name)
+        if self.forced is None and self.found and not self.rebound:
+            # after ``import msvcrt`` at module level nothing in the file runs on Linux
+            fails = labels.fails_on_linux(tree.body, self._platform_qual)
+            if fails is not None:
+                self.found = {f if f.line <= fails or f.label is not None else
+                              dataclasses.replace(f, label=Label.PLATFORM) for f in self.found}
         return sorted(self.found)
 
     def _follow_execution(self, tree: ast.Module) -> None:
@@ -477,8 +486,11 @@ class _Scanner(_Calls):
                 self.class_body = in_class
         elif t is ast.If:
             assert isinstance(st, ast.If)
-            outer = self.platform
+            outer, outer_label = self.platform, self.label
             where = self._platform_test(st.test)
+            # a branch that runs only on another platform than Linux is labelled so
+            linux = (labels.on_linux(st.test, self._platform_qual)
+                     if where is not None and not self.rebound else None)
             try:
                 if not _is_type_checking(st.test):
                     self._tested(st.test)
@@ -487,12 +499,15 @@ class _Scanner(_Calls):
                     if where is not None:
                         self.platform = f"only if {where}"
                     main = _is_main(st.test) and not _NAME_REBOUND.search(self.text)
+                    if main or linux is False:
+                        self.label = outer_label or (Label.MAIN if main else Label.PLATFORM)
                     self._stmts(st.body, Phase.RUNTIME if main else phase)
                 if where is not None:
                     self.platform = f"unless {where}"
+                self.label = outer_label or (Label.PLATFORM if linux is True else None)
                 self._stmts(st.orelse, phase)
             finally:
-                self.platform = outer
+                self.platform, self.label = outer, outer_label
         elif t is ast.Import or t is ast.ImportFrom:
             return
         elif t is ast.Assign:
@@ -580,6 +595,10 @@ class _Scanner(_Calls):
                 self._tested(v)
         elif type(test) is ast.UnaryOp and type(test.op) is ast.Not:
             self._tested(test.operand)
+
+    def _platform_qual(self, node: ast.expr) -> str | None:
+        """What a platform test reads, canonical (``sys.platform``), or None."""
+        return canonical(self._resolve(node, import_calls=False) or "") or None
 
     def _platform_test(self, test: ast.expr) -> str | None:
         """``sys.platform == "win32"``, ``os.name == "nt"``: the test as written, when it
@@ -823,15 +842,6 @@ def _deferred_ranges(tree: ast.Module, *, main_runs: bool) -> list[tuple[int, in
             body = node.body  # type: ignore[attr-defined]
             out.append((body[0].lineno, body[-1].end_lineno or body[-1].lineno))
     return out
-
-
-def _is_main(test: ast.expr) -> bool:
-    """``__name__ == "__main__"`` (either way round)."""
-    if type(test) is not ast.Compare or len(test.ops) != 1 or type(test.ops[0]) is not ast.Eq:
-        return False
-    sides = [test.left, *test.comparators]
-    return any(type(x) is ast.Name and x.id == "__name__" for x in sides) and any(
-        _literal_str(x) == "__main__" for x in sides)
 
 
 def _start(st: ast.stmt) -> int:

@@ -37,8 +37,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from gate.model import Finding, Phase
-from gate.scan.python_refs import _FUNCS, _blocks
+from gate.model import Finding, Label, Phase
+from gate.scan.python_refs import _FUNCS, _blocks, _is_main
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # decorators that only wrap or mark what they are given (the standard library's)
@@ -72,17 +72,10 @@ class Reached:
 
 
 def moved(f: Finding, how: str) -> Finding:
-    """A ``runtime`` finding that code run at import reaches, saying how."""
-    return dataclasses.replace(f, phase=Phase.IMPORT, detail=f"{f.detail} (via {how})")
-
-
-def _is_main(test: ast.expr) -> bool:
-    """``__name__ == "__main__"`` (either way round)."""
-    if type(test) is not ast.Compare or len(test.ops) != 1 or type(test.ops[0]) is not ast.Eq:
-        return False
-    sides = [test.left, *test.comparators]
-    return any(type(x) is ast.Name and x.id == "__name__" for x in sides) and any(
-        type(x) is ast.Constant and x.value == "__main__" for x in sides)
+    """A ``runtime`` finding that code run at import reaches, saying how (it no longer runs
+    only as a script: no ``main`` label)."""
+    return dataclasses.replace(f, phase=Phase.IMPORT, detail=f"{f.detail} (via {how})",
+                               label=None if f.label is Label.MAIN else f.label)
 
 
 def _dotted(node: ast.expr) -> str | None:
