@@ -21,7 +21,15 @@ import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from gate.model import PHASE_HOOK, Capability, Finding, NormalizedName, PackageScan, Phase
+from gate.model import (
+    PHASE_HOOK,
+    Capability,
+    Finding,
+    NormalizedName,
+    PackageScan,
+    Phase,
+    review_key,
+)
 from gate.policy import Grant, Policy, toml_line
 
 PHASE_ORDER = (Phase.INSTALL, Phase.STARTUP, Phase.IMPORT, Phase.RUNTIME)
@@ -105,7 +113,9 @@ def needed_at_import(scan: PackageScan) -> frozenset[Capability]:
 
 def _evidence(findings: Iterable[Finding]) -> dict[Capability, list[Finding]]:
     out: dict[Capability, list[Finding]] = {}
-    for f in sorted(set(findings), key=lambda f: (PHASE_ORDER.index(f.phase), f)):
+    # earliest phase first (a denial's phase is its first evidence's); within a phase the
+    # package's own code and public modules before labelled evidence (gate.model.review_key)
+    for f in sorted(set(findings), key=lambda f: (PHASE_ORDER.index(f.phase), review_key(f))):
         for cap in needs(f):
             out.setdefault(cap, []).append(f)
     return out

@@ -39,6 +39,19 @@ class Phase(enum.StrEnum):
     RUNTIME = "runtime"  # function bodies
 
 
+class Label(enum.StrEnum):
+    """Where evidence comes from, for a reviewer: it annotates and orders, never removes.
+
+    Absent (None) for the package's own code. Never set on ``install`` or ``startup``
+    evidence (that runs whatever the file is). docs/scanner.md "Labels".
+    """
+
+    PLATFORM = "platform"  # runs only on a platform other than Linux
+    MAIN = "main"  # in an ``if __name__ == "__main__":`` block: runs when the file is run
+    TESTS = "tests"  # a shipped test module (tests/, test/, testing/, test_*.py, conftest.py)
+    BUNDLED = "bundled"  # a native library bundled beside the package's own extensions
+
+
 # A finding in one of these phases also needs the hook capability granted.
 PHASE_HOOK: Mapping[Phase, Capability] = {
     Phase.INSTALL: Capability.INSTALL_HOOKS,
@@ -55,6 +68,9 @@ class Finding:
     capability: Capability
     phase: Phase
     detail: str
+    # where it comes from (shipped tests, ...); None: the package's own code. Not part of
+    # a finding's identity: equal evidence is one finding whatever its label.
+    label: Label | None = field(default=None, compare=False)
 
     @property
     def where(self) -> str:
@@ -62,13 +78,38 @@ class Finding:
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "phase": str(self.phase),
-                "detail": self.detail}
+        out = {"path": self.path, "line": self.line, "phase": str(self.phase),
+               "detail": self.detail}
+        if self.label is not None:  # optional: absent for the package's own code
+            out["label"] = str(self.label)
+        return out
 
     @classmethod
     def _from_dict(cls, capability: str, d: Mapping[str, Any]) -> Finding:
+        label = d.get("label")
         return cls(path=str(d["path"]), line=int(d["line"]), capability=Capability(capability),
-                   phase=Phase(d["phase"]), detail=str(d["detail"]))
+                   phase=Phase(d["phase"]), detail=str(d["detail"]),
+                   label=Label(label) if label is not None else None)
+
+
+_PHASES = tuple(Phase)
+_LABELS = tuple(Label)
+
+
+def private_path(path: str) -> bool:
+    """A module or directory the package marks private (``pkg/_impl.py``, ``pkg/_libs/x``);
+    ``__init__.py`` and other dunder names are not."""
+    return any(p.startswith("_") and not (p.startswith("__") and p.partition(".")[0]
+                                          .endswith("__"))
+               for p in path.split("/"))
+
+
+def review_key(f: Finding) -> tuple[Any, ...]:
+    """The order a reviewer reads evidence in: the package's own code before labelled
+    evidence; then install, startup, import, runtime; public modules before private ones;
+    then by label (platform, main, tests, bundled), path and line."""
+    return (f.label is not None, _PHASES.index(f.phase), private_path(f.path),
+            -1 if f.label is None else _LABELS.index(f.label), f)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

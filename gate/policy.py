@@ -466,8 +466,12 @@ def write_grants(
     header: Sequence[str] = (),
     at_import: Mapping[NormalizedName, Iterable[Capability]] | None = None,
     cwd: Path | None = None,
+    notes: Mapping[NormalizedName, Sequence[str]] | None = None,
 ) -> int:
     """Write ``grants`` as the policy (``policy init``); returns how many packages changed.
+
+    ``notes``: per package, comment lines written above its grant when the table is written
+    afresh (CREATE, FORCE; a merge leaves comments to the reviewer).
 
     ``at_import``: per package, the capabilities (among its ``grants``) also used at import;
     such a grant is written ``name = { allow = [...], at-import = [...] }``.
@@ -494,6 +498,11 @@ def write_grants(
             written = 0
             for name in sorted(grants):
                 if grants[name]:
+                    lines = (notes or {}).get(name, ())
+                    if lines and written:
+                        packages.add(tomlkit.nl())  # a commented grant stands apart
+                    for line in lines:
+                        packages.add(tomlkit.comment(line))
                     packages[name] = _grant_value(_ordered(grants[name]),
                                                   _ordered(imports.get(name, ())))
                     written += 1

@@ -37,6 +37,7 @@ from gate.policy import (
     unknown_capability,
     write_grants,
 )
+from gate.report.scan import summary
 from gate.report.verdict import format_text, to_json
 
 HELP = f"""\
@@ -146,9 +147,11 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
     scans = _scan(args.input, rest, cwd)
     grants: dict[NormalizedName, set[Capability]] = {}
     late: dict[NormalizedName, set[Capability]] = {}
+    notes: dict[NormalizedName, list[str]] = {}
     for scan in scans:
         grants.setdefault(scan.name, set()).update(needed_capabilities(scan))
         late.setdefault(scan.name, set()).update(needed_at_import(scan))
+        notes.setdefault(scan.name, []).extend(_notes(scan))
     source = shlex.join(["permpip", "policy", "init", *([args.input] if args.input else [])])
     header = [
         f"Written by `{source}`: the capabilities each dependency was seen to use.",
@@ -164,12 +167,21 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
             print(f"warning: {name} uses {', '.join(sorted(grants[name]))} but has no line in "
                   f"{label}: pin it there to grant it", file=sys.stderr)
         return 0
-    changed = write_grants(path, grants, mode, header=header, at_import=late, cwd=cwd)
+    changed = write_grants(path, grants, mode, header=header, at_import=late, cwd=cwd,
+                           notes=notes)
     if mode is WriteMode.MERGE:
         print(f"{label}: added capabilities for {changed} of {scanned}")
     else:
         print(f"{label}: wrote grants for {changed} of {scanned}")
     return 0
+
+
+def _notes(scan: PackageScan) -> list[str]:
+    """The comment above a grant: for each capability with labelled evidence (shipped tests,
+    platform-only code, ``__main__`` blocks, bundled libraries), where its evidence is
+    (``network: 33 lines, all in bundled libraries (libcrypto-fb8d5b21.so.3)``)."""
+    return [summary(cap, found) for cap, found in scan.capabilities.items()
+            if any(f.label is not None for f in found)]
 
 
 def _refuse_existing(path: Path, label: str) -> None:

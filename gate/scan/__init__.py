@@ -69,10 +69,11 @@ def scan_artifact(path: Path, *, sha256: str | None = None) -> PackageScan:
         with read_archive(path, verify=True) as ar:
             findings = scan_wheel(ar, name=name, version=str(version))
     else:
+        from gate.scan.labels import labelled
         from gate.scan.sdist import keep, scan_sdist
 
         with read_archive(path, keep=keep, verify=True) as ar:
-            findings = scan_sdist(ar, name=name, version=str(version))
+            findings = labelled(scan_sdist(ar, name=name, version=str(version)))
     return PackageScan(name=name, version=str(version), filename=path.name, sha256=sha256,
                        findings=tuple(sorted(set(findings))))
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import gc
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,8 +49,8 @@ from gate.catalog import (
     owned,
     receiver_method,
 )
-from gate.model import Capability, Finding, Phase
-from gate.scan import reflect
+from gate.model import Capability, Finding, Label, Phase
+from gate.scan import labels, reflect
 from gate.scan.exports import Exported
 from gate.scan.lexical import (
     absolute,
@@ -77,11 +78,12 @@ from gate.scan.python_refs import (
     _Bound,
     _bound_names,
     _chain_or_name,
+    _is_main,
     _is_type_checking,
     _LazyLocals,
     _literal_str,
 )
-from gate.scan.reach import is_main, moved, name_may_change, reached
+from gate.scan.reach import moved, name_may_change, reached
 from gate.scan.reach_modules import remember
 from gate.scan.reflect import REFLECTIVE
 
@@ -287,6 +289,7 @@ class _Scanner(_Calls):
             and any(a.name == "annotations" for a in st.names)
             for st in tree.body[:8])
         self.everything = any(self.relevant(m) for m in self.stars)
+        self.rebound = labels.platform_rebound(self.text)  # no platform labels then
         self._stmts(tree.body, Phase.IMPORT)
         self.outside: list[tuple[str, int]] | None = None
         if self.forced is None and any(f.phase is Phase.RUNTIME for f in self.found):
@@ -296,6 +299,12 @@ class _Scanner(_Calls):
             if name not in self.used and entry is not None and entry.name not in STORE_ONLY:
                 # imported, only re-exported
                 self._add_entry(entry, line, ph, entry.name)
+        if self.forced is None and self.found and not self.rebound:
+            # after ``import msvcrt`` at module level nothing in the file runs on Linux
+            fails = labels.fails_on_linux(tree.body, self._platform_qual)
+            if fails is not None:
+                self.found = {f if f.line <= fails or f.label is not None else
+                              dataclasses.replace(f, label=Label.PLATFORM) for f in self.found}
         return sorted(self.found)
 
     @property
@@ -487,8 +496,11 @@ class _Scanner(_Calls):
                 self.class_body = in_class
         elif t is ast.If:
             assert isinstance(st, ast.If)
-            outer = self.platform
+            outer, outer_label = self.platform, self.label
             where = self._platform_test(st.test)
+            # a branch that runs only on another platform than Linux is labelled so
+            linux = (labels.on_linux(st.test, self._platform_qual)
+                     if where is not None and not self.rebound else None)
             try:
                 if not _is_type_checking(st.test):
                     self._tested(st.test)
@@ -496,13 +508,16 @@ class _Scanner(_Calls):
                     # ``if __name__ == "__main__":`` runs when the file is run, not imported
                     if where is not None:
                         self.platform = f"only if {where}"
-                    main = is_main(st.test) and not self.main_runs
+                    main = _is_main(st.test) and not self.main_runs
+                    if main or linux is False:
+                        self.label = outer_label or (Label.MAIN if main else Label.PLATFORM)
                     self._stmts(st.body, Phase.RUNTIME if main else phase)
                 if where is not None:
                     self.platform = f"unless {where}"
+                self.label = outer_label or (Label.PLATFORM if linux is True else None)
                 self._stmts(st.orelse, phase)
             finally:
-                self.platform = outer
+                self.platform, self.label = outer, outer_label
         elif t is ast.Import or t is ast.ImportFrom:
             return
         elif t is ast.Assign:
@@ -590,6 +605,10 @@ class _Scanner(_Calls):
                 self._tested(v)
         elif type(test) is ast.UnaryOp and type(test.op) is ast.Not:
             self._tested(test.operand)
+
+    def _platform_qual(self, node: ast.expr) -> str | None:
+        """What a platform test reads, canonical (``sys.platform``), or None."""
+        return canonical(self._resolve(node, import_calls=False) or "") or None
 
     def _platform_test(self, test: ast.expr) -> str | None:
         """``sys.platform == "win32"``, ``os.name == "nt"``: the test as written, when it
@@ -823,7 +842,7 @@ def _deferred_ranges(tree: ast.Module, *, main_runs: bool) -> list[tuple[int, in
         if t in _FUNCS:
             body = node.body  # type: ignore[attr-defined]
             out.append((body[0].lineno, node.end_lineno or body[0].lineno))  # type: ignore[attr-defined]
-        elif t is ast.If and not main_runs and is_main(node.test):  # type: ignore[attr-defined]
+        elif t is ast.If and not main_runs and _is_main(node.test):  # type: ignore[attr-defined]
             body = node.body  # type: ignore[attr-defined]
             out.append((body[0].lineno, body[-1].end_lineno or body[-1].lineno))
     return out

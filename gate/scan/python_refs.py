@@ -24,7 +24,7 @@ from gate.catalog import (
     receiver_method,
     under_wildcard,
 )
-from gate.model import Capability, Finding, Phase
+from gate.model import Capability, Finding, Label, Phase
 from gate.scan import reflect
 from gate.scan.exports import Exported
 from gate.scan.native import SYMBOLS
@@ -103,6 +103,16 @@ def _literal_str(node: ast.expr | None) -> str | None:
         parts = [_literal_str(v) for v in node.values]  # type: ignore[union-attr]
         return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
     return None
+
+
+def _is_main(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round): the one reader of that test, for the
+    walker (gate.scan.python) and for what runs at import (gate.scan.reach)."""
+    if type(test) is not ast.Compare or len(test.ops) != 1 or type(test.ops[0]) is not ast.Eq:
+        return False
+    sides = [test.left, *test.comparators]
+    return any(type(x) is ast.Name and x.id == "__name__" for x in sides) and any(
+        _literal_str(x) == "__main__" for x in sides)
 
 
 @functools.lru_cache(maxsize=256)
@@ -333,6 +343,7 @@ class _State:
         self.future_annotations = False
         self.classes: set[str] | None = None
         self.platform: str | None = None  # ``if sys.platform == ...`` around what is walked
+        self.label: Label | None = None  # what is walked runs only on Windows, as a script
         self.star_imported = False  # any ``from m import *`` (it may bind any name)
         self.star_modules: list[str | None] = []  # each one's module (None: unresolved)
         self.import_names: set[str] = set()  # names an import statement binds
@@ -385,7 +396,8 @@ class _State:
         if self.platform is not None:
             detail = f"{detail} ({self.platform})"
         self.found.add(Finding(path=self.path, line=line, capability=cap,
-                               phase=self.forced or phase, detail=detail))
+                               phase=self.forced or phase, detail=detail,
+                               label=self.label if self.forced is None else None))
 
     def _add_entry(self, entry: Entry, line: int, phase: Phase, detail: str) -> None:
         """Every capability of a catalogued name (the generated table gives some several:

@@ -38,8 +38,8 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from gate.model import Finding, Phase
-from gate.scan.python_refs import _FUNCS, _blocks, _literal_str
+from gate.model import Finding, Label, Phase
+from gate.scan.python_refs import _FUNCS, _blocks, _is_main, _literal_str
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # decorators that only wrap or mark what they are given (the standard library's)
@@ -73,17 +73,11 @@ class Reached:
 
 
 def moved(f: Finding, how: str) -> Finding:
-    """A ``runtime`` finding that code run at import reaches, saying how."""
-    return dataclasses.replace(f, phase=Phase.IMPORT, detail=f"{f.detail} (via {how})")
+    """A ``runtime`` finding that code run at import reaches, saying how (it no longer runs
+    only as a script: no ``main`` label)."""
+    return dataclasses.replace(f, phase=Phase.IMPORT, detail=f"{f.detail} (via {how})",
+                               label=None if f.label is Label.MAIN else f.label)
 
-
-def is_main(test: ast.expr) -> bool:
-    """``__name__ == "__main__"`` (either way round, the string as the source spells it)."""
-    if type(test) is not ast.Compare or len(test.ops) != 1 or type(test.ops[0]) is not ast.Eq:
-        return False
-    sides = [test.left, *test.comparators]
-    return any(type(x) is ast.Name and x.id == "__name__" for x in sides) and any(
-        _literal_str(x) == "__main__" for x in sides)
 
 
 # names that reach the module's namespace as an object wherever they stand (exec and eval
@@ -408,7 +402,7 @@ class _Reach:
             if t is ast.Lambda:
                 stack.append(node.args)  # type: ignore[attr-defined]
                 continue
-            if t is ast.If and is_main(node.test) and not self.main_runs:  # type: ignore[attr-defined]
+            if t is ast.If and _is_main(node.test) and not self.main_runs:  # type: ignore[attr-defined]
                 stack += node.orelse  # type: ignore[attr-defined]
                 continue
             if t is ast.Expr and type(node.value) is ast.Constant:  # type: ignore[attr-defined]

@@ -38,7 +38,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from packaging.metadata import parse_email
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from gate.archive import Archive, Member
@@ -58,6 +58,7 @@ from gate.layout import (
 from gate.model import Capability, Finding, NormalizedName, Phase
 from gate.scan import native, python
 from gate.scan.exports import Exported, collect
+from gate.scan.labels import labelled, platform_rebound
 from gate.scan.lexical import decode_source, module_name
 from gate.scan.reach_modules import follow_modules
 
@@ -380,8 +381,22 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
     # an archive a .pth puts on sys.path is also scanned as a zip in the tree: its bytecode
     # is then both loaded (refused) and merely shipped (a warning); keep the first
     loaded = {f.path for f in out if f.detail.startswith(BYTECODE_DETAIL)}
-    return [f for f in out if not (f.path in loaded and f.capability == Capability.UNANALYZED
-                                   and f.detail.startswith("compiled bytecode "))]
+    out = [f for f in out if not (f.path in loaded and f.capability == Capability.UNANALYZED
+                                  and f.detail.startswith("compiled bytecode "))]
+    # where the evidence comes from (gate.scan.labels): platform labels mean "not on Linux",
+    # so none for a wheel built for another platform or a package rewriting sys.platform
+    platform = _installs_on_linux(ar.filename) and not any(
+        platform_rebound(c if isinstance(c, str) else c.decode("latin-1"))
+        for c in codes.values() if not isinstance(c, Finding))
+    return labelled(out, platform=platform)
+
+
+def _installs_on_linux(filename: str) -> bool:
+    try:
+        tags = parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return True
+    return any(t.platform == "any" or "linux" in t.platform for t in tags)
 
 
 # -- .pth files and the import roots their path lines add -----------------------------------

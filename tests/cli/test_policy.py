@@ -350,3 +350,50 @@ def test_the_printed_revoke_command_for_a_stale_grant_works_when_pasted(
     assert (project / "pyproject.toml").read_text() == (
         '[tool.permissions.packages]\nhooky = ["env"]\n')
     capsys.readouterr()
+
+
+def test_init_comments_say_where_labelled_evidence_comes_from(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A grant whose evidence is partly or wholly labelled gets a comment per capability;
+    the grant itself is unchanged (labels never remove evidence)."""
+    from gate.model import Label
+
+    def found(path: str, cap: Capability, phase: Phase, label: Label | None) -> Finding:
+        return Finding(path=path, line=0 if label is Label.BUNDLED else 4, capability=cap,
+                       phase=phase, detail="d", label=label)
+
+    libs = "psycopg2_binary.libs/"
+    scans = [
+        PackageScan(name=normalize("psycopg2-binary"), version="2.9.13",
+                    filename="psycopg2_binary-2.9.13-cp311-cp311-manylinux2014_x86_64.whl",
+                    sha256="0" * 64, findings=(
+                        found(libs + "libcrypto-fb8d5b21.so.3", C.NETWORK, P.RUNTIME,
+                              Label.BUNDLED),
+                        found(libs + "libkrb5-fcafa220.so.3.3", C.NETWORK, P.RUNTIME,
+                              Label.BUNDLED),
+                        found("psycopg2/_psycopg.so", C.NATIVE, P.IMPORT, None),
+                        found(libs + "libpq-a17e3caa.so.5.17", C.NATIVE, P.RUNTIME,
+                              Label.BUNDLED))),
+        PackageScan(name=normalize("click"), version="8.5.1", filename="click-8.5.1.whl",
+                    sha256="0" * 64, findings=(
+                        found("click/_winconsole.py", C.NATIVE, P.IMPORT, Label.PLATFORM),
+                        found("click/utils.py", C.ENV, P.IMPORT, None))),
+        scan("quiet", "1.0", (C.ENV, P.RUNTIME)),
+    ]
+    (project / "dist").mkdir()
+    monkeypatch.setattr(gate.scan, "scan_paths", lambda paths: scans)
+    assert main(["policy", "init", "dist"]) == 0
+    text = (project / "pyproject.toml").read_text()
+    assert text.split("[tool.permissions.packages]\n")[1] == (
+        "# native: 1 line, all in platform-only code (click/_winconsole.py)\n"
+        'click = {allow = ["env", "native"], at-import = ["env", "native"]}\n'
+        "\n"
+        "# network: 2 lines, all in bundled libraries (libcrypto-fb8d5b21.so.3, "
+        "libkrb5-fcafa220.so.3.3)\n"
+        "# native: 2 lines: 1 in the package's code (first psycopg2/_psycopg.so:4, import), "
+        "1 in bundled libraries\n"
+        'psycopg2-binary = {allow = ["network", "native"], at-import = ["native"]}\n'
+        'quiet = ["env"]\n')
+    verdict = evaluate(scans, load_policy(cwd=project), strict=True, complete_set=True)
+    assert verdict.allowed

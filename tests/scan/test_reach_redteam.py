@@ -2592,23 +2592,167 @@ CASES = [
             f()
         """)),
     # (the lead's variants: a module alias, a computed name, other binding forms)
-    case("main_module_dict_alias", "subprocess", 'import os\nimport pkg as me\nme.__dict__["__na" + "me__"] = "__main__"\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_setattr_computed_alias", "subprocess", 'import os\nimport sys\nm = sys.modules[__package__]\nk = chr(95) * 2 + "name" + chr(95) * 2\nsetattr(m, k, "__main__")\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_setattr_import_alias", "subprocess", 'import os\nimport pkg as me\nk = chr(95) * 2 + "name" + chr(95) * 2\nsetattr(me, k, "__main__")\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_vars_of_module", "subprocess", 'import os\nimport pkg as me\nk = chr(95) * 2 + "name" + chr(95) * 2\nvars(me)[k] = "__main__"\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_sys_alias_modules", "subprocess", 'import os\nimport sys\nm = sys\nk = chr(95) * 2 + "name" + chr(95) * 2\nm.modules[__package__].__setattr__(k, "__main__")\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_sys_alias_chain", "subprocess", 'import os\nimport sys\na = sys\nb = a\nk = chr(95) * 2 + "name" + chr(95) * 2\nsetattr(b.modules[__package__], k, "__main__")\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_currentframe_import", "subprocess", 'import os\nfrom inspect import currentframe as cf\nk = chr(95) * 2 + "name" + chr(95) * 2\ncf().f_globals[k] = "__main__"\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_locals_returned", "subprocess", 'import os\ndef ns():\n    return locals\nk = chr(95) * 2 + "name" + chr(95) * 2\nns()()[k] = "__main__"\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_vars_module_scope", "subprocess", 'import os\nk = chr(95) * 2 + "name" + chr(95) * 2\nvars()[k] = "__main__"\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_exec_rebinds", "subprocess", 'import os\nexec(bytes([95, 95, 110, 97, 109, 101, 95, 95, 61, 39, 95, 95, 109, 97, 105, 110, 95, 95, 39]).decode())\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_walrus", "subprocess", 'import os\nif (__name__ := "__main__"):\n    pass\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_for_target", "subprocess", 'import os\nfor __name__ in ["__main__"]:\n    pass\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_with_target", "subprocess", 'import os, contextlib\nwith contextlib.nullcontext("__main__") as __name__:\n    pass\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_except_target", "subprocess", 'import os\ntry:\n    raise Exception\nexcept Exception as __name__:\n    pass\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_del_global_in_func", "subprocess", 'import os\ndef f():\n    global __name__\n    __name__ = "__main__"\nf()\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
-    case("main_star_own_module", "subprocess", {'pkg/__init__.py': 'import os\nfrom ._n import *\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n', 'pkg/_n.py': '__all__ = ["__name__"]\n__name__ = "__main__"\n'}),
-    case("main_class_named", "subprocess", 'import os\nclass M(type):\n    def __eq__(cls, other):\n        return True\n    __hash__ = type.__hash__\nclass __name__(metaclass=M):\n    pass\n\nif __name__ == "__main__":\n    os.system("echo pwned")\n'),
+    case("main_module_dict_alias", "subprocess", src("""
+        import os
+        import pkg as me
+        me.__dict__["__na" + "me__"] = "__main__"
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_setattr_computed_alias", "subprocess", src("""
+        import os
+        import sys
+        m = sys.modules[__package__]
+        k = chr(95) * 2 + "name" + chr(95) * 2
+        setattr(m, k, "__main__")
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_setattr_import_alias", "subprocess", src("""
+        import os
+        import pkg as me
+        k = chr(95) * 2 + "name" + chr(95) * 2
+        setattr(me, k, "__main__")
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_vars_of_module", "subprocess", src("""
+        import os
+        import pkg as me
+        k = chr(95) * 2 + "name" + chr(95) * 2
+        vars(me)[k] = "__main__"
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_sys_alias_modules", "subprocess", src("""
+        import os
+        import sys
+        m = sys
+        k = chr(95) * 2 + "name" + chr(95) * 2
+        m.modules[__package__].__setattr__(k, "__main__")
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_sys_alias_chain", "subprocess", src("""
+        import os
+        import sys
+        a = sys
+        b = a
+        k = chr(95) * 2 + "name" + chr(95) * 2
+        setattr(b.modules[__package__], k, "__main__")
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_currentframe_import", "subprocess", src("""
+        import os
+        from inspect import currentframe as cf
+        k = chr(95) * 2 + "name" + chr(95) * 2
+        cf().f_globals[k] = "__main__"
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_locals_returned", "subprocess", src("""
+        import os
+        def ns():
+            return locals
+        k = chr(95) * 2 + "name" + chr(95) * 2
+        ns()()[k] = "__main__"
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_vars_module_scope", "subprocess", src("""
+        import os
+        k = chr(95) * 2 + "name" + chr(95) * 2
+        vars()[k] = "__main__"
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_exec_rebinds", "subprocess", src("""
+        import os
+        exec(bytes([95, 95, 110, 97, 109, 101, 95, 95, 61, 39,
+                    95, 95, 109, 97, 105, 110, 95, 95, 39]).decode())
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_walrus", "subprocess", src("""
+        import os
+        if (__name__ := "__main__"):
+            pass
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_for_target", "subprocess", src("""
+        import os
+        for __name__ in ["__main__"]:
+            pass
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_with_target", "subprocess", src("""
+        import os, contextlib
+        with contextlib.nullcontext("__main__") as __name__:
+            pass
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_except_target", "subprocess", src("""
+        import os
+        try:
+            raise Exception
+        except Exception as __name__:
+            pass
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_del_global_in_func", "subprocess", src("""
+        import os
+        def f():
+            global __name__
+            __name__ = "__main__"
+        f()
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
+    case("main_star_own_module", "subprocess", {
+        "pkg/__init__.py": src("""
+            import os
+            from ._n import *
+
+            if __name__ == "__main__":
+                os.system("echo pwned")
+            """),
+        "pkg/_n.py": src("""
+            __all__ = ["__name__"]
+            __name__ = "__main__"
+            """),
+    }),
+    case("main_class_named", "subprocess", src("""
+        import os
+        class M(type):
+            def __eq__(cls, other):
+                return True
+            __hash__ = type.__hash__
+        class __name__(metaclass=M):
+            pass
+
+        if __name__ == "__main__":
+            os.system("echo pwned")
+        """)),
     # ---- stored references
     case("stored_ref_subscript_handed", "subprocess", src("""
         import os
