@@ -184,3 +184,58 @@ def test_init_says_when_dependencies_need_the_build_then_honours_install_hooks(
     assert grants["depwheel"] == ("network",)  # what the built wheel declares
     assert set(grants["dynpkg"]) >= {"install-hooks", "fs-write"}
     assert load_policy(cwd=project).packages[normalize("dynpkg")].line > 0
+
+
+# -- no requirements file or lockfile: pyproject.toml's [project].dependencies -----------
+
+PROJECT = """\
+[project]
+name = "myapp"
+version = "0.1"
+dependencies = ["depwheel"]
+
+[project.optional-dependencies]
+cli = ["extrawheel"]
+
+[dependency-groups]
+dev = ["setuptools"]
+"""
+
+
+def test_init_and_check_read_the_project_dependencies_without_an_input(
+    index: SubIndex, tmp_path: Path, project: Path, permpip: Permpip,
+) -> None:
+    _wheels(index, tmp_path / "dist")
+    project.mkdir()
+    (project / "pyproject.toml").write_text(PROJECT)
+    url = ("--index-url", index.url)
+    done = permpip("policy", "init", *url, cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "pyproject.toml: wrote grants for 1 of 1 package scanned\n"
+    assert _grants(project) == {"depwheel": ("network",)}  # no extra asked for
+    assert (project / "pyproject.toml").read_text().startswith(PROJECT)
+
+    done = permpip("policy", "init", "--force", "--extra", "cli", *url, cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert _grants(project) == {"depwheel": ("network",), "extrawheel": ("env",)}
+    done = permpip("policy", "init", "--force", "--all-extras", "--group", "dev", *url,
+                   cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert _grants(project) == {"depwheel": ("network",), "extrawheel": ("env",),
+                                "setuptools": ("env",)}
+
+    done = permpip("check", "--all-extras", "--group", "dev", *url, cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "allowed: 3 packages within the policy (policy: pyproject.toml)" in done.stdout
+    done = permpip("check", "--extra", "nope", *url, cwd=project)
+    assert (done.returncode, done.stderr) == (
+        2, "error: myapp has no extra 'nope' (its extras: cli)\n")
+    done = permpip("install", "--extra", "cli", *url, cwd=project)
+    assert (done.returncode, done.stderr) == (2, (
+        "error: --extra and --all-extras select optional dependencies of a pyproject.toml "
+        "input (permpip check, permpip policy init), not of permpip install\n"
+        "hint: install your project with its extras: permpip install '.[NAME]'\n"))
+    done = permpip("check", "--extra", "cli", "requirements.txt", *url, cwd=project)
+    assert (done.returncode, done.stderr) == (2, (
+        "error: --extra and --all-extras select optional dependencies of a pyproject.toml "
+        "input\nhint: permpip check pyproject.toml --extra NAME\n"))
