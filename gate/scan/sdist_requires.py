@@ -122,7 +122,8 @@ def _requirements(requires: object, optional: object, source: str,
                   python: str | None) -> SdistRequires:
     """Requires-Dist lines of ``requires`` plus each extra's, or not read when a value is
     not a list of valid requirement strings."""
-    if not _strings(requires) or not isinstance(optional, Mapping):
+    if not isinstance(requires, list) or not _strings(requires) or not isinstance(
+            optional, Mapping):
         return _not_read(f"{source}: the dependencies are not a list of strings")
     out = [str(r) for r in requires]
     extras: list[str] = []
