@@ -225,7 +225,7 @@ def read_local_project(path: Path, *, shown: str, extras: Sequence[str] = (),
     name = name if isinstance(name, str) else path.name
     deps: tuple[str, ...] = ()
     if with_dependencies:
-        deps = _static_dependencies(project, name, where, extras)
+        deps = static_dependencies(project, name, where, extras)
     return LocalProject(path=path, name=name, editable=editable, shown=where,
                         requires_line=_requires_line(text), build_requires=tuple(requires),
                         dependencies=deps)
@@ -243,7 +243,7 @@ def _requires_line(text: str) -> int:
     return 1
 
 
-def _static_dependencies(project: object, name: str, where: str,
+def static_dependencies(project: object, name: str, where: str,
                          extras: Sequence[str]) -> tuple[str, ...]:
     if not isinstance(project, dict):
         raise _dynamic_error(name, where, "dependencies")

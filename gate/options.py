@@ -14,6 +14,9 @@ permpip's own options are few and never collide with pip's:
     --python PYTHON      the target interpreter (pip's --python, same meaning: a file, or
                          a venv directory); absolute from the moment it is parsed
     --strict             stale grants and ``unanalyzed`` findings are errors, not warnings
+    --extra NAME         (check, policy init) with a pyproject.toml input: also the
+                         optional dependencies of extra NAME (repeatable), as uv's
+                         ``--extra``; ``--all-extras`` takes every extra
 
 Everything else is a ``pip install`` option or requirement (VCS requirements are refused,
 and an sdist named by path or URL is scanned and approved before it is built: see
@@ -89,8 +92,8 @@ _opt("--disable-pip-version-check --no-color --require-virtualenv --debug "
 _opt("--no-binary --only-binary --report", True, Step.IGNORED)
 _opt("--require-hashes --no-require-hashes", False, Step.IGNORED)
 
-_OWN_VALUE = ("--policy", "--backend", "--format", "--cache-dir", "--python")
-_OWN_FLAGS = ("--no-cache", "--strict")
+_OWN_VALUE = ("--policy", "--backend", "--format", "--cache-dir", "--python", "--extra")
+_OWN_FLAGS = ("--no-cache", "--strict", "--all-extras")
 _SHORT_VALUE = {n for n, (v, _) in _PIP.items() if v and len(n) == 2}
 
 
@@ -116,6 +119,8 @@ class GateOptions:
     no_cache: bool = False
     python: str | None = None  # absolute path of the interpreter (``interpreter_path``)
     strict: bool = False  # stale grants and unanalyzed findings refuse
+    extras: tuple[str, ...] = ()  # --extra NAME: of a pyproject.toml input (check, init)
+    all_extras: bool = False  # --all-extras
     pip_options: tuple[PipOption, ...] = ()
     requirements: tuple[str, ...] = ()  # positional requirement specifiers / paths
     positional: tuple[str, ...] = field(default=())  # ``check``: [INPUT]

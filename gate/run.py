@@ -35,12 +35,14 @@ each of their findings is judged in the ``install`` phase, and each needs
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
 import shutil
 import sys
 import tempfile
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -60,11 +62,19 @@ from gate.model import Capability, Finding, PackageScan, Phase, Pin
 from gate.options import Backend, GateOptions
 from gate.policy import Policy, load_policy
 from gate.report.progress import Progress
-from gate.resolve import LocalProject, Resolution, build_options, find_default_input, resolve
+from gate.resolve import (
+    LocalProject,
+    Resolution,
+    SdistHandler,
+    build_options,
+    find_default_input,
+    resolve,
+)
 from gate.resolve.index import index_urls
 from gate.resolve.reqfile import install_settings, read_settings
 from gate.resolve.target import Target, probe_target
 from gate.scan import scan_artifact
+from gate.scan.sdist_requires import SdistRequires, read_requires, standin_metadata
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -193,6 +203,11 @@ class Gate:
         self.satisfied: tuple[tuple[str, str], ...] = ()  # installed, kept by the resolution
         self.env = env
         self._merged: GateOptions | None = None
+        # what resolution hands an sdist without a usable wheel: build it if the policy
+        # allows (install, check), or read it without building (scan_input: ``read_sdist``)
+        self.on_sdist: SdistHandler = self.build_approved
+        self.consent: Policy | None = None  # read_sdist builds what this grants install-hooks
+        self.standins: dict[str, Scanned] = {}  # stand-in wheel filename -> the sdist read
 
     def use_settings(self, merged: GateOptions) -> None:
         """The run's settings as resolution merged them (requirement files' option lines
@@ -266,26 +281,31 @@ class Gate:
         link_or_copy(cached, final)
         return final
 
-    def _build(self, sdist: Pin) -> tuple[str, Path]:
-        """``build_approved``'s work: (sha256, cached path) of the wheel built offline."""
-        if self.policy is None:
+    def _build(self, sdist: Pin, *, judged: bool = True) -> tuple[str, Path]:
+        """``build_approved``'s work: (sha256, cached path) of the wheel built offline.
+        ``judged=False``: ``read_sdist``'s build, approved by an install-hooks grant alone
+        (what it and its build requirements use is what ``policy init`` writes)."""
+        if judged and self.policy is None:
             raise ResolveError(f"{sdist.name} {sdist.version} has no usable wheel; "
                                "building needs a policy that grants it install-hooks")
         [(pin, path)] = self.fetch([sdist], label=f"fetching sdist {sdist.filename}")
         [scanned] = self.scan([(pin, path)], label=f"scanning sdist {sdist.filename}")
         # The sdist first, alone: its refusal should not wait for (or fail on) resolving
         # its build requirements.
-        alone = self.evaluate([scanned.scan], complete_set=False)
-        if not alone.allowed:
-            raise Refused(alone, [scanned.scan])
+        if judged:
+            alone = self.evaluate([scanned.scan], complete_set=False)
+            if not alone.allowed:
+                raise Refused(alone, [scanned.scan])
         deps = self._build_requirements(builder.build_requirements(path),
                                         of=f"{sdist.name} {sdist.version}",
                                         where=f"{sdist.filename}:pyproject.toml", line=1)
         # Judged alone: grants of the rest of the set are not stale here; the final verdict
         # over the whole set (this sdist and its build requirements included) judges them.
-        verdict = self.evaluate([scanned.scan, *[d.scan for d in deps]], complete_set=False)
-        if not all(p.allowed for p in verdict.packages):
-            raise Refused(verdict, [scanned.scan, *[d.scan for d in deps]])
+        if judged:
+            verdict = self.evaluate([scanned.scan, *[d.scan for d in deps]],
+                                    complete_set=False)
+            if not all(p.allowed for p in verdict.packages):
+                raise Refused(verdict, [scanned.scan, *[d.scan for d in deps]])
         self.extra += [scanned.scan, *[d.scan for d in deps]]
         with tempfile.TemporaryDirectory(prefix="permpip-builddeps-") as tmp:
             for d in deps:
@@ -308,11 +328,37 @@ class Gate:
         opts = replace(build_options(self.merged_options(), requires),
                        config_read=True, installing=False)  # an empty build environment
         res = resolve(opts, self.target, cwd=Path.cwd(), input_path=None,
-                      on_sdist=self.build_approved)
+                      on_sdist=self.on_sdist)
         scanned = self.scan(self.fetch(res.pins, "fetching build requirements"),
                             "scanning build requirements")
         return [replace(d, scan=as_build_requirement(d.scan, of=of, where=where, line=line))
                 for d in scanned]
+
+    def read_sdist(self, sdist: Pin) -> Path:
+        """``scan_input``'s ``on_sdist``: fetch and scan the sdist, never build it to learn
+        its dependencies. They are read statically (``gate.scan.sdist_requires``) into a
+        metadata-only wheel that stands in for it while the resolver runs (``standins``:
+        ``scan_input`` puts the sdist back in its place). Where they cannot be read, the
+        sdist is built only if ``consent`` grants it install-hooks; else ResolveError."""
+        [(pin, path)] = self.fetch([sdist], label=f"fetching sdist {sdist.filename}")
+        [scanned] = self.scan([(pin, path)], label=f"scanning sdist {sdist.filename}")
+        found = read_requires(path)
+        if found.requires is not None:
+            wheel = _standin_wheel(self.workdir, pin, found)
+            self.standins[wheel.name] = scanned
+            return wheel
+        if self.consent is not None and Capability.INSTALL_HOOKS in self.consent.allowed_for(
+                pin.name, pin.version):
+            _sha, cached = self._build(sdist, judged=False)  # the sdist joins ``extra``
+            final = Path(tempfile.mkdtemp(prefix="wheel-", dir=self.workdir)) / cached.name
+            link_or_copy(cached, final)
+            return final
+        raise ResolveError(
+            f"{pin.name} {pin.version} (sdist only): its dependencies were not resolved: "
+            f"{found.source}",
+            hint=f"to let permpip build it to learn them, grant it install-hooks and run "
+                 f"init again: permpip policy allow {pin.name} install-hooks && permpip "
+                 f"policy init --merge")
 
     def prepare_local(self, projects: Sequence[LocalProject]) -> list[LocalInstall]:
         """The user's own projects: their build requirements resolved, scanned, judged."""
@@ -395,7 +441,7 @@ def _resolve(g: Gate, input_path: Path | None, cwd: Path,
              env: Mapping[str, str] | None) -> Resolution:
     g.progress.update("resolving")
     res = resolve(g.options, g.target, cwd=cwd, input_path=input_path,
-                  on_sdist=g.build_approved, env=env, on_settings=g.use_settings)
+                  on_sdist=g.on_sdist, env=env, on_settings=g.use_settings)
     g.satisfied = res.satisfied
     kept = f"; {satisfied_line(res.satisfied)}" if res.satisfied else ""
     if res.kept:
@@ -435,8 +481,41 @@ def scan_input(input_path: Path | None, *, cwd: Path, options: GateOptions,
                progress: Progress | None = None) -> list[Scanned]:
     path = input_path if input_path is not None else find_default_input(cwd)
     with _gate(options, progress=progress, policy=None) as g:
-        res = _resolve(g, path, cwd, None)
-        return g.scan(g.fetch(res.pins))
+        return _scan_set(g, path, cwd)
+
+
+def scan_for_policy(input_path: Path | None, *, cwd: Path, options: GateOptions,
+                    consent: Policy | None = None,
+                    progress: Progress | None = None) -> list[PackageScan]:
+    """``policy init``: what ``permpip install`` would judge, nothing built to learn it.
+    The set as ``scan_input`` reads it (an sdist scanned in place of its wheel), and the
+    build requirements of every sdist in it (as build-time code, ``as_build_requirement``).
+    An sdist whose dependencies cannot be read statically is built when ``consent`` (the
+    policy being extended) grants it install-hooks: then its wheel, its build requirements
+    and the sdist are all in the answer."""
+    path = input_path if input_path is not None else find_default_input(cwd)
+    with _gate(options, progress=progress, policy=None) as g:
+        g.consent = consent
+        scanned = _scan_set(g, path, cwd)
+        for s in scanned:
+            if not s.pin.is_wheel:
+                g.extra += [d.scan for d in g._build_requirements(
+                    builder.build_requirements(s.path), of=f"{s.pin.name} {s.pin.version}",
+                    where=f"{s.pin.filename}:pyproject.toml", line=1)]
+        return merge_scans([s.scan for s in scanned] + g.extra)
+
+
+def _scan_set(g: Gate, path: Path, cwd: Path) -> list[Scanned]:
+    """The set resolved (sdists read, not built: ``Gate.read_sdist``), fetched, scanned;
+    each stand-in wheel replaced by the sdist it stands for."""
+    g.on_sdist = g.read_sdist
+    res = _resolve(g, path, cwd, None)
+    wheels = [p for p in res.pins if p.filename not in g.standins]
+    done = iter(g.scan(g.fetch(wheels)))
+    return [next(done) if p.filename not in g.standins else
+            replace(g.standins[p.filename], pin=replace(g.standins[p.filename].pin,
+                                                        requested=p.requested))
+            for p in res.pins]
 
 
 def _target_named(options: GateOptions) -> bool:
@@ -555,9 +634,29 @@ def _scanned(now: int, cached: int) -> str:
     return f"{_count(now + cached, 'artifact')} ({now} scanned now, {cached} from the cache)"
 
 
+def _standin_wheel(workdir: Path, sdist: Pin, found: SdistRequires) -> Path:
+    """A wheel holding only the metadata ``found`` read from ``sdist``: what the resolver
+    reads in place of the wheel a build would make. Never installed: nothing in it runs."""
+    dist = sdist.name.replace("-", "_")
+    info = f"{dist}-{sdist.version}.dist-info"
+    members = {f"{info}/METADATA": standin_metadata(sdist.name, sdist.version, found).encode(),
+               f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: permpip (stand-in)\n"
+                                b"Root-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(
+        f"{p},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()}"
+        f",{len(d)}\n" for p, d in members.items()) + f"{info}/RECORD,,\n"
+    path = Path(tempfile.mkdtemp(prefix="standin-", dir=workdir)) / (
+        f"{dist}-{sdist.version}-py3-none-any.whl")
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+        zf.writestr(f"{info}/RECORD", record)
+    return path
+
+
 def _null() -> io.StringIO:
     return io.StringIO()
 
 
 __all__ = ["GateResult", "Refused", "Scanned", "merge_scans", "run_gate", "satisfied_line",
-           "scan_input"]
+           "scan_for_policy", "scan_input"]

@@ -456,7 +456,8 @@ def test_cli_git_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> No
     (project / "requirements.txt").unlink()
     assert diff_cli("--git", "main") == 2
     assert capsys.readouterr().err.splitlines()[0] == (
-        f"error: no pylock.toml, uv.lock or requirements.txt in {project}")
+        f"error: no pylock.toml, uv.lock, requirements.txt or pyproject.toml with a [project] "
+        f"table in {project}")
 
 
 PYLOCK = """\

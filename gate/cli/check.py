@@ -1,9 +1,11 @@
 """``permpip check [INPUT] [-r FILE ...]``: everything up to the verdict; nothing is installed.
 
-INPUT is a requirements file, pylock.toml or uv.lock (default: the lockfile or
-requirements.txt in the working directory). ``-r FILE`` names it as for ``permpip install``
-(``check -r requirements.txt`` is ``check requirements.txt``); more ``-r`` files are read
-after it, in order, as pip reads them. pip index options (``--index-url`` ...) and
+INPUT is a requirements file, pylock.toml, uv.lock or pyproject.toml (its
+``[project].dependencies``, with ``--extra NAME``/``--all-extras``; default: the lockfile or
+requirements.txt in the working directory, else pyproject.toml with a ``[project]``
+table). ``-r FILE`` names it as for ``permpip install`` (``check -r requirements.txt`` is
+``check requirements.txt``); more ``-r`` files are read after it, in order, as pip reads
+them. pip index options (``--index-url`` ...) and
 permpip's own options apply as for ``permpip install``.
 """
 

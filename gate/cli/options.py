@@ -21,7 +21,7 @@ from gate.options import (
 from gate.resolve.target import interpreter_path
 
 __all__ = ["HELP", "Backend", "GateOptions", "OutputFormat", "PipOption", "Step",
-           "parse_options"]
+           "parse_options", "takes_value"]
 
 
 def _canonical(name: str) -> str:
@@ -36,6 +36,17 @@ def _canonical(name: str) -> str:
     return name
 
 
+def takes_value(arg: str) -> bool:
+    """Whether option ``arg`` as written (``--index-url``, ``-i``, ``--python=x``) takes the
+    next word as its value."""
+    if arg.startswith("--"):
+        if "=" in arg:
+            return False
+        name = _canonical(arg)
+        return name in _OWN_VALUE or _PIP.get(name, (False, Step.RESOLVE))[0]
+    return len(arg) == 2 and arg in _SHORT_VALUE
+
+
 def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptions:
     """Split ``argv`` into permpip's options and the pip options/requirements it passes on.
 
@@ -46,6 +57,8 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
     own: dict[str, str] = {}
     no_cache = False
     strict = False
+    extras: list[str] = []
+    all_extras = False
     pip: list[PipOption] = []
     positional: list[str] = []
     args = list(argv)
@@ -74,6 +87,11 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
                 raise UsageError("option --strict takes no value")
             strict = True
             continue
+        if name == "--all-extras":
+            if value is not None:
+                raise UsageError("option --all-extras takes no value")
+            all_extras = True
+            continue
         if name == "--no-cache":
             no_cache = True
             pip.append(PipOption(name="--no-cache-dir", value=None, step=Step.RESOLVE))
@@ -85,6 +103,8 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
                 value = args[i]
                 i += 1
             own[name] = value
+            if name == "--extra":
+                extras.append(value)
             if name == "--cache-dir":
                 pip.append(PipOption(name="--cache-dir", value=value, step=Step.RESOLVE))
             continue
@@ -111,6 +131,12 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
         fmt = OutputFormat(own.get("--format", "text"))
     except ValueError:
         raise UsageError(f"--format must be text or json, not {own['--format']!r}") from None
+    if (extras or all_extras) and command != "check":
+        raise UsageError(f"--extra and --all-extras select optional dependencies of a "
+                         f"pyproject.toml input (permpip check, permpip policy init), not "
+                         f"of permpip {command}",
+                         hint="install your project with its extras: permpip install "
+                              "'.[NAME]'" if command == "install" else None)
     if command == "check" and len(positional) > 1:
         raise UsageError("permpip check takes at most one INPUT (a requirements file, "
                          "pylock.toml or uv.lock)")
@@ -122,6 +148,8 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
         no_cache=no_cache,
         python=interpreter_path(own["--python"]) if "--python" in own else None,
         strict=strict,
+        extras=tuple(extras),
+        all_extras=all_extras,
         pip_options=tuple(pip),
         requirements=tuple(positional) if command == "install" else (),
         positional=tuple(positional) if command in ("check", "diff") else (),
@@ -139,6 +167,8 @@ permpip options:
   --no-cache           use a throwaway cache for this run
   --python PYTHON      target interpreter (default: the one permpip runs in)
   --strict             refuse on stale grants and on code that could not be analysed
+  --extra NAME         check, policy init: with a pyproject.toml input, also the optional
+                       dependencies of extra NAME (repeatable); --all-extras: every extra
 
 exit codes: 0 allowed, 1 refused by the policy (nothing installed),
             2 usage or policy-file error, 3 could not resolve, fetch, verify or scan

@@ -10,7 +10,6 @@ pin; without a pyproject.toml, ``allow``/``revoke``/``show`` use ./requirements.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import shlex
 import sys
@@ -41,14 +40,17 @@ from gate.report.scan import summary
 from gate.report.verdict import format_text, to_json
 
 HELP = f"""\
-usage: permpip policy init [INPUT] [--merge | --force] [--policy FILE] [pip options]
+usage: permpip policy init [INPUT] [--merge | --force] [--policy FILE] [--extra NAME]
+                           [--all-extras] [pip options]
        permpip policy allow NAME CAP... [--at-import] [--versions SPEC] [--policy FILE]
        permpip policy revoke NAME [CAP...] [--at-import] [--policy FILE]
        permpip policy show [--format text|json] [--policy FILE]
 
-  init     scan INPUT (a requirements file, a lockfile, or a directory of wheels/sdists;
-           default: the lockfile or requirements.txt here) and write what each package
-           uses as the policy; --merge adds what is missing, --force replaces the policy
+  init     scan INPUT (a requirements file, a lockfile, pyproject.toml, or a directory of
+           wheels/sdists; default: the lockfile or requirements.txt here, else
+           pyproject.toml's [project].dependencies) and write what each package uses as
+           the policy; --merge adds what is missing, --force replaces the policy;
+           --extra NAME / --all-extras: a pyproject.toml input's optional dependencies too
   allow    grant capabilities to a package at runtime; --at-import also while it is
            being imported; --versions limits the grant to a range
   revoke   take capabilities back, or the whole entry when no CAP is given;
@@ -105,11 +107,44 @@ def run(argv: list[str]) -> int:
                          hint="permpip policy init|allow|revoke|show")
     parser = _parser()
     if argv[0] == "init":
-        args, rest = parser.parse_known_args(argv)
+        mine, rest = _split_init(argv[1:])
+        args = parser.parse_args(["init", *mine])
     else:
         args, rest = parser.parse_args(argv), []
     cwd = Path.cwd()
     return COMMANDS[argv[0]](args, rest, cwd)
+
+
+def _split_init(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """init's own arguments (INPUT, --merge, --force, --policy FILE) apart from the pip and
+    permpip options for resolving INPUT: ``init --index-url URL`` takes URL as the
+    option's value, not as INPUT."""
+    from gate.cli.options import takes_value
+
+    mine: list[str] = []
+    rest: list[str] = []
+    have_input = False
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        name = arg.split("=", 1)[0]
+        if name in ("--merge", "--force", "--policy"):
+            mine.append(arg)
+            if name == "--policy" and "=" not in arg and i < len(argv):
+                mine.append(argv[i])
+                i += 1
+        elif arg.startswith("-") and arg != "-":
+            rest.append(arg)
+            if takes_value(arg) and i < len(argv):
+                rest.append(argv[i])
+                i += 1
+        elif not have_input:
+            mine.append(arg)
+            have_input = True
+        else:
+            rest.append(arg)
+    return mine, rest
 
 
 def _capabilities(words: Sequence[str]) -> list[Capability]:
@@ -144,7 +179,7 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
     if mode is WriteMode.CREATE and reqfile and policy_reqfile.has_grants(path):
         raise UsageError(f"{label} already has permissions comments",
                          hint="pass --merge to add what is missing, or --force to replace them")
-    scans = _scan(args.input, rest, cwd)
+    scans = _scan(args.input, rest, cwd, consent=_existing(path, label))
     grants: dict[NormalizedName, set[Capability]] = {}
     late: dict[NormalizedName, set[Capability]] = {}
     notes: dict[NormalizedName, list[str]] = {}
@@ -190,7 +225,19 @@ def _refuse_existing(path: Path, label: str) -> None:
                          hint="pass --merge to add what is missing, or --force to replace it")
 
 
-def _scan(input_arg: str | None, rest: list[str], cwd: Path) -> list[PackageScan]:
+def _existing(path: Path, label: str) -> Policy | None:
+    """The policy init extends (--merge, --force), if any: an sdist whose dependencies
+    cannot be read without building it is built when this grants it install-hooks."""
+    if policy_reqfile.is_requirements_policy(path):
+        return policy_reqfile.load(path, display=label) if policy_reqfile.has_grants(path) \
+            else None
+    if path.is_file() and has_policy(path, display=label):
+        return load_policy(path, cwd=path.parent)
+    return None
+
+
+def _scan(input_arg: str | None, rest: list[str], cwd: Path, *,
+          consent: Policy | None = None) -> list[PackageScan]:
     target = cwd / input_arg if input_arg is not None else None
     if target is not None and (target.is_dir() or target.name.endswith(ARTIFACT_SUFFIXES)):
         if rest:
@@ -202,17 +249,13 @@ def _scan(input_arg: str | None, rest: list[str], cwd: Path) -> list[PackageScan
         return list(scan_paths([target]))
     if target is not None and not target.is_file():
         raise UsageError(f"no such file or directory: {input_arg}")
-    run_module = importlib.import_module("gate.run")
-    scan_input: Callable[..., Sequence[Any]] | None = getattr(run_module, "scan_input", None)
-    if scan_input is None:
-        raise UsageError("permpip policy init cannot read requirements files or lockfiles yet",
-                         hint="pass a directory of wheels and sdists")
     from gate.cli.options import parse_options
+    from gate.run import scan_for_policy
 
     options = parse_options(rest, command="check")
     if options.positional:
         raise UsageError(f"unrecognized arguments: {' '.join(options.positional)}")
-    return [entry.scan for entry in scan_input(target, cwd=cwd, options=options)]
+    return scan_for_policy(target, cwd=cwd, options=options, consent=consent)
 
 
 def _allow(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:

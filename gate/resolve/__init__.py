@@ -47,17 +47,19 @@ import os
 import re
 import shutil
 import tempfile
+import tomllib
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidSdistFilename, canonicalize_name, parse_sdist_filename
 
-from gate.build import LocalProject, read_local_project
+from gate.build import LocalProject, read_local_project, static_dependencies
 from gate.cache import file_sha256
 from gate.errors import FetchError, ResolveError, UsageError
 from gate.fetch import HttpSettings, http_get, make_session
@@ -88,7 +90,10 @@ SdistHandler = Callable[[Pin], Path]
 SettingsHandler = Callable[[GateOptions], None]
 
 __all__ = ["FormatControl", "LocalProject", "Resolution", "SdistHandler", "SettingsHandler",
-           "Target", "build_options", "find_default_input", "resolve", "split_local_projects"]
+           "Target", "build_options", "find_default_input", "is_project_input",
+           "project_requirements", "resolve", "split_local_projects"]
+
+PYPROJECT = "pyproject.toml"
 
 MAX_BUILDS = 25
 
@@ -106,12 +111,54 @@ class Resolution:
 
 
 def find_default_input(cwd: Path) -> Path:
+    """The input when none is named: a lockfile, else requirements.txt, else pyproject.toml
+    when it has a ``[project]`` table (its dependencies: ``project_requirements``)."""
     for pattern in ("pylock.toml", "pylock.*.toml", "uv.lock", "requirements.txt"):
         found = sorted(cwd.glob(pattern))
         if found:
             return found[0]
-    raise UsageError(f"no pylock.toml, uv.lock or requirements.txt in {cwd}",
+    pyproject = cwd / PYPROJECT
+    if pyproject.is_file() and isinstance(_read_toml(pyproject, PYPROJECT).get("project"),
+                                          dict):
+        return pyproject
+    raise UsageError(f"no pylock.toml, uv.lock, requirements.txt or pyproject.toml with a "
+                     f"[project] table in {cwd}",
                      hint="name the input: permpip check requirements.txt")
+
+
+def is_project_input(path: Path | None) -> bool:
+    """An INPUT named pyproject.toml: the project's dependencies, as ``uv pip install -r
+    pyproject.toml`` reads them (not the project itself, nor its build requirements)."""
+    return path is not None and path.name == PYPROJECT
+
+
+def _read_toml(path: Path, shown: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read {shown}: {exc}") from None
+
+
+def project_requirements(path: Path, options: GateOptions, *, cwd: Path) -> tuple[str, ...]:
+    """``[project].dependencies`` of the pyproject.toml at ``path``, with the optional
+    dependencies of ``options.extras`` (``--all-extras``: every extra); read statically,
+    refused where they are dynamic (``gate.build``'s reader of the user's own project)."""
+    shown = _shown(path, cwd).removeprefix("./")
+    if not path.is_file():
+        raise UsageError(f"no such file: {shown}")
+    project = _read_toml(path, shown).get("project")
+    if not isinstance(project, dict):
+        raise UsageError(f"{shown} has no [project] table to read dependencies from",
+                         hint="name a requirements file or lockfile as the input")
+    name = project.get("name") if isinstance(project.get("name"), str) else path.parent.name
+    extras = list(options.extras)
+    if options.all_extras:
+        dynamic = project.get("dynamic", [])
+        if isinstance(dynamic, list) and "optional-dependencies" in dynamic:
+            extras.append("*")  # refused below: the extras are not static
+        optional = project.get("optional-dependencies", {})
+        extras += [str(e) for e in optional] if isinstance(optional, dict) else []
+    return static_dependencies(project, str(name), shown, extras)
 
 
 def _is_pylock(path: Path) -> bool:
@@ -203,6 +250,16 @@ def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path
     which nothing of that changes.
     """
     environ = os.environ if env is None else env
+    project_only = False
+    if is_project_input(input_path):
+        assert input_path is not None
+        deps = project_requirements(input_path if input_path.is_absolute() else cwd / input_path,
+                                    options, cwd=cwd)
+        options = replace(options, requirements=(*options.requirements, *deps))
+        input_path, project_only = None, not deps
+    elif options.extras or options.all_extras:
+        raise UsageError("--extra and --all-extras select optional dependencies of a "
+                         "pyproject.toml input", hint="permpip check pyproject.toml --extra NAME")
     for spec in options.requirements:
         direct_ref(spec, cwd=cwd)  # VCS, unparsable or missing files: one clear line
     alone = not (options.requirements or options.editables
@@ -246,6 +303,8 @@ def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path
     if sources and alone and any(line.hashes for line in inputs.requirements):
         return _hashed(inputs, target)
     options, local = split_local_projects(inputs.options, cwd)
+    if project_only and not (inputs.requirements or options.requirements or local):
+        return Resolution(pins=())  # a project without dependencies
     if not (sources or inputs.requirements or options.requirements or local):
         raise UsageError("nothing to install: give requirements, -r FILE or -e PATH")
     if not (inputs.requirements or options.requirements):  # only the user's own, or nothing
@@ -282,7 +341,7 @@ def build_options(merged: GateOptions, requires: Sequence[str]) -> GateOptions:
     merged them), restricted to what pip hands its build environment."""
     keep = [o for o in merged.pip_options if o.step is Step.BOTH or o.name in _BUILD_SCOPE]
     return replace(merged, pip_options=tuple(keep), requirements=tuple(requires),
-                   config_read=True)
+                   config_read=True, extras=(), all_extras=False)
 
 
 # -- the user's own projects --------------------------------------------------------------

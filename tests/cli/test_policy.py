@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -118,28 +117,30 @@ def test_init_refuses_an_existing_policy_then_merge_and_force(
         "error: permpip policy init: argument --merge: not allowed with argument --force\n")
 
 
-def test_init_from_a_requirements_file_goes_through_scan_input(
+def test_init_from_a_requirements_file_goes_through_scan_for_policy(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    @dataclass
-    class Entry:
-        scan: PackageScan
-
     calls: list[tuple[Any, ...]] = []
 
-    def fake_scan_input(path: Path | None, *, cwd: Path, options: Any) -> list[Entry]:
-        calls.append((path, cwd, options.values("--index-url")))
-        return [Entry(scan=s) for s in SCANS[:1]]
+    def fake(path: Path | None, *, cwd: Path, options: Any, consent: Any) -> list[PackageScan]:
+        calls.append((path, cwd, options.values("--index-url", "-i"), options.extras,
+                      consent and sorted(consent.packages)))
+        return SCANS[:1]
 
-    monkeypatch.setattr(gate.run, "scan_input", fake_scan_input)
+    monkeypatch.setattr(gate.run, "scan_for_policy", fake)
     (project / "requirements.txt").write_text("requests\n")
     (project / "pyproject.toml").write_text('[project]\nname = "x"\n')
     assert main(["policy", "init", "requirements.txt", "--index-url", "http://i/simple"]) == 0
     assert out_err(capsys)[0] == "pyproject.toml: wrote grants for 1 of 1 package scanned\n"
-    assert calls == [(project / "requirements.txt", project, ["http://i/simple"])]
+    assert calls == [(project / "requirements.txt", project, ["http://i/simple"], (), None)]
     assert load_policy(cwd=project).packages[normalize("requests")].allow == (C.NETWORK, C.ENV)
-    assert main(["policy", "init", "--force"]) == 0  # no INPUT: scan_input finds the default
-    assert calls[-1][0] is None
+    # no INPUT: the default is found later; an option's value is not taken for INPUT; the
+    # policy being replaced is handed on (an sdist it grants install-hooks may be built)
+    assert main(["policy", "init", "--force", "--index-url", "http://i/simple",
+                 "--extra", "cli"]) == 0
+    assert calls[-1] == (None, project, ["http://i/simple"], ("cli",), ["requests"])
+    assert main(["policy", "init", "-i", "http://j/simple", "--merge"]) == 0
+    assert calls[-1][:3] == (None, project, ["http://j/simple"])
 
 
 def test_init_usage_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
