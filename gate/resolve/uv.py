@@ -75,6 +75,7 @@ def network_env(options: GateOptions, env: dict[str, str]) -> dict[str, str]:
     options, only ``UV_HTTP_TIMEOUT`` (whole seconds) and ``UV_HTTP_RETRIES``; without them
     uv waits 30 s and retries 3 times, not pip's 15 s and 5 times."""
     out = dict(env)
+    out.pop("COLUMNS", None)  # uv wraps its messages at COLUMNS: permpip reads them whole
     timeout = options.values("--timeout")
     retries = options.values("--retries")
     try:
@@ -209,7 +210,7 @@ def _blocks(stderr: str) -> list[tuple[str, str, list[str]]]:
         elif out and out[-1][2]:
             out[-1][2][-1] += "\n" + line
         elif out:
-            out[-1] = (out[-1][0], f"{out[-1][1].rstrip(':')}: {line}", out[-1][2])
+            out[-1] = (out[-1][0], f"{out[-1][1]} {line}", out[-1][2])
     return out
 
 
