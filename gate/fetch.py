@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import sys
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -150,7 +151,7 @@ class HttpSettings:
     client_cert: str | None = None
     trusted_hosts: frozenset[str] = frozenset()
     proxy: str | None = None
-    timeout: float = 60.0
+    timeout: float = 15.0  # pip's default --timeout
     retries: int = 5
     credentials: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # netloc -> auth
 
@@ -170,7 +171,7 @@ class HttpSettings:
                 creds[parts.hostname or ""] = (unquote(parts.username),
                                                unquote(parts.password or ""))
         try:
-            timeout = float(last("--timeout", "timeout") or conf.get("default-timeout") or 60)
+            timeout = float(last("--timeout", "timeout") or conf.get("default-timeout") or 15)
             retries = int(last("--retries", "retries") or 5)
         except ValueError as exc:
             raise FetchError(f"bad --timeout/--retries value: {exc}") from None
@@ -234,13 +235,50 @@ def _redact(url: str) -> str:
     return url
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "timed out",
-                   "certificate verify failed"):
+_INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
+_NOT_ENOUGH = re.compile(r"not enough bytes were received \(([^)]*)\)")
+# (what a network library's message holds, what permpip says), first match wins
+_NETWORK = (
+    ("certificate verify failed", "certificate verify failed"),
+    ("Connection refused", "connection refused"),
+    ("Connection reset by peer", "connection reset by the server"),
+    ("ConnectionResetError", "connection reset by the server"),
+    ("RemoteDisconnected", "the server closed the connection without a response"),
+    ("Name or service not known", "host name not found"),
+    ("Temporary failure in name resolution", "host name not found"),
+    ("nodename nor servname", "host name not found"),
+    ("No route to host", "no route to host"),
+    ("Network is unreachable", "network is unreachable"),
+    ("end of file before message length reached",
+     "truncated: the connection closed before the whole body arrived"),
+    ("Exceeded ", "too many redirects (a redirect loop)"),
+    ("TooManyRedirects", "too many redirects (a redirect loop)"),
+    ("timed out", "timed out (no data within the timeout)"),
+    ("UnicodeDecodeError", "the page is not valid UTF-8"),
+    ("JSONDecodeError", "the page is not valid JSON"),
+)
+
+
+def describe(text: str) -> str:
+    """One short phrase for a network failure as requests, urllib3 or pip word it
+    (``('Connection broken: IncompleteRead(412 bytes read, 413 more expected)', ...)``
+    -> ``truncated: the connection closed after 412 bytes, 413 more were expected``)."""
+    if m := _INCOMPLETE.search(text):
+        return (f"truncated: the connection closed after {m.group(1)} bytes, {m.group(2)} "
+                "more were expected")
+    if m := _NOT_ENOUGH.search(text):
+        return f"incomplete download ({m.group(1)} received)"
+    for marker, said in _NETWORK:
         if marker in text:
-            return marker
-    return text.splitlines()[0][:200] if text else type(exc).__name__
+            return said
+    first = text.strip().splitlines()[0] if text.strip() else "unknown error"
+    return first[:300].rstrip(".")
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, requests.TooManyRedirects):
+        return "too many redirects (a redirect loop)"
+    return describe(f"{type(exc).__name__}: {exc}")
 
 
 ProgressFn = Callable[[int, int, int], None]  # files done, files total, bytes so far
@@ -302,7 +340,8 @@ def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
         if actual != expected:
             raise FetchError(f"hash mismatch for {pin.filename}: expected sha256 {expected}, "
                              f"got {actual}",
-                             hint="the file changed after it was pinned; nothing was installed")
+                             hint=f"the file at {_redact(pin.url)} is not the one pinned; "
+                                  "nothing was installed")
         # No fsync: a file torn by a crash fails the sha256 check when it is read from the
         # cache (Cache.get_file re-hashes) and is fetched again.
     return cache.put_file(expected, pin.filename, tmp)

@@ -14,6 +14,9 @@ Layout served for a sub-index ``p``::
 The sha256 advertised for a file is computed when it is published; ``replace`` changes the
 bytes served afterwards but not the advertised hash (a file changed on the index between
 resolution and fetch).
+
+``fault(name, mode)`` makes one path misbehave from then on (``name``: a filename under
+``files/``, or a project name for its page under ``simple/``); see ``FAULTS``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import socket
+import struct
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -37,6 +42,17 @@ from packaging.utils import (
 )
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+
+# fault mode -> what the server does for a path with that fault
+FAULTS = {
+    "truncate": "promises the whole body (Content-Length), sends half, closes the connection",
+    "reset": "reads the request, then resets the connection (RST) before any response",
+    "stall": "sends the headers and half the body, then nothing (until the server stops)",
+    "redirect-loop": "answers 302 to the same URL, for ever",
+    "not-utf8": "a project page whose bytes are not UTF-8 though it says charset=utf-8",
+    "no-metadata": "a wheel whose PEP 658 metadata is neither advertised nor served (the "
+                   "resolver downloads the wheel itself to read it)",
+}
 
 
 def project_of(filename: str) -> str:
@@ -67,6 +83,7 @@ class _File:
     sha256: str  # advertised; fixed at publish time
     metadata: bytes | None
     requires_python: str | None = None
+    faults: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -76,6 +93,7 @@ class SubIndex:
     server: IndexServer
     prefix: str
     files: dict[str, _File] = field(default_factory=dict)
+    page_faults: dict[str, set[str]] = field(default_factory=dict)  # project -> modes
 
     @property
     def root_url(self) -> str:
@@ -104,6 +122,24 @@ class SubIndex:
         with self.server.lock:
             self.files[filename].data = new_bytes
 
+    def fault(self, name: str, mode: str) -> None:
+        """From now on serve ``name`` (a published filename, or a project name for its
+        page) with the fault ``mode`` (``FAULTS``)."""
+        if mode not in FAULTS:
+            raise ValueError(f"unknown fault {mode!r}")
+        with self.server.lock:
+            if name in self.files:
+                self.files[name].faults.add(mode)
+            else:
+                self.page_faults.setdefault(canonicalize_name(name), set()).add(mode)
+
+    def requests_for(self, name: str) -> int:
+        """How many requests reached ``name`` (a filename, or a project's page)."""
+        path = (f"/{self.prefix}/files/{name}" if name in self.files
+                else f"/{self.prefix}/simple/{canonicalize_name(name)}/")
+        with self.server.lock:
+            return sum(1 for p in self.server.log if p == path)
+
     def sha256(self, filename: str) -> str:
         return self.files[filename].sha256
 
@@ -124,6 +160,7 @@ class IndexServer:
         handler = _make_handler(self)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
+        self.stopping = threading.Event()  # releases stalled responses
         self.port = self.httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -133,6 +170,7 @@ class IndexServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -162,6 +200,33 @@ def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(body)
 
+        def _fault(self, modes: set[str], body: bytes, ctype: str) -> bool:
+            """Serve ``body`` with the first fault of ``modes``; False: none applies."""
+            if "reset" in modes:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
+                return True
+            if "redirect-loop" in modes:
+                self.send_response(302)
+                self.send_header("Location", self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return True
+            if "truncate" in modes or "stall" in modes:
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                if "stall" in modes:
+                    server.stopping.wait(120)
+                self.close_connection = True
+                return True
+            return False
+
         def do_HEAD(self) -> None:  # noqa: N802
             self.do_GET()
 
@@ -184,13 +249,15 @@ def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
             elif parts[1] == "files" and len(parts) == 3:
                 name = parts[2]
                 if name.endswith(".metadata") and name[: -len(".metadata")] in files:
-                    meta = files[name[: -len(".metadata")]].metadata
-                    if meta is None:
+                    of = files[name[: -len(".metadata")]]
+                    if of.metadata is None or "no-metadata" in of.faults:
                         self._send(404, b"no metadata")
                     else:
-                        self._send(200, meta)
+                        self._send(200, of.metadata)
                 elif name in files:
-                    self._send(200, files[name].data, "application/octet-stream")
+                    ctype = "application/octet-stream"
+                    if not self._fault(files[name].faults, files[name].data, ctype):
+                        self._send(200, files[name].data, ctype)
                 else:
                     self._send(404, b"no such file")
             else:
@@ -211,6 +278,10 @@ def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
             self, sub: SubIndex, files: dict[str, _File], project: str, as_json: bool
         ) -> None:
             mine = [f for n, f in sorted(files.items()) if project_of(n) == project]
+            with server.lock:
+                faults = set(sub.page_faults.get(project, ()))
+            if faults - {"not-utf8"} and self._fault(faults, b"<html>" * 64, "text/html"):
+                return
             if not mine:
                 self._send(404, b"no such project")
                 return
@@ -223,12 +294,14 @@ def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
                     }
                     if f.requires_python:
                         entry["requires-python"] = f.requires_python
-                    if f.metadata is not None:
+                    if f.metadata is not None and "no-metadata" not in f.faults:
                         entry["core-metadata"] = {
                             "sha256": hashlib.sha256(f.metadata).hexdigest()}
                     entries.append(entry)
                 body = json.dumps({"meta": {"api-version": "1.0"}, "name": project,
                                    "files": entries}).encode()
+                if "not-utf8" in faults:  # a Latin-1 byte in a JSON string
+                    body = body.replace(b'"name"', b'"note": "\xe9t\xe9", "name"', 1)
                 self._send(200, body, JSON_TYPE)
                 return
             links = []
@@ -236,11 +309,15 @@ def _make_handler(server: IndexServer) -> type[BaseHTTPRequestHandler]:
                 attrs = f'href="{sub.file_url(f.filename)}#sha256={f.sha256}"'
                 if f.requires_python:
                     attrs += f' data-requires-python="{html.escape(f.requires_python)}"'
-                if f.metadata is not None:
+                if f.metadata is not None and "no-metadata" not in f.faults:
                     digest = hashlib.sha256(f.metadata).hexdigest()
                     attrs += f' data-core-metadata="sha256={digest}"'
                 links.append(f"<a {attrs}>{f.filename}</a>\n")
             body = "<!DOCTYPE html><html><body>\n" + "".join(links) + "</body></html>"
+            if "not-utf8" in faults:  # a Latin-1 byte where UTF-8 cannot have it
+                self._send(200, body.replace("<body>", "<body>\xe9t\xe9").encode("latin-1"),
+                           "text/html; charset=utf-8")
+                return
             self._send(200, body.encode(), "text/html")
 
     return Handler

@@ -46,7 +46,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from gate import _subprocess
 from gate.cache import file_sha256
-from gate.errors import ResolveError, UsageError
+from gate.errors import FetchError, ResolveError, UsageError
+from gate.fetch import describe
 from gate.model import Pin, normalize
 from gate.options import GateOptions, Step
 from gate.resolve.target import Target
@@ -140,7 +141,7 @@ def index_file(options: GateOptions, directory: Path, *, pip: bool = True) -> Pa
 # metadata of a wheel names (``Requires-Dist: x @ https://.../x-1.0.tar.gz``): nothing of
 # such a package may run before permpip has scanned it.
 _GUARDED = """\
-import json, sys
+import functools, json, sys
 from importlib.machinery import PathFinder
 ROOT = sys.argv[1]
 class _OnlyPip:
@@ -149,7 +150,7 @@ class _OnlyPip:
         return PathFinder.find_spec(fullname, [ROOT], target) if fullname == "pip" else None
 sys.meta_path.insert(0, _OnlyPip())
 from pip._internal.distributions import sdist
-from pip._internal.exceptions import InstallationError
+from pip._internal.exceptions import DiagnosticPipError, InstallationError
 from pip._internal.req import req_install
 def _refuse(self, *args, **kwargs):
     req = getattr(self, "req", self)
@@ -158,6 +159,61 @@ def _refuse(self, *args, **kwargs):
     raise InstallationError("permpip-would-build: " + where)
 sdist.SourceDistribution.prepare_distribution_metadata = _refuse
 req_install.InstallRequirement.prepare_metadata = _refuse
+def _event(**fields):
+    with open(sys.argv[3], "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(fields) + "\\n")
+def _plain(text):
+    from pip._vendor.rich.text import Text
+    return text.plain if isinstance(text, Text) else Text.from_markup(str(text)).plain
+def _why(exc):
+    if type(exc).__name__ == "HashMismatch" and "sha256" in getattr(exc, "gots", {}):
+        return ("hash mismatch: expected sha256 " + " or ".join(exc.allowed.get("sha256", []))
+                + ", got " + exc.gots["sha256"].hexdigest())
+    if isinstance(exc, DiagnosticPipError):
+        context = _plain(exc.context or "").strip().splitlines()
+        return _plain(exc.message) + (" (" + context[-1].strip() + ")" if context else "")
+    return (type(exc).__name__ + ": " + str(exc)).strip()
+def _url(link):
+    return getattr(link, "redacted_url", None) or str(link)
+def _telling(kind, where):
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:
+                if not getattr(exc, "_permpip_told", False):
+                    try:
+                        exc._permpip_told = True
+                    except Exception:
+                        pass
+                    _event(kind=kind, url=where(*args), reason=_why(exc))
+                raise
+        return inner
+    return wrap
+from pip._internal.operations import prepare as _prep
+for _name in ("prepare_linked_requirement", "_prepare_linked_requirement"):
+    setattr(_prep.RequirementPreparer, _name, _telling(
+        "file", lambda self, req, *a: _url(req.link).split("#")[0])(
+        getattr(_prep.RequirementPreparer, _name)))
+from pip._internal.index import package_finder as _finder
+_finder.PackageFinder.process_project_url = _telling(
+    "page", lambda self, link, *a: _url(link))(_finder.PackageFinder.process_project_url)
+from pip._internal.index import collector as _collector
+_skip = _collector._handle_get_simple_fail
+def _skipped(link, reason, meth=None):
+    _event(kind="page-skipped", url=_url(link), reason=str(reason))
+    return _skip(link, reason, meth)
+_collector._handle_get_simple_fail = _skipped
+from pip._internal.network import session as _session
+_secure = _session.PipSession.is_secure_origin
+def _secure_or_tell(self, location):
+    ok = _secure(self, location)
+    if not ok:
+        from urllib.parse import urlsplit
+        _event(kind="insecure", url=_url(location), host=urlsplit(str(location)).hostname)
+    return ok
+_session.PipSession.is_secure_origin = _secure_or_tell
 from pip._internal.resolution.resolvelib import resolver as _rl
 _resolve = _rl.Resolver.resolve
 def _resolve_and_tell(self, *args, **kwargs):
@@ -166,7 +222,7 @@ def _resolve_and_tell(self, *args, **kwargs):
     kept = []
     for c in self._result.mapping.values():
         dist = installed.get(c.project_name) if c.name == c.project_name else None
-        if dist is not None and c.project_name not in req_set.requirements \
+        if dist is not None and c.project_name not in req_set.requirements \\
                 and str(dist.version) == str(c.version):
             kept.append([str(c.project_name), str(dist.version)])
     with open(sys.argv[2], "w", encoding="utf-8") as fh:
@@ -174,18 +230,21 @@ def _resolve_and_tell(self, *args, **kwargs):
     return req_set
 _rl.Resolver.resolve = _resolve_and_tell
 from pip._internal.cli.main import main
-sys.exit(main(sys.argv[3:]))
+sys.exit(main(sys.argv[4:]))
 """
 _WOULD_BUILD = re.compile(r"permpip-would-build: (\S+)")
 
 
-def pip_argv(target: Target, *rest: str, satisfied: Path | None = None) -> list[str]:
+def pip_argv(target: Target, *rest: str, satisfied: Path | None = None,
+             events: Path | None = None) -> list[str]:
     """The guarded pip runner; ``satisfied``: where it writes the installed distributions
-    the resolution keeps (JSON ``[[name, version], ...]``)."""
+    the resolution keeps (JSON ``[[name, version], ...]``); ``events``: where it appends
+    what went wrong, as pip met it (JSON lines, ``read_events``)."""
     import pip
 
     root = str(Path(pip.__file__).resolve().parent.parent)
-    return [target.python, "-I", "-c", _GUARDED, root, str(satisfied or os.devnull), *rest]
+    return [target.python, "-I", "-c", _GUARDED, root, str(satisfied or os.devnull),
+            str(events or os.devnull), *rest]
 
 
 def hermetic_env(env: Mapping[str, str] | None) -> dict[str, str]:
@@ -202,6 +261,7 @@ def resolve_pip(options: GateOptions, target: Target, *, extra_find_links: list[
     with tempfile.TemporaryDirectory(prefix="permpip-resolve-") as tmp:
         report = Path(tmp) / "report.json"
         kept = Path(tmp) / "satisfied.json"
+        events = Path(tmp) / "events.jsonl"
         argv = pip_argv(
             target, "install",
             "--isolated",  # no user configuration, no PIP_* variables
@@ -212,11 +272,11 @@ def resolve_pip(options: GateOptions, target: Target, *, extra_find_links: list[
             *resolution_args(options),
             *(["-r", str(found)] if (found := index_file(options, Path(tmp))) else []),
             *(a for link in extra_find_links for a in ("--find-links", link)),
-            satisfied=kept,
+            satisfied=kept, events=events,
         )
         done = _subprocess.run(argv, env=hermetic_env(env), timeout=1800)
         if done.returncode != 0 or not report.exists():
-            raise _failure(done.stderr)
+            raise _failure(done.stderr, read_events(events))
         try:
             data = json.loads(report.read_text())
             satisfied = json.loads(kept.read_text()) if kept.exists() else []
@@ -232,7 +292,59 @@ def resolve_pip(options: GateOptions, target: Target, *, extra_find_links: list[
                     satisfied=pairs)
 
 
-def _failure(stderr: str) -> Exception:
+def read_events(path: Path) -> list[dict[str, str]]:
+    """What the guarded runner recorded as pip met it, in order: ``{"kind": "file" | "page" |
+    "page-skipped" | "insecure", "url": ..., "reason": ..., "host": ...}``."""
+    out = []
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    for line in text.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            out.append({str(k): str(v) for k, v in event.items()})
+    return out
+
+
+# pip skips an index page it could not fetch ("Could not fetch URL ...: REASON - skipping");
+# a page a project does not have there (404, or another client error) is no fault
+_ABSENT = re.compile(r"^(?:4\d\d) Client Error|^HTTP error 4\d\d")
+
+
+def _fault(events: list[dict[str, str]], missing: str | None) -> Exception | None:
+    """The one line for what pip met on the network, or None: a file it could not download
+    or read, a page it could not read, else (when nothing matched ``missing``, the project
+    pip found no distribution for) a page it skipped, or an index it ignored as insecure."""
+    for e in events:
+        if e.get("kind") == "file" and not e.get("reason", "").startswith(
+                "InstallationError: permpip-would-build"):
+            reason = e["reason"].replace(f" while fetching {e['url']}", "")
+            return FetchError(f"pip could not fetch {e['url']}: {describe(reason)}")
+    for e in events:
+        if e.get("kind") == "page":
+            return FetchError(f"pip could not read the index page {e['url']}: "
+                              f"{describe(e['reason'])}")
+    if missing is None:
+        return None
+    for e in events:
+        if e.get("kind") == "page-skipped" and not _ABSENT.match(e.get("reason", "")) \
+                and not e.get("reason", "").startswith("Skipping page"):
+            return FetchError(f"pip could not fetch the index page {e['url']}: "
+                              f"{describe(e['reason'])}; no distribution found for {missing}")
+    for e in events:
+        if e.get("kind") == "insecure":
+            host = e.get("host", "")
+            return FetchError(f"pip ignored the index {e['url']}: {host} is not a trusted or "
+                              f"secure host (plain http), so no distribution was found for "
+                              f"{missing}; use https, or allow it with --trusted-host {host}")
+    return None
+
+
+def _failure(stderr: str, events: list[dict[str, str]] | None = None) -> Exception:
     if m := _WOULD_BUILD.search(stderr):
         return ResolveError(f"pip's resolver would build {m.group(1)} to read its metadata "
                             "(a direct reference to an sdist or a source tree, named by a "
@@ -242,6 +354,9 @@ def _failure(stderr: str) -> Exception:
                             hint="pin a released version from the index, or name the file on "
                                  "permpip's command line so that it is scanned first")
     matches = _NO_MATCH.findall(stderr)
+    fault = _fault(events or [], matches[-1].strip() if matches else None)
+    if fault is not None:
+        return fault
     if matches:
         try:
             return NoWheel(Requirement(matches[-1].strip()), stderr)

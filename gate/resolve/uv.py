@@ -24,6 +24,7 @@ there as preferences, and the pins installed at their resolved version come back
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -35,7 +36,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from gate import _subprocess
-from gate.errors import ResolveError, UsageError
+from gate.errors import FetchError, ResolveError, UsageError
+from gate.fetch import describe
 from gate.model import normalize
 from gate.options import GateOptions
 from gate.resolve.lockfile import read_pylock
@@ -66,6 +68,25 @@ def hermetic_env(env: Mapping[str, str] | None) -> dict[str, str]:
     base = os.environ if env is None else env
     return {k: v for k, v in base.items()
             if not k.startswith("UV_") or k in _UV_KEEP or _UV_CREDENTIALS.match(k)}
+
+
+def network_env(options: GateOptions, env: dict[str, str]) -> dict[str, str]:
+    """``env`` with pip's ``--timeout``/``--retries`` as uv reads them: uv takes no such
+    options, only ``UV_HTTP_TIMEOUT`` (whole seconds) and ``UV_HTTP_RETRIES``; without them
+    uv waits 30 s and retries 3 times, not pip's 15 s and 5 times."""
+    out = dict(env)
+    out.pop("COLUMNS", None)  # uv wraps its messages at COLUMNS: permpip reads them whole
+    timeout = options.values("--timeout")
+    retries = options.values("--retries")
+    try:
+        if timeout:
+            out["UV_HTTP_TIMEOUT"] = str(max(1, math.ceil(float(timeout[-1]))))
+        if retries:
+            out["UV_HTTP_RETRIES"] = str(max(0, int(retries[-1])))
+    except ValueError:
+        raise UsageError(f"--timeout {timeout[-1] if timeout else ''} / --retries "
+                         f"{retries[-1] if retries else ''}: not a number") from None
+    return out
 
 
 def uv_bin() -> str:
@@ -160,7 +181,8 @@ def resolve_uv(options: GateOptions, target: Target, *, extra_find_links: list[s
                 "--python", target.python,
                 *compile_args(options, Path(tmp)),
                 *(a for link in extra_find_links for a in ("--find-links", link))]
-        done = _subprocess.run(argv, env=hermetic_env(env), timeout=1800)
+        done = _subprocess.run(argv, env=network_env(options, hermetic_env(env)),
+                               timeout=1800)
         if done.returncode != 0 or not out.exists():
             raise _failure(done.stderr)
         locked = read_pylock(out, cwd=Path(tmp), target=target, shown="uv pip compile output")
@@ -172,6 +194,29 @@ def resolve_uv(options: GateOptions, target: Target, *, extra_find_links: list[s
                     local_projects=locked.local_projects, satisfied=kept)
 
 
+def _blocks(stderr: str) -> list[tuple[str, str, list[str]]]:
+    """uv's diagnostics: ``(level, header, causes)`` for each ``error:``/``hint:``/
+    ``warning:`` line, its ``cause:`` lines (continuation lines joined with a line break)."""
+    out: list[tuple[str, str, list[str]]] = []
+    for raw in stderr.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        level, sep, rest = line.partition(": ")
+        if sep and not raw.startswith(" ") and level in ("error", "hint", "warning"):
+            out.append((level, rest.strip(), []))
+        elif out and line.startswith("cause: "):
+            out[-1][2].append(line.removeprefix("cause: "))
+        elif out and out[-1][2]:
+            out[-1][2][-1] += "\n" + line
+        elif out:
+            out[-1] = (out[-1][0], f"{out[-1][1]} {line}", out[-1][2])
+    return out
+
+
+_FETCH = re.compile(r"^Failed to (?:fetch|download|read)[^:]*: `?(\S+?)`?$")
+
+
 def _failure(stderr: str) -> Exception:
     try:
         if m := _NO_WHEELS.search(stderr):
@@ -180,6 +225,26 @@ def _failure(stderr: str) -> Exception:
             return NoWheel(Requirement(m.group(1)), stderr)
     except InvalidRequirement:
         pass
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    first = lines[0].removeprefix("error: ") if lines else "no output"
-    return ResolveError(f"uv could not resolve the requirements: {first}", stderr=stderr)
+    blocks = _blocks(stderr)
+    error = next((b for b in blocks if b[0] == "error"), None)
+    if error is None:
+        lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+        return ResolveError(f"uv could not resolve the requirements: "
+                            f"{lines[-1] if lines else 'no output'}", stderr=stderr)
+    _level, header, causes = error
+    hints = [h + "".join(f": {c}" for c in cs) for lvl, h, cs in blocks if lvl == "hint"]
+    hint = " ".join(hints).replace("\n", " ") or None
+    fetch = next((m.group(1) for text in (header, *causes)
+                  if (m := _FETCH.match(text.splitlines()[0]))), None)
+    if fetch is not None:  # a page or file uv could not get: where, and why
+        why = describe(causes[-1] if causes else header)
+        retried = f" ({header[0].lower()}{header[1:]})" if header.startswith(
+            "Request failed after") else ""
+        return FetchError(f"uv could not fetch {fetch}: {why}{retried}", hint=hint)
+    if header.startswith("No solution found"):  # uv's reasons, as uv words them
+        why = "".join(f"\n  {ln}" for c in causes for ln in c.splitlines())
+        return ResolveError(f"uv could not resolve the requirements: {header.rstrip(':')}:"
+                            f"{why}", stderr=stderr, hint=hint)
+    tail = f": {causes[-1]}" if causes else ""
+    return ResolveError(f"uv could not resolve the requirements: {header}{tail}",
+                        stderr=stderr, hint=hint)
