@@ -66,6 +66,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     APP = ("<app>", "", "", "")
     code_type = type((lambda: 0).__code__)
     MISSING = object()
+    FAILED = object()
     busy = set()
     files = {}  # absolute file path -> owner (name, version, site dir, "")
     site_dirs = []  # sys.path entries that hold *.dist-info
@@ -241,11 +242,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return hit
 
     def importing(f, owner):
-        """Whether a module of ``owner`` (a real file of it) is being imported."""
+        """Whether a module of ``owner`` (a real file of it) is being imported; the
+        ``__main__`` module (``python -m pkg``, a console script) is running, not imported."""
         name = owner[0]
         while f is not None:
             code = f.f_code
-            if code.co_name == "<module>":
+            if code.co_name == "<module>" and f.f_globals.get("__name__") != "__main__":
                 o = cache.get(code.co_filename, MISSING)
                 if o is MISSING:
                     o = cache[code.co_filename] = classify(code.co_filename)
@@ -524,7 +526,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if f is None or import_system(f) or (event == "compile" and is_ast_parse(f)):
             return None
         if event == "compile":
-            detail = text(args[1]) if len(args) > 1 else ""
+            detail = text(args[1]) if len(args) > 1 and args[1] is not None else ""
         elif event == "exec" and args:
             detail = text(getattr(args[0], "co_filename", ""))
         else:
@@ -648,14 +650,20 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         out = None
         while True:
             op, key, value = yield out
+            if op in ("get", "keys", "items"):
+                try:
+                    audit("permpip.environ", key)
+                except BaseException as exc:  # refused: the generator must live on
+                    # the exception is raised again by the caller, new: its traceback
+                    # would lead to this frame
+                    out = (FAILED, type(exc), exc.args)
+                    del exc
+                    continue
             if op == "get":
-                audit("permpip.environ", key)
                 out = data.get(key, MISSING)
             elif op == "keys":
-                audit("permpip.environ", None)
                 out = list(data)
             elif op == "items":
-                audit("permpip.environ", None)
                 out = list(data.items())
             elif op == "set":
                 data[key] = value
@@ -680,9 +688,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 n = depth.get(tid, 0)
                 depth[tid] = n + 1
                 try:
-                    return gens[n if n < 4 else 3].send((op, key, value))
+                    out = gens[n if n < 4 else 3].send((op, key, value))
                 finally:
                     depth[tid] = n
+            if type(out) is tuple and len(out) == 3 and out[0] is FAILED:
+                raise out[1](*out[2])
+            return out
 
         class Environ:
             __slots__ = ()

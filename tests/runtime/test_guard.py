@@ -229,3 +229,23 @@ def test_exit_code_is_the_commands_when_clean(tmp_path: Path,
     project = _project(tmp_path, {}, "raise SystemExit(7)\n")
     code, report, _ = _run(run_permpip, project, tmp_path)
     assert (code, report["violations"], report["command_exit_code"]) == (7, [], 7)
+
+
+def test_a_refused_environment_read_leaves_the_environment_working(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    site = install_fake(tmp_path / "site", "snoop", "1.0", {"snoop/__init__.py": (
+        "import os\n"
+        "def token():\n"
+        "    try:\n"
+        "        return os.environ['AWS_SECRET_ACCESS_KEY']\n"
+        "    except PermissionError as exc:\n"
+        "        return 'refused'\n")})
+    project = _project(tmp_path, {"snoop": '["fs-read"]'}, (
+        "import os, snoop\n"
+        "print(snoop.token(), snoop.token(), os.environ['AWS_SECRET_ACCESS_KEY'])\n"))
+    code, report, output = _run(run_permpip, project, site, "--enforce",
+                                env={"AWS_SECRET_ACCESS_KEY": "s3cret"})
+    assert code == 1
+    assert "refused refused s3cret" in output
+    assert [(v["package"], v["capability"]) for v in report["violations"]] == [
+        ("snoop", "env")]
