@@ -78,6 +78,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     reported = set()
     seen = set()
     state = {"path": ()}
+    last_phase = [None]  # (frame, owner, phase) of the last event judged
 
     # -- writing records -------------------------------------------------------------------
 
@@ -302,7 +303,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         allow, at_import = grants(owner)
         if cap in at_import and not record_all:
             return None
-        phase = "import" if importing(f, owner) else "runtime"
+        last = last_phase[0]
+        if last is not None and last[0] is f and last[1] is owner:
+            phase = last[2]  # a running frame's callers do not change: nor does its phase
+        else:
+            phase = "import" if importing(f, owner) else "runtime"
+            last_phase[0] = (f, owner, phase)
         if cap in (at_import if phase == "import" else allow):
             if record_all and (owner[0], cap, phase) not in seen:
                 seen.add((owner[0], cap, phase))
