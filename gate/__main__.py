@@ -28,6 +28,7 @@ COMMANDS = {
     "diff": "what each changed package gained or lost between two lockfiles",
     "scan": "what wheels and sdists can do, with evidence",
     "policy": "init, allow, revoke, show the [tool.permissions] policy",
+    "run": "run a command with the policy held at run time, in every Python process",
 }
 
 USAGE = "usage: permpip {" + ",".join(COMMANDS) + "} ...\n\n" + "\n".join(

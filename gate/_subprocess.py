@@ -1,4 +1,5 @@
-"""The one function that runs pip or uv: the only ``import subprocess`` in permpip.
+"""The functions that run other programs (pip, uv, the command of ``permpip run``): the
+only ``import subprocess`` in permpip.
 
 Unit tests patch ``run`` to assert argv; everything else runs it for real.
 """
@@ -40,3 +41,12 @@ def run(
     )
     return Completed(argv=tuple(argv), returncode=proc.returncode,
                      stdout=proc.stdout or "", stderr=proc.stderr or "")
+
+
+def run_passthrough(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> int:
+    """Run ``argv`` with permpip's stdin, stdout and stderr (``permpip run``); its exit code,
+    128 + N when signal N ended it. FileNotFoundError/PermissionError when it cannot start."""
+    proc = subprocess.run(  # noqa: S603 - the user's own command, as a list
+        list(argv), env=dict(env) if env is not None else None, check=False)
+    code = proc.returncode
+    return 128 - code if code < 0 else code

@@ -14,7 +14,8 @@ from tests.builders import build_wheel
 
 def test_no_command_prints_usage_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
-    assert capsys.readouterr().out.startswith("usage: permpip {install,check,diff,scan,policy}")
+    assert capsys.readouterr().out.startswith(
+        "usage: permpip {install,check,diff,scan,policy,run}")
 
 
 def test_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:

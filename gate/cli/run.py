@@ -1,0 +1,127 @@
+"""``permpip run [--enforce] [--policy FILE] [--format text|json|sarif] [--output FILE]
+[--record FILE] -- COMMAND [ARGS...]``: COMMAND with the policy held in every Python process.
+
+Exit: 1 when a package used a capability the policy does not grant (or the guard failed),
+else COMMAND's own exit code; 2 for usage or policy errors; 127 when COMMAND cannot start.
+The report goes to --output FILE, else text to stderr (the command's stdout stays its own)
+and JSON/SARIF to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gate.errors import GateError, UsageError
+from gate.policy import load_policy
+
+USAGE = ("permpip run [--enforce] [--policy FILE] [--format text|json|sarif] "
+         "[--output FILE] [--record FILE] -- COMMAND [ARGS...]")
+HELP = f"""usage: {USAGE}
+
+Run COMMAND with the [tool.permissions] policy held at run time in every Python process it
+starts (docs/runtime.md).
+
+  --enforce        refuse the call that goes beyond the policy (PermissionError) instead
+                   of reporting it at the end
+  --policy FILE    the policy (default: the nearest pyproject.toml)
+  --format FMT     text (default, to stderr), json or sarif (to stdout)
+  --output FILE    write the report to FILE
+  --record FILE    write every (package, capability, phase) seen, granted or not, as JSON
+"""
+
+
+class CommandNotFound(GateError):
+    exit_code = 127
+
+
+def _parse(argv: Sequence[str]) -> dict[str, object]:
+    opts: dict[str, object] = {"enforce": False, "policy": None, "format": "text",
+                               "output": None, "record": None, "command": []}
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            opts["command"] = args[i:]
+            break
+        if not arg.startswith("-"):
+            opts["command"] = args[i - 1:]
+            break
+        name, eq, value = arg.partition("=")
+        if name == "--enforce":
+            if eq:
+                raise UsageError("option --enforce takes no value", hint=USAGE)
+            opts["enforce"] = True
+            continue
+        if name not in ("--policy", "--format", "--output", "--record"):
+            raise UsageError(f"unknown option {name}", hint=USAGE)
+        if not eq:
+            if i >= len(args):
+                raise UsageError(f"option {name} needs a value", hint=USAGE)
+            value = args[i]
+            i += 1
+        opts[name[2:]] = value
+    if opts["format"] not in ("text", "json", "sarif"):
+        raise UsageError(f"--format must be text, json or sarif, not '{opts['format']}'",
+                         hint=USAGE)
+    if not opts["command"]:
+        raise UsageError("no command to run", hint=USAGE)
+    return opts
+
+
+def run(argv: Sequence[str]) -> int:
+    if argv and argv[0] in ("-h", "--help"):
+        print(HELP, end="")
+        return 0
+    opts = _parse(argv)
+    from gate.report.runtime import render
+    from gate.runtime.session import run_guarded
+
+    policy_arg = opts["policy"]
+    policy = load_policy(Path(str(policy_arg)) if policy_arg else None, cwd=Path.cwd())
+    command = [str(c) for c in opts["command"]]  # type: ignore[attr-defined]
+    try:
+        outcome = run_guarded(command, policy, enforce=bool(opts["enforce"]),
+                              record=opts["record"] is not None)
+    except FileNotFoundError:
+        raise CommandNotFound(f"command not found: {command[0]}") from None
+    except PermissionError:
+        raise CommandNotFound(f"command cannot be run: {command[0]}") from None
+    report = render(outcome, str(opts["format"]), policy=policy.display)
+    if opts["output"]:
+        _write(Path(str(opts["output"])), report)
+    elif opts["format"] == "text":
+        print(report, end="", file=sys.stderr)
+    else:
+        print(report, end="")
+    if opts["record"]:
+        _write(Path(str(opts["record"])), json.dumps(record_json(outcome), indent=2) + "\n")
+    return outcome.exit_code
+
+
+def record_json(outcome: object) -> dict[str, object]:
+    """``--record``: what each package was seen doing (schema 1)."""
+    from gate.runtime.session import Outcome
+
+    assert isinstance(outcome, Outcome)
+    packages: dict[str, dict[str, object]] = {}
+    for s in outcome.events.seen:
+        entry = packages.setdefault(s.package, {"name": s.package, "version": s.version,
+                                                "capabilities": {}})
+        caps = entry["capabilities"]
+        assert isinstance(caps, dict)
+        caps.setdefault(s.capability, []).append(
+            {"phase": s.phase, "where": s.where, "detail": s.detail})
+    return {"schema": 1, "source": "permpip run",
+            "packages": [packages[k] for k in sorted(packages)]}
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None

@@ -1,0 +1,817 @@
+"""The runtime guard: a PEP 578 audit hook that holds the policy in every Python process.
+
+``permpip run`` copies this file as ``sitecustomize.py`` into the run's directory and puts
+that directory first on PYTHONPATH, so every Python process the command starts (children,
+grandchildren) imports it at startup, installs the hook, then chains to the sitecustomize it
+shadows. Standard library only, and as few imports as possible: it runs in every process.
+
+State lives in closures and default arguments of functions that nothing reachable holds
+(the hook is referenced only by the interpreter's hook list); module globals hold no state
+and are deleted after install. Builtins are bound at install time, so replacing
+``builtins.len`` or a global of this module changes nothing. What remains possible, and is
+itself a capability: ``introspection`` (gc.get_referrers, sys.settrace, frames of other
+threads reach live objects) and ``native`` (ctypes can rewrite any memory).
+
+The directory holds ``policy.bin`` (marshal, written by ``gate.runtime.session``) and
+``events.jsonl``, where each process appends records (one JSON object a line) with one
+``os.write`` on a descriptor opened before the hook is installed.
+docs/runtime.md describes the events, the attribution rule and the limits.
+"""
+
+# ruff: noqa: B008, B006
+
+
+def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,  # noqa: C901
+             tuple=tuple, int=int, dict=dict, set=set, list=list, id=id, type=type,
+             Exception=Exception, PermissionError=PermissionError, KeyError=KeyError,
+             getattr=getattr, repr=repr, all=all, any=any, enumerate=enumerate, iter=iter,
+             max=max, object=object):
+    import _thread
+    import marshal
+    import os
+    import posix
+    import sys
+
+    sep = os.sep
+    join = os.path.join
+    normpath = os.path.normpath
+    dirname = os.path.dirname
+    realpath = os.path.realpath
+    abspath = os.path.abspath
+    fspath = os.fspath
+    pathsep = os.pathsep
+    listdir = os.listdir
+    write = os.write
+    getpid = os.getpid
+    getframe = sys._getframe
+    get_ident = _thread.get_ident
+    audit = sys.audit
+    str_startswith = str.startswith
+    str_endswith = str.endswith
+
+    with open(join(directory, "policy.bin"), "rb") as f:
+        cfg = marshal.loads(f.read())
+    events_fd = os.open(join(directory, "events.jsonl"), os.O_WRONLY | os.O_APPEND)
+
+    enforce = cfg["enforce"]
+    record_all = cfg["record"]
+    guard_dir = realpath(directory) + sep
+    guard_dir_raw = directory + sep
+    me = __file__ if "__file__" in globals() else ""
+    default_allow, default_at_import = cfg["default"]
+    package_grants = cfg["packages"]  # name -> ((versions | None, allow, at_import), ...)
+    stdlib = dirname(os.__file__) + sep
+    argv = list(getattr(sys, "orig_argv", sys.argv))[:8]
+
+    APP = ("<app>", "", "", "")
+    code_type = type((lambda: 0).__code__)
+    MISSING = object()
+    FAILED = object()
+    busy = set()
+    files = {}  # absolute file path -> owner (name, version, site dir, "")
+    site_dirs = []  # sys.path entries that hold *.dist-info
+    scanned = set()
+    cache = {}  # co_filename -> owner | None (transparent) | APP
+    dyn_names = {}  # filename given to compile() by a distribution -> owner
+    dyn_codes = {}  # id(code) -> (code, owner): code a distribution exec'd
+    grants_cache = {}
+    reported = set()
+    seen = set()
+    state = {"path": ()}
+    last_phase = [None]  # (frame, owner, phase) of the last event judged
+
+    # -- writing records -------------------------------------------------------------------
+
+    escapes_table = {i: f"\\u{i:04x}" for i in range(32)}
+    escapes_table.update({ord('"'): '\\"', ord("\\"): "\\\\", 0x7f: "\\u007f"})
+
+    def js(value):
+        """JSON for str, int, bool, None and lists of them (no json import at startup)."""
+        if value is None:
+            return "null"
+        if value is True or value is False:
+            return "true" if value else "false"
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, (list, tuple)):
+            return "[" + ",".join(js(v) for v in value) + "]"
+        if not isinstance(value, str):
+            value = repr(value)
+        return '"' + value.encode("utf-8", "surrogateescape").decode(
+            "utf-8", "replace").translate(escapes_table) + '"'
+
+    def emit(rec):
+        """One JSON line, written with one os.write (O_APPEND: lines never interleave)."""
+        rec["pid"] = getpid()
+        line = "{" + ",".join(js(k) + ":" + js(v) for k, v in rec.items()) + "}\n"
+        try:
+            write(events_fd, line.encode("utf-8"))
+        except OSError:
+            pass
+
+    # -- which distribution a file belongs to ----------------------------------------------
+
+    def norm_name(name):
+        out = name.lower().replace("_", "-").replace(".", "-")
+        while "--" in out:
+            out = out.replace("--", "-")
+        return out
+
+    def scan_path():
+        current = tuple(sys.path)
+        state["path"] = current
+        for entry in current:
+            if not isinstance(entry, str) or entry in scanned:
+                continue
+            scanned.add(entry)
+            base = normpath(abspath(entry or "."))
+            try:
+                names = listdir(base)
+            except OSError:
+                continue
+            infos = [n for n in names if str_endswith(n, ".dist-info")]
+            if not infos:
+                continue
+            site_dirs.append(base + sep)
+            for info in infos:
+                stem = info[:-len(".dist-info")]
+                name, _, version = stem.rpartition("-")
+                owner = (norm_name(name or stem), version, base + sep, "")
+                try:
+                    with open(join(base, info, "RECORD"), encoding="utf-8") as f:
+                        lines = f.read().splitlines()
+                except (OSError, ValueError):
+                    continue
+                for line in lines:
+                    if str_startswith(line, '"'):
+                        path = line[1:].partition('",')[0].replace('""', '"')
+                    else:
+                        path = line.rpartition(",")[0].rpartition(",")[0]
+                    if path:
+                        full = normpath(join(base, path))
+                        if full not in files:
+                            files[full] = owner
+
+    def classify(fn):
+        """Owner of code from file ``fn``: None (standard library, or code with no file:
+        transparent), APP, or a distribution."""
+        owner = dyn_names.get(fn)
+        if owner is not None:
+            return owner
+        if str_startswith(fn, "<") or str_startswith(fn, guard_dir_raw):
+            return None
+        owner = files.get(fn)
+        if owner is None and state["path"] != tuple(sys.path):
+            scan_path()
+            owner = files.get(fn)
+        if owner is None and "__pycache__" in fn:  # a .pyc written after the install
+            head, _, tail = fn.rpartition(sep + "__pycache__" + sep)
+            owner = files.get(head + sep + tail.partition(".")[0] + ".py")
+        if owner is not None:
+            return owner
+        for site in site_dirs:
+            if str_startswith(fn, site):  # in site-packages but in no RECORD: fail closed
+                top = fn[len(site):].partition(sep)[0].partition(".")[0]
+                return (norm_name(top), "?", site, "")
+        if str_startswith(fn, stdlib) and "-packages" + sep not in fn:
+            return None
+        if str_startswith(fn, sep) or str_startswith(fn, "."):
+            return APP
+        return None
+
+    def owner_of(code):
+        hit = dyn_codes.get(id(code))
+        if hit is not None and hit[0] is code:
+            return hit[1]
+        fn = code.co_filename
+        owner = cache.get(fn, MISSING)
+        if owner is MISSING:
+            owner = cache[fn] = classify(fn)
+        return owner
+
+    # -- the policy ------------------------------------------------------------------------
+
+    def vtuple(v):
+        parts = v.strip().split(".")
+        if not all(p.isdigit() for p in parts):
+            return None
+        return tuple(int(p) for p in parts)
+
+    def in_range(spec, version):
+        """A PEP 440 specifier set over plain release versions; anything else: False."""
+        vt = vtuple(version)
+        if vt is None:
+            return False
+        for clause in spec.split(","):
+            c = clause.strip()
+            for op in ("===", "~=", "==", "!=", "<=", ">=", "<", ">"):
+                if str_startswith(c, op):
+                    break
+            else:
+                return False
+            rhs = c[len(op):].strip()
+            if op == "===":
+                ok = rhs == version
+            elif op in ("==", "!=") and str_endswith(rhs, ".*"):
+                pt = vtuple(rhs[:-2])
+                if pt is None:
+                    return False
+                ok = (vt + (0,) * len(pt))[:len(pt)] == pt
+                ok = ok if op == "==" else not ok
+            else:
+                rt = vtuple(rhs)
+                if rt is None or (op == "~=" and len(rt) < 2):
+                    return False
+                n = max(len(vt), len(rt))
+                a, b = vt + (0,) * (n - len(vt)), rt + (0,) * (n - len(rt))
+                ok = {"==": a == b, "!=": a != b, "<=": a <= b, ">=": a >= b, "<": a < b,
+                      ">": a > b, "~=": a >= b and vt[:len(rt) - 1] == rt[:-1]}[op]
+            if not ok:
+                return False
+        return True
+
+    def grants(owner):
+        key = (owner[0], owner[1])
+        hit = grants_cache.get(key)
+        if hit is None:
+            allow, at_import = set(default_allow), set(default_at_import)
+            for versions, a, i in package_grants.get(owner[0], ()):
+                if versions is None or in_range(versions, owner[1]):
+                    allow.update(a)
+                    at_import.update(i)
+            hit = grants_cache[key] = (allow, at_import)
+        return hit
+
+    def importing(f, owner):
+        """Whether a module of ``owner`` (a real file of it) is being imported; the
+        ``__main__`` module (``python -m pkg``, a console script) is running, not imported."""
+        name = owner[0]
+        while f is not None:
+            code = f.f_code
+            if code.co_name == "<module>" and f.f_globals.get("__name__") != "__main__":
+                o = cache.get(code.co_filename, MISSING)
+                if o is MISSING:
+                    o = cache[code.co_filename] = classify(code.co_filename)
+                if o is not None and o[0] == name and o is not APP and not o[3]:
+                    return True
+            f = f.f_back
+        return False
+
+    # -- evidence --------------------------------------------------------------------------
+
+    def where(owner, f):
+        if owner[3]:
+            return owner[3]
+        fn = f.f_code.co_filename
+        rel = fn[len(owner[2]):] if str_startswith(fn, owner[2]) else fn
+        return rel + ":" + str(f.f_lineno)
+
+    def stdlib_entry(start, f):
+        """module.function of the outermost library frame between the event and ``f``."""
+        entry = None
+        g = start
+        while g is not None and g is not f:
+            code = g.f_code
+            fn = code.co_filename
+            if not str_startswith(fn, guard_dir_raw) and (
+                    str_startswith(fn, "<frozen") or str_startswith(fn, stdlib)):
+                mod = g.f_globals.get("__name__")
+                entry = (mod if isinstance(mod, str) else "?") + "." + getattr(
+                    code, "co_qualname", code.co_name)
+            g = g.f_back
+        return entry
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def owner_frame(f, direct, plumbing):
+        """(frame, owner) of the innermost frame that is not the standard library; with
+        ``direct``, None when the first frame past ``plumbing`` is the standard library."""
+        while f is not None:
+            code = f.f_code
+            owner = owner_of(code)
+            if owner is not None:
+                return f, owner
+            if direct and not (plumbing and plumbing(code.co_filename)):
+                return None, None
+            f = f.f_back
+        return None, None
+
+    def decide(cap, event, detail, start, direct=False, plumbing=None):
+        f, owner = owner_frame(start, direct, plumbing)
+        if f is None or owner is APP:
+            return None
+        allow, at_import = grants(owner)
+        if cap in at_import and not record_all:
+            return None
+        last = last_phase[0]
+        if last is not None and last[0] is f and last[1] is owner:
+            phase = last[2]  # a running frame's callers do not change: nor does its phase
+        else:
+            phase = "import" if importing(f, owner) else "runtime"
+            last_phase[0] = (f, owner, phase)
+        if cap in (at_import if phase == "import" else allow):
+            if record_all and (owner[0], cap, phase) not in seen:
+                seen.add((owner[0], cap, phase))
+                emit({"kind": "seen", "package": owner[0], "version": owner[1],
+                      "capability": cap, "phase": phase, "event": event,
+                      "detail": detail, "where": where(owner, f)})
+            return None
+        return violation(owner, cap, phase, event, detail, start, f)
+
+    def violation(owner, cap, phase, event, detail, start, f):
+        site = where(owner, f)
+        key = (owner[0], cap, phase)
+        if key not in reported:
+            reported.add(key)
+            chain = [site + " (" + phase + ")"]
+            if owner[3]:
+                chain.append("<exec>")
+            entry = stdlib_entry(start, f)
+            if entry is not None:
+                chain.append(entry)
+            chain.append(event + (" " + detail if detail else ""))
+            emit({"kind": "violation", "package": owner[0], "version": owner[1],
+                  "capability": cap, "phase": phase, "event": event, "detail": detail,
+                  "where": site, "chain": chain, "argv": argv, "denied": enforce})
+        if not enforce:
+            return None
+        at = " at import" if phase == "import" else ""
+        return (f"permpip: {owner[0]} {owner[1]} may not use {cap}{at} ({event} "
+                f"{detail} at {site}); the policy does not grant it")
+
+    def guard_violation(event, detail, start, *, exempt_app=True):
+        """Something that would switch the guard off: refused for every distribution."""
+        f, owner = owner_frame(start, False, None)
+        if f is None or owner is APP:
+            if exempt_app:
+                return None
+            owner, f = APP, start
+        phase = "runtime" if owner is APP or not importing(f, owner) else "import"
+        return violation(owner, "guard", phase, event, detail, start, f) if f else None
+
+    # -- event handlers --------------------------------------------------------------------
+
+    def text(value):
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "surrogateescape")
+        return value if isinstance(value, str) else repr(value)
+
+    def address(addr):
+        if isinstance(addr, tuple) and len(addr) >= 2:
+            return text(addr[0]) + ":" + str(addr[1])
+        return text(addr)
+
+    def import_system(f):
+        fn = f.f_code.co_filename if f is not None else ""
+        return str_startswith(fn, "<frozen importlib._bootstrap") or fn == "<frozen zipimport>"
+
+    def caller():
+        f = getframe(1)
+        while f is not None and f.f_code.co_filename == me:
+            f = f.f_back
+        return f
+
+    def writes_guard(path):
+        if isinstance(path, int):
+            return False
+        try:
+            p = realpath(fspath(path) if not isinstance(path, (str, bytes)) else path)
+        except (TypeError, ValueError, OSError):
+            return False
+        p = p.decode("utf-8", "surrogateescape") if isinstance(p, bytes) else p
+        return str_startswith(p + sep, guard_dir)
+
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+    def on_open(event, args):
+        path, mode, flags = args[0], args[1], args[2]
+        if isinstance(path, int):
+            return None
+        f = caller()
+        if import_system(f):
+            return None
+        if isinstance(mode, str):
+            wr = "w" in mode or "a" in mode or "x" in mode or "+" in mode
+        else:
+            wr = isinstance(flags, int) and bool(flags & write_flags)
+        if wr and writes_guard(path):
+            return guard_violation(event, "writes the guard's files: " + text(path), f,
+                                   exempt_app=False)
+        return decide("fs-write" if wr else "fs-read", event, text(path), f)
+
+    def fs_write(event, args):
+        f = caller()
+        for p in args[:2]:
+            if isinstance(p, (str, bytes)) and writes_guard(p):
+                return guard_violation(event, "changes the guard's files: " + text(p), f,
+                                       exempt_app=False)
+        return decide("fs-write", event, text(args[0]) if args else "", f)
+
+    def fs_read(event, args):
+        f = caller()
+        if import_system(f):
+            return None
+        return decide("fs-read", event, text(args[0]) if args else "", f)
+
+    def network(event, args):
+        if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
+            detail = address(args[1]) if len(args) > 1 else ""
+        elif event in ("socket.getaddrinfo", "http.client.connect"):
+            host, port = (args[0], args[1]) if event == "socket.getaddrinfo" else args[1:3]
+            detail = text(host) + ":" + str(port)
+        else:
+            detail = address(args[0]) if args else ""
+        return decide("network", event, detail, caller())
+
+    plain_flags = "bBdEhiIOPqsSuvV"
+
+    def escapes(words, env):
+        """Why a program started with ``words`` and ``env`` would run without the guard."""
+        tokens = []
+        for w in words:
+            tokens += text(w).split()
+        for i, t in enumerate(tokens):
+            base = t.rpartition("/")[2]
+            if not str_startswith(base, "python"):
+                continue
+            for flag in tokens[i + 1:]:
+                # single-letter flags without a value, possibly combined (-uI, -IEs)
+                if len(flag) < 2 or flag[0] != "-" or not all(c in plain_flags
+                                                             for c in flag[1:]):
+                    break
+                if any(c in flag[1:] for c in "IES"):
+                    return "starts " + base + " " + flag + " (no sitecustomize, no guard)"
+        if env is not None:
+            try:
+                value = env.get("PYTHONPATH", env.get(b"PYTHONPATH"))
+            except (AttributeError, TypeError):
+                value = None
+            value = text(value) if value is not None else ""
+            if guard_dir_raw[:-1] not in value.split(pathsep):
+                return "starts a program with an environment without the guard on PYTHONPATH"
+        return None
+
+    def subprocess_(event, args):
+        f = caller()
+        denied = decide("subprocess", event, describe(event, args), f)
+        if denied:
+            return denied
+        if event == "subprocess.Popen":
+            program, argv_, env = args[0], args[1], args[3]
+            words = [program] if program else []
+            if isinstance(argv_, (str, bytes)):
+                words.append(argv_)
+            else:
+                words += list(argv_ or ())
+        elif event == "os.system":
+            words, env = [args[0]], None
+        elif event in ("os.exec", "os.posix_spawn"):
+            words, env = [args[0], *list(args[1] or ())], args[2]
+        elif event == "os.spawn":
+            words, env = [args[1], *list(args[2] or ())], args[3]
+        else:
+            return None
+        why = escapes(words, env)
+        return guard_violation(event, why, f) if why else None
+
+    def describe(event, args):
+        if event == "subprocess.Popen":
+            a = args[1]
+            return text(a) if isinstance(a, (str, bytes)) else " ".join(
+                text(x) for x in list(a or ())[:6])
+        if event in ("os.system", "pty.spawn"):
+            return text(args[0])[:200] if args else ""
+        if event in ("os.exec", "os.posix_spawn"):
+            return text(args[0])
+        return ""
+
+    def threads(event, args):
+        return decide("threads", event, "", caller())
+
+    def native(event, args):
+        return decide("native", event, text(args[-1]) if args else "", caller())
+
+    def frozen_lib(name):
+        def match(fn):
+            return fn == "<frozen " + name + ">" or fn == stdlib + name + ".py"
+        return match
+
+    inspect_plumbing = frozen_lib("inspect")
+
+    def introspection(event, args):
+        direct = event in ("sys._getframe", "sys._getframemodulename")
+        return decide("introspection", event, "", caller(), direct,
+                      inspect_plumbing if direct else None)
+
+    def getattr_(event, args):
+        name = args[1] if len(args) > 1 else ""
+        if name in ("tb_frame", "gi_frame", "cr_frame", "ag_frame"):
+            return decide("introspection", event, type(args[0]).__name__ + "." + name,
+                          caller(), True, None)
+        return None
+
+    def setattr_(event, args):
+        if len(args) > 1 and args[1] in ("__code__",):
+            return decide("dynamic-code", event, "function.__code__", caller(), True, None)
+        return None
+
+    def is_ast_parse(f):
+        code = f.f_code
+        return code.co_name == "parse" and code.co_filename in (stdlib + "ast.py",
+                                                                "<frozen ast>")
+
+    def register(code, owner, depth=0):
+        dyn_codes[id(code)] = (code, owner)
+        if depth < 50:
+            for c in code.co_consts:
+                if type(c) is type(code):
+                    register(c, owner, depth + 1)
+
+    def dynamic(event, args):
+        f = caller()
+        if f is None or import_system(f) or (event == "compile" and is_ast_parse(f)):
+            return None
+        if event == "compile":
+            detail = text(args[1]) if len(args) > 1 and args[1] is not None else ""
+        elif event == "exec" and args:
+            detail = text(getattr(args[0], "co_filename", ""))
+        else:
+            detail = ""
+        denied = decide("dynamic-code", event, detail, f, True, None)
+        g, owner = owner_frame(f, True, None)
+        if g is not None and owner is not APP:
+            # what it runs is its own, unless a package granted dynamic-code runs a real file
+            # (pytest running rewritten test modules)
+            allow, at_import = grants(owner)
+            trusted = "dynamic-code" in allow and str_startswith(detail, sep)
+            if not trusted:
+                site = (owner[0], owner[1], owner[2], where(owner, g))
+                if event == "exec" and args and type(args[0]) is code_type:
+                    register(args[0], site)
+                elif event == "compile" and detail:
+                    dyn_names[detail] = site
+                    cache.pop(detail, None)
+        return denied
+
+    def env_change(event, args):
+        f = caller()
+        key = text(args[0]) if args else ""
+        if key == "PYTHONPATH":
+            value = text(args[1]) if event == "os.putenv" and len(args) > 1 else ""
+            if guard_dir_raw[:-1] not in value.split(pathsep):
+                denied = guard_violation(event, "drops the guard from PYTHONPATH", f)
+                if denied:
+                    return denied
+        return decide("env", event, key, f)
+
+    def env_plumbing(fn):
+        return fn in ("<frozen os>", "<frozen _collections_abc>", stdlib + "os.py",
+                      stdlib + "_collections_abc.py") or fn == me
+
+    def env_read(event, args):
+        key = text(args[0]) if args and args[0] is not None else "os.environ"
+        return decide("env", "os.environ", key, caller(), True, env_plumbing)
+
+    def env_identity(event, args):
+        return decide("env", event, "", caller())
+
+    def sqlite(event, args):
+        path = text(args[0]) if args else ""
+        if path == ":memory:" or path == "":
+            return None
+        return decide("fs-write", event, path, caller())
+
+    table = {}
+    for ev in ("open",):
+        table[ev] = on_open
+    for ev in ("os.remove", "os.rmdir", "os.rename", "os.mkdir", "os.chmod", "os.chown",
+               "os.link", "os.symlink", "os.truncate", "os.utime", "os.chflags",
+               "os.lchflags", "os.setxattr", "os.removexattr", "shutil.copyfile",
+               "shutil.copymode", "shutil.copystat", "shutil.copytree", "shutil.rmtree",
+               "shutil.move", "shutil.chown", "shutil.make_archive",
+               "shutil.unpack_archive", "tempfile.mkstemp", "tempfile.mkdtemp"):
+        table[ev] = fs_write
+    for ev in ("os.listdir", "os.scandir", "glob.glob", "glob.glob/2", "os.listxattr",
+               "os.getxattr"):
+        table[ev] = fs_read
+    for ev in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg",
+               "socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr",
+               "socket.getnameinfo", "http.client.connect"):
+        table[ev] = network
+    for ev in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
+               "os.fork", "os.forkpty", "os.startfile", "pty.spawn"):
+        table[ev] = subprocess_
+    for ev in ("_thread.start_new_thread", "_thread.start_joinable_thread"):
+        table[ev] = threads
+    for ev in ("ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle",
+               "ctypes.call_function", "ctypes.cdata", "ctypes.cdata/buffer",
+               "ctypes.string_at", "ctypes.wstring_at", "ctypes.addressof"):
+        table[ev] = native
+    for ev in ("sys._getframe", "sys._getframemodulename", "sys._current_frames",
+               "sys._current_exceptions", "sys.settrace", "sys.setprofile",
+               "gc.get_objects", "gc.get_referrers", "gc.get_referents"):
+        table[ev] = introspection
+    table["object.__getattr__"] = getattr_
+    table["object.__setattr__"] = setattr_
+    for ev in ("exec", "compile", "marshal.loads", "marshal.load"):
+        table[ev] = dynamic
+    table["os.putenv"] = env_change
+    table["os.unsetenv"] = env_change
+    table["permpip.environ"] = env_read
+    table["socket.gethostname"] = env_identity
+    table["sqlite3.connect"] = sqlite
+
+    def check(handler, event, args):
+        tid = get_ident()
+        if tid in busy:
+            return None
+        busy.add(tid)
+        try:
+            return handler(event, args)
+        except Exception as exc:  # a bug here must not break the program: report it
+            try:
+                emit({"kind": "error", "event": event, "error": type(exc).__name__ + ": "
+                      + str(exc), "argv": argv})
+            except Exception:
+                pass
+            return None
+        finally:
+            busy.discard(tid)
+
+    def hook(event, args, _get=table.get, _check=check, _Error=PermissionError):
+        handler = _get(event)
+        if handler is None:
+            return
+        message = _check(handler, event, args)
+        if message is not None:
+            # nothing of the guard stays reachable from the traceback's frame
+            del _get, _check, handler
+            raise _Error(message)
+
+    # -- os.environ: reads raise no audit event, so they are made to ---------------------
+
+    def store(data):
+        """The environment lives only in this generator's frame (``gi_frame`` is audited):
+        every read through it raises ``permpip.environ`` first."""
+        out = None
+        while True:
+            op, key, value = yield out
+            if op in ("get", "keys", "items"):
+                try:
+                    audit("permpip.environ", key)
+                except BaseException as exc:  # refused: the generator must live on
+                    # the exception is raised again by the caller, new: its traceback
+                    # would lead to this frame
+                    out = (FAILED, type(exc), exc.args)
+                    del exc
+                    continue
+            if op == "get":
+                out = data.get(key, MISSING)
+            elif op == "keys":
+                out = list(data)
+            elif op == "items":
+                out = list(data.items())
+            elif op == "set":
+                data[key] = value
+                out = None
+            elif op == "del":
+                out = data.pop(key, MISSING)
+            elif op == "len":
+                out = len(data)
+
+    def audited_environ(original):
+        gens = []
+        for _ in range(4):  # one per nesting level (a hook reading the environment)
+            g = store(original)
+            g.send(None)
+            gens.append(g)
+        lock = _thread.RLock()
+        depth = {}
+
+        def call(op, key=None, value=None):
+            with lock:
+                tid = get_ident()
+                n = depth.get(tid, 0)
+                depth[tid] = n + 1
+                try:
+                    out = gens[n if n < 4 else 3].send((op, key, value))
+                finally:
+                    depth[tid] = n
+            if type(out) is tuple and len(out) == 3 and out[0] is FAILED:
+                raise out[1](*out[2])
+            return out
+
+        class Environ:
+            __slots__ = ()
+
+            def __getitem__(self, key):
+                v = call("get", key)
+                if v is MISSING:
+                    raise KeyError(key)
+                return v
+
+            def get(self, key, default=None):
+                v = call("get", key)
+                return default if v is MISSING else v
+
+            def __contains__(self, key):
+                return call("get", key) is not MISSING
+
+            def __setitem__(self, key, value):
+                call("set", key, value)
+
+            def __delitem__(self, key):
+                if call("del", key) is MISSING:
+                    raise KeyError(key)
+
+            def pop(self, key, *default):
+                v = call("del", key)
+                if v is MISSING:
+                    if default:
+                        return default[0]
+                    raise KeyError(key)
+                return v
+
+            def __iter__(self):
+                return iter(call("keys"))
+
+            def keys(self):
+                return call("keys")
+
+            def items(self):
+                return call("items")
+
+            def values(self):
+                return [v for _, v in call("items")]
+
+            def copy(self):
+                return dict(call("items"))
+
+            def __len__(self):
+                return call("len")
+
+            def __repr__(self):
+                return "{" + ", ".join(repr(k) + ": " + repr(v)
+                                       for k, v in call("items")) + "}"
+
+        return Environ()
+
+    environ = getattr(os, "environ", None)
+    data = getattr(environ, "_data", None)
+    if type(data) is dict and sep == "/":
+        wrapped = audited_environ(data)
+        environ._data = wrapped
+        environb = getattr(os, "environb", None)
+        if environb is not None and getattr(environb, "_data", None) is data:
+            environb._data = wrapped
+        if getattr(posix, "environ", None) is data:
+            posix.environ = wrapped
+    del data, environ
+
+    # threads: Python 3.11 raises no event when a thread starts
+    if sys.version_info < (3, 12):
+        start = _thread.start_new_thread
+
+        def start_new_thread(function, args, kwargs=None, _start=start, _audit=audit):
+            _audit("_thread.start_new_thread", function, args, kwargs)
+            return _start(function, args, kwargs) if kwargs is not None else _start(
+                function, args)
+
+        _thread.start_new_thread = start_new_thread
+        _thread.start_new = start_new_thread
+        threading = sys.modules.get("threading")
+        if threading is not None and getattr(threading, "_start_new_thread", None) is start:
+            threading._start_new_thread = start_new_thread
+
+    emit({"kind": "start", "argv": argv, "executable": sys.executable})
+    sys.addaudithook(hook)
+
+
+def _chain():
+    """Run the sitecustomize this one shadows (the next one on sys.path), as itself."""
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    here = __file__.rpartition("/")[0] if "/" in __file__ else ""
+    rest = [p for p in sys.path if p and p.rstrip("/") != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", rest)
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sitecustomize"] = module
+    spec.loader.exec_module(module)
+
+
+if __name__ == "sitecustomize":
+    try:
+        _install(__file__.rpartition("/")[0])
+    except Exception as _exc:  # noqa: BLE001 - a broken run directory must not break Python
+        import sys as _sys
+
+        _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
+        raise
+    finally:
+        del _install
+    _chain()
+    del _chain

@@ -1,0 +1,220 @@
+"""The parent side of ``permpip run``: a run directory, the command, what the guard saw.
+
+    compile_policy(policy) -> dict                the minimal form the guard reads
+    prepare(policy, *, enforce, record) -> RunDir  sitecustomize.py + policy.bin + events.jsonl
+    guarded_env(env, run_dir) -> dict             PYTHONPATH with the run directory first
+    read_events(run_dir) -> Events                what every guarded process appended
+    run_guarded(argv, policy, ...) -> Outcome     all of it, the run directory removed after
+
+Nothing on disk outside the run directory (a fresh temporary directory) changes.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import py_compile
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gate.policy import Policy
+
+GUARD_SOURCE = Path(__file__).with_name("guard.py")
+POLICY_FILE = "policy.bin"
+EVENTS_FILE = "events.jsonl"
+GUARD_CAPABILITY = "guard"  # not a grant: what would switch the guard off
+
+
+@dataclass(frozen=True, slots=True)
+class RunDir:
+    path: Path
+    enforce: bool
+    record: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Violation:
+    package: str
+    version: str
+    capability: str
+    phase: str
+    event: str
+    detail: str
+    where: str
+    chain: tuple[str, ...]
+    pid: int
+    argv: tuple[str, ...]
+    denied: bool
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.package, self.capability, self.phase)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"package": self.package, "version": self.version,
+                "capability": self.capability, "phase": self.phase, "event": self.event,
+                "detail": self.detail, "where": self.where, "chain": list(self.chain),
+                "evidence": " -> ".join(self.chain), "pid": self.pid,
+                "argv": list(self.argv), "denied": self.denied}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Seen:
+    """A capability a package used (granted or not): what ``--record`` writes."""
+
+    package: str
+    version: str
+    capability: str
+    phase: str
+    where: str
+    detail: str
+
+
+@dataclass(kw_only=True, slots=True)
+class Events:
+    processes: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)  # first of each key, in order
+    seen: list[Seen] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Outcome:
+    returncode: int  # the command's
+    events: Events
+    enforce: bool
+
+    @property
+    def exit_code(self) -> int:
+        """1 when the policy was broken (or the guard failed), else the command's own."""
+        if self.events.violations or self.events.errors:
+            return 1
+        return self.returncode
+
+
+def compile_policy(policy: Policy, *, enforce: bool = False, record: bool = False) -> dict:
+    """Plain tuples and strings only (marshal): the guard imports nothing to read it."""
+    packages: dict[str, tuple[tuple[str | None, tuple[str, ...], tuple[str, ...]], ...]] = {}
+    for name, grant in policy.packages.items():
+        packages[str(name)] = ((grant.versions, tuple(str(c) for c in grant.allow),
+                                tuple(str(c) for c in grant.at_import)),)
+    return {"version": 1, "enforce": enforce, "record": record,
+            "default": (tuple(sorted(str(c) for c in policy.default)),
+                        tuple(sorted(str(c) for c in policy.default_at_import))),
+            "packages": packages}
+
+
+def prepare(policy: Policy, *, enforce: bool, record: bool = False) -> RunDir:
+    path = Path(tempfile.mkdtemp(prefix="permpip-run-"))
+    try:
+        site = path / "sitecustomize.py"
+        shutil.copyfile(GUARD_SOURCE, site)
+        # compiled once here, so the processes of this interpreter version do not compile it
+        py_compile.compile(str(site), doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+        (path / POLICY_FILE).write_bytes(marshal.dumps(
+            compile_policy(policy, enforce=enforce, record=record)))
+        (path / EVENTS_FILE).touch(mode=0o600)
+        for p in (site, path / POLICY_FILE, *path.glob("__pycache__/*")):
+            p.chmod(stat.S_IRUSR)
+        (path / "__pycache__").chmod(stat.S_IRUSR | stat.S_IXUSR)
+        path.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    except BaseException:
+        cleanup(RunDir(path, enforce, record))
+        raise
+    return RunDir(path, enforce, record)
+
+
+def cleanup(run_dir: RunDir) -> None:
+    def writable(func: Any, p: str, _exc: Any) -> None:
+        os.chmod(os.path.dirname(p), stat.S_IRWXU)
+        os.chmod(p, stat.S_IRWXU)
+        func(p)
+
+    if run_dir.path.exists():
+        run_dir.path.chmod(stat.S_IRWXU)
+        for d in run_dir.path.glob("*/"):
+            d.chmod(stat.S_IRWXU)
+        shutil.rmtree(run_dir.path, onexc=writable) if sys.version_info >= (3, 12) else \
+            shutil.rmtree(run_dir.path, onerror=writable)
+
+
+def guarded_env(env: Mapping[str, str], run_dir: RunDir) -> dict[str, str]:
+    out = dict(env)
+    old = out.get("PYTHONPATH", "")
+    out["PYTHONPATH"] = str(run_dir.path) + (os.pathsep + old if old else "")
+    return out
+
+
+def read_events(run_dir: RunDir) -> Events:
+    events = Events()
+    keys: set[tuple[str, str, str]] = set()
+    seen_keys: set[tuple[str, str, str]] = set()
+    try:
+        raw = (run_dir.path / EVENTS_FILE).read_bytes()
+    except OSError as exc:
+        events.errors.append(f"cannot read what the guard recorded: {exc.strerror}")
+        return events
+    for n, line in enumerate(raw.splitlines(), 1):
+        try:
+            rec = json.loads(line)
+            kind = rec["kind"]
+            if kind == "start":
+                events.processes.append((int(rec["pid"]), tuple(map(str, rec["argv"]))))
+            elif kind == "violation":
+                v = Violation(package=str(rec["package"]), version=str(rec["version"]),
+                              capability=str(rec["capability"]), phase=str(rec["phase"]),
+                              event=str(rec["event"]), detail=str(rec["detail"]),
+                              where=str(rec["where"]), chain=tuple(map(str, rec["chain"])),
+                              pid=int(rec["pid"]), argv=tuple(map(str, rec["argv"])),
+                              denied=bool(rec["denied"]))
+                if v.key not in keys:
+                    keys.add(v.key)
+                    events.violations.append(v)
+            elif kind == "seen":
+                s = Seen(package=str(rec["package"]), version=str(rec["version"]),
+                         capability=str(rec["capability"]), phase=str(rec["phase"]),
+                         where=str(rec["where"]), detail=str(rec["detail"]))
+                if (s.package, s.capability, s.phase) not in seen_keys:
+                    seen_keys.add((s.package, s.capability, s.phase))
+                    events.seen.append(s)
+            elif kind == "error":
+                events.errors.append(f"the guard failed in pid {rec['pid']} on "
+                                     f"{rec['event']}: {rec['error']}")
+            else:
+                raise KeyError(kind)
+        except (ValueError, KeyError, TypeError):
+            events.errors.append(f"{EVENTS_FILE}:{n}: a record the guard did not write")
+    for v in events.violations:  # what was used without a grant was seen too
+        if v.key not in seen_keys and v.capability != GUARD_CAPABILITY:
+            seen_keys.add(v.key)
+            events.seen.append(Seen(package=v.package, version=v.version,
+                                    capability=v.capability, phase=v.phase,
+                                    where=v.where, detail=v.detail))
+    return events
+
+
+def run_guarded(argv: Sequence[str], policy: Policy, *, enforce: bool, record: bool = False,
+                env: Mapping[str, str] | None = None) -> Outcome:
+    """Run ``argv`` with the guard in every Python process it starts; wait for it."""
+    from gate._subprocess import run_passthrough
+
+    run_dir = prepare(policy, enforce=enforce, record=record)
+    try:
+        full = guarded_env(os.environ if env is None else env, run_dir)
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command gets Ctrl-C
+        try:
+            code = run_passthrough(argv, env=full)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        return Outcome(returncode=code, events=read_events(run_dir), enforce=enforce)
+    finally:
+        cleanup(run_dir)
