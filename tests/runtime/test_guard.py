@@ -249,3 +249,79 @@ def test_a_refused_environment_read_leaves_the_environment_working(
     assert "refused refused s3cret" in output
     assert [(v["package"], v["capability"]) for v in report["violations"]] == [
         ("snoop", "env")]
+
+
+# -- the fast paths (bench/README.md): frames judged once, capabilities everyone has ------
+
+
+def test_a_generator_resumed_while_a_module_is_imported_is_at_import(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """A generator's frame changes callers each time it is resumed: its phase is not kept
+    from its first event (run time) to the next (inside an import)."""
+    data = tmp_path / "data.txt"
+    data.write_text("x")
+    site = install_fake(tmp_path / "site", "gen", "1.0", {
+        "gen/__init__.py": (
+            "def reader(path):\n"
+            "    while True:\n"
+            "        yield open(path).read()\n"
+            "G = None\n"),
+        "gen/late.py": "import gen\nnext(gen.G)\n"})
+    project = _project(tmp_path, {"gen": '["fs-read"]'}, (
+        f"import gen\ngen.G = gen.reader({str(data)!r})\nnext(gen.G)\n"
+        "import gen.late\n"))
+    code, report, output = _run(run_permpip, project, site)
+    assert code == 1, output
+    [v] = report["violations"]
+    assert (v["package"], v["capability"], v["phase"], v["where"]) == (
+        "gen", "fs-read", "import", "gen/__init__.py:3")
+
+
+def test_a_module_that_renames_itself_main_is_still_imported(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """``__name__ = "__main__"`` in a module body does not make its import a run."""
+    data = tmp_path / "data.txt"
+    data.write_text("x")
+    site = install_fake(tmp_path / "site", "sneaky", "1.0", {"sneaky/__init__.py": (
+        "__name__ = '__main__'\n"
+        f"open({str(data)!r}).read()\n")})
+    project = _project(tmp_path, {"sneaky": '["fs-read"]'}, "import sneaky\n")
+    code, report, output = _run(run_permpip, project, site, "--enforce")
+    assert code == 1, output
+    [v] = report["violations"]
+    assert (v["package"], v["capability"], v["phase"], v["where"], v["denied"]) == (
+        "sneaky", "fs-read", "import", "sneaky/__init__.py:2", True)
+
+
+READ_OR_SAY = ("try:\n"
+               "    open({path!r}).read()\n"
+               "except PermissionError:\n"
+               "    print('{name} refused')\n")
+
+
+def test_reads_everyone_may_do_at_run_time_are_still_judged_at_import(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """``default`` grants fs-read at run time: thousands of run-time reads take the fast
+    path, and a module imported afterwards (in the main thread and in another one) that
+    reads at import is still seen, as is a __main__ that is a real distribution file."""
+    data = tmp_path / "data.txt"
+    data.write_text("x")
+    site = install_fake(tmp_path / "site", "busy", "1.0", {
+        "busy/__init__.py": (
+            "def work(path, n):\n"
+            "    for _ in range(n):\n"
+            "        open(path).read()\n"),
+        "busy/late.py": READ_OR_SAY.format(path=str(data), name="late"),
+        "busy/later.py": READ_OR_SAY.format(path=str(data), name="later")})
+    project = _project(tmp_path, {}, (
+        f"import busy, threading\nbusy.work({str(data)!r}, 3000)\n"
+        "import busy.late\n"
+        "t = threading.Thread(target=__import__, args=('busy.later',))\n"
+        "t.start(); t.join()\n"
+        f"busy.work({str(data)!r}, 10)\n"), default='["fs-read", "threads"]')
+    code, report, output = _run(run_permpip, project, site, "--enforce")
+    assert code == 1, output
+    [v] = report["violations"]
+    assert (v["package"], v["capability"], v["phase"], v["where"], v["denied"]) == (
+        "busy", "fs-read", "import", "busy/late.py:2", True)
+    assert "late refused" in output and "later refused" in output
