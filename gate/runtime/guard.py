@@ -237,12 +237,70 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         hit = grants_cache.get(key)
         if hit is None:
             allow, at_import = set(default_allow), set(default_at_import)
-            for versions, a, i in package_grants.get(owner[0], ()):
+            hosts = None  # where its network use may go; None: anywhere
+            for versions, a, i, h in package_grants.get(owner[0], ()):
                 if versions is None or in_range(versions, owner[1]):
                     allow.update(a)
                     at_import.update(i)
-            hit = grants_cache[key] = (allow, at_import)
+                    if h is not None:
+                        hosts = (hosts or ()) + tuple(h)
+            hit = grants_cache[key] = (allow, at_import, hosts)
         return hit
+
+    # -- hosts: a network grant may name where it connects ---------------------------------
+
+    hosts_used = any(g[3] is not None for gs in package_grants.values() for g in gs)
+    real_resolvers = {"getaddrinfo": None, "gethostbyname": None, "gethostbyname_ex": None}
+    resolver_code = []
+    if hosts_used:
+        import _socket
+        inet_pton, inet_ntop = _socket.inet_pton, _socket.inet_ntop
+        AF_INET, AF_INET6 = _socket.AF_INET, _socket.AF_INET6
+    resolved = {}  # address -> names it was obtained from (socket.getaddrinfo & co.)
+
+    def norm_ip(value):
+        """An IPv4/IPv6 address in its canonical text, or None when ``value`` is a name."""
+        value = value.partition("%")[0].strip("[]")
+        try:
+            return inet_ntop(AF_INET, inet_pton(AF_INET, value))
+        except (OSError, ValueError, TypeError):
+            pass
+        try:
+            packed = inet_pton(AF_INET6, value)
+        except (OSError, ValueError, TypeError):
+            return None
+        if packed[:12] == b"\0" * 10 + b"\xff\xff":
+            return inet_ntop(AF_INET, packed[12:])
+        return inet_ntop(AF_INET6, packed)
+
+    def name_ok(name, hosts):
+        name = name.lower()
+        if str_endswith(name, "."):
+            name = name[:-1]
+        for pattern in hosts:
+            if str_startswith(pattern, "*."):
+                if str_endswith(name, pattern[1:]) and len(name) >= len(pattern):
+                    return True
+            elif name == pattern:
+                return True
+        return False
+
+    def reaches(target, hosts):
+        """Whether ``target`` (("name" | "addr" | "unix", value)) is within ``hosts``: a
+        name that matches; an address listed, or one a matching name resolved to in this
+        process. Resolving an address literal asks no one: its connect is judged."""
+        kind, value = target
+        if kind == "unix":
+            return False
+        ip = norm_ip(value)
+        if ip is None:
+            return name_ok(value, hosts)
+        if kind == "name" or ip in hosts:
+            return True
+        for name in resolved.get(ip, ()):
+            if name_ok(name, hosts):
+                return True
+        return False
 
     runpy_files = (stdlib + "runpy.py", "<frozen runpy>")
 
@@ -366,7 +424,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             code = None
         return None, None
 
-    def decide(cap, event, detail, ent, direct=False, plumbing=None):
+    def decide(cap, event, detail, ent, direct=False, plumbing=None, target=None):
         if direct:
             f, owner = owner_frame(ent[0], ent[1], True, plumbing)
             phase = None
@@ -384,22 +442,25 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 if cap in runtime_free and get_ident() in imports:
                     importing(ent[0], None)  # is the import over? (the fast path)
             return None
-        allow, at_import = grants(owner)
-        if cap in at_import and not record_all:
-            if not direct:
+        allow, at_import, hosts = grants(owner)
+        outside = hosts is not None and target is not None and not reaches(target, hosts)
+        if outside:
+            detail += " (not in its hosts)"
+        elif cap in at_import and not record_all:
+            if not direct and target is None:
                 ent[5].add(cap)
             return None
         if phase is None:
             phase = "import" if importing(f, owner) else "runtime"
             if not direct:
                 ent[4] = phase
-        if cap in (at_import if phase == "import" else allow):
+        if not outside and cap in (at_import if phase == "import" else allow):
             if record_all and (owner[0], cap, phase) not in seen:
                 seen.add((owner[0], cap, phase))
                 emit({"kind": "seen", "package": owner[0], "version": owner[1],
                       "capability": cap, "phase": phase, "event": event,
                       "detail": detail, "where": where(owner, f)})
-            elif not direct and not record_all:
+            elif not direct and not record_all and target is None:
                 ent[5].add(cap)
             return None
         return violation(owner, cap, phase, event, detail, ent[0], f)
@@ -471,6 +532,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     # module body is exec'd, leaves it when a walk of its stack finds none). ``--record``
     # attributes everything.
     runtime_free = set() if record_all else set(default_allow)
+    if hosts_used:
+        runtime_free.discard("network")
     everywhere = runtime_free & set(default_at_import)
 
     def free(cap):
@@ -519,14 +582,51 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return decide("fs-read", event, text(args[0]) if args else "", ent)
 
     def network(event, args):
+        target = None
         if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
-            detail = address(args[1]) if len(args) > 1 else ""
+            addr = args[1] if len(args) > 1 else None
+            detail = address(addr) if addr is not None else ""
+            if event != "socket.bind" and addr is not None:
+                target = ("addr", text(addr[0])) if isinstance(addr, tuple) and addr else (
+                    "unix", text(addr))
         elif event in ("socket.getaddrinfo", "http.client.connect"):
             host, port = (args[0], args[1]) if event == "socket.getaddrinfo" else args[1:3]
             detail = text(host) + ":" + str(port)
+            if host is not None:
+                target = ("name", text(host))
         else:
             detail = address(args[0]) if args else ""
-        return decide("network", event, detail, here())
+            if args and event == "socket.gethostbyname":
+                target = ("name", text(args[0]))
+            elif args and event in ("socket.gethostbyaddr", "socket.getnameinfo"):
+                a0 = args[0]
+                target = ("addr", text(a0[0] if isinstance(a0, tuple) and a0 else a0))
+        if not hosts_used:
+            target = None
+        return decide("network", event, detail, here(), target=target)
+
+    def on_resolved(event, args):
+        """What a name resolved to, from the guard's own wrappers of ``_socket``'s
+        resolvers only (their code, calling the real resolver): no one else can say."""
+        f = getframe(2)  # on_resolved <- hook <- the wrapper's frame
+        if not resolver_code or f.f_code is not resolver_code[0] or len(args) != 3:
+            return None
+        kind, host, result = args
+        local = f.f_locals
+        if local.get("kind") != kind or local.get("real") is not real_resolvers.get(kind):
+            return None
+        if kind == "getaddrinfo":
+            addrs = [r[4][0] for r in result if len(r) > 4 and r[4]]
+        elif kind == "gethostbyname":
+            addrs = [result]
+        else:
+            addrs = list(result[2])
+        name = text(host).lower() if host is not None else ""
+        for a in addrs:
+            ip = norm_ip(text(a))
+            if ip is not None and name:
+                resolved.setdefault(ip, set()).add(name)
+        return None
 
     plain_flags = "bBdEhiIOPqsSuvV"
 
@@ -658,7 +758,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if g is not None and owner is not APP:
             # what it runs is its own, unless a package granted dynamic-code runs a real file
             # (pytest running rewritten test modules)
-            allow, at_import = grants(owner)
+            allow = grants(owner)[0]
             trusted = "dynamic-code" in allow and str_startswith(detail, sep)
             if not trusted:
                 site = (owner[0], owner[1], owner[2], where(owner, g))
@@ -744,6 +844,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["permpip.environ"] = env_read
     table["socket.gethostname"] = env_identity
     table["sqlite3.connect"] = sqlite
+    table["permpip.resolved"] = on_resolved
 
     def failed(event, exc):
         """A bug here must not break the program: it is reported (and fails the run)."""
@@ -914,6 +1015,22 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         threading = sys.modules.get("threading")
         if threading is not None and getattr(threading, "_start_new_thread", None) is start:
             threading._start_new_thread = start_new_thread
+
+    if hosts_used:  # what names resolve to, so a connect to an address can be judged
+        real_resolvers.update((k, getattr(_socket, k)) for k in real_resolvers)
+
+        def resolver(kind, real):
+            def resolve(*args, **kwargs):
+                result = real(*args, **kwargs)
+                audit("permpip.resolved", kind, args[0] if args else kwargs.get("host"),
+                      result)
+                return result
+            resolve.__name__ = resolve.__qualname__ = kind
+            return resolve
+
+        for kind in real_resolvers:
+            setattr(_socket, kind, resolver(kind, real_resolvers[kind]))
+        resolver_code.append(_socket.getaddrinfo.__code__)
 
     emit({"kind": "start", "argv": argv, "executable": sys.executable})
     sys.addaudithook(hook)

@@ -325,3 +325,77 @@ def test_reads_everyone_may_do_at_run_time_are_still_judged_at_import(
     assert (v["package"], v["capability"], v["phase"], v["where"], v["denied"]) == (
         "busy", "fs-read", "import", "busy/late.py:2", True)
     assert "late refused" in output and "later refused" in output
+
+
+# -- hosts: where a network grant may connect ------------------------------------------
+
+BEACON = (
+    "import urllib.request\n"
+    "def send(url):\n"
+    "    try:\n"
+    "        return urllib.request.urlopen(url, timeout=10).read().decode()\n"
+    "    except OSError as exc:\n"
+    "        return type(getattr(exc, 'reason', exc)).__name__\n")
+
+
+def _beacon(tmp_path: Path, hosts: str, main: str) -> tuple[Path, Path]:
+    site = install_fake(tmp_path / "site", "beacon", "1.0", {"beacon/__init__.py": BEACON})
+    project = _project(tmp_path, {"beacon": f'{{ allow = ["network"], hosts = {hosts} }}'},
+                       main)
+    return site, project
+
+
+def test_a_name_in_hosts_connects_to_what_it_resolved_to(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    site, project = _beacon(tmp_path, '["localhost"]', (
+        "import beacon\n"
+        f"print('by name:', beacon.send('http://localhost:{target.port}/name'))\n"
+        f"print('by address:', beacon.send('http://127.0.0.1:{target.port}/address'))\n"))
+    code, report, output = _run(run_permpip, project, site, "--enforce")
+    assert (code, report["violations"]) == (0, []), output
+    assert "by name: ok" in output and "by address: ok" in output  # localhost's address
+    assert target.requests == ["/name", "/address"]
+
+
+def test_an_address_no_allowed_name_gave_is_refused(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    site, project = _beacon(tmp_path, '["*.example.com"]', (
+        "import beacon\n"
+        f"print('sent:', beacon.send('http://127.0.0.1:{target.port}/address'))\n"))
+    code, report, output = _run(run_permpip, project, site, "--enforce")
+    assert code == 1
+    assert "sent: PermissionError" in output
+    assert target.requests == []
+    [v] = report["violations"]
+    assert (v["package"], v["capability"], v["phase"], v["event"], v["detail"]) == (
+        "beacon", "network", "runtime", "socket.connect",
+        f"127.0.0.1:{target.port} (not in its hosts)")
+    assert v["where"] == "beacon/__init__.py:4"
+
+
+def test_a_name_outside_hosts_is_not_even_resolved(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    site, project = _beacon(tmp_path, '["*.example.com"]', (
+        "import beacon\n"
+        "print('sent:', beacon.send('http://example.com.evil.invalid/x'))\n"
+        "print('sent:', beacon.send('http://api.example.com.:1/x'))\n"))
+    code, report, output = _run(run_permpip, project, site, "--enforce")
+    assert code == 1
+    assert output.count("sent: PermissionError") == 1  # api.example.com. is in hosts
+    [v] = report["violations"]
+    assert (v["event"], v["detail"]) == ("http.client.connect",  # before any lookup
+                                         "example.com.evil.invalid:80 (not in its hosts)")
+
+
+def test_an_address_in_hosts_and_report_mode(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    site, project = _beacon(tmp_path, '["127.0.0.1"]', (
+        "import beacon, socket\n"
+        f"print('sent:', beacon.send('http://127.0.0.1:{target.port}/ok'))\n"
+        f"print('sent:', beacon.send('http://[::1]:{target.port}/v6'))\n"))
+    code, report, output = _run(run_permpip, project, site)
+    assert code == 1
+    assert "sent: ok" in output
+    assert target.requests == ["/ok"]  # the server listens on 127.0.0.1 only
+    [v] = report["violations"]
+    assert v["detail"].startswith(f"::1:{target.port}") and v["denied"] is False
