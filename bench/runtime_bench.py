@@ -1,6 +1,7 @@
 """CPU cost of the runtime guard (``permpip run``): the same command with and without it.
 
-    python -m bench.runtime_bench [--repeat N] [--files N]
+    python -m bench.runtime_bench [--repeat N] [--files N] [--only files|suite]
+                                  [--baseline GUARD_PY]
 
 Two workloads, each run unguarded and guarded N times (the minimum CPU time of each is
 kept; CPU time = user + system of the command and its children, from getrusage):
@@ -62,31 +63,49 @@ def _cpu(argv: list[str], env: dict[str, str], cwd: Path) -> float:
 
 
 def _measure(name: str, argv: list[str], env: dict[str, str], cwd: Path,
-             repeat: int, *, at_import: bool) -> tuple[float, float]:
+             repeat: int, *, at_import: bool, baseline: Path | None = None) -> None:
+    """Unguarded, guarded and (with ``baseline``, another guard.py) guarded by it,
+    interleaved: the machine's load hits all alike."""
+    from gate.runtime import session
+
     policy = Policy(path=cwd / "pyproject.toml", display="bench", default=ALL,
                     default_at_import=ALL if at_import else frozenset())
-    run_dir = prepare(policy, enforce=False)
+    run_dirs = {"guarded": prepare(policy, enforce=False)}
+    if baseline is not None:
+        current, session.GUARD_SOURCE = session.GUARD_SOURCE, baseline
+        try:
+            run_dirs["baseline"] = prepare(policy, enforce=False)
+        finally:
+            session.GUARD_SOURCE = current
     try:
-        plain, guarded = [], []
-        for _ in range(repeat):  # interleaved: the machine's load hits both alike
-            plain.append(_cpu(argv, env, cwd))
-            guarded.append(_cpu(argv, guarded_env(env, run_dir), cwd))
-        events = (run_dir.path / "events.jsonl").read_text().splitlines()
-        assert not [e for e in events if '"violation"' in e or '"error"' in e], events[:5]
+        times: dict[str, list[float]] = {"unguarded": [], **{k: [] for k in run_dirs}}
+        for _ in range(repeat):
+            times["unguarded"].append(_cpu(argv, env, cwd))
+            for key, run_dir in run_dirs.items():
+                times[key].append(_cpu(argv, guarded_env(env, run_dir), cwd))
+        starts = 0
+        for run_dir in run_dirs.values():
+            events = (run_dir.path / "events.jsonl").read_text().splitlines()
+            assert not [e for e in events if '"violation"' in e or '"error"' in e], events[:5]
+            starts = sum('"kind":"start"' in e for e in events) // (repeat or 1)
     finally:
-        cleanup(run_dir)
-    p, g = min(plain), min(guarded)
-    starts = sum('"kind":"start"' in e for e in events) // (repeat or 1)
-    print(f"{name:<6} unguarded {p:7.3f}s  guarded {g:7.3f}s  ratio {g / p:.3f}x  "
-          f"(min of {repeat}; processes guarded per run: "
-          f"{starts})")
-    return p, g
+        for run_dir in run_dirs.values():
+            cleanup(run_dir)
+    p = min(times["unguarded"])
+    line = f"{name:<6} unguarded {p:7.3f}s"
+    for key in run_dirs:
+        g = min(times[key])
+        line += f"  {key} {g:7.3f}s ({g / p:.3f}x)"
+    print(f"{line}  (min of {repeat}; processes guarded per run: {starts})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--files", type=int, default=200_000)
+    parser.add_argument("--only", choices=("files", "suite"), help="one workload")
+    parser.add_argument("--baseline", type=Path, metavar="GUARD_PY",
+                        help="also measure this guard.py (e.g. from `git show`), interleaved")
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -102,12 +121,16 @@ def main() -> None:
         for i in range(500):
             (data / f"f{i}.txt").write_text("x" * 200)
         files_env = dict(env, PYTHONPATH=str(site))
-        _measure("files", [sys.executable, "-c",
-                           f"import fsload; fsload.run({str(data)!r}, {args.files})"],
-                 files_env, root, args.repeat, at_import=False)
+        if args.only != "suite":
+            _measure("files", [sys.executable, "-c",
+                               f"import fsload; fsload.run({str(data)!r}, {args.files})"],
+                     files_env, root, args.repeat, at_import=False,
+                     baseline=args.baseline)
         suite_env = dict(env, PYTHONPATH=str(REPO))
-        _measure("suite", [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "-x", *SUITE], suite_env, REPO, args.repeat, at_import=True)
+        if args.only != "files":
+            _measure("suite", [sys.executable, "-m", "pytest", "-q", "-p",
+                               "no:cacheprovider", "-x", *SUITE], suite_env, REPO,
+                     args.repeat, at_import=True, baseline=args.baseline)
 
 
 if __name__ == "__main__":

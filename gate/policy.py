@@ -54,7 +54,10 @@ CAPABILITY_NAMES = tuple(c.value for c in Capability)
 AT_IMPORT = "at-import"
 # capabilities of their own phase (install, startup): never granted "at import"
 PHASE_CAPABILITIES = (Capability.INSTALL_HOOKS, Capability.STARTUP_HOOKS)
-GRANT_KEYS = ("allow", AT_IMPORT, "versions")
+GRANT_KEYS = ("allow", AT_IMPORT, "versions", "hosts")
+# a host pattern: a name (``api.example.com``), ``*.`` and a name (any name below it), or an
+# IPv4/IPv6 address
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 
 class GrantForm(enum.Enum):
     """How a grant is written, so edits and suggested lines keep its shape."""
@@ -79,6 +82,8 @@ class Grant:
     allow: tuple[Capability, ...]  # in file order, without repeats
     at_import: tuple[Capability, ...] = ()  # also granted while being imported (in allow)
     versions: str | None = None  # a PEP 440 specifier set, as written (validated on load)
+    # where its network use may connect (names, ``*.`` patterns, addresses); None: anywhere
+    hosts: tuple[str, ...] | None = None
     line: int = 0
     form: GrantForm = GrantForm.ARRAY
 
@@ -319,6 +324,28 @@ def valid_specifier(spec: str) -> bool:
     return True
 
 
+def host_pattern(word: str) -> str | None:
+    """``word`` as the guard matches it (lower case, an address in its canonical form), or
+    None when it is no host name, ``*.`` pattern or IP address."""
+    import ipaddress
+
+    text = word.strip()
+    try:
+        address = ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        mapped = getattr(address, "ipv4_mapped", None)
+        return str(mapped or address)
+    name = text.lower().removesuffix(".")
+    labels = name.removeprefix("*.").split(".")
+    if len(name) > 253 or not all(_HOST_LABEL.match(label) for label in labels):
+        return None
+    if labels[-1].isdigit():  # 1.2.3 is no name, and no address either
+        return None
+    return name
+
+
 def package_name(word: str) -> NormalizedName | None:
     """The PEP 503 name, None when ``word`` is not a valid project name."""
     try:
@@ -446,9 +473,31 @@ class _Checker:
                 self.problem((*path, "versions"), f"invalid version specifier '{spec}'")
             else:
                 versions = spec
+        hosts = self.hosts((*path, "hosts"), value["hosts"]) if "hosts" in value else None
+        if hosts is not None and Capability.NETWORK not in allow:
+            self.problem((*path, "hosts"), "'hosts' limits 'network', which 'allow' does not "
+                                           "grant")
         form = GrantForm.INLINE_TABLE if path in self.positions.inline else GrantForm.TABLE
         return Grant(name=name, key=key, allow=allow, at_import=at_import, versions=versions,
-                     line=line, form=form)
+                     hosts=hosts, line=line, form=form)
+
+    def hosts(self, path: KeyPath, value: object) -> tuple[str, ...] | None:
+        if not isinstance(value, list):
+            self.problem(path, f"expected an array of host names, got {toml_type(value)}")
+            return None
+        out: list[str] = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                self.problem((*path, i), f"expected a host name string, got {toml_type(item)}")
+                continue
+            host = host_pattern(item)
+            if host is None:
+                self.problem((*path, i), f"invalid host '{item}' (a name such as "
+                                         f"'api.example.com', '*.example.com' for the names "
+                                         f"below it, or an IP address)")
+            elif host not in out:
+                out.append(host)
+        return tuple(out)
 
 
 # -- editing (tomlkit: everything outside the edited keys stays byte for byte) --------------

@@ -150,7 +150,7 @@ def test_every_problem_at_once_each_with_key_and_line(tmp_path: Path) -> None:
         "pyproject.toml:12: tool.permissions.packages.requests[2]: "
         "expected a capability string, got integer",
         "pyproject.toml:14: tool.permissions.packages.setuptools.extra: unknown key 'extra' "
-        "(expected 'allow', 'at-import' or 'versions')",
+        "(expected 'allow', 'at-import', 'versions' or 'hosts')",
         "pyproject.toml:14: tool.permissions.packages.setuptools.allow[1]: "
         "unknown capability 'fs-wirte' (did you mean 'fs-write'?)",
         "pyproject.toml:14: tool.permissions.packages.setuptools.versions: "

@@ -329,6 +329,7 @@ def policy_json(policy: Policy) -> dict[str, Any]:
                 "allow": [c.value for c in grant.allow],
                 "at_import": [c.value for c in grant.at_import],
                 "versions": grant.versions,
+                "hosts": list(grant.hosts) if grant.hosts is not None else None,
                 "effective": _ordered(policy.default | frozenset(grant.allow)),
                 "effective_at_import": _ordered(policy.default_at_import
                                                 | frozenset(grant.at_import)),
@@ -348,8 +349,10 @@ def policy_text(policy: Policy) -> str:
     for name, grant in sorted(policy.packages.items()):
         versions = f" (versions {grant.versions})" if grant.versions is not None else ""
         late = policy.default_at_import | frozenset(grant.at_import)
+        hosts = f"; network only to {', '.join(grant.hosts)}" if grant.hosts is not None \
+            else ""
         lines.append(f"{name}{versions}: {listing(policy.default | frozenset(grant.allow))}"
-                     f"{_at_import(late)}")
+                     f"{_at_import(late)}{hosts}")
     return "\n".join(lines)
 
 

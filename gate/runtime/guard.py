@@ -78,7 +78,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     reported = set()
     seen = set()
     state = {"path": ()}
-    last_phase = [None]  # (frame, owner, phase) of the last event judged
+    imports = {get_ident()}  # threads that may be importing a distribution's module
+    switch_seen = [False]
+    modules = sys.modules
 
     # -- writing records -------------------------------------------------------------------
 
@@ -235,26 +237,115 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         hit = grants_cache.get(key)
         if hit is None:
             allow, at_import = set(default_allow), set(default_at_import)
-            for versions, a, i in package_grants.get(owner[0], ()):
+            hosts = None  # where its network use may go; None: anywhere
+            for versions, a, i, h in package_grants.get(owner[0], ()):
                 if versions is None or in_range(versions, owner[1]):
                     allow.update(a)
                     at_import.update(i)
-            hit = grants_cache[key] = (allow, at_import)
+                    if h is not None:
+                        hosts = (hosts or ()) + tuple(h)
+            hit = grants_cache[key] = (allow, at_import, hosts)
         return hit
 
+    # -- hosts: a network grant may name where it connects ---------------------------------
+
+    hosts_used = any(g[3] is not None for gs in package_grants.values() for g in gs)
+    real_resolvers = {"getaddrinfo": None, "gethostbyname": None, "gethostbyname_ex": None}
+    resolver_code = []
+    if hosts_used:
+        import _socket
+        inet_pton, inet_ntop = _socket.inet_pton, _socket.inet_ntop
+        AF_INET, AF_INET6 = _socket.AF_INET, _socket.AF_INET6
+    resolved = {}  # address -> names it was obtained from (socket.getaddrinfo & co.)
+
+    def norm_ip(value):
+        """An IPv4/IPv6 address in its canonical text, or None when ``value`` is a name."""
+        value = value.partition("%")[0].strip("[]")
+        try:
+            return inet_ntop(AF_INET, inet_pton(AF_INET, value))
+        except (OSError, ValueError, TypeError):
+            pass
+        try:
+            packed = inet_pton(AF_INET6, value)
+        except (OSError, ValueError, TypeError):
+            return None
+        if packed[:12] == b"\0" * 10 + b"\xff\xff":
+            return inet_ntop(AF_INET, packed[12:])
+        return inet_ntop(AF_INET6, packed)
+
+    def name_ok(name, hosts):
+        name = name.lower()
+        if str_endswith(name, "."):
+            name = name[:-1]
+        for pattern in hosts:
+            if str_startswith(pattern, "*."):
+                if str_endswith(name, pattern[1:]) and len(name) >= len(pattern):
+                    return True
+            elif name == pattern:
+                return True
+        return False
+
+    def reaches(target, hosts):
+        """Whether ``target`` (("name" | "addr" | "unix", value)) is within ``hosts``: a
+        name that matches; an address listed, or one a matching name resolved to in this
+        process. Resolving an address literal asks no one: its connect is judged."""
+        kind, value = target
+        if kind == "unix":
+            return False
+        ip = norm_ip(value)
+        if ip is None:
+            return name_ok(value, hosts)
+        if kind == "name" or ip in hosts:
+            return True
+        for name in resolved.get(ip, ()):
+            if name_ok(name, hosts):
+                return True
+        return False
+
+    runpy_files = (stdlib + "runpy.py", "<frozen runpy>")
+
+    def main_module(f):
+        """A ``<module>`` frame runs the main module (``python -m pkg``, a console script,
+        ``python file.py``): nothing behind it, or runpy's ``_run_code``. Not its
+        ``__name__``, which the module can rebind."""
+        b = f.f_back
+        if b is None:
+            return True
+        code = b.f_code
+        return code.co_name == "_run_code" and code.co_filename in runpy_files
+
     def importing(f, owner):
-        """Whether a module of ``owner`` (a real file of it) is being imported; the
-        ``__main__`` module (``python -m pkg``, a console script) is running, not imported."""
-        name = owner[0]
+        """Whether a module of ``owner`` (a real file of it) is being imported: one of its
+        ``<module>`` frames is on the stack from ``f``, and it is not the main module.
+        A walk that finds no distribution's module being imported takes this thread off
+        ``imports`` (the fast path of ``runtime_free`` capabilities)."""
+        name = owner[0] if owner is not None else None
+        any_module = False
         while f is not None:
             code = f.f_code
-            if code.co_name == "<module>" and f.f_globals.get("__name__") != "__main__":
-                o = cache.get(code.co_filename, MISSING)
-                if o is MISSING:
-                    o = cache[code.co_filename] = classify(code.co_filename)
-                if o is not None and o[0] == name and o is not APP and not o[3]:
-                    return True
+            if code.co_name == "<module>":
+                o = owner_of(code)
+                if o is not None and o is not APP and not o[3] and not main_module(f):
+                    if o[0] == name:
+                        return True
+                    any_module = True
             f = f.f_back
+        if not any_module and not stack_switching():
+            imports.discard(get_ident())
+        return False
+
+    switchers = ("greenlet", "gevent", "eventlet")
+
+    def stack_switching():
+        """C code that switches Python stacks under a thread (greenlet) could take an import
+        off the stack the walk saw: with one loaded, no thread leaves ``imports``."""
+        if switch_seen[0]:
+            return True
+        for mods in (modules, sys.modules):
+            for key in switchers:
+                if key in mods:
+                    switch_seen[0] = True
+                    return True
         return False
 
     # -- evidence --------------------------------------------------------------------------
@@ -283,40 +374,96 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     # -- deciding --------------------------------------------------------------------------
 
-    def owner_frame(f, direct, plumbing):
+    # An event's frame is read once: ``here()`` gives an entry [frame, code, owner frame,
+    # owner, phase, granted] for the frame that raised it (past the guard's own frames), the
+    # rest filled in when needed; ``granted`` is the set of capabilities already judged
+    # allowed for that frame. The entry of the last frame is kept (a strong reference, so
+    # the identity cannot be reused): a frame that is not a generator's or a coroutine's
+    # keeps its callers while it runs, so its owner and phase stay what they were. Reading
+    # ``frame.f_code`` and calling ``sys._getframe`` raise audit events themselves
+    # (answered at once by the re-entry check in ``hook``): a loop that opens files judges
+    # each open with one ``sys._getframe`` and no stack walk.
+    GENERATOR_FLAGS = 0x20 | 0x80 | 0x100 | 0x200  # generator, coroutine, iterable, async
+    NOWHERE = [None, None, None, None, None, set()]
+    last_entry = [(None, None)]
+
+    def here():
+        """The entry of the frame that raised the event (called from a handler)."""
+        try:
+            f = getframe(3)  # here <- handler <- hook <- the event's frame
+        except ValueError:
+            return NOWHERE
+        last = last_entry[0]
+        if last[0] is f:
+            return last[1]
+        raw = f
+        code = f.f_code
+        keep = not code.co_flags & GENERATOR_FLAGS
+        while code.co_filename == me:  # raised by the guard's own code (os.environ)
+            f = f.f_back
+            if f is None:
+                return NOWHERE
+            code = f.f_code
+        ent = [f, code, MISSING, None, None, set()]
+        if keep and not code.co_flags & GENERATOR_FLAGS:
+            last_entry[0] = (raw, ent)  # one tuple: threads never see a half-written pair
+        return ent
+
+    def owner_frame(f, code, direct, plumbing):
         """(frame, owner) of the innermost frame that is not the standard library; with
         ``direct``, None when the first frame past ``plumbing`` is the standard library."""
         while f is not None:
-            code = f.f_code
+            if code is None:
+                code = f.f_code
             owner = owner_of(code)
             if owner is not None:
                 return f, owner
             if direct and not (plumbing and plumbing(code.co_filename)):
                 return None, None
             f = f.f_back
+            code = None
         return None, None
 
-    def decide(cap, event, detail, start, direct=False, plumbing=None):
-        f, owner = owner_frame(start, direct, plumbing)
-        if f is None or owner is APP:
-            return None
-        allow, at_import = grants(owner)
-        if cap in at_import and not record_all:
-            return None
-        last = last_phase[0]
-        if last is not None and last[0] is f and last[1] is owner:
-            phase = last[2]  # a running frame's callers do not change: nor does its phase
+    def decide(cap, event, detail, ent, direct=False, plumbing=None, target=None):
+        if direct:
+            f, owner = owner_frame(ent[0], ent[1], True, plumbing)
+            phase = None
         else:
+            f = ent[2]
+            if f is MISSING:
+                f, owner = owner_frame(ent[0], ent[1], False, None)
+                ent[3], ent[2] = owner, f
+            else:
+                owner = ent[3]
+            phase = ent[4]
+        if f is None or owner is APP:
+            if not direct:
+                ent[5].add(cap)
+                if cap in runtime_free and get_ident() in imports:
+                    importing(ent[0], None)  # is the import over? (the fast path)
+            return None
+        allow, at_import, hosts = grants(owner)
+        outside = hosts is not None and target is not None and not reaches(target, hosts)
+        if outside:
+            detail += " (not in its hosts)"
+        elif cap in at_import and not record_all:
+            if not direct and target is None:
+                ent[5].add(cap)
+            return None
+        if phase is None:
             phase = "import" if importing(f, owner) else "runtime"
-            last_phase[0] = (f, owner, phase)
-        if cap in (at_import if phase == "import" else allow):
+            if not direct:
+                ent[4] = phase
+        if not outside and cap in (at_import if phase == "import" else allow):
             if record_all and (owner[0], cap, phase) not in seen:
                 seen.add((owner[0], cap, phase))
                 emit({"kind": "seen", "package": owner[0], "version": owner[1],
                       "capability": cap, "phase": phase, "event": event,
                       "detail": detail, "where": where(owner, f)})
+            elif not direct and not record_all and target is None:
+                ent[5].add(cap)
             return None
-        return violation(owner, cap, phase, event, detail, start, f)
+        return violation(owner, cap, phase, event, detail, ent[0], f)
 
     def violation(owner, cap, phase, event, detail, start, f):
         site = where(owner, f)
@@ -339,9 +486,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return (f"permpip: {owner[0]} {owner[1]} may not use {cap}{at} ({event} "
                 f"{detail} at {site}); the policy does not grant it")
 
-    def guard_violation(event, detail, start, *, exempt_app=True):
+    def guard_violation(event, detail, ent, *, exempt_app=True):
         """Something that would switch the guard off: refused for every distribution."""
-        f, owner = owner_frame(start, False, None)
+        start = ent[0]
+        f, owner = owner_frame(start, ent[1], False, None)
         if f is None or owner is APP:
             if exempt_app:
                 return None
@@ -361,15 +509,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return text(addr[0]) + ":" + str(addr[1])
         return text(addr)
 
-    def import_system(f):
-        fn = f.f_code.co_filename if f is not None else ""
+    def import_system(ent):
+        fn = ent[1].co_filename if ent[1] is not None else ""
         return str_startswith(fn, "<frozen importlib._bootstrap") or fn == "<frozen zipimport>"
-
-    def caller():
-        f = getframe(1)
-        while f is not None and f.f_code.co_filename == me:
-            f = f.f_back
-        return f
 
     def writes_guard(path):
         if isinstance(path, int):
@@ -383,45 +525,108 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
+    # Capabilities ``default`` grants at run time (``runtime_free``) or in every phase
+    # (``everywhere``) need no attribution: every distribution has them then (grants add to
+    # ``default``; the application has everything). At run time means no distribution's
+    # module is being imported in this thread (``imports``: a thread enters it when a
+    # module body is exec'd, leaves it when a walk of its stack finds none). ``--record``
+    # attributes everything.
+    runtime_free = set() if record_all else set(default_allow)
+    if hosts_used:
+        runtime_free.discard("network")
+    everywhere = runtime_free & set(default_at_import)
+
+    def free(cap):
+        return cap in everywhere or (cap in runtime_free and get_ident() not in imports)
+
     def on_open(event, args):
         path, mode, flags = args[0], args[1], args[2]
         if isinstance(path, int):
-            return None
-        f = caller()
-        if import_system(f):
             return None
         if isinstance(mode, str):
             wr = "w" in mode or "a" in mode or "x" in mode or "+" in mode
         else:
             wr = isinstance(flags, int) and bool(flags & write_flags)
-        if wr and writes_guard(path):
-            return guard_violation(event, "writes the guard's files: " + text(path), f,
-                                   exempt_app=False)
-        return decide("fs-write" if wr else "fs-read", event, text(path), f)
+        if wr:
+            if writes_guard(path):
+                return guard_violation(event, "writes the guard's files: " + text(path),
+                                       here(), exempt_app=False)
+            if "fs-write" in everywhere or (
+                    "fs-write" in runtime_free and get_ident() not in imports):
+                return None
+        elif "fs-read" in everywhere or (
+                "fs-read" in runtime_free and get_ident() not in imports):
+            return None  # granted to every distribution in this phase: no one to find
+        ent = here()
+        if not wr and "fs-read" in ent[5]:  # this frame's reads were judged allowed
+            return None
+        if import_system(ent):
+            return None
+        return decide("fs-write" if wr else "fs-read", event, text(path), ent)
 
     def fs_write(event, args):
-        f = caller()
         for p in args[:2]:
             if isinstance(p, (str, bytes)) and writes_guard(p):
-                return guard_violation(event, "changes the guard's files: " + text(p), f,
-                                       exempt_app=False)
-        return decide("fs-write", event, text(args[0]) if args else "", f)
+                return guard_violation(event, "changes the guard's files: " + text(p),
+                                       here(), exempt_app=False)
+        if free("fs-write"):
+            return None
+        return decide("fs-write", event, text(args[0]) if args else "", here())
 
     def fs_read(event, args):
-        f = caller()
-        if import_system(f):
+        if free("fs-read"):
             return None
-        return decide("fs-read", event, text(args[0]) if args else "", f)
+        ent = here()
+        if import_system(ent):
+            return None
+        return decide("fs-read", event, text(args[0]) if args else "", ent)
 
     def network(event, args):
+        target = None
         if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
-            detail = address(args[1]) if len(args) > 1 else ""
+            addr = args[1] if len(args) > 1 else None
+            detail = address(addr) if addr is not None else ""
+            if event != "socket.bind" and addr is not None:
+                target = ("addr", text(addr[0])) if isinstance(addr, tuple) and addr else (
+                    "unix", text(addr))
         elif event in ("socket.getaddrinfo", "http.client.connect"):
             host, port = (args[0], args[1]) if event == "socket.getaddrinfo" else args[1:3]
             detail = text(host) + ":" + str(port)
+            if host is not None:
+                target = ("name", text(host))
         else:
             detail = address(args[0]) if args else ""
-        return decide("network", event, detail, caller())
+            if args and event == "socket.gethostbyname":
+                target = ("name", text(args[0]))
+            elif args and event in ("socket.gethostbyaddr", "socket.getnameinfo"):
+                a0 = args[0]
+                target = ("addr", text(a0[0] if isinstance(a0, tuple) and a0 else a0))
+        if not hosts_used:
+            target = None
+        return decide("network", event, detail, here(), target=target)
+
+    def on_resolved(event, args):
+        """What a name resolved to, from the guard's own wrappers of ``_socket``'s
+        resolvers only (their code, calling the real resolver): no one else can say."""
+        f = getframe(2)  # on_resolved <- hook <- the wrapper's frame
+        if not resolver_code or f.f_code is not resolver_code[0] or len(args) != 3:
+            return None
+        kind, host, result = args
+        local = f.f_locals
+        if local.get("kind") != kind or local.get("real") is not real_resolvers.get(kind):
+            return None
+        if kind == "getaddrinfo":
+            addrs = [r[4][0] for r in result if len(r) > 4 and r[4]]
+        elif kind == "gethostbyname":
+            addrs = [result]
+        else:
+            addrs = list(result[2])
+        name = text(host).lower() if host is not None else ""
+        for a in addrs:
+            ip = norm_ip(text(a))
+            if ip is not None and name:
+                resolved.setdefault(ip, set()).add(name)
+        return None
 
     plain_flags = "bBdEhiIOPqsSuvV"
 
@@ -452,7 +657,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return None
 
     def subprocess_(event, args):
-        f = caller()
+        f = here()
         denied = decide("subprocess", event, describe(event, args), f)
         if denied:
             return denied
@@ -486,10 +691,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return ""
 
     def threads(event, args):
-        return decide("threads", event, "", caller())
+        if free("threads"):
+            return None
+        return decide("threads", event, "", here())
 
     def native(event, args):
-        return decide("native", event, text(args[-1]) if args else "", caller())
+        if free("native"):
+            return None
+        return decide("native", event, text(args[-1]) if args else "", here())
 
     def frozen_lib(name):
         def match(fn):
@@ -499,24 +708,28 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     inspect_plumbing = frozen_lib("inspect")
 
     def introspection(event, args):
+        if free("introspection"):
+            return None
         direct = event in ("sys._getframe", "sys._getframemodulename")
-        return decide("introspection", event, "", caller(), direct,
+        return decide("introspection", event, "", here(), direct,
                       inspect_plumbing if direct else None)
 
     def getattr_(event, args):
         name = args[1] if len(args) > 1 else ""
         if name in ("tb_frame", "gi_frame", "cr_frame", "ag_frame"):
+            if free("introspection"):
+                return None
             return decide("introspection", event, type(args[0]).__name__ + "." + name,
-                          caller(), True, None)
+                          here(), True, None)
         return None
 
     def setattr_(event, args):
         if len(args) > 1 and args[1] in ("__code__",):
-            return decide("dynamic-code", event, "function.__code__", caller(), True, None)
+            return decide("dynamic-code", event, "function.__code__", here(), True, None)
         return None
 
-    def is_ast_parse(f):
-        code = f.f_code
+    def is_ast_parse(ent):
+        code = ent[1]
         return code.co_name == "parse" and code.co_filename in (stdlib + "ast.py",
                                                                 "<frozen ast>")
 
@@ -528,8 +741,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                     register(c, owner, depth + 1)
 
     def dynamic(event, args):
-        f = caller()
-        if f is None or import_system(f) or (event == "compile" and is_ast_parse(f)):
+        if event == "exec" and args and type(args[0]) is code_type and \
+                args[0].co_name == "<module>":
+            imports.add(get_ident())  # a module body starts: walk until it is over
+        f = here()
+        if f[0] is None or import_system(f) or (event == "compile" and is_ast_parse(f)):
             return None
         if event == "compile":
             detail = text(args[1]) if len(args) > 1 and args[1] is not None else ""
@@ -538,11 +754,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         else:
             detail = ""
         denied = decide("dynamic-code", event, detail, f, True, None)
-        g, owner = owner_frame(f, True, None)
+        g, owner = owner_frame(f[0], f[1], True, None)
         if g is not None and owner is not APP:
             # what it runs is its own, unless a package granted dynamic-code runs a real file
             # (pytest running rewritten test modules)
-            allow, at_import = grants(owner)
+            allow = grants(owner)[0]
             trusted = "dynamic-code" in allow and str_startswith(detail, sep)
             if not trusted:
                 site = (owner[0], owner[1], owner[2], where(owner, g))
@@ -554,7 +770,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return denied
 
     def env_change(event, args):
-        f = caller()
+        f = here()
         key = text(args[0]) if args else ""
         if key == "PYTHONPATH":
             value = text(args[1]) if event == "os.putenv" and len(args) > 1 else ""
@@ -562,6 +778,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 denied = guard_violation(event, "drops the guard from PYTHONPATH", f)
                 if denied:
                     return denied
+        if free("env"):
+            return None
         return decide("env", event, key, f)
 
     def env_plumbing(fn):
@@ -569,17 +787,23 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                       stdlib + "_collections_abc.py") or fn == me
 
     def env_read(event, args):
+        if free("env"):
+            return None
         key = text(args[0]) if args and args[0] is not None else "os.environ"
-        return decide("env", "os.environ", key, caller(), True, env_plumbing)
+        return decide("env", "os.environ", key, here(), True, env_plumbing)
 
     def env_identity(event, args):
-        return decide("env", event, "", caller())
+        if free("env"):
+            return None
+        return decide("env", event, "", here())
 
     def sqlite(event, args):
         path = text(args[0]) if args else ""
         if path == ":memory:" or path == "":
             return None
-        return decide("fs-write", event, path, caller())
+        if free("fs-write"):
+            return None
+        return decide("fs-write", event, path, here())
 
     table = {}
     for ev in ("open",):
@@ -620,32 +844,41 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["permpip.environ"] = env_read
     table["socket.gethostname"] = env_identity
     table["sqlite3.connect"] = sqlite
+    table["permpip.resolved"] = on_resolved
 
-    def check(handler, event, args):
-        tid = get_ident()
-        if tid in busy:
-            return None
-        busy.add(tid)
+    def failed(event, exc):
+        """A bug here must not break the program: it is reported (and fails the run)."""
         try:
-            return handler(event, args)
-        except Exception as exc:  # a bug here must not break the program: report it
-            try:
-                emit({"kind": "error", "event": event, "error": type(exc).__name__ + ": "
-                      + str(exc), "argv": argv})
-            except Exception:
-                pass
-            return None
-        finally:
-            busy.discard(tid)
+            emit({"kind": "error", "event": event, "error": type(exc).__name__ + ": "
+                  + str(exc), "argv": argv})
+        except Exception:
+            pass
 
-    def hook(event, args, _get=table.get, _check=check, _Error=PermissionError):
+    def hook(event, args, _get=table.get, _busy=busy, _tid=get_ident, _failed=failed,
+             _Error=PermissionError, _open=on_open, _imports=imports,
+             _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere)):
         handler = _get(event)
         if handler is None:
             return
-        message = _check(handler, event, args)
+        tid = _tid()
+        if tid in _busy:  # an event the guard raised itself (sys._getframe, f_code)
+            return
+        if handler is _open and (_all_reads or (_reads and tid not in _imports)):
+            mode = args[1]  # the most frequent event, a read where reads are free: done
+            if type(mode) is str and "w" not in mode and "a" not in mode and \
+                    "x" not in mode and "+" not in mode:
+                return
+        _busy.add(tid)
+        try:
+            message = handler(event, args)  # calls here(): the handler is called from here
+        except Exception as exc:
+            message = None
+            _failed(event, exc)
+        finally:
+            _busy.discard(tid)
         if message is not None:
             # nothing of the guard stays reachable from the traceback's frame
-            del _get, _check, handler
+            del _get, _busy, _tid, _failed, handler
             raise _Error(message)
 
     # -- os.environ: reads raise no audit event, so they are made to ---------------------
@@ -782,6 +1015,22 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         threading = sys.modules.get("threading")
         if threading is not None and getattr(threading, "_start_new_thread", None) is start:
             threading._start_new_thread = start_new_thread
+
+    if hosts_used:  # what names resolve to, so a connect to an address can be judged
+        real_resolvers.update((k, getattr(_socket, k)) for k in real_resolvers)
+
+        def resolver(kind, real):
+            def resolve(*args, **kwargs):
+                result = real(*args, **kwargs)
+                audit("permpip.resolved", kind, args[0] if args else kwargs.get("host"),
+                      result)
+                return result
+            resolve.__name__ = resolve.__qualname__ = kind
+            return resolve
+
+        for kind in real_resolvers:
+            setattr(_socket, kind, resolver(kind, real_resolvers[kind]))
+        resolver_code.append(_socket.getaddrinfo.__code__)
 
     emit({"kind": "start", "argv": argv, "executable": sys.executable})
     sys.addaudithook(hook)

@@ -102,10 +102,10 @@ class Outcome:
 
 def compile_policy(policy: Policy, *, enforce: bool = False, record: bool = False) -> dict:
     """Plain tuples and strings only (marshal): the guard imports nothing to read it."""
-    packages: dict[str, tuple[tuple[str | None, tuple[str, ...], tuple[str, ...]], ...]] = {}
+    packages: dict[str, tuple[tuple[Any, ...], ...]] = {}
     for name, grant in policy.packages.items():
         packages[str(name)] = ((grant.versions, tuple(str(c) for c in grant.allow),
-                                tuple(str(c) for c in grant.at_import)),)
+                                tuple(str(c) for c in grant.at_import), grant.hosts),)
     return {"version": 1, "enforce": enforce, "record": record,
             "default": (tuple(sorted(str(c) for c in policy.default)),
                         tuple(sorted(str(c) for c in policy.default_at_import))),

@@ -172,9 +172,11 @@ def test_allow_revoke_show_round_trip(project: Path, capsys: pytest.CaptureFixtu
         "default_at_import": [],
         "packages": {
             "requests": {"allow": ["network", "env"], "at_import": [], "versions": None,
+                         "hosts": None,
                          "effective": ["network", "fs-read", "env"],
                          "effective_at_import": [], "line": 9},
             "setuptools": {"allow": ["install-hooks"], "at_import": [], "versions": ">=70,<81",
+                           "hosts": None,
                            "effective": ["fs-read", "install-hooks"],
                            "effective_at_import": [], "line": 10},
         },
@@ -398,3 +400,34 @@ def test_init_comments_say_where_labelled_evidence_comes_from(
         'quiet = ["env"]\n')
     verdict = evaluate(scans, load_policy(cwd=project), strict=True, complete_set=True)
     assert verdict.allowed
+
+
+def test_hosts_are_validated_and_shown(project: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.permissions]\n[tool.permissions.packages]\n'
+        'sentry-sdk = { allow = ["network"], hosts = ["*.ingest.sentry.io", "API.x.io.", '
+        '"::ffff:10.0.0.1"] }\n')
+    assert main(["policy", "show"]) == 0
+    assert out_err(capsys)[0].splitlines()[-1] == (
+        "sentry-sdk: network; network only to *.ingest.sentry.io, api.x.io, 10.0.0.1")
+    assert main(["policy", "show", "--format", "json"]) == 0
+    assert json.loads(out_err(capsys)[0])["packages"]["sentry-sdk"]["hosts"] == [
+        "*.ingest.sentry.io", "api.x.io", "10.0.0.1"]
+    (project / "pyproject.toml").write_text(
+        '[tool.permissions]\n[tool.permissions.packages]\n'
+        'a = { allow = ["network"], hosts = ["*.*.x.io", "ok.io", 3] }\n'
+        'b = { allow = ["env"], hosts = ["b.io"] }\n'
+        'c = { allow = ["network"], hosts = "c.io" }\n')
+    assert main(["policy", "show"]) == 2
+    assert out_err(capsys) == ("", (
+        "pyproject.toml:3: tool.permissions.packages.a.hosts[0]: invalid host '*.*.x.io' (a "
+        "name such as 'api.example.com', '*.example.com' for the names below it, or an IP "
+        "address)\n"
+        "pyproject.toml:3: tool.permissions.packages.a.hosts[2]: expected a host name "
+        "string, got integer\n"
+        "pyproject.toml:4: tool.permissions.packages.b.hosts: 'hosts' limits 'network', "
+        "which 'allow' does not grant\n"
+        "pyproject.toml:5: tool.permissions.packages.c.hosts: expected an array of host "
+        "names, got string\n"
+        "error: invalid policy in pyproject.toml (4 problems)\n"))

@@ -249,3 +249,153 @@ def test_a_refused_environment_read_leaves_the_environment_working(
     assert "refused refused s3cret" in output
     assert [(v["package"], v["capability"]) for v in report["violations"]] == [
         ("snoop", "env")]
+
+
+# -- the fast paths (bench/README.md): frames judged once, capabilities everyone has ------
+
+
+def test_a_generator_resumed_while_a_module_is_imported_is_at_import(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """A generator's frame changes callers each time it is resumed: its phase is not kept
+    from its first event (run time) to the next (inside an import)."""
+    data = tmp_path / "data.txt"
+    data.write_text("x")
+    site = install_fake(tmp_path / "site", "gen", "1.0", {
+        "gen/__init__.py": (
+            "def reader(path):\n"
+            "    while True:\n"
+            "        yield open(path).read()\n"
+            "G = None\n"),
+        "gen/late.py": "import gen\nnext(gen.G)\n"})
+    project = _project(tmp_path, {"gen": '["fs-read"]'}, (
+        f"import gen\ngen.G = gen.reader({str(data)!r})\nnext(gen.G)\n"
+        "import gen.late\n"))
+    code, report, output = _run(run_permpip, project, site)
+    assert code == 1, output
+    [v] = report["violations"]
+    assert (v["package"], v["capability"], v["phase"], v["where"]) == (
+        "gen", "fs-read", "import", "gen/__init__.py:3")
+
+
+def test_a_module_that_renames_itself_main_is_still_imported(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """``__name__ = "__main__"`` in a module body does not make its import a run."""
+    data = tmp_path / "data.txt"
+    data.write_text("x")
+    site = install_fake(tmp_path / "site", "sneaky", "1.0", {"sneaky/__init__.py": (
+        "__name__ = '__main__'\n"
+        f"open({str(data)!r}).read()\n")})
+    project = _project(tmp_path, {"sneaky": '["fs-read"]'}, "import sneaky\n")
+    code, report, output = _run(run_permpip, project, site, "--enforce")
+    assert code == 1, output
+    [v] = report["violations"]
+    assert (v["package"], v["capability"], v["phase"], v["where"], v["denied"]) == (
+        "sneaky", "fs-read", "import", "sneaky/__init__.py:2", True)
+
+
+READ_OR_SAY = ("try:\n"
+               "    open({path!r}).read()\n"
+               "except PermissionError:\n"
+               "    print('{name} refused')\n")
+
+
+def test_reads_everyone_may_do_at_run_time_are_still_judged_at_import(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """``default`` grants fs-read at run time: thousands of run-time reads take the fast
+    path, and a module imported afterwards (in the main thread and in another one) that
+    reads at import is still seen, as is a __main__ that is a real distribution file."""
+    data = tmp_path / "data.txt"
+    data.write_text("x")
+    site = install_fake(tmp_path / "site", "busy", "1.0", {
+        "busy/__init__.py": (
+            "def work(path, n):\n"
+            "    for _ in range(n):\n"
+            "        open(path).read()\n"),
+        "busy/late.py": READ_OR_SAY.format(path=str(data), name="late"),
+        "busy/later.py": READ_OR_SAY.format(path=str(data), name="later")})
+    project = _project(tmp_path, {}, (
+        f"import busy, threading\nbusy.work({str(data)!r}, 3000)\n"
+        "import busy.late\n"
+        "t = threading.Thread(target=__import__, args=('busy.later',))\n"
+        "t.start(); t.join()\n"
+        f"busy.work({str(data)!r}, 10)\n"), default='["fs-read", "threads"]')
+    code, report, output = _run(run_permpip, project, site, "--enforce")
+    assert code == 1, output
+    [v] = report["violations"]
+    assert (v["package"], v["capability"], v["phase"], v["where"], v["denied"]) == (
+        "busy", "fs-read", "import", "busy/late.py:2", True)
+    assert "late refused" in output and "later refused" in output
+
+
+# -- hosts: where a network grant may connect ------------------------------------------
+
+BEACON = (
+    "import urllib.request\n"
+    "def send(url):\n"
+    "    try:\n"
+    "        return urllib.request.urlopen(url, timeout=10).read().decode()\n"
+    "    except OSError as exc:\n"
+    "        return type(getattr(exc, 'reason', exc)).__name__\n")
+
+
+def _beacon(tmp_path: Path, hosts: str, main: str) -> tuple[Path, Path]:
+    site = install_fake(tmp_path / "site", "beacon", "1.0", {"beacon/__init__.py": BEACON})
+    project = _project(tmp_path, {"beacon": f'{{ allow = ["network"], hosts = {hosts} }}'},
+                       main)
+    return site, project
+
+
+def test_a_name_in_hosts_connects_to_what_it_resolved_to(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    site, project = _beacon(tmp_path, '["localhost"]', (
+        "import beacon\n"
+        f"print('by name:', beacon.send('http://localhost:{target.port}/name'))\n"
+        f"print('by address:', beacon.send('http://127.0.0.1:{target.port}/address'))\n"))
+    code, report, output = _run(run_permpip, project, site, "--enforce")
+    assert (code, report["violations"]) == (0, []), output
+    assert "by name: ok" in output and "by address: ok" in output  # localhost's address
+    assert target.requests == ["/name", "/address"]
+
+
+def test_an_address_no_allowed_name_gave_is_refused(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    site, project = _beacon(tmp_path, '["*.example.com"]', (
+        "import beacon\n"
+        f"print('sent:', beacon.send('http://127.0.0.1:{target.port}/address'))\n"))
+    code, report, output = _run(run_permpip, project, site, "--enforce")
+    assert code == 1
+    assert "sent: PermissionError" in output
+    assert target.requests == []
+    [v] = report["violations"]
+    assert (v["package"], v["capability"], v["phase"], v["event"], v["detail"]) == (
+        "beacon", "network", "runtime", "socket.connect",
+        f"127.0.0.1:{target.port} (not in its hosts)")
+    assert v["where"] == "beacon/__init__.py:4"
+
+
+def test_a_name_outside_hosts_is_not_even_resolved(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    site, project = _beacon(tmp_path, '["*.example.com"]', (
+        "import beacon\n"
+        "print('sent:', beacon.send('http://example.com.evil.invalid/x'))\n"
+        "print('sent:', beacon.send('http://api.example.com.:1/x'))\n"))
+    code, report, output = _run(run_permpip, project, site, "--enforce")
+    assert code == 1
+    assert output.count("sent: PermissionError") == 1  # api.example.com. is in hosts
+    [v] = report["violations"]
+    assert (v["event"], v["detail"]) == ("http.client.connect",  # before any lookup
+                                         "example.com.evil.invalid:80 (not in its hosts)")
+
+
+def test_an_address_in_hosts_and_report_mode(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    site, project = _beacon(tmp_path, '["127.0.0.1"]', (
+        "import beacon, socket\n"
+        f"print('sent:', beacon.send('http://127.0.0.1:{target.port}/ok'))\n"
+        f"print('sent:', beacon.send('http://[::1]:{target.port}/v6'))\n"))
+    code, report, output = _run(run_permpip, project, site)
+    assert code == 1
+    assert "sent: ok" in output
+    assert target.requests == ["/ok"]  # the server listens on 127.0.0.1 only
+    [v] = report["violations"]
+    assert v["detail"].startswith(f"::1:{target.port}") and v["denied"] is False
