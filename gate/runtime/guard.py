@@ -76,7 +76,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     dyn_codes = {}  # id(code) -> (code, owner): code a distribution exec'd
     grants_cache = {}
     reported = set()
-    seen = set()
+    counts = {}  # --record: (name, version, capability, phase) -> uses in this process
     state = {"path": ()}
     imports = {get_ident()}  # threads that may be importing a distribution's module
     switch_seen = [False]
@@ -454,32 +454,55 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             phase = "import" if importing(f, owner) else "runtime"
             if not direct:
                 ent[4] = phase
-        if not outside and cap in (at_import if phase == "import" else allow):
-            if record_all and (owner[0], cap, phase) not in seen:
-                seen.add((owner[0], cap, phase))
-                emit({"kind": "seen", "package": owner[0], "version": owner[1],
-                      "capability": cap, "phase": phase, "event": event,
-                      "detail": detail, "where": where(owner, f)})
-            elif not direct and not record_all and target is None:
+        granted = not outside and cap in (at_import if phase == "import" else allow)
+        if record_all:
+            note(owner, cap, phase, event, detail, ent[0], f, granted)
+        if granted:
+            if not direct and not record_all and target is None:
                 ent[5].add(cap)
             return None
         return violation(owner, cap, phase, event, detail, ent[0], f)
+
+    def chain_of(owner, phase, event, detail, start, f):
+        chain = [where(owner, f) + " (" + phase + ")"]
+        if owner[3]:
+            chain.append("<exec>")
+        entry = stdlib_entry(start, f)
+        if entry is not None:
+            chain.append(entry)
+        chain.append(event + (" " + detail if detail else ""))
+        return chain
+
+    def note(owner, cap, phase, event, detail, start, f, granted):
+        """``--record``: the first use of each (package, version, capability, phase) in
+        this process is written with its chain; the rest are counted (``flush`` at exit)."""
+        key = (owner[0], owner[1], cap, phase)
+        n = counts.get(key)
+        if n is not None:
+            counts[key] = n + 1
+            return
+        counts[key] = 1
+        emit({"kind": "seen", "package": owner[0], "version": owner[1], "capability": cap,
+              "phase": phase, "event": event, "detail": detail, "where": where(owner, f),
+              "site": owner[2], "chain": chain_of(owner, phase, event, detail, start, f),
+              "granted": granted, "argv": argv})
+
+    def flush():
+        """At exit: how many times each use was seen in this process (when more than once).
+        A process that ends without exit handlers (``os._exit``) counts each use once."""
+        more = [[k[0], k[1], k[2], k[3], n] for k, n in counts.items() if n > 1]
+        if more:
+            emit({"kind": "counts", "counts": more})
 
     def violation(owner, cap, phase, event, detail, start, f):
         site = where(owner, f)
         key = (owner[0], cap, phase)
         if key not in reported:
             reported.add(key)
-            chain = [site + " (" + phase + ")"]
-            if owner[3]:
-                chain.append("<exec>")
-            entry = stdlib_entry(start, f)
-            if entry is not None:
-                chain.append(entry)
-            chain.append(event + (" " + detail if detail else ""))
             emit({"kind": "violation", "package": owner[0], "version": owner[1],
                   "capability": cap, "phase": phase, "event": event, "detail": detail,
-                  "where": site, "chain": chain, "argv": argv, "denied": enforce})
+                  "where": site, "chain": chain_of(owner, phase, event, detail, start, f),
+                  "argv": argv, "denied": enforce})
         if not enforce:
             return None
         at = " at import" if phase == "import" else ""
@@ -1032,6 +1055,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             setattr(_socket, kind, resolver(kind, real_resolvers[kind]))
         resolver_code.append(_socket.getaddrinfo.__code__)
 
+    if record_all:
+        import atexit
+
+        atexit.register(flush)
+        if hasattr(os, "register_at_fork"):  # a forked child counts its own uses
+            os.register_at_fork(after_in_child=counts.clear)
     emit({"kind": "start", "argv": argv, "executable": sys.executable})
     sys.addaudithook(hook)
 
