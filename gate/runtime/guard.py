@@ -74,6 +74,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     cache = {}  # co_filename -> owner | None (transparent) | APP
     dyn_names = {}  # filename given to compile() by a distribution -> owner
     dyn_codes = {}  # id(code) -> (code, owner): code a distribution exec'd
+    renamed = {}  # id(code) -> (code, file): loaded from a file its co_filename does not name
     grants_cache = {}
     reported = set()
     counts = {}  # --record: (name, version, capability, phase) -> uses in this process
@@ -353,7 +354,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def where(owner, f):
         if owner[3]:
             return owner[3]
-        fn = f.f_code.co_filename
+        code = f.f_code
+        fn = code.co_filename
+        hit = renamed.get(id(code))
+        if hit is not None and hit[0] is code:
+            fn = hit[1]  # the file it was loaded from, not the name compiled into it
         rel = fn[len(owner[2]):] if str_startswith(fn, owner[2]) else fn
         return rel + ":" + str(f.f_lineno)
 
@@ -763,12 +768,42 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 if type(c) is type(code):
                     register(c, owner, depth + 1)
 
+    def loaded_from(code, frame, depth=0):
+        """A module the import system runs from a file that ``code.co_filename`` does not
+        name (a ``.pyc`` without source says what it likes; with a source the import system
+        fixes the name): its code is the owner of the file actually loaded."""
+        try:
+            call = frame.f_locals.get("args")  # _call_with_frames_removed(exec, code, dict)
+            spec = call[1].get("__spec__") if type(call) is tuple and len(call) > 1 and \
+                type(call[1]) is dict and call[0] is code else None
+            origin = getattr(spec, "origin", None)
+        except Exception:
+            return
+        if type(origin) is not str or origin == code.co_filename:
+            return
+        origin = normpath(origin)
+        owner = classify(origin)
+        if owner is None or owner is APP or owner[3]:
+            return
+        stack = [code]
+        while stack and depth < 10000:
+            c = stack.pop()
+            depth += 1
+            dyn_codes[id(c)] = (c, owner)
+            renamed[id(c)] = (c, origin)
+            stack += [k for k in c.co_consts if type(k) is code_type]
+
     def dynamic(event, args):
-        if event == "exec" and args and type(args[0]) is code_type and \
-                args[0].co_name == "<module>":
+        module = event == "exec" and args and type(args[0]) is code_type and \
+            args[0].co_name == "<module>"
+        if module:
             imports.add(get_ident())  # a module body starts: walk until it is over
         f = here()
-        if f[0] is None or import_system(f) or (event == "compile" and is_ast_parse(f)):
+        if f[0] is not None and import_system(f):
+            if module:
+                loaded_from(args[0], f[0])
+            return None
+        if f[0] is None or (event == "compile" and is_ast_parse(f)):
             return None
         if event == "compile":
             detail = text(args[1]) if len(args) > 1 and args[1] is not None else ""
