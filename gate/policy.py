@@ -516,11 +516,14 @@ def write_grants(
     at_import: Mapping[NormalizedName, Iterable[Capability]] | None = None,
     cwd: Path | None = None,
     notes: Mapping[NormalizedName, Sequence[str]] | None = None,
+    merge_notes: bool = False,
 ) -> int:
     """Write ``grants`` as the policy (``policy init``); returns how many packages changed.
 
     ``notes``: per package, comment lines written above its grant when the table is written
-    afresh (CREATE, FORCE; a merge leaves comments to the reviewer).
+    afresh (CREATE, FORCE; a merge leaves comments to the reviewer). With ``merge_notes``
+    (``init --from-run --merge``) a merge writes them too: above a package it adds, at the
+    end of the line of a grant it extends.
 
     ``at_import``: per package, the capabilities (among its ``grants``) also used at import;
     such a grant is written ``name = { allow = [...], at-import = [...] }``.
@@ -565,7 +568,8 @@ def write_grants(
         for name in sorted(grants):
             missing = [c for c in _ordered(grants[name]) if c.value not in default]
             late = [c for c in _ordered(imports.get(name, ())) if c.value not in default_import]
-            if (missing or late) and _add(perm, name, missing, at_import=late):
+            note = (notes or {}).get(name, ()) if merge_notes else ()
+            if (missing or late) and _add(perm, name, missing, at_import=late, notes=note):
                 changed += 1
         return changed
 
@@ -776,16 +780,46 @@ def _find_key(packages: Container, name: NormalizedName) -> str | None:
 def _add(
     perm: Container, name: NormalizedName, caps: Sequence[Capability], *,
     versions: str | None = None, at_import: Sequence[Capability] = (),
+    notes: Sequence[str] = (),
 ) -> bool:
-    """Add ``caps`` to ``name``'s grant under ``perm``; True when anything changed."""
+    """Add ``caps`` to ``name``'s grant under ``perm``; True when anything changed.
+    ``notes``: comment lines above a new grant (in a ``[packages]`` table), or one comment
+    at the end of the line of a grant that is extended."""
     if perm.get("packages") is None:
         _new_packages_table(perm)
     packages = perm["packages"]
     gap = _trailing_blank_lines(packages)  # new entries go above them
+    if notes and isinstance(packages, Table) and _find_key(packages, name) is None:
+        if packages.value.body:
+            packages.add(tomlkit.nl())  # a commented grant stands apart
+        for line in notes:
+            packages.add(tomlkit.comment(line))
+        notes = ()
     changed = _add_to(perm, packages, name, caps, versions=versions, at_import=at_import)
+    if changed and notes:
+        _line_comment(packages, name, "; ".join(notes))
     if gap:
         packages.add(tomlkit.ws(gap))
     return changed
+
+
+def _line_comment(packages: Container, name: NormalizedName, text: str) -> None:
+    """``text`` as the comment at the end of the line of ``name``'s grant (after the one
+    there, if any; an ``allow`` array when the grant is a table of its own)."""
+    key = _find_key(packages, name)
+    if key is None:
+        return
+    item: Any = packages[key]
+    if isinstance(item, Table):
+        item = item.get("allow")
+    if not isinstance(item, (Array, InlineTable)) or isinstance(packages, InlineTable):
+        return  # (inside an inline table a comment cannot stand)
+    old = item.trivia.comment
+    if old:
+        item.trivia.comment = f"{old}  # {text}"
+    else:
+        item.trivia.comment_ws = "  "
+        item.trivia.comment = f"# {text}"
 
 
 def _new_packages_table(perm: Container) -> None:

@@ -22,7 +22,8 @@ Public API:
     comment(caps, at_import) -> str             ``# permissions: a, b; at-import: b``
     edit(path, name, *, add=(), add_at_import=(), remove=(), remove_at_import=(),
          drop=False, display) -> Grant | None  (policy allow / revoke)
-    write_grants(path, grants, at_import, mode, *, display) -> (changed, unpinned)
+    write_grants(path, grants, at_import, mode, *, display, notes=None)
+                                                -> (changed, unpinned)
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ COMMENT_RE = re.compile(r"(^|\s+)#.*$")  # pip's req_file.COMMENT_RE
 KEYWORD = "permissions:"
 LATE = "at-import:"
 _SPEC = re.compile(r"#\s*permissions:(?P<spec>.*?)(?=\s+#|$)")
+_SEEN = re.compile(r"\s+#\s*seen at run time:.*?(?=\s+#|$)")  # init --from-run's note
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,8 +308,11 @@ def edit(
 def write_grants(
     path: Path, grants: Mapping[NormalizedName, set[Capability]],
     at_import: Mapping[NormalizedName, set[Capability]], mode: WriteMode, *, display: str,
+    notes: Mapping[NormalizedName, str] | None = None,
 ) -> tuple[int, list[NormalizedName]]:
-    """``policy init`` into the file: (packages written or changed, packages not pinned)."""
+    """``policy init`` into the file: (packages written or changed, packages not pinned).
+    ``notes``: a comment written after the permissions comment of a grant written or
+    changed (``# seen at run time: ...``), in place of one such comment already there."""
     policy = load(path, display=display)
     if policy.packages and mode is WriteMode.CREATE:
         raise UsageError(f"{display} already has permissions comments",
@@ -337,6 +342,12 @@ def write_grants(
         if old is not None and new == comment(old.allow, old.at_import):
             continue
         i = entry.spec_line if entry.spec is not None else entry.logical.last
+        note = (notes or {}).get(name)
+        if note is not None:
+            line = lines[i]
+            end = line[len(_bare(line)):]
+            lines[i] = _SEEN.sub("", _bare(line)) + end
+            new += "  # " + note
         lines[i] = _rewrite(lines[i], new)
         changed += 1
     _write(path, lines)

@@ -42,6 +42,7 @@ from gate.report.verdict import format_text, to_json
 HELP = f"""\
 usage: permpip policy init [INPUT] [--merge | --force] [--policy FILE] [--extra NAME]
                            [--all-extras] [pip options]
+       permpip policy init --from-run FILE [--merge | --force] [--policy FILE]
        permpip policy allow NAME CAP... [--at-import] [--versions SPEC] [--policy FILE]
        permpip policy revoke NAME [CAP...] [--at-import] [--policy FILE]
        permpip policy show [--format text|json] [--policy FILE]
@@ -50,7 +51,8 @@ usage: permpip policy init [INPUT] [--merge | --force] [--policy FILE] [--extra 
            wheels/sdists; default: the lockfile or requirements.txt here, else
            pyproject.toml's [project].dependencies) and write what each package uses as
            the policy; --merge adds what is missing, --force replaces the policy;
-           --extra NAME / --all-extras: a pyproject.toml input's optional dependencies too
+           --extra NAME / --all-extras: a pyproject.toml input's optional dependencies too;
+           --from-run FILE: grant what `permpip run --record FILE` saw instead of scanning
   allow    grant capabilities to a package at runtime; --at-import also while it is
            being imported; --versions limits the grant to a range
   revoke   take capabilities back, or the whole entry when no CAP is given;
@@ -82,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     mode = init.add_mutually_exclusive_group()
     mode.add_argument("--merge", action="store_true")
     mode.add_argument("--force", action="store_true")
+    init.add_argument("--from-run", type=Path)
     grant = sub.add_parser("allow", add_help=False)
     grant.add_argument("name")
     grant.add_argument("caps", nargs="+", metavar="CAP")
@@ -129,9 +132,9 @@ def _split_init(argv: Sequence[str]) -> tuple[list[str], list[str]]:
         arg = argv[i]
         i += 1
         name = arg.split("=", 1)[0]
-        if name in ("--merge", "--force", "--policy"):
+        if name in ("--merge", "--force", "--policy", "--from-run"):
             mine.append(arg)
-            if name == "--policy" and "=" not in arg and i < len(argv):
+            if name in ("--policy", "--from-run") and "=" not in arg and i < len(argv):
                 mine.append(argv[i])
                 i += 1
         elif arg.startswith("-") and arg != "-":
@@ -179,6 +182,8 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
     if mode is WriteMode.CREATE and reqfile and policy_reqfile.has_grants(path):
         raise UsageError(f"{label} already has permissions comments",
                          hint="pass --merge to add what is missing, or --force to replace them")
+    if args.from_run is not None:
+        return _init_from_run(args, rest, cwd, path, mode)
     scans = _scan(args.input, rest, cwd, consent=_existing(path, label))
     grants: dict[NormalizedName, set[Capability]] = {}
     late: dict[NormalizedName, set[Capability]] = {}
@@ -209,6 +214,66 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
     else:
         print(f"{label}: wrote grants for {changed} of {scanned}")
     return 0
+
+
+def _init_from_run(args: argparse.Namespace, rest: list[str], cwd: Path, path: Path,
+                   mode: WriteMode) -> int:
+    """``init --from-run FILE``: grant what ``permpip run --record FILE`` saw each package
+    use (import-phase uses also as ``at-import``), each with a ``# seen at run time:``
+    comment; the scanner misses the record holds are printed as notes."""
+    from gate.runtime import record
+
+    if args.input is not None or rest:
+        raise UsageError("--from-run takes no INPUT or pip options: the record is the input",
+                         hint="run `permpip policy init` for the static scan, then "
+                              "`permpip policy init --from-run FILE --merge`")
+    label = display_path(path, cwd)
+    shown = str(args.from_run)
+    run = record.load(args.from_run if args.from_run.is_absolute() else cwd / args.from_run,
+                      display=shown)
+    grants: dict[NormalizedName, set[Capability]] = {}
+    late: dict[NormalizedName, set[Capability]] = {}
+    for use in run.uses:
+        grants.setdefault(use.package, set()).add(use.capability)
+        if use.phase == "import":
+            late.setdefault(use.package, set()).add(use.capability)
+    notes = {name: run_note([u for u in run.uses if u.package == name]) for name in grants}
+    source = shlex.join(["permpip", "policy", "init", "--from-run", shown])
+    header = [
+        f"Written by `{source}`: what each dependency was seen to use",
+        "in that run (only the code it reached). Anything not granted here is denied.",
+        "Review each grant before committing it; at-import lists what ran while the",
+        "package was being imported: read those first.",
+    ]
+    seen = f"{len(grants)} package{'' if len(grants) == 1 else 's'} seen at run time"
+    if policy_reqfile.is_requirements_policy(path):
+        changed, unpinned = policy_reqfile.write_grants(
+            path, grants, late, mode, display=label, notes=notes)
+        print(f"{label}: wrote grants beside {changed} pins of {seen}")
+        for name in unpinned:
+            print(f"warning: {name} uses {', '.join(sorted(grants[name]))} but has no line in "
+                  f"{label}: pin it there to grant it", file=sys.stderr)
+    else:
+        changed = write_grants(path, grants, mode, header=header, at_import=late, cwd=cwd,
+                               notes={n: [t] for n, t in notes.items()}, merge_notes=True)
+        verb = "added capabilities for" if mode is WriteMode.MERGE else "wrote grants for"
+        print(f"{label}: {verb} {changed} of {seen}")
+    for m in run.misses:
+        print(f"note: scanner miss: {m.get('package')} {m.get('version')}: "
+              f"{m.get('capability')} at {m.get('phase')}: run: {m.get('run_evidence')}; "
+              f"{m.get('static_evidence')}", file=sys.stderr)
+    return 0
+
+
+def run_note(uses: Sequence[Any]) -> str:
+    """``seen at run time: network at import (colorlogx/__init__.py:3, 2 uses), ...``."""
+    order = list(Capability)
+    parts = []
+    for u in sorted(uses, key=lambda u: (order.index(u.capability), u.phase != "import")):
+        at = " at import" if u.phase == "import" else ""
+        n = f"{u.count} use{'' if u.count == 1 else 's'}"
+        parts.append(f"{u.capability.value}{at} ({u.where}, {n})")
+    return "seen at run time: " + ", ".join(parts)
 
 
 def _notes(scan: PackageScan) -> list[str]:

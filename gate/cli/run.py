@@ -9,7 +9,6 @@ and JSON/SARIF to stdout.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +28,9 @@ starts (docs/runtime.md).
   --policy FILE    the policy (default: the nearest pyproject.toml)
   --format FMT     text (default, to stderr), json or sarif (to stdout)
   --output FILE    write the report to FILE
-  --record FILE    write every (package, capability, phase) seen, granted or not, as JSON
+  --record FILE    write every (package, capability, phase) seen, granted or not, with
+                   its first evidence and count (JSON, docs/runtime.md), and report the
+                   uses the static scan of the installed distribution does not find
 """
 
 
@@ -91,7 +92,14 @@ def run(argv: Sequence[str]) -> int:
         raise CommandNotFound(f"command not found: {command[0]}") from None
     except PermissionError:
         raise CommandNotFound(f"command cannot be run: {command[0]}") from None
-    report = render(outcome, str(opts["format"]), policy=policy.display)
+    misses: list = []
+    unscanned: list[str] = []
+    if opts["record"]:
+        from gate.runtime.misses import find_misses
+
+        misses, unscanned = find_misses(outcome.events.seen)
+    report = render(outcome, str(opts["format"]), policy=policy.display, misses=misses,
+                    unscanned=unscanned)
     if opts["output"]:
         _write(Path(str(opts["output"])), report)
     elif opts["format"] == "text":
@@ -99,25 +107,12 @@ def run(argv: Sequence[str]) -> int:
     else:
         print(report, end="")
     if opts["record"]:
-        _write(Path(str(opts["record"])), json.dumps(record_json(outcome), indent=2) + "\n")
+        from gate.runtime import record
+
+        record.write(Path(str(opts["record"])), record.to_json(
+            outcome, command=command, policy=policy.display, misses=misses,
+            unscanned=unscanned))
     return outcome.exit_code
-
-
-def record_json(outcome: object) -> dict[str, object]:
-    """``--record``: what each package was seen doing (schema 1)."""
-    from gate.runtime.session import Outcome
-
-    assert isinstance(outcome, Outcome)
-    packages: dict[str, dict[str, object]] = {}
-    for s in outcome.events.seen:
-        entry = packages.setdefault(s.package, {"name": s.package, "version": s.version,
-                                                "capabilities": {}})
-        caps = entry["capabilities"]
-        assert isinstance(caps, dict)
-        caps.setdefault(s.capability, []).append(
-            {"phase": s.phase, "where": s.where, "detail": s.detail})
-    return {"schema": 1, "source": "permpip run",
-            "packages": [packages[k] for k in sorted(packages)]}
 
 
 def _write(path: Path, text: str) -> None:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Sequence
 from typing import Any
 
 from gate import __version__
 from gate.evaluate import allow_command
 from gate.model import Capability
+from gate.runtime.misses import Miss
 from gate.runtime.session import GUARD_CAPABILITY, Outcome, Violation
 
 FORMATS = ("text", "json", "sarif")
@@ -26,12 +28,35 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 APP = "<app>"
 
 
-def render(outcome: Outcome, fmt: str, *, policy: str) -> str:
+def render(outcome: Outcome, fmt: str, *, policy: str, misses: Sequence[Miss] = (),
+           unscanned: Sequence[str] = ()) -> str:
     if fmt == "json":
-        return json.dumps(to_json(outcome, policy=policy), indent=2) + "\n"
+        data = to_json(outcome, policy=policy)
+        data["scanner_misses"] = [m.to_json() for m in misses]
+        data["not_compared"] = list(unscanned)
+        return json.dumps(data, indent=2) + "\n"
     if fmt == "sarif":
-        return json.dumps(to_sarif(outcome), indent=2) + "\n"
-    return format_text(outcome, policy=policy)
+        return json.dumps(to_sarif(outcome, misses), indent=2) + "\n"
+    return format_text(outcome, policy=policy) + format_misses(misses, unscanned)
+
+
+def format_misses(misses: Sequence[Miss], unscanned: Sequence[str] = ()) -> str:
+    """``--record``: the uses the static scan of the installed distribution did not find."""
+    if not misses and not unscanned:
+        return ""
+    lines = [""]
+    if misses:
+        n = len(misses)
+        lines.append(f"scanner miss{'es' if n > 1 else ''}: {n} use{'s' if n > 1 else ''} seen "
+                     f"at run time that the static scan of the installed distribution does "
+                     f"not find:")
+    for m in misses:
+        at = "at import" if m.phase == "import" else "at run time"
+        lines += [f"  {m.package} {m.version}: {m.capability} {at}",
+                  f"    run: {' -> '.join(m.run)}",
+                  f"    {m.static}"]
+    lines += [f"note: {u}" for u in unscanned]
+    return "\n".join(lines) + "\n"
 
 
 def _n(count: int, noun: str) -> str:
@@ -111,9 +136,25 @@ def to_json(outcome: Outcome, *, policy: str) -> dict[str, Any]:
     }
 
 
-def to_sarif(outcome: Outcome) -> dict[str, Any]:
+def to_sarif(outcome: Outcome, misses: Sequence[Miss] = ()) -> dict[str, Any]:
     rules: list[str] = []
     results = []
+    for m in misses:
+        if "scanner-miss" not in rules:
+            rules.append("scanner-miss")
+        path, _, line = (m.run[0].partition(" (")[0] if m.run else "").rpartition(":")
+        location: dict[str, Any] = {"artifactLocation": {"uri": path or m.package}}
+        if line.isdigit():
+            location["region"] = {"startLine": int(line)}
+        results.append({
+            "ruleId": "scanner-miss", "ruleIndex": rules.index("scanner-miss"),
+            "level": "warning",
+            "message": {"text": f"{m.package} {m.version} used {m.capability} at {m.phase}, "
+                                f"which the static scan does not find: run: "
+                                f"{' -> '.join(m.run)}; {m.static}"},
+            "locations": [{"physicalLocation": location}],
+            "properties": {"package": m.package, "version": m.version, "phase": m.phase},
+        })
     for v in outcome.events.violations:
         rule = v.capability + ("-at-import" if v.phase == "import" else "")
         if rule not in rules:
@@ -133,6 +174,12 @@ def to_sarif(outcome: Outcome) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA, "version": "2.1.0",
         "runs": [{"tool": {"driver": {"name": "permpip", "version": __version__, "rules": [
-            {"id": r, "shortDescription": {"text": f"used {r} at run time without a grant"}}
+            {"id": r, "shortDescription": {"text": _rule_text(r)}}
             for r in rules]}}, "results": results}],
     }
+
+
+def _rule_text(rule: str) -> str:
+    if rule == "scanner-miss":
+        return "used at run time, not found by the static scan"
+    return f"used {rule} at run time without a grant"

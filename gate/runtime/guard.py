@@ -74,9 +74,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     cache = {}  # co_filename -> owner | None (transparent) | APP
     dyn_names = {}  # filename given to compile() by a distribution -> owner
     dyn_codes = {}  # id(code) -> (code, owner): code a distribution exec'd
+    renamed = {}  # id(code) -> (code, file): loaded from a file its co_filename does not name
     grants_cache = {}
     reported = set()
-    seen = set()
+    counts = {}  # --record: (name, version, capability, phase) -> uses in this process
     state = {"path": ()}
     imports = {get_ident()}  # threads that may be importing a distribution's module
     switch_seen = [False]
@@ -353,7 +354,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def where(owner, f):
         if owner[3]:
             return owner[3]
-        fn = f.f_code.co_filename
+        code = f.f_code
+        fn = code.co_filename
+        hit = renamed.get(id(code))
+        if hit is not None and hit[0] is code:
+            fn = hit[1]  # the file it was loaded from, not the name compiled into it
         rel = fn[len(owner[2]):] if str_startswith(fn, owner[2]) else fn
         return rel + ":" + str(f.f_lineno)
 
@@ -454,32 +459,55 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             phase = "import" if importing(f, owner) else "runtime"
             if not direct:
                 ent[4] = phase
-        if not outside and cap in (at_import if phase == "import" else allow):
-            if record_all and (owner[0], cap, phase) not in seen:
-                seen.add((owner[0], cap, phase))
-                emit({"kind": "seen", "package": owner[0], "version": owner[1],
-                      "capability": cap, "phase": phase, "event": event,
-                      "detail": detail, "where": where(owner, f)})
-            elif not direct and not record_all and target is None:
+        granted = not outside and cap in (at_import if phase == "import" else allow)
+        if record_all:
+            note(owner, cap, phase, event, detail, ent[0], f, granted)
+        if granted:
+            if not direct and not record_all and target is None:
                 ent[5].add(cap)
             return None
         return violation(owner, cap, phase, event, detail, ent[0], f)
+
+    def chain_of(owner, phase, event, detail, start, f):
+        chain = [where(owner, f) + " (" + phase + ")"]
+        if owner[3]:
+            chain.append("<exec>")
+        entry = stdlib_entry(start, f)
+        if entry is not None:
+            chain.append(entry)
+        chain.append(event + (" " + detail if detail else ""))
+        return chain
+
+    def note(owner, cap, phase, event, detail, start, f, granted):
+        """``--record``: the first use of each (package, version, capability, phase) in
+        this process is written with its chain; the rest are counted (``flush`` at exit)."""
+        key = (owner[0], owner[1], cap, phase)
+        n = counts.get(key)
+        if n is not None:
+            counts[key] = n + 1
+            return
+        counts[key] = 1
+        emit({"kind": "seen", "package": owner[0], "version": owner[1], "capability": cap,
+              "phase": phase, "event": event, "detail": detail, "where": where(owner, f),
+              "site": owner[2], "chain": chain_of(owner, phase, event, detail, start, f),
+              "granted": granted, "argv": argv})
+
+    def flush():
+        """At exit: how many times each use was seen in this process (when more than once).
+        A process that ends without exit handlers (``os._exit``) counts each use once."""
+        more = [[k[0], k[1], k[2], k[3], n] for k, n in counts.items() if n > 1]
+        if more:
+            emit({"kind": "counts", "counts": more})
 
     def violation(owner, cap, phase, event, detail, start, f):
         site = where(owner, f)
         key = (owner[0], cap, phase)
         if key not in reported:
             reported.add(key)
-            chain = [site + " (" + phase + ")"]
-            if owner[3]:
-                chain.append("<exec>")
-            entry = stdlib_entry(start, f)
-            if entry is not None:
-                chain.append(entry)
-            chain.append(event + (" " + detail if detail else ""))
             emit({"kind": "violation", "package": owner[0], "version": owner[1],
                   "capability": cap, "phase": phase, "event": event, "detail": detail,
-                  "where": site, "chain": chain, "argv": argv, "denied": enforce})
+                  "where": site, "chain": chain_of(owner, phase, event, detail, start, f),
+                  "argv": argv, "denied": enforce})
         if not enforce:
             return None
         at = " at import" if phase == "import" else ""
@@ -740,12 +768,42 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 if type(c) is type(code):
                     register(c, owner, depth + 1)
 
+    def loaded_from(code, frame, depth=0):
+        """A module the import system runs from a file that ``code.co_filename`` does not
+        name (a ``.pyc`` without source says what it likes; with a source the import system
+        fixes the name): its code is the owner of the file actually loaded."""
+        try:
+            call = frame.f_locals.get("args")  # _call_with_frames_removed(exec, code, dict)
+            spec = call[1].get("__spec__") if type(call) is tuple and len(call) > 1 and \
+                type(call[1]) is dict and call[0] is code else None
+            origin = getattr(spec, "origin", None)
+        except Exception:
+            return
+        if type(origin) is not str or origin == code.co_filename:
+            return
+        origin = normpath(origin)
+        owner = classify(origin)
+        if owner is None or owner is APP or owner[3]:
+            return
+        stack = [code]
+        while stack and depth < 10000:
+            c = stack.pop()
+            depth += 1
+            dyn_codes[id(c)] = (c, owner)
+            renamed[id(c)] = (c, origin)
+            stack += [k for k in c.co_consts if type(k) is code_type]
+
     def dynamic(event, args):
-        if event == "exec" and args and type(args[0]) is code_type and \
-                args[0].co_name == "<module>":
+        module = event == "exec" and args and type(args[0]) is code_type and \
+            args[0].co_name == "<module>"
+        if module:
             imports.add(get_ident())  # a module body starts: walk until it is over
         f = here()
-        if f[0] is None or import_system(f) or (event == "compile" and is_ast_parse(f)):
+        if f[0] is not None and import_system(f):
+            if module:
+                loaded_from(args[0], f[0])
+            return None
+        if f[0] is None or (event == "compile" and is_ast_parse(f)):
             return None
         if event == "compile":
             detail = text(args[1]) if len(args) > 1 and args[1] is not None else ""
@@ -1032,6 +1090,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             setattr(_socket, kind, resolver(kind, real_resolvers[kind]))
         resolver_code.append(_socket.getaddrinfo.__code__)
 
+    if record_all:
+        import atexit
+
+        atexit.register(flush)
+        if hasattr(os, "register_at_fork"):  # a forked child counts its own uses
+            os.register_at_fork(after_in_child=counts.clear)
     emit({"kind": "start", "argv": argv, "executable": sys.executable})
     sys.addaudithook(hook)
 

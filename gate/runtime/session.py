@@ -21,7 +21,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,8 @@ class Violation:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Seen:
-    """A capability a package used (granted or not): what ``--record`` writes."""
+    """A capability a package used (granted or not), merged over every process: what
+    ``--record`` writes. The first use seen (its chain, process) and how many there were."""
 
     package: str
     version: str
@@ -76,6 +77,16 @@ class Seen:
     phase: str
     where: str
     detail: str
+    chain: tuple[str, ...]
+    site: str  # the sys.path directory holding the distribution ('' if unknown)
+    granted: bool
+    pid: int
+    argv: tuple[str, ...]
+    count: int = 1
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.package, self.version, self.capability, self.phase)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -157,7 +168,8 @@ def guarded_env(env: Mapping[str, str], run_dir: RunDir) -> dict[str, str]:
 def read_events(run_dir: RunDir) -> Events:
     events = Events()
     keys: set[tuple[str, str, str]] = set()
-    seen_keys: set[tuple[str, str, str]] = set()
+    seen: dict[tuple[str, str, str, str], Seen] = {}
+    counts: dict[tuple[str, str, str, str], int] = {}  # summed over processes
     try:
         raw = (run_dir.path / EVENTS_FILE).read_bytes()
     except OSError as exc:
@@ -182,10 +194,18 @@ def read_events(run_dir: RunDir) -> Events:
             elif kind == "seen":
                 s = Seen(package=str(rec["package"]), version=str(rec["version"]),
                          capability=str(rec["capability"]), phase=str(rec["phase"]),
-                         where=str(rec["where"]), detail=str(rec["detail"]))
-                if (s.package, s.capability, s.phase) not in seen_keys:
-                    seen_keys.add((s.package, s.capability, s.phase))
-                    events.seen.append(s)
+                         where=str(rec["where"]), detail=str(rec["detail"]),
+                         chain=tuple(map(str, rec["chain"])), site=str(rec["site"]),
+                         granted=bool(rec["granted"]), pid=int(rec["pid"]),
+                         argv=tuple(map(str, rec["argv"])))
+                seen.setdefault(s.key, s)
+                counts[s.key] = counts.get(s.key, 0) + 1  # the first use in a process
+            elif kind == "counts":
+                more = [(tuple(map(str, c[:4])), int(c[4])) for c in rec["counts"]]
+                for key, n in more:
+                    if len(key) != 4 or n < 2:
+                        raise ValueError(key)
+                    counts[key] = counts.get(key, 0) + n - 1  # (its first came as "seen")
             elif kind == "error":
                 events.errors.append(f"the guard failed in pid {rec['pid']} on "
                                      f"{rec['event']}: {rec['error']}")
@@ -193,12 +213,7 @@ def read_events(run_dir: RunDir) -> Events:
                 raise KeyError(kind)
         except (ValueError, KeyError, TypeError):
             events.errors.append(f"{EVENTS_FILE}:{n}: a record the guard did not write")
-    for v in events.violations:  # what was used without a grant was seen too
-        if v.key not in seen_keys and v.capability != GUARD_CAPABILITY:
-            seen_keys.add(v.key)
-            events.seen.append(Seen(package=v.package, version=v.version,
-                                    capability=v.capability, phase=v.phase,
-                                    where=v.where, detail=v.detail))
+    events.seen = [replace(s, count=counts[k]) for k, s in seen.items()]
     return events
 
 

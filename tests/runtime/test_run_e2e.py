@@ -4,6 +4,7 @@ suite with xdist workers. One venv for the module (suite time)."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -132,3 +133,46 @@ def test_a_test_suite_with_xdist_workers_is_guarded(
     assert (v["package"], v["capability"], v["phase"]) == ("colorlogx", "network", "import")
     assert v["pid"] != main_pid
     assert os.path.basename(report["processes"][0]["argv"][0]).startswith("python")
+
+
+def test_record_reports_the_scanner_miss_and_grants_what_ran(
+        venv: Path, tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    """colorlogx hides its request behind exec(bytes.fromhex(...)): statically it is
+    dynamic-code only; the run sees network. --record says so with both pieces of
+    evidence, and `policy init --from-run` grants what ran, so the next run is clean."""
+    project = _project(tmp_path, {"colorlogx": GRANT})
+    env = {"COLORLOGX_URL": target.url}
+    done = run_permpip("run", "--", str(venv), "main.py", cwd=project, env=env)
+    assert done.returncode == 1 and "scanner miss" not in done.stderr  # only with --record
+    done = run_permpip("run", "--record", "run.json", "--", str(venv), "main.py",
+                       cwd=project, env=env)
+    assert done.returncode == 1, done.stderr
+    run = (f"colorlogx/__init__.py:{HIDDEN_LINE} (import) -> <exec> -> "
+           f"urllib.request.urlopen -> http.client.connect 127.0.0.1:{target.port}")
+    static = (f"static scan: no network finding; nearest: colorlogx/__init__.py:{HIDDEN_LINE} "
+              f"dynamic-code (import): exec")
+    assert done.stderr.endswith(
+        "\nscanner miss: 1 use seen at run time that the static scan of the installed "
+        "distribution does not find:\n"
+        "  colorlogx 1.0: network at import\n"
+        f"    run: {run}\n"
+        f"    {static}\n"), done.stderr
+    record = json.loads((project / "run.json").read_text())
+    assert record["scanner_misses"] == [
+        {"package": "colorlogx", "version": "1.0", "capability": "network",
+         "phase": "import", "run_evidence": run, "static_evidence": static}]
+    assert [(u["package"], u["capability"], u["phase"], u["granted"])
+            for u in record["uses"]] == [
+        ("colorlogx", "network", "import", False), ("colorlogx", "env", "import", True),
+        ("colorlogx", "dynamic-code", "import", True)]
+
+    done = run_permpip("policy", "init", "--from-run", "run.json", "--force", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (f"note: scanner miss: colorlogx 1.0: network at import: run: "
+                           f"{run}; {static}\n")
+    assert ('colorlogx = {allow = ["network", "env", "dynamic-code"], '
+            'at-import = ["network", "env", "dynamic-code"]}\n') in (
+        project / "pyproject.toml").read_text()
+    done = run_permpip("run", "--enforce", "--", str(venv), "main.py", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "payload: sent" in done.stdout
