@@ -228,6 +228,7 @@ class _Reach:
         self.stored_values: list[tuple[str, str]] = []
         self.lambdas: list[tuple[ast.Lambda, str | None]] = []
         self._index(tree.body, None)
+        self._alias_values()
 
     # ------------------------------------------------------------------ what the module defines
     def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
@@ -256,9 +257,24 @@ class _Reach:
             else:
                 for block in _blocks(st):
                     self._index(block, owner)
-        for alias, target in self.stored_values:  # (twice: an alias of an alias)
-            self.defs.setdefault(alias, []).extend(self.defs.get(target, ()))
-            self.classes.setdefault(alias, []).extend(self.classes.get(target, ()))
+
+    def _alias_values(self) -> None:
+        """``g = f``: ``g`` names what ``f`` names, to a fixed point (an alias of an alias,
+        in any order); each function or class once per name, however the names cycle
+        (``a = b; b = a``). Once per module: run for every nested block, the copies doubled
+        each time (2^blocks entries, tens of GB on a real wheel)."""
+        for table in (self.defs, self.classes):
+            changed = True
+            while changed:
+                changed = False
+                for alias, target in self.stored_values:
+                    have = table.setdefault(alias, [])  # type: ignore[arg-type]
+                    seen = {id(n) for n in have}
+                    for node in table.get(target, ()):
+                        if id(node) not in seen:
+                            seen.add(id(node))
+                            have.append(node)
+                            changed = True
 
     # ------------------------------------------------------------------ reaching
     def reach(self, node: ast.AST, how: str) -> None:
