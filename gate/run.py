@@ -407,7 +407,8 @@ class Gate:
             with self.progress.ticking("installing"):
                 done = installer.install([_fetched(s) for s in placed.scanned],
                                          options=self.options, target=self.target,
-                                         local_projects=local, env=env, reinstall=again)
+                                         local_projects=local, env=env, reinstall=again,
+                                         cache_root=self.cache.root)
         except KeyboardInterrupt:
             changed = environment.changes(before, environment.snapshot(placed.paths))
             raise Interrupted("interrupted while installing; " + _changed(changed)) from None
