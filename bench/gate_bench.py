@@ -268,17 +268,22 @@ def write_policy(wheels: Path, project: Path) -> Path:
 
 
 SRC: list[Path] = []  # --src: run permpip from this source tree (a snapshot) instead
+BEFORE: list[Path] = []  # --before: a third side, permpip from this tree, interleaved
 
 
-def permpip_argv() -> list[str]:
+def permpip_argv(src: Path | None = None) -> list[str]:
     script = Path(sys.executable).parent / "permpip"
-    return [str(script)] if script.exists() and not SRC else [sys.executable, "-m", "gate"]
+    if src is None and script.exists() and not SRC:
+        return [str(script)]
+    return [sys.executable, "-m", "gate"]
 
 
-def permpip_env() -> dict[str, str]:
+def permpip_env(src: Path | None = None) -> dict[str, str]:
     env = hermetic_env()
-    if SRC:
-        env["PYTHONPATH"] = str(SRC[0])
+    # an installed permpip has its bytecode: without it every run compiles gate's modules
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if src is not None or SRC:
+        env["PYTHONPATH"] = str(src or SRC[0])
     return env
 
 
@@ -289,12 +294,12 @@ class Case:
     pset: PackageSet
     input: str  # lock | unpinned
     backend: str  # pip | uv
-    tool: str  # plain | permpip
+    tool: str  # plain | permpip | before (--before)
     cache: str  # cold | warm
 
     @property
     def label(self) -> str:
-        side = self.backend if self.tool == "plain" else f"permpip({self.backend})"
+        side = self.backend if self.tool == "plain" else f"{self.tool}({self.backend})"
         return f"{self.pset.name:5} {self.input:8} {side:13} {self.cache}"
 
 
@@ -331,12 +336,14 @@ class Bench:
             return [self.uv, "pip", "install", *common]
         backend = ["--backend", "uv"] if case.backend == "uv" else [
             "--disable-pip-version-check"]
-        return [*permpip_argv(), "install", *backend,
+        src = BEFORE[0] if case.tool == "before" else None
+        return [*permpip_argv(src), "install", *backend,
                 "--policy", str(self.policies[case.pset.name]), *common]
 
     def run_once(self, case: Case, cache: Path) -> Timing:
         python = self.venv()
-        env = hermetic_env() if case.tool == "plain" else permpip_env()
+        env = hermetic_env() if case.tool == "plain" else permpip_env(
+            BEFORE[0] if case.tool == "before" else None)
         env["UV_CACHE_DIR"] = str(cache)
         argv = self.argv(case, python, cache)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -414,6 +421,11 @@ def table(results: dict[Case, list[Timing]]) -> str:
         target = TARGETS.get((s, cache)) if inp == "lock" and backend == "pip" else None
         mark = "" if target is None else f"<={target:.2f} " + ("met" if ratio <= target
                                                                  else "MISSED")
+        before = wall.get((s, inp, backend, cache, "before"))
+        if before is not None:  # --before: the previous tree, same runs interleaved
+            bcpu = cpu[(s, inp, backend, cache, "before")]
+            mark += (f" | before {before:6.2f} s {before / plain:4.2f}x, cpu {bcpu:6.2f} "
+                     f"{bcpu / pcpu:4.2f}x")
         rows.append(f"{s:5} {inp:8} {backend:8} {cache:5} | {plain:7.2f}  {gated:9.2f}  "
                     f"{ratio:4.2f}x | {pcpu:9.2f}  {gcpu:11.2f}  {gcpu / pcpu:4.2f}x | {mark}")
     return "\n".join(rows)
@@ -431,12 +443,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--src", type=Path,
                         help="run permpip from this source tree (e.g. a snapshot of gate/)")
+    parser.add_argument("--before", type=Path,
+                        help="also run permpip from this tree (e.g. a snapshot of the previous "
+                             "gate/), interleaved: before and after in one run")
     parser.add_argument("--serve", action="store_true",
                         help="only serve the index (for profiling by hand) until ^C")
     args = parser.parse_args(argv)
     sets = [SETS[s] for s in args.sets.split(",")]
     if args.src:
         SRC.append(args.src.resolve())
+    if args.before:
+        BEFORE.append(args.before.resolve())
     runs = {"small": args.runs_small, "heavy": args.runs_heavy}
     wheels = {s.name: download(s) for s in sets}
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
@@ -461,7 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for backend in args.backends.split(","):
                         for cache in args.caches.split(","):
                             cases = [Case(pset=pset, input=inp, backend=backend, tool=tool,
-                                          cache=cache) for tool in ("plain", "permpip")]
+                                          cache=cache)
+                             for tool in ("plain", *(["before"] if BEFORE else []), "permpip")]
                             measured = bench.measure(cases, runs[pset.name])
                             results.update(measured)
                             for case, ts in measured.items():

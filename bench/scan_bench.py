@@ -45,6 +45,7 @@ class Wheel:
     name: str
     path: str  # under FILES
     sha256: str
+    local: Path | None = None  # a wheel file named on the command line
 
     @property
     def filename(self) -> str:
@@ -74,6 +75,8 @@ WHEELS = [
 def fetch(wheel: Wheel) -> Path:
     import requests
 
+    if wheel.local is not None:
+        return wheel.local
     dest = CACHE / wheel.filename
     if dest.exists() and hashlib.sha256(dest.read_bytes()).hexdigest() == wheel.sha256:
         return dest
@@ -250,7 +253,12 @@ def main(argv: list[str]) -> int:
     sys.path.insert(0, str(HERE.parent))
     from gate._subprocess import run
 
-    wanted = [w for w in WHEELS if not args.names or w.name in args.names]
+    # a name ending in .whl is a local wheel (e.g. requests, jinja2 and urllib3 from
+    # bench/.cache/gate/wheels/small/, as issue #15 measured them)
+    local = [Path(n) for n in args.names if n.endswith(".whl")]
+    wanted = [w for w in WHEELS if not args.names or w.name in args.names] + [
+        Wheel(name=p.name.split("-", 1)[0], path=f"local/{p.name}", local=p.resolve(),
+              sha256=hashlib.sha256(p.read_bytes()).hexdigest()) for p in local]
     if args.process:
         return main_process(wanted, args.repeat)
     header = (f"{'wheel':<10} {'files':>6} {'.py MB':>7} {'parse s':>8} {'scan s':>8} "

@@ -141,5 +141,19 @@ def _main(args: list[str]) -> int:
         return 1
 
 
+def cli() -> None:
+    """The ``permpip`` command: ``main()``, then out without tearing the interpreter down
+    (freeing every object a scan built, the collector's last passes: ~0.05-0.1 s) once what
+    it printed is flushed. Every file permpip writes is closed, every pool and temporary
+    directory is gone by then (context managers); nothing is left to an exit handler."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed or broken stream: the ordinary exit says so
+        sys.exit(code)
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    cli()

@@ -336,6 +336,19 @@ class Catalog:
             name = name.rpartition(".")[0]
         return False
 
+    def names_under(self, own: frozenset[str]) -> bool:
+        """Whether any catalogued name (or module holding one) is one of the module names
+        ``own`` or lies under one: when none is, ``requirements(own)`` is
+        ``requirements()`` (most distributions: their own names are not catalogued)."""
+        if "prefixes" not in self.memo:
+            names = [*(n for n, c in self.exact.items() if c is not None), *self.wildcard,
+                     *self.parents()]
+            self.memo["prefixes"] = frozenset(
+                ".".join(parts[:i]) for n in names
+                for parts in [n.split(".")] for i in range(1, len(parts) + 1))
+        prefixes = cast(frozenset[str], self.memo["prefixes"])
+        return any(o in prefixes for o in own)
+
     def requirements(self, exclude: frozenset[str] = frozenset()) -> list[Requirement]:
         """What a file must spell to use each entry (see ``Requirement``), leaving out the
         entries under the module names ``exclude``."""

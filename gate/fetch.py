@@ -18,23 +18,23 @@ import hashlib
 import os
 import re
 import sys
+import threading
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from gate import _subprocess
 from gate.cache import Cache
 from gate.errors import FetchError, UsageError
 from gate.model import Pin
 from gate.options import GateOptions
+
+if TYPE_CHECKING:  # imported when a request is made (~0.1 s): a warm run makes none
+    import requests
 
 CHUNK = 1 << 20
 
@@ -182,6 +182,10 @@ class HttpSettings:
 
 
 def make_session(settings: HttpSettings) -> requests.Session:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
     session = requests.Session()  # trust_env: proxy variables, netrc, REQUESTS_CA_BUNDLE
     retry = Retry(total=settings.retries, connect=settings.retries, read=settings.retries,
                   backoff_factor=0.25, status_forcelist=(500, 502, 503, 504),
@@ -212,6 +216,8 @@ def _request_kwargs(settings: HttpSettings, url: str) -> dict[str, Any]:
 def http_get(session: requests.Session, settings: HttpSettings, url: str,
              headers: Mapping[str, str] | None = None) -> requests.Response:
     """GET with the settings; raises FetchError for connection problems and HTTP errors."""
+    import requests
+
     try:
         resp = session.get(url, headers=dict(headers or {}), **_request_kwargs(settings, url))
     except requests.RequestException as exc:
@@ -276,6 +282,8 @@ def describe(text: str) -> str:
 
 
 def _reason(exc: Exception) -> str:
+    import requests
+
     if isinstance(exc, requests.TooManyRedirects):
         return "too many redirects (a redirect loop)"
     return describe(f"{type(exc).__name__}: {exc}")
@@ -295,11 +303,12 @@ def fetch_all(
     progress: ProgressFn | None = None, workers: int = 8,
 ) -> list[Fetched]:
     """Download (or take from the cache) and verify every pin, concurrently, in pin order."""
-    session = make_session(settings)
+    session = _LazySession(settings)
     done = [0, 0]  # files, bytes
 
     def one(pin: Pin) -> Fetched:
-        path = fetch_one(pin, cache=cache, session=session, settings=settings)
+        path = fetch_one(pin, cache=cache, session=session,  # type: ignore[arg-type]
+                         settings=settings)
         done[0] += 1
         done[1] += path.stat().st_size
         if progress:
@@ -310,6 +319,21 @@ def fetch_all(
         progress(0, len(pins), 0)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pins)))) as pool:
         return list(pool.map(one, pins))
+
+
+class _LazySession:
+    """``make_session`` on the first request: files all in the cache need none."""
+
+    def __init__(self, settings: HttpSettings) -> None:
+        self._settings = settings
+        self._session: requests.Session | None = None
+        self._lock = threading.Lock()
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:  # noqa: ANN401
+        with self._lock:
+            if self._session is None:
+                self._session = make_session(self._settings)
+        return self._session.get(url, **kwargs)
 
 
 def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
@@ -325,6 +349,8 @@ def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
         if pin.url.startswith("file:"):
             _copy_local(pin.url, handle, digest)
         else:
+            import requests
+
             try:
                 resp = session.get(pin.url, stream=True, **_request_kwargs(settings, pin.url))
                 if resp.status_code >= 400:

@@ -25,7 +25,7 @@ from packaging.version import Version
 
 from gate import _subprocess
 from gate.build import LocalProject
-from gate.cache import link_or_copy
+from gate.cache import file_sha256, link_or_copy
 from gate.errors import InstallError, UsageError
 from gate.fetch import Fetched
 from gate.options import Backend, GateOptions, Step
@@ -67,10 +67,13 @@ def _stage(files: Sequence[Fetched], where: Path) -> Path:
     links = where / "verified"
     links.mkdir()
     _link_all(files, links)
-    lines = [f"{f.pin.name}=={f.pin.version} --hash=sha256:{f.pin.sha256}\n" for f in files]
-    reqs = where / "requirements.txt"
-    reqs.write_text("".join(lines))
+    _write_requirements(files, where)
     return links
+
+
+def _write_requirements(files: Sequence[Fetched], where: Path) -> None:
+    lines = [f"{f.pin.name}=={f.pin.version} --hash=sha256:{f.pin.sha256}\n" for f in files]
+    (where / "requirements.txt").write_text("".join(lines))
 
 
 def _link_all(files: Sequence[Fetched], links: Path) -> None:
@@ -83,24 +86,81 @@ def _link_all(files: Sequence[Fetched], links: Path) -> None:
         link_or_copy(f.path, dest)
 
 
+def uv_links(files: Sequence[Fetched], cache_root: Path) -> list[Path]:
+    """One stable find-links directory per verified file, keyed by its sha256
+    (``CACHE/uv/links/<aa>/<sha256>/<filename>``), holding a hard link to the cached file
+    permpip verified in this run (the same inode: checked, and replaced when not).
+
+    uv keys its unpacked copy of a find-links wheel by the directory's URL, the file name
+    and the file's mtime, and records the sha256 of the bytes it unpacked: with a directory
+    per sha256 the key is stable across runs and lockfiles, so uv links its unpacked copy
+    instead of unzipping the wheel again, and ``--require-hashes`` compares that recorded
+    sha256 with the pinned one (docs/security.md, "uv's cache")."""
+    out = []
+    for f in files:
+        if not f.pin.is_wheel:
+            raise InstallError(f"{f.pin.filename}: only wheels are installed (build it first)")
+        sha = f.pin.sha256 or ""
+        if len(sha) != 64 or not all(c in "0123456789abcdef" for c in sha):
+            raise InstallError(f"{f.pin.filename}: no sha256 to key it by")
+        where = cache_root / "uv" / "links" / sha[:2] / sha
+        dest = where / f.pin.filename
+        if not _same_file(dest, f.path):
+            where.mkdir(parents=True, exist_ok=True)
+            tmp = where / f".{f.pin.filename}.{os.getpid()}.tmp"
+            tmp.unlink(missing_ok=True)
+            link_or_copy(f.path, tmp)
+            if not _same_file(tmp, f.path) and file_sha256(tmp) != sha:
+                tmp.unlink(missing_ok=True)
+                raise InstallError(f"{f.pin.filename}: the copy handed to uv is not the "
+                                   "verified bytes")
+            os.replace(tmp, dest)
+        out.append(where)
+    return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
             local_projects: Sequence[LocalInstall] = (),
             env: Mapping[str, str] | None = None,
-            reinstall: Sequence[str] = ()) -> _subprocess.Completed:
+            reinstall: Sequence[str] = (),
+            cache_root: Path | None = None) -> _subprocess.Completed:
     """Install ``files`` (all verified wheels); returns what pip/uv printed.
 
     ``reinstall``: names installed at the pinned version from other bytes; pip and uv
-    would call them "already satisfied", so they are reinstalled from the verified wheel."""
+    would call them "already satisfied", so they are reinstalled from the verified wheel.
+    ``cache_root``: permpip's cache; uv then keeps its own cache under it (``CACHE/uv``,
+    private to permpip) and reads the files from ``uv_links``. Without it uv runs with
+    ``--no-cache`` from a throwaway directory."""
     with tempfile.TemporaryDirectory(prefix="permpip-install-") as tmp:
         where = Path(tmp)
-        links = _stage(files, where)
         reqs = str(where / "requirements.txt")
-        if options.backend is Backend.UV:
+        if options.backend is Backend.UV and cache_root is not None:
+            _write_requirements(files, where)
+            links = where
+            found = [a for d in dict.fromkeys(uv_links(files, cache_root))
+                     for a in ("--find-links", str(d))]
+            argv = [uv_bin(), "pip", "install", "--python", target.python, "--no-config",
+                    "--offline", "--no-index", *found, "--no-deps", "--require-hashes",
+                    "--cache-dir", str(cache_root / "uv"),  # permpip's own: see uv_links
+                    # copies, not hard links into the cache: a later write to an installed
+                    # file must not change what the next install takes from the cache
+                    "--link-mode", "copy",
+                    "--only-binary", ":all:", "-r", reqs, *_uv_install_args(options)]
+        elif options.backend is Backend.UV:
+            links = _stage(files, where)
             argv = [uv_bin(), "pip", "install", "--python", target.python, "--no-config",
                     "--offline", "--no-index", "--find-links", str(links),
                     "--no-deps", "--require-hashes", "--no-cache",
                     "--only-binary", ":all:", "-r", reqs, *_uv_install_args(options)]
         else:
+            links = _stage(files, where)
             check_pip()
             argv = [sys.executable, "-m", "pip", "--python", target.python, "install",
                     "--isolated",  # configuration was read by permpip: passed on explicitly

@@ -197,7 +197,7 @@ class Gate:
         self.progress = progress
         self.policy = policy
         self.workdir = workdir  # removed when the run ends (built wheels live here)
-        self.settings = HttpSettings.from_options(options, index_urls(options))
+        self._settings: HttpSettings | None = None  # read when first needed: ``settings``
         self.scanner = scanner_version()
         self.extra: list[PackageScan] = []  # sdists and build requirements we approved
         self.satisfied: tuple[tuple[str, str], ...] = ()  # installed, kept by the resolution
@@ -213,7 +213,16 @@ class Gate:
         """The run's settings as resolution merged them (requirement files' option lines
         too): every later fetch and build-requirement resolution takes them."""
         self._merged = merged
-        self.settings = HttpSettings.from_options(merged, index_urls(merged))
+        self._settings = None
+
+    @property
+    def settings(self) -> HttpSettings:
+        """How to reach the indexes: from the merged settings once resolution read them,
+        else from the options (and pip's configuration). Built on first use."""
+        if self._settings is None:
+            opts = self._merged if self._merged is not None else self.options
+            self._settings = HttpSettings.from_options(opts, index_urls(opts))
+        return self._settings
 
     def merged_options(self) -> GateOptions:
         """The options with pip's (or uv's) configuration and environment read in, once."""
@@ -407,7 +416,8 @@ class Gate:
             with self.progress.ticking("installing"):
                 done = installer.install([_fetched(s) for s in placed.scanned],
                                          options=self.options, target=self.target,
-                                         local_projects=local, env=env, reinstall=again)
+                                         local_projects=local, env=env, reinstall=again,
+                                         cache_root=self.cache.root)
         except KeyboardInterrupt:
             changed = environment.changes(before, environment.snapshot(placed.paths))
             raise Interrupted("interrupted while installing; " + _changed(changed)) from None

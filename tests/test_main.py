@@ -35,3 +35,22 @@ def test_a_reader_that_leaves_early_is_not_a_traceback(tmp_path: Path) -> None:
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=60) == 1
     assert err == ""
+
+
+def test_the_command_leaves_without_teardown_but_says_everything(tmp_path: Path) -> None:
+    """``permpip`` (``cli``) ends with ``os._exit`` once its output is flushed: the whole
+    report reaches a pipe, and the exit status is the command's (a scan 0, a usage error 2)."""
+    source = "import os\n" + "".join(f"def f{i}():\n    os.system('x')\n" for i in range(500))
+    wheel = build_wheel(tmp_path, "noisy", "1.0", {"noisy/__init__.py": source})
+    code = "from gate.__main__ import cli; cli()"
+    done = subprocess.run([sys.executable, "-c", code, "scan", "--format", "json", str(wheel)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    [package] = json.loads(done.stdout)["packages"]
+    assert len(package["capabilities"]["subprocess"]) == 500
+    bad = subprocess.run([sys.executable, "-c", code, "instal"], capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("error: unknown command 'instal'\n")

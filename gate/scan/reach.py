@@ -35,8 +35,9 @@ import ast
 import dataclasses
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from gate.model import Finding, Label, Phase
 from gate.scan.python_refs import _FUNCS, _blocks, _is_main, _literal_str
@@ -213,6 +214,24 @@ def _special(name: str) -> bool:
         len(name) > 2 and name[0] == name[-1] == "_" and name[1] != "_")
 
 
+_N = TypeVar("_N", bound=ast.AST)
+
+
+def _close(table: dict[str, list[_N]], aliases: Sequence[tuple[str, str]]) -> None:
+    """``table[alias]`` gains what ``table[target]`` holds, to a fixed point, no duplicates."""
+    changed = True
+    while changed:
+        changed = False
+        for alias, target in aliases:
+            have = table.setdefault(alias, [])
+            seen = {id(n) for n in have}
+            for node in table.get(target, ()):
+                if id(node) not in seen:
+                    seen.add(id(node))
+                    have.append(node)
+                    changed = True
+
+
 class _Reach:
     def __init__(self, tree: ast.Module, *, main_runs: bool) -> None:
         self.main_runs = main_runs
@@ -228,6 +247,7 @@ class _Reach:
         self.stored_values: list[tuple[str, str]] = []
         self.lambdas: list[tuple[ast.Lambda, str | None]] = []
         self._index(tree.body, None)
+        self._alias_values()
 
     # ------------------------------------------------------------------ what the module defines
     def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
@@ -256,9 +276,14 @@ class _Reach:
             else:
                 for block in _blocks(st):
                     self._index(block, owner)
-        for alias, target in self.stored_values:  # (twice: an alias of an alias)
-            self.defs.setdefault(alias, []).extend(self.defs.get(target, ()))
-            self.classes.setdefault(alias, []).extend(self.classes.get(target, ()))
+
+    def _alias_values(self) -> None:
+        """``g = f``: ``g`` names what ``f`` names, to a fixed point (an alias of an alias,
+        in any order); each function or class once per name, however the names cycle
+        (``a = b; b = a``). Once per module: run for every nested block, the copies doubled
+        each time (2^blocks entries, tens of GB on a real wheel)."""
+        _close(self.defs, self.stored_values)
+        _close(self.classes, self.stored_values)
 
     # ------------------------------------------------------------------ reaching
     def reach(self, node: ast.AST, how: str) -> None:

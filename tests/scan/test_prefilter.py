@@ -337,3 +337,19 @@ def test_an_own_module_imported_by_name_keeps_what_it_star_imports(tmp_path: Pat
     scan = scan_artifact(build_wheel(tmp_path, "pkg", "1.0", files))
     found = {(f.path, f.line, f.detail) for f in scan.findings if f.path == "pkg/use.py"}
     assert ("pkg/use.py", 4, "imp.find_module") in found
+
+
+@pytest.mark.parametrize("own", ["jinja2", "flask", "pandas", "six", "requests", "numpy",
+                                 "os", "os.path", "xml", "ctypes", "jinja2,requests"])
+def test_a_distribution_the_catalog_does_not_name_shares_the_base_table(own: str) -> None:
+    """The pre-filter's table is built once per process for every distribution none of
+    whose module names the catalog holds, and is then the same table as its own."""
+    from gate.scan.prefilter import _build_filter, _filter
+
+    names = frozenset(own.split(","))
+    shared, alone = _filter(names), _build_filter(names, frozenset(), frozenset())
+    assert shared.words == alone.words and shared.bare_words == alone.bare_words
+    assert {k: sorted(map(repr, v)) for k, v in shared.by_word.items()} == {
+        k: sorted(map(repr, v)) for k, v in alone.by_word.items()}
+    if own in ("jinja2", "flask", "pandas", "six"):
+        assert shared is _filter()

@@ -324,3 +324,28 @@ def test_another_module_called_later_stays_runtime(tmp_path: Path) -> None:
     files = {"httpkit/__init__.py": "from ._sync import fetch\ndef get(u):\n    return fetch(u)\n",
              "httpkit/_sync.py": SYNC}
     assert {phase for _, _, phase, _ in wheel_rows(tmp_path, files, "network")} == {"runtime"}
+
+
+def test_aliases_in_a_cycle_across_many_blocks_stay_small() -> None:
+    """``g = f`` aliases were copied once per nested block: the copies doubled with every
+    block (2^blocks entries; a small-set wheel took 23 GB). Now once per module, each
+    function once per name; an alias of an alias still reaches the function."""
+    import ast
+
+    from gate.scan.reach import _Reach
+
+    blocks = "".join(f"if x{i}:\n    pass\n" for i in range(40))
+    src = f"def f():\n    pass\n\na = f\nb = a\na = b\nc = b\n{blocks}"
+    r = _Reach(ast.parse(src), main_runs=False)
+    assert [len(r.defs[n]) for n in ("f", "a", "b", "c")] == [1, 1, 1, 1]
+    assert one(prog("""
+        import os
+
+        def f():
+            os.system("x")
+
+        c = b
+        b = a
+        a = f
+        c()
+        """), "subprocess") == {(4, "import", "os.system (via c() at :9)")}
