@@ -317,7 +317,8 @@ def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
     if not pin.sha256:
         raise FetchError(f"{pin.filename}: no sha256 to verify against; refusing to fetch")
     expected = pin.sha256.lower()
-    cached = cache.get_file(expected, pin.filename)
+    cached = cache.get_file(expected, pin.filename) or cache.get_shared_file(expected,
+                                                                           pin.filename)
     if cached is not None:
         return cached
     with cache.writer() as (tmp, handle):
@@ -344,7 +345,9 @@ def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
                                   "nothing was installed")
         # No fsync: a file torn by a crash fails the sha256 check when it is read from the
         # cache (Cache.get_file re-hashes) and is fetched again.
-    return cache.put_file(expected, pin.filename, tmp)
+    path = cache.put_file(expected, pin.filename, tmp)
+    cache.share_file(expected, path)  # --cache-url: sent in the background
+    return path
 
 
 def _copy_local(url: str, handle: Any, digest: Any) -> None:  # noqa: ANN401
