@@ -5,6 +5,9 @@ permpip downloads every chosen file itself with ``requests``: the user's certifi
 (``--proxy`` and the usual environment variables), netrc and URL credentials (credentials of
 an index URL are reused for files on the same host, as pip does); timeouts and retries with
 backoff. Every file is checked against its pinned sha256 before anything else sees it.
+With ``--cache-url`` a file missing from the local cache is asked of the shared store first
+(``Cache.get_shared_file``: the same sha256 check; bytes that fail it are refused and the
+file is fetched here) and a file fetched here is sent to it (``gate.shared_cache``).
 
 pip's configuration is read as pip running for the target reads it (``pip_config_items``:
 pip's own loader, with ``<target sys.prefix>/pip.conf`` as the site file, as pip run with
