@@ -8,6 +8,11 @@ Layout under the root (default ``$XDG_CACHE_HOME/permpip`` or ``~/.cache/permpip
     builds/<key>.json                      the wheel built from an approved sdist (gate.build)
     tmp/                                   partial downloads (same filesystem: atomic rename)
 
+With a shared store (``--cache-url``, ``gate.shared_cache``) attached as ``Cache.shared``,
+a scan missing here is asked of the store (``get_scan``), a scan made here is sent to it
+(``put_scan``), and ``gate.fetch`` does the same for files (``get_shared_file``,
+``share_file``); what the store answers is checked before it is kept here.
+
 Writes go to a unique temp file and are renamed into place, so two permpip runs sharing
 the cache never see a partial file. A cached file is re-hashed when read; one that does
 not match its name is dropped and downloaded (or built) again.
@@ -29,11 +34,14 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from gate.errors import UsageError
 from gate.model import PackageScan
 from gate.options import Backend, GateOptions
+
+if TYPE_CHECKING:
+    from gate.shared_cache import SharedStore
 
 
 def default_root() -> Path:
@@ -116,6 +124,7 @@ def file_sha256(path: Path) -> str:
 class Cache:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.shared: SharedStore | None = None  # gate.shared_cache.attached sets it
         for sub in ("files", "scans", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
 
@@ -221,13 +230,35 @@ class Cache:
         return self.root / "scans" / scanner / f"{sha256}.json"
 
     def get_scan(self, sha256: str, scanner: str) -> PackageScan | None:
+        """The scan kept here, else the shared store's (checked, then kept here)."""
         try:
             data = json.loads(self._scan(sha256, scanner).read_text())
             return PackageScan._from_dict(data)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        scan = self.shared.get_scan(sha256, scanner) if self.shared is not None else None
+        if scan is not None:
+            self._keep_scan(scan, scanner)
+        return scan
 
     def put_scan(self, scan: PackageScan, scanner: str) -> None:
+        """Keep a scan made in this run; send it to the shared store (in the background)."""
+        self._keep_scan(scan, scanner)
+        if self.shared is not None:
+            self.shared.put_scan(scan, scanner)
+
+    def get_shared_file(self, sha256: str, filename: str) -> Path | None:
+        """The file from the shared store, its bytes verified, kept here; else None."""
+        if self.shared is None:
+            return None
+        return self.shared.get_file(self, sha256, filename)
+
+    def share_file(self, sha256: str, path: Path) -> None:
+        """Send a file verified in this run to the shared store (in the background)."""
+        if self.shared is not None:
+            self.shared.put_file(sha256, path)
+
+    def _keep_scan(self, scan: PackageScan, scanner: str) -> None:
         path = self._scan(scan.sha256, scanner)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="scan-")

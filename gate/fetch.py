@@ -5,6 +5,9 @@ permpip downloads every chosen file itself with ``requests``: the user's certifi
 (``--proxy`` and the usual environment variables), netrc and URL credentials (credentials of
 an index URL are reused for files on the same host, as pip does); timeouts and retries with
 backoff. Every file is checked against its pinned sha256 before anything else sees it.
+With ``--cache-url`` a file missing from the local cache is asked of the shared store first
+(``Cache.get_shared_file``: the same sha256 check; bytes that fail it are refused and the
+file is fetched here) and a file fetched here is sent to it (``gate.shared_cache``).
 
 pip's configuration is read as pip running for the target reads it (``pip_config_items``:
 pip's own loader, with ``<target sys.prefix>/pip.conf`` as the site file, as pip run with
@@ -341,7 +344,8 @@ def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
     if not pin.sha256:
         raise FetchError(f"{pin.filename}: no sha256 to verify against; refusing to fetch")
     expected = pin.sha256.lower()
-    cached = cache.get_file(expected, pin.filename)
+    cached = cache.get_file(expected, pin.filename) or cache.get_shared_file(expected,
+                                                                           pin.filename)
     if cached is not None:
         return cached
     with cache.writer() as (tmp, handle):
@@ -370,7 +374,9 @@ def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
                                   "nothing was installed")
         # No fsync: a file torn by a crash fails the sha256 check when it is read from the
         # cache (Cache.get_file re-hashes) and is fetched again.
-    return cache.put_file(expected, pin.filename, tmp)
+    path = cache.put_file(expected, pin.filename, tmp)
+    cache.share_file(expected, path)  # --cache-url: sent in the background
+    return path
 
 
 def _copy_local(url: str, handle: Any, digest: Any) -> None:  # noqa: ANN401

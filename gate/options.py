@@ -11,6 +11,8 @@ permpip's own options are few and never collide with pip's:
     --cache-dir DIR      permpip's download/scan cache (pip's option of the same name and
                          meaning: it is also handed to pip for resolution)
     --no-cache           use a throwaway cache (pip's --no-cache-dir is handed to pip too)
+    --cache-url URL      a store shared by a fleet (HTTP GET/PUT, ``gate.shared_cache``);
+                         default: ``PERMPIP_CACHE_URL``
     --python PYTHON      the target interpreter (pip's --python, same meaning: a file, or
                          a venv directory); absolute from the moment it is parsed
     --strict             stale grants and ``unanalyzed`` findings are errors, not warnings
@@ -92,7 +94,8 @@ _opt("--disable-pip-version-check --no-color --require-virtualenv --debug "
 _opt("--no-binary --only-binary --report", True, Step.IGNORED)
 _opt("--require-hashes --no-require-hashes", False, Step.IGNORED)
 
-_OWN_VALUE = ("--policy", "--backend", "--format", "--cache-dir", "--python", "--extra")
+_OWN_VALUE = ("--policy", "--backend", "--format", "--cache-dir", "--cache-url", "--python",
+              "--extra")
 _OWN_FLAGS = ("--no-cache", "--strict", "--all-extras")
 _SHORT_VALUE = {n for n, (v, _) in _PIP.items() if v and len(n) == 2}
 
@@ -117,6 +120,7 @@ class GateOptions:
     format: OutputFormat = OutputFormat.TEXT
     cache_dir: Path | None = None
     no_cache: bool = False
+    cache_url: str | None = None  # --cache-url (PERMPIP_CACHE_URL is read where it is used)
     python: str | None = None  # absolute path of the interpreter (``interpreter_path``)
     strict: bool = False  # stale grants and unanalyzed findings refuse
     extras: tuple[str, ...] = ()  # --extra NAME: of a pyproject.toml input (check, init)

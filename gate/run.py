@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import gate
-from gate import _subprocess, environment
+from gate import _subprocess, environment, shared_cache
 from gate import build as builder
 from gate import install as installer
 from gate.cache import Cache, cache_root, link_or_copy, with_no_cache
@@ -151,9 +151,12 @@ def _gate(options: GateOptions, *, progress: Progress | None,
     """A Gate for one run, with a work directory that is removed when the run ends."""
     options = with_no_cache(options, env=env)  # pip's --no-cache-dir, PIP_NO_CACHE_DIR ...
     with _cache(options) as cache, tempfile.TemporaryDirectory(prefix="permpip-run-") as work:
-        yield Gate(options, cache=cache, target=probe_target(options.python),
-                   progress=progress or Progress.for_stream(_null(), quiet=True),
-                   policy=policy, workdir=Path(work), env=env)
+        g = Gate(options, cache=cache, target=probe_target(options.python),
+                 progress=progress or Progress.for_stream(_null(), quiet=True),
+                 policy=policy, workdir=Path(work), env=env)
+        with shared_cache.attached(cache, options, env=env, settings=lambda: g.settings,
+                                   progress=g.progress):  # --cache-url
+            yield g
 
 
 def as_build_requirement(scan: PackageScan, *, of: str, where: str, line: int) -> PackageScan:

@@ -43,8 +43,8 @@ options:
   --no-policy          report without a policy; only --strict can then fail
   --format FORMAT      text (default), json, markdown (pull-request comment), sarif
   -o, --output FILE    write the report to FILE instead of stdout
-  --cache-dir DIR, --no-cache, --backend pip|uv and pip's index/network options
-                       as for `permpip check`
+  --cache-dir DIR, --no-cache, --cache-url URL, --backend pip|uv and pip's
+                       index/network options as for `permpip check`
 
 exit codes: 0 nothing gained beyond the policy, 1 an ungranted gain (--strict: any gain),
             2 usage or policy-file error, 3 could not read, fetch, verify or scan

@@ -146,6 +146,7 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
         format=fmt,
         cache_dir=Path(own["--cache-dir"]) if "--cache-dir" in own else None,
         no_cache=no_cache,
+        cache_url=own.get("--cache-url") or None,
         python=interpreter_path(own["--python"]) if "--python" in own else None,
         strict=strict,
         extras=tuple(extras),
@@ -165,6 +166,8 @@ permpip options:
   --format text|json   output format; json prints the whole verdict
   --cache-dir DIR      download and scan cache (default: ~/.cache/permpip)
   --no-cache           use a throwaway cache for this run
+  --cache-url URL      share scans and verified files through an HTTP store (GET/PUT);
+                       default: $PERMPIP_CACHE_URL (docs/cache.md)
   --python PYTHON      target interpreter (default: the one permpip runs in)
   --strict             refuse on stale grants and on code that could not be analysed
   --extra NAME         check, policy init: with a pyproject.toml input, also the optional

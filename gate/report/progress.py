@@ -118,6 +118,15 @@ class Progress:
             stop.set()
             thread.join()
 
+    def warn(self, text: str) -> None:
+        """A ``warning: text`` line, shown even when quiet (pip shows warnings with -q)."""
+        with self._lock:
+            if self.tty and self._open is not None:
+                self.stream.write("\n")
+                self._open = None
+            self.stream.write(f"warning: {text}\n")
+            self.stream.flush()
+
     def close(self) -> None:
         if self._open is not None and not self.quiet and self.tty:
             with self._lock:
