@@ -331,7 +331,7 @@ def test_del_at_shutdown_is_still_enforced(tmp_path: Path, run_permpip: RunPermp
     o = attack(tmp_path, run_permpip, (
         "import builtins\n"
         "class _Writer:\n"
-        "    def __del__(self):\n"
+        "    def __del__(self, open=open):  # builtins are gone by then\n"
         "        open('@MARKER@', 'w').write('x')\n"
         "builtins._keep = _Writer()\n"
         "def go():\n"
@@ -453,3 +453,268 @@ def test_import_time_use_from_a_thread(tmp_path: Path, target: Target,
         "    pass\n"), grant='["network"]', target=target, enforce=True)
     assert target.requests == []
     assert o.violation("network")["phase"] == "import"
+
+
+# -- 5. children without the guard --------------------------------------------------------
+
+CHILD = "open('@MARKER@', 'w').write('x')"
+
+
+def _child(tmp_path: Path, run_permpip: RunPermpip, start: str,
+           files: dict[str, str] | None = None) -> Outcome:
+    """evil, granted subprocess, starts a child that writes the marker (application code in
+    the child, so only a child without the guard is a problem)."""
+    return attack(tmp_path, run_permpip, (
+        "import os, subprocess, sys\n"
+        f"CHILD = {CHILD!r}\n"
+        "def go():\n"
+        f"    {start}\n"), grant='["subprocess"]', enforce=True, files=files)
+
+
+@pytest.mark.parametrize("start", [
+    "subprocess.run([sys.executable, '-I', '-c', CHILD])",
+    "subprocess.run([sys.executable, '-uIs', '-c', CHILD])",
+    "subprocess.run([sys.executable, '-c', CHILD], env={})",
+    "subprocess.run([sys.executable, '-c', CHILD], env={'PYTHONPATH': '/nowhere'})",
+    "os.posix_spawn(sys.executable, [sys.executable, '-S', '-c', CHILD], "
+    "{'PYTHONPATH': sys.path[1]})",
+    "os.system(sys.executable + ' -E -c \"' + CHILD + '\"')",
+    "subprocess.run(sys.executable + ' -I -c \"' + CHILD + '\"', shell=True)",
+])
+def test_children_without_the_guard_are_refused(tmp_path: Path, run_permpip: RunPermpip,
+                                                start: str) -> None:
+    o = _child(tmp_path, run_permpip, start)
+    assert not o.marker.exists()
+    assert ("evil", "guard") in o.used
+
+
+@bypass("child escape", "-X/-W options (which take a value) stop the flag scan: "
+        "[python, '-X', 'utf8', '-I', ...] is not seen as isolated")
+def test_isolated_after_an_option_with_a_value(tmp_path: Path,
+                                               run_permpip: RunPermpip) -> None:
+    o = _child(tmp_path, run_permpip,
+               "subprocess.run([sys.executable, '-X', 'utf8', '-I', '-c', CHILD])")
+    assert not o.marker.exists()
+    assert ("evil", "guard") in o.used
+
+
+@bypass("child escape", "Popen(['x', '-I', ...], executable=sys.executable): the word after "
+        "the program is argv[0], not a flag, so the scan stops")
+def test_isolated_with_executable_and_a_foreign_argv0(tmp_path: Path,
+                                                     run_permpip: RunPermpip) -> None:
+    o = _child(tmp_path, run_permpip,
+               "subprocess.run(['x', '-I', '-c', CHILD], executable=sys.executable)")
+    assert not o.marker.exists()
+    assert ("evil", "guard") in o.used
+
+
+@bypass("child escape", "/proc/self/exe -I: the interpreter under a name that does not "
+        "start with 'python'")
+def test_isolated_through_proc_self_exe(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    o = _child(tmp_path, run_permpip, "subprocess.run(['/proc/self/exe', '-I', '-c', CHILD])")
+    assert not o.marker.exists()
+    assert ("evil", "guard") in o.used
+
+
+@bypass("child escape", "PYTHONPATH=<a dir of the package holding sitecustomize.py>:<guard "
+        "dir>: the guard dir is present, so accepted, but the package's sitecustomize "
+        "shadows the guard")
+def test_a_sitecustomize_of_the_package_ahead_of_the_guard(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    o = _child(tmp_path, run_permpip, (
+        "subprocess.run([sys.executable, '-c', CHILD], env={'PYTHONPATH': os.pathsep.join("
+        "[os.path.join(os.path.dirname(__file__), '_boot'), sys.path[1]])})"),
+        files={"evil/_boot/sitecustomize.py": "# not the guard\n"})
+    assert not o.marker.exists()
+    assert ("evil", "guard") in o.used
+
+
+@bypass("unmapped event", "_posixsubprocess.fork_exec (multiprocessing.util.spawnv_passfds) "
+        "raises no audit event on 3.11: a process starts with nothing granted, unseen")
+def test_a_process_through_posixsubprocess(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    o = attack(tmp_path, run_permpip, (
+        "import multiprocessing.util, os\n"
+        "def go():\n"
+        "    pid = multiprocessing.util.spawnv_passfds(\n"
+        "        b'/bin/touch', [b'/bin/touch', b'@MARKER@'], ())\n"
+        "    os.waitpid(pid, 0)\n"), enforce=True)
+    assert not o.marker.exists()
+    assert o.used == [("evil", "subprocess")]
+
+
+# -- 6. standard library functions and events -----------------------------------------------
+
+
+@pytest.mark.parametrize("write", [
+    "os.close(os.open('@MARKER@', os.O_RDONLY | os.O_CREAT))",
+    "os.symlink('/etc/hostname', '@MARKER@')",
+    "os.link(__file__, '@MARKER@')",
+    "shutil.copyfile(__file__, '@MARKER@')",
+    "sqlite3.connect('@MARKER@').execute('create table t (x)')",
+    "pathlib.Path('@MARKER@').touch()",
+    "os.rename(tempfile.mkstemp()[1], '@MARKER@')",
+    "logging.FileHandler('@MARKER@').emit(logging.makeLogRecord({}))",
+])
+def test_file_writes_are_refused(tmp_path: Path, run_permpip: RunPermpip, write: str) -> None:
+    o = attack(tmp_path, run_permpip, (
+        "import logging, os, pathlib, shutil, sqlite3, tempfile\n"
+        "def go():\n"
+        "    try:\n"
+        f"        {write}\n"
+        "    except PermissionError:\n"
+        "        print('refused')\n"), grant='["fs-read"]', enforce=True)
+    assert not o.marker.exists() and "refused" in o.output
+    assert o.used == [("evil", "fs-write")]
+
+
+@bypass("unmapped event", "os.mkfifo creates a file and raises no audit event")
+def test_mkfifo(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    o = attack(tmp_path, run_permpip, "import os\ndef go():\n    os.mkfifo('@MARKER@')\n",
+               enforce=True)
+    assert not o.marker.exists()
+    assert o.used == [("evil", "fs-write")]
+
+
+@bypass("unmapped event", "os.mknod(path, S_IFREG) creates a regular file with no audit event")
+def test_mknod(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    o = attack(tmp_path, run_permpip, (
+        "import os, stat\n"
+        "def go():\n"
+        "    os.mknod('@MARKER@', stat.S_IFREG | 0o600)\n"), enforce=True)
+    assert not o.marker.exists()
+    assert o.used == [("evil", "fs-write")]
+
+
+@pytest.mark.parametrize("send", [
+    "get()",
+    "socket.create_connection(('127.0.0.1', @PORT@)).close()",
+    "socket.socket().connect_ex(('127.0.0.1', @PORT@))",
+    "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', @PORT@))",
+    "__import__('http.client').client.HTTPConnection('127.0.0.1', @PORT@).request('GET', '/')",
+    "__import__('asyncio').run(__import__('asyncio').open_connection('127.0.0.1', @PORT@))",
+    "__import__('ftplib').FTP('127.0.0.1', timeout=5)",
+    "__import__('smtplib').SMTP('127.0.0.1', @PORT@, timeout=5)",
+])
+def test_network_uses_are_refused(tmp_path: Path, target: Target, run_permpip: RunPermpip,
+                                  send: str) -> None:
+    o = attack(tmp_path, run_permpip, RAW_GET + (
+        "def go():\n"
+        "    try:\n"
+        f"        {send}\n"
+        "    except PermissionError:\n"
+        "        print('refused')\n"
+        "    except OSError as exc:\n"
+        "        print('refused' if isinstance(getattr(exc, 'reason', None), "
+        "PermissionError) else exc)\n"), target=target, enforce=True)
+    assert target.requests == [] and "refused" in o.output
+    assert o.used == [("evil", "network")]
+
+
+def test_ctypes_is_native(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    o = attack(tmp_path, run_permpip, (
+        "def go():\n"
+        "    try:\n"
+        "        import ctypes\n"
+        "        ctypes.CDLL(None).getenv(b'SECRET')\n"
+        "    except PermissionError:\n"
+        "        print('refused')\n"), enforce=True)
+    assert "refused" in o.output
+    assert ("evil", "native") in o.used
+
+
+# -- 7. environment reads ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("read", [
+    "os.environ['SECRET']",
+    "os.getenv('SECRET')",
+    "os.getenvb(b'SECRET')",
+    "os.environ._data[b'SECRET']",
+    "__import__('posix').environ[b'SECRET']",
+    "os.environ.copy()['SECRET']",
+    "dict(os.environ)['SECRET']",
+    "'{SECRET}'.format_map(os.environ)",
+    "__import__('operator').itemgetter('SECRET')(os.environ)",
+])
+def test_environment_reads_are_refused(tmp_path: Path, run_permpip: RunPermpip,
+                                       read: str) -> None:
+    o = attack(tmp_path, run_permpip, (
+        "import os\n"
+        "def go():\n"
+        "    try:\n"
+        f"        print('LEAK', {read})\n"
+        "    except PermissionError:\n"
+        "        print('refused')\n"), enforce=True)
+    assert "s3cret-value" not in o.output and "refused" in o.output
+    assert o.used == [("evil", "env")]
+
+
+@bypass("env", "os.environ._data.pop(key) (the replacement's pop: op 'del') returns the value "
+        "without raising permpip.environ; put back with _data[key] = value (op 'set')")
+def test_environ_data_pop(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    o = attack(tmp_path, run_permpip, (
+        "import os\n"
+        "def go():\n"
+        "    d = os.environ._data\n"
+        "    v = d.pop(b'SECRET'); d[b'SECRET'] = v\n"
+        "    print('LEAK', v)\n"), main="import evil, os\nevil.go()\n", enforce=True)
+    assert "s3cret-value" not in o.output
+    assert o.used == [("evil", "env")]
+
+
+@pytest.mark.parametrize("read", [
+    "os.path.expandvars('$SECRET')",
+    "__import__('collections').ChainMap(os.environ)['SECRET']",
+    "__import__('string').Template('$SECRET').substitute(os.environ)",
+    "__import__('configparser').ConfigParser(os.environ, interpolation=None)"
+    ".defaults()['secret']",
+])
+@bypass("env", "a stdlib function that indexes os.environ for its caller (expandvars, "
+        "ChainMap, string.Template, configparser defaults) is 'the standard library's "
+        "read', yet returns any variable the package names")
+def test_environment_read_by_a_stdlib_helper(tmp_path: Path, run_permpip: RunPermpip,
+                                             read: str) -> None:
+    o = attack(tmp_path, run_permpip, (
+        "import os\n"
+        "def go():\n"
+        "    try:\n"
+        f"        print('LEAK', {read})\n"
+        "    except PermissionError:\n"
+        "        print('refused')\n"), enforce=True)
+    assert "s3cret-value" not in o.output
+    assert o.used == [("evil", "env")]
+
+
+def test_proc_self_environ_is_fs_read(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """Documented: /proc/self/environ is fs-read, not env (a package with fs-read reads
+    the environment)."""
+    o = attack(tmp_path, run_permpip, (
+        "def go():\n"
+        "    try:\n"
+        "        print('LEAK', b's3cret' in open('/proc/self/environ', 'rb').read())\n"
+        "    except PermissionError:\n"
+        "        print('refused')\n"), enforce=True)
+    assert "refused" in o.output
+    assert o.used == [("evil", "fs-read")]
+
+
+# -- 8. races: threads started before the hook ---------------------------------------------
+
+
+def test_a_thread_started_at_import_is_still_guarded(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    o = attack(tmp_path, run_permpip, RAW_GET + (
+        "import threading, time\n"
+        "def _later():\n"
+        "    time.sleep(0.5)\n"
+        "    try:\n"
+        "        get()\n"
+        "    except PermissionError:\n"
+        "        print('refused')\n"
+        "_t = threading.Thread(target=_later)\n"
+        "_t.start()\n"
+        "def go():\n"
+        "    _t.join()\n"), grant='{ allow = ["threads"], at-import = ["threads"] }',
+        target=target, enforce=True)
+    assert target.requests == [] and "refused" in o.output
+    assert o.used == [("evil", "network")]
