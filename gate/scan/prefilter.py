@@ -444,8 +444,10 @@ def _object_trick_used(text: str, targets: set[str], spans: list[str], words: se
             k = arg.end()
             while k < len(text) and text[k] in " \t":
                 k += 1
-            if text[k:k + 1] == "," and _spelled_name(text, k + 1):
-                return True  # ``getattr(f, '__glo' + 'bals__')``: the scanner reads it
+            comma = _TO_COMMA.match(text, k)
+            if comma is None or not _inert_name(text, comma.end()):
+                return True  # ``getattr(f, '__glo' + 'bals__')``, ``getattr(self, n)``: a
+                # name the scanner folds, or one computed (it may lead on from any object)
             roots.append((arg.group(1), text[k:k + 1] != ","))  # not ``getattr(m, ...``
     if "__dict__" in targets:
         for m in _DICT.finditer(text):
@@ -464,20 +466,20 @@ def _object_trick_used(text: str, targets: set[str], spans: list[str], words: se
     return any(bound.may_be_module(r, chain) for r, chain in dict.fromkeys(roots))
 
 
+# the rest of a first argument that is a plain chain (``self.x.y``), to its comma
+_TO_COMMA = re.compile(r"(?:[ \t]*\.[ \t]*[^\W\d]\w*)*[ \t]*,")
 _PLAIN_NAME = re.compile(r"""[ \t]*(?:'([A-Za-z_]\w*)'|"([A-Za-z_]\w*)")[ \t]*[,)]""")
-# only string literals, joined by ``+`` or side by side (what the scanner folds), to ``)``
-_LITERALS = re.compile(r"""(?:\s*[rRuUfF]{0,2}(?:'[^'\n{]*'|"[^"\n{]*")\s*\+?)+\s*[,)]""")
 
 
-def _spelled_name(text: str, start: int) -> bool:
-    """Whether getattr's second argument, from ``start``, is a string the scanner folds
-    (``'__se' + 'lf__'``, ``f"..."``, literals over lines) other than one plain literal,
-    or a plain literal naming a dunder: the scanner resolves those, on any object. A name
-    computed otherwise (``"_%s" % n``) the scanner leaves to the object's kind."""
+def _inert_name(text: str, start: int) -> bool:
+    """Whether getattr's second argument, from ``start``, is one plain string literal that
+    names no attribute that leads on (a dunder, ``f_globals``): only a module's attribute
+    by that name is a finding then."""
     plain = _PLAIN_NAME.match(text, start)
-    if plain is not None:
-        return (plain.group(1) or plain.group(2)).startswith("__")
-    return _LITERALS.match(text, start) is not None
+    if plain is None:
+        return False
+    name = plain.group(1) or plain.group(2)
+    return not name.startswith("__") and name not in reflect.LEADING
 
 
 class _ModuleNames:

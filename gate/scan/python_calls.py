@@ -4,6 +4,8 @@ capability (openers and their modes, importers, getattr and its relatives, names
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Callable
 
 from gate.catalog import canonical
 from gate.model import Phase
@@ -25,12 +27,13 @@ from gate.scan.python_refs import (
     _SELF_MODULE,
     _WRITE,
     _WRITE_FLAGS,
+    _all_args,
     _arg,
     _literal_str,
     _Refs,
     _unknown_args,
 )
-from gate.scan.reflect import SUBCLASSES, namespace_of
+from gate.scan.reflect import LEADING, SUBCLASSES, namespace_of
 
 # ``d.values()`` of a namespace (``globals()``, ``f.__globals__``, ``os.__dict__``)
 _NAMESPACE_LISTS = frozenset({"values", "items", "copy", "setdefault", "pop", "popitem",
@@ -45,6 +48,8 @@ _NAMESPACE_FILLERS = frozenset(
 
 
 _FORMATS = frozenset({"format", "format_map"})
+# called by name, what ``getattr`` calls: ``x.__getattr__(n)`` is ``getattr(x, n)``
+_HOOKS = frozenset({"__getattribute__", "__getattr__"})
 
 
 class _Calls(_Refs):
@@ -85,9 +90,11 @@ class _Calls(_Refs):
             special = self._special(func, call, phase)
         elif type(call.func) is ast.Call:
             self._applied_getter(call, phase)
+        elif type(call.func) is ast.Attribute and call.args and call.func.attr == "get":
+            self._entry(call.func.value, call, call.args[0], phase)  # ``x.__dict__.get(n)``
         elif (type(call.func) is ast.Attribute and call.args
-              and call.func.attr == "__getattribute__"):  # ``object.__getattribute__(m, n)``
-            self._getattribute("?.__getattribute__", call, phase)
+              and call.func.attr in _HOOKS):  # ``object.__getattribute__(m, n)``
+            self._getattribute(f"?.{call.func.attr}", call, phase)
         if (type(call.func) is ast.Attribute and call.func.attr == "get_field" and call.args
                 and "Formatter" in self.words):
             field = _literal_str(call.args[0])  # ``Formatter().get_field(path, args, kw)``
@@ -174,7 +181,7 @@ class _Calls(_Refs):
         if func in _EVERY_OBJECT:  # every object there is, modules among them
             self._add(_DYNAMIC, line, phase, f"{func}() (reaches every module)")
             return False
-        if func.endswith(".__getattribute__") and call.args:
+        if func.rpartition(".")[2] in _HOOKS and call.args:
             self._getattribute(func, call, phase)
             return True
         if func in ("yaml.load", "yaml.load_all"):
@@ -241,18 +248,24 @@ class _Calls(_Refs):
         keys = self._keys(call.args[1])
         for attr in keys or ():  # ``getattr(os, 'system')``, ``getattr(print, '__self__')``
             qual = self._attribute_of(call.args[0], attr)
-            if qual is not None:
+            if qual == reflect.SELF_OF:  # ``getattr(p, "__self__")``: maybe the builtins
+                self._unknown(call.args[0], call, f"getattr({{}}, {attr!r})", phase, None)
+            elif qual is not None:
                 if not self._report(qual, call.lineno, phase, None):
                     self._escapes(call, qual, phase)
             if attr == SUBCLASSES:
                 self._add(_DYNAMIC, call.lineno, phase, "*.__subclasses__() (reaches every class)")
         if keys is not None:
             return
-        self._computed(call.args[0], call, f"getattr({{}}, {_COMPUTED})", phase)
+        self._computed(call.args[0], call, f"getattr({{}}, {_COMPUTED})", phase, call.args[1])
 
-    def _computed(self, target_node: ast.expr, call: ast.Call, shown: str, phase: Phase) -> None:
-        """A computed attribute of ``target_node``: ``dynamic-code`` when it may be a module
-        (every module holds ``__builtins__``) or a builtin function (``__self__``)."""
+    def _computed(self, target_node: ast.expr, call: ast.Call, shown: str, phase: Phase,
+                  name: ast.expr | None = None) -> None:
+        """A computed attribute of ``target_node`` (``name``: the computed name, when one
+        is given): ``dynamic-code`` when the object may be a module (every module holds
+        ``__builtins__``) or a builtin function (``__self__``) or a function (``__globals__``);
+        of any other object, when the name may lead on and what it gives is looked into
+        further (``_unknown``)."""
         target = self._resolve(target_node)
         if target is None:
             if type(target_node) is ast.Name and (
@@ -260,10 +273,14 @@ class _Calls(_Refs):
                     or target_node.id in self._functions()):
                 # a builtin's ``__self__``; a function's ``__globals__``, ``__builtins__``
                 self._add(_DYNAMIC, call.lineno, phase, shown.format(target_node.id))
+                return
+            self._unknown(target_node, call, shown, phase, name)
             return
         parent, _, leaf = canonical(target).rpartition(".")
         if parent and leaf[:1].isupper() and reflect.is_module(parent):
-            return  # a class (``ssl.TLSVersion``) or constant: like ``getattr(self, n)``
+            # a class (``ssl.TLSVersion``) or constant: like ``getattr(self, n)``
+            self._unknown(target_node, call, shown, phase, name)
+            return
         if parent and reflect.is_module(parent):
             # a function of the standard library: ``__globals__``
             self._add(_DYNAMIC, call.lineno, phase, shown.format(canonical(target)))
@@ -273,6 +290,49 @@ class _Calls(_Refs):
                 "." not in target and reflect.builtin_function(target)):
             shown_target = "sys.modules[__name__]" if target == _SELF_MODULE else target
             self._add(_DYNAMIC, call.lineno, phase, shown.format(shown_target))
+            return
+        self._unknown(target_node, call, shown, phase, name)
+
+    def _unknown(self, target_node: ast.expr, lookup: ast.expr, shown: str, phase: Phase,
+                 name: ast.expr | None) -> None:
+        """A computed attribute (or namespace entry) of an object the scanner cannot type:
+        any function, method, class or frame leads to a namespace and so to ``exec``, but
+        only through an attribute that leads on (a dunder, ``f_globals``, ...: the name must
+        be able to spell one) and a further step on what it gives (``[k]``, ``.x``, handed
+        on: ``_Uses``). ``dynamic-code`` when both may be."""
+        if name is not None and not _may_lead_on(name):
+            return
+        why = self._uses().further(lookup)
+        if why is None:
+            return
+        text = ast.unparse(target_node)
+        text = text if len(text) <= 30 else text[:27] + "..."
+        self._add(_DYNAMIC, lookup.lineno, phase, f"{shown.format(text)}, {why}")
+
+    def _entry(self, ns: ast.expr, lookup: ast.expr, key: ast.expr, phase: Phase) -> None:
+        """``vars(x)[n]``, ``x.__dict__[n]``, ``x.__dict__.get(n)`` of an object the scanner
+        cannot type: a class's namespace holds the descriptors of what leads on
+        (``type(f).__dict__["__globals__"].__get__(f)`` is ``f.__globals__``). A module's
+        namespace is resolved elsewhere (``_lookup``)."""
+        obj = _namespace_object(ns)
+        if obj is None:
+            return
+        resolved = self._resolve(ns)
+        if resolved is not None and namespace_of(resolved) is not None:
+            return
+        keys = self._keys(key)
+        if keys is not None and not any(k in LEADING or (k.startswith("__") and k.endswith("__"))
+                                        for k in keys):
+            return
+        self._unknown(obj, lookup, f"{{}}.__dict__[{_COMPUTED}]", phase,
+                      None if keys is not None else key)
+
+    def _uses(self) -> _Uses:
+        """Where values go in this module (built once, when first needed)."""
+        uses: _Uses | None = self.__dict__.get("_uses_of")
+        if uses is None:
+            uses = self.__dict__["_uses_of"] = _Uses(self.tree, self._builtin)
+        return uses
 
     def _getattribute(self, func: str, call: ast.Call, phase: Phase) -> None:
         """``os.__getattribute__('system')``, ``object.__getattribute__(os, name)``."""
@@ -287,7 +347,8 @@ class _Calls(_Refs):
             if qual is not None:
                 self._report(qual, call.lineno, phase, None)
             return
-        self._computed(target, call, f"{{}}.__getattribute__({_COMPUTED})", phase)
+        hook = call.func.attr  # type: ignore[attr-defined]
+        self._computed(target, call, f"{{}}.{hook}({_COMPUTED})", phase, call.args[-1])
 
     def _applied_getter(self, call: ast.Call, phase: Phase) -> None:
         """``operator.attrgetter('system')(os)``, ``methodcaller('system', c)(os)``, or
@@ -309,6 +370,316 @@ class _Calls(_Refs):
                     self._report(".".join([qual, *attrs[1:]]), call.lineno, phase, None)
             return
         self._computed(call.args[0], call, f"{getter}({_COMPUTED})({{}})", phase)
+
+
+# ---------------------------------------------------------------- computed attributes
+_PERCENT = re.compile(r"%%|%(?:\([^)]*\))?[#0 +\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[a-zA-Z]")
+_FIELD = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
+# builtins that only look at what they are given (or give a string, a number or its type)
+_LOOKERS = frozenset({"isinstance", "issubclass", "callable", "hasattr", "id", "repr",
+                      "str", "len", "bool", "print", "hash", "type", "int", "float"})
+
+
+def _split(text: str, pattern: re.Pattern[str]) -> list[str | None]:
+    """A format's literal pieces (``"%%"``, ``"{{"`` are literal) and None per field."""
+    out: list[str | None] = []
+    at = 0
+    for m in pattern.finditer(text):
+        out.append(text[at:m.start()])
+        field = m.group()
+        out.append(field[0] if field in ("%%", "{{", "}}") else None)
+        at = m.end()
+    out.append(text[at:])
+    return out
+
+
+def _shape(node: ast.expr) -> list[str | None]:
+    """The pieces of a string expression: literal text, None for what is computed
+    (``"visit_" + kind`` -> ``["visit_", None]``; ``f"_{a}_{b}"``, ``"%s_x" % a``,
+    ``"x_{}".format(a)``, ``"_".join(["x", a])``)."""
+    t = type(node)
+    if t is ast.Constant:
+        value = node.value  # type: ignore[attr-defined]
+        return [value] if isinstance(value, str) else [None]
+    if t is ast.BinOp:
+        assert isinstance(node, ast.BinOp)
+        if type(node.op) is ast.Add:
+            return _shape(node.left) + _shape(node.right)
+        if type(node.op) is ast.Mod and type(node.left) is ast.Constant and isinstance(
+                node.left.value, str):  # type: ignore[attr-defined]
+            return _split(node.left.value, _PERCENT)  # type: ignore[attr-defined]
+        return [None]
+    if t is ast.JoinedStr:
+        out: list[str | None] = []
+        for v in node.values:  # type: ignore[attr-defined]
+            out += _shape(v) if type(v) is ast.Constant else [None]
+        return out
+    if t is ast.Call:
+        assert isinstance(node, ast.Call)
+        func = node.func
+        if type(func) is ast.Attribute and type(func.value) is ast.Constant and isinstance(
+                func.value.value, str):  # type: ignore[attr-defined]
+            text: str = func.value.value  # type: ignore[attr-defined]
+            if func.attr == "format":
+                return _split(text, _FIELD)
+            if func.attr == "join" and len(node.args) == 1 and not node.keywords and type(
+                    node.args[0]) in (ast.List, ast.Tuple):
+                joined: list[str | None] = []
+                for i, e in enumerate(node.args[0].elts):  # type: ignore[attr-defined]
+                    joined += ([text] if i else []) + (
+                        _shape(e) if type(e) is not ast.Starred else [None])
+                return joined
+    return [None]
+
+
+def _may_lead_on(node: ast.expr) -> bool:
+    """Whether the computed name ``node`` may spell an attribute that leads on (a dunder or
+    one of ``LEADING``); ``"visit_" + kind``, ``f"get_{x}"``, ``"_%s_cache" % n`` cannot."""
+    parts = _shape(node)
+    prefix = suffix = ""
+    for p in parts:
+        if p is None:
+            break
+        prefix += p
+    for p in reversed(parts):
+        if p is None:
+            break
+        suffix = p + suffix
+    if None not in parts:  # all literal (a loop key, a string the scanner did not fold)
+        return prefix.startswith("__") and prefix.endswith("__") or prefix in LEADING
+    dunder = (prefix.startswith("__") or "__".startswith(prefix)) and (
+        suffix.endswith("__") or "__".endswith(suffix))
+    return dunder or any(n.startswith(prefix) and n.endswith(suffix)
+                         and len(prefix) + len(suffix) <= len(n) for n in LEADING)
+
+
+def _namespace_object(node: ast.expr) -> ast.expr | None:
+    """``x`` of ``vars(x)``, ``x.__dict__``, ``getattr(x, "__dict__")``; else None."""
+    if type(node) is ast.Attribute:
+        return node.value if node.attr == "__dict__" else None  # type: ignore[attr-defined]
+    if type(node) is ast.Call and type(node.func) is ast.Name and len(node.args) >= 1 and (  # type: ignore[attr-defined]
+            not node.keywords):  # type: ignore[attr-defined]
+        args = node.args  # type: ignore[attr-defined]
+        if node.func.id == "vars" and len(args) == 1:  # type: ignore[attr-defined]
+            return args[0]
+        if node.func.id == "getattr" and len(args) == 2 and _literal_str(args[1]) == "__dict__":  # type: ignore[attr-defined]
+            return args[0]
+    return None
+
+
+def _parents(unit: ast.AST) -> dict[int, ast.AST]:
+    out: dict[int, ast.AST] = {}
+    for node in ast.walk(unit):
+        for child in ast.iter_child_nodes(node):
+            out[id(child)] = node
+    return out
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
+# what looks into a namespace, a module or a class for what it holds
+_LOOKUPS = frozenset({"get", "values", "items", "pop", "setdefault", "popitem", "copy",
+                      "__getitem__", "__getattribute__", "__getattr__", "getitem",
+                      "getattr_static", "getmembers", "reduce"})
+# the builtins a builtin function's ``__self__`` (the builtins module) hands out that reach
+# code or other modules
+_BUILTIN_REACH = frozenset({"exec", "eval", "compile", "__import__", "open", "getattr",
+                            "vars", "globals", "locals", "breakpoint", "__loader__"})
+_REFLECTING = frozenset({"getattr", "vars", "attrgetter", "methodcaller"})
+
+
+def _leads_on(attr: str) -> bool:
+    return attr in LEADING or (attr.startswith("__") and attr.endswith("__"))
+
+
+class _Uses:
+    """Where the value of one expression goes in its module: whether something looks into
+    it for what it holds, as a namespace, a module or a class is looked into on the way to
+    ``exec``. Followed (the value, or what it gives): a call of it, a plain attribute of it
+    (``.append``), a name bound to it (each read of that name: in the outermost function,
+    or the module for a global), a loop over it, ``a or b``, ``await``, an attribute stored
+    (each read of that attribute name in the module), a return or yield (each call, in the
+    module, of a function by that name), an argument of one of the module's own functions
+    (that parameter's reads). A further step: subscripted, an attribute that leads on
+    (``.__globals__``, ``.f_back``), a namespace's lookups (``.get``, ``.values``), a
+    builtin that reaches code (``.exec``), handed to what reflects (``getattr(v, n)``,
+    ``vars(v)``, ``operator.getitem(v, k)``). Not followed: other calls it is handed to, a
+    container it is put in (docs/scanner.md, known limits)."""
+
+    def __init__(self, tree: ast.AST, looker: Callable[[str], bool]) -> None:
+        self.tree = tree
+        self.parents = _parents(tree)
+        self.looker = looker  # whether a bare name is that builtin here
+        # the module's defs, reads of names and of attributes, calls, by name
+        self.defs: dict[str, list[ast.AST]] = {}
+        self.names: dict[str, list[ast.AST]] = {}
+        self.attrs: dict[str, list[ast.AST]] = {}
+        self.calls: dict[str, list[ast.AST]] = {}
+        for n in ast.walk(tree):
+            t = type(n)
+            if t is ast.Name and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                self.names.setdefault(n.id, []).append(n)  # type: ignore[attr-defined]
+            elif t is ast.Attribute and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                self.attrs.setdefault(n.attr, []).append(n)  # type: ignore[attr-defined]
+            elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+                self.defs.setdefault(n.name, []).append(n)  # type: ignore[attr-defined]
+            elif t is ast.Call:
+                func = n.func  # type: ignore[attr-defined]
+                if type(func) is ast.Name:
+                    self.calls.setdefault(func.id, []).append(n)
+                elif type(func) is ast.Attribute:
+                    self.calls.setdefault(func.attr, []).append(n)
+
+    def further(self, node: ast.AST) -> str | None:
+        return self._use(node, set())
+
+    def _within(self, node: ast.AST, unit: ast.AST) -> bool:
+        while node is not None and node is not unit:
+            node = self.parents.get(id(node))  # type: ignore[assignment]
+        return node is unit
+
+    def _first(self, nodes: list[ast.AST], seen: set[int]) -> str | None:
+        for n in nodes:
+            why = self._use(n, seen)
+            if why is not None:
+                return why
+        return None
+
+    def _use(self, node: ast.AST, seen: set[int]) -> str | None:
+        if id(node) in seen:
+            return None
+        seen.add(id(node))
+        p = self.parents.get(id(node))
+        t = type(p)
+        if p is None or t is ast.Expr or t is ast.Compare or t is ast.UnaryOp or (
+                t is ast.FormattedValue):
+            return None
+        if t is ast.Call:
+            assert isinstance(p, ast.Call)
+            if p.func is node:
+                return self._use(p, seen)
+            return self._argument(p, node, seen)
+        if t is ast.keyword:
+            call = self.parents.get(id(p))
+            return self._argument(call, p, seen) if isinstance(call, ast.Call) else None
+        if t in (ast.If, ast.While, ast.Assert, ast.IfExp):
+            if node is p.test or node is getattr(p, "msg", None):  # type: ignore[attr-defined]
+                return None
+            return self._use(p, seen)
+        if t is ast.BoolOp or t is ast.Await or t is ast.BinOp:
+            return self._use(p, seen)
+        if t is ast.Subscript:
+            assert isinstance(p, ast.Subscript)
+            return None if node is p.slice or type(p.ctx) is not ast.Load else "subscripted"
+        if t is ast.Attribute:
+            assert isinstance(p, ast.Attribute)
+            if _leads_on(p.attr) or p.attr in _LOOKUPS or p.attr in _BUILTIN_REACH:
+                return f".{p.attr} read from it"
+            return None if type(p.ctx) is not ast.Load else self._use(p, seen)
+        if t is ast.Assign or t is ast.AnnAssign or t is ast.NamedExpr:
+            targets = p.targets if t is ast.Assign else [p.target]  # type: ignore[attr-defined]
+            for target in targets:
+                why = self._bound(target, p, seen)
+                if why is not None:
+                    return why
+            return self._use(p, seen) if t is ast.NamedExpr else None
+        if t in (ast.For, ast.AsyncFor, ast.comprehension) and node is p.iter:  # type: ignore[attr-defined]
+            return self._bound(p.target, p, seen)  # type: ignore[attr-defined]
+        if t is ast.withitem:
+            assert isinstance(p, ast.withitem)
+            return None if p.optional_vars is None else self._bound(p.optional_vars, p, seen)
+        if t in (ast.Return, ast.Lambda, ast.Yield, ast.YieldFrom):
+            return self._returned(p, seen)
+        return None
+
+    def _scope(self, node: ast.AST) -> ast.AST | None:
+        scope = self.parents.get(id(node))
+        while scope is not None and not isinstance(scope, _SCOPES):
+            scope = self.parents.get(id(scope))
+        return scope
+
+    def _returned(self, at: ast.AST, seen: set[int]) -> str | None:
+        """Returned (or yielded): each call in the module of a function by that name."""
+        fn = at if type(at) is ast.Lambda else self._scope(at)
+        if type(fn) is ast.Lambda:
+            holder = self.parents.get(id(fn))
+            if type(holder) is ast.Assign and len(holder.targets) == 1 and type(  # type: ignore[attr-defined]
+                    holder.targets[0]) is ast.Name:  # type: ignore[attr-defined]
+                name = holder.targets[0].id  # type: ignore[attr-defined]
+            else:
+                return self._use(fn, seen)  # ``(lambda o, n: getattr(o, n))(f, k)``
+        elif type(fn) in (ast.FunctionDef, ast.AsyncFunctionDef):
+            name = fn.name  # type: ignore[union-attr]
+        else:
+            return "returned"
+        why = self._first(self.calls.get(name, []), seen)
+        if why is None or why.startswith("returned"):
+            return why
+        return f"returned, then {why}"
+
+    def _argument(self, call: ast.AST | None, arg: ast.AST, seen: set[int]) -> str | None:
+        if not isinstance(call, ast.Call):
+            return None
+        func = call.func
+        if type(func) is ast.Name:
+            if func.id in _LOOKERS and self.looker(func.id):
+                return None
+            if func.id in _REFLECTING:
+                return f"handed to {func.id}()"
+        if type(func) is ast.Attribute and (func.attr in _LOOKUPS or func.attr in _REFLECTING):
+            return f"handed to .{func.attr}()"
+        if type(func) is ast.Call and type(func.func) in (ast.Name, ast.Attribute):
+            inner = func.func
+            if (inner.id if type(inner) is ast.Name else inner.attr) in _REFLECTING:  # type: ignore[union-attr]
+                return "handed to an attribute getter"
+        # one of the module's own functions: that parameter's reads
+        name = func.id if type(func) is ast.Name else (  # type: ignore[union-attr]
+            func.attr if type(func) is ast.Attribute else None)  # type: ignore[union-attr]
+        for fn in self.defs.get(name, []) if name else ():
+            params = _all_args(fn.args)  # type: ignore[attr-defined]
+            if type(arg) is ast.keyword:
+                chosen = [a for a in params if a.arg == arg.arg]  # type: ignore[attr-defined]
+            else:
+                i = call.args.index(arg) if arg in call.args else -1  # type: ignore[operator]
+                if i < 0 or any(type(a) is ast.Starred for a in call.args[:i + 1]):
+                    chosen = params
+                else:  # (a method: ``self`` may be the first, or not)
+                    chosen = params[i:i + 2]
+            for a in chosen:
+                why = self._first([n for n in self.names.get(a.arg, [])
+                                   if self._within(n, fn)], seen)
+                if why is not None:
+                    return why
+        return None
+
+    def _bound(self, target: ast.expr, at: ast.AST, seen: set[int]) -> str | None:
+        """A value bound to ``target``: a name is followed to its reads, an attribute to
+        every read of that attribute name in the module."""
+        if type(target) in (ast.Tuple, ast.List):
+            for e in target.elts:  # type: ignore[attr-defined]
+                why = self._bound(e, at, seen)
+                if why is not None:
+                    return why
+            return None
+        if type(target) is ast.Starred:
+            return self._bound(target.value, at, seen)  # type: ignore[attr-defined]
+        if type(target) is ast.Attribute:
+            return self._first(self.attrs.get(target.attr, []), seen)  # type: ignore[attr-defined]
+        if type(target) is not ast.Name:
+            return None
+        name = target.id  # type: ignore[attr-defined]
+        scope = self._scope(at)
+        unit: ast.AST = self.tree
+        if scope is not None and type(scope) not in (ast.Module, ast.ClassDef) and not any(
+                type(n) is ast.Global and name in n.names for n in ast.walk(scope)):  # type: ignore[attr-defined]
+            while True:  # the outermost function (closures, ``nonlocal``)
+                outer = self._scope(scope)
+                if outer is None or type(outer) in (ast.Module, ast.ClassDef):
+                    break
+                scope = outer
+            unit = scope
+        reads = self.names.get(name, [])
+        return self._first(reads if unit is self.tree else
+                           [n for n in reads if self._within(n, unit)], seen)
 
 
 def _builds_code(call: ast.Call) -> bool:

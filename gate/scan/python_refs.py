@@ -419,6 +419,9 @@ class _State:
     def _call(self, call: ast.Call, phase: Phase) -> str | None:
         raise NotImplementedError
 
+    def _entry(self, ns: ast.expr, lookup: ast.expr, key: ast.expr, phase: Phase) -> None:
+        raise NotImplementedError
+
 
 class _Refs(_State):
     # ------------------------------------------------------------------ name resolution
@@ -820,6 +823,8 @@ class _Refs(_State):
                     self._lookup(owner, k, key, node.lineno, phase, labelled=labelled)
                 self.safe.add(id(value))
                 self.lookups.add(id(value))
+        if loading:  # ``type(f).__dict__[n]``: an entry of an object's namespace
+            self._entry(value, node, key, phase)
         self._expr(value, phase)
         self._expr(key, phase)
 

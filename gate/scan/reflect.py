@@ -17,7 +17,7 @@ A capability is reached without naming it in three ways, and the scanner closes 
 * every class is reached from any object (``().__class__.__base__.__subclasses__()``,
   ``SUBCLASSES``): ``dynamic-code`` unless asked of a class the file defines.
 
-Public API: ANY_MODULE, NAMESPACE, REFLECTIVE, SUBCLASSES, fold(prefix, attr),
+Public API: ANY_MODULE, NAMESPACE, REFLECTIVE, SUBCLASSES, LEADING, fold(prefix, attr),
 is_module(qualname), builtin_function(name), leaf_entries(attr), namespace_of(qualname).
 """
 
@@ -49,6 +49,13 @@ _TO_NAMESPACE = frozenset({"__globals__", "f_globals", "f_locals"})
 _TO_BUILTINS = frozenset({"f_builtins", "__builtins__"})
 REFLECTIVE = _TO_MODULE | _TO_NAMESPACE | _TO_BUILTINS
 SUBCLASSES = "__subclasses__"
+# Attributes that lead on from an object which is not a module, besides every dunder
+# (``__globals__``, ``__self__``, ``__dict__``, ``__class__``, ``__closure__``, ...): those of
+# frames, generators, coroutines, tracebacks and cells. A computed attribute name that can
+# spell none of them (``"visit_" + kind``) reaches no namespace, whatever the object.
+LEADING = frozenset({"f_back", "f_builtins", "f_globals", "f_locals", "f_generator",
+                     "gi_frame", "gi_yieldfrom", "cr_frame", "cr_await", "ag_frame",
+                     "ag_await", "tb_frame", "tb_next", "cell_contents"})
 # The words a file must spell to use one of them (the pre-filter's tricks).
 WORDS = REFLECTIVE | {SUBCLASSES, "getmodule", "Formatter", "attrgetter", "methodcaller",
                       "__getattribute__", "getattr_static"}

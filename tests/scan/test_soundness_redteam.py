@@ -34,11 +34,6 @@ from tests.scan.test_soundness import findings, marked_line, prog
 from tests.scan.unfiltered import switch_off
 
 MARK = "# <-"
-# cases pinned as they are, with the reason they stay so
-LIMIT = pytest.mark.xfail(strict=True, reason=(
-    "known limit (docs/scanner.md): a computed attribute of an object the scanner cannot "
-    "type (a builtin function or method handed on, another distribution's submodule) is "
-    "not a finding"))
 DYN = "dynamic-code"
 SUB = "subprocess"
 
@@ -265,15 +260,15 @@ FLOW_CASES = [
             if c.__name__ == "Popen":
                 c(CMD, shell=True).wait()
         """), {DYN, SUB}, id="own-class-name-rebound-__subclasses__"),
-    # ---- HOLES: builtin functions (``__self__``) and functions (``__globals__``) as values
+    # ---- (were holes) builtin functions (``__self__``) and functions (``__globals__``) as values
     pytest.param(SRC + prog("""
         def pick(o, n):
             return getattr(o, n)
         pick(len, "__se" + "lf__").exec(SRC)
-        """), {DYN}, marks=LIMIT,
+        """), {DYN},
                  id="builtin-function-argument"),
     pytest.param(SRC + "fs = [print]\nN = '__se' + 'lf__'\ngetattr(fs[0], N).exec(SRC)\n",
-                 {DYN}, marks=LIMIT,
+                 {DYN},
                  id="builtin-function-in-a-list"),
     pytest.param(SRC + prog("""
         import json
@@ -294,7 +289,7 @@ FLOW_CASES = [
             def go(self, n, k):
                 return getattr(self.__init__, n)[k]
         A().go("__glo" + "bals__", "os").system(CMD)
-        """), {DYN, SUB}, marks=LIMIT,
+        """), {DYN, SUB},
                  id="getattr(self.method, computed)"),
     pytest.param(CMD + "import asyncio\n" + prog("""
         def walk(o, *names):
@@ -304,7 +299,7 @@ FLOW_CASES = [
         for c in walk((), "__class__", "__base__", "__subcl" + "asses__")():
             if c.__name__ == "Popen":
                 c(CMD, shell=True).wait()
-        """), {DYN, SUB}, marks=LIMIT,
+        """), {DYN, SUB},
                  id="getattr-walk-to-__subclasses__"),
     pytest.param(SRC + prog("""
         import string
@@ -367,12 +362,12 @@ FLOW_CASES = [
                  id="importlib.reload"),
     pytest.param(CMD + "import os\nmatch os:\n    case object(__dict__=d):\n"
                  "        d['sys' + 'tem'](CMD)\n", {DYN, SUB}, id="match-class-__dict__"),
-    # ---- HOLES: modules of other distributions bound by a from-import
+    # ---- (was a hole) modules of other distributions bound by a from-import
     pytest.param(SRC + prog("""
         from _pytest import compat as c
         N = "__buil" + "tins__"
         getattr(c, N)["exec"](SRC)
-        """), {DYN}, marks=LIMIT,
+        """), {DYN},
                  id="from-import-of-another-distribution"),
 ]
 
@@ -477,10 +472,10 @@ PREFILTER_CASES = [
     pytest.param(SRC + "def f():\n    pass\ngetattr(f, '__buil' + 'tins__')['ex' + 'ec'](SRC)\n",
                  id="getattr(function, folded __builtins__)"),
     pytest.param(SRC + "def f(x):\n    return getattr(x, '__se' + 'lf__')\nf(len).exec(SRC)\n",
-                 marks=LIMIT, id="getattr(parameter, folded __self__)"),
+                 id="getattr(parameter, folded __self__)"),
     pytest.param(SRC + "def f():\n    x = len\n    return getattr(x, '__se' + 'lf__')\n"
                  "f().exec(SRC)\n",
-                 marks=LIMIT, id="getattr(local, folded __self__)"),
+                 id="getattr(local, folded __self__)"),
     pytest.param(SRC + "a = len\ngetattr(a, '__se' + 'lf__').exec(SRC)\n",
                  id="getattr(alias-of-builtin, folded __self__)"),
     pytest.param(SRC + "a = b = len\ngetattr(a, '__se' + 'lf__').exec(SRC)\n",
@@ -760,7 +755,7 @@ WHEELS = [
                   "foo/sub.py": "import os\n"}, {DYN, SUB}, id="own-module-passed-on"),
     pytest.param({"foo/__init__.py": "from .sub import P\nN = '__se' + 'lf__'\n"
                                      "getattr(P, N).exec(" + PAYLOAD + ")\n",
-                  "foo/sub.py": "P = print\n"}, {DYN}, marks=LIMIT,
+                  "foo/sub.py": "P = print\n"}, {DYN},
                  id="own-builtin-function-getattr"),
     pytest.param({"foo/__init__.py": "import os\nfrom .helpers import *\n"
                                      "isinstance(os, 'echo pwned')\n",
