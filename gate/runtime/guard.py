@@ -25,7 +25,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
              tuple=tuple, int=int, dict=dict, set=set, list=list, id=id, type=type,
              Exception=Exception, PermissionError=PermissionError, KeyError=KeyError,
              getattr=getattr, repr=repr, all=all, any=any, enumerate=enumerate, iter=iter,
-             max=max, object=object):
+             max=max, object=object, open=open):
     import _thread
     import marshal
     import os
@@ -78,7 +78,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     grants_cache = {}
     reported = set()
     counts = {}  # --record: (name, version, capability, phase) -> uses in this process
-    state = {"path": ()}
+    state = {"path": (), "list": sys.path}
     imports = {get_ident()}  # threads that may be importing a distribution's module
     switch_seen = [False]
     modules = sys.modules
@@ -120,8 +120,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             out = out.replace("--", "-")
         return out
 
-    def scan_path():
-        current = tuple(sys.path)
+    def scan_path(path):
+        current = tuple(path)
         state["path"] = current
         for entry in current:
             if not isinstance(entry, str) or entry in scanned:
@@ -164,8 +164,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if str_startswith(fn, "<") or str_startswith(fn, guard_dir_raw):
             return None
         owner = files.get(fn)
-        if owner is None and state["path"] != tuple(sys.path):
-            scan_path()
+        path = sys.path
+        if type(path) is not list:  # None at interpreter shutdown: the last one seen
+            path = state["list"]
+        if owner is None and state["path"] != tuple(path):
+            state["list"] = path
+            scan_path(path)
             owner = files.get(fn)
         if owner is None and "__pycache__" in fn:  # a .pyc written after the install
             head, _, tail = fn.rpartition(sep + "__pycache__" + sep)
@@ -914,7 +918,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def hook(event, args, _get=table.get, _busy=busy, _tid=get_ident, _failed=failed,
              _Error=PermissionError, _open=on_open, _imports=imports,
-             _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere)):
+             _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere),
+             _enforce=enforce):
         handler = _get(event)
         if handler is None:
             return
@@ -930,14 +935,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         try:
             message = handler(event, args)  # calls here(): the handler is called from here
         except Exception as exc:
-            message = None
+            # fail closed: with --enforce the use is refused; either way it is recorded
+            # (an error record fails the run)
+            message = ("permpip: the guard failed on " + event + "; refused") \
+                if _enforce else None
             _failed(event, exc)
+            del exc
         finally:
             _busy.discard(tid)
         if message is not None:
             # nothing of the guard stays reachable from the traceback's frame
             del _get, _busy, _tid, _failed, handler
-            raise _Error(message)
+            raise _Error(message) from None
 
     # -- os.environ: reads raise no audit event, so they are made to ---------------------
 

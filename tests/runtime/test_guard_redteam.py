@@ -324,9 +324,6 @@ def test_del_run_by_the_applications_gc_is_the_package(
     assert o.used == [("evil", "fs-write")]
 
 
-@bypass("guard state", "a __del__ run at interpreter shutdown (sys.path is None): the guard's "
-        "classify() raises, the hook records an error and does not deny, so --enforce lets "
-        "the write happen (the run still exits 1 with 'the guard failed')")
 def test_del_at_shutdown_is_still_enforced(tmp_path: Path, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, (
         "import builtins\n"
