@@ -66,7 +66,6 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     APP = ("<app>", "", "", "")
     code_type = type((lambda: 0).__code__)
     MISSING = object()
-    FAILED = object()
     busy = set()
     files = {}  # absolute file path -> owner (name, version, site dir, "")
     site_dirs = []  # sys.path entries that hold *.dist-info
@@ -948,118 +947,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             del _get, _busy, _tid, _failed, handler
             raise _Error(message) from None
 
-    # -- os.environ: reads raise no audit event, so they are made to ---------------------
-
-    def store(data):
-        """The environment lives only in this generator's frame (``gi_frame`` is audited):
-        every read through it raises ``permpip.environ`` first."""
-        out = None
-        while True:
-            op, key, value = yield out
-            if op in ("get", "keys", "items"):
-                try:
-                    audit("permpip.environ", key)
-                except BaseException as exc:  # refused: the generator must live on
-                    # the exception is raised again by the caller, new: its traceback
-                    # would lead to this frame
-                    out = (FAILED, type(exc), exc.args)
-                    del exc
-                    continue
-            if op == "get":
-                out = data.get(key, MISSING)
-            elif op == "keys":
-                out = list(data)
-            elif op == "items":
-                out = list(data.items())
-            elif op == "set":
-                data[key] = value
-                out = None
-            elif op == "del":
-                out = data.pop(key, MISSING)
-            elif op == "len":
-                out = len(data)
-
-    def audited_environ(original):
-        gens = []
-        for _ in range(4):  # one per nesting level (a hook reading the environment)
-            g = store(original)
-            g.send(None)
-            gens.append(g)
-        lock = _thread.RLock()
-        depth = {}
-
-        def call(op, key=None, value=None):
-            with lock:
-                tid = get_ident()
-                n = depth.get(tid, 0)
-                depth[tid] = n + 1
-                try:
-                    out = gens[n if n < 4 else 3].send((op, key, value))
-                finally:
-                    depth[tid] = n
-            if type(out) is tuple and len(out) == 3 and out[0] is FAILED:
-                raise out[1](*out[2])
-            return out
-
-        class Environ:
-            __slots__ = ()
-
-            def __getitem__(self, key):
-                v = call("get", key)
-                if v is MISSING:
-                    raise KeyError(key)
-                return v
-
-            def get(self, key, default=None):
-                v = call("get", key)
-                return default if v is MISSING else v
-
-            def __contains__(self, key):
-                return call("get", key) is not MISSING
-
-            def __setitem__(self, key, value):
-                call("set", key, value)
-
-            def __delitem__(self, key):
-                if call("del", key) is MISSING:
-                    raise KeyError(key)
-
-            def pop(self, key, *default):
-                v = call("del", key)
-                if v is MISSING:
-                    if default:
-                        return default[0]
-                    raise KeyError(key)
-                return v
-
-            def __iter__(self):
-                return iter(call("keys"))
-
-            def keys(self):
-                return call("keys")
-
-            def items(self):
-                return call("items")
-
-            def values(self):
-                return [v for _, v in call("items")]
-
-            def copy(self):
-                return dict(call("items"))
-
-            def __len__(self):
-                return call("len")
-
-            def __repr__(self):
-                return "{" + ", ".join(repr(k) + ": " + repr(v)
-                                       for k, v in call("items")) + "}"
-
-        return Environ()
-
     environ = getattr(os, "environ", None)
     data = getattr(environ, "_data", None)
     if type(data) is dict and sep == "/":
-        wrapped = audited_environ(data)
+        wrapped = _environ(data, audit, _thread.RLock, get_ident)
         environ._data = wrapped
         environb = getattr(os, "environb", None)
         if environb is not None and getattr(environb, "_data", None) is data:
@@ -1109,6 +1000,128 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     sys.addaudithook(hook)
 
 
+# -- os.environ: reads raise no audit event, so they are made to ---------------------
+
+def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tuple,  # noqa: C901
+             list=list, dict=dict, iter=iter, repr=repr, KeyError=KeyError, object=object,
+             BaseException=BaseException):
+    """The replacement of ``os.environ._data``. A factory of its own: what its methods'
+    closures reach (``__closure__`` is not audited) shares no cell with the guard, so
+    changing a cell changes only this wrapper; builtins are bound here."""
+    MISSING = object()
+    FAILED = object()
+
+    def store(data):
+        """The environment lives only in this generator's frame (``gi_frame`` is audited):
+        every read through it raises ``permpip.environ`` first."""
+        out = None
+        while True:
+            op, key, value = yield out
+            if op in ("get", "keys", "items", "pop"):
+                try:
+                    audit("permpip.environ", key)
+                except BaseException as exc:  # refused: the generator must live on
+                    # the exception is raised again by the caller, new: its traceback
+                    # would lead to this frame
+                    out = (FAILED, type(exc), exc.args)
+                    del exc
+                    continue
+            if op == "get":
+                out = data.get(key, MISSING)
+            elif op == "keys":
+                out = list(data)
+            elif op == "items":
+                out = list(data.items())
+            elif op == "set":
+                data[key] = value
+                out = None
+            elif op == "del":
+                out = data.pop(key, MISSING) is not MISSING
+            elif op == "pop":
+                out = data.pop(key, MISSING)
+            elif op == "len":
+                out = len(data)
+
+    def audited_environ(original):
+        gens = []
+        for _ in range(4):  # one per nesting level (a hook reading the environment)
+            g = store(original)
+            g.send(None)
+            gens.append(g)
+        lock = RLock()
+        depth = {}
+
+        def call(op, key=None, value=None):
+            with lock:
+                tid = get_ident()
+                n = depth.get(tid, 0)
+                depth[tid] = n + 1
+                try:
+                    out = gens[n if n < 4 else 3].send((op, key, value))
+                finally:
+                    depth[tid] = n
+            if type(out) is tuple and len(out) == 3 and out[0] is FAILED:
+                raise out[1](*out[2])
+            return out
+
+        class Environ:
+            __slots__ = ()
+
+            def __getitem__(self, key):
+                v = call("get", key)
+                if v is MISSING:
+                    raise KeyError(key)
+                return v
+
+            def get(self, key, default=None):
+                v = call("get", key)
+                return default if v is MISSING else v
+
+            def __contains__(self, key):
+                return call("get", key) is not MISSING
+
+            def __setitem__(self, key, value):
+                call("set", key, value)
+
+            def __delitem__(self, key):
+                if not call("del", key):
+                    raise KeyError(key)
+
+            def pop(self, key, *default):
+                v = call("pop", key)
+                if v is MISSING:
+                    if default:
+                        return default[0]
+                    raise KeyError(key)
+                return v
+
+            def __iter__(self):
+                return iter(call("keys"))
+
+            def keys(self):
+                return call("keys")
+
+            def items(self):
+                return call("items")
+
+            def values(self):
+                return [v for _, v in call("items")]
+
+            def copy(self):
+                return dict(call("items"))
+
+            def __len__(self):
+                return call("len")
+
+            def __repr__(self):
+                return "{" + ", ".join(repr(k) + ": " + repr(v)
+                                       for k, v in call("items")) + "}"
+
+        return Environ()
+
+    return audited_environ(original)
+
+
 def _chain():
     """Run the sitecustomize this one shadows (the next one on sys.path), as itself."""
     import importlib.machinery
@@ -1134,6 +1147,6 @@ if __name__ == "sitecustomize":
         _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
         raise
     finally:
-        del _install
+        del _install, _environ
     _chain()
     del _chain
