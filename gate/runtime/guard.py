@@ -660,31 +660,78 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return None
 
     plain_flags = "bBdEhiIOPqsSuvV"
+    interpreters = set()
+    for exe in (sys.executable, getattr(sys, "_base_executable", None), "/proc/self/exe"):
+        if isinstance(exe, str) and exe:
+            try:
+                interpreters.add(realpath(exe))
+            except (OSError, ValueError):
+                pass
+    interpreters.discard("")
+
+    def is_python(token):
+        """The interpreter under any name: a ``python*`` base name, or a path whose real
+        path is this interpreter (``/proc/self/exe``, a symlink, a copy's hard link)."""
+        if str_startswith(token.rpartition("/")[2], "python"):
+            return True
+        if "/" not in token:
+            return False
+        try:
+            return realpath(token) in interpreters
+        except (OSError, ValueError):
+            return False
+
+    def no_site(flags):
+        """The flag of ``flags`` (the words after the interpreter) that drops the guard
+        (-I, -E, -S, alone or combined), reading options that take a value (-X v, -W v,
+        -Xv, --check-hash-based-pycs v) as CPython does; None at the first non-option."""
+        skip = False
+        for flag in flags:
+            if skip:
+                skip = False
+                continue
+            if len(flag) < 2 or flag[0] != "-" or flag == "--":
+                return None
+            if str_startswith(flag, "--"):
+                if flag == "--check-hash-based-pycs":
+                    skip = True
+                continue
+            for k, c in enumerate(flag[1:]):
+                if c in "IES":
+                    return flag
+                if c in "XW":
+                    skip = k == len(flag) - 2  # the value is the next word
+                    break
+                if c not in plain_flags:
+                    return None  # -c, -m, or not an option: the rest is the program's
+        return None
+
+    def guard_first(value):
+        first = value.split(pathsep)[0]
+        return first == guard_dir_raw[:-1] or (first and normpath(first) + sep == guard_dir_raw)
 
     def escapes(words, env):
-        """Why a program started with ``words`` and ``env`` would run without the guard."""
+        """Why a program started with ``words`` (the program, then its arguments) and
+        ``env`` would run without the guard."""
         tokens = []
         for w in words:
             tokens += text(w).split()
         for i, t in enumerate(tokens):
-            base = t.rpartition("/")[2]
-            if not str_startswith(base, "python"):
+            if not is_python(t):
                 continue
-            for flag in tokens[i + 1:]:
-                # single-letter flags without a value, possibly combined (-uI, -IEs)
-                if len(flag) < 2 or flag[0] != "-" or not all(c in plain_flags
-                                                             for c in flag[1:]):
-                    break
-                if any(c in flag[1:] for c in "IES"):
-                    return "starts " + base + " " + flag + " (no sitecustomize, no guard)"
+            flag = no_site(tokens[i + 1:])
+            if flag is not None:
+                return ("starts " + t.rpartition("/")[2] + " " + flag
+                        + " (no sitecustomize, no guard)")
         if env is not None:
             try:
                 value = env.get("PYTHONPATH", env.get(b"PYTHONPATH"))
             except (AttributeError, TypeError):
                 value = None
             value = text(value) if value is not None else ""
-            if guard_dir_raw[:-1] not in value.split(pathsep):
-                return "starts a program with an environment without the guard on PYTHONPATH"
+            if not guard_first(value):
+                return ("starts a program with an environment without the guard first on "
+                        "PYTHONPATH")
         return None
 
     def subprocess_(event, args):
@@ -694,17 +741,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return denied
         if event == "subprocess.Popen":
             program, argv_, env = args[0], args[1], args[3]
-            words = [program] if program else []
             if isinstance(argv_, (str, bytes)):
-                words.append(argv_)
-            else:
-                words += list(argv_ or ())
+                argv_ = [argv_]
+            argv_ = list(argv_ or ())
+            # executable= runs ``program`` with argv[0] a name of the caller's choice
+            words = [program, *argv_[1:]] if program else argv_
         elif event == "os.system":
             words, env = [args[0]], None
-        elif event in ("os.exec", "os.posix_spawn"):
-            words, env = [args[0], *list(args[1] or ())], args[2]
+        elif event in ("os.exec", "os.posix_spawn"):  # argv[0] is any name: the path runs
+            words, env = [args[0], *list(args[1] or ())[1:]], args[2]
         elif event == "os.spawn":
-            words, env = [args[1], *list(args[2] or ())], args[3]
+            words, env = [args[1], *list(args[2] or ())[1:]], args[3]
         else:
             return None
         why = escapes(words, env)
@@ -835,8 +882,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         key = text(args[0]) if args else ""
         if key == "PYTHONPATH":
             value = text(args[1]) if event == "os.putenv" and len(args) > 1 else ""
-            if guard_dir_raw[:-1] not in value.split(pathsep):
-                denied = guard_violation(event, "drops the guard from PYTHONPATH", f)
+            if not guard_first(value):
+                denied = guard_violation(event, "drops the guard from the head of "
+                                         "PYTHONPATH", f)
                 if denied:
                     return denied
         if free("env"):

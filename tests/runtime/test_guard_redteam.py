@@ -473,6 +473,10 @@ def _child(tmp_path: Path, run_permpip: RunPermpip, start: str,
     "{'PYTHONPATH': sys.path[1]})",
     "os.system(sys.executable + ' -E -c \"' + CHILD + '\"')",
     "subprocess.run(sys.executable + ' -I -c \"' + CHILD + '\"', shell=True)",
+    "subprocess.run([sys.executable, '-Wignore', '-Xdev', '-u', '-E', '-c', CHILD])",
+    "subprocess.run([sys.executable, '-W', 'ignore', '-bX', 'utf8', '-S', '-c', CHILD])",
+    "subprocess.run([sys.executable, '--check-hash-based-pycs', 'never', '-I', '-c', CHILD])",
+    "os.spawnv(os.P_WAIT, sys.executable, ['x', '-I', '-c', CHILD])",
 ])
 def test_children_without_the_guard_are_refused(tmp_path: Path, run_permpip: RunPermpip,
                                                 start: str) -> None:
@@ -481,8 +485,6 @@ def test_children_without_the_guard_are_refused(tmp_path: Path, run_permpip: Run
     assert ("evil", "guard") in o.used
 
 
-@bypass("child escape", "-X/-W options (which take a value) stop the flag scan: "
-        "[python, '-X', 'utf8', '-I', ...] is not seen as isolated")
 def test_isolated_after_an_option_with_a_value(tmp_path: Path,
                                                run_permpip: RunPermpip) -> None:
     o = _child(tmp_path, run_permpip,
@@ -491,8 +493,6 @@ def test_isolated_after_an_option_with_a_value(tmp_path: Path,
     assert ("evil", "guard") in o.used
 
 
-@bypass("child escape", "Popen(['x', '-I', ...], executable=sys.executable): the word after "
-        "the program is argv[0], not a flag, so the scan stops")
 def test_isolated_with_executable_and_a_foreign_argv0(tmp_path: Path,
                                                      run_permpip: RunPermpip) -> None:
     o = _child(tmp_path, run_permpip,
@@ -501,17 +501,12 @@ def test_isolated_with_executable_and_a_foreign_argv0(tmp_path: Path,
     assert ("evil", "guard") in o.used
 
 
-@bypass("child escape", "/proc/self/exe -I: the interpreter under a name that does not "
-        "start with 'python'")
 def test_isolated_through_proc_self_exe(tmp_path: Path, run_permpip: RunPermpip) -> None:
     o = _child(tmp_path, run_permpip, "subprocess.run(['/proc/self/exe', '-I', '-c', CHILD])")
     assert not o.marker.exists()
     assert ("evil", "guard") in o.used
 
 
-@bypass("child escape", "PYTHONPATH=<a dir of the package holding sitecustomize.py>:<guard "
-        "dir>: the guard dir is present, so accepted, but the package's sitecustomize "
-        "shadows the guard")
 def test_a_sitecustomize_of_the_package_ahead_of_the_guard(
         tmp_path: Path, run_permpip: RunPermpip) -> None:
     o = _child(tmp_path, run_permpip, (
