@@ -79,6 +79,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     counts = {}  # --record: (name, version, capability, phase) -> uses in this process
     state = {"path": (), "list": sys.path}
     imports = {get_ident()}  # threads that may be importing a distribution's module
+    inherited = {}  # thread started during a distribution's import -> its name
+    starting = {}  # thread -> name of that distribution, between the event and the start
     switch_seen = [False]
     modules = sys.modules
 
@@ -324,6 +326,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         A walk that finds no distribution's module being imported takes this thread off
         ``imports`` (the fast path of ``runtime_free`` capabilities)."""
         name = owner[0] if owner is not None else None
+        tid = get_ident()
+        if tid in inherited:  # a thread started during an import: that import's phase
+            return inherited[tid] == name
         any_module = False
         while f is not None:
             code = f.f_code
@@ -752,6 +757,19 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             words, env = [args[0], *list(args[1] or ())[1:]], args[2]
         elif event == "os.spawn":
             words, env = [args[1], *list(args[2] or ())[1:]], args[3]
+        elif event == "_posixsubprocess.fork_exec":  # args, executables, ..., env_list
+            argv_ = list(args[0] or ()) if len(args) > 5 else []
+            env = None
+            if args[5] is not None:
+                env = {}
+                for kv in args[5]:
+                    k, _, v = text(kv).partition("=")
+                    env[k] = v
+            for exe in list(args[1] or ())[:32] or argv_[:1]:  # each candidate path
+                why = escapes([exe, *argv_[1:]], env)
+                if why:
+                    return guard_violation(event, why, f)
+            return None
         else:
             return None
         why = escapes(words, env)
@@ -766,12 +784,51 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return text(args[0])[:200] if args else ""
         if event in ("os.exec", "os.posix_spawn"):
             return text(args[0])
+        if event == "_posixsubprocess.fork_exec" and args:
+            return " ".join(text(x) for x in list(args[0] or ())[:6])
         return ""
 
     def threads(event, args):
+        ent = here()
+        tid = get_ident()
+        if tid in imports or tid in inherited:  # started while a module is imported
+            o = inherited.get(tid) or import_owner(ent[0])
+            if o is not None:
+                starting[tid] = o
         if free("threads"):
             return None
-        return decide("threads", event, "", here())
+        return decide("threads", event, "", ent)
+
+    def import_owner(f):
+        """The distribution whose module (not the main one) is being imported at ``f``."""
+        while f is not None:
+            code = f.f_code
+            if code.co_name == "<module>":
+                o = owner_of(code)
+                if o is not None and o is not APP and not o[3] and not main_module(f):
+                    return o[0]
+            f = f.f_back
+        return None
+
+    def inherit(args, kwargs):
+        """A thread started while a distribution's module is imported (``threads``
+        judged it): it runs in that import's phase, all its life."""
+        o = starting.pop(get_ident(), None)
+        if o is None or not args:
+            return args, kwargs
+
+        def bootstrap(function, fargs, fkwargs, _o=o):
+            t = get_ident()
+            inherited[t] = _o
+            imports.add(t)
+            try:
+                return function(*fargs, **fkwargs)
+            finally:
+                inherited.pop(t, None)
+
+        rest = args[1] if len(args) > 1 else ()
+        more = args[2] if len(args) > 2 else kwargs.get("kwargs") or {}
+        return (bootstrap, (args[0], rest, more or {})), {}
 
     def native(event, args):
         if free("native"):
@@ -922,7 +979,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                "os.lchflags", "os.setxattr", "os.removexattr", "shutil.copyfile",
                "shutil.copymode", "shutil.copystat", "shutil.copytree", "shutil.rmtree",
                "shutil.move", "shutil.chown", "shutil.make_archive",
-               "shutil.unpack_archive", "tempfile.mkstemp", "tempfile.mkdtemp"):
+               "shutil.unpack_archive", "tempfile.mkstemp", "tempfile.mkdtemp",
+               "os.mkfifo", "os.mknod"):
         table[ev] = fs_write
     for ev in ("os.listdir", "os.scandir", "glob.glob", "glob.glob/2", "os.listxattr",
                "os.getxattr"):
@@ -932,7 +990,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                "socket.getnameinfo", "http.client.connect"):
         table[ev] = network
     for ev in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
-               "os.fork", "os.forkpty", "os.startfile", "pty.spawn"):
+               "os.fork", "os.forkpty", "os.startfile", "pty.spawn",
+               "_posixsubprocess.fork_exec"):
         table[ev] = subprocess_
     for ev in ("_thread.start_new_thread", "_thread.start_joinable_thread"):
         table[ev] = threads
@@ -1007,20 +1066,37 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             posix.environ = wrapped
     del data, environ
 
-    # threads: Python 3.11 raises no event when a thread starts
-    if sys.version_info < (3, 12):
+    # functions that raise no audit event: replaced by ones that do (the real ones are
+    # reachable only through audited frames)
+    if sys.version_info < (3, 12):  # Python 3.11 raises no event when a thread starts
         start = _thread.start_new_thread
-
-        def start_new_thread(function, args, kwargs=None, _start=start, _audit=audit):
-            _audit("_thread.start_new_thread", function, args, kwargs)
-            return _start(function, args, kwargs) if kwargs is not None else _start(
-                function, args)
-
+        start_new_thread = _vault(start, "_thread.start_new_thread", audit, inherit)
         _thread.start_new_thread = start_new_thread
         _thread.start_new = start_new_thread
         threading = sys.modules.get("threading")
         if threading is not None and getattr(threading, "_start_new_thread", None) is start:
             threading._start_new_thread = start_new_thread
+        del start, threading
+    for name in ("mkfifo", "mknod"):
+        real = getattr(posix, name, None)
+        if real is not None:
+            wrapped_fn = _vault(real, "os." + name, audit)
+            setattr(posix, name, wrapped_fn)
+            if getattr(os, name, None) is real:
+                setattr(os, name, wrapped_fn)
+    try:
+        import _posixsubprocess
+    except ImportError:
+        _posixsubprocess = None
+    if _posixsubprocess is not None:
+        real = _posixsubprocess.fork_exec
+        wrapped_fn = _vault(real, "_posixsubprocess.fork_exec", audit)
+        _posixsubprocess.fork_exec = wrapped_fn
+        sp = sys.modules.get("subprocess")
+        if sp is not None and getattr(sp, "_fork_exec", None) is real:
+            sp._fork_exec = wrapped_fn
+        del sp
+    real = wrapped_fn = None
 
     if hosts_used:  # what names resolve to, so a connect to an address can be judged
         real_resolvers.update((k, getattr(_socket, k)) for k in real_resolvers)
@@ -1170,6 +1246,51 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
     return audited_environ(original)
 
 
+def _vault(real, event, audit, prepare=None, *, size=8, BaseException=BaseException,
+           IndexError=IndexError, RuntimeError=RuntimeError, range=range):
+    """A replacement of ``real`` (a function that raises no audit event) that raises
+    ``event`` first. ``real`` lives only in generator frames (``gi_frame`` is audited): not
+    in the replacement's ``__defaults__`` or ``__closure__``, which anyone reads. The
+    generators raise the event themselves, so sending to one directly is audited too.
+    ``prepare(args, kwargs)`` (the guard's) may change the call once it is allowed."""
+
+    def run(real=real, audit=audit, event=event, prepare=prepare):
+        out = None
+        while True:
+            args, kwargs = yield out
+            try:
+                audit(event, *args)
+                if prepare is not None:
+                    args, kwargs = prepare(args, kwargs)
+                out = (True, real(*args, **kwargs))
+            except BaseException as exc:  # raised again by the caller, without this frame
+                exc.__traceback__ = None
+                out = (False, exc)
+                del exc
+
+    pool = []  # one generator per nested or concurrent call (no lock: fork-safe)
+    for _ in range(size):
+        g = run()
+        g.send(None)
+        pool.append(g)
+    del run, real, prepare
+
+    def wrapper(*args, **kwargs):
+        try:
+            g = pool.pop()
+        except IndexError:
+            raise RuntimeError("permpip: too many concurrent calls of " + event) from None
+        try:
+            ok, value = g.send((args, kwargs))
+        finally:
+            pool.append(g)
+        if ok:
+            return value
+        raise value
+
+    return wrapper
+
+
 def _chain():
     """Run the sitecustomize this one shadows (the next one on sys.path), as itself."""
     import importlib.machinery
@@ -1195,6 +1316,6 @@ if __name__ == "sitecustomize":
         _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
         raise
     finally:
-        del _install, _environ
+        del _install, _environ, _vault
     _chain()
     del _chain
