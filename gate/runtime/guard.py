@@ -51,7 +51,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     with open(join(directory, "policy.bin"), "rb") as f:
         cfg = marshal.loads(f.read())
-    events_fd = os.open(join(directory, "events.jsonl"), os.O_WRONLY | os.O_APPEND)
+    events_path = join(directory, "events.jsonl")
+    os_open, fstat, O_APPEND = os.open, os.fstat, os.O_WRONLY | os.O_APPEND
+    events_fd = [os_open(events_path, O_APPEND)]
+    st = fstat(events_fd[0])
+    events_id = (st.st_dev, st.st_ino)
+    del st
 
     enforce = cfg["enforce"]
     record_all = cfg["record"]
@@ -108,10 +113,30 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         """One JSON line, written with one os.write (O_APPEND: lines never interleave)."""
         rec["pid"] = getpid()
         line = "{" + ",".join(js(k) + ":" + js(v) for k, v in rec.items()) + "}\n"
-        try:
-            write(events_fd, line.encode("utf-8"))
-        except OSError:
-            pass
+        data = line.encode("utf-8")
+        for _ in (0, 1):
+            # the descriptor may have been closed, or another file put in its place
+            # (os.close, os.dup2: not audited): checked, and the file opened again by name
+            try:
+                st = fstat(events_fd[0])
+                if (st.st_dev, st.st_ino) == events_id:
+                    write(events_fd[0], data)
+                    return
+            except OSError:
+                pass
+            tid = get_ident()
+            mine = tid not in busy
+            busy.add(tid)  # the open is the guard's own
+            try:
+                fd = os_open(events_path, O_APPEND)
+                st = fstat(fd)
+                if (st.st_dev, st.st_ino) == events_id:
+                    events_fd[0] = fd
+            except OSError:
+                return
+            finally:
+                if mine:
+                    busy.discard(tid)
 
     # -- which distribution a file belongs to ----------------------------------------------
 
