@@ -937,7 +937,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         if f[0] is None or (event == "compile" and is_ast_parse(f)):
             return None
-        if event == "compile":
+        if event == "compile" or event == "code.__new__":  # code.replace, types.CodeType
             detail = text(args[1]) if len(args) > 1 and args[1] is not None else ""
         elif event == "exec" and args:
             detail = text(getattr(args[0], "co_filename", ""))
@@ -949,15 +949,41 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             # what it runs is its own, unless a package granted dynamic-code runs a real file
             # (pytest running rewritten test modules)
             allow = grants(owner)[0]
-            trusted = "dynamic-code" in allow and str_startswith(detail, sep)
+            trusted = event != "code.__new__" and "dynamic-code" in allow and \
+                str_startswith(detail, sep) and (event != "compile" or
+                                                 is_source_of(args[0], detail))
             if not trusted:
                 site = (owner[0], owner[1], owner[2], where(owner, g))
                 if event == "exec" and args and type(args[0]) is code_type:
                     register(args[0], site)
-                elif event == "compile" and detail:
-                    dyn_names[detail] = site
-                    cache.pop(detail, None)
+                elif event != "exec" and detail:
+                    named = owner_of_name(detail)
+                    if named is None or named is APP or named[0] != owner[0]:
+                        # code under another's name is its maker's (not its own name:
+                        # that would take its module frames out of the import phase)
+                        dyn_names[detail] = site
+                        cache.pop(detail, None)
         return denied
+
+    def owner_of_name(fn):
+        owner = cache.get(fn, MISSING)
+        if owner is MISSING:
+            owner = cache[fn] = classify(fn)
+        return owner
+
+    def is_source_of(source, path):
+        """Whether ``source`` (given to compile() under the name ``path``) is that file's
+        text. An AST or another object: trusted (pytest compiles rewritten test modules)."""
+        if not isinstance(source, (str, bytes)):
+            return True
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except (OSError, ValueError):
+            return False
+        if isinstance(source, str):
+            return data.decode("utf-8", "surrogateescape") == source
+        return data == source
 
     def env_change(event, args):
         f = here()
@@ -1030,7 +1056,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         table[ev] = introspection
     table["object.__getattr__"] = getattr_
     table["object.__setattr__"] = setattr_
-    for ev in ("exec", "compile", "marshal.loads", "marshal.load"):
+    for ev in ("exec", "compile", "marshal.loads", "marshal.load", "code.__new__"):
         table[ev] = dynamic
     table["os.putenv"] = env_change
     table["os.unsetenv"] = env_change

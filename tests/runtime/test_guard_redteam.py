@@ -344,9 +344,6 @@ def test_del_at_shutdown_is_still_enforced(tmp_path: Path, run_permpip: RunPermp
     assert o.used == [("evil", "fs-write")]
 
 
-@bypass("misattribution", "types.FunctionType(code.replace(co_filename=<app's main.py>)): "
-        "code.replace raises only code.__new__, which the guard does not map, so the code "
-        "is not registered as the package's and its file name makes it the application")
 def test_code_replace_with_the_applications_file_name(tmp_path: Path,
                                                        run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, (
@@ -355,13 +352,11 @@ def test_code_replace_with_the_applications_file_name(tmp_path: Path,
         "    open('@MARKER@', 'w').write('x')\n"
         "def go():\n"
         "    code = _p.__code__.replace(co_filename=os.path.abspath('main.py'))\n"
-        "    types.FunctionType(code, globals())()\n"), enforce=True)
+        "    types.FunctionType(code, globals())()\n"), grant='["dynamic-code"]', enforce=True)
     assert not o.marker.exists()
     assert ("evil", "fs-write") in o.used
 
 
-@bypass("misattribution", "types.CodeType(...) built with the application's file name "
-        "(code.__new__ not mapped)")
 def test_code_type_constructor(tmp_path: Path, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, (
         "import os, types\n"
@@ -373,7 +368,7 @@ def test_code_type_constructor(tmp_path: Path, run_permpip: RunPermpip) -> None:
         "        c.co_nlocals, c.co_stacksize, c.co_flags, c.co_code, c.co_consts,\n"
         "        c.co_names, c.co_varnames, os.path.abspath('main.py'), c.co_name,\n"
         "        c.co_qualname, c.co_firstlineno, c.co_linetable, c.co_exceptiontable)\n"
-        "    types.FunctionType(c2, globals())()\n"), enforce=True)
+        "    types.FunctionType(c2, globals())()\n"), grant='["dynamic-code"]', enforce=True)
     assert not o.marker.exists()
     assert ("evil", "fs-write") in o.used
 
@@ -390,8 +385,6 @@ def test_compile_under_the_applications_name_is_still_the_package(
     assert ("evil", "dynamic-code") in o.used and ("evil", "fs-write") in o.used
 
 
-@bypass("misattribution", "with dynamic-code granted, compile(src, <app's real file>) is "
-        "trusted as 'code compiled from a real file' without checking src is that file")
 def test_compile_under_the_applications_name_with_dynamic_code(
         tmp_path: Path, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, (
