@@ -162,6 +162,7 @@ def test_the_real_start_new_thread_from_the_wrappers_defaults(
         "                gen.send(((print, ('sent',)), {}))\n"
         "            except Exception as exc:\n"
         "                print('send', type(exc).__name__)\n"
+        "    time.sleep(0.5)\n"
         "    print('REAL', len(real))\n"
         "    (real[0] if real else w)(print, ('in thread',))\n"
         "    time.sleep(0.3)\n"))
