@@ -85,7 +85,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     state = {"path": (), "list": sys.path}
     imports = {get_ident()}  # threads that may be importing a distribution's module
     inherited = {}  # thread started during a distribution's import -> its name
-    starting = {}  # thread -> name of that distribution, between the event and the start
+    starting = {}  # thread -> (importing distribution, starter): event -> start
+    acting = {}  # thread -> owners responsible for what runs with no distribution frame
+    registering = {}  # thread -> distribution calling atexit.register
     switch_seen = [False]
     modules = sys.modules
 
@@ -334,6 +336,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return False
 
     runpy_files = (stdlib + "runpy.py", "<frozen runpy>")
+    linecache_files = (stdlib + "linecache.py", "<frozen linecache>")
+    threading_files = (stdlib + "threading.py", "<frozen threading>")
 
     def main_module(f):
         """A ``<module>`` frame runs the main module (``python -m pkg``, a console script,
@@ -447,9 +451,24 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             last_entry[0] = (raw, ent)  # one tuple: threads never see a half-written pair
         return ent
 
+    def in_linecache(f):
+        """A traceback being printed (linecache, or threading's excepthook, which reads
+        source lines in C): not the work a distribution set up."""
+        while f is not None:
+            code = f.f_code
+            if code.co_filename in linecache_files or (
+                    code.co_name == "invoke_excepthook" and code.co_filename in threading_files):
+                return True
+            f = f.f_back
+        return False
+
     def owner_frame(f, code, direct, plumbing):
         """(frame, owner) of the innermost frame that is not the standard library; with
-        ``direct``, None when the first frame past ``plumbing`` is the standard library."""
+        ``direct``, None when the first frame past ``plumbing`` is the standard library.
+        Only standard library frames: who started the thread or registered the exit
+        callback (``acting``), if a distribution did (but not linecache reading source
+        for a traceback)."""
+        last = first = f
         while f is not None:
             if code is None:
                 code = f.f_code
@@ -458,8 +477,13 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return f, owner
             if direct and not (plumbing and plumbing(code.co_filename)):
                 return None, None
+            last = f
             f = f.f_back
             code = None
+        if not direct:
+            stack = acting.get(get_ident())
+            if stack and not in_linecache(first):
+                return last, stack[-1]  # a thread or an exit callback a distribution set up
         return None, None
 
     def decide(cap, event, detail, ent, direct=False, plumbing=None, target=None):
@@ -816,13 +840,21 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def threads(event, args):
         ent = here()
         tid = get_ident()
+        imp = None
         if tid in imports or tid in inherited:  # started while a module is imported
-            o = inherited.get(tid) or import_owner(ent[0])
-            if o is not None:
-                starting[tid] = o
+            imp = inherited.get(tid) or import_owner(ent[0])
+        starting[tid] = (imp, responsible(ent))
         if free("threads"):
             return None
         return decide("threads", event, "", ent)
+
+    def responsible(ent, direct=False):
+        """The distribution that starts a thread or registers a callback at ``ent``, with
+        where it did (what the callback's stack will not show), or None."""
+        f, o = owner_frame(ent[0], ent[1], direct, None)
+        if f is None or o is None or o is APP:
+            return None
+        return (o[0], o[1], o[2], o[3] or where(o, f))
 
     def import_owner(f):
         """The distribution whose module (not the main one) is being imported at ``f``."""
@@ -836,24 +868,62 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return None
 
     def inherit(args, kwargs):
-        """A thread started while a distribution's module is imported (``threads``
-        judged it): it runs in that import's phase, all its life."""
-        o = starting.pop(get_ident(), None)
-        if o is None or not args:
+        """A thread started while a distribution's module is imported runs in that
+        import's phase, all its life; a thread a distribution starts is that
+        distribution's where its stack shows no other (``threading.Thread(target=a
+        stdlib function)``)."""
+        imp, starter = starting.pop(get_ident(), (None, None))
+        if (imp is None and starter is None) or not args:
             return args, kwargs
 
-        def bootstrap(function, fargs, fkwargs, _o=o):
+        def bootstrap(function, fargs, fkwargs):
             t = get_ident()
-            inherited[t] = _o
-            imports.add(t)
+            if imp is not None:
+                inherited[t] = imp
+                imports.add(t)
+            if starter is not None:
+                acting[t] = [starter]
             try:
                 return function(*fargs, **fkwargs)
             finally:
                 inherited.pop(t, None)
+                acting.pop(t, None)
 
         rest = args[1] if len(args) > 1 else ()
         more = args[2] if len(args) > 2 else kwargs.get("kwargs") or {}
         return (bootstrap, (args[0], rest, more or {})), {}
+
+    def registered(args, kwargs):
+        """atexit.register by a distribution (its own frame calling): the callback runs
+        as that distribution's where its stack shows no other."""
+        who = registering.pop(get_ident(), None)
+        if who is None or not args:
+            return args, kwargs
+        return (Registered(args[0], who), *args[1:]), kwargs
+
+    class Registered:
+        __slots__ = ("_f", "_who")
+
+        def __init__(self, f, who):
+            self._f, self._who = f, who
+
+        def __eq__(self, other):  # atexit.unregister(f) finds it
+            return self._f == other
+
+        __hash__ = None
+
+        def __call__(self, *a, **k):
+            t = get_ident()
+            stack = acting.setdefault(t, [])
+            stack.append(self._who)
+            try:
+                return self._f(*a, **k)
+            finally:
+                stack.pop()
+
+    def on_atexit(event, args):
+        registering[get_ident()] = responsible(here(), True)
+        return None
 
     def native(event, args):
         if free("native"):
@@ -1064,6 +1134,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["socket.gethostname"] = env_identity
     table["sqlite3.connect"] = sqlite
     table["permpip.resolved"] = on_resolved
+    table["permpip.atexit"] = on_atexit
 
     def failed(event, exc):
         """A bug here must not break the program: it is reported (and fails the run)."""
@@ -1128,6 +1199,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if threading is not None and getattr(threading, "_start_new_thread", None) is start:
             threading._start_new_thread = start_new_thread
         del start, threading
+    import atexit
+    atexit.register = _vault(atexit.register, "permpip.atexit", audit, registered)
     for name in ("mkfifo", "mknod"):
         real = getattr(posix, name, None)
         if real is not None:

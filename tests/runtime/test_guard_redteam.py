@@ -211,8 +211,6 @@ def test_writing_the_events_file_by_name_is_refused(tmp_path: Path,
 # -- 3. misattribution: no frame of evil's on the stack when the standard library acts ----
 
 
-@bypass("misattribution", "atexit.register(functools.partial(urllib.request.urlopen, url)): "
-        "at exit only C and stdlib frames are on the stack, so the use is the application's")
 def test_atexit_partial(tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, (
         "import atexit, functools, urllib.request\n"
@@ -285,8 +283,6 @@ def test_monkeypatched_stdlib_function(tmp_path: Path, run_permpip: RunPermpip) 
     assert o.used == [("evil", "fs-write")]
 
 
-@bypass("misattribution", "threading.Thread(target=urllib.request.urlopen) with only "
-        "`threads` granted: the thread's stack has only stdlib frames")
 def test_thread_target_is_a_stdlib_function(tmp_path: Path, target: Target,
                                             run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, (
