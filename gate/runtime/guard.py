@@ -1370,7 +1370,7 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
     return audited_environ(original)
 
 
-def _vault(real, event, audit, prepare=None, *, size=8, BaseException=BaseException,
+def _vault(real, event, audit, prepare=None, *, size=16, BaseException=BaseException,
            IndexError=IndexError, RuntimeError=RuntimeError, range=range):
     """A replacement of ``real`` (a function that raises no audit event) that raises
     ``event`` first. ``real`` lives only in generator frames (``gi_frame`` is audited): not
@@ -1398,12 +1398,17 @@ def _vault(real, event, audit, prepare=None, *, size=8, BaseException=BaseExcept
         g.send(None)
         pool.append(g)
     del run, real, prepare
+    from time import sleep
 
     def wrapper(*args, **kwargs):
-        try:
-            g = pool.pop()
-        except IndexError:
-            raise RuntimeError("permpip: too many concurrent calls of " + event) from None
+        for _ in range(20000):  # all busy (concurrent calls): wait for one, up to ~10 s
+            try:
+                g = pool.pop()
+                break
+            except IndexError:
+                sleep(0.0005)
+        else:
+            raise RuntimeError("permpip: too many concurrent calls of " + event)
         try:
             ok, value = g.send((args, kwargs))
         finally:
