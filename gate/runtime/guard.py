@@ -468,7 +468,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         Only standard library frames: who started the thread or registered the exit
         callback (``acting``), if a distribution did (but not linecache reading source
         for a traceback)."""
-        last = first = f
+        first = f
         while f is not None:
             if code is None:
                 code = f.f_code
@@ -477,12 +477,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return f, owner
             if direct and not (plumbing and plumbing(code.co_filename)):
                 return None, None
-            last = f
             f = f.f_back
             code = None
         if not direct:
             stack = acting.get(get_ident())
-            if stack and not in_linecache(first):
+            if stack and first is not None and not in_linecache(first):
+                last = first
+                while last.f_back is not None:
+                    last = last.f_back
                 return last, stack[-1]  # a thread or an exit callback a distribution set up
         return None, None
 
