@@ -811,7 +811,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         elif event == "_posixsubprocess.fork_exec":  # args, executables, ..., env_list
             argv_ = list(args[0] or ()) if len(args) > 5 else []
             env = None
-            if args[5] is not None:
+            if len(args) > 5 and args[5] is not None:
                 env = {}
                 for kv in args[5]:
                     k, _, v = text(kv).partition("=")
@@ -901,7 +901,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         who = registering.pop(get_ident(), None)
         if who is None or not args:
             return args, kwargs
-        return (Registered(args[0], who), *args[1:]), kwargs
+        return (Registered(args[0], who), *args[1:]), kwargs, args[0]  # @atexit.register
 
     class Registered:
         __slots__ = ("_f", "_who")
@@ -1386,9 +1386,13 @@ def _vault(real, event, audit, prepare=None, *, size=16, BaseException=BaseExcep
             args, kwargs = yield out
             try:
                 audit(event, *args)
-                if prepare is not None:
-                    args, kwargs = prepare(args, kwargs)
-                out = (True, real(*args, **kwargs))
+                if prepare is None:
+                    out = (True, real(*args, **kwargs))
+                else:  # (args, kwargs) or (args, kwargs, what to return instead)
+                    call = prepare(args, kwargs)
+                    value = real(*call[0], **call[1])
+                    out = (True, call[2] if len(call) > 2 else value)
+                    call = value = None
             except BaseException as exc:  # raised again by the caller, without this frame
                 exc.__traceback__ = None
                 out = (False, exc)

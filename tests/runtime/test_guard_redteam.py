@@ -220,6 +220,24 @@ def test_atexit_partial(tmp_path: Path, target: Target, run_permpip: RunPermpip)
     assert o.used == [("evil", "network")]
 
 
+def test_atexit_register_keeps_its_api(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """A distribution's callbacks are wrapped: the decorator form still returns the function,
+    unregister still finds it, and a callback of its own code runs once."""
+    o = attack(tmp_path, run_permpip, (
+        "import atexit\n"
+        "@atexit.register\n"
+        "def _bye():\n"
+        "    print('bye')\n"
+        "def _never():\n"
+        "    print('never')\n"
+        "atexit.register(_never)\n"
+        "atexit.unregister(_never)\n"
+        "def go():\n"
+        "    print('name', _bye.__name__)\n"), enforce=True)
+    assert o.output.splitlines() == ["name _bye", "bye"]
+    assert "never" not in o.output and o.used == [] and o.code == 0
+
+
 @bypass("misattribution", "weakref.finalize(obj, urllib.request.urlopen, url) runs at exit "
         "with no distribution frame: weakref itself (not the package) registers its _exitfunc "
         "with atexit, so the registrant rule does not apply; finalize stores the callable "
