@@ -25,7 +25,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
              tuple=tuple, int=int, dict=dict, set=set, list=list, id=id, type=type,
              Exception=Exception, PermissionError=PermissionError, KeyError=KeyError,
              getattr=getattr, repr=repr, all=all, any=any, enumerate=enumerate, iter=iter,
-             max=max, object=object):
+             max=max, object=object, open=open):
     import _thread
     import marshal
     import os
@@ -51,7 +51,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     with open(join(directory, "policy.bin"), "rb") as f:
         cfg = marshal.loads(f.read())
-    events_fd = os.open(join(directory, "events.jsonl"), os.O_WRONLY | os.O_APPEND)
+    events_path = join(directory, "events.jsonl")
+    os_open, fstat, O_APPEND = os.open, os.fstat, os.O_WRONLY | os.O_APPEND
+    events_fd = [os_open(events_path, O_APPEND)]
+    st = fstat(events_fd[0])
+    events_id = (st.st_dev, st.st_ino)
+    del st
 
     enforce = cfg["enforce"]
     record_all = cfg["record"]
@@ -66,7 +71,6 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     APP = ("<app>", "", "", "")
     code_type = type((lambda: 0).__code__)
     MISSING = object()
-    FAILED = object()
     busy = set()
     files = {}  # absolute file path -> owner (name, version, site dir, "")
     site_dirs = []  # sys.path entries that hold *.dist-info
@@ -78,8 +82,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     grants_cache = {}
     reported = set()
     counts = {}  # --record: (name, version, capability, phase) -> uses in this process
-    state = {"path": ()}
+    state = {"path": (), "list": sys.path}
     imports = {get_ident()}  # threads that may be importing a distribution's module
+    inherited = {}  # thread started during a distribution's import -> its name
+    starting = {}  # thread -> (importing distribution, starter): event -> start
+    acting = {}  # thread -> owners responsible for what runs with no distribution frame
+    registering = {}  # thread -> distribution calling atexit.register
     switch_seen = [False]
     modules = sys.modules
 
@@ -107,10 +115,30 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         """One JSON line, written with one os.write (O_APPEND: lines never interleave)."""
         rec["pid"] = getpid()
         line = "{" + ",".join(js(k) + ":" + js(v) for k, v in rec.items()) + "}\n"
-        try:
-            write(events_fd, line.encode("utf-8"))
-        except OSError:
-            pass
+        data = line.encode("utf-8")
+        for _ in (0, 1):
+            # the descriptor may have been closed, or another file put in its place
+            # (os.close, os.dup2: not audited): checked, and the file opened again by name
+            try:
+                st = fstat(events_fd[0])
+                if (st.st_dev, st.st_ino) == events_id:
+                    write(events_fd[0], data)
+                    return
+            except OSError:
+                pass
+            tid = get_ident()
+            mine = tid not in busy
+            busy.add(tid)  # the open is the guard's own
+            try:
+                fd = os_open(events_path, O_APPEND)
+                st = fstat(fd)
+                if (st.st_dev, st.st_ino) == events_id:
+                    events_fd[0] = fd
+            except OSError:
+                return
+            finally:
+                if mine:
+                    busy.discard(tid)
 
     # -- which distribution a file belongs to ----------------------------------------------
 
@@ -120,8 +148,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             out = out.replace("--", "-")
         return out
 
-    def scan_path():
-        current = tuple(sys.path)
+    def scan_path(path):
+        current = tuple(path)
         state["path"] = current
         for entry in current:
             if not isinstance(entry, str) or entry in scanned:
@@ -164,8 +192,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if str_startswith(fn, "<") or str_startswith(fn, guard_dir_raw):
             return None
         owner = files.get(fn)
-        if owner is None and state["path"] != tuple(sys.path):
-            scan_path()
+        path = sys.path
+        if type(path) is not list:  # None at interpreter shutdown: the last one seen
+            path = state["list"]
+        if owner is None and state["path"] != tuple(path):
+            state["list"] = path
+            scan_path(path)
             owner = files.get(fn)
         if owner is None and "__pycache__" in fn:  # a .pyc written after the install
             head, _, tail = fn.rpartition(sep + "__pycache__" + sep)
@@ -304,6 +336,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return False
 
     runpy_files = (stdlib + "runpy.py", "<frozen runpy>")
+    linecache_files = (stdlib + "linecache.py", "<frozen linecache>")
+    threading_files = (stdlib + "threading.py", "<frozen threading>")
 
     def main_module(f):
         """A ``<module>`` frame runs the main module (``python -m pkg``, a console script,
@@ -321,6 +355,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         A walk that finds no distribution's module being imported takes this thread off
         ``imports`` (the fast path of ``runtime_free`` capabilities)."""
         name = owner[0] if owner is not None else None
+        tid = get_ident()
+        if tid in inherited:  # a thread started during an import: that import's phase
+            return inherited[tid] == name
         any_module = False
         while f is not None:
             code = f.f_code
@@ -414,9 +451,24 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             last_entry[0] = (raw, ent)  # one tuple: threads never see a half-written pair
         return ent
 
+    def in_linecache(f):
+        """A traceback being printed (linecache, or threading's excepthook, which reads
+        source lines in C): not the work a distribution set up."""
+        while f is not None:
+            code = f.f_code
+            if code.co_filename in linecache_files or (
+                    code.co_name == "invoke_excepthook" and code.co_filename in threading_files):
+                return True
+            f = f.f_back
+        return False
+
     def owner_frame(f, code, direct, plumbing):
         """(frame, owner) of the innermost frame that is not the standard library; with
-        ``direct``, None when the first frame past ``plumbing`` is the standard library."""
+        ``direct``, None when the first frame past ``plumbing`` is the standard library.
+        Only standard library frames: who started the thread or registered the exit
+        callback (``acting``), if a distribution did (but not linecache reading source
+        for a traceback)."""
+        first = f
         while f is not None:
             if code is None:
                 code = f.f_code
@@ -427,6 +479,13 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return None, None
             f = f.f_back
             code = None
+        if not direct:
+            stack = acting.get(get_ident())
+            if stack and first is not None and not in_linecache(first):
+                last = first
+                while last.f_back is not None:
+                    last = last.f_back
+                return last, stack[-1]  # a thread or an exit callback a distribution set up
         return None, None
 
     def decide(cap, event, detail, ent, direct=False, plumbing=None, target=None):
@@ -657,31 +716,78 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return None
 
     plain_flags = "bBdEhiIOPqsSuvV"
+    interpreters = set()
+    for exe in (sys.executable, getattr(sys, "_base_executable", None), "/proc/self/exe"):
+        if isinstance(exe, str) and exe:
+            try:
+                interpreters.add(realpath(exe))
+            except (OSError, ValueError):
+                pass
+    interpreters.discard("")
+
+    def is_python(token):
+        """The interpreter under any name: a ``python*`` base name, or a path whose real
+        path is this interpreter (``/proc/self/exe``, a symlink, a copy's hard link)."""
+        if str_startswith(token.rpartition("/")[2], "python"):
+            return True
+        if "/" not in token:
+            return False
+        try:
+            return realpath(token) in interpreters
+        except (OSError, ValueError):
+            return False
+
+    def no_site(flags):
+        """The flag of ``flags`` (the words after the interpreter) that drops the guard
+        (-I, -E, -S, alone or combined), reading options that take a value (-X v, -W v,
+        -Xv, --check-hash-based-pycs v) as CPython does; None at the first non-option."""
+        skip = False
+        for flag in flags:
+            if skip:
+                skip = False
+                continue
+            if len(flag) < 2 or flag[0] != "-" or flag == "--":
+                return None
+            if str_startswith(flag, "--"):
+                if flag == "--check-hash-based-pycs":
+                    skip = True
+                continue
+            for k, c in enumerate(flag[1:]):
+                if c in "IES":
+                    return flag
+                if c in "XW":
+                    skip = k == len(flag) - 2  # the value is the next word
+                    break
+                if c not in plain_flags:
+                    return None  # -c, -m, or not an option: the rest is the program's
+        return None
+
+    def guard_first(value):
+        first = value.split(pathsep)[0]
+        return first == guard_dir_raw[:-1] or (first and normpath(first) + sep == guard_dir_raw)
 
     def escapes(words, env):
-        """Why a program started with ``words`` and ``env`` would run without the guard."""
+        """Why a program started with ``words`` (the program, then its arguments) and
+        ``env`` would run without the guard."""
         tokens = []
         for w in words:
             tokens += text(w).split()
         for i, t in enumerate(tokens):
-            base = t.rpartition("/")[2]
-            if not str_startswith(base, "python"):
+            if not is_python(t):
                 continue
-            for flag in tokens[i + 1:]:
-                # single-letter flags without a value, possibly combined (-uI, -IEs)
-                if len(flag) < 2 or flag[0] != "-" or not all(c in plain_flags
-                                                             for c in flag[1:]):
-                    break
-                if any(c in flag[1:] for c in "IES"):
-                    return "starts " + base + " " + flag + " (no sitecustomize, no guard)"
+            flag = no_site(tokens[i + 1:])
+            if flag is not None:
+                return ("starts " + t.rpartition("/")[2] + " " + flag
+                        + " (no sitecustomize, no guard)")
         if env is not None:
             try:
                 value = env.get("PYTHONPATH", env.get(b"PYTHONPATH"))
             except (AttributeError, TypeError):
                 value = None
             value = text(value) if value is not None else ""
-            if guard_dir_raw[:-1] not in value.split(pathsep):
-                return "starts a program with an environment without the guard on PYTHONPATH"
+            if not guard_first(value):
+                return ("starts a program with an environment without the guard first on "
+                        "PYTHONPATH")
         return None
 
     def subprocess_(event, args):
@@ -691,17 +797,30 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return denied
         if event == "subprocess.Popen":
             program, argv_, env = args[0], args[1], args[3]
-            words = [program] if program else []
             if isinstance(argv_, (str, bytes)):
-                words.append(argv_)
-            else:
-                words += list(argv_ or ())
+                argv_ = [argv_]
+            argv_ = list(argv_ or ())
+            # executable= runs ``program`` with argv[0] a name of the caller's choice
+            words = [program, *argv_[1:]] if program else argv_
         elif event == "os.system":
             words, env = [args[0]], None
-        elif event in ("os.exec", "os.posix_spawn"):
-            words, env = [args[0], *list(args[1] or ())], args[2]
+        elif event in ("os.exec", "os.posix_spawn"):  # argv[0] is any name: the path runs
+            words, env = [args[0], *list(args[1] or ())[1:]], args[2]
         elif event == "os.spawn":
-            words, env = [args[1], *list(args[2] or ())], args[3]
+            words, env = [args[1], *list(args[2] or ())[1:]], args[3]
+        elif event == "_posixsubprocess.fork_exec":  # args, executables, ..., env_list
+            argv_ = list(args[0] or ()) if len(args) > 5 else []
+            env = None
+            if len(args) > 5 and args[5] is not None:
+                env = {}
+                for kv in args[5]:
+                    k, _, v = text(kv).partition("=")
+                    env[k] = v
+            for exe in list(args[1] or ())[:32] or argv_[:1]:  # each candidate path
+                why = escapes([exe, *argv_[1:]], env)
+                if why:
+                    return guard_violation(event, why, f)
+            return None
         else:
             return None
         why = escapes(words, env)
@@ -716,12 +835,97 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return text(args[0])[:200] if args else ""
         if event in ("os.exec", "os.posix_spawn"):
             return text(args[0])
+        if event == "_posixsubprocess.fork_exec" and args:
+            return " ".join(text(x) for x in list(args[0] or ())[:6])
         return ""
 
     def threads(event, args):
+        ent = here()
+        tid = get_ident()
+        imp = None
+        if tid in imports or tid in inherited:  # started while a module is imported
+            imp = inherited.get(tid) or import_owner(ent[0])
+        starting[tid] = (imp, responsible(ent))
         if free("threads"):
             return None
-        return decide("threads", event, "", here())
+        return decide("threads", event, "", ent)
+
+    def responsible(ent, direct=False):
+        """The distribution that starts a thread or registers a callback at ``ent``, with
+        where it did (what the callback's stack will not show), or None."""
+        f, o = owner_frame(ent[0], ent[1], direct, None)
+        if f is None or o is None or o is APP:
+            return None
+        return (o[0], o[1], o[2], o[3] or where(o, f))
+
+    def import_owner(f):
+        """The distribution whose module (not the main one) is being imported at ``f``."""
+        while f is not None:
+            code = f.f_code
+            if code.co_name == "<module>":
+                o = owner_of(code)
+                if o is not None and o is not APP and not o[3] and not main_module(f):
+                    return o[0]
+            f = f.f_back
+        return None
+
+    def inherit(args, kwargs):
+        """A thread started while a distribution's module is imported runs in that
+        import's phase, all its life; a thread a distribution starts is that
+        distribution's where its stack shows no other (``threading.Thread(target=a
+        stdlib function)``)."""
+        imp, starter = starting.pop(get_ident(), (None, None))
+        if (imp is None and starter is None) or not args:
+            return args, kwargs
+
+        def bootstrap(function, fargs, fkwargs):
+            t = get_ident()
+            if imp is not None:
+                inherited[t] = imp
+                imports.add(t)
+            if starter is not None:
+                acting[t] = [starter]
+            try:
+                return function(*fargs, **fkwargs)
+            finally:
+                inherited.pop(t, None)
+                acting.pop(t, None)
+
+        rest = args[1] if len(args) > 1 else ()
+        more = args[2] if len(args) > 2 else kwargs.get("kwargs") or {}
+        return (bootstrap, (args[0], rest, more or {})), {}
+
+    def registered(args, kwargs):
+        """atexit.register by a distribution (its own frame calling): the callback runs
+        as that distribution's where its stack shows no other."""
+        who = registering.pop(get_ident(), None)
+        if who is None or not args:
+            return args, kwargs
+        return (Registered(args[0], who), *args[1:]), kwargs, args[0]  # @atexit.register
+
+    class Registered:
+        __slots__ = ("_f", "_who")
+
+        def __init__(self, f, who):
+            self._f, self._who = f, who
+
+        def __eq__(self, other):  # atexit.unregister(f) finds it
+            return self._f == other
+
+        __hash__ = None
+
+        def __call__(self, *a, **k):
+            t = get_ident()
+            stack = acting.setdefault(t, [])
+            stack.append(self._who)
+            try:
+                return self._f(*a, **k)
+            finally:
+                stack.pop()
+
+    def on_atexit(event, args):
+        registering[get_ident()] = responsible(here(), True)
+        return None
 
     def native(event, args):
         if free("native"):
@@ -805,7 +1009,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         if f[0] is None or (event == "compile" and is_ast_parse(f)):
             return None
-        if event == "compile":
+        if event == "compile" or event == "code.__new__":  # code.replace, types.CodeType
             detail = text(args[1]) if len(args) > 1 and args[1] is not None else ""
         elif event == "exec" and args:
             detail = text(getattr(args[0], "co_filename", ""))
@@ -817,23 +1021,50 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             # what it runs is its own, unless a package granted dynamic-code runs a real file
             # (pytest running rewritten test modules)
             allow = grants(owner)[0]
-            trusted = "dynamic-code" in allow and str_startswith(detail, sep)
+            trusted = event != "code.__new__" and "dynamic-code" in allow and \
+                str_startswith(detail, sep) and (event != "compile" or
+                                                 is_source_of(args[0], detail))
             if not trusted:
                 site = (owner[0], owner[1], owner[2], where(owner, g))
                 if event == "exec" and args and type(args[0]) is code_type:
                     register(args[0], site)
-                elif event == "compile" and detail:
-                    dyn_names[detail] = site
-                    cache.pop(detail, None)
+                elif event != "exec" and detail:
+                    named = owner_of_name(detail)
+                    if named is None or named is APP or named[0] != owner[0]:
+                        # code under another's name is its maker's (not its own name:
+                        # that would take its module frames out of the import phase)
+                        dyn_names[detail] = site
+                        cache.pop(detail, None)
         return denied
+
+    def owner_of_name(fn):
+        owner = cache.get(fn, MISSING)
+        if owner is MISSING:
+            owner = cache[fn] = classify(fn)
+        return owner
+
+    def is_source_of(source, path):
+        """Whether ``source`` (given to compile() under the name ``path``) is that file's
+        text. An AST or another object: trusted (pytest compiles rewritten test modules)."""
+        if not isinstance(source, (str, bytes)):
+            return True
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except (OSError, ValueError):
+            return False
+        if isinstance(source, str):
+            return data.decode("utf-8", "surrogateescape") == source
+        return data == source
 
     def env_change(event, args):
         f = here()
         key = text(args[0]) if args else ""
         if key == "PYTHONPATH":
             value = text(args[1]) if event == "os.putenv" and len(args) > 1 else ""
-            if guard_dir_raw[:-1] not in value.split(pathsep):
-                denied = guard_violation(event, "drops the guard from PYTHONPATH", f)
+            if not guard_first(value):
+                denied = guard_violation(event, "drops the guard from the head of "
+                                         "PYTHONPATH", f)
                 if denied:
                     return denied
         if free("env"):
@@ -871,7 +1102,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                "os.lchflags", "os.setxattr", "os.removexattr", "shutil.copyfile",
                "shutil.copymode", "shutil.copystat", "shutil.copytree", "shutil.rmtree",
                "shutil.move", "shutil.chown", "shutil.make_archive",
-               "shutil.unpack_archive", "tempfile.mkstemp", "tempfile.mkdtemp"):
+               "shutil.unpack_archive", "tempfile.mkstemp", "tempfile.mkdtemp",
+               "os.mkfifo", "os.mknod"):
         table[ev] = fs_write
     for ev in ("os.listdir", "os.scandir", "glob.glob", "glob.glob/2", "os.listxattr",
                "os.getxattr"):
@@ -881,7 +1113,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                "socket.getnameinfo", "http.client.connect"):
         table[ev] = network
     for ev in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
-               "os.fork", "os.forkpty", "os.startfile", "pty.spawn"):
+               "os.fork", "os.forkpty", "os.startfile", "pty.spawn",
+               "_posixsubprocess.fork_exec"):
         table[ev] = subprocess_
     for ev in ("_thread.start_new_thread", "_thread.start_joinable_thread"):
         table[ev] = threads
@@ -895,7 +1128,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         table[ev] = introspection
     table["object.__getattr__"] = getattr_
     table["object.__setattr__"] = setattr_
-    for ev in ("exec", "compile", "marshal.loads", "marshal.load"):
+    for ev in ("exec", "compile", "marshal.loads", "marshal.load", "code.__new__"):
         table[ev] = dynamic
     table["os.putenv"] = env_change
     table["os.unsetenv"] = env_change
@@ -903,6 +1136,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["socket.gethostname"] = env_identity
     table["sqlite3.connect"] = sqlite
     table["permpip.resolved"] = on_resolved
+    table["permpip.atexit"] = on_atexit
 
     def failed(event, exc):
         """A bug here must not break the program: it is reported (and fails the run)."""
@@ -914,7 +1148,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def hook(event, args, _get=table.get, _busy=busy, _tid=get_ident, _failed=failed,
              _Error=PermissionError, _open=on_open, _imports=imports,
-             _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere)):
+             _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere),
+             _enforce=enforce):
         handler = _get(event)
         if handler is None:
             return
@@ -930,16 +1165,101 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         try:
             message = handler(event, args)  # calls here(): the handler is called from here
         except Exception as exc:
-            message = None
+            # fail closed: with --enforce the use is refused; either way it is recorded
+            # (an error record fails the run)
+            message = ("permpip: the guard failed on " + event + "; refused") \
+                if _enforce else None
             _failed(event, exc)
+            del exc
         finally:
             _busy.discard(tid)
         if message is not None:
             # nothing of the guard stays reachable from the traceback's frame
             del _get, _busy, _tid, _failed, handler
-            raise _Error(message)
+            raise _Error(message) from None
 
-    # -- os.environ: reads raise no audit event, so they are made to ---------------------
+    environ = getattr(os, "environ", None)
+    data = getattr(environ, "_data", None)
+    if type(data) is dict and sep == "/":
+        wrapped = _environ(data, audit, _thread.RLock, get_ident)
+        environ._data = wrapped
+        environb = getattr(os, "environb", None)
+        if environb is not None and getattr(environb, "_data", None) is data:
+            environb._data = wrapped
+        if getattr(posix, "environ", None) is data:
+            posix.environ = wrapped
+    del data, environ
+
+    # functions that raise no audit event: replaced by ones that do (the real ones are
+    # reachable only through audited frames)
+    if sys.version_info < (3, 12):  # Python 3.11 raises no event when a thread starts
+        start = _thread.start_new_thread
+        start_new_thread = _vault(start, "_thread.start_new_thread", audit, inherit)
+        _thread.start_new_thread = start_new_thread
+        _thread.start_new = start_new_thread
+        threading = sys.modules.get("threading")
+        if threading is not None and getattr(threading, "_start_new_thread", None) is start:
+            threading._start_new_thread = start_new_thread
+        del start, threading
+    import atexit
+    atexit.register = _vault(atexit.register, "permpip.atexit", audit, registered)
+    for name in ("mkfifo", "mknod"):
+        real = getattr(posix, name, None)
+        if real is not None:
+            wrapped_fn = _vault(real, "os." + name, audit)
+            setattr(posix, name, wrapped_fn)
+            if getattr(os, name, None) is real:
+                setattr(os, name, wrapped_fn)
+    try:
+        import _posixsubprocess
+    except ImportError:
+        _posixsubprocess = None
+    if _posixsubprocess is not None:
+        real = _posixsubprocess.fork_exec
+        wrapped_fn = _vault(real, "_posixsubprocess.fork_exec", audit)
+        _posixsubprocess.fork_exec = wrapped_fn
+        sp = sys.modules.get("subprocess")
+        if sp is not None and getattr(sp, "_fork_exec", None) is real:
+            sp._fork_exec = wrapped_fn
+        del sp
+    real = wrapped_fn = None
+
+    if hosts_used:  # what names resolve to, so a connect to an address can be judged
+        real_resolvers.update((k, getattr(_socket, k)) for k in real_resolvers)
+
+        def resolver(kind, real):
+            def resolve(*args, **kwargs):
+                result = real(*args, **kwargs)
+                audit("permpip.resolved", kind, args[0] if args else kwargs.get("host"),
+                      result)
+                return result
+            resolve.__name__ = resolve.__qualname__ = kind
+            return resolve
+
+        for kind in real_resolvers:
+            setattr(_socket, kind, resolver(kind, real_resolvers[kind]))
+        resolver_code.append(_socket.getaddrinfo.__code__)
+
+    if record_all:
+        import atexit
+
+        atexit.register(flush)
+        if hasattr(os, "register_at_fork"):  # a forked child counts its own uses
+            os.register_at_fork(after_in_child=counts.clear)
+    emit({"kind": "start", "argv": argv, "executable": sys.executable})
+    sys.addaudithook(hook)
+
+
+# -- os.environ: reads raise no audit event, so they are made to ---------------------
+
+def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tuple,  # noqa: C901
+             list=list, dict=dict, iter=iter, repr=repr, KeyError=KeyError, object=object,
+             BaseException=BaseException):
+    """The replacement of ``os.environ._data``. A factory of its own: what its methods'
+    closures reach (``__closure__`` is not audited) shares no cell with the guard, so
+    changing a cell changes only this wrapper; builtins are bound here."""
+    MISSING = object()
+    FAILED = object()
 
     def store(data):
         """The environment lives only in this generator's frame (``gi_frame`` is audited):
@@ -947,7 +1267,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         out = None
         while True:
             op, key, value = yield out
-            if op in ("get", "keys", "items"):
+            if op in ("get", "keys", "items", "pop"):
                 try:
                     audit("permpip.environ", key)
                 except BaseException as exc:  # refused: the generator must live on
@@ -966,6 +1286,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 data[key] = value
                 out = None
             elif op == "del":
+                out = data.pop(key, MISSING) is not MISSING
+            elif op == "pop":
                 out = data.pop(key, MISSING)
             elif op == "len":
                 out = len(data)
@@ -976,7 +1298,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             g = store(original)
             g.send(None)
             gens.append(g)
-        lock = _thread.RLock()
+        lock = RLock()
         depth = {}
 
         def call(op, key=None, value=None):
@@ -1012,11 +1334,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 call("set", key, value)
 
             def __delitem__(self, key):
-                if call("del", key) is MISSING:
+                if not call("del", key):
                     raise KeyError(key)
 
             def pop(self, key, *default):
-                v = call("del", key)
+                v = call("pop", key)
                 if v is MISSING:
                     if default:
                         return default[0]
@@ -1047,57 +1369,61 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
         return Environ()
 
-    environ = getattr(os, "environ", None)
-    data = getattr(environ, "_data", None)
-    if type(data) is dict and sep == "/":
-        wrapped = audited_environ(data)
-        environ._data = wrapped
-        environb = getattr(os, "environb", None)
-        if environb is not None and getattr(environb, "_data", None) is data:
-            environb._data = wrapped
-        if getattr(posix, "environ", None) is data:
-            posix.environ = wrapped
-    del data, environ
+    return audited_environ(original)
 
-    # threads: Python 3.11 raises no event when a thread starts
-    if sys.version_info < (3, 12):
-        start = _thread.start_new_thread
 
-        def start_new_thread(function, args, kwargs=None, _start=start, _audit=audit):
-            _audit("_thread.start_new_thread", function, args, kwargs)
-            return _start(function, args, kwargs) if kwargs is not None else _start(
-                function, args)
+def _vault(real, event, audit, prepare=None, *, size=16, BaseException=BaseException,
+           IndexError=IndexError, RuntimeError=RuntimeError, range=range):
+    """A replacement of ``real`` (a function that raises no audit event) that raises
+    ``event`` first. ``real`` lives only in generator frames (``gi_frame`` is audited): not
+    in the replacement's ``__defaults__`` or ``__closure__``, which anyone reads. The
+    generators raise the event themselves, so sending to one directly is audited too.
+    ``prepare(args, kwargs)`` (the guard's) may change the call once it is allowed."""
 
-        _thread.start_new_thread = start_new_thread
-        _thread.start_new = start_new_thread
-        threading = sys.modules.get("threading")
-        if threading is not None and getattr(threading, "_start_new_thread", None) is start:
-            threading._start_new_thread = start_new_thread
+    def run(real=real, audit=audit, event=event, prepare=prepare):
+        out = None
+        while True:
+            args, kwargs = yield out
+            try:
+                audit(event, *args)
+                if prepare is None:
+                    out = (True, real(*args, **kwargs))
+                else:  # (args, kwargs) or (args, kwargs, what to return instead)
+                    call = prepare(args, kwargs)
+                    value = real(*call[0], **call[1])
+                    out = (True, call[2] if len(call) > 2 else value)
+                    call = value = None
+            except BaseException as exc:  # raised again by the caller, without this frame
+                exc.__traceback__ = None
+                out = (False, exc)
+                del exc
 
-    if hosts_used:  # what names resolve to, so a connect to an address can be judged
-        real_resolvers.update((k, getattr(_socket, k)) for k in real_resolvers)
+    pool = []  # one generator per nested or concurrent call (no lock: fork-safe)
+    for _ in range(size):
+        g = run()
+        g.send(None)
+        pool.append(g)
+    del run, real, prepare
+    from time import sleep
 
-        def resolver(kind, real):
-            def resolve(*args, **kwargs):
-                result = real(*args, **kwargs)
-                audit("permpip.resolved", kind, args[0] if args else kwargs.get("host"),
-                      result)
-                return result
-            resolve.__name__ = resolve.__qualname__ = kind
-            return resolve
+    def wrapper(*args, **kwargs):
+        for _ in range(20000):  # all busy (concurrent calls): wait for one, up to ~10 s
+            try:
+                g = pool.pop()
+                break
+            except IndexError:
+                sleep(0.0005)
+        else:
+            raise RuntimeError("permpip: too many concurrent calls of " + event)
+        try:
+            ok, value = g.send((args, kwargs))
+        finally:
+            pool.append(g)
+        if ok:
+            return value
+        raise value
 
-        for kind in real_resolvers:
-            setattr(_socket, kind, resolver(kind, real_resolvers[kind]))
-        resolver_code.append(_socket.getaddrinfo.__code__)
-
-    if record_all:
-        import atexit
-
-        atexit.register(flush)
-        if hasattr(os, "register_at_fork"):  # a forked child counts its own uses
-            os.register_at_fork(after_in_child=counts.clear)
-    emit({"kind": "start", "argv": argv, "executable": sys.executable})
-    sys.addaudithook(hook)
+    return wrapper
 
 
 def _chain():
@@ -1125,6 +1451,6 @@ if __name__ == "sitecustomize":
         _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
         raise
     finally:
-        del _install
+        del _install, _environ, _vault
     _chain()
     del _chain
