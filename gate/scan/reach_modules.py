@@ -30,12 +30,14 @@ from collections.abc import Mapping
 from gate.model import Capability, Finding, Phase
 from gate.scan.lexical import absolute, decode_source, import_ranges, module_name, normalize
 from gate.scan.python_refs import _FUNCS, _blocks
-from gate.scan.reach import moved, reached
+from gate.scan.reach import _PROPERTIES, _PROTOCOL, Reached, _leaf, _special, moved, reached
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
+_STAR = re.compile(r"\bimport\s*\(?\s*\*")
 _EXEMPTABLE = frozenset({Capability.NATIVE, Capability.FS_READ})
-_ENTRY_METHODS = ("__init__", "__new__", "__post_init__", "__init_subclass__",
-                  "__set_name__", "__class_getitem__")
+# a module-level ``__getattr__``/``__dir__``: runs for a missing name another module looks
+# up on the module (``_x.anything``, ``from ._x import nothing``): keyed apart from methods
+_MODULE_HOOK = "<module __getattr__>"
 
 
 @dataclasses.dataclass(slots=True)
@@ -49,9 +51,10 @@ class _Module:
     # top-level name -> line ranges of what runs when it is called
     entries: dict[str, list[tuple[int, int]]] | None = None
     binds: dict[str, str] | None = None  # what its import statements bind
-    outside: list[tuple[str, int]] | None = None  # what its import-time code spells
+    reach: Reached | None = None  # what its import-time code spells
     lines: list[str] | None = None
     imported: frozenset[str] | None = None  # the words of its import statements
+    star: bool | None = None
     spelled: dict[tuple[tuple[int, int], ...], frozenset[str]] = dataclasses.field(
         default_factory=dict)
 
@@ -62,6 +65,12 @@ class _Module:
                 self.text[a:b] for a, b in import_ranges(self.text)))) if (
                 "import" in self.words) else frozenset()
         return word in self.imported
+
+    def star_import(self) -> bool:
+        """Whether the module has a ``from x import *`` (it may re-export any name)."""
+        if self.star is None:
+            self.star = bool(_STAR.search(self.text))
+        return self.star
 
     def mentions(self, ranges: list[tuple[int, int]] | set[tuple[int, int]],
                  names: set[str]) -> bool:
@@ -86,7 +95,7 @@ class _Module:
             return True
         kept = _SUMMARIES.pop((self.path, len(self.text), hash(self.text)), None)
         if kept is not None:
-            self.entries, self.binds, self.outside = kept
+            self.entries, self.binds, self.reach = kept
             return True
         tree = self.parse()
         if tree is None:
@@ -94,12 +103,13 @@ class _Module:
         self.entries, self.binds = _ranges(tree), _bindings(self.name, self.package, tree)
         return True
 
-    def at_import(self) -> list[tuple[str, int]]:
-        """What the module's import-time code spells outside itself."""
-        if self.outside is None:
+    def at_import(self) -> Reached:
+        """What the module's import-time code spells (outside itself, and every word)."""
+        if self.reach is None:
             tree = self.parse()
-            self.outside = reached(tree).outside if tree is not None else []
-        return self.outside
+            self.reach = reached(tree, module=self.name, package=self.package) if (
+                tree is not None) else Reached()
+        return self.reach
 
     def parse(self) -> ast.Module | None:
         if self.tree is None:
@@ -113,11 +123,11 @@ class _Module:
 # what the scanner learnt of a file while its tree was at hand, for ``follow_modules``:
 # (member path, len, hash of text) -> (entries, bindings, import-time outside references)
 _SUMMARIES: dict[tuple[str, int, int], tuple[dict[str, list[tuple[int, int]]], dict[str, str],
-                                             list[tuple[str, int]] | None]] = {}
+                                             Reached | None]] = {}
 
 
 def remember(path: str, module: str | None, package: bool, text: str, tree: ast.Module,
-             outside: list[tuple[str, int]] | None) -> None:
+             outside: Reached | None) -> None:
     """Keep what ``follow_modules`` needs of a file the scanner parsed (no second parse)."""
     if module is None:
         return
@@ -128,7 +138,11 @@ def remember(path: str, module: str | None, package: bool, text: str, tree: ast.
 
 
 def _ranges(tree: ast.Module) -> dict[str, list[tuple[int, int]]]:
-    """Top-level name -> the line ranges a call of it runs (a class: its constructors)."""
+    """Top-level name -> the line ranges a call of it runs; a class: what runs when another
+    module names it (its special methods, protocol methods and properties, as
+    gate.scan.reach makes a live class's; all its methods when a base is not the module's
+    own); a method's name: every method by that name (another module may call it on an
+    instance or a class it names)."""
     out: dict[str, list[tuple[int, int]]] = {}
     aliases: list[tuple[str, str]] = []
     for st in _top(tree.body):
@@ -143,14 +157,30 @@ def _ranges(tree: ast.Module) -> dict[str, list[tuple[int, int]]]:
                 aliases += [(n, st.value.id) for n in names]
         if isinstance(st, _FUNCS):
             out.setdefault(st.name, []).append((st.lineno, st.end_lineno or st.lineno))
+            if st.name in ("__getattr__", "__dir__"):
+                out.setdefault(_MODULE_HOOK, []).append((st.lineno, st.end_lineno or st.lineno))
         elif isinstance(st, ast.ClassDef):
-            for item in st.body:
-                if isinstance(item, _FUNCS) and item.name in _ENTRY_METHODS:
-                    out.setdefault(st.name, []).append(
-                        (item.lineno, item.end_lineno or item.lineno))
+            _class_ranges(st, out, {c.name for c in _top(tree.body)
+                                    if isinstance(c, ast.ClassDef)})
     for alias, target in aliases:
         out.setdefault(alias, []).extend(out.get(target, ()))
     return out
+
+
+def _class_ranges(c: ast.ClassDef, out: dict[str, list[tuple[int, int]]],
+                  own: set[str]) -> None:
+    foreign = not all(isinstance(b, ast.Name) and (b.id in own or b.id == "object")
+                      for b in c.bases)
+    for item in _top(c.body):
+        if isinstance(item, _FUNCS):
+            span = (item.lineno, item.end_lineno or item.lineno)
+            out.setdefault(item.name, []).append(span)  # (by its name, on anything)
+            deco = {_leaf(d) for d in item.decorator_list}
+            if foreign or _special(item.name) or item.name in _PROTOCOL or (
+                    deco & _PROPERTIES):
+                out.setdefault(c.name, []).append(span)
+        elif isinstance(item, ast.ClassDef):  # ``O.I()``
+            _class_ranges(item, out, own)
 
 
 def _top(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -195,6 +225,8 @@ def _bound_by_import(name: str, package: bool, body: list[ast.stmt]) -> dict[str
             for a in st.names:
                 if a.name != "*":
                     out[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+                elif base:
+                    out[f"*{base}"] = base  # (not a name: what it binds is not listed)
     return out
 
 
@@ -259,10 +291,12 @@ def _follow(findings: list[Finding],
         target_mod, target = queue.pop()
         leaf = target_mod.rpartition(".")[2]
         qual = f"{target_mod}.{target}"
-        for caller in modules.values():
-            if caller.name == target_mod or target not in caller.words or not (
-                    caller.imports(leaf) or caller.imports(target)):
-                continue  # (it cannot name the callee without importing it or its module)
+        hook = target == _MODULE_HOOK  # runs for any missing name looked up on the module
+        for caller in sorted(modules.values(), key=lambda m: m.name):
+            if caller.name == target_mod or not (
+                    hook or target in caller.words or caller.star_import()) or not (
+                    leaf in caller.words or caller.imports(target)):
+                continue  # (it cannot name the callee without spelling it or its module)
             key = (caller.name, target_mod, target)
             if key in done:
                 continue
@@ -270,17 +304,39 @@ def _follow(findings: list[Finding],
             if not caller.summary():
                 continue
             binds = caller.binds or {}
-            for dotted, line in caller.at_import():
+            at_import = caller.at_import()
+            for dotted, line in at_import.outside:
                 head, _, rest = dotted.partition(".")
                 base = binds.get(head)
                 if base is not None and (f"{base}.{rest}" if rest else base) == qual:
                     reached_via.setdefault((target_mod, target),
                                            f"{caller.path}:{line} {dotted}()")
+            # by name: the module's import-time code spells the callee (``getattr(m, "f")``,
+            # ``K().go()``, ``import_module("._x").f()``, after ``from ._x import *``) and
+            # names its module (a name bound into it, its name, a star import of it)
+            into = {n for n, b in binds.items() if b == target_mod
+                    or b.startswith(target_mod + ".")}
+            star = f"*{target_mod}" in binds
+            words = at_import.words
+            if (hook or target in words) and (star or leaf in words or caller.imports(leaf)
+                                               or not into.isdisjoint(words)):
+                line = words.get(target) or min(
+                    [words[w] for w in (*into, leaf) if w in words] or [1])
+                reached_via.setdefault((target_mod, target), f"{caller.path}:{line} " + (
+                    f"{leaf}.__getattr__" if hook else target))
             # a function of the caller that names the callee may call it: a callee too
             assert caller.entries is not None
             local = {n for n, b in binds.items() if b == qual or qual.startswith(b + ".")}
+            named = into | {leaf}
             mentions = {name for name, rs in caller.entries.items()
-                        if caller.mentions(rs, local)}
+                        if caller.mentions(rs, local) or (
+                            (hook or caller.mentions(rs, {target}))
+                            and (star or caller.mentions(rs, named)))}
+            # a re-export (``from ._x import f as g``, a package ``__init__``) is the callee
+            # under another name
+            mentions |= {n for n, b in binds.items() if b == qual and not n.startswith("*")}
+            if star:  # ``from ._x import *``: the caller's namespace holds the callee too
+                mentions.add(target)
             for name in sorted(mentions):
                 edges.setdefault((caller.name, name), set()).add((target_mod, target))
                 if (caller.name, name) not in queued:

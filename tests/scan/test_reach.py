@@ -178,7 +178,7 @@ def test_thread_target_started_at_module_level_is_import() -> None:
         import os
         HOOKS = [lambda: os.system("echo pwned")]
         HOOKS[0]()
-        """), 2, "a computed callee at :3", id="lambda-in-a-list-called"),
+        """), 2, "HOOKS at :3", id="lambda-in-a-list-called"),
     pytest.param(prog("""
         import os
         def beacon():
