@@ -55,6 +55,10 @@ class _Module:
     lines: list[str] | None = None
     imported: frozenset[str] | None = None  # the words of its import statements
     star: bool | None = None
+    users_of: dict[str, list[str]] | None = None
+    qual_at: dict[str, str] | None = None
+    into_of: dict[str, set[str]] | None = None
+    exact_of: dict[str, list[str]] | None = None
     spelled: dict[tuple[tuple[int, int], ...], frozenset[str]] = dataclasses.field(
         default_factory=dict)
 
@@ -65,6 +69,49 @@ class _Module:
                 self.text[a:b] for a, b in import_ranges(self.text)))) if (
                 "import" in self.words) else frozenset()
         return word in self.imported
+
+    def users(self) -> dict[str, list[str]]:
+        """Word -> the entries (top-level names, methods) whose code spells it."""
+        if self.users_of is None:
+            self.users_of = {}
+            for n, rs in (self.entries or {}).items():
+                for w in self.words_in(rs):
+                    if w != n:
+                        self.users_of.setdefault(w, []).append(n)
+        return self.users_of
+
+    def resolved(self) -> dict[str, str]:
+        """Qualified name -> where import-time code first spells it (``path:line dotted``),
+        from what it spells outside itself and the module's imports."""
+        if self.qual_at is None:
+            self.qual_at = {}
+            binds = self.binds or {}
+            for dotted, line in self.at_import().outside:
+                head, _, rest = dotted.partition(".")
+                base = binds.get(head)
+                if base is not None:
+                    self.qual_at.setdefault(f"{base}.{rest}" if rest else base,
+                                            f"{line} {dotted}")
+            self.qual_at = {q: f"{self.path}:{v}" for q, v in self.qual_at.items()}
+        return self.qual_at
+
+    def bound_into(self) -> dict[str, set[str]]:
+        """Module (and every prefix of a bound name) -> the local names bound into it."""
+        if self.into_of is None:
+            self.into_of = {}
+            for n, b in (self.binds or {}).items():
+                parts = b.split(".")
+                for i in range(1, len(parts) + 1):
+                    self.into_of.setdefault(".".join(parts[:i]), set()).add(n)
+        return self.into_of
+
+    def bound_to(self) -> dict[str, list[str]]:
+        """Qualified name -> the local names bound to exactly it."""
+        if self.exact_of is None:
+            self.exact_of = {}
+            for n, b in (self.binds or {}).items():
+                self.exact_of.setdefault(b, []).append(n)
+        return self.exact_of
 
     def star_import(self) -> bool:
         """Whether the module has a ``from x import *`` (it may re-export any name)."""
@@ -287,15 +334,22 @@ def _follow(findings: list[Finding],
     done: set[tuple[str, str, str]] = set()
     queue = list(callees)
     queued = set(queue)
+    ordered = sorted(modules.values(), key=lambda m: m.name)
+    by_word: dict[str, list[int]] = {}  # word -> the modules (in ``ordered``) that spell it
+    for i, m in enumerate(ordered):
+        for w in m.words:
+            by_word.setdefault(w, []).append(i)
     while queue:
         target_mod, target = queue.pop()
         leaf = target_mod.rpartition(".")[2]
         qual = f"{target_mod}.{target}"
         hook = target == _MODULE_HOOK  # runs for any missing name looked up on the module
-        for caller in sorted(modules.values(), key=lambda m: m.name):
+        # (a caller spells the callee's module or imports the callee by name)
+        for i in sorted({*by_word.get(leaf, ()), *by_word.get(target, ())}):
+            caller = ordered[i]
             if caller.name == target_mod or not (
-                    hook or target in caller.words or caller.star_import()) or not (
-                    leaf in caller.words or caller.imports(target)):
+                    leaf in caller.words or caller.imports(target)) or not (
+                    hook or target in caller.words or caller.star_import()):
                 continue  # (it cannot name the callee without spelling it or its module)
             key = (caller.name, target_mod, target)
             if key in done:
@@ -305,17 +359,13 @@ def _follow(findings: list[Finding],
                 continue
             binds = caller.binds or {}
             at_import = caller.at_import()
-            for dotted, line in at_import.outside:
-                head, _, rest = dotted.partition(".")
-                base = binds.get(head)
-                if base is not None and (f"{base}.{rest}" if rest else base) == qual:
-                    reached_via.setdefault((target_mod, target),
-                                           f"{caller.path}:{line} {dotted}()")
+            spelled = caller.resolved().get(qual)
+            if spelled is not None:
+                reached_via.setdefault((target_mod, target), f"{spelled}()")
             # by name: the module's import-time code spells the callee (``getattr(m, "f")``,
             # ``K().go()``, ``import_module("._x").f()``, after ``from ._x import *``) and
             # names its module (a name bound into it, its name, a star import of it)
-            into = {n for n, b in binds.items() if b == target_mod
-                    or b.startswith(target_mod + ".")}
+            into = caller.bound_into().get(target_mod, set())
             star = f"*{target_mod}" in binds
             words = at_import.words
             if (hook or target in words) and (star or leaf in words or caller.imports(leaf)
@@ -326,12 +376,18 @@ def _follow(findings: list[Finding],
                     f"{leaf}.__getattr__" if hook else target))
             # a function of the caller that names the callee may call it: a callee too
             assert caller.entries is not None
-            local = {n for n, b in binds.items() if b == qual or qual.startswith(b + ".")}
+            exact = caller.bound_to()
+            parts = qual.split(".")
+            local = {n for i in range(1, len(parts) + 1)
+                     for n in exact.get(".".join(parts[:i]), ())}
             named = into | {leaf}
-            mentions = {name for name, rs in caller.entries.items()
-                        if caller.mentions(rs, local) or (
-                            (hook or caller.mentions(rs, {target}))
-                            and (star or caller.mentions(rs, named)))}
+            users = caller.users()
+            entries = caller.entries
+            mentions = {n for w in sorted(local) for n in users.get(w, ())}
+            candidates = ({n for w in sorted(named) for n in users.get(w, ())} if hook
+                          else users.get(target, ()))
+            mentions |= {n for n in candidates if n in entries and (
+                star or caller.mentions(entries[n], named))}
             # a re-export (``from ._x import f as g``, a package ``__init__``) is the callee
             # under another name
             mentions |= {n for n, b in binds.items() if b == qual and not n.startswith("*")}
@@ -340,11 +396,12 @@ def _follow(findings: list[Finding],
             for name in sorted(mentions):
                 edges.setdefault((caller.name, name), set()).add((target_mod, target))
                 if (caller.name, name) not in queued:
-                    _grow(caller, {name}, callees)
+                    fresh = _grow(caller, {name}, callees)
                     callees.setdefault((caller.name, name), [])
-            fresh = [k for k in callees if k not in queued]  # (what ``_grow`` added too)
-            queued.update(fresh)
-            queue += fresh
+                    fresh.append((caller.name, name))
+                    fresh = [k for k in fresh if k not in queued]
+                    queued.update(fresh)
+                    queue += fresh
     if not reached_via:
         return findings
     # what a reached callee names is reached too, from the same place
@@ -373,23 +430,37 @@ def _follow(findings: list[Finding],
 
 
 def _grow(mod: _Module, names: set[str],
-          callees: dict[tuple[str, str], list[tuple[int, int]]]) -> None:
+          callees: dict[tuple[str, str], list[tuple[int, int]]]) -> list[tuple[str, str]]:
     """Within ``mod``: each of ``names`` is a callee; a top-level name whose code mentions
-    a callee may call it, so it is one too, running that callee's ranges as well."""
+    a callee may call it, so it is one too, running that callee's ranges as well. Returns
+    the callees it added."""
     entries = mod.entries or {}
-    reach = {n: set(entries.get(n, ())) for n in sorted(names)}
-    grew = True
-    while grew:
-        grew = False
-        for other, rs in entries.items():
-            for n in list(reach):
-                if n == other or not mod.mentions(rs, {n}):
-                    continue
-                fresh = other not in reach
-                have = reach.setdefault(other, set(rs))
-                if fresh or not reach[n] <= have:
-                    have |= reach[n]
-                    grew = True
-    for n, rs in reach.items():  # (merged: several seeds may reach one name)
+    users = mod.users()
+    closure = set(names)
+    stack = sorted(names)
+    while stack:  # who mentions a callee, transitively
+        n = stack.pop()
+        for other in users.get(n, ()):
+            if other not in closure:
+                closure.add(other)
+                stack.append(other)
+    added: list[tuple[str, str]] = []
+    for x in sorted(closure):  # what each runs: its own ranges and those it mentions
+        seen = {x}
+        todo = [x]
+        rs = set(entries.get(x, ()))
+        while todo:
+            y = todo.pop()
+            if y not in entries:
+                continue
+            for z in sorted(mod.words_in(entries[y]) & closure):
+                if z not in seen:
+                    seen.add(z)
+                    todo.append(z)
+                    rs.update(entries.get(z, ()))
+        key = (mod.name, x)
         if rs:
-            callees[(mod.name, n)] = sorted(rs.union(callees.get((mod.name, n), ())))
+            if key not in callees:
+                added.append(key)
+            callees[key] = sorted(rs.union(callees.get(key, ())))
+    return added
