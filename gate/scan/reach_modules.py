@@ -38,6 +38,11 @@ _EXEMPTABLE = frozenset({Capability.NATIVE, Capability.FS_READ})
 # a module-level ``__getattr__``/``__dir__``: runs for a missing name another module looks
 # up on the module (``_x.anything``, ``from ._x import nothing``): keyed apart from methods
 _MODULE_HOOK = "<module __getattr__>"
+# words of an import by a computed or spelled-out name (``import_module("._x")``,
+# ``sys.modules["pkg._x"]``): a module that spells one names modules in strings too
+_DYNAMIC = frozenset({"import_module", "__import__", "modules", "resolve_name", "_gcd_import",
+                      "reload", "spec_from_file_location", "SourceFileLoader", "load_module",
+                      "exec_module", "run_module", "run_path", "zipimporter"})
 
 
 @dataclasses.dataclass(slots=True)
@@ -348,7 +353,8 @@ def _follow(findings: list[Finding],
         for i in sorted({*by_word.get(leaf, ()), *by_word.get(target, ())}):
             caller = ordered[i]
             if caller.name == target_mod or not (
-                    leaf in caller.words or caller.imports(target)) or not (
+                    caller.imports(leaf) or caller.imports(target) or (
+                        leaf in caller.words and not caller.words.isdisjoint(_DYNAMIC))) or not (
                     hook or target in caller.words or caller.star_import()):
                 continue  # (it cannot name the callee without spelling it or its module)
             key = (caller.name, target_mod, target)
@@ -445,19 +451,23 @@ def _grow(mod: _Module, names: set[str],
                 closure.add(other)
                 stack.append(other)
     added: list[tuple[str, str]] = []
-    for x in sorted(closure):  # what each runs: its own ranges and those it mentions
-        seen = {x}
-        todo = [x]
-        rs = set(entries.get(x, ()))
-        while todo:
-            y = todo.pop()
-            if y not in entries:
-                continue
-            for z in sorted(mod.words_in(entries[y]) & closure):
-                if z not in seen:
-                    seen.add(z)
-                    todo.append(z)
-                    rs.update(entries.get(z, ()))
+    # what each runs: its own ranges and those of the callees it mentions, to a fixed point
+    # (in the order found, from the seeds: usually two passes)
+    order = sorted(closure)
+    near = {x: sorted(mod.words_in(entries[x]) & closure - {x}) if x in entries else []
+            for x in order}
+    runs = {x: set(entries.get(x, ())) for x in order}
+    grew = True
+    while grew:
+        grew = False
+        for x in order:
+            have = runs[x]
+            size = len(have)
+            for z in near[x]:
+                have |= runs[z]
+            grew = grew or len(have) != size
+    for x in order:
+        rs = runs[x]
         key = (mod.name, x)
         if rs:
             if key not in callees:
