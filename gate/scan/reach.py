@@ -82,6 +82,9 @@ class Reached:
     # every word reached code spells (names, attributes, identifiers in strings), with the
     # first line: what another module's function or method reached by name may be called
     words: dict[str, int] = field(default_factory=dict)
+    # the words of those spelled as an attribute or in a string: what can name a method
+    # (a bare name cannot)
+    attrs: dict[str, int] = field(default_factory=dict)
 
     def via(self, line: int) -> str | None:
         """How the code at ``line`` is reached at import (innermost body), or None."""
@@ -372,6 +375,7 @@ class _Reach:
             return
         self.attrs.add(word)
         self.out.words.setdefault(word, line)
+        self.out.attrs.setdefault(word, line)
         if word in _MODULE_OBJECT_WORDS:
             self._module_hooks(how)
         for c in self.live:
@@ -531,6 +535,7 @@ class _Reach:
                     len(node.value) < 200):  # type: ignore[attr-defined]
                 # ``globals()["f"]``, ``getattr(a, "run")``, ``import_module(".sync")``
                 for w in _WORD.findall(node.value):  # type: ignore[attr-defined]
+                    self.out.attrs.setdefault(w, line)
                     self._word(w, how or f"{w!r} at :{line}", line)
             elif t in _FUNCS or t is ast.ClassDef:
                 self._decorated(node, how)

@@ -118,6 +118,13 @@ class _Module:
                 self.exact_of.setdefault(b, []).append(n)
         return self.exact_of
 
+    def names_method(self, ranges: list[tuple[int, int]], name: str) -> bool:
+        """Whether the code in ``ranges`` spells ``name`` as an attribute or in a string."""
+        if self.lines is None:
+            self.lines = self.text.split("\n")
+        text = "\n".join("\n".join(self.lines[a - 1:b]) for a, b in ranges)
+        return re.search(rf"\.\s*{name}\b|[\"'][^\"'\n]*\b{name}\b", text) is not None
+
     def star_import(self) -> bool:
         """Whether the module has a ``from x import *`` (it may re-export any name)."""
         if self.star is None:
@@ -226,7 +233,8 @@ def _class_ranges(c: ast.ClassDef, out: dict[str, list[tuple[int, int]]],
     for item in _top(c.body):
         if isinstance(item, _FUNCS):
             span = (item.lineno, item.end_lineno or item.lineno)
-            out.setdefault(item.name, []).append(span)  # (by its name, on anything)
+            # by its name on anything (``.go``: an attribute or a string names a method)
+            out.setdefault("." + item.name, []).append(span)
             deco = {_leaf(d) for d in item.decorator_list}
             if foreign or _special(item.name) or item.name in _PROTOCOL or (
                     deco & _PROPERTIES):
@@ -345,10 +353,14 @@ def _follow(findings: list[Finding],
         for w in m.words:
             by_word.setdefault(w, []).append(i)
     while queue:
-        target_mod, target = queue.pop()
+        callee = queue.pop()
+        target_mod, target = callee
         leaf = target_mod.rpartition(".")[2]
         qual = f"{target_mod}.{target}"
         hook = target == _MODULE_HOOK  # runs for any missing name looked up on the module
+        method = target.startswith(".")  # a method: named by an attribute or a string
+        if method:
+            target = target[1:]
         # (a caller spells the callee's module or imports the callee by name)
         for i in sorted({*by_word.get(leaf, ()), *by_word.get(target, ())}):
             caller = ordered[i]
@@ -357,7 +369,7 @@ def _follow(findings: list[Finding],
                         leaf in caller.words and not caller.words.isdisjoint(_DYNAMIC))) or not (
                     hook or target in caller.words or caller.star_import()):
                 continue  # (it cannot name the callee without spelling it or its module)
-            key = (caller.name, target_mod, target)
+            key = (caller.name, *callee)
             if key in done:
                 continue
             done.add(key)
@@ -367,18 +379,19 @@ def _follow(findings: list[Finding],
             at_import = caller.at_import()
             spelled = caller.resolved().get(qual)
             if spelled is not None:
-                reached_via.setdefault((target_mod, target), f"{spelled}()")
+                reached_via.setdefault(callee, f"{spelled}()")
             # by name: the module's import-time code spells the callee (``getattr(m, "f")``,
             # ``K().go()``, ``import_module("._x").f()``, after ``from ._x import *``) and
             # names its module (a name bound into it, its name, a star import of it)
             into = caller.bound_into().get(target_mod, set())
             star = f"*{target_mod}" in binds
             words = at_import.words
-            if (hook or target in words) and (star or leaf in words or caller.imports(leaf)
-                                               or not into.isdisjoint(words)):
+            spells = at_import.attrs if method else words
+            if (hook or target in spells) and (star or leaf in words or caller.imports(leaf)
+                                                or not into.isdisjoint(words)):
                 line = words.get(target) or min(
                     [words[w] for w in (*into, leaf) if w in words] or [1])
-                reached_via.setdefault((target_mod, target), f"{caller.path}:{line} " + (
+                reached_via.setdefault(callee, f"{caller.path}:{line} " + (
                     f"{leaf}.__getattr__" if hook else target))
             # a function of the caller that names the callee may call it: a callee too
             assert caller.entries is not None
@@ -393,14 +406,15 @@ def _follow(findings: list[Finding],
             candidates = ({n for w in sorted(named) for n in users.get(w, ())} if hook
                           else users.get(target, ()))
             mentions |= {n for n in candidates if n in entries and (
-                star or caller.mentions(entries[n], named))}
+                star or caller.mentions(entries[n], named)) and (
+                not method or caller.names_method(entries[n], target))}
             # a re-export (``from ._x import f as g``, a package ``__init__``) is the callee
             # under another name
             mentions |= {n for n, b in binds.items() if b == qual and not n.startswith("*")}
-            if star:  # ``from ._x import *``: the caller's namespace holds the callee too
+            if star and not method:  # ``from ._x import *``: the caller's namespace has it
                 mentions.add(target)
             for name in sorted(mentions):
-                edges.setdefault((caller.name, name), set()).add((target_mod, target))
+                edges.setdefault((caller.name, name), set()).add(callee)
                 if (caller.name, name) not in queued:
                     fresh = _grow(caller, {name}, callees)
                     callees.setdefault((caller.name, name), [])
@@ -446,7 +460,7 @@ def _grow(mod: _Module, names: set[str],
     stack = sorted(names)
     while stack:  # who mentions a callee, transitively
         n = stack.pop()
-        for other in users.get(n, ()):
+        for other in users.get(n.lstrip("."), ()):
             if other not in closure:
                 closure.add(other)
                 stack.append(other)
@@ -454,8 +468,11 @@ def _grow(mod: _Module, names: set[str],
     # what each runs: its own ranges and those of the callees it mentions, to a fixed point
     # (in the order found, from the seeds: usually two passes)
     order = sorted(closure)
-    near = {x: sorted(mod.words_in(entries[x]) & closure - {x}) if x in entries else []
-            for x in order}
+    bare: dict[str, list[str]] = {}  # (a method's key is ``.name``)
+    for x in order:
+        bare.setdefault(x.lstrip("."), []).append(x)
+    near = {x: [z for w in sorted(mod.words_in(entries[x]) & bare.keys()) for z in bare[w]
+                if z != x] if x in entries else [] for x in order}
     runs = {x: set(entries.get(x, ())) for x in order}
     grew = True
     while grew:

@@ -324,3 +324,25 @@ def test_another_module_called_later_stays_runtime(tmp_path: Path) -> None:
     files = {"httpkit/__init__.py": "from ._sync import fetch\ndef get(u):\n    return fetch(u)\n",
              "httpkit/_sync.py": SYNC}
     assert {phase for _, _, phase, _ in wheel_rows(tmp_path, files, "network")} == {"runtime"}
+
+
+def test_a_local_named_like_another_modules_method_is_no_call(tmp_path: Path) -> None:
+    """Across modules a method is named by an attribute or a string (``K().go()``,
+    ``getattr(k, "go")``): a bare name that happens to spell it (a local variable, a
+    parameter) in code run at import does not reach it."""
+    wheel = build_wheel(tmp_path, "pkg", "1.0", {
+        "pkg/_x.py": prog("""
+            import os
+            class K:
+                def source(self):
+                    os.system("echo pwned")
+            """),
+        "pkg/__init__.py": prog("""
+            from ._x import K
+            def pick(source):
+                return source
+            pick(1)
+            """),
+    })
+    found = scan_artifact(wheel).findings
+    assert {str(f.phase) for f in found if str(f.capability) == "subprocess"} == {"runtime"}
