@@ -251,6 +251,7 @@ class _Reach:
         # lambdas): a lookup in one may be called, or handed to what calls it
         self.containers: dict[str, list[ast.expr]] = {}
         self.method_ids: set[int] = set()  # functions defined in a class body
+        self.nested: set[int] = set()  # classes defined in a class body (``O.I``)
         # a module-level ``__getattr__``/``__dir__``: runs for a missing name looked up on
         # the module (``from . import x``, ``sys.modules[__name__].x``, another module)
         self.module_hooks: list[ast.AST] = []
@@ -290,6 +291,8 @@ class _Reach:
             elif t is ast.ClassDef:
                 assert isinstance(st, ast.ClassDef)
                 self.classes.setdefault(st.name, []).append(st)
+                if owner is not None:
+                    self.nested.add(id(st))
                 self._index(st.body, st)
             elif t in (ast.Assign, ast.AnnAssign, ast.NamedExpr):
                 value = st.value  # type: ignore[attr-defined]
@@ -368,7 +371,7 @@ class _Reach:
 
     def _method(self, word: str, how: str, line: int) -> None:
         """An attribute read: a method of a live class by that name (the receiver is not
-        typed), a class by that name (``O.I()``: a nested class), a container of
+        typed), a nested class by that name (``O.I()``), a container of
         references (``C.HOOKS``); not a module-level function (reached through another
         module by gate.scan.reach_modules)."""
         if word in self.attrs:
@@ -383,7 +386,8 @@ class _Reach:
                 if getattr(m, "name", None) == word:
                     self.reach(m, how)
         for c in self.classes.get(word, ()):
-            self._live(c, how)
+            if id(c) in self.nested:  # (``unittest.TestCase`` is not the module's TestCase)
+                self._live(c, how)
         if word in self.containers:
             self._contents(word, how)
 

@@ -346,3 +346,16 @@ def test_a_local_named_like_another_modules_method_is_no_call(tmp_path: Path) ->
     })
     found = scan_artifact(wheel).findings
     assert {str(f.phase) for f in found if str(f.capability) == "subprocess"} == {"runtime"}
+
+
+def test_an_attribute_names_a_nested_class_only() -> None:
+    """``O.I()`` instantiates the nested class I; ``unittest.TestCase`` at import is not the
+    module's own top-level ``TestCase`` (which a bare name would reach)."""
+    src = prog("""
+        import os, unittest
+        class TestCase(unittest.TestCase):
+            def run_tool(self):
+                os.system("echo")
+        BASE = unittest.TestCase
+        """)
+    assert {phase for _, phase, _ in one(src, "subprocess")} == {"runtime"}
