@@ -58,6 +58,7 @@ from gate.scan.lexical import (
     code_annotations,
     decode_source,
     line_numbers,
+    module_name,
     normalize,
     value_offsets,
     value_starts,
@@ -83,7 +84,7 @@ from gate.scan.python_refs import (
     _LazyLocals,
     _literal_str,
 )
-from gate.scan.reach import moved, name_may_change, reached
+from gate.scan.reach import Reached, moved, name_may_change, reached
 from gate.scan.reach_modules import remember
 from gate.scan.reflect import REFLECTIVE
 
@@ -291,7 +292,7 @@ class _Scanner(_Calls):
         self.everything = any(self.relevant(m) for m in self.stars)
         self.rebound = labels.platform_rebound(self.text)  # no platform labels then
         self._stmts(tree.body, Phase.IMPORT)
-        self.outside: list[tuple[str, int]] | None = None
+        self.outside: Reached | None = None
         if self.forced is None and any(f.phase is Phase.RUNTIME for f in self.found):
             self._follow_execution(tree)
         for name, (line, ph, qual) in self.from_imports.items():
@@ -320,8 +321,12 @@ class _Scanner(_Calls):
         """``runtime`` findings in code that runs at import become ``import``, saying how
         it is reached (gate.scan.reach): ``(via _sync_settings() at :45)``."""
         main_runs = self.main_runs
-        reach = reached(tree, main_runs=main_runs)
-        self.outside = reach.outside
+        module, package = self.module_name, self.package
+        if module is None:  # (a file scanned alone: its name from its path)
+            named = module_name(self.path) if self.path.endswith(".py") else None
+            module, package = named if named is not None else (None, False)
+        reach = reached(tree, main_runs=main_runs, module=module, package=package)
+        self.outside = reach
         if not reach.bodies and reach.stored is None:
             return
         outside: list[tuple[int, int]] | None = None
