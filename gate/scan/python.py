@@ -320,7 +320,8 @@ class _Scanner(_Calls):
     def _follow_execution(self, tree: ast.Module) -> None:
         """``runtime`` findings in code that runs at import become ``import``, saying how
         it is reached (gate.scan.reach): ``(via _sync_settings() at :45)``."""
-        main_runs = self.main_runs
+        # (read only where a ``__main__`` test stands: elsewhere nothing depends on it)
+        main_runs = self.main_runs if _has_main_test(tree) else False
         module, package = self.module_name, self.package
         if module is None:  # (a file scanned alone: its name from its path)
             named = module_name(self.path) if self.path.endswith(".py") else None
@@ -838,6 +839,10 @@ def _stores(body: Sequence[ast.stmt], name: str) -> bool:
 # a string that reads a reflective attribute by path (a format field, ``get_field``)
 _FIELD_PATH = re.compile(r"[.\[](?:__self__|__globals__|__builtins__|f_globals|f_builtins|"
                          r"f_locals|__subclasses__)\b")
+def _has_main_test(tree: ast.Module) -> bool:
+    return any(type(n) is ast.If and _is_main(n.test) for n in ast.walk(tree))  # type: ignore[attr-defined]
+
+
 def _deferred_ranges(tree: ast.Module, *, main_runs: bool) -> list[tuple[int, int]]:
     """Line ranges whose code does not run at import by itself: function bodies and
     ``__main__`` blocks."""

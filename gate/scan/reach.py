@@ -166,15 +166,23 @@ def name_may_change(tree: ast.Module) -> bool:
     read_names: set[int] = set()
     # ``vars``/``locals`` called with an argument, or without one inside a function
     in_function: set[int] = set()
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]  # (node, inside a function)
+    while stack:
+        node, inside = stack.pop()
+        if type(node) is ast.Call and type(node.func) is ast.Name and (  # type: ignore[attr-defined]
+                node.args or (inside and node.func.id in ("vars", "locals"))):  # type: ignore[attr-defined]
+            in_function.add(id(node.func))  # type: ignore[attr-defined]  # ``vars(x)``: below
+        if type(node) in _SCOPES:  # only the body runs in the function's own scope
+            body = node.body  # type: ignore[attr-defined]
+            body = body if isinstance(body, list) else [body]
+            own = {id(child) for child in body}
+            stack.extend((child, True) for child in body)
+            stack.extend((child, inside) for child in ast.iter_child_nodes(node)
+                         if id(child) not in own)
+        else:
+            stack.extend((child, inside) for child in ast.iter_child_nodes(node))
     for node in ast.walk(tree):
         t = type(node)
-        if t is ast.Call and node.args and type(node.func) is ast.Name:  # type: ignore[attr-defined]
-            in_function.add(id(node.func))  # type: ignore[attr-defined]  # ``vars(x)``: below
-        if t in _SCOPES:
-            for inner in ast.walk(node):
-                if type(inner) is ast.Call and not inner.args and type(  # type: ignore[attr-defined]
-                        inner.func) is ast.Name and inner.func.id in ("vars", "locals"):  # type: ignore[attr-defined]
-                    in_function.add(id(inner.func))  # type: ignore[attr-defined]
         if t is ast.Name:
             name = node.id  # type: ignore[attr-defined]
             if name == "__name__" and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
