@@ -58,7 +58,6 @@ from gate.scan.lexical import (
     code_annotations,
     decode_source,
     line_numbers,
-    module_name,
     normalize,
     value_offsets,
     value_starts,
@@ -84,7 +83,7 @@ from gate.scan.python_refs import (
     _LazyLocals,
     _literal_str,
 )
-from gate.scan.reach import Reached, moved, name_may_change, reached
+from gate.scan.reach import moved, name_may_change, reached
 from gate.scan.reach_modules import remember
 from gate.scan.reflect import REFLECTIVE
 
@@ -292,7 +291,7 @@ class _Scanner(_Calls):
         self.everything = any(self.relevant(m) for m in self.stars)
         self.rebound = labels.platform_rebound(self.text)  # no platform labels then
         self._stmts(tree.body, Phase.IMPORT)
-        self.outside: Reached | None = None
+        self.outside: list[tuple[str, int]] | None = None
         if self.forced is None and any(f.phase is Phase.RUNTIME for f in self.found):
             self._follow_execution(tree)
         for name, (line, ph, qual) in self.from_imports.items():
@@ -322,12 +321,8 @@ class _Scanner(_Calls):
         it is reached (gate.scan.reach): ``(via _sync_settings() at :45)``."""
         # (read only where a ``__main__`` test stands: elsewhere nothing depends on it)
         main_runs = self.main_runs if _has_main_test(tree) else False
-        module, package = self.module_name, self.package
-        if module is None:  # (a file scanned alone: its name from its path)
-            named = module_name(self.path) if self.path.endswith(".py") else None
-            module, package = named if named is not None else (None, False)
-        reach = reached(tree, main_runs=main_runs, module=module, package=package)
-        self.outside = reach
+        reach = reached(tree, main_runs=main_runs)
+        self.outside = reach.outside
         if not reach.bodies and reach.stored is None:
             return
         outside: list[tuple[int, int]] | None = None

@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from gate.model import Finding, Label, Phase
-from gate.scan.lexical import absolute
 from gate.scan.python_refs import _FUNCS, _blocks, _is_main, _literal_str
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -51,22 +50,6 @@ _WRAPPERS = frozenset({
     "asynccontextmanager", "abstractmethod", "overload", "final", "override", "setter",
     "getter", "deleter", "runtime_checkable", "unique", "no_type_check", "deprecated",
     "dataclass_transform", "abstractproperty"})
-# methods the standard library calls by name on an object handed to it (duck typing):
-# ``dict(**a)`` and ``{**a}`` call ``keys``, ``contextlib.closing(a)`` ``close``, a logger
-# ``filter``/``emit``/``handle``, ``print(file=a)`` ``write``/``flush``, ``json.load(a)``
-# ``read``, ``yield from a`` ``send``/``throw``, an importer ``find_spec``...
-_PROTOCOL = frozenset({
-    "keys", "close", "read", "readline", "readlines", "readinto", "write", "writelines",
-    "flush", "fileno", "seek", "tell", "isatty", "readable", "writable", "seekable",
-    "filter", "emit", "handle", "format", "formatTime", "formatException", "send", "throw",
-    "find_spec", "find_module", "load_module", "create_module", "exec_module", "get_data",
-    "get_source", "get_code"})
-# bases whose metaclass calls the class's own methods when the class statement runs
-# (``enum``: each member's ``__new__``/``__init__``, ``_generate_next_value_`` for auto())
-_CREATING_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
-# names that reach the module's object, whose ``__getattr__`` runs for a missing name
-_MODULE_OBJECT_WORDS = frozenset({"modules", "import_module", "__import__", "reload",
-                                  "_gcd_import", "resolve_name", "getmodule"})
 _PROPERTIES = frozenset({"property", "cached_property", "setter", "getter", "deleter",
                          "abstractproperty"})
 
@@ -80,12 +63,6 @@ class Reached:
     # names the reached code calls or hands on that the module does not define
     # (``sync()``, ``helpers.sync()``), with the line: other modules' code that runs now
     outside: list[tuple[str, int]] = field(default_factory=list)
-    # every word reached code spells (names, attributes, identifiers in strings), with the
-    # first line: what another module's function or method reached by name may be called
-    words: dict[str, int] = field(default_factory=dict)
-    # the words of those spelled as an attribute or in a string: what can name a method
-    # (a bare name cannot)
-    attrs: dict[str, int] = field(default_factory=dict)
 
     def via(self, line: int) -> str | None:
         """How the code at ``line`` is reached at import (innermost body), or None."""
@@ -117,12 +94,6 @@ _OBJECT_WORDS = frozenset({"__dict__", "modules"})
 _OBJECT_CALLS = frozenset({"setattr", "vars"})
 _READERS = frozenset({"getattr", "hasattr"})  # read the attribute their 2nd argument names
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-_CONTAINERS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
-_FILLERS = frozenset({"append", "extend", "insert", "add", "update", "setdefault",
-                      "appendleft", "extendleft"})
-_COLLECTIONS = frozenset({"dict", "list", "tuple", "set", "frozenset", "OrderedDict",
-                          "defaultdict", "ChainMap", "MappingProxyType", "SimpleNamespace",
-                          "deque", "Namespace"})
 
 
 def name_may_change(tree: ast.Module) -> bool:
@@ -161,7 +132,12 @@ def name_may_change(tree: ast.Module) -> bool:
                             grown = True
 
     def module_like(node: ast.expr) -> bool:
-        return type(node) is not ast.Name or node.id in imported  # type: ignore[attr-defined]
+        """Whether ``node`` may be a module: rooted at a name an import bound (``os.path``,
+        ``m.sub[0]``, ``m.load()``); any other value holds one only if a module escaped
+        into it, which the scanner reports as ``dynamic-code``."""
+        while type(node) in (ast.Attribute, ast.Subscript, ast.Call, ast.Starred):
+            node = node.func if type(node) is ast.Call else node.value  # type: ignore[attr-defined]
+        return type(node) is ast.Name and node.id in imported  # type: ignore[attr-defined]
 
     read_names: set[int] = set()
     # ``vars``/``locals`` called with an argument, or without one inside a function
@@ -270,19 +246,8 @@ def _close(table: dict[str, list[_N]], aliases: Sequence[tuple[str, str]]) -> No
 
 
 class _Reach:
-    def __init__(self, tree: ast.Module, *, main_runs: bool, module: str | None,
-                 package: bool) -> None:
+    def __init__(self, tree: ast.Module, *, main_runs: bool) -> None:
         self.main_runs = main_runs
-        self.module, self.package = module, package
-        # module-level values that hold references (``T = {"run": os.system}``, a list of
-        # lambdas): a lookup in one may be called, or handed to what calls it
-        self.containers: dict[str, list[ast.expr]] = {}
-        self.method_ids: set[int] = set()  # functions defined in a class body
-        self.nested: set[int] = set()  # classes defined in a class body (``O.I``)
-        # a module-level ``__getattr__``/``__dir__``: runs for a missing name looked up on
-        # the module (``from . import x``, ``sys.modules[__name__].x``, another module)
-        self.module_hooks: list[ast.AST] = []
-        self.enum_names: set[str] = {"enum"}  # names an import binds to enum or its classes
         self.defs: dict[str, list[ast.AST]] = {}  # functions (and lambdas) by the names bound
         self.classes: dict[str, list[ast.ClassDef]] = {}
         self.methods: dict[int, list[ast.AST]] = {}  # id(class) -> its functions
@@ -294,16 +259,8 @@ class _Reach:
         self.todo: list[tuple[ast.AST, str]] = []
         self.stored_values: list[tuple[str, str]] = []
         self.lambdas: list[tuple[ast.Lambda, str | None]] = []
-        # what is put into a container after it is made (``T["run"] = f``, ``L.append(f)``):
-        # (the container's name where it is filled, what goes in)
-        self.filled: list[tuple[ast.Name, list[ast.expr]]] = []
         self._index(tree.body, None)
         self._alias_values()
-        self.opened: set[str] = set()  # containers whose contents were reached
-        self.fill_sites = {id(n) for n, _ in self.filled}  # (filling it is not using it)
-        for n, values in self.filled:
-            if n.id in self.containers:
-                self.containers[n.id].extend(values)
 
     # ------------------------------------------------------------------ what the module defines
     def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
@@ -313,14 +270,9 @@ class _Reach:
                 self.defs.setdefault(st.name, []).append(st)  # type: ignore[attr-defined]
                 if owner is not None:
                     self.methods.setdefault(id(owner), []).append(st)
-                    self.method_ids.add(id(st))
-                elif st.name in ("__getattr__", "__dir__"):  # type: ignore[attr-defined]
-                    self.module_hooks.append(st)
             elif t is ast.ClassDef:
                 assert isinstance(st, ast.ClassDef)
                 self.classes.setdefault(st.name, []).append(st)
-                if owner is not None:
-                    self.nested.add(id(st))
                 self._index(st.body, st)
             elif t in (ast.Assign, ast.AnnAssign, ast.NamedExpr):
                 value = st.value  # type: ignore[attr-defined]
@@ -331,29 +283,9 @@ class _Reach:
                         self.defs.setdefault(n, []).append(value)
                         if owner is not None:
                             self.methods.setdefault(id(owner), []).append(value)
-                            self.method_ids.add(id(value))
                 elif type(value) is ast.Name:  # ``g = f``, ``K = A``, ``__init__ = _impl``
                     for n in names:
                         self.stored_values.append((n, value.id))
-                elif type(value) in _CONTAINERS or (
-                        type(value) is ast.Call and _leaf(value.func) in _COLLECTIONS):
-                    for n in names:
-                        self.containers.setdefault(n, []).append(value)
-                for x in targets:  # ``T["run"] = os.system``, ``NS.run = os.system``
-                    if value is not None and type(x) in (ast.Subscript, ast.Attribute) and type(
-                            x.value) is ast.Name:  # type: ignore[attr-defined]
-                        self.filled.append((x.value, [value]))  # type: ignore[attr-defined]
-            elif t is ast.Expr and type(st.value) is ast.Call:  # type: ignore[attr-defined]
-                func = st.value.func  # type: ignore[attr-defined]
-                if type(func) is ast.Attribute and type(func.value) is ast.Name and (
-                        func.attr in _FILLERS):  # ``T.append(f)``
-                    self.filled.append((func.value, [  # type: ignore[arg-type]
-                        *st.value.args, *(k.value for k in st.value.keywords)]))  # type: ignore[attr-defined]
-            elif t is ast.ImportFrom and st.module == "enum":  # type: ignore[attr-defined]
-                self.enum_names.update(a.asname or a.name for a in st.names)  # type: ignore[attr-defined]
-            elif t is ast.Import:
-                self.enum_names.update(a.asname for a in st.names  # type: ignore[attr-defined]
-                                       if a.name == "enum" and a.asname)
             else:
                 for block in _blocks(st):
                     self._index(block, owner)
@@ -376,18 +308,10 @@ class _Reach:
         self.out.bodies.append((first, last, how))
         self.todo.append((node, how))
 
-    def _word(self, word: str, how: str, line: int, *, fill: bool = False) -> None:
+    def _word(self, word: str, how: str, line: int) -> None:
         fresh = word not in self.words
         self.words.add(word)
         found = False
-        if fresh:
-            self.out.words.setdefault(word, line)
-            if word in _MODULE_OBJECT_WORDS:
-                self._module_hooks(how)
-        if word in self.containers:
-            found = True
-            if not fill:  # (``T["run"] = f`` fills T; its other uses read it)
-                self._contents(word, how)
         for d in self.defs.get(word, ()):
             found = True
             self.reach(d, how)
@@ -402,45 +326,17 @@ class _Reach:
         if not found and line:
             self.out.outside.append((word, line))
 
-    def _method(self, word: str, how: str, line: int) -> None:
+    def _method(self, word: str, how: str) -> None:
         """An attribute read: a method of a live class by that name (the receiver is not
-        typed), a nested class by that name (``O.I()``), a container of
-        references (``C.HOOKS``); not a module-level function (reached through another
-        module by gate.scan.reach_modules)."""
+        typed), not a module-level function (reached through another module by
+        gate.scan.reach_modules)."""
         if word in self.attrs:
             return
         self.attrs.add(word)
-        self.out.words.setdefault(word, line)
-        self.out.attrs.setdefault(word, line)
-        if word in _MODULE_OBJECT_WORDS:
-            self._module_hooks(how)
         for c in self.live:
             for m in self.methods.get(id(c), ()):
                 if getattr(m, "name", None) == word:
                     self.reach(m, how)
-        for c in self.classes.get(word, ()):
-            if id(c) in self.nested:  # (``unittest.TestCase`` is not the module's TestCase)
-                self._live(c, how)
-        if word in self.containers:
-            self._contents(word, how)
-
-    def _contents(self, word: str, how: str) -> None:
-        """A container of references named by reached code: what it holds may be called
-        now (``map(T["run"], xs)``, ``Thread(target=T["boot"])``, ``key=KEYS[0]``): its
-        lines count as reached (a stored ``os.system`` in it), and so do its lambdas."""
-        if word in self.opened:
-            return
-        self.opened.add(word)
-        for value in self.containers.get(word, ()):
-            first = value.lineno
-            self.out.bodies.append((first, value.end_lineno or first, how))
-            for n in ast.walk(value):
-                if type(n) is ast.Lambda:
-                    self.reach(n, how)
-
-    def _module_hooks(self, how: str) -> None:
-        for fn in self.module_hooks:
-            self.reach(fn, how)
 
     def _live(self, c: ast.ClassDef, how: str) -> None:
         if id(c) in self.done:
@@ -453,7 +349,7 @@ class _Reach:
             name = getattr(m, "name", None)
             deco = {_leaf(d) for d in getattr(m, "decorator_list", ())}
             if (not own_bases or name is None or _special(name) or name in self.words
-                    or name in self.attrs or name in _PROTOCOL or deco & _PROPERTIES):
+                    or name in self.attrs or deco & _PROPERTIES):
                 self.reach(m, how)
         for b in c.bases:  # what the bases define runs for the subclass too
             name = _leaf(b)
@@ -468,8 +364,7 @@ class _Reach:
         args = fn.args.posonlyargs + fn.args.args  # type: ignore[attr-defined]
         if not args or type(fn) is ast.Lambda:
             return True
-        # a method (``@reg.add``) is given the function after ``self``
-        params = {a.arg for a in args[:2 if id(fn) in self.method_ids else 1]}
+        param = args[0].arg
         quiet: set[int] = set()
         nodes = list(self._walk(fn))
         for n in nodes:
@@ -480,7 +375,7 @@ class _Reach:
                 quiet.add(id(n.value))  # type: ignore[attr-defined]
             elif t is ast.Return and n.value is not None:  # type: ignore[attr-defined]
                 quiet.add(id(n.value))  # type: ignore[attr-defined]
-        return any(type(n) is ast.Name and n.id in params and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
+        return any(type(n) is ast.Name and n.id == param and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
                    and id(n) not in quiet for n in nodes)
 
     def _factory_calls(self, fn: ast.AST) -> bool:
@@ -561,10 +456,9 @@ class _Reach:
             line = getattr(node, "lineno", 0)
             if t is ast.Name:
                 if type(node.ctx) is not ast.Store:  # type: ignore[attr-defined]
-                    self._word(node.id, how or f"{node.id} at :{line}", line,  # type: ignore[attr-defined]
-                               fill=id(node) in self.fill_sites)
+                    self._word(node.id, how or f"{node.id} at :{line}", line)  # type: ignore[attr-defined]
             elif t is ast.Attribute:
-                self._method(node.attr, how or f".{node.attr} at :{line}", line)  # type: ignore[attr-defined]
+                self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
                 dotted = _dotted(node)  # type: ignore[arg-type]
                 if dotted is not None:
                     self.out.outside.append((dotted, line))
@@ -572,14 +466,10 @@ class _Reach:
                     len(node.value) < 200):  # type: ignore[attr-defined]
                 # ``globals()["f"]``, ``getattr(a, "run")``, ``import_module(".sync")``
                 for w in _WORD.findall(node.value):  # type: ignore[attr-defined]
-                    self.out.attrs.setdefault(w, line)
                     self._word(w, how or f"{w!r} at :{line}", line)
             elif t in _FUNCS or t is ast.ClassDef:
                 self._decorated(node, how)
                 if t is ast.ClassDef:
-                    assert isinstance(node, ast.ClassDef)
-                    if self._creating(node, set()):  # enum members are made now
-                        self._created(node, how or f"class {node.name} at :{line}", set())
                     for kw in node.keywords:  # type: ignore[attr-defined]
                         if kw.arg == "metaclass":  # its methods run to make the class
                             if type(kw.value) is ast.Lambda:
@@ -590,45 +480,6 @@ class _Reach:
                 self._call(node, how)  # type: ignore[arg-type]
             elif t is ast.Lambda:
                 self.lambdas.append((node, how))  # type: ignore[arg-type]
-            elif t is ast.ImportFrom and self.module_hooks and self._from_self(node):  # type: ignore[arg-type]
-                self._module_hooks(how or f"from-import at :{line}")
-
-    def _from_self(self, node: ast.ImportFrom) -> bool:
-        """Whether ``from X import y`` may look ``y`` up on this very module (a missing name
-        then runs its ``__getattr__``): ``from . import y`` in a package, its own name."""
-        if self.module is None:
-            return True  # (not known: any from-import may be)
-        base = absolute(self.module, self.package, "." * node.level + (node.module or ""))
-        return base == self.module
-
-    def _creating(self, c: ast.ClassDef, seen: set[int]) -> bool:
-        """Whether the class statement runs a metaclass that calls the class's methods (an
-        ``enum`` base, directly or through the module's own classes)."""
-        if id(c) in seen:
-            return False
-        seen.add(id(c))
-        for b in c.bases:
-            leaf = _leaf(b)
-            head = (_dotted(b) or "").partition(".")[0]
-            if leaf in _CREATING_BASES or head in self.enum_names or "Enum" in (leaf or ""):
-                return True
-            if any(self._creating(bc, seen) for bc in self.classes.get(leaf or "", ())):
-                return True
-        return False
-
-    def _created(self, c: ast.ClassDef, how: str, seen: set[int]) -> None:
-        """The special methods (``__new__``, ``__init__``, ``_generate_next_value_``...) of
-        a class whose creation calls them, and of its own bases."""
-        if id(c) in seen:
-            return
-        seen.add(id(c))
-        for m in self.methods.get(id(c), ()):
-            name = getattr(m, "name", None)
-            if name is None or _special(name):
-                self.reach(m, how)
-        for b in c.bases:
-            for bc in self.classes.get(_leaf(b) or "", ()):
-                self._created(bc, how, seen)
 
     def _call(self, call: ast.Call, how: str | None) -> None:
         func = call.func
@@ -639,7 +490,7 @@ class _Reach:
         elif t is ast.Name:
             self._word(func.id, how or f"{func.id}() at :{line}", line)  # type: ignore[attr-defined]
         elif t is ast.Attribute:
-            self._method(func.attr, how or f".{func.attr}() at :{line}", line)  # type: ignore[attr-defined]
+            self._method(func.attr, how or f".{func.attr}() at :{line}")  # type: ignore[attr-defined]
             owner = func.value  # type: ignore[attr-defined]
             if type(owner) in (ast.Subscript, ast.Call):
                 self._computed(how or f"a computed callee at :{line}")
@@ -684,9 +535,7 @@ def _leaf(node: ast.expr) -> str | None:
     return None
 
 
-def reached(tree: ast.Module, *, main_runs: bool = False, module: str | None = None,
-            package: bool = False) -> Reached:
+def reached(tree: ast.Module, *, main_runs: bool = False) -> Reached:
     """What of ``tree`` runs when the module is imported (``main_runs``: its ``__main__``
-    block does too, because ``__name__`` may be rebound; ``module``: its import name, when
-    known, and ``package``: whether it is a package's ``__init__``)."""
-    return _Reach(tree, main_runs=main_runs, module=module, package=package).run(tree)
+    block does too, because ``__name__`` may be rebound)."""
+    return _Reach(tree, main_runs=main_runs).run(tree)

@@ -375,11 +375,9 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         elif p.scheme == "data":
             out += _scan_data(ar, member, path, p.rel)
     # a function another own module calls at import runs then (gate.scan.reach_modules)
-    sources: dict[str, tuple[str, str | bytes]] = {
-        p.member: (p.site, c) for p in site if p.site is not None
-        and not isinstance(c := codes.get(p.site, b""), Finding) and p.site.endswith(".py")}
-    sources.update(_nested_sources(ar, out, members))
-    out = follow_modules(out, sources)
+    out = follow_modules(out, {p.member: (p.site, c) for p in site if p.site is not None
+                               and not isinstance(c := codes.get(p.site, b""), Finding)
+                               and p.site.endswith(".py")})
     # an archive a .pth puts on sys.path is also scanned as a zip in the tree: its bytecode
     # is then both loaded (refused) and merely shipped (a warning); keep the first
     loaded = {f.path for f in out if f.detail.startswith(BYTECODE_DETAIL)}
@@ -391,30 +389,6 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         platform_rebound(c if isinstance(c, str) else c.decode("latin-1"))
         for c in codes.values() if not isinstance(c, Finding))
     return labelled(out, platform=platform)
-
-
-def _nested_sources(ar: Archive, found: list[Finding],
-                    members: dict[str, Member | None]) -> dict[str, tuple[str, str | bytes]]:
-    """The top-level ``.py`` modules of a zip in the tree that hold a ``runtime`` finding
-    (``pkg/lib.zip!hidden.py``): the package may put the zip on sys.path and call them at
-    import, so gate.scan.reach_modules reads them as modules named from the zip's root."""
-    zips = sorted({f.path.split("!", 1)[0] for f in found if f.phase is Phase.RUNTIME
-                   and f.path.count("!") == 1 and f.path.endswith(".py")})
-    out: dict[str, tuple[str, str | bytes]] = {}
-    for zpath in zips:
-        member = members.get(zpath)
-        if member is None:
-            continue
-        try:
-            with ar.nested(member) as inner:
-                for m in inner.members:
-                    if m.name.endswith(".py") and "!" not in m.name:
-                        code = read_code(inner, m, f"{zpath}!{m.name}")
-                        if not isinstance(code, Finding):
-                            out[f"{zpath}!{m.name}"] = (m.name, code)
-        except ScanError:
-            continue
-    return out
 
 
 def _installs_on_linux(filename: str) -> bool:

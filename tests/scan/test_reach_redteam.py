@@ -1096,7 +1096,9 @@ CASES = [
             A = 1
             def __init__(self, v):
                 os.system("echo pwned")
-        """)),
+        """),
+         bypass=("bypass (metaclasses and class creation): an Enum's __init__ runs for "
+                 "every member at class creation")),
     case("enum_missing", "subprocess", src("""
         import os, enum
         class E(enum.Enum):
@@ -1116,7 +1118,9 @@ CASES = [
                 os.system("echo pwned")
                 return count
             A = enum.auto()
-        """)),
+        """),
+         bypass=("bypass (metaclasses and class creation): `enum.auto()` runs "
+                 "_generate_next_value_")),
     case("class_if_init", "subprocess", src("""
         import os
         class A:
@@ -1172,7 +1176,9 @@ CASES = [
                 def __init__(self):
                     os.system("echo pwned")
         O.I()
-        """)),
+        """),
+         bypass=("bypass (metaclasses and class creation): `O.I()` instantiates a nested "
+                 "class")),
     # ---- dunder protocol
     case("with_enter", "subprocess", src("""
         import os
@@ -1395,7 +1401,8 @@ CASES = [
                 return []
             def __getitem__(self, k): pass
         dict(**A())
-        """)),
+        """),
+         bypass="bypass (dunder protocol): `dict(**A())` runs keys()"),
     case("comprehension_iter", "subprocess", src("""
         import os
         class A:
@@ -1647,7 +1654,8 @@ CASES = [
                 os.system("echo pwned")
         with contextlib.closing(A()):
             pass
-        """)),
+        """),
+         bypass="bypass (dunder protocol): `with contextlib.closing(A()):` runs A.close"),
     case("getattribute", "subprocess", src("""
         import os
         class A:
@@ -1875,7 +1883,9 @@ CASES = [
         log = logging.getLogger("zzpkg2")
         log.addFilter(F())
         log.warning("x")
-        """)),
+        """),
+         bypass=("bypass (constructors and callbacks through inheritance): a filter "
+                 "object's filter() called by log.warning")),
     case("json_encoder_subclass", "subprocess", src("""
         import os, json
         class Enc(json.JSONEncoder):
@@ -1932,14 +1942,18 @@ CASES = [
             from pkg import nothing
         except ImportError:
             pass
-        """)),
+        """),
+         bypass=("bypass (module __getattr__): `from pkg import nothing` runs the module's "
+                 "__getattr__")),
     case("module_getattr_hasattr", "subprocess", src("""
         import os, sys
         def __getattr__(name):
             os.system("echo pwned")
             raise AttributeError(name)
         hasattr(sys.modules[__name__], "zz")
-        """)),
+        """),
+         bypass=("bypass (module __getattr__): `hasattr(sys.modules[__name__], 'zz')` runs "
+                 "the module's __getattr__")),
     case("module_class_swap", "subprocess", src("""
         import os, sys, types
         class M(types.ModuleType):
@@ -1963,7 +1977,8 @@ CASES = [
             from . import _x as m
             getattr(m, "f")()
             """),
-    }),
+    },
+         bypass="bypass (across modules): `from . import _x as m; getattr(m, 'f')()`"),
     case("xmod_star", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -1974,7 +1989,8 @@ CASES = [
             from ._x import *
             f()
             """),
-    }),
+    },
+         bypass="bypass (across modules): `from ._x import *; f()`"),
     case("xmod_importlib", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -1986,7 +2002,8 @@ CASES = [
             m = importlib.import_module("._x", __name__)
             m.f()
             """),
-    }),
+    },
+         bypass="bypass (across modules): `importlib.import_module('._x', __name__).f()`"),
     case("xmod_importlib_abs", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -1997,7 +2014,8 @@ CASES = [
             import importlib
             importlib.import_module("pkg._x").f()
             """),
-    }),
+    },
+         bypass="bypass (across modules): `importlib.import_module('pkg._x').f()`"),
     case("xmod_dunder_import", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2007,7 +2025,8 @@ CASES = [
         "pkg/__init__.py": src("""
             __import__("pkg._x", fromlist=["f"]).f()
             """),
-    }),
+    },
+         bypass="bypass (across modules): `__import__('pkg._x', fromlist=['f']).f()`"),
     case("xmod_reexport_chain", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2021,7 +2040,9 @@ CASES = [
             from ._y import g
             g()
             """),
-    }),
+    },
+         bypass=("bypass (across modules): re-export through another module (`_y: from ._x "
+                 "import f as g`)")),
     case("xmod_subpkg_level2", "subprocess", {
         "pkg/sub/_x.py": src("""
             import os
@@ -2042,7 +2063,9 @@ CASES = [
             from .sub.b import go
             go()
             """),
-    }),
+    },
+         bypass=("bypass (across modules): function in a subpackage imports and calls "
+                 "another module's function in its body")),
     case("xmod_class_inherit_init", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2080,7 +2103,8 @@ CASES = [
             class D(metaclass=M): pass
             D()
             """),
-    }),
+    },
+         bypass="bypass (across modules): imported metaclass's __call__"),
     case("xmod_super", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2095,7 +2119,8 @@ CASES = [
                     super().setup()
             D().setup()
             """),
-    }),
+    },
+         bypass="bypass (across modules): `super().setup()` into an imported base"),
     case("xmod_method_call", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2107,7 +2132,8 @@ CASES = [
             from ._x import K
             K().go()
             """),
-    }),
+    },
+         bypass="bypass (across modules): `K().go()` on an imported class"),
     case("xmod_sys_modules", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2119,7 +2145,8 @@ CASES = [
             from . import _x
             sys.modules["pkg._x"].f()
             """),
-    }),
+    },
+         bypass="bypass (across modules): `sys.modules['pkg._x'].f()`"),
     case("xmod_dict_attr", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2130,7 +2157,8 @@ CASES = [
             from . import _x
             _x.__dict__["f"]()
             """),
-    }),
+    },
+         bypass="bypass (across modules): `_x.__dict__['f']()`"),
     case("xmod_global_rebinding", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2169,7 +2197,8 @@ CASES = [
             except AttributeError:
                 pass
             """),
-    }),
+    },
+         bypass="bypass (across modules): `_x.anything` runs _x's module __getattr__"),
     case("xmod_reexport_via_init", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2184,7 +2213,9 @@ CASES = [
             from . import f
             f()
             """),
-    }),
+    },
+         bypass=("bypass (across modules): sibling calls `from . import f` re-exported by "
+                 "__init__")),
     case("xmod_lambda_callee", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2219,7 +2250,8 @@ CASES = [
             from ._x import client
             client.fetch()
             """),
-    }),
+    },
+         bypass="bypass (across modules): `client.fetch()` on an imported instance"),
     case("xmod_class_getitem", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2286,7 +2318,8 @@ CASES = [
             with CM():
                 pass
             """),
-    }),
+    },
+         bypass="bypass (across modules): `with CM():` on an imported class"),
     case("xmod_two_level_pkg", "subprocess", {
         "pkg/a/b/_x.py": src("""
             import os
@@ -2302,7 +2335,9 @@ CASES = [
             from .a.b import f
             f()
             """),
-    }),
+    },
+         bypass=("bypass (across modules): `from .a.b import f` re-exported by a "
+                 "subpackage __init__")),
     case("sys_path_subdir_import", "subprocess", {
         "pkg/vendor/hidden_mod.py": src("""
             import os
@@ -2315,7 +2350,9 @@ CASES = [
             import hidden_mod
             hidden_mod.f()
             """),
-    }),
+    },
+         bypass=("bypass (across modules): a package subdirectory put on sys.path at "
+                 "import (vendoring), its module imported by its top-level name and called")),
     case("path_extend_subpkg", "subprocess", {
         "pkg/extra/_x.py": src("""
             import os
@@ -2328,7 +2365,9 @@ CASES = [
             from ._x import f
             f()
             """),
-    }),
+    },
+         bypass=("bypass (across modules): `__path__.append(<subdir>)`, then `from ._x "
+                 "import f; f()` loads pkg/extra/_x.py")),
     # ---- decorators
     case("class_decorator_instantiates", "subprocess", src("""
         import os
@@ -2359,7 +2398,9 @@ CASES = [
         @reg.add
         def g():
             os.system("echo pwned")
-        """)),
+        """),
+         bypass=("bypass (decorators): `@reg.add` (a method of the module) calls the "
+                 "decorated function")),
     case("attr_decorator_method_body", "subprocess", src("""
         import os
         class Reg:
@@ -2717,12 +2758,16 @@ CASES = [
         import os
         T = {"run": os.system}
         list(map(T["run"], ["echo pwned"]))
-        """)),
+        """),
+         bypass=("bypass (stored references): `map(T['run'], [...])` with `T = {'run': "
+                 "os.system}`")),
     case("stored_ref_sorted_key_subscript", "subprocess", src("""
         import os
         KEYS = [os.system]
         sorted(["echo pwned"], key=KEYS[0])
-        """)),
+        """),
+         bypass=("bypass (stored references): `sorted([...], key=KEYS[0])` with `KEYS = "
+                 "[os.system]`")),
     case("xmod_stored_ref_default_arg", "subprocess", {
         "pkg/_compat.py": src("""
             import os
@@ -2770,239 +2815,9 @@ CASES = [
         import os, threading
         T = {"boot": lambda: os.system("echo pwned")}
         t = threading.Thread(target=T["boot"]); t.start(); t.join()
-        """)),
-]
-
-# the next variant beside each bypass closed in #13 (gate.scan.reach, gate.scan.reach_modules)
-CASES += [
-    case("enum_member_new", "subprocess", src("""
-        import os, enum
-        class E(enum.Enum):
-            def __new__(cls, v):
-                os.system("echo pwned")
-                obj = object.__new__(cls)
-                obj._value_ = v
-                return obj
-            A = 1
-        """)),
-    case("enum_own_base_init", "subprocess", src("""
-        import os
-        from enum import Enum as _E
-        class Base(_E):
-            def __init__(self, v):
-                os.system("echo pwned")
-        class E(Base):
-            A = 1
-        """)),
-    case("enum_aliased_module", "subprocess", src("""
-        import os
-        import enum as e
-        class E(e.IntFlag):
-            def _generate_next_value_(name, start, count, last):
-                os.system("echo pwned")
-                return 1 << count
-            A = e.auto()
-        """)),
-    case("nested_class_getattr", "subprocess", src("""
-        import os
-        class O:
-            class I:
-                def __init__(self):
-                    os.system("echo pwned")
-        getattr(O, "I")()
-        """)),
-    case("dict_display_unpack_keys", "subprocess", src("""
-        import os
-        class A:
-            def keys(self):
-                os.system("echo pwned")
-                return []
-        d = {**A()}
-        """)),
-    case("print_file_write", "subprocess", src("""
-        import os
-        class W:
-            def write(self, s):
-                os.system("echo pwned")
-        print("x", file=W())
-        """)),
-    case("logging_duck_handler", "subprocess", src("""
-        import os, logging
-        class H:
-            level = 0
-            def handle(self, record):
-                os.system("echo pwned")
-        log = logging.getLogger("zzpkg3")
-        log.addHandler(H())
-        log.warning("x")
-        """)),
-    case("module_getattr_relative_from", "subprocess", {
-        "pkg/__init__.py": src("""
-            import os
-            def __getattr__(name):
-                os.system("echo pwned")
-                raise AttributeError(name)
-            try:
-                from . import nothing
-            except ImportError:
-                pass
-            """),
-    }),
-    case("module_dir_hook", "subprocess", src("""
-        import os, sys
-        def __dir__():
-            os.system("echo pwned")
-            return []
-        dir(sys.modules[__name__])
-        """)),
-    case("attr_decorator_registry_append", "subprocess", src("""
-        import os
-        class Registry:
-            def __init__(self):
-                self.items = []
-            def register(self, fn):
-                self.items.append(fn)
-                fn()
-                return fn
-        REG = Registry()
-        @REG.register
-        def g():
-            os.system("echo pwned")
-        """)),
-    case("stored_ref_tuple_loop", "subprocess", src("""
-        import os
-        HOOKS = (os.system,)
-        for h in HOOKS:
-            h("echo pwned")
-        """)),
-    case("stored_ref_dict_call", "subprocess", src("""
-        import os
-        T = dict(run=os.system)
-        list(map(T["run"], ["echo pwned"]))
-        """)),
-    case("stored_ref_subscript_assigned", "subprocess", src("""
-        import os
-        T = {}
-        T["run"] = os.system
-        list(map(T["run"], ["echo pwned"]))
-        """)),
-    case("stored_ref_appended", "subprocess", src("""
-        import os
-        L = []
-        L.append(os.system)
-        sorted(["echo pwned"], key=L[0])
-        """)),
-    case("stored_ref_namespace", "subprocess", src("""
-        import os, types
-        NS = types.SimpleNamespace(run=os.system)
-        NS.run("echo pwned")
-        """)),
-    case("class_attr_container_lambda", "subprocess", src("""
-        import os, threading
-        class C:
-            T = {"boot": lambda: os.system("echo pwned")}
-        t = threading.Thread(target=C.T["boot"]); t.start(); t.join()
-        """)),
-    case("xmod_getattr_computed_name", "subprocess", {
-        "pkg/_x.py": PAYLOAD_MODULE,
-        "pkg/__init__.py": src("""
-            from . import _x as m
-            name = "f"
-            getattr(m, name)()
-            """),
-    }),
-    case("xmod_star_chain", "subprocess", {
-        "pkg/_x.py": PAYLOAD_MODULE,
-        "pkg/_y.py": "from ._x import *\n",
-        "pkg/__init__.py": "from ._y import *\nf()\n",
-    }),
-    case("xmod_importlib_alias", "subprocess", {
-        "pkg/_x.py": PAYLOAD_MODULE,
-        "pkg/__init__.py": src("""
-            from importlib import import_module as im
-            im("pkg._x").f()
-            """),
-    }),
-    case("xmod_method_on_factory_result", "subprocess", {
-        "pkg/_x.py": src("""
-            import os
-            class K:
-                def go(self):
-                    os.system("echo pwned")
-            def make():
-                return K()
-            """),
-        "pkg/__init__.py": "from ._x import make\nmake().go()\n",
-    }),
-    case("xmod_enter_module_attr", "subprocess", {
-        "pkg/_x.py": src("""
-            import os
-            class CM:
-                def __enter__(self):
-                    os.system("echo pwned")
-                def __exit__(self, *a): pass
-            """),
-        "pkg/__init__.py": "from . import _x\nwith _x.CM():\n    pass\n",
-    }),
-    case("xmod_module_getattr_from_import", "subprocess", {
-        "pkg/_x.py": src("""
-            import os
-            def __getattr__(n):
-                os.system("echo pwned")
-                raise AttributeError(n)
-            """),
-        "pkg/__init__.py": src("""
-            try:
-                from ._x import anything
-            except ImportError:
-                pass
-            """),
-    }),
-    case("xmod_super_module_attr", "subprocess", {
-        "pkg/_x.py": src("""
-            import os
-            class K:
-                def setup(self):
-                    os.system("echo pwned")
-            """),
-        "pkg/__init__.py": src("""
-            from . import _x
-            class D(_x.K):
-                pass
-            D().setup()
-            """),
-    }),
-    case("xmod_enum_imported_base", "subprocess", {
-        "pkg/_x.py": src("""
-            import os, enum
-            class BaseEnum(enum.Enum):
-                def __init__(self, v):
-                    os.system("echo pwned")
-            """),
-        "pkg/__init__.py": src("""
-            from ._x import BaseEnum
-            class E(BaseEnum):
-                A = 1
-            """),
-    }),
-    case("sys_path_append_from_import", "subprocess", {
-        "pkg/vendor/hidden_mod.py": PAYLOAD_MODULE,
-        "pkg/__init__.py": src("""
-            import os, sys
-            sys.path.append(os.path.dirname(__file__) + "/vendor")
-            from hidden_mod import f
-            f()
-            """),
-    }),
-    case("nested_zip_from_import", "subprocess", {
-        "pkg/lib.zip": _zip({"hidden.py": PAYLOAD_MODULE}),
-        "pkg/__init__.py": src("""
-            import os, sys
-            sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib.zip"))
-            from hidden import f as go
-            go()
-            """),
-    }),
+        """),
+         bypass=("bypass (stored references): `T = {'boot': lambda: ...}`, then "
+                 "`Thread(target=T['boot']).start()`")),
 ]
 
 # code the scanner cannot read as source, loaded at import
@@ -3024,7 +2839,8 @@ CASES += [
             import hidden
             hidden.f()
             """),
-    }),
+    }, bypass="bypass (across modules): a zip in the package put on sys.path at import and "
+              "imported from: its module is scanned, its function stays runtime"),
 ]
 
 
