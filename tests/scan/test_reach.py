@@ -259,6 +259,17 @@ def test_reached_at_import(src: str, line: int, via: str) -> None:
         if __name__ == "__main__":
             beacon()
         """), id="main-block-beside-harmless-name-uses"),
+    # charset-normalizer 3.5.3's cli/__main__.py: the namespace of objects that are no
+    # module (``x_[0].__dict__``) cannot rebind the module's __name__
+    pytest.param(prog("""
+        import os
+        from json import dumps
+        def beacon(x_):
+            os.system("echo pwned")
+            return dumps([el.__dict__ for el in x_] if len(x_) > 1 else x_[0].__dict__)
+        if __name__ == "__main__":
+            raise SystemExit(beacon([]))
+        """), id="main-block-beside-dict-of-a-subscript"),
 ])
 def test_not_reached_stays_runtime(src: str) -> None:
     assert {phase for _, phase, _ in one(src, "subprocess")} == {"runtime"}, one(
