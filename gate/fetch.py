@@ -285,10 +285,6 @@ def describe(text: str) -> str:
 
 
 def _reason(exc: Exception) -> str:
-    import requests
-
-    if isinstance(exc, requests.TooManyRedirects):
-        return "too many redirects (a redirect loop)"
     return describe(f"{type(exc).__name__}: {exc}")
 
 

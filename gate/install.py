@@ -141,23 +141,21 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
     with tempfile.TemporaryDirectory(prefix="permpip-install-") as tmp:
         where = Path(tmp)
         reqs = str(where / "requirements.txt")
-        if options.backend is Backend.UV and cache_root is not None:
-            _write_requirements(files, where)
-            links = where
-            found = [a for d in dict.fromkeys(uv_links(files, cache_root))
-                     for a in ("--find-links", str(d))]
+        if options.backend is Backend.UV:
+            if cache_root is not None:
+                _write_requirements(files, where)
+                links = where
+                source = [*(a for d in dict.fromkeys(uv_links(files, cache_root))
+                            for a in ("--find-links", str(d))),
+                          "--cache-dir", str(cache_root / "uv"),  # permpip's own: uv_links
+                          # copies, not hard links into the cache: a later write to an
+                          # installed file must not change what the next install takes
+                          "--link-mode", "copy"]
+            else:
+                links = _stage(files, where)
+                source = ["--find-links", str(links), "--no-cache"]
             argv = [uv_bin(), "pip", "install", "--python", target.python, "--no-config",
-                    "--offline", "--no-index", *found, "--no-deps", "--require-hashes",
-                    "--cache-dir", str(cache_root / "uv"),  # permpip's own: see uv_links
-                    # copies, not hard links into the cache: a later write to an installed
-                    # file must not change what the next install takes from the cache
-                    "--link-mode", "copy",
-                    "--only-binary", ":all:", "-r", reqs, *_uv_install_args(options)]
-        elif options.backend is Backend.UV:
-            links = _stage(files, where)
-            argv = [uv_bin(), "pip", "install", "--python", target.python, "--no-config",
-                    "--offline", "--no-index", "--find-links", str(links),
-                    "--no-deps", "--require-hashes", "--no-cache",
+                    "--offline", "--no-index", *source, "--no-deps", "--require-hashes",
                     "--only-binary", ":all:", "-r", reqs, *_uv_install_args(options)]
         else:
             links = _stage(files, where)

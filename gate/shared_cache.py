@@ -51,14 +51,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-
 from gate.errors import UsageError
 from gate.fetch import CHUNK, HttpSettings, _reason, _request_kwargs, make_session, redact
 from gate.model import PackageScan
 from gate.options import GateOptions
 
 if TYPE_CHECKING:
+    import requests
+
     from gate.cache import Cache
     from gate.report.progress import Progress
 
@@ -184,7 +184,7 @@ class SharedStore:
         url = self._url(rel)
         try:
             resp = session.get(url, stream=True, **_request_kwargs(settings, url))
-        except requests.RequestException as exc:
+        except _http_error() as exc:
             self._give_up(f"GET {rel}: {_reason(exc)}")
             return None
         if resp.status_code == 200:
@@ -209,7 +209,7 @@ class SharedStore:
                 body += chunk
                 if len(body) > MAX_SCAN_BYTES:
                     raise _Ignored(f"larger than {MAX_SCAN_BYTES >> 20} MiB")
-        except requests.RequestException as exc:
+        except _http_error() as exc:
             self._give_up(f"GET {rel}: {_reason(exc)}")
             return None
         except _Ignored as exc:
@@ -253,7 +253,7 @@ class SharedStore:
                     for chunk in resp.iter_content(CHUNK):
                         digest.update(chunk)
                         handle.write(chunk)
-                except requests.RequestException as exc:
+                except _http_error() as exc:
                     self._give_up(f"GET {rel}: {_reason(exc)}")
                     raise _Ignored from None
                 if digest.hexdigest() != sha256:
@@ -294,7 +294,7 @@ class SharedStore:
                                    **_request_kwargs(settings, url))
             resp.close()
         except OSError as exc:  # the local file went away: nothing to share
-            if isinstance(exc, requests.RequestException):
+            if isinstance(exc, _http_error()):
                 self._give_up(f"PUT {rel}: {_reason(exc)}")
             return
         if resp.status_code in _WRITTEN:
@@ -321,6 +321,15 @@ class SharedStore:
         if self.down:
             text += " (unavailable)"
         return text
+
+
+def _http_error() -> type[Exception]:
+    """requests' error class, imported when a store is in use only (as gate.fetch loads
+    requests: a run without ``--cache-url`` does not pay for it)."""
+    import requests
+
+    exc: type[Exception] = requests.RequestException
+    return exc
 
 
 def store_url(options: GateOptions, env: Mapping[str, str] | None = None) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.errors import GateError, UsageError
@@ -38,25 +39,34 @@ class CommandNotFound(GateError):
     exit_code = 127
 
 
-def _parse(argv: Sequence[str]) -> dict[str, object]:
-    opts: dict[str, object] = {"enforce": False, "policy": None, "format": "text",
-                               "output": None, "record": None, "command": []}
+@dataclass
+class RunArgs:
+    enforce: bool = False
+    policy: str | None = None
+    format: str = "text"
+    output: str | None = None
+    record: str | None = None
+    command: list[str] = field(default_factory=list)
+
+
+def _parse(argv: Sequence[str]) -> RunArgs:
+    opts = RunArgs()
     args = list(argv)
     i = 0
     while i < len(args):
         arg = args[i]
         i += 1
         if arg == "--":
-            opts["command"] = args[i:]
+            opts.command = args[i:]
             break
         if not arg.startswith("-"):
-            opts["command"] = args[i - 1:]
+            opts.command = args[i - 1:]
             break
         name, eq, value = arg.partition("=")
         if name == "--enforce":
             if eq:
                 raise UsageError("option --enforce takes no value", hint=USAGE)
-            opts["enforce"] = True
+            opts.enforce = True
             continue
         if name not in ("--policy", "--format", "--output", "--record"):
             raise UsageError(f"unknown option {name}", hint=USAGE)
@@ -65,11 +75,13 @@ def _parse(argv: Sequence[str]) -> dict[str, object]:
                 raise UsageError(f"option {name} needs a value", hint=USAGE)
             value = args[i]
             i += 1
-        opts[name[2:]] = value
-    if opts["format"] not in ("text", "json", "sarif"):
-        raise UsageError(f"--format must be text, json or sarif, not '{opts['format']}'",
+        setattr(opts, name[2:], value)
+    from gate.report.runtime import FORMATS
+
+    if opts.format not in FORMATS:
+        raise UsageError(f"--format must be text, json or sarif, not '{opts.format}'",
                          hint=USAGE)
-    if not opts["command"]:
+    if not opts.command:
         raise UsageError("no command to run", hint=USAGE)
     return opts
 
@@ -82,34 +94,33 @@ def run(argv: Sequence[str]) -> int:
     from gate.report.runtime import render
     from gate.runtime.session import run_guarded
 
-    policy_arg = opts["policy"]
-    policy = load_policy(Path(str(policy_arg)) if policy_arg else None, cwd=Path.cwd())
-    command = [str(c) for c in opts["command"]]  # type: ignore[attr-defined]
+    policy = load_policy(Path(opts.policy) if opts.policy else None, cwd=Path.cwd())
+    command = opts.command
     try:
-        outcome = run_guarded(command, policy, enforce=bool(opts["enforce"]),
-                              record=opts["record"] is not None)
+        outcome = run_guarded(command, policy, enforce=opts.enforce,
+                              record=opts.record is not None)
     except FileNotFoundError:
         raise CommandNotFound(f"command not found: {command[0]}") from None
     except PermissionError:
         raise CommandNotFound(f"command cannot be run: {command[0]}") from None
     misses: list = []
     unscanned: list[str] = []
-    if opts["record"]:
+    if opts.record:
         from gate.runtime.misses import find_misses
 
         misses, unscanned = find_misses(outcome.events.seen)
-    report = render(outcome, str(opts["format"]), policy=policy.display, misses=misses,
+    report = render(outcome, opts.format, policy=policy.display, misses=misses,
                     unscanned=unscanned)
-    if opts["output"]:
-        _write(Path(str(opts["output"])), report)
-    elif opts["format"] == "text":
+    if opts.output:
+        _write(Path(opts.output), report)
+    elif opts.format == "text":
         print(report, end="", file=sys.stderr)
     else:
         print(report, end="")
-    if opts["record"]:
+    if opts.record:
         from gate.runtime import record
 
-        record.write(Path(str(opts["record"])), record.to_json(
+        record.write(Path(opts.record), record.to_json(
             outcome, command=command, policy=policy.display, misses=misses,
             unscanned=unscanned))
     return outcome.exit_code

@@ -23,8 +23,8 @@ docs/runtime.md describes the events, the attribution rule and the limits.
 
 def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,  # noqa: C901
              tuple=tuple, int=int, dict=dict, set=set, list=list, id=id, type=type,
-             Exception=Exception, PermissionError=PermissionError, KeyError=KeyError,
-             getattr=getattr, repr=repr, all=all, any=any, enumerate=enumerate, iter=iter,
+             Exception=Exception, PermissionError=PermissionError,
+             getattr=getattr, repr=repr, all=all, any=any, enumerate=enumerate,
              max=max, object=object, open=open):
     import _thread
     import marshal
@@ -64,7 +64,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     guard_dir_raw = directory + sep
     me = __file__ if "__file__" in globals() else ""
     default_allow, default_at_import = cfg["default"]
-    package_grants = cfg["packages"]  # name -> ((versions | None, allow, at_import), ...)
+    package_grants = cfg["packages"]  # name -> (versions | None, allow, at_import, hosts)
     stdlib = dirname(os.__file__) + sep
     argv = list(getattr(sys, "orig_argv", sys.argv))[:8]
 
@@ -271,18 +271,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if hit is None:
             allow, at_import = set(default_allow), set(default_at_import)
             hosts = None  # where its network use may go; None: anywhere
-            for versions, a, i, h in package_grants.get(owner[0], ()):
-                if versions is None or in_range(versions, owner[1]):
-                    allow.update(a)
-                    at_import.update(i)
-                    if h is not None:
-                        hosts = (hosts or ()) + tuple(h)
+            grant = package_grants.get(owner[0])
+            if grant is not None and (grant[0] is None or in_range(grant[0], owner[1])):
+                allow.update(grant[1])
+                at_import.update(grant[2])
+                if grant[3] is not None:
+                    hosts = tuple(grant[3])
             hit = grants_cache[key] = (allow, at_import, hosts)
         return hit
 
     # -- hosts: a network grant may name where it connects ---------------------------------
 
-    hosts_used = any(g[3] is not None for gs in package_grants.values() for g in gs)
+    hosts_used = any(g[3] is not None for g in package_grants.values())
     real_resolvers = {"getaddrinfo": None, "gethostbyname": None, "gethostbyname_ex": None}
     resolver_code = []
     if hosts_used:
@@ -369,7 +369,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                     any_module = True
             f = f.f_back
         if not any_module and not stack_switching():
-            imports.discard(get_ident())
+            imports.discard(tid)
         return False
 
     switchers = ("greenlet", "gevent", "eventlet")
@@ -488,9 +488,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return last, stack[-1]  # a thread or an exit callback a distribution set up
         return None, None
 
-    def decide(cap, event, detail, ent, direct=False, plumbing=None, target=None):
-        if direct:
-            f, owner = owner_frame(ent[0], ent[1], True, plumbing)
+    def decide(cap, event, detail, ent, direct=False, plumbing=None, target=None, found=None):
+        if direct:  # (``found``: the caller's own ``owner_frame(..., True, plumbing)``)
+            f, owner = found if found is not None else owner_frame(ent[0], ent[1], True,
+                                                                   plumbing)
             phase = None
         else:
             f = ent[2]
@@ -1015,8 +1016,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             detail = text(getattr(args[0], "co_filename", ""))
         else:
             detail = ""
-        denied = decide("dynamic-code", event, detail, f, True, None)
-        g, owner = owner_frame(f[0], f[1], True, None)
+        g, owner = found = owner_frame(f[0], f[1], True, None)
+        denied = decide("dynamic-code", event, detail, f, True, None, found=found)
         if g is not None and owner is not APP:
             # what it runs is its own, unless a package granted dynamic-code runs a real file
             # (pytest running rewritten test modules)

@@ -36,8 +36,6 @@ GUARD_CAPABILITY = "guard"  # not a grant: what would switch the guard off
 @dataclass(frozen=True, slots=True)
 class RunDir:
     path: Path
-    enforce: bool
-    record: bool
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -113,10 +111,10 @@ class Outcome:
 
 def compile_policy(policy: Policy, *, enforce: bool = False, record: bool = False) -> dict:
     """Plain tuples and strings only (marshal): the guard imports nothing to read it."""
-    packages: dict[str, tuple[tuple[Any, ...], ...]] = {}
+    packages: dict[str, tuple[Any, ...]] = {}
     for name, grant in policy.packages.items():
-        packages[str(name)] = ((grant.versions, tuple(str(c) for c in grant.allow),
-                                tuple(str(c) for c in grant.at_import), grant.hosts),)
+        packages[str(name)] = (grant.versions, tuple(str(c) for c in grant.allow),
+                               tuple(str(c) for c in grant.at_import), grant.hosts)
     return {"version": 1, "enforce": enforce, "record": record,
             "default": (tuple(sorted(str(c) for c in policy.default)),
                         tuple(sorted(str(c) for c in policy.default_at_import))),
@@ -139,9 +137,9 @@ def prepare(policy: Policy, *, enforce: bool, record: bool = False) -> RunDir:
         (path / "__pycache__").chmod(stat.S_IRUSR | stat.S_IXUSR)
         path.chmod(stat.S_IRUSR | stat.S_IXUSR)
     except BaseException:
-        cleanup(RunDir(path, enforce, record))
+        cleanup(RunDir(path))
         raise
-    return RunDir(path, enforce, record)
+    return RunDir(path)
 
 
 def cleanup(run_dir: RunDir) -> None:

@@ -38,9 +38,10 @@ from __future__ import annotations
 import ast
 import bisect
 import dataclasses
+import functools
 import gc
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from gate.catalog import (
     STORE_ONLY,
@@ -289,7 +290,6 @@ class _Scanner(_Calls):
             and any(a.name == "annotations" for a in st.names)
             for st in tree.body[:8])
         self.everything = any(self.relevant(m) for m in self.stars)
-        self.rebound = labels.platform_rebound(self.text)  # no platform labels then
         self._stmts(tree.body, Phase.IMPORT)
         self.outside: list[tuple[str, int]] | None = None
         if self.forced is None and any(f.phase is Phase.RUNTIME for f in self.found):
@@ -307,20 +307,23 @@ class _Scanner(_Calls):
                               dataclasses.replace(f, label=Label.PLATFORM) for f in self.found}
         return sorted(self.found)
 
-    @property
+    @functools.cached_property
+    def rebound(self) -> bool:
+        """Whether the file writes what platform tests read: no platform labels then."""
+        return labels.platform_rebound(self.text)
+
+    @functools.cached_property
     def main_runs(self) -> bool:
         """Whether a ``__main__`` block may run at import (gate.scan.reach.name_may_change),
         read once per module, only when one is met."""
-        known: bool | None = self.__dict__.get("_main_runs")
-        if known is None:
-            known = self.__dict__["_main_runs"] = name_may_change(self.tree)
-        return known
+        return name_may_change(self.tree)
 
     def _follow_execution(self, tree: ast.Module) -> None:
         """``runtime`` findings in code that runs at import become ``import``, saying how
         it is reached (gate.scan.reach): ``(via _sync_settings() at :45)``."""
-        # (read only where a ``__main__`` test stands: elsewhere nothing depends on it)
-        main_runs = self.main_runs if _has_main_test(tree) else False
+        def main_runs() -> bool:  # (read only where a ``__main__`` test stands)
+            return self.main_runs
+
         reach = reached(tree, main_runs=main_runs)
         self.outside = reach.outside
         if not reach.bodies and reach.stored is None:
@@ -614,14 +617,11 @@ class _Scanner(_Calls):
     def _platform_test(self, test: ast.expr) -> str | None:
         """``sys.platform == "win32"``, ``os.name == "nt"``: the test as written, when it
         asks which platform this is (evidence there holds on that platform only)."""
-        if not any(type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS
-                   for n in ast.walk(test)):
-            return None
         for n in ast.walk(test):
-            if type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS:
-                if canonical(self._resolve(n, import_calls=False) or "") in _PLATFORM_NAMES:
-                    text = ast.unparse(test)
-                    return text if len(text) <= 60 else text[:57] + "..."
+            if type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS and (
+                    self._platform_qual(n) in _PLATFORM_NAMES):
+                text = ast.unparse(test)
+                return text if len(text) <= 60 else text[:57] + "..."
         return None
 
     def _annotation(self, node: ast.expr | None, phase: Phase) -> None:
@@ -834,11 +834,8 @@ def _stores(body: Sequence[ast.stmt], name: str) -> bool:
 # a string that reads a reflective attribute by path (a format field, ``get_field``)
 _FIELD_PATH = re.compile(r"[.\[](?:__self__|__globals__|__builtins__|f_globals|f_builtins|"
                          r"f_locals|__subclasses__)\b")
-def _has_main_test(tree: ast.Module) -> bool:
-    return any(type(n) is ast.If and _is_main(n.test) for n in ast.walk(tree))  # type: ignore[attr-defined]
-
-
-def _deferred_ranges(tree: ast.Module, *, main_runs: bool) -> list[tuple[int, int]]:
+def _deferred_ranges(tree: ast.Module, *,
+                     main_runs: Callable[[], bool]) -> list[tuple[int, int]]:
     """Line ranges whose code does not run at import by itself: function bodies and
     ``__main__`` blocks."""
     out: list[tuple[int, int]] = []
@@ -847,7 +844,7 @@ def _deferred_ranges(tree: ast.Module, *, main_runs: bool) -> list[tuple[int, in
         if t in _FUNCS:
             body = node.body  # type: ignore[attr-defined]
             out.append((body[0].lineno, node.end_lineno or body[0].lineno))  # type: ignore[attr-defined]
-        elif t is ast.If and not main_runs and _is_main(node.test):  # type: ignore[attr-defined]
+        elif t is ast.If and _is_main(node.test) and not main_runs():  # type: ignore[attr-defined]
             body = node.body  # type: ignore[attr-defined]
             out.append((body[0].lineno, body[-1].end_lineno or body[-1].lineno))
     return out

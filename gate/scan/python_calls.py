@@ -321,8 +321,7 @@ class _Calls(_Refs):
         if resolved is not None and namespace_of(resolved) is not None:
             return
         keys = self._keys(key)
-        if keys is not None and not any(k in LEADING or (k.startswith("__") and k.endswith("__"))
-                                        for k in keys):
+        if keys is not None and not any(_leads_on(k) for k in keys):
             return
         self._unknown(obj, lookup, f"{{}}.__dict__[{_COMPUTED}]", phase,
                       None if keys is not None else key)
@@ -446,7 +445,7 @@ def _may_lead_on(node: ast.expr) -> bool:
             break
         suffix = p + suffix
     if None not in parts:  # all literal (a loop key, a string the scanner did not fold)
-        return prefix.startswith("__") and prefix.endswith("__") or prefix in LEADING
+        return _leads_on(prefix)
     dunder = (prefix.startswith("__") or "__".startswith(prefix)) and (
         suffix.endswith("__") or "__".endswith(suffix))
     return dunder or any(n.startswith(prefix) and n.endswith(suffix)

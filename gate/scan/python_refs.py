@@ -94,11 +94,16 @@ def _literal_str(node: ast.expr | None) -> str | None:
         value = node.value  # type: ignore[union-attr]
         return value if isinstance(value, str) else None
     if t is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[union-attr]
-        left = _literal_str(node.left)  # type: ignore[union-attr]
-        if left is None:
-            return None
-        right = _literal_str(node.right)  # type: ignore[union-attr]
-        return None if right is None else left + right
+        rights: list[ast.expr] = []  # ``a + b + c`` nests on the left: walked, not recursed
+        while type(node) is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[union-attr]
+            rights.append(node.right)  # type: ignore[union-attr]
+            node = node.left  # type: ignore[union-attr]
+        parts = [_literal_str(node)]
+        for right in reversed(rights):
+            if parts[-1] is None:
+                return None
+            parts.append(_literal_str(right))
+        return None if parts[-1] is None else "".join(parts)  # type: ignore[arg-type]
     if t is ast.JoinedStr:
         parts = [_literal_str(v) for v in node.values]  # type: ignore[union-attr]
         return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]

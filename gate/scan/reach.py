@@ -35,7 +35,7 @@ import ast
 import dataclasses
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -246,8 +246,9 @@ def _close(table: dict[str, list[_N]], aliases: Sequence[tuple[str, str]]) -> No
 
 
 class _Reach:
-    def __init__(self, tree: ast.Module, *, main_runs: bool) -> None:
-        self.main_runs = main_runs
+    def __init__(self, tree: ast.Module, *, main_runs: bool | Callable[[], bool]) -> None:
+        # (a callable: asked only where a ``__main__`` test stands)
+        self.main_runs = main_runs if callable(main_runs) else lambda: main_runs
         self.defs: dict[str, list[ast.AST]] = {}  # functions (and lambdas) by the names bound
         self.classes: dict[str, list[ast.ClassDef]] = {}
         self.methods: dict[int, list[ast.AST]] = {}  # id(class) -> its functions
@@ -440,7 +441,7 @@ class _Reach:
             if t is ast.Lambda:
                 stack.append(node.args)  # type: ignore[attr-defined]
                 continue
-            if t is ast.If and _is_main(node.test) and not self.main_runs:  # type: ignore[attr-defined]
+            if t is ast.If and _is_main(node.test) and not self.main_runs():  # type: ignore[attr-defined]
                 stack += node.orelse  # type: ignore[attr-defined]
                 continue
             if t is ast.Expr and type(node.value) is ast.Constant:  # type: ignore[attr-defined]
@@ -535,7 +536,7 @@ def _leaf(node: ast.expr) -> str | None:
     return None
 
 
-def reached(tree: ast.Module, *, main_runs: bool = False) -> Reached:
+def reached(tree: ast.Module, *, main_runs: bool | Callable[[], bool] = False) -> Reached:
     """What of ``tree`` runs when the module is imported (``main_runs``: its ``__main__``
     block does too, because ``__name__`` may be rebound)."""
     return _Reach(tree, main_runs=main_runs).run(tree)

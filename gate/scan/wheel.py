@@ -55,7 +55,7 @@ from gate.layout import (
     pth_lines,
     read_layout,
 )
-from gate.model import Capability, Finding, NormalizedName, Phase
+from gate.model import Capability, Finding, Label, NormalizedName, Phase
 from gate.scan import native, python
 from gate.scan.exports import Exported, collect
 from gate.scan.labels import labelled, platform_rebound
@@ -385,9 +385,11 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
                                   and f.detail.startswith("compiled bytecode "))]
     # where the evidence comes from (gate.scan.labels): platform labels mean "not on Linux",
     # so none for a wheel built for another platform or a package rewriting sys.platform
-    platform = _installs_on_linux(ar.filename) and not any(
-        platform_rebound(c if isinstance(c, str) else c.decode("latin-1"))
-        for c in codes.values() if not isinstance(c, Finding))
+    # (read only when some evidence carries a platform label: nothing else depends on it)
+    platform = not any(f.label is Label.PLATFORM for f in out) or (
+        _installs_on_linux(ar.filename) and not any(
+            platform_rebound(c if isinstance(c, str) else c.decode("latin-1"))
+            for c in codes.values() if not isinstance(c, Finding)))
     return labelled(out, platform=platform)
 
 

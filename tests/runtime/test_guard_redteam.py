@@ -141,6 +141,7 @@ def test_sitecustomize_module_holds_nothing(tmp_path: Path, target: Target,
         "    m = sys.modules.get('sitecustomize')\n"
         "    print('GLOBALS', sorted(k for k in vars(m) if not k.startswith('__')))\n"
         "    get()\n"), target=target)
+    assert "GLOBALS []" in o.output
     assert o.used == [("evil", "network")]
 
 

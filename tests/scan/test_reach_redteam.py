@@ -2684,7 +2684,7 @@ CASES = [
         if __name__ == "__main__":
             os.system("echo pwned")
         """)),
-    case("main_walrus", "subprocess", src("""
+    case("main_walrus_in_if", "subprocess", src("""
         import os
         if (__name__ := "__main__"):
             pass
@@ -2703,16 +2703,6 @@ CASES = [
     case("main_with_target", "subprocess", src("""
         import os, contextlib
         with contextlib.nullcontext("__main__") as __name__:
-            pass
-
-        if __name__ == "__main__":
-            os.system("echo pwned")
-        """)),
-    case("main_except_target", "subprocess", src("""
-        import os
-        try:
-            raise Exception
-        except Exception as __name__:
             pass
 
         if __name__ == "__main__":
