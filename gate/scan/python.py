@@ -64,6 +64,7 @@ from gate.scan.lexical import (
     value_starts,
     word_offsets,
 )
+from gate.scan.nodes import statements
 from gate.scan.prefilter import satisfied
 from gate.scan.python_calls import _Calls
 from gate.scan.python_refs import (
@@ -831,15 +832,19 @@ def _stores(body: Sequence[ast.stmt], name: str) -> bool:
                     (a.asname or a.name.split(".")[0]) == name for a in n.names):  # type: ignore[attr-defined]
                 return True
     return False
+
+
 # a string that reads a reflective attribute by path (a format field, ``get_field``)
 _FIELD_PATH = re.compile(r"[.\[](?:__self__|__globals__|__builtins__|f_globals|f_builtins|"
                          r"f_locals|__subclasses__)\b")
+
+
 def _deferred_ranges(tree: ast.Module, *,
                      main_runs: Callable[[], bool]) -> list[tuple[int, int]]:
     """Line ranges whose code does not run at import by itself: function bodies and
     ``__main__`` blocks."""
     out: list[tuple[int, int]] = []
-    for node in ast.walk(tree):
+    for node in statements(tree.body):
         t = type(node)
         if t in _FUNCS:
             body = node.body  # type: ignore[attr-defined]

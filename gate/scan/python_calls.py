@@ -10,6 +10,7 @@ from collections.abc import Callable
 from gate.catalog import canonical
 from gate.model import Phase
 from gate.scan import reflect
+from gate.scan.nodes import statements, walk_parents
 from gate.scan.python_refs import (
     _COMPUTED,
     _CONSUMERS,
@@ -466,14 +467,6 @@ def _namespace_object(node: ast.expr) -> ast.expr | None:
     return None
 
 
-def _parents(unit: ast.AST) -> dict[int, ast.AST]:
-    out: dict[int, ast.AST] = {}
-    for node in ast.walk(unit):
-        for child in ast.iter_child_nodes(node):
-            out[id(child)] = node
-    return out
-
-
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
 # what looks into a namespace, a module or a class for what it holds
 _LOOKUPS = frozenset({"get", "values", "items", "pop", "setdefault", "popitem", "copy",
@@ -506,14 +499,15 @@ class _Uses:
 
     def __init__(self, tree: ast.AST, looker: Callable[[str], bool]) -> None:
         self.tree = tree
-        self.parents = _parents(tree)
+        every, self.parents = walk_parents(tree)
         self.looker = looker  # whether a bare name is that builtin here
         # the module's defs, reads of names and of attributes, calls, by name
         self.defs: dict[str, list[ast.AST]] = {}
         self.names: dict[str, list[ast.AST]] = {}
         self.attrs: dict[str, list[ast.AST]] = {}
         self.calls: dict[str, list[ast.AST]] = {}
-        for n in ast.walk(tree):
+        self.declared: dict[int, frozenset[str]] = {}  # ``global`` names, by scope
+        for n in every:
             t = type(n)
             if t is ast.Name and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
                 self.names.setdefault(n.id, []).append(n)  # type: ignore[attr-defined]
@@ -650,6 +644,16 @@ class _Uses:
                     return why
         return None
 
+    def _globals(self, scope: ast.AST) -> frozenset[str]:
+        """The names a ``global`` statement within ``scope`` declares (read once a scope)."""
+        out = self.declared.get(id(scope))
+        if out is None:
+            body = getattr(scope, "body", None)  # (a lambda's is an expression: none)
+            out = self.declared[id(scope)] = frozenset(
+                g for n in statements(body if isinstance(body, list) else ())
+                if type(n) is ast.Global for g in n.names)  # type: ignore[attr-defined]
+        return out
+
     def _bound(self, target: ast.expr, at: ast.AST, seen: set[int]) -> str | None:
         """A value bound to ``target``: a name is followed to its reads, an attribute to
         every read of that attribute name in the module."""
@@ -668,8 +672,8 @@ class _Uses:
         name = target.id  # type: ignore[attr-defined]
         scope = self._scope(at)
         unit: ast.AST = self.tree
-        if scope is not None and type(scope) not in (ast.Module, ast.ClassDef) and not any(
-                type(n) is ast.Global and name in n.names for n in ast.walk(scope)):  # type: ignore[attr-defined]
+        if scope is not None and type(scope) not in (ast.Module, ast.ClassDef) and (
+                name not in self._globals(scope)):
             while True:  # the outermost function (closures, ``nonlocal``)
                 outer = self._scope(scope)
                 if outer is None or type(outer) in (ast.Module, ast.ClassDef):
