@@ -35,16 +35,20 @@ def walk(node: ast.AST) -> list[ast.AST]:
 
 
 def walk_parents(node: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]:
-    """``walk(node)`` and each node's parent by ``id`` (the shared ``Load``/``Store``
-    context objects get an arbitrary one)."""
+    """``walk(node)`` without the ``Load``/``Store``/``Del`` context objects (shared, with no
+    parent of their own), and each node's parent by ``id``."""
     out = [node]
     append = out.append
     parents: dict[int, ast.AST] = {}
+    fields = _FIELDS
     i = 0
     while i < len(out):
         n = out[i]
         i += 1
-        for f in n._fields:
+        names = fields.get(type(n))
+        if names is None:
+            names = fields[type(n)] = tuple(f for f in n._fields if f != "ctx")
+        for f in names:
             v = getattr(n, f, None)
             if type(v) is list:
                 for c in v:
@@ -55,6 +59,9 @@ def walk_parents(node: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]:
                 parents[id(v)] = n
                 append(v)
     return out, parents
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a node type's fields but ``ctx``
 
 
 def statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
