@@ -170,3 +170,10 @@ class Pin:
     is_wheel: bool
     requested: bool = False  # named by the user, not only pulled in transitively
     source: str | None = None  # where the pin was read: "requirements.txt:12", "pylock.toml:30"
+
+    def __post_init__(self) -> None:
+        # hex digests compare without case, as pip's --hash does (Hashes lower-cases them):
+        # every later stage (fetch, cache keys, the install step's --hash lines, uv's
+        # find-links directories) sees one spelling
+        if self.sha256 is not None and not self.sha256.islower():
+            object.__setattr__(self, "sha256", self.sha256.lower())
