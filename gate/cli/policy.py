@@ -184,7 +184,7 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
                          hint="pass --merge to add what is missing, or --force to replace them")
     if args.from_run is not None:
         return _init_from_run(args, rest, cwd, path, mode)
-    scans = _scan(args.input, rest, cwd, consent=_existing(path, label))
+    scans = _scan(args.input, rest, cwd, consent=_existing(path, label, mode))
     grants: dict[NormalizedName, set[Capability]] = {}
     late: dict[NormalizedName, set[Capability]] = {}
     notes: dict[NormalizedName, list[str]] = {}
@@ -290,14 +290,20 @@ def _refuse_existing(path: Path, label: str) -> None:
                          hint="pass --merge to add what is missing, or --force to replace it")
 
 
-def _existing(path: Path, label: str) -> Policy | None:
+def _existing(path: Path, label: str, mode: WriteMode) -> Policy | None:
     """The policy init extends (--merge, --force), if any: an sdist whose dependencies
-    cannot be read without building it is built when this grants it install-hooks."""
-    if policy_reqfile.is_requirements_policy(path):
-        return policy_reqfile.load(path, display=label) if policy_reqfile.has_grants(path) \
-            else None
-    if path.is_file() and has_policy(path, display=label):
-        return load_policy(path, cwd=path.parent)
+    cannot be read without building it is built when this grants it install-hooks. An
+    invalid one is an error for --merge (nothing to merge into) and no consent for --force,
+    which replaces it."""
+    try:
+        if policy_reqfile.is_requirements_policy(path):
+            return policy_reqfile.load(path, display=label) \
+                if policy_reqfile.has_grants(path) else None
+        if path.is_file() and has_policy(path, display=label):
+            return load_policy(path, cwd=path.parent)
+    except PolicyError:
+        if mode is not WriteMode.FORCE:
+            raise
     return None
 
 

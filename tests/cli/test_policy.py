@@ -117,6 +117,21 @@ def test_init_refuses_an_existing_policy_then_merge_and_force(
         "error: permpip policy init: argument --merge: not allowed with argument --force\n")
 
 
+def test_init_force_replaces_an_invalid_policy(
+    project: Path, scanned_dir: list[list[Path]], capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--force is how an invalid policy is replaced: it is not read (nor handed on as
+    consent to build sdists); --merge still needs a valid one to merge into."""
+    broken = '[project]\nname = "x"\n\n[tool.permissions]\ndefault = ["netwrok"]\n'
+    (project / "pyproject.toml").write_text(broken)
+    assert main(["policy", "init", "dist", "--merge"]) == 2
+    assert out_err(capsys)[1].splitlines()[-1] == (
+        "error: invalid policy in pyproject.toml (1 problem)")
+    assert main(["policy", "init", "dist", "--force"]) == 0
+    assert out_err(capsys) == ("pyproject.toml: wrote grants for 3 of 4 packages scanned\n", "")
+    assert (project / "pyproject.toml").read_text() == '[project]\nname = "x"\n\n' + INIT_TEXT
+
+
 def test_init_from_a_requirements_file_goes_through_scan_for_policy(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
