@@ -104,7 +104,7 @@ def run(argv: Sequence[str]) -> int:
 
         misses, unscanned = find_misses(outcome.events.seen)
     report = render(outcome, opts.format, policy=policy.display, misses=misses,
-                    unscanned=unscanned)
+                    unscanned=unscanned, root=Path.cwd())
     if opts.output:
         _write(Path(opts.output), report)
     elif opts.format == "text":

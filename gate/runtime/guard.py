@@ -566,7 +566,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             reported.add(key)
             emit({"kind": "violation", "package": owner[0], "version": owner[1],
                   "capability": cap, "phase": phase, "event": event, "detail": detail,
-                  "where": site, "chain": chain_of(owner, phase, event, detail, start, f),
+                  "where": site, "site": owner[2],
+                  "chain": chain_of(owner, phase, event, detail, start, f),
                   "argv": argv, "denied": enforce})
         if not enforce:
             return None

@@ -63,6 +63,7 @@ class Violation:
     pid: int
     argv: tuple[str, ...]
     denied: bool
+    site: str = ""  # the sys.path directory ``where`` is relative to ('' : where is whole)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -210,7 +211,7 @@ def read_events(run_dir: RunDir) -> Events:
                               event=str(rec["event"]), detail=str(rec["detail"]),
                               where=str(rec["where"]), chain=tuple(map(str, rec["chain"])),
                               pid=int(rec["pid"]), argv=tuple(map(str, rec["argv"])),
-                              denied=bool(rec["denied"]))
+                              denied=bool(rec["denied"]), site=str(rec["site"]))
                 if v.key not in keys:
                     keys.add(v.key)
                     events.violations.append(v)
