@@ -36,6 +36,7 @@ from gate.policy import (
     unknown_capability,
     write_grants,
 )
+from gate.report import clean
 from gate.report.scan import summary
 from gate.report.verdict import format_text, to_json
 
@@ -258,10 +259,10 @@ def _init_from_run(args: argparse.Namespace, rest: list[str], cwd: Path, path: P
                                notes={n: [t] for n, t in notes.items()}, merge_notes=True)
         verb = "added capabilities for" if mode is WriteMode.MERGE else "wrote grants for"
         print(f"{label}: {verb} {changed} of {seen}")
-    for m in run.misses:
-        print(f"note: scanner miss: {m.get('package')} {m.get('version')}: "
-              f"{m.get('capability')} at {m.get('phase')}: run: {m.get('run_evidence')}; "
-              f"{m.get('static_evidence')}", file=sys.stderr)
+    for m in run.misses:  # the record is the run's programs' words: shown inert
+        print(clean(f"note: scanner miss: {m.get('package')} {m.get('version')}: "
+                    f"{m.get('capability')} at {m.get('phase')}: run: "
+                    f"{m.get('run_evidence')}; {m.get('static_evidence')}"), file=sys.stderr)
     return 0
 
 
