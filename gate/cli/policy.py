@@ -37,7 +37,7 @@ from gate.policy import (
     write_grants,
 )
 from gate.report import clean
-from gate.report.scan import summary
+from gate.report.scan import hosts_summary, summary
 from gate.report.verdict import format_text, to_json
 
 HELP = f"""\
@@ -280,9 +280,14 @@ def run_note(uses: Sequence[Any]) -> str:
 def _notes(scan: PackageScan) -> list[str]:
     """The comment above a grant: for each capability with labelled evidence (shipped tests,
     platform-only code, ``__main__`` blocks, bundled libraries), where its evidence is
-    (``network: 33 lines, all in bundled libraries (libcrypto-fb8d5b21.so.3)``)."""
-    return [summary(cap, found) for cap, found in scan.capabilities.items()
-            if any(f.label is not None for f in found)]
+    (``network: 33 lines, all in bundled libraries (libcrypto-fb8d5b21.so.3)``); for a
+    network grant, the hosts its code names (what a reviewer may limit it to with
+    ``hosts``)."""
+    notes = [summary(cap, found) for cap, found in scan.capabilities.items()
+             if any(f.label is not None for f in found)]
+    if Capability.NETWORK in needed_capabilities(scan) and (hosts := hosts_summary(scan)):
+        notes.append(hosts)
+    return notes
 
 
 def _refuse_existing(path: Path, label: str) -> None:

@@ -446,3 +446,26 @@ def test_hosts_are_validated_and_shown(project: Path,
         "pyproject.toml:5: tool.permissions.packages.c.hosts: expected an array of host "
         "names, got string\n"
         "error: invalid policy in pyproject.toml (4 problems)\n"))
+
+
+def test_init_names_the_hosts_beside_a_network_grant(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from dataclasses import replace
+
+    from gate.model import HostSeen
+
+    def seen(host: str, line: int) -> HostSeen:
+        return HostSeen(host=host, path="beacon/a.py", line=line, literal=f"https://{host}/")
+
+    scans = [replace(scan("beacon", "1.0", (C.NETWORK, P.RUNTIME)),
+                     hosts=(seen("o1.ingest.beacon.io", 3), seen("api.beacon.io", 5))),
+             replace(scan("docsy", "1.0", (C.ENV, P.RUNTIME)), hosts=(seen("docs.io", 1),))]
+    (project / "dist").mkdir()
+    monkeypatch.setattr(gate.scan, "scan_paths", lambda paths: scans)
+    assert main(["policy", "init", "dist"]) == 0
+    assert (project / "pyproject.toml").read_text().split("[tool.permissions.packages]\n")[1] \
+        == ("# network: hosts named in code: o1.ingest.beacon.io, api.beacon.io (2 hosts; "
+            "`permpip scan` shows where)\n"
+            'beacon = ["network"]\n'
+            'docsy = ["env"]\n')  # no network grant: its hosts are no concern of the policy
