@@ -66,6 +66,7 @@ class Verdict:
     warnings: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()  # with strict: stale grants
     policy: str = ""  # the policy file, as messages show it
+    notes: tuple[str, ...] = ()  # for a reviewer, never a refusal: hosts outside `hosts`
 
     @property
     def exit_code(self) -> int:
@@ -148,6 +149,7 @@ def evaluate(
 ) -> Verdict:
     verdicts: list[PackageVerdict] = []
     warnings: list[str] = []
+    notes: list[str] = []
     used: dict[NormalizedName, set[Capability]] = {}  # by scans a grant applies to
     used_late: dict[NormalizedName, set[Capability]] = {}  # ... at import
     refused: set[NormalizedName] = set()
@@ -159,6 +161,8 @@ def evaluate(
         if grant is not None and grant.applies_to(scan.version):
             used.setdefault(scan.name, set()).update(needed_capabilities(scan))
             used_late.setdefault(scan.name, set()).update(needed_at_import(scan))
+            if grant.hosts is not None and (note := hosts_note(scan, grant.hosts)):
+                notes.append(note)
         if not verdict.allowed:
             refused.add(scan.name)
     scanned = {s.name: s for s in scans}
@@ -173,7 +177,30 @@ def evaluate(
         warnings += stale
     allowed = all(v.allowed for v in verdicts) and not errors
     return Verdict(allowed=allowed, packages=tuple(verdicts), warnings=tuple(warnings),
-                   errors=errors, policy=policy.display)
+                   errors=errors, policy=policy.display, notes=tuple(notes))
+
+
+HOSTS_SHOWN = 3  # hosts a note names, with where
+
+
+def hosts_note(scan: PackageScan, patterns: Sequence[str]) -> str | None:
+    """A grant limited to ``hosts`` whose package's code names a literal host outside them
+    (shipped tests aside): a note with the first places, never a refusal (a literal may be
+    a default the project overrides, an identifier, or code the project never calls;
+    ``permpip run`` holds ``hosts`` on the address actually used)."""
+    from gate.scan.hosts import within  # the scanner is loaded only when needed
+
+    outside: dict[str, str] = {}
+    for h in scan.hosts:
+        if h.label is None and not within(h.host, patterns):
+            outside.setdefault(h.host, h.where)
+    if not outside:
+        return None
+    n = len(outside)
+    shown = ", ".join(f"{host} ({where})" for host, where in list(outside.items())[:HOSTS_SHOWN])
+    more = f" and {n - HOSTS_SHOWN} more (permpip scan lists them)" if n > HOSTS_SHOWN else ""
+    return (f"{scan.name} {scan.version}: code names {n} host{'' if n == 1 else 's'} outside "
+            f"its hosts ({', '.join(patterns)}): {shown}{more}")
 
 
 def _package(

@@ -112,6 +112,38 @@ def review_key(f: Finding) -> tuple[Any, ...]:
             -1 if f.label is None else _LABELS.index(f.label), f)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True, order=True)
+class HostSeen:
+    """A host the code names as a literal (``gate.scan.hosts``): evidence for a reviewer of
+    a network grant's ``hosts``, never a capability."""
+
+    path: str  # (fields in this order: sorted by place)
+    line: int
+    host: str  # lower case, no final dot; an address in canonical form
+    literal: str  # the URL or call as written (shortened, credentials left out)
+    label: Label | None = field(default=None, compare=False)  # tests: a shipped test module
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"host": self.host, "path": self.path, "line": self.line,
+               "literal": self.literal}
+        if self.label is not None:
+            out["label"] = str(self.label)
+        return out
+
+    @classmethod
+    def _from_dict(cls, d: Mapping[str, Any]) -> HostSeen:
+        if not all(isinstance(d[k], str) for k in ("host", "path", "literal")) \
+                or type(d["line"]) is not int:
+            raise ValueError(f"not a host entry: {d!r:.80}")
+        label = d.get("label")
+        return cls(host=d["host"], path=d["path"], line=d["line"], literal=d["literal"],
+                   label=Label(label) if label is not None else None)
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PackageScan:
     """Everything the scanner found in one artifact (wheel or sdist)."""
@@ -121,6 +153,15 @@ class PackageScan:
     filename: str
     sha256: str
     findings: tuple[Finding, ...] = field(default=())
+    hosts: tuple[HostSeen, ...] = field(default=())  # literal hosts in code, by place
+
+    @property
+    def hosts_named(self) -> dict[str, list[HostSeen]]:
+        """Host -> where the code names it, hosts in order of first appearance by path."""
+        out: dict[str, list[HostSeen]] = {}
+        for h in sorted(self.hosts):
+            out.setdefault(h.host, []).append(h)
+        return out
 
     @property
     def capabilities(self) -> dict[Capability, list[Finding]]:
@@ -139,6 +180,8 @@ class PackageScan:
             "capabilities": {
                 str(c): [f.to_json() for f in fs] for c, fs in self.capabilities.items()
             },
+            # absent when the code names no host (like a capability without evidence)
+            **({"hosts": [h.to_json() for h in self.hosts]} if self.hosts else {}),
         }
 
     @classmethod
@@ -148,9 +191,13 @@ class PackageScan:
             for cap, fs in d.get("capabilities", {}).items()
             for f in fs
         ]
+        hosts = d.get("hosts", [])
+        if not isinstance(hosts, list):
+            raise ValueError("'hosts' is not a list")
         return cls(name=normalize(d["name"]), version=str(d["version"]),
                    filename=str(d["filename"]), sha256=str(d["sha256"]),
-                   findings=tuple(findings))
+                   findings=tuple(findings),
+                   hosts=tuple(sorted(HostSeen._from_dict(h) for h in hosts)))
 
 
 def scans_to_json(scans: Iterable[PackageScan]) -> dict[str, Any]:
@@ -170,3 +217,10 @@ class Pin:
     is_wheel: bool
     requested: bool = False  # named by the user, not only pulled in transitively
     source: str | None = None  # where the pin was read: "requirements.txt:12", "pylock.toml:30"
+
+    def __post_init__(self) -> None:
+        # hex digests compare without case, as pip's --hash does (Hashes lower-cases them):
+        # every later stage (fetch, cache keys, the install step's --hash lines, uv's
+        # find-links directories) sees one spelling
+        if self.sha256 is not None and not self.sha256.islower():
+            object.__setattr__(self, "sha256", self.sha256.lower())

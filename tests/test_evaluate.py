@@ -311,3 +311,43 @@ def test_default_at_import_and_own_binaries_need_no_at_import_grant(tmp_path: Pa
     refused = evaluate([scan("fast", "1", own, ctypes)], pol)
     assert [(d.capability, d.evidence, d.at_import)
             for d in refused.packages[0].denials] == [(C.NATIVE, (ctypes,), True)]
+
+
+def _hosts_scan(version: str = "2.0") -> PackageScan:
+    from dataclasses import replace
+
+    from gate.model import HostSeen, Label
+
+    def h(host: str, path: str, line: int, label: Label | None = None) -> HostSeen:
+        return HostSeen(host=host, path=path, line=line, literal=f"https://{host}/",
+                        label=label)
+
+    return replace(scan("beacon", version, f(C.NETWORK)), hosts=(
+        h("o1.ingest.beacon.io", "beacon/a.py", 3), h("api.beacon.io", "beacon/a.py", 9),
+        h("api.beacon.io", "beacon/b.py", 1), h("mock.beacon.io", "beacon/tests/t.py", 2,
+                                                Label.TESTS),
+        h("10.0.0.1", "beacon/c.py", 4), h("x.io", "beacon/c.py", 5),
+        h("y.io", "beacon/c.py", 6)))
+
+
+def test_hosts_outside_a_grant_are_a_note_not_a_refusal(tmp_path: Path) -> None:
+    from gate.report.verdict import format_text, to_json
+
+    pol = policy(tmp_path, '[tool.permissions]\n[tool.permissions.packages]\n'
+                           'beacon = { allow = ["network"], hosts = ["*.ingest.beacon.io"] }\n')
+    verdict = evaluate([_hosts_scan()], pol, strict=True)
+    assert verdict.allowed and verdict.warnings == () and verdict.errors == ()
+    note = ("beacon 2.0: code names 4 hosts outside its hosts (*.ingest.beacon.io): "
+            "api.beacon.io (beacon/a.py:9), 10.0.0.1 (beacon/c.py:4), x.io (beacon/c.py:5) "
+            "and 1 more (permpip scan lists them)")
+    assert verdict.notes == (note,)  # shipped tests aside
+    assert format_text(verdict).splitlines() == [
+        "allowed: 1 package within the policy (policy: pyproject.toml)", "", f"note: {note}"]
+    assert to_json(verdict)["notes"] == [note]
+    # no hosts in the grant, every host within them, or a grant that does not apply: no note
+    for grant in ('["network"]',
+                  '{ allow = ["network"], hosts = ["*.beacon.io", "10.0.0.1", "x.io", "y.io"] }',
+                  '{ allow = ["network"], hosts = ["x.io"], versions = "<2" }'):
+        pol = policy(tmp_path, f'[tool.permissions]\ndefault = ["network"]\n'
+                               f'[tool.permissions.packages]\nbeacon = {grant}\n')
+        assert evaluate([_hosts_scan()], pol).notes == ()

@@ -36,7 +36,8 @@ from gate.policy import (
     unknown_capability,
     write_grants,
 )
-from gate.report.scan import summary
+from gate.report import clean
+from gate.report.scan import hosts_summary, summary
 from gate.report.verdict import format_text, to_json
 
 HELP = f"""\
@@ -184,7 +185,7 @@ def _init(args: argparse.Namespace, rest: list[str], cwd: Path) -> int:
                          hint="pass --merge to add what is missing, or --force to replace them")
     if args.from_run is not None:
         return _init_from_run(args, rest, cwd, path, mode)
-    scans = _scan(args.input, rest, cwd, consent=_existing(path, label))
+    scans = _scan(args.input, rest, cwd, consent=_existing(path, label, mode))
     grants: dict[NormalizedName, set[Capability]] = {}
     late: dict[NormalizedName, set[Capability]] = {}
     notes: dict[NormalizedName, list[str]] = {}
@@ -258,10 +259,10 @@ def _init_from_run(args: argparse.Namespace, rest: list[str], cwd: Path, path: P
                                notes={n: [t] for n, t in notes.items()}, merge_notes=True)
         verb = "added capabilities for" if mode is WriteMode.MERGE else "wrote grants for"
         print(f"{label}: {verb} {changed} of {seen}")
-    for m in run.misses:
-        print(f"note: scanner miss: {m.get('package')} {m.get('version')}: "
-              f"{m.get('capability')} at {m.get('phase')}: run: {m.get('run_evidence')}; "
-              f"{m.get('static_evidence')}", file=sys.stderr)
+    for m in run.misses:  # the record is the run's programs' words: shown inert
+        print(clean(f"note: scanner miss: {m.get('package')} {m.get('version')}: "
+                    f"{m.get('capability')} at {m.get('phase')}: run: "
+                    f"{m.get('run_evidence')}; {m.get('static_evidence')}"), file=sys.stderr)
     return 0
 
 
@@ -279,9 +280,14 @@ def run_note(uses: Sequence[Any]) -> str:
 def _notes(scan: PackageScan) -> list[str]:
     """The comment above a grant: for each capability with labelled evidence (shipped tests,
     platform-only code, ``__main__`` blocks, bundled libraries), where its evidence is
-    (``network: 33 lines, all in bundled libraries (libcrypto-fb8d5b21.so.3)``)."""
-    return [summary(cap, found) for cap, found in scan.capabilities.items()
-            if any(f.label is not None for f in found)]
+    (``network: 33 lines, all in bundled libraries (libcrypto-fb8d5b21.so.3)``); for a
+    network grant, the hosts its code names (what a reviewer may limit it to with
+    ``hosts``)."""
+    notes = [summary(cap, found) for cap, found in scan.capabilities.items()
+             if any(f.label is not None for f in found)]
+    if Capability.NETWORK in needed_capabilities(scan) and (hosts := hosts_summary(scan)):
+        notes.append(hosts)
+    return notes
 
 
 def _refuse_existing(path: Path, label: str) -> None:
@@ -290,14 +296,20 @@ def _refuse_existing(path: Path, label: str) -> None:
                          hint="pass --merge to add what is missing, or --force to replace it")
 
 
-def _existing(path: Path, label: str) -> Policy | None:
+def _existing(path: Path, label: str, mode: WriteMode) -> Policy | None:
     """The policy init extends (--merge, --force), if any: an sdist whose dependencies
-    cannot be read without building it is built when this grants it install-hooks."""
-    if policy_reqfile.is_requirements_policy(path):
-        return policy_reqfile.load(path, display=label) if policy_reqfile.has_grants(path) \
-            else None
-    if path.is_file() and has_policy(path, display=label):
-        return load_policy(path, cwd=path.parent)
+    cannot be read without building it is built when this grants it install-hooks. An
+    invalid one is an error for --merge (nothing to merge into) and no consent for --force,
+    which replaces it."""
+    try:
+        if policy_reqfile.is_requirements_policy(path):
+            return policy_reqfile.load(path, display=label) \
+                if policy_reqfile.has_grants(path) else None
+        if path.is_file() and has_policy(path, display=label):
+            return load_policy(path, cwd=path.parent)
+    except PolicyError:
+        if mode is not WriteMode.FORCE:
+            raise
     return None
 
 

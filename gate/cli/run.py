@@ -2,7 +2,8 @@
 [--record FILE] -- COMMAND [ARGS...]``: COMMAND with the policy held in every Python process.
 
 Exit: 1 when a package used a capability the policy does not grant (or the guard failed),
-else COMMAND's own exit code; 2 for usage or policy errors; 127 when COMMAND cannot start.
+else COMMAND's own exit code; 2 for usage or policy errors; 3 when the guard cannot be set
+up (its temporary run directory); 127 when COMMAND cannot start.
 The report goes to --output FILE, else text to stderr (the command's stdout stays its own)
 and JSON/SARIF to stdout.
 """
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gate.errors import GateError, UsageError
+from gate.errors import UsageError
 from gate.policy import load_policy
 
 USAGE = ("permpip run [--enforce] [--policy FILE] [--format text|json|sarif] "
@@ -33,10 +34,6 @@ starts (docs/runtime.md).
                    its first evidence and count (JSON, docs/runtime.md), and report the
                    uses the static scan of the installed distribution does not find
 """
-
-
-class CommandNotFound(GateError):
-    exit_code = 127
 
 
 @dataclass
@@ -75,6 +72,8 @@ def _parse(argv: Sequence[str]) -> RunArgs:
                 raise UsageError(f"option {name} needs a value", hint=USAGE)
             value = args[i]
             i += 1
+        if not value and name != "--format":  # `--record=`: no file (--format says which)
+            raise UsageError(f"option {name} needs a value", hint=USAGE)
         setattr(opts, name[2:], value)
     from gate.report.runtime import FORMATS
 
@@ -96,13 +95,8 @@ def run(argv: Sequence[str]) -> int:
 
     policy = load_policy(Path(opts.policy) if opts.policy else None, cwd=Path.cwd())
     command = opts.command
-    try:
-        outcome = run_guarded(command, policy, enforce=opts.enforce,
-                              record=opts.record is not None)
-    except FileNotFoundError:
-        raise CommandNotFound(f"command not found: {command[0]}") from None
-    except PermissionError:
-        raise CommandNotFound(f"command cannot be run: {command[0]}") from None
+    outcome = run_guarded(command, policy, enforce=opts.enforce,
+                          record=opts.record is not None)
     misses: list = []
     unscanned: list[str] = []
     if opts.record:
@@ -110,7 +104,7 @@ def run(argv: Sequence[str]) -> int:
 
         misses, unscanned = find_misses(outcome.events.seen)
     report = render(outcome, opts.format, policy=policy.display, misses=misses,
-                    unscanned=unscanned)
+                    unscanned=unscanned, root=Path.cwd())
     if opts.output:
         _write(Path(opts.output), report)
     elif opts.format == "text":

@@ -22,20 +22,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from gate import __version__
 from gate.diff import Change, Gain, LockDiff, PackageDiff, Verdict
 from gate.evaluate import allow_command
 from gate.model import Capability, Finding, Phase
+from gate.report import clean, sarif
 
 FORMATS = ("text", "json", "markdown", "sarif")
 EVIDENCE_SHOWN = 5  # evidence lines per gain in text and Markdown; JSON and SARIF have all
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def render(
@@ -74,7 +70,7 @@ def _missing_words(pkg: PackageDiff) -> str:
 
 
 def _versions(pkg: PackageDiff, arrow: str) -> str:
-    return _clean(_versions_raw(pkg, arrow))
+    return clean(_versions_raw(pkg, arrow))
 
 
 def _versions_raw(pkg: PackageDiff, arrow: str) -> str:
@@ -123,23 +119,18 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _clean(text: str) -> str:
-    """Untrusted text on one line: control characters shown as escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
 # -- text -------------------------------------------------------------------------------
 
 
 def format_text(diff: LockDiff) -> str:
-    lines = [f"permpip diff {_clean(diff.old_label)} -> {_clean(diff.new_label)}"]
+    lines = [f"permpip diff {clean(diff.old_label)} -> {clean(diff.new_label)}"]
     for pkg in _changed(diff):
         mark = "FAIL" if _fails(diff, pkg) else "ok"
-        where = f"  [{_clean(pkg.source)}]" if pkg.source else ""
+        where = f"  [{clean(pkg.source)}]" if pkg.source else ""
         lines.append(f"{mark:<4} {pkg.name} {_versions(pkg, '->')}{where}: "
                      f"{_verdict_words(diff, pkg)}")
         if pkg.note:
-            lines.append(f"       note: {_clean(pkg.note)}")
+            lines.append(f"       note: {clean(pkg.note)}")
         for gain in pkg.gained:
             state = {True: "granted", False: "NOT GRANTED", None: "not reviewed"}[gain.granted]
             if gain.missing_at_import:
@@ -159,7 +150,7 @@ def format_text(diff: LockDiff) -> str:
 
 
 def _finding_text(f: Finding) -> str:
-    return f"{_clean(f.where)}  {_clean(f.detail)}"
+    return f"{clean(f.where)}  {clean(f.detail)}"
 
 
 # -- JSON -------------------------------------------------------------------------------
@@ -250,20 +241,20 @@ def _md_details(diff: LockDiff, pkg: PackageDiff) -> list[str]:
 
 def _md(text: str) -> str:
     """Untrusted text as inert Markdown inside a table cell or list item."""
-    text = _html(_clean(text))
+    text = _html(clean(text))
     return re.sub(r"([\\`*_\[\]|~])", r"\\\1", text)
 
 
 def _md_code(text: str) -> str:
     """A code span that no backtick in ``text`` can end early (not for table cells)."""
-    text = _clean(text)
+    text = clean(text)
     fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _html(text: str) -> str:
-    return _clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # -- SARIF ------------------------------------------------------------------------------
@@ -285,15 +276,7 @@ def diff_to_sarif(
             rule_ids.append((cap, late))
         results.append(_sarif_result(pkg, cap, level, gains, rule_ids.index((cap, late)),
                                      at_import=late, root=root, cwd=cwd))
-    rules = [_sarif_rule(c, late) for c, late in rule_ids]
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "permpip", "version": __version__, "rules": rules}},
-            "results": results,
-        }],
-    }
+    return sarif.log([_sarif_rule(c, late) for c, late in rule_ids], results)
 
 
 def _sarif_rule(cap: Capability, at_import: bool) -> dict[str, Any]:
@@ -343,22 +326,22 @@ def _sarif_result(
     *, at_import: bool = False, root: Path | None, cwd: Path | None,
 ) -> dict[str, Any]:
     evidence = [f for g in gains for f in g.evidence]
-    where = (f" Evidence: {_clean(evidence[0].where)} "
-             f"({_clean(evidence[0].detail)})" if evidence else "")
+    where = (f" Evidence: {clean(evidence[0].where)} "
+             f"({clean(evidence[0].detail)})" if evidence else "")
     more = f" and {len(evidence) - 1} more." if len(evidence) > 1 else "." if evidence else ""
     pairs = ", ".join(_access(g) for g in gains)
     head = f"{pkg.name} {_versions(pkg, '->')} gains {pairs}"
     if level == "error" and at_import:
         why = f": {cap} at import is not granted by the policy."
         fix = allow_command(pkg.name, [cap], pkg.fix_versions, at_import=[cap])
-        note = f" Note: {_clean(pkg.note)}." if pkg.note else ""
+        note = f" Note: {clean(pkg.note)}." if pkg.note else ""
         text = f"{head}{why}{where}{more}{note} Grant it with: {fix}"
     elif level == "error":
         need = "needs" if len(gains) == 1 else "need"
         why = (f": {cap} is not granted by the policy." if all(g.capability is cap for g in gains)
                else f", which {need} {cap}: not granted by the policy.")
         fix = allow_command(pkg.name, [cap], pkg.fix_versions)
-        note = f" Note: {_clean(pkg.note)}." if pkg.note else ""
+        note = f" Note: {clean(pkg.note)}." if pkg.note else ""
         text = f"{head}{why}{where}{more}{note} Grant it with: {fix}"
     else:
         text = f"{head} (granted; --strict fails on any gain).{where}{more}"
@@ -367,7 +350,7 @@ def _sarif_result(
         "ruleIndex": index,
         "level": level,
         "message": {"text": text},
-        "locations": [_sarif_location(pkg.source, root=root, cwd=cwd)],
+        "locations": [sarif.location(pkg.source, root=root, cwd=cwd)],
         "partialFingerprints": {"permpipPackageCapability/v1":
                                 f"{pkg.name}:{cap}" + ("@import" if at_import else "")},
         "properties": {
@@ -380,39 +363,6 @@ def _sarif_result(
         },
     }
     return result
-
-
-def _sarif_location(
-    source: str | None, *, root: Path | None, cwd: Path | None
-) -> dict[str, Any]:
-    path, line = _split_source(source)
-    uri = _uri(path, root=root, cwd=cwd)
-    physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
-    if line is not None:
-        physical["region"] = {"startLine": line}
-    return {"physicalLocation": physical}
-
-
-def _split_source(source: str | None) -> tuple[str, int | None]:
-    if not source:
-        return ".", None
-    path, sep, line = source.rpartition(":")
-    if sep and line.isdigit() and int(line) >= 1 and path:
-        return path, int(line)
-    return source, None
-
-
-def _uri(path: str, *, root: Path | None, cwd: Path | None) -> str:
-    p = Path(path)
-    if root is not None:
-        full = p if p.is_absolute() else (cwd or Path.cwd()) / p
-        try:
-            return quote(full.resolve().relative_to(root.resolve()).as_posix())
-        except ValueError:
-            pass
-    if p.is_absolute():
-        return p.as_uri()
-    return quote(PurePosixPath(*p.parts).as_posix())
 
 
 def _rule_name(cap: Capability) -> str:

@@ -1,5 +1,8 @@
 """What ``permpip run`` saw, as text, JSON or SARIF. Formatting only (gate.runtime.session
-collects it).
+collects it). Everything the guarded programs control (paths, hosts, argv, package names) is
+shown through ``gate.report.clean``: a file name holding a terminal escape sequence prints as
+``\x1b[...``, never as the sequence. SARIF locations are relative to ``root`` (the working
+directory) when inside it, else ``file:`` URIs (``gate.report.sarif``).
 
 Text, one block per package, each (capability, phase) once with its evidence chain::
 
@@ -13,30 +16,31 @@ Text, one block per package, each (capability, phase) once with its evidence cha
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from gate import __version__
 from gate.evaluate import allow_command
 from gate.model import Capability
+from gate.report import clean, sarif
 from gate.runtime.misses import Miss
 from gate.runtime.session import GUARD_CAPABILITY, Outcome, Violation
 
 FORMATS = ("text", "json", "sarif")
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 APP = "<app>"
 
 
 def render(outcome: Outcome, fmt: str, *, policy: str, misses: Sequence[Miss] = (),
-           unscanned: Sequence[str] = ()) -> str:
+           unscanned: Sequence[str] = (), root: Path | None = None) -> str:
     if fmt == "json":
         data = to_json(outcome, policy=policy)
         data["scanner_misses"] = [m.to_json() for m in misses]
         data["not_compared"] = list(unscanned)
         return json.dumps(data, indent=2) + "\n"
     if fmt == "sarif":
-        return json.dumps(to_sarif(outcome, misses), indent=2) + "\n"
+        return json.dumps(to_sarif(outcome, misses, root=root), indent=2) + "\n"
     return format_text(outcome, policy=policy) + format_misses(misses, unscanned)
 
 
@@ -52,10 +56,10 @@ def format_misses(misses: Sequence[Miss], unscanned: Sequence[str] = ()) -> str:
                      f"not find:")
     for m in misses:
         at = "at import" if m.phase == "import" else "at run time"
-        lines += [f"  {m.package} {m.version}: {m.capability} {at}",
-                  f"    run: {' -> '.join(m.run)}",
-                  f"    {m.static}"]
-    lines += [f"note: {u}" for u in unscanned]
+        lines += [clean(f"  {m.package} {m.version}: {m.capability} {at}"),
+                  clean(f"    run: {' -> '.join(m.run)}"),
+                  clean(f"    {m.static}")]
+    lines += [f"note: {clean(u)}" for u in unscanned]
     return "\n".join(lines) + "\n"
 
 
@@ -64,12 +68,12 @@ def _n(count: int, noun: str) -> str:
 
 
 def _who(v: Violation) -> str:
-    return "the application" if v.package == APP else f"{v.package} {v.version}"
+    return "the application" if v.package == APP else clean(f"{v.package} {v.version}")
 
 
 def _argv(argv: tuple[str, ...]) -> str:
     words = [a.rpartition("/")[2] if i == 0 else a for i, a in enumerate(argv[:4])]
-    return shlex.join(words) + (" ..." if len(argv) > 4 else "")
+    return clean(shlex.join(words) + (" ..." if len(argv) > 4 else ""))
 
 
 def format_text(outcome: Outcome, *, policy: str) -> str:
@@ -79,12 +83,12 @@ def format_text(outcome: Outcome, *, policy: str) -> str:
     packages = list(dict.fromkeys(v.package for v in ev.violations))
     if not ev.violations:
         head = (f"permpip run ({mode}): {procs} guarded; nothing used beyond the policy "
-                f"({policy})")
+                f"({clean(policy)})")
     else:
         verb = "stopped" if outcome.enforce else "reported"
         head = (f"permpip run ({mode}): {procs} guarded; {len(packages)} package"
                 f"{'' if len(packages) == 1 else 's'} used capabilities the policy "
-                f"({policy}) does not grant ({verb})")
+                f"({clean(policy)}) does not grant ({verb})")
     lines = [head]
     for name in packages:
         mine = [v for v in ev.violations if v.package == name]
@@ -97,15 +101,15 @@ def format_text(outcome: Outcome, *, policy: str) -> str:
             else:
                 what = f"  {v.capability} ({v.phase}) not granted"
             lines.append(what + (" (stopped):" if v.denied else ":"))
-            lines.append(f"    {' -> '.join(v.chain)}")
+            lines.append(f"    {clean(' -> '.join(v.chain))}")
             lines.append(f"    [pid {v.pid}: {_argv(v.argv)}]")
         fix = fix_command(mine)
         if fix:
-            lines.append(f"  fix: {fix}")
+            lines.append(f"  fix: {clean(fix)}")
         if any(v.capability == GUARD_CAPABILITY for v in mine):
             lines.append("  note: no grant allows this: a child without the guard is "
                          "unchecked (docs/runtime.md)")
-    lines += [f"error: {e}" for e in ev.errors]
+    lines += [f"error: {clean(e)}" for e in ev.errors]
     return "\n".join(lines) + "\n"
 
 
@@ -136,47 +140,42 @@ def to_json(outcome: Outcome, *, policy: str) -> dict[str, Any]:
     }
 
 
-def to_sarif(outcome: Outcome, misses: Sequence[Miss] = ()) -> dict[str, Any]:
+def to_sarif(outcome: Outcome, misses: Sequence[Miss] = (), *,
+             root: Path | None = None) -> dict[str, Any]:
+    """One result per violation (rule ``CAP`` or ``CAP-at-import``, error) and per scanner
+    miss (``scanner-miss``, warning), located at the file and line of the first frame."""
+    cwd = Path.cwd() if root is None else root
     rules: list[str] = []
     results = []
-    for m in misses:
-        if "scanner-miss" not in rules:
-            rules.append("scanner-miss")
-        path, _, line = (m.run[0].partition(" (")[0] if m.run else "").rpartition(":")
-        location: dict[str, Any] = {"artifactLocation": {"uri": path or m.package}}
-        if line.isdigit():
-            location["region"] = {"startLine": int(line)}
-        results.append({
-            "ruleId": "scanner-miss", "ruleIndex": rules.index("scanner-miss"),
-            "level": "warning",
-            "message": {"text": f"{m.package} {m.version} used {m.capability} at {m.phase}, "
-                                f"which the static scan does not find: run: "
-                                f"{' -> '.join(m.run)}; {m.static}"},
-            "locations": [{"physicalLocation": location}],
-            "properties": {"package": m.package, "version": m.version, "phase": m.phase},
-        })
-    for v in outcome.events.violations:
-        rule = v.capability + ("-at-import" if v.phase == "import" else "")
+
+    def result(rule: str, level: str, text: str, where: str, site: str,
+               properties: dict[str, Any]) -> None:
         if rule not in rules:
             rules.append(rule)
-        path, _, line = v.where.rpartition(":")
-        location: dict[str, Any] = {"artifactLocation": {"uri": path or v.where}}
-        if line.isdigit():
-            location["region"] = {"startLine": int(line)}
-        results.append({
-            "ruleId": rule, "ruleIndex": rules.index(rule), "level": "error",
-            "message": {"text": f"{_who(v)} used {v.capability} at {v.phase} without a "
-                                f"grant: {' -> '.join(v.chain)}"},
-            "locations": [{"physicalLocation": location}],
-            "properties": {"package": v.package, "version": v.version, "phase": v.phase,
-                           "pid": v.pid, "denied": v.denied},
-        })
-    return {
-        "$schema": SARIF_SCHEMA, "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "permpip", "version": __version__, "rules": [
-            {"id": r, "shortDescription": {"text": _rule_text(r)}}
-            for r in rules]}}, "results": results}],
-    }
+        path, line = sarif.split_source(where)
+        # a package's path is below the sys.path directory it was found in; the
+        # application's is its file as run; "<string>" and the like are no file
+        full = os.path.join(site, path) if site and path != "." and not path.startswith("<") \
+            else path
+        loc = sarif.location(full + (f":{line}" if line else ""), root=cwd, cwd=cwd)
+        results.append({"ruleId": rule, "ruleIndex": rules.index(rule), "level": level,
+                        "message": {"text": clean(text)}, "locations": [loc],
+                        "properties": properties})
+
+    for m in misses:
+        result("scanner-miss", "warning",
+               f"{m.package} {m.version} used {m.capability} at {m.phase}, which the static "
+               f"scan does not find: run: {' -> '.join(m.run)}; {m.static}",
+               m.run[0].partition(" (")[0] if m.run else m.package, m.site,
+               {"package": m.package, "version": m.version, "phase": m.phase})
+    for v in outcome.events.violations:
+        result(v.capability + ("-at-import" if v.phase == "import" else ""), "error",
+               f"{_who(v)} used {v.capability} at {v.phase} without a grant: "
+               f"{' -> '.join(v.chain)}", v.where, v.site,
+               {"package": v.package, "version": v.version, "phase": v.phase,
+                "pid": v.pid, "denied": v.denied})
+    return sarif.log([{"id": r, "shortDescription": {"text": _rule_text(r)}} for r in rules],
+                     results)
 
 
 def _rule_text(rule: str) -> str:

@@ -4,14 +4,16 @@ Evidence is listed in review order (``gate.model.review_key``): the package's ow
 what runs at import before what runs later, public modules before private ones; labelled
 evidence (shipped tests, platform-only code, ``__main__`` blocks, bundled libraries) last,
 each line saying its label. A capability with labelled evidence gets a one-line summary,
-the same text ``permpip policy init`` writes as a comment above each grant.
+the same text ``permpip policy init`` writes as a comment above each grant. The hosts the
+code names as literals (``gate.scan.hosts``) follow, one line each, most often named first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gate.model import Capability, Finding, Label, PackageScan, review_key
+from gate.model import Capability, Finding, HostSeen, Label, PackageScan, review_key
+from gate.report import clean
 
 # how a summary names the evidence of each label
 LABEL_TEXT = {
@@ -74,6 +76,52 @@ def _sources(label: Label, findings: Sequence[Finding]) -> str:
     return shown + (", …" if len(names) > _SOURCES else "")
 
 
+HOSTS_LISTED = 10  # hosts per package in the text report (JSON has every place)
+HOSTS_NAMED = 6  # hosts named in policy init's comment
+
+
+def _own_hosts(scan: PackageScan) -> tuple[list[tuple[str, list[HostSeen]]], int]:
+    """(host, its places outside shipped tests) for the hosts the package's own code names,
+    most often named first; and how many hosts only shipped tests name."""
+    own, tests = [], 0
+    for host, places in scan.hosts_named.items():
+        mine = [p for p in places if p.label is None]
+        if mine:
+            own.append((host, mine))
+        else:
+            tests += 1
+    own.sort(key=lambda hp: -len(hp[1]))  # (stable: first named first among equals)
+    return own, tests
+
+
+def hosts_lines(scan: PackageScan) -> list[str]:
+    """``hosts named in code: N`` and a line per host with its first place."""
+    own, tests = _own_hosts(scan)
+    if not own and not tests:
+        return []
+    also = f" ({tests} more only in shipped tests)" if tests else ""
+    lines = [f"  hosts named in code: {len(own)}{also}"]
+    for host, places in own[:HOSTS_LISTED]:
+        more = f" (+{len(places) - 1} more)" if len(places) > 1 else ""
+        lines.append(f"    {host}  {clean(places[0].where)}{more}")
+    if len(own) > HOSTS_LISTED:
+        lines.append(f"    ... and {len(own) - HOSTS_LISTED} more (--format json lists all)")
+    return lines
+
+
+def hosts_summary(scan: PackageScan) -> str | None:
+    """policy init's comment beside a network grant: the hosts the code names, for a
+    reviewer writing ``hosts`` (``hosts named in code: api.x.io, … (9 hosts; ...)``)."""
+    own, _tests = _own_hosts(scan)
+    if not own:
+        return None
+    names = ", ".join(host for host, _ in own[:HOSTS_NAMED])
+    rest = ", …" if len(own) > HOSTS_NAMED else ""
+    n = len(own)
+    return (f"network: hosts named in code: {names}{rest} ({n} host{'' if n == 1 else 's'}; "
+            f"`permpip scan` shows where)")
+
+
 def format_text(scans: Sequence[PackageScan]) -> str:
     """One block per package: its capabilities, each with its evidence in review order."""
     blocks: list[str] = []
@@ -85,5 +133,6 @@ def format_text(scans: Sequence[PackageScan]) -> str:
             labelled = any(f.label is not None for f in findings)
             lines.append(f"  {summary(cap, findings) if labelled else cap}")
             lines += [f"    {format_finding(f)}" for f in sorted(findings, key=review_key)]
+        lines += hosts_lines(scan)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + ("\n" if blocks else "")

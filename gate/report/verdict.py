@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gate.evaluate import Denial, PackageVerdict, Verdict
+from gate.report import clean
 
 EVIDENCE_LINES = 3  # per denied capability, unless verbose
 
@@ -28,10 +29,11 @@ def format_text(verdict: Verdict, *, verbose: bool = False) -> str:
             lines += ["", *_package(package, verbose=verbose)]
         elif verbose:
             lines.append(f"ok {package.name} {package.version}")
-    if verdict.errors or verdict.warnings:
+    if verdict.errors or verdict.warnings or verdict.notes:
         lines.append("")
     lines += [f"error: {e}" for e in verdict.errors]
     lines += [f"warning: {w}" for w in verdict.warnings]
+    lines += [f"note: {clean(n)}" for n in verdict.notes]
     return "\n".join(lines)
 
 
@@ -72,6 +74,7 @@ def to_json(verdict: Verdict) -> dict[str, Any]:
         "packages": [_package_json(p) for p in verdict.packages],
         "warnings": list(verdict.warnings),
         "errors": list(verdict.errors),
+        "notes": list(verdict.notes),
     }
 
 

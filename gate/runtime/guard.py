@@ -475,7 +475,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             owner = owner_of(code)
             if owner is not None:
                 return f, owner
-            if direct and not (plumbing and plumbing(code.co_filename)):
+            if direct and not (plumbing and plumbing(code)):
                 return None, None
             f = f.f_back
             code = None
@@ -566,7 +566,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             reported.add(key)
             emit({"kind": "violation", "package": owner[0], "version": owner[1],
                   "capability": cap, "phase": phase, "event": event, "detail": detail,
-                  "where": site, "chain": chain_of(owner, phase, event, detail, start, f),
+                  "where": site, "site": owner[2],
+                  "chain": chain_of(owner, phase, event, detail, start, f),
                   "argv": argv, "denied": enforce})
         if not enforce:
             return None
@@ -934,7 +935,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return decide("native", event, text(args[-1]) if args else "", here())
 
     def frozen_lib(name):
-        def match(fn):
+        def match(code):
+            fn = code.co_filename
             return fn == "<frozen " + name + ">" or fn == stdlib + name + ".py"
         return match
 
@@ -1072,9 +1074,19 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         return decide("env", event, key, f)
 
-    def env_plumbing(fn):
-        return fn in ("<frozen os>", "<frozen _collections_abc>", stdlib + "os.py",
-                      stdlib + "_collections_abc.py") or fn == me
+    # os.environ's own code, and the stdlib helpers that read a mapping they are handed
+    # (os.environ) or a variable the caller names, for the caller (ChainMap, string.Template,
+    # configparser defaults, os.path.expandvars): the read is the caller's. (expanduser
+    # reading HOME stays the standard library's: the caller names no variable.)
+    env_helpers = ("<frozen os>", "<frozen _collections_abc>", stdlib + "os.py",
+                   stdlib + "_collections_abc.py", stdlib + "collections/__init__.py",
+                   stdlib + "string.py", stdlib + "configparser.py")
+    env_named = ("<frozen posixpath>", stdlib + "posixpath.py")
+
+    def env_plumbing(code):
+        fn = code.co_filename
+        return fn in env_helpers or fn == me or (
+            fn in env_named and code.co_name == "expandvars")
 
     def env_read(event, args):
         if free("env"):

@@ -47,6 +47,7 @@ class Miss:
     phase: str
     run: tuple[str, ...]  # the run's first evidence chain
     static: str  # "static scan: ..."
+    site: str = ""  # the sys.path directory the chain's first path is relative to
 
     def to_json(self) -> dict[str, object]:
         return {"package": self.package, "version": self.version,
@@ -148,5 +149,5 @@ def find_misses(seen: Sequence[Seen]) -> tuple[list[Miss], list[str]]:
         if static is not None:
             misses.append(Miss(package=use.package, version=use.version,
                                capability=use.capability, phase=use.phase, run=use.chain,
-                               static=static))
+                               static=static, site=use.site))
     return misses, [s for s in scans.values() if isinstance(s, str)]

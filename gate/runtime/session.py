@@ -25,12 +25,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gate.errors import GateError
 from gate.policy import Policy
 
 GUARD_SOURCE = Path(__file__).with_name("guard.py")
 POLICY_FILE = "policy.bin"
 EVENTS_FILE = "events.jsonl"
 GUARD_CAPABILITY = "guard"  # not a grant: what would switch the guard off
+
+
+class SetupError(GateError):
+    """The run directory or the guard's files could not be made (exit 3: the environment,
+    not the command, failed)."""
+
+
+class CommandError(GateError):
+    """COMMAND could not start: not found, not executable, not a program (exit 127)."""
+
+    exit_code = 127
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +63,7 @@ class Violation:
     pid: int
     argv: tuple[str, ...]
     denied: bool
+    site: str = ""  # the sys.path directory ``where`` is relative to ('' : where is whole)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -122,7 +135,11 @@ def compile_policy(policy: Policy, *, enforce: bool = False, record: bool = Fals
 
 
 def prepare(policy: Policy, *, enforce: bool, record: bool = False) -> RunDir:
-    path = Path(tempfile.mkdtemp(prefix="permpip-run-"))
+    """The run directory; SetupError when it or a file in it cannot be made."""
+    try:
+        path = Path(tempfile.mkdtemp(prefix="permpip-run-"))
+    except OSError as exc:
+        raise SetupError(f"cannot set up the guard: {_os_error(exc)}") from None
     try:
         site = path / "sitecustomize.py"
         shutil.copyfile(GUARD_SOURCE, site)
@@ -136,10 +153,19 @@ def prepare(policy: Policy, *, enforce: bool, record: bool = False) -> RunDir:
             p.chmod(stat.S_IRUSR)
         (path / "__pycache__").chmod(stat.S_IRUSR | stat.S_IXUSR)
         path.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    except BaseException:
+    except BaseException as exc:
         cleanup(RunDir(path))
+        if isinstance(exc, OSError | py_compile.PyCompileError):
+            raise SetupError(f"cannot set up the guard: {_os_error(exc)}") from None
         raise
     return RunDir(path)
+
+
+def _os_error(exc: BaseException) -> str:
+    """``FILE: reason`` of an OSError, one line."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def cleanup(run_dir: RunDir) -> None:
@@ -185,7 +211,7 @@ def read_events(run_dir: RunDir) -> Events:
                               event=str(rec["event"]), detail=str(rec["detail"]),
                               where=str(rec["where"]), chain=tuple(map(str, rec["chain"])),
                               pid=int(rec["pid"]), argv=tuple(map(str, rec["argv"])),
-                              denied=bool(rec["denied"]))
+                              denied=bool(rec["denied"]), site=str(rec["site"]))
                 if v.key not in keys:
                     keys.add(v.key)
                     events.violations.append(v)
@@ -226,6 +252,11 @@ def run_guarded(argv: Sequence[str], policy: Policy, *, enforce: bool, record: b
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command gets Ctrl-C
         try:
             code = run_passthrough(argv, env=full)
+        except FileNotFoundError:
+            raise CommandError(f"command not found: {argv[0]}") from None
+        except OSError as exc:  # not executable, not a program (ENOEXEC), ...
+            raise CommandError(f"command cannot be run: {argv[0]} "
+                               f"({exc.strerror or type(exc).__name__})") from None
         finally:
             signal.signal(signal.SIGINT, previous)
         return Outcome(returncode=code, events=read_events(run_dir), enforce=enforce)

@@ -31,6 +31,7 @@ from packaging.version import Version
 from gate.archive import read_archive
 from gate.errors import ScanError, UsageError
 from gate.model import NormalizedName, PackageScan, normalize
+from gate.scan.hosts import collecting
 
 __all__ = ["artifact_name", "is_artifact", "scan_artifact", "scan_paths"]
 
@@ -63,19 +64,20 @@ def scan_artifact(path: Path, *, sha256: str | None = None) -> PackageScan:
                 sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
         except OSError as exc:
             raise ScanError(f"{path.name}: cannot read: {exc.strerror or exc}") from None
-    if path.name.endswith(".whl"):  # (the sdist scanner's modules only for an sdist)
-        from gate.scan.wheel import scan_wheel
+    with collecting() as hosts:  # literal hosts, noted as each Python file is scanned
+        if path.name.endswith(".whl"):  # (the sdist scanner's modules only for an sdist)
+            from gate.scan.wheel import scan_wheel
 
-        with read_archive(path, verify=True) as ar:
-            findings = scan_wheel(ar, name=name, version=str(version))
-    else:
-        from gate.scan.labels import labelled
-        from gate.scan.sdist import keep, scan_sdist
+            with read_archive(path, verify=True) as ar:
+                findings = scan_wheel(ar, name=name, version=str(version))
+        else:
+            from gate.scan.labels import labelled
+            from gate.scan.sdist import keep, scan_sdist
 
-        with read_archive(path, keep=keep, verify=True) as ar:
-            findings = labelled(scan_sdist(ar, name=name, version=str(version)))
+            with read_archive(path, keep=keep, verify=True) as ar:
+                findings = labelled(scan_sdist(ar, name=name, version=str(version)))
     return PackageScan(name=name, version=str(version), filename=path.name, sha256=sha256,
-                       findings=tuple(sorted(set(findings))))
+                       findings=tuple(sorted(set(findings))), hosts=tuple(sorted(set(hosts))))
 
 
 def scan_paths(paths: Sequence[Path]) -> list[PackageScan]:

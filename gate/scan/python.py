@@ -51,7 +51,7 @@ from gate.catalog import (
     receiver_method,
 )
 from gate.model import Capability, Finding, Label, Phase
-from gate.scan import labels, reflect
+from gate.scan import hosts, labels, reflect
 from gate.scan.exports import Exported
 from gate.scan.lexical import (
     absolute,
@@ -108,6 +108,7 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
     words = satisfied(norm, own, exports, module=module,
                       package=path.endswith("__init__.py"))
     if not words:
+        hosts.note(text, path)  # literal hosts, whatever the file's capabilities
         return []
     # An AST holds no reference cycles (refcounting frees it), but building one allocates
     # enough objects to trigger many cyclic collections, each of which traverses the young
@@ -119,6 +120,7 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
             tree = ast.parse(text, filename=path)
         except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
             return _unanalyzed(norm, path, phase, exc, own)
+        hosts.note(text, path, tree)
         try:
             scanner = _Scanner(path, norm, words, phase, own)
             if module is not None:

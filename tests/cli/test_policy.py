@@ -117,6 +117,21 @@ def test_init_refuses_an_existing_policy_then_merge_and_force(
         "error: permpip policy init: argument --merge: not allowed with argument --force\n")
 
 
+def test_init_force_replaces_an_invalid_policy(
+    project: Path, scanned_dir: list[list[Path]], capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--force is how an invalid policy is replaced: it is not read (nor handed on as
+    consent to build sdists); --merge still needs a valid one to merge into."""
+    broken = '[project]\nname = "x"\n\n[tool.permissions]\ndefault = ["netwrok"]\n'
+    (project / "pyproject.toml").write_text(broken)
+    assert main(["policy", "init", "dist", "--merge"]) == 2
+    assert out_err(capsys)[1].splitlines()[-1] == (
+        "error: invalid policy in pyproject.toml (1 problem)")
+    assert main(["policy", "init", "dist", "--force"]) == 0
+    assert out_err(capsys) == ("pyproject.toml: wrote grants for 3 of 4 packages scanned\n", "")
+    assert (project / "pyproject.toml").read_text() == '[project]\nname = "x"\n\n' + INIT_TEXT
+
+
 def test_init_from_a_requirements_file_goes_through_scan_for_policy(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -431,3 +446,26 @@ def test_hosts_are_validated_and_shown(project: Path,
         "pyproject.toml:5: tool.permissions.packages.c.hosts: expected an array of host "
         "names, got string\n"
         "error: invalid policy in pyproject.toml (4 problems)\n"))
+
+
+def test_init_names_the_hosts_beside_a_network_grant(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from dataclasses import replace
+
+    from gate.model import HostSeen
+
+    def seen(host: str, line: int) -> HostSeen:
+        return HostSeen(host=host, path="beacon/a.py", line=line, literal=f"https://{host}/")
+
+    scans = [replace(scan("beacon", "1.0", (C.NETWORK, P.RUNTIME)),
+                     hosts=(seen("o1.ingest.beacon.io", 3), seen("api.beacon.io", 5))),
+             replace(scan("docsy", "1.0", (C.ENV, P.RUNTIME)), hosts=(seen("docs.io", 1),))]
+    (project / "dist").mkdir()
+    monkeypatch.setattr(gate.scan, "scan_paths", lambda paths: scans)
+    assert main(["policy", "init", "dist"]) == 0
+    assert (project / "pyproject.toml").read_text().split("[tool.permissions.packages]\n")[1] \
+        == ("# network: hosts named in code: o1.ingest.beacon.io, api.beacon.io (2 hosts; "
+            "`permpip scan` shows where)\n"
+            'beacon = ["network"]\n'
+            'docsy = ["env"]\n')  # no network grant: its hosts are no concern of the policy

@@ -58,3 +58,33 @@ def test_text_report_lists_own_code_first_and_says_each_label() -> None:
         "    pkg/tests/test_a.py:2  d  (import)  [tests]\n"
         "  env\n"
         "    pkg/api.py:3  d  (runtime)\n")
+
+
+def test_text_report_lists_the_hosts_the_code_names() -> None:
+    from dataclasses import replace
+
+    from gate.model import HostSeen
+    from gate.report.scan import HOSTS_LISTED, hosts_summary
+
+    def h(host: str, path: str, line: int, label: Label | None = None) -> HostSeen:
+        return HostSeen(host=host, path=path, line=line, literal="u", label=label)
+
+    base = PackageScan(name=normalize("beacon"), version="1.0", filename="beacon-1.0.whl",
+                       sha256="0" * 64, findings=(f("beacon/a.py", 1, cap=C.NETWORK),))
+    scan = replace(base, hosts=(h("x.beacon.io", "beacon/a.py", 2), h("api.beacon.io",
+                   "beacon/a.py", 7), h("api.beacon.io", "beacon/b.py", 1),
+                   h("mock.io", "beacon/tests/t.py", 3, Label.TESTS)))
+    assert format_text([scan]).splitlines()[-3:] == [
+        "  hosts named in code: 2 (1 more only in shipped tests)",
+        "    api.beacon.io  beacon/a.py:7 (+1 more)",
+        "    x.beacon.io  beacon/a.py:2"]
+    assert hosts_summary(scan) == ("network: hosts named in code: api.beacon.io, x.beacon.io "
+                                   "(2 hosts; `permpip scan` shows where)")
+    many = replace(base, hosts=tuple(h(f"h{i:02}.io", "beacon/a.py", i) for i in range(12)))
+    lines = format_text([many]).splitlines()
+    assert lines[-HOSTS_LISTED - 2:][0] == "  hosts named in code: 12"
+    assert lines[-1] == "    ... and 2 more (--format json lists all)"
+    assert hosts_summary(many) == (
+        "network: hosts named in code: h00.io, h01.io, h02.io, h03.io, h04.io, h05.io, … "
+        "(12 hosts; `permpip scan` shows where)")
+    assert hosts_summary(base) is None and "hosts" not in format_text([base])

@@ -673,9 +673,6 @@ def test_environ_data_pop(tmp_path: Path, run_permpip: RunPermpip) -> None:
     "__import__('configparser').ConfigParser(os.environ, interpolation=None)"
     ".defaults()['secret']",
 ])
-@bypass("env", "a stdlib function that indexes os.environ for its caller (expandvars, "
-        "ChainMap, string.Template, configparser defaults) is 'the standard library's "
-        "read', yet returns any variable the package names")
 def test_environment_read_by_a_stdlib_helper(tmp_path: Path, run_permpip: RunPermpip,
                                              read: str) -> None:
     o = attack(tmp_path, run_permpip, (
@@ -687,6 +684,17 @@ def test_environment_read_by_a_stdlib_helper(tmp_path: Path, run_permpip: RunPer
         "        print('refused')\n"), enforce=True)
     assert "s3cret-value" not in o.output
     assert o.used == [("evil", "env")]
+
+
+def test_the_standard_librarys_own_environment_reads_stay_its_own(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """A stdlib module that reads the environment for itself (urllib's proxy settings) is
+    not a helper reading it for its caller: no env use for the package that calls it."""
+    o = attack(tmp_path, run_permpip, (
+        "import urllib.request\n"
+        "def go():\n"
+        "    print('proxies', sorted(urllib.request.getproxies()))\n"), enforce=True)
+    assert "proxies" in o.output and o.used == []
 
 
 def test_proc_self_environ_is_fs_read(tmp_path: Path, run_permpip: RunPermpip) -> None:

@@ -1,0 +1,67 @@
+"""``permpip run``'s own failures, in-process: usage errors, a command that cannot start, a
+guard that cannot be set up. Each is one line with its exit code."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import gate.runtime.session
+from gate.__main__ import main
+
+USAGE = ("hint: permpip run [--enforce] [--policy FILE] [--format text|json|sarif] "
+         "[--output FILE] [--record FILE] -- COMMAND [ARGS...]\n")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[tool.permissions]\ndefault = []\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("option", ["--record", "--output", "--policy"])
+def test_an_empty_file_option_is_a_usage_error(project: Path, option: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    for args in ([f"{option}="], [option, ""]):
+        assert main(["run", *args, "--", "true"]) == 2
+        assert capsys.readouterr().err == f"error: option {option} needs a value\n{USAGE}"
+    assert not list(project.glob("*.json"))
+
+
+def test_a_command_that_cannot_start_is_127(project: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--", "no-such-command-14"]) == 127
+    assert capsys.readouterr().err == "error: command not found: no-such-command-14\n"
+    script = project / "noshebang"
+    script.write_text("echo hi\n")
+    script.chmod(0o755)  # executable, but no #! line: the kernel cannot run it
+    assert main(["run", "--", str(script)]) == 127
+    assert capsys.readouterr().err == (
+        f"error: command cannot be run: {script} (Exec format error)\n")
+    script.chmod(0o644)
+    assert main(["run", "--", str(script)]) == 127
+    assert capsys.readouterr().err == (
+        f"error: command cannot be run: {script} (Permission denied)\n")
+
+
+def test_a_guard_that_cannot_be_set_up_is_not_a_missing_command(
+        project: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    missing = project / "gone" / "guard.py"
+    monkeypatch.setattr(gate.runtime.session, "GUARD_SOURCE", missing)
+    assert main(["run", "--", "true"]) == 3
+    assert capsys.readouterr().err == (
+        f"error: cannot set up the guard: {missing}: No such file or directory\n")
+    monkeypatch.undo()
+    monkeypatch.chdir(project)
+
+    def no_tmp(*_args: object, **_kw: object) -> str:
+        raise PermissionError(13, "Permission denied", "/tmp/permpip-run-x")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", no_tmp)
+    assert main(["run", "--", "true"]) == 3
+    assert capsys.readouterr().err == (
+        "error: cannot set up the guard: /tmp/permpip-run-x: Permission denied\n")
