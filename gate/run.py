@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import gate
-from gate import _subprocess, environment, shared_cache
+from gate import _subprocess, environment, placement, shared_cache
 from gate import build as builder
 from gate import install as installer
 from gate.cache import Cache, cache_root, link_or_copy, with_no_cache
@@ -58,7 +58,8 @@ from gate.errors import InstallError, Interrupted, ResolveError, UsageError
 from gate.evaluate import Verdict, evaluate
 from gate.fetch import Fetched, HttpSettings, fetch_all
 from gate.install import LocalInstall
-from gate.model import Capability, Finding, PackageScan, Phase, Pin
+from gate.layout import WheelLayout
+from gate.model import Capability, Finding, NormalizedName, PackageScan, Phase, Pin
 from gate.options import Backend, GateOptions
 from gate.policy import Policy, load_policy
 from gate.report.progress import Progress
@@ -387,11 +388,27 @@ class Gate:
         against what the target holds: overwrites refuse (exit 3), shadows become
         ``startup-hooks`` findings of the wheel that shadows."""
         paths = environment.install_paths(self.target, self.options)
-        state = environment.read_state(paths, self.target) if install else None
-        wheels = [environment.read_wheel_files(s.path, name=s.pin.name, version=s.pin.version,
-                                               paths=paths)
-                  for s in scanned if s.pin.is_wheel]
-        found = environment.check_set(wheels, state)
+        raw = environment.read_raw(paths) if install else None
+        on = [s for s in scanned if s.pin.is_wheel]
+        key = placement.key(code=placement.code_version(self.scanner), raw=raw, paths=paths,
+                            target=self.target,
+                            wheels=[(s.pin.name, s.pin.version, s.pin.filename,
+                                     s.pin.sha256 or "") for s in on])
+        places = placement.PlacementCache(self.cache.root)
+        cached = places.get(key, self.target)
+        if cached is not None:  # no file of the set is in the target: see gate.placement
+            state = environment.read_state(paths, self.target, raw, tables=False) \
+                if raw is not None else None
+            wheels = [_wheel_files(s, paths, state) for s in on]
+            found: dict[NormalizedName, list[Finding]] = {n: list(f)
+                                                          for n, f in cached.items()}
+        else:
+            state = environment.read_state(paths, self.target, raw) if install else None
+            wheels = [environment.read_wheel_files(s.path, name=s.pin.name,
+                                                   version=s.pin.version, paths=paths)
+                      for s in on]
+            found = environment.check_set(wheels, state)
+            places.put(key, self.target, placement.tops(wheels, paths, self.target), found)
         out = tuple(replace(s, scan=replace(s.scan, findings=(
                         *s.scan.findings, *found.get(s.pin.name, ()))))
                     if found.get(s.pin.name) else s for s in scanned)
@@ -414,7 +431,8 @@ class Gate:
                 kept = placed.state.dists.get(w.name)
                 if kept is not None and kept.version == w.version and w.name not in again:
                     environment.purge_bytecode(w, placed.state)
-        before = environment.snapshot(placed.paths)
+        before = environment.snapshot(placed.paths,
+                                      placed.state.raw if placed.state is not None else None)
         try:
             with self.progress.ticking("installing"):
                 done = installer.install([_fetched(s) for s in placed.scanned],
@@ -624,6 +642,21 @@ class Placed:
     wheels: tuple[environment.WheelFiles, ...]
     paths: environment.InstallPaths
     state: environment.TargetState | None
+
+
+def _wheel_files(s: Scanned, paths: environment.InstallPaths,
+                 state: environment.TargetState | None) -> environment.WheelFiles:
+    """The wheel's files where installing needs them: when its distribution is installed
+    at its version (compared with the scanned bytes, its bytecode purged); else its name
+    and version are all that is read (``mismatched``, ``verify_installed``)."""
+    have = state.dists.get(s.pin.name) if state is not None else None
+    if have is not None and have.version == s.pin.version:
+        return environment.read_wheel_files(s.path, name=s.pin.name, version=s.pin.version,
+                                            paths=paths)
+    return environment.WheelFiles(name=s.pin.name, version=s.pin.version,
+                                  filename=s.pin.filename, destinations=(), path=s.path,
+                                  layout=WheelLayout(dist_info="", placed=(),
+                                                     root_is_purelib=True))
 
 
 def _fetched(s: Scanned) -> Fetched:
