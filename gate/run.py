@@ -44,10 +44,10 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gate
 from gate import _subprocess, environment, placement, shared_cache
@@ -75,7 +75,9 @@ from gate.resolve.index import index_urls
 from gate.resolve.reqfile import install_settings, read_settings
 from gate.resolve.target import Target, probe_target
 from gate.scan import scan_artifact
-from gate.scan.sdist_requires import SdistRequires, read_requires, standin_metadata
+
+if TYPE_CHECKING:
+    from gate.scan.sdist_requires import SdistRequires
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -152,7 +154,8 @@ def _gate(options: GateOptions, *, progress: Progress | None,
     """A Gate for one run, with a work directory that is removed when the run ends."""
     options = with_no_cache(options, env=env)  # pip's --no-cache-dir, PIP_NO_CACHE_DIR ...
     with _cache(options) as cache, tempfile.TemporaryDirectory(prefix="permpip-run-") as work:
-        g = Gate(options, cache=cache, target=probe_target(options.python),
+        g = Gate(options, cache=cache,
+                 target=probe_target(options.python, cache_dir=cache.root / "targets"),
                  progress=progress or Progress.for_stream(_null(), quiet=True),
                  policy=policy, workdir=Path(work), env=env)
         with shared_cache.attached(cache, options, env=env, settings=lambda: g.settings,
@@ -182,6 +185,8 @@ def _scan_all(jobs: Sequence[tuple[int, Path, str, str]]) -> Iterator[tuple[int,
         for i, path, sha, filename in jobs:
             yield i, _scan_one(path, sha, filename)
         return
+    from concurrent.futures import ProcessPoolExecutor  # not needed on a warm run
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [(i, pool.submit(_scan_one, path, sha, filename))
                    for i, path, sha, filename in jobs]
@@ -353,6 +358,8 @@ class Gate:
         metadata-only wheel that stands in for it while the resolver runs (``standins``:
         ``scan_input`` puts the sdist back in its place). Where they cannot be read, the
         sdist is built only if ``consent`` grants it install-hooks; else ResolveError."""
+        from gate.scan.sdist_requires import read_requires  # sdists only
+
         [(pin, path)] = self.fetch([sdist], label=f"fetching sdist {sdist.filename}")
         [scanned] = self.scan([(pin, path)], label=f"scanning sdist {sdist.filename}")
         found = read_requires(path)
@@ -683,6 +690,7 @@ def _scanned(now: int, cached: int) -> str:
 def _standin_wheel(workdir: Path, sdist: Pin, found: SdistRequires) -> Path:
     """A wheel holding only the metadata ``found`` read from ``sdist``: what the resolver
     reads in place of the wheel a build would make. Never installed: nothing in it runs."""
+    from gate.scan.sdist_requires import standin_metadata
     dist = sdist.name.replace("-", "_")
     info = f"{dist}-{sdist.version}.dist-info"
     members = {f"{info}/METADATA": standin_metadata(sdist.name, sdist.version, found).encode(),
