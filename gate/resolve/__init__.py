@@ -168,6 +168,8 @@ def _is_pylock(path: Path) -> bool:
 
 def _is_lock(name: str) -> bool:
     """A pylock.toml (pip's rule, extras and URLs included) or a uv.lock."""
+    if "pylock" not in name and "uv.lock" not in name:
+        return False  # neither rule can hold: pip's module (~0.05 s to import) not needed
     from pip._internal.utils.pylock import is_valid_pylock_filename
     from pip._internal.utils.urls import strip_extras
 

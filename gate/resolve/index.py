@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from packaging.requirements import Requirement
@@ -28,6 +29,9 @@ from packaging.utils import (
 from packaging.version import Version
 
 from gate.errors import FetchError, ResolveError
+
+if TYPE_CHECKING:
+    import requests
 from gate.fetch import HttpSettings, http_get, make_session, pip_config_for
 from gate.options import GateOptions
 from gate.resolve.target import Target
@@ -136,7 +140,15 @@ class IndexClient:
         self.urls = list(urls)
         self.links = list(links)
         self.settings = settings
-        self.session = make_session(settings)
+        self._session: requests.Session | None = None
+
+    @property
+    def session(self) -> requests.Session:
+        """Made on the first request (``requests`` takes ~0.1 s to import): a hashed lock
+        whose choices and files are cached makes none."""
+        if self._session is None:
+            self._session = make_session(self.settings)
+        return self._session
 
     def _index_page(self, base: str, project: str) -> list[IndexFile]:
         url = urljoin(base, f"{project}/")
