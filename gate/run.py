@@ -261,10 +261,14 @@ class Gate:
                 todo.append(i)
         self.progress.update(label, len(out), len(files))
         todo.sort(key=lambda i: -files[i][1].stat().st_size)  # largest first: even workers
-        jobs = [(i, files[i][1], files[i][0].sha256 or "", files[i][0].filename) for i in todo]
-        for i, scan in _scan_all(jobs):
-            out[i] = scan
+        same: dict[str, list[int]] = {}  # one scan per sha256, however many pins name it
+        for i in todo:
+            same.setdefault(files[i][0].sha256 or "", []).append(i)
+        jobs = [(i[0], files[i[0]][1], sha, files[i[0]][0].filename) for sha, i in same.items()]
+        for first, scan in _scan_all(jobs):
             self.cache.put_scan(scan, self.scanner)
+            for i in same[files[first][0].sha256 or ""]:
+                out[i] = replace(scan, filename=files[i][0].filename)
             self.progress.update(label, len(out), len(files))
         self.progress.finish(label, _scanned(len(todo), len(files) - len(todo)))
         return [Scanned(pin=p, path=path, scan=out[i]) for i, (p, path) in enumerate(files)]
