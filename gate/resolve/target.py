@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-import os
 import sys
 import sysconfig
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -19,6 +15,7 @@ from packaging.tags import Tag, parse_tag, sys_tags
 
 from gate import _subprocess
 from gate.errors import UsageError
+from gate.resolve import probe_cache
 
 # Run in the target interpreter with permpip's own ``packaging`` on sys.path (pure Python),
 # so the target needs nothing installed. "read": the files its answer comes from (the
@@ -38,6 +35,7 @@ print(json.dumps({"tags": [str(t) for t in sys_tags()], "env": default_environme
                   "site": [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))],
                   "read": [os.path.realpath(sys.executable), sysconfig.__file__, site.__file__,
                            getattr(data, "__file__", None) or "",
+                           getattr(sys.modules.get("sitecustomize"), "__file__", None) or "",
                            os.path.join(sys.prefix, "pyvenv.cfg")]}))
 """
 
@@ -101,80 +99,19 @@ def current_target() -> Target:
                                   if p.endswith(("site-packages", "dist-packages"))))
 
 
-def _signature(path: str) -> list[int] | None:
-    """What changes when the file at ``path`` is replaced or written: device, inode, size,
-    mtime and ctime in nanoseconds (None: no such file)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-
-
-def _witnesses(path: Path, read: list[str]) -> list[tuple[str, list[int] | None]]:
-    """The files a probe of ``path`` depends on: the path given (the link itself and what
-    it names), the files the probe said it read (the real interpreter, ``sysconfig``,
-    ``site``, the build's sysconfig data, ``pyvenv.cfg``), and ``pyvenv.cfg`` wherever
-    CPython looks for it (beside the interpreter and one level up)."""
-    files = [str(path), *read, str(path.parent / "pyvenv.cfg"),
-             str(path.parent.parent / "pyvenv.cfg")]
-    out: list[tuple[str, list[int] | None]] = []
-    try:
-        st = os.lstat(path)
-        out.append((f"lstat:{path}", [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
-                                      st.st_ctime_ns]))
-    except OSError:
-        out.append((f"lstat:{path}", None))
-    out += [(f, _signature(f)) for f in dict.fromkeys(files) if f]
-    return out
-
-
-def _probe_key(path: Path) -> str:
-    """The probe's inputs besides the witnesses: the path, the probe itself, permpip's
-    ``packaging`` (it computes the tags) and the C library (manylinux tags)."""
-    libc = os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") else ""
-    what = json.dumps([str(path), _PROBE, packaging.__version__,
-                       str(Path(packaging.__file__).parent), libc])
-    return hashlib.sha256(what.encode()).hexdigest()
-
-
-def _cached_probe(path: Path, cache_dir: Path) -> dict[str, Any] | None:
-    try:
-        record = json.loads((cache_dir / f"{_probe_key(path)}.json").read_text())
-        data, witnesses = record["data"], record["witnesses"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    now = _witnesses(path, list(data.get("read", [])))
-    if [[f, s] for f, s in now] != witnesses:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _keep_probe(path: Path, cache_dir: Path, data: dict[str, Any]) -> None:
-    record = {"data": data, "witnesses": [[f, s] for f, s in
-                                          _witnesses(path, list(data.get("read", [])))]}
-    with contextlib.suppress(OSError):
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=cache_dir, prefix=".probe-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(record, handle)
-        os.replace(name, cache_dir / f"{_probe_key(path)}.json")
-
-
 def probe_target(python: str | None, *, cache_dir: Path | None = None) -> Target:
     """The target of ``--python`` (default: the interpreter permpip runs in).
 
-    ``cache_dir``: keep the probe there, by the interpreter's path, and use it again while
-    every file it depends on (``_witnesses``: device, inode, size, mtime, ctime) is
-    unchanged, as uv keeps its interpreter queries."""
+    ``cache_dir``: keep the probe there and use it again while every file it depends on
+    is unchanged (``gate.resolve.probe_cache``)."""
     if python is None:
         return current_target()
     path = _resolve_python(python)
-    data = _cached_probe(path, cache_dir) if cache_dir is not None else None
+    data = probe_cache.get(path, cache_dir, _PROBE) if cache_dir is not None else None
     if data is None:
         data = _probe(python, path)
         if cache_dir is not None:
-            _keep_probe(path, cache_dir, data)
+            probe_cache.put(path, cache_dir, _PROBE, data)
     tags = tuple(t for s in data["tags"] for t in parse_tag(s))
     return Target(python=str(path), tags=tags, environment=dict(data["env"]),
                   prefix=data["prefix"], base_prefix=data["base_prefix"],

@@ -1,6 +1,6 @@
-"""The target probe cache (issue #15): a probe of ``--python`` is kept by the interpreter's
-path and used again while every file it depends on is unchanged (device, inode, size,
-mtime, ctime of the path, the real interpreter, sysconfig, site, pyvenv.cfg)."""
+"""The target probe cache (issue #15, gate/resolve/probe_cache.py): a probe of ``--python``
+is kept by the interpreter's path and used again while every file it depends on is
+unchanged; a fresh venv of the same interpreter elsewhere takes it with its own directory."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from gate.resolve import target as target_mod
 from gate.resolve.target import probe_target
+from tests.e2e import pyenv
 
 
 @pytest.fixture
@@ -52,21 +53,54 @@ def test_a_changed_pyvenv_cfg_probes_again(
     probe_target(str(venv), cache_dir=cache)
     cfg = venv.parent.parent / "pyvenv.cfg"
     st = cfg.stat()
-    cfg.write_text(cfg.read_text())  # same bytes, a new write
-    os.utime(cfg, ns=(st.st_atime_ns, st.st_mtime_ns))  # even with the old mtime: ctime
-    probe_target(str(venv), cache_dir=cache)
+    cfg.write_text(cfg.read_text().replace("include-system-site-packages = false",
+                                           "include-system-site-packages = true"))
+    os.utime(cfg, ns=(st.st_atime_ns, st.st_mtime_ns))  # even with the old mtime
+    changed = probe_target(str(venv), cache_dir=cache)
     assert len(calls) == 2
+    assert len(changed.site_dirs) > 1  # the system's site-packages too
 
 
 def test_another_interpreter_at_the_same_path_probes_again(
         venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = pyenv.interpreter("3.12")
     calls = _counting(monkeypatch)
     cache = tmp_path / "targets"
     probe_target(str(venv), cache_dir=cache)
     venv.unlink()
-    venv.symlink_to(os.path.realpath(sys.executable))  # the link itself is new
-    probe_target(str(venv), cache_dir=cache)
+    venv.symlink_to(other)
+    again = probe_target(str(venv), cache_dir=cache)
     assert len(calls) == 2
+    assert again.environment["python_version"] == "3.12"
+
+
+def test_a_fresh_venv_elsewhere_takes_the_probe_with_its_own_paths(
+        venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "targets"
+    first = probe_target(str(venv), cache_dir=cache)
+    root = tmp_path / "elsewhere" / "v2"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    calls = _counting(monkeypatch)
+    moved = probe_target(str(root / "bin" / "python"), cache_dir=cache)
+    assert calls == []
+    real = probe_target(str(root / "bin" / "python"))
+    assert len(calls) == 1
+    assert moved == real
+    assert moved.prefix == str(root) and moved.tags == first.tags
+    assert moved.paths["purelib"].startswith(str(root) + os.sep)
+
+
+def test_a_pth_file_in_a_fresh_venv_probes_again(
+        venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "targets"
+    probe_target(str(venv), cache_dir=cache)
+    root = tmp_path / "v3"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    site = next(root.glob("lib/python*/site-packages"))
+    (site / "extra.pth").write_text(str(tmp_path / "more" / "site-packages") + "\n")
+    calls = _counting(monkeypatch)
+    probe_target(str(root / "bin" / "python"), cache_dir=cache)
+    assert len(calls) == 1
 
 
 def test_without_a_cache_every_run_probes(
