@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html.parser
 import os
-import urllib.request
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from gate.errors import FetchError, ResolveError
 
 if TYPE_CHECKING:
     import requests
-from gate.fetch import HttpSettings, http_get, make_session, pip_config_for
+from gate.fetch import HttpSettings, http_get, make_session, pip_config_for, url2pathname
 from gate.options import GateOptions
 from gate.resolve.target import Target
 
@@ -125,7 +124,7 @@ def _from_html(text: str, base: str) -> list[IndexFile]:
     for href, attrs in parser.links:
         url = urljoin(base, href)
         path, _, frag = url.partition("#")
-        filename = urllib.request.url2pathname(urlsplit(path).path).rsplit("/", 1)[-1]
+        filename = url2pathname(urlsplit(path).path).rsplit("/", 1)[-1]
         sha = frag.split("=", 1)[1] if frag.startswith("sha256=") else None
         out.append(IndexFile(filename=filename, url=path, sha256=sha,
                              requires_python=attrs.get("data-requires-python"),
@@ -153,7 +152,7 @@ class IndexClient:
     def _index_page(self, base: str, project: str) -> list[IndexFile]:
         url = urljoin(base, f"{project}/")
         if url.startswith("file:"):
-            path = Path(urllib.request.url2pathname(urlsplit(url).path))
+            path = Path(url2pathname(urlsplit(url).path))
             page = path / "index.html"
             if not page.is_file():
                 return []
@@ -177,7 +176,7 @@ class IndexClient:
 
     def _link_files(self, link: str) -> list[IndexFile]:
         if "://" not in link or link.startswith("file:"):
-            path = Path(urllib.request.url2pathname(urlsplit(link).path)
+            path = Path(url2pathname(urlsplit(link).path)
                         if link.startswith("file:") else link)
             if path.is_dir():
                 return [IndexFile(filename=p.name, url=p.resolve().as_uri(), sha256=None)
