@@ -346,8 +346,8 @@ def read_state(paths: InstallPaths, target: Target, raw: RawState | None = None,
                             (namespaces, names.namespaces), (sources, names.sources)):
             for key in keys:
                 table.setdefault(key, set()).add(name)
-    for site, files in raw.pth if tables else ():
-        pth.update({k: v for k, v in _pth_imports(site, files).items() if k not in pth})
+    for site, pth_files in raw.pth if tables else ():
+        pth.update({k: v for k, v in _pth_imports(site, pth_files).items() if k not in pth})
     return TargetState(paths=paths, dists=dists, owners=_frozen(owners),
                        packages=_frozen(packages), modules=_frozen(modules),
                        namespaces=_frozen(namespaces), sources=_frozen(sources),

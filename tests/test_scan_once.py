@@ -13,7 +13,7 @@ import pytest
 from gate import run as run_mod
 from gate.cache import Cache
 from gate.cli.options import parse_options
-from gate.model import PackageScan, Pin
+from gate.model import PackageScan, Pin, normalize
 from gate.report.progress import Progress
 from gate.resolve.target import current_target
 from tests.builders import build_wheel
@@ -34,7 +34,7 @@ def test_one_scan_per_sha256(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
                      target=current_target(),
                      progress=Progress.for_stream(io.StringIO(), quiet=True), policy=None,
                      workdir=tmp_path)
-    pin = Pin(name="once", version="1.0", url=wheel.as_uri(), filename=wheel.name,
+    pin = Pin(name=normalize("once"), version="1.0", url=wheel.as_uri(), filename=wheel.name,
               sha256=sha, is_wheel=True)
     done = g.scan([(pin, wheel), (pin, wheel)])
     assert [len(j) for j in jobs_seen] == [1]

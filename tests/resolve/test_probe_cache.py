@@ -8,10 +8,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from gate.resolve import target as target_mod
+from gate import _subprocess
 from gate.resolve.target import probe_target
 from tests.e2e import pyenv
 
@@ -25,13 +26,13 @@ def venv(tmp_path: Path) -> Path:
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = target_mod._subprocess.run
+    real = _subprocess.run
 
-    def run(*args: object, **kwargs: object) -> object:
+    def run(*args: Any, **kwargs: Any) -> _subprocess.Completed:
         calls.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(target_mod._subprocess, "run", run)
+    monkeypatch.setattr(_subprocess, "run", run)
     return calls
 
 
