@@ -28,6 +28,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import sys
 import sysconfig
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -144,12 +145,44 @@ class TargetState:
         return self.owners.get(_key(path), frozenset())
 
 
+_HEADER = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")  # email.feedparser's header line
+
+
+def _name_version(data: bytes) -> tuple[str, str] | None | bool:
+    """Name and Version as ``BytesHeaderParser`` reads them, without it (~1 ms a file),
+    for a plain header block: ASCII, every line a ``Key: value`` or a continuation, Name
+    and Version unfolded. False when the block is not plain (the parser decides)."""
+    head = data.split(b"\n\n", 1)[0]
+    if b"\r" in head or not head.isascii():
+        return False
+    found: dict[bytes, str] = {}
+    lines = head.split(b"\n")
+    if len(lines) > 1 and lines[-1] == b"":
+        lines.pop()  # the block's own line end (no body)
+    for i, line in enumerate(lines):
+        if line[:1] in (b" ", b"\t"):
+            continue
+        if not _HEADER.match(line) or line.startswith(b"From "):
+            return False
+        key, _, value = line.partition(b":")
+        key = key.lower()
+        if key in (b"name", b"version") and key not in found:
+            if i + 1 < len(lines) and lines[i + 1][:1] in (b" ", b"\t"):
+                return False  # folded: the parser's unfolding decides
+            found[key] = value.lstrip(b" \t").decode()
+    name, version = found.get(b"name"), found.get(b"version")
+    return (name, version) if name and version else None
+
+
 def _metadata(dist_info: Path, data: bytes | None = None) -> tuple[str, str] | None:
     if data is None:
         try:
             data = (dist_info / "METADATA").read_bytes()
         except OSError:
             return None
+    fast = _name_version(data)
+    if fast is not False:
+        return fast  # type: ignore[return-value]
     msg = BytesHeaderParser().parsebytes(data)
     name, version = msg.get("Name"), msg.get("Version")
     return (str(name), str(version)) if name and version else None

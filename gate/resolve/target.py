@@ -112,11 +112,24 @@ def probe_target(python: str | None, *, cache_dir: Path | None = None) -> Target
         data = _probe(python, path)
         if cache_dir is not None:
             probe_cache.put(path, cache_dir, _PROBE, data)
-    tags = tuple(t for s in data["tags"] for t in parse_tag(s))
+    tags = tuple(_tags(data["tags"]))
     return Target(python=str(path), tags=tags, environment=dict(data["env"]),
                   prefix=data["prefix"], base_prefix=data["base_prefix"],
                   paths=dict(data["paths"]), stdlib=frozenset(data["stdlib"]),
                   site_dirs=tuple(data["site"]))
+
+
+def _tags(names: list[str]) -> list[Tag]:
+    """``parse_tag`` of each name the probe printed (one tag each, ``str(Tag)``): a plain
+    ``a-b-c`` is made directly (~900 of them, a third of a cached probe's cost)."""
+    out: list[Tag] = []
+    for s in names:
+        parts = s.split("-")
+        if len(parts) == 3 and "." not in s:
+            out.append(Tag(*parts))
+        else:
+            out.extend(parse_tag(s))
+    return out
 
 
 def _probe(python: str, path: Path) -> dict[str, Any]:
