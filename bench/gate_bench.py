@@ -334,6 +334,8 @@ class Bench:
                     "--cache-dir", str(cache), "-r", req]
         if case.tool == "plain":
             return [self.uv, "pip", "install", *common]
+        if case.tool == "uvcopy":  # --uv-copy: plain uv in the link mode permpip runs it in
+            return [self.uv, "pip", "install", "--link-mode", "copy", *common]
         backend = ["--backend", "uv"] if case.backend == "uv" else [
             "--disable-pip-version-check"]
         src = BEFORE[0] if case.tool == "before" else None
@@ -342,7 +344,7 @@ class Bench:
 
     def run_once(self, case: Case, cache: Path) -> Timing:
         python = self.venv()
-        env = hermetic_env() if case.tool == "plain" else permpip_env(
+        env = hermetic_env() if case.tool in ("plain", "uvcopy") else permpip_env(
             BEFORE[0] if case.tool == "before" else None)
         env["UV_CACHE_DIR"] = str(cache)
         argv = self.argv(case, python, cache)
@@ -421,6 +423,11 @@ def table(results: dict[Case, list[Timing]]) -> str:
         target = TARGETS.get((s, cache)) if inp == "lock" and backend == "pip" else None
         mark = "" if target is None else f"<={target:.2f} " + ("met" if ratio <= target
                                                                  else "MISSED")
+        copy = wall.get((s, inp, backend, cache, "uvcopy"))
+        if copy is not None:  # --uv-copy: plain uv with --link-mode copy, same runs
+            ccpu = cpu[(s, inp, backend, cache, "uvcopy")]
+            mark += (f" | uv copy {copy:6.2f} s {copy / plain:4.2f}x, cpu {ccpu:6.2f} "
+                     f"{ccpu / pcpu:4.2f}x")
         before = wall.get((s, inp, backend, cache, "before"))
         if before is not None:  # --before: the previous tree, same runs interleaved
             bcpu = cpu[(s, inp, backend, cache, "before")]
@@ -446,6 +453,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--before", type=Path,
                         help="also run permpip from this tree (e.g. a snapshot of the previous "
                              "gate/), interleaved: before and after in one run")
+    parser.add_argument("--uv-copy", action="store_true",
+                        help="with the uv backend, also run plain uv with --link-mode copy "
+                             "(the mode permpip runs uv in): the floor of a safe warm install")
     parser.add_argument("--serve", action="store_true",
                         help="only serve the index (for profiling by hand) until ^C")
     args = parser.parse_args(argv)
@@ -479,7 +489,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         for cache in args.caches.split(","):
                             cases = [Case(pset=pset, input=inp, backend=backend, tool=tool,
                                           cache=cache)
-                             for tool in ("plain", *(["before"] if BEFORE else []), "permpip")]
+                             for tool in ("plain",
+                                          *(["uvcopy"] if args.uv_copy and backend == "uv"
+                                            else []),
+                                          *(["before"] if BEFORE else []), "permpip")]
                             measured = bench.measure(cases, runs[pset.name])
                             results.update(measured)
                             for case, ts in measured.items():

@@ -195,24 +195,36 @@ def measure_process(path: Path, repeat: int) -> dict[str, float]:
     base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     parse_argv = [sys.executable, "-c", PARSE_ONLY, str(path)]
     best = {"parse_wall": float("inf"), "parse_cpu": float("inf"),
-            "scan_wall": float("inf"), "scan_cpu": float("inf"), "peak_mb": 0.0}
+            "scan_wall": float("inf"), "scan_cpu": float("inf"), "peak_mb": 0.0,
+            "before_wall": float("inf"), "before_cpu": float("inf")}
 
-    def scan() -> tuple[float, float, float]:
+    def scan(src: Path | None = None) -> tuple[float, float, float]:
         with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:  # no cache reused
-            return _timed([*scan_argv, "scan", str(path)],
-                          dict(base, PERMPIP_CACHE_DIR=f"{tmp}/permpip", XDG_CACHE_HOME=tmp))
+            env = dict(base, PERMPIP_CACHE_DIR=f"{tmp}/permpip", XDG_CACHE_HOME=tmp)
+            if src is not None:  # --before: gate from that tree, ahead of the installed one
+                env["PYTHONPATH"] = str(src)
+            return _timed([*scan_argv, "scan", str(path)], env)
 
     _timed(parse_argv, base)  # warm-up: bytecode written, files in the page cache
     scan()
+    if BEFORE:
+        scan(BEFORE[0])
     for _ in range(repeat):
         wall, cpu, _peak = _timed(parse_argv, base)
         best["parse_wall"] = min(best["parse_wall"], wall)
         best["parse_cpu"] = min(best["parse_cpu"], cpu)
+        if BEFORE:
+            wall, cpu, _peak = scan(BEFORE[0])
+            best["before_wall"] = min(best["before_wall"], wall)
+            best["before_cpu"] = min(best["before_cpu"], cpu)
         wall, cpu, peak = scan()
         best["scan_wall"] = min(best["scan_wall"], wall)
         best["scan_cpu"] = min(best["scan_cpu"], cpu)
         best["peak_mb"] = max(best["peak_mb"], peak)
     return best
+
+
+BEFORE: list[Path] = []  # --before SRC: a third side, `permpip scan` with gate from SRC
 
 
 def main_process(wanted: list[Wheel], repeat: int) -> int:
@@ -224,7 +236,9 @@ def main_process(wanted: list[Wheel], repeat: int) -> int:
         rows.append(f"{wheel.name:<10} {r['parse_wall']:>10.2f} {r['parse_cpu']:>9.2f} "
                     f"{r['scan_wall']:>9.2f} {r['scan_cpu']:>8.2f} "
                     f"{r['scan_cpu'] / r['parse_cpu']:>8.2f}x "
-                    f"{r['scan_wall'] / r['parse_wall']:>9.2f}x {r['peak_mb']:>12.0f}")
+                    f"{r['scan_wall'] / r['parse_wall']:>9.2f}x {r['peak_mb']:>12.0f}"
+                    + (f" | before CPU {r['before_cpu']:.2f} "
+                       f"{r['before_cpu'] / r['parse_cpu']:.2f}x" if BEFORE else ""))
         print(rows[-1], file=sys.stderr)
     print(f"whole processes: `permpip scan WHEEL` (fresh cache dir) vs `python -c` reading "
           f"and ast.parse-ing every .py member; seconds, best of {repeat} runs each")
@@ -244,8 +258,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--process", action="store_true",
                         help="time the whole `permpip scan WHEEL` process against a process "
                              "that only parses (best of --repeat runs; --min-time unused)")
+    parser.add_argument("--before", type=Path,
+                        help="with --process: also run `permpip scan` with gate from this "
+                             "tree (a snapshot of the previous gate/), interleaved")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.before:
+        BEFORE.append(args.before.resolve())
     if args.one:
         print(json.dumps(measure(args.one, args.repeat, args.python_only, args.min_time)))
         return 0

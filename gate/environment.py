@@ -28,6 +28,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import sys
 import sysconfig
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -133,6 +134,7 @@ class TargetState:
     sources: Mapping[str, frozenset[NormalizedName]]  # "a.b\0a/b.py" -> claimants
     pth_imports: Mapping[str, str]  # module imported by a .pth line -> that .pth file
     stdlib: frozenset[str] = field(default_factory=frozenset)
+    raw: RawState | None = None  # the files it was made from
 
     def owner(self, path: Path | str) -> Installed | None:
         """The one distribution that claims ``path``; None when none or several do."""
@@ -143,21 +145,56 @@ class TargetState:
         return self.owners.get(_key(path), frozenset())
 
 
-def _metadata(dist_info: Path) -> tuple[str, str] | None:
-    try:
-        data = (dist_info / "METADATA").read_bytes()
-    except OSError:
-        return None
+_HEADER = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")  # email.feedparser's header line
+
+
+def _name_version(data: bytes) -> tuple[str, str] | None | bool:
+    """Name and Version as ``BytesHeaderParser`` reads them, without it (~1 ms a file),
+    for a plain header block: ASCII, every line a ``Key: value`` or a continuation, Name
+    and Version unfolded. False when the block is not plain (the parser decides)."""
+    head = data.split(b"\n\n", 1)[0]
+    if b"\r" in head or not head.isascii():
+        return False
+    found: dict[bytes, str] = {}
+    lines = head.split(b"\n")
+    if len(lines) > 1 and lines[-1] == b"":
+        lines.pop()  # the block's own line end (no body)
+    for i, line in enumerate(lines):
+        if line[:1] in (b" ", b"\t"):
+            continue
+        if not _HEADER.match(line) or line.startswith(b"From "):
+            return False
+        key, _, value = line.partition(b":")
+        key = key.lower()
+        if key in (b"name", b"version") and key not in found:
+            if i + 1 < len(lines) and lines[i + 1][:1] in (b" ", b"\t"):
+                return False  # folded: the parser's unfolding decides
+            found[key] = value.lstrip(b" \t").decode()
+    name, version = found.get(b"name"), found.get(b"version")
+    return (name, version) if name and version else None
+
+
+def _metadata(dist_info: Path, data: bytes | None = None) -> tuple[str, str] | None:
+    if data is None:
+        try:
+            data = (dist_info / "METADATA").read_bytes()
+        except OSError:
+            return None
+    fast = _name_version(data)
+    if fast is not False:
+        return fast  # type: ignore[return-value]
     msg = BytesHeaderParser().parsebytes(data)
     name, version = msg.get("Name"), msg.get("Version")
     return (str(name), str(version)) if name and version else None
 
 
-def _record(dist_info: Path, site: Path) -> list[Path]:
-    try:
-        text = (dist_info / "RECORD").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
+def _record(dist_info: Path, site: Path, data: bytes | None = None) -> list[Path]:
+    if data is None:
+        try:
+            data = (dist_info / "RECORD").read_bytes()
+        except OSError:
+            return []
+    text = data.decode("utf-8", errors="replace")
     out = []
     for row in csv.reader(io.StringIO(text)):
         if row and row[0]:
@@ -217,7 +254,7 @@ def import_names(site_paths: Iterable[str]) -> ImportNames:
                        namespaces=frozenset(dirs - packages), sources=frozenset(sources))
 
 
-def _installed_names(files: Iterable[Path], site: Path, dist_info: Path) -> ImportNames:
+def _installed_names(files: Iterable[Path], site: Path, top_level: bytes | None) -> ImportNames:
     rels = []
     for f in files:
         try:
@@ -225,27 +262,16 @@ def _installed_names(files: Iterable[Path], site: Path, dist_info: Path) -> Impo
         except ValueError:
             continue
     names = import_names(rels)
-    try:  # editable installs: the names live elsewhere, listed here
-        text = (dist_info / "top_level.txt").read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    if top_level is None:  # editable installs: the names live elsewhere, listed there
         return names
+    text = top_level.decode("utf-8", errors="replace")
     tops = {line.strip() for line in text.splitlines() if line.strip().isidentifier()}
     return names | ImportNames(packages=frozenset(tops), modules=frozenset(tops))
 
 
-def _pth_imports(site: Path) -> dict[str, str]:
+def _pth_imports(site: Path, pth: Sequence[tuple[str, bytes]]) -> dict[str, str]:
     out: dict[str, str] = {}
-    try:
-        names = sorted(os.listdir(site))
-    except OSError:
-        return out
-    for name in names:
-        if not name.endswith(".pth"):
-            continue
-        try:
-            data = (site / name).read_bytes()
-        except OSError:
-            continue
+    for name, data in pth:
         for _no, line, executable in pth_lines(data):
             if not executable:
                 continue
@@ -262,8 +288,72 @@ def _pth_imports(site: Path) -> dict[str, str]:
     return out
 
 
-def read_state(paths: InstallPaths, target: Target) -> TargetState:
-    """Everything installed under ``paths`` (read from files; no code runs)."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DistInfo:
+    """The bytes of one ``*.dist-info`` that ``read_state`` reads (None: no such file)."""
+
+    site: Path
+    entry: str
+    metadata: bytes | None
+    record: bytes | None
+    top_level: bytes | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RawState:
+    """Every file ``read_state`` reads from the site directories, read once: the state, the
+    snapshot before installing and the placement cache's key (``gate.placement``) are all
+    made from these bytes."""
+
+    paths: InstallPaths
+    dist_infos: tuple[DistInfo, ...]
+    pth: tuple[tuple[Path, tuple[tuple[str, bytes], ...]], ...]  # site -> (.pth name, bytes)
+    entries: frozenset[str] = frozenset()  # every entry of the site directories
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def read_raw(paths: InstallPaths) -> RawState:
+    """The ``*.dist-info`` files (METADATA, RECORD, top_level.txt) and ``.pth`` files of
+    the site directories, in directory order (sorted)."""
+    infos: list[DistInfo] = []
+    pths: list[tuple[Path, tuple[tuple[str, bytes], ...]]] = []
+    every: set[str] = set()
+    for site in paths.site_dirs:
+        try:
+            entries = sorted(os.listdir(site))
+        except OSError:
+            continue
+        every.update(str(site / n) for n in entries)
+        pth = []
+        for entry in entries:
+            if entry.endswith(".pth"):
+                data = _read_or_none(site / entry)
+                if data is not None:
+                    pth.append((entry, data))
+            elif entry.endswith(".dist-info"):
+                d = site / entry
+                infos.append(DistInfo(site=site, entry=entry,
+                                      metadata=_read_or_none(d / "METADATA"),
+                                      record=_read_or_none(d / "RECORD"),
+                                      top_level=_read_or_none(d / "top_level.txt")))
+        pths.append((site, tuple(pth)))
+    return RawState(paths=paths, dist_infos=tuple(infos), pth=tuple(pths),
+                    entries=frozenset(every))
+
+
+def read_state(paths: InstallPaths, target: Target, raw: RawState | None = None, *,
+               tables: bool = True) -> TargetState:
+    """Everything installed under ``paths`` (read from files; no code runs); ``raw``: the
+    files as ``read_raw`` read them already. ``tables=False``: the distributions only
+    (name, version, files), no owners, import names or ``.pth`` imports: what installing
+    needs once the placement is known (``gate.placement``), not enough for ``check_set``."""
+    raw = read_raw(paths) if raw is None else raw
     dists: dict[NormalizedName, Installed] = {}
     owners: dict[str, set[NormalizedName]] = {}
     packages: dict[str, set[NormalizedName]] = {}
@@ -271,34 +361,30 @@ def read_state(paths: InstallPaths, target: Target) -> TargetState:
     namespaces: dict[str, set[NormalizedName]] = {}
     sources: dict[str, set[NormalizedName]] = {}
     pth: dict[str, str] = {}
-    for site in paths.site_dirs:
-        try:
-            entries = sorted(os.listdir(site))
-        except OSError:
+    for info in raw.dist_infos:
+        site, dist_info = info.site, info.site / info.entry
+        meta = _metadata(dist_info, info.metadata) if info.metadata is not None else None
+        if meta is None:
             continue
-        for entry in entries:
-            if not entry.endswith(".dist-info"):
-                continue
-            dist_info = site / entry
-            meta = _metadata(dist_info)
-            if meta is None:
-                continue
-            name = normalize(meta[0])
-            files = _record(dist_info, site)
-            names = _installed_names(files, site, dist_info)
-            dists[name] = Installed(name=name, version=meta[1], dist_info=dist_info,
-                                    files=tuple(files), names=names)
-            for f in files:
-                owners.setdefault(_key(f), set()).add(name)
-            for table, keys in ((packages, names.packages), (modules, names.modules),
-                                (namespaces, names.namespaces), (sources, names.sources)):
-                for key in keys:
-                    table.setdefault(key, set()).add(name)
-        pth.update({k: v for k, v in _pth_imports(site).items() if k not in pth})
+        name = normalize(meta[0])
+        files = _record(dist_info, site, info.record) if info.record is not None else []
+        names = _installed_names(files, site, info.top_level) if tables else ImportNames()
+        dists[name] = Installed(name=name, version=meta[1], dist_info=dist_info,
+                                files=tuple(files), names=names)
+        if not tables:
+            continue
+        for f in files:
+            owners.setdefault(_key(f), set()).add(name)
+        for table, keys in ((packages, names.packages), (modules, names.modules),
+                            (namespaces, names.namespaces), (sources, names.sources)):
+            for key in keys:
+                table.setdefault(key, set()).add(name)
+    for site, pth_files in raw.pth if tables else ():
+        pth.update({k: v for k, v in _pth_imports(site, pth_files).items() if k not in pth})
     return TargetState(paths=paths, dists=dists, owners=_frozen(owners),
                        packages=_frozen(packages), modules=_frozen(modules),
                        namespaces=_frozen(namespaces), sources=_frozen(sources),
-                       pth_imports=pth, stdlib=target.stdlib)
+                       pth_imports=pth, stdlib=target.stdlib, raw=raw)
 
 
 def _frozen(table: Mapping[str, set[NormalizedName]]) -> dict[str, frozenset[NormalizedName]]:
@@ -682,16 +768,18 @@ def verify_installed(wheels: Sequence[tuple[Path, WheelFiles]], paths: InstallPa
                      target: Target, *, check_bytes: Iterable[str] = ()) -> list[str]:
     """Problems with the installed set: each wheel's distribution at its version, and those
     named in ``check_bytes`` holding exactly the scanned bytes. Empty when all is well."""
-    state = read_state(paths, target)
+    raw = read_raw(paths)  # the distributions' files: their tables only when compared
     again = set(check_bytes)
+    state = read_state(paths, target, raw) if again else None
+    versions = _versions(raw)
     problems = []
     for path, w in wheels:
-        installed = state.dists.get(w.name)
-        if installed is None:
+        version = versions.get(w.name)
+        if version is None:
             problems.append(f"{w.name} {w.version} is not installed")
-        elif installed.version != w.version:
-            problems.append(f"{w.name} is installed at {installed.version}, not {w.version}")
-        elif w.name in again and not _same_bytes(path, w, state):
+        elif version != w.version:
+            problems.append(f"{w.name} is installed at {version}, not {w.version}")
+        elif state is not None and w.name in again and not _same_bytes(path, w, state):
             problems.append(f"{w.name} {w.version}: the installed files are not the "
                             f"scanned bytes of {w.filename}")
     return problems
@@ -706,7 +794,28 @@ class Snapshot:
     entries: frozenset[str]
 
 
-def snapshot(paths: InstallPaths) -> Snapshot:
+def _versions(raw: RawState) -> dict[NormalizedName, str]:
+    """name -> version of each distribution (the last read wins, as in ``read_state``)."""
+    out: dict[NormalizedName, str] = {}
+    for info in raw.dist_infos:
+        meta = _metadata(info.site / info.entry, info.metadata) \
+            if info.metadata is not None else None
+        if meta is not None:
+            out[normalize(meta[0])] = meta[1]
+    return out
+
+
+def snapshot(paths: InstallPaths, raw: RawState | None = None) -> Snapshot:
+    """``raw``: the site directories as ``read_raw`` read them (no second read)."""
+    if raw is not None and raw.paths == paths:
+        dists_raw: dict[NormalizedName, tuple[str, str]] = {}
+        for info in raw.dist_infos:
+            meta = _metadata(info.site / info.entry, info.metadata) \
+                if info.metadata is not None else None
+            if meta is not None:
+                dists_raw[normalize(meta[0])] = (meta[1], hashlib.sha256(
+                    info.record).hexdigest() if info.record is not None else "")
+        return Snapshot(dists=dists_raw, entries=raw.entries)
     dists: dict[NormalizedName, tuple[str, str]] = {}
     entries: set[str] = set()
     for site in paths.site_dirs:
@@ -771,7 +880,7 @@ def _owned_tops(after: Snapshot, entries: Sequence[str]) -> set[str]:
     return owned
 
 
-__all__ = ["InstallPaths", "Installed", "TargetState", "WheelFiles", "changes", "check_set",
-           "entry_point_scripts", "install_paths", "member_hashes", "mismatched",
-           "purge_bytecode", "read_state", "read_wheel_files", "snapshot", "verify_installed",
-           "wheel_files"]
+__all__ = ["DistInfo", "InstallPaths", "Installed", "RawState", "TargetState", "WheelFiles",
+           "changes", "check_set", "entry_point_scripts", "install_paths", "member_hashes",
+           "mismatched", "purge_bytecode", "read_raw", "read_state", "read_wheel_files",
+           "snapshot", "verify_installed", "wheel_files"]

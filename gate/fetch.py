@@ -22,7 +22,6 @@ import os
 import re
 import sys
 import threading
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +39,14 @@ if TYPE_CHECKING:  # imported when a request is made (~0.1 s): a warm run makes 
     import requests
 
 CHUNK = 1 << 20
+
+
+def url2pathname(path: str) -> str:
+    """``urllib.request.url2pathname``, imported when first needed: ``urllib.request``
+    imports ``http.client`` and ``ssl`` (~0.02-0.05 s), which a warm run never uses."""
+    import urllib.request
+
+    return urllib.request.url2pathname(path)
 
 
 @functools.lru_cache(maxsize=16)
@@ -376,7 +383,7 @@ def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
 
 
 def _copy_local(url: str, handle: Any, digest: Any) -> None:  # noqa: ANN401
-    path = Path(urllib.request.url2pathname(urlsplit(url).path))
+    path = Path(url2pathname(urlsplit(url).path))
     try:
         with path.open("rb") as src:
             while chunk := src.read(CHUNK):

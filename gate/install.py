@@ -13,7 +13,6 @@ can take nothing else.
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import sys
 import tempfile
@@ -56,6 +55,8 @@ class LocalInstall:
 
 
 def check_pip() -> None:
+    import importlib.metadata  # the pip backend only
+
     version = Version(importlib.metadata.version("pip"))
     if version < MIN_PIP:
         raise InstallError(f"pip {version} in permpip's environment is too old (needs >= "

@@ -23,7 +23,6 @@ Public API:
 
 from __future__ import annotations
 
-import difflib
 import enum
 import os
 import re
@@ -295,6 +294,8 @@ def _quote(s: str) -> str:
 
 
 def near_miss(word: str, choices: Sequence[str]) -> str | None:
+    import difflib  # only for a word that is no name (~0.01 s to import)
+
     found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return found[0] if found else None
 

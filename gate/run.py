@@ -44,13 +44,13 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gate
-from gate import _subprocess, environment, shared_cache
+from gate import _subprocess, environment, placement, shared_cache
 from gate import build as builder
 from gate import install as installer
 from gate.cache import Cache, cache_root, link_or_copy, with_no_cache
@@ -58,7 +58,8 @@ from gate.errors import InstallError, Interrupted, ResolveError, UsageError
 from gate.evaluate import Verdict, evaluate
 from gate.fetch import Fetched, HttpSettings, fetch_all
 from gate.install import LocalInstall
-from gate.model import Capability, Finding, PackageScan, Phase, Pin
+from gate.layout import WheelLayout
+from gate.model import Capability, Finding, NormalizedName, PackageScan, Phase, Pin
 from gate.options import Backend, GateOptions
 from gate.policy import Policy, load_policy
 from gate.report.progress import Progress
@@ -74,7 +75,9 @@ from gate.resolve.index import index_urls
 from gate.resolve.reqfile import install_settings, read_settings
 from gate.resolve.target import Target, probe_target
 from gate.scan import scan_artifact
-from gate.scan.sdist_requires import SdistRequires, read_requires, standin_metadata
+
+if TYPE_CHECKING:
+    from gate.scan.sdist_requires import SdistRequires
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -151,7 +154,8 @@ def _gate(options: GateOptions, *, progress: Progress | None,
     """A Gate for one run, with a work directory that is removed when the run ends."""
     options = with_no_cache(options, env=env)  # pip's --no-cache-dir, PIP_NO_CACHE_DIR ...
     with _cache(options) as cache, tempfile.TemporaryDirectory(prefix="permpip-run-") as work:
-        g = Gate(options, cache=cache, target=probe_target(options.python),
+        g = Gate(options, cache=cache,
+                 target=probe_target(options.python, cache_dir=cache.root / "targets"),
                  progress=progress or Progress.for_stream(_null(), quiet=True),
                  policy=policy, workdir=Path(work), env=env)
         with shared_cache.attached(cache, options, env=env, settings=lambda: g.settings,
@@ -181,6 +185,8 @@ def _scan_all(jobs: Sequence[tuple[int, Path, str, str]]) -> Iterator[tuple[int,
         for i, path, sha, filename in jobs:
             yield i, _scan_one(path, sha, filename)
         return
+    from concurrent.futures import ProcessPoolExecutor  # not needed on a warm run
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [(i, pool.submit(_scan_one, path, sha, filename))
                    for i, path, sha, filename in jobs]
@@ -255,10 +261,14 @@ class Gate:
                 todo.append(i)
         self.progress.update(label, len(out), len(files))
         todo.sort(key=lambda i: -files[i][1].stat().st_size)  # largest first: even workers
-        jobs = [(i, files[i][1], files[i][0].sha256 or "", files[i][0].filename) for i in todo]
-        for i, scan in _scan_all(jobs):
-            out[i] = scan
+        same: dict[str, list[int]] = {}  # one scan per sha256, however many pins name it
+        for i in todo:
+            same.setdefault(files[i][0].sha256 or "", []).append(i)
+        jobs = [(i[0], files[i[0]][1], sha, files[i[0]][0].filename) for sha, i in same.items()]
+        for first, scan in _scan_all(jobs):
             self.cache.put_scan(scan, self.scanner)
+            for i in same[files[first][0].sha256 or ""]:
+                out[i] = replace(scan, filename=files[i][0].filename)
             self.progress.update(label, len(out), len(files))
         self.progress.finish(label, _scanned(len(todo), len(files) - len(todo)))
         return [Scanned(pin=p, path=path, scan=out[i]) for i, (p, path) in enumerate(files)]
@@ -352,6 +362,8 @@ class Gate:
         metadata-only wheel that stands in for it while the resolver runs (``standins``:
         ``scan_input`` puts the sdist back in its place). Where they cannot be read, the
         sdist is built only if ``consent`` grants it install-hooks; else ResolveError."""
+        from gate.scan.sdist_requires import read_requires  # sdists only
+
         [(pin, path)] = self.fetch([sdist], label=f"fetching sdist {sdist.filename}")
         [scanned] = self.scan([(pin, path)], label=f"scanning sdist {sdist.filename}")
         found = read_requires(path)
@@ -387,11 +399,27 @@ class Gate:
         against what the target holds: overwrites refuse (exit 3), shadows become
         ``startup-hooks`` findings of the wheel that shadows."""
         paths = environment.install_paths(self.target, self.options)
-        state = environment.read_state(paths, self.target) if install else None
-        wheels = [environment.read_wheel_files(s.path, name=s.pin.name, version=s.pin.version,
-                                               paths=paths)
-                  for s in scanned if s.pin.is_wheel]
-        found = environment.check_set(wheels, state)
+        raw = environment.read_raw(paths) if install else None
+        on = [s for s in scanned if s.pin.is_wheel]
+        key = placement.key(code=placement.code_version(self.scanner), raw=raw, paths=paths,
+                            target=self.target,
+                            wheels=[(s.pin.name, s.pin.version, s.pin.filename,
+                                     s.pin.sha256 or "") for s in on])
+        places = placement.PlacementCache(self.cache.root)
+        cached = places.get(key, self.target)
+        if cached is not None:  # no file of the set is in the target: see gate.placement
+            state = environment.read_state(paths, self.target, raw, tables=False) \
+                if raw is not None else None
+            wheels = [_wheel_files(s, paths, state) for s in on]
+            found: dict[NormalizedName, list[Finding]] = {n: list(f)
+                                                          for n, f in cached.items()}
+        else:
+            state = environment.read_state(paths, self.target, raw) if install else None
+            wheels = [environment.read_wheel_files(s.path, name=s.pin.name,
+                                                   version=s.pin.version, paths=paths)
+                      for s in on]
+            found = environment.check_set(wheels, state)
+            places.put(key, self.target, placement.tops(wheels, paths, self.target), found)
         out = tuple(replace(s, scan=replace(s.scan, findings=(
                         *s.scan.findings, *found.get(s.pin.name, ()))))
                     if found.get(s.pin.name) else s for s in scanned)
@@ -414,7 +442,8 @@ class Gate:
                 kept = placed.state.dists.get(w.name)
                 if kept is not None and kept.version == w.version and w.name not in again:
                     environment.purge_bytecode(w, placed.state)
-        before = environment.snapshot(placed.paths)
+        before = environment.snapshot(placed.paths,
+                                      placed.state.raw if placed.state is not None else None)
         try:
             with self.progress.ticking("installing"):
                 done = installer.install([_fetched(s) for s in placed.scanned],
@@ -626,6 +655,21 @@ class Placed:
     state: environment.TargetState | None
 
 
+def _wheel_files(s: Scanned, paths: environment.InstallPaths,
+                 state: environment.TargetState | None) -> environment.WheelFiles:
+    """The wheel's files where installing needs them: when its distribution is installed
+    at its version (compared with the scanned bytes, its bytecode purged); else its name
+    and version are all that is read (``mismatched``, ``verify_installed``)."""
+    have = state.dists.get(s.pin.name) if state is not None else None
+    if have is not None and have.version == s.pin.version:
+        return environment.read_wheel_files(s.path, name=s.pin.name, version=s.pin.version,
+                                            paths=paths)
+    return environment.WheelFiles(name=s.pin.name, version=s.pin.version,
+                                  filename=s.pin.filename, destinations=(), path=s.path,
+                                  layout=WheelLayout(dist_info="", placed=(),
+                                                     root_is_purelib=True))
+
+
 def _fetched(s: Scanned) -> Fetched:
     return Fetched(pin=s.pin, path=s.path)
 
@@ -650,6 +694,7 @@ def _scanned(now: int, cached: int) -> str:
 def _standin_wheel(workdir: Path, sdist: Pin, found: SdistRequires) -> Path:
     """A wheel holding only the metadata ``found`` read from ``sdist``: what the resolver
     reads in place of the wheel a build would make. Never installed: nothing in it runs."""
+    from gate.scan.sdist_requires import standin_metadata
     dist = sdist.name.replace("-", "_")
     info = f"{dist}-{sdist.version}.dist-info"
     members = {f"{info}/METADATA": standin_metadata(sdist.name, sdist.version, found).encode(),

@@ -290,3 +290,20 @@ def test_purge_bytecode_of_a_kept_distribution(tmp_path: Path) -> None:
     assert sorted(p.name for p in removed) == ["__init__.cpython-311.pyc",
                                                "__init__.cpython-312.pyc"]
     assert sorted(p.name for p in cache.iterdir()) == ["other.cpython-311.pyc"]
+
+
+@pytest.mark.parametrize("data", [
+    b"Metadata-Version: 2.1\nName: a\nVersion: 1\nSummary: x\n  y\n\nbody\n",
+    b"name: a\nversion: 1\n\nName: b\n", b"Name: a\nVersion:  1 \n", b"Name:a\nVersion:1",
+    b"Name: a\nbad line\nVersion: 1\n", b"Name: a\n folded\nVersion: 1\n",
+    b"Version: 1\nName: a\nName: b\n", b"Name: a\r\nVersion: 1\r\n", b"Name: \nVersion: 1\n",
+    b"\nName: a\nVersion: 1\n", b"Name: a\nVersion: 1\t\n", b"X: z\nName: a\nVersion: 1\nFrom x\n",
+    b"Name: a\nVersion: 1\n \n", b"Name: \xc3\xa9\nVersion: 1\n", b"", b"Name: a",
+])
+def test_name_and_version_are_read_as_the_email_parser_reads_them(data: bytes) -> None:
+    from email.parser import BytesHeaderParser
+
+    msg = BytesHeaderParser().parsebytes(data)
+    name, version = msg.get("Name"), msg.get("Version")
+    expected = (str(name), str(version)) if name and version else None
+    assert environment._metadata(Path("x.dist-info"), data) == expected

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import html.parser
 import os
-import urllib.request
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from packaging.requirements import Requirement
@@ -28,7 +28,10 @@ from packaging.utils import (
 from packaging.version import Version
 
 from gate.errors import FetchError, ResolveError
-from gate.fetch import HttpSettings, http_get, make_session, pip_config_for
+
+if TYPE_CHECKING:
+    import requests
+from gate.fetch import HttpSettings, http_get, make_session, pip_config_for, url2pathname
 from gate.options import GateOptions
 from gate.resolve.target import Target
 
@@ -121,7 +124,7 @@ def _from_html(text: str, base: str) -> list[IndexFile]:
     for href, attrs in parser.links:
         url = urljoin(base, href)
         path, _, frag = url.partition("#")
-        filename = urllib.request.url2pathname(urlsplit(path).path).rsplit("/", 1)[-1]
+        filename = url2pathname(urlsplit(path).path).rsplit("/", 1)[-1]
         sha = frag.split("=", 1)[1] if frag.startswith("sha256=") else None
         out.append(IndexFile(filename=filename, url=path, sha256=sha,
                              requires_python=attrs.get("data-requires-python"),
@@ -136,12 +139,20 @@ class IndexClient:
         self.urls = list(urls)
         self.links = list(links)
         self.settings = settings
-        self.session = make_session(settings)
+        self._session: requests.Session | None = None
+
+    @property
+    def session(self) -> requests.Session:
+        """Made on the first request (``requests`` takes ~0.1 s to import): a hashed lock
+        whose choices and files are cached makes none."""
+        if self._session is None:
+            self._session = make_session(self.settings)
+        return self._session
 
     def _index_page(self, base: str, project: str) -> list[IndexFile]:
         url = urljoin(base, f"{project}/")
         if url.startswith("file:"):
-            path = Path(urllib.request.url2pathname(urlsplit(url).path))
+            path = Path(url2pathname(urlsplit(url).path))
             page = path / "index.html"
             if not page.is_file():
                 return []
@@ -165,7 +176,7 @@ class IndexClient:
 
     def _link_files(self, link: str) -> list[IndexFile]:
         if "://" not in link or link.startswith("file:"):
-            path = Path(urllib.request.url2pathname(urlsplit(link).path)
+            path = Path(url2pathname(urlsplit(link).path)
                         if link.startswith("file:") else link)
             if path.is_dir():
                 return [IndexFile(filename=p.name, url=p.resolve().as_uri(), sha256=None)

@@ -24,15 +24,6 @@ from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from packaging.markers import Environment
-from packaging.pylock import (
-    PackageArchive,
-    PackageDirectory,
-    PackageSdist,
-    PackageWheel,
-    Pylock,
-    PylockSelectError,
-    PylockValidationError,
-)
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import Version
 
@@ -259,6 +250,16 @@ def _url_of(dist: Any, base: Path) -> str:  # noqa: ANN401 - a pylock dist
 
 def read_pylock(path: Path, *, cwd: Path, target: Target, shown: str | None = None,
                 base: Path | None = None) -> LockedSet:
+    from packaging.pylock import (  # pylock.toml only (~0.01-0.02 s to import)
+        PackageArchive,
+        PackageDirectory,
+        PackageSdist,
+        PackageWheel,
+        Pylock,
+        PylockSelectError,
+        PylockValidationError,
+    )
+
     shown = shown or _display(path, cwd)
     base = base or path.parent
     try:

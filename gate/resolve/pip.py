@@ -35,7 +35,6 @@ import os
 import re
 import shlex
 import tempfile
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +46,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from gate import _subprocess
 from gate.cache import file_sha256
 from gate.errors import FetchError, ResolveError, UsageError
-from gate.fetch import describe
+from gate.fetch import describe, url2pathname
 from gate.model import Pin, normalize
 from gate.options import GateOptions, Step
 from gate.resolve.target import Target
@@ -386,7 +385,7 @@ def pins_from_report(data: Mapping[str, Any]) -> Resolved:
             sha = hashes.get("sha256")
             filename = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
             if sha is None and url.startswith("file:"):
-                sha = file_sha256(Path(urllib.request.url2pathname(urlsplit(url).path)))
+                sha = file_sha256(Path(url2pathname(urlsplit(url).path)))
             if sha is None:
                 raise ResolveError(f"{filename}: the index gives no sha256 for it",
                                    hint="use an index that publishes hashes (PEP 503 #sha256=)")

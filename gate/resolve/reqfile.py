@@ -54,7 +54,6 @@ import io
 import os
 import re
 import tomllib
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
@@ -65,7 +64,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from gate.errors import UsageError
-from gate.fetch import HttpSettings, http_get, make_session, pip_config_items, redact
+from gate.fetch import HttpSettings, http_get, make_session, pip_config_items, redact, url2pathname
 from gate.options import _PIP, Backend, GateOptions, PipOption, Step
 
 PYPI = "https://pypi.org/simple"  # pip's default --index-url
@@ -655,7 +654,7 @@ class _Reader:
                 self._session = (make_session(settings), settings)
             session, settings = self._session
             return http_get(session, settings, name).text
-        path = (urllib.request.url2pathname(urlsplit(name).path) if _SCHEME.search(name)
+        path = (url2pathname(urlsplit(name).path) if _SCHEME.search(name)
                 else name)
         try:
             with open(path, "rb") as fh:

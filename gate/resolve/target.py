@@ -7,7 +7,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import packaging
 from packaging.markers import default_environment
@@ -15,21 +15,28 @@ from packaging.tags import Tag, parse_tag, sys_tags
 
 from gate import _subprocess
 from gate.errors import UsageError
+from gate.resolve import probe_cache
 
 # Run in the target interpreter with permpip's own ``packaging`` on sys.path (pure Python),
-# so the target needs nothing installed.
+# so the target needs nothing installed. "read": the files its answer comes from (the
+# probe cache's witnesses, ``_witnesses``).
 _PROBE = """\
-import json, site, sys, sysconfig
+import json, os, site, sys, sysconfig
 sys.path.insert(0, sys.argv[1])
 from packaging.markers import default_environment
 from packaging.tags import sys_tags
 paths = sysconfig.get_paths()
+data = sys.modules.get(sysconfig._get_sysconfigdata_name())
 print(json.dumps({"tags": [str(t) for t in sys_tags()], "env": default_environment(),
                   "executable": sys.executable, "prefix": sys.prefix,
                   "base_prefix": sys.base_prefix,
                   "paths": {k: paths[k] for k in ("purelib", "platlib", "scripts", "data")},
                   "stdlib": sorted(sys.stdlib_module_names),
-                  "site": [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]}))
+                  "site": [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))],
+                  "read": [os.path.realpath(sys.executable), sysconfig.__file__, site.__file__,
+                           getattr(data, "__file__", None) or "",
+                           getattr(sys.modules.get("sitecustomize"), "__file__", None) or "",
+                           os.path.join(sys.prefix, "pyvenv.cfg")]}))
 """
 
 
@@ -92,19 +99,44 @@ def current_target() -> Target:
                                   if p.endswith(("site-packages", "dist-packages"))))
 
 
-def probe_target(python: str | None) -> Target:
-    """The target of ``--python`` (default: the interpreter permpip runs in)."""
+def probe_target(python: str | None, *, cache_dir: Path | None = None) -> Target:
+    """The target of ``--python`` (default: the interpreter permpip runs in).
+
+    ``cache_dir``: keep the probe there and use it again while every file it depends on
+    is unchanged (``gate.resolve.probe_cache``)."""
     if python is None:
         return current_target()
     path = _resolve_python(python)
+    data = probe_cache.get(path, cache_dir, _PROBE) if cache_dir is not None else None
+    if data is None:
+        data = _probe(python, path)
+        if cache_dir is not None:
+            probe_cache.put(path, cache_dir, _PROBE, data)
+    tags = tuple(_tags(data["tags"]))
+    return Target(python=str(path), tags=tags, environment=dict(data["env"]),
+                  prefix=data["prefix"], base_prefix=data["base_prefix"],
+                  paths=dict(data["paths"]), stdlib=frozenset(data["stdlib"]),
+                  site_dirs=tuple(data["site"]))
+
+
+def _tags(names: list[str]) -> list[Tag]:
+    """``parse_tag`` of each name the probe printed (one tag each, ``str(Tag)``): a plain
+    ``a-b-c`` is made directly (~900 of them, a third of a cached probe's cost)."""
+    out: list[Tag] = []
+    for s in names:
+        parts = s.split("-")
+        if len(parts) == 3 and "." not in s:
+            out.append(Tag(*parts))
+        else:
+            out.extend(parse_tag(s))
+    return out
+
+
+def _probe(python: str, path: Path) -> dict[str, Any]:
     packaging_root = str(Path(packaging.__file__).parent.parent)
     done = _subprocess.run([str(path), "-I", "-c", _PROBE, packaging_root], timeout=60)
     if done.returncode != 0:
         raise UsageError(f"--python {python}: the interpreter did not run "
                          f"({done.stderr.strip().splitlines()[-1:] or ['no output']})")
-    data = json.loads(done.stdout)
-    tags = tuple(t for s in data["tags"] for t in parse_tag(s))
-    return Target(python=str(path), tags=tags, environment=dict(data["env"]),
-                  prefix=data["prefix"], base_prefix=data["base_prefix"],
-                  paths=dict(data["paths"]), stdlib=frozenset(data["stdlib"]),
-                  site_dirs=tuple(data["site"]))
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data

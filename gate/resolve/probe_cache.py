@@ -1,0 +1,171 @@
+"""The target probe cache: ``--python``'s answer kept under ``CACHE/targets``.
+
+Probing an interpreter runs it (~0.05-0.1 s of CPU). Two kinds of record, both checked
+against the files the answer came from before use:
+
+* **by path** (``<key>.json``, key: the interpreter's path as given, the probe's code,
+  permpip's ``packaging``, the C library): used while the path itself (``lstat``), what it
+  names, and every file the probe said it read (the real interpreter, ``sysconfig.py``,
+  ``site.py``, the build's sysconfig data, ``sitecustomize``, ``pyvenv.cfg``) keep their
+  device, inode, size, mtime and ctime. Another environment at the same path (a venv made
+  again) has a new link: probed again.
+* **a fresh venv anywhere** (``venv-<key>.json``): a venv's answer is its base interpreter's
+  with the venv's directory in ``sys.prefix``, the install paths and the executable. The
+  key holds the real interpreter (path and signature), the venv's layout (where the
+  interpreter is inside it), ``pyvenv.cfg`` (but its ``command`` line, which names the
+  directory), and the top of its site-packages (every entry's name, every file's bytes:
+  ``.pth`` files and the modules they import, ``sitecustomize``); every other file the probe read
+  lies outside the venv and is checked as above. The answer is kept with the directory
+  written as a placeholder, and only when the directory appears in it nowhere else.
+
+docs/cache.md ("The target probe cache").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import packaging
+
+_ROOT = "\0venv"
+
+
+def _signature(path: str) -> list[int] | None:
+    """What changes when the file at ``path`` is replaced or written: device, inode, size,
+    mtime and ctime in nanoseconds (None: no such file)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _lsignature(path: Path) -> list[int] | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _witnesses(path: Path, read: list[str], *, skip: str | None = None) -> list[list[Any]]:
+    """Signatures of the path given (the link, and what it names), of what the probe
+    read, and of ``pyvenv.cfg`` wherever CPython looks for it; ``skip``: a directory whose
+    files are not witnesses (the venv of a relocated record: its key covers them)."""
+    files = [str(path), *read, str(path.parent / "pyvenv.cfg"),
+             str(path.parent.parent / "pyvenv.cfg")]
+    out: list[list[Any]] = [] if skip else [[f"lstat:{path}", _lsignature(path)]]
+    for f in dict.fromkeys(files):
+        if f and not (skip and (f == skip or f.startswith(skip + os.sep))):
+            out.append([f, _signature(f)])
+    return out
+
+
+def _base(probe: str) -> list[str]:
+    libc = os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") else ""
+    return [probe, packaging.__version__, str(Path(packaging.__file__).parent), libc or ""]
+
+
+def _path_key(path: Path, probe: str) -> str:
+    return hashlib.sha256(json.dumps([str(path), *_base(probe)]).encode()).hexdigest()
+
+
+def _venv_root(path: Path) -> Path | None:
+    """The venv ``path`` is the interpreter of (``ROOT/bin/python``), or None."""
+    root = path.parent.parent
+    return root if (root / "pyvenv.cfg").is_file() else None
+
+
+def _venv_key(path: Path, root: Path, probe: str) -> str | None:
+    real = os.path.realpath(path)
+    try:
+        cfg = (root / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+        sites = sorted(root.glob("lib*/python*/site-packages"))
+        starts = sorted(
+            [str(f.relative_to(root)),
+             hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else "dir"]
+            for site in sites for f in site.iterdir())
+    except OSError:
+        return None
+    lines = [ln for ln in cfg.splitlines() if ln.split("=", 1)[0].strip().lower() != "command"]
+    what = ["venv", *_base(probe), real, _signature(real), str(path.relative_to(root)),
+            lines, [str(s.relative_to(root)) for s in sites], starts]
+    return hashlib.sha256(json.dumps(what).encode()).hexdigest()
+
+
+def _swap(value: Any, old: str, new: str) -> Any:  # noqa: ANN401 - JSON values
+    """``value`` with every string that is ``old`` or below it rebased on ``new``; raises
+    ValueError where ``old`` appears in a string otherwise."""
+    if isinstance(value, str):
+        if value == old or value.startswith(old + os.sep):
+            return new + value[len(old):]
+        if old in value:
+            raise ValueError(value)
+        return value
+    if isinstance(value, list):
+        return [_swap(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {k: _swap(v, old, new) for k, v in value.items()}
+    return value
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def get(path: Path, cache_dir: Path, probe: str) -> dict[str, Any] | None:
+    """The kept answer for the interpreter at ``path``, if every witness still holds."""
+    record = _read(cache_dir / f"{_path_key(path, probe)}.json")
+    with contextlib.suppress(KeyError, TypeError, AttributeError):
+        if record is not None and _witnesses(path, list(record["data"]["read"])) == \
+                record["witnesses"]:
+            return dict(record["data"])
+    root = _venv_root(path)
+    key = _venv_key(path, root, probe) if root is not None else None
+    record = _read(cache_dir / f"venv-{key}.json") if key is not None else None
+    if record is None or root is None:
+        return None
+    with contextlib.suppress(KeyError, TypeError, AttributeError, ValueError):
+        data = _swap(record["data"], _ROOT, str(root))
+        if _witnesses(path, list(data["read"]), skip=str(root)) == record["witnesses"]:
+            return dict(data)
+    return None
+
+
+def put(path: Path, cache_dir: Path, probe: str, data: dict[str, Any]) -> None:
+    """Keep ``data``, the answer of a probe of ``path`` just run."""
+    read = [str(r) for r in data.get("read", [])]
+    _write(cache_dir, f"{_path_key(path, probe)}.json",
+           {"data": data, "witnesses": _witnesses(path, read)})
+    root = _venv_root(path)
+    key = _venv_key(path, root, probe) if root is not None else None
+    if root is None or key is None or data.get("prefix") != str(root):
+        return
+    try:
+        moved = _swap(data, str(root), _ROOT)
+    except ValueError:  # the directory appears in the answer other than as a prefix
+        return
+    _write(cache_dir, f"venv-{key}.json",
+           {"data": moved, "witnesses": _witnesses(path, read, skip=str(root))})
+
+
+def _write(cache_dir: Path, name: str, record: dict[str, Any]) -> None:
+    with contextlib.suppress(OSError):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".probe-")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(record, handle)
+        os.replace(tmp, cache_dir / name)
+
+
+__all__ = ["get", "put"]
