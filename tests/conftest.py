@@ -36,6 +36,7 @@ Build artifacts with ``tests.builders`` (``build_wheel``, ``build_sdist``, ...).
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import sys
@@ -49,6 +50,15 @@ from gate._subprocess import run as run_process
 from tests.index import IndexServer, SubIndex
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Byte-compile permpip's own modules once, before any test starts a permpip process:
+    those processes run with ``PYTHONDONTWRITEBYTECODE=1`` (``make_hermetic_env``), so a
+    module no earlier import had compiled was compiled from source by every one of them
+    (and by each of its scan workers), hundreds of times a run. Idempotent (an up-to-date
+    ``.pyc`` is left alone) and atomic per file, so each xdist worker may run it."""
+    compileall.compile_dir(REPO / "gate", quiet=2)
 
 
 @pytest.fixture(scope="session")

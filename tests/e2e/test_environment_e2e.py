@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gate._subprocess import Completed
+from gate._subprocess import Completed, run
 from tests.builders import build_wheel
 from tests.conftest import installed, write_policy
 from tests.index import SubIndex
@@ -35,16 +35,19 @@ def _install(permpip: Permpip, py: Path, index: SubIndex, project: Path, backend
 
 @pytest.fixture
 def victim_venv(index: SubIndex, tmp_path: Path, make_venv: MakeVenv,
-                permpip: Permpip) -> tuple[Path, Path]:
-    """A venv holding ``victim 1.0`` (a package and a console script), installed by permpip."""
-    index.publish(build_wheel(tmp_path / "dist", "victim", "1.0",
-                              {"victim/__init__.py": "X = 1\n"},
-                              entry_points={"console_scripts": {"victim": "victim:main"}}))
+                hermetic_env: dict[str, str]) -> tuple[Path, Path]:
+    """A venv holding ``victim 1.0`` (a package and a console script), installed before
+    permpip runs, by plain pip (what permpip's own install of it does is tested elsewhere)."""
+    wheel = build_wheel(tmp_path / "dist", "victim", "1.0", {"victim/__init__.py": "X = 1\n"},
+                        entry_points={"console_scripts": {"victim": "victim:main"}})
+    index.publish(wheel)
     project = tmp_path / "project"
     write_policy(project, {})
     py = make_venv()
-    done = _install(permpip, py, index, project, "pip", "victim==1.0")
+    done = run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-index",
+                "--no-deps", "--no-cache-dir", str(wheel)], env=hermetic_env)
     assert done.returncode == 0, done.stderr
+    assert installed(py) == {"victim": "1.0"}
     return py, project
 
 
