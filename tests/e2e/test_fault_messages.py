@@ -8,15 +8,14 @@ nothing, and asks no index twice.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from gate._subprocess import Completed, run
+from gate._subprocess import Completed
 from tests.builders import build_wheel
-from tests.conftest import installed, make_hermetic_env, write_policy
+from tests.conftest import create_venv, installed, write_policy
 from tests.index import SubIndex
 
 pytestmark = pytest.mark.e2e
@@ -29,11 +28,7 @@ FAST = ("--retries", "0", "--timeout", "1", "--resume-retries", "0")
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One empty venv for the module: every fault must leave it empty."""
-    root = tmp_path_factory.mktemp("faults") / "venv"
-    done = run([sys.executable, "-m", "venv", "--without-pip", str(root)],
-               env=make_hermetic_env(root.parent))
-    assert done.returncode == 0, done.stderr
-    return root / "bin" / "python"
+    return create_venv(tmp_path_factory.mktemp("faults") / "venv")
 
 
 def _publish(index: SubIndex, dist: Path) -> int:
