@@ -18,7 +18,8 @@ Fixtures (use them from any test module):
     Pass it as ``env=`` to every pip, uv or permpip process a test starts.
 
 ``make_venv`` (function) -> ``make_venv(name="venv") -> Path``
-    Creates an empty venv (``--without-pip``) under ``tmp_path`` and returns its python.
+    Creates an empty venv (``--without-pip``) under ``tmp_path`` and returns its python
+    (``create_venv(root)`` is the same as a plain function).
     Install into it with ``pip --python <that path>``.
 
 ``installed(python) -> dict[str, str]`` (plain function, also a fixture of the same name)
@@ -36,9 +37,11 @@ Build artifacts with ``tests.builders`` (``build_wheel``, ``build_sdist``, ...).
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import sys
+import venv
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -49,6 +52,15 @@ from gate._subprocess import run as run_process
 from tests.index import IndexServer, SubIndex
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Byte-compile permpip's own modules once, before any test starts a permpip process:
+    those processes run with ``PYTHONDONTWRITEBYTECODE=1`` (``make_hermetic_env``), so a
+    module no earlier import had compiled was compiled from source by every one of them
+    (and by each of its scan workers), hundreds of times a run. Idempotent (an up-to-date
+    ``.pyc`` is left alone) and atomic per file, so each xdist worker may run it."""
+    compileall.compile_dir(REPO / "gate", quiet=2)
 
 
 @pytest.fixture(scope="session")
@@ -85,14 +97,17 @@ def hermetic_env(tmp_path: Path) -> dict[str, str]:
     return make_hermetic_env(tmp_path)
 
 
+def create_venv(root: Path) -> Path:
+    """An empty venv at ``root`` (what ``python -m venv --without-pip ROOT`` makes: the same
+    ``venv.EnvBuilder``, run in this process instead of a new interpreter); its python."""
+    venv.EnvBuilder(symlinks=os.name != "nt", with_pip=False).create(root)
+    return root / "bin" / "python"
+
+
 @pytest.fixture
-def make_venv(tmp_path: Path, hermetic_env: dict[str, str]) -> Callable[..., Path]:
+def make_venv(tmp_path: Path) -> Callable[..., Path]:
     def make(name: str = "venv") -> Path:
-        root = tmp_path / name
-        done = run_process([sys.executable, "-m", "venv", "--without-pip", str(root)],
-                           env=hermetic_env)
-        assert done.returncode == 0, done.stderr
-        return root / "bin" / "python"
+        return create_venv(tmp_path / name)
 
     return make
 

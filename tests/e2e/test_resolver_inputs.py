@@ -104,8 +104,9 @@ def _config_env(hermetic_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
 
 # -- constraint files ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("backend", ["pip", "uv"])
-@pytest.mark.parametrize("where", ["url", "file"])
+# where the file is (read by permpip, before and whatever the backend) and which backend
+# resolves (after the reading) are independent: each where with pip, and one with uv
+@pytest.mark.parametrize(("where", "backend"), [("url", "pip"), ("file", "pip"), ("url", "uv")])
 def test_no_binary_in_a_constraints_file(backend: str, where: str, sdist: Path, marker: Path,
                                          index: SubIndex, served: tuple[Path, str],
                                          project: Path, make_venv: MakeVenv,

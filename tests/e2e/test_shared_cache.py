@@ -269,8 +269,8 @@ def test_a_read_only_store_is_read_and_not_written(fleet: Fleet, store: Store) -
     assert re.fullmatch(rf"warning: shared cache {re.escape(store.read_only_url)}: PUT "
                         r"\S+: HTTP 403; this run's results are not shared", warning)
     assert not list(store.dir.rglob("*.json"))
-    # filled by a job that may write, the store serves the read-only one
-    fleet.install("a", "--cache-url", store.url)  # (local cache warm: nothing written)
+    # filled by a job that may write (machine a's local cache is warm: it would write
+    # nothing; a new machine w does), the store serves the read-only one
     fleet.install("w", "--cache-url", store.url)
     second, _ = fleet.install("b", "--cache-url", store.read_only_url)
     assert stage(second, "scanning") == "3 artifacts (0 scanned now, 3 from the cache)"
