@@ -177,11 +177,22 @@ def _scan_one(path: Path, sha256: str, filename: str) -> PackageScan:
     return replace(scan, filename=filename)
 
 
+_POOL_BYTES = 4 << 20  # compressed bytes to scan below which one process does it all
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _scan_all(jobs: Sequence[tuple[int, Path, str, str]]) -> Iterator[tuple[int, PackageScan]]:
     """(index, scan) for each (index, path, sha256, filename): in a process pool when there
-    is more than one artifact and more than one core, else in this process."""
+    is more than one artifact, more than one core and enough to scan (starting workers costs
+    more than scanning a few small wheels), else in this process."""
     workers = min(len(jobs), os.cpu_count() or 1)
-    if workers <= 1:
+    if workers <= 1 or sum(_size(path) for _, path, _, _ in jobs) < _POOL_BYTES:
         for i, path, sha, filename in jobs:
             yield i, _scan_one(path, sha, filename)
         return

@@ -41,3 +41,23 @@ def test_one_scan_per_sha256(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert done[0].scan == done[1].scan
     g.scan([(pin, wheel)])  # later in the run: from the cache
     assert [len(j) for j in jobs_seen] == [1, 0]
+
+
+@pytest.mark.parametrize("pool_bytes", [0, 1 << 40], ids=["pool", "one-process"])
+def test_scans_in_a_pool_and_in_one_process_agree(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_bytes: int) -> None:
+    """Small sets are scanned in this process (workers cost more than the scan); larger
+    ones in a process pool: the same scans either way, in the jobs' order."""
+    monkeypatch.setattr(run_mod, "_POOL_BYTES", pool_bytes)
+    monkeypatch.setattr(run_mod.os, "cpu_count", lambda: 2)
+    a = build_wheel(tmp_path / "dist", "a", "1.0", {"a/__init__.py": "import os\nos.system('x')\n"})
+    b = build_wheel(tmp_path / "dist", "b", "1.0", {
+        "b/__init__.py": "import socket\ndef f():\n    socket.create_connection(('h', 1))\n"})
+    jobs = [(i, w, hashlib.sha256(w.read_bytes()).hexdigest(), w.name)
+            for i, w in enumerate([a, b])]
+    got = dict(run_mod._scan_all(jobs))
+    assert sorted(got) == [0, 1]
+    assert [(str(f.capability), str(f.phase), f.line) for f in got[0].findings] == [
+        ("subprocess", "import", 2)]
+    assert [(str(f.capability), str(f.phase), f.line) for f in got[1].findings] == [
+        ("network", "runtime", 3)]
