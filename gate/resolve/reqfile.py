@@ -287,12 +287,15 @@ def install_settings(options: GateOptions, *, target_python: str,
     step runs with ``--no-config``)."""
     if options.backend is Backend.UV:
         return options
+    isolated = options.flag("--isolated")
+    items = list(pip_config_items(isolated=isolated, python=options.python, env=env))
+    if not items:  # (pip's install command, ~0.6 s to import, only to read what is set)
+        return options
     from pip._internal.commands import create_command
 
-    isolated = options.flag("--isolated")
     parser = create_command("install", isolated=isolated).parser
     stores: dict[str, list[PipOption]] = {}
-    for key, val, origin in pip_config_items(isolated=isolated, python=options.python, env=env):
+    for key, val, origin in items:
         option = parser.get_option("--" + key)
         if option is None or option.dest is None:
             continue
