@@ -175,7 +175,8 @@ CASES = [
     case("sys_modules_of_function_module", "subprocess",
          'import shutil, sys\nsys.modules[shutil.copy.__module__].os.system("echo pwned")\n'),
     case("inspect_getmembers_of_module", "subprocess",
-         'import inspect, tempfile\ndict(inspect.getmembers(tempfile))["_os"].system("echo pwned")\n'),
+         'import inspect, tempfile\n'
+         'dict(inspect.getmembers(tempfile))["_os"].system("echo pwned")\n'),
     case("codeop_compile_command", "dynamic-code",
          'import codeop\ncodeop.compile_command("print(\'pwned\')")\n'),
     case("pydoc_locate_computed", "dynamic-code", "import pydoc, sys\npydoc.locate(sys.argv[0])\n"),
@@ -212,12 +213,24 @@ CASES = [
     case("sys_modules_get_through_importlib_sys", "subprocess",
          'import importlib\nimportlib.sys.modules.get("os").system("echo pwned")\n'),
     case("utf7_coding_cookie", "subprocess", {
-        "pkg/__init__.py": b"# coding: utf-7\n# +AAo-import os+ADs-os.system(+ACI-echo pwned+ACI-)\n",
+        "pkg/__init__.py": b"# coding: utf-7\n"
+                           b"# +AAo-import os+ADs-os.system(+ACI-echo pwned+ACI-)\n",
     }),
     case("getmodule_of_stdlib_exception", "subprocess", src("""
         import inspect, subprocess
         inspect.getmodule(subprocess.CalledProcessError).os.system("echo pwned")
         """)),  # caught: the neighbour of getmodule_of_stdlib_class (a class with no capability)
+    case("mimetypes_read_mime_types", "fs-read",
+         'import mimetypes\nmimetypes.read_mime_types("/etc/hostname")\n'),
+    case("cookiejar_save", "fs-write",
+         'import http.cookiejar\nhttp.cookiejar.MozillaCookieJar("/tmp/rt11_ck").save()\n'),
+    case("os_mkfifo", "fs-write", 'import os\nos.mkfifo("/tmp/rt11_fifo")\n'),
+    case("pathlib_hardlink_to", "fs-write",
+         'import pathlib\npathlib.Path("/tmp/rt11_h").hardlink_to("/tmp/rt11_x")\n'),
+    case("codecs_open_w", "fs-write",
+         'import codecs\ncodecs.open("/tmp/rt11_x", "w").write("x")\n'),
+    case("trace_write_results", "fs-write",
+         'import trace\ntrace.CoverageResults().write_results(coverdir="/tmp/rt11_cov")\n'),
     case("breakpoint_builtin", "introspection", "breakpoint()\n"),
 
     # ================================================================ bypasses
@@ -294,6 +307,19 @@ CASES = [
         mock.patch("o" + "s.x", create=True).getter().system("echo pwned")
         """), bypass="catalog: unittest.mock.patch(target) imports a computed target "
                      "(pkgutil.resolve_name); _patch.getter() hands the module out"),
+    case("tracemalloc_snapshot_dump", "fs-write", src("""
+        import tracemalloc
+        tracemalloc.start()
+        tracemalloc.take_snapshot().dump("/tmp/rt11_tm")
+        """), bypass="catalog: tracemalloc.Snapshot.dump(path) opens path for writing (a "
+                     "method of an object a function returns)"),
+    case("fileinput_inplace", "fs-write", src("""
+        import fileinput
+        for line in fileinput.input("/tmp/rt11_x", inplace=True):
+            print(line, end="")
+        """), bypass="catalog: fileinput.input(path, inplace=True) renames and rewrites "
+                     "path; only fs-read is reported (the keyword is not read, as the mode "
+                     "of open is)"),
     case("os_get_exec_path", "env", "import os\nx = os.get_exec_path()\n",
          bypass="catalog: os.get_exec_path() reads os.environ['PATH']"),
 
