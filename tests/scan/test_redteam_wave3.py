@@ -233,6 +233,67 @@ CASES = [
          'import trace\ntrace.CoverageResults().write_results(coverdir="/tmp/rt11_cov")\n'),
     case("breakpoint_builtin", "introspection", "breakpoint()\n"),
 
+    case("loader_get_data", "fs-read", '__loader__.get_data("/etc/hostname")\n'),
+    case("spec_loader_get_data", "fs-read", '__spec__.loader.get_data("/etc/hostname")\n'),
+    case("loader_source_to_code", "dynamic-code", src("""
+        import types
+        types.FunctionType(__loader__.source_to_code("print('pwned')", "x"), {})()
+        """)),
+    case("importlib_sys_modules_subscript", "subprocess",
+         'import importlib\nimportlib.sys.modules["os"].system("echo pwned")\n'),
+    case("shutil_sys_modules_subscript", "subprocess",
+         'import shutil\nshutil.sys.modules["os"].system("echo pwned")\n'),
+    case("warnings_sys_modules_subscript", "subprocess",
+         'import warnings\nwarnings.sys.modules["os"].system("echo pwned")\n'),
+    case("held_sys_modules_alias", "subprocess", src("""
+        import importlib as il
+        m = il.sys.modules
+        m["os"].system("echo pwned")
+        """)),
+
+    case("getmembers_of_print_dict", "dynamic-code", src("""
+        import inspect
+        b = dict(inspect.getmembers(print))["__self__"]
+        getattr(b, "exec")("print('pwned')")
+        """)),
+    case("getmembers_of_print_loop", "dynamic-code", src("""
+        import inspect
+        for k, v in inspect.getmembers(print):
+            if k.endswith("self__"):
+                v.exec("print('pwned')")
+        """)),
+    case("getmodule_of_stdlib_class", "subprocess", src("""
+        import inspect, tempfile
+        inspect.getmodule(tempfile.TemporaryDirectory)._os.system("echo pwned")
+        """)),
+    case("sys_modules_of_class_module", "subprocess", src("""
+        import sys, tempfile
+        sys.modules[tempfile.TemporaryDirectory.__module__]._os.system("echo pwned")
+        """)),
+    case("sys_modules_of_instance_type_module", "subprocess", src("""
+        import sys, tempfile
+        t = tempfile.TemporaryDirectory()
+        sys.modules[type(t).__module__]._os.system("echo pwned")
+        """)),
+    case("stdlib_method_globals", "subprocess", src("""
+        import tempfile
+        g = tempfile.TemporaryDirectory.cleanup.__globals__
+        g["_os"].system("echo pwned")
+        """)),
+    case("stdlib_bound_method_func_globals", "subprocess", src("""
+        import tempfile
+        t = tempfile.TemporaryDirectory()
+        t.cleanup.__func__.__globals__["_os"].system("echo pwned")
+        """)),
+    case("getclosurevars_globals", "subprocess", src("""
+        import inspect, shutil
+        inspect.getclosurevars(shutil.copy).globals["os"].system("echo pwned")
+        """)),
+    case("getclosurevars_private_alias", "subprocess", src("""
+        import inspect, tempfile
+        inspect.getclosurevars(tempfile.mkdtemp).globals["_os"].system("echo pwned")
+        """)),
+
     # ================================================================ bypasses
     # ---- catalog: standard-library effects the generated table does not see
     case("platform_processor", "subprocess", "import platform\nplatform.processor()\n",
@@ -324,83 +385,10 @@ CASES = [
          bypass="catalog: os.get_exec_path() reads os.environ['PATH']"),
 
     # ---- dunder: module globals the interpreter sets are untyped
-    case("loader_get_data", "fs-read", '__loader__.get_data("/etc/hostname")\n',
-         bypass="dunder: __loader__ is the module's SourceFileLoader; get_data(path) reads "
-                "any file"),
-    case("spec_loader_get_data", "fs-read", '__spec__.loader.get_data("/etc/hostname")\n',
-         bypass="dunder: __spec__.loader.get_data(path) reads any file"),
-    case("loader_source_to_code", "dynamic-code", src("""
-        import types
-        types.FunctionType(__loader__.source_to_code("print('pwned')", "x"), {})()
-        """), bypass="dunder: __loader__.source_to_code compiles a string "
-                     "(InspectLoader.source_to_code named through the module is caught)"),
 
     # ---- reflect: a standard-library object hands out a namespace
-    case("getmembers_of_print_dict", "dynamic-code", src("""
-        import inspect
-        b = dict(inspect.getmembers(print))["__self__"]
-        getattr(b, "exec")("print('pwned')")
-        """), bypass="reflect: inspect.getmembers(print) lists ('__self__', builtins); "
-                     "a builtin function handed on is not a finding"),
-    case("getmembers_of_print_loop", "dynamic-code", src("""
-        import inspect
-        for k, v in inspect.getmembers(print):
-            if k.endswith("self__"):
-                v.exec("print('pwned')")
-        """), bypass="reflect: inspect.getmembers(print) iterated: v is the builtins module"),
-    case("getmodule_of_stdlib_class", "subprocess", src("""
-        import inspect, tempfile
-        inspect.getmodule(tempfile.TemporaryDirectory)._os.system("echo pwned")
-        """), bypass="reflect: inspect.getmodule(<stdlib class>) is its module; only the "
-                     "class's own fs capabilities are reported"),
-    case("sys_modules_of_class_module", "subprocess", src("""
-        import sys, tempfile
-        sys.modules[tempfile.TemporaryDirectory.__module__]._os.system("echo pwned")
-        """), bypass="reflect: sys.modules[<stdlib class>.__module__] is read as a literal "
-                     "module name, not as a computed key"),
-    case("sys_modules_of_instance_type_module", "subprocess", src("""
-        import sys, tempfile
-        t = tempfile.TemporaryDirectory()
-        sys.modules[type(t).__module__]._os.system("echo pwned")
-        """), bypass="reflect: sys.modules[type(obj).__module__] is the object's module"),
-    case("stdlib_method_globals", "subprocess", src("""
-        import tempfile
-        g = tempfile.TemporaryDirectory.cleanup.__globals__
-        g["_os"].system("echo pwned")
-        """), bypass="reflect: <stdlib class>.<method>.__globals__ is rated introspection; "
-                     "the literal key is not resolved (it is for a stdlib function)"),
-    case("stdlib_bound_method_func_globals", "subprocess", src("""
-        import tempfile
-        t = tempfile.TemporaryDirectory()
-        t.cleanup.__func__.__globals__["_os"].system("echo pwned")
-        """), bypass="reflect: a bound method's __func__.__globals__ of a stdlib instance: "
-                     "introspection only"),
-    case("getclosurevars_globals", "subprocess", src("""
-        import inspect, shutil
-        inspect.getclosurevars(shutil.copy).globals["os"].system("echo pwned")
-        """), bypass="reflect: inspect.getclosurevars(f).globals is f.__globals__ filtered "
-                     "by the names f uses (modules among them)"),
-    case("getclosurevars_private_alias", "subprocess", src("""
-        import inspect, tempfile
-        inspect.getclosurevars(tempfile.mkdtemp).globals["_os"].system("echo pwned")
-        """), bypass="reflect: inspect.getclosurevars(f).globals of a stdlib function"),
 
     # ---- held-sys: sys held by another module
-    case("importlib_sys_modules_subscript", "subprocess",
-         'import importlib\nimportlib.sys.modules["os"].system("echo pwned")\n',
-         bypass="held-sys: importlib.sys.modules['os'] (sys.modules['os'] and "
-                "importlib.sys.modules.get('os') are caught)"),
-    case("shutil_sys_modules_subscript", "subprocess",
-         'import shutil\nshutil.sys.modules["os"].system("echo pwned")\n',
-         bypass="held-sys: shutil.sys.modules['os']"),
-    case("warnings_sys_modules_subscript", "subprocess",
-         'import warnings\nwarnings.sys.modules["os"].system("echo pwned")\n',
-         bypass="held-sys: warnings.sys.modules['os']"),
-    case("held_sys_modules_alias", "subprocess", src("""
-        import importlib as il
-        m = il.sys.modules
-        m["os"].system("echo pwned")
-        """), bypass="held-sys: an alias of importlib.sys.modules subscripted"),
 ]
 
 
