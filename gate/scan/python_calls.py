@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from gate.catalog import canonical
 from gate.model import Phase
-from gate.scan import reflect
+from gate.scan import reflect, stdlib_forms
 from gate.scan.python_refs import (
     _COMPUTED,
     _CONSUMERS,
@@ -191,6 +191,10 @@ class _Calls(_Refs):
             if resolved not in _SAFE_YAML:
                 self._add(_DYNAMIC, line, phase, func)
             return True
+        for cap, detail in stdlib_forms.findings(func, call, _shape):
+            self._add(cap, line, phase, detail)
+        if stdlib_forms.patcher(func):
+            return True  # ``mock.patch(target)``: its target decides
         if func in _MEMBERS and call.args:
             self._members(func, call.args[0], line, phase)
             return False

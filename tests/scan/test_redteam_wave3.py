@@ -294,102 +294,103 @@ CASES = [
         inspect.getclosurevars(tempfile.mkdtemp).globals["_os"].system("echo pwned")
         """)),
 
-    # ================================================================ bypasses
-    # ---- catalog: standard-library effects the generated table does not see
-    case("platform_processor", "subprocess", "import platform\nplatform.processor()\n",
-         bypass="catalog: platform.processor() runs `uname -p` (platform._Processor."
-                "get_posix, subprocess.check_output)"),
+    case("platform_processor", "subprocess", "import platform\nplatform.processor()\n"),
     case("platform_uname_processor", "subprocess",
-         "import platform\nplatform.uname().processor\n",
-         bypass="catalog: uname_result.processor is a lazy property that runs `uname -p`; "
-                "only env (platform.uname's node) is reported"),
+         "import platform\nplatform.uname().processor\n"),
     case("platform_architecture", "subprocess",
-         'import platform\nplatform.architecture("/bin/ls")\n',
-         bypass="catalog: platform.architecture(path) runs `file -b path` "
-                "(platform._syscmd_file)"),
+         'import platform\nplatform.architecture("/bin/ls")\n'),
     case("xxsubinterpreters_run_string", "subprocess", src("""
         import _xxsubinterpreters as s
         s.run_string(s.create(), "import os; os.system('echo pwned')")
-        """), bypass="catalog: _xxsubinterpreters.run_string execs a string in a "
-                     "subinterpreter (whose audit hooks are its own: the parent sees nothing)"),
+        """)),
     case("testcapi_run_in_subinterp", "subprocess",
-         "import _testcapi\n_testcapi.run_in_subinterp(\"import os; os.system('echo pwned')\")\n",
-         bypass="catalog: _testcapi.run_in_subinterp execs a string (shipped with CPython "
-                "builds that include the test modules, e.g. pyenv)"),
-    case("import_antigravity", "subprocess", "import antigravity\n",
-         bypass="catalog: importing antigravity runs webbrowser.open (a subprocess: "
-                "$BROWSER, xdg-open) at import; the module is not in the table"),
+         "import _testcapi\n_testcapi.run_in_subinterp(\"import os; os.system('echo pwned')\")\n"),
+    case("import_antigravity", "subprocess", "import antigravity\n"),
     case("idlelib_executive_runcode", "dynamic-code", src("""
         from idlelib import run
         run.Executive(None).runcode("print('pwned')")
-        """), bypass="catalog: idlelib.run.Executive.runcode execs a string; idlelib is "
-                     "not in the table"),
+        """)),
     case("idlelib_rpc_client_listens", "network", src("""
         from idlelib import rpc
         c = rpc.RPCClient(("127.0.0.1", 0))
-        """), bypass="catalog: idlelib.rpc.RPCClient binds and listens on a socket"),
+        """)),
     case("lib2to3_write_file", "fs-write", src("""
         from lib2to3 import refactor
         refactor.RefactoringTool([]).write_file("x = 1\\n", "/tmp/rt11_l2t.py", None)
-        """), bypass="catalog: lib2to3.refactor.RefactoringTool.write_file opens for "
-                     "writing; lib2to3 is not in the table"),
+        """)),
     case("posixshmem_shm_open", "fs-write", src("""
         import _posixshmem, os
         fd = _posixshmem.shm_open("/rt11", os.O_CREAT | os.O_RDWR, 0o600)
         os.write(fd, b"pwned")
-        """), bypass="catalog: _posixshmem.shm_open creates /dev/shm/<name> (no audit event); "
-                     "os.write on the fd it gives is not fs-write"),
+        """)),
     case("faulthandler_watchdog_thread", "threads",
-         "import faulthandler\nfaulthandler.dump_traceback_later(60)\n",
-         bypass="catalog: faulthandler.dump_traceback_later starts a C watchdog thread "
-                "(no audit event)"),
+         "import faulthandler\nfaulthandler.dump_traceback_later(60)\n"),
     case("readline_write_history_file", "fs-write",
-         'import readline\nreadline.write_history_file("/tmp/rt11_hist")\n',
-         bypass="catalog: readline.write_history_file writes any path from C (no audit "
-                "event)"),
+         'import readline\nreadline.write_history_file("/tmp/rt11_hist")\n'),
     case("private_tkinter_exec", "subprocess", src("""
         import _tkinter
         t = _tkinter.create(None, "x", "Tk", False, True, False, False, None)
         t.call("exec", "echo", "pwned")
-        """), bypass="catalog: _tkinter.create() is a Tcl interpreter; Tcl `exec` runs a "
-                     "command (tkinter.Tcl().eval is caught, the private module is not)"),
+        """)),
     case("test_support_script_helper", "subprocess", src("""
         from test.support import script_helper
         script_helper.run_python_until_end("-c", "import os; os.system('echo pwned')")
-        """), bypass="catalog: the stdlib `test` package (pyenv, Windows, python3-test) is "
-                     "read as an unknown distribution: script_helper runs a subprocess"),
+        """)),
     case("test_support_import_module_computed", "dynamic-code", src("""
         from test.support import import_helper
         import_helper.import_module("o" + "s").system("echo pwned")
-        """), bypass="catalog: test.support.import_helper.import_module imports a computed "
-                     "name"),
+        """)),
     case("mock_patch_getter_computed", "dynamic-code", src("""
         from unittest import mock
         mock.patch("o" + "s.x", create=True).getter().system("echo pwned")
-        """), bypass="catalog: unittest.mock.patch(target) imports a computed target "
-                     "(pkgutil.resolve_name); _patch.getter() hands the module out"),
+        """)),
     case("tracemalloc_snapshot_dump", "fs-write", src("""
         import tracemalloc
         tracemalloc.start()
         tracemalloc.take_snapshot().dump("/tmp/rt11_tm")
-        """), bypass="catalog: tracemalloc.Snapshot.dump(path) opens path for writing (a "
-                     "method of an object a function returns)"),
+        """)),
     case("fileinput_inplace", "fs-write", src("""
         import fileinput
         for line in fileinput.input("/tmp/rt11_x", inplace=True):
             print(line, end="")
-        """), bypass="catalog: fileinput.input(path, inplace=True) renames and rewrites "
-                     "path; only fs-read is reported (the keyword is not read, as the mode "
-                     "of open is)"),
-    case("os_get_exec_path", "env", "import os\nx = os.get_exec_path()\n",
-         bypass="catalog: os.get_exec_path() reads os.environ['PATH']"),
-
-    # ---- dunder: module globals the interpreter sets are untyped
-
-    # ---- reflect: a standard-library object hands out a namespace
-
-    # ---- held-sys: sys held by another module
+        """)),
+    case("os_get_exec_path", "env", "import os\nx = os.get_exec_path()\n"),
 ]
+
+
+# Neighbours of the fixed cases that must stay quiet (no dynamic-code, no new capability):
+# what real packages write next to them.
+QUIET = [
+    pytest.param('from unittest import mock\nmock.patch("os.system")\n', "dynamic-code",
+                 id="mock_patch_literal"),
+    pytest.param('from unittest import mock\nmock.patch(f"{__name__}.x")\n', "dynamic-code",
+                 id="mock_patch_this_module"),
+    pytest.param('import os\nfrom unittest import mock\nmock.patch.dict(os.environ, {})\n',
+                 "dynamic-code", id="mock_patch_dict_mapping"),
+    pytest.param('from unittest import mock\nmock.patch.object(int, "x")\n', "dynamic-code",
+                 id="mock_patch_object"),
+    pytest.param('import fileinput\nfor line in fileinput.input("x"):\n    pass\n',
+                 "fs-write", id="fileinput_read_only"),
+    pytest.param('import fileinput\nfileinput.input("x", inplace=False)\n', "fs-write",
+                 id="fileinput_inplace_false"),
+    pytest.param("import tkinter.ttk\n", "dynamic-code", id="import_under_a_wildcard"),
+    pytest.param("import platform\nx = platform.system(), platform.machine()\n",
+                 "subprocess", id="platform_system"),
+    pytest.param("import threading\nt = threading.current_thread().name\n", "threads",
+                 id="current_thread"),
+    pytest.param("import sys\nm = sys.modules[type(self).__module__].__name__\n",
+                 "dynamic-code", id="module_of_a_class_named"),
+    pytest.param("x = __spec__.name, __spec__.parent\n", "fs-read", id="spec_fields"),
+    pytest.param('import inspect\ninspect.getmembers(object())\n', "dynamic-code",
+                 id="getmembers_of_an_instance"),
+]
+
+
+@pytest.mark.parametrize(("source", "cap"), QUIET)
+def test_neighbours_stay_quiet(source: str, cap: str) -> None:
+    found = [(str(f.capability), f.detail) for f in scan_python(source.encode(),
+                                                                 "pkg/__init__.py")]
+    assert not [f for f in found if f[0] == cap], found
 
 
 @pytest.mark.parametrize(("files", "cap"), CASES)
