@@ -148,4 +148,5 @@ RETURNS_RUNNING = frozenset({
     "threading.current_thread", "threading.currentThread", "threading.main_thread",
     "asyncio.events.get_event_loop", "asyncio.events._get_event_loop",
     "asyncio.events.get_running_loop",  # (the Python versions, ``_py_get_event_loop``)
+    "_asyncio.get_event_loop", "_asyncio.get_running_loop", "_asyncio._get_running_loop",
 })
