@@ -546,6 +546,9 @@ def skipped(name: str) -> bool:
 
 
 MAIN_MODULES: set[str] = set()  # ``pkg.__main__``: run, not imported (module_names)
+# CPython's tests (``test.test_os``): not walked, each ``unanalyzed`` (one line per module:
+# a ``test.*`` line would make every file spelling ``test`` on an import line walked)
+TEST_MODULES: set[str] = set()
 
 
 def c_modules() -> list[str]:
@@ -564,8 +567,9 @@ def whole_module_lines() -> list[str]:
     out = [f"{m} {cap}  # when imported: {why}" for m, (cap, why) in hand.AT_IMPORT.items()]
     out += [f"{m} {hand.UNANALYZED}  # runs the package's command line when imported"
             for m in sorted(MAIN_MODULES)]
-    out.append(f"test.* {hand.UNANALYZED}  # CPython's test suite: only "
-               f"{', '.join(hand.TEST_WALKED)} is walked")
+    out += [f"{m} {hand.UNANALYZED}  # CPython's test suite: only "
+            f"{', '.join(hand.TEST_WALKED)} is walked"
+            for m in sorted(TEST_MODULES - MAIN_MODULES)]
     for m in c_modules():
         kind, why = hand.C_MODULES.get(m, (None, ""))
         if kind == "dangerous":
@@ -587,6 +591,9 @@ def module_names() -> list[str]:
         for info in pkgutil.iter_modules([path], prefix):
             if info.name.rpartition(".")[2] == "__main__" and not skipped(prefix[:-1]):
                 MAIN_MODULES.add(info.name)
+            if prefix == "test." and not test_helpers(info.name) and info.name.isascii() \
+                    and info.name[5:].isidentifier():
+                TEST_MODULES.add(info.name)
             if skipped(info.name):
                 continue
             names.add(info.name)

@@ -218,6 +218,7 @@ def test_every_python_seed_is_catalogued(gen: ModuleType) -> None:
     ("test.support.script_helper.run_python_until_end", "subprocess"),
     ("test.support.import_helper.import_module", "dynamic-code"),
     ("test.test_os", "unanalyzed"),
+    ("test.test_asyncio.test_events", "unanalyzed"),
     ("antigravity", "subprocess"),
     ("venv.__main__", "unanalyzed"),
     ("faulthandler.dump_traceback_later", "threads"),
