@@ -47,6 +47,7 @@ MODULE_ALIASES: dict[str, str] = {
     "_sqlite3": "sqlite3",
     "_frozen_importlib": "importlib._bootstrap",
     "_frozen_importlib_external": "importlib._bootstrap_external",
+    "__spec__.loader": "__loader__",  # the module's own loader (a SourceFileLoader)
 }
 
 # Vendored copies of a catalogued distribution are that distribution:
@@ -117,7 +118,14 @@ HOLDERS: dict[str, frozenset[str]] = attribute_paths(MODULE_ATTRIBUTES)
 BUILTIN_NAMES = frozenset({
     "open", "exec", "eval", "compile", "execfile", "__import__", "getattr", "globals",
     "vars", "locals", "breakpoint", "__builtins__",
+    # module globals the import system sets: the module's loader, its spec
+    "__loader__", "__spec__",
 })
+
+
+def _head(word: str) -> str:
+    """The import a name's first word needs: none for a builtin (``__loader__``)."""
+    return "" if word in BUILTIN_NAMES else word
 # Spellings whose words differ from the module's (``posix.system``, ``tempfile._os.system``):
 # the pre-filter needs requirements spelled their way.
 def _spelled() -> tuple[tuple[str, str], ...]:
@@ -404,12 +412,12 @@ class Catalog:
                 by_name.append((name, frozenset({Requirement(bare=frozenset(parts),
                                                              target=name)})))  # a builtin
                 continue
-            reqs = {Requirement(anywhere=frozenset(parts), target=parts[-1], head=parts[0])}
+            reqs = {Requirement(anywhere=frozenset(parts), target=parts[-1], head=_head(parts[0]))}
             for i in range(1, len(parts)):
                 for alias in _SPELLED_BY_MODULE.get(".".join(parts[:i]), ()):
                     spelled = alias.split(".") + parts[i:]
                     reqs.add(Requirement(anywhere=frozenset(spelled), target=spelled[-1],
-                                         head=spelled[0]))
+                                         head=_head(spelled[0])))
             by_name.append((name, frozenset(reqs)))
         every = set(fixed).union(*by_head.values(), *(r for _, r in by_name))
         ordered = tuple(sorted(every, key=lambda r: (sorted(r.anywhere), sorted(r.bare))))

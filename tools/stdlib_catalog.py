@@ -362,6 +362,20 @@ SEEDS: dict[str, Seed] = {
     "_winapi.TerminateProcess": _s(SUB, "_winapi.TerminateProcess"),
 }
 
+
+def _hand() -> types.ModuleType:
+    """tools/stdlib_catalog_hand.py (no package: loaded from beside this file)."""
+    import importlib.util
+
+    path = Path(__file__).with_name("stdlib_catalog_hand.py")
+    spec = importlib.util.spec_from_file_location("stdlib_catalog_hand", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+HAND_MARKED = _hand()
 # Primitives that raise no audit event (on some or all versions): seeds all the same.
 EXTRA: dict[str, Seed] = {
     # a module imported by a name computed at run time (a literal name is no seed: the
@@ -372,6 +386,9 @@ EXTRA: dict[str, Seed] = {
     "<thread>": _s(THREADS, "_thread.start_new_thread", "_thread.start_joinable_thread",
                    "_thread.start_new"),
     "<extension module>": _s(NATIVE, "_imp.create_dynamic", "_imp.exec_dynamic"),
+    # C-level effects without an event, marked by hand (each with its reason there)
+    **{event: _s(cap, *targets, why=why)
+       for event, (cap, targets, why, spread) in HAND_MARKED.NO_EVENT.items() if spread},
 }
 LIMIT = {e: s.depth for e, s in (*SEEDS.items(), *EXTRA.items()) if s.depth}
 # the importers: a call whose first argument is a string literal is no edge at all
@@ -382,6 +399,7 @@ RETURNS = {
     "asyncio.events.get_running_loop": "asyncio.SelectorEventLoop",
     "asyncio.events.get_event_loop": "asyncio.SelectorEventLoop",
     "asyncio.events._get_running_loop": "asyncio.SelectorEventLoop",
+    "platform.uname": "platform.uname_result",  # (a cached one: ``return _uname_cache``)
 }
 
 # Incidental paths, with the reason: "stop" keeps the name's own capability but does not
@@ -441,11 +459,9 @@ STOP: dict[str, tuple[str, str]] = {
                                      "importers (EXTRA seeds)"),
     "importlib._bootstrap_external._LoaderBasics.exec_module": (
         "stop", "the import system: runs a module being imported"),
-    "platform._Processor": ("stop", "asks uname -p for the processor name"),
     "platform.uname": ("stop", "the host's identity: system(), machine(), release() ... "
                                "read only its OS fields"),
     "platform._syscmd_ver": ("stop", "runs 'ver' on Windows when win32_ver found nothing"),
-    "platform._syscmd_file": ("stop", "runs 'file' on the interpreter for architecture()"),
     "threading.Thread._bootstrap_inner": ("stop", "a new thread inherits the trace and "
                                                   "profile hooks threading.settrace set"),
     "multiprocessing.connection.Pipe": ("stop", "a socketpair between the program's own "
@@ -485,15 +501,13 @@ STOP: dict[str, tuple[str, str]] = {
     "uuid._netstat_getnode": ("stop", "a fallback when the C uuid library is missing"),
 }
 
-# Not walked: (prefix, reason)
+# Not walked: (prefix, reason). Every module of ``sys.stdlib_module_names`` is, and of
+# CPython's ``test`` package its helpers (HAND_MARKED.TEST_WALKED); a module that acts when
+# imported is catalogued as a whole instead (HAND_MARKED.AT_IMPORT).
 SKIP_MODULES = {
-    "test": "CPython's own test suite", "idlelib": "the IDLE application",
-    "tkinter": "Tk GUI (catalogued by hand)", "turtle": "Tk GUI", "turtledemo": "Tk demos",
-    "lib2to3": "2to3 tool", "ensurepip._bundled": "bundled wheels",
-    "antigravity": "opens a browser on import", "this": "prints on import",
-    "__hello__": "frozen test module", "__phello__": "frozen test package",
-    "pydoc_data": "data", "site-packages": "not the standard library",
-    "__main__": "the running script", "_pyrepl": "the REPL application",
+    "ensurepip._bundled": "bundled wheels", "pydoc_data": "data",
+    "site-packages": "not the standard library", "__main__": "the running script",
+    **{m: "acts when imported (HAND_MARKED.AT_IMPORT)" for m in HAND_MARKED.AT_IMPORT},
 }
 # the scanner's spellings of one module (gate.catalog.MODULE_ALIASES): names are written
 # under the canonical module only
@@ -514,11 +528,59 @@ def stdlib_dir() -> Path:
     return Path(sysconfig.get_paths()["stdlib"])
 
 
+def test_helpers(name: str) -> bool:
+    """CPython's ``test`` package itself and the helpers in it that are walked."""
+    return name == "test" or any(name == p or name.startswith(p + ".")
+                                 for p in HAND_MARKED.TEST_WALKED)
+
+
 def skipped(name: str) -> bool:
-    if any(part in ("test", "tests", "idle_test", "__main__") for part in name.split(".")):
-        return True  # test suites (ctypes.test, distutils.tests); __main__ modules act on
-        # import (venv.__main__ makes a venv, unittest.__main__ runs the tests it finds)
+    parts = name.split(".")
+    if "__main__" in parts:
+        return True  # __main__ modules act on import (venv.__main__ makes a venv,
+        # unittest.__main__ runs the tests it finds): ``main_modules``
+    if any(part in ("test", "tests", "idle_test") for part in parts) and not test_helpers(
+            name):
+        return True  # test suites (ctypes.test, distutils.tests): ``test.*`` unanalyzed
     return any(name == p or name.startswith(p + ".") for p in SKIP_MODULES)
+
+
+MAIN_MODULES: set[str] = set()  # ``pkg.__main__``: run, not imported (module_names)
+# CPython's tests (``test.test_os``): not walked, each ``unanalyzed`` (one line per module:
+# a ``test.*`` line would make every file spelling ``test`` on an import line walked)
+TEST_MODULES: set[str] = set()
+
+
+def c_modules() -> list[str]:
+    """The C modules of this interpreter: built in, or extension modules in lib-dynload."""
+    dynload = Path(sysconfig.get_paths()["platstdlib"]) / "lib-dynload"
+    return sorted({*sys.builtin_module_names,
+                   *(p.name.split(".", 1)[0] for p in dynload.glob("*.so"))})
+
+
+def whole_module_lines() -> list[str]:
+    """Lines for what is catalogued as a whole: modules that act when imported, the
+    command lines of packages (``pkg.__main__``), the tests, the C modules that are a
+    whole other interpreter (``dangerous``) or that no one has classified, and the
+    hand-marked names that pass nothing to their callers."""
+    hand = HAND_MARKED
+    out = [f"{m} {cap}  # when imported: {why}" for m, (cap, why) in hand.AT_IMPORT.items()]
+    out += [f"{m} {hand.UNANALYZED}  # runs the package's command line when imported"
+            for m in sorted(MAIN_MODULES)]
+    out += [f"{m} {hand.UNANALYZED}  # CPython's test suite: only "
+            f"{', '.join(hand.TEST_WALKED)} is walked"
+            for m in sorted(TEST_MODULES - MAIN_MODULES)]
+    for m in c_modules():
+        kind, why = hand.C_MODULES.get(m, (None, ""))
+        if kind == "dangerous":
+            out.append(f"{m}.* {DYN}  # {why}")
+        elif kind is None:
+            out.append(f"{m}.* {hand.UNANALYZED}  # a C module not classified in "
+                       "tools/stdlib_catalog_hand.py")
+    for event, (cap, targets, _, spread) in hand.NO_EVENT.items():
+        if not spread:
+            out += [f"{t} {cap}  # {event}" for t in targets if dotted(t) is not MISSING]
+    return out
 
 
 def module_names() -> list[str]:
@@ -527,6 +589,11 @@ def module_names() -> list[str]:
     while todo:  # pkgutil.walk_packages would import every package (test/ too)
         path, prefix = todo.pop()
         for info in pkgutil.iter_modules([path], prefix):
+            if info.name.rpartition(".")[2] == "__main__" and not skipped(prefix[:-1]):
+                MAIN_MODULES.add(info.name)
+            if prefix == "test." and not test_helpers(info.name) and info.name.isascii() \
+                    and info.name[5:].isidentifier():
+                TEST_MODULES.add(info.name)
             if skipped(info.name):
                 continue
             names.add(info.name)
@@ -1822,6 +1889,21 @@ def generate() -> tuple[list[str], list[str], Graph, dict[str, dict]]:
         if e[0] == "class":
             construct[qual] = graph.construct(e[1], None)
             roots += [t for t in construct[qual] if len(t) == 3]
+    # a function returning an instance of a standard class (``tracemalloc.take_snapshot``:
+    # a Snapshot): the scanner does not follow the instance, so the function's entry also
+    # holds what the class's public methods reach, as a class's entry does
+    returned: dict[str, list[list[tuple[str, Node]]]] = {}
+    for qual, ts in value_nodes.items():
+        obj = entries[qual][1]
+        if canonical_name(obj) in HAND_MARKED.RETURNS_RUNNING:
+            continue
+        kinds = {v[1] for t in ts if len(t) == 3 and t[2] == "function"
+                 for v in graph.returns(t, 2) if v[0] == "inst"}
+        if id(obj) in graph.returns_hint:
+            kinds.add(graph.returns_hint[id(obj)])
+        if kinds:
+            returned[qual] = [class_members(graph, k) for k in sorted(kinds, key=_qual)]
+            roots += [n for members in returned[qual] for _, n in members]
     result = propagate(graph, roots)
 
     def caps_of(targets: set) -> dict[str, tuple[int, str]]:
@@ -1840,7 +1922,10 @@ def generate() -> tuple[list[str], list[str], Graph, dict[str, dict]]:
     found: dict[str, dict[str, tuple[int, str]]] = {}
     for qual, e in entries.items():
         if e[0] == "value":
-            found[qual] = caps_of(value_nodes[qual])
+            found[qual] = merged([caps_of(value_nodes[qual]), *(
+                {c: v for c, v in caps_of({node}).items() if not stops(node, c)}
+                for members in returned.get(qual, ()) for n, node in members
+                if not n.startswith("_") or n in KEEP_DUNDERS)])
             continue
         _, cls, members = e
         if stop_kind_class(cls) == "cut":
@@ -1877,6 +1962,7 @@ def generate() -> tuple[list[str], list[str], Graph, dict[str, dict]]:
             continue
         lines.append(_line(qual, caps))
         evidence[qual] = caps
+    lines = sorted([*lines, *whole_module_lines()], key=lambda line: line.split()[0])
     raw = raw_held(modules)
     for container, attrs in [*other_versions(WITH).items(), *LATER_HELD.items()]:
         for attr, real in attrs.items():
@@ -1890,6 +1976,10 @@ def generate() -> tuple[list[str], list[str], Graph, dict[str, dict]]:
         raise SystemExit("events raised by the standard library that SEEDS does not know "
                          f"(add them): {sorted(graph.unknown_events)}")
     return lines, held, graph, evidence
+
+
+def _qual(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def canonical_name(obj: object) -> str | None:

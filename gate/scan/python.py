@@ -49,6 +49,7 @@ from gate.catalog import (
     match,
     owned,
     receiver_method,
+    under_wildcard,
 )
 from gate.model import Capability, Finding, Label, Phase
 from gate.scan import hosts, labels, reflect
@@ -432,6 +433,9 @@ class _Scanner(_Calls):
                     self.aliases[head] = head
                     parts = a.name.split(".")  # ``import a.b.c``: a, a.b, a.b.c are modules
                     self.imported.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+                entry = self.match(a.name)  # ``import antigravity``: acts when imported
+                if entry is not None and not under_wildcard(a.name):
+                    self._add_entry(entry, st.lineno, phase, f"import {a.name}")
             return
         module: str | None = ("." * st.level) + (st.module or "")
         if st.level and self.module_name is not None:

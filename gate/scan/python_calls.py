@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from gate.catalog import canonical
 from gate.model import Phase
-from gate.scan import reflect
+from gate.scan import reflect, stdlib_forms
 from gate.scan.nodes import statements, walk_parents
 from gate.scan.python_refs import (
     _COMPUTED,
@@ -49,6 +49,7 @@ _NAMESPACE_FILLERS = frozenset(
 
 
 _FORMATS = frozenset({"format", "format_map"})
+_MEMBERS = frozenset({"inspect.getmembers", "inspect.getmembers_static"})
 # called by name, what ``getattr`` calls: ``x.__getattr__(n)`` is ``getattr(x, n)``
 _HOOKS = frozenset({"__getattribute__", "__getattr__"})
 
@@ -191,12 +192,28 @@ class _Calls(_Refs):
             if resolved not in _SAFE_YAML:
                 self._add(_DYNAMIC, line, phase, func)
             return True
-        if func == "inspect.getmembers" and call.args:
-            target = self._resolve(call.args[0])
-            if target is not None and self.reaches(target):
-                self._add(_DYNAMIC, line, phase, f"inspect.getmembers({canonical(target)})")
+        for cap, detail in stdlib_forms.findings(func, call, _shape):
+            self._add(cap, line, phase, detail)
+        if stdlib_forms.patcher(func):
+            return True  # ``mock.patch(target)``: its target decides
+        if func in _MEMBERS and call.args:
+            self._members(func, call.args[0], line, phase)
             return False
         return False
+
+    def _members(self, func: str, arg: ast.expr, line: int, phase: Phase) -> None:
+        """``inspect.getmembers(x)``: every attribute of ``x``: of a module, what it
+        holds; of a builtin function, its ``__self__`` (the builtins module); of a function
+        or class of the standard library, ``__globals__`` (its module's namespace)."""
+        target = self._resolve(arg)
+        if target is not None and self.reaches(target):
+            self._add(_DYNAMIC, line, phase, f"{func}({canonical(target)})")
+        elif (target is None and type(arg) is ast.Name and reflect.builtin_function(arg.id)
+              and self._builtin(arg.id)) or (
+                target is not None and reflect.module_of(target) is not None):
+            shown = ast.unparse(arg)[:30]
+            self._add(_DYNAMIC, line, phase,
+                      f"{func}({shown}) (hands out its __self__ or __globals__)")
 
     def _os_open(self, call: ast.Call, phase: Phase) -> None:
         flags = _arg(call, 1, "flags")

@@ -170,6 +170,12 @@ def _library_symbol(qual: str) -> str:
     return qual
 
 
+def _held_sys(qual: str) -> str:
+    """``shutil.sys.modules`` -> ``sys.modules`` (``sys`` held by a standard module)."""
+    real = canonical(qual)
+    return real if real.startswith("sys.modules") else qual
+
+
 def _attrs(node: ast.expr) -> list[str]:
     out: list[str] = []
     while type(node) is ast.Attribute:
@@ -490,6 +496,8 @@ class _Refs(_State):
         also ``sys.modules[__name__].x`` -> what ``x`` is here."""
         if base == _SELF_MODULE and attrs:
             base = self._base(attrs.pop(0), mark=False)
+        elif base == reflect.CLOSURE_VARS and attrs:  # ``getclosurevars(f).globals``
+            base = reflect.closure_field(attrs.pop(0))
         last = -1
         for i, attr in enumerate(attrs):
             if attr in REFLECTIVE:
@@ -516,6 +524,8 @@ class _Refs(_State):
         if base is None:
             return None
         qual = ".".join([base, *attrs])
+        if ".sys.modules" in qual:  # ``importlib.sys.modules``: sys's special forms apply
+            qual = _held_sys(qual)
         return qual if self.exports is None else self.exports.resolve(qual)
 
     def _call_value(self, call: ast.Call) -> str | None:
@@ -554,8 +564,11 @@ class _Refs(_State):
             if func != "globals" and any(isinstance(s, _LazyLocals) for s in self.scopes):
                 return None  # ``locals()`` in a function: its own names
             return f"{_SELF_MODULE}.{reflect.NAMESPACE}"
-        if func == "inspect.getmodule" and call.args:
-            return ANY_MODULE
+        if func == "inspect.getmodule" and call.args:  # of a stdlib name: its module
+            target = self._resolve(call.args[0])
+            return (target and reflect.module_of(target)) or ANY_MODULE
+        if func == "inspect.getclosurevars":
+            return reflect.CLOSURE_VARS
         if func == "vars" and call.args:  # ``vars(os)``; ``vars(obj)`` is an instance's
             target = self._resolve(call.args[0])
             if target is not None and self._module_value(target):
@@ -609,6 +622,9 @@ class _Refs(_State):
         if owner == "sys.modules":
             if key is not None:
                 return key
+            if type(node.slice) is ast.Attribute and node.slice.attr == "__module__":
+                home = self._resolve(node.slice)  # ``X.__module__`` of a stdlib name
+                return (home and reflect.module_of(home)) or ANY_MODULE
             own = type(node.slice) is ast.Name and node.slice.id == "__name__"
             return _SELF_MODULE if own else ANY_MODULE
         ns = namespace_of(owner)
@@ -661,9 +677,11 @@ class _Refs(_State):
             if reflect.NAMESPACE in parts:
                 return False  # a namespace's own methods (``f_globals.get``): dict methods
             if len(parts) > 1:
-                if not reflect.is_module(parts[0]):
-                    return False
-                return self._report(".".join(parts), line, phase, node)
+                if reflect.is_module(parts[0]):
+                    return self._report(".".join(parts), line, phase, node)
+                rest = ".".join(parts[1:])  # ``<module>._os.system``: a module held as _os
+                return any([self._report(f"{m}.{rest}", line, phase, node)
+                            for m in reflect.held_as(parts[0])])
             leaf = parts[0]
             hits = reflect.leaf_entries(leaf)
             for name, cap in hits:

@@ -17,8 +17,9 @@ A capability is reached without naming it in three ways, and the scanner closes 
 * every class is reached from any object (``().__class__.__base__.__subclasses__()``,
   ``SUBCLASSES``): ``dynamic-code`` unless asked of a class the file defines.
 
-Public API: ANY_MODULE, NAMESPACE, REFLECTIVE, SUBCLASSES, LEADING, fold(prefix, attr),
-is_module(qualname), builtin_function(name), leaf_entries(attr), namespace_of(qualname).
+Public API: ANY_MODULE, NAMESPACE, REFLECTIVE, SUBCLASSES, LEADING, CLOSURE_VARS,
+fold(prefix, attr), is_module(qualname), module_of(qualname), held_as(attr),
+closure_field(attr), builtin_function(name), leaf_entries(attr), namespace_of(qualname).
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ import sys
 import sysconfig
 import types
 
-from gate.catalog import canonical, catalog, reaches
+from gate.catalog import MODULE_ATTRIBUTES, canonical, catalog, reaches
 from gate.model import Capability
 
 # The value of an expression that is some module the scanner cannot name.
 ANY_MODULE = "<module>"
+# What ``inspect.getclosurevars(f)`` gives: its ``globals``/``nonlocals`` are a namespace.
+CLOSURE_VARS = "<closurevars>"
 # The ``__self__`` of an object the scanner cannot name: a builtin's module, or anything.
 SELF_OF = "<__self__>"
 # Module globals that are never modules (strings and the like).
@@ -61,6 +64,41 @@ WORDS = REFLECTIVE | {SUBCLASSES, "getmodule", "Formatter", "attrgetter", "metho
                       "__getattribute__", "getattr_static"}
 
 
+def module_of(qualname: str) -> str | None:
+    """The standard-library module a name of it lies in (``tempfile.TemporaryDirectory
+    .cleanup``: ``tempfile``; ``shutil.copy``: ``shutil``), or None."""
+    name = canonical(qualname)
+    if name.startswith("<"):
+        return None
+    while "." in name:
+        name = name.rpartition(".")[0]
+        if name in _stdlib_modules():
+            return name
+    return None
+
+
+def closure_field(attr: str) -> str | None:
+    """``inspect.getclosurevars(f).<attr>``: the builtins module, some module's
+    namespace (the globals and nonlocals it names: modules among them), or None."""
+    if attr == "builtins":
+        return "builtins"
+    return f"{ANY_MODULE}.{NAMESPACE}" if attr in ("globals", "nonlocals") else None
+
+
+@functools.cache
+def _held_as() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for alias, real in MODULE_ATTRIBUTES.items():
+        out.setdefault(alias.rpartition(".")[2], set()).add(real)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def held_as(attr: str) -> frozenset[str]:
+    """The modules a standard module holds under the global ``attr`` (``_os``: ``os``):
+    what ``<some module>._os`` is when that module is a standard one."""
+    return _held_as().get(attr, frozenset())
+
+
 def fold(prefix: str | None, attr: str, *, builtin_root: bool = False) -> str:
     """What ``<prefix>.<attr>`` is when ``attr`` is in REFLECTIVE; ``prefix`` is the
     qualified name of the object (None: unknown), ``builtin_root``: the object is a
@@ -68,7 +106,9 @@ def fold(prefix: str | None, attr: str, *, builtin_root: bool = False) -> str:
     if attr in _TO_BUILTINS:
         return "builtins"
     if attr in _TO_NAMESPACE:
-        return f"{ANY_MODULE}.{NAMESPACE}"
+        # ``tempfile.TemporaryDirectory.cleanup.__globals__``: that module's namespace
+        home = module_of(prefix) if attr == "__globals__" and prefix is not None else None
+        return f"{home or ANY_MODULE}.{NAMESPACE}"
     # __self__: of a builtin function, its module; of anything else, most often the
     # instance of a bound method: what is named on it is matched, it is not a module
     # handed on (a builtin function handed on is a known limit, docs/scanner.md)

@@ -1,0 +1,69 @@
+"""Standard-library calls whose arguments decide what they do, beyond the catalog's entry:
+
+* ``unittest.mock.patch(target)`` (and ``patch.dict``/``patch.multiple`` given a string)
+  imports the module its target names (``pkgutil.resolve_name``) and ``_patch.getter()``
+  hands it out: a target whose module part is computed (``"o" + "s.x"``) is an import by a
+  computed name, ``dynamic-code``. A literal target, one under this module
+  (``f"{__name__}.x"``) or one whose first literal part already holds a dot
+  (``"pkg.mod." + name``: a name in a module the source spells) is not;
+* ``fileinput.input(files, inplace=True)`` (``FileInput``) renames each file and writes
+  it anew: ``fs-write`` unless ``inplace`` is absent or a literal false.
+
+Public API: findings(func, call, shape) -> list of (capability, detail); patcher(func):
+whether ``func`` is ``mock.patch`` or one of its forms (a special form: its catalog entry
+is what a bare reference counts as).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from gate.model import Capability
+
+_PATCHERS = frozenset({"unittest.mock.patch", "mock.patch"})
+_PATCHER_PARTS = frozenset({"dict", "multiple"})  # ``patch.dict("os.environ", ...)``
+_INPLACE = frozenset({"fileinput.input", "fileinput.FileInput"})
+_PATCHER_HEADS = ("unittest.mock.patch", "mock.patch")
+_HEADS = (*_PATCHER_HEADS, "fileinput.")
+
+
+def patcher(func: str) -> bool:
+    """``unittest.mock.patch``, ``patch.object``, ``patch.dict``, ``mock.patch`` ..."""
+    return func.startswith(_PATCHER_HEADS) and (
+        func in _PATCHERS or func.rpartition(".")[0] in _PATCHERS)
+
+
+def _fixed_module(node: ast.expr, shape: Callable[[ast.expr], list[str | None]]) -> bool:
+    """Whether the target string ``node`` names a module the source spells."""
+    if type(node) is ast.JoinedStr and node.values and type(node.values[0]) is (
+            ast.FormattedValue) and type(node.values[0].value) is ast.Name and (
+            node.values[0].value.id == "__name__"):
+        return True  # ``f"{__name__}.x"``: this module
+    if type(node) is ast.BinOp and type(node.left) is ast.Name and node.left.id == "__name__":
+        return True
+    parts = shape(node)
+    return isinstance(parts[0], str) and (len(parts) == 1 or "." in parts[0])
+
+
+def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | None]]
+             ) -> list[tuple[Capability, str]]:
+    """What ``call`` of the standard-library ``func`` does that its entry does not say."""
+    if not func.startswith(_HEADS):
+        return []
+    if func in _PATCHERS or (func.rpartition(".")[0] in _PATCHERS
+                             and func.rpartition(".")[2] in _PATCHER_PARTS):
+        target = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg in ("target", "in_dict")), None)
+        if target is None or (func.endswith(".dict") and type(target) not in (
+                ast.Constant, ast.BinOp, ast.JoinedStr)):
+            return []  # ``patch.dict(os.environ, ...)``: a mapping, nothing imported
+        if not _fixed_module(target, shape):
+            return [(Capability.DYNAMIC_CODE, f"{func}(<computed>) imports its target")]
+        return []
+    if func in _INPLACE:
+        flag = call.args[1] if len(call.args) >= 2 else next(
+            (k.value for k in call.keywords if k.arg == "inplace"), None)
+        if flag is not None and not (type(flag) is ast.Constant and not flag.value):
+            return [(Capability.FS_WRITE, f"{func}(inplace=...) rewrites the files")]
+    return []
