@@ -505,12 +505,14 @@ class _Reach:
 
     def scan(self, root: ast.AST, how: str | None) -> None:
         cls = self.owner.get(id(root))  # the class of a method (``super()``)
+        local = _locals(root)  # (a function's own variables name nothing elsewhere)
         for node in self._walk(root):
             t = type(node)
             line = getattr(node, "lineno", 0)
             if t is ast.Name:
                 if type(node.ctx) is not ast.Store:  # type: ignore[attr-defined]
-                    self._word(node.id, how or f"{node.id} at :{line}", line)  # type: ignore[attr-defined]
+                    self._word(node.id, how or f"{node.id} at :{line}",  # type: ignore[attr-defined]
+                               0 if node.id in local else line)  # type: ignore[attr-defined]
             elif t is ast.Attribute:
                 self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
                 spelled = ref(node, self.module, self.package)  # type: ignore[arg-type]
@@ -753,6 +755,38 @@ class _Reach:
             for lam, how in lambdas:
                 self.reach(lam, how or self.out.stored)
         return self.out
+
+
+def _locals(fn: ast.AST) -> frozenset[str]:
+    """The parameters and assigned variables of a function (not its imports, not what it
+    declares ``global``): ``patch`` in requests' ``major, minor, patch = ...`` is no
+    reference to the module-level ``patch`` another module defines."""
+    if not isinstance(fn, (*_FUNCS, ast.Lambda)):
+        return frozenset()
+    a = fn.args
+    out = {x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
+    out.update(x.arg for x in (a.vararg, a.kwarg) if x is not None)
+    if type(fn) is ast.Lambda:
+        return frozenset(out)
+    declared: set[str] = set()
+    stack: list[ast.AST] = list(fn.body)  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        t = type(node)
+        if t is ast.Name:
+            if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                out.add(node.id)  # type: ignore[attr-defined]
+        elif t is ast.Global or t is ast.Nonlocal:
+            declared.update(node.names)  # type: ignore[attr-defined]
+        elif t in _FUNCS or t is ast.ClassDef:
+            out.add(node.name)  # type: ignore[attr-defined]
+            continue  # (its body is its own scope)
+        elif t is ast.Lambda:
+            continue
+        elif t is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
+            out.add(node.name)  # type: ignore[attr-defined]
+        stack.extend(ast.iter_child_nodes(node))
+    return frozenset(out - declared)
 
 
 def _leaf(node: ast.expr) -> str | None:

@@ -1974,8 +1974,7 @@ CASES = [
             from ._x import *
             f()
             """),
-    },
-         bypass="bypass (across modules): `from ._x import *; f()`"),
+    }),
     case("xmod_importlib", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -1987,8 +1986,7 @@ CASES = [
             m = importlib.import_module("._x", __name__)
             m.f()
             """),
-    },
-         bypass="bypass (across modules): `importlib.import_module('._x', __name__).f()`"),
+    }),
     case("xmod_importlib_abs", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -1999,8 +1997,7 @@ CASES = [
             import importlib
             importlib.import_module("pkg._x").f()
             """),
-    },
-         bypass="bypass (across modules): `importlib.import_module('pkg._x').f()`"),
+    }),
     case("xmod_dunder_import", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2010,8 +2007,7 @@ CASES = [
         "pkg/__init__.py": src("""
             __import__("pkg._x", fromlist=["f"]).f()
             """),
-    },
-         bypass="bypass (across modules): `__import__('pkg._x', fromlist=['f']).f()`"),
+    }),
     case("xmod_reexport_chain", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2025,9 +2021,7 @@ CASES = [
             from ._y import g
             g()
             """),
-    },
-         bypass=("bypass (across modules): re-export through another module (`_y: from ._x "
-                 "import f as g`)")),
+    }),
     case("xmod_subpkg_level2", "subprocess", {
         "pkg/sub/_x.py": src("""
             import os
@@ -2048,9 +2042,7 @@ CASES = [
             from .sub.b import go
             go()
             """),
-    },
-         bypass=("bypass (across modules): function in a subpackage imports and calls "
-                 "another module's function in its body")),
+    }),
     case("xmod_class_inherit_init", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2088,8 +2080,7 @@ CASES = [
             class D(metaclass=M): pass
             D()
             """),
-    },
-         bypass="bypass (across modules): imported metaclass's __call__"),
+    }),
     case("xmod_super", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2104,8 +2095,7 @@ CASES = [
                     super().setup()
             D().setup()
             """),
-    },
-         bypass="bypass (across modules): `super().setup()` into an imported base"),
+    }),
     case("xmod_method_call", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2117,8 +2107,7 @@ CASES = [
             from ._x import K
             K().go()
             """),
-    },
-         bypass="bypass (across modules): `K().go()` on an imported class"),
+    }),
     case("xmod_sys_modules", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2130,8 +2119,7 @@ CASES = [
             from . import _x
             sys.modules["pkg._x"].f()
             """),
-    },
-         bypass="bypass (across modules): `sys.modules['pkg._x'].f()`"),
+    }),
     case("xmod_dict_attr", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2181,8 +2169,7 @@ CASES = [
             except AttributeError:
                 pass
             """),
-    },
-         bypass="bypass (across modules): `_x.anything` runs _x's module __getattr__"),
+    }),
     case("xmod_reexport_via_init", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2197,9 +2184,7 @@ CASES = [
             from . import f
             f()
             """),
-    },
-         bypass=("bypass (across modules): sibling calls `from . import f` re-exported by "
-                 "__init__")),
+    }),
     case("xmod_lambda_callee", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2234,8 +2219,7 @@ CASES = [
             from ._x import client
             client.fetch()
             """),
-    },
-         bypass="bypass (across modules): `client.fetch()` on an imported instance"),
+    }),
     case("xmod_class_getitem", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2302,8 +2286,7 @@ CASES = [
             with CM():
                 pass
             """),
-    },
-         bypass="bypass (across modules): `with CM():` on an imported class"),
+    }),
     case("xmod_two_level_pkg", "subprocess", {
         "pkg/a/b/_x.py": src("""
             import os
@@ -2319,9 +2302,7 @@ CASES = [
             from .a.b import f
             f()
             """),
-    },
-         bypass=("bypass (across modules): `from .a.b import f` re-exported by a "
-                 "subpackage __init__")),
+    }),
     case("sys_path_subdir_import", "subprocess", {
         "pkg/vendor/hidden_mod.py": src("""
             import os
@@ -2334,9 +2315,7 @@ CASES = [
             import hidden_mod
             hidden_mod.f()
             """),
-    },
-         bypass=("bypass (across modules): a package subdirectory put on sys.path at "
-                 "import (vendoring), its module imported by its top-level name and called")),
+    }),
     case("path_extend_subpkg", "subprocess", {
         "pkg/extra/_x.py": src("""
             import os
@@ -2349,9 +2328,7 @@ CASES = [
             from ._x import f
             f()
             """),
-    },
-         bypass=("bypass (across modules): `__path__.append(<subdir>)`, then `from ._x "
-                 "import f; f()` loads pkg/extra/_x.py")),
+    }),
     # ---- decorators
     case("class_decorator_instantiates", "subprocess", src("""
         import os
