@@ -193,6 +193,8 @@ class _Follow:
             return findings
         for path, (rel, code) in self.sources.items():
             named = module_name(rel)
+            if named is None and "!" in path:  # in a zip: named by a sys.path addition only
+                named = ("!" + rel[:-3].replace(".", "!"), False)  # (no dots: one name)
             if named is None:
                 continue
             try:
@@ -283,7 +285,7 @@ class _Follow:
                     if not other.site.startswith(root + "/"):
                         continue
                     named = module_name(other.site[len(root) + 1:])
-                    if named is None:
+                    if named is None or (other.name.startswith("!") and in_package):
                         continue
                     alias = f"{mod.name}.{named[0]}" if in_package and mod.package else named[0]
                     self.modules.setdefault(alias, other)
@@ -388,7 +390,7 @@ def _may_name(caller: _Module, target_mod: str, target: str) -> bool:
     """Whether ``caller`` can name ``target`` of ``target_mod`` at all: it spells the name
     (a method: its own or its class's) and imports the module or the name, or names
     modules by literals; a module ``__getattr__`` by importing the module."""
-    leaf = target_mod.rpartition(".")[2]
+    leaf = target_mod.rpartition(".")[2].rpartition("/")[2]
     dynamic = leaf in caller.words and not _DYNAMIC.isdisjoint(caller.words)
     if target == "__getattr__":
         return caller.imports(leaf) or dynamic

@@ -2782,8 +2782,7 @@ CASES += [
             import hidden
             hidden.f()
             """),
-    }, bypass="bypass (across modules): a zip in the package put on sys.path at import and "
-              "imported from: its module is scanned, its function stays runtime"),
+    }),
 ]
 
 
