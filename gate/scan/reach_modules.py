@@ -32,7 +32,7 @@ import ast
 import dataclasses
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from gate.model import Capability, Finding, Phase
 from gate.scan.lexical import decode_source, import_ranges, module_name, normalize
@@ -63,6 +63,10 @@ class _Module:
         default_factory=dict)
     index: dict[str, list[str]] | None = None  # word -> the entries whose code spells it
     stars: bool | None = None
+    named: dict[str, str] | None = None  # what import-time code names (``_Follow._named``)
+    bound: dict[str, list[str]] | None = None  # its import bindings, by what they name
+    made: dict[str, list[str]] | None = None  # its instances, by their class
+    by_last: dict[str, list[tuple[str, str]]] | None = None  # ``named`` by last word, module
 
     def imports(self, word: str) -> bool:
         """Whether an import statement of the module spells ``word``."""
@@ -174,6 +178,11 @@ class _Follow:
         self.edges: dict[Key, set[Key]] = {}  # callee -> callees it may call
         self.reached_via: dict[Key, str] = {}
         self.canons: dict[str, str] = {}
+        self.done: set[tuple[str, Key]] = set()  # (caller, callee) read
+        self.pending: list[Key] = []  # callees whose callers are still to be read
+        self.mods: list[_Module] = []  # the modules that may call (not a ``__main__``)
+        self.spellers: dict[str, list[_Module]] = {}  # word -> the modules spelling it
+        self.starrers: list[_Module] | None = None  # the modules with an ``import *``
 
     def canon(self, qual: str) -> str:
         got = self.canons.get(qual)
@@ -220,28 +229,17 @@ class _Follow:
             self._grow(mod, hit)
         if not self.callees:
             return findings
-        # 2-4. callers, to a fixed point
-        done: set[tuple[str, str, str]] = set()
-        queue = list(self.callees)
-        queued = set(queue)
+        # 2-4. callers, to a fixed point (``_grow`` and ``_alias`` add to ``pending``)
         # a package's ``__main__`` runs under ``python -m``, not on import (unless imported)
         mods = [m for m in self.by_path.values() if m.name.rpartition(".")[2] != "__main__"]
         if any("__main__" in m.words and m.imports("__main__") for m in mods):
             mods = list(self.by_path.values())
-        while queue:
-            target_mod, target = queue.pop()
-            for caller in mods:
-                if caller.name == target_mod or not _may_name(caller, target_mod, target):
-                    continue
-                key = (caller.name, target_mod, target)
-                if key in done:
-                    continue
-                done.add(key)
+        self.mods = mods
+        while self.pending:
+            target = self.pending.pop()
+            for caller in self._candidates(target):
                 if caller.summary() is not None:
-                    self._caller(caller, (target_mod, target))
-                fresh = [k for k in self.callees if k not in queued]
-                queued.update(fresh)
-                queue += fresh
+                    self._caller(caller, target)
         if not self.reached_via:
             return findings
         # what a reached callee may call is reached too, from the same place
@@ -274,7 +272,8 @@ class _Follow:
         ``__path__.append(join(dirname(__file__), "extra"))`` makes those below ``extra``
         submodules of the package."""
         for mod in list(self.by_path.values()):
-            if "__file__" not in mod.words and "__path__" not in mod.words:
+            if ("__file__" not in mod.words and "__path__" not in mod.words) or not any(
+                    f"{w}(" in mod.text for w in ("insert", "append", "extend")):
                 continue
             s = mod.summary()
             for in_package, rel in (s.path_dirs if s is not None else ()):
@@ -299,7 +298,7 @@ class _Follow:
             return
         work = sorted(names)
         for n in work:
-            self.callees.setdefault((mod.name, n), list(s.entries.get(n, ())))
+            self._add((mod.name, n), s.entries.get(n, ()))
         while work:
             n = work.pop()
             cls, _, meth = n.rpartition(".")
@@ -313,8 +312,50 @@ class _Follow:
                     continue
                 self.edges.setdefault((mod.name, other), set()).add((mod.name, n))
                 if (mod.name, other) not in self.callees:
-                    self.callees[(mod.name, other)] = list(s.entries.get(other, ()))
+                    self._add((mod.name, other), s.entries.get(other, ()))
                     work.append(other)
+
+    def _add(self, key: Key, ranges: Iterable[tuple[int, int]]) -> None:
+        have = self.callees.get(key)
+        if have is None:
+            self.callees[key] = list(ranges)
+            self.pending.append(key)
+        else:
+            have += [r for r in ranges if r not in have]
+
+    def _candidates(self, target: Key) -> list[_Module]:
+        """The modules that can name ``target`` at all: they spell its name (a method: its
+        own, a special method: its class's; a module ``__getattr__``: the module's) and
+        import its module or its name, or name modules by literals; or re-export its
+        module with ``import *``."""
+        tmod, name = target
+        leaf = tmod.rpartition(".")[2].rpartition("/")[2]
+        cls, _, meth = name.rpartition(".")
+        word = leaf if name == "__getattr__" else cls if (cls and meth.startswith("__")) else (
+            meth)
+        holders: tuple[str, ...] = ()
+        if cls:
+            s = self.modules[tmod].sum
+            made = [i for i, c in s.instances.items() if c == cls] if s is not None else []
+            holders = (cls.partition(".")[0], *made)
+        found = self.spellers.get(word)
+        if found is None:
+            found = self.spellers[word] = [m for m in self.mods if word in m.words]
+        if self.starrers is None:
+            self.starrers = [m for m in self.mods if m.star_import()]
+        out: list[_Module] = []
+        for caller in (*found, *self.starrers):
+            if caller.name == tmod or (caller.name, target) in self.done:
+                continue
+            self.done.add((caller.name, target))
+            if cls:  # a method: through its class, or an instance of it, imported
+                if any(h in caller.words and (caller.imports(h) or caller.imports(leaf) or (
+                        _literal_module(caller, leaf))) for h in holders):
+                    out.append(caller)
+            elif caller.imports(leaf) or (caller.imports(word) and word in caller.words) or (
+                    word in caller.words and _literal_module(caller, leaf)):
+                out.append(caller)
+        return out
 
     def _caller(self, caller: _Module, target: Key) -> None:
         s = caller.sum
@@ -325,41 +366,38 @@ class _Follow:
         above = caller.name.startswith(target[0] + ".")  # (an ancestor: mid-import then)
         if hook and above:
             return
-        for spelled, line in caller.at_import():
-            for q in self._resolve(caller, s, spelled):
-                if self.canon(q) == want:
-                    self.reached_via.setdefault(
-                        target, f"{caller.path}:{line} {spelled.lstrip('=')}()")
+        how = self._named_how(caller, s, target, qual, want)
+        if how is not None:
+            self.reached_via.setdefault(target, how)
         if hook:
             for base, name, line in s.lookups:  # ``from ._x import missing``
                 if self.canon(f"{base}.{name}") == want:
                     self.reached_via.setdefault(
                         target, f"{caller.path}:{line} from {base} import {name}")
             return
-        # names bound to the callee (or to its class, for a method), and aliases of it
+        # names bound to the callee, and to what holds it (its class, its module)
         cls, _, meth = target[1].rpartition(".")
-        local: set[str] = set()
-        for name, bound in s.binds.items():
-            c = self.canon(bound)
-            if c == want:
-                local.add(name)
+        direct: set[str] = set()
+        holders: set[str] = set()
+        bound = self._bound(caller, s)
+        for spelled in {qual, want}:  # (a re-export is followed by its own alias, hop by hop)
+            parts = spelled.split(".")
+            for i in range(len(parts), 0, -1):
+                for name in bound.get(".".join(parts[:i]), ()):
+                    (direct if i == len(parts) else holders).add(name)
+            if cls:  # ``client = Client()``: ``client.fetch``
+                holders.update(self._instances(caller, s).get(spelled.rpartition(".")[0], ()))
+        else:  # a re-export names a function or class under another name, or module
+            for name in direct:
                 self._alias(caller, name, target)
-            elif want.startswith(c + "."):
-                local.add(name)  # the callee's module, or its class (a method)
-                if c not in self.modules:
-                    self._alias(caller, name + want[len(c):], target)
-        for name, made in s.instances.items():  # ``client = Client()``: ``client.fetch``
-            where = self.graph.local(caller, made)
-            if cls and where is not None and want == f"{self.canon(where)}.{meth}":
-                local.add(name)
-                self._alias(caller, f"{name}.{meth}", target)
-        if any(self.canon(star) == target[0] for star in s.stars) and not (
-                target[1].startswith("_")):
-            self._alias(caller, target[1], target)
+            if s.stars and not target[1].startswith("_") and any(
+                    star == target[0] for star in s.stars):
+                self._alias(caller, target[1], target)
         # a function of the caller that names the callee may call it: a callee too
-        mentions = {e for w in local for e in caller.spelling(w)}
-        if cls:
-            mentions = {e for e in mentions if meth in caller.words_in(s.entries[e])}
+        last = parts[-1]
+        mentions = {e for w in direct for e in caller.spelling(w)}
+        mentions.update(e for w in holders for e in caller.spelling(w)
+                        if e not in mentions and last in caller.words_in(s.entries[e]))
         for name in sorted(mentions):
             self.edges.setdefault((caller.name, name), set()).add(target)
             if (caller.name, name) not in self.callees:
@@ -371,7 +409,60 @@ class _Follow:
         if key == target:
             return
         self.edges.setdefault(key, set()).add(target)
-        self.callees.setdefault(key, [])
+        self._add(key, ())
+
+    def _bound(self, caller: _Module, s: Summary) -> dict[str, list[str]]:
+        """What ``caller``'s imports bind, by the definition each names."""
+        if caller.bound is None:
+            caller.bound = {}
+            for name, value in s.binds.items():
+                caller.bound.setdefault(value, []).append(name)
+        return caller.bound
+
+    def _instances(self, caller: _Module, s: Summary) -> dict[str, list[str]]:
+        """``caller``'s module-level instances, by the class each was made from."""
+        if caller.made is None:
+            caller.made = {}
+            for name, made in s.instances.items():
+                where = self.graph.local(caller, made)
+                if where is not None:
+                    caller.made.setdefault(where, []).append(name)
+        return caller.made
+
+    def _named(self, caller: _Module, s: Summary) -> dict[str, str]:
+        """What ``caller``'s import-time code names of the package (canonical qualified
+        name -> where: ``pkg/__init__.py:12 sync()``), resolved once per caller."""
+        if caller.named is None:
+            caller.named = {}
+            for spelled, line in caller.at_import():
+                for q in self._resolve(caller, s, spelled):
+                    if self.graph.module_of(q) is not None:
+                        caller.named.setdefault(q, f"{caller.path}:{line} {spelled.lstrip('=')}()")
+        return caller.named
+
+    def _named_how(self, caller: _Module, s: Summary, target: Key, qual: str,
+                   want: str) -> str | None:
+        """Where ``caller``'s import-time code names ``target``: as spelled (``qual``, or the
+        definition ``want`` it re-exports), else through the graph (an instance, an
+        inherited method, a re-export, a missing name's ``__getattr__``), following only
+        the references that end in the callee's name or point into its module (a module
+        is parsed only when a chain leads through it)."""
+        named = self._named(caller, s)
+        how = named.get(qual) or named.get(want)
+        if how is not None:
+            return how
+        if caller.by_last is None:
+            caller.by_last = {}
+            for q, h in named.items():
+                found = self.graph.module_of(q)
+                caller.by_last.setdefault(q.rpartition(".")[2], []).append((q, h))
+                if found is not None and found[2]:
+                    caller.by_last.setdefault("@" + found[1], []).append((q, h))
+        key = "@" + target[0] if target[1] == "__getattr__" else target[1].rpartition(".")[2]
+        for q, h in caller.by_last.get(key, ()):
+            if self.canon(q) == want:
+                return h
+        return None
 
     def _resolve(self, caller: _Module, s: Summary, spelled: str) -> list[str]:
         """The qualified names a reference spelled in ``caller`` may stand for."""
@@ -386,16 +477,9 @@ class _Follow:
         return [f"{star}.{spelled}" for star in s.stars]
 
 
-def _may_name(caller: _Module, target_mod: str, target: str) -> bool:
-    """Whether ``caller`` can name ``target`` of ``target_mod`` at all: it spells the name
-    (a method: its own or its class's) and imports the module or the name, or names
-    modules by literals; a module ``__getattr__`` by importing the module."""
-    leaf = target_mod.rpartition(".")[2].rpartition("/")[2]
-    dynamic = leaf in caller.words and not _DYNAMIC.isdisjoint(caller.words)
-    if target == "__getattr__":
-        return caller.imports(leaf) or dynamic
-    words = target.split(".")
-    if not any(w in caller.words for w in words):
-        return caller.star_import() and caller.imports(leaf)
-    return caller.imports(leaf) or any(caller.imports(w) for w in words) or dynamic or (
-        caller.star_import())
+def _literal_module(caller: _Module, leaf: str) -> bool:
+    """Whether ``caller`` may name module ``leaf`` by a literal (``import_module("._x",
+    __name__)``, ``sys.modules["pkg._x"]``, ``__import__("pkg._x")``): a string ending in
+    its name beside such a lookup."""
+    return not _DYNAMIC.isdisjoint(caller.words) and (
+        f'{leaf}"' in caller.text or f"{leaf}'" in caller.text)
