@@ -68,6 +68,9 @@ _PROTOCOL = frozenset({
 _ENUM_HOOKS = frozenset({"__new__", "__init__", "_generate_next_value_", "__set_name__"})
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 _CONTAINERS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
+# what in an annotation runs code when it is evaluated
+_RUNS_CODE = (ast.Call, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom,
+              ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 @dataclass(slots=True)
@@ -405,6 +408,10 @@ class _Reach:
             name = _leaf(b)
             for bc in self.classes.get(name or "", ()):
                 self._live(bc, how)
+            spelled = dotted(b)
+            if spelled is not None and spelled != "object" and not (
+                    type(b) is ast.Name and name in self.classes):
+                self.out.outside.append((spelled, c.lineno))  # another module's base
 
     def _calls_param(self, fn: ast.AST) -> bool:
         """Whether a decorator calls, or hands on, the function it is given (in its own
@@ -474,7 +481,7 @@ class _Reach:
         the bodies of functions it defines (their headers do run), not ``__main__`` blocks."""
         if isinstance(root, _FUNCS):
             stack: list[ast.AST] = [*root.body, root.args, *root.decorator_list]
-            if root.returns is not None:
+            if root.returns is not None and self._runs(root.returns):
                 stack.append(root.returns)
         elif type(root) is ast.Lambda:
             stack = [root.body, root.args]  # type: ignore[attr-defined]
@@ -487,8 +494,23 @@ class _Reach:
             if t in _FUNCS:
                 stack += node.decorator_list  # type: ignore[attr-defined]
                 stack.append(node.args)  # type: ignore[attr-defined]
-                if node.returns is not None:  # type: ignore[attr-defined]
+                if node.returns is not None and self._runs(node.returns):  # type: ignore[attr-defined]
                     stack.append(node.returns)  # type: ignore[attr-defined]
+                continue
+            if t is ast.arg:  # a parameter: its annotation only where it runs code
+                if node.annotation is not None and self._runs(node.annotation):  # type: ignore[attr-defined]
+                    stack.append(node.annotation)  # type: ignore[attr-defined]
+                continue
+            if t is ast.ClassDef:  # its bases by name: ``_bases`` (naming one makes none)
+                named = {id(b) for b in node.bases if type(b) in (ast.Name, ast.Attribute)}  # type: ignore[attr-defined]
+                stack.extend(c for c in ast.iter_child_nodes(node) if id(c) not in named)
+                continue
+            if t is ast.AnnAssign:
+                stack.append(node.target)  # type: ignore[attr-defined]
+                if node.value is not None:  # type: ignore[attr-defined]
+                    stack.append(node.value)  # type: ignore[attr-defined]
+                if self._runs(node.annotation):  # type: ignore[attr-defined]
+                    stack.append(node.annotation)  # type: ignore[attr-defined]
                 continue
             if t is ast.Lambda:
                 stack.append(node.args)  # type: ignore[attr-defined]
@@ -502,6 +524,18 @@ class _Reach:
                                        for x in node.targets):  # type: ignore[attr-defined]
                 continue  # what ``import *`` takes: names, not calls
             stack.extend(ast.iter_child_nodes(node))
+
+    def _runs(self, annotation: ast.expr) -> bool:
+        """Whether evaluating an annotation runs the module's code: a call, a lambda...,
+        or a subscript of the module's own class (``__class_getitem__``). A name in it
+        (``connection: HTTPAdapter``, ``resolver: Resolver | None``) is looked up, not
+        called: the class it names is not made live by it."""
+        for n in ast.walk(annotation):
+            t = type(n)
+            if t in _RUNS_CODE or (t is ast.Subscript and type(n.value) is ast.Name  # type: ignore[attr-defined]
+                                   and n.value.id in self.classes):  # type: ignore[attr-defined]
+                return True
+        return False
 
     def scan(self, root: ast.AST, how: str | None) -> None:
         cls = self.owner.get(id(root))  # the class of a method (``super()``)
@@ -539,6 +573,7 @@ class _Reach:
                 if t is ast.ClassDef and self._enum(node, set()):  # type: ignore[arg-type]
                     self._created(node, how or f"class {node.name} at :{line}", set())  # type: ignore[attr-defined, arg-type]
                 if t is ast.ClassDef:
+                    self._bases(node, how, line)  # type: ignore[arg-type]
                     for kw in node.keywords:  # type: ignore[attr-defined]
                         if kw.arg == "metaclass":  # its methods run to make the class
                             if type(kw.value) is ast.Lambda:
@@ -549,6 +584,29 @@ class _Reach:
                 self._call(node, how, cls)  # type: ignore[arg-type]
             elif t is ast.Lambda:
                 self.lambdas.append((node, how))  # type: ignore[arg-type]
+
+    def _bases(self, c: ast.ClassDef, how: str | None, line: int) -> None:
+        """What making a subclass runs of its bases: their ``__init_subclass__`` and their
+        metaclasses (not their constructors: ``class Resolver(BaseResolver)`` makes no
+        ``BaseResolver``); a base of another module's as ``K.__init_subclass__``."""
+        own, other = self._mro(c)
+        at = how or f"class {c.name} at :{line}"
+        for k in own[1:]:
+            for m in self.methods.get(id(k), ()):
+                if getattr(m, "name", None) == "__init_subclass__":
+                    self.reach(m, at)
+            for kw in k.keywords:
+                if kw.arg != "metaclass":
+                    continue
+                if type(kw.value) is ast.Lambda:
+                    self.reach(kw.value, at)
+                for meta in self.classes.get(_leaf(kw.value) or "", ()):
+                    self._live(meta, at)
+                spelled = dotted(kw.value)
+                if spelled is not None and spelled not in self.classes:
+                    self.out.outside.append((spelled, line))
+        for spelled in other:
+            self.out.outside.append((f"{spelled}.__init_subclass__", line))
 
     def _subscript(self, node: ast.Subscript, how: str | None, line: int) -> None:
         spelled = ref(node, self.module, self.package)  # ``m.__dict__["f"]``
