@@ -60,6 +60,7 @@ from gate.scan.lexical import (
     code_annotations,
     decode_source,
     line_numbers,
+    module_name,
     normalize,
     value_offsets,
     value_starts,
@@ -328,7 +329,11 @@ class _Scanner(_Calls):
         def main_runs() -> bool:  # (read only where a ``__main__`` test stands)
             return self.main_runs
 
-        reach = reached(tree, main_runs=main_runs)
+        module, package = self.module_name, self.package
+        if module is None:  # (a file scanned alone: its name from its path)
+            named = module_name(self.path) if self.path.endswith(".py") else None
+            module, package = named if named is not None else (None, False)
+        reach = reached(tree, main_runs=main_runs, module=module, package=package)
         self.outside = reach.outside
         if not reach.bodies and reach.stored is None:
             return

@@ -40,7 +40,9 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from gate.model import Finding, Label, Phase
+from gate.scan.lexical import absolute
 from gate.scan.python_refs import _FUNCS, _blocks, _is_main, _literal_str
+from gate.scan.reach_refs import dotted, ref
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # decorators that only wrap or mark what they are given (the standard library's)
@@ -52,6 +54,23 @@ _WRAPPERS = frozenset({
     "dataclass_transform", "abstractproperty"})
 _PROPERTIES = frozenset({"property", "cached_property", "setter", "getter", "deleter",
                          "abstractproperty"})
+# methods the standard library calls by name on an object it is handed (duck typing):
+# ``dict(**a)`` ``keys``, ``contextlib.closing(a)`` ``close``, a logger's filter or handler
+# ``filter``/``emit``/``handle``/``format``, ``print(file=a)`` ``write``/``flush``,
+# ``json.load(a)`` ``read``, an importer on ``sys.meta_path`` ``find_spec``... Only for an
+# instance made at import (``A()``) and handed on there: not for every class named.
+_PROTOCOL = frozenset({
+    "keys", "close", "read", "readline", "readlines", "readinto", "write", "writelines",
+    "flush", "fileno", "seek", "tell", "filter", "emit", "handle", "format", "formatTime",
+    "formatException", "formatMessage", "send", "throw", "find_spec", "find_module",
+    "load_module", "create_module", "exec_module", "get_data", "get_source", "get_code"})
+# what ``enum``'s metaclass calls on the class being made, for each member
+_ENUM_HOOKS = frozenset({"__new__", "__init__", "_generate_next_value_", "__set_name__"})
+_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
+_CONTAINERS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
+# what in an annotation runs code when it is evaluated
+_RUNS_CODE = (ast.Call, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom,
+              ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 @dataclass(slots=True)
@@ -246,9 +265,21 @@ def _close(table: dict[str, list[_N]], aliases: Sequence[tuple[str, str]]) -> No
 
 
 class _Reach:
-    def __init__(self, tree: ast.Module, *, main_runs: bool | Callable[[], bool]) -> None:
+    def __init__(self, tree: ast.Module, *, main_runs: bool | Callable[[], bool],
+                 module: str | None = None, package: bool = False) -> None:
         # (a callable: asked only where a ``__main__`` test stands)
         self.main_runs = main_runs if callable(main_runs) else lambda: main_runs
+        self.module, self.package = module, package  # its import name, when known
+        self.owner: dict[int, ast.ClassDef] = {}  # id(method) -> its class
+        self.nested: dict[str, list[ast.ClassDef]] = {}  # ``O.I`` -> classes in class bodies
+        # module-level ``x = K(...)``: x -> what was called (``K``, ``mod.K``)
+        self.instances: dict[str, list[str]] = {}
+        # module-level containers of references (``T = {"run": os.system}``)
+        self.containers: dict[str, list[ast.expr]] = {}
+        self.opened: set[str] = set()
+        self.getattr_def: ast.AST | None = None  # a module-level ``def __getattr__``
+        self.enum_names: set[str] = set()  # names an import binds to enum or its classes
+        self.handed: set[int] = set()  # classes whose instances were handed on at import
         self.defs: dict[str, list[ast.AST]] = {}  # functions (and lambdas) by the names bound
         self.classes: dict[str, list[ast.ClassDef]] = {}
         self.methods: dict[int, list[ast.AST]] = {}  # id(class) -> its functions
@@ -271,10 +302,21 @@ class _Reach:
                 self.defs.setdefault(st.name, []).append(st)  # type: ignore[attr-defined]
                 if owner is not None:
                     self.methods.setdefault(id(owner), []).append(st)
+                    self.owner[id(st)] = owner
+                elif st.name == "__getattr__" and self.getattr_def is None:  # type: ignore[attr-defined]
+                    self.getattr_def = st
             elif t is ast.ClassDef:
                 assert isinstance(st, ast.ClassDef)
                 self.classes.setdefault(st.name, []).append(st)
+                if owner is not None:
+                    self.nested.setdefault(f"{owner.name}.{st.name}", []).append(st)
                 self._index(st.body, st)
+            elif t is ast.ImportFrom:
+                if st.module == "enum":  # type: ignore[attr-defined]
+                    self.enum_names.update(a.asname or a.name for a in st.names)  # type: ignore[attr-defined]
+            elif t is ast.Import:
+                self.enum_names.update(a.asname or a.name for a in st.names  # type: ignore[attr-defined]
+                                       if a.name == "enum")
             elif t in (ast.Assign, ast.AnnAssign, ast.NamedExpr):
                 value = st.value  # type: ignore[attr-defined]
                 targets = st.targets if t is ast.Assign else [st.target]  # type: ignore[attr-defined]
@@ -287,6 +329,16 @@ class _Reach:
                 elif type(value) is ast.Name:  # ``g = f``, ``K = A``, ``__init__ = _impl``
                     for n in names:
                         self.stored_values.append((n, value.id))
+                elif owner is None and type(value) is ast.Call:  # ``client = Client()``
+                    made = dotted(value.func)
+                    if made is not None:
+                        for n in names:
+                            self.instances.setdefault(n, []).append(made)
+                elif owner is None and type(value) in _CONTAINERS and any(
+                        type(n) in (ast.Name, ast.Attribute, ast.Lambda)
+                        for n in ast.walk(value)):
+                    for n in names:
+                        self.containers.setdefault(n, []).append(value)
             else:
                 for block in _blocks(st):
                     self._index(block, owner)
@@ -356,6 +408,10 @@ class _Reach:
             name = _leaf(b)
             for bc in self.classes.get(name or "", ()):
                 self._live(bc, how)
+            spelled = dotted(b)
+            if spelled is not None and spelled != "object" and not (
+                    type(b) is ast.Name and name in self.classes):
+                self.out.outside.append((spelled, c.lineno))  # another module's base
 
     def _calls_param(self, fn: ast.AST) -> bool:
         """Whether a decorator calls, or hands on, the function it is given (in its own
@@ -363,6 +419,9 @@ class _Reach:
         returning it and ``functools.wraps(f)`` do not; ``*args`` and lambdas are not
         followed."""
         args = fn.args.posonlyargs + fn.args.args  # type: ignore[attr-defined]
+        if id(fn) in self.owner and "staticmethod" not in {  # ``@reg.add``: after ``self``
+                _leaf(d) for d in fn.decorator_list}:  # type: ignore[attr-defined]
+            args = args[1:]
         if not args or type(fn) is ast.Lambda:
             return True
         param = args[0].arg
@@ -422,7 +481,7 @@ class _Reach:
         the bodies of functions it defines (their headers do run), not ``__main__`` blocks."""
         if isinstance(root, _FUNCS):
             stack: list[ast.AST] = [*root.body, root.args, *root.decorator_list]
-            if root.returns is not None:
+            if root.returns is not None and self._runs(root.returns):
                 stack.append(root.returns)
         elif type(root) is ast.Lambda:
             stack = [root.body, root.args]  # type: ignore[attr-defined]
@@ -435,8 +494,23 @@ class _Reach:
             if t in _FUNCS:
                 stack += node.decorator_list  # type: ignore[attr-defined]
                 stack.append(node.args)  # type: ignore[attr-defined]
-                if node.returns is not None:  # type: ignore[attr-defined]
+                if node.returns is not None and self._runs(node.returns):  # type: ignore[attr-defined]
                     stack.append(node.returns)  # type: ignore[attr-defined]
+                continue
+            if t is ast.arg:  # a parameter: its annotation only where it runs code
+                if node.annotation is not None and self._runs(node.annotation):  # type: ignore[attr-defined]
+                    stack.append(node.annotation)  # type: ignore[attr-defined]
+                continue
+            if t is ast.ClassDef:  # its bases by name: ``_bases`` (naming one makes none)
+                named = {id(b) for b in node.bases if type(b) in (ast.Name, ast.Attribute)}  # type: ignore[attr-defined]
+                stack.extend(c for c in ast.iter_child_nodes(node) if id(c) not in named)
+                continue
+            if t is ast.AnnAssign:
+                stack.append(node.target)  # type: ignore[attr-defined]
+                if node.value is not None:  # type: ignore[attr-defined]
+                    stack.append(node.value)  # type: ignore[attr-defined]
+                if self._runs(node.annotation):  # type: ignore[attr-defined]
+                    stack.append(node.annotation)  # type: ignore[attr-defined]
                 continue
             if t is ast.Lambda:
                 stack.append(node.args)  # type: ignore[attr-defined]
@@ -451,18 +525,44 @@ class _Reach:
                 continue  # what ``import *`` takes: names, not calls
             stack.extend(ast.iter_child_nodes(node))
 
+    def _runs(self, annotation: ast.expr) -> bool:
+        """Whether evaluating an annotation runs the module's code: a call, a lambda...,
+        or a subscript of the module's own class (``__class_getitem__``). A name in it
+        (``connection: HTTPAdapter``, ``resolver: Resolver | None``) is looked up, not
+        called: the class it names is not made live by it."""
+        for n in ast.walk(annotation):
+            t = type(n)
+            if t in _RUNS_CODE or (t is ast.Subscript and type(n.value) is ast.Name  # type: ignore[attr-defined]
+                                   and n.value.id in self.classes):  # type: ignore[attr-defined]
+                return True
+        return False
+
     def scan(self, root: ast.AST, how: str | None) -> None:
+        cls = self.owner.get(id(root))  # the class of a method (``super()``)
+        local = _locals(root)  # (a function's own variables name nothing elsewhere)
         for node in self._walk(root):
             t = type(node)
             line = getattr(node, "lineno", 0)
             if t is ast.Name:
                 if type(node.ctx) is not ast.Store:  # type: ignore[attr-defined]
-                    self._word(node.id, how or f"{node.id} at :{line}", line)  # type: ignore[attr-defined]
+                    self._word(node.id, how or f"{node.id} at :{line}",  # type: ignore[attr-defined]
+                               0 if node.id in local else line)  # type: ignore[attr-defined]
             elif t is ast.Attribute:
                 self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
-                dotted = _dotted(node)  # type: ignore[arg-type]
-                if dotted is not None:
-                    self.out.outside.append((dotted, line))
+                spelled = ref(node, self.module, self.package)  # type: ignore[arg-type]
+                if spelled is not None:
+                    self.out.outside.append((spelled, line))
+            elif t is ast.Subscript:
+                self._subscript(node, how, line)  # type: ignore[arg-type]
+            elif t is ast.With or t is ast.AsyncWith:
+                for item in node.items:  # type: ignore[attr-defined]
+                    self._instance_methods(item.context_expr, ("__enter__", "__exit__"),
+                                           how or f"with at :{line}", line, cls)
+            elif t is ast.ImportFrom and self.getattr_def is not None:
+                base = absolute(self.module, self.package, "." * node.level + (  # type: ignore[attr-defined]
+                    node.module or "")) if self.module is not None else None  # type: ignore[attr-defined]
+                if base is not None and base == self.module:  # ``from . import x``: a lookup
+                    self._own_lookup(how, line, f"from-import at :{line}")
             elif t is ast.Constant and isinstance(node.value, str) and (  # type: ignore[attr-defined]
                     len(node.value) < 200):  # type: ignore[attr-defined]
                 # ``globals()["f"]``, ``getattr(a, "run")``, ``import_module(".sync")``
@@ -470,7 +570,10 @@ class _Reach:
                     self._word(w, how or f"{w!r} at :{line}", line)
             elif t in _FUNCS or t is ast.ClassDef:
                 self._decorated(node, how)
+                if t is ast.ClassDef and self._enum(node, set()):  # type: ignore[arg-type]
+                    self._created(node, how or f"class {node.name} at :{line}", set())  # type: ignore[attr-defined, arg-type]
                 if t is ast.ClassDef:
+                    self._bases(node, how, line)  # type: ignore[arg-type]
                     for kw in node.keywords:  # type: ignore[attr-defined]
                         if kw.arg == "metaclass":  # its methods run to make the class
                             if type(kw.value) is ast.Lambda:
@@ -478,21 +581,193 @@ class _Reach:
                             for m in self.classes.get(_leaf(kw.value) or "", ()):
                                 self._live(m, how or f"metaclass at :{kw.value.lineno}")
             elif t is ast.Call:
-                self._call(node, how)  # type: ignore[arg-type]
+                self._call(node, how, cls)  # type: ignore[arg-type]
             elif t is ast.Lambda:
                 self.lambdas.append((node, how))  # type: ignore[arg-type]
 
-    def _call(self, call: ast.Call, how: str | None) -> None:
+    def _bases(self, c: ast.ClassDef, how: str | None, line: int) -> None:
+        """What making a subclass runs of its bases: their ``__init_subclass__`` and their
+        metaclasses (not their constructors: ``class Resolver(BaseResolver)`` makes no
+        ``BaseResolver``); a base of another module's as ``K.__init_subclass__``."""
+        own, other = self._mro(c)
+        at = how or f"class {c.name} at :{line}"
+        for k in own[1:]:
+            for m in self.methods.get(id(k), ()):
+                if getattr(m, "name", None) == "__init_subclass__":
+                    self.reach(m, at)
+            for kw in k.keywords:
+                if kw.arg != "metaclass":
+                    continue
+                if type(kw.value) is ast.Lambda:
+                    self.reach(kw.value, at)
+                for meta in self.classes.get(_leaf(kw.value) or "", ()):
+                    self._live(meta, at)
+                spelled = dotted(kw.value)
+                if spelled is not None and spelled not in self.classes:
+                    self.out.outside.append((spelled, line))
+        for spelled in other:
+            self.out.outside.append((f"{spelled}.__init_subclass__", line))
+
+    def _subscript(self, node: ast.Subscript, how: str | None, line: int) -> None:
+        spelled = ref(node, self.module, self.package)  # ``m.__dict__["f"]``
+        if spelled is not None:
+            self.out.outside.append((spelled, line))
+            if spelled == f"={self.module}":  # ``sys.modules[__name__]``
+                self._own_lookup(how, line, f"{spelled[1:]} at :{line}")
+
+    def _own_lookup(self, how: str | None, line: int, what: str) -> None:
+        """The module's own object looked up at import (``from . import x`` in a package,
+        ``sys.modules[__name__].x``): its ``__getattr__`` runs for a missing name, once
+        defined (a lookup above the ``def`` finds none: flask's ``from . import json``)."""
+        hook = self.getattr_def
+        if hook is not None and (how is not None or line > hook.lineno):  # type: ignore[attr-defined]
+            self.reach(hook, how or what)
+
+    def _enum(self, c: ast.ClassDef, seen: set[int]) -> bool:
+        """Whether making the class runs enum's metaclass (a base from ``enum``, directly
+        or through the module's own classes), which calls its ``__new__``/``__init__`` for
+        every member and ``_generate_next_value_`` for ``auto()``."""
+        if id(c) in seen:
+            return False
+        seen.add(id(c))
+        for b in c.bases:
+            spelled = dotted(b) or ""
+            if spelled.partition(".")[0] in self.enum_names and (
+                    spelled.rpartition(".")[2] in _ENUM_BASES or "." in spelled):
+                return True
+            if any(self._enum(bc, seen) for bc in self.classes.get(_leaf(b) or "", ())):
+                return True
+        return False
+
+    def _created(self, c: ast.ClassDef, how: str, seen: set[int]) -> None:
+        if id(c) in seen:
+            return
+        seen.add(id(c))
+        for m in self.methods.get(id(c), ()):
+            if getattr(m, "name", None) in _ENUM_HOOKS:
+                self.reach(m, how)
+        for b in c.bases:
+            for bc in self.classes.get(_leaf(b) or "", ()):
+                self._created(bc, how, seen)
+
+    def _made(self, expr: ast.expr) -> tuple[list[ast.ClassDef], list[str]]:
+        """The classes whose instance ``expr`` is, when known: ``K()``, a module-level
+        ``k = K()``; the module's own classes, and the spellings of others (``K``,
+        ``mod.K``: gate.scan.reach_modules resolves them)."""
+        made: list[str] = []
+        if type(expr) is ast.Call:
+            spelled = dotted(expr.func)  # type: ignore[attr-defined]
+            if spelled is not None:
+                made.append(spelled)
+        elif type(expr) is ast.Name:
+            made += self.instances.get(expr.id, ())  # type: ignore[attr-defined]
+        own: list[ast.ClassDef] = []
+        other: list[str] = []
+        for spelled in made:
+            mine = self.nested.get(spelled) or self.classes.get(spelled) if (
+                "." not in spelled or spelled in self.nested) else None
+            if mine:
+                own += mine
+            elif spelled not in self.defs:
+                other.append(spelled)
+        return own, other
+
+    def _mro(self, c: ast.ClassDef) -> tuple[list[ast.ClassDef], list[str]]:
+        """``c`` and its own bases, and the spellings of its bases from elsewhere."""
+        own: list[ast.ClassDef] = []
+        other: list[str] = []
+        stack = [c]
+        while stack:
+            k = stack.pop()
+            if any(k is o for o in own):
+                continue
+            own.append(k)
+            for b in k.bases:
+                mine = self.classes.get(_leaf(b) or "") if type(b) is ast.Name else None
+                if mine:
+                    stack += mine
+                elif (spelled := dotted(b)) is not None and spelled != "object":
+                    other.append(spelled)
+        return own, other
+
+    def _instance_methods(self, expr: ast.expr, names: Sequence[str], how: str, line: int,
+                          cls: ast.ClassDef | None) -> None:
+        """Methods ``names`` called on the instance ``expr`` (``K().go()``, ``with CM():``,
+        ``super().setup()`` in a method of ``cls``) of a class of another module: ``K.go``
+        in ``outside`` (the module's own classes are live by name: ``_live``)."""
+        if type(expr) is ast.Call and type(expr.func) is ast.Name and (  # type: ignore[attr-defined]
+                expr.func.id == "super"):  # type: ignore[attr-defined]
+            own, other = ([], []) if cls is None else self._mro(cls)
+            own = own[1:]
+        else:
+            own, other = self._made(expr)
+        for c in own:
+            other += self._mro(c)[1]
+        for spelled in other:
+            for name in names:
+                self.out.outside.append((f"{spelled}.{name}", line))
+
+    def _handed(self, value: ast.expr, how: str, line: int) -> None:
+        """A value handed on at import (an argument, ``**``): an instance of the module's
+        own class made now has its protocol methods called by the callee (``keys``,
+        ``close``, ``filter``...); a lookup in a container of references may be called."""
+        if type(value) is ast.Subscript:
+            holder = value.value  # type: ignore[attr-defined]
+            if type(holder) is ast.Name and holder.id in self.containers:  # type: ignore[attr-defined]
+                self._contents(holder.id, how)  # type: ignore[attr-defined]
+            return
+        own, _ = self._made(value)
+        for c in own:
+            for k in self._mro(c)[0]:
+                if id(k) in self.handed:
+                    continue
+                self.handed.add(id(k))
+                for m in self.methods.get(id(k), ()):
+                    if getattr(m, "name", None) in _PROTOCOL:
+                        self.reach(m, how)
+
+    def _contents(self, name: str, how: str) -> None:
+        """What a module-level container holds may be called now (``map(T["run"], xs)``,
+        ``Thread(target=T["boot"])``): its lines count as reached (a stored ``os.system``
+        in it), and so do its lambdas."""
+        if name in self.opened:
+            return
+        self.opened.add(name)
+        for value in self.containers.get(name, ()):
+            self.out.bodies.append((value.lineno, value.end_lineno or value.lineno, how))
+            for n in ast.walk(value):
+                if type(n) is ast.Lambda:
+                    self.reach(n, how)
+
+    def _call(self, call: ast.Call, how: str | None, cls: ast.ClassDef | None = None) -> None:
         func = call.func
         t = type(func)
         line = call.lineno
+        if t is ast.Name and func.id in ("getattr", "vars", "import_module", "__import__"):  # type: ignore[attr-defined]
+            spelled = ref(call, self.module, self.package)  # ``getattr(m, "f")``
+            if spelled is not None:
+                self.out.outside.append((spelled, line))
+                if spelled.partition(".")[0] == f"={self.module}":
+                    self._own_lookup(how, line, f"{spelled[1:]} at :{line}")
+        elif t is ast.Attribute and func.attr == "import_module" and (  # type: ignore[attr-defined]
+                spelled := ref(call, self.module, self.package)) is not None:
+            self.out.outside.append((spelled, line))
+            if spelled == f"={self.module}":
+                self._own_lookup(how, line, f"{spelled[1:]} at :{line}")
         if t is ast.Lambda:
             self.reach(func, how or f"lambda called at :{line}")
         elif t is ast.Name:
             self._word(func.id, how or f"{func.id}() at :{line}", line)  # type: ignore[attr-defined]
+            for c in self.classes.get(func.id, ()):  # type: ignore[attr-defined]
+                self._metaclass_call(c, line)
         elif t is ast.Attribute:
             self._method(func.attr, how or f".{func.attr}() at :{line}")  # type: ignore[attr-defined]
             owner = func.value  # type: ignore[attr-defined]
+            spelled = dotted(func)  # type: ignore[arg-type]
+            for c in self.nested.get(spelled or "", ()):  # ``O.I()``
+                self._live(c, how or f"{spelled}() at :{line}")
+            self._instance_methods(owner, (func.attr,), how or f".{func.attr}() at :{line}",  # type: ignore[attr-defined]
+                                   line, cls)
             if type(owner) in (ast.Subscript, ast.Call):
                 self._computed(how or f"a computed callee at :{line}")
             elif type(owner) is ast.Name and any(  # ``C.f(x)`` with ``f = os.system``
@@ -508,6 +783,18 @@ class _Reach:
         for a in (*call.args, *(k.value for k in call.keywords)):
             if type(a) is ast.Lambda:
                 self.reach(a, how or f"lambda handed on at :{line}")
+            elif type(a) is ast.Starred:
+                self._handed(a.value, how or f"handed on at :{line}", line)  # type: ignore[attr-defined]
+            else:
+                self._handed(a, how or f"handed on at :{line}", line)
+
+    def _metaclass_call(self, c: ast.ClassDef, line: int) -> None:
+        """``C()`` with a metaclass from another module: its ``__call__`` runs."""
+        for k in self._mro(c)[0]:
+            for kw in k.keywords:
+                spelled = dotted(kw.value) if kw.arg == "metaclass" else None
+                if spelled is not None and spelled not in self.classes:
+                    self.out.outside.append((f"{spelled}.__call__", line))
 
     def _computed(self, how: str) -> None:
         if self.out.stored is None:
@@ -528,6 +815,38 @@ class _Reach:
         return self.out
 
 
+def _locals(fn: ast.AST) -> frozenset[str]:
+    """The parameters and assigned variables of a function (not its imports, not what it
+    declares ``global``): ``patch`` in requests' ``major, minor, patch = ...`` is no
+    reference to the module-level ``patch`` another module defines."""
+    if not isinstance(fn, (*_FUNCS, ast.Lambda)):
+        return frozenset()
+    a = fn.args
+    out = {x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
+    out.update(x.arg for x in (a.vararg, a.kwarg) if x is not None)
+    if type(fn) is ast.Lambda:
+        return frozenset(out)
+    declared: set[str] = set()
+    stack: list[ast.AST] = list(fn.body)  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        t = type(node)
+        if t is ast.Name:
+            if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                out.add(node.id)  # type: ignore[attr-defined]
+        elif t is ast.Global or t is ast.Nonlocal:
+            declared.update(node.names)  # type: ignore[attr-defined]
+        elif t in _FUNCS or t is ast.ClassDef:
+            out.add(node.name)  # type: ignore[attr-defined]
+            continue  # (its body is its own scope)
+        elif t is ast.Lambda:
+            continue
+        elif t is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
+            out.add(node.name)  # type: ignore[attr-defined]
+        stack.extend(ast.iter_child_nodes(node))
+    return frozenset(out - declared)
+
+
 def _leaf(node: ast.expr) -> str | None:
     if type(node) is ast.Name:
         return node.id  # type: ignore[attr-defined]
@@ -536,7 +855,9 @@ def _leaf(node: ast.expr) -> str | None:
     return None
 
 
-def reached(tree: ast.Module, *, main_runs: bool | Callable[[], bool] = False) -> Reached:
+def reached(tree: ast.Module, *, main_runs: bool | Callable[[], bool] = False,
+            module: str | None = None, package: bool = False) -> Reached:
     """What of ``tree`` runs when the module is imported (``main_runs``: its ``__main__``
-    block does too, because ``__name__`` may be rebound)."""
-    return _Reach(tree, main_runs=main_runs).run(tree)
+    block does too, because ``__name__`` may be rebound; ``module``: its import name, when
+    known, and ``package``: whether it is a package's ``__init__``)."""
+    return _Reach(tree, main_runs=main_runs, module=module, package=package).run(tree)

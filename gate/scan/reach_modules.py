@@ -5,55 +5,68 @@ call, at import, a function of another of its modules; that function's ``runtime
 findings then run at import too. ``follow_modules`` links them after every file is
 scanned, reading only what it must:
 
-1. callees: the module-level functions (and the constructors and class machinery of
-   module-level classes) whose bodies hold a ``runtime`` finding, grown within their module
-   by name (a function that mentions one of them may call it);
-2. callers: the other own modules that spell both the callee module's name and the
-   callee's (a set lookup on each module's words); only those are parsed;
+1. callees: the module-level functions, the constructors of module-level classes and
+   their methods (``Class.method``) whose bodies hold a ``runtime`` finding; within their
+   module, what spells a callee's name may call it (a method: its name beside its class's,
+   one of its instances' or from a method of that class);
+2. callers: the other own modules that spell the callee's name and import its module or
+   name (or name a module by a literal: ``import_module``, ``sys.modules``); only those
+   are parsed;
 3. in each caller, what runs at import (gate.scan.reach) and what it calls or hands on
-   outside itself, resolved through its import statements (``from ._sync import sync``,
-   ``from . import _sync``, ``import pkg._sync as s``) to an own qualified name;
+   outside itself, resolved through the module graph (gate.scan.reach_graph: import
+   statements, re-exports, ``import *``, ``import_module("pkg._x")``, instances such as
+   ``client = Client()``, inherited methods, a module ``__getattr__`` for a missing name)
+   to the definition it names;
 4. a callee reached so turns its findings into ``import``, saying from where
    (``(via pkg/__init__.py:12 sync())``); a caller's function that mentions a callee is a
-   callee in turn, so chains through several modules are followed.
+   callee in turn, and a module that re-exports one (``from ._x import f as g``) names it
+   under another name, so chains through several modules are followed.
 
-Sound rather than precise, like gate.scan.reach: names decide, not types.
+Precise where names allow: a method counts only through a known class (``K().go()``,
+``client.fetch()``), not because some module spells its name.
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from gate.model import Capability, Finding, Phase
-from gate.scan.lexical import absolute, decode_source, import_ranges, module_name, normalize
-from gate.scan.python_refs import _FUNCS, _blocks
+from gate.scan.lexical import decode_source, import_ranges, module_name, normalize
 from gate.scan.reach import moved, reached
+from gate.scan.reach_graph import Graph, Summary, summarize
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _EXEMPTABLE = frozenset({Capability.NATIVE, Capability.FS_READ})
-_ENTRY_METHODS = ("__init__", "__new__", "__post_init__", "__init_subclass__",
-                  "__set_name__", "__class_getitem__")
-
+# words beside which a module may be named by a literal rather than imported
+_DYNAMIC = frozenset({"import_module", "__import__", "modules"})
+_STAR = re.compile(r"\bimport\s*\*")
 
 @dataclasses.dataclass(slots=True)
 class _Module:
     name: str
     package: bool
     path: str  # the member's path in the archive (what findings name)
+    site: str  # its path below site-packages
     text: str
     words: frozenset[str]
     tree: ast.Module | None = None
-    # top-level name -> line ranges of what runs when it is called
-    entries: dict[str, list[tuple[int, int]]] | None = None
-    binds: dict[str, str] | None = None  # what its import statements bind
+    sum: Summary | None = None
+    read: bool = False  # (``sum`` known, or known not to parse)
     outside: list[tuple[str, int]] | None = None  # what its import-time code spells
     lines: list[str] | None = None
     imported: frozenset[str] | None = None  # the words of its import statements
     spelled: dict[tuple[tuple[int, int], ...], frozenset[str]] = dataclasses.field(
         default_factory=dict)
+    index: dict[str, list[str]] | None = None  # word -> the entries whose code spells it
+    stars: bool | None = None
+    named: dict[str, str] | None = None  # what import-time code names (``_Follow._named``)
+    bound: dict[str, list[str]] | None = None  # its import bindings, by what they name
+    made: dict[str, list[str]] | None = None  # its instances, by their class
+    by_last: dict[str, list[tuple[str, str]]] | None = None  # ``named`` by last word, module
 
     def imports(self, word: str) -> bool:
         """Whether an import statement of the module spells ``word``."""
@@ -63,10 +76,10 @@ class _Module:
                 "import" in self.words) else frozenset()
         return word in self.imported
 
-    def mentions(self, ranges: list[tuple[int, int]] | set[tuple[int, int]],
-                 names: set[str]) -> bool:
-        """Whether the code in ``ranges`` spells one of ``names``."""
-        return bool(names) and not names.isdisjoint(self.words_in(ranges))
+    def star_import(self) -> bool:
+        if self.stars is None:
+            self.stars = "import" in self.words and _STAR.search(self.text) is not None
+        return self.stars
 
     def words_in(self, ranges: list[tuple[int, int]] | set[tuple[int, int]]) -> frozenset[str]:
         """The words the code in ``ranges`` spells (read once per set of ranges)."""
@@ -79,26 +92,38 @@ class _Module:
                 "\n".join(self.lines[a - 1:b]) for a, b in key)))
         return words
 
-    def summary(self) -> bool:
-        """Fill ``entries``/``binds`` (and ``outside`` when known) from what the scanner
-        remembered of this file, else from a parse; False if it does not parse."""
-        if self.entries is not None:
-            return True
+    def spelling(self, word: str) -> list[str]:
+        """The entries (functions, classes, ``Class.method``) whose code spells ``word``."""
+        if self.index is None:
+            self.index = {}
+            for entry, rs in (self.sum.entries if self.sum is not None else {}).items():
+                for w in self.words_in(rs):
+                    self.index.setdefault(w, []).append(entry)
+        return self.index.get(word, [])
+
+    def summary(self) -> Summary | None:
+        """What the scanner remembered of this file, else read from a parse; None if it
+        does not parse."""
+        if self.read:
+            return self.sum
+        self.read = True
         kept = _SUMMARIES.pop((self.path, len(self.text), hash(self.text)), None)
         if kept is not None:
-            self.entries, self.binds, self.outside = kept
-            return True
+            self.sum, outside = kept
+            if self.outside is None:
+                self.outside = outside
+            return self.sum
         tree = self.parse()
-        if tree is None:
-            return False
-        self.entries, self.binds = _ranges(tree), _bindings(self.name, self.package, tree)
-        return True
+        if tree is not None:
+            self.sum = summarize(self.name, self.package, tree, self.text)
+        return self.sum
 
     def at_import(self) -> list[tuple[str, int]]:
         """What the module's import-time code spells outside itself."""
         if self.outside is None:
             tree = self.parse()
-            self.outside = reached(tree).outside if tree is not None else []
+            self.outside = reached(tree, module=self.name, package=self.package).outside if (
+                tree is not None) else []
         return self.outside
 
     def parse(self) -> ast.Module | None:
@@ -111,9 +136,8 @@ class _Module:
 
 
 # what the scanner learnt of a file while its tree was at hand, for ``follow_modules``:
-# (member path, len, hash of text) -> (entries, bindings, import-time outside references)
-_SUMMARIES: dict[tuple[str, int, int], tuple[dict[str, list[tuple[int, int]]], dict[str, str],
-                                             list[tuple[str, int]] | None]] = {}
+# (member path, len, hash of text) -> (summary, import-time outside references)
+_SUMMARIES: dict[tuple[str, int, int], tuple[Summary, list[tuple[str, int]] | None]] = {}
 
 
 def remember(path: str, module: str | None, package: bool, text: str, tree: ast.Module,
@@ -123,217 +147,339 @@ def remember(path: str, module: str | None, package: bool, text: str, tree: ast.
         return
     if len(_SUMMARIES) > 20_000:  # (scans whose wheel never asked for them)
         _SUMMARIES.clear()
-    _SUMMARIES[(path, len(text), hash(text))] = (_ranges(tree), _bindings(module, package, tree),
-                                                 outside)
-
-
-def _ranges(tree: ast.Module) -> dict[str, list[tuple[int, int]]]:
-    """Top-level name -> the line ranges a call of it runs (a class: its constructors)."""
-    out: dict[str, list[tuple[int, int]]] = {}
-    aliases: list[tuple[str, str]] = []
-    for st in _top(tree.body):
-        if isinstance(st, (ast.Assign, ast.AnnAssign)) and st.value is not None:
-            names = [t.id for t in (st.targets if isinstance(st, ast.Assign) else [st.target])
-                     if isinstance(t, ast.Name)]
-            if isinstance(st.value, ast.Lambda):  # ``f = lambda: ...``
-                for n in names:
-                    end = st.value.end_lineno or st.lineno
-                    out.setdefault(n, []).append((st.value.lineno, end))
-            elif isinstance(st.value, ast.Name):  # ``f = _impl``
-                aliases += [(n, st.value.id) for n in names]
-        if isinstance(st, _FUNCS):
-            out.setdefault(st.name, []).append((st.lineno, st.end_lineno or st.lineno))
-        elif isinstance(st, ast.ClassDef):
-            for item in st.body:
-                if isinstance(item, _FUNCS) and item.name in _ENTRY_METHODS:
-                    out.setdefault(st.name, []).append(
-                        (item.lineno, item.end_lineno or item.lineno))
-    for alias, target in aliases:
-        out.setdefault(alias, []).extend(out.get(target, ()))
-    return out
-
-
-def _top(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Module-level statements, looking into ``if``/``try``/``with`` blocks."""
-    out: list[ast.stmt] = []
-    for st in body:
-        out.append(st)
-        for field in ("body", "orelse", "finalbody"):
-            if not isinstance(st, (*_FUNCS, ast.ClassDef)) and isinstance(
-                    getattr(st, field, None), list):
-                out += _top(getattr(st, field))
-        for h in getattr(st, "handlers", ()):
-            out += _top(h.body)
-    return out
-
-
-def _bindings(name: str, package: bool, tree: ast.Module) -> dict[str, str]:
-    """Local name -> absolute qualified name, from module ``name``'s import statements."""
-    out: dict[str, str] = {}
-    stack = [tree.body]  # every statement, in every block (imports are statements)
-    while stack:
-        body = stack.pop()
-        stack += [b for st in body for b in _blocks(st)]
-        out.update(_bound_by_import(name, package, body))
-    return out
-
-
-def _bound_by_import(name: str, package: bool, body: list[ast.stmt]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for st in body:
-        if isinstance(st, ast.Import):
-            for a in st.names:
-                if a.asname:
-                    out[a.asname] = a.name
-                else:
-                    head = a.name.split(".", 1)[0]
-                    out[head] = head
-        elif isinstance(st, ast.ImportFrom):
-            base = absolute(name, package, "." * st.level + (st.module or ""))
-            if base is None:
-                continue
-            for a in st.names:
-                if a.name != "*":
-                    out[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
-    return out
+    _SUMMARIES[(path, len(text), hash(text))] = (summarize(module, package, tree, text), outside)
 
 
 def follow_modules(findings: list[Finding],
                    sources: Mapping[str, tuple[str, str | bytes]]) -> list[Finding]:
     try:
-        return _follow(findings, sources)
+        return _Follow(findings, sources).run()
     finally:  # what the scanner kept of these files is not needed again
         for key in [k for k in _SUMMARIES if k[0] in sources]:
             _SUMMARIES.pop(key, None)
 
 
-def _follow(findings: list[Finding],
-            sources: Mapping[str, tuple[str, str | bytes]]) -> list[Finding]:
+Key = tuple[str, str]  # (module, entry: ``f``, ``Class``, ``Class.method``, ``__getattr__``)
+
+
+class _Follow:
     """``findings`` with the ``runtime`` ones that another own module's import-time code
     reaches turned ``import``. ``sources``: member path -> (site-relative path, text) of
     every own ``.py`` module."""
-    # a capability the package already uses at import gains nothing for the verdict by
-    # one more import finding; the two a policy may let import use without a grant
-    # (its own extension, its own data files: docs/policy.md) are followed all the same
-    at_import = {f.capability for f in findings if f.phase is Phase.IMPORT} - _EXEMPTABLE
-    runtime = [f for f in findings if f.phase is Phase.RUNTIME and f.path in sources
-               and f.capability not in at_import]
-    if not runtime:
-        return findings
-    modules: dict[str, _Module] = {}
-    by_path: dict[str, _Module] = {}
-    for path, (rel, code) in sources.items():
-        named = module_name(rel)
-        if named is None:
-            continue
-        try:
-            text = code if isinstance(code, str) else normalize(decode_source(code))
-        except (SyntaxError, UnicodeError, ValueError):
-            continue
-        mod = _Module(name=named[0], package=named[1], path=path, text=text,
-                      words=frozenset(_WORD.findall(text)))
-        modules[mod.name] = mod
-        by_path[path] = mod
-    lines: dict[str, list[int]] = {}
-    for f in runtime:
-        lines.setdefault(f.path, []).append(f.line)
-    # 1. callees: name -> (module, the ranges of findings it reaches)
-    callees: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    todo: list[_Module] = [by_path[p] for p in lines if p in by_path]
-    for mod in todo:
-        if not mod.summary():
-            continue
-        assert mod.entries is not None
-        hit = {name for name, rs in mod.entries.items()
-               if any(a <= ln <= b for a, b in rs for ln in lines[mod.path])}
-        _grow(mod, hit, callees)
-    if not callees:
-        return findings
-    # 2-4. callers, to a fixed point
-    reached_via: dict[tuple[str, str], str] = {}
-    edges: dict[tuple[str, str], set[tuple[str, str]]] = {}  # callee -> callees it names
-    done: set[tuple[str, str, str]] = set()
-    queue = list(callees)
-    queued = set(queue)
-    while queue:
-        target_mod, target = queue.pop()
-        leaf = target_mod.rpartition(".")[2]
-        qual = f"{target_mod}.{target}"
-        for caller in modules.values():
-            if caller.name == target_mod or target not in caller.words or not (
-                    caller.imports(leaf) or caller.imports(target)):
-                continue  # (it cannot name the callee without importing it or its module)
-            key = (caller.name, target_mod, target)
-            if key in done:
-                continue
-            done.add(key)
-            if not caller.summary():
-                continue
-            binds = caller.binds or {}
-            for dotted, line in caller.at_import():
-                head, _, rest = dotted.partition(".")
-                base = binds.get(head)
-                if base is not None and (f"{base}.{rest}" if rest else base) == qual:
-                    reached_via.setdefault((target_mod, target),
-                                           f"{caller.path}:{line} {dotted}()")
-            # a function of the caller that names the callee may call it: a callee too
-            assert caller.entries is not None
-            local = {n for n, b in binds.items() if b == qual or qual.startswith(b + ".")}
-            mentions = {name for name, rs in caller.entries.items()
-                        if caller.mentions(rs, local)}
-            for name in sorted(mentions):
-                edges.setdefault((caller.name, name), set()).add((target_mod, target))
-                if (caller.name, name) not in queued:
-                    _grow(caller, {name}, callees)
-                    callees.setdefault((caller.name, name), [])
-            fresh = [k for k in callees if k not in queued]  # (what ``_grow`` added too)
-            queued.update(fresh)
-            queue += fresh
-    if not reached_via:
-        return findings
-    # what a reached callee names is reached too, from the same place
-    work = list(reached_via)
-    while work:
-        k = work.pop()
-        for nxt in sorted(edges.get(k, ())):
-            if nxt not in reached_via:
-                reached_via[nxt] = reached_via[k]
-                work.append(nxt)
-    spans: dict[str, list[tuple[int, int, str]]] = {}
-    for (mname, name), how in reached_via.items():
-        mod = modules[mname]
-        for a, b in callees.get((mname, name), ()):
-            spans.setdefault(mod.path, []).append((a, b, how))
-    out: list[Finding] = []
-    for f in findings:
-        how = None
-        if f.phase is Phase.RUNTIME:
-            for a, b, h in spans.get(f.path, ()):
-                if a <= f.line <= b:
-                    how = h
-                    break
-        out.append(f if how is None else moved(f, how))
-    return out
 
+    def __init__(self, findings: list[Finding],
+                 sources: Mapping[str, tuple[str, str | bytes]]) -> None:
+        self.findings = findings
+        self.sources = sources
+        self.modules: dict[str, _Module] = {}  # by import name (and names paths give them)
+        self.by_path: dict[str, _Module] = {}
+        self.graph = Graph(self.modules, lambda m: m.summary())  # type: ignore[attr-defined]
+        self.callees: dict[Key, list[tuple[int, int]]] = {}
+        self.edges: dict[Key, set[Key]] = {}  # callee -> callees it may call
+        self.reached_via: dict[Key, str] = {}
+        self.canons: dict[str, str] = {}
+        self.done: set[tuple[str, Key]] = set()  # (caller, callee) read
+        self.pending: list[Key] = []  # callees whose callers are still to be read
+        self.mods: list[_Module] = []  # the modules that may call (not a ``__main__``)
+        self.spellers: dict[str, list[_Module]] = {}  # word -> the modules spelling it
+        self.starrers: list[_Module] | None = None  # the modules with an ``import *``
 
-def _grow(mod: _Module, names: set[str],
-          callees: dict[tuple[str, str], list[tuple[int, int]]]) -> None:
-    """Within ``mod``: each of ``names`` is a callee; a top-level name whose code mentions
-    a callee may call it, so it is one too, running that callee's ranges as well."""
-    entries = mod.entries or {}
-    reach = {n: set(entries.get(n, ())) for n in sorted(names)}
-    grew = True
-    while grew:
-        grew = False
-        for other, rs in entries.items():
-            for n in list(reach):
-                if n == other or not mod.mentions(rs, {n}):
+    def canon(self, qual: str) -> str:
+        got = self.canons.get(qual)
+        if got is None:
+            got = self.canons[qual] = self.graph.canon(qual)
+        return got
+
+    def run(self) -> list[Finding]:
+        findings = self.findings
+        # a capability the package already uses at import gains nothing for the verdict by
+        # one more import finding; the two a policy may let import use without a grant
+        # (its own extension, its own data files: docs/policy.md) are followed all the same
+        at_import = {f.capability for f in findings if f.phase is Phase.IMPORT} - _EXEMPTABLE
+        runtime = [f for f in findings if f.phase is Phase.RUNTIME and f.path in self.sources
+                   and f.capability not in at_import]
+        if not runtime:
+            return findings
+        for path, (rel, code) in self.sources.items():
+            named = module_name(rel)
+            if named is None and "!" in path:  # in a zip: named by a sys.path addition only
+                named = ("!" + rel[:-3].replace(".", "!"), False)  # (no dots: one name)
+            if named is None:
+                continue
+            try:
+                text = code if isinstance(code, str) else normalize(decode_source(code))
+            except (SyntaxError, UnicodeError, ValueError):
+                continue
+            mod = _Module(name=named[0], package=named[1], path=path, site=rel, text=text,
+                          words=frozenset(_WORD.findall(text)))
+            self.modules[mod.name] = mod
+            self.by_path[path] = mod
+        self._path_names()
+        lines: dict[str, list[int]] = {}
+        for f in runtime:
+            lines.setdefault(f.path, []).append(f.line)
+        # 1. callees
+        for path, at in lines.items():
+            mod = self.by_path.get(path)
+            s = mod.summary() if mod is not None else None
+            if mod is None or s is None:
+                continue
+            hit = {name for name, rs in s.entries.items()
+                   if any(a <= ln <= b for a, b in rs for ln in at)}
+            self._grow(mod, hit)
+        if not self.callees:
+            return findings
+        # 2-4. callers, to a fixed point (``_grow`` and ``_alias`` add to ``pending``)
+        # a package's ``__main__`` runs under ``python -m``, not on import (unless imported)
+        mods = [m for m in self.by_path.values() if m.name.rpartition(".")[2] != "__main__"]
+        if any("__main__" in m.words and m.imports("__main__") for m in mods):
+            mods = list(self.by_path.values())
+        self.mods = mods
+        while self.pending:
+            target = self.pending.pop()
+            for caller in self._candidates(target):
+                if caller.summary() is not None:
+                    self._caller(caller, target)
+        if not self.reached_via:
+            return findings
+        # what a reached callee may call is reached too, from the same place
+        work = list(self.reached_via)
+        while work:
+            k = work.pop()
+            for nxt in sorted(self.edges.get(k, ())):
+                if nxt not in self.reached_via:
+                    self.reached_via[nxt] = self.reached_via[k]
+                    work.append(nxt)
+        spans: dict[str, list[tuple[int, int, str]]] = {}
+        for (mname, name), how in self.reached_via.items():
+            mod = self.modules[mname]
+            for a, b in self.callees.get((mname, name), ()):
+                spans.setdefault(mod.path, []).append((a, b, how))
+        out: list[Finding] = []
+        for f in findings:
+            how = None
+            if f.phase is Phase.RUNTIME:
+                for a, b, h in spans.get(f.path, ()):
+                    if a <= f.line <= b:
+                        how = h
+                        break
+            out.append(f if how is None else moved(f, how))
+        return out
+
+    def _path_names(self) -> None:
+        """``sys.path.insert(0, join(dirname(__file__), "vendor"))`` makes the modules
+        below ``vendor`` importable by their names there (``import hidden_mod``);
+        ``__path__.append(join(dirname(__file__), "extra"))`` makes those below ``extra``
+        submodules of the package."""
+        for mod in list(self.by_path.values()):
+            if ("__file__" not in mod.words and "__path__" not in mod.words) or not any(
+                    f"{w}(" in mod.text for w in ("insert", "append", "extend")):
+                continue
+            s = mod.summary()
+            for in_package, rel in (s.path_dirs if s is not None else ()):
+                root = posixpath.normpath(posixpath.join(posixpath.dirname(mod.site), rel))
+                if root.startswith(".."):
                     continue
-                fresh = other not in reach
-                have = reach.setdefault(other, set(rs))
-                if fresh or not reach[n] <= have:
-                    have |= reach[n]
-                    grew = True
-    for n, rs in reach.items():  # (merged: several seeds may reach one name)
-        if rs:
-            callees[(mod.name, n)] = sorted(rs.union(callees.get((mod.name, n), ())))
+                for other in list(self.by_path.values()):
+                    if not other.site.startswith(root + "/"):
+                        continue
+                    named = module_name(other.site[len(root) + 1:])
+                    if named is None or (other.name.startswith("!") and in_package):
+                        continue
+                    alias = f"{mod.name}.{named[0]}" if in_package and mod.package else named[0]
+                    self.modules.setdefault(alias, other)
+
+    def _grow(self, mod: _Module, names: set[str]) -> None:
+        """Within ``mod``: each of ``names`` is a callee; an entry whose code spells a callee
+        may call it (a method ``C.m``: spelling ``m`` beside ``C``, an instance of ``C``, or
+        as a method of ``C``), so it is one too."""
+        s = mod.summary()
+        if s is None:
+            return
+        work = sorted(names)
+        for n in work:
+            self._add((mod.name, n), s.entries.get(n, ()))
+        while work:
+            n = work.pop()
+            cls, _, meth = n.rpartition(".")
+            holders = {cls, *(i for i, c in s.instances.items() if c == cls)} if cls else None
+            for other in mod.spelling(meth):
+                if other == n:
+                    continue
+                if holders is not None and not (
+                        other == cls or other.startswith(cls + ".")
+                        or not holders.isdisjoint(mod.words_in(s.entries[other]))):
+                    continue
+                self.edges.setdefault((mod.name, other), set()).add((mod.name, n))
+                if (mod.name, other) not in self.callees:
+                    self._add((mod.name, other), s.entries.get(other, ()))
+                    work.append(other)
+
+    def _add(self, key: Key, ranges: Iterable[tuple[int, int]]) -> None:
+        have = self.callees.get(key)
+        if have is None:
+            self.callees[key] = list(ranges)
+            self.pending.append(key)
+        else:
+            have += [r for r in ranges if r not in have]
+
+    def _candidates(self, target: Key) -> list[_Module]:
+        """The modules that can name ``target`` at all: they spell its name (a method: its
+        own, a special method: its class's; a module ``__getattr__``: the module's) and
+        import its module or its name, or name modules by literals; or re-export its
+        module with ``import *``."""
+        tmod, name = target
+        leaf = tmod.rpartition(".")[2].rpartition("/")[2]
+        cls, _, meth = name.rpartition(".")
+        word = leaf if name == "__getattr__" else cls if (cls and meth.startswith("__")) else (
+            meth)
+        holders: tuple[str, ...] = ()
+        if cls:
+            s = self.modules[tmod].sum
+            made = [i for i, c in s.instances.items() if c == cls] if s is not None else []
+            holders = (cls.partition(".")[0], *made)
+        found = self.spellers.get(word)
+        if found is None:
+            found = self.spellers[word] = [m for m in self.mods if word in m.words]
+        if self.starrers is None:
+            self.starrers = [m for m in self.mods if m.star_import()]
+        out: list[_Module] = []
+        for caller in (*found, *self.starrers):
+            if caller.name == tmod or (caller.name, target) in self.done:
+                continue
+            self.done.add((caller.name, target))
+            if cls:  # a method: through its class, or an instance of it, imported
+                if any(h in caller.words and (caller.imports(h) or caller.imports(leaf) or (
+                        _literal_module(caller, leaf))) for h in holders):
+                    out.append(caller)
+            elif caller.imports(leaf) or (caller.imports(word) and word in caller.words) or (
+                    word in caller.words and _literal_module(caller, leaf)):
+                out.append(caller)
+        return out
+
+    def _caller(self, caller: _Module, target: Key) -> None:
+        s = caller.sum
+        assert s is not None
+        qual = f"{target[0]}.{target[1]}"
+        want = self.canon(qual)  # (a re-export: what it names)
+        hook = target[1] == "__getattr__"
+        above = caller.name.startswith(target[0] + ".")  # (an ancestor: mid-import then)
+        if hook and above:
+            return
+        how = self._named_how(caller, s, target, qual, want)
+        if how is not None:
+            self.reached_via.setdefault(target, how)
+        if hook:
+            for base, name, line in s.lookups:  # ``from ._x import missing``
+                if self.canon(f"{base}.{name}") == want:
+                    self.reached_via.setdefault(
+                        target, f"{caller.path}:{line} from {base} import {name}")
+            return
+        # names bound to the callee, and to what holds it (its class, its module)
+        cls, _, meth = target[1].rpartition(".")
+        direct: set[str] = set()
+        holders: set[str] = set()
+        bound = self._bound(caller, s)
+        for spelled in {qual, want}:  # (a re-export is followed by its own alias, hop by hop)
+            parts = spelled.split(".")
+            for i in range(len(parts), 0, -1):
+                for name in bound.get(".".join(parts[:i]), ()):
+                    (direct if i == len(parts) else holders).add(name)
+            if cls:  # ``client = Client()``: ``client.fetch``
+                holders.update(self._instances(caller, s).get(spelled.rpartition(".")[0], ()))
+        else:  # a re-export names a function or class under another name, or module
+            for name in direct:
+                self._alias(caller, name, target)
+            if s.stars and not target[1].startswith("_") and any(
+                    star == target[0] for star in s.stars):
+                self._alias(caller, target[1], target)
+        # a function of the caller that names the callee may call it: a callee too
+        last = parts[-1]
+        mentions = {e for w in direct for e in caller.spelling(w)}
+        mentions.update(e for w in holders for e in caller.spelling(w)
+                        if e not in mentions and last in caller.words_in(s.entries[e]))
+        for name in sorted(mentions):
+            self.edges.setdefault((caller.name, name), set()).add(target)
+            if (caller.name, name) not in self.callees:
+                self._grow(caller, {name})
+
+    def _alias(self, caller: _Module, name: str, target: Key) -> None:
+        """``name`` in ``caller`` names ``target`` (a re-export): a callee under that name."""
+        key = (caller.name, name)
+        if key == target:
+            return
+        self.edges.setdefault(key, set()).add(target)
+        self._add(key, ())
+
+    def _bound(self, caller: _Module, s: Summary) -> dict[str, list[str]]:
+        """What ``caller``'s imports bind, by the definition each names."""
+        if caller.bound is None:
+            caller.bound = {}
+            for name, value in s.binds.items():
+                caller.bound.setdefault(value, []).append(name)
+        return caller.bound
+
+    def _instances(self, caller: _Module, s: Summary) -> dict[str, list[str]]:
+        """``caller``'s module-level instances, by the class each was made from."""
+        if caller.made is None:
+            caller.made = {}
+            for name, made in s.instances.items():
+                where = self.graph.local(caller, made)
+                if where is not None:
+                    caller.made.setdefault(where, []).append(name)
+        return caller.made
+
+    def _named(self, caller: _Module, s: Summary) -> dict[str, str]:
+        """What ``caller``'s import-time code names of the package (canonical qualified
+        name -> where: ``pkg/__init__.py:12 sync()``), resolved once per caller."""
+        if caller.named is None:
+            caller.named = {}
+            for spelled, line in caller.at_import():
+                for q in self._resolve(caller, s, spelled):
+                    if self.graph.module_of(q) is not None:
+                        caller.named.setdefault(q, f"{caller.path}:{line} {spelled.lstrip('=')}()")
+        return caller.named
+
+    def _named_how(self, caller: _Module, s: Summary, target: Key, qual: str,
+                   want: str) -> str | None:
+        """Where ``caller``'s import-time code names ``target``: as spelled (``qual``, or the
+        definition ``want`` it re-exports), else through the graph (an instance, an
+        inherited method, a re-export, a missing name's ``__getattr__``), following only
+        the references that end in the callee's name or point into its module (a module
+        is parsed only when a chain leads through it)."""
+        named = self._named(caller, s)
+        how = named.get(qual) or named.get(want)
+        if how is not None:
+            return how
+        if caller.by_last is None:
+            caller.by_last = {}
+            for q, h in named.items():
+                found = self.graph.module_of(q)
+                caller.by_last.setdefault(q.rpartition(".")[2], []).append((q, h))
+                if found is not None and found[2]:
+                    caller.by_last.setdefault("@" + found[1], []).append((q, h))
+        key = "@" + target[0] if target[1] == "__getattr__" else target[1].rpartition(".")[2]
+        for q, h in caller.by_last.get(key, ()):
+            if self.canon(q) == want:
+                return h
+        return None
+
+    def _resolve(self, caller: _Module, s: Summary, spelled: str) -> list[str]:
+        """The qualified names a reference spelled in ``caller`` may stand for."""
+        if spelled.startswith("="):  # a module a literal names
+            return [spelled[1:]]
+        head, _, rest = spelled.partition(".")
+        bound = s.binds.get(head)
+        if bound is not None:
+            return [f"{bound}.{rest}" if rest else bound]
+        if head in s.entries or head in s.defined:
+            return []
+        return [f"{star}.{spelled}" for star in s.stars]
+
+
+def _literal_module(caller: _Module, leaf: str) -> bool:
+    """Whether ``caller`` may name module ``leaf`` by a literal (``import_module("._x",
+    __name__)``, ``sys.modules["pkg._x"]``, ``__import__("pkg._x")``): a string ending in
+    its name beside such a lookup."""
+    return not _DYNAMIC.isdisjoint(caller.words) and (
+        f'{leaf}"' in caller.text or f"{leaf}'" in caller.text)

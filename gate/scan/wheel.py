@@ -375,9 +375,11 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         elif p.scheme == "data":
             out += _scan_data(ar, member, path, p.rel)
     # a function another own module calls at import runs then (gate.scan.reach_modules)
-    out = follow_modules(out, {p.member: (p.site, c) for p in site if p.site is not None
-                               and not isinstance(c := codes.get(p.site, b""), Finding)
-                               and p.site.endswith(".py")})
+    sources: dict[str, tuple[str, str | bytes]] = {
+        p.member: (p.site, c) for p in site if p.site is not None
+        and not isinstance(c := codes.get(p.site, b""), Finding) and p.site.endswith(".py")}
+    sources.update(_nested_sources(ar, out, {p.member: p.site for p in site}, members))
+    out = follow_modules(out, sources)
     # an archive a .pth puts on sys.path is also scanned as a zip in the tree: its bytecode
     # is then both loaded (refused) and merely shipped (a warning); keep the first
     loaded = {f.path for f in out if f.detail.startswith(BYTECODE_DETAIL)}
@@ -391,6 +393,31 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
             platform_rebound(c if isinstance(c, str) else c.decode("latin-1"))
             for c in codes.values() if not isinstance(c, Finding)))
     return labelled(out, platform=platform)
+
+
+def _nested_sources(ar: Archive, found: list[Finding], sites: Mapping[str, str | None],
+                    members: Mapping[str, Member | None]) -> dict[str, tuple[str, str | bytes]]:
+    """The ``.py`` modules of a zip in the tree that hold a ``runtime`` finding
+    (``pkg/lib.zip!hidden.py``), below the zip's own path (``pkg/lib.zip/hidden.py``): a
+    module that puts the zip on ``sys.path`` at import names them from there
+    (gate.scan.reach_modules)."""
+    zips = sorted({f.path.split("!", 1)[0] for f in found if f.phase is Phase.RUNTIME
+                   and f.path.count("!") == 1 and f.path.endswith(".py")})
+    out: dict[str, tuple[str, str | bytes]] = {}
+    for zpath in zips:
+        member, site = members.get(zpath), sites.get(zpath)
+        if member is None or site is None:
+            continue
+        try:
+            with ar.nested(member) as inner:
+                for m in inner.members:
+                    if m.name.endswith(".py"):
+                        code = read_code(inner, m, f"{zpath}!{m.name}")
+                        if not isinstance(code, Finding):
+                            out[f"{zpath}!{m.name}"] = (f"{site}/{m.name}", code)
+        except ScanError:
+            continue
+    return out
 
 
 def _installs_on_linux(filename: str) -> bool:

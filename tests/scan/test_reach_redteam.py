@@ -1096,9 +1096,7 @@ CASES = [
             A = 1
             def __init__(self, v):
                 os.system("echo pwned")
-        """),
-         bypass=("bypass (metaclasses and class creation): an Enum's __init__ runs for "
-                 "every member at class creation")),
+        """)),
     case("enum_missing", "subprocess", src("""
         import os, enum
         class E(enum.Enum):
@@ -1118,9 +1116,7 @@ CASES = [
                 os.system("echo pwned")
                 return count
             A = enum.auto()
-        """),
-         bypass=("bypass (metaclasses and class creation): `enum.auto()` runs "
-                 "_generate_next_value_")),
+        """)),
     case("class_if_init", "subprocess", src("""
         import os
         class A:
@@ -1176,9 +1172,7 @@ CASES = [
                 def __init__(self):
                     os.system("echo pwned")
         O.I()
-        """),
-         bypass=("bypass (metaclasses and class creation): `O.I()` instantiates a nested "
-                 "class")),
+        """)),
     # ---- dunder protocol
     case("with_enter", "subprocess", src("""
         import os
@@ -1401,8 +1395,7 @@ CASES = [
                 return []
             def __getitem__(self, k): pass
         dict(**A())
-        """),
-         bypass="bypass (dunder protocol): `dict(**A())` runs keys()"),
+        """)),
     case("comprehension_iter", "subprocess", src("""
         import os
         class A:
@@ -1654,8 +1647,7 @@ CASES = [
                 os.system("echo pwned")
         with contextlib.closing(A()):
             pass
-        """),
-         bypass="bypass (dunder protocol): `with contextlib.closing(A()):` runs A.close"),
+        """)),
     case("getattribute", "subprocess", src("""
         import os
         class A:
@@ -1883,9 +1875,7 @@ CASES = [
         log = logging.getLogger("zzpkg2")
         log.addFilter(F())
         log.warning("x")
-        """),
-         bypass=("bypass (constructors and callbacks through inheritance): a filter "
-                 "object's filter() called by log.warning")),
+        """)),
     case("json_encoder_subclass", "subprocess", src("""
         import os, json
         class Enc(json.JSONEncoder):
@@ -1942,18 +1932,14 @@ CASES = [
             from pkg import nothing
         except ImportError:
             pass
-        """),
-         bypass=("bypass (module __getattr__): `from pkg import nothing` runs the module's "
-                 "__getattr__")),
+        """)),
     case("module_getattr_hasattr", "subprocess", src("""
         import os, sys
         def __getattr__(name):
             os.system("echo pwned")
             raise AttributeError(name)
         hasattr(sys.modules[__name__], "zz")
-        """),
-         bypass=("bypass (module __getattr__): `hasattr(sys.modules[__name__], 'zz')` runs "
-                 "the module's __getattr__")),
+        """)),
     case("module_class_swap", "subprocess", src("""
         import os, sys, types
         class M(types.ModuleType):
@@ -1977,8 +1963,7 @@ CASES = [
             from . import _x as m
             getattr(m, "f")()
             """),
-    },
-         bypass="bypass (across modules): `from . import _x as m; getattr(m, 'f')()`"),
+    }),
     case("xmod_star", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -1989,8 +1974,7 @@ CASES = [
             from ._x import *
             f()
             """),
-    },
-         bypass="bypass (across modules): `from ._x import *; f()`"),
+    }),
     case("xmod_importlib", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2002,8 +1986,7 @@ CASES = [
             m = importlib.import_module("._x", __name__)
             m.f()
             """),
-    },
-         bypass="bypass (across modules): `importlib.import_module('._x', __name__).f()`"),
+    }),
     case("xmod_importlib_abs", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2014,8 +1997,7 @@ CASES = [
             import importlib
             importlib.import_module("pkg._x").f()
             """),
-    },
-         bypass="bypass (across modules): `importlib.import_module('pkg._x').f()`"),
+    }),
     case("xmod_dunder_import", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2025,8 +2007,7 @@ CASES = [
         "pkg/__init__.py": src("""
             __import__("pkg._x", fromlist=["f"]).f()
             """),
-    },
-         bypass="bypass (across modules): `__import__('pkg._x', fromlist=['f']).f()`"),
+    }),
     case("xmod_reexport_chain", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2040,9 +2021,7 @@ CASES = [
             from ._y import g
             g()
             """),
-    },
-         bypass=("bypass (across modules): re-export through another module (`_y: from ._x "
-                 "import f as g`)")),
+    }),
     case("xmod_subpkg_level2", "subprocess", {
         "pkg/sub/_x.py": src("""
             import os
@@ -2063,9 +2042,7 @@ CASES = [
             from .sub.b import go
             go()
             """),
-    },
-         bypass=("bypass (across modules): function in a subpackage imports and calls "
-                 "another module's function in its body")),
+    }),
     case("xmod_class_inherit_init", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2103,8 +2080,7 @@ CASES = [
             class D(metaclass=M): pass
             D()
             """),
-    },
-         bypass="bypass (across modules): imported metaclass's __call__"),
+    }),
     case("xmod_super", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2119,8 +2095,7 @@ CASES = [
                     super().setup()
             D().setup()
             """),
-    },
-         bypass="bypass (across modules): `super().setup()` into an imported base"),
+    }),
     case("xmod_method_call", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2132,8 +2107,7 @@ CASES = [
             from ._x import K
             K().go()
             """),
-    },
-         bypass="bypass (across modules): `K().go()` on an imported class"),
+    }),
     case("xmod_sys_modules", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2145,8 +2119,7 @@ CASES = [
             from . import _x
             sys.modules["pkg._x"].f()
             """),
-    },
-         bypass="bypass (across modules): `sys.modules['pkg._x'].f()`"),
+    }),
     case("xmod_dict_attr", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2157,8 +2130,7 @@ CASES = [
             from . import _x
             _x.__dict__["f"]()
             """),
-    },
-         bypass="bypass (across modules): `_x.__dict__['f']()`"),
+    }),
     case("xmod_global_rebinding", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2197,8 +2169,7 @@ CASES = [
             except AttributeError:
                 pass
             """),
-    },
-         bypass="bypass (across modules): `_x.anything` runs _x's module __getattr__"),
+    }),
     case("xmod_reexport_via_init", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2213,9 +2184,7 @@ CASES = [
             from . import f
             f()
             """),
-    },
-         bypass=("bypass (across modules): sibling calls `from . import f` re-exported by "
-                 "__init__")),
+    }),
     case("xmod_lambda_callee", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2250,8 +2219,7 @@ CASES = [
             from ._x import client
             client.fetch()
             """),
-    },
-         bypass="bypass (across modules): `client.fetch()` on an imported instance"),
+    }),
     case("xmod_class_getitem", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2318,8 +2286,7 @@ CASES = [
             with CM():
                 pass
             """),
-    },
-         bypass="bypass (across modules): `with CM():` on an imported class"),
+    }),
     case("xmod_two_level_pkg", "subprocess", {
         "pkg/a/b/_x.py": src("""
             import os
@@ -2335,9 +2302,7 @@ CASES = [
             from .a.b import f
             f()
             """),
-    },
-         bypass=("bypass (across modules): `from .a.b import f` re-exported by a "
-                 "subpackage __init__")),
+    }),
     case("sys_path_subdir_import", "subprocess", {
         "pkg/vendor/hidden_mod.py": src("""
             import os
@@ -2350,9 +2315,7 @@ CASES = [
             import hidden_mod
             hidden_mod.f()
             """),
-    },
-         bypass=("bypass (across modules): a package subdirectory put on sys.path at "
-                 "import (vendoring), its module imported by its top-level name and called")),
+    }),
     case("path_extend_subpkg", "subprocess", {
         "pkg/extra/_x.py": src("""
             import os
@@ -2365,9 +2328,7 @@ CASES = [
             from ._x import f
             f()
             """),
-    },
-         bypass=("bypass (across modules): `__path__.append(<subdir>)`, then `from ._x "
-                 "import f; f()` loads pkg/extra/_x.py")),
+    }),
     # ---- decorators
     case("class_decorator_instantiates", "subprocess", src("""
         import os
@@ -2398,9 +2359,7 @@ CASES = [
         @reg.add
         def g():
             os.system("echo pwned")
-        """),
-         bypass=("bypass (decorators): `@reg.add` (a method of the module) calls the "
-                 "decorated function")),
+        """)),
     case("attr_decorator_method_body", "subprocess", src("""
         import os
         class Reg:
@@ -2748,16 +2707,12 @@ CASES = [
         import os
         T = {"run": os.system}
         list(map(T["run"], ["echo pwned"]))
-        """),
-         bypass=("bypass (stored references): `map(T['run'], [...])` with `T = {'run': "
-                 "os.system}`")),
+        """)),
     case("stored_ref_sorted_key_subscript", "subprocess", src("""
         import os
         KEYS = [os.system]
         sorted(["echo pwned"], key=KEYS[0])
-        """),
-         bypass=("bypass (stored references): `sorted([...], key=KEYS[0])` with `KEYS = "
-                 "[os.system]`")),
+        """)),
     case("xmod_stored_ref_default_arg", "subprocess", {
         "pkg/_compat.py": src("""
             import os
@@ -2805,9 +2760,7 @@ CASES = [
         import os, threading
         T = {"boot": lambda: os.system("echo pwned")}
         t = threading.Thread(target=T["boot"]); t.start(); t.join()
-        """),
-         bypass=("bypass (stored references): `T = {'boot': lambda: ...}`, then "
-                 "`Thread(target=T['boot']).start()`")),
+        """)),
 ]
 
 # code the scanner cannot read as source, loaded at import
@@ -2829,8 +2782,7 @@ CASES += [
             import hidden
             hidden.f()
             """),
-    }, bypass="bypass (across modules): a zip in the package put on sys.path at import and "
-              "imported from: its module is scanned, its function stays runtime"),
+    }),
 ]
 
 

@@ -1,0 +1,282 @@
+"""The package's own module graph, for gate.scan.reach_modules: what each module defines and
+binds, and what a qualified name spelled in another module stands for.
+
+``summarize`` reads one module's tree once: its top-level functions and classes with the
+line ranges a call runs (``entries``; a class's constructors under its name, each method
+as ``Class.method``), what its import statements bind (``from ._x import f as g``, also
+``m = importlib.import_module("._x", __name__)``), its ``import *`` sources, its
+module-level instances (``client = Client()``), the bases of its classes, the names it
+binds, whether it has a module ``__getattr__``, the names its top-level ``from`` imports
+look up, and the directories it adds to ``sys.path`` or ``__path__`` by a literal.
+
+``Graph.canon`` follows a qualified name (``pkg.f``, ``pkg._y.g``, ``pkg._x.client.fetch``)
+through re-exports, star imports, instances and inherited methods to the definition it
+names (``pkg._x.f``, ``pkg._x.Client.fetch``), or to ``mod.__getattr__`` when the name is
+missing from a module that has one. Names only: a computed lookup is the walker's
+(``dynamic-code``), not resolved here.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import posixpath
+from collections.abc import Callable, Iterator
+
+from gate.scan.lexical import absolute
+from gate.scan.python_refs import _FUNCS, _blocks, _literal_str
+from gate.scan.reach_refs import dotted, module_expr
+
+_ENTRY_METHODS = ("__init__", "__new__", "__post_init__", "__init_subclass__",
+                  "__set_name__", "__class_getitem__")
+_PATH_CALLS = frozenset({"insert", "append", "extend"})
+
+
+@dataclasses.dataclass(slots=True)
+class Summary:
+    # top-level name -> the line ranges a call of it runs (a class: its constructors);
+    # ``Class.method`` -> that method's range
+    entries: dict[str, list[tuple[int, int]]]
+    binds: dict[str, str]  # local name -> absolute qualified name (imports, import_module)
+    stars: tuple[str, ...] = ()  # modules ``from X import *`` reads
+    instances: dict[str, str] = dataclasses.field(default_factory=dict)  # x -> ``K`` of x = K()
+    classes: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # -> bases
+    defined: frozenset[str] = frozenset()  # every name the module binds at top level
+    hook: bool = False  # a module-level ``__getattr__``
+    lookups: tuple[tuple[str, str, int], ...] = ()  # top-level ``from base import name``
+    # directories put on ``sys.path`` (False) or ``__path__`` (True), relative to the file
+    path_dirs: tuple[tuple[bool, str], ...] = ()
+
+
+def summarize(name: str, package: bool, tree: ast.Module, text: str | None = None) -> Summary:
+    """What ``tree`` (module ``name``; ``text``: its source, when known) defines and binds."""
+    entries: dict[str, list[tuple[int, int]]] = {}
+    aliases: list[tuple[str, str]] = []
+    classes: dict[str, tuple[str, ...]] = {}
+    instances: dict[str, str] = {}
+    defined: set[str] = set()
+    stars: list[str] = []
+    lookups: list[tuple[str, str, int]] = []
+    hook = False
+    dynamic: dict[str, str] = {}
+    for st in _top(tree.body):
+        t = type(st)
+        if t is ast.Assign or t is ast.AnnAssign:
+            value = st.value  # type: ignore[attr-defined]
+            targets = st.targets if t is ast.Assign else [st.target]  # type: ignore[attr-defined]
+            names = [x.id for x in targets if type(x) is ast.Name]
+            if value is None:
+                continue
+            if type(value) is ast.Lambda:  # ``f = lambda: ...``
+                for n in names:
+                    entries.setdefault(n, []).append((value.lineno, value.end_lineno or st.lineno))
+            elif type(value) is ast.Name:  # ``f = _impl``
+                aliases += [(n, value.id) for n in names]
+            elif type(value) is ast.Call or type(value) is ast.Subscript:
+                mod = module_expr(value, name, package)
+                made = dotted(value.func) if type(value) is ast.Call else None  # type: ignore[attr-defined]
+                for n in names:
+                    if mod is not None:  # ``m = importlib.import_module("._x", __name__)``
+                        dynamic[n] = mod
+                    elif made is not None:  # ``client = Client()``
+                        instances.setdefault(n, made)
+        elif t in _FUNCS:
+            entries.setdefault(st.name, []).append((st.lineno, st.end_lineno or st.lineno))  # type: ignore[attr-defined]
+            hook = hook or st.name == "__getattr__"  # type: ignore[attr-defined]
+        elif t is ast.ClassDef:
+            assert isinstance(st, ast.ClassDef)
+            classes[st.name] = tuple(d for b in st.bases if (d := dotted(b)) is not None)
+            for item in st.body:
+                if isinstance(item, _FUNCS):
+                    span = (item.lineno, item.end_lineno or item.lineno)
+                    entries.setdefault(f"{st.name}.{item.name}", []).append(span)
+                    if item.name in _ENTRY_METHODS:
+                        entries.setdefault(st.name, []).append(span)
+        elif t is ast.ImportFrom:
+            base = absolute(name, package, "." * st.level + (st.module or ""))  # type: ignore[attr-defined]
+            if base is not None:
+                for a in st.names:  # type: ignore[attr-defined]
+                    if a.name == "*":
+                        stars.append(base)
+                    else:
+                        lookups.append((base, a.name, st.lineno))
+        defined.update(_bound(st))
+    for alias, target in aliases:
+        entries.setdefault(alias, []).extend(entries.get(target, ()))
+    binds = _bindings(name, package, tree)
+    binds.update(dynamic)
+    return Summary(entries=entries, binds=binds, stars=tuple(stars), instances=instances,
+                   classes=classes, defined=frozenset(defined), hook=hook,
+                   lookups=tuple(lookups), path_dirs=tuple(_path_dirs(tree)) if (
+                       text is None or "__file__" in text or "__path__" in text) else ())
+
+
+def _bound(st: ast.stmt) -> Iterator[str]:
+    t = type(st)
+    if t in _FUNCS or t is ast.ClassDef:
+        yield st.name  # type: ignore[attr-defined]
+    elif t is ast.Import or t is ast.ImportFrom:
+        for a in st.names:  # type: ignore[attr-defined]
+            yield a.asname or a.name.partition(".")[0]
+    elif t in (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With,
+               ast.AsyncWith):
+        targets = (st.targets if t is ast.Assign else [st.target] if t in (  # type: ignore[attr-defined]
+            ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor) else [
+            i.optional_vars for i in st.items if i.optional_vars is not None])  # type: ignore[attr-defined]
+        for target in targets:
+            for n in ast.walk(target):
+                if type(n) is ast.Name:
+                    yield n.id  # type: ignore[attr-defined]
+    elif t is ast.Global:
+        yield from st.names  # type: ignore[attr-defined]
+
+
+def _top(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Module-level statements, looking into ``if``/``try``/``with`` blocks."""
+    out: list[ast.stmt] = []
+    for st in body:
+        out.append(st)
+        if not isinstance(st, (*_FUNCS, ast.ClassDef)):
+            for block in _blocks(st):
+                out += _top(block)
+    return out
+
+
+def _bindings(name: str, package: bool, tree: ast.Module) -> dict[str, str]:
+    """Local name -> absolute qualified name, from module ``name``'s import statements (a
+    function's own imports too, where the module's do not bind the name)."""
+    out: dict[str, str] = {}
+    local: dict[str, str] = {}
+    stack: list[tuple[list[ast.stmt], bool]] = [(tree.body, False)]
+    while stack:
+        body, inner = stack.pop()
+        for st in body:
+            if isinstance(st, (*_FUNCS, ast.ClassDef)):
+                stack.append((st.body, True))
+            else:
+                stack += [(b, inner) for b in _blocks(st)]
+        (local if inner else out).update(_bound_by_import(name, package, body))
+    for k, v in local.items():
+        out.setdefault(k, v)
+    return out
+
+
+def _bound_by_import(name: str, package: bool, body: list[ast.stmt]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for st in body:
+        if isinstance(st, ast.Import):
+            for a in st.names:
+                if a.asname:
+                    out[a.asname] = a.name
+                else:
+                    head = a.name.split(".", 1)[0]
+                    out[head] = head
+        elif isinstance(st, ast.ImportFrom):
+            base = absolute(name, package, "." * st.level + (st.module or ""))
+            if base is None:
+                continue
+            for a in st.names:
+                if a.name != "*":
+                    out[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+    return out
+
+
+def _path_dirs(tree: ast.Module) -> list[tuple[bool, str]]:
+    """``sys.path.insert(0, os.path.join(os.path.dirname(__file__), "vendor"))``,
+    ``__path__.append(...)``: the literal directory below the file's own, when the value
+    spells ``__file__`` (or ``__path__[0]``) and literals only."""
+    out: list[tuple[bool, str]] = []
+    for node in ast.walk(tree):
+        if type(node) is not ast.Call or type(node.func) is not ast.Attribute or (  # type: ignore[attr-defined]
+                node.func.attr not in _PATH_CALLS):  # type: ignore[attr-defined]
+            continue
+        holder = dotted(node.func.value)  # type: ignore[attr-defined]
+        if holder not in ("sys.path", "path", "__path__"):
+            continue
+        for arg in node.args:  # type: ignore[attr-defined]
+            words = [n for n in ast.walk(arg) if type(n) is ast.Name]
+            if not any(n.id in ("__file__", "__path__") for n in words):  # type: ignore[attr-defined]
+                continue
+            parts = [s for n in ast.walk(arg) if type(n) is ast.Constant
+                     and (s := _literal_str(n)) is not None]  # type: ignore[arg-type]
+            if parts:
+                out.append((holder == "__path__", posixpath.normpath("/".join(parts))))
+    return out
+
+
+class Graph:
+    """Own modules by import name (and by the names ``sys.path``/``__path__`` additions
+    give them), each with a lazily read ``Summary``."""
+
+    def __init__(self, modules: dict[str, object],
+                 summary: Callable[[object], Summary | None]) -> None:
+        self.modules = modules
+        self.summary = summary
+
+    def module_of(self, qual: str) -> tuple[object, str, list[str]] | None:
+        """The longest own-module prefix of ``qual``: (module, its name, the rest)."""
+        parts = qual.split(".")
+        for i in range(len(parts), 0, -1):
+            mod = self.modules.get(".".join(parts[:i]))
+            if mod is not None:
+                return mod, mod.name, parts[i:]  # type: ignore[attr-defined]
+        return None
+
+    def local(self, mod: object, spelled: str) -> str | None:
+        """What ``spelled`` (``K``, ``base.K``) names in ``mod``'s namespace."""
+        s = self.summary(mod)
+        if s is None:
+            return None
+        head, _, rest = spelled.partition(".")
+        name = mod.name  # type: ignore[attr-defined]
+        if head in s.classes or head in s.entries:
+            return f"{name}.{spelled}"
+        bound = s.binds.get(head)
+        if bound is None:
+            return None
+        return f"{bound}.{rest}" if rest else bound
+
+    def canon(self, qual: str, depth: int = 0) -> str:
+        """The definition ``qual`` names (see the module docstring)."""
+        found = self.module_of(qual)
+        if found is None:
+            return qual
+        mod, name, rest = found
+        s = self.summary(mod) if rest else None
+        if s is None or depth > 12:
+            return ".".join([name, *rest])
+        head = rest[0]
+        if head in s.classes:
+            if len(rest) >= 2 and f"{head}.{rest[1]}" not in s.entries:  # inherited
+                for base in s.classes[head]:
+                    where = self.local(mod, base)
+                    if where is not None:
+                        got = self.canon(f"{where}.{rest[1]}", depth + 1)
+                        if got != f"{where}.{rest[1]}" or self._defines(got):
+                            return got
+            return ".".join([name, *rest])
+        if head in s.entries:
+            return ".".join([name, *rest])
+        made = s.instances.get(head)
+        if made is not None and len(rest) >= 2:
+            where = self.local(mod, made)
+            if where is not None:
+                return self.canon(".".join([where, *rest[1:]]), depth + 1)
+        bound = s.binds.get(head)
+        if bound is not None:
+            return self.canon(".".join([bound, *rest[1:]]), depth + 1)
+        if head not in s.defined:
+            for star in s.stars:
+                got = self.canon(".".join([star, *rest]), depth + 1)
+                if self._defines(got):
+                    return got
+            if s.hook:
+                return f"{name}.__getattr__"
+        return ".".join([name, *rest])
+
+    def _defines(self, qual: str) -> bool:
+        found = self.module_of(qual)
+        if found is None or not found[2]:
+            return False
+        s = self.summary(found[0])
+        return s is not None and (found[2][0] in s.defined or ".".join(found[2]) in s.entries)
