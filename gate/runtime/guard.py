@@ -25,7 +25,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
              tuple=tuple, int=int, dict=dict, set=set, list=list, id=id, type=type,
              Exception=Exception, PermissionError=PermissionError,
              getattr=getattr, repr=repr, all=all, any=any, enumerate=enumerate,
-             max=max, object=object, open=open):
+             max=max, object=object, open=open, issubclass=issubclass,
+             bytearray=bytearray, range=range, zip=zip):
     import _thread
     import marshal
     import os
@@ -38,7 +39,6 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     dirname = os.path.dirname
     realpath = os.path.realpath
     abspath = os.path.abspath
-    fspath = os.fspath
     pathsep = os.pathsep
     listdir = os.listdir
     write = os.write
@@ -48,6 +48,28 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     audit = sys.audit
     str_startswith = str.startswith
     str_endswith = str.endswith
+    # Reading what an event carries: exact-type operations only. The arguments are the
+    # caller's objects; a method of theirs (a str subclass's lower(), a bytes subclass's
+    # decode(), __fspath__, __eq__, __hash__, even isinstance's __class__) would run the
+    # package's code inside the hook. The base methods of str/bytes/int read a subclass's
+    # value as C does.
+    str_copy = str.__str__
+    str_lower = str.lower
+    str_partition = str.partition
+    str_split = str.split
+    bytes_decode = bytes.decode
+    bytearray_decode = bytearray.decode
+    int_repr = int.__repr__
+    tuple_len = tuple.__len__
+    tuple_item = tuple.__getitem__
+    list_len = list.__len__
+    list_item = list.__getitem__
+    issub = issubclass
+    type_name = type.__dict__["__name__"].__get__
+    dict_items = dict.items
+    environ_obj = getattr(os, "environ", None)
+    spec_type = type(sys.__spec__)
+    spec_dict = spec_type.__dict__["__dict__"].__get__  # the instance dict, as C finds it
 
     with open(join(directory, "policy.bin"), "rb") as f:
         cfg = marshal.loads(f.read())
@@ -71,7 +93,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     APP = ("<app>", "", "", "")
     code_type = type((lambda: 0).__code__)
     MISSING = object()
-    busy = set()
+    # Re-entry. While a thread handles an event (``depth``), the guard's own code raises
+    # events: ``sys._getframe`` in here(), ``object.__getattr__`` of ``f_code``, and its own
+    # file reads and writes (``quiet``: the events file, RECORDs). Only those are let
+    # through; any other event raised meanwhile (code of the package run by the
+    # interpreter inside the guard: a finalizer, a signal handler) is judged like any other.
+    # Cyclic garbage collection is off while handling (finalizers would run the package's
+    # code inside the guard), and frames the guard stops holding are released after it.
+    depth = {}
+    quiet = set()
+    grave = []
     files = {}  # absolute file path -> owner (name, version, site dir, "")
     site_dirs = []  # sys.path entries that hold *.dist-info
     scanned = set()
@@ -127,8 +158,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             except OSError:
                 pass
             tid = get_ident()
-            mine = tid not in busy
-            busy.add(tid)  # the open is the guard's own
+            mine = tid not in quiet
+            quiet.add(tid)  # the open is the guard's own
             try:
                 fd = os_open(events_path, O_APPEND)
                 st = fstat(fd)
@@ -138,7 +169,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return
             finally:
                 if mine:
-                    busy.discard(tid)
+                    quiet.discard(tid)
 
     # -- which distribution a file belongs to ----------------------------------------------
 
@@ -149,10 +180,23 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return out
 
     def scan_path(path):
-        current = tuple(path)
+        tid = get_ident()
+        mine = tid not in quiet
+        quiet.add(tid)  # listing sys.path and reading RECORDs: the guard's own
+        try:
+            scan_entries(path)
+        finally:
+            if mine:
+                quiet.discard(tid)
+
+    def scan_entries(current):
         state["path"] = current
         for entry in current:
-            if not isinstance(entry, str) or entry in scanned:
+            if type(entry) is not str:  # a subclass: its value, as the import system reads it
+                if not issub(type(entry), str):
+                    continue
+                entry = str_copy(entry)
+            if entry in scanned:
                 continue
             scanned.add(entry)
             base = normpath(abspath(entry or "."))
@@ -183,6 +227,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                         if full not in files:
                             files[full] = owner
 
+    def changed(seen, path):
+        """Whether sys.path is not ``seen`` (compared by identity: an entry's __eq__ is
+        its own code)."""
+        if len(seen) != len(path):
+            return True
+        for a, b in zip(seen, path):
+            if a is not b:
+                return True
+        return False
+
     def classify(fn):
         """Owner of code from file ``fn``: None (standard library, or code with no file:
         transparent), APP, or a distribution."""
@@ -195,9 +249,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         path = sys.path
         if type(path) is not list:  # None at interpreter shutdown: the last one seen
             path = state["list"]
-        if owner is None and state["path"] != tuple(path):
+        if owner is None and changed(state["path"], path):
             state["list"] = path
-            scan_path(path)
+            scan_path(tuple(path))
             owner = files.get(fn)
         if owner is None and "__pycache__" in fn:  # a .pyc written after the install
             head, _, tail = fn.rpartition(sep + "__pycache__" + sep)
@@ -289,11 +343,13 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         import _socket
         inet_pton, inet_ntop = _socket.inet_pton, _socket.inet_ntop
         AF_INET, AF_INET6 = _socket.AF_INET, _socket.AF_INET6
+        peer_families = (AF_INET, AF_INET6, getattr(_socket, "AF_UNIX", AF_INET))
+        SOCK_RAW = getattr(_socket, "SOCK_RAW", -2)
     resolved = {}  # address -> names it was obtained from (socket.getaddrinfo & co.)
 
     def norm_ip(value):
         """An IPv4/IPv6 address in its canonical text, or None when ``value`` is a name."""
-        value = value.partition("%")[0].strip("[]")
+        value = str_partition(value, "%")[0].strip("[]")
         try:
             return inet_ntop(AF_INET, inet_pton(AF_INET, value))
         except (OSError, ValueError, TypeError):
@@ -307,7 +363,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return inet_ntop(AF_INET6, packed)
 
     def name_ok(name, hosts):
-        name = name.lower()
+        name = str_lower(name)  # an exact str (exact())
         if str_endswith(name, "."):
             name = name[:-1]
         for pattern in hosts:
@@ -323,7 +379,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         name that matches; an address listed, or one a matching name resolved to in this
         process. Resolving an address literal asks no one: its connect is judged."""
         kind, value = target
-        if kind == "unix":
+        if kind == "unix" or value is None:  # not a host, or not readable: not within
             return False
         ip = norm_ip(value)
         if ip is None:
@@ -399,6 +455,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         rel = fn[len(owner[2]):] if str_startswith(fn, owner[2]) else fn
         return rel + ":" + str(f.f_lineno)
 
+    module_aliases = {"_collections_abc": "collections.abc"}  # its __name__
+
     def stdlib_entry(start, f):
         """module.function of the outermost library frame between the event and ``f``."""
         entry = None
@@ -408,9 +466,19 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             fn = code.co_filename
             if not str_startswith(fn, guard_dir_raw) and (
                     str_startswith(fn, "<frozen") or str_startswith(fn, stdlib)):
-                mod = g.f_globals.get("__name__")
-                entry = (mod if isinstance(mod, str) else "?") + "." + getattr(
-                    code, "co_qualname", code.co_name)
+                # the module's name from its file, not its globals (whose keys may be the
+                # package's objects: a lookup would run their __eq__)
+                if str_startswith(fn, "<frozen "):
+                    mod = fn[8:-1]
+                else:
+                    mod = fn[len(stdlib):]
+                    mod = mod[:-3] if str_endswith(mod, ".py") else mod
+                    if str_endswith(mod, sep + "__init__"):
+                        mod = mod[:-9]
+                    mod = mod.replace(sep, ".")
+                mod = module_aliases.get(mod, mod)
+                q = getattr(code, "co_qualname", code.co_name)
+                entry = mod + "." + (q if type(q) is str else str_copy(q))
             g = g.f_back
         return entry
 
@@ -431,9 +499,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def here():
         """The entry of the frame that raised the event (called from a handler)."""
-        try:
-            f = getframe(3)  # here <- handler <- hook <- the event's frame
-        except ValueError:
+        # here <- handler <- hook <- the event's frame. sys._getframe(0): the frame it
+        # returns (the event's argument) is here()'s own, which tells the hook the call is
+        # the guard's; f_back raises no event
+        f = getframe(0).f_back.f_back.f_back
+        if f is None:
             return NOWHERE
         last = last_entry[0]
         if last[0] is f:
@@ -448,6 +518,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             code = f.f_code
         ent = [f, code, MISSING, None, None, set()]
         if keep and not code.co_flags & GENERATOR_FLAGS:
+            # the frame no longer held may be the last reference to a finished frame (its
+            # locals: the package's objects, whose __del__ would run here): freed after
+            grave.append(last_entry[0])
             last_entry[0] = (raw, ent)  # one tuple: threads never see a half-written pair
         return ent
 
@@ -587,14 +660,52 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     # -- event handlers --------------------------------------------------------------------
 
+    def exact(value):
+        """``value`` as an exact str (str, bytes, bytearray, int, or a subclass, read with the
+        base type's methods, as C reads them), or None: not read (calling anything of it would
+        run its code in the hook), to be judged as the worst case by the caller."""
+        t = type(value)
+        if t is str:
+            return value
+        if t is bytes:
+            return bytes_decode(value, "utf-8", "surrogateescape")
+        if t is int:
+            return int_repr(value)
+        if issub(t, str):
+            return str_copy(value)
+        if issub(t, bytes):
+            return bytes_decode(value, "utf-8", "surrogateescape")
+        if issub(t, bytearray):
+            return bytearray_decode(value, "utf-8", "surrogateescape")
+        if issub(t, int):
+            return int_repr(value)
+        return None
+
     def text(value):
-        if isinstance(value, bytes):
-            return value.decode("utf-8", "surrogateescape")
-        return value if isinstance(value, str) else repr(value)
+        """Evidence text of an event argument: its exact value, else ``<type>``."""
+        v = exact(value)
+        if v is not None:
+            return v
+        if value is None:
+            return "None"
+        return "<" + exact(type_name(type(value))) + ">"
+
+    def items(value, limit):
+        """Up to ``limit`` items of a tuple or list (subclasses read as C reads them), or
+        None."""
+        t = type(value)
+        if issub(t, tuple):
+            n = tuple_len(value)
+            return [tuple_item(value, i) for i in range(n if n < limit else limit)]
+        if issub(t, list):
+            n = list_len(value)
+            return [list_item(value, i) for i in range(n if n < limit else limit)]
+        return None
 
     def address(addr):
-        if isinstance(addr, tuple) and len(addr) >= 2:
-            return text(addr[0]) + ":" + str(addr[1])
+        parts = items(addr, 2)
+        if parts is not None and len(parts) >= 2:
+            return text(parts[0]) + ":" + text(parts[1])
         return text(addr)
 
     def import_system(ent):
@@ -602,13 +713,15 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return str_startswith(fn, "<frozen importlib._bootstrap") or fn == "<frozen zipimport>"
 
     def writes_guard(path):
-        if isinstance(path, int):
+        """Whether ``path`` (an event's argument) names the guard's files. Only a str or
+        bytes is read (a path object's ``__fspath__`` is its own code: not called)."""
+        t = type(path)
+        if t is int or issub(t, int) or not (issub(t, str) or issub(t, bytes)):
             return False
         try:
-            p = realpath(fspath(path) if not isinstance(path, (str, bytes)) else path)
+            p = realpath(exact(path))
         except (TypeError, ValueError, OSError):
             return False
-        p = p.decode("utf-8", "surrogateescape") if isinstance(p, bytes) else p
         return str_startswith(p + sep, guard_dir)
 
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -629,12 +742,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def on_open(event, args):
         path, mode, flags = args[0], args[1], args[2]
-        if isinstance(path, int):
+        if type(path) is int:
             return None
-        if isinstance(mode, str):
+        if type(mode) is str:  # from C: io.open's mode, or None (os.open)
             wr = "w" in mode or "a" in mode or "x" in mode or "+" in mode
         else:
-            wr = isinstance(flags, int) and bool(flags & write_flags)
+            wr = type(flags) is not int or bool(flags & write_flags)
         if wr:
             if writes_guard(path):
                 return guard_violation(event, "writes the guard's files: " + text(path),
@@ -654,7 +767,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def fs_write(event, args):
         for p in args[:2]:
-            if isinstance(p, (str, bytes)) and writes_guard(p):
+            if writes_guard(p):
                 return guard_violation(event, "changes the guard's files: " + text(p),
                                        here(), exempt_app=False)
         if free("fs-write"):
@@ -670,49 +783,76 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return decide("fs-read", event, text(args[0]) if args else "", ent)
 
     def network(event, args):
+        # ``target``: (kind, exact text or None); None text is judged as an unknown host
         target = None
         if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
             addr = args[1] if len(args) > 1 else None
             detail = address(addr) if addr is not None else ""
             if event != "socket.bind" and addr is not None:
-                target = ("addr", text(addr[0])) if isinstance(addr, tuple) and addr else (
-                    "unix", text(addr))
+                parts = items(addr, 1)
+                target = ("addr", exact(parts[0])) if parts else ("unix", None)
         elif event in ("socket.getaddrinfo", "http.client.connect"):
             host, port = (args[0], args[1]) if event == "socket.getaddrinfo" else args[1:3]
-            detail = text(host) + ":" + str(port)
+            detail = text(host) + ":" + text(port)
             if host is not None:
-                target = ("name", text(host))
+                target = ("name", exact(host))
         else:
             detail = address(args[0]) if args else ""
             if args and event == "socket.gethostbyname":
-                target = ("name", text(args[0]))
+                target = ("name", exact(args[0]))
             elif args and event in ("socket.gethostbyaddr", "socket.getnameinfo"):
-                a0 = args[0]
-                target = ("addr", text(a0[0] if isinstance(a0, tuple) and a0 else a0))
+                parts = items(args[0], 1)
+                target = ("addr", exact(parts[0] if parts else args[0]))
         if not hosts_used:
             target = None
         return decide("network", event, detail, here(), target=target)
 
+    def new_socket(event, args):
+        """``socket.__new__`` (only when a grant names hosts): a package limited to hosts
+        may make internet sockets (their peers are judged at connect/sendto/sendmsg) and
+        Unix ones (refused at connect), not raw or packet sockets (``send`` raises no
+        event: any address, any protocol) nor adopt a descriptor of unknown family."""
+        family = args[1] if len(args) > 1 else -1
+        kind = args[2] if len(args) > 2 else -1
+        if type(family) is int and type(kind) is int and family in peer_families and \
+                kind & 0xf != SOCK_RAW:
+            return None
+        ent = here()
+        f, owner = owner_frame(ent[0], ent[1], False, None)
+        if f is None or owner is APP or grants(owner)[2] is None:
+            return None
+        return decide("network", event, "family " + text(family) + " type " + text(kind),
+                      ent, target=("unix", None))
+
     def on_resolved(event, args):
         """What a name resolved to, from the guard's own wrappers of ``_socket``'s
         resolvers only (their code, calling the real resolver): no one else can say."""
-        f = getframe(2)  # on_resolved <- hook <- the wrapper's frame
+        f = getframe(0).f_back.f_back  # on_resolved <- hook <- the wrapper's frame
+        if f is None:
+            return None
         if not resolver_code or f.f_code is not resolver_code[0] or len(args) != 3:
             return None
         kind, host, result = args
-        local = f.f_locals
-        if local.get("kind") != kind or local.get("real") is not real_resolvers.get(kind):
+        if type(kind) is not str:
             return None
+        local = f.f_locals
+        if local.get("kind") is not kind or local.get("real") is not real_resolvers.get(kind):
+            return None
+        # ``host`` is the caller's object: its exact value (what C resolved), never its
+        # methods; ``result`` is the real resolver's (exact tuples and str)
         if kind == "getaddrinfo":
             addrs = [r[4][0] for r in result if len(r) > 4 and r[4]]
         elif kind == "gethostbyname":
             addrs = [result]
         else:
             addrs = list(result[2])
-        name = text(host).lower() if host is not None else ""
+        name = exact(host) if host is not None else None
+        if not name or issub(type(host), int):
+            return None
+        name = str_lower(name)
         for a in addrs:
-            ip = norm_ip(text(a))
-            if ip is not None and name:
+            ip = norm_ip(a) if type(a) is str else None
+            if ip is not None:
                 resolved.setdefault(ip, set()).add(name)
         return None
 
@@ -772,7 +912,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ``env`` would run without the guard."""
         tokens = []
         for w in words:
-            tokens += text(w).split()
+            v = exact(w)  # a path object: not read, judged as the interpreter
+            tokens += str_split(v) if v is not None else ["python"]
         for i, t in enumerate(tokens):
             if not is_python(t):
                 continue
@@ -780,12 +921,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if flag is not None:
                 return ("starts " + t.rpartition("/")[2] + " " + flag
                         + " (no sitecustomize, no guard)")
-        if env is not None:
-            try:
-                value = env.get("PYTHONPATH", env.get(b"PYTHONPATH"))
-            except (AttributeError, TypeError):
-                value = None
-            value = text(value) if value is not None else ""
+        if env is not None and env is not environ_obj:
+            # os.environ keeps the guard first (its changes are judged); any other mapping:
+            # an exact dict, read item by item (a lookup would run a key's __eq__)
+            if type(env) is not dict:
+                return "starts a program with an environment the guard cannot read"
+            value = ""
+            for k, v in dict_items(env):
+                if (type(k) is str and k == "PYTHONPATH") or (
+                        type(k) is bytes and k == b"PYTHONPATH"):
+                    value = exact(v)
+                    if value is None:
+                        value = ""
             if not guard_first(value):
                 return ("starts a program with an environment without the guard first on "
                         "PYTHONPATH")
@@ -798,26 +945,31 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return denied
         if event == "subprocess.Popen":
             program, argv_, env = args[0], args[1], args[3]
-            if isinstance(argv_, (str, bytes)):
-                argv_ = [argv_]
-            argv_ = list(argv_ or ())
+            seq = items(argv_, 4096)
+            argv_ = seq if seq is not None else [argv_]
             # executable= runs ``program`` with argv[0] a name of the caller's choice
-            words = [program, *argv_[1:]] if program else argv_
+            words = [program, *argv_[1:]] if program is not None else argv_
+            if env is not None and type(env) is not dict:
+                env = None  # read by subprocess into fork_exec's env_list: judged there
         elif event == "os.system":
             words, env = [args[0]], None
         elif event in ("os.exec", "os.posix_spawn"):  # argv[0] is any name: the path runs
-            words, env = [args[0], *list(args[1] or ())[1:]], args[2]
+            words, env = [args[0], *(items(args[1], 4096) or [None])[1:]], args[2]
         elif event == "os.spawn":
-            words, env = [args[1], *list(args[2] or ())[1:]], args[3]
+            words, env = [args[1], *(items(args[2], 4096) or [None])[1:]], args[3]
         elif event == "_posixsubprocess.fork_exec":  # args, executables, ..., env_list
-            argv_ = list(args[0] or ()) if len(args) > 5 else []
+            argv_ = (items(args[0], 4096) or []) if len(args) > 5 else []
             env = None
             if len(args) > 5 and args[5] is not None:
                 env = {}
-                for kv in args[5]:
-                    k, _, v = text(kv).partition("=")
+                for kv in items(args[5], 100000) or [None]:
+                    kv = exact(kv)
+                    if kv is None:  # not readable: no PYTHONPATH the guard can vouch for
+                        env = {"PYTHONPATH": ""}
+                        break
+                    k, _, v = str_partition(kv, "=")
                     env[k] = v
-            for exe in list(args[1] or ())[:32] or argv_[:1]:  # each candidate path
+            for exe in (items(args[1], 32) or [])[:32] or argv_[:1]:  # each candidate path
                 why = escapes([exe, *argv_[1:]], env)
                 if why:
                     return guard_violation(event, why, f)
@@ -829,15 +981,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def describe(event, args):
         if event == "subprocess.Popen":
-            a = args[1]
-            return text(a) if isinstance(a, (str, bytes)) else " ".join(
-                text(x) for x in list(a or ())[:6])
+            a = items(args[1], 6)
+            return text(args[1]) if a is None else " ".join(text(x) for x in a)
         if event in ("os.system", "pty.spawn"):
             return text(args[0])[:200] if args else ""
         if event in ("os.exec", "os.posix_spawn"):
             return text(args[0])
         if event == "_posixsubprocess.fork_exec" and args:
-            return " ".join(text(x) for x in list(args[0] or ())[:6])
+            return " ".join(text(x) for x in items(args[0], 6) or ())
         return ""
 
     def threads(event, args):
@@ -939,25 +1090,111 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return match
 
     inspect_plumbing = frozen_lib("inspect")
+    logging_files = (stdlib + "logging" + sep + "__init__.py", "<frozen logging>")
+    traceback_files = (stdlib + "traceback.py", "<frozen traceback>")
+    threading_bootstrap = ("_bootstrap_inner",)
+
+    def frame_helper(code):
+        """Standard library code that hands the frames it reads to its caller: inspect,
+        logging.currentframe, traceback.walk_stack and walk_tb (generators: their caller
+        is whoever iterates them). Their read is the caller's; logging's own findCaller
+        or a traceback being formatted is the standard library's."""
+        fn = code.co_filename
+        if inspect_plumbing(fn):
+            return True
+        if fn in logging_files:
+            return code.co_name == "<lambda>"  # currentframe = lambda: sys._getframe(1)
+        return fn in traceback_files and code.co_name in ("walk_stack", "walk_tb")
+
+    def frame_reader(ent):
+        """(frame, owner) of who reads a frame at ``ent``: the frame that called
+        sys._getframe or read tb_frame/gi_frame, past frame_helper code; (None, None)
+        when that is the standard library."""
+        f, code = ent[0], ent[1]
+        while f is not None:
+            if code is None:
+                code = f.f_code
+            owner = owner_of(code)
+            if owner is not None:
+                return f, owner
+            if not frame_helper(code):
+                return None, None
+            f = f.f_back
+            code = None
+        return None, None
+
+    function_type = type(frame_helper)
+    method_type = type(frame_reader.__get__(0))
+    import _functools
+    partial_type = _functools.partial
+    del _functools
+
+    def callable_owner(fn, depth=0):
+        """The owner of a trace or profile function, read from exact types only: a
+        function's code, a bound method's function, a partial's function; None when it
+        cannot be read (a builtin, a callable object), APP for the application."""
+        t = type(fn)
+        if t is function_type:
+            owner = owner_of(fn.__code__)
+            return APP if owner is None else owner
+        if depth < 8 and t is method_type:
+            return callable_owner(fn.__func__, depth + 1)
+        if depth < 8 and t is partial_type:
+            return callable_owner(fn.func, depth + 1)
+        return None
+
+    def thread_hook(event, ent):
+        """sys.settrace/setprofile by threading at a thread's start: the function set by
+        threading.settrace/setprofile (which raise no event) is judged as its owner's."""
+        key = "_trace_hook" if event == "sys.settrace" else "_profile_hook"
+        fn = None
+        for k, v in dict_items(ent[0].f_globals):
+            if type(k) is str and k == key:
+                fn = v
+        if fn is None:
+            return None
+        owner = callable_owner(fn)
+        if owner is None:
+            return guard_violation(event, "a thread's trace or profile function the guard "
+                                   "cannot attribute (" + exact(type_name(type(fn))) + ")",
+                                   ent, exempt_app=False)
+        if owner is APP:
+            return None
+        code = fn
+        while type(code) is not function_type:
+            code = code.__func__ if type(code) is method_type else code.func
+        code = code.__code__
+        fname = code.co_filename
+        rel = fname[len(owner[2]):] if str_startswith(fname, owner[2]) else fname
+        site = (owner[0], owner[1], owner[2], rel + ":" + str(code.co_firstlineno))
+        return decide("introspection", "threading." + event[4:], "", ent, True,
+                      found=(ent[0], site))
 
     def introspection(event, args):
         if free("introspection"):
             return None
-        direct = event in ("sys._getframe", "sys._getframemodulename")
-        return decide("introspection", event, "", here(), direct,
-                      inspect_plumbing if direct else None)
+        ent = here()
+        if event in ("sys._getframe", "sys._getframemodulename"):
+            return decide("introspection", event, "", ent, True, found=frame_reader(ent))
+        if event in ("sys.settrace", "sys.setprofile") and ent[1] is not None and \
+                ent[1].co_name in threading_bootstrap and ent[1].co_filename in threading_files:
+            denied = thread_hook(event, ent)
+            if denied:
+                return denied
+        return decide("introspection", event, "", ent)
 
     def getattr_(event, args):
         name = args[1] if len(args) > 1 else ""
-        if name in ("tb_frame", "gi_frame", "cr_frame", "ag_frame"):
+        if type(name) is str and name in ("tb_frame", "gi_frame", "cr_frame", "ag_frame"):
             if free("introspection"):
                 return None
-            return decide("introspection", event, type(args[0]).__name__ + "." + name,
-                          here(), True, None)
+            ent = here()
+            return decide("introspection", event, exact(type_name(type(args[0]))) + "." +
+                          name, ent, True, found=frame_reader(ent))
         return None
 
     def setattr_(event, args):
-        if len(args) > 1 and args[1] in ("__code__",):
+        if len(args) > 1 and type(args[1]) is str and args[1] == "__code__":
             return decide("dynamic-code", event, "function.__code__", here(), True, None)
         return None
 
@@ -979,9 +1216,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         fixes the name): its code is the owner of the file actually loaded."""
         try:
             call = frame.f_locals.get("args")  # _call_with_frames_removed(exec, code, dict)
-            spec = call[1].get("__spec__") if type(call) is tuple and len(call) > 1 and \
-                type(call[1]) is dict and call[0] is code else None
-            origin = getattr(spec, "origin", None)
+            spec = origin = None
+            if type(call) is tuple and len(call) > 1 and type(call[1]) is dict and \
+                    call[0] is code:
+                # the module's dict and spec may hold the package's objects: read item by
+                # item, exact types only (a lookup would run a key's __eq__)
+                for k, v in dict_items(call[1]):
+                    if type(k) is str and k == "__spec__":
+                        spec = v
+                if spec is not None and issub(type(spec), spec_type):
+                    for k, v in dict_items(spec_dict(spec)):
+                        if type(k) is str and k == "origin":
+                            origin = v
         except Exception:
             return
         if type(origin) is not str or origin == code.co_filename:
@@ -1012,8 +1258,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         if event == "compile" or event == "code.__new__":  # code.replace, types.CodeType
             detail = text(args[1]) if len(args) > 1 and args[1] is not None else ""
+            names = args[1:3] if event == "code.__new__" else args[1:2]
+            for n in names:
+                if type(n) is not str and type(n) is not bytes and n is not None:
+                    # a code object named by a str subclass: the guard compares and hashes
+                    # code names on every stack walk; it would run that object's methods
+                    denied = guard_violation(event, "names code with a " + exact(
+                        type_name(type(n))) + " object", f, exempt_app=False)
+                    if denied:
+                        return denied
         elif event == "exec" and args:
-            detail = text(getattr(args[0], "co_filename", ""))
+            detail = text(args[0].co_filename) if type(args[0]) is code_type else ""
         else:
             detail = ""
         g, owner = found = owner_frame(f[0], f[1], True, None)
@@ -1047,22 +1302,27 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def is_source_of(source, path):
         """Whether ``source`` (given to compile() under the name ``path``) is that file's
         text. An AST or another object: trusted (pytest compiles rewritten test modules)."""
-        if not isinstance(source, (str, bytes)):
+        t = type(source)
+        if not (issub(t, str) or issub(t, bytes) or issub(t, bytearray)):
             return True
+        source = exact(source)
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            quiet.add(get_ident())  # the guard's own read
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            finally:
+                quiet.discard(get_ident())
         except (OSError, ValueError):
             return False
-        if isinstance(source, str):
-            return data.decode("utf-8", "surrogateescape") == source
-        return data == source
+        return bytes_decode(data, "utf-8", "surrogateescape") == source
 
     def env_change(event, args):
         f = here()
-        key = text(args[0]) if args else ""
-        if key == "PYTHONPATH":
-            value = text(args[1]) if event == "os.putenv" and len(args) > 1 else ""
+        key = exact(args[0]) if args else ""
+        if key is None or key == "PYTHONPATH":  # not readable: it may be PYTHONPATH
+            key = "PYTHONPATH" if key is None else key
+            value = (exact(args[1]) or "") if event == "os.putenv" and len(args) > 1 else ""
             if not guard_first(value):
                 denied = guard_violation(event, "drops the guard from the head of "
                                          "PYTHONPATH", f)
@@ -1088,7 +1348,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return decide("env", event, "", here())
 
     def sqlite(event, args):
-        path = text(args[0]) if args else ""
+        path = text(args[0]) if args and args[0] is not None else ""
         if path == ":memory:" or path == "":
             return None
         if free("fs-write"):
@@ -1125,7 +1385,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         table[ev] = native
     for ev in ("sys._getframe", "sys._getframemodulename", "sys._current_frames",
                "sys._current_exceptions", "sys.settrace", "sys.setprofile",
-               "gc.get_objects", "gc.get_referrers", "gc.get_referents"):
+               "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+               "sys.addaudithook", "sys.monitoring.register_callback",
+               "sys._setprofileallthreads", "sys._settraceallthreads"):
         table[ev] = introspection
     table["object.__getattr__"] = getattr_
     table["object.__setattr__"] = setattr_
@@ -1137,6 +1399,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["socket.gethostname"] = env_identity
     table["sqlite3.connect"] = sqlite
     table["permpip.resolved"] = on_resolved
+    if hosts_used:
+        table["socket.__new__"] = new_socket
     table["permpip.atexit"] = on_atexit
 
     def failed(event, exc):
@@ -1147,22 +1411,40 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         except Exception:
             pass
 
-    def hook(event, args, _get=table.get, _busy=busy, _tid=get_ident, _failed=failed,
-             _Error=PermissionError, _open=on_open, _imports=imports,
+    own_calls = (here.__code__, on_resolved.__code__)  # the guard's sys._getframe calls
+    import gc
+
+    def hook(event, args, _get=table.get, _depth=depth, _quiet=quiet, _tid=get_ident,
+             _failed=failed, _Error=PermissionError, _open=on_open, _imports=imports,
              _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere),
-             _enforce=enforce):
+             _enforce=enforce, _own=own_calls, _grave=grave, _gc_on=gc.isenabled,
+             _gc_off=gc.disable, _gc_enable=gc.enable):
         handler = _get(event)
         if handler is None:
             return
         tid = _tid()
-        if tid in _busy:  # an event the guard raised itself (sys._getframe, f_code)
+        if tid in _quiet:  # the guard's own file reads and writes
             return
-        if handler is _open and (_all_reads or (_reads and tid not in _imports)):
+        level = _depth.get(tid, 0)
+        if level:
+            # inside the guard: only what its own code raises is let through (a frame's
+            # f_code; sys._getframe called by here()/on_resolved(): the frame returned is
+            # theirs, which no other code gets without a judged event)
+            if event == "object.__getattr__":
+                name = args[1]
+                if type(name) is str and name == "f_code":
+                    return
+            elif event == "sys._getframe" and args[0].f_code in _own:
+                return
+        elif handler is _open and (_all_reads or (_reads and tid not in _imports)):
             mode = args[1]  # the most frequent event, a read where reads are free: done
             if type(mode) is str and "w" not in mode and "a" not in mode and \
                     "x" not in mode and "+" not in mode:
                 return
-        _busy.add(tid)
+        _depth[tid] = level + 1
+        collecting = not level and _gc_on()
+        if collecting:
+            _gc_off()
         try:
             message = handler(event, args)  # calls here(): the handler is called from here
         except Exception as exc:
@@ -1173,10 +1455,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             _failed(event, exc)
             del exc
         finally:
-            _busy.discard(tid)
+            if level:
+                _depth[tid] = level
+            else:
+                del _depth[tid]
+                if collecting:
+                    _gc_enable()
+        if not level and _grave:
+            del _grave[:]  # frames the guard let go of (their finalizers run now, judged)
         if message is not None:
             # nothing of the guard stays reachable from the traceback's frame
-            del _get, _busy, _tid, _failed, handler
+            del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _own, \
+                _grave, _gc_on, _gc_off, _gc_enable, args
             raise _Error(message) from None
 
     environ = getattr(os, "environ", None)
@@ -1255,7 +1545,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
 def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tuple,  # noqa: C901
              list=list, dict=dict, iter=iter, repr=repr, KeyError=KeyError, object=object,
-             BaseException=BaseException):
+             BaseException=BaseException, issubclass=issubclass, str=str, bytes=bytes,
+             TypeError=TypeError):
     """The replacement of ``os.environ._data``. A factory of its own: what its methods'
     closures reach (``__closure__`` is not audited) shares no cell with the guard, so
     changing a cell changes only this wrapper; builtins are bound here."""
@@ -1268,7 +1559,7 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
         out = None
         while True:
             op, key, value = yield out
-            if op in ("get", "keys", "items", "pop"):
+            if op != "len":  # reads, and writes that bypass os.putenv (``_data[k] = v``)
                 try:
                     audit("permpip.environ", key)
                 except BaseException as exc:  # refused: the generator must live on
@@ -1301,8 +1592,22 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
             gens.append(g)
         lock = RLock()
         depth = {}
+        str_slice, bytes_slice, whole = str.__getitem__, bytes.__getitem__, slice(None)
+
+        def plain(x):
+            """An exact str or bytes of ``x``, read as C reads it: a subclass's __hash__ or
+            __eq__ would run in the generator, beside the environment."""
+            t = type(x)
+            if t is str or t is bytes or x is None:
+                return x
+            if issubclass(t, str):
+                return str_slice(x, whole)
+            if issubclass(t, bytes):
+                return bytes_slice(x, whole)
+            raise TypeError("os.environ: str or bytes expected")
 
         def call(op, key=None, value=None):
+            key, value = plain(key), plain(value)
             with lock:
                 tid = get_ident()
                 n = depth.get(tid, 0)

@@ -106,10 +106,6 @@ def test_forging_the_resolvers_event_is_ignored(tmp_path: Path, target: Target,
     assert o.used == [("evil", "network")]
 
 
-@bypass("hosts", "the guard calls methods of the package's own objects: a str subclass "
-        "whose lower() says 'api.example.com' passed to getaddrinfo('127.0.0.1') (an "
-        "address literal, always resolvable) makes on_resolved() record that the allowed "
-        "name resolved to 127.0.0.1; every later connect there is allowed")
 def test_hosts_resolved_map_poisoned_by_a_str_subclass(
         tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, (
@@ -123,9 +119,6 @@ def test_hosts_resolved_map_poisoned_by_a_str_subclass(
     assert o.used == [("evil", "network")]
 
 
-@bypass("hosts", "a str subclass whose partition() hides the address and lower() names an "
-        "allowed host, given to socket.connect: reaches() judges the lie, C connects to the "
-        "real string")
 def test_hosts_connect_with_a_lying_str_subclass(
         tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, (
@@ -200,9 +193,6 @@ def _packet_sockets() -> bool:
 
 
 @pytest.mark.skipif(not _packet_sockets(), reason="needs AF_PACKET (root, Linux)")
-@bypass("hosts", "an AF_PACKET socket bound to an interface (socket.bind: judged by the "
-        "network grant alone) sends whole frames with send(), which raises no event: any "
-        "address, any protocol, for a package limited to hosts")
 def test_hosts_packet_socket(tmp_path: Path, run_permpip: RunPermpip) -> None:
     found: list[bytes] = []
     stop = threading.Event()
@@ -275,6 +265,7 @@ INSIDE = (
     "import urllib.request\n"
     "class _Path(bytes):\n"
     "    def decode(self, *a):\n"
+    "        print('DECODE CALLED')\n"
     "        urllib.request.urlopen('@URL@').read()\n"
     "        return bytes(self).decode(*a)\n"
     "def go():\n"
@@ -284,15 +275,15 @@ INSIDE = (
     "        pass\n")
 
 
-@bypass("guard re-entry", "the guard's text() calls decode() of a bytes subclass the "
-        "package gives open() as its path, running the package's code inside the hook, where "
-        "every event of the thread counts as the guard's own (busy): its network use is "
-        "never judged")
 def test_package_code_run_inside_the_hook_is_unguarded(
         tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    """The guard reads a bytes subclass with bytes.decode (the base method, as C reads it):
+    the package's decode() never runs inside the hook (nor does any network use it makes);
+    the open itself is judged."""
     o = attack(tmp_path, run_permpip, INSIDE, target=target, enforce=True)
     assert target.requests == []
-    assert ("evil", "network") in o.used
+    assert "DECODE CALLED" not in o.output
+    assert o.used == [("evil", "fs-read")]
 
 
 # walk from the running code to the guard's hook frame: its default ``_get`` is the bound
@@ -320,11 +311,6 @@ PAYLOAD = (
     "    subprocess.run(['/bin/sh', '-c', 'echo x > @MARKER@'])\n")
 
 
-@bypass("guard re-entry", "a bytes subclass's decode(), called by the guard's text() on an "
-        "open() path, runs inside the hook: its sys._getframe is not judged (busy) and "
-        "f_back reaches the hook frame, whose default _get is the event table's bound get; "
-        "the table is cleared and the shared 'decide' cell replaced: the guard is off for "
-        "good, with no grant and nothing in the report")
 def test_switching_the_guard_off_from_a_bytes_subclass(
         tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, SWITCH_OFF + PAYLOAD + (
@@ -343,10 +329,6 @@ def test_switching_the_guard_off_from_a_bytes_subclass(
     assert ("evil", "network") in o.used
 
 
-@bypass("guard re-entry", "sys.addaudithook is no judged event: the package's own audit "
-        "hook runs for the sys._getframe event the guard raises in here(), its frame's "
-        "f_back is the guard's here(), two more are the hook with the event table: "
-        "cleared, the guard is off with no grant")
 def test_switching_the_guard_off_from_a_second_audit_hook(
         tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, SWITCH_OFF + PAYLOAD + (
@@ -395,9 +377,6 @@ def test_getframe_of_its_own_is_introspection(tmp_path: Path,
     "__import__('logging').currentframe().f_back",
     "next(__import__('traceback').walk_stack(None))[0]",
 ])
-@bypass("frames", "a standard library helper that calls sys._getframe and returns the frame "
-        "(logging.currentframe, traceback.walk_stack(None)) is 'the standard library's' "
-        "frame read: the package gets the application's frames, f_back and f_locals unaudited")
 def test_frames_from_a_stdlib_helper(tmp_path: Path, run_permpip: RunPermpip,
                                      frame: str) -> None:
     o = attack(tmp_path, run_permpip, (
@@ -418,10 +397,6 @@ def test_frames_from_a_stdlib_helper(tmp_path: Path, run_permpip: RunPermpip,
     assert ("evil", "introspection") in o.used
 
 
-@bypass("frames", "a key whose __hash__ runs inside the os.environ generator (the 'set' "
-        "operation of os.environ._data raises no event) takes its frame with "
-        "logging.currentframe(): f_back is the generator's frame, f_locals['data'] the "
-        "real environment; gi_frame is never read")
 def test_environment_from_inside_the_environ_generator(
         tmp_path: Path, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, (
@@ -446,9 +421,6 @@ def test_environment_from_inside_the_environ_generator(
     assert ("evil", "env") in o.used
 
 
-@bypass("frames", "threading.setprofile raises no event; threads the application starts "
-        "call sys.setprofile with no distribution frame (allowed), then run the package's "
-        "profiler on every frame, os.environ's generator included (f_locals['data'])")
 def test_environment_through_threading_setprofile(
         tmp_path: Path, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, (
