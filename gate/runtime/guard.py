@@ -1075,6 +1075,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             finally:
                 stack.pop()
 
+    pending = {}  # thread -> signal handlers deferred while it was inside the guard
+
+    def on_signal(event, args):
+        """A Python signal handler that landed while a frame of the guard was on the stack
+        (its wrapper, _signals): run by the hook once it is done (the hook's frame then
+        holds nothing of the guard)."""
+        if len(args) == 2:
+            pending.setdefault(get_ident(), []).append((args[0], args[1]))
+        return None
+
     def on_atexit(event, args):
         registering[get_ident()] = responsible(here(), True)
         return None
@@ -1402,6 +1412,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     if hosts_used:
         table["socket.__new__"] = new_socket
     table["permpip.atexit"] = on_atexit
+    table["permpip.signal"] = on_signal
 
     def failed(event, exc):
         """A bug here must not break the program: it is reported (and fails the run)."""
@@ -1418,7 +1429,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
              _failed=failed, _Error=PermissionError, _open=on_open, _imports=imports,
              _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere),
              _enforce=enforce, _own=own_calls, _grave=grave, _gc_on=gc.isenabled,
-             _gc_off=gc.disable, _gc_enable=gc.enable):
+             _gc_off=gc.disable, _gc_enable=gc.enable, _pending=pending):
         handler = _get(event)
         if handler is None:
             return
@@ -1441,11 +1452,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if type(mode) is str and "w" not in mode and "a" not in mode and \
                     "x" not in mode and "+" not in mode:
                 return
+        collecting = False
         _depth[tid] = level + 1
-        collecting = not level and _gc_on()
-        if collecting:
-            _gc_off()
         try:
+            if not level and _gc_on():
+                collecting = True
+                _gc_off()
             message = handler(event, args)  # calls here(): the handler is called from here
         except Exception as exc:
             # fail closed: with --enforce the use is refused; either way it is recorded
@@ -1461,12 +1473,25 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 del _depth[tid]
                 if collecting:
                     _gc_enable()
-        if not level and _grave:
-            del _grave[:]  # frames the guard let go of (their finalizers run now, judged)
+        if not level:
+            if _grave:
+                del _grave[:]  # frames the guard let go of (their finalizers run now, judged)
+            run = _pending.get(tid) if _pending else None
+            if run:
+                # signal handlers deferred while the guard ran: called from this frame once it
+                # holds nothing of the guard (a handler interrupted in turn is deferred here)
+                del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _own, \
+                    _grave, _gc_on, _gc_off, _gc_enable, _pending, args
+                while run:
+                    h, signum = run.pop(0)
+                    h(signum, None)
+                if message is not None:
+                    raise _Error(message) from None
+                return
         if message is not None:
             # nothing of the guard stays reachable from the traceback's frame
             del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _own, \
-                _grave, _gc_on, _gc_off, _gc_enable, args
+                _grave, _gc_on, _gc_off, _gc_enable, _pending, args
             raise _Error(message) from None
 
     environ = getattr(os, "environ", None)
@@ -1514,6 +1539,15 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             sp._fork_exec = wrapped_fn
         del sp
     real = wrapped_fn = None
+    try:
+        import _signal
+    except ImportError:
+        _signal = None
+    if _signal is not None and hasattr(_signal, "signal"):
+        _signal.signal, _signal.getsignal = _signals(_signal.signal, _signal.getsignal,
+                                                     _vault, audit, me)
+        # (signal.signal and getsignal call _signal's by attribute)
+    del _signal
 
     if hosts_used:  # what names resolve to, so a connect to an address can be judged
         real_resolvers.update((k, getattr(_socket, k)) for k in real_resolvers)
@@ -1678,6 +1712,48 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
     return audited_environ(original)
 
 
+def _signals(real_signal, real_getsignal, vault, audit, me, *, callable=callable, id=id,
+             PermissionError=PermissionError):
+    """Replacements of ``_signal.signal`` and ``getsignal``. A Python signal handler is
+    called with the frame the signal interrupted: the guard's own, if it lands while the
+    guard handles an event (whose frames reach its state), or one whose callers are. Each
+    handler is installed wrapped: when a frame of the guard's file is on the interrupted
+    stack it is deferred (``permpip.signal``: the hook runs it once it is done, with no
+    frame, from a frame that holds nothing of it), else called as usual. A factory of its
+    own: the real ``signal`` lives only in ``vault``'s generator frames."""
+    set_real = vault(real_signal, "permpip.signal.set", audit)
+    originals = {}  # id(wrapper) -> (wrapper, the handler it runs)
+
+    def wrap(handler):
+        if not callable(handler):  # SIG_DFL, SIG_IGN
+            return handler
+
+        def on_signal(signum, frame):
+            f = frame
+            while f is not None:
+                if f.f_code.co_filename == me:  # inside the guard: deferred
+                    audit("permpip.signal", handler, signum)
+                    return None
+                f = f.f_back
+            return handler(signum, frame)
+
+        originals[id(on_signal)] = (on_signal, handler)
+        return on_signal
+
+    def unwrap(h):
+        hit = originals.get(id(h))
+        return hit[1] if hit is not None and hit[0] is h else h
+
+    def signal(signalnum, handler):
+        return unwrap(set_real(signalnum, wrap(handler)))
+
+    def getsignal(signalnum):
+        return unwrap(real_getsignal(signalnum))
+
+    signal.__doc__, getsignal.__doc__ = real_signal.__doc__, real_getsignal.__doc__
+    return signal, getsignal
+
+
 def _vault(real, event, audit, prepare=None, *, size=16, BaseException=BaseException,
            IndexError=IndexError, RuntimeError=RuntimeError, range=range):
     """A replacement of ``real`` (a function that raises no audit event) that raises
@@ -1757,6 +1833,6 @@ if __name__ == "sitecustomize":
         _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
         raise
     finally:
-        del _install, _environ, _vault
+        del _install, _environ, _vault, _signals
     _chain()
     del _chain

@@ -352,6 +352,39 @@ def test_switching_the_guard_off_from_a_second_audit_hook(
     assert ("evil", "network") in o.used
 
 
+def test_switching_the_guard_off_from_a_signal_handler(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    """A Python signal handler is given the frame the signal interrupted (no event): a timer
+    firing while the guard handles an open would hand it the hook's frame. Handlers are
+    deferred while the guard runs and otherwise given the first frame that is not the
+    guard's."""
+    o = attack(tmp_path, run_permpip, SWITCH_OFF + PAYLOAD + (
+        "import signal, time\n"
+        "_state = []\n"
+        "_seen = []\n"
+        "def _on_alarm(signum, frame):\n"
+        "    _seen.append(frame is None)\n"
+        "    if not _state and _switch_off(frame):\n"
+        "        _state.append('off')\n"
+        "def go():\n"
+        "    signal.signal(signal.SIGALRM, _on_alarm)\n"
+        "    signal.setitimer(signal.ITIMER_REAL, 0.0002, 0.0002)\n"
+        "    end = time.monotonic() + 2\n"
+        "    while time.monotonic() < end and not _state:\n"
+        "        try:\n"
+        "            open('/etc/hostname').close()\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    signal.setitimer(signal.ITIMER_REAL, 0)\n"
+        "    print('OFF', _state, 'SIGNALS', len(_seen), 'DEFERRED', sum(_seen))\n"
+        "    _payload()\n"), target=target, enforce=True)
+    assert "OFF []" in o.output, o.output
+    assert "SIGNALS 0 " not in o.output  # the timer did fire
+    assert target.requests == [] and not o.marker.exists()
+    assert "s3cret-value" not in o.output
+    assert ("evil", "network") in o.used
+
+
 # -- 4. frames the standard library hands out: introspection without an event ----------------
 
 
