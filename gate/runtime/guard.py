@@ -907,13 +907,187 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         first = value.split(pathsep)[0]
         return first == guard_dir_raw[:-1] or (first and normpath(first) + sep == guard_dir_raw)
 
-    def escapes(words, env):
+    shells = ("sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash")
+    UNKNOWN = "$"  # a word (or part of one) the shell expands at run time
+
+    def shell_words(script, positional):
+        """The words of a shell script as a shell splits them: quotes and backslashes
+        removed, ``$0``..``$9``, ``$@``, ``$*`` replaced by ``positional``; any other
+        expansion (``$VAR``, ``$(...)``, backquotes) leaves ``$`` in its word (unknown);
+        ``;`` ends a command (also for ``&``, ``|``, parentheses, newlines)."""
+        out = []
+        cur = []
+        word = [False]
+        quote = None
+        i, n = 0, len(script)
+
+        def flush():
+            if cur or word[0]:
+                out.append("".join(cur))
+            del cur[:]
+            word[0] = False
+
+        while i < n:
+            c = script[i]
+            if quote == "'":
+                if c == "'":
+                    quote = None
+                else:
+                    cur.append(c)
+            elif c == "\\" and i + 1 < n:
+                i += 1
+                cur.append(script[i])
+                word[0] = True
+            elif c == "$":
+                nxt = script[i + 1] if i + 1 < n else ""
+                if nxt == "{":
+                    end = script.find("}", i)
+                    name = script[i + 2:end] if end > 0 else ""
+                    i = end if end > 0 else n
+                else:
+                    name = nxt
+                    if nxt:
+                        i += 1
+                if name.isdigit() and int(name) < len(positional):
+                    cur.append(positional[int(name)])
+                elif name in ("@", "*"):
+                    flush()
+                    out.extend(positional[1:])
+                else:
+                    cur.append(UNKNOWN)
+                word[0] = True
+            elif c == "`":
+                cur.append(UNKNOWN)
+            elif quote == '"':
+                if c == '"':
+                    quote = None
+                else:
+                    cur.append(c)
+            elif c in "'\"":
+                quote = c
+                word[0] = True
+            elif c in " \t":
+                flush()
+            elif c in ";&|()\n<>":
+                flush()
+                out.append(";")
+            else:
+                cur.append(c)
+            i += 1
+        flush()
+        return out
+
+    def shell_escapes(script, positional):
+        """Why a shell script (``os.system``, ``sh -c``) would start Python without the
+        guard, read as a shell reads it, and judged as the worst case where it cannot be:
+        a program or option the shell expands at run time may be the interpreter or -I;
+        any change of PYTHONPATH in the script (an assignment, ``unset``, ``env -u``,
+        ``env -i``) applies to every interpreter it starts."""
+        words = shell_words(script, positional)
+        python = False
+        dropped = None
+        cmd_start = True
+        k = 0
+        while k < len(words):
+            w = words[k]
+            if w == ";":
+                cmd_start = True
+                k += 1
+                continue
+            if not cmd_start:
+                k += 1
+                continue
+            name, eq, value = str_partition(w, "=")
+            if eq and name and UNKNOWN not in name and " " not in name:  # NAME=value
+                if name == "PYTHONPATH" and not guard_first(value):
+                    dropped = "sets PYTHONPATH"
+                k += 1
+                continue
+            base = w.rpartition("/")[2]
+            if base in ("exec", "command", "nohup", "nice", "export", "builtin"):
+                k += 1
+                continue
+            if base == "unset":
+                j = k + 1
+                while j < len(words) and words[j] != ";":
+                    if "PYTHONPATH" in words[j] or UNKNOWN in words[j]:
+                        dropped = "unsets " + words[j]
+                    j += 1
+                k = j
+                continue
+            if base == "env":  # env [options] [NAME=value ...] program ...
+                j = k + 1
+                while j < len(words) and words[j] != ";":
+                    a = words[j]
+                    if a in ("-i", "-", "--ignore-environment"):
+                        dropped = "clears the environment (env " + a + ")"
+                    elif a in ("-u", "--unset"):
+                        j += 1
+                        if j < len(words) and ("PYTHONPATH" in words[j] or UNKNOWN in words[j]):
+                            dropped = "unsets " + words[j]
+                    elif str_startswith(a, "-u") or str_startswith(a, "--unset="):
+                        if "PYTHONPATH" in a or UNKNOWN in a:
+                            dropped = "unsets PYTHONPATH (env " + a + ")"
+                    elif not str_startswith(a, "-"):
+                        name, eq, value = str_partition(a, "=")
+                        if not eq or not name:
+                            break  # the program
+                        if name == "PYTHONPATH" and not guard_first(value):
+                            dropped = "sets PYTHONPATH"
+                    j += 1
+                k = j  # the program (a command's start)
+                continue
+            cmd_start = False
+            if UNKNOWN in w or is_python(w):  # the interpreter, or maybe
+                python = True
+                flags = []
+                for f in words[k + 1:]:
+                    if f == ";":
+                        break
+                    flags.append(f)
+                flag = no_site(flags)
+                if flag is not None:
+                    return ("starts " + (base if UNKNOWN not in base else "a program")
+                            + " " + flag + " (no sitecustomize, no guard)")
+                for f in flags:  # options up to the first word that is not one
+                    if not str_startswith(f, "-") or f == "--":
+                        if UNKNOWN in f:
+                            return ("starts " + base + " with words the shell expands at "
+                                    "run time (" + f + ")")
+                        break
+                    if UNKNOWN in f:
+                        return ("starts " + base + " with options the shell expands at "
+                                "run time (" + f + ")")
+            k += 1
+        if python and dropped:
+            return "starts Python from a shell command that " + dropped + " (no guard)"
+        return None
+
+    def escapes(words, env, shell=False):
         """Why a program started with ``words`` (the program, then its arguments) and
-        ``env`` would run without the guard."""
-        tokens = []
+        ``env`` would run without the guard; ``shell``: ``words[0]`` is a shell script."""
+        texts = []
         for w in words:
             v = exact(w)  # a path object: not read, judged as the interpreter
-            tokens += str_split(v) if v is not None else ["python"]
+            texts.append(v if v is not None else "python")
+        if shell and texts:
+            why = shell_escapes(texts[0], [])
+            if why:
+                return why
+        elif texts and texts[0].rpartition("/")[2] in shells:
+            for j in range(1, len(texts)):  # sh [options] -c script [$0 [$1 ...]]
+                t = texts[j]
+                if not str_startswith(t, "-"):
+                    break
+                if "c" in t[1:] and not str_startswith(t, "--"):
+                    if j + 1 < len(texts):
+                        why = shell_escapes(texts[j + 1], texts[j + 2:])
+                        if why:
+                            return why
+                    break
+        tokens = []
+        for v in texts:
+            tokens += str_split(v)
         for i, t in enumerate(tokens):
             if not is_python(t):
                 continue
@@ -952,7 +1126,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if env is not None and type(env) is not dict:
                 env = None  # read by subprocess into fork_exec's env_list: judged there
         elif event == "os.system":
-            words, env = [args[0]], None
+            why = escapes([args[0]], None, shell=True)
+            return guard_violation(event, why, f) if why else None
         elif event in ("os.exec", "os.posix_spawn"):  # argv[0] is any name: the path runs
             words, env = [args[0], *(items(args[1], 4096) or [None])[1:]], args[2]
         elif event == "os.spawn":
@@ -1549,6 +1724,35 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         # (signal.signal and getsignal call _signal's by attribute)
     del _signal
 
+    # A fresh instance of a module whose functions the guard replaced
+    # (importlib.util.module_from_spec of _signal, _thread, posix, ...) is made by
+    # _imp.create_builtin/create_dynamic: replaced by ones that put the guard's replacements
+    # into it (kept, with the real functions, only in generator frames: _vault)
+    import _imp
+    fresh = {"_signal": ("signal", "getsignal"), "_thread": ("start_new_thread", "start_new"),
+             "posix": ("mkfifo", "mknod", "environ"), "_posixsubprocess": ("fork_exec",),
+             "atexit": ("register",), "_imp": ("create_builtin", "create_dynamic")}
+    replaced = {}
+    module_type = type(sys)
+
+    def patch(m, replaced=replaced, module_type=module_type, type=type, str=str):
+        if type(m) is module_type:
+            d = m.__dict__
+            for attr, value in replaced.get(d.get("__name__"), ()):
+                if attr in d:
+                    d[attr] = value
+        return m
+
+    for name in ("create_builtin", "create_dynamic"):
+        real = getattr(_imp, name, None)
+        if real is not None:
+            setattr(_imp, name, _vault(real, "permpip.module", audit, finish=patch))
+    for name, attrs in fresh.items():
+        mod = sys.modules.get(name)
+        if mod is not None:
+            replaced[name] = tuple((a, getattr(mod, a)) for a in attrs if hasattr(mod, a))
+    del _imp, fresh, patch, real, mod
+
     if hosts_used:  # what names resolve to, so a connect to an address can be judged
         real_resolvers.update((k, getattr(_socket, k)) for k in real_resolvers)
 
@@ -1754,15 +1958,17 @@ def _signals(real_signal, real_getsignal, vault, audit, me, *, callable=callable
     return signal, getsignal
 
 
-def _vault(real, event, audit, prepare=None, *, size=16, BaseException=BaseException,
-           IndexError=IndexError, RuntimeError=RuntimeError, range=range):
+def _vault(real, event, audit, prepare=None, *, finish=None, size=16,
+           BaseException=BaseException, IndexError=IndexError, RuntimeError=RuntimeError,
+           range=range):
     """A replacement of ``real`` (a function that raises no audit event) that raises
     ``event`` first. ``real`` lives only in generator frames (``gi_frame`` is audited): not
     in the replacement's ``__defaults__`` or ``__closure__``, which anyone reads. The
     generators raise the event themselves, so sending to one directly is audited too.
-    ``prepare(args, kwargs)`` (the guard's) may change the call once it is allowed."""
+    ``prepare(args, kwargs)`` (the guard's) may change the call once it is allowed;
+    ``finish(value)`` what it returns (both live in the generator frames too)."""
 
-    def run(real=real, audit=audit, event=event, prepare=prepare):
+    def run(real=real, audit=audit, event=event, prepare=prepare, finish=finish):
         out = None
         while True:
             args, kwargs = yield out
@@ -1775,6 +1981,8 @@ def _vault(real, event, audit, prepare=None, *, size=16, BaseException=BaseExcep
                     value = real(*call[0], **call[1])
                     out = (True, call[2] if len(call) > 2 else value)
                     call = value = None
+                if finish is not None:
+                    out = (True, finish(out[1]))
             except BaseException as exc:  # raised again by the caller, without this frame
                 exc.__traceback__ = None
                 out = (False, exc)
@@ -1785,7 +1993,7 @@ def _vault(real, event, audit, prepare=None, *, size=16, BaseException=BaseExcep
         g = run()
         g.send(None)
         pool.append(g)
-    del run, real, prepare
+    del run, real, prepare, finish
     from time import sleep
 
     def wrapper(*args, **kwargs):

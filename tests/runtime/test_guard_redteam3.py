@@ -576,9 +576,6 @@ CHILD = "open('@MARKER@', 'w').write('x')"
     "os.system('env -u PYTHONPATH ' + sys.executable + ' -c \"' + CHILD + '\"')",
     "subprocess.run(['/bin/sh', '-c', 'exec \"$0\" -I -c \"$1\"', sys.executable, CHILD])",
 ])
-@bypass("children", "the guard finds the interpreter and its flags by splitting command "
-        "text on spaces: a quoted '-I', a flag in a shell variable, PYTHONPATH= or env -u "
-        "in the command, or -I in a sh -c script with python as $0 start python without it")
 def test_children_without_the_guard_through_a_shell(tmp_path: Path,
                                                     run_permpip: RunPermpip,
                                                     start: str) -> None:
@@ -589,6 +586,26 @@ def test_children_without_the_guard_through_a_shell(tmp_path: Path,
         f"    {start}\n"), grant='["subprocess"]', enforce=True)
     assert not o.marker.exists()
     assert ("evil", "guard") in o.used
+
+
+@pytest.mark.parametrize("start", [
+    "os.system(sys.executable + ' -c \"' + CHILD + '\"')",
+    "os.system('FOO=1 ' + sys.executable + ' -c \"' + CHILD + '\"')",
+    "subprocess.run('echo $HOME >/dev/null && ' + sys.executable + ' -c \"' + CHILD + '\"', "
+    "shell=True)",
+    "subprocess.run(['/bin/sh', '-c', 'exec \"$0\" -c \"$1\"', sys.executable, CHILD])",
+    "os.system('env FOO=1 ' + sys.executable + ' -c \"' + CHILD + '\"')",
+])
+def test_children_through_a_shell_that_keep_the_guard(tmp_path: Path, run_permpip: RunPermpip,
+                                                      start: str) -> None:
+    """The shell reading does not refuse ordinary commands: the child runs, guarded."""
+    o = attack(tmp_path, run_permpip, (
+        "import os, subprocess, sys\n"
+        f"CHILD = {CHILD!r}\n"
+        "def go():\n"
+        f"    {start}\n"), grant='["subprocess"]', enforce=True)
+    assert o.marker.exists(), o.output
+    assert ("evil", "guard") not in o.used
 
 
 @pytest.mark.parametrize("start", [
