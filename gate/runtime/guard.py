@@ -97,12 +97,34 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     # events: ``sys._getframe`` in here(), ``object.__getattr__`` of ``f_code``, and its own
     # file reads and writes (``quiet``: the events file, RECORDs). Only those are let
     # through; any other event raised meanwhile (code of the package run by the
-    # interpreter inside the guard: a finalizer, a signal handler) is judged like any other.
-    # Cyclic garbage collection is off while handling (finalizers would run the package's
-    # code inside the guard), and frames the guard stops holding are released after it.
+    # interpreter inside the guard: a finalizer) is judged like any other. Cyclic garbage
+    # collection is paused while a frame the hook takes for the guard's own is running
+    # (here(), resolved_by(), the file IO in ``quiet``): no finalizer runs there. Frames the
+    # guard stops holding are released after it; signal handlers are deferred (_signals).
     depth = {}
+    expect = {}  # thread -> the guard is about to call sys._getframe
     quiet = set()
     grave = []
+    import gc
+    gc_on, gc_off, gc_enable = gc.isenabled, gc.disable, gc.enable
+
+    def hush():
+        """Enter the guard's own file IO (``quiet``, GC paused: a finalizer must not run in
+        it); returns what ``unhush`` needs."""
+        tid = get_ident()
+        mine = tid not in quiet
+        quiet.add(tid)
+        collecting = gc_on()
+        if collecting:
+            gc_off()
+        return tid, mine, collecting
+
+    def unhush(state):
+        tid, mine, collecting = state
+        if collecting:
+            gc_enable()
+        if mine:
+            quiet.discard(tid)
     files = {}  # absolute file path -> owner (name, version, site dir, "")
     site_dirs = []  # sys.path entries that hold *.dist-info
     scanned = set()
@@ -157,9 +179,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                     return
             except OSError:
                 pass
-            tid = get_ident()
-            mine = tid not in quiet
-            quiet.add(tid)  # the open is the guard's own
+            hushed = hush()  # the open is the guard's own
             try:
                 fd = os_open(events_path, O_APPEND)
                 st = fstat(fd)
@@ -168,8 +188,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             except OSError:
                 return
             finally:
-                if mine:
-                    quiet.discard(tid)
+                unhush(hushed)
 
     # -- which distribution a file belongs to ----------------------------------------------
 
@@ -180,14 +199,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return out
 
     def scan_path(path):
-        tid = get_ident()
-        mine = tid not in quiet
-        quiet.add(tid)  # listing sys.path and reading RECORDs: the guard's own
+        hushed = hush()  # listing sys.path and reading RECORDs: the guard's own
         try:
             scan_entries(path)
         finally:
-            if mine:
-                quiet.discard(tid)
+            unhush(hushed)
 
     def scan_entries(current):
         state["path"] = current
@@ -436,8 +452,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if switch_seen[0]:
             return True
         for mods in (modules, sys.modules):
-            for key in switchers:
-                if key in mods:
+            if type(mods) is not dict:
+                continue
+            for key in tuple(mods):  # one C loop; a lookup would run a key's __eq__
+                if type(key) is str and key in switchers:
                     switch_seen[0] = True
                     return True
         return False
@@ -499,30 +517,44 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def here():
         """The entry of the frame that raised the event (called from a handler)."""
-        # here <- handler <- hook <- the event's frame. sys._getframe(0): the frame it
-        # returns (the event's argument) is here()'s own, which tells the hook the call is
-        # the guard's; f_back raises no event
-        f = getframe(0).f_back.f_back.f_back
-        if f is None:
-            return NOWHERE
-        last = last_entry[0]
-        if last[0] is f:
-            return last[1]
-        raw = f
-        code = f.f_code
-        keep = not code.co_flags & GENERATOR_FLAGS
-        while code.co_filename == me:  # raised by the guard's own code (os.environ)
-            f = f.f_back
-            if f is None:
+        # Cyclic GC is paused while here() runs: a finalizer run by a collection here could
+        # ask sys._getframe for this frame, which the hook lets through as the guard's own
+        collecting = gc_on()
+        if collecting:
+            gc_off()
+        try:
+            # here <- handler <- hook <- the event's frame; ``expect``: the hook lets the
+            # sys._getframe event that follows through as the guard's own (nothing else
+            # runs in between: no collection, no signal handler, no code of the caller's)
+            tid = get_ident()
+            expect[tid] = True
+            try:
+                f = getframe(3)
+            except ValueError:
                 return NOWHERE
+            finally:
+                expect.pop(tid, None)  # (not raised: another hook refused, or too deep)
+            last = last_entry[0]
+            if last[0] is f:
+                return last[1]
+            raw = f
             code = f.f_code
-        ent = [f, code, MISSING, None, None, set()]
-        if keep and not code.co_flags & GENERATOR_FLAGS:
-            # the frame no longer held may be the last reference to a finished frame (its
-            # locals: the package's objects, whose __del__ would run here): freed after
-            grave.append(last_entry[0])
-            last_entry[0] = (raw, ent)  # one tuple: threads never see a half-written pair
-        return ent
+            keep = not code.co_flags & GENERATOR_FLAGS
+            while code.co_filename == me:  # raised by the guard's own code (os.environ)
+                f = f.f_back
+                if f is None:
+                    return NOWHERE
+                code = f.f_code
+            ent = [f, code, MISSING, None, None, set()]
+            if keep and not code.co_flags & GENERATOR_FLAGS:
+                # the frame no longer held may be the last reference to a finished frame (its
+                # locals: the package's objects, whose __del__ would run here): freed after
+                grave.append(last_entry[0])
+                last_entry[0] = (raw, ent)  # one tuple: threads never see a half-written pair
+            return ent
+        finally:
+            if collecting:
+                gc_enable()
 
     def in_linecache(f):
         """A traceback being printed (linecache, or threading's excepthook, which reads
@@ -827,7 +859,24 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def on_resolved(event, args):
         """What a name resolved to, from the guard's own wrappers of ``_socket``'s
         resolvers only (their code, calling the real resolver): no one else can say."""
-        f = getframe(0).f_back.f_back  # on_resolved <- hook <- the wrapper's frame
+        collecting = gc_on()  # (GC paused: see here())
+        if collecting:
+            gc_off()
+        try:
+            return resolved_by(args)
+        finally:
+            if collecting:
+                gc_enable()
+
+    def resolved_by(args):
+        tid = get_ident()
+        expect[tid] = True  # (see here())
+        try:
+            f = getframe(3)  # resolved_by <- on_resolved <- hook <- the wrapper's frame
+        except ValueError:
+            return None
+        finally:
+            expect.pop(tid, None)
         if f is None:
             return None
         if not resolver_code or f.f_code is not resolver_code[0] or len(args) != 3:
@@ -1101,7 +1150,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if type(env) is not dict:
                 return "starts a program with an environment the guard cannot read"
             value = ""
-            for k, v in dict_items(env):
+            for k, v in tuple(dict_items(env)):
                 if (type(k) is str and k == "PYTHONPATH") or (
                         type(k) is bytes and k == b"PYTHONPATH"):
                     value = exact(v)
@@ -1314,7 +1363,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     partial_type = _functools.partial
     del _functools
 
-    def callable_owner(fn, depth=0):
+    def callable_owner(fn, n=0):
         """The owner of a trace or profile function, read from exact types only: a
         function's code, a bound method's function, a partial's function; None when it
         cannot be read (a builtin, a callable object), APP for the application."""
@@ -1322,10 +1371,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if t is function_type:
             owner = owner_of(fn.__code__)
             return APP if owner is None else owner
-        if depth < 8 and t is method_type:
-            return callable_owner(fn.__func__, depth + 1)
-        if depth < 8 and t is partial_type:
-            return callable_owner(fn.func, depth + 1)
+        if n < 8 and t is method_type:
+            return callable_owner(fn.__func__, n + 1)
+        if n < 8 and t is partial_type:
+            return callable_owner(fn.func, n + 1)
         return None
 
     def thread_hook(event, ent):
@@ -1333,7 +1382,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         threading.settrace/setprofile (which raise no event) is judged as its owner's."""
         key = "_trace_hook" if event == "sys.settrace" else "_profile_hook"
         fn = None
-        for k, v in dict_items(ent[0].f_globals):
+        g = ent[0].f_globals
+        for k, v in tuple(dict_items(g)) if type(g) is dict else ():
             if type(k) is str and k == key:
                 fn = v
         if fn is None:
@@ -1406,11 +1456,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                     call[0] is code:
                 # the module's dict and spec may hold the package's objects: read item by
                 # item, exact types only (a lookup would run a key's __eq__)
-                for k, v in dict_items(call[1]):
+                for k, v in tuple(dict_items(call[1])):
                     if type(k) is str and k == "__spec__":
                         spec = v
                 if spec is not None and issub(type(spec), spec_type):
-                    for k, v in dict_items(spec_dict(spec)):
+                    for k, v in tuple(dict_items(spec_dict(spec))):
                         if type(k) is str and k == "origin":
                             origin = v
         except Exception:
@@ -1492,12 +1542,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return True
         source = exact(source)
         try:
-            quiet.add(get_ident())  # the guard's own read
+            hushed = hush()  # the guard's own read
             try:
                 with open(path, "rb") as f:
                     data = f.read()
             finally:
-                quiet.discard(get_ident())
+                unhush(hushed)
         except (OSError, ValueError):
             return False
         return bytes_decode(data, "utf-8", "surrogateescape") == source
@@ -1597,14 +1647,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         except Exception:
             pass
 
-    own_calls = (here.__code__, on_resolved.__code__)  # the guard's sys._getframe calls
-    import gc
 
     def hook(event, args, _get=table.get, _depth=depth, _quiet=quiet, _tid=get_ident,
              _failed=failed, _Error=PermissionError, _open=on_open, _imports=imports,
              _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere),
-             _enforce=enforce, _own=own_calls, _grave=grave, _gc_on=gc.isenabled,
-             _gc_off=gc.disable, _gc_enable=gc.enable, _pending=pending):
+             _enforce=enforce, _expect=expect, _grave=grave, _pending=pending):
         handler = _get(event)
         if handler is None:
             return
@@ -1613,26 +1660,22 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return
         level = _depth.get(tid, 0)
         if level:
-            # inside the guard: only what its own code raises is let through (a frame's
-            # f_code; sys._getframe called by here()/on_resolved(): the frame returned is
-            # theirs, which no other code gets without a judged event)
-            if event == "object.__getattr__":
+            # inside the guard: only what its own code raises is let through (reading a
+            # frame's f_code, never judged; the sys._getframe here() and resolved_by() call)
+            if event == "sys._getframe":
+                if _expect.pop(tid, False):
+                    return
+            elif event == "object.__getattr__":
                 name = args[1]
                 if type(name) is str and name == "f_code":
                     return
-            elif event == "sys._getframe" and args[0].f_code in _own:
-                return
         elif handler is _open and (_all_reads or (_reads and tid not in _imports)):
             mode = args[1]  # the most frequent event, a read where reads are free: done
             if type(mode) is str and "w" not in mode and "a" not in mode and \
                     "x" not in mode and "+" not in mode:
                 return
-        collecting = False
         _depth[tid] = level + 1
         try:
-            if not level and _gc_on():
-                collecting = True
-                _gc_off()
             message = handler(event, args)  # calls here(): the handler is called from here
         except Exception as exc:
             # fail closed: with --enforce the use is refused; either way it is recorded
@@ -1646,8 +1689,6 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 _depth[tid] = level
             else:
                 del _depth[tid]
-                if collecting:
-                    _gc_enable()
         if not level:
             if _grave:
                 del _grave[:]  # frames the guard let go of (their finalizers run now, judged)
@@ -1655,8 +1696,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if run:
                 # signal handlers deferred while the guard ran: called from this frame once it
                 # holds nothing of the guard (a handler interrupted in turn is deferred here)
-                del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _own, \
-                    _grave, _gc_on, _gc_off, _gc_enable, _pending, args
+                del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
+                    _grave, _pending, args
                 while run:
                     h, signum = run.pop(0)
                     h(signum, None)
@@ -1665,8 +1706,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return
         if message is not None:
             # nothing of the guard stays reachable from the traceback's frame
-            del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _own, \
-                _grave, _gc_on, _gc_off, _gc_enable, _pending, args
+            del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
+                _grave, _pending, args
             raise _Error(message) from None
 
     environ = getattr(os, "environ", None)
