@@ -25,7 +25,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
              tuple=tuple, int=int, dict=dict, set=set, list=list, id=id, type=type,
              Exception=Exception, PermissionError=PermissionError,
              getattr=getattr, repr=repr, all=all, any=any, enumerate=enumerate,
-             max=max, object=object, open=open):
+             max=max, object=object, open=open, issubclass=issubclass,
+             bytearray=bytearray, range=range, zip=zip):
     import _thread
     import marshal
     import os
@@ -38,7 +39,6 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     dirname = os.path.dirname
     realpath = os.path.realpath
     abspath = os.path.abspath
-    fspath = os.fspath
     pathsep = os.pathsep
     listdir = os.listdir
     write = os.write
@@ -48,6 +48,28 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     audit = sys.audit
     str_startswith = str.startswith
     str_endswith = str.endswith
+    # Reading what an event carries: exact-type operations only. The arguments are the
+    # caller's objects; a method of theirs (a str subclass's lower(), a bytes subclass's
+    # decode(), __fspath__, __eq__, __hash__, even isinstance's __class__) would run the
+    # package's code inside the hook. The base methods of str/bytes/int read a subclass's
+    # value as C does.
+    str_copy = str.__str__
+    str_lower = str.lower
+    str_partition = str.partition
+    str_split = str.split
+    bytes_decode = bytes.decode
+    bytearray_decode = bytearray.decode
+    int_repr = int.__repr__
+    tuple_len = tuple.__len__
+    tuple_item = tuple.__getitem__
+    list_len = list.__len__
+    list_item = list.__getitem__
+    issub = issubclass
+    type_name = type.__dict__["__name__"].__get__
+    dict_items = dict.items
+    environ_obj = getattr(os, "environ", None)
+    spec_type = type(sys.__spec__)
+    spec_dict = spec_type.__dict__["__dict__"].__get__  # the instance dict, as C finds it
 
     with open(join(directory, "policy.bin"), "rb") as f:
         cfg = marshal.loads(f.read())
@@ -71,7 +93,38 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     APP = ("<app>", "", "", "")
     code_type = type((lambda: 0).__code__)
     MISSING = object()
-    busy = set()
+    # Re-entry. While a thread handles an event (``depth``), the guard's own code raises
+    # events: ``sys._getframe`` in here(), ``object.__getattr__`` of ``f_code``, and its own
+    # file reads and writes (``quiet``: the events file, RECORDs). Only those are let
+    # through; any other event raised meanwhile (code of the package run by the
+    # interpreter inside the guard: a finalizer) is judged like any other. Cyclic garbage
+    # collection is paused while a frame the hook takes for the guard's own is running
+    # (here(), resolved_by(), the file IO in ``quiet``): no finalizer runs there. Frames the
+    # guard stops holding are released after it; signal handlers are deferred (_signals).
+    depth = {}
+    expect = {}  # thread -> the guard is about to call sys._getframe
+    quiet = set()
+    grave = []
+    import gc
+    gc_on, gc_off, gc_enable = gc.isenabled, gc.disable, gc.enable
+
+    def hush():
+        """Enter the guard's own file IO (``quiet``, GC paused: a finalizer must not run in
+        it); returns what ``unhush`` needs."""
+        tid = get_ident()
+        mine = tid not in quiet
+        quiet.add(tid)
+        collecting = gc_on()
+        if collecting:
+            gc_off()
+        return tid, mine, collecting
+
+    def unhush(state):
+        tid, mine, collecting = state
+        if collecting:
+            gc_enable()
+        if mine:
+            quiet.discard(tid)
     files = {}  # absolute file path -> owner (name, version, site dir, "")
     site_dirs = []  # sys.path entries that hold *.dist-info
     scanned = set()
@@ -126,9 +179,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                     return
             except OSError:
                 pass
-            tid = get_ident()
-            mine = tid not in busy
-            busy.add(tid)  # the open is the guard's own
+            hushed = hush()  # the open is the guard's own
             try:
                 fd = os_open(events_path, O_APPEND)
                 st = fstat(fd)
@@ -137,8 +188,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             except OSError:
                 return
             finally:
-                if mine:
-                    busy.discard(tid)
+                unhush(hushed)
 
     # -- which distribution a file belongs to ----------------------------------------------
 
@@ -149,10 +199,20 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return out
 
     def scan_path(path):
-        current = tuple(path)
+        hushed = hush()  # listing sys.path and reading RECORDs: the guard's own
+        try:
+            scan_entries(path)
+        finally:
+            unhush(hushed)
+
+    def scan_entries(current):
         state["path"] = current
         for entry in current:
-            if not isinstance(entry, str) or entry in scanned:
+            if type(entry) is not str:  # a subclass: its value, as the import system reads it
+                if not issub(type(entry), str):
+                    continue
+                entry = str_copy(entry)
+            if entry in scanned:
                 continue
             scanned.add(entry)
             base = normpath(abspath(entry or "."))
@@ -183,6 +243,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                         if full not in files:
                             files[full] = owner
 
+    def changed(seen, path):
+        """Whether sys.path is not ``seen`` (compared by identity: an entry's __eq__ is
+        its own code)."""
+        if len(seen) != len(path):
+            return True
+        for a, b in zip(seen, path):
+            if a is not b:
+                return True
+        return False
+
     def classify(fn):
         """Owner of code from file ``fn``: None (standard library, or code with no file:
         transparent), APP, or a distribution."""
@@ -195,9 +265,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         path = sys.path
         if type(path) is not list:  # None at interpreter shutdown: the last one seen
             path = state["list"]
-        if owner is None and state["path"] != tuple(path):
+        if owner is None and changed(state["path"], path):
             state["list"] = path
-            scan_path(path)
+            scan_path(tuple(path))
             owner = files.get(fn)
         if owner is None and "__pycache__" in fn:  # a .pyc written after the install
             head, _, tail = fn.rpartition(sep + "__pycache__" + sep)
@@ -289,11 +359,13 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         import _socket
         inet_pton, inet_ntop = _socket.inet_pton, _socket.inet_ntop
         AF_INET, AF_INET6 = _socket.AF_INET, _socket.AF_INET6
+        peer_families = (AF_INET, AF_INET6, getattr(_socket, "AF_UNIX", AF_INET))
+        SOCK_RAW = getattr(_socket, "SOCK_RAW", -2)
     resolved = {}  # address -> names it was obtained from (socket.getaddrinfo & co.)
 
     def norm_ip(value):
         """An IPv4/IPv6 address in its canonical text, or None when ``value`` is a name."""
-        value = value.partition("%")[0].strip("[]")
+        value = str_partition(value, "%")[0].strip("[]")
         try:
             return inet_ntop(AF_INET, inet_pton(AF_INET, value))
         except (OSError, ValueError, TypeError):
@@ -307,7 +379,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return inet_ntop(AF_INET6, packed)
 
     def name_ok(name, hosts):
-        name = name.lower()
+        name = str_lower(name)  # an exact str (exact())
         if str_endswith(name, "."):
             name = name[:-1]
         for pattern in hosts:
@@ -323,7 +395,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         name that matches; an address listed, or one a matching name resolved to in this
         process. Resolving an address literal asks no one: its connect is judged."""
         kind, value = target
-        if kind == "unix":
+        if kind == "unix" or value is None:  # not a host, or not readable: not within
             return False
         ip = norm_ip(value)
         if ip is None:
@@ -380,8 +452,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if switch_seen[0]:
             return True
         for mods in (modules, sys.modules):
-            for key in switchers:
-                if key in mods:
+            if type(mods) is not dict:
+                continue
+            for key in tuple(mods):  # one C loop; a lookup would run a key's __eq__
+                if type(key) is str and key in switchers:
                     switch_seen[0] = True
                     return True
         return False
@@ -399,6 +473,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         rel = fn[len(owner[2]):] if str_startswith(fn, owner[2]) else fn
         return rel + ":" + str(f.f_lineno)
 
+    module_aliases = {"_collections_abc": "collections.abc"}  # its __name__
+
     def stdlib_entry(start, f):
         """module.function of the outermost library frame between the event and ``f``."""
         entry = None
@@ -408,9 +484,19 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             fn = code.co_filename
             if not str_startswith(fn, guard_dir_raw) and (
                     str_startswith(fn, "<frozen") or str_startswith(fn, stdlib)):
-                mod = g.f_globals.get("__name__")
-                entry = (mod if isinstance(mod, str) else "?") + "." + getattr(
-                    code, "co_qualname", code.co_name)
+                # the module's name from its file, not its globals (whose keys may be the
+                # package's objects: a lookup would run their __eq__)
+                if str_startswith(fn, "<frozen "):
+                    mod = fn[8:-1]
+                else:
+                    mod = fn[len(stdlib):]
+                    mod = mod[:-3] if str_endswith(mod, ".py") else mod
+                    if str_endswith(mod, sep + "__init__"):
+                        mod = mod[:-9]
+                    mod = mod.replace(sep, ".")
+                mod = module_aliases.get(mod, mod)
+                q = getattr(code, "co_qualname", code.co_name)
+                entry = mod + "." + (q if type(q) is str else str_copy(q))
             g = g.f_back
         return entry
 
@@ -431,25 +517,44 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def here():
         """The entry of the frame that raised the event (called from a handler)."""
+        # Cyclic GC is paused while here() runs: a finalizer run by a collection here could
+        # ask sys._getframe for this frame, which the hook lets through as the guard's own
+        collecting = gc_on()
+        if collecting:
+            gc_off()
         try:
-            f = getframe(3)  # here <- handler <- hook <- the event's frame
-        except ValueError:
-            return NOWHERE
-        last = last_entry[0]
-        if last[0] is f:
-            return last[1]
-        raw = f
-        code = f.f_code
-        keep = not code.co_flags & GENERATOR_FLAGS
-        while code.co_filename == me:  # raised by the guard's own code (os.environ)
-            f = f.f_back
-            if f is None:
+            # here <- handler <- hook <- the event's frame; ``expect``: the hook lets the
+            # sys._getframe event that follows through as the guard's own (nothing else
+            # runs in between: no collection, no signal handler, no code of the caller's)
+            tid = get_ident()
+            expect[tid] = True
+            try:
+                f = getframe(3)
+            except ValueError:
                 return NOWHERE
+            finally:
+                expect.pop(tid, None)  # (not raised: another hook refused, or too deep)
+            last = last_entry[0]
+            if last[0] is f:
+                return last[1]
+            raw = f
             code = f.f_code
-        ent = [f, code, MISSING, None, None, set()]
-        if keep and not code.co_flags & GENERATOR_FLAGS:
-            last_entry[0] = (raw, ent)  # one tuple: threads never see a half-written pair
-        return ent
+            keep = not code.co_flags & GENERATOR_FLAGS
+            while code.co_filename == me:  # raised by the guard's own code (os.environ)
+                f = f.f_back
+                if f is None:
+                    return NOWHERE
+                code = f.f_code
+            ent = [f, code, MISSING, None, None, set()]
+            if keep and not code.co_flags & GENERATOR_FLAGS:
+                # the frame no longer held may be the last reference to a finished frame (its
+                # locals: the package's objects, whose __del__ would run here): freed after
+                grave.append(last_entry[0])
+                last_entry[0] = (raw, ent)  # one tuple: threads never see a half-written pair
+            return ent
+        finally:
+            if collecting:
+                gc_enable()
 
     def in_linecache(f):
         """A traceback being printed (linecache, or threading's excepthook, which reads
@@ -588,14 +693,52 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     # -- event handlers --------------------------------------------------------------------
 
+    def exact(value):
+        """``value`` as an exact str (str, bytes, bytearray, int, or a subclass, read with the
+        base type's methods, as C reads them), or None: not read (calling anything of it would
+        run its code in the hook), to be judged as the worst case by the caller."""
+        t = type(value)
+        if t is str:
+            return value
+        if t is bytes:
+            return bytes_decode(value, "utf-8", "surrogateescape")
+        if t is int:
+            return int_repr(value)
+        if issub(t, str):
+            return str_copy(value)
+        if issub(t, bytes):
+            return bytes_decode(value, "utf-8", "surrogateescape")
+        if issub(t, bytearray):
+            return bytearray_decode(value, "utf-8", "surrogateescape")
+        if issub(t, int):
+            return int_repr(value)
+        return None
+
     def text(value):
-        if isinstance(value, bytes):
-            return value.decode("utf-8", "surrogateescape")
-        return value if isinstance(value, str) else repr(value)
+        """Evidence text of an event argument: its exact value, else ``<type>``."""
+        v = exact(value)
+        if v is not None:
+            return v
+        if value is None:
+            return "None"
+        return "<" + exact(type_name(type(value))) + ">"
+
+    def items(value, limit):
+        """Up to ``limit`` items of a tuple or list (subclasses read as C reads them), or
+        None."""
+        t = type(value)
+        if issub(t, tuple):
+            n = tuple_len(value)
+            return [tuple_item(value, i) for i in range(n if n < limit else limit)]
+        if issub(t, list):
+            n = list_len(value)
+            return [list_item(value, i) for i in range(n if n < limit else limit)]
+        return None
 
     def address(addr):
-        if isinstance(addr, tuple) and len(addr) >= 2:
-            return text(addr[0]) + ":" + str(addr[1])
+        parts = items(addr, 2)
+        if parts is not None and len(parts) >= 2:
+            return text(parts[0]) + ":" + text(parts[1])
         return text(addr)
 
     def import_system(ent):
@@ -603,13 +746,15 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return str_startswith(fn, "<frozen importlib._bootstrap") or fn == "<frozen zipimport>"
 
     def writes_guard(path):
-        if isinstance(path, int):
+        """Whether ``path`` (an event's argument) names the guard's files. Only a str or
+        bytes is read (a path object's ``__fspath__`` is its own code: not called)."""
+        t = type(path)
+        if t is int or issub(t, int) or not (issub(t, str) or issub(t, bytes)):
             return False
         try:
-            p = realpath(fspath(path) if not isinstance(path, (str, bytes)) else path)
+            p = realpath(exact(path))
         except (TypeError, ValueError, OSError):
             return False
-        p = p.decode("utf-8", "surrogateescape") if isinstance(p, bytes) else p
         return str_startswith(p + sep, guard_dir)
 
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -630,12 +775,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def on_open(event, args):
         path, mode, flags = args[0], args[1], args[2]
-        if isinstance(path, int):
+        if type(path) is int:
             return None
-        if isinstance(mode, str):
+        if type(mode) is str:  # from C: io.open's mode, or None (os.open)
             wr = "w" in mode or "a" in mode or "x" in mode or "+" in mode
         else:
-            wr = isinstance(flags, int) and bool(flags & write_flags)
+            wr = type(flags) is not int or bool(flags & write_flags)
         if wr:
             if writes_guard(path):
                 return guard_violation(event, "writes the guard's files: " + text(path),
@@ -655,7 +800,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def fs_write(event, args):
         for p in args[:2]:
-            if isinstance(p, (str, bytes)) and writes_guard(p):
+            if writes_guard(p):
                 return guard_violation(event, "changes the guard's files: " + text(p),
                                        here(), exempt_app=False)
         if free("fs-write"):
@@ -671,49 +816,93 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return decide("fs-read", event, text(args[0]) if args else "", ent)
 
     def network(event, args):
+        # ``target``: (kind, exact text or None); None text is judged as an unknown host
         target = None
         if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
             addr = args[1] if len(args) > 1 else None
             detail = address(addr) if addr is not None else ""
             if event != "socket.bind" and addr is not None:
-                target = ("addr", text(addr[0])) if isinstance(addr, tuple) and addr else (
-                    "unix", text(addr))
+                parts = items(addr, 1)
+                target = ("addr", exact(parts[0])) if parts else ("unix", None)
         elif event in ("socket.getaddrinfo", "http.client.connect"):
             host, port = (args[0], args[1]) if event == "socket.getaddrinfo" else args[1:3]
-            detail = text(host) + ":" + str(port)
+            detail = text(host) + ":" + text(port)
             if host is not None:
-                target = ("name", text(host))
+                target = ("name", exact(host))
         else:
             detail = address(args[0]) if args else ""
             if args and event == "socket.gethostbyname":
-                target = ("name", text(args[0]))
+                target = ("name", exact(args[0]))
             elif args and event in ("socket.gethostbyaddr", "socket.getnameinfo"):
-                a0 = args[0]
-                target = ("addr", text(a0[0] if isinstance(a0, tuple) and a0 else a0))
+                parts = items(args[0], 1)
+                target = ("addr", exact(parts[0] if parts else args[0]))
         if not hosts_used:
             target = None
         return decide("network", event, detail, here(), target=target)
 
+    def new_socket(event, args):
+        """``socket.__new__`` (only when a grant names hosts): a package limited to hosts
+        may make internet sockets (their peers are judged at connect/sendto/sendmsg) and
+        Unix ones (refused at connect), not raw or packet sockets (``send`` raises no
+        event: any address, any protocol) nor adopt a descriptor of unknown family."""
+        family = args[1] if len(args) > 1 else -1
+        kind = args[2] if len(args) > 2 else -1
+        if type(family) is int and type(kind) is int and family in peer_families and \
+                kind & 0xf != SOCK_RAW:
+            return None
+        ent = here()
+        f, owner = owner_frame(ent[0], ent[1], False, None)
+        if f is None or owner is APP or grants(owner)[2] is None:
+            return None
+        return decide("network", event, "family " + text(family) + " type " + text(kind),
+                      ent, target=("unix", None))
+
     def on_resolved(event, args):
         """What a name resolved to, from the guard's own wrappers of ``_socket``'s
         resolvers only (their code, calling the real resolver): no one else can say."""
-        f = getframe(2)  # on_resolved <- hook <- the wrapper's frame
+        collecting = gc_on()  # (GC paused: see here())
+        if collecting:
+            gc_off()
+        try:
+            return resolved_by(args)
+        finally:
+            if collecting:
+                gc_enable()
+
+    def resolved_by(args):
+        tid = get_ident()
+        expect[tid] = True  # (see here())
+        try:
+            f = getframe(3)  # resolved_by <- on_resolved <- hook <- the wrapper's frame
+        except ValueError:
+            return None
+        finally:
+            expect.pop(tid, None)
+        if f is None:
+            return None
         if not resolver_code or f.f_code is not resolver_code[0] or len(args) != 3:
             return None
         kind, host, result = args
-        local = f.f_locals
-        if local.get("kind") != kind or local.get("real") is not real_resolvers.get(kind):
+        if type(kind) is not str:
             return None
+        local = f.f_locals
+        if local.get("kind") is not kind or local.get("real") is not real_resolvers.get(kind):
+            return None
+        # ``host`` is the caller's object: its exact value (what C resolved), never its
+        # methods; ``result`` is the real resolver's (exact tuples and str)
         if kind == "getaddrinfo":
             addrs = [r[4][0] for r in result if len(r) > 4 and r[4]]
         elif kind == "gethostbyname":
             addrs = [result]
         else:
             addrs = list(result[2])
-        name = text(host).lower() if host is not None else ""
+        name = exact(host) if host is not None else None
+        if not name or issub(type(host), int):
+            return None
+        name = str_lower(name)
         for a in addrs:
-            ip = norm_ip(text(a))
-            if ip is not None and name:
+            ip = norm_ip(a) if type(a) is str else None
+            if ip is not None:
                 resolved.setdefault(ip, set()).add(name)
         return None
 
@@ -768,12 +957,187 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         first = value.split(pathsep)[0]
         return first == guard_dir_raw[:-1] or (first and normpath(first) + sep == guard_dir_raw)
 
-    def escapes(words, env):
+    shells = ("sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "yash")
+    UNKNOWN = "$"  # a word (or part of one) the shell expands at run time
+
+    def shell_words(script, positional):
+        """The words of a shell script as a shell splits them: quotes and backslashes
+        removed, ``$0``..``$9``, ``$@``, ``$*`` replaced by ``positional``; any other
+        expansion (``$VAR``, ``$(...)``, backquotes) leaves ``$`` in its word (unknown);
+        ``;`` ends a command (also for ``&``, ``|``, parentheses, newlines)."""
+        out = []
+        cur = []
+        word = [False]
+        quote = None
+        i, n = 0, len(script)
+
+        def flush():
+            if cur or word[0]:
+                out.append("".join(cur))
+            del cur[:]
+            word[0] = False
+
+        while i < n:
+            c = script[i]
+            if quote == "'":
+                if c == "'":
+                    quote = None
+                else:
+                    cur.append(c)
+            elif c == "\\" and i + 1 < n:
+                i += 1
+                cur.append(script[i])
+                word[0] = True
+            elif c == "$":
+                nxt = script[i + 1] if i + 1 < n else ""
+                if nxt == "{":
+                    end = script.find("}", i)
+                    name = script[i + 2:end] if end > 0 else ""
+                    i = end if end > 0 else n
+                else:
+                    name = nxt
+                    if nxt:
+                        i += 1
+                if name.isdigit() and int(name) < len(positional):
+                    cur.append(positional[int(name)])
+                elif name in ("@", "*"):
+                    flush()
+                    out.extend(positional[1:])
+                else:
+                    cur.append(UNKNOWN)
+                word[0] = True
+            elif c == "`":
+                cur.append(UNKNOWN)
+            elif quote == '"':
+                if c == '"':
+                    quote = None
+                else:
+                    cur.append(c)
+            elif c in "'\"":
+                quote = c
+                word[0] = True
+            elif c in " \t":
+                flush()
+            elif c in ";&|()\n<>":
+                flush()
+                out.append(";")
+            else:
+                cur.append(c)
+            i += 1
+        flush()
+        return out
+
+    def shell_escapes(script, positional):
+        """Why a shell script (``os.system``, ``sh -c``) would start Python without the
+        guard, read as a shell reads it, and judged as the worst case where it cannot be:
+        a program or option the shell expands at run time may be the interpreter or -I;
+        any change of PYTHONPATH in the script (an assignment, ``unset``, ``env -u``,
+        ``env -i``) applies to every interpreter it starts."""
+        words = shell_words(script, positional)
+        python = False
+        dropped = None
+        cmd_start = True
+        k = 0
+        while k < len(words):
+            w = words[k]
+            if w == ";":
+                cmd_start = True
+                k += 1
+                continue
+            if not cmd_start:
+                k += 1
+                continue
+            name, eq, value = str_partition(w, "=")
+            if eq and name and UNKNOWN not in name and " " not in name:  # NAME=value
+                if name == "PYTHONPATH" and not guard_first(value):
+                    dropped = "sets PYTHONPATH"
+                k += 1
+                continue
+            base = w.rpartition("/")[2]
+            if base in ("exec", "command", "nohup", "nice", "export", "builtin"):
+                k += 1
+                continue
+            if base == "unset":
+                j = k + 1
+                while j < len(words) and words[j] != ";":
+                    if "PYTHONPATH" in words[j] or UNKNOWN in words[j]:
+                        dropped = "unsets " + words[j]
+                    j += 1
+                k = j
+                continue
+            if base == "env":  # env [options] [NAME=value ...] program ...
+                j = k + 1
+                while j < len(words) and words[j] != ";":
+                    a = words[j]
+                    if a in ("-i", "-", "--ignore-environment"):
+                        dropped = "clears the environment (env " + a + ")"
+                    elif a in ("-u", "--unset"):
+                        j += 1
+                        if j < len(words) and ("PYTHONPATH" in words[j] or UNKNOWN in words[j]):
+                            dropped = "unsets " + words[j]
+                    elif str_startswith(a, "-u") or str_startswith(a, "--unset="):
+                        if "PYTHONPATH" in a or UNKNOWN in a:
+                            dropped = "unsets PYTHONPATH (env " + a + ")"
+                    elif not str_startswith(a, "-"):
+                        name, eq, value = str_partition(a, "=")
+                        if not eq or not name:
+                            break  # the program
+                        if name == "PYTHONPATH" and not guard_first(value):
+                            dropped = "sets PYTHONPATH"
+                    j += 1
+                k = j  # the program (a command's start)
+                continue
+            cmd_start = False
+            if UNKNOWN in w or is_python(w):  # the interpreter, or maybe
+                python = True
+                flags = []
+                for f in words[k + 1:]:
+                    if f == ";":
+                        break
+                    flags.append(f)
+                flag = no_site(flags)
+                if flag is not None:
+                    return ("starts " + (base if UNKNOWN not in base else "a program")
+                            + " " + flag + " (no sitecustomize, no guard)")
+                for f in flags:  # options up to the first word that is not one
+                    if not str_startswith(f, "-") or f == "--":
+                        if UNKNOWN in f:
+                            return ("starts " + base + " with words the shell expands at "
+                                    "run time (" + f + ")")
+                        break
+                    if UNKNOWN in f:
+                        return ("starts " + base + " with options the shell expands at "
+                                "run time (" + f + ")")
+            k += 1
+        if python and dropped:
+            return "starts Python from a shell command that " + dropped + " (no guard)"
+        return None
+
+    def escapes(words, env, shell=False):
         """Why a program started with ``words`` (the program, then its arguments) and
-        ``env`` would run without the guard."""
-        tokens = []
+        ``env`` would run without the guard; ``shell``: ``words[0]`` is a shell script."""
+        texts = []
         for w in words:
-            tokens += text(w).split()
+            v = exact(w)  # a path object: not read, judged as the interpreter
+            texts.append(v if v is not None else "python")
+        if shell and texts:
+            why = shell_escapes(texts[0], [])
+            if why:
+                return why
+        elif texts and texts[0].rpartition("/")[2] in shells:
+            for j in range(1, len(texts)):  # sh [options] -c script [$0 [$1 ...]]
+                t = texts[j]
+                if not str_startswith(t, "-"):
+                    break
+                if "c" in t[1:] and not str_startswith(t, "--"):
+                    if j + 1 < len(texts):
+                        why = shell_escapes(texts[j + 1], texts[j + 2:])
+                        if why:
+                            return why
+                    break
+        tokens = []
+        for v in texts:
+            tokens += str_split(v)
         for i, t in enumerate(tokens):
             if not is_python(t):
                 continue
@@ -781,12 +1145,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if flag is not None:
                 return ("starts " + t.rpartition("/")[2] + " " + flag
                         + " (no sitecustomize, no guard)")
-        if env is not None:
-            try:
-                value = env.get("PYTHONPATH", env.get(b"PYTHONPATH"))
-            except (AttributeError, TypeError):
-                value = None
-            value = text(value) if value is not None else ""
+        if env is not None and env is not environ_obj:
+            # os.environ keeps the guard first (its changes are judged); any other mapping:
+            # an exact dict, read item by item (a lookup would run a key's __eq__)
+            if type(env) is not dict:
+                return "starts a program with an environment the guard cannot read"
+            value = ""
+            for k, v in tuple(dict_items(env)):
+                if (type(k) is str and k == "PYTHONPATH") or (
+                        type(k) is bytes and k == b"PYTHONPATH"):
+                    value = exact(v)
+                    if value is None:
+                        value = ""
             if not guard_first(value):
                 return ("starts a program with an environment without the guard first on "
                         "PYTHONPATH")
@@ -799,26 +1169,32 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return denied
         if event == "subprocess.Popen":
             program, argv_, env = args[0], args[1], args[3]
-            if isinstance(argv_, (str, bytes)):
-                argv_ = [argv_]
-            argv_ = list(argv_ or ())
+            seq = items(argv_, 4096)
+            argv_ = seq if seq is not None else [argv_]
             # executable= runs ``program`` with argv[0] a name of the caller's choice
-            words = [program, *argv_[1:]] if program else argv_
+            words = [program, *argv_[1:]] if program is not None else argv_
+            if env is not None and type(env) is not dict:
+                env = None  # read by subprocess into fork_exec's env_list: judged there
         elif event == "os.system":
-            words, env = [args[0]], None
+            why = escapes([args[0]], None, shell=True)
+            return guard_violation(event, why, f) if why else None
         elif event in ("os.exec", "os.posix_spawn"):  # argv[0] is any name: the path runs
-            words, env = [args[0], *list(args[1] or ())[1:]], args[2]
+            words, env = [args[0], *(items(args[1], 4096) or [None])[1:]], args[2]
         elif event == "os.spawn":
-            words, env = [args[1], *list(args[2] or ())[1:]], args[3]
+            words, env = [args[1], *(items(args[2], 4096) or [None])[1:]], args[3]
         elif event == "_posixsubprocess.fork_exec":  # args, executables, ..., env_list
-            argv_ = list(args[0] or ()) if len(args) > 5 else []
+            argv_ = (items(args[0], 4096) or []) if len(args) > 5 else []
             env = None
             if len(args) > 5 and args[5] is not None:
                 env = {}
-                for kv in args[5]:
-                    k, _, v = text(kv).partition("=")
+                for kv in items(args[5], 100000) or [None]:
+                    kv = exact(kv)
+                    if kv is None:  # not readable: no PYTHONPATH the guard can vouch for
+                        env = {"PYTHONPATH": ""}
+                        break
+                    k, _, v = str_partition(kv, "=")
                     env[k] = v
-            for exe in list(args[1] or ())[:32] or argv_[:1]:  # each candidate path
+            for exe in (items(args[1], 32) or [])[:32] or argv_[:1]:  # each candidate path
                 why = escapes([exe, *argv_[1:]], env)
                 if why:
                     return guard_violation(event, why, f)
@@ -830,15 +1206,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def describe(event, args):
         if event == "subprocess.Popen":
-            a = args[1]
-            return text(a) if isinstance(a, (str, bytes)) else " ".join(
-                text(x) for x in list(a or ())[:6])
+            a = items(args[1], 6)
+            return text(args[1]) if a is None else " ".join(text(x) for x in a)
         if event in ("os.system", "pty.spawn"):
             return text(args[0])[:200] if args else ""
         if event in ("os.exec", "os.posix_spawn"):
             return text(args[0])
         if event == "_posixsubprocess.fork_exec" and args:
-            return " ".join(text(x) for x in list(args[0] or ())[:6])
+            return " ".join(text(x) for x in items(args[0], 6) or ())
         return ""
 
     def threads(event, args):
@@ -925,6 +1300,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             finally:
                 stack.pop()
 
+    pending = {}  # thread -> signal handlers deferred while it was inside the guard
+
+    def on_signal(event, args):
+        """A Python signal handler that landed while a frame of the guard was on the stack
+        (its wrapper, _signals): run by the hook once it is done (the hook's frame then
+        holds nothing of the guard)."""
+        if len(args) == 2:
+            pending.setdefault(get_ident(), []).append((args[0], args[1]))
+        return None
+
     def on_atexit(event, args):
         registering[get_ident()] = responsible(here(), True)
         return None
@@ -941,25 +1326,112 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return match
 
     inspect_plumbing = frozen_lib("inspect")
+    logging_files = (stdlib + "logging" + sep + "__init__.py", "<frozen logging>")
+    traceback_files = (stdlib + "traceback.py", "<frozen traceback>")
+    threading_bootstrap = ("_bootstrap_inner",)
+
+    def frame_helper(code):
+        """Standard library code that hands the frames it reads to its caller: inspect,
+        logging.currentframe, traceback.walk_stack and walk_tb (generators: their caller
+        is whoever iterates them). Their read is the caller's; logging's own findCaller
+        or a traceback being formatted is the standard library's."""
+        fn = code.co_filename
+        if inspect_plumbing(fn):
+            return True
+        if fn in logging_files:
+            return code.co_name == "<lambda>"  # currentframe = lambda: sys._getframe(1)
+        return fn in traceback_files and code.co_name in ("walk_stack", "walk_tb")
+
+    def frame_reader(ent):
+        """(frame, owner) of who reads a frame at ``ent``: the frame that called
+        sys._getframe or read tb_frame/gi_frame, past frame_helper code; (None, None)
+        when that is the standard library."""
+        f, code = ent[0], ent[1]
+        while f is not None:
+            if code is None:
+                code = f.f_code
+            owner = owner_of(code)
+            if owner is not None:
+                return f, owner
+            if not frame_helper(code):
+                return None, None
+            f = f.f_back
+            code = None
+        return None, None
+
+    function_type = type(frame_helper)
+    method_type = type(frame_reader.__get__(0))
+    import _functools
+    partial_type = _functools.partial
+    del _functools
+
+    def callable_owner(fn, n=0):
+        """The owner of a trace or profile function, read from exact types only: a
+        function's code, a bound method's function, a partial's function; None when it
+        cannot be read (a builtin, a callable object), APP for the application."""
+        t = type(fn)
+        if t is function_type:
+            owner = owner_of(fn.__code__)
+            return APP if owner is None else owner
+        if n < 8 and t is method_type:
+            return callable_owner(fn.__func__, n + 1)
+        if n < 8 and t is partial_type:
+            return callable_owner(fn.func, n + 1)
+        return None
+
+    def thread_hook(event, ent):
+        """sys.settrace/setprofile by threading at a thread's start: the function set by
+        threading.settrace/setprofile (which raise no event) is judged as its owner's."""
+        key = "_trace_hook" if event == "sys.settrace" else "_profile_hook"
+        fn = None
+        g = ent[0].f_globals
+        for k, v in tuple(dict_items(g)) if type(g) is dict else ():
+            if type(k) is str and k == key:
+                fn = v
+        if fn is None:
+            return None
+        owner = callable_owner(fn)
+        if owner is None:
+            return guard_violation(event, "a thread's trace or profile function the guard "
+                                   "cannot attribute (" + exact(type_name(type(fn))) + ")",
+                                   ent, exempt_app=False)
+        if owner is APP:
+            return None
+        code = fn
+        while type(code) is not function_type:
+            code = code.__func__ if type(code) is method_type else code.func
+        code = code.__code__
+        fname = code.co_filename
+        rel = fname[len(owner[2]):] if str_startswith(fname, owner[2]) else fname
+        site = (owner[0], owner[1], owner[2], rel + ":" + str(code.co_firstlineno))
+        return decide("introspection", "threading." + event[4:], "", ent, True,
+                      found=(ent[0], site))
 
     def introspection(event, args):
         if free("introspection"):
             return None
-        direct = event in ("sys._getframe", "sys._getframemodulename")
-        return decide("introspection", event, "", here(), direct,
-                      inspect_plumbing if direct else None)
+        ent = here()
+        if event in ("sys._getframe", "sys._getframemodulename"):
+            return decide("introspection", event, "", ent, True, found=frame_reader(ent))
+        if event in ("sys.settrace", "sys.setprofile") and ent[1] is not None and \
+                ent[1].co_name in threading_bootstrap and ent[1].co_filename in threading_files:
+            denied = thread_hook(event, ent)
+            if denied:
+                return denied
+        return decide("introspection", event, "", ent)
 
     def getattr_(event, args):
         name = args[1] if len(args) > 1 else ""
-        if name in ("tb_frame", "gi_frame", "cr_frame", "ag_frame"):
+        if type(name) is str and name in ("tb_frame", "gi_frame", "cr_frame", "ag_frame"):
             if free("introspection"):
                 return None
-            return decide("introspection", event, type(args[0]).__name__ + "." + name,
-                          here(), True, None)
+            ent = here()
+            return decide("introspection", event, exact(type_name(type(args[0]))) + "." +
+                          name, ent, True, found=frame_reader(ent))
         return None
 
     def setattr_(event, args):
-        if len(args) > 1 and args[1] in ("__code__",):
+        if len(args) > 1 and type(args[1]) is str and args[1] == "__code__":
             return decide("dynamic-code", event, "function.__code__", here(), True, None)
         return None
 
@@ -981,9 +1453,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         fixes the name): its code is the owner of the file actually loaded."""
         try:
             call = frame.f_locals.get("args")  # _call_with_frames_removed(exec, code, dict)
-            spec = call[1].get("__spec__") if type(call) is tuple and len(call) > 1 and \
-                type(call[1]) is dict and call[0] is code else None
-            origin = getattr(spec, "origin", None)
+            spec = origin = None
+            if type(call) is tuple and len(call) > 1 and type(call[1]) is dict and \
+                    call[0] is code:
+                # the module's dict and spec may hold the package's objects: read item by
+                # item, exact types only (a lookup would run a key's __eq__)
+                for k, v in tuple(dict_items(call[1])):
+                    if type(k) is str and k == "__spec__":
+                        spec = v
+                if spec is not None and issub(type(spec), spec_type):
+                    for k, v in tuple(dict_items(spec_dict(spec))):
+                        if type(k) is str and k == "origin":
+                            origin = v
         except Exception:
             return
         if type(origin) is not str or origin == code.co_filename:
@@ -1014,8 +1495,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         if event == "compile" or event == "code.__new__":  # code.replace, types.CodeType
             detail = text(args[1]) if len(args) > 1 and args[1] is not None else ""
+            names = args[1:3] if event == "code.__new__" else args[1:2]
+            for n in names:
+                if type(n) is not str and type(n) is not bytes and n is not None:
+                    # a code object named by a str subclass: the guard compares and hashes
+                    # code names on every stack walk; it would run that object's methods
+                    denied = guard_violation(event, "names code with a " + exact(
+                        type_name(type(n))) + " object", f, exempt_app=False)
+                    if denied:
+                        return denied
         elif event == "exec" and args:
-            detail = text(getattr(args[0], "co_filename", ""))
+            detail = text(args[0].co_filename) if type(args[0]) is code_type else ""
         else:
             detail = ""
         g, owner = found = owner_frame(f[0], f[1], True, None)
@@ -1049,22 +1539,27 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def is_source_of(source, path):
         """Whether ``source`` (given to compile() under the name ``path``) is that file's
         text. An AST or another object: trusted (pytest compiles rewritten test modules)."""
-        if not isinstance(source, (str, bytes)):
+        t = type(source)
+        if not (issub(t, str) or issub(t, bytes) or issub(t, bytearray)):
             return True
+        source = exact(source)
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            hushed = hush()  # the guard's own read
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            finally:
+                unhush(hushed)
         except (OSError, ValueError):
             return False
-        if isinstance(source, str):
-            return data.decode("utf-8", "surrogateescape") == source
-        return data == source
+        return bytes_decode(data, "utf-8", "surrogateescape") == source
 
     def env_change(event, args):
         f = here()
-        key = text(args[0]) if args else ""
-        if key == "PYTHONPATH":
-            value = text(args[1]) if event == "os.putenv" and len(args) > 1 else ""
+        key = exact(args[0]) if args else ""
+        if key is None or key == "PYTHONPATH":  # not readable: it may be PYTHONPATH
+            key = "PYTHONPATH" if key is None else key
+            value = (exact(args[1]) or "") if event == "os.putenv" and len(args) > 1 else ""
             if not guard_first(value):
                 denied = guard_violation(event, "drops the guard from the head of "
                                          "PYTHONPATH", f)
@@ -1100,7 +1595,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return decide("env", event, "", here())
 
     def sqlite(event, args):
-        path = text(args[0]) if args else ""
+        path = text(args[0]) if args and args[0] is not None else ""
         if path == ":memory:" or path == "":
             return None
         if free("fs-write"):
@@ -1137,7 +1632,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         table[ev] = native
     for ev in ("sys._getframe", "sys._getframemodulename", "sys._current_frames",
                "sys._current_exceptions", "sys.settrace", "sys.setprofile",
-               "gc.get_objects", "gc.get_referrers", "gc.get_referents"):
+               "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+               "sys.addaudithook", "sys.monitoring.register_callback",
+               "sys._setprofileallthreads", "sys._settraceallthreads"):
         table[ev] = introspection
     table["object.__getattr__"] = getattr_
     table["object.__setattr__"] = setattr_
@@ -1149,7 +1646,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["socket.gethostname"] = env_identity
     table["sqlite3.connect"] = sqlite
     table["permpip.resolved"] = on_resolved
+    if hosts_used:
+        table["socket.__new__"] = new_socket
     table["permpip.atexit"] = on_atexit
+    table["permpip.signal"] = on_signal
 
     def failed(event, exc):
         """A bug here must not break the program: it is reported (and fails the run)."""
@@ -1159,22 +1659,34 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         except Exception:
             pass
 
-    def hook(event, args, _get=table.get, _busy=busy, _tid=get_ident, _failed=failed,
-             _Error=PermissionError, _open=on_open, _imports=imports,
+
+    def hook(event, args, _get=table.get, _depth=depth, _quiet=quiet, _tid=get_ident,
+             _failed=failed, _Error=PermissionError, _open=on_open, _imports=imports,
              _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere),
-             _enforce=enforce):
+             _enforce=enforce, _expect=expect, _grave=grave, _pending=pending):
         handler = _get(event)
         if handler is None:
             return
         tid = _tid()
-        if tid in _busy:  # an event the guard raised itself (sys._getframe, f_code)
+        if tid in _quiet:  # the guard's own file reads and writes
             return
-        if handler is _open and (_all_reads or (_reads and tid not in _imports)):
+        level = _depth.get(tid, 0)
+        if level:
+            # inside the guard: only what its own code raises is let through (reading a
+            # frame's f_code, never judged; the sys._getframe here() and resolved_by() call)
+            if event == "sys._getframe":
+                if _expect.pop(tid, False):
+                    return
+            elif event == "object.__getattr__":
+                name = args[1]
+                if type(name) is str and name == "f_code":
+                    return
+        elif handler is _open and (_all_reads or (_reads and tid not in _imports)):
             mode = args[1]  # the most frequent event, a read where reads are free: done
             if type(mode) is str and "w" not in mode and "a" not in mode and \
                     "x" not in mode and "+" not in mode:
                 return
-        _busy.add(tid)
+        _depth[tid] = level + 1
         try:
             message = handler(event, args)  # calls here(): the handler is called from here
         except Exception as exc:
@@ -1185,10 +1697,29 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             _failed(event, exc)
             del exc
         finally:
-            _busy.discard(tid)
+            if level:
+                _depth[tid] = level
+            else:
+                del _depth[tid]
+        if not level:
+            if _grave:
+                del _grave[:]  # frames the guard let go of (their finalizers run now, judged)
+            run = _pending.get(tid) if _pending else None
+            if run:
+                # signal handlers deferred while the guard ran: called from this frame once it
+                # holds nothing of the guard (a handler interrupted in turn is deferred here)
+                del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
+                    _grave, _pending, args
+                while run:
+                    h, signum = run.pop(0)
+                    h(signum, None)
+                if message is not None:
+                    raise _Error(message) from None
+                return
         if message is not None:
             # nothing of the guard stays reachable from the traceback's frame
-            del _get, _busy, _tid, _failed, handler
+            del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
+                _grave, _pending, args
             raise _Error(message) from None
 
     environ = getattr(os, "environ", None)
@@ -1236,6 +1767,44 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             sp._fork_exec = wrapped_fn
         del sp
     real = wrapped_fn = None
+    try:
+        import _signal
+    except ImportError:
+        _signal = None
+    if _signal is not None and hasattr(_signal, "signal"):
+        _signal.signal, _signal.getsignal = _signals(_signal.signal, _signal.getsignal,
+                                                     _vault, audit, me)
+        # (signal.signal and getsignal call _signal's by attribute)
+    del _signal
+
+    # A fresh instance of a module whose functions the guard replaced
+    # (importlib.util.module_from_spec of _signal, _thread, posix, ...) is made by
+    # _imp.create_builtin/create_dynamic: replaced by ones that put the guard's replacements
+    # into it (kept, with the real functions, only in generator frames: _vault)
+    import _imp
+    fresh = {"_signal": ("signal", "getsignal"), "_thread": ("start_new_thread", "start_new"),
+             "posix": ("mkfifo", "mknod", "environ"), "_posixsubprocess": ("fork_exec",),
+             "atexit": ("register",), "_imp": ("create_builtin", "create_dynamic")}
+    replaced = {}
+    module_type = type(sys)
+
+    def patch(m, replaced=replaced, module_type=module_type, type=type, str=str):
+        if type(m) is module_type:
+            d = m.__dict__
+            for attr, value in replaced.get(d.get("__name__"), ()):
+                if attr in d:
+                    d[attr] = value
+        return m
+
+    for name in ("create_builtin", "create_dynamic"):
+        real = getattr(_imp, name, None)
+        if real is not None:
+            setattr(_imp, name, _vault(real, "permpip.module", audit, finish=patch))
+    for name, attrs in fresh.items():
+        mod = sys.modules.get(name)
+        if mod is not None:
+            replaced[name] = tuple((a, getattr(mod, a)) for a in attrs if hasattr(mod, a))
+    del _imp, fresh, patch, real, mod
 
     if hosts_used:  # what names resolve to, so a connect to an address can be judged
         real_resolvers.update((k, getattr(_socket, k)) for k in real_resolvers)
@@ -1267,7 +1836,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
 def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tuple,  # noqa: C901
              list=list, dict=dict, iter=iter, repr=repr, KeyError=KeyError, object=object,
-             BaseException=BaseException):
+             BaseException=BaseException, issubclass=issubclass, str=str, bytes=bytes,
+             TypeError=TypeError):
     """The replacement of ``os.environ._data``. A factory of its own: what its methods'
     closures reach (``__closure__`` is not audited) shares no cell with the guard, so
     changing a cell changes only this wrapper; builtins are bound here."""
@@ -1280,7 +1850,7 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
         out = None
         while True:
             op, key, value = yield out
-            if op in ("get", "keys", "items", "pop"):
+            if op != "len":  # reads, and writes that bypass os.putenv (``_data[k] = v``)
                 try:
                     audit("permpip.environ", key)
                 except BaseException as exc:  # refused: the generator must live on
@@ -1313,8 +1883,22 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
             gens.append(g)
         lock = RLock()
         depth = {}
+        str_slice, bytes_slice, whole = str.__getitem__, bytes.__getitem__, slice(None)
+
+        def plain(x):
+            """An exact str or bytes of ``x``, read as C reads it: a subclass's __hash__ or
+            __eq__ would run in the generator, beside the environment."""
+            t = type(x)
+            if t is str or t is bytes or x is None:
+                return x
+            if issubclass(t, str):
+                return str_slice(x, whole)
+            if issubclass(t, bytes):
+                return bytes_slice(x, whole)
+            raise TypeError("os.environ: str or bytes expected")
 
         def call(op, key=None, value=None):
+            key, value = plain(key), plain(value)
             with lock:
                 tid = get_ident()
                 n = depth.get(tid, 0)
@@ -1385,15 +1969,59 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
     return audited_environ(original)
 
 
-def _vault(real, event, audit, prepare=None, *, size=16, BaseException=BaseException,
-           IndexError=IndexError, RuntimeError=RuntimeError, range=range):
+def _signals(real_signal, real_getsignal, vault, audit, me, *, callable=callable, id=id,
+             PermissionError=PermissionError):
+    """Replacements of ``_signal.signal`` and ``getsignal``. A Python signal handler is
+    called with the frame the signal interrupted: the guard's own, if it lands while the
+    guard handles an event (whose frames reach its state), or one whose callers are. Each
+    handler is installed wrapped: when a frame of the guard's file is on the interrupted
+    stack it is deferred (``permpip.signal``: the hook runs it once it is done, with no
+    frame, from a frame that holds nothing of it), else called as usual. A factory of its
+    own: the real ``signal`` lives only in ``vault``'s generator frames."""
+    set_real = vault(real_signal, "permpip.signal.set", audit)
+    originals = {}  # id(wrapper) -> (wrapper, the handler it runs)
+
+    def wrap(handler):
+        if not callable(handler):  # SIG_DFL, SIG_IGN
+            return handler
+
+        def on_signal(signum, frame):
+            f = frame
+            while f is not None:
+                if f.f_code.co_filename == me:  # inside the guard: deferred
+                    audit("permpip.signal", handler, signum)
+                    return None
+                f = f.f_back
+            return handler(signum, frame)
+
+        originals[id(on_signal)] = (on_signal, handler)
+        return on_signal
+
+    def unwrap(h):
+        hit = originals.get(id(h))
+        return hit[1] if hit is not None and hit[0] is h else h
+
+    def signal(signalnum, handler):
+        return unwrap(set_real(signalnum, wrap(handler)))
+
+    def getsignal(signalnum):
+        return unwrap(real_getsignal(signalnum))
+
+    signal.__doc__, getsignal.__doc__ = real_signal.__doc__, real_getsignal.__doc__
+    return signal, getsignal
+
+
+def _vault(real, event, audit, prepare=None, *, finish=None, size=16,
+           BaseException=BaseException, IndexError=IndexError, RuntimeError=RuntimeError,
+           range=range):
     """A replacement of ``real`` (a function that raises no audit event) that raises
     ``event`` first. ``real`` lives only in generator frames (``gi_frame`` is audited): not
     in the replacement's ``__defaults__`` or ``__closure__``, which anyone reads. The
     generators raise the event themselves, so sending to one directly is audited too.
-    ``prepare(args, kwargs)`` (the guard's) may change the call once it is allowed."""
+    ``prepare(args, kwargs)`` (the guard's) may change the call once it is allowed;
+    ``finish(value)`` what it returns (both live in the generator frames too)."""
 
-    def run(real=real, audit=audit, event=event, prepare=prepare):
+    def run(real=real, audit=audit, event=event, prepare=prepare, finish=finish):
         out = None
         while True:
             args, kwargs = yield out
@@ -1406,6 +2034,8 @@ def _vault(real, event, audit, prepare=None, *, size=16, BaseException=BaseExcep
                     value = real(*call[0], **call[1])
                     out = (True, call[2] if len(call) > 2 else value)
                     call = value = None
+                if finish is not None:
+                    out = (True, finish(out[1]))
             except BaseException as exc:  # raised again by the caller, without this frame
                 exc.__traceback__ = None
                 out = (False, exc)
@@ -1416,7 +2046,7 @@ def _vault(real, event, audit, prepare=None, *, size=16, BaseException=BaseExcep
         g = run()
         g.send(None)
         pool.append(g)
-    del run, real, prepare
+    del run, real, prepare, finish
     from time import sleep
 
     def wrapper(*args, **kwargs):
@@ -1464,6 +2094,6 @@ if __name__ == "sitecustomize":
         _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
         raise
     finally:
-        del _install, _environ, _vault
+        del _install, _environ, _vault, _signals
     _chain()
     del _chain
