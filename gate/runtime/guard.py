@@ -1336,7 +1336,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         is whoever iterates them). Their read is the caller's; logging's own findCaller
         or a traceback being formatted is the standard library's."""
         fn = code.co_filename
-        if inspect_plumbing(fn):
+        if inspect_plumbing(code):
             return True
         if fn in logging_files:
             return code.co_name == "<lambda>"  # currentframe = lambda: sys._getframe(1)
