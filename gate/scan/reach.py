@@ -230,17 +230,6 @@ def name_may_change(tree: ast.Module) -> bool:
     return False
 
 
-def _dotted(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while type(node) is ast.Attribute:
-        parts.append(node.attr)  # type: ignore[attr-defined]
-        node = node.value  # type: ignore[attr-defined]
-    if type(node) is not ast.Name:
-        return None
-    parts.append(node.id)  # type: ignore[attr-defined]
-    return ".".join(reversed(parts))
-
-
 def _special(name: str) -> bool:
     return (name.startswith("__") and name.endswith("__")) or (
         len(name) > 2 and name[0] == name[-1] == "_" and name[1] != "_")
@@ -455,7 +444,7 @@ class _Reach:
             factory = type(d) is ast.Call
             target = d.func if factory else d  # type: ignore[attr-defined]
             name = _leaf(target)
-            shown = _dotted(target) if type(target) in (ast.Name, ast.Attribute) else None
+            shown = dotted(target) if type(target) in (ast.Name, ast.Attribute) else None
             at = how or (f"@{shown} at :{d.lineno}" if shown else f"a decorator at :{d.lineno}")
             if type(d) is ast.Lambda:
                 self.reach(d, at)  # it runs now, on the function
