@@ -46,7 +46,15 @@ def run(
 def run_passthrough(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> int:
     """Run ``argv`` with permpip's stdin, stdout and stderr (``permpip run``); its exit code,
     128 + N when signal N ended it. FileNotFoundError/PermissionError when it cannot start."""
-    proc = subprocess.run(  # noqa: S603 - the user's own command, as a list
-        list(argv), env=dict(env) if env is not None else None, check=False)
-    code = proc.returncode
+    import signal
+
+    # Ctrl-C reaches the command (it shares the terminal's process group): permpip ignores it
+    # while it waits, but only once the command has started, so the command does not inherit
+    # an ignored SIGINT (a Python program under ``permpip run`` could not be interrupted)
+    proc = subprocess.Popen(list(argv), env=dict(env) if env is not None else None)  # noqa: S603
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        code = proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return 128 - code if code < 0 else code

@@ -16,7 +16,6 @@ import marshal
 import os
 import py_compile
 import shutil
-import signal
 import stat
 import sys
 import tempfile
@@ -249,16 +248,13 @@ def run_guarded(argv: Sequence[str], policy: Policy, *, enforce: bool, record: b
     run_dir = prepare(policy, enforce=enforce, record=record)
     try:
         full = guarded_env(os.environ if env is None else env, run_dir)
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command gets Ctrl-C
-        try:
+        try:  # (the command gets Ctrl-C; permpip ignores it while it waits)
             code = run_passthrough(argv, env=full)
         except FileNotFoundError:
             raise CommandError(f"command not found: {argv[0]}") from None
         except OSError as exc:  # not executable, not a program (ENOEXEC), ...
             raise CommandError(f"command cannot be run: {argv[0]} "
                                f"({exc.strerror or type(exc).__name__})") from None
-        finally:
-            signal.signal(signal.SIGINT, previous)
         return Outcome(returncode=code, events=read_events(run_dir), enforce=enforce)
     finally:
         cleanup(run_dir)

@@ -65,3 +65,36 @@ def test_a_guard_that_cannot_be_set_up_is_not_a_missing_command(
     assert main(["run", "--", "true"]) == 3
     assert capsys.readouterr().err == (
         "error: cannot set up the guard: /tmp/permpip-run-x: Permission denied\n")
+
+
+def test_ctrl_c_reaches_the_command(project: Path) -> None:
+    """The command gets Ctrl-C with Python's default handler (permpip ignores SIGINT only
+    while it waits, after the command started: an ignored SIGINT is inherited), and an
+    interrupted command's 128 + SIGINT is the run's exit code."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    repo = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PYTHONPATH"] = str(repo)
+    code = ("import signal, sys, time\n"
+            "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, flush=True)\n"
+            "time.sleep(60)\n")
+    proc = subprocess.Popen(  # noqa: S603 - the test's own argv
+        [sys.executable, "-m", "gate", "run", "--", sys.executable, "-c", code],
+        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "True\n"
+        time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to the whole group
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 128 + signal.SIGINT, err
+    assert "KeyboardInterrupt" in err
