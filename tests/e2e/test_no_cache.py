@@ -138,7 +138,10 @@ def test_ctrl_c_while_building_leaves_no_file(index: SubIndex, tmp_path: Path, m
     proc = subprocess.Popen(  # noqa: S603 - a test's own argv
         [sys.executable, "-m", "gate", "install", "--python", str(py), "-i", index.url,
          "slowpkg", "--no-cache-dir"], cwd=project, env=env | {"PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        # as a terminal's foreground job has it: a pytest started in the background by a
+        # non-interactive shell ignores SIGINT, and every child would inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509
     try:
         deadline = time.monotonic() + 240
         while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
