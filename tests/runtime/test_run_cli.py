@@ -86,7 +86,8 @@ def test_ctrl_c_reaches_the_command(project: Path) -> None:
     proc = subprocess.Popen(  # noqa: S603 - the test's own argv
         [sys.executable, "-m", "gate", "run", "--", sys.executable, "-c", code],
         cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True)
+        start_new_session=True,  # (SIGINT at its default, as a terminal's foreground job)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline() == "True\n"
