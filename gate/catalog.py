@@ -126,6 +126,8 @@ BUILTIN_NAMES = frozenset({
 def _head(word: str) -> str:
     """The import a name's first word needs: none for a builtin (``__loader__``)."""
     return "" if word in BUILTIN_NAMES else word
+
+
 # Spellings whose words differ from the module's (``posix.system``, ``tempfile._os.system``):
 # the pre-filter needs requirements spelled their way.
 def _spelled() -> tuple[tuple[str, str], ...]:
@@ -379,7 +381,7 @@ class Catalog:
         # a trick through a module (``importlib``, ``builtins``, ``sys.modules``) needs that
         # module imported like any other; ``__import__`` and ``__builtins__`` need nothing
         fixed: set[Requirement] = {Requirement(anywhere=frozenset(w), target=w[-1], binds=True,
-                                               head="" if w[0] in BUILTIN_NAMES else w[0])
+                                               head=_head(w[0]))
                                    for w in TRICKS}
         fixed |= {Requirement(bare=frozenset({w}), target=w, binds=True) for w in BARE_TRICKS}
         fixed |= {Requirement(anywhere=frozenset({attr}), target=attr) for attr in self.receiver}

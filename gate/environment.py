@@ -31,7 +31,7 @@ import os
 import re
 import sys
 import sysconfig
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from email.parser import BytesHeaderParser
 from pathlib import Path
@@ -794,48 +794,28 @@ class Snapshot:
     entries: frozenset[str]
 
 
-def _versions(raw: RawState) -> dict[NormalizedName, str]:
-    """name -> version of each distribution (the last read wins, as in ``read_state``)."""
-    out: dict[NormalizedName, str] = {}
+def _named(raw: RawState) -> Iterator[tuple[DistInfo, NormalizedName, str]]:
+    """(dist-info, name, version) of each distribution whose METADATA names one."""
     for info in raw.dist_infos:
         meta = _metadata(info.site / info.entry, info.metadata) \
             if info.metadata is not None else None
         if meta is not None:
-            out[normalize(meta[0])] = meta[1]
-    return out
+            yield info, normalize(meta[0]), meta[1]
+
+
+def _versions(raw: RawState) -> dict[NormalizedName, str]:
+    """name -> version of each distribution (the last read wins, as in ``read_state``)."""
+    return {name: version for _info, name, version in _named(raw)}
 
 
 def snapshot(paths: InstallPaths, raw: RawState | None = None) -> Snapshot:
     """``raw``: the site directories as ``read_raw`` read them (no second read)."""
-    if raw is not None and raw.paths == paths:
-        dists_raw: dict[NormalizedName, tuple[str, str]] = {}
-        for info in raw.dist_infos:
-            meta = _metadata(info.site / info.entry, info.metadata) \
-                if info.metadata is not None else None
-            if meta is not None:
-                dists_raw[normalize(meta[0])] = (meta[1], hashlib.sha256(
-                    info.record).hexdigest() if info.record is not None else "")
-        return Snapshot(dists=dists_raw, entries=raw.entries)
-    dists: dict[NormalizedName, tuple[str, str]] = {}
-    entries: set[str] = set()
-    for site in paths.site_dirs:
-        try:
-            names = os.listdir(site)
-        except OSError:
-            continue
-        entries.update(str(site / n) for n in names)
-        for entry in names:
-            if not entry.endswith(".dist-info"):
-                continue
-            meta = _metadata(site / entry)
-            if meta is None:
-                continue
-            try:
-                record = hashlib.sha256((site / entry / "RECORD").read_bytes()).hexdigest()
-            except OSError:
-                record = ""
-            dists[normalize(meta[0])] = (meta[1], record)
-    return Snapshot(dists=dists, entries=frozenset(entries))
+    if raw is None or raw.paths != paths:
+        raw = read_raw(paths)
+    return Snapshot(dists={name: (version, hashlib.sha256(info.record).hexdigest()
+                                  if info.record is not None else "")
+                           for info, name, version in _named(raw)},
+                    entries=raw.entries)
 
 
 def changes(before: Snapshot, after: Snapshot) -> list[str]:

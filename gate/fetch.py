@@ -346,7 +346,7 @@ def fetch_one(pin: Pin, *, cache: Cache, session: requests.Session,
               settings: HttpSettings) -> Path:
     if not pin.sha256:
         raise FetchError(f"{pin.filename}: no sha256 to verify against; refusing to fetch")
-    expected = pin.sha256.lower()
+    expected = pin.sha256  # (lower case: Pin)
     cached = cache.get_file(expected, pin.filename) or cache.get_shared_file(expected,
                                                                            pin.filename)
     if cached is not None:

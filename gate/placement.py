@@ -34,6 +34,7 @@ docs/cache.md ("The placement cache") argues why the key is complete.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -48,11 +49,13 @@ from gate.model import Finding, NormalizedName
 from gate.resolve.target import Target
 
 SCHEMA = "placement-1"
-_CODE = ("environment.py", "layout.py", "archive.py", "placement.py")
+_CODE = ("environment.py", "placement.py")  # (layout.py, archive.py: in the scanner's version)
 
 
+@functools.cache
 def code_version(scanner: str) -> str:
-    """The scanner's version, the placement code's bytes, this Python's stdlib names."""
+    """The scanner's version, the placement code's bytes, this Python's stdlib names (read
+    once a process)."""
     root = Path(__file__).parent
     digest = hashlib.sha256(f"{SCHEMA}\0{scanner}\0".encode())
     for name in _CODE:

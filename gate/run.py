@@ -187,12 +187,13 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _scan_all(jobs: Sequence[tuple[int, Path, str, str]]) -> Iterator[tuple[int, PackageScan]]:
+def _scan_all(jobs: Sequence[tuple[int, Path, str, str]],
+              size: int) -> Iterator[tuple[int, PackageScan]]:
     """(index, scan) for each (index, path, sha256, filename): in a process pool when there
-    is more than one artifact, more than one core and enough to scan (starting workers costs
-    more than scanning a few small wheels), else in this process."""
+    is more than one artifact, more than one core and enough to scan (``size``, bytes: starting
+    workers costs more than scanning a few small wheels), else in this process."""
     workers = min(len(jobs), os.cpu_count() or 1)
-    if workers <= 1 or sum(_size(path) for _, path, _, _ in jobs) < _POOL_BYTES:
+    if workers <= 1 or size < _POOL_BYTES:
         for i, path, sha, filename in jobs:
             yield i, _scan_one(path, sha, filename)
         return
@@ -271,14 +272,15 @@ class Gate:
             else:
                 todo.append(i)
         self.progress.update(label, len(out), len(files))
-        todo.sort(key=lambda i: -files[i][1].stat().st_size)  # largest first: even workers
+        size = {i: _size(files[i][1]) for i in todo}
+        todo.sort(key=lambda i: -size[i])  # largest first: even workers
         same: dict[str, list[int]] = {}  # one scan per sha256, however many pins name it
         for i in todo:
-            same.setdefault(files[i][0].sha256 or "", []).append(i)
+            same.setdefault(files[i][0].sha256, []).append(i)  # type: ignore[arg-type]
         jobs = [(i[0], files[i[0]][1], sha, files[i[0]][0].filename) for sha, i in same.items()]
-        for first, scan in _scan_all(jobs):
+        for first, scan in _scan_all(jobs, sum(size[j[0]] for j in jobs)):
             self.cache.put_scan(scan, self.scanner)
-            for i in same[files[first][0].sha256 or ""]:
+            for i in same[files[first][0].sha256]:  # type: ignore[index]
                 out[i] = replace(scan, filename=files[i][0].filename)
             self.progress.update(label, len(out), len(files))
         self.progress.finish(label, _scanned(len(todo), len(files) - len(todo)))

@@ -25,9 +25,10 @@ def test_one_scan_per_sha256(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     jobs_seen: list[Sequence[tuple[int, Path, str, str]]] = []
     real = run_mod._scan_all
 
-    def scan_all(jobs: Sequence[tuple[int, Path, str, str]]) -> Iterator[tuple[int, PackageScan]]:
+    def scan_all(jobs: Sequence[tuple[int, Path, str, str]],
+                 size: int) -> Iterator[tuple[int, PackageScan]]:
         jobs_seen.append(list(jobs))
-        return real(jobs)
+        return real(jobs, size)
 
     monkeypatch.setattr(run_mod, "_scan_all", scan_all)
     g = run_mod.Gate(parse_options(["x"]), cache=Cache(tmp_path / "cache"),
@@ -55,7 +56,7 @@ def test_scans_in_a_pool_and_in_one_process_agree(
         "b/__init__.py": "import socket\ndef f():\n    socket.create_connection(('h', 1))\n"})
     jobs = [(i, w, hashlib.sha256(w.read_bytes()).hexdigest(), w.name)
             for i, w in enumerate([a, b])]
-    got = dict(run_mod._scan_all(jobs))
+    got = dict(run_mod._scan_all(jobs, a.stat().st_size + b.stat().st_size))
     assert sorted(got) == [0, 1]
     assert [(str(f.capability), str(f.phase), f.line) for f in got[0].findings] == [
         ("subprocess", "import", 2)]

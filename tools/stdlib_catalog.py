@@ -506,7 +506,7 @@ STOP: dict[str, tuple[str, str]] = {
 # imported is catalogued as a whole instead (HAND_MARKED.AT_IMPORT).
 SKIP_MODULES = {
     "ensurepip._bundled": "bundled wheels", "pydoc_data": "data",
-    "site-packages": "not the standard library", "__main__": "the running script",
+    "site-packages": "not the standard library",
     **{m: "acts when imported (HAND_MARKED.AT_IMPORT)" for m in HAND_MARKED.AT_IMPORT},
 }
 # the scanner's spellings of one module (gate.catalog.MODULE_ALIASES): names are written
@@ -528,7 +528,7 @@ def stdlib_dir() -> Path:
     return Path(sysconfig.get_paths()["stdlib"])
 
 
-def test_helpers(name: str) -> bool:
+def walked_test_module(name: str) -> bool:
     """CPython's ``test`` package itself and the helpers in it that are walked."""
     return name == "test" or any(name == p or name.startswith(p + ".")
                                  for p in HAND_MARKED.TEST_WALKED)
@@ -539,7 +539,7 @@ def skipped(name: str) -> bool:
     if "__main__" in parts:
         return True  # __main__ modules act on import (venv.__main__ makes a venv,
         # unittest.__main__ runs the tests it finds): ``main_modules``
-    if any(part in ("test", "tests", "idle_test") for part in parts) and not test_helpers(
+    if any(part in ("test", "tests", "idle_test") for part in parts) and not walked_test_module(
             name):
         return True  # test suites (ctypes.test, distutils.tests): ``test.*`` unanalyzed
     return any(name == p or name.startswith(p + ".") for p in SKIP_MODULES)
@@ -584,14 +584,14 @@ def whole_module_lines() -> list[str]:
 
 
 def module_names() -> list[str]:
-    names = set(sys.builtin_module_names)
+    names = set(c_modules())
     todo = [(str(stdlib_dir()), "")]
     while todo:  # pkgutil.walk_packages would import every package (test/ too)
         path, prefix = todo.pop()
         for info in pkgutil.iter_modules([path], prefix):
-            if info.name.rpartition(".")[2] == "__main__" and not skipped(prefix[:-1]):
+            if info.name.rpartition(".")[2] == "__main__":  # (in a package that is walked)
                 MAIN_MODULES.add(info.name)
-            if prefix == "test." and not test_helpers(info.name) and info.name.isascii() \
+            if prefix == "test." and not walked_test_module(info.name) and info.name.isascii() \
                     and info.name[5:].isidentifier():
                 TEST_MODULES.add(info.name)
             if skipped(info.name):
@@ -600,9 +600,6 @@ def module_names() -> list[str]:
             if info.ispkg:
                 todo.append((os.path.join(path, info.name.rpartition(".")[2]),
                              info.name + "."))
-    dynload = Path(sysconfig.get_paths()["platstdlib"]) / "lib-dynload"
-    for p in dynload.glob("*.so"):
-        names.add(p.name.split(".", 1)[0])
     return sorted(n for n in names if not skipped(n))
 
 

@@ -440,7 +440,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                         return True
                     any_module = True
             f = f.f_back
-        if not any_module and not stack_switching():
+        if not any_module and tid in imports and not stack_switching():
             imports.discard(tid)
         return False
 
@@ -451,7 +451,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         off the stack the walk saw: with one loaded, no thread leaves ``imports``."""
         if switch_seen[0]:
             return True
-        for mods in (modules, sys.modules):
+        for mods in (modules,) if sys.modules is modules else (modules, sys.modules):
             if type(mods) is not dict:
                 continue
             for key in tuple(mods):  # one C loop; a lookup would run a key's __eq__
@@ -1319,13 +1319,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         return decide("native", event, text(args[-1]) if args else "", here())
 
-    def frozen_lib(name):
-        def match(code):
-            fn = code.co_filename
-            return fn == "<frozen " + name + ">" or fn == stdlib + name + ".py"
-        return match
-
-    inspect_plumbing = frozen_lib("inspect")
+    inspect_files = (stdlib + "inspect.py", "<frozen inspect>")
     logging_files = (stdlib + "logging" + sep + "__init__.py", "<frozen logging>")
     traceback_files = (stdlib + "traceback.py", "<frozen traceback>")
     threading_bootstrap = ("_bootstrap_inner",)
@@ -1336,31 +1330,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         is whoever iterates them). Their read is the caller's; logging's own findCaller
         or a traceback being formatted is the standard library's."""
         fn = code.co_filename
-        if inspect_plumbing(code):
+        if fn in inspect_files:
             return True
         if fn in logging_files:
             return code.co_name == "<lambda>"  # currentframe = lambda: sys._getframe(1)
         return fn in traceback_files and code.co_name in ("walk_stack", "walk_tb")
 
-    def frame_reader(ent):
-        """(frame, owner) of who reads a frame at ``ent``: the frame that called
-        sys._getframe or read tb_frame/gi_frame, past frame_helper code; (None, None)
-        when that is the standard library."""
-        f, code = ent[0], ent[1]
-        while f is not None:
-            if code is None:
-                code = f.f_code
-            owner = owner_of(code)
-            if owner is not None:
-                return f, owner
-            if not frame_helper(code):
-                return None, None
-            f = f.f_back
-            code = None
-        return None, None
-
     function_type = type(frame_helper)
-    method_type = type(frame_reader.__get__(0))
+    method_type = type(frame_helper.__get__(0))
     import _functools
     partial_type = _functools.partial
     del _functools
@@ -1412,7 +1389,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         ent = here()
         if event in ("sys._getframe", "sys._getframemodulename"):
-            return decide("introspection", event, "", ent, True, found=frame_reader(ent))
+            return decide("introspection", event, "", ent, True, frame_helper)
         if event in ("sys.settrace", "sys.setprofile") and ent[1] is not None and \
                 ent[1].co_name in threading_bootstrap and ent[1].co_filename in threading_files:
             denied = thread_hook(event, ent)
@@ -1427,7 +1404,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return None
             ent = here()
             return decide("introspection", event, exact(type_name(type(args[0]))) + "." +
-                          name, ent, True, found=frame_reader(ent))
+                          name, ent, True, frame_helper)
         return None
 
     def setattr_(event, args):
@@ -1788,7 +1765,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     replaced = {}
     module_type = type(sys)
 
-    def patch(m, replaced=replaced, module_type=module_type, type=type, str=str):
+    def patch(m, replaced=replaced, module_type=module_type, type=type):
         if type(m) is module_type:
             d = m.__dict__
             for attr, value in replaced.get(d.get("__name__"), ()):
@@ -1969,8 +1946,7 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
     return audited_environ(original)
 
 
-def _signals(real_signal, real_getsignal, vault, audit, me, *, callable=callable, id=id,
-             PermissionError=PermissionError):
+def _signals(real_signal, real_getsignal, vault, audit, me, *, callable=callable, id=id):
     """Replacements of ``_signal.signal`` and ``getsignal``. A Python signal handler is
     called with the frame the signal interrupted: the guard's own, if it lands while the
     guard handles an event (whose frames reach its state), or one whose callers are. Each

@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 
 from gate.model import HostSeen, Label
 from gate.scan.labels import path_label
+from gate.scan.lexical import line_numbers
 
 __all__ = ["candidate_lines", "collecting", "literal_hosts", "note", "within"]
 
@@ -120,12 +121,7 @@ def candidate_lines(text: str) -> list[int] | None:
         return []
     if "\r" in text or "\f" in text:
         return None
-    lines, line, last = [], 1, 0
-    for offset in sorted(offsets):
-        line += text.count("\n", last, offset)
-        last = offset
-        lines.append(line)
-    return lines
+    return line_numbers(text, sorted(offsets))
 
 
 def literal_hosts(text: str, path: str, tree: ast.Module | None = None, *,

@@ -1,8 +1,8 @@
 """Walks over a syntax tree that cost less than ``ast.walk``'s generators.
 
-``walk`` gives the nodes in ``ast.walk``'s order (breadth first, fields in order), as a list;
-``walk_parents`` also records each node's parent; ``statements`` goes through statement
-bodies only (never into expressions), for what only statements hold (``def``, ``if``).
+``walk_parents`` gives the nodes in ``ast.walk``'s order (breadth first, fields in order) as a
+list, and each node's parent; ``statements`` goes through statement bodies only (never into
+expressions), for what only statements hold (``def``, ``if``).
 """
 
 from __future__ import annotations
@@ -15,28 +15,9 @@ _AST = ast.AST
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-def walk(node: ast.AST) -> list[ast.AST]:
-    """``list(ast.walk(node))``, in the same order."""
-    out = [node]
-    append = out.append
-    i = 0
-    while i < len(out):
-        n = out[i]
-        i += 1
-        for f in n._fields:
-            v = getattr(n, f, None)
-            if type(v) is list:
-                for c in v:
-                    if isinstance(c, _AST):
-                        append(c)
-            elif isinstance(v, _AST):
-                append(v)
-    return out
-
-
 def walk_parents(node: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]:
-    """``walk(node)`` without the ``Load``/``Store``/``Del`` context objects (shared, with no
-    parent of their own), and each node's parent by ``id``."""
+    """``list(ast.walk(node))`` without the ``Load``/``Store``/``Del`` context objects
+    (shared, with no parent of their own), and each node's parent by ``id``."""
     out = [node]
     append = out.append
     parents: dict[int, ast.AST] = {}

@@ -306,7 +306,7 @@ class _Reach:
             elif t is ast.Import:
                 self.enum_names.update(a.asname or a.name for a in st.names  # type: ignore[attr-defined]
                                        if a.name == "enum")
-            elif t in (ast.Assign, ast.AnnAssign, ast.NamedExpr):
+            elif t is ast.Assign or t is ast.AnnAssign:
                 value = st.value  # type: ignore[attr-defined]
                 targets = st.targets if t is ast.Assign else [st.target]  # type: ignore[attr-defined]
                 names = [x.id for x in targets if type(x) is ast.Name]
@@ -653,8 +653,7 @@ class _Reach:
         own: list[ast.ClassDef] = []
         other: list[str] = []
         for spelled in made:
-            mine = self.nested.get(spelled) or self.classes.get(spelled) if (
-                "." not in spelled or spelled in self.nested) else None
+            mine = self.nested.get(spelled) or self.classes.get(spelled)  # (no dot in a class's)
             if mine:
                 own += mine
             elif spelled not in self.defs:

@@ -48,8 +48,8 @@ class Summary:
     path_dirs: tuple[tuple[bool, str], ...] = ()
 
 
-def summarize(name: str, package: bool, tree: ast.Module, text: str | None = None) -> Summary:
-    """What ``tree`` (module ``name``; ``text``: its source, when known) defines and binds."""
+def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
+    """What ``tree`` (module ``name``; ``text``: its source) defines and binds."""
     entries: dict[str, list[tuple[int, int]]] = {}
     aliases: list[tuple[str, str]] = []
     classes: dict[str, tuple[str, ...]] = {}
@@ -108,7 +108,7 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str | None = Non
     return Summary(entries=entries, binds=binds, stars=tuple(stars), instances=instances,
                    classes=classes, defined=frozenset(defined), hook=hook,
                    lookups=tuple(lookups), path_dirs=tuple(_path_dirs(tree)) if (
-                       text is None or "__file__" in text or "__path__" in text) else ())
+                       "__file__" in text or "__path__" in text) else ())
 
 
 def _bound(st: ast.stmt) -> Iterator[str]:

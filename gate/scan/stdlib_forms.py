@@ -24,14 +24,12 @@ from gate.model import Capability
 _PATCHERS = frozenset({"unittest.mock.patch", "mock.patch"})
 _PATCHER_PARTS = frozenset({"dict", "multiple"})  # ``patch.dict("os.environ", ...)``
 _INPLACE = frozenset({"fileinput.input", "fileinput.FileInput"})
-_PATCHER_HEADS = ("unittest.mock.patch", "mock.patch")
-_HEADS = (*_PATCHER_HEADS, "fileinput.")
+_HEADS = (*_PATCHERS, "fileinput.")
 
 
 def patcher(func: str) -> bool:
     """``unittest.mock.patch``, ``patch.object``, ``patch.dict``, ``mock.patch`` ..."""
-    return func.startswith(_PATCHER_HEADS) and (
-        func in _PATCHERS or func.rpartition(".")[0] in _PATCHERS)
+    return func in _PATCHERS or func.rpartition(".")[0] in _PATCHERS
 
 
 def _fixed_module(node: ast.expr, shape: Callable[[ast.expr], list[str | None]]) -> bool:
@@ -43,6 +41,8 @@ def _fixed_module(node: ast.expr, shape: Callable[[ast.expr], list[str | None]])
     if type(node) is ast.BinOp and type(node.left) is ast.Name and node.left.id == "__name__":
         return True
     parts = shape(node)
+    if not parts:  # ``f""``: names nothing to import
+        return True
     return isinstance(parts[0], str) and (len(parts) == 1 or "." in parts[0])
 
 
@@ -51,8 +51,7 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
     """What ``call`` of the standard-library ``func`` does that its entry does not say."""
     if not func.startswith(_HEADS):
         return []
-    if func in _PATCHERS or (func.rpartition(".")[0] in _PATCHERS
-                             and func.rpartition(".")[2] in _PATCHER_PARTS):
+    if patcher(func) and (func in _PATCHERS or func.rpartition(".")[2] in _PATCHER_PARTS):
         target = call.args[0] if call.args else next(
             (k.value for k in call.keywords if k.arg in ("target", "in_dict")), None)
         if target is None or (func.endswith(".dict") and type(target) not in (

@@ -5,8 +5,6 @@ unchanged; a fresh venv of the same interpreter elsewhere takes it with its own 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +12,13 @@ import pytest
 
 from gate import _subprocess
 from gate.resolve.target import probe_target
+from tests.conftest import create_venv
 from tests.e2e import pyenv
 
 
 @pytest.fixture
 def venv(tmp_path: Path) -> Path:
-    root = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
-    return root / "bin" / "python"
+    return create_venv(tmp_path / "venv")
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -80,7 +77,7 @@ def test_a_fresh_venv_elsewhere_takes_the_probe_with_its_own_paths(
     cache = tmp_path / "targets"
     first = probe_target(str(venv), cache_dir=cache)
     root = tmp_path / "elsewhere" / "v2"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    create_venv(root)
     calls = _counting(monkeypatch)
     moved = probe_target(str(root / "bin" / "python"), cache_dir=cache)
     assert calls == []
@@ -96,12 +93,15 @@ def test_a_pth_file_in_a_fresh_venv_probes_again(
     cache = tmp_path / "targets"
     probe_target(str(venv), cache_dir=cache)
     root = tmp_path / "v3"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    create_venv(root)
     site = next(root.glob("lib/python*/site-packages"))
-    (site / "extra.pth").write_text(str(tmp_path / "more" / "site-packages") + "\n")
+    more = tmp_path / "more" / "site-packages"
+    more.mkdir(parents=True)  # (site.py adds only a directory that exists)
+    (site / "extra.pth").write_text(str(more) + "\n")
     calls = _counting(monkeypatch)
-    probe_target(str(root / "bin" / "python"), cache_dir=cache)
+    probed = probe_target(str(root / "bin" / "python"), cache_dir=cache)
     assert len(calls) == 1
+    assert str(more) in probed.site_dirs
 
 
 def test_without_a_cache_every_run_probes(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.runtime.conftest import RunPermpip, Target, install_fake
-from tests.runtime.test_guard_redteam import attack, bypass
+from tests.runtime.test_guard_redteam import _child, attack, bypass
 
 HOSTS = '{ allow = ["network"], hosts = ["api.example.com"] }'
 WILD = '{ allow = ["network"], hosts = ["*.example.com"] }'
@@ -566,9 +566,6 @@ def test_a_sitecustomize_runs_in_the_launcher(tmp_path: Path, target: Target,
 
 # -- 6. children: the guard reads a shell command as words -------------------------------------
 
-CHILD = "open('@MARKER@', 'w').write('x')"
-
-
 @pytest.mark.parametrize("start", [
     "os.system(sys.executable + \" '-I' -c \\\"\" + CHILD + '\"')",
     "os.system('F=-I; ' + sys.executable + ' $F -c \"' + CHILD + '\"')",
@@ -579,11 +576,7 @@ CHILD = "open('@MARKER@', 'w').write('x')"
 def test_children_without_the_guard_through_a_shell(tmp_path: Path,
                                                     run_permpip: RunPermpip,
                                                     start: str) -> None:
-    o = attack(tmp_path, run_permpip, (
-        "import os, subprocess, sys\n"
-        f"CHILD = {CHILD!r}\n"
-        "def go():\n"
-        f"    {start}\n"), grant='["subprocess"]', enforce=True)
+    o = _child(tmp_path, run_permpip, start)
     assert not o.marker.exists()
     assert ("evil", "guard") in o.used
 
@@ -599,11 +592,7 @@ def test_children_without_the_guard_through_a_shell(tmp_path: Path,
 def test_children_through_a_shell_that_keep_the_guard(tmp_path: Path, run_permpip: RunPermpip,
                                                       start: str) -> None:
     """The shell reading does not refuse ordinary commands: the child runs, guarded."""
-    o = attack(tmp_path, run_permpip, (
-        "import os, subprocess, sys\n"
-        f"CHILD = {CHILD!r}\n"
-        "def go():\n"
-        f"    {start}\n"), grant='["subprocess"]', enforce=True)
+    o = _child(tmp_path, run_permpip, start)
     assert o.marker.exists(), o.output
     assert ("evil", "guard") not in o.used
 
@@ -614,10 +603,6 @@ def test_children_through_a_shell_that_keep_the_guard(tmp_path: Path, run_permpi
     "subprocess.run([sys.executable, '-c', CHILD], env={'PYTHONPATH': ''})",
 ])
 def test_children_caught(tmp_path: Path, run_permpip: RunPermpip, start: str) -> None:
-    o = attack(tmp_path, run_permpip, (
-        "import multiprocessing, os, subprocess, sys\n"
-        f"CHILD = {CHILD!r}\n"
-        "def go():\n"
-        f"    {start}\n"), grant='["subprocess"]', enforce=True)
+    o = _child(tmp_path, run_permpip, start)
     assert not o.marker.exists()
     assert ("evil", "guard") in o.used

@@ -30,11 +30,6 @@ SOURCE = textwrap.dedent("""
 """)
 
 
-def test_walk_is_ast_walk_in_its_order() -> None:
-    tree = ast.parse(SOURCE)
-    assert nodes.walk(tree) == list(ast.walk(tree))
-
-
 def test_walk_parents_gives_each_node_its_parent() -> None:
     tree = ast.parse(SOURCE)
     every, parents = nodes.walk_parents(tree)

@@ -360,3 +360,38 @@ def test_aliases_in_a_cycle_across_many_blocks_stay_small() -> None:
         a = f
         c()
         """), "subprocess") == {(4, "import", "os.system (via c() at :9)")}
+
+
+def test_a_local_named_like_another_modules_method_is_no_call(tmp_path: Path) -> None:
+    """Across modules a method is named by an attribute or a string (``K().go()``,
+    ``getattr(k, "go")``): a bare name that happens to spell it (a local variable, a
+    parameter) in code run at import does not reach it."""
+    wheel = build_wheel(tmp_path, "pkg", "1.0", {
+        "pkg/_x.py": prog("""
+            import os
+            class K:
+                def source(self):
+                    os.system("echo pwned")
+            """),
+        "pkg/__init__.py": prog("""
+            from ._x import K
+            def pick(source):
+                return source
+            pick(1)
+            """),
+    })
+    found = scan_artifact(wheel).findings
+    assert {str(f.phase) for f in found if str(f.capability) == "subprocess"} == {"runtime"}
+
+
+def test_an_attribute_names_a_nested_class_only() -> None:
+    """``O.I()`` instantiates the nested class I; ``unittest.TestCase`` at import is not the
+    module's own top-level ``TestCase`` (which a bare name would reach)."""
+    src = prog("""
+        import os, unittest
+        class TestCase(unittest.TestCase):
+            def run_tool(self):
+                os.system("echo")
+        BASE = unittest.TestCase
+        """)
+    assert {phase for _, phase, _ in one(src, "subprocess")} == {"runtime"}

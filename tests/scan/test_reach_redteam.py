@@ -2761,6 +2761,246 @@ CASES = [
         T = {"boot": lambda: os.system("echo pwned")}
         t = threading.Thread(target=T["boot"]); t.start(); t.join()
         """)),
+    # ---- cases of the reverted by-name rule (reach13), kept when the module graph took its
+    # place: each really runs at import
+    case("enum_member_new", "subprocess", src("""
+        import os, enum
+        class E(enum.Enum):
+            def __new__(cls, v):
+                os.system("echo pwned")
+                obj = object.__new__(cls)
+                obj._value_ = v
+                return obj
+            A = 1
+        """)),
+    case("enum_own_base_init", "subprocess", src("""
+        import os
+        from enum import Enum as _E
+        class Base(_E):
+            def __init__(self, v):
+                os.system("echo pwned")
+        class E(Base):
+            A = 1
+        """),
+         bypass=('bypass (metaclasses and class creation): an Enum base imported under another '
+                 "name (`from enum import Enum as _E`): its subclass's members run the base's "
+                 '__init__')),
+    case("enum_aliased_module", "subprocess", src("""
+        import os
+        import enum as e
+        class E(e.IntFlag):
+            def _generate_next_value_(name, start, count, last):
+                os.system("echo pwned")
+                return 1 << count
+            A = e.auto()
+        """)),
+    case("nested_class_getattr", "subprocess", src("""
+        import os
+        class O:
+            class I:
+                def __init__(self):
+                    os.system("echo pwned")
+        getattr(O, "I")()
+        """)),
+    case("dict_display_unpack_keys", "subprocess", src("""
+        import os
+        class A:
+            def keys(self):
+                os.system("echo pwned")
+                return []
+        d = {**A()}
+        """),
+         bypass=('bypass (dunder protocol): `{**A()}` in a dict display runs keys()')),
+    case("print_file_write", "subprocess", src("""
+        import os
+        class W:
+            def write(self, s):
+                os.system("echo pwned")
+        print("x", file=W())
+        """)),
+    case("logging_duck_handler", "subprocess", src("""
+        import os, logging
+        class H:
+            level = 0
+            def handle(self, record):
+                os.system("echo pwned")
+        log = logging.getLogger("zzpkg3")
+        log.addHandler(H())
+        log.warning("x")
+        """)),
+    case("module_getattr_relative_from", "subprocess", {
+        "pkg/__init__.py": src("""
+            import os
+            def __getattr__(name):
+                os.system("echo pwned")
+                raise AttributeError(name)
+            try:
+                from . import nothing
+            except ImportError:
+                pass
+            """),
+    }),
+    case("module_dir_hook", "subprocess", src("""
+        import os, sys
+        def __dir__():
+            os.system("echo pwned")
+            return []
+        dir(sys.modules[__name__])
+        """),
+         bypass=("bypass (module __getattr__): `dir(sys.modules[__name__])` runs the module's "
+                 '__dir__')),
+    case("attr_decorator_registry_append", "subprocess", src("""
+        import os
+        class Registry:
+            def __init__(self):
+                self.items = []
+            def register(self, fn):
+                self.items.append(fn)
+                fn()
+                return fn
+        REG = Registry()
+        @REG.register
+        def g():
+            os.system("echo pwned")
+        """)),
+    case("stored_ref_tuple_loop", "subprocess", src("""
+        import os
+        HOOKS = (os.system,)
+        for h in HOOKS:
+            h("echo pwned")
+        """),
+         bypass=('bypass (stored references): `HOOKS = (os.system,)`, then each called in a '
+                 'module-level loop')),
+    case("stored_ref_dict_call", "subprocess", src("""
+        import os
+        T = dict(run=os.system)
+        list(map(T["run"], ["echo pwned"]))
+        """)),
+    case("stored_ref_subscript_assigned", "subprocess", src("""
+        import os
+        T = {}
+        T["run"] = os.system
+        list(map(T["run"], ["echo pwned"]))
+        """),
+         bypass=("bypass (stored references): `T['run'] = os.system`, then `map(T['run'], ...)` at "
+                 'module level')),
+    case("stored_ref_appended", "subprocess", src("""
+        import os
+        L = []
+        L.append(os.system)
+        sorted(["echo pwned"], key=L[0])
+        """)),
+    case("stored_ref_namespace", "subprocess", src("""
+        import os, types
+        NS = types.SimpleNamespace(run=os.system)
+        NS.run("echo pwned")
+        """)),
+    case("class_attr_container_lambda", "subprocess", src("""
+        import os, threading
+        class C:
+            T = {"boot": lambda: os.system("echo pwned")}
+        t = threading.Thread(target=C.T["boot"]); t.start(); t.join()
+        """),
+         bypass=("bypass (stored references): a lambda in a class attribute's dict handed to a "
+                 'thread at import')),
+    case("xmod_star_chain", "subprocess", {
+        "pkg/_x.py": PAYLOAD_MODULE,
+        "pkg/_y.py": "from ._x import *\n",
+        "pkg/__init__.py": "from ._y import *\nf()\n",
+    }),
+    case("xmod_importlib_alias", "subprocess", {
+        "pkg/_x.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            from importlib import import_module as im
+            im("pkg._x").f()
+            """),
+    },
+         bypass=('bypass (across modules): `import_module` imported under another name '
+                 "(`im('pkg._x').f()`)")),
+    case("xmod_method_on_factory_result", "subprocess", {
+        "pkg/_x.py": src("""
+            import os
+            class K:
+                def go(self):
+                    os.system("echo pwned")
+            def make():
+                return K()
+            """),
+        "pkg/__init__.py": "from ._x import make\nmake().go()\n",
+    },
+         bypass=('bypass (across modules): `make().go()`: a method of the class an imported '
+                 'factory returns')),
+    case("xmod_enter_module_attr", "subprocess", {
+        "pkg/_x.py": src("""
+            import os
+            class CM:
+                def __enter__(self):
+                    os.system("echo pwned")
+                def __exit__(self, *a): pass
+            """),
+        "pkg/__init__.py": "from . import _x\nwith _x.CM():\n    pass\n",
+    }),
+    case("xmod_module_getattr_from_import", "subprocess", {
+        "pkg/_x.py": src("""
+            import os
+            def __getattr__(n):
+                os.system("echo pwned")
+                raise AttributeError(n)
+            """),
+        "pkg/__init__.py": src("""
+            try:
+                from ._x import anything
+            except ImportError:
+                pass
+            """),
+    }),
+    case("xmod_super_module_attr", "subprocess", {
+        "pkg/_x.py": src("""
+            import os
+            class K:
+                def setup(self):
+                    os.system("echo pwned")
+            """),
+        "pkg/__init__.py": src("""
+            from . import _x
+            class D(_x.K):
+                pass
+            D().setup()
+            """),
+    }),
+    case("xmod_enum_imported_base", "subprocess", {
+        "pkg/_x.py": src("""
+            import os, enum
+            class BaseEnum(enum.Enum):
+                def __init__(self, v):
+                    os.system("echo pwned")
+            """),
+        "pkg/__init__.py": src("""
+            from ._x import BaseEnum
+            class E(BaseEnum):
+                A = 1
+            """),
+    }),
+    case("sys_path_append_from_import", "subprocess", {
+        "pkg/vendor/hidden_mod.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            import os, sys
+            sys.path.append(os.path.dirname(__file__) + "/vendor")
+            from hidden_mod import f
+            f()
+            """),
+    },
+         bypass=('bypass (across modules): a package subdirectory put on sys.path by append, then '
+                 '`from hidden_mod import f; f()`')),
+    case("nested_zip_from_import", "subprocess", {
+        "pkg/lib.zip": _zip({"hidden.py": PAYLOAD_MODULE}),
+        "pkg/__init__.py": src("""
+            import os, sys
+            sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib.zip"))
+            from hidden import f as go
+            go()
+            """),
+    }),
 ]
 
 # code the scanner cannot read as source, loaded at import

@@ -24,34 +24,11 @@ neighbours real packages write, which must stay quiet.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from gate.model import Finding
-from gate.scan import scan_artifact
-from gate.scan.python import scan_python
-from tests.builders import build_wheel
-
-CAUGHT_AS = ("dynamic-code", "unanalyzed")
-
-
-def src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-def case(name: str, cap: str, files: str | dict[str, str | bytes], *, bypass: str | None = None):
-    marks = [pytest.mark.xfail(strict=True, reason=bypass)] if bypass else []
-    return pytest.param(files, cap, id=name, marks=marks)
-
-
-def scan(files: str | dict[str, str | bytes], tmp_path: Path) -> list[Finding]:
-    if isinstance(files, str):  # one module: the walker alone
-        return list(scan_python(files.encode(), "pkg/__init__.py"))
-    wheel = build_wheel(tmp_path, "pkg", "1.0", files)
-    return list(scan_artifact(wheel).findings)
-
+from tests.scan.test_reach_redteam import CAUGHT_AS, case, scan, src
 
 CASES = [
     # ================================================================ caught
@@ -386,13 +363,14 @@ QUIET = [
     pytest.param("x = __spec__.name, __spec__.parent\n", "fs-read", id="spec_fields"),
     pytest.param('import inspect\ninspect.getmembers(object())\n', "dynamic-code",
                  id="getmembers_of_an_instance"),
+    pytest.param('from unittest import mock\nmock.patch(f"")\n', "dynamic-code",
+                 id="mock_patch_empty_fstring"),  # (it stopped the scan: IndexError)
 ]
 
 
 @pytest.mark.parametrize(("source", "cap"), QUIET)
 def test_neighbours_stay_quiet(source: str, cap: str) -> None:
-    found = [(str(f.capability), f.detail) for f in scan_python(source.encode(),
-                                                                 "pkg/__init__.py")]
+    found = [(str(f.capability), f.detail) for f in scan(source, Path())]
     assert not [f for f in found if f[0] == cap], found
 
 
