@@ -125,14 +125,17 @@ class Refused(Exception):  # noqa: N818 - control flow: a refusal before resolut
 
 
 def scanner_version() -> str:
-    """Changes whenever the scanner or its catalog changes: the key of cached scans."""
+    """Changes whenever the scanner, its catalog or any code it imports changes: the key of
+    cached scans (local and ``--cache-url``). Every source and data file of the gate package
+    is hashed: what ``gate.scan`` imports reaches most of it (``gate.build``, ``gate.model``,
+    which serialises a scan), and a list kept by hand would miss the next import."""
     root = Path(gate.__file__).parent
     digest = hashlib.sha256(gate.__version__.encode())
-    for path in sorted([*(root / "scan").rglob("*.py"), *root.glob("catalog*.py"),
-                        *(root / "data").rglob("*"), root / "archive.py",
-                        root / "layout.py"]):
-        if path.is_file():
-            digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted(p for p in root.rglob("*")
+                       if p.suffix in (".py", ".txt") and "__pycache__" not in p.parts):
+        data = path.read_bytes()
+        name = path.relative_to(root).as_posix().encode()
+        digest.update(b"%d:%s%d:" % (len(name), name, len(data)) + data)
     return digest.hexdigest()[:16]
 
 
