@@ -86,6 +86,8 @@ def parse_args(argv: Sequence[str]) -> DiffArgs:
                 i += 1
             else:
                 raise UsageError(f"option {name} needs a value")
+            if not value:
+                raise UsageError(f"option {name} needs a value")
             own["--output" if name == "-o" else name] = value
         else:
             rest.append(arg)

@@ -102,6 +102,8 @@ def parse_options(argv: Sequence[str], *, command: str = "install") -> GateOptio
                     raise UsageError(f"option {name} needs a value")
                 value = args[i]
                 i += 1
+            if not value:  # `--policy=`: an empty path would name the working directory
+                raise UsageError(f"option {name} needs a value")
             own[name] = value
             if name == "--extra":
                 extras.append(value)

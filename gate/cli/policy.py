@@ -77,6 +77,13 @@ class _Parser(argparse.ArgumentParser):
                          hint="see `permpip policy --help`")
 
 
+def _file(value: str) -> Path:
+    """A FILE argument: an empty one (``--policy=``) would name the working directory."""
+    if not value:
+        raise argparse.ArgumentTypeError("needs a file name")
+    return Path(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="permpip policy", add_help=False)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -85,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     mode = init.add_mutually_exclusive_group()
     mode.add_argument("--merge", action="store_true")
     mode.add_argument("--force", action="store_true")
-    init.add_argument("--from-run", type=Path)
+    init.add_argument("--from-run", type=_file)
     grant = sub.add_parser("allow", add_help=False)
     grant.add_argument("name")
     grant.add_argument("caps", nargs="+", metavar="CAP")
@@ -98,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", add_help=False)
     show.add_argument("--format", choices=("text", "json"), default="text")
     for p in (init, grant, take, show):
-        p.add_argument("--policy", type=Path)
+        p.add_argument("--policy", type=_file)
     return parser
 
 
