@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import os
 import shutil
 import sys
@@ -159,7 +158,7 @@ def _gate(options: GateOptions, *, progress: Progress | None,
     with _cache(options) as cache, tempfile.TemporaryDirectory(prefix="permpip-run-") as work:
         g = Gate(options, cache=cache,
                  target=probe_target(options.python, cache_dir=cache.root / "targets"),
-                 progress=progress or Progress.for_stream(_null(), quiet=True),
+                 progress=progress or Progress.for_stream(sys.stderr, quiet=True),
                  policy=policy, workdir=Path(work), env=env)
         with shared_cache.attached(cache, options, env=env, settings=lambda: g.settings,
                                    progress=g.progress):  # --cache-url
@@ -726,10 +725,6 @@ def _standin_wheel(workdir: Path, sdist: Pin, found: SdistRequires) -> Path:
             zf.writestr(name, data)
         zf.writestr(f"{info}/RECORD", record)
     return path
-
-
-def _null() -> io.StringIO:
-    return io.StringIO()
 
 
 __all__ = ["GateResult", "Refused", "Scanned", "merge_scans", "run_gate", "satisfied_line",

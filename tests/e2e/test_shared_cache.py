@@ -283,3 +283,27 @@ def test_no_cache_uses_no_shared_cache_either(fleet: Fleet, store: Store) -> Non
     assert warnings(done) == [
         f"warning: shared cache {store.url} not used: this run uses no cache"]
     assert store.log() == []
+
+
+@pytest.mark.parametrize("command", ["diff", "policy-init"])
+def test_diff_and_policy_init_say_the_store_is_down(fleet: Fleet, tmp_path: Path,
+                                                    command: str) -> None:
+    """The commands that scan without installing warn as install does (they printed nothing:
+    their progress went nowhere, warnings included)."""
+    url = f"http://127.0.0.1:{free_port()}/cache/"
+    lock = fleet.project / "requirements.txt"
+    lock.write_text("".join(f"{n}==1.0 --hash=sha256:{fleet.sha(n)}\n" for n in fleet.wheels))
+    common = ("--index-url", fleet.index.url, "--cache-dir", str(tmp_path / "cache-d"),
+              "--cache-url", url)
+    if command == "diff":
+        done = fleet._permpip("diff", *common, "requirements.txt", "requirements.txt",
+                              cwd=fleet.project, env=fleet.env)
+    else:
+        done = fleet._permpip("policy", "init", "requirements.txt", "--policy",
+                              str(tmp_path / "new.toml"), *common, cwd=fleet.project,
+                              env=fleet.env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    [warning] = warnings(done)
+    assert warning.startswith(f"warning: shared cache {url}: GET "), done.stderr
+    assert "connection refused; going on without it for this run" in warning
