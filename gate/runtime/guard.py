@@ -90,7 +90,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     stdlib = dirname(os.__file__) + sep
     argv = list(getattr(sys, "orig_argv", sys.argv))[:8]
 
-    APP = ("<app>", "", "", "")
+    # an owner: (name, version, site dir, where, exec'd): ``where`` names the place its
+    # evidence starts when the stack does not show it (a thread's starter, exec'd code),
+    # ``exec'd`` marks code a distribution ran through exec/compile (``<exec>`` in evidence)
+    APP = ("<app>", "", "", "", False)
     code_type = type((lambda: 0).__code__)
     MISSING = object()
     # Re-entry. While a thread handles an event (``depth``), the guard's own code raises
@@ -108,16 +111,35 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     import gc
     gc_on, gc_off, gc_enable = gc.isenabled, gc.disable, gc.enable
 
+    def gc_pause():
+        """Pause cyclic GC (no finalizer of the package's may run while the guard lets its
+        own events through); returns whether to ``gc_enable()`` after."""
+        collecting = gc_on()
+        if collecting:
+            gc_off()
+        return collecting
+
+    def frame_up(n):
+        """``sys._getframe(n)`` as the caller of ``frame_up`` would call it, or None (too
+        deep, or another hook refused). ``expect`` has the hook let that one event through
+        as the guard's own: call it with GC paused (nothing of the package's may run between
+        the mark and the call)."""
+        tid = get_ident()
+        expect[tid] = True
+        try:
+            return getframe(n + 1)
+        except ValueError:
+            return None
+        finally:
+            expect.pop(tid, None)  # (not raised: another hook refused, or too deep)
+
     def hush():
         """Enter the guard's own file IO (``quiet``, GC paused: a finalizer must not run in
         it); returns what ``unhush`` needs."""
         tid = get_ident()
         mine = tid not in quiet
         quiet.add(tid)
-        collecting = gc_on()
-        if collecting:
-            gc_off()
-        return tid, mine, collecting
+        return tid, mine, gc_pause()
 
     def unhush(state):
         tid, mine, collecting = state
@@ -125,7 +147,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             gc_enable()
         if mine:
             quiet.discard(tid)
-    files = {}  # absolute file path -> owner (name, version, site dir, "")
+    files = {}  # absolute file path -> owner (name, version, site dir, "", False)
     site_dirs = []  # sys.path entries that hold *.dist-info
     scanned = set()
     cache = {}  # co_filename -> owner | None (transparent) | APP
@@ -227,7 +249,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             for info in infos:
                 stem = info[:-len(".dist-info")]
                 name, _, version = stem.rpartition("-")
-                owner = (norm_name(name or stem), version, base + sep, "")
+                owner = (norm_name(name or stem), version, base + sep, "", False)
                 try:
                     with open(join(base, info, "RECORD"), encoding="utf-8") as f:
                         lines = f.read().splitlines()
@@ -277,7 +299,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         for site in site_dirs:
             if str_startswith(fn, site):  # in site-packages but in no RECORD: fail closed
                 top = fn[len(site):].partition(sep)[0].partition(".")[0]
-                return (norm_name(top), "?", site, "")
+                return (norm_name(top), "?", site, "", False)
         if str_startswith(fn, stdlib) and "-packages" + sep not in fn:
             return None
         if str_startswith(fn, sep) or str_startswith(fn, "."):
@@ -435,7 +457,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             code = f.f_code
             if code.co_name == "<module>":
                 o = owner_of(code)
-                if o is not None and o is not APP and not o[3] and not main_module(f):
+                if o is not None and o is not APP and not o[4] and not main_module(f):
                     if o[0] == name:
                         return True
                     any_module = True
@@ -519,21 +541,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         """The entry of the frame that raised the event (called from a handler)."""
         # Cyclic GC is paused while here() runs: a finalizer run by a collection here could
         # ask sys._getframe for this frame, which the hook lets through as the guard's own
-        collecting = gc_on()
-        if collecting:
-            gc_off()
+        collecting = gc_pause()
         try:
-            # here <- handler <- hook <- the event's frame; ``expect``: the hook lets the
-            # sys._getframe event that follows through as the guard's own (nothing else
-            # runs in between: no collection, no signal handler, no code of the caller's)
-            tid = get_ident()
-            expect[tid] = True
-            try:
-                f = getframe(3)
-            except ValueError:
+            f = frame_up(3)  # here <- handler <- hook <- the event's frame
+            if f is None:
                 return NOWHERE
-            finally:
-                expect.pop(tid, None)  # (not raised: another hook refused, or too deep)
             last = last_entry[0]
             if last[0] is f:
                 return last[1]
@@ -593,18 +605,31 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return last, stack[-1]  # a thread or an exit callback a distribution set up
         return None, None
 
+    def attributed(ent):
+        """(frame, owner) of the innermost frame of the event's entry that is not the
+        standard library (``owner_frame``), walked once per entry."""
+        f = ent[2]
+        if f is MISSING:
+            f, owner = owner_frame(ent[0], ent[1], False, None)
+            ent[3], ent[2] = owner, f
+            return f, owner
+        return f, ent[3]
+
+    def phase_of(ent, f, owner):
+        """``import`` or ``runtime`` for ``owner`` at ``f`` (the entry's own owner frame),
+        found once per entry."""
+        phase = ent[4]
+        if phase is None:
+            phase = ent[4] = "import" if importing(f, owner) else "runtime"
+        return phase
+
     def decide(cap, event, detail, ent, direct=False, plumbing=None, target=None, found=None):
         if direct:  # (``found``: the caller's own ``owner_frame(..., True, plumbing)``)
             f, owner = found if found is not None else owner_frame(ent[0], ent[1], True,
                                                                    plumbing)
             phase = None
         else:
-            f = ent[2]
-            if f is MISSING:
-                f, owner = owner_frame(ent[0], ent[1], False, None)
-                ent[3], ent[2] = owner, f
-            else:
-                owner = ent[3]
+            f, owner = attributed(ent)
             phase = ent[4]
         if f is None or owner is APP:
             if not direct:
@@ -621,10 +646,13 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 ent[5].add(cap)
             return None
         if phase is None:
-            phase = "import" if importing(f, owner) else "runtime"
-            if not direct:
-                ent[4] = phase
+            if direct:
+                phase = "import" if importing(f, owner) else "runtime"
+            else:
+                phase = phase_of(ent, f, owner)
         granted = not outside and cap in (at_import if phase == "import" else allow)
+        if type(detail) is tuple:  # an event's argument, rendered only when it is shown
+            detail = text(detail[0])
         if record_all:
             note(owner, cap, phase, event, detail, ent[0], f, granted)
         if granted:
@@ -635,7 +663,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def chain_of(owner, phase, event, detail, start, f):
         chain = [where(owner, f) + " (" + phase + ")"]
-        if owner[3]:
+        if owner[4]:
             chain.append("<exec>")
         entry = stdlib_entry(start, f)
         if entry is not None:
@@ -683,12 +711,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def guard_violation(event, detail, ent, *, exempt_app=True):
         """Something that would switch the guard off: refused for every distribution."""
         start = ent[0]
-        f, owner = owner_frame(start, ent[1], False, None)
+        f, owner = attributed(ent)
         if f is None or owner is APP:
             if exempt_app:
                 return None
             owner, f = APP, start
-        phase = "runtime" if owner is APP or not importing(f, owner) else "import"
+            phase = "runtime"
+        else:
+            phase = phase_of(ent, f, owner)
         return violation(owner, "guard", phase, event, detail, start, f) if f else None
 
     # -- event handlers --------------------------------------------------------------------
@@ -715,13 +745,66 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return None
 
     def text(value):
-        """Evidence text of an event argument: its exact value, else ``<type>``."""
+        """Evidence text of an event argument: its exact value, a path object's path
+        (path_text), else ``<type>``."""
         v = exact(value)
         if v is not None:
             return v
         if value is None:
             return "None"
+        v = path_text(value)
+        if v is not None:
+            return v
         return "<" + exact(type_name(type(value))) + ">"
+
+    type_mro = type.__dict__["__mro__"].__get__
+    type_dict = type.__dict__["__dict__"].__get__
+    proxy_items = type(type_dict(object)).items
+
+    class Slots:
+        __slots__ = ("a",)
+
+    member_type = type(Slots.__dict__["a"])
+    member_get = member_type.__get__
+    del Slots
+    path_slots = ("_str", "_drv", "_root", "_parts", "_raw_paths")
+
+    def path_text(value):
+        """The path a pathlib object stands for, read without running any of its code
+        (CPython converts a path object before ``open`` and ``os.*`` events; the standard
+        library's own events, ``shutil.rmtree``, carry it as given): its slots, found on its
+        MRO (class dicts read item by item, exact str keys) and read through exact member
+        descriptors (C). ``_str`` (what ``__str__`` returned), else 3.11's ``_drv``,
+        ``_root``, ``_parts``, else 3.12's ``_raw_paths`` joined. None: not read."""
+        found = {}
+        for c in type_mro(type(value)):
+            for k, v in tuple(proxy_items(type_dict(c))):
+                if type(k) is str and k in path_slots and k not in found:
+                    found[k] = v
+        got = {}
+        for k, v in found.items():
+            if type(v) is member_type:  # (a property or anything else: not read)
+                try:
+                    got[k] = member_get(v, value, type(value))
+                except (AttributeError, TypeError):
+                    pass
+        if "_str" in got:
+            return exact(got["_str"])
+        parts = items(got.get("_parts"), 4096)
+        if parts is not None:
+            parts = [exact(p) for p in parts]
+            drv, root = exact(got.get("_drv")), exact(got.get("_root"))
+            if None in parts or drv is None or root is None:
+                return None
+            if drv or root:
+                return drv + root + sep.join(parts[1:])
+            return sep.join(parts) or "."
+        raw = items(got.get("_raw_paths"), 4096)
+        if raw:
+            raw = [exact(p) for p in raw]
+            if None not in raw:
+                return join(*raw)
+        return None
 
     def items(value, limit):
         """Up to ``limit`` items of a tuple or list (subclasses read as C reads them), or
@@ -734,6 +817,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             n = list_len(value)
             return [list_item(value, i) for i in range(n if n < limit else limit)]
         return None
+
+    def item(d, key, other=None):
+        """``d[key]`` (``d`` an exact dict, ``key`` an exact str; ``other``: the same key as
+        bytes), read item by item: ``d`` may hold keys of the package's, and a lookup would
+        run their ``__hash__``/``__eq__``. The last match wins; MISSING when there is none."""
+        out = MISSING
+        for k, v in tuple(dict_items(d)):
+            if (type(k) is str and k == key) or (type(k) is bytes and k == other):
+                out = v
+        return out
 
     def address(addr):
         parts = items(addr, 2)
@@ -796,7 +889,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         if import_system(ent):
             return None
-        return decide("fs-write" if wr else "fs-read", event, text(path), ent)
+        return decide("fs-write" if wr else "fs-read", event, (path,), ent)
 
     def fs_write(event, args):
         for p in args[:2]:
@@ -805,7 +898,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                                        here(), exempt_app=False)
         if free("fs-write"):
             return None
-        return decide("fs-write", event, text(args[0]) if args else "", here())
+        return decide("fs-write", event, (args[0],) if args else "", here())
 
     def fs_read(event, args):
         if free("fs-read"):
@@ -813,31 +906,31 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ent = here()
         if import_system(ent):
             return None
-        return decide("fs-read", event, text(args[0]) if args else "", ent)
+        return decide("fs-read", event, (args[0],) if args else "", ent)
 
     def network(event, args):
-        # ``target``: (kind, exact text or None); None text is judged as an unknown host
+        # ``target`` (only when a grant names hosts): (kind, exact text or None); None text
+        # is judged as an unknown host
         target = None
         if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
             addr = args[1] if len(args) > 1 else None
             detail = address(addr) if addr is not None else ""
-            if event != "socket.bind" and addr is not None:
+            if hosts_used and event != "socket.bind" and addr is not None:
                 parts = items(addr, 1)
                 target = ("addr", exact(parts[0])) if parts else ("unix", None)
         elif event in ("socket.getaddrinfo", "http.client.connect"):
             host, port = (args[0], args[1]) if event == "socket.getaddrinfo" else args[1:3]
             detail = text(host) + ":" + text(port)
-            if host is not None:
+            if hosts_used and host is not None:
                 target = ("name", exact(host))
         else:
             detail = address(args[0]) if args else ""
-            if args and event == "socket.gethostbyname":
-                target = ("name", exact(args[0]))
-            elif args and event in ("socket.gethostbyaddr", "socket.getnameinfo"):
-                parts = items(args[0], 1)
-                target = ("addr", exact(parts[0] if parts else args[0]))
-        if not hosts_used:
-            target = None
+            if hosts_used and args:
+                if event == "socket.gethostbyname":
+                    target = ("name", exact(args[0]))
+                elif event in ("socket.gethostbyaddr", "socket.getnameinfo"):
+                    parts = items(args[0], 1)
+                    target = ("addr", exact(parts[0] if parts else args[0]))
         return decide("network", event, detail, here(), target=target)
 
     def new_socket(event, args):
@@ -851,7 +944,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 kind & 0xf != SOCK_RAW:
             return None
         ent = here()
-        f, owner = owner_frame(ent[0], ent[1], False, None)
+        f, owner = attributed(ent)
         if f is None or owner is APP or grants(owner)[2] is None:
             return None
         return decide("network", event, "family " + text(family) + " type " + text(kind),
@@ -860,9 +953,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def on_resolved(event, args):
         """What a name resolved to, from the guard's own wrappers of ``_socket``'s
         resolvers only (their code, calling the real resolver): no one else can say."""
-        collecting = gc_on()  # (GC paused: see here())
-        if collecting:
-            gc_off()
+        collecting = gc_pause()  # (see here())
         try:
             return resolved_by(args)
         finally:
@@ -870,14 +961,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 gc_enable()
 
     def resolved_by(args):
-        tid = get_ident()
-        expect[tid] = True  # (see here())
-        try:
-            f = getframe(3)  # resolved_by <- on_resolved <- hook <- the wrapper's frame
-        except ValueError:
-            return None
-        finally:
-            expect.pop(tid, None)
+        f = frame_up(3)  # resolved_by <- on_resolved <- hook <- the wrapper's frame
         if f is None:
             return None
         if not resolver_code or f.f_code is not resolver_code[0] or len(args) != 3:
@@ -1150,13 +1234,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             # an exact dict, read item by item (a lookup would run a key's __eq__)
             if type(env) is not dict:
                 return "starts a program with an environment the guard cannot read"
-            value = ""
-            for k, v in tuple(dict_items(env)):
-                if (type(k) is str and k == "PYTHONPATH") or (
-                        type(k) is bytes and k == b"PYTHONPATH"):
-                    value = exact(v)
-                    if value is None:
-                        value = ""
+            value = item(env, "PYTHONPATH", b"PYTHONPATH")
+            value = "" if value is MISSING else exact(value) or ""
             if not guard_first(value):
                 return ("starts a program with an environment without the guard first on "
                         "PYTHONPATH")
@@ -1233,7 +1312,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         f, o = owner_frame(ent[0], ent[1], direct, None)
         if f is None or o is None or o is APP:
             return None
-        return (o[0], o[1], o[2], o[3] or where(o, f))
+        return (o[0], o[1], o[2], o[3] or where(o, f), o[4])
 
     def import_owner(f):
         """The distribution whose module (not the main one) is being imported at ``f``."""
@@ -1241,7 +1320,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             code = f.f_code
             if code.co_name == "<module>":
                 o = owner_of(code)
-                if o is not None and o is not APP and not o[3] and not main_module(f):
+                if o is not None and o is not APP and not o[4] and not main_module(f):
                     return o[0]
             f = f.f_back
         return None
@@ -1317,7 +1396,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def native(event, args):
         if free("native"):
             return None
-        return decide("native", event, text(args[-1]) if args else "", here())
+        return decide("native", event, (args[-1],) if args else "", here())
 
     inspect_files = (stdlib + "inspect.py", "<frozen inspect>")
     logging_files = (stdlib + "logging" + sep + "__init__.py", "<frozen logging>")
@@ -1342,47 +1421,42 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     partial_type = _functools.partial
     del _functools
 
-    def callable_owner(fn, n=0):
-        """The owner of a trace or profile function, read from exact types only: a
-        function's code, a bound method's function, a partial's function; None when it
-        cannot be read (a builtin, a callable object), APP for the application."""
+    def callable_code(fn, n=0):
+        """The code a trace or profile function runs, read from exact types only: a
+        function's, a bound method's function's, a partial's function's; None when it cannot
+        be read (a builtin, a callable object)."""
         t = type(fn)
         if t is function_type:
-            owner = owner_of(fn.__code__)
-            return APP if owner is None else owner
+            return fn.__code__
         if n < 8 and t is method_type:
-            return callable_owner(fn.__func__, n + 1)
+            return callable_code(fn.__func__, n + 1)
         if n < 8 and t is partial_type:
-            return callable_owner(fn.func, n + 1)
+            return callable_code(fn.func, n + 1)
         return None
 
     def thread_hook(event, ent):
         """sys.settrace/setprofile by threading at a thread's start: the function set by
         threading.settrace/setprofile (which raise no event) is judged as its owner's."""
-        key = "_trace_hook" if event == "sys.settrace" else "_profile_hook"
-        fn = None
         g = ent[0].f_globals
-        for k, v in tuple(dict_items(g)) if type(g) is dict else ():
-            if type(k) is str and k == key:
-                fn = v
-        if fn is None:
+        fn = item(g, "_trace_hook" if event == "sys.settrace" else "_profile_hook") \
+            if type(g) is dict else MISSING
+        if fn is MISSING or fn is None:
             return None
-        owner = callable_owner(fn)
-        if owner is None:
+        code = callable_code(fn)
+        if code is None:
             return guard_violation(event, "a thread's trace or profile function the guard "
                                    "cannot attribute (" + exact(type_name(type(fn))) + ")",
                                    ent, exempt_app=False)
-        if owner is APP:
+        owner = owner_of(code)
+        if owner is None or owner is APP:
             return None
-        code = fn
-        while type(code) is not function_type:
-            code = code.__func__ if type(code) is method_type else code.func
-        code = code.__code__
-        fname = code.co_filename
-        rel = fname[len(owner[2]):] if str_startswith(fname, owner[2]) else fname
-        site = (owner[0], owner[1], owner[2], rel + ":" + str(code.co_firstlineno))
+        if not owner[3]:  # where the function is (the stack shows where the thread starts)
+            fname = code.co_filename
+            rel = fname[len(owner[2]):] if str_startswith(fname, owner[2]) else fname
+            owner = (owner[0], owner[1], owner[2], rel + ":" + str(code.co_firstlineno),
+                     owner[4])
         return decide("introspection", "threading." + event[4:], "", ent, True,
-                      found=(ent[0], site))
+                      found=(ent[0], owner))
 
     def introspection(event, args):
         if free("introspection"):
@@ -1430,25 +1504,20 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         fixes the name): its code is the owner of the file actually loaded."""
         try:
             call = frame.f_locals.get("args")  # _call_with_frames_removed(exec, code, dict)
-            spec = origin = None
+            origin = None
             if type(call) is tuple and len(call) > 1 and type(call[1]) is dict and \
                     call[0] is code:
-                # the module's dict and spec may hold the package's objects: read item by
-                # item, exact types only (a lookup would run a key's __eq__)
-                for k, v in tuple(dict_items(call[1])):
-                    if type(k) is str and k == "__spec__":
-                        spec = v
-                if spec is not None and issub(type(spec), spec_type):
-                    for k, v in tuple(dict_items(spec_dict(spec))):
-                        if type(k) is str and k == "origin":
-                            origin = v
+                # the module's dict and spec may hold the package's objects (item())
+                spec = item(call[1], "__spec__")
+                if spec is not MISSING and issub(type(spec), spec_type):
+                    origin = item(spec_dict(spec), "origin")
         except Exception:
             return
         if type(origin) is not str or origin == code.co_filename:
             return
         origin = normpath(origin)
         owner = classify(origin)
-        if owner is None or owner is APP or owner[3]:
+        if owner is None or owner is APP or owner[4]:
             return
         stack = [code]
         while stack and depth < 10000:
@@ -1495,7 +1564,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 str_startswith(detail, sep) and (event != "compile" or
                                                  is_source_of(args[0], detail))
             if not trusted:
-                site = (owner[0], owner[1], owner[2], where(owner, g))
+                site = (owner[0], owner[1], owner[2], where(owner, g), True)
                 if event == "exec" and args and type(args[0]) is code_type:
                     register(args[0], site)
                 elif event != "exec" and detail:
