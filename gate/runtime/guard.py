@@ -838,17 +838,38 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         fn = ent[1].co_filename if ent[1] is not None else ""
         return str_startswith(fn, "<frozen importlib._bootstrap") or fn == "<frozen zipimport>"
 
-    def writes_guard(path):
-        """Whether ``path`` (an event's argument) names the guard's files. Only a str or
-        bytes is read (a path object's ``__fspath__`` is its own code: not called)."""
+    readlink = os.readlink
+    guard_names = tuple(listdir(directory))
+
+    def writes_guard(path, dir_fd=None):
+        """Whether ``path`` (an event's argument; ``dir_fd``: the directory descriptor it is
+        relative to) names the guard's files. A str or bytes is read as C reads it, a path
+        object through its slots (path_text: its ``__fspath__`` is not called); a relative
+        path against ``dir_fd``'s directory (``/proc/self/fd``), or, when that cannot be
+        read, judged by its last part (a guard file's name: the worst case)."""
         t = type(path)
-        if t is int or issub(t, int) or not (issub(t, str) or issub(t, bytes)):
+        if t is int or issub(t, int):  # a descriptor (fchmod, ftruncate): no path
+            return False
+        p = exact(path) if issub(t, str) or issub(t, bytes) else path_text(path)
+        if p is None:
             return False
         try:
-            p = realpath(exact(path))
+            if type(dir_fd) is int and dir_fd != -1 and not str_startswith(p, sep):
+                try:
+                    p = join(readlink("/proc/self/fd/" + int_repr(dir_fd)), p)
+                except OSError:
+                    return normpath(p).rpartition(sep)[2] in guard_names
+            p = realpath(p)
         except (TypeError, ValueError, OSError):
             return False
         return str_startswith(p + sep, guard_dir)
+
+    # where an event carries the directory descriptor of its path arguments (3.11+):
+    # event -> (index of the first path's dir_fd, of the second's)
+    dir_fds = {"os.remove": (1,), "os.rmdir": (1,), "os.mkdir": (2,), "os.chmod": (2,),
+               "os.chown": (3,), "os.utime": (3,), "os.rename": (2, 3), "os.link": (2, 3),
+               "os.symlink": (None, 2), "shutil.rmtree": (1,), "os.mkfifo": (1,),
+               "os.mknod": (1,)}
 
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
@@ -892,13 +913,35 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return decide("fs-write" if wr else "fs-read", event, (path,), ent)
 
     def fs_write(event, args):
-        for p in args[:2]:
-            if writes_guard(p):
-                return guard_violation(event, "changes the guard's files: " + text(p),
-                                       here(), exempt_app=False)
+        fds = dir_fds.get(event, ())
+        n = len(args)
+        for i in (0, 1):
+            if i < n:
+                j = fds[i] if i < len(fds) else None
+                if writes_guard(args[i], args[j] if j is not None and j < n else None):
+                    return guard_violation(event, "changes the guard's files: " +
+                                           text(args[i]), here(), exempt_app=False)
         if free("fs-write"):
             return None
         return decide("fs-write", event, (args[0],) if args else "", here())
+
+    def os_open(event, args):
+        """``os.open`` with ``dir_fd`` (whose ``open`` event does not carry it; the guard's
+        replacement raises ``permpip.os.open``: path, flags, dir_fd): a write opening
+        of the guard's files relative to a directory descriptor."""
+        path, flags, dir_fd = args
+        if dir_fd is None or (type(flags) is int and not flags & write_flags):
+            return None
+        if type(dir_fd) is not int and not issub(type(dir_fd), int):
+            dir_fd = None  # not read: refused below only for the guard's own names
+        elif type(dir_fd) is not int:
+            dir_fd = int_repr(dir_fd)
+            dir_fd = int(dir_fd) if dir_fd.lstrip("-").isdigit() else None
+        if writes_guard(path, dir_fd if dir_fd is not None else -2):
+            return guard_violation("open", "writes the guard's files: " + text(path) +
+                                   " (dir_fd " + text(args[2]) + ")", here(),
+                                   exempt_app=False)
+        return None
 
     def fs_read(event, args):
         if free("fs-read"):
@@ -1695,6 +1738,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     if hosts_used:
         table["socket.__new__"] = new_socket
     table["permpip.atexit"] = on_atexit
+    table["permpip.os.open"] = os_open
     table["permpip.signal"] = on_signal
 
     def failed(event, exc):
@@ -1793,13 +1837,24 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         del start, threading
     import atexit
     atexit.register = _vault(atexit.register, "permpip.atexit", audit, registered)
-    for name in ("mkfifo", "mknod"):
+    # os.mkfifo, os.mknod raise no event; os.open's ``open`` event does not carry its
+    # dir_fd: their events give the path and the dir_fd (_shapes)
+    path_dir_fd, open_dir_fd = _shapes()
+    for name, event, shape in (("mkfifo", "os.mkfifo", path_dir_fd),
+                               ("mknod", "os.mknod", path_dir_fd),
+                               ("open", "permpip.os.open", open_dir_fd)):
         real = getattr(posix, name, None)
         if real is not None:
-            wrapped_fn = _vault(real, "os." + name, audit)
+            wrapped_fn = _vault(real, event, audit, shape=shape)
             setattr(posix, name, wrapped_fn)
             if getattr(os, name, None) is real:
                 setattr(os, name, wrapped_fn)
+            for supports in (getattr(os, "supports_dir_fd", None),
+                             getattr(os, "supports_fd", None),
+                             getattr(os, "supports_follow_symlinks", None)):
+                if type(supports) is set and real in supports:  # (shutil's rmtree asks)
+                    supports.add(wrapped_fn)
+    del path_dir_fd, open_dir_fd, shape
     try:
         import _posixsubprocess
     except ImportError:
@@ -1829,7 +1884,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     # into it (kept, with the real functions, only in generator frames: _vault)
     import _imp
     fresh = {"_signal": ("signal", "getsignal"), "_thread": ("start_new_thread", "start_new"),
-             "posix": ("mkfifo", "mknod", "environ"), "_posixsubprocess": ("fork_exec",),
+             "posix": ("mkfifo", "mknod", "open", "environ"), "_posixsubprocess": ("fork_exec",),
              "atexit": ("register",), "_imp": ("create_builtin", "create_dynamic")}
     replaced = {}
     module_type = type(sys)
@@ -2056,7 +2111,30 @@ def _signals(real_signal, real_getsignal, vault, audit, me, *, callable=callable
     return signal, getsignal
 
 
-def _vault(real, event, audit, prepare=None, *, finish=None, size=16,
+def _shapes(*, type=type, str=str, tuple=tuple, len=len, issubclass=issubclass,
+            eq=str.__eq__):
+    """What the events of the guard's replacements of ``os.mkfifo``/``os.mknod`` (path,
+    dir_fd) and ``os.open`` (path, flags, dir_fd) carry, from a call's arguments. Keyword
+    names are read as C reads them (a str subclass's ``__eq__`` is not called)."""
+
+    def kw(kwargs, name):
+        out = None
+        for k, v in tuple(kwargs.items()):  # an exact dict, made by the call
+            if issubclass(type(k), str) and eq(k, name):
+                out = v
+        return out
+
+    def path_dir_fd(args, kwargs):
+        return (args[0] if args else kw(kwargs, "path")), kw(kwargs, "dir_fd")
+
+    def open_dir_fd(args, kwargs):
+        return ((args[0] if args else kw(kwargs, "path")),
+                (args[1] if len(args) > 1 else kw(kwargs, "flags")), kw(kwargs, "dir_fd"))
+
+    return path_dir_fd, open_dir_fd
+
+
+def _vault(real, event, audit, prepare=None, *, finish=None, shape=None, size=16,
            BaseException=BaseException, IndexError=IndexError, RuntimeError=RuntimeError,
            range=range):
     """A replacement of ``real`` (a function that raises no audit event) that raises
@@ -2064,14 +2142,19 @@ def _vault(real, event, audit, prepare=None, *, finish=None, size=16,
     in the replacement's ``__defaults__`` or ``__closure__``, which anyone reads. The
     generators raise the event themselves, so sending to one directly is audited too.
     ``prepare(args, kwargs)`` (the guard's) may change the call once it is allowed;
-    ``finish(value)`` what it returns (both live in the generator frames too)."""
+    ``finish(value)`` what it returns (both live in the generator frames too);
+    ``shape(args, kwargs)``: the event's arguments (else the call's positional ones)."""
 
-    def run(real=real, audit=audit, event=event, prepare=prepare, finish=finish):
+    def run(real=real, audit=audit, event=event, prepare=prepare, finish=finish,
+            shape=shape):
         out = None
         while True:
             args, kwargs = yield out
             try:
-                audit(event, *args)
+                if shape is None:
+                    audit(event, *args)
+                else:
+                    audit(event, *shape(args, kwargs))
                 if prepare is None:
                     out = (True, real(*args, **kwargs))
                 else:  # (args, kwargs) or (args, kwargs, what to return instead)
@@ -2091,7 +2174,7 @@ def _vault(real, event, audit, prepare=None, *, finish=None, size=16,
         g = run()
         g.send(None)
         pool.append(g)
-    del run, real, prepare, finish
+    del run, real, prepare, finish, shape
     from time import sleep
 
     def wrapper(*args, **kwargs):
@@ -2139,6 +2222,6 @@ if __name__ == "sitecustomize":
         _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
         raise
     finally:
-        del _install, _environ, _vault, _signals
+        del _install, _environ, _vault, _signals, _shapes
     _chain()
     del _chain

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.runtime.conftest import RunPermpip
 from tests.runtime.test_guard_redteam import attack
 
@@ -64,3 +66,59 @@ def test_a_threads_profile_function_names_its_file_without_exec(
     assert (v["package"], v["phase"], v["event"], v["where"]) == (
         "evil", "runtime", "threading.setprofile", "evil/__init__.py:2")
     assert v["chain"] == ["evil/__init__.py:2 (runtime)", "threading.setprofile"]
+
+
+GUARD_DIR = (
+    "import os, sys\n"
+    "def _guard_dir():\n"
+    "    for p in sys.path:\n"
+    "        if p and os.path.exists(os.path.join(p, 'events.jsonl')):\n"
+    "            return p\n")
+
+
+@pytest.mark.parametrize("change", [
+    "os.open('events.jsonl', os.O_WRONLY | os.O_TRUNC, dir_fd=fd)",
+    "os.open(path='policy.bin', flags=os.O_RDWR, dir_fd=fd)",
+    "open('events.jsonl', 'w', opener=lambda p, f: os.open(p, f, dir_fd=fd))",
+    "os.remove('events.jsonl', dir_fd=fd)",
+    "os.rename('policy.bin', '../moved', src_dir_fd=fd, dst_dir_fd=fd)",
+    "os.chmod('sitecustomize.py', 0o777, dir_fd=fd)",
+    "os.mkdir('__pycache__', dir_fd=fd)",
+    "os.mkfifo('fifo', dir_fd=fd)",
+    "os.symlink('/etc/passwd', 'link', dir_fd=fd)",
+    "os.utime('events.jsonl', dir_fd=fd)",
+])
+def test_writing_the_guards_files_relative_to_a_directory_descriptor(
+        tmp_path: Path, run_permpip: RunPermpip, change: str) -> None:
+    """A package granted fs-write names the guard's files relative to a descriptor of its
+    directory (``dir_fd=``): resolved through the descriptor, refused for everyone."""
+    o = attack(tmp_path, run_permpip, GUARD_DIR + (
+        "def go():\n"
+        "    fd = os.open(_guard_dir(), os.O_RDONLY)\n"
+        "    try:\n"
+        f"        {change}\n"
+        "        print('changed')\n"
+        "    except PermissionError:\n"
+        "        print('refused')\n"), grant='["fs-write", "fs-read"]', enforce=True)
+    assert o.output.splitlines() == ["refused"], o.output
+    assert o.used == [("evil", "guard")]
+
+
+def test_writes_relative_to_other_directories_are_judged_as_usual(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """The other side: the same calls on a directory of the package's own run, and
+    shutil.rmtree (which removes through directory descriptors) still works."""
+    o = attack(tmp_path, run_permpip, (
+        "import os, shutil\n"
+        "def go():\n"
+        "    os.makedirs('@MARKER@/d')\n"
+        "    fd = os.open('@MARKER@', os.O_RDONLY)\n"
+        "    os.close(os.open('f', os.O_WRONLY | os.O_CREAT, dir_fd=fd))\n"
+        "    os.rename('f', 'g', src_dir_fd=fd, dst_dir_fd=fd)\n"
+        "    os.mkfifo('fifo', dir_fd=fd)\n"
+        "    print(sorted(os.listdir('@MARKER@')), shutil._use_fd_functions)\n"
+        "    shutil.rmtree('@MARKER@')\n"
+        "    print(os.path.exists('@MARKER@'))\n"), grant='["fs-write", "fs-read"]',
+        enforce=True)
+    assert o.output.splitlines() == ["['d', 'fifo', 'g'] True", "False"], o.output
+    assert o.used == [] and o.code == 0
