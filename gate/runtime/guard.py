@@ -26,7 +26,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
              Exception=Exception, PermissionError=PermissionError,
              getattr=getattr, repr=repr, all=all, any=any, enumerate=enumerate,
              max=max, object=object, open=open, issubclass=issubclass,
-             bytearray=bytearray, range=range, zip=zip):
+             bytearray=bytearray, range=range, zip=zip, slice=slice):
     import _thread
     import marshal
     import os
@@ -925,7 +925,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         return decide("fs-write", event, (args[0],) if args else "", here())
 
-    def os_open(event, args):
+    def on_os_open(event, args):
         """``os.open`` with ``dir_fd`` (whose ``open`` event does not carry it; the guard's
         replacement raises ``permpip.os.open``: path, flags, dir_fd): a write opening
         of the guard's files relative to a directory descriptor."""
@@ -992,6 +992,64 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         return decide("network", event, "family " + text(family) + " type " + text(kind),
                       ent, target=("unix", None))
+
+    bytes_find = bytes.find
+    bytes_slice = bytes.__getitem__
+    web_schemes = ("http", "https", "ftp", "ws", "wss")
+
+    def url_host(url):
+        """The host an absolute URL names (an exact str), "" when it names none it could
+        be read from, MISSING when it is not a network URL (``file:``, ``data:``)."""
+        scheme, colon, rest = str_partition(url, ":")
+        if not colon or str_lower(scheme) not in web_schemes:
+            return MISSING
+        if not str_startswith(rest, "//"):
+            return ""
+        netloc = rest[2:]
+        for c in "/?#":
+            netloc = str_partition(netloc, c)[0]
+        host = netloc.rpartition("@")[2]
+        if str_startswith(host, "["):
+            return str_partition(host[1:], "]")[0]
+        return str_partition(host, ":")[0]
+
+    def request_host(data):
+        """The host the request line at the start of ``data`` (bytes sent on an HTTP
+        connection) names for a proxy: ``CONNECT host:port``, or an absolute URL (a proxy
+        request); MISSING for a request to the connected host itself or anything else."""
+        t = type(data)
+        if t is not bytes and not issub(t, bytes):
+            return MISSING
+        end = bytes_find(data, b"\r\n", 0, 8192)
+        if end < 0:
+            return MISSING
+        words = str_split(bytes_decode(bytes_slice(data, slice(0, end)), "latin-1"), " ")
+        if len(words) != 3 or not str_startswith(words[2], "HTTP/"):
+            return MISSING
+        if words[0] == "CONNECT":
+            host = words[1].rpartition(":")[0]
+            return host[1:-1] if str_startswith(host, "[") else host
+        return url_host(words[1])
+
+    def proxied(event, args):
+        """A package limited to ``hosts`` asking for a URL (``urllib.Request``) or sending
+        a request line to an HTTP proxy (``http.client.send``: ``CONNECT``, an absolute
+        URL): the host it names is judged like a name it resolves, whatever the connection
+        goes to (a proxy it may reach relays to any host)."""
+        if event == "urllib.Request":
+            url = exact(args[0]) if args else None
+            host = url_host(url) if url is not None else None
+            detail = text(args[0]) if args else ""
+        else:
+            host = request_host(args[1] if len(args) > 1 else None)
+            detail = "request for " + (host or "?")
+        if host is MISSING:
+            return None
+        ent = here()
+        f, owner = attributed(ent)
+        if f is None or owner is APP or grants(owner)[2] is None:
+            return None
+        return decide("network", event, detail, ent, target=("name", host or None))
 
     def on_resolved(event, args):
         """What a name resolved to, from the guard's own wrappers of ``_socket``'s
@@ -1737,8 +1795,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["permpip.resolved"] = on_resolved
     if hosts_used:
         table["socket.__new__"] = new_socket
+        table["urllib.Request"] = proxied
+        table["http.client.send"] = proxied
     table["permpip.atexit"] = on_atexit
-    table["permpip.os.open"] = os_open
+    table["permpip.os.open"] = on_os_open
     table["permpip.signal"] = on_signal
 
     def failed(event, exc):
@@ -1801,7 +1861,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
                     _grave, _pending, args
                 while run:
-                    h, signum = run.pop(0)
+                    try:  # (a handler run here may run the rest itself: nested hook)
+                        h, signum = run.pop(0)
+                    except IndexError:
+                        break
                     h(signum, None)
                 if message is not None:
                     raise _Error(message) from None

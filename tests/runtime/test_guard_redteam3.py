@@ -138,17 +138,50 @@ def test_hosts_connect_with_a_lying_str_subclass(
     assert o.used == [("evil", "network")]
 
 
-@bypass("hosts", "a urllib request through a proxy from the environment (http_proxy) "
-        "names a host outside hosts but connects only to the allowed proxy: the guard "
-        "judges the TCP peer, not the name the request asks the proxy for")
 def test_hosts_through_an_environment_proxy(tmp_path: Path, target: Target,
                                             run_permpip: RunPermpip) -> None:
+    """A urllib request through a proxy from the environment (http_proxy) connects only to
+    the allowed proxy; the host it asks for (``urllib.Request``) is judged."""
     o = attack(tmp_path, run_permpip, tried(
         "__import__('urllib.request').request.urlopen('http://forbidden.test/secret').read()"),
         grant='{ allow = ["network"], hosts = ["localhost"] }', target=target,
         env={"http_proxy": f"http://localhost:{target.port}"}, enforce=True)
     assert not any("forbidden.test" in r for r in target.requests)
-    assert ("evil", "network") in o.used
+    assert "refused" in o.output, o.output
+    assert o.used == [("evil", "network")]
+    assert o.violation("network")["chain"][-1] == (
+        "urllib.Request http://forbidden.test/secret (not in its hosts)")
+
+
+@pytest.mark.parametrize("send", [
+    # a CONNECT tunnel (https through a proxy)
+    "c = http.client.HTTPConnection('localhost', @PORT@); c.set_tunnel('forbidden.test', 443);"
+    " c.request('GET', '/'); c.getresponse()",
+    # a proxy request: an absolute URL in the request line
+    "c = http.client.HTTPConnection('localhost', @PORT@);"
+    " c.request('GET', 'http://forbidden.test/secret'); c.getresponse().read()",
+    "c = http.client.HTTPConnection('localhost', @PORT@); c.connect();"
+    " c.send(b'GET http://forbidden.test/secret HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')",
+])
+def test_hosts_through_a_proxy_with_http_client(tmp_path: Path, target: Target,
+                                                run_permpip: RunPermpip, send: str) -> None:
+    o = attack(tmp_path, run_permpip, "import http.client\n" + tried(send),
+               grant='{ allow = ["network"], hosts = ["localhost"] }', target=target,
+               enforce=True)
+    assert target.requests == [] and "refused" in o.output, o.output
+    assert o.used == [("evil", "network")]
+    assert o.violation("network")["event"] == "http.client.send"
+
+
+def test_hosts_through_a_proxy_to_a_listed_host(tmp_path: Path, target: Target,
+                                                run_permpip: RunPermpip) -> None:
+    """The other side: a proxy it may reach, asked for a host it may reach."""
+    o = attack(tmp_path, run_permpip, tried(
+        "__import__('urllib.request').request.urlopen('http://allowed.test/ok').read()"),
+        grant='{ allow = ["network"], hosts = ["localhost", "allowed.test"] }',
+        target=target, env={"http_proxy": f"http://localhost:{target.port}"}, enforce=True)
+    assert target.requests == ["http://allowed.test/ok"] and "sent" in o.output, o.output
+    assert o.used == [] and o.code == 0
 
 
 PACKET = (
