@@ -908,7 +908,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ent = here()
         if not wr and "fs-read" in ent[5]:  # this frame's reads were judged allowed
             return None
-        if import_system(ent):
+        if import_system(ent) or (not wr and installed_read(ent, path)):
             return None
         return decide("fs-write" if wr else "fs-read", event, (path,), ent)
 
@@ -947,9 +947,78 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if free("fs-read"):
             return None
         ent = here()
-        if import_system(ent):
+        if import_system(ent) or (args and installed_read(ent, args[0])):
             return None
         return decide("fs-read", event, (args[0],) if args else "", ent)
+
+    metadata_files = stdlib + "importlib" + sep + "metadata" + sep
+    meta_roots = [None, ()]  # [sys.path seen, the real paths of its str entries]
+
+    def installed_read(ent, path):
+        """A read the standard library makes for a distribution of what is installed, as
+        the import system reads it: ``importlib.metadata`` listing or opening a ``sys.path``
+        entry or a file of a ``*.dist-info``/``*.egg-info`` in one, ``linecache`` reading a
+        ``.py`` file of a distribution or of the standard library (the source lines of a
+        traceback being formatted: ``logging``'s ``exception()``). Real paths: a path it is
+        handed that leads elsewhere (``read_text("../x")``, a symlink, the application's
+        files) is the distribution's fs-read. pluggy and pytest plugins read metadata in
+        every pytest run; a library that logs an exception reads source lines."""
+        f, owner = attributed(ent)
+        if f is None or owner is APP:
+            return False
+        g = ent[0]
+        helper = None
+        while g is not f:
+            if g is None:
+                return False
+            fn = g.f_code.co_filename
+            if str_startswith(fn, metadata_files):
+                helper = "metadata"
+                break
+            if fn in linecache_files:
+                helper = "linecache"
+                break
+            g = g.f_back
+        else:
+            return False
+        t = type(path)
+        if t is int or issub(t, int):
+            return False
+        p = exact(path) if issub(t, str) or issub(t, bytes) else path_text(path)
+        if not p:
+            return False
+        try:
+            p = realpath(p)
+        except (OSError, ValueError):
+            return False
+        if helper == "linecache":
+            if not str_endswith(p, ".py") or str_startswith(p, guard_dir):
+                return False
+            if str_startswith(p, stdlib) and "-packages" + sep not in p:
+                return True
+            o = files.get(p)
+            return o is not None and o is not APP
+        path_list = sys.path
+        if type(path_list) is not list:
+            return False
+        if meta_roots[0] is None or changed(meta_roots[0], path_list):
+            roots = set()
+            for e in tuple(path_list):
+                if type(e) is str:
+                    try:
+                        roots.add(realpath(e or "."))
+                    except (OSError, ValueError):
+                        pass
+            meta_roots[0], meta_roots[1] = tuple(path_list), roots
+        roots = meta_roots[1]
+        if p in roots:
+            return True
+        parent, _, name = p.rpartition(sep)
+        if str_endswith(name, ".egg-info") and parent in roots:
+            return True
+        grand, _, dist = parent.rpartition(sep)
+        return (str_endswith(dist, ".dist-info") or str_endswith(dist, ".egg-info")) and \
+            grand in roots
 
     def network(event, args):
         # ``target`` (only when a grant names hosts): (kind, exact text or None); None text
