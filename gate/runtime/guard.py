@@ -1111,7 +1111,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             detail = text(args[0]) if args else ""
         else:
             host = request_host(args[1] if len(args) > 1 else None)
-            detail = "request for " + (host or "?")
+            detail = "request for " + (host or "?") if host is not MISSING else ""
         if host is MISSING:
             return None
         ent = here()
