@@ -1986,8 +1986,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 setattr(os, name, wrapped_fn)
             for supports in (getattr(os, "supports_dir_fd", None),
                              getattr(os, "supports_fd", None),
-                             getattr(os, "supports_follow_symlinks", None)):
+                             getattr(os, "supports_follow_symlinks", None),
+                             getattr(os, "supports_effective_ids", None)):
                 if type(supports) is set and real in supports:  # (shutil's rmtree asks)
+                    supports.discard(real)  # (else the real one is found there)
                     supports.add(wrapped_fn)
     del path_dir_fd, open_dir_fd, shape
     try:
@@ -2263,8 +2265,11 @@ def _shapes(*, type=type, str=str, tuple=tuple, len=len, issubclass=issubclass,
         return (args[0] if args else kw(kwargs, "path")), kw(kwargs, "dir_fd")
 
     def open_dir_fd(args, kwargs):
+        dir_fd = kw(kwargs, "dir_fd") if kwargs else None  # (keyword-only)
+        if dir_fd is None:
+            return None  # its own ``open`` event says the rest
         return ((args[0] if args else kw(kwargs, "path")),
-                (args[1] if len(args) > 1 else kw(kwargs, "flags")), kw(kwargs, "dir_fd"))
+                (args[1] if len(args) > 1 else kw(kwargs, "flags")), dir_fd)
 
     return path_dir_fd, open_dir_fd
 
@@ -2278,7 +2283,8 @@ def _vault(real, event, audit, prepare=None, *, finish=None, shape=None, size=16
     generators raise the event themselves, so sending to one directly is audited too.
     ``prepare(args, kwargs)`` (the guard's) may change the call once it is allowed;
     ``finish(value)`` what it returns (both live in the generator frames too);
-    ``shape(args, kwargs)``: the event's arguments (else the call's positional ones)."""
+    ``shape(args, kwargs)``: the event's arguments (else the call's positional ones), or
+    None: no event for this call."""
 
     def run(real=real, audit=audit, event=event, prepare=prepare, finish=finish,
             shape=shape):
@@ -2289,7 +2295,10 @@ def _vault(real, event, audit, prepare=None, *, finish=None, shape=None, size=16
                 if shape is None:
                     audit(event, *args)
                 else:
-                    audit(event, *shape(args, kwargs))
+                    shaped = shape(args, kwargs)
+                    if shaped is not None:  # (None: nothing to judge in this call)
+                        audit(event, *shaped)
+                    shaped = None
                 if prepare is None:
                     out = (True, real(*args, **kwargs))
                 else:  # (args, kwargs) or (args, kwargs, what to return instead)

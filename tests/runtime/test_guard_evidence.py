@@ -122,3 +122,18 @@ def test_writes_relative_to_other_directories_are_judged_as_usual(
         enforce=True)
     assert o.output.splitlines() == ["['d', 'fifo', 'g'] True", "False"], o.output
     assert o.used == [] and o.code == 0
+
+
+def test_the_real_functions_are_not_left_in_os_supports_sets(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """os.supports_dir_fd held the real os.mkfifo (no event: an fs-write nobody sees) and
+    os.open (no dir_fd check): the guard's replacements stand in their place."""
+    o = attack(tmp_path, run_permpip, (
+        "import os\n"
+        "def go():\n"
+        "    sets = (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks)\n"
+        "    real = [f for s in sets for f in s\n"
+        "            if type(f).__name__ == 'builtin_function_or_method'\n"
+        "            and f.__name__ in ('mkfifo', 'mknod', 'open')]\n"
+        "    print('REAL', len(real), os.open in os.supports_dir_fd)\n"), enforce=True)
+    assert o.output.splitlines() == ["REAL 0 True"], o.output
