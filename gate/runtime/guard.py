@@ -1482,7 +1482,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def responsible(ent, direct=False):
         """The distribution that starts a thread or registers a callback at ``ent``, with
         where it did (what the callback's stack will not show), or None."""
-        f, o = owner_frame(ent[0], ent[1], direct, None)
+        f, o = owner_frame(ent[0], ent[1], True, None) if direct else attributed(ent)
         if f is None or o is None or o is APP:
             return None
         return (o[0], o[1], o[2], o[3] or where(o, f), o[4])
