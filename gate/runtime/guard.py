@@ -26,7 +26,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
              Exception=Exception, PermissionError=PermissionError,
              getattr=getattr, repr=repr, all=all, any=any, enumerate=enumerate,
              max=max, object=object, open=open, issubclass=issubclass,
-             bytearray=bytearray, range=range, zip=zip):
+             bytearray=bytearray, range=range, zip=zip, slice=slice):
     import _thread
     import marshal
     import os
@@ -90,7 +90,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     stdlib = dirname(os.__file__) + sep
     argv = list(getattr(sys, "orig_argv", sys.argv))[:8]
 
-    APP = ("<app>", "", "", "")
+    # an owner: (name, version, site dir, where, exec'd): ``where`` names the place its
+    # evidence starts when the stack does not show it (a thread's starter, exec'd code),
+    # ``exec'd`` marks code a distribution ran through exec/compile (``<exec>`` in evidence)
+    APP = ("<app>", "", "", "", False)
     code_type = type((lambda: 0).__code__)
     MISSING = object()
     # Re-entry. While a thread handles an event (``depth``), the guard's own code raises
@@ -108,16 +111,35 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     import gc
     gc_on, gc_off, gc_enable = gc.isenabled, gc.disable, gc.enable
 
+    def gc_pause():
+        """Pause cyclic GC (no finalizer of the package's may run while the guard lets its
+        own events through); returns whether to ``gc_enable()`` after."""
+        collecting = gc_on()
+        if collecting:
+            gc_off()
+        return collecting
+
+    def frame_up(n):
+        """``sys._getframe(n)`` as the caller of ``frame_up`` would call it, or None (too
+        deep, or another hook refused). ``expect`` has the hook let that one event through
+        as the guard's own: call it with GC paused (nothing of the package's may run between
+        the mark and the call)."""
+        tid = get_ident()
+        expect[tid] = True
+        try:
+            return getframe(n + 1)
+        except ValueError:
+            return None
+        finally:
+            expect.pop(tid, None)  # (not raised: another hook refused, or too deep)
+
     def hush():
         """Enter the guard's own file IO (``quiet``, GC paused: a finalizer must not run in
         it); returns what ``unhush`` needs."""
         tid = get_ident()
         mine = tid not in quiet
         quiet.add(tid)
-        collecting = gc_on()
-        if collecting:
-            gc_off()
-        return tid, mine, collecting
+        return tid, mine, gc_pause()
 
     def unhush(state):
         tid, mine, collecting = state
@@ -125,7 +147,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             gc_enable()
         if mine:
             quiet.discard(tid)
-    files = {}  # absolute file path -> owner (name, version, site dir, "")
+    files = {}  # absolute file path -> owner (name, version, site dir, "", False)
     site_dirs = []  # sys.path entries that hold *.dist-info
     scanned = set()
     cache = {}  # co_filename -> owner | None (transparent) | APP
@@ -227,7 +249,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             for info in infos:
                 stem = info[:-len(".dist-info")]
                 name, _, version = stem.rpartition("-")
-                owner = (norm_name(name or stem), version, base + sep, "")
+                owner = (norm_name(name or stem), version, base + sep, "", False)
                 try:
                     with open(join(base, info, "RECORD"), encoding="utf-8") as f:
                         lines = f.read().splitlines()
@@ -277,7 +299,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         for site in site_dirs:
             if str_startswith(fn, site):  # in site-packages but in no RECORD: fail closed
                 top = fn[len(site):].partition(sep)[0].partition(".")[0]
-                return (norm_name(top), "?", site, "")
+                return (norm_name(top), "?", site, "", False)
         if str_startswith(fn, stdlib) and "-packages" + sep not in fn:
             return None
         if str_startswith(fn, sep) or str_startswith(fn, "."):
@@ -435,7 +457,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             code = f.f_code
             if code.co_name == "<module>":
                 o = owner_of(code)
-                if o is not None and o is not APP and not o[3] and not main_module(f):
+                if o is not None and o is not APP and not o[4] and not main_module(f):
                     if o[0] == name:
                         return True
                     any_module = True
@@ -519,21 +541,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         """The entry of the frame that raised the event (called from a handler)."""
         # Cyclic GC is paused while here() runs: a finalizer run by a collection here could
         # ask sys._getframe for this frame, which the hook lets through as the guard's own
-        collecting = gc_on()
-        if collecting:
-            gc_off()
+        collecting = gc_pause()
         try:
-            # here <- handler <- hook <- the event's frame; ``expect``: the hook lets the
-            # sys._getframe event that follows through as the guard's own (nothing else
-            # runs in between: no collection, no signal handler, no code of the caller's)
-            tid = get_ident()
-            expect[tid] = True
-            try:
-                f = getframe(3)
-            except ValueError:
+            f = frame_up(3)  # here <- handler <- hook <- the event's frame
+            if f is None:
                 return NOWHERE
-            finally:
-                expect.pop(tid, None)  # (not raised: another hook refused, or too deep)
             last = last_entry[0]
             if last[0] is f:
                 return last[1]
@@ -593,18 +605,31 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return last, stack[-1]  # a thread or an exit callback a distribution set up
         return None, None
 
+    def attributed(ent):
+        """(frame, owner) of the innermost frame of the event's entry that is not the
+        standard library (``owner_frame``), walked once per entry."""
+        f = ent[2]
+        if f is MISSING:
+            f, owner = owner_frame(ent[0], ent[1], False, None)
+            ent[3], ent[2] = owner, f
+            return f, owner
+        return f, ent[3]
+
+    def phase_of(ent, f, owner):
+        """``import`` or ``runtime`` for ``owner`` at ``f`` (the entry's own owner frame),
+        found once per entry."""
+        phase = ent[4]
+        if phase is None:
+            phase = ent[4] = "import" if importing(f, owner) else "runtime"
+        return phase
+
     def decide(cap, event, detail, ent, direct=False, plumbing=None, target=None, found=None):
         if direct:  # (``found``: the caller's own ``owner_frame(..., True, plumbing)``)
             f, owner = found if found is not None else owner_frame(ent[0], ent[1], True,
                                                                    plumbing)
             phase = None
         else:
-            f = ent[2]
-            if f is MISSING:
-                f, owner = owner_frame(ent[0], ent[1], False, None)
-                ent[3], ent[2] = owner, f
-            else:
-                owner = ent[3]
+            f, owner = attributed(ent)
             phase = ent[4]
         if f is None or owner is APP:
             if not direct:
@@ -621,10 +646,13 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 ent[5].add(cap)
             return None
         if phase is None:
-            phase = "import" if importing(f, owner) else "runtime"
-            if not direct:
-                ent[4] = phase
+            if direct:
+                phase = "import" if importing(f, owner) else "runtime"
+            else:
+                phase = phase_of(ent, f, owner)
         granted = not outside and cap in (at_import if phase == "import" else allow)
+        if type(detail) is tuple:  # an event's argument, rendered only when it is shown
+            detail = text(detail[0])
         if record_all:
             note(owner, cap, phase, event, detail, ent[0], f, granted)
         if granted:
@@ -635,7 +663,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def chain_of(owner, phase, event, detail, start, f):
         chain = [where(owner, f) + " (" + phase + ")"]
-        if owner[3]:
+        if owner[4]:
             chain.append("<exec>")
         entry = stdlib_entry(start, f)
         if entry is not None:
@@ -683,12 +711,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def guard_violation(event, detail, ent, *, exempt_app=True):
         """Something that would switch the guard off: refused for every distribution."""
         start = ent[0]
-        f, owner = owner_frame(start, ent[1], False, None)
+        f, owner = attributed(ent)
         if f is None or owner is APP:
             if exempt_app:
                 return None
             owner, f = APP, start
-        phase = "runtime" if owner is APP or not importing(f, owner) else "import"
+            phase = "runtime"
+        else:
+            phase = phase_of(ent, f, owner)
         return violation(owner, "guard", phase, event, detail, start, f) if f else None
 
     # -- event handlers --------------------------------------------------------------------
@@ -715,13 +745,66 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return None
 
     def text(value):
-        """Evidence text of an event argument: its exact value, else ``<type>``."""
+        """Evidence text of an event argument: its exact value, a path object's path
+        (path_text), else ``<type>``."""
         v = exact(value)
         if v is not None:
             return v
         if value is None:
             return "None"
+        v = path_text(value)
+        if v is not None:
+            return v
         return "<" + exact(type_name(type(value))) + ">"
+
+    type_mro = type.__dict__["__mro__"].__get__
+    type_dict = type.__dict__["__dict__"].__get__
+    proxy_items = type(type_dict(object)).items
+
+    class Slots:
+        __slots__ = ("a",)
+
+    member_type = type(Slots.__dict__["a"])
+    member_get = member_type.__get__
+    del Slots
+    path_slots = ("_str", "_drv", "_root", "_parts", "_raw_paths")
+
+    def path_text(value):
+        """The path a pathlib object stands for, read without running any of its code
+        (CPython converts a path object before ``open`` and ``os.*`` events; the standard
+        library's own events, ``shutil.rmtree``, carry it as given): its slots, found on its
+        MRO (class dicts read item by item, exact str keys) and read through exact member
+        descriptors (C). ``_str`` (what ``__str__`` returned), else 3.11's ``_drv``,
+        ``_root``, ``_parts``, else 3.12's ``_raw_paths`` joined. None: not read."""
+        found = {}
+        for c in type_mro(type(value)):
+            for k, v in tuple(proxy_items(type_dict(c))):
+                if type(k) is str and k in path_slots and k not in found:
+                    found[k] = v
+        got = {}
+        for k, v in found.items():
+            if type(v) is member_type:  # (a property or anything else: not read)
+                try:
+                    got[k] = member_get(v, value, type(value))
+                except (AttributeError, TypeError):
+                    pass
+        if "_str" in got:
+            return exact(got["_str"])
+        parts = items(got.get("_parts"), 4096)
+        if parts is not None:
+            parts = [exact(p) for p in parts]
+            drv, root = exact(got.get("_drv")), exact(got.get("_root"))
+            if None in parts or drv is None or root is None:
+                return None
+            if drv or root:
+                return drv + root + sep.join(parts[1:])
+            return sep.join(parts) or "."
+        raw = items(got.get("_raw_paths"), 4096)
+        if raw:
+            raw = [exact(p) for p in raw]
+            if None not in raw:
+                return join(*raw)
+        return None
 
     def items(value, limit):
         """Up to ``limit`` items of a tuple or list (subclasses read as C reads them), or
@@ -735,6 +818,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return [list_item(value, i) for i in range(n if n < limit else limit)]
         return None
 
+    def item(d, key, other=None):
+        """``d[key]`` (``d`` an exact dict, ``key`` an exact str; ``other``: the same key as
+        bytes), read item by item: ``d`` may hold keys of the package's, and a lookup would
+        run their ``__hash__``/``__eq__``. The last match wins; MISSING when there is none."""
+        out = MISSING
+        for k, v in tuple(dict_items(d)):
+            if (type(k) is str and k == key) or (type(k) is bytes and k == other):
+                out = v
+        return out
+
     def address(addr):
         parts = items(addr, 2)
         if parts is not None and len(parts) >= 2:
@@ -745,17 +838,38 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         fn = ent[1].co_filename if ent[1] is not None else ""
         return str_startswith(fn, "<frozen importlib._bootstrap") or fn == "<frozen zipimport>"
 
-    def writes_guard(path):
-        """Whether ``path`` (an event's argument) names the guard's files. Only a str or
-        bytes is read (a path object's ``__fspath__`` is its own code: not called)."""
+    readlink = os.readlink
+    guard_names = tuple(listdir(directory))
+
+    def writes_guard(path, dir_fd=None):
+        """Whether ``path`` (an event's argument; ``dir_fd``: the directory descriptor it is
+        relative to) names the guard's files. A str or bytes is read as C reads it, a path
+        object through its slots (path_text: its ``__fspath__`` is not called); a relative
+        path against ``dir_fd``'s directory (``/proc/self/fd``), or, when that cannot be
+        read, judged by its last part (a guard file's name: the worst case)."""
         t = type(path)
-        if t is int or issub(t, int) or not (issub(t, str) or issub(t, bytes)):
+        if t is int or issub(t, int):  # a descriptor (fchmod, ftruncate): no path
+            return False
+        p = exact(path) if issub(t, str) or issub(t, bytes) else path_text(path)
+        if p is None:
             return False
         try:
-            p = realpath(exact(path))
+            if type(dir_fd) is int and dir_fd != -1 and not str_startswith(p, sep):
+                try:
+                    p = join(readlink("/proc/self/fd/" + int_repr(dir_fd)), p)
+                except OSError:
+                    return normpath(p).rpartition(sep)[2] in guard_names
+            p = realpath(p)
         except (TypeError, ValueError, OSError):
             return False
         return str_startswith(p + sep, guard_dir)
+
+    # where an event carries the directory descriptor of its path arguments (3.11+):
+    # event -> (index of the first path's dir_fd, of the second's)
+    dir_fds = {"os.remove": (1,), "os.rmdir": (1,), "os.mkdir": (2,), "os.chmod": (2,),
+               "os.chown": (3,), "os.utime": (3,), "os.rename": (2, 3), "os.link": (2, 3),
+               "os.symlink": (None, 2), "shutil.rmtree": (1,), "os.mkfifo": (1,),
+               "os.mknod": (1,)}
 
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
@@ -794,50 +908,144 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ent = here()
         if not wr and "fs-read" in ent[5]:  # this frame's reads were judged allowed
             return None
-        if import_system(ent):
+        if import_system(ent) or (not wr and installed_read(ent, path)):
             return None
-        return decide("fs-write" if wr else "fs-read", event, text(path), ent)
+        return decide("fs-write" if wr else "fs-read", event, (path,), ent)
 
     def fs_write(event, args):
-        for p in args[:2]:
-            if writes_guard(p):
-                return guard_violation(event, "changes the guard's files: " + text(p),
-                                       here(), exempt_app=False)
+        fds = dir_fds.get(event, ())
+        n = len(args)
+        for i in (0, 1):
+            if i < n:
+                j = fds[i] if i < len(fds) else None
+                if writes_guard(args[i], args[j] if j is not None and j < n else None):
+                    return guard_violation(event, "changes the guard's files: " +
+                                           text(args[i]), here(), exempt_app=False)
         if free("fs-write"):
             return None
-        return decide("fs-write", event, text(args[0]) if args else "", here())
+        return decide("fs-write", event, (args[0],) if args else "", here())
+
+    def on_os_open(event, args):
+        """``os.open`` with ``dir_fd`` (whose ``open`` event does not carry it; the guard's
+        replacement raises ``permpip.os.open``: path, flags, dir_fd): a write opening
+        of the guard's files relative to a directory descriptor."""
+        path, flags, dir_fd = args
+        if dir_fd is None or (type(flags) is int and not flags & write_flags):
+            return None
+        if type(dir_fd) is not int and not issub(type(dir_fd), int):
+            dir_fd = None  # not read: refused below only for the guard's own names
+        elif type(dir_fd) is not int:
+            dir_fd = int_repr(dir_fd)
+            dir_fd = int(dir_fd) if dir_fd.lstrip("-").isdigit() else None
+        if writes_guard(path, dir_fd if dir_fd is not None else -2):
+            return guard_violation("open", "writes the guard's files: " + text(path) +
+                                   " (dir_fd " + text(args[2]) + ")", here(),
+                                   exempt_app=False)
+        return None
 
     def fs_read(event, args):
         if free("fs-read"):
             return None
         ent = here()
-        if import_system(ent):
+        if import_system(ent) or (args and installed_read(ent, args[0])):
             return None
-        return decide("fs-read", event, text(args[0]) if args else "", ent)
+        return decide("fs-read", event, (args[0],) if args else "", ent)
+
+    metadata_files = stdlib + "importlib" + sep + "metadata" + sep
+    meta_roots = [None, ()]  # [sys.path seen, the real paths of its str entries]
+
+    def installed_read(ent, path):
+        """A read the standard library makes for a distribution of what is installed, as
+        the import system reads it: ``importlib.metadata`` listing or opening a ``sys.path``
+        entry or a file of a ``*.dist-info``/``*.egg-info`` in one, ``linecache`` reading a
+        ``.py`` file of a distribution or of the standard library (the source lines of a
+        traceback being formatted: ``logging``'s ``exception()``). Real paths: a path it is
+        handed that leads elsewhere (``read_text("../x")``, a symlink, the application's
+        files) is the distribution's fs-read. pluggy and pytest plugins read metadata in
+        every pytest run; a library that logs an exception reads source lines."""
+        f, owner = attributed(ent)
+        if f is None or owner is APP:
+            return False
+        allow, at_import, _ = grants(owner)
+        if "fs-read" in allow and "fs-read" in at_import and not record_all:
+            return False  # granted in every phase: nothing to tell apart (decide allows)
+        g = ent[0]
+        helper = None
+        while g is not f:
+            if g is None:
+                return False
+            fn = g.f_code.co_filename
+            if str_startswith(fn, metadata_files):
+                helper = "metadata"
+                break
+            if fn in linecache_files:
+                helper = "linecache"
+                break
+            g = g.f_back
+        else:
+            return False
+        t = type(path)
+        if t is int or issub(t, int):
+            return False
+        p = exact(path) if issub(t, str) or issub(t, bytes) else path_text(path)
+        if not p:
+            return False
+        try:
+            p = realpath(p)
+        except (OSError, ValueError):
+            return False
+        if helper == "linecache":
+            if not str_endswith(p, ".py") or str_startswith(p, guard_dir):
+                return False
+            if str_startswith(p, stdlib) and "-packages" + sep not in p:
+                return True
+            o = files.get(p)
+            return o is not None and o is not APP
+        path_list = sys.path
+        if type(path_list) is not list:
+            return False
+        if meta_roots[0] is None or changed(meta_roots[0], path_list):
+            roots = set()
+            for e in tuple(path_list):
+                if type(e) is str:
+                    try:
+                        roots.add(realpath(e or "."))
+                    except (OSError, ValueError):
+                        pass
+            meta_roots[0], meta_roots[1] = tuple(path_list), roots
+        roots = meta_roots[1]
+        if p in roots:
+            return True
+        parent, _, name = p.rpartition(sep)
+        if str_endswith(name, ".egg-info") and parent in roots:
+            return True
+        grand, _, dist = parent.rpartition(sep)
+        return (str_endswith(dist, ".dist-info") or str_endswith(dist, ".egg-info")) and \
+            grand in roots
 
     def network(event, args):
-        # ``target``: (kind, exact text or None); None text is judged as an unknown host
+        # ``target`` (only when a grant names hosts): (kind, exact text or None); None text
+        # is judged as an unknown host
         target = None
         if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
             addr = args[1] if len(args) > 1 else None
             detail = address(addr) if addr is not None else ""
-            if event != "socket.bind" and addr is not None:
+            if hosts_used and event != "socket.bind" and addr is not None:
                 parts = items(addr, 1)
                 target = ("addr", exact(parts[0])) if parts else ("unix", None)
         elif event in ("socket.getaddrinfo", "http.client.connect"):
             host, port = (args[0], args[1]) if event == "socket.getaddrinfo" else args[1:3]
             detail = text(host) + ":" + text(port)
-            if host is not None:
+            if hosts_used and host is not None:
                 target = ("name", exact(host))
         else:
             detail = address(args[0]) if args else ""
-            if args and event == "socket.gethostbyname":
-                target = ("name", exact(args[0]))
-            elif args and event in ("socket.gethostbyaddr", "socket.getnameinfo"):
-                parts = items(args[0], 1)
-                target = ("addr", exact(parts[0] if parts else args[0]))
-        if not hosts_used:
-            target = None
+            if hosts_used and args:
+                if event == "socket.gethostbyname":
+                    target = ("name", exact(args[0]))
+                elif event in ("socket.gethostbyaddr", "socket.getnameinfo"):
+                    parts = items(args[0], 1)
+                    target = ("addr", exact(parts[0] if parts else args[0]))
         return decide("network", event, detail, here(), target=target)
 
     def new_socket(event, args):
@@ -851,18 +1059,74 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 kind & 0xf != SOCK_RAW:
             return None
         ent = here()
-        f, owner = owner_frame(ent[0], ent[1], False, None)
+        f, owner = attributed(ent)
         if f is None or owner is APP or grants(owner)[2] is None:
             return None
         return decide("network", event, "family " + text(family) + " type " + text(kind),
                       ent, target=("unix", None))
 
+    bytes_find = bytes.find
+    bytes_slice = bytes.__getitem__
+    web_schemes = ("http", "https", "ftp", "ws", "wss")
+
+    def url_host(url):
+        """The host an absolute URL names (an exact str), "" when it names none it could
+        be read from, MISSING when it is not a network URL (``file:``, ``data:``)."""
+        scheme, colon, rest = str_partition(url, ":")
+        if not colon or str_lower(scheme) not in web_schemes:
+            return MISSING
+        if not str_startswith(rest, "//"):
+            return ""
+        netloc = rest[2:]
+        for c in "/?#":
+            netloc = str_partition(netloc, c)[0]
+        host = netloc.rpartition("@")[2]
+        if str_startswith(host, "["):
+            return str_partition(host[1:], "]")[0]
+        return str_partition(host, ":")[0]
+
+    def request_host(data):
+        """The host the request line at the start of ``data`` (bytes sent on an HTTP
+        connection) names for a proxy: ``CONNECT host:port``, or an absolute URL (a proxy
+        request); MISSING for a request to the connected host itself or anything else."""
+        t = type(data)
+        if t is not bytes and not issub(t, bytes):
+            return MISSING
+        end = bytes_find(data, b"\r\n", 0, 8192)
+        if end < 0:
+            return MISSING
+        words = str_split(bytes_decode(bytes_slice(data, slice(0, end)), "latin-1"), " ")
+        if len(words) != 3 or not str_startswith(words[2], "HTTP/"):
+            return MISSING
+        if words[0] == "CONNECT":
+            host = words[1].rpartition(":")[0]
+            return host[1:-1] if str_startswith(host, "[") else host
+        return url_host(words[1])
+
+    def proxied(event, args):
+        """A package limited to ``hosts`` asking for a URL (``urllib.Request``) or sending
+        a request line to an HTTP proxy (``http.client.send``: ``CONNECT``, an absolute
+        URL): the host it names is judged like a name it resolves, whatever the connection
+        goes to (a proxy it may reach relays to any host)."""
+        if event == "urllib.Request":
+            url = exact(args[0]) if args else None
+            host = url_host(url) if url is not None else None
+            detail = text(args[0]) if args else ""
+        else:
+            host = request_host(args[1] if len(args) > 1 else None)
+            detail = "request for " + (host or "?") if host is not MISSING else ""
+        if host is MISSING:
+            return None
+        ent = here()
+        f, owner = attributed(ent)
+        if f is None or owner is APP or grants(owner)[2] is None:
+            return None
+        return decide("network", event, detail, ent, target=("name", host or None))
+
     def on_resolved(event, args):
         """What a name resolved to, from the guard's own wrappers of ``_socket``'s
         resolvers only (their code, calling the real resolver): no one else can say."""
-        collecting = gc_on()  # (GC paused: see here())
-        if collecting:
-            gc_off()
+        collecting = gc_pause()  # (see here())
         try:
             return resolved_by(args)
         finally:
@@ -870,14 +1134,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 gc_enable()
 
     def resolved_by(args):
-        tid = get_ident()
-        expect[tid] = True  # (see here())
-        try:
-            f = getframe(3)  # resolved_by <- on_resolved <- hook <- the wrapper's frame
-        except ValueError:
-            return None
-        finally:
-            expect.pop(tid, None)
+        f = frame_up(3)  # resolved_by <- on_resolved <- hook <- the wrapper's frame
         if f is None:
             return None
         if not resolver_code or f.f_code is not resolver_code[0] or len(args) != 3:
@@ -1150,13 +1407,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             # an exact dict, read item by item (a lookup would run a key's __eq__)
             if type(env) is not dict:
                 return "starts a program with an environment the guard cannot read"
-            value = ""
-            for k, v in tuple(dict_items(env)):
-                if (type(k) is str and k == "PYTHONPATH") or (
-                        type(k) is bytes and k == b"PYTHONPATH"):
-                    value = exact(v)
-                    if value is None:
-                        value = ""
+            value = item(env, "PYTHONPATH", b"PYTHONPATH")
+            value = "" if value is MISSING else exact(value) or ""
             if not guard_first(value):
                 return ("starts a program with an environment without the guard first on "
                         "PYTHONPATH")
@@ -1230,10 +1482,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def responsible(ent, direct=False):
         """The distribution that starts a thread or registers a callback at ``ent``, with
         where it did (what the callback's stack will not show), or None."""
-        f, o = owner_frame(ent[0], ent[1], direct, None)
+        f, o = owner_frame(ent[0], ent[1], True, None) if direct else attributed(ent)
         if f is None or o is None or o is APP:
             return None
-        return (o[0], o[1], o[2], o[3] or where(o, f))
+        return (o[0], o[1], o[2], o[3] or where(o, f), o[4])
 
     def import_owner(f):
         """The distribution whose module (not the main one) is being imported at ``f``."""
@@ -1241,7 +1493,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             code = f.f_code
             if code.co_name == "<module>":
                 o = owner_of(code)
-                if o is not None and o is not APP and not o[3] and not main_module(f):
+                if o is not None and o is not APP and not o[4] and not main_module(f):
                     return o[0]
             f = f.f_back
         return None
@@ -1317,7 +1569,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def native(event, args):
         if free("native"):
             return None
-        return decide("native", event, text(args[-1]) if args else "", here())
+        return decide("native", event, (args[-1],) if args else "", here())
 
     inspect_files = (stdlib + "inspect.py", "<frozen inspect>")
     logging_files = (stdlib + "logging" + sep + "__init__.py", "<frozen logging>")
@@ -1342,47 +1594,42 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     partial_type = _functools.partial
     del _functools
 
-    def callable_owner(fn, n=0):
-        """The owner of a trace or profile function, read from exact types only: a
-        function's code, a bound method's function, a partial's function; None when it
-        cannot be read (a builtin, a callable object), APP for the application."""
+    def callable_code(fn, n=0):
+        """The code a trace or profile function runs, read from exact types only: a
+        function's, a bound method's function's, a partial's function's; None when it cannot
+        be read (a builtin, a callable object)."""
         t = type(fn)
         if t is function_type:
-            owner = owner_of(fn.__code__)
-            return APP if owner is None else owner
+            return fn.__code__
         if n < 8 and t is method_type:
-            return callable_owner(fn.__func__, n + 1)
+            return callable_code(fn.__func__, n + 1)
         if n < 8 and t is partial_type:
-            return callable_owner(fn.func, n + 1)
+            return callable_code(fn.func, n + 1)
         return None
 
     def thread_hook(event, ent):
         """sys.settrace/setprofile by threading at a thread's start: the function set by
         threading.settrace/setprofile (which raise no event) is judged as its owner's."""
-        key = "_trace_hook" if event == "sys.settrace" else "_profile_hook"
-        fn = None
         g = ent[0].f_globals
-        for k, v in tuple(dict_items(g)) if type(g) is dict else ():
-            if type(k) is str and k == key:
-                fn = v
-        if fn is None:
+        fn = item(g, "_trace_hook" if event == "sys.settrace" else "_profile_hook") \
+            if type(g) is dict else MISSING
+        if fn is MISSING or fn is None:
             return None
-        owner = callable_owner(fn)
-        if owner is None:
+        code = callable_code(fn)
+        if code is None:
             return guard_violation(event, "a thread's trace or profile function the guard "
                                    "cannot attribute (" + exact(type_name(type(fn))) + ")",
                                    ent, exempt_app=False)
-        if owner is APP:
+        owner = owner_of(code)
+        if owner is None or owner is APP:
             return None
-        code = fn
-        while type(code) is not function_type:
-            code = code.__func__ if type(code) is method_type else code.func
-        code = code.__code__
-        fname = code.co_filename
-        rel = fname[len(owner[2]):] if str_startswith(fname, owner[2]) else fname
-        site = (owner[0], owner[1], owner[2], rel + ":" + str(code.co_firstlineno))
+        if not owner[3]:  # where the function is (the stack shows where the thread starts)
+            fname = code.co_filename
+            rel = fname[len(owner[2]):] if str_startswith(fname, owner[2]) else fname
+            owner = (owner[0], owner[1], owner[2], rel + ":" + str(code.co_firstlineno),
+                     owner[4])
         return decide("introspection", "threading." + event[4:], "", ent, True,
-                      found=(ent[0], site))
+                      found=(ent[0], owner))
 
     def introspection(event, args):
         if free("introspection"):
@@ -1430,25 +1677,20 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         fixes the name): its code is the owner of the file actually loaded."""
         try:
             call = frame.f_locals.get("args")  # _call_with_frames_removed(exec, code, dict)
-            spec = origin = None
+            origin = None
             if type(call) is tuple and len(call) > 1 and type(call[1]) is dict and \
                     call[0] is code:
-                # the module's dict and spec may hold the package's objects: read item by
-                # item, exact types only (a lookup would run a key's __eq__)
-                for k, v in tuple(dict_items(call[1])):
-                    if type(k) is str and k == "__spec__":
-                        spec = v
-                if spec is not None and issub(type(spec), spec_type):
-                    for k, v in tuple(dict_items(spec_dict(spec))):
-                        if type(k) is str and k == "origin":
-                            origin = v
+                # the module's dict and spec may hold the package's objects (item())
+                spec = item(call[1], "__spec__")
+                if spec is not MISSING and issub(type(spec), spec_type):
+                    origin = item(spec_dict(spec), "origin")
         except Exception:
             return
         if type(origin) is not str or origin == code.co_filename:
             return
         origin = normpath(origin)
         owner = classify(origin)
-        if owner is None or owner is APP or owner[3]:
+        if owner is None or owner is APP or owner[4]:
             return
         stack = [code]
         while stack and depth < 10000:
@@ -1495,7 +1737,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 str_startswith(detail, sep) and (event != "compile" or
                                                  is_source_of(args[0], detail))
             if not trusted:
-                site = (owner[0], owner[1], owner[2], where(owner, g))
+                site = (owner[0], owner[1], owner[2], where(owner, g), True)
                 if event == "exec" and args and type(args[0]) is code_type:
                     register(args[0], site)
                 elif event != "exec" and detail:
@@ -1625,7 +1867,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["permpip.resolved"] = on_resolved
     if hosts_used:
         table["socket.__new__"] = new_socket
+        table["urllib.Request"] = proxied
+        table["http.client.send"] = proxied
     table["permpip.atexit"] = on_atexit
+    table["permpip.os.open"] = on_os_open
     table["permpip.signal"] = on_signal
 
     def failed(event, exc):
@@ -1688,7 +1933,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
                     _grave, _pending, args
                 while run:
-                    h, signum = run.pop(0)
+                    try:  # (a handler run here may run the rest itself: nested hook)
+                        h, signum = run.pop(0)
+                    except IndexError:
+                        break
                     h(signum, None)
                 if message is not None:
                     raise _Error(message) from None
@@ -1724,13 +1972,26 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         del start, threading
     import atexit
     atexit.register = _vault(atexit.register, "permpip.atexit", audit, registered)
-    for name in ("mkfifo", "mknod"):
+    # os.mkfifo, os.mknod raise no event; os.open's ``open`` event does not carry its
+    # dir_fd: their events give the path and the dir_fd (_shapes)
+    path_dir_fd, open_dir_fd = _shapes()
+    for name, event, shape in (("mkfifo", "os.mkfifo", path_dir_fd),
+                               ("mknod", "os.mknod", path_dir_fd),
+                               ("open", "permpip.os.open", open_dir_fd)):
         real = getattr(posix, name, None)
         if real is not None:
-            wrapped_fn = _vault(real, "os." + name, audit)
+            wrapped_fn = _vault(real, event, audit, shape=shape)
             setattr(posix, name, wrapped_fn)
             if getattr(os, name, None) is real:
                 setattr(os, name, wrapped_fn)
+            for supports in (getattr(os, "supports_dir_fd", None),
+                             getattr(os, "supports_fd", None),
+                             getattr(os, "supports_follow_symlinks", None),
+                             getattr(os, "supports_effective_ids", None)):
+                if type(supports) is set and real in supports:  # (shutil's rmtree asks)
+                    supports.discard(real)  # (else the real one is found there)
+                    supports.add(wrapped_fn)
+    del path_dir_fd, open_dir_fd, shape
     try:
         import _posixsubprocess
     except ImportError:
@@ -1760,7 +2021,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     # into it (kept, with the real functions, only in generator frames: _vault)
     import _imp
     fresh = {"_signal": ("signal", "getsignal"), "_thread": ("start_new_thread", "start_new"),
-             "posix": ("mkfifo", "mknod", "environ"), "_posixsubprocess": ("fork_exec",),
+             "posix": ("mkfifo", "mknod", "open", "environ"), "_posixsubprocess": ("fork_exec",),
              "atexit": ("register",), "_imp": ("create_builtin", "create_dynamic")}
     replaced = {}
     module_type = type(sys)
@@ -1987,7 +2248,33 @@ def _signals(real_signal, real_getsignal, vault, audit, me, *, callable=callable
     return signal, getsignal
 
 
-def _vault(real, event, audit, prepare=None, *, finish=None, size=16,
+def _shapes(*, type=type, str=str, tuple=tuple, len=len, issubclass=issubclass,
+            eq=str.__eq__):
+    """What the events of the guard's replacements of ``os.mkfifo``/``os.mknod`` (path,
+    dir_fd) and ``os.open`` (path, flags, dir_fd) carry, from a call's arguments. Keyword
+    names are read as C reads them (a str subclass's ``__eq__`` is not called)."""
+
+    def kw(kwargs, name):
+        out = None
+        for k, v in tuple(kwargs.items()):  # an exact dict, made by the call
+            if issubclass(type(k), str) and eq(k, name):
+                out = v
+        return out
+
+    def path_dir_fd(args, kwargs):
+        return (args[0] if args else kw(kwargs, "path")), kw(kwargs, "dir_fd")
+
+    def open_dir_fd(args, kwargs):
+        dir_fd = kw(kwargs, "dir_fd") if kwargs else None  # (keyword-only)
+        if dir_fd is None:
+            return None  # its own ``open`` event says the rest
+        return ((args[0] if args else kw(kwargs, "path")),
+                (args[1] if len(args) > 1 else kw(kwargs, "flags")), dir_fd)
+
+    return path_dir_fd, open_dir_fd
+
+
+def _vault(real, event, audit, prepare=None, *, finish=None, shape=None, size=16,
            BaseException=BaseException, IndexError=IndexError, RuntimeError=RuntimeError,
            range=range):
     """A replacement of ``real`` (a function that raises no audit event) that raises
@@ -1995,14 +2282,23 @@ def _vault(real, event, audit, prepare=None, *, finish=None, size=16,
     in the replacement's ``__defaults__`` or ``__closure__``, which anyone reads. The
     generators raise the event themselves, so sending to one directly is audited too.
     ``prepare(args, kwargs)`` (the guard's) may change the call once it is allowed;
-    ``finish(value)`` what it returns (both live in the generator frames too)."""
+    ``finish(value)`` what it returns (both live in the generator frames too);
+    ``shape(args, kwargs)``: the event's arguments (else the call's positional ones), or
+    None: no event for this call."""
 
-    def run(real=real, audit=audit, event=event, prepare=prepare, finish=finish):
+    def run(real=real, audit=audit, event=event, prepare=prepare, finish=finish,
+            shape=shape):
         out = None
         while True:
             args, kwargs = yield out
             try:
-                audit(event, *args)
+                if shape is None:
+                    audit(event, *args)
+                else:
+                    shaped = shape(args, kwargs)
+                    if shaped is not None:  # (None: nothing to judge in this call)
+                        audit(event, *shaped)
+                    shaped = None
                 if prepare is None:
                     out = (True, real(*args, **kwargs))
                 else:  # (args, kwargs) or (args, kwargs, what to return instead)
@@ -2022,7 +2318,7 @@ def _vault(real, event, audit, prepare=None, *, finish=None, size=16,
         g = run()
         g.send(None)
         pool.append(g)
-    del run, real, prepare, finish
+    del run, real, prepare, finish, shape
     from time import sleep
 
     def wrapper(*args, **kwargs):
@@ -2070,6 +2366,6 @@ if __name__ == "sitecustomize":
         _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
         raise
     finally:
-        del _install, _environ, _vault, _signals
+        del _install, _environ, _vault, _signals, _shapes
     _chain()
     del _chain

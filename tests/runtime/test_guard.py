@@ -383,8 +383,8 @@ def test_a_name_outside_hosts_is_not_even_resolved(
     assert code == 1
     assert output.count("sent: PermissionError") == 1  # api.example.com. is in hosts
     [v] = report["violations"]
-    assert (v["event"], v["detail"]) == ("http.client.connect",  # before any lookup
-                                         "example.com.evil.invalid:80 (not in its hosts)")
+    assert (v["event"], v["detail"]) == ("urllib.Request",  # before any lookup
+                                         "http://example.com.evil.invalid/x (not in its hosts)")
 
 
 def test_an_address_in_hosts_and_report_mode(
