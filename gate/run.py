@@ -459,10 +459,14 @@ class Gate:
                                       placed.state.raw if placed.state is not None else None)
         try:
             with self.progress.ticking("installing"):
-                done = installer.install([_fetched(s) for s in placed.scanned],
-                                         options=self.options, target=self.target,
-                                         local_projects=local, env=env, reinstall=again,
-                                         cache_root=self.cache.root)
+                done = installer.install(
+                    [_fetched(s) for s in placed.scanned], options=self.options,
+                    target=self.target, local_projects=local, env=env, reinstall=again,
+                    # --no-cache: uv unpacks into a throwaway cache of its own
+                    cache_root=None if self.options.no_cache else self.cache.root,
+                    paths=placed.paths, warn=self.progress.warn,
+                    installing={s.pin.name for s in placed.scanned
+                                if f"{s.pin.name} {s.pin.version}" in changed})
         except KeyboardInterrupt:
             changed = environment.changes(before, environment.snapshot(placed.paths))
             raise Interrupted("interrupted while installing; " + _changed(changed)) from None
