@@ -155,7 +155,9 @@ def _gate(options: GateOptions, *, progress: Progress | None,
     options = with_no_cache(options, env=env)  # pip's --no-cache-dir, PIP_NO_CACHE_DIR ...
     with _cache(options) as cache, tempfile.TemporaryDirectory(prefix="permpip-run-") as work:
         g = Gate(options, cache=cache,
-                 target=probe_target(options.python, cache_dir=cache.root / "targets"),
+                 # --no-cache: no record kept in a directory removed at the end
+                 target=probe_target(options.python, cache_dir=None if options.no_cache
+                                     else cache.root / "targets"),
                  progress=progress or Progress.for_stream(_null(), quiet=True),
                  policy=policy, workdir=Path(work), env=env)
         with shared_cache.attached(cache, options, env=env, settings=lambda: g.settings,
@@ -414,12 +416,17 @@ class Gate:
         paths = environment.install_paths(self.target, self.options)
         raw = environment.read_raw(paths) if install else None
         on = [s for s in scanned if s.pin.is_wheel]
+        # no record with --no-cache (kept in a directory removed at the end), nor when a
+        # distribution of the set is installed (a rerun: its files are there, so a record
+        # could not be used, gate.placement)
+        keep = not self.options.no_cache and not (
+            raw is not None and placement.any_installed(raw, [s.pin.name for s in on]))
         key = placement.key(code=placement.code_version(self.scanner), raw=raw, paths=paths,
                             target=self.target,
                             wheels=[(s.pin.name, s.pin.version, s.pin.filename,
-                                     s.pin.sha256 or "") for s in on])
+                                     s.pin.sha256 or "") for s in on]) if keep else ""
         places = placement.PlacementCache(self.cache.root)
-        cached = places.get(key, self.target)
+        cached = places.get(key, self.target) if keep else None
         if cached is not None:  # no file of the set is in the target: see gate.placement
             state = environment.read_state(paths, self.target, raw, tables=False) \
                 if raw is not None else None
@@ -432,7 +439,9 @@ class Gate:
                                                    version=s.pin.version, paths=paths)
                       for s in on]
             found = environment.check_set(wheels, state)
-            places.put(key, self.target, placement.tops(wheels, paths, self.target), found)
+            if keep:
+                places.put(key, self.target, placement.tops(wheels, paths, self.target),
+                           found)
         out = tuple(replace(s, scan=replace(s.scan, findings=(
                         *s.scan.findings, *found.get(s.pin.name, ()))))
                     if found.get(s.pin.name) else s for s in scanned)

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import shutil
 import stat
@@ -45,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gate.cache import file_sha256, link_or_copy
+from gate.cache import file_sha256, link_or_copy, read_json, write_json
 from gate.errors import InstallError
 from gate.fetch import Fetched
 
@@ -119,10 +118,7 @@ class Linker:
             return set()
 
     def _load(self, sha: str) -> dict[str, Any] | None:
-        try:
-            data = json.loads(self._manifest_path(sha).read_bytes())
-        except (OSError, ValueError):
-            return None
+        data = read_json(self._manifest_path(sha))
         ok = (isinstance(data, dict) and data.get("schema") == SCHEMA
               and data.get("sha256") == sha and isinstance(data.get("entries"), list)
               and _plain(data.get("archive")) and _plain(data.get("gen")))
@@ -230,13 +226,7 @@ class Linker:
         return None
 
     def _write(self, sha: str, manifest: dict[str, Any]) -> None:
-        path = self._manifest_path(sha)
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=self.tmp, prefix="uv-verified-")
-            with os.fdopen(fd, "w") as handle:
-                json.dump(manifest, handle, separators=(",", ":"))
-            os.replace(name, path)
+        write_json(self._manifest_path(sha), manifest, tmp=self.tmp)
 
 
 def _plain(value: object) -> bool:
