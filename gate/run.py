@@ -74,7 +74,6 @@ from gate.resolve import (
 from gate.resolve.index import index_urls
 from gate.resolve.reqfile import install_settings, read_settings
 from gate.resolve.target import Target, probe_target
-from gate.scan import scan_artifact
 
 if TYPE_CHECKING:
     from gate.scan.sdist_requires import SdistRequires
@@ -175,6 +174,8 @@ def as_build_requirement(scan: PackageScan, *, of: str, where: str, line: int) -
 
 
 def _scan_one(path: Path, sha256: str, filename: str) -> PackageScan:
+    from gate.scan import scan_artifact  # the scanner: not imported when every scan is cached
+
     scan = scan_artifact(path, sha256=sha256)
     return replace(scan, filename=filename)
 

@@ -125,13 +125,16 @@ class Linker:
         return data if ok else None
 
     def _holds(self, manifest: dict[str, Any]) -> bool:
-        """Every witness of the archive still holds (one ``lstat`` per file and directory)."""
-        root = self.archives / manifest["archive"]
+        """Every witness of the archive still holds (one ``lstat`` per file and directory;
+        plain strings: a few thousand of them on every run)."""
+        base = f"{self.archives}{os.sep}{manifest['archive']}"
         dev, uid = manifest["dev"], manifest["uid"]
+        lstat = os.lstat
         try:
-            for rel, *seen in manifest["entries"]:
-                st = os.lstat(root / rel if rel else root)
-                if st.st_dev != dev or st.st_uid != uid or _witness(st) != seen:
+            for rel, ino, mode, size, mtime in manifest["entries"]:
+                st = lstat(f"{base}{os.sep}{rel}" if rel else base)
+                if (st.st_ino != ino or st.st_mtime_ns != mtime or st.st_size != size
+                        or st.st_mode != mode or st.st_dev != dev or st.st_uid != uid):
                     return False
         except (OSError, TypeError, ValueError):
             return False
@@ -197,20 +200,21 @@ class Linker:
         """The first file of ``w`` installed from other bytes, or None."""
         m = w.manifest
         if m is not None:
-            into = site(bool(m["purelib"]))
+            into = str(site(bool(m["purelib"])))
             root = self.archives / m["archive"]
-            dev = m["dev"]
+            dev, record = m["dev"], f"{m['dist_info']}/RECORD"
+            lstat, isreg = os.lstat, stat.S_ISREG
             for rel, ino, mode, size, mtime in m["entries"]:
-                if not rel or not stat.S_ISREG(mode) or _not_linked(rel, m["dist_info"]):
-                    continue
+                if not isreg(mode) or rel == record or rel.split("/", 1)[0].endswith(".data"):
+                    continue  # not installed as the archive holds it (``_not_linked``)
                 try:
-                    st = os.lstat(into / rel)
+                    st = lstat(f"{into}{os.sep}{rel}")
                 except OSError:
                     return rel
-                if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == (dev, ino, size,
-                                                                          mtime):
+                if st.st_ino == ino and st.st_dev == dev and st.st_size == size \
+                        and st.st_mtime_ns == mtime:
                     continue  # the verified inode, unchanged
-                if not _same_bytes(into / rel, root / rel):
+                if not _same_bytes(Path(into, rel), root / rel):
                     return rel
             return None
         # no verified copy: each installed file against the wheel's member
