@@ -62,6 +62,7 @@ class Wheel:
     links: Path  # the find-links directory uv reads it from
     manifest: dict[str, Any] | None  # verified, every witness holding; None: unpacked now
     members: dict[str, str] = field(default_factory=dict)  # name -> sha256 (new wheels)
+    dirs: frozenset[str] = frozenset()  # the wheel's directory entries (new wheels)
     dist_info: str = ""  # (new wheels)
     purelib: bool = True  # (new wheels)
 
@@ -179,14 +180,14 @@ class Linker:
         """The archive uv unpacked ``w`` into in this run, verified against the wheel and
         witnessed; None (and the new generation removed) when there is none to verify."""
         try:
-            w.members, w.dist_info, w.purelib = _members(w.fetched.path)
+            w.members, w.dirs, w.dist_info, w.purelib = _members(w.fetched.path)
         except (OSError, zipfile.BadZipFile, ValueError, KeyError) as exc:
             raise InstallError(f"{w.fetched.pin.filename}: cannot read it again: {exc}") from None
         for name in fresh:
             root = self.archives / name
             if not (root / w.dist_info).is_dir():
                 continue
-            manifest = _verify(root, w.members, self.tmp)
+            manifest = _verify(root, w.members, w.dirs, self.tmp)
             if manifest is not None:
                 manifest.update(schema=SCHEMA, sha256=w.sha, gen=w.gen, archive=name,
                                 dist_info=w.dist_info, purelib=w.purelib)
@@ -282,13 +283,15 @@ def _same_bytes(a: Path, b: Path) -> bool:
         return False
 
 
-def _members(wheel: Path) -> tuple[dict[str, str], str, bool]:
-    """(member name -> sha256 of its bytes, the ``.dist-info`` directory, Root-Is-Purelib)
-    of the wheel file, read again from the verified file."""
+def _members(wheel: Path) -> tuple[dict[str, str], frozenset[str], str, bool]:
+    """(file member -> sha256 of its bytes, the directory entries, the ``.dist-info``
+    directory, Root-Is-Purelib) of the wheel, read again from the verified file."""
     out: dict[str, str] = {}
+    dirs: set[str] = set()
     with zipfile.ZipFile(wheel) as zf:
         for info in zf.infolist():
             if info.is_dir():
+                dirs.add(info.filename.rstrip("/"))
                 continue
             digest = hashlib.sha256()
             with zf.open(info) as member:
@@ -303,7 +306,7 @@ def _members(wheel: Path) -> tuple[dict[str, str], str, bool]:
     purelib = any(ln.split(":", 1)[0].strip().lower() == "root-is-purelib"
                   and ln.split(":", 1)[1].strip().lower() == "true"
                   for ln in wheel_text.splitlines() if ":" in ln)
-    return out, dist_info, purelib
+    return out, frozenset(dirs), dist_info, purelib
 
 
 def _walk(root: Path) -> tuple[dict[str, os.stat_result], dict[str, os.stat_result]] | None:
@@ -338,10 +341,12 @@ def _marker(tmp: Path) -> int:
         os.unlink(name)
 
 
-def _verify(root: Path, members: dict[str, str], tmp: Path) -> dict[str, Any] | None:
+def _verify(root: Path, members: dict[str, str], wheel_dirs: frozenset[str],
+            tmp: Path) -> dict[str, Any] | None:
     """The witnesses of the archive at ``root`` when it holds exactly ``members`` (name ->
-    sha256), regular files and directories owned by this user without group or other write
-    bits (removed here); else None."""
+    sha256) and no directory but theirs and the wheel's own (``wheel_dirs``), regular files
+    and directories owned by this user without group or other write bits (removed here);
+    else None."""
     uid = os.geteuid()
     try:
         walked = _walk(root)
@@ -350,7 +355,8 @@ def _verify(root: Path, members: dict[str, str], tmp: Path) -> dict[str, Any] | 
         files, dirs = walked
         if set(files) != set(members):
             return None
-        parents = {"/".join(n.split("/")[:i]) for n in members for i in range(n.count("/") + 1)}
+        parents = {"/".join(n.split("/")[:i]) for n in [*members, *(f"{d}/" for d in wheel_dirs)]
+                   for i in range(n.count("/") + 1)}
         if not set(dirs) <= parents:
             return None  # a directory no member is in
         for rel, st in [*files.items(), *dirs.items()]:
