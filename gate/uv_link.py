@@ -31,7 +31,9 @@ uv's cache or the scan cache directly; see docs/security.md.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import csv
 import hashlib
 import os
 import shutil
@@ -285,28 +287,59 @@ def _same_bytes(a: Path, b: Path) -> bool:
 
 def _members(wheel: Path) -> tuple[dict[str, str], frozenset[str], str, bool]:
     """(file member -> sha256 of its bytes, the directory entries, the ``.dist-info``
-    directory, Root-Is-Purelib) of the wheel, read again from the verified file."""
+    directory, Root-Is-Purelib) of the wheel, read again from the verified file.
+
+    A member's sha256 is the one its RECORD row states where there is one (no need to
+    inflate the wheel again), else that of its bytes. A row that lies (not the member's
+    sha256) cannot let other bytes through: uv's copy of the member holds the member's
+    bytes, which do not match it, so that copy is never verified (the wheel is unpacked
+    again on every run); only a writer of the cache could make a copy match the lie, and
+    such a writer can forge a manifest outright (docs/security.md, "uv's cache")."""
     out: dict[str, str] = {}
     dirs: set[str] = set()
     with zipfile.ZipFile(wheel) as zf:
-        for info in zf.infolist():
-            if info.is_dir():
-                dirs.add(info.filename.rstrip("/"))
+        infos = zf.infolist()
+        files = [i for i in infos if not i.is_dir()]
+        dirs = {i.filename.rstrip("/") for i in infos if i.is_dir()}
+        tops = {i.filename.split("/", 1)[0] for i in files
+                if i.filename.split("/", 1)[0].endswith(".dist-info")}
+        if len(tops) != 1:
+            raise ValueError("not exactly one .dist-info")
+        dist_info = tops.pop()
+        stated = _record_sha256(zf.read(f"{dist_info}/RECORD"))
+        names = {i.filename for i in files}
+        for info in files:
+            known = stated.get(info.filename)
+            if known is not None:
+                out[info.filename] = known
                 continue
             digest = hashlib.sha256()
             with zf.open(info) as member:
                 while chunk := member.read(1 << 20):
                     digest.update(chunk)
             out[info.filename] = digest.hexdigest()
-        infos = {n.split("/", 1)[0] for n in out if n.split("/", 1)[0].endswith(".dist-info")}
-        if len(infos) != 1:
-            raise ValueError("not exactly one .dist-info")
-        dist_info = infos.pop()
+        if len(names) != len(files):
+            raise ValueError("a member is in the archive twice")
         wheel_text = zf.read(f"{dist_info}/WHEEL").decode("utf-8", "replace")
     purelib = any(ln.split(":", 1)[0].strip().lower() == "root-is-purelib"
                   and ln.split(":", 1)[1].strip().lower() == "true"
                   for ln in wheel_text.splitlines() if ":" in ln)
     return out, frozenset(dirs), dist_info, purelib
+
+
+def _record_sha256(record: bytes) -> dict[str, str]:
+    """path -> sha256 (hex) of each RECORD row stating one (``sha256=<urlsafe base64>``)."""
+    out: dict[str, str] = {}
+    try:
+        rows = csv.reader(record.decode("utf-8").splitlines())
+        for row in rows:
+            if len(row) >= 2 and row[1].startswith("sha256="):
+                raw = base64.urlsafe_b64decode(row[1][7:] + "=" * (-len(row[1][7:]) % 4))
+                if len(raw) == 32:
+                    out.setdefault(row[0], raw.hex())
+    except (UnicodeDecodeError, csv.Error, ValueError):
+        return {}
+    return out
 
 
 def _walk(root: Path) -> tuple[dict[str, os.stat_result], dict[str, os.stat_result]] | None:

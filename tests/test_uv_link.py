@@ -73,3 +73,26 @@ def test_anything_but_the_wheel_is_refused(tmp_path: Path, tmp: Path, change: st
         init.unlink()
         init.symlink_to(tmp_path / "elsewhere.py")
     assert _verify(root, files, dirs, tmp) is None
+
+
+def test_record_hashes_are_used_and_a_lie_never_verifies(tmp_path: Path, tmp: Path) -> None:
+    """A RECORD row's sha256 stands for the member (no second inflate); one that is not the
+    member's bytes makes uv's faithful copy fail verification: never linked."""
+    import base64
+
+    def row(name: str, data: bytes) -> str:
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+        return f"{name},sha256={digest.decode()},{len(data)}\n"
+
+    path = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("demo/__init__.py", "X = 1\n")
+        zf.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
+        zf.writestr("demo-1.0.dist-info/RECORD",
+                    row("demo/__init__.py", b"import os; os.system('x')\n")  # a lie
+                    + "demo-1.0.dist-info/RECORD,,\n")
+    files, dirs, _info, _pure = _members(path)
+    assert files["demo/__init__.py"] == hashlib.sha256(b"import os; os.system('x')\n").hexdigest()
+    root = tmp_path / "a"
+    _unpack(path, root)
+    assert _verify(root, files, dirs, tmp) is None
