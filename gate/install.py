@@ -142,27 +142,17 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
                     "--require-hashes", "--no-cache-dir", "--no-input",
                     "--only-binary", ":all:",  # approved sdists were built already
                     "-r", reqs, *options.args_for(Step.INSTALL)]
-        done = _subprocess.run(argv, env=_offline_env(env, links), timeout=3600) if files else None
-        if done is not None and done.returncode != 0:
-            raise _failure(done)
-        if reinstall and done is not None:
-            again = where / "reinstall.txt"
-            again.write_text("".join(f"{f.pin.name}=={f.pin.version} --hash=sha256:"
-                                     f"{f.pin.sha256}\n" for f in files
-                                     if f.pin.name in reinstall))
-            force = ["--reinstall"] if options.backend is Backend.UV else ["--force-reinstall"]
-            argv2 = [*argv[:argv.index("-r")], *force, "-r", str(again),
-                     *argv[argv.index("-r") + 2:]]
-            more = _subprocess.run(argv2, env=_offline_env(env, links), timeout=3600)
-            if more.returncode != 0:
-                raise _failure(more)
-            done = _subprocess.Completed(argv=done.argv, returncode=0,
-                                         stdout=done.stdout + more.stdout,
-                                         stderr=done.stderr + more.stderr)
+        try:
+            done = _run(argv, links, env, files, reinstall, options, where)
+        except BaseException:
+            if linker is not None:
+                linker.abandon(wheels)
+            raise
         if linker is not None and done is not None:
-            assert paths is not None or not hard
-            site = (lambda purelib: paths.purelib if purelib else paths.platlib) \
-                if hard and paths is not None else None
+            site = None
+            if hard and paths is not None:
+                pure, plat = paths.purelib, paths.platlib
+                site = lambda purelib: pure if purelib else plat  # noqa: E731
             linker.finish(wheels, before=before, site=site,
                           installed=() if options.dry_run else installing)
         out = done or _subprocess.Completed(argv=(), returncode=0, stdout="", stderr="")
@@ -173,6 +163,31 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
                                         stdout=out.stdout + more.stdout,
                                         stderr=out.stderr + more.stderr)
         return out
+
+
+def _run(argv: list[str], links: Path, env: Mapping[str, str] | None,
+         files: Sequence[Fetched], reinstall: Sequence[str], options: GateOptions,
+         where: Path) -> _subprocess.Completed | None:
+    """pip or uv with ``argv``, then again with ``--force-reinstall``/``--reinstall`` for
+    ``reinstall``; what they printed (None: no files)."""
+    done = _subprocess.run(argv, env=_offline_env(env, links), timeout=3600) if files else None
+    if done is not None and done.returncode != 0:
+        raise _failure(done)
+    if reinstall and done is not None:
+        again = where / "reinstall.txt"
+        again.write_text("".join(f"{f.pin.name}=={f.pin.version} --hash=sha256:"
+                                 f"{f.pin.sha256}\n" for f in files
+                                 if f.pin.name in reinstall))
+        force = ["--reinstall"] if options.backend is Backend.UV else ["--force-reinstall"]
+        argv2 = [*argv[:argv.index("-r")], *force, "-r", str(again),
+                 *argv[argv.index("-r") + 2:]]
+        more = _subprocess.run(argv2, env=_offline_env(env, links), timeout=3600)
+        if more.returncode != 0:
+            raise _failure(more)
+        done = _subprocess.Completed(argv=done.argv, returncode=0,
+                                     stdout=done.stdout + more.stdout,
+                                     stderr=done.stderr + more.stderr)
+    return done
 
 
 def _offline_env(env: Mapping[str, str] | None, links: Path) -> dict[str, str]:

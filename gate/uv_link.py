@@ -178,6 +178,13 @@ class Linker:
                 raise InstallError(f"{w.fetched.pin.filename}: uv installed {bad} from bytes "
                                    "that are not the scanned ones")
 
+    def abandon(self, wheels: Sequence[Wheel]) -> None:
+        """uv failed or was interrupted: the new find-links generations go (their wheels are
+        unpacked afresh next time); verified copies stay as they are."""
+        for w in wheels:
+            if w.manifest is None:
+                self._drop(w.sha, None, gen=w.gen)
+
     def _adopt(self, w: Wheel, fresh: Sequence[str]) -> dict[str, Any] | None:
         """The archive uv unpacked ``w`` into in this run, verified against the wheel and
         witnessed; None (and the new generation removed) when there is none to verify."""
@@ -204,8 +211,9 @@ class Linker:
         m = w.manifest
         if m is not None:
             into = str(site(bool(m["purelib"])))
-            root = self.archives / m["archive"]
+            root = self.archives / str(m["archive"])
             dev, record = m["dev"], f"{m['dist_info']}/RECORD"
+            rel: str
             lstat, isreg = os.lstat, stat.S_ISREG
             for rel, ino, mode, size, mtime in m["entries"]:
                 if not isreg(mode) or rel == record or rel.split("/", 1)[0].endswith(".data"):
@@ -213,23 +221,25 @@ class Linker:
                 try:
                     st = lstat(f"{into}{os.sep}{rel}")
                 except OSError:
-                    return rel
+                    return str(rel)
                 if st.st_ino == ino and st.st_dev == dev and st.st_size == size \
                         and st.st_mtime_ns == mtime:
                     continue  # the verified inode, unchanged
                 if not _same_bytes(Path(into, rel), root / rel):
-                    return rel
+                    return str(rel)
             return None
-        # no verified copy: each installed file against the wheel's member
-        into = site(w.purelib)
-        for rel, digest in w.members.items():
-            if _not_linked(rel, w.dist_info):
+        # no verified copy: each installed file against the wheel's member (its bytes, not
+        # its RECORD row: uv does not check those, a wrong row is no reason to refuse)
+        base = site(w.purelib)
+        for name, digest in w.members.items():
+            if _not_linked(name, w.dist_info):
                 continue
             try:
-                if file_sha256(into / rel) != digest:
-                    return rel
-            except OSError:
-                return rel
+                got = file_sha256(base / name)
+                if got != digest and got != _member_sha256(w.fetched.path, name):
+                    return name
+            except (OSError, KeyError, zipfile.BadZipFile):
+                return name
         return None
 
     def _write(self, sha: str, manifest: dict[str, Any]) -> None:
@@ -325,6 +335,14 @@ def _members(wheel: Path) -> tuple[dict[str, str], frozenset[str], str, bool]:
                   and ln.split(":", 1)[1].strip().lower() == "true"
                   for ln in wheel_text.splitlines() if ":" in ln)
     return out, frozenset(dirs), dist_info, purelib
+
+
+def _member_sha256(wheel: Path, name: str) -> str:
+    digest = hashlib.sha256()
+    with zipfile.ZipFile(wheel) as zf, zf.open(name) as member:
+        while chunk := member.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _record_sha256(record: bytes) -> dict[str, str]:

@@ -285,3 +285,34 @@ def test_a_target_on_another_file_system_gets_copies(
         assert _manifest(cache, index.sha256(WARMLIB))["archive"]  # verified all the same
     finally:
         shutil.rmtree(target, ignore_errors=True)
+
+
+def test_a_wheel_whose_record_lies_is_unpacked_afresh_each_run(
+        index: SubIndex, tmp_path: Path, make_venv: MakeVenv, permpip: Permpip) -> None:
+    """A RECORD row whose sha256 is not its member's: uv's copy never verifies, so it is
+    never kept to be linked again (deleted: no garbage), and every install gets the
+    member's real bytes, checked after uv ran (no refusal: uv does not check RECORD)."""
+    built = build_wheel(tmp_path / "dist", "liar", "1.0", {"liar/__init__.py": "X = 1\n"})
+    fixed = tmp_path / "fixed" / built.name
+    fixed.parent.mkdir()
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(fixed, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("/RECORD"):
+                data = b"".join(
+                    (b"liar/__init__.py,sha256=" + b"A" * 43 + b",6\n")
+                    if ln.startswith(b"liar/__init__.py,") else ln + b"\n"
+                    for ln in data.splitlines())
+            out.writestr(info, data)
+    index.publish(fixed)
+    project = tmp_path / "project"
+    write_policy(project, {})
+    (project / "requirements.txt").write_text(
+        f"liar==1.0 --hash=sha256:{index.sha256(built.name)}\n")
+    cache = tmp_path / "cache"
+    for name in ("first", "second"):
+        py = make_venv(name)
+        _install(permpip, index, project, py, cache)
+        assert (_site(py) / "liar" / "__init__.py").read_text() == "X = 1\n"
+        assert not list((cache / "permpip" / "uv" / "verified").rglob("*.json"))
+        assert not list((cache / "permpip" / "uv" / "archive-v0").iterdir())
