@@ -256,14 +256,29 @@ def write_inputs(pset: PackageSet, wheels: Path, project: Path) -> dict[str, Pat
 
 
 def write_policy(wheels: Path, project: Path) -> Path:
-    """A policy granting what the scan finds (``permpip policy init`` on the wheels)."""
+    """A policy granting what the scan finds (``permpip policy init`` on the wheels), kept
+    in ``bench/.cache/gate/policies/`` by the set's files and the scanner's version (a
+    ``policy init`` of the heavy set scans it all: minutes)."""
     pyproject = project / "pyproject.toml"
-    pyproject.write_text('[project]\nname = "bench"\nversion = "0"\n')
+    head = '[project]\nname = "bench"\nversion = "0"\n'
+    env = permpip_env()
+    done = subprocess.run([sys.executable, "-c", "from gate.run import scanner_version; "
+                           "print(scanner_version())"], env=env, cwd=project,
+                          capture_output=True, text=True)
+    files = hashlib.sha256("".join(sorted(p.name for p in wheels.glob("*.whl"))).encode())
+    kept = CACHE / "policies" / f"{wheels.name}-{files.hexdigest()[:16]}-" \
+        f"{done.stdout.strip() or 'unknown'}.toml"
+    if done.returncode == 0 and kept.is_file():
+        pyproject.write_text(kept.read_text())
+        return pyproject
+    pyproject.write_text(head)
     done = subprocess.run([*permpip_argv(), "policy", "init", str(wheels),
                            "--policy", str(pyproject)],
-                          cwd=project, env=permpip_env(), capture_output=True, text=True)
+                          cwd=project, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"permpip policy init failed:\n{done.stdout}{done.stderr}")
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(pyproject.read_text())
     return pyproject
 
 
@@ -372,6 +387,8 @@ class Bench:
         for case in cases:
             if case.cache == "warm":
                 warm[case] = self._fresh("cache")
+                if case.tool in ("permpip", "before"):
+                    seed_scans(warm[case])
                 self.run_once(case, warm[case])  # fills it, untimed
         for _ in range(runs):
             for case in cases:
@@ -382,6 +399,29 @@ class Bench:
                     out[case].append(self.run_once(case, cache))
                     shutil.rmtree(cache)
         return out
+
+
+FILLED: list[Path] = []  # the scans of every warm cache filled so far
+
+
+def seed_scans(cache: Path) -> None:
+    """Hard links to the scans of the warm caches filled before (and of permpip's default
+    cache) in a warm case's cache, before its untimed fill: the fill then does not scan
+    every wheel again (the heavy set's scan is minutes under load). Scans are kept by
+    scanner version: a tree whose scanner differs does not find them and scans as before.
+    Nothing timed changes: a warm run takes every scan from its cache either way."""
+    env = permpip_env()
+    default = Path(env.get("PERMPIP_CACHE_DIR") or Path(env.get("XDG_CACHE_HOME") or Path(
+        env.get("HOME", str(Path.home()))) / ".cache") / "permpip") / "scans"
+    def link(src: str, dest: str) -> None:
+        with contextlib.suppress(FileExistsError):
+            os.link(src, dest)
+
+    for scans in (default, *FILLED):
+        if scans.is_dir():
+            shutil.copytree(scans, cache / "permpip" / "scans", copy_function=link,
+                            dirs_exist_ok=True)
+    FILLED.append(cache / "permpip" / "scans")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -34,7 +34,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from gate.errors import UsageError
 from gate.model import PackageScan
@@ -111,6 +111,35 @@ def link_or_copy(src: Path, dest: Path) -> None:
         os.link(src, dest)
     except OSError:
         shutil.copyfile(src, dest)
+
+
+def read_json(path: Path) -> Any:  # noqa: ANN401 - JSON
+    """The JSON value in ``path``, or None when it is missing or not JSON (a cache miss)."""
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(path: Path, value: object, *, tmp: Path) -> bool:
+    """Write ``value`` to ``path`` atomically (a temp file in ``tmp``, on the same file
+    system, renamed into place: a reader never sees half a record); True if written. A
+    cache that cannot be written is not an error: the record is made again next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=tmp, prefix=f"{path.parent.name}-")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(value, handle, separators=(",", ":"))
+            os.replace(name, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+            raise
+    except OSError:
+        return False
+    return True
 
 
 def file_sha256(path: Path) -> str:
@@ -203,21 +232,13 @@ class Cache:
         return sha, cached
 
     def _get_record(self, kind: str, key: str) -> dict[str, str] | None:
-        try:
-            data = json.loads((self.root / kind / f"{key}.json").read_text())
-        except (OSError, ValueError):
-            return None
+        data = read_json(self.root / kind / f"{key}.json")
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             return None
         return data
 
     def _put_record(self, kind: str, key: str, value: dict[str, str]) -> None:
-        path = self.root / kind / f"{key}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix=f"{kind}-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(value, handle)
-        os.replace(name, path)
+        write_json(self.root / kind / f"{key}.json", value, tmp=self.root / "tmp")
 
     def has_file(self, sha256: str, filename: str) -> bool:
         """Is the file there? (Not re-hashed: ``get_file`` does that when it is read.)"""
@@ -259,9 +280,4 @@ class Cache:
             self.shared.put_file(sha256, path)
 
     def _keep_scan(self, scan: PackageScan, scanner: str) -> None:
-        path = self._scan(scan.sha256, scanner)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="scan-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(scan.to_json(), handle)
-        os.replace(name, path)
+        write_json(self._scan(scan.sha256, scanner), scan.to_json(), tmp=self.root / "tmp")

@@ -16,15 +16,16 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import Version
 
-from gate import _subprocess
+from gate import _subprocess, uv_link
 from gate.build import LocalProject
-from gate.cache import file_sha256, link_or_copy
+from gate.cache import link_or_copy
+from gate.environment import InstallPaths
 from gate.errors import InstallError, UsageError
 from gate.fetch import Fetched
 from gate.options import Backend, GateOptions, Step
@@ -87,71 +88,44 @@ def _link_all(files: Sequence[Fetched], links: Path) -> None:
         link_or_copy(f.path, dest)
 
 
-def uv_links(files: Sequence[Fetched], cache_root: Path) -> list[Path]:
-    """One stable find-links directory per verified file, keyed by its sha256
-    (``CACHE/uv/links/<aa>/<sha256>/<filename>``), holding a hard link to the cached file
-    permpip verified in this run (the same inode: checked, and replaced when not).
-
-    uv keys its unpacked copy of a find-links wheel by the directory's URL, the file name
-    and the file's mtime, and records the sha256 of the bytes it unpacked: with a directory
-    per sha256 the key is stable across runs and lockfiles, so uv links its unpacked copy
-    instead of unzipping the wheel again, and ``--require-hashes`` compares that recorded
-    sha256 with the pinned one (docs/security.md, "uv's cache")."""
-    out = []
-    for f in files:
-        if not f.pin.is_wheel:
-            raise InstallError(f"{f.pin.filename}: only wheels are installed (build it first)")
-        sha = f.pin.sha256 or ""
-        if len(sha) != 64 or not all(c in "0123456789abcdef" for c in sha):
-            raise InstallError(f"{f.pin.filename}: no sha256 to key it by")
-        where = cache_root / "uv" / "links" / sha[:2] / sha
-        dest = where / f.pin.filename
-        if not _same_file(dest, f.path):
-            where.mkdir(parents=True, exist_ok=True)
-            tmp = where / f".{f.pin.filename}.{os.getpid()}.tmp"
-            tmp.unlink(missing_ok=True)
-            link_or_copy(f.path, tmp)
-            if not _same_file(tmp, f.path) and file_sha256(tmp) != sha:
-                tmp.unlink(missing_ok=True)
-                raise InstallError(f"{f.pin.filename}: the copy handed to uv is not the "
-                                   "verified bytes")
-            os.replace(tmp, dest)
-        out.append(where)
-    return out
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
             local_projects: Sequence[LocalInstall] = (),
             env: Mapping[str, str] | None = None,
             reinstall: Sequence[str] = (),
-            cache_root: Path | None = None) -> _subprocess.Completed:
+            cache_root: Path | None = None,
+            paths: InstallPaths | None = None,
+            installing: Iterable[str] = (),
+            warn: Callable[[str], None] | None = None) -> _subprocess.Completed:
     """Install ``files`` (all verified wheels); returns what pip/uv printed.
 
     ``reinstall``: names installed at the pinned version from other bytes; pip and uv
     would call them "already satisfied", so they are reinstalled from the verified wheel.
     ``cache_root``: permpip's cache; uv then keeps its own cache under it (``CACHE/uv``,
-    private to permpip) and reads the files from ``uv_links``. Without it uv runs with
-    ``--no-cache`` from a throwaway directory."""
+    private to permpip) and links its unpacked copies into the target once they are
+    verified (``gate.uv_link``; ``paths``: where the target's schemes are, ``installing``:
+    the names uv installs now, whose installed files are checked afterwards). Without it
+    uv runs with ``--no-cache`` (a throwaway cache) from a throwaway directory."""
     with tempfile.TemporaryDirectory(prefix="permpip-install-") as tmp:
         where = Path(tmp)
         reqs = str(where / "requirements.txt")
+        linker: uv_link.Linker | None = None
+        wheels: list[uv_link.Wheel] = []
+        before: set[str] = set()
+        hard = False
         if options.backend is Backend.UV:
             if cache_root is not None:
                 _write_requirements(files, where)
                 links = where
-                source = [*(a for d in dict.fromkeys(uv_links(files, cache_root))
-                            for a in ("--find-links", str(d))),
-                          "--cache-dir", str(cache_root / "uv"),  # permpip's own: uv_links
-                          # copies, not hard links into the cache: a later write to an
-                          # installed file must not change what the next install takes
-                          "--link-mode", "copy"]
+                linker = uv_link.Linker(cache_root, warn=warn)
+                wheels = linker.prepare(files)
+                # hard links from uv's cache into the target: only where the target is on
+                # the cache's file system (else uv would fall back to copying, with a warning)
+                hard = paths is not None and all(uv_link.same_device(d, linker.uv)
+                                                 for d in (paths.purelib, paths.platlib))
+                before = linker.archives_now()
+                source = [*(a for w in wheels for a in ("--find-links", str(w.links))),
+                          "--cache-dir", str(linker.uv),  # permpip's own (gate.uv_link)
+                          "--link-mode", "hardlink" if hard else "copy"]
             else:
                 links = _stage(files, where)
                 source = ["--find-links", str(links), "--no-cache"]
@@ -168,23 +142,19 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
                     "--require-hashes", "--no-cache-dir", "--no-input",
                     "--only-binary", ":all:",  # approved sdists were built already
                     "-r", reqs, *options.args_for(Step.INSTALL)]
-        done = _subprocess.run(argv, env=_offline_env(env, links), timeout=3600) if files else None
-        if done is not None and done.returncode != 0:
-            raise _failure(done)
-        if reinstall and done is not None:
-            again = where / "reinstall.txt"
-            again.write_text("".join(f"{f.pin.name}=={f.pin.version} --hash=sha256:"
-                                     f"{f.pin.sha256}\n" for f in files
-                                     if f.pin.name in reinstall))
-            force = ["--reinstall"] if options.backend is Backend.UV else ["--force-reinstall"]
-            argv2 = [*argv[:argv.index("-r")], *force, "-r", str(again),
-                     *argv[argv.index("-r") + 2:]]
-            more = _subprocess.run(argv2, env=_offline_env(env, links), timeout=3600)
-            if more.returncode != 0:
-                raise _failure(more)
-            done = _subprocess.Completed(argv=done.argv, returncode=0,
-                                         stdout=done.stdout + more.stdout,
-                                         stderr=done.stderr + more.stderr)
+        try:
+            done = _run(argv, links, env, files, reinstall, options, where)
+        except BaseException:
+            if linker is not None:
+                linker.abandon(wheels)
+            raise
+        if linker is not None and done is not None:
+            site = None
+            if hard and paths is not None:
+                pure, plat = paths.purelib, paths.platlib
+                site = lambda purelib: pure if purelib else plat  # noqa: E731
+            linker.finish(wheels, before=before, site=site,
+                          installed=() if options.dry_run else installing)
         out = done or _subprocess.Completed(argv=(), returncode=0, stdout="", stderr="")
         for project in local_projects:
             more = _install_local(project, options=options, target=target, env=env,
@@ -193,6 +163,31 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
                                         stdout=out.stdout + more.stdout,
                                         stderr=out.stderr + more.stderr)
         return out
+
+
+def _run(argv: list[str], links: Path, env: Mapping[str, str] | None,
+         files: Sequence[Fetched], reinstall: Sequence[str], options: GateOptions,
+         where: Path) -> _subprocess.Completed | None:
+    """pip or uv with ``argv``, then again with ``--force-reinstall``/``--reinstall`` for
+    ``reinstall``; what they printed (None: no files)."""
+    done = _subprocess.run(argv, env=_offline_env(env, links), timeout=3600) if files else None
+    if done is not None and done.returncode != 0:
+        raise _failure(done)
+    if reinstall and done is not None:
+        again = where / "reinstall.txt"
+        again.write_text("".join(f"{f.pin.name}=={f.pin.version} --hash=sha256:"
+                                 f"{f.pin.sha256}\n" for f in files
+                                 if f.pin.name in reinstall))
+        force = ["--reinstall"] if options.backend is Backend.UV else ["--force-reinstall"]
+        argv2 = [*argv[:argv.index("-r")], *force, "-r", str(again),
+                 *argv[argv.index("-r") + 2:]]
+        more = _subprocess.run(argv2, env=_offline_env(env, links), timeout=3600)
+        if more.returncode != 0:
+            raise _failure(more)
+        done = _subprocess.Completed(argv=done.argv, returncode=0,
+                                     stdout=done.stdout + more.stdout,
+                                     stderr=done.stderr + more.stderr)
+    return done
 
 
 def _offline_env(env: Mapping[str, str] | None, links: Path) -> dict[str, str]:

@@ -33,17 +33,17 @@ docs/cache.md ("The placement cache") argues why the key is complete.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import os
+import re
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gate.cache import read_json, write_json
 from gate.environment import InstallPaths, RawState, WheelFiles
 from gate.model import Finding, NormalizedName
 from gate.resolve.target import Target
@@ -110,6 +110,16 @@ def key(*, code: str, wheels: Sequence[tuple[str, str, str, str]], paths: Instal
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
+def any_installed(raw: RawState, names: Sequence[str]) -> bool:
+    """Whether a distribution of one of ``names`` (normalised) has a ``*.dist-info`` in the
+    target: then the set's files are there (its package, its dist-info's top) and no record
+    can be used. Read from the directory names only (``name-version.dist-info``): a test of
+    cost, not of soundness (a record is used only after its tops are checked)."""
+    want = set(names)
+    return any(re.sub(r"[-_.]+", "-", i.entry[:-len(".dist-info")].rsplit("-", 1)[0]).lower()
+               in want for i in raw.dist_infos)
+
+
 def tops(wheels: Sequence[WheelFiles], paths: InstallPaths,
          target: Target) -> list[tuple[str, str]]:
     """(scheme directory, first component) of every destination of ``wheels``."""
@@ -142,13 +152,13 @@ class PlacementCache:
         self.tmp = root / "tmp"
 
     def get(self, k: str, target: Target) -> dict[NormalizedName, tuple[Finding, ...]] | None:
+        data = read_json(self.dir / f"{k}.json")
         try:
-            data = json.loads((self.dir / f"{k}.json").read_text())
             found = [(str(root), str(top)) for root, top in data["tops"]]
             out = {NormalizedName(name): tuple(Finding._from_dict(f["capability"], f)
                                                for f in fs)
                    for name, fs in data["found"].items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
         if _any_exists(found, _Rel(target)):
             return None  # something is there now: checked in full
@@ -162,14 +172,7 @@ class PlacementCache:
         record = {"tops": [list(t) for t in found],
                   "found": {name: [{"capability": str(f.capability), **f.to_json()}
                                    for f in fs] for name, fs in findings.items()}}
-        with contextlib.suppress(OSError):
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=self.tmp, prefix="placement-")
-            with os.fdopen(fd, "w") as handle:
-                json.dump(record, handle)
-            os.replace(name, self.dir / f"{k}.json")
-            return True
-        return False
+        return write_json(self.dir / f"{k}.json", record, tmp=self.tmp)
 
 
-__all__ = ["PlacementCache", "code_version", "key", "tops"]
+__all__ = ["PlacementCache", "any_installed", "code_version", "key", "tops"]

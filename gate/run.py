@@ -73,7 +73,6 @@ from gate.resolve import (
 from gate.resolve.index import index_urls
 from gate.resolve.reqfile import install_settings, read_settings
 from gate.resolve.target import Target, probe_target
-from gate.scan import scan_artifact
 
 if TYPE_CHECKING:
     from gate.scan.sdist_requires import SdistRequires
@@ -157,7 +156,9 @@ def _gate(options: GateOptions, *, progress: Progress | None,
     options = with_no_cache(options, env=env)  # pip's --no-cache-dir, PIP_NO_CACHE_DIR ...
     with _cache(options) as cache, tempfile.TemporaryDirectory(prefix="permpip-run-") as work:
         g = Gate(options, cache=cache,
-                 target=probe_target(options.python, cache_dir=cache.root / "targets"),
+                 # --no-cache: no record kept in a directory removed at the end
+                 target=probe_target(options.python, cache_dir=None if options.no_cache
+                                     else cache.root / "targets"),
                  progress=progress or Progress.for_stream(sys.stderr, quiet=True),
                  policy=policy, workdir=Path(work), env=env)
         with shared_cache.attached(cache, options, env=env, settings=lambda: g.settings,
@@ -175,6 +176,8 @@ def as_build_requirement(scan: PackageScan, *, of: str, where: str, line: int) -
 
 
 def _scan_one(path: Path, sha256: str, filename: str) -> PackageScan:
+    from gate.scan import scan_artifact  # the scanner: not imported when every scan is cached
+
     scan = scan_artifact(path, sha256=sha256)
     return replace(scan, filename=filename)
 
@@ -416,12 +419,17 @@ class Gate:
         paths = environment.install_paths(self.target, self.options)
         raw = environment.read_raw(paths) if install else None
         on = [s for s in scanned if s.pin.is_wheel]
+        # no record with --no-cache (kept in a directory removed at the end), nor when a
+        # distribution of the set is installed (a rerun: its files are there, so a record
+        # could not be used, gate.placement)
+        keep = not self.options.no_cache and not (
+            raw is not None and placement.any_installed(raw, [s.pin.name for s in on]))
         key = placement.key(code=placement.code_version(self.scanner), raw=raw, paths=paths,
                             target=self.target,
                             wheels=[(s.pin.name, s.pin.version, s.pin.filename,
-                                     s.pin.sha256 or "") for s in on])
+                                     s.pin.sha256 or "") for s in on]) if keep else ""
         places = placement.PlacementCache(self.cache.root)
-        cached = places.get(key, self.target)
+        cached = places.get(key, self.target) if keep else None
         if cached is not None:  # no file of the set is in the target: see gate.placement
             state = environment.read_state(paths, self.target, raw, tables=False) \
                 if raw is not None else None
@@ -434,7 +442,9 @@ class Gate:
                                                    version=s.pin.version, paths=paths)
                       for s in on]
             found = environment.check_set(wheels, state)
-            places.put(key, self.target, placement.tops(wheels, paths, self.target), found)
+            if keep:
+                places.put(key, self.target, placement.tops(wheels, paths, self.target),
+                           found)
         out = tuple(replace(s, scan=replace(s.scan, findings=(
                         *s.scan.findings, *found.get(s.pin.name, ()))))
                     if found.get(s.pin.name) else s for s in scanned)
@@ -461,10 +471,14 @@ class Gate:
                                       placed.state.raw if placed.state is not None else None)
         try:
             with self.progress.ticking("installing"):
-                done = installer.install([_fetched(s) for s in placed.scanned],
-                                         options=self.options, target=self.target,
-                                         local_projects=local, env=env, reinstall=again,
-                                         cache_root=self.cache.root)
+                done = installer.install(
+                    [_fetched(s) for s in placed.scanned], options=self.options,
+                    target=self.target, local_projects=local, env=env, reinstall=again,
+                    # --no-cache: uv unpacks into a throwaway cache of its own
+                    cache_root=None if self.options.no_cache else self.cache.root,
+                    paths=placed.paths, warn=self.progress.warn,
+                    installing={s.pin.name for s in placed.scanned
+                                if f"{s.pin.name} {s.pin.version}" in changed})
         except KeyboardInterrupt:
             changed = environment.changes(before, environment.snapshot(placed.paths))
             raise Interrupted("interrupted while installing; " + _changed(changed)) from None

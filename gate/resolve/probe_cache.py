@@ -27,28 +27,22 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import packaging
 
+from gate.cache import read_json, write_json
+
 _ROOT = "\0venv"
 
 
-def _signature(path: str) -> list[int] | None:
+def _signature(path: str | Path, *, follow: bool = True) -> list[int] | None:
     """What changes when the file at ``path`` is replaced or written: device, inode, size,
-    mtime and ctime in nanoseconds (None: no such file)."""
+    mtime and ctime in nanoseconds (None: no such file). ``follow=False``: of a symlink
+    itself (``lstat``)."""
     try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-
-
-def _lsignature(path: Path) -> list[int] | None:
-    try:
-        st = os.lstat(path)
+        st = os.stat(path) if follow else os.lstat(path)
     except OSError:
         return None
     return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
@@ -60,7 +54,7 @@ def _witnesses(path: Path, read: list[str], *, skip: str | None = None) -> list[
     files are not witnesses (the venv of a relocated record: its key covers them)."""
     files = [str(path), *read, str(path.parent / "pyvenv.cfg"),
              str(path.parent.parent / "pyvenv.cfg")]
-    out: list[list[Any]] = [] if skip else [[f"lstat:{path}", _lsignature(path)]]
+    out: list[list[Any]] = [] if skip else [[f"lstat:{path}", _signature(path, follow=False)]]
     for f in dict.fromkeys(files):
         if f and not (skip and (f == skip or f.startswith(skip + os.sep))):
             out.append([f, _signature(f)])
@@ -115,11 +109,13 @@ def _swap(value: Any, old: str, new: str) -> Any:  # noqa: ANN401 - JSON values
     return value
 
 
+# the venv key ``get`` computed for (path, probe) when it missed: ``put``, called after the
+# probe ran, keys the answer by the venv as it was before (one read of its site-packages)
+_LAST: dict[tuple[str, str], tuple[Path | None, str | None]] = {}
+
+
 def _read(path: Path) -> dict[str, Any] | None:
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
+    record = read_json(path)
     return record if isinstance(record, dict) else None
 
 
@@ -132,6 +128,8 @@ def get(path: Path, cache_dir: Path, probe: str) -> dict[str, Any] | None:
             return dict(record["data"])
     root = _venv_root(path)
     key = _venv_key(path, root, probe) if root is not None else None
+    _LAST.clear()
+    _LAST[(str(path), probe)] = (root, key)  # for ``put`` after a miss: no second read
     record = _read(cache_dir / f"venv-{key}.json") if key is not None else None
     if record is None or root is None:
         return None
@@ -147,8 +145,11 @@ def put(path: Path, cache_dir: Path, probe: str, data: dict[str, Any]) -> None:
     read = [str(r) for r in data.get("read", [])]
     _write(cache_dir, f"{_path_key(path, probe)}.json",
            {"data": data, "witnesses": _witnesses(path, read)})
-    root = _venv_root(path)
-    key = _venv_key(path, root, probe) if root is not None else None
+    known = _LAST.pop((str(path), probe), None)
+    root, key = known if known is not None else (None, None)
+    if known is None:
+        root = _venv_root(path)
+        key = _venv_key(path, root, probe) if root is not None else None
     if root is None or key is None or data.get("prefix") != str(root):
         return
     try:
@@ -160,12 +161,7 @@ def put(path: Path, cache_dir: Path, probe: str, data: dict[str, Any]) -> None:
 
 
 def _write(cache_dir: Path, name: str, record: dict[str, Any]) -> None:
-    with contextlib.suppress(OSError):
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".probe-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(record, handle)
-        os.replace(tmp, cache_dir / name)
+    write_json(cache_dir / name, record, tmp=cache_dir)
 
 
 __all__ = ["get", "put"]

@@ -176,3 +176,45 @@ def test_every_part_of_the_key_changes_it(tmp_path: Path) -> None:
     assert k() not in (base, with_b)
     (site / "hook.pth").write_text("import b\n")
     assert k() not in (base, with_b)
+
+
+def test_no_cache_keeps_no_record_and_reads_none(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--no-cache``: the run's cache is a throwaway directory, so neither the placement
+    nor the probe of ``--python`` is worked out for it (in-process: nothing is computed)."""
+    import os
+
+    from gate import placement
+    from gate.cli.options import parse_options
+    from gate.resolve import probe_cache
+    from gate.run import run_gate
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise AssertionError("computed for a throwaway cache")
+
+    monkeypatch.setattr(placement, "key", boom)
+    monkeypatch.setattr(placement.PlacementCache, "put", boom)
+    monkeypatch.setattr(probe_cache, "put", boom)
+    monkeypatch.setattr(probe_cache, "get", boom)
+    monkeypatch.chdir(locked)
+    py = make_venv("v")
+    options = parse_options(["--backend", "uv", "--python", str(py), "--no-cache",
+                             "-i", index.url, "-r", "requirements.txt"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env.update(PIP_CONFIG_FILE=os.devnull, UV_NO_CONFIG="1")
+    result = run_gate(options, cwd=locked, install=True, env=env)
+    assert result.installed and result.verdict.allowed
+    assert installed(py) == {"placelib": "1.0"}
+
+
+def test_any_installed_reads_dist_info_names(tmp_path: Path) -> None:
+    from gate.placement import any_installed
+
+    site = tmp_path / "site"
+    (site / "Place_Lib-1.0.dist-info").mkdir(parents=True)
+    (site / "other-2.0.dist-info").mkdir()
+    paths = InstallPaths(purelib=site, platlib=site, scripts=tmp_path / "bin", data=tmp_path)
+    raw = read_raw(paths)
+    assert any_installed(raw, ["place-lib"])
+    assert not any_installed(raw, ["placelib", "other-lib"])

@@ -1,13 +1,16 @@
 """The uv backend's warm path (issue #15): uv keeps its unpacked wheels in a cache private to
-permpip (``CACHE/permpip/uv``) and reads each verified file from a find-links directory
-keyed by its sha256 (``CACHE/permpip/uv/links/<aa>/<sha256>/``), so a second install links
-uv's unpacked copy instead of unzipping again. It must install exactly what the cold run
-installed, never share an inode with uv's cache (a write to an installed file would change
-the next install), and never hand uv bytes other than the verified ones."""
+permpip (``CACHE/permpip/uv``), reads each verified file from a find-links directory keyed by
+its sha256 and a generation (``CACHE/permpip/uv/links/<aa>/<sha256>/<gen>/``), and links its
+unpacked copy into the target by hard links once permpip has compared every file of that copy
+with the scanned wheel (``gate.uv_link``). It must install exactly the scanned bytes: a write
+to an installed file (the cache's inode) or to the cache itself is detected before uv links
+again, and the wheel is unpacked again from the verified file."""
 
 from __future__ import annotations
 
+import json
 import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,12 +25,22 @@ pytestmark = pytest.mark.e2e
 
 Permpip = Callable[..., Completed]
 MakeVenv = Callable[..., Path]
+WARMLIB = "warmlib-1.0-py3-none-any.whl"
+
+
+def _site(python: Path) -> Path:
+    return next(python.parent.parent.glob("lib/python*/site-packages"))
 
 
 def _tree(python: Path) -> dict[str, bytes]:
-    site = next(python.parent.parent.glob("lib/python*/site-packages"))
+    site = _site(python)
     return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*"))
             if p.is_file() and "__pycache__" not in p.parts}
+
+
+def _members(wheel: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(wheel) as zf:
+        return {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
 
 
 @pytest.fixture
@@ -46,15 +59,30 @@ def locked(index: SubIndex, tmp_path: Path) -> Path:
     return project
 
 
-def _install(permpip: Permpip, index: SubIndex, project: Path, py: Path,
-             cache: Path) -> Completed:
+def _install(permpip: Permpip, index: SubIndex, project: Path, py: Path, cache: Path,
+             *extra: str) -> Completed:
     done = permpip("install", "--backend", "uv", "--python", str(py), "-i", index.url,
-                   "--cache-dir", str(cache), "-r", "requirements.txt", cwd=project)
+                   "--cache-dir", str(cache), "-r", "requirements.txt", *extra, cwd=project)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
 
 
-def test_warm_install_is_the_cold_install_from_a_private_cache(
+def _manifest(cache: Path, sha: str) -> dict:
+    path = cache / "permpip" / "uv" / "verified" / sha[:2] / f"{sha}.json"
+    return json.loads(path.read_text())
+
+
+def _archive(cache: Path, sha: str) -> Path:
+    return cache / "permpip" / "uv" / "archive-v0" / _manifest(cache, sha)["archive"]
+
+
+def _expected(index: SubIndex, tmp_path: Path) -> dict[str, bytes]:
+    """What the wheel's files are, byte for byte (RECORD aside: the installer rewrites it)."""
+    wheel = next((tmp_path / "dist").glob(WARMLIB))
+    return {n: b for n, b in _members(wheel).items() if not n.endswith("/RECORD")}
+
+
+def test_warm_install_links_the_verified_copy_byte_for_byte(
         index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
         permpip: Permpip) -> None:
     cache = tmp_path / "cache"
@@ -63,30 +91,135 @@ def test_warm_install_is_the_cold_install_from_a_private_cache(
     uv_cache = cache / "permpip" / "uv"
     archives = sorted(p.name for p in (uv_cache / "archive-v0").iterdir())
     assert len(archives) == 2  # uv unpacked both wheels into permpip's cache
-    sha = index.sha256("warmlib-1.0-py3-none-any.whl")
-    link = uv_cache / "links" / sha[:2] / sha / "warmlib-1.0-py3-none-any.whl"
-    assert os.path.samefile(link, next((cache / "permpip" / "files").rglob(link.name)))
+    sha = index.sha256(WARMLIB)
+    manifest = _manifest(cache, sha)
+    assert manifest["archive"] in archives
+    link = uv_cache / "links" / sha[:2] / sha / manifest["gen"] / WARMLIB
+    assert os.path.samefile(link, next((cache / "permpip" / "files").rglob(WARMLIB)))
     _install(permpip, index, locked, warm, cache)
     assert sorted(p.name for p in (uv_cache / "archive-v0").iterdir()) == archives  # reused
+    assert _manifest(cache, sha) == manifest  # nothing re-verified
     assert installed(warm) == installed(cold) == {"warmlib": "1.0", "warmdep": "2.0"}
     assert _tree(warm) == _tree(cold)
-    # copies, not hard links into uv's cache
-    site = next(warm.parent.parent.glob("lib/python*/site-packages"))
-    assert (site / "warmlib" / "data.txt").stat().st_nlink == 1
+    tree = _tree(warm)
+    for name, data in _expected(index, tmp_path).items():
+        assert tree[name] == data, name
+    # hard links to the verified copy, RECORD aside (uv copies it and rewrites it)
+    archive = _archive(cache, sha)
+    site = _site(warm)
+    assert os.path.samefile(site / "warmlib" / "data.txt", archive / "warmlib" / "data.txt")
+    assert os.path.samefile(site / "warmlib" / "data.txt", _site(cold) / "warmlib" / "data.txt")
+    assert not os.path.samefile(site / "warmlib-1.0.dist-info" / "RECORD",
+                                archive / "warmlib-1.0.dist-info" / "RECORD")
 
 
-def test_a_write_to_an_installed_file_does_not_reach_the_next_install(
+def test_a_write_to_an_installed_file_is_detected_and_not_installed_again(
         index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
         permpip: Permpip) -> None:
     cache = tmp_path / "cache"
     first, second = make_venv("first"), make_venv("second")
     _install(permpip, index, locked, first, cache)
-    site = next(first.parent.parent.glob("lib/python*/site-packages"))
-    with (site / "warmlib" / "data.txt").open("r+b") as f:  # in place: the same inode
+    sha = index.sha256(WARMLIB)
+    old = _archive(cache, sha)
+    data = _site(first) / "warmlib" / "data.txt"
+    assert os.path.samefile(data, old / "warmlib" / "data.txt")
+    with data.open("r+b") as f:  # in place: the cache's inode
         f.write(b"tampered")
-    _install(permpip, index, locked, second, cache)
-    site2 = next(second.parent.parent.glob("lib/python*/site-packages"))
-    assert (site2 / "warmlib" / "data.txt").read_bytes() == b"original\n"
+    assert (old / "warmlib" / "data.txt").read_bytes() == b"tampered\n"
+    done = _install(permpip, index, locked, second, cache)
+    assert (f"warning: uv's unpacked copy of {WARMLIB} changed after it was verified "
+            "(was a file installed from it written?): unpacked again") in done.stderr
+    assert (_site(second) / "warmlib" / "data.txt").read_bytes() == b"original\n"
+    assert not old.exists()  # the written copy is gone
+    new = _archive(cache, sha)
+    assert os.path.samefile(_site(second) / "warmlib" / "data.txt", new / "warmlib" / "data.txt")
+    # warmdep's copy was not touched: still the first one, not unpacked again
+    assert "warmdep" not in done.stderr
+
+
+@pytest.mark.parametrize("how", ["write", "plant", "replace", "chmod"])
+def test_a_tampered_copy_in_uvs_cache_is_never_installed(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, how: str) -> None:
+    cache = tmp_path / "cache"
+    _install(permpip, index, locked, make_venv("first"), cache)
+    sha = index.sha256(WARMLIB)
+    archive = _archive(cache, sha)
+    target = archive / "warmlib" / "__init__.py"
+    if how == "write":  # same size, same inode
+        with target.open("r+b") as f:
+            f.write(b"#mport")
+    elif how == "plant":  # a new file in a directory uv links whole
+        (archive / "warmlib" / "evil.py").write_text("import os\nos.system('echo pwned')\n")
+    elif how == "replace":  # another inode under the name, mtime set back
+        st = target.stat()
+        tmp = archive / "warmlib" / "x.tmp"
+        tmp.write_bytes(b"import os\nos.system('echo pwned')\n"[:st.st_size].ljust(st.st_size))
+        os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.replace(tmp, target)
+    else:  # writable by the group: another user could write it
+        target.chmod(0o664)
+    py = make_venv("second")
+    done = _install(permpip, index, locked, py, cache)
+    assert f"uv's unpacked copy of {WARMLIB} changed after it was verified" in done.stderr
+    tree = _tree(py)
+    assert "warmlib/evil.py" not in tree
+    for name, data in _expected(index, tmp_path).items():
+        assert tree[name] == data, name
+    assert not archive.exists()
+
+
+def test_a_file_uv_did_not_link_from_the_verified_copy_fails_the_install(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv) -> None:
+    """The check after uv ran: every file uv installed is the verified inode (or the same
+    bytes). Here uv's record of which copy to link is pointed at a tampered copy after the
+    check before uv ran passed; the install fails, naming the file."""
+    from gate.errors import InstallError
+    from gate.fetch import Fetched
+    from gate.model import Pin
+    from gate.uv_link import Linker
+
+    cache = tmp_path / "cache" / "permpip"
+    (cache / "tmp").mkdir(parents=True)
+    wheel = next((tmp_path / "dist").glob(WARMLIB))
+    sha = index.sha256(WARMLIB)
+    pin = Pin(name="warmlib", version="1.0", url=wheel.as_uri(), filename=WARMLIB,
+              sha256=sha, is_wheel=True)
+    linker = Linker(cache)
+    py = make_venv("v")
+    site = _site(py)
+
+    def run_uv(wheels: list) -> None:
+        from gate.resolve.uv import uv_bin
+        from tests.conftest import run_process
+        req = tmp_path / "req.txt"
+        req.write_text(f"warmlib==1.0 --hash=sha256:{sha}\n")
+        done = run_process([uv_bin(), "pip", "install", "--python", str(py), "--no-config",
+                            "--offline", "--no-index", "--find-links", str(wheels[0].links),
+                            "--cache-dir", str(linker.uv), "--link-mode", "hardlink",
+                            "--no-deps", "--require-hashes", "--reinstall", "-r", str(req)],
+                           env={k: v for k, v in os.environ.items()
+                                if not k.startswith("UV_")})
+        assert done.returncode == 0, done.stderr
+
+    wheels = linker.prepare([Fetched(pin=pin, path=wheel)])
+    before = linker.archives_now()
+    run_uv(wheels)
+    linker.finish(wheels, before=before, installed={"warmlib"}, site=lambda _p: site)
+    assert wheels[0].manifest is not None  # verified, and the install checked
+    wheels = linker.prepare([Fetched(pin=pin, path=wheel)])
+    assert wheels[0].manifest is not None
+    run_uv(wheels)
+    # after the check: the installed file replaced by other bytes (another inode)
+    (site / "warmlib" / "data.txt").unlink()
+    (site / "warmlib" / "data.txt").write_text("evil\n")
+    with pytest.raises(InstallError, match=r"warmlib-1.0-py3-none-any.whl: uv installed "
+                                           r"warmlib/data.txt from bytes that are not the "
+                                           r"scanned ones"):
+        linker.finish(wheels, before=linker.archives_now(), installed={"warmlib"},
+                      site=lambda _p: site)
+    # forgotten: the next run unpacks it again
+    assert not (linker.uv / "verified" / sha[:2] / f"{sha}.json").exists()
 
 
 def test_tampered_files_in_the_cache_are_not_installed(
@@ -96,25 +229,90 @@ def test_tampered_files_in_the_cache_are_not_installed(
     entry handed to uv is checked to be that verified file and replaced when it is not."""
     cache = tmp_path / "cache"
     _install(permpip, index, locked, make_venv("first"), cache)
-    name = "warmlib-1.0-py3-none-any.whl"
-    sha = index.sha256(name)
+    sha = index.sha256(WARMLIB)
     evil = build_wheel(tmp_path / "evil", "warmlib", "1.0", {
         "warmlib/__init__.py": "import os\nos.system('echo pwned')\n",
         "warmlib/data.txt": "evil\n"})
-    cached = next((cache / "permpip" / "files").rglob(name))
+    cached = next((cache / "permpip" / "files").rglob(WARMLIB))
     cached.write_bytes(evil.read_bytes())  # in place: the link shares the inode
-    link = cache / "permpip" / "uv" / "links" / sha[:2] / sha / name
+    gen = _manifest(cache, sha)["gen"]
+    link = cache / "permpip" / "uv" / "links" / sha[:2] / sha / gen / WARMLIB
     py = make_venv("second")
     _install(permpip, index, locked, py, cache)
-    site = next(py.parent.parent.glob("lib/python*/site-packages"))
-    assert (site / "warmlib" / "data.txt").read_bytes() == b"original\n"
+    assert (_site(py) / "warmlib" / "data.txt").read_bytes() == b"original\n"
     # the link was replaced by a new one to the verified file (not an edited copy)
+    gen = _manifest(cache, sha)["gen"]
+    link = cache / "permpip" / "uv" / "links" / sha[:2] / sha / gen / WARMLIB
     link.unlink()
     link.write_bytes(evil.read_bytes())
     st = cached.stat()
     os.utime(link, ns=(st.st_atime_ns, st.st_mtime_ns))  # the mtime uv keys by
     py3 = make_venv("third")
     _install(permpip, index, locked, py3, cache)
-    assert os.path.samefile(link, next((cache / "permpip" / "files").rglob(name)))
-    site3 = next(py3.parent.parent.glob("lib/python*/site-packages"))
-    assert (site3 / "warmlib" / "data.txt").read_bytes() == b"original\n"
+    assert os.path.samefile(link, next((cache / "permpip" / "files").rglob(WARMLIB)))
+    assert (_site(py3) / "warmlib" / "data.txt").read_bytes() == b"original\n"
+
+
+def test_no_cache_leaves_nothing_linked_to_a_cache(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip) -> None:
+    cache = tmp_path / "cache"
+    py = make_venv("v")
+    _install(permpip, index, locked, py, cache, "--no-cache")
+    assert not (cache / "permpip").exists()  # neither uv's cache nor permpip's
+    data = _site(py) / "warmlib" / "data.txt"
+    assert data.read_bytes() == b"original\n"
+    assert data.stat().st_nlink == 1  # uv's throwaway cache is gone
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir() or
+                    os.stat("/dev/shm").st_dev == os.stat("/tmp").st_dev,
+                    reason="needs /dev/shm on a file system of its own")
+def test_a_target_on_another_file_system_gets_copies(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip) -> None:
+    import shutil
+    import tempfile
+    cache = tmp_path / "cache"
+    target = Path(tempfile.mkdtemp(dir="/dev/shm", prefix="permpip-test-"))
+    try:
+        done = _install(permpip, index, locked, make_venv("v"), cache, "--target",
+                        str(target))
+        assert "hardlink" not in done.stderr.lower()  # no fallback warning from uv
+        data = target / "warmlib" / "data.txt"
+        assert data.read_bytes() == b"original\n"
+        assert data.stat().st_nlink == 1
+        assert _manifest(cache, index.sha256(WARMLIB))["archive"]  # verified all the same
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def test_a_wheel_whose_record_lies_is_unpacked_afresh_each_run(
+        index: SubIndex, tmp_path: Path, make_venv: MakeVenv, permpip: Permpip) -> None:
+    """A RECORD row whose sha256 is not its member's: uv's copy never verifies, so it is
+    never kept to be linked again (deleted: no garbage), and every install gets the
+    member's real bytes, checked after uv ran (no refusal: uv does not check RECORD)."""
+    built = build_wheel(tmp_path / "dist", "liar", "1.0", {"liar/__init__.py": "X = 1\n"})
+    fixed = tmp_path / "fixed" / built.name
+    fixed.parent.mkdir()
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(fixed, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("/RECORD"):
+                data = b"".join(
+                    (b"liar/__init__.py,sha256=" + b"A" * 43 + b",6\n")
+                    if ln.startswith(b"liar/__init__.py,") else ln + b"\n"
+                    for ln in data.splitlines())
+            out.writestr(info, data)
+    index.publish(fixed)
+    project = tmp_path / "project"
+    write_policy(project, {})
+    (project / "requirements.txt").write_text(
+        f"liar==1.0 --hash=sha256:{index.sha256(built.name)}\n")
+    cache = tmp_path / "cache"
+    for name in ("first", "second"):
+        py = make_venv(name)
+        _install(permpip, index, project, py, cache)
+        assert (_site(py) / "liar" / "__init__.py").read_text() == "X = 1\n"
+        assert not list((cache / "permpip" / "uv" / "verified").rglob("*.json"))
+        assert not list((cache / "permpip" / "uv" / "archive-v0").iterdir())

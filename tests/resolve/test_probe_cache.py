@@ -110,3 +110,28 @@ def test_without_a_cache_every_run_probes(
     probe_target(str(venv))
     probe_target(str(venv))
     assert len(calls) == 2
+
+
+def test_a_cold_probe_reads_the_venv_once_and_keeps_it_by_its_state_before(
+        venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A miss works out the venv key (every file at the top of site-packages, hashed) once:
+    ``put`` keys the answer by what ``get`` read, and a fresh venv elsewhere takes it."""
+    from gate.resolve import probe_cache
+
+    keys: list[str | None] = []
+    real = probe_cache._venv_key
+
+    def counted(*args: Any) -> str | None:
+        keys.append(real(*args))
+        return keys[-1]
+
+    monkeypatch.setattr(probe_cache, "_venv_key", counted)
+    cache = tmp_path / "targets"
+    probe_target(str(venv), cache_dir=cache)
+    assert len(keys) == 1 and keys[0] is not None
+    assert (cache / f"venv-{keys[0]}.json").is_file()
+    root = tmp_path / "elsewhere"
+    create_venv(root)
+    calls = _counting(monkeypatch)
+    probe_target(str(root / "bin" / "python"), cache_dir=cache)
+    assert calls == []  # the kept answer
