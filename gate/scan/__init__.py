@@ -66,9 +66,11 @@ def scan_artifact(path: Path, *, sha256: str | None = None) -> PackageScan:
             raise ScanError(f"{path.name}: cannot read: {exc.strerror or exc}") from None
     with collecting() as hosts:  # literal hosts, noted as each Python file is scanned
         if path.name.endswith(".whl"):  # (the sdist scanner's modules only for an sdist)
+            from gate.scan.reach_modules import remembering
             from gate.scan.wheel import scan_wheel
 
-            with read_archive(path, verify=True) as ar:
+            # what the scanner learns of each file is kept for the cross-module pass
+            with read_archive(path, verify=True) as ar, remembering():
                 findings = scan_wheel(ar, name=name, version=str(version))
         else:
             from gate.scan.labels import labelled

@@ -39,7 +39,6 @@ import ast
 import bisect
 import dataclasses
 import functools
-import gc
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -66,7 +65,7 @@ from gate.scan.lexical import (
     value_starts,
     word_offsets,
 )
-from gate.scan.nodes import statements
+from gate.scan.nodes import gc_paused, statements
 from gate.scan.prefilter import satisfied
 from gate.scan.python_calls import _Calls
 from gate.scan.python_refs import (
@@ -112,12 +111,7 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
     if not words:
         hosts.note(text, path)  # literal hosts, whatever the file's capabilities
         return []
-    # An AST holds no reference cycles (refcounting frees it), but building one allocates
-    # enough objects to trigger many cyclic collections, each of which traverses the young
-    # tree and the program's whole heap: a fifth of the scan's time. Pause them meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():  # (an AST holds no cycles: gate.scan.nodes.gc_paused)
         try:
             tree = ast.parse(text, filename=path)
         except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
@@ -137,9 +131,6 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
             return found
         except RecursionError as exc:
             return _unanalyzed(norm, path, phase, exc, own)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _reason(exc: BaseException) -> tuple[str, int]:
