@@ -191,6 +191,8 @@ def remember(path: str, module: str | None, package: bool, text: str, tree: ast.
     memory = _kept.get()
     if module is None or memory is None:
         return
+    if outside is None:  # (the scanner had no ``runtime`` finding to place)
+        outside = import_time(tree, module, package)
     memory[(path, text)] = (summarize(module, package, tree, text), outside)
 
 
