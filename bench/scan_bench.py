@@ -151,8 +151,11 @@ def measure(path: Path, repeat: int, python_only: bool,
         spent += t
         runs += 1
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    import gate
+
     return {"parse": parse_t, "scan": scan_t, "size": size, "files": files, "runs": runs,
-            "findings": findings, "how": how, "peak_mb": peak_mb}
+            "findings": findings, "how": how, "peak_mb": peak_mb,
+            "gate": str(Path(gate.__file__).parent)}
 
 
 PARSE_ONLY = """
@@ -258,8 +261,12 @@ def main(argv: list[str]) -> int:
                         help="time the whole `permpip scan WHEEL` process against a process "
                              "that only parses (best of --repeat runs; --min-time unused)")
     parser.add_argument("--before", type=Path,
-                        help="with --process: also run `permpip scan` with gate from this "
-                             "tree (a snapshot of the previous gate/), interleaved")
+                        help="also measure gate from this tree (a snapshot of the previous "
+                             "gate/), interleaved: with --process a third process in each "
+                             "round, else the in-process child run in turn (--rounds)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="with --before, in-process: children run per side, in turn "
+                             "(default 2)")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.before:
@@ -281,17 +288,34 @@ def main(argv: list[str]) -> int:
         return main_process(wanted, args.repeat)
     header = (f"{'wheel':<10} {'files':>6} {'.py MB':>7} {'parse s':>8} {'scan s':>8} "
               f"{'ratio':>6} {'scan MB/s':>9} {'peak MB':>8} {'findings':>8} {'runs':>5}")
+    if BEFORE:
+        header += f" {'before: parse s':>15} {'scan s':>7} {'ratio':>6} {'findings':>8}"
     rows = [header, "-" * len(header)]
     how = ""
     for wheel in wanted:
         path = fetch(wheel)
         argv = [sys.executable, __file__, "--one", str(path), "--repeat", str(args.repeat),
                 "--min-time", str(args.min_time)]
-        done = run(argv + (["--python-only"] if args.python_only else []), timeout=1800)
-        if done.returncode != 0:
-            print(done.stderr, file=sys.stderr)
-            return 1
-        r = json.loads(done.stdout)
+        argv += ["--python-only"] if args.python_only else []
+        # --before: the same child with gate from that tree first on sys.path, run in
+        # turn with this tree's child (``--rounds`` times each, best of each side kept)
+        sides = [("after", None), *(("before", str(b)) for b in BEFORE)]
+        best: dict[str, dict[str, float]] = {}
+        for _ in range(args.rounds if BEFORE else 1):
+            for side, src in sides:
+                env = None if src is None else dict(
+                    os.environ, PYTHONPATH=os.pathsep.join(
+                        [src, *filter(None, [os.environ.get("PYTHONPATH")])]))
+                done = run(argv, timeout=1800, env=env)
+                if done.returncode != 0:
+                    print(done.stderr, file=sys.stderr)
+                    return 1
+                r = json.loads(done.stdout)
+                have = best.setdefault(side, r)
+                for k in ("parse", "scan"):
+                    have[k] = min(have[k], r[k])
+                have["peak_mb"] = max(have["peak_mb"], r["peak_mb"])
+        r = best["after"]
         mb = r["size"] / 1e6
         how = r["how"]
         rows.append(
@@ -299,6 +323,10 @@ def main(argv: list[str]) -> int:
             f"{r['scan'] / r['parse']:>5.2f}x {mb / max(r['scan'], 1e-9):>9.1f} "
             f"{r['peak_mb']:>8.0f} {r['findings']:>8} {r['runs']:>5.0f}"
         )
+        if BEFORE:
+            b = best["before"]
+            rows[-1] += (f" {b['parse']:>15.2f} {b['scan']:>7.2f} {b['scan'] / b['parse']:>5.2f}x "
+                         f"{b['findings']:>8}")
         print(rows[-1], file=sys.stderr)
     print(f"scan = {how}; CPU seconds, best of the runs (at least {args.repeat}, and "
           f"{args.min_time:g} s of each)")

@@ -66,9 +66,14 @@ def scan_artifact(path: Path, *, sha256: str | None = None) -> PackageScan:
             raise ScanError(f"{path.name}: cannot read: {exc.strerror or exc}") from None
     with collecting() as hosts:  # literal hosts, noted as each Python file is scanned
         if path.name.endswith(".whl"):  # (the sdist scanner's modules only for an sdist)
+            from gate.scan.nodes import gc_paused
+            from gate.scan.reach_modules import remembering
             from gate.scan.wheel import scan_wheel
 
-            with read_archive(path, verify=True) as ar:
+            # what the scanner learns of each file is kept for the cross-module pass; a
+            # wheel's scan leaves no reference cycles (trees, tables: freed by reference
+            # counts), so the cyclic collector's passes over them are only a cost
+            with gc_paused(), read_archive(path, verify=True) as ar, remembering():
                 findings = scan_wheel(ar, name=name, version=str(version))
         else:
             from gate.scan.labels import labelled

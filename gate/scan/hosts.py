@@ -47,6 +47,7 @@ from urllib.parse import urlsplit
 from gate.model import HostSeen, Label
 from gate.scan.labels import path_label
 from gate.scan.lexical import line_numbers
+from gate.scan.nodes import parse
 
 __all__ = ["candidate_lines", "collecting", "literal_hosts", "note", "within"]
 
@@ -131,7 +132,7 @@ def literal_hosts(text: str, path: str, tree: ast.Module | None = None, *,
     of these (sorted) lines are looked at."""
     if tree is None:
         try:
-            tree = ast.parse(text)
+            tree = parse(text)
         except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
             return []
     out: list[HostSeen] = []

@@ -39,7 +39,6 @@ import ast
 import bisect
 import dataclasses
 import functools
-import gc
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -66,7 +65,7 @@ from gate.scan.lexical import (
     value_starts,
     word_offsets,
 )
-from gate.scan.nodes import statements
+from gate.scan.nodes import gc_paused, statements
 from gate.scan.prefilter import satisfied
 from gate.scan.python_calls import _Calls
 from gate.scan.python_refs import (
@@ -112,34 +111,38 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
     if not words:
         hosts.note(text, path)  # literal hosts, whatever the file's capabilities
         return []
-    # An AST holds no reference cycles (refcounting frees it), but building one allocates
-    # enough objects to trigger many cyclic collections, each of which traverses the young
-    # tree and the program's whole heap: a fifth of the scan's time. Pause them meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
+    # (an AST holds no cycles: gate.scan.nodes.gc_paused), and the tree is freed before the
+    # collector runs again, else its first pass would traverse the whole tree once more
+    with gc_paused():
+        return _scan_parsed(text, norm, words, path, phase, own, module, exports)
+
+
+def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase | None,
+                 own: frozenset[str], module: str | None,
+                 exports: Exported | None) -> list[Finding]:
+    """``scan_python`` of a file the pre-filter let through, once parsed; what it built
+    is freed when it returns (reference counts: the scanner's cycles are broken)."""
     try:
-        try:
-            tree = ast.parse(text, filename=path)
-        except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
-            return _unanalyzed(norm, path, phase, exc, own)
-        hosts.note(text, path, tree)
-        try:
-            scanner = _Scanner(path, norm, words, phase, own)
-            if module is not None:
-                scanner.module_name = module
-                scanner.package = path.endswith("__init__.py")
-            if exports is not None and (exports.table or exports.stars or exports.own_modules):
-                scanner.set_exports(exports)
-            found = scanner.run(tree)
-            if phase is None:  # (gate.scan.reach_modules reads it again otherwise)
-                remember(path, module, path.endswith("__init__.py"), norm, tree,
-                         scanner.outside)
-            return found
-        except RecursionError as exc:
-            return _unanalyzed(norm, path, phase, exc, own)
-    finally:
-        if collecting:
-            gc.enable()
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
+        return _unanalyzed(norm, path, phase, exc, own)
+    hosts.note(text, path, tree)
+    scanner = _Scanner(path, norm, words, phase, own)
+    try:
+        if module is not None:
+            scanner.module_name = module
+            scanner.package = path.endswith("__init__.py")
+        if exports is not None and (exports.table or exports.stars or exports.own_modules):
+            scanner.set_exports(exports)
+        found = scanner.run(tree)
+        if phase is None:  # (gate.scan.reach_modules reads it again otherwise)
+            remember(path, module, path.endswith("__init__.py"), norm, tree,
+                     scanner.outside)
+        return found
+    except RecursionError as exc:
+        return _unanalyzed(norm, path, phase, exc, own)
+    finally:  # (what it caches refers back to it: ``_uses_of`` holds a bound method)
+        scanner.__dict__.clear()
 
 
 def _reason(exc: BaseException) -> tuple[str, int]:

@@ -41,7 +41,8 @@ from typing import TypeVar
 
 from gate.model import Finding, Label, Phase
 from gate.scan.lexical import absolute
-from gate.scan.python_refs import _FUNCS, _blocks, _is_main, _literal_str
+from gate.scan.nodes import _FIELDS, child_fields
+from gate.scan.python_refs import _FUNCS, _all_args, _blocks, _is_main, _literal_str
 from gate.scan.reach_refs import dotted, ref
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -124,18 +125,101 @@ def name_may_change(tree: ast.Module) -> bool:
     function; ``__dict__``, ``vars(m)`` or a ``setattr`` with a computed name on a module),
     spelled as a name, an attribute or a string. Sound over precise: then the block counts
     as code that runs at import. (Computed ``getattr`` is the scanner's: ``dynamic-code``
-    where its object may be a module or a function.)"""
+    where its object may be a module or a function.)
+
+    One walk of the tree (parents before children); what needs to know which names are
+    bound to modules (``module_like``) is decided after it, once every binding is known."""
     imported: set[str] = set()  # names an import binds, and names assigned from them
     assigned: list[tuple[list[ast.expr], ast.expr]] = []
-    for node in ast.walk(tree):
+    maybe: list[ast.expr] = []  # a namespace reached if this may be a module
+    read_names: set[int] = set()  # the names ``getattr``/``hasattr`` read
+    # ``vars``/``locals`` called with an argument, or without one inside a function
+    in_function: set[int] = set()
+    literals: dict[int, str | None] = {}  # (short string literals: ``_short_literal``)
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]  # (node, inside a function)
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, inside = pop()
         t = type(node)
-        if t is ast.Import or t is ast.ImportFrom:
+        if t is ast.Name:
+            name = node.id  # type: ignore[attr-defined]
+            if name == "__name__" and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                return True
+            if name in _NAMESPACE_WORDS or (
+                    name in ("vars", "locals") and id(node) not in in_function):
+                return True
+            continue  # (no children but its ``ctx``)
+        if t is ast.Attribute:
+            attr = node.attr  # type: ignore[attr-defined]
+            if attr in _NAMESPACE_WORDS:
+                return True
+            if attr in _OBJECT_WORDS or (
+                    attr == "__name__" and type(node.ctx) is not ast.Load):  # type: ignore[attr-defined]
+                maybe.append(node.value)  # type: ignore[attr-defined]
+        elif t is ast.Global or t is ast.Nonlocal:
+            if "__name__" in node.names:  # type: ignore[attr-defined]
+                return True
+            continue
+        elif t is ast.Import or t is ast.ImportFrom:
             for a in node.names:  # type: ignore[attr-defined]
-                imported.add(a.asname or a.name.split(".")[0])
+                bound = a.asname or a.name.split(".")[0]
+                imported.add(bound)
+                if bound == "__name__" or (
+                        a.name in _NAMESPACE_WORDS or a.name in _OBJECT_WORDS):
+                    return True
+                if a.name == "*" and (node.level or (node.module or "").partition(  # type: ignore[attr-defined]
+                        ".")[0] not in sys.stdlib_module_names):
+                    return True
+            if t is ast.ImportFrom and node.module in ("__main__", "builtins"):  # type: ignore[attr-defined]
+                return True
+        elif getattr(node, "name", None) == "__name__":
+            return True  # a def, a class, ``except ... as``, a ``match`` capture
+        elif t is ast.MatchMapping:
+            if node.rest == "__name__":  # type: ignore[attr-defined]
+                return True
+        elif t is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            args = node.args  # type: ignore[attr-defined]
+            if type(func) is ast.Name and (
+                    args or (inside and func.id in ("vars", "locals"))):  # type: ignore[attr-defined]
+                in_function.add(id(func))  # ``vars(x)``: below
+            fname = func.id if type(func) is ast.Name else (  # type: ignore[attr-defined]
+                func.attr if type(func) is ast.Attribute else None)  # type: ignore[attr-defined]
+            if fname in _READERS and len(args) >= 2:
+                read_names.add(id(args[1]))
+                if _literal_str(args[1]) in _OBJECT_WORDS:
+                    maybe.append(args[0])  # ``getattr(sys, "modules")``
+            elif fname in _OBJECT_CALLS and args and (
+                    fname == "vars" or len(args) < 2 or _literal_str(args[1]) is None):
+                maybe.append(args[0])
         elif t is ast.Assign:
             assigned.append((node.targets, node.value))  # type: ignore[attr-defined]
         elif (t is ast.AnnAssign or t is ast.NamedExpr) and node.value is not None:  # type: ignore[attr-defined]
             assigned.append(([node.target], node.value))  # type: ignore[attr-defined]
+        if t is ast.Constant or t is ast.BinOp or t is ast.JoinedStr:
+            text = _short_literal(node, literals)  # type: ignore[arg-type]
+            if text in _NAMESPACE_WORDS or (text == "__name__" and id(node) not in read_names):
+                return True
+            if t is ast.Constant:
+                continue
+        if t in _SCOPES:  # only the body runs in the function's own scope
+            body = node.body  # type: ignore[attr-defined]
+            for child in (body if type(body) is list else (body,)):
+                push((child, True))
+            fields = _HEADER.get(t) or _HEADER.setdefault(
+                t, tuple(f for f in child_fields(t) if f != "body"))
+        else:
+            fields = _FIELDS.get(t) or child_fields(t)
+        for f in fields:
+            v = getattr(node, f, None)
+            if type(v) is list:
+                for child in v:
+                    if isinstance(child, ast.AST):
+                        push((child, inside))
+            elif isinstance(v, ast.AST):
+                push((v, inside))
+    if not maybe:
+        return False
     grown = True
     while grown:  # ``m = sys``, ``n = m``: bound to a module as well
         grown = False
@@ -158,76 +242,46 @@ def name_may_change(tree: ast.Module) -> bool:
             node = node.func if type(node) is ast.Call else node.value  # type: ignore[attr-defined]
         return type(node) is ast.Name and node.id in imported  # type: ignore[attr-defined]
 
-    read_names: set[int] = set()
-    # ``vars``/``locals`` called with an argument, or without one inside a function
-    in_function: set[int] = set()
-    stack: list[tuple[ast.AST, bool]] = [(tree, False)]  # (node, inside a function)
-    while stack:
-        node, inside = stack.pop()
-        if type(node) is ast.Call and type(node.func) is ast.Name and (  # type: ignore[attr-defined]
-                node.args or (inside and node.func.id in ("vars", "locals"))):  # type: ignore[attr-defined]
-            in_function.add(id(node.func))  # type: ignore[attr-defined]  # ``vars(x)``: below
-        if type(node) in _SCOPES:  # only the body runs in the function's own scope
-            body = node.body  # type: ignore[attr-defined]
-            body = body if isinstance(body, list) else [body]
-            own = {id(child) for child in body}
-            stack.extend((child, True) for child in body)
-            stack.extend((child, inside) for child in ast.iter_child_nodes(node)
-                         if id(child) not in own)
-        else:
-            stack.extend((child, inside) for child in ast.iter_child_nodes(node))
-    for node in ast.walk(tree):
-        t = type(node)
-        if t is ast.Name:
-            name = node.id  # type: ignore[attr-defined]
-            if name == "__name__" and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
-                return True
-            if name in _NAMESPACE_WORDS or (
-                    name in ("vars", "locals") and id(node) not in in_function):
-                return True
-        elif t is ast.Attribute:
-            attr = node.attr  # type: ignore[attr-defined]
-            if attr in _NAMESPACE_WORDS:
-                return True
-            if (attr in _OBJECT_WORDS or (
-                    attr == "__name__" and type(node.ctx) is not ast.Load)) and module_like(  # type: ignore[attr-defined]
-                    node.value):  # type: ignore[attr-defined]
-                return True
-        elif t is ast.Global or t is ast.Nonlocal:
-            if "__name__" in node.names:  # type: ignore[attr-defined]
-                return True
-        elif t is ast.Import or t is ast.ImportFrom:
-            for a in node.names:  # type: ignore[attr-defined]
-                if (a.asname or a.name.split(".")[0]) == "__name__" or (
-                        a.name in _NAMESPACE_WORDS or a.name in _OBJECT_WORDS):
-                    return True
-                if a.name == "*" and (node.level or (node.module or "").partition(  # type: ignore[attr-defined]
-                        ".")[0] not in sys.stdlib_module_names):
-                    return True
-            if t is ast.ImportFrom and node.module in ("__main__", "builtins"):  # type: ignore[attr-defined]
-                return True
-        elif getattr(node, "name", None) == "__name__":
-            return True  # a def, a class, ``except ... as``, a ``match`` capture
-        elif t is ast.MatchMapping:
-            if node.rest == "__name__":  # type: ignore[attr-defined]
-                return True
-        elif t is ast.Call:
-            func = node.func  # type: ignore[attr-defined]
-            fname = func.id if type(func) is ast.Name else (
-                func.attr if type(func) is ast.Attribute else None)
-            args = node.args  # type: ignore[attr-defined]
-            if fname in _READERS and len(args) >= 2:
-                read_names.add(id(args[1]))
-                if _literal_str(args[1]) in _OBJECT_WORDS and module_like(args[0]):
-                    return True  # ``getattr(sys, "modules")``
-            elif fname in _OBJECT_CALLS and args and module_like(args[0]) and (
-                    fname == "vars" or len(args) < 2 or _literal_str(args[1]) is None):
-                return True
-        if t in (ast.Constant, ast.BinOp, ast.JoinedStr):
-            text = _literal_str(node)  # type: ignore[arg-type]
-            if text in _NAMESPACE_WORDS or (text == "__name__" and id(node) not in read_names):
-                return True
-    return False
+    return any(module_like(n) for n in maybe)
+
+
+_HEADER: dict[type, tuple[str, ...]] = {}  # a scope's fields but its body
+
+# the longest string ``name_may_change`` looks for: a longer literal matches none
+_LONGEST = max(len(w) for w in (*_NAMESPACE_WORDS, "__name__"))
+
+
+def _short_literal(node: ast.expr, memo: dict[int, str | None]) -> str | None:
+    """``_literal_str(node)`` when it is at most ``_LONGEST`` characters long, else None;
+    each part of a ``+`` chain computed once (``memo``, by node), so that reading every
+    node of a long chain costs its length, not its square."""
+    got = memo.get(id(node), memo)
+    if got is not memo:
+        return got  # type: ignore[return-value]
+    t = type(node)
+    out: str | None = None
+    if t is ast.Constant:
+        value = node.value  # type: ignore[attr-defined]
+        out = value if type(value) is str and len(value) <= _LONGEST else None
+    elif t is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[attr-defined]
+        spine: list[ast.BinOp] = []  # ``a + b + c`` nests on the left: walked, not recursed
+        n: ast.expr = node
+        while type(n) is ast.BinOp and type(n.op) is ast.Add and id(n) not in memo:  # type: ignore[attr-defined]
+            spine.append(n)  # type: ignore[arg-type]
+            n = n.left  # type: ignore[attr-defined]
+        out = _short_literal(n, memo)
+        for b in reversed(spine):
+            right = _short_literal(b.right, memo) if out is not None else None
+            out = out + right if out is not None and right is not None and (
+                len(out) + len(right) <= _LONGEST) else None
+            memo[id(b)] = out
+        return out
+    elif t is ast.JoinedStr:
+        parts = [_short_literal(v, memo) for v in node.values]  # type: ignore[attr-defined]
+        joined = "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
+        out = joined if joined is not None and len(joined) <= _LONGEST else None
+    memo[id(node)] = out
+    return out
 
 
 def _special(name: str) -> bool:
@@ -809,29 +863,39 @@ def _locals(fn: ast.AST) -> frozenset[str]:
     reference to the module-level ``patch`` another module defines."""
     if not isinstance(fn, (*_FUNCS, ast.Lambda)):
         return frozenset()
-    a = fn.args
-    out = {x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
-    out.update(x.arg for x in (a.vararg, a.kwarg) if x is not None)
+    out = {x.arg for x in _all_args(fn.args)}
     if type(fn) is ast.Lambda:
         return frozenset(out)
     declared: set[str] = set()
     stack: list[ast.AST] = list(fn.body)  # type: ignore[attr-defined]
+    push, fields = stack.append, _FIELDS
     while stack:
         node = stack.pop()
         t = type(node)
         if t is ast.Name:
             if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
                 out.add(node.id)  # type: ignore[attr-defined]
-        elif t is ast.Global or t is ast.Nonlocal:
+            continue  # (no children but its ``ctx``)
+        if t is ast.Constant:
+            continue
+        if t is ast.Global or t is ast.Nonlocal:
             declared.update(node.names)  # type: ignore[attr-defined]
-        elif t in _FUNCS or t is ast.ClassDef:
+            continue
+        if t in _FUNCS or t is ast.ClassDef:
             out.add(node.name)  # type: ignore[attr-defined]
             continue  # (its body is its own scope)
-        elif t is ast.Lambda:
+        if t is ast.Lambda:
             continue
-        elif t is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
+        if t is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
             out.add(node.name)  # type: ignore[attr-defined]
-        stack.extend(ast.iter_child_nodes(node))
+        for f in fields.get(t) or child_fields(t):
+            v = getattr(node, f, None)
+            if type(v) is list:
+                for child in v:
+                    if isinstance(child, ast.AST):
+                        push(child)
+            elif isinstance(v, ast.AST):
+                push(v)
     return frozenset(out - declared)
 
 

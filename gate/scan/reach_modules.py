@@ -32,11 +32,14 @@ import ast
 import dataclasses
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from gate.model import Capability, Finding, Phase
 from gate.scan.lexical import decode_source, import_ranges, module_name, normalize
-from gate.scan.reach import moved, reached
+from gate.scan.nodes import gc_paused, parse
+from gate.scan.reach import moved, name_may_change, reached
 from gate.scan.reach_graph import Graph, Summary, summarize
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -67,6 +70,18 @@ class _Module:
     bound: dict[str, list[str]] | None = None  # its import bindings, by what they name
     made: dict[str, list[str]] | None = None  # its instances, by their class
     by_last: dict[str, list[tuple[str, str]]] | None = None  # ``named`` by last word, module
+    by_class: dict[str, list[str]] | None = None  # its instances, by the class spelled
+
+    def instances_of(self, cls: str) -> list[str]:
+        """The module-level instances ``x = cls(...)`` of the summary, by the class as
+        spelled (``Summary.instances`` reversed once)."""
+        if self.sum is None:
+            return []
+        if self.by_class is None:
+            self.by_class = {}
+            for i, c in self.sum.instances.items():
+                self.by_class.setdefault(c, []).append(i)
+        return self.by_class.get(cls, [])
 
     def imports(self, word: str) -> bool:
         """Whether an import statement of the module spells ``word``."""
@@ -107,7 +122,8 @@ class _Module:
         if self.read:
             return self.sum
         self.read = True
-        kept = _SUMMARIES.pop((self.path, len(self.text), hash(self.text)), None)
+        memory = _kept.get()
+        kept = memory.pop((self.path, self.text), None) if memory is not None else None
         if kept is not None:
             self.sum, outside = kept
             if self.outside is None:
@@ -119,44 +135,77 @@ class _Module:
         return self.sum
 
     def at_import(self) -> list[tuple[str, int]]:
-        """What the module's import-time code spells outside itself."""
+        """What the module's import-time code spells outside itself (its ``__main__``
+        block too where the module may rebind ``__name__``, as the scanner reads it)."""
         if self.outside is None:
             tree = self.parse()
-            self.outside = reached(tree, module=self.name, package=self.package).outside if (
+            self.outside = import_time(tree, self.name, self.package) if (
                 tree is not None) else []
         return self.outside
 
     def parse(self) -> ast.Module | None:
         if self.tree is None:
             try:
-                self.tree = ast.parse(self.text)
+                self.tree = parse(self.text)
             except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
                 return None
         return self.tree
 
 
-# what the scanner learnt of a file while its tree was at hand, for ``follow_modules``:
-# (member path, len, hash of text) -> (summary, import-time outside references)
-_SUMMARIES: dict[tuple[str, int, int], tuple[Summary, list[tuple[str, int]] | None]] = {}
+def import_time(tree: ast.Module, module: str, package: bool) -> list[tuple[str, int]]:
+    """What ``tree``'s import-time code spells outside itself (``Reached.outside``), its
+    ``__main__`` block counted where ``__name__`` may be rebound (``name_may_change``, read
+    only where such a block stands): the same answer whether the scanner computed it or
+    ``follow_modules`` does."""
+    main: list[bool] = []
+
+    def main_runs() -> bool:
+        if not main:
+            main.append(name_may_change(tree))
+        return main[0]
+
+    return reached(tree, main_runs=main_runs, module=module, package=package).outside
+
+
+# what the scanner learnt of each file while its tree was at hand, for ``follow_modules``,
+# kept only while a wheel is scanned (``remembering``): (member path, text) -> (summary,
+# import-time outside references, None where the scanner did not compute them)
+_kept: ContextVar[dict[tuple[str, str], tuple[Summary, list[tuple[str, int]] | None]] | None] = (
+    ContextVar("permpip_reach_kept", default=None))
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    """While the block runs (one wheel's scan), ``remember`` keeps what it is given."""
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        _kept.reset(token)
 
 
 def remember(path: str, module: str | None, package: bool, text: str, tree: ast.Module,
              outside: list[tuple[str, int]] | None) -> None:
-    """Keep what ``follow_modules`` needs of a file the scanner parsed (no second parse)."""
-    if module is None:
+    """Keep what ``follow_modules`` needs of a file the scanner parsed (no second parse),
+    inside a wheel's scan (``remembering``); elsewhere (an sdist, a file alone) nothing."""
+    memory = _kept.get()
+    if module is None or memory is None:
         return
-    if len(_SUMMARIES) > 20_000:  # (scans whose wheel never asked for them)
-        _SUMMARIES.clear()
-    _SUMMARIES[(path, len(text), hash(text))] = (summarize(module, package, tree, text), outside)
+    if outside is None:  # (the scanner had no ``runtime`` finding to place)
+        outside = import_time(tree, module, package)
+    memory[(path, text)] = (summarize(module, package, tree, text), outside)
 
 
 def follow_modules(findings: list[Finding],
                    sources: Mapping[str, tuple[str, str | bytes]]) -> list[Finding]:
     try:
-        return _Follow(findings, sources).run()
+        with gc_paused():  # (trees and summaries: no cycles, gate.scan.nodes.gc_paused)
+            return _Follow(findings, sources).run()
     finally:  # what the scanner kept of these files is not needed again
-        for key in [k for k in _SUMMARIES if k[0] in sources]:
-            _SUMMARIES.pop(key, None)
+        memory = _kept.get()
+        if memory is not None:
+            for key in [k for k in memory if k[0] in sources]:
+                memory.pop(key, None)
 
 
 Key = tuple[str, str]  # (module, entry: ``f``, ``Class``, ``Class.method``, ``__getattr__``)
@@ -302,7 +351,7 @@ class _Follow:
         while work:
             n = work.pop()
             cls, _, meth = n.rpartition(".")
-            holders = {cls, *(i for i, c in s.instances.items() if c == cls)} if cls else None
+            holders = {cls, *mod.instances_of(cls)} if cls else None
             for other in mod.spelling(meth):
                 if other == n:
                     continue
@@ -335,9 +384,7 @@ class _Follow:
             meth)
         holders: tuple[str, ...] = ()
         if cls:
-            s = self.modules[tmod].sum
-            made = [i for i, c in s.instances.items() if c == cls] if s is not None else []
-            holders = (cls.partition(".")[0], *made)
+            holders = (cls.partition(".")[0], *self.modules[tmod].instances_of(cls))
         found = self.spellers.get(word)
         if found is None:
             found = self.spellers[word] = [m for m in self.mods if word in m.words]

@@ -166,3 +166,20 @@ def test_canonical_vendored() -> None:
     assert canonical("pip._vendor.urllib3.PoolManager") == "urllib3.PoolManager"
     assert canonical("pipx.requests") == "pipx.requests"
     assert lookup("pip._vendor.requests.get") is Capability.NETWORK
+
+
+def test_requirements_keep_the_order_of_their_sorted_words() -> None:
+    """``Catalog.requirements`` sorts by a one-string key (gate.catalog._order) that must
+    order as the lists of words do: a word that is a prefix of another, a list that is a
+    prefix of another, then the bare words."""
+    from gate.catalog import Requirement, _order, catalog
+
+    reqs = list(catalog().requirements())
+    reqs += [Requirement(anywhere=frozenset(w), bare=frozenset(b)) for w, b in [
+        ({"os"}, set()), ({"os", "system"}, set()), ({"osx"}, set()), ({"o"}, {"s"}),
+        ({"os"}, {"a"}), (set(), {"eval"}), ({"a", "b"}, set()), ({"ab"}, set())]]
+
+    def words(r: Requirement) -> tuple[list[str], list[str]]:
+        return sorted(r.anywhere), sorted(r.bare)
+
+    assert [words(r) for r in sorted(reqs, key=_order)] == sorted(words(r) for r in reqs)

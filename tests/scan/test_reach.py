@@ -395,3 +395,44 @@ def test_an_attribute_names_a_nested_class_only() -> None:
         BASE = unittest.TestCase
         """)
     assert {phase for _, phase, _ in one(src, "subprocess")} == {"runtime"}
+
+
+@pytest.mark.parametrize("own_runtime", [
+    pytest.param("", id="caller-without-runtime-finding"),
+    pytest.param("def save(p):\n    open(p, 'w')\n", id="caller-with-runtime-finding"),
+])
+def test_a_callers_main_block_counts_when_it_may_rebind_name(tmp_path: Path,
+                                                             own_runtime: str) -> None:
+    """A module that rebinds its ``__name__`` runs its ``__main__`` block at import, so what
+    that block calls in another own module runs then too. Whether the caller holds a
+    ``runtime`` finding of its own (so the scanner read its import-time code already, or
+    gate.scan.reach_modules reads it again) does not change the answer: both read the block
+    as ``name_may_change`` says."""
+    found = wheel_rows(tmp_path, {
+        "httpkit/_sync.py": SYNC,
+        "httpkit/__init__.py": own_runtime + prog("""
+            from ._sync import sync_settings
+            __name__ = "__main__"
+            if __name__ == "__main__":
+                sync_settings()
+            """),
+    }, "network")
+    line = 4 + own_runtime.count("\n")
+    via = f"httpkit/__init__.py:{line} sync_settings()"
+    assert found == {
+        ("httpkit/_sync.py", 5, "import", f"urllib.request.urlopen (via {via})"),
+        ("httpkit/_sync.py", 11, "runtime", "urllib.request.urlopen"),
+    }
+
+
+def test_a_callers_main_block_does_not_count_when_name_stays(tmp_path: Path) -> None:
+    """Without a way to rebind ``__name__`` the block runs only as a script."""
+    found = wheel_rows(tmp_path, {
+        "httpkit/_sync.py": SYNC,
+        "httpkit/__init__.py": prog("""
+            from ._sync import sync_settings
+            if __name__ == "__main__":
+                sync_settings()
+            """),
+    }, "network")
+    assert {phase for _, _, phase, _ in found} == {"runtime"}
