@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -41,8 +42,8 @@ from typing import TypeVar
 
 from gate.model import Finding, Label, Phase
 from gate.scan.lexical import absolute
-from gate.scan.python_refs import _FUNCS, _blocks, _is_main, _literal_str
-from gate.scan.reach_refs import dotted, ref
+from gate.scan.python_refs import _FUNCS, _arg, _blocks, _is_main, _literal_str
+from gate.scan.reach_refs import dotted, ref, split_ref
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # decorators that only wrap or mark what they are given (the standard library's)
@@ -68,6 +69,17 @@ _PROTOCOL = frozenset({
 _ENUM_HOOKS = frozenset({"__new__", "__init__", "_generate_next_value_", "__set_name__"})
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 _CONTAINERS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
+_IMPORTERS = frozenset({"import_module", "__import__", "_gcd_import"})
+_IMPORT_SOURCES = frozenset({"enum", "importlib", "builtins", "importlib._bootstrap"})
+# calls that look a name up (``getattr(x, n)``...), with the index of the name argument
+_NAME_SINKS = {"getattr": 1, "hasattr": 1, "setattr": 1, "delattr": 1, "getattr_static": 1,
+               "attrgetter": 0, "methodcaller": 0, "import_module": 0, "__import__": 0,
+               "_gcd_import": 0, "resolve_name": 0, "__getattribute__": 0, "eval": 0,
+               "exec": 0, "compile": 0}
+# a string a name-taking API accepts as it is: an identifier, a dotted path, ``mod:attr``
+_NAME_SHAPE = re.compile(r"\s*[A-Za-z_]\w*(?:[.:][A-Za-z_]\w*)*\s*")
+_FIELD = re.compile(r"\{[^{}]*\}")  # a ``str.format`` field (``{0.query}``: an attribute)
+_FIELD_ATTR = re.compile(r"\.([A-Za-z_]\w*)")
 # what in an annotation runs code when it is evaluated
 _RUNS_CODE = (ast.Call, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom,
               ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -263,11 +275,24 @@ class _Reach:
         self.nested: dict[str, list[ast.ClassDef]] = {}  # ``O.I`` -> classes in class bodies
         # module-level ``x = K(...)``: x -> what was called (``K``, ``mod.K``)
         self.instances: dict[str, list[str]] = {}
-        # module-level containers of references (``T = {"run": os.system}``)
-        self.containers: dict[str, list[ast.expr]] = {}
-        self.opened: set[str] = set()
-        self.getattr_def: ast.AST | None = None  # a module-level ``def __getattr__``
-        self.enum_names: set[str] = set()  # names an import binds to enum or its classes
+        # references stored for later (``T = {"run": os.system}``, ``h = mod.f``,
+        # ``T["k"] = os.system``): by the module-level name that holds them, and by the
+        # attribute name (``class C: h = mod.f``, ``X.h = mod.f``); opened (run) when code
+        # that runs at import reads that name
+        self.stored: dict[str, list[ast.expr]] = {}
+        self.stored_attrs: dict[str, list[ast.expr]] = {}
+        self.class_stored: dict[int, list[tuple[str, ast.expr]]] = {}  # id(class) -> its own
+        self.stored_ids: set[int] = set()  # id(value) of each stored value
+        self.deferred: set[int] = set()  # nodes of stored values: no outside reference yet
+        self.opened: set[int] = set()
+        self.hooks: dict[str, ast.AST] = {}  # module-level ``__getattr__``, ``__dir__``
+        self.enum_names: set[str] = set()  # names bound to enum or anything from it
+        # names bound to an import function (``from importlib import import_module as im``)
+        self.importers: dict[str, str] = {}
+        # a lookup by a computed name runs at import (``getattr(x, n)``): then any word of
+        # any string may be the name, and any stored reference what it gives
+        self.any_name = False
+        self.prose: list[tuple[str, str, int]] = []  # words of text strings, held back
         self.handed: set[int] = set()  # classes whose instances were handed on at import
         self.defs: dict[str, list[ast.AST]] = {}  # functions (and lambdas) by the names bound
         self.classes: dict[str, list[ast.ClassDef]] = {}
@@ -282,6 +307,7 @@ class _Reach:
         self.lambdas: list[tuple[ast.Lambda, str | None]] = []
         self._index(tree.body, None)
         self._alias_values()
+        self._bound_names(tree)
 
     # ------------------------------------------------------------------ what the module defines
     def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
@@ -292,20 +318,14 @@ class _Reach:
                 if owner is not None:
                     self.methods.setdefault(id(owner), []).append(st)
                     self.owner[id(st)] = owner
-                elif st.name == "__getattr__" and self.getattr_def is None:  # type: ignore[attr-defined]
-                    self.getattr_def = st
+                elif st.name in ("__getattr__", "__dir__"):  # type: ignore[attr-defined]
+                    self.hooks.setdefault(st.name, st)  # type: ignore[attr-defined]
             elif t is ast.ClassDef:
                 assert isinstance(st, ast.ClassDef)
                 self.classes.setdefault(st.name, []).append(st)
                 if owner is not None:
                     self.nested.setdefault(f"{owner.name}.{st.name}", []).append(st)
                 self._index(st.body, st)
-            elif t is ast.ImportFrom:
-                if st.module == "enum":  # type: ignore[attr-defined]
-                    self.enum_names.update(a.asname or a.name for a in st.names)  # type: ignore[attr-defined]
-            elif t is ast.Import:
-                self.enum_names.update(a.asname or a.name for a in st.names  # type: ignore[attr-defined]
-                                       if a.name == "enum")
             elif t is ast.Assign or t is ast.AnnAssign:
                 value = st.value  # type: ignore[attr-defined]
                 targets = st.targets if t is ast.Assign else [st.target]  # type: ignore[attr-defined]
@@ -315,22 +335,70 @@ class _Reach:
                         self.defs.setdefault(n, []).append(value)
                         if owner is not None:
                             self.methods.setdefault(id(owner), []).append(value)
-                elif type(value) is ast.Name:  # ``g = f``, ``K = A``, ``__init__ = _impl``
-                    for n in names:
-                        self.stored_values.append((n, value.id))
+                elif value is not None and _stored_value(value):
+                    if type(value) is ast.Name:  # ``g = f``, ``K = A``, ``__init__ = _impl``
+                        self.stored_values += [(n, value.id) for n in names]
+                    self._store(targets, value, owner)
                 elif owner is None and type(value) is ast.Call:  # ``client = Client()``
                     made = dotted(value.func)
                     if made is not None:
                         for n in names:
                             self.instances.setdefault(n, []).append(made)
-                elif owner is None and type(value) in _CONTAINERS and any(
-                        type(n) in (ast.Name, ast.Attribute, ast.Lambda)
-                        for n in ast.walk(value)):
-                    for n in names:
-                        self.containers.setdefault(n, []).append(value)
             else:
                 for block in _blocks(st):
                     self._index(block, owner)
+
+    def _store(self, targets: list[ast.expr], value: ast.expr,
+               owner: ast.ClassDef | None) -> None:
+        """A reference stored at module level or in a class body (``h = mod.f``,
+        ``T["k"] = os.system``, ``X.h = f``, ``class C: h = mod.f``), by what holds it."""
+        self.stored_ids.add(id(value))
+        stack = list(targets)
+        while stack:
+            x = stack.pop()
+            t = type(x)
+            if t is ast.Tuple or t is ast.List or t is ast.Starred:
+                stack += x.elts if t is not ast.Starred else [x.value]  # type: ignore[attr-defined]
+            elif t is ast.Name and owner is not None:
+                self.class_stored.setdefault(id(owner), []).append((x.id, value))  # type: ignore[attr-defined]
+                self.stored_attrs.setdefault(x.id, []).append(value)  # type: ignore[attr-defined]
+            elif t is ast.Name:
+                self.stored.setdefault(x.id, []).append(value)  # type: ignore[attr-defined]
+            elif t is ast.Attribute:  # ``X.h = f``
+                self.stored_attrs.setdefault(x.attr, []).append(value)  # type: ignore[attr-defined]
+            elif t is ast.Subscript:  # ``T["k"] = f``: what holds ``T``
+                stack.append(x.value)  # type: ignore[attr-defined]
+
+    def _bound_names(self, tree: ast.Module) -> None:
+        """Names bound to ``enum`` or what it defines, and to an import function, by an
+        import anywhere in the module or a module-level alias (``_E = enum.Enum``)."""
+        for node in ast.walk(tree):
+            t = type(node)
+            if t is ast.Import:
+                for a in node.names:  # type: ignore[attr-defined]
+                    if a.name == "enum":
+                        self.enum_names.add(a.asname or a.name)
+            elif t is ast.ImportFrom and node.module in _IMPORT_SOURCES:  # type: ignore[attr-defined]
+                for a in node.names:  # type: ignore[attr-defined]
+                    if node.module == "enum":  # type: ignore[attr-defined]
+                        self.enum_names.add(a.asname or a.name)
+                    elif a.name in _IMPORTERS:
+                        self.importers[a.asname or a.name] = a.name
+        grown = True
+        while grown:  # ``_E = enum.Enum``, ``im = importlib.import_module``, ``im2 = im``
+            grown = False
+            for name, values in self.stored.items():
+                for v in values:
+                    spelled = dotted(v) or ""
+                    leaf = spelled.rpartition(".")[2]
+                    if name not in self.enum_names and spelled.partition(".")[0] in (
+                            self.enum_names):
+                        self.enum_names.add(name)
+                        grown = True
+                    got = self.importers.get(spelled) or (leaf if leaf in _IMPORTERS else None)
+                    if got is not None and name not in self.importers:
+                        self.importers[name] = got
+                        grown = True
 
     def _alias_values(self) -> None:
         """``g = f``: ``g`` names what ``f`` names, to a fixed point (an alias of an alias,
@@ -350,35 +418,101 @@ class _Reach:
         self.out.bodies.append((first, last, how))
         self.todo.append((node, how))
 
-    def _word(self, word: str, how: str, line: int) -> None:
-        fresh = word not in self.words
-        self.words.add(word)
-        found = False
-        for d in self.defs.get(word, ()):
-            found = True
-            self.reach(d, how)
-        for c in self.classes.get(word, ()):
-            found = True
-            self._live(c, how)
-        if fresh:
-            for c in self.live:
-                for m in self.methods.get(id(c), ()):
-                    if getattr(m, "name", None) == word:
-                        self.reach(m, how)
-        if not found and line:
-            self.out.outside.append((word, line))
+    def _word(self, word: str, how: str, line: int, *, local: bool = False) -> None:
+        """A name reached code spells (or a string it holds): the module's function or
+        class so named, a method of a live class, what a name or attribute so named
+        stores; else a reference for gate.scan.reach_modules (``line``: 0 for none).
+        ``local``: a function's own variable, naming nothing of the module's."""
+        if not local:
+            found = False
+            for d in self.defs.get(word, ()):
+                found = True
+                self.reach(d, how)
+            for c in self.classes.get(word, ()):
+                found = True
+                self._live(c, how)
+            for value in self.stored.get(word, ()):  # (it may be imported as well)
+                self._open(value, how)
+            if not found and line:
+                self.out.outside.append((word, line))
+        if word not in self.words:
+            self.words.add(word)
+            self._by_attr(word, how, word in self.attrs)
 
     def _method(self, word: str, how: str) -> None:
         """An attribute read: a method of a live class by that name (the receiver is not
-        typed), not a module-level function (reached through another module by
-        gate.scan.reach_modules)."""
-        if word in self.attrs:
+        typed), a reference stored under that attribute name; not a module-level function
+        (reached through another module by gate.scan.reach_modules)."""
+        if word not in self.attrs:
+            self.attrs.add(word)
+            self._by_attr(word, how, word in self.words)
+
+    def _by_attr(self, word: str, how: str, seen: bool) -> None:
+        if seen:  # (done for this word already)
             return
-        self.attrs.add(word)
         for c in self.live:
             for m in self.methods.get(id(c), ()):
                 if getattr(m, "name", None) == word:
                     self.reach(m, how)
+        for value in self.stored_attrs.get(word, ()):
+            self._open(value, how)
+
+    def _open(self, value: ast.expr, how: str) -> None:
+        """A stored reference read at import may be called now: its line counts as
+        reached (a stored ``os.system``), so do its lambdas, the module's functions it
+        names and, for gate.scan.reach_modules, what it names elsewhere."""
+        if id(value) in self.opened:
+            return
+        self.opened.add(id(value))
+        self.out.bodies.append((value.lineno, value.end_lineno or value.lineno, how))
+        for n in ast.walk(value):
+            t = type(n)
+            if t is ast.Lambda:
+                self.reach(n, how)
+            elif t is ast.Name:
+                self._word(n.id, how, n.lineno)  # type: ignore[attr-defined]
+            elif t is ast.Attribute:
+                spelled = ref(n, self.module, self.package, self.importers)  # type: ignore[arg-type]
+                if spelled is not None:
+                    self.out.outside.append((spelled, n.lineno))  # type: ignore[attr-defined]
+
+    def _computed_name(self, how: str) -> None:
+        """A name looked up at import is computed: it may be any word of any string, and
+        what it gives any reference the module stored."""
+        if self.any_name:
+            return
+        self.any_name = True
+        prose, self.prose = self.prose, []
+        for word, at, line in prose:
+            self._word(word, at, line)
+        for values in (*self.stored.values(), *self.stored_attrs.values()):
+            for value in values:
+                self._open(value, how)
+
+    def _string(self, node: ast.expr, how: str | None, line: int) -> None:
+        """The words of a string reached code holds that may name code: all of an
+        identifier or dotted path (``getattr(a, "run")``, ``import_module("pkg.sync")``,
+        ``"pkg.mod:main"``), of code (``"go()"``: ``exec`` runs it), attributes of format
+        fields (``"{0.query}"``); the words of text (``"Graphviz error"``, ``"no answer
+        to {query}"``) only once a name is looked up by a computed value at import (a
+        word must be cut out of text to be a name: ``split``, slicing)."""
+        text = _literal_str(node)
+        if text is None or len(text) >= 200:
+            return
+        words = _WORD.findall(text)
+        if not words:
+            return
+        direct: list[str] = []
+        if _NAME_SHAPE.fullmatch(text) or ("(" in text and _parses(text)):
+            direct = words
+        elif "{" in text:
+            direct = [w for f in _FIELD.findall(text) for w in _FIELD_ATTR.findall(f)]
+        for w in words:
+            at = how or f"{w!r} at :{line}"
+            if w in direct or self.any_name:
+                self._word(w, at, line)
+            else:
+                self.prose.append((w, at, line))
 
     def _live(self, c: ast.ClassDef, how: str) -> None:
         if id(c) in self.done:
@@ -393,6 +527,9 @@ class _Reach:
             if (not own_bases or name is None or _special(name) or name in self.words
                     or name in self.attrs or deco & _PROPERTIES):
                 self.reach(m, how)
+        for name, value in self.class_stored.get(id(c), ()):  # ``__init__ = mod.f``
+            if not own_bases or _special(name) or name in self.words or name in self.attrs:
+                self._open(value, how)
         for b in c.bases:  # what the bases define runs for the subclass too
             name = _leaf(b)
             for bc in self.classes.get(name or "", ()):
@@ -534,83 +671,110 @@ class _Reach:
             line = getattr(node, "lineno", 0)
             if t is ast.Name:
                 if type(node.ctx) is not ast.Store:  # type: ignore[attr-defined]
-                    self._word(node.id, how or f"{node.id} at :{line}",  # type: ignore[attr-defined]
-                               0 if node.id in local else line)  # type: ignore[attr-defined]
+                    name = node.id  # type: ignore[attr-defined]
+                    self._word(name, how or f"{name} at :{line}",
+                               0 if id(node) in self.deferred else line, local=name in local)
             elif t is ast.Attribute:
                 self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
-                spelled = ref(node, self.module, self.package)  # type: ignore[arg-type]
+                spelled = None if id(node) in self.deferred else ref(
+                    node, self.module, self.package, self.importers)  # type: ignore[arg-type]
                 if spelled is not None:
                     self.out.outside.append((spelled, line))
+            elif (t is ast.Assign or t is ast.AnnAssign) and id(node.value) in self.stored_ids:  # type: ignore[attr-defined]
+                # stored, not called: what it names elsewhere waits for a read (``_open``)
+                self.deferred.update(id(n) for n in ast.walk(node.value))  # type: ignore[attr-defined]
+            elif t is ast.Dict:
+                for k, v in zip(node.keys, node.values, strict=True):  # type: ignore[attr-defined]
+                    if k is None:  # ``{**A()}`` calls its ``keys``
+                        self._handed(v, how or f"** at :{line}", line)
             elif t is ast.Subscript:
                 self._subscript(node, how, line)  # type: ignore[arg-type]
             elif t is ast.With or t is ast.AsyncWith:
                 for item in node.items:  # type: ignore[attr-defined]
                     self._instance_methods(item.context_expr, ("__enter__", "__exit__"),
                                            how or f"with at :{line}", line, cls)
-            elif t is ast.ImportFrom and self.getattr_def is not None:
+            elif t is ast.ImportFrom and "__getattr__" in self.hooks:
                 base = absolute(self.module, self.package, "." * node.level + (  # type: ignore[attr-defined]
                     node.module or "")) if self.module is not None else None  # type: ignore[attr-defined]
                 if base is not None and base == self.module:  # ``from . import x``: a lookup
-                    self._own_lookup(how, line, f"from-import at :{line}")
-            elif t is ast.Constant and isinstance(node.value, str) and (  # type: ignore[attr-defined]
-                    len(node.value) < 200):  # type: ignore[attr-defined]
+                    self._own_lookup(how, line, f"from-import at :{line}", ("__getattr__",))
+            elif t is ast.Constant and isinstance(node.value, str):  # type: ignore[attr-defined]
                 # ``globals()["f"]``, ``getattr(a, "run")``, ``import_module(".sync")``
-                for w in _WORD.findall(node.value):  # type: ignore[attr-defined]
-                    self._word(w, how or f"{w!r} at :{line}", line)
-            elif t in _FUNCS or t is ast.ClassDef:
+                self._string(node, how, line)  # type: ignore[arg-type]
+            elif t in _FUNCS:
                 self._decorated(node, how)
-                if t is ast.ClassDef and self._enum(node, set()):  # type: ignore[arg-type]
-                    self._created(node, how or f"class {node.name} at :{line}", set())  # type: ignore[attr-defined, arg-type]
-                if t is ast.ClassDef:
-                    self._bases(node, how, line)  # type: ignore[arg-type]
-                    for kw in node.keywords:  # type: ignore[attr-defined]
-                        if kw.arg == "metaclass":  # its methods run to make the class
-                            if type(kw.value) is ast.Lambda:
-                                self.reach(kw.value, how or f"metaclass at :{kw.value.lineno}")
-                            for m in self.classes.get(_leaf(kw.value) or "", ()):
-                                self._live(m, how or f"metaclass at :{kw.value.lineno}")
+            elif t is ast.ClassDef:
+                assert isinstance(node, ast.ClassDef)
+                self._decorated(node, how)
+                at = how or f"class {node.name} at :{line}"
+                if self._enum(node, set()):
+                    self._created(node, at, set())
+                own, other = self._mro(node)
+                self._bases(node, own, other, at, line)
+                for k in own:  # the metaclasses of the class and its bases run to make it
+                    self._metaclass(k, at if k is not node else how, line)
             elif t is ast.Call:
                 self._call(node, how, cls)  # type: ignore[arg-type]
             elif t is ast.Lambda:
                 self.lambdas.append((node, how))  # type: ignore[arg-type]
 
-    def _bases(self, c: ast.ClassDef, how: str | None, line: int) -> None:
-        """What making a subclass runs of its bases: their ``__init_subclass__`` and their
-        metaclasses (not their constructors: ``class Resolver(BaseResolver)`` makes no
-        ``BaseResolver``); a base of another module's as ``K.__init_subclass__``."""
-        own, other = self._mro(c)
-        at = how or f"class {c.name} at :{line}"
+    def _bases(self, c: ast.ClassDef, own: list[ast.ClassDef], other: list[str], at: str,
+               line: int) -> None:
+        """What making a subclass runs of its bases (``own``, ``other``: ``_mro``): their
+        ``__init_subclass__`` (not their constructors: ``class Resolver(BaseResolver)``
+        makes no ``BaseResolver``); a base of another module's as ``K.__init_subclass__``."""
         for k in own[1:]:
             for m in self.methods.get(id(k), ()):
                 if getattr(m, "name", None) == "__init_subclass__":
                     self.reach(m, at)
-            for kw in k.keywords:
-                if kw.arg != "metaclass":
-                    continue
-                if type(kw.value) is ast.Lambda:
-                    self.reach(kw.value, at)
-                for meta in self.classes.get(_leaf(kw.value) or "", ()):
-                    self._live(meta, at)
-                spelled = dotted(kw.value)
-                if spelled is not None and spelled not in self.classes:
-                    self.out.outside.append((spelled, line))
         for spelled in other:
             self.out.outside.append((f"{spelled}.__init_subclass__", line))
 
-    def _subscript(self, node: ast.Subscript, how: str | None, line: int) -> None:
-        spelled = ref(node, self.module, self.package)  # ``m.__dict__["f"]``
-        if spelled is not None:
+    def _metaclass(self, k: ast.ClassDef, how: str | None, line: int) -> None:
+        """``metaclass=M`` of a class being made (or of its base): M's methods run (a
+        lambda is called); M of another module is a reference for reach_modules."""
+        meta = _keyword(k, "metaclass")
+        if meta is None:
+            return
+        at = how or f"metaclass at :{meta.lineno}"
+        if type(meta) is ast.Lambda:
+            self.reach(meta, at)
+        for m in self.classes.get(_leaf(meta) or "", ()):
+            self._live(m, at)
+        spelled = dotted(meta)
+        if spelled is not None and spelled not in self.classes:
             self.out.outside.append((spelled, line))
-            if spelled == f"={self.module}":  # ``sys.modules[__name__]``
-                self._own_lookup(how, line, f"{spelled[1:]} at :{line}")
 
-    def _own_lookup(self, how: str | None, line: int, what: str) -> None:
-        """The module's own object looked up at import (``from . import x`` in a package,
-        ``sys.modules[__name__].x``): its ``__getattr__`` runs for a missing name, once
-        defined (a lookup above the ``def`` finds none: flask's ``from . import json``)."""
-        hook = self.getattr_def
-        if hook is not None and (how is not None or line > hook.lineno):  # type: ignore[attr-defined]
-            self.reach(hook, how or what)
+    def _subscript(self, node: ast.Subscript, how: str | None, line: int) -> None:
+        self._lookup(node, how, line)  # ``m.__dict__["f"]``, ``sys.modules[__name__]``
+        holder = node.value
+        if (type(holder) is ast.Call and _leaf(holder.func) in ("globals", "vars", "locals")) or (  # type: ignore[attr-defined]
+                type(holder) is ast.Attribute and holder.attr == "__dict__"):  # type: ignore[attr-defined]
+            if _literal_str(node.slice) is None:  # ``globals()[name]``
+                self._computed_name(how or f"a computed lookup at :{line}")
+
+    def _lookup(self, node: ast.expr, how: str | None, line: int) -> None:
+        """A module named by a literal (``import_module("pkg._x")``, ``getattr(m, "f")``,
+        ``sys.modules["pkg._x"]``): a reference for reach_modules; the module itself
+        (``sys.modules[__name__]``): its hooks may run."""
+        got = split_ref(node, self.module, self.package, self.importers)
+        if got is None or (got[0] is None and len(got[1]) < 2):
+            return
+        mod, parts = got
+        spelled = ".".join(parts if mod is None else ["=" + mod, *parts])
+        self.out.outside.append((spelled, line))
+        if mod is not None and mod == self.module:
+            self._own_lookup(how, line, f"{spelled[1:]} at :{line}", ("__getattr__", "__dir__"))
+
+    def _own_lookup(self, how: str | None, line: int, what: str, hooks: Sequence[str]) -> None:
+        """The module's own object looked up at import (``from . import x`` in a package:
+        ``__getattr__``; ``sys.modules[__name__]``: also ``__dir__``, run by ``dir()`` of
+        it): its hook runs, once defined (a lookup above the ``def`` finds none: flask's
+        ``from . import json``)."""
+        for name in hooks:
+            hook = self.hooks.get(name)
+            if hook is not None and (how is not None or line > hook.lineno):  # type: ignore[attr-defined]
+                self.reach(hook, how or what)
 
     def _enum(self, c: ast.ClassDef, seen: set[int]) -> bool:
         """Whether making the class runs enum's metaclass (a base from ``enum``, directly
@@ -619,10 +783,9 @@ class _Reach:
         if id(c) in seen:
             return False
         seen.add(id(c))
-        for b in c.bases:
-            spelled = dotted(b) or ""
-            if spelled.partition(".")[0] in self.enum_names and (
-                    spelled.rpartition(".")[2] in _ENUM_BASES or "." in spelled):
+        meta = _keyword(c, "metaclass")
+        for b in (*c.bases, *(() if meta is None else (meta,))):
+            if (dotted(b) or "").partition(".")[0] in self.enum_names:  # (``Enum as _E``)
                 return True
             if any(self._enum(bc, seen) for bc in self.classes.get(_leaf(b) or "", ())):
                 return True
@@ -698,12 +861,8 @@ class _Reach:
     def _handed(self, value: ast.expr, how: str, line: int) -> None:
         """A value handed on at import (an argument, ``**``): an instance of the module's
         own class made now has its protocol methods called by the callee (``keys``,
-        ``close``, ``filter``...); a lookup in a container of references may be called."""
-        if type(value) is ast.Subscript:
-            holder = value.value  # type: ignore[attr-defined]
-            if type(holder) is ast.Name and holder.id in self.containers:  # type: ignore[attr-defined]
-                self._contents(holder.id, how)  # type: ignore[attr-defined]
-            return
+        ``close``, ``filter``...). (A lookup in a container of references handed on is a
+        read of what it stores: ``_open``.)"""
         own, _ = self._made(value)
         for c in own:
             for k in self._mro(c)[0]:
@@ -714,56 +873,44 @@ class _Reach:
                     if getattr(m, "name", None) in _PROTOCOL:
                         self.reach(m, how)
 
-    def _contents(self, name: str, how: str) -> None:
-        """What a module-level container holds may be called now (``map(T["run"], xs)``,
-        ``Thread(target=T["boot"])``): its lines count as reached (a stored ``os.system``
-        in it), and so do its lambdas."""
-        if name in self.opened:
-            return
-        self.opened.add(name)
-        for value in self.containers.get(name, ()):
-            self.out.bodies.append((value.lineno, value.end_lineno or value.lineno, how))
-            for n in ast.walk(value):
-                if type(n) is ast.Lambda:
-                    self.reach(n, how)
-
     def _call(self, call: ast.Call, how: str | None, cls: ast.ClassDef | None = None) -> None:
         func = call.func
         t = type(func)
         line = call.lineno
-        if t is ast.Name and func.id in ("getattr", "vars", "import_module", "__import__"):  # type: ignore[attr-defined]
-            spelled = ref(call, self.module, self.package)  # ``getattr(m, "f")``
-            if spelled is not None:
-                self.out.outside.append((spelled, line))
-                if spelled.partition(".")[0] == f"={self.module}":
-                    self._own_lookup(how, line, f"{spelled[1:]} at :{line}")
-        elif t is ast.Attribute and func.attr == "import_module" and (  # type: ignore[attr-defined]
-                spelled := ref(call, self.module, self.package)) is not None:
-            self.out.outside.append((spelled, line))
-            if spelled == f"={self.module}":
-                self._own_lookup(how, line, f"{spelled[1:]} at :{line}")
+        leaf = _leaf(func)
+        leaf = self.importers.get(leaf, leaf) if t is ast.Name else leaf  # type: ignore[arg-type]
+        if leaf in _NAME_SINKS:
+            self._lookup(call, how, line)  # ``getattr(m, "f")``, ``import_module("pkg._x")``
+            index = _NAME_SINKS[leaf]
+            named = _arg(call, index, "name") if index == 0 else (
+                call.args[1] if len(call.args) > 1 and not any(
+                    type(a) is ast.Starred for a in call.args[:2]) else None)
+            if _literal_str(named) is None:  # ``getattr(x, n)``: any name
+                self._computed_name(how or f"{leaf}() of a computed name at :{line}")
         if t is ast.Lambda:
             self.reach(func, how or f"lambda called at :{line}")
-        elif t is ast.Name:
-            self._word(func.id, how or f"{func.id}() at :{line}", line)  # type: ignore[attr-defined]
-            for c in self.classes.get(func.id, ()):  # type: ignore[attr-defined]
-                self._metaclass_call(c, line)
-        elif t is ast.Attribute:
-            self._method(func.attr, how or f".{func.attr}() at :{line}")  # type: ignore[attr-defined]
-            owner = func.value  # type: ignore[attr-defined]
-            spelled = dotted(func)  # type: ignore[arg-type]
-            for c in self.nested.get(spelled or "", ()):  # ``O.I()``
-                self._live(c, how or f"{spelled}() at :{line}")
-            self._instance_methods(owner, (func.attr,), how or f".{func.attr}() at :{line}",  # type: ignore[attr-defined]
-                                   line, cls)
+        elif t is ast.Name or t is ast.Attribute:
+            name = leaf or ""
+            at = how or (f"{name}() at :{line}" if t is ast.Name else f".{name}() at :{line}")
+            if t is ast.Name:
+                self._word(name, at, line)
+                for c in self.classes.get(name, ()):
+                    self._metaclass_call(c, line)
+                owner = None
+            else:
+                self._method(name, at)
+                owner = func.value  # type: ignore[attr-defined]
+                spelled = dotted(func)
+                for c in self.nested.get(spelled or "", ()):  # ``O.I()``
+                    self._live(c, how or f"{spelled}() at :{line}")
+                self._instance_methods(owner, (name,), at, line, cls)
             if type(owner) in (ast.Subscript, ast.Call):
                 self._computed(how or f"a computed callee at :{line}")
             elif type(owner) is ast.Name and any(  # ``C.f(x)`` with ``f = os.system``
-                    not any(getattr(m, "name", None) == func.attr  # type: ignore[attr-defined]
-                            for m in self.methods.get(id(c), ()))
+                    not any(getattr(m, "name", None) == name for m in self.methods.get(id(c), ()))
                     for c in self.classes.get(owner.id, ())):  # type: ignore[attr-defined]
-                self._computed(how or f"{owner.id}.{func.attr}() at :{line}")  # type: ignore[attr-defined]
-        elif t is not ast.Name:  # ``T["a"](x)``, ``f()()``: any stored reference
+                self._computed(how or f"{owner.id}.{name}() at :{line}")  # type: ignore[attr-defined]
+        else:  # ``T["a"](x)``, ``f()()``: any stored reference
             self._computed(how or f"a computed callee at :{line}")
         if any(type(a) is ast.Starred for a in call.args) or any(
                 k.arg is None for k in call.keywords):
@@ -833,6 +980,42 @@ def _locals(fn: ast.AST) -> frozenset[str]:
             out.add(node.name)  # type: ignore[attr-defined]
         stack.extend(ast.iter_child_nodes(node))
     return frozenset(out - declared)
+
+
+def _keyword(c: ast.ClassDef, name: str) -> ast.expr | None:
+    for kw in c.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _stored_value(value: ast.expr) -> bool:
+    """Whether an assigned value only holds references (``mod.f``, ``f``, ``(os.system,)``,
+    ``{"run": os.system}``): nothing in it is called when it is stored."""
+    t = type(value)
+    if t is ast.Name or t is ast.Lambda:
+        return True
+    if t is ast.Attribute:
+        return dotted(value) is not None
+    if t is ast.Dict:
+        keys, values = value.keys, value.values  # type: ignore[attr-defined]
+    elif t in (ast.List, ast.Tuple, ast.Set):
+        keys, values = [], value.elts  # type: ignore[attr-defined]
+    else:
+        return False
+    return all(k is None or type(k) is ast.Constant for k in keys) and all(
+        type(v) is ast.Constant or _stored_value(v) for v in values) and any(
+        type(v) is not ast.Constant for v in values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parses(text: str) -> bool:
+    """Whether ``text`` is Python code (``"go()"``: ``exec``/``eval`` may run it)."""
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _leaf(node: ast.expr) -> str | None:

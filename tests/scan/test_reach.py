@@ -173,12 +173,12 @@ def test_thread_target_started_at_module_level_is_import() -> None:
             os.system("echo pwned")
         HOOKS = {"a": beacon}
         HOOKS["a"]()
-        """), 3, "beacon at :4", id="function-in-a-dict-called"),
+        """), 3, "HOOKS at :5", id="function-in-a-dict-called"),
     pytest.param(prog("""
         import os
         HOOKS = [lambda: os.system("echo pwned")]
         HOOKS[0]()
-        """), 2, "a computed callee at :3", id="lambda-in-a-list-called"),
+        """), 2, "HOOKS at :3", id="lambda-in-a-list-called"),
     pytest.param(prog("""
         import os
         def beacon():
