@@ -273,14 +273,18 @@ class _Follow:
         submodules of the package."""
         for mod in list(self.by_path.values()):
             if ("__file__" not in mod.words and "__path__" not in mod.words) or not any(
-                    f"{w}(" in mod.text for w in ("insert", "append", "extend")):
+                    w in mod.text for w in ("insert(", "append(", "extend(", "addsitedir(",
+                                            "path +=", "path[", "path =")):
                 continue
             s = mod.summary()
+            here = posixpath.dirname(mod.site)
             for in_package, rel in (s.path_dirs if s is not None else ()):
-                root = posixpath.normpath(posixpath.join(posixpath.dirname(mod.site), rel))
-                if root.startswith(".."):
-                    continue
-                for other in list(self.by_path.values()):
+                # (``*``: a directory not worked out, any of the package's below the file's)
+                roots = {posixpath.normpath(posixpath.join(here, rel))} if rel != "*" else {
+                    posixpath.dirname(o.site) for o in self.by_path.values()
+                    if o.site.startswith(f"{here}/")}
+                for root, other in ((r, o) for r in sorted(roots) if not r.startswith("..")
+                                    for o in list(self.by_path.values())):
                     if not other.site.startswith(root + "/"):
                         continue
                     named = module_name(other.site[len(root) + 1:])
@@ -302,7 +306,8 @@ class _Follow:
         while work:
             n = work.pop()
             cls, _, meth = n.rpartition(".")
-            holders = {cls, *(i for i, c in s.instances.items() if c == cls)} if cls else None
+            holders = {cls, *(i for i, c in s.instances.items() if c == cls),
+                       *(f for f, ks in s.returns.items() if cls in ks)} if cls else None
             for other in mod.spelling(meth):
                 if other == n:
                     continue
@@ -337,6 +342,7 @@ class _Follow:
         if cls:
             s = self.modules[tmod].sum
             made = [i for i, c in s.instances.items() if c == cls] if s is not None else []
+            made += [f for f, ks in s.returns.items() if cls in ks] if s is not None else []
             holders = (cls.partition(".")[0], *made)
         found = self.spellers.get(word)
         if found is None:

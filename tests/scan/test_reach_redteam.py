@@ -2913,9 +2913,7 @@ CASES = [
                 return K()
             """),
         "pkg/__init__.py": "from ._x import make\nmake().go()\n",
-    },
-         bypass=('bypass (across modules): `make().go()`: a method of the class an imported '
-                 'factory returns')),
+    }),
     case("xmod_enter_module_attr", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2975,9 +2973,7 @@ CASES = [
             from hidden_mod import f
             f()
             """),
-    },
-         bypass=('bypass (across modules): a package subdirectory put on sys.path by append, then '
-                 '`from hidden_mod import f; f()`')),
+    }),
     case("nested_zip_from_import", "subprocess", {
         "pkg/lib.zip": _zip({"hidden.py": PAYLOAD_MODULE}),
         "pkg/__init__.py": src("""
@@ -2985,6 +2981,148 @@ CASES = [
             sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib.zip"))
             from hidden import f as go
             go()
+            """),
+    }),
+]
+
+# variants of the mechanisms above (#13 review): each runs at import
+CASES += [
+    case("enum_module_level_alias", "subprocess", src("""
+        import os, enum
+        _E = enum.Enum
+        class Base(_E):
+            def __init__(self, v):
+                os.system("echo pwned")
+        class E(Base):
+            A = 1
+        """)),
+    case("dict_display_unpack_instance", "subprocess", src("""
+        import os
+        class A:
+            def keys(self):
+                os.system("echo pwned")
+                return []
+        a = A()
+        d = {"x": 1, **a}
+        """)),
+    case("module_dir_import_module", "subprocess", src("""
+        import importlib, os
+        def __dir__():
+            os.system("echo pwned")
+            return []
+        dir(importlib.import_module(__name__))
+        """)),
+    case("stored_ref_unpacked", "subprocess", src("""
+        import os
+        run, other = os.system, print
+        run("echo pwned")
+        """)),
+    case("stored_ref_attribute_store", "subprocess", src("""
+        import os, types
+        NS = types.SimpleNamespace()
+        NS.run = os.system
+        NS.run("echo pwned")
+        """)),
+    case("stored_ref_read_in_a_function", "subprocess", src("""
+        import os
+        T = {"run": os.system}
+        def go():
+            f = T["run"]
+            f("echo pwned")
+        go()
+        """)),
+    case("stored_ref_class_attr_instance", "subprocess", src("""
+        import os
+        class C:
+            run = os.system
+        c = C()
+        type(c).run("echo pwned")
+        """)),
+    case("stored_ref_computed_getattr", "subprocess", src("""
+        import os
+        class C:
+            run = os.system
+        getattr(C, "r" + "un".strip())("echo pwned")
+        """)),
+    case("text_word_cut_out", "subprocess", src("""
+        import os
+        class A:
+            def query(self):
+                os.system("echo pwned")
+        getattr(A(), "run the query".split()[2])()
+        """)),
+    case("xmod_stored_attr_alias_called", "subprocess", {
+        "pkg/_base.py": PAYLOAD_MODULE,
+        "pkg/_lang.py": "from . import _base\nrun_hook = _base.f\n",
+        "pkg/__init__.py": "from . import _lang\n_lang.run_hook()\n",
+    }),
+    case("xmod_class_attr_alias_called", "subprocess", {
+        "pkg/_base.py": PAYLOAD_MODULE,
+        "pkg/_lang.py": "from . import _base\nclass L:\n    run_hook = _base.f\n",
+        "pkg/__init__.py": "from ._lang import L\nL.run_hook()\n",
+    }),
+    case("xmod_stored_alias_read_then_called", "subprocess", {
+        "pkg/_base.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": "from . import _base\nrun_hook = _base.f\nrun_hook()\n",
+    }),
+    case("xmod_import_module_package_kw", "subprocess", {
+        "pkg/_x.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            import importlib
+            importlib.import_module("._x", package=__name__).f()
+            """),
+    }),
+    case("xmod_import_module_assigned_alias", "subprocess", {
+        "pkg/_x.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            import importlib
+            load = importlib.import_module
+            load("pkg._x").f()
+            """),
+    }),
+    case("xmod_dunder_import_level", "subprocess", {
+        "pkg/_x.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": '__import__("_x", globals(), None, ["f"], 1).f()\n',
+    }),
+    case("xmod_factory_result_assigned", "subprocess", {
+        "pkg/_x.py": src("""
+            import os
+            class K:
+                def go(self):
+                    os.system("echo pwned")
+            def make():
+                return K()
+            """),
+        "pkg/__init__.py": "from . import _x\nk = _x.make()\nk.go()\n",
+    }),
+    case("sys_path_pathlib", "subprocess", {
+        "pkg/vendor/hidden_mod.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            import sys
+            from pathlib import Path
+            sys.path.insert(0, str(Path(__file__).parent / "vendor"))
+            import hidden_mod
+            hidden_mod.f()
+            """),
+    }),
+    case("sys_path_addsitedir", "subprocess", {
+        "pkg/vendor/hidden_mod.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            import os, site
+            site.addsitedir(os.path.join(os.path.dirname(__file__), "vendor"))
+            from hidden_mod import f
+            f()
+            """),
+    }),
+    case("sys_path_not_worked_out", "subprocess", {
+        "pkg/vendor/hidden_mod.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            import os, sys
+            def _where(f):
+                return os.path.join(os.path.dirname(f), "ven" + "dor".lower())
+            sys.path += [_where(__file__)]
+            from hidden_mod import f
+            f()
             """),
     }),
 ]
