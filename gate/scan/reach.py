@@ -285,6 +285,9 @@ class _Reach:
         self.stored_ids: set[int] = set()  # id(value) of each stored value
         self.deferred: set[int] = set()  # nodes of stored values: no outside reference yet
         self.opened: set[int] = set()
+        self.read: dict[str, str] = {}  # module-level names code run at import reads, how
+        # module-level builtin containers (``REG = {}``, ``HOOKS = defaultdict(list)``)
+        self.containers: set[str] = set()
         self.hooks: dict[str, ast.AST] = {}  # module-level ``__getattr__``, ``__dir__``
         self.enum_names: set[str] = set()  # names bound to enum or anything from it
         # names bound to an import function (``from importlib import import_module as im``)
@@ -293,6 +296,7 @@ class _Reach:
         # any string may be the name, and any stored reference what it gives
         self.any_name = False
         self.prose: list[tuple[str, str, int]] = []  # words of text strings, held back
+        self.quiet_strings: set[int] = set()  # strings only used as keys (``_keys``)
         self.handed: set[int] = set()  # classes whose instances were handed on at import
         self.defs: dict[str, list[ast.AST]] = {}  # functions (and lambdas) by the names bound
         self.classes: dict[str, list[ast.ClassDef]] = {}
@@ -344,6 +348,11 @@ class _Reach:
                     if made is not None:
                         for n in names:
                             self.instances.setdefault(n, []).append(made)
+                if owner is None and _container(value):
+                    self.containers.update(names)
+                    if type(value) is ast.Call and _leaf(value.func) == "defaultdict" and (
+                            value.args and _leaf(value.args[0]) in ("list", "set")):
+                        self.containers.update(f"{n}[]" for n in names)  # (its values too)
             else:
                 for block in _blocks(st):
                     self._index(block, owner)
@@ -431,6 +440,7 @@ class _Reach:
             for c in self.classes.get(word, ()):
                 found = True
                 self._live(c, how)
+            self.read.setdefault(word, how)
             for value in self.stored.get(word, ()):  # (it may be imported as well)
                 self._open(value, how)
             if not found and line:
@@ -464,6 +474,12 @@ class _Reach:
         if id(value) in self.opened:
             return
         self.opened.add(id(value))
+        if isinstance(value, _FUNCS):  # (a function a decorator kept: ``_hold``)
+            self.reach(value, how)
+            return
+        if type(value) is ast.ClassDef:
+            self._live(value, how)  # type: ignore[arg-type]
+            return
         self.out.bodies.append((value.lineno, value.end_lineno or value.lineno, how))
         for n in ast.walk(value):
             t = type(n)
@@ -503,7 +519,9 @@ class _Reach:
         if not words:
             return
         direct: list[str] = []
-        if _NAME_SHAPE.fullmatch(text) or ("(" in text and _parses(text)):
+        if id(node) in self.quiet_strings:
+            pass
+        elif _NAME_SHAPE.fullmatch(text) or ("(" in text and _parses(text)):
             direct = words
         elif "{" in text:
             direct = [w for f in _FIELD.findall(text) for w in _FIELD_ATTR.findall(f)]
@@ -539,43 +557,6 @@ class _Reach:
                     type(b) is ast.Name and name in self.classes):
                 self.out.outside.append((spelled, c.lineno))  # another module's base
 
-    def _calls_param(self, fn: ast.AST) -> bool:
-        """Whether a decorator calls, or hands on, the function it is given (in its own
-        body: a wrapper it defines runs later). Labelling it (``f.__doc__ = d``),
-        returning it and ``functools.wraps(f)`` do not; ``*args`` and lambdas are not
-        followed."""
-        args = fn.args.posonlyargs + fn.args.args  # type: ignore[attr-defined]
-        if id(fn) in self.owner and "staticmethod" not in {  # ``@reg.add``: after ``self``
-                _leaf(d) for d in fn.decorator_list}:  # type: ignore[attr-defined]
-            args = args[1:]
-        if not args or type(fn) is ast.Lambda:
-            return True
-        param = args[0].arg
-        quiet: set[int] = set()
-        nodes = list(self._walk(fn))
-        for n in nodes:
-            t = type(n)
-            if t is ast.Call and _leaf(n.func) in ("wraps", "update_wrapper"):  # type: ignore[attr-defined]
-                quiet.update(id(a) for a in n.args)  # type: ignore[attr-defined]
-            elif t is ast.Attribute and type(n.ctx) is ast.Store:  # type: ignore[attr-defined]
-                quiet.add(id(n.value))  # type: ignore[attr-defined]
-            elif t is ast.Return and n.value is not None:  # type: ignore[attr-defined]
-                quiet.add(id(n.value))  # type: ignore[attr-defined]
-        return any(type(n) is ast.Name and n.id == param and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
-                   and id(n) not in quiet for n in nodes)
-
-    def _factory_calls(self, fn: ast.AST) -> bool:
-        """Whether what a decorator factory returns calls the function it is given."""
-        if type(fn) is ast.Lambda:
-            return True
-        inner = {st.name: st for st in fn.body if isinstance(st, _FUNCS)}  # type: ignore[attr-defined]
-        for r in (n for n in self._walk(fn) if type(n) is ast.Return):
-            v = r.value  # type: ignore[attr-defined]
-            if not (type(v) is ast.Name and v.id in inner and not self._calls_param(  # type: ignore[attr-defined]
-                    inner[v.id])):  # type: ignore[attr-defined]
-                return True
-        return False
-
     def _decorated(self, st: ast.AST, how: str | None) -> None:
         for d in st.decorator_list:  # type: ignore[attr-defined]
             factory = type(d) is ast.Call
@@ -585,26 +566,46 @@ class _Reach:
             at = how or (f"@{shown} at :{d.lineno}" if shown else f"a decorator at :{d.lineno}")
             if type(d) is ast.Lambda:
                 self.reach(d, at)  # it runs now, on the function
+            holders: list[str] = []
             if type(target) not in (ast.Name, ast.Attribute):
                 runs = True  # ``@DECOS[0]``, ``@(a if c else b)``, a lambda
             elif name in _WRAPPERS:
                 runs = False
             else:
                 mine = [*self.defs.get(name or "", ()), *self.classes.get(name or "", ())]
-                runs = not mine or any(
-                    type(fn) is ast.ClassDef or (self._factory_calls(fn) if factory
-                                                 else self._calls_param(fn))
-                    for fn in mine)
+                runs = not mine
+                for fn in mine:
+                    if type(fn) is ast.ClassDef:
+                        runs = True
+                        continue
+                    calls, kept = decorator_uses(fn, factory, self.containers,
+                                                 method=id(fn) in self.owner)
+                    runs = runs or calls
+                    holders += kept
             if runs:
                 if isinstance(st, _FUNCS):
                     self.reach(st, at)
                 elif type(st) is ast.ClassDef:
                     self._live(st, at)
+            else:  # kept in a registry: it runs if code at import reads the registry
+                for holder in holders:
+                    self._hold(holder, st, at)
+
+    def _hold(self, name: str, st: ast.AST, how: str) -> None:
+        """A decorator kept ``st`` in the module's container ``name`` (``REG[k] = fn``): a
+        stored reference there, run when code at import reads ``name``."""
+        self.stored.setdefault(name, []).append(st)  # type: ignore[arg-type]
+        if name in self.read or self.any_name:
+            self._open(st, self.read.get(name, how))  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ walking reached code
     def _walk(self, root: ast.AST) -> Iterator[ast.AST]:
         """The nodes of ``root`` that run when it does: a function's header and body, not
-        the bodies of functions it defines (their headers do run), not ``__main__`` blocks."""
+        ``__main__`` blocks. The module's functions run when reached (their headers run
+        with their ``def``); a reached function's own functions and classes are walked
+        whole, as their lines count as reached (``reach``): a decorator factory's inner
+        function, a closure it returns, run when the caller calls them."""
+        inner = type(root) is not ast.Module
         if isinstance(root, _FUNCS):
             stack: list[ast.AST] = [*root.body, root.args, *root.decorator_list]
             if root.returns is not None and self._runs(root.returns):
@@ -622,6 +623,8 @@ class _Reach:
                 stack.append(node.args)  # type: ignore[attr-defined]
                 if node.returns is not None and self._runs(node.returns):  # type: ignore[attr-defined]
                     stack.append(node.returns)  # type: ignore[attr-defined]
+                if inner:
+                    stack += node.body  # type: ignore[attr-defined]
                 continue
             if t is ast.arg:  # a parameter: its annotation only where it runs code
                 if node.annotation is not None and self._runs(node.annotation):  # type: ignore[attr-defined]
@@ -640,6 +643,8 @@ class _Reach:
                 continue
             if t is ast.Lambda:
                 stack.append(node.args)  # type: ignore[attr-defined]
+                if inner:
+                    stack.append(node.body)  # type: ignore[attr-defined]
                 continue
             if t is ast.If and _is_main(node.test) and not self.main_runs():  # type: ignore[attr-defined]
                 stack += node.orelse  # type: ignore[attr-defined]
@@ -666,15 +671,21 @@ class _Reach:
     def scan(self, root: ast.AST, how: str | None) -> None:
         cls = self.owner.get(id(root))  # the class of a method (``super()``)
         local = _locals(root)  # (a function's own variables name nothing elsewhere)
+        # names whose attribute or item is written (``f.__doc__ = d``, ``T["k"] = v``): the
+        # object is not called (its class's ``__setattr__``/``__setitem__`` run: a class
+        # of the module's is live where its instance was made)
+        written: set[int] = set()
         for node in self._walk(root):
             t = type(node)
             line = getattr(node, "lineno", 0)
             if t is ast.Name:
-                if type(node.ctx) is not ast.Store:  # type: ignore[attr-defined]
+                if type(node.ctx) is not ast.Store and id(node) not in written:  # type: ignore[attr-defined]
                     name = node.id  # type: ignore[attr-defined]
                     self._word(name, how or f"{name} at :{line}",
                                0 if id(node) in self.deferred else line, local=name in local)
             elif t is ast.Attribute:
+                if type(node.ctx) is not ast.Load and type(node.value) is ast.Name:  # type: ignore[attr-defined]
+                    written.add(id(node.value))  # type: ignore[attr-defined]  # ``f.__doc__ = d``
                 self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
                 spelled = None if id(node) in self.deferred else ref(
                     node, self.module, self.package, self.importers)  # type: ignore[arg-type]
@@ -688,6 +699,8 @@ class _Reach:
                     if k is None:  # ``{**A()}`` calls its ``keys``
                         self._handed(v, how or f"** at :{line}", line)
             elif t is ast.Subscript:
+                if type(node.ctx) is not ast.Load and type(node.value) is ast.Name:  # type: ignore[attr-defined]
+                    written.add(id(node.value))  # type: ignore[attr-defined]  # ``T["k"] = v``
                 self._subscript(node, how, line)  # type: ignore[arg-type]
             elif t is ast.With or t is ast.AsyncWith:
                 for item in node.items:  # type: ignore[attr-defined]
@@ -714,6 +727,15 @@ class _Reach:
                 for k in own:  # the metaclasses of the class and its bases run to make it
                     self._metaclass(k, at if k is not node else how, line)
             elif t is ast.Call:
+                func = node.func  # type: ignore[attr-defined]
+                if type(func) is ast.Attribute and func.attr in _ADDERS:  # ``REG[k].append(f)``
+                    receiver = func.value
+                    while type(receiver) is ast.Subscript or (  # (``.setdefault(k, [])``)
+                            type(receiver) is ast.Call and _leaf(receiver.func) == "setdefault"):  # type: ignore[attr-defined]
+                        receiver = receiver.value if type(receiver) is ast.Subscript else (  # type: ignore[attr-defined]
+                            receiver.func.value)  # type: ignore[attr-defined]
+                    if type(receiver) is ast.Name and receiver.id in self.containers:  # type: ignore[attr-defined]
+                        written.add(id(receiver))  # adds to the container, calls nothing in it
                 self._call(node, how, cls)  # type: ignore[arg-type]
             elif t is ast.Lambda:
                 self.lambdas.append((node, how))  # type: ignore[arg-type]
@@ -893,6 +915,7 @@ class _Reach:
             name = leaf or ""
             at = how or (f"{name}() at :{line}" if t is ast.Name else f".{name}() at :{line}")
             if t is ast.Name:
+                self._keys(call, self.defs.get(name, ()))
                 self._word(name, at, line)
                 for c in self.classes.get(name, ()):
                     self._metaclass_call(c, line)
@@ -922,6 +945,25 @@ class _Reach:
                 self._handed(a.value, how or f"handed on at :{line}", line)  # type: ignore[attr-defined]
             else:
                 self._handed(a, how or f"handed on at :{line}", line)
+
+    def _keys(self, call: ast.Call, fns: Sequence[ast.AST]) -> None:
+        """Strings handed to the module's own function that uses the parameter only as a
+        key of a builtin container of the module or in a comparison (alembic's
+        ``@register("console_scripts")``: ``_registry[name] = fn``) are no names unless a
+        name is looked up by a computed value at import (``_string``)."""
+        if not fns or any(not isinstance(fn, _FUNCS) or id(fn) in self.owner for fn in fns):
+            return
+        for i, a in enumerate(call.args):
+            if type(a) is ast.Starred:
+                return
+            if type(a) is ast.Constant and isinstance(a.value, str) and all(
+                    _key_only(fn, _param(fn, i, None), self.containers) for fn in fns):
+                self.quiet_strings.add(id(a))
+        for k in call.keywords:
+            if k.arg is not None and type(k.value) is ast.Constant and isinstance(
+                    k.value.value, str) and all(
+                    _key_only(fn, _param(fn, None, k.arg), self.containers) for fn in fns):
+                self.quiet_strings.add(id(k.value))
 
     def _metaclass_call(self, c: ast.ClassDef, line: int) -> None:
         """``C()`` with a metaclass from another module: its ``__call__`` runs."""
@@ -980,6 +1022,150 @@ def _locals(fn: ast.AST) -> frozenset[str]:
             out.add(node.name)  # type: ignore[attr-defined]
         stack.extend(ast.iter_child_nodes(node))
     return frozenset(out - declared)
+
+
+# attributes of a function that are data: reading one runs none of its code
+_DATA_ATTRS = frozenset({"__name__", "__qualname__", "__module__", "__doc__", "__annotations__",
+                         "__defaults__", "__kwdefaults__", "__type_params__"})
+# methods of the builtin containers that keep what they are given (and call nothing of it)
+_KEEPERS = frozenset({"append", "add", "insert", "appendleft", "setdefault"})
+_ADDERS = _KEEPERS | {"extend", "update", "extendleft"}
+_CONTAINER_CALLS = frozenset({"list", "dict", "set", "defaultdict", "OrderedDict", "deque",
+                              "WeakValueDictionary", "WeakSet"})
+
+
+def _container(value: ast.expr | None) -> bool:
+    """Whether a value is a builtin container (a display, ``dict()``, ``defaultdict(list)``)."""
+    t = type(value)
+    if t in _CONTAINERS or t is ast.ListComp or t is ast.DictComp or t is ast.SetComp:
+        return True
+    return t is ast.Call and _leaf(value.func) in _CONTAINER_CALLS  # type: ignore[union-attr]
+
+
+def _runs_with(fn: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function that run when it does (the headers of the functions it
+    defines, not their bodies)."""
+    stack: list[ast.AST] = [*fn.body, fn.args]  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        yield node
+        t = type(node)
+        if t in _FUNCS:
+            stack += [*node.decorator_list, node.args]  # type: ignore[attr-defined]
+        elif t is ast.Lambda:
+            stack.append(node.args)  # type: ignore[attr-defined]
+        else:
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def decorator_uses(fn: ast.AST, factory: bool, containers: set[str] | frozenset[str], *,
+                   method: bool = False) -> tuple[bool, list[str]]:
+    """What a decorator does with the function it is given (``factory``: what the
+    factory returns does): (whether it may call it, where it keeps it). Calling it, handing
+    it to a call (what takes it may call it), binding it to a variable count as calls;
+    labelling it (``f.__doc__ = d``), reading its data (``f.__name__``), returning it,
+    ``functools.wraps(f)`` do not, nor keeping it in a builtin container of the module
+    (``REG[name] = f``, ``HOOKS.append(f)``): the second element names those containers.
+    ``*args`` and lambdas count as calls."""
+    if type(fn) is ast.Lambda:
+        return True, []
+    if factory:
+        inner = {st.name: st for st in fn.body if isinstance(st, _FUNCS)}  # type: ignore[attr-defined]
+        holders: list[str] = []
+        for r in (n for n in _runs_with(fn) if type(n) is ast.Return):
+            v = r.value  # type: ignore[attr-defined]
+            if not (type(v) is ast.Name and v.id in inner):  # type: ignore[attr-defined]
+                return True, []
+            calls, kept = decorator_uses(inner[v.id], False, containers)  # type: ignore[attr-defined]
+            if calls:
+                return True, []
+            holders += kept
+        return False, holders
+    args = fn.args.posonlyargs + fn.args.args  # type: ignore[attr-defined]
+    if method and "staticmethod" not in {_leaf(d) for d in fn.decorator_list}:  # type: ignore[attr-defined]
+        args = args[1:]  # ``@reg.add``: after ``self``
+    if not args:
+        return True, []
+    param = args[0].arg
+    quiet: set[int] = set()
+    holders = []
+    nodes = list(_runs_with(fn))
+    for n in nodes:
+        t = type(n)
+        if t is ast.Call:
+            func = n.func  # type: ignore[attr-defined]
+            if _leaf(func) in ("wraps", "update_wrapper"):
+                quiet.update(id(a) for a in n.args)  # type: ignore[attr-defined]
+            elif type(func) is ast.Attribute and func.attr in _KEEPERS and (
+                    kept := _kept_in(func.value, containers)) is not None:  # ``HOOKS.append(f)``
+                mine = [a for a in n.args if type(a) is ast.Name and a.id == param]  # type: ignore[attr-defined]
+                if mine:
+                    quiet.update(id(a) for a in mine)
+                    holders.append(kept)
+        elif t is ast.Attribute:
+            if type(n.ctx) is ast.Store or n.attr in _DATA_ATTRS:  # type: ignore[attr-defined]
+                quiet.add(id(n.value))  # type: ignore[attr-defined]  # ``f.__doc__ = d``
+        elif t is ast.Return and n.value is not None:  # type: ignore[attr-defined]
+            quiet.add(id(n.value))  # type: ignore[attr-defined]
+        elif t is ast.Assign and type(n.value) is ast.Name and n.value.id == param and all(  # type: ignore[attr-defined]
+                type(x) is ast.Subscript and _kept_in(x.value, containers) is not None  # type: ignore[attr-defined]
+                for x in n.targets):  # type: ignore[attr-defined]  # ``REG[k] = f``
+            quiet.add(id(n.value))  # type: ignore[attr-defined]
+            holders += [_kept_in(x.value, containers) for x in n.targets]  # type: ignore[attr-defined, misc]
+    calls = any(type(n) is ast.Name and n.id == param and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
+                and id(n) not in quiet for n in nodes)
+    return calls, [] if calls else holders
+
+
+def _kept_in(holder: ast.expr, containers: set[str] | frozenset[str]) -> str | None:
+    """The module-level builtin container ``holder`` is (``REG``) or holds a container of
+    (``REG.setdefault(k, [])``, ``REG[k]`` of a ``defaultdict``), else None: another
+    object's ``__setitem__``, ``__setattr__`` or ``append`` may call what it is given."""
+    t = type(holder)
+    if t is ast.Name:
+        return holder.id if holder.id in containers else None  # type: ignore[attr-defined]
+    if t is ast.Call and type(holder.func) is ast.Attribute and (  # type: ignore[attr-defined]
+            holder.func.attr == "setdefault") and len(holder.args) == 2 and _container(  # type: ignore[attr-defined]
+            holder.args[1]):  # type: ignore[attr-defined]
+        return _kept_in(holder.func.value, containers)  # type: ignore[attr-defined]
+    if t is ast.Subscript and type(holder.value) is ast.Name and (  # type: ignore[attr-defined]
+            f"{holder.value.id}[]" in containers):  # type: ignore[attr-defined]
+        return holder.value.id  # type: ignore[attr-defined]
+    return None
+
+
+def _param(fn: ast.AST, index: int | None, keyword: str | None) -> str | None:
+    """The parameter of ``fn`` an argument binds (positional ``index`` or ``keyword``)."""
+    a = fn.args  # type: ignore[attr-defined]
+    positional = [x.arg for x in (*a.posonlyargs, *a.args)]
+    if index is not None:
+        return positional[index] if index < len(positional) else None
+    named = [x.arg for x in (*a.args, *a.kwonlyargs)]
+    return keyword if keyword in named else None
+
+
+def _key_only(fn: ast.AST, param: str | None, containers: set[str]) -> bool:
+    """Whether ``fn`` (and the functions it defines) uses ``param`` only as a key of one of
+    the module's builtin containers (``REG[param] = f``, ``REG.get(param)``) or in a
+    comparison, and never rebinds it."""
+    if param is None:
+        return False
+    used: set[int] = set()
+    for n in ast.walk(fn):
+        t = type(n)
+        if t is ast.Subscript and type(n.value) is ast.Name and n.value.id in containers:  # type: ignore[attr-defined]
+            used.add(id(n.slice))  # type: ignore[attr-defined]
+        elif t is ast.Compare:
+            used.update(id(x) for x in (n.left, *n.comparators))  # type: ignore[attr-defined]
+        elif t is ast.Call and type(n.func) is ast.Attribute and n.func.attr in (  # type: ignore[attr-defined]
+                "get", "pop", "setdefault") and type(n.func.value) is ast.Name and (  # type: ignore[attr-defined]
+                n.func.value.id in containers) and n.args:  # type: ignore[attr-defined]
+            used.add(id(n.args[0]))  # type: ignore[attr-defined]
+        elif t is ast.arg and n is not None and n.arg == param and not any(  # type: ignore[attr-defined]
+                n is x for x in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)):  # type: ignore[attr-defined]
+            return False  # (a function it defines has a parameter of that name)
+    return all(id(n) in used for n in ast.walk(fn)
+               if type(n) is ast.Name and n.id == param)  # type: ignore[attr-defined]
 
 
 def _keyword(c: ast.ClassDef, name: str) -> ast.expr | None:

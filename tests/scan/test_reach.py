@@ -395,3 +395,163 @@ def test_an_attribute_names_a_nested_class_only() -> None:
         BASE = unittest.TestCase
         """)
     assert {phase for _, phase, _ in one(src, "subprocess")} == {"runtime"}
+
+
+# ---- precision (#13): what each narrowed rule leaves out cannot run at import
+
+@pytest.mark.parametrize("src", [
+    # sphinx's graphviz: a class named in text (``category = 'Graphviz error'``) is no use
+    pytest.param(prog("""
+        import os
+        from docutils.parsers.rst import Directive
+        class GraphvizError(Exception):
+            category = "Graphviz error"
+        class Graphviz(Directive):
+            def run(self):
+                os.system("dot")
+        """), id="class-named-in-text"),
+    # dnspython's resolver: ``fmt = f"{msg[:-1]} {{query}}: {{errors}}"``
+    pytest.param(prog("""
+        import os
+        def query(name):
+            os.system("dig")
+        class NoNameservers(Exception):
+            msg = "All nameservers failed to answer the query."
+            fmt = f"{msg[:-1]} {{query}}: {{errors}}"
+        """), id="function-named-in-a-format-string"),
+    # alembic's write hooks: a decorator that keeps the function in a registry
+    pytest.param(prog("""
+        import subprocess
+        _registry = {}
+        def register(name):
+            def decorate(fn):
+                _registry[name] = fn
+                return fn
+            return decorate
+        @register("console_scripts")
+        def console_scripts(path):
+            subprocess.run(["black", path])
+        """), id="decorator-factory-that-registers"),
+    # timm's register_model (here within one module): reads the function's data, keeps it
+    pytest.param(prog("""
+        import os, sys
+        from collections import defaultdict
+        _entrypoints = {}
+        _by_module = defaultdict(list)
+        def register_model(fn):
+            mod = sys.modules[fn.__module__]
+            name = fn.__name__
+            _entrypoints[name] = fn
+            _by_module[fn.__module__].append(fn)
+            return fn
+        @register_model
+        def resnet50():
+            os.system("echo")
+        """), id="decorator-that-registers"),
+    # einx: ``adapt.__doc__ = ...`` labels the function, it does not call it
+    pytest.param(prog("""
+        import os
+        def adapt(op):
+            os.system("echo")
+        adapt.__doc__ = "Adapt " + "op."
+        """), id="attribute-of-a-function-written"),
+])
+def test_narrowed_rules_stay_runtime(src: str) -> None:
+    assert {phase for _, phase, _ in one(src, "subprocess")} == {"runtime"}, one(
+        src, "subprocess")
+
+
+@pytest.mark.parametrize(("src", "line", "via"), [
+    pytest.param(prog("""
+        import os
+        _registry = {}
+        def register(name):
+            def decorate(fn):
+                _registry[name] = fn
+                return fn
+            return decorate
+        @register("x")
+        def hook():
+            os.system("echo pwned")
+        for f in _registry.values():
+            f()
+        """), 10, "_registry at :11", id="registry-read-at-import"),
+    pytest.param(prog("""
+        import os
+        HOOKS = []
+        def on_import(fn):
+            HOOKS.append(fn)
+            return fn
+        def run_hooks():
+            for h in HOOKS:
+                h()
+        @on_import
+        def hook():
+            os.system("echo pwned")
+        run_hooks()
+        """), 11, "run_hooks() at :12", id="registry-list-read-by-a-function"),
+    pytest.param(prog("""
+        import os
+        class Registry:
+            def __setitem__(self, k, fn):
+                fn()
+        REG = Registry()
+        def register(fn):
+            REG[fn.__name__] = fn
+            return fn
+        @register
+        def hook():
+            os.system("echo pwned")
+        """), 11, "@register at :9", id="registry-of-the-modules-own-class"),
+    pytest.param(prog("""
+        import os
+        class A:
+            def query(self):
+                os.system("echo pwned")
+        getattr(A(), "please run query".split()[2])()
+        """), 4, "'query' at :5", id="word-cut-out-of-text"),
+])
+def test_narrowed_rules_still_reach(src: str, line: int, via: str) -> None:
+    assert (line, "import", f"os.system (via {via})") in one(src, "subprocess"), one(
+        src, "subprocess")
+
+
+def test_a_stored_attribute_of_another_module_is_not_a_call(tmp_path: Path) -> None:
+    """pre-commit: ``run_hook = lang_base.basic_run_hook`` in each language module stores
+    the function; only a call of ``run_hook`` at import runs it."""
+    base = prog("""
+        import concurrent.futures
+        def basic_run_hook():
+            concurrent.futures.ThreadPoolExecutor(2)
+        """)
+    lang = "from httpkit import _base\nrun_hook = _base.basic_run_hook\n"
+    stored = wheel_rows(tmp_path / "a", {"httpkit/__init__.py": "from . import _lang\n",
+                                         "httpkit/_lang.py": lang, "httpkit/_base.py": base},
+                        "threads")
+    assert {phase for _, _, phase, _ in stored} == {"runtime"}
+    called = wheel_rows(tmp_path / "b", {
+        "httpkit/__init__.py": "from . import _lang\n_lang.run_hook()\n",
+        "httpkit/_lang.py": lang, "httpkit/_base.py": base}, "threads")
+    assert called == {("httpkit/_base.py", 3, "import",
+                       "concurrent.futures.thread.ThreadPoolExecutor "
+                       "(via httpkit/__init__.py:2 _lang.run_hook())")}
+
+
+def test_another_modules_lookup_is_not_the_packages_own(tmp_path: Path) -> None:
+    """``getattr(sys.modules["pkg.other"], "x", None)`` in ``pkg/__init__.py`` looks the name
+    up on ``pkg.other``: ``pkg``'s own ``__getattr__`` does not run (it did: the reference
+    was cut at its first dot)."""
+    files = {"httpkit/__init__.py": prog("""
+                 import os, sys
+                 from . import other
+                 def __getattr__(name):
+                     os.system("echo " + name)
+                     raise AttributeError(name)
+                 getattr(sys.modules["httpkit.other"], "x", None)
+                 """),
+             "httpkit/other.py": "x = 1\n"}
+    assert {phase for _, _, phase, _ in wheel_rows(tmp_path, files, "subprocess")} == {"runtime"}
+    own = {"httpkit/__init__.py": files["httpkit/__init__.py"].replace(
+        'sys.modules["httpkit.other"]', "sys.modules[__name__]")}
+    assert {phase for _, _, phase, _ in wheel_rows(tmp_path / "own", own, "subprocess")} == {
+        "import"}

@@ -3095,6 +3095,41 @@ CASES += [
             """),
         "pkg/__init__.py": "from . import _x\nk = _x.make()\nk.go()\n",
     }),
+    case("decorator_factory_inner_calls_helper", "subprocess", src("""
+        import os
+        def helper():
+            os.system("echo pwned")
+        def register(name):
+            def decorate(fn):
+                helper()
+                return fn
+            return decorate
+        @register("a")
+        def f():
+            pass
+        """)),
+    case("closure_returned_and_called", "subprocess", src("""
+        import os
+        def helper():
+            os.system("echo pwned")
+        def outer():
+            def inner():
+                helper()
+            return inner
+        outer()()
+        """)),
+    case("registry_read_through_alias", "subprocess", src("""
+        import os
+        REG = {}
+        def register(fn):
+            REG[fn.__name__] = fn
+            return fn
+        @register
+        def hook():
+            os.system("echo pwned")
+        table = REG
+        table["hook"]()
+        """)),
     case("sys_path_pathlib", "subprocess", {
         "pkg/vendor/hidden_mod.py": PAYLOAD_MODULE,
         "pkg/__init__.py": src("""
