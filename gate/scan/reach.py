@@ -297,6 +297,11 @@ class _Reach:
         self.any_name = False
         self.prose: list[tuple[str, str, int]] = []  # words of text strings, held back
         self.quiet_strings: set[int] = set()  # strings only used as keys (``_keys``)
+        # id(def) -> its name in gate.scan.reach_graph's entries (``f``, ``Class.method``)
+        self.keys: dict[int, str] = {}
+        # names bound only by imports of the package's own modules (``from ._registry
+        # import register_model``): what a decorator so named does is read there
+        self.own_names: set[str] = set()
         self.handed: set[int] = set()  # classes whose instances were handed on at import
         self.defs: dict[str, list[ast.AST]] = {}  # functions (and lambdas) by the names bound
         self.classes: dict[str, list[ast.ClassDef]] = {}
@@ -319,6 +324,10 @@ class _Reach:
             t = type(st)
             if t in _FUNCS:
                 self.defs.setdefault(st.name, []).append(st)  # type: ignore[attr-defined]
+                if owner is None:
+                    self.keys[id(st)] = st.name  # type: ignore[attr-defined]
+                elif id(owner) in self.keys:  # (a method of a top-level class)
+                    self.keys[id(st)] = f"{owner.name}.{st.name}"  # type: ignore[attr-defined]
                 if owner is not None:
                     self.methods.setdefault(id(owner), []).append(st)
                     self.owner[id(st)] = owner
@@ -329,6 +338,8 @@ class _Reach:
                 self.classes.setdefault(st.name, []).append(st)
                 if owner is not None:
                     self.nested.setdefault(f"{owner.name}.{st.name}", []).append(st)
+                else:
+                    self.keys[id(st)] = st.name
                 self._index(st.body, st)
             elif t is ast.Assign or t is ast.AnnAssign:
                 value = st.value  # type: ignore[attr-defined]
@@ -348,11 +359,8 @@ class _Reach:
                     if made is not None:
                         for n in names:
                             self.instances.setdefault(n, []).append(made)
-                if owner is None and _container(value):
-                    self.containers.update(names)
-                    if type(value) is ast.Call and _leaf(value.func) == "defaultdict" and (
-                            value.args and _leaf(value.args[0]) in ("list", "set")):
-                        self.containers.update(f"{n}[]" for n in names)  # (its values too)
+                if owner is None:
+                    self.containers.update(container_names(names, value))
             else:
                 for block in _blocks(st):
                     self._index(block, owner)
@@ -381,8 +389,17 @@ class _Reach:
     def _bound_names(self, tree: ast.Module) -> None:
         """Names bound to ``enum`` or what it defines, and to an import function, by an
         import anywhere in the module or a module-level alias (``_E = enum.Enum``)."""
+        top = (self.module or "").partition(".")[0]
+        other: set[str] = set()
         for node in ast.walk(tree):
             t = type(node)
+            if t is ast.Import or t is ast.ImportFrom:
+                own = bool(top) and (t is ast.ImportFrom and node.level > 0 or (  # type: ignore[attr-defined]
+                    (node.module or "") if t is ast.ImportFrom else "").partition(".")[0] == top)  # type: ignore[attr-defined]
+                for a in node.names:  # type: ignore[attr-defined]
+                    bound = a.asname or a.name.partition(".")[0]
+                    own_name = own or (t is ast.Import and a.name.partition(".")[0] == top)
+                    (self.own_names if own_name else other).add(bound)
             if t is ast.Import:
                 for a in node.names:  # type: ignore[attr-defined]
                     if a.name == "enum":
@@ -408,6 +425,9 @@ class _Reach:
                     if got is not None and name not in self.importers:
                         self.importers[name] = got
                         grown = True
+        # (a name also bound otherwise, or defined here, may be that other thing)
+        self.own_names -= other | self.stored.keys() | self.defs.keys() | self.classes.keys()
+        self.own_names -= self.instances.keys()
 
     def _alias_values(self) -> None:
         """``g = f``: ``g`` names what ``f`` names, to a fixed point (an alias of an alias,
@@ -560,6 +580,9 @@ class _Reach:
     def _decorated(self, st: ast.AST, how: str | None) -> None:
         for d in st.decorator_list:  # type: ignore[attr-defined]
             factory = type(d) is ast.Call
+            if factory:  # ``@register("vit") def vit``: the name is bound after it runs
+                self.quiet_strings.update(id(a) for a in (*d.args, *(k.value for k in d.keywords))  # type: ignore[attr-defined]
+                                          if type(a) is ast.Constant and a.value == st.name)  # type: ignore[attr-defined]
             target = d.func if factory else d  # type: ignore[attr-defined]
             name = _leaf(target)
             shown = dotted(target) if type(target) in (ast.Name, ast.Attribute) else None
@@ -570,6 +593,12 @@ class _Reach:
             if type(target) not in (ast.Name, ast.Attribute):
                 runs = True  # ``@DECOS[0]``, ``@(a if c else b)``, a lambda
             elif name in _WRAPPERS:
+                runs = False
+            elif shown is not None and shown.partition(".")[0] in self.own_names and (
+                    how is None and isinstance(st, _FUNCS) and id(st) in self.keys):
+                # another module of the package's: gate.scan.reach_decorators reads it
+                suffix = "()" if factory else ""
+                self.out.outside.append((f"@{self.keys[id(st)]}={shown}{suffix}", d.lineno))
                 runs = False
             else:
                 mine = [*self.defs.get(name or "", ()), *self.classes.get(name or "", ())]
@@ -729,11 +758,7 @@ class _Reach:
             elif t is ast.Call:
                 func = node.func  # type: ignore[attr-defined]
                 if type(func) is ast.Attribute and func.attr in _ADDERS:  # ``REG[k].append(f)``
-                    receiver = func.value
-                    while type(receiver) is ast.Subscript or (  # (``.setdefault(k, [])``)
-                            type(receiver) is ast.Call and _leaf(receiver.func) == "setdefault"):  # type: ignore[attr-defined]
-                        receiver = receiver.value if type(receiver) is ast.Subscript else (  # type: ignore[attr-defined]
-                            receiver.func.value)  # type: ignore[attr-defined]
+                    receiver = _receiver(func.value)
                     if type(receiver) is ast.Name and receiver.id in self.containers:  # type: ignore[attr-defined]
                         written.add(id(receiver))  # adds to the container, calls nothing in it
                 self._call(node, how, cls)  # type: ignore[arg-type]
@@ -1040,6 +1065,42 @@ def _container(value: ast.expr | None) -> bool:
     if t in _CONTAINERS or t is ast.ListComp or t is ast.DictComp or t is ast.SetComp:
         return True
     return t is ast.Call and _leaf(value.func) in _CONTAINER_CALLS  # type: ignore[union-attr]
+
+
+def container_names(names: Sequence[str], value: ast.expr | None) -> list[str]:
+    """``names`` when ``value`` is a builtin container, with ``X[]`` for a
+    ``defaultdict(list)`` (its values are lists too); else none."""
+    if not _container(value):
+        return []
+    if type(value) is ast.Call and _leaf(value.func) == "defaultdict" and (  # type: ignore[union-attr]
+            value.args and _leaf(value.args[0]) in ("list", "set")):  # type: ignore[union-attr]
+        return [*names, *(f"{n}[]" for n in names)]
+    return list(names)
+
+
+def _reads(fn: ast.AST, name: str) -> bool:
+    """Whether ``fn`` (with the functions it defines) reads what the container ``name``
+    holds: any use but writing an item (``name[k] = v``) or adding (``name.append(v)``,
+    ``name.setdefault(k, []).append(v)``)."""
+    quiet: set[int] = set()
+    for n in ast.walk(fn):
+        t = type(n)
+        if (t is ast.Subscript or t is ast.Attribute) and type(n.ctx) is not ast.Load and (  # type: ignore[attr-defined]
+                type(n.value) is ast.Name):  # type: ignore[attr-defined]
+            quiet.add(id(n.value))  # type: ignore[attr-defined]
+        elif t is ast.Call and type(n.func) is ast.Attribute and n.func.attr in _ADDERS:  # type: ignore[attr-defined]
+            quiet.add(id(_receiver(n.func.value)))  # type: ignore[attr-defined]
+    return any(type(n) is ast.Name and n.id == name and id(n) not in quiet  # type: ignore[attr-defined]
+               for n in ast.walk(fn))
+
+
+def _receiver(node: ast.expr) -> ast.expr:
+    """The container an adder is called on: ``X`` of ``X[k].append``,
+    ``X.setdefault(k, []).append``."""
+    while type(node) is ast.Subscript or (
+            type(node) is ast.Call and _leaf(node.func) == "setdefault"):  # type: ignore[attr-defined]
+        node = node.value if type(node) is ast.Subscript else node.func.value  # type: ignore[attr-defined]
+    return node
 
 
 def _runs_with(fn: ast.AST) -> Iterator[ast.AST]:

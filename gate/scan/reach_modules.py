@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping
 from gate.model import Capability, Finding, Phase
 from gate.scan.lexical import decode_source, import_ranges, module_name, normalize
 from gate.scan.reach import moved, reached
+from gate.scan.reach_decorators import follow_decorations
 from gate.scan.reach_graph import Graph, Summary, summarize
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -235,6 +236,7 @@ class _Follow:
         if any("__main__" in m.words and m.imports("__main__") for m in mods):
             mods = list(self.by_path.values())
         self.mods = mods
+        follow_decorations(self)  # (``@register_model`` of another own module)
         while self.pending:
             target = self.pending.pop()
             for caller in self._candidates(target):
@@ -441,7 +443,7 @@ class _Follow:
         if caller.named is None:
             caller.named = {}
             for spelled, line in caller.at_import():
-                for q in self._resolve(caller, s, spelled):
+                for q in self._resolve(caller, s, spelled) if spelled[0] != "@" else ():
                     if self.graph.module_of(q) is not None:
                         caller.named.setdefault(q, f"{caller.path}:{line} {spelled.lstrip('=')}()")
         return caller.named

@@ -555,3 +555,57 @@ def test_another_modules_lookup_is_not_the_packages_own(tmp_path: Path) -> None:
         'sys.modules["httpkit.other"]', "sys.modules[__name__]")}
     assert {phase for _, _, phase, _ in wheel_rows(tmp_path / "own", own, "subprocess")} == {
         "import"}
+
+
+REGISTRY = prog("""
+    _entrypoints = {}
+    def register_model(fn):
+        _entrypoints[fn.__name__] = fn
+        return fn
+    def register(name):
+        def decorate(fn):
+            _entrypoints[name] = fn
+            return fn
+        return decorate
+    def run_now(fn):
+        fn()
+        return fn
+    def create_model(name):
+        return _entrypoints[name]()
+    """)
+MODELS = prog("""
+    import os
+    from ._registry import register, register_model, run_now
+    @register_model
+    def resnet():
+        os.system("echo resnet")
+    @register("vit")
+    def vit():
+        os.system("echo vit")
+    """)
+
+
+@pytest.mark.parametrize(("init", "models", "registry", "want"), [
+    pytest.param("from . import models\n", MODELS, REGISTRY, set(), id="registered-only"),
+    pytest.param("from . import models\n", MODELS.replace("@register_model", "@run_now"),
+                 REGISTRY, {(5, "httpkit/models.py:3 @run_now")}, id="decorator-calls"),
+    pytest.param("from . import models\nfrom ._registry import create_model\n"
+                 "create_model('resnet')\n", MODELS, REGISTRY,
+                 {(5, "httpkit/__init__.py:3 create_model()"),
+                  (8, "httpkit/__init__.py:3 create_model()")}, id="registry-read-at-import"),
+    pytest.param("from . import models\n", MODELS, REGISTRY + "from . import models\n"
+                 "for f in list(_entrypoints.values()):\n    f()\n",
+                 {(5, "httpkit/models.py:3 @register_model (kept in _entrypoints, read at "
+                      "httpkit/_registry.py:16)"),
+                  (8, "httpkit/models.py:6 @register (kept in _entrypoints, read at "
+                      "httpkit/_registry.py:16)")}, id="registry-read-by-its-module"),
+])
+def test_decorator_of_another_own_module(tmp_path: Path, init: str, models: str, registry: str,
+                                         want: set[tuple[int, str]]) -> None:
+    """timm's ``@register_model`` (``from ._registry import register_model``) only keeps
+    the model function in a dict: the function runs at import only where that dict is read
+    at import, or where the decorator calls what it is given."""
+    got = wheel_rows(tmp_path, {"httpkit/__init__.py": init, "httpkit/models.py": models,
+                                "httpkit/_registry.py": registry}, "subprocess")
+    assert {(line, detail.partition("(via ")[2][:-1]) for _, line, phase, detail in got
+            if phase == "import"} == want, got

@@ -3130,6 +3130,65 @@ CASES += [
         table = REG
         table["hook"]()
         """)),
+    case("xmod_decorator_method_of_instance", "subprocess", {
+        "pkg/_reg.py": src("""
+            class Registry:
+                def add(self, fn):
+                    fn()
+                    return fn
+            REG = Registry()
+            """),
+        "pkg/__init__.py": src("""
+            import os
+            from ._reg import REG
+            @REG.add
+            def hook():
+                os.system("echo pwned")
+            """),
+    }),
+    case("xmod_decorator_class", "subprocess", {
+        "pkg/_reg.py": src("""
+            class Deco:
+                def __init__(self, fn):
+                    fn()
+            """),
+        "pkg/__init__.py": src("""
+            import os
+            from . import _reg as r
+            @r.Deco
+            def hook():
+                os.system("echo pwned")
+            """),
+    }),
+    case("xmod_decorator_keeps_in_an_own_class", "subprocess", {
+        "pkg/_reg.py": src("""
+            class Table:
+                def __setitem__(self, k, fn):
+                    fn()
+            TABLE = Table()
+            def register(fn):
+                TABLE[fn.__name__] = fn
+                return fn
+            """),
+        "pkg/__init__.py": src("""
+            import os
+            from ._reg import register
+            @register
+            def hook():
+                os.system("echo pwned")
+            """),
+    }),
+    case("xmod_decorator_reexported", "subprocess", {
+        "pkg/_impl.py": "def deco(fn):\n    fn()\n    return fn\n",
+        "pkg/_api.py": "from ._impl import deco as register\n",
+        "pkg/__init__.py": src("""
+            import os
+            from ._api import register
+            @register
+            def hook():
+                os.system("echo pwned")
+            """),
+    }),
     case("sys_path_pathlib", "subprocess", {
         "pkg/vendor/hidden_mod.py": PAYLOAD_MODULE,
         "pkg/__init__.py": src("""
