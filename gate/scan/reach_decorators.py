@@ -54,11 +54,13 @@ def _decoration(follow: _Follow, mod: _Module, key: str, deco: str, line: int) -
         follow.reached_via.setdefault(target, how)
         return
     for q in quals:
-        found = follow.graph.module_of(follow.canon(q))
+        canon = follow.canon(q)
+        found = follow.graph.module_of(canon)
         tree = found[0].parse() if found is not None and found[2] else None  # type: ignore[attr-defined]
         fn = _definition(tree, found[2]) if tree is not None and found is not None else None
         if fn is None:  # not a function of the package's: it may call what it is given
-            follow.reached_via.setdefault(target, how)
+            follow.reached_via.setdefault(target, how if found is not None else (
+                f"{how}, {canon} of another distribution: may call it"))
             return
         holder_mod = found[0]  # type: ignore[union-attr]
         containers = _containers(tree)  # type: ignore[arg-type]

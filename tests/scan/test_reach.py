@@ -609,3 +609,23 @@ def test_decorator_of_another_own_module(tmp_path: Path, init: str, models: str,
                                 "httpkit/_registry.py": registry}, "subprocess")
     assert {(line, detail.partition("(via ")[2][:-1]) for _, line, phase, detail in got
             if phase == "import"} == want, got
+
+
+def test_decorator_of_another_distribution_is_assumed_to_call(tmp_path: Path) -> None:
+    """alembic's ``@util.memoized_property`` is sqlalchemy's (re-exported by
+    ``alembic.util``): what it does is not in this wheel, so the method counts as run at
+    import, and the evidence names whose decorator that assumption is about."""
+    got = wheel_rows(tmp_path, {
+        "httpkit/__init__.py": "from . import config\n",
+        "httpkit/util.py": "from sqlalchemy.util import memoized_property\n",
+        "httpkit/config.py": prog("""
+            import os
+            from . import util
+            class Config:
+                @util.memoized_property
+                def file_config(self):
+                    return os.listdir(".")
+            """)}, "fs-read")
+    assert got == {("httpkit/config.py", 6, "import",
+                    "os.listdir (via httpkit/config.py:4 @util.memoized_property, "
+                    "sqlalchemy.util.memoized_property of another distribution: may call it)")}
