@@ -993,10 +993,10 @@ class _Reach:
     def _metaclass_call(self, c: ast.ClassDef, line: int) -> None:
         """``C()`` with a metaclass from another module: its ``__call__`` runs."""
         for k in self._mro(c)[0]:
-            for kw in k.keywords:
-                spelled = dotted(kw.value) if kw.arg == "metaclass" else None
-                if spelled is not None and spelled not in self.classes:
-                    self.out.outside.append((f"{spelled}.__call__", line))
+            meta = _keyword(k, "metaclass")
+            spelled = dotted(meta) if meta is not None else None
+            if spelled is not None and spelled not in self.classes:
+                self.out.outside.append((f"{spelled}.__call__", line))
 
     def _computed(self, how: str) -> None:
         if self.out.stored is None:

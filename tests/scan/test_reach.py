@@ -629,3 +629,24 @@ def test_decorator_of_another_distribution_is_assumed_to_call(tmp_path: Path) ->
     assert got == {("httpkit/config.py", 6, "import",
                     "os.listdir (via httpkit/config.py:4 @util.memoized_property, "
                     "sqlalchemy.util.memoized_property of another distribution: may call it)")}
+
+
+def test_only_sys_modules_is_a_module_lookup() -> None:
+    """``module_expr`` reads ``sys.modules[...]`` (and ``modules[...]`` from ``from sys
+    import modules``), not any name ending in ``modules``."""
+    import ast
+
+    from gate.scan.reach_refs import module_expr
+
+    def expr(src: str) -> ast.expr:
+        return ast.parse(src, mode="eval").body
+
+    assert module_expr(expr('sys.modules["pkg._x"]'), "pkg", True) == "pkg._x"
+    assert module_expr(expr('modules["pkg._x"]'), "pkg", True) == "pkg._x"
+    assert module_expr(expr('mymodules["pkg._x"]'), "pkg", True) is None
+    assert module_expr(expr('self.modules["pkg._x"]'), "pkg", True) is None
+    assert module_expr(expr('importlib.import_module("._x", package=__name__)'), "pkg",
+                       True) == "pkg._x"
+    assert module_expr(expr('__import__("_x", globals(), None, ["f"], 1)'), "pkg.sub",
+                       False) == "pkg._x"
+    assert module_expr(expr('im("pkg._x")'), "pkg", True, {"im": "import_module"}) == "pkg._x"
