@@ -283,6 +283,7 @@ class _Reach:
         self.stored_attrs: dict[str, list[ast.expr]] = {}
         self.class_stored: dict[int, list[tuple[str, ast.expr]]] = {}  # id(class) -> its own
         self.stored_ids: set[int] = set()  # id(value) of each stored value
+        self.aliases: set[int] = set()  # stored values that are ``f = os.system`` aliases
         self.deferred: set[int] = set()  # nodes of stored values: no outside reference yet
         self.opened: set[int] = set()
         self.read: dict[str, str] = {}  # module-level names code run at import reads, how
@@ -370,6 +371,9 @@ class _Reach:
         """A reference stored at module level or in a class body (``h = mod.f``,
         ``T["k"] = os.system``, ``X.h = f``, ``class C: h = mod.f``), by what holds it."""
         self.stored_ids.add(id(value))
+        if owner is None and len(targets) == 1 and type(targets[0]) is ast.Name and type(
+                value) in (ast.Name, ast.Attribute):
+            self.aliases.add(id(value))  # (gate.scan.python follows it to its uses)
         stack = list(targets)
         while stack:
             x = stack.pop()
@@ -500,7 +504,8 @@ class _Reach:
         if type(value) is ast.ClassDef:
             self._live(value, how)  # type: ignore[arg-type]
             return
-        self.out.bodies.append((value.lineno, value.end_lineno or value.lineno, how))
+        if id(value) not in self.aliases:  # (an alias's uses are found where they stand)
+            self.out.bodies.append((value.lineno, value.end_lineno or value.lineno, how))
         for n in ast.walk(value):
             t = type(n)
             if t is ast.Lambda:
@@ -508,6 +513,7 @@ class _Reach:
             elif t is ast.Name:
                 self._word(n.id, how, n.lineno)  # type: ignore[attr-defined]
             elif t is ast.Attribute:
+                self._method(n.attr, how)  # type: ignore[attr-defined]
                 spelled = ref(n, self.module, self.package, self.importers)  # type: ignore[arg-type]
                 if spelled is not None:
                     self.out.outside.append((spelled, n.lineno))  # type: ignore[attr-defined]
@@ -713,10 +719,14 @@ class _Reach:
                     self._word(name, how or f"{name} at :{line}",
                                0 if id(node) in self.deferred else line, local=name in local)
             elif t is ast.Attribute:
-                if type(node.ctx) is not ast.Load and type(node.value) is ast.Name:  # type: ignore[attr-defined]
-                    written.add(id(node.value))  # type: ignore[attr-defined]  # ``f.__doc__ = d``
+                if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]  # ``f.__doc__ = d``
+                    if type(node.value) is ast.Name:  # type: ignore[attr-defined]
+                        written.add(id(node.value))  # type: ignore[attr-defined]
+                    continue  # (a setter runs: a live class's properties are reached)
+                if id(node) in self.deferred:  # stored: read when it is (``_open``)
+                    continue
                 self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
-                spelled = None if id(node) in self.deferred else ref(
+                spelled = ref(
                     node, self.module, self.package, self.importers)  # type: ignore[arg-type]
                 if spelled is not None:
                     self.out.outside.append((spelled, line))
