@@ -451,11 +451,13 @@ class _Reach:
         self.out.bodies.append((first, last, how))
         self.todo.append((node, how))
 
-    def _word(self, word: str, how: str, line: int, *, local: bool = False) -> None:
+    def _word(self, word: str, how: str, line: int, *, local: bool = False,
+              opens: bool = True) -> None:
         """A name reached code spells (or a string it holds): the module's function or
         class so named, a method of a live class, what a name or attribute so named
         stores; else a reference for gate.scan.reach_modules (``line``: 0 for none).
-        ``local``: a function's own variable, naming nothing of the module's."""
+        ``local``: a function's own variable, naming nothing of the module's; ``opens``:
+        False where the name is itself stored (``U = T``: ``U`` read opens ``T``)."""
         if not local:
             found = False
             for d in self.defs.get(word, ()):
@@ -464,9 +466,10 @@ class _Reach:
             for c in self.classes.get(word, ()):
                 found = True
                 self._live(c, how)
-            self.read.setdefault(word, how)
-            for value in self.stored.get(word, ()):  # (it may be imported as well)
-                self._open(value, how)
+            if opens:
+                self.read.setdefault(word, how)
+                for value in self.stored.get(word, ()):  # (it may be imported as well)
+                    self._open(value, how)
             if not found and line:
                 self.out.outside.append((word, line))
         if word not in self.words:
@@ -716,8 +719,9 @@ class _Reach:
             if t is ast.Name:
                 if type(node.ctx) is not ast.Store and id(node) not in written:  # type: ignore[attr-defined]
                     name = node.id  # type: ignore[attr-defined]
-                    self._word(name, how or f"{name} at :{line}",
-                               0 if id(node) in self.deferred else line, local=name in local)
+                    stored = id(node) in self.deferred
+                    self._word(name, how or f"{name} at :{line}", 0 if stored else line,
+                               local=name in local, opens=not stored)
             elif t is ast.Attribute:
                 if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]  # ``f.__doc__ = d``
                     if type(node.value) is ast.Name:  # type: ignore[attr-defined]

@@ -443,7 +443,7 @@ class _Follow:
         if caller.named is None:
             caller.named = {}
             for spelled, line in caller.at_import():
-                for q in self._resolve(caller, s, spelled) if spelled[0] != "@" else ():
+                for q in () if spelled.startswith("@") else self._resolve(caller, s, spelled):
                     if self.graph.module_of(q) is not None:
                         caller.named.setdefault(q, f"{caller.path}:{line} {spelled.lstrip('=')}()")
         return caller.named
