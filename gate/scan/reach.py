@@ -298,6 +298,9 @@ class _Reach:
         self.any_name = False
         self.prose: list[tuple[str, str, int]] = []  # words of text strings, held back
         self.quiet_strings: set[int] = set()  # strings only used as keys (``_keys``)
+        # id(function) -> the inner functions it returns, not yet known to be called
+        self.returned: dict[int, list[tuple[ast.AST, str]]] = {}
+        self.released: dict[int, str] = {}  # id(function) -> how its result is called
         # id(def) -> its name in gate.scan.reach_graph's entries (``f``, ``Class.method``)
         self.keys: dict[int, str] = {}
         # names bound only by imports of the package's own modules (``from ._registry
@@ -616,6 +619,8 @@ class _Reach:
                     if type(fn) is ast.ClassDef:
                         runs = True
                         continue
+                    if factory:  # what it returns is called, on the function
+                        self._release([fn], at)
                     calls, kept = decorator_uses(fn, factory, self.containers,
                                                  method=id(fn) in self.owner)
                     runs = runs or calls
@@ -640,9 +645,9 @@ class _Reach:
     def _walk(self, root: ast.AST) -> Iterator[ast.AST]:
         """The nodes of ``root`` that run when it does: a function's header and body, not
         ``__main__`` blocks. The module's functions run when reached (their headers run
-        with their ``def``); a reached function's own functions and classes are walked
-        whole, as their lines count as reached (``reach``): a decorator factory's inner
-        function, a closure it returns, run when the caller calls them."""
+        with their ``def``); in a reached function, its lambdas and the methods of the
+        classes it defines are walked whole (their lines count as reached: ``reach``), its
+        inner functions as ``_inner`` decides."""
         inner = type(root) is not ast.Module
         if isinstance(root, _FUNCS):
             stack: list[ast.AST] = [*root.body, root.args, *root.decorator_list]
@@ -661,8 +666,6 @@ class _Reach:
                 stack.append(node.args)  # type: ignore[attr-defined]
                 if node.returns is not None and self._runs(node.returns):  # type: ignore[attr-defined]
                     stack.append(node.returns)  # type: ignore[attr-defined]
-                if inner:
-                    stack += node.body  # type: ignore[attr-defined]
                 continue
             if t is ast.arg:  # a parameter: its annotation only where it runs code
                 if node.annotation is not None and self._runs(node.annotation):  # type: ignore[attr-defined]
@@ -671,6 +674,8 @@ class _Reach:
             if t is ast.ClassDef:  # its bases by name: ``_bases`` (naming one makes none)
                 named = {id(b) for b in node.bases if type(b) in (ast.Name, ast.Attribute)}  # type: ignore[attr-defined]
                 stack.extend(c for c in ast.iter_child_nodes(node) if id(c) not in named)
+                if inner:  # (a class a reached function defines: not indexed, by name)
+                    stack += [b for m in node.body if isinstance(m, _FUNCS) for b in m.body]  # type: ignore[attr-defined]
                 continue
             if t is ast.AnnAssign:
                 stack.append(node.target)  # type: ignore[attr-defined]
@@ -759,6 +764,8 @@ class _Reach:
                 self._string(node, how, line)  # type: ignore[arg-type]
             elif t in _FUNCS:
                 self._decorated(node, how)
+                if node is not root and isinstance(root, _FUNCS):
+                    self._inner(root, node, how, line)
             elif t is ast.ClassDef:
                 assert isinstance(node, ast.ClassDef)
                 self._decorated(node, how)
@@ -948,6 +955,7 @@ class _Reach:
                     type(a) is ast.Starred for a in call.args[:2]) else None)
             if _literal_str(named) is None:  # ``getattr(x, n)``: any name
                 self._computed_name(how or f"{leaf}() of a computed name at :{line}")
+        self._release(self._results(func), how or f"a result called at :{line}")  # ``f()()``
         if t is ast.Lambda:
             self.reach(func, how or f"lambda called at :{line}")
         elif t is ast.Name or t is ast.Attribute:
@@ -978,6 +986,8 @@ class _Reach:
                 k.arg is None for k in call.keywords):
             self._computed(how or f"a call with unpacked arguments at :{line}")
         for a in (*call.args, *(k.value for k in call.keywords)):
+            self._release(self._results(a.value if type(a) is ast.Starred else a),  # type: ignore[attr-defined]
+                          how or f"handed on at :{line}")  # ``Thread(target=make())``
             if type(a) is ast.Lambda:
                 self.reach(a, how or f"lambda handed on at :{line}")
             elif type(a) is ast.Starred:
@@ -1016,18 +1026,59 @@ class _Reach:
         if self.out.stored is None:
             self.out.stored = how
 
+    def _inner(self, outer: ast.AST, fn: ast.AST, how: str | None, line: int) -> None:
+        """A function ``fn`` a reached function defines runs when that one calls it, hands
+        it on or keeps it (any use of its name but ``return fn``); a returned one runs
+        where the caller calls the result (``_release``: ``@factory(...)``, ``f()()``,
+        ``h = f(); h()``, handed on), or when something at import calls what it cannot
+        name."""
+        name = fn.name  # type: ignore[attr-defined]
+        returned = {id(n.value) for n in ast.walk(outer)  # type: ignore[attr-defined]
+                    if type(n) is ast.Return and type(n.value) is ast.Name}  # type: ignore[attr-defined]
+        at = how or f"{name} at :{line}"
+        if any(type(n) is ast.Name and n.id == name and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
+               and id(n) not in returned for n in ast.walk(outer)):
+            self.reach(fn, at)
+        elif id(outer) in self.released:
+            self.reach(fn, self.released[id(outer)])
+        else:
+            self.returned.setdefault(id(outer), []).append((fn, at))
+
+    def _release(self, fns: Sequence[ast.AST], how: str) -> None:
+        """The functions ``fns`` return (``_inner``) are called now."""
+        for fn in fns:
+            if isinstance(fn, _FUNCS) and id(fn) not in self.released:
+                self.released[id(fn)] = how
+                for inner, _ in self.returned.pop(id(fn), ()):
+                    self.reach(inner, how)
+
+    def _results(self, expr: ast.expr) -> list[ast.AST]:
+        """The module's functions whose result ``expr`` is: ``f(...)``, a module-level
+        ``h = f(...)``."""
+        if type(expr) is ast.Call and type(expr.func) is ast.Name:  # type: ignore[attr-defined]
+            return list(self.defs.get(expr.func.id, ()))  # type: ignore[attr-defined]
+        if type(expr) is ast.Name:
+            return [d for made in self.instances.get(expr.id, ()) for d in self.defs.get(  # type: ignore[attr-defined]
+                made, ())]
+        return []
+
     def run(self, tree: ast.Module) -> Reached:
         self.scan(tree, None)
         while True:
             while self.todo:
                 node, how = self.todo.pop()
                 self.scan(node, how)
-            if self.out.stored is None or not self.lambdas:
+            if self.out.stored is None or not (self.lambdas or self.returned):
                 break
-            # something at import calls what it cannot name: a lambda stored may be it
+            # something at import calls what it cannot name: a lambda stored, a function
+            # a reached function returned may be it
             lambdas, self.lambdas = self.lambdas, []
             for lam, how in lambdas:
                 self.reach(lam, how or self.out.stored)
+            returned, self.returned = self.returned, {}
+            for fns in returned.values():
+                for fn, how in fns:
+                    self.reach(fn, how)
         return self.out
 
 

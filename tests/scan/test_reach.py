@@ -650,3 +650,24 @@ def test_only_sys_modules_is_a_module_lookup() -> None:
     assert module_expr(expr('__import__("_x", globals(), None, ["f"], 1)'), "pkg.sub",
                        False) == "pkg._x"
     assert module_expr(expr('im("pkg._x")'), "pkg", True, {"im": "import_module"}) == "pkg._x"
+
+
+def test_a_returned_wrapper_runs_where_it_is_called() -> None:
+    """colorlog: ``debug = ensure_configured(logging.debug)`` at import returns a wrapper
+    that calls ``basicConfig()``; the wrapper runs when ``debug(...)`` does, not when it
+    is made."""
+    src = prog("""
+        import functools, os
+        def basic_config():
+            os.system("echo configured")
+        def ensure_configured(func):
+            @functools.wraps(func)
+            def wrapper(*args):
+                basic_config()
+                return func(*args)
+            return wrapper
+        debug = ensure_configured(print)
+        """)
+    assert one(src, "subprocess") == {(3, "runtime", "os.system")}
+    assert one(src + "debug('x')\n", "subprocess") == {
+        (3, "import", "os.system (via a result called at :11)")}
