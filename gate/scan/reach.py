@@ -616,10 +616,7 @@ class _Reach:
                 mine = [*self.defs.get(name or "", ()), *self.classes.get(name or "", ())]
                 runs = not mine
                 for fn in mine:
-                    if type(fn) is ast.ClassDef:
-                        runs = True
-                        continue
-                    if factory:  # what it returns is called, on the function
+                    if factory and type(fn) is not ast.ClassDef:  # what it returns is called
                         self._release([fn], at)
                     calls, kept = decorator_uses(fn, factory, self.containers,
                                                  method=id(fn) in self.owner)
@@ -1195,6 +1192,19 @@ def decorator_uses(fn: ast.AST, factory: bool, containers: set[str] | frozenset[
     ``*args`` and lambdas count as calls."""
     if type(fn) is ast.Lambda:
         return True, []
+    if type(fn) is ast.ClassDef:  # ``@K``: ``K(f)``; ``@K(...)``: ``K(...).__call__(f)``
+        if any(dotted(b) != "object" for b in fn.bases) or fn.keywords:  # type: ignore[attr-defined]
+            return True, []  # (a base's or metaclass's methods may get it)
+        methods = {st.name: st for st in fn.body if isinstance(st, _FUNCS)}  # type: ignore[attr-defined]
+        holders = []
+        for name in ("__call__",) if factory else ("__new__", "__init__"):
+            if name in methods:
+                calls, kept = decorator_uses(methods[name], False, containers,
+                                             method=True)
+                if calls:
+                    return True, []
+                holders += kept
+        return False, holders
     if factory:
         inner = {st.name: st for st in fn.body if isinstance(st, _FUNCS)}  # type: ignore[attr-defined]
         holders: list[str] = []

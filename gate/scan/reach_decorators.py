@@ -7,9 +7,10 @@ run it. A decorator imported from another of the package's own modules (timm's
 a record ``@key=spelled`` (``@resnet50=register_model``, ``()`` after a factory) in the
 module's import-time references instead of counting the function as run. Then:
 
-- a decorator that may call what it is given, or one that is not a function of the
-  package's (a class, an instance, a name not resolved, another distribution's): the
-  function runs at import (``(via timm/models/beit.py:998 @register_model)``);
+- a decorator that may call what it is given (a class: its ``__init__``/``__new__``, or
+  ``__call__`` after a factory call), or one that is not the package's own function or
+  class (an instance, a name not resolved, another distribution's): the function runs at
+  import (``(via timm/models/beit.py:998 @register_model)``);
 - one that keeps it in a builtin container of its module (``_model_entrypoints[name] =
   fn``): it runs when that container is read at import, by the decorator's module's own
   import-time code or by a function that reads (not only writes) it and is itself reached
@@ -103,12 +104,14 @@ def _definition(tree: ast.Module, rest: list[str]) -> ast.AST | None:
 
 
 def _entry_nodes(tree: ast.Module) -> dict[str, ast.AST]:
-    """Top-level functions and methods of top-level classes (as reach_graph's entries)."""
+    """Top-level functions and classes, methods of top-level classes (reach_graph's
+    entries)."""
     out: dict[str, ast.AST] = {}
     for st in _top(tree.body):
         if isinstance(st, _FUNCS):
             out.setdefault(st.name, st)
         elif isinstance(st, ast.ClassDef):
+            out.setdefault(st.name, st)
             for item in st.body:
                 if isinstance(item, _FUNCS):
                     out.setdefault(f"{st.name}.{item.name}", item)

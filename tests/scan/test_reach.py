@@ -448,6 +448,22 @@ def test_an_attribute_names_a_nested_class_only() -> None:
         def resnet50():
             os.system("echo")
         """), id="decorator-that-registers"),
+    # moocore's ``@DocSubstitute()``: an instance whose ``__call__`` fills the docstring
+    pytest.param(prog("""
+        import os
+        from string import Template
+        class DocSubstitute:
+            def __init__(self):
+                self.params = {"x": "y"}
+            def __call__(self, func):
+                if func.__doc__:
+                    func.__doc__ = Template(func.__doc__).substitute(self.params)
+                return func
+        @DocSubstitute()
+        def read_datasets(filename):
+            "Read $x."
+            os.system("echo")
+        """), id="class-decorator-that-labels"),
     # einx: ``adapt.__doc__ = ...`` labels the function, it does not call it
     pytest.param(prog("""
         import os

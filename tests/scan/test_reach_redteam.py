@@ -3189,6 +3189,27 @@ CASES += [
                 os.system("echo pwned")
             """),
     }),
+    case("class_decorator_instance_calls", "subprocess", src("""
+        import os
+        class Deco:
+            def __call__(self, fn):
+                fn()
+                return fn
+        @Deco()
+        def hook():
+            os.system("echo pwned")
+        """)),
+    case("class_decorator_with_a_base", "subprocess", src("""
+        import os
+        class Base:
+            def __init__(self, fn):
+                fn()
+        class Deco(Base):
+            pass
+        @Deco
+        def hook():
+            os.system("echo pwned")
+        """)),
     case("sys_path_pathlib", "subprocess", {
         "pkg/vendor/hidden_mod.py": PAYLOAD_MODULE,
         "pkg/__init__.py": src("""
