@@ -301,6 +301,7 @@ class _Reach:
         # id(function) -> the inner functions it returns, not yet known to be called
         self.returned: dict[int, list[tuple[ast.AST, str]]] = {}
         self.released: dict[int, str] = {}  # id(function) -> how its result is called
+        self.used: dict[int, frozenset[str]] = {}  # (``_inner``)
         # id(def) -> its name in gate.scan.reach_graph's entries (``f``, ``Class.method``)
         self.keys: dict[int, str] = {}
         # names bound only by imports of the package's own modules (``from ._registry
@@ -1030,11 +1031,16 @@ class _Reach:
         ``h = f(); h()``, handed on), or when something at import calls what it cannot
         name."""
         name = fn.name  # type: ignore[attr-defined]
-        returned = {id(n.value) for n in ast.walk(outer)  # type: ignore[attr-defined]
-                    if type(n) is ast.Return and type(n.value) is ast.Name}  # type: ignore[attr-defined]
+        used = self.used.get(id(outer))
+        if used is None:  # the names ``outer`` loads, but for ``return name``
+            nodes = list(ast.walk(outer))
+            returned = {id(n.value) for n in nodes  # type: ignore[attr-defined]
+                        if type(n) is ast.Return and type(n.value) is ast.Name}  # type: ignore[attr-defined]
+            used = self.used[id(outer)] = frozenset(
+                n.id for n in nodes if type(n) is ast.Name and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
+                and id(n) not in returned)
         at = how or f"{name} at :{line}"
-        if any(type(n) is ast.Name and n.id == name and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
-               and id(n) not in returned for n in ast.walk(outer)):
+        if name in used:
             self.reach(fn, at)
         elif id(outer) in self.released:
             self.reach(fn, self.released[id(outer)])
