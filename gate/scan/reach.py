@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -42,8 +43,8 @@ from typing import TypeVar
 from gate.model import Finding, Label, Phase
 from gate.scan.lexical import absolute
 from gate.scan.nodes import _FIELDS, child_fields
-from gate.scan.python_refs import _FUNCS, _all_args, _blocks, _is_main, _literal_str
-from gate.scan.reach_refs import dotted, ref
+from gate.scan.python_refs import _FUNCS, _all_args, _arg, _blocks, _is_main, _literal_str
+from gate.scan.reach_refs import dotted, ref, split_ref
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # decorators that only wrap or mark what they are given (the standard library's)
@@ -69,6 +70,17 @@ _PROTOCOL = frozenset({
 _ENUM_HOOKS = frozenset({"__new__", "__init__", "_generate_next_value_", "__set_name__"})
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 _CONTAINERS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
+_IMPORTERS = frozenset({"import_module", "__import__", "_gcd_import"})
+_IMPORT_SOURCES = frozenset({"enum", "importlib", "builtins", "importlib._bootstrap"})
+# calls that look a name up (``getattr(x, n)``...), with the index of the name argument
+_NAME_SINKS = {"getattr": 1, "hasattr": 1, "setattr": 1, "delattr": 1, "getattr_static": 1,
+               "attrgetter": 0, "methodcaller": 0, "import_module": 0, "__import__": 0,
+               "_gcd_import": 0, "resolve_name": 0, "__getattribute__": 0, "eval": 0,
+               "exec": 0, "compile": 0}
+# a string a name-taking API accepts as it is: an identifier, a dotted path, ``mod:attr``
+_NAME_SHAPE = re.compile(r"\s*[A-Za-z_]\w*(?:[.:][A-Za-z_]\w*)*\s*")
+_FIELD = re.compile(r"\{[^{}]*\}")  # a ``str.format`` field (``{0.query}``: an attribute)
+_FIELD_ATTR = re.compile(r"\.([A-Za-z_]\w*)")
 # what in an annotation runs code when it is evaluated
 _RUNS_CODE = (ast.Call, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom,
               ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -317,11 +329,38 @@ class _Reach:
         self.nested: dict[str, list[ast.ClassDef]] = {}  # ``O.I`` -> classes in class bodies
         # module-level ``x = K(...)``: x -> what was called (``K``, ``mod.K``)
         self.instances: dict[str, list[str]] = {}
-        # module-level containers of references (``T = {"run": os.system}``)
-        self.containers: dict[str, list[ast.expr]] = {}
-        self.opened: set[str] = set()
-        self.getattr_def: ast.AST | None = None  # a module-level ``def __getattr__``
-        self.enum_names: set[str] = set()  # names an import binds to enum or its classes
+        # references stored for later (``T = {"run": os.system}``, ``h = mod.f``,
+        # ``T["k"] = os.system``): by the module-level name that holds them, and by the
+        # attribute name (``class C: h = mod.f``, ``X.h = mod.f``); opened (run) when code
+        # that runs at import reads that name
+        self.stored: dict[str, list[ast.expr]] = {}
+        self.stored_attrs: dict[str, list[ast.expr]] = {}
+        self.class_stored: dict[int, list[tuple[str, ast.expr]]] = {}  # id(class) -> its own
+        self.stored_ids: set[int] = set()  # id(value) of each stored value
+        self.aliases: set[int] = set()  # stored values that are ``f = os.system`` aliases
+        self.deferred: set[int] = set()  # nodes of stored values: no outside reference yet
+        self.opened: set[int] = set()
+        self.read: dict[str, str] = {}  # module-level names code run at import reads, how
+        # module-level builtin containers (``REG = {}``, ``HOOKS = defaultdict(list)``)
+        self.containers: set[str] = set()
+        self.hooks: dict[str, ast.AST] = {}  # module-level ``__getattr__``, ``__dir__``
+        self.enum_names: set[str] = set()  # names bound to enum or anything from it
+        # names bound to an import function (``from importlib import import_module as im``)
+        self.importers: dict[str, str] = {}
+        # a lookup by a computed name runs at import (``getattr(x, n)``): then any word of
+        # any string may be the name, and any stored reference what it gives
+        self.any_name = False
+        self.prose: list[tuple[str, str, int]] = []  # words of text strings, held back
+        self.quiet_strings: set[int] = set()  # strings only used as keys (``_keys``)
+        # id(function) -> the inner functions it returns, not yet known to be called
+        self.returned: dict[int, list[tuple[ast.AST, str]]] = {}
+        self.released: dict[int, str] = {}  # id(function) -> how its result is called
+        self.used: dict[int, frozenset[str]] = {}  # (``_inner``)
+        # id(def) -> its name in gate.scan.reach_graph's entries (``f``, ``Class.method``)
+        self.keys: dict[int, str] = {}
+        # names bound only by imports of the package's own modules (``from ._registry
+        # import register_model``): what a decorator so named does is read there
+        self.own_names: set[str] = set()
         self.handed: set[int] = set()  # classes whose instances were handed on at import
         self.defs: dict[str, list[ast.AST]] = {}  # functions (and lambdas) by the names bound
         self.classes: dict[str, list[ast.ClassDef]] = {}
@@ -336,6 +375,7 @@ class _Reach:
         self.lambdas: list[tuple[ast.Lambda, str | None]] = []
         self._index(tree.body, None)
         self._alias_values()
+        self._bound_names(tree)
 
     # ------------------------------------------------------------------ what the module defines
     def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
@@ -343,23 +383,23 @@ class _Reach:
             t = type(st)
             if t in _FUNCS:
                 self.defs.setdefault(st.name, []).append(st)  # type: ignore[attr-defined]
+                if owner is None:
+                    self.keys[id(st)] = st.name  # type: ignore[attr-defined]
+                elif id(owner) in self.keys:  # (a method of a top-level class)
+                    self.keys[id(st)] = f"{owner.name}.{st.name}"  # type: ignore[attr-defined]
                 if owner is not None:
                     self.methods.setdefault(id(owner), []).append(st)
                     self.owner[id(st)] = owner
-                elif st.name == "__getattr__" and self.getattr_def is None:  # type: ignore[attr-defined]
-                    self.getattr_def = st
+                elif st.name in ("__getattr__", "__dir__"):  # type: ignore[attr-defined]
+                    self.hooks.setdefault(st.name, st)  # type: ignore[attr-defined]
             elif t is ast.ClassDef:
                 assert isinstance(st, ast.ClassDef)
                 self.classes.setdefault(st.name, []).append(st)
                 if owner is not None:
                     self.nested.setdefault(f"{owner.name}.{st.name}", []).append(st)
+                else:
+                    self.keys[id(st)] = st.name
                 self._index(st.body, st)
-            elif t is ast.ImportFrom:
-                if st.module == "enum":  # type: ignore[attr-defined]
-                    self.enum_names.update(a.asname or a.name for a in st.names)  # type: ignore[attr-defined]
-            elif t is ast.Import:
-                self.enum_names.update(a.asname or a.name for a in st.names  # type: ignore[attr-defined]
-                                       if a.name == "enum")
             elif t is ast.Assign or t is ast.AnnAssign:
                 value = st.value  # type: ignore[attr-defined]
                 targets = st.targets if t is ast.Assign else [st.target]  # type: ignore[attr-defined]
@@ -369,22 +409,87 @@ class _Reach:
                         self.defs.setdefault(n, []).append(value)
                         if owner is not None:
                             self.methods.setdefault(id(owner), []).append(value)
-                elif type(value) is ast.Name:  # ``g = f``, ``K = A``, ``__init__ = _impl``
-                    for n in names:
-                        self.stored_values.append((n, value.id))
+                elif value is not None and _stored_value(value):
+                    if type(value) is ast.Name:  # ``g = f``, ``K = A``, ``__init__ = _impl``
+                        self.stored_values += [(n, value.id) for n in names]
+                    self._store(targets, value, owner)
                 elif owner is None and type(value) is ast.Call:  # ``client = Client()``
                     made = dotted(value.func)
                     if made is not None:
                         for n in names:
                             self.instances.setdefault(n, []).append(made)
-                elif owner is None and type(value) in _CONTAINERS and any(
-                        type(n) in (ast.Name, ast.Attribute, ast.Lambda)
-                        for n in ast.walk(value)):
-                    for n in names:
-                        self.containers.setdefault(n, []).append(value)
+                if owner is None:
+                    self.containers.update(container_names(names, value))
             else:
                 for block in _blocks(st):
                     self._index(block, owner)
+
+    def _store(self, targets: list[ast.expr], value: ast.expr,
+               owner: ast.ClassDef | None) -> None:
+        """A reference stored at module level or in a class body (``h = mod.f``,
+        ``T["k"] = os.system``, ``X.h = f``, ``class C: h = mod.f``), by what holds it."""
+        self.stored_ids.add(id(value))
+        if owner is None and len(targets) == 1 and type(targets[0]) is ast.Name and type(
+                value) in (ast.Name, ast.Attribute):
+            self.aliases.add(id(value))  # (gate.scan.python follows it to its uses)
+        stack = list(targets)
+        while stack:
+            x = stack.pop()
+            t = type(x)
+            if t is ast.Tuple or t is ast.List or t is ast.Starred:
+                stack += x.elts if t is not ast.Starred else [x.value]  # type: ignore[attr-defined]
+            elif t is ast.Name and owner is not None:
+                self.class_stored.setdefault(id(owner), []).append((x.id, value))  # type: ignore[attr-defined]
+                self.stored_attrs.setdefault(x.id, []).append(value)  # type: ignore[attr-defined]
+            elif t is ast.Name:
+                self.stored.setdefault(x.id, []).append(value)  # type: ignore[attr-defined]
+            elif t is ast.Attribute:  # ``X.h = f``
+                self.stored_attrs.setdefault(x.attr, []).append(value)  # type: ignore[attr-defined]
+            elif t is ast.Subscript:  # ``T["k"] = f``: what holds ``T``
+                stack.append(x.value)  # type: ignore[attr-defined]
+
+    def _bound_names(self, tree: ast.Module) -> None:
+        """Names bound to ``enum`` or what it defines, and to an import function, by an
+        import anywhere in the module or a module-level alias (``_E = enum.Enum``)."""
+        top = (self.module or "").partition(".")[0]
+        other: set[str] = set()
+        for node in ast.walk(tree):
+            t = type(node)
+            if t is ast.Import or t is ast.ImportFrom:
+                own = bool(top) and (t is ast.ImportFrom and node.level > 0 or (  # type: ignore[attr-defined]
+                    (node.module or "") if t is ast.ImportFrom else "").partition(".")[0] == top)  # type: ignore[attr-defined]
+                for a in node.names:  # type: ignore[attr-defined]
+                    bound = a.asname or a.name.partition(".")[0]
+                    own_name = own or (t is ast.Import and a.name.partition(".")[0] == top)
+                    (self.own_names if own_name else other).add(bound)
+            if t is ast.Import:
+                for a in node.names:  # type: ignore[attr-defined]
+                    if a.name == "enum":
+                        self.enum_names.add(a.asname or a.name)
+            elif t is ast.ImportFrom and node.module in _IMPORT_SOURCES:  # type: ignore[attr-defined]
+                for a in node.names:  # type: ignore[attr-defined]
+                    if node.module == "enum":  # type: ignore[attr-defined]
+                        self.enum_names.add(a.asname or a.name)
+                    elif a.name in _IMPORTERS:
+                        self.importers[a.asname or a.name] = a.name
+        grown = True
+        while grown:  # ``_E = enum.Enum``, ``im = importlib.import_module``, ``im2 = im``
+            grown = False
+            for name, values in self.stored.items():
+                for v in values:
+                    spelled = dotted(v) or ""
+                    leaf = spelled.rpartition(".")[2]
+                    if name not in self.enum_names and spelled.partition(".")[0] in (
+                            self.enum_names):
+                        self.enum_names.add(name)
+                        grown = True
+                    got = self.importers.get(spelled) or (leaf if leaf in _IMPORTERS else None)
+                    if got is not None and name not in self.importers:
+                        self.importers[name] = got
+                        grown = True
+        # (a name also bound otherwise, or defined here, may be that other thing)
+        self.own_names -= other | self.stored.keys() | self.defs.keys() | self.classes.keys()
+        self.own_names -= self.instances.keys()
 
     def _alias_values(self) -> None:
         """``g = f``: ``g`` names what ``f`` names, to a fixed point (an alias of an alias,
@@ -404,35 +509,115 @@ class _Reach:
         self.out.bodies.append((first, last, how))
         self.todo.append((node, how))
 
-    def _word(self, word: str, how: str, line: int) -> None:
-        fresh = word not in self.words
-        self.words.add(word)
-        found = False
-        for d in self.defs.get(word, ()):
-            found = True
-            self.reach(d, how)
-        for c in self.classes.get(word, ()):
-            found = True
-            self._live(c, how)
-        if fresh:
-            for c in self.live:
-                for m in self.methods.get(id(c), ()):
-                    if getattr(m, "name", None) == word:
-                        self.reach(m, how)
-        if not found and line:
-            self.out.outside.append((word, line))
+    def _word(self, word: str, how: str, line: int, *, local: bool = False,
+              opens: bool = True) -> None:
+        """A name reached code spells (or a string it holds): the module's function or
+        class so named, a method of a live class, what a name or attribute so named
+        stores; else a reference for gate.scan.reach_modules (``line``: 0 for none).
+        ``local``: a function's own variable, naming nothing of the module's; ``opens``:
+        False where the name is itself stored (``U = T``: ``U`` read opens ``T``)."""
+        if not local:
+            found = False
+            for d in self.defs.get(word, ()):
+                found = True
+                self.reach(d, how)
+            for c in self.classes.get(word, ()):
+                found = True
+                self._live(c, how)
+            if opens:
+                self.read.setdefault(word, how)
+                for value in self.stored.get(word, ()):  # (it may be imported as well)
+                    self._open(value, how)
+            if not found and line:
+                self.out.outside.append((word, line))
+        if word not in self.words:
+            self.words.add(word)
+            self._by_attr(word, how, word in self.attrs)
 
     def _method(self, word: str, how: str) -> None:
         """An attribute read: a method of a live class by that name (the receiver is not
-        typed), not a module-level function (reached through another module by
-        gate.scan.reach_modules)."""
-        if word in self.attrs:
+        typed), a reference stored under that attribute name; not a module-level function
+        (reached through another module by gate.scan.reach_modules)."""
+        if word not in self.attrs:
+            self.attrs.add(word)
+            self._by_attr(word, how, word in self.words)
+
+    def _by_attr(self, word: str, how: str, seen: bool) -> None:
+        if seen:  # (done for this word already)
             return
-        self.attrs.add(word)
         for c in self.live:
             for m in self.methods.get(id(c), ()):
                 if getattr(m, "name", None) == word:
                     self.reach(m, how)
+        for value in self.stored_attrs.get(word, ()):
+            self._open(value, how)
+
+    def _open(self, value: ast.expr, how: str) -> None:
+        """A stored reference read at import may be called now: its line counts as
+        reached (a stored ``os.system``), so do its lambdas, the module's functions it
+        names and, for gate.scan.reach_modules, what it names elsewhere."""
+        if id(value) in self.opened:
+            return
+        self.opened.add(id(value))
+        if isinstance(value, _FUNCS):  # (a function a decorator kept: ``_hold``)
+            self.reach(value, how)
+            return
+        if type(value) is ast.ClassDef:
+            self._live(value, how)  # type: ignore[arg-type]
+            return
+        if id(value) not in self.aliases:  # (an alias's uses are found where they stand)
+            self.out.bodies.append((value.lineno, value.end_lineno or value.lineno, how))
+        for n in ast.walk(value):
+            t = type(n)
+            if t is ast.Lambda:
+                self.reach(n, how)
+            elif t is ast.Name:
+                self._word(n.id, how, n.lineno)  # type: ignore[attr-defined]
+            elif t is ast.Attribute:
+                self._method(n.attr, how)  # type: ignore[attr-defined]
+                spelled = ref(n, self.module, self.package, self.importers)  # type: ignore[arg-type]
+                if spelled is not None:
+                    self.out.outside.append((spelled, n.lineno))  # type: ignore[attr-defined]
+
+    def _computed_name(self, how: str) -> None:
+        """A name looked up at import is computed: it may be any word of any string, and
+        what it gives any reference the module stored."""
+        if self.any_name:
+            return
+        self.any_name = True
+        prose, self.prose = self.prose, []
+        for word, at, line in prose:
+            self._word(word, at, line)
+        for values in (*self.stored.values(), *self.stored_attrs.values()):
+            for value in values:
+                self._open(value, how)
+
+    def _string(self, node: ast.expr, how: str | None, line: int) -> None:
+        """The words of a string reached code holds that may name code: all of an
+        identifier or dotted path (``getattr(a, "run")``, ``import_module("pkg.sync")``,
+        ``"pkg.mod:main"``), of code (``"go()"``: ``exec`` runs it), attributes of format
+        fields (``"{0.query}"``); the words of text (``"Graphviz error"``, ``"no answer
+        to {query}"``) only once a name is looked up by a computed value at import (a
+        word must be cut out of text to be a name: ``split``, slicing)."""
+        text = _literal_str(node)
+        if text is None or len(text) >= 200:
+            return
+        words = _WORD.findall(text)
+        if not words:
+            return
+        direct: list[str] = []
+        if id(node) in self.quiet_strings:
+            pass
+        elif _NAME_SHAPE.fullmatch(text) or ("(" in text and _parses(text)):
+            direct = words
+        elif "{" in text:
+            direct = [w for f in _FIELD.findall(text) for w in _FIELD_ATTR.findall(f)]
+        for w in words:
+            at = how or f"{w!r} at :{line}"
+            if w in direct or self.any_name:
+                self._word(w, at, line)
+            else:
+                self.prose.append((w, at, line))
 
     def _live(self, c: ast.ClassDef, how: str) -> None:
         if id(c) in self.done:
@@ -447,6 +632,9 @@ class _Reach:
             if (not own_bases or name is None or _special(name) or name in self.words
                     or name in self.attrs or deco & _PROPERTIES):
                 self.reach(m, how)
+        for name, value in self.class_stored.get(id(c), ()):  # ``__init__ = mod.f``
+            if not own_bases or _special(name) or name in self.words or name in self.attrs:
+                self._open(value, how)
         for b in c.bases:  # what the bases define runs for the subclass too
             name = _leaf(b)
             for bc in self.classes.get(name or "", ()):
@@ -456,72 +644,63 @@ class _Reach:
                     type(b) is ast.Name and name in self.classes):
                 self.out.outside.append((spelled, c.lineno))  # another module's base
 
-    def _calls_param(self, fn: ast.AST) -> bool:
-        """Whether a decorator calls, or hands on, the function it is given (in its own
-        body: a wrapper it defines runs later). Labelling it (``f.__doc__ = d``),
-        returning it and ``functools.wraps(f)`` do not; ``*args`` and lambdas are not
-        followed."""
-        args = fn.args.posonlyargs + fn.args.args  # type: ignore[attr-defined]
-        if id(fn) in self.owner and "staticmethod" not in {  # ``@reg.add``: after ``self``
-                _leaf(d) for d in fn.decorator_list}:  # type: ignore[attr-defined]
-            args = args[1:]
-        if not args or type(fn) is ast.Lambda:
-            return True
-        param = args[0].arg
-        quiet: set[int] = set()
-        nodes = list(self._walk(fn))
-        for n in nodes:
-            t = type(n)
-            if t is ast.Call and _leaf(n.func) in ("wraps", "update_wrapper"):  # type: ignore[attr-defined]
-                quiet.update(id(a) for a in n.args)  # type: ignore[attr-defined]
-            elif t is ast.Attribute and type(n.ctx) is ast.Store:  # type: ignore[attr-defined]
-                quiet.add(id(n.value))  # type: ignore[attr-defined]
-            elif t is ast.Return and n.value is not None:  # type: ignore[attr-defined]
-                quiet.add(id(n.value))  # type: ignore[attr-defined]
-        return any(type(n) is ast.Name and n.id == param and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
-                   and id(n) not in quiet for n in nodes)
-
-    def _factory_calls(self, fn: ast.AST) -> bool:
-        """Whether what a decorator factory returns calls the function it is given."""
-        if type(fn) is ast.Lambda:
-            return True
-        inner = {st.name: st for st in fn.body if isinstance(st, _FUNCS)}  # type: ignore[attr-defined]
-        for r in (n for n in self._walk(fn) if type(n) is ast.Return):
-            v = r.value  # type: ignore[attr-defined]
-            if not (type(v) is ast.Name and v.id in inner and not self._calls_param(  # type: ignore[attr-defined]
-                    inner[v.id])):  # type: ignore[attr-defined]
-                return True
-        return False
-
     def _decorated(self, st: ast.AST, how: str | None) -> None:
         for d in st.decorator_list:  # type: ignore[attr-defined]
             factory = type(d) is ast.Call
+            if factory:  # ``@register("vit") def vit``: the name is bound after it runs
+                self.quiet_strings.update(id(a) for a in (*d.args, *(k.value for k in d.keywords))  # type: ignore[attr-defined]
+                                          if type(a) is ast.Constant and a.value == st.name)  # type: ignore[attr-defined]
             target = d.func if factory else d  # type: ignore[attr-defined]
             name = _leaf(target)
             shown = dotted(target) if type(target) in (ast.Name, ast.Attribute) else None
             at = how or (f"@{shown} at :{d.lineno}" if shown else f"a decorator at :{d.lineno}")
             if type(d) is ast.Lambda:
                 self.reach(d, at)  # it runs now, on the function
+            holders: list[str] = []
             if type(target) not in (ast.Name, ast.Attribute):
                 runs = True  # ``@DECOS[0]``, ``@(a if c else b)``, a lambda
             elif name in _WRAPPERS:
                 runs = False
+            elif shown is not None and shown.partition(".")[0] in self.own_names and (
+                    how is None and isinstance(st, _FUNCS) and id(st) in self.keys):
+                # another module of the package's: gate.scan.reach_decorators reads it
+                suffix = "()" if factory else ""
+                self.out.outside.append((f"@{self.keys[id(st)]}={shown}{suffix}", d.lineno))
+                runs = False
             else:
                 mine = [*self.defs.get(name or "", ()), *self.classes.get(name or "", ())]
-                runs = not mine or any(
-                    type(fn) is ast.ClassDef or (self._factory_calls(fn) if factory
-                                                 else self._calls_param(fn))
-                    for fn in mine)
+                runs = not mine
+                for fn in mine:
+                    if factory and type(fn) is not ast.ClassDef:  # what it returns is called
+                        self._release([fn], at)
+                    calls, kept = decorator_uses(fn, factory, self.containers,
+                                                 method=id(fn) in self.owner)
+                    runs = runs or calls
+                    holders += kept
             if runs:
                 if isinstance(st, _FUNCS):
                     self.reach(st, at)
                 elif type(st) is ast.ClassDef:
                     self._live(st, at)
+            else:  # kept in a registry: it runs if code at import reads the registry
+                for holder in holders:
+                    self._hold(holder, st, at)
+
+    def _hold(self, name: str, st: ast.AST, how: str) -> None:
+        """A decorator kept ``st`` in the module's container ``name`` (``REG[k] = fn``): a
+        stored reference there, run when code at import reads ``name``."""
+        self.stored.setdefault(name, []).append(st)  # type: ignore[arg-type]
+        if name in self.read or self.any_name:
+            self._open(st, self.read.get(name, how))  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ walking reached code
     def _walk(self, root: ast.AST) -> Iterator[ast.AST]:
         """The nodes of ``root`` that run when it does: a function's header and body, not
-        the bodies of functions it defines (their headers do run), not ``__main__`` blocks."""
+        ``__main__`` blocks. The module's functions run when reached (their headers run
+        with their ``def``); in a reached function, its lambdas and the methods of the
+        classes it defines are walked whole (their lines count as reached: ``reach``), its
+        inner functions as ``_inner`` decides."""
+        inner = type(root) is not ast.Module
         if isinstance(root, _FUNCS):
             stack: list[ast.AST] = [*root.body, root.args, *root.decorator_list]
             if root.returns is not None and self._runs(root.returns):
@@ -547,6 +726,8 @@ class _Reach:
             if t is ast.ClassDef:  # its bases by name: ``_bases`` (naming one makes none)
                 named = {id(b) for b in node.bases if type(b) in (ast.Name, ast.Attribute)}  # type: ignore[attr-defined]
                 stack.extend(c for c in ast.iter_child_nodes(node) if id(c) not in named)
+                if inner:  # (a class a reached function defines: not indexed, by name)
+                    stack += [b for m in node.body if isinstance(m, _FUNCS) for b in m.body]  # type: ignore[attr-defined]
                 continue
             if t is ast.AnnAssign:
                 stack.append(node.target)  # type: ignore[attr-defined]
@@ -557,6 +738,8 @@ class _Reach:
                 continue
             if t is ast.Lambda:
                 stack.append(node.args)  # type: ignore[attr-defined]
+                if inner:
+                    stack.append(node.body)  # type: ignore[attr-defined]
                 continue
             if t is ast.If and _is_main(node.test) and not self.main_runs():  # type: ignore[attr-defined]
                 stack += node.orelse  # type: ignore[attr-defined]
@@ -583,88 +766,135 @@ class _Reach:
     def scan(self, root: ast.AST, how: str | None) -> None:
         cls = self.owner.get(id(root))  # the class of a method (``super()``)
         local = _locals(root)  # (a function's own variables name nothing elsewhere)
+        # names whose attribute or item is written (``f.__doc__ = d``, ``T["k"] = v``): the
+        # object is not called (its class's ``__setattr__``/``__setitem__`` run: a class
+        # of the module's is live where its instance was made)
+        written: set[int] = set()
         for node in self._walk(root):
             t = type(node)
             line = getattr(node, "lineno", 0)
             if t is ast.Name:
-                if type(node.ctx) is not ast.Store:  # type: ignore[attr-defined]
-                    self._word(node.id, how or f"{node.id} at :{line}",  # type: ignore[attr-defined]
-                               0 if node.id in local else line)  # type: ignore[attr-defined]
+                if type(node.ctx) is not ast.Store and id(node) not in written:  # type: ignore[attr-defined]
+                    name = node.id  # type: ignore[attr-defined]
+                    stored = id(node) in self.deferred
+                    self._word(name, how or f"{name} at :{line}", 0 if stored else line,
+                               local=name in local, opens=not stored)
             elif t is ast.Attribute:
+                if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]  # ``f.__doc__ = d``
+                    if type(node.value) is ast.Name:  # type: ignore[attr-defined]
+                        written.add(id(node.value))  # type: ignore[attr-defined]
+                    continue  # (a setter runs: a live class's properties are reached)
+                if id(node) in self.deferred:  # stored: read when it is (``_open``)
+                    continue
                 self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
-                spelled = ref(node, self.module, self.package)  # type: ignore[arg-type]
+                spelled = ref(
+                    node, self.module, self.package, self.importers)  # type: ignore[arg-type]
                 if spelled is not None:
                     self.out.outside.append((spelled, line))
+            elif (t is ast.Assign or t is ast.AnnAssign) and id(node.value) in self.stored_ids:  # type: ignore[attr-defined]
+                # stored, not called: what it names elsewhere waits for a read (``_open``)
+                self.deferred.update(id(n) for n in ast.walk(node.value))  # type: ignore[attr-defined]
+            elif t is ast.Dict:
+                for k, v in zip(node.keys, node.values, strict=True):  # type: ignore[attr-defined]
+                    if k is None:  # ``{**A()}`` calls its ``keys``
+                        self._handed(v, how or f"** at :{line}", line)
             elif t is ast.Subscript:
+                if type(node.ctx) is not ast.Load and type(node.value) is ast.Name:  # type: ignore[attr-defined]
+                    written.add(id(node.value))  # type: ignore[attr-defined]  # ``T["k"] = v``
                 self._subscript(node, how, line)  # type: ignore[arg-type]
             elif t is ast.With or t is ast.AsyncWith:
                 for item in node.items:  # type: ignore[attr-defined]
                     self._instance_methods(item.context_expr, ("__enter__", "__exit__"),
                                            how or f"with at :{line}", line, cls)
-            elif t is ast.ImportFrom and self.getattr_def is not None:
+            elif t is ast.ImportFrom and "__getattr__" in self.hooks:
                 base = absolute(self.module, self.package, "." * node.level + (  # type: ignore[attr-defined]
                     node.module or "")) if self.module is not None else None  # type: ignore[attr-defined]
                 if base is not None and base == self.module:  # ``from . import x``: a lookup
-                    self._own_lookup(how, line, f"from-import at :{line}")
-            elif t is ast.Constant and isinstance(node.value, str) and (  # type: ignore[attr-defined]
-                    len(node.value) < 200):  # type: ignore[attr-defined]
+                    self._own_lookup(how, line, f"from-import at :{line}", ("__getattr__",))
+            elif t is ast.Constant and isinstance(node.value, str):  # type: ignore[attr-defined]
                 # ``globals()["f"]``, ``getattr(a, "run")``, ``import_module(".sync")``
-                for w in _WORD.findall(node.value):  # type: ignore[attr-defined]
-                    self._word(w, how or f"{w!r} at :{line}", line)
-            elif t in _FUNCS or t is ast.ClassDef:
+                self._string(node, how, line)  # type: ignore[arg-type]
+            elif t in _FUNCS:
                 self._decorated(node, how)
-                if t is ast.ClassDef and self._enum(node, set()):  # type: ignore[arg-type]
-                    self._created(node, how or f"class {node.name} at :{line}", set())  # type: ignore[attr-defined, arg-type]
-                if t is ast.ClassDef:
-                    self._bases(node, how, line)  # type: ignore[arg-type]
-                    for kw in node.keywords:  # type: ignore[attr-defined]
-                        if kw.arg == "metaclass":  # its methods run to make the class
-                            if type(kw.value) is ast.Lambda:
-                                self.reach(kw.value, how or f"metaclass at :{kw.value.lineno}")
-                            for m in self.classes.get(_leaf(kw.value) or "", ()):
-                                self._live(m, how or f"metaclass at :{kw.value.lineno}")
+                if node is not root and isinstance(root, _FUNCS):
+                    self._inner(root, node, how, line)
+            elif t is ast.ClassDef:
+                assert isinstance(node, ast.ClassDef)
+                self._decorated(node, how)
+                at = how or f"class {node.name} at :{line}"
+                if self._enum(node, set()):
+                    self._created(node, at, set())
+                own, other = self._mro(node)
+                self._bases(node, own, other, at, line)
+                for k in own:  # the metaclasses of the class and its bases run to make it
+                    self._metaclass(k, at if k is not node else how, line)
             elif t is ast.Call:
+                func = node.func  # type: ignore[attr-defined]
+                if type(func) is ast.Attribute and func.attr in _ADDERS:  # ``REG[k].append(f)``
+                    receiver = _receiver(func.value)
+                    if type(receiver) is ast.Name and receiver.id in self.containers:  # type: ignore[attr-defined]
+                        written.add(id(receiver))  # adds to the container, calls nothing in it
                 self._call(node, how, cls)  # type: ignore[arg-type]
             elif t is ast.Lambda:
                 self.lambdas.append((node, how))  # type: ignore[arg-type]
 
-    def _bases(self, c: ast.ClassDef, how: str | None, line: int) -> None:
-        """What making a subclass runs of its bases: their ``__init_subclass__`` and their
-        metaclasses (not their constructors: ``class Resolver(BaseResolver)`` makes no
-        ``BaseResolver``); a base of another module's as ``K.__init_subclass__``."""
-        own, other = self._mro(c)
-        at = how or f"class {c.name} at :{line}"
+    def _bases(self, c: ast.ClassDef, own: list[ast.ClassDef], other: list[str], at: str,
+               line: int) -> None:
+        """What making a subclass runs of its bases (``own``, ``other``: ``_mro``): their
+        ``__init_subclass__`` (not their constructors: ``class Resolver(BaseResolver)``
+        makes no ``BaseResolver``); a base of another module's as ``K.__init_subclass__``."""
         for k in own[1:]:
             for m in self.methods.get(id(k), ()):
                 if getattr(m, "name", None) == "__init_subclass__":
                     self.reach(m, at)
-            for kw in k.keywords:
-                if kw.arg != "metaclass":
-                    continue
-                if type(kw.value) is ast.Lambda:
-                    self.reach(kw.value, at)
-                for meta in self.classes.get(_leaf(kw.value) or "", ()):
-                    self._live(meta, at)
-                spelled = dotted(kw.value)
-                if spelled is not None and spelled not in self.classes:
-                    self.out.outside.append((spelled, line))
         for spelled in other:
             self.out.outside.append((f"{spelled}.__init_subclass__", line))
 
-    def _subscript(self, node: ast.Subscript, how: str | None, line: int) -> None:
-        spelled = ref(node, self.module, self.package)  # ``m.__dict__["f"]``
-        if spelled is not None:
+    def _metaclass(self, k: ast.ClassDef, how: str | None, line: int) -> None:
+        """``metaclass=M`` of a class being made (or of its base): M's methods run (a
+        lambda is called); M of another module is a reference for reach_modules."""
+        meta = _keyword(k, "metaclass")
+        if meta is None:
+            return
+        at = how or f"metaclass at :{meta.lineno}"
+        if type(meta) is ast.Lambda:
+            self.reach(meta, at)
+        for m in self.classes.get(_leaf(meta) or "", ()):
+            self._live(m, at)
+        spelled = dotted(meta)
+        if spelled is not None and spelled not in self.classes:
             self.out.outside.append((spelled, line))
-            if spelled == f"={self.module}":  # ``sys.modules[__name__]``
-                self._own_lookup(how, line, f"{spelled[1:]} at :{line}")
 
-    def _own_lookup(self, how: str | None, line: int, what: str) -> None:
-        """The module's own object looked up at import (``from . import x`` in a package,
-        ``sys.modules[__name__].x``): its ``__getattr__`` runs for a missing name, once
-        defined (a lookup above the ``def`` finds none: flask's ``from . import json``)."""
-        hook = self.getattr_def
-        if hook is not None and (how is not None or line > hook.lineno):  # type: ignore[attr-defined]
-            self.reach(hook, how or what)
+    def _subscript(self, node: ast.Subscript, how: str | None, line: int) -> None:
+        self._lookup(node, how, line)  # ``m.__dict__["f"]``, ``sys.modules[__name__]``
+        holder = node.value
+        if (type(holder) is ast.Call and _leaf(holder.func) in ("globals", "vars", "locals")) or (  # type: ignore[attr-defined]
+                type(holder) is ast.Attribute and holder.attr == "__dict__"):  # type: ignore[attr-defined]
+            if _literal_str(node.slice) is None:  # ``globals()[name]``
+                self._computed_name(how or f"a computed lookup at :{line}")
+
+    def _lookup(self, node: ast.expr, how: str | None, line: int) -> None:
+        """A module named by a literal (``import_module("pkg._x")``, ``getattr(m, "f")``,
+        ``sys.modules["pkg._x"]``): a reference for reach_modules; the module itself
+        (``sys.modules[__name__]``): its hooks may run."""
+        got = split_ref(node, self.module, self.package, self.importers)
+        if got is None or (got[0] is None and len(got[1]) < 2):
+            return
+        mod, parts = got
+        spelled = ".".join(parts if mod is None else ["=" + mod, *parts])
+        self.out.outside.append((spelled, line))
+        if mod is not None and mod == self.module:
+            self._own_lookup(how, line, f"{spelled[1:]} at :{line}", ("__getattr__", "__dir__"))
+
+    def _own_lookup(self, how: str | None, line: int, what: str, hooks: Sequence[str]) -> None:
+        """The module's own object looked up at import (``from . import x`` in a package:
+        ``__getattr__``; ``sys.modules[__name__]``: also ``__dir__``, run by ``dir()`` of
+        it): its hook runs, once defined (a lookup above the ``def`` finds none: flask's
+        ``from . import json``)."""
+        for name in hooks:
+            hook = self.hooks.get(name)
+            if hook is not None and (how is not None or line > hook.lineno):  # type: ignore[attr-defined]
+                self.reach(hook, how or what)
 
     def _enum(self, c: ast.ClassDef, seen: set[int]) -> bool:
         """Whether making the class runs enum's metaclass (a base from ``enum``, directly
@@ -673,10 +903,9 @@ class _Reach:
         if id(c) in seen:
             return False
         seen.add(id(c))
-        for b in c.bases:
-            spelled = dotted(b) or ""
-            if spelled.partition(".")[0] in self.enum_names and (
-                    spelled.rpartition(".")[2] in _ENUM_BASES or "." in spelled):
+        meta = _keyword(c, "metaclass")
+        for b in (*c.bases, *(() if meta is None else (meta,))):
+            if (dotted(b) or "").partition(".")[0] in self.enum_names:  # (``Enum as _E``)
                 return True
             if any(self._enum(bc, seen) for bc in self.classes.get(_leaf(b) or "", ())):
                 return True
@@ -752,12 +981,8 @@ class _Reach:
     def _handed(self, value: ast.expr, how: str, line: int) -> None:
         """A value handed on at import (an argument, ``**``): an instance of the module's
         own class made now has its protocol methods called by the callee (``keys``,
-        ``close``, ``filter``...); a lookup in a container of references may be called."""
-        if type(value) is ast.Subscript:
-            holder = value.value  # type: ignore[attr-defined]
-            if type(holder) is ast.Name and holder.id in self.containers:  # type: ignore[attr-defined]
-                self._contents(holder.id, how)  # type: ignore[attr-defined]
-            return
+        ``close``, ``filter``...). (A lookup in a container of references handed on is a
+        read of what it stores: ``_open``.)"""
         own, _ = self._made(value)
         for c in own:
             for k in self._mro(c)[0]:
@@ -768,61 +993,53 @@ class _Reach:
                     if getattr(m, "name", None) in _PROTOCOL:
                         self.reach(m, how)
 
-    def _contents(self, name: str, how: str) -> None:
-        """What a module-level container holds may be called now (``map(T["run"], xs)``,
-        ``Thread(target=T["boot"])``): its lines count as reached (a stored ``os.system``
-        in it), and so do its lambdas."""
-        if name in self.opened:
-            return
-        self.opened.add(name)
-        for value in self.containers.get(name, ()):
-            self.out.bodies.append((value.lineno, value.end_lineno or value.lineno, how))
-            for n in ast.walk(value):
-                if type(n) is ast.Lambda:
-                    self.reach(n, how)
-
     def _call(self, call: ast.Call, how: str | None, cls: ast.ClassDef | None = None) -> None:
         func = call.func
         t = type(func)
         line = call.lineno
-        if t is ast.Name and func.id in ("getattr", "vars", "import_module", "__import__"):  # type: ignore[attr-defined]
-            spelled = ref(call, self.module, self.package)  # ``getattr(m, "f")``
-            if spelled is not None:
-                self.out.outside.append((spelled, line))
-                if spelled.partition(".")[0] == f"={self.module}":
-                    self._own_lookup(how, line, f"{spelled[1:]} at :{line}")
-        elif t is ast.Attribute and func.attr == "import_module" and (  # type: ignore[attr-defined]
-                spelled := ref(call, self.module, self.package)) is not None:
-            self.out.outside.append((spelled, line))
-            if spelled == f"={self.module}":
-                self._own_lookup(how, line, f"{spelled[1:]} at :{line}")
+        leaf = _leaf(func)
+        leaf = self.importers.get(leaf, leaf) if t is ast.Name else leaf  # type: ignore[arg-type]
+        if leaf in _NAME_SINKS:
+            self._lookup(call, how, line)  # ``getattr(m, "f")``, ``import_module("pkg._x")``
+            index = _NAME_SINKS[leaf]
+            named = _arg(call, index, "name") if index == 0 else (
+                call.args[1] if len(call.args) > 1 and not any(
+                    type(a) is ast.Starred for a in call.args[:2]) else None)
+            if _literal_str(named) is None:  # ``getattr(x, n)``: any name
+                self._computed_name(how or f"{leaf}() of a computed name at :{line}")
+        self._release(self._results(func), how or f"a result called at :{line}")  # ``f()()``
         if t is ast.Lambda:
             self.reach(func, how or f"lambda called at :{line}")
-        elif t is ast.Name:
-            self._word(func.id, how or f"{func.id}() at :{line}", line)  # type: ignore[attr-defined]
-            for c in self.classes.get(func.id, ()):  # type: ignore[attr-defined]
-                self._metaclass_call(c, line)
-        elif t is ast.Attribute:
-            self._method(func.attr, how or f".{func.attr}() at :{line}")  # type: ignore[attr-defined]
-            owner = func.value  # type: ignore[attr-defined]
-            spelled = dotted(func)  # type: ignore[arg-type]
-            for c in self.nested.get(spelled or "", ()):  # ``O.I()``
-                self._live(c, how or f"{spelled}() at :{line}")
-            self._instance_methods(owner, (func.attr,), how or f".{func.attr}() at :{line}",  # type: ignore[attr-defined]
-                                   line, cls)
+        elif t is ast.Name or t is ast.Attribute:
+            name = leaf or ""
+            at = how or (f"{name}() at :{line}" if t is ast.Name else f".{name}() at :{line}")
+            if t is ast.Name:
+                self._keys(call, self.defs.get(name, ()))
+                self._word(name, at, line)
+                for c in self.classes.get(name, ()):
+                    self._metaclass_call(c, line)
+                owner = None
+            else:
+                self._method(name, at)
+                owner = func.value  # type: ignore[attr-defined]
+                spelled = dotted(func)
+                for c in self.nested.get(spelled or "", ()):  # ``O.I()``
+                    self._live(c, how or f"{spelled}() at :{line}")
+                self._instance_methods(owner, (name,), at, line, cls)
             if type(owner) in (ast.Subscript, ast.Call):
                 self._computed(how or f"a computed callee at :{line}")
             elif type(owner) is ast.Name and any(  # ``C.f(x)`` with ``f = os.system``
-                    not any(getattr(m, "name", None) == func.attr  # type: ignore[attr-defined]
-                            for m in self.methods.get(id(c), ()))
+                    not any(getattr(m, "name", None) == name for m in self.methods.get(id(c), ()))
                     for c in self.classes.get(owner.id, ())):  # type: ignore[attr-defined]
-                self._computed(how or f"{owner.id}.{func.attr}() at :{line}")  # type: ignore[attr-defined]
-        elif t is not ast.Name:  # ``T["a"](x)``, ``f()()``: any stored reference
+                self._computed(how or f"{owner.id}.{name}() at :{line}")  # type: ignore[attr-defined]
+        else:  # ``T["a"](x)``, ``f()()``: any stored reference
             self._computed(how or f"a computed callee at :{line}")
         if any(type(a) is ast.Starred for a in call.args) or any(
                 k.arg is None for k in call.keywords):
             self._computed(how or f"a call with unpacked arguments at :{line}")
         for a in (*call.args, *(k.value for k in call.keywords)):
+            self._release(self._results(a.value if type(a) is ast.Starred else a),  # type: ignore[attr-defined]
+                          how or f"handed on at :{line}")  # ``Thread(target=make())``
             if type(a) is ast.Lambda:
                 self.reach(a, how or f"lambda handed on at :{line}")
             elif type(a) is ast.Starred:
@@ -830,17 +1047,77 @@ class _Reach:
             else:
                 self._handed(a, how or f"handed on at :{line}", line)
 
+    def _keys(self, call: ast.Call, fns: Sequence[ast.AST]) -> None:
+        """Strings handed to the module's own function that uses the parameter only as a
+        key of a builtin container of the module or in a comparison (alembic's
+        ``@register("console_scripts")``: ``_registry[name] = fn``) are no names unless a
+        name is looked up by a computed value at import (``_string``)."""
+        if not fns or any(not isinstance(fn, _FUNCS) or id(fn) in self.owner for fn in fns):
+            return
+        for i, a in enumerate(call.args):
+            if type(a) is ast.Starred:
+                return
+            if type(a) is ast.Constant and isinstance(a.value, str) and all(
+                    _key_only(fn, _param(fn, i, None), self.containers) for fn in fns):
+                self.quiet_strings.add(id(a))
+        for k in call.keywords:
+            if k.arg is not None and type(k.value) is ast.Constant and isinstance(
+                    k.value.value, str) and all(
+                    _key_only(fn, _param(fn, None, k.arg), self.containers) for fn in fns):
+                self.quiet_strings.add(id(k.value))
+
     def _metaclass_call(self, c: ast.ClassDef, line: int) -> None:
         """``C()`` with a metaclass from another module: its ``__call__`` runs."""
         for k in self._mro(c)[0]:
-            for kw in k.keywords:
-                spelled = dotted(kw.value) if kw.arg == "metaclass" else None
-                if spelled is not None and spelled not in self.classes:
-                    self.out.outside.append((f"{spelled}.__call__", line))
+            meta = _keyword(k, "metaclass")
+            spelled = dotted(meta) if meta is not None else None
+            if spelled is not None and spelled not in self.classes:
+                self.out.outside.append((f"{spelled}.__call__", line))
 
     def _computed(self, how: str) -> None:
         if self.out.stored is None:
             self.out.stored = how
+
+    def _inner(self, outer: ast.AST, fn: ast.AST, how: str | None, line: int) -> None:
+        """A function ``fn`` a reached function defines runs when that one calls it, hands
+        it on or keeps it (any use of its name but ``return fn``); a returned one runs
+        where the caller calls the result (``_release``: ``@factory(...)``, ``f()()``,
+        ``h = f(); h()``, handed on), or when something at import calls what it cannot
+        name."""
+        name = fn.name  # type: ignore[attr-defined]
+        used = self.used.get(id(outer))
+        if used is None:  # the names ``outer`` loads, but for ``return name``
+            nodes = list(ast.walk(outer))
+            returned = {id(n.value) for n in nodes  # type: ignore[attr-defined]
+                        if type(n) is ast.Return and type(n.value) is ast.Name}  # type: ignore[attr-defined]
+            used = self.used[id(outer)] = frozenset(
+                n.id for n in nodes if type(n) is ast.Name and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
+                and id(n) not in returned)
+        at = how or f"{name} at :{line}"
+        if name in used:
+            self.reach(fn, at)
+        elif id(outer) in self.released:
+            self.reach(fn, self.released[id(outer)])
+        else:
+            self.returned.setdefault(id(outer), []).append((fn, at))
+
+    def _release(self, fns: Sequence[ast.AST], how: str) -> None:
+        """The functions ``fns`` return (``_inner``) are called now."""
+        for fn in fns:
+            if isinstance(fn, _FUNCS) and id(fn) not in self.released:
+                self.released[id(fn)] = how
+                for inner, _ in self.returned.pop(id(fn), ()):
+                    self.reach(inner, how)
+
+    def _results(self, expr: ast.expr) -> list[ast.AST]:
+        """The module's functions whose result ``expr`` is: ``f(...)``, a module-level
+        ``h = f(...)``."""
+        if type(expr) is ast.Call and type(expr.func) is ast.Name:  # type: ignore[attr-defined]
+            return list(self.defs.get(expr.func.id, ()))  # type: ignore[attr-defined]
+        if type(expr) is ast.Name:
+            return [d for made in self.instances.get(expr.id, ()) for d in self.defs.get(  # type: ignore[attr-defined]
+                made, ())]
+        return []
 
     def run(self, tree: ast.Module) -> Reached:
         self.scan(tree, None)
@@ -848,12 +1125,17 @@ class _Reach:
             while self.todo:
                 node, how = self.todo.pop()
                 self.scan(node, how)
-            if self.out.stored is None or not self.lambdas:
+            if self.out.stored is None or not (self.lambdas or self.returned):
                 break
-            # something at import calls what it cannot name: a lambda stored may be it
+            # something at import calls what it cannot name: a lambda stored, a function
+            # a reached function returned may be it
             lambdas, self.lambdas = self.lambdas, []
             for lam, how in lambdas:
                 self.reach(lam, how or self.out.stored)
+            returned, self.returned = self.returned, {}
+            for fns in returned.values():
+                for fn, how in fns:
+                    self.reach(fn, how)
         return self.out
 
 
@@ -897,6 +1179,235 @@ def _locals(fn: ast.AST) -> frozenset[str]:
             elif isinstance(v, ast.AST):
                 push(v)
     return frozenset(out - declared)
+
+
+# attributes of a function that are data: reading one runs none of its code
+_DATA_ATTRS = frozenset({"__name__", "__qualname__", "__module__", "__doc__", "__annotations__",
+                         "__defaults__", "__kwdefaults__", "__type_params__"})
+# methods of the builtin containers that keep what they are given (and call nothing of it)
+_KEEPERS = frozenset({"append", "add", "insert", "appendleft", "setdefault"})
+_ADDERS = _KEEPERS | {"extend", "update", "extendleft"}
+_CONTAINER_CALLS = frozenset({"list", "dict", "set", "defaultdict", "OrderedDict", "deque",
+                              "WeakValueDictionary", "WeakSet"})
+
+
+def _container(value: ast.expr | None) -> bool:
+    """Whether a value is a builtin container (a display, ``dict()``, ``defaultdict(list)``)."""
+    t = type(value)
+    if t in _CONTAINERS or t is ast.ListComp or t is ast.DictComp or t is ast.SetComp:
+        return True
+    return t is ast.Call and _leaf(value.func) in _CONTAINER_CALLS  # type: ignore[union-attr]
+
+
+def container_names(names: Sequence[str], value: ast.expr | None) -> list[str]:
+    """``names`` when ``value`` is a builtin container, with ``X[]`` for a
+    ``defaultdict(list)`` (its values are lists too); else none."""
+    if not _container(value):
+        return []
+    if type(value) is ast.Call and _leaf(value.func) == "defaultdict" and (  # type: ignore[union-attr]
+            value.args and _leaf(value.args[0]) in ("list", "set")):  # type: ignore[union-attr]
+        return [*names, *(f"{n}[]" for n in names)]
+    return list(names)
+
+
+def _reads(fn: ast.AST, name: str) -> bool:
+    """Whether ``fn`` (with the functions it defines) reads what the container ``name``
+    holds: any use but writing an item (``name[k] = v``) or adding (``name.append(v)``,
+    ``name.setdefault(k, []).append(v)``)."""
+    quiet: set[int] = set()
+    for n in ast.walk(fn):
+        t = type(n)
+        if (t is ast.Subscript or t is ast.Attribute) and type(n.ctx) is not ast.Load and (  # type: ignore[attr-defined]
+                type(n.value) is ast.Name):  # type: ignore[attr-defined]
+            quiet.add(id(n.value))  # type: ignore[attr-defined]
+        elif t is ast.Call and type(n.func) is ast.Attribute and n.func.attr in _ADDERS:  # type: ignore[attr-defined]
+            quiet.add(id(_receiver(n.func.value)))  # type: ignore[attr-defined]
+    return any(type(n) is ast.Name and n.id == name and id(n) not in quiet  # type: ignore[attr-defined]
+               for n in ast.walk(fn))
+
+
+def _receiver(node: ast.expr) -> ast.expr:
+    """The container an adder is called on: ``X`` of ``X[k].append``,
+    ``X.setdefault(k, []).append``."""
+    while type(node) is ast.Subscript or (
+            type(node) is ast.Call and _leaf(node.func) == "setdefault"):  # type: ignore[attr-defined]
+        node = node.value if type(node) is ast.Subscript else node.func.value  # type: ignore[attr-defined]
+    return node
+
+
+def _runs_with(fn: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function that run when it does (the headers of the functions it
+    defines, not their bodies)."""
+    stack: list[ast.AST] = [*fn.body, fn.args]  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        yield node
+        t = type(node)
+        if t in _FUNCS:
+            stack += [*node.decorator_list, node.args]  # type: ignore[attr-defined]
+        elif t is ast.Lambda:
+            stack.append(node.args)  # type: ignore[attr-defined]
+        else:
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def decorator_uses(fn: ast.AST, factory: bool, containers: set[str] | frozenset[str], *,
+                   method: bool = False) -> tuple[bool, list[str]]:
+    """What a decorator does with the function it is given (``factory``: what the
+    factory returns does): (whether it may call it, where it keeps it). Calling it, handing
+    it to a call (what takes it may call it), binding it to a variable count as calls;
+    labelling it (``f.__doc__ = d``), reading its data (``f.__name__``), returning it,
+    ``functools.wraps(f)`` do not, nor keeping it in a builtin container of the module
+    (``REG[name] = f``, ``HOOKS.append(f)``): the second element names those containers.
+    ``*args`` and lambdas count as calls."""
+    if type(fn) is ast.Lambda:
+        return True, []
+    if type(fn) is ast.ClassDef:  # ``@K``: ``K(f)``; ``@K(...)``: ``K(...).__call__(f)``
+        if any(dotted(b) != "object" for b in fn.bases) or fn.keywords:  # type: ignore[attr-defined]
+            return True, []  # (a base's or metaclass's methods may get it)
+        methods = {st.name: st for st in fn.body if isinstance(st, _FUNCS)}  # type: ignore[attr-defined]
+        holders = []
+        for name in ("__call__",) if factory else ("__new__", "__init__"):
+            if name in methods:
+                calls, kept = decorator_uses(methods[name], False, containers,
+                                             method=True)
+                if calls:
+                    return True, []
+                holders += kept
+        return False, holders
+    if factory:
+        inner = {st.name: st for st in fn.body if isinstance(st, _FUNCS)}  # type: ignore[attr-defined]
+        holders: list[str] = []
+        for r in (n for n in _runs_with(fn) if type(n) is ast.Return):
+            v = r.value  # type: ignore[attr-defined]
+            if not (type(v) is ast.Name and v.id in inner):  # type: ignore[attr-defined]
+                return True, []
+            calls, kept = decorator_uses(inner[v.id], False, containers)  # type: ignore[attr-defined]
+            if calls:
+                return True, []
+            holders += kept
+        return False, holders
+    args = fn.args.posonlyargs + fn.args.args  # type: ignore[attr-defined]
+    if method and "staticmethod" not in {_leaf(d) for d in fn.decorator_list}:  # type: ignore[attr-defined]
+        args = args[1:]  # ``@reg.add``: after ``self``
+    if not args:
+        return True, []
+    param = args[0].arg
+    quiet: set[int] = set()
+    holders = []
+    nodes = list(_runs_with(fn))
+    for n in nodes:
+        t = type(n)
+        if t is ast.Call:
+            func = n.func  # type: ignore[attr-defined]
+            if _leaf(func) in ("wraps", "update_wrapper"):
+                quiet.update(id(a) for a in n.args)  # type: ignore[attr-defined]
+            elif type(func) is ast.Attribute and func.attr in _KEEPERS and (
+                    kept := _kept_in(func.value, containers)) is not None:  # ``HOOKS.append(f)``
+                mine = [a for a in n.args if type(a) is ast.Name and a.id == param]  # type: ignore[attr-defined]
+                if mine:
+                    quiet.update(id(a) for a in mine)
+                    holders.append(kept)
+        elif t is ast.Attribute:
+            if type(n.ctx) is ast.Store or n.attr in _DATA_ATTRS:  # type: ignore[attr-defined]
+                quiet.add(id(n.value))  # type: ignore[attr-defined]  # ``f.__doc__ = d``
+        elif t is ast.Return and n.value is not None:  # type: ignore[attr-defined]
+            quiet.add(id(n.value))  # type: ignore[attr-defined]
+        elif t is ast.Assign and type(n.value) is ast.Name and n.value.id == param and all(  # type: ignore[attr-defined]
+                type(x) is ast.Subscript and _kept_in(x.value, containers) is not None  # type: ignore[attr-defined]
+                for x in n.targets):  # type: ignore[attr-defined]  # ``REG[k] = f``
+            quiet.add(id(n.value))  # type: ignore[attr-defined]
+            holders += [_kept_in(x.value, containers) for x in n.targets]  # type: ignore[attr-defined, misc]
+    calls = any(type(n) is ast.Name and n.id == param and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
+                and id(n) not in quiet for n in nodes)
+    return calls, [] if calls else holders
+
+
+def _kept_in(holder: ast.expr, containers: set[str] | frozenset[str]) -> str | None:
+    """The module-level builtin container ``holder`` is (``REG``) or holds a container of
+    (``REG.setdefault(k, [])``, ``REG[k]`` of a ``defaultdict``), else None: another
+    object's ``__setitem__``, ``__setattr__`` or ``append`` may call what it is given."""
+    t = type(holder)
+    if t is ast.Name:
+        return holder.id if holder.id in containers else None  # type: ignore[attr-defined]
+    if t is ast.Call and type(holder.func) is ast.Attribute and (  # type: ignore[attr-defined]
+            holder.func.attr == "setdefault") and len(holder.args) == 2 and _container(  # type: ignore[attr-defined]
+            holder.args[1]):  # type: ignore[attr-defined]
+        return _kept_in(holder.func.value, containers)  # type: ignore[attr-defined]
+    if t is ast.Subscript and type(holder.value) is ast.Name and (  # type: ignore[attr-defined]
+            f"{holder.value.id}[]" in containers):  # type: ignore[attr-defined]
+        return holder.value.id  # type: ignore[attr-defined]
+    return None
+
+
+def _param(fn: ast.AST, index: int | None, keyword: str | None) -> str | None:
+    """The parameter of ``fn`` an argument binds (positional ``index`` or ``keyword``)."""
+    a = fn.args  # type: ignore[attr-defined]
+    positional = [x.arg for x in (*a.posonlyargs, *a.args)]
+    if index is not None:
+        return positional[index] if index < len(positional) else None
+    named = [x.arg for x in (*a.args, *a.kwonlyargs)]
+    return keyword if keyword in named else None
+
+
+def _key_only(fn: ast.AST, param: str | None, containers: set[str]) -> bool:
+    """Whether ``fn`` (and the functions it defines) uses ``param`` only as a key of one of
+    the module's builtin containers (``REG[param] = f``, ``REG.get(param)``) or in a
+    comparison, and never rebinds it."""
+    if param is None:
+        return False
+    used: set[int] = set()
+    for n in ast.walk(fn):
+        t = type(n)
+        if t is ast.Subscript and type(n.value) is ast.Name and n.value.id in containers:  # type: ignore[attr-defined]
+            used.add(id(n.slice))  # type: ignore[attr-defined]
+        elif t is ast.Compare:
+            used.update(id(x) for x in (n.left, *n.comparators))  # type: ignore[attr-defined]
+        elif t is ast.Call and type(n.func) is ast.Attribute and n.func.attr in (  # type: ignore[attr-defined]
+                "get", "pop", "setdefault") and type(n.func.value) is ast.Name and (  # type: ignore[attr-defined]
+                n.func.value.id in containers) and n.args:  # type: ignore[attr-defined]
+            used.add(id(n.args[0]))  # type: ignore[attr-defined]
+        elif t is ast.arg and n is not None and n.arg == param and not any(  # type: ignore[attr-defined]
+                n is x for x in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)):  # type: ignore[attr-defined]
+            return False  # (a function it defines has a parameter of that name)
+    return all(id(n) in used for n in ast.walk(fn)
+               if type(n) is ast.Name and n.id == param)  # type: ignore[attr-defined]
+
+
+def _keyword(c: ast.ClassDef, name: str) -> ast.expr | None:
+    for kw in c.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _stored_value(value: ast.expr) -> bool:
+    """Whether an assigned value only holds references (``mod.f``, ``f``, ``(os.system,)``,
+    ``{"run": os.system}``): nothing in it is called when it is stored."""
+    t = type(value)
+    if t is ast.Name or t is ast.Lambda:
+        return True
+    if t is ast.Attribute:
+        return dotted(value) is not None
+    if t is ast.Dict:
+        keys, values = value.keys, value.values  # type: ignore[attr-defined]
+    elif t in (ast.List, ast.Tuple, ast.Set):
+        keys, values = [], value.elts  # type: ignore[attr-defined]
+    else:
+        return False
+    return all(k is None or type(k) is ast.Constant for k in keys) and all(
+        type(v) is ast.Constant or _stored_value(v) for v in values) and any(
+        type(v) is not ast.Constant for v in values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parses(text: str) -> bool:
+    """Whether ``text`` is Python code (``"go()"``: ``exec``/``eval`` may run it)."""
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _leaf(node: ast.expr) -> str | None:

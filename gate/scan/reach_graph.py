@@ -24,7 +24,7 @@ import posixpath
 from collections.abc import Callable, Iterator
 
 from gate.scan.lexical import absolute
-from gate.scan.python_refs import _FUNCS, _blocks, _literal_str
+from gate.scan.python_refs import _FUNCS, _blocks
 from gate.scan.reach_refs import dotted, module_expr
 
 _ENTRY_METHODS = ("__init__", "__new__", "__post_init__", "__init_subclass__",
@@ -46,6 +46,10 @@ class Summary:
     lookups: tuple[tuple[str, str, int], ...] = ()  # top-level ``from base import name``
     # directories put on ``sys.path`` (False) or ``__path__`` (True), relative to the file
     path_dirs: tuple[tuple[bool, str], ...] = ()
+    # a function -> the classes whose instance it returns (``return K()``), as spelled
+    returns: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # ``Class.attr`` -> what a class attribute stores (``class L: run = base.run``)
+    class_refs: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
@@ -59,6 +63,12 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
     lookups: list[tuple[str, str, int]] = []
     hook = False
     dynamic: dict[str, str] = {}
+    refs: list[tuple[str, str]] = []  # ``run_hook = lang_base.basic_run_hook``
+    class_refs: list[tuple[str, str]] = []
+    returns: dict[str, tuple[str, ...]] = {}
+    importers = {a.asname or a.name: a.name for st in _top(tree.body)
+                 if type(st) is ast.ImportFrom and st.module in ("importlib", "builtins")
+                 for a in st.names if a.name in ("import_module", "__import__")}
     for st in _top(tree.body):
         t = type(st)
         if t is ast.Assign or t is ast.AnnAssign:
@@ -72,8 +82,11 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
                     entries.setdefault(n, []).append((value.lineno, value.end_lineno or st.lineno))
             elif type(value) is ast.Name:  # ``f = _impl``
                 aliases += [(n, value.id) for n in names]
+                refs += [(n, value.id) for n in names]
+            elif type(value) is ast.Attribute and (spelled := dotted(value)) is not None:
+                refs += [(n, spelled) for n in names]
             elif type(value) is ast.Call or type(value) is ast.Subscript:
-                mod = module_expr(value, name, package)
+                mod = module_expr(value, name, package, importers)
                 made = dotted(value.func) if type(value) is ast.Call else None  # type: ignore[attr-defined]
                 for n in names:
                     if mod is not None:  # ``m = importlib.import_module("._x", __name__)``
@@ -83,6 +96,9 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
         elif t in _FUNCS:
             entries.setdefault(st.name, []).append((st.lineno, st.end_lineno or st.lineno))  # type: ignore[attr-defined]
             hook = hook or st.name == "__getattr__"  # type: ignore[attr-defined]
+            made = _returned(st)
+            if made:
+                returns[st.name] = made  # type: ignore[attr-defined]
         elif t is ast.ClassDef:
             assert isinstance(st, ast.ClassDef)
             classes[st.name] = tuple(d for b in st.bases if (d := dotted(b)) is not None)
@@ -92,6 +108,10 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
                     entries.setdefault(f"{st.name}.{item.name}", []).append(span)
                     if item.name in _ENTRY_METHODS:
                         entries.setdefault(st.name, []).append(span)
+                elif type(item) is ast.Assign and type(item.value) in (
+                        ast.Name, ast.Attribute) and (spelled := dotted(item.value)) is not None:
+                    class_refs += [(f"{st.name}.{x.id}", spelled) for x in item.targets
+                                   if type(x) is ast.Name]
         elif t is ast.ImportFrom:
             base = absolute(name, package, "." * st.level + (st.module or ""))  # type: ignore[attr-defined]
             if base is not None:
@@ -105,10 +125,45 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
         entries.setdefault(alias, []).extend(entries.get(target, ()))
     binds = _bindings(name, package, tree)
     binds.update(dynamic)
+    for n, spelled in refs:  # (a stored reference names what it holds: read, maybe called)
+        if n not in binds and (q := _qualify(name, binds, entries, classes, spelled)):
+            binds[n] = q
+    stored = {k: q for k, spelled in class_refs
+              if (q := _qualify(name, binds, entries, classes, spelled)) is not None}
+    binds.update(stored)  # (``L.run`` names what it stores: a re-export under that name)
     return Summary(entries=entries, binds=binds, stars=tuple(stars), instances=instances,
                    classes=classes, defined=frozenset(defined), hook=hook,
                    lookups=tuple(lookups), path_dirs=tuple(_path_dirs(tree)) if (
-                       "__file__" in text or "__path__" in text) else ())
+                       "__file__" in text or "__path__" in text) else (), returns=returns,
+                   class_refs=stored)
+
+
+def _qualify(name: str, binds: dict[str, str], entries: dict[str, list[tuple[int, int]]],
+             classes: dict[str, tuple[str, ...]], spelled: str) -> str | None:
+    """The absolute name ``spelled`` stands for in module ``name`` (an import, or the
+    module's own function or class), or None."""
+    head, _, rest = spelled.partition(".")
+    if head in binds:
+        return f"{binds[head]}.{rest}" if rest else binds[head]
+    if head in entries or head in classes:
+        return f"{name}.{spelled}"
+    return None
+
+
+def _returned(fn: ast.AST) -> tuple[str, ...]:
+    """The classes whose instances a function returns, as spelled (``return K(...)``),
+    not looking into the functions it defines."""
+    out: list[str] = []
+    stack: list[ast.AST] = list(fn.body)  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*_FUNCS, ast.ClassDef, ast.Lambda)):
+            continue
+        if type(node) is ast.Return and type(node.value) is ast.Call and (  # type: ignore[attr-defined]
+                spelled := dotted(node.value.func)) is not None and spelled not in out:  # type: ignore[attr-defined]
+            out.append(spelled)
+        stack.extend(ast.iter_child_nodes(node))
+    return tuple(out)
 
 
 def _bound(st: ast.stmt) -> Iterator[str]:
@@ -182,26 +237,121 @@ def _bound_by_import(name: str, package: bool, body: list[ast.stmt]) -> dict[str
 
 
 def _path_dirs(tree: ast.Module) -> list[tuple[bool, str]]:
-    """``sys.path.insert(0, os.path.join(os.path.dirname(__file__), "vendor"))``,
-    ``__path__.append(...)``: the literal directory below the file's own, when the value
-    spells ``__file__`` (or ``__path__[0]``) and literals only."""
-    out: list[tuple[bool, str]] = []
+    """Directories put on ``sys.path`` (False) or ``__path__`` (True) relative to the
+    file's own: ``sys.path.insert(0, os.path.join(os.path.dirname(__file__), "vendor"))``,
+    ``sys.path.append(os.path.dirname(__file__) + "/vendor")``, ``Path(__file__).parent /
+    "lib"``, ``site.addsitedir(...)``, ``sys.path += [...]``, ``sys.path[0:0] = [...]``.
+    A value that spells ``__file__`` (or ``__path__``) but is not worked out gives ``*``:
+    any directory of the package may be meant."""
+    added: list[tuple[bool, ast.expr]] = []
     for node in ast.walk(tree):
-        if type(node) is not ast.Call or type(node.func) is not ast.Attribute or (  # type: ignore[attr-defined]
-                node.func.attr not in _PATH_CALLS):  # type: ignore[attr-defined]
-            continue
-        holder = dotted(node.func.value)  # type: ignore[attr-defined]
-        if holder not in ("sys.path", "path", "__path__"):
-            continue
-        for arg in node.args:  # type: ignore[attr-defined]
-            words = [n for n in ast.walk(arg) if type(n) is ast.Name]
-            if not any(n.id in ("__file__", "__path__") for n in words):  # type: ignore[attr-defined]
+        t = type(node)
+        if t is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if type(func) is not ast.Attribute:
                 continue
-            parts = [s for n in ast.walk(arg) if type(n) is ast.Constant
-                     and (s := _literal_str(n)) is not None]  # type: ignore[arg-type]
-            if parts:
-                out.append((holder == "__path__", posixpath.normpath("/".join(parts))))
+            holder = dotted(func.value)  # type: ignore[attr-defined]
+            if func.attr in _PATH_CALLS and holder in ("sys.path", "path", "__path__"):  # type: ignore[attr-defined]
+                for arg in node.args[-1:] if func.attr == "insert" else node.args:  # type: ignore[attr-defined]
+                    added += [(holder == "__path__", e) for e in _elements(
+                        arg, func.attr == "extend")]  # type: ignore[attr-defined]
+            elif func.attr == "addsitedir" and node.args:  # type: ignore[attr-defined]
+                added.append((False, node.args[0]))  # type: ignore[attr-defined]
+        elif t is ast.AugAssign or t is ast.Assign:
+            targets = [node.target] if t is ast.AugAssign else node.targets  # type: ignore[attr-defined]
+            for target in targets:
+                if type(target) is ast.Subscript:
+                    target = target.value  # type: ignore[attr-defined]
+                holder = dotted(target)
+                if holder in ("sys.path", "__path__"):
+                    added += [(holder == "__path__", e) for e in _elements(node.value, True)]  # type: ignore[attr-defined]
+    out: list[tuple[bool, str]] = []
+    for in_package, arg in added:
+        if not any(type(n) is ast.Name and n.id in ("__file__", "__path__")  # type: ignore[attr-defined]
+                   for n in ast.walk(arg)):
+            continue
+        got = _path_value(arg)
+        rel = posixpath.normpath(got[1]) if got is not None and got[0] == "dir" else "*"
+        if not rel.startswith("/"):
+            out.append((in_package, rel))
     return out
+
+
+def _elements(node: ast.expr, many: bool) -> list[ast.expr]:
+    """The paths ``node`` adds: itself, or (``many``) the items of a list, tuple or sum."""
+    if not many:
+        return [node]
+    t = type(node)
+    if t in (ast.List, ast.Tuple, ast.Set):
+        return [x for e in node.elts for x in _elements(e, False)]  # type: ignore[attr-defined]
+    if t is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[attr-defined]
+        return _elements(node.left, True) + _elements(node.right, True)  # type: ignore[attr-defined]
+    return [node]
+
+
+_PASS = frozenset({"abspath", "realpath", "normpath", "str", "fspath", "Path", "PurePath",
+                   "resolve", "absolute", "expanduser", "PosixPath"})
+
+
+def _path_value(node: ast.expr) -> tuple[str, str] | None:
+    """A path relative to the module's directory: ("dir", "vendor"); ("file", "") for
+    ``__file__``; ("str", text) for a literal; None when not worked out."""
+    t = type(node)
+    if t is ast.Name:
+        return ("file", "") if node.id == "__file__" else None  # type: ignore[attr-defined]
+    if t is ast.Constant:
+        return ("str", node.value) if isinstance(node.value, str) else None  # type: ignore[attr-defined]
+    if t is ast.Subscript and dotted(node.value) == "__path__":  # type: ignore[attr-defined]
+        return ("dir", ".")
+    if t is ast.Attribute and node.attr == "parent":  # type: ignore[attr-defined]
+        return _up(_path_value(node.value))  # type: ignore[attr-defined]
+    if t is ast.JoinedStr:
+        return _concat([v.value if type(v) is ast.FormattedValue else v  # type: ignore[attr-defined]
+                        for v in node.values])  # type: ignore[attr-defined]
+    if t is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[attr-defined]
+        return _concat([node.left, node.right])  # type: ignore[attr-defined]
+    if t is ast.BinOp and type(node.op) is ast.Div:  # ``Path(__file__).parent / "lib"``
+        return _join([node.left, node.right])  # type: ignore[attr-defined]
+    if t is not ast.Call:
+        return None
+    func = node.func  # type: ignore[attr-defined]
+    leaf = func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else None
+    args = node.args  # type: ignore[attr-defined]
+    if leaf in _PASS:
+        if args:
+            return _path_value(args[0]) if len(args) == 1 else None
+        return _path_value(func.value) if type(func) is ast.Attribute else None
+    if leaf == "dirname" and len(args) == 1:
+        return _up(_path_value(args[0]))
+    if leaf in ("join", "joinpath"):
+        head = [func.value] if leaf == "joinpath" and type(func) is ast.Attribute else []
+        return _join([*head, *args])
+    return None
+
+
+def _up(v: tuple[str, str] | None) -> tuple[str, str] | None:
+    if v is None or v[0] == "str":
+        return None
+    return ("dir", ".") if v[0] == "file" else ("dir", v[1] + "/..")
+
+
+def _join(parts: list[ast.expr]) -> tuple[str, str] | None:
+    values = [_path_value(p) for p in parts]
+    if not values or values[0] is None or values[0][0] != "dir" or any(
+            v is None or v[0] != "str" for v in values[1:]):
+        return None
+    path = values[0][1]
+    for v in values[1:]:
+        path = v[1] if v[1].startswith("/") else f"{path}/{v[1]}"  # type: ignore[index]
+    return ("dir", path)
+
+
+def _concat(parts: list[ast.expr]) -> tuple[str, str] | None:
+    values = [_path_value(p) for p in parts]
+    if any(v is None or v[0] == "file" for v in values):
+        return None
+    text = "".join(v[1] for v in values)  # type: ignore[index]
+    return ("dir", text) if values and values[0][0] == "dir" else ("str", text)  # type: ignore[index]
 
 
 class Graph:
@@ -246,6 +396,8 @@ class Graph:
         if s is None or depth > 12:
             return ".".join([name, *rest])
         head = rest[0]
+        if len(rest) >= 2 and (stored := s.class_refs.get(f"{head}.{rest[1]}")) is not None:
+            return self.canon(".".join([stored, *rest[2:]]), depth + 1)  # ``L.run = base.run``
         if head in s.classes:
             if len(rest) >= 2 and f"{head}.{rest[1]}" not in s.entries:  # inherited
                 for base in s.classes[head]:
@@ -256,6 +408,12 @@ class Graph:
                             return got
             return ".".join([name, *rest])
         if head in s.entries:
+            for spelled in s.returns.get(head, ()) if len(rest) >= 2 else ():  # ``make().go``
+                where = self.local(mod, spelled)
+                if where is not None:
+                    got = self.canon(".".join([where, *rest[1:]]), depth + 1)
+                    if self._defines(got):
+                        return got
             return ".".join([name, *rest])
         made = s.instances.get(head)
         if made is not None and len(rest) >= 2:

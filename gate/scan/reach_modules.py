@@ -40,6 +40,7 @@ from gate.model import Capability, Finding, Phase
 from gate.scan.lexical import decode_source, import_ranges, module_name, normalize
 from gate.scan.nodes import gc_paused, parse
 from gate.scan.reach import moved, name_may_change, reached
+from gate.scan.reach_decorators import follow_decorations
 from gate.scan.reach_graph import Graph, Summary, summarize
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -73,14 +74,18 @@ class _Module:
     by_class: dict[str, list[str]] | None = None  # its instances, by the class spelled
 
     def instances_of(self, cls: str) -> list[str]:
-        """The module-level instances ``x = cls(...)`` of the summary, by the class as
-        spelled (``Summary.instances`` reversed once)."""
+        """What holds an instance of ``cls`` (as spelled) in the summary: module-level
+        instances ``x = cls(...)``, then factories returning one (``def make(): return
+        cls()``): ``Summary.instances`` and ``Summary.returns`` reversed once."""
         if self.sum is None:
             return []
         if self.by_class is None:
             self.by_class = {}
             for i, c in self.sum.instances.items():
                 self.by_class.setdefault(c, []).append(i)
+            for f, ks in self.sum.returns.items():
+                for k in ks:
+                    self.by_class.setdefault(k, []).append(f)
         return self.by_class.get(cls, [])
 
     def imports(self, word: str) -> bool:
@@ -284,6 +289,7 @@ class _Follow:
         if any("__main__" in m.words and m.imports("__main__") for m in mods):
             mods = list(self.by_path.values())
         self.mods = mods
+        follow_decorations(self)  # (``@register_model`` of another own module)
         while self.pending:
             target = self.pending.pop()
             for caller in self._candidates(target):
@@ -322,14 +328,18 @@ class _Follow:
         submodules of the package."""
         for mod in list(self.by_path.values()):
             if ("__file__" not in mod.words and "__path__" not in mod.words) or not any(
-                    f"{w}(" in mod.text for w in ("insert", "append", "extend")):
+                    w in mod.text for w in ("insert(", "append(", "extend(", "addsitedir(",
+                                            "path +=", "path[", "path =")):
                 continue
             s = mod.summary()
+            here = posixpath.dirname(mod.site)
             for in_package, rel in (s.path_dirs if s is not None else ()):
-                root = posixpath.normpath(posixpath.join(posixpath.dirname(mod.site), rel))
-                if root.startswith(".."):
-                    continue
-                for other in list(self.by_path.values()):
+                # (``*``: a directory not worked out, any of the package's below the file's)
+                roots = {posixpath.normpath(posixpath.join(here, rel))} if rel != "*" else {
+                    posixpath.dirname(o.site) for o in self.by_path.values()
+                    if o.site.startswith(f"{here}/")}
+                for root, other in ((r, o) for r in sorted(roots) if not r.startswith("..")
+                                    for o in list(self.by_path.values())):
                     if not other.site.startswith(root + "/"):
                         continue
                     named = module_name(other.site[len(root) + 1:])
@@ -482,7 +492,7 @@ class _Follow:
         if caller.named is None:
             caller.named = {}
             for spelled, line in caller.at_import():
-                for q in self._resolve(caller, s, spelled):
+                for q in () if spelled.startswith("@") else self._resolve(caller, s, spelled):
                     if self.graph.module_of(q) is not None:
                         caller.named.setdefault(q, f"{caller.path}:{line} {spelled.lstrip('=')}()")
         return caller.named

@@ -15,12 +15,15 @@ computed lookup as ``dynamic-code`` where it stands).
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from gate.scan.lexical import absolute
-from gate.scan.python_refs import _literal_str
+from gate.scan.python_refs import _arg, _literal_str
 
 # calls that return a module named by their first argument (a literal)
 _IMPORT_MODULE = frozenset({"import_module", "__import__", "_gcd_import"})
+_NONE: Mapping[str, str] = MappingProxyType({})
 
 
 def dotted(node: ast.expr) -> str | None:
@@ -46,43 +49,54 @@ def _anchor(node: ast.expr | None, module: str | None, package: bool) -> str | N
     return _literal_str(node)
 
 
-def module_expr(node: ast.expr, module: str | None, package: bool) -> str | None:
+def module_expr(node: ast.expr, module: str | None, package: bool,
+                importers: Mapping[str, str] = _NONE) -> str | None:
     """The absolute name of the module an expression evaluates to, when a literal says it:
-    ``import_module("pkg._x")``, ``import_module("._x", __name__)``,
-    ``__import__("pkg._x", fromlist=["f"])`` (``pkg`` without a fromlist),
-    ``sys.modules["pkg._x"]``, ``sys.modules[__name__]`` (this module)."""
+    ``import_module("pkg._x")``, ``import_module("._x", __name__)`` (or ``package=``),
+    ``__import__("pkg._x", fromlist=["f"])`` (``pkg`` without a fromlist; ``level=1``:
+    relative), ``sys.modules["pkg._x"]``, ``sys.modules[__name__]`` (this module).
+    ``importers``: names the module bound to an import function, by the function's name
+    (``from importlib import import_module as im``: ``{"im": "import_module"}``)."""
     t = type(node)
     if t is ast.Call:
-        func = node.func  # type: ignore[attr-defined]
-        leaf = func.id if type(func) is ast.Name else (
-            func.attr if type(func) is ast.Attribute else None)
-        if leaf not in _IMPORT_MODULE or not node.args:  # type: ignore[attr-defined]
+        assert isinstance(node, ast.Call)
+        func = node.func
+        leaf = func.id if type(func) is ast.Name else (  # type: ignore[attr-defined]
+            func.attr if type(func) is ast.Attribute else None)  # type: ignore[attr-defined]
+        leaf = importers.get(leaf, leaf) if leaf is not None else None
+        if leaf not in _IMPORT_MODULE:
             return None
-        name = _literal_str(node.args[0])  # type: ignore[attr-defined]
-        if name is None and module is not None and type(node.args[0]) is ast.Name and (  # type: ignore[attr-defined]
-                node.args[0].id == "__name__"):  # type: ignore[attr-defined]
+        first = _arg(node, 0, "name")
+        name = _literal_str(first)
+        if name is None and module is not None and type(first) is ast.Name and (
+                first.id == "__name__"):  # type: ignore[attr-defined]
             name = module
         if not name:
             return None
         if leaf == "__import__":
-            fromlist = [k.value for k in node.keywords if k.arg == "fromlist"]  # type: ignore[attr-defined]
-            fromlist += node.args[3:4]  # type: ignore[attr-defined]
+            level = _arg(node, 4, "level")
+            if level is not None:
+                n = level.value if type(level) is ast.Constant else None  # type: ignore[attr-defined]
+                if type(n) is not int or n < 0 or module is None:
+                    return None
+                name = absolute(module, package, "." * n + name) if n else name
+                if name is None:
+                    return None
+            fromlist = _arg(node, 3, "fromlist")
             if name.startswith("."):
                 return None
-            empty = not fromlist or (type(fromlist[0]) in (ast.List, ast.Tuple) and not (
-                fromlist[0].elts))  # type: ignore[attr-defined]
+            empty = fromlist is None or (type(fromlist) in (ast.List, ast.Tuple) and not (
+                fromlist.elts)) or (type(fromlist) is ast.Constant and not fromlist.value)  # type: ignore[attr-defined]
             return name.partition(".")[0] if empty else name
         if name.startswith("."):
-            anchor = _anchor(node.args[1] if len(node.args) > 1 else None,  # type: ignore[attr-defined]
-                             module, package)
+            anchor = _anchor(_arg(node, 1, "package"), module, package)
             if anchor is None:
                 return None
             return absolute(anchor, True, name)
         return name
     if t is ast.Subscript:
         holder = dotted(node.value)  # type: ignore[attr-defined]
-        if holder is None or not holder.endswith("modules") or holder.rpartition(".")[0] not in (
-                "sys", ""):
+        if holder not in ("sys.modules", "modules"):  # (``from sys import modules``)
             return None
         key = node.slice  # type: ignore[attr-defined]
         if type(key) is ast.Name and key.id == "__name__":  # type: ignore[attr-defined]
@@ -91,10 +105,11 @@ def module_expr(node: ast.expr, module: str | None, package: bool) -> str | None
     return None
 
 
-def ref(node: ast.expr, module: str | None, package: bool) -> str | None:
-    """A dotted reference for ``node``: ``a.b.c`` for a name and its attributes, ``=mod.c``
-    when it is rooted at a module a literal names (``module_expr``), an attribute a literal
-    names (``getattr(x, "f")``, ``x.__dict__["f"]``, ``vars(x)["f"]``) appended."""
+def split_ref(node: ast.expr, module: str | None, package: bool,
+              importers: Mapping[str, str] = _NONE) -> tuple[str | None, list[str]] | None:
+    """``node`` as (the module a literal names, or None; the names below it, outermost
+    first): ``a.b.c`` -> (None, [a, b, c]); ``getattr(sys.modules["pkg._x"], "f")`` ->
+    ("pkg._x", [f]). None when a part is computed."""
     parts: list[str] = []
     while True:
         t = type(node)
@@ -104,18 +119,26 @@ def ref(node: ast.expr, module: str | None, package: bool) -> str | None:
             continue
         if t is ast.Name:
             parts.append(node.id)  # type: ignore[attr-defined]
-            break
+            return None, parts[::-1]
         attr = literal_attr(node)
         if attr is not None:
             parts.append(attr[1])
             node = attr[0]
             continue
-        mod = module_expr(node, module, package)
-        if mod is None:
-            return None
-        parts.append("=" + mod)
-        break
-    return ".".join(reversed(parts))
+        mod = module_expr(node, module, package, importers)
+        return None if mod is None else (mod, parts[::-1])
+
+
+def ref(node: ast.expr, module: str | None, package: bool,
+        importers: Mapping[str, str] = _NONE) -> str | None:
+    """A dotted reference for ``node``: ``a.b.c`` for a name and its attributes, ``=mod.c``
+    when it is rooted at a module a literal names (``module_expr``), an attribute a literal
+    names (``getattr(x, "f")``, ``x.__dict__["f"]``, ``vars(x)["f"]``) appended."""
+    got = split_ref(node, module, package, importers)
+    if got is None:
+        return None
+    mod, parts = got
+    return ".".join(parts) if mod is None else ".".join(["=" + mod, *parts])
 
 
 def literal_attr(node: ast.expr) -> tuple[ast.expr, str] | None:

@@ -173,12 +173,12 @@ def test_thread_target_started_at_module_level_is_import() -> None:
             os.system("echo pwned")
         HOOKS = {"a": beacon}
         HOOKS["a"]()
-        """), 3, "beacon at :4", id="function-in-a-dict-called"),
+        """), 3, "HOOKS at :5", id="function-in-a-dict-called"),
     pytest.param(prog("""
         import os
         HOOKS = [lambda: os.system("echo pwned")]
         HOOKS[0]()
-        """), 2, "a computed callee at :3", id="lambda-in-a-list-called"),
+        """), 2, "HOOKS at :3", id="lambda-in-a-list-called"),
     pytest.param(prog("""
         import os
         def beacon():
@@ -436,3 +436,295 @@ def test_a_callers_main_block_does_not_count_when_name_stays(tmp_path: Path) -> 
             """),
     }, "network")
     assert {phase for _, _, phase, _ in found} == {"runtime"}
+
+
+# ---- precision (#13): what each narrowed rule leaves out cannot run at import
+
+@pytest.mark.parametrize("src", [
+    # sphinx's graphviz: a class named in text (``category = 'Graphviz error'``) is no use
+    pytest.param(prog("""
+        import os
+        from docutils.parsers.rst import Directive
+        class GraphvizError(Exception):
+            category = "Graphviz error"
+        class Graphviz(Directive):
+            def run(self):
+                os.system("dot")
+        """), id="class-named-in-text"),
+    # dnspython's resolver: ``fmt = f"{msg[:-1]} {{query}}: {{errors}}"``
+    pytest.param(prog("""
+        import os
+        def query(name):
+            os.system("dig")
+        class NoNameservers(Exception):
+            msg = "All nameservers failed to answer the query."
+            fmt = f"{msg[:-1]} {{query}}: {{errors}}"
+        """), id="function-named-in-a-format-string"),
+    # alembic's write hooks: a decorator that keeps the function in a registry
+    pytest.param(prog("""
+        import subprocess
+        _registry = {}
+        def register(name):
+            def decorate(fn):
+                _registry[name] = fn
+                return fn
+            return decorate
+        @register("console_scripts")
+        def console_scripts(path):
+            subprocess.run(["black", path])
+        """), id="decorator-factory-that-registers"),
+    # timm's register_model (here within one module): reads the function's data, keeps it
+    pytest.param(prog("""
+        import os, sys
+        from collections import defaultdict
+        _entrypoints = {}
+        _by_module = defaultdict(list)
+        def register_model(fn):
+            mod = sys.modules[fn.__module__]
+            name = fn.__name__
+            _entrypoints[name] = fn
+            _by_module[fn.__module__].append(fn)
+            return fn
+        @register_model
+        def resnet50():
+            os.system("echo")
+        """), id="decorator-that-registers"),
+    # moocore's ``@DocSubstitute()``: an instance whose ``__call__`` fills the docstring
+    pytest.param(prog("""
+        import os
+        from string import Template
+        class DocSubstitute:
+            def __init__(self):
+                self.params = {"x": "y"}
+            def __call__(self, func):
+                if func.__doc__:
+                    func.__doc__ = Template(func.__doc__).substitute(self.params)
+                return func
+        @DocSubstitute()
+        def read_datasets(filename):
+            "Read $x."
+            os.system("echo")
+        """), id="class-decorator-that-labels"),
+    # einx: ``adapt.__doc__ = ...`` labels the function, it does not call it
+    pytest.param(prog("""
+        import os
+        def adapt(op):
+            os.system("echo")
+        adapt.__doc__ = "Adapt " + "op."
+        """), id="attribute-of-a-function-written"),
+])
+def test_narrowed_rules_stay_runtime(src: str) -> None:
+    assert {phase for _, phase, _ in one(src, "subprocess")} == {"runtime"}, one(
+        src, "subprocess")
+
+
+@pytest.mark.parametrize(("src", "line", "via"), [
+    pytest.param(prog("""
+        import os
+        _registry = {}
+        def register(name):
+            def decorate(fn):
+                _registry[name] = fn
+                return fn
+            return decorate
+        @register("x")
+        def hook():
+            os.system("echo pwned")
+        for f in _registry.values():
+            f()
+        """), 10, "_registry at :11", id="registry-read-at-import"),
+    pytest.param(prog("""
+        import os
+        HOOKS = []
+        def on_import(fn):
+            HOOKS.append(fn)
+            return fn
+        def run_hooks():
+            for h in HOOKS:
+                h()
+        @on_import
+        def hook():
+            os.system("echo pwned")
+        run_hooks()
+        """), 11, "run_hooks() at :12", id="registry-list-read-by-a-function"),
+    pytest.param(prog("""
+        import os
+        class Registry:
+            def __setitem__(self, k, fn):
+                fn()
+        REG = Registry()
+        def register(fn):
+            REG[fn.__name__] = fn
+            return fn
+        @register
+        def hook():
+            os.system("echo pwned")
+        """), 11, "@register at :9", id="registry-of-the-modules-own-class"),
+    pytest.param(prog("""
+        import os
+        class A:
+            def query(self):
+                os.system("echo pwned")
+        getattr(A(), "please run query".split()[2])()
+        """), 4, "'query' at :5", id="word-cut-out-of-text"),
+])
+def test_narrowed_rules_still_reach(src: str, line: int, via: str) -> None:
+    assert (line, "import", f"os.system (via {via})") in one(src, "subprocess"), one(
+        src, "subprocess")
+
+
+def test_a_stored_attribute_of_another_module_is_not_a_call(tmp_path: Path) -> None:
+    """pre-commit: ``run_hook = lang_base.basic_run_hook`` in each language module stores
+    the function; only a call of ``run_hook`` at import runs it."""
+    base = prog("""
+        import concurrent.futures
+        def basic_run_hook():
+            concurrent.futures.ThreadPoolExecutor(2)
+        """)
+    lang = "from httpkit import _base\nrun_hook = _base.basic_run_hook\n"
+    stored = wheel_rows(tmp_path / "a", {"httpkit/__init__.py": "from . import _lang\n",
+                                         "httpkit/_lang.py": lang, "httpkit/_base.py": base},
+                        "threads")
+    assert {phase for _, _, phase, _ in stored} == {"runtime"}
+    called = wheel_rows(tmp_path / "b", {
+        "httpkit/__init__.py": "from . import _lang\n_lang.run_hook()\n",
+        "httpkit/_lang.py": lang, "httpkit/_base.py": base}, "threads")
+    assert called == {("httpkit/_base.py", 3, "import",
+                       "concurrent.futures.thread.ThreadPoolExecutor "
+                       "(via httpkit/__init__.py:2 _lang.run_hook())")}
+
+
+def test_another_modules_lookup_is_not_the_packages_own(tmp_path: Path) -> None:
+    """``getattr(sys.modules["pkg.other"], "x", None)`` in ``pkg/__init__.py`` looks the name
+    up on ``pkg.other``: ``pkg``'s own ``__getattr__`` does not run (it did: the reference
+    was cut at its first dot)."""
+    files = {"httpkit/__init__.py": prog("""
+                 import os, sys
+                 from . import other
+                 def __getattr__(name):
+                     os.system("echo " + name)
+                     raise AttributeError(name)
+                 getattr(sys.modules["httpkit.other"], "x", None)
+                 """),
+             "httpkit/other.py": "x = 1\n"}
+    assert {phase for _, _, phase, _ in wheel_rows(tmp_path, files, "subprocess")} == {"runtime"}
+    own = {"httpkit/__init__.py": files["httpkit/__init__.py"].replace(
+        'sys.modules["httpkit.other"]', "sys.modules[__name__]")}
+    assert {phase for _, _, phase, _ in wheel_rows(tmp_path / "own", own, "subprocess")} == {
+        "import"}
+
+
+REGISTRY = prog("""
+    _entrypoints = {}
+    def register_model(fn):
+        _entrypoints[fn.__name__] = fn
+        return fn
+    def register(name):
+        def decorate(fn):
+            _entrypoints[name] = fn
+            return fn
+        return decorate
+    def run_now(fn):
+        fn()
+        return fn
+    def create_model(name):
+        return _entrypoints[name]()
+    """)
+MODELS = prog("""
+    import os
+    from ._registry import register, register_model, run_now
+    @register_model
+    def resnet():
+        os.system("echo resnet")
+    @register("vit")
+    def vit():
+        os.system("echo vit")
+    """)
+
+
+@pytest.mark.parametrize(("init", "models", "registry", "want"), [
+    pytest.param("from . import models\n", MODELS, REGISTRY, set(), id="registered-only"),
+    pytest.param("from . import models\n", MODELS.replace("@register_model", "@run_now"),
+                 REGISTRY, {(5, "httpkit/models.py:3 @run_now")}, id="decorator-calls"),
+    pytest.param("from . import models\nfrom ._registry import create_model\n"
+                 "create_model('resnet')\n", MODELS, REGISTRY,
+                 {(5, "httpkit/__init__.py:3 create_model()"),
+                  (8, "httpkit/__init__.py:3 create_model()")}, id="registry-read-at-import"),
+    pytest.param("from . import models\n", MODELS, REGISTRY + "from . import models\n"
+                 "for f in list(_entrypoints.values()):\n    f()\n",
+                 {(5, "httpkit/models.py:3 @register_model (kept in _entrypoints, read at "
+                      "httpkit/_registry.py:16)"),
+                  (8, "httpkit/models.py:6 @register (kept in _entrypoints, read at "
+                      "httpkit/_registry.py:16)")}, id="registry-read-by-its-module"),
+])
+def test_decorator_of_another_own_module(tmp_path: Path, init: str, models: str, registry: str,
+                                         want: set[tuple[int, str]]) -> None:
+    """timm's ``@register_model`` (``from ._registry import register_model``) only keeps
+    the model function in a dict: the function runs at import only where that dict is read
+    at import, or where the decorator calls what it is given."""
+    got = wheel_rows(tmp_path, {"httpkit/__init__.py": init, "httpkit/models.py": models,
+                                "httpkit/_registry.py": registry}, "subprocess")
+    assert {(line, detail.partition("(via ")[2][:-1]) for _, line, phase, detail in got
+            if phase == "import"} == want, got
+
+
+def test_decorator_of_another_distribution_is_assumed_to_call(tmp_path: Path) -> None:
+    """alembic's ``@util.memoized_property`` is sqlalchemy's (re-exported by
+    ``alembic.util``): what it does is not in this wheel, so the method counts as run at
+    import, and the evidence names whose decorator that assumption is about."""
+    got = wheel_rows(tmp_path, {
+        "httpkit/__init__.py": "from . import config\n",
+        "httpkit/util.py": "from sqlalchemy.util import memoized_property\n",
+        "httpkit/config.py": prog("""
+            import os
+            from . import util
+            class Config:
+                @util.memoized_property
+                def file_config(self):
+                    return os.listdir(".")
+            """)}, "fs-read")
+    assert got == {("httpkit/config.py", 6, "import",
+                    "os.listdir (via httpkit/config.py:4 @util.memoized_property, "
+                    "sqlalchemy.util.memoized_property of another distribution: may call it)")}
+
+
+def test_only_sys_modules_is_a_module_lookup() -> None:
+    """``module_expr`` reads ``sys.modules[...]`` (and ``modules[...]`` from ``from sys
+    import modules``), not any name ending in ``modules``."""
+    import ast
+
+    from gate.scan.reach_refs import module_expr
+
+    def expr(src: str) -> ast.expr:
+        return ast.parse(src, mode="eval").body
+
+    assert module_expr(expr('sys.modules["pkg._x"]'), "pkg", True) == "pkg._x"
+    assert module_expr(expr('modules["pkg._x"]'), "pkg", True) == "pkg._x"
+    assert module_expr(expr('mymodules["pkg._x"]'), "pkg", True) is None
+    assert module_expr(expr('self.modules["pkg._x"]'), "pkg", True) is None
+    assert module_expr(expr('importlib.import_module("._x", package=__name__)'), "pkg",
+                       True) == "pkg._x"
+    assert module_expr(expr('__import__("_x", globals(), None, ["f"], 1)'), "pkg.sub",
+                       False) == "pkg._x"
+    assert module_expr(expr('im("pkg._x")'), "pkg", True, {"im": "import_module"}) == "pkg._x"
+
+
+def test_a_returned_wrapper_runs_where_it_is_called() -> None:
+    """colorlog: ``debug = ensure_configured(logging.debug)`` at import returns a wrapper
+    that calls ``basicConfig()``; the wrapper runs when ``debug(...)`` does, not when it
+    is made."""
+    src = prog("""
+        import functools, os
+        def basic_config():
+            os.system("echo configured")
+        def ensure_configured(func):
+            @functools.wraps(func)
+            def wrapper(*args):
+                basic_config()
+                return func(*args)
+            return wrapper
+        debug = ensure_configured(print)
+        """)
+    assert one(src, "subprocess") == {(3, "runtime", "os.system")}
+    assert one(src + "debug('x')\n", "subprocess") == {
+        (3, "import", "os.system (via a result called at :11)")}

@@ -2781,10 +2781,7 @@ CASES = [
                 os.system("echo pwned")
         class E(Base):
             A = 1
-        """),
-         bypass=('bypass (metaclasses and class creation): an Enum base imported under another '
-                 "name (`from enum import Enum as _E`): its subclass's members run the base's "
-                 '__init__')),
+        """)),
     case("enum_aliased_module", "subprocess", src("""
         import os
         import enum as e
@@ -2809,8 +2806,7 @@ CASES = [
                 os.system("echo pwned")
                 return []
         d = {**A()}
-        """),
-         bypass=('bypass (dunder protocol): `{**A()}` in a dict display runs keys()')),
+        """)),
     case("print_file_write", "subprocess", src("""
         import os
         class W:
@@ -2846,9 +2842,7 @@ CASES = [
             os.system("echo pwned")
             return []
         dir(sys.modules[__name__])
-        """),
-         bypass=("bypass (module __getattr__): `dir(sys.modules[__name__])` runs the module's "
-                 '__dir__')),
+        """)),
     case("attr_decorator_registry_append", "subprocess", src("""
         import os
         class Registry:
@@ -2868,9 +2862,7 @@ CASES = [
         HOOKS = (os.system,)
         for h in HOOKS:
             h("echo pwned")
-        """),
-         bypass=('bypass (stored references): `HOOKS = (os.system,)`, then each called in a '
-                 'module-level loop')),
+        """)),
     case("stored_ref_dict_call", "subprocess", src("""
         import os
         T = dict(run=os.system)
@@ -2881,9 +2873,7 @@ CASES = [
         T = {}
         T["run"] = os.system
         list(map(T["run"], ["echo pwned"]))
-        """),
-         bypass=("bypass (stored references): `T['run'] = os.system`, then `map(T['run'], ...)` at "
-                 'module level')),
+        """)),
     case("stored_ref_appended", "subprocess", src("""
         import os
         L = []
@@ -2900,9 +2890,7 @@ CASES = [
         class C:
             T = {"boot": lambda: os.system("echo pwned")}
         t = threading.Thread(target=C.T["boot"]); t.start(); t.join()
-        """),
-         bypass=("bypass (stored references): a lambda in a class attribute's dict handed to a "
-                 'thread at import')),
+        """)),
     case("xmod_star_chain", "subprocess", {
         "pkg/_x.py": PAYLOAD_MODULE,
         "pkg/_y.py": "from ._x import *\n",
@@ -2914,9 +2902,7 @@ CASES = [
             from importlib import import_module as im
             im("pkg._x").f()
             """),
-    },
-         bypass=('bypass (across modules): `import_module` imported under another name '
-                 "(`im('pkg._x').f()`)")),
+    }),
     case("xmod_method_on_factory_result", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2927,9 +2913,7 @@ CASES = [
                 return K()
             """),
         "pkg/__init__.py": "from ._x import make\nmake().go()\n",
-    },
-         bypass=('bypass (across modules): `make().go()`: a method of the class an imported '
-                 'factory returns')),
+    }),
     case("xmod_enter_module_attr", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -2989,9 +2973,7 @@ CASES = [
             from hidden_mod import f
             f()
             """),
-    },
-         bypass=('bypass (across modules): a package subdirectory put on sys.path by append, then '
-                 '`from hidden_mod import f; f()`')),
+    }),
     case("nested_zip_from_import", "subprocess", {
         "pkg/lib.zip": _zip({"hidden.py": PAYLOAD_MODULE}),
         "pkg/__init__.py": src("""
@@ -2999,6 +2981,263 @@ CASES = [
             sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib.zip"))
             from hidden import f as go
             go()
+            """),
+    }),
+]
+
+# variants of the mechanisms above (#13 review): each runs at import
+CASES += [
+    case("enum_module_level_alias", "subprocess", src("""
+        import os, enum
+        _E = enum.Enum
+        class Base(_E):
+            def __init__(self, v):
+                os.system("echo pwned")
+        class E(Base):
+            A = 1
+        """)),
+    case("dict_display_unpack_instance", "subprocess", src("""
+        import os
+        class A:
+            def keys(self):
+                os.system("echo pwned")
+                return []
+        a = A()
+        d = {"x": 1, **a}
+        """)),
+    case("module_dir_import_module", "subprocess", src("""
+        import importlib, os
+        def __dir__():
+            os.system("echo pwned")
+            return []
+        dir(importlib.import_module(__name__))
+        """)),
+    case("stored_ref_unpacked", "subprocess", src("""
+        import os
+        run, other = os.system, print
+        run("echo pwned")
+        """)),
+    case("stored_ref_attribute_store", "subprocess", src("""
+        import os, types
+        NS = types.SimpleNamespace()
+        NS.run = os.system
+        NS.run("echo pwned")
+        """)),
+    case("stored_ref_read_in_a_function", "subprocess", src("""
+        import os
+        T = {"run": os.system}
+        def go():
+            f = T["run"]
+            f("echo pwned")
+        go()
+        """)),
+    case("stored_ref_class_attr_instance", "subprocess", src("""
+        import os
+        class C:
+            run = os.system
+        c = C()
+        type(c).run("echo pwned")
+        """)),
+    case("stored_ref_computed_getattr", "subprocess", src("""
+        import os
+        class C:
+            run = os.system
+        getattr(C, "r" + "un".strip())("echo pwned")
+        """)),
+    case("text_word_cut_out", "subprocess", src("""
+        import os
+        class A:
+            def query(self):
+                os.system("echo pwned")
+        getattr(A(), "run the query".split()[2])()
+        """)),
+    case("xmod_stored_attr_alias_called", "subprocess", {
+        "pkg/_base.py": PAYLOAD_MODULE,
+        "pkg/_lang.py": "from . import _base\nrun_hook = _base.f\n",
+        "pkg/__init__.py": "from . import _lang\n_lang.run_hook()\n",
+    }),
+    case("xmod_class_attr_alias_called", "subprocess", {
+        "pkg/_base.py": PAYLOAD_MODULE,
+        "pkg/_lang.py": "from . import _base\nclass L:\n    run_hook = _base.f\n",
+        "pkg/__init__.py": "from ._lang import L\nL.run_hook()\n",
+    }),
+    case("xmod_stored_alias_read_then_called", "subprocess", {
+        "pkg/_base.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": "from . import _base\nrun_hook = _base.f\nrun_hook()\n",
+    }),
+    case("xmod_import_module_package_kw", "subprocess", {
+        "pkg/_x.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            import importlib
+            importlib.import_module("._x", package=__name__).f()
+            """),
+    }),
+    case("xmod_import_module_assigned_alias", "subprocess", {
+        "pkg/_x.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            import importlib
+            load = importlib.import_module
+            load("pkg._x").f()
+            """),
+    }),
+    case("xmod_dunder_import_level", "subprocess", {
+        "pkg/_x.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": '__import__("_x", globals(), None, ["f"], 1).f()\n',
+    }),
+    case("xmod_factory_result_assigned", "subprocess", {
+        "pkg/_x.py": src("""
+            import os
+            class K:
+                def go(self):
+                    os.system("echo pwned")
+            def make():
+                return K()
+            """),
+        "pkg/__init__.py": "from . import _x\nk = _x.make()\nk.go()\n",
+    }),
+    case("decorator_factory_inner_calls_helper", "subprocess", src("""
+        import os
+        def helper():
+            os.system("echo pwned")
+        def register(name):
+            def decorate(fn):
+                helper()
+                return fn
+            return decorate
+        @register("a")
+        def f():
+            pass
+        """)),
+    case("closure_returned_and_called", "subprocess", src("""
+        import os
+        def helper():
+            os.system("echo pwned")
+        def outer():
+            def inner():
+                helper()
+            return inner
+        outer()()
+        """)),
+    case("registry_read_through_alias", "subprocess", src("""
+        import os
+        REG = {}
+        def register(fn):
+            REG[fn.__name__] = fn
+            return fn
+        @register
+        def hook():
+            os.system("echo pwned")
+        table = REG
+        table["hook"]()
+        """)),
+    case("xmod_decorator_method_of_instance", "subprocess", {
+        "pkg/_reg.py": src("""
+            class Registry:
+                def add(self, fn):
+                    fn()
+                    return fn
+            REG = Registry()
+            """),
+        "pkg/__init__.py": src("""
+            import os
+            from ._reg import REG
+            @REG.add
+            def hook():
+                os.system("echo pwned")
+            """),
+    }),
+    case("xmod_decorator_class", "subprocess", {
+        "pkg/_reg.py": src("""
+            class Deco:
+                def __init__(self, fn):
+                    fn()
+            """),
+        "pkg/__init__.py": src("""
+            import os
+            from . import _reg as r
+            @r.Deco
+            def hook():
+                os.system("echo pwned")
+            """),
+    }),
+    case("xmod_decorator_keeps_in_an_own_class", "subprocess", {
+        "pkg/_reg.py": src("""
+            class Table:
+                def __setitem__(self, k, fn):
+                    fn()
+            TABLE = Table()
+            def register(fn):
+                TABLE[fn.__name__] = fn
+                return fn
+            """),
+        "pkg/__init__.py": src("""
+            import os
+            from ._reg import register
+            @register
+            def hook():
+                os.system("echo pwned")
+            """),
+    }),
+    case("xmod_decorator_reexported", "subprocess", {
+        "pkg/_impl.py": "def deco(fn):\n    fn()\n    return fn\n",
+        "pkg/_api.py": "from ._impl import deco as register\n",
+        "pkg/__init__.py": src("""
+            import os
+            from ._api import register
+            @register
+            def hook():
+                os.system("echo pwned")
+            """),
+    }),
+    case("class_decorator_instance_calls", "subprocess", src("""
+        import os
+        class Deco:
+            def __call__(self, fn):
+                fn()
+                return fn
+        @Deco()
+        def hook():
+            os.system("echo pwned")
+        """)),
+    case("class_decorator_with_a_base", "subprocess", src("""
+        import os
+        class Base:
+            def __init__(self, fn):
+                fn()
+        class Deco(Base):
+            pass
+        @Deco
+        def hook():
+            os.system("echo pwned")
+        """)),
+    case("sys_path_pathlib", "subprocess", {
+        "pkg/vendor/hidden_mod.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            import sys
+            from pathlib import Path
+            sys.path.insert(0, str(Path(__file__).parent / "vendor"))
+            import hidden_mod
+            hidden_mod.f()
+            """),
+    }),
+    case("sys_path_addsitedir", "subprocess", {
+        "pkg/vendor/hidden_mod.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            import os, site
+            site.addsitedir(os.path.join(os.path.dirname(__file__), "vendor"))
+            from hidden_mod import f
+            f()
+            """),
+    }),
+    case("sys_path_not_worked_out", "subprocess", {
+        "pkg/vendor/hidden_mod.py": PAYLOAD_MODULE,
+        "pkg/__init__.py": src("""
+            import os, sys
+            def _where(f):
+                return os.path.join(os.path.dirname(f), "ven" + "dor".lower())
+            sys.path += [_where(__file__)]
+            from hidden_mod import f
+            f()
             """),
     }),
 ]
