@@ -466,33 +466,22 @@ CASES = [
     case("getproxies_env", "env", "import urllib.request\nx = urllib.request.getproxies()\n"),
     case("expanduser_env", "env", 'import os\nx = os.path.expanduser("~")\n'),
     case("posix_environ", "env", 'import posix\nx = posix.environ[b"HOME"]\n'),
-
-    # ================================================================ bypasses
-    # ---- encoding
+    # ---- wave-4 bypasses, closed: the source decoded as CPython's import decodes it (line
+    # 1 need not be UTF-8); an unparseable file read with the package's own aliases
     case("shift_jis_fullwidth_names_line1_not_utf8", "subprocess", {
-        "pkg/__init__.py": SJIS + FULLWIDTH_OS_SYSTEM.encode("shift_jis")},
-         bypass="bypass (encoding): line 1 not UTF-8 and the cookie on line 2: "
-                "tokenize.detect_encoding refuses what CPython reads; the unparseable-file "
-                "fallback decodes latin-1, so fullwidth shift_jis identifiers (NFKC: os.system) "
-                "spell no word: nothing at all"),
+        "pkg/__init__.py": SJIS + FULLWIDTH_OS_SYSTEM.encode("shift_jis")}),
     case("latin1_cookie_line2_in_the_using_module", "subprocess", {
         "pkg/__init__.py": b"", "pkg/compat.py": b"import subprocess as sp\n",
-        "pkg/use.py": LATIN1 + b'from .compat import sp\nsp.run(["echo", "pwned"])\n'},
-         bypass="bypass (encoding): the using module is unparseable to the scanner (line 1 "
-                "not UTF-8, cookie on line 2) and its fallback ignores the export table: "
-                "`sp.run` of an own alias of subprocess is silent"),
-    # ---- version
+        "pkg/use.py": LATIN1 + b'from .compat import sp\nsp.run(["echo", "pwned"])\n'}),
     case("py312_syntax_with_an_own_alias", "subprocess", {
         "pkg/__init__.py": "", "pkg/compat.py": "import subprocess as sp\n",
-        "pkg/use.py": 'from .compat import sp\ntype Alias = int\nsp.run(["echo", "pwned"])\n'},
-         bypass="bypass (version): 3.12 syntax does not parse on the scanner's 3.11; the "
-                "unparseable-file fallback ignores the export table (real on 3.12+)"),
+        "pkg/use.py": 'from .compat import sp\ntype Alias = int\nsp.run(["echo", "pwned"])\n'}),
     case("py312_syntax_with_an_own_module_attribute", "subprocess", {
         "pkg/__init__.py": "", "pkg/compat.py": "import os\n",
         "pkg/use.py": 'from . import compat\ndef f[T](x: T) -> T:\n    return x\n'
-                      'compat.os.system("echo pwned")\n'},
-         bypass="bypass (version): 3.12 syntax unparseable on 3.11, fallback without the "
-                "export table: `compat.os.system` through an own module is silent"),
+                      'compat.os.system("echo pwned")\n'}),
+
+    # ================================================================ bypasses
     # ---- reflect
     case("getattr_static_print_self", "dynamic-code", src("""
         import inspect
@@ -748,19 +737,11 @@ def test_reaches_capability_with_a_finding(files: str | dict[str, str | bytes], 
 # interface, port 8000; pytest imports each ``pytest11`` module at its start).
 ENTRY_POINTS = [
     pytest.param({"console_scripts": {"pkg-serve": "http.server:test"}}, "network",
-                 id="console_script_http_server_test",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "bypass (entrypoint): a console script whose target is a stdlib callable "
-                     "(http.server:test serves the working directory): only names are read"))),
+                 id="console_script_http_server_test"),
     pytest.param({"gui_scripts": {"pkg-gui": "code:interact"}}, "dynamic-code",
-                 id="gui_script_code_interact",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "bypass (entrypoint): a GUI script running code.interact (a REPL)"))),
+                 id="gui_script_code_interact"),
     pytest.param({"pytest11": {"pkg": "antigravity"}}, "subprocess",
-                 id="pytest11_plugin_is_a_stdlib_module",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "bypass (entrypoint): pytest imports a pytest11 plugin module at start; "
-                     "a stdlib module with an import-time effect (antigravity) is not read"))),
+                 id="pytest11_plugin_is_a_stdlib_module"),
 ]
 
 
