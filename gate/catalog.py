@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -526,3 +527,12 @@ def module_prefixes() -> frozenset[str]:
 def requirements(own: frozenset[str] = frozenset()) -> list[Requirement]:
     """See ``Catalog.requirements`` (``own``: the module names left out)."""
     return catalog().requirements(own)
+
+
+@functools.cache
+def stdlib_modules() -> frozenset[str]:
+    """Top-level names of the standard library, over the Python versions the table was
+    generated on (``sys.stdlib_module_names`` of this one, the heads of ``stdlib.txt``)."""
+    heads = {line.split(None, 1)[0].split(".", 1)[0] for line in _data("stdlib.txt").splitlines()
+             if line.strip() and not line.startswith("#")}
+    return frozenset(sys.stdlib_module_names) | heads
