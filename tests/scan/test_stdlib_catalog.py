@@ -231,6 +231,21 @@ def test_every_python_seed_is_catalogued(gen: ModuleType) -> None:
     ("_testcapi.run_in_subinterp", "dynamic-code"),
     ("_tkinter.create", "subprocess"),
     ("os.get_exec_path", "env"),
+    # red-team wave 4: a staticmethod at module level (``_pyio.open``), the parser
+    # ``make_parser`` returns, names of 3.12/3.13 (tables merged), hand-marked effects
+    ("_pyio.open", "fs-write"),
+    ("xml.sax.make_parser", "network"),
+    ("_pyrepl.pager.pipe_pager", "subprocess"),
+    ("_pyrepl.main.interactive_console", "dynamic-code"),
+    ("_interpreters.run_string", "dynamic-code"),
+    ("_thread.start_joinable_thread", "threads"),
+    ("sys.activate_stack_trampoline", "fs-write"),
+    ("multiprocessing.get_context", "subprocess"),
+    ("multiprocessing.Process", "subprocess"),
+    ("multiprocessing.Pool", "subprocess"),
+    ("concurrent.futures.ProcessPoolExecutor", "subprocess"),
+    ("sqlite3.Connection.load_extension", "native"),
+    ("signal.pidfd_send_signal", "subprocess"),
 ])
 def test_gap_is_closed(name: str, cap: str) -> None:
     assert cap in caps_of(name), f"{name}: {caps_of(name)}"
@@ -445,6 +460,25 @@ def test_modules_held_by_modules() -> None:
                        ("tempfile._os", "os"), ("enum.bltns", "builtins"),
                        ("pathlib.fnmatch", "fnmatch"), ("zipfile.posixpath", "os.path")]:
         assert MODULE_ATTRIBUTES.get(held) == real, held
+
+
+def test_modules_held_by_classes() -> None:
+    # a class attribute (own or inherited) holding a module, over the versions merged
+    assert MODULE_ATTRIBUTES.get("pathlib.PurePath._flavour") == "os.path"  # 3.12
+    assert MODULE_ATTRIBUTES.get("pathlib.Path.parser") == "os.path"  # 3.13
+    assert MODULE_ATTRIBUTES.get("pathlib._PosixFlavour.pathmod") == "os.path"  # 3.11
+    assert match("pathlib.Path.parser.os.system") is not None
+
+
+def test_tables_of_other_versions_are_merged(gen: ModuleType) -> None:
+    mine = ["a.f fs-read  # open", "a.g =a.f", "b.h env  # x"]
+    others = {"3.13": ["a.f fs-write,fs-read  # open os.remove", "a.g =a.f",
+                       "c.k subprocess  # subprocess.Popen", "b.h env  # x"]}
+    assert gen.merge_tables(mine, others) == [
+        "a.f fs-write,fs-read  # open (3.13) os.remove", "a.g =a.f", "b.h env  # x",
+        "c.k subprocess  # (3.13) subprocess.Popen"]
+    first = (DATA / "stdlib.txt").read_text(encoding="utf-8").splitlines()[0]
+    assert ", merged with 3.12, 3.13:" in first
 
 
 def test_vendored_copies_are_the_distribution() -> None:
