@@ -579,7 +579,8 @@ class _Scanner(_Calls):
             self._keys_only(st.iter)
             target = st.target
             keys = _literal_strs(st.iter)
-            if keys is None or type(target) is not ast.Name or _stores(st.body, target.id):
+            if keys is None or type(target) is not ast.Name or _stores(st.body, target.id) \
+                    or self._rebinds(st.body, target.id):
                 self._generic(st, phase)
                 return
             name = target.id
@@ -701,6 +702,12 @@ class _Scanner(_Calls):
         """``match os: case object(system=run)``: the subject's attributes are read by
         name; they are resolved where they can be, the subject escapes where not."""
         subject = self._resolve(st.subject) if _chain_or_name(st.subject) else None
+        for p in (p for case in st.cases for p in ast.walk(case.pattern)
+                  if type(p) is ast.MatchClass):
+            leading = [a for a in p.kwd_attrs if a in reflect.REFLECTIVE]
+            if leading:  # ``match print: case object(__self__=b)``: the builtins module
+                self._add(_DYNAMIC, p.lineno, phase, f"a class pattern reads {leading[0]} "
+                          "(an object's module, namespace or builtins)")
         if subject is not None and self._module_value(subject):
             attrs = [a for case in st.cases for p in ast.walk(case.pattern)
                      if type(p) is ast.MatchClass for a in p.kwd_attrs]
