@@ -487,6 +487,8 @@ STOP: dict[str, tuple[str, str]] = {
                                              "signature"),
     "unittest.mock._set_async_signature": ("stop", "3.13: exec of a template over a "
                                                    "validated signature"),
+    "platform.android_ver": ("stop", "3.13: Android's system properties through libc "
+                                     "(platform.uname calls it on Android only)"),
     "ctypes.CDLL.__init__": ("stop:fs-read", "3.13: reads an Apple framework's .fwork file "
                                              "naming the library (iOS, tvOS, watchOS)"),
     "zipfile._path.InitializedState.__init__": (

@@ -267,7 +267,9 @@ class _Calls(_Refs):
                 t = type(n)
                 if t is ast.Call:
                     f = n.func  # type: ignore[attr-defined]
-                    if name in declared or (type(f) is ast.Name and f.id == "setattr"):
+                    if name in declared or (type(f) is ast.Name and f.id == "setattr"
+                                            and n.args and self._may_be_this_module(
+                                                n.args[0])):  # type: ignore[attr-defined]
                         return True
                     if type(f) is ast.Name and f.id in _NAMESPACE_CALLS:
                         spaces.append(n)  # type: ignore[arg-type]
@@ -280,6 +282,14 @@ class _Calls(_Refs):
                 elif t is ast.Name and n.id == "__builtins__":  # type: ignore[attr-defined]
                     return True
         return any(id(n) not in read for n in spaces)
+
+    def _may_be_this_module(self, node: ast.expr) -> bool:
+        """Whether ``setattr(node, ...)`` may write this module's namespace: a lookup
+        (``sys.modules[__name__]``), a call's value, or a name bound to it; not another
+        module or class the source names (``setattr(sys, n, v)``), nor ``self``."""
+        if type(node) in (ast.Subscript, ast.Call):
+            return True
+        return self._resolve(node, import_calls=False) == _SELF_MODULE
 
     def _descriptor_of(self, node: ast.expr) -> str | None:
         """The reflective attribute (``__self__``, ``__globals__``, ``f_globals``, ...)

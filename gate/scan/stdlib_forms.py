@@ -10,12 +10,14 @@
   it anew: ``fs-write`` unless ``inplace`` is absent or a literal false;
 * ``importlib.util.find_spec("a.b")`` (``pkgutil.get_loader``, ``pkgutil.find_loader``,
   ``importlib.find_loader``) imports the parent package ``a``, as ``import a`` does: what
-  importing it does (``antigravity`` opens a browser); a name whose parent is computed is
-  an import by a computed name, ``dynamic-code`` (a name with no dot imports nothing).
+  importing it does (``antigravity`` opens a browser); a name made here whose parent is
+  computed is an import by a computed name, ``dynamic-code`` (a name with no dot imports
+  nothing; a name handed in by a variable, ``find_spec(import_name)``, is not read).
 
-* ``typing.ForwardRef(s)`` is evaluated later (``get_type_hints``, ``_evaluate``): a
-  computed ``s``, or one holding code (a call, a lambda, ...), is ``dynamic-code``; a
-  literal type (``"Node"``, ``"list[int] | None"``) is not.
+* ``typing.ForwardRef(s)`` is evaluated later (``get_type_hints``, ``_evaluate``): an
+  ``s`` made here from pieces, or a literal holding code (a call, a lambda, ...), is
+  ``dynamic-code``; a literal type (``"Node"``, ``"list[int] | None"``) or a string handed
+  in by a variable (``ForwardRef(annotation)``: read where it is written) is not.
 
 Public API: findings(func, call, shape) -> list of (capability, detail); patcher(func):
 whether ``func`` is ``mock.patch`` or one of its forms, or ``typing.ForwardRef`` (a special
@@ -50,9 +52,14 @@ _CODE = (ast.Call, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFro
          ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
+_HANDED_IN = (ast.Name, ast.Attribute, ast.Subscript)
+
+
 def _annotation_code(node: ast.expr | None) -> bool:
-    """Whether ``node`` (a ForwardRef's argument) may be code when evaluated."""
-    if node is None:
+    """Whether ``node`` (a ForwardRef's argument) may be code when evaluated: a literal
+    holding code, or a string made here from pieces; a string handed in by name
+    (``ForwardRef(annotation)``: an annotation written elsewhere, read there) is not."""
+    if node is None or isinstance(node, _HANDED_IN):
         return False
     if type(node) is not ast.Constant or not isinstance(node.value, str):
         return True
@@ -101,8 +108,9 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
             (k.value for k in call.keywords if k.arg in ("name", "module_or_name",
                                                           "fullname")), None)
         parts = shape(name) if name is not None else []
-        if not parts or (type(name) is ast.Constant and not isinstance(name.value, str)):
-            return []  # (a module object: ``get_loader(m)``)
+        if not parts or isinstance(name, _HANDED_IN) or (
+                type(name) is ast.Constant and not isinstance(name.value, str)):
+            return []  # (a module object: ``get_loader(m)``; a name handed in by name)
         literal = "".join(p for p in parts if p is not None) if None not in parts else None
         if literal is None:  # the parent is spelled only when a literal part holds the dot
             if isinstance(parts[0], str) and "." in parts[0]:

@@ -363,7 +363,7 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         path = member.name
         if path.startswith(distinfo + "/"):
             if path == f"{distinfo}/entry_points.txt":
-                out += _entry_points(ar.filename, ar.read(member), path, name, own, exports)
+                out += _entry_points(ar.filename, ar.read(member), path, name, own)
             continue
         if p.script is not None:
             out += _scan_script(ar, member, path, p.script, name, own,
@@ -732,8 +732,7 @@ def _script_code(filename: str, ar: Archive, member: Member, path: str, data: by
 # -- entry points ----------------------------------------------------------------------------
 
 def _entry_points(filename: str, data: bytes, path: str, dist: NormalizedName,
-                  own: frozenset[str] = frozenset(),
-                  exports: Exported | None = None) -> list[Finding]:
+                  own: frozenset[str] = frozenset()) -> list[Finding]:
     """Console and GUI scripts that shadow common commands (``gate.layout.entry_points``
     reads the file as pip does, refusing what uv or configparser would read otherwise),
     and what each entry point's target does (``_entry_point_target``)."""
@@ -742,7 +741,7 @@ def _entry_points(filename: str, data: bytes, path: str, dist: NormalizedName,
     lines = {(g, n): i for i, (g, n) in _entry_point_lines(data)}
     for group, script, value in read:
         line = lines.get((group, script), 0)
-        out += _entry_point_target(path, line, group, script, value, own, exports)
+        out += _entry_point_target(path, line, group, script, value, own)
         if group not in SCRIPT_GROUPS:
             continue
         command = shadowed_command(script)
@@ -760,24 +759,23 @@ _STDLIB_CLI = frozenset({"main", "_main", "test", "_test", "demo", "_demo", "tes
 
 
 def _entry_point_target(path: str, line: int, group: str, name: str, value: str,
-                        own: frozenset[str], exports: Exported | None) -> list[Finding]:
+                        own: frozenset[str]) -> list[Finding]:
     """What the object an entry point names does: its module is imported and, for a
     script, the object called (pip writes ``sys.exit(test())`` for ``http.server:test``);
     a plugin group's module is imported when its host starts (``pytest11``). The target is
     read as code naming it would be: catalogued (``http.server.test`` is ``network``,
-    ``antigravity`` acts when imported), through the package's own re-exports; a target in
-    the package's own modules is scanned where it is. A standard module's command line
-    the table does not rate (``json.tool:main``) is ``unanalyzed``."""
+    ``antigravity`` acts when imported); a target in the package's own modules is scanned
+    where it is (a re-export there is a reference on its own line). A standard module's
+    command line the table does not rate (``json.tool:main``) is ``unanalyzed``."""
     target = value.split("[", 1)[0]
     module, _, attr = (part.strip() for part in target.partition(":"))
     if not module:
         return []
-    dotted = f"{module}.{attr}" if attr else module
-    resolved = exports.resolve(dotted) if exports is not None else dotted
+    resolved = f"{module}.{attr}" if attr else module
     phase = Phase.RUNTIME if group in SCRIPT_GROUPS else Phase.IMPORT
     where = f"entry point [{group}] {name} = {target.strip()}"
-    if module.split(".")[0] in own and resolved == dotted:
-        return []  # the package's own code: its findings are where it is
+    if module.split(".")[0] in own:
+        return []  # the package's own code (re-exports included): its findings are where it is
     out: list[Finding] = []
     for qual in dict.fromkeys((module, resolved)):
         entry = match(qual)

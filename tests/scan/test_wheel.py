@@ -251,8 +251,6 @@ def test_entry_point_targets_are_what_they_name(tmp_path: Path) -> None:
     assert evidence(s) == {
         ("network", ep, 2, "runtime",
          "entry point [console_scripts] foo-serve = http.server:test (http.server.test)"),
-        ("subprocess", ep, 4, "runtime",
-         "entry point [console_scripts] foo-sh = foo:sh (os.system)"),
         ("unanalyzed", ep, 5, "runtime", "entry point [console_scripts] foo-json = "
          "json.tool:main (a standard module's command line, not rated)"),
         ("network", ep, 6, "runtime",
