@@ -2271,16 +2271,15 @@ WITH: list[str] = []  # --with PYTHON: other interpreters whose held modules are
 
 
 def find_python(version: str) -> str | None:
-    """An interpreter of ``version`` (``3.13``): on PATH, or one of pyenv's."""
+    """An interpreter of ``version`` (``3.13``): one of pyenv's, or on PATH (not a pyenv
+    shim: it runs only the versions pyenv has selected)."""
     import shutil
 
-    found = shutil.which(f"python{version}")
-    if found:
-        return found
     root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
     for exe in sorted(root.glob(f"versions/{version}.*/bin/python"), reverse=True):
         return str(exe)
-    return None
+    found = shutil.which(f"python{version}")
+    return found if found and "/shims/" not in found else None
 
 
 def main(argv: list[str]) -> int:
