@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -73,6 +74,7 @@ def _module_attributes(text: str) -> dict[str, str]:
     return out
 
 
+_STDLIB_TOP = frozenset(sys.stdlib_module_names)
 # Modules that hold other modules as attributes (``shutil.os``, ``tempfile._os``):
 # ``shutil.os.system`` is ``os.system``. Generated with the standard-library table
 # (tools/stdlib_catalog.py): every standard module's attributes that are standard modules
@@ -454,6 +456,11 @@ def canonical(qualname: str) -> str:
     ``shutil.os.system`` -> ``os.system`` (a module reached as another module's attribute),
     ``pip._vendor.requests.get`` -> ``requests.get`` (a vendored copy)."""
     head, dot, rest = qualname.partition(".")
+    if head == "<module>" and rest.partition(".")[0] in _STDLIB_TOP:
+        # an unknown module's ``sys`` (``exit.__call__.__globals__["sys"]``): a module is
+        # held under the name of a standard one only as that module
+        qualname = rest
+        head, dot, rest = qualname.partition(".")
     if head in _VENDOR_HEADS:
         for prefix in _VENDORED:
             if qualname.startswith(prefix) and len(qualname) > len(prefix):
@@ -535,3 +542,12 @@ def module_prefixes() -> frozenset[str]:
 def requirements(own: frozenset[str] = frozenset()) -> list[Requirement]:
     """See ``Catalog.requirements`` (``own``: the module names left out)."""
     return catalog().requirements(own)
+
+
+@functools.cache
+def stdlib_modules() -> frozenset[str]:
+    """Top-level names of the standard library, over the Python versions the table was
+    generated on (``sys.stdlib_module_names`` of this one, the heads of ``stdlib.txt``)."""
+    heads = {line.split(None, 1)[0].split(".", 1)[0] for line in _data("stdlib.txt").splitlines()
+             if line.strip() and not line.startswith("#")}
+    return frozenset(sys.stdlib_module_names) | heads

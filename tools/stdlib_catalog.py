@@ -2,8 +2,10 @@
 
     python tools/stdlib_catalog.py            # rewrite gate/data/stdlib.txt, stdlib_modules.txt
     python tools/stdlib_catalog.py --with /path/to/python3.13 ...
-                                              # the same, stdlib_modules.txt also holding
-                                              # those interpreters' module attributes
+                                              # the same, merged with the tables those
+                                              # interpreters generate (and their module
+                                              # attributes): a name any version catalogues,
+                                              # with every capability some version gives it
     python tools/stdlib_catalog.py --check    # exit 1 if the checked-in files differ
     python tools/stdlib_catalog.py --stats    # names per capability, disagreements with
                                               # the hand catalog (gate/data/catalog.txt)
@@ -400,6 +402,9 @@ RETURNS = {
     "asyncio.events.get_event_loop": "asyncio.SelectorEventLoop",
     "asyncio.events._get_running_loop": "asyncio.SelectorEventLoop",
     "platform.uname": "platform.uname_result",  # (a cached one: ``return _uname_cache``)
+    # the default driver, imported by a name from a list (``_create_parser`` is a STOP):
+    # the parser it returns fetches external entities by URL when a feature asks it to
+    "xml.sax.make_parser": "xml.sax.expatreader.ExpatParser",
 }
 
 # Incidental paths, with the reason: "stop" keeps the name's own capability but does not
@@ -449,6 +454,9 @@ STOP: dict[str, tuple[str, str]] = {
     "importlib.util.find_spec": ("cut", "imports the parent package of a dotted name, as an "
                                         "import statement does (a literal in practice)"),
     "dis._try_compile": ("stop", "compiles a source string to show its bytecode"),
+    "traceback._compute_suggestion_error": ("stop", "3.12+: imports the module an "
+                                                    "ImportError names, to suggest a name "
+                                                    "from it (the import that failed)"),
     "ast.parse": ("cut", "compiles to an AST only: no code object is made"),
     "ast.literal_eval": ("cut", "parses literals only"),
     "typing.get_type_hints": ("cut", "string annotations: the scanner's own concern"),
@@ -477,6 +485,18 @@ STOP: dict[str, tuple[str, str]] = {
                                                          "sys.path, as any import does"),
     "unittest.mock._set_signature": ("stop", "exec of a template over a validated "
                                              "signature"),
+    "unittest.mock._set_async_signature": ("stop", "3.13: exec of a template over a "
+                                                   "validated signature"),
+    "platform.android_ver": ("stop", "3.13: Android's system properties through libc "
+                                     "(platform.uname calls it on Android only)"),
+    "ctypes.CDLL.__init__": ("stop:fs-read", "3.13: reads an Apple framework's .fwork file "
+                                             "naming the library (iOS, tvOS, watchOS)"),
+    "zipfile._path.InitializedState.__init__": (
+        "stop:fs-write", "3.12+: zipfile.Path opens a zip it is given by name to read "
+                         "(ZipFile's default mode); one given a ZipFile was opened by the "
+                         "caller"),
+    "asyncio.events.BaseDefaultEventLoopPolicy.get_event_loop": (
+        "stop:introspection", "3.12: the frame of the caller a deprecation warning names"),
     "unittest.mock._patch_dict": ("stop", "imports the module a patch target names (a "
                                           "literal in practice)"),
     "unittest.mock._patch_multiple": ("stop", "imports the module a patch target names "
@@ -1855,6 +1875,8 @@ def generate() -> tuple[list[str], list[str], Graph, dict[str, dict]]:
         for attr, obj in sorted(names.items()):
             if attr.startswith("__") or isinstance(obj, types.ModuleType):
                 continue
+            if isinstance(obj, staticmethod):  # callable as is (``_pyio.open``, 3.10+)
+                obj = obj.__func__
             plan.append((f"{modname}.{attr}", obj))
     entries: dict[str, object] = {}
     for qual, obj in plan:
@@ -2021,23 +2043,33 @@ HAND_MODULES = frozenset({"builtins", "sys", "os", "pwd", "grp", "spwd", "getpas
 
 def raw_held(modules: dict[str, types.ModuleType]) -> dict[str, dict[str, str]]:
     """Each standard module's attributes that are standard modules (not its own
-    submodules): container -> attr -> module."""
+    submodules), and each attribute of a class a module holds (its own or inherited, read
+    without running descriptors) that is one (``pathlib.PurePath._flavour`` is
+    ``os.path``, 3.12; ``pathlib.Path.parser``, 3.13): container -> attr -> module."""
     held: dict[str, dict[str, str]] = {}
+
+    def add(container: str, attr: str, v: object) -> None:
+        if not isinstance(v, types.ModuleType) or attr.startswith("__"):
+            return
+        real = v.__name__
+        real = ALIASES.get(real, real) or "builtins"
+        if v is os.path:
+            real = "os.path"  # the catalog's spelling of posixpath (ntpath)
+        if real == f"{container}.{attr}" or real.startswith(f"{container}.{attr}."):
+            return  # its own submodule: the same path
+        if not (is_stdlib(v) or real in sys.builtin_module_names) or skipped(real):
+            return
+        held.setdefault(container, {})[attr] = real
+
     for name in sorted(modules):
         if name in ALIASES or skipped(name):
             continue
         for attr, v in sorted(vars(modules[name]).items()):
-            if not isinstance(v, types.ModuleType) or attr.startswith("__"):
-                continue
-            real = v.__name__
-            real = ALIASES.get(real, real) or "builtins"
-            if v is os.path:
-                real = "os.path"  # the catalog's spelling of posixpath (ntpath)
-            if real == f"{name}.{attr}" or real.startswith(f"{name}.{attr}."):
-                continue  # its own submodule: the same path
-            if not (is_stdlib(v) or real in sys.builtin_module_names) or skipped(real):
-                continue
-            held.setdefault(name, {})[attr] = real
+            add(name, attr, v)
+            if isinstance(v, type) and not attr.startswith("__"):
+                for klass in reversed(v.__mro__):  # (a subclass's own value wins)
+                    for cattr, cv in sorted(vars(klass).items()):
+                        add(f"{name}.{attr}", cattr, cv)
     return held
 
 
@@ -2083,13 +2115,59 @@ def other_versions(pythons: list[str]) -> dict[str, dict[str, str]]:
     return out
 
 
+def other_tables(pythons: list[str]) -> dict[str, list[str]]:
+    """version -> the table lines another interpreter generates (``--with PYTHON``)."""
+    import json
+    import subprocess
+
+    out: dict[str, list[str]] = {}
+    for python in pythons:
+        text = subprocess.run([python, "-I", "-S", __file__, "--table-raw"], check=True,
+                              capture_output=True, text=True, cwd=tempfile.gettempdir()
+                              ).stdout
+        got = json.loads(text)
+        out[got["version"]] = got["lines"]
+    return out
+
+
+def _split(line: str) -> tuple[str, str, str]:
+    """(name, capabilities or ``=original``, comment) of a table line."""
+    code, _, comment = line.partition("  # ")
+    name, _, spec = code.partition(" ")
+    return name, spec.strip(), comment
+
+
+def merge_tables(lines: list[str], others: dict[str, list[str]]) -> list[str]:
+    """This interpreter's lines and other versions' as one table: the scanner reads code
+    for every version a package may run on, so a name any version catalogues is listed,
+    with every capability some version gives it (a name only another version has says
+    which: ``(3.13)``)."""
+    merged = {_split(line)[0]: line for line in lines}
+    for version, theirs in sorted(others.items()):
+        for line in theirs:
+            name, spec, comment = _split(line)
+            mine = merged.get(name)
+            if mine is None:
+                merged[name] = f"{name} {spec}  # ({version}) {comment}".rstrip(" #")
+                continue
+            _, my_spec, my_comment = _split(mine)
+            if spec.startswith("=") or my_spec.startswith("=") or spec == my_spec:
+                continue
+            caps = {*my_spec.split(","), *spec.split(",")}
+            ordered = [c for c in PRIORITY if c in caps] + sorted(caps - set(PRIORITY))
+            extra = " ".join(e for e in comment.split() if e not in my_comment.split())
+            merged[name] = (f"{name} {','.join(ordered)}  # {my_comment}"
+                            + (f" ({version}) {extra}" if extra else ""))
+    return sorted(merged.values(), key=lambda line: line.split()[0])
+
+
 HEADER = """\
-# GENERATED by tools/stdlib_catalog.py on Python {version} ({platform}): do not edit.
+# GENERATED by tools/stdlib_catalog.py on Python {version} ({platform}){merged}: do not edit.
 # The standard library's capabilities, derived from CPython's audit events (see the
 # script). gate/data/catalog.txt overrides any line here. Format: gate/catalog.py.
 """
 HEADER_MODULES = """\
-# GENERATED by tools/stdlib_catalog.py on Python {version} ({platform}): do not edit.
+# GENERATED by tools/stdlib_catalog.py on Python {version} ({platform}){merged}: do not edit.
 # Standard modules held as attributes of other standard modules (``shutil.os`` is ``os``):
 # ``container: attr`` (the module of that name) or ``attr=module``.
 """
@@ -2097,7 +2175,11 @@ HEADER_MODULES = """\
 
 def render() -> tuple[str, str, Graph, dict]:
     lines, held, graph, evidence = generate()
-    meta = {"version": ".".join(map(str, sys.version_info[:2])), "platform": sys.platform}
+    others = other_tables(WITH) if WITH else {}
+    lines = merge_tables(lines, others)
+    merged = f", merged with {', '.join(sorted(others))}" if others else ""
+    meta = {"version": ".".join(map(str, sys.version_info[:2])), "platform": sys.platform,
+            "merged": merged}
     table = HEADER.format(**meta) + "\n".join(lines) + "\n"
     mods = HEADER_MODULES.format(**meta) + "\n".join(held) + "\n"
     return table, mods, graph, evidence
@@ -2188,6 +2270,18 @@ def explain(graph: Graph, name: str) -> None:
 WITH: list[str] = []  # --with PYTHON: other interpreters whose held modules are merged
 
 
+def find_python(version: str) -> str | None:
+    """An interpreter of ``version`` (``3.13``): one of pyenv's, or on PATH (not a pyenv
+    shim: it runs only the versions pyenv has selected)."""
+    import shutil
+
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    for exe in sorted(root.glob(f"versions/{version}.*/bin/python"), reverse=True):
+        return str(exe)
+    found = shutil.which(f"python{version}")
+    return found if found and "/shims/" not in found else None
+
+
 def main(argv: list[str]) -> int:
     if not (sys.flags.isolated and sys.flags.no_site):
         os.execv(sys.executable, [sys.executable, "-I", "-S", __file__, *argv])
@@ -2196,7 +2290,22 @@ def main(argv: list[str]) -> int:
 
         say(json.dumps(raw_held(import_all())))
         return 0
+    if "--table-raw" in argv:  # (for another interpreter's ``--with``)
+        import json
+
+        say(json.dumps({"version": ".".join(map(str, sys.version_info[:2])),
+                        "lines": generate()[0]}))
+        return 0
     WITH.extend(argv[i + 1] for i, a in enumerate(argv) if a == "--with")
+    if "--check" in argv and not WITH:  # the versions the checked-in table was merged with
+        first = OUT.read_text(encoding="utf-8").partition("\n")[0]
+        versions = first.partition(", merged with ")[2].partition(":")[0]
+        for version in filter(None, versions.split(", ")):
+            python = find_python(version)
+            if python is None:
+                say(f"no Python {version} to merge with (--with PYTHON)")
+                return 2
+            WITH.append(python)
     table, mods, graph, _ = render()
     if "--explain" in argv:
         for name in argv[argv.index("--explain") + 1:]:

@@ -33,10 +33,8 @@ Public API:
 from __future__ import annotations
 
 import functools
-import io
 import keyword
 import re
-import tokenize
 import unicodedata
 from collections.abc import Iterable
 
@@ -50,24 +48,96 @@ _PLAIN_FROM = re.compile(r"[ \t]*from[ \t]+(\.*[^\W\d][\w.]*|\.+)[ \t]+import[ \
 _PLAIN_IMPORT = re.compile(r"[ \t]*import[ \t]+([\w. \t,]+)[ \t\n]*")
 
 
+_BOM = b"\xef\xbb\xbf"
+# PEP 263 as CPython's tokenizer reads it (Parser/tokenizer: get_coding_spec): in a line
+# that holds only blanks before ``#``, the first ``coding`` followed by ``:`` or ``=``,
+# blanks and a name (ASCII letters, digits, ``-_.``)
+_COOKIE = re.compile(rb"[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.ASCII)
+_COMMENT_OR_BLANK = re.compile(rb"[ \t\f]*(?:#|\Z)")
+
+
+def _normal_name(name: str) -> str:
+    """Parser/tokenizer get_normal_name: the spellings of UTF-8 and Latin-1."""
+    enc = name[:12].lower().replace("_", "-")
+    if enc == "utf-8" or enc.startswith("utf-8-"):
+        return "utf-8"
+    if enc in ("latin-1", "iso-8859-1", "iso-latin-1") or enc.startswith(
+            ("latin-1-", "iso-8859-1-", "iso-latin-1-")):
+        return "iso-8859-1"
+    return name
+
+
+def source_encoding(data: bytes) -> tuple[str | None, bytes]:
+    """(cookie, body) as CPython's import reads a file: ``compile()`` of its bytes
+    (Parser/tokenizer decode_str, the same in 3.11-3.13). Newlines are translated first
+    (CRLF and CR become LF), a UTF-8 BOM is stripped, then the cookie is looked for on
+    line 1, and on line 2 only when line 1 holds nothing but a comment or blanks. Unlike
+    ``tokenize.detect_encoding``, line 1 need not be UTF-8 (``#\\xff`` then ``# coding:
+    shift_jis`` is read). ``cookie`` is the normalised name, None without one; ``body``
+    the bytes to decode (translated, without the BOM). SyntaxError for a BOM with another
+    cookie, as CPython raises it."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    bom = data.startswith(_BOM)
+    if bom:
+        data = data[3:]
+    cookie = None
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    m = _COOKIE.match(first)
+    if m is not None:
+        cookie = _normal_name(m.group(1).decode("ascii"))
+    elif end >= 0 and _COMMENT_OR_BLANK.match(first):
+        stop = data.find(b"\n", end + 1)
+        m = _COOKIE.match(data, end + 1, len(data) if stop < 0 else stop)
+        if m is not None:
+            cookie = _normal_name(m.group(1).decode("ascii"))
+    if bom and cookie not in (None, "utf-8"):
+        raise SyntaxError(f"encoding problem: {cookie} with BOM")
+    return cookie, data
+
+
 def decode_source(source: bytes) -> str:
-    """Decode ``source`` as Python would (BOM, PEP 263 cookie); newlines become ``\\n``."""
+    """Decode ``source`` as CPython's import does (``source_encoding``); newlines are
+    ``\\n``. Without a cookie, or with one that names ``utf-8``, the text is UTF-8; any
+    other cookie decodes the whole file with its codec, as CPython does. SyntaxError where
+    CPython refuses the file, and where the two readings could differ: bytes that are not
+    UTF-8 (CPython's tokenizer skips them unread in a comment and refuses them anywhere
+    else), and a codec that yields a carriage return or a NUL (CPython keeps the first
+    inside its line, 3.11 ending a comment there, and stops at the second; ``ast.parse``
+    of the text does neither). The scanner makes such a file ``unanalyzed``."""
+    cookie, data = source_encoding(source)
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-    except SyntaxError as exc:
-        raise SyntaxError(f"encoding problem: {exc}") from None
-    try:
-        text = source.decode(encoding)
+        text = data.decode(cookie or "utf-8")
     except UnicodeDecodeError as exc:
-        line = source.count(b"\n", 0, exc.start) + 1
         err = SyntaxError(f"(unicode error) {exc}")
-        err.lineno = line
+        err.lineno = data.count(b"\n", 0, exc.start) + 1
         raise err from None
-    except Exception as exc:  # a cookie naming a codec that does not decode bytes
-        raise SyntaxError(f"encoding problem: {encoding}: {exc}") from None
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    except Exception as exc:  # an unknown codec, or one that does not decode bytes to text
+        raise SyntaxError(f"encoding problem: {cookie}: {exc}") from None
+    if cookie is None or cookie == "utf-8":
+        return text
+    for char, what in (("\r", "a carriage return"), ("\0", "a NUL")):
+        if char in text and (char == "\r" or b"\0" not in data):  # (NUL bytes: refused)
+            err = SyntaxError(f"encoding problem: {cookie} decodes {what}, which CPython's "
+                              "tokenizer and permpip read differently")
+            err.lineno = text.count("\n", 0, text.index(char)) + 1
+            raise err
     return text
+
+
+def decode_fallback(source: bytes) -> str:
+    """Text for the lexical reading of a file ``decode_source`` refuses: its cookie's codec
+    (or UTF-8) with what does not decode replaced, newlines as ``\\n``."""
+    try:
+        cookie, data = source_encoding(source)
+    except SyntaxError:
+        cookie, data = None, source.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    try:
+        text = data.decode(cookie or "utf-8", "replace")
+    except Exception:  # an unknown codec
+        text = data.decode("utf-8", "replace")
+    return text.replace("\r", "\n").replace("\0", " ")
 
 
 def line_numbers(text: str, offsets: list[int]) -> list[int]:
@@ -316,20 +386,18 @@ def decode_text(data: bytes | str) -> str | None:
 
 
 def _decode_quick(data: bytes) -> str | None:
-    head = data[:400]
-    if data.isascii() and b"coding" not in head:
-        text = data.decode("ascii")
-    else:
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            text = data.decode(encoding)
-        except Exception:  # undecodable: it cannot be imported, so it binds nothing
-            return None
-        if not text.isascii():
-            text = unicodedata.normalize("NFKC", text)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    end = data.find(b"\n")
+    end = data.find(b"\n", end + 1) if end >= 0 else -1
+    if data.isascii() and b"coding" not in (data if end < 0 else data[:end]):
+        text = data.decode("ascii")  # (a cookie is read on lines 1 and 2 only)
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return text
+    try:
+        text = decode_source(data)
+    except SyntaxError:  # undecodable: it cannot be imported, so it binds nothing
+        return None
+    return unicodedata.normalize("NFKC", text) if not text.isascii() else text
 
 
 def value_starts(text: str, names: Iterable[str]) -> list[tuple[int, int]]:

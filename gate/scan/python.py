@@ -57,10 +57,13 @@ from gate.scan.lexical import (
     absolute,
     chain_values,
     code_annotations,
+    decode_fallback,
     decode_source,
+    import_spans,
     line_numbers,
     module_name,
     normalize,
+    plain_import,
     value_offsets,
     value_starts,
     word_offsets,
@@ -103,8 +106,10 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
     else:
         try:
             text = decode_source(source)
-        except SyntaxError as exc:
-            return _unanalyzed(source.decode("latin-1"), path, phase, exc, own)
+        except SyntaxError as exc:  # (where CPython's reading and permpip's may differ too;
+            # not with a NUL byte: CPython refuses such a file before decoding it)
+            return _unanalyzed(decode_fallback(source), path, phase, exc, own, exports, module,
+                               always=b"\0" not in source)
     norm = normalize(text)
     words = satisfied(norm, own, exports, module=module,
                       package=path.endswith("__init__.py"))
@@ -125,7 +130,7 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
     try:
         tree = ast.parse(text, filename=path)
     except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
-        return _unanalyzed(norm, path, phase, exc, own)
+        return _unanalyzed(norm, path, phase, exc, own, exports, module)
     hosts.note(text, path, tree)
     scanner = _Scanner(path, norm, words, phase, own)
     try:
@@ -160,19 +165,30 @@ _LEX_CHAIN = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*"
 
 
 def _unanalyzed(text: str, path: str, phase: Phase | None, exc: BaseException,
-                own: frozenset[str] = frozenset()) -> list[Finding]:
-    """What an unparseable file could do: ``unanalyzed`` plus catalogued names in its text."""
+                own: frozenset[str] = frozenset(), exports: Exported | None = None,
+                module: str | None = None, *, always: bool = False) -> list[Finding]:
+    """What an unparseable file could do: ``unanalyzed`` plus catalogued names in its text.
+    Quiet when its text (read with the package's own aliases, ``exports``) could not act,
+    unless ``always``: a file ``decode_source`` refuses is a finding whatever it spells."""
     norm = normalize(text)
-    if not satisfied(norm, own):
+    if not always and not satisfied(norm, own, exports, module=module,
+                                    package=path.endswith("__init__.py")):
         return []
     reason, line = _reason(exc)
     ph = phase or Phase.IMPORT
     out = {Finding(path=path, line=line, capability=Capability.UNANALYZED, phase=ph,
                    detail=reason)}
     starts = _line_starts(norm)
+    aliases = {bound: target for span in (import_spans(norm) if "import" in norm else ())
+               for bound, target in plain_import(span, module, path.endswith("__init__.py"))
+               or ()}  # (``from .compat import sp``, ``import subprocess as sp``)
     for m in _LEX_CHAIN.finditer(norm):
         chain = re.sub(r"[ \t]", "", m.group())
         lineno = bisect.bisect_right(starts, m.start())
+        head, dot, rest = chain.partition(".")
+        if head in aliases:
+            chain = aliases[head] + dot + rest
+            chain = exports.resolve(chain) if exports is not None else chain
         entry = match(chain)
         if entry is not None and own and owned(entry.name, own):
             continue
@@ -566,7 +582,8 @@ class _Scanner(_Calls):
             self._keys_only(st.iter)
             target = st.target
             keys = _literal_strs(st.iter)
-            if keys is None or type(target) is not ast.Name or _stores(st.body, target.id):
+            if keys is None or type(target) is not ast.Name or _stores(st.body, target.id) \
+                    or self._rebinds(st.body, target.id):
                 self._generic(st, phase)
                 return
             name = target.id
@@ -688,6 +705,12 @@ class _Scanner(_Calls):
         """``match os: case object(system=run)``: the subject's attributes are read by
         name; they are resolved where they can be, the subject escapes where not."""
         subject = self._resolve(st.subject) if _chain_or_name(st.subject) else None
+        for p in (p for case in st.cases for p in ast.walk(case.pattern)
+                  if type(p) is ast.MatchClass):
+            leading = [a for a in p.kwd_attrs if a in reflect.REFLECTIVE]
+            if leading:  # ``match print: case object(__self__=b)``: the builtins module
+                self._add(_DYNAMIC, p.lineno, phase, f"a class pattern reads {leading[0]} "
+                          "(an object's module, namespace or builtins)")
         if subject is not None and self._module_value(subject):
             attrs = [a for case in st.cases for p in ast.walk(case.pattern)
                      if type(p) is ast.MatchClass for a in p.kwd_attrs]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from gate.catalog import canonical
 from gate.model import Phase
@@ -52,6 +52,12 @@ _FORMATS = frozenset({"format", "format_map"})
 _MEMBERS = frozenset({"inspect.getmembers", "inspect.getmembers_static"})
 # called by name, what ``getattr`` calls: ``x.__getattr__(n)`` is ``getattr(x, n)``
 _HOOKS = frozenset({"__getattribute__", "__getattr__"})
+# names through which a module writes its own namespace as an object
+_NAMESPACE_WRITERS = frozenset({"globals", "vars", "locals", "setattr", "__builtins__"})
+_NAMESPACE_ATTRS = frozenset({"__dict__", "modules", "f_globals", "f_locals"})
+_NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
+_NAMESPACE_READS = frozenset({"get", "keys", "values", "items", "copy", "__getitem__",
+                              "__contains__"})
 
 
 class _Calls(_Refs):
@@ -97,6 +103,11 @@ class _Calls(_Refs):
         elif (type(call.func) is ast.Attribute and call.args
               and call.func.attr in _HOOKS):  # ``object.__getattribute__(m, n)``
             self._getattribute(f"?.{call.func.attr}", call, phase)
+        if type(call.func) is ast.Attribute and call.func.attr == "__get__" and call.args:
+            attr = self._descriptor_of(call.func.value)
+            if attr is not None:  # ``type(print).__self__.__get__(print)``
+                self._add(_DYNAMIC, call.lineno, phase, f"the {attr} descriptor bound by "
+                          "__get__ (an object's module, namespace or builtins)")
         if (type(call.func) is ast.Attribute and call.func.attr == "get_field" and call.args
                 and "Formatter" in self.words):
             field = _literal_str(call.args[0])  # ``Formatter().get_field(path, args, kw)``
@@ -201,6 +212,102 @@ class _Calls(_Refs):
             return False
         return False
 
+    def _call_value(self, call: ast.Call) -> str | None:
+        """gate.scan.python_refs, and ``type(p)`` of a path (``type(pathlib.Path())`` is
+        the concrete path class: called, it makes a path)."""
+        func = call.func
+        if type(func) is ast.Name and func.id == "type" and len(call.args) == 1 \
+                and type(call.args[0]) is ast.Call and self._builtin("type") \
+                and super()._call_value(call.args[0]) == "pathlib.Path":  # type: ignore[arg-type]
+            return "pathlib.Path"
+        if type(func) is ast.Call and type(func.func) is ast.Name and func.func.id == "type" \
+                and self._call_value(func) == "pathlib.Path":  # ``type(Path())(p)``
+            return "pathlib.Path"
+        return super()._call_value(call)
+
+    def _own_class(self, root: ast.expr, attrs: list[str]) -> bool:
+        """``A.__subclasses__()`` of a class the file defines (gate.scan.python_refs), and
+        whose name nothing rebinds unseen: not a class statement with a decorator or a
+        metaclass (it binds what they return: ``@lambda c: object``), not a name a match
+        pattern captures (``case A:``), not in a module that writes its namespace as an
+        object (``globals()[...] =``, ``globals().update``, ``setattr`` on the module)."""
+        if not super()._own_class(root, attrs):
+            return False
+        plain: set[str] | None = self.__dict__.get("_plain_classes")
+        if plain is None:
+            tree = ast.Module(body=list(self.module), type_ignores=[])
+            nodes = list(ast.walk(tree))
+            captured = {n.name for n in nodes if type(n) in (ast.MatchAs, ast.MatchStar)
+                        and n.name} | {n.rest for n in nodes  # type: ignore[attr-defined]
+                                       if type(n) is ast.MatchMapping and n.rest}
+            written = any((type(n) is ast.Name and n.id in _NAMESPACE_WRITERS)
+                          or (type(n) is ast.Attribute and n.attr in _NAMESPACE_ATTRS)
+                          for n in nodes)
+            plain = self.__dict__["_plain_classes"] = set() if written else {
+                n.name for n in nodes if type(n) is ast.ClassDef and not n.decorator_list
+                and not any(k.arg == "metaclass" for k in n.keywords)} - captured
+        return root.id in plain  # type: ignore[attr-defined]
+
+    def _rebinds(self, body: Sequence[ast.stmt], name: str) -> bool:
+        """Whether ``body`` may rebind ``name`` without assigning it: a call, when some
+        function of the module declares it ``global`` (which one is called is not
+        resolved), or a write to the module's namespace as an object: stored into
+        (``globals()[k] = v``), changed by a method (``globals().update(n=...)``),
+        ``setattr`` (``setattr(sys.modules[__name__], "n", v)``), or the namespace handed
+        on (``f(globals())``). Reading it (``globals()[n]``, ``.get``) rebinds nothing."""
+        declared: set[str] | None = self.__dict__.get("_declared_global")
+        if declared is None:
+            declared = self.__dict__["_declared_global"] = {
+                n for st in self.module for node in ast.walk(st) if type(node) is ast.Global
+                for n in node.names}  # type: ignore[attr-defined]
+        read: set[int] = set()  # namespaces only read where they stand
+        spaces: list[ast.expr] = []
+        for st in body:
+            for n in ast.walk(st):
+                t = type(n)
+                if t is ast.Call:
+                    f = n.func  # type: ignore[attr-defined]
+                    if name in declared or (type(f) is ast.Name and f.id == "setattr"
+                                            and n.args and self._may_be_this_module(
+                                                n.args[0])):  # type: ignore[attr-defined]
+                        return True
+                    if type(f) is ast.Name and f.id in _NAMESPACE_CALLS:
+                        spaces.append(n)  # type: ignore[arg-type]
+                    if type(f) is ast.Attribute and f.attr in _NAMESPACE_READS:
+                        read.add(id(f.value))
+                elif t is ast.Attribute and n.attr in _NAMESPACE_ATTRS:  # type: ignore[attr-defined]
+                    spaces.append(n)  # type: ignore[arg-type]
+                elif t is ast.Subscript and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                    read.add(id(n.value))  # type: ignore[attr-defined]
+                elif t is ast.Name and n.id == "__builtins__":  # type: ignore[attr-defined]
+                    return True
+        return any(id(n) not in read for n in spaces)
+
+    def _may_be_this_module(self, node: ast.expr) -> bool:
+        """Whether ``setattr(node, ...)`` may write this module's namespace: a lookup
+        (``sys.modules[__name__]``), a call's value, or a name bound to it; not another
+        module or class the source names (``setattr(sys, n, v)``), nor ``self``."""
+        if type(node) in (ast.Subscript, ast.Call):
+            return True
+        return self._resolve(node, import_calls=False) == _SELF_MODULE
+
+    def _descriptor_of(self, node: ast.expr) -> str | None:
+        """The reflective attribute (``__self__``, ``__globals__``, ``f_globals``, ...)
+        whose descriptor ``node`` may be: read on a type (``type(print).__self__``), from a
+        class's namespace (``T.__dict__["__self__"]``) or statically
+        (``inspect.getattr_static(print, "__self__")``); its ``__get__(obj)`` is what the
+        attribute of ``obj`` is. None when ``node`` names none of them."""
+        if type(node) is ast.Attribute:
+            attr: str | None = node.attr  # type: ignore[attr-defined]
+        elif type(node) is ast.Subscript:
+            attr = _literal_str(node.slice)  # type: ignore[attr-defined]
+        elif type(node) is ast.Call and len(node.args) >= 2 and self._resolve(
+                node.func, import_calls=False) in _GETTERS:  # type: ignore[attr-defined]
+            attr = _literal_str(node.args[1])  # type: ignore[attr-defined]
+        else:
+            return None
+        return attr if attr in reflect.REFLECTIVE or attr in LEADING else None
+
     def _members(self, func: str, arg: ast.expr, line: int, phase: Phase) -> None:
         """``inspect.getmembers(x)``: every attribute of ``x``: of a module, what it
         holds; of a builtin function, its ``__self__`` (the builtins module); of a function
@@ -296,7 +403,12 @@ class _Calls(_Refs):
             return
         parent, _, leaf = canonical(target).rpartition(".")
         if parent and leaf[:1].isupper() and reflect.is_module(parent):
-            # a class (``ssl.TLSVersion``) or constant: like ``getattr(self, n)``
+            # a class (``ssl.TLSVersion``) or constant: like ``getattr(self, n)``, unless
+            # it holds a module (``pathlib.Path.parser``, 3.13)
+            if reflect.holds_modules(target):
+                self._add(_DYNAMIC, call.lineno, phase, shown.format(canonical(target))
+                          + " (a class holding a module)")
+                return
             self._unknown(target_node, call, shown, phase, name)
             return
         if parent and reflect.is_module(parent):
@@ -359,10 +471,16 @@ class _Calls(_Refs):
         if len(call.args) > 1:
             self.safe.add(id(call.args[0]))
         self.safe.add(id(receiver))
-        if attr is not None:
+        if attr is not None:  # as ``getattr(target, attr)``
             qual = self._attribute_of(target, attr)
-            if qual is not None:
-                self._report(qual, call.lineno, phase, None)
+            if qual == reflect.SELF_OF:  # ``p.__getattribute__("__self__")``
+                self._unknown(target, call, f"{{}}.__getattribute__({attr!r})", phase, None)
+            elif qual is not None and not self._report(qual, call.lineno, phase, None) \
+                    and attr in reflect.REFLECTIVE and self._module_value(qual):
+                # ``print.__getattribute__("__self__")``: what it gives is not followed
+                self._add(_DYNAMIC, call.lineno, phase,
+                          f"{ast.unparse(target)[:30]}.__getattribute__({attr!r}) (the "
+                          f"{canonical(qual)} module, not followed)")
             return
         hook = call.func.attr  # type: ignore[attr-defined]
         self._computed(target, call, f"{{}}.{hook}({_COMPUTED})", phase, call.args[-1])

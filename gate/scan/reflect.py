@@ -19,6 +19,7 @@ A capability is reached without naming it in three ways, and the scanner closes 
 
 Public API: ANY_MODULE, NAMESPACE, REFLECTIVE, SUBCLASSES, LEADING, CLOSURE_VARS,
 fold(prefix, attr), is_module(qualname), module_of(qualname), held_as(attr),
+holds_modules(qualname),
 closure_field(attr), builtin_function(name), leaf_entries(attr), namespace_of(qualname).
 """
 
@@ -91,6 +92,17 @@ def _held_as() -> dict[str, frozenset[str]]:
     for alias, real in MODULE_ATTRIBUTES.items():
         out.setdefault(alias.rpartition(".")[2], set()).add(real)
     return {k: frozenset(v) for k, v in out.items()}
+
+
+@functools.cache
+def _holders() -> frozenset[str]:
+    return frozenset(alias.rpartition(".")[0] for alias in MODULE_ATTRIBUTES)
+
+
+def holds_modules(qualname: str) -> bool:
+    """Whether the standard-library module or class ``qualname`` holds a module as an
+    attribute (``pathlib.Path``: ``parser`` is ``os.path`` on 3.13)."""
+    return canonical(qualname) in _holders()
 
 
 def held_as(attr: str) -> frozenset[str]:

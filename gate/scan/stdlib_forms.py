@@ -7,11 +7,21 @@
   (``f"{__name__}.x"``) or one whose first literal part already holds a dot
   (``"pkg.mod." + name``: a name in a module the source spells) is not;
 * ``fileinput.input(files, inplace=True)`` (``FileInput``) renames each file and writes
-  it anew: ``fs-write`` unless ``inplace`` is absent or a literal false.
+  it anew: ``fs-write`` unless ``inplace`` is absent or a literal false;
+* ``importlib.util.find_spec("a.b")`` (``pkgutil.get_loader``, ``pkgutil.find_loader``,
+  ``importlib.find_loader``) imports the parent package ``a``, as ``import a`` does: what
+  importing it does (``antigravity`` opens a browser); a name made here whose parent is
+  computed is an import by a computed name, ``dynamic-code`` (a name with no dot imports
+  nothing; a name handed in by a variable, ``find_spec(import_name)``, is not read).
+
+* ``typing.ForwardRef(s)`` is evaluated later (``get_type_hints``, ``_evaluate``): an
+  ``s`` made here from pieces, or a literal holding code (a call, a lambda, ...), is
+  ``dynamic-code``; a literal type (``"Node"``, ``"list[int] | None"``) or a string handed
+  in by a variable (``ForwardRef(annotation)``: read where it is written) is not.
 
 Public API: findings(func, call, shape) -> list of (capability, detail); patcher(func):
-whether ``func`` is ``mock.patch`` or one of its forms (a special form: its catalog entry
-is what a bare reference counts as).
+whether ``func`` is ``mock.patch`` or one of its forms, or ``typing.ForwardRef`` (a special
+form: its catalog entry is what a bare reference counts as).
 """
 
 from __future__ import annotations
@@ -19,17 +29,45 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from gate.catalog import match
 from gate.model import Capability
 
 _PATCHERS = frozenset({"unittest.mock.patch", "mock.patch"})
 _PATCHER_PARTS = frozenset({"dict", "multiple"})  # ``patch.dict("os.environ", ...)``
 _INPLACE = frozenset({"fileinput.input", "fileinput.FileInput"})
-_HEADS = (*_PATCHERS, "fileinput.")
+_PARENT_IMPORTERS = frozenset({"importlib.util.find_spec", "pkgutil.get_loader",
+                               "pkgutil.find_loader", "importlib.find_loader"})
+_HEADS = (*_PATCHERS, "fileinput.", *_PARENT_IMPORTERS, "typing.")
 
 
 def patcher(func: str) -> bool:
-    """``unittest.mock.patch``, ``patch.object``, ``patch.dict``, ``mock.patch`` ..."""
-    return func in _PATCHERS or func.rpartition(".")[0] in _PATCHERS
+    """``unittest.mock.patch``, ``patch.object``, ``patch.dict``, ``mock.patch`` ...,
+    ``typing.ForwardRef``: their arguments decide (``findings``)."""
+    return func in _PATCHERS or func.rpartition(".")[0] in _PATCHERS or func == _FORWARD
+
+
+_FORWARD = "typing.ForwardRef"
+# what a string evaluated as an annotation holds only when it is code, not a type
+_CODE = (ast.Call, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom,
+         ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+_HANDED_IN = (ast.Name, ast.Attribute, ast.Subscript)
+
+
+def _annotation_code(node: ast.expr | None) -> bool:
+    """Whether ``node`` (a ForwardRef's argument) may be code when evaluated: a literal
+    holding code, or a string made here from pieces; a string handed in by name
+    (``ForwardRef(annotation)``: an annotation written elsewhere, read there) is not."""
+    if node is None or isinstance(node, _HANDED_IN):
+        return False
+    if type(node) is not ast.Constant or not isinstance(node.value, str):
+        return True
+    try:
+        tree = ast.parse(node.value, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    return any(isinstance(n, _CODE) for n in ast.walk(tree))
 
 
 def _fixed_module(node: ast.expr, shape: Callable[[ast.expr], list[str | None]]) -> bool:
@@ -60,6 +98,35 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
         if not _fixed_module(target, shape):
             return [(Capability.DYNAMIC_CODE, f"{func}(<computed>) imports its target")]
         return []
+    if func == _FORWARD:
+        arg = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "arg"), None)
+        return [(Capability.DYNAMIC_CODE, f"{func}(<code>) is evaluated as an annotation")
+                ] if _annotation_code(arg) else []
+    if func in _PARENT_IMPORTERS:
+        name = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg in ("name", "module_or_name",
+                                                          "fullname")), None)
+        parts = shape(name) if name is not None else []
+        if not parts or isinstance(name, _HANDED_IN) or (
+                type(name) is ast.Constant and not isinstance(name.value, str)):
+            return []  # (a module object: ``get_loader(m)``; a name handed in by name)
+        literal = "".join(p for p in parts if p is not None) if None not in parts else None
+        if literal is None:  # the parent is spelled only when a literal part holds the dot
+            if isinstance(parts[0], str) and "." in parts[0]:
+                literal = parts[0].rpartition(".")[0] + ".x"
+            else:
+                return [(Capability.DYNAMIC_CODE,
+                         f"{func}(<computed>) imports the parent package it names")]
+        out: list[tuple[Capability, str]] = []
+        parent = literal.rpartition(".")[0]
+        while parent:
+            entry = match(parent)
+            if entry is not None and entry.name == parent:
+                out += [(cap, f"{func}({literal!r}) imports {parent}")
+                        for cap in (entry.capability, *entry.also)]
+            parent = parent.rpartition(".")[0]
+        return out
     if func in _INPLACE:
         flag = call.args[1] if len(call.args) >= 2 else next(
             (k.value for k in call.keywords if k.arg == "inplace"), None)

@@ -42,6 +42,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 
 from gate.archive import Archive, Member
+from gate.catalog import match, owned, stdlib_modules
 from gate.errors import ScanError
 from gate.layout import (
     SCRIPT_GROUPS,
@@ -362,7 +363,7 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         path = member.name
         if path.startswith(distinfo + "/"):
             if path == f"{distinfo}/entry_points.txt":
-                out += _entry_points(ar.filename, ar.read(member), path, name)
+                out += _entry_points(ar.filename, ar.read(member), path, name, own)
             continue
         if p.script is not None:
             out += _scan_script(ar, member, path, p.script, name, own,
@@ -730,21 +731,61 @@ def _script_code(filename: str, ar: Archive, member: Member, path: str, data: by
 
 # -- entry points ----------------------------------------------------------------------------
 
-def _entry_points(filename: str, data: bytes, path: str,
-                  dist: NormalizedName) -> list[Finding]:
+def _entry_points(filename: str, data: bytes, path: str, dist: NormalizedName,
+                  own: frozenset[str] = frozenset()) -> list[Finding]:
     """Console and GUI scripts that shadow common commands (``gate.layout.entry_points``
-    reads the file as pip does, refusing what uv or configparser would read otherwise)."""
+    reads the file as pip does, refusing what uv or configparser would read otherwise),
+    and what each entry point's target does (``_entry_point_target``)."""
     out: list[Finding] = []
     read = entry_points(filename, data)  # first: it refuses what the lines below misread
     lines = {(g, n): i for i, (g, n) in _entry_point_lines(data)}
-    for group, script, _value in read:
+    for group, script, value in read:
+        line = lines.get((group, script), 0)
+        out += _entry_point_target(path, line, group, script, value, own)
         if group not in SCRIPT_GROUPS:
             continue
         command = shadowed_command(script)
         if command and not _command_allowed(command, dist):
-            out.append(_finding(path, lines.get((group, script), 0), Capability.STARTUP_HOOKS,
+            out.append(_finding(path, line, Capability.STARTUP_HOOKS,
                                 Phase.STARTUP, f"console script '{script}' shadows the "
                                                f"{command} command"))
+    return out
+
+
+# A standard module's command line and self-test (tools/stdlib_catalog.py CLI): the table
+# leaves them out (library code does not call them), an entry point may name one.
+_STDLIB_CLI = frozenset({"main", "_main", "test", "_test", "demo", "_demo", "testall",
+                         "_script"})
+
+
+def _entry_point_target(path: str, line: int, group: str, name: str, value: str,
+                        own: frozenset[str]) -> list[Finding]:
+    """What the object an entry point names does: its module is imported and, for a
+    script, the object called (pip writes ``sys.exit(test())`` for ``http.server:test``);
+    a plugin group's module is imported when its host starts (``pytest11``). The target is
+    read as code naming it would be: catalogued (``http.server.test`` is ``network``,
+    ``antigravity`` acts when imported); a target in the package's own modules is scanned
+    where it is (a re-export there is a reference on its own line). A standard module's
+    command line the table does not rate (``json.tool:main``) is ``unanalyzed``."""
+    target = value.split("[", 1)[0]
+    module, _, attr = (part.strip() for part in target.partition(":"))
+    if not module:
+        return []
+    resolved = f"{module}.{attr}" if attr else module
+    phase = Phase.RUNTIME if group in SCRIPT_GROUPS else Phase.IMPORT
+    where = f"entry point [{group}] {name} = {target.strip()}"
+    if module.split(".")[0] in own:
+        return []  # the package's own code (re-exports included): its findings are where it is
+    out: list[Finding] = []
+    for qual in dict.fromkeys((module, resolved)):
+        entry = match(qual)
+        if entry is not None and not owned(entry.name, own):
+            out += [_finding(path, line, cap, phase, f"{where} ({entry.name})")
+                    for cap in (entry.capability, *entry.also)]
+    if not out and resolved.split(".")[0] in stdlib_modules() \
+            and resolved.rpartition(".")[2] in _STDLIB_CLI:
+        out.append(_finding(path, line, Capability.UNANALYZED, phase,
+                            f"{where} (a standard module's command line, not rated)"))
     return out
 
 

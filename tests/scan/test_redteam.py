@@ -198,7 +198,7 @@ def test_encodings_and_homoglyphs() -> None:
     ("import ssl\nssl.wrap_socket(s)", {"network"}),
     ("import asyncio\nasyncio.open_connection('h', 1)", {"network"}),
     ("async def f(loop):\n    await loop.create_connection(P, 'h', 1)", {"network"}),
-    ("import multiprocessing\nmultiprocessing.Process(target=f)", {"threads"}),
+    ("import multiprocessing\nmultiprocessing.Process(target=f)", {"subprocess", "threads"}),
     ("import signal\nsignal.signal(1, f)", {"threads"}),
     ("import sys\nsys.settrace(f)", {"introspection"}),
     ("import sys\nsys.setprofile(f)", {"introspection"}),

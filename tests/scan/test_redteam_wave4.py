@@ -466,106 +466,64 @@ CASES = [
     case("getproxies_env", "env", "import urllib.request\nx = urllib.request.getproxies()\n"),
     case("expanduser_env", "env", 'import os\nx = os.path.expanduser("~")\n'),
     case("posix_environ", "env", 'import posix\nx = posix.environ[b"HOME"]\n'),
-
-    # ================================================================ bypasses
-    # ---- encoding
+    # ---- wave-4 bypasses, closed: the source decoded as CPython's import decodes it (line
+    # 1 need not be UTF-8); an unparseable file read with the package's own aliases
     case("shift_jis_fullwidth_names_line1_not_utf8", "subprocess", {
-        "pkg/__init__.py": SJIS + FULLWIDTH_OS_SYSTEM.encode("shift_jis")},
-         bypass="bypass (encoding): line 1 not UTF-8 and the cookie on line 2: "
-                "tokenize.detect_encoding refuses what CPython reads; the unparseable-file "
-                "fallback decodes latin-1, so fullwidth shift_jis identifiers (NFKC: os.system) "
-                "spell no word: nothing at all"),
+        "pkg/__init__.py": SJIS + FULLWIDTH_OS_SYSTEM.encode("shift_jis")}),
     case("latin1_cookie_line2_in_the_using_module", "subprocess", {
         "pkg/__init__.py": b"", "pkg/compat.py": b"import subprocess as sp\n",
-        "pkg/use.py": LATIN1 + b'from .compat import sp\nsp.run(["echo", "pwned"])\n'},
-         bypass="bypass (encoding): the using module is unparseable to the scanner (line 1 "
-                "not UTF-8, cookie on line 2) and its fallback ignores the export table: "
-                "`sp.run` of an own alias of subprocess is silent"),
-    # ---- version
+        "pkg/use.py": LATIN1 + b'from .compat import sp\nsp.run(["echo", "pwned"])\n'}),
     case("py312_syntax_with_an_own_alias", "subprocess", {
         "pkg/__init__.py": "", "pkg/compat.py": "import subprocess as sp\n",
-        "pkg/use.py": 'from .compat import sp\ntype Alias = int\nsp.run(["echo", "pwned"])\n'},
-         bypass="bypass (version): 3.12 syntax does not parse on the scanner's 3.11; the "
-                "unparseable-file fallback ignores the export table (real on 3.12+)"),
+        "pkg/use.py": 'from .compat import sp\ntype Alias = int\nsp.run(["echo", "pwned"])\n'}),
     case("py312_syntax_with_an_own_module_attribute", "subprocess", {
         "pkg/__init__.py": "", "pkg/compat.py": "import os\n",
         "pkg/use.py": 'from . import compat\ndef f[T](x: T) -> T:\n    return x\n'
-                      'compat.os.system("echo pwned")\n'},
-         bypass="bypass (version): 3.12 syntax unparseable on 3.11, fallback without the "
-                "export table: `compat.os.system` through an own module is silent"),
-    # ---- reflect
+                      'compat.os.system("echo pwned")\n'}),
+    # ---- wave-4 bypasses, closed: reflection (descriptors bound by __get__, a literal
+    # __getattribute__, class patterns, site builtins' namespaces, classes holding modules),
+    # own classes and loop names rebound unseen, imports the standard library makes
+    # (find_spec's parent, _bootstrap._load, test discovery), ForwardRef, the table's gaps
+    # and 3.12/3.13 names
     case("getattr_static_print_self", "dynamic-code", src("""
         import inspect
         inspect.getattr_static(print, "__self__").__get__(print).exec("print('pwned')")
-        """), bypass="bypass (reflect): inspect.getattr_static(print, '__self__') is the "
-                     "descriptor; its __get__(print) is the builtins module"),
+        """)),
     case("print_getattribute_literal", "dynamic-code",
-         'print.__getattribute__("__self__").exec("print(\'pwned\')")\n',
-         bypass="bypass (reflect): print.__getattribute__('__self__') with a literal name is "
-                "not read as print.__self__"),
+         'print.__getattribute__("__self__").exec("print(\'pwned\')")\n'),
     case("match_class_pattern_self", "dynamic-code", src("""
         match print:
             case object(__self__=b):
                 b.exec("print('pwned')")
-        """), bypass="bypass (reflect): a class pattern object(__self__=b) on a builtin "
-                     "binds the builtins module (match os: case object(system=...) is read, "
-                     "this is not)"),
+        """)),
     case("type_of_print_self_descriptor", "dynamic-code",
-         'type(print).__self__.__get__(print).exec("print(\'pwned\')")\n',
-         bypass="bypass (reflect): type(print).__self__ is the __self__ descriptor; "
-                "__get__(print) gives the builtins module"),
+         'type(print).__self__.__get__(print).exec("print(\'pwned\')")\n'),
     case("exit_call_globals_sys", "subprocess",
-         'exit.__call__.__globals__["sys"].modules["os"].system("echo pwned")\n',
-         bypass="bypass (reflect): the site builtins (exit, quit, help, copyright, credits, "
-                "license) are _sitebuiltins objects: __globals__['sys'] of their methods is "
-                "read as an unknown namespace (introspection only), sys.modules['os'] on it "
-                "is not resolved"),
+         'exit.__call__.__globals__["sys"].modules["os"].system("echo pwned")\n'),
     case("copyright_repr_globals_sys", "subprocess",
-         'copyright.__repr__.__globals__["sys"].modules["os"].system("echo pwned")\n',
-         bypass="bypass (reflect): as exit: _Printer.__repr__.__globals__['sys']"),
-    case("catch_warnings_module_attribute", "subprocess",
-         'import warnings\n'
-         'warnings.catch_warnings()._module.sys.modules["os"].system("echo pwned")\n',
-         bypass="bypass (reflect): a standard-library instance attribute holding a module "
-                "(catch_warnings()._module is warnings; .sys.modules['os'])"),
+         'copyright.__repr__.__globals__["sys"].modules["os"].system("echo pwned")\n'),
     case("pathlib_flavour_pathmod_311", "subprocess",
-         'import pathlib\npathlib._PosixFlavour.pathmod.os.system("echo pwned")\n',
-         bypass="bypass (reflect): a standard-library class attribute holding a module "
-                "(3.11 pathlib._PosixFlavour.pathmod is posixpath; posixpath.os)"),
+         'import pathlib\npathlib._PosixFlavour.pathmod.os.system("echo pwned")\n'),
     case("pathlib_flavour_312", "subprocess",
-         'import pathlib\npathlib.PurePath._flavour.os.system("echo pwned")\n',
-         bypass="bypass (reflect): 3.12 pathlib.PurePath._flavour is posixpath"),
+         'import pathlib\npathlib.PurePath._flavour.os.system("echo pwned")\n'),
     case("pathlib_parser_313", "subprocess",
-         'import pathlib\npathlib.Path.parser.os.system("echo pwned")\n',
-         bypass="bypass (reflect): 3.13 pathlib.Path.parser (public) is posixpath"),
+         'import pathlib\npathlib.Path.parser.os.system("echo pwned")\n'),
     case("pathlib_instance_parser_313", "subprocess",
-         'import pathlib\npathlib.Path(".").parser.os.system("echo pwned")\n',
-         bypass="bypass (reflect): 3.13 a Path instance's .parser is posixpath"),
+         'import pathlib\npathlib.Path(".").parser.os.system("echo pwned")\n'),
     case("pathlib_class_computed_attribute_313", "dynamic-code",
-         'import pathlib\ngetattr(pathlib.Path, "resrap"[::-1]).os.system("echo pwned")\n',
-         bypass="bypass (reflect): a computed attribute of a standard-library class is quiet "
-                "and `.os` on it is no look-into; on 3.13 Path.parser is a module"),
-    # ---- subclasses
+         'import pathlib\ngetattr(pathlib.Path, "resrap"[::-1]).os.system("echo pwned")\n'),
     case("own_class_replaced_by_its_decorator", "dynamic-code",
          "import asyncio\n@lambda c: object\nclass A:\n    pass\n"
-         "for c in A.__subclasses__():\n" + POPEN,
-         bypass="bypass (subclasses): A.__subclasses__() is quiet for a class the file "
-                "defines, but a decorator returning object rebinds A"),
+         "for c in A.__subclasses__():\n" + POPEN),
     case("own_class_replaced_by_its_metaclass", "dynamic-code",
          "import asyncio\nclass A(metaclass=lambda *a: object):\n    pass\n"
-         "for c in A.__subclasses__():\n" + POPEN,
-         bypass="bypass (subclasses): a metaclass returning object: the class statement "
-                "binds A to object"),
+         "for c in A.__subclasses__():\n" + POPEN),
     case("own_class_rebound_via_globals_item", "dynamic-code",
          'import asyncio\nclass A:\n    pass\nglobals()["A"] = object\n'
-         "for c in A.__subclasses__():\n" + POPEN,
-         bypass="bypass (subclasses): globals()['A'] = object rebinds the own class name"),
+         "for c in A.__subclasses__():\n" + POPEN),
     case("own_class_rebound_via_match_capture", "dynamic-code",
          "import asyncio\nclass A:\n    pass\nmatch object:\n    case A:\n        pass\n"
-         "for c in A.__subclasses__():\n" + POPEN,
-         bypass="bypass (subclasses): a match capture pattern `case A:` rebinds the own "
-                "class name"),
-    # ---- loop-names
+         "for c in A.__subclasses__():\n" + POPEN),
     case("loop_name_rebound_by_a_global_in_a_called_function", "subprocess", src("""
         import os
         def g():
@@ -574,21 +532,93 @@ CASES = [
         for n in ("sep",):
             g()
             getattr(os, n)("echo pwned")
-        """), bypass="bypass (loop-names): a loop over literal names, the name rebound in "
-                     "the body by a function's `global n`: getattr(os, n) is read as os.sep"),
+        """)),
     case("loop_name_rebound_by_globals_update", "dynamic-code", src("""
         import os
         for n in ("sep",):
             globals().update(n="metsys"[::-1])
             getattr(os, n)("echo pwned")
-        """), bypass="bypass (loop-names): globals().update(n=...) rebinds the loop name"),
+        """)),
     case("loop_name_rebound_by_setattr_on_the_module", "dynamic-code", src("""
         import os, sys
         for n in ("sep",):
             setattr(sys.modules[__name__], "n", "metsys"[::-1])
             getattr(os, n)("echo pwned")
-        """), bypass="bypass (loop-names): setattr(sys.modules[__name__], 'n', ...) rebinds "
-                     "the loop name"),
+        """)),
+    case("forwardref_evaluate_311", "dynamic-code", src("""
+        import typing
+        ref = typing.ForwardRef("__imp" + "ort__('os').system('echo pwned')")
+        ref._evaluate({}, {}, frozenset())
+        """), bypass="known limit (code-data, docs/scanner.md): a ForwardRef made on "
+         "one line and evaluated on another: typing.ForwardRef is no capability word (its "
+         "aliases in typing libraries stay quiet), so its line is not walked"),
+    case("typing_eval_type", "dynamic-code",
+         'import typing\n'
+         'typing._eval_type(typing.ForwardRef("__imp" + "ort__(\'os\')"), {}, {})\n'),
+    case("find_spec_imports_the_parent", "subprocess",
+         'import importlib.util\ntry:\n    importlib.util.find_spec("antigravity.x")\n'
+         'except ImportError:\n    pass\n'),
+    case("find_spec_imports_a_computed_parent", "dynamic-code",
+         'import importlib.util\ntry:\n    importlib.util.find_spec("ytivargitna"[::-1] + ".x")\n'
+         'except ImportError:\n    pass\n'),
+    case("pkgutil_get_loader_imports_the_parent", "subprocess",
+         'import pkgutil\ntry:\n    pkgutil.get_loader("antigravity.x")\nexcept ImportError:\n'
+         '    pass\n'),
+    case("bootstrap_load_of_a_spec", "dynamic-code",
+         'import importlib.util, importlib._bootstrap as b\n'
+         'b._load(importlib.util.find_spec("so"[::-1])).system("echo pwned")\n'),
+    case("unittest_discover_imports_by_path", "dynamic-code",
+         'import unittest\nunittest.defaultTestLoader.discover("/tmp/rt_w4_tests")\n'),
+    case("multiprocessing_spawn_process", "subprocess",
+         'import multiprocessing\n'
+         'multiprocessing.get_context("spawn").Process(target=print).start()\n'),
+    case("multiprocessing_forkserver_process", "subprocess",
+         'import multiprocessing\n'
+         'multiprocessing.get_context("forkserver").Process(target=print).start()\n'),
+    case("process_pool_executor", "subprocess",
+         "import concurrent.futures\n"
+         "concurrent.futures.ProcessPoolExecutor(1).submit(print).result()\n"),
+    case("sqlite_load_extension", "native",
+         'import sqlite3\nc = sqlite3.connect(":memory:")\nc.enable_load_extension(True)\n'
+         'c.load_extension("/tmp/evil")\n'),
+    case("sqlite_load_extension_in_sql", "native",
+         'import sqlite3\nc = sqlite3.connect(":memory:")\nc.enable_load_extension(True)\n'
+         'c.execute("select load_extension(\'/tmp/evil\')")\n'),
+    case("pyio_open_w", "fs-write", 'import _pyio\n_pyio.open("/tmp/rt_w4p", "w").write("x")\n'),
+    case("loop_getaddrinfo", "network",
+         'import asyncio\nasync def m():\n'
+         '    await asyncio.get_running_loop().getaddrinfo("localhost", 80)\nasyncio.run(m())\n'),
+    case("pidfd_send_signal", "subprocess",
+         "import signal, os\nsignal.pidfd_send_signal(os.pidfd_open(1), 0)\n"),
+    case("sax_external_entity_fetch", "network", src("""
+        import io, xml.sax, xml.sax.handler
+        p = xml.sax.make_parser()
+        p.setFeature(xml.sax.handler.feature_external_ges, True)
+        p.parse(io.StringIO('<!DOCTYPE a [<!ENTITY e SYSTEM "http://127.0.0.1:9/x">]><a>&e;</a>'))
+        """)),
+    case("path_class_through_type", "fs-write",
+         'import pathlib\np = pathlib.PurePath("/tmp/rt_w4v")\ntype(pathlib.Path())(p).touch()\n'),
+    case("pyrepl_pipe_pager_313", "subprocess",
+         'import _pyrepl.pager as p\np.pipe_pager("x", "echo pwned")\n'),
+    case("pyrepl_interactive_console_313", "dynamic-code",
+         "from _pyrepl import main\nmain.interactive_console()\n"),
+    case("interpreters_run_string_313", "subprocess",
+         "import _interpreters as i\n"
+         "i.run_string(i.create(), \"import os; os.system('echo pwned')\")\n"),
+    case("stack_trampoline_perf_map_312", "fs-write",
+         'import sys\nsys.activate_stack_trampoline("perf")\n'),
+    case("thread_start_joinable_313", "threads",
+         "import _thread\n_thread.start_joinable_thread(print).join()\n"),
+
+    # ================================================================ bypasses
+    # ---- reflect
+    case("catch_warnings_module_attribute", "subprocess",
+         'import warnings\n'
+         'warnings.catch_warnings()._module.sys.modules["os"].system("echo pwned")\n',
+         bypass="bypass (reflect): a standard-library instance attribute holding a module "
+                "(catch_warnings()._module is warnings; .sys.modules['os'])"),
+    # ---- subclasses
+    # ---- loop-names
     # ---- code-data
     case("dataclass_field_name_injection", "subprocess", src("""
         import dataclasses
@@ -612,103 +642,8 @@ CASES = [
         C.__annotations__ = {"x": "__imp" + "ort__('os').system('echo pwned')"}
         inspect.get_annotations(C, eval_str=True)
         """), bypass="bypass (code-data): inspect.get_annotations(eval_str=True) evals them"),
-    case("forwardref_evaluate_311", "dynamic-code", src("""
-        import typing
-        ref = typing.ForwardRef("__imp" + "ort__('os').system('echo pwned')")
-        ref._evaluate({}, {}, frozenset())
-        """), bypass="bypass (code-data): typing.ForwardRef(s)._evaluate evals s (3.11 "
-                     "signature)"),
-    case("typing_eval_type", "dynamic-code",
-         'import typing\ntyping._eval_type(typing.ForwardRef("__imp" + "ort__(\'os\')"), {}, {})\n',
-         bypass="bypass (code-data): typing._eval_type of a ForwardRef evals it"),
     # ---- import
-    case("find_spec_imports_the_parent", "subprocess",
-         'import importlib.util\ntry:\n    importlib.util.find_spec("antigravity.x")\n'
-         'except ImportError:\n    pass\n',
-         bypass="bypass (import): importlib.util.find_spec('a.b') imports package a "
-                "(antigravity opens a browser)"),
-    case("find_spec_imports_a_computed_parent", "dynamic-code",
-         'import importlib.util\ntry:\n    importlib.util.find_spec("ytivargitna"[::-1] + ".x")\n'
-         'except ImportError:\n    pass\n',
-         bypass="bypass (import): find_spec of a computed dotted name imports its parent"),
-    case("pkgutil_get_loader_imports_the_parent", "subprocess",
-         'import pkgutil\ntry:\n    pkgutil.get_loader("antigravity.x")\nexcept ImportError:\n'
-         '    pass\n',
-         bypass="bypass (import): pkgutil.get_loader('a.b') imports package a (3.11, 3.12)"),
-    case("bootstrap_load_of_a_spec", "dynamic-code",
-         'import importlib.util, importlib._bootstrap as b\n'
-         'b._load(importlib.util.find_spec("so"[::-1])).system("echo pwned")\n',
-         bypass="bypass (import): importlib._bootstrap._load(spec) executes a module found by "
-                "a computed name"),
-    case("unittest_discover_imports_by_path", "dynamic-code",
-         'import unittest\nunittest.defaultTestLoader.discover("/tmp/rt_w4_tests")\n',
-         bypass="bypass (import): unittest discovery imports every test*.py under a path"),
     # ---- catalog
-    case("multiprocessing_spawn_process", "subprocess",
-         'import multiprocessing\n'
-         'multiprocessing.get_context("spawn").Process(target=print).start()\n',
-         bypass="bypass (catalog): a spawn-context Process execs a new interpreter "
-                "(_posixsubprocess, no audit event): rated threads only"),
-    case("multiprocessing_forkserver_process", "subprocess",
-         'import multiprocessing\n'
-         'multiprocessing.get_context("forkserver").Process(target=print).start()\n',
-         bypass="bypass (catalog): a forkserver-context Process starts the fork server "
-                "process: rated threads only"),
-    case("process_pool_executor", "subprocess",
-         "import concurrent.futures\n"
-         "concurrent.futures.ProcessPoolExecutor(1).submit(print).result()\n",
-         bypass="bypass (catalog): ProcessPoolExecutor forks (os.fork is subprocess in the "
-                "catalog): rated threads only"),
-    case("sqlite_load_extension", "native",
-         'import sqlite3\nc = sqlite3.connect(":memory:")\nc.enable_load_extension(True)\n'
-         'c.load_extension("/tmp/evil")\n',
-         bypass="bypass (catalog): sqlite3 Connection.load_extension dlopens a library "
-                "(distribution builds of CPython have it): fs-write only"),
-    case("sqlite_load_extension_in_sql", "native",
-         'import sqlite3\nc = sqlite3.connect(":memory:")\nc.enable_load_extension(True)\n'
-         'c.execute("select load_extension(\'/tmp/evil\')")\n',
-         bypass="bypass (catalog): SQL load_extension() once enable_load_extension(True)"),
-    case("pyio_open_w", "fs-write", 'import _pyio\n_pyio.open("/tmp/rt_w4p", "w").write("x")\n',
-         bypass="bypass (catalog): _pyio.open (the pure-Python io) is not in the table "
-                "(_pyio.FileIO is)"),
-    case("loop_getaddrinfo", "network",
-         'import asyncio\nasync def m():\n'
-         '    await asyncio.get_running_loop().getaddrinfo("localhost", 80)\nasyncio.run(m())\n',
-         bypass="bypass (catalog): loop.getaddrinfo resolves names (socket.getaddrinfo, "
-                "network) in the default executor"),
-    case("pidfd_send_signal", "subprocess",
-         "import signal, os\nsignal.pidfd_send_signal(os.pidfd_open(1), 0)\n",
-         bypass="bypass (catalog): signal.pidfd_send_signal signals another process (os.kill "
-                "is subprocess)"),
-    case("sax_external_entity_fetch", "network", src("""
-        import io, xml.sax, xml.sax.handler
-        p = xml.sax.make_parser()
-        p.setFeature(xml.sax.handler.feature_external_ges, True)
-        p.parse(io.StringIO('<!DOCTYPE a [<!ENTITY e SYSTEM "http://127.0.0.1:9/x">]><a>&e;</a>'))
-        """), bypass="bypass (catalog): a SAX parser with external general entities on "
-                     "fetches their URL (urllib) while parsing a string"),
-    case("path_class_through_type", "fs-write",
-         'import pathlib\np = pathlib.PurePath("/tmp/rt_w4v")\ntype(pathlib.Path())(p).touch()\n',
-         bypass="bypass (catalog): type(pathlib.Path()) is PosixPath; calling it is not "
-                "typed as a path"),
-    case("pyrepl_pipe_pager_313", "subprocess",
-         'import _pyrepl.pager as p\np.pipe_pager("x", "echo pwned")\n',
-         bypass="bypass (catalog): 3.13 _pyrepl.pager.pipe_pager runs a shell command; the "
-                "table is generated on 3.11, which has no _pyrepl"),
-    case("pyrepl_interactive_console_313", "dynamic-code",
-         "from _pyrepl import main\nmain.interactive_console()\n",
-         bypass="bypass (catalog): 3.13 _pyrepl.main.interactive_console is a REPL"),
-    case("interpreters_run_string_313", "subprocess",
-         "import _interpreters as i\n"
-         "i.run_string(i.create(), \"import os; os.system('echo pwned')\")\n",
-         bypass="bypass (catalog): 3.13 renamed _xxsubinterpreters to _interpreters: "
-                "unknown to the 3.11 table, so run_string is silent"),
-    case("stack_trampoline_perf_map_312", "fs-write",
-         'import sys\nsys.activate_stack_trampoline("perf")\n',
-         bypass="bypass (catalog): 3.12 sys.activate_stack_trampoline writes /tmp/perf-PID.map"),
-    case("thread_start_joinable_313", "threads",
-         "import _thread\n_thread.start_joinable_thread(print).join()\n",
-         bypass="bypass (catalog): 3.13 _thread.start_joinable_thread starts a thread"),
     # ---- env/fixed (low: a fixed variable or system file, rated harmless by hand)
     case("tempfile_gettempdir_env", "env", "import tempfile\nx = tempfile.gettempdir()\n",
          bypass="bypass (env/fixed): tempfile.gettempdir returns $TMPDIR/$TEMP/$TMP"),
@@ -748,19 +683,11 @@ def test_reaches_capability_with_a_finding(files: str | dict[str, str | bytes], 
 # interface, port 8000; pytest imports each ``pytest11`` module at its start).
 ENTRY_POINTS = [
     pytest.param({"console_scripts": {"pkg-serve": "http.server:test"}}, "network",
-                 id="console_script_http_server_test",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "bypass (entrypoint): a console script whose target is a stdlib callable "
-                     "(http.server:test serves the working directory): only names are read"))),
+                 id="console_script_http_server_test"),
     pytest.param({"gui_scripts": {"pkg-gui": "code:interact"}}, "dynamic-code",
-                 id="gui_script_code_interact",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "bypass (entrypoint): a GUI script running code.interact (a REPL)"))),
+                 id="gui_script_code_interact"),
     pytest.param({"pytest11": {"pkg": "antigravity"}}, "subprocess",
-                 id="pytest11_plugin_is_a_stdlib_module",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "bypass (entrypoint): pytest imports a pytest11 plugin module at start; "
-                     "a stdlib module with an import-time effect (antigravity) is not read"))),
+                 id="pytest11_plugin_is_a_stdlib_module"),
 ]
 
 
@@ -772,3 +699,25 @@ def test_entry_point_targets_are_read(entry_points: dict[str, dict[str, str]], c
     found = scan_artifact(wheel).findings
     assert [f for f in found if str(f.capability) in (cap, *CAUGHT_AS)], [
         (str(f.capability), str(f.phase), f.path, f.detail) for f in found]
+
+
+# ---- what the wave-4 rules leave quiet: the neighbour a package really writes
+QUIET = [
+    pytest.param("import asyncio\nclass A:\n    pass\nfor c in A.__subclasses__():\n    print(c)\n",
+                 id="own_class_subclasses"),  # (``introspection`` only: no dynamic-code)
+    pytest.param("import os\ndef g():\n    global other\n    other = 1\n"
+                 "for n in ('sep', 'linesep'):\n    g()\n    print(getattr(os, n))\n",
+                 id="loop_names_with_a_global_of_another_name"),
+    pytest.param("import importlib.util\nimportlib.util.find_spec('numpy')\n"
+                 "importlib.util.find_spec('json.decoder')\n", id="find_spec_literal_harmless"),
+    pytest.param("import typing\nref = typing.ForwardRef('list[Node] | None')\n",
+                 id="forward_ref_of_a_type"),
+    pytest.param("import multiprocessing\nn = multiprocessing.cpu_count()\n", id="cpu_count"),
+    pytest.param("class A:\n    def m(self):\n        return self.m.__self__\n", id="bound_self"),
+]
+
+
+@pytest.mark.parametrize("source", QUIET)
+def test_neighbours_stay_quiet(source: str, tmp_path: Path) -> None:
+    assert [(str(f.capability), f.line, f.detail) for f in scan(source, tmp_path)
+            if str(f.capability) != "introspection"] == []

@@ -237,6 +237,29 @@ def test_console_scripts_shadowing_commands(tmp_path: Path) -> None:
     }
 
 
+def test_entry_point_targets_are_what_they_name(tmp_path: Path) -> None:
+    # a script calls its target when run (runtime); a plugin group's module is imported
+    # when its host starts (import); the package's own targets are scanned where they are
+    eps = {"console_scripts": {"foo-serve": "http.server:test", "foo": "foo.cli:main",
+                               "foo-sh": "foo:sh", "foo-json": "json.tool:main [x]",
+                               "foo-get": "requests.api:get"},
+           "pytest11": {"foo": "antigravity", "foo-own": "foo.plugin"}}
+    s = scan(tmp_path, {"foo/__init__.py": "from os import system as sh\n",
+                        "foo/cli.py": "def main(): pass\n", "foo/plugin.py": ""},
+             entry_points=eps)
+    ep = "foo-1.0.dist-info/entry_points.txt"
+    assert evidence(s) == {
+        ("network", ep, 2, "runtime",
+         "entry point [console_scripts] foo-serve = http.server:test (http.server.test)"),
+        ("unanalyzed", ep, 5, "runtime", "entry point [console_scripts] foo-json = "
+         "json.tool:main (a standard module's command line, not rated)"),
+        ("network", ep, 6, "runtime",
+         "entry point [console_scripts] foo-get = requests.api:get (requests.api.get)"),
+        ("subprocess", ep, 9, "import", "entry point [pytest11] foo = antigravity (antigravity)"),
+        ("subprocess", "foo/__init__.py", 1, "import", "os.system"),  # (its own line)
+    }
+
+
 def test_pip_may_ship_pip(tmp_path: Path) -> None:
     eps = {"console_scripts": {"pip": "pip:main", "pip3.11": "pip:main"}}
     assert scan(tmp_path, {"pip/__init__.py": ""}, name="pip", entry_points=eps).findings == ()
