@@ -356,6 +356,9 @@ class _Reach:
         self.returned: dict[int, list[tuple[ast.AST, str]]] = {}
         self.released: dict[int, str] = {}  # id(function) -> how its result is called
         self.used: dict[int, frozenset[str]] = {}  # (``_inner``)
+        # functions called where the result is not kept under a name (``_store``): what
+        # they return may reach a call the scanner cannot name
+        self.loose: set[int] = set()
         # id(def) -> its name in gate.scan.reach_graph's entries (``f``, ``Class.method``)
         self.keys: dict[int, str] = {}
         # names bound only by imports of the package's own modules (``from ._registry
@@ -413,11 +416,13 @@ class _Reach:
                     if type(value) is ast.Name:  # ``g = f``, ``K = A``, ``__init__ = _impl``
                         self.stored_values += [(n, value.id) for n in names]
                     self._store(targets, value, owner)
-                elif owner is None and type(value) is ast.Call:  # ``client = Client()``
+                elif type(value) is ast.Call:  # ``client = Client()``, ``int = _field2method()``
                     made = dotted(value.func)
-                    if made is not None:
+                    if made is not None and owner is None:
                         for n in names:
                             self.instances.setdefault(n, []).append(made)
+                    if type(value.func) is ast.Name:  # what it returns, kept under a name
+                        self._store(targets, value, owner)
                 if owner is None:
                     self.containers.update(container_names(names, value))
             else:
@@ -564,6 +569,9 @@ class _Reach:
             return
         if type(value) is ast.ClassDef:
             self._live(value, how)  # type: ignore[arg-type]
+            return
+        if type(value) is ast.Call:  # ``h = f()`` read: what ``f`` returned may be called
+            self._release(self._results(value), how)
             return
         if id(value) not in self.aliases:  # (an alias's uses are found where they stand)
             self.out.bodies.append((value.lineno, value.end_lineno or value.lineno, how))
@@ -791,7 +799,8 @@ class _Reach:
                     node, self.module, self.package, self.importers)  # type: ignore[arg-type]
                 if spelled is not None:
                     self.out.outside.append((spelled, line))
-            elif (t is ast.Assign or t is ast.AnnAssign) and id(node.value) in self.stored_ids:  # type: ignore[attr-defined]
+            elif (t is ast.Assign or t is ast.AnnAssign) and id(node.value) in self.stored_ids and (  # type: ignore[attr-defined]
+                    type(node.value) is not ast.Call):  # type: ignore[attr-defined]
                 # stored, not called: what it names elsewhere waits for a read (``_open``)
                 self.deferred.update(id(n) for n in ast.walk(node.value))  # type: ignore[attr-defined]
             elif t is ast.Dict:
@@ -1008,6 +1017,8 @@ class _Reach:
             if _literal_str(named) is None:  # ``getattr(x, n)``: any name
                 self._computed_name(how or f"{leaf}() of a computed name at :{line}")
         self._release(self._results(func), how or f"a result called at :{line}")  # ``f()()``
+        if t is ast.Name and id(call) not in self.stored_ids:  # (its result goes elsewhere)
+            self.loose.update(id(d) for d in self.defs.get(func.id, ()))  # type: ignore[attr-defined]
         if t is ast.Lambda:
             self.reach(func, how or f"lambda called at :{line}")
         elif t is ast.Name or t is ast.Attribute:
@@ -1086,13 +1097,21 @@ class _Reach:
         name."""
         name = fn.name  # type: ignore[attr-defined]
         used = self.used.get(id(outer))
-        if used is None:  # the names ``outer`` loads, but for ``return name``
+        if used is None:  # the names ``outer`` loads, but to return or label them
             nodes = list(ast.walk(outer))
-            returned = {id(n.value) for n in nodes  # type: ignore[attr-defined]
-                        if type(n) is ast.Return and type(n.value) is ast.Name}  # type: ignore[attr-defined]
+            quiet: set[int] = set()
+            for n in nodes:
+                t = type(n)
+                if t is ast.Return and type(n.value) is ast.Name:  # type: ignore[attr-defined]
+                    quiet.add(id(n.value))  # type: ignore[attr-defined]
+                elif t is ast.Attribute and (type(n.ctx) is not ast.Load  # type: ignore[attr-defined]
+                                             or n.attr in _DATA_ATTRS):  # type: ignore[attr-defined]
+                    quiet.add(id(n.value))  # type: ignore[attr-defined]  # ``method.__name__ = m``
+                elif t is ast.Call and _leaf(n.func) in ("wraps", "update_wrapper"):  # type: ignore[attr-defined]
+                    quiet.update(id(a) for a in n.args)  # type: ignore[attr-defined]
             used = self.used[id(outer)] = frozenset(
                 n.id for n in nodes if type(n) is ast.Name and type(n.ctx) is ast.Load  # type: ignore[attr-defined]
-                and id(n) not in returned)
+                and id(n) not in quiet)
         at = how or f"{name} at :{line}"
         if name in used:
             self.reach(fn, at)
@@ -1125,16 +1144,16 @@ class _Reach:
             while self.todo:
                 node, how = self.todo.pop()
                 self.scan(node, how)
-            if self.out.stored is None or not (self.lambdas or self.returned):
+            if self.out.stored is None or not (self.lambdas or (
+                    self.loose & self.returned.keys())):
                 break
             # something at import calls what it cannot name: a lambda stored, a function
             # a reached function returned may be it
             lambdas, self.lambdas = self.lambdas, []
             for lam, how in lambdas:
                 self.reach(lam, how or self.out.stored)
-            returned, self.returned = self.returned, {}
-            for fns in returned.values():
-                for fn, how in fns:
+            for outer in [k for k in self.returned if k in self.loose]:
+                for fn, how in self.returned.pop(outer):
                     self.reach(fn, how)
         return self.out
 
