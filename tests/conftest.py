@@ -64,31 +64,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     compileall.compile_dir(REPO / "gate", quiet=2)
 
 
-DURATIONS = Path(__file__).with_name("durations.json")
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slowest test files first, by the seconds recorded in ``tests/durations.json`` (a file
-    it does not name counts as the slowest: a new file is not left to the end). Each file's
-    tests keep their order and stay together (module-scoped fixtures are set up once).
-    With ``--dist worksteal`` (pyproject.toml) each xdist worker starts on one half of this
-    order and the one that runs out takes the later half of the other's queue: the run
-    ends on short tests, so neither worker waits long for the other. Refresh the table with
-    ``python -m tests.durations JUNIT_XML`` after a run with ``--junitxml``."""
-    try:
-        table: dict[str, float] = json.loads(DURATIONS.read_text())
-    except (OSError, ValueError):
-        return
-    first: dict[str, int] = {}
-    for item in items:
-        first.setdefault(item.nodeid.partition("::")[0], len(first))
-    unknown = max(table.values(), default=0.0) + 1.0
-    rank = {f: i for i, f in enumerate(
-        sorted(first, key=lambda f: (-table.get(f, unknown), first[f])))}
-    items.sort(key=lambda item: rank[item.nodeid.partition("::")[0]])  # stable
-
-
 _SIGINT_LEFT: list[str] = []
 
 
