@@ -515,17 +515,19 @@ class _Reach:
         self.todo.append((node, how))
 
     def _word(self, word: str, how: str, line: int, *, local: bool = False,
-              opens: bool = True) -> None:
+              opens: bool = True, calls: bool = True) -> None:
         """A name reached code spells (or a string it holds): the module's function or
         class so named, a method of a live class, what a name or attribute so named
         stores; else a reference for gate.scan.reach_modules (``line``: 0 for none).
         ``local``: a function's own variable, naming nothing of the module's; ``opens``:
-        False where the name is itself stored (``U = T``: ``U`` read opens ``T``)."""
+        False where the name is itself stored (``U = T``: ``U`` read opens ``T``);
+        ``calls``: False for a name only looked up on the way to another (``"f.tag"``)."""
         if not local:
             found = False
             for d in self.defs.get(word, ()):
                 found = True
-                self.reach(d, how)
+                if calls:
+                    self.reach(d, how)
             for c in self.classes.get(word, ()):
                 found = True
                 self._live(c, how)
@@ -601,9 +603,11 @@ class _Reach:
                 self._open(value, how)
 
     def _string(self, node: ast.expr, how: str | None, line: int) -> None:
-        """The words of a string reached code holds that may name code: all of an
-        identifier or dotted path (``getattr(a, "run")``, ``import_module("pkg.sync")``,
-        ``"pkg.mod:main"``), of code (``"go()"``: ``exec`` runs it), attributes of format
+        """The words of a string reached code holds that may name code: an identifier, the
+        last part of a dotted path (``getattr(a, "run")``, ``import_module("pkg.sync")``,
+        ``"pkg.mod:main"``: what comes before is only looked up on the way, a function
+        there is not called: timm's ``'beit_base_patch16_384.in22k'`` config keys), of
+        code (``"go()"``: ``exec`` runs it), attributes of format
         fields (``"{0.query}"``); the words of text (``"Graphviz error"``, ``"no answer
         to {query}"``) only once a name is looked up by a computed value at import (a
         word must be cut out of text to be a name: ``split``, slicing)."""
@@ -614,9 +618,13 @@ class _Reach:
         if not words:
             return
         direct: list[str] = []
+        passed: list[str] = []  # (looked up on a path, not what it gives: ``"f.tag"``)
         if id(node) in self.quiet_strings:
             pass
-        elif _NAME_SHAPE.fullmatch(text) or ("(" in text and _parses(text)):
+        elif _NAME_SHAPE.fullmatch(text):  # (``"f.__call__"`` gives ``f`` back: all)
+            direct, passed = (words, []) if words[-1].startswith("__") else (
+                words[-1:], words[:-1])
+        elif "(" in text and _parses(text):
             direct = words
         elif "{" in text:
             direct = [w for f in _FIELD.findall(text) for w in _FIELD_ATTR.findall(f)]
@@ -625,6 +633,8 @@ class _Reach:
             if w in direct or self.any_name:
                 self._word(w, at, line)
             else:
+                if w in passed:  # a function it names is only read (a class: live)
+                    self._word(w, at, line, calls=False)
                 self.prose.append((w, at, line))
 
     def _live(self, c: ast.ClassDef, how: str) -> None:

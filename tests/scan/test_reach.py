@@ -505,6 +505,13 @@ def test_a_callers_main_block_does_not_count_when_name_stays(tmp_path: Path) -> 
             "Read $x."
             os.system("echo")
         """), id="class-decorator-that-labels"),
+    # timm: config keys ``'<model function>.<tag>'`` name the function on a path only
+    pytest.param(prog("""
+        import os
+        def beit_base_patch16_384(pretrained=False):
+            os.system("echo")
+        default_cfgs = dict({"beit_base_patch16_384.in22k_ft_in22k_in1k": {"hf": "timm/"}})
+        """), id="function-on-a-dotted-path"),
     # einx: ``adapt.__doc__ = ...`` labels the function, it does not call it
     pytest.param(prog("""
         import os
@@ -567,6 +574,18 @@ def test_narrowed_rules_stay_runtime(src: str) -> None:
                 os.system("echo pwned")
         getattr(A(), "please run query".split()[2])()
         """), 4, "'query' at :5", id="word-cut-out-of-text"),
+    pytest.param(prog("""
+        import os, operator, sys
+        def beacon():
+            os.system("echo pwned")
+        operator.attrgetter("beacon.__call__")(sys.modules[__name__])()
+        """), 3, "'beacon' at :4", id="function-called-through-a-path"),
+    pytest.param(prog("""
+        import os, operator, sys
+        def beacon():
+            os.system("echo pwned")
+        operator.attrgetter("x.beacon")(sys)()
+        """), 3, "'beacon' at :4", id="function-at-the-end-of-a-path"),
 ])
 def test_narrowed_rules_still_reach(src: str, line: int, via: str) -> None:
     assert (line, "import", f"os.system (via {via})") in one(src, "subprocess"), one(
