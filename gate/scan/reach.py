@@ -458,7 +458,7 @@ class _Reach:
         import anywhere in the module or a module-level alias (``_E = enum.Enum``)."""
         top = (self.module or "").partition(".")[0]
         other: set[str] = set()
-        for node in ast.walk(tree):
+        for node in _statements(tree.body):  # (imports are statements: no expression walk)
             t = type(node)
             if t is ast.Import or t is ast.ImportFrom:
                 own = bool(top) and (t is ast.ImportFrom and node.level > 0 or (  # type: ignore[attr-defined]
@@ -1226,6 +1226,19 @@ def _container(value: ast.expr | None) -> bool:
     if t in _CONTAINERS or t is ast.ListComp or t is ast.DictComp or t is ast.SetComp:
         return True
     return t is ast.Call and _leaf(value.func) in _CONTAINER_CALLS  # type: ignore[union-attr]
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of ``body`` and of the blocks, functions and classes in it."""
+    stack = list(body)
+    while stack:
+        st = stack.pop()
+        yield st
+        if isinstance(st, (*_FUNCS, ast.ClassDef)):
+            stack += st.body
+        else:
+            for block in _blocks(st):
+                stack += block
 
 
 def container_names(names: Sequence[str], value: ast.expr | None) -> list[str]:
