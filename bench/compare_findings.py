@@ -6,7 +6,8 @@
 
 Each tree (a directory holding ``gate/``; ``--after`` defaults to this checkout) scans the
 wheels in its own child process (``scan_artifact``, as ``permpip install`` calls it) and
-prints one line per finding: path, line, capability, phase, detail. The report lists, per
+prints one line per finding: path, line, capability, phase, detail (with its phase apart, for
+``--import-only``). The report lists, per
 wheel, the findings only one tree makes, then the totals and each tree's scan CPU seconds.
 ``--import-only`` compares only import-phase findings (issue #13's precision question: which
 wheels gain an import-time capability). The sample is drawn from /opt/pypi/files and
@@ -37,10 +38,10 @@ for f in sys.argv[2:]:
     t0 = time.process_time()
     try:
         s = scan_artifact(Path(f))
-        rows = sorted({f"{x.path}:{x.line} {x.capability} {x.phase} {x.detail}"
+        rows = sorted({(f"{x.path}:{x.line} {x.capability} {x.phase} {x.detail}", x.phase)
                        for x in s.findings})
-    except Exception as e:  # a crash is a difference worth seeing
-        rows = [f"<crash {type(e).__name__}: {e}>"]
+    except Exception as e:  # a crash is a difference worth seeing (in every phase)
+        rows = [(f"<crash {type(e).__name__}: {e}>", None)]
     cpu += time.process_time() - t0
     out[Path(f).name] = rows
 print(json.dumps({"cpu": cpu, "out": out}))
@@ -84,10 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     differ = 0
     gained: dict[str, int] = {}
     for name in sorted(after["out"]):
-        old, new = before["out"].get(name, []), after["out"][name]
-        if args.import_only:
-            old = [r for r in old if " import " in r]
-            new = [r for r in new if " import " in r]
+        old, new = [[r for r, phase in side["out"].get(name, [])
+                     if not args.import_only or phase in ("import", None)]
+                    for side in (before, after)]
         only_old, only_new = sorted(set(old) - set(new)), sorted(set(new) - set(old))
         if not (only_old or only_new):
             continue

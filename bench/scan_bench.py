@@ -151,11 +151,8 @@ def measure(path: Path, repeat: int, python_only: bool,
         spent += t
         runs += 1
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    import gate
-
     return {"parse": parse_t, "scan": scan_t, "size": size, "files": files, "runs": runs,
-            "findings": findings, "how": how, "peak_mb": peak_mb,
-            "gate": str(Path(gate.__file__).parent)}
+            "findings": findings, "how": how, "peak_mb": peak_mb}
 
 
 PARSE_ONLY = """

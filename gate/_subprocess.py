@@ -7,6 +7,7 @@ Unit tests patch ``run`` to assert argv; everything else runs it for real.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -46,8 +47,6 @@ def run(
 def run_passthrough(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> int:
     """Run ``argv`` with permpip's stdin, stdout and stderr (``permpip run``); its exit code,
     128 + N when signal N ended it. FileNotFoundError/PermissionError when it cannot start."""
-    import signal
-
     # Ctrl-C reaches the command (it shares the terminal's process group): permpip ignores it
     # while it waits, but only once the command has started, so the command does not inherit
     # an ignored SIGINT (a Python program under ``permpip run`` could not be interrupted)

@@ -151,11 +151,19 @@ def file_sha256(path: Path) -> str:
 
 
 class Cache:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, throwaway: bool = False) -> None:
         self.root = root
+        self.throwaway = throwaway  # --no-cache: removed when the run ends
         self.shared: SharedStore | None = None  # gate.shared_cache.attached sets it
         for sub in ("files", "scans", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
+
+    @property
+    def lasting_root(self) -> Path | None:
+        """The root, where what is kept outlives the run; None for ``--no-cache``'s
+        throwaway cache (no record worth working out: the placement, the probe of
+        ``--python``, uv's verified copies)."""
+        return None if self.throwaway else self.root
 
     def _file(self, sha256: str, filename: str) -> Path:
         if "/" in filename or "\\" in filename or filename in ("", ".", ".."):
@@ -252,11 +260,10 @@ class Cache:
 
     def get_scan(self, sha256: str, scanner: str) -> PackageScan | None:
         """The scan kept here, else the shared store's (checked, then kept here)."""
-        try:
-            data = json.loads(self._scan(sha256, scanner).read_text())
-            return PackageScan._from_dict(data)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass
+        data = read_json(self._scan(sha256, scanner))
+        if data is not None:
+            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+                return PackageScan._from_dict(data)
         scan = self.shared.get_scan(sha256, scanner) if self.shared is not None else None
         if scan is not None:
             self._keep_scan(scan, scanner)

@@ -237,6 +237,11 @@ class Entry:
     capability: Capability
     also: tuple[Capability, ...] = ()  # what else the name does (the generated table)
 
+    @property
+    def capabilities(self) -> tuple[Capability, ...]:
+        """The primary capability, then ``also``."""
+        return (self.capability, *self.also)
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Catalog:
@@ -550,4 +555,4 @@ def stdlib_modules() -> frozenset[str]:
     generated on (``sys.stdlib_module_names`` of this one, the heads of ``stdlib.txt``)."""
     heads = {line.split(None, 1)[0].split(".", 1)[0] for line in _data("stdlib.txt").splitlines()
              if line.strip() and not line.startswith("#")}
-    return frozenset(sys.stdlib_module_names) | heads
+    return _STDLIB_TOP | heads

@@ -149,11 +149,7 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
                 linker.abandon(wheels)
             raise
         if linker is not None and done is not None:
-            site = None
-            if hard and paths is not None:
-                pure, plat = paths.purelib, paths.platlib
-                site = lambda purelib: pure if purelib else plat  # noqa: E731
-            linker.finish(wheels, before=before, site=site,
+            linker.finish(wheels, before=before, paths=paths if hard else None,
                           installed=() if options.dry_run else installing)
         out = done or _subprocess.Completed(argv=(), returncode=0, stdout="", stderr="")
         for project in local_projects:

@@ -9,8 +9,9 @@ that is most of permpip's own work. Its outcome is a pure function of:
 * where they go: the install paths (``--target``, ``--prefix``, ``--user``, ``--root`` or
   the target's scheme), relative to the target's ``sys.prefix`` (so two fresh environments
   made alike give one key), and the target's tags, marker environment and stdlib names;
-* the code that decides: ``gate/environment.py``, ``gate/layout.py``, ``gate/archive.py``
-  (and the scanner's version, which covers the last two), this Python's stdlib names;
+* the code that decides: the scanner's version (``gate.run.scanner_version``, which hashes
+  every source file of permpip: ``gate/environment.py``, ``gate/layout.py``,
+  ``gate/archive.py``, this module), this Python's stdlib names;
 * the installed state as ``read_state`` reads it: every ``*.dist-info``'s METADATA,
   RECORD and top_level.txt (their sha256) and every ``.pth`` file (sha256, and its
   absolute path: a finding names it);
@@ -37,7 +38,6 @@ import functools
 import hashlib
 import json
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -45,21 +45,17 @@ from typing import Any
 
 from gate.cache import read_json, write_json
 from gate.environment import InstallPaths, RawState, WheelFiles
-from gate.model import Finding, NormalizedName
+from gate.model import Finding, NormalizedName, normalize
 from gate.resolve.target import Target
 
 SCHEMA = "placement-1"
-_CODE = ("environment.py", "placement.py")  # (layout.py, archive.py: in the scanner's version)
 
 
 @functools.cache
 def code_version(scanner: str) -> str:
-    """The scanner's version, the placement code's bytes, this Python's stdlib names (read
-    once a process)."""
-    root = Path(__file__).parent
+    """The scanner's version (it covers the placement code: every source file of permpip)
+    and this Python's stdlib names (worked out once a process)."""
     digest = hashlib.sha256(f"{SCHEMA}\0{scanner}\0".encode())
-    for name in _CODE:
-        digest.update((root / name).read_bytes())
     digest.update(",".join(sorted(sys.stdlib_module_names)).encode())
     return digest.hexdigest()
 
@@ -116,8 +112,8 @@ def any_installed(raw: RawState, names: Sequence[str]) -> bool:
     can be used. Read from the directory names only (``name-version.dist-info``): a test of
     cost, not of soundness (a record is used only after its tops are checked)."""
     want = set(names)
-    return any(re.sub(r"[-_.]+", "-", i.entry[:-len(".dist-info")].rsplit("-", 1)[0]).lower()
-               in want for i in raw.dist_infos)
+    return any(normalize(i.entry[:-len(".dist-info")].rsplit("-", 1)[0]) in want
+               for i in raw.dist_infos)
 
 
 def tops(wheels: Sequence[WheelFiles], paths: InstallPaths,

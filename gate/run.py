@@ -142,7 +142,7 @@ def _cache(options: GateOptions) -> Iterator[Cache]:
     if options.no_cache:
         tmp = tempfile.mkdtemp(prefix="permpip-cache-")
         try:
-            yield Cache(Path(tmp))
+            yield Cache(Path(tmp), throwaway=True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     else:
@@ -155,10 +155,10 @@ def _gate(options: GateOptions, *, progress: Progress | None,
     """A Gate for one run, with a work directory that is removed when the run ends."""
     options = with_no_cache(options, env=env)  # pip's --no-cache-dir, PIP_NO_CACHE_DIR ...
     with _cache(options) as cache, tempfile.TemporaryDirectory(prefix="permpip-run-") as work:
+        lasting = cache.lasting_root
         g = Gate(options, cache=cache,
-                 # --no-cache: no record kept in a directory removed at the end
-                 target=probe_target(options.python, cache_dir=None if options.no_cache
-                                     else cache.root / "targets"),
+                 target=probe_target(options.python, cache_dir=None if lasting is None
+                                     else lasting / "targets"),
                  progress=progress or Progress.for_stream(sys.stderr, quiet=True),
                  policy=policy, workdir=Path(work), env=env)
         with shared_cache.attached(cache, options, env=env, settings=lambda: g.settings,
@@ -419,10 +419,10 @@ class Gate:
         paths = environment.install_paths(self.target, self.options)
         raw = environment.read_raw(paths) if install else None
         on = [s for s in scanned if s.pin.is_wheel]
-        # no record with --no-cache (kept in a directory removed at the end), nor when a
-        # distribution of the set is installed (a rerun: its files are there, so a record
-        # could not be used, gate.placement)
-        keep = not self.options.no_cache and not (
+        # no record with --no-cache (``lasting_root``), nor when a distribution of the set
+        # is installed (a rerun: its files are there, so a record could not be used,
+        # gate.placement)
+        keep = self.cache.lasting_root is not None and not (
             raw is not None and placement.any_installed(raw, [s.pin.name for s in on]))
         key = placement.key(code=placement.code_version(self.scanner), raw=raw, paths=paths,
                             target=self.target,
@@ -461,7 +461,8 @@ class Gate:
             [s for s in placed.scanned if s.pin.is_wheel], placed.wheels, strict=True)]
         again = [] if dry or placed.state is None else environment.mismatched(pairs,
                                                                                placed.state)
-        changed = changing(placed, local, self.options, again)
+        now = to_install(placed, self.options, again)
+        changed = changing(now, local)
         if not dry and placed.state is not None:
             for _path, w in pairs:
                 kept = placed.state.dists.get(w.name)
@@ -475,10 +476,9 @@ class Gate:
                     [_fetched(s) for s in placed.scanned], options=self.options,
                     target=self.target, local_projects=local, env=env, reinstall=again,
                     # --no-cache: uv unpacks into a throwaway cache of its own
-                    cache_root=None if self.options.no_cache else self.cache.root,
+                    cache_root=self.cache.lasting_root,
                     paths=placed.paths, warn=self.progress.warn,
-                    installing={s.pin.name for s in placed.scanned
-                                if f"{s.pin.name} {s.pin.version}" in changed})
+                    installing={s.pin.name for s in now})
         except KeyboardInterrupt:
             changed = environment.changes(before, environment.snapshot(placed.paths))
             raise Interrupted("interrupted while installing; " + _changed(changed)) from None
@@ -531,21 +531,26 @@ def satisfied_line(satisfied: Sequence[tuple[str, str]]) -> str:
     return f"{len(satisfied)} already satisfied (not scanned: installed before permpip ran)"
 
 
-def changing(placed: Placed, local: Sequence[LocalInstall], options: GateOptions,
-             again: Sequence[str]) -> list[str]:
-    """``name version`` of each package pip/uv installs (or would): the local projects and
-    every wheel of the set, but for one installed at its version already that pip/uv calls
-    "already satisfied" and that permpip does not reinstall (``again``: its bytes are not
-    the scanned ones). ``--force-reinstall`` and ``-I`` install all, as ``--target`` with
-    pip does."""
+def to_install(placed: Placed, options: GateOptions, again: Sequence[str]) -> list[Scanned]:
+    """Each package of the set pip/uv installs (or would): every one, but for one
+    installed at its version already that pip/uv calls "already satisfied" and that
+    permpip does not reinstall (``again``: its bytes are not the scanned ones).
+    ``--force-reinstall`` and ``-I`` install all, as ``--target`` with pip does."""
     every = (options.flag("--force-reinstall", "-I", "--ignore-installed")
              or (options.backend is not Backend.UV and options.flag("-t", "--target")))
     out = []
     for s in placed.scanned:
         have = placed.state.dists.get(s.pin.name) if placed.state is not None else None
         if every or have is None or have.version != s.pin.version or s.pin.name in again:
-            out.append(f"{s.pin.name} {s.pin.version}")
-    return out + [f"{lp.project.name} (your project)" for lp in local]
+            out.append(s)
+    return out
+
+
+def changing(wheels: Sequence[Scanned], local: Sequence[LocalInstall]) -> list[str]:
+    """``name version`` of each of ``wheels`` (``to_install``'s) and of the local projects:
+    what pip/uv installs (or would)."""
+    return ([f"{s.pin.name} {s.pin.version}" for s in wheels]
+            + [f"{lp.project.name} (your project)" for lp in local])
 
 
 def scan_input(input_path: Path | None, *, cwd: Path, options: GateOptions,

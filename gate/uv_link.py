@@ -44,11 +44,15 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from gate.cache import file_sha256, link_or_copy, read_json, write_json
-from gate.errors import InstallError
+from gate.errors import InstallError, ScanError
 from gate.fetch import Fetched
+from gate.layout import _root_is_purelib, find_dist_info
+
+if TYPE_CHECKING:
+    from gate.environment import InstallPaths
 
 SCHEMA = "uv-link-1"
 ARCHIVES = "archive-v0"  # uv's bucket of unpacked wheels (uv-cache ``CacheBucket::Archive``)
@@ -124,7 +128,10 @@ class Linker:
         data = read_json(self._manifest_path(sha))
         ok = (isinstance(data, dict) and data.get("schema") == SCHEMA
               and data.get("sha256") == sha and isinstance(data.get("entries"), list)
-              and _plain(data.get("archive")) and _plain(data.get("gen")))
+              and _plain(data.get("archive")) and _plain(data.get("gen"))
+              and isinstance(data.get("dev"), int) and isinstance(data.get("uid"), int)
+              and isinstance(data.get("dist_info"), str)
+              and isinstance(data.get("purelib"), bool))
         return data if ok else None
 
     def _holds(self, manifest: dict[str, Any]) -> bool:
@@ -143,9 +150,10 @@ class Linker:
             return False
         return True
 
-    def _drop(self, sha: str, manifest: dict[str, Any] | None, *, gen: str | None = None,
-              archive: str | None = None) -> None:
+    def _drop(self, sha: str, manifest: dict[str, Any] | None, *,
+              gen: str | None = None) -> None:
         """Forget a wheel's unpacked copy: its manifest, find-links generation and archive."""
+        archive = None
         if manifest is not None:
             gen, archive = manifest.get("gen"), manifest.get("archive")
             with contextlib.suppress(OSError):
@@ -158,21 +166,25 @@ class Linker:
     # -- after uv ran --------------------------------------------------------------------
 
     def finish(self, wheels: Sequence[Wheel], *, before: set[str], installed: Iterable[str],
-               site: Callable[[bool], Path] | None) -> None:
+               paths: InstallPaths | None) -> None:
         """Verify what uv unpacked in this run and keep its manifest; check that every file
         uv installed (``installed``: the names it installed now) is the verified copy's.
 
-        ``site(purelib)``: the directory the wheel's root goes to, when uv hard-linked (None:
-        it copied; then only the archives are verified). Raises InstallError when an
-        installed file is not the scanned bytes."""
+        ``paths``: the target's schemes, when uv hard-linked (None: it copied; then only the
+        archives are verified). Raises InstallError when an installed file is not the
+        scanned bytes."""
         now = set(installed)
-        fresh = sorted(self.archives_now() - before)
+        fresh = (sorted(self.archives_now() - before)
+                 if any(w.manifest is None for w in wheels) else [])
         for w in wheels:
             if w.manifest is None:
-                w.manifest = self._adopt(w, fresh)
-            if w.fetched.pin.name not in now or site is None:
+                if fresh or w.fetched.pin.name in now:
+                    w.manifest = self._adopt(w, fresh)
+                else:  # uv unpacked nothing, installed nothing of it: nothing to verify
+                    self._drop(w.sha, None, gen=w.gen)
+            if w.fetched.pin.name not in now or paths is None:
                 continue
-            bad = self._check_installed(w, site)
+            bad = self._check_installed(w, paths)
             if bad is not None:
                 self._drop(w.sha, w.manifest, gen=w.gen)
                 raise InstallError(f"{w.fetched.pin.filename}: uv installed {bad} from bytes "
@@ -190,7 +202,7 @@ class Linker:
         witnessed; None (and the new generation removed) when there is none to verify."""
         try:
             w.members, w.dirs, w.dist_info, w.purelib = _members(w.fetched.path)
-        except (OSError, zipfile.BadZipFile, ValueError, KeyError) as exc:
+        except (OSError, zipfile.BadZipFile, ValueError, KeyError, ScanError) as exc:
             raise InstallError(f"{w.fetched.pin.filename}: cannot read it again: {exc}") from None
         for name in fresh:
             root = self.archives / name
@@ -200,24 +212,24 @@ class Linker:
             if manifest is not None:
                 manifest.update(schema=SCHEMA, sha256=w.sha, gen=w.gen, archive=name,
                                 dist_info=w.dist_info, purelib=w.purelib)
-                self._write(w.sha, manifest)
+                write_json(self._manifest_path(w.sha), manifest, tmp=self.tmp)
                 return manifest
             shutil.rmtree(root, ignore_errors=True)  # not the wheel's bytes: never reused
         self._drop(w.sha, None, gen=w.gen)  # nothing verified: unpacked again next time
         return None
 
-    def _check_installed(self, w: Wheel, site: Callable[[bool], Path]) -> str | None:
+    def _check_installed(self, w: Wheel, paths: InstallPaths) -> str | None:
         """The first file of ``w`` installed from other bytes, or None."""
         m = w.manifest
         if m is not None:
-            into = str(site(bool(m["purelib"])))
+            into = str(paths.purelib if m["purelib"] else paths.platlib)
             root = self.archives / str(m["archive"])
-            dev, record = m["dev"], f"{m['dist_info']}/RECORD"
+            dev, dist_info = m["dev"], m["dist_info"]
             rel: str
             lstat, isreg = os.lstat, stat.S_ISREG
             for rel, ino, mode, size, mtime in m["entries"]:
-                if not isreg(mode) or rel == record or rel.split("/", 1)[0].endswith(".data"):
-                    continue  # not installed as the archive holds it (``_not_linked``)
+                if not isreg(mode) or _not_linked(rel, dist_info):
+                    continue  # not installed as the archive holds it
                 try:
                     st = lstat(f"{into}{os.sep}{rel}")
                 except OSError:
@@ -230,7 +242,7 @@ class Linker:
             return None
         # no verified copy: each installed file against the wheel's member (its bytes, not
         # its RECORD row: uv does not check those, a wrong row is no reason to refuse)
-        base = site(w.purelib)
+        base = paths.purelib if w.purelib else paths.platlib
         for name, digest in w.members.items():
             if _not_linked(name, w.dist_info):
                 continue
@@ -241,9 +253,6 @@ class Linker:
             except (OSError, KeyError, zipfile.BadZipFile):
                 return name
         return None
-
-    def _write(self, sha: str, manifest: dict[str, Any]) -> None:
-        write_json(self._manifest_path(sha), manifest, tmp=self.tmp)
 
 
 def _plain(value: object) -> bool:
@@ -297,7 +306,8 @@ def _same_bytes(a: Path, b: Path) -> bool:
 
 def _members(wheel: Path) -> tuple[dict[str, str], frozenset[str], str, bool]:
     """(file member -> sha256 of its bytes, the directory entries, the ``.dist-info``
-    directory, Root-Is-Purelib) of the wheel, read again from the verified file.
+    directory, Root-Is-Purelib) of the wheel, read again from the verified file; the last
+    two as the scanner's layout reads them (``gate.layout``).
 
     A member's sha256 is the one its RECORD row states where there is one (no need to
     inflate the wheel again), else that of its bytes. A row that lies (not the member's
@@ -306,16 +316,11 @@ def _members(wheel: Path) -> tuple[dict[str, str], frozenset[str], str, bool]:
     again on every run); only a writer of the cache could make a copy match the lie, and
     such a writer can forge a manifest outright (docs/security.md, "uv's cache")."""
     out: dict[str, str] = {}
-    dirs: set[str] = set()
     with zipfile.ZipFile(wheel) as zf:
         infos = zf.infolist()
         files = [i for i in infos if not i.is_dir()]
         dirs = {i.filename.rstrip("/") for i in infos if i.is_dir()}
-        tops = {i.filename.split("/", 1)[0] for i in files
-                if i.filename.split("/", 1)[0].endswith(".dist-info")}
-        if len(tops) != 1:
-            raise ValueError("not exactly one .dist-info")
-        dist_info = tops.pop()
+        dist_info = find_dist_info(wheel.name, (i.filename for i in infos))
         stated = _record_sha256(zf.read(f"{dist_info}/RECORD"))
         names = {i.filename for i in files}
         for info in files:
@@ -323,26 +328,23 @@ def _members(wheel: Path) -> tuple[dict[str, str], frozenset[str], str, bool]:
             if known is not None:
                 out[info.filename] = known
                 continue
-            digest = hashlib.sha256()
             with zf.open(info) as member:
-                while chunk := member.read(1 << 20):
-                    digest.update(chunk)
-            out[info.filename] = digest.hexdigest()
+                out[info.filename] = _sha256(member)
         if len(names) != len(files):
             raise ValueError("a member is in the archive twice")
-        wheel_text = zf.read(f"{dist_info}/WHEEL").decode("utf-8", "replace")
-    purelib = any(ln.split(":", 1)[0].strip().lower() == "root-is-purelib"
-                  and ln.split(":", 1)[1].strip().lower() == "true"
-                  for ln in wheel_text.splitlines() if ":" in ln)
+        purelib = _root_is_purelib(wheel.name, dist_info, zf.read(f"{dist_info}/WHEEL"))
     return out, frozenset(dirs), dist_info, purelib
 
 
 def _member_sha256(wheel: Path, name: str) -> str:
-    digest = hashlib.sha256()
     with zipfile.ZipFile(wheel) as zf, zf.open(name) as member:
-        while chunk := member.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return _sha256(member)
+
+
+def _sha256(member: IO[bytes]) -> str:
+    """The sha256 of a zip member's bytes (a ``ZipExtFile``: it has the ``readinto`` that
+    typeshed's ``IO[bytes]`` does not promise)."""
+    return hashlib.file_digest(member, "sha256").hexdigest()  # type: ignore[arg-type]
 
 
 def _record_sha256(record: bytes) -> dict[str, str]:

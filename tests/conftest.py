@@ -40,7 +40,6 @@ from __future__ import annotations
 import compileall
 import json
 import os
-import signal
 import sys
 import venv
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -62,28 +61,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     (and by each of its scan workers), hundreds of times a run. Idempotent (an up-to-date
     ``.pyc`` is left alone) and atomic per file, so each xdist worker may run it."""
     compileall.compile_dir(REPO / "gate", quiet=2)
-
-
-_SIGINT_LEFT: list[str] = []
-
-
-@pytest.fixture(autouse=True)
-def _sigint_kept(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A test that leaves SIGINT changed in this worker (ignored, say) is named at the end and
-    the handler put back: every process a later test starts would inherit an ignored SIGINT
-    (a Ctrl-C test then waits for children that cannot be interrupted)."""
-    before = signal.getsignal(signal.SIGINT)
-    yield
-    if signal.getsignal(signal.SIGINT) is not before and before is not None:
-        _SIGINT_LEFT.append(request.node.nodeid)
-        signal.signal(signal.SIGINT, before)
-        print(f"\nleft SIGINT changed (put back): {request.node.nodeid}",  # (xdist workers)
-              file=sys.__stderr__)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for nodeid in _SIGINT_LEFT:
-        terminalreporter.write_line(f"left SIGINT changed (put back): {nodeid}")
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 import zipfile
@@ -10,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from gate.uv_link import _members, _verify
+from gate.fetch import Fetched
+from gate.model import Pin
+from gate.uv_link import Linker, _members, _verify
+from tests.builders import _record_hash
 
 
 def _wheel(tmp_path: Path, *, dir_entry: bool = False) -> Path:
@@ -78,11 +82,8 @@ def test_anything_but_the_wheel_is_refused(tmp_path: Path, tmp: Path, change: st
 def test_record_hashes_are_used_and_a_lie_never_verifies(tmp_path: Path, tmp: Path) -> None:
     """A RECORD row's sha256 stands for the member (no second inflate); one that is not the
     member's bytes makes uv's faithful copy fail verification: never linked."""
-    import base64
-
     def row(name: str, data: bytes) -> str:
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-        return f"{name},sha256={digest.decode()},{len(data)}\n"
+        return f"{name},{_record_hash(data)},{len(data)}\n"
 
     path = tmp_path / "demo-1.0-py3-none-any.whl"
     with zipfile.ZipFile(path, "w") as zf:
@@ -96,3 +97,39 @@ def test_record_hashes_are_used_and_a_lie_never_verifies(tmp_path: Path, tmp: Pa
     root = tmp_path / "a"
     _unpack(path, root)
     assert _verify(root, files, dirs, tmp) is None
+
+
+def test_root_is_purelib_is_its_first_value(tmp_path: Path) -> None:
+    """A duplicated Root-Is-Purelib header is read as pip, uv and the scanner's layout read
+    it (gate.layout): the first value."""
+    path = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("demo/__init__.py", "X = 1\n")
+        zf.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
+                                                "Root-Is-Purelib: true\n")
+        zf.writestr("demo-1.0.dist-info/RECORD", "")
+    *_rest, purelib = _members(path)
+    assert purelib is False
+
+
+@pytest.mark.parametrize("missing", ["dev", "uid", "dist_info", "purelib"])
+def test_a_malformed_manifest_is_no_manifest(tmp_path: Path, missing: str) -> None:
+    """A manifest without a field ``finish`` reads is not used (and no traceback): the
+    wheel is handed to uv from a new generation, to be unpacked and verified again."""
+    wheel = _wheel(tmp_path)
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    linker = Linker(tmp_path / "cache")
+    manifest = {"schema": "uv-link-1", "sha256": sha, "gen": "g0", "archive": "a0",
+                "entries": [], "dev": os.stat(tmp_path).st_dev, "uid": os.geteuid(),
+                "dist_info": "demo-1.0.dist-info", "purelib": True}
+    where = linker.uv / "verified" / sha[:2] / f"{sha}.json"
+    where.parent.mkdir(parents=True)
+    where.write_text(json.dumps(manifest))
+    pin = Pin(name="demo", version="1.0", url=wheel.as_uri(), filename=wheel.name,
+              sha256=sha, is_wheel=True)
+    [kept] = linker.prepare([Fetched(pin=pin, path=wheel)])
+    assert kept.manifest == manifest and kept.gen == "g0"  # (the whole one is used)
+    del manifest[missing]
+    where.write_text(json.dumps(manifest))
+    [w] = linker.prepare([Fetched(pin=pin, path=wheel)])
+    assert w.manifest is None and w.gen != "g0"

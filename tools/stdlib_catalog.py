@@ -1855,8 +1855,14 @@ def ordered_caps(caps: dict[str, tuple[int, str]]) -> list[str]:
     return sorted(strong | weak, key=lambda c: (c in weak, PRIORITY.index(c)))
 
 
-def generate() -> tuple[list[str], list[str], Graph, dict[str, dict]]:
-    modules = import_all()
+def generate(modules: dict[str, types.ModuleType] | None = None,
+             other_held: dict[str, dict[str, str]] | None = None,
+             ) -> tuple[list[str], list[str], Graph, dict[str, dict]]:
+    """The table's lines, the held modules' lines, the call graph and each name's
+    capabilities; ``modules``: ``import_all()`` already done; ``other_held``: the
+    ``raw_held`` of other interpreters (``other_tables``), merged under this one's."""
+    if modules is None:
+        modules = import_all()
     graph = Graph(modules)
     graph.add_seeds()
     # every name to write: module -> attr -> ("func", node) / ("class", cls) / ("seed", ...)
@@ -1983,7 +1989,7 @@ def generate() -> tuple[list[str], list[str], Graph, dict[str, dict]]:
         evidence[qual] = caps
     lines = sorted([*lines, *whole_module_lines()], key=lambda line: line.split()[0])
     raw = raw_held(modules)
-    for container, attrs in [*other_versions(WITH).items(), *LATER_HELD.items()]:
+    for container, attrs in [*(other_held or {}).items(), *LATER_HELD.items()]:
         for attr, real in attrs.items():
             raw.setdefault(container, {}).setdefault(attr, real)
     held = held_modules(raw, [q for q, c in found.items() if c])
@@ -2100,34 +2106,23 @@ def held_modules(held: dict[str, dict[str, str]], names: list[str]) -> list[str]
     return out
 
 
-def other_versions(pythons: list[str]) -> dict[str, dict[str, str]]:
-    """raw_held of other interpreters (``--with PYTHON``), merged."""
+def other_tables(pythons: list[str]) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
+    """What other interpreters generate (``--with PYTHON``), one run each: version -> the
+    table's lines, and their ``raw_held`` merged (a later interpreter's value wins)."""
     import json
     import subprocess
 
-    out: dict[str, dict[str, str]] = {}
-    for python in pythons:
-        text = subprocess.run([python, "-I", "-S", __file__, "--held-raw"], check=True,
-                              capture_output=True, text=True, cwd=tempfile.gettempdir()
-                              ).stdout
-        for container, attrs in json.loads(text).items():
-            out.setdefault(container, {}).update(attrs)
-    return out
-
-
-def other_tables(pythons: list[str]) -> dict[str, list[str]]:
-    """version -> the table lines another interpreter generates (``--with PYTHON``)."""
-    import json
-    import subprocess
-
-    out: dict[str, list[str]] = {}
+    tables: dict[str, list[str]] = {}
+    held: dict[str, dict[str, str]] = {}
     for python in pythons:
         text = subprocess.run([python, "-I", "-S", __file__, "--table-raw"], check=True,
                               capture_output=True, text=True, cwd=tempfile.gettempdir()
                               ).stdout
         got = json.loads(text)
-        out[got["version"]] = got["lines"]
-    return out
+        tables[got["version"]] = got["lines"]
+        for container, attrs in got["held"].items():
+            held.setdefault(container, {}).update(attrs)
+    return tables, held
 
 
 def _split(line: str) -> tuple[str, str, str]:
@@ -2174,8 +2169,8 @@ HEADER_MODULES = """\
 
 
 def render() -> tuple[str, str, Graph, dict]:
-    lines, held, graph, evidence = generate()
-    others = other_tables(WITH) if WITH else {}
+    others, other_held = other_tables(WITH) if WITH else ({}, {})
+    lines, held, graph, evidence = generate(other_held=other_held)
     lines = merge_tables(lines, others)
     merged = f", merged with {', '.join(sorted(others))}" if others else ""
     meta = {"version": ".".join(map(str, sys.version_info[:2])), "platform": sys.platform,
@@ -2267,7 +2262,7 @@ def explain(graph: Graph, name: str) -> None:
             say(f"{name} {cap} ({how}):\n    " + "\n -> ".join(map(describe, path)))
 
 
-WITH: list[str] = []  # --with PYTHON: other interpreters whose held modules are merged
+WITH: list[str] = []  # --with PYTHON: other interpreters whose tables and held modules are merged
 
 
 def find_python(version: str) -> str | None:
@@ -2285,16 +2280,13 @@ def find_python(version: str) -> str | None:
 def main(argv: list[str]) -> int:
     if not (sys.flags.isolated and sys.flags.no_site):
         os.execv(sys.executable, [sys.executable, "-I", "-S", __file__, *argv])
-    if "--held-raw" in argv:
-        import json
-
-        say(json.dumps(raw_held(import_all())))
-        return 0
     if "--table-raw" in argv:  # (for another interpreter's ``--with``)
         import json
 
+        modules = import_all()
+        held = raw_held(modules)  # (before the graph is built, as a run of its own)
         say(json.dumps({"version": ".".join(map(str, sys.version_info[:2])),
-                        "lines": generate()[0]}))
+                        "lines": generate(modules)[0], "held": held}))
         return 0
     WITH.extend(argv[i + 1] for i, a in enumerate(argv) if a == "--with")
     if "--check" in argv and not WITH:  # the versions the checked-in table was merged with

@@ -79,13 +79,9 @@ def parse_args(argv: Sequence[str]) -> DiffArgs:
                 raise UsageError(f"option {name} takes no value")
             own[name] = True
         elif name in ("--git", "--format", "--output", "-o"):
-            if eq:
-                value = inline
-            elif i < len(args):
-                value = args[i]
-                i += 1
-            else:
-                raise UsageError(f"option {name} needs a value")
+            value = inline
+            if not eq and i < len(args):
+                value, i = args[i], i + 1
             if not value:
                 raise UsageError(f"option {name} needs a value")
             own["--output" if name == "-o" else name] = value

@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,18 +110,17 @@ def _swap(value: Any, old: str, new: str) -> Any:  # noqa: ANN401 - JSON values
     return value
 
 
-# the venv key ``get`` computed for (path, probe) when it missed: ``put``, called after the
-# probe ran, keys the answer by the venv as it was before (one read of its site-packages)
-_LAST: dict[tuple[str, str], tuple[Path | None, str | None]] = {}
-
-
 def _read(path: Path) -> dict[str, Any] | None:
     record = read_json(path)
     return record if isinstance(record, dict) else None
 
 
-def get(path: Path, cache_dir: Path, probe: str) -> dict[str, Any] | None:
-    """The kept answer for the interpreter at ``path``, if every witness still holds."""
+def lookup(path: Path, cache_dir: Path, probe: str,
+           run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The answer for the interpreter at ``path``: the kept one while every witness still
+    holds, else ``run()``'s (the probe), then kept. On a miss the venv key is worked out
+    once, before the probe runs: the answer is kept by the venv as it was then (one read
+    of its site-packages)."""
     record = _read(cache_dir / f"{_path_key(path, probe)}.json")
     with contextlib.suppress(KeyError, TypeError, AttributeError):
         if record is not None and _witnesses(path, list(record["data"]["read"])) == \
@@ -128,40 +128,33 @@ def get(path: Path, cache_dir: Path, probe: str) -> dict[str, Any] | None:
             return dict(record["data"])
     root = _venv_root(path)
     key = _venv_key(path, root, probe) if root is not None else None
-    _LAST.clear()
-    _LAST[(str(path), probe)] = (root, key)  # for ``put`` after a miss: no second read
     record = _read(cache_dir / f"venv-{key}.json") if key is not None else None
-    if record is None or root is None:
-        return None
-    with contextlib.suppress(KeyError, TypeError, AttributeError, ValueError):
-        data = _swap(record["data"], _ROOT, str(root))
-        if _witnesses(path, list(data["read"]), skip=str(root)) == record["witnesses"]:
-            return dict(data)
-    return None
+    if record is not None and root is not None:
+        with contextlib.suppress(KeyError, TypeError, AttributeError, ValueError):
+            data = _swap(record["data"], _ROOT, str(root))
+            if _witnesses(path, list(data["read"]), skip=str(root)) == record["witnesses"]:
+                return dict(data)
+    data = run()
+    _put(path, cache_dir, probe, data, root, key)
+    return data
 
 
-def put(path: Path, cache_dir: Path, probe: str, data: dict[str, Any]) -> None:
-    """Keep ``data``, the answer of a probe of ``path`` just run."""
+def _put(path: Path, cache_dir: Path, probe: str, data: dict[str, Any], root: Path | None,
+         key: str | None) -> None:
+    """Keep ``data``, the answer of a probe of ``path`` just run (``root``, ``key``: the
+    venv it is the interpreter of and that venv's key before the probe ran)."""
     read = [str(r) for r in data.get("read", [])]
-    _write(cache_dir, f"{_path_key(path, probe)}.json",
-           {"data": data, "witnesses": _witnesses(path, read)})
-    known = _LAST.pop((str(path), probe), None)
-    root, key = known if known is not None else (None, None)
-    if known is None:
-        root = _venv_root(path)
-        key = _venv_key(path, root, probe) if root is not None else None
+    write_json(cache_dir / f"{_path_key(path, probe)}.json",
+               {"data": data, "witnesses": _witnesses(path, read)}, tmp=cache_dir)
     if root is None or key is None or data.get("prefix") != str(root):
         return
     try:
         moved = _swap(data, str(root), _ROOT)
     except ValueError:  # the directory appears in the answer other than as a prefix
         return
-    _write(cache_dir, f"venv-{key}.json",
-           {"data": moved, "witnesses": _witnesses(path, read, skip=str(root))})
+    write_json(cache_dir / f"venv-{key}.json",
+               {"data": moved, "witnesses": _witnesses(path, read, skip=str(root))},
+               tmp=cache_dir)
 
 
-def _write(cache_dir: Path, name: str, record: dict[str, Any]) -> None:
-    write_json(cache_dir / name, record, tmp=cache_dir)
-
-
-__all__ = ["get", "put"]
+__all__ = ["lookup"]

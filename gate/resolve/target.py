@@ -107,11 +107,8 @@ def probe_target(python: str | None, *, cache_dir: Path | None = None) -> Target
     if python is None:
         return current_target()
     path = _resolve_python(python)
-    data = probe_cache.get(path, cache_dir, _PROBE) if cache_dir is not None else None
-    if data is None:
-        data = _probe(python, path)
-        if cache_dir is not None:
-            probe_cache.put(path, cache_dir, _PROBE, data)
+    data = (_probe(python, path) if cache_dir is None else
+            probe_cache.lookup(path, cache_dir, _PROBE, lambda: _probe(python, path)))
     tags = tuple(_tags(data["tags"]))
     return Target(python=str(path), tags=tags, environment=dict(data["env"]),
                   prefix=data["prefix"], base_prefix=data["base_prefix"],

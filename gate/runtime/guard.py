@@ -627,10 +627,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if direct:  # (``found``: the caller's own ``owner_frame(..., True, plumbing)``)
             f, owner = found if found is not None else owner_frame(ent[0], ent[1], True,
                                                                    plumbing)
-            phase = None
         else:
             f, owner = attributed(ent)
-            phase = ent[4]
         if f is None or owner is APP:
             if not direct:
                 ent[5].add(cap)
@@ -645,11 +643,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if not direct and target is None:
                 ent[5].add(cap)
             return None
-        if phase is None:
-            if direct:
-                phase = "import" if importing(f, owner) else "runtime"
-            else:
-                phase = phase_of(ent, f, owner)
+        if direct:
+            phase = "import" if importing(f, owner) else "runtime"
+        else:
+            phase = phase_of(ent, f, owner)
         granted = not outside and cap in (at_import if phase == "import" else allow)
         if type(detail) is tuple:  # an event's argument, rendered only when it is shown
             detail = text(detail[0])
@@ -838,27 +835,39 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         fn = ent[1].co_filename if ent[1] is not None else ""
         return str_startswith(fn, "<frozen importlib._bootstrap") or fn == "<frozen zipimport>"
 
+    def path_of(value):
+        """The path an event's argument names: a str or bytes read as C reads it, a path
+        object through its slots (path_text: its ``__fspath__`` is not called); None for
+        a descriptor (fchmod, ftruncate: no path) or what cannot be read. None and tuples
+        (``os.utime``'s ``times``) have no slots: their type dicts cannot change."""
+        t = type(value)
+        if value is None or t is tuple or t is int or issub(t, int):
+            return None
+        if issub(t, str) or issub(t, bytes):
+            return exact(value)
+        return path_text(value)
+
     readlink = os.readlink
     guard_names = tuple(listdir(directory))
+    UNREAD_FD = object()  # a dir_fd that could not be read: judged by the path's name
 
     def writes_guard(path, dir_fd=None):
-        """Whether ``path`` (an event's argument; ``dir_fd``: the directory descriptor it is
-        relative to) names the guard's files. A str or bytes is read as C reads it, a path
-        object through its slots (path_text: its ``__fspath__`` is not called); a relative
-        path against ``dir_fd``'s directory (``/proc/self/fd``), or, when that cannot be
-        read, judged by its last part (a guard file's name: the worst case)."""
-        t = type(path)
-        if t is int or issub(t, int):  # a descriptor (fchmod, ftruncate): no path
-            return False
-        p = exact(path) if issub(t, str) or issub(t, bytes) else path_text(path)
+        """Whether ``path`` (an event's argument, read by path_of; ``dir_fd``: the directory
+        descriptor it is relative to) names the guard's files: a relative path against
+        ``dir_fd``'s directory (``/proc/self/fd``), or, when that cannot be read
+        (UNREAD_FD), judged by its last part (a guard file's name: the worst case)."""
+        p = path_of(path)
         if p is None:
             return False
         try:
-            if type(dir_fd) is int and dir_fd != -1 and not str_startswith(p, sep):
-                try:
-                    p = join(readlink("/proc/self/fd/" + int_repr(dir_fd)), p)
-                except OSError:
+            if not str_startswith(p, sep):
+                if dir_fd is UNREAD_FD:
                     return normpath(p).rpartition(sep)[2] in guard_names
+                if type(dir_fd) is int and dir_fd != -1:
+                    try:
+                        p = join(readlink("/proc/self/fd/" + int_repr(dir_fd)), p)
+                    except OSError:
+                        return normpath(p).rpartition(sep)[2] in guard_names
             p = realpath(p)
         except (TypeError, ValueError, OSError):
             return False
@@ -933,11 +942,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if dir_fd is None or (type(flags) is int and not flags & write_flags):
             return None
         if type(dir_fd) is not int and not issub(type(dir_fd), int):
-            dir_fd = None  # not read: refused below only for the guard's own names
+            dir_fd = UNREAD_FD  # not read: refused only for the guard's own names
         elif type(dir_fd) is not int:
-            dir_fd = int_repr(dir_fd)
-            dir_fd = int(dir_fd) if dir_fd.lstrip("-").isdigit() else None
-        if writes_guard(path, dir_fd if dir_fd is not None else -2):
+            dir_fd = int(int_repr(dir_fd))  # (int.__repr__: the value, as C reads it)
+        if writes_guard(path, dir_fd):
             return guard_violation("open", "writes the guard's files: " + text(path) +
                                    " (dir_fd " + text(args[2]) + ")", here(),
                                    exempt_app=False)
@@ -967,8 +975,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if f is None or owner is APP:
             return False
         allow, at_import, _ = grants(owner)
-        if "fs-read" in allow and "fs-read" in at_import and not record_all:
-            return False  # granted in every phase: nothing to tell apart (decide allows)
+        if not record_all and ("fs-read" in at_import or (
+                "fs-read" in allow and ent[4] == "runtime")):
+            return False  # granted in this phase (when known): decide allows it
         g = ent[0]
         helper = None
         while g is not f:
@@ -984,10 +993,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             g = g.f_back
         else:
             return False
-        t = type(path)
-        if t is int or issub(t, int):
-            return False
-        p = exact(path) if issub(t, str) or issub(t, bytes) else path_text(path)
+        p = path_of(path)
         if not p:
             return False
         try:
@@ -1048,6 +1054,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                     target = ("addr", exact(parts[0] if parts else args[0]))
         return decide("network", event, detail, here(), target=target)
 
+    def limited(ent):
+        """Whether the event's entry is a distribution's whose network grant names hosts."""
+        f, owner = attributed(ent)
+        return f is not None and owner is not APP and grants(owner)[2] is not None
+
     def new_socket(event, args):
         """``socket.__new__`` (only when a grant names hosts): a package limited to hosts
         may make internet sockets (their peers are judged at connect/sendto/sendmsg) and
@@ -1059,8 +1070,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 kind & 0xf != SOCK_RAW:
             return None
         ent = here()
-        f, owner = attributed(ent)
-        if f is None or owner is APP or grants(owner)[2] is None:
+        if not limited(ent):
             return None
         return decide("network", event, "family " + text(family) + " type " + text(kind),
                       ent, target=("unix", None))
@@ -1118,8 +1128,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if host is MISSING:
             return None
         ent = here()
-        f, owner = attributed(ent)
-        if f is None or owner is APP or grants(owner)[2] is None:
+        if not limited(ent):
             return None
         return decide("network", event, detail, ent, target=("name", host or None))
 
@@ -1485,7 +1494,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         f, o = owner_frame(ent[0], ent[1], True, None) if direct else attributed(ent)
         if f is None or o is None or o is APP:
             return None
-        return (o[0], o[1], o[2], o[3] or where(o, f), o[4])
+        return (o[0], o[1], o[2], where(o, f), o[4])
 
     def import_owner(f):
         """The distribution whose module (not the main one) is being imported at ``f``."""
@@ -1984,13 +1993,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             setattr(posix, name, wrapped_fn)
             if getattr(os, name, None) is real:
                 setattr(os, name, wrapped_fn)
-            for supports in (getattr(os, "supports_dir_fd", None),
-                             getattr(os, "supports_fd", None),
-                             getattr(os, "supports_follow_symlinks", None),
-                             getattr(os, "supports_effective_ids", None)):
-                if type(supports) is set and real in supports:  # (shutil's rmtree asks)
-                    supports.discard(real)  # (else the real one is found there)
-                    supports.add(wrapped_fn)
+            # (shutil's rmtree asks; else the real one is found there). Only this set
+            # of os's supports_* holds mkfifo, mknod or open (CPython 3.11-3.13)
+            supports = getattr(os, "supports_dir_fd", None)
+            if type(supports) is set and real in supports:
+                supports.discard(real)
+                supports.add(wrapped_fn)
     del path_dir_fd, open_dir_fd, shape
     try:
         import _posixsubprocess

@@ -51,7 +51,7 @@ from gate.catalog import (
     under_wildcard,
 )
 from gate.model import Capability, Finding, Label, Phase
-from gate.scan import hosts, labels, reflect
+from gate.scan import hosts, labels, reflect, stdlib_forms
 from gate.scan.exports import Exported
 from gate.scan.lexical import (
     absolute,
@@ -72,7 +72,6 @@ from gate.scan.nodes import gc_paused, statements
 from gate.scan.prefilter import satisfied
 from gate.scan.python_calls import _Calls
 from gate.scan.python_refs import (
-    _CODE_NODES,
     _DYNAMIC,
     _FUNCS,
     _LABELS,
@@ -130,7 +129,8 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
     try:
         tree = ast.parse(text, filename=path)
     except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
-        return _unanalyzed(norm, path, phase, exc, own, exports, module)
+        # (the pre-filter let ``norm`` through: ``words``)
+        return _unanalyzed(norm, path, phase, exc, own, exports, module, always=True)
     hosts.note(text, path, tree)
     scanner = _Scanner(path, norm, words, phase, own)
     try:
@@ -169,7 +169,8 @@ def _unanalyzed(text: str, path: str, phase: Phase | None, exc: BaseException,
                 module: str | None = None, *, always: bool = False) -> list[Finding]:
     """What an unparseable file could do: ``unanalyzed`` plus catalogued names in its text.
     Quiet when its text (read with the package's own aliases, ``exports``) could not act,
-    unless ``always``: a file ``decode_source`` refuses is a finding whatever it spells."""
+    unless ``always``: a file ``decode_source`` refuses is a finding whatever it spells,
+    and one the pre-filter already let through need not be asked again."""
     norm = normalize(text)
     if not always and not satisfied(norm, own, exports, module=module,
                                     package=path.endswith("__init__.py")):
@@ -193,7 +194,7 @@ def _unanalyzed(text: str, path: str, phase: Phase | None, exc: BaseException,
         if entry is not None and own and owned(entry.name, own):
             continue
         if entry is not None:
-            for cap in (entry.capability, *entry.also):
+            for cap in entry.capabilities:
                 out.add(Finding(path=path, line=lineno, capability=cap, phase=ph,
                                 detail=entry.name))
             continue
@@ -582,7 +583,7 @@ class _Scanner(_Calls):
             self._keys_only(st.iter)
             target = st.target
             keys = _literal_strs(st.iter)
-            if keys is None or type(target) is not ast.Name or _stores(st.body, target.id) \
+            if keys is None or type(target) is not ast.Name \
                     or self._rebinds(st.body, target.id):
                 self._generic(st, phase)
                 return
@@ -665,15 +666,9 @@ class _Scanner(_Calls):
         if t is ast.Constant:
             value = node.value  # type: ignore[attr-defined]
             if isinstance(value, str) and value.strip():
-                try:
-                    inner = ast.parse(value.strip(), mode="eval").body
-                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                inner, code = stdlib_forms.annotation(value.strip(), node.lineno)
+                if inner is None:
                     return
-                code = False
-                for sub in ast.walk(inner):
-                    if hasattr(sub, "lineno"):
-                        sub.lineno = sub.end_lineno = node.lineno  # type: ignore[attr-defined]
-                    code = code or type(sub) in _CODE_NODES
                 if code:  # a type is names, subscripts, ``|``: this runs when evaluated
                     self._add(_DYNAMIC, node.lineno, phase,
                               "string annotation holds code (typing.get_type_hints runs it)")
@@ -705,15 +700,15 @@ class _Scanner(_Calls):
         """``match os: case object(system=run)``: the subject's attributes are read by
         name; they are resolved where they can be, the subject escapes where not."""
         subject = self._resolve(st.subject) if _chain_or_name(st.subject) else None
-        for p in (p for case in st.cases for p in ast.walk(case.pattern)
-                  if type(p) is ast.MatchClass):
+        classes = [p for case in st.cases for p in ast.walk(case.pattern)
+                   if isinstance(p, ast.MatchClass)]
+        for p in classes:
             leading = [a for a in p.kwd_attrs if a in reflect.REFLECTIVE]
             if leading:  # ``match print: case object(__self__=b)``: the builtins module
                 self._add(_DYNAMIC, p.lineno, phase, f"a class pattern reads {leading[0]} "
                           "(an object's module, namespace or builtins)")
         if subject is not None and self._module_value(subject):
-            attrs = [a for case in st.cases for p in ast.walk(case.pattern)
-                     if type(p) is ast.MatchClass for a in p.kwd_attrs]
+            attrs = [a for p in classes for a in p.kwd_attrs]
             if attrs and all(self.match(f"{subject}.{a}") is not None for a in attrs):
                 self.safe.add(id(st.subject))
                 for a in attrs:
@@ -852,23 +847,6 @@ def _literal_strs(node: ast.expr) -> tuple[str, ...] | None:
         return None
     out = tuple(_literal_str(e) for e in node.elts)  # type: ignore[attr-defined]
     return out if out and None not in out else None  # type: ignore[return-value]
-
-
-def _stores(body: Sequence[ast.stmt], name: str) -> bool:
-    """Whether ``name`` is bound anywhere in ``body`` (nested scopes included)."""
-    for st in body:
-        for n in ast.walk(st):
-            t = type(n)
-            if t is ast.Name and type(n.ctx) is not ast.Load and n.id == name:  # type: ignore[attr-defined]
-                return True
-            if t in (ast.Global, ast.Nonlocal) and name in n.names:  # type: ignore[attr-defined]
-                return True
-            if getattr(n, "name", None) == name or getattr(n, "rest", None) == name:
-                return True  # a def, class, ``except ... as``, ``case ... as``
-            if t in (ast.Import, ast.ImportFrom) and any(
-                    (a.asname or a.name.split(".")[0]) == name for a in n.names):  # type: ignore[attr-defined]
-                return True
-    return False
 
 
 # a string that reads a reflective attribute by path (a format field, ``get_field``)

@@ -53,9 +53,8 @@ _MEMBERS = frozenset({"inspect.getmembers", "inspect.getmembers_static"})
 # called by name, what ``getattr`` calls: ``x.__getattr__(n)`` is ``getattr(x, n)``
 _HOOKS = frozenset({"__getattribute__", "__getattr__"})
 # names through which a module writes its own namespace as an object
-_NAMESPACE_WRITERS = frozenset({"globals", "vars", "locals", "setattr", "__builtins__"})
+_NAMESPACE_WRITERS = _NAMESPACES | {"setattr", "__builtins__"}
 _NAMESPACE_ATTRS = frozenset({"__dict__", "modules", "f_globals", "f_locals"})
-_NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
 _NAMESPACE_READS = frozenset({"get", "keys", "values", "items", "copy", "__getitem__",
                               "__contains__"})
 
@@ -249,29 +248,41 @@ class _Calls(_Refs):
         return root.id in plain  # type: ignore[attr-defined]
 
     def _rebinds(self, body: Sequence[ast.stmt], name: str) -> bool:
-        """Whether ``body`` may rebind ``name`` without assigning it: a call, when some
-        function of the module declares it ``global`` (which one is called is not
-        resolved), or a write to the module's namespace as an object: stored into
-        (``globals()[k] = v``), changed by a method (``globals().update(n=...)``),
-        ``setattr`` (``setattr(sys.modules[__name__], "n", v)``), or the namespace handed
-        on (``f(globals())``). Reading it (``globals()[n]``, ``.get``) rebinds nothing."""
+        """Whether ``body`` binds ``name`` (nested scopes included: an assignment, a
+        ``global``/``nonlocal``, a def, class, ``except ... as``, ``case ... as``, an
+        import) or may rebind it without assigning it: a call, when some function of the
+        module declares it ``global`` (which one is called is not resolved), or a write to
+        the module's namespace as an object: stored into (``globals()[k] = v``), changed by
+        a method (``globals().update(n=...)``), ``setattr``
+        (``setattr(sys.modules[__name__], "n", v)``), or the namespace handed on
+        (``f(globals())``). Reading it (``globals()[n]``, ``.get``) rebinds nothing."""
         declared: set[str] | None = self.__dict__.get("_declared_global")
         if declared is None:
             declared = self.__dict__["_declared_global"] = {
                 n for st in self.module for node in ast.walk(st) if type(node) is ast.Global
                 for n in node.names}  # type: ignore[attr-defined]
+        calls_rebind = name in declared
         read: set[int] = set()  # namespaces only read where they stand
         spaces: list[ast.expr] = []
         for st in body:
             for n in ast.walk(st):
                 t = type(n)
+                if t is ast.Name and type(n.ctx) is not ast.Load and n.id == name:  # type: ignore[attr-defined]
+                    return True
+                if t in (ast.Global, ast.Nonlocal) and name in n.names:  # type: ignore[attr-defined]
+                    return True
+                if getattr(n, "name", None) == name or getattr(n, "rest", None) == name:
+                    return True  # a def, class, ``except ... as``, ``case ... as``
+                if t in (ast.Import, ast.ImportFrom) and any(
+                        (a.asname or a.name.split(".")[0]) == name for a in n.names):  # type: ignore[attr-defined]
+                    return True
                 if t is ast.Call:
                     f = n.func  # type: ignore[attr-defined]
-                    if name in declared or (type(f) is ast.Name and f.id == "setattr"
-                                            and n.args and self._may_be_this_module(
-                                                n.args[0])):  # type: ignore[attr-defined]
+                    if calls_rebind or (type(f) is ast.Name and f.id == "setattr"
+                                        and n.args and self._may_be_this_module(
+                                            n.args[0])):  # type: ignore[attr-defined]
                         return True
-                    if type(f) is ast.Name and f.id in _NAMESPACE_CALLS:
+                    if type(f) is ast.Name and f.id in _NAMESPACES:
                         spaces.append(n)  # type: ignore[arg-type]
                     if type(f) is ast.Attribute and f.attr in _NAMESPACE_READS:
                         read.add(id(f.value))

@@ -413,8 +413,7 @@ class _State:
     def _add_entry(self, entry: Entry, line: int, phase: Phase, detail: str) -> None:
         """Every capability of a catalogued name (the generated table gives some several:
         ``urllib.request.urlretrieve`` is network and fs-write)."""
-        self._add(entry.capability, line, phase, detail)
-        for cap in entry.also:
+        for cap in entry.capabilities:
             self._add(cap, line, phase, detail)
 
     # implemented by the scanner (gate.scan.python): the walk and the bindings

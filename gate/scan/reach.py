@@ -44,7 +44,7 @@ from gate.model import Finding, Label, Phase
 from gate.scan.lexical import absolute
 from gate.scan.nodes import _FIELDS, child_fields
 from gate.scan.python_refs import _FUNCS, _all_args, _arg, _blocks, _is_main, _literal_str
-from gate.scan.reach_refs import dotted, ref, split_ref
+from gate.scan.reach_refs import _IMPORT_MODULE, dotted, ref, spell, split_ref
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # decorators that only wrap or mark what they are given (the standard library's)
@@ -68,9 +68,7 @@ _PROTOCOL = frozenset({
     "load_module", "create_module", "exec_module", "get_data", "get_source", "get_code"})
 # what ``enum``'s metaclass calls on the class being made, for each member
 _ENUM_HOOKS = frozenset({"__new__", "__init__", "_generate_next_value_", "__set_name__"})
-_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 _CONTAINERS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
-_IMPORTERS = frozenset({"import_module", "__import__", "_gcd_import"})
 _IMPORT_SOURCES = frozenset({"enum", "importlib", "builtins", "importlib._bootstrap"})
 # calls that look a name up (``getattr(x, n)``...), with the index of the name argument
 _NAME_SINKS = {"getattr": 1, "hasattr": 1, "setattr": 1, "delattr": 1, "getattr_static": 1,
@@ -356,6 +354,10 @@ class _Reach:
         self.returned: dict[int, list[tuple[ast.AST, str]]] = {}
         self.released: dict[int, str] = {}  # id(function) -> how its result is called
         self.used: dict[int, frozenset[str]] = {}  # (``_inner``)
+        # (id(decorator), factory) -> ``decorator_uses``; (id(function), parameter) ->
+        # ``_key_only`` (what a function of the module does with what it is given)
+        self.deco_uses: dict[tuple[int, bool], tuple[bool, list[str]]] = {}
+        self.key_only: dict[tuple[int, str | None], bool] = {}
         # functions called where the result is not kept under a name (``_store``): what
         # they return may reach a call the scanner cannot name
         self.loose: set[int] = set()
@@ -475,7 +477,7 @@ class _Reach:
                 for a in node.names:  # type: ignore[attr-defined]
                     if node.module == "enum":  # type: ignore[attr-defined]
                         self.enum_names.add(a.asname or a.name)
-                    elif a.name in _IMPORTERS:
+                    elif a.name in _IMPORT_MODULE:
                         self.importers[a.asname or a.name] = a.name
         grown = True
         while grown:  # ``_E = enum.Enum``, ``im = importlib.import_module``, ``im2 = im``
@@ -488,7 +490,7 @@ class _Reach:
                             self.enum_names):
                         self.enum_names.add(name)
                         grown = True
-                    got = self.importers.get(spelled) or (leaf if leaf in _IMPORTERS else None)
+                    got = self.importers.get(spelled) or (leaf if leaf in _IMPORT_MODULE else None)
                     if got is not None and name not in self.importers:
                         self.importers[name] = got
                         grown = True
@@ -539,7 +541,8 @@ class _Reach:
                 self.out.outside.append((word, line))
         if word not in self.words:
             self.words.add(word)
-            self._by_attr(word, how, word in self.attrs)
+            if word not in self.attrs:
+                self._by_attr(word, how)
 
     def _method(self, word: str, how: str) -> None:
         """An attribute read: a method of a live class by that name (the receiver is not
@@ -547,11 +550,12 @@ class _Reach:
         (reached through another module by gate.scan.reach_modules)."""
         if word not in self.attrs:
             self.attrs.add(word)
-            self._by_attr(word, how, word in self.words)
+            if word not in self.words:
+                self._by_attr(word, how)
 
-    def _by_attr(self, word: str, how: str, seen: bool) -> None:
-        if seen:  # (done for this word already)
-            return
+    def _by_attr(self, word: str, how: str) -> None:
+        """What a word reached code spells first (as a name or an attribute) names as an
+        attribute: methods of live classes, references stored under that name."""
         for c in self.live:
             for m in self.methods.get(id(c), ()):
                 if getattr(m, "name", None) == word:
@@ -691,8 +695,11 @@ class _Reach:
                 for fn in mine:
                     if factory and type(fn) is not ast.ClassDef:  # what it returns is called
                         self._release([fn], at)
-                    calls, kept = decorator_uses(fn, factory, self.containers,
-                                                 method=id(fn) in self.owner)
+                    got = self.deco_uses.get((id(fn), factory))
+                    if got is None:
+                        got = self.deco_uses[id(fn), factory] = decorator_uses(
+                            fn, factory, self.containers, method=id(fn) in self.owner)
+                    calls, kept = got
                     runs = runs or calls
                     holders += kept
             if runs:
@@ -844,7 +851,7 @@ class _Reach:
                 if self._enum(node, set()):
                     self._created(node, at, set())
                 own, other = self._mro(node)
-                self._bases(node, own, other, at, line)
+                self._bases(own, other, at, line)
                 for k in own:  # the metaclasses of the class and its bases run to make it
                     self._metaclass(k, at if k is not node else how, line)
             elif t is ast.Call:
@@ -857,8 +864,7 @@ class _Reach:
             elif t is ast.Lambda:
                 self.lambdas.append((node, how))  # type: ignore[arg-type]
 
-    def _bases(self, c: ast.ClassDef, own: list[ast.ClassDef], other: list[str], at: str,
-               line: int) -> None:
+    def _bases(self, own: list[ast.ClassDef], other: list[str], at: str, line: int) -> None:
         """What making a subclass runs of its bases (``own``, ``other``: ``_mro``): their
         ``__init_subclass__`` (not their constructors: ``class Resolver(BaseResolver)``
         makes no ``BaseResolver``); a base of another module's as ``K.__init_subclass__``."""
@@ -899,8 +905,8 @@ class _Reach:
         got = split_ref(node, self.module, self.package, self.importers)
         if got is None or (got[0] is None and len(got[1]) < 2):
             return
-        mod, parts = got
-        spelled = ".".join(parts if mod is None else ["=" + mod, *parts])
+        spelled = spell(*got)
+        mod = got[0]
         self.out.outside.append((spelled, line))
         if mod is not None and mod == self.module:
             self._own_lookup(how, line, f"{spelled[1:]} at :{line}", ("__getattr__", "__dir__"))
@@ -1079,13 +1085,20 @@ class _Reach:
             if type(a) is ast.Starred:
                 return
             if type(a) is ast.Constant and isinstance(a.value, str) and all(
-                    _key_only(fn, _param(fn, i, None), self.containers) for fn in fns):
+                    self._key_only(fn, _param(fn, i, None)) for fn in fns):
                 self.quiet_strings.add(id(a))
         for k in call.keywords:
             if k.arg is not None and type(k.value) is ast.Constant and isinstance(
                     k.value.value, str) and all(
-                    _key_only(fn, _param(fn, None, k.arg), self.containers) for fn in fns):
+                    self._key_only(fn, _param(fn, None, k.arg)) for fn in fns):
                 self.quiet_strings.add(id(k.value))
+
+    def _key_only(self, fn: ast.AST, param: str | None) -> bool:
+        """``_key_only`` of the module's containers, once per function and parameter."""
+        got = self.key_only.get((id(fn), param))
+        if got is None:
+            got = self.key_only[id(fn), param] = _key_only(fn, param, self.containers)
+        return got
 
     def _metaclass_call(self, c: ast.ClassDef, line: int) -> None:
         """``C()`` with a metaclass from another module: its ``__call__`` runs."""
@@ -1399,7 +1412,10 @@ def _key_only(fn: ast.AST, param: str | None, containers: set[str]) -> bool:
     if param is None:
         return False
     used: set[int] = set()
-    for n in ast.walk(fn):
+    nodes = list(ast.walk(fn))
+    a = fn.args  # type: ignore[attr-defined]
+    own = (*a.posonlyargs, *a.args, *a.kwonlyargs)  # (its named ones: ``param`` is)
+    for n in nodes:
         t = type(n)
         if t is ast.Subscript and type(n.value) is ast.Name and n.value.id in containers:  # type: ignore[attr-defined]
             used.add(id(n.slice))  # type: ignore[attr-defined]
@@ -1409,10 +1425,9 @@ def _key_only(fn: ast.AST, param: str | None, containers: set[str]) -> bool:
                 "get", "pop", "setdefault") and type(n.func.value) is ast.Name and (  # type: ignore[attr-defined]
                 n.func.value.id in containers) and n.args:  # type: ignore[attr-defined]
             used.add(id(n.args[0]))  # type: ignore[attr-defined]
-        elif t is ast.arg and n is not None and n.arg == param and not any(  # type: ignore[attr-defined]
-                n is x for x in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)):  # type: ignore[attr-defined]
+        elif t is ast.arg and n.arg == param and not any(n is x for x in own):  # type: ignore[attr-defined]
             return False  # (a function it defines has a parameter of that name)
-    return all(id(n) in used for n in ast.walk(fn)
+    return all(id(n) in used for n in nodes
                if type(n) is ast.Name and n.id == param)  # type: ignore[attr-defined]
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 def follow_decorations(follow: _Follow) -> None:
     """Each decorated function with a record (whose findings are callees) is reached, or
     linked to the container that keeps it (see the module docstring)."""
+    seen = _Seen()
     for mname in sorted({m for m, _ in follow.callees}):
         mod = follow.modules[mname]
         if "@" not in mod.text:
@@ -41,10 +42,51 @@ def follow_decorations(follow: _Follow) -> None:
             if spelled.startswith("@"):
                 key, _, deco = spelled[1:].partition("=")
                 if (mod.name, key) in follow.callees:
-                    _decoration(follow, mod, key, deco, line)
+                    _decoration(follow, seen, mod, key, deco, line)
 
 
-def _decoration(follow: _Follow, mod: _Module, key: str, deco: str, line: int) -> None:
+class _Seen:
+    """What one ``follow_decorations`` works out once, however many functions a decorator
+    decorates: each tree's entries and containers, what a decorator does with what it is
+    given, where a container is read. (Only the ``how`` text is per function.)"""
+
+    def __init__(self) -> None:
+        self.entries: dict[int, dict[str, ast.AST]] = {}  # id(tree) -> ``_entry_nodes``
+        self.containers: dict[int, set[str]] = {}  # id(tree) -> ``_containers``
+        # (id(module), definition, factory) -> ``decorator_uses``, None: not a function
+        self.uses: dict[tuple[int, tuple[str, ...], bool], tuple[bool, list[str]] | None] = {}
+        # (id(module), container, decorator) -> where the module reads it at import
+        self.read_at: dict[tuple[int, str, str], int | None] = {}
+        # (id(module), container, decorator) -> its functions that read it
+        self.readers: dict[tuple[int, str, str], list[str]] = {}
+
+    def entry_nodes(self, tree: ast.Module) -> dict[str, ast.AST]:
+        got = self.entries.get(id(tree))
+        if got is None:
+            got = self.entries[id(tree)] = _entry_nodes(tree)
+        return got
+
+    def decorator_uses(self, holder: _Module, rest: list[str],
+                       factory: bool) -> tuple[bool, list[str]] | None:
+        """``decorator_uses`` of the function or method ``rest`` of ``holder``, None when
+        it is no function of the module's."""
+        key = (id(holder), tuple(rest), factory)
+        if key in self.uses:
+            return self.uses[key]
+        tree = holder.parse() if rest else None
+        fn = _definition(self.entry_nodes(tree), rest) if tree is not None else None
+        got = None
+        if fn is not None:
+            containers = self.containers.get(id(tree))
+            if containers is None:
+                containers = self.containers[id(tree)] = _containers(tree)  # type: ignore[arg-type]
+            got = decorator_uses(fn, factory, containers, method=len(rest) == 2)
+        self.uses[key] = got
+        return got
+
+
+def _decoration(follow: _Follow, seen: _Seen, mod: _Module, key: str, deco: str,
+                line: int) -> None:
     factory = deco.endswith("()")
     name = deco.removesuffix("()")
     target = (mod.name, key)
@@ -57,50 +99,61 @@ def _decoration(follow: _Follow, mod: _Module, key: str, deco: str, line: int) -
     for q in quals:
         canon = follow.canon(q)
         found = follow.graph.module_of(canon)
-        tree = found[0].parse() if found is not None and found[2] else None  # type: ignore[attr-defined]
-        fn = _definition(tree, found[2]) if tree is not None and found is not None else None
-        if fn is None:  # not a function of the package's: it may call what it is given
+        got = seen.decorator_uses(found[0], found[2], factory) if (  # type: ignore[arg-type]
+            found is not None) else None
+        if got is None:  # not a function of the package's: it may call what it is given
             follow.reached_via.setdefault(target, how if found is not None else (
                 f"{how}, {canon} of another distribution: may call it"))
             return
-        holder_mod = found[0]  # type: ignore[union-attr]
-        containers = _containers(tree)  # type: ignore[arg-type]
-        calls, holders = decorator_uses(fn, factory, containers, method=len(found[2]) == 2)  # type: ignore[union-attr]
+        calls, holders = got
         if calls:
             follow.reached_via.setdefault(target, how)
             return
         for holder in holders:
-            _kept(follow, holder_mod, ".".join(found[2]), holder, target, how)  # type: ignore[arg-type, union-attr]
+            _kept(follow, seen, found[0], ".".join(found[2]), holder, target, how)  # type: ignore[arg-type, index]
 
 
-def _kept(follow: _Follow, rmod: _Module, deco: str, holder: str, target: tuple[str, str],
-          how: str) -> None:
+def _kept(follow: _Follow, seen: _Seen, rmod: _Module, deco: str, holder: str,
+          target: tuple[str, str], how: str) -> None:
     """``target`` is kept in ``rmod``'s container ``holder``: it runs where that is read."""
-    for spelled, line in rmod.at_import():  # the container's module reads it at import
-        if spelled == holder:
-            follow.reached_via.setdefault(target, f"{how} (kept in {holder}, read at "
-                                                  f"{rmod.path}:{line})")
-            return
+    key = (id(rmod), holder, deco)
+    if key in seen.read_at:
+        at = seen.read_at[key]
+    else:  # the container's module reads it at import
+        at = seen.read_at[key] = next(
+            (line for spelled, line in rmod.at_import() if spelled == holder), None)
+    if at is not None:
+        follow.reached_via.setdefault(target, f"{how} (kept in {holder}, read at "
+                                              f"{rmod.path}:{at})")
+        return
     box = (rmod.name, holder)  # another module naming it at import: a callee of its own
     follow.edges.setdefault(box, set()).add(target)
     follow._add(box, ())
-    s = rmod.summary()
-    tree = rmod.parse()
-    if s is None or tree is None:
-        return
-    nodes = _entry_nodes(tree)
-    for entry in rmod.spelling(holder):  # its functions that read it (not only add to it)
-        node = nodes.get(entry)
-        if entry == deco or node is None or not _reads(node, holder):
-            continue
+    readers = seen.readers.get(key)
+    if readers is None:
+        readers = seen.readers[key] = _readers(seen, rmod, deco, holder)
+    for entry in readers:
         follow.edges.setdefault((rmod.name, entry), set()).add(box)
         if (rmod.name, entry) not in follow.callees:
             follow._grow(rmod, {entry})
 
 
-def _definition(tree: ast.Module, rest: list[str]) -> ast.AST | None:
-    """The top-level function ``rest`` = [f] or method [Class, m] of ``tree``."""
-    return _entry_nodes(tree).get(".".join(rest)) if len(rest) in (1, 2) else None
+def _readers(seen: _Seen, rmod: _Module, deco: str, holder: str) -> list[str]:
+    """``rmod``'s functions (but the decorator ``deco``) that read the container ``holder``
+    (not only add to it)."""
+    s = rmod.summary()
+    tree = rmod.parse()
+    if s is None or tree is None:
+        return []
+    nodes = seen.entry_nodes(tree)
+    return [entry for entry in rmod.spelling(holder)
+            if entry != deco and (node := nodes.get(entry)) is not None and _reads(node, holder)]
+
+
+def _definition(nodes: dict[str, ast.AST], rest: list[str]) -> ast.AST | None:
+    """The top-level function ``rest`` = [f] or method [Class, m] of a tree whose
+    ``_entry_nodes`` are ``nodes``."""
+    return nodes.get(".".join(rest)) if len(rest) in (1, 2) else None
 
 
 def _entry_nodes(tree: ast.Module) -> dict[str, ast.AST]:

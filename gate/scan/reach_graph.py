@@ -66,10 +66,11 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
     refs: list[tuple[str, str]] = []  # ``run_hook = lang_base.basic_run_hook``
     class_refs: list[tuple[str, str]] = []
     returns: dict[str, tuple[str, ...]] = {}
-    importers = {a.asname or a.name: a.name for st in _top(tree.body)
+    top = _top(tree.body)
+    importers = {a.asname or a.name: a.name for st in top
                  if type(st) is ast.ImportFrom and st.module in ("importlib", "builtins")
                  for a in st.names if a.name in ("import_module", "__import__")}
-    for st in _top(tree.body):
+    for st in top:
         t = type(st)
         if t is ast.Assign or t is ast.AnnAssign:
             value = st.value  # type: ignore[attr-defined]
@@ -250,8 +251,10 @@ def _path_dirs(tree: ast.Module) -> list[tuple[bool, str]]:
             func = node.func  # type: ignore[attr-defined]
             if type(func) is not ast.Attribute:
                 continue
-            holder = dotted(func.value)  # type: ignore[attr-defined]
-            if func.attr in _PATH_CALLS and holder in ("sys.path", "path", "__path__"):  # type: ignore[attr-defined]
+            if func.attr in _PATH_CALLS:  # type: ignore[attr-defined]
+                holder = dotted(func.value)  # type: ignore[attr-defined]
+                if holder not in ("sys.path", "path", "__path__"):
+                    continue
                 for arg in node.args[-1:] if func.attr == "insert" else node.args:  # type: ignore[attr-defined]
                     added += [(holder == "__path__", e) for e in _elements(
                         arg, func.attr == "extend")]  # type: ignore[attr-defined]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -162,12 +163,9 @@ def import_time(tree: ast.Module, module: str, package: bool) -> list[tuple[str,
     ``__main__`` block counted where ``__name__`` may be rebound (``name_may_change``, read
     only where such a block stands): the same answer whether the scanner computed it or
     ``follow_modules`` does."""
-    main: list[bool] = []
-
+    @functools.cache
     def main_runs() -> bool:
-        if not main:
-            main.append(name_may_change(tree))
-        return main[0]
+        return name_may_change(tree)
 
     return reached(tree, main_runs=main_runs, module=module, package=package).outside
 

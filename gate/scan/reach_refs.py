@@ -135,9 +135,12 @@ def ref(node: ast.expr, module: str | None, package: bool,
     when it is rooted at a module a literal names (``module_expr``), an attribute a literal
     names (``getattr(x, "f")``, ``x.__dict__["f"]``, ``vars(x)["f"]``) appended."""
     got = split_ref(node, module, package, importers)
-    if got is None:
-        return None
-    mod, parts = got
+    return None if got is None else spell(*got)
+
+
+def spell(mod: str | None, parts: list[str]) -> str:
+    """A reference ``split_ref`` gave, dotted: ``a.b.c``, or ``=mod.c`` below a module a
+    literal names."""
     return ".".join(parts) if mod is None else ".".join(["=" + mod, *parts])
 
 

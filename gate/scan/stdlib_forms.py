@@ -21,7 +21,8 @@
 
 Public API: findings(func, call, shape) -> list of (capability, detail); patcher(func):
 whether ``func`` is ``mock.patch`` or one of its forms, or ``typing.ForwardRef`` (a special
-form: its catalog entry is what a bare reference counts as).
+form: its catalog entry is what a bare reference counts as); annotation(text, line): a
+string evaluated as an annotation, parsed, and whether it holds code.
 """
 
 from __future__ import annotations
@@ -31,25 +32,39 @@ from collections.abc import Callable
 
 from gate.catalog import match
 from gate.model import Capability
+from gate.scan.python_refs import _CODE_NODES
 
 _PATCHERS = frozenset({"unittest.mock.patch", "mock.patch"})
 _PATCHER_PARTS = frozenset({"dict", "multiple"})  # ``patch.dict("os.environ", ...)``
 _INPLACE = frozenset({"fileinput.input", "fileinput.FileInput"})
 _PARENT_IMPORTERS = frozenset({"importlib.util.find_spec", "pkgutil.get_loader",
                                "pkgutil.find_loader", "importlib.find_loader"})
-_HEADS = (*_PATCHERS, "fileinput.", *_PARENT_IMPORTERS, "typing.")
+_FORWARD = "typing.ForwardRef"
+_PATCHER_HEADS = (*_PATCHERS, _FORWARD)
+_HEADS = (*_PATCHER_HEADS, "fileinput.", *_PARENT_IMPORTERS)
 
 
 def patcher(func: str) -> bool:
     """``unittest.mock.patch``, ``patch.object``, ``patch.dict``, ``mock.patch`` ...,
     ``typing.ForwardRef``: their arguments decide (``findings``)."""
-    return func in _PATCHERS or func.rpartition(".")[0] in _PATCHERS or func == _FORWARD
+    return func.startswith(_PATCHER_HEADS) and (
+        func in _PATCHERS or func.rpartition(".")[0] in _PATCHERS or func == _FORWARD)
 
 
-_FORWARD = "typing.ForwardRef"
-# what a string evaluated as an annotation holds only when it is code, not a type
-_CODE = (ast.Call, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom,
-         ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+def annotation(text: str, line: int | None = None) -> tuple[ast.expr | None, bool]:
+    """``text`` parsed as an evaluated annotation (None: it does not parse) and whether it
+    holds code when evaluated (a call, a lambda, ...: a type is names, subscripts, ``|``);
+    ``line``: set as every node's line (a string's nodes are where the string is)."""
+    try:
+        inner = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None, False
+    code = False
+    for sub in ast.walk(inner):
+        if line is not None and hasattr(sub, "lineno"):
+            sub.lineno = sub.end_lineno = line  # type: ignore[attr-defined]
+        code = code or type(sub) in _CODE_NODES
+    return inner, code
 
 
 _HANDED_IN = (ast.Name, ast.Attribute, ast.Subscript)
@@ -63,11 +78,8 @@ def _annotation_code(node: ast.expr | None) -> bool:
         return False
     if type(node) is not ast.Constant or not isinstance(node.value, str):
         return True
-    try:
-        tree = ast.parse(node.value, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return True
-    return any(isinstance(n, _CODE) for n in ast.walk(tree))
+    tree, code = annotation(node.value)
+    return tree is None or code
 
 
 def _fixed_module(node: ast.expr, shape: Callable[[ast.expr], list[str | None]]) -> bool:
@@ -89,7 +101,8 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
     """What ``call`` of the standard-library ``func`` does that its entry does not say."""
     if not func.startswith(_HEADS):
         return []
-    if patcher(func) and (func in _PATCHERS or func.rpartition(".")[2] in _PATCHER_PARTS):
+    head, _, tail = func.rpartition(".")
+    if func in _PATCHERS or (head in _PATCHERS and tail in _PATCHER_PARTS):
         target = call.args[0] if call.args else next(
             (k.value for k in call.keywords if k.arg in ("target", "in_dict")), None)
         if target is None or (func.endswith(".dict") and type(target) not in (
@@ -124,7 +137,7 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
             entry = match(parent)
             if entry is not None and entry.name == parent:
                 out += [(cap, f"{func}({literal!r}) imports {parent}")
-                        for cap in (entry.capability, *entry.also)]
+                        for cap in entry.capabilities]
             parent = parent.rpartition(".")[0]
         return out
     if func in _INPLACE:

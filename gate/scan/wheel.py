@@ -732,7 +732,7 @@ def _script_code(filename: str, ar: Archive, member: Member, path: str, data: by
 # -- entry points ----------------------------------------------------------------------------
 
 def _entry_points(filename: str, data: bytes, path: str, dist: NormalizedName,
-                  own: frozenset[str] = frozenset()) -> list[Finding]:
+                  own: frozenset[str]) -> list[Finding]:
     """Console and GUI scripts that shadow common commands (``gate.layout.entry_points``
     reads the file as pip does, refusing what uv or configparser would read otherwise),
     and what each entry point's target does (``_entry_point_target``)."""
@@ -781,7 +781,7 @@ def _entry_point_target(path: str, line: int, group: str, name: str, value: str,
         entry = match(qual)
         if entry is not None and not owned(entry.name, own):
             out += [_finding(path, line, cap, phase, f"{where} ({entry.name})")
-                    for cap in (entry.capability, *entry.also)]
+                    for cap in entry.capabilities]
     if not out and resolved.split(".")[0] in stdlib_modules() \
             and resolved.rpartition(".")[2] in _STDLIB_CLI:
         out.append(_finding(path, line, Capability.UNANALYZED, phase,

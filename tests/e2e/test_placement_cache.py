@@ -195,8 +195,7 @@ def test_no_cache_keeps_no_record_and_reads_none(
 
     monkeypatch.setattr(placement, "key", boom)
     monkeypatch.setattr(placement.PlacementCache, "put", boom)
-    monkeypatch.setattr(probe_cache, "put", boom)
-    monkeypatch.setattr(probe_cache, "get", boom)
+    monkeypatch.setattr(probe_cache, "lookup", boom)
     monkeypatch.chdir(locked)
     py = make_venv("v")
     options = parse_options(["--backend", "uv", "--python", str(py), "--no-cache",

@@ -19,6 +19,7 @@ import pytest
 from gate._subprocess import Completed
 from tests.builders import build_wheel
 from tests.conftest import installed, write_policy
+from tests.e2e.pyenv import site_packages as _site
 from tests.index import SubIndex
 
 pytestmark = pytest.mark.e2e
@@ -26,10 +27,6 @@ pytestmark = pytest.mark.e2e
 Permpip = Callable[..., Completed]
 MakeVenv = Callable[..., Path]
 WARMLIB = "warmlib-1.0-py3-none-any.whl"
-
-
-def _site(python: Path) -> Path:
-    return next(python.parent.parent.glob("lib/python*/site-packages"))
 
 
 def _tree(python: Path) -> dict[str, bytes]:
@@ -76,7 +73,7 @@ def _archive(cache: Path, sha: str) -> Path:
     return cache / "permpip" / "uv" / "archive-v0" / _manifest(cache, sha)["archive"]
 
 
-def _expected(index: SubIndex, tmp_path: Path) -> dict[str, bytes]:
+def _expected(tmp_path: Path) -> dict[str, bytes]:
     """What the wheel's files are, byte for byte (RECORD aside: the installer rewrites it)."""
     wheel = next((tmp_path / "dist").glob(WARMLIB))
     return {n: b for n, b in _members(wheel).items() if not n.endswith("/RECORD")}
@@ -102,7 +99,7 @@ def test_warm_install_links_the_verified_copy_byte_for_byte(
     assert installed(warm) == installed(cold) == {"warmlib": "1.0", "warmdep": "2.0"}
     assert _tree(warm) == _tree(cold)
     tree = _tree(warm)
-    for name, data in _expected(index, tmp_path).items():
+    for name, data in _expected(tmp_path).items():
         assert tree[name] == data, name
     # hard links to the verified copy, RECORD aside (uv copies it and rewrites it)
     archive = _archive(cache, sha)
@@ -164,20 +161,25 @@ def test_a_tampered_copy_in_uvs_cache_is_never_installed(
     assert f"uv's unpacked copy of {WARMLIB} changed after it was verified" in done.stderr
     tree = _tree(py)
     assert "warmlib/evil.py" not in tree
-    for name, data in _expected(index, tmp_path).items():
+    for name, data in _expected(tmp_path).items():
         assert tree[name] == data, name
     assert not archive.exists()
 
 
 def test_a_file_uv_did_not_link_from_the_verified_copy_fails_the_install(
-        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv) -> None:
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The check after uv ran: every file uv installed is the verified inode (or the same
-    bytes). Here uv's record of which copy to link is pointed at a tampered copy after the
-    check before uv ran passed; the install fails, naming the file."""
+    bytes). Here the installed file is replaced by other bytes after the check before uv
+    ran passed and uv linked the verified copy; the install fails, naming the file."""
+    from gate import install as installer
+    from gate.environment import install_paths
     from gate.errors import InstallError
     from gate.fetch import Fetched
     from gate.model import Pin
-    from gate.uv_link import Linker
+    from gate.options import Backend, GateOptions
+    from gate.resolve.target import probe_target
+    from gate.uv_link import Linker, Wheel
 
     cache = tmp_path / "cache" / "permpip"
     (cache / "tmp").mkdir(parents=True)
@@ -185,41 +187,72 @@ def test_a_file_uv_did_not_link_from_the_verified_copy_fails_the_install(
     sha = index.sha256(WARMLIB)
     pin = Pin(name="warmlib", version="1.0", url=wheel.as_uri(), filename=WARMLIB,
               sha256=sha, is_wheel=True)
-    linker = Linker(cache)
-    py = make_venv("v")
-    site = _site(py)
+    options = GateOptions(backend=Backend.UV)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
+    verified = cache / "uv" / "verified" / sha[:2] / f"{sha}.json"
 
-    def run_uv(wheels: list) -> None:
-        from gate.resolve.uv import uv_bin
-        from tests.conftest import run_process
-        req = tmp_path / "req.txt"
-        req.write_text(f"warmlib==1.0 --hash=sha256:{sha}\n")
-        done = run_process([uv_bin(), "pip", "install", "--python", str(py), "--no-config",
-                            "--offline", "--no-index", "--find-links", str(wheels[0].links),
-                            "--cache-dir", str(linker.uv), "--link-mode", "hardlink",
-                            "--no-deps", "--require-hashes", "--reinstall", "-r", str(req)],
-                           env={k: v for k, v in os.environ.items()
-                                if not k.startswith("UV_")})
-        assert done.returncode == 0, done.stderr
+    def install(py: Path) -> None:
+        target = probe_target(str(py))
+        installer.install([Fetched(pin=pin, path=wheel)], options=options, target=target,
+                          env=env, cache_root=cache, paths=install_paths(target, options),
+                          installing={"warmlib"})
 
-    wheels = linker.prepare([Fetched(pin=pin, path=wheel)])
-    before = linker.archives_now()
-    run_uv(wheels)
-    linker.finish(wheels, before=before, installed={"warmlib"}, site=lambda _p: site)
-    assert wheels[0].manifest is not None  # verified, and the install checked
-    wheels = linker.prepare([Fetched(pin=pin, path=wheel)])
-    assert wheels[0].manifest is not None
-    run_uv(wheels)
-    # after the check: the installed file replaced by other bytes (another inode)
-    (site / "warmlib" / "data.txt").unlink()
-    (site / "warmlib" / "data.txt").write_text("evil\n")
+    install(make_venv("v"))
+    assert verified.is_file()  # verified, and the install checked
+    py = make_venv("w")
+    finish = Linker.finish
+
+    def tampered(self: Linker, wheels: list[Wheel], **kwargs: object) -> None:
+        assert wheels[0].manifest is not None  # the verified copy, linked by uv
+        # after the check before uv ran: the installed file replaced by other bytes
+        data = _site(py) / "warmlib" / "data.txt"
+        data.unlink()
+        data.write_text("evil\n")
+        finish(self, wheels, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Linker, "finish", tampered)
     with pytest.raises(InstallError, match=r"warmlib-1.0-py3-none-any.whl: uv installed "
                                            r"warmlib/data.txt from bytes that are not the "
                                            r"scanned ones"):
-        linker.finish(wheels, before=linker.archives_now(), installed={"warmlib"},
-                      site=lambda _p: site)
+        install(py)
     # forgotten: the next run unpacks it again
-    assert not (linker.uv / "verified" / sha[:2] / f"{sha}.json").exists()
+    assert not verified.exists()
+
+
+def test_a_wheel_uv_neither_unpacked_nor_installed_is_not_read_again(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installed by pip, then ``--backend uv`` into the same target: uv installs nothing and
+    unpacks nothing, so there is no copy to verify: the wheels are not read again (the
+    whole archive) and their new find-links generations are removed."""
+    from gate import uv_link
+    from gate.cli.options import parse_options
+    from gate.run import run_gate
+
+    cache = tmp_path / "cache"
+    py = make_venv("v")
+    done = permpip("install", "--backend", "pip", "--python", str(py), "-i", index.url,
+                   "--cache-dir", str(cache), "-r", "requirements.txt", cwd=locked)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    def boom(*_a: object) -> None:
+        raise AssertionError("the wheel was read again")
+
+    monkeypatch.setattr(uv_link, "_members", boom)
+    monkeypatch.chdir(locked)
+    options = parse_options(["--backend", "uv", "--python", str(py), "--cache-dir",
+                             str(cache), "-i", index.url, "-r", "requirements.txt"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env.update(PIP_CONFIG_FILE=os.devnull, UV_NO_CONFIG="1")
+    result = run_gate(options, cwd=locked, install=True, env=env)
+    assert result.installed and result.changed == ()
+    assert installed(py) == {"warmlib": "1.0", "warmdep": "2.0"}
+    uv = cache / "permpip" / "uv"
+    assert not list((uv / "verified").rglob("*.json"))
+    assert not (uv / "archive-v0").exists()  # uv unpacked nothing
+    for wheel in (WARMLIB, "warmdep-2.0-py3-none-any.whl"):
+        sha = index.sha256(wheel)
+        assert not list((uv / "links" / sha[:2] / sha).iterdir())  # no generation left
 
 
 def test_tampered_files_in_the_cache_are_not_installed(

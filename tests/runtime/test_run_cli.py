@@ -3,13 +3,19 @@ guard that cannot be set up. Each is one line with its exit code."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 import gate.runtime.session
 from gate.__main__ import main
+from tests.conftest import REPO, make_hermetic_env
 
 USAGE = ("hint: permpip run [--enforce] [--policy FILE] [--format text|json|sarif] "
          "[--output FILE] [--record FILE] -- COMMAND [ARGS...]\n")
@@ -71,15 +77,8 @@ def test_ctrl_c_reaches_the_command(project: Path) -> None:
     """The command gets Ctrl-C with Python's default handler (permpip ignores SIGINT only
     while it waits, after the command started: an ignored SIGINT is inherited), and an
     interrupted command's 128 + SIGINT is the run's exit code."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    repo = Path(__file__).resolve().parents[2]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    env["PYTHONPATH"] = str(repo)
+    env = make_hermetic_env(project)
+    env["PYTHONPATH"] = str(REPO)
     code = ("import signal, sys, time\n"
             "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, flush=True)\n"
             "time.sleep(60)\n")

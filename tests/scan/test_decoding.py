@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from gate.scan import lexical
 from gate.scan.lexical import decode_source, source_encoding
 from gate.scan.python import scan_python
+from tests.e2e.pyenv import PYENV
 
 NAMES = ["utf-8", "utf8", "UTF-8", "utf_8", "utf-8-unix", "latin-1", "latin_1", "iso-8859-1",
          "Latin-1-unix", "iso-latin-1", "utf-8-sig", "shift_jis", "cp932", "euc-jp", "utf-7",
@@ -93,13 +92,10 @@ print(json.dumps(bad))
 
 def _interpreters() -> list[str]:
     found = [sys.executable]
-    pyenv = shutil.which("pyenv")
-    if pyenv:
-        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
-        for version in sorted(Path(root, "versions").glob("3.1[1-9]*")):
-            exe = version / "bin" / "python"
-            if exe.exists():
-                found.append(str(exe))
+    for version in sorted(PYENV.glob("3.1[1-9]*")):
+        exe = version / "bin" / "python"
+        if exe.exists():
+            found.append(str(exe))
     return found
 
 

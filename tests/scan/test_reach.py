@@ -385,8 +385,8 @@ def test_a_local_named_like_another_modules_method_is_no_call(tmp_path: Path) ->
 
 
 def test_an_attribute_names_a_nested_class_only() -> None:
-    """``O.I()`` instantiates the nested class I; ``unittest.TestCase`` at import is not the
-    module's own top-level ``TestCase`` (which a bare name would reach)."""
+    """An attribute names no top-level class of the module's: ``unittest.TestCase`` at
+    import is not the module's own ``TestCase`` (which a bare name would reach)."""
     src = prog("""
         import os, unittest
         class TestCase(unittest.TestCase):

@@ -46,6 +46,19 @@ def scan(files: str | dict[str, str | bytes], tmp_path: Path) -> list[Finding]:
     return list(scan_artifact(wheel).findings)
 
 
+def shown(found: list[Finding]) -> list[tuple[str, str, str, int, str]]:
+    return [(str(f.capability), str(f.phase), f.path, f.line, f.detail) for f in found]
+
+
+def fail_unless_at_import(files: str | dict[str, str | bytes], cap: str,
+                          tmp_path: Path) -> None:
+    """Fails the test unless scanning ``files`` reports ``cap`` (or ``CAUGHT_AS``) at
+    import, with what was found."""
+    found = scan(files, tmp_path)
+    if not at_import(found, cap):  # (no traceback: formatting one per xfail is slow)
+        pytest.fail(f"no {cap} finding at import: {shown(found)}", pytrace=False)
+
+
 PAYLOAD_MODULE = 'import os\ndef f():\n    os.system("echo pwned")\n'
 
 
@@ -3268,8 +3281,4 @@ CASES += [
 @pytest.mark.parametrize(("files", "cap"), CASES)
 def test_runs_at_import_is_import(files: str | dict[str, str | bytes], cap: str,
                                   tmp_path: Path) -> None:
-    found = scan(files, tmp_path)
-    if not at_import(found, cap):  # (no traceback: formatting one per xfail is slow)
-        pytest.fail(f"no {cap} finding at import: " + repr([
-            (str(f.capability), str(f.phase), f.path, f.line, f.detail) for f in found]),
-            pytrace=False)
+    fail_unless_at_import(files, cap, tmp_path)

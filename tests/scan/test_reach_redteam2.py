@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.model import Finding
-from tests.scan.test_reach_redteam import at_import, case, scan, src
+from tests.scan.test_reach_redteam import case, fail_unless_at_import, scan, shown, src
 
 X_PAYLOAD = src("""
     import os
@@ -1538,11 +1537,7 @@ PRECISION = [
 @pytest.mark.parametrize(("files", "cap"), CASES)
 def test_runs_at_import_is_import(files: str | dict[str, str | bytes], cap: str,
                                   tmp_path: Path) -> None:
-    found = scan(files, tmp_path)
-    if not at_import(found, cap):  # (no traceback: formatting one per xfail is slow)
-        pytest.fail(f"no {cap} finding at import: " + repr([
-            (str(f.capability), str(f.phase), f.path, f.line, f.detail) for f in found]),
-            pytrace=False)
+    fail_unless_at_import(files, cap, tmp_path)
 
 
 @pytest.mark.parametrize(("files", "cap"), STARTUP)
@@ -1551,11 +1546,7 @@ def test_runs_at_startup_is_startup_or_import(files: dict[str, str | bytes], cap
     found = scan(files, tmp_path)
     if not [f for f in found if str(f.capability) == cap and str(f.phase) in (
             "startup", "import")]:
-        pytest.fail(f"no {cap} finding at startup: {_shown(found)}", pytrace=False)
-
-
-def _shown(found: list[Finding]) -> list[tuple[str, str, str, int, str]]:
-    return [(str(f.capability), str(f.phase), f.path, f.line, f.detail) for f in found]
+        pytest.fail(f"no {cap} finding at startup: {shown(found)}", pytrace=False)
 
 
 @pytest.mark.parametrize(("files", "cap"), PRECISION)
@@ -1563,6 +1554,6 @@ def test_does_not_run_at_import_stays_runtime(files: str | dict[str, str | bytes
                                               tmp_path: Path) -> None:
     found = scan(files, tmp_path)
     payload = [f for f in found if str(f.capability) == cap]
-    assert payload, _shown(found)  # the payload is found at all
+    assert payload, shown(found)  # the payload is found at all
     if any(str(f.phase) != "runtime" for f in payload):
-        pytest.fail(f"{cap} labelled import: {_shown(payload)}", pytrace=False)
+        pytest.fail(f"{cap} labelled import: {shown(payload)}", pytrace=False)

@@ -482,6 +482,14 @@ def test_tables_of_other_versions_are_merged(gen: ModuleType) -> None:
     assert ", merged with 3.12, 3.13:" in first
 
 
+def test_command_line_names_agree_with_the_scanner(gen: ModuleType) -> None:
+    # the table leaves a standard module's ``main`` out; the scanner reads an entry point
+    # naming one as a command line (unanalyzed): the two copies must agree
+    from gate.scan.wheel import _STDLIB_CLI
+
+    assert gen.CLI == _STDLIB_CLI
+
+
 def test_vendored_copies_are_the_distribution() -> None:
     assert canonical("pip._vendor.requests.get") == "requests.get"
     assert canonical("pip._vendor.urllib3.PoolManager") == "urllib3.PoolManager"
