@@ -291,6 +291,8 @@ class Catalog:
                 if cap is None:
                     raise ScanError(f"{source}:{number}: a 'mod.*' entry cannot be harmless")
                 wildcard[name[:-2]] = cap
+                if len(caps) > 1 and None not in caps:  # (kept under ``mod.*``)
+                    also[name] = tuple(c for c in caps[1:] if c is not None)
             else:
                 exact[name] = cap
                 aliases.pop(name, None)
@@ -329,7 +331,7 @@ class Catalog:
                 return None
             wild = self.wildcard.get(parent)
             if wild is not None and not _EXCEPTION.match(leaf):
-                return Entry(name=name, capability=wild)
+                return Entry(name=name, capability=wild, also=self.also.get(parent + ".*", ()))
             name = parent
 
     def parents(self) -> frozenset[str]:

@@ -2074,9 +2074,79 @@ def raw_held(modules: dict[str, types.ModuleType]) -> dict[str, dict[str, str]]:
             add(name, attr, v)
             if isinstance(v, type) and not attr.startswith("__"):
                 for klass in reversed(v.__mro__):  # (a subclass's own value wins)
+                    for cattr, cv in sorted(instance_modules(klass).items()):
+                        add(f"{name}.{attr}", cattr, cv)
                     for cattr, cv in sorted(vars(klass).items()):
                         add(f"{name}.{attr}", cattr, cv)
     return held
+
+
+def instance_modules(klass: type) -> dict[str, types.ModuleType]:
+    """What a method of ``klass`` stores on its instance that is a module, read from its
+    source: ``self.x = <a module>`` where the value (either side of ``a if c else b`` or
+    of ``a or b``) is a global naming a module, an attribute of one, or
+    ``sys.modules["name"]`` (``warnings.catch_warnings.__init__``: ``self._module =
+    sys.modules['warnings'] if module is None else module``)."""
+    out: dict[str, types.ModuleType] = {}
+    for fn in vars(klass).values():
+        fn = getattr(fn, "__func__", fn)
+        if not isinstance(fn, types.FunctionType):
+            continue
+        node = def_node(fn)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        args = node.args.posonlyargs + node.args.args
+        if not args:
+            continue
+        this = args[0].arg
+        # a name the method binds (a parameter, a local) is not the global it may shadow
+        # (``TextTestRunner.__init__(self, ..., warnings=None)``: ``self.warnings = warnings``)
+        local = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)} | {
+            n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+            and not isinstance(n.ctx, ast.Load)}
+        g = {k: v for k, v in fn.__globals__.items() if k not in local}
+        for sub in ast.walk(node):
+            if not isinstance(sub, ast.Assign):
+                continue
+            for target in sub.targets:
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                        and target.value.id == this:
+                    for value in _module_values(sub.value, g):
+                        out.setdefault(target.attr, value)
+    return out
+
+
+def _module_values(expr: ast.expr, g: dict) -> list[types.ModuleType]:
+    """The modules ``expr`` (in a function whose globals are ``g``) may stand for."""
+    if isinstance(expr, ast.IfExp):
+        return _module_values(expr.body, g) + _module_values(expr.orelse, g)
+    if isinstance(expr, ast.BoolOp):
+        return [m for v in expr.values for m in _module_values(v, g)]
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) \
+            and isinstance(expr.slice.value, str):
+        holder = _global_value(expr.value, g)
+        if holder is sys.modules:
+            mod = sys.modules.get(expr.slice.value)
+            return [mod] if isinstance(mod, types.ModuleType) else []
+        return []
+    value = _global_value(expr, g)
+    return [value] if isinstance(value, types.ModuleType) else []
+
+
+def _global_value(expr: ast.expr, g: dict) -> object:
+    """``name`` or ``name.a.b`` looked up in the globals ``g`` (None: not one)."""
+    attrs: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        attrs.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name) or expr.id not in g:
+        return None
+    value = g[expr.id]
+    for attr in reversed(attrs):
+        if not isinstance(value, types.ModuleType):
+            return None
+        value = vars(value).get(attr)
+    return value
 
 
 # Held in versions not installed where the table was last generated (3.14).

@@ -51,7 +51,7 @@ from gate.catalog import (
     under_wildcard,
 )
 from gate.model import Capability, Finding, Label, Phase
-from gate.scan import hosts, labels, reflect, stdlib_forms
+from gate.scan import hosts, labels, python_annotations, reflect, stdlib_forms
 from gate.scan.exports import Exported
 from gate.scan.lexical import (
     absolute,
@@ -565,6 +565,7 @@ class _Scanner(_Calls):
                         target.value) is ast.Subscript:  # ``globals()[n].__module__ = m``
                     self.labelled.add(id(target.value))
                 self._expr(target, phase)
+                self._annotations_stored(target, st.value, phase)
             if not self.class_body and len(st.targets) == 1 and type(st.targets[0]) is ast.Name:
                 self.safe.add(id(st.value))  # an alias the scanner follows (pass 1)
             self._stored(st.value, phase)
@@ -572,6 +573,7 @@ class _Scanner(_Calls):
             assert isinstance(st, ast.AnnAssign)
             if st.value is not None:
                 self._expr(st.value, phase)
+                self._annotations_stored(st.target, st.value, phase)
             if type(st.target) is not ast.Name:
                 self._expr(st.target, phase)
             if st.simple and not self.future_annotations:  # evaluated now, at module level
@@ -612,7 +614,52 @@ class _Scanner(_Calls):
             assert isinstance(st, ast.Match)
             self._match(st, phase)
         else:
+            if t is ast.AugAssign:
+                assert isinstance(st, ast.AugAssign)
+                self._annotations_stored(st.target, st.value, phase, augmented=True)
             self._generic(st, phase)
+
+    def _annotations_stored(self, target: ast.expr, value: ast.expr, phase: Phase, *,
+                            augmented: bool = False) -> None:
+        """``f.__annotations__ = {...}`` and its forms (gate.scan.python_annotations)."""
+        if python_annotations.ANNOTATIONS not in self.words:
+            return
+        if type(target) is ast.Name and self.scopes and not self.class_body:
+            return  # a local named ``__annotations__``
+        if type(target) is ast.Subscript and type(target.value) is ast.Name and (
+                self.scopes and not self.class_body):
+            return
+        why = python_annotations.stored(target, value, self._typed, augmented=augmented)
+        if why is not None:
+            self._annotations_found(target, why, phase)
+
+    def _annotations_found(self, node: ast.expr, why: str, phase: Phase) -> None:
+        shown = ast.unparse(node)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        self._add(_DYNAMIC, node.lineno, phase,
+                  f"{shown}: annotations stored, {why} (evaluated as code by "
+                  "typing.get_type_hints; keys compiled by dataclasses)")
+
+    def _typed(self, name: str) -> bool:
+        """Whether the bare ``name`` is a class, function, module or builtin here (never a
+        string): an import binds it, a ``def``/``class`` at module level and nothing else,
+        or it is the builtin."""
+        if any(name in scope.names() for scope in self.scopes):
+            return False
+        if name in self.aliases or name in self.import_names:
+            return True
+        defined = self.__dict__.get("_defined_once")
+        if defined is None:
+            counts: dict[str, int] = {}
+            for st in self.module:
+                for bound in _bound_names(st):
+                    counts[bound] = counts.get(bound, 0) + 1
+            defs = [st for st in self.module if isinstance(st, (*_FUNCS, ast.ClassDef))]
+            defined = self.__dict__["_defined_once"] = {
+                st.name for st in defs if counts.get(st.name) == 1}
+        if name in defined:
+            return True
+        return self._builtin(name)
 
     def _scope(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> _LazyLocals:
         """One scope per function for both passes (its names are computed once)."""
@@ -835,6 +882,11 @@ class _Scanner(_Calls):
             self.safe.add(id(node.value))  # type: ignore[attr-defined]
             self._generic(node, phase)
         else:
+            if t is ast.Dict and python_annotations.ANNOTATIONS in self.words:
+                assert isinstance(node, ast.Dict)
+                why = python_annotations.namespace(node, self._typed)
+                if why is not None:
+                    self._annotations_found(node, why, phase)
             self._generic(node, phase)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from gate.catalog import canonical
 from gate.model import Phase
-from gate.scan import reflect, stdlib_forms
+from gate.scan import python_annotations, reflect, stdlib_forms
 from gate.scan.nodes import statements, walk_parents
 from gate.scan.python_refs import (
     _COMPUTED,
@@ -65,6 +65,16 @@ class _Calls(_Refs):
         """Report what the call uses; return what it evaluates to when that is known."""
         if self.code_tricks and _builds_code(call):
             self._add(_DYNAMIC, call.lineno, phase, "code object built or swapped")
+        if python_annotations.ANNOTATIONS in self.words:
+            why = python_annotations.called(call, self._typed)  # type: ignore[attr-defined]
+            if why is not None:
+                self._annotations_found(call, why, phase)  # type: ignore[attr-defined]
+        if type(call.func) is ast.Attribute and call.func.attr == reflect.DESCRIPTOR_GET:
+            why = self._descriptor_used(call)
+            if why is not None:
+                self._add(_DYNAMIC, call.lineno, phase,
+                          f"{ast.unparse(call.func)[:30]}(...), {why} (a descriptor bound by "
+                          "hand: a class namespace's hands out __globals__)")
         self.safe.add(id(call.func))
         func = self._resolve(call.func, import_calls=True)
         special = False
@@ -467,6 +477,19 @@ class _Calls(_Refs):
         self._unknown(obj, lookup, f"{{}}.__dict__[{_COMPUTED}]", phase,
                       None if keys is not None else key)
 
+    def _descriptor_used(self, call: ast.Call) -> str | None:
+        """``d.__get__(obj)``: what it gives (``type(f).__dict__["__globals__"]`` bound
+        to ``f`` is ``f.__globals__``) looked into further (``_Uses``), or any attribute read
+        from it; None when it is only called, compared, returned or stored."""
+        parent = self._uses().parents.get(id(call))
+        if type(parent) is ast.Attribute and type(parent.ctx) is ast.Load:
+            grand = self._uses().parents.get(id(parent))
+            if (type(grand) is ast.Call and grand.func is parent and parent.attr == "__call__"
+                    ) or parent.attr in _SHOWN:
+                return None  # called; or how it is shown (``.__doc__``, ``.__name__``)
+            return f".{parent.attr} read from it"
+        return self._uses().further(call)
+
     def _uses(self) -> _Uses:
         """Where values go in this module (built once, when first needed)."""
         uses: _Uses | None = self.__dict__.get("_uses_of")
@@ -627,6 +650,10 @@ _REFLECTING = frozenset({"getattr", "vars", "attrgetter", "methodcaller"})
 
 def _leads_on(attr: str) -> bool:
     return attr in LEADING or (attr.startswith("__") and attr.endswith("__"))
+
+
+# attributes that say how an object is shown, nothing it can reach
+_SHOWN = frozenset({"__doc__", "__name__", "__qualname__", "__module__"})
 
 
 class _Uses:

@@ -65,6 +65,9 @@ _PLATFORM_ATTRS = frozenset(n.rpartition(".")[2] for n in _PLATFORM_NAMES)
 _CONSUMERS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "setattr",
                         "delattr", "type", "id", "repr", "str", "print", "callable", "dir",
                         "vars", "hash"})
+# builtins that only look at their first argument, and give no part of it back
+_LOOKERS = frozenset({"isinstance", "callable", "type", "id", "hash", "hasattr", "repr",
+                      "str", "print", "len", "bool"})
 # ``sys.modules.values()``: every module, by no name
 # callables that take any attribute of what they are given, handed on as values
 _REFLECTORS = frozenset({"getattr", "vars", "globals", "locals", "__import__",
@@ -593,6 +596,10 @@ class _Refs(_State):
             return _LIBRARY
         if func in PATH_CLASSES or (func.rpartition(".")[0] in PATH_CLASSES):
             return "pathlib.Path"
+        if reflect.holds_modules(func) and not reflect.is_module(func):
+            # an instance of a standard class that holds a module (an attribute of the
+            # class, or one its methods store: ``warnings.catch_warnings()._module``)
+            return func
         return None
 
     def _attribute_of(self, target: ast.expr, attr: str) -> str | None:
@@ -734,6 +741,9 @@ class _Refs(_State):
         written = tuple(attrs)  # (``_fold`` shortens ``attrs``)
         if SUBCLASSES in attrs and not self._own_class(cur, attrs):
             self._add(_DYNAMIC, line, phase, "*.__subclasses__() (reaches every class)")
+        if reflect.CELL in attrs and type(node.ctx) is ast.Load and self._cell_used(node, attrs):
+            self._add(_DYNAMIC, line, phase,
+                      "*.cell_contents (what a closure captured, a module too: not followed)")
         if type(cur) is ast.Name:
             assert isinstance(cur, ast.Name)
             base = self._base(cur.id)
@@ -785,6 +795,22 @@ class _Refs(_State):
             cap = receiver_method(attr)
             if cap is not None:
                 self._add(cap, line, phase, f"*.{attr}")
+
+    def _cell_used(self, node: ast.Attribute, attrs: list[str]) -> bool:
+        """Whether the value of ``....cell_contents`` (``node`` ends the chain ``attrs``)
+        is used for more than a look: anything read from it, or it handed on, stored,
+        called; not compared (``c.cell_contents is x``) nor only looked at
+        (``isinstance(c.cell_contents, str)``, ``callable(...)``)."""
+        if attrs[-1] != reflect.CELL:
+            return True  # ``.cell_contents.system``
+        parent = self._uses().parents.get(id(node))  # type: ignore[attr-defined]
+        if type(parent) is ast.Compare:
+            return False
+        if type(parent) is ast.Call and parent.args and parent.args[0] is node and type(
+                parent.func) is ast.Name and parent.func.id in _LOOKERS and self._builtin(
+                parent.func.id):
+            return False
+        return True
 
     def _functions(self) -> set[str]:
         """Names the module binds with ``def`` (and nothing else)."""

@@ -60,9 +60,15 @@ SUBCLASSES = "__subclasses__"
 LEADING = frozenset({"f_back", "f_builtins", "f_globals", "f_locals", "f_generator",
                      "gi_frame", "gi_yieldfrom", "cr_frame", "cr_await", "ag_frame",
                      "ag_await", "tb_frame", "tb_next", "cell_contents"})
+# What a closure captured (``f.__closure__[0].cell_contents``): any value, a module too.
+CELL = "cell_contents"
+# A descriptor bound by hand (``type(f).__dict__["__globals__"].__get__(f)``).
+DESCRIPTOR_GET = "__get__"
 # The words a file must spell to use one of them (the pre-filter's tricks).
 WORDS = REFLECTIVE | {SUBCLASSES, "getmodule", "Formatter", "attrgetter", "methodcaller",
-                      "__getattribute__", "getattr_static"}
+                      "__getattribute__", "getattr_static",
+                      # annotations stored as data (gate.scan.python_annotations)
+                      "__annotations__", CELL, DESCRIPTOR_GET}
 
 
 def module_of(qualname: str) -> str | None:

@@ -11,13 +11,14 @@ phase. Cases the scanner misses are ``xfail(strict=True)`` with the mechanism as
 fixing one turns it into an XPASS, which fails, so move it to the caught cases. The root
 causes of those left (the reasons start with them):
 
-  reflect:    a standard-library instance attribute holding a module
-              (``catch_warnings()._module``)
-  code-data:  the standard library compiles code held in data (dataclass field names taken
-              from ``__annotations__``; annotations assigned as computed strings, evaluated by
-              ``get_type_hints`` or ``inspect.get_annotations(eval_str=True)``)
   env/fixed:  (low) standard-library helpers that return environment variables or read
               fixed system files, rated harmless by hand
+
+Closed since (their cases caught, in place): ``reflect``, a standard-library instance
+attribute holding a module (``catch_warnings()._module``: the table reads what methods
+store on ``self``); ``code-data``, annotations stored as data
+(gate/scan/python_annotations.py) and a ForwardRef evaluated on another line
+(``._evaluate`` on any receiver). Wave 5 (test_redteam_wave5.py) pins what is left of them.
 
 The wave's other root causes are closed, their cases caught: the source's encoding, 3.12+
 syntax, other reflective spellings, ``__subclasses__`` of an own class rebound unseen, loop
@@ -527,9 +528,7 @@ CASES = [
         import typing
         ref = typing.ForwardRef("__imp" + "ort__('os').system('echo pwned')")
         ref._evaluate({}, {}, frozenset())
-        """), bypass="known limit (code-data, docs/scanner.md): a ForwardRef made on "
-         "one line and evaluated on another: typing.ForwardRef is no capability word (its "
-         "aliases in typing libraries stay quiet), so its line is not walked"),
+        """)),  # (``._evaluate`` on any receiver)
     case("typing_eval_type", "dynamic-code",
          'import typing\n'
          'typing._eval_type(typing.ForwardRef("__imp" + "ort__(\'os\')"), {}, {})\n'),
@@ -588,36 +587,31 @@ CASES = [
     case("thread_start_joinable_313", "threads",
          "import _thread\n_thread.start_joinable_thread(print).join()\n"),
 
-    # ================================================================ bypasses
-    # ---- reflect
+    # ======================================= bypasses (some closed since, in place)
+    # ---- reflect (closed: instance attributes from the table)
     case("catch_warnings_module_attribute", "subprocess",
          'import warnings\n'
-         'warnings.catch_warnings()._module.sys.modules["os"].system("echo pwned")\n',
-         bypass="bypass (reflect): a standard-library instance attribute holding a module "
-                "(catch_warnings()._module is warnings; .sys.modules['os'])"),
-    # ---- code-data
+         'warnings.catch_warnings()._module.sys.modules["os"].system("echo pwned")\n'),
+    # ---- code-data: annotations stored as data (gate/scan/python_annotations.py)
     case("dataclass_field_name_injection", "subprocess", src("""
         import dataclasses
         class A:
             __annotations__ = {"__class__,__import__('os').system('echo pwned')": int}
         B = dataclasses.dataclass(init=False, repr=False)(A)
         B() == B()
-        """), bypass="bypass (code-data): dataclasses compiles __eq__ from field names taken "
-                     "from __annotations__ keys, unchecked: a key is code (3.11-3.13)"),
+        """)),  # (dataclasses compiles __eq__ from the keys, unchecked, 3.11-3.13)
     case("get_type_hints_of_computed_annotations", "dynamic-code", src("""
         import typing
         def f(x): pass
         f.__annotations__ = {"x": "__imp" + "ort__('os').system('echo pwned')"}
         typing.get_type_hints(f)
-        """), bypass="bypass (code-data): an annotation assigned as a computed string, "
-                     "evaluated by typing.get_type_hints (only string annotations in the "
-                     "source are read as code)"),
+        """)),
     case("inspect_get_annotations_eval_str", "dynamic-code", src("""
         import inspect
         class C: pass
         C.__annotations__ = {"x": "__imp" + "ort__('os').system('echo pwned')"}
         inspect.get_annotations(C, eval_str=True)
-        """), bypass="bypass (code-data): inspect.get_annotations(eval_str=True) evals them"),
+        """)),
     # ---- env/fixed (low: a fixed variable or system file, rated harmless by hand)
     case("tempfile_gettempdir_env", "env", "import tempfile\nx = tempfile.gettempdir()\n",
          bypass="bypass (env/fixed): tempfile.gettempdir returns $TMPDIR/$TEMP/$TMP"),

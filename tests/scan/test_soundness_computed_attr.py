@@ -289,8 +289,7 @@ def test_evidence_says_why(src: str, detail: str) -> None:
 
 
 LIMIT = pytest.mark.xfail(strict=True, reason=(
-    "known limit (docs/scanner.md): followed within the module only; a class namespace "
-    "iterated by value; a closure's cells read statically"))
+    "known limit (docs/scanner.md): followed within the module only"))
 
 
 @pytest.mark.parametrize("files", [
@@ -316,7 +315,7 @@ def test_across_modules(tmp_path: object, files: dict[str, str]) -> None:
         for d in type(go).__dict__.values():
             if getattr(d, "__name__", "") == K:
                 d.__get__(go)[B][E](SRC)
-        """), marks=LIMIT, id="class-namespace-values-descriptor"),
+        """), id="class-namespace-values-descriptor"),
     pytest.param(prog("""
         def outer():
             import os
@@ -324,7 +323,7 @@ def test_across_modules(tmp_path: object, files: dict[str, str]) -> None:
                 return os.sep
             return inner
         outer().__closure__[0].cell_contents.system("echo pwned")
-        """), marks=LIMIT, id="closure-cell_contents-static"),
+        """), id="closure-cell_contents-static"),
 ])
-def test_known_limits(src: str) -> None:
+def test_former_limits(src: str) -> None:  # (a class namespace by value, a cell read)
     assert_reported(src, {DYN, SUB})

@@ -471,6 +471,14 @@ def test_modules_held_by_classes() -> None:
     assert match("pathlib.Path.parser.os.system") is not None
 
 
+def test_modules_stored_by_methods() -> None:
+    # what a method stores on ``self`` from a global naming a module (or sys.modules[...]);
+    # a parameter of the same name is not that module
+    assert MODULE_ATTRIBUTES.get("warnings.catch_warnings._module") == "warnings"
+    assert "unittest.runner.TextTestRunner.warnings" not in MODULE_ATTRIBUTES
+    assert "logging.handlers.QueueHandler.queue" not in MODULE_ATTRIBUTES
+
+
 def test_tables_of_other_versions_are_merged(gen: ModuleType) -> None:
     mine = ["a.f fs-read  # open", "a.g =a.f", "b.h env  # x"]
     others = {"3.13": ["a.f fs-write,fs-read  # open os.remove", "a.g =a.f",
