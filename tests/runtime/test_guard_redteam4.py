@@ -380,6 +380,42 @@ def test_a_pyc_run_under_a_granted_distributions_name(
     assert ("evil", "network") in o.used
 
 
+INSTRUMENTING = (
+    "import ast, importlib.machinery, sys\n"
+    "class _Loader(importlib.machinery.SourceFileLoader):\n"
+    "    def source_to_code(self, data, path, *, _optimize=-1):\n"
+    "        tree = ast.parse(data)  # instrumented here, as typeguard and beartype do\n"
+    "        return compile(tree, path, 'exec', dont_inherit=True)\n"
+    "class _Finder:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name != 'appmod':\n"
+    "            return None\n"
+    "        spec = importlib.machinery.PathFinder.find_spec(name, path)\n"
+    "        spec.loader = _Loader(spec.loader.name, spec.loader.path)\n"
+    "        return spec\n"
+    "sys.meta_path.insert(0, _Finder())\n"
+    "def go():\n"
+    "    pass\n")
+
+
+def test_an_instrumenting_loader_granted_dynamic_code_runs_the_applications_code(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """Precision: a loader of a package granted dynamic-code that compiles the
+    application's module from its file (an AST it rewrote) runs it as that file, as
+    ``exec`` of such code does: what the module does is the application's."""
+    o = attack(tmp_path, run_permpip, INSTRUMENTING, main=(
+        "import sys, os\n"
+        "sys.path.insert(0, os.path.abspath('.'))\n"
+        "open('appmod.py', 'w').write(\"open('@MARKER@', 'w').write('app')\\n\")\n"
+        "import evil\n"
+        "import appmod\n"
+        "print('loaded by', type(appmod.__loader__).__name__)\n"),
+        grant='["dynamic-code"]', enforce=True)
+    assert o.output.splitlines() == ["loaded by _Loader"], o.output
+    assert o.marker.read_text() == "app"
+    assert o.used == [] and o.code == 0
+
+
 def _attack_with_pyc(tmp_path: Path, run_permpip: RunPermpip, target: Target,
                      pyc: bytes) -> Outcome:
     """evil ships ``evil/_p.pyc`` (no source) and imports it."""
