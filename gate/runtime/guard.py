@@ -779,7 +779,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if more:
             emit({"kind": "counts", "counts": more})
 
-    def violation(owner, cap, phase, event, detail, start, f):
+    def violation(owner, cap, phase, event, detail, start, f, force=False):
+        """Record the use (once); the message to refuse it with, in enforce mode (or
+        ``force``: in every mode)."""
         site = where(owner, f)
         key = (owner[0], cap, phase)
         if key not in reported:
@@ -788,8 +790,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                   "capability": cap, "phase": phase, "event": event, "detail": detail,
                   "where": site, "site": owner[2],
                   "chain": chain_of(owner, phase, event, detail, start, f),
-                  "argv": argv, "denied": enforce})
-        if not enforce:
+                  "argv": argv, "denied": enforce or force})
+        if not enforce and not force:
             return None
         at = " at import" if phase == "import" else ""
         return (f"permpip: {owner[0]} {owner[1]} may not use {cap}{at} ({event} "
@@ -810,11 +812,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             phase = phase_of(ent, f, owner)
         if not f:
             return None
-        denied = violation(owner, "guard", phase, event, detail, start, f)
-        if denied is None and always:
-            denied = ("permpip: " + owner[0] + " may not change the guard's files (" + event
-                      + " " + detail + "); refused in every mode")
-        return denied
+        return violation(owner, "guard", phase, event, detail, start, f, always)
 
     # -- event handlers --------------------------------------------------------------------
 
