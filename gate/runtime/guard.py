@@ -2048,10 +2048,21 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             f = f.f_back
         return MISSING
 
-    def loader_owner(loader, frame):
+    memo = {}  # thread -> (loader, loader_kind's answer) from its get_code, for its exec
+
+    def loader_owner(loader, frame, remember=False):
         """(kind, owner, instance dict) of ``loader_kind``, ``unknown`` made an owner: the
-        innermost distribution on the stack, else one named after the loader's type."""
-        kind, owner, inst = loader_kind(loader)
+        innermost distribution on the stack, else one named after the loader's type.
+        ``remember``: kept for the exec of the code its get_code returns (no code of the
+        package's runs between the two in the import system), used once."""
+        tid = get_ident()
+        hit = memo.pop(tid, None)
+        if hit is not None and hit[0] is loader and not remember:
+            kind, owner, inst = hit[1]
+        else:
+            kind, owner, inst = loader_kind(loader)
+            if remember:
+                memo[tid] = (loader, (kind, owner, inst))
         if kind == "unknown":
             g, owner = owner_frame(frame, None, False, None)
             if g is None or owner is APP:
@@ -2131,7 +2142,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 # compiles is claimed at exec, and a name it compiled under is its owner's
                 loader = loader_of(f[0], get_code_ids)
                 if loader is not MISSING:
-                    kind, owner, _ = loader_owner(loader, f[0])
+                    kind, owner, _ = loader_owner(loader, f[0], True)
                     if kind != "stdlib" and owner is not APP and event == "compile" and \
                             len(args) > 1 and type(args[1]) is str:
                         named = owner_of_name(args[1])
