@@ -1,9 +1,9 @@
 """CPU cost of the runtime guard (``permpip run``): the same command with and without it.
 
-    python -m bench.runtime_bench [--repeat N] [--files N] [--only files|suite]
+    python -m bench.runtime_bench [--repeat N] [--files N] [--only files|suite|imports]
                                   [--baseline GUARD_PY]
 
-Two workloads, each run unguarded and guarded N times (the minimum CPU time of each is
+Three workloads, each run unguarded and guarded N times (the minimum CPU time of each is
 kept; CPU time = user + system of the command and its children, from getrusage):
 
 * ``files``: a package (installed with a RECORD, as pip leaves it) that at run time opens
@@ -11,6 +11,8 @@ kept; CPU time = user + system of the command and its children, from getrusage):
   run time only, so every event is attributed and its phase found (the guard's slow path).
 * ``suite``: a real test suite run offline: permpip's own fast unit tests under pytest
   (pytest, pluggy, hypothesis ... are distributions; every event of theirs is judged).
+* ``imports``: a fresh interpreter importing ~100 standard library modules (~300 in all):
+  every event is the import system's (grants at run time only).
 
 The policy grants every capability (``files``: at run time only, so each event's phase is
 looked for on the whole stack; ``suite``: also at import), so nothing is reported: what is
@@ -50,6 +52,21 @@ def run(root, n):
             total += len(os.listdir(root))
     return total
 '''
+
+
+# ``imports``: a fresh interpreter importing these (about 300 modules in all): every event is
+# the import system's (the guard walks its frames and reads each module's loader)
+IMPORTS = (
+    "argparse asyncio base64 bisect calendar cmd codecs collections concurrent.futures "
+    "configparser contextlib copy csv dataclasses datetime decimal difflib email.message "
+    "email.parser enum fnmatch fractions ftplib functools getopt gettext glob gzip hashlib "
+    "heapq hmac html.parser http.client http.cookies http.server imaplib inspect ipaddress "
+    "json logging logging.handlers lzma mailbox mimetypes multiprocessing numbers optparse "
+    "pathlib pickle pkgutil platform plistlib poplib pprint queue quopri random re sched "
+    "secrets selectors shelve shlex shutil smtplib socket socketserver sqlite3 ssl "
+    "statistics string struct subprocess tarfile tempfile textwrap threading timeit "
+    "tokenize tomllib trace traceback typing unittest urllib.parse urllib.request uuid "
+    "warnings weakref xml.dom.minidom xml.etree.ElementTree zipfile zoneinfo").split()
 
 
 def _cpu(argv: list[str], env: dict[str, str], cwd: Path) -> float:
@@ -103,7 +120,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--files", type=int, default=200_000)
-    parser.add_argument("--only", choices=("files", "suite"), help="one workload")
+    parser.add_argument("--only", choices=("files", "suite", "imports"),
+                        help="one workload")
     parser.add_argument("--baseline", type=Path, metavar="GUARD_PY",
                         help="also measure this guard.py (e.g. from `git show`), interleaved")
     args = parser.parse_args()
@@ -121,13 +139,16 @@ def main() -> None:
         for i in range(500):
             (data / f"f{i}.txt").write_text("x" * 200)
         files_env = dict(env, PYTHONPATH=str(site))
-        if args.only != "suite":
+        if args.only in (None, "files"):
             _measure("files", [sys.executable, "-c",
                                f"import fsload; fsload.run({str(data)!r}, {args.files})"],
                      files_env, root, args.repeat, at_import=False,
                      baseline=args.baseline)
+        if args.only in (None, "imports"):
+            _measure("imports", [sys.executable, "-c", "import " + ", ".join(IMPORTS)], env,
+                     root, args.repeat, at_import=False, baseline=args.baseline)
         suite_env = dict(env, PYTHONPATH=str(REPO))
-        if args.only != "files":
+        if args.only in (None, "suite"):
             _measure("suite", [sys.executable, "-m", "pytest", "-q", "-p",
                                "no:cacheprovider", "-x", *SUITE], suite_env, REPO,
                      args.repeat, at_import=True, baseline=args.baseline)

@@ -165,6 +165,85 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     registering = {}  # thread -> distribution calling atexit.register
     switch_seen = [False]
     modules = sys.modules
+    # sys.path as it was when the guard started (exact str copies): the directories whose
+    # RECORDs and metadata are trusted as what is installed (a package may add any entry)
+    start_entries = tuple(str_copy(e) for e in sys.path if issub(type(e), str))
+    start_set = set(start_entries)
+    start_sites = set()  # the site dirs (base + sep) of start entries that hold *.dist-info
+
+    # -- the import system, known by its code objects (not by a code name, which
+    # code.replace sets at will) -----------------------------------------------------------
+    import_codes = {}  # id(code) -> code of importlib._bootstrap, _bootstrap_external, zipimport
+    func_type = type(gc_pause)
+    nested = [False]  # whether the code inside those (nested functions) was added
+
+    stdlib_classes = {}  # id(loader class) -> (class, its dict's values at start)
+    def collect():
+        """The import system's functions and loader classes, at start (~0.08 ms)."""
+        loader_names = ("SourceFileLoader", "SourcelessFileLoader", "FileLoader",
+                        "SourceLoader", "_LoaderBasics", "ExtensionFileLoader", "zipimporter",
+                        "FrozenImporter", "BuiltinImporter", "NamespaceLoader",
+                        "_NamespaceLoader")
+        funcs = []
+        for mod_name in ("_frozen_importlib", "_frozen_importlib_external", "zipimport"):
+            mod = modules.get(mod_name)
+            if mod is None:
+                continue
+            for v in tuple(mod.__dict__.values()):
+                t = type(v)
+                if t is func_type:
+                    funcs.append(v)
+                elif t is type and v.__module__ == mod_name:
+                    values = tuple(v.__dict__.values())
+                    for w in values:
+                        tw = type(w)
+                        if tw is func_type:
+                            funcs.append(w)
+                        elif tw is staticmethod or tw is classmethod:
+                            funcs.append(w.__func__)
+                        elif tw is property:
+                            funcs += (w.fget, w.fset, w.fdel)
+                    if v.__name__ in loader_names:
+                        d = v.__dict__.get("__dict__")  # the instance dict's getset, if here
+                        stdlib_classes[id(v)] = (v, values, d if type(d) is type(
+                            type.__dict__["__dict__"]) else None)
+        for v in funcs:
+            if type(v) is func_type:
+                import_codes[id(v.__code__)] = v.__code__
+
+    collect()
+    del collect
+    import_names = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>",
+                    "<frozen zipimport>")
+
+    def add_nested():
+        """The code inside the import system's functions (found once, when first needed:
+        walking every constant at each interpreter's start costs ~0.3 ms)."""
+        nested[0] = True
+        stack = list(import_codes.values())
+        while stack:
+            c = stack.pop()
+            for k in c.co_consts:
+                if type(k) is code_type and id(k) not in import_codes:
+                    import_codes[id(k)] = k
+                    stack.append(k)
+
+    bootstrap = modules.get("_frozen_importlib")
+    # an import is under way where one of these is on the stack: the interpreter's import
+    # statement and __import__ (_find_and_load), importlib.import_module (_gcd_import),
+    # importlib.util.find_spec (_find_spec)
+    entry_codes = set(id(getattr(bootstrap, n).__code__) for n in (
+        "_find_and_load", "_gcd_import", "_find_spec") if hasattr(bootstrap, n))
+    external = modules.get("_frozen_importlib_external")
+    zipimport_mod = modules.get("zipimport")
+    # where a loader reads the code it runs itself (get_code): what it compiles is that file
+    get_code_ids = set()
+    for cls, name in ((getattr(external, "SourceLoader", None), "get_code"),
+                      (getattr(external, "SourcelessFileLoader", None), "get_code"),
+                      (getattr(zipimport_mod, "zipimporter", None), "get_code")):
+        fn = getattr(cls, name, None) if cls is not None else None
+        if type(fn) is func_type:
+            get_code_ids.add(id(fn.__code__))
 
     # -- writing records -------------------------------------------------------------------
 
@@ -229,7 +308,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def scan_entries(current):
         state["path"] = current
-        for entry in current:
+        # the entries of sys.path at start first: a RECORD of an entry added later may claim
+        # only files in its own directory (a fake one must not claim the application's
+        # files, nor a file of a distribution not yet read)
+        for entry in start_entries + current:
             if type(entry) is not str:  # a subclass: its value, as the import system reads it
                 if not issub(type(entry), str):
                     continue
@@ -246,6 +328,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if not infos:
                 continue
             site_dirs.append(base + sep)
+            confined = entry not in start_set
+            if not confined:
+                start_sites.add(base + sep)
             for info in infos:
                 stem = info[:-len(".dist-info")]
                 name, _, version = stem.rpartition("-")
@@ -262,6 +347,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                         path = line.rpartition(",")[0].rpartition(",")[0]
                     if path:
                         full = normpath(join(base, path))
+                        if confined and not str_startswith(full, base + sep):
+                            continue
                         if full not in files:
                             files[full] = owner
 
@@ -414,15 +501,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def reaches(target, hosts):
         """Whether ``target`` (("name" | "addr" | "unix", value)) is within ``hosts``: a
-        name that matches; an address listed, or one a matching name resolved to in this
-        process. Resolving an address literal asks no one: its connect is judged."""
-        kind, value = target
+        name that matches; an address (connected to, or asked of a proxy: "proxied")
+        listed, or one a matching name resolved to in this process. A host pattern never
+        matches an address."""
+        kind, value = target  # kind: "name", "proxied", "addr", "unix"
         if kind == "unix" or value is None:  # not a host, or not readable: not within
             return False
         ip = norm_ip(value)
         if ip is None:
             return name_ok(value, hosts)
         if kind == "name" or ip in hosts:
+            # an address literal to resolve asks no one: its connect is judged ("name");
+            # one a proxy is asked for ("proxied") has no connect: judged as an address
             return True
         for name in resolved.get(ip, ()):
             if name_ok(name, hosts):
@@ -689,7 +779,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if more:
             emit({"kind": "counts", "counts": more})
 
-    def violation(owner, cap, phase, event, detail, start, f):
+    def violation(owner, cap, phase, event, detail, start, f, force=False):
+        """Record the use (once); the message to refuse it with, in enforce mode (or
+        ``force``: in every mode)."""
         site = where(owner, f)
         key = (owner[0], cap, phase)
         if key not in reported:
@@ -698,15 +790,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                   "capability": cap, "phase": phase, "event": event, "detail": detail,
                   "where": site, "site": owner[2],
                   "chain": chain_of(owner, phase, event, detail, start, f),
-                  "argv": argv, "denied": enforce})
-        if not enforce:
+                  "argv": argv, "denied": enforce or force})
+        if not enforce and not force:
             return None
         at = " at import" if phase == "import" else ""
         return (f"permpip: {owner[0]} {owner[1]} may not use {cap}{at} ({event} "
                 f"{detail} at {site}); the policy does not grant it")
 
-    def guard_violation(event, detail, ent, *, exempt_app=True):
-        """Something that would switch the guard off: refused for every distribution."""
+    def guard_violation(event, detail, ent, *, exempt_app=True, always=False):
+        """Something that would switch the guard off: refused for every distribution
+        (``always``: in report mode too, a change of the guard's files, which would let
+        a package rewrite the record the report is made from)."""
         start = ent[0]
         f, owner = attributed(ent)
         if f is None or owner is APP:
@@ -716,7 +810,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             phase = "runtime"
         else:
             phase = phase_of(ent, f, owner)
-        return violation(owner, "guard", phase, event, detail, start, f) if f else None
+        if not f:
+            return None
+        return violation(owner, "guard", phase, event, detail, start, f, always)
 
     # -- event handlers --------------------------------------------------------------------
 
@@ -757,6 +853,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     type_mro = type.__dict__["__mro__"].__get__
     type_dict = type.__dict__["__dict__"].__get__
     proxy_items = type(type_dict(object)).items
+    proxy_values = type(type_dict(object)).values
 
     class Slots:
         __slots__ = ("a",)
@@ -831,9 +928,46 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return text(parts[0]) + ":" + text(parts[1])
         return text(addr)
 
+    lazy_entries = {"__getattribute__": (stdlib + "importlib" + sep + "util.py",
+                                         "<frozen importlib.util>"),
+                    "reload": (stdlib + "importlib" + sep + "__init__.py",
+                               "<frozen importlib>")}
+
+    def is_import_code(code):
+        """Code of the import system itself (importlib._bootstrap, _bootstrap_external,
+        zipimport), known by identity: a code object named ``<frozen ...>`` is not."""
+        if code is None:
+            return False
+        if import_codes.get(id(code)) is code:
+            return True
+        if not nested[0] and code.co_filename in import_names:
+            add_nested()
+            return import_codes.get(id(code)) is code
+        return False
+
+    def import_entered(f):
+        """Whether the import system's frame ``f`` works for an import: the import system's
+        frames from ``f`` outward reach one of its entry points (``_find_and_load``: the
+        import statement, ``__import__``; ``_gcd_import``: ``importlib.import_module``;
+        ``_find_spec``: ``importlib.util.find_spec``). Its functions called directly
+        (``loader.get_data``, ``FileFinder._fill_cache``, ``zipimporter.get_data``, a
+        loader's ``exec_module``) work for their caller."""
+        while f is not None:
+            code = f.f_code
+            if not is_import_code(code):
+                # importlib.reload and a lazy module's first attribute (LazyLoader) load a
+                # module by its spec: the standard library's own code (a name given to
+                # code.replace is its maker's: owner_of)
+                return code.co_name in lazy_entries and \
+                    code.co_filename in lazy_entries[code.co_name] and owner_of(code) is None
+            if id(code) in entry_codes:
+                return True
+            f = f.f_back
+        return False
+
     def import_system(ent):
-        fn = ent[1].co_filename if ent[1] is not None else ""
-        return str_startswith(fn, "<frozen importlib._bootstrap") or fn == "<frozen zipimport>"
+        """An event of the import system working for an import: not a use."""
+        return is_import_code(ent[1]) and import_entered(ent[0])
 
     def path_of(value):
         """The path an event's argument names: a str or bytes read as C reads it, a path
@@ -851,11 +985,47 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     guard_names = tuple(listdir(directory))
     UNREAD_FD = object()  # a dir_fd that could not be read: judged by the path's name
 
-    def writes_guard(path, dir_fd=None):
+    lstat, stat = os.lstat, os.stat
+    guard_ids = set()  # (device, inode) of the run directory and its files at start
+    ancestor_ids = set()  # of the directories above it
+    for n in ("",) + guard_names:
+        try:
+            st = lstat(join(directory, n) if n else directory)
+            guard_ids.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass
+    up = dirname(guard_dir[:-1])
+    while True:
+        try:
+            st = lstat(up)
+            ancestor_ids.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass
+        parent = dirname(up)
+        if parent == up:
+            break
+        up = parent
+    del up, parent, st, n
+
+    def writes_guard(path, dir_fd=None, whole=False, fd_ok=True):
         """Whether ``path`` (an event's argument, read by path_of; ``dir_fd``: the directory
         descriptor it is relative to) names the guard's files: a relative path against
         ``dir_fd``'s directory (``/proc/self/fd``), or, when that cannot be read
-        (UNREAD_FD), judged by its last part (a guard file's name: the worst case)."""
+        (UNREAD_FD), judged by its last part (a guard file's name: the worst case); by
+        real path, and by device and inode (a hard link, a directory above renamed); a
+        descriptor (``fchmod``, ``ftruncate``) by its own. ``whole``: a change that moves
+        or locks a directory (rename, rmdir, chmod, chown), refused for the directories
+        above the run directory too (its path is in every child's PYTHONPATH)."""
+        t = type(path)
+        if (t is int or issub(t, int)) and t is not bool:
+            if not fd_ok:  # (a mode, a length, a dir_fd: no path)
+                return False
+            try:
+                st = fstat(int(int_repr(path)))
+            except (OSError, ValueError, OverflowError):
+                return False
+            key = (st.st_dev, st.st_ino)
+            return key in guard_ids or (whole and key in ancestor_ids)
         p = path_of(path)
         if p is None:
             return False
@@ -868,10 +1038,24 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                         p = join(readlink("/proc/self/fd/" + int_repr(dir_fd)), p)
                     except OSError:
                         return normpath(p).rpartition(sep)[2] in guard_names
+            if whole:
+                try:
+                    st = lstat(p)
+                    if (st.st_dev, st.st_ino) in ancestor_ids or \
+                            (st.st_dev, st.st_ino) in guard_ids:
+                        return True
+                except OSError:
+                    pass
             p = realpath(p)
+            if str_startswith(p + sep, guard_dir):
+                return True
+            try:
+                st = stat(p)
+            except OSError:
+                return False
+            return (st.st_dev, st.st_ino) in guard_ids
         except (TypeError, ValueError, OSError):
             return False
-        return str_startswith(p + sep, guard_dir)
 
     # where an event carries the directory descriptor of its path arguments (3.11+):
     # event -> (index of the first path's dir_fd, of the second's)
@@ -907,7 +1091,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if wr:
             if writes_guard(path):
                 return guard_violation(event, "writes the guard's files: " + text(path),
-                                       here(), exempt_app=False)
+                                       here(), exempt_app=False, always=True)
             if "fs-write" in everywhere or (
                     "fs-write" in runtime_free and get_ident() not in imports):
                 return None
@@ -921,15 +1105,20 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         return decide("fs-write" if wr else "fs-read", event, (path,), ent)
 
+    moving = ("os.rename", "os.rmdir", "os.remove", "os.chmod", "os.chown", "os.chflags",
+              "os.lchflags", "shutil.move", "shutil.rmtree", "shutil.chown")
+
     def fs_write(event, args):
         fds = dir_fds.get(event, ())
         n = len(args)
         for i in (0, 1):
             if i < n:
                 j = fds[i] if i < len(fds) else None
-                if writes_guard(args[i], args[j] if j is not None and j < n else None):
+                if writes_guard(args[i], args[j] if j is not None and j < n else None,
+                                event in moving, i == 0):
                     return guard_violation(event, "changes the guard's files: " +
-                                           text(args[i]), here(), exempt_app=False)
+                                           text(args[i]), here(), exempt_app=False,
+                                           always=True)
         if free("fs-write"):
             return None
         return decide("fs-write", event, (args[0],) if args else "", here())
@@ -948,21 +1137,27 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if writes_guard(path, dir_fd):
             return guard_violation("open", "writes the guard's files: " + text(path) +
                                    " (dir_fd " + text(args[2]) + ")", here(),
-                                   exempt_app=False)
+                                   exempt_app=False, always=True)
         return None
 
     def fs_read(event, args):
         if free("fs-read"):
             return None
         ent = here()
-        if import_system(ent) or (args and installed_read(ent, args[0])):
+        if import_system(ent) or (args and installed_read(ent, args[0], True)):
             return None
         return decide("fs-read", event, (args[0],) if args else "", ent)
 
     metadata_files = stdlib + "importlib" + sep + "metadata" + sep
-    meta_roots = [None, ()]  # [sys.path seen, the real paths of its str entries]
+    meta_roots = [None]  # the real paths of the str entries of sys.path at start
+    meta_now = [None, ()]  # [sys.path seen, the real paths of its str entries]
+    # what lists sys.path for distributions and keeps only *.dist-info/*.egg-info names (not
+    # FastPath.children, which returns every name): qualified names, their generators too
+    discovery = ("distribution", "version", "metadata", "entry_points", "files", "requires",
+                 "packages_distributions", "Distribution.", "MetadataPathFinder.",
+                 "FastPath.search", "FastPath.lookup", "Lookup.")
 
-    def installed_read(ent, path):
+    def installed_read(ent, path, listing=False):
         """A read the standard library makes for a distribution of what is installed, as
         the import system reads it: ``importlib.metadata`` listing or opening a ``sys.path``
         entry or a file of a ``*.dist-info``/``*.egg-info`` in one, ``linecache`` reading a
@@ -980,18 +1175,19 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return False  # granted in this phase (when known): decide allows it
         g = ent[0]
         helper = None
+        outer = None  # the outermost importlib.metadata function: what its caller called
         while g is not f:
             if g is None:
                 return False
             fn = g.f_code.co_filename
             if str_startswith(fn, metadata_files):
                 helper = "metadata"
-                break
-            if fn in linecache_files:
+                outer = getattr(g.f_code, "co_qualname", g.f_code.co_name)
+            elif fn in linecache_files and helper is None:
                 helper = "linecache"
                 break
             g = g.f_back
-        else:
+        if helper is None:
             return False
         p = path_of(path)
         if not p:
@@ -1005,29 +1201,47 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return False
             if str_startswith(p, stdlib) and "-packages" + sep not in p:
                 return True
+            # a file a RECORD of an entry of sys.path at start lists, in that directory
             o = files.get(p)
-            return o is not None and o is not APP
-        path_list = sys.path
-        if type(path_list) is not list:
-            return False
-        if meta_roots[0] is None or changed(meta_roots[0], path_list):
+            return o is not None and o is not APP and o[2] in start_sites and \
+                str_startswith(p, o[2])
+        # what is installed: the entries of sys.path at start (a package may add any path)
+        if meta_roots[0] is None:
             roots = set()
-            for e in tuple(path_list):
-                if type(e) is str:
-                    try:
-                        roots.add(realpath(e or "."))
-                    except (OSError, ValueError):
-                        pass
-            meta_roots[0], meta_roots[1] = tuple(path_list), roots
-        roots = meta_roots[1]
+            for e in start_entries:
+                try:
+                    roots.add(realpath(e or "."))
+                except (OSError, ValueError):
+                    pass
+            meta_roots[0] = roots
+        roots = meta_roots[0]
         if p in roots:
             return True
         parent, _, name = p.rpartition(sep)
         if str_endswith(name, ".egg-info") and parent in roots:
             return True
         grand, _, dist = parent.rpartition(sep)
-        return (str_endswith(dist, ".dist-info") or str_endswith(dist, ".egg-info")) and \
-            grand in roots
+        if (str_endswith(dist, ".dist-info") or str_endswith(dist, ".egg-info")) and \
+                grand in roots:
+            return True
+        if not listing or type(outer) is not str or not str_startswith(outer, discovery):
+            return False
+        # discovery (distributions(), version(), entry_points()...) lists every entry of
+        # sys.path, those added since included: it keeps the names of *.dist-info and
+        # *.egg-info, and their files are read as above
+        path_list = sys.path
+        if type(path_list) is not list:
+            return False
+        if meta_now[0] is None or changed(meta_now[0], path_list):
+            now = set()
+            for e in tuple(path_list):
+                if type(e) is str:
+                    try:
+                        now.add(realpath(e or "."))
+                    except (OSError, ValueError):
+                        pass
+            meta_now[0], meta_now[1] = tuple(path_list), now
+        return p in meta_now[1]
 
     def network(event, args):
         # ``target`` (only when a grant names hosts): (kind, exact text or None); None text
@@ -1075,62 +1289,115 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return decide("network", event, "family " + text(family) + " type " + text(kind),
                       ent, target=("unix", None))
 
-    bytes_find = bytes.find
     bytes_slice = bytes.__getitem__
-    web_schemes = ("http", "https", "ftp", "ws", "wss")
 
-    def url_host(url):
-        """The host an absolute URL names (an exact str), "" when it names none it could
-        be read from, MISSING when it is not a network URL (``file:``, ``data:``)."""
+    tchars = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
+                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+    def authority_host(auth):
+        """The host of ``host[:port]`` (``[v6]:port``)."""
+        if str_startswith(auth, "["):
+            return str_partition(auth[1:], "]")[0]
+        return str_partition(auth, ":")[0]
+
+    def url_hosts(url):
+        """The hosts an absolute URL (an exact str) may name, read as the parsers a proxy
+        may use read it (the authority cut at ``/?#\\`` or at ``/`` only, the host after
+        the last or the first ``@``): a list (``""``: names none that can be read), or
+        MISSING when it is not a network URL (``file:``, ``data:``)."""
         scheme, colon, rest = str_partition(url, ":")
-        if not colon or str_lower(scheme) not in web_schemes:
+        if not colon or str_lower(scheme) in ("file", "data", "about", "mailto"):
             return MISSING
+        rest = rest.replace("\\", "/")
         if not str_startswith(rest, "//"):
-            return ""
-        netloc = rest[2:]
-        for c in "/?#":
-            netloc = str_partition(netloc, c)[0]
-        host = netloc.rpartition("@")[2]
-        if str_startswith(host, "["):
-            return str_partition(host[1:], "]")[0]
-        return str_partition(host, ":")[0]
+            return [""]
+        rest = rest[2:]
+        out = []
+        for cuts in ("/?#", "/?", "/"):
+            netloc = rest
+            for c in cuts:
+                netloc = str_partition(netloc, c)[0]
+            for host in (netloc.rpartition("@")[2], str_partition(netloc, "@")[2] or netloc):
+                host = authority_host(host)
+                if host not in out:
+                    out.append(host)
+        return out
 
-    def request_host(data):
-        """The host the request line at the start of ``data`` (bytes sent on an HTTP
-        connection) names for a proxy: ``CONNECT host:port``, or an absolute URL (a proxy
-        request); MISSING for a request to the connected host itself or anything else."""
+    def request_hosts(data):
+        """The hosts the HTTP request head at the start of ``data`` (bytes sent on an HTTP
+        connection) names, read as leniently as servers read it (leading empty lines
+        skipped, a line ended by LF, words split on any whitespace, any method's case, no
+        version): a ``CONNECT`` authority, an absolute URL's hosts, each ``Host`` header.
+        A list (``""``: a host that cannot be read), or MISSING when ``data`` is no request
+        head (a body)."""
         t = type(data)
-        if t is not bytes and not issub(t, bytes):
+        if t is bytes or issub(t, bytes):
+            head = bytes_decode(bytes_slice(data, slice(0, 8192)), "latin-1")
+        elif issub(t, bytearray):
+            head = bytearray_decode(bytearray.__getitem__(data, slice(0, 8192)), "latin-1")
+        else:
             return MISSING
-        end = bytes_find(data, b"\r\n", 0, 8192)
-        if end < 0:
+        lines = str_split(head, "\n")
+        k = 0
+        while k < len(lines) - 1 and lines[k].strip() == "":
+            k += 1
+        if k >= len(lines) - 1:  # no whole line: no request line
             return MISSING
-        words = str_split(bytes_decode(bytes_slice(data, slice(0, end)), "latin-1"), " ")
-        if len(words) != 3 or not str_startswith(words[2], "HTTP/"):
+        words = str_split(lines[k])
+        if len(words) < 2 or any(c not in tchars for c in words[0]):
             return MISSING
-        if words[0] == "CONNECT":
-            host = words[1].rpartition(":")[0]
-            return host[1:-1] if str_startswith(host, "[") else host
-        return url_host(words[1])
+        method, target = str_lower(words[0]), words[1]
+        versioned = len(words) >= 3 and str_startswith(str_lower(words[2]), "http/")
+        if method != "connect" and "://" not in target and not versioned:
+            return MISSING
+        out = []
+        if method == "connect":
+            out += url_hosts("http://" + target)
+        elif "://" in target:
+            hosts = url_hosts(target)
+            out += [""] if hosts is MISSING else hosts
+        elif not str_startswith(target, "/") and target != "*":
+            out.append("")  # a target a proxy may read as a host: not read here
+        for line in lines[k + 1:]:
+            if line.strip() == "":
+                break
+            name, colon, value = str_partition(line, ":")
+            if colon and str_lower(name.strip()) == "host":
+                out += url_hosts("http://" + value.strip())  # (userinfo, as in a URL)
+        return out
 
     def proxied(event, args):
         """A package limited to ``hosts`` asking for a URL (``urllib.Request``) or sending
-        a request line to an HTTP proxy (``http.client.send``: ``CONNECT``, an absolute
-        URL): the host it names is judged like a name it resolves, whatever the connection
-        goes to (a proxy it may reach relays to any host)."""
+        a request head on an HTTP connection (``http.client.send``): the hosts it names
+        (a ``CONNECT`` tunnel, an absolute URL a proxy relays, a ``Host`` header a virtual
+        host or CDN routes by) are judged like names it resolves (an address as an
+        address), whatever the connection goes to: a proxy it may reach relays anywhere."""
         if event == "urllib.Request":
             url = exact(args[0]) if args else None
-            host = url_host(url) if url is not None else None
-            detail = text(args[0]) if args else ""
+            hosts = url_hosts(url) if url is not None else [""]
+            if hosts is not MISSING:
+                # an address is judged where it is used: the connect, or the request line
+                # sent to a proxy (http.client.send)
+                hosts = [h for h in hosts if not h or norm_ip(h) is None]
+                if not hosts:
+                    return None
+            label = text(args[0]) if args else ""
         else:
-            host = request_host(args[1] if len(args) > 1 else None)
-            detail = "request for " + (host or "?") if host is not MISSING else ""
-        if host is MISSING:
+            hosts = request_hosts(args[1] if len(args) > 1 else None)
+            label = None
+        if hosts is MISSING:
             return None
         ent = here()
         if not limited(ent):
             return None
-        return decide("network", event, detail, ent, target=("name", host or None))
+        allowed = grants(attributed(ent)[1])[2]
+        for host in hosts:
+            if not reaches(("proxied", host or None), allowed):
+                detail = label if label is not None else "request for " + (host or "?")
+                return decide("network", event, detail, ent,
+                              target=("proxied", host or None))
+        detail = label if label is not None else "request for " + (hosts[0] or "?")
+        return decide("network", event, detail, ent, target=("proxied", hosts[0] or None))
 
     def on_resolved(event, args):
         """What a name resolved to, from the guard's own wrappers of ``_socket``'s
@@ -1680,34 +1947,182 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 if type(c) is type(code):
                     register(c, owner, depth + 1)
 
-    def loaded_from(code, frame, depth=0):
-        """A module the import system runs from a file that ``code.co_filename`` does not
-        name (a ``.pyc`` without source says what it likes; with a source the import system
-        fixes the name): its code is the owner of the file actually loaded."""
-        try:
-            call = frame.f_locals.get("args")  # _call_with_frames_removed(exec, code, dict)
-            origin = None
-            if type(call) is tuple and len(call) > 1 and type(call[1]) is dict and \
-                    call[0] is code:
-                # the module's dict and spec may hold the package's objects (item())
-                spec = item(call[1], "__spec__")
-                if spec is not MISSING and issub(type(spec), spec_type):
-                    origin = item(spec_dict(spec), "origin")
-        except Exception:
-            return
+    getset_type = type(type.__dict__["__dict__"])
+    getset_get = getset_type.__get__
+    sm_func, cm_func = staticmethod.__dict__["__func__"], classmethod.__dict__["__func__"]
+    prop_parts = tuple(property.__dict__[k] for k in ("fget", "fset", "fdel"))
+    UNREADABLE = object()  # a callable whose code the guard cannot read
+
+    def value_owner(v, n=0):
+        """The owner of what a loader's attribute runs: a distribution, APP, None (the
+        standard library, or data), UNREADABLE (a callable of no code the guard can read)."""
+        t = type(v)
+        if n > 8:
+            return UNREADABLE
+        if t is staticmethod or t is classmethod:
+            return value_owner(member_get(sm_func if t is staticmethod else cm_func, v, t),
+                               n + 1)
+        if t is property:
+            out = None
+            for d in prop_parts:
+                o = value_owner(member_get(d, v, t), n + 1)
+                if o is UNREADABLE:
+                    return o
+                if out is None:
+                    out = o
+            return out
+        code = callable_code(v)
+        if code is not None:
+            return owner_of(code)
+        if v is None or not callable(v) or issub(t, type):
+            return None
+        return UNREADABLE
+
+    def loader_kind(loader):
+        """Whose code a loader runs: (kind, owner, its instance dict). ``stdlib``: only the
+        import system's and the standard library's (the import system's classes as they
+        were at start); ``owned``: the first distribution's or application's code found, in
+        its instance dict, then its classes in MRO order; ``unknown``: a callable of it the
+        guard cannot read (fail closed)."""
+        t = type(loader)
+        inst = None
+        verdict = None
+        for c in type_mro(t):
+            if c is object:
+                continue
+            snap = stdlib_classes.get(id(c))
+            if snap is not None and snap[0] is c:
+                now = tuple(proxy_values(type_dict(c)))
+                same = len(now) == len(snap[1])
+                if same:
+                    for v, w in zip(now, snap[1]):
+                        if v is not w:
+                            same = False
+                            break
+                if same:  # an import system class as it was at start
+                    if inst is None and snap[2] is not None:
+                        try:
+                            inst = getset_get(snap[2], loader, t)
+                        except Exception:
+                            inst = MISSING
+                    continue
+            for k, v in tuple(proxy_items(type_dict(c))):
+                if type(k) is not str:
+                    continue
+                if k == "__dict__":
+                    if inst is None and type(v) is getset_type:
+                        try:
+                            inst = getset_get(v, loader, t)
+                        except Exception:
+                            inst = MISSING
+                    continue
+                if verdict is not None:
+                    continue
+                o = value_owner(v)
+                if o is UNREADABLE:
+                    verdict = ("unknown", None)
+                elif o is not None:
+                    verdict = ("owned", o)
+        if type(inst) is dict:
+            for _k, v in tuple(dict_items(inst)):
+                o = value_owner(v)
+                if o is UNREADABLE:
+                    return "unknown", None, inst
+                if o is not None:
+                    return "owned", o, inst
+        if verdict is None:
+            return "stdlib", None, inst
+        return verdict[0], verdict[1], inst
+
+    def loader_of(f, only=None):
+        """The loader (``self``) of the innermost method of the import system at ``f`` or
+        outward (``only``: of one of those code ids), or MISSING."""
+        while f is not None:
+            code = f.f_code
+            if not is_import_code(code):
+                return MISSING
+            if (only is None or id(code) in only) and code.co_argcount and \
+                    code.co_varnames[0] == "self":
+                loc = f.f_locals
+                return item(loc, "self") if type(loc) is dict else MISSING
+            f = f.f_back
+        return MISSING
+
+    memo = {}  # thread -> (loader, loader_kind's answer) from its get_code, for its exec
+
+    def loader_owner(loader, frame, remember=False):
+        """(kind, owner, instance dict) of ``loader_kind``, ``unknown`` made an owner: the
+        innermost distribution on the stack, else one named after the loader's type.
+        ``remember``: kept for the exec of the code its get_code returns (no code of the
+        package's runs between the two in the import system), used once."""
+        tid = get_ident()
+        hit = memo.pop(tid, None)
+        if hit is not None and hit[0] is loader and not remember:
+            kind, owner, inst = hit[1]
+        else:
+            kind, owner, inst = loader_kind(loader)
+            if remember:
+                memo[tid] = (loader, (kind, owner, inst))
+        if kind == "unknown":
+            g, owner = owner_frame(frame, None, False, None)
+            if g is None or owner is APP:
+                owner = ("<loader " + exact(type_name(type(loader))) + ">", "?", "", "",
+                         False)
+        return kind, owner, inst
+
+    def claim(code, owner, origin=None, depth=0):
+        """``code`` and the code inside it are ``owner``'s (loaded from ``origin``)."""
+        stack = [code]
+        while stack and depth < 10000:
+            c = stack.pop()
+            depth += 1
+            dyn_codes[id(c)] = (c, owner)
+            if origin is not None:
+                renamed[id(c)] = (c, origin)
+            stack += [k for k in c.co_consts if type(k) is code_type]
+
+    def loaded_from(code, frame):
+        """The owner of code the import system runs (a loader's ``exec_module``): the code
+        of a loader of a distribution's (or a callable the guard cannot read) is that
+        distribution's, whatever its name (a ``get_data`` that returns a payload, a
+        ``get_filename`` naming the application); a standard library loader's is the owner
+        of the file it read (its ``path``, else the spec's origin), not what the code's
+        name says (a ``.pyc`` without source says what it likes)."""
+        loader = loader_of(frame)
+        origin = None
+        if loader is not MISSING:
+            kind, owner, inst = loader_owner(loader, frame)
+            if kind != "stdlib":
+                # a distribution granted dynamic-code may run a real file's code as that
+                # file (typeguard, beartype: an instrumenting loader compiles the
+                # application's module from an AST), as exec and compile allow it
+                if owner is not APP and not (
+                        kind == "owned" and "dynamic-code" in grants(owner)[0] and
+                        str_startswith(code.co_filename, sep)):
+                    claim(code, owner)
+                return
+            if type(inst) is dict:
+                path = item(inst, "path")
+                if type(path) is str:
+                    origin = path
+        if origin is None:
+            try:
+                call = frame.f_locals.get("args")  # _call_with_frames_removed(exec, code, d)
+                if type(call) is tuple and len(call) > 1 and type(call[1]) is dict and \
+                        call[0] is code:
+                    # the module's dict and spec may hold the package's objects (item())
+                    spec = item(call[1], "__spec__")
+                    if spec is not MISSING and issub(type(spec), spec_type):
+                        origin = item(spec_dict(spec), "origin")
+            except Exception:
+                return
         if type(origin) is not str or origin == code.co_filename:
             return
         origin = normpath(origin)
         owner = classify(origin)
         if owner is None or owner is APP or owner[4]:
             return
-        stack = [code]
-        while stack and depth < 10000:
-            c = stack.pop()
-            depth += 1
-            dyn_codes[id(c)] = (c, owner)
-            renamed[id(c)] = (c, origin)
-            stack += [k for k in c.co_consts if type(k) is code_type]
+        claim(code, owner, origin)
 
     def dynamic(event, args):
         module = event == "exec" and args and type(args[0]) is code_type and \
@@ -1715,10 +2130,31 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if module:
             imports.add(get_ident())  # a module body starts: walk until it is over
         f = here()
-        if f[0] is not None and import_system(f):
-            if module:
-                loaded_from(args[0], f[0])
-            return None
+        found = None
+        if f[0] is not None and event != "code.__new__" and is_import_code(f[1]):
+            if event == "exec" and args and type(args[0]) is code_type:
+                if loader_of(f[0]) is not MISSING or import_entered(f[0]):
+                    loaded_from(args[0], f[0])  # a module a loader runs: whose code it is
+                    return None
+            else:
+                # a loader's get_code compiles the file it read (through an import or
+                # called directly: the read was judged); what a distribution's loader
+                # compiles is claimed at exec, and a name it compiled under is its owner's
+                loader = loader_of(f[0], get_code_ids)
+                if loader is not MISSING:
+                    kind, owner, _ = loader_owner(loader, f[0], True)
+                    if kind != "stdlib" and owner is not APP and event == "compile" and \
+                            len(args) > 1 and type(args[1]) is str:
+                        named = owner_of_name(args[1])
+                        if named is None or named is APP or named[0] != owner[0]:
+                            dyn_names[args[1]] = owner
+                            cache.pop(args[1], None)
+                    return None
+                if import_entered(f[0]):
+                    return None
+            # the import system's functions handed data by their caller (source_to_code,
+            # _compile_bytecode, _call_with_frames_removed(exec, ...)): its dynamic code
+            found = owner_frame(f[0], f[1], False, None)
         if f[0] is None or (event == "compile" and is_ast_parse(f)):
             return None
         if event == "compile" or event == "code.__new__":  # code.replace, types.CodeType
@@ -1736,7 +2172,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             detail = text(args[0].co_filename) if type(args[0]) is code_type else ""
         else:
             detail = ""
-        g, owner = found = owner_frame(f[0], f[1], True, None)
+        if found is None:
+            found = owner_frame(f[0], f[1], True, None)
+        g, owner = found
         denied = decide("dynamic-code", event, detail, f, True, None, found=found)
         if g is not None and owner is not APP:
             # what it runs is its own, unless a package granted dynamic-code runs a real file

@@ -54,11 +54,6 @@ def leak(read: str, prelude: str = "") -> str:
 # -- 1. reads of what is installed: importlib.metadata and linecache ---------------------------
 
 
-@bypass("installed-read", "the metadata exemption trusts every sys.path entry as a place of "
-        "installed distributions, and a package may append any path to sys.path (no event): "
-        "sys.path.append('/home/u/.netrc') makes that file a 'sys.path entry', and "
-        "PathDistribution(Path(it)).read_text('') (joinpath('') is the file) reads it as "
-        "importlib.metadata 'opening a sys.path entry'")
 def test_metadata_reads_a_file_put_on_sys_path(tmp_path: Path,
                                                run_permpip: RunPermpip) -> None:
     secret = _secret(tmp_path)
@@ -71,9 +66,6 @@ def test_metadata_reads_a_file_put_on_sys_path(tmp_path: Path,
     assert o.used == [("evil", "fs-read")]
 
 
-@bypass("installed-read", "listing any directory: appended to sys.path, it is a 'sys.path "
-        "entry' importlib.metadata may list (FastPath(dir).children() is os.listdir): the "
-        "names of ~/.ssh, of the application's directory, with no fs-read grant")
 def test_metadata_lists_a_directory_put_on_sys_path(tmp_path: Path,
                                                     run_permpip: RunPermpip) -> None:
     secret = _secret(tmp_path, "id_ed25519")
@@ -112,10 +104,6 @@ def test_metadata_through_a_symlink_named_dist_info(tmp_path: Path,
     assert o.used == [("evil", "fs-read")]
 
 
-@bypass("installed-read", "a package granted fs-write but not fs-read makes a directory "
-        "x-1.0.dist-info, hard-links a private file into it as METADATA (os.link: fs-write), "
-        "appends its parent to sys.path and reads it through importlib.metadata: a hard link "
-        "has no other real path, so the read is 'a *.dist-info file of a sys.path entry'")
 def test_metadata_reads_a_hard_link_in_a_dist_info_it_made(tmp_path: Path,
                                                            run_permpip: RunPermpip) -> None:
     secret = _secret(tmp_path)
@@ -133,11 +121,6 @@ def test_metadata_reads_a_hard_link_in_a_dist_info_it_made(tmp_path: Path,
     assert o.used == [("evil", "fs-read")]
 
 
-@bypass("installed-read", "a directory shipped in the package holding fake-1.0.dist-info/"
-        "RECORD that lists the application's settings.py (a path relative to it: "
-        "../../../project/settings.py, as a venv inside the project is laid out) is put on "
-        "sys.path: the guard reads every RECORD on sys.path, so settings.py becomes 'a file "
-        "of a distribution', whose source linecache may read for anyone")
 def test_linecache_reads_an_application_file_a_fake_record_claims(
         tmp_path: Path, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, leak(
@@ -180,11 +163,6 @@ IMPORT_SYSTEM_READS = [
 
 
 @pytest.mark.parametrize("read", IMPORT_SYSTEM_READS)
-@bypass("import-system", "reads made in the import system's frames are never a use "
-        "(import_system(): the event's frame is <frozen importlib._bootstrap_external>), "
-        "whatever the path and whoever called: a loader's get_data (pkgutil.get_data with "
-        "'../..', SourceFileLoader(name, any path), linecache's lazy loader) reads any file "
-        "with no fs-read grant")
 def test_reads_through_a_loaders_get_data(tmp_path: Path, run_permpip: RunPermpip,
                                           read: str) -> None:
     secret = _secret(tmp_path)
@@ -195,8 +173,6 @@ def test_reads_through_a_loaders_get_data(tmp_path: Path, run_permpip: RunPermpi
     assert o.used == [("evil", "fs-read")]
 
 
-@bypass("import-system", "listing any directory through the import system's FileFinder "
-        "(_fill_cache is os.listdir in <frozen importlib._bootstrap_external>)")
 def test_listing_through_a_file_finder(tmp_path: Path, run_permpip: RunPermpip) -> None:
     secret = _secret(tmp_path, "id_ed25519")
     o = attack(tmp_path, run_permpip, leak("_ls()", (
@@ -210,9 +186,6 @@ def test_listing_through_a_file_finder(tmp_path: Path, run_permpip: RunPermpip) 
     assert o.used == [("evil", "fs-read")]
 
 
-@bypass("import-system", "zipimport reads any zip archive (the application's backup, a "
-        ".docx/.xlsx, a .whl) and any member of it: zipimporter(path).get_data(member) opens "
-        "the file in <frozen zipimport>, never a use")
 def test_reading_a_zip_through_zipimport(tmp_path: Path, run_permpip: RunPermpip) -> None:
     archive = tmp_path / "private" / "backup.zip"
     archive.parent.mkdir()
@@ -250,6 +223,48 @@ def test_installed_reads_are_not_reported(tmp_path: Path, run_permpip: RunPermpi
                enforce=True)
     assert o.output.startswith("LEAK "), o.output
     assert o.used == [] and o.code == 0
+
+
+@pytest.mark.parametrize("load", [
+    # importlib.util.find_spec lists sys.path as an import does
+    "importlib.util.find_spec('evil._lazy') is not None and "
+    "importlib.util.find_spec('no_such_module_x') is None",
+    # a lazy module's first attribute runs its loader (importlib.util.LazyLoader)
+    "_lazy('evil._lazy').VALUE",
+    "importlib.reload(importlib.import_module('evil._lazy')).VALUE",
+])
+def test_imports_by_other_entry_points_are_not_reads(tmp_path: Path, run_permpip: RunPermpip,
+                                                     load: str) -> None:
+    o = attack(tmp_path, run_permpip, leak(load, (
+        "import importlib, importlib.util, sys\n"
+        "def _lazy(name):\n"
+        "    spec = importlib.util.find_spec(name)\n"
+        "    spec.loader = importlib.util.LazyLoader(spec.loader)\n"
+        "    module = importlib.util.module_from_spec(spec)\n"
+        "    sys.modules[name] = module\n"
+        "    spec.loader.exec_module(module)\n"
+        "    return module\n")), files={"evil/_lazy.py": "VALUE = 41 + 1\n"},
+        enforce=True)
+    assert o.output.splitlines()[-1] in ("LEAK 42", "LEAK True"), o.output
+    assert o.used == [] and o.code == 0
+
+
+def test_a_loader_called_directly_reads_for_its_caller(tmp_path: Path,
+                                                       run_permpip: RunPermpip) -> None:
+    """spec_from_file_location + exec_module on a file of the application's: the import
+    system works for the caller (its fs-read), and the code run is the file's."""
+    o = attack(tmp_path, run_permpip, leak("_load().TOKEN", (
+        "import importlib.util, os\n"
+        "def _load():\n"
+        "    spec = importlib.util.spec_from_file_location('s', os.path.abspath('conf.py'))\n"
+        "    module = importlib.util.module_from_spec(spec)\n"
+        "    spec.loader.exec_module(module)\n"
+        "    return module\n")), main=(
+        f"open('conf.py', 'w').write(\"TOKEN = '{SECRET}'\\n\")\n"
+        "import evil\n"
+        "evil.go()\n"), enforce=True)
+    assert SECRET not in o.output and "refused" in o.output, o.output
+    assert o.used == [("evil", "fs-read")]
 
 
 def test_importing_from_a_zip_on_sys_path_is_not_a_read(tmp_path: Path,
@@ -307,12 +322,6 @@ NET_PAYLOAD = (
     "os.path.abspath(sys.modules['__main__'].__file__)",
     "'/nonexistent/app.py'",
 ])
-@bypass("import-system", "a package granted nothing hands its payload to the import system "
-        "(an importlib.abc.SourceLoader whose get_data returns it, get_filename any name, the "
-        "spec's origin the same name): the compile and exec run in <frozen importlib."
-        "_bootstrap> frames (no dynamic-code, nothing recorded as the package's), the code is "
-        "named as the application (any absolute path outside site-packages) and is granted "
-        "everything, at import, in enforce mode")
 def test_a_custom_loader_runs_code_as_the_application(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, name: str) -> None:
     o = attack(tmp_path, run_permpip, LOADER + (
@@ -323,9 +332,6 @@ def test_a_custom_loader_runs_code_as_the_application(
     assert ("evil", "network") in o.used
 
 
-@bypass("import-system", "the same loader with a standard library file's name: the code is "
-        "transparent; a function of it put in place of json.dumps runs, when the application "
-        "calls json.dumps, with no distribution frame on the stack (the application's)")
 def test_a_custom_loader_plants_a_stdlib_named_function(
         tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, LOADER + (
@@ -347,10 +353,6 @@ def test_a_custom_loader_plants_a_stdlib_named_function(
     assert ("evil", "network") in o.used
 
 
-@bypass("import-system", "a .pyc payload compiled under a granted distribution's file name, "
-        "run through a SourcelessFileLoader whose spec says it was loaded from that file "
-        "(spec_from_file_location(name, good's path, loader=...)): the origin matches the "
-        "code's name, so the guard's renamed-.pyc rule does not apply and the code is good's")
 def test_a_pyc_run_under_a_granted_distributions_name(
         tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
     site = tmp_path / "site"
@@ -376,6 +378,42 @@ def test_a_pyc_run_under_a_granted_distributions_name(
         policy={"good": '["network"]'}, target=target, enforce=True)
     assert target.requests == [], o.output
     assert ("evil", "network") in o.used
+
+
+INSTRUMENTING = (
+    "import ast, importlib.machinery, sys\n"
+    "class _Loader(importlib.machinery.SourceFileLoader):\n"
+    "    def source_to_code(self, data, path, *, _optimize=-1):\n"
+    "        tree = ast.parse(data)  # instrumented here, as typeguard and beartype do\n"
+    "        return compile(tree, path, 'exec', dont_inherit=True)\n"
+    "class _Finder:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name != 'appmod':\n"
+    "            return None\n"
+    "        spec = importlib.machinery.PathFinder.find_spec(name, path)\n"
+    "        spec.loader = _Loader(spec.loader.name, spec.loader.path)\n"
+    "        return spec\n"
+    "sys.meta_path.insert(0, _Finder())\n"
+    "def go():\n"
+    "    pass\n")
+
+
+def test_an_instrumenting_loader_granted_dynamic_code_runs_the_applications_code(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """Precision: a loader of a package granted dynamic-code that compiles the
+    application's module from its file (an AST it rewrote) runs it as that file, as
+    ``exec`` of such code does: what the module does is the application's."""
+    o = attack(tmp_path, run_permpip, INSTRUMENTING, main=(
+        "import sys, os\n"
+        "sys.path.insert(0, os.path.abspath('.'))\n"
+        "open('appmod.py', 'w').write(\"open('@MARKER@', 'w').write('app')\\n\")\n"
+        "import evil\n"
+        "import appmod\n"
+        "print('loaded by', type(appmod.__loader__).__name__)\n"),
+        grant='["dynamic-code"]', enforce=True)
+    assert o.output.splitlines() == ["loaded by _Loader"], o.output
+    assert o.marker.read_text() == "app"
+    assert o.used == [] and o.code == 0
 
 
 def _attack_with_pyc(tmp_path: Path, run_permpip: RunPermpip, target: Target,
@@ -409,11 +447,6 @@ CODE_NAMES = [
 
 
 @pytest.mark.parametrize("renamed", CODE_NAMES)
-@bypass("import-system", "a package granted dynamic-code (templating, attrs-like code "
-        "generation) names a function of its own '<frozen importlib._bootstrap>' with "
-        "code.replace: the code stays its own (code.__new__ is recorded), but the import "
-        "system exemption is decided on the event frame's co_filename alone, so every open "
-        "it makes (writes included) is 'the import system's'")
 def test_code_named_as_the_import_system_writes(tmp_path: Path, run_permpip: RunPermpip,
                                                 renamed: str) -> None:
     o = attack(tmp_path, run_permpip, (
@@ -427,12 +460,6 @@ def test_code_named_as_the_import_system_writes(tmp_path: Path, run_permpip: Run
     assert o.used == [("evil", "fs-write")]
 
 
-@bypass("import-system", "the import system writes bytecode for anyone: "
-        "importlib._bootstrap_external._write_atomic(path, data) opens '<path>.<id>' for "
-        "writing in an import-system frame (never a use) and writes the package's bytes; only "
-        "the rename onto <path> that follows is judged, and when it is refused the partial "
-        "file is left behind (its unlink is refused too): a file of chosen content in any "
-        "directory, in enforce mode")
 def test_the_import_systems_bytecode_writer(tmp_path: Path, run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, (
         "import importlib._bootstrap_external as be\n"
@@ -645,11 +672,6 @@ def _through_proxy(tmp_path: Path, run_permpip: RunPermpip, proxy: RawProxy, evi
     # HTTP/0.9: no version
     "b'GET http://forbidden.test/secret\\r\\n\\r\\n'",
 ])
-@bypass("proxy-host", "the request line is read only in its strict form (ended by CRLF, "
-        "three words split on one space, a version): a request line ended by a bare LF, "
-        "split by two spaces or a tab, or with no version is not read as a proxy request; "
-        "http.server parses each of them as 'GET http://forbidden.test/secret' (checked), "
-        "so a proxy built on it relays to the host named")
 def test_a_request_line_in_a_lax_form(tmp_path: Path, run_permpip: RunPermpip,
                                       proxy: RawProxy, data: str) -> None:
     o = _through_proxy(tmp_path, run_permpip, proxy, SEND.replace("{data}", data))
@@ -663,10 +685,6 @@ def test_a_request_line_in_a_lax_form(tmp_path: Path, run_permpip: RunPermpip,
     "c = http.client.HTTPConnection('localhost', @PORT@); c.set_tunnel('169.254.169.254', 80);"
     " c.request('GET', '/latest/meta-data/')",
 ])
-@bypass("proxy-host", "an address literal as the host a proxy is asked for is judged as a "
-        "name, and a name that is an address 'reaches' every hosts list (reaches(): its "
-        "connect would be judged; through a proxy there is none): a package limited to its "
-        "proxy asks it for http://169.254.169.254/ (cloud metadata) or any internal address")
 def test_an_address_literal_through_the_proxy(tmp_path: Path, run_permpip: RunPermpip,
                                               proxy: RawProxy, send: str) -> None:
     o = _through_proxy(tmp_path, run_permpip, proxy, (
@@ -696,11 +714,6 @@ def test_an_address_literal_through_the_proxy(tmp_path: Path, run_permpip: RunPe
     # one; http.server does not)
     "b'\\r\\nGET http://forbidden.test/secret HTTP/1.1\\r\\nHost: forbidden.test\\r\\n\\r\\n'",
 ])
-@bypass("proxy-host", "theoretical, depends on the proxy's parser: the guard reads the host "
-        "of an absolute URL its own way (authority cut at '/?#', then at the last '@'; "
-        "CONNECT only in capitals, the request line only as the first line); a proxy that "
-        "reads '\\' as '/', or the authority up to the last '@', or methods "
-        "case-insensitively, or skips a leading empty line, relays to forbidden.test")
 def test_a_request_line_read_otherwise_by_the_proxy(tmp_path: Path, run_permpip: RunPermpip,
                                                     proxy: RawProxy, data: str) -> None:
     o = _through_proxy(tmp_path, run_permpip, proxy, SEND.replace("{data}", data))
@@ -708,9 +721,6 @@ def test_a_request_line_read_otherwise_by_the_proxy(tmp_path: Path, run_permpip:
     assert o.used == [("evil", "network")]
 
 
-@bypass("proxy-host", "theoretical (domain fronting): a request to an allowed host whose "
-        "Host header names another; a CDN or reverse proxy at the allowed address routes by "
-        "the header. The guard judges where the connection goes, not the header")
 def test_a_host_header_naming_another_host(tmp_path: Path, run_permpip: RunPermpip,
                                            proxy: RawProxy) -> None:
     o = _through_proxy(tmp_path, run_permpip, proxy, (
@@ -801,11 +811,6 @@ def test_the_guards_files_through_links_renames_and_descriptors(
     assert ("evil", "guard") in o.used
 
 
-@bypass("guard-files", "the guard's files are compared by real path under the directory "
-        "name it had at start: renaming an ancestor of the run directory (TMPDIR's, not "
-        "the guard's files) is an ordinary fs-write; under the new name events.jsonl is "
-        "no longer 'the guard's' and is rewritten without the violations already recorded, "
-        "then the ancestor is renamed back: the report is clean")
 def test_renaming_an_ancestor_to_erase_the_record(tmp_path: Path, target: Target,
                                                   run_permpip: RunPermpip) -> None:
     tmpdir = tmp_path / "tmpdir"
@@ -831,10 +836,6 @@ def test_renaming_an_ancestor_to_erase_the_record(tmp_path: Path, target: Target
     assert ("evil", "network") in o.used, o.output
 
 
-@bypass("guard-files", "renaming an ancestor of the run directory (an fs-write of a path "
-        "that is not the guard's) takes the guard off PYTHONPATH for every child started "
-        "meanwhile: the child's environment still names the run directory first (what the "
-        "guard checks), but nothing is there; the child runs the package's code unguarded")
 def test_renaming_an_ancestor_to_start_an_unguarded_child(
         tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
     tmpdir = tmp_path / "tmpdir"
@@ -859,12 +860,6 @@ def test_renaming_an_ancestor_to_start_an_unguarded_child(
     assert ("evil", "network") in o.used or ("evil", "guard") in o.used
 
 
-@bypass("guard-files", "real for a run that is not root: os.chmod/os.chown given a "
-        "descriptor (fchmod) carries no path, so the guard does not see its own files: a "
-        "package granted fs-write opens sitecustomize.py read-only and makes it unreadable "
-        "(0o000), and every Python child then starts with 'Error in sitecustomize' "
-        "(PermissionError), unguarded (checked as uid 65534). Here, as root, the mode is "
-        "left as it was: the test checks the guard refuses the call")
 def test_chmod_of_the_guards_files_through_a_descriptor(tmp_path: Path,
                                                         run_permpip: RunPermpip) -> None:
     o = attack(tmp_path, run_permpip, GUARD_DIR + (
