@@ -71,6 +71,7 @@ from gate.resolve import (
     resolve,
 )
 from gate.resolve.index import index_urls
+from gate.resolve.parsed import ParsedCache
 from gate.resolve.reqfile import install_settings, read_settings
 from gate.resolve.target import Target, probe_target
 
@@ -511,8 +512,10 @@ class Gate:
 def _resolve(g: Gate, input_path: Path | None, cwd: Path,
              env: Mapping[str, str] | None) -> Resolution:
     g.progress.update("resolving")
+    lasting = g.cache.lasting_root
+    memo = ParsedCache(lasting, code=g.scanner) if lasting is not None else None
     res = resolve(g.options, g.target, cwd=cwd, input_path=input_path,
-                  on_sdist=g.on_sdist, env=env, on_settings=g.use_settings)
+                  on_sdist=g.on_sdist, env=env, on_settings=g.use_settings, memo=memo)
     g.satisfied = res.satisfied
     kept = f"; {satisfied_line(res.satisfied)}" if res.satisfied else ""
     if res.kept:
