@@ -132,9 +132,19 @@ def _entry(r: Requirement, shared: dict[str, int]) -> tuple[bytes, _Entry]:
 
 @functools.cache
 def _entries() -> dict[Requirement, tuple[bytes, _Entry]]:
-    """``_entry`` of every requirement of the catalog (and ``_always``), once."""
+    """``_entry`` of every requirement of the catalog (and ``_always``), once; from the
+    kept table when there is one (its rows are in this order) and it agrees with the
+    catalog's requirements, one by one."""
+    reqs = requirements() + _always()
+    kept = _kept()
+    if kept is not None:
+        rows = kept[0]
+        if len(rows) == len(reqs) and all(
+                m.head == r.head and m.target == r.target and m.binds == r.binds
+                for r, (_key, m, _a, _b) in zip(reqs, rows, strict=True)):
+            return {r: (key, (r, a, b)) for r, (key, _m, a, b) in zip(reqs, rows, strict=True)}
     shared = _shared()
-    return {r: _entry(r, shared) for r in requirements() + _always()}
+    return {r: _entry(r, shared) for r in reqs}
 
 
 def _filter(own: frozenset[str] = frozenset(),
@@ -152,7 +162,7 @@ def _filter(own: frozenset[str] = frozenset(),
 
 # -- the default table, kept in permpip's cache by scanner version --------------------------
 
-_TABLE_FORMAT = "prefilter-2"
+_TABLE_FORMAT = "prefilter-3"
 _TABLE_FILE: list[Path] = []  # where the default table is kept (``keep_table``), if anywhere
 
 
@@ -161,8 +171,8 @@ def keep_table(path: Path | None) -> None:
     scanner version hashes the catalog and this code): read from there when it is a record
     this code wrote and whose digest holds, else built and written there. None: build."""
     _TABLE_FILE[:] = [path] if path is not None else []
-    _default.cache_clear()
-    _build_filter.cache_clear()
+    for cached in (_kept, _default, _build_filter, _entries):
+        cached.cache_clear()
 
 
 def default_table() -> None:
@@ -170,34 +180,44 @@ def default_table() -> None:
     _default()
 
 
+_Row = tuple[bytes, _Met, frozenset[bytes], frozenset[bytes]]  # key, requirement, words
+
+
+@functools.cache
+def _kept() -> tuple[list[_Row], dict[str, int]] | None:
+    """The kept table's rows (one per requirement of the catalog and ``_always``, in that
+    order) and word counts, when there is a kept table and it reads back whole."""
+    return _read_table(_TABLE_FILE[0]) if _TABLE_FILE else None
+
+
 @functools.cache
 def _default() -> tuple[_Filter, dict[str, int]]:
     """The table of a distribution none of whose names the catalog holds, and how many
     requirements spell each word (``_shared``, for the entries of renamed names)."""
-    path = _TABLE_FILE[0] if _TABLE_FILE else None
-    if path is not None:
-        kept = _read_table(path)
-        if kept is not None:
-            return kept
-    built = _build_table(), _shared()
-    if path is not None:
-        _write_table(path, *built)
+    kept = _kept()
+    if kept is not None:
+        rows, shared = kept
+        return _table_of([(key, (m, a, b)) for key, m, a, b in rows]), shared
+    entries = _entries()
+    filed = [entries[r] for r in requirements() + _always()]
+    built = _table_of(filed), _shared()
+    if _TABLE_FILE:
+        _write_table(_TABLE_FILE[0], filed, built[1])
     return built
 
 
-def _table_body(flt: _Filter, shared: dict[str, int]) -> bytes:
-    """The table as JSON: its words once, each set of words once (as word numbers), the
+def _table_body(filed: list[tuple[bytes, _Entry]], shared: dict[str, int]) -> bytes:
+    """The rows as JSON: the words once, each set of words once (as word numbers), the
     (head, target, binds) of each requirement once, and a flat list of numbers (JSON reads
-    numbers fastest), four per entry: key word, requirement, anywhere set, bare set."""
+    numbers fastest), four per row: key word, requirement, anywhere set, bare set."""
     words: dict[bytes, int] = {}
     sets: dict[frozenset[bytes], int] = {}
     mets: dict[tuple[str, str, bool], int] = {}
     flat: list[int] = []
-    for key, entries in flt.by_word.items():
-        for r, anywhere, bare in entries:
-            flat += [words.setdefault(key, len(words)),
-                     mets.setdefault((r.head, r.target, r.binds), len(mets)),
-                     sets.setdefault(anywhere, len(sets)), sets.setdefault(bare, len(sets))]
+    for key, (r, anywhere, bare) in filed:
+        flat += [words.setdefault(key, len(words)),
+                 mets.setdefault((r.head, r.target, r.binds), len(mets)),
+                 sets.setdefault(anywhere, len(sets)), sets.setdefault(bare, len(sets))]
     numbered = [sorted(words.setdefault(w, len(words)) for w in ws) for ws in sets]
     return json.dumps({"words": [w.decode("utf-8", "surrogatepass") for w in words],
                        "sets": numbered, "mets": [list(m) for m in mets], "entries": flat,
@@ -205,9 +225,10 @@ def _table_body(flt: _Filter, shared: dict[str, int]) -> bytes:
                       separators=(",", ":")).encode()
 
 
-def _write_table(path: Path, flt: _Filter, shared: dict[str, int]) -> None:
+def _write_table(path: Path, filed: list[tuple[bytes, _Entry]],
+                 shared: dict[str, int]) -> None:
     """A header line (format, sha256 of the body), then the body."""
-    body = _table_body(flt, shared)
+    body = _table_body(filed, shared)
     head = json.dumps({"format": _TABLE_FORMAT, "sha256": hashlib.sha256(body).hexdigest()})
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,7 +243,7 @@ def _write_table(path: Path, flt: _Filter, shared: dict[str, int]) -> None:
             raise
 
 
-def _read_table(path: Path) -> tuple[_Filter, dict[str, int]] | None:
+def _read_table(path: Path) -> tuple[list[_Row], dict[str, int]] | None:
     """The table in ``path``; None when missing, torn, of another format, of the wrong shape
     or when its body does not match its digest (rebuilt then)."""
     try:
@@ -236,7 +257,7 @@ def _read_table(path: Path) -> tuple[_Filter, dict[str, int]] | None:
         return None
 
 
-def _table_from(table: Any) -> tuple[_Filter, dict[str, int]]:  # noqa: ANN401 - JSON
+def _table_from(table: Any) -> tuple[list[_Row], dict[str, int]]:  # noqa: ANN401 - JSON
     names, sets_in, mets_in, flat = table["words"], table["sets"], table["mets"], table["entries"]
     shared = table["shared"]
     if not (isinstance(shared, dict) and all(type(v) is int for v in shared.values())):
@@ -258,18 +279,13 @@ def _table_from(table: Any) -> tuple[_Filter, dict[str, int]]:  # noqa: ANN401 -
         if not (isinstance(head, str) and isinstance(target, str) and isinstance(binds, bool)):
             raise ValueError("not a requirement")
         mets.append(_Met(head, target, binds))
-    by_word: dict[bytes, list[_Entry]] = {}
-    used: set[int] = set()
+    rows: list[_Row] = []
     for i in range(0, len(flat), 4):
-        a, b = flat[i + 2], flat[i + 3]
-        if not (sets[a] or sets[b]):
+        a, b = sets[flat[i + 2]], sets[flat[i + 3]]
+        if not (a or b):
             raise ValueError("an entry that needs no word")
-        by_word.setdefault(words[flat[i]], []).append((mets[flat[i + 1]], sets[a], sets[b]))
-        used.add(a)
-    bare_ids = set(flat[3::4])
-    anywhere_all = frozenset().union(*(sets[i] for i in used))
-    bare_all = frozenset().union(*(sets[i] for i in bare_ids))
-    return _Filter(words=anywhere_all | bare_all, bare_words=bare_all, by_word=by_word), shared
+        rows.append((words[flat[i]], mets[flat[i + 1]], a, b))
+    return rows, shared
 
 
 @functools.lru_cache(maxsize=32)
@@ -309,11 +325,14 @@ def _build_filter(own: frozenset[str], renamed: frozenset[tuple[str, str]],
 def _build_table() -> _Filter:
     """The default table, built: every requirement of the catalog and ``_always``."""
     entries = _entries()
+    return _table_of([entries[r] for r in requirements() + _always()])
+
+
+def _table_of(filed: list[tuple[bytes, _Entry]]) -> _Filter:
     by_word: dict[bytes, list[_Entry]] = {}
     anywhere: set[bytes] = set()
     bare: set[bytes] = set()
-    for r in requirements() + _always():
-        key, entry = entries[r]
+    for key, entry in filed:
         by_word.setdefault(key, []).append(entry)
         anywhere.update(entry[1])
         bare.update(entry[2])
