@@ -139,3 +139,43 @@ def test_the_table_is_kept_by_scanner_version_and_not_for_no_cache(tmp_path: Pat
     keep_prefilter_table(None, "v3")  # --no-cache: built, kept nowhere
     assert not (tmp_path / "prefilter" / "v3.json").exists()
     assert prefilter._TABLE_FILE == []
+
+
+def test_a_catalogued_distribution_files_its_requirements_from_the_kept_rows(
+        tmp_path: Path) -> None:
+    """``requests`` is in the catalog: its table leaves its own names out, filed from the
+    kept rows (the same entries, in the same order) and scanned alike."""
+    wheel = build_wheel(tmp_path / "dist", "requests", "9.0", {
+        "requests/__init__.py": "from .api import get\n",
+        "requests/api.py": "import subprocess\n\ndef get(u):\n    return subprocess.run(u)\n"})
+    prefilter.keep_table(None)
+    built = dict(prefilter._entries())
+    plain = scan_artifact(wheel)
+    path = tmp_path / "t.json"
+    prefilter.keep_table(path)
+    prefilter._filter()  # written
+    prefilter.keep_table(path)
+    assert prefilter._kept() is not None
+    kept = prefilter._entries()
+    assert list(kept) == list(built)
+    assert {r: (k, sorted(a), sorted(b)) for r, (k, (_r, a, b)) in kept.items()} == {
+        r: (k, sorted(a), sorted(b)) for r, (k, (_r, a, b)) in built.items()}
+    again = scan_artifact(wheel)
+    assert again == plain
+    assert [(str(f.capability.value), f.path, f.line) for f in again.findings] == [
+        ("subprocess", "requests/api.py", 4)]
+
+
+def test_rows_that_disagree_with_the_catalog_are_not_used(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    path = tmp_path / "t.json"
+    prefilter.keep_table(path)
+    prefilter._filter()
+    prefilter.keep_table(path)
+    rows, shared = prefilter._kept()  # type: ignore[misc]
+    key, met, a, b = rows[0]
+    rows[0] = (key, prefilter._Met(met.head, met.target + "x", met.binds), a, b)
+    entries = prefilter._entries()
+    first = next(iter(entries.values()))
+    assert first[1][0].target == met.target  # worked out from the catalog instead
