@@ -105,6 +105,23 @@ _TRUE = ("y", "yes", "t", "true", "on", "1")  # pip's strtobool and uv's boolish
 _FALSE = ("n", "no", "f", "false", "off", "0")
 
 
+def scanner_version() -> str:
+    """Changes whenever the scanner, its catalog or any code it imports changes: the key of
+    cached scans (local and ``--cache-url``). Every source and data file of the gate package
+    is hashed: what ``gate.scan`` imports reaches most of it (``gate.build``, ``gate.model``,
+    which serialises a scan), and a list kept by hand would miss the next import."""
+    import gate
+
+    root = Path(gate.__file__).parent
+    digest = hashlib.sha256(gate.__version__.encode())
+    for path in sorted(p for p in root.rglob("*")
+                       if p.suffix in (".py", ".txt") and "__pycache__" not in p.parts):
+        data = path.read_bytes()
+        name = path.relative_to(root).as_posix().encode()
+        digest.update(b"%d:%s%d:" % (len(name), name, len(data)) + data)
+    return digest.hexdigest()[:16]
+
+
 def link_or_copy(src: Path, dest: Path) -> None:
     """``dest`` names the bytes of ``src``: a hard link, or a copy across filesystems."""
     try:

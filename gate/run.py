@@ -48,11 +48,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import gate
 from gate import _subprocess, environment, placement, shared_cache
 from gate import build as builder
 from gate import install as installer
-from gate.cache import Cache, cache_root, link_or_copy, with_no_cache
+from gate.cache import Cache, cache_root, link_or_copy, scanner_version, with_no_cache
 from gate.errors import InstallError, Interrupted, ResolveError, UsageError
 from gate.evaluate import Verdict, evaluate
 from gate.fetch import Fetched, HttpSettings, fetch_all
@@ -71,6 +70,7 @@ from gate.resolve import (
     resolve,
 )
 from gate.resolve.index import index_urls
+from gate.resolve.parsed import ParsedCache
 from gate.resolve.reqfile import install_settings, read_settings
 from gate.resolve.target import Target, probe_target
 
@@ -122,21 +122,6 @@ class Refused(Exception):  # noqa: N818 - control flow: a refusal before resolut
         self.scans = list(scans)
 
 
-def scanner_version() -> str:
-    """Changes whenever the scanner, its catalog or any code it imports changes: the key of
-    cached scans (local and ``--cache-url``). Every source and data file of the gate package
-    is hashed: what ``gate.scan`` imports reaches most of it (``gate.build``, ``gate.model``,
-    which serialises a scan), and a list kept by hand would miss the next import."""
-    root = Path(gate.__file__).parent
-    digest = hashlib.sha256(gate.__version__.encode())
-    for path in sorted(p for p in root.rglob("*")
-                       if p.suffix in (".py", ".txt") and "__pycache__" not in p.parts):
-        data = path.read_bytes()
-        name = path.relative_to(root).as_posix().encode()
-        digest.update(b"%d:%s%d:" % (len(name), name, len(data)) + data)
-    return digest.hexdigest()[:16]
-
-
 @contextmanager
 def _cache(options: GateOptions) -> Iterator[Cache]:
     if options.no_cache:
@@ -173,6 +158,17 @@ def as_build_requirement(scan: PackageScan, *, of: str, where: str, line: int) -
                    phase=Phase.INSTALL, detail=f"build requirement of {of}: runs when it is built")
     return replace(scan, findings=(hook, *(replace(f, phase=Phase.INSTALL)
                                           for f in scan.findings)))
+
+
+def keep_prefilter_table(root: Path | None, scanner: str) -> None:
+    """The pre-filter's default table from ``root/prefilter/<scanner>.json`` (built and kept
+    there when missing; ``gate.scan.prefilter.keep_table``), loaded in this process before
+    any scan pool starts: forked workers inherit it instead of each building it.
+    ``root`` None (``--no-cache``): built, not kept."""
+    from gate.scan import prefilter
+
+    prefilter.keep_table(root / "prefilter" / f"{scanner}.json" if root is not None else None)
+    prefilter.default_table()
 
 
 def _scan_one(path: Path, sha256: str, filename: str) -> PackageScan:
@@ -283,6 +279,8 @@ class Gate:
         for i in todo:
             same.setdefault(files[i][0].sha256, []).append(i)  # type: ignore[arg-type]
         jobs = [(i[0], files[i[0]][1], sha, files[i[0]][0].filename) for sha, i in same.items()]
+        if jobs:
+            keep_prefilter_table(self.cache.lasting_root, self.scanner)
         for first, scan in _scan_all(jobs, sum(size[j[0]] for j in jobs)):
             self.cache.put_scan(scan, self.scanner)
             for i in same[files[first][0].sha256]:  # type: ignore[index]
@@ -511,8 +509,10 @@ class Gate:
 def _resolve(g: Gate, input_path: Path | None, cwd: Path,
              env: Mapping[str, str] | None) -> Resolution:
     g.progress.update("resolving")
+    lasting = g.cache.lasting_root
+    memo = ParsedCache(lasting, code=g.scanner) if lasting is not None else None
     res = resolve(g.options, g.target, cwd=cwd, input_path=input_path,
-                  on_sdist=g.on_sdist, env=env, on_settings=g.use_settings)
+                  on_sdist=g.on_sdist, env=env, on_settings=g.use_settings, memo=memo)
     g.satisfied = res.satisfied
     kept = f"; {satisfied_line(res.satisfied)}" if res.satisfied else ""
     if res.kept:

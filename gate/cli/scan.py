@@ -59,6 +59,7 @@ def run(argv: Sequence[str]) -> int:
         from gate.policy import load_policy  # tomlkit and the policy checker: ~0.03 s
 
         policy = load_policy(Path(args.policy) if args.policy else None, cwd=Path.cwd())
+    _keep_table()
     scans = scan_paths(args.paths)
     if policy is None:
         if args.format == "json":
@@ -67,6 +68,15 @@ def run(argv: Sequence[str]) -> int:
             print(format_text(scans), end="")
         return 0
     return _verdict(scans, policy, args)
+
+
+def _keep_table() -> None:
+    """The pre-filter's table from permpip's cache (kept there by scanner version), as
+    ``permpip install`` reads it."""
+    from gate.cache import default_root, scanner_version
+    from gate.scan import prefilter
+
+    prefilter.keep_table(default_root() / "prefilter" / f"{scanner_version()}.json")
 
 
 def _verdict(scans: list[PackageScan], policy: Policy, args: argparse.Namespace) -> int:

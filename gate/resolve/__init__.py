@@ -73,6 +73,7 @@ from gate.resolve.lockfile import (
     read_pylock,
     read_uv_lock,
 )
+from gate.resolve.parsed import ParsedCache
 from gate.resolve.pip import NoWheel, Resolved, resolve_pip
 from gate.resolve.reqfile import (
     FormatControl,
@@ -235,7 +236,8 @@ def _pin_kept(resolver: Callable[..., Resolved], options: GateOptions, target: T
 
 def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path | None,
             on_sdist: SdistHandler, env: Mapping[str, str] | None = None,
-            on_settings: SettingsHandler | None = None) -> Resolution:
+            on_settings: SettingsHandler | None = None,
+            memo: ParsedCache | None = None) -> Resolution:
     """``input_path``: ``check``'s INPUT, read as the first ``-r`` of the command line;
     for ``install`` the requirements in ``options``.
 
@@ -249,6 +251,8 @@ def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path
     fetch takes them: the sdists ``on_sdist`` downloads, their build requirements
     (``build_options``), the files of the resolved set. Not called for pylock.toml/uv.lock,
     which nothing of that changes.
+
+    ``memo``: the parsed-requirements cache (``gate.resolve.parsed``), or None.
     """
     environ = os.environ if env is None else env
     project_only = False
@@ -295,7 +299,8 @@ def resolve(options: GateOptions, target: Target, *, cwd: Path, input_path: Path
                              "own, not together with other requirements",
                              hint=f"check it alone: permpip check {o.value}")
     inputs = read_files(settings, cwd=cwd, env=environ,
-                        target_python_version=target.environment["python_full_version"])
+                        target_python_version=target.environment["python_full_version"],
+                        memo=memo)
     if on_settings is not None:
         on_settings(inputs.options)
     _refuse_local_lines(inputs, cwd)

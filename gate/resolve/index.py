@@ -7,10 +7,8 @@ no usable wheel.
 
 from __future__ import annotations
 
-import html.parser
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,23 +103,21 @@ def allows_prereleases(options: GateOptions, name: str) -> bool | None:
     return control.allows_prereleases(pip_canonical(name))
 
 
-class _Links(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            d = dict(attrs)
-            if d.get("href"):
-                self.links.append((str(d["href"]), d))
-
-
 def _from_html(text: str, base: str) -> list[IndexFile]:
-    parser = _Links()
-    parser.feed(text)
+    import html.parser  # (imported when an HTML page is read: a warm run reads none)
+
+    links: list[tuple[str, dict[str, str | None]]] = []
+
+    class Links(html.parser.HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a":
+                d = dict(attrs)
+                if d.get("href"):
+                    links.append((str(d["href"]), d))
+
+    Links().feed(text)
     out = []
-    for href, attrs in parser.links:
+    for href, attrs in links:
         url = urljoin(base, href)
         path, _, frag = url.partition("#")
         filename = url2pathname(urlsplit(path).path).rsplit("/", 1)[-1]
@@ -196,6 +192,8 @@ class IndexClient:
 
     def files_many(self, projects: Iterable[str]) -> dict[str, list[IndexFile]]:
         names = list(dict.fromkeys(canonicalize_name(p) for p in projects))
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
             return dict(zip(names, pool.map(self.files, names), strict=True))
 

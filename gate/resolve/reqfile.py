@@ -50,6 +50,7 @@ script metadata (``--requirements-from-script``) are read with pip's own readers
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import re
@@ -66,6 +67,7 @@ from packaging.utils import canonicalize_name
 from gate.errors import UsageError
 from gate.fetch import HttpSettings, http_get, make_session, pip_config_items, redact, url2pathname
 from gate.options import _PIP, Backend, GateOptions, PipOption, Step
+from gate.resolve.parsed import ParsedCache, Recorded, RecordingEnv
 
 PYPI = "https://pypi.org/simple"  # pip's default --index-url
 MAX_FILES = 200  # requirement files read in one run (a server could nest forever)
@@ -622,6 +624,7 @@ class _Reader:
         self.scope_changed = False
         self.more: list[PipOption] = []  # options read from files
         self._session: tuple[Any, HttpSettings] | None = None
+        self.recorded = Recorded()  # what was read, for the parsed-requirements cache
 
     # pip's preprocess (join_lines, ignore_comments, expand_env_variables) with ``env``
     def _lines(self, content: str) -> Iterator[tuple[int, str]]:
@@ -646,6 +649,7 @@ class _Reader:
             raise UsageError(f"{origin}: more than {MAX_FILES} requirement files")
         if _SCHEME.search(name) and urlsplit(name).scheme.lower() != "file":
             self.remote = True
+            self.recorded.cacheable = False
             # pip's session: the trusted hosts and index credentials of the option lines
             # read so far apply to the files read after them
             from gate.resolve.index import index_urls
@@ -662,13 +666,19 @@ class _Reader:
         try:
             with open(path, "rb") as fh:
                 data = fh.read()
-            return _decode_req_file(data, path)
+            text = _decode_req_file(data, path)
         except OSError as exc:
             raise UsageError(f"{origin}: could not open {kind} file "
                              f"{self._shown(name)}: {exc.strerror or exc}") from None
         except (UnicodeDecodeError, LookupError) as exc:
             raise UsageError(f"{origin}: cannot decode {kind} file {self._shown(name)}: "
                              f"{exc}") from None
+        self.recorded.files.append((os.path.abspath(path), hashlib.sha256(data).hexdigest()))
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:  # BOM, coding line or the locale's encoding (pip warns)
+            self.recorded.cacheable = False
+        return text
 
     def read(self, name: str, *, constraint: bool, origin: str) -> None:
         """A file named on the command line or in the configuration, and what it includes."""
@@ -731,7 +741,9 @@ class _Reader:
         if opts.find_links:
             value = opts.find_links[0]
             relative = os.path.join(os.path.dirname(os.path.abspath(filename)), value)
-            if os.path.exists(relative):
+            there = os.path.exists(relative)
+            self.recorded.exists.append((relative, there))
+            if there:
                 value = relative
             self.find_links.append(value)
             self.scope_changed = True
@@ -767,10 +779,31 @@ _SCOPE = ("-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-
 
 
 def read_files(settings: Settings, *, cwd: Path, env: Mapping[str, str],
-               target_python_version: str) -> Inputs:
+               target_python_version: str, memo: ParsedCache | None = None) -> Inputs:
     """Read every requirement source of ``settings`` as pip would, in pip's order:
     format control from options, constraint files, then requirement files, groups and the
-    script."""
+    script.
+
+    ``memo``: the parsed-requirements cache (``gate.resolve.parsed``): a parse recorded with
+    the same key whose files, variables and paths are all as they were is taken from it
+    (pip's reader is not imported); a parse of local files only is recorded."""
+    if memo is not None and not settings.options.values("--group",
+                                                         "--requirements-from-script"):
+        kept = memo.get(settings, cwd=cwd, env=env)
+        if kept is not None:
+            return kept
+        recording = RecordingEnv(env)
+        inputs, recorded = _read_files(settings, cwd=cwd, env=recording,
+                                       target_python_version=target_python_version)
+        memo.put(settings, cwd=cwd, env=recording, recorded=recorded, inputs=inputs)
+        return inputs
+    return _read_files(settings, cwd=cwd, env=env,
+                       target_python_version=target_python_version)[0]
+
+
+def _read_files(settings: Settings, *, cwd: Path, env: Mapping[str, str],
+                target_python_version: str) -> tuple[Inputs, Recorded]:
+    """``read_files`` with pip's reader; also what the reader read."""
     from pip._internal.exceptions import CommandError
 
     options = settings.options
@@ -813,7 +846,7 @@ def read_files(settings: Settings, *, cwd: Path, env: Mapping[str, str],
     return Inputs(options=replace(options, pip_options=(*kept, *reader.more, *release)),
                   requirements=tuple(reader.requirements),
                   constraints=tuple(reader.constraints), format_control=fcontrol,
-                  remote=reader.remote)
+                  remote=reader.remote), reader.recorded
 
 
 def _no_second_expansion(line: ReqLine, env: Mapping[str, str]) -> None:

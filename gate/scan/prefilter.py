@@ -30,10 +30,16 @@ Identifiers are NFKC-normalised by the parser, so non-ASCII text is normalised b
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
+import hashlib
+import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.catalog import (
     BARE_MODULE_TRICKS,
@@ -71,8 +77,17 @@ _IDENT_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
 _TO_SPACE = bytes(c if c in _IDENT_BYTES or c >= 0x80 else 0x20 for c in range(256))
 
 
+class _Met(NamedTuple):
+    """What ``_satisfied`` reads of a requirement it finds met (a table read from the
+    cache holds these instead of the catalog's ``Requirement``\\ s)."""
+
+    head: str
+    target: str
+    binds: bool
+
+
 # a requirement, its anywhere words and its bare words (as bytes)
-_Entry = tuple[Requirement, frozenset[bytes], frozenset[bytes]]
+_Entry = tuple[Requirement | _Met, frozenset[bytes], frozenset[bytes]]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -117,9 +132,19 @@ def _entry(r: Requirement, shared: dict[str, int]) -> tuple[bytes, _Entry]:
 
 @functools.cache
 def _entries() -> dict[Requirement, tuple[bytes, _Entry]]:
-    """``_entry`` of every requirement of the catalog (and ``_always``), once."""
+    """``_entry`` of every requirement of the catalog (and ``_always``), once; from the
+    kept table when there is one (its rows are in this order) and it agrees with the
+    catalog's requirements, one by one."""
+    reqs = requirements() + _always()
+    kept = _kept()
+    if kept is not None:
+        rows = kept[0]
+        if len(rows) == len(reqs) and all(
+                m.head == r.head and m.target == r.target and m.binds == r.binds
+                for r, (_key, m, _a, _b) in zip(reqs, rows, strict=True)):
+            return {r: (key, (r, a, b)) for r, (key, _m, a, b) in zip(reqs, rows, strict=True)}
     shared = _shared()
-    return {r: _entry(r, shared) for r in requirements() + _always()}
+    return {r: _entry(r, shared) for r in reqs}
 
 
 def _filter(own: frozenset[str] = frozenset(),
@@ -130,18 +155,180 @@ def _filter(own: frozenset[str] = frozenset(),
     once per distribution (~20-45 ms each)."""
     if own and not renamed and not starred and not catalog().names_under(own):
         own = frozenset()
+    if not (own or renamed or starred):
+        return _default()[0]
     return _build_filter(own, renamed, starred)
+
+
+# -- the default table, kept in permpip's cache by scanner version --------------------------
+
+_TABLE_FORMAT = "prefilter-3"
+_TABLE_FILE: list[Path] = []  # where the default table is kept (``keep_table``), if anywhere
+
+
+def keep_table(path: Path | None) -> None:
+    """Keep the default table in ``path`` (``CACHE/prefilter/<scanner version>.json``; the
+    scanner version hashes the catalog and this code): read from there when it is a record
+    this code wrote and whose digest holds, else built and written there. None: build."""
+    _TABLE_FILE[:] = [path] if path is not None else []
+    for cached in (_kept, _default, _build_filter, _entries):
+        cached.cache_clear()
+
+
+def default_table() -> None:
+    """Read (or build) the default table now (before a pool forks its workers)."""
+    _default()
+
+
+_Row = tuple[bytes, _Met, frozenset[bytes], frozenset[bytes]]  # key, requirement, words
+
+
+@functools.cache
+def _kept() -> tuple[list[_Row], dict[str, int]] | None:
+    """The kept table's rows (one per requirement of the catalog and ``_always``, in that
+    order) and word counts, when there is a kept table and it reads back whole."""
+    return _read_table(_TABLE_FILE[0]) if _TABLE_FILE else None
+
+
+@functools.cache
+def _default() -> tuple[_Filter, dict[str, int]]:
+    """The table of a distribution none of whose names the catalog holds, and how many
+    requirements spell each word (``_shared``, for the entries of renamed names)."""
+    kept = _kept()
+    if kept is not None:
+        rows, shared = kept
+        return _table_of([(key, (m, a, b)) for key, m, a, b in rows]), shared
+    entries = _entries()
+    filed = [entries[r] for r in requirements() + _always()]
+    built = _table_of(filed), _shared()
+    if _TABLE_FILE:
+        _write_table(_TABLE_FILE[0], filed, built[1])
+    return built
+
+
+def _table_body(filed: list[tuple[bytes, _Entry]], shared: dict[str, int]) -> bytes:
+    """The rows as JSON: the words once, each set of words once (as word numbers), the
+    (head, target, binds) of each requirement once, and a flat list of numbers (JSON reads
+    numbers fastest), four per row: key word, requirement, anywhere set, bare set."""
+    words: dict[bytes, int] = {}
+    sets: dict[frozenset[bytes], int] = {}
+    mets: dict[tuple[str, str, bool], int] = {}
+    flat: list[int] = []
+    for key, (r, anywhere, bare) in filed:
+        flat += [words.setdefault(key, len(words)),
+                 mets.setdefault((r.head, r.target, r.binds), len(mets)),
+                 sets.setdefault(anywhere, len(sets)), sets.setdefault(bare, len(sets))]
+    numbered = [sorted(words.setdefault(w, len(words)) for w in ws) for ws in sets]
+    return json.dumps({"words": [w.decode("utf-8", "surrogatepass") for w in words],
+                       "sets": numbered, "mets": [list(m) for m in mets], "entries": flat,
+                       "shared": shared},
+                      separators=(",", ":")).encode()
+
+
+def _write_table(path: Path, filed: list[tuple[bytes, _Entry]],
+                 shared: dict[str, int]) -> None:
+    """A header line (format, sha256 of the body), then the body."""
+    body = _table_body(filed, shared)
+    head = json.dumps({"format": _TABLE_FORMAT, "sha256": hashlib.sha256(body).hexdigest()})
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".table-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(head.encode() + b"\n" + body)
+            os.replace(name, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+            raise
+
+
+def _read_table(path: Path) -> tuple[list[_Row], dict[str, int]] | None:
+    """The table in ``path``; None when missing, torn, of another format, of the wrong shape
+    or when its body does not match its digest (rebuilt then)."""
+    try:
+        head, _, body = path.read_bytes().partition(b"\n")
+        record = json.loads(head)
+        if record["format"] != _TABLE_FORMAT or \
+                hashlib.sha256(body).hexdigest() != record["sha256"]:
+            return None
+        return _table_from(json.loads(body))
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+
+
+def _table_from(table: Any) -> tuple[list[_Row], dict[str, int]]:  # noqa: ANN401 - JSON
+    names, sets_in, mets_in, flat = table["words"], table["sets"], table["mets"], table["entries"]
+    shared = table["shared"]
+    if not (isinstance(shared, dict) and all(type(v) is int for v in shared.values())):
+        raise ValueError("not a table of word counts")
+    if not (isinstance(names, list) and isinstance(sets_in, list) and isinstance(mets_in, list)
+            and isinstance(flat, list) and flat and len(flat) % 4 == 0
+            and {type(i) for i in flat} == {int} and min(flat) >= 0):
+        raise ValueError("not a table")
+    words = [w.encode("utf-8", "surrogatepass") for w in names if isinstance(w, str) and w]
+    if len(words) != len(names):
+        raise ValueError("not a word")
+    sets = []
+    for ws in sets_in:
+        if not (isinstance(ws, list) and all(type(i) is int and i >= 0 for i in ws)):
+            raise ValueError("not a set of words")
+        sets.append(frozenset(words[i] for i in ws))
+    mets = []
+    for head, target, binds in mets_in:
+        if not (isinstance(head, str) and isinstance(target, str) and isinstance(binds, bool)):
+            raise ValueError("not a requirement")
+        mets.append(_Met(head, target, binds))
+    rows: list[_Row] = []
+    for i in range(0, len(flat), 4):
+        a, b = sets[flat[i + 2]], sets[flat[i + 3]]
+        if not (a or b):
+            raise ValueError("an entry that needs no word")
+        rows.append((words[flat[i]], mets[flat[i + 1]], a, b))
+    return rows, shared
 
 
 @functools.lru_cache(maxsize=32)
 def _build_filter(own: frozenset[str], renamed: frozenset[tuple[str, str]],
                   starred: frozenset[tuple[str, str]]) -> _Filter:
-    entries = _entries()
-    filed = [entries[r] for r in (requirements(own) if own else requirements()) + _always()]
+    """The catalog's requirements (less those under ``own``'s names), then those of the
+    names ``renamed``/``starred`` stand for. When the catalog lists no name under ``own``
+    the first part is the default table's (``_default``: from permpip's cache when kept)."""
+    base: _Filter | None = None
+    if own and catalog().names_under(own):
+        entries = _entries()
+        filed = [entries[r] for r in requirements(own) + _always()]
+        shared = _shared() if renamed or starred else {}
+    elif not (renamed or starred):
+        return _build_table()
+    else:  # requirements(own) is requirements(): the default table's entries
+        base, shared = _default()
+        filed = []
     if renamed or starred:
-        shared = _shared()
         filed += [_entry(r, shared) for r in _renamed_requirements(renamed, own)
                   + _renamed_requirements(starred, own, star=True)]
+    by_word: dict[bytes, list[_Entry]] = {} if base is None else {
+        k: list(v) for k, v in base.by_word.items()}
+    anywhere: set[bytes] = set()
+    bare: set[bytes] = set()
+    for key, entry in filed:
+        by_word.setdefault(key, []).append(entry)
+        anywhere.update(entry[1])
+        bare.update(entry[2])
+    if base is not None:
+        return _Filter(words=base.words | anywhere | bare, bare_words=base.bare_words | bare,
+                       by_word=by_word)
+    return _Filter(words=frozenset(anywhere | bare), bare_words=frozenset(bare),
+                   by_word=by_word)
+
+
+def _build_table() -> _Filter:
+    """The default table, built: every requirement of the catalog and ``_always``."""
+    entries = _entries()
+    return _table_of([entries[r] for r in requirements() + _always()])
+
+
+def _table_of(filed: list[tuple[bytes, _Entry]]) -> _Filter:
     by_word: dict[bytes, list[_Entry]] = {}
     anywhere: set[bytes] = set()
     bare: set[bytes] = set()
