@@ -47,15 +47,20 @@ from gate.scan.python_refs import _FUNCS, _all_args, _arg, _blocks, _is_main, _l
 from gate.scan.reach_refs import _IMPORT_MODULE, dotted, ref, spell, split_ref
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# decorators that only wrap or mark what they are given (the standard library's)
+# decorators that only wrap or mark what they are given: the standard library's objects
+# themselves (resolved through the module's imports: ``functools.cache``, ``from typing
+# import overload``), never a decorator by its last name (the module's own ``def cache``,
+# ``@mylib.cache``, ``@reg.setter`` of an instance)
 _WRAPPERS = frozenset({
-    "property", "staticmethod", "classmethod", "cached_property", "wraps", "lru_cache", "cache",
-    "total_ordering", "singledispatch", "singledispatchmethod", "dataclass", "contextmanager",
-    "asynccontextmanager", "abstractmethod", "overload", "final", "override", "setter",
-    "getter", "deleter", "runtime_checkable", "unique", "no_type_check", "deprecated",
-    "dataclass_transform", "abstractproperty"})
-_PROPERTIES = frozenset({"property", "cached_property", "setter", "getter", "deleter",
-                         "abstractproperty"})
+    "builtins.property", "builtins.staticmethod", "builtins.classmethod",
+    *(f"functools.{n}" for n in ("cached_property", "wraps", "lru_cache", "cache",
+                                 "total_ordering", "singledispatch", "singledispatchmethod")),
+    "dataclasses.dataclass", "contextlib.contextmanager", "contextlib.asynccontextmanager",
+    "abc.abstractmethod", "abc.abstractproperty", "enum.unique", "warnings.deprecated",
+    *(f"{m}.{n}" for m in ("typing", "typing_extensions") for n in (
+        "overload", "final", "override", "runtime_checkable", "no_type_check",
+        "dataclass_transform", "deprecated"))})
+_ACCESSORS = frozenset({"setter", "getter", "deleter"})  # ``@p.setter`` of a property ``p``
 # methods the standard library calls by name on an object it is handed (duck typing):
 # ``dict(**a)`` ``keys``, ``contextlib.closing(a)`` ``close``, a logger's filter or handler
 # ``filter``/``emit``/``handle``/``format``, ``print(file=a)`` ``write``/``flush``,
@@ -378,9 +383,18 @@ class _Reach:
         self.todo: list[tuple[ast.AST, str]] = []
         self.stored_values: list[tuple[str, str]] = []
         self.lambdas: list[tuple[ast.Lambda, str | None]] = []
+        # names the module binds otherwise than by a def, a class or a plain alias
+        # (``deco = a if c else b``, ``for deco in ...``, an import): a decorator so named
+        # may be anything; module-level import bindings (local name -> qualified name)
+        self.rebound: set[str] = set()
+        # ``K`` of a module-level ``k = K()``: the instance is only kept, its ordinary
+        # methods run once ``k`` is read at import (``_made_only``)
+        self.made_funcs: set[int] = set()
+        self.imported: dict[str, str] = {}
         self._index(tree.body, None)
         self._alias_values()
         self._bound_names(tree)
+        self._rebindings(tree)
 
     # ------------------------------------------------------------------ what the module defines
     def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
@@ -423,6 +437,8 @@ class _Reach:
                     if made is not None and owner is None:
                         for n in names:
                             self.instances.setdefault(n, []).append(made)
+                        if type(value.func) is ast.Name and names and len(names) == len(targets):
+                            self.made_funcs.add(id(value.func))  # ``k = K()``: ``_made_only``
                     if type(value.func) is ast.Name:  # what it returns, kept under a name
                         self._store(targets, value, owner)
                 if owner is None:
@@ -498,6 +514,68 @@ class _Reach:
         self.own_names -= other | self.stored.keys() | self.defs.keys() | self.classes.keys()
         self.own_names -= self.instances.keys()
 
+    def _rebindings(self, tree: ast.Module) -> None:
+        """``rebound`` and ``imported`` (see ``__init__``), from every statement of the
+        module (a function's ``global`` rebinding included)."""
+        for st in _statements(tree.body):
+            t = type(st)
+            if t is ast.Import or t is ast.ImportFrom:
+                for a in st.names:  # type: ignore[attr-defined]
+                    if t is ast.Import:
+                        bound = a.asname or a.name.partition(".")[0]
+                        qual = a.name if a.asname else bound
+                    else:
+                        bound = a.asname or a.name
+                        qual = f"{st.module}.{a.name}" if not st.level else ""  # type: ignore[attr-defined]
+                    self.rebound.add(bound)
+                    if qual and bound not in self.imported:
+                        self.imported[bound] = qual
+                    elif bound in self.imported and self.imported[bound] != qual:
+                        self.imported[bound] = ""  # (bound twice: not known)
+            elif t is ast.Global:
+                self.rebound.update(st.names)  # type: ignore[attr-defined]
+            elif t in _FUNCS or t is ast.ClassDef:
+                continue
+            elif t is ast.Assign and type(st.value) is ast.Name and (  # type: ignore[attr-defined]
+                    st.value.id in self.defs or st.value.id in self.classes):  # type: ignore[attr-defined]
+                continue  # ``g = f``: an alias, followed (``_alias_values``)
+            else:
+                targets: list[ast.AST] = []
+                if t is ast.Assign:
+                    targets = list(st.targets)  # type: ignore[attr-defined]
+                elif t in (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor):
+                    targets = [st.target]  # type: ignore[attr-defined]
+                elif t in (ast.With, ast.AsyncWith):
+                    targets = [i.optional_vars for i in st.items if i.optional_vars]  # type: ignore[attr-defined]
+                elif t is ast.Try or t is ast.TryStar:
+                    self.rebound.update(h.name for h in st.handlers if h.name)  # type: ignore[attr-defined]
+                for x in targets:
+                    self.rebound.update(n.id for n in ast.walk(x) if type(n) is ast.Name)  # type: ignore[attr-defined]
+        for node in ast.walk(tree):  # ``(deco := _run)``
+            if type(node) is ast.NamedExpr:
+                self.rebound.add(node.target.id)  # type: ignore[attr-defined]
+
+    def _wrapper(self, target: ast.expr, st: ast.AST) -> bool:
+        """Whether decorator ``target`` is the standard library's own wrapper (``_WRAPPERS``,
+        resolved through the module's imports; a builtin the module does not rebind), or
+        ``@p.setter`` of a property ``p`` the same class defines."""
+        spelled = dotted(target)
+        if spelled is None:
+            return False
+        head, _, rest = spelled.partition(".")
+        if head in self.imported:
+            qual = self.imported[head]
+            return bool(qual) and (f"{qual}.{rest}" if rest else qual) in _WRAPPERS
+        if not rest:
+            return head not in self.rebound and head not in self.defs and (
+                head not in self.classes) and f"builtins.{head}" in _WRAPPERS
+        cls = self.owner.get(id(st))
+        if rest in _ACCESSORS and "." not in rest and cls is not None and head not in self.rebound:
+            return any(getattr(m, "name", None) == head and any(
+                self._wrapper(d, m) for d in getattr(m, "decorator_list", ()))
+                for m in self.methods.get(id(cls), ()))
+        return False
+
     def _alias_values(self) -> None:
         """``g = f``: ``g`` names what ``f`` names, to a fixed point (an alias of an alias,
         in any order); each function or class once per name, however the names cycle
@@ -517,13 +595,17 @@ class _Reach:
         self.todo.append((node, how))
 
     def _word(self, word: str, how: str, line: int, *, local: bool = False,
-              opens: bool = True, calls: bool = True) -> None:
+              opens: bool = True, calls: bool = True, live: bool = True,
+              made: bool = False) -> None:
         """A name reached code spells (or a string it holds): the module's function or
         class so named, a method of a live class, what a name or attribute so named
         stores; else a reference for gate.scan.reach_modules (``line``: 0 for none).
         ``local``: a function's own variable, naming nothing of the module's; ``opens``:
         False where the name is itself stored (``U = T``: ``U`` read opens ``T``);
-        ``calls``: False for a name only looked up on the way to another (``"f.tag"``)."""
+        ``calls``: False for a name only looked up on the way to another (``"f.tag"``);
+        ``live``: False for a class only aliased (``JOB = Job``: read when ``JOB`` is);
+        ``made``: the class of a kept instance (``k = K()``: ``_made_only``; another
+        module's as ``!K``)."""
         if not local:
             found = False
             for d in self.defs.get(word, ()):
@@ -532,7 +614,13 @@ class _Reach:
                     self.reach(d, how)
             for c in self.classes.get(word, ()):
                 found = True
-                self._live(c, how)
+                if made:
+                    self._made_only(c, how)
+                elif live:
+                    self._live(c, how)
+            if made and not found and line:
+                self.out.outside.append((f"!{word}", line))
+                line = 0
             if opens:
                 self.read.setdefault(word, how)
                 for value in self.stored.get(word, ()):  # (it may be imported as well)
@@ -578,6 +666,12 @@ class _Reach:
             return
         if type(value) is ast.Call:  # ``h = f()`` read: what ``f`` returned may be called
             self._release(self._results(value), how)
+            func = value.func  # type: ignore[attr-defined]
+            if type(func) is ast.Name:  # ``k = K()`` read: the instance is used
+                for c in self.classes.get(func.id, ()):  # type: ignore[attr-defined]
+                    self._live(c, how)
+                if func.id not in self.classes and func.id not in self.defs:  # type: ignore[attr-defined]
+                    self.out.outside.append((func.id, value.lineno))  # type: ignore[attr-defined]
             return
         if id(value) not in self.aliases:  # (an alias's uses are found where they stand)
             self.out.bodies.append((value.lineno, value.end_lineno or value.lineno, how))
@@ -642,21 +736,23 @@ class _Reach:
                 self.prose.append((w, at, line))
 
     def _live(self, c: ast.ClassDef, how: str) -> None:
+        """A class used at import (named by reached code: made, handed on, stored, read,
+        a base of a live class): every method it defines may run now, special or not
+        (operators, ``with``, descriptors, the standard library calling what it is handed:
+        ``sys.stdout = W()`` runs ``W.write``; rapid type analysis, not a list of
+        protocols), and so may what its body stores, its nested classes and its own
+        bases' methods."""
         if id(c) in self.done:
             return
         self.done.add(id(c))
         self.live.append(c)
-        own_bases = all(type(b) is ast.Name and (b.id in self.classes or b.id == "object")
-                        for b in c.bases)
         for m in self.methods.get(id(c), ()):
-            name = getattr(m, "name", None)
-            deco = {_leaf(d) for d in getattr(m, "decorator_list", ())}
-            if (not own_bases or name is None or _special(name) or name in self.words
-                    or name in self.attrs or deco & _PROPERTIES):
-                self.reach(m, how)
-        for name, value in self.class_stored.get(id(c), ()):  # ``__init__ = mod.f``
-            if not own_bases or _special(name) or name in self.words or name in self.attrs:
-                self._open(value, how)
+            self.reach(m, how)
+        for _, value in self.class_stored.get(id(c), ()):  # ``__init__ = mod.f``
+            self._open(value, how)
+        for st in _statements(c.body):  # ``O().I()``, ``O.I.J()``: nested classes
+            if type(st) is ast.ClassDef:
+                self._live(st, how)  # type: ignore[arg-type]
         for b in c.bases:  # what the bases define runs for the subclass too
             name = _leaf(b)
             for bc in self.classes.get(name or "", ()):
@@ -664,6 +760,32 @@ class _Reach:
             spelled = dotted(b)
             if spelled is not None and spelled != "object" and not (
                     type(b) is ast.Name and name in self.classes):
+                self.out.outside.append((spelled, c.lineno))  # another module's base
+
+    def _made_only(self, c: ast.ClassDef, how: str) -> None:
+        """``k = K()`` at module level: the instance is made and kept; its special methods
+        may run (construction, ``__del__``...), its ordinary ones once ``k`` is read at
+        import (``_open``: then the class is live)."""
+        key = -id(c)
+        if id(c) in self.done or key in self.done:
+            return
+        if not all(type(b) is ast.Name and (b.id in self.classes or b.id == "object")
+                   for b in c.bases) or c.keywords:
+            self._live(c, how)  # (a base or metaclass of elsewhere may call any method)
+            return
+        self.done.add(key)
+        for m in self.methods.get(id(c), ()):
+            if _special(getattr(m, "name", None) or "_x_"):
+                self.reach(m, how)
+        for name, value in self.class_stored.get(id(c), ()):
+            if _special(name):
+                self._open(value, how)
+        for b in c.bases:
+            for bc in self.classes.get(_leaf(b) or "", ()):
+                self._made_only(bc, how)
+            spelled = dotted(b)
+            if spelled is not None and spelled != "object" and not (
+                    type(b) is ast.Name and _leaf(b) in self.classes):
                 self.out.outside.append((spelled, c.lineno))  # another module's base
 
     def _decorated(self, st: ast.AST, how: str | None) -> None:
@@ -681,8 +803,10 @@ class _Reach:
             holders: list[str] = []
             if type(target) not in (ast.Name, ast.Attribute):
                 runs = True  # ``@DECOS[0]``, ``@(a if c else b)``, a lambda
-            elif name in _WRAPPERS:
+            elif self._wrapper(target, st):
                 runs = False
+            elif name in self.rebound and (name in self.defs or name in self.classes):
+                runs = True  # ``deco = _run if c else deco``, ``from ._x import r as deco``
             elif shown is not None and shown.partition(".")[0] in self.own_names and (
                     how is None and isinstance(st, _FUNCS) and id(st) in self.keys):
                 # another module of the package's: gate.scan.reach_decorators reads it
@@ -803,7 +927,9 @@ class _Reach:
                     name = node.id  # type: ignore[attr-defined]
                     stored = id(node) in self.deferred
                     self._word(name, how or f"{name} at :{line}", 0 if stored else line,
-                               local=name in local, opens=not stored)
+                               local=name in local, opens=not stored,
+                               live=id(node) not in self.aliases,
+                               made=id(node) in self.made_funcs)
             elif t is ast.Attribute:
                 if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]  # ``f.__doc__ = d``
                     if type(node.value) is ast.Name:  # type: ignore[attr-defined]
@@ -1042,7 +1168,7 @@ class _Reach:
             at = how or (f"{name}() at :{line}" if t is ast.Name else f".{name}() at :{line}")
             if t is ast.Name:
                 self._keys(call, self.defs.get(name, ()))
-                self._word(name, at, line)
+                self._word(name, at, line, made=id(func) in self.made_funcs)
                 for c in self.classes.get(name, ()):
                     self._metaclass_call(c, line)
                 owner = None
