@@ -390,6 +390,7 @@ class _Reach:
         # ``K`` of a module-level ``k = K()``: the instance is only kept, its ordinary
         # methods run once ``k`` is read at import (``_made_only``)
         self.made_funcs: set[int] = set()
+        self.subclasses: str | None = None  # how ``__subclasses__`` is read at import
         self.imported: dict[str, str] = {}
         self._index(tree.body, None)
         self._alias_values()
@@ -641,9 +642,31 @@ class _Reach:
             if word not in self.words:
                 self._by_attr(word, how)
 
+    def _handed_on_creation(self, own: list[ast.ClassDef]) -> bool:
+        """Whether making a class hands it to the module's own code, which may keep it and
+        make it later without naming it: an own base's ``__init_subclass__``, a metaclass
+        of the module's (``own``: the class and its own bases, ``_mro``)."""
+        for k in own:
+            if k is not own[0] and any(getattr(m, "name", None) == "__init_subclass__"
+                                       for m in self.methods.get(id(k), ())):
+                return True
+            meta = _keyword(k, "metaclass")
+            if meta is not None and (type(meta) is ast.Lambda or (
+                    _leaf(meta) or "") in self.classes or (_leaf(meta) or "") in self.defs):
+                return True
+        return False
+
     def _by_attr(self, word: str, how: str) -> None:
         """What a word reached code spells first (as a name or an attribute) names as an
-        attribute: methods of live classes, references stored under that name."""
+        attribute: methods of live classes, references stored under that name;
+        ``__subclasses__``: every class with a base of the module's own is live (it may be
+        made without its name being spelled)."""
+        if word == "__subclasses__" and self.subclasses is None:
+            self.subclasses = how
+            for cs in list(self.classes.values()):
+                for c in cs:
+                    if any(type(b) is ast.Name and b.id in self.classes for b in c.bases):
+                        self._live(c, how)
         for c in self.live:
             for m in self.methods.get(id(c), ()):
                 if getattr(m, "name", None) == word:
@@ -980,6 +1003,10 @@ class _Reach:
                 self._bases(own, other, at, line)
                 for k in own:  # the metaclasses of the class and its bases run to make it
                     self._metaclass(k, at if k is not node else how, line)
+                if self._handed_on_creation(own):  # (a registry the class is kept in)
+                    self._live(node, at)
+                elif self.subclasses is not None and len(own) > 1:
+                    self._live(node, self.subclasses)
             elif t is ast.Call:
                 func = node.func  # type: ignore[attr-defined]
                 if type(func) is ast.Attribute and func.attr in _ADDERS:  # ``REG[k].append(f)``

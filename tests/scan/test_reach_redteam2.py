@@ -154,10 +154,7 @@ CASES = [
                 os.system("echo pwned")
         for c in Base.__subclasses__():
             c()
-        """),
-         bypass=UNNAMED + ("`for c in Base.__subclasses__(): c()` makes the subclass, which "
-                           "import-time code never names (no dynamic-code either: the class is"
-                           " the module's own)")),
+        """)),
     case("class_via_init_subclass_registry", "subprocess", src("""
         import os
         class Base:
@@ -169,9 +166,7 @@ CASES = [
                 os.system("echo pwned")
         for c in Base.registry:
             c()
-        """),
-         bypass=UNNAMED + ("`__init_subclass__` appends each subclass to a registry, then `for"
-                           " c in Base.registry: c()`")),
+        """)),
     case("class_via_metaclass_registry", "subprocess", src("""
         import os
         PLUGINS = []
@@ -183,9 +178,7 @@ CASES = [
                 os.system("echo pwned")
         for p in PLUGINS:
             p()
-        """),
-         bypass=UNNAMED + ("a metaclass `__init__` records each class, then each recorded "
-                           "class is instantiated (its `__del__` runs)")),
+        """)),
     case("nested_class_via_instance", "subprocess", src("""
         import os
         class O:
