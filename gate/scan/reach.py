@@ -452,7 +452,18 @@ class _Reach:
                owner: ast.ClassDef | None) -> None:
         """A reference stored at module level or in a class body (``h = mod.f``,
         ``T["k"] = os.system``, ``X.h = f``, ``class C: h = mod.f``), by what holds it."""
-        self.stored_ids.add(id(value))
+        escapes = False  # ``sys.stdout = w``: handed to another module's object now
+        for x in targets:
+            for n in ast.walk(x):
+                if type(n) is ast.Attribute and type(n.ctx) is ast.Store:  # type: ignore[attr-defined]
+                    root = n.value  # type: ignore[attr-defined]
+                    while type(root) in (ast.Attribute, ast.Subscript):
+                        root = root.value  # type: ignore[attr-defined]
+                    if not (type(root) is ast.Name and (root.id in self.classes or (  # type: ignore[attr-defined]
+                            root.id in self.instances))):  # type: ignore[attr-defined]
+                        escapes = True
+        if not escapes:
+            self.stored_ids.add(id(value))
         if owner is None and len(targets) == 1 and type(targets[0]) is ast.Name and type(
                 value) in (ast.Name, ast.Attribute):
             self.aliases.add(id(value))  # (gate.scan.python follows it to its uses)

@@ -396,6 +396,12 @@ class _Follow:
         found = self.spellers.get(word)
         if found is None:
             found = self.spellers[word] = [m for m in self.mods if word in m.words]
+        tsum = self.modules[tmod].summary() if not cls else None
+        if tsum is not None and name in tsum.classes:  # a class: through its instances too
+            kept = [i for i in self.modules[tmod].instances_of(name) if i in tsum.instances]
+            if kept:
+                found = [*found, *(m for m in self.mods if m not in found and any(
+                    i in m.words and m.imports(i) for i in kept))]
         if self.starrers is None:
             self.starrers = [m for m in self.mods if m.star_import()]
         out: list[_Module] = []
@@ -490,10 +496,54 @@ class _Follow:
         if caller.named is None:
             caller.named = {}
             for spelled, line in caller.at_import():
+                made = spelled.startswith("!")  # ``k = K()`` kept: ``_made_only``
+                spelled = spelled.lstrip("!")
                 for q in () if spelled.startswith("@") else self._resolve(caller, s, spelled):
-                    if self.graph.module_of(q) is not None:
-                        caller.named.setdefault(q, f"{caller.path}:{line} {spelled.lstrip('=')}()")
+                    if self.graph.module_of(q) is None:
+                        continue
+                    how = f"{caller.path}:{line} {spelled.lstrip('=')}()"
+                    for got in self._made_only(q) if made else (q, *self._instance_class(q)):
+                        caller.named.setdefault(got, how)
         return caller.named
+
+    def _instance_class(self, q: str) -> list[str]:
+        """The class of a module-level instance ``q`` names (``pkg._x.client`` of
+        ``client = Client()``), read or handed on at import: it is used (all its methods)."""
+        found = self.graph.module_of(self.canon(q))
+        if found is None or len(found[2]) != 1:
+            return []
+        mod, _, rest = found
+        s = mod.summary()  # type: ignore[attr-defined]
+        made = s.instances.get(rest[0]) if s is not None else None
+        where = self.graph.local(mod, made) if made is not None else None
+        return [self.canon(where)] if where is not None else []
+
+    def _made_only(self, q: str, depth: int = 0) -> list[str]:
+        """What making and keeping an instance of class ``q`` runs (``k = K()``): its special
+        methods and its own bases' (``K.__init__``...); the whole class where a base or
+        metaclass is not the package's own (it may call any method)."""
+        want = self.canon(q)
+        found = self.graph.module_of(want)
+        if found is None or len(found[2]) != 1 or depth > 12:
+            return [q]
+        mod, name, rest = found
+        s = mod.summary()  # type: ignore[attr-defined]
+        cls = rest[0]
+        if s is None or cls not in s.classes:
+            return [q]  # (a function: what it returns is another matter)
+        out = [f"{name}.{e}" for e in s.entries
+               if e.startswith(cls + ".") and _special(e[len(cls) + 1:])]
+        for base in s.classes[cls]:
+            where = self.graph.local(mod, base) if base != "object" else None
+            if base == "object":
+                continue
+            if where is None or self.graph.module_of(where) is None:
+                return [want]  # another distribution's base: all its methods
+            got = self._made_only(where, depth + 1)
+            if self.canon(where) in got:
+                return [want]
+            out += got
+        return out
 
     def _named_how(self, caller: _Module, s: Summary, target: Key, qual: str,
                    want: str) -> str | None:
@@ -530,6 +580,11 @@ class _Follow:
         if head in s.entries or head in s.defined:
             return []
         return [f"{star}.{spelled}" for star in s.stars]
+
+
+def _special(name: str) -> bool:
+    return (name.startswith("__") and name.endswith("__")) or (
+        len(name) > 2 and name[0] == name[-1] == "_" and name[1] != "_")
 
 
 def _literal_module(caller: _Module, leaf: str) -> bool:

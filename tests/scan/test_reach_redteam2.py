@@ -434,8 +434,7 @@ CASES = [
                     return iter([])
             """),
         "pkg/__init__.py": "from ._x import It\nfor _ in It():\n    pass\n",
-    },
-         bypass=XMOD_SPECIAL + "`for _ in It():` runs `It.__iter__`"),
+    }),
     case("xmod_dunder_add", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -445,8 +444,7 @@ CASES = [
                     return self
             """),
         "pkg/__init__.py": "from ._x import V\nZERO = V() + 0\n",
-    },
-         bypass=XMOD_SPECIAL + "`V() + 0` runs `V.__add__`"),
+    }),
     case("xmod_dunder_del", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -455,8 +453,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": "from ._x import Tmp\nTmp()\n",
-    },
-         bypass=XMOD_SPECIAL + "`Tmp()` dropped at once runs `Tmp.__del__`"),
+    }),
     case("xmod_dunder_bool", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -466,8 +463,7 @@ CASES = [
                     return False
             """),
         "pkg/__init__.py": "from ._x import Flag\nif Flag():\n    pass\n",
-    },
-         bypass=XMOD_SPECIAL + "`if Flag():` runs `Flag.__bool__`"),
+    }),
     case("xmod_dunder_format", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -477,8 +473,7 @@ CASES = [
                     return "1"
             """),
         "pkg/__init__.py": 'from ._x import Ver\n__version__ = f"{Ver()}"\n',
-    },
-         bypass=XMOD_SPECIAL + "`f'{Ver()}'` runs `Ver.__format__`"),
+    }),
     case("xmod_dunder_str_percent", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -488,8 +483,7 @@ CASES = [
                     return "1"
             """),
         "pkg/__init__.py": 'from ._x import Ver\n__version__ = "%s" % Ver()\n',
-    },
-         bypass=XMOD_SPECIAL + "`'%s' % Ver()` runs `Ver.__str__`"),
+    }),
     case("xmod_dunder_hash", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -499,8 +493,7 @@ CASES = [
                     return 1
             """),
         "pkg/__init__.py": "from ._x import Key\nKEYS = {Key()}\n",
-    },
-         bypass=XMOD_SPECIAL + "`{Key()}` runs `Key.__hash__`"),
+    }),
     case("xmod_dunder_eq", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -511,8 +504,7 @@ CASES = [
                 __hash__ = None
             """),
         "pkg/__init__.py": "from ._x import Key\nSAME = Key() == 1\n",
-    },
-         bypass=XMOD_SPECIAL + "`Key() == 1` runs `Key.__eq__`"),
+    }),
     case("xmod_dunder_call_instance", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -531,8 +523,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": 'from ._x import Table\nDEFAULT = Table()["a"]\n',
-    },
-         bypass=XMOD_SPECIAL + "`Table()['a']` runs `Table.__getitem__`"),
+    }),
     case("xmod_dunder_missing", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -541,8 +532,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": 'from ._x import Reg\nDEFAULT = Reg()["a"]\n',
-    },
-         bypass=XMOD_SPECIAL + "`Reg()['a']` runs `Reg.__missing__`"),
+    }),
     case("xmod_dunder_len", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -552,8 +542,7 @@ CASES = [
                     return 0
             """),
         "pkg/__init__.py": "from ._x import Bag\nN = len(Bag())\n",
-    },
-         bypass=XMOD_SPECIAL + "`len(Bag())` runs `Bag.__len__`"),
+    }),
     case("xmod_dunder_fspath", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -563,8 +552,7 @@ CASES = [
                     return "/dev/null"
             """),
         "pkg/__init__.py": "import os\nfrom ._x import Where\nos.path.exists(Where())\n",
-    },
-         bypass=XMOD_SPECIAL + "`os.path.exists(Where())` runs `Where.__fspath__`"),
+    }),
     case("xmod_dunder_lt_sorted", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -574,8 +562,7 @@ CASES = [
                     return False
             """),
         "pkg/__init__.py": "from ._x import Ver\nORDER = sorted([Ver(), Ver()])\n",
-    },
-         bypass=XMOD_SPECIAL + "`sorted([Ver(), Ver()])` runs `Ver.__lt__`"),
+    }),
     case("xmod_dunder_getattr_instance", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -585,8 +572,7 @@ CASES = [
                     return 1
             """),
         "pkg/__init__.py": "from ._x import Lazy\nVALUE = Lazy().anything\n",
-    },
-         bypass=XMOD_SPECIAL + "`Lazy().anything` runs `Lazy.__getattr__`"),
+    }),
     case("xmod_property", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -597,8 +583,7 @@ CASES = [
                     return "/"
             """),
         "pkg/__init__.py": "from ._x import Cfg\nHOME = Cfg().home\n",
-    },
-         bypass=XMOD_SPECIAL + "`Cfg().home` runs the property"),
+    }),
     case("xmod_descriptor_get", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -613,9 +598,7 @@ CASES = [
                 debug = Setting()
             DEBUG = Config.debug
             """),
-    },
-         bypass=XMOD_SPECIAL + ("`Config.debug` with `debug = Setting()` runs "
-                                "`Setting.__get__`")),
+    }),
     case("xmod_metaclass_prepare", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -626,8 +609,7 @@ CASES = [
                     return {}
             """),
         "pkg/__init__.py": "from ._x import Meta\nclass C(metaclass=Meta):\n    pass\n",
-    },
-         bypass=XMOD_SPECIAL + "`class C(metaclass=Meta)` runs `Meta.__prepare__`"),
+    }),
     case("xmod_mro_entries", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -637,8 +619,7 @@ CASES = [
                     return (object,)
             """),
         "pkg/__init__.py": "from ._x import Generic\nclass C(Generic()):\n    pass\n",
-    },
-         bypass=XMOD_SPECIAL + "`class C(Generic())` runs `Generic.__mro_entries__`"),
+    }),
     case("xmod_instancecheck", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -672,8 +653,7 @@ CASES = [
                     return cls.RED
             """),
         "pkg/__init__.py": "from ._x import Color\nDEFAULT = Color(7)\n",
-    },
-         bypass=XMOD_SPECIAL + "`Color(7)` runs `Color._missing_`"),
+    }),
     case("xmod_enum_generate_next_value", "subprocess", {
         "pkg/_x.py": src("""
             import os, enum
@@ -698,8 +678,7 @@ CASES = [
                     return self
             """),
         "pkg/__init__.py": "import copy\nfrom ._x import Proto\nDEFAULT = copy.copy(Proto())\n",
-    },
-         bypass=XMOD_SPECIAL + "`copy.copy(Proto())` runs `Proto.__copy__`"),
+    }),
     case("xmod_aenter", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -717,9 +696,7 @@ CASES = [
                     pass
             asyncio.run(_warm())
             """),
-    },
-         bypass=XMOD_SPECIAL + ("`async with Session():` in a coroutine run at import runs "
-                                "`Session.__aenter__`")),
+    }),
     # ---- across modules: a non-special method the standard library or a value calls
     case("xmod_thread_subclass_run", "subprocess", {
         "pkg/_x.py": src("""
@@ -729,9 +706,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": "from ._x import Worker\nw = Worker()\nw.start()\nw.join()\n",
-    },
-         bypass=XMOD_METHOD + ("`Worker().start()` with Worker a threading.Thread subclass of "
-                               "another module runs `Worker.run`")),
+    }),
     case("xmod_logging_handler_emit", "subprocess", {
         "pkg/_x.py": src("""
             import os, logging
@@ -746,9 +721,7 @@ CASES = [
             log.addHandler(Beacon())
             log.warning("x")
             """),
-    },
-         bypass=XMOD_METHOD + ("a logging.Handler subclass of another module added at import: "
-                               "`log.warning()` runs its `emit`")),
+    }),
     case("xmod_json_encoder_default", "subprocess", {
         "pkg/_x.py": src("""
             import os, json
@@ -758,9 +731,7 @@ CASES = [
                     return 0
             """),
         "pkg/__init__.py": "import json\nfrom ._x import Enc\njson.dumps(object(), cls=Enc)\n",
-    },
-         bypass=XMOD_METHOD + ("`json.dumps(obj, cls=Enc)` with Enc of another module runs "
-                               "`Enc.default`")),
+    }),
     case("xmod_duck_handler_handed", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -776,9 +747,7 @@ CASES = [
             log.addHandler(H())
             log.warning("x")
             """),
-    },
-         bypass=XMOD_METHOD + ("`log.addHandler(H())` with H of another module: its `handle` "
-                               "runs (the protocol methods are followed for own classes only)")),
+    }),
     case("xmod_closing_close", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -792,9 +761,7 @@ CASES = [
             with contextlib.closing(Res()):
                 pass
             """),
-    },
-         bypass=XMOD_METHOD + ("`contextlib.closing(Res())` with Res of another module runs "
-                               "`Res.close`")),
+    }),
     case("xmod_getattr_literal_on_instance", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -803,9 +770,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": 'from ._x import K\ngetattr(K(), "go")()\n',
-    },
-         bypass=XMOD_METHOD + ("`getattr(K(), 'go')()`: a literal method name on an instance "
-                               "of another module's class")),
+    }),
     case("xmod_methodcaller", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -814,8 +779,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": 'import operator\nfrom ._x import K\noperator.methodcaller("go")(K())\n',
-    },
-         bypass=XMOD_METHOD + "`operator.methodcaller('go')(K())` with K of another module"),
+    }),
     case("xmod_bound_method_stored", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -824,8 +788,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": "from ._x import K\nrun = K().go\nrun()\n",
-    },
-         bypass=XMOD_METHOD + "`run = K().go; run()`: a bound method stored, then called"),
+    }),
     case("xmod_bound_method_thread_target", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -840,9 +803,7 @@ CASES = [
             t.start()
             t.join()
             """),
-    },
-         bypass=XMOD_METHOD + ("`Thread(target=K().go)`: a bound method of another module's "
-                               "class handed to a thread")),
+    }),
     case("xmod_instance_via_with_as", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -854,8 +815,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": "from ._x import K\nwith K() as k:\n    k.go()\n",
-    },
-         bypass=XMOD_METHOD + "`with K() as k: k.go()`: the instance bound by `as`"),
+    }),
     case("xmod_instance_via_for", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -864,8 +824,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": "from ._x import K\nfor k in (K(),):\n    k.go()\n",
-    },
-         bypass=XMOD_METHOD + "`for k in (K(),): k.go()`: the instance bound by a loop"),
+    }),
     case("xmod_instance_via_walrus", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -874,8 +833,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": "from ._x import K\n(k := K()).go()\n",
-    },
-         bypass=XMOD_METHOD + "`(k := K()).go()`: the instance bound by a walrus"),
+    }),
     case("xmod_instance_alias", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -884,8 +842,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": "from ._x import K\nk = K()\nj = k\nj.go()\n",
-    },
-         bypass=XMOD_METHOD + "`k = K(); j = k; j.go()`: an alias of an instance"),
+    }),
     case("xmod_instance_ifexp", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -894,8 +851,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": "from ._x import K\nk = K() if True else None\nk.go()\n",
-    },
-         bypass=XMOD_METHOD + "`k = K() if True else None; k.go()`"),
+    }),
     case("xmod_instance_param", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -904,9 +860,7 @@ CASES = [
                     os.system("echo pwned")
             """),
         "pkg/__init__.py": "from ._x import K\ndef _boot(obj):\n    obj.go()\n_boot(K())\n",
-    },
-         bypass=XMOD_METHOD + ("`_boot(K())` where `_boot(obj)` calls `obj.go()`: an instance "
-                               "handed to the module's own function")),
+    }),
     case("xmod_classmethod_factory_cls_call", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -949,9 +903,7 @@ CASES = [
             """),
         "pkg/_b.py": "from ._a import Base\nclass Mid(Base):\n    pass\n",
         "pkg/__init__.py": "from ._b import Mid\nMid().go()\n",
-    },
-         bypass=XMOD_METHOD + ("`Mid().go()`: `Mid` (module _b) inherits `go` from `Base` "
-                               "(module _a)")),
+    }),
     case("xmod_reexported_class_method", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -961,9 +913,7 @@ CASES = [
             """),
         "pkg/_y.py": "from ._x import K as Kay\n",
         "pkg/__init__.py": "from ._y import Kay\nKay().go()\n",
-    },
-         bypass=XMOD_METHOD + ("`Kay().go()` with `from ._x import K as Kay` re-exported by "
-                               "another module")),
+    }),
     case("xmod_nested_class", "subprocess", {
         "pkg/_x.py": src("""
             import os
@@ -973,8 +923,7 @@ CASES = [
                         os.system("echo pwned")
             """),
         "pkg/__init__.py": "from ._x import O\nO.I()\n",
-    },
-         bypass=XMOD_METHOD + "`O.I()`: a nested class of another module"),
+    }),
     # ---- across modules: a module reached as a value
     case("xmod_module_in_tuple", "subprocess", {
         "pkg/_x.py": X_PAYLOAD,
@@ -1122,6 +1071,37 @@ CASES = [
     },
          bypass=MODULE_GETATTR + ("`hasattr(pkg, 'missing')` in a submodule imported after the"
                                   " package's `def __getattr__`")),
+    # ---- a class used at import runs every method (rapid type analysis), across modules
+    case("xmod_inherited_special_two_modules", "subprocess", {
+        "pkg/_a.py": src("""
+            import os
+            class Base:
+                def __iter__(self):
+                    os.system("echo pwned")
+                    return iter(())
+            """),
+        "pkg/_b.py": "from ._a import Base\nclass Mid(Base):\n    pass\n",
+        "pkg/__init__.py": "from ._b import Mid\nfor _ in Mid():\n    pass\n",
+    }),
+    case("xmod_kept_instance_handed_to_stdlib", "subprocess", {
+        "pkg/_x.py": src("""
+            import os
+            class W:
+                def write(self, s):
+                    os.system("echo pwned")
+            w = W()
+            """),
+        "pkg/__init__.py": "import sys\nfrom ._x import w\nsys.stdout = w\nprint('x')\n",
+    }),
+    case("kept_instance_assigned_to_stdlib", "subprocess", src("""
+        import os, sys
+        class W:
+            def write(self, s):
+                os.system("echo pwned")
+        w = W()
+        sys.stdout = w
+        print("x")
+        """)),
     # ---- other capabilities, same gaps
     case("xmod_env_in_property", "env", {
         "pkg/_x.py": src("""
@@ -1133,8 +1113,7 @@ CASES = [
                     return os.environ.get("GITHUB_TOKEN")
             """),
         "pkg/__init__.py": "from ._x import Cfg\nTOKEN = Cfg().token\n",
-    },
-         bypass=XMOD_SPECIAL + "`Cfg().token` runs a property reading os.environ (env)"),
+    }),
     case("xmod_network_in_iter", "network", {
         "pkg/_x.py": src("""
             import urllib.request
@@ -1148,9 +1127,7 @@ CASES = [
                     return iter([])
             """),
         "pkg/__init__.py": "from ._x import Mirrors\nMIRRORS = list(Mirrors())\n",
-    },
-         bypass=XMOD_SPECIAL + ("`list(Mirrors())` runs `Mirrors.__iter__`, which opens a URL "
-                                "(network)")),
+    }),
     case("xmod_fswrite_in_del", "fs-write", {
         "pkg/_x.py": src("""
             import os, tempfile
@@ -1162,9 +1139,7 @@ CASES = [
                     print("pwned")
             """),
         "pkg/__init__.py": "from ._x import Tmp\nTmp()\n",
-    },
-         bypass=XMOD_SPECIAL + ("`Tmp()` dropped at once runs `Tmp.__del__`, which writes a "
-                                "file (fs-write)")),
+    }),
     case("decorator_wrapper_name_network", "network", src("""
         import urllib.request
         def final(fn):
