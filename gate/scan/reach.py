@@ -746,6 +746,10 @@ class _Reach:
         text = _literal_str(node)
         if text is None or len(text) >= 200:
             return
+        top = (self.module or "").partition(".")[0]
+        if top and (text == top or text.startswith((f"{top}.", "."))) and (
+                _NAME_SHAPE.fullmatch(text)):  # an own module named by a literal
+            self.out.outside.append((f"*={text}", line))
         words = _WORD.findall(text)
         if not words:
             return
@@ -953,18 +957,25 @@ class _Reach:
         # object is not called (its class's ``__setattr__``/``__setitem__`` run: a class
         # of the module's is live where its instance was made)
         written: set[int] = set()
+        receivers: set[int] = set()  # names read only for an attribute (``_x.f``)
         for node in self._walk(root):
             t = type(node)
             line = getattr(node, "lineno", 0)
             if t is ast.Name:
                 if type(node.ctx) is not ast.Store and id(node) not in written:  # type: ignore[attr-defined]
                     name = node.id  # type: ignore[attr-defined]
+                    if name in self.own_names and id(node) not in receivers and (
+                            name not in local):  # an own module handed on as a value
+                        self.out.outside.append((f"*{name}", line))
                     stored = id(node) in self.deferred
                     self._word(name, how or f"{name} at :{line}", 0 if stored else line,
                                local=name in local, opens=not stored,
                                live=id(node) not in self.aliases,
                                made=id(node) in self.made_funcs)
             elif t is ast.Attribute:
+                if type(node.value) is ast.Name and node.attr not in (  # type: ignore[attr-defined]
+                        "__dict__", "get"):
+                    receivers.add(id(node.value))  # type: ignore[attr-defined]  # ``_x.f``
                 if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]  # ``f.__doc__ = d``
                     if type(node.value) is ast.Name:  # type: ignore[attr-defined]
                         written.add(id(node.value))  # type: ignore[attr-defined]

@@ -49,6 +49,7 @@ _EXEMPTABLE = frozenset({Capability.NATIVE, Capability.FS_READ})
 # words beside which a module may be named by a literal rather than imported
 _DYNAMIC = frozenset({"import_module", "__import__", "modules"})
 _STAR = re.compile(r"\bimport\s*\*")
+_PATH_EDITS = frozenset({"insert", "append", "extend", "addsitedir"})
 
 @dataclasses.dataclass(slots=True)
 class _Module:
@@ -235,6 +236,8 @@ class _Follow:
         self.mods: list[_Module] = []  # the modules that may call (not a ``__main__``)
         self.spellers: dict[str, list[_Module]] = {}  # word -> the modules spelling it
         self.starrers: list[_Module] | None = None  # the modules with an ``import *``
+        self.redirects: bool | None = None  # (``_namesakes``)
+        self.leaves: dict[str, list[str]] | None = None  # last name -> own modules
 
     def canon(self, qual: str) -> str:
         got = self.canons.get(qual)
@@ -405,10 +408,16 @@ class _Follow:
         if self.starrers is None:
             self.starrers = [m for m in self.mods if m.star_import()]
         out: list[_Module] = []
+        if name == "__getattr__":  # its submodules look it up relatively (``from . import x``)
+            found = [*found, *(m for m in self.mods if m not in found and m.name.startswith(
+                tmod + ".") and "import" in m.words)]
         for caller in (*found, *self.starrers):
             if caller.name == tmod or (caller.name, target) in self.done:
                 continue
             self.done.add((caller.name, target))
+            if name == "__getattr__" and caller.name.startswith(tmod + "."):
+                out.append(caller)
+                continue
             if cls:  # a method: through its class, or an instance of it, imported
                 if any(h in caller.words and (caller.imports(h) or caller.imports(leaf) or (
                         _literal_module(caller, leaf))) for h in holders):
@@ -423,10 +432,9 @@ class _Follow:
         assert s is not None
         qual = f"{target[0]}.{target[1]}"
         want = self.canon(qual)  # (a re-export: what it names)
+        # (an ancestor's hook counts: a submodule imported after its package, by the
+        # application or another module, finds it defined)
         hook = target[1] == "__getattr__"
-        above = caller.name.startswith(target[0] + ".")  # (an ancestor: mid-import then)
-        if hook and above:
-            return
         how = self._named_how(caller, s, target, qual, want)
         if how is not None:
             self.reached_via.setdefault(target, how)
@@ -497,14 +505,46 @@ class _Follow:
             caller.named = {}
             for spelled, line in caller.at_import():
                 made = spelled.startswith("!")  # ``k = K()`` kept: ``_made_only``
-                spelled = spelled.lstrip("!")
+                escapes = spelled.startswith("*")  # an own module handed on as a value
+                spelled = spelled.lstrip("!*")
                 for q in () if spelled.startswith("@") else self._resolve(caller, s, spelled):
-                    if self.graph.module_of(q) is None:
+                    found = self.graph.module_of(q)
+                    if found is None:
                         continue
                     how = f"{caller.path}:{line} {spelled.lstrip('=')}()"
+                    if escapes:
+                        if not found[2]:  # (any of its names may be looked up and called)
+                            caller.named.setdefault(f"{found[1]}.*", f"{caller.path}:{line} "
+                                                    f"{spelled.lstrip('=')} handed on")
+                        continue
                     for got in self._made_only(q) if made else (q, *self._instance_class(q)):
                         caller.named.setdefault(got, how)
+                        for other in self._namesakes(got):
+                            caller.named.setdefault(other, how)
         return caller.named
+
+    def _namesakes(self, q: str) -> list[str]:
+        """Where a module of the package changes which file an import loads (``__path__``
+        changed, ``__package__`` rebound, ``sys.path`` added to), ``q`` in every own
+        module of the same last name (``pkg._x.f``: ``pkg.alt._x.f``); else none."""
+        if self.redirects is None:
+            self.redirects = any(
+                "__path__" in m.words or "__package__" in m.words or (
+                    "sys" in m.words and "path" in m.words and not _PATH_EDITS.isdisjoint(
+                        m.words)) for m in self.mods)
+        if not self.redirects:
+            return []
+        if self.leaves is None:
+            self.leaves = {}
+            for m in self.by_path.values():
+                self.leaves.setdefault(m.name.rpartition(".")[2], []).append(m.name)
+        parts = q.split(".")
+        out: list[str] = []
+        for i, leaf in enumerate(parts):  # (``pkg._x.f`` with no pkg/_x.py: ``_x`` too)
+            rest = ".".join(parts[i + 1:])
+            out += [f"{m}.{rest}" if rest else m for m in self.leaves.get(leaf, ())
+                    if m != ".".join(parts[:i + 1])]
+        return out
 
     def _instance_class(self, q: str) -> list[str]:
         """The class of a module-level instance ``q`` names (``pkg._x.client`` of
@@ -553,7 +593,7 @@ class _Follow:
         the references that end in the callee's name or point into its module (a module
         is parsed only when a chain leads through it)."""
         named = self._named(caller, s)
-        how = named.get(qual) or named.get(want)
+        how = named.get(qual) or named.get(want) or named.get(f"{target[0]}.*")
         if how is not None:
             return how
         if caller.by_last is None:

@@ -944,9 +944,7 @@ CASES = [
     case("xmod_sys_modules_get", "subprocess", {
         "pkg/_x.py": X_PAYLOAD,
         "pkg/__init__.py": 'import sys\nfrom . import _x\nsys.modules.get("pkg._x").f()\n',
-    },
-         bypass=XMOD_VALUE + ("`sys.modules.get('pkg._x').f()`: a literal module name through "
-                              "`.get`")),
+    }),
     case("xmod_module_dict_get", "subprocess", {
         "pkg/_x.py": X_PAYLOAD,
         "pkg/__init__.py": 'from . import _x\n_x.__dict__.get("f")()\n',
@@ -954,8 +952,7 @@ CASES = [
     case("xmod_attrgetter_literal", "subprocess", {
         "pkg/_x.py": X_PAYLOAD,
         "pkg/__init__.py": 'import operator\nfrom . import _x\noperator.attrgetter("f")(_x)()\n',
-    },
-         bypass=XMOD_VALUE + "`operator.attrgetter('f')(_x)()`"),
+    }),
     case("xmod_import_module_package_kw", "subprocess", {
         "pkg/_x.py": X_PAYLOAD,
         "pkg/__init__.py": src("""
@@ -1001,9 +998,7 @@ CASES = [
         "pkg/sub/__init__.py": "",
         "pkg/sub/_x.py": X_PAYLOAD,
         "pkg/__init__.py": '__package__ = "pkg.sub"\nfrom ._x import f\nf()\n',
-    },
-         bypass=WHICH_FILE + ("`__package__ = 'pkg.sub'` makes `from ._x import f` load "
-                              "pkg/sub/_x.py; the scanner resolves pkg/_x.py")),
+    }),
     case("path_insert_shadows_submodule", "subprocess", {
         "pkg/_x.py": "def f():\n    pass\n",
         "pkg/alt/_x.py": X_PAYLOAD,
@@ -1013,9 +1008,7 @@ CASES = [
             from ._x import f
             f()
             """),
-    },
-         bypass=WHICH_FILE + ("`__path__.insert(0, .../alt)` makes `from ._x import f` load "
-                              "pkg/alt/_x.py over pkg/_x.py; the scanner keeps pkg/_x.py")),
+    }),
     case("path_reassigned", "subprocess", {
         "pkg/alt/_x.py": X_PAYLOAD,
         "pkg/__init__.py": src("""
@@ -1024,9 +1017,7 @@ CASES = [
             from ._x import f
             f()
             """),
-    },
-         bypass=WHICH_FILE + ("`__path__ = [.../alt]` (assigned, not appended) makes `from ._x"
-                              " import f` load pkg/alt/_x.py")),
+    }),
     case("sys_path_insert_shadows_toplevel", "subprocess", {
         "helper13.py": "def f():\n    pass\n",
         "pkg/vendor/helper13.py": X_PAYLOAD,
@@ -1036,9 +1027,7 @@ CASES = [
             import helper13
             helper13.f()
             """),
-    },
-         bypass=WHICH_FILE + ("`sys.path.insert(0, .../vendor)` makes `import helper13` load "
-                              "pkg/vendor/helper13.py over the wheel's top-level helper13.py")),
+    }),
     # ---- module __getattr__ (PEP 562) while the package is still importing
     case("module_getattr_from_submodule_midimport", "subprocess", {
         "pkg/__init__.py": src("""
@@ -1054,10 +1043,7 @@ CASES = [
             except ImportError:
                 pass
             """),
-    },
-         bypass=MODULE_GETATTR + ("`import pkg._z` in `__init__` after its `def __getattr__`; "
-                                  "`from . import missing` in _z runs it (a package mid-import"
-                                  " has its __getattr__ already)")),
+    }),
     case("module_getattr_hasattr_from_submodule", "subprocess", {
         "pkg/__init__.py": src("""
             import os
@@ -1068,9 +1054,7 @@ CASES = [
             importlib.import_module("pkg._z")
             """),
         "pkg/_z.py": 'import pkg\nHAS = hasattr(pkg, "missing")\n',
-    },
-         bypass=MODULE_GETATTR + ("`hasattr(pkg, 'missing')` in a submodule imported after the"
-                                  " package's `def __getattr__`")),
+    }),
     # ---- a class used at import runs every method (rapid type analysis), across modules
     case("xmod_inherited_special_two_modules", "subprocess", {
         "pkg/_a.py": src("""
