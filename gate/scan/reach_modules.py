@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from gate.layout import pth_lines
 from gate.model import Capability, Finding, Phase
 from gate.scan.lexical import decode_source, import_ranges, module_name, normalize
 from gate.scan.nodes import gc_paused, parse
@@ -256,7 +257,14 @@ class _Follow:
         if not runtime:
             return findings
         for path, (rel, code) in self.sources.items():
-            named = module_name(rel)
+            if rel.lower().endswith(".pth"):  # its executable lines run at every start
+                if not isinstance(code, bytes):
+                    continue
+                lines = {n: t for n, t, executable in pth_lines(code) if executable}
+                code = "\n".join(lines.get(n, "") for n in range(1, max(lines, default=0) + 1))
+                named = ("!pth!" + rel[:-4].replace(".", "!"), False)
+            else:
+                named = module_name(rel)
             if named is None and "!" in path:  # in a zip: named by a sys.path addition only
                 named = ("!" + rel[:-3].replace(".", "!"), False)  # (no dots: one name)
             if named is None:

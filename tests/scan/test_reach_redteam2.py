@@ -1208,20 +1208,18 @@ CASES = [
 STARTUP = [
     # site.py execs the ``import`` lines of every .pth file in site-packages at interpreter
     # start: ``f`` runs then, in every process of that environment, before the application
-    # imports anything. ``startup-hooks`` is reported for the line, but the body it calls
-    # stays ``runtime``: a project that grants ``startup-hooks`` and runtime ``subprocess``
-    # lets it run at every start.
+    # imports anything. ``startup-hooks`` is reported for the line, and the body it calls
+    # is ``import`` (via the line): granting ``startup-hooks`` and runtime ``subprocess``
+    # does not let it run at every start.
     case("pth_line_calls_own_function", "subprocess", {
         "pkg/__init__.py": "",
         "pkg/_x.py": X_PAYLOAD,
         "zz_rt2.pth": "import pkg._x; pkg._x.f()\n",
-    }, bypass=("bypass (startup): a function an executable .pth line calls runs at every "
-               "interpreter start, labelled runtime")),
+    }),
     case("pth_line_calls_init_function", "subprocess", {
         "pkg/__init__.py": X_PAYLOAD,
         "zz_rt2.pth": "import pkg; pkg.f()\n",
-    }, bypass=("bypass (startup): `import pkg; pkg.f()` in a .pth line: f's body is labelled "
-               "runtime")),
+    }),
 ]
 
 # ---- precision: what CPython does NOT run on ``import pkg`` stays ``runtime``
