@@ -659,13 +659,31 @@ class _Reach:
         of the module's (``own``: the class and its own bases, ``_mro``)."""
         for k in own:
             if k is not own[0] and any(getattr(m, "name", None) == "__init_subclass__"
+                                       and self._keeps_class(m)
                                        for m in self.methods.get(id(k), ())):
                 return True
             meta = _keyword(k, "metaclass")
-            if meta is not None and (type(meta) is ast.Lambda or (
-                    _leaf(meta) or "") in self.classes or (_leaf(meta) or "") in self.defs):
+            if meta is None:
+                continue
+            if type(meta) is ast.Lambda or (_leaf(meta) or "") in self.defs:
                 return True
+            for mc in self.classes.get(_leaf(meta) or "", ()):
+                for m in self.methods.get(id(mc), ()):
+                    name = getattr(m, "name", None)
+                    if name in (None, "__new__") or (name == "__init__" and self._keeps_class(m)):
+                        return True  # (``__new__`` makes the class: where it goes is not read)
         return False
+
+    def _keeps_class(self, hook: ast.AST) -> bool:
+        """Whether a hook given the class being made (``__init_subclass__(cls)``, a
+        metaclass's ``__init__(cls, ...)``) may call it or keep it anywhere: any use of
+        ``cls`` but reading its data, labelling it or keeping it nowhere
+        (``decorator_uses``: a call with it, a container, an attribute, a name)."""
+        if type(hook) is ast.Lambda:
+            return True
+        calls, kept = self.deco_uses.get((id(hook), False)) or self.deco_uses.setdefault(
+            (id(hook), False), decorator_uses(hook, False, self.containers))
+        return calls or bool(kept)
 
     def _by_attr(self, word: str, how: str) -> None:
         """What a word reached code spells first (as a name or an attribute) names as an

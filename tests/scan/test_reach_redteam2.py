@@ -1260,6 +1260,17 @@ PRECISION = [
             def __del__(self):
                 os.system("echo pwned")
         """)),
+    # an ``__init_subclass__`` that only labels the subclass keeps it nowhere: defining
+    # ``Sub`` runs the hook, never ``Sub``'s constructor
+    case("init_subclass_only_labels", "subprocess", src("""
+        import os
+        class Base:
+            def __init_subclass__(cls, **kw):
+                cls.tag = cls.__name__.lower()
+        class Sub(Base):
+            def __init__(self):
+                os.system("echo pwned")
+        """)),
     # ``K()`` runs ``__init__`` only; ``go`` is never called (nor spelled at import)
     case("instance_made_method_not_called", "subprocess", src("""
         import os
