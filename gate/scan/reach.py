@@ -11,14 +11,18 @@ statements (not an ``if __name__ == "__main__":`` block):
 - every word reached code spells (a name, an attribute, an identifier in a string:
   ``globals()["f"]``, ``getattr(a, "run")``) that names a function of the module makes that
   function's body reached (called, aliased, handed to a thread, a decorator, a registry);
-- a class so named is *live*: all its special methods (``__init__``, ``__enter__``,
-  ``__iter__``, ``__del__``, ``__eq__``, ``__format__``, ``__get__``, ``_missing_``... any
-  ``__x__`` or ``_x_``) and properties are reached, and so is every method whose name reached
-  code spells; a live class with a base from outside the module (``threading.Thread``,
-  ``logging.Handler``) has all its methods reached, since the base may call any of them;
+- a class so named is *live* (used): every method it defines is reached, special or not,
+  with its nested classes and its own bases (rapid type analysis: operators, ``with``,
+  descriptors, the standard library calling what it is handed, ``sys.stdout = W()``, call
+  methods no list names); a class only aliased (``JOB = Job``) is live where the alias is
+  read; a kept instance (``k = K()``) has its special methods reached, all once ``k`` is
+  read; a class handed to the module's own code when it is made (``__init_subclass__`` or a
+  metaclass that may keep it), and with ``__subclasses__`` read, every subclass, is live;
 - a decorator runs at import: the decorated function is reached when the decorator is
-  anything but a known wrapper (``property``, ``functools.wraps``...) or a function of the
-  module that neither calls nor hands on what it is given (a factory: by what it returns);
+  anything but the standard library's own wrapper (``functools.cache``, ``typing.overload``,
+  resolved through the imports, never by the last name) or a function of the module that
+  neither calls nor hands on what it is given (a factory: by what it returns), and its name
+  is not bound otherwise as well (``deco = a if c else b``, an import);
 - a function's header (defaults, annotations) runs with its ``def``; a reached function's
   default references (``runner=os.system``) run when it runs;
 - a call at import of something unnamed (``T["a"](x)``, ``f()()``, ``*args``) may call any

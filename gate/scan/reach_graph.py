@@ -2,8 +2,9 @@
 binds, and what a qualified name spelled in another module stands for.
 
 ``summarize`` reads one module's tree once: its top-level functions and classes with the
-line ranges a call runs (``entries``; a class's constructors under its name, each method
-as ``Class.method``), what its import statements bind (``from ._x import f as g``, also
+line ranges a use runs (``entries``; a class's whole body under its name: a class used
+runs every method, gate.scan.reach; each method as ``Class.method``), what its import
+statements bind (``from ._x import f as g``, also
 ``m = importlib.import_module("._x", __name__)``), its ``import *`` sources, its
 module-level instances (``client = Client()``), the bases of its classes, the names it
 binds, whether it has a module ``__getattr__``, the names its top-level ``from`` imports

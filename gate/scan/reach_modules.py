@@ -5,8 +5,9 @@ call, at import, a function of another of its modules; that function's ``runtime
 findings then run at import too. ``follow_modules`` links them after every file is
 scanned, reading only what it must:
 
-1. callees: the module-level functions, the constructors of module-level classes and
-   their methods (``Class.method``) whose bodies hold a ``runtime`` finding; within their
+1. callees: the module-level functions, module-level classes (their whole body: a class
+   used runs every method) and their methods (``Class.method``) whose bodies hold a
+   ``runtime`` finding; within their
    module, what spells a callee's name may call it (a method: its name beside its class's,
    one of its instances' or from a method of that class);
 2. callers: the other own modules that spell the callee's name and import its module or
