@@ -51,7 +51,13 @@ _EXEMPTABLE = frozenset({Capability.NATIVE, Capability.FS_READ})
 # words beside which a module may be named by a literal rather than imported
 _DYNAMIC = frozenset({"import_module", "__import__", "modules"})
 _STAR = re.compile(r"\bimport\s*\*")
-_PATH_EDITS = frozenset({"insert", "append", "extend", "addsitedir"})
+# what changes which file an import loads: ``__package__``/``__path__`` bound or edited,
+# ``sys.path`` (or ``path`` from it) edited, ``site.addsitedir``; ``setattr``/``vars`` on a
+# module are the scanner's (``dynamic-code``)
+_REDIRECT = re.compile(
+    r"\b__package__\s*(?:=(?!=)|:)|\b__path__\s*(?:=(?!=)|\+=|\[|:|\.\s*(?:insert|append|"
+    r"extend|clear|pop|remove)\b)|\bpath\s*(?:\+=|\[[^\]]*\]\s*=(?!=)|\.\s*(?:insert|"
+    r"append|extend)\b)|\baddsitedir\b|\b(?:global|nonlocal)\b[^\n]*\b__(?:path|package)__")
 
 @dataclasses.dataclass(slots=True)
 class _Module:
@@ -537,10 +543,8 @@ class _Follow:
         changed, ``__package__`` rebound, ``sys.path`` added to), ``q`` in every own
         module of the same last name (``pkg._x.f``: ``pkg.alt._x.f``); else none."""
         if self.redirects is None:
-            self.redirects = any(
-                "__path__" in m.words or "__package__" in m.words or (
-                    "sys" in m.words and "path" in m.words and not _PATH_EDITS.isdisjoint(
-                        m.words)) for m in self.mods)
+            self.redirects = any(_REDIRECT.search(m.text) is not None for m in self.mods if (
+                "__path__" in m.words or "__package__" in m.words or "path" in m.words))
         if not self.redirects:
             return []
         if self.leaves is None:
