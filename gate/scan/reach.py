@@ -987,7 +987,8 @@ class _Reach:
                 if type(node.ctx) is not ast.Store and id(node) not in written:  # type: ignore[attr-defined]
                     name = node.id  # type: ignore[attr-defined]
                     if name in self.own_names and id(node) not in receivers and (
-                            name not in local):  # an own module handed on as a value
+                            name not in local) and type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                        # an own module handed on as a value (not ``del _x``)
                         self.out.outside.append((f"*{name}", line))
                     stored = id(node) in self.deferred
                     self._word(name, how or f"{name} at :{line}", 0 if stored else line,
