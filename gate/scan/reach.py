@@ -544,10 +544,15 @@ class _Reach:
                         bound = a.asname or a.name
                         qual = f"{st.module}.{a.name}" if not st.level else ""  # type: ignore[attr-defined]
                     self.rebound.add(bound)
-                    if qual and bound not in self.imported:
+                    if bound not in self.imported:
                         self.imported[bound] = qual
-                    elif bound in self.imported and self.imported[bound] != qual:
-                        self.imported[bound] = ""  # (bound twice: not known)
+                    elif self.imported[bound] != qual and not (
+                            self.imported[bound] in _WRAPPERS and qual in _WRAPPERS and (
+                                qual.rpartition(".")[2] == self.imported[bound].rpartition(
+                                    ".")[2])):
+                        # bound twice: not known (but ``typing.override`` on 3.12+ and
+                        # ``typing_extensions.override`` before, the same wrapper)
+                        self.imported[bound] = ""
             elif t is ast.Global:
                 self.rebound.update(st.names)  # type: ignore[attr-defined]
             elif t in _FUNCS or t is ast.ClassDef:
@@ -768,10 +773,6 @@ class _Reach:
         text = _literal_str(node)
         if text is None or len(text) >= 200:
             return
-        top = (self.module or "").partition(".")[0]
-        if top and (text == top or text.startswith((f"{top}.", "."))) and (
-                _NAME_SHAPE.fullmatch(text)):  # an own module named by a literal
-            self.out.outside.append((f"*={text}", line))
         words = _WORD.findall(text)
         if not words:
             return
@@ -1262,7 +1263,12 @@ class _Reach:
         if any(type(a) is ast.Starred for a in call.args) or any(
                 k.arg is None for k in call.keywords):
             self._computed(how or f"a call with unpacked arguments at :{line}")
+        top = (self.module or "").partition(".")[0]
         for a in (*call.args, *(k.value for k in call.keywords)):
+            text = _literal_str(a) if top else None
+            if text is not None and (text == top or text.startswith(f"{top}.")) and (
+                    _NAME_SHAPE.fullmatch(text)):  # an own module named to a call
+                self.out.outside.append((f"*={text}", line))  # (``sys.modules.get(...)``)
             self._release(self._results(a.value if type(a) is ast.Starred else a),  # type: ignore[attr-defined]
                           how or f"handed on at :{line}")  # ``Thread(target=make())``
             if type(a) is ast.Lambda:

@@ -1271,6 +1271,26 @@ PRECISION = [
             def __init__(self):
                 os.system("echo pwned")
         """)),
+    # the standard library's wrapper under a version switch is still that wrapper
+    case("override_imported_per_version", "subprocess", src("""
+        import os, sys
+        if sys.version_info >= (3, 12):
+            from typing import override
+        else:
+            from typing_extensions import override
+        class Base:
+            def go(self):
+                pass
+        class K(Base):
+            @override
+            def go(self):
+                os.system("echo pwned")
+        """)),
+    # own module names in a display (PEP 810's ``__lazy_modules__``) are handed to nothing
+    case("xmod_module_names_in_a_set", "subprocess", {
+        "pkg/_x.py": X_PAYLOAD,
+        "pkg/__init__.py": '__lazy_modules__ = {"pkg._x"}\nfrom ._x import f\n',
+    }),
     # ``K()`` runs ``__init__`` only; ``go`` is never called (nor spelled at import)
     case("instance_made_method_not_called", "subprocess", src("""
         import os
