@@ -303,6 +303,31 @@ def _short_literal(node: ast.expr, memo: dict[int, str | None]) -> str | None:
     return out
 
 
+_GENERIC_BUILTINS = frozenset({"list", "dict", "set", "frozenset", "tuple", "type"})
+
+
+def _type_args(node: ast.expr, generic: Callable[[ast.expr], bool]) -> Iterator[int]:
+    """The ids of the names (and dotted names) a generic's subscript holds as type
+    arguments: ``A`` and ``m.B`` of ``Union[A, m.B | None]``, of nested generics too."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        t = type(n)
+        if t is ast.Tuple or t is ast.List:
+            stack += n.elts  # type: ignore[attr-defined]
+        elif t is ast.BinOp and type(n.op) is ast.BitOr:  # type: ignore[attr-defined]
+            stack += [n.left, n.right]  # type: ignore[attr-defined]
+        elif t is ast.Subscript and generic(n.value):  # type: ignore[attr-defined]
+            stack.append(n.slice)  # type: ignore[attr-defined]
+        elif t is ast.Name:
+            yield id(n)
+        elif t is ast.Attribute and dotted(n) is not None:
+            yield id(n)
+            while type(n) is ast.Attribute:
+                n = n.value  # type: ignore[attr-defined]
+            yield id(n)
+
+
 def _special(name: str) -> bool:
     return (name.startswith("__") and name.endswith("__")) or (
         len(name) > 2 and name[0] == name[-1] == "_" and name[1] != "_")
@@ -662,6 +687,21 @@ class _Reach:
             if word not in self.words:
                 self._by_attr(word, how)
 
+    def _generic(self, value: ast.expr) -> bool:
+        """Whether ``value`` is a standard generic that only keeps its type arguments
+        (``typing.Union``, ``Optional``, ``list``, ``collections.abc.Callable``; not
+        ``Annotated``, whose metadata may be anything), resolved through the imports."""
+        spelled = dotted(value)
+        if spelled is None:
+            return False
+        head, _, rest = spelled.partition(".")
+        if head in self.imported:
+            qual = self.imported[head] + (f".{rest}" if rest else "")
+            return qual.startswith(("typing.", "typing_extensions.", "collections.abc.")) and (
+                not qual.endswith(".Annotated")) and bool(self.imported[head])
+        return not rest and head in _GENERIC_BUILTINS and head not in self.rebound and (
+            head not in self.defs) and head not in self.classes
+
     def _handed_on_creation(self, own: list[ast.ClassDef]) -> bool:
         """Whether making a class hands it to the module's own code, which may keep it and
         make it later without naming it: an own base's ``__init_subclass__``, a metaclass
@@ -981,6 +1021,7 @@ class _Reach:
         # of the module's is live where its instance was made)
         written: set[int] = set()
         receivers: set[int] = set()  # names read only for an attribute (``_x.f``)
+        typed: set[int] = set()  # classes only named as type arguments (``Union[A, B]``)
         for node in self._walk(root):
             t = type(node)
             line = getattr(node, "lineno", 0)
@@ -991,10 +1032,10 @@ class _Reach:
                             name not in local) and type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
                         # an own module handed on as a value (not ``del _x``)
                         self.out.outside.append((f"*{name}", line))
-                    stored = id(node) in self.deferred
+                    stored = id(node) in self.deferred or id(node) in typed
                     self._word(name, how or f"{name} at :{line}", 0 if stored else line,
                                local=name in local, opens=not stored,
-                               live=id(node) not in self.aliases,
+                               live=id(node) not in self.aliases and id(node) not in typed,
                                made=id(node) in self.made_funcs)
             elif t is ast.Attribute:
                 if type(node.value) is ast.Name and node.attr not in (  # type: ignore[attr-defined]
@@ -1009,7 +1050,7 @@ class _Reach:
                 self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
                 spelled = ref(
                     node, self.module, self.package, self.importers)  # type: ignore[arg-type]
-                if spelled is not None:
+                if spelled is not None and id(node) not in typed:
                     self.out.outside.append((spelled, line))
             elif (t is ast.Assign or t is ast.AnnAssign) and id(node.value) in self.stored_ids and (  # type: ignore[attr-defined]
                     type(node.value) is not ast.Call):  # type: ignore[attr-defined]
@@ -1022,6 +1063,8 @@ class _Reach:
             elif t is ast.Subscript:
                 if type(node.ctx) is not ast.Load and type(node.value) is ast.Name:  # type: ignore[attr-defined]
                     written.add(id(node.value))  # type: ignore[attr-defined]  # ``T["k"] = v``
+                elif self._generic(node.value):  # type: ignore[attr-defined]
+                    typed.update(_type_args(node.slice, self._generic))  # type: ignore[attr-defined]
                 self._subscript(node, how, line)  # type: ignore[arg-type]
             elif t is ast.With or t is ast.AsyncWith:
                 for item in node.items:  # type: ignore[attr-defined]

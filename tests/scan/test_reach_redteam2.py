@@ -1291,6 +1291,25 @@ PRECISION = [
         "pkg/_x.py": X_PAYLOAD,
         "pkg/__init__.py": '__lazy_modules__ = {"pkg._x"}\nfrom ._x import f\n',
     }),
+    # a type alias keeps its type arguments: typing calls none of their methods
+    case("type_alias_names_class", "subprocess", src("""
+        import os
+        from typing import Optional, Union
+        class K:
+            def __init__(self):
+                os.system("echo pwned")
+        MaybeK = Optional[K]
+        Many = Union[list[K], tuple[K, ...], None]
+        """)),
+    case("xmod_type_alias_names_class", "subprocess", {
+        "pkg/_x.py": src("""
+            import os
+            class K:
+                def go(self):
+                    os.system("echo pwned")
+            """),
+        "pkg/__init__.py": "import typing\nfrom . import _x\nKLike = typing.Union[_x.K, str]\n",
+    }),
     # ``K()`` runs ``__init__`` only; ``go`` is never called (nor spelled at import)
     case("instance_made_method_not_called", "subprocess", src("""
         import os
