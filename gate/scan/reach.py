@@ -420,11 +420,14 @@ class _Reach:
         # methods run once ``k`` is read at import (``_made_only``)
         self.made_funcs: set[int] = set()
         self.subclasses: str | None = None  # how ``__subclasses__`` is read at import
+        # values stored on an attribute of what is not the module's own class or instance
+        self.maybe_escapes: list[ast.expr] = []
         self.imported: dict[str, str] = {}
         self._index(tree.body, None)
         self._alias_values()
         self._bound_names(tree)
         self._rebindings(tree)
+        self._escapes()
 
     # ------------------------------------------------------------------ what the module defines
     def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
@@ -491,8 +494,9 @@ class _Reach:
                     if not (type(root) is ast.Name and (root.id in self.classes or (  # type: ignore[attr-defined]
                             root.id in self.instances))):  # type: ignore[attr-defined]
                         escapes = True
-        if not escapes:
-            self.stored_ids.add(id(value))
+        self.stored_ids.add(id(value))
+        if escapes:  # (decided once every name is known: ``_escapes``)
+            self.maybe_escapes.append(value)
         if owner is None and len(targets) == 1 and type(targets[0]) is ast.Name and type(
                 value) in (ast.Name, ast.Attribute):
             self.aliases.add(id(value))  # (gate.scan.python follows it to its uses)
@@ -554,6 +558,19 @@ class _Reach:
         # (a name also bound otherwise, or defined here, may be that other thing)
         self.own_names -= other | self.stored.keys() | self.defs.keys() | self.classes.keys()
         self.own_names -= self.instances.keys()
+
+    def _escapes(self) -> None:
+        """A value stored on another module's object (``sys.stdout = w``,
+        ``logging.root.handlers = [H()]``, ``other.REG[k] = K``) that holds the package's
+        own code (a function, class or instance of the module's, a name imported from an own
+        module, a lambda) is handed on at once: what holds it may call it now. (A
+        reference to another distribution's function so stored stays a stored reference:
+        ``W.makefile = socket_cls.makefile``.)"""
+        own = self.defs.keys() | self.classes.keys() | self.instances.keys() | self.own_names
+        for value in self.maybe_escapes:
+            if any(type(n) is ast.Lambda or (type(n) is ast.Name and n.id in own)  # type: ignore[attr-defined]
+                   for n in ast.walk(value)):
+                self.stored_ids.discard(id(value))
 
     def _rebindings(self, tree: ast.Module) -> None:
         """``rebound`` and ``imported`` (see ``__init__``), from every statement of the
