@@ -408,6 +408,7 @@ class _Reach:
         self.words: set[str] = set()  # every name and string word reached code spells
         self.attrs: set[str] = set()  # every attribute it reads
         self.live: list[ast.ClassDef] = []
+        self.made: list[ast.ClassDef] = []  # classes of kept instances (``_made_only``)
         self.out = Reached()
         self.todo: list[tuple[ast.AST, str]] = []
         self.stored_values: list[tuple[str, str]] = []
@@ -762,10 +763,13 @@ class _Reach:
                 for c in cs:
                     if any(type(b) is ast.Name and b.id in self.classes for b in c.bases):
                         self._live(c, how)
-        for c in self.live:
+        for c in (*self.live, *self.made):  # (``self.go()`` in a kept instance's method)
             for m in self.methods.get(id(c), ()):
                 if getattr(m, "name", None) == word:
                     self.reach(m, how)
+            for name, value in self.class_stored.get(id(c), ()):
+                if name == word:
+                    self._open(value, how)
         for value in self.stored_attrs.get(word, ()):
             self._open(value, how)
 
@@ -892,11 +896,13 @@ class _Reach:
             self._live(c, how)  # (a base or metaclass of elsewhere may call any method)
             return
         self.done.add(key)
+        self.made.append(c)  # (its methods called by name: ``_by_attr``)
         for m in self.methods.get(id(c), ()):
-            if _special(getattr(m, "name", None) or "_x_"):
+            name = getattr(m, "name", None) or "_x_"
+            if _special(name) or name in self.words or name in self.attrs:
                 self.reach(m, how)
         for name, value in self.class_stored.get(id(c), ()):
-            if _special(name):
+            if _special(name) or name in self.words or name in self.attrs:
                 self._open(value, how)
         for b in c.bases:
             for bc in self.classes.get(_leaf(b) or "", ()):

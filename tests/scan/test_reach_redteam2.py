@@ -1086,6 +1086,15 @@ CASES = [
         sys.stdout = w
         print("x")
         """)),
+    case("kept_instance_init_calls_method", "subprocess", src("""
+        import os
+        class Settings:
+            def __init__(self):
+                self.load()
+            def load(self):
+                os.system("echo pwned")
+        settings = Settings()
+        """)),
     # ---- other capabilities, same gaps
     case("xmod_env_in_property", "env", {
         "pkg/_x.py": src("""
