@@ -11,14 +11,18 @@ statements (not an ``if __name__ == "__main__":`` block):
 - every word reached code spells (a name, an attribute, an identifier in a string:
   ``globals()["f"]``, ``getattr(a, "run")``) that names a function of the module makes that
   function's body reached (called, aliased, handed to a thread, a decorator, a registry);
-- a class so named is *live*: all its special methods (``__init__``, ``__enter__``,
-  ``__iter__``, ``__del__``, ``__eq__``, ``__format__``, ``__get__``, ``_missing_``... any
-  ``__x__`` or ``_x_``) and properties are reached, and so is every method whose name reached
-  code spells; a live class with a base from outside the module (``threading.Thread``,
-  ``logging.Handler``) has all its methods reached, since the base may call any of them;
+- a class so named is *live* (used): every method it defines is reached, special or not,
+  with its nested classes and its own bases (rapid type analysis: operators, ``with``,
+  descriptors, the standard library calling what it is handed, ``sys.stdout = W()``, call
+  methods no list names); a class only aliased (``JOB = Job``) is live where the alias is
+  read; a kept instance (``k = K()``) has its special methods reached, all once ``k`` is
+  read; a class handed to the module's own code when it is made (``__init_subclass__`` or a
+  metaclass that may keep it), and with ``__subclasses__`` read, every subclass, is live;
 - a decorator runs at import: the decorated function is reached when the decorator is
-  anything but a known wrapper (``property``, ``functools.wraps``...) or a function of the
-  module that neither calls nor hands on what it is given (a factory: by what it returns);
+  anything but the standard library's own wrapper (``functools.cache``, ``typing.overload``,
+  resolved through the imports, never by the last name) or a function of the module that
+  neither calls nor hands on what it is given (a factory: by what it returns), and its name
+  is not bound otherwise as well (``deco = a if c else b``, an import);
 - a function's header (defaults, annotations) runs with its ``def``; a reached function's
   default references (``runner=os.system``) run when it runs;
 - a call at import of something unnamed (``T["a"](x)``, ``f()()``, ``*args``) may call any
@@ -47,15 +51,20 @@ from gate.scan.python_refs import _FUNCS, _all_args, _arg, _blocks, _is_main, _l
 from gate.scan.reach_refs import _IMPORT_MODULE, dotted, ref, spell, split_ref
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# decorators that only wrap or mark what they are given (the standard library's)
+# decorators that only wrap or mark what they are given: the standard library's objects
+# themselves (resolved through the module's imports: ``functools.cache``, ``from typing
+# import overload``), never a decorator by its last name (the module's own ``def cache``,
+# ``@mylib.cache``, ``@reg.setter`` of an instance)
 _WRAPPERS = frozenset({
-    "property", "staticmethod", "classmethod", "cached_property", "wraps", "lru_cache", "cache",
-    "total_ordering", "singledispatch", "singledispatchmethod", "dataclass", "contextmanager",
-    "asynccontextmanager", "abstractmethod", "overload", "final", "override", "setter",
-    "getter", "deleter", "runtime_checkable", "unique", "no_type_check", "deprecated",
-    "dataclass_transform", "abstractproperty"})
-_PROPERTIES = frozenset({"property", "cached_property", "setter", "getter", "deleter",
-                         "abstractproperty"})
+    "builtins.property", "builtins.staticmethod", "builtins.classmethod",
+    *(f"functools.{n}" for n in ("cached_property", "wraps", "lru_cache", "cache",
+                                 "total_ordering", "singledispatch", "singledispatchmethod")),
+    "dataclasses.dataclass", "contextlib.contextmanager", "contextlib.asynccontextmanager",
+    "abc.abstractmethod", "abc.abstractproperty", "enum.unique", "warnings.deprecated",
+    *(f"{m}.{n}" for m in ("typing", "typing_extensions") for n in (
+        "overload", "final", "override", "runtime_checkable", "no_type_check",
+        "dataclass_transform", "deprecated"))})
+_ACCESSORS = frozenset({"setter", "getter", "deleter"})  # ``@p.setter`` of a property ``p``
 # methods the standard library calls by name on an object it is handed (duck typing):
 # ``dict(**a)`` ``keys``, ``contextlib.closing(a)`` ``close``, a logger's filter or handler
 # ``filter``/``emit``/``handle``/``format``, ``print(file=a)`` ``write``/``flush``,
@@ -294,6 +303,31 @@ def _short_literal(node: ast.expr, memo: dict[int, str | None]) -> str | None:
     return out
 
 
+_GENERIC_BUILTINS = frozenset({"list", "dict", "set", "frozenset", "tuple", "type"})
+
+
+def _type_args(node: ast.expr, generic: Callable[[ast.expr], bool]) -> Iterator[int]:
+    """The ids of the names (and dotted names) a generic's subscript holds as type
+    arguments: ``A`` and ``m.B`` of ``Union[A, m.B | None]``, of nested generics too."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        t = type(n)
+        if t is ast.Tuple or t is ast.List:
+            stack += n.elts  # type: ignore[attr-defined]
+        elif t is ast.BinOp and type(n.op) is ast.BitOr:  # type: ignore[attr-defined]
+            stack += [n.left, n.right]  # type: ignore[attr-defined]
+        elif t is ast.Subscript and generic(n.value):  # type: ignore[attr-defined]
+            stack.append(n.slice)  # type: ignore[attr-defined]
+        elif t is ast.Name:
+            yield id(n)
+        elif t is ast.Attribute and dotted(n) is not None:
+            yield id(n)
+            while type(n) is ast.Attribute:
+                n = n.value  # type: ignore[attr-defined]
+            yield id(n)
+
+
 def _special(name: str) -> bool:
     return (name.startswith("__") and name.endswith("__")) or (
         len(name) > 2 and name[0] == name[-1] == "_" and name[1] != "_")
@@ -374,13 +408,27 @@ class _Reach:
         self.words: set[str] = set()  # every name and string word reached code spells
         self.attrs: set[str] = set()  # every attribute it reads
         self.live: list[ast.ClassDef] = []
+        self.made: list[ast.ClassDef] = []  # classes of kept instances (``_made_only``)
         self.out = Reached()
         self.todo: list[tuple[ast.AST, str]] = []
         self.stored_values: list[tuple[str, str]] = []
         self.lambdas: list[tuple[ast.Lambda, str | None]] = []
+        # names the module binds otherwise than by a def, a class or a plain alias
+        # (``deco = a if c else b``, ``for deco in ...``, an import): a decorator so named
+        # may be anything; module-level import bindings (local name -> qualified name)
+        self.rebound: set[str] = set()
+        # ``K`` of a module-level ``k = K()``: the instance is only kept, its ordinary
+        # methods run once ``k`` is read at import (``_made_only``)
+        self.made_funcs: set[int] = set()
+        self.subclasses: str | None = None  # how ``__subclasses__`` is read at import
+        # values stored on an attribute of what is not the module's own class or instance
+        self.maybe_escapes: list[ast.expr] = []
+        self.imported: dict[str, str] = {}
         self._index(tree.body, None)
         self._alias_values()
         self._bound_names(tree)
+        self._rebindings(tree)
+        self._escapes()
 
     # ------------------------------------------------------------------ what the module defines
     def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
@@ -423,6 +471,8 @@ class _Reach:
                     if made is not None and owner is None:
                         for n in names:
                             self.instances.setdefault(n, []).append(made)
+                        if type(value.func) is ast.Name and names and len(names) == len(targets):
+                            self.made_funcs.add(id(value.func))  # ``k = K()``: ``_made_only``
                     if type(value.func) is ast.Name:  # what it returns, kept under a name
                         self._store(targets, value, owner)
                 if owner is None:
@@ -435,7 +485,19 @@ class _Reach:
                owner: ast.ClassDef | None) -> None:
         """A reference stored at module level or in a class body (``h = mod.f``,
         ``T["k"] = os.system``, ``X.h = f``, ``class C: h = mod.f``), by what holds it."""
+        escapes = False  # ``sys.stdout = w``: handed to another module's object now
+        for x in targets:
+            for n in ast.walk(x):
+                if type(n) is ast.Attribute and type(n.ctx) is ast.Store:  # type: ignore[attr-defined]
+                    root = n.value  # type: ignore[attr-defined]
+                    while type(root) in (ast.Attribute, ast.Subscript):
+                        root = root.value  # type: ignore[attr-defined]
+                    if not (type(root) is ast.Name and (root.id in self.classes or (  # type: ignore[attr-defined]
+                            root.id in self.instances))):  # type: ignore[attr-defined]
+                        escapes = True
         self.stored_ids.add(id(value))
+        if escapes:  # (decided once every name is known: ``_escapes``)
+            self.maybe_escapes.append(value)
         if owner is None and len(targets) == 1 and type(targets[0]) is ast.Name and type(
                 value) in (ast.Name, ast.Attribute):
             self.aliases.add(id(value))  # (gate.scan.python follows it to its uses)
@@ -498,6 +560,86 @@ class _Reach:
         self.own_names -= other | self.stored.keys() | self.defs.keys() | self.classes.keys()
         self.own_names -= self.instances.keys()
 
+    def _escapes(self) -> None:
+        """A value stored on another module's object (``sys.stdout = w``,
+        ``logging.root.handlers = [H()]``, ``other.REG[k] = K``) that holds the package's
+        own code (a function, class or instance of the module's, a name imported from an own
+        module, a lambda) is handed on at once: what holds it may call it now. (A
+        reference to another distribution's function so stored stays a stored reference:
+        ``W.makefile = socket_cls.makefile``.)"""
+        own = self.defs.keys() | self.classes.keys() | self.instances.keys() | self.own_names
+        for value in self.maybe_escapes:
+            if any(type(n) is ast.Lambda or (type(n) is ast.Name and n.id in own)  # type: ignore[attr-defined]
+                   for n in ast.walk(value)):
+                self.stored_ids.discard(id(value))
+
+    def _rebindings(self, tree: ast.Module) -> None:
+        """``rebound`` and ``imported`` (see ``__init__``), from every statement of the
+        module (a function's ``global`` rebinding included)."""
+        for st in _statements(tree.body):
+            t = type(st)
+            if t is ast.Import or t is ast.ImportFrom:
+                for a in st.names:  # type: ignore[attr-defined]
+                    if t is ast.Import:
+                        bound = a.asname or a.name.partition(".")[0]
+                        qual = a.name if a.asname else bound
+                    else:
+                        bound = a.asname or a.name
+                        qual = f"{st.module}.{a.name}" if not st.level else ""  # type: ignore[attr-defined]
+                    self.rebound.add(bound)
+                    if bound not in self.imported:
+                        self.imported[bound] = qual
+                    elif self.imported[bound] != qual and not (
+                            self.imported[bound] in _WRAPPERS and qual in _WRAPPERS and (
+                                qual.rpartition(".")[2] == self.imported[bound].rpartition(
+                                    ".")[2])):
+                        # bound twice: not known (but ``typing.override`` on 3.12+ and
+                        # ``typing_extensions.override`` before, the same wrapper)
+                        self.imported[bound] = ""
+            elif t is ast.Global:
+                self.rebound.update(st.names)  # type: ignore[attr-defined]
+            elif t in _FUNCS or t is ast.ClassDef:
+                continue
+            elif t is ast.Assign and type(st.value) is ast.Name and (  # type: ignore[attr-defined]
+                    st.value.id in self.defs or st.value.id in self.classes):  # type: ignore[attr-defined]
+                continue  # ``g = f``: an alias, followed (``_alias_values``)
+            else:
+                targets: list[ast.AST] = []
+                if t is ast.Assign:
+                    targets = list(st.targets)  # type: ignore[attr-defined]
+                elif t in (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor):
+                    targets = [st.target]  # type: ignore[attr-defined]
+                elif t in (ast.With, ast.AsyncWith):
+                    targets = [i.optional_vars for i in st.items if i.optional_vars]  # type: ignore[attr-defined]
+                elif t is ast.Try or t is ast.TryStar:
+                    self.rebound.update(h.name for h in st.handlers if h.name)  # type: ignore[attr-defined]
+                for x in targets:
+                    self.rebound.update(n.id for n in ast.walk(x) if type(n) is ast.Name)  # type: ignore[attr-defined]
+        for node in ast.walk(tree):  # ``(deco := _run)``
+            if type(node) is ast.NamedExpr:
+                self.rebound.add(node.target.id)  # type: ignore[attr-defined]
+
+    def _wrapper(self, target: ast.expr, st: ast.AST) -> bool:
+        """Whether decorator ``target`` is the standard library's own wrapper (``_WRAPPERS``,
+        resolved through the module's imports; a builtin the module does not rebind), or
+        ``@p.setter`` of a property ``p`` the same class defines."""
+        spelled = dotted(target)
+        if spelled is None:
+            return False
+        head, _, rest = spelled.partition(".")
+        if head in self.imported:
+            qual = self.imported[head]
+            return bool(qual) and (f"{qual}.{rest}" if rest else qual) in _WRAPPERS
+        if not rest:
+            return head not in self.rebound and head not in self.defs and (
+                head not in self.classes) and f"builtins.{head}" in _WRAPPERS
+        cls = self.owner.get(id(st))
+        if rest in _ACCESSORS and "." not in rest and cls is not None and head not in self.rebound:
+            return any(getattr(m, "name", None) == head and any(
+                self._wrapper(d, m) for d in getattr(m, "decorator_list", ()))
+                for m in self.methods.get(id(cls), ()))
+        return False
+
     def _alias_values(self) -> None:
         """``g = f``: ``g`` names what ``f`` names, to a fixed point (an alias of an alias,
         in any order); each function or class once per name, however the names cycle
@@ -517,13 +659,17 @@ class _Reach:
         self.todo.append((node, how))
 
     def _word(self, word: str, how: str, line: int, *, local: bool = False,
-              opens: bool = True, calls: bool = True) -> None:
+              opens: bool = True, calls: bool = True, live: bool = True,
+              made: bool = False) -> None:
         """A name reached code spells (or a string it holds): the module's function or
         class so named, a method of a live class, what a name or attribute so named
         stores; else a reference for gate.scan.reach_modules (``line``: 0 for none).
         ``local``: a function's own variable, naming nothing of the module's; ``opens``:
         False where the name is itself stored (``U = T``: ``U`` read opens ``T``);
-        ``calls``: False for a name only looked up on the way to another (``"f.tag"``)."""
+        ``calls``: False for a name only looked up on the way to another (``"f.tag"``);
+        ``live``: False for a class only aliased (``JOB = Job``: read when ``JOB`` is);
+        ``made``: the class of a kept instance (``k = K()``: ``_made_only``; another
+        module's as ``!K``)."""
         if not local:
             found = False
             for d in self.defs.get(word, ()):
@@ -532,7 +678,13 @@ class _Reach:
                     self.reach(d, how)
             for c in self.classes.get(word, ()):
                 found = True
-                self._live(c, how)
+                if made:
+                    self._made_only(c, how)
+                elif live:
+                    self._live(c, how)
+            if made and not found and line:
+                self.out.outside.append((f"!{word}", line))
+                line = 0
             if opens:
                 self.read.setdefault(word, how)
                 for value in self.stored.get(word, ()):  # (it may be imported as well)
@@ -553,13 +705,71 @@ class _Reach:
             if word not in self.words:
                 self._by_attr(word, how)
 
+    def _generic(self, value: ast.expr) -> bool:
+        """Whether ``value`` is a standard generic that only keeps its type arguments
+        (``typing.Union``, ``Optional``, ``list``, ``collections.abc.Callable``; not
+        ``Annotated``, whose metadata may be anything), resolved through the imports."""
+        spelled = dotted(value)
+        if spelled is None:
+            return False
+        head, _, rest = spelled.partition(".")
+        if head in self.imported:
+            qual = self.imported[head] + (f".{rest}" if rest else "")
+            return qual.startswith(("typing.", "typing_extensions.", "collections.abc.")) and (
+                not qual.endswith(".Annotated")) and bool(self.imported[head])
+        return not rest and head in _GENERIC_BUILTINS and head not in self.rebound and (
+            head not in self.defs) and head not in self.classes
+
+    def _handed_on_creation(self, own: list[ast.ClassDef]) -> bool:
+        """Whether making a class hands it to the module's own code, which may keep it and
+        make it later without naming it: an own base's ``__init_subclass__``, a metaclass
+        of the module's (``own``: the class and its own bases, ``_mro``)."""
+        for k in own:
+            if k is not own[0] and any(getattr(m, "name", None) == "__init_subclass__"
+                                       and self._keeps_class(m)
+                                       for m in self.methods.get(id(k), ())):
+                return True
+            meta = _keyword(k, "metaclass")
+            if meta is None:
+                continue
+            if type(meta) is ast.Lambda or (_leaf(meta) or "") in self.defs:
+                return True
+            for mc in self.classes.get(_leaf(meta) or "", ()):
+                for m in self.methods.get(id(mc), ()):
+                    name = getattr(m, "name", None)
+                    if name in (None, "__new__") or (name == "__init__" and self._keeps_class(m)):
+                        return True  # (``__new__`` makes the class: where it goes is not read)
+        return False
+
+    def _keeps_class(self, hook: ast.AST) -> bool:
+        """Whether a hook given the class being made (``__init_subclass__(cls)``, a
+        metaclass's ``__init__(cls, ...)``) may call it or keep it anywhere: any use of
+        ``cls`` but reading its data, labelling it or keeping it nowhere
+        (``decorator_uses``: a call with it, a container, an attribute, a name)."""
+        if type(hook) is ast.Lambda:
+            return True
+        calls, kept = self.deco_uses.get((id(hook), False)) or self.deco_uses.setdefault(
+            (id(hook), False), decorator_uses(hook, False, self.containers))
+        return calls or bool(kept)
+
     def _by_attr(self, word: str, how: str) -> None:
         """What a word reached code spells first (as a name or an attribute) names as an
-        attribute: methods of live classes, references stored under that name."""
-        for c in self.live:
+        attribute: methods of live classes, references stored under that name;
+        ``__subclasses__``: every class with a base of the module's own is live (it may be
+        made without its name being spelled)."""
+        if word == "__subclasses__" and self.subclasses is None:
+            self.subclasses = how
+            for cs in list(self.classes.values()):
+                for c in cs:
+                    if any(type(b) is ast.Name and b.id in self.classes for b in c.bases):
+                        self._live(c, how)
+        for c in (*self.live, *self.made):  # (``self.go()`` in a kept instance's method)
             for m in self.methods.get(id(c), ()):
                 if getattr(m, "name", None) == word:
                     self.reach(m, how)
+            for name, value in self.class_stored.get(id(c), ()):
+                if name == word:
+                    self._open(value, how)
         for value in self.stored_attrs.get(word, ()):
             self._open(value, how)
 
@@ -578,6 +788,12 @@ class _Reach:
             return
         if type(value) is ast.Call:  # ``h = f()`` read: what ``f`` returned may be called
             self._release(self._results(value), how)
+            func = value.func  # type: ignore[attr-defined]
+            if type(func) is ast.Name:  # ``k = K()`` read: the instance is used
+                for c in self.classes.get(func.id, ()):  # type: ignore[attr-defined]
+                    self._live(c, how)
+                if func.id not in self.classes and func.id not in self.defs:  # type: ignore[attr-defined]
+                    self.out.outside.append((func.id, value.lineno))  # type: ignore[attr-defined]
             return
         if id(value) not in self.aliases:  # (an alias's uses are found where they stand)
             self.out.bodies.append((value.lineno, value.end_lineno or value.lineno, how))
@@ -642,21 +858,23 @@ class _Reach:
                 self.prose.append((w, at, line))
 
     def _live(self, c: ast.ClassDef, how: str) -> None:
+        """A class used at import (named by reached code: made, handed on, stored, read,
+        a base of a live class): every method it defines may run now, special or not
+        (operators, ``with``, descriptors, the standard library calling what it is handed:
+        ``sys.stdout = W()`` runs ``W.write``; rapid type analysis, not a list of
+        protocols), and so may what its body stores, its nested classes and its own
+        bases' methods."""
         if id(c) in self.done:
             return
         self.done.add(id(c))
         self.live.append(c)
-        own_bases = all(type(b) is ast.Name and (b.id in self.classes or b.id == "object")
-                        for b in c.bases)
         for m in self.methods.get(id(c), ()):
-            name = getattr(m, "name", None)
-            deco = {_leaf(d) for d in getattr(m, "decorator_list", ())}
-            if (not own_bases or name is None or _special(name) or name in self.words
-                    or name in self.attrs or deco & _PROPERTIES):
-                self.reach(m, how)
-        for name, value in self.class_stored.get(id(c), ()):  # ``__init__ = mod.f``
-            if not own_bases or _special(name) or name in self.words or name in self.attrs:
-                self._open(value, how)
+            self.reach(m, how)
+        for _, value in self.class_stored.get(id(c), ()):  # ``__init__ = mod.f``
+            self._open(value, how)
+        for st in _statements(c.body):  # ``O().I()``, ``O.I.J()``: nested classes
+            if type(st) is ast.ClassDef:
+                self._live(st, how)  # type: ignore[arg-type]
         for b in c.bases:  # what the bases define runs for the subclass too
             name = _leaf(b)
             for bc in self.classes.get(name or "", ()):
@@ -664,6 +882,34 @@ class _Reach:
             spelled = dotted(b)
             if spelled is not None and spelled != "object" and not (
                     type(b) is ast.Name and name in self.classes):
+                self.out.outside.append((spelled, c.lineno))  # another module's base
+
+    def _made_only(self, c: ast.ClassDef, how: str) -> None:
+        """``k = K()`` at module level: the instance is made and kept; its special methods
+        may run (construction, ``__del__``...), its ordinary ones once ``k`` is read at
+        import (``_open``: then the class is live)."""
+        key = -id(c)
+        if id(c) in self.done or key in self.done:
+            return
+        if not all(type(b) is ast.Name and (b.id in self.classes or b.id == "object")
+                   for b in c.bases) or c.keywords:
+            self._live(c, how)  # (a base or metaclass of elsewhere may call any method)
+            return
+        self.done.add(key)
+        self.made.append(c)  # (its methods called by name: ``_by_attr``)
+        for m in self.methods.get(id(c), ()):
+            name = getattr(m, "name", None) or "_x_"
+            if _special(name) or name in self.words or name in self.attrs:
+                self.reach(m, how)
+        for name, value in self.class_stored.get(id(c), ()):
+            if _special(name) or name in self.words or name in self.attrs:
+                self._open(value, how)
+        for b in c.bases:
+            for bc in self.classes.get(_leaf(b) or "", ()):
+                self._made_only(bc, how)
+            spelled = dotted(b)
+            if spelled is not None and spelled != "object" and not (
+                    type(b) is ast.Name and _leaf(b) in self.classes):
                 self.out.outside.append((spelled, c.lineno))  # another module's base
 
     def _decorated(self, st: ast.AST, how: str | None) -> None:
@@ -681,8 +927,10 @@ class _Reach:
             holders: list[str] = []
             if type(target) not in (ast.Name, ast.Attribute):
                 runs = True  # ``@DECOS[0]``, ``@(a if c else b)``, a lambda
-            elif name in _WRAPPERS:
+            elif self._wrapper(target, st):
                 runs = False
+            elif name in self.rebound and (name in self.defs or name in self.classes):
+                runs = True  # ``deco = _run if c else deco``, ``from ._x import r as deco``
             elif shown is not None and shown.partition(".")[0] in self.own_names and (
                     how is None and isinstance(st, _FUNCS) and id(st) in self.keys):
                 # another module of the package's: gate.scan.reach_decorators reads it
@@ -795,16 +1043,27 @@ class _Reach:
         # object is not called (its class's ``__setattr__``/``__setitem__`` run: a class
         # of the module's is live where its instance was made)
         written: set[int] = set()
+        receivers: set[int] = set()  # names read only for an attribute (``_x.f``)
+        typed: set[int] = set()  # classes only named as type arguments (``Union[A, B]``)
         for node in self._walk(root):
             t = type(node)
             line = getattr(node, "lineno", 0)
             if t is ast.Name:
                 if type(node.ctx) is not ast.Store and id(node) not in written:  # type: ignore[attr-defined]
                     name = node.id  # type: ignore[attr-defined]
-                    stored = id(node) in self.deferred
+                    if name in self.own_names and id(node) not in receivers and (
+                            name not in local) and type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                        # an own module handed on as a value (not ``del _x``)
+                        self.out.outside.append((f"*{name}", line))
+                    stored = id(node) in self.deferred or id(node) in typed
                     self._word(name, how or f"{name} at :{line}", 0 if stored else line,
-                               local=name in local, opens=not stored)
+                               local=name in local, opens=not stored,
+                               live=id(node) not in self.aliases and id(node) not in typed,
+                               made=id(node) in self.made_funcs)
             elif t is ast.Attribute:
+                if type(node.value) is ast.Name and node.attr not in (  # type: ignore[attr-defined]
+                        "__dict__", "get"):
+                    receivers.add(id(node.value))  # type: ignore[attr-defined]  # ``_x.f``
                 if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]  # ``f.__doc__ = d``
                     if type(node.value) is ast.Name:  # type: ignore[attr-defined]
                         written.add(id(node.value))  # type: ignore[attr-defined]
@@ -814,7 +1073,7 @@ class _Reach:
                 self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
                 spelled = ref(
                     node, self.module, self.package, self.importers)  # type: ignore[arg-type]
-                if spelled is not None:
+                if spelled is not None and id(node) not in typed:
                     self.out.outside.append((spelled, line))
             elif (t is ast.Assign or t is ast.AnnAssign) and id(node.value) in self.stored_ids and (  # type: ignore[attr-defined]
                     type(node.value) is not ast.Call):  # type: ignore[attr-defined]
@@ -827,6 +1086,8 @@ class _Reach:
             elif t is ast.Subscript:
                 if type(node.ctx) is not ast.Load and type(node.value) is ast.Name:  # type: ignore[attr-defined]
                     written.add(id(node.value))  # type: ignore[attr-defined]  # ``T["k"] = v``
+                elif self._generic(node.value):  # type: ignore[attr-defined]
+                    typed.update(_type_args(node.slice, self._generic))  # type: ignore[attr-defined]
                 self._subscript(node, how, line)  # type: ignore[arg-type]
             elif t is ast.With or t is ast.AsyncWith:
                 for item in node.items:  # type: ignore[attr-defined]
@@ -854,6 +1115,10 @@ class _Reach:
                 self._bases(own, other, at, line)
                 for k in own:  # the metaclasses of the class and its bases run to make it
                     self._metaclass(k, at if k is not node else how, line)
+                if self._handed_on_creation(own):  # (a registry the class is kept in)
+                    self._live(node, at)
+                elif self.subclasses is not None and len(own) > 1:
+                    self._live(node, self.subclasses)
             elif t is ast.Call:
                 func = node.func  # type: ignore[attr-defined]
                 if type(func) is ast.Attribute and func.attr in _ADDERS:  # ``REG[k].append(f)``
@@ -1042,7 +1307,7 @@ class _Reach:
             at = how or (f"{name}() at :{line}" if t is ast.Name else f".{name}() at :{line}")
             if t is ast.Name:
                 self._keys(call, self.defs.get(name, ()))
-                self._word(name, at, line)
+                self._word(name, at, line, made=id(func) in self.made_funcs)
                 for c in self.classes.get(name, ()):
                     self._metaclass_call(c, line)
                 owner = None
@@ -1064,7 +1329,12 @@ class _Reach:
         if any(type(a) is ast.Starred for a in call.args) or any(
                 k.arg is None for k in call.keywords):
             self._computed(how or f"a call with unpacked arguments at :{line}")
+        top = (self.module or "").partition(".")[0]
         for a in (*call.args, *(k.value for k in call.keywords)):
+            text = _literal_str(a) if top else None
+            if text is not None and (text == top or text.startswith(f"{top}.")) and (
+                    _NAME_SHAPE.fullmatch(text)):  # an own module named to a call
+                self.out.outside.append((f"*={text}", line))  # (``sys.modules.get(...)``)
             self._release(self._results(a.value if type(a) is ast.Starred else a),  # type: ignore[attr-defined]
                           how or f"handed on at :{line}")  # ``Thread(target=make())``
             if type(a) is ast.Lambda:

@@ -2,8 +2,9 @@
 binds, and what a qualified name spelled in another module stands for.
 
 ``summarize`` reads one module's tree once: its top-level functions and classes with the
-line ranges a call runs (``entries``; a class's constructors under its name, each method
-as ``Class.method``), what its import statements bind (``from ._x import f as g``, also
+line ranges a use runs (``entries``; a class's whole body under its name: a class used
+runs every method, gate.scan.reach; each method as ``Class.method``), what its import
+statements bind (``from ._x import f as g``, also
 ``m = importlib.import_module("._x", __name__)``), its ``import *`` sources, its
 module-level instances (``client = Client()``), the bases of its classes, the names it
 binds, whether it has a module ``__getattr__``, the names its top-level ``from`` imports
@@ -27,8 +28,6 @@ from gate.scan.lexical import absolute
 from gate.scan.python_refs import _FUNCS, _blocks
 from gate.scan.reach_refs import dotted, module_expr
 
-_ENTRY_METHODS = ("__init__", "__new__", "__post_init__", "__init_subclass__",
-                  "__set_name__", "__class_getitem__")
 _PATH_CALLS = frozenset({"insert", "append", "extend"})
 
 
@@ -103,12 +102,15 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
         elif t is ast.ClassDef:
             assert isinstance(st, ast.ClassDef)
             classes[st.name] = tuple(d for b in st.bases if (d := dotted(b)) is not None)
+            if any(d is None for b in st.bases if (d := dotted(b)) is None) or st.keywords:
+                classes[st.name] += ("?",)  # (a base or metaclass not named: not own)
+            # a class used: every method it defines may run (rapid type analysis), and its
+            # nested classes' (``O.I()``): its whole range
+            entries.setdefault(st.name, []).append((st.lineno, st.end_lineno or st.lineno))
             for item in st.body:
                 if isinstance(item, _FUNCS):
                     span = (item.lineno, item.end_lineno or item.lineno)
                     entries.setdefault(f"{st.name}.{item.name}", []).append(span)
-                    if item.name in _ENTRY_METHODS:
-                        entries.setdefault(st.name, []).append(span)
                 elif type(item) is ast.Assign and type(item.value) in (
                         ast.Name, ast.Attribute) and (spelled := dotted(item.value)) is not None:
                     class_refs += [(f"{st.name}.{x.id}", spelled) for x in item.targets

@@ -5,8 +5,9 @@ call, at import, a function of another of its modules; that function's ``runtime
 findings then run at import too. ``follow_modules`` links them after every file is
 scanned, reading only what it must:
 
-1. callees: the module-level functions, the constructors of module-level classes and
-   their methods (``Class.method``) whose bodies hold a ``runtime`` finding; within their
+1. callees: the module-level functions, module-level classes (their whole body: a class
+   used runs every method) and their methods (``Class.method``) whose bodies hold a
+   ``runtime`` finding; within their
    module, what spells a callee's name may call it (a method: its name beside its class's,
    one of its instances' or from a method of that class);
 2. callers: the other own modules that spell the callee's name and import its module or
@@ -37,6 +38,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from gate.layout import pth_lines
 from gate.model import Capability, Finding, Phase
 from gate.scan.lexical import decode_source, import_ranges, module_name, normalize
 from gate.scan.nodes import gc_paused, parse
@@ -49,6 +51,13 @@ _EXEMPTABLE = frozenset({Capability.NATIVE, Capability.FS_READ})
 # words beside which a module may be named by a literal rather than imported
 _DYNAMIC = frozenset({"import_module", "__import__", "modules"})
 _STAR = re.compile(r"\bimport\s*\*")
+# what changes which file an import loads: ``__package__``/``__path__`` bound or edited,
+# ``sys.path`` (or ``path`` from it) edited, ``site.addsitedir``; ``setattr``/``vars`` on a
+# module are the scanner's (``dynamic-code``)
+_REDIRECT = re.compile(
+    r"\b__package__\s*(?:=(?!=)|:)|\b__path__\s*(?:=(?!=)|\+=|\[|:|\.\s*(?:insert|append|"
+    r"extend|clear|pop|remove)\b)|\bpath\s*(?:\+=|\[[^\]]*\]\s*=(?!=)|\.\s*(?:insert|"
+    r"append|extend)\b)|\baddsitedir\b|\b(?:global|nonlocal)\b[^\n]*\b__(?:path|package)__")
 
 @dataclasses.dataclass(slots=True)
 class _Module:
@@ -235,6 +244,8 @@ class _Follow:
         self.mods: list[_Module] = []  # the modules that may call (not a ``__main__``)
         self.spellers: dict[str, list[_Module]] = {}  # word -> the modules spelling it
         self.starrers: list[_Module] | None = None  # the modules with an ``import *``
+        self.redirects: bool | None = None  # (``_namesakes``)
+        self.leaves: dict[str, list[str]] | None = None  # last name -> own modules
 
     def canon(self, qual: str) -> str:
         got = self.canons.get(qual)
@@ -253,7 +264,14 @@ class _Follow:
         if not runtime:
             return findings
         for path, (rel, code) in self.sources.items():
-            named = module_name(rel)
+            if rel.lower().endswith(".pth"):  # its executable lines run at every start
+                if not isinstance(code, bytes):
+                    continue
+                lines = {n: t for n, t, executable in pth_lines(code) if executable}
+                code = "\n".join(lines.get(n, "") for n in range(1, max(lines, default=0) + 1))
+                named = ("!pth!" + rel[:-4].replace(".", "!"), False)
+            else:
+                named = module_name(rel)
             if named is None and "!" in path:  # in a zip: named by a sys.path addition only
                 named = ("!" + rel[:-3].replace(".", "!"), False)  # (no dots: one name)
             if named is None:
@@ -396,13 +414,25 @@ class _Follow:
         found = self.spellers.get(word)
         if found is None:
             found = self.spellers[word] = [m for m in self.mods if word in m.words]
+        tsum = self.modules[tmod].summary() if not cls else None
+        if tsum is not None and name in tsum.classes:  # a class: through its instances too
+            kept = [i for i in self.modules[tmod].instances_of(name) if i in tsum.instances]
+            if kept:
+                found = [*found, *(m for m in self.mods if m not in found and any(
+                    i in m.words and m.imports(i) for i in kept))]
         if self.starrers is None:
             self.starrers = [m for m in self.mods if m.star_import()]
         out: list[_Module] = []
+        if name == "__getattr__":  # its submodules look it up relatively (``from . import x``)
+            found = [*found, *(m for m in self.mods if m not in found and m.name.startswith(
+                tmod + ".") and "import" in m.words)]
         for caller in (*found, *self.starrers):
             if caller.name == tmod or (caller.name, target) in self.done:
                 continue
             self.done.add((caller.name, target))
+            if name == "__getattr__" and caller.name.startswith(tmod + "."):
+                out.append(caller)
+                continue
             if cls:  # a method: through its class, or an instance of it, imported
                 if any(h in caller.words and (caller.imports(h) or caller.imports(leaf) or (
                         _literal_module(caller, leaf))) for h in holders):
@@ -417,10 +447,9 @@ class _Follow:
         assert s is not None
         qual = f"{target[0]}.{target[1]}"
         want = self.canon(qual)  # (a re-export: what it names)
+        # (an ancestor's hook counts: a submodule imported after its package, by the
+        # application or another module, finds it defined)
         hook = target[1] == "__getattr__"
-        above = caller.name.startswith(target[0] + ".")  # (an ancestor: mid-import then)
-        if hook and above:
-            return
         how = self._named_how(caller, s, target, qual, want)
         if how is not None:
             self.reached_via.setdefault(target, how)
@@ -490,10 +519,84 @@ class _Follow:
         if caller.named is None:
             caller.named = {}
             for spelled, line in caller.at_import():
+                made = spelled.startswith("!")  # ``k = K()`` kept: ``_made_only``
+                escapes = spelled.startswith("*")  # an own module handed on as a value
+                spelled = spelled.lstrip("!*")
                 for q in () if spelled.startswith("@") else self._resolve(caller, s, spelled):
-                    if self.graph.module_of(q) is not None:
-                        caller.named.setdefault(q, f"{caller.path}:{line} {spelled.lstrip('=')}()")
+                    found = self.graph.module_of(q)
+                    if found is None:
+                        continue
+                    how = f"{caller.path}:{line} {spelled.lstrip('=')}()"
+                    if escapes:
+                        if not found[2]:  # (any of its names may be looked up and called)
+                            caller.named.setdefault(f"{found[1]}.*", f"{caller.path}:{line} "
+                                                    f"{spelled.lstrip('=')} handed on")
+                        continue
+                    for got in self._made_only(q) if made else (q, *self._instance_class(q)):
+                        caller.named.setdefault(got, how)
+                        for other in self._namesakes(got):
+                            caller.named.setdefault(other, how)
         return caller.named
+
+    def _namesakes(self, q: str) -> list[str]:
+        """Where a module of the package changes which file an import loads (``__path__``
+        changed, ``__package__`` rebound, ``sys.path`` added to), ``q`` in every own
+        module of the same last name (``pkg._x.f``: ``pkg.alt._x.f``); else none."""
+        if self.redirects is None:
+            self.redirects = any(_REDIRECT.search(m.text) is not None for m in self.mods if (
+                "__path__" in m.words or "__package__" in m.words or "path" in m.words))
+        if not self.redirects:
+            return []
+        if self.leaves is None:
+            self.leaves = {}
+            for m in self.by_path.values():
+                self.leaves.setdefault(m.name.rpartition(".")[2], []).append(m.name)
+        parts = q.split(".")
+        out: list[str] = []
+        for i, leaf in enumerate(parts):  # (``pkg._x.f`` with no pkg/_x.py: ``_x`` too)
+            rest = ".".join(parts[i + 1:])
+            out += [f"{m}.{rest}" if rest else m for m in self.leaves.get(leaf, ())
+                    if m != ".".join(parts[:i + 1])]
+        return out
+
+    def _instance_class(self, q: str) -> list[str]:
+        """The class of a module-level instance ``q`` names (``pkg._x.client`` of
+        ``client = Client()``), read or handed on at import: it is used (all its methods)."""
+        found = self.graph.module_of(self.canon(q))
+        if found is None or len(found[2]) != 1:
+            return []
+        mod, _, rest = found
+        s = mod.summary()  # type: ignore[attr-defined]
+        made = s.instances.get(rest[0]) if s is not None else None
+        where = self.graph.local(mod, made) if made is not None else None
+        return [self.canon(where)] if where is not None else []
+
+    def _made_only(self, q: str, depth: int = 0) -> list[str]:
+        """What making and keeping an instance of class ``q`` runs (``k = K()``): its special
+        methods and its own bases' (``K.__init__``...); the whole class where a base or
+        metaclass is not the package's own (it may call any method)."""
+        want = self.canon(q)
+        found = self.graph.module_of(want)
+        if found is None or len(found[2]) != 1 or depth > 12:
+            return [q]
+        mod, name, rest = found
+        s = mod.summary()  # type: ignore[attr-defined]
+        cls = rest[0]
+        if s is None or cls not in s.classes:
+            return [q]  # (a function: what it returns is another matter)
+        out = [f"{name}.{e}" for e in s.entries
+               if e.startswith(cls + ".") and _special(e[len(cls) + 1:])]
+        for base in s.classes[cls]:
+            where = self.graph.local(mod, base) if base != "object" else None
+            if base == "object":
+                continue
+            if where is None or self.graph.module_of(where) is None:
+                return [want]  # another distribution's base: all its methods
+            got = self._made_only(where, depth + 1)
+            if self.canon(where) in got:
+                return [want]
+            out += got
+        return out
 
     def _named_how(self, caller: _Module, s: Summary, target: Key, qual: str,
                    want: str) -> str | None:
@@ -503,7 +606,7 @@ class _Follow:
         the references that end in the callee's name or point into its module (a module
         is parsed only when a chain leads through it)."""
         named = self._named(caller, s)
-        how = named.get(qual) or named.get(want)
+        how = named.get(qual) or named.get(want) or named.get(f"{target[0]}.*")
         if how is not None:
             return how
         if caller.by_last is None:
@@ -530,6 +633,11 @@ class _Follow:
         if head in s.entries or head in s.defined:
             return []
         return [f"{star}.{spelled}" for star in s.stars]
+
+
+def _special(name: str) -> bool:
+    return (name.startswith("__") and name.endswith("__")) or (
+        len(name) > 2 and name[0] == name[-1] == "_" and name[1] != "_")
 
 
 def _literal_module(caller: _Module, leaf: str) -> bool:

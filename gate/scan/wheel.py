@@ -380,6 +380,10 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         p.member: (p.site, c) for p in site if p.site is not None
         and not isinstance(c := codes.get(p.site, b""), Finding) and p.site.endswith(".py")}
     sources.update(_nested_sources(ar, out, {p.member: p.site for p in site}, members))
+    for p in pths:  # (the own code an executable .pth line calls: reach_modules)
+        m = members[p.member]
+        if m is not None and isinstance(data := read_code(ar, m, p.member), bytes):
+            sources[p.member] = (p.site or "", data)
     out = follow_modules(out, sources)
     # an archive a .pth puts on sys.path is also scanned as a zip in the tree: its bytecode
     # is then both loaded (refused) and merely shipped (a warning); keep the first
