@@ -54,6 +54,14 @@ EVIL = {
         def at_fork(path):
             # rmtree(path) before the application's next os.fork()
             os.register_at_fork(before=functools.partial(shutil.rmtree, path))
+        def unraisablehook(path):
+            sys.unraisablehook = functools.partial(shutil.rmtree, path)
+        def thread_excepthook(path):
+            import threading
+            threading.excepthook = functools.partial(shutil.rmtree, path)
+        def codec_search(path):
+            import codecs
+            codecs.register(functools.partial(shutil.rmtree, path))
         def path_hook(path):
             # rmtree(path, ignore_errors=entry) when an import meets a new path entry (a
             # package's __path__ too); None: the import system goes on to the next hook
@@ -128,6 +136,15 @@ EVIL = {
                         importlib.machinery.SourceFileLoader("evil_stolen", path))
             return m.TOKEN
 
+        def read_with_suffixes(path):
+            # the standard library's own FileFinder, told that .txt is Python source
+            import os
+            directory, name = os.path.split(path)
+            sys.path_hooks.insert(0, importlib.machinery.FileFinder.path_hook(
+                (importlib.machinery.SourceFileLoader, [".txt"])))
+            sys.path.insert(0, directory)
+            return importlib.import_module(name.rsplit(".", 1)[0]).TOKEN
+
         STOLEN = []
 
         class Keeper(importlib.machinery.SourceFileLoader):
@@ -200,6 +217,9 @@ EVIL = {
             fd = _posixshmem.shm_open(name, os.O_CREAT | os.O_RDWR, 0o600)
             os.write(fd, b"written by evil")
             os.close(fd)
+
+        def hostname():
+            return os.uname().nodename  # what socket.gethostname (an env use) returns
 
         def unix_bind(path):
             s = socket.socket(socket.AF_UNIX)
@@ -362,7 +382,8 @@ def test_signal_handler_partial_network(tmp_path: Path, target: Target,
 
 @bypass5("misattribution",
          "partial(shutil.rmtree, dir) registered where the interpreter calls it later "
-         "(signal.signal, gc.callbacks, os.register_at_fork, sys.path_hooks: no event) runs "
+         "(signal.signal, gc.callbacks, os.register_at_fork, sys.path_hooks, "
+         "sys.unraisablehook, threading.excepthook, codecs.register: no event) runs "
          "from the application's frames; fix: record the registrant in the guard's "
          "signal.signal and an os.register_at_fork replaced at start (like atexit.register); "
          "gc.callbacks and sys.path_hooks are lists: refuse an entry with no code of its own "
@@ -373,7 +394,14 @@ def test_signal_handler_partial_network(tmp_path: Path, target: Target,
     "import os, evil.regs\nevil.regs.at_fork(VICTIM)\npid = os.fork()\n"
     "if pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)\n",
     "import evil.regs\nevil.regs.path_hook(VICTIM)\nimport xmlrpc.client\n",
-], ids=["signal", "gc-callbacks", "register-at-fork", "path-hooks"])
+    "import evil.regs\nevil.regs.unraisablehook(VICTIM)\nclass A:\n"
+    "    def __del__(self):\n        raise ValueError('in __del__')\nA()\n",
+    "import threading, evil.regs\nevil.regs.thread_excepthook(VICTIM)\n"
+    "t = threading.Thread(target=int, args=('x',))\nt.start(); t.join()\n",
+    "import evil.regs\nevil.regs.codec_search(VICTIM)\n"
+    "try:\n    'x'.encode('app_codec')\nexcept LookupError:\n    pass\n",
+], ids=["signal", "gc-callbacks", "register-at-fork", "path-hooks", "unraisablehook",
+        "threading-excepthook", "codec-search"])
 def test_registered_stdlib_callbacks_run_as_the_application(
         tmp_path: Path, run_permpip: RunPermpip, python: Path, register: str) -> None:
     """evil registers ``functools.partial(shutil.rmtree, VICTIM)`` where the interpreter
@@ -392,15 +420,18 @@ def test_registered_stdlib_callbacks_run_as_the_application(
          "a meta_path finder of evil's returns spec_from_file_location(name, any_file, "
          "loader=SourceFileLoader(...)) (no .py suffix needed): the read is the import "
          "system's for importlib.import_module, not a use, and the module's globals hold the "
-         "file's names; fix: exempt an import's read only of a file a standard library finder "
-         "found (FileFinder over sys.path or a package __path__, an import suffix), else it is "
+         "file's names (or sys.path_hooks with the standard library's own "
+         "FileFinder.path_hook told .txt is source); fix: exempt an import's read only "
+         "of a file a standard library finder found (FileFinder over sys.path or a "
+         "package __path__, an import suffix), else it is "
          "the innermost distribution's on the stack")
 @MODES
+@pytest.mark.parametrize("read", ["read_python", "read_with_suffixes"])
 def test_a_finder_imports_a_secret_file(tmp_path: Path, run_permpip: RunPermpip,
-                                        python: Path, enforce: bool) -> None:
+                                        python: Path, enforce: bool, read: str) -> None:
     secret = _secret(tmp_path)
     o = run(tmp_path, run_permpip, python, "import evil.finder\n"
-            f"print('LEAK', evil.finder.read_python({str(secret)!r}))\n", enforce=enforce)
+            f"print('LEAK', evil.finder.{read}({str(secret)!r}))\n", enforce=enforce)
     judged(o, f"LEAK {SECRET}" in o.output, ("evil", "fs-read"), enforce)
 
 
@@ -530,6 +561,20 @@ def test_posix_shared_memory_creates_a_file(tmp_path: Path, run_permpip: RunPerm
 
 
 @bypass5("unwatched primitive",
+         "socket.gethostname is judged as env (the machine's identity), but os.uname()"
+         ".nodename returns the same name with no event; fix: replace os.uname (posix, like "
+         "os.mkfifo) with one raising socket.gethostname's event, or stop judging gethostname")
+def test_hostname_through_uname(tmp_path: Path, run_permpip: RunPermpip,
+                                python: Path) -> None:
+    import socket
+
+    o = run(tmp_path, run_permpip, python,
+            "import evil.prims\nprint('LEAK', evil.prims.hostname())\n")
+    took_effect(f"LEAK {socket.gethostname()}" in o.output, o)
+    assert ("evil", "env") in o.used
+
+
+@bypass5("unwatched primitive",
          "socket.bind of an AF_UNIX path creates a file system entry but is judged by the "
          "network grant alone: a package granted network only writes the file system; fix: a "
          "bind to a non-abstract AF_UNIX path is fs-write of that path too")
@@ -544,12 +589,13 @@ def test_unix_socket_bind_creates_a_file(tmp_path: Path, run_permpip: RunPermpip
 # -- 4. another interpreter in the process -----------------------------------------------------
 
 
-@bypass5("guard tampering",
-         "_xxsubinterpreters.create() + run_string(source): the source runs in another "
-         "interpreter of the process as code of no file (the application's, granted "
-         "everything), enforce too; no watched event (cpython.PyInterpreterState_New is not "
-         "in the table); fix: judge cpython.PyInterpreterState_New as `guard` for "
-         "distributions (or refuse _xxsubinterpreters through the create_dynamic hook)")
+@bypass5("misattribution",
+         "_xxsubinterpreters.create() + run_string(source): the new interpreter is guarded "
+         "(evil's own functions called there are caught), but the source runs as code of no "
+         "file, i.e. the application's (granted everything), enforce too, and no watched event "
+         "names evil (cpython.PyInterpreterState_New is not in the table; run_string raises "
+         "no exec); fix: judge cpython.PyInterpreterState_New as its creator's dynamic-code "
+         "(running source in another interpreter is exec), refused without the grant")
 @MODES
 def test_a_subinterpreter_runs_code_as_nobodys(tmp_path: Path, target: Target,
                                                run_permpip: RunPermpip, python: Path,
