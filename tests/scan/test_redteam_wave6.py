@@ -37,15 +37,19 @@ The root causes of the silent cases (the reasons start with them):
                      .read_environ``, ``BaseHandler.os_environ``, ``locale
                      .getdefaultlocale(envvars)``, ``distutils.util.subst_vars``, a
                      function's ``__defaults__`` holding ``os.environ``, ``/proc/self/environ``)
+  sys.modules:       `sys.modules.pop(name)` hands out a module unseen
+  read-mode:         `shelve.open(p, "r")` is fs-read only, yet reading a shelf unpickles
   env-to-code:       an environment variable the interpreter turns into an import
                      (``PYTHONBREAKPOINT`` then ``breakpoint(x)``): only ``env`` is reported
 """
 
 from __future__ import annotations
 
+import dbm.dumb
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -54,6 +58,16 @@ import pytest
 from gate.scan import scan_artifact
 from tests.builders import build_wheel
 from tests.scan.test_reach_redteam import CAUGHT_AS, _zip
+
+
+def _shelf() -> dict[str, str | bytes]:
+    """A shelf (dbm.dumb files) whose key ``k`` unpickles to ``os.system('echo pwned')``
+    (a protocol-0 pickle written by hand)."""
+    with tempfile.TemporaryDirectory() as d:
+        db = dbm.dumb.open(os.path.join(d, "s"), "c")
+        db[b"k"] = b"cposix\nsystem\n(S'echo pwned'\ntR."
+        db.close()
+        return {f"pkg/{p.name}": p.read_bytes() for p in Path(d).iterdir()}
 
 # code made from pieces: no literal in the file spells it
 CODE = "\"__imp\" + \"ort__('os').system('echo pwned')\""
@@ -295,6 +309,14 @@ CASES = [
         A.B.subprocess.run(["echo", "pwned"])
         """, SUBPROCESS,
          bypass="bypass (class-body-import): the same one class deeper"),
+    case("class_body_import_enum_member", "subprocess", """
+        import enum
+        class E(enum.Enum):
+            import subprocess as A
+        E.A.value.run(["echo", "pwned"])
+        """, SUBPROCESS,
+         bypass="bypass (class-body-import): in an enum body the import makes a member "
+                "whose value is the module"),
     case("nonlocal_import", "subprocess", """
         def outer():
             m = None
@@ -369,6 +391,14 @@ CASES = [
         """, SUBPROCESS,
          bypass="bypass (dunder-call): `sys.modules.get.__call__(n)` is "
                 "`sys.modules.get(n)` (`.__getitem__(n)` is caught)"),
+    case("sys_modules_pop_computed", "dynamic-code", """
+        import sys
+        m = sys.modules.pop("o" + "s")
+        sys.modules["os"] = m
+        m.system("echo pwned")
+        """, SUBPROCESS,
+         bypass="bypass (sys.modules): `sys.modules.pop(name)` hands out a module as "
+                "`.get`/`.setdefault`/`.popitem` do; add `pop` to the lookups that do"),
     # ---- computed-import
     case("help_imports_by_name", "dynamic-code", f"""
         help({AG})
@@ -432,6 +462,15 @@ CASES = [
         """, SUBPROCESS,
          bypass="bypass (computed-import): `unittest.main` is `unittest.main.TestProgram` "
                 "(a stop entry in the generator) but the package-level name is silent"),
+    case("shelve_open_read_unpickles", "dynamic-code", {
+        "pkg/__init__.py": "import os, shelve\ns = shelve.open(os.path.join("
+                           "os.path.dirname(__file__), 's'), 'r')\ns['k']\n",
+        **_shelf(),
+    }, SUBPROCESS,
+         bypass="bypass (read-mode): `shelve.open(p, 'r')` is read as fs-read only (the "
+                "mode decides, as for open), but reading a shelf unpickles its values: a "
+                "shelf shipped as data runs code; shelve.open is dynamic-code in every "
+                "mode (shelve.Shelf already is)"),
     # ---- cli
     case("timeit_main_execs", "dynamic-code", f"""
         import timeit
