@@ -38,7 +38,8 @@ The root causes of the silent cases (the reasons start with them):
                      .getdefaultlocale(envvars)``, ``distutils.util.subst_vars``, a
                      function's ``__defaults__`` holding ``os.environ``, ``/proc/self/environ``)
   sys.modules:       `sys.modules.pop(name)` hands out a module unseen
-  read-mode:         `shelve.open(p, "r")` is fs-read only, yet reading a shelf unpickles
+  read-mode:         the open mode decides read or write, but a shelf opened "r" unpickles
+                     (runs code) and an archive opened "r" writes with ``extractall``
   env-to-code:       an environment variable the interpreter turns into an import
                      (``PYTHONBREAKPOINT`` then ``breakpoint(x)``): only ``env`` is reported
 """
@@ -46,9 +47,11 @@ The root causes of the silent cases (the reasons start with them):
 from __future__ import annotations
 
 import dbm.dumb
+import io
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import textwrap
 from pathlib import Path
@@ -58,6 +61,15 @@ import pytest
 from gate.scan import scan_artifact
 from tests.builders import build_wheel
 from tests.scan.test_reach_redteam import CAUGHT_AS, _zip
+
+
+def _tar() -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        info = tarfile.TarInfo("x.txt")
+        info.size = 2
+        t.addfile(info, io.BytesIO(b"hi"))
+    return buf.getvalue()
 
 
 def _shelf() -> dict[str, str | bytes]:
@@ -471,6 +483,21 @@ CASES = [
                 "mode decides, as for open), but reading a shelf unpickles its values: a "
                 "shelf shipped as data runs code; shelve.open is dynamic-code in every "
                 "mode (shelve.Shelf already is)"),
+    case("zipfile_read_mode_extractall", "fs-write", {
+        "pkg/__init__.py": "import os, zipfile\nwith zipfile.ZipFile(os.path.join("
+                           "os.path.dirname(__file__), 'a.zip')) as z:\n"
+                           "    z.extractall('rt6_ex')\n",
+        "pkg/a.zip": _zip({"x.txt": "hi"}),
+    }, WRITE,
+         bypass="bypass (read-mode): an archive opened for reading writes with "
+                "`.extractall`/`.extract` (only fs-read is reported); those methods are "
+                "fs-write on any receiver, as `.write_text` is"),
+    case("tarfile_read_mode_extract", "fs-write", {
+        "pkg/__init__.py": "import os, tarfile\nt = tarfile.open(os.path.join("
+                           "os.path.dirname(__file__), 'a.tar'), 'r')\n"
+                           "t.extract('x.txt', 'rt6_ex')\n",
+        "pkg/a.tar": _tar(),
+    }, WRITE, bypass="bypass (read-mode): `tarfile.open(p, 'r').extract(...)` writes"),
     # ---- cli
     case("timeit_main_execs", "dynamic-code", f"""
         import timeit
