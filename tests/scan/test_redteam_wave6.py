@@ -37,6 +37,8 @@ The root causes of the silent cases (the reasons start with them):
                      .read_environ``, ``BaseHandler.os_environ``, ``locale
                      .getdefaultlocale(envvars)``, ``distutils.util.subst_vars``, a
                      function's ``__defaults__`` holding ``os.environ``, ``/proc/self/environ``)
+  reflect-two-hop:   ``getattr(o, "__getattribute__")(n)``: the bound lookup reached by
+                     getattr, then called, is not read as a computed lookup
   sys.modules:       `sys.modules.pop(name)` hands out a module unseen
   read-mode:         the open mode decides read or write, but a shelf opened "r" unpickles
                      (runs code) and an archive opened "r" writes with ``extractall``
@@ -403,6 +405,21 @@ CASES = [
         """, SUBPROCESS,
          bypass="bypass (dunder-call): `sys.modules.get.__call__(n)` is "
                 "`sys.modules.get(n)` (`.__getitem__(n)` is caught)"),
+    case("getattr_of_getattribute_then_called", "dynamic-code", f"""
+        def f(o):
+            return getattr(o, "__getattribute__")("__s" + "elf__").exec({CODE})
+        f(print)
+        """, SUBPROCESS,
+         bypass="bypass (reflect-two-hop): `getattr(o, '__getattribute__')(n)` is "
+                "`getattr(o, n)`; `o.__getattribute__(n)` is caught, the bound method "
+                "reached by getattr and then called is not: read a call of a value that "
+                "may be `__getattribute__`/`__getattr__` as a computed lookup"),
+    case("getattr_of_super_getattribute", "dynamic-code", f"""
+        s = super(type(print), print)
+        getattr(s, "__getattri" + "bute__")("__s" + "elf__").exec({CODE})
+        """, SUBPROCESS,
+         bypass="bypass (reflect-two-hop): the same on a `super` object, the name in "
+                "pieces"),
     case("sys_modules_pop_computed", "dynamic-code", """
         import sys
         m = sys.modules.pop("o" + "s")
