@@ -24,6 +24,9 @@ The root causes of the silent cases (the reasons start with them):
                      ``__instancecheck__``); ``m == x`` is read as only looking at ``m``
   dunder-call:       ``f.__call__(...)`` of a reflective builtin or lookup (``getattr``,
                      ``globals``, ``sys.modules.get``) is not read as ``f(...)``
+  suffix-lists:      the import system's suffix lists changed by an alias, under their
+                     defining module, through ``_get_supported_file_loaders()`` or
+                     ``__iadd__``: a data file then imported as code
   computed-import:   standard-library functions that import a module by a name they are
                      given or keep in a mutable list, not in the table as ``dynamic-code``
                      (``help(str)``, ``importlib.resources.files``, ``pkgutil.get_data``,
@@ -49,7 +52,9 @@ The root causes of the silent cases (the reasons start with them):
 from __future__ import annotations
 
 import dbm.dumb
+import importlib.util
 import io
+import marshal
 import os
 import subprocess
 import sys
@@ -72,6 +77,15 @@ def _tar() -> bytes:
         info.size = 2
         t.addfile(info, io.BytesIO(b"hi"))
     return buf.getvalue()
+
+
+def _pyc(source: str) -> bytes:
+    """An unchecked hash-based .pyc of ``source`` for the running interpreter."""
+    code = compile(source, "x", "exec")
+    return importlib.util.MAGIC_NUMBER + b"\x01\x00\x00\x00" + b"\x00" * 8 + marshal.dumps(code)
+
+
+TXT_SUB = {"pkg/sub/__init__.py": "", "pkg/sub/p.txt": "import os\nos.system('echo pwned')\n"}
 
 
 def _shelf() -> dict[str, str | bytes]:
@@ -428,6 +442,38 @@ CASES = [
         """, SUBPROCESS,
          bypass="bypass (sys.modules): `sys.modules.pop(name)` hands out a module as "
                 "`.get`/`.setdefault`/`.popitem` do; add `pop` to the lookups that do"),
+    # ---- suffix-lists
+    case("bytecode_suffixes_alias_iadd", "dynamic-code", {
+        "pkg/__init__.py": "from importlib import machinery as m\ns = m.BYTECODE_SUFFIXES\n"
+                           "s += ['.dat']\nfrom .sub import x\n",
+        "pkg/sub/__init__.py": "", "pkg/sub/x.dat": _pyc("import os\nos.system('echo pwned')\n"),
+    }, SUBPROCESS,
+         bypass="bypass (suffix-lists): the import system's suffix list changed through an "
+                "alias (`s = m.BYTECODE_SUFFIXES; s += [...]`), then a .pyc shipped as "
+                "`.dat` imported; `.append` on the full name is caught: any use of these "
+                "lists but a read is dynamic-code, however reached"),
+    case("source_suffixes_of_bootstrap_external", "dynamic-code", {
+        "pkg/__init__.py": "import importlib._bootstrap_external as be\n"
+                           "be.SOURCE_SUFFIXES.append('.txt')\nfrom .sub import p\n",
+        **TXT_SUB,
+    }, SUBPROCESS,
+         bypass="bypass (suffix-lists): the same list under the module that defines it "
+                "(importlib._bootstrap_external, also _frozen_importlib_external)"),
+    case("supported_file_loaders_list", "dynamic-code", {
+        "pkg/__init__.py": "import importlib._bootstrap_external as be\n"
+                           "be._get_supported_file_loaders()[1][1].append('.txt')\n"
+                           "from .sub import p\n",
+        **TXT_SUB,
+    }, SUBPROCESS,
+         bypass="bypass (suffix-lists): `_get_supported_file_loaders()` hands out the "
+                "lists themselves"),
+    case("source_suffixes_iadd_method", "dynamic-code", {
+        "pkg/__init__.py": "import importlib.machinery as m\n"
+                           "m.SOURCE_SUFFIXES.__iadd__(['.txt'])\nfrom .sub import p\n",
+        **TXT_SUB,
+    }, SUBPROCESS,
+         bypass="bypass (suffix-lists): `.__iadd__` is not among the mutators "
+                "(`.append`, `.insert`, `.extend`, `list.append(...)`, slices are caught)"),
     # ---- computed-import
     case("help_imports_by_name", "dynamic-code", f"""
         help({AG})
