@@ -32,6 +32,8 @@ The root causes of the silent cases (the reasons start with them):
                      (``help(str)``, ``importlib.resources.files``, ``pkgutil.get_data``,
                      ``xml.sax.make_parser(list)``, ``dbm._names``,
                      ``warnings._processoptions``, ``unittest.main(module=)``)
+  network-catalog:   a standard class that opens URLs missing from the table
+                     (``xml.dom.xmlbuilder.DOMEntityResolver``)
   cli:               the table leaves out every command-line function (``main``, ``_main``,
                      ``test``...: tools/stdlib_catalog.py ``CLI``) on the ground that library
                      code does not call them; a package can (``timeit.main(argv)`` execs,
@@ -56,11 +58,13 @@ import importlib.util
 import io
 import marshal
 import os
+import socket
 import subprocess
 import sys
 import tarfile
 import tempfile
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -104,6 +108,7 @@ AG = "\"antigrav\" + \"ity\""  # a module that acts when imported (opens a brows
 SUBPROCESS = ("os.system", "subprocess.Popen", "os.posix_spawn", "os.exec")
 WRITE = "open-write"  # an ``open`` audit event whose mode writes
 ENV = "out:s3cr3t"  # the variable's value reached the package (printed)
+NET = "net"  # the local listener whose port is sys.argv[2] accepted a connection
 
 
 def _pkg(files: str | dict[str, str | bytes]) -> dict[str, str | bytes]:
@@ -561,7 +566,25 @@ CASES = [
                            "t.extract('x.txt', 'rt6_ex')\n",
         "pkg/a.tar": _tar(),
     }, WRITE, bypass="bypass (read-mode): `tarfile.open(p, 'r').extract(...)` writes"),
+    # ---- network-catalog
+    case("dom_entity_resolver_fetches", "network", """
+        import sys, xml.dom.xmlbuilder
+        try:
+            xml.dom.xmlbuilder.DOMEntityResolver().resolveEntity(
+                None, "http://127.0.0.1:%s/" % sys.argv[2])
+        except OSError:
+            pass
+        """, NET,
+         bypass="bypass (network-catalog): `DOMEntityResolver().resolveEntity(pub, url)` "
+                "opens the URL (urllib, through `self._create_opener()`); the table has "
+                "`xml.dom.xmlbuilder.DOMBuilder` but not the resolver class"),
     # ---- cli
+    case("webbrowser_main_runs_browser", "subprocess", """
+        import sys, webbrowser
+        sys.argv = ["x", "http://127.0.0.1/"]
+        webbrowser.main()
+        """, SUBPROCESS, bypass="bypass (cli): `webbrowser.main()` opens the URL "
+                                "`sys.argv` names (a browser process)"),
     case("timeit_main_execs", "dynamic-code", f"""
         import timeit
         timeit.main(["-n", "1", "-s", {CODE}, "pass"])
@@ -673,8 +696,32 @@ import pkg
 """
 
 
+def _listen() -> tuple[socket.socket, threading.Event, threading.Event, threading.Thread]:
+    """A listener on 127.0.0.1 that accepts connections and closes them (so an HTTP client
+    fails at once), setting ``hit``, until ``stop`` is set."""
+    srv = socket.create_server(("127.0.0.1", 0))
+    srv.settimeout(0.1)
+    hit, stop = threading.Event(), threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            hit.set()
+            conn.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return srv, hit, stop, t
+
+
 def run_payload(files: dict[str, str | bytes], tmp_path: Path) -> tuple[set[str], str]:
-    """Imports ``pkg`` from ``files`` in a child interpreter: (audit events seen, stdout)."""
+    """Imports ``pkg`` from ``files`` in a child interpreter: (audit events seen, stdout);
+    ``net`` among the events when the child connected to the listener of ``sys.argv[2]``."""
     site = tmp_path / "site"
     for name, data in files.items():
         p = site / name
@@ -684,10 +731,17 @@ def run_payload(files: dict[str, str | bytes], tmp_path: Path) -> tuple[set[str]
     work.mkdir()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RT6_SECRET": "s3cr3t",
            "BROWSER": "echo", "PYTHONDONTWRITEBYTECODE": "1"}
-    r = subprocess.run([sys.executable, "-c", HOOK, str(site)], cwd=work, env=env,
-                       capture_output=True, text=True, timeout=60, check=False)
+    srv, hit, stop, t = _listen()
+    try:
+        r = subprocess.run([sys.executable, "-c", HOOK, str(site), str(srv.getsockname()[1])],
+                           cwd=work, env=env, capture_output=True, text=True, timeout=60,
+                           check=False)
+    finally:
+        stop.set()
+        t.join(5)
+        srv.close()
     events = {line.split()[1] for line in r.stderr.splitlines() if line.startswith("AUDIT ")}
-    return events, r.stdout
+    return events | ({NET} if hit.is_set() else set()), r.stdout
 
 
 @pytest.mark.parametrize(("files", "cap", "proof", "where"),
