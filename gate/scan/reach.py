@@ -424,11 +424,19 @@ class _Reach:
         # values stored on an attribute of what is not the module's own class or instance
         self.maybe_escapes: list[ast.expr] = []
         self.imported: dict[str, str] = {}
+        # names bound otherwise than by an import (an assignment, an alias, ``global``...)
+        self.assigned: set[str] = set()
+        # ``x: T = field(default_factory=lambda: ...)`` in a class body: (class, call)
+        self.fields: list[tuple[ast.ClassDef, ast.Call]] = []
+        # id(lambda) of a dataclass field's ``default_factory``: a member of its class
+        # (``_factories``), run where an instance is made, not where the class is
+        self.factories: set[int] = set()
         self._index(tree.body, None)
         self._alias_values()
         self._bound_names(tree)
         self._rebindings(tree)
         self._escapes()
+        self._factories()
 
     # ------------------------------------------------------------------ what the module defines
     def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
@@ -467,6 +475,8 @@ class _Reach:
                         self.stored_values += [(n, value.id) for n in names]
                     self._store(targets, value, owner)
                 elif type(value) is ast.Call:  # ``client = Client()``, ``int = _field2method()``
+                    if owner is not None and value.keywords:
+                        self.fields.append((owner, value))  # (``_factories``)
                     made = dotted(value.func)
                     if made is not None and owner is None:
                         for n in names:
@@ -598,11 +608,15 @@ class _Reach:
                         self.imported[bound] = ""
             elif t is ast.Global:
                 self.rebound.update(st.names)  # type: ignore[attr-defined]
+                self.assigned.update(st.names)  # type: ignore[attr-defined]
             elif t in _FUNCS or t is ast.ClassDef:
                 continue
             elif t is ast.Assign and type(st.value) is ast.Name and (  # type: ignore[attr-defined]
                     st.value.id in self.defs or st.value.id in self.classes):  # type: ignore[attr-defined]
-                continue  # ``g = f``: an alias, followed (``_alias_values``)
+                # ``g = f``: an alias, followed (``_alias_values``)
+                self.assigned.update(n.id for x in st.targets for n in ast.walk(x)  # type: ignore[attr-defined]
+                                     if type(n) is ast.Name)
+                continue
             else:
                 targets: list[ast.AST] = []
                 if t is ast.Assign:
@@ -615,9 +629,33 @@ class _Reach:
                     self.rebound.update(h.name for h in st.handlers if h.name)  # type: ignore[attr-defined]
                 for x in targets:
                     self.rebound.update(n.id for n in ast.walk(x) if type(n) is ast.Name)  # type: ignore[attr-defined]
-        for node in ast.walk(tree):  # ``(deco := _run)``
-            if type(node) is ast.NamedExpr:
-                self.rebound.add(node.target.id)  # type: ignore[attr-defined]
+                    self.assigned.update(n.id for n in ast.walk(x) if type(n) is ast.Name)  # type: ignore[attr-defined]
+        walrus = _walrus_targets(tree)  # ``(deco := _run)``
+        self.rebound.update(walrus)
+        self.assigned.update(walrus)
+
+    def _factories(self) -> None:
+        """``x: T = dataclasses.field(default_factory=lambda: ...)`` in a class body: the
+        standard library's ``field`` only keeps the callable on the ``Field`` it returns,
+        and ``@dataclass`` only writes a call of it into the generated ``__init__``; so
+        the lambda runs when an instance is made (or the class's field is read and called),
+        never when the class is: it is a member of its class (``methods``), run with the
+        class's other methods when the class is used, and with its special ones where an
+        instance is made and kept (``_made_only``). ``field`` resolved through the imports
+        only, bound by nothing else; a lambda only (a name handed on is read as before)."""
+        for owner, call in self.fields:
+            spelled = dotted(call.func)
+            if spelled is None:
+                continue
+            head, _, rest = spelled.partition(".")
+            qual = self.imported.get(head)
+            if not qual or head in self.assigned or head in self.defs or head in (
+                    self.classes) or (f"{qual}.{rest}" if rest else qual) != "dataclasses.field":
+                continue
+            for k in call.keywords:
+                if k.arg == "default_factory" and type(k.value) is ast.Lambda:
+                    self.factories.add(id(k.value))
+                    self.methods.setdefault(id(owner), []).append(k.value)
 
     def _wrapper(self, target: ast.expr, st: ast.AST) -> bool:
         """Whether decorator ``target`` is the standard library's own wrapper (``_WRAPPERS``,
@@ -899,7 +937,8 @@ class _Reach:
         self.made.append(c)  # (its methods called by name: ``_by_attr``)
         for m in self.methods.get(id(c), ()):
             name = getattr(m, "name", None) or "_x_"
-            if _special(name) or name in self.words or name in self.attrs:
+            if _special(name) or name in self.words or name in self.attrs or (
+                    id(m) in self.factories):  # (``__init__`` calls it)
                 self.reach(m, how)
         for name, value in self.class_stored.get(id(c), ()):
             if _special(name) or name in self.words or name in self.attrs:
@@ -1338,7 +1377,8 @@ class _Reach:
             self._release(self._results(a.value if type(a) is ast.Starred else a),  # type: ignore[attr-defined]
                           how or f"handed on at :{line}")  # ``Thread(target=make())``
             if type(a) is ast.Lambda:
-                self.reach(a, how or f"lambda handed on at :{line}")
+                if id(a) not in self.factories:  # (a dataclass field's: ``_factories``)
+                    self.reach(a, how or f"lambda handed on at :{line}")
             elif type(a) is ast.Starred:
                 self._handed(a.value, how or f"handed on at :{line}", line)  # type: ignore[attr-defined]
             else:
@@ -1449,6 +1489,37 @@ class _Reach:
                 for fn, how in self.returned.pop(outer):
                     self.reach(fn, how)
         return self.out
+
+
+_LEAVES = (ast.Name, ast.Constant)  # (no node under them)
+
+
+def _walrus_targets(tree: ast.Module) -> frozenset[str]:
+    """The names ``:=`` binds anywhere in ``tree``, kept on the tree (``reached`` reads one
+    module more than once): one walk over the fields that may hold nodes (``child_fields``:
+    not ``ctx``), not ``ast.walk``'s generic one, which was most of this rule's cost."""
+    got = tree.__dict__.get("_permpip_walrus")
+    if got is not None:
+        return got  # type: ignore[no-any-return]
+    out: set[str] = set()
+    stack: list[ast.AST] = [tree]
+    pop, push, fields = stack.pop, stack.append, _FIELDS
+    leaves = _LEAVES
+    while stack:
+        node = pop()
+        t = type(node)
+        if t is ast.NamedExpr:
+            out.add(node.target.id)  # type: ignore[attr-defined]
+        for f in fields.get(t) or child_fields(t):
+            v = getattr(node, f, None)
+            if type(v) is list:
+                for child in v:
+                    if isinstance(child, ast.AST) and type(child) not in leaves:
+                        push(child)
+            elif isinstance(v, ast.AST) and type(v) not in leaves:
+                push(v)
+    got = tree.__dict__["_permpip_walrus"] = frozenset(out)
+    return got
 
 
 def _locals(fn: ast.AST) -> frozenset[str]:
