@@ -113,6 +113,14 @@ def _literal_str(node: ast.expr | None) -> str | None:
     return None
 
 
+def _built(node: ast.expr | None) -> bool:
+    """A string made of pieces (``"_be" + "acon"``, ``f"{'run'}"``): ``_literal_str`` reads
+    it whole, the rule for code reached by name (gate.scan.reach) only its pieces' words;
+    so a lookup of it in a namespace that may be this module's counts as computed."""
+    return type(node) is ast.BinOp or (type(node) is ast.JoinedStr and any(
+        type(v) is ast.FormattedValue for v in node.values))  # type: ignore[union-attr]
+
+
 def _is_main(test: ast.expr) -> bool:
     """``__name__ == "__main__"`` (either way round): the one reader of that test, for the
     walker (gate.scan.python) and for what runs at import (gate.scan.reach)."""
@@ -497,7 +505,9 @@ class _Refs(_State):
         ``print.__self__`` is ``builtins``, ``f.__globals__`` some module's namespace;
         also ``sys.modules[__name__].x`` -> what ``x`` is here."""
         if base == _SELF_MODULE and attrs:
-            base = self._base(attrs.pop(0), mark=False)
+            first = attrs.pop(0)  # (``sys.modules[__name__].__dict__``: as ``globals()``)
+            base = (f"{_SELF_MODULE}.{reflect.NAMESPACE}" if first == reflect.NAMESPACE
+                    else self._base(first, mark=False))
         elif base == reflect.CLOSURE_VARS and attrs:  # ``getclosurevars(f).globals``
             base = reflect.closure_field(attrs.pop(0))
         last = -1
@@ -853,7 +863,7 @@ class _Refs(_State):
             assert isinstance(value, ast.Call)
             func = self._resolve(value.func, import_calls=False)
             if func in _NAMESPACES and not value.args:
-                if keys is None:
+                if keys is None or _built(key):
                     if not labelled:
                         self._add(_DYNAMIC, node.lineno, phase, f"{func}()[{_COMPUTED}]")
                 for k in keys or ():
@@ -892,7 +902,9 @@ class _Refs(_State):
             owner, ns = _LIBRARY, None
         elif ns is None:
             return
-        if key is None:
+        if key is None or (_built(node) and ns is not None and ns.startswith("<")):
+            # (a name built from pieces in this module's namespace, or one the scanner
+            # cannot name: what reaches code by name (gate.scan.reach) reads whole strings)
             if labelled and owner != _LIBRARY:
                 return  # whatever global it is, it only gets a label stored
             shown = "ctypes library" if owner == _LIBRARY else canonical(owner)

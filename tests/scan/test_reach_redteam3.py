@@ -33,8 +33,6 @@ KEPT_READ = ("bypass (kept instance read by another name): `k = K()` runs only K
 KEPT_LEAK = ("bypass (kept instance leaks self): `k = K()` runs K's special methods, and one "
              "of them hands `self` on or keeps it where import-time code reads it, so the "
              "standard library calls an ordinary method no code spells; ")
-GLOBALS = ("bypass (the module's namespace by another spelling): a computed lookup in "
-           "`globals()` opens every function, not one in the same dict reached otherwise; ")
 SELF_MODULE = ("bypass (the module handed on as a value, within itself): the rule for an own "
                "module handed on reaches another module's code, not the module's own; ")
 CONVENTION = ("bypass (the standard library loads own code by convention): a module of the "
@@ -50,8 +48,6 @@ _FIX_KEPT_READ = (" Fix: resolve the package's own absolute names (`pkg`, `pkg._
 _FIX_LEAK = (" Fix: a kept instance's class is live (all methods) when one of its special "
              "methods lets `self` escape: stores it anywhere but an attribute of self, hands "
              "it to a call, returns it, or looks an attribute of self up by a computed name.")
-_FIX_GLOBALS = (" Fix: read `f.__globals__`, frame `.f_globals`/`.f_locals` "
-                "(`sys._getframe()`, `inspect.currentframe()`, `tb_frame`) as `globals()`.")
 _FIX_SELF = (" Fix: the module itself handed to a call (`sys.modules[__name__]`, `__name__` "
              "given as a module name, `module=__name__`) reaches every function and class of "
              "that module, as an own module handed on does across modules.")
@@ -328,13 +324,13 @@ case("func_globals_call", "subprocess", src("""
         os.system("echo pwned")
     def h(): pass
     h.__globals__["_be" + "acon"]()
-    """), bypass=GLOBALS + "`h.__globals__[computed]()`." + _FIX_GLOBALS)
+    """))
 case("lambda_globals_get", "subprocess", src("""
     import os
     def _beacon():
         os.system("echo pwned")
     (lambda: 0).__globals__.get("_be" + "acon")()
-    """), bypass=GLOBALS + "`(lambda: 0).__globals__.get(computed)()`." + _FIX_GLOBALS)
+    """))
 case("class_method_globals", "subprocess", src("""
     import os
     def _beacon():
@@ -342,19 +338,19 @@ case("class_method_globals", "subprocess", src("""
     class K:
         def m(self): pass
     K.m.__globals__["_be" + "acon"]()
-    """), bypass=GLOBALS + "`K.m.__globals__[computed]()`." + _FIX_GLOBALS)
+    """))
 case("sys_getframe_globals", "subprocess", src("""
     import os, sys
     def _beacon():
         os.system("echo pwned")
     sys._getframe().f_globals["_be" + "acon"]()
-    """), bypass=GLOBALS + "`sys._getframe().f_globals[computed]()`." + _FIX_GLOBALS)
+    """))
 case("inspect_currentframe_globals", "subprocess", src("""
     import os, inspect
     def _beacon():
         os.system("echo pwned")
     inspect.currentframe().f_globals["_be" + "acon"]()
-    """), bypass=GLOBALS + "`inspect.currentframe().f_globals[computed]()`." + _FIX_GLOBALS)
+    """))
 case("exc_tb_frame_globals", "subprocess", src("""
     import os, sys
     def _beacon():
@@ -363,7 +359,7 @@ case("exc_tb_frame_globals", "subprocess", src("""
         1 / 0
     except ZeroDivisionError:
         sys.exc_info()[2].tb_frame.f_globals["_be" + "acon"]()
-    """), bypass=GLOBALS + "`sys.exc_info()[2].tb_frame.f_globals[computed]()`." + _FIX_GLOBALS)
+    """))
 # caught
 case("gc_get_objects_func", "subprocess", src("""
     import os, gc
