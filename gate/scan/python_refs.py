@@ -66,6 +66,15 @@ _CONSUMERS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "setat
                         "delattr", "type", "id", "repr", "str", "print", "callable", "dir",
                         "vars", "hash"})
 # builtins that only look at their first argument, and give no part of it back
+# what reads a package's ``__path__`` without changing it (``_package_path``)
+_PATH_READERS = frozenset({"index", "count", "copy", "__len__", "__iter__", "__contains__",
+                           "__getitem__", "__repr__"})
+_PATH_CALL_READERS = frozenset({
+    "list", "tuple", "set", "frozenset", "sorted", "len", "iter", "enumerate", "str", "repr",
+    "print", "any", "all", "reversed", "next", "min", "max", "isinstance", "type", "id",
+    "pkgutil.iter_modules", "pkgutil.walk_packages", "os.fspath", "os.path.join",
+    "os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.exists",
+    "os.path.isdir", "os.listdir", "os.scandir", "pathlib.Path", "pathlib.PurePath"})
 _LOOKERS = frozenset({"isinstance", "callable", "type", "id", "hash", "hasattr", "repr",
                       "str", "print", "len", "bool"})
 # ``sys.modules.values()``: every module, by no name
@@ -769,6 +778,8 @@ class _Refs(_State):
                 assert isinstance(cur, ast.Subscript)
                 base = self._subscript_value(cur)
             self._expr(cur, phase)
+        if base is not None and (reflect.PATH in written or base.endswith(".__path__")):
+            self._package_path(node, base, written, phase)
         base = self._fold(cur, base, attrs)
         if type(node.ctx) is not ast.Load:
             # ``socket.socket = Evil``, ``sys.excepthook = f``: replacing a capability (or
@@ -805,6 +816,47 @@ class _Refs(_State):
             cap = receiver_method(attr)
             if cap is not None:
                 self._add(cap, line, phase, f"*.{attr}")
+
+    def _package_path(self, node: ast.Attribute, base: str, written: tuple[str, ...],
+                      phase: Phase) -> None:
+        """``encodings.__path__.append(d)``: a standard-library package's search path
+        changed (appended to, stored, deleted, or handed on where it may be) makes a file
+        of any directory one of its modules, which the standard library imports by
+        convention (a codec lookup imports ``encodings.<name>`` and calls its
+        ``getregentry()``): ``dynamic-code``. Read (``[0]``, a loop, ``in``, ``list(...)``,
+        ``.index``) it is not."""
+        parts = [*base.split("."), *written]  # (``getattr(encodings, "__path__").append``)
+        i = parts.index(reflect.PATH)
+        if any(a in REFLECTIVE for a in parts[:i]):
+            return
+        package = canonical(".".join(parts[:i]))
+        if not reflect.is_package(package) or package.startswith("<"):
+            return
+        if i + 1 < len(parts):  # ``.append(d)``, ``.insert(0, d)``, ``._path``
+            changed = parts[i + 1] not in _PATH_READERS
+        else:
+            changed = type(node.ctx) is not ast.Load or self._path_handed_on(node)
+        if changed:
+            self._add(_DYNAMIC, node.lineno, phase, f"{package}.__path__ changed (its modules "
+                      "may then be imported from any directory)")
+
+    def _path_handed_on(self, node: ast.Attribute) -> bool:
+        """Whether the value of ``<package>.__path__`` goes where it may be changed: bound
+        to a name, stored, handed to a call that is not a known reader, returned."""
+        parent = self._uses().parents.get(id(node))  # type: ignore[attr-defined]
+        t = type(parent)
+        if t is ast.Subscript:
+            return type(parent.ctx) is not ast.Load  # type: ignore[union-attr]
+        if t in (ast.Compare, ast.Starred, ast.comprehension, ast.For, ast.AsyncFor,
+                 ast.FormattedValue, ast.JoinedStr, ast.BoolOp, ast.UnaryOp, ast.Expr):
+            return False
+        if t is ast.Call:
+            callee = parent.func  # type: ignore[union-attr]
+            if type(callee) is ast.Name and callee.id in _PATH_CALL_READERS:
+                return not self._builtin(callee.id)
+            func = self._resolve(callee, import_calls=False)
+            return callee is node or func is None or canonical(func) not in _PATH_CALL_READERS
+        return True
 
     def _cell_used(self, node: ast.Attribute, attrs: list[str]) -> bool:
         """Whether the value of ``....cell_contents`` (``node`` ends the chain ``attrs``)

@@ -14,6 +14,10 @@
   computed is an import by a computed name, ``dynamic-code`` (a name with no dot imports
   nothing; a name handed in by a variable, ``find_spec(import_name)``, is not read).
 
+* ``xml.sax.make_parser(names)`` imports each module ``names`` holds and calls its
+  ``create_parser()`` (a driver of the package's own, ``["pkg._p"]``, runs):
+  ``dynamic-code`` unless the list is absent or an empty display;
+
 * ``typing.ForwardRef(s)`` is evaluated later (``get_type_hints``, ``_evaluate``): an
   ``s`` made here from pieces, or a literal holding code (a call, a lambda, ...), is
   ``dynamic-code``; a literal type (``"Node"``, ``"list[int] | None"``) or a string handed
@@ -39,9 +43,11 @@ _PATCHER_PARTS = frozenset({"dict", "multiple"})  # ``patch.dict("os.environ", .
 _INPLACE = frozenset({"fileinput.input", "fileinput.FileInput"})
 _PARENT_IMPORTERS = frozenset({"importlib.util.find_spec", "pkgutil.get_loader",
                                "pkgutil.find_loader", "importlib.find_loader"})
+# imports each module a list names and calls its ``create_parser()``
+_PARSER_LISTS = frozenset({"xml.sax.make_parser"})
 _FORWARD = "typing.ForwardRef"
 _PATCHER_HEADS = (*_PATCHERS, _FORWARD)
-_HEADS = (*_PATCHER_HEADS, "fileinput.", *_PARENT_IMPORTERS)
+_HEADS = (*_PATCHER_HEADS, "fileinput.", *_PARENT_IMPORTERS, *_PARSER_LISTS)
 
 
 def patcher(func: str) -> bool:
@@ -140,6 +146,14 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
                         for cap in entry.capabilities]
             parent = parent.rpartition(".")[0]
         return out
+    if func in _PARSER_LISTS:
+        names = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "parser_list"), None)
+        if names is not None and not (type(names) in (ast.List, ast.Tuple) and not (
+                names.elts)):  # type: ignore[attr-defined]
+            return [(Capability.DYNAMIC_CODE, f"{func}(<modules>) imports each module "
+                     "it names and calls its create_parser()")]
+        return []
     if func in _INPLACE:
         flag = call.args[1] if len(call.args) >= 2 else next(
             (k.value for k in call.keywords if k.arg == "inplace"), None)

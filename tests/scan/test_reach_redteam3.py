@@ -35,9 +35,6 @@ KEPT_LEAK = ("bypass (kept instance leaks self): `k = K()` runs K's special meth
              "standard library calls an ordinary method no code spells; ")
 SELF_MODULE = ("bypass (the module handed on as a value, within itself): the rule for an own "
                "module handed on reaches another module's code, not the module's own; ")
-CONVENTION = ("bypass (the standard library loads own code by convention): a module of the "
-              "package is imported and a function of it called by a name no own code "
-              "spells; ")
 GETATTR = "bypass (module __getattr__): "
 XMOD = "bypass (across modules): "
 IMPRECISE = "imprecise: "
@@ -454,11 +451,7 @@ case("encodings_path_codec", "subprocess", {
         "x".encode("pkgcodec")
         """),
     "pkg/pkgcodec.py": CODEC,
-}, bypass=CONVENTION + "`encodings.__path__.append(dirname(__file__))` then a codec lookup "
-   "imports `pkg/pkgcodec.py` as `encodings.pkgcodec` and calls its `getregentry()`. Fix: "
-   "changing a standard-library package's `__path__` (`encodings`, any `x.__path__` not the "
-   "package's own) counts as `dynamic-code` at import, like `site.addsitedir`, or reaches "
-   "every own module's functions.")
+})
 case("encodings_literal_name_in_init", "subprocess", {
     "pkg/__init__.py": src("""
         import codecs, encodings, os
@@ -466,27 +459,19 @@ case("encodings_literal_name_in_init", "subprocess", {
         codecs.lookup("pkgcodec")
         """),
     "pkg/pkgcodec.py": CODEC,
-}, bypass=CONVENTION + "the same with `insert` and `codecs.lookup('pkgcodec')`: the literal "
-   "is the module's last name, no dotted own name. Fix: as encodings_path_codec.")
+})
 case("xml_sax_make_parser_literal", "subprocess", {
     "pkg/__init__.py": "import xml.sax\nxml.sax.make_parser(['pkg._p'])\n",
     "pkg/_p.py": SAX_DRIVER,
-}, bypass=CONVENTION + "`xml.sax.make_parser(['pkg._p'])` imports the driver and calls its "
-   "`create_parser()`: a literal own module name in a list handed to a call is not an own "
-   "module handed on. Fix: a literal naming an own module anywhere in a display (or a name "
-   "bound to one) that reaches a call hands the module on.")
+})
 case("xml_sax_make_parser_var", "subprocess", {
     "pkg/__init__.py": "import xml.sax\nPARSERS = ['pkg._p']\nxml.sax.make_parser(PARSERS)\n",
     "pkg/_p.py": SAX_DRIVER,
-}, bypass=CONVENTION + "the same list bound to a name first. Fix: as "
-   "xml_sax_make_parser_literal.")
+})
 case("xml_sax_make_parser_computed", "subprocess", {
     "pkg/__init__.py": "import xml.sax\nxml.sax.make_parser([__name__ + '._p'])\n",
     "pkg/_p.py": SAX_DRIVER,
-}, bypass=CONVENTION + "`make_parser([__name__ + '._p'])`: a module name worked out from "
-   "`__name__`, handed to an API that imports it. Fix: `xml.sax.make_parser` with a "
-   "non-empty list is an import by name (`dynamic-code` unless every item is a literal, "
-   "then the named own module is handed on).")
+})
 # caught
 case("logging_fileconfig_data", "subprocess", {
     "pkg/__init__.py": src("""
