@@ -334,7 +334,8 @@ class _Calls(_Refs):
         holds; of a builtin function, its ``__self__`` (the builtins module); of a function
         or class of the standard library, ``__globals__`` (its module's namespace)."""
         target = self._resolve(arg)
-        if target is not None and self.reaches(target):
+        if target is not None and (self.reaches(target) or self._module_value(target)):
+            # (a module, this one too: ``getmembers(sys.modules[__name__])``, as ``vars``)
             self._add(_DYNAMIC, line, phase, f"{func}({canonical(target)})")
         elif (target is None and type(arg) is ast.Name and reflect.builtin_function(arg.id)
               and self._builtin(arg.id)) or (

@@ -911,10 +911,12 @@ class _Refs(_State):
                 self._add_entry(entry, node.lineno, phase, entry.name)
         keys = self._keys(key)
         labelled = id(node) in self.labelled  # ``globals()[n].__module__ = m``
+        own_namespace = False
         if loading and type(value) is ast.Call:
             assert isinstance(value, ast.Call)
             func = self._resolve(value.func, import_calls=False)
             if func in _NAMESPACES and not value.args:
+                own_namespace = True  # (a name: ``_name`` reports it handed on)
                 if keys is None or _built(key):
                     if not labelled:
                         self._add(_DYNAMIC, node.lineno, phase, f"{func}()[{_COMPUTED}]")
@@ -935,6 +937,12 @@ class _Refs(_State):
                 self.lookups.add(id(value))
         if loading:  # ``type(f).__dict__[n]``: an entry of an object's namespace
             self._entry(value, node, key, phase)
+        if loading and not own_namespace:
+            # ``f(sys.modules["os"])``, ``f(sys.modules[__name__])``: handed on as
+            # ``m = sys.modules["os"]; f(m)`` is
+            got = self._subscript_value(node)
+            if got is not None:
+                self._escapes(node, got, phase)
         self._expr(value, phase)
         self._expr(key, phase)
 

@@ -33,8 +33,6 @@ KEPT_READ = ("bypass (kept instance read by another name): `k = K()` runs only K
 KEPT_LEAK = ("bypass (kept instance leaks self): `k = K()` runs K's special methods, and one "
              "of them hands `self` on or keeps it where import-time code reads it, so the "
              "standard library calls an ordinary method no code spells; ")
-SELF_MODULE = ("bypass (the module handed on as a value, within itself): the rule for an own "
-               "module handed on reaches another module's code, not the module's own; ")
 GETATTR = "bypass (module __getattr__): "
 XMOD = "bypass (across modules): "
 IMPRECISE = "imprecise: "
@@ -45,9 +43,6 @@ _FIX_KEPT_READ = (" Fix: resolve the package's own absolute names (`pkg`, `pkg._
 _FIX_LEAK = (" Fix: a kept instance's class is live (all methods) when one of its special "
              "methods lets `self` escape: stores it anywhere but an attribute of self, hands "
              "it to a call, returns it, or looks an attribute of self up by a computed name.")
-_FIX_SELF = (" Fix: the module itself handed to a call (`sys.modules[__name__]`, `__name__` "
-             "given as a module name, `module=__name__`) reaches every function and class of "
-             "that module, as an own module handed on does across modules.")
 
 W_PAYLOAD = src("""
     import os
@@ -389,8 +384,7 @@ case("unittest_main_module_name", "subprocess", src("""
         def test_x(self):
             os.system("echo pwned")
     unittest.main(module=__name__, exit=False, argv=["x"])
-    """), bypass=SELF_MODULE + "`unittest.main(module=__name__)` finds the TestCase (never "
-             "named at import) and runs `test_x`." + _FIX_SELF)
+    """))
 case("unittest_setupmodule_name", "subprocess", src("""
     import os, unittest
     def setUpModule():
@@ -399,16 +393,14 @@ case("unittest_setupmodule_name", "subprocess", src("""
         def test_x(self):
             pass
     unittest.main(module=__name__, exit=False, argv=["x"])
-    """), bypass=SELF_MODULE + "`unittest.main(module=__name__)` calls the module-level "
-             "`setUpModule`." + _FIX_SELF)
+    """))
 case("load_tests_protocol", "subprocess", src("""
     import os, sys, unittest
     def load_tests(loader, tests, pattern):
         os.system("echo pwned")
         return tests
     unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    """), bypass=SELF_MODULE + "`loadTestsFromModule(sys.modules[__name__])` calls the "
-             "module's `load_tests`." + _FIX_SELF)
+    """))
 case("inspect_getmembers_self", "subprocess", src("""
     import os, sys, inspect
     def _beacon():
@@ -416,8 +408,7 @@ case("inspect_getmembers_self", "subprocess", src("""
     for n, fn in inspect.getmembers(sys.modules[__name__], inspect.isfunction):
         if n.startswith("_b"):
             fn()
-    """), bypass=SELF_MODULE + "`inspect.getmembers(sys.modules[__name__], isfunction)` then "
-             "each called (`vars(sys.modules[__name__])` is caught)." + _FIX_SELF)
+    """))
 # caught
 case("logging_dictconfig_name_factory", "subprocess", src("""
     import os, logging.config
