@@ -155,3 +155,18 @@ def test_unittest_main_imports_the_module_it_names(code: str, hit: bool) -> None
     want = {(DYN, line, "import", f"{func}(module=...) imports the module or tests it names "
              "and runs them")} if hit else set()
     assert found("import unittest\n" + code + "\n") == want
+
+
+@pytest.mark.parametrize(("code", "detail"), [
+    ('xml.sax.default_parser_list.insert(0, "pkg._p")', "xml.sax.default_parser_list.insert"),
+    ('xml.sax.default_parser_list = ["pkg._p"]', "xml.sax.default_parser_list"),
+    ('xml.sax.default_parser_list[:0] = ["pkg._p"]', "xml.sax.default_parser_list"),
+    ('dbm._names.insert(0, "pkg._db")', "dbm._names.insert"),
+])
+def test_stdlib_module_name_lists_changed(code: str, detail: str) -> None:
+    """``make_parser()`` and ``dbm.open`` import each module these lists name."""
+    assert found("import xml.sax, dbm\n" + code + "\n") == {(DYN, 2, "import", detail)}
+
+
+def test_stdlib_module_name_list_read_is_quiet() -> None:
+    assert found("import xml.sax\nx = xml.sax.default_parser_list[0]\n") == set()
