@@ -940,8 +940,10 @@ class _Refs(_State):
         if loading and not own_namespace:
             # ``f(sys.modules["os"])``, ``f(sys.modules[__name__])``: handed on as
             # ``m = sys.modules["os"]; f(m)`` is
-            got = self._subscript_value(node)
-            if got is not None:
+            got = self._subscript_value(node)  # (a module or this one: not ``<module>.x``,
+            # any global of a namespace the scanner cannot name, read as ``f.__globals__`` is)
+            if got is not None and (got == _SELF_MODULE or (
+                    not got.startswith("<") and reflect.is_module(got))):
                 self._escapes(node, got, phase)
         self._expr(value, phase)
         self._expr(key, phase)
