@@ -199,7 +199,8 @@ STORE_ONLY = frozenset({"sys.meta_path", "sys.path_hooks", "sys.excepthook",
                         "sys.unraisablehook", "threading.excepthook", "sys.path_importer_cache",
                         "importlib.machinery.SOURCE_SUFFIXES",
                         "importlib.machinery.BYTECODE_SUFFIXES",
-                        "importlib.machinery.EXTENSION_SUFFIXES"})
+                        "importlib.machinery.EXTENSION_SUFFIXES",
+                        "xml.sax.default_parser_list", "dbm._names"})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

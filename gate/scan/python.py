@@ -809,7 +809,9 @@ class _Scanner(_Calls):
             # a module stored is handed on now: what takes it may use it at once
             qual = self._resolve(node, import_calls=False)
             module = qual is not None and self.match(qual) is None and self._module_value(qual)
-            self._expr(node, phase if module else Phase.RUNTIME)
+            # (``p = encodings.__path__``: a package's search path handed on now)
+            path = t is ast.Attribute and node.attr == reflect.PATH  # type: ignore[union-attr]
+            self._expr(node, phase if module or path else Phase.RUNTIME)
         else:
             self._expr(node, phase)
 

@@ -334,7 +334,8 @@ class _Calls(_Refs):
         holds; of a builtin function, its ``__self__`` (the builtins module); of a function
         or class of the standard library, ``__globals__`` (its module's namespace)."""
         target = self._resolve(arg)
-        if target is not None and self.reaches(target):
+        if target is not None and (self.reaches(target) or self._module_value(target)):
+            # (a module, this one too: ``getmembers(sys.modules[__name__])``, as ``vars``)
             self._add(_DYNAMIC, line, phase, f"{func}({canonical(target)})")
         elif (target is None and type(arg) is ast.Name and reflect.builtin_function(arg.id)
               and self._builtin(arg.id)) or (
@@ -378,10 +379,16 @@ class _Calls(_Refs):
             self.labelled.add(id(call.args[0]))  # ``setattr(globals()[n], "__module__", m)``
         if attr is None:  # ``setattr(sys, name, v)``: any attribute of the module replaced
             target = self._resolve(call.args[0])
-            if target is not None and self.reaches(canonical(target)):
-                self._add(_DYNAMIC, call.lineno, phase,
+            if target is not None and (self.reaches(canonical(target)) or (
+                    reflect.is_package(target) and not target.startswith("<"))):
+                self._add(_DYNAMIC, call.lineno, phase,  # (a package's: its ``__path__``)
                           f"setattr({canonical(target)}, {_COMPUTED})")
             return
+        if attr == reflect.PATH:  # ``setattr(encodings, "__path__", [d])``
+            target = self._resolve(call.args[0])
+            if target is not None and reflect.is_package(target) and not target.startswith("<"):
+                self._add(_DYNAMIC, call.lineno, phase, f"{canonical(target)}.__path__ changed "
+                          "(its modules may then be imported from any directory)")
         qual = self._attribute_of(call.args[0], attr)
         entry = self.match(qual) if qual is not None else None
         if entry is not None:

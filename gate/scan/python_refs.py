@@ -66,6 +66,15 @@ _CONSUMERS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "setat
                         "delattr", "type", "id", "repr", "str", "print", "callable", "dir",
                         "vars", "hash"})
 # builtins that only look at their first argument, and give no part of it back
+# what reads a package's ``__path__`` without changing it (``_package_path``)
+_PATH_READERS = frozenset({"index", "count", "copy", "__len__", "__iter__", "__contains__",
+                           "__getitem__", "__repr__"})
+_PATH_CALL_READERS = frozenset({
+    "list", "tuple", "set", "frozenset", "sorted", "len", "iter", "enumerate", "str", "repr",
+    "print", "any", "all", "reversed", "next", "min", "max", "isinstance", "type", "id",
+    "pkgutil.iter_modules", "pkgutil.walk_packages", "os.fspath", "os.path.join",
+    "os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.exists",
+    "os.path.isdir", "os.listdir", "os.scandir", "pathlib.Path", "pathlib.PurePath"})
 _LOOKERS = frozenset({"isinstance", "callable", "type", "id", "hash", "hasattr", "repr",
                       "str", "print", "len", "bool"})
 # ``sys.modules.values()``: every module, by no name
@@ -111,6 +120,14 @@ def _literal_str(node: ast.expr | None) -> str | None:
         parts = [_literal_str(v) for v in node.values]  # type: ignore[union-attr]
         return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
     return None
+
+
+def _built(node: ast.expr | None) -> bool:
+    """A string made of pieces (``"_be" + "acon"``, ``f"{'run'}"``): ``_literal_str`` reads
+    it whole, the rule for code reached by name (gate.scan.reach) only its pieces' words;
+    so a lookup of it in a namespace that may be this module's counts as computed."""
+    return type(node) is ast.BinOp or (type(node) is ast.JoinedStr and any(
+        type(v) is ast.FormattedValue for v in node.values))  # type: ignore[union-attr]
 
 
 def _is_main(test: ast.expr) -> bool:
@@ -497,7 +514,9 @@ class _Refs(_State):
         ``print.__self__`` is ``builtins``, ``f.__globals__`` some module's namespace;
         also ``sys.modules[__name__].x`` -> what ``x`` is here."""
         if base == _SELF_MODULE and attrs:
-            base = self._base(attrs.pop(0), mark=False)
+            first = attrs.pop(0)  # (``sys.modules[__name__].__dict__``: as ``globals()``)
+            base = (f"{_SELF_MODULE}.{reflect.NAMESPACE}" if first == reflect.NAMESPACE
+                    else self._base(first, mark=False))
         elif base == reflect.CLOSURE_VARS and attrs:  # ``getclosurevars(f).globals``
             base = reflect.closure_field(attrs.pop(0))
         last = -1
@@ -759,6 +778,8 @@ class _Refs(_State):
                 assert isinstance(cur, ast.Subscript)
                 base = self._subscript_value(cur)
             self._expr(cur, phase)
+        if base is not None and (reflect.PATH in written or base.endswith(".__path__")):
+            self._package_path(node, base, written, phase)
         base = self._fold(cur, base, attrs)
         if type(node.ctx) is not ast.Load:
             # ``socket.socket = Evil``, ``sys.excepthook = f``: replacing a capability (or
@@ -795,6 +816,47 @@ class _Refs(_State):
             cap = receiver_method(attr)
             if cap is not None:
                 self._add(cap, line, phase, f"*.{attr}")
+
+    def _package_path(self, node: ast.Attribute, base: str, written: tuple[str, ...],
+                      phase: Phase) -> None:
+        """``encodings.__path__.append(d)``: a standard-library package's search path
+        changed (appended to, stored, deleted, or handed on where it may be) makes a file
+        of any directory one of its modules, which the standard library imports by
+        convention (a codec lookup imports ``encodings.<name>`` and calls its
+        ``getregentry()``): ``dynamic-code``. Read (``[0]``, a loop, ``in``, ``list(...)``,
+        ``.index``) it is not."""
+        parts = [*base.split("."), *written]  # (``getattr(encodings, "__path__").append``)
+        i = parts.index(reflect.PATH)
+        if any(a in REFLECTIVE for a in parts[:i]):
+            return
+        package = canonical(".".join(parts[:i]))
+        if not reflect.is_package(package) or package.startswith("<"):
+            return
+        if i + 1 < len(parts):  # ``.append(d)``, ``.insert(0, d)``, ``._path``
+            changed = parts[i + 1] not in _PATH_READERS
+        else:
+            changed = type(node.ctx) is not ast.Load or self._path_handed_on(node)
+        if changed:
+            self._add(_DYNAMIC, node.lineno, phase, f"{package}.__path__ changed (its modules "
+                      "may then be imported from any directory)")
+
+    def _path_handed_on(self, node: ast.Attribute) -> bool:
+        """Whether the value of ``<package>.__path__`` goes where it may be changed: bound
+        to a name, stored, handed to a call that is not a known reader, returned."""
+        parent = self._uses().parents.get(id(node))  # type: ignore[attr-defined]
+        t = type(parent)
+        if t is ast.Subscript:
+            return type(parent.ctx) is not ast.Load  # type: ignore[union-attr]
+        if t in (ast.Compare, ast.Starred, ast.comprehension, ast.For, ast.AsyncFor,
+                 ast.FormattedValue, ast.JoinedStr, ast.BoolOp, ast.UnaryOp, ast.Expr):
+            return False
+        if t is ast.Call:
+            callee = parent.func  # type: ignore[union-attr]
+            if type(callee) is ast.Name and callee.id in _PATH_CALL_READERS:
+                return not self._builtin(callee.id)
+            func = self._resolve(callee, import_calls=False)
+            return callee is node or func is None or canonical(func) not in _PATH_CALL_READERS
+        return True
 
     def _cell_used(self, node: ast.Attribute, attrs: list[str]) -> bool:
         """Whether the value of ``....cell_contents`` (``node`` ends the chain ``attrs``)
@@ -849,11 +911,13 @@ class _Refs(_State):
                 self._add_entry(entry, node.lineno, phase, entry.name)
         keys = self._keys(key)
         labelled = id(node) in self.labelled  # ``globals()[n].__module__ = m``
+        own_namespace = False
         if loading and type(value) is ast.Call:
             assert isinstance(value, ast.Call)
             func = self._resolve(value.func, import_calls=False)
             if func in _NAMESPACES and not value.args:
-                if keys is None:
+                own_namespace = True  # (a name: ``_name`` reports it handed on)
+                if keys is None or _built(key):
                     if not labelled:
                         self._add(_DYNAMIC, node.lineno, phase, f"{func}()[{_COMPUTED}]")
                 for k in keys or ():
@@ -873,6 +937,14 @@ class _Refs(_State):
                 self.lookups.add(id(value))
         if loading:  # ``type(f).__dict__[n]``: an entry of an object's namespace
             self._entry(value, node, key, phase)
+        if loading and not own_namespace:
+            # ``f(sys.modules["os"])``, ``f(sys.modules[__name__])``: handed on as
+            # ``m = sys.modules["os"]; f(m)`` is
+            got = self._subscript_value(node)  # (a module or this one: not ``<module>.x``,
+            # any global of a namespace the scanner cannot name, read as ``f.__globals__`` is)
+            if got is not None and (got == _SELF_MODULE or (
+                    not got.startswith("<") and reflect.is_module(got))):
+                self._escapes(node, got, phase)
         self._expr(value, phase)
         self._expr(key, phase)
 
@@ -892,7 +964,9 @@ class _Refs(_State):
             owner, ns = _LIBRARY, None
         elif ns is None:
             return
-        if key is None:
+        if key is None or (_built(node) and ns is not None and ns.startswith("<")):
+            # (a name built from pieces in this module's namespace, or one the scanner
+            # cannot name: what reaches code by name (gate.scan.reach) reads whole strings)
             if labelled and owner != _LIBRARY:
                 return  # whatever global it is, it only gets a label stored
             shown = "ctypes library" if owner == _LIBRARY else canonical(owner)

@@ -64,8 +64,11 @@ LEADING = frozenset({"f_back", "f_builtins", "f_globals", "f_locals", "f_generat
 CELL = "cell_contents"
 # A descriptor bound by hand (``type(f).__dict__["__globals__"].__get__(f)``).
 DESCRIPTOR_GET = "__get__"
+# A package's search path: a standard-library package's changed is ``dynamic-code``
+# (gate.scan.python_refs: ``encodings.__path__.append(d)``).
+PATH = "__path__"
 # The words a file must spell to use one of them (the pre-filter's tricks).
-WORDS = REFLECTIVE | {SUBCLASSES, "getmodule", "Formatter", "attrgetter", "methodcaller",
+WORDS = REFLECTIVE | {SUBCLASSES, PATH, "getmodule", "Formatter", "attrgetter", "methodcaller",
                       "__getattribute__", "getattr_static",
                       # annotations stored as data (gate.scan.python_annotations)
                       "__annotations__", CELL, DESCRIPTOR_GET}

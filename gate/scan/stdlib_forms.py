@@ -14,14 +14,23 @@
   computed is an import by a computed name, ``dynamic-code`` (a name with no dot imports
   nothing; a name handed in by a variable, ``find_spec(import_name)``, is not read).
 
+* ``xml.sax.make_parser(names)`` imports each module ``names`` holds and calls its
+  ``create_parser()`` (a driver of the package's own, ``["pkg._p"]``, runs):
+  ``dynamic-code`` unless the list is absent or an empty display;
+
+* ``unittest.main(module=__name__)`` (``TestProgram``) imports the module it names (or the
+  dotted ``defaultTest``) and runs every test, ``setUpModule`` and ``load_tests`` found
+  there: ``dynamic-code`` unless both are absent, ``None`` or ``"__main__"``;
+
 * ``typing.ForwardRef(s)`` is evaluated later (``get_type_hints``, ``_evaluate``): an
   ``s`` made here from pieces, or a literal holding code (a call, a lambda, ...), is
   ``dynamic-code``; a literal type (``"Node"``, ``"list[int] | None"``) or a string handed
   in by a variable (``ForwardRef(annotation)``: read where it is written) is not.
 
 Public API: findings(func, call, shape) -> list of (capability, detail); patcher(func):
-whether ``func`` is ``mock.patch`` or one of its forms, or ``typing.ForwardRef`` (a special
-form: its catalog entry is what a bare reference counts as); annotation(text, line): a
+whether ``func`` is ``mock.patch`` or one of its forms, ``unittest.main`` or
+``typing.ForwardRef`` (a special form: its catalog entry is what a bare reference counts
+as); annotation(text, line): a
 string evaluated as an annotation, parsed, and whether it holds code.
 """
 
@@ -39,16 +48,22 @@ _PATCHER_PARTS = frozenset({"dict", "multiple"})  # ``patch.dict("os.environ", .
 _INPLACE = frozenset({"fileinput.input", "fileinput.FileInput"})
 _PARENT_IMPORTERS = frozenset({"importlib.util.find_spec", "pkgutil.get_loader",
                                "pkgutil.find_loader", "importlib.find_loader"})
+# imports each module a list names and calls its ``create_parser()``
+_PARSER_LISTS = frozenset({"xml.sax.make_parser"})
+# load tests from the module (``module``: a name is imported) and the dotted test names
+# (``defaultTest``) they are given, and run them
+_TEST_PROGRAMS = frozenset({"unittest.main", "unittest.TestProgram", "unittest.main.main",
+                            "unittest.main.TestProgram"})
 _FORWARD = "typing.ForwardRef"
 _PATCHER_HEADS = (*_PATCHERS, _FORWARD)
-_HEADS = (*_PATCHER_HEADS, "fileinput.", *_PARENT_IMPORTERS)
+_HEADS = (*_PATCHER_HEADS, "fileinput.", *_PARENT_IMPORTERS, *_PARSER_LISTS, "unittest.")
 
 
 def patcher(func: str) -> bool:
     """``unittest.mock.patch``, ``patch.object``, ``patch.dict``, ``mock.patch`` ...,
     ``typing.ForwardRef``: their arguments decide (``findings``)."""
-    return func.startswith(_PATCHER_HEADS) and (
-        func in _PATCHERS or func.rpartition(".")[0] in _PATCHERS or func == _FORWARD)
+    return func in _TEST_PROGRAMS or (func.startswith(_PATCHER_HEADS) and (
+        func in _PATCHERS or func.rpartition(".")[0] in _PATCHERS or func == _FORWARD))
 
 
 def annotation(text: str, line: int | None = None) -> tuple[ast.expr | None, bool]:
@@ -140,6 +155,25 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
                         for cap in entry.capabilities]
             parent = parent.rpartition(".")[0]
         return out
+    if func in _PARSER_LISTS:
+        names = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "parser_list"), None)
+        if names is not None and not (type(names) in (ast.List, ast.Tuple) and not (
+                names.elts)):  # type: ignore[attr-defined]
+            return [(Capability.DYNAMIC_CODE, f"{func}(<modules>) imports each module "
+                     "it names and calls its create_parser()")]
+        return []
+    if func in _TEST_PROGRAMS:
+        module = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "module"), None)
+        tests = call.args[1] if len(call.args) > 1 else next(
+            (k.value for k in call.keywords if k.arg == "defaultTest"), None)
+        named = [n for n in (module, tests) if n is not None and not (
+            type(n) is ast.Constant and n.value in (None, "__main__"))]
+        # (a module object handed on, ``module=sys.modules[__name__]``, is a finding of its
+        # own; ``module=__name__`` a name: this module, imported again by it)
+        return [(Capability.DYNAMIC_CODE, f"{func}(module=...) imports the module or tests "
+                 "it names and runs them")] if named else []
     if func in _INPLACE:
         flag = call.args[1] if len(call.args) >= 2 else next(
             (k.value for k in call.keywords if k.arg == "inplace"), None)

@@ -33,13 +33,6 @@ KEPT_READ = ("bypass (kept instance read by another name): `k = K()` runs only K
 KEPT_LEAK = ("bypass (kept instance leaks self): `k = K()` runs K's special methods, and one "
              "of them hands `self` on or keeps it where import-time code reads it, so the "
              "standard library calls an ordinary method no code spells; ")
-GLOBALS = ("bypass (the module's namespace by another spelling): a computed lookup in "
-           "`globals()` opens every function, not one in the same dict reached otherwise; ")
-SELF_MODULE = ("bypass (the module handed on as a value, within itself): the rule for an own "
-               "module handed on reaches another module's code, not the module's own; ")
-CONVENTION = ("bypass (the standard library loads own code by convention): a module of the "
-              "package is imported and a function of it called by a name no own code "
-              "spells; ")
 GETATTR = "bypass (module __getattr__): "
 XMOD = "bypass (across modules): "
 IMPRECISE = "imprecise: "
@@ -50,11 +43,6 @@ _FIX_KEPT_READ = (" Fix: resolve the package's own absolute names (`pkg`, `pkg._
 _FIX_LEAK = (" Fix: a kept instance's class is live (all methods) when one of its special "
              "methods lets `self` escape: stores it anywhere but an attribute of self, hands "
              "it to a call, returns it, or looks an attribute of self up by a computed name.")
-_FIX_GLOBALS = (" Fix: read `f.__globals__`, frame `.f_globals`/`.f_locals` "
-                "(`sys._getframe()`, `inspect.currentframe()`, `tb_frame`) as `globals()`.")
-_FIX_SELF = (" Fix: the module itself handed to a call (`sys.modules[__name__]`, `__name__` "
-             "given as a module name, `module=__name__`) reaches every function and class of "
-             "that module, as an own module handed on does across modules.")
 
 W_PAYLOAD = src("""
     import os
@@ -328,13 +316,13 @@ case("func_globals_call", "subprocess", src("""
         os.system("echo pwned")
     def h(): pass
     h.__globals__["_be" + "acon"]()
-    """), bypass=GLOBALS + "`h.__globals__[computed]()`." + _FIX_GLOBALS)
+    """))
 case("lambda_globals_get", "subprocess", src("""
     import os
     def _beacon():
         os.system("echo pwned")
     (lambda: 0).__globals__.get("_be" + "acon")()
-    """), bypass=GLOBALS + "`(lambda: 0).__globals__.get(computed)()`." + _FIX_GLOBALS)
+    """))
 case("class_method_globals", "subprocess", src("""
     import os
     def _beacon():
@@ -342,19 +330,19 @@ case("class_method_globals", "subprocess", src("""
     class K:
         def m(self): pass
     K.m.__globals__["_be" + "acon"]()
-    """), bypass=GLOBALS + "`K.m.__globals__[computed]()`." + _FIX_GLOBALS)
+    """))
 case("sys_getframe_globals", "subprocess", src("""
     import os, sys
     def _beacon():
         os.system("echo pwned")
     sys._getframe().f_globals["_be" + "acon"]()
-    """), bypass=GLOBALS + "`sys._getframe().f_globals[computed]()`." + _FIX_GLOBALS)
+    """))
 case("inspect_currentframe_globals", "subprocess", src("""
     import os, inspect
     def _beacon():
         os.system("echo pwned")
     inspect.currentframe().f_globals["_be" + "acon"]()
-    """), bypass=GLOBALS + "`inspect.currentframe().f_globals[computed]()`." + _FIX_GLOBALS)
+    """))
 case("exc_tb_frame_globals", "subprocess", src("""
     import os, sys
     def _beacon():
@@ -363,7 +351,7 @@ case("exc_tb_frame_globals", "subprocess", src("""
         1 / 0
     except ZeroDivisionError:
         sys.exc_info()[2].tb_frame.f_globals["_be" + "acon"]()
-    """), bypass=GLOBALS + "`sys.exc_info()[2].tb_frame.f_globals[computed]()`." + _FIX_GLOBALS)
+    """))
 # caught
 case("gc_get_objects_func", "subprocess", src("""
     import os, gc
@@ -396,8 +384,7 @@ case("unittest_main_module_name", "subprocess", src("""
         def test_x(self):
             os.system("echo pwned")
     unittest.main(module=__name__, exit=False, argv=["x"])
-    """), bypass=SELF_MODULE + "`unittest.main(module=__name__)` finds the TestCase (never "
-             "named at import) and runs `test_x`." + _FIX_SELF)
+    """))
 case("unittest_setupmodule_name", "subprocess", src("""
     import os, unittest
     def setUpModule():
@@ -406,16 +393,14 @@ case("unittest_setupmodule_name", "subprocess", src("""
         def test_x(self):
             pass
     unittest.main(module=__name__, exit=False, argv=["x"])
-    """), bypass=SELF_MODULE + "`unittest.main(module=__name__)` calls the module-level "
-             "`setUpModule`." + _FIX_SELF)
+    """))
 case("load_tests_protocol", "subprocess", src("""
     import os, sys, unittest
     def load_tests(loader, tests, pattern):
         os.system("echo pwned")
         return tests
     unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    """), bypass=SELF_MODULE + "`loadTestsFromModule(sys.modules[__name__])` calls the "
-             "module's `load_tests`." + _FIX_SELF)
+    """))
 case("inspect_getmembers_self", "subprocess", src("""
     import os, sys, inspect
     def _beacon():
@@ -423,8 +408,7 @@ case("inspect_getmembers_self", "subprocess", src("""
     for n, fn in inspect.getmembers(sys.modules[__name__], inspect.isfunction):
         if n.startswith("_b"):
             fn()
-    """), bypass=SELF_MODULE + "`inspect.getmembers(sys.modules[__name__], isfunction)` then "
-             "each called (`vars(sys.modules[__name__])` is caught)." + _FIX_SELF)
+    """))
 # caught
 case("logging_dictconfig_name_factory", "subprocess", src("""
     import os, logging.config
@@ -458,11 +442,7 @@ case("encodings_path_codec", "subprocess", {
         "x".encode("pkgcodec")
         """),
     "pkg/pkgcodec.py": CODEC,
-}, bypass=CONVENTION + "`encodings.__path__.append(dirname(__file__))` then a codec lookup "
-   "imports `pkg/pkgcodec.py` as `encodings.pkgcodec` and calls its `getregentry()`. Fix: "
-   "changing a standard-library package's `__path__` (`encodings`, any `x.__path__` not the "
-   "package's own) counts as `dynamic-code` at import, like `site.addsitedir`, or reaches "
-   "every own module's functions.")
+})
 case("encodings_literal_name_in_init", "subprocess", {
     "pkg/__init__.py": src("""
         import codecs, encodings, os
@@ -470,27 +450,19 @@ case("encodings_literal_name_in_init", "subprocess", {
         codecs.lookup("pkgcodec")
         """),
     "pkg/pkgcodec.py": CODEC,
-}, bypass=CONVENTION + "the same with `insert` and `codecs.lookup('pkgcodec')`: the literal "
-   "is the module's last name, no dotted own name. Fix: as encodings_path_codec.")
+})
 case("xml_sax_make_parser_literal", "subprocess", {
     "pkg/__init__.py": "import xml.sax\nxml.sax.make_parser(['pkg._p'])\n",
     "pkg/_p.py": SAX_DRIVER,
-}, bypass=CONVENTION + "`xml.sax.make_parser(['pkg._p'])` imports the driver and calls its "
-   "`create_parser()`: a literal own module name in a list handed to a call is not an own "
-   "module handed on. Fix: a literal naming an own module anywhere in a display (or a name "
-   "bound to one) that reaches a call hands the module on.")
+})
 case("xml_sax_make_parser_var", "subprocess", {
     "pkg/__init__.py": "import xml.sax\nPARSERS = ['pkg._p']\nxml.sax.make_parser(PARSERS)\n",
     "pkg/_p.py": SAX_DRIVER,
-}, bypass=CONVENTION + "the same list bound to a name first. Fix: as "
-   "xml_sax_make_parser_literal.")
+})
 case("xml_sax_make_parser_computed", "subprocess", {
     "pkg/__init__.py": "import xml.sax\nxml.sax.make_parser([__name__ + '._p'])\n",
     "pkg/_p.py": SAX_DRIVER,
-}, bypass=CONVENTION + "`make_parser([__name__ + '._p'])`: a module name worked out from "
-   "`__name__`, handed to an API that imports it. Fix: `xml.sax.make_parser` with a "
-   "non-empty list is an import by name (`dynamic-code` unless every item is a literal, "
-   "then the named own module is handed on).")
+})
 # caught
 case("logging_fileconfig_data", "subprocess", {
     "pkg/__init__.py": src("""
