@@ -511,9 +511,7 @@ CASES = [
             xml.sax.make_parser([{AG}])
         except Exception:
             pass
-        """, SUBPROCESS,
-         bypass="bypass (computed-import): `xml.sax.make_parser(parser_list)` imports each "
-                "name (network and fs-read are reported, not the import)"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
     case("dbm_names_list_imports", "dynamic-code", f"""
         import dbm
         dbm._names.insert(0, {AG})
@@ -521,9 +519,7 @@ CASES = [
             dbm.open("rt6_dbm", "c")
         except Exception:
             pass
-        """, SUBPROCESS,
-         bypass="bypass (computed-import): `dbm.open` imports every name of `dbm._names`, "
-                "a list the package can change (fs-write only is reported)"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("warnings_options_import", "dynamic-code", f"""
         import warnings
         try:
@@ -539,9 +535,7 @@ CASES = [
             unittest.main(module={AG}, argv=["x"], exit=False)
         except Exception:
             pass
-        """, SUBPROCESS,
-         bypass="bypass (computed-import): `unittest.main` is `unittest.main.TestProgram` "
-                "(a stop entry in the generator) but the package-level name is silent"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
     case("shelve_open_read_unpickles", "dynamic-code", {
         "pkg/__init__.py": "import os, shelve\ns = shelve.open(os.path.join("
                            "os.path.dirname(__file__), 's'), 'r')\ns['k']\n",
