@@ -364,12 +364,6 @@ APP_WAITS = """\
 # -- 1. callbacks the interpreter calls later, from the application's frames ------------------
 
 
-@bypass5("misattribution",
-         "signal.signal(SIGALRM, partial(urllib.request.urlretrieve, url)) and setitimer: the "
-         "handler runs over the application's frame (urlretrieve sends the GET before it "
-         "trips on the signum/frame it is handed); fix: the guard's _signal.signal "
-         "replacement records the registering distribution, as atexit.register does, and "
-         "its wrapper makes that the owner (frames below the wrapper are not callers)")
 @MODES
 def test_signal_handler_partial_network(tmp_path: Path, target: Target,
                                         run_permpip: RunPermpip, python: Path,
@@ -380,24 +374,29 @@ def test_signal_handler_partial_network(tmp_path: Path, target: Target,
     judged(o, target.requests == ["/beacon"], ("evil", "network"), enforce)
 
 
-@bypass5("misattribution",
-         "partial(shutil.rmtree, dir) registered where the interpreter calls it later "
-         "(signal.signal, gc.callbacks, os.register_at_fork, sys.path_hooks, "
-         "sys.unraisablehook, threading.excepthook, codecs.register: no event) runs "
-         "from the application's frames; fix: record the registrant in the guard's "
-         "signal.signal and an os.register_at_fork replaced at start (like atexit.register); "
-         "gc.callbacks and sys.path_hooks are lists: refuse an entry with no code of its own "
-         "(a partial or bound method of the standard library) when it is called")
+UNREGISTERED = bypass5(
+    "misattribution",
+    "partial(shutil.rmtree, dir) set where the interpreter calls it later with no "
+    "registration function the guard can wrap (gc.callbacks and sys.path_hooks are lists, "
+    "sys.unraisablehook and threading.excepthook module attributes: no event) runs from the "
+    "application's frames; fix: refuse an entry with no code of its own (a partial or bound "
+    "method of the standard library) when it is called, or watch those attributes")
+
+
 @pytest.mark.parametrize("register", [
     "evil.sig.rm(VICTIM)\n" + textwrap.dedent(APP_WAITS),
-    "import gc, evil.regs\nevil.regs.gc_callback(VICTIM)\ngc.collect()\n",
+    pytest.param("import gc, evil.regs\nevil.regs.gc_callback(VICTIM)\ngc.collect()\n",
+                 marks=UNREGISTERED),
     "import os, evil.regs\nevil.regs.at_fork(VICTIM)\npid = os.fork()\n"
     "if pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)\n",
-    "import evil.regs\nevil.regs.path_hook(VICTIM)\nimport xmlrpc.client\n",
-    "import evil.regs\nevil.regs.unraisablehook(VICTIM)\nclass A:\n"
-    "    def __del__(self):\n        raise ValueError('in __del__')\nA()\n",
-    "import threading, evil.regs\nevil.regs.thread_excepthook(VICTIM)\n"
-    "t = threading.Thread(target=int, args=('x',))\nt.start(); t.join()\n",
+    pytest.param("import evil.regs\nevil.regs.path_hook(VICTIM)\nimport xmlrpc.client\n",
+                 marks=UNREGISTERED),
+    pytest.param("import evil.regs\nevil.regs.unraisablehook(VICTIM)\nclass A:\n"
+                 "    def __del__(self):\n        raise ValueError('in __del__')\nA()\n",
+                 marks=UNREGISTERED),
+    pytest.param("import threading, evil.regs\nevil.regs.thread_excepthook(VICTIM)\n"
+                 "t = threading.Thread(target=int, args=('x',))\nt.start(); t.join()\n",
+                 marks=UNREGISTERED),
     "import evil.regs\nevil.regs.codec_search(VICTIM)\n"
     "try:\n    'x'.encode('app_codec')\nexcept LookupError:\n    pass\n",
 ], ids=["signal", "gc-callbacks", "register-at-fork", "path-hooks", "unraisablehook",
@@ -589,13 +588,6 @@ def test_unix_socket_bind_creates_a_file(tmp_path: Path, run_permpip: RunPermpip
 # -- 4. another interpreter in the process -----------------------------------------------------
 
 
-@bypass5("misattribution",
-         "_xxsubinterpreters.create() + run_string(source): the new interpreter is guarded "
-         "(evil's own functions called there are caught), but the source runs as code of no "
-         "file, i.e. the application's (granted everything), enforce too, and no watched event "
-         "names evil (cpython.PyInterpreterState_New is not in the table; run_string raises "
-         "no exec); fix: judge cpython.PyInterpreterState_New as its creator's dynamic-code "
-         "(running source in another interpreter is exec), refused without the grant")
 @MODES
 def test_a_subinterpreter_runs_code_as_nobodys(tmp_path: Path, target: Target,
                                                run_permpip: RunPermpip, python: Path,
@@ -630,13 +622,6 @@ def test_the_applications_code_with_evils_globals(tmp_path: Path, run_permpip: R
 # -- 4. the application's children ------------------------------------------------------------
 
 
-@bypass5("guard tampering",
-         "evil (granted nothing) sets subprocess.Popen.__init__.__defaults__ so that the "
-         "application's Popen without env= passes an environment without the guard: a "
-         "guard-less child the application starts is allowed, and evil's code in it runs "
-         "unguarded, enforce too; fix: judge object.__setattr__ of __defaults__/__kwdefaults__ "
-         "on a function its setter does not own as `guard`, and put the guard back first on "
-         "PYTHONPATH of every child's environment instead of exempting the application")
 @MODES
 def test_the_applications_child_loses_the_guard_through_popen_defaults(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path,
@@ -656,13 +641,6 @@ def test_the_applications_child_loses_the_guard_through_popen_defaults(
            enforce)
 
 
-@bypass5("guard tampering",
-         "evil replaces multiprocessing.util._args_from_interpreter_flags with partial(list, "
-         "['-I']) (a plain attribute): the application's spawn workers start as python -I "
-         "(allowed: the application is exempt from `guard`) and run evil's target unguarded; "
-         "fix: a Python child without the guard started from the standard library's frames "
-         "is never silently accepted (report it, naming the distributions loaded; refuse "
-         "under --enforce unless the policy allows guard-less children)")
 def test_the_applications_spawned_worker_loses_the_guard(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
     o = run(tmp_path, run_permpip, python, (
@@ -713,3 +691,21 @@ def test_hosts_other_ways_to_127_0_0_1(tmp_path: Path, target: Target,
     for what in ("fastopen", "mapped", "swapped"):
         assert f"{what} refused" in o.output, o.output
     assert o.used == [("evil", "network")]
+
+
+def test_a_child_environment_without_the_guard_gets_it_back(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
+    """The application starts ``python -I`` with an environment of its own (no PYTHONPATH):
+    the guard is put back (on PYTHONPATH, ``-I`` made ``-s -P``), so evil's request in the
+    child is reported as evil's."""
+    o = run(tmp_path, run_permpip, python, (
+        "import os, subprocess, sys\n"
+        "subprocess.run([sys.executable, '-I', 'worker.py', os.environ['TARGET_URL']],\n"
+        "               env={'PATH': '/usr/bin:/bin'}, check=True)\n"),
+        target=target, files={"worker.py": (
+            "import sys\nsys.path.insert(0, SITE)\nimport evil.children\n"
+            "evil.children.beacon(sys.argv[1])\n").replace(
+                "SITE", repr(str(next(python.parent.parent.glob("lib/python3*/site-packages")))))},
+        enforce=True)
+    assert target.requests == [], o.output
+    assert o.used == [("evil", "network")], o.output
