@@ -179,6 +179,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     acting = {}  # thread -> owners responsible for what runs with no distribution frame
     registering = {}  # thread -> distribution calling atexit.register
     registered_code = [None]  # Registered.__call__'s code
+    borrowed = {}  # id(code) -> (code, maker, its module dicts): function.__new__ (borrow)
     switch_seen = [False]
     modules = sys.modules
     # sys.path as it was when the guard started (exact str copies): the directories whose
@@ -695,6 +696,15 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         while f is not None:
             if code is None:
                 code = f.f_code
+            if borrowed:
+                hit = borrowed.get(id(code))
+                if hit is not None and hit[0] is code:
+                    g = f.f_globals
+                    for home in hit[2]:
+                        if g is home:
+                            break
+                    else:  # another's code run with globals of its maker's: the maker's
+                        return f, hit[1]
             if code is registered_code[0]:
                 # a callback a distribution registered (Registered): its frames are the
                 # registrant's, whoever the interpreter called it over
@@ -993,6 +1003,33 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         """An event of the import system working for an import: not a use."""
         return is_import_code(ent[1]) and import_entered(ent[0])
 
+    import _imp as imp_
+    # the file names an import reads (copied at start: the lists in importlib.machinery
+    # are anyone's to append to)
+    import_suffixes = tuple(str_copy(x) for x in (
+        list(getattr(external, "SOURCE_SUFFIXES", [".py"])) +
+        list(getattr(external, "BYTECODE_SUFFIXES", [".pyc"])) +
+        list(imp_.extension_suffixes())) if issub(type(x), str))
+    del imp_
+    zipimport_names = ("<frozen zipimport>",)
+
+    def import_read(ent, path):
+        """A read by the import system that is not a use: of a file with an import suffix
+        (what a standard finder finds: .py, .pyc, extensions), or of a zip archive by
+        zipimport. Any other file it reads was named by a finder or loader of the caller's
+        (``spec_from_file_location(name, "~/.ssh/id_ed25519")``, FileFinder told ``.txt``
+        is source, a loader's ``source_to_code`` handed the bytes): a read of the
+        innermost distribution's on the stack."""
+        if not import_system(ent):
+            return False
+        p = path_of(path)
+        if p is None:
+            return False
+        for suffix in import_suffixes:
+            if str_endswith(p, suffix):
+                return True
+        return ent[1].co_filename in zipimport_names
+
     def path_of(value):
         """The path an event's argument names: a str or bytes read as C reads it, a path
         object through its slots (path_text: its ``__fspath__`` is not called); None for
@@ -1125,7 +1162,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ent = here()
         if not wr and "fs-read" in ent[5]:  # this frame's reads were judged allowed
             return None
-        if import_system(ent) or (not wr and installed_read(ent, path)):
+        if (import_system(ent) if wr else import_read(ent, path)) or (
+                not wr and installed_read(ent, path)):
             return None
         return decide("fs-write" if wr else "fs-read", event, (path,), ent)
 
@@ -1267,9 +1305,31 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             meta_now[0], meta_now[1] = tuple(path_list), now
         return p in meta_now[1]
 
+    def unix_bind(args):
+        """``socket.bind`` to an AF_UNIX path (not abstract: a leading NUL) creates that
+        file: fs-write of it too."""
+        addr = args[1] if len(args) > 1 else None
+        t = type(addr)
+        if addr is None or t is tuple or t is int or not (issub(t, str) or issub(t, bytes)
+                                                         or issub(t, bytearray)):
+            return None
+        p = exact(addr)
+        if p is None or p == "" or p[0] == "\0":
+            return None
+        if writes_guard(p):
+            return guard_violation("socket.bind", "creates a socket among the guard's files: "
+                                   + p, here(), exempt_app=False, always=True)
+        if free("fs-write"):
+            return None
+        return decide("fs-write", "socket.bind", (p,), here())
+
     def network(event, args):
         # ``target`` (only when a grant names hosts): (kind, exact text or None); None text
         # is judged as an unknown host
+        if event == "socket.bind":
+            denied = unix_bind(args)
+            if denied:
+                return denied
         target = None
         if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
             addr = args[1] if len(args) > 1 else None
@@ -1970,6 +2030,39 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         registering[get_ident()] = responsible(here(), True)
         return None
 
+    module_type_ = type(sys)
+
+    def borrow(event, args):
+        """``function.__new__`` (``types.FunctionType(code, globals)``) by a distribution of
+        code that is not its own (the application's, another's): a frame of that code is
+        the maker's unless its globals are the dict of a module loaded from the code's file
+        (what the event does not carry: the globals are found at the frame)."""
+        code = args[0] if args else None
+        if type(code) is not code_type:
+            return None
+        target = owner_of(code)
+        if target is None:
+            return None  # the standard library's code is nobody's (transparent)
+        ent = here()
+        f, maker = attributed(ent)
+        if f is None or maker is APP or (target is not APP and target[0] == maker[0]):
+            return None
+        hit = borrowed.get(id(code))
+        if hit is not None and hit[0] is code:
+            return None  # (the first maker is kept)
+        fn = code.co_filename
+        homes = []
+        for m in tuple(modules.values()):  # (module dicts: read item by item, item())
+            if type(m) is module_type_:
+                d = m.__dict__
+                if type(d) is dict:
+                    fl = item(d, "__file__")
+                    if type(fl) is str and fl == fn:
+                        homes.append(d)
+        borrowed[id(code)] = (code, (maker[0], maker[1], maker[2], where(maker, f),
+                                     maker[4]), tuple(homes))
+        return None
+
     CREATOR = "PERMPIP_INTERPRETER_CREATOR"
 
     def new_interpreter(event, args):
@@ -2433,15 +2526,32 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def env_identity(event, args):
         if free("env"):
             return None
+        if event == "os.uname":  # (platform.system() is not the node name: see uname_plumbing)
+            return decide("env", event, "nodename", here(), True, uname_plumbing)
         return decide("env", event, "", here())
 
+    platform_files = (stdlib + "platform.py", "<frozen platform>")
+
+    def uname_plumbing(code):
+        """platform's functions that hand os.uname()'s node name to their caller
+        (platform.node, platform.uname): the caller's. Its other functions
+        (platform.system, machine, release) do not: no use."""
+        return code.co_filename in platform_files and code.co_name in ("uname", "node")
+
     def sqlite(event, args):
+        """A connection writes its database; one to ``:memory:`` or ``''`` (a temporary
+        database) is no file, but its SQL reaches any file (``ATTACH DATABASE``, ``VACUUM
+        INTO``) with no event: fs-read and fs-write."""
         path = text(args[0]) if args and args[0] is not None else ""
+        ent = None
+        denied = None
         if path == ":memory:" or path == "":
-            return None
+            if not free("fs-read"):
+                ent = here()
+                denied = decide("fs-read", event, path or "''", ent)
         if free("fs-write"):
-            return None
-        return decide("fs-write", event, path, here())
+            return denied
+        return decide("fs-write", event, path or "''", ent or here()) or denied
 
     table = {}
     for ev in ("open",):
@@ -2485,6 +2595,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["os.unsetenv"] = env_change
     table["permpip.environ"] = env_read
     table["socket.gethostname"] = env_identity
+    table["os.uname"] = env_identity
     table["sqlite3.connect"] = sqlite
     table["permpip.resolved"] = on_resolved
     if hosts_used:
@@ -2493,6 +2604,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         table["http.client.send"] = proxied
     table["permpip.atexit"] = on_atexit
     table["permpip.register"] = on_register
+    table["function.__new__"] = borrow
     table["cpython.PyInterpreterState_New"] = new_interpreter
     table["permpip.os.open"] = on_os_open
     table["permpip.signal"] = on_signal
@@ -2601,7 +2713,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     path_dir_fd, open_dir_fd = _shapes()
     for name, event, shape in (("mkfifo", "os.mkfifo", path_dir_fd),
                                ("mknod", "os.mknod", path_dir_fd),
-                               ("open", "permpip.os.open", open_dir_fd)):
+                               ("open", "permpip.os.open", open_dir_fd),
+                               ("uname", "os.uname", None)):
         real = getattr(posix, name, None)
         if real is not None:
             wrapped_fn = _vault(real, event, audit, shape=shape)
@@ -2670,17 +2783,54 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     # into it (kept, with the real functions, only in generator frames: _vault)
     import _imp
     fresh = {"_signal": ("signal", "getsignal"), "_thread": ("start_new_thread", "start_new"),
-             "posix": ("mkfifo", "mknod", "open", "environ", "register_at_fork"),
+             "posix": ("mkfifo", "mknod", "open", "environ", "register_at_fork", "uname"),
              "_posixsubprocess": ("fork_exec",),
              "atexit": ("register",), "_imp": ("create_builtin", "create_dynamic"),
              "_codecs": ("register",)}
     replaced = {}
     module_type = type(sys)
 
-    def patch(m, replaced=replaced, module_type=module_type, type=type):
+    # extension modules loaded later whose functions open files in C with no event:
+    # replaced, when the module is made, by ones raising ``open`` (path, mode, flags) or
+    # ``os.remove``
+    expand = os.path.expanduser
+
+    def file_arg(i, default):
+        def shape(args, kwargs):
+            path = args[i] if len(args) > i else None
+            return path if path is not None else expand(default)
+        return shape
+
+    def opened(i, default, mode):
+        where_ = file_arg(i, default)
+        return lambda args, kwargs: (where_(args, kwargs), mode, 0)
+
+    def shm_path(args, kwargs):
+        name = exact(args[0]) if args else None
+        return "/dev/shm/" + (name.lstrip("/") if name is not None else "?")
+
+    later = {
+        "readline": (("read_history_file", "open", opened(0, "~/.history", "r")),
+                     ("write_history_file", "open", opened(0, "~/.history", "w")),
+                     ("append_history_file", "open", opened(1, "~/.history", "a")),
+                     ("read_init_file", "open", opened(0, "~/.inputrc", "r"))),
+        "_posixshmem": (("shm_open", "open", lambda args, kwargs: (
+                            shm_path(args, kwargs), None,
+                            args[1] if len(args) > 1 else kwargs.get("flags"))),
+                        ("shm_unlink", "os.remove", lambda args, kwargs: (
+                            shm_path(args, kwargs),))),
+    }
+
+    def patch(m, replaced=replaced, module_type=module_type, type=type, later=later,
+              _vault=_vault):
         if type(m) is module_type:
             d = m.__dict__
-            for attr, value in replaced.get(d.get("__name__"), ()):
+            name_ = d.get("__name__")
+            if type(name_) is str and name_ in later and name_ not in replaced:
+                replaced[name_] = tuple(
+                    (attr, _vault(d[attr], event_, audit, shape=shape_))
+                    for attr, event_, shape_ in later[name_] if attr in d)
+            for attr, value in replaced.get(name_, ()):
                 if attr in d:
                     d[attr] = value
         return m

@@ -415,15 +415,6 @@ def test_registered_stdlib_callbacks_run_as_the_application(
 # -- 2. the import system's exemptions ---------------------------------------------------------
 
 
-@bypass5("exemption",
-         "a meta_path finder of evil's returns spec_from_file_location(name, any_file, "
-         "loader=SourceFileLoader(...)) (no .py suffix needed): the read is the import "
-         "system's for importlib.import_module, not a use, and the module's globals hold the "
-         "file's names (or sys.path_hooks with the standard library's own "
-         "FileFinder.path_hook told .txt is source); fix: exempt an import's read only "
-         "of a file a standard library finder found (FileFinder over sys.path or a "
-         "package __path__, an import suffix), else it is "
-         "the innermost distribution's on the stack")
 @MODES
 @pytest.mark.parametrize("read", ["read_python", "read_with_suffixes"])
 def test_a_finder_imports_a_secret_file(tmp_path: Path, run_permpip: RunPermpip,
@@ -434,12 +425,6 @@ def test_a_finder_imports_a_secret_file(tmp_path: Path, run_permpip: RunPermpip,
     judged(o, f"LEAK {SECRET}" in o.output, ("evil", "fs-read"), enforce)
 
 
-@bypass5("exemption",
-         "a SourceFileLoader subclass of evil's overriding only source_to_code is handed the "
-         "raw bytes of any file the import system read for it (an SSH key); the read is "
-         "exempt as the import system's although its bytecode-cache write for the same loader "
-         "is judged as evil's; fix: reads by the import system for a loader with a "
-         "distribution's code are that distribution's, like its writes")
 def test_a_loaders_source_to_code_gets_any_file(tmp_path: Path, run_permpip: RunPermpip,
                                                 python: Path) -> None:
     secret = _secret(tmp_path, "id_ed25519",
@@ -485,12 +470,6 @@ def test_a_loader_plants_the_applications_bytecode(tmp_path: Path, target: Targe
 # -- 5. primitives that raise no event the guard watches ----------------------------------------
 
 
-@bypass5("unwatched primitive",
-         "sqlite3.connect(':memory:') is not judged and ATTACH DATABASE opens any file in C "
-         "(no event): evil reads and changes the application's database and creates files; "
-         "fix: judge sqlite3.connect of ':memory:' and '' as fs-read and fs-write too (SQL can "
-         "open files), or refuse ATTACH/VACUUM INTO with an authorizer set at "
-         "sqlite3.connect/handle")
 @MODES
 def test_sqlite_attach_reads_and_writes_files(tmp_path: Path, run_permpip: RunPermpip,
                                              python: Path, enforce: bool) -> None:
@@ -507,9 +486,6 @@ def test_sqlite_attach_reads_and_writes_files(tmp_path: Path, run_permpip: RunPe
     assert ("evil", "fs-write") in o.used
 
 
-@bypass5("unwatched primitive",
-         "VACUUM INTO 'path' on a ':memory:' connection writes a new database file in C (no "
-         "event); fix: as for ATTACH (judge ':memory:' connections as fs-write)")
 def test_sqlite_vacuum_into_writes_a_file(tmp_path: Path, run_permpip: RunPermpip,
                                           python: Path) -> None:
     o = run(tmp_path, run_permpip, python, "import evil.prims\n"
@@ -518,11 +494,6 @@ def test_sqlite_vacuum_into_writes_a_file(tmp_path: Path, run_permpip: RunPermpi
     assert ("evil", "fs-write") in o.used
 
 
-@bypass5("unwatched primitive",
-         "readline.read_history_file(path) + get_history_item reads any text file, "
-         "write_history_file/append_history_file write one: GNU readline opens them in C, "
-         "no audit event; fix: replace these readline functions (create_dynamic hook) with ones "
-         "raising open events for their path")
 def test_readline_history_files(tmp_path: Path, run_permpip: RunPermpip,
                                 python: Path) -> None:
     secret = _secret(tmp_path)
@@ -543,10 +514,6 @@ def test_ssl_keylog_filename_creates_a_file(tmp_path: Path, run_permpip: RunPerm
     assert v["evidence"] == f"evil/prims.py:33 (runtime) -> open {o.marker}"
 
 
-@bypass5("unwatched primitive",
-         "_posixshmem.shm_open (multiprocessing.shared_memory) creates or opens /dev/shm/NAME "
-         "in C with no audit event; fix: replace shm_open/shm_unlink (create_dynamic hook) with "
-         "ones raising open/os.remove events for /dev/shm/NAME")
 def test_posix_shared_memory_creates_a_file(tmp_path: Path, run_permpip: RunPermpip,
                                             python: Path) -> None:
     name = f"/permpip-red5-{os.getpid()}-{tmp_path.name}"
@@ -559,10 +526,6 @@ def test_posix_shared_memory_creates_a_file(tmp_path: Path, run_permpip: RunPerm
     assert ("evil", "fs-write") in o.used
 
 
-@bypass5("unwatched primitive",
-         "socket.gethostname is judged as env (the machine's identity), but os.uname()"
-         ".nodename returns the same name with no event; fix: replace os.uname (posix, like "
-         "os.mkfifo) with one raising socket.gethostname's event, or stop judging gethostname")
 def test_hostname_through_uname(tmp_path: Path, run_permpip: RunPermpip,
                                 python: Path) -> None:
     import socket
@@ -573,10 +536,6 @@ def test_hostname_through_uname(tmp_path: Path, run_permpip: RunPermpip,
     assert ("evil", "env") in o.used
 
 
-@bypass5("unwatched primitive",
-         "socket.bind of an AF_UNIX path creates a file system entry but is judged by the "
-         "network grant alone: a package granted network only writes the file system; fix: a "
-         "bind to a non-abstract AF_UNIX path is fs-write of that path too")
 def test_unix_socket_bind_creates_a_file(tmp_path: Path, run_permpip: RunPermpip,
                                          python: Path) -> None:
     o = run(tmp_path, run_permpip, python, "import evil.prims\n"
@@ -600,13 +559,6 @@ def test_a_subinterpreter_runs_code_as_nobodys(tmp_path: Path, target: Target,
 # -- 1. the application's code as a gadget -----------------------------------------------------
 
 
-@bypass5("deputy",
-         "wider than the stated deputy limit: evil makes types.FunctionType(app_fn.__code__, "
-         "globals of its own) (no event) and calls it: the frame's code is the application's, "
-         "so the write is, with path and text evil chose; any application code object is a "
-         "gadget; fix: a frame whose f_globals is not the dict of the module its code's file "
-         "was loaded as is not that file's (attribute to the innermost distribution on the "
-         "stack)")
 def test_the_applications_code_with_evils_globals(tmp_path: Path, run_permpip: RunPermpip,
                                                   python: Path) -> None:
     o = run(tmp_path, run_permpip, python, (
