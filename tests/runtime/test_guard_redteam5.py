@@ -258,6 +258,16 @@ EVIL = {
             defaults[names.index("env") - (len(names) - len(defaults))] = {"PATH": "/usr/bin:/bin"}
             init.__defaults__ = tuple(defaults)
 
+        def strip_popen_env_through_the_stdlib():
+            # the same change, made by functools.update_wrapper's setattr
+            init = subprocess.Popen.__init__
+            names = init.__code__.co_varnames[:init.__code__.co_argcount]
+            defaults = list(init.__defaults__)
+            defaults[names.index("env") - (len(names) - len(defaults))] = {"PATH": "/usr/bin:/bin"}
+            class Donor:
+                __defaults__ = tuple(defaults)
+            functools.update_wrapper(init, Donor, assigned=("__defaults__",), updated=())
+
         def isolate_spawn():
             # multiprocessing's spawn command line: python -I -c 'from multiprocessing...'
             multiprocessing.util._args_from_interpreter_flags = functools.partial(list, ["-I"])
@@ -661,3 +671,29 @@ def test_a_child_environment_without_the_guard_gets_it_back(
         enforce=True)
     assert target.requests == [], o.output
     assert o.used == [("evil", "network")], o.output
+
+
+@bypass5("guard tampering",
+         "the __defaults__ change is judged only when a distribution's frame makes it "
+         "directly; through a standard library helper (functools.update_wrapper's setattr) it "
+         "passes (judging the innermost distribution instead makes the standard library's "
+         "own changes under a package's import, namedtuple's __new__.__defaults__, guard "
+         "uses: 35 runtime tests fail); the child still gets the guard back on PYTHONPATH "
+         "(fork_exec); fix: exempt the standard library's own changes by target and caller")
+def test_popen_defaults_changed_through_a_stdlib_helper(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
+    """``functools.update_wrapper`` sets ``Popen.__init__.__defaults__`` for evil: the
+    change is still evil's ``guard`` use, refused."""
+    o = run(tmp_path, run_permpip, python, (
+        "import subprocess, sys\n"
+        "import evil.children\n"
+        "try:\n"
+        "    evil.children.strip_popen_env_through_the_stdlib()\n"
+        "except PermissionError as exc:\n"
+        "    print('refused:', exc)\n"
+        "subprocess.run([sys.executable, '-c', 'pass'], check=True)\n"), enforce=True)
+    assert "refused: permpip: evil 1.0 may not use guard" in o.output, o.output
+    [v] = o.report["violations"]
+    assert (v["package"], v["capability"], v["event"]) == ("evil", "guard",
+                                                           "object.__setattr__")
+    assert "Popen.__init__.__defaults__" in v["detail"], v["detail"]
