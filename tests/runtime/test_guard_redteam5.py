@@ -677,7 +677,7 @@ def test_a_child_environment_without_the_guard_gets_it_back(
          "the __defaults__ change is judged only when a distribution's frame makes it "
          "directly; through a standard library helper (functools.update_wrapper's setattr) it "
          "passes (judging the innermost distribution instead makes the standard library's "
-         "own changes under a package's import, namedtuple's __new__.__defaults__, guard "
+         "own changes under a package (not yet traced to which), guard "
          "uses: 35 runtime tests fail); the child still gets the guard back on PYTHONPATH "
          "(fork_exec); fix: exempt the standard library's own changes by target and caller")
 def test_popen_defaults_changed_through_a_stdlib_helper(
