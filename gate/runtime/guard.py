@@ -26,7 +26,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
              Exception=Exception, PermissionError=PermissionError,
              getattr=getattr, repr=repr, all=all, any=any, enumerate=enumerate,
              max=max, object=object, open=open, issubclass=issubclass,
-             bytearray=bytearray, range=range, zip=zip, slice=slice):
+             bytearray=bytearray, range=range, zip=zip, slice=slice, callable=callable):
     import _thread
     import marshal
     import os
@@ -79,6 +79,21 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     st = fstat(events_fd[0])
     events_id = (st.st_dev, st.st_ino)
     del st
+
+    putenv, unsetenv = posix.putenv, posix.unsetenv
+    # the distribution that created this interpreter (a subinterpreter), if one did:
+    # everything here that no distribution's frame owns is its (new_interpreter)
+    creator = []
+    try:  # (os.environ is not yet the guard's: no event)
+        raw_creator = os.environ.pop("PERMPIP_INTERPRETER_CREATOR", None)
+    except (OSError, AttributeError, TypeError):
+        raw_creator = None
+    if type(raw_creator) is str:
+        parts = raw_creator.split("\x1f")
+        if len(parts) == 4 and parts[0]:
+            creator.append((parts[0], parts[1], parts[2], parts[3], True))
+        del parts
+    del raw_creator
 
     enforce = cfg["enforce"]
     record_all = cfg["record"]
@@ -163,6 +178,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     starting = {}  # thread -> (importing distribution, starter): event -> start
     acting = {}  # thread -> owners responsible for what runs with no distribution frame
     registering = {}  # thread -> distribution calling atexit.register
+    registered_code = [None]  # Registered.__call__'s code
+    borrowed = {}  # id(code) -> (code, maker, its module dicts): function.__new__ (borrow)
     switch_seen = [False]
     modules = sys.modules
     # sys.path as it was when the guard started (exact str copies): the directories whose
@@ -679,6 +696,21 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         while f is not None:
             if code is None:
                 code = f.f_code
+            if borrowed:
+                hit = borrowed.get(id(code))
+                if hit is not None and hit[0] is code:
+                    g = f.f_globals
+                    for home in hit[2]:
+                        if g is home:
+                            break
+                    else:  # another's code run with globals of its maker's: the maker's
+                        return f, hit[1]
+            if code is registered_code[0]:
+                # a callback a distribution registered (Registered): its frames are the
+                # registrant's, whoever the interpreter called it over
+                stack = acting.get(get_ident())
+                if stack:
+                    return f, stack[-1]
             owner = owner_of(code)
             if owner is not None:
                 return f, owner
@@ -687,12 +719,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             f = f.f_back
             code = None
         if not direct:
-            stack = acting.get(get_ident())
+            stack = acting.get(get_ident()) or creator
             if stack and first is not None and not in_linecache(first):
                 last = first
                 while last.f_back is not None:
                     last = last.f_back
-                return last, stack[-1]  # a thread or an exit callback a distribution set up
+                # a thread or an exit callback a distribution set up, or (``creator``) the
+                # interpreter it created
+                return last, stack[-1]
         return None, None
 
     def attributed(ent):
@@ -969,6 +1003,33 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         """An event of the import system working for an import: not a use."""
         return is_import_code(ent[1]) and import_entered(ent[0])
 
+    import _imp as imp_
+    # the file names an import reads (copied at start: the lists in importlib.machinery
+    # are anyone's to append to)
+    import_suffixes = tuple(str_copy(x) for x in (
+        list(getattr(external, "SOURCE_SUFFIXES", [".py"])) +
+        list(getattr(external, "BYTECODE_SUFFIXES", [".pyc"])) +
+        list(imp_.extension_suffixes())) if issub(type(x), str))
+    del imp_
+    zipimport_names = ("<frozen zipimport>",)
+
+    def import_read(ent, path):
+        """A read by the import system that is not a use: of a file with an import suffix
+        (what a standard finder finds: .py, .pyc, extensions), or of a zip archive by
+        zipimport. Any other file it reads was named by a finder or loader of the caller's
+        (``spec_from_file_location(name, "~/.ssh/id_ed25519")``, FileFinder told ``.txt``
+        is source, a loader's ``source_to_code`` handed the bytes): a read of the
+        innermost distribution's on the stack."""
+        if not import_system(ent):
+            return False
+        p = path_of(path)
+        if p is None:
+            return False
+        for suffix in import_suffixes:
+            if str_endswith(p, suffix):
+                return True
+        return ent[1].co_filename in zipimport_names
+
     def path_of(value):
         """The path an event's argument names: a str or bytes read as C reads it, a path
         object through its slots (path_text: its ``__fspath__`` is not called); None for
@@ -1101,7 +1162,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ent = here()
         if not wr and "fs-read" in ent[5]:  # this frame's reads were judged allowed
             return None
-        if import_system(ent) or (not wr and installed_read(ent, path)):
+        if (import_system(ent) if wr else import_read(ent, path)) or (
+                not wr and installed_read(ent, path)):
             return None
         return decide("fs-write" if wr else "fs-read", event, (path,), ent)
 
@@ -1243,9 +1305,31 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             meta_now[0], meta_now[1] = tuple(path_list), now
         return p in meta_now[1]
 
+    def unix_bind(args):
+        """``socket.bind`` to an AF_UNIX path (not abstract: a leading NUL) creates that
+        file: fs-write of it too."""
+        addr = args[1] if len(args) > 1 else None
+        t = type(addr)
+        if addr is None or t is tuple or t is int or not (issub(t, str) or issub(t, bytes)
+                                                         or issub(t, bytearray)):
+            return None
+        p = exact(addr)
+        if p is None or p == "" or p[0] == "\0":
+            return None
+        if writes_guard(p):
+            return guard_violation("socket.bind", "creates a socket among the guard's files: "
+                                   + p, here(), exempt_app=False, always=True)
+        if free("fs-write"):
+            return None
+        return decide("fs-write", "socket.bind", (p,), here())
+
     def network(event, args):
         # ``target`` (only when a grant names hosts): (kind, exact text or None); None text
         # is judged as an unknown host
+        if event == "socket.bind":
+            denied = unix_bind(args)
+            if denied:
+                return denied
         target = None
         if event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
             addr = args[1] if len(args) > 1 else None
@@ -1732,6 +1816,86 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         why = escapes(words, env)
         return guard_violation(event, why, f) if why else None
 
+    guard_path = guard_dir_raw[:-1]
+    fsencode = os.fsencode
+
+    def keep_flags(words):
+        """``words`` (a Python child's arguments after the interpreter, exact str) with the
+        options that would drop the guard taken out: ``-E`` and ``-S`` removed, ``-I`` made
+        ``-s -P`` (no user site, no unsafe path: what it keeps of isolation without
+        ignoring PYTHONPATH), read as ``no_site`` reads them; None when none was there."""
+        out = []
+        changed_ = False
+        skip = False
+        done = False
+        for flag in words:
+            if done or skip:
+                skip = False
+                out.append(flag)
+                continue
+            if len(flag) < 2 or flag[0] != "-" or flag == "--" or str_startswith(flag, "--"):
+                if flag == "--check-hash-based-pycs":
+                    skip = True
+                elif not str_startswith(flag, "--") or flag == "--":
+                    done = True
+                out.append(flag)
+                continue
+            kept = "-"
+            for k, c in enumerate(flag[1:]):
+                if c in "XW" or c not in plain_flags:
+                    kept += flag[1 + k:]
+                    skip = c in "XW" and k == len(flag) - 2
+                    done = c not in plain_flags and c not in "XW"
+                    break
+                if c == "I":
+                    kept += "sP"
+                    changed_ = True
+                elif c in "ES":
+                    changed_ = True
+                else:
+                    kept += c
+            if kept != "-":
+                out.append(kept)
+        return out if changed_ else None
+
+    def reguard(args, kwargs):
+        """``_posixsubprocess.fork_exec`` (subprocess, multiprocessing), once allowed: the
+        guard put back whoever asked. An environment list gets the guard first on
+        PYTHONPATH; a Python child's options that drop it (``-I``, ``-E``, ``-S``) are
+        taken out. Not the caller's objects: exact copies (``exact``)."""
+        if len(args) < 6:
+            return args, kwargs
+        call = list(args)
+        env = items(args[5], 100000) if args[5] is not None else None
+        if env is not None:
+            fixed = []
+            seen = False
+            for kv in env:
+                v = exact(kv)
+                if v is None:
+                    continue  # not readable: left out (the guard cannot vouch for it)
+                k, _, value = str_partition(v, "=")
+                if k == "PYTHONPATH":
+                    if seen:
+                        continue
+                    seen = True
+                    if not guard_first(value):
+                        v = "PYTHONPATH=" + guard_path + (pathsep + value if value else "")
+                fixed.append(fsencode(v))
+            if not seen:
+                fixed.append(fsencode("PYTHONPATH=" + guard_path))
+            call[5] = fixed
+        argv_ = items(args[0], 4096)
+        exes = items(args[1], 32) if args[1] is not None else None
+        if argv_:
+            texts = [exact(w) for w in argv_]
+            names = [exact(e) for e in exes or ()] or texts[:1]
+            if None not in texts and any(n is not None and is_python(n) for n in names):
+                flags = keep_flags(texts[1:])
+                if flags is not None:
+                    call[0] = [fsencode(w) for w in [texts[0], *flags]]
+        return tuple(call), kwargs
+
     def describe(event, args):
         if event == "subprocess.Popen":
             a = items(args[1], 6)
@@ -1755,10 +1919,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         return decide("threads", event, "", ent)
 
-    def responsible(ent, direct=False):
+    def responsible(ent, direct=False, plumbing=None):
         """The distribution that starts a thread or registers a callback at ``ent``, with
         where it did (what the callback's stack will not show), or None."""
-        f, o = owner_frame(ent[0], ent[1], True, None) if direct else attributed(ent)
+        f, o = owner_frame(ent[0], ent[1], True, plumbing) if direct else attributed(ent)
         if f is None or o is None or o is APP:
             return None
         return (o[0], o[1], o[2], where(o, f), o[4])
@@ -1808,6 +1972,28 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return args, kwargs
         return (Registered(args[0], who), *args[1:]), kwargs, args[0]  # @atexit.register
 
+    def adopt(plumbing=None):
+        """What registers a callback the interpreter calls later (signal.signal,
+        os.register_at_fork, codecs.register): ``adopt()(callback)`` is the callback wrapped
+        so that what it does is the registering distribution's (a ``functools.partial`` of a
+        standard library function has no frame of its own), or the callback itself."""
+        def wrap_callback(fn):
+            audit("permpip.register", plumbing)
+            who = registering.pop(get_ident(), None)
+            if who is None or not callable(fn):
+                return fn
+            return Registered(fn, who)
+        return wrap_callback
+
+    def on_register(event, args):
+        plumbing = args[0] if args else None
+        ent = here()
+        registering[get_ident()] = responsible(ent, True, plumbing_files.get(plumbing))
+        return None
+
+    signal_files = (stdlib + "signal.py", "<frozen signal>")
+    plumbing_files = {"signal": lambda code: code.co_filename in signal_files}
+
     class Registered:
         __slots__ = ("_f", "_who")
 
@@ -1828,6 +2014,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             finally:
                 stack.pop()
 
+    registered_code[0] = Registered.__call__.__code__
+
     pending = {}  # thread -> signal handlers deferred while it was inside the guard
 
     def on_signal(event, args):
@@ -1840,6 +2028,60 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def on_atexit(event, args):
         registering[get_ident()] = responsible(here(), True)
+        return None
+
+    module_type_ = type(sys)
+
+    def borrow(event, args):
+        """``function.__new__`` (``types.FunctionType(code, globals)``) by a distribution of
+        code that is not its own (the application's, another's): a frame of that code is
+        the maker's unless its globals are the dict of a module loaded from the code's file
+        (what the event does not carry: the globals are found at the frame)."""
+        code = args[0] if args else None
+        if type(code) is not code_type:
+            return None
+        target = owner_of(code)
+        if target is None:
+            return None  # the standard library's code is nobody's (transparent)
+        ent = here()
+        f, maker = attributed(ent)
+        if f is None or maker is APP or (target is not APP and target[0] == maker[0]):
+            return None
+        hit = borrowed.get(id(code))
+        if hit is not None and hit[0] is code:
+            return None  # (the first maker is kept)
+        fn = code.co_filename
+        homes = []
+        for m in tuple(modules.values()):  # (module dicts: read item by item, item())
+            if type(m) is module_type_:
+                d = m.__dict__
+                if type(d) is dict:
+                    fl = item(d, "__file__")
+                    if type(fl) is str and fl == fn:
+                        homes.append(d)
+        borrowed[id(code)] = (code, (maker[0], maker[1], maker[2], where(maker, f),
+                                     maker[4]), tuple(homes))
+        return None
+
+    CREATOR = "PERMPIP_INTERPRETER_CREATOR"
+
+    def new_interpreter(event, args):
+        """``cpython.PyInterpreterState_New``, raised in the creating interpreter: the new
+        one (whose guard is installed by its own ``site``) runs what it is given
+        (``run_string``: source of no file) as the distribution that created it. Its
+        identity crosses by the process environment (shared by interpreters; read and
+        removed by the new guard at its start)."""
+        who = responsible(here())
+        hushed = hush()  # the guard's own
+        try:
+            if who is None:
+                unsetenv(CREATOR)
+            else:
+                putenv(CREATOR, "\x1f".join((who[0], who[1], who[2], who[3])))
+        except (OSError, ValueError):
+            pass
+        finally:
+            unhush(hushed)
         return None
 
     def native(event, args):
@@ -1932,8 +2174,34 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def setattr_(event, args):
         if len(args) > 1 and type(args[1]) is str and args[1] == "__code__":
-            return decide("dynamic-code", event, "function.__code__", here(), True, None)
+            ent = here()
+            denied = decide("dynamic-code", event, "function.__code__", ent, True, None)
+            return denied or foreign_function(event, args, ent)
+        if len(args) > 1 and type(args[1]) is str and args[1] in ("__defaults__",
+                                                                   "__kwdefaults__"):
+            return foreign_function(event, args, here())
         return None
+
+    def foreign_function(event, args, ent):
+        """A distribution changing ``__defaults__``/``__kwdefaults__``/``__code__`` of a
+        function that is not its own (the standard library's ``Popen.__init__`` told to
+        pass an environment without the guard, the application's): ``guard``, refused in
+        enforce mode."""
+        fn = args[0]
+        if type(fn) is not function_type:
+            return None
+        f, owner = owner_frame(ent[0], ent[1], True, None)
+        if f is None or owner is APP:
+            return None
+        target = owner_of(fn.__code__)
+        if target is not None and target is not APP and target[0] == owner[0]:
+            return None
+        qual = fn.__qualname__
+        return guard_violation(event, "changes " + (qual if type(qual) is str else "?") +
+                               "." + args[1] + ", a function of " + (
+                                   "the standard library" if target is None else
+                                   "the application" if target is APP else target[0]),
+                               ent)
 
     def is_ast_parse(ent):
         code = ent[1]
@@ -2258,15 +2526,32 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def env_identity(event, args):
         if free("env"):
             return None
+        if event == "os.uname":  # (platform.system() is not the node name: see uname_plumbing)
+            return decide("env", event, "nodename", here(), True, uname_plumbing)
         return decide("env", event, "", here())
 
+    platform_files = (stdlib + "platform.py", "<frozen platform>")
+
+    def uname_plumbing(code):
+        """platform's functions that hand os.uname()'s node name to their caller
+        (platform.node, platform.uname): the caller's. Its other functions
+        (platform.system, machine, release) do not: no use."""
+        return code.co_filename in platform_files and code.co_name in ("uname", "node")
+
     def sqlite(event, args):
+        """A connection writes its database; one to ``:memory:`` or ``''`` (a temporary
+        database) is no file, but its SQL reaches any file (``ATTACH DATABASE``, ``VACUUM
+        INTO``) with no event: fs-read and fs-write."""
         path = text(args[0]) if args and args[0] is not None else ""
+        ent = None
+        denied = None
         if path == ":memory:" or path == "":
-            return None
+            if not free("fs-read"):
+                ent = here()
+                denied = decide("fs-read", event, path or "''", ent)
         if free("fs-write"):
-            return None
-        return decide("fs-write", event, path, here())
+            return denied
+        return decide("fs-write", event, path or "''", ent or here()) or denied
 
     table = {}
     for ev in ("open",):
@@ -2310,6 +2595,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["os.unsetenv"] = env_change
     table["permpip.environ"] = env_read
     table["socket.gethostname"] = env_identity
+    table["os.uname"] = env_identity
     table["sqlite3.connect"] = sqlite
     table["permpip.resolved"] = on_resolved
     if hosts_used:
@@ -2317,6 +2603,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         table["urllib.Request"] = proxied
         table["http.client.send"] = proxied
     table["permpip.atexit"] = on_atexit
+    table["permpip.register"] = on_register
+    table["function.__new__"] = borrow
+    table["cpython.PyInterpreterState_New"] = new_interpreter
     table["permpip.os.open"] = on_os_open
     table["permpip.signal"] = on_signal
 
@@ -2424,7 +2713,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     path_dir_fd, open_dir_fd = _shapes()
     for name, event, shape in (("mkfifo", "os.mkfifo", path_dir_fd),
                                ("mknod", "os.mknod", path_dir_fd),
-                               ("open", "permpip.os.open", open_dir_fd)):
+                               ("open", "permpip.os.open", open_dir_fd),
+                               ("uname", "os.uname", None)):
         real = getattr(posix, name, None)
         if real is not None:
             wrapped_fn = _vault(real, event, audit, shape=shape)
@@ -2444,12 +2734,38 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         _posixsubprocess = None
     if _posixsubprocess is not None:
         real = _posixsubprocess.fork_exec
-        wrapped_fn = _vault(real, "_posixsubprocess.fork_exec", audit)
+        wrapped_fn = _vault(real, "_posixsubprocess.fork_exec", audit, reguard)
         _posixsubprocess.fork_exec = wrapped_fn
         sp = sys.modules.get("subprocess")
         if sp is not None and getattr(sp, "_fork_exec", None) is real:
             sp._fork_exec = wrapped_fn
         del sp
+    real = wrapped_fn = None
+    # callbacks the interpreter calls later, with no frame of the registrant's on the stack:
+    # wrapped at registration (adopt: Registered)
+    adopt_fn = adopt()
+    shape_none = lambda args, kwargs: None  # noqa: E731 (the wrapper audits: adopt)
+
+    def adopt_fork(args, kwargs):
+        return args, {k: adopt_fn(v) for k, v in kwargs.items()}
+
+    def adopt_first(args, kwargs):
+        return (adopt_fn(args[0]), *args[1:]) if args else args, kwargs
+
+    real = getattr(posix, "register_at_fork", None)
+    if real is not None:
+        wrapped_fn = _vault(real, "permpip.register", audit, adopt_fork, shape=shape_none)
+        posix.register_at_fork = wrapped_fn
+        if getattr(os, "register_at_fork", None) is real:
+            os.register_at_fork = wrapped_fn
+    import _codecs
+    real = _codecs.register
+    wrapped_fn = _vault(real, "permpip.register", audit, adopt_first, shape=shape_none)
+    _codecs.register = wrapped_fn
+    codecs_mod = sys.modules.get("codecs")
+    if codecs_mod is not None and getattr(codecs_mod, "register", None) is real:
+        codecs_mod.register = wrapped_fn
+    del adopt_fork, adopt_first, shape_none, codecs_mod, _codecs
     real = wrapped_fn = None
     try:
         import _signal
@@ -2457,7 +2773,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         _signal = None
     if _signal is not None and hasattr(_signal, "signal"):
         _signal.signal, _signal.getsignal = _signals(_signal.signal, _signal.getsignal,
-                                                     _vault, audit, me)
+                                                     _vault, audit, me, adopt("signal"))
         # (signal.signal and getsignal call _signal's by attribute)
     del _signal
 
@@ -2467,15 +2783,54 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     # into it (kept, with the real functions, only in generator frames: _vault)
     import _imp
     fresh = {"_signal": ("signal", "getsignal"), "_thread": ("start_new_thread", "start_new"),
-             "posix": ("mkfifo", "mknod", "open", "environ"), "_posixsubprocess": ("fork_exec",),
-             "atexit": ("register",), "_imp": ("create_builtin", "create_dynamic")}
+             "posix": ("mkfifo", "mknod", "open", "environ", "register_at_fork", "uname"),
+             "_posixsubprocess": ("fork_exec",),
+             "atexit": ("register",), "_imp": ("create_builtin", "create_dynamic"),
+             "_codecs": ("register",)}
     replaced = {}
     module_type = type(sys)
 
-    def patch(m, replaced=replaced, module_type=module_type, type=type):
+    # extension modules loaded later whose functions open files in C with no event:
+    # replaced, when the module is made, by ones raising ``open`` (path, mode, flags) or
+    # ``os.remove``
+    expand = os.path.expanduser
+
+    def file_arg(i, default):
+        def shape(args, kwargs):
+            path = args[i] if len(args) > i else None
+            return path if path is not None else expand(default)
+        return shape
+
+    def opened(i, default, mode):
+        where_ = file_arg(i, default)
+        return lambda args, kwargs: (where_(args, kwargs), mode, 0)
+
+    def shm_path(args, kwargs):
+        name = exact(args[0]) if args else None
+        return "/dev/shm/" + (name.lstrip("/") if name is not None else "?")
+
+    later = {
+        "readline": (("read_history_file", "open", opened(0, "~/.history", "r")),
+                     ("write_history_file", "open", opened(0, "~/.history", "w")),
+                     ("append_history_file", "open", opened(1, "~/.history", "a")),
+                     ("read_init_file", "open", opened(0, "~/.inputrc", "r"))),
+        "_posixshmem": (("shm_open", "open", lambda args, kwargs: (
+                            shm_path(args, kwargs), None,
+                            args[1] if len(args) > 1 else kwargs.get("flags"))),
+                        ("shm_unlink", "os.remove", lambda args, kwargs: (
+                            shm_path(args, kwargs),))),
+    }
+
+    def patch(m, replaced=replaced, module_type=module_type, type=type, later=later,
+              _vault=_vault):
         if type(m) is module_type:
             d = m.__dict__
-            for attr, value in replaced.get(d.get("__name__"), ()):
+            name_ = d.get("__name__")
+            if type(name_) is str and name_ in later and name_ not in replaced:
+                replaced[name_] = tuple(
+                    (attr, _vault(d[attr], event_, audit, shape=shape_))
+                    for attr, event_, shape_ in later[name_] if attr in d)
+            for attr, value in replaced.get(name_, ()):
                 if attr in d:
                     d[attr] = value
         return m
@@ -2653,7 +3008,8 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
     return audited_environ(original)
 
 
-def _signals(real_signal, real_getsignal, vault, audit, me, *, callable=callable, id=id):
+def _signals(real_signal, real_getsignal, vault, audit, me, adopt, *, callable=callable,
+             id=id):
     """Replacements of ``_signal.signal`` and ``getsignal``. A Python signal handler is
     called with the frame the signal interrupted: the guard's own, if it lands while the
     guard handles an event (whose frames reach its state), or one whose callers are. Each
@@ -2667,15 +3023,16 @@ def _signals(real_signal, real_getsignal, vault, audit, me, *, callable=callable
     def wrap(handler):
         if not callable(handler):  # SIG_DFL, SIG_IGN
             return handler
+        run = adopt(handler)  # what it does is its registrant's
 
         def on_signal(signum, frame):
             f = frame
             while f is not None:
                 if f.f_code.co_filename == me:  # inside the guard: deferred
-                    audit("permpip.signal", handler, signum)
+                    audit("permpip.signal", run, signum)
                     return None
                 f = f.f_back
-            return handler(signum, frame)
+            return run(signum, frame)
 
         originals[id(on_signal)] = (on_signal, handler)
         return on_signal
