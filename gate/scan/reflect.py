@@ -32,7 +32,7 @@ import sys
 import sysconfig
 import types
 
-from gate.catalog import MODULE_ATTRIBUTES, canonical, catalog, reaches
+from gate.catalog import MODULE_ATTRIBUTES, STORE_ONLY, canonical, catalog, reaches
 from gate.model import Capability
 
 # The value of an expression that is some module the scanner cannot name.
@@ -215,7 +215,9 @@ def builtin_function(name: str) -> bool:
 def _leaves() -> dict[str, tuple[tuple[str, Capability], ...]]:
     out: dict[str, list[tuple[str, Capability]]] = {}
     for name, cap in catalog().exact.items():
-        if cap is not None:
+        # a method of a catalogued container (``sys.meta_path.append``) is no attribute of a
+        # module: ``<module>.append`` cannot be it
+        if cap is not None and name.rpartition(".")[0] not in STORE_ONLY:
             out.setdefault(name.rpartition(".")[2], []).append((name, cap))
     return {k: tuple(v) for k, v in out.items()}
 

@@ -170,3 +170,14 @@ def test_stdlib_module_name_lists_changed(code: str, detail: str) -> None:
 
 def test_stdlib_module_name_list_read_is_quiet() -> None:
     assert found("import xml.sax\nx = xml.sax.default_parser_list[0]\n") == set()
+
+
+def test_a_list_method_on_an_unnamed_module_is_no_catalogued_container() -> None:
+    """``<module>.append`` is an attribute of a module: never the ``append`` of a catalogued
+    list (``sys.meta_path``, ``dbm._names``; joblib's ``module = inspect.getmodule(f)`` then
+    ``module = module.split(".")``, ``module.append(...)``)."""
+    assert found(BEACON + 'module = inspect.getmodule(h)\nmodule.append("x")\n'
+                 'module.extend(["y"])\n') == set()
+    # the containers themselves stay findings, named
+    assert ("dynamic-code", 5, "import", "sys.meta_path.append") in found(
+        BEACON + "sys.meta_path.append(None)\n")
