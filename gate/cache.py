@@ -116,10 +116,16 @@ def scanner_version() -> str:
     digest = hashlib.sha256(gate.__version__.encode())
     for path in sorted(p for p in root.rglob("*")
                        if p.suffix in (".py", ".txt") and "__pycache__" not in p.parts):
-        data = path.read_bytes()
-        name = path.relative_to(root).as_posix().encode()
-        digest.update(b"%d:%s%d:" % (len(name), name, len(data)) + data)
+        digest.update(framed(path.relative_to(root).as_posix(), path.read_bytes()))
     return digest.hexdigest()[:16]
+
+
+def framed(name: str, data: bytes) -> bytes:
+    """A file's name and bytes as one item of a hash over several files: each framed by
+    its length, so that bytes moved from one file to the next (or a name to the bytes)
+    give another stream."""
+    raw = name.encode()
+    return b"%d:%s%d:" % (len(raw), raw, len(data)) + data
 
 
 def link_or_copy(src: Path, dest: Path) -> None:

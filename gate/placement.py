@@ -9,7 +9,7 @@ that is most of permpip's own work. Its outcome is a pure function of:
 * where they go: the install paths (``--target``, ``--prefix``, ``--user``, ``--root`` or
   the target's scheme), relative to the target's ``sys.prefix`` (so two fresh environments
   made alike give one key), and the target's tags, marker environment and stdlib names;
-* the code that decides: the scanner's version (``gate.run.scanner_version``, which hashes
+* the code that decides: the scanner's version (``gate.cache.scanner_version``, which hashes
   every source file of permpip: ``gate/environment.py``, ``gate/layout.py``,
   ``gate/archive.py``, this module), this Python's stdlib names;
 * the installed state as ``read_state`` reads it: every ``*.dist-info``'s METADATA,

@@ -17,15 +17,17 @@ from gate.uv_link import Linker, _members, _verify
 from tests.builders import _record_hash
 
 
-def _wheel(tmp_path: Path, *, dir_entry: bool = False) -> Path:
+def _wheel(tmp_path: Path, *, dir_entry: bool = False, metadata: bool = True,
+           purelib: str = "Root-Is-Purelib: true\n", record: str = "") -> Path:
     path = tmp_path / "demo-1.0-py3-none-any.whl"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("demo/__init__.py", "X = 1\n")
         if dir_entry:
             zf.writestr("demo/empty/", "")
-        zf.writestr("demo-1.0.dist-info/METADATA", "Name: demo\nVersion: 1.0\n")
-        zf.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
-        zf.writestr("demo-1.0.dist-info/RECORD", "")
+        if metadata:
+            zf.writestr("demo-1.0.dist-info/METADATA", "Name: demo\nVersion: 1.0\n")
+        zf.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n" + purelib)
+        zf.writestr("demo-1.0.dist-info/RECORD", record)
     return path
 
 
@@ -85,13 +87,9 @@ def test_record_hashes_are_used_and_a_lie_never_verifies(tmp_path: Path, tmp: Pa
     def row(name: str, data: bytes) -> str:
         return f"{name},{_record_hash(data)},{len(data)}\n"
 
-    path = tmp_path / "demo-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("demo/__init__.py", "X = 1\n")
-        zf.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
-        zf.writestr("demo-1.0.dist-info/RECORD",
-                    row("demo/__init__.py", b"import os; os.system('x')\n")  # a lie
-                    + "demo-1.0.dist-info/RECORD,,\n")
+    path = _wheel(tmp_path, metadata=False,
+                  record=row("demo/__init__.py", b"import os; os.system('x')\n")  # a lie
+                  + "demo-1.0.dist-info/RECORD,,\n")
     files, dirs, _info, _pure = _members(path)
     assert files["demo/__init__.py"] == hashlib.sha256(b"import os; os.system('x')\n").hexdigest()
     root = tmp_path / "a"
@@ -102,12 +100,8 @@ def test_record_hashes_are_used_and_a_lie_never_verifies(tmp_path: Path, tmp: Pa
 def test_root_is_purelib_is_its_first_value(tmp_path: Path) -> None:
     """A duplicated Root-Is-Purelib header is read as pip, uv and the scanner's layout read
     it (gate.layout): the first value."""
-    path = tmp_path / "demo-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("demo/__init__.py", "X = 1\n")
-        zf.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
-                                                "Root-Is-Purelib: true\n")
-        zf.writestr("demo-1.0.dist-info/RECORD", "")
+    path = _wheel(tmp_path, metadata=False,
+                  purelib="Root-Is-Purelib: false\nRoot-Is-Purelib: true\n")
     *_rest, purelib = _members(path)
     assert purelib is False
 

@@ -2,8 +2,9 @@
 read depended on, so that a warm run of the same lock does not import pip's requirements
 parser (``pip._internal.req``: ~340 modules, the largest part of a warm uv run).
 
-    ParsedCache(root, code=scanner_version).get(settings, cwd=..., env=...) -> Inputs | None
-    ParsedCache(...).put(settings, cwd=..., recorded=..., inputs=...)
+    memo = ParsedCache(root, code=scanner_version); key = memo.key(settings, cwd=...)
+    memo.get(key, settings, env=...) -> Inputs | None
+    memo.put(key, env=..., recorded=..., inputs=...)
 
 The parse stays pip's: a miss parses with pip's reader (``reqfile._Reader``) and records what
 that read; a record is a memo of that parse, used only when every input of it is the same.
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gate.cache import read_json, write_json
+from gate.cache import file_sha256, framed, read_json, write_json
 from gate.options import PipOption, Step
 
 if TYPE_CHECKING:
@@ -103,14 +104,13 @@ def pip_identity() -> str:
             data = Path(locations[0], rel).read_bytes()
         except OSError:
             data = b"<missing>"
-        digest.update(b"%d:%s%d:" % (len(rel), rel.encode(), len(data)) + data)
+        digest.update(framed(rel, data))
     return digest.hexdigest()
 
 
 def _file_sha256(path: str) -> str | None:
     try:
-        with open(path, "rb") as fh:
-            return hashlib.sha256(fh.read()).hexdigest()
+        return file_sha256(Path(path))
     except OSError:
         return None
 
@@ -158,6 +158,7 @@ class ParsedCache:
         self.code = code
 
     def key(self, settings: Settings, *, cwd: Path) -> str:
+        """The record's key: worked out once per read, for ``get`` and then ``put``."""
         what = [FORMAT, self.code, pip_identity(), os.path.abspath(cwd),
                 [_option(o) for o in settings.options.pip_options],
                 [_line(c) for c in settings.constraints]]
@@ -166,9 +167,9 @@ class ParsedCache:
     def _path(self, key: str) -> Path:
         return self.root / "reqfiles" / f"{key}.json"
 
-    def get(self, settings: Settings, *, cwd: Path, env: Mapping[str, str]) -> Inputs | None:
+    def get(self, key: str, settings: Settings, *, env: Mapping[str, str]) -> Inputs | None:
         """The recorded parse, if every file, variable and path it read is as it was."""
-        path = self._path(self.key(settings, cwd=cwd))
+        path = self._path(key)
         try:
             if path.stat().st_size > _MAX_RECORD:
                 return None
@@ -218,8 +219,7 @@ class ParsedCache:
                                                    only_binary=_names(fc["only_binary"])),
                       remote=False)
 
-    def put(self, settings: Settings, *, cwd: Path, env: RecordingEnv, recorded: Recorded,
-            inputs: Inputs) -> None:
+    def put(self, key: str, *, env: RecordingEnv, recorded: Recorded, inputs: Inputs) -> None:
         if not recorded.cacheable or inputs.remote or not recorded.files:
             return
         record = {
@@ -233,4 +233,4 @@ class ParsedCache:
             "format_control": {"no_binary": sorted(inputs.format_control.no_binary),
                                "only_binary": sorted(inputs.format_control.only_binary)},
         }
-        write_json(self._path(self.key(settings, cwd=cwd)), record, tmp=self.root / "tmp")
+        write_json(self._path(key), record, tmp=self.root / "tmp")

@@ -789,13 +789,14 @@ def read_files(settings: Settings, *, cwd: Path, env: Mapping[str, str],
     (pip's reader is not imported); a parse of local files only is recorded."""
     if memo is not None and not settings.options.values("--group",
                                                          "--requirements-from-script"):
-        kept = memo.get(settings, cwd=cwd, env=env)
+        key = memo.key(settings, cwd=cwd)
+        kept = memo.get(key, settings, env=env)
         if kept is not None:
             return kept
         recording = RecordingEnv(env)
         inputs, recorded = _read_files(settings, cwd=cwd, env=recording,
                                        target_python_version=target_python_version)
-        memo.put(settings, cwd=cwd, env=recording, recorded=recorded, inputs=inputs)
+        memo.put(key, env=recording, recorded=recorded, inputs=inputs)
         return inputs
     return _read_files(settings, cwd=cwd, env=env,
                        target_python_version=target_python_version)[0]

@@ -178,7 +178,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     starting = {}  # thread -> (importing distribution, starter): event -> start
     acting = {}  # thread -> owners responsible for what runs with no distribution frame
     registering = {}  # thread -> distribution calling atexit.register
-    registered_code = [None]  # Registered.__call__'s code
+    registered_call = None  # Registered.__call__'s code (set once Registered is made)
     borrowed = {}  # id(code) -> (code, maker, its module dicts): function.__new__ (borrow)
     switch_seen = [False]
     modules = sys.modules
@@ -191,7 +191,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     # -- the import system, known by its code objects (not by a code name, which
     # code.replace sets at will) -----------------------------------------------------------
     import_codes = {}  # id(code) -> code of importlib._bootstrap, _bootstrap_external, zipimport
-    func_type = type(gc_pause)
+    function_type = type(gc_pause)
+    getset_type = type(type.__dict__["__dict__"])  # (the instance dict's descriptor)
     nested = [False]  # whether the code inside those (nested functions) was added
 
     stdlib_classes = {}  # id(loader class) -> (class, its dict's values at start)
@@ -208,13 +209,13 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 continue
             for v in tuple(mod.__dict__.values()):
                 t = type(v)
-                if t is func_type:
+                if t is function_type:
                     funcs.append(v)
                 elif t is type and v.__module__ == mod_name:
                     values = tuple(v.__dict__.values())
                     for w in values:
                         tw = type(w)
-                        if tw is func_type:
+                        if tw is function_type:
                             funcs.append(w)
                         elif tw is staticmethod or tw is classmethod:
                             funcs.append(w.__func__)
@@ -222,10 +223,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                             funcs += (w.fget, w.fset, w.fdel)
                     if v.__name__ in loader_names:
                         d = v.__dict__.get("__dict__")  # the instance dict's getset, if here
-                        stdlib_classes[id(v)] = (v, values, d if type(d) is type(
-                            type.__dict__["__dict__"]) else None)
+                        stdlib_classes[id(v)] = (v, values,
+                                                 d if type(d) is getset_type else None)
         for v in funcs:
-            if type(v) is func_type:
+            if type(v) is function_type:
                 import_codes[id(v.__code__)] = v.__code__
 
     collect()
@@ -259,7 +260,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                       (getattr(external, "SourcelessFileLoader", None), "get_code"),
                       (getattr(zipimport_mod, "zipimporter", None), "get_code")):
         fn = getattr(cls, name, None) if cls is not None else None
-        if type(fn) is func_type:
+        if type(fn) is function_type:
             get_code_ids.add(id(fn.__code__))
 
     # -- writing records -------------------------------------------------------------------
@@ -705,7 +706,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                             break
                     else:  # another's code run with globals of its maker's: the maker's
                         return f, hit[1]
-            if code is registered_code[0]:
+            if code is registered_call:
                 # a callback a distribution registered (Registered): its frames are the
                 # registrant's, whoever the interpreter called it over
                 stack = acting.get(get_ident())
@@ -1025,10 +1026,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         p = path_of(path)
         if p is None:
             return False
-        for suffix in import_suffixes:
-            if str_endswith(p, suffix):
-                return True
-        return ent[1].co_filename in zipimport_names
+        return str_endswith(p, import_suffixes) or ent[1].co_filename in zipimport_names
 
     def path_of(value):
         """The path an event's argument names: a str or bytes read as C reads it, a path
@@ -1102,8 +1100,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if whole:
                 try:
                     st = lstat(p)
-                    if (st.st_dev, st.st_ino) in ancestor_ids or \
-                            (st.st_dev, st.st_ino) in guard_ids:
+                    key = (st.st_dev, st.st_ino)
+                    if key in ancestor_ids or key in guard_ids:
                         return True
                 except OSError:
                     pass
@@ -1310,9 +1308,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         file: fs-write of it too."""
         addr = args[1] if len(args) > 1 else None
         t = type(addr)
-        if addr is None or t is tuple or t is int or not (issub(t, str) or issub(t, bytes)
-                                                         or issub(t, bytearray)):
-            return None
+        if not (issub(t, str) or issub(t, bytes) or issub(t, bytearray)):
+            return None  # (an address tuple, a descriptor, None: no path)
         p = exact(addr)
         if p is None or p == "" or p[0] == "\0":
             return None
@@ -1352,10 +1349,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                     target = ("addr", exact(parts[0] if parts else args[0]))
         return decide("network", event, detail, here(), target=target)
 
-    def limited(ent):
-        """Whether the event's entry is a distribution's whose network grant names hosts."""
+    def hosts_of(ent):
+        """The hosts the network grant of the event entry's distribution names, or None
+        (not a distribution's, or a grant that names none)."""
         f, owner = attributed(ent)
-        return f is not None and owner is not APP and grants(owner)[2] is not None
+        return None if f is None or owner is APP else grants(owner)[2]
 
     def new_socket(event, args):
         """``socket.__new__`` (only when a grant names hosts): a package limited to hosts
@@ -1368,7 +1366,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 kind & 0xf != SOCK_RAW:
             return None
         ent = here()
-        if not limited(ent):
+        if hosts_of(ent) is None:
             return None
         return decide("network", event, "family " + text(family) + " type " + text(kind),
                       ent, target=("unix", None))
@@ -1472,16 +1470,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if hosts is MISSING:
             return None
         ent = here()
-        if not limited(ent):
+        allowed = hosts_of(ent)
+        if allowed is None:
             return None
-        allowed = grants(attributed(ent)[1])[2]
+        judged = hosts[0]  # the first host not within the grant, else the first
         for host in hosts:
             if not reaches(("proxied", host or None), allowed):
-                detail = label if label is not None else "request for " + (host or "?")
-                return decide("network", event, detail, ent,
-                              target=("proxied", host or None))
-        detail = label if label is not None else "request for " + (hosts[0] or "?")
-        return decide("network", event, detail, ent, target=("proxied", hosts[0] or None))
+                judged = host
+                break
+        detail = label if label is not None else "request for " + (judged or "?")
+        return decide("network", event, detail, ent, target=("proxied", judged or None))
 
     def on_resolved(event, args):
         """What a name resolved to, from the guard's own wrappers of ``_socket``'s
@@ -2014,7 +2012,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             finally:
                 stack.pop()
 
-    registered_code[0] = Registered.__call__.__code__
+    registered_call = Registered.__call__.__code__
 
     pending = {}  # thread -> signal handlers deferred while it was inside the guard
 
@@ -2030,7 +2028,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         registering[get_ident()] = responsible(here(), True)
         return None
 
-    module_type_ = type(sys)
+    module_type = type(sys)
 
     def borrow(event, args):
         """``function.__new__`` (``types.FunctionType(code, globals)``) by a distribution of
@@ -2053,7 +2051,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         fn = code.co_filename
         homes = []
         for m in tuple(modules.values()):  # (module dicts: read item by item, item())
-            if type(m) is module_type_:
+            if type(m) is module_type:
                 d = m.__dict__
                 if type(d) is dict:
                     fl = item(d, "__file__")
@@ -2106,7 +2104,6 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return code.co_name == "<lambda>"  # currentframe = lambda: sys._getframe(1)
         return fn in traceback_files and code.co_name in ("walk_stack", "walk_tb")
 
-    function_type = type(frame_helper)
     method_type = type(frame_helper.__get__(0))
     import _functools
     partial_type = _functools.partial
@@ -2215,7 +2212,6 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 if type(c) is type(code):
                     register(c, owner, depth + 1)
 
-    getset_type = type(type.__dict__["__dict__"])
     getset_get = getset_type.__get__
     sm_func, cm_func = staticmethod.__dict__["__func__"], classmethod.__dict__["__func__"]
     prop_parts = tuple(property.__dict__[k] for k in ("fget", "fset", "fdel"))
@@ -2788,22 +2784,19 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
              "atexit": ("register",), "_imp": ("create_builtin", "create_dynamic"),
              "_codecs": ("register",)}
     replaced = {}
-    module_type = type(sys)
 
     # extension modules loaded later whose functions open files in C with no event:
     # replaced, when the module is made, by ones raising ``open`` (path, mode, flags) or
     # ``os.remove``
     expand = os.path.expanduser
 
-    def file_arg(i, default):
+    def opened(i, default, mode):
+        """The ``open`` event's arguments: the file argument ``i`` names (``default``,
+        expanded, when it is not given), ``mode``, no flags."""
         def shape(args, kwargs):
             path = args[i] if len(args) > i else None
-            return path if path is not None else expand(default)
+            return (path if path is not None else expand(default)), mode, 0
         return shape
-
-    def opened(i, default, mode):
-        where_ = file_arg(i, default)
-        return lambda args, kwargs: (where_(args, kwargs), mode, 0)
 
     def shm_path(args, kwargs):
         name = exact(args[0]) if args else None

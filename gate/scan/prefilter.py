@@ -198,8 +198,7 @@ def _default() -> tuple[_Filter, dict[str, int]]:
     if kept is not None:
         rows, shared = kept
         return _table_of([(key, (m, a, b)) for key, m, a, b in rows]), shared
-    entries = _entries()
-    filed = [entries[r] for r in requirements() + _always()]
+    filed = _default_entries()
     built = _table_of(filed), _shared()
     if _TABLE_FILE:
         _write_table(_TABLE_FILE[0], filed, built[1])
@@ -300,13 +299,24 @@ def _build_filter(own: frozenset[str], renamed: frozenset[tuple[str, str]],
         filed = [entries[r] for r in requirements(own) + _always()]
         shared = _shared() if renamed or starred else {}
     elif not (renamed or starred):
-        return _build_table()
+        return _table_of(_default_entries())
     else:  # requirements(own) is requirements(): the default table's entries
         base, shared = _default()
         filed = []
     if renamed or starred:
         filed += [_entry(r, shared) for r in _renamed_requirements(renamed, own)
                   + _renamed_requirements(starred, own, star=True)]
+    return _table_of(filed, base)
+
+
+def _default_entries() -> list[tuple[bytes, _Entry]]:
+    """The default table's entries: every requirement of the catalog and ``_always``."""
+    entries = _entries()
+    return [entries[r] for r in requirements() + _always()]
+
+
+def _table_of(filed: list[tuple[bytes, _Entry]], base: _Filter | None = None) -> _Filter:
+    """The table of the entries ``filed``, added to those of ``base`` when given."""
     by_word: dict[bytes, list[_Entry]] = {} if base is None else {
         k: list(v) for k, v in base.by_word.items()}
     anywhere: set[bytes] = set()
@@ -315,29 +325,10 @@ def _build_filter(own: frozenset[str], renamed: frozenset[tuple[str, str]],
         by_word.setdefault(key, []).append(entry)
         anywhere.update(entry[1])
         bare.update(entry[2])
+    words, bare_words = frozenset(anywhere | bare), frozenset(bare)
     if base is not None:
-        return _Filter(words=base.words | anywhere | bare, bare_words=base.bare_words | bare,
-                       by_word=by_word)
-    return _Filter(words=frozenset(anywhere | bare), bare_words=frozenset(bare),
-                   by_word=by_word)
-
-
-def _build_table() -> _Filter:
-    """The default table, built: every requirement of the catalog and ``_always``."""
-    entries = _entries()
-    return _table_of([entries[r] for r in requirements() + _always()])
-
-
-def _table_of(filed: list[tuple[bytes, _Entry]]) -> _Filter:
-    by_word: dict[bytes, list[_Entry]] = {}
-    anywhere: set[bytes] = set()
-    bare: set[bytes] = set()
-    for key, entry in filed:
-        by_word.setdefault(key, []).append(entry)
-        anywhere.update(entry[1])
-        bare.update(entry[2])
-    return _Filter(words=frozenset(anywhere | bare), bare_words=frozenset(bare),
-                   by_word=by_word)
+        words, bare_words = base.words | words, base.bare_words | bare_words
+    return _Filter(words=words, bare_words=bare_words, by_word=by_word)
 
 
 def _held() -> dict[str, frozenset[str]]:

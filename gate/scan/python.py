@@ -624,11 +624,9 @@ class _Scanner(_Calls):
         """``f.__annotations__ = {...}`` and its forms (gate.scan.python_annotations)."""
         if python_annotations.ANNOTATIONS not in self.words:
             return
-        if type(target) is ast.Name and self.scopes and not self.class_body:
-            return  # a local named ``__annotations__``
-        if type(target) is ast.Subscript and type(target.value) is ast.Name and (
-                self.scopes and not self.class_body):
-            return
+        named = target.value if type(target) is ast.Subscript else target  # type: ignore[attr-defined]
+        if type(named) is ast.Name and self.scopes and not self.class_body:
+            return  # a local named ``__annotations__`` (or an item of it)
         why = python_annotations.stored(target, value, self._typed, augmented=augmented)
         if why is not None:
             self._annotations_found(target, why, phase)

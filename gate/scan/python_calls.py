@@ -31,7 +31,9 @@ from gate.scan.python_refs import (
     _all_args,
     _arg,
     _literal_str,
+    _path_changed,
     _Refs,
+    _std_package,
     _unknown_args,
 )
 from gate.scan.reflect import LEADING, SUBCLASSES, namespace_of
@@ -379,16 +381,15 @@ class _Calls(_Refs):
             self.labelled.add(id(call.args[0]))  # ``setattr(globals()[n], "__module__", m)``
         if attr is None:  # ``setattr(sys, name, v)``: any attribute of the module replaced
             target = self._resolve(call.args[0])
-            if target is not None and (self.reaches(canonical(target)) or (
-                    reflect.is_package(target) and not target.startswith("<"))):
+            if target is not None and (self.reaches(canonical(target))
+                                       or _std_package(target)):
                 self._add(_DYNAMIC, call.lineno, phase,  # (a package's: its ``__path__``)
                           f"setattr({canonical(target)}, {_COMPUTED})")
             return
         if attr == reflect.PATH:  # ``setattr(encodings, "__path__", [d])``
             target = self._resolve(call.args[0])
-            if target is not None and reflect.is_package(target) and not target.startswith("<"):
-                self._add(_DYNAMIC, call.lineno, phase, f"{canonical(target)}.__path__ changed "
-                          "(its modules may then be imported from any directory)")
+            if target is not None and _std_package(target):
+                self._add(_DYNAMIC, call.lineno, phase, _path_changed(canonical(target)))
         qual = self._attribute_of(call.args[0], attr)
         entry = self.match(qual) if qual is not None else None
         if entry is not None:

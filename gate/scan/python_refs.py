@@ -65,7 +65,6 @@ _PLATFORM_ATTRS = frozenset(n.rpartition(".")[2] for n in _PLATFORM_NAMES)
 _CONSUMERS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "setattr",
                         "delattr", "type", "id", "repr", "str", "print", "callable", "dir",
                         "vars", "hash"})
-# builtins that only look at their first argument, and give no part of it back
 # what reads a package's ``__path__`` without changing it (``_package_path``)
 _PATH_READERS = frozenset({"index", "count", "copy", "__len__", "__iter__", "__contains__",
                            "__getitem__", "__repr__"})
@@ -75,6 +74,7 @@ _PATH_CALL_READERS = frozenset({
     "pkgutil.iter_modules", "pkgutil.walk_packages", "os.fspath", "os.path.join",
     "os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.exists",
     "os.path.isdir", "os.listdir", "os.scandir", "pathlib.Path", "pathlib.PurePath"})
+# builtins that only look at their first argument, and give no part of it back
 _LOOKERS = frozenset({"isinstance", "callable", "type", "id", "hash", "hasattr", "repr",
                       "str", "print", "len", "bool"})
 # ``sys.modules.values()``: every module, by no name
@@ -128,6 +128,17 @@ def _built(node: ast.expr | None) -> bool:
     so a lookup of it in a namespace that may be this module's counts as computed."""
     return type(node) is ast.BinOp or (type(node) is ast.JoinedStr and any(
         type(v) is ast.FormattedValue for v in node.values))  # type: ignore[union-attr]
+
+
+def _std_package(qual: str) -> bool:
+    """Whether ``qual`` is a standard-library package (not a value the scanner cannot name,
+    ``<module>``): its ``__path__`` changed is ``dynamic-code`` (``_package_path``)."""
+    return reflect.is_package(qual) and not qual.startswith("<")
+
+
+def _path_changed(package: str) -> str:
+    """The evidence of ``package``'s ``__path__`` changed."""
+    return f"{package}.__path__ changed (its modules may then be imported from any directory)"
 
 
 def _is_main(test: ast.expr) -> bool:
@@ -830,15 +841,14 @@ class _Refs(_State):
         if any(a in REFLECTIVE for a in parts[:i]):
             return
         package = canonical(".".join(parts[:i]))
-        if not reflect.is_package(package) or package.startswith("<"):
+        if not _std_package(package):
             return
         if i + 1 < len(parts):  # ``.append(d)``, ``.insert(0, d)``, ``._path``
             changed = parts[i + 1] not in _PATH_READERS
         else:
             changed = type(node.ctx) is not ast.Load or self._path_handed_on(node)
         if changed:
-            self._add(_DYNAMIC, node.lineno, phase, f"{package}.__path__ changed (its modules "
-                      "may then be imported from any directory)")
+            self._add(_DYNAMIC, node.lineno, phase, _path_changed(package))
 
     def _path_handed_on(self, node: ast.Attribute) -> bool:
         """Whether the value of ``<package>.__path__`` goes where it may be changed: bound

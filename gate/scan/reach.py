@@ -46,7 +46,7 @@ from typing import TypeVar
 
 from gate.model import Finding, Label, Phase
 from gate.scan.lexical import absolute
-from gate.scan.nodes import _FIELDS, child_fields
+from gate.scan.nodes import _FIELDS, child_fields, statements
 from gate.scan.python_refs import _FUNCS, _all_args, _arg, _blocks, _is_main, _literal_str
 from gate.scan.reach_refs import _IMPORT_MODULE, dotted, ref, spell, split_ref
 
@@ -433,7 +433,6 @@ class _Reach:
         self.factories: set[int] = set()
         self._index(tree.body, None)
         self._alias_values()
-        self._bound_names(tree)
         self._rebindings(tree)
         self._escapes()
         self._factories()
@@ -527,30 +526,33 @@ class _Reach:
             elif t is ast.Subscript:  # ``T["k"] = f``: what holds ``T``
                 stack.append(x.value)  # type: ignore[attr-defined]
 
-    def _bound_names(self, tree: ast.Module) -> None:
+    def _bound_import(self, node: ast.Import | ast.ImportFrom, top: str,
+                      other: set[str]) -> None:
+        """The names an import binds to the package's own modules (``own_names``; else
+        ``other``), to ``enum`` or what it defines, and to an import function."""
+        frm = type(node) is ast.ImportFrom
+        module = node.module if isinstance(node, ast.ImportFrom) else None
+        own = bool(top) and frm and (node.level > 0 or (  # type: ignore[union-attr]
+            module or "").partition(".")[0] == top)
+        for a in node.names:
+            bound = a.asname or a.name.partition(".")[0]
+            own_name = own or (not frm and a.name.partition(".")[0] == top)
+            (self.own_names if own_name else other).add(bound)
+        if not frm:
+            for a in node.names:
+                if a.name == "enum":
+                    self.enum_names.add(a.asname or a.name)
+        elif module in _IMPORT_SOURCES:
+            for a in node.names:
+                if module == "enum":
+                    self.enum_names.add(a.asname or a.name)
+                elif a.name in _IMPORT_MODULE:
+                    self.importers[a.asname or a.name] = a.name
+
+    def _bound_names(self, other: set[str]) -> None:
         """Names bound to ``enum`` or what it defines, and to an import function, by an
-        import anywhere in the module or a module-level alias (``_E = enum.Enum``)."""
-        top = (self.module or "").partition(".")[0]
-        other: set[str] = set()
-        for node in _statements(tree.body):  # (imports are statements: no expression walk)
-            t = type(node)
-            if t is ast.Import or t is ast.ImportFrom:
-                own = bool(top) and (t is ast.ImportFrom and node.level > 0 or (  # type: ignore[attr-defined]
-                    (node.module or "") if t is ast.ImportFrom else "").partition(".")[0] == top)  # type: ignore[attr-defined]
-                for a in node.names:  # type: ignore[attr-defined]
-                    bound = a.asname or a.name.partition(".")[0]
-                    own_name = own or (t is ast.Import and a.name.partition(".")[0] == top)
-                    (self.own_names if own_name else other).add(bound)
-            if t is ast.Import:
-                for a in node.names:  # type: ignore[attr-defined]
-                    if a.name == "enum":
-                        self.enum_names.add(a.asname or a.name)
-            elif t is ast.ImportFrom and node.module in _IMPORT_SOURCES:  # type: ignore[attr-defined]
-                for a in node.names:  # type: ignore[attr-defined]
-                    if node.module == "enum":  # type: ignore[attr-defined]
-                        self.enum_names.add(a.asname or a.name)
-                    elif a.name in _IMPORT_MODULE:
-                        self.importers[a.asname or a.name] = a.name
+        import anywhere in the module (``_bound_import``) or a module-level alias
+        (``_E = enum.Enum``); ``own_names`` but those also bound otherwise (``other``)."""
         grown = True
         while grown:  # ``_E = enum.Enum``, ``im = importlib.import_module``, ``im2 = im``
             grown = False
@@ -584,11 +586,15 @@ class _Reach:
                 self.stored_ids.discard(id(value))
 
     def _rebindings(self, tree: ast.Module) -> None:
-        """``rebound`` and ``imported`` (see ``__init__``), from every statement of the
-        module (a function's ``global`` rebinding included)."""
-        for st in _statements(tree.body):
+        """``rebound``, ``imported`` and ``assigned`` (see ``__init__``), from every statement
+        of the module (a function's ``global`` rebinding included); in the same walk, what
+        its imports bind (``_bound_import``, ``_bound_names``)."""
+        top = (self.module or "").partition(".")[0]
+        other: set[str] = set()  # (names an import binds to what is not the package's)
+        for st in statements(tree.body):  # (imports are statements: no expression walk)
             t = type(st)
             if t is ast.Import or t is ast.ImportFrom:
+                self._bound_import(st, top, other)  # type: ignore[arg-type]
                 for a in st.names:  # type: ignore[attr-defined]
                     if t is ast.Import:
                         bound = a.asname or a.name.partition(".")[0]
@@ -627,12 +633,13 @@ class _Reach:
                     targets = [i.optional_vars for i in st.items if i.optional_vars]  # type: ignore[attr-defined]
                 elif t is ast.Try or t is ast.TryStar:
                     self.rebound.update(h.name for h in st.handlers if h.name)  # type: ignore[attr-defined]
-                for x in targets:
-                    self.rebound.update(n.id for n in ast.walk(x) if type(n) is ast.Name)  # type: ignore[attr-defined]
-                    self.assigned.update(n.id for n in ast.walk(x) if type(n) is ast.Name)  # type: ignore[attr-defined]
+                names = [n.id for x in targets for n in ast.walk(x) if type(n) is ast.Name]  # type: ignore[attr-defined]
+                self.rebound.update(names)
+                self.assigned.update(names)
         walrus = _walrus_targets(tree)  # ``(deco := _run)``
         self.rebound.update(walrus)
         self.assigned.update(walrus)
+        self._bound_names(other)
 
     def _factories(self) -> None:
         """``x: T = dataclasses.field(default_factory=lambda: ...)`` in a class body: the
@@ -910,7 +917,7 @@ class _Reach:
             self.reach(m, how)
         for _, value in self.class_stored.get(id(c), ()):  # ``__init__ = mod.f``
             self._open(value, how)
-        for st in _statements(c.body):  # ``O().I()``, ``O.I.J()``: nested classes
+        for st in statements(c.body):  # ``O().I()``, ``O.I.J()``: nested classes
             if type(st) is ast.ClassDef:
                 self._live(st, how)  # type: ignore[arg-type]
         for b in c.bases:  # what the bases define runs for the subclass too
@@ -1582,19 +1589,6 @@ def _container(value: ast.expr | None) -> bool:
     return t is ast.Call and _leaf(value.func) in _CONTAINER_CALLS  # type: ignore[union-attr]
 
 
-def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement of ``body`` and of the blocks, functions and classes in it."""
-    stack = list(body)
-    while stack:
-        st = stack.pop()
-        yield st
-        if isinstance(st, (*_FUNCS, ast.ClassDef)):
-            stack += st.body
-        else:
-            for block in _blocks(st):
-                stack += block
-
-
 def container_names(names: Sequence[str], value: ast.expr | None) -> list[str]:
     """``names`` when ``value`` is a builtin container, with ``X[]`` for a
     ``defaultdict(list)`` (its values are lists too); else none."""
@@ -1662,7 +1656,7 @@ def decorator_uses(fn: ast.AST, factory: bool, containers: set[str] | frozenset[
         if any(dotted(b) != "object" for b in fn.bases) or fn.keywords:  # type: ignore[attr-defined]
             return True, []  # (a base's or metaclass's methods may get it)
         methods = {st.name: st for st in fn.body if isinstance(st, _FUNCS)}  # type: ignore[attr-defined]
-        holders = []
+        holders: list[str] = []
         for name in ("__call__",) if factory else ("__new__", "__init__"):
             if name in methods:
                 calls, kept = decorator_uses(methods[name], False, containers,
@@ -1673,7 +1667,7 @@ def decorator_uses(fn: ast.AST, factory: bool, containers: set[str] | frozenset[
         return False, holders
     if factory:
         inner = {st.name: st for st in fn.body if isinstance(st, _FUNCS)}  # type: ignore[attr-defined]
-        holders: list[str] = []
+        holders = []
         for r in (n for n in _runs_with(fn) if type(n) is ast.Return):
             v = r.value  # type: ignore[attr-defined]
             if not (type(v) is ast.Name and v.id in inner):  # type: ignore[attr-defined]

@@ -101,8 +101,9 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
                 returns[st.name] = made  # type: ignore[attr-defined]
         elif t is ast.ClassDef:
             assert isinstance(st, ast.ClassDef)
-            classes[st.name] = tuple(d for b in st.bases if (d := dotted(b)) is not None)
-            if any(d is None for b in st.bases if (d := dotted(b)) is None) or st.keywords:
+            bases = [dotted(b) for b in st.bases]
+            classes[st.name] = tuple(d for d in bases if d is not None)
+            if None in bases or st.keywords:
                 classes[st.name] += ("?",)  # (a base or metaclass not named: not own)
             # a class used: every method it defines may run (rapid type analysis), and its
             # nested classes' (``O.I()``): its whole range

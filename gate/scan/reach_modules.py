@@ -42,7 +42,7 @@ from gate.layout import pth_lines
 from gate.model import Capability, Finding, Phase
 from gate.scan.lexical import decode_source, import_ranges, module_name, normalize
 from gate.scan.nodes import gc_paused, parse
-from gate.scan.reach import moved, name_may_change, reached
+from gate.scan.reach import _special, moved, name_may_change, reached
 from gate.scan.reach_decorators import follow_decorations
 from gate.scan.reach_graph import Graph, Summary, summarize
 
@@ -633,11 +633,6 @@ class _Follow:
         if head in s.entries or head in s.defined:
             return []
         return [f"{star}.{spelled}" for star in s.stars]
-
-
-def _special(name: str) -> bool:
-    return (name.startswith("__") and name.endswith("__")) or (
-        len(name) > 2 and name[0] == name[-1] == "_" and name[1] != "_")
 
 
 def _literal_module(caller: _Module, leaf: str) -> bool:

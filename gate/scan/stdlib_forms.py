@@ -111,6 +111,14 @@ def _fixed_module(node: ast.expr, shape: Callable[[ast.expr], list[str | None]])
     return isinstance(parts[0], str) and (len(parts) == 1 or "." in parts[0])
 
 
+def _given(call: ast.Call, index: int, *keywords: str) -> ast.expr | None:
+    """Argument ``index`` of ``call`` as written (a ``*a`` too), else the first of its
+    keywords named one of ``keywords``; None when neither is given."""
+    if len(call.args) > index:
+        return call.args[index]
+    return next((k.value for k in call.keywords if k.arg in keywords), None)
+
+
 def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | None]]
              ) -> list[tuple[Capability, str]]:
     """What ``call`` of the standard-library ``func`` does that its entry does not say."""
@@ -118,8 +126,7 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
         return []
     head, _, tail = func.rpartition(".")
     if func in _PATCHERS or (head in _PATCHERS and tail in _PATCHER_PARTS):
-        target = call.args[0] if call.args else next(
-            (k.value for k in call.keywords if k.arg in ("target", "in_dict")), None)
+        target = _given(call, 0, "target", "in_dict")
         if target is None or (func.endswith(".dict") and type(target) not in (
                 ast.Constant, ast.BinOp, ast.JoinedStr)):
             return []  # ``patch.dict(os.environ, ...)``: a mapping, nothing imported
@@ -127,14 +134,11 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
             return [(Capability.DYNAMIC_CODE, f"{func}(<computed>) imports its target")]
         return []
     if func == _FORWARD:
-        arg = call.args[0] if call.args else next(
-            (k.value for k in call.keywords if k.arg == "arg"), None)
+        arg = _given(call, 0, "arg")
         return [(Capability.DYNAMIC_CODE, f"{func}(<code>) is evaluated as an annotation")
                 ] if _annotation_code(arg) else []
     if func in _PARENT_IMPORTERS:
-        name = call.args[0] if call.args else next(
-            (k.value for k in call.keywords if k.arg in ("name", "module_or_name",
-                                                          "fullname")), None)
+        name = _given(call, 0, "name", "module_or_name", "fullname")
         parts = shape(name) if name is not None else []
         if not parts or isinstance(name, _HANDED_IN) or (
                 type(name) is ast.Constant and not isinstance(name.value, str)):
@@ -156,18 +160,14 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
             parent = parent.rpartition(".")[0]
         return out
     if func in _PARSER_LISTS:
-        names = call.args[0] if call.args else next(
-            (k.value for k in call.keywords if k.arg == "parser_list"), None)
+        names = _given(call, 0, "parser_list")
         if names is not None and not (type(names) in (ast.List, ast.Tuple) and not (
                 names.elts)):  # type: ignore[attr-defined]
             return [(Capability.DYNAMIC_CODE, f"{func}(<modules>) imports each module "
                      "it names and calls its create_parser()")]
         return []
     if func in _TEST_PROGRAMS:
-        module = call.args[0] if call.args else next(
-            (k.value for k in call.keywords if k.arg == "module"), None)
-        tests = call.args[1] if len(call.args) > 1 else next(
-            (k.value for k in call.keywords if k.arg == "defaultTest"), None)
+        module, tests = _given(call, 0, "module"), _given(call, 1, "defaultTest")
         named = [n for n in (module, tests) if n is not None and not (
             type(n) is ast.Constant and n.value in (None, "__main__"))]
         # (a module object handed on, ``module=sys.modules[__name__]``, is a finding of its
@@ -175,8 +175,7 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
         return [(Capability.DYNAMIC_CODE, f"{func}(module=...) imports the module or tests "
                  "it names and runs them")] if named else []
     if func in _INPLACE:
-        flag = call.args[1] if len(call.args) >= 2 else next(
-            (k.value for k in call.keywords if k.arg == "inplace"), None)
+        flag = _given(call, 1, "inplace")
         if flag is not None and not (type(flag) is ast.Constant and not flag.value):
             return [(Capability.FS_WRITE, f"{func}(inplace=...) rewrites the files")]
     return []

@@ -352,10 +352,14 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
     on_path: dict[str, str] = {}  # member -> its path below such a root (outside site)
     pths = [p for p in placed if p.site is not None and "/" not in p.site
             and p.site.lower().endswith(".pth")]
+    pth_code: dict[str, bytes] = {}  # (read once: scanned here, followed below)
     for p in pths:
         member = members[p.member]
         if member is not None:
-            out += _scan_pth(ar, member, p.member, layout, name, on_path)
+            data = read_code(ar, member, p.member)
+            out += _scan_pth(ar, data, p.member, layout, name, on_path)
+            if isinstance(data, bytes):
+                pth_code[p.member] = data
     for p in placed:
         member = members[p.member]
         if member is None or p in pths:
@@ -380,10 +384,9 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         p.member: (p.site, c) for p in site if p.site is not None
         and not isinstance(c := codes.get(p.site, b""), Finding) and p.site.endswith(".py")}
     sources.update(_nested_sources(ar, out, {p.member: p.site for p in site}, members))
-    for p in pths:  # (the own code an executable .pth line calls: reach_modules)
-        m = members[p.member]
-        if m is not None and isinstance(data := read_code(ar, m, p.member), bytes):
-            sources[p.member] = (p.site or "", data)
+    # (the own code an executable .pth line calls: reach_modules)
+    sources.update((p.member, (p.site or "", pth_code[p.member])) for p in pths
+                   if p.member in pth_code)
     out = follow_modules(out, sources)
     # an archive a .pth puts on sys.path is also scanned as a zip in the tree: its bytecode
     # is then both loaded (refused) and merely shipped (a warning); keep the first
@@ -435,15 +438,14 @@ def _installs_on_linux(filename: str) -> bool:
 
 # -- .pth files and the import roots their path lines add -----------------------------------
 
-def _scan_pth(ar: Archive, member: Member, path: str, layout: WheelLayout,
+def _scan_pth(ar: Archive, data: bytes | Finding, path: str, layout: WheelLayout,
               dist: NormalizedName, on_path: dict[str, str]) -> list[Finding]:
     """A top-level .pth file: its executable lines, and what its path lines put on
     sys.path. site.py appends each path that exists (relative to site-packages) BEFORE it
     imports sitecustomize and usercustomize: every such directory or archive is an import
     root, whose top-level names are modules (``_scan_root``). A path line that leaves
     site-packages, or is absolute, is also ``unanalyzed``: what is there is not the
-    wheel's alone."""
-    data = read_code(ar, member, path)
+    wheel's alone. ``data``: its bytes, read by ``read_code``."""
     if isinstance(data, Finding):
         return [data]
     out = pth_findings(data, path)

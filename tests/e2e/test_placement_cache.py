@@ -180,11 +180,9 @@ def test_every_part_of_the_key_changes_it(tmp_path: Path) -> None:
 
 def test_no_cache_keeps_no_record_and_reads_none(
         index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
-        permpip: Permpip, monkeypatch: pytest.MonkeyPatch) -> None:
+        hermetic_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """``--no-cache``: the run's cache is a throwaway directory, so neither the placement
     nor the probe of ``--python`` is worked out for it (in-process: nothing is computed)."""
-    import os
-
     from gate import placement
     from gate.cli.options import parse_options
     from gate.resolve import probe_cache
@@ -200,9 +198,7 @@ def test_no_cache_keeps_no_record_and_reads_none(
     py = make_venv("v")
     options = parse_options(["--backend", "uv", "--python", str(py), "--no-cache",
                              "-i", index.url, "-r", "requirements.txt"])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
-    env.update(PIP_CONFIG_FILE=os.devnull, UV_NO_CONFIG="1")
-    result = run_gate(options, cwd=locked, install=True, env=env)
+    result = run_gate(options, cwd=locked, install=True, env=hermetic_env)
     assert result.installed and result.verdict.allowed
     assert installed(py) == {"placelib": "1.0"}
 

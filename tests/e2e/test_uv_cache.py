@@ -73,6 +73,12 @@ def _archive(cache: Path, sha: str) -> Path:
     return cache / "permpip" / "uv" / "archive-v0" / _manifest(cache, sha)["archive"]
 
 
+def _link(cache: Path, sha: str) -> Path:
+    """The find-links entry of the verified copy's generation."""
+    gen = _manifest(cache, sha)["gen"]
+    return cache / "permpip" / "uv" / "links" / sha[:2] / sha / gen / WARMLIB
+
+
 def _expected(tmp_path: Path) -> dict[str, bytes]:
     """What the wheel's files are, byte for byte (RECORD aside: the installer rewrites it)."""
     wheel = next((tmp_path / "dist").glob(WARMLIB))
@@ -91,7 +97,7 @@ def test_warm_install_links_the_verified_copy_byte_for_byte(
     sha = index.sha256(WARMLIB)
     manifest = _manifest(cache, sha)
     assert manifest["archive"] in archives
-    link = uv_cache / "links" / sha[:2] / sha / manifest["gen"] / WARMLIB
+    link = _link(cache, sha)
     assert os.path.samefile(link, next((cache / "permpip" / "files").rglob(WARMLIB)))
     _install(permpip, index, locked, warm, cache)
     assert sorted(p.name for p in (uv_cache / "archive-v0").iterdir()) == archives  # reused
@@ -221,7 +227,8 @@ def test_a_file_uv_did_not_link_from_the_verified_copy_fails_the_install(
 
 def test_a_wheel_uv_neither_unpacked_nor_installed_is_not_read_again(
         index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
-        permpip: Permpip, monkeypatch: pytest.MonkeyPatch) -> None:
+        permpip: Permpip, hermetic_env: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Installed by pip, then ``--backend uv`` into the same target: uv installs nothing and
     unpacks nothing, so there is no copy to verify: the wheels are not read again (the
     whole archive) and their new find-links generations are removed."""
@@ -242,9 +249,7 @@ def test_a_wheel_uv_neither_unpacked_nor_installed_is_not_read_again(
     monkeypatch.chdir(locked)
     options = parse_options(["--backend", "uv", "--python", str(py), "--cache-dir",
                              str(cache), "-i", index.url, "-r", "requirements.txt"])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
-    env.update(PIP_CONFIG_FILE=os.devnull, UV_NO_CONFIG="1")
-    result = run_gate(options, cwd=locked, install=True, env=env)
+    result = run_gate(options, cwd=locked, install=True, env=hermetic_env)
     assert result.installed and result.changed == ()
     assert installed(py) == {"warmlib": "1.0", "warmdep": "2.0"}
     uv = cache / "permpip" / "uv"
@@ -268,14 +273,11 @@ def test_tampered_files_in_the_cache_are_not_installed(
         "warmlib/data.txt": "evil\n"})
     cached = next((cache / "permpip" / "files").rglob(WARMLIB))
     cached.write_bytes(evil.read_bytes())  # in place: the link shares the inode
-    gen = _manifest(cache, sha)["gen"]
-    link = cache / "permpip" / "uv" / "links" / sha[:2] / sha / gen / WARMLIB
     py = make_venv("second")
     _install(permpip, index, locked, py, cache)
     assert (_site(py) / "warmlib" / "data.txt").read_bytes() == b"original\n"
     # the link was replaced by a new one to the verified file (not an edited copy)
-    gen = _manifest(cache, sha)["gen"]
-    link = cache / "permpip" / "uv" / "links" / sha[:2] / sha / gen / WARMLIB
+    link = _link(cache, sha)
     link.unlink()
     link.write_bytes(evil.read_bytes())
     st = cached.stat()

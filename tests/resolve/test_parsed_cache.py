@@ -54,6 +54,16 @@ class Counted:
         monkeypatch.setattr(reqfile, "_read_files", counting)
 
 
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> Counted:
+    return Counted(monkeypatch)
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
 def _read(cwd: Path, cache: Path, env: dict[str, str], *argv: str) -> Inputs:
     options = parse_options(["--isolated", "-r", "requirements.txt", *argv])
     full = {**DEVNULL, **env}
@@ -72,9 +82,7 @@ def _records(cache: Path) -> list[Path]:
 
 
 def test_a_warm_read_takes_the_record_and_gives_the_same_inputs(
-        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    counted = Counted(monkeypatch)
+        project: Path, cache: Path, counted: Counted) -> None:
     first = _read(project, cache, {"LIBVER": "2.0"})
     assert _specs(first) == [("alpha==1.0", (f"sha256:{A}",), False),
                              ("beta==2.0", (f"sha256:{B}",), False),
@@ -91,10 +99,7 @@ def test_a_warm_read_takes_the_record_and_gives_the_same_inputs(
     assert [r.where for r in again.requirements] == ["requirements.txt:2", "reqs/more.txt:1"]
 
 
-def test_a_changed_included_file_misses(project: Path, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    counted = Counted(monkeypatch)
+def test_a_changed_included_file_misses(project: Path, cache: Path, counted: Counted) -> None:
     _read(project, cache, {"LIBVER": "2.0"})
     (project / "reqs" / "more.txt").write_text(f"beta==2.1 --hash=sha256:{B}\n")
     changed = _read(project, cache, {"LIBVER": "2.0"})
@@ -105,10 +110,8 @@ def test_a_changed_included_file_misses(project: Path, tmp_path: Path,
     assert counted.calls == 3
 
 
-def test_a_changed_or_removed_variable_misses(project: Path, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    counted = Counted(monkeypatch)
+def test_a_changed_or_removed_variable_misses(project: Path, cache: Path,
+                                              counted: Counted) -> None:
     _read(project, cache, {"LIBVER": "2.0"})
     assert ("beta==3.0", (f"sha256:{B}",), False) in _specs(
         _read(project, cache, {"LIBVER": "3.0"}))
@@ -121,18 +124,14 @@ def test_a_changed_or_removed_variable_misses(project: Path, tmp_path: Path,
 
 
 def test_a_variable_the_read_did_not_look_up_does_not_matter(
-        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    counted = Counted(monkeypatch)
+        project: Path, cache: Path, counted: Counted) -> None:
     _read(project, cache, {"LIBVER": "2.0", "OTHER": "x"})
     _read(project, cache, {"LIBVER": "2.0", "OTHER": "y"})
     assert counted.calls == 1
 
 
-def test_another_pip_misses(project: Path, tmp_path: Path,
+def test_another_pip_misses(project: Path, cache: Path, counted: Counted,
                             monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    counted = Counted(monkeypatch)
     _read(project, cache, {"LIBVER": "2.0"})
     assert parsed.pip_identity() == parsed.pip_identity()  # stable for the same pip
     monkeypatch.setattr(parsed, "pip_identity", lambda: "another pip")
@@ -162,10 +161,7 @@ def test_pip_identity_holds_pips_version(tmp_path: Path,
     assert parsed.pip_identity() != same
 
 
-def test_another_permpip_or_cwd_misses(project: Path, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = tmp_path / "cache"
-    counted = Counted(monkeypatch)
+def test_another_permpip_or_cwd_misses(project: Path, cache: Path, counted: Counted) -> None:
     _read(project, cache, {"LIBVER": "2.0"})
     options = parse_options(["--isolated", "-r", "requirements.txt"])
     env = {**DEVNULL, "LIBVER": "2.0"}
@@ -177,13 +173,11 @@ def test_another_permpip_or_cwd_misses(project: Path, tmp_path: Path,
     assert counted.calls == 3  # the options the read starts from are in the key
 
 
-def test_a_find_links_line_that_comes_to_exist_misses(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_find_links_line_that_comes_to_exist_misses(tmp_path: Path, cache: Path,
+                                                      counted: Counted) -> None:
     root = tmp_path / "project"
     root.mkdir()
     (root / "requirements.txt").write_text(f"-f wheels\nalpha==1.0 --hash=sha256:{A}\n")
-    cache = tmp_path / "cache"
-    counted = Counted(monkeypatch)
     first = _read(root, cache, {})
     assert first.options.values("--find-links") == ["wheels"]
     (root / "wheels").mkdir()
@@ -199,9 +193,7 @@ def test_a_find_links_line_that_comes_to_exist_misses(tmp_path: Path,
     b'{"format": "reqfiles-1"}',  # no fields
 ])
 def test_a_damaged_record_is_ignored_and_written_again(
-        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: bytes) -> None:
-    cache = tmp_path / "cache"
-    counted = Counted(monkeypatch)
+        project: Path, cache: Path, counted: Counted, damage: bytes) -> None:
     first = _read(project, cache, {"LIBVER": "2.0"})
     [record] = _records(cache)
     record.write_bytes(damage)
@@ -221,10 +213,7 @@ def test_a_damaged_record_is_ignored_and_written_again(
     ("exists", [["/x", "yes"]]),
 ])
 def test_a_record_of_the_wrong_shape_is_not_trusted(
-        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str,
-        value: object) -> None:
-    cache = tmp_path / "cache"
-    counted = Counted(monkeypatch)
+        project: Path, cache: Path, counted: Counted, field: str, value: object) -> None:
     first = _read(project, cache, {"LIBVER": "2.0"})
     [record] = _records(cache)
     data = json.loads(record.read_text())
@@ -239,29 +228,26 @@ def test_a_record_of_the_wrong_shape_is_not_trusted(
     b"# -*- coding: latin-1 -*-\n# caf\xe9\n",  # a coding line: not UTF-8 either
 ])
 def test_a_file_that_is_not_utf8_is_not_recorded(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, head: bytes) -> None:
+        tmp_path: Path, cache: Path, counted: Counted, monkeypatch: pytest.MonkeyPatch,
+        head: bytes) -> None:
     from pip._internal.req import req_file
 
     monkeypatch.setattr(req_file, "get_locale_encoding", lambda: "latin-1")
     root = tmp_path / "project"
     root.mkdir()
     (root / "requirements.txt").write_bytes(head + f"alpha==1.0 --hash=sha256:{A}\n".encode())
-    cache = tmp_path / "cache"
-    counted = Counted(monkeypatch)
     assert _specs(_read(root, cache, {})) == [("alpha==1.0", (f"sha256:{A}",), False)]
     _read(root, cache, {})
     assert counted.calls == 2
     assert _records(cache) == []
 
 
-def test_a_group_is_read_by_pip_every_time(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_group_is_read_by_pip_every_time(tmp_path: Path, cache: Path,
+                                           counted: Counted) -> None:
     root = tmp_path / "project"
     root.mkdir()
     (root / "requirements.txt").write_text(f"alpha==1.0 --hash=sha256:{A}\n")
     (root / "pyproject.toml").write_text('[dependency-groups]\ndev = ["beta"]\n')
-    cache = tmp_path / "cache"
-    counted = Counted(monkeypatch)
     _read(root, cache, {}, "--group", "dev")
     _read(root, cache, {}, "--group", "dev")
     assert counted.calls == 2

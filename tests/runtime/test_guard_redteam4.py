@@ -23,17 +23,19 @@ import pytest
 from tests.runtime.conftest import RunPermpip, Target, install_fake
 from tests.runtime.test_guard_evidence import GUARD_DIR as FIND_GUARD_DIR
 from tests.runtime.test_guard_redteam import Outcome, attack, bypass
+from tests.runtime.test_guard_redteam3 import tried
 from tests.runtime.test_renamed_bytecode import _pyc
 
 SECRET = "s3cret-file-content"
 
 
-def _secret(tmp_path: Path, name: str = "secret.txt") -> Path:
+def _secret(tmp_path: Path, name: str = "secret.txt",
+            text: str = f"TOKEN = '{SECRET}'\n") -> Path:
     """A file of the application's that evil is granted no read of."""
     d = tmp_path / "private"
     d.mkdir(exist_ok=True)
     p = d / name
-    p.write_text(f"TOKEN = '{SECRET}'\n")
+    p.write_text(text)
     return p
 
 
@@ -663,6 +665,7 @@ def _through_proxy(tmp_path: Path, run_permpip: RunPermpip, proxy: RawProxy, evi
 
 
 @pytest.mark.parametrize("data", [
+    # -- a request line in a lax form
     # a bare LF ends the request line (RFC 9112 2.2: a recipient MAY accept it)
     "b'GET http://forbidden.test/secret HTTP/1.1\\nHost: forbidden.test\\n\\n'",
     # two spaces, a tab: the guard splits on one space exactly (RFC 9112 3: a recipient
@@ -671,9 +674,19 @@ def _through_proxy(tmp_path: Path, run_permpip: RunPermpip, proxy: RawProxy, evi
     "b'GET\\thttp://forbidden.test/secret\\tHTTP/1.1\\r\\nHost: forbidden.test\\r\\n\\r\\n'",
     # HTTP/0.9: no version
     "b'GET http://forbidden.test/secret\\r\\n\\r\\n'",
+    # -- a request line read otherwise by the proxy
+    # WHATWG URL parsers (and proxies built on them) read '\' as '/': host forbidden.test
+    "b'GET http://forbidden.test\\\\@localhost/secret HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'",
+    # the guard cuts the authority at '#'; a parser that cuts it at the last '@' does not
+    "b'GET http://localhost#@forbidden.test/secret HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'",
+    # a method the guard compares case-sensitively
+    "b'connect forbidden.test:443 HTTP/1.1\\r\\n\\r\\n'",
+    # an empty line before the request line (RFC 9112 2.2: a server SHOULD ignore at least
+    # one; http.server does not)
+    "b'\\r\\nGET http://forbidden.test/secret HTTP/1.1\\r\\nHost: forbidden.test\\r\\n\\r\\n'",
 ])
-def test_a_request_line_in_a_lax_form(tmp_path: Path, run_permpip: RunPermpip,
-                                      proxy: RawProxy, data: str) -> None:
+def test_a_request_line_in_a_lax_form_or_read_otherwise(
+        tmp_path: Path, run_permpip: RunPermpip, proxy: RawProxy, data: str) -> None:
     o = _through_proxy(tmp_path, run_permpip, proxy, SEND.replace("{data}", data))
     assert b"forbidden.test" not in proxy.received, o.output
     assert o.used == [("evil", "network")]
@@ -687,37 +700,11 @@ def test_a_request_line_in_a_lax_form(tmp_path: Path, run_permpip: RunPermpip,
 ])
 def test_an_address_literal_through_the_proxy(tmp_path: Path, run_permpip: RunPermpip,
                                               proxy: RawProxy, send: str) -> None:
-    o = _through_proxy(tmp_path, run_permpip, proxy, (
-        "import http.client, urllib.request\n"
-        "def go():\n"
-        "    try:\n"
-        f"        {send}\n"
-        "    except PermissionError:\n"
-        "        print('refused')\n"
-        "    except OSError as exc:\n"
-        "        print('refused' if isinstance(getattr(exc, 'reason', None), PermissionError)"
-        " else 'error ' + repr(exc))\n"),
+    o = _through_proxy(
+        tmp_path, run_permpip, proxy, "import http.client, urllib.request\n" + tried(send),
         env={"http_proxy": "http://localhost:@PORT@".replace("@PORT@", str(proxy.port))})
     got = proxy.received
     assert b"169.254.169.254" not in got and b"a9fe" not in got, o.output
-    assert o.used == [("evil", "network")]
-
-
-@pytest.mark.parametrize("data", [
-    # WHATWG URL parsers (and proxies built on them) read '\' as '/': host forbidden.test
-    "b'GET http://forbidden.test\\\\@localhost/secret HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'",
-    # the guard cuts the authority at '#'; a parser that cuts it at the last '@' does not
-    "b'GET http://localhost#@forbidden.test/secret HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'",
-    # a method the guard compares case-sensitively
-    "b'connect forbidden.test:443 HTTP/1.1\\r\\n\\r\\n'",
-    # an empty line before the request line (RFC 9112 2.2: a server SHOULD ignore at least
-    # one; http.server does not)
-    "b'\\r\\nGET http://forbidden.test/secret HTTP/1.1\\r\\nHost: forbidden.test\\r\\n\\r\\n'",
-])
-def test_a_request_line_read_otherwise_by_the_proxy(tmp_path: Path, run_permpip: RunPermpip,
-                                                    proxy: RawProxy, data: str) -> None:
-    o = _through_proxy(tmp_path, run_permpip, proxy, SEND.replace("{data}", data))
-    assert b"forbidden.test" not in proxy.received, o.output
     assert o.used == [("evil", "network")]
 
 

@@ -27,8 +27,7 @@ from tests.builders import build_wheel
 from tests.conftest import create_venv, make_hermetic_env
 from tests.runtime.conftest import RunPermpip, Target, policy_toml, read_report
 from tests.runtime.test_guard_redteam import Outcome
-
-SECRET = "s3cret-file-content"
+from tests.runtime.test_guard_redteam4 import SECRET, _secret
 
 # The package's modules: each function takes what it needs as arguments (no environment
 # read of its own), and prints what it got so the test can see the effect.
@@ -314,15 +313,6 @@ def run(tmp_path: Path, run_permpip: RunPermpip, python: Path, main: str, *,
                        env={"TARGET_URL": url})
     return Outcome(done.returncode, read_report(out), done.stdout + done.stderr,
                    tmp_path / "marker")
-
-
-def _secret(tmp_path: Path, name: str = "secret.txt",
-            text: str = f"TOKEN = '{SECRET}'\n") -> Path:
-    d = tmp_path / "private"
-    d.mkdir(exist_ok=True)
-    p = d / name
-    p.write_text(text)
-    return p
 
 
 def _victim(tmp_path: Path, name: str = "victim") -> Path:

@@ -59,6 +59,16 @@ def fail_unless_at_import(files: str | dict[str, str | bytes], cap: str,
         pytest.fail(f"no {cap} finding at import: {shown(found)}", pytrace=False)
 
 
+def fail_unless_runtime(files: str | dict[str, str | bytes], cap: str, tmp_path: Path) -> None:
+    """Fails the test unless scanning ``files`` reports ``cap`` at all, and at run time
+    only, with what was found."""
+    found = scan(files, tmp_path)
+    payload = [f for f in found if str(f.capability) == cap]
+    assert payload, shown(found)  # the payload is found at all
+    if any(str(f.phase) != "runtime" for f in payload):
+        pytest.fail(f"{cap} labelled import: {shown(payload)}", pytrace=False)
+
+
 PAYLOAD_MODULE = 'import os\ndef f():\n    os.system("echo pwned")\n'
 
 

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.scan.test_reach_redteam import case, fail_unless_at_import, scan, shown, src
+from tests.scan.test_reach_redteam import (
+    case,
+    fail_unless_at_import,
+    fail_unless_runtime,
+    scan,
+    shown,
+    src,
+)
 
 X_PAYLOAD = src("""
     import os
@@ -1511,8 +1518,4 @@ def test_runs_at_startup_is_startup_or_import(files: dict[str, str | bytes], cap
 @pytest.mark.parametrize(("files", "cap"), PRECISION)
 def test_does_not_run_at_import_stays_runtime(files: str | dict[str, str | bytes], cap: str,
                                               tmp_path: Path) -> None:
-    found = scan(files, tmp_path)
-    payload = [f for f in found if str(f.capability) == cap]
-    assert payload, shown(found)  # the payload is found at all
-    if any(str(f.phase) != "runtime" for f in payload):
-        pytest.fail(f"{cap} labelled import: {shown(payload)}", pytrace=False)
+    fail_unless_runtime(files, cap, tmp_path)

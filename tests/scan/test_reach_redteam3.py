@@ -25,7 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.scan.test_reach_redteam import fail_unless_at_import, scan, shown, src
+from tests.scan.test_reach_redteam import (
+    fail_unless_at_import,
+    fail_unless_runtime,
+    src,
+)
 
 # what each bypass has in common (the reasons below go on from these)
 KEPT_READ = ("bypass (kept instance read by another name): `k = K()` runs only K's special "
@@ -786,8 +790,4 @@ def test_runs_at_import_is_import(files: Files, cap: str, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(("files", "cap"), PRECISION)
 def test_does_not_run_at_import_stays_runtime(files: Files, cap: str, tmp_path: Path) -> None:
-    found = scan(files, tmp_path)
-    payload = [f for f in found if str(f.capability) == cap]
-    assert payload, shown(found)  # the payload is found at all
-    if any(str(f.phase) != "runtime" for f in payload):
-        pytest.fail(f"{cap} labelled import: {shown(payload)}", pytrace=False)
+    fail_unless_runtime(files, cap, tmp_path)

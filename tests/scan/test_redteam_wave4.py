@@ -35,6 +35,7 @@ import pytest
 from gate.scan import scan_artifact
 from tests.builders import build_wheel
 from tests.scan.test_reach_redteam import CAUGHT_AS, _zip, case, scan, src
+from tests.scan.test_redteam_wave3 import fail_unless_found
 
 # a first line that is not UTF-8 (``tokenize`` refuses it), the cookie on line 2 (CPython
 # reads it: its tokenizer only asks that line 1 be a comment)
@@ -639,11 +640,7 @@ CASES = [
 @pytest.mark.parametrize(("files", "cap"), CASES)
 def test_reaches_capability_with_a_finding(files: str | dict[str, str | bytes], cap: str,
                                            tmp_path: Path) -> None:
-    found = scan(files, tmp_path)
-    if not [f for f in found if str(f.capability) in (cap, *CAUGHT_AS)]:
-        pytest.fail(f"no {cap} (nor dynamic-code/unanalyzed) finding: " + repr([
-            (str(f.capability), str(f.phase), f.path, f.line, f.detail) for f in found]),
-            pytrace=False)
+    fail_unless_found(files, cap, tmp_path)
 
 
 # ---- entry points whose target is the standard library: the command or the plugin loader
