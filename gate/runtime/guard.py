@@ -1467,7 +1467,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         else:
             hosts = request_hosts(args[1] if len(args) > 1 else None)
             label = None
-        if hosts is MISSING:
+        if hosts is MISSING or not hosts:  # (no host named: the peer, judged at the connect)
             return None
         ent = here()
         allowed = hosts_of(ent)

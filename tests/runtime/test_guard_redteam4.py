@@ -760,6 +760,17 @@ def test_an_origin_request_with_an_absolute_url_of_its_host(
     assert o.used == [] and o.code == 0
 
 
+def test_a_request_head_naming_no_host(tmp_path: Path, run_permpip: RunPermpip,
+                                       proxy: RawProxy) -> None:
+    """Precision: an HTTP/1.0 origin-form request with no Host header names no host beyond
+    the connection's own (judged at the connect): sent, nothing reported."""
+    o = _through_proxy(tmp_path, run_permpip, proxy, SEND.replace(
+        "{data}", "b'GET /x HTTP/1.0\\r\\n\\r\\n'"))
+    assert o.output.splitlines() == ["sent"], o.output
+    assert o.used == [] and o.code == 0
+    assert proxy.received.startswith(b"GET /x HTTP/1.0\r\n"), proxy.received
+
+
 # -- 5. the guard's files: dir_fd, links, renames ------------------------------------------------
 
 GUARD_DIR = FIND_GUARD_DIR + (
