@@ -2187,10 +2187,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         fn = args[0]
         if type(fn) is not function_type:
             return None
+        code = fn.__code__
         f, owner = owner_frame(ent[0], ent[1], True, None)
+        if f is None and stdlib_function(code) and not own_module_code(ent[0], code):
+            # the standard library making the change (``functools.update_wrapper``'s
+            # setattr) on a function of its own files, for someone: its own changes are to
+            # functions it made from source (namedtuple's ``__new__``, mock's copies) or made
+            # by its module's code as it is imported (``@types.coroutine``), so the
+            # distribution that asked is judged
+            f, owner = attributed(ent)
         if f is None or owner is APP:
             return None
-        target = owner_of(fn.__code__)
+        target = owner_of(code)
         if target is not None and target is not APP and target[0] == owner[0]:
             return None
         qual = fn.__qualname__
@@ -2199,6 +2207,29 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                                    "the standard library" if target is None else
                                    "the application" if target is APP else target[0]),
                                ent)
+
+    def stdlib_function(code):
+        """A function defined in a file of the standard library (not made from source)."""
+        hit = dyn_codes.get(id(code))
+        if hit is not None and hit[0] is code:
+            return False
+        fn = code.co_filename
+        return type(fn) is str and str_startswith(fn, stdlib) and owner_of(code) is None
+
+    def own_module_code(f, code):
+        """Among the standard library frames from ``f`` out to the first that is not: the
+        top-level code of ``code``'s module (``@types.coroutine`` as it is imported), or, for
+        a function made in a call (``<locals>``, mock's ``checksig``), code of its file."""
+        name = code.co_filename
+        local = "<locals>" in code.co_qualname
+        while f is not None:
+            c = f.f_code
+            if owner_of(c) is not None:
+                return False
+            if c.co_filename == name and (local or c.co_name == "<module>"):
+                return True
+            f = f.f_back
+        return False
 
     def is_ast_parse(ent):
         code = ent[1]

@@ -246,6 +246,21 @@ EVIL = {
             types.FunctionType(fn.__code__, {"__builtins__": builtins})(path, text)
         """,
     # -- 4. the application's children -------------------------------------------------------
+    "evil/stdlib_own.py": """\
+        import collections, functools, unittest.mock
+        def own_changes():
+            # the standard library changing functions it made or owns, for evil: not guard
+            P = collections.namedtuple("P", "a b", defaults=(1,))
+            def f(x, y=2, *, z=3):
+                return x
+            m = unittest.mock.create_autospec(f)
+            @functools.wraps(f)
+            def g(*a, **k):
+                return f(*a, **k)
+            functools.update_wrapper(g, f, assigned=("__defaults__", "__kwdefaults__"))
+            import asyncio
+            return P(0).b, m(1), g(1), g.__defaults__
+        """,
     "evil/children.py": """\
         import functools, multiprocessing.util, subprocess
 
@@ -663,13 +678,18 @@ def test_a_child_environment_without_the_guard_gets_it_back(
     assert o.used == [("evil", "network")], o.output
 
 
-@bypass5("guard tampering",
-         "the __defaults__ change is judged only when a distribution's frame makes it "
-         "directly; through a standard library helper (functools.update_wrapper's setattr) it "
-         "passes (judging the innermost distribution instead makes the standard library's "
-         "own changes under a package (not yet traced to which), guard "
-         "uses: 35 runtime tests fail); the child still gets the guard back on PYTHONPATH "
-         "(fork_exec); fix: exempt the standard library's own changes by target and caller")
+def test_the_standard_librarys_own_function_changes_are_not_guard_uses(
+        tmp_path: Path, run_permpip: RunPermpip, python: Path) -> None:
+    """Precision: namedtuple's defaults, mock's copies, update_wrapper onto evil's own
+    function and ``@types.coroutine`` in asyncio's import, all called by evil."""
+    o = run(tmp_path, run_permpip, python, (
+        "import evil.stdlib_own\n"
+        "print(evil.stdlib_own.own_changes())\n"), enforce=True)
+    assert o.output.splitlines()[-1].startswith("(1, <MagicMock"), o.output
+    assert o.output.splitlines()[-1].endswith(", 1, (2,))"), o.output
+    assert o.report["violations"] == [] and o.code == 0, o.output
+
+
 def test_popen_defaults_changed_through_a_stdlib_helper(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
     """``functools.update_wrapper`` sets ``Popen.__init__.__defaults__`` for evil: the
