@@ -283,31 +283,86 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return '"' + value.encode("utf-8", "surrogateescape").decode(
             "utf-8", "replace").translate(escapes_table) + '"'
 
+    class Blind(Exception):
+        """A record that could be neither written nor kept aside: the guard cannot report
+        what it sees, so the use is refused in every mode (hook)."""
+
+    lost_dir = join(directory, "lost")
+    lost_n = [0]
+    symlink, os_close, strerror = os.symlink, os.close, os.strerror
+
     def emit(rec):
-        """One JSON line, written with one os.write (O_APPEND: lines never interleave)."""
+        """One JSON line, written with one os.write (O_APPEND: lines never interleave),
+        starting on a line of its own (a package's half line written on the descriptor,
+        os.write: no event, cannot swallow it). A record that cannot be written (EFBIG under
+        RLIMIT_FSIZE, ENOSPC, the descriptor gone and no other to open) is kept aside
+        (``aside``) and the run fails, naming it; one that cannot be kept either: Blind."""
         rec["pid"] = getpid()
-        line = "{" + ",".join(js(k) + ":" + js(v) for k, v in rec.items()) + "}\n"
-        data = line.encode("utf-8")
-        for _ in (0, 1):
+        line = "{" + ",".join(js(k) + ":" + js(v) for k, v in rec.items()) + "}"
+        data = ("\n" + line + "\n").encode("utf-8")
+        fd = events_fd[0]
+        why = "events.jsonl cannot be written"
+        for attempt in (0, 1):
             # the descriptor may have been closed, or another file put in its place
             # (os.close, os.dup2: not audited): checked, and the file opened again by name
             try:
-                st = fstat(events_fd[0])
-                if (st.st_dev, st.st_ino) == events_id:
-                    write(events_fd[0], data)
-                    return
+                st = fstat(fd)
+                mine = (st.st_dev, st.st_ino) == events_id
             except OSError:
-                pass
+                mine = False
+            if mine:
+                if not st.st_nlink:
+                    why = "events.jsonl was removed (the run has ended)"
+                    break
+                try:
+                    n = write(fd, data)
+                except OSError as exc:
+                    why = "events.jsonl: " + strerror(exc.errno or 0)
+                    del exc
+                    break
+                if n == len(data):
+                    return
+                why = "events.jsonl: a short write"
+                break
+            if attempt:
+                break
             hushed = hush()  # the open is the guard's own
             try:
                 fd = os_open(events_path, O_APPEND)
                 st = fstat(fd)
                 if (st.st_dev, st.st_ino) == events_id:
                     events_fd[0] = fd
-            except OSError:
-                return
+                else:
+                    os_close(fd)
+                    why = "events.jsonl was replaced"
+                    break
+            except OSError as exc:
+                why = "events.jsonl cannot be opened again: " + strerror(exc.errno or 0)
+                del exc
+                break
             finally:
                 unhush(hushed)
+        aside(rec, line, why)
+
+    def aside(rec, line, why):
+        """A record that could not be written, kept as a symbolic link in the run
+        directory's ``lost`` (its target: why, then the record; no descriptor and no file
+        size needed); the launcher reads it back and fails the run naming it."""
+        if len(line) > 3000:  # (a link's target: at most PATH_MAX)
+            line = "{" + ",".join(js(k) + ":" + js(rec[k]) for k in (
+                "kind", "package", "version", "capability", "phase", "event", "pid")
+                if k in rec) + "}"
+        hushed = hush()
+        try:
+            lost_n[0] += 1
+            symlink(why + "\n" + line, join(lost_dir, int_repr(getpid()) + "." +
+                                            int_repr(lost_n[0])))
+            return
+        except OSError:
+            pass
+        finally:
+            unhush(hushed)
+        raise Blind("permpip: the guard cannot record (" + why + ")")
 
     # -- which distribution a file belongs to ----------------------------------------------
 
@@ -801,11 +856,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if n is not None:
             counts[key] = n + 1
             return
-        counts[key] = 1
         emit({"kind": "seen", "package": owner[0], "version": owner[1], "capability": cap,
               "phase": phase, "event": event, "detail": detail, "where": where(owner, f),
               "site": owner[2], "chain": chain_of(owner, phase, event, detail, start, f),
               "granted": granted, "argv": argv})
+        counts[key] = 1  # (after the record: one that failed is written again)
 
     def flush():
         """At exit: how many times each use was seen in this process (when more than once).
@@ -820,12 +875,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         site = where(owner, f)
         key = (owner[0], cap, phase)
         if key not in reported:
-            reported.add(key)
             emit({"kind": "violation", "package": owner[0], "version": owner[1],
                   "capability": cap, "phase": phase, "event": event, "detail": detail,
                   "where": site, "site": owner[2],
                   "chain": chain_of(owner, phase, event, detail, start, f),
                   "argv": argv, "denied": enforce or force})
+            reported.add(key)  # (after the record: one that failed is written again)
         if not enforce and not force:
             return None
         at = " at import" if phase == "import" else ""
@@ -1198,6 +1253,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return guard_violation("open", "writes the guard's files: " + text(path) +
                                    " (dir_fd " + text(args[2]) + ")", here(),
                                    exempt_app=False, always=True)
+        return None
+
+    def on_fcntl(event, args):
+        """``fcntl.fcntl(fd, F_SETFL, ...)`` of a guard file's descriptor (the events file's,
+        which every process shares): without O_APPEND, a package's ``os.lseek`` and
+        ``os.write`` (no event) would overwrite the records already written."""
+        if len(args) < 2 or type(args[1]) is not int or args[1] != 4:  # F_SETFL (Linux)
+            return None
+        if writes_guard(args[0]):
+            return guard_violation(event, "changes the flags of the guard's events file",
+                                   here(), exempt_app=False, always=True)
         return None
 
     def fs_read(event, args):
@@ -2635,6 +2701,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["cpython.PyInterpreterState_New"] = new_interpreter
     table["permpip.os.open"] = on_os_open
     table["permpip.signal"] = on_signal
+    table["fcntl.fcntl"] = on_fcntl
 
     def failed(event, exc):
         """A bug here must not break the program: it is reported (and fails the run)."""
@@ -2644,11 +2711,27 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         except Exception:
             pass
 
+    def retry(handler, event, args, exc):
+        """The handler failed: an event raised near the recursion limit (the guard's own
+        frames ran out of it) is handled again, the hook having raised the limit; any other
+        failure, or a second one, is recorded (``failed``: it fails the run) and raised
+        again. Blind: nothing can be recorded (the hook refuses the use in every mode)."""
+        if type(exc) is RecursionError:
+            try:
+                return handler(event, args)
+            except Exception as again:
+                exc = again
+                del again
+        failed(event, exc)
+        raise exc
+
 
     def hook(event, args, _get=table.get, _depth=depth, _quiet=quiet, _tid=get_ident,
              _failed=failed, _Error=PermissionError, _open=on_open, _imports=imports,
              _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere),
-             _enforce=enforce, _expect=expect, _grave=grave, _pending=pending):
+             _enforce=enforce, _expect=expect, _grave=grave, _pending=pending,
+             _retry=retry, _Blind=Blind, _getlimit=sys.getrecursionlimit,
+             _setlimit=sys.setrecursionlimit):
         handler = _get(event)
         if handler is None:
             return
@@ -2673,14 +2756,28 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return
         _depth[tid] = level + 1
         try:
-            message = handler(event, args)  # calls here(): the handler is called from here
-        except Exception as exc:
+            try:
+                message = handler(event, args)  # calls here(): called from here
+            except Exception as exc:
+                # (the guard's frames ran out of the recursion limit: room to retry, and to
+                # record a failure)
+                limit = _getlimit()
+                _setlimit(limit + 250)
+                try:
+                    message = _retry(handler, event, args, exc)  # (raises: it failed)
+                finally:
+                    try:
+                        _setlimit(limit)
+                    except RecursionError:  # (deeper than it: left raised)
+                        pass
+        except _Blind:
+            # nothing can be recorded: refused in every mode (fail closed)
+            message = "permpip: the guard cannot record " + event + "; refused"
+        except Exception:
             # fail closed: with --enforce the use is refused; either way it is recorded
             # (an error record fails the run)
             message = ("permpip: the guard failed on " + event + "; refused") \
                 if _enforce else None
-            _failed(event, exc)
-            del exc
         finally:
             if level:
                 _depth[tid] = level
@@ -2694,7 +2791,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 # signal handlers deferred while the guard ran: called from this frame once it
                 # holds nothing of the guard (a handler interrupted in turn is deferred here)
                 del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
-                    _grave, _pending, args
+                    _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit
                 while run:
                     try:  # (a handler run here may run the rest itself: nested hook)
                         h, signum = run.pop(0)
@@ -2707,7 +2804,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if message is not None:
             # nothing of the guard stays reachable from the traceback's frame
             del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
-                _grave, _pending, args
+                _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit
             raise _Error(message) from None
 
     environ = getattr(os, "environ", None)
@@ -3187,11 +3284,17 @@ def _chain():
 if __name__ == "sitecustomize":
     try:
         _install(__file__.rpartition("/")[0])
-    except Exception as _exc:  # noqa: BLE001 - a broken run directory must not break Python
+    except BaseException as _exc:  # noqa: BLE001
+        # fail closed: site would report an exception here and go on without the guard
+        # (a child started with no descriptor to spare, a run directory it cannot read)
+        import os as _os
         import sys as _sys
 
-        _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
-        raise
+        try:
+            _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
+            _sys.stderr.flush()
+        finally:
+            _os._exit(1)
     finally:
         del _install, _environ, _vault, _signals, _shapes
     _chain()

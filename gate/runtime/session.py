@@ -30,6 +30,7 @@ from gate.policy import Policy
 GUARD_SOURCE = Path(__file__).with_name("guard.py")
 POLICY_FILE = "policy.bin"
 EVENTS_FILE = "events.jsonl"
+LOST_DIR = "lost"
 GUARD_CAPABILITY = "guard"  # not a grant: what would switch the guard off
 
 
@@ -148,6 +149,7 @@ def prepare(policy: Policy, *, enforce: bool, record: bool = False) -> RunDir:
         (path / POLICY_FILE).write_bytes(marshal.dumps(
             compile_policy(policy, enforce=enforce, record=record)))
         (path / EVENTS_FILE).touch(mode=0o600)
+        (path / LOST_DIR).mkdir(mode=0o700)  # records the guard could not write (aside)
         for p in (site, path / POLICY_FILE, *path.glob("__pycache__/*")):
             p.chmod(stat.S_IRUSR)
         (path / "__pycache__").chmod(stat.S_IRUSR | stat.S_IXUSR)
@@ -198,46 +200,77 @@ def read_events(run_dir: RunDir) -> Events:
     except OSError as exc:
         events.errors.append(f"cannot read what the guard recorded: {exc.strerror}")
         return events
+
+    def record(rec: Any) -> None:
+        kind = rec["kind"]
+        if kind == "start":
+            events.processes.append((int(rec["pid"]), tuple(map(str, rec["argv"]))))
+        elif kind == "violation":
+            v = Violation(package=str(rec["package"]), version=str(rec["version"]),
+                          capability=str(rec["capability"]), phase=str(rec["phase"]),
+                          event=str(rec["event"]), detail=str(rec.get("detail", "")),
+                          where=str(rec.get("where", "?")),
+                          chain=tuple(map(str, rec.get("chain", ()))),
+                          pid=int(rec["pid"]), argv=tuple(map(str, rec.get("argv", ()))),
+                          denied=bool(rec.get("denied", False)), site=str(rec.get("site", "")))
+            if v.key not in keys:
+                keys.add(v.key)
+                events.violations.append(v)
+        elif kind == "seen":
+            s = Seen(package=str(rec["package"]), version=str(rec["version"]),
+                     capability=str(rec["capability"]), phase=str(rec["phase"]),
+                     where=str(rec.get("where", "?")), detail=str(rec.get("detail", "")),
+                     chain=tuple(map(str, rec.get("chain", ()))), site=str(rec.get("site", "")),
+                     granted=bool(rec.get("granted", False)), pid=int(rec["pid"]),
+                     argv=tuple(map(str, rec.get("argv", ()))))
+            seen.setdefault(s.key, s)
+            counts[s.key] = counts.get(s.key, 0) + 1  # the first use in a process
+        elif kind == "counts":
+            more = [(tuple(map(str, c[:4])), int(c[4])) for c in rec["counts"]]
+            for key, n in more:
+                if len(key) != 4 or n < 2:
+                    raise ValueError(key)
+                counts[key] = counts.get(key, 0) + n - 1  # (its first came as "seen")
+        elif kind == "error":
+            events.errors.append(f"the guard failed in pid {rec['pid']} on "
+                                 f"{rec['event']}: {rec['error']}")
+        else:
+            raise KeyError(kind)
+
+    # each record starts on a line of its own: an empty line is no record
     for n, line in enumerate(raw.splitlines(), 1):
+        if not line:
+            continue
         try:
-            rec = json.loads(line)
-            kind = rec["kind"]
-            if kind == "start":
-                events.processes.append((int(rec["pid"]), tuple(map(str, rec["argv"]))))
-            elif kind == "violation":
-                v = Violation(package=str(rec["package"]), version=str(rec["version"]),
-                              capability=str(rec["capability"]), phase=str(rec["phase"]),
-                              event=str(rec["event"]), detail=str(rec["detail"]),
-                              where=str(rec["where"]), chain=tuple(map(str, rec["chain"])),
-                              pid=int(rec["pid"]), argv=tuple(map(str, rec["argv"])),
-                              denied=bool(rec["denied"]), site=str(rec["site"]))
-                if v.key not in keys:
-                    keys.add(v.key)
-                    events.violations.append(v)
-            elif kind == "seen":
-                s = Seen(package=str(rec["package"]), version=str(rec["version"]),
-                         capability=str(rec["capability"]), phase=str(rec["phase"]),
-                         where=str(rec["where"]), detail=str(rec["detail"]),
-                         chain=tuple(map(str, rec["chain"])), site=str(rec["site"]),
-                         granted=bool(rec["granted"]), pid=int(rec["pid"]),
-                         argv=tuple(map(str, rec["argv"])))
-                seen.setdefault(s.key, s)
-                counts[s.key] = counts.get(s.key, 0) + 1  # the first use in a process
-            elif kind == "counts":
-                more = [(tuple(map(str, c[:4])), int(c[4])) for c in rec["counts"]]
-                for key, n in more:
-                    if len(key) != 4 or n < 2:
-                        raise ValueError(key)
-                    counts[key] = counts.get(key, 0) + n - 1  # (its first came as "seen")
-            elif kind == "error":
-                events.errors.append(f"the guard failed in pid {rec['pid']} on "
-                                     f"{rec['event']}: {rec['error']}")
-            else:
-                raise KeyError(kind)
-        except (ValueError, KeyError, TypeError):
+            record(json.loads(line))
+        except (ValueError, KeyError, TypeError, IndexError):
             events.errors.append(f"{EVENTS_FILE}:{n}: a record the guard did not write")
+    _read_lost(run_dir, record, events)
     events.seen = [replace(s, count=counts[k]) for k, s in seen.items()]
     return events
+
+
+def _read_lost(run_dir: RunDir, record: Any, events: Events) -> None:
+    """The records a guard could not write to events.jsonl and kept aside (symbolic links in
+    ``lost``, target ``why\\nrecord``): read back, and the run fails naming each."""
+    try:
+        names = sorted(os.listdir(run_dir.path / LOST_DIR))
+    except OSError:
+        return
+    for name in names:
+        pid = name.partition(".")[0]
+        try:
+            why, _, line = os.readlink(run_dir.path / LOST_DIR / name).partition("\n")
+            rec = json.loads(line)
+            what = " ".join(str(rec.get(k)) for k in ("kind", "package", "capability",
+                                                       "phase") if rec.get(k) is not None)
+            record(rec)
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            events.errors.append(f"pid {pid}: the guard could not write a record, and what "
+                                 f"it kept aside cannot be read ({LOST_DIR}/{name})")
+            continue
+        events.errors.append(f"pid {pid}: the guard could not write a record to "
+                             f"{EVENTS_FILE} ({why}): {what}")
 
 
 def run_guarded(argv: Sequence[str], policy: Policy, *, enforce: bool, record: bool = False,
