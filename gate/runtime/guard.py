@@ -2225,6 +2225,21 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return denied
         return decide("introspection", event, "", ent)
 
+    SAVEALL = gc.DEBUG_SAVEALL
+
+    def on_gc_debug(event, args):
+        """``gc.set_debug(flags)``: DEBUG_SAVEALL (or flags that cannot be read) is
+        introspection (what the collector frees is kept in ``gc.garbage``)."""
+        flags = args[0] if args else 0
+        t = type(flags)
+        if t is not int and issub(t, int):  # (a subclass: its value, as C reads it)
+            flags = int(int_repr(flags))
+        if type(flags) is int and not flags & SAVEALL:
+            return None
+        if free("introspection"):
+            return None
+        return decide("introspection", "gc.set_debug", "DEBUG_SAVEALL", here())
+
     def getattr_(event, args):
         name = args[1] if len(args) > 1 else ""
         if type(name) is str and name in ("tb_frame", "gi_frame", "cr_frame", "ag_frame"):
@@ -2702,6 +2717,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["permpip.os.open"] = on_os_open
     table["permpip.signal"] = on_signal
     table["fcntl.fcntl"] = on_fcntl
+    table["permpip.gc.set_debug"] = on_gc_debug
 
     def failed(event, exc):
         """A bug here must not break the program: it is reported (and fails the run)."""
@@ -2891,6 +2907,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         codecs_mod.register = wrapped_fn
     del adopt_fork, adopt_first, shape_none, codecs_mod, _codecs
     real = wrapped_fn = None
+    # gc.set_debug raises no event: with DEBUG_SAVEALL every object a collection finds
+    # unreachable (frames in a traceback cycle, with their locals) lands in gc.garbage, a
+    # plain list read with no event: introspection (permpip.gc.set_debug)
+    gc.set_debug = _vault(gc.set_debug, "permpip.gc.set_debug", audit)
     try:
         import _signal
     except ImportError:
@@ -2910,7 +2930,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
              "posix": ("mkfifo", "mknod", "open", "environ", "register_at_fork", "uname"),
              "_posixsubprocess": ("fork_exec",),
              "atexit": ("register",), "_imp": ("create_builtin", "create_dynamic"),
-             "_codecs": ("register",)}
+             "_codecs": ("register",), "gc": ("set_debug",)}
     replaced = {}
 
     # extension modules loaded later whose functions open files in C with no event:
@@ -3009,7 +3029,13 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
         every read through it raises ``permpip.environ`` first."""
         out = None
         while True:
-            op, key, value = yield out
+            try:
+                op, key, value = yield out
+            except GeneratorExit:
+                return
+            except BaseException:  # thrown in (gen.throw): ignored, the frame never leaves
+                out = None
+                continue
             if op != "len":  # reads, and writes that bypass os.putenv (``_data[k] = v``)
                 try:
                     audit("permpip.environ", key)
@@ -3214,7 +3240,16 @@ def _vault(real, event, audit, prepare=None, *, finish=None, shape=None, size=16
             shape=shape):
         out = None
         while True:
-            args, kwargs = yield out
+            try:
+                args, kwargs = yield out
+            except GeneratorExit:  # (closed: ends with no traceback)
+                return
+            except BaseException:
+                # thrown in (gen.throw), or not a call: ignored. An exception that left
+                # this frame would carry it in its traceback (a frame that a collection
+                # with gc.DEBUG_SAVEALL would hand back, holding ``real``)
+                out = None
+                continue
             try:
                 if shape is None:
                     audit(event, *args)

@@ -192,6 +192,24 @@ EVIL = {
                 if type(o).__name__ == "frame" and "real" in o.f_locals:
                     return o.f_locals
 
+        def _thrown(wrapper):
+            # the same, where the application has DEBUG_SAVEALL on (a leak hunt)
+            gen = _pool(wrapper).pop()
+            try:
+                gen.throw(_Stop)
+            except _Stop as exc:
+                exc.cycle = exc
+            del gen
+            gc.collect()
+            for o in gc.garbage:
+                if type(o).__name__ == "frame" and "real" in o.f_locals:
+                    return o.f_locals
+            return {}
+
+        def spawn_saved(marker):
+            fork_exec = _thrown(_posixsubprocess.fork_exec).get("real")
+            print("real fork_exec:", fork_exec)
+
         def spawn(marker):
             fork_exec = _locals(_posixsubprocess.fork_exec)["real"]
             r, w = os.pipe()
@@ -536,18 +554,22 @@ APP_TASK = """\
     """
 
 
-@bypass5("introspection", "gc.set_debug(gc.DEBUG_SAVEALL) raises no event: every object a "
-         "collection finds unreachable (the application's frames in a traceback cycle, with "
-         "their locals) is appended to gc.garbage, a plain list; fix: replace gc.set_debug "
-         "(and read gc.garbage through a replacement) and judge DEBUG_SAVEALL as "
-         "introspection, like gc.get_objects")
 def test_collected_frames_through_gc_garbage(tmp_path: Path, run_permpip: RunPermpip,
                                              python: Path) -> None:
-    o = run(tmp_path, run_permpip, python, "import evil.spy\nevil.spy.arm()\n"
+    """gc.set_debug(gc.DEBUG_SAVEALL) raises no event, and would keep every object a
+    collection finds unreachable (the application's frames in a traceback cycle, with their
+    locals) in gc.garbage, a plain list: the guard's replacement judges it introspection."""
+    o = run(tmp_path, run_permpip, python, "import evil.spy\ntry:\n    evil.spy.arm()\n"
+            "except PermissionError as exc:\n    print('refused:', exc)\n"
             + textwrap.dedent(APP_SECRET) + "login()\n"
             "print('LEAK', evil.spy.garbage('password'))\n", enforce=True)
-    took_effect("LEAK hunter2-app-secret" in o.output, o)
-    assert ("evil", "introspection") in o.used
+    assert "hunter2" not in o.output and "LEAK None" in o.output, o.output
+    assert "refused: permpip: evil 1.0 may not use introspection (gc.set_debug DEBUG_SAVEALL " \
+        "at evil/spy.py:4)" in o.output, o.output
+    v = violation(o, "introspection")
+    assert (v["package"], v["phase"], v["event"], v["detail"]) == (
+        "evil", "runtime", "gc.set_debug", "DEBUG_SAVEALL")
+    assert o.used == [("evil", "introspection")]
 
 
 @bypass5("introspection", "asyncio.Task.get_stack() reads the coroutine's cr_frame in "
@@ -595,43 +617,52 @@ def test_source_run_by_a_standard_library_compiler(tmp_path: Path, run_permpip: 
 
 @pytest.mark.skipif(sys.version_info[:2] != (3, 11),
                     reason="3.11's fork_exec arguments and _thread wrapper")
-@pytest.mark.parametrize(("what", "capability"), [("spawn", "subprocess"),
-                                                  ("thread", "threads")])
-@bypass5("guard tampering", "the real _posixsubprocess.fork_exec / _thread.start_new_thread "
-         "live in the frames of the replacement's generators (gi_frame is audited), but a "
-         "generator's __closure__ pool is readable, an exception thrown into one (gen.throw) "
-         "puts its frame in a traceback, and gc.set_debug(DEBUG_SAVEALL) hands that frame "
-         "back in gc.garbage with no event: f_locals['real'] starts a process (or thread) "
-         "with no event at all; its 'prepare' local reaches the guard's own closures too; fix: "
-         "judge gc.set_debug as introspection (previous test), and keep the real functions "
-         "where no frame holds them (a C-level capsule, or one generator frame that never "
-         "raises out: a try around the yield)")
+@pytest.mark.parametrize("what", ["spawn", "thread"])
 def test_the_real_functions_behind_the_guards_replacements(
-        tmp_path: Path, run_permpip: RunPermpip, python: Path, what: str,
-        capability: str) -> None:
+        tmp_path: Path, run_permpip: RunPermpip, python: Path, what: str) -> None:
+    """The real _posixsubprocess.fork_exec / _thread.start_new_thread live in the frames of
+    the replacement's generators, whose pool its __closure__ reaches (no event): an
+    exception thrown into one (gen.throw) would end it with its frame in the traceback, and
+    gc.set_debug(DEBUG_SAVEALL) would hand that frame back in gc.garbage. The collector's
+    debugging is introspection (refused), and a generator of the guard's ignores what is
+    thrown into it."""
     marker = tmp_path / "marker"
-    o = run(tmp_path, run_permpip, python,
-            f"import evil.vault\nevil.vault.{what}({str(marker)!r})\n",
+    o = run(tmp_path, run_permpip, python, "import evil.vault\ntry:\n"
+            f"    evil.vault.{what}({str(marker)!r})\n"
+            "except PermissionError as exc:\n    print('refused:', exc)\n",
             grant='["fs-write"]', enforce=True)
-    took_effect(marker.exists(), o)
-    assert ("evil", capability) in o.used
+    assert not marker.exists(), o.output
+    assert "refused: permpip: evil 1.0 may not use introspection (gc.set_debug DEBUG_SAVEALL " \
+        "at evil/vault.py:19)" in o.output, o.output
+    assert o.used == [("evil", "introspection")]
 
 
-@bypass5("guard tampering", "the same route to the real _signal.signal (the closure of the "
-         "guard's replacement holds its vault): a handler installed with it is not deferred "
-         "while the guard runs, so a timer lands one inside the hook, whose frame reaches the "
-         "event table (f_locals['_get'].__self__), cleared: the guard is off for the process "
-         "(env, network and a process, no report, enforce mode); fix: as above (no frame "
-         "of a replacement's generator may reach the collector's garbage list)")
+def test_the_guards_generators_with_the_applications_gc_debugging(
+        tmp_path: Path, run_permpip: RunPermpip, python: Path) -> None:
+    """The application has DEBUG_SAVEALL on (its grant): a generator of the guard's that
+    evil throws into does not end, so no frame of it reaches gc.garbage."""
+    marker = tmp_path / "marker"
+    o = run(tmp_path, run_permpip, python, "import gc, evil.vault\n"
+            "gc.set_debug(gc.DEBUG_SAVEALL)\n"
+            f"evil.vault.spawn_saved({str(marker)!r})\n", enforce=True)
+    assert "real fork_exec: None" in o.output, o.output
+    assert o.used == [] and o.code == 0
+
+
 def test_the_real_signal_function_switches_the_guard_off(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
+    """The same route to the real _signal.signal (the closure of the guard's replacement
+    holds its vault), whose handlers would land inside the hook and clear its event table:
+    closed where the route is (gc.set_debug is introspection)."""
     marker = tmp_path / "marker"
-    o = run(tmp_path, run_permpip, python, "import evil.vault\n"
-            f"evil.vault.switch_off({target.port}, {str(marker)!r})\n", target=target,
+    o = run(tmp_path, run_permpip, python, "import evil.vault\ntry:\n"
+            f"    evil.vault.switch_off({target.port}, {str(marker)!r})\n"
+            "except PermissionError as exc:\n    print('refused:', exc)\n", target=target,
             enforce=True)
-    took_effect("OFF True" in o.output and f"LEAK {target.url}" in o.output and
-                target.requests == ["/beacon?off"] and marker.exists(), o)
-    assert {("evil", "env"), ("evil", "network"), ("evil", "subprocess")} <= set(o.used)
+    assert "OFF" not in o.output and target.requests == [] and not marker.exists(), o.output
+    assert "refused: permpip: evil 1.0 may not use introspection (gc.set_debug DEBUG_SAVEALL " \
+        "at evil/vault.py:19)" in o.output, o.output
+    assert o.used == [("evil", "introspection")]
 
 
 def test_the_generator_frame_of_a_replacement_is_introspection(
