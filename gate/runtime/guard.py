@@ -456,11 +456,45 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             owner = files.get(head + sep + tail.partition(".")[0] + ".py")
         if owner is not None:
             return owner
-        for site in site_dirs:
+        guess = by_site(fn, site_dirs, stdlib)
+        if guess is None:
+            return None
+        # another spelling of a path (``//site-packages/x``, ``/proc/self/root/...``, ``..``,
+        # a symbolic link) that would make a distribution's file (or the standard
+        # library's) the application's, or its version unknown: judged by its real path
+        try:
+            real = realpath(fn)
+        except (OSError, ValueError):
+            return guess
+        if real == fn:
+            return guess
+        owner = files.get(real)
+        if owner is not None:
+            return owner
+        if not real_sites[1]:
+            real_sites[1] = realpath(stdlib) + sep
+        if len(real_sites[0]) != len(site_dirs):
+            real_sites[0] = [realpath(d) + sep for d in site_dirs]
+        for site, rsite in zip(site_dirs, real_sites[0]):
+            if str_startswith(real, rsite):
+                owner = files.get(site + real[len(rsite):])
+                if owner is not None:
+                    return owner
+        if guess is not APP:
+            return guess
+        return by_site(real, real_sites[0], real_sites[1], site_dirs)
+
+    real_sites = [[], ""]  # the real paths of site_dirs, and of the standard library
+
+    def by_site(fn, sites, lib, names=None):
+        """Owner of a file no RECORD lists, by where it is: in a site directory (a
+        distribution named after its top directory: fail closed), the standard library's
+        (None), else the application's (APP), or None (no path)."""
+        for k, site in enumerate(sites):
             if str_startswith(fn, site):  # in site-packages but in no RECORD: fail closed
                 top = fn[len(site):].partition(sep)[0].partition(".")[0]
-                return (norm_name(top), "?", site, "", False)
-        if str_startswith(fn, stdlib) and "-packages" + sep not in fn:
+                return (norm_name(top), "?", names[k] if names else site, "", False)
+        if str_startswith(fn, lib) and "-packages" + sep not in fn:
             return None
         if str_startswith(fn, sep) or str_startswith(fn, "."):
             return APP

@@ -758,35 +758,38 @@ def test_work_with_the_packages_code_or_thread(tmp_path: Path, run_permpip: RunP
     assert o.used == [("evil", "fs-write")]
 
 
-@pytest.mark.parametrize("entry", ["/HERE", "/proc/self/root/HERE"],
-                         ids=["double-slash", "proc-self-root"])
-@bypass5("misattribution", "the package puts its own directory on sys.path spelled otherwise "
-         "('//site-packages/evil', '/proc/self/root/...') and imports a module of its own "
-         "from it: the code is named after that spelling, which no RECORD lists and no site "
-         "directory prefixes, so classify() takes it for the application's (granted "
-         "everything); fix: classify a file no RECORD lists by its real path (and "
-         "device/inode) before the site-directory and application rules")
+@pytest.mark.parametrize("entry", ["/HERE", "/proc/self/root/HERE", "HERE/../evil"],
+                         ids=["double-slash", "proc-self-root", "dot-dot"])
 def test_its_own_file_imported_under_another_spelling(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path,
         entry: str) -> None:
+    """The package puts its own directory on sys.path spelled otherwise
+    ('//site-packages/evil', '/proc/self/root/...', '.../evil/../evil') and imports a
+    module of its own from it: the code is named after that spelling, which no RECORD lists
+    and no site directory prefixes; classified by its real path, it is evil's file."""
     o = run(tmp_path, run_permpip, python, "import os, evil.spell\n"
             f"evil.spell.load({entry!r}, os.environ['TARGET_URL'])\n", target=target,
             enforce=True)
-    took_effect(target.requests == ["/beacon?spelled"], o)
-    assert ("evil", "network") in o.used
+    assert target.requests == [] and "spelled: PermissionError" in o.output, o.output
+    v = violation(o, "network")
+    assert (v["package"], v["version"], v["phase"], v["event"]) == (
+        "evil", "1.0", "import", "http.client.connect"), v
+    assert v["where"].endswith("/_spelled.py:4") and v["where"] != "evil/_spelled.py:4", v
+    assert o.used == [("evil", "network")]
 
 
 def test_its_own_file_under_a_spelling_inside_the_site_directory(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
-    """``.../site-packages/evil/.``: no RECORD names it, the site directory prefixes it:
-    judged as the distribution of its top directory (version ``?``, fail closed)."""
+    """``.../site-packages/evil/.``: no RECORD names it as spelled, the site directory
+    prefixes it: judged by its real path, evil's file (the distribution of its top
+    directory, version ``?``, where the real path is in no RECORD either: fail closed)."""
     o = run(tmp_path, run_permpip, python, "import os, evil.spell\n"
             "evil.spell.load('HERE/.', os.environ['TARGET_URL'])\n", target=target,
             enforce=True)
     assert target.requests == [] and "spelled: PermissionError" in o.output, o.output
     v = violation(o, "network")
     assert (v["package"], v["version"], v["phase"], v["where"]) == (
-        "evil", "?", "import", "evil/./_spelled.py:4")
+        "evil", "1.0", "import", "evil/./_spelled.py:4")
     assert o.used == [("evil", "network")]
 
 
