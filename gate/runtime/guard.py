@@ -372,6 +372,28 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             out = out.replace("--", "-")
         return out
 
+    O_READ = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    os_read = os.read
+
+    def read_regular(path, limit=1 << 26):
+        """The bytes of a regular file (opened without blocking: a FIFO or a device put
+        where a RECORD or a compiled file's source is expected is not read, and never
+        holds the guard inside its own file IO, ``quiet``), at most ``limit``; OSError
+        otherwise. Called in ``hush``."""
+        fd = os_open(path, O_READ)
+        try:
+            st = fstat(fd)
+            if st.st_mode & 0o170000 != 0o100000 or st.st_size > limit:
+                raise OSError("not a regular file: " + path)
+            chunks = []
+            while True:
+                chunk = os_read(fd, 1 << 20)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        finally:
+            os_close(fd)
+
     def scan_path(path):
         hushed = hush()  # listing sys.path and reading RECORDs: the guard's own
         try:
@@ -409,8 +431,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 name, _, version = stem.rpartition("-")
                 owner = (norm_name(name or stem), version, base + sep, "", False)
                 try:
-                    with open(join(base, info, "RECORD"), encoding="utf-8") as f:
-                        lines = f.read().splitlines()
+                    lines = bytes_decode(read_regular(join(base, info, "RECORD")),
+                                         "utf-8").splitlines()
                 except (OSError, ValueError):
                     continue
                 for line in lines:
@@ -2622,11 +2644,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         try:
             hushed = hush()  # the guard's own read
             try:
-                with open(path, "rb") as f:
-                    data = f.read()
+                data = read_regular(path)
             finally:
                 unhush(hushed)
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError):
             return False
         return bytes_decode(data, "utf-8", "surrogateescape") == source
 
@@ -3036,6 +3057,25 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             setattr(_socket, kind, resolver(kind, real_resolvers[kind]))
         resolver_code.append(_socket.getaddrinfo.__code__)
 
+    def forked(keep=(depth, expect, pending, starting, registering, memo, acting, inherited),
+               sets=(quiet, imports)):
+        """In a forked child only the forking thread lives on: what the guard held for the
+        others (a thread inside its own file IO, ``quiet``; its re-entry marks; deferred
+        handlers) must not pass to a new thread that gets the same id (glibc gives it the
+        stack, and so the id, of one the fork left behind). Registered before any package
+        runs; a callback cannot be unregistered."""
+        tid = get_ident()
+        for d in keep:
+            for k in tuple(d):
+                if k != tid:
+                    d.pop(k, None)
+        for st in sets:
+            for k in tuple(st):
+                if k != tid:
+                    st.discard(k)
+
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=forked)
     if record_all:
         import atexit
 

@@ -806,20 +806,26 @@ FORK = """\
     """
 
 
-@bypass5("child escape", "a thread of the package blocked inside the guard's own file IO "
-         "(a RECORD that is a FIFO, in a directory it put on sys.path: the guard's rescan "
-         "blocks in hush(), its thread id in 'quiet') when the application forks: the child "
-         "inherits 'quiet', and its first new thread gets the same thread id (glibc reuses the "
-         "stack): every event of that thread passes unjudged, enforce mode too; fix: clear "
-         "quiet/depth/expect in the child (os.register_at_fork(after_in_child=...)), and "
-         "never block inside quiet (open RECORDs with O_NONBLOCK, regular files only)")
 def test_a_fork_while_the_guard_reads_a_fifo(tmp_path: Path, target: Target,
                                              run_permpip: RunPermpip, python: Path) -> None:
+    """A thread of the package makes the guard read a RECORD that is a FIFO (in a directory
+    it put on sys.path) so as to block it inside its own file IO (``quiet``) when the
+    application forks, and a new thread of the child (the same thread id: glibc reuses the
+    stack) pass unjudged. The guard reads RECORDs without blocking, regular files only,
+    and a forked child keeps no per-thread state of the threads it did not inherit."""
     o = run(tmp_path, run_permpip, python, textwrap.dedent(FORK).replace(
         "WORKDIR", repr(str(tmp_path))).replace("STUCK", "True"), target=target,
         grant='["fs-write", "threads"]', enforce=True)
-    took_effect(target.requests == ["/beacon?forked"] and "app: done" in o.output, o)
-    assert ("evil", "network") in o.used
+    assert target.requests == [] and "forked: PermissionError" in o.output, o.output
+    assert "app: done" in o.output, o.output
+    v = violation(o, "network")
+    assert (v["package"], v["phase"]) == ("evil", "runtime")
+    assert v["evidence"].startswith("evil/net.py:4 (runtime) -> urllib.request.urlopen -> "), \
+        v["evidence"]
+    # the thread that was to block goes on, and reads evil's file through imghdr
+    r = violation(o, "fs-read")
+    assert (r["package"], r["event"], r["where"]) == ("evil", "open", "evil/fork.py:9")
+    assert sorted(o.used) == [("evil", "fs-read"), ("evil", "network")]
 
 
 def test_a_fork_with_no_thread_inside_the_guard(tmp_path: Path, target: Target,
