@@ -1892,7 +1892,27 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if not guard_first(value):
                 return ("starts a program with an environment without the guard first on "
                         "PYTHONPATH")
+            for name in early_vars:
+                why = early_change(name, item(env, name, fsencode(name)))
+                if why:
+                    return "starts a program with an environment that " + why
         return None
+
+    def early_change(name, value):
+        """Why ``value`` (MISSING: unset) of ``name`` (one of ``early_vars``) would have a
+        Python child run code before the guard, or None."""
+        if value is not MISSING:
+            value = exact(value)
+            if value is None:
+                return "sets " + name + " to what the guard cannot read"
+        if name == "PYTHONWARNINGS":
+            if value is not MISSING and clean_warnings(value) is not None:
+                return ("names a module in PYTHONWARNINGS (imported as Python starts, "
+                        "before the guard)")
+            return None
+        if value == start_env.get(name, MISSING):
+            return None
+        return "changes " + name + " (code run as Python starts, before the guard)"
 
     def subprocess_(event, args):
         f = here()
@@ -1915,7 +1935,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         elif event == "os.spawn":
             words, env = [args[1], *(items(args[2], 4096) or [None])[1:]], args[3]
         elif event == "_posixsubprocess.fork_exec":  # args, executables, ..., env_list
-            argv_ = (items(args[0], 4096) or []) if len(args) > 5 else []
+            if len(args) < 6:
+                return None  # (not a call fork_exec accepts: it raises TypeError)
+            argv_ = items(args[0], 4096) or []
             env = None
             if len(args) > 5 and args[5] is not None:
                 env = {}
@@ -1939,16 +1961,45 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     guard_path = guard_dir_raw[:-1]
     fsencode = os.fsencode
 
+    env_store = []  # os.environ's own dict (bytes -> bytes): what a child inherits
+    start_env = {}  # the variables below, as this process started with them (exact str)
+    # variables that make a child run code before site (so before the guard): a category
+    # of PYTHONWARNINGS that names a module is imported while warning options are read; a
+    # changed PYTHONHOME, PYTHONPLATLIBDIR or PYTHONPYCACHEPREFIX changes the standard
+    # library it runs; PYTHONUSERBASE the directory whose .pth lines site runs before
+    # sitecustomize
+    early_vars = ("PYTHONWARNINGS", "PYTHONHOME", "PYTHONPLATLIBDIR", "PYTHONPYCACHEPREFIX",
+                  "PYTHONUSERBASE", "PYTHONEXECUTABLE")
+    start_warnings = set()  # the warning options this process started with
+
+    def bad_warning(option):
+        """A warning option (a -W value, an entry of PYTHONWARNINGS) whose category names a
+        module (``ignore::pkg.mod.Category``): imported as the interpreter starts, before
+        site, so before the guard; one this process started with is the user's."""
+        fields = str_split(option, ":")
+        return len(fields) > 2 and "." in fields[2].strip() and \
+            option.strip() not in start_warnings
+
+    def clean_warnings(value):
+        """PYTHONWARNINGS without the options ``bad_warning`` finds, or None: none."""
+        parts = str_split(value, ",")
+        kept = [p for p in parts if not bad_warning(p)]
+        return None if len(kept) == len(parts) else ",".join(kept)
+
     def keep_flags(words):
         """``words`` (a Python child's arguments after the interpreter, exact str) with the
         options that would drop the guard taken out: ``-E`` and ``-S`` removed, ``-I`` made
         ``-s -P`` (no user site, no unsafe path: what it keeps of isolation without
-        ignoring PYTHONPATH), read as ``no_site`` reads them; None when none was there."""
+        ignoring PYTHONPATH), a ``-W`` whose category names a module (``bad_warning``)
+        removed, read as ``no_site`` reads them; None when none was there."""
         out = []
         changed_ = False
         skip = False
         done = False
-        for flag in words:
+        i, n = 0, len(words)
+        while i < n:
+            flag = words[i]
+            i += 1
             if done or skip:
                 skip = False
                 out.append(flag)
@@ -1962,10 +2013,23 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 continue
             kept = "-"
             for k, c in enumerate(flag[1:]):
-                if c in "XW" or c not in plain_flags:
+                if c == "W":
+                    value = flag[2 + k:]
+                    later = not value  # the value is the next word
+                    if later and i < n:
+                        value = words[i]
+                    if value and bad_warning(value):
+                        changed_ = True
+                        if later:
+                            i += 1
+                    else:
+                        kept += flag[1 + k:]
+                        skip = later
+                    break
+                if c == "X" or c not in plain_flags:
                     kept += flag[1 + k:]
-                    skip = c in "XW" and k == len(flag) - 2
-                    done = c not in plain_flags and c not in "XW"
+                    skip = c == "X" and k == len(flag) - 2
+                    done = c not in plain_flags and c != "X"
                     break
                 if c == "I":
                     kept += "sP"
@@ -1978,43 +2042,143 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 out.append(kept)
         return out if changed_ else None
 
+    def fix_env(pairs):
+        """A child's environment (exact str (name, value) pairs) with the guard put back:
+        PYTHONPATH with the guard first (one entry), PYTHONWARNINGS without a category
+        that names a module (``bad_warning``)."""
+        fixed = []
+        seen = False
+        for k, value in pairs:
+            if k == "PYTHONPATH":
+                if seen:
+                    continue
+                seen = True
+                if not guard_first(value):
+                    value = guard_path + (pathsep + value if value else "")
+            elif k == "PYTHONWARNINGS":
+                clean = clean_warnings(value)
+                if clean is not None:
+                    value = clean
+            fixed.append((k, value))
+        if not seen:
+            fixed.append(("PYTHONPATH", guard_path))
+        return fixed
+
+    def inherited_env():
+        """The environment a child inherits (os.environ's, as this process changed it), as
+        exact str pairs when it needs the guard put back (``fix_env``), else None."""
+        if not env_store:
+            return None
+        d = env_store[0]
+        pp = d.get(b"PYTHONPATH")
+        warn = d.get(b"PYTHONWARNINGS")
+        if type(pp) is bytes and guard_first(bytes_decode(pp, "utf-8", "surrogateescape")) \
+                and (type(warn) is not bytes or clean_warnings(
+                    bytes_decode(warn, "utf-8", "surrogateescape")) is None):
+            return None
+        return [(bytes_decode(k, "utf-8", "surrogateescape"),
+                 bytes_decode(v, "utf-8", "surrogateescape"))
+                for k, v in tuple(dict_items(d)) if type(k) is bytes and type(v) is bytes]
+
+    def python_argv(names, argv_):
+        """A Python child's argv (exact str) with the options that drop the guard taken
+        out (``keep_flags``), or None: not Python, not readable, nothing to change."""
+        if not argv_:
+            return None
+        texts = [exact(w) for w in argv_]
+        if None in texts or not any(n is not None and is_python(n) for n in names):
+            return None
+        flags = keep_flags(texts[1:])
+        return None if flags is None else [texts[0], *flags]
+
     def reguard(args, kwargs):
         """``_posixsubprocess.fork_exec`` (subprocess, multiprocessing), once allowed: the
-        guard put back whoever asked. An environment list gets the guard first on
-        PYTHONPATH; a Python child's options that drop it (``-I``, ``-E``, ``-S``) are
-        taken out. Not the caller's objects: exact copies (``exact``)."""
+        guard put back whoever asked. An environment list (or the inherited one, when
+        this process changed it: ``inherited_env``) gets the guard first on PYTHONPATH
+        and no PYTHONWARNINGS category that names a module; a Python child's options that
+        drop the guard (``-I``, ``-E``, ``-S``, such a ``-W``) are taken out. Not the
+        caller's objects: exact copies (``exact``)."""
         if len(args) < 6:
             return args, kwargs
         call = list(args)
-        env = items(args[5], 100000) if args[5] is not None else None
-        if env is not None:
-            fixed = []
-            seen = False
-            for kv in env:
+        if args[5] is not None:
+            pairs = []
+            for kv in items(args[5], 100000) or ():
                 v = exact(kv)
                 if v is None:
                     continue  # not readable: left out (the guard cannot vouch for it)
                 k, _, value = str_partition(v, "=")
-                if k == "PYTHONPATH":
-                    if seen:
-                        continue
-                    seen = True
-                    if not guard_first(value):
-                        v = "PYTHONPATH=" + guard_path + (pathsep + value if value else "")
-                fixed.append(fsencode(v))
-            if not seen:
-                fixed.append(fsencode("PYTHONPATH=" + guard_path))
-            call[5] = fixed
+                pairs.append((k, value))
+        else:
+            pairs = inherited_env()
+        if pairs is not None:
+            call[5] = [fsencode(k + "=" + v) for k, v in fix_env(pairs)]
         argv_ = items(args[0], 4096)
         exes = items(args[1], 32) if args[1] is not None else None
-        if argv_:
-            texts = [exact(w) for w in argv_]
-            names = [exact(e) for e in exes or ()] or texts[:1]
-            if None not in texts and any(n is not None and is_python(n) for n in names):
-                flags = keep_flags(texts[1:])
-                if flags is not None:
-                    call[0] = [fsencode(w) for w in [texts[0], *flags]]
+        names = [exact(e) for e in exes or ()] or [exact(w) for w in (argv_ or ())[:1]]
+        new_argv = python_argv(names, argv_)
+        if new_argv is not None:
+            call[0] = [fsencode(w) for w in new_argv]
         return tuple(call), kwargs
+
+    def env_pairs(env):
+        """An environment mapping as exact str pairs (an exact dict of str/bytes, or
+        os.environ: its own dict), or None: not read (left as it is; ``escapes`` judges
+        what it cannot read)."""
+        if env is environ_obj:
+            if not env_store:
+                return None
+            env = env_store[0]
+        if type(env) is not dict:
+            return None
+        out = []
+        for k, v in tuple(dict_items(env)):
+            tk, tv = type(k), type(v)
+            if not (issub(tk, str) or issub(tk, bytes)) or not (
+                    issub(tv, str) or issub(tv, bytes)):
+                return None
+            out.append((exact(k), exact(v)))
+        return out
+
+    def respawn(args, kwargs):
+        """``os.posix_spawn``, ``posix_spawnp``, ``execve`` (``os.exec*e``, ``os.spawn*e``),
+        once allowed: as ``reguard``, the guard put back whoever asked: the environment
+        given (an exact dict, or os.environ) gets the guard first on PYTHONPATH and no
+        PYTHONWARNINGS category that names a module; a Python child's options that drop
+        it are taken out. (``permpip.spawn`` judged the call as it was asked.)"""
+        call = list(args)
+        if len(call) > 2:
+            pairs = env_pairs(call[2])
+            if pairs is not None:
+                call[2] = dict(fix_env(pairs))
+        new_argv = python_argv([exact(call[0])] if call else [],
+                               items(call[1], 4096) if len(call) > 1 else None)
+        if new_argv is not None:
+            call[1] = new_argv
+        return tuple(call), kwargs
+
+    def spawn_shape(event):
+        def shape(args, kwargs):
+            """``permpip.spawn``'s arguments: (event, path, argv, env), as asked (the env
+            keyword of execve read as C reads it)."""
+            env = args[2] if len(args) > 2 else None
+            if env is None:
+                for k, v in tuple(dict_items(kwargs)):
+                    if issub(type(k), str) and str_copy(k) == "env":
+                        env = v
+            return (event, args[0] if args else None, args[1] if len(args) > 1 else None,
+                    env)
+        return shape
+
+    def on_spawn(event, args):
+        """What the application or a package asks of ``os.posix_spawn``/``execve`` before
+        the guard puts itself back (``respawn``): a child without the guard is ``guard``
+        (the real call's own event, judged for ``subprocess``, carries the fixed one)."""
+        if len(args) != 4 or type(args[0]) is not str:
+            return None
+        name, path, argv_, env = args
+        why = escapes([path, *(items(argv_, 4096) or [None])[1:]], env)
+        return guard_violation(name, why, here()) if why else None
 
     def describe(event, args):
         if event == "subprocess.Popen":
@@ -2654,6 +2818,13 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     def env_change(event, args):
         f = here()
         key = exact(args[0]) if args else ""
+        if key in early_vars:
+            why = early_change(key, args[1] if event == "os.putenv" and len(args) > 1
+                               else MISSING)
+            if why:
+                denied = guard_violation(event, why, f)
+                if denied:
+                    return denied
         if key is None or key == "PYTHONPATH":  # not readable: it may be PYTHONPATH
             key = "PYTHONPATH" if key is None else key
             value = (exact(args[1]) or "") if event == "os.putenv" and len(args) > 1 else ""
@@ -2772,6 +2943,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["permpip.os.open"] = on_os_open
     table["permpip.signal"] = on_signal
     table["fcntl.fcntl"] = on_fcntl
+    table["permpip.spawn"] = on_spawn
     table["permpip.gc.set_debug"] = on_gc_debug
 
     def failed(event, exc):
@@ -2880,7 +3052,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     environ = getattr(os, "environ", None)
     data = getattr(environ, "_data", None)
+    if type(data) is dict:
+        for name in early_vars:
+            v = data.get(fsencode(name))
+            if type(v) is bytes:
+                start_env[name] = bytes_decode(v, "utf-8", "surrogateescape")
+        for option in str_split(start_env.get("PYTHONWARNINGS", ""), ","):
+            start_warnings.add(option.strip())
+        for option in sys.warnoptions:
+            if type(option) is str:
+                start_warnings.add(option.strip())
     if type(data) is dict and sep == "/":
+        env_store.append(data)
         wrapped = _environ(data, audit, _thread.RLock, get_ident)
         environ._data = wrapped
         environb = getattr(os, "environb", None)
@@ -2935,6 +3118,21 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if sp is not None and getattr(sp, "_fork_exec", None) is real:
             sp._fork_exec = wrapped_fn
         del sp
+    # os.posix_spawn, posix_spawnp, execve (os.exec*e, os.spawn*e): the guard put back in
+    # the environment they are given, whoever asks (respawn), as fork_exec does
+    for name in ("execve", "posix_spawn", "posix_spawnp"):
+        real = getattr(posix, name, None)
+        if real is not None:
+            wrapped_fn = _vault(real, "permpip.spawn", audit, respawn,
+                                shape=spawn_shape("os.exec" if name == "execve"
+                                                  else "os.posix_spawn"))
+            setattr(posix, name, wrapped_fn)
+            if getattr(os, name, None) is real:
+                setattr(os, name, wrapped_fn)
+            supports = getattr(os, "supports_fd", None)  # (execve takes a descriptor)
+            if type(supports) is set and real in supports:
+                supports.discard(real)
+                supports.add(wrapped_fn)
     real = wrapped_fn = None
     # callbacks the interpreter calls later, with no frame of the registrant's on the stack:
     # wrapped at registration (adopt: Registered)
@@ -2982,7 +3180,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     # into it (kept, with the real functions, only in generator frames: _vault)
     import _imp
     fresh = {"_signal": ("signal", "getsignal"), "_thread": ("start_new_thread", "start_new"),
-             "posix": ("mkfifo", "mknod", "open", "environ", "register_at_fork", "uname"),
+             "posix": ("mkfifo", "mknod", "open", "environ", "register_at_fork", "uname",
+                       "execve", "posix_spawn", "posix_spawnp"),
              "_posixsubprocess": ("fork_exec",),
              "atexit": ("register",), "_imp": ("create_builtin", "create_dynamic"),
              "_codecs": ("register",), "gc": ("set_debug",)}

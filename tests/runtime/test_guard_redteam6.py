@@ -879,23 +879,48 @@ def test_a_detached_process_outlives_the_run(tmp_path: Path, target: Target,
     assert ("evil", "network") in o.used
 
 
-@bypass5("child escape", "a package granted env adds its site directory after the guard on "
-         "PYTHONPATH (allowed) and sets PYTHONWARNINGS='ignore::evil._boot.Boot': every Python "
-         "child started afterwards (by the application too) imports evil._boot "
-         "to read the category while processing warning options, before site and so before "
-         "the guard; its import-time code runs unguarded (enforce mode too); fix: the "
-         "child's guard cannot see it: judge a change of PYTHONWARNINGS (and -W/-X options "
-         "naming a module) like PYTHONPATH, or strip module-qualified categories from "
-         "children's environments in fork_exec")
 def test_warning_options_import_the_package_before_the_guard(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
+    """A package granted env adds its site directory after the guard on PYTHONPATH (allowed)
+    and sets PYTHONWARNINGS='ignore::evil._boot.Boot', which every later Python child would
+    import while reading its warning options, before site and so before the guard: a
+    category that names a module is ``guard``, refused."""
     o = run(tmp_path, run_permpip, python, (
         "import subprocess, sys, evil.warn\n"
-        "evil.warn.arm()\n"
+        "try:\n"
+        "    evil.warn.arm()\n"
+        "except PermissionError as exc:\n"
+        "    print('refused:', exc)\n"
         "subprocess.run([sys.executable, '-c', 'print(\"worker ran\")'], check=True)\n"),
         target=target, grant='["env"]', enforce=True)
-    took_effect(target.requests == ["/beacon?startup"] and "worker ran" in o.output, o)
-    assert ("evil", "network") in o.used or ("evil", "guard") in o.used
+    assert target.requests == [] and "worker ran" in o.output, o.output
+    assert "refused: permpip: evil 1.0 may not use guard (os.putenv names a module in " \
+        "PYTHONWARNINGS (imported as Python starts, before the guard) at evil/warn.py:8)" \
+        in o.output, o.output
+    v = violation(o, "guard")
+    assert (v["package"], v["phase"], v["event"]) == ("evil", "runtime", "os.putenv")
+    assert o.used == [("evil", "guard")]
+
+
+@pytest.mark.parametrize("how", ["environment", "option"])
+def test_the_applications_warning_options_naming_a_package(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path,
+        how: str) -> None:
+    """The application itself names evil's category (PYTHONWARNINGS, or ``-W``) for a child
+    whose PYTHONPATH holds evil's site directory: the guard takes the option out of the
+    child's environment (or arguments), so nothing of evil's runs before the guard."""
+    warn = "'ignore::evil._boot.Boot'"
+    o = run(tmp_path, run_permpip, python, (
+        "import os, subprocess, sys, evil\n"
+        "site = os.path.dirname(os.path.dirname(evil.__file__))\n"
+        "os.environ['PYTHONPATH'] += os.pathsep + site\n"
+        + (f"os.environ['PYTHONWARNINGS'] = {warn}\nopts = []\n" if how == "environment"
+           else f"opts = ['-W', {warn}]\n") +
+        "subprocess.run([sys.executable, *opts, '-c', 'import sys; "
+        "print(\"worker ran\", sys.warnoptions, \"evil._boot\" in sys.modules)'], check=True)\n"),
+        target=target, enforce=True)
+    assert target.requests == [] and "worker ran [] False" in o.output, o.output
+    assert o.used == [] and o.code == 0
 
 
 def test_warning_options_without_an_env_grant(tmp_path: Path, target: Target,
@@ -939,22 +964,28 @@ def test_rewriting_the_policy_for_the_next_run(tmp_path: Path, target: Target,
     assert ("evil", "guard") in first.used, first.report
 
 
-@bypass5("child escape", "the application's os.posix_spawn (or os.exec*, os.spawn*) with an "
-         "environment of its own (no PYTHONPATH): judged, not rewritten, and the application "
-         "is exempt from 'guard' reports, so nothing is reported and the child, which imports "
-         "evil, has no guard; fix: put the guard back in os.posix_spawn/exec*/spawn* "
-         "environments as fork_exec does (replace them), or report the unguarded child "
-         "whoever starts it")
+@pytest.mark.parametrize("call", ["posix_spawn", "execve"])
 def test_the_applications_posix_spawn_without_the_guard(
-        tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
+        tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path,
+        call: str) -> None:
+    """The application's os.posix_spawn (or os.exec*e, os.spawn*e) with an environment of
+    its own (no PYTHONPATH) and ``-I``: the guard puts itself back into it, as into
+    fork_exec's, so the child (which imports evil) is guarded."""
+    start = ("pid = os.posix_spawn(sys.executable, argv, {'PATH': '/usr/bin:/bin'})\n"
+             if call == "posix_spawn" else
+             "pid = os.fork()\n"
+             "if pid == 0:\n"
+             "    os.execve(sys.executable, argv, {'PATH': '/usr/bin:/bin'})\n")
     o = run(tmp_path, run_permpip, python, (
         "import os, sys\n"
         "code = 'import sys, evil.net; evil.net.beacon(sys.argv[1], \"spawned\")'\n"
-        "pid = os.posix_spawn(sys.executable, [sys.executable, '-c', code,\n"
-        "                     os.environ['TARGET_URL']], {'PATH': '/usr/bin:/bin'})\n"
-        "os.waitpid(pid, 0)\n"), target=target, enforce=True)
-    took_effect(target.requests == ["/beacon?spawned"], o)
-    assert ("evil", "network") in o.used or ("<app>", "guard") in o.used
+        "argv = [sys.executable, '-I', '-c', code, os.environ['TARGET_URL']]\n"
+        + start + "os.waitpid(pid, 0)\n"), target=target, enforce=True)
+    assert target.requests == [] and "spawned: PermissionError" in o.output, o.output
+    v = violation(o, "network")
+    assert (v["package"], v["phase"], v["event"]) == ("evil", "runtime", "http.client.connect")
+    assert len(o.report["processes"]) == 2
+    assert o.used == [("evil", "network")]
 
 
 # -- 5. hosts --------------------------------------------------------------------------------------
