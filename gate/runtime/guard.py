@@ -1177,8 +1177,22 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         up = parent
     del up, parent, st, n
 
+    # the file the policy was read from (pyproject.toml, --policy FILE): a change of it by
+    # a package (a grant it writes itself, held by the next run) is ``guard``
+    POLICY = "policy"
+    policy_ids = set()
+    policy_paths = set()
+    for protected in cfg.get("protect", ()):
+        try:
+            st = stat(protected)
+            policy_ids.add((st.st_dev, st.st_ino))
+            policy_paths.add(realpath(protected))
+        except (OSError, ValueError, TypeError):
+            pass
+
     def writes_guard(path, dir_fd=None, whole=False, fd_ok=True):
-        """Whether ``path`` (an event's argument, read by path_of; ``dir_fd``: the directory
+        """True when ``path`` (POLICY: the policy file's, by real path or device and inode)
+        names the guard's files. Whether ``path`` (an event's argument, read by path_of; ``dir_fd``: the directory
         descriptor it is relative to) names the guard's files: a relative path against
         ``dir_fd``'s directory (``/proc/self/fd``), or, when that cannot be read
         (UNREAD_FD), judged by its last part (a guard file's name: the worst case); by
@@ -1195,7 +1209,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             except (OSError, ValueError, OverflowError):
                 return False
             key = (st.st_dev, st.st_ino)
-            return key in guard_ids or (whole and key in ancestor_ids)
+            if key in guard_ids or (whole and key in ancestor_ids):
+                return True
+            return POLICY if key in policy_ids else False
         p = path_of(path)
         if p is None:
             return False
@@ -1214,16 +1230,23 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                     key = (st.st_dev, st.st_ino)
                     if key in ancestor_ids or key in guard_ids:
                         return True
+                    if key in policy_ids:
+                        return POLICY
                 except OSError:
                     pass
             p = realpath(p)
             if str_startswith(p + sep, guard_dir):
                 return True
+            if p in policy_paths:
+                return POLICY
             try:
                 st = stat(p)
             except OSError:
                 return False
-            return (st.st_dev, st.st_ino) in guard_ids
+            key = (st.st_dev, st.st_ino)
+            if key in guard_ids:
+                return True
+            return POLICY if key in policy_ids else False
         except (TypeError, ValueError, OSError):
             return False
 
@@ -1259,9 +1282,15 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         else:
             wr = type(flags) is not int or bool(flags & write_flags)
         if wr:
-            if writes_guard(path):
+            hit = writes_guard(path)
+            if hit is True:
                 return guard_violation(event, "writes the guard's files: " + text(path),
                                        here(), exempt_app=False, always=True)
+            if hit:
+                denied = guard_violation(event, "changes the policy this run holds: " +
+                                         text(path), here())
+                if denied:
+                    return denied
             if "fs-write" in everywhere or (
                     "fs-write" in runtime_free and get_ident() not in imports):
                 return None
@@ -1285,11 +1314,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         for i in (0, 1):
             if i < n:
                 j = fds[i] if i < len(fds) else None
-                if writes_guard(args[i], args[j] if j is not None and j < n else None,
-                                event in moving, i == 0):
+                hit = writes_guard(args[i], args[j] if j is not None and j < n else None,
+                                   event in moving, i == 0)
+                if hit is True:
                     return guard_violation(event, "changes the guard's files: " +
                                            text(args[i]), here(), exempt_app=False,
                                            always=True)
+                if hit:
+                    denied = guard_violation(event, "changes the policy this run holds: " +
+                                             text(args[i]), here())
+                    if denied:
+                        return denied
         if free("fs-write"):
             return None
         return decide("fs-write", event, (args[0],) if args else "", here())
@@ -1305,7 +1340,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             dir_fd = UNREAD_FD  # not read: refused only for the guard's own names
         elif type(dir_fd) is not int:
             dir_fd = int(int_repr(dir_fd))  # (int.__repr__: the value, as C reads it)
-        if writes_guard(path, dir_fd):
+        if writes_guard(path, dir_fd) is True:
             return guard_violation("open", "writes the guard's files: " + text(path) +
                                    " (dir_fd " + text(args[2]) + ")", here(),
                                    exempt_app=False, always=True)
@@ -1317,7 +1352,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ``os.write`` (no event) would overwrite the records already written."""
         if len(args) < 2 or type(args[1]) is not int or args[1] != 4:  # F_SETFL (Linux)
             return None
-        if writes_guard(args[0]):
+        if writes_guard(args[0]) is True:
             return guard_violation(event, "changes the flags of the guard's events file",
                                    here(), exempt_app=False, always=True)
         return None
@@ -1435,7 +1470,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         p = exact(addr)
         if p is None or p == "" or p[0] == "\0":
             return None
-        if writes_guard(p):
+        if writes_guard(p) is True:
             return guard_violation("socket.bind", "creates a socket among the guard's files: "
                                    + p, here(), exempt_app=False, always=True)
         if free("fs-write"):

@@ -128,7 +128,9 @@ def compile_policy(policy: Policy, *, enforce: bool = False, record: bool = Fals
     for name, grant in policy.packages.items():
         packages[str(name)] = (grant.versions, tuple(str(c) for c in grant.allow),
                                tuple(str(c) for c in grant.at_import), grant.hosts)
-    return {"version": 1, "enforce": enforce, "record": record,
+    # the policy's own file: a package changing it (granting itself) is ``guard``
+    protect = [str(policy.path)] if policy.path.is_file() else []
+    return {"version": 1, "enforce": enforce, "record": record, "protect": protect,
             "default": (tuple(sorted(str(c) for c in policy.default)),
                         tuple(sorted(str(c) for c in policy.default_at_import))),
             "packages": packages}

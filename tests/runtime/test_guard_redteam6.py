@@ -941,27 +941,33 @@ def test_warning_options_without_an_env_grant(tmp_path: Path, target: Target,
     assert o.used == [("evil", "env")]
 
 
-@bypass5("guard tampering", "the policy's source (the project's pyproject.toml, or --policy "
-         "FILE) is an ordinary file to the guard: a package granted fs-write edits its own "
-         "grant, and the next permpip run holds the edited policy (here: network); the "
-         "guard's compiled policy.bin is protected, its input is not; fix: take the policy "
-         "file's device and inode at start with the guard's files (a write, rename or "
-         "truncate of it is guard, in every mode)")
+@MODES
 def test_rewriting_the_policy_for_the_next_run(tmp_path: Path, target: Target,
-                                               run_permpip: RunPermpip, python: Path) -> None:
-    first = run(tmp_path, run_permpip, python, "import evil.policy\n"
-                "evil.policy.grant_itself()\n", grant='["fs-write"]', enforce=True)
+                                               run_permpip: RunPermpip, python: Path,
+                                               enforce: bool) -> None:
+    """The policy's source (the project's pyproject.toml, or --policy FILE): a package
+    granted fs-write that edits its own grant would have the next run hold it. The guard
+    knows the file the run read (real path, device and inode): a change of it by a package
+    is ``guard`` (refused with --enforce; reported, the run failing, without)."""
+    first = run(tmp_path, run_permpip, python, "import evil.policy\ntry:\n"
+                "    evil.policy.grant_itself()\n"
+                "except PermissionError as exc:\n    print('refused:', exc)\n",
+                grant='["fs-write"]', enforce=enforce)
     project = tmp_path / "project"
-    took_effect('evil = ["fs-write", "network"]' in (project / "pyproject.toml").read_text(),
-                first)
-    (project / "main2.py").write_text("import os, evil.net\n"
-                                      "evil.net.beacon(os.environ['TARGET_URL'])\n")
-    out = project / "report2.json"
-    done = run_permpip("run", "--enforce", "--format", "json", "--output", str(out), "--",
-                       str(python), "main2.py", cwd=project, env={"TARGET_URL": target.url})
-    second = Outcome(done.returncode, read_report(out), done.stdout + done.stderr, out)
-    took_effect(target.requests == ["/beacon?beacon"], second)
-    assert ("evil", "guard") in first.used, first.report
+    changed = 'evil = ["fs-write", "network"]' in (project / "pyproject.toml").read_text()
+    assert changed != enforce, first.output
+    v = violation(first, "guard")
+    assert (v["package"], v["event"], v["detail"], v["denied"]) == (
+        "evil", "open", "changes the policy this run holds: pyproject.toml", enforce)
+    assert first.used == [("evil", "guard")] and first.code == 1
+    if enforce:
+        (project / "main2.py").write_text("import os, evil.net\n"
+                                          "evil.net.beacon(os.environ['TARGET_URL'])\n")
+        out = project / "report2.json"
+        done = run_permpip("run", "--enforce", "--format", "json", "--output", str(out), "--",
+                           str(python), "main2.py", cwd=project, env={"TARGET_URL": target.url})
+        second = Outcome(done.returncode, read_report(out), done.stdout + done.stderr, out)
+        assert target.requests == [] and second.used == [("evil", "network")], second.output
 
 
 @pytest.mark.parametrize("call", ["posix_spawn", "execve"])
