@@ -1949,7 +1949,23 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         return "changes " + name + " (code run as Python starts, before the guard)"
 
+    def run_over():
+        """Whether the run has ended (its events file removed: a process that outlived the
+        command, detached): a program it starts would find no guard."""
+        try:
+            st = fstat(events_fd[0])
+            if (st.st_dev, st.st_ino) == events_id:
+                return not st.st_nlink
+            st = lstat(events_path)
+            return (st.st_dev, st.st_ino) != events_id
+        except OSError:
+            return True
+
     def subprocess_(event, args):
+        if event not in ("os.fork", "os.forkpty") and run_over():
+            # refused in every mode: nothing would record it, and the child has no guard
+            return ("permpip: the run has ended (its guard directory is gone): " + event +
+                    " refused")
         f = here()
         denied = decide("subprocess", event, describe(event, args), f)
         if denied:

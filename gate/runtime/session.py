@@ -290,6 +290,50 @@ def run_guarded(argv: Sequence[str], policy: Policy, *, enforce: bool, record: b
         except OSError as exc:  # not executable, not a program (ENOEXEC), ...
             raise CommandError(f"command cannot be run: {argv[0]} "
                                f"({exc.strerror or type(exc).__name__})") from None
-        return Outcome(returncode=code, events=read_events(run_dir), enforce=enforce)
+        running = still_running(run_dir)
+        events = read_events(run_dir)
+        for pid, what in running:
+            events.errors.append(f"pid {pid} ({what}) was still running when the command "
+                                 "ended: what it does from now on is not seen, and the "
+                                 "programs it starts have no guard")
+        return Outcome(returncode=code, events=events, enforce=enforce)
     finally:
         cleanup(run_dir)
+
+
+def still_running(run_dir: RunDir, *, grace: float = 1.0) -> list[tuple[int, str]]:
+    """The processes of the run still alive once its command has ended (a daemon it
+    detached, a forked child left behind): those whose environment (as they were started,
+    ``/proc/PID/environ``) has the run directory first on PYTHONPATH, after ``grace``
+    seconds for the ones that are ending. (pid, command line), sorted; [] where ``/proc``
+    cannot be read."""
+    import time
+
+    needle = b"\0PYTHONPATH=" + os.fsencode(run_dir.path)
+    deadline = time.monotonic() + grace
+    while True:
+        found = []
+        try:
+            pids = [int(n) for n in os.listdir("/proc") if n.isdigit()]
+        except OSError:
+            return []
+        for pid in pids:
+            if pid == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    env = b"\0" + f.read()
+            except OSError:
+                continue  # gone, or not ours
+            i = env.find(needle)
+            if i < 0 or env[i + len(needle):i + len(needle) + 1] not in (b"\0", b":", b""):
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmd = f.read().replace(b"\0", b" ").strip()
+            except OSError:
+                continue
+            found.append((pid, os.fsdecode(cmd)[:120] or "?"))
+        if not found or time.monotonic() >= deadline:
+            return sorted(found)
+        time.sleep(0.1)

@@ -862,21 +862,26 @@ def test_multiprocessing_children_of_every_start_method(
     assert o.used == [("evil", "network")]
 
 
-@bypass5("child escape", "a process the package starts detached (start_new_session) outlives "
-         "the command: permpip reads events.jsonl and removes the run directory when its "
-         "direct child exits, so the detached process's records are never read and the "
-         "children it starts afterwards find no sitecustomize at the head of PYTHONPATH (no "
-         "guard, enforce mode too); fix: the launcher waits for every guarded process (a pipe "
-         "whose write end each inherits, EOF when the last exits), or a guard whose run "
-         "directory is gone refuses to start children")
 def test_a_detached_process_outlives_the_run(tmp_path: Path, target: Target,
                                              run_permpip: RunPermpip, python: Path) -> None:
+    """A process the package starts detached (start_new_session) outlives the command,
+    whose run directory permpip removes when it ends. permpip reports each process of the
+    run still running then (the run fails), and a guard whose run has ended refuses to
+    start programs (they would have no guard)."""
     o = run(tmp_path, run_permpip, python, "import os, evil.daemon\n"
             "evil.daemon.start(os.environ['TARGET_URL'])\n", target=target,
             grant='["subprocess"]', enforce=True)
-    took_effect(target.requests == ["/beacon?late"] and "daemon: guarded: True" in o.output
-                and "daemon: run directory gone: True" in o.output, o)
-    assert ("evil", "network") in o.used
+    assert "daemon: guarded: True" in o.output and "daemon: run directory gone: True" \
+        in o.output, o.output
+    assert "PermissionError: permpip: the run has ended (its guard directory is gone): " \
+        "subprocess.Popen refused" in o.output, o.output
+    assert target.requests == [], o.output
+    [main, daemon] = o.report["processes"]
+    [error] = o.report["errors"]
+    assert error.startswith(f"pid {daemon['pid']} ({python} -c import sys, evil._late; ") and \
+        error.endswith(") was still running when the command ended: what it does from now "
+                       "on is not seen, and the programs it starts have no guard"), error
+    assert o.used == [] and o.code == 1
 
 
 def test_warning_options_import_the_package_before_the_guard(
@@ -1070,3 +1075,14 @@ def test_a_redirect_from_an_allowed_host_to_an_address_outside(
     assert (v["package"], v["event"], v["detail"]) == (
         "evil", "socket.connect", f"127.0.0.2:{redirector.port} (not in its hosts)")
     assert o.used == [("evil", "network")]
+
+
+def test_fork_exec_with_no_arguments(tmp_path: Path, run_permpip: RunPermpip,
+                                     python: Path) -> None:
+    """``_posixsubprocess.fork_exec()`` with no arguments: the guard's handler passes it
+    through (the real function's TypeError), not a failure of its own."""
+    o = run(tmp_path, run_permpip, python, "import _posixsubprocess\ntry:\n"
+            "    _posixsubprocess.fork_exec()\nexcept TypeError as exc:\n"
+            "    print('app:', exc)\n", enforce=True)
+    assert "app: fork_exec() takes exactly" in o.output, o.output
+    assert o.report["errors"] == [] and o.used == [] and o.code == 0
