@@ -2427,6 +2427,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     inspect_files = (stdlib + "inspect.py", "<frozen inspect>")
     logging_files = (stdlib + "logging" + sep + "__init__.py", "<frozen logging>")
     traceback_files = (stdlib + "traceback.py", "<frozen traceback>")
+    base_tasks_files = (stdlib + "asyncio" + sep + "base_tasks.py",
+                        "<frozen asyncio.base_tasks>")
     threading_bootstrap = ("_bootstrap_inner",)
 
     def frame_helper(code):
@@ -2439,6 +2441,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return True
         if fn in logging_files:
             return code.co_name == "<lambda>"  # currentframe = lambda: sys._getframe(1)
+        if fn in base_tasks_files:  # Task.get_stack/print_stack: a task's coroutine frames
+            return code.co_name in ("_task_get_stack", "_task_print_stack")
         return fn in traceback_files and code.co_name in ("walk_stack", "walk_tb")
 
     method_type = type(frame_helper.__get__(0))
@@ -2771,6 +2775,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return
         claim(code, owner, origin)
 
+    # standard library helpers that compile and run the source their caller hands them
+    # (timeit.Timer, codeop.compile_command, code.InteractiveInterpreter, cProfile/profile
+    # run, bdb/pdb run, doctest): their compile and exec are the caller's
+    compile_files = set()
+    for name in ("timeit", "codeop", "code", "cProfile", "profile", "bdb", "pdb", "doctest"):
+        compile_files.add(stdlib + name + ".py")
+        compile_files.add("<frozen " + name + ">")
+
+    def compiles_for_caller(code):
+        return code.co_filename in compile_files
+
     def dynamic(event, args):
         module = event == "exec" and args and type(args[0]) is code_type and \
             args[0].co_name == "<module>"
@@ -2820,7 +2835,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         else:
             detail = ""
         if found is None:
-            found = owner_frame(f[0], f[1], True, None)
+            found = owner_frame(f[0], f[1], True, compiles_for_caller)
         g, owner = found
         denied = decide("dynamic-code", event, detail, f, True, None, found=found)
         if g is not None and owner is not APP:

@@ -572,17 +572,20 @@ def test_collected_frames_through_gc_garbage(tmp_path: Path, run_permpip: RunPer
     assert o.used == [("evil", "introspection")]
 
 
-@bypass5("introspection", "asyncio.Task.get_stack() reads the coroutine's cr_frame in "
-         "asyncio's own frame (base_tasks._task_get_stack) and hands the frames to its "
-         "caller: the read is the standard library's, and asyncio.all_tasks() reaches the "
-         "application's tasks; fix: add asyncio's get_stack/print_stack (base_tasks) to the "
-         "frame helpers whose reads are their caller's (frame_helper)")
 def test_frames_of_the_applications_tasks_through_get_stack(
         tmp_path: Path, run_permpip: RunPermpip, python: Path) -> None:
+    """asyncio.Task.get_stack() reads the coroutine's cr_frame in asyncio's own frame
+    (base_tasks._task_get_stack) and hands the frames to its caller: a frame helper, whose
+    read is its caller's (asyncio.all_tasks() reaches the application's tasks)."""
     o = run(tmp_path, run_permpip, python, textwrap.dedent(APP_TASK).replace(
         "READ", "task_stacks"), enforce=True)
-    took_effect("LEAK hunter2-app-secret" in o.output, o)
-    assert ("evil", "introspection") in o.used
+    assert "hunter2" not in o.output and "refused: permpip: evil 1.0 may not use " \
+        "introspection (object.__getattr__ coroutine.cr_frame at evil/spy.py:15)" \
+        in o.output, o.output
+    v = violation(o, "introspection")
+    assert (v["package"], v["phase"], v["event"], v["detail"]) == (
+        "evil", "runtime", "object.__getattr__", "coroutine.cr_frame")
+    assert o.used == [("evil", "introspection")]
 
 
 def test_frames_of_the_applications_tasks_through_cr_frame(
@@ -597,22 +600,29 @@ def test_frames_of_the_applications_tasks_through_cr_frame(
     assert o.used == [("evil", "introspection")]
 
 
-@pytest.mark.parametrize("helper", ["timeit_", "codeop_", "interpreter"])
-@bypass5("dynamic-code", "source the package hands a standard library compiler (timeit.Timer, "
-         "codeop.compile_command, code.InteractiveInterpreter.runsource) is compiled and run "
-         "from the standard library's frames: the compile/exec is not the caller's (as for "
-         "dataclasses' own code), though the source is the caller's; fix: judge compile/exec "
-         "in the standard library helpers that compile their caller's source (timeit, code, "
-         "codeop, cProfile/profile.run, pdb.run, doctest) as the caller's, like the "
-         "environment helpers that read a variable the caller names")
+@pytest.mark.parametrize(("helper", "line", "name"), [
+    ("timeit_", 4, "<timeit-src>"), ("codeop_", 7, "<input>"), ("interpreter", 12, "<input>")])
 def test_source_run_by_a_standard_library_compiler(tmp_path: Path, run_permpip: RunPermpip,
-                                                   python: Path, helper: str) -> None:
+                                                   python: Path, helper: str, line: int,
+                                                   name: str) -> None:
+    """Source the package hands a standard library compiler (timeit.Timer,
+    codeop.compile_command, code.InteractiveInterpreter.runsource) is compiled and run from
+    the standard library's frames: the helpers that compile their caller's source (timeit,
+    codeop, code, cProfile/profile, bdb/pdb, doctest) compile for their caller, whose
+    dynamic-code it is."""
     marker = tmp_path / "marker"
     src = f"open({str(marker)!r}, 'w').write('x')"
-    o = run(tmp_path, run_permpip, python, f"import evil.dyn\nevil.dyn.{helper}({src!r})\n",
+    o = run(tmp_path, run_permpip, python, f"import evil.dyn\ntry:\n"
+            f"    evil.dyn.{helper}({src!r})\n"
+            "except PermissionError as exc:\n    print('refused:', exc)\n",
             grant='["fs-write"]', enforce=True)
-    took_effect(marker.exists(), o)
-    assert ("evil", "dynamic-code") in o.used
+    assert not marker.exists(), o.output
+    assert f"refused: permpip: evil 1.0 may not use dynamic-code (compile {name} at " \
+        f"evil/dyn.py:{line})" in o.output, o.output
+    v = violation(o, "dynamic-code")
+    assert (v["package"], v["phase"], v["event"], v["detail"]) == (
+        "evil", "runtime", "compile", name)
+    assert o.used == [("evil", "dynamic-code")]
 
 
 @pytest.mark.skipif(sys.version_info[:2] != (3, 11),
