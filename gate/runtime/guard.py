@@ -1191,9 +1191,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             pass
 
     def writes_guard(path, dir_fd=None, whole=False, fd_ok=True):
-        """True when ``path`` (POLICY: the policy file's, by real path or device and inode)
-        names the guard's files. Whether ``path`` (an event's argument, read by path_of; ``dir_fd``: the directory
-        descriptor it is relative to) names the guard's files: a relative path against
+        """Whether ``path`` (an event's argument, read by path_of; ``dir_fd``: the directory
+        descriptor it is relative to) names the guard's files (True; POLICY: the policy
+        file's, by real path or device and inode): a relative path against
         ``dir_fd``'s directory (``/proc/self/fd``), or, when that cannot be read
         (UNREAD_FD), judged by its last part (a guard file's name: the worst case); by
         real path, and by device and inode (a hard link, a directory above renamed); a

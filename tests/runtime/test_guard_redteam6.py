@@ -685,11 +685,12 @@ def test_the_generator_frame_of_a_replacement_is_introspection(
     assert o.used == [("evil", "introspection")]
 
 
-@bypass5("primitive", "_multiprocessing.SemLock(kind, value, max, name, unlink=False) creates "
-         "/dev/shm/sem.NAME in C (sem_open) and sem_unlink removes one: no event (like "
-         "_posixshmem.shm_open, which the guard replaces); fix: replace SemLock's constructor "
-         "and sem_unlink when _multiprocessing is made (later{}), raising open/os.remove of "
-         "/dev/shm/sem.NAME")
+@bypass5("primitive", "inherent (docs/runtime.md, what the guard cannot see): "
+         "_multiprocessing.SemLock(kind, value, max, name, unlink=False) creates "
+         "/dev/shm/sem.NAME in C (sem_open) with no event; a replacement of "
+         "_multiprocessing.SemLock would not hold: the constructor of a C type is the type, "
+         "reachable with no event from any of its instances (type(lock._semlock) of any "
+         "multiprocessing lock), and a built-in type's attributes cannot be replaced")
 def test_a_named_semaphore_creates_a_file(tmp_path: Path, run_permpip: RunPermpip,
                                           python: Path) -> None:
     name = f"/permpip-red6-{os.getpid()}-{tmp_path.name}"
@@ -726,14 +727,15 @@ def test_a_named_semaphore_creates_a_file(tmp_path: Path, run_permpip: RunPermpi
     "    print('app:', type(exc).__name__)\n",
 ], ids=["application-executor", "application-event-loop", "weakref-callback",
         "copyreg-reducer"])
-@bypass5("misattribution", "work the package queues where the application's thread or event "
-         "loop runs it (Executor.submit into a pool the application started, "
-         "loop.call_soon, a weakref.ref callback, a copyreg reducer) is a standard library "
-         "callable run from the application's frames: no distribution frame, and the thread "
-         "was started by the application (the starter rule does not apply); fix: record the "
-         "submitter on the work item where the guard can see it (wrap Executor.submit, "
-         "loop.call_soon/call_later and weakref.ref/copyreg.pickle registrations) or refuse "
-         "a queued callable with no code of its own")
+@bypass5("misattribution", "inherent (docs/runtime.md, what the guard cannot see): work "
+         "the package queues where the application's thread or event loop runs it "
+         "(Executor.submit into a pool the application started, loop.call_soon, a weakref.ref "
+         "callback, a copyreg reducer) is a standard library callable run from the "
+         "application's frames: no distribution frame, and the thread was started by the "
+         "application; none of these raises an event, the registrations are plain Python "
+         "(a work queue, a loop's deque, copyreg.dispatch_table, a dict anyone writes) or a "
+         "C type's constructor (weakref.ref), and wrapping the first two means importing "
+         "concurrent.futures and asyncio into every process at start")
 def test_work_queued_where_the_application_runs_it(tmp_path: Path, run_permpip: RunPermpip,
                                                   python: Path, main: str) -> None:
     victim = _victim(tmp_path)
@@ -1012,12 +1014,13 @@ def test_the_applications_posix_spawn_without_the_guard(
 # -- 5. hosts --------------------------------------------------------------------------------------
 
 
-@bypass5("hosts", "TLS server name indication: evil, limited to localhost, connects to "
-         "localhost and wraps the socket with server_hostname='forbidden.test': the "
-         "ClientHello names forbidden.test (what a CDN or TLS-terminating proxy routes by: "
-         "domain fronting), and ssl raises no event; fix: judge server_hostname as a host "
-         "the package asks for (replace SSLContext._wrap_socket/_wrap_bio when a grant names "
-         "hosts), as Host headers and CONNECT are")
+@bypass5("hosts", "inherent (docs/runtime.md, what the guard cannot see): TLS server name "
+         "indication: evil, limited to localhost, connects to localhost and wraps the socket "
+         "with server_hostname='forbidden.test': the ClientHello names forbidden.test (what a "
+         "CDN or TLS-terminating proxy routes by: domain fronting), and ssl raises no event; "
+         "the name is handed to _ssl._SSLContext._wrap_socket/_wrap_bio, methods of a C type "
+         "that cannot be replaced and that any code calls directly, past a wrapper of "
+         "ssl.SSLContext's")
 def test_a_tls_server_name_outside_its_hosts(tmp_path: Path, run_permpip: RunPermpip,
                                              python: Path, proxy: RawProxy) -> None:  # noqa: F811
     o = run(tmp_path, run_permpip, python,
