@@ -348,7 +348,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         """A record that could not be written, kept as a symbolic link in the run
         directory's ``lost`` (its target: why, then the record; no descriptor and no file
         size needed); the launcher reads it back and fails the run naming it."""
-        if len(line) > 3000:  # (a link's target: at most PATH_MAX)
+        if len(line.encode("utf-8", "surrogateescape")) > 3500:  # (a target: < PATH_MAX)
             line = "{" + ",".join(js(k) + ":" + js(rec[k]) for k in (
                 "kind", "package", "version", "capability", "phase", "event", "pid")
                 if k in rec) + "}"
@@ -1934,14 +1934,15 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return None
 
     def early_change(name, value):
-        """Why ``value`` (MISSING: unset) of ``name`` (one of ``early_vars``) would have a
-        Python child run code before the guard, or None."""
-        if value is not MISSING:
-            value = exact(value)
-            if value is None:
-                return "sets " + name + " to what the guard cannot read"
+        """Why ``value`` (MISSING: unset, the interpreter's default) of ``name`` (one of
+        ``early_vars``) would have a Python child run code before the guard, or None."""
+        if value is MISSING:
+            return None
+        value = exact(value)
+        if value is None:
+            return "sets " + name + " to what the guard cannot read"
         if name == "PYTHONWARNINGS":
-            if value is not MISSING and clean_warnings(value) is not None:
+            if clean_warnings(value) is not None:
                 return ("names a module in PYTHONWARNINGS (imported as Python starts, "
                         "before the guard)")
             return None

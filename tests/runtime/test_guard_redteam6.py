@@ -404,6 +404,11 @@ EVIL = {
             os.environ["PYTHONPATH"] += os.pathsep + site
             os.environ["PYTHONWARNINGS"] = "ignore::evil._boot.Boot"
         """,
+    "evil/early.py": """\
+        import os
+        def set_(name, value):
+            os.environ[name] = value
+        """,
     "evil/_boot.py": """\
         import os
         from evil.net import beacon
@@ -916,6 +921,25 @@ def test_warning_options_import_the_package_before_the_guard(
         in o.output, o.output
     v = violation(o, "guard")
     assert (v["package"], v["phase"], v["event"]) == ("evil", "runtime", "os.putenv")
+    assert o.used == [("evil", "guard")]
+
+
+@pytest.mark.parametrize("name", ["PYTHONHOME", "PYTHONUSERBASE", "PYTHONPYCACHEPREFIX",
+                                  "PYTHONPLATLIBDIR"])
+def test_variables_that_run_code_before_the_guard(tmp_path: Path, run_permpip: RunPermpip,
+                                                  python: Path, name: str) -> None:
+    """A package granted env setting a variable that has every later Python child run code
+    before site (another standard library, a user site whose .pth lines run before
+    sitecustomize, compiled files read from elsewhere): ``guard``, refused."""
+    o = run(tmp_path, run_permpip, python, (
+        "import evil.early\ntry:\n"
+        f"    evil.early.set_({name!r}, {str(tmp_path)!r})\n"
+        "except PermissionError as exc:\n    print('refused:', exc)\n"),
+        grant='["env"]', enforce=True)
+    assert f"refused: permpip: evil 1.0 may not use guard (os.putenv changes {name} (code " \
+        "run as Python starts, before the guard) at evil/early.py:3)" in o.output, o.output
+    v = violation(o, "guard")
+    assert (v["package"], v["event"]) == ("evil", "os.putenv")
     assert o.used == [("evil", "guard")]
 
 
