@@ -356,6 +356,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         try:
             lost_n[0] += 1
             symlink(why + "\n" + line, join(lost_dir, int_repr(getpid()) + "." +
+                                            int_repr(get_ident()) + "." +
                                             int_repr(lost_n[0])))
             return
         except OSError:
