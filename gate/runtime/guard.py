@@ -283,31 +283,87 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return '"' + value.encode("utf-8", "surrogateescape").decode(
             "utf-8", "replace").translate(escapes_table) + '"'
 
+    class Blind(Exception):
+        """A record that could be neither written nor kept aside: the guard cannot report
+        what it sees, so the use is refused in every mode (hook)."""
+
+    lost_dir = join(directory, "lost")
+    lost_n = [0]
+    symlink, os_close, strerror = os.symlink, os.close, os.strerror
+
     def emit(rec):
-        """One JSON line, written with one os.write (O_APPEND: lines never interleave)."""
+        """One JSON line, written with one os.write (O_APPEND: lines never interleave),
+        starting on a line of its own (a package's half line written on the descriptor,
+        os.write: no event, cannot swallow it). A record that cannot be written (EFBIG under
+        RLIMIT_FSIZE, ENOSPC, the descriptor gone and no other to open) is kept aside
+        (``aside``) and the run fails, naming it; one that cannot be kept either: Blind."""
         rec["pid"] = getpid()
-        line = "{" + ",".join(js(k) + ":" + js(v) for k, v in rec.items()) + "}\n"
-        data = line.encode("utf-8")
-        for _ in (0, 1):
+        line = "{" + ",".join(js(k) + ":" + js(v) for k, v in rec.items()) + "}"
+        data = ("\n" + line + "\n").encode("utf-8")
+        fd = events_fd[0]
+        why = "events.jsonl cannot be written"
+        for attempt in (0, 1):
             # the descriptor may have been closed, or another file put in its place
             # (os.close, os.dup2: not audited): checked, and the file opened again by name
             try:
-                st = fstat(events_fd[0])
-                if (st.st_dev, st.st_ino) == events_id:
-                    write(events_fd[0], data)
-                    return
+                st = fstat(fd)
+                mine = (st.st_dev, st.st_ino) == events_id
             except OSError:
-                pass
+                mine = False
+            if mine:
+                if not st.st_nlink:
+                    why = "events.jsonl was removed (the run has ended)"
+                    break
+                try:
+                    n = write(fd, data)
+                except OSError as exc:
+                    why = "events.jsonl: " + strerror(exc.errno or 0)
+                    del exc
+                    break
+                if n == len(data):
+                    return
+                why = "events.jsonl: a short write"
+                break
+            if attempt:
+                break
             hushed = hush()  # the open is the guard's own
             try:
                 fd = os_open(events_path, O_APPEND)
                 st = fstat(fd)
                 if (st.st_dev, st.st_ino) == events_id:
                     events_fd[0] = fd
-            except OSError:
-                return
+                else:
+                    os_close(fd)
+                    why = "events.jsonl was replaced"
+                    break
+            except OSError as exc:
+                why = "events.jsonl cannot be opened again: " + strerror(exc.errno or 0)
+                del exc
+                break
             finally:
                 unhush(hushed)
+        aside(rec, line, why)
+
+    def aside(rec, line, why):
+        """A record that could not be written, kept as a symbolic link in the run
+        directory's ``lost`` (its target: why, then the record; no descriptor and no file
+        size needed); the launcher reads it back and fails the run naming it."""
+        if len(line.encode("utf-8", "surrogateescape")) > 3500:  # (a target: < PATH_MAX)
+            line = "{" + ",".join(js(k) + ":" + js(rec[k]) for k in (
+                "kind", "package", "version", "capability", "phase", "event", "pid")
+                if k in rec) + "}"
+        hushed = hush()
+        try:
+            lost_n[0] += 1
+            symlink(why + "\n" + line, join(lost_dir, int_repr(getpid()) + "." +
+                                            int_repr(get_ident()) + "." +
+                                            int_repr(lost_n[0])))
+            return
+        except OSError:
+            pass
+        finally:
+            unhush(hushed)
+        raise Blind("permpip: the guard cannot record (" + why + ")")
 
     # -- which distribution a file belongs to ----------------------------------------------
 
@@ -316,6 +372,28 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         while "--" in out:
             out = out.replace("--", "-")
         return out
+
+    O_READ = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    os_read = os.read
+
+    def read_regular(path, limit=1 << 26):
+        """The bytes of a regular file (opened without blocking: a FIFO or a device put
+        where a RECORD or a compiled file's source is expected is not read, and never
+        holds the guard inside its own file IO, ``quiet``), at most ``limit``; OSError
+        otherwise. Called in ``hush``."""
+        fd = os_open(path, O_READ)
+        try:
+            st = fstat(fd)
+            if st.st_mode & 0o170000 != 0o100000 or st.st_size > limit:
+                raise OSError("not a regular file: " + path)
+            chunks = []
+            while True:
+                chunk = os_read(fd, 1 << 20)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        finally:
+            os_close(fd)
 
     def scan_path(path):
         hushed = hush()  # listing sys.path and reading RECORDs: the guard's own
@@ -354,8 +432,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 name, _, version = stem.rpartition("-")
                 owner = (norm_name(name or stem), version, base + sep, "", False)
                 try:
-                    with open(join(base, info, "RECORD"), encoding="utf-8") as f:
-                        lines = f.read().splitlines()
+                    lines = bytes_decode(read_regular(join(base, info, "RECORD")),
+                                         "utf-8").splitlines()
                 except (OSError, ValueError):
                     continue
                 for line in lines:
@@ -401,11 +479,45 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             owner = files.get(head + sep + tail.partition(".")[0] + ".py")
         if owner is not None:
             return owner
-        for site in site_dirs:
+        guess = by_site(fn, site_dirs, stdlib)
+        if guess is None:
+            return None
+        # another spelling of a path (``//site-packages/x``, ``/proc/self/root/...``, ``..``,
+        # a symbolic link) that would make a distribution's file (or the standard
+        # library's) the application's, or its version unknown: judged by its real path
+        try:
+            real = realpath(fn)
+        except (OSError, ValueError):
+            return guess
+        if real == fn:
+            return guess
+        owner = files.get(real)
+        if owner is not None:
+            return owner
+        if not real_sites[1]:
+            real_sites[1] = realpath(stdlib) + sep
+        if len(real_sites[0]) != len(site_dirs):
+            real_sites[0] = [realpath(d) + sep for d in site_dirs]
+        for site, rsite in zip(site_dirs, real_sites[0]):
+            if str_startswith(real, rsite):
+                owner = files.get(site + real[len(rsite):])
+                if owner is not None:
+                    return owner
+        if guess is not APP:
+            return guess
+        return by_site(real, real_sites[0], real_sites[1], site_dirs)
+
+    real_sites = [[], ""]  # the real paths of site_dirs, and of the standard library
+
+    def by_site(fn, sites, lib, names=None):
+        """Owner of a file no RECORD lists, by where it is: in a site directory (a
+        distribution named after its top directory: fail closed), the standard library's
+        (None), else the application's (APP), or None (no path)."""
+        for k, site in enumerate(sites):
             if str_startswith(fn, site):  # in site-packages but in no RECORD: fail closed
                 top = fn[len(site):].partition(sep)[0].partition(".")[0]
-                return (norm_name(top), "?", site, "", False)
-        if str_startswith(fn, stdlib) and "-packages" + sep not in fn:
+                return (norm_name(top), "?", names[k] if names else site, "", False)
+        if str_startswith(fn, lib) and "-packages" + sep not in fn:
             return None
         if str_startswith(fn, sep) or str_startswith(fn, "."):
             return APP
@@ -801,11 +913,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if n is not None:
             counts[key] = n + 1
             return
-        counts[key] = 1
         emit({"kind": "seen", "package": owner[0], "version": owner[1], "capability": cap,
               "phase": phase, "event": event, "detail": detail, "where": where(owner, f),
               "site": owner[2], "chain": chain_of(owner, phase, event, detail, start, f),
               "granted": granted, "argv": argv})
+        counts[key] = 1  # (after the record: one that failed is written again)
 
     def flush():
         """At exit: how many times each use was seen in this process (when more than once).
@@ -820,12 +932,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         site = where(owner, f)
         key = (owner[0], cap, phase)
         if key not in reported:
-            reported.add(key)
             emit({"kind": "violation", "package": owner[0], "version": owner[1],
                   "capability": cap, "phase": phase, "event": event, "detail": detail,
                   "where": site, "site": owner[2],
                   "chain": chain_of(owner, phase, event, detail, start, f),
                   "argv": argv, "denied": enforce or force})
+            reported.add(key)  # (after the record: one that failed is written again)
         if not enforce and not force:
             return None
         at = " at import" if phase == "import" else ""
@@ -1066,9 +1178,23 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         up = parent
     del up, parent, st, n
 
+    # the file the policy was read from (pyproject.toml, --policy FILE): a change of it by
+    # a package (a grant it writes itself, held by the next run) is ``guard``
+    POLICY = "policy"
+    policy_ids = set()
+    policy_paths = set()
+    for protected in cfg.get("protect", ()):
+        try:
+            st = stat(protected)
+            policy_ids.add((st.st_dev, st.st_ino))
+            policy_paths.add(realpath(protected))
+        except (OSError, ValueError, TypeError):
+            pass
+
     def writes_guard(path, dir_fd=None, whole=False, fd_ok=True):
         """Whether ``path`` (an event's argument, read by path_of; ``dir_fd``: the directory
-        descriptor it is relative to) names the guard's files: a relative path against
+        descriptor it is relative to) names the guard's files (True; POLICY: the policy
+        file's, by real path or device and inode): a relative path against
         ``dir_fd``'s directory (``/proc/self/fd``), or, when that cannot be read
         (UNREAD_FD), judged by its last part (a guard file's name: the worst case); by
         real path, and by device and inode (a hard link, a directory above renamed); a
@@ -1084,7 +1210,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             except (OSError, ValueError, OverflowError):
                 return False
             key = (st.st_dev, st.st_ino)
-            return key in guard_ids or (whole and key in ancestor_ids)
+            if key in guard_ids or (whole and key in ancestor_ids):
+                return True
+            return POLICY if key in policy_ids else False
         p = path_of(path)
         if p is None:
             return False
@@ -1103,16 +1231,23 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                     key = (st.st_dev, st.st_ino)
                     if key in ancestor_ids or key in guard_ids:
                         return True
+                    if key in policy_ids:
+                        return POLICY
                 except OSError:
                     pass
             p = realpath(p)
             if str_startswith(p + sep, guard_dir):
                 return True
+            if p in policy_paths:
+                return POLICY
             try:
                 st = stat(p)
             except OSError:
                 return False
-            return (st.st_dev, st.st_ino) in guard_ids
+            key = (st.st_dev, st.st_ino)
+            if key in guard_ids:
+                return True
+            return POLICY if key in policy_ids else False
         except (TypeError, ValueError, OSError):
             return False
 
@@ -1148,9 +1283,15 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         else:
             wr = type(flags) is not int or bool(flags & write_flags)
         if wr:
-            if writes_guard(path):
+            hit = writes_guard(path)
+            if hit is True:
                 return guard_violation(event, "writes the guard's files: " + text(path),
                                        here(), exempt_app=False, always=True)
+            if hit:
+                denied = guard_violation(event, "changes the policy this run holds: " +
+                                         text(path), here())
+                if denied:
+                    return denied
             if "fs-write" in everywhere or (
                     "fs-write" in runtime_free and get_ident() not in imports):
                 return None
@@ -1174,11 +1315,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         for i in (0, 1):
             if i < n:
                 j = fds[i] if i < len(fds) else None
-                if writes_guard(args[i], args[j] if j is not None and j < n else None,
-                                event in moving, i == 0):
+                hit = writes_guard(args[i], args[j] if j is not None and j < n else None,
+                                   event in moving, i == 0)
+                if hit is True:
                     return guard_violation(event, "changes the guard's files: " +
                                            text(args[i]), here(), exempt_app=False,
                                            always=True)
+                if hit:
+                    denied = guard_violation(event, "changes the policy this run holds: " +
+                                             text(args[i]), here())
+                    if denied:
+                        return denied
         if free("fs-write"):
             return None
         return decide("fs-write", event, (args[0],) if args else "", here())
@@ -1194,10 +1341,21 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             dir_fd = UNREAD_FD  # not read: refused only for the guard's own names
         elif type(dir_fd) is not int:
             dir_fd = int(int_repr(dir_fd))  # (int.__repr__: the value, as C reads it)
-        if writes_guard(path, dir_fd):
+        if writes_guard(path, dir_fd) is True:
             return guard_violation("open", "writes the guard's files: " + text(path) +
                                    " (dir_fd " + text(args[2]) + ")", here(),
                                    exempt_app=False, always=True)
+        return None
+
+    def on_fcntl(event, args):
+        """``fcntl.fcntl(fd, F_SETFL, ...)`` of a guard file's descriptor (the events file's,
+        which every process shares): without O_APPEND, a package's ``os.lseek`` and
+        ``os.write`` (no event) would overwrite the records already written."""
+        if len(args) < 2 or type(args[1]) is not int or args[1] != 4:  # F_SETFL (Linux)
+            return None
+        if writes_guard(args[0]) is True:
+            return guard_violation(event, "changes the flags of the guard's events file",
+                                   here(), exempt_app=False, always=True)
         return None
 
     def fs_read(event, args):
@@ -1313,7 +1471,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         p = exact(addr)
         if p is None or p == "" or p[0] == "\0":
             return None
-        if writes_guard(p):
+        if writes_guard(p) is True:
             return guard_violation("socket.bind", "creates a socket among the guard's files: "
                                    + p, here(), exempt_app=False, always=True)
         if free("fs-write"):
@@ -1770,9 +1928,46 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if not guard_first(value):
                 return ("starts a program with an environment without the guard first on "
                         "PYTHONPATH")
+            for name in early_vars:
+                why = early_change(name, item(env, name, fsencode(name)))
+                if why:
+                    return "starts a program with an environment that " + why
         return None
 
+    def early_change(name, value):
+        """Why ``value`` (MISSING: unset, the interpreter's default) of ``name`` (one of
+        ``early_vars``) would have a Python child run code before the guard, or None."""
+        if value is MISSING:
+            return None
+        value = exact(value)
+        if value is None:
+            return "sets " + name + " to what the guard cannot read"
+        if name == "PYTHONWARNINGS":
+            if clean_warnings(value) is not None:
+                return ("names a module in PYTHONWARNINGS (imported as Python starts, "
+                        "before the guard)")
+            return None
+        if value == start_env.get(name, MISSING):
+            return None
+        return "changes " + name + " (code run as Python starts, before the guard)"
+
+    def run_over():
+        """Whether the run has ended (its events file removed: a process that outlived the
+        command, detached): a program it starts would find no guard."""
+        try:
+            st = fstat(events_fd[0])
+            if (st.st_dev, st.st_ino) == events_id:
+                return not st.st_nlink
+            st = lstat(events_path)
+            return (st.st_dev, st.st_ino) != events_id
+        except OSError:
+            return True
+
     def subprocess_(event, args):
+        if event not in ("os.fork", "os.forkpty") and run_over():
+            # refused in every mode: nothing would record it, and the child has no guard
+            return ("permpip: the run has ended (its guard directory is gone): " + event +
+                    " refused")
         f = here()
         denied = decide("subprocess", event, describe(event, args), f)
         if denied:
@@ -1793,7 +1988,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         elif event == "os.spawn":
             words, env = [args[1], *(items(args[2], 4096) or [None])[1:]], args[3]
         elif event == "_posixsubprocess.fork_exec":  # args, executables, ..., env_list
-            argv_ = (items(args[0], 4096) or []) if len(args) > 5 else []
+            if len(args) < 6:
+                return None  # (not a call fork_exec accepts: it raises TypeError)
+            argv_ = items(args[0], 4096) or []
             env = None
             if len(args) > 5 and args[5] is not None:
                 env = {}
@@ -1817,16 +2014,45 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     guard_path = guard_dir_raw[:-1]
     fsencode = os.fsencode
 
+    env_store = []  # os.environ's own dict (bytes -> bytes): what a child inherits
+    start_env = {}  # the variables below, as this process started with them (exact str)
+    # variables that make a child run code before site (so before the guard): a category
+    # of PYTHONWARNINGS that names a module is imported while warning options are read; a
+    # changed PYTHONHOME, PYTHONPLATLIBDIR or PYTHONPYCACHEPREFIX changes the standard
+    # library it runs; PYTHONUSERBASE the directory whose .pth lines site runs before
+    # sitecustomize
+    early_vars = ("PYTHONWARNINGS", "PYTHONHOME", "PYTHONPLATLIBDIR", "PYTHONPYCACHEPREFIX",
+                  "PYTHONUSERBASE", "PYTHONEXECUTABLE")
+    start_warnings = set()  # the warning options this process started with
+
+    def bad_warning(option):
+        """A warning option (a -W value, an entry of PYTHONWARNINGS) whose category names a
+        module (``ignore::pkg.mod.Category``): imported as the interpreter starts, before
+        site, so before the guard; one this process started with is the user's."""
+        fields = str_split(option, ":")
+        return len(fields) > 2 and "." in fields[2].strip() and \
+            option.strip() not in start_warnings
+
+    def clean_warnings(value):
+        """PYTHONWARNINGS without the options ``bad_warning`` finds, or None: none."""
+        parts = str_split(value, ",")
+        kept = [p for p in parts if not bad_warning(p)]
+        return None if len(kept) == len(parts) else ",".join(kept)
+
     def keep_flags(words):
         """``words`` (a Python child's arguments after the interpreter, exact str) with the
         options that would drop the guard taken out: ``-E`` and ``-S`` removed, ``-I`` made
         ``-s -P`` (no user site, no unsafe path: what it keeps of isolation without
-        ignoring PYTHONPATH), read as ``no_site`` reads them; None when none was there."""
+        ignoring PYTHONPATH), a ``-W`` whose category names a module (``bad_warning``)
+        removed, read as ``no_site`` reads them; None when none was there."""
         out = []
         changed_ = False
         skip = False
         done = False
-        for flag in words:
+        i, n = 0, len(words)
+        while i < n:
+            flag = words[i]
+            i += 1
             if done or skip:
                 skip = False
                 out.append(flag)
@@ -1840,10 +2066,23 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 continue
             kept = "-"
             for k, c in enumerate(flag[1:]):
-                if c in "XW" or c not in plain_flags:
+                if c == "W":
+                    value = flag[2 + k:]
+                    later = not value  # the value is the next word
+                    if later and i < n:
+                        value = words[i]
+                    if value and bad_warning(value):
+                        changed_ = True
+                        if later:
+                            i += 1
+                    else:
+                        kept += flag[1 + k:]
+                        skip = later
+                    break
+                if c == "X" or c not in plain_flags:
                     kept += flag[1 + k:]
-                    skip = c in "XW" and k == len(flag) - 2
-                    done = c not in plain_flags and c not in "XW"
+                    skip = c == "X" and k == len(flag) - 2
+                    done = c not in plain_flags and c != "X"
                     break
                 if c == "I":
                     kept += "sP"
@@ -1856,43 +2095,143 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 out.append(kept)
         return out if changed_ else None
 
+    def fix_env(pairs):
+        """A child's environment (exact str (name, value) pairs) with the guard put back:
+        PYTHONPATH with the guard first (one entry), PYTHONWARNINGS without a category
+        that names a module (``bad_warning``)."""
+        fixed = []
+        seen = False
+        for k, value in pairs:
+            if k == "PYTHONPATH":
+                if seen:
+                    continue
+                seen = True
+                if not guard_first(value):
+                    value = guard_path + (pathsep + value if value else "")
+            elif k == "PYTHONWARNINGS":
+                clean = clean_warnings(value)
+                if clean is not None:
+                    value = clean
+            fixed.append((k, value))
+        if not seen:
+            fixed.append(("PYTHONPATH", guard_path))
+        return fixed
+
+    def inherited_env():
+        """The environment a child inherits (os.environ's, as this process changed it), as
+        exact str pairs when it needs the guard put back (``fix_env``), else None."""
+        if not env_store:
+            return None
+        d = env_store[0]
+        pp = d.get(b"PYTHONPATH")
+        warn = d.get(b"PYTHONWARNINGS")
+        if type(pp) is bytes and guard_first(bytes_decode(pp, "utf-8", "surrogateescape")) \
+                and (type(warn) is not bytes or clean_warnings(
+                    bytes_decode(warn, "utf-8", "surrogateescape")) is None):
+            return None
+        return [(bytes_decode(k, "utf-8", "surrogateescape"),
+                 bytes_decode(v, "utf-8", "surrogateescape"))
+                for k, v in tuple(dict_items(d)) if type(k) is bytes and type(v) is bytes]
+
+    def python_argv(names, argv_):
+        """A Python child's argv (exact str) with the options that drop the guard taken
+        out (``keep_flags``), or None: not Python, not readable, nothing to change."""
+        if not argv_:
+            return None
+        texts = [exact(w) for w in argv_]
+        if None in texts or not any(n is not None and is_python(n) for n in names):
+            return None
+        flags = keep_flags(texts[1:])
+        return None if flags is None else [texts[0], *flags]
+
     def reguard(args, kwargs):
         """``_posixsubprocess.fork_exec`` (subprocess, multiprocessing), once allowed: the
-        guard put back whoever asked. An environment list gets the guard first on
-        PYTHONPATH; a Python child's options that drop it (``-I``, ``-E``, ``-S``) are
-        taken out. Not the caller's objects: exact copies (``exact``)."""
+        guard put back whoever asked. An environment list (or the inherited one, when
+        this process changed it: ``inherited_env``) gets the guard first on PYTHONPATH
+        and no PYTHONWARNINGS category that names a module; a Python child's options that
+        drop the guard (``-I``, ``-E``, ``-S``, such a ``-W``) are taken out. Not the
+        caller's objects: exact copies (``exact``)."""
         if len(args) < 6:
             return args, kwargs
         call = list(args)
-        env = items(args[5], 100000) if args[5] is not None else None
-        if env is not None:
-            fixed = []
-            seen = False
-            for kv in env:
+        if args[5] is not None:
+            pairs = []
+            for kv in items(args[5], 100000) or ():
                 v = exact(kv)
                 if v is None:
                     continue  # not readable: left out (the guard cannot vouch for it)
                 k, _, value = str_partition(v, "=")
-                if k == "PYTHONPATH":
-                    if seen:
-                        continue
-                    seen = True
-                    if not guard_first(value):
-                        v = "PYTHONPATH=" + guard_path + (pathsep + value if value else "")
-                fixed.append(fsencode(v))
-            if not seen:
-                fixed.append(fsencode("PYTHONPATH=" + guard_path))
-            call[5] = fixed
+                pairs.append((k, value))
+        else:
+            pairs = inherited_env()
+        if pairs is not None:
+            call[5] = [fsencode(k + "=" + v) for k, v in fix_env(pairs)]
         argv_ = items(args[0], 4096)
         exes = items(args[1], 32) if args[1] is not None else None
-        if argv_:
-            texts = [exact(w) for w in argv_]
-            names = [exact(e) for e in exes or ()] or texts[:1]
-            if None not in texts and any(n is not None and is_python(n) for n in names):
-                flags = keep_flags(texts[1:])
-                if flags is not None:
-                    call[0] = [fsencode(w) for w in [texts[0], *flags]]
+        names = [exact(e) for e in exes or ()] or [exact(w) for w in (argv_ or ())[:1]]
+        new_argv = python_argv(names, argv_)
+        if new_argv is not None:
+            call[0] = [fsencode(w) for w in new_argv]
         return tuple(call), kwargs
+
+    def env_pairs(env):
+        """An environment mapping as exact str pairs (an exact dict of str/bytes, or
+        os.environ: its own dict), or None: not read (left as it is; ``escapes`` judges
+        what it cannot read)."""
+        if env is environ_obj:
+            if not env_store:
+                return None
+            env = env_store[0]
+        if type(env) is not dict:
+            return None
+        out = []
+        for k, v in tuple(dict_items(env)):
+            tk, tv = type(k), type(v)
+            if not (issub(tk, str) or issub(tk, bytes)) or not (
+                    issub(tv, str) or issub(tv, bytes)):
+                return None
+            out.append((exact(k), exact(v)))
+        return out
+
+    def respawn(args, kwargs):
+        """``os.posix_spawn``, ``posix_spawnp``, ``execve`` (``os.exec*e``, ``os.spawn*e``),
+        once allowed: as ``reguard``, the guard put back whoever asked: the environment
+        given (an exact dict, or os.environ) gets the guard first on PYTHONPATH and no
+        PYTHONWARNINGS category that names a module; a Python child's options that drop
+        it are taken out. (``permpip.spawn`` judged the call as it was asked.)"""
+        call = list(args)
+        if len(call) > 2:
+            pairs = env_pairs(call[2])
+            if pairs is not None:
+                call[2] = dict(fix_env(pairs))
+        new_argv = python_argv([exact(call[0])] if call else [],
+                               items(call[1], 4096) if len(call) > 1 else None)
+        if new_argv is not None:
+            call[1] = new_argv
+        return tuple(call), kwargs
+
+    def spawn_shape(event):
+        def shape(args, kwargs):
+            """``permpip.spawn``'s arguments: (event, path, argv, env), as asked (the env
+            keyword of execve read as C reads it)."""
+            env = args[2] if len(args) > 2 else None
+            if env is None:
+                for k, v in tuple(dict_items(kwargs)):
+                    if issub(type(k), str) and str_copy(k) == "env":
+                        env = v
+            return (event, args[0] if args else None, args[1] if len(args) > 1 else None,
+                    env)
+        return shape
+
+    def on_spawn(event, args):
+        """What the application or a package asks of ``os.posix_spawn``/``execve`` before
+        the guard puts itself back (``respawn``): a child without the guard is ``guard``
+        (the real call's own event, judged for ``subprocess``, carries the fixed one)."""
+        if len(args) != 4 or type(args[0]) is not str:
+            return None
+        name, path, argv_, env = args
+        why = escapes([path, *(items(argv_, 4096) or [None])[1:]], env)
+        return guard_violation(name, why, here()) if why else None
 
     def describe(event, args):
         if event == "subprocess.Popen":
@@ -2090,6 +2429,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     inspect_files = (stdlib + "inspect.py", "<frozen inspect>")
     logging_files = (stdlib + "logging" + sep + "__init__.py", "<frozen logging>")
     traceback_files = (stdlib + "traceback.py", "<frozen traceback>")
+    base_tasks_files = (stdlib + "asyncio" + sep + "base_tasks.py",
+                        "<frozen asyncio.base_tasks>")
     threading_bootstrap = ("_bootstrap_inner",)
 
     def frame_helper(code):
@@ -2102,6 +2443,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return True
         if fn in logging_files:
             return code.co_name == "<lambda>"  # currentframe = lambda: sys._getframe(1)
+        if fn in base_tasks_files:  # Task.get_stack/print_stack: a task's coroutine frames
+            return code.co_name in ("_task_get_stack", "_task_print_stack")
         return fn in traceback_files and code.co_name in ("walk_stack", "walk_tb")
 
     method_type = type(frame_helper.__get__(0))
@@ -2158,6 +2501,21 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if denied:
                 return denied
         return decide("introspection", event, "", ent)
+
+    SAVEALL = gc.DEBUG_SAVEALL
+
+    def on_gc_debug(event, args):
+        """``gc.set_debug(flags)``: DEBUG_SAVEALL (or flags that cannot be read) is
+        introspection (what the collector frees is kept in ``gc.garbage``)."""
+        flags = args[0] if args else 0
+        t = type(flags)
+        if t is not int and issub(t, int):  # (a subclass: its value, as C reads it)
+            flags = int(int_repr(flags))
+        if type(flags) is int and not flags & SAVEALL:
+            return None
+        if free("introspection"):
+            return None
+        return decide("introspection", "gc.set_debug", "DEBUG_SAVEALL", here())
 
     def getattr_(event, args):
         name = args[1] if len(args) > 1 else ""
@@ -2419,6 +2777,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return
         claim(code, owner, origin)
 
+    # standard library helpers that compile and run the source their caller hands them
+    # (timeit.Timer, codeop.compile_command, code.InteractiveInterpreter, cProfile/profile
+    # run, bdb/pdb run, doctest): their compile and exec are the caller's
+    compile_files = set()
+    for name in ("timeit", "codeop", "code", "cProfile", "profile", "bdb", "pdb", "doctest"):
+        compile_files.add(stdlib + name + ".py")
+        compile_files.add("<frozen " + name + ">")
+
+    def compiles_for_caller(code):
+        return code.co_filename in compile_files
+
     def dynamic(event, args):
         module = event == "exec" and args and type(args[0]) is code_type and \
             args[0].co_name == "<module>"
@@ -2468,7 +2837,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         else:
             detail = ""
         if found is None:
-            found = owner_frame(f[0], f[1], True, None)
+            found = owner_frame(f[0], f[1], True, compiles_for_caller)
         g, owner = found
         denied = decide("dynamic-code", event, detail, f, True, None, found=found)
         if g is not None and owner is not APP:
@@ -2507,17 +2876,23 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         try:
             hushed = hush()  # the guard's own read
             try:
-                with open(path, "rb") as f:
-                    data = f.read()
+                data = read_regular(path)
             finally:
                 unhush(hushed)
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError):
             return False
         return bytes_decode(data, "utf-8", "surrogateescape") == source
 
     def env_change(event, args):
         f = here()
         key = exact(args[0]) if args else ""
+        if key in early_vars:
+            why = early_change(key, args[1] if event == "os.putenv" and len(args) > 1
+                               else MISSING)
+            if why:
+                denied = guard_violation(event, why, f)
+                if denied:
+                    return denied
         if key is None or key == "PYTHONPATH":  # not readable: it may be PYTHONPATH
             key = "PYTHONPATH" if key is None else key
             value = (exact(args[1]) or "") if event == "os.putenv" and len(args) > 1 else ""
@@ -2635,6 +3010,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     table["cpython.PyInterpreterState_New"] = new_interpreter
     table["permpip.os.open"] = on_os_open
     table["permpip.signal"] = on_signal
+    table["fcntl.fcntl"] = on_fcntl
+    table["permpip.spawn"] = on_spawn
+    table["permpip.gc.set_debug"] = on_gc_debug
 
     def failed(event, exc):
         """A bug here must not break the program: it is reported (and fails the run)."""
@@ -2644,11 +3022,27 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         except Exception:
             pass
 
+    def retry(handler, event, args, exc):
+        """The handler failed: an event raised near the recursion limit (the guard's own
+        frames ran out of it) is handled again, the hook having raised the limit; any other
+        failure, or a second one, is recorded (``failed``: it fails the run) and raised
+        again. Blind: nothing can be recorded (the hook refuses the use in every mode)."""
+        if type(exc) is RecursionError:
+            try:
+                return handler(event, args)
+            except Exception as again:
+                exc = again
+                del again
+        failed(event, exc)
+        raise exc
+
 
     def hook(event, args, _get=table.get, _depth=depth, _quiet=quiet, _tid=get_ident,
              _failed=failed, _Error=PermissionError, _open=on_open, _imports=imports,
              _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere),
-             _enforce=enforce, _expect=expect, _grave=grave, _pending=pending):
+             _enforce=enforce, _expect=expect, _grave=grave, _pending=pending,
+             _retry=retry, _Blind=Blind, _getlimit=sys.getrecursionlimit,
+             _setlimit=sys.setrecursionlimit):
         handler = _get(event)
         if handler is None:
             return
@@ -2673,14 +3067,28 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return
         _depth[tid] = level + 1
         try:
-            message = handler(event, args)  # calls here(): the handler is called from here
-        except Exception as exc:
+            try:
+                message = handler(event, args)  # calls here(): called from here
+            except Exception as exc:
+                # (the guard's frames ran out of the recursion limit: room to retry, and to
+                # record a failure)
+                limit = _getlimit()
+                _setlimit(limit + 250)
+                try:
+                    message = _retry(handler, event, args, exc)  # (raises: it failed)
+                finally:
+                    try:
+                        _setlimit(limit)
+                    except RecursionError:  # (deeper than it: left raised)
+                        pass
+        except _Blind:
+            # nothing can be recorded: refused in every mode (fail closed)
+            message = "permpip: the guard cannot record " + event + "; refused"
+        except Exception:
             # fail closed: with --enforce the use is refused; either way it is recorded
             # (an error record fails the run)
             message = ("permpip: the guard failed on " + event + "; refused") \
                 if _enforce else None
-            _failed(event, exc)
-            del exc
         finally:
             if level:
                 _depth[tid] = level
@@ -2694,7 +3102,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 # signal handlers deferred while the guard ran: called from this frame once it
                 # holds nothing of the guard (a handler interrupted in turn is deferred here)
                 del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
-                    _grave, _pending, args
+                    _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit
                 while run:
                     try:  # (a handler run here may run the rest itself: nested hook)
                         h, signum = run.pop(0)
@@ -2707,12 +3115,23 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if message is not None:
             # nothing of the guard stays reachable from the traceback's frame
             del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
-                _grave, _pending, args
+                _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit
             raise _Error(message) from None
 
     environ = getattr(os, "environ", None)
     data = getattr(environ, "_data", None)
+    if type(data) is dict:
+        for name in early_vars:
+            v = data.get(fsencode(name))
+            if type(v) is bytes:
+                start_env[name] = bytes_decode(v, "utf-8", "surrogateescape")
+        for option in str_split(start_env.get("PYTHONWARNINGS", ""), ","):
+            start_warnings.add(option.strip())
+        for option in sys.warnoptions:
+            if type(option) is str:
+                start_warnings.add(option.strip())
     if type(data) is dict and sep == "/":
+        env_store.append(data)
         wrapped = _environ(data, audit, _thread.RLock, get_ident)
         environ._data = wrapped
         environb = getattr(os, "environb", None)
@@ -2767,6 +3186,21 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if sp is not None and getattr(sp, "_fork_exec", None) is real:
             sp._fork_exec = wrapped_fn
         del sp
+    # os.posix_spawn, posix_spawnp, execve (os.exec*e, os.spawn*e): the guard put back in
+    # the environment they are given, whoever asks (respawn), as fork_exec does
+    for name in ("execve", "posix_spawn", "posix_spawnp"):
+        real = getattr(posix, name, None)
+        if real is not None:
+            wrapped_fn = _vault(real, "permpip.spawn", audit, respawn,
+                                shape=spawn_shape("os.exec" if name == "execve"
+                                                  else "os.posix_spawn"))
+            setattr(posix, name, wrapped_fn)
+            if getattr(os, name, None) is real:
+                setattr(os, name, wrapped_fn)
+            supports = getattr(os, "supports_fd", None)  # (execve takes a descriptor)
+            if type(supports) is set and real in supports:
+                supports.discard(real)
+                supports.add(wrapped_fn)
     real = wrapped_fn = None
     # callbacks the interpreter calls later, with no frame of the registrant's on the stack:
     # wrapped at registration (adopt: Registered)
@@ -2794,6 +3228,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         codecs_mod.register = wrapped_fn
     del adopt_fork, adopt_first, shape_none, codecs_mod, _codecs
     real = wrapped_fn = None
+    # gc.set_debug raises no event: with DEBUG_SAVEALL every object a collection finds
+    # unreachable (frames in a traceback cycle, with their locals) lands in gc.garbage, a
+    # plain list read with no event: introspection (permpip.gc.set_debug)
+    gc.set_debug = _vault(gc.set_debug, "permpip.gc.set_debug", audit)
     try:
         import _signal
     except ImportError:
@@ -2810,10 +3248,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     # into it (kept, with the real functions, only in generator frames: _vault)
     import _imp
     fresh = {"_signal": ("signal", "getsignal"), "_thread": ("start_new_thread", "start_new"),
-             "posix": ("mkfifo", "mknod", "open", "environ", "register_at_fork", "uname"),
+             "posix": ("mkfifo", "mknod", "open", "environ", "register_at_fork", "uname",
+                       "execve", "posix_spawn", "posix_spawnp"),
              "_posixsubprocess": ("fork_exec",),
              "atexit": ("register",), "_imp": ("create_builtin", "create_dynamic"),
-             "_codecs": ("register",)}
+             "_codecs": ("register",), "gc": ("set_debug",)}
     replaced = {}
 
     # extension modules loaded later whose functions open files in C with no event:
@@ -2885,6 +3324,25 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             setattr(_socket, kind, resolver(kind, real_resolvers[kind]))
         resolver_code.append(_socket.getaddrinfo.__code__)
 
+    def forked(keep=(depth, expect, pending, starting, registering, memo, acting, inherited),
+               sets=(quiet, imports)):
+        """In a forked child only the forking thread lives on: what the guard held for the
+        others (a thread inside its own file IO, ``quiet``; its re-entry marks; deferred
+        handlers) must not pass to a new thread that gets the same id (glibc gives it the
+        stack, and so the id, of one the fork left behind). Registered before any package
+        runs; a callback cannot be unregistered."""
+        tid = get_ident()
+        for d in keep:
+            for k in tuple(d):
+                if k != tid:
+                    d.pop(k, None)
+        for st in sets:
+            for k in tuple(st):
+                if k != tid:
+                    st.discard(k)
+
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=forked)
     if record_all:
         import atexit
 
@@ -2912,7 +3370,13 @@ def _environ(original, audit, RLock, get_ident, *, len=len, type=type, tuple=tup
         every read through it raises ``permpip.environ`` first."""
         out = None
         while True:
-            op, key, value = yield out
+            try:
+                op, key, value = yield out
+            except GeneratorExit:
+                return
+            except BaseException:  # thrown in (gen.throw): ignored, the frame never leaves
+                out = None
+                continue
             if op != "len":  # reads, and writes that bypass os.putenv (``_data[k] = v``)
                 try:
                     audit("permpip.environ", key)
@@ -3117,7 +3581,16 @@ def _vault(real, event, audit, prepare=None, *, finish=None, shape=None, size=16
             shape=shape):
         out = None
         while True:
-            args, kwargs = yield out
+            try:
+                args, kwargs = yield out
+            except GeneratorExit:  # (closed: ends with no traceback)
+                return
+            except BaseException:
+                # thrown in (gen.throw), or not a call: ignored. An exception that left
+                # this frame would carry it in its traceback (a frame that a collection
+                # with gc.DEBUG_SAVEALL would hand back, holding ``real``)
+                out = None
+                continue
             try:
                 if shape is None:
                     audit(event, *args)
@@ -3187,11 +3660,17 @@ def _chain():
 if __name__ == "sitecustomize":
     try:
         _install(__file__.rpartition("/")[0])
-    except Exception as _exc:  # noqa: BLE001 - a broken run directory must not break Python
+    except BaseException as _exc:  # noqa: BLE001
+        # fail closed: site would report an exception here and go on without the guard
+        # (a child started with no descriptor to spare, a run directory it cannot read)
+        import os as _os
         import sys as _sys
 
-        _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
-        raise
+        try:
+            _sys.stderr.write(f"permpip: the runtime guard could not start: {_exc}\n")
+            _sys.stderr.flush()
+        finally:
+            _os._exit(1)
     finally:
         del _install, _environ, _vault, _signals, _shapes
     _chain()

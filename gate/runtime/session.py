@@ -30,6 +30,7 @@ from gate.policy import Policy
 GUARD_SOURCE = Path(__file__).with_name("guard.py")
 POLICY_FILE = "policy.bin"
 EVENTS_FILE = "events.jsonl"
+LOST_DIR = "lost"
 GUARD_CAPABILITY = "guard"  # not a grant: what would switch the guard off
 
 
@@ -127,7 +128,9 @@ def compile_policy(policy: Policy, *, enforce: bool = False, record: bool = Fals
     for name, grant in policy.packages.items():
         packages[str(name)] = (grant.versions, tuple(str(c) for c in grant.allow),
                                tuple(str(c) for c in grant.at_import), grant.hosts)
-    return {"version": 1, "enforce": enforce, "record": record,
+    # the policy's own file: a package changing it (granting itself) is ``guard``
+    protect = [str(policy.path)] if policy.path.is_file() else []
+    return {"version": 1, "enforce": enforce, "record": record, "protect": protect,
             "default": (tuple(sorted(str(c) for c in policy.default)),
                         tuple(sorted(str(c) for c in policy.default_at_import))),
             "packages": packages}
@@ -148,6 +151,7 @@ def prepare(policy: Policy, *, enforce: bool, record: bool = False) -> RunDir:
         (path / POLICY_FILE).write_bytes(marshal.dumps(
             compile_policy(policy, enforce=enforce, record=record)))
         (path / EVENTS_FILE).touch(mode=0o600)
+        (path / LOST_DIR).mkdir(mode=0o700)  # records the guard could not write (aside)
         for p in (site, path / POLICY_FILE, *path.glob("__pycache__/*")):
             p.chmod(stat.S_IRUSR)
         (path / "__pycache__").chmod(stat.S_IRUSR | stat.S_IXUSR)
@@ -198,46 +202,77 @@ def read_events(run_dir: RunDir) -> Events:
     except OSError as exc:
         events.errors.append(f"cannot read what the guard recorded: {exc.strerror}")
         return events
+
+    def record(rec: Any) -> None:
+        kind = rec["kind"]
+        if kind == "start":
+            events.processes.append((int(rec["pid"]), tuple(map(str, rec["argv"]))))
+        elif kind == "violation":
+            v = Violation(package=str(rec["package"]), version=str(rec["version"]),
+                          capability=str(rec["capability"]), phase=str(rec["phase"]),
+                          event=str(rec["event"]), detail=str(rec.get("detail", "")),
+                          where=str(rec.get("where", "?")),
+                          chain=tuple(map(str, rec.get("chain", ()))),
+                          pid=int(rec["pid"]), argv=tuple(map(str, rec.get("argv", ()))),
+                          denied=bool(rec.get("denied", False)), site=str(rec.get("site", "")))
+            if v.key not in keys:
+                keys.add(v.key)
+                events.violations.append(v)
+        elif kind == "seen":
+            s = Seen(package=str(rec["package"]), version=str(rec["version"]),
+                     capability=str(rec["capability"]), phase=str(rec["phase"]),
+                     where=str(rec.get("where", "?")), detail=str(rec.get("detail", "")),
+                     chain=tuple(map(str, rec.get("chain", ()))), site=str(rec.get("site", "")),
+                     granted=bool(rec.get("granted", False)), pid=int(rec["pid"]),
+                     argv=tuple(map(str, rec.get("argv", ()))))
+            seen.setdefault(s.key, s)
+            counts[s.key] = counts.get(s.key, 0) + 1  # the first use in a process
+        elif kind == "counts":
+            more = [(tuple(map(str, c[:4])), int(c[4])) for c in rec["counts"]]
+            for key, n in more:
+                if len(key) != 4 or n < 2:
+                    raise ValueError(key)
+                counts[key] = counts.get(key, 0) + n - 1  # (its first came as "seen")
+        elif kind == "error":
+            events.errors.append(f"the guard failed in pid {rec['pid']} on "
+                                 f"{rec['event']}: {rec['error']}")
+        else:
+            raise KeyError(kind)
+
+    # each record starts on a line of its own: an empty line is no record
     for n, line in enumerate(raw.splitlines(), 1):
+        if not line:
+            continue
         try:
-            rec = json.loads(line)
-            kind = rec["kind"]
-            if kind == "start":
-                events.processes.append((int(rec["pid"]), tuple(map(str, rec["argv"]))))
-            elif kind == "violation":
-                v = Violation(package=str(rec["package"]), version=str(rec["version"]),
-                              capability=str(rec["capability"]), phase=str(rec["phase"]),
-                              event=str(rec["event"]), detail=str(rec["detail"]),
-                              where=str(rec["where"]), chain=tuple(map(str, rec["chain"])),
-                              pid=int(rec["pid"]), argv=tuple(map(str, rec["argv"])),
-                              denied=bool(rec["denied"]), site=str(rec["site"]))
-                if v.key not in keys:
-                    keys.add(v.key)
-                    events.violations.append(v)
-            elif kind == "seen":
-                s = Seen(package=str(rec["package"]), version=str(rec["version"]),
-                         capability=str(rec["capability"]), phase=str(rec["phase"]),
-                         where=str(rec["where"]), detail=str(rec["detail"]),
-                         chain=tuple(map(str, rec["chain"])), site=str(rec["site"]),
-                         granted=bool(rec["granted"]), pid=int(rec["pid"]),
-                         argv=tuple(map(str, rec["argv"])))
-                seen.setdefault(s.key, s)
-                counts[s.key] = counts.get(s.key, 0) + 1  # the first use in a process
-            elif kind == "counts":
-                more = [(tuple(map(str, c[:4])), int(c[4])) for c in rec["counts"]]
-                for key, n in more:
-                    if len(key) != 4 or n < 2:
-                        raise ValueError(key)
-                    counts[key] = counts.get(key, 0) + n - 1  # (its first came as "seen")
-            elif kind == "error":
-                events.errors.append(f"the guard failed in pid {rec['pid']} on "
-                                     f"{rec['event']}: {rec['error']}")
-            else:
-                raise KeyError(kind)
-        except (ValueError, KeyError, TypeError):
+            record(json.loads(line))
+        except (ValueError, KeyError, TypeError, IndexError):
             events.errors.append(f"{EVENTS_FILE}:{n}: a record the guard did not write")
+    _read_lost(run_dir, record, events)
     events.seen = [replace(s, count=counts[k]) for k, s in seen.items()]
     return events
+
+
+def _read_lost(run_dir: RunDir, record: Any, events: Events) -> None:
+    """The records a guard could not write to events.jsonl and kept aside (symbolic links in
+    ``lost``, target ``why\\nrecord``): read back, and the run fails naming each."""
+    try:
+        names = sorted(os.listdir(run_dir.path / LOST_DIR))
+    except OSError:
+        return
+    for name in names:
+        pid = name.partition(".")[0]
+        try:
+            why, _, line = os.readlink(run_dir.path / LOST_DIR / name).partition("\n")
+            rec = json.loads(line)
+            what = " ".join(str(rec.get(k)) for k in ("kind", "package", "capability",
+                                                       "phase") if rec.get(k) is not None)
+            record(rec)
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            events.errors.append(f"pid {pid}: the guard could not write a record, and what "
+                                 f"it kept aside cannot be read ({LOST_DIR}/{name})")
+            continue
+        events.errors.append(f"pid {pid}: the guard could not write a record to "
+                             f"{EVENTS_FILE} ({why}): {what}")
 
 
 def run_guarded(argv: Sequence[str], policy: Policy, *, enforce: bool, record: bool = False,
@@ -255,6 +290,50 @@ def run_guarded(argv: Sequence[str], policy: Policy, *, enforce: bool, record: b
         except OSError as exc:  # not executable, not a program (ENOEXEC), ...
             raise CommandError(f"command cannot be run: {argv[0]} "
                                f"({exc.strerror or type(exc).__name__})") from None
-        return Outcome(returncode=code, events=read_events(run_dir), enforce=enforce)
+        running = still_running(run_dir)
+        events = read_events(run_dir)
+        for pid, what in running:
+            events.errors.append(f"pid {pid} ({what}) was still running when the command "
+                                 "ended: what it does from now on is not seen, and the "
+                                 "programs it starts have no guard")
+        return Outcome(returncode=code, events=events, enforce=enforce)
     finally:
         cleanup(run_dir)
+
+
+def still_running(run_dir: RunDir, *, grace: float = 1.0) -> list[tuple[int, str]]:
+    """The processes of the run still alive once its command has ended (a daemon it
+    detached, a forked child left behind): those whose environment (as they were started,
+    ``/proc/PID/environ``) has the run directory first on PYTHONPATH, after ``grace``
+    seconds for the ones that are ending. (pid, command line), sorted; [] where ``/proc``
+    cannot be read."""
+    import time
+
+    needle = b"\0PYTHONPATH=" + os.fsencode(run_dir.path)
+    deadline = time.monotonic() + grace
+    while True:
+        found = []
+        try:
+            pids = [int(n) for n in os.listdir("/proc") if n.isdigit()]
+        except OSError:
+            return []
+        for pid in pids:
+            if pid == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    env = b"\0" + f.read()
+            except OSError:
+                continue  # gone, or not ours
+            i = env.find(needle)
+            if i < 0 or env[i + len(needle):i + len(needle) + 1] not in (b"\0", b":", b""):
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmd = f.read().replace(b"\0", b" ").strip()
+            except OSError:
+                continue
+            found.append((pid, os.fsdecode(cmd)[:120] or "?"))
+        if not found or time.monotonic() >= deadline:
+            return sorted(found)
+        time.sleep(0.1)

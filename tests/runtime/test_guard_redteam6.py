@@ -192,6 +192,24 @@ EVIL = {
                 if type(o).__name__ == "frame" and "real" in o.f_locals:
                     return o.f_locals
 
+        def _thrown(wrapper):
+            # the same, where the application has DEBUG_SAVEALL on (a leak hunt)
+            gen = _pool(wrapper).pop()
+            try:
+                gen.throw(_Stop)
+            except _Stop as exc:
+                exc.cycle = exc
+            del gen
+            gc.collect()
+            for o in gc.garbage:
+                if type(o).__name__ == "frame" and "real" in o.f_locals:
+                    return o.f_locals
+            return {}
+
+        def spawn_saved(marker):
+            fork_exec = _thrown(_posixsubprocess.fork_exec).get("real")
+            print("real fork_exec:", fork_exec)
+
         def spawn(marker):
             fork_exec = _locals(_posixsubprocess.fork_exec)["real"]
             r, w = os.pipe()
@@ -386,6 +404,11 @@ EVIL = {
             os.environ["PYTHONPATH"] += os.pathsep + site
             os.environ["PYTHONWARNINGS"] = "ignore::evil._boot.Boot"
         """,
+    "evil/early.py": """\
+        import os
+        def set_(name, value):
+            os.environ[name] = value
+        """,
     "evil/_boot.py": """\
         import os
         from evil.net import beacon
@@ -442,38 +465,43 @@ def violation(o: Outcome, capability: str) -> dict:
 
 
 @MODES
-@bypass5("blinding", "RLIMIT_FSIZE (resource.setrlimit: no event the guard watches) below "
-         "the size of events.jsonl, SIGXFSZ ignored: the guard's os.write of each record fails "
-         "with EFBIG, emit() drops it silently (report mode: the use runs, exit 0; enforce: "
-         "refused, unrecorded, exit 0); fix: a record that cannot be written is a guard "
-         "failure (refuse, and have the launcher fail the run when the process's records "
-         "stop), or judge resource.setrlimit of RLIMIT_FSIZE as guard")
 def test_a_file_size_limit_drops_the_guards_records(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path,
         enforce: bool) -> None:
     o = run(tmp_path, run_permpip, python, "import os, evil.blind\n"
             f"evil.blind.file_size_limit({target.port})\n", target=target, enforce=enforce)
+    """RLIMIT_FSIZE below the size of events.jsonl (SIGXFSZ ignored): the guard's write
+    fails with EFBIG; the record is kept aside (a symbolic link in the run directory, no
+    file size needed), read back, and the run fails with an error naming it."""
     if enforce:  # the call is refused (the refusal names evil): but is it in the report?
         took_effect("refused: permpip: evil 1.0 may not use network" in o.output, o)
     judged(o, target.requests == ["/beacon?fsize"], ("evil", "network"), enforce)
+    v = violation(o, "network")
+    assert (v["package"], v["phase"], v["event"], v["denied"]) == (
+        "evil", "runtime", "socket.connect", enforce)
+    [error] = o.report["errors"]
+    assert error.endswith("the guard could not write a record to events.jsonl "
+                          "(events.jsonl: File too large): violation evil network runtime"), error
+    assert o.code == 1
 
 
 @MODES
-@bypass5("fail open", "a use at the edge of the recursion limit: the guard's own frames raise "
-         "RecursionError (caught: report mode lets the call run, enforce refuses it), and "
-         "failed() cannot write the error record either (its RecursionError is swallowed): "
-         "no violation, no error, exit 0; fix: the hook raises the recursion limit while it "
-         "runs (sys.setrecursionlimit around it) or fails the run when a failure cannot be "
-         "recorded (an exit-time check in the launcher that every started process ended "
-         "with a record of its own)")
 def test_the_recursion_limit_makes_the_guard_fail_open(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path,
         enforce: bool) -> None:
+    """A use at the edge of the recursion limit: the guard's own frames run out of it; the
+    hook raises the limit and handles the event again, so the use is judged (not a guard
+    failure) and recorded."""
     o = run(tmp_path, run_permpip, python, "import evil.blind\n"
             f"evil.blind.recursion_limit({target.port})\n", target=target, enforce=enforce)
     if enforce:
-        took_effect("refused: permpip: the guard failed on socket.connect" in o.output, o)
+        assert "refused: permpip: evil 1.0 may not use network (socket.connect" in o.output, \
+            o.output
     judged(o, target.requests == ["/beacon?recursion"], ("evil", "network"), enforce)
+    v = violation(o, "network")
+    assert (v["package"], v["phase"], v["event"], v["denied"]) == (
+        "evil", "runtime", "socket.connect", enforce)
+    assert o.report["errors"] == [] and o.code == 1
 
 
 def test_a_descriptor_limit_does_not_silence_the_guard(
@@ -489,18 +517,17 @@ def test_a_descriptor_limit_does_not_silence_the_guard(
     assert o.used == [("evil", "network")] and o.code == 1
 
 
-@bypass5("log rewrite", "half a record written with os.write (no event) on the guard's own "
-         "events descriptor: the guard's next record, the violation, ends that line and the "
-         "reader drops it as 'a record the guard did not write' (the run still exits 1, with "
-         "an error naming no package or capability); fix: the reader re-reads a malformed "
-         "line from each '{\"kind\"' in it, or the guard starts each record on a new line")
 def test_half_a_record_on_the_guards_descriptor(tmp_path: Path, target: Target,
                                                 run_permpip: RunPermpip, python: Path) -> None:
     o = run(tmp_path, run_permpip, python, "import os, evil.blind, evil.net\n"
             "evil.blind.partial_record()\nevil.net.beacon(os.environ['TARGET_URL'])\n",
             target=target)
+    """Half a record written with os.write (no event) on the guard's own descriptor: each
+    record of the guard starts on a line of its own, so the half line is reported as a
+    record the guard did not write (the run fails) and the violation after it is read."""
     took_effect(target.requests == ["/beacon?beacon"] and o.code == 1, o)
     assert ("evil", "network") in o.used, o.report
+    assert o.report["errors"] == ["events.jsonl:3: a record the guard did not write"], o.report
 
 
 # -- 2. frames, objects and code with no event ---------------------------------------------------
@@ -532,31 +559,38 @@ APP_TASK = """\
     """
 
 
-@bypass5("introspection", "gc.set_debug(gc.DEBUG_SAVEALL) raises no event: every object a "
-         "collection finds unreachable (the application's frames in a traceback cycle, with "
-         "their locals) is appended to gc.garbage, a plain list; fix: replace gc.set_debug "
-         "(and read gc.garbage through a replacement) and judge DEBUG_SAVEALL as "
-         "introspection, like gc.get_objects")
 def test_collected_frames_through_gc_garbage(tmp_path: Path, run_permpip: RunPermpip,
                                              python: Path) -> None:
-    o = run(tmp_path, run_permpip, python, "import evil.spy\nevil.spy.arm()\n"
+    """gc.set_debug(gc.DEBUG_SAVEALL) raises no event, and would keep every object a
+    collection finds unreachable (the application's frames in a traceback cycle, with their
+    locals) in gc.garbage, a plain list: the guard's replacement judges it introspection."""
+    o = run(tmp_path, run_permpip, python, "import evil.spy\ntry:\n    evil.spy.arm()\n"
+            "except PermissionError as exc:\n    print('refused:', exc)\n"
             + textwrap.dedent(APP_SECRET) + "login()\n"
             "print('LEAK', evil.spy.garbage('password'))\n", enforce=True)
-    took_effect("LEAK hunter2-app-secret" in o.output, o)
-    assert ("evil", "introspection") in o.used
+    assert "hunter2" not in o.output and "LEAK None" in o.output, o.output
+    assert "refused: permpip: evil 1.0 may not use introspection (gc.set_debug DEBUG_SAVEALL " \
+        "at evil/spy.py:4)" in o.output, o.output
+    v = violation(o, "introspection")
+    assert (v["package"], v["phase"], v["event"], v["detail"]) == (
+        "evil", "runtime", "gc.set_debug", "DEBUG_SAVEALL")
+    assert o.used == [("evil", "introspection")]
 
 
-@bypass5("introspection", "asyncio.Task.get_stack() reads the coroutine's cr_frame in "
-         "asyncio's own frame (base_tasks._task_get_stack) and hands the frames to its "
-         "caller: the read is the standard library's, and asyncio.all_tasks() reaches the "
-         "application's tasks; fix: add asyncio's get_stack/print_stack (base_tasks) to the "
-         "frame helpers whose reads are their caller's (frame_helper)")
 def test_frames_of_the_applications_tasks_through_get_stack(
         tmp_path: Path, run_permpip: RunPermpip, python: Path) -> None:
+    """asyncio.Task.get_stack() reads the coroutine's cr_frame in asyncio's own frame
+    (base_tasks._task_get_stack) and hands the frames to its caller: a frame helper, whose
+    read is its caller's (asyncio.all_tasks() reaches the application's tasks)."""
     o = run(tmp_path, run_permpip, python, textwrap.dedent(APP_TASK).replace(
         "READ", "task_stacks"), enforce=True)
-    took_effect("LEAK hunter2-app-secret" in o.output, o)
-    assert ("evil", "introspection") in o.used
+    assert "hunter2" not in o.output and "refused: permpip: evil 1.0 may not use " \
+        "introspection (object.__getattr__ coroutine.cr_frame at evil/spy.py:15)" \
+        in o.output, o.output
+    v = violation(o, "introspection")
+    assert (v["package"], v["phase"], v["event"], v["detail"]) == (
+        "evil", "runtime", "object.__getattr__", "coroutine.cr_frame")
+    assert o.used == [("evil", "introspection")]
 
 
 def test_frames_of_the_applications_tasks_through_cr_frame(
@@ -571,63 +605,79 @@ def test_frames_of_the_applications_tasks_through_cr_frame(
     assert o.used == [("evil", "introspection")]
 
 
-@pytest.mark.parametrize("helper", ["timeit_", "codeop_", "interpreter"])
-@bypass5("dynamic-code", "source the package hands a standard library compiler (timeit.Timer, "
-         "codeop.compile_command, code.InteractiveInterpreter.runsource) is compiled and run "
-         "from the standard library's frames: the compile/exec is not the caller's (as for "
-         "dataclasses' own code), though the source is the caller's; fix: judge compile/exec "
-         "in the standard library helpers that compile their caller's source (timeit, code, "
-         "codeop, cProfile/profile.run, pdb.run, doctest) as the caller's, like the "
-         "environment helpers that read a variable the caller names")
+@pytest.mark.parametrize(("helper", "line", "name"), [
+    ("timeit_", 4, "<timeit-src>"), ("codeop_", 7, "<input>"), ("interpreter", 12, "<input>")])
 def test_source_run_by_a_standard_library_compiler(tmp_path: Path, run_permpip: RunPermpip,
-                                                   python: Path, helper: str) -> None:
+                                                   python: Path, helper: str, line: int,
+                                                   name: str) -> None:
+    """Source the package hands a standard library compiler (timeit.Timer,
+    codeop.compile_command, code.InteractiveInterpreter.runsource) is compiled and run from
+    the standard library's frames: the helpers that compile their caller's source (timeit,
+    codeop, code, cProfile/profile, bdb/pdb, doctest) compile for their caller, whose
+    dynamic-code it is."""
     marker = tmp_path / "marker"
     src = f"open({str(marker)!r}, 'w').write('x')"
-    o = run(tmp_path, run_permpip, python, f"import evil.dyn\nevil.dyn.{helper}({src!r})\n",
+    o = run(tmp_path, run_permpip, python, f"import evil.dyn\ntry:\n"
+            f"    evil.dyn.{helper}({src!r})\n"
+            "except PermissionError as exc:\n    print('refused:', exc)\n",
             grant='["fs-write"]', enforce=True)
-    took_effect(marker.exists(), o)
-    assert ("evil", "dynamic-code") in o.used
+    assert not marker.exists(), o.output
+    assert f"refused: permpip: evil 1.0 may not use dynamic-code (compile {name} at " \
+        f"evil/dyn.py:{line})" in o.output, o.output
+    v = violation(o, "dynamic-code")
+    assert (v["package"], v["phase"], v["event"], v["detail"]) == (
+        "evil", "runtime", "compile", name)
+    assert o.used == [("evil", "dynamic-code")]
 
 
 @pytest.mark.skipif(sys.version_info[:2] != (3, 11),
                     reason="3.11's fork_exec arguments and _thread wrapper")
-@pytest.mark.parametrize(("what", "capability"), [("spawn", "subprocess"),
-                                                  ("thread", "threads")])
-@bypass5("guard tampering", "the real _posixsubprocess.fork_exec / _thread.start_new_thread "
-         "live in the frames of the replacement's generators (gi_frame is audited), but a "
-         "generator's __closure__ pool is readable, an exception thrown into one (gen.throw) "
-         "puts its frame in a traceback, and gc.set_debug(DEBUG_SAVEALL) hands that frame "
-         "back in gc.garbage with no event: f_locals['real'] starts a process (or thread) "
-         "with no event at all; its 'prepare' local reaches the guard's own closures too; fix: "
-         "judge gc.set_debug as introspection (previous test), and keep the real functions "
-         "where no frame holds them (a C-level capsule, or one generator frame that never "
-         "raises out: a try around the yield)")
+@pytest.mark.parametrize("what", ["spawn", "thread"])
 def test_the_real_functions_behind_the_guards_replacements(
-        tmp_path: Path, run_permpip: RunPermpip, python: Path, what: str,
-        capability: str) -> None:
+        tmp_path: Path, run_permpip: RunPermpip, python: Path, what: str) -> None:
+    """The real _posixsubprocess.fork_exec / _thread.start_new_thread live in the frames of
+    the replacement's generators, whose pool its __closure__ reaches (no event): an
+    exception thrown into one (gen.throw) would end it with its frame in the traceback, and
+    gc.set_debug(DEBUG_SAVEALL) would hand that frame back in gc.garbage. The collector's
+    debugging is introspection (refused), and a generator of the guard's ignores what is
+    thrown into it."""
     marker = tmp_path / "marker"
-    o = run(tmp_path, run_permpip, python,
-            f"import evil.vault\nevil.vault.{what}({str(marker)!r})\n",
+    o = run(tmp_path, run_permpip, python, "import evil.vault\ntry:\n"
+            f"    evil.vault.{what}({str(marker)!r})\n"
+            "except PermissionError as exc:\n    print('refused:', exc)\n",
             grant='["fs-write"]', enforce=True)
-    took_effect(marker.exists(), o)
-    assert ("evil", capability) in o.used
+    assert not marker.exists(), o.output
+    assert "refused: permpip: evil 1.0 may not use introspection (gc.set_debug DEBUG_SAVEALL " \
+        "at evil/vault.py:19)" in o.output, o.output
+    assert o.used == [("evil", "introspection")]
 
 
-@bypass5("guard tampering", "the same route to the real _signal.signal (the closure of the "
-         "guard's replacement holds its vault): a handler installed with it is not deferred "
-         "while the guard runs, so a timer lands one inside the hook, whose frame reaches the "
-         "event table (f_locals['_get'].__self__), cleared: the guard is off for the process "
-         "(env, network and a process, no report, enforce mode); fix: as above (no frame "
-         "of a replacement's generator may reach the collector's garbage list)")
+def test_the_guards_generators_with_the_applications_gc_debugging(
+        tmp_path: Path, run_permpip: RunPermpip, python: Path) -> None:
+    """The application has DEBUG_SAVEALL on (its grant): a generator of the guard's that
+    evil throws into does not end, so no frame of it reaches gc.garbage."""
+    marker = tmp_path / "marker"
+    o = run(tmp_path, run_permpip, python, "import gc, evil.vault\n"
+            "gc.set_debug(gc.DEBUG_SAVEALL)\n"
+            f"evil.vault.spawn_saved({str(marker)!r})\n", enforce=True)
+    assert "real fork_exec: None" in o.output, o.output
+    assert o.used == [] and o.code == 0
+
+
 def test_the_real_signal_function_switches_the_guard_off(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
+    """The same route to the real _signal.signal (the closure of the guard's replacement
+    holds its vault), whose handlers would land inside the hook and clear its event table:
+    closed where the route is (gc.set_debug is introspection)."""
     marker = tmp_path / "marker"
-    o = run(tmp_path, run_permpip, python, "import evil.vault\n"
-            f"evil.vault.switch_off({target.port}, {str(marker)!r})\n", target=target,
+    o = run(tmp_path, run_permpip, python, "import evil.vault\ntry:\n"
+            f"    evil.vault.switch_off({target.port}, {str(marker)!r})\n"
+            "except PermissionError as exc:\n    print('refused:', exc)\n", target=target,
             enforce=True)
-    took_effect("OFF True" in o.output and f"LEAK {target.url}" in o.output and
-                target.requests == ["/beacon?off"] and marker.exists(), o)
-    assert {("evil", "env"), ("evil", "network"), ("evil", "subprocess")} <= set(o.used)
+    assert "OFF" not in o.output and target.requests == [] and not marker.exists(), o.output
+    assert "refused: permpip: evil 1.0 may not use introspection (gc.set_debug DEBUG_SAVEALL " \
+        "at evil/vault.py:19)" in o.output, o.output
+    assert o.used == [("evil", "introspection")]
 
 
 def test_the_generator_frame_of_a_replacement_is_introspection(
@@ -640,11 +690,12 @@ def test_the_generator_frame_of_a_replacement_is_introspection(
     assert o.used == [("evil", "introspection")]
 
 
-@bypass5("primitive", "_multiprocessing.SemLock(kind, value, max, name, unlink=False) creates "
-         "/dev/shm/sem.NAME in C (sem_open) and sem_unlink removes one: no event (like "
-         "_posixshmem.shm_open, which the guard replaces); fix: replace SemLock's constructor "
-         "and sem_unlink when _multiprocessing is made (later{}), raising open/os.remove of "
-         "/dev/shm/sem.NAME")
+@bypass5("primitive", "inherent (docs/runtime.md, what the guard cannot see): "
+         "_multiprocessing.SemLock(kind, value, max, name, unlink=False) creates "
+         "/dev/shm/sem.NAME in C (sem_open) with no event; a replacement of "
+         "_multiprocessing.SemLock would not hold: the constructor of a C type is the type, "
+         "reachable with no event from any of its instances (type(lock._semlock) of any "
+         "multiprocessing lock), and a built-in type's attributes cannot be replaced")
 def test_a_named_semaphore_creates_a_file(tmp_path: Path, run_permpip: RunPermpip,
                                           python: Path) -> None:
     name = f"/permpip-red6-{os.getpid()}-{tmp_path.name}"
@@ -681,14 +732,15 @@ def test_a_named_semaphore_creates_a_file(tmp_path: Path, run_permpip: RunPermpi
     "    print('app:', type(exc).__name__)\n",
 ], ids=["application-executor", "application-event-loop", "weakref-callback",
         "copyreg-reducer"])
-@bypass5("misattribution", "work the package queues where the application's thread or event "
-         "loop runs it (Executor.submit into a pool the application started, "
-         "loop.call_soon, a weakref.ref callback, a copyreg reducer) is a standard library "
-         "callable run from the application's frames: no distribution frame, and the thread "
-         "was started by the application (the starter rule does not apply); fix: record the "
-         "submitter on the work item where the guard can see it (wrap Executor.submit, "
-         "loop.call_soon/call_later and weakref.ref/copyreg.pickle registrations) or refuse "
-         "a queued callable with no code of its own")
+@bypass5("misattribution", "inherent (docs/runtime.md, what the guard cannot see): work "
+         "the package queues where the application's thread or event loop runs it "
+         "(Executor.submit into a pool the application started, loop.call_soon, a weakref.ref "
+         "callback, a copyreg reducer) is a standard library callable run from the "
+         "application's frames: no distribution frame, and the thread was started by the "
+         "application; none of these raises an event, the registrations are plain Python "
+         "(a work queue, a loop's deque, copyreg.dispatch_table, a dict anyone writes) or a "
+         "C type's constructor (weakref.ref), and wrapping the first two means importing "
+         "concurrent.futures and asyncio into every process at start")
 def test_work_queued_where_the_application_runs_it(tmp_path: Path, run_permpip: RunPermpip,
                                                   python: Path, main: str) -> None:
     victim = _victim(tmp_path)
@@ -723,35 +775,38 @@ def test_work_with_the_packages_code_or_thread(tmp_path: Path, run_permpip: RunP
     assert o.used == [("evil", "fs-write")]
 
 
-@pytest.mark.parametrize("entry", ["/HERE", "/proc/self/root/HERE"],
-                         ids=["double-slash", "proc-self-root"])
-@bypass5("misattribution", "the package puts its own directory on sys.path spelled otherwise "
-         "('//site-packages/evil', '/proc/self/root/...') and imports a module of its own "
-         "from it: the code is named after that spelling, which no RECORD lists and no site "
-         "directory prefixes, so classify() takes it for the application's (granted "
-         "everything); fix: classify a file no RECORD lists by its real path (and "
-         "device/inode) before the site-directory and application rules")
+@pytest.mark.parametrize("entry", ["/HERE", "/proc/self/root/HERE", "HERE/../evil"],
+                         ids=["double-slash", "proc-self-root", "dot-dot"])
 def test_its_own_file_imported_under_another_spelling(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path,
         entry: str) -> None:
+    """The package puts its own directory on sys.path spelled otherwise
+    ('//site-packages/evil', '/proc/self/root/...', '.../evil/../evil') and imports a
+    module of its own from it: the code is named after that spelling, which no RECORD lists
+    and no site directory prefixes; classified by its real path, it is evil's file."""
     o = run(tmp_path, run_permpip, python, "import os, evil.spell\n"
             f"evil.spell.load({entry!r}, os.environ['TARGET_URL'])\n", target=target,
             enforce=True)
-    took_effect(target.requests == ["/beacon?spelled"], o)
-    assert ("evil", "network") in o.used
+    assert target.requests == [] and "spelled: PermissionError" in o.output, o.output
+    v = violation(o, "network")
+    assert (v["package"], v["version"], v["phase"], v["event"]) == (
+        "evil", "1.0", "import", "http.client.connect"), v
+    assert v["where"].endswith("/_spelled.py:4") and v["where"] != "evil/_spelled.py:4", v
+    assert o.used == [("evil", "network")]
 
 
 def test_its_own_file_under_a_spelling_inside_the_site_directory(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
-    """``.../site-packages/evil/.``: no RECORD names it, the site directory prefixes it:
-    judged as the distribution of its top directory (version ``?``, fail closed)."""
+    """``.../site-packages/evil/.``: no RECORD names it as spelled, the site directory
+    prefixes it: judged by its real path, evil's file (the distribution of its top
+    directory, version ``?``, where the real path is in no RECORD either: fail closed)."""
     o = run(tmp_path, run_permpip, python, "import os, evil.spell\n"
             "evil.spell.load('HERE/.', os.environ['TARGET_URL'])\n", target=target,
             enforce=True)
     assert target.requests == [] and "spelled: PermissionError" in o.output, o.output
     v = violation(o, "network")
     assert (v["package"], v["version"], v["phase"], v["where"]) == (
-        "evil", "?", "import", "evil/./_spelled.py:4")
+        "evil", "1.0", "import", "evil/./_spelled.py:4")
     assert o.used == [("evil", "network")]
 
 
@@ -768,20 +823,26 @@ FORK = """\
     """
 
 
-@bypass5("child escape", "a thread of the package blocked inside the guard's own file IO "
-         "(a RECORD that is a FIFO, in a directory it put on sys.path: the guard's rescan "
-         "blocks in hush(), its thread id in 'quiet') when the application forks: the child "
-         "inherits 'quiet', and its first new thread gets the same thread id (glibc reuses the "
-         "stack): every event of that thread passes unjudged, enforce mode too; fix: clear "
-         "quiet/depth/expect in the child (os.register_at_fork(after_in_child=...)), and "
-         "never block inside quiet (open RECORDs with O_NONBLOCK, regular files only)")
 def test_a_fork_while_the_guard_reads_a_fifo(tmp_path: Path, target: Target,
                                              run_permpip: RunPermpip, python: Path) -> None:
+    """A thread of the package makes the guard read a RECORD that is a FIFO (in a directory
+    it put on sys.path) so as to block it inside its own file IO (``quiet``) when the
+    application forks, and a new thread of the child (the same thread id: glibc reuses the
+    stack) pass unjudged. The guard reads RECORDs without blocking, regular files only,
+    and a forked child keeps no per-thread state of the threads it did not inherit."""
     o = run(tmp_path, run_permpip, python, textwrap.dedent(FORK).replace(
         "WORKDIR", repr(str(tmp_path))).replace("STUCK", "True"), target=target,
         grant='["fs-write", "threads"]', enforce=True)
-    took_effect(target.requests == ["/beacon?forked"] and "app: done" in o.output, o)
-    assert ("evil", "network") in o.used
+    assert target.requests == [] and "forked: PermissionError" in o.output, o.output
+    assert "app: done" in o.output, o.output
+    v = violation(o, "network")
+    assert (v["package"], v["phase"]) == ("evil", "runtime")
+    assert v["evidence"].startswith("evil/net.py:4 (runtime) -> urllib.request.urlopen -> "), \
+        v["evidence"]
+    # the thread that was to block goes on, and reads evil's file through imghdr
+    r = violation(o, "fs-read")
+    assert (r["package"], r["event"], r["where"]) == ("evil", "open", "evil/fork.py:9")
+    assert sorted(o.used) == [("evil", "fs-read"), ("evil", "network")]
 
 
 def test_a_fork_with_no_thread_inside_the_guard(tmp_path: Path, target: Target,
@@ -818,40 +879,89 @@ def test_multiprocessing_children_of_every_start_method(
     assert o.used == [("evil", "network")]
 
 
-@bypass5("child escape", "a process the package starts detached (start_new_session) outlives "
-         "the command: permpip reads events.jsonl and removes the run directory when its "
-         "direct child exits, so the detached process's records are never read and the "
-         "children it starts afterwards find no sitecustomize at the head of PYTHONPATH (no "
-         "guard, enforce mode too); fix: the launcher waits for every guarded process (a pipe "
-         "whose write end each inherits, EOF when the last exits), or a guard whose run "
-         "directory is gone refuses to start children")
 def test_a_detached_process_outlives_the_run(tmp_path: Path, target: Target,
                                              run_permpip: RunPermpip, python: Path) -> None:
+    """A process the package starts detached (start_new_session) outlives the command,
+    whose run directory permpip removes when it ends. permpip reports each process of the
+    run still running then (the run fails), and a guard whose run has ended refuses to
+    start programs (they would have no guard)."""
     o = run(tmp_path, run_permpip, python, "import os, evil.daemon\n"
             "evil.daemon.start(os.environ['TARGET_URL'])\n", target=target,
             grant='["subprocess"]', enforce=True)
-    took_effect(target.requests == ["/beacon?late"] and "daemon: guarded: True" in o.output
-                and "daemon: run directory gone: True" in o.output, o)
-    assert ("evil", "network") in o.used
+    assert "daemon: guarded: True" in o.output and "daemon: run directory gone: True" \
+        in o.output, o.output
+    assert "PermissionError: permpip: the run has ended (its guard directory is gone): " \
+        "subprocess.Popen refused" in o.output, o.output
+    assert target.requests == [], o.output
+    [main, daemon] = o.report["processes"]
+    [error] = o.report["errors"]
+    assert error.startswith(f"pid {daemon['pid']} ({python} -c import sys, evil._late; ") and \
+        error.endswith(") was still running when the command ended: what it does from now "
+                       "on is not seen, and the programs it starts have no guard"), error
+    assert o.used == [] and o.code == 1
 
 
-@bypass5("child escape", "a package granted env adds its site directory after the guard on "
-         "PYTHONPATH (allowed) and sets PYTHONWARNINGS='ignore::evil._boot.Boot': every Python "
-         "child started afterwards (by the application too) imports evil._boot "
-         "to read the category while processing warning options, before site and so before "
-         "the guard; its import-time code runs unguarded (enforce mode too); fix: the "
-         "child's guard cannot see it: judge a change of PYTHONWARNINGS (and -W/-X options "
-         "naming a module) like PYTHONPATH, or strip module-qualified categories from "
-         "children's environments in fork_exec")
 def test_warning_options_import_the_package_before_the_guard(
         tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
+    """A package granted env adds its site directory after the guard on PYTHONPATH (allowed)
+    and sets PYTHONWARNINGS='ignore::evil._boot.Boot', which every later Python child would
+    import while reading its warning options, before site and so before the guard: a
+    category that names a module is ``guard``, refused."""
     o = run(tmp_path, run_permpip, python, (
         "import subprocess, sys, evil.warn\n"
-        "evil.warn.arm()\n"
+        "try:\n"
+        "    evil.warn.arm()\n"
+        "except PermissionError as exc:\n"
+        "    print('refused:', exc)\n"
         "subprocess.run([sys.executable, '-c', 'print(\"worker ran\")'], check=True)\n"),
         target=target, grant='["env"]', enforce=True)
-    took_effect(target.requests == ["/beacon?startup"] and "worker ran" in o.output, o)
-    assert ("evil", "network") in o.used or ("evil", "guard") in o.used
+    assert target.requests == [] and "worker ran" in o.output, o.output
+    assert "refused: permpip: evil 1.0 may not use guard (os.putenv names a module in " \
+        "PYTHONWARNINGS (imported as Python starts, before the guard) at evil/warn.py:8)" \
+        in o.output, o.output
+    v = violation(o, "guard")
+    assert (v["package"], v["phase"], v["event"]) == ("evil", "runtime", "os.putenv")
+    assert o.used == [("evil", "guard")]
+
+
+@pytest.mark.parametrize("name", ["PYTHONHOME", "PYTHONUSERBASE", "PYTHONPYCACHEPREFIX",
+                                  "PYTHONPLATLIBDIR"])
+def test_variables_that_run_code_before_the_guard(tmp_path: Path, run_permpip: RunPermpip,
+                                                  python: Path, name: str) -> None:
+    """A package granted env setting a variable that has every later Python child run code
+    before site (another standard library, a user site whose .pth lines run before
+    sitecustomize, compiled files read from elsewhere): ``guard``, refused."""
+    o = run(tmp_path, run_permpip, python, (
+        "import evil.early\ntry:\n"
+        f"    evil.early.set_({name!r}, {str(tmp_path)!r})\n"
+        "except PermissionError as exc:\n    print('refused:', exc)\n"),
+        grant='["env"]', enforce=True)
+    assert f"refused: permpip: evil 1.0 may not use guard (os.putenv changes {name} (code " \
+        "run as Python starts, before the guard) at evil/early.py:3)" in o.output, o.output
+    v = violation(o, "guard")
+    assert (v["package"], v["event"]) == ("evil", "os.putenv")
+    assert o.used == [("evil", "guard")]
+
+
+@pytest.mark.parametrize("how", ["environment", "option"])
+def test_the_applications_warning_options_naming_a_package(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path,
+        how: str) -> None:
+    """The application itself names evil's category (PYTHONWARNINGS, or ``-W``) for a child
+    whose PYTHONPATH holds evil's site directory: the guard takes the option out of the
+    child's environment (or arguments), so nothing of evil's runs before the guard."""
+    warn = "'ignore::evil._boot.Boot'"
+    o = run(tmp_path, run_permpip, python, (
+        "import os, subprocess, sys, evil\n"
+        "site = os.path.dirname(os.path.dirname(evil.__file__))\n"
+        "os.environ['PYTHONPATH'] += os.pathsep + site\n"
+        + (f"os.environ['PYTHONWARNINGS'] = {warn}\nopts = []\n" if how == "environment"
+           else f"opts = ['-W', {warn}]\n") +
+        "subprocess.run([sys.executable, *opts, '-c', 'import sys; "
+        "print(\"worker ran\", sys.warnoptions, \"evil._boot\" in sys.modules)'], check=True)\n"),
+        target=target, enforce=True)
+    assert target.requests == [] and "worker ran [] False" in o.output, o.output
+    assert o.used == [] and o.code == 0
 
 
 def test_warning_options_without_an_env_grant(tmp_path: Path, target: Target,
@@ -872,56 +982,69 @@ def test_warning_options_without_an_env_grant(tmp_path: Path, target: Target,
     assert o.used == [("evil", "env")]
 
 
-@bypass5("guard tampering", "the policy's source (the project's pyproject.toml, or --policy "
-         "FILE) is an ordinary file to the guard: a package granted fs-write edits its own "
-         "grant, and the next permpip run holds the edited policy (here: network); the "
-         "guard's compiled policy.bin is protected, its input is not; fix: take the policy "
-         "file's device and inode at start with the guard's files (a write, rename or "
-         "truncate of it is guard, in every mode)")
+@MODES
 def test_rewriting_the_policy_for_the_next_run(tmp_path: Path, target: Target,
-                                               run_permpip: RunPermpip, python: Path) -> None:
-    first = run(tmp_path, run_permpip, python, "import evil.policy\n"
-                "evil.policy.grant_itself()\n", grant='["fs-write"]', enforce=True)
+                                               run_permpip: RunPermpip, python: Path,
+                                               enforce: bool) -> None:
+    """The policy's source (the project's pyproject.toml, or --policy FILE): a package
+    granted fs-write that edits its own grant would have the next run hold it. The guard
+    knows the file the run read (real path, device and inode): a change of it by a package
+    is ``guard`` (refused with --enforce; reported, the run failing, without)."""
+    first = run(tmp_path, run_permpip, python, "import evil.policy\ntry:\n"
+                "    evil.policy.grant_itself()\n"
+                "except PermissionError as exc:\n    print('refused:', exc)\n",
+                grant='["fs-write"]', enforce=enforce)
     project = tmp_path / "project"
-    took_effect('evil = ["fs-write", "network"]' in (project / "pyproject.toml").read_text(),
-                first)
-    (project / "main2.py").write_text("import os, evil.net\n"
-                                      "evil.net.beacon(os.environ['TARGET_URL'])\n")
-    out = project / "report2.json"
-    done = run_permpip("run", "--enforce", "--format", "json", "--output", str(out), "--",
-                       str(python), "main2.py", cwd=project, env={"TARGET_URL": target.url})
-    second = Outcome(done.returncode, read_report(out), done.stdout + done.stderr, out)
-    took_effect(target.requests == ["/beacon?beacon"], second)
-    assert ("evil", "guard") in first.used, first.report
+    changed = 'evil = ["fs-write", "network"]' in (project / "pyproject.toml").read_text()
+    assert changed != enforce, first.output
+    v = violation(first, "guard")
+    assert (v["package"], v["event"], v["detail"], v["denied"]) == (
+        "evil", "open", "changes the policy this run holds: pyproject.toml", enforce)
+    assert first.used == [("evil", "guard")] and first.code == 1
+    if enforce:
+        (project / "main2.py").write_text("import os, evil.net\n"
+                                          "evil.net.beacon(os.environ['TARGET_URL'])\n")
+        out = project / "report2.json"
+        done = run_permpip("run", "--enforce", "--format", "json", "--output", str(out), "--",
+                           str(python), "main2.py", cwd=project, env={"TARGET_URL": target.url})
+        second = Outcome(done.returncode, read_report(out), done.stdout + done.stderr, out)
+        assert target.requests == [] and second.used == [("evil", "network")], second.output
 
 
-@bypass5("child escape", "the application's os.posix_spawn (or os.exec*, os.spawn*) with an "
-         "environment of its own (no PYTHONPATH): judged, not rewritten, and the application "
-         "is exempt from 'guard' reports, so nothing is reported and the child, which imports "
-         "evil, has no guard; fix: put the guard back in os.posix_spawn/exec*/spawn* "
-         "environments as fork_exec does (replace them), or report the unguarded child "
-         "whoever starts it")
+@pytest.mark.parametrize("call", ["posix_spawn", "execve"])
 def test_the_applications_posix_spawn_without_the_guard(
-        tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path) -> None:
+        tmp_path: Path, target: Target, run_permpip: RunPermpip, python: Path,
+        call: str) -> None:
+    """The application's os.posix_spawn (or os.exec*e, os.spawn*e) with an environment of
+    its own (no PYTHONPATH) and ``-I``: the guard puts itself back into it, as into
+    fork_exec's, so the child (which imports evil) is guarded."""
+    start = ("pid = os.posix_spawn(sys.executable, argv, {'PATH': '/usr/bin:/bin'})\n"
+             if call == "posix_spawn" else
+             "pid = os.fork()\n"
+             "if pid == 0:\n"
+             "    os.execve(sys.executable, argv, {'PATH': '/usr/bin:/bin'})\n")
     o = run(tmp_path, run_permpip, python, (
         "import os, sys\n"
         "code = 'import sys, evil.net; evil.net.beacon(sys.argv[1], \"spawned\")'\n"
-        "pid = os.posix_spawn(sys.executable, [sys.executable, '-c', code,\n"
-        "                     os.environ['TARGET_URL']], {'PATH': '/usr/bin:/bin'})\n"
-        "os.waitpid(pid, 0)\n"), target=target, enforce=True)
-    took_effect(target.requests == ["/beacon?spawned"], o)
-    assert ("evil", "network") in o.used or ("<app>", "guard") in o.used
+        "argv = [sys.executable, '-I', '-c', code, os.environ['TARGET_URL']]\n"
+        + start + "os.waitpid(pid, 0)\n"), target=target, enforce=True)
+    assert target.requests == [] and "spawned: PermissionError" in o.output, o.output
+    v = violation(o, "network")
+    assert (v["package"], v["phase"], v["event"]) == ("evil", "runtime", "http.client.connect")
+    assert len(o.report["processes"]) == 2
+    assert o.used == [("evil", "network")]
 
 
 # -- 5. hosts --------------------------------------------------------------------------------------
 
 
-@bypass5("hosts", "TLS server name indication: evil, limited to localhost, connects to "
-         "localhost and wraps the socket with server_hostname='forbidden.test': the "
-         "ClientHello names forbidden.test (what a CDN or TLS-terminating proxy routes by: "
-         "domain fronting), and ssl raises no event; fix: judge server_hostname as a host "
-         "the package asks for (replace SSLContext._wrap_socket/_wrap_bio when a grant names "
-         "hosts), as Host headers and CONNECT are")
+@bypass5("hosts", "inherent (docs/runtime.md, what the guard cannot see): TLS server name "
+         "indication: evil, limited to localhost, connects to localhost and wraps the socket "
+         "with server_hostname='forbidden.test': the ClientHello names forbidden.test (what a "
+         "CDN or TLS-terminating proxy routes by: domain fronting), and ssl raises no event; "
+         "the name is handed to _ssl._SSLContext._wrap_socket/_wrap_bio, methods of a C type "
+         "that cannot be replaced and that any code calls directly, past a wrapper of "
+         "ssl.SSLContext's")
 def test_a_tls_server_name_outside_its_hosts(tmp_path: Path, run_permpip: RunPermpip,
                                              python: Path, proxy: RawProxy) -> None:  # noqa: F811
     o = run(tmp_path, run_permpip, python,
@@ -989,3 +1112,14 @@ def test_a_redirect_from_an_allowed_host_to_an_address_outside(
     assert (v["package"], v["event"], v["detail"]) == (
         "evil", "socket.connect", f"127.0.0.2:{redirector.port} (not in its hosts)")
     assert o.used == [("evil", "network")]
+
+
+def test_fork_exec_with_no_arguments(tmp_path: Path, run_permpip: RunPermpip,
+                                     python: Path) -> None:
+    """``_posixsubprocess.fork_exec()`` with no arguments: the guard's handler passes it
+    through (the real function's TypeError), not a failure of its own."""
+    o = run(tmp_path, run_permpip, python, "import _posixsubprocess\ntry:\n"
+            "    _posixsubprocess.fork_exec()\nexcept TypeError as exc:\n"
+            "    print('app:', exc)\n", enforce=True)
+    assert "app: fork_exec() takes exactly" in o.output, o.output
+    assert o.report["errors"] == [] and o.used == [] and o.code == 0
