@@ -34,10 +34,9 @@ The root causes of the silent cases (the reasons start with them):
                      ``warnings._processoptions``, ``unittest.main(module=)``)
   network-catalog:   a standard class that opens URLs missing from the table
                      (``xml.dom.xmlbuilder.DOMEntityResolver``)
-  cli:               the table leaves out every command-line function (``main``, ``_main``,
-                     ``test``...: tools/stdlib_catalog.py ``CLI``) on the ground that library
-                     code does not call them; a package can (``timeit.main(argv)`` execs,
-                     ``cProfile.main()`` runs a data file, ``zipfile.main`` writes)
+  cli:               (closed) the table left out every command-line function (``main``,
+                     ``_main``, ``test``...: tools/stdlib_catalog.py ``CLI``); a package can
+                     call them (``timeit.main(argv)`` execs, ``zipfile.main`` writes)
   env-catalog:       environment reads no hand entry names (``wsgiref.handlers
                      .read_environ``, ``BaseHandler.os_environ``, ``locale
                      .getdefaultlocale(envvars)``, ``distutils.util.subst_vars``, a
@@ -572,36 +571,30 @@ CASES = [
          bypass="bypass (network-catalog): `DOMEntityResolver().resolveEntity(pub, url)` "
                 "opens the URL (urllib, through `self._create_opener()`); the table has "
                 "`xml.dom.xmlbuilder.DOMBuilder` but not the resolver class"),
-    # ---- cli
+    # ---- cli (closed: the table lists command lines, tools/stdlib_catalog.py CLI)
     case("webbrowser_main_runs_browser", "subprocess", """
         import sys, webbrowser
         sys.argv = ["x", "http://127.0.0.1/"]
         webbrowser.main()
-        """, SUBPROCESS, bypass="bypass (cli): `webbrowser.main()` opens the URL "
-                                "`sys.argv` names (a browser process)"),
+        """, SUBPROCESS, ("subprocess", 3)),
     case("timeit_main_execs", "dynamic-code", f"""
         import timeit
         timeit.main(["-n", "1", "-s", {CODE}, "pass"])
-        """, SUBPROCESS,
-         bypass="bypass (cli): `timeit.main(argv)` compiles and runs its arguments; the "
-                "table drops every `main` (tools/stdlib_catalog.py CLI): list them with "
-                "their capabilities and let the scanner report a call of one"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("cprofile_main_runs_a_data_file", "dynamic-code", {
         "pkg/__init__.py": "import os, sys, cProfile\n"
                            "sys.argv = ['x', os.path.join(os.path.dirname(__file__), "
                            "'notes.txt')]\ntry:\n    cProfile.main()\nexcept SystemExit:\n"
                            "    pass\n",
         "pkg/notes.txt": "import os\nos.system('echo pwned')\n",
-    }, SUBPROCESS,
-         bypass="bypass (cli): `cProfile.main()` runs the script `sys.argv` names, here a "
-                "data file the scan does not read as code"),
+    }, SUBPROCESS, ("dynamic-code", 4)),
     case("trace_main_runs_a_data_file", "dynamic-code", {
         "pkg/__init__.py": "import os, sys, trace\n"
                            "sys.argv = ['x', '--count', os.path.join(os.path.dirname("
                            "__file__), 'notes.txt')]\ntry:\n    trace.main()\n"
                            "except SystemExit:\n    pass\n",
         "pkg/notes.txt": "import os\nos.system('echo pwned')\n",
-    }, SUBPROCESS, bypass="bypass (cli): `trace.main()` runs the script `sys.argv` names"),
+    }, SUBPROCESS, ("dynamic-code", 4)),
     case("inspect_main_imports", "dynamic-code", f"""
         import sys, inspect
         sys.argv = ["x", {AG}]
@@ -609,19 +602,18 @@ CASES = [
             inspect._main()
         except SystemExit:
             pass
-        """, SUBPROCESS,
-         bypass="bypass (cli): `inspect._main()` imports the module `sys.argv` names"),
+        """, SUBPROCESS, ("dynamic-code", 4)),
     case("zipfile_main_extracts", "fs-write", {
         "pkg/__init__.py": "import os, zipfile\nzipfile.main(['-e', os.path.join("
                            "os.path.dirname(__file__), 'a.zip'), 'rt6_zx'])\n",
         "pkg/a.zip": _zip({"x.txt": "hi"}),
-    }, WRITE, bypass="bypass (cli): `zipfile.main(['-e', ...])` extracts (writes files)"),
+    }, WRITE, ("fs-write", 2)),
     case("json_tool_main_writes", "fs-write", {
         "pkg/__init__.py": "import os, sys, json.tool\nsys.argv = ['x', os.path.join("
                            "os.path.dirname(__file__), 'd.json'), 'rt6_json']\n"
                            "json.tool.main()\n",
         "pkg/d.json": "{}",
-    }, WRITE, bypass="bypass (cli): `json.tool.main()` writes the outfile `sys.argv` names"),
+    }, WRITE, ("fs-write", 3)),
     # ---- env-catalog
     case("wsgiref_read_environ", "env", """
         import wsgiref.handlers
