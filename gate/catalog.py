@@ -205,6 +205,11 @@ BARE_MODULE_TRICKS = ("getattr",)
 # Code objects swapped or built without compile(): ``f.__code__ = c``,
 # ``c.replace(co_code=...)``, ``type(f.__code__)(...)``.
 CODE_TRICKS = ("__code__", "co_code")
+# Calls whose arguments decide what they do (gate/scan/stdlib_forms.py) while their own
+# entry is harmless or absent: the pre-filter walks the lines spelling them, and the lines
+# of names bound to them (``from typing import ForwardRef as F``).
+FORMS = frozenset({"typing.ForwardRef", "importlib.util.find_spec", "pkgutil.get_loader",
+                   "pkgutil.find_loader", "importlib.find_loader"})
 # Catalogued names that count only when assigned (hooks), not when read.
 STORE_ONLY = frozenset({"sys.meta_path", "sys.path_hooks", "sys.excepthook",
                         "sys.unraisablehook", "threading.excepthook", "sys.path_importer_cache",

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from gate.catalog import (
     BARE_MODULE_TRICKS,
     BUILTIN_NAMES,
+    FORMS,
     HEAD_ALTERNATIVES,
     MODULE_TRICKS,
     Requirement,
@@ -109,6 +110,10 @@ def _always() -> list[Requirement]:
     # ``getattr(print, n)``: a builtin function's ``__self__`` (see _object_trick_used)
     reqs.append(Requirement(bare=frozenset({"getattr"}), target="getattr"))
     reqs.append(Requirement(anywhere=frozenset({"__dict__"}), target="__dict__"))
+    # calls whose arguments decide (``typing.ForwardRef("f" + "()")``): no entry of theirs
+    for name in sorted(FORMS):
+        parts = name.split(".")
+        reqs.append(Requirement(anywhere=frozenset(parts), target=parts[-1], head=parts[0]))
     return reqs
 
 

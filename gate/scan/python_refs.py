@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from gate.catalog import (
     BUILTIN_NAMES,
     CODE_TRICKS,
+    FORMS,
     HOLDERS,
     PATH_CLASSES,
     STORE_ONLY,
@@ -230,7 +231,8 @@ def _relevant(qual: str) -> bool:
         return True  # a module, namespace or library only reflection names; an importer
     qual = canonical(qual)
     return (match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
-            or qual in _PATH_MODULES or qual in _SPECIAL_CALLS or qual == "builtins")
+            or qual in _PATH_MODULES or qual in _SPECIAL_CALLS or qual in FORMS
+            or qual == "builtins")
 
 
 # ``import pathlib``: ``p = pathlib.Path(x)`` binds a path whose uses (``p.exists()``) spell

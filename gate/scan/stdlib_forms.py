@@ -27,6 +27,10 @@
   ``dynamic-code``; a literal type (``"Node"``, ``"list[int] | None"``) or a string handed
   in by a variable (``ForwardRef(annotation)``: read where it is written) is not.
 
+An unpacked argument (``unittest.main(**kw)``, ``make_parser(*a)``) may carry any value
+to every parameter a form reads: it counts as one made here (``ANY``), so the form's
+finding stands; a ``**{"module": m}`` display of literal keys is read as keywords.
+
 Public API: findings(func, call, shape) -> list of (capability, detail); patcher(func):
 whether ``func`` is ``mock.patch`` or one of its forms, ``unittest.main`` or
 ``typing.ForwardRef`` (a special form: its catalog entry is what a bare reference counts
@@ -39,15 +43,14 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from gate.catalog import match
+from gate.catalog import FORMS, match
 from gate.model import Capability
 from gate.scan.python_refs import _CODE_NODES
 
 _PATCHERS = frozenset({"unittest.mock.patch", "mock.patch"})
 _PATCHER_PARTS = frozenset({"dict", "multiple"})  # ``patch.dict("os.environ", ...)``
 _INPLACE = frozenset({"fileinput.input", "fileinput.FileInput"})
-_PARENT_IMPORTERS = frozenset({"importlib.util.find_spec", "pkgutil.get_loader",
-                               "pkgutil.find_loader", "importlib.find_loader"})
+_PARENT_IMPORTERS = FORMS - {"typing.ForwardRef"}
 # imports each module a list names and calls its ``create_parser()``
 _PARSER_LISTS = frozenset({"xml.sax.make_parser"})
 # load tests from the module (``module``: a name is imported) and the dotted test names
@@ -89,6 +92,8 @@ def _annotation_code(node: ast.expr | None) -> bool:
     """Whether ``node`` (a ForwardRef's argument) may be code when evaluated: a literal
     holding code, or a string made here from pieces; a string handed in by name
     (``ForwardRef(annotation)``: an annotation written elsewhere, read there) is not."""
+    if node is ANY:
+        return True
     if node is None or isinstance(node, _HANDED_IN):
         return False
     if type(node) is not ast.Constant or not isinstance(node.value, str):
@@ -111,12 +116,35 @@ def _fixed_module(node: ast.expr, shape: Callable[[ast.expr], list[str | None]])
     return isinstance(parts[0], str) and (len(parts) == 1 or "." in parts[0])
 
 
+# What a ``*a`` or ``**kw`` argument may carry to the parameter a form reads: any value.
+ANY: ast.expr = ast.Name(id="<unpacked>", ctx=ast.Load())
+
+
 def _given(call: ast.Call, index: int, *keywords: str) -> ast.expr | None:
-    """Argument ``index`` of ``call`` as written (a ``*a`` too), else the first of its
-    keywords named one of ``keywords``; None when neither is given."""
-    if len(call.args) > index:
-        return call.args[index]
-    return next((k.value for k in call.keywords if k.arg in keywords), None)
+    """Argument ``index`` of ``call`` as written, else the first of its keywords named one
+    of ``keywords``; None when neither is given. ``ANY`` when an unpacked argument may be
+    it: a ``*a`` at or before ``index`` (or after the last positional, which it extends),
+    a ``**kw`` that is not a dict display of literal keys (one is read as keywords)."""
+    for i, arg in enumerate(call.args):
+        if type(arg) is ast.Starred:
+            return ANY
+        if i == index:
+            return arg
+    named = next((k.value for k in call.keywords if k.arg is not None and k.arg in keywords),
+                 None)
+    if named is not None:
+        return named
+    for k in call.keywords:
+        if k.arg is not None:
+            continue
+        d = k.value
+        if type(d) is not ast.Dict or not all(
+                type(key) is ast.Constant and isinstance(key.value, str) for key in d.keys):
+            return ANY  # (``{**a}`` has a None key: not a literal one)
+        for key, value in zip(d.keys, d.values, strict=True):
+            if key is not None and key.value in keywords:  # type: ignore[attr-defined]
+                return value
+    return None
 
 
 def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | None]]
@@ -127,6 +155,8 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
     head, _, tail = func.rpartition(".")
     if func in _PATCHERS or (head in _PATCHERS and tail in _PATCHER_PARTS):
         target = _given(call, 0, "target", "in_dict")
+        if target is ANY:
+            return [(Capability.DYNAMIC_CODE, f"{func}(<unpacked>) may import its target")]
         if target is None or (func.endswith(".dict") and type(target) not in (
                 ast.Constant, ast.BinOp, ast.JoinedStr)):
             return []  # ``patch.dict(os.environ, ...)``: a mapping, nothing imported
@@ -139,6 +169,9 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
                 ] if _annotation_code(arg) else []
     if func in _PARENT_IMPORTERS:
         name = _given(call, 0, "name", "module_or_name", "fullname")
+        if name is ANY:
+            return [(Capability.DYNAMIC_CODE,
+                     f"{func}(<unpacked>) may import the parent package it names")]
         parts = shape(name) if name is not None else []
         if not parts or isinstance(name, _HANDED_IN) or (
                 type(name) is ast.Constant and not isinstance(name.value, str)):

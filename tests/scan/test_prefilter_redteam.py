@@ -154,6 +154,14 @@ SOURCES = [
     #   'm = mods[...]' (resolved by _subscript_value) is never collected
     # was missed: alias of sys.modules not followed
     "import sys\nmods = sys.modules\nm = mods['os']\nm.system('x')\n",
+    # was missed: the forms of gate/scan/stdlib_forms.py whose own entry is harmless or
+    #   absent (typing.ForwardRef, find_spec, get_loader) were no requirement, and a name
+    #   bound to one was not walked
+    'import typing\nref = typing.ForwardRef("f" + "(1)")\n',
+    'from typing import ForwardRef as F\nref = F("f" + "(1)")\n',
+    'from importlib.util import find_spec as fs\nfs("ytivargitna"[::-1] + ".x")\n',
+    'from pkgutil import get_loader as gl\ngl(n + ".x")\n',
+    'import typing\ntyping.ForwardRef(**kw)\n',
     # python.run: a later round re-reads 'o = p' once 'p' is known and overwrites o = os;
     #   the single in-order pass keeps o = os
     _x("import os, subprocess\no = os\ndef later():\n    global o\n    o = p\n"

@@ -1,0 +1,91 @@
+"""Standard-library calls whose arguments decide what they do (gate/scan/stdlib_forms.py),
+given their arguments unpacked: a ``**kw`` may carry any keyword and a ``*a`` any
+positional, so each is an unknown value for every parameter the form reads.
+
+Every expected finding is exact: capability, line, phase, detail.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.scan.test_soundness import findings, shown
+
+DYN = "dynamic-code"
+TESTS = "unittest.main(module=...) imports the module or tests it names and runs them"
+PARSER = "xml.sax.make_parser(<modules>) imports each module it names and calls its create_parser()"
+
+
+def found(src: str) -> set[tuple[str, int, str, str]]:
+    return {(c, line, ph, d) for _, c, line, ph, d in shown(findings(src, "pkg/__init__.py"))}
+
+
+@pytest.mark.parametrize(("code", "want"), [
+    # unittest.main(module=..., defaultTest=...) imports what it names and runs its tests
+    ('kw = {"module": "antigrav" + "ity"}\nunittest.main(**kw)', (DYN, TESTS)),
+    ("kw = dict(module=M)\nunittest.main(**kw)", (DYN, TESTS)),
+    ("unittest.main(*sys.argv[1:2])", (DYN, TESTS)),
+    ("unittest.main(None, *a)", (DYN, TESTS)),  # (a *a may carry defaultTest)
+    ('unittest.main(**{"module": m})', (DYN, TESTS)),
+    # xml.sax.make_parser(parser_list) imports each module and calls create_parser()
+    ('kw = {"parser_list": [n]}\nxml.sax.make_parser(**kw)', (DYN, PARSER)),
+    ("xml.sax.make_parser(*a)", (DYN, PARSER)),
+    # mock.patch(target) imports the target's module
+    ('kw = {"target": "o" + "s.x"}\nmock.patch(**kw)',
+     (DYN, "unittest.mock.patch(<unpacked>) may import its target")),
+    ("mock.patch(*t)", (DYN, "unittest.mock.patch(<unpacked>) may import its target")),
+    ("mock.patch.dict(**kw)",
+     (DYN, "unittest.mock.patch.dict(<unpacked>) may import its target")),
+    ('mock.patch.dict(**{"in_dict": "o" + "s.environ", "values": {}})',
+     (DYN, "unittest.mock.patch.dict(<computed>) imports its target")),
+    # typing.ForwardRef(arg) is evaluated later
+    ("typing.ForwardRef(**kw)", (DYN, "typing.ForwardRef(<code>) is evaluated as an annotation")),
+    ('typing.ForwardRef(**{"arg": "__import__(\'os\')"})',
+     (DYN, "typing.ForwardRef(<code>) is evaluated as an annotation")),
+    # importlib.util.find_spec("a.b") imports the parent package a
+    ("importlib.util.find_spec(**kw)",
+     (DYN, "importlib.util.find_spec(<unpacked>) may import the parent package it names")),
+    # fileinput.input(files, inplace=True) rewrites the files
+    ("fileinput.input(**kw)", ("fs-write", "fileinput.input(inplace=...) rewrites the files")),
+    ("fileinput.input(['f'], *a)",
+     ("fs-write", "fileinput.input(inplace=...) rewrites the files")),
+])
+def test_unpacked_arguments_may_carry_what_the_form_reads(code: str,
+                                                          want: tuple[str, str]) -> None:
+    head = ("import sys, typing, unittest, xml.sax, fileinput, importlib.util\n"
+            "from unittest import mock\n")
+    line = head.count("\n") + code.count("\n") + 1
+    got = {f for f in found(head + code + "\n") if f[0] == want[0] and f[3] == want[1]}
+    assert {(c, ln) for c, ln, _, _ in got} == {(want[0], line)}, found(head + code + "\n")
+
+
+@pytest.mark.parametrize("code", [
+    'unittest.main(**{"exit": False, "verbosity": 2})',  # literal keys, none the form reads
+    'unittest.main(argv=["x"], **{"exit": False})',
+    "xml.sax.make_parser(**{})",
+    'mock.patch("pkg.x", **kw)',  # the target is spelled; kw holds the rest
+    'typing.ForwardRef("int", **kw)',
+    "fileinput.input(['f'], False, **kw)",  # (inplace is given: kw cannot carry it again)
+])
+def test_unpacked_arguments_the_form_does_not_read_stay_quiet(code: str) -> None:
+    head = ("import typing, unittest, xml.sax, fileinput\nfrom unittest import mock\n")
+    got = {f for f in found(head + code + "\n") if f[0] in (DYN, "fs-write")}
+    assert got == set()
+
+
+# ---------------------------------------------------------------- command lines
+@pytest.mark.parametrize("code", [
+    "import json.tool\njson.tool.main()",
+    "from json import tool as t\nt.main()",
+    "import json.tool as t\nt.main()",
+    "from json.tool import main\nmain()",
+    "from json.tool import main as m\nm()",
+    "import json.tool\nt = json.tool\nt.main()",
+])
+def test_a_command_line_is_read_through_any_import(code: str) -> None:
+    """``json.tool.main`` is catalogued (it writes the file its arguments name) but makes
+    no parent of ``json`` (gate.catalog.STDLIB_CLI): every spelling still reaches it."""
+    line = code.count("\n") + 1
+    got = {(c, ln) for c, ln, _, d in found(code + "\n") if "json.tool.main" in d}
+    assert ("fs-write", line) in got or ("fs-write", 1) in got, found(code + "\n")
+
