@@ -449,6 +449,8 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
                                exports, reads) if spans else set()
     if ("'" in text or '"' in text) and code_annotations(text):
         escaped.add("<annotation>")  # a string annotation may hold code
+    if spans:
+        escaped |= _held_imports(text, ranges, spans, reads)
     return _satisfied(text, found, flt, spans, words, own, exports, module, package,
                       reads) | escaped
 
@@ -539,6 +541,65 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
             continue  # ``getattr(os, n)``, ``isinstance(os, t)``: looked at, not handed on
         out.add(name)
     return out | chained
+
+
+_IMPORT_KEYWORDS = frozenset({"import", "from", "as", "*"})
+_CLASS = re.compile(r"class(?!\w)")
+_DEF = re.compile(r"(?:async[ \t]+)?def(?!\w)")
+_HEADER = re.compile(r"(?:if|elif|else|try|except|finally|for|while|with|match|case|async)(?!\w)")
+_STRING_OR_JOIN = re.compile(r"\"\"\"|'''|\\\r?\n")
+
+
+def _held_imports(text: str, ranges: list[tuple[int, int]], spans: list[str],
+                  reads: list[list[tuple[str, str]] | None]) -> set[str]:
+    """Names an import binds where the scanner reads the module as handed on
+    (gate/scan/python.py ``_held_import``): in a class body (a class attribute), and,
+    when the file spells ``nonlocal``, in any nested block (a name of an enclosing
+    function). Lexical and sound: an import counts unless a ``def`` header (or the module
+    level) is found to enclose it with no string or joined line on the way."""
+    out: set[str] = set()
+    local = "nonlocal" in text
+    for (start, _end), span, bound in zip(ranges, spans, reads, strict=False):
+        first = span.split("\n", 1)[0]
+        if (local and first[:1] in " \t") or _in_class_body(text, start, first):
+            out |= ({name for name, _ in bound} if bound is not None
+                    else _words([span]) - _IMPORT_KEYWORDS)
+    return out
+
+
+def _width(line: str) -> tuple[int, str]:
+    """The indentation of ``line`` (tabs to multiples of 8, as the tokenizer), its code."""
+    body = line.lstrip(" \t\f")
+    return len(line[:len(line) - len(body)].rpartition("\f")[2].expandtabs(8)), body
+
+
+def _in_class_body(text: str, start: int, first: str) -> bool:
+    """Whether the statement on the line at ``start`` may lie in a class body."""
+    cur, body = _width(first)
+    if _CLASS.match(body):
+        return True  # ``class C: import os``
+    if cur == 0:
+        return False
+    pos = start
+    while pos > 0:
+        prev = text.rfind("\n", 0, pos - 1) + 1
+        line = text[prev:pos - 1]
+        pos = prev
+        width, code = _width(line)
+        if not code or code.startswith("#") or width >= cur:
+            continue
+        if _CLASS.match(code):
+            return True
+        if not (_DEF.match(code) or _HEADER.match(code)):
+            return True  # a continued line, a string: not read further
+        if _STRING_OR_JOIN.search(text, max(0, prev - 2), start):
+            return True  # (a header spelled inside a string, or joined to the line above)
+        if _DEF.match(code):
+            return False
+        cur = width
+        if cur == 0:
+            return False
+    return True
 
 
 def _on_import(ranges: list[tuple[int, int]], offset: int) -> bool:

@@ -555,6 +555,12 @@ class _Scanner(_Calls):
             finally:
                 self.platform, self.label = outer, outer_label
         elif t is ast.Import or t is ast.ImportFrom:
+            assert isinstance(st, ast.Import | ast.ImportFrom)
+            if self.class_body:
+                self._held_import(st, phase, "imported in a class body: a class attribute")
+            elif self.scopes and (outer := self._nonlocal_names()):
+                self._held_import(st, phase, "bound to an enclosing function's name",
+                                  only=outer)
             return
         elif t is ast.Assign:
             # ``Wrapped.makefile = socket.socket.makefile``, ``f = os.system``: a reference
@@ -618,6 +624,55 @@ class _Scanner(_Calls):
                 assert isinstance(st, ast.AugAssign)
                 self._annotations_stored(st.target, st.value, phase, augmented=True)
             self._generic(st, phase)
+
+    def _held_import(self, st: ast.Import | ast.ImportFrom, phase: Phase, how: str, *,
+                     only: frozenset[str] | None = None) -> None:
+        """A module an import binds where the scanner does not follow it as a name: in a
+        class body it is an attribute of the class (``class C: import subprocess`` then
+        ``C.subprocess.run``, ``self.subprocess``, ``getattr(C, n)``), through ``nonlocal``
+        a name of the enclosing function: handed on, as ``class A: m = os`` is. ``only``:
+        the names that count (those declared ``nonlocal``)."""
+        for a in st.names:
+            local = a.asname or a.name.split(".", 1)[0]
+            if a.name == "*" or (only is not None and local not in only):
+                continue
+            if isinstance(st, ast.Import):
+                qual = a.name if a.asname else local
+            else:
+                module: str | None = ("." * st.level) + (st.module or "")
+                if st.level and self.module_name is not None:
+                    module = absolute(self.module_name, self.package, module or "")
+                if not module or module.startswith("."):
+                    continue
+                qual = f"{module}.{a.name}"
+                if self.exports is not None:
+                    qual = self.exports.resolve(qual)
+                if not (reflect.is_module(qual) or (
+                        self.exports is not None and qual in self.exports.own_modules)):
+                    continue  # a name, not a module (``from os import system``: its line)
+            if self._module_value(qual):
+                self._add(_DYNAMIC, st.lineno, phase, f"{canonical(qual)} {how}, passed on "
+                          "as a value (what is used on it is not followed)")
+
+    def _nonlocal_names(self) -> frozenset[str]:
+        """The names the innermost function declares ``nonlocal`` (not in nested defs)."""
+        scope = self.scopes[-1]
+        fn = getattr(scope, "fn", None)
+        if fn is None or isinstance(fn, ast.Lambda):
+            return frozenset()
+        key = id(fn)
+        if key not in self.nonlocals:
+            names: set[str] = set()
+            stack: list[ast.stmt] = list(fn.body)
+            while stack:
+                st = stack.pop()
+                if type(st) is ast.Nonlocal:
+                    names.update(st.names)  # type: ignore[attr-defined]
+                elif type(st) not in _FUNCS and type(st) is not ast.ClassDef:
+                    for block in _blocks(st):
+                        stack.extend(block)
+            self.nonlocals[key] = frozenset(names)
+        return self.nonlocals[key]
 
     def _annotations_stored(self, target: ast.expr, value: ast.expr, phase: Phase, *,
                             augmented: bool = False) -> None:

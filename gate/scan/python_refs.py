@@ -384,6 +384,7 @@ class _State:
         self.arguments: set[int] = set()  # arguments of calls
         self.imported: set[str] = set()
         self.class_body = False
+        self.nonlocals: dict[int, frozenset[str]] = {}  # function -> its ``nonlocal`` names
         self.future_annotations = False
         self.classes: set[str] | None = None
         self.platform: str | None = None  # ``if sys.platform == ...`` around what is walked

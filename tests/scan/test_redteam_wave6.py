@@ -16,9 +16,9 @@ mechanism, its class and the fix that would close it as the reason, and asserts 
 correct scanner reports (the capability, or ``dynamic-code`` / ``unanalyzed``, anywhere).
 The root causes of the silent cases (the reasons start with them):
 
-  class-body-import: ``import m`` inside a class body (or bound ``nonlocal``) makes the
-                     module a class attribute; ``C.m.f()`` / ``self.m.f()`` are not read as
-                     ``m.f`` and the import is no hand-off (``class A: m = os`` is)
+  class-body-import: (closed) ``import m`` inside a class body (or bound ``nonlocal``)
+                     makes the module a class attribute; the import is now a hand-off, as
+                     ``class A: m = os`` is
   operator-hand-off: a comparison, ``in`` or ``isinstance`` hands the module to a dunder of
                      the module's own class (``__eq__``, ``__contains__``,
                      ``__instancecheck__``); ``m == x`` is read as only looking at ``m``
@@ -309,46 +309,37 @@ CASES = [
          SUBPROCESS, ("subprocess", 3)),
 
     # ================================================================ bypasses
-    # ---- class-body-import
+    # ---- class-body-import (closed: an import in a class body, or binding a `nonlocal`
+    # name, hands the module on, gate/scan/python.py _held_import)
     case("class_body_import", "subprocess", """
         class C:
             import subprocess
         C.subprocess.run(["echo", "pwned"])
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): `class C: import subprocess` then "
-                "`C.subprocess.run`; read an import in a class body as `subprocess = "
-                "<module>` in it (a module handed on, as `class A: m = os` is)"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("class_body_import_through_self", "subprocess", """
         class C:
             import subprocess as sp
             def go(self):
                 self.sp.run(["echo", "pwned"])
         C().go()
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): `self.sp.run` of a module imported in the "
-                "class body"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("class_body_import_computed", "subprocess", """
         class C:
             import os
         getattr(C, "o" + "s").system("echo pwned")
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): a computed attribute of an own class is quiet "
-                "(as `getattr(self, n)`), and the class holds a module"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("nested_class_body_import", "subprocess", """
         class A:
             class B:
                 import subprocess
         A.B.subprocess.run(["echo", "pwned"])
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): the same one class deeper"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
     case("class_body_import_enum_member", "subprocess", """
         import enum
         class E(enum.Enum):
             import subprocess as A
         E.A.value.run(["echo", "pwned"])
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): in an enum body the import makes a member "
-                "whose value is the module"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
     case("nonlocal_import", "subprocess", """
         def outer():
             m = None
@@ -358,10 +349,7 @@ CASES = [
             inner()
             return m.run(["echo", "pwned"])
         outer()
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): an import binding a `nonlocal` name: the "
-                "outer function's `m` is read as None, not the module; follow import "
-                "targets through `nonlocal` as through `global`"),
+        """, SUBPROCESS, ("dynamic-code", 5)),
     # ---- operator-hand-off
     case("eq_hands_module_to_own_dunder", "subprocess", """
         import subprocess
