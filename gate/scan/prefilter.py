@@ -30,6 +30,7 @@ Identifiers are NFKC-normalised by the parser, so non-ASCII text is normalised b
 from __future__ import annotations
 
 import bisect
+import builtins
 import contextlib
 import functools
 import hashlib
@@ -537,8 +538,10 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
         if i >= 0 and start < ranges[i][1]:
             continue  # on the import statement itself
         before = text[max(0, start - 12):start]
-        if before.endswith(_LOOKED_AT) and _builtin_call(text, start, before, names_bound):
-            continue  # ``getattr(os, n)``, ``isinstance(os, t)``: looked at, not handed on
+        if before.endswith(_LOOKED_AT) and _builtin_call(text, start, before, names_bound) \
+                and (not before.endswith("isinstance(") or _plain_types(
+                    text, start + len(name), names_bound)):
+            continue  # ``getattr(os, n)``, ``isinstance(os, str)``: looked at, not handed on
         out.add(name)
     return out | chained
 
@@ -600,6 +603,34 @@ def _in_class_body(text: str, start: int, first: str) -> bool:
         if cur == 0:
             return False
     return True
+
+
+_BUILTIN_TYPES = frozenset(n for n, v in vars(builtins).items() if isinstance(v, type))
+
+
+def _plain_types(text: str, at: int, bound: set[str]) -> bool:
+    """Whether ``isinstance(m`` is followed, at ``at``, by ``, T)`` or ``, (T, U))`` of
+    builtin types the file does not rebind: a class of the package's may have a metaclass
+    whose ``__instancecheck__`` is handed ``m``."""
+    end = text.find("\n", at)
+    rest = text[at:end if end >= 0 else len(text)].lstrip(" \t")
+    if not rest.startswith(","):
+        return False
+    close = rest.find(")")
+    if close < 0:
+        return False
+    inner = rest[1:close].strip(" \t")
+    if inner.startswith("("):
+        if rest[close + 1:].lstrip(" \t")[:1] != ")":
+            return False
+        inner = inner[1:]
+    names = [n.strip(" \t") for n in inner.split(",")]
+    if names and not names[-1]:
+        names.pop()
+    return bool(names) and all(
+        n in _BUILTIN_TYPES and n not in bound and f"def {n}" not in text
+        and f"class {n}" not in text and not re.search(rf"(?<![\w.]){n}[ \t]*=(?!=)", text)
+        for n in names)
 
 
 def _on_import(ranges: list[tuple[int, int]], offset: int) -> bool:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import builtins
 import dataclasses
 import functools
 import re
@@ -625,6 +626,40 @@ class _Scanner(_Calls):
                 self._annotations_stored(st.target, st.value, phase, augmented=True)
             self._generic(st, phase)
 
+    def _compared_to_code(self, sides: list[ast.expr], ops: list[ast.cmpop], i: int) -> bool:
+        """Whether comparing ``sides[i]`` may hand it to a method of the package's: ``x ==
+        m`` (and ``m == x``: a module's ``__eq__`` gives NotImplemented, then ``x``'s is
+        called), ``<``..., ``m in x`` (``x.__contains__``, or each element's ``__eq__``).
+        Not ``is``/``is not``, ``x in m`` (a module has no ``__contains__``), nor a
+        comparison with a literal, a module or a display of literals."""
+        for j, op in ((i - 1, ops[i - 1] if i else None), (i + 1, ops[i] if i < len(ops)
+                                                          else None)):
+            if op is None or type(op) in (ast.Is, ast.IsNot):
+                continue
+            other = sides[j]
+            if type(op) in (ast.In, ast.NotIn):
+                if j < i:
+                    continue  # (the container here: the other is the item)
+                if not self._literal_side(other, display=True):
+                    return True
+            elif not self._literal_side(other, display=False):
+                return True
+        return False
+
+    def _literal_side(self, node: ast.expr, *, display: bool) -> bool:
+        t = type(node)
+        if t is ast.Constant or t is ast.JoinedStr:
+            return True
+        if display and t in (ast.List, ast.Tuple, ast.Set):
+            return all(type(e) is ast.Constant for e in node.elts)  # type: ignore[attr-defined]
+        if display and t is ast.Dict:
+            return all(k is not None and type(k) is ast.Constant
+                       for k in node.keys)  # type: ignore[attr-defined]
+        if t in (ast.Name, ast.Attribute, ast.Subscript):
+            qual = self._resolve(node, import_calls=False)
+            return qual is not None and (qual == "sys.modules" or self._module_value(qual))
+        return False
+
     def _held_import(self, st: ast.Import | ast.ImportFrom, phase: Phase, how: str, *,
                      only: frozenset[str] | None = None) -> None:
         """A module an import binds where the scanner does not follow it as a name: in a
@@ -712,7 +747,10 @@ class _Scanner(_Calls):
                 st.name for st in defs if counts.get(st.name) == 1}
         if name in defined:
             return True
-        return self._builtin(name)
+        # a name bound nowhere in the module is the builtin only if there is one by that
+        # name; any other is bound unseen (``globals()[n] = v``, a star import, another
+        # module's ``pkg.n = v``)
+        return hasattr(builtins, name) and self.surely_builtin(name)
 
     def _scope(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> _LazyLocals:
         """One scope per function for both passes (its names are computed once)."""
@@ -907,8 +945,10 @@ class _Scanner(_Calls):
                 self.scopes.pop()
         elif t is ast.Compare:
             assert isinstance(node, ast.Compare)
-            for side in (node.left, *node.comparators):  # ``m is os``: nothing escapes
-                self.safe.add(id(side))
+            sides = [node.left, *node.comparators]
+            for i, side in enumerate(sides):  # ``m is os``, ``m == "x"``: nothing escapes
+                if not self._compared_to_code(sides, node.ops, i):
+                    self.safe.add(id(side))
             self._generic(node, phase)
         elif t in _COMPREHENSIONS:
             targets = {n.id for g in node.generators  # type: ignore[attr-defined]

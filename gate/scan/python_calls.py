@@ -28,6 +28,8 @@ from gate.scan.python_refs import (
     _SELF_MODULE,
     _WRITE,
     _WRITE_FLAGS,
+    CLASS_CHECKS,
+    LOOKERS,
     _all_args,
     _arg,
     _literal_str,
@@ -88,12 +90,15 @@ class _Calls(_Refs):
             assert isinstance(root, ast.Name)
             if root.id in self.aliases:
                 self.used.add(root.id)
-            if type(call.func) is ast.Name and root.id in _CONSUMERS and self._builtin(root.id):
-                for a in call.args[:1]:  # ``isinstance(m, ...)``, ``hasattr(m, 'x')``
-                    self.safe.add(id(a))
+            if type(call.func) is ast.Name and root.id in _CONSUMERS and self._builtin(
+                    root.id):
+                if self.only_looks(call) if root.id in CLASS_CHECKS else self.surely_builtin(
+                        root.id):
+                    for a in call.args[:1]:  # ``isinstance(m, str)``, ``hasattr(m, 'x')``
+                        self.safe.add(id(a))
                 if root.id == "setattr" and len(call.args) >= 2:
                     self._setattr(call, phase)
-                if root.id in ("isinstance", "issubclass"):
+                if root.id in CLASS_CHECKS:
                     for a in call.args[1:2]:  # a class named is not called
                         self._annotation(a, phase)
                     self._expr(call.args[0], phase) if call.args else None
@@ -502,7 +507,7 @@ class _Calls(_Refs):
         """Where values go in this module (built once, when first needed)."""
         uses: _Uses | None = self.__dict__.get("_uses_of")
         if uses is None:
-            uses = self.__dict__["_uses_of"] = _Uses(self.tree, self._builtin)
+            uses = self.__dict__["_uses_of"] = _Uses(self.tree, self.only_looks)
         return uses
 
     def _getattribute(self, func: str, call: ast.Call, phase: Phase) -> None:
@@ -552,9 +557,6 @@ class _Calls(_Refs):
 # ---------------------------------------------------------------- computed attributes
 _PERCENT = re.compile(r"%%|%(?:\([^)]*\))?[#0 +\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[a-zA-Z]")
 _FIELD = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
-# builtins that only look at what they are given (or give a string, a number or its type)
-_LOOKERS = frozenset({"isinstance", "issubclass", "callable", "hasattr", "id", "repr",
-                      "str", "len", "bool", "print", "hash", "type", "int", "float"})
 
 
 def _split(text: str, pattern: re.Pattern[str]) -> list[str | None]:
@@ -678,10 +680,10 @@ class _Uses:
     ``vars(v)``, ``operator.getitem(v, k)``). Not followed: other calls it is handed to, a
     container it is put in (docs/scanner.md, known limits)."""
 
-    def __init__(self, tree: ast.AST, looker: Callable[[str], bool]) -> None:
+    def __init__(self, tree: ast.AST, looker: Callable[[ast.Call], bool]) -> None:
         self.tree = tree
         every, self.parents = walk_parents(tree)
-        self.looker = looker  # whether a bare name is that builtin here
+        self.looker = looker  # whether a call only looks at its first argument (LOOKERS)
         # the module's defs, reads of names and of attributes, calls, by name
         self.defs: dict[str, list[ast.AST]] = {}
         self.names: dict[str, list[ast.AST]] = {}
@@ -795,7 +797,7 @@ class _Uses:
             return None
         func = call.func
         if type(func) is ast.Name:
-            if func.id in _LOOKERS and self.looker(func.id):
+            if func.id in LOOKERS and self.looker(call):
                 return None
             if func.id in _REFLECTING:
                 return f"handed to {func.id}()"

@@ -5,8 +5,11 @@ value may be a module handed on, and what a reference to a catalogued name repor
 from __future__ import annotations
 
 import ast
+import bisect
+import builtins
 import functools
 import importlib
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -75,9 +78,18 @@ _PATH_CALL_READERS = frozenset({
     "pkgutil.iter_modules", "pkgutil.walk_packages", "os.fspath", "os.path.join",
     "os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.exists",
     "os.path.isdir", "os.listdir", "os.scandir", "pathlib.Path", "pathlib.PurePath"})
-# builtins that only look at their first argument, and give no part of it back
-_LOOKERS = frozenset({"isinstance", "callable", "type", "id", "hash", "hasattr", "repr",
-                      "str", "print", "len", "bool"})
+# Builtins that only look at their first argument (or give a string, a number or its
+# type) and give no part of it back: handed to one, a value is not looked into. One set
+# for every reader (it was two: this one lacked ``issubclass``, ``int`` and ``float``, so a
+# closure's cell given to them counted as used; both had ``isinstance``). ``isinstance`` and
+# ``issubclass`` look only when their second argument is a plain class (``only_looks``):
+# they call its metaclass's ``__instancecheck__``/``__subclasscheck__`` with the first.
+LOOKERS = frozenset({"isinstance", "issubclass", "callable", "hasattr", "id", "repr", "str",
+                     "len", "bool", "print", "hash", "type", "int", "float"})
+CLASS_CHECKS = frozenset({"isinstance", "issubclass"})
+# builtin names bound to classes whose metaclass is ``type`` (``isinstance(m, str)`` calls
+# nothing of the package's)
+_BUILTIN_TYPES = frozenset(n for n, v in vars(builtins).items() if isinstance(v, type))
 # ``sys.modules.values()``: every module, by no name
 # callables that take any attribute of what they are given, handed on as values
 _REFLECTORS = frozenset({"getattr", "vars", "globals", "locals", "__import__",
@@ -88,6 +100,13 @@ _REFLECTORS = frozenset({"getattr", "vars", "globals", "locals", "__import__",
 _MODULE_KEEPERS = frozenset({"get", "pop", "keys", "__contains__", "__len__", "update",
                              "clear", "__setitem__", "__delitem__"})
 _NAMESPACES = frozenset({"globals", "locals", "vars"})
+# what any way of rebinding a name unseen spells (``surely_builtin``)
+_REBINDING_WORDS = ("globals", "vars", "locals", "__dict__", "setattr", "delattr", "builtin",
+                    "global")
+_REBINDING = re.compile("|".join(_REBINDING_WORDS))
+# what only reads a namespace it is called on
+_NAMESPACE_METHODS = frozenset({"get", "keys", "values", "items", "copy", "__getitem__",
+                                "__contains__"})
 _SAFE_YAML = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader",
                         "yaml.CBaseLoader", "yaml.loader.SafeLoader",
                         "yaml.cyaml.CSafeLoader"})
@@ -243,6 +262,35 @@ _PATH_MODULES = frozenset(c.rpartition(".")[0] for c in PATH_CLASSES)
 _SPECIAL_CALLS = frozenset({"getattr", "inspect.getattr_static", "globals", "locals", "vars",
                             "inspect.getmembers", "operator.attrgetter", "operator.methodcaller",
                             "sys.modules"})  # (subscripted, not called: ``mods['os']``)
+
+
+def _namespace_like(node: ast.expr) -> bool:
+    """``globals()``, ``vars()``, ``x.__dict__``, ``f.__globals__``, a frame's globals."""
+    t = type(node)
+    if t is ast.Call:
+        f = node.func  # type: ignore[attr-defined]
+        return type(f) is ast.Name and f.id in _NAMESPACES
+    return t is ast.Attribute and node.attr in (  # type: ignore[attr-defined]
+        "__dict__", "f_globals", "f_locals", "__globals__")
+
+
+def _literal_keys(call: ast.Call) -> list[str] | None:
+    """The keys ``d.update(...)``/``d.setdefault(...)`` writes when all are literal
+    (``update(k=v)``, ``update({"k": v})``, ``setdefault("k", v)``), else None."""
+    func = call.func
+    assert isinstance(func, ast.Attribute)
+    if func.attr == "setdefault":
+        key = call.args[0] if call.args else None
+        return [key.value] if type(key) is ast.Constant and isinstance(key.value, str) else None
+    out = [k.arg for k in call.keywords if k.arg is not None]
+    if any(k.arg is None for k in call.keywords) or len(call.args) > 1:
+        return None
+    for arg in call.args:
+        if type(arg) is not ast.Dict or not all(
+                type(k) is ast.Constant and isinstance(k.value, str) for k in arg.keys):
+            return None
+        out += [k.value for k in arg.keys]  # type: ignore[union-attr]
+    return out
 
 
 def _all_args(args: ast.arguments) -> list[ast.arg]:
@@ -505,6 +553,180 @@ class _Refs(_State):
         if any(name in scope.names() for scope in self.scopes):
             return False
         return name not in self._module_bound()
+
+    def surely_builtin(self, name: str) -> bool:
+        """Whether the bare ``name`` is the builtin of that name here, with nothing able to
+        rebind it unseen (``_builtin`` says whether it may be): no function declares it
+        ``global``, the module's namespace is not written as an object (``globals()[k] =
+        v``, ``setattr(sys.modules[__name__], ...)``), nor the builtins module's
+        (``builtins.int = v``, ``setattr(builtins, ...)``)."""
+        if not self._builtin(name):
+            return False
+        unseen = self.__dict__.get("_unseen")
+        if unseen is None:
+            unseen = self.__dict__["_unseen"] = self._unseen_rebinding()
+        return not (unseen[1] or name in unseen[0])
+
+    def _unseen_rebinding(self) -> tuple[frozenset[str], bool]:
+        """The names something may rebind without binding them where the scanner looks
+        (declared ``global``, stored by a literal key: ``globals()["n"] = v``,
+        ``builtins.n = v``, ``setattr(builtins, "n", v)``), and whether any name may be:
+        a namespace that may be this module's or the builtins module's written as an
+        object (``globals()``, ``vars()`` and ``locals()`` at module level, a ``__dict__``
+        of what may be this module, a frame's or a function's globals) other than read
+        where it stands (``[k]``, ``.get``, ``.items``, ``**globals()``...),
+        ``setattr``/``delattr`` by a computed name, ``__builtins__``."""
+        holders = {n for n, q in self.aliases.items() if canonical(q) == "builtins"}
+        spaces_held = {n for n, q in self.aliases.items() if namespace_of(q) is not None
+                       or q == _SELF_MODULE}  # (``from builtins import __dict__ as d``)
+        holders |= spaces_held
+        if not any(w in self.text for w in (*_REBINDING_WORDS, *holders)):
+            return frozenset(), False  # (none of them spelled: the common case)
+        names: set[str] = set()
+        written = False
+        read: set[int] = set()  # namespaces only read (or written by a literal key) there
+        spaces: list[ast.AST] = []
+        may_be_here = self._may_be_this_module  # type: ignore[attr-defined]
+
+        def builtins_module(node: ast.expr) -> bool:
+            if type(node) is ast.Name:
+                return node.id in holders
+            return type(node) is not ast.Constant and self._resolve(
+                node, import_calls=False) == "builtins"
+
+        # only the nodes spanning a line that spells one of the words are looked at (and
+        # ``locals()``/``vars()`` are this module's namespace at module level only)
+        text = self.text
+        spelled = _REBINDING if not holders else re.compile("|".join(
+            (*_REBINDING_WORDS, *(rf"(?<!\w){re.escape(h)}(?!\w)" for h in holders))))
+        lines = sorted({text.count("\n", 0, m.start()) + 1 for m in spelled.finditer(text)})
+        bisect_left = bisect.bisect_left
+        stack: list[tuple[ast.AST, bool]] = [(self.tree, True)]  # type: ignore[attr-defined]
+        while stack and not written:
+            node, top = stack.pop()
+            t = type(node)
+            inner = top and t not in (*_FUNCS, ast.Lambda, ast.ClassDef)
+            for child in ast.iter_child_nodes(node):
+                first = getattr(child, "lineno", None)
+                if first is not None:
+                    i = bisect_left(lines, first)
+                    if i == len(lines) or lines[i] > (child.end_lineno or first):  # type: ignore[attr-defined]
+                        continue
+                stack.append((child, inner))
+            if t is ast.Global:
+                names.update(node.names)  # type: ignore[attr-defined]
+            elif t is ast.Name:
+                written = node.id == "__builtins__"  # type: ignore[attr-defined]
+            elif t is ast.keyword or t is ast.Starred:
+                read.add(id(node.value))  # type: ignore[attr-defined]  # ``**globals()``
+            elif t is ast.Call:
+                f, args = node.func, node.args  # type: ignore[attr-defined]
+                if type(f) is ast.Name and f.id in _NAMESPACES:
+                    if (not args and (top or f.id == "globals")) or (
+                            args and (may_be_here(args[0]) or builtins_module(args[0]))):
+                        spaces.append(node)
+                elif type(f) is ast.Name and f.id in ("setattr", "delattr") and args and (
+                        may_be_here(args[0]) or builtins_module(args[0])):
+                    key = args[1] if len(args) > 1 else None
+                    if type(key) is ast.Constant and isinstance(key.value, str):
+                        names.add(key.value)
+                    else:
+                        written = True
+                elif type(f) is ast.Attribute and f.attr in _NAMESPACE_METHODS:
+                    read.add(id(f.value))
+                elif type(f) is ast.Attribute and f.attr in ("setdefault", "update"):
+                    keys = _literal_keys(node)  # type: ignore[arg-type]
+                    if keys is not None:
+                        names.update(keys)
+                        read.add(id(f.value))
+                if any(_namespace_like(a) for a in args) and type(f) in (
+                        ast.Name, ast.Attribute) and (
+                        callee := self._resolve(f, import_calls=False)) is not None and (
+                        entry := self.match(callee)) is not None and (
+                        Capability.DYNAMIC_CODE in entry.capabilities):
+                    # ``exec(s, globals())``, ``typing._eval_type(t, globals(), l)``: what
+                    # it may write is that call's (a finding of its own)
+                    read.update(id(a) for a in args)
+            elif t is ast.Attribute:
+                attr, value = node.attr, node.value  # type: ignore[attr-defined]
+                if attr in ("f_globals", "f_locals", "__globals__") or (
+                        attr == "__dict__" and (may_be_here(value) or builtins_module(value))):
+                    spaces.append(node)
+                elif type(node.ctx) is not ast.Load and builtins_module(value):  # type: ignore[attr-defined]
+                    names.add(attr)
+            elif t is ast.Subscript:
+                key, value = node.slice, node.value  # type: ignore[attr-defined]
+                if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                    read.add(id(value))
+                elif not (_namespace_like(value) or (
+                        type(value) is ast.Name and value.id in spaces_held)):
+                    pass  # (an item of a dict)
+                elif type(key) is ast.Constant and isinstance(key.value, str):
+                    names.add(key.value)  # ``globals()["n"] = v``: that name
+                    read.add(id(value))
+                else:
+                    written = True
+        written = written or any(id(n) not in read for n in spaces)
+        return frozenset(names), written
+
+    def only_looks(self, call: ast.Call) -> bool:
+        """Whether ``call`` is of a builtin of LOOKERS (surely that builtin) that only looks
+        at its first argument: ``isinstance``/``issubclass`` hand it to the metaclass of
+        their second unless that is a plain class (``_plain_classinfo``)."""
+        func = call.func
+        if type(func) is not ast.Name or func.id not in LOOKERS or not self.surely_builtin(
+                func.id):
+            return False
+        if func.id in CLASS_CHECKS:
+            return len(call.args) == 2 and not call.keywords and self._plain_classinfo(
+                call.args[1], func.id == "issubclass")
+        return True
+
+    def _plain_classinfo(self, node: ast.expr, subclass: bool, depth: int = 0) -> bool:
+        """Whether ``node`` (the second argument of ``isinstance``/``issubclass``) is a
+        class, or a tuple of them, whose checks call nothing of the package's: a builtin
+        type; a class of the standard library; a class the module defines once, with no
+        decorator or metaclass, whose bases are plain (for ``issubclass``, no
+        ``__subclasshook__``: an ABC base hands it the first argument)."""
+        if depth > 8:
+            return False
+        if type(node) is ast.Tuple:
+            return all(self._plain_classinfo(e, subclass, depth + 1)
+                       for e in node.elts)  # type: ignore[attr-defined]
+        if type(node) is ast.Name and node.id in _BUILTIN_TYPES and self.surely_builtin(
+                node.id):
+            return True
+        if type(node) is ast.Name:
+            own = self._own_class_def(node.id)
+            if own is not None:
+                return not own.decorator_list and not own.keywords and not (
+                    subclass and any(getattr(st, "name", None) == "__subclasshook__"
+                                     for st in own.body)) and all(
+                    self._plain_classinfo(b, subclass, depth + 1) for b in own.bases)
+        qual = self._resolve(node, import_calls=False) if type(node) in (
+            ast.Name, ast.Attribute) else None
+        if qual is None or qual.startswith("<"):
+            return False
+        parent = canonical(qual).rpartition(".")[0]
+        return bool(parent) and reflect.is_module(parent) and not reflect.is_module(qual)
+
+    def _own_class_def(self, name: str) -> ast.ClassDef | None:
+        """The module-level class statement binding ``name``, when it is the only binding
+        of it in the module and no function shadows it here."""
+        if any(name in scope.names() for scope in self.scopes):
+            return None
+        classes = self.__dict__.get("_class_defs")
+        if classes is None:
+            counts: dict[str, int] = {}
+            found: dict[str, ast.ClassDef] = {}
+            for st in self.module:  # type: ignore[attr-defined]
+                for bound in _bound_names(st):
+                    counts[bound] = counts.get(bound, 0) + 1
+                if type(st) is ast.ClassDef:
+                    found[st.name] = st
+            classes = self.__dict__["_class_defs"] = {
+                n: c for n, c in found.items() if counts.get(n) == 1 and n not in self.aliases}
+        return classes.get(name)
 
     def _root(self, node: ast.expr, attrs: list[str], *, import_calls: bool) -> str | None:
         """The qualified name of a chain's root (``attrs``, outermost last, may be
@@ -866,7 +1088,7 @@ class _Refs(_State):
         if t is ast.Call:
             callee = parent.func  # type: ignore[union-attr]
             if type(callee) is ast.Name and callee.id in _PATH_CALL_READERS:
-                return not self._builtin(callee.id)
+                return not self.surely_builtin(callee.id)
             func = self._resolve(callee, import_calls=False)
             return callee is node or func is None or canonical(func) not in _PATH_CALL_READERS
         return True
@@ -881,9 +1103,8 @@ class _Refs(_State):
         parent = self._uses().parents.get(id(node))  # type: ignore[attr-defined]
         if type(parent) is ast.Compare:
             return False
-        if type(parent) is ast.Call and parent.args and parent.args[0] is node and type(
-                parent.func) is ast.Name and parent.func.id in _LOOKERS and self._builtin(
-                parent.func.id):
+        if type(parent) is ast.Call and parent.args and parent.args[0] is node and (
+                self.only_looks(parent)):
             return False
         return True
 

@@ -19,9 +19,9 @@ The root causes of the silent cases (the reasons start with them):
   class-body-import: (closed) ``import m`` inside a class body (or bound ``nonlocal``)
                      makes the module a class attribute; the import is now a hand-off, as
                      ``class A: m = os`` is
-  operator-hand-off: a comparison, ``in`` or ``isinstance`` hands the module to a dunder of
-                     the module's own class (``__eq__``, ``__contains__``,
-                     ``__instancecheck__``); ``m == x`` is read as only looking at ``m``
+  operator-hand-off: (closed) a comparison, ``in`` or ``isinstance`` hands the module to a
+                     dunder of the module's own class (``__eq__``, ``__contains__``,
+                     ``__instancecheck__``)
   dunder-call:       ``f.__call__(...)`` of a reflective builtin or lookup (``getattr``,
                      ``globals``, ``sys.modules.get``) is not read as ``f(...)``
   suffix-lists:      the import system's suffix lists changed by an alias, under their
@@ -350,7 +350,9 @@ CASES = [
             return m.run(["echo", "pwned"])
         outer()
         """, SUBPROCESS, ("dynamic-code", 5)),
-    # ---- operator-hand-off
+    # ---- operator-hand-off (closed: a comparison with anything but a literal or a module,
+    # and isinstance of a class that is not plain, hand the module on: python.py
+    # _compared_to_code, python_refs.only_looks)
     case("eq_hands_module_to_own_dunder", "subprocess", """
         import subprocess
         class K:
@@ -358,10 +360,7 @@ CASES = [
                 other.run(["echo", "pwned"])
                 return True
         K() == subprocess
-        """, SUBPROCESS,
-         bypass="bypass (operator-hand-off): `x == m` calls x's `__eq__` with the module; "
-                "a comparison with anything but a literal, a module or a standard value "
-                "hands it on"),
+        """, SUBPROCESS, ("dynamic-code", 6)),
     case("eq_reflected_to_own_dunder", "subprocess", """
         import subprocess
         class K:
@@ -370,9 +369,7 @@ CASES = [
                 return True
         if subprocess == K():
             pass
-        """, SUBPROCESS,
-         bypass="bypass (operator-hand-off): `m == x`: the module's `__eq__` gives "
-                "NotImplemented, so Python calls x's with the module"),
+        """, SUBPROCESS, ("dynamic-code", 6)),
     case("in_hands_module_to_contains", "subprocess", """
         import subprocess
         class K:
@@ -380,8 +377,7 @@ CASES = [
                 other.run(["echo", "pwned"])
                 return True
         subprocess in K()
-        """, SUBPROCESS,
-         bypass="bypass (operator-hand-off): `m in x` calls x's `__contains__` with it"),
+        """, SUBPROCESS, ("dynamic-code", 6)),
     case("isinstance_hands_module_to_metaclass", "subprocess", """
         import subprocess
         class M(type):
@@ -391,10 +387,7 @@ CASES = [
         class K(metaclass=M):
             pass
         isinstance(subprocess, K)
-        """, SUBPROCESS,
-         bypass="bypass (operator-hand-off): `isinstance(m, K)` calls K's metaclass "
-                "`__instancecheck__` with the module; only a standard class (or a tuple of "
-                "them) as the second argument is looking"),
+        """, SUBPROCESS, ("dynamic-code", 8)),
     # ---- dunder-call
     case("getattr_dunder_call", "dynamic-code", f"""
         getattr.__call__(print, "__s" + "elf__").exec({CODE})
