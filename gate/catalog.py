@@ -49,6 +49,9 @@ MODULE_ALIASES: dict[str, str] = {
     "_frozen_importlib": "importlib._bootstrap",
     "_frozen_importlib_external": "importlib._bootstrap_external",
     "__spec__.loader": "__loader__",  # the module's own loader (a SourceFileLoader)
+    # the import system's suffix lists, under the module that defines them
+    **{f"importlib._bootstrap_external.{k}_SUFFIXES": f"importlib.machinery.{k}_SUFFIXES"
+       for k in ("SOURCE", "BYTECODE", "EXTENSION")},
 }
 
 # Vendored copies of a catalogued distribution are that distribution:
@@ -209,7 +212,11 @@ CODE_TRICKS = ("__code__", "co_code")
 # entry is harmless or absent: the pre-filter walks the lines spelling them, and the lines
 # of names bound to them (``from typing import ForwardRef as F``).
 FORMS = frozenset({"typing.ForwardRef", "importlib.util.find_spec", "pkgutil.get_loader",
-                   "pkgutil.find_loader", "importlib.find_loader"})
+                   "pkgutil.find_loader", "importlib.find_loader", "pkgutil.get_data",
+                   "locale.getdefaultlocale",
+                   *(f"importlib.resources.{f}" for f in (
+                       "files", "read_text", "read_binary", "open_text", "open_binary",
+                       "contents", "is_resource", "path"))})
 # Catalogued names that count only when assigned (hooks), not when read.
 STORE_ONLY = frozenset({"sys.meta_path", "sys.path_hooks", "sys.excepthook",
                         "sys.unraisablehook", "threading.excepthook", "sys.path_importer_cache",

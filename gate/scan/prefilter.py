@@ -452,6 +452,8 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
         escaped.add("<annotation>")  # a string annotation may hold code
     if spans:
         escaped |= _held_imports(text, ranges, spans, reads)
+    if "help" in text and _HELP_CALL.search(text):
+        escaped.add("help")  # ``help("x")`` imports what it names
     return _satisfied(text, found, flt, spans, words, own, exports, module, package,
                       reads) | escaped
 
@@ -546,6 +548,7 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
     return out | chained
 
 
+_HELP_CALL = re.compile(r"(?<![\w.])help[ \t]*\(")
 _IMPORT_KEYWORDS = frozenset({"import", "from", "as", "*"})
 _CLASS = re.compile(r"class(?!\w)")
 _DEF = re.compile(r"(?:async[ \t]+)?def(?!\w)")

@@ -133,6 +133,8 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
         # (the pre-filter let ``norm`` through: ``words``)
         return _unanalyzed(norm, path, phase, exc, own, exports, module, always=True)
     hosts.note(text, path, tree)
+    if _DUNDER_CALL.search(norm):
+        _unwrap_dunder_calls(tree)
     scanner = _Scanner(path, norm, words, phase, own)
     try:
         if module is not None:
@@ -149,6 +151,25 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
         return _unanalyzed(norm, path, phase, exc, own)
     finally:  # (what it caches refers back to it: ``_uses_of`` holds a bound method)
         scanner.__dict__.clear()
+
+
+_DUNDER_CALL = re.compile(r"\.\s*__call__\s*\(")
+
+
+def _unwrap_dunder_calls(tree: ast.Module) -> None:
+    """``f.__call__(a)`` is ``f(a)`` (``getattr.__call__(print, n)``, ``globals.__call__()``,
+    ``sys.modules.get.__call__(n)``): rewritten so, before any rule reads the tree. Not
+    ``type(f).__call__(f, a)`` (the type's slot, given the object: ``f(a)`` too, read by
+    the rules on ``type(...)``)."""
+    for node in ast.walk(tree):
+        if type(node) is not ast.Call:
+            continue
+        func = node.func
+        while type(func) is ast.Attribute and func.attr == "__call__" and not (
+                type(func.value) is ast.Call and type(func.value.func) is ast.Name
+                and func.value.func.id == "type"):
+            func = func.value
+        node.func = func
 
 
 def _reason(exc: BaseException) -> tuple[str, int]:
@@ -624,7 +645,18 @@ class _Scanner(_Calls):
             if t is ast.AugAssign:
                 assert isinstance(st, ast.AugAssign)
                 self._annotations_stored(st.target, st.value, phase, augmented=True)
+                self._hook_list_changed(st.target, phase)
             self._generic(st, phase)
+
+    def _hook_list_changed(self, target: ast.expr, phase: Phase) -> None:
+        """``s += [".txt"]`` where ``s`` is a hook list under another name (``s =
+        importlib.machinery.SOURCE_SUFFIXES``): a list's ``+=`` changes it in place."""
+        if type(target) is not ast.Name:
+            return  # (``m.SOURCE_SUFFIXES += ...`` is an assignment of the name itself)
+        qual = self._resolve(target, import_calls=False)
+        entry = self.match(qual) if qual is not None else None
+        if entry is not None and entry.name in STORE_ONLY and canonical(qual) == entry.name:
+            self._add_entry(entry, target.lineno, phase, f"{entry.name} += ...")
 
     def _compared_to_code(self, sides: list[ast.expr], ops: list[ast.cmpop], i: int) -> bool:
         """Whether comparing ``sides[i]`` may hand it to a method of the package's: ``x ==

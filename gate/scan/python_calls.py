@@ -103,6 +103,11 @@ class _Calls(_Refs):
                         self._annotation(a, phase)
                     self._expr(call.args[0], phase) if call.args else None
                     return None
+            if type(call.func) is ast.Name and root.id == "help" and self._builtin("help"):
+                # ``help("x")`` imports what it names (pydoc.locate): the builtin ``help``
+                # is site's ``_Helper`` instance, not ``pydoc.help``
+                for cap, detail in stdlib_forms.findings("help", call, _shape):
+                    self._add(cap, call.lineno, phase, detail)
         if func is not None:
             func = canonical(func)
             if func == "importlib.reload":  # its value is the module (``_call_value``)
@@ -168,6 +173,9 @@ class _Calls(_Refs):
                 literal = _literal_str(mode_node)
                 mode = _COMPUTED if literal is None else literal
             self._open_caps(line, phase, opener, mode)
+            if opener == "shelve.open":  # (in any mode: reading a shelf unpickles)
+                self._add(_DYNAMIC, line, phase, "shelve.open (a shelf unpickles what is read "
+                          "from it)")
             return True
         if func == "os.open":
             self._os_open(call, phase)
@@ -189,9 +197,13 @@ class _Calls(_Refs):
             if call.args:
                 self.safe.add(id(call.args[0]))
             return True
-        if func.endswith(".get") and type(call.func) is ast.Attribute and call.args:
+        if func.endswith((".get", ".pop")) and type(call.func) is ast.Attribute and call.args:
             owner = self._resolve(call.func.value)
-            if owner is not None and (owner == "sys.modules" or namespace_of(owner)):
+            if owner == "sys.modules" and func.endswith(".pop") and type(
+                    self._uses().parents.get(id(call))) is ast.Expr:
+                return False  # ``sys.modules.pop(name, None)``: dropped, nothing handed out
+            if owner is not None and (owner == "sys.modules" or (
+                    namespace_of(owner) and func.endswith(".get"))):
                 self._lookup(owner, _literal_str(call.args[0]), call.args[0], line, phase)
                 self.safe.add(id(call.func.value))
                 self.lookups.add(id(call.func.value))
@@ -510,9 +522,13 @@ class _Calls(_Refs):
             uses = self.__dict__["_uses_of"] = _Uses(self.tree, self.only_looks)
         return uses
 
-    def _getattribute(self, func: str, call: ast.Call, phase: Phase) -> None:
-        """``os.__getattribute__('system')``, ``object.__getattribute__(os, name)``."""
-        receiver = call.func.value  # type: ignore[attr-defined]
+    def _getattribute(self, func: str, call: ast.Call, phase: Phase, *,
+                      receiver: ast.expr | None = None, hook: str | None = None) -> None:
+        """``os.__getattribute__('system')``, ``object.__getattribute__(os, name)``;
+        ``receiver``/``hook``: the object and hook a ``getattr(o, "__getattribute__")``
+        called gives (``call.func``)."""
+        if receiver is None:
+            receiver = call.func.value  # type: ignore[attr-defined]
         target = receiver if len(call.args) == 1 else call.args[0]
         attr = _literal_str(call.args[-1])
         if len(call.args) > 1:
@@ -529,14 +545,30 @@ class _Calls(_Refs):
                           f"{ast.unparse(target)[:30]}.__getattribute__({attr!r}) (the "
                           f"{canonical(qual)} module, not followed)")
             return
-        hook = call.func.attr  # type: ignore[attr-defined]
+        hook = hook or call.func.attr  # type: ignore[attr-defined]
         self._computed(target, call, f"{{}}.{hook}({_COMPUTED})", phase, call.args[-1])
+
+    def _hook_getter(self, inner: ast.Call) -> str | None:
+        """The lookup hook (``__getattribute__``, ``__getattr__``) that ``inner``, a call of
+        the builtin ``getattr`` with that literal name, gives; None otherwise."""
+        if type(inner.func) is not ast.Name or inner.func.id != "getattr" or len(
+                inner.args) < 2 or not self._builtin("getattr"):
+            return None
+        literal = _literal_str(inner.args[1])  # (pieces folded: ``"__getattri" + "bute__"``)
+        # (a name computed otherwise is a computed lookup of its own: what the call of its
+        # value gives is followed, ``_unknown``)
+        return literal if literal in _HOOKS else None
 
     def _applied_getter(self, call: ast.Call, phase: Phase) -> None:
         """``operator.attrgetter('system')(os)``, ``methodcaller('system', c)(os)``, or
         with a computed name: an attribute of a module, named or computed."""
         inner = call.func
         assert isinstance(inner, ast.Call)
+        hook = self._hook_getter(inner)
+        if hook is not None and call.args:
+            # ``getattr(o, "__getattribute__")(n)`` is ``o.__getattribute__(n)``
+            self._getattribute(f"?.{hook}", call, phase, receiver=inner.args[0], hook=hook)
+            return
         getter = self._resolve(inner.func, import_calls=False)
         if getter not in ("operator.attrgetter", "operator.methodcaller") or not call.args:
             return

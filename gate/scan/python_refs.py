@@ -264,6 +264,21 @@ _SPECIAL_CALLS = frozenset({"getattr", "inspect.getattr_static", "globals", "loc
                             "sys.modules"})  # (subscripted, not called: ``mods['os']``)
 
 
+def _changer(qual: str, name: str) -> str | None:
+    """The method of the list ``name`` that ``qual`` names, when it may change the list
+    (anything but a read: ``count``, ``index``, ``copy``, ``__len__``...)."""
+    if not qual.startswith(name + "."):
+        return None
+    method = qual[len(name) + 1:].split(".", 1)[0]
+    return None if method in _PATH_READERS or method in _HOOK_READERS else method
+
+
+# what only reads a hook (a dict's lookups: ``sys.path_importer_cache.get(p)``; how a hook
+# function is shown) or takes from it (a finder or suffix removed adds no code)
+_HOOK_READERS = frozenset({"get", "keys", "values", "items", "__name__", "__qualname__",
+                           "__module__", "__doc__", "remove", "pop", "clear", "__delitem__"})
+
+
 def _namespace_like(node: ast.expr) -> bool:
     """``globals()``, ``vars()``, ``x.__dict__``, ``f.__globals__``, a frame's globals."""
     t = type(node)
@@ -658,9 +673,11 @@ class _Refs(_State):
                 key, value = node.slice, node.value  # type: ignore[attr-defined]
                 if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
                     read.add(id(value))
-                elif not (_namespace_like(value) or (
-                        type(value) is ast.Name and value.id in spaces_held)):
-                    pass  # (an item of a dict)
+                elif not ((_namespace_like(value) and (
+                        type(value) is not ast.Attribute or value.attr != "__dict__"
+                        or may_be_here(value.value) or builtins_module(value.value)))
+                        or (type(value) is ast.Name and value.id in spaces_held)):
+                    pass  # (an item of a dict, of an object's ``__dict__``)
                 elif type(key) is ast.Constant and isinstance(key.value, str):
                     names.add(key.value)  # ``globals()["n"] = v``: that name
                     read.add(id(value))
@@ -831,6 +848,8 @@ class _Refs(_State):
             if target is not None and self._module_value(target):
                 return f"{target}.{reflect.NAMESPACE}"
             return None
+        if func == "sys.modules.pop" and call.args:  # (``.pop`` hands out what it removes)
+            return _literal_str(call.args[0])
         if func.endswith(".get") and call.args:  # ``sys.modules.get('os')``, ``ns.get('x')``
             key = _literal_str(call.args[0])
             owner = func[:-4]
@@ -964,6 +983,12 @@ class _Refs(_State):
                 id(node) in self.arguments and id(node) not in self.safe):
             # ``list.insert(sys.meta_path, 0, f)``: handed to code that may change it
             self._add_entry(entry, line, phase, f"{entry.name} handed on")
+            return True
+        if entry is not None and entry.name in STORE_ONLY and (
+                method := _changer(canonical(qual), entry.name)) is not None:
+            # ``importlib.machinery.SOURCE_SUFFIXES.__iadd__([...])``, ``.remove``: any
+            # method of a hook list but a read changes it
+            self._add_entry(entry, line, phase, f"{entry.name}.{method}")
             return True
         if entry is None or entry.name in STORE_ONLY:
             return False

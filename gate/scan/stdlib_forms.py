@@ -14,6 +14,11 @@
   computed is an import by a computed name, ``dynamic-code`` (a name with no dot imports
   nothing; a name handed in by a variable, ``find_spec(import_name)``, is not read).
 
+* ``importlib.resources.files(anchor)`` (``read_text``, ``open_binary``, ...,
+  ``pkgutil.get_data(package, resource)`` and the builtin ``help(request)``) imports the
+  package it is given, as ``import a.b`` does: what importing it does; a name made here is
+  an import by a computed name;
+
 * ``xml.sax.make_parser(names)`` imports each module ``names`` holds and calls its
   ``create_parser()`` (a driver of the package's own, ``["pkg._p"]``, runs):
   ``dynamic-code`` unless the list is absent or an empty display;
@@ -21,6 +26,9 @@
 * ``unittest.main(module=__name__)`` (``TestProgram``) imports the module it names (or the
   dotted ``defaultTest``) and runs every test, ``setUpModule`` and ``load_tests`` found
   there: ``dynamic-code`` unless both are absent, ``None`` or ``"__main__"``;
+
+* ``locale.getdefaultlocale(envvars)`` reads the environment variables it is given
+  (``env``; with none, a fixed few: harmless by hand);
 
 * ``typing.ForwardRef(s)`` is evaluated later (``get_type_hints``, ``_evaluate``): an
   ``s`` made here from pieces, or a literal holding code (a call, a lambda, ...), is
@@ -50,7 +58,11 @@ from gate.scan.python_refs import _CODE_NODES
 _PATCHERS = frozenset({"unittest.mock.patch", "mock.patch"})
 _PATCHER_PARTS = frozenset({"dict", "multiple"})  # ``patch.dict("os.environ", ...)``
 _INPLACE = frozenset({"fileinput.input", "fileinput.FileInput"})
-_PARENT_IMPORTERS = FORMS - {"typing.ForwardRef"}
+_PARENT_IMPORTERS = frozenset({"importlib.util.find_spec", "pkgutil.get_loader",
+                               "pkgutil.find_loader", "importlib.find_loader"})
+# import the package they are given (its resources are read next to it)
+_ANCHOR_IMPORTERS = FORMS - _PARENT_IMPORTERS - {"typing.ForwardRef",
+                                                  "locale.getdefaultlocale"} | {"help"}
 # imports each module a list names and calls its ``create_parser()``
 _PARSER_LISTS = frozenset({"xml.sax.make_parser"})
 # load tests from the module (``module``: a name is imported) and the dotted test names
@@ -58,8 +70,11 @@ _PARSER_LISTS = frozenset({"xml.sax.make_parser"})
 _TEST_PROGRAMS = frozenset({"unittest.main", "unittest.TestProgram", "unittest.main.main",
                             "unittest.main.TestProgram"})
 _FORWARD = "typing.ForwardRef"
+# read the environment variables they are given (by default a fixed few: harmless by hand)
+_ENV_NAMED = {"locale.getdefaultlocale": (0, "envvars")}
 _PATCHER_HEADS = (*_PATCHERS, _FORWARD)
-_HEADS = (*_PATCHER_HEADS, "fileinput.", *_PARENT_IMPORTERS, *_PARSER_LISTS, "unittest.")
+_HEADS = (*_PATCHER_HEADS, "fileinput.", *_PARENT_IMPORTERS, *_ANCHOR_IMPORTERS,
+          *_PARSER_LISTS, "unittest.", *_ENV_NAMED)
 
 
 def patcher(func: str) -> bool:
@@ -167,11 +182,13 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
         arg = _given(call, 0, "arg")
         return [(Capability.DYNAMIC_CODE, f"{func}(<code>) is evaluated as an annotation")
                 ] if _annotation_code(arg) else []
-    if func in _PARENT_IMPORTERS:
-        name = _given(call, 0, "name", "module_or_name", "fullname")
+    if func in _PARENT_IMPORTERS or func in _ANCHOR_IMPORTERS:
+        whole = func in _ANCHOR_IMPORTERS
+        what = "the package" if whole else "the parent package"
+        name = _given(call, 0, "name", "module_or_name", "fullname", "anchor", "package",
+                      "request")
         if name is ANY:
-            return [(Capability.DYNAMIC_CODE,
-                     f"{func}(<unpacked>) may import the parent package it names")]
+            return [(Capability.DYNAMIC_CODE, f"{func}(<unpacked>) may import {what} it names")]
         parts = shape(name) if name is not None else []
         if not parts or isinstance(name, _HANDED_IN) or (
                 type(name) is ast.Constant and not isinstance(name.value, str)):
@@ -180,11 +197,11 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
         if literal is None:  # the parent is spelled only when a literal part holds the dot
             if isinstance(parts[0], str) and "." in parts[0]:
                 literal = parts[0].rpartition(".")[0] + ".x"
+                whole = False
             else:
-                return [(Capability.DYNAMIC_CODE,
-                         f"{func}(<computed>) imports the parent package it names")]
+                return [(Capability.DYNAMIC_CODE, f"{func}(<computed>) imports {what} it names")]
         out: list[tuple[Capability, str]] = []
-        parent = literal.rpartition(".")[0]
+        parent = literal if whole else literal.rpartition(".")[0]
         while parent:
             entry = match(parent)
             if entry is not None and entry.name == parent:
@@ -207,6 +224,12 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
         # own; ``module=__name__`` a name: this module, imported again by it)
         return [(Capability.DYNAMIC_CODE, f"{func}(module=...) imports the module or tests "
                  "it names and runs them")] if named else []
+    if func in _ENV_NAMED:
+        index, keyword = _ENV_NAMED[func]
+        names = _given(call, index, keyword)
+        if names is not None and not (type(names) is ast.Constant and names.value is None):
+            return [(Capability.ENV, f"{func}({keyword}=...) reads the variables it is given")]
+        return []
     if func in _INPLACE:
         flag = _given(call, 1, "inplace")
         if flag is not None and not (type(flag) is ast.Constant and not flag.value):

@@ -162,6 +162,20 @@ SOURCES = [
     'from importlib.util import find_spec as fs\nfs("ytivargitna"[::-1] + ".x")\n',
     'from pkgutil import get_loader as gl\ngl(n + ".x")\n',
     'import typing\ntyping.ForwardRef(**kw)\n',
+    # the wave 6 closures' forms (each must be read by the filtered scan too)
+    'help("antigrav" + "ity")\n',
+    'x = help  (n + "y")\n',
+    'getattr.__call__(print, "__s" + "elf__").exec(c)\n',
+    'def f(o, n):\n    return getattr(o, "__getattribute__")(n)["k"]\n',
+    'import sys\nm = sys.modules.pop(n)\n',
+    'from importlib import machinery as mc\ns = mc.BYTECODE_SUFFIXES\ns += [".dat"]\n',
+    'import importlib._bootstrap_external as be\nbe.SOURCE_SUFFIXES.append(".txt")\n',
+    'import _frozen_importlib_external as be\nbe.SOURCE_SUFFIXES.append(".txt")\n',
+    'from importlib.resources import files as fs\nfs("x" + n)\n',
+    'import os\nclass K:\n    pass\nK() == os\n',
+    'import os\nisinstance(os, K)\n',
+    'import os\ndef f(k):\n    return isinstance(os, (str, k))\n',
+    'import os\nstr = K\nisinstance(os, str)\n',
     # python.run: a later round re-reads 'o = p' once 'p' is known and overwrites o = os;
     #   the single in-order pass keeps o = os
     _x("import os, subprocess\no = os\ndef later():\n    global o\n    o = p\n"

@@ -22,8 +22,8 @@ The root causes of the silent cases (the reasons start with them):
   operator-hand-off: (closed) a comparison, ``in`` or ``isinstance`` hands the module to a
                      dunder of the module's own class (``__eq__``, ``__contains__``,
                      ``__instancecheck__``)
-  dunder-call:       ``f.__call__(...)`` of a reflective builtin or lookup (``getattr``,
-                     ``globals``, ``sys.modules.get``) is not read as ``f(...)``
+  dunder-call:       (closed) ``f.__call__(...)`` of a reflective builtin or lookup
+                     (``getattr``, ``globals``, ``sys.modules.get``) is read as ``f(...)``
   suffix-lists:      the import system's suffix lists changed by an alias, under their
                      defining module, through ``_get_supported_file_loaders()`` or
                      ``__iadd__``: a data file then imported as code
@@ -41,8 +41,8 @@ The root causes of the silent cases (the reasons start with them):
                      .read_environ``, ``BaseHandler.os_environ``, ``locale
                      .getdefaultlocale(envvars)``, ``distutils.util.subst_vars``, a
                      function's ``__defaults__`` holding ``os.environ``, ``/proc/self/environ``)
-  reflect-two-hop:   ``getattr(o, "__getattribute__")(n)``: the bound lookup reached by
-                     getattr, then called, is not read as a computed lookup
+  reflect-two-hop:   (closed) ``getattr(o, "__getattribute__")(n)``: the bound lookup
+                     reached by getattr, then called, is read as ``o.__getattribute__(n)``
   sys.modules:       `sys.modules.pop(name)` hands out a module unseen
   read-mode:         the open mode decides read or write, but a shelf opened "r" unpickles
                      (runs code) and an archive opened "r" writes with ``extractall``
@@ -166,7 +166,7 @@ CASES = [
         """, SUBPROCESS, ("subprocess", 2)),
     case("import_dunder_call", "dynamic-code", """
         __import__.__call__("o" + "s").system("echo pwned")
-        """, SUBPROCESS, ("dynamic-code", 1)),
+        """, SUBPROCESS, ("subprocess", 1)),  # (read as ``__import__("os")``: folded)
     case("sys_modules_getitem_dunder", "dynamic-code", """
         import sys
         sys.modules.__getitem__("o" + "s").system("echo pwned")
@@ -388,103 +388,73 @@ CASES = [
             pass
         isinstance(subprocess, K)
         """, SUBPROCESS, ("dynamic-code", 8)),
-    # ---- dunder-call
+    # ---- dunder-call (closed: ``f.__call__(a)`` is read as ``f(a)``, python.py
+    # _unwrap_dunder_calls)
     case("getattr_dunder_call", "dynamic-code", f"""
         getattr.__call__(print, "__s" + "elf__").exec({CODE})
-        """, SUBPROCESS,
-         bypass="bypass (dunder-call): `getattr.__call__(print, n)` is `getattr(print, n)`; "
-                "read `f.__call__(...)` as `f(...)` before any rule"),
+        """, SUBPROCESS, ("dynamic-code", 1)),
     case("globals_dunder_call", "dynamic-code", f"""
         globals.__call__()["__builtins__"]["ex" + "ec"]({CODE})
-        """, SUBPROCESS,
-         bypass="bypass (dunder-call): `globals.__call__()` is `globals()`"),
+        """, SUBPROCESS, ("dynamic-code", 1)),
     case("sys_modules_get_dunder_call", "dynamic-code", """
         import sys
         sys.modules.get.__call__("o" + "s").system("echo pwned")
-        """, SUBPROCESS,
-         bypass="bypass (dunder-call): `sys.modules.get.__call__(n)` is "
-                "`sys.modules.get(n)` (`.__getitem__(n)` is caught)"),
+        """, SUBPROCESS, ("subprocess", 2)),
     case("getattr_of_getattribute_then_called", "dynamic-code", f"""
         def f(o):
             return getattr(o, "__getattribute__")("__s" + "elf__").exec({CODE})
         f(print)
-        """, SUBPROCESS,
-         bypass="bypass (reflect-two-hop): `getattr(o, '__getattribute__')(n)` is "
-                "`getattr(o, n)`; `o.__getattribute__(n)` is caught, the bound method "
-                "reached by getattr and then called is not: read a call of a value that "
-                "may be `__getattribute__`/`__getattr__` as a computed lookup"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("getattr_of_super_getattribute", "dynamic-code", f"""
         s = super(type(print), print)
         getattr(s, "__getattri" + "bute__")("__s" + "elf__").exec({CODE})
-        """, SUBPROCESS,
-         bypass="bypass (reflect-two-hop): the same on a `super` object, the name in "
-                "pieces"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("sys_modules_pop_computed", "dynamic-code", """
         import sys
         m = sys.modules.pop("o" + "s")
         sys.modules["os"] = m
         m.system("echo pwned")
-        """, SUBPROCESS,
-         bypass="bypass (sys.modules): `sys.modules.pop(name)` hands out a module as "
-                "`.get`/`.setdefault`/`.popitem` do; add `pop` to the lookups that do"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
     # ---- suffix-lists
     case("bytecode_suffixes_alias_iadd", "dynamic-code", {
         "pkg/__init__.py": "from importlib import machinery as m\ns = m.BYTECODE_SUFFIXES\n"
                            "s += ['.dat']\nfrom .sub import x\n",
         "pkg/sub/__init__.py": "", "pkg/sub/x.dat": _pyc("import os\nos.system('echo pwned')\n"),
-    }, SUBPROCESS,
-         bypass="bypass (suffix-lists): the import system's suffix list changed through an "
-                "alias (`s = m.BYTECODE_SUFFIXES; s += [...]`), then a .pyc shipped as "
-                "`.dat` imported; `.append` on the full name is caught: any use of these "
-                "lists but a read is dynamic-code, however reached"),
+    }, SUBPROCESS, ("dynamic-code", 3)),
     case("source_suffixes_of_bootstrap_external", "dynamic-code", {
         "pkg/__init__.py": "import importlib._bootstrap_external as be\n"
                            "be.SOURCE_SUFFIXES.append('.txt')\nfrom .sub import p\n",
         **TXT_SUB,
-    }, SUBPROCESS,
-         bypass="bypass (suffix-lists): the same list under the module that defines it "
-                "(importlib._bootstrap_external, also _frozen_importlib_external)"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     case("supported_file_loaders_list", "dynamic-code", {
         "pkg/__init__.py": "import importlib._bootstrap_external as be\n"
                            "be._get_supported_file_loaders()[1][1].append('.txt')\n"
                            "from .sub import p\n",
         **TXT_SUB,
-    }, SUBPROCESS,
-         bypass="bypass (suffix-lists): `_get_supported_file_loaders()` hands out the "
-                "lists themselves"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     case("source_suffixes_iadd_method", "dynamic-code", {
         "pkg/__init__.py": "import importlib.machinery as m\n"
                            "m.SOURCE_SUFFIXES.__iadd__(['.txt'])\nfrom .sub import p\n",
         **TXT_SUB,
-    }, SUBPROCESS,
-         bypass="bypass (suffix-lists): `.__iadd__` is not among the mutators "
-                "(`.append`, `.insert`, `.extend`, `list.append(...)`, slices are caught)"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     # ---- computed-import
     case("help_imports_by_name", "dynamic-code", f"""
         help({AG})
-        """, SUBPROCESS,
-         bypass="bypass (computed-import): `help(s)` of a string imports the module it "
-                "names (pydoc.locate); the table has `pydoc.help` but not the builtin "
-                "`help` (`_sitebuiltins._Helper` instance)"),
+        """, SUBPROCESS, ("subprocess", 1)),
     case("resources_files_imports_by_name", "dynamic-code", f"""
         import importlib.resources
         try:
             importlib.resources.files({AG})
         except TypeError:
             pass
-        """, SUBPROCESS,
-         bypass="bypass (computed-import): `importlib.resources.files(name)` imports its "
-                "anchor (`_common.resolve` is in the table, the public name is not)"),
+        """, SUBPROCESS, ("subprocess", 3)),
     case("pkgutil_get_data_imports_by_name", "dynamic-code", f"""
         import pkgutil
         try:
             pkgutil.get_data({AG}, "x")
         except OSError:
             pass
-        """, SUBPROCESS,
-         bypass="bypass (computed-import): `pkgutil.get_data(package, ...)` loads the "
-                "package it names (`importlib._bootstrap._load`); hand entry says fs-read "
-                "only"),
+        """, SUBPROCESS, ("subprocess", 3)),
     case("sax_make_parser_list_imports", "dynamic-code", f"""
         import xml.sax
         try:
@@ -506,9 +476,7 @@ CASES = [
             warnings._processoptions(["ignore::" + {AG} + ".X"])
         except Exception:
             pass
-        """, SUBPROCESS,
-         bypass="bypass (computed-import): `warnings._processoptions` reaches "
-                "`_getcategory` (in the table as dynamic-code) but is not itself listed"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
     case("unittest_main_module_by_name", "dynamic-code", f"""
         import unittest
         try:
@@ -520,20 +488,13 @@ CASES = [
         "pkg/__init__.py": "import os, shelve\ns = shelve.open(os.path.join("
                            "os.path.dirname(__file__), 's'), 'r')\ns['k']\n",
         **_shelf(),
-    }, SUBPROCESS,
-         bypass="bypass (read-mode): `shelve.open(p, 'r')` is read as fs-read only (the "
-                "mode decides, as for open), but reading a shelf unpickles its values: a "
-                "shelf shipped as data runs code; shelve.open is dynamic-code in every "
-                "mode (shelve.Shelf already is)"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     case("zipfile_read_mode_extractall", "fs-write", {
         "pkg/__init__.py": "import os, zipfile\nwith zipfile.ZipFile(os.path.join("
                            "os.path.dirname(__file__), 'a.zip')) as z:\n"
                            "    z.extractall('rt6_ex')\n",
         "pkg/a.zip": _zip({"x.txt": "hi"}),
-    }, WRITE,
-         bypass="bypass (read-mode): an archive opened for reading writes with "
-                "`.extractall`/`.extract` (only fs-read is reported); those methods are "
-                "fs-write on any receiver, as `.write_text` is"),
+    }, WRITE, ("fs-write", 3)),
     case("tarfile_read_mode_extract", "fs-write", {
         "pkg/__init__.py": "import os, tarfile\nt = tarfile.open(os.path.join("
                            "os.path.dirname(__file__), 'a.tar'), 'r')\n"
@@ -548,10 +509,7 @@ CASES = [
                 None, "http://127.0.0.1:%s/" % sys.argv[2])
         except OSError:
             pass
-        """, NET,
-         bypass="bypass (network-catalog): `DOMEntityResolver().resolveEntity(pub, url)` "
-                "opens the URL (urllib, through `self._create_opener()`); the table has "
-                "`xml.dom.xmlbuilder.DOMBuilder` but not the resolver class"),
+        """, NET, ("network", 3)),
     # ---- cli (closed: the table lists command lines, tools/stdlib_catalog.py CLI)
     case("webbrowser_main_runs_browser", "subprocess", """
         import sys, webbrowser
@@ -599,16 +557,11 @@ CASES = [
     case("wsgiref_read_environ", "env", """
         import wsgiref.handlers
         print(wsgiref.handlers.read_environ()["RT6_" + "SECRET"])
-        """, ENV,
-         bypass="bypass (env-catalog): `wsgiref.handlers.read_environ()` returns a copy of "
-                "os.environ; env reads are hand entries and this one is missing: derive "
-                "them as the other capabilities are (a read of os.environ is a seed)"),
+        """, ENV, ("env", 2)),
     case("wsgiref_handler_os_environ", "env", """
         import wsgiref.handlers
         print(wsgiref.handlers.BaseHandler.os_environ["RT6_" + "SECRET"])
-        """, ENV,
-         bypass="bypass (env-catalog): `BaseHandler.os_environ` is a class attribute "
-                "holding the environment read at import"),
+        """, ENV, ("env", 2)),
     case("locale_getdefaultlocale_envvars", "env", """
         import locale, warnings
         warnings.simplefilter("ignore")
@@ -616,9 +569,7 @@ CASES = [
             locale.getdefaultlocale(("RT6_" + "SECRET",))
         except ValueError as e:
             print(e)
-        """, ENV,
-         bypass="bypass (env-catalog): `locale.getdefaultlocale(envvars)` reads the "
-                "variables it is given; the value comes back in the ValueError"),
+        """, ENV, ("env", 4)),
     case("cgi_parse_defaults_environ", "env", """
         import warnings
         warnings.simplefilter("ignore")
@@ -641,11 +592,7 @@ CASES = [
         import os
         os.environ["PYTHONBREAKPOINT"] = "o" + "s.sys" + "tem"
         breakpoint("echo pwned")
-        """, SUBPROCESS,
-         bypass="bypass (env-to-code): `breakpoint(*a)` imports and calls what "
-                "PYTHONBREAKPOINT names; env and introspection are reported, the call is "
-                "not: `breakpoint` with arguments, or any write of PYTHONBREAKPOINT, is "
-                "dynamic-code"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
 ]
 
 

@@ -89,3 +89,73 @@ def test_a_command_line_is_read_through_any_import(code: str) -> None:
     got = {(c, ln) for c, ln, _, d in found(code + "\n") if "json.tool.main" in d}
     assert ("fs-write", line) in got or ("fs-write", 1) in got, found(code + "\n")
 
+
+
+# ---------------------------------------------------------------- wave 6's mechanisms
+@pytest.mark.parametrize(("code", "want"), [
+    # ``f.__call__(a)`` is ``f(a)``
+    ('getattr.__call__(print, "__s" + "elf__").exec(c)', (DYN, "exec")),
+    ('globals.__call__()["__builtins__"]', (DYN, "globals()['__builtins__']")),
+    ('sys.modules.get.__call__("o" + "s").system("x")', ("subprocess", "os.system")),
+    ('sys.modules.get.__call__.__call__(n)', (DYN, "sys.modules[<computed>]")),
+    # ``getattr(o, "__getattribute__")(n)`` is ``o.__getattribute__(n)``
+    ('def f(o, n):\n    return getattr(o, "__getattribute__")(n)["k"]',
+     (DYN, "o.__getattribute__(<computed>), subscripted")),
+    # ``sys.modules.pop(name)`` hands out the module it removes
+    ("m = sys.modules.pop(n)", (DYN, "sys.modules[<computed>]")),
+    ('sys.modules.pop("os").system("x")', ("subprocess", "os.system")),
+    # the import system's suffix lists however reached, and any change of them
+    ("s = importlib.machinery.BYTECODE_SUFFIXES\ns += ['.dat']",
+     (DYN, "importlib.machinery.BYTECODE_SUFFIXES += ...")),
+    ("importlib.machinery.SOURCE_SUFFIXES.__iadd__(['.txt'])",
+     (DYN, "importlib.machinery.SOURCE_SUFFIXES.__iadd__")),
+    ("importlib.machinery.SOURCE_SUFFIXES.__setitem__(0, '.txt')",
+     (DYN, "importlib.machinery.SOURCE_SUFFIXES.__setitem__")),
+    ("importlib._bootstrap_external.SOURCE_SUFFIXES.append('.txt')",
+     (DYN, "importlib.machinery.SOURCE_SUFFIXES.append")),
+    ("importlib._bootstrap_external._get_supported_file_loaders()",
+     (DYN, "importlib._bootstrap_external._get_supported_file_loaders")),
+    # standard helpers that import the package they are given
+    ('help("antigrav" + "ity")', ("subprocess", "help('antigravity') imports antigravity")),
+    ("help(n + 'x')", (DYN, "help(<computed>) imports the package it names")),
+    ('importlib.resources.files("x" + n)',
+     (DYN, "importlib.resources.files(<computed>) imports the package it names")),
+    ("pkgutil.get_data(n + 'x', 'r')",
+     (DYN, "pkgutil.get_data(<computed>) imports the package it names")),
+    ("warnings._processoptions(opts)", (DYN, "warnings._processoptions")),
+    # read-mode shelves unpickle; archives opened for reading write with extractall
+    ("shelve.open(p, 'r')", (DYN, "shelve.open (a shelf unpickles what is read from it)")),
+    ("zipfile.ZipFile(p).extractall(d)", ("fs-write", "*.extractall")),
+    # environment readers
+    ("wsgiref.handlers.read_environ()", ("env", "wsgiref.handlers.read_environ")),
+    ("wsgiref.handlers.CGIHandler().os_environ", ("env", "*.os_environ")),
+    ("locale.getdefaultlocale(('X',))",
+     ("env", "locale.getdefaultlocale(envvars=...) reads the variables it is given")),
+    ("breakpoint(x)", (DYN, "breakpoint")),
+])
+def test_wave6_mechanisms(code: str, want: tuple[str, str]) -> None:
+    head = ("import sys, importlib.machinery, importlib._bootstrap_external, pkgutil, shelve, "
+            "zipfile, warnings, wsgiref.handlers, locale, importlib.resources\n")
+    line = head.count("\n") + code.count("\n") + 1
+    if code.startswith("def "):
+        line = head.count("\n") + 2
+    got = {(c, ln) for c, ln, _, d in found(head + code + "\n") if (c, d) == want}
+    assert got == {(want[0], line)}, found(head + code + "\n")
+
+
+@pytest.mark.parametrize("code", [
+    "x = importlib.machinery.SOURCE_SUFFIXES[0]",
+    "n = importlib.machinery.SOURCE_SUFFIXES.index('.py')",
+    "sys.meta_path.remove(finder)",  # (a finder taken out adds no code)
+    "f = sys.path_importer_cache.get(p)",
+    "sys.modules.pop(name, None)",  # (dropped: nothing handed out)
+    "help(f)",  # (an object handed in: a name, as find_spec's, is not read)
+    'help("os")',
+    "importlib.resources.files(__package__)",
+    "pkgutil.get_data(__name__, 'data.bin')",
+    "locale.getdefaultlocale()",
+    "def f(o, n):\n    return getattr(o, n)(1)",  # (a name computed: ``_unknown``'s)
+])
+def test_wave6_mechanisms_neighbours_stay_quiet(code: str) -> None:
+    head = "import sys, importlib.machinery, importlib.resources, pkgutil, locale\n"
+    assert {f for f in found(head + code + "\n") if f[0] in (DYN, "env")} == set()
