@@ -153,6 +153,8 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
         scanner.__dict__.clear()
 
 
+# what a ``with`` statement's target is bound to: the object itself
+_SELF_ENTERING = frozenset({"pathlib.Path", "zipfile.ZipFile()", "tarfile.TarFile()"})
 _DUNDER_CALL = re.compile(r"\.\s*__call__\s*\(")
 
 
@@ -454,6 +456,15 @@ class _Scanner(_Calls):
                 value = self._resolve(st.value, import_calls=True)
                 if value is not None and len(st.targets) == 1 and type(st.targets[0]) is ast.Name:
                     self.aliases[st.targets[0].id] = value
+            elif t is ast.With or t is ast.AsyncWith:
+                # ``with zipfile.ZipFile(p) as z``: an archive's (a path's) ``__enter__``
+                # gives the object itself
+                for item in st.items:  # type: ignore[attr-defined]
+                    if type(item.optional_vars) is ast.Name and type(
+                            item.context_expr) is ast.Call:
+                        value = self._resolve(item.context_expr, import_calls=True)
+                        if value in _SELF_ENTERING:
+                            self.aliases[item.optional_vars.id] = value
             if t is ast.If and _is_type_checking(st.test):  # type: ignore[attr-defined]
                 self._collect(st.orelse, in_function=in_function, phase=phase)  # type: ignore[attr-defined]
             elif t in _FUNCS:

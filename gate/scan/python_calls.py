@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from gate.catalog import canonical
-from gate.model import Phase
+from gate.model import Capability, Phase
 from gate.scan import python_annotations, reflect, stdlib_forms
 from gate.scan.nodes import statements, walk_parents
 from gate.scan.python_refs import (
@@ -173,6 +173,10 @@ class _Calls(_Refs):
                 literal = _literal_str(mode_node)
                 mode = _COMPUTED if literal is None else literal
             self._open_caps(line, phase, opener, mode)
+            path = _arg(call, 0, "file") if opener in _ENV_FILE_OPENERS else None
+            if path is not None and _may_be_environ_file(path):
+                self._add(Capability.ENV, line, phase, f"{opener}(/proc/*/environ) reads the "
+                          "environment")
             if opener == "shelve.open":  # (in any mode: reading a shelf unpickles)
                 self._add(_DYNAMIC, line, phase, "shelve.open (a shelf unpickles what is read "
                           "from it)")
@@ -641,6 +645,27 @@ def _shape(node: ast.expr) -> list[str | None]:
                         _shape(e) if type(e) is not ast.Starred else [None])
                 return joined
     return [None]
+
+
+_ENV_FILE_OPENERS = frozenset({"open", "io.open", "io.FileIO", "codecs.open"})
+_ENVIRON_FILE = re.compile(r"/proc/[^/]+/environ")
+
+
+def _may_be_environ_file(node: ast.expr) -> bool:
+    """Whether the path ``node`` may be ``/proc/<pid>/environ`` (a process's environment
+    read as a file): its literal parts allow it (``"/proc/self/" + "environ"``,
+    ``f"/proc/{pid}/environ"``); a path made of nothing literal is not read."""
+    parts = _shape(node)
+    if all(p is None for p in parts):
+        return False
+    if None not in parts:
+        return _ENVIRON_FILE.fullmatch("".join(parts)) is not None  # type: ignore[arg-type]
+    pattern = "".join(".*" if p is None else re.escape(p) for p in parts)
+    first, last = parts[0], parts[-1]
+    head_ok = first is None or "/proc/".startswith(first) or first.startswith("/proc/")
+    tail_ok = last is None or "environ".endswith(last) or last.endswith("/environ")
+    return head_ok and tail_ok and bool(re.fullmatch(pattern, "/proc/self/environ") or
+                                        re.fullmatch(pattern, "/proc/1/environ"))
 
 
 def _may_lead_on(node: ast.expr) -> bool:

@@ -44,6 +44,14 @@ _OPENERS = {"open": 1, "io.open": 1, "io.FileIO": 1, "codecs.open": 1,
             "bz2.BZ2File": 1, "lzma.open": 1, "lzma.LZMAFile": 1, "tarfile.open": 1,
             "tarfile.TarFile": 1, "tarfile.TarFile.open": 1, "zipfile.ZipFile": 1,
             "zipfile.PyZipFile": 1, "shelve.open": 1, "dbm.open": 1, "dbm.dumb.open": 1}
+# what opens an archive -> the name its instance goes by (``tarfile.TarFile()``): the
+# catalog's entries under it are the methods that write (``.extract``, ``.add``), whatever
+# the mode the archive was opened in (its other methods are the opener's business)
+_ARCHIVES = {"zipfile.ZipFile": "zipfile.ZipFile()", "zipfile.PyZipFile": "zipfile.ZipFile()",
+             **{f"tarfile.{f}": "tarfile.TarFile()" for f in (
+                 "open", "TarFile", "TarFile.open", "TarFile.taropen", "TarFile.gzopen",
+                 "TarFile.bz2open", "TarFile.xzopen")}}
+_ARCHIVE_INSTANCES = frozenset(_ARCHIVES.values())
 # openers whose mode argument is called ``flag``, and defaults other than reading
 _FLAG_OPENERS = frozenset({"shelve.open", "dbm.open", "dbm.dumb.open"})
 _MODE_DEFAULTS = {"shelve.open": "c", "dbm.dumb.open": "c"}
@@ -246,7 +254,8 @@ def _relevant(qual: str) -> bool:
     ``sp.run`` (``sp`` = subprocess, a ``subprocess.*`` entry) or ``s()`` (``s`` =
     os.system) spell nothing the pre-filter targeted: their lines are walked too.
     """
-    if qual.startswith("<") or namespace_of(qual) is not None or qual in _IMPORTER_MODULES:
+    if qual.startswith("<") or namespace_of(qual) is not None or qual in _IMPORTER_MODULES \
+            or qual in _ARCHIVE_INSTANCES:
         return True  # a module, namespace or library only reflection names; an importer
     qual = canonical(qual)
     return (match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
@@ -870,6 +879,8 @@ class _Refs(_State):
             return _LIBRARY
         if func in PATH_CLASSES or (func.rpartition(".")[0] in PATH_CLASSES):
             return "pathlib.Path"
+        if func in _ARCHIVES:  # an archive, whatever its mode: ``.extract`` writes
+            return _ARCHIVES[func]
         if reflect.holds_modules(func) and not reflect.is_module(func):
             # an instance of a standard class that holds a module (an attribute of the
             # class, or one its methods store: ``warnings.catch_warnings()._module``)

@@ -24,29 +24,29 @@ The root causes of the silent cases (the reasons start with them):
                      ``__instancecheck__``)
   dunder-call:       (closed) ``f.__call__(...)`` of a reflective builtin or lookup
                      (``getattr``, ``globals``, ``sys.modules.get``) is read as ``f(...)``
-  suffix-lists:      the import system's suffix lists changed by an alias, under their
-                     defining module, through ``_get_supported_file_loaders()`` or
+  suffix-lists:      (closed) the import system's suffix lists changed by an alias, under
+                     their defining module, through ``_get_supported_file_loaders()`` or
                      ``__iadd__``: a data file then imported as code
-  computed-import:   standard-library functions that import a module by a name they are
-                     given or keep in a mutable list, not in the table as ``dynamic-code``
+  computed-import:   (closed) standard-library functions that import a module by a name
+                     they are given or keep in a mutable list, not in the table
                      (``help(str)``, ``importlib.resources.files``, ``pkgutil.get_data``,
                      ``xml.sax.make_parser(list)``, ``dbm._names``,
                      ``warnings._processoptions``, ``unittest.main(module=)``)
-  network-catalog:   a standard class that opens URLs missing from the table
+  network-catalog:   (closed) a standard class that opens URLs missing from the table
                      (``xml.dom.xmlbuilder.DOMEntityResolver``)
   cli:               (closed) the table left out every command-line function (``main``,
                      ``_main``, ``test``...: tools/stdlib_catalog.py ``CLI``); a package can
                      call them (``timeit.main(argv)`` execs, ``zipfile.main`` writes)
-  env-catalog:       environment reads no hand entry names (``wsgiref.handlers
+  env-catalog:       (closed) environment reads no hand entry named (``wsgiref.handlers
                      .read_environ``, ``BaseHandler.os_environ``, ``locale
                      .getdefaultlocale(envvars)``, ``distutils.util.subst_vars``, a
                      function's ``__defaults__`` holding ``os.environ``, ``/proc/self/environ``)
   reflect-two-hop:   (closed) ``getattr(o, "__getattribute__")(n)``: the bound lookup
                      reached by getattr, then called, is read as ``o.__getattribute__(n)``
-  sys.modules:       `sys.modules.pop(name)` hands out a module unseen
-  read-mode:         the open mode decides read or write, but a shelf opened "r" unpickles
+  sys.modules:       (closed) `sys.modules.pop(name)` hands out a module unseen
+  read-mode:         (closed) the open mode decides read or write, but a shelf opened "r" unpickles
                      (runs code) and an archive opened "r" writes with ``extractall``
-  env-to-code:       an environment variable the interpreter turns into an import
+  env-to-code:       (closed) an environment variable the interpreter turns into an import
                      (``PYTHONBREAKPOINT`` then ``breakpoint(x)``): only ``env`` is reported
 """
 
@@ -415,7 +415,7 @@ CASES = [
         sys.modules["os"] = m
         m.system("echo pwned")
         """, SUBPROCESS, ("dynamic-code", 3)),
-    # ---- suffix-lists
+    # ---- suffix-lists (closed)
     case("bytecode_suffixes_alias_iadd", "dynamic-code", {
         "pkg/__init__.py": "from importlib import machinery as m\ns = m.BYTECODE_SUFFIXES\n"
                            "s += ['.dat']\nfrom .sub import x\n",
@@ -437,7 +437,7 @@ CASES = [
                            "m.SOURCE_SUFFIXES.__iadd__(['.txt'])\nfrom .sub import p\n",
         **TXT_SUB,
     }, SUBPROCESS, ("dynamic-code", 2)),
-    # ---- computed-import
+    # ---- computed-import (closed)
     case("help_imports_by_name", "dynamic-code", f"""
         help({AG})
         """, SUBPROCESS, ("subprocess", 1)),
@@ -500,8 +500,8 @@ CASES = [
                            "os.path.dirname(__file__), 'a.tar'), 'r')\n"
                            "t.extract('x.txt', 'rt6_ex')\n",
         "pkg/a.tar": _tar(),
-    }, WRITE, bypass="bypass (read-mode): `tarfile.open(p, 'r').extract(...)` writes"),
-    # ---- network-catalog
+    }, WRITE, ("fs-write", 3)),
+    # ---- network-catalog (closed)
     case("dom_entity_resolver_fetches", "network", """
         import sys, xml.dom.xmlbuilder
         try:
@@ -553,7 +553,7 @@ CASES = [
                            "json.tool.main()\n",
         "pkg/d.json": "{}",
     }, WRITE, ("fs-write", 3)),
-    # ---- env-catalog
+    # ---- env-catalog (closed)
     case("wsgiref_read_environ", "env", """
         import wsgiref.handlers
         print(wsgiref.handlers.read_environ()["RT6_" + "SECRET"])
@@ -575,19 +575,12 @@ CASES = [
         warnings.simplefilter("ignore")
         import cgi
         print(cgi.parse.__defaults__[1]["RT6_" + "SECRET"])
-        """, ENV,
-         bypass="bypass (env-catalog): a standard function's `__defaults__` holds "
-                "os.environ (`cgi.parse(environ=os.environ)`); fs-read/fs-write of "
-                "cgi.parse are reported, not env: read `__defaults__`/`__kwdefaults__`/"
-                "`inspect.signature(...).parameters[...].default` of a standard function "
-                "as the values its defaults are"),
+        """, ENV, ("env", 4)),
     case("proc_self_environ", "env", """
         data = open("/proc/self/" + "environ", "rb").read()
         print("s3cr3t" if b"RT6_SECRET=s3cr3t" in data else "")
-        """, ENV,
-         bypass="bypass (env-catalog): the environment read as a file: only fs-read is "
-                "reported; a path spelling /proc/*/environ is env (low: fs-read is broad)"),
-    # ---- env-to-code
+        """, ENV, ("env", 1)),
+    # ---- env-to-code (closed)
     case("breakpoint_env_imports", "subprocess", """
         import os
         os.environ["PYTHONBREAKPOINT"] = "o" + "s.sys" + "tem"

@@ -125,17 +125,24 @@ def test_a_command_line_is_read_through_any_import(code: str) -> None:
     ("warnings._processoptions(opts)", (DYN, "warnings._processoptions")),
     # read-mode shelves unpickle; archives opened for reading write with extractall
     ("shelve.open(p, 'r')", (DYN, "shelve.open (a shelf unpickles what is read from it)")),
-    ("zipfile.ZipFile(p).extractall(d)", ("fs-write", "*.extractall")),
+    ("zipfile.ZipFile(p).extractall(d)", ("fs-write", "zipfile.ZipFile().extractall")),
+    ("a.extractall(d)", ("fs-write", "*.extractall")),
+    ("t = tarfile.open(p, 'r')\nt.extract('x', d)", ("fs-write", "tarfile.TarFile().extract")),
+    ("with zipfile.ZipFile(p) as z:\n    z.extract('x')",
+     ("fs-write", "zipfile.ZipFile().extract")),
     # environment readers
     ("wsgiref.handlers.read_environ()", ("env", "wsgiref.handlers.read_environ")),
     ("wsgiref.handlers.CGIHandler().os_environ", ("env", "*.os_environ")),
     ("locale.getdefaultlocale(('X',))",
      ("env", "locale.getdefaultlocale(envvars=...) reads the variables it is given")),
     ("breakpoint(x)", (DYN, "breakpoint")),
+    ('open("/proc/self/" + "environ", "rb")',
+     ("env", "open(/proc/*/environ) reads the environment")),
+    ('open(f"/proc/{pid}/environ")', ("env", "open(/proc/*/environ) reads the environment")),
 ])
 def test_wave6_mechanisms(code: str, want: tuple[str, str]) -> None:
     head = ("import sys, importlib.machinery, importlib._bootstrap_external, pkgutil, shelve, "
-            "zipfile, warnings, wsgiref.handlers, locale, importlib.resources\n")
+            "zipfile, tarfile, warnings, wsgiref.handlers, locale, importlib.resources\n")
     line = head.count("\n") + code.count("\n") + 1
     if code.startswith("def "):
         line = head.count("\n") + 2
@@ -154,8 +161,12 @@ def test_wave6_mechanisms(code: str, want: tuple[str, str]) -> None:
     "importlib.resources.files(__package__)",
     "pkgutil.get_data(__name__, 'data.bin')",
     "locale.getdefaultlocale()",
+    'open(f"/proc/{pid}/status")',
+    "open(path)",
+    "import tarfile\nt = tarfile.open(p)\nt.getnames()\nt.extractfile('x').read()",
+    "import zipfile\nwith zipfile.ZipFile(p) as z:\n    z.read('x')\n    f(z)",
     "def f(o, n):\n    return getattr(o, n)(1)",  # (a name computed: ``_unknown``'s)
 ])
 def test_wave6_mechanisms_neighbours_stay_quiet(code: str) -> None:
     head = "import sys, importlib.machinery, importlib.resources, pkgutil, locale\n"
-    assert {f for f in found(head + code + "\n") if f[0] in (DYN, "env")} == set()
+    assert {f for f in found(head + code + "\n") if f[0] in (DYN, "env", "fs-write")} == set()
