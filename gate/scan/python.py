@@ -758,11 +758,36 @@ class _Scanner(_Calls):
         if python_annotations.ANNOTATIONS not in self.words:
             return
         named = target.value if type(target) is ast.Subscript else target  # type: ignore[attr-defined]
+        if type(target) is ast.Name and target.id != python_annotations.ANNOTATIONS:
+            if not augmented and python_annotations.is_dict_of(value):
+                self._annotations_alias(target, phase)
+            return
         if type(named) is ast.Name and self.scopes and not self.class_body:
             return  # a local named ``__annotations__`` (or an item of it)
         why = python_annotations.stored(target, value, self._typed, augmented=augmented)
         if why is not None:
             self._annotations_found(target, why, phase)
+
+    def _annotations_alias(self, name: ast.Name, phase: Phase) -> None:
+        """``a = f.__annotations__`` then ``a["x"] = s`` (``a.update(...)``, ``a |= d``):
+        annotations stored through another name (its writes are not read: any is a
+        finding at the binding)."""
+        uses = self._uses()
+        scope = uses._scope(name)  # (the name's reads in the same function or module)
+        written = any(type(n) is ast.AugAssign and type(n.target) is ast.Name
+                      and n.target.id == name.id and uses._scope(n) is scope
+                      for n in statements(self.module))
+        for read in uses.names.get(name.id, ()):
+            if uses._scope(read) is not scope:
+                continue
+            parent = uses.parents.get(id(read))
+            if type(parent) is ast.Subscript and type(parent.ctx) is not ast.Load:
+                written = True
+            elif type(parent) is ast.Attribute and parent.attr in python_annotations.FILLERS \
+                    and type(uses.parents.get(id(parent))) is ast.Call:
+                written = True
+        if written:
+            self._annotations_found(name, "filled through another name", phase)
 
     def _annotations_found(self, node: ast.expr, why: str, phase: Phase) -> None:
         shown = ast.unparse(node)

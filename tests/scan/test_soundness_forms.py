@@ -136,6 +136,10 @@ def test_a_command_line_is_read_through_any_import(code: str) -> None:
     ("locale.getdefaultlocale(('X',))",
      ("env", "locale.getdefaultlocale(envvars=...) reads the variables it is given")),
     ("breakpoint(x)", (DYN, "breakpoint")),
+    # an annotations dict filled through another name
+    ("def g(f):\n    a = getattr(f, '__annotations__')\n    a['x'] = s",
+     (DYN, "a: annotations stored, filled through another name (evaluated as code by "
+           "typing.get_type_hints; keys compiled by dataclasses)")),
     ('open("/proc/self/" + "environ", "rb")',
      ("env", "open(/proc/*/environ) reads the environment")),
     ('open(f"/proc/{pid}/environ")', ("env", "open(/proc/*/environ) reads the environment")),
@@ -163,6 +167,10 @@ def test_wave6_mechanisms(code: str, want: tuple[str, str]) -> None:
     "locale.getdefaultlocale()",
     'open(f"/proc/{pid}/status")',
     "open(path)",
+    "def g(f):\n    a = f.__annotations__\n    return {k: v for k, v in a.items()}",
+    # (another function's ``a`` is another variable: typing_extensions' ``annotations``)
+    "def g(f):\n    a = getattr(f, '__annotations__', {})\n    return list(a)\n"
+    "def h(x):\n    a = {}\n    a.update(x)",
     "import tarfile\nt = tarfile.open(p)\nt.getnames()\nt.extractfile('x').read()",
     "import zipfile\nwith zipfile.ZipFile(p) as z:\n    z.read('x')\n    f(z)",
     "def f(o, n):\n    return getattr(o, n)(1)",  # (a name computed: ``_unknown``'s)
