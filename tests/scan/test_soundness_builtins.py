@@ -132,3 +132,19 @@ def test_one_lookers_set() -> None:
 
     assert python_calls.LOOKERS is python_refs.LOOKERS
     assert not hasattr(python_calls, "_LOOKERS") and not hasattr(python_refs, "_LOOKERS")
+
+
+@pytest.mark.parametrize(("src", "line"), [
+    ("import os\nf(os.path)\n", 2),
+    ("from os import path\nf(path)\n", 2),
+    ("import os\nclass A:\n    m = os.path\nA.m.os.system('x')\n", 3),
+])
+def test_os_path_is_a_module(src: str, line: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``os.path`` (posixpath, ``sys.modules["os.path"]``) handed on is a module handed on:
+    ``os.path.os`` is ``os``, and it holds ``__builtins__``."""
+    assert ("dynamic-code", line, "import", HANDED.format("os.path")) in both(src, monkeypatch)
+
+
+def test_os_path_used_is_no_hand_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert both("import os\nx = os.path.join(a, b)\np = os.path\nq = p.join(a)\n",
+                monkeypatch) == set()
