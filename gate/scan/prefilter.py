@@ -454,6 +454,8 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
         escaped |= _held_imports(text, ranges, spans, reads)
     if "help" in text and _HELP_CALL.search(text):
         escaped.add("help")  # ``help("x")`` imports what it names
+    if "setattr" in text and _SETATTR_PIECES.search(text):
+        escaped.add("setattr")  # ``setattr(f, "__annot" + "ations__", d)``: a name in pieces
     return _satisfied(text, found, flt, spans, words, own, exports, module, package,
                       reads) | escaped
 
@@ -549,6 +551,10 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
 
 
 _HELP_CALL = re.compile(r"(?<![\w.])help[ \t]*\(")
+# ``setattr(o, <a string made from pieces>, v)``: the attribute's word is never spelled
+_SETATTR_PIECES = re.compile(
+    r"setattr\s*\([^,]*,[\s(]*(?:(?:[rRbBuU]?)(['\"])[^'\"\n]*\1\s*"
+    r"(?:[+%]|\.format|\.join|[rRbBuUfF]{0,2}['\"])|[fF][rR]?['\"]|[rR][fF]['\"])")
 _IMPORT_KEYWORDS = frozenset({"import", "from", "as", "*"})
 _CLASS = re.compile(r"class(?!\w)")
 _DEF = re.compile(r"(?:async[ \t]+)?def(?!\w)")

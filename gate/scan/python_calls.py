@@ -69,7 +69,9 @@ class _Calls(_Refs):
         """Report what the call uses; return what it evaluates to when that is known."""
         if self.code_tricks and _builds_code(call):
             self._add(_DYNAMIC, call.lineno, phase, "code object built or swapped")
-        if python_annotations.ANNOTATIONS in self.words:
+        if python_annotations.ANNOTATIONS in self.words or (
+                type(call.func) is ast.Name and call.func.id == "setattr"):
+            # (``setattr(f, "__annot" + "ations__", d)`` never spells the word)
             why = python_annotations.called(call, self._typed)  # type: ignore[attr-defined]
             if why is not None:
                 self._annotations_found(call, why, phase)  # type: ignore[attr-defined]

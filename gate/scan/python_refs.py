@@ -147,6 +147,9 @@ def _literal_str(node: ast.expr | None) -> str | None:
     if t is ast.JoinedStr:
         parts = [_literal_str(v) for v in node.values]  # type: ignore[union-attr]
         return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
+    if t is ast.FormattedValue and node.conversion in (-1, 115) and (  # type: ignore[union-attr]
+            node.format_spec is None):  # type: ignore[union-attr]
+        return _literal_str(node.value)  # type: ignore[union-attr]  # ``f"{'sys'}tem"``
     return None
 
 

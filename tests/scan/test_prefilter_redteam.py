@@ -176,6 +176,9 @@ SOURCES = [
     'import os\nisinstance(os, K)\n',
     'import os\ndef f(k):\n    return isinstance(os, (str, k))\n',
     'import os\nstr = K\nisinstance(os, str)\n',
+    'def f(): pass\nsetattr(f, "__annot" + "ations__", {"x": s})\n',
+    'def f(): pass\nsetattr(\n    f,\n    "__annot" "ations__",\n    {"x": s})\n',
+    'def f(): pass\nsetattr(f, f"__annot{\'ations\'}__", {"x": s})\n',
     # python.run: a later round re-reads 'o = p' once 'p' is known and overwrites o = os;
     #   the single in-order pass keeps o = os
     _x("import os, subprocess\no = os\ndef later():\n    global o\n    o = p\n"
