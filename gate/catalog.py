@@ -49,6 +49,9 @@ MODULE_ALIASES: dict[str, str] = {
     "_frozen_importlib": "importlib._bootstrap",
     "_frozen_importlib_external": "importlib._bootstrap_external",
     "__spec__.loader": "__loader__",  # the module's own loader (a SourceFileLoader)
+    # the import system's suffix lists, under the module that defines them
+    **{f"importlib._bootstrap_external.{k}_SUFFIXES": f"importlib.machinery.{k}_SUFFIXES"
+       for k in ("SOURCE", "BYTECODE", "EXTENSION")},
 }
 
 # Vendored copies of a catalogued distribution are that distribution:
@@ -177,6 +180,17 @@ PATH_CLASSES = frozenset(
                              "PureWindowsPath")
 )
 
+# A standard module's command line and self-test (``json.tool.main``, ``base64.test``;
+# tools/stdlib_catalog.py CLI): the generated table lists what each does (a package may
+# call ``timeit.main(argv)``, an entry point may name ``json.tool:main``), but such a name
+# does not make its module one holding capabilities (``Catalog.parents``,
+# ``module_prefixes``): ``json`` and ``base64`` would then be a computed attribute's, the
+# pre-filter's and alias tracking's concern in every file that imports them. A name is
+# still resolved through any import of its module (``from json import tool as t;
+# t.main()``): every use spells the leaf, and imports are always read.
+STDLIB_CLI = frozenset({"main", "_main", "test", "_test", "demo", "_demo", "testall",
+                        "_script"})
+
 _HARMLESS = "-"
 _EXCEPTION = re.compile(r".*(?:Error|Exception|Warning|Exit|Interrupt)\Z")
 
@@ -194,6 +208,15 @@ BARE_MODULE_TRICKS = ("getattr",)
 # Code objects swapped or built without compile(): ``f.__code__ = c``,
 # ``c.replace(co_code=...)``, ``type(f.__code__)(...)``.
 CODE_TRICKS = ("__code__", "co_code")
+# Calls whose arguments decide what they do (gate/scan/stdlib_forms.py) while their own
+# entry is harmless or absent: the pre-filter walks the lines spelling them, and the lines
+# of names bound to them (``from typing import ForwardRef as F``).
+FORMS = frozenset({"typing.ForwardRef", "importlib.util.find_spec", "pkgutil.get_loader",
+                   "pkgutil.find_loader", "importlib.find_loader", "pkgutil.get_data",
+                   "locale.getdefaultlocale",
+                   *(f"importlib.resources.{f}" for f in (
+                       "files", "read_text", "read_binary", "open_text", "open_binary",
+                       "contents", "is_resource", "path"))})
 # Catalogued names that count only when assigned (hooks), not when read.
 STORE_ONLY = frozenset({"sys.meta_path", "sys.path_hooks", "sys.excepthook",
                         "sys.unraisablehook", "threading.excepthook", "sys.path_importer_cache",
@@ -255,19 +278,26 @@ class Catalog:
     # is ``io.open``)
     aliases: dict[str, str]
     renamed: dict[str, str]
+    # names of the generated table that are a standard module's command line (STDLIB_CLI):
+    # matched like any name, no parent of their module
+    commands: frozenset[str] = frozenset()
     memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str, *, source: str = "catalog.txt", base: Catalog | None = None,
-              resolve: bool = True, base_also: bool = True) -> Catalog:
+              resolve: bool = True, base_also: bool = True,
+              commands: bool = False) -> Catalog:
         """The table in ``text``; its lines override those of ``base`` (the generated
         standard-library table under the hand catalog). ``base_also=False``: only this
-        text's lines give a name further capabilities."""
+        text's lines give a name further capabilities. ``commands``: the text is the
+        generated table, whose ``mod.main``-like names are command lines (STDLIB_CLI); a
+        line of another text naming one makes it an ordinary name."""
         exact: dict[str, Capability | None] = dict(base.exact) if base else {}
         wildcard: dict[str, Capability] = dict(base.wildcard) if base else {}
         receiver: dict[str, Capability] = dict(base.receiver) if base else {}
         also: dict[str, tuple[Capability, ...]] = dict(base.also) if base and base_also else {}
         aliases: dict[str, str] = dict(base.aliases) if base else {}
+        cli: set[str] = set(base.commands) if base else set()
         for number, raw in enumerate(text.splitlines(), 1):
             line = raw.split("#", 1)[0].strip()
             if not line:
@@ -276,6 +306,10 @@ class Catalog:
             if len(parts) != 2:
                 raise ScanError(f"{source}:{number}: expected '<name> <capability>': {raw!r}")
             name, cap_text = parts
+            if commands and "." in name and name.rpartition(".")[2] in STDLIB_CLI:
+                cli.add(name)
+            else:
+                cli.discard(name)
             if cap_text.startswith("="):
                 aliases[name] = cap_text[1:]
                 continue
@@ -302,7 +336,7 @@ class Catalog:
                 else:
                     also.pop(name, None)
         cat = cls(exact=exact, wildcard=wildcard, receiver=receiver, also=also,
-                  aliases=aliases, renamed={})
+                  aliases=aliases, renamed={}, commands=frozenset(cli))
         return cat._resolved() if resolve else cat
 
     def _resolved(self) -> Catalog:
@@ -336,10 +370,14 @@ class Catalog:
             name = parent
 
     def parents(self) -> frozenset[str]:
-        """Modules with a catalogued name right inside (``os``, ``ctypes``, ``builtins``)."""
-        out = {"builtins"} | set(self.wildcard)
-        out |= {n.rpartition(".")[0] for n, c in self.exact.items() if c is not None}
-        return frozenset(out - {""})
+        """Modules with a catalogued name right inside (``os``, ``ctypes``, ``builtins``);
+        not for a command line alone (``json.tool`` of ``json.tool.main``: STDLIB_CLI)."""
+        if "parents" not in self.memo:
+            out = {"builtins"} | set(self.wildcard)
+            out |= {n.rpartition(".")[0] for n, c in self.exact.items()
+                    if c is not None and n not in self.commands}
+            self.memo["parents"] = frozenset(out - {""})
+        return cast(frozenset[str], self.memo["parents"])
 
     def reaches(self, qualname: str) -> bool:
         """Whether a computed attribute of module ``qualname`` may be catalogued."""
@@ -496,7 +534,8 @@ def canonical(qualname: str) -> str:
 def catalog() -> Catalog:
     """The shipped catalog, parsed once: the generated standard-library table
     (``data/stdlib.txt``) under the hand catalog (``data/catalog.txt``)."""
-    stdlib = Catalog.parse(_data("stdlib.txt"), source="stdlib.txt", resolve=False)
+    stdlib = Catalog.parse(_data("stdlib.txt"), source="stdlib.txt", resolve=False,
+                           commands=True)
     return Catalog.parse(_data("catalog.txt"), base=stdlib)
 
 
@@ -539,7 +578,8 @@ def module_prefixes() -> frozenset[str]:
     """Names under which some entry lies (``os``, ``os.path``, ``ctypes``, ``builtins``):
     reaching into one of these by a computed attribute name may reach a capability."""
     cat = catalog()
-    names = [n for n, c in cat.exact.items() if c is not None] + [w + ".x" for w in cat.wildcard]
+    names = [n for n, c in cat.exact.items() if c is not None and n not in cat.commands] + [
+        w + ".x" for w in cat.wildcard]
     out = {"builtins"}
     for name in names:
         parts = name.split(".")

@@ -39,8 +39,8 @@ no event (a thread started, a module imported by a computed name) are EXTRA seed
    ``mod.f``; a class as ``mod.K`` with what constructing it or calling its public methods
    reaches (the scanner does not follow instances), and ``mod.K.m`` for a method reaching
    more than that; a re-export as ``mod.f =orig.f`` (the catalog gives it the original's
-   entry, after the hand overrides). Exception classes and command lines (``main``) are
-   left out.
+   entry, after the hand overrides). Exception classes are left out; command lines
+   (``json.tool.main``) are listed, and gate/catalog.py reads them apart (STDLIB_CLI).
 
 A line is ``name cap[,cap...]  # the events``: the first capability is the primary one
 (PRIORITY order) and the others what the scanner should also report. The output is
@@ -1719,8 +1719,10 @@ def stops(n: Node, cap: str, caller: Node | None = None) -> bool:
 
 
 # A module's command line (``python -m json.tool``) and self-test: they act on the
-# program's own arguments; library code does not call them (and listing them would make
-# modules such as json or base64 look capable).
+# program's own arguments, but a package can call them (``timeit.main(argv)`` execs,
+# ``zipfile.main(["-e", ...])`` writes): they are walked and listed like any function.
+# gate/catalog.py STDLIB_CLI (the same names) keeps them from making their module look
+# capable (``json``, ``base64``: a parent of a catalogued name, gate/catalog.py).
 CLI = frozenset({"main", "_main", "test", "_test", "demo", "_demo", "testall", "_script"})
 
 
@@ -1731,9 +1733,7 @@ def stop_kind(fn: types.FunctionType, owner: type | None) -> str | None:
 
 @functools.cache
 def stop_key(fn: types.FunctionType, owner: type | None) -> str | None:
-    """The STOP entry covering ``fn`` (a command line's function: itself, a cut)."""
-    if fn.__name__ in CLI and fn.__qualname__ == fn.__name__:
-        return f"{_mod(fn)}.{fn.__name__}"
+    """The STOP entry covering ``fn``."""
     names = [f"{_mod(fn)}.{fn.__qualname__}"]
     if owner is not None:
         names.append(f"{_mod(owner)}.{owner.__qualname__}.{fn.__name__}")

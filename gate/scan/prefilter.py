@@ -30,6 +30,7 @@ Identifiers are NFKC-normalised by the parser, so non-ASCII text is normalised b
 from __future__ import annotations
 
 import bisect
+import builtins
 import contextlib
 import functools
 import hashlib
@@ -44,6 +45,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from gate.catalog import (
     BARE_MODULE_TRICKS,
     BUILTIN_NAMES,
+    FORMS,
     HEAD_ALTERNATIVES,
     MODULE_TRICKS,
     Requirement,
@@ -109,6 +111,10 @@ def _always() -> list[Requirement]:
     # ``getattr(print, n)``: a builtin function's ``__self__`` (see _object_trick_used)
     reqs.append(Requirement(bare=frozenset({"getattr"}), target="getattr"))
     reqs.append(Requirement(anywhere=frozenset({"__dict__"}), target="__dict__"))
+    # calls whose arguments decide (``typing.ForwardRef("f" + "()")``): no entry of theirs
+    for name in sorted(FORMS):
+        parts = name.split(".")
+        reqs.append(Requirement(anywhere=frozenset(parts), target=parts[-1], head=parts[0]))
     return reqs
 
 
@@ -444,6 +450,12 @@ def satisfied(text: str, own: frozenset[str] = frozenset(),
                                exports, reads) if spans else set()
     if ("'" in text or '"' in text) and code_annotations(text):
         escaped.add("<annotation>")  # a string annotation may hold code
+    if spans:
+        escaped |= _held_imports(text, ranges, spans, reads)
+    if "help" in text and _HELP_CALL.search(text):
+        escaped.add("help")  # ``help("x")`` imports what it names
+    if "setattr" in text and _SETATTR_PIECES.search(text):
+        escaped.add("setattr")  # ``setattr(f, "__annot" + "ations__", d)``: a name in pieces
     return _satisfied(text, found, flt, spans, words, own, exports, module, package,
                       reads) | escaped
 
@@ -530,10 +542,104 @@ def _escaped_modules(text: str, spans: list[str], ranges: list[tuple[int, int]],
         if i >= 0 and start < ranges[i][1]:
             continue  # on the import statement itself
         before = text[max(0, start - 12):start]
-        if before.endswith(_LOOKED_AT) and _builtin_call(text, start, before, names_bound):
-            continue  # ``getattr(os, n)``, ``isinstance(os, t)``: looked at, not handed on
+        if before.endswith(_LOOKED_AT) and _builtin_call(text, start, before, names_bound) \
+                and (not before.endswith("isinstance(") or _plain_types(
+                    text, start + len(name), names_bound)):
+            continue  # ``getattr(os, n)``, ``isinstance(os, str)``: looked at, not handed on
         out.add(name)
     return out | chained
+
+
+_HELP_CALL = re.compile(r"(?<![\w.])help[ \t]*\(")
+# ``setattr(o, <a string made from pieces>, v)``: the attribute's word is never spelled
+_SETATTR_PIECES = re.compile(
+    r"setattr\s*\([^,]*,[\s(]*(?:(?:[rRbBuU]?)(['\"])[^'\"\n]*\1\s*"
+    r"(?:[+%]|\.format|\.join|[rRbBuUfF]{0,2}['\"])|[fF][rR]?['\"]|[rR][fF]['\"])")
+_IMPORT_KEYWORDS = frozenset({"import", "from", "as", "*"})
+_CLASS = re.compile(r"class(?!\w)")
+_DEF = re.compile(r"(?:async[ \t]+)?def(?!\w)")
+_HEADER = re.compile(r"(?:if|elif|else|try|except|finally|for|while|with|match|case|async)(?!\w)")
+_STRING_OR_JOIN = re.compile(r"\"\"\"|'''|\\\r?\n")
+
+
+def _held_imports(text: str, ranges: list[tuple[int, int]], spans: list[str],
+                  reads: list[list[tuple[str, str]] | None]) -> set[str]:
+    """Names an import binds where the scanner reads the module as handed on
+    (gate/scan/python.py ``_held_import``): in a class body (a class attribute), and,
+    when the file spells ``nonlocal``, in any nested block (a name of an enclosing
+    function). Lexical and sound: an import counts unless a ``def`` header (or the module
+    level) is found to enclose it with no string or joined line on the way."""
+    out: set[str] = set()
+    local = "nonlocal" in text
+    for (start, _end), span, bound in zip(ranges, spans, reads, strict=False):
+        first = span.split("\n", 1)[0]
+        if (local and first[:1] in " \t") or _in_class_body(text, start, first):
+            out |= ({name for name, _ in bound} if bound is not None
+                    else _words([span]) - _IMPORT_KEYWORDS)
+    return out
+
+
+def _width(line: str) -> tuple[int, str]:
+    """The indentation of ``line`` (tabs to multiples of 8, as the tokenizer), its code."""
+    body = line.lstrip(" \t\f")
+    return len(line[:len(line) - len(body)].rpartition("\f")[2].expandtabs(8)), body
+
+
+def _in_class_body(text: str, start: int, first: str) -> bool:
+    """Whether the statement on the line at ``start`` may lie in a class body."""
+    cur, body = _width(first)
+    if _CLASS.match(body):
+        return True  # ``class C: import os``
+    if cur == 0:
+        return False
+    pos = start
+    while pos > 0:
+        prev = text.rfind("\n", 0, pos - 1) + 1
+        line = text[prev:pos - 1]
+        pos = prev
+        width, code = _width(line)
+        if not code or code.startswith("#") or width >= cur:
+            continue
+        if _CLASS.match(code):
+            return True
+        if not (_DEF.match(code) or _HEADER.match(code)):
+            return True  # a continued line, a string: not read further
+        if _STRING_OR_JOIN.search(text, max(0, prev - 2), start):
+            return True  # (a header spelled inside a string, or joined to the line above)
+        if _DEF.match(code):
+            return False
+        cur = width
+        if cur == 0:
+            return False
+    return True
+
+
+_BUILTIN_TYPES = frozenset(n for n, v in vars(builtins).items() if isinstance(v, type))
+
+
+def _plain_types(text: str, at: int, bound: set[str]) -> bool:
+    """Whether ``isinstance(m`` is followed, at ``at``, by ``, T)`` or ``, (T, U))`` of
+    builtin types the file does not rebind: a class of the package's may have a metaclass
+    whose ``__instancecheck__`` is handed ``m``."""
+    end = text.find("\n", at)
+    rest = text[at:end if end >= 0 else len(text)].lstrip(" \t")
+    if not rest.startswith(","):
+        return False
+    close = rest.find(")")
+    if close < 0:
+        return False
+    inner = rest[1:close].strip(" \t")
+    if inner.startswith("("):
+        if rest[close + 1:].lstrip(" \t")[:1] != ")":
+            return False
+        inner = inner[1:]
+    names = [n.strip(" \t") for n in inner.split(",")]
+    if names and not names[-1]:
+        names.pop()
+    return bool(names) and all(
+        n in _BUILTIN_TYPES and n not in bound and f"def {n}" not in text
+        and f"class {n}" not in text and not re.search(rf"(?<![\w.]){n}[ \t]*=(?!=)", text)
+        for n in names)
 
 
 def _on_import(ranges: list[tuple[int, int]], offset: int) -> bool:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import builtins
 import dataclasses
 import functools
 import re
@@ -132,6 +133,8 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
         # (the pre-filter let ``norm`` through: ``words``)
         return _unanalyzed(norm, path, phase, exc, own, exports, module, always=True)
     hosts.note(text, path, tree)
+    if _DUNDER_CALL.search(norm):
+        _unwrap_dunder_calls(tree)
     scanner = _Scanner(path, norm, words, phase, own)
     try:
         if module is not None:
@@ -148,6 +151,27 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
         return _unanalyzed(norm, path, phase, exc, own)
     finally:  # (what it caches refers back to it: ``_uses_of`` holds a bound method)
         scanner.__dict__.clear()
+
+
+# what a ``with`` statement's target is bound to: the object itself
+_SELF_ENTERING = frozenset({"pathlib.Path", "zipfile.ZipFile()", "tarfile.TarFile()"})
+_DUNDER_CALL = re.compile(r"\.\s*__call__\s*\(")
+
+
+def _unwrap_dunder_calls(tree: ast.Module) -> None:
+    """``f.__call__(a)`` is ``f(a)`` (``getattr.__call__(print, n)``, ``globals.__call__()``,
+    ``sys.modules.get.__call__(n)``): rewritten so, before any rule reads the tree. Not
+    ``type(f).__call__(f, a)`` (the type's slot, given the object: ``f(a)`` too, read by
+    the rules on ``type(...)``)."""
+    for node in ast.walk(tree):
+        if type(node) is not ast.Call:
+            continue
+        func = node.func
+        while type(func) is ast.Attribute and func.attr == "__call__" and not (
+                type(func.value) is ast.Call and type(func.value.func) is ast.Name
+                and func.value.func.id == "type"):
+            func = func.value
+        node.func = func
 
 
 def _reason(exc: BaseException) -> tuple[str, int]:
@@ -432,6 +456,15 @@ class _Scanner(_Calls):
                 value = self._resolve(st.value, import_calls=True)
                 if value is not None and len(st.targets) == 1 and type(st.targets[0]) is ast.Name:
                     self.aliases[st.targets[0].id] = value
+            elif t is ast.With or t is ast.AsyncWith:
+                # ``with zipfile.ZipFile(p) as z``: an archive's (a path's) ``__enter__``
+                # gives the object itself
+                for item in st.items:  # type: ignore[attr-defined]
+                    if type(item.optional_vars) is ast.Name and type(
+                            item.context_expr) is ast.Call:
+                        value = self._resolve(item.context_expr, import_calls=True)
+                        if value in _SELF_ENTERING:
+                            self.aliases[item.optional_vars.id] = value
             if t is ast.If and _is_type_checking(st.test):  # type: ignore[attr-defined]
                 self._collect(st.orelse, in_function=in_function, phase=phase)  # type: ignore[attr-defined]
             elif t in _FUNCS:
@@ -555,6 +588,12 @@ class _Scanner(_Calls):
             finally:
                 self.platform, self.label = outer, outer_label
         elif t is ast.Import or t is ast.ImportFrom:
+            assert isinstance(st, ast.Import | ast.ImportFrom)
+            if self.class_body:
+                self._held_import(st, phase, "imported in a class body: a class attribute")
+            elif self.scopes and (outer := self._nonlocal_names()):
+                self._held_import(st, phase, "bound to an enclosing function's name",
+                                  only=outer)
             return
         elif t is ast.Assign:
             # ``Wrapped.makefile = socket.socket.makefile``, ``f = os.system``: a reference
@@ -617,7 +656,101 @@ class _Scanner(_Calls):
             if t is ast.AugAssign:
                 assert isinstance(st, ast.AugAssign)
                 self._annotations_stored(st.target, st.value, phase, augmented=True)
+                self._hook_list_changed(st.target, phase)
             self._generic(st, phase)
+
+    def _hook_list_changed(self, target: ast.expr, phase: Phase) -> None:
+        """``s += [".txt"]`` where ``s`` is a hook list under another name (``s =
+        importlib.machinery.SOURCE_SUFFIXES``): a list's ``+=`` changes it in place."""
+        if type(target) is not ast.Name:
+            return  # (``m.SOURCE_SUFFIXES += ...`` is an assignment of the name itself)
+        qual = self._resolve(target, import_calls=False)
+        entry = self.match(qual) if qual is not None else None
+        if entry is not None and entry.name in STORE_ONLY and canonical(qual) == entry.name:
+            self._add_entry(entry, target.lineno, phase, f"{entry.name} += ...")
+
+    def _compared_to_code(self, sides: list[ast.expr], ops: list[ast.cmpop], i: int) -> bool:
+        """Whether comparing ``sides[i]`` may hand it to a method of the package's: ``x ==
+        m`` (and ``m == x``: a module's ``__eq__`` gives NotImplemented, then ``x``'s is
+        called), ``<``..., ``m in x`` (``x.__contains__``, or each element's ``__eq__``).
+        Not ``is``/``is not``, ``x in m`` (a module has no ``__contains__``), nor a
+        comparison with a literal, a module or a display of literals."""
+        for j, op in ((i - 1, ops[i - 1] if i else None), (i + 1, ops[i] if i < len(ops)
+                                                          else None)):
+            if op is None or type(op) in (ast.Is, ast.IsNot):
+                continue
+            other = sides[j]
+            if type(op) in (ast.In, ast.NotIn):
+                if j < i:
+                    continue  # (the container here: the other is the item)
+                if not self._literal_side(other, display=True):
+                    return True
+            elif not self._literal_side(other, display=False):
+                return True
+        return False
+
+    def _literal_side(self, node: ast.expr, *, display: bool) -> bool:
+        t = type(node)
+        if t is ast.Constant or t is ast.JoinedStr:
+            return True
+        if display and t in (ast.List, ast.Tuple, ast.Set):
+            return all(type(e) is ast.Constant for e in node.elts)  # type: ignore[attr-defined]
+        if display and t is ast.Dict:
+            return all(k is not None and type(k) is ast.Constant
+                       for k in node.keys)  # type: ignore[attr-defined]
+        if t in (ast.Name, ast.Attribute, ast.Subscript):
+            qual = self._resolve(node, import_calls=False)
+            return qual is not None and (qual == "sys.modules" or self._module_value(qual))
+        return False
+
+    def _held_import(self, st: ast.Import | ast.ImportFrom, phase: Phase, how: str, *,
+                     only: frozenset[str] | None = None) -> None:
+        """A module an import binds where the scanner does not follow it as a name: in a
+        class body it is an attribute of the class (``class C: import subprocess`` then
+        ``C.subprocess.run``, ``self.subprocess``, ``getattr(C, n)``), through ``nonlocal``
+        a name of the enclosing function: handed on, as ``class A: m = os`` is. ``only``:
+        the names that count (those declared ``nonlocal``)."""
+        for a in st.names:
+            local = a.asname or a.name.split(".", 1)[0]
+            if a.name == "*" or (only is not None and local not in only):
+                continue
+            if isinstance(st, ast.Import):
+                qual = a.name if a.asname else local
+            else:
+                module: str | None = ("." * st.level) + (st.module or "")
+                if st.level and self.module_name is not None:
+                    module = absolute(self.module_name, self.package, module or "")
+                if not module or module.startswith("."):
+                    continue
+                qual = f"{module}.{a.name}"
+                if self.exports is not None:
+                    qual = self.exports.resolve(qual)
+                if not (reflect.is_module(qual) or (
+                        self.exports is not None and qual in self.exports.own_modules)):
+                    continue  # a name, not a module (``from os import system``: its line)
+            if self._module_value(qual):
+                self._add(_DYNAMIC, st.lineno, phase, f"{canonical(qual)} {how}, passed on "
+                          "as a value (what is used on it is not followed)")
+
+    def _nonlocal_names(self) -> frozenset[str]:
+        """The names the innermost function declares ``nonlocal`` (not in nested defs)."""
+        scope = self.scopes[-1]
+        fn = getattr(scope, "fn", None)
+        if fn is None or isinstance(fn, ast.Lambda):
+            return frozenset()
+        key = id(fn)
+        if key not in self.nonlocals:
+            names: set[str] = set()
+            stack: list[ast.stmt] = list(fn.body)
+            while stack:
+                st = stack.pop()
+                if type(st) is ast.Nonlocal:
+                    names.update(st.names)  # type: ignore[attr-defined]
+                elif type(st) not in _FUNCS and type(st) is not ast.ClassDef:
+                    for block in _blocks(st):
+                        stack.extend(block)
+            self.nonlocals[key] = frozenset(names)
+        return self.nonlocals[key]
 
     def _annotations_stored(self, target: ast.expr, value: ast.expr, phase: Phase, *,
                             augmented: bool = False) -> None:
@@ -625,11 +758,36 @@ class _Scanner(_Calls):
         if python_annotations.ANNOTATIONS not in self.words:
             return
         named = target.value if type(target) is ast.Subscript else target  # type: ignore[attr-defined]
+        if type(target) is ast.Name and target.id != python_annotations.ANNOTATIONS:
+            if not augmented and python_annotations.is_dict_of(value):
+                self._annotations_alias(target, phase)
+            return
         if type(named) is ast.Name and self.scopes and not self.class_body:
             return  # a local named ``__annotations__`` (or an item of it)
         why = python_annotations.stored(target, value, self._typed, augmented=augmented)
         if why is not None:
             self._annotations_found(target, why, phase)
+
+    def _annotations_alias(self, name: ast.Name, phase: Phase) -> None:
+        """``a = f.__annotations__`` then ``a["x"] = s`` (``a.update(...)``, ``a |= d``):
+        annotations stored through another name (its writes are not read: any is a
+        finding at the binding)."""
+        uses = self._uses()
+        scope = uses._scope(name)  # (the name's reads in the same function or module)
+        written = any(type(n) is ast.AugAssign and type(n.target) is ast.Name
+                      and n.target.id == name.id and uses._scope(n) is scope
+                      for n in statements(self.module))
+        for read in uses.names.get(name.id, ()):
+            if uses._scope(read) is not scope:
+                continue
+            parent = uses.parents.get(id(read))
+            if type(parent) is ast.Subscript and type(parent.ctx) is not ast.Load:
+                written = True
+            elif type(parent) is ast.Attribute and parent.attr in python_annotations.FILLERS \
+                    and type(uses.parents.get(id(parent))) is ast.Call:
+                written = True
+        if written:
+            self._annotations_found(name, "filled through another name", phase)
 
     def _annotations_found(self, node: ast.expr, why: str, phase: Phase) -> None:
         shown = ast.unparse(node)
@@ -657,7 +815,10 @@ class _Scanner(_Calls):
                 st.name for st in defs if counts.get(st.name) == 1}
         if name in defined:
             return True
-        return self._builtin(name)
+        # a name bound nowhere in the module is the builtin only if there is one by that
+        # name; any other is bound unseen (``globals()[n] = v``, a star import, another
+        # module's ``pkg.n = v``)
+        return hasattr(builtins, name) and self.surely_builtin(name)
 
     def _scope(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> _LazyLocals:
         """One scope per function for both passes (its names are computed once)."""
@@ -852,8 +1013,10 @@ class _Scanner(_Calls):
                 self.scopes.pop()
         elif t is ast.Compare:
             assert isinstance(node, ast.Compare)
-            for side in (node.left, *node.comparators):  # ``m is os``: nothing escapes
-                self.safe.add(id(side))
+            sides = [node.left, *node.comparators]
+            for i, side in enumerate(sides):  # ``m is os``, ``m == "x"``: nothing escapes
+                if not self._compared_to_code(sides, node.ops, i):
+                    self.safe.add(id(side))
             self._generic(node, phase)
         elif t in _COMPREHENSIONS:
             targets = {n.id for g in node.generators  # type: ignore[attr-defined]

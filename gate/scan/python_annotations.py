@@ -38,7 +38,7 @@ from gate.scan.stdlib_forms import annotation
 
 ANNOTATIONS = "__annotations__"
 _COPIERS = frozenset({"copy", "__copy__"})
-_FILLERS = frozenset({"update", "setdefault", "__setitem__", "__ior__", "__or__"})
+FILLERS = _FILLERS = frozenset({"update", "setdefault", "__setitem__", "__ior__", "__or__"})
 
 Typed = Callable[[str], bool]
 
@@ -65,6 +65,16 @@ def _copy(node: ast.expr) -> bool:
             _literal_str(node.args[1]) == ANNOTATIONS):
         return True  # (its default is checked by ``_dict_why``)
     return False
+
+
+def is_dict_of(node: ast.expr) -> bool:
+    """Whether ``node`` is an object's annotations dict itself (``f.__annotations__``,
+    ``getattr(f, "__annotations__")``), not a copy of it."""
+    if _is_annotations(node):
+        return True
+    return type(node) is ast.Call and type(node.func) is ast.Name and (  # type: ignore[attr-defined]
+        node.func.id == "getattr") and len(node.args) >= 2 and (  # type: ignore[attr-defined]
+        _literal_str(node.args[1]) == ANNOTATIONS)  # type: ignore[attr-defined]
 
 
 def _filtered_copy(node: ast.expr) -> bool:

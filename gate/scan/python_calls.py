@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from gate.catalog import canonical
-from gate.model import Phase
+from gate.model import Capability, Phase
 from gate.scan import python_annotations, reflect, stdlib_forms
 from gate.scan.nodes import statements, walk_parents
 from gate.scan.python_refs import (
@@ -28,6 +28,8 @@ from gate.scan.python_refs import (
     _SELF_MODULE,
     _WRITE,
     _WRITE_FLAGS,
+    CLASS_CHECKS,
+    LOOKERS,
     _all_args,
     _arg,
     _literal_str,
@@ -67,7 +69,9 @@ class _Calls(_Refs):
         """Report what the call uses; return what it evaluates to when that is known."""
         if self.code_tricks and _builds_code(call):
             self._add(_DYNAMIC, call.lineno, phase, "code object built or swapped")
-        if python_annotations.ANNOTATIONS in self.words:
+        if python_annotations.ANNOTATIONS in self.words or (
+                type(call.func) is ast.Name and call.func.id == "setattr"):
+            # (``setattr(f, "__annot" + "ations__", d)`` never spells the word)
             why = python_annotations.called(call, self._typed)  # type: ignore[attr-defined]
             if why is not None:
                 self._annotations_found(call, why, phase)  # type: ignore[attr-defined]
@@ -88,16 +92,24 @@ class _Calls(_Refs):
             assert isinstance(root, ast.Name)
             if root.id in self.aliases:
                 self.used.add(root.id)
-            if type(call.func) is ast.Name and root.id in _CONSUMERS and self._builtin(root.id):
-                for a in call.args[:1]:  # ``isinstance(m, ...)``, ``hasattr(m, 'x')``
-                    self.safe.add(id(a))
+            if type(call.func) is ast.Name and root.id in _CONSUMERS and self._builtin(
+                    root.id):
+                if self.only_looks(call) if root.id in CLASS_CHECKS else self.surely_builtin(
+                        root.id):
+                    for a in call.args[:1]:  # ``isinstance(m, str)``, ``hasattr(m, 'x')``
+                        self.safe.add(id(a))
                 if root.id == "setattr" and len(call.args) >= 2:
                     self._setattr(call, phase)
-                if root.id in ("isinstance", "issubclass"):
+                if root.id in CLASS_CHECKS:
                     for a in call.args[1:2]:  # a class named is not called
                         self._annotation(a, phase)
                     self._expr(call.args[0], phase) if call.args else None
                     return None
+            if type(call.func) is ast.Name and root.id == "help" and self._builtin("help"):
+                # ``help("x")`` imports what it names (pydoc.locate): the builtin ``help``
+                # is site's ``_Helper`` instance, not ``pydoc.help``
+                for cap, detail in stdlib_forms.findings("help", call, _shape):
+                    self._add(cap, call.lineno, phase, detail)
         if func is not None:
             func = canonical(func)
             if func == "importlib.reload":  # its value is the module (``_call_value``)
@@ -163,6 +175,13 @@ class _Calls(_Refs):
                 literal = _literal_str(mode_node)
                 mode = _COMPUTED if literal is None else literal
             self._open_caps(line, phase, opener, mode)
+            path = _arg(call, 0, "file") if opener in _ENV_FILE_OPENERS else None
+            if path is not None and _may_be_environ_file(path):
+                self._add(Capability.ENV, line, phase, f"{opener}(/proc/*/environ) reads the "
+                          "environment")
+            if opener == "shelve.open":  # (in any mode: reading a shelf unpickles)
+                self._add(_DYNAMIC, line, phase, "shelve.open (a shelf unpickles what is read "
+                          "from it)")
             return True
         if func == "os.open":
             self._os_open(call, phase)
@@ -184,9 +203,13 @@ class _Calls(_Refs):
             if call.args:
                 self.safe.add(id(call.args[0]))
             return True
-        if func.endswith(".get") and type(call.func) is ast.Attribute and call.args:
+        if func.endswith((".get", ".pop")) and type(call.func) is ast.Attribute and call.args:
             owner = self._resolve(call.func.value)
-            if owner is not None and (owner == "sys.modules" or namespace_of(owner)):
+            if owner == "sys.modules" and func.endswith(".pop") and type(
+                    self._uses().parents.get(id(call))) is ast.Expr:
+                return False  # ``sys.modules.pop(name, None)``: dropped, nothing handed out
+            if owner is not None and (owner == "sys.modules" or (
+                    namespace_of(owner) and func.endswith(".get"))):
                 self._lookup(owner, _literal_str(call.args[0]), call.args[0], line, phase)
                 self.safe.add(id(call.func.value))
                 self.lookups.add(id(call.func.value))
@@ -502,12 +525,16 @@ class _Calls(_Refs):
         """Where values go in this module (built once, when first needed)."""
         uses: _Uses | None = self.__dict__.get("_uses_of")
         if uses is None:
-            uses = self.__dict__["_uses_of"] = _Uses(self.tree, self._builtin)
+            uses = self.__dict__["_uses_of"] = _Uses(self.tree, self.only_looks)
         return uses
 
-    def _getattribute(self, func: str, call: ast.Call, phase: Phase) -> None:
-        """``os.__getattribute__('system')``, ``object.__getattribute__(os, name)``."""
-        receiver = call.func.value  # type: ignore[attr-defined]
+    def _getattribute(self, func: str, call: ast.Call, phase: Phase, *,
+                      receiver: ast.expr | None = None, hook: str | None = None) -> None:
+        """``os.__getattribute__('system')``, ``object.__getattribute__(os, name)``;
+        ``receiver``/``hook``: the object and hook a ``getattr(o, "__getattribute__")``
+        called gives (``call.func``)."""
+        if receiver is None:
+            receiver = call.func.value  # type: ignore[attr-defined]
         target = receiver if len(call.args) == 1 else call.args[0]
         attr = _literal_str(call.args[-1])
         if len(call.args) > 1:
@@ -524,14 +551,30 @@ class _Calls(_Refs):
                           f"{ast.unparse(target)[:30]}.__getattribute__({attr!r}) (the "
                           f"{canonical(qual)} module, not followed)")
             return
-        hook = call.func.attr  # type: ignore[attr-defined]
+        hook = hook or call.func.attr  # type: ignore[attr-defined]
         self._computed(target, call, f"{{}}.{hook}({_COMPUTED})", phase, call.args[-1])
+
+    def _hook_getter(self, inner: ast.Call) -> str | None:
+        """The lookup hook (``__getattribute__``, ``__getattr__``) that ``inner``, a call of
+        the builtin ``getattr`` with that literal name, gives; None otherwise."""
+        if type(inner.func) is not ast.Name or inner.func.id != "getattr" or len(
+                inner.args) < 2 or not self._builtin("getattr"):
+            return None
+        literal = _literal_str(inner.args[1])  # (pieces folded: ``"__getattri" + "bute__"``)
+        # (a name computed otherwise is a computed lookup of its own: what the call of its
+        # value gives is followed, ``_unknown``)
+        return literal if literal in _HOOKS else None
 
     def _applied_getter(self, call: ast.Call, phase: Phase) -> None:
         """``operator.attrgetter('system')(os)``, ``methodcaller('system', c)(os)``, or
         with a computed name: an attribute of a module, named or computed."""
         inner = call.func
         assert isinstance(inner, ast.Call)
+        hook = self._hook_getter(inner)
+        if hook is not None and call.args:
+            # ``getattr(o, "__getattribute__")(n)`` is ``o.__getattribute__(n)``
+            self._getattribute(f"?.{hook}", call, phase, receiver=inner.args[0], hook=hook)
+            return
         getter = self._resolve(inner.func, import_calls=False)
         if getter not in ("operator.attrgetter", "operator.methodcaller") or not call.args:
             return
@@ -552,9 +595,6 @@ class _Calls(_Refs):
 # ---------------------------------------------------------------- computed attributes
 _PERCENT = re.compile(r"%%|%(?:\([^)]*\))?[#0 +\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[a-zA-Z]")
 _FIELD = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
-# builtins that only look at what they are given (or give a string, a number or its type)
-_LOOKERS = frozenset({"isinstance", "issubclass", "callable", "hasattr", "id", "repr",
-                      "str", "len", "bool", "print", "hash", "type", "int", "float"})
 
 
 def _split(text: str, pattern: re.Pattern[str]) -> list[str | None]:
@@ -607,6 +647,27 @@ def _shape(node: ast.expr) -> list[str | None]:
                         _shape(e) if type(e) is not ast.Starred else [None])
                 return joined
     return [None]
+
+
+_ENV_FILE_OPENERS = frozenset({"open", "io.open", "io.FileIO", "codecs.open"})
+_ENVIRON_FILE = re.compile(r"/proc/[^/]+/environ")
+
+
+def _may_be_environ_file(node: ast.expr) -> bool:
+    """Whether the path ``node`` may be ``/proc/<pid>/environ`` (a process's environment
+    read as a file): its literal parts allow it (``"/proc/self/" + "environ"``,
+    ``f"/proc/{pid}/environ"``); a path made of nothing literal is not read."""
+    parts = _shape(node)
+    if all(p is None for p in parts):
+        return False
+    if None not in parts:
+        return _ENVIRON_FILE.fullmatch("".join(parts)) is not None  # type: ignore[arg-type]
+    pattern = "".join(".*" if p is None else re.escape(p) for p in parts)
+    first, last = parts[0], parts[-1]
+    head_ok = first is None or "/proc/".startswith(first) or first.startswith("/proc/")
+    tail_ok = last is None or "environ".endswith(last) or last.endswith("/environ")
+    return head_ok and tail_ok and bool(re.fullmatch(pattern, "/proc/self/environ") or
+                                        re.fullmatch(pattern, "/proc/1/environ"))
 
 
 def _may_lead_on(node: ast.expr) -> bool:
@@ -678,10 +739,10 @@ class _Uses:
     ``vars(v)``, ``operator.getitem(v, k)``). Not followed: other calls it is handed to, a
     container it is put in (docs/scanner.md, known limits)."""
 
-    def __init__(self, tree: ast.AST, looker: Callable[[str], bool]) -> None:
+    def __init__(self, tree: ast.AST, looker: Callable[[ast.Call], bool]) -> None:
         self.tree = tree
         every, self.parents = walk_parents(tree)
-        self.looker = looker  # whether a bare name is that builtin here
+        self.looker = looker  # whether a call only looks at its first argument (LOOKERS)
         # the module's defs, reads of names and of attributes, calls, by name
         self.defs: dict[str, list[ast.AST]] = {}
         self.names: dict[str, list[ast.AST]] = {}
@@ -795,7 +856,7 @@ class _Uses:
             return None
         func = call.func
         if type(func) is ast.Name:
-            if func.id in _LOOKERS and self.looker(func.id):
+            if func.id in LOOKERS and self.looker(call):
                 return None
             if func.id in _REFLECTING:
                 return f"handed to {func.id}()"

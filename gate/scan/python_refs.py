@@ -5,14 +5,18 @@ value may be a module handed on, and what a reference to a catalogued name repor
 from __future__ import annotations
 
 import ast
+import bisect
+import builtins
 import functools
 import importlib
+import re
 import sys
 from collections.abc import Callable, Sequence
 
 from gate.catalog import (
     BUILTIN_NAMES,
     CODE_TRICKS,
+    FORMS,
     HOLDERS,
     PATH_CLASSES,
     STORE_ONLY,
@@ -40,6 +44,14 @@ _OPENERS = {"open": 1, "io.open": 1, "io.FileIO": 1, "codecs.open": 1,
             "bz2.BZ2File": 1, "lzma.open": 1, "lzma.LZMAFile": 1, "tarfile.open": 1,
             "tarfile.TarFile": 1, "tarfile.TarFile.open": 1, "zipfile.ZipFile": 1,
             "zipfile.PyZipFile": 1, "shelve.open": 1, "dbm.open": 1, "dbm.dumb.open": 1}
+# what opens an archive -> the name its instance goes by (``tarfile.TarFile()``): the
+# catalog's entries under it are the methods that write (``.extract``, ``.add``), whatever
+# the mode the archive was opened in (its other methods are the opener's business)
+_ARCHIVES = {"zipfile.ZipFile": "zipfile.ZipFile()", "zipfile.PyZipFile": "zipfile.ZipFile()",
+             **{f"tarfile.{f}": "tarfile.TarFile()" for f in (
+                 "open", "TarFile", "TarFile.open", "TarFile.taropen", "TarFile.gzopen",
+                 "TarFile.bz2open", "TarFile.xzopen")}}
+_ARCHIVE_INSTANCES = frozenset(_ARCHIVES.values())
 # openers whose mode argument is called ``flag``, and defaults other than reading
 _FLAG_OPENERS = frozenset({"shelve.open", "dbm.open", "dbm.dumb.open"})
 _MODE_DEFAULTS = {"shelve.open": "c", "dbm.dumb.open": "c"}
@@ -74,9 +86,18 @@ _PATH_CALL_READERS = frozenset({
     "pkgutil.iter_modules", "pkgutil.walk_packages", "os.fspath", "os.path.join",
     "os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.exists",
     "os.path.isdir", "os.listdir", "os.scandir", "pathlib.Path", "pathlib.PurePath"})
-# builtins that only look at their first argument, and give no part of it back
-_LOOKERS = frozenset({"isinstance", "callable", "type", "id", "hash", "hasattr", "repr",
-                      "str", "print", "len", "bool"})
+# Builtins that only look at their first argument (or give a string, a number or its
+# type) and give no part of it back: handed to one, a value is not looked into. One set
+# for every reader (it was two: this one lacked ``issubclass``, ``int`` and ``float``, so a
+# closure's cell given to them counted as used; both had ``isinstance``). ``isinstance`` and
+# ``issubclass`` look only when their second argument is a plain class (``only_looks``):
+# they call its metaclass's ``__instancecheck__``/``__subclasscheck__`` with the first.
+LOOKERS = frozenset({"isinstance", "issubclass", "callable", "hasattr", "id", "repr", "str",
+                     "len", "bool", "print", "hash", "type", "int", "float"})
+CLASS_CHECKS = frozenset({"isinstance", "issubclass"})
+# builtin names bound to classes whose metaclass is ``type`` (``isinstance(m, str)`` calls
+# nothing of the package's)
+_BUILTIN_TYPES = frozenset(n for n, v in vars(builtins).items() if isinstance(v, type))
 # ``sys.modules.values()``: every module, by no name
 # callables that take any attribute of what they are given, handed on as values
 _REFLECTORS = frozenset({"getattr", "vars", "globals", "locals", "__import__",
@@ -87,6 +108,13 @@ _REFLECTORS = frozenset({"getattr", "vars", "globals", "locals", "__import__",
 _MODULE_KEEPERS = frozenset({"get", "pop", "keys", "__contains__", "__len__", "update",
                              "clear", "__setitem__", "__delitem__"})
 _NAMESPACES = frozenset({"globals", "locals", "vars"})
+# what any way of rebinding a name unseen spells (``surely_builtin``)
+_REBINDING_WORDS = ("globals", "vars", "locals", "__dict__", "setattr", "delattr", "builtin",
+                    "global")
+_REBINDING = re.compile("|".join(_REBINDING_WORDS))
+# what only reads a namespace it is called on
+_NAMESPACE_METHODS = frozenset({"get", "keys", "values", "items", "copy", "__getitem__",
+                                "__contains__"})
 _SAFE_YAML = frozenset({"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader",
                         "yaml.CBaseLoader", "yaml.loader.SafeLoader",
                         "yaml.cyaml.CSafeLoader"})
@@ -119,6 +147,9 @@ def _literal_str(node: ast.expr | None) -> str | None:
     if t is ast.JoinedStr:
         parts = [_literal_str(v) for v in node.values]  # type: ignore[union-attr]
         return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
+    if t is ast.FormattedValue and node.conversion in (-1, 115) and (  # type: ignore[union-attr]
+            node.format_spec is None):  # type: ignore[union-attr]
+        return _literal_str(node.value)  # type: ignore[union-attr]  # ``f"{'sys'}tem"``
     return None
 
 
@@ -226,11 +257,13 @@ def _relevant(qual: str) -> bool:
     ``sp.run`` (``sp`` = subprocess, a ``subprocess.*`` entry) or ``s()`` (``s`` =
     os.system) spell nothing the pre-filter targeted: their lines are walked too.
     """
-    if qual.startswith("<") or namespace_of(qual) is not None or qual in _IMPORTER_MODULES:
+    if qual.startswith("<") or namespace_of(qual) is not None or qual in _IMPORTER_MODULES \
+            or qual in _ARCHIVE_INSTANCES:
         return True  # a module, namespace or library only reflection names; an importer
     qual = canonical(qual)
     return (match(qual) is not None or under_wildcard(qual) or qual in PATH_CLASSES
-            or qual in _PATH_MODULES or qual in _SPECIAL_CALLS or qual == "builtins")
+            or qual in _PATH_MODULES or qual in _SPECIAL_CALLS or qual in FORMS
+            or qual == "builtins")
 
 
 # ``import pathlib``: ``p = pathlib.Path(x)`` binds a path whose uses (``p.exists()``) spell
@@ -241,6 +274,50 @@ _PATH_MODULES = frozenset(c.rpartition(".")[0] for c in PATH_CLASSES)
 _SPECIAL_CALLS = frozenset({"getattr", "inspect.getattr_static", "globals", "locals", "vars",
                             "inspect.getmembers", "operator.attrgetter", "operator.methodcaller",
                             "sys.modules"})  # (subscripted, not called: ``mods['os']``)
+
+
+def _changer(qual: str, name: str) -> str | None:
+    """The method of the list ``name`` that ``qual`` names, when it may change the list
+    (anything but a read: ``count``, ``index``, ``copy``, ``__len__``...)."""
+    if not qual.startswith(name + "."):
+        return None
+    method = qual[len(name) + 1:].split(".", 1)[0]
+    return None if method in _PATH_READERS or method in _HOOK_READERS else method
+
+
+# what only reads a hook (a dict's lookups: ``sys.path_importer_cache.get(p)``; how a hook
+# function is shown) or takes from it (a finder or suffix removed adds no code)
+_HOOK_READERS = frozenset({"get", "keys", "values", "items", "__name__", "__qualname__",
+                           "__module__", "__doc__", "remove", "pop", "clear", "__delitem__"})
+
+
+def _namespace_like(node: ast.expr) -> bool:
+    """``globals()``, ``vars()``, ``x.__dict__``, ``f.__globals__``, a frame's globals."""
+    t = type(node)
+    if t is ast.Call:
+        f = node.func  # type: ignore[attr-defined]
+        return type(f) is ast.Name and f.id in _NAMESPACES
+    return t is ast.Attribute and node.attr in (  # type: ignore[attr-defined]
+        "__dict__", "f_globals", "f_locals", "__globals__")
+
+
+def _literal_keys(call: ast.Call) -> list[str] | None:
+    """The keys ``d.update(...)``/``d.setdefault(...)`` writes when all are literal
+    (``update(k=v)``, ``update({"k": v})``, ``setdefault("k", v)``), else None."""
+    func = call.func
+    assert isinstance(func, ast.Attribute)
+    if func.attr == "setdefault":
+        key = call.args[0] if call.args else None
+        return [key.value] if type(key) is ast.Constant and isinstance(key.value, str) else None
+    out = [k.arg for k in call.keywords if k.arg is not None]
+    if any(k.arg is None for k in call.keywords) or len(call.args) > 1:
+        return None
+    for arg in call.args:
+        if type(arg) is not ast.Dict or not all(
+                type(k) is ast.Constant and isinstance(k.value, str) for k in arg.keys):
+            return None
+        out += [k.value for k in arg.keys]  # type: ignore[union-attr]
+    return out
 
 
 def _all_args(args: ast.arguments) -> list[ast.arg]:
@@ -382,6 +459,7 @@ class _State:
         self.arguments: set[int] = set()  # arguments of calls
         self.imported: set[str] = set()
         self.class_body = False
+        self.nonlocals: dict[int, frozenset[str]] = {}  # function -> its ``nonlocal`` names
         self.future_annotations = False
         self.classes: set[str] | None = None
         self.platform: str | None = None  # ``if sys.platform == ...`` around what is walked
@@ -503,6 +581,182 @@ class _Refs(_State):
             return False
         return name not in self._module_bound()
 
+    def surely_builtin(self, name: str) -> bool:
+        """Whether the bare ``name`` is the builtin of that name here, with nothing able to
+        rebind it unseen (``_builtin`` says whether it may be): no function declares it
+        ``global``, the module's namespace is not written as an object (``globals()[k] =
+        v``, ``setattr(sys.modules[__name__], ...)``), nor the builtins module's
+        (``builtins.int = v``, ``setattr(builtins, ...)``)."""
+        if not self._builtin(name):
+            return False
+        unseen = self.__dict__.get("_unseen")
+        if unseen is None:
+            unseen = self.__dict__["_unseen"] = self._unseen_rebinding()
+        return not (unseen[1] or name in unseen[0])
+
+    def _unseen_rebinding(self) -> tuple[frozenset[str], bool]:
+        """The names something may rebind without binding them where the scanner looks
+        (declared ``global``, stored by a literal key: ``globals()["n"] = v``,
+        ``builtins.n = v``, ``setattr(builtins, "n", v)``), and whether any name may be:
+        a namespace that may be this module's or the builtins module's written as an
+        object (``globals()``, ``vars()`` and ``locals()`` at module level, a ``__dict__``
+        of what may be this module, a frame's or a function's globals) other than read
+        where it stands (``[k]``, ``.get``, ``.items``, ``**globals()``...),
+        ``setattr``/``delattr`` by a computed name, ``__builtins__``."""
+        holders = {n for n, q in self.aliases.items() if canonical(q) == "builtins"}
+        spaces_held = {n for n, q in self.aliases.items() if namespace_of(q) is not None
+                       or q == _SELF_MODULE}  # (``from builtins import __dict__ as d``)
+        holders |= spaces_held
+        if not any(w in self.text for w in (*_REBINDING_WORDS, *holders)):
+            return frozenset(), False  # (none of them spelled: the common case)
+        names: set[str] = set()
+        written = False
+        read: set[int] = set()  # namespaces only read (or written by a literal key) there
+        spaces: list[ast.AST] = []
+        may_be_here = self._may_be_this_module  # type: ignore[attr-defined]
+
+        def builtins_module(node: ast.expr) -> bool:
+            if type(node) is ast.Name:
+                return node.id in holders
+            return type(node) is not ast.Constant and self._resolve(
+                node, import_calls=False) == "builtins"
+
+        # only the nodes spanning a line that spells one of the words are looked at (and
+        # ``locals()``/``vars()`` are this module's namespace at module level only)
+        text = self.text
+        spelled = _REBINDING if not holders else re.compile("|".join(
+            (*_REBINDING_WORDS, *(rf"(?<!\w){re.escape(h)}(?!\w)" for h in holders))))
+        lines = sorted({text.count("\n", 0, m.start()) + 1 for m in spelled.finditer(text)})
+        bisect_left = bisect.bisect_left
+        stack: list[tuple[ast.AST, bool]] = [(self.tree, True)]  # type: ignore[attr-defined]
+        while stack and not written:
+            node, top = stack.pop()
+            t = type(node)
+            inner = top and t not in (*_FUNCS, ast.Lambda, ast.ClassDef)
+            for child in ast.iter_child_nodes(node):
+                first = getattr(child, "lineno", None)
+                if first is not None:
+                    i = bisect_left(lines, first)
+                    if i == len(lines) or lines[i] > (child.end_lineno or first):  # type: ignore[attr-defined]
+                        continue
+                stack.append((child, inner))
+            if t is ast.Global:
+                names.update(node.names)  # type: ignore[attr-defined]
+            elif t is ast.Name:
+                written = node.id == "__builtins__"  # type: ignore[attr-defined]
+            elif t is ast.keyword or t is ast.Starred:
+                read.add(id(node.value))  # type: ignore[attr-defined]  # ``**globals()``
+            elif t is ast.Call:
+                f, args = node.func, node.args  # type: ignore[attr-defined]
+                if type(f) is ast.Name and f.id in _NAMESPACES:
+                    if (not args and (top or f.id == "globals")) or (
+                            args and (may_be_here(args[0]) or builtins_module(args[0]))):
+                        spaces.append(node)
+                elif type(f) is ast.Name and f.id in ("setattr", "delattr") and args and (
+                        may_be_here(args[0]) or builtins_module(args[0])):
+                    key = args[1] if len(args) > 1 else None
+                    if type(key) is ast.Constant and isinstance(key.value, str):
+                        names.add(key.value)
+                    else:
+                        written = True
+                elif type(f) is ast.Attribute and f.attr in _NAMESPACE_METHODS:
+                    read.add(id(f.value))
+                elif type(f) is ast.Attribute and f.attr in ("setdefault", "update"):
+                    keys = _literal_keys(node)  # type: ignore[arg-type]
+                    if keys is not None:
+                        names.update(keys)
+                        read.add(id(f.value))
+                if any(_namespace_like(a) for a in args) and type(f) in (
+                        ast.Name, ast.Attribute) and (
+                        callee := self._resolve(f, import_calls=False)) is not None and (
+                        entry := self.match(callee)) is not None and (
+                        Capability.DYNAMIC_CODE in entry.capabilities):
+                    # ``exec(s, globals())``, ``typing._eval_type(t, globals(), l)``: what
+                    # it may write is that call's (a finding of its own)
+                    read.update(id(a) for a in args)
+            elif t is ast.Attribute:
+                attr, value = node.attr, node.value  # type: ignore[attr-defined]
+                if attr in ("f_globals", "f_locals", "__globals__") or (
+                        attr == "__dict__" and (may_be_here(value) or builtins_module(value))):
+                    spaces.append(node)
+                elif type(node.ctx) is not ast.Load and builtins_module(value):  # type: ignore[attr-defined]
+                    names.add(attr)
+            elif t is ast.Subscript:
+                key, value = node.slice, node.value  # type: ignore[attr-defined]
+                if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                    read.add(id(value))
+                elif not ((_namespace_like(value) and (
+                        type(value) is not ast.Attribute or value.attr != "__dict__"
+                        or may_be_here(value.value) or builtins_module(value.value)))
+                        or (type(value) is ast.Name and value.id in spaces_held)):
+                    pass  # (an item of a dict, of an object's ``__dict__``)
+                elif type(key) is ast.Constant and isinstance(key.value, str):
+                    names.add(key.value)  # ``globals()["n"] = v``: that name
+                    read.add(id(value))
+                else:
+                    written = True
+        written = written or any(id(n) not in read for n in spaces)
+        return frozenset(names), written
+
+    def only_looks(self, call: ast.Call) -> bool:
+        """Whether ``call`` is of a builtin of LOOKERS (surely that builtin) that only looks
+        at its first argument: ``isinstance``/``issubclass`` hand it to the metaclass of
+        their second unless that is a plain class (``_plain_classinfo``)."""
+        func = call.func
+        if type(func) is not ast.Name or func.id not in LOOKERS or not self.surely_builtin(
+                func.id):
+            return False
+        if func.id in CLASS_CHECKS:
+            return len(call.args) == 2 and not call.keywords and self._plain_classinfo(
+                call.args[1], func.id == "issubclass")
+        return True
+
+    def _plain_classinfo(self, node: ast.expr, subclass: bool, depth: int = 0) -> bool:
+        """Whether ``node`` (the second argument of ``isinstance``/``issubclass``) is a
+        class, or a tuple of them, whose checks call nothing of the package's: a builtin
+        type; a class of the standard library; a class the module defines once, with no
+        decorator or metaclass, whose bases are plain (for ``issubclass``, no
+        ``__subclasshook__``: an ABC base hands it the first argument)."""
+        if depth > 8:
+            return False
+        if type(node) is ast.Tuple:
+            return all(self._plain_classinfo(e, subclass, depth + 1)
+                       for e in node.elts)  # type: ignore[attr-defined]
+        if type(node) is ast.Name and node.id in _BUILTIN_TYPES and self.surely_builtin(
+                node.id):
+            return True
+        if type(node) is ast.Name:
+            own = self._own_class_def(node.id)
+            if own is not None:
+                return not own.decorator_list and not own.keywords and not (
+                    subclass and any(getattr(st, "name", None) == "__subclasshook__"
+                                     for st in own.body)) and all(
+                    self._plain_classinfo(b, subclass, depth + 1) for b in own.bases)
+        qual = self._resolve(node, import_calls=False) if type(node) in (
+            ast.Name, ast.Attribute) else None
+        if qual is None or qual.startswith("<"):
+            return False
+        parent = canonical(qual).rpartition(".")[0]
+        return bool(parent) and reflect.is_module(parent) and not reflect.is_module(qual)
+
+    def _own_class_def(self, name: str) -> ast.ClassDef | None:
+        """The module-level class statement binding ``name``, when it is the only binding
+        of it in the module and no function shadows it here."""
+        if any(name in scope.names() for scope in self.scopes):
+            return None
+        classes = self.__dict__.get("_class_defs")
+        if classes is None:
+            counts: dict[str, int] = {}
+            found: dict[str, ast.ClassDef] = {}
+            for st in self.module:  # type: ignore[attr-defined]
+                for bound in _bound_names(st):
+                    counts[bound] = counts.get(bound, 0) + 1
+                if type(st) is ast.ClassDef:
+                    found[st.name] = st
+            classes = self.__dict__["_class_defs"] = {
+                n: c for n, c in found.items() if counts.get(n) == 1 and n not in self.aliases}
+        return classes.get(name)
+
     def _root(self, node: ast.expr, attrs: list[str], *, import_calls: bool) -> str | None:
         """The qualified name of a chain's root (``attrs``, outermost last, may be
         shortened: a reflective attribute replaces what stands before it)."""
@@ -606,6 +860,8 @@ class _Refs(_State):
             if target is not None and self._module_value(target):
                 return f"{target}.{reflect.NAMESPACE}"
             return None
+        if func == "sys.modules.pop" and call.args:  # (``.pop`` hands out what it removes)
+            return _literal_str(call.args[0])
         if func.endswith(".get") and call.args:  # ``sys.modules.get('os')``, ``ns.get('x')``
             key = _literal_str(call.args[0])
             owner = func[:-4]
@@ -626,6 +882,8 @@ class _Refs(_State):
             return _LIBRARY
         if func in PATH_CLASSES or (func.rpartition(".")[0] in PATH_CLASSES):
             return "pathlib.Path"
+        if func in _ARCHIVES:  # an archive, whatever its mode: ``.extract`` writes
+            return _ARCHIVES[func]
         if reflect.holds_modules(func) and not reflect.is_module(func):
             # an instance of a standard class that holds a module (an attribute of the
             # class, or one its methods store: ``warnings.catch_warnings()._module``)
@@ -739,6 +997,12 @@ class _Refs(_State):
                 id(node) in self.arguments and id(node) not in self.safe):
             # ``list.insert(sys.meta_path, 0, f)``: handed to code that may change it
             self._add_entry(entry, line, phase, f"{entry.name} handed on")
+            return True
+        if entry is not None and entry.name in STORE_ONLY and (
+                method := _changer(canonical(qual), entry.name)) is not None:
+            # ``importlib.machinery.SOURCE_SUFFIXES.__iadd__([...])``, ``.remove``: any
+            # method of a hook list but a read changes it
+            self._add_entry(entry, line, phase, f"{entry.name}.{method}")
             return True
         if entry is None or entry.name in STORE_ONLY:
             return False
@@ -863,7 +1127,7 @@ class _Refs(_State):
         if t is ast.Call:
             callee = parent.func  # type: ignore[union-attr]
             if type(callee) is ast.Name and callee.id in _PATH_CALL_READERS:
-                return not self._builtin(callee.id)
+                return not self.surely_builtin(callee.id)
             func = self._resolve(callee, import_calls=False)
             return callee is node or func is None or canonical(func) not in _PATH_CALL_READERS
         return True
@@ -878,9 +1142,8 @@ class _Refs(_State):
         parent = self._uses().parents.get(id(node))  # type: ignore[attr-defined]
         if type(parent) is ast.Compare:
             return False
-        if type(parent) is ast.Call and parent.args and parent.args[0] is node and type(
-                parent.func) is ast.Name and parent.func.id in _LOOKERS and self._builtin(
-                parent.func.id):
+        if type(parent) is ast.Call and parent.args and parent.args[0] is node and (
+                self.only_looks(parent)):
             return False
         return True
 

@@ -192,7 +192,9 @@ def is_module(qualname: str) -> bool:
     builtins module) or a reflective module value."""
     if qualname.startswith(ANY_MODULE) or qualname == "builtins":
         return True
-    return canonical(qualname) in _stdlib_modules()
+    name = canonical(qualname)
+    # (``os.path`` is posixpath, ``sys.modules["os.path"]``: no file of that name)
+    return name in _stdlib_modules() or name == "os.path"
 
 
 def inert(qualname: str) -> bool:

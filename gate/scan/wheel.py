@@ -42,7 +42,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 
 from gate.archive import Archive, Member
-from gate.catalog import match, owned, stdlib_modules
+from gate.catalog import match, owned
 from gate.errors import ScanError
 from gate.layout import (
     SCRIPT_GROUPS,
@@ -758,12 +758,6 @@ def _entry_points(filename: str, data: bytes, path: str, dist: NormalizedName,
     return out
 
 
-# A standard module's command line and self-test (tools/stdlib_catalog.py CLI): the table
-# leaves them out (library code does not call them), an entry point may name one.
-_STDLIB_CLI = frozenset({"main", "_main", "test", "_test", "demo", "_demo", "testall",
-                         "_script"})
-
-
 def _entry_point_target(path: str, line: int, group: str, name: str, value: str,
                         own: frozenset[str]) -> list[Finding]:
     """What the object an entry point names does: its module is imported and, for a
@@ -772,7 +766,8 @@ def _entry_point_target(path: str, line: int, group: str, name: str, value: str,
     read as code naming it would be: catalogued (``http.server.test`` is ``network``,
     ``antigravity`` acts when imported); a target in the package's own modules is scanned
     where it is (a re-export there is a reference on its own line). A standard module's
-    command line the table does not rate (``json.tool:main``) is ``unanalyzed``."""
+    command line is in the table as any function is (``json.tool:main`` writes the file
+    its arguments name)."""
     target = value.split("[", 1)[0]
     module, _, attr = (part.strip() for part in target.partition(":"))
     if not module:
@@ -788,10 +783,6 @@ def _entry_point_target(path: str, line: int, group: str, name: str, value: str,
         if entry is not None and not owned(entry.name, own):
             out += [_finding(path, line, cap, phase, f"{where} ({entry.name})")
                     for cap in entry.capabilities]
-    if not out and resolved.split(".")[0] in stdlib_modules() \
-            and resolved.rpartition(".")[2] in _STDLIB_CLI:
-        out.append(_finding(path, line, Capability.UNANALYZED, phase,
-                            f"{where} (a standard module's command line, not rated)"))
     return out
 
 

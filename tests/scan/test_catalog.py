@@ -82,6 +82,34 @@ def test_module_prefixes() -> None:
     assert "json" not in prefixes
 
 
+@pytest.mark.parametrize(("name", "caps"), [
+    ("json.tool.main", {"fs-write", "fs-read"}),  # writes the outfile its arguments name
+    ("timeit.main", {"dynamic-code"}),  # compiles and runs its arguments
+    ("zipfile.main", {"fs-write", "fs-read"}),  # ``-e`` extracts
+    ("webbrowser.main", {"subprocess"}),
+    ("inspect._main", {"dynamic-code"}),  # imports the module it is given
+])
+def test_standard_command_lines_are_catalogued(name: str, caps: set[str]) -> None:
+    entry = match(name)
+    assert entry is not None and {str(c) for c in entry.capabilities} == caps
+
+
+def test_command_lines_make_no_parent() -> None:
+    """A standard module's command line is matched, but does not make its module one
+    that holds capabilities (a computed attribute of ``json``, the pre-filter's module
+    tricks): ``json.tool`` has nothing else."""
+    from gate.catalog import catalog, reaches
+
+    assert "json.tool.main" in catalog().commands
+    assert "json.tool" not in catalog().parents() and not reaches("json.tool")
+    assert "base64" not in catalog().parents()  # (base64.main reads files)
+    assert "timeit" in catalog().parents()  # (timeit.timeit: not only its command line)
+    cat = Catalog.parse("a.main fs-read\nb.main fs-read\n", source="stdlib.txt",
+                        commands=True)
+    cat = Catalog.parse("b.main env\n", base=cat)  # a hand line: an ordinary name
+    assert cat.commands == {"a.main"} and cat.parents() == {"builtins", "b"}
+
+
 def test_parse_table() -> None:
     cat = Catalog.parse("# c\nfoo.bar  network  # why\nfoo.*  subprocess\nfoo.Err2 -\n.go env\n")
     assert cat.match("foo.bar.x") is not None

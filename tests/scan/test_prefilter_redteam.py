@@ -154,6 +154,31 @@ SOURCES = [
     #   'm = mods[...]' (resolved by _subscript_value) is never collected
     # was missed: alias of sys.modules not followed
     "import sys\nmods = sys.modules\nm = mods['os']\nm.system('x')\n",
+    # was missed: the forms of gate/scan/stdlib_forms.py whose own entry is harmless or
+    #   absent (typing.ForwardRef, find_spec, get_loader) were no requirement, and a name
+    #   bound to one was not walked
+    'import typing\nref = typing.ForwardRef("f" + "(1)")\n',
+    'from typing import ForwardRef as F\nref = F("f" + "(1)")\n',
+    'from importlib.util import find_spec as fs\nfs("ytivargitna"[::-1] + ".x")\n',
+    'from pkgutil import get_loader as gl\ngl(n + ".x")\n',
+    'import typing\ntyping.ForwardRef(**kw)\n',
+    # the wave 6 closures' forms (each must be read by the filtered scan too)
+    'help("antigrav" + "ity")\n',
+    'x = help  (n + "y")\n',
+    'getattr.__call__(print, "__s" + "elf__").exec(c)\n',
+    'def f(o, n):\n    return getattr(o, "__getattribute__")(n)["k"]\n',
+    'import sys\nm = sys.modules.pop(n)\n',
+    'from importlib import machinery as mc\ns = mc.BYTECODE_SUFFIXES\ns += [".dat"]\n',
+    'import importlib._bootstrap_external as be\nbe.SOURCE_SUFFIXES.append(".txt")\n',
+    'import _frozen_importlib_external as be\nbe.SOURCE_SUFFIXES.append(".txt")\n',
+    'from importlib.resources import files as fs\nfs("x" + n)\n',
+    'import os\nclass K:\n    pass\nK() == os\n',
+    'import os\nisinstance(os, K)\n',
+    'import os\ndef f(k):\n    return isinstance(os, (str, k))\n',
+    'import os\nstr = K\nisinstance(os, str)\n',
+    'def f(): pass\nsetattr(f, "__annot" + "ations__", {"x": s})\n',
+    'def f(): pass\nsetattr(\n    f,\n    "__annot" "ations__",\n    {"x": s})\n',
+    'def f(): pass\nsetattr(f, f"__annot{\'ations\'}__", {"x": s})\n',
     # python.run: a later round re-reads 'o = p' once 'p' is known and overwrites o = os;
     #   the single in-order pass keeps o = os
     _x("import os, subprocess\no = os\ndef later():\n    global o\n    o = p\n"

@@ -16,38 +16,37 @@ mechanism, its class and the fix that would close it as the reason, and asserts 
 correct scanner reports (the capability, or ``dynamic-code`` / ``unanalyzed``, anywhere).
 The root causes of the silent cases (the reasons start with them):
 
-  class-body-import: ``import m`` inside a class body (or bound ``nonlocal``) makes the
-                     module a class attribute; ``C.m.f()`` / ``self.m.f()`` are not read as
-                     ``m.f`` and the import is no hand-off (``class A: m = os`` is)
-  operator-hand-off: a comparison, ``in`` or ``isinstance`` hands the module to a dunder of
-                     the module's own class (``__eq__``, ``__contains__``,
-                     ``__instancecheck__``); ``m == x`` is read as only looking at ``m``
-  dunder-call:       ``f.__call__(...)`` of a reflective builtin or lookup (``getattr``,
-                     ``globals``, ``sys.modules.get``) is not read as ``f(...)``
-  suffix-lists:      the import system's suffix lists changed by an alias, under their
-                     defining module, through ``_get_supported_file_loaders()`` or
+  class-body-import: (closed) ``import m`` inside a class body (or bound ``nonlocal``)
+                     makes the module a class attribute; the import is now a hand-off, as
+                     ``class A: m = os`` is
+  operator-hand-off: (closed) a comparison, ``in`` or ``isinstance`` hands the module to a
+                     dunder of the module's own class (``__eq__``, ``__contains__``,
+                     ``__instancecheck__``)
+  dunder-call:       (closed) ``f.__call__(...)`` of a reflective builtin or lookup
+                     (``getattr``, ``globals``, ``sys.modules.get``) is read as ``f(...)``
+  suffix-lists:      (closed) the import system's suffix lists changed by an alias, under
+                     their defining module, through ``_get_supported_file_loaders()`` or
                      ``__iadd__``: a data file then imported as code
-  computed-import:   standard-library functions that import a module by a name they are
-                     given or keep in a mutable list, not in the table as ``dynamic-code``
+  computed-import:   (closed) standard-library functions that import a module by a name
+                     they are given or keep in a mutable list, not in the table
                      (``help(str)``, ``importlib.resources.files``, ``pkgutil.get_data``,
                      ``xml.sax.make_parser(list)``, ``dbm._names``,
                      ``warnings._processoptions``, ``unittest.main(module=)``)
-  network-catalog:   a standard class that opens URLs missing from the table
+  network-catalog:   (closed) a standard class that opens URLs missing from the table
                      (``xml.dom.xmlbuilder.DOMEntityResolver``)
-  cli:               the table leaves out every command-line function (``main``, ``_main``,
-                     ``test``...: tools/stdlib_catalog.py ``CLI``) on the ground that library
-                     code does not call them; a package can (``timeit.main(argv)`` execs,
-                     ``cProfile.main()`` runs a data file, ``zipfile.main`` writes)
-  env-catalog:       environment reads no hand entry names (``wsgiref.handlers
+  cli:               (closed) the table left out every command-line function (``main``,
+                     ``_main``, ``test``...: tools/stdlib_catalog.py ``CLI``); a package can
+                     call them (``timeit.main(argv)`` execs, ``zipfile.main`` writes)
+  env-catalog:       (closed) environment reads no hand entry named (``wsgiref.handlers
                      .read_environ``, ``BaseHandler.os_environ``, ``locale
                      .getdefaultlocale(envvars)``, ``distutils.util.subst_vars``, a
                      function's ``__defaults__`` holding ``os.environ``, ``/proc/self/environ``)
-  reflect-two-hop:   ``getattr(o, "__getattribute__")(n)``: the bound lookup reached by
-                     getattr, then called, is not read as a computed lookup
-  sys.modules:       `sys.modules.pop(name)` hands out a module unseen
-  read-mode:         the open mode decides read or write, but a shelf opened "r" unpickles
+  reflect-two-hop:   (closed) ``getattr(o, "__getattribute__")(n)``: the bound lookup
+                     reached by getattr, then called, is read as ``o.__getattribute__(n)``
+  sys.modules:       (closed) `sys.modules.pop(name)` hands out a module unseen
+  read-mode:         (closed) the open mode decides read or write, but a shelf opened "r" unpickles
                      (runs code) and an archive opened "r" writes with ``extractall``
-  env-to-code:       an environment variable the interpreter turns into an import
+  env-to-code:       (closed) an environment variable the interpreter turns into an import
                      (``PYTHONBREAKPOINT`` then ``breakpoint(x)``): only ``env`` is reported
 """
 
@@ -167,7 +166,7 @@ CASES = [
         """, SUBPROCESS, ("subprocess", 2)),
     case("import_dunder_call", "dynamic-code", """
         __import__.__call__("o" + "s").system("echo pwned")
-        """, SUBPROCESS, ("dynamic-code", 1)),
+        """, SUBPROCESS, ("subprocess", 1)),  # (read as ``__import__("os")``: folded)
     case("sys_modules_getitem_dunder", "dynamic-code", """
         import sys
         sys.modules.__getitem__("o" + "s").system("echo pwned")
@@ -310,46 +309,37 @@ CASES = [
          SUBPROCESS, ("subprocess", 3)),
 
     # ================================================================ bypasses
-    # ---- class-body-import
+    # ---- class-body-import (closed: an import in a class body, or binding a `nonlocal`
+    # name, hands the module on, gate/scan/python.py _held_import)
     case("class_body_import", "subprocess", """
         class C:
             import subprocess
         C.subprocess.run(["echo", "pwned"])
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): `class C: import subprocess` then "
-                "`C.subprocess.run`; read an import in a class body as `subprocess = "
-                "<module>` in it (a module handed on, as `class A: m = os` is)"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("class_body_import_through_self", "subprocess", """
         class C:
             import subprocess as sp
             def go(self):
                 self.sp.run(["echo", "pwned"])
         C().go()
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): `self.sp.run` of a module imported in the "
-                "class body"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("class_body_import_computed", "subprocess", """
         class C:
             import os
         getattr(C, "o" + "s").system("echo pwned")
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): a computed attribute of an own class is quiet "
-                "(as `getattr(self, n)`), and the class holds a module"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("nested_class_body_import", "subprocess", """
         class A:
             class B:
                 import subprocess
         A.B.subprocess.run(["echo", "pwned"])
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): the same one class deeper"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
     case("class_body_import_enum_member", "subprocess", """
         import enum
         class E(enum.Enum):
             import subprocess as A
         E.A.value.run(["echo", "pwned"])
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): in an enum body the import makes a member "
-                "whose value is the module"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
     case("nonlocal_import", "subprocess", """
         def outer():
             m = None
@@ -359,11 +349,10 @@ CASES = [
             inner()
             return m.run(["echo", "pwned"])
         outer()
-        """, SUBPROCESS,
-         bypass="bypass (class-body-import): an import binding a `nonlocal` name: the "
-                "outer function's `m` is read as None, not the module; follow import "
-                "targets through `nonlocal` as through `global`"),
-    # ---- operator-hand-off
+        """, SUBPROCESS, ("dynamic-code", 5)),
+    # ---- operator-hand-off (closed: a comparison with anything but a literal or a module,
+    # and isinstance of a class that is not plain, hand the module on: python.py
+    # _compared_to_code, python_refs.only_looks)
     case("eq_hands_module_to_own_dunder", "subprocess", """
         import subprocess
         class K:
@@ -371,10 +360,7 @@ CASES = [
                 other.run(["echo", "pwned"])
                 return True
         K() == subprocess
-        """, SUBPROCESS,
-         bypass="bypass (operator-hand-off): `x == m` calls x's `__eq__` with the module; "
-                "a comparison with anything but a literal, a module or a standard value "
-                "hands it on"),
+        """, SUBPROCESS, ("dynamic-code", 6)),
     case("eq_reflected_to_own_dunder", "subprocess", """
         import subprocess
         class K:
@@ -383,9 +369,7 @@ CASES = [
                 return True
         if subprocess == K():
             pass
-        """, SUBPROCESS,
-         bypass="bypass (operator-hand-off): `m == x`: the module's `__eq__` gives "
-                "NotImplemented, so Python calls x's with the module"),
+        """, SUBPROCESS, ("dynamic-code", 6)),
     case("in_hands_module_to_contains", "subprocess", """
         import subprocess
         class K:
@@ -393,8 +377,7 @@ CASES = [
                 other.run(["echo", "pwned"])
                 return True
         subprocess in K()
-        """, SUBPROCESS,
-         bypass="bypass (operator-hand-off): `m in x` calls x's `__contains__` with it"),
+        """, SUBPROCESS, ("dynamic-code", 6)),
     case("isinstance_hands_module_to_metaclass", "subprocess", """
         import subprocess
         class M(type):
@@ -404,107 +387,74 @@ CASES = [
         class K(metaclass=M):
             pass
         isinstance(subprocess, K)
-        """, SUBPROCESS,
-         bypass="bypass (operator-hand-off): `isinstance(m, K)` calls K's metaclass "
-                "`__instancecheck__` with the module; only a standard class (or a tuple of "
-                "them) as the second argument is looking"),
-    # ---- dunder-call
+        """, SUBPROCESS, ("dynamic-code", 8)),
+    # ---- dunder-call (closed: ``f.__call__(a)`` is read as ``f(a)``, python.py
+    # _unwrap_dunder_calls)
     case("getattr_dunder_call", "dynamic-code", f"""
         getattr.__call__(print, "__s" + "elf__").exec({CODE})
-        """, SUBPROCESS,
-         bypass="bypass (dunder-call): `getattr.__call__(print, n)` is `getattr(print, n)`; "
-                "read `f.__call__(...)` as `f(...)` before any rule"),
+        """, SUBPROCESS, ("dynamic-code", 1)),
     case("globals_dunder_call", "dynamic-code", f"""
         globals.__call__()["__builtins__"]["ex" + "ec"]({CODE})
-        """, SUBPROCESS,
-         bypass="bypass (dunder-call): `globals.__call__()` is `globals()`"),
+        """, SUBPROCESS, ("dynamic-code", 1)),
     case("sys_modules_get_dunder_call", "dynamic-code", """
         import sys
         sys.modules.get.__call__("o" + "s").system("echo pwned")
-        """, SUBPROCESS,
-         bypass="bypass (dunder-call): `sys.modules.get.__call__(n)` is "
-                "`sys.modules.get(n)` (`.__getitem__(n)` is caught)"),
+        """, SUBPROCESS, ("subprocess", 2)),
     case("getattr_of_getattribute_then_called", "dynamic-code", f"""
         def f(o):
             return getattr(o, "__getattribute__")("__s" + "elf__").exec({CODE})
         f(print)
-        """, SUBPROCESS,
-         bypass="bypass (reflect-two-hop): `getattr(o, '__getattribute__')(n)` is "
-                "`getattr(o, n)`; `o.__getattribute__(n)` is caught, the bound method "
-                "reached by getattr and then called is not: read a call of a value that "
-                "may be `__getattribute__`/`__getattr__` as a computed lookup"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("getattr_of_super_getattribute", "dynamic-code", f"""
         s = super(type(print), print)
         getattr(s, "__getattri" + "bute__")("__s" + "elf__").exec({CODE})
-        """, SUBPROCESS,
-         bypass="bypass (reflect-two-hop): the same on a `super` object, the name in "
-                "pieces"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("sys_modules_pop_computed", "dynamic-code", """
         import sys
         m = sys.modules.pop("o" + "s")
         sys.modules["os"] = m
         m.system("echo pwned")
-        """, SUBPROCESS,
-         bypass="bypass (sys.modules): `sys.modules.pop(name)` hands out a module as "
-                "`.get`/`.setdefault`/`.popitem` do; add `pop` to the lookups that do"),
-    # ---- suffix-lists
+        """, SUBPROCESS, ("dynamic-code", 3)),
+    # ---- suffix-lists (closed)
     case("bytecode_suffixes_alias_iadd", "dynamic-code", {
         "pkg/__init__.py": "from importlib import machinery as m\ns = m.BYTECODE_SUFFIXES\n"
                            "s += ['.dat']\nfrom .sub import x\n",
         "pkg/sub/__init__.py": "", "pkg/sub/x.dat": _pyc("import os\nos.system('echo pwned')\n"),
-    }, SUBPROCESS,
-         bypass="bypass (suffix-lists): the import system's suffix list changed through an "
-                "alias (`s = m.BYTECODE_SUFFIXES; s += [...]`), then a .pyc shipped as "
-                "`.dat` imported; `.append` on the full name is caught: any use of these "
-                "lists but a read is dynamic-code, however reached"),
+    }, SUBPROCESS, ("dynamic-code", 3)),
     case("source_suffixes_of_bootstrap_external", "dynamic-code", {
         "pkg/__init__.py": "import importlib._bootstrap_external as be\n"
                            "be.SOURCE_SUFFIXES.append('.txt')\nfrom .sub import p\n",
         **TXT_SUB,
-    }, SUBPROCESS,
-         bypass="bypass (suffix-lists): the same list under the module that defines it "
-                "(importlib._bootstrap_external, also _frozen_importlib_external)"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     case("supported_file_loaders_list", "dynamic-code", {
         "pkg/__init__.py": "import importlib._bootstrap_external as be\n"
                            "be._get_supported_file_loaders()[1][1].append('.txt')\n"
                            "from .sub import p\n",
         **TXT_SUB,
-    }, SUBPROCESS,
-         bypass="bypass (suffix-lists): `_get_supported_file_loaders()` hands out the "
-                "lists themselves"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     case("source_suffixes_iadd_method", "dynamic-code", {
         "pkg/__init__.py": "import importlib.machinery as m\n"
                            "m.SOURCE_SUFFIXES.__iadd__(['.txt'])\nfrom .sub import p\n",
         **TXT_SUB,
-    }, SUBPROCESS,
-         bypass="bypass (suffix-lists): `.__iadd__` is not among the mutators "
-                "(`.append`, `.insert`, `.extend`, `list.append(...)`, slices are caught)"),
-    # ---- computed-import
+    }, SUBPROCESS, ("dynamic-code", 2)),
+    # ---- computed-import (closed)
     case("help_imports_by_name", "dynamic-code", f"""
         help({AG})
-        """, SUBPROCESS,
-         bypass="bypass (computed-import): `help(s)` of a string imports the module it "
-                "names (pydoc.locate); the table has `pydoc.help` but not the builtin "
-                "`help` (`_sitebuiltins._Helper` instance)"),
+        """, SUBPROCESS, ("subprocess", 1)),
     case("resources_files_imports_by_name", "dynamic-code", f"""
         import importlib.resources
         try:
             importlib.resources.files({AG})
         except TypeError:
             pass
-        """, SUBPROCESS,
-         bypass="bypass (computed-import): `importlib.resources.files(name)` imports its "
-                "anchor (`_common.resolve` is in the table, the public name is not)"),
+        """, SUBPROCESS, ("subprocess", 3)),
     case("pkgutil_get_data_imports_by_name", "dynamic-code", f"""
         import pkgutil
         try:
             pkgutil.get_data({AG}, "x")
         except OSError:
             pass
-        """, SUBPROCESS,
-         bypass="bypass (computed-import): `pkgutil.get_data(package, ...)` loads the "
-                "package it names (`importlib._bootstrap._load`); hand entry says fs-read "
-                "only"),
+        """, SUBPROCESS, ("subprocess", 3)),
     case("sax_make_parser_list_imports", "dynamic-code", f"""
         import xml.sax
         try:
@@ -526,9 +476,7 @@ CASES = [
             warnings._processoptions(["ignore::" + {AG} + ".X"])
         except Exception:
             pass
-        """, SUBPROCESS,
-         bypass="bypass (computed-import): `warnings._processoptions` reaches "
-                "`_getcategory` (in the table as dynamic-code) but is not itself listed"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
     case("unittest_main_module_by_name", "dynamic-code", f"""
         import unittest
         try:
@@ -540,27 +488,20 @@ CASES = [
         "pkg/__init__.py": "import os, shelve\ns = shelve.open(os.path.join("
                            "os.path.dirname(__file__), 's'), 'r')\ns['k']\n",
         **_shelf(),
-    }, SUBPROCESS,
-         bypass="bypass (read-mode): `shelve.open(p, 'r')` is read as fs-read only (the "
-                "mode decides, as for open), but reading a shelf unpickles its values: a "
-                "shelf shipped as data runs code; shelve.open is dynamic-code in every "
-                "mode (shelve.Shelf already is)"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     case("zipfile_read_mode_extractall", "fs-write", {
         "pkg/__init__.py": "import os, zipfile\nwith zipfile.ZipFile(os.path.join("
                            "os.path.dirname(__file__), 'a.zip')) as z:\n"
                            "    z.extractall('rt6_ex')\n",
         "pkg/a.zip": _zip({"x.txt": "hi"}),
-    }, WRITE,
-         bypass="bypass (read-mode): an archive opened for reading writes with "
-                "`.extractall`/`.extract` (only fs-read is reported); those methods are "
-                "fs-write on any receiver, as `.write_text` is"),
+    }, WRITE, ("fs-write", 3)),
     case("tarfile_read_mode_extract", "fs-write", {
         "pkg/__init__.py": "import os, tarfile\nt = tarfile.open(os.path.join("
                            "os.path.dirname(__file__), 'a.tar'), 'r')\n"
                            "t.extract('x.txt', 'rt6_ex')\n",
         "pkg/a.tar": _tar(),
-    }, WRITE, bypass="bypass (read-mode): `tarfile.open(p, 'r').extract(...)` writes"),
-    # ---- network-catalog
+    }, WRITE, ("fs-write", 3)),
+    # ---- network-catalog (closed)
     case("dom_entity_resolver_fetches", "network", """
         import sys, xml.dom.xmlbuilder
         try:
@@ -568,40 +509,31 @@ CASES = [
                 None, "http://127.0.0.1:%s/" % sys.argv[2])
         except OSError:
             pass
-        """, NET,
-         bypass="bypass (network-catalog): `DOMEntityResolver().resolveEntity(pub, url)` "
-                "opens the URL (urllib, through `self._create_opener()`); the table has "
-                "`xml.dom.xmlbuilder.DOMBuilder` but not the resolver class"),
-    # ---- cli
+        """, NET, ("network", 3)),
+    # ---- cli (closed: the table lists command lines, tools/stdlib_catalog.py CLI)
     case("webbrowser_main_runs_browser", "subprocess", """
         import sys, webbrowser
         sys.argv = ["x", "http://127.0.0.1/"]
         webbrowser.main()
-        """, SUBPROCESS, bypass="bypass (cli): `webbrowser.main()` opens the URL "
-                                "`sys.argv` names (a browser process)"),
+        """, SUBPROCESS, ("subprocess", 3)),
     case("timeit_main_execs", "dynamic-code", f"""
         import timeit
         timeit.main(["-n", "1", "-s", {CODE}, "pass"])
-        """, SUBPROCESS,
-         bypass="bypass (cli): `timeit.main(argv)` compiles and runs its arguments; the "
-                "table drops every `main` (tools/stdlib_catalog.py CLI): list them with "
-                "their capabilities and let the scanner report a call of one"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     case("cprofile_main_runs_a_data_file", "dynamic-code", {
         "pkg/__init__.py": "import os, sys, cProfile\n"
                            "sys.argv = ['x', os.path.join(os.path.dirname(__file__), "
                            "'notes.txt')]\ntry:\n    cProfile.main()\nexcept SystemExit:\n"
                            "    pass\n",
         "pkg/notes.txt": "import os\nos.system('echo pwned')\n",
-    }, SUBPROCESS,
-         bypass="bypass (cli): `cProfile.main()` runs the script `sys.argv` names, here a "
-                "data file the scan does not read as code"),
+    }, SUBPROCESS, ("dynamic-code", 4)),
     case("trace_main_runs_a_data_file", "dynamic-code", {
         "pkg/__init__.py": "import os, sys, trace\n"
                            "sys.argv = ['x', '--count', os.path.join(os.path.dirname("
                            "__file__), 'notes.txt')]\ntry:\n    trace.main()\n"
                            "except SystemExit:\n    pass\n",
         "pkg/notes.txt": "import os\nos.system('echo pwned')\n",
-    }, SUBPROCESS, bypass="bypass (cli): `trace.main()` runs the script `sys.argv` names"),
+    }, SUBPROCESS, ("dynamic-code", 4)),
     case("inspect_main_imports", "dynamic-code", f"""
         import sys, inspect
         sys.argv = ["x", {AG}]
@@ -609,33 +541,27 @@ CASES = [
             inspect._main()
         except SystemExit:
             pass
-        """, SUBPROCESS,
-         bypass="bypass (cli): `inspect._main()` imports the module `sys.argv` names"),
+        """, SUBPROCESS, ("dynamic-code", 4)),
     case("zipfile_main_extracts", "fs-write", {
         "pkg/__init__.py": "import os, zipfile\nzipfile.main(['-e', os.path.join("
                            "os.path.dirname(__file__), 'a.zip'), 'rt6_zx'])\n",
         "pkg/a.zip": _zip({"x.txt": "hi"}),
-    }, WRITE, bypass="bypass (cli): `zipfile.main(['-e', ...])` extracts (writes files)"),
+    }, WRITE, ("fs-write", 2)),
     case("json_tool_main_writes", "fs-write", {
         "pkg/__init__.py": "import os, sys, json.tool\nsys.argv = ['x', os.path.join("
                            "os.path.dirname(__file__), 'd.json'), 'rt6_json']\n"
                            "json.tool.main()\n",
         "pkg/d.json": "{}",
-    }, WRITE, bypass="bypass (cli): `json.tool.main()` writes the outfile `sys.argv` names"),
-    # ---- env-catalog
+    }, WRITE, ("fs-write", 3)),
+    # ---- env-catalog (closed)
     case("wsgiref_read_environ", "env", """
         import wsgiref.handlers
         print(wsgiref.handlers.read_environ()["RT6_" + "SECRET"])
-        """, ENV,
-         bypass="bypass (env-catalog): `wsgiref.handlers.read_environ()` returns a copy of "
-                "os.environ; env reads are hand entries and this one is missing: derive "
-                "them as the other capabilities are (a read of os.environ is a seed)"),
+        """, ENV, ("env", 2)),
     case("wsgiref_handler_os_environ", "env", """
         import wsgiref.handlers
         print(wsgiref.handlers.BaseHandler.os_environ["RT6_" + "SECRET"])
-        """, ENV,
-         bypass="bypass (env-catalog): `BaseHandler.os_environ` is a class attribute "
-                "holding the environment read at import"),
+        """, ENV, ("env", 2)),
     case("locale_getdefaultlocale_envvars", "env", """
         import locale, warnings
         warnings.simplefilter("ignore")
@@ -643,36 +569,23 @@ CASES = [
             locale.getdefaultlocale(("RT6_" + "SECRET",))
         except ValueError as e:
             print(e)
-        """, ENV,
-         bypass="bypass (env-catalog): `locale.getdefaultlocale(envvars)` reads the "
-                "variables it is given; the value comes back in the ValueError"),
+        """, ENV, ("env", 4)),
     case("cgi_parse_defaults_environ", "env", """
         import warnings
         warnings.simplefilter("ignore")
         import cgi
         print(cgi.parse.__defaults__[1]["RT6_" + "SECRET"])
-        """, ENV,
-         bypass="bypass (env-catalog): a standard function's `__defaults__` holds "
-                "os.environ (`cgi.parse(environ=os.environ)`); fs-read/fs-write of "
-                "cgi.parse are reported, not env: read `__defaults__`/`__kwdefaults__`/"
-                "`inspect.signature(...).parameters[...].default` of a standard function "
-                "as the values its defaults are"),
+        """, ENV, ("env", 4)),
     case("proc_self_environ", "env", """
         data = open("/proc/self/" + "environ", "rb").read()
         print("s3cr3t" if b"RT6_SECRET=s3cr3t" in data else "")
-        """, ENV,
-         bypass="bypass (env-catalog): the environment read as a file: only fs-read is "
-                "reported; a path spelling /proc/*/environ is env (low: fs-read is broad)"),
-    # ---- env-to-code
+        """, ENV, ("env", 1)),
+    # ---- env-to-code (closed)
     case("breakpoint_env_imports", "subprocess", """
         import os
         os.environ["PYTHONBREAKPOINT"] = "o" + "s.sys" + "tem"
         breakpoint("echo pwned")
-        """, SUBPROCESS,
-         bypass="bypass (env-to-code): `breakpoint(*a)` imports and calls what "
-                "PYTHONBREAKPOINT names; env and introspection are reported, the call is "
-                "not: `breakpoint` with arguments, or any write of PYTHONBREAKPOINT, is "
-                "dynamic-code"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
 ]
 
 

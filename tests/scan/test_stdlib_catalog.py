@@ -491,11 +491,56 @@ def test_tables_of_other_versions_are_merged(gen: ModuleType) -> None:
 
 
 def test_command_line_names_agree_with_the_scanner(gen: ModuleType) -> None:
-    # the table leaves a standard module's ``main`` out; the scanner reads an entry point
-    # naming one as a command line (unanalyzed): the two copies must agree
-    from gate.scan.wheel import _STDLIB_CLI
+    # the table lists a standard module's ``main``; the catalog keeps those names from
+    # making their module a parent (gate.catalog.STDLIB_CLI): the two copies must agree
+    from gate.catalog import STDLIB_CLI
 
-    assert gen.CLI == _STDLIB_CLI
+    assert gen.CLI == STDLIB_CLI
+
+
+def test_defaults_holding_the_environment_are_env() -> None:
+    """A standard function whose defaults hold ``os.environ`` hands it out as data
+    (``cgi.parse.__defaults__[1]``): its ``__defaults__``/``__kwdefaults__`` are ``env``."""
+    code = textwrap.dedent("""
+        import importlib, json, os, pkgutil, sys, types, warnings
+        warnings.simplefilter("ignore")
+        skip = ("test", "idlelib", "tkinter", "turtle", "turtledemo", "lib2to3", "antigravity",
+                "this", "__main__")
+        out = set()
+        for top in sorted(sys.stdlib_module_names):
+            if top in skip:
+                continue
+            try:
+                mods = [importlib.import_module(top)]
+            except Exception:
+                continue
+            for info in pkgutil.walk_packages(getattr(mods[0], "__path__", []), top + "."):
+                if any(s in info.name for s in ("test", "__main__", "idlelib")):
+                    continue
+                try:
+                    mods.append(importlib.import_module(info.name))
+                except Exception:
+                    pass
+            for mod in mods:
+                for k, v in list(vars(mod).items()):
+                    objs = [(k, v)]
+                    if isinstance(v, type) and v.__module__ == mod.__name__:
+                        objs += [(f"{k}.{a}", b) for a, b in vars(v).items()]
+                    for name, f in objs:
+                        if isinstance(f, types.FunctionType) and f.__module__ == mod.__name__:
+                            for attr in ("__defaults__", "__kwdefaults__"):
+                                d = getattr(f, attr) or ()
+                                if any(x is os.environ or x is os.environb
+                                       for x in (d.values() if isinstance(d, dict) else d)):
+                                    out.add(f"{mod.__name__}.{name}.{attr}")
+        print(json.dumps(sorted(out)))
+        """)
+    proc = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert sys.version_info >= (3, 13) or "cgi.parse.__defaults__" in found
+    assert {n for n in found if "env" not in caps_of(n)} == set()
 
 
 def test_vendored_copies_are_the_distribution() -> None:

@@ -248,11 +248,13 @@ def test_entry_point_targets_are_what_they_name(tmp_path: Path) -> None:
                         "foo/cli.py": "def main(): pass\n", "foo/plugin.py": ""},
              entry_points=eps)
     ep = "foo-1.0.dist-info/entry_points.txt"
+    serve = "entry point [console_scripts] foo-serve = http.server:test (http.server.test)"
+    tool = "entry point [console_scripts] foo-json = json.tool:main (json.tool.main)"
     assert evidence(s) == {
-        ("network", ep, 2, "runtime",
-         "entry point [console_scripts] foo-serve = http.server:test (http.server.test)"),
-        ("unanalyzed", ep, 5, "runtime", "entry point [console_scripts] foo-json = "
-         "json.tool:main (a standard module's command line, not rated)"),
+        ("network", ep, 2, "runtime", serve), ("env", ep, 2, "runtime", serve),
+        ("threads", ep, 2, "runtime", serve),
+        # a standard module's command line is in the table as any function is
+        ("fs-write", ep, 5, "runtime", tool), ("fs-read", ep, 5, "runtime", tool),
         ("network", ep, 6, "runtime",
          "entry point [console_scripts] foo-get = requests.api:get (requests.api.get)"),
         ("subprocess", ep, 9, "import", "entry point [pytest11] foo = antigravity (antigravity)"),
