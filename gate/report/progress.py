@@ -38,6 +38,8 @@ class Progress:
         self._open: str | None = None
         self._counts: dict[str, tuple[int, int]] = {}  # stage -> largest (done, bytes) seen
         self._lock = threading.Lock()
+        self.said: dict[str, str] = {}  # stage -> its summary (the warm path's record)
+        self.warned = False
 
     @classmethod
     def for_stream(cls, stream: TextIO, *, quiet: bool = False) -> Progress:
@@ -76,6 +78,7 @@ class Progress:
     def finish(self, stage: str, summary: str = "", nbytes: int | None = None) -> None:
         """End ``stage``'s line (plain mode: ``stage ... done summary``); ``nbytes``: the
         stage's exact byte total (else the largest reported)."""
+        self.said[stage] = summary
         if self.quiet:
             return
         with self._lock:
@@ -120,6 +123,7 @@ class Progress:
 
     def warn(self, text: str) -> None:
         """A ``warning: text`` line, shown even when quiet (pip shows warnings with -q)."""
+        self.warned = True
         with self._lock:
             if self.tty and self._open is not None:
                 self.stream.write("\n")

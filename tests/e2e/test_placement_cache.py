@@ -183,9 +183,8 @@ def test_no_cache_keeps_no_record_and_reads_none(
         hermetic_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """``--no-cache``: the run's cache is a throwaway directory, so neither the placement
     nor the probe of ``--python`` is worked out for it (in-process: nothing is computed)."""
-    from gate import placement
+    from gate import placement, probe_cache
     from gate.cli.options import parse_options
-    from gate.resolve import probe_cache
     from gate.run import run_gate
 
     def boom(*_a: object, **_k: object) -> None:
