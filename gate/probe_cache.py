@@ -27,13 +27,16 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import packaging
 
 from gate.light import read_json, write_json
+
+TYPE_CHECKING = False  # (not typing's: importing typing costs the warm path ~1-2 ms)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 # Run in the target interpreter with permpip's own ``packaging`` on sys.path (pure Python),
 # so the target needs nothing installed. "read": the files its answer comes from (the

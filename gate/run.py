@@ -702,6 +702,7 @@ def _tell(recorder: Recorder, g: Gate, res: Resolution, placed: Placed,
             and list(changed) == [f"{p.name} {p.version}" for p in pins]):
         recorder.wheels = [[p.name, p.version, p.filename, p.sha256 or ""] for p in pins]
         recorder.uv_args = installer._uv_install_args(g.options)
+        recorder.scanner = g.scanner
         recorder.done = True
 
 

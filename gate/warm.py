@@ -45,7 +45,8 @@ whose probe is in the probe cache (``gate.probe_cache``), with no ``*.dist-info`
 **Checked on every use**, beyond the key: every file the parse of the requirement files
 read, at any depth (sha256), and every path whose existence it tested (the parsed
 record's lists, ``gate.resolve.parsed``); each wheel's cached file re-hashed (missing or
-other bytes: the full run, which fetches it again); uv's verified copy of each wheel
+other bytes: the full run, which fetches it again) and its scan there (the line "N from
+the cache" says so; missing: the full run, which scans it); uv's verified copy of each wheel
 (every witness, ``gate.uv_verified.holds``; missing or changed: the full run, which
 unpacks it again); after uv: every installed file of each copy is the verified inode or
 the same bytes (``check_verified``) and every distribution of the set is installed at its
@@ -62,10 +63,10 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from gate.light import cache_root, file_sha256, read_json
 
+TYPE_CHECKING = False  # (not typing's: importing typing costs the warm path ~1-2 ms)
 if TYPE_CHECKING:
     from typing import Any
 
@@ -348,6 +349,7 @@ def load(root: Path, key: str) -> dict[str, Any]:
           and isinstance(said, dict) and all(isinstance(said.get(s), str) for s in (
               "resolving", "fetching", "installing"))
           and isinstance(rec.get("summary"), str) and isinstance(rec.get("exit"), int)
+          and isinstance(rec.get("scanner"), str) and rec["scanner"].isalnum()
           and isinstance(rec.get("uv_args"), list)
           and all(isinstance(a, str) for a in rec["uv_args"]))
     if not ok:
@@ -426,6 +428,8 @@ def _prepare(plan: Plan) -> tuple[Target, dict[str, Any], list[_Wheel], int]:
             raise NotEligible(f"{filename} is not in the cache") from None
         if _sha(str(path)) != sha:
             raise NotEligible(f"{filename} in the cache is not its sha256")
+        if not os.path.isfile(root / "scans" / rec["scanner"] / f"{sha}.json"):
+            raise NotEligible(f"the scan of {filename} is not in the cache")
         manifest = uv_verified.load_manifest(uv, sha)
         if manifest is None or not uv_verified.holds(archives, manifest):
             raise NotEligible(f"uv's copy of {filename} is not verified or changed")
@@ -586,6 +590,7 @@ class Recorder:
         self.parse: tuple[list[Any], list[Any]] | None = None
         self.wheels: list[list[str]] = []
         self.uv_args: list[str] = []
+        self.scanner = ""  # the scanner version the run's scans are kept under
         self.done = False
 
     @classmethod
@@ -625,8 +630,8 @@ class Recorder:
         why = (self.why if self.key is None else "not an allowed install of wheels alone "
                "into an empty target" if not self.done else "no record of the parse"
                if self.parse is None else "a warning was said" if progress.warned else
-               "the progress was not said" if not {"resolving", "fetching", "installing"}
-               <= progress.said.keys() else None)
+               "the progress was not said" if set(progress.said) != {
+                   "resolving", "fetching", "scanning", "installing"} else None)
         if why is None:
             try:
                 if static_key(self.plan) != self.static:
@@ -641,7 +646,8 @@ class Recorder:
                   "parse": {"files": self.parse[0], "exists": self.parse[1]},
                   "progress": {s: progress.said[s] for s in ("resolving", "fetching",
                                                              "installing")},
-                  "uv_args": self.uv_args, "summary": summary, "exit": exit_code}
+                  "uv_args": self.uv_args, "scanner": self.scanner, "summary": summary,
+                  "exit": exit_code}
         written = write_json(_record_path(root, self.key), record, tmp=root / "tmp")
         _trace(env, "warm record written" if written else "no warm record: not writable")
 

@@ -18,7 +18,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+
+TYPE_CHECKING = False  # (not typing's: importing typing costs the warm path ~1-2 ms)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def human_bytes(n: int) -> str:
