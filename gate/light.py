@@ -208,8 +208,22 @@ def metadata_name_version(data: bytes) -> tuple[str, str] | None | bool:
     return (name, version) if name and version else None
 
 
+def human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"  # pragma: no cover
+
+
 def count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def stage_line(stage: str, summary: str, nbytes: int = 0) -> str:
+    """A stage's last line as ``gate.report.progress.Progress.finish`` writes it."""
+    return f"{stage}: {summary or 'done'}" + (f" ({human_bytes(nbytes)})" if nbytes else "")
 
 
 def scanned_text(now: int, cached: int) -> str:
@@ -219,7 +233,7 @@ def scanned_text(now: int, cached: int) -> str:
     return f"{count(now + cached, 'artifact')} ({now} scanned now, {cached} from the cache)"
 
 
-__all__ = ["cache_root", "count", "default_root", "file_sha256", "framed", "installer_output",
-           "link_or_copy", "metadata_name_version", "offline_env", "pip_hermetic_env",
-           "read_json", "scanned_text", "uv_bin", "uv_hermetic_env", "uv_install_argv",
-           "write_json"]
+__all__ = ["cache_root", "count", "default_root", "file_sha256", "framed", "human_bytes",
+           "installer_output", "link_or_copy", "metadata_name_version", "offline_env",
+           "pip_hermetic_env", "read_json", "scanned_text", "stage_line", "uv_bin",
+           "uv_hermetic_env", "uv_install_argv", "write_json"]

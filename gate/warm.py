@@ -89,7 +89,7 @@ class NotEligible(Exception):  # noqa: N818 - control flow: the full run takes i
 class Plan:
     """An eligible command line: what it names, and its tokens as the key holds them."""
 
-    __slots__ = ("argv", "cache_dir", "cwd", "env", "policy", "python", "reqs")
+    __slots__ = ("argv", "cache_dir", "cwd", "env", "policy", "python", "reqs", "uv")
 
     def __init__(self, argv: Sequence[str], env: Mapping[str, str], cwd: str) -> None:
         self.env = env
@@ -99,6 +99,7 @@ class Plan:
         self.cache_dir: str | None = None
         self.reqs: list[str] = []
         self.argv: list[str] = []
+        self.uv = ""  # the uv binary, once the key is worked out (``_uv``)
         backend = None
         i = 0
         while i < len(argv):
@@ -217,10 +218,11 @@ def _code() -> list[Any]:
     return [gate.__version__, sys.executable, sys.version, files, sites]
 
 
-def _uv() -> list[Any]:
+def _uv(plan: Plan) -> list[Any]:
+    """The uv binary the full run would run (``gate.light.uv_bin``), kept in ``plan``."""
     from gate.light import uv_bin
 
-    path = uv_bin()
+    plan.uv = path = uv_bin()
     st = os.stat(path)
     return [path, st.st_size, st.st_mtime_ns, st.st_ino]
 
@@ -305,7 +307,7 @@ def _digest(value: object) -> str:
 def static_key(plan: Plan) -> str:
     """The key's parts that do not depend on the target."""
     env = sorted([k, v] for k, v in plan.env.items() if k not in _NOT_KEYED)
-    return _digest([FORMAT, _code(), _uv(), plan.argv, os.path.abspath(plan.cwd), env,
+    return _digest([FORMAT, _code(), _uv(plan), plan.argv, os.path.abspath(plan.cwd), env,
                     _files(plan)])
 
 
@@ -441,14 +443,13 @@ def _install(plan: Plan, target: Target, rec: dict[str, Any], wheels: list[_Whee
              total: int) -> int:
     from gate import uv_verified
     from gate.errors import InstallError
-    from gate.light import installer_output, offline_env, scanned_text, uv_bin
+    from gate.light import installer_output, offline_env, scanned_text
     from gate.light import uv_install_argv as argv_of
-    from gate.report.progress import Progress
 
     root = plan.root
     uv = root / "uv"
     archives = uv / uv_verified.ARCHIVES
-    progress = Progress.for_stream(sys.stderr)
+    progress = _Lines()
     said = rec["progress"]
     where = root / "tmp" / f"warm-{os.getpid()}-{os.urandom(6).hex()}"
     try:
@@ -467,9 +468,9 @@ def _install(plan: Plan, target: Target, rec: dict[str, Any], wheels: list[_Whee
         reqs = where / "requirements.txt"
         reqs.write_text("".join(f"{w.name}=={w.version} --hash=sha256:{w.sha}\n"
                                 for w in wheels))
-        argv = argv_of(uv_bin(), target.python, source, str(reqs), rec["uv_args"])
-        with progress.ticking("installing"):
-            done = _run(argv, offline_env(plan.env, where), target)
+        argv = argv_of(plan.uv, target.python, source, str(reqs), rec["uv_args"])
+        progress.start("installing")
+        done = _run(argv, offline_env(plan.env, where), where, target)
         if done.returncode != 0:
             from gate.install import _failure
 
@@ -490,9 +491,9 @@ def _install(plan: Plan, target: Target, rec: dict[str, Any], wheels: list[_Whee
         progress.finish("installing", said["installing"])
     finally:
         progress.close()
-        for leftover in (where / "requirements.txt", where):
+        for leftover in ("requirements.txt", "out", "err", ""):
             try:
-                leftover.rmdir() if leftover == where else leftover.unlink()
+                (where / leftover).unlink() if leftover else where.rmdir()
             except OSError:
                 pass
     output = done.stdout + done.stderr  # uv says what it did on stderr
@@ -502,16 +503,70 @@ def _install(plan: Plan, target: Target, rec: dict[str, Any], wheels: list[_Whee
     return int(rec["exit"])
 
 
-def _run(argv: list[str], env: dict[str, str], target: Target) -> Any:  # noqa: ANN401
-    import subprocess
+class _Lines:
+    """The progress lines as ``gate.report.progress.Progress`` writes them (one plain line
+    per stage, or on a terminal each line erased and rewritten), without its lock and its
+    ticking thread (``threading``): nothing here runs in parallel."""
 
+    def __init__(self) -> None:
+        isatty = getattr(sys.stderr, "isatty", None)
+        self.tty = bool(isatty and isatty())
+        self.open = False
+
+    def start(self, stage: str) -> None:
+        if self.tty:
+            sys.stderr.write("\r\x1b[2K" + stage)
+            sys.stderr.flush()
+            self.open = True
+
+    def finish(self, stage: str, summary: str, nbytes: int = 0) -> None:
+        from gate.light import stage_line
+
+        sys.stderr.write(("\r\x1b[2K" if self.tty else "") + stage_line(stage, summary, nbytes)
+                         + "\n")
+        sys.stderr.flush()
+        self.open = False
+
+    def close(self) -> None:
+        if self.open:
+            sys.stderr.write("\n")
+            self.open = False
+
+
+class _Done:
+    """What uv did (``gate._subprocess.Completed``'s fields)."""
+
+    __slots__ = ("argv", "returncode", "stderr", "stdout")
+
+    def __init__(self, argv: list[str], returncode: int, stdout: str, stderr: str) -> None:
+        self.argv, self.returncode, self.stdout, self.stderr = argv, returncode, stdout, stderr
+
+
+def _run(argv: list[str], env: dict[str, str], where: Path, target: Target) -> _Done:
+    """uv with ``argv``, stdin from /dev/null, stdout and stderr to files in ``where`` (no
+    pipes to pump, no ``subprocess`` to import: ~3 ms of the warm path)."""
+    paths = [str(where / "out"), str(where / "err")]
+    fds = [os.open(os.devnull, os.O_RDONLY)]
     try:
-        return subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, check=False, timeout=3600)
+        fds += [os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600) for p in paths]
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=[
+            (os.POSIX_SPAWN_DUP2, fd, n) for n, fd in enumerate(fds)])
+    finally:
+        for fd in fds:
+            os.close(fd)
+    try:
+        status = os.waitpid(pid, 0)[1]
     except KeyboardInterrupt:
+        import signal
+
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
         from gate.errors import Interrupted
 
         raise _with_changes(Interrupted("interrupted while installing"), target) from None
+    out, err = (Path(p).read_bytes().decode("utf-8", errors="replace")
+                .replace("\r\n", "\n").replace("\r", "\n") for p in paths)  # (text mode's)
+    return _Done(argv, os.waitstatus_to_exitcode(status), out, err)
 
 
 def _with_changes(exc: Any, target: Target) -> Any:  # noqa: ANN401 - a GateError

@@ -19,18 +19,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from gate.light import human_bytes as human_bytes  # (the warm path writes these lines too)
+from gate.light import stage_line
+
 TYPE_CHECKING = False  # (not typing's: importing typing costs the warm path ~1-2 ms)
 if TYPE_CHECKING:
     from typing import TextIO
 
 
-def human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"  # pragma: no cover
+
 
 
 class Progress:
@@ -85,11 +82,8 @@ class Progress:
         if self.quiet:
             return
         with self._lock:
-            text = f"{stage}: {summary or 'done'}"
             seen = self._counts.pop(stage, (0, 0))[1]
-            total = seen if nbytes is None else nbytes
-            if total:
-                text += f" ({human_bytes(total)})"
+            text = stage_line(stage, summary, seen if nbytes is None else nbytes)
             if self.tty:
                 if self._open is not None and self._open != stage:
                     self.stream.write("\n")
