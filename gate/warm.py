@@ -6,7 +6,7 @@ distribution, it keeps a **verdict record** (``CACHE/permpip/warm/<key>.json``):
 it handed to uv (name, version, filename, sha256), the summary it printed, the requirement
 files its parse read. The next run of the same command with the same key takes this path
 before importing anything of the gate but this module, ``gate.light``,
-``gate.uv_verified``, ``gate.probe_cache`` and ``gate.report.progress``: it re-hashes every
+``gate.uv_verified`` and ``gate.probe_cache``: it re-hashes every
 file it hands over (the cache is never trusted for the bytes given to the installer),
 checks uv's verified copies (``gate.uv_verified``), runs uv as the full run does, checks
 what uv installed, and prints the same lines. Anything it cannot vouch for (an option it
