@@ -472,9 +472,12 @@ def _install(plan: Plan, target: Target, rec: dict[str, Any], wheels: list[_Whee
         progress.start("installing")
         done = _run(argv, offline_env(plan.env, where), where, target)
         if done.returncode != 0:
+            from gate._subprocess import Completed
             from gate.install import _failure
 
-            raise _with_changes(_failure(done), target)
+            raise _with_changes(_failure(Completed(
+                argv=tuple(done.argv), returncode=done.returncode, stdout=done.stdout,
+                stderr=done.stderr)), target)
         for w in wheels:
             into = str(purelib if w.manifest["purelib"] else platlib)
             bad = uv_verified.check_verified(archives, w.manifest, into) if hard else None
