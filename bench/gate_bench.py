@@ -284,10 +284,43 @@ def write_policy(wheels: Path, project: Path) -> Path:
 
 SRC: list[Path] = []  # --src: run permpip from this source tree (a snapshot) instead
 BEFORE: list[Path] = []  # --before: a third side, permpip from this tree, interleaved
+INSTALLED: list[Path] = []  # --installed: the permpip script of install_permpip()'s venv
+
+
+def install_permpip() -> Path:
+    """``permpip`` installed as a user has it: a wheel of this tree (``pip wheel``, not
+    editable) in a venv of its own, kept in ``bench/.cache/gate/installed/`` by the tree's
+    files. Its dependencies are this venv's, named by a ``.pth`` line (a path, not this
+    venv's own ``.pth`` files: the editable install's finder, which every interpreter start
+    of this venv imports, ~10-15 ms of CPU, is not loaded there)."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "gate").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    digest.update((REPO / "pyproject.toml").read_bytes())
+    root = CACHE / "installed" / digest.hexdigest()[:16]
+    script = root / "bin" / "permpip"
+    if script.exists():
+        return script
+    with tempfile.TemporaryDirectory(prefix="permpip-wheel-") as tmp:
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                        "--disable-pip-version-check", "-q", "-w", tmp, str(REPO)],
+                       check=True, env=hermetic_env())
+        built = next(Path(tmp).glob("permpip-*.whl"))
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "--python", str(root / "bin" / "python"),
+                        "install", "--no-deps", "--no-index", "--disable-pip-version-check",
+                        "-q", str(built)], check=True, env=hermetic_env())
+    own = next(p for p in map(Path, sys.path) if p.name == "site-packages" and p.is_dir())
+    site = next((root / "lib").glob("python3*/site-packages"))
+    (site / "permpip_bench_deps.pth").write_text(f"{own}\n")
+    return script
 
 
 def permpip_argv(src: Path | None = None) -> list[str]:
     script = Path(sys.executable).parent / "permpip"
+    if src is None and INSTALLED and not SRC:
+        return [str(INSTALLED[0])]
     if src is None and script.exists() and not SRC:
         return [str(script)]
     return [sys.executable, "-m", "gate"]
@@ -381,7 +414,8 @@ class Bench:
         return Timing(wall=elapsed, cpu=cpu)
 
     def measure(self, cases: Sequence[Case], runs: int) -> dict[Case, list[Timing]]:
-        """Runs of the cases interleaved (plain, permpip, plain, ...): load drifts alike."""
+        """Runs of the cases interleaved (plain, permpip, plain, ...): load drifts alike.
+        Round r starts with side r (mod the number of sides)."""
         out: dict[Case, list[Timing]] = {c: [] for c in cases}
         warm = {}
         for case in cases:
@@ -390,8 +424,11 @@ class Bench:
                 if case.tool in ("permpip", "before"):
                     seed_scans(warm[case])
                 self.run_once(case, warm[case])  # fills it, untimed
-        for _ in range(runs):
-            for case in cases:
+        for r in range(runs):
+            # each round starts with the next side: a load (or a machine) that drifts over
+            # the rounds does not always fall on the side measured last (heavy uv warm runs
+            # grew from 0.6 to 2.4 s of CPU over five rounds, every side alike)
+            for case in [*cases[r % len(cases):], *cases[:r % len(cases)]]:
                 if case in warm:
                     out[case].append(self.run_once(case, warm[case]))
                 else:
@@ -496,6 +533,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--uv-copy", action="store_true",
                         help="with the uv backend, also run plain uv with --link-mode copy "
                              "(the mode permpip runs uv in): the floor of a safe warm install")
+    parser.add_argument("--installed", action="store_true",
+                        help="run permpip installed from a wheel of this tree in a venv of its "
+                             "own (as a user has it), not this venv's editable install")
     parser.add_argument("--serve", action="store_true",
                         help="only serve the index (for profiling by hand) until ^C")
     args = parser.parse_args(argv)
@@ -504,6 +544,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         SRC.append(args.src.resolve())
     if args.before:
         BEFORE.append(args.before.resolve())
+    if args.installed:
+        INSTALLED.append(install_permpip())
     runs = {"small": args.runs_small, "heavy": args.runs_heavy}
     wheels = {s.name: download(s) for s in sets}
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")

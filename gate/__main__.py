@@ -146,7 +146,14 @@ def cli() -> None:
     (freeing every object a scan built, the collector's last passes: ~0.05-0.1 s) once what
     it printed is flushed. Every file permpip writes is closed, every pool and temporary
     directory is gone by then (context managers); nothing is left to an exit handler."""
-    code = main()
+    args = sys.argv[1:]
+    code = None
+    if args[:1] == ["install"]:  # a warm install by its record first (gate.warm)
+        from gate import warm
+
+        code = warm.run(args[1:])
+    if code is None:
+        code = main()
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -27,33 +27,28 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from gate.errors import UsageError
+
+# re-exported: in gate.light, which the warm fast path imports without this module
+from gate.light import cache_root as cache_root
+from gate.light import default_root as default_root
+from gate.light import file_sha256 as file_sha256
+from gate.light import framed as framed
+from gate.light import link_or_copy as link_or_copy
+from gate.light import read_json as read_json
+from gate.light import write_json as write_json
 from gate.model import PackageScan
 from gate.options import Backend, GateOptions
 
 if TYPE_CHECKING:
     from gate.shared_cache import SharedStore
-
-
-def default_root() -> Path:
-    if env := os.environ.get("PERMPIP_CACHE_DIR"):
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "permpip"
-
-
-def cache_root(cache_dir: Path | None) -> Path:
-    """Where permpip keeps its cache: ``--cache-dir DIR`` gives ``DIR/permpip``."""
-    return cache_dir / "permpip" if cache_dir else default_root()
 
 
 def with_no_cache(options: GateOptions, *,
@@ -120,57 +115,14 @@ def scanner_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def framed(name: str, data: bytes) -> bytes:
-    """A file's name and bytes as one item of a hash over several files: each framed by
-    its length, so that bytes moved from one file to the next (or a name to the bytes)
-    give another stream."""
-    raw = name.encode()
-    return b"%d:%s%d:" % (len(raw), raw, len(data)) + data
 
 
-def link_or_copy(src: Path, dest: Path) -> None:
-    """``dest`` names the bytes of ``src``: a hard link, or a copy across filesystems."""
-    try:
-        os.link(src, dest)
-    except OSError:
-        shutil.copyfile(src, dest)
 
 
-def read_json(path: Path) -> Any:  # noqa: ANN401 - JSON
-    """The JSON value in ``path``, or None when it is missing or not JSON (a cache miss)."""
-    try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
 
 
-def write_json(path: Path, value: object, *, tmp: Path) -> bool:
-    """Write ``value`` to ``path`` atomically (a temp file in ``tmp``, on the same file
-    system, renamed into place: a reader never sees half a record); True if written. A
-    cache that cannot be written is not an error: the record is made again next time."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=tmp, prefix=f"{path.parent.name}-")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(value, handle, separators=(",", ":"))
-            os.replace(name, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(name)
-            raise
-    except OSError:
-        return False
-    return True
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class Cache:

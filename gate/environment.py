@@ -28,7 +28,6 @@ import csv
 import hashlib
 import io
 import os
-import re
 import sys
 import sysconfig
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -39,6 +38,7 @@ from pathlib import Path
 from gate.archive import Archive, read_archive
 from gate.errors import ScanError
 from gate.layout import WheelLayout, entry_points, pth_lines, read_layout
+from gate.light import metadata_name_version
 from gate.model import Capability, Finding, NormalizedName, Phase, normalize
 from gate.options import GateOptions
 from gate.resolve.target import Target
@@ -145,33 +145,7 @@ class TargetState:
         return self.owners.get(_key(path), frozenset())
 
 
-_HEADER = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")  # email.feedparser's header line
-
-
-def _name_version(data: bytes) -> tuple[str, str] | None | bool:
-    """Name and Version as ``BytesHeaderParser`` reads them, without it (~1 ms a file),
-    for a plain header block: ASCII, every line a ``Key: value`` or a continuation, Name
-    and Version unfolded. False when the block is not plain (the parser decides)."""
-    head = data.split(b"\n\n", 1)[0]
-    if b"\r" in head or not head.isascii():
-        return False
-    found: dict[bytes, str] = {}
-    lines = head.split(b"\n")
-    if len(lines) > 1 and lines[-1] == b"":
-        lines.pop()  # the block's own line end (no body)
-    for i, line in enumerate(lines):
-        if line[:1] in (b" ", b"\t"):
-            continue
-        if not _HEADER.match(line) or line.startswith(b"From "):
-            return False
-        key, _, value = line.partition(b":")
-        key = key.lower()
-        if key in (b"name", b"version") and key not in found:
-            if i + 1 < len(lines) and lines[i + 1][:1] in (b" ", b"\t"):
-                return False  # folded: the parser's unfolding decides
-            found[key] = value.lstrip(b" \t").decode()
-    name, version = found.get(b"name"), found.get(b"version")
-    return (name, version) if name and version else None
+_name_version = metadata_name_version  # (in gate.light: the warm fast path reads it too)
 
 
 def _metadata(dist_info: Path, data: bytes | None = None) -> tuple[str, str] | None:

@@ -24,14 +24,12 @@ from packaging.version import Version
 
 from gate import _subprocess, uv_link
 from gate.build import LocalProject
-from gate.cache import link_or_copy
 from gate.environment import InstallPaths
 from gate.errors import InstallError, UsageError
 from gate.fetch import Fetched
+from gate.light import link_or_copy, offline_env, uv_install_argv
 from gate.options import Backend, GateOptions, Step
-from gate.resolve.pip import hermetic_env as pip_hermetic
 from gate.resolve.target import Target
-from gate.resolve.uv import hermetic_env as uv_hermetic
 from gate.resolve.uv import uv_bin
 
 MIN_PIP = Version("26.1")
@@ -129,9 +127,8 @@ def install(files: Sequence[Fetched], *, options: GateOptions, target: Target,
             else:
                 links = _stage(files, where)
                 source = ["--find-links", str(links), "--no-cache"]
-            argv = [uv_bin(), "pip", "install", "--python", target.python, "--no-config",
-                    "--offline", "--no-index", *source, "--no-deps", "--require-hashes",
-                    "--only-binary", ":all:", "-r", reqs, *_uv_install_args(options)]
+            argv = uv_install_argv(uv_bin(), target.python, source, reqs,
+                                   _uv_install_args(options))
         else:
             links = _stage(files, where)
             check_pip()
@@ -166,7 +163,7 @@ def _run(argv: list[str], links: Path, env: Mapping[str, str] | None,
          where: Path) -> _subprocess.Completed | None:
     """pip or uv with ``argv``, then again with ``--force-reinstall``/``--reinstall`` for
     ``reinstall``; what they printed (None: no files)."""
-    done = _subprocess.run(argv, env=_offline_env(env, links), timeout=3600) if files else None
+    done = _subprocess.run(argv, env=offline_env(env, links), timeout=3600) if files else None
     if done is not None and done.returncode != 0:
         raise _failure(done)
     if reinstall and done is not None:
@@ -177,24 +174,13 @@ def _run(argv: list[str], links: Path, env: Mapping[str, str] | None,
         force = ["--reinstall"] if options.backend is Backend.UV else ["--force-reinstall"]
         argv2 = [*argv[:argv.index("-r")], *force, "-r", str(again),
                  *argv[argv.index("-r") + 2:]]
-        more = _subprocess.run(argv2, env=_offline_env(env, links), timeout=3600)
+        more = _subprocess.run(argv2, env=offline_env(env, links), timeout=3600)
         if more.returncode != 0:
             raise _failure(more)
         done = _subprocess.Completed(argv=done.argv, returncode=0,
                                      stdout=done.stdout + more.stdout,
                                      stderr=done.stderr + more.stderr)
     return done
-
-
-def _offline_env(env: Mapping[str, str] | None, links: Path) -> dict[str, str]:
-    """The user's environment without pip's and uv's settings (``PIP_REQUIREMENT``,
-    ``PIP_DRY_RUN``, ``UV_CONSTRAINT`` ... would change what the install step does behind
-    permpip's back): their install-step settings were read into the options
-    (``gate.resolve.reqfile.install_settings``), and every place to find files names only
-    the verified files."""
-    out = uv_hermetic(pip_hermetic(env))
-    out.update(UV_FIND_LINKS=str(links), UV_NO_INDEX="1", UV_OFFLINE="1")
-    return out
 
 
 def _install_local(local: LocalInstall, *, options: GateOptions, target: Target,

@@ -57,6 +57,7 @@ from gate.evaluate import Verdict, evaluate
 from gate.fetch import Fetched, HttpSettings, fetch_all
 from gate.install import LocalInstall
 from gate.layout import WheelLayout
+from gate.light import count, scanned_text
 from gate.model import Capability, Finding, NormalizedName, PackageScan, Phase, Pin
 from gate.options import Backend, GateOptions
 from gate.policy import Policy, load_policy
@@ -76,6 +77,7 @@ from gate.resolve.target import Target, probe_target
 
 if TYPE_CHECKING:
     from gate.scan.sdist_requires import SdistRequires
+    from gate.warm import Recorder
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -230,6 +232,7 @@ class Gate:
         self.on_sdist: SdistHandler = self.build_approved
         self.consent: Policy | None = None  # read_sdist builds what this grants install-hooks
         self.standins: dict[str, Scanned] = {}  # stand-in wheel filename -> the sdist read
+        self.memo: ParsedCache | None = None  # the parsed-requirements cache, once resolving
 
     def use_settings(self, merged: GateOptions) -> None:
         """The run's settings as resolution merged them (requirement files' option lines
@@ -259,7 +262,7 @@ class Gate:
         fetched = fetch_all(pins, cache=self.cache, settings=self.settings,
                             progress=lambda n, t, b: self.progress.update(label, n, t, b))
         total = sum(f.path.stat().st_size for f in fetched)  # the bytes verified, exactly
-        self.progress.finish(label, _count(len(pins), "file") + " verified", nbytes=total)
+        self.progress.finish(label, count(len(pins), "file") + " verified", nbytes=total)
         return [(f.pin, f.path) for f in fetched]
 
     def scan(self, files: Sequence[tuple[Pin, Path]], label: str = "scanning") -> list[Scanned]:
@@ -286,7 +289,7 @@ class Gate:
             for i in same[files[first][0].sha256]:  # type: ignore[index]
                 out[i] = replace(scan, filename=files[i][0].filename)
             self.progress.update(label, len(out), len(files))
-        self.progress.finish(label, _scanned(len(todo), len(files) - len(todo)))
+        self.progress.finish(label, scanned_text(len(todo), len(files) - len(todo)))
         return [Scanned(pin=p, path=path, scan=out[i]) for i, (p, path) in enumerate(files)]
 
     def evaluate(self, scans: Sequence[PackageScan], *, complete_set: bool = True) -> Verdict:
@@ -510,14 +513,14 @@ def _resolve(g: Gate, input_path: Path | None, cwd: Path,
              env: Mapping[str, str] | None) -> Resolution:
     g.progress.update("resolving")
     lasting = g.cache.lasting_root
-    memo = ParsedCache(lasting, code=g.scanner) if lasting is not None else None
+    memo = g.memo = ParsedCache(lasting, code=g.scanner) if lasting is not None else None
     res = resolve(g.options, g.target, cwd=cwd, input_path=input_path,
                   on_sdist=g.on_sdist, env=env, on_settings=g.use_settings, memo=memo)
     g.satisfied = res.satisfied
     kept = f"; {satisfied_line(res.satisfied)}" if res.satisfied else ""
     if res.kept:
         kept = f"; {len(res.kept)} {KEPT_SCANNED}{kept}"
-    g.progress.finish("resolving", _count(len(res.pins), "package")
+    g.progress.finish("resolving", count(len(res.pins), "package")
                       + (" (from the lockfile)" if res.locked else "") + kept)
     return res
 
@@ -632,7 +635,10 @@ def _same_dir(a: Path, b: Path) -> bool:
 
 def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path | None = None,
              progress: Progress | None = None,
-             env: Mapping[str, str] | None = None) -> GateResult:
+             env: Mapping[str, str] | None = None,
+             recorder: Recorder | None = None) -> GateResult:
+    """``recorder``: told what an eligible ``install`` did, for the warm path's record
+    (``gate.warm``)."""
     if install:
         options = choose_target(options, env)
         options = install_settings(options, target_python=options.python or sys.executable,
@@ -651,6 +657,8 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
     if input_path is None and not install:
         input_path = find_default_input(cwd)
     with _gate(options, progress=progress, policy=policy, env=env) as g:
+        if recorder is not None:  # the target is probed, its state not read yet: the key
+            recorder.target_known(g.cache.lasting_root)
         try:
             res = _resolve(g, input_path, cwd, env)
             scanned = g.scan(g.fetch(res.pins))
@@ -672,11 +680,30 @@ def run_gate(options: GateOptions, *, cwd: Path, install: bool, input_path: Path
             refuse_own_environment(options)
         done, changed = g.install(placed, local, env)
         kept = len(scanned) + len(local) - len(changed)
-        g.progress.finish("installing", _count(len(changed), "package")
+        g.progress.finish("installing", count(len(changed), "package")
                           + (f", {kept} installed at that version already" if kept else "")
                           + (" (dry run)" if options.dry_run else ""))
         said = done.stdout + (done.stderr if options.backend is Backend.UV else "")  # uv: stderr
+        if recorder is not None:
+            _tell(recorder, g, res, placed, local, verdict, changed)
         return replace(result, installed=True, output=said, changed=tuple(changed))
+
+
+def _tell(recorder: Recorder, g: Gate, res: Resolution, placed: Placed,
+          local: Sequence[LocalInstall], verdict: Verdict, changed: Sequence[str]) -> None:
+    """What the warm path's record needs of an install that ended well: the wheels handed to
+    uv, in order, when they are all the run did (no sdist, no build requirement, no project
+    of the user's, nothing kept from the target) and uv installed every one."""
+    recorder.parse = g.memo.witnessed if g.memo is not None else None
+    pins = [s.pin for s in placed.scanned]
+    if (verdict.allowed and g.options.backend is Backend.UV and not g.options.dry_run
+            and not local and not g.satisfied and not res.kept and not g.extra
+            and all(p.is_wheel and p.sha256 for p in pins)
+            and list(changed) == [f"{p.name} {p.version}" for p in pins]):
+        recorder.wheels = [[p.name, p.version, p.filename, p.sha256 or ""] for p in pins]
+        recorder.uv_args = installer._uv_install_args(g.options)
+        recorder.scanner = g.scanner
+        recorder.done = True
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -712,17 +739,6 @@ def _changed(changed: Sequence[str]) -> str:
     if not changed:
         return "nothing was installed"
     return "this run changed: " + ", ".join(changed)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _scanned(now: int, cached: int) -> str:
-    """``scanning``'s summary: scanned in this run, and scans taken from the cache."""
-    if not cached:
-        return _count(now, "artifact")
-    return f"{_count(now + cached, 'artifact')} ({now} scanned now, {cached} from the cache)"
 
 
 def _standin_wheel(workdir: Path, sdist: Pin, found: SdistRequires) -> Path:

@@ -46,16 +46,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from gate.cache import file_sha256, link_or_copy, read_json, write_json
 from gate.errors import InstallError, ScanError
 from gate.fetch import Fetched
 from gate.layout import _root_is_purelib, find_dist_info
+from gate.light import file_sha256, write_json
+from gate.uv_verified import (
+    ARCHIVES,
+    SCHEMA,
+    check_verified,
+    hand_over,
+    holds,
+    links_dir,
+    load_manifest,
+    manifest_path,
+    not_linked,
+    plain,
+    same_device,
+)
 
 if TYPE_CHECKING:
     from gate.environment import InstallPaths
-
-SCHEMA = "uv-link-1"
-ARCHIVES = "archive-v0"  # uv's bucket of unpacked wheels (uv-cache ``CacheBucket::Archive``)
 
 
 @dataclass(slots=True)
@@ -87,10 +97,10 @@ class Linker:
         self.warn = warn or (lambda _text: None)
 
     def _manifest_path(self, sha: str) -> Path:
-        return self.uv / "verified" / sha[:2] / f"{sha}.json"
+        return manifest_path(self.uv, sha)
 
     def _links(self, sha: str, gen: str) -> Path:
-        return self.uv / "links" / sha[:2] / sha / gen
+        return links_dir(self.uv, sha, gen)
 
     # -- before uv runs ------------------------------------------------------------------
 
@@ -114,7 +124,7 @@ class Linker:
                 manifest = None
             gen = manifest["gen"] if manifest is not None else os.urandom(6).hex()
             where = self._links(sha, gen)
-            _hand_over(f, where, sha)
+            hand_over(f.path, f.pin.filename, where, sha)
             out.append(Wheel(fetched=f, sha=sha, gen=gen, links=where, manifest=manifest))
         return out
 
@@ -125,30 +135,10 @@ class Linker:
             return set()
 
     def _load(self, sha: str) -> dict[str, Any] | None:
-        data = read_json(self._manifest_path(sha))
-        ok = (isinstance(data, dict) and data.get("schema") == SCHEMA
-              and data.get("sha256") == sha and isinstance(data.get("entries"), list)
-              and _plain(data.get("archive")) and _plain(data.get("gen"))
-              and isinstance(data.get("dev"), int) and isinstance(data.get("uid"), int)
-              and isinstance(data.get("dist_info"), str)
-              and isinstance(data.get("purelib"), bool))
-        return data if ok else None
+        return load_manifest(self.uv, sha)
 
     def _holds(self, manifest: dict[str, Any]) -> bool:
-        """Every witness of the archive still holds (one ``lstat`` per file and directory;
-        plain strings: a few thousand of them on every run)."""
-        base = f"{self.archives}{os.sep}{manifest['archive']}"
-        dev, uid = manifest["dev"], manifest["uid"]
-        lstat = os.lstat
-        try:
-            for rel, ino, mode, size, mtime in manifest["entries"]:
-                st = lstat(f"{base}{os.sep}{rel}" if rel else base)
-                if (st.st_ino != ino or st.st_mtime_ns != mtime or st.st_size != size
-                        or st.st_mode != mode or st.st_dev != dev or st.st_uid != uid):
-                    return False
-        except (OSError, TypeError, ValueError):
-            return False
-        return True
+        return holds(self.archives, manifest)
 
     def _drop(self, sha: str, manifest: dict[str, Any] | None, *,
               gen: str | None = None) -> None:
@@ -158,9 +148,9 @@ class Linker:
             gen, archive = manifest.get("gen"), manifest.get("archive")
             with contextlib.suppress(OSError):
                 self._manifest_path(sha).unlink()
-        if _plain(gen):
+        if plain(gen):
             shutil.rmtree(self._links(sha, str(gen)), ignore_errors=True)
-        if _plain(archive):
+        if plain(archive):
             shutil.rmtree(self.archives / str(archive), ignore_errors=True)
 
     # -- after uv ran --------------------------------------------------------------------
@@ -222,29 +212,13 @@ class Linker:
         """The first file of ``w`` installed from other bytes, or None."""
         m = w.manifest
         if m is not None:
-            into = str(paths.purelib if m["purelib"] else paths.platlib)
-            root = self.archives / str(m["archive"])
-            dev, dist_info = m["dev"], m["dist_info"]
-            rel: str
-            lstat, isreg = os.lstat, stat.S_ISREG
-            for rel, ino, mode, size, mtime in m["entries"]:
-                if not isreg(mode) or _not_linked(rel, dist_info):
-                    continue  # not installed as the archive holds it
-                try:
-                    st = lstat(f"{into}{os.sep}{rel}")
-                except OSError:
-                    return str(rel)
-                if st.st_ino == ino and st.st_dev == dev and st.st_size == size \
-                        and st.st_mtime_ns == mtime:
-                    continue  # the verified inode, unchanged
-                if not _same_bytes(Path(into, rel), root / rel):
-                    return str(rel)
-            return None
+            return check_verified(self.archives, m,
+                                  str(paths.purelib if m["purelib"] else paths.platlib))
         # no verified copy: each installed file against the wheel's member (its bytes, not
         # its RECORD row: uv does not check those, a wrong row is no reason to refuse)
         base = paths.purelib if w.purelib else paths.platlib
         for name, digest in w.members.items():
-            if _not_linked(name, w.dist_info):
+            if not_linked(name, w.dist_info):
                 continue
             try:
                 got = file_sha256(base / name)
@@ -253,55 +227,6 @@ class Linker:
             except (OSError, KeyError, zipfile.BadZipFile):
                 return name
         return None
-
-
-def _plain(value: object) -> bool:
-    """A single path component permpip wrote (an archive id, a generation)."""
-    return (isinstance(value, str) and value not in ("", ".", "..") and "/" not in value
-            and "\0" not in value)
-
-
-def _not_linked(rel: str, dist_info: str) -> bool:
-    """Files uv does not install as the archive holds them: the ``.data`` tree (moved to
-    its scheme, scripts rewritten) and RECORD (copied, then rewritten)."""
-    top = rel.split("/", 1)[0]
-    return top.endswith(".data") or rel == f"{dist_info}/RECORD"
-
-
-def _hand_over(f: Fetched, where: Path, sha: str) -> None:
-    """``where/<filename>``: a hard link to the cached file verified in this run (the same
-    inode: checked, and replaced when not)."""
-    dest = where / f.pin.filename
-    if _same_file(dest, f.path):
-        return
-    where.mkdir(parents=True, exist_ok=True)
-    tmp = where / f".{f.pin.filename}.{os.getpid()}.tmp"
-    tmp.unlink(missing_ok=True)
-    link_or_copy(f.path, tmp)
-    if not _same_file(tmp, f.path) and file_sha256(tmp) != sha:
-        tmp.unlink(missing_ok=True)
-        raise InstallError(f"{f.pin.filename}: the copy handed to uv is not the verified bytes")
-    os.replace(tmp, dest)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _same_bytes(a: Path, b: Path) -> bool:
-    try:
-        with a.open("rb") as fa, b.open("rb") as fb:
-            while True:
-                x, y = fa.read(1 << 20), fb.read(1 << 20)
-                if x != y:
-                    return False
-                if not x:
-                    return True
-    except OSError:
-        return False
 
 
 def _members(wheel: Path) -> tuple[dict[str, str], frozenset[str], str, bool]:
@@ -447,20 +372,5 @@ def _verify(root: Path, members: dict[str, str], wheel_dirs: frozenset[str],
     entries = [[rel, *_witness(st)] for rel, st in sorted(dirs.items())]
     entries += [[rel, *_witness(st)] for rel, st in sorted(files.items())]
     return {"dev": devs.pop(), "uid": uid, "entries": entries}
-
-
-def same_device(a: Path, b: Path) -> bool:
-    """Whether ``a`` (or the nearest directory above it that exists) is on ``b``'s device."""
-    try:
-        dev = os.stat(b).st_dev
-    except OSError:
-        return False
-    for p in (a, *a.parents):
-        try:
-            return os.stat(p).st_dev == dev
-        except OSError:
-            continue
-    return False
-
 
 __all__ = ["Linker", "Wheel", "same_device"]

@@ -299,6 +299,14 @@ def test_purge_bytecode_of_a_kept_distribution(tmp_path: Path) -> None:
     b"Version: 1\nName: a\nName: b\n", b"Name: a\r\nVersion: 1\r\n", b"Name: \nVersion: 1\n",
     b"\nName: a\nVersion: 1\n", b"Name: a\nVersion: 1\t\n", b"X: z\nName: a\nVersion: 1\nFrom x\n",
     b"Name: a\nVersion: 1\n \n", b"Name: \xc3\xa9\nVersion: 1\n", b"", b"Name: a",
+    b"Name: a\nAuthor: Jos\xc3\xa9\nVersion: 1\n", b"Author: \xe9\n \xff\nName: a\nVersion: 1\n",
+    b"Name: a\nVersion: 1\xc2\x85\n", b"Name: a\n\xc3\xa9: x\nVersion: 1\n",
+    b"Name: a\nX: \x85Version: 2\nVersion: 1\n", b"Name: a\xe2\x80\xa8\nVersion: 1\n",
+    b"Name: a\nVersion: 1\n\r\nbody\r\n\r\n", b"Name: a\r\nVersion: 1\n",
+    b"Name: a\n\rVersion: 1\n",
+    b"Name: a\n\r\nVersion: 1\n", b"Name: a\nVersion: 1\r", b"Name: a\nVersion: 1",
+    b"Name: a\r\nVersion: 1\r\n\r\nbody\r\n", b"Name: a\r\r\nVersion: 1\r\n",
+    b"Name: a\r\n folded\r\nVersion: 1\r\n", b"Name: a \r\nVersion: 1\t\r\n\r\n",
 ])
 def test_name_and_version_are_read_as_the_email_parser_reads_them(data: bytes) -> None:
     from email.parser import BytesHeaderParser

@@ -18,16 +18,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+
+from gate.light import human_bytes as human_bytes  # (the warm path writes these lines too)
+from gate.light import stage_line
+
+TYPE_CHECKING = False  # (not typing's: importing typing costs the warm path ~1-2 ms)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
-def human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"  # pragma: no cover
+
 
 
 class Progress:
@@ -38,6 +38,8 @@ class Progress:
         self._open: str | None = None
         self._counts: dict[str, tuple[int, int]] = {}  # stage -> largest (done, bytes) seen
         self._lock = threading.Lock()
+        self.said: dict[str, str] = {}  # stage -> its summary (the warm path's record)
+        self.warned = False
 
     @classmethod
     def for_stream(cls, stream: TextIO, *, quiet: bool = False) -> Progress:
@@ -76,14 +78,12 @@ class Progress:
     def finish(self, stage: str, summary: str = "", nbytes: int | None = None) -> None:
         """End ``stage``'s line (plain mode: ``stage ... done summary``); ``nbytes``: the
         stage's exact byte total (else the largest reported)."""
+        self.said[stage] = summary
         if self.quiet:
             return
         with self._lock:
-            text = f"{stage}: {summary or 'done'}"
             seen = self._counts.pop(stage, (0, 0))[1]
-            total = seen if nbytes is None else nbytes
-            if total:
-                text += f" ({human_bytes(total)})"
+            text = stage_line(stage, summary, seen if nbytes is None else nbytes)
             if self.tty:
                 if self._open is not None and self._open != stage:
                     self.stream.write("\n")
@@ -120,6 +120,7 @@ class Progress:
 
     def warn(self, text: str) -> None:
         """A ``warning: text`` line, shown even when quiet (pip shows warnings with -q)."""
+        self.warned = True
         with self._lock:
             if self.tty and self._open is not None:
                 self.stream.write("\n")

@@ -156,6 +156,9 @@ class ParsedCache:
     def __init__(self, root: Path, *, code: str) -> None:
         self.root = root
         self.code = code
+        # what the last parse used or recorded read: (files [path, sha256], paths tested
+        # [path, exists]); None when it is not a record (the warm path's record needs it)
+        self.witnessed: tuple[list[Any], list[Any]] | None = None
 
     def key(self, settings: Settings, *, cwd: Path) -> str:
         """The record's key: worked out once per read, for ``get`` and then ``put``."""
@@ -177,9 +180,13 @@ class ParsedCache:
             return None
         record = read_json(path)
         try:
-            return self._checked(record, settings, env)
+            inputs = self._checked(record, settings, env)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             return None  # not a record this code wrote: a miss
+        if inputs is not None:
+            self.witnessed = ([list(f) for f in record["files"]],
+                              [list(e) for e in record["exists"]])
+        return inputs
 
     def _checked(self, record: Any, settings: Settings,  # noqa: ANN401 - JSON
                  env: Mapping[str, str]) -> Inputs | None:
@@ -234,3 +241,4 @@ class ParsedCache:
                                "only_binary": sorted(inputs.format_control.only_binary)},
         }
         write_json(self._path(key), record, tmp=self.root / "tmp")
+        self.witnessed = ([list(f) for f in recorded.files], [list(e) for e in recorded.exists])

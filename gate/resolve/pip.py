@@ -47,6 +47,7 @@ from gate import _subprocess
 from gate.cache import file_sha256
 from gate.errors import FetchError, ResolveError, UsageError
 from gate.fetch import describe, url2pathname
+from gate.light import pip_hermetic_env
 from gate.model import Pin, normalize
 from gate.options import GateOptions, Step
 from gate.resolve.target import Target
@@ -246,13 +247,7 @@ def pip_argv(target: Target, *rest: str, satisfied: Path | None = None,
             str(events or os.devnull), *rest]
 
 
-def hermetic_env(env: Mapping[str, str] | None) -> dict[str, str]:
-    """``env`` (default ``os.environ``) without anything pip reads as configuration: no
-    ``PIP_*`` settings, no ``_PIP_*`` internals, and no configuration files."""
-    base = os.environ if env is None else env
-    out = {k: v for k, v in base.items() if not k.startswith(("PIP_", "_PIP_"))}
-    out["PIP_CONFIG_FILE"] = os.devnull
-    return out
+hermetic_env = pip_hermetic_env  # (in gate.light: the warm fast path uses it too)
 
 
 def resolve_pip(options: GateOptions, target: Target, *, extra_find_links: list[str],

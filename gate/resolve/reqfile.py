@@ -213,21 +213,58 @@ def _step(name: str) -> Step:
     return _PIP[name][1] if name in _PIP else Step.RESOLVE
 
 
+class _StaticOption:
+    """One option of ``pip install`` as ``gate.resolve.pip_options`` holds it: what
+    ``optparse.Option`` gives the readers below."""
+
+    __slots__ = ("_name", "action", "dest")
+
+    def __init__(self, name: str, dest: str, action: str) -> None:
+        self._name, self.dest, self.action = name, dest, action
+
+    def get_opt_string(self) -> str:
+        return self._name
+
+
+class _StaticParser:
+    def get_option(self, spelling: str) -> _StaticOption | None:
+        from gate.resolve.pip_options import INSTALL_OPTIONS
+
+        found = INSTALL_OPTIONS.get(spelling)
+        return _StaticOption(*found) if found is not None else None
+
+
+def install_parser(isolated: bool) -> Any:  # noqa: ANN401 - optparse's parser, or its table
+    """What ``pip install``'s parser says of an option (``get_option("--key")``): the table
+    of ``gate.resolve.pip_options`` when the pip permpip runs is the version it was read from
+    (tests/resolve/test_pip_options.py checks it against the parser), else pip's parser
+    itself (importing pip's install command: ~0.4-1 s of CPU)."""
+    import pip
+
+    from gate.resolve.pip_options import PIP_VERSION
+
+    if pip.__version__ == PIP_VERSION:
+        return _StaticParser()
+    from pip._internal.commands import create_command
+
+    return create_command("install", isolated=isolated).parser
+
+
 def _pip_settings(options: GateOptions, *, target_python: str,
                   env: Mapping[str, str]) -> list[PipOption]:
     """pip's configuration as options, in pip's order (``ConfigOptionParser._update_defaults``:
     a later value of an option replaces an earlier one, callbacks accumulate)."""
-    from pip._internal.cli.main_parser import identify_python_interpreter
-    from pip._internal.commands import create_command
-
     if env.get("_PIP_IN_BUILD_IGNORE_CONSTRAINTS") == "1":
         raise UsageError("_PIP_IN_BUILD_IGNORE_CONSTRAINTS (environment): pip's internal "
                          "variable makes pip ignore your constraints; unset it")
     isolated = options.flag("--isolated")
-    parser = create_command("install", isolated=isolated).parser  # pip's table of options
+    items = pip_config_items(isolated=isolated, python=options.python, env=env)
+    if not items:
+        return []
+    parser = install_parser(isolated)  # pip's table of options
     stores: dict[str, list[PipOption]] = {}  # dest -> its latest value, as options
     callbacks: list[PipOption] = []
-    for key, val, origin in pip_config_items(isolated=isolated, python=options.python, env=env):
+    for key, val, origin in items:
         option = parser.get_option("--" + key)
         if option is None or option.dest is None:
             continue  # not an option of `pip install`: pip ignores it too
@@ -249,6 +286,8 @@ def _pip_settings(options: GateOptions, *, target_python: str,
                              "supported (permpip builds approved sdists itself)",
                              hint="unset it")
         elif dest == "python":
+            from pip._internal.cli.main_parser import identify_python_interpreter
+
             found = identify_python_interpreter(val) or val
             if os.path.abspath(found) != os.path.abspath(target_python):
                 raise UsageError(f"{origin} = {val}: pip would install into that interpreter, "
@@ -291,11 +330,9 @@ def install_settings(options: GateOptions, *, target_python: str,
         return options
     isolated = options.flag("--isolated")
     items = list(pip_config_items(isolated=isolated, python=options.python, env=env))
-    if not items:  # (pip's install command, ~0.6 s to import, only to read what is set)
+    if not items:
         return options
-    from pip._internal.commands import create_command
-
-    parser = create_command("install", isolated=isolated).parser
+    parser = install_parser(isolated)
     stores: dict[str, list[PipOption]] = {}
     for key, val, origin in items:
         option = parser.get_option("--" + key)

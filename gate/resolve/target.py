@@ -13,31 +13,10 @@ import packaging
 from packaging.markers import default_environment
 from packaging.tags import Tag, parse_tag, sys_tags
 
-from gate import _subprocess
+from gate import _subprocess, probe_cache
 from gate.errors import UsageError
-from gate.resolve import probe_cache
 
-# Run in the target interpreter with permpip's own ``packaging`` on sys.path (pure Python),
-# so the target needs nothing installed. "read": the files its answer comes from (the
-# probe cache's witnesses, ``_witnesses``).
-_PROBE = """\
-import json, os, site, sys, sysconfig
-sys.path.insert(0, sys.argv[1])
-from packaging.markers import default_environment
-from packaging.tags import sys_tags
-paths = sysconfig.get_paths()
-data = sys.modules.get(sysconfig._get_sysconfigdata_name())
-print(json.dumps({"tags": [str(t) for t in sys_tags()], "env": default_environment(),
-                  "executable": sys.executable, "prefix": sys.prefix,
-                  "base_prefix": sys.base_prefix,
-                  "paths": {k: paths[k] for k in ("purelib", "platlib", "scripts", "data")},
-                  "stdlib": sorted(sys.stdlib_module_names),
-                  "site": [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))],
-                  "read": [os.path.realpath(sys.executable), sysconfig.__file__, site.__file__,
-                           getattr(data, "__file__", None) or "",
-                           getattr(sys.modules.get("sitecustomize"), "__file__", None) or "",
-                           os.path.join(sys.prefix, "pyvenv.cfg")]}))
-"""
+_PROBE = probe_cache.PROBE  # what runs in the target (gate.probe_cache)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -103,7 +82,7 @@ def probe_target(python: str | None, *, cache_dir: Path | None = None) -> Target
     """The target of ``--python`` (default: the interpreter permpip runs in).
 
     ``cache_dir``: keep the probe there and use it again while every file it depends on
-    is unchanged (``gate.resolve.probe_cache``)."""
+    is unchanged (``gate.probe_cache``)."""
     if python is None:
         return current_target()
     path = _resolve_python(python)

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -38,6 +36,8 @@ from packaging.version import InvalidVersion, Version
 from gate import _subprocess
 from gate.errors import FetchError, ResolveError, UsageError
 from gate.fetch import describe
+from gate.light import uv_bin as uv_bin  # re-exported (gate.install, tests)
+from gate.light import uv_hermetic_env
 from gate.model import normalize
 from gate.options import GateOptions
 from gate.resolve.lockfile import read_pylock
@@ -55,19 +55,7 @@ _COMPILE: dict[str, str | None] = {
     "--trusted-host": "--allow-insecure-host", "--keyring-provider": None,
 }
 
-# UV_* variables the resolver keeps: where its cache is, how it trusts TLS, network tuning,
-# credentials of named indexes. None of them changes what is resolved or built.
-_UV_KEEP = frozenset({"UV_CACHE_DIR", "UV_NATIVE_TLS", "UV_SYSTEM_CERTS", "UV_CREDENTIALS_DIR",
-                      "UV_HTTP_TIMEOUT", "UV_REQUEST_TIMEOUT", "UV_HTTP_CONNECT_TIMEOUT",
-                      "UV_HTTP_RETRIES", "UV_CONCURRENT_DOWNLOADS"})
-_UV_CREDENTIALS = re.compile(r"^UV_INDEX_[A-Z0-9_]+_(USERNAME|PASSWORD)$")
-
-
-def hermetic_env(env: Mapping[str, str] | None) -> dict[str, str]:
-    """``env`` (default ``os.environ``) without the ``UV_*`` settings uv would read."""
-    base = os.environ if env is None else env
-    return {k: v for k, v in base.items()
-            if not k.startswith("UV_") or k in _UV_KEEP or _UV_CREDENTIALS.match(k)}
+hermetic_env = uv_hermetic_env  # (in gate.light: the warm fast path uses it too)
 
 
 def network_env(options: GateOptions, env: dict[str, str]) -> dict[str, str]:
@@ -87,21 +75,6 @@ def network_env(options: GateOptions, env: dict[str, str]) -> dict[str, str]:
         raise UsageError(f"--timeout {timeout[-1] if timeout else ''} / --retries "
                          f"{retries[-1] if retries else ''}: not a number") from None
     return out
-
-
-def uv_bin() -> str:
-    """The uv binary: from the ``uv`` Python package (``permpip[uv]``), else PATH."""
-    try:
-        import uv
-
-        found = uv.find_uv_bin()
-        return str(found)
-    except (ImportError, FileNotFoundError):
-        pass
-    path = shutil.which("uv")
-    if path is None:
-        raise UsageError("--backend uv needs uv", hint="pip install 'permpip[uv]'")
-    return path
 
 
 def compile_args(options: GateOptions, workdir: Path) -> list[str]:

@@ -42,9 +42,9 @@ def locked(index: SubIndex, tmp_path: Path) -> Path:
 
 
 def _install(permpip: Permpip, index: SubIndex, project: Path, py: Path, cache: Path,
-             backend: str = "uv") -> Completed:
+             backend: str = "uv", env: dict[str, str] | None = None) -> Completed:
     return permpip("install", "--backend", backend, "--python", str(py), "-i", index.url,
-                   "--cache-dir", str(cache), "-r", "requirements.txt", cwd=project)
+                   "--cache-dir", str(cache), "-r", "requirements.txt", cwd=project, env=env)
 
 
 def _records(cache: Path) -> list[Path]:
@@ -63,17 +63,19 @@ def _plant(cache: Path) -> None:
 @pytest.mark.parametrize("backend", ["uv", "pip"])
 def test_a_fresh_target_takes_the_placement_from_the_cache(
         index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
-        permpip: Permpip, backend: str) -> None:
+        permpip: Permpip, backend: str, hermetic_env: dict[str, str]) -> None:
     cache = tmp_path / "cache"
-    done = _install(permpip, index, locked, make_venv("cold"), cache, backend)
+    # the full run (uv's warm path replays a kept verdict: no placement is worked out)
+    env = {**hermetic_env, "PERMPIP_NO_WARM": "1"}
+    done = _install(permpip, index, locked, make_venv("cold"), cache, backend, env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(_records(cache)) == 1
-    again = _install(permpip, index, locked, make_venv("warm"), cache, backend)
+    again = _install(permpip, index, locked, make_venv("warm"), cache, backend, env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(_records(cache)) == 1  # the same key for another fresh environment
     _plant(cache)
     planted = make_venv("planted")
-    refused = _install(permpip, index, locked, planted, cache, backend)
+    refused = _install(permpip, index, locked, planted, cache, backend, env)
     assert refused.returncode != 0 and PLANTED in refused.stdout, refused.stdout
     assert installed(planted) == {}
 
@@ -183,9 +185,8 @@ def test_no_cache_keeps_no_record_and_reads_none(
         hermetic_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """``--no-cache``: the run's cache is a throwaway directory, so neither the placement
     nor the probe of ``--python`` is worked out for it (in-process: nothing is computed)."""
-    from gate import placement
+    from gate import placement, probe_cache
     from gate.cli.options import parse_options
-    from gate.resolve import probe_cache
     from gate.run import run_gate
 
     def boom(*_a: object, **_k: object) -> None:

@@ -1,4 +1,4 @@
-"""The target probe cache (issue #15, gate/resolve/probe_cache.py): a probe of ``--python``
+"""The target probe cache (issue #15, gate/probe_cache.py): a probe of ``--python``
 is kept by the interpreter's path and used again while every file it depends on is
 unchanged; a fresh venv of the same interpreter elsewhere takes it with its own directory."""
 
@@ -116,7 +116,7 @@ def test_a_cold_probe_reads_the_venv_once_and_keeps_it_by_its_state_before(
         venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A miss works out the venv key (every file at the top of site-packages, hashed) once:
     ``put`` keys the answer by what ``get`` read, and a fresh venv elsewhere takes it."""
-    from gate.resolve import probe_cache
+    from gate import probe_cache
 
     keys: list[str | None] = []
     real = probe_cache._venv_key

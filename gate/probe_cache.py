@@ -27,13 +27,38 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import packaging
 
-from gate.cache import read_json, write_json
+from gate.light import read_json, write_json
+
+TYPE_CHECKING = False  # (not typing's: importing typing costs the warm path ~1-2 ms)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+# Run in the target interpreter with permpip's own ``packaging`` on sys.path (pure Python),
+# so the target needs nothing installed. "read": the files its answer comes from (the
+# probe cache's witnesses, ``_witnesses``).
+PROBE = """\
+import json, os, site, sys, sysconfig
+sys.path.insert(0, sys.argv[1])
+from packaging.markers import default_environment
+from packaging.tags import sys_tags
+paths = sysconfig.get_paths()
+data = sys.modules.get(sysconfig._get_sysconfigdata_name())
+print(json.dumps({"tags": [str(t) for t in sys_tags()], "env": default_environment(),
+                  "executable": sys.executable, "prefix": sys.prefix,
+                  "base_prefix": sys.base_prefix,
+                  "paths": {k: paths[k] for k in ("purelib", "platlib", "scripts", "data")},
+                  "stdlib": sorted(sys.stdlib_module_names),
+                  "site": [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))],
+                  "read": [os.path.realpath(sys.executable), sysconfig.__file__, site.__file__,
+                           getattr(data, "__file__", None) or "",
+                           getattr(sys.modules.get("sitecustomize"), "__file__", None) or "",
+                           os.path.join(sys.prefix, "pyvenv.cfg")]}))
+"""
 
 _ROOT = "\0venv"
 
@@ -121,11 +146,28 @@ def lookup(path: Path, cache_dir: Path, probe: str,
     holds, else ``run()``'s (the probe), then kept. On a miss the venv key is worked out
     once, before the probe runs: the answer is kept by the venv as it was then (one read
     of its site-packages)."""
+    data, root, key = _kept(path, cache_dir, probe)
+    if data is not None:
+        return data
+    data = run()
+    _put(path, cache_dir, probe, data, root, key)
+    return data
+
+
+def cached(path: Path, cache_dir: Path) -> dict[str, Any] | None:
+    """The kept answer of ``PROBE`` for ``path`` while every witness holds, else None (the
+    probe is not run): the warm fast path's (``gate.warm``)."""
+    return _kept(path, cache_dir, PROBE)[0]
+
+
+def _kept(path: Path, cache_dir: Path,
+          probe: str) -> tuple[dict[str, Any] | None, Path | None, str | None]:
+    """(the kept answer or None, the venv ``path`` is the interpreter of, that venv's key)."""
     record = _read(cache_dir / f"{_path_key(path, probe)}.json")
     with contextlib.suppress(KeyError, TypeError, AttributeError):
         if record is not None and _witnesses(path, list(record["data"]["read"])) == \
                 record["witnesses"]:
-            return dict(record["data"])
+            return dict(record["data"]), None, None
     root = _venv_root(path)
     key = _venv_key(path, root, probe) if root is not None else None
     record = _read(cache_dir / f"venv-{key}.json") if key is not None else None
@@ -133,10 +175,21 @@ def lookup(path: Path, cache_dir: Path, probe: str,
         with contextlib.suppress(KeyError, TypeError, AttributeError, ValueError):
             data = _swap(record["data"], _ROOT, str(root))
             if _witnesses(path, list(data["read"]), skip=str(root)) == record["witnesses"]:
-                return dict(data)
-    data = run()
-    _put(path, cache_dir, probe, data, root, key)
-    return data
+                return dict(data), root, key
+    return None, root, key
+
+
+def relocated(data: dict[str, Any], path: Path) -> Any:  # noqa: ANN401 - JSON
+    """``data`` (an answer for ``path``) with the venv ``path`` is the interpreter of
+    written as a placeholder, when the answer names it as a prefix only (``_put``'s rule):
+    the same for every fresh venv of one interpreter. Else ``data`` as it is."""
+    root = _venv_root(path)
+    if root is None or data.get("prefix") != str(root):
+        return data
+    try:
+        return _swap(data, str(root), _ROOT)
+    except ValueError:
+        return data
 
 
 def _put(path: Path, cache_dir: Path, probe: str, data: dict[str, Any], root: Path | None,
@@ -157,4 +210,4 @@ def _put(path: Path, cache_dir: Path, probe: str, data: dict[str, Any], root: Pa
                tmp=cache_dir)
 
 
-__all__ = ["lookup"]
+__all__ = ["PROBE", "cached", "lookup", "relocated"]
