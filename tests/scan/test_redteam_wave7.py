@@ -1,0 +1,230 @@
+"""Red-team wave 7 (issue #11): code that really uses a capability, and the scanner's answer.
+
+Same harness as wave 6 (tests/scan/test_redteam_wave6.py, reused by import): each case is a
+wheel whose ``import pkg`` really does what its capability says, proven in a child
+interpreter under an audit hook (``test_payload_really_uses_the_capability``: an audit event,
+a connection to a local listener, or text only the capability could produce on stdout), and
+scanned with a policy that grants nothing (``test_reaches_capability_with_a_finding``). A
+caught case asserts the exact (capability, path, line) the scanner reports; a silent one is
+``xfail(strict=True)`` whose reason names the mechanism and the fix, and asserts what a
+correct scanner reports (the capability, or ``dynamic-code`` / ``unanalyzed``, anywhere).
+
+Silent root causes found in this wave (the reasons start with them):
+
+  linecache-wrapper: standard functions that read a source line of a *file they are
+                     given* (``warnings.warn_explicit`` / ``formatwarning`` /
+                     ``showwarning``, ``traceback.FrameSummary(...).line``,
+                     ``traceback.format_list``) reach ``linecache.getline``, which the table
+                     has as ``fs-read``, through a path the generated call graph does not
+                     follow (a local ``import linecache`` inside a function, a lazy property)
+  lookup-helper:     a private standard helper that walks a dotted attribute path by
+                     ``getattr`` (``pickle._getattribute``) is not among the lookups the
+                     scanner folds (``operator.attrgetter``, ``functools.reduce(getattr)``)
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gate.scan import scan_artifact
+from tests.builders import build_wheel
+from tests.scan.test_reach_redteam import CAUGHT_AS
+from tests.scan.test_redteam_wave6 import CODE, NET, SUBPROCESS, _pyc, run_payload
+
+TAG = sys.implementation.cache_tag  # the .pyc name CPython looks for under __pycache__
+PAY = "import os\nos.system('echo pwned')\n"
+READ = "out:root:"  # the first line of /etc/passwd reached stdout
+INIT = "pkg/__init__.py"
+
+
+def _pkg(files: str | dict[str, str | bytes]) -> dict[str, str | bytes]:
+    if isinstance(files, str):
+        return {INIT: textwrap.dedent(files).lstrip("\n")}
+    return files
+
+
+def case(name: str, cap: str, files: str | dict[str, str | bytes],
+         proof: str | tuple[str, ...], where: tuple[str, int] | tuple[str, str, int] | None
+         = None, *, bypass: str | None = None):
+    """``where``: the (capability, line) of ``pkg/__init__.py``, or (capability, path, line),
+    a caught case reports."""
+    assert (where is None) == (bypass is not None), name
+    if where is not None and len(where) == 2:
+        where = (where[0], INIT, where[1])
+    marks = [pytest.mark.xfail(strict=True, reason=bypass)] if bypass else []
+    return pytest.param(_pkg(files), cap, proof, where, id=name, marks=marks)
+
+
+CASES = [
+    # ================================================================ caught
+    # ---- names bound where the scanner might not look
+    case("global_import_in_a_function", "subprocess", """
+        def f():
+            global sp
+            import subprocess as sp
+        f()
+        sp.run(["echo", "pwned"])
+        """, SUBPROCESS, ("subprocess", 5)),
+    case("module_getattr_pep562_hands_a_module", "subprocess", {
+        INIT: "from .a import anything\nanything.run(['echo', 'pwned'])\n",
+        "pkg/a.py": "import subprocess as _s\ndef __getattr__(n):\n    return _s\n",
+    }, SUBPROCESS, ("dynamic-code", "pkg/a.py", 3)),
+    case("main_module_builtins", "dynamic-code", f"""
+        import __main__
+        __main__.__builtins__.exec({CODE})
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    # ---- the source as CPython reads it
+    case("raw_unicode_escape_cookie", "subprocess",
+         {INIT: b"# coding: raw_unicode_escape\n#\\u000aimport os\\u003b "
+                b"os.system('echo pwned')\n"}, SUBPROCESS, ("subprocess", 3)),
+    case("escaped_string_names", "subprocess",
+         'getattr(__import__("\\x6fs"), "\\x73ystem")("echo pwned")\n',
+         SUBPROCESS, ("subprocess", 1)),
+    # ---- compiled files
+    case("pycache_unchecked_pyc_beside_a_harmless_source", "subprocess",
+         {INIT: "", f"pkg/__pycache__/__init__.{TAG}.pyc": _pyc(PAY)},
+         SUBPROCESS, ("unanalyzed", f"pkg/__pycache__/__init__.{TAG}.pyc", 0)),
+    case("pycache_unchecked_pyc_of_a_submodule", "subprocess",
+         {INIT: "from . import m\n", "pkg/m.py": "", f"pkg/__pycache__/m.{TAG}.pyc": _pyc(PAY)},
+         SUBPROCESS, ("unanalyzed", f"pkg/__pycache__/m.{TAG}.pyc", 0)),
+    case("sourceless_pyc_submodule", "subprocess",
+         {INIT: "from . import m\n", "pkg/m.pyc": _pyc(PAY)},
+         SUBPROCESS, ("unanalyzed", "pkg/m.pyc", 0)),
+    case("imp_load_compiled_of_a_data_file", "dynamic-code", {
+        INIT: "import os, warnings\nwarnings.simplefilter('ignore')\nimport imp\n"
+              "imp.load_compiled('m', os.path.join(os.path.dirname(__file__), 'x.dat'))\n",
+        "pkg/x.dat": _pyc(PAY),
+    }, SUBPROCESS, ("dynamic-code", 4)),
+    case("sourceless_loader_on_a_data_file", "dynamic-code", {
+        INIT: "import os, importlib.machinery as m\nm.SourcelessFileLoader('m', os.path.join("
+              "os.path.dirname(__file__), 'x.dat')).load_module()\n",
+        "pkg/x.dat": _pyc(PAY),
+    }, SUBPROCESS, ("dynamic-code", 2)),
+    # ---- code objects and imports by computed name
+    case("dis_codeobj_replaced_then_functiontype", "dynamic-code", """
+        import dis, types
+        def f():
+            return a("os").b("echo pwned")
+        t = {"a": "__im" + "port__", "b": "sys" + "tem"}
+        c = dis.Bytecode(f).codeobj
+        types.FunctionType(c.replace(co_names=tuple(t[n] for n in c.co_names)), globals())()
+        """, SUBPROCESS, ("dynamic-code", 6)),
+    case("type_of_function_called_on_a_codeobj", "dynamic-code", """
+        import dis
+        def f():
+            return a("os").b("echo pwned")
+        t = {"a": "__im" + "port__", "b": "sys" + "tem"}
+        c = dis.Bytecode(f).codeobj
+        type(f)(c.replace(co_names=tuple(t[n] for n in c.co_names)), globals())()
+        """, SUBPROCESS, ("dynamic-code", 6)),
+    case("bootstrap_gcd_import_computed", "dynamic-code", """
+        import importlib._bootstrap as b
+        b._gcd_import("o" + "s").system("echo pwned")
+        """, SUBPROCESS, ("subprocess", 2)),
+    case("bootstrap_find_and_load_computed", "dynamic-code", """
+        import importlib._bootstrap as b
+        b._find_and_load("o" + "s", __import__).system("echo pwned")
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    case("pickle_getattribute_of_a_module", "subprocess", """
+        import pickle, tempfile
+        pickle._getattribute(tempfile, "_os.system")[0]("echo pwned")
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    case("inspect_signature_eval_str", "dynamic-code", """
+        import inspect
+        def f(x: "__import__('os').system('echo pwned')"): pass
+        inspect.signature(f, eval_str=True)
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    # ---- standard classes that do I/O
+    case("elementinclude_reads_a_file", "fs-read", """
+        import xml.etree.ElementTree as ET
+        from xml.etree import ElementInclude
+        r = ET.fromstring('<r xmlns:xi="http://www.w3.org/2001/XInclude">'
+                          '<xi:include href="/etc/passwd" parse="text"/></r>')
+        ElementInclude.include(r)
+        print(r.text)
+        """, READ, ("fs-read", 5)),
+    case("opener_director_with_a_handler", "network", """
+        import sys, urllib.request as u
+        o = u.OpenerDirector()
+        o.add_handler(u.HTTPHandler())
+        try:
+            o.open("http://127.0.0.1:%s/" % sys.argv[2])
+        except Exception:
+            pass
+        """, NET, ("network", 2)),
+    # ---- introspection
+    case("logging_currentframe", "introspection", """
+        import logging
+        print(logging.currentframe().f_globals["__name__"])
+        """, "out:pkg", ("introspection", 2)),
+    case("traceback_walk_stack", "introspection", """
+        import traceback
+        for fr, _ in traceback.walk_stack(None):
+            print(fr.f_globals["__name__"])
+        """, "out:importlib", ("introspection", 2)),
+
+    # ================================================================ silent
+    # ---- lookup-helper
+    case("pickle_getattribute_of_print_self", "dynamic-code", f"""
+        import pickle
+        pickle._getattribute(print, "__self__.exec")[0]({CODE})
+        """, SUBPROCESS, bypass="silent: lookup-helper, pickle._getattribute(obj, 'a.b') walks "
+         "a dotted path by getattr and is not folded (print.__self__.exec reached); fix: "
+         "read pickle._getattribute(o, s) as functools.reduce(getattr, s.split('.'), o)"),
+    # ---- linecache-wrapper
+    case("warnings_formatwarning_reads_a_file", "fs-read", """
+        import warnings
+        print(warnings.formatwarning("x", UserWarning, "/etc/" + "passwd", 1))
+        """, READ, bypass="silent: linecache-wrapper, warnings.formatwarning(msg, cat, "
+         "filename, lineno) returns the file's line (linecache imported inside "
+         "_formatwarnmsg_impl); fix: the table follows a function-local import's calls"),
+    case("warnings_warn_explicit_reads_a_file", "fs-read", """
+        import sys, warnings
+        sys.stderr = sys.stdout
+        warnings.warn_explicit("x", UserWarning, "/etc/" + "passwd", 1)
+        """, READ, bypass="silent: linecache-wrapper, warnings.warn_explicit(..., filename, "
+         "lineno) prints the file's line through showwarning; fix: the table follows a "
+         "function-local import's calls"),
+    case("traceback_frame_summary_line", "fs-read", """
+        import traceback
+        print(traceback.FrameSummary("/etc/" + "passwd", 1, "x").line)
+        """, READ, bypass="silent: linecache-wrapper, FrameSummary.line (a property) reads "
+         "the file it was given; fix: a standard class's properties count as its methods"),
+    case("traceback_format_list", "fs-read", """
+        import traceback
+        print(traceback.format_list([("/etc/" + "passwd", 1, "x", None)])[0])
+        """, READ, bypass="silent: linecache-wrapper, traceback.format_list builds "
+         "FrameSummary objects whose .line reads the file named; fix: as FrameSummary.line"),
+]
+
+
+@pytest.mark.parametrize(("files", "cap", "proof", "where"),
+                         [pytest.param(*p.values, id=p.id) for p in CASES])
+def test_payload_really_uses_the_capability(files: dict[str, str | bytes], cap: str,
+                                            proof: str | tuple[str, ...],
+                                            where: tuple[str, str, int] | None,
+                                            tmp_path: Path) -> None:
+    events, out = run_payload(files, tmp_path)
+    if isinstance(proof, tuple):
+        assert events & set(proof), (sorted(events), out)
+    elif proof.startswith("out:"):
+        assert proof[4:] in out, out
+    else:
+        assert proof in events, sorted(events)
+
+
+@pytest.mark.parametrize(("files", "cap", "proof", "where"), CASES)
+def test_reaches_capability_with_a_finding(files: dict[str, str | bytes], cap: str,
+                                           proof: str | tuple[str, ...],
+                                           where: tuple[str, str, int] | None,
+                                           tmp_path: Path) -> None:
+    found = scan_artifact(build_wheel(tmp_path, "pkg", "1.0", files)).findings
+    shown = [(str(f.capability), f.path, f.line, f.detail) for f in found]
+    if where is not None:
+        assert where in {s[:3] for s in shown}, shown
+    elif not [f for f in found if str(f.capability) in (cap, *CAUGHT_AS)]:
+        pytest.fail(f"no {cap} (nor dynamic-code/unanalyzed) finding: {shown}", pytrace=False)
