@@ -33,7 +33,7 @@ import pytest
 from gate.scan import scan_artifact
 from tests.builders import build_wheel
 from tests.scan.test_reach_redteam import CAUGHT_AS
-from tests.scan.test_redteam_wave6 import CODE, NET, SUBPROCESS, _pyc, run_payload
+from tests.scan.test_redteam_wave6 import AG, CODE, ENV, NET, SUBPROCESS, WRITE, _pyc, run_payload
 
 TAG = sys.implementation.cache_tag  # the .pyc name CPython looks for under __pycache__
 PAY = "import os\nos.system('echo pwned')\n"
@@ -156,6 +156,72 @@ CASES = [
         except Exception:
             pass
         """, NET, ("network", 2)),
+    case("dis_bytecode_of_a_source_string", "dynamic-code", f"""
+        import dis, types
+        types.FunctionType(dis.Bytecode({CODE}).codeobj, globals())()
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    case("dis_get_code_object_of_a_source_string", "dynamic-code", f"""
+        import dis, types
+        types.FunctionType(dis._get_code_object({CODE}), globals())()
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    case("builtin_importer_load_module_computed", "dynamic-code", """
+        import warnings
+        warnings.simplefilter("ignore")
+        import importlib.machinery as m
+        m.BuiltinImporter.load_module("p" + "osix").system("echo pwned")
+        """, SUBPROCESS, ("dynamic-code", 4)),
+    case("frozen_importer_load_module_computed", "dynamic-code", """
+        import warnings
+        warnings.simplefilter("ignore")
+        import importlib.machinery as m
+        m.FrozenImporter.load_module("o" + "s").system("echo pwned")
+        """, SUBPROCESS, ("dynamic-code", 4)),
+    case("imp_get_frozen_object_run_as_a_function", "dynamic-code", """
+        import _imp, types
+        g = {"__name__": "x", "__builtins__": __builtins__}
+        types.FunctionType(_imp.get_frozen_object("o" + "s"), g)()
+        g["system"]("echo pwned")
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    case("imp_load_module_c_builtin_computed", "dynamic-code", """
+        import warnings
+        warnings.simplefilter("ignore")
+        import imp
+        imp.load_module("p" + "osix", None, "", ("", "", imp.C_BUILTIN)).system("echo pwned")
+        """, SUBPROCESS, ("dynamic-code", 4)),
+    case("mock_patch_dict_computed_target", "dynamic-code", f"""
+        import unittest.mock as um
+        try:
+            with um.patch.dict({AG}, {{}}):
+                pass
+        except Exception:
+            pass
+        """, SUBPROCESS, ("dynamic-code", 3)),
+    case("dataclass_field_name_injected_literal", "dynamic-code", """
+        import dataclasses
+        @dataclasses.dataclass(init=False, repr=False)
+        class C:
+            __annotations__ = {"a,)==(0,)if[__import__('os').system('echo pwned')]else(0": int}
+        try:
+            C() == C()
+        except AttributeError:
+            pass
+        """, SUBPROCESS, ("dynamic-code", 4)),
+    case("dataclass_field_name_injected_computed", "dynamic-code", """
+        import dataclasses
+        n = "a,)==(0,)if[__imp" + "ort__('os').sys" + "tem('echo pwned')]else(0"
+        dc = dataclasses.dataclass(init=False, repr=False)
+        C = dc(type("C", (), {"__annotations__": {n: int}}))
+        try:
+            C() == C()
+        except AttributeError:
+            pass
+        """, SUBPROCESS, ("dynamic-code", 4)),
+    case("tempfile_wrapper_deletes_the_name_it_is_given", "fs-write", {
+        INIT: "import os, tempfile\nv = os.path.join(os.path.dirname(__file__), 'victim')\n"
+              "tempfile._TemporaryFileWrapper(open(os.devnull), v).close()\n"
+              "print('gone' if not os.path.exists(v) else 'kept')\n",
+        "pkg/victim": "x",
+    }, ("os.remove",), ("fs-write", 3)),
     # ---- introspection
     case("logging_currentframe", "introspection", """
         import logging
@@ -168,6 +234,93 @@ CASES = [
         """, "out:importlib", ("introspection", 2)),
 
     # ================================================================ silent
+    # ---- builtin-by-name: a built-in or frozen module (posix, os) made by a computed name
+    # through the import system's lower layer, which no seed names (EXTRA's
+    # <computed import> lists __import__, import_module, _gcd_import, _find_and_load only)
+    case("bootstrap_builtin_from_name_computed", "dynamic-code", """
+        import importlib._bootstrap as b
+        b._builtin_from_name("p" + "osix").system("echo pwned")
+        """, SUBPROCESS, bypass="silent: builtin-by-name, importlib._bootstrap._builtin_from_name"
+         "(name) loads a built-in module by a computed name (importlib._bootstrap is a STOP); "
+         "fix: add it to EXTRA's <computed import> seeds"),
+    case("imp_create_builtin_computed", "dynamic-code", """
+        import _imp, types
+        _imp.create_builtin(types.SimpleNamespace(name="p" + "osix")).system("echo pwned")
+        """, SUBPROCESS, bypass="silent: builtin-by-name, _imp.create_builtin(spec) returns the "
+         "built-in module spec.name names (a C function with no event); fix: seed "
+         "_imp.create_builtin (and _imp.init_frozen, _imp.get_frozen_object) as <computed import>"),
+    case("builtin_importer_create_module_computed", "dynamic-code", """
+        import types, importlib.machinery as m
+        m.BuiltinImporter.create_module(types.SimpleNamespace(name="p" + "osix")).system(
+            "echo pwned")
+        """, SUBPROCESS, bypass="silent: builtin-by-name, BuiltinImporter.create_module(spec) "
+         "calls _imp.create_builtin; fix: as imp_create_builtin_computed (the seed spreads)"),
+    case("imp_init_builtin_computed", "dynamic-code", """
+        import warnings
+        warnings.simplefilter("ignore")
+        import imp
+        imp.init_builtin("p" + "osix").system("echo pwned")
+        """, SUBPROCESS, bypass="silent: builtin-by-name, imp.init_builtin(name) (3.11, "
+         "deprecated) loads a built-in module by name; fix: as imp_create_builtin_computed"),
+    case("imp_init_frozen_computed", "dynamic-code", """
+        import warnings
+        warnings.simplefilter("ignore")
+        import imp
+        imp.init_frozen("o" + "s").system("echo pwned")
+        """, SUBPROCESS, bypass="silent: builtin-by-name, imp.init_frozen(name) runs a frozen "
+         "module (os is frozen) by name; fix: seed _imp.init_frozen as <computed import>"),
+    # ---- sysconfig-cut: tools/stdlib_catalog.py STOP cuts the whole of sysconfig ("the
+    # interpreter's own build configuration"), but its helpers take names and paths
+    case("sysconfig_subst_vars_reads_env", "env", """
+        import sysconfig
+        print(sysconfig._subst_vars("{RT6_" + "SECRET}", {}))
+        """, ENV, bypass="silent: sysconfig-cut, sysconfig._subst_vars(s, {}) falls back to "
+         "s.format(**os.environ); fix: cut only the build-configuration readers, not _subst_vars "
+         "and its callers"),
+    case("sysconfig_get_path_of_an_own_scheme_reads_env", "env", """
+        import sysconfig
+        sysconfig._INSTALL_SCHEMES["x"] = {"data": "{RT6_" + "SECRET}"}
+        print(sysconfig.get_path("data", "x"))
+        """, ENV, bypass="silent: sysconfig-cut, get_path of a scheme the package added "
+         "expands the environment (_subst_vars); fix: as sysconfig_subst_vars_reads_env"),
+    case("sysconfig_parse_makefile_reads_a_file", "fs-read", {
+        INIT: "import os, sysconfig\nprint(sysconfig._parse_makefile(os.path.join("
+              "os.path.dirname(__file__), 'notes.txt')))\n",
+        "pkg/notes.txt": "RT7=s3cr3t\n",
+    }, "out:s3cr3t", bypass="silent: sysconfig-cut, sysconfig._parse_makefile(path) reads the "
+         "file it is given; fix: catalogue sysconfig functions taking a path (cut no module "
+         "whole)"),
+    case("sysconfig_generate_posix_vars_writes", "fs-write", """
+        import sysconfig
+        sysconfig._generate_posix_vars()
+        """, WRITE, bypass="silent: sysconfig-cut, sysconfig._generate_posix_vars() writes "
+         "build/lib.*/_sysconfigdata_*.py and pybuilddir.txt under the working directory; fix: "
+         "as sysconfig_parse_makefile_reads_a_file"),
+    # ---- argparse-fromfile (a STOP: "only for a parser built with fromfile_prefix_chars")
+    case("argparse_fromfile_prefix_reads_a_file", "fs-read", """
+        import argparse
+        p = argparse.ArgumentParser(fromfile_prefix_chars="@")
+        print(p.parse_known_args(["@/etc/" + "passwd"])[1][:1])
+        """, READ, bypass="silent: argparse-fromfile, parse_args reads '@file' arguments when the "
+         "parser has fromfile_prefix_chars (_read_args_from_files is a STOP); fix: a parser "
+         "built with fromfile_prefix_chars is fs-read at its construction"),
+    # ---- template-exec: a dataclass's field name is pasted into the source dataclasses
+    # exec()s; the names are checked when read from annotations, not when inherited
+    case("dataclass_inherited_field_renamed", "dynamic-code", """
+        import dataclasses
+        @dataclasses.dataclass
+        class B:
+            a: int = 0
+        dataclasses.fields(B)[0].name = ("a,)==(0,)if[__imp" + "ort__('os').sys"
+                                          + "tem('echo pwned')]else(0")
+        @dataclasses.dataclass(init=False, repr=False)
+        class D(B):
+            pass
+        D() == D()
+        """, SUBPROCESS, bypass="silent: template-exec, a Field's name (dataclasses.fields(B)[0]"
+         ".name = s) is pasted unchecked into the __eq__ source a subclass's @dataclass "
+         "exec()s (_create_fn is a STOP: 'validated field names'); fix: a store to a Field's "
+         "name (or any write to __dataclass_fields__) is dynamic-code"),
     # ---- lookup-helper
     case("pickle_getattribute_of_print_self", "dynamic-code", f"""
         import pickle
