@@ -9,21 +9,36 @@ caught case asserts the exact (capability, path, line) the scanner reports; a si
 ``xfail(strict=True)`` whose reason names the mechanism and the fix, and asserts what a
 correct scanner reports (the capability, or ``dynamic-code`` / ``unanalyzed``, anywhere).
 
-Silent root causes found in this wave (the reasons start with them):
+Silent root causes found in this wave (the reasons start with them). Most are paths
+tools/stdlib_catalog.py cuts on purpose (``STOP``: "incidental" reading, validated
+templates, the interpreter's own configuration) where the caller, not the standard library,
+chooses the input:
 
-  linecache-wrapper: standard functions that read a source line of a *file they are
-                     given* (``warnings.warn_explicit`` / ``formatwarning`` /
-                     ``showwarning``, ``traceback.FrameSummary(...).line``,
-                     ``traceback.format_list``) reach ``linecache.getline``, which the table
-                     has as ``fs-read``, through a path the generated call graph does not
-                     follow (a local ``import linecache`` inside a function, a lazy property)
-  lookup-helper:     a private standard helper that walks a dotted attribute path by
-                     ``getattr`` (``pickle._getattribute``) is not among the lookups the
-                     scanner folds (``operator.attrgetter``, ``functools.reduce(getattr)``)
+  linecache-wrapper:    functions that read a line of a file *they are given*
+                        (``warnings.formatwarning`` / ``warn_explicit``,
+                        ``traceback.FrameSummary(...).line``, ``traceback.format_list``):
+                        ``linecache``, ``FrameSummary`` and ``_formatwarnmsg_impl`` are STOPs
+  sysconfig-cut:        ``sysconfig`` is cut whole, yet ``_subst_vars`` formats with
+                        ``os.environ``, ``get_path`` does it for a scheme the package adds,
+                        ``_parse_makefile`` reads any path, ``_generate_posix_vars`` writes
+  argparse-fromfile:    ``parse_args(["@path"])`` of a parser built with
+                        ``fromfile_prefix_chars`` reads the file (a STOP)
+  builtin-by-name:      a built-in or frozen module (``posix``, ``os``) by a computed name
+                        through the import system's lower layer (``_bootstrap
+                        ._builtin_from_name``, ``_imp.create_builtin``, ``BuiltinImporter
+                        .create_module``, ``imp.init_builtin`` / ``init_frozen``): no seed
+  template-exec:        a name pasted into source the standard library exec()s, after the
+                        check (a dataclass ``Field.name`` renamed, then inherited;
+                        ``AutoProxy(exposed=)``, reported as ``threads`` only)
+  lookup-helper:        ``pickle._getattribute`` walks a dotted path by ``getattr``
+  entry-point-own-attr: a console script ``pkg:webbrowser.main`` (an attribute path that
+                        leaves the package's own module) is skipped as own code
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -33,7 +48,17 @@ import pytest
 from gate.scan import scan_artifact
 from tests.builders import build_wheel
 from tests.scan.test_reach_redteam import CAUGHT_AS
-from tests.scan.test_redteam_wave6 import AG, CODE, ENV, NET, SUBPROCESS, WRITE, _pyc, run_payload
+from tests.scan.test_redteam_wave6 import (
+    AG,
+    CODE,
+    ENV,
+    HOOK,
+    NET,
+    SUBPROCESS,
+    WRITE,
+    _pyc,
+    run_payload,
+)
 
 TAG = sys.implementation.cache_tag  # the .pyc name CPython looks for under __pycache__
 PAY = "import os\nos.system('echo pwned')\n"
@@ -49,14 +74,15 @@ def _pkg(files: str | dict[str, str | bytes]) -> dict[str, str | bytes]:
 
 def case(name: str, cap: str, files: str | dict[str, str | bytes],
          proof: str | tuple[str, ...], where: tuple[str, int] | tuple[str, str, int] | None
-         = None, *, bypass: str | None = None):
+         = None, *, bypass: str | None = None, script: tuple[str, list[str]] | None = None):
     """``where``: the (capability, line) of ``pkg/__init__.py``, or (capability, path, line),
-    a caught case reports."""
+    a caught case reports. ``script``: a console script's (target, argv): the wheel declares
+    it and the proof runs it as pip's wrapper does."""
     assert (where is None) == (bypass is not None), name
     if where is not None and len(where) == 2:
         where = (where[0], INIT, where[1])
     marks = [pytest.mark.xfail(strict=True, reason=bypass)] if bypass else []
-    return pytest.param(_pkg(files), cap, proof, where, id=name, marks=marks)
+    return pytest.param(_pkg(files), cap, proof, where, script, id=name, marks=marks)
 
 
 CASES = [
@@ -222,6 +248,10 @@ CASES = [
               "print('gone' if not os.path.exists(v) else 'kept')\n",
         "pkg/victim": "x",
     }, ("os.remove",), ("fs-write", 3)),
+    # ---- entry points
+    case("entry_point_standard_target", "subprocess", {INIT: ""}, SUBPROCESS,
+         ("subprocess", "pkg-1.0.dist-info/entry_points.txt", 2),
+         script=("webbrowser:main", ["go", "http://127.0.0.1/"])),
     # ---- introspection
     case("logging_currentframe", "introspection", """
         import logging
@@ -321,6 +351,34 @@ CASES = [
          ".name = s) is pasted unchecked into the __eq__ source a subclass's @dataclass "
          "exec()s (_create_fn is a STOP: 'validated field names'); fix: a store to a Field's "
          "name (or any write to __dataclass_fields__) is dynamic-code"),
+    # ---- entry-point-own-attr: a console script's target in the package's own module whose
+    # attribute path leaves it (gate/scan/wheel.py _entry_point_target returns [] for an own
+    # module: "its findings are where it is"; a plain ``import webbrowser`` there is none)
+    case("entry_point_own_module_held_module", "subprocess", {INIT: "import webbrowser\n"},
+         SUBPROCESS, script=("pkg:webbrowser.main", ["go", "http://127.0.0.1/"]),
+         bypass="silent: entry-point-own-attr, go = pkg:webbrowser.main (pip's wrapper calls "
+         "pkg.webbrowser.main()) is skipped as the package's own code; fix: resolve the "
+         "attribute path through the own module's imports and read the target as code "
+         "spelling webbrowser.main()"),
+    case("entry_point_own_submodule_alias", "subprocess",
+         {INIT: "", "pkg/sub.py": "import webbrowser as w\n"},
+         SUBPROCESS, script=("pkg.sub:w.main", ["go", "http://127.0.0.1/"]),
+         bypass="silent: entry-point-own-attr, go = pkg.sub:w.main where pkg/sub.py has "
+         "'import webbrowser as w'; fix: as entry_point_own_module_held_module"),
+    case("entry_point_own_module_os_fork", "subprocess", {INIT: "import os\n"},
+         ("os.fork",), script=("pkg:os.fork", ["go"]),
+         bypass="silent: entry-point-own-attr, go = pkg:os.fork forks when the command runs; "
+         "fix: as entry_point_own_module_held_module"),
+    # ---- template-exec, misread: not silent (a ``threads`` finding), but the exec is unseen
+    case("autoproxy_exposed_method_name_exec", "dynamic-code", """
+        from multiprocessing import managers as mm
+        m = "f(self): pass\\n__imp" + "ort__('os').sys" + "tem('echo pwned')\\ndef g"
+        mm.AutoProxy(mm.Token("t", ("127.0.0.1", 1), "i"), "pickle", exposed=[m],
+                     incref=False, authkey=b"k")
+        """, SUBPROCESS, bypass="misread (threads only): template-exec, AutoProxy(..., "
+         "exposed=[name]) pastes each name into a def that MakeProxyType exec()s "
+         "(MakeProxyType is a STOP: 'exec of a template over method names'); fix: "
+         "AutoProxy (a caller handing MakeProxyType names of its own) is dynamic-code"),
     # ---- lookup-helper
     case("pickle_getattribute_of_print_self", "dynamic-code", f"""
         import pickle
@@ -333,20 +391,23 @@ CASES = [
         import warnings
         print(warnings.formatwarning("x", UserWarning, "/etc/" + "passwd", 1))
         """, READ, bypass="silent: linecache-wrapper, warnings.formatwarning(msg, cat, "
-         "filename, lineno) returns the file's line (linecache imported inside "
-         "_formatwarnmsg_impl); fix: the table follows a function-local import's calls"),
+         "filename, lineno) returns the line of the file named (_formatwarnmsg_impl and "
+         "linecache are STOPs: 'source lines'); fix: a public function whose filename is its "
+         "caller's argument is fs-read (formatwarning, showwarning, warn_explicit, "
+         "FrameSummary, format_list, StackSummary.from_list)"),
     case("warnings_warn_explicit_reads_a_file", "fs-read", """
         import sys, warnings
         sys.stderr = sys.stdout
         warnings.warn_explicit("x", UserWarning, "/etc/" + "passwd", 1)
         """, READ, bypass="silent: linecache-wrapper, warnings.warn_explicit(..., filename, "
-         "lineno) prints the file's line through showwarning; fix: the table follows a "
-         "function-local import's calls"),
+         "lineno) prints the line of the file named through showwarning; fix: as "
+         "warnings_formatwarning_reads_a_file"),
     case("traceback_frame_summary_line", "fs-read", """
         import traceback
         print(traceback.FrameSummary("/etc/" + "passwd", 1, "x").line)
-        """, READ, bypass="silent: linecache-wrapper, FrameSummary.line (a property) reads "
-         "the file it was given; fix: a standard class's properties count as its methods"),
+        """, READ, bypass="silent: linecache-wrapper, FrameSummary(filename, ...).line reads "
+         "the file it was given (traceback.FrameSummary is a STOP: 'source lines for a "
+         "traceback'); fix: as warnings_formatwarning_reads_a_file"),
     case("traceback_format_list", "fs-read", """
         import traceback
         print(traceback.format_list([("/etc/" + "passwd", 1, "x", None)])[0])
@@ -355,13 +416,40 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("files", "cap", "proof", "where"),
+def run_script(files: dict[str, str | bytes], target: str, argv: list[str],
+               tmp_path: Path) -> tuple[set[str], str]:
+    """Runs the console script ``target`` (``module:attr.path``) with ``argv`` as the
+    wrapper pip writes does (``from module import attr; sys.exit(attr.path())``), under
+    wave 6's hook and environment (its child imports ``pkg`` last: the wrapper follows)."""
+    module, attr = target.split(":")
+    wrapper = (f"sys.argv = {argv!r}\nfrom {module} import {attr.split('.')[0]}\n"
+               f"sys.exit({attr}())\n")
+    site = tmp_path / "site"
+    for name, data in files.items():
+        f = site / name
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(data.encode() if isinstance(data, str) else data)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "BROWSER": "echo",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    r = subprocess.run([sys.executable, "-c", HOOK + wrapper, str(site), "0"], cwd=work,
+                       env=env, capture_output=True, text=True, timeout=60, check=False)
+    events = {ln.split()[1] for ln in r.stderr.splitlines() if ln.startswith("AUDIT ")}
+    return events, r.stdout
+
+
+@pytest.mark.parametrize(("files", "cap", "proof", "where", "script"),
                          [pytest.param(*p.values, id=p.id) for p in CASES])
 def test_payload_really_uses_the_capability(files: dict[str, str | bytes], cap: str,
                                             proof: str | tuple[str, ...],
                                             where: tuple[str, str, int] | None,
+                                            script: tuple[str, list[str]] | None,
                                             tmp_path: Path) -> None:
-    events, out = run_payload(files, tmp_path)
+    if script is not None:
+        events, out = run_script(files, *script, tmp_path)
+    else:
+        events, out = run_payload(files, tmp_path)
     if isinstance(proof, tuple):
         assert events & set(proof), (sorted(events), out)
     elif proof.startswith("out:"):
@@ -370,12 +458,14 @@ def test_payload_really_uses_the_capability(files: dict[str, str | bytes], cap: 
         assert proof in events, sorted(events)
 
 
-@pytest.mark.parametrize(("files", "cap", "proof", "where"), CASES)
+@pytest.mark.parametrize(("files", "cap", "proof", "where", "script"), CASES)
 def test_reaches_capability_with_a_finding(files: dict[str, str | bytes], cap: str,
                                            proof: str | tuple[str, ...],
                                            where: tuple[str, str, int] | None,
+                                           script: tuple[str, list[str]] | None,
                                            tmp_path: Path) -> None:
-    found = scan_artifact(build_wheel(tmp_path, "pkg", "1.0", files)).findings
+    eps = {"console_scripts": {"go": script[0]}} if script else None
+    found = scan_artifact(build_wheel(tmp_path, "pkg", "1.0", files, entry_points=eps)).findings
     shown = [(str(f.capability), f.path, f.line, f.detail) for f in found]
     if where is not None:
         assert where in {s[:3] for s in shown}, shown
