@@ -25,11 +25,13 @@ chooses the input:
                         ``fromfile_prefix_chars`` reads the file (a STOP)
   builtin-by-name:      a built-in or frozen module (``posix``, ``os``) by a computed name
                         through the import system's lower layer (``_bootstrap
-                        ._builtin_from_name``, ``_imp.create_builtin``, ``BuiltinImporter
-                        .create_module``, ``imp.init_builtin`` / ``init_frozen``): no seed
+                        ._builtin_from_name``, ``_imp.create_builtin`` / ``init_frozen`` /
+                        ``get_frozen_object``, ``BuiltinImporter.create_module``,
+                        ``imp.init_builtin`` / ``init_frozen``): no seed
   template-exec:        a name pasted into source the standard library exec()s, after the
                         check (a dataclass ``Field.name`` renamed, then inherited;
                         ``AutoProxy(exposed=)``, reported as ``threads`` only)
+  import-system-stop:   ``pydoc.importfile(path)`` runs any file, reported ``fs-read`` only
   lookup-helper:        ``pickle._getattribute`` walks a dotted path by ``getattr``
   entry-point-own-attr: a console script ``pkg:webbrowser.main`` (an attribute path that
                         leaves the package's own module) is skipped as own code
@@ -202,12 +204,6 @@ CASES = [
         import importlib.machinery as m
         m.FrozenImporter.load_module("o" + "s").system("echo pwned")
         """, SUBPROCESS, ("dynamic-code", 4)),
-    case("imp_get_frozen_object_run_as_a_function", "dynamic-code", """
-        import _imp, types
-        g = {"__name__": "x", "__builtins__": __builtins__}
-        types.FunctionType(_imp.get_frozen_object("o" + "s"), g)()
-        g["system"]("echo pwned")
-        """, SUBPROCESS, ("dynamic-code", 2)),
     case("imp_load_module_c_builtin_computed", "dynamic-code", """
         import warnings
         warnings.simplefilter("ignore")
@@ -299,6 +295,31 @@ CASES = [
         imp.init_frozen("o" + "s").system("echo pwned")
         """, SUBPROCESS, bypass="silent: builtin-by-name, imp.init_frozen(name) runs a frozen "
          "module (os is frozen) by name; fix: seed _imp.init_frozen as <computed import>"),
+    case("imp_init_frozen_private_computed", "dynamic-code", """
+        import _imp
+        _imp.init_frozen("o" + "s").system("echo pwned")
+        """, SUBPROCESS, bypass="silent: builtin-by-name, _imp.init_frozen(name) runs the frozen "
+         "module a computed name names (a C function with no event); fix: seed it as "
+         "<computed import>"),
+    case("imp_get_frozen_object_run_as_a_function", "dynamic-code", """
+        import _imp, types
+        g = {"__name__": "x"}
+        types.FunctionType(_imp.get_frozen_object("o" + "s"), g)()
+        g["system"]("echo pwned")
+        """, SUBPROCESS, bypass="silent: builtin-by-name, _imp.get_frozen_object(name) gives the "
+         "code of a frozen module by a computed name; run as a function (types.FunctionType is "
+         "harmless by hand) it is that module's namespace; fix: seed _imp.get_frozen_object as "
+         "<computed import> (with a __builtins__ key in g the dict is a finding: incidental)"),
+    # ---- import-system-stop, misread: pydoc.importfile loads any file as a module
+    # (importlib._bootstrap._load, a STOP: its dynamic-code does not reach pydoc)
+    case("pydoc_importfile_of_a_data_file", "dynamic-code", {
+        INIT: "import os, pydoc\npydoc.importfile(os.path.join(os.path.dirname(__file__), "
+              "'notes.txt'))\n",
+        "pkg/notes.txt": PAY,
+    }, SUBPROCESS, bypass="misread (fs-read only): import-system-stop, pydoc.importfile(path) "
+         "executes the file named whatever its suffix (SourceFileLoader then "
+         "importlib._bootstrap._load, a STOP); fix: pydoc.importfile (and other callers of "
+         "_bootstrap._load) are dynamic-code"),
     # ---- sysconfig-cut: tools/stdlib_catalog.py STOP cuts the whole of sysconfig ("the
     # interpreter's own build configuration"), but its helpers take names and paths
     case("sysconfig_subst_vars_reads_env", "env", """
