@@ -14,6 +14,9 @@ tools/stdlib_catalog.py cuts on purpose (``STOP``: "incidental" reading, validat
 templates, the interpreter's own configuration) where the caller, not the standard library,
 chooses the input:
 
+  type-checking-guard:  the body of any ``if TYPE_CHECKING:`` (a local ``TYPE_CHECKING =
+                        True``, ``typing.TYPE_CHECKING = True``, ``K.TYPE_CHECKING``, a
+                        parameter) is skipped, though it runs
   linecache-wrapper:    functions that read a line of a file *they are given*
                         (``warnings.formatwarning`` / ``warn_explicit``,
                         ``traceback.FrameSummary(...).line``, ``traceback.format_list``):
@@ -248,6 +251,47 @@ CASES = [
     case("entry_point_standard_target", "subprocess", {INIT: ""}, SUBPROCESS,
          ("subprocess", "pkg-1.0.dist-info/entry_points.txt", 2),
          script=("webbrowser:main", ["go", "http://127.0.0.1/"])),
+    # ---- guards whose test the scanner reads
+    case("name_main_rebound_then_guarded", "subprocess", """
+        __name__ = "__main__"
+        if __name__ == "__main__":
+            import subprocess
+            subprocess.run(["echo", "pwned"])
+        """, SUBPROCESS, ("subprocess", 4)),
+    case("name_main_set_through_sys_modules", "subprocess", """
+        import sys
+        sys.modules[__name__].__name__ = "__main__"
+        if __name__ == "__main__":
+            import subprocess
+            subprocess.run(["echo", "pwned"])
+        """, SUBPROCESS, ("subprocess", 5)),
+    case("if_not_debug_else_branch", "subprocess", """
+        if not __debug__:
+            pass
+        else:
+            import subprocess
+            subprocess.run(["echo", "pwned"])
+        """, SUBPROCESS, ("subprocess", 5)),
+    case("class_attribute_shadows_a_global_module", "subprocess", """
+        import subprocess as run_mod
+        class C:
+            run_mod = None
+            def go(self):
+                return run_mod.run(["echo", "pwned"])
+        C().go()
+        """, SUBPROCESS, ("subprocess", 5)),
+    case("global_declared_in_a_class_body_import", "subprocess", """
+        class C:
+            global sp
+            import subprocess as sp
+        sp.run(["echo", "pwned"])
+        """, SUBPROCESS, ("subprocess", 4)),
+    case("except_star_group_hands_a_module", "subprocess", """
+        try:
+            raise ExceptionGroup("g", [ValueError(__import__("subprocess"))])
+        except* ValueError as eg:
+            eg.exceptions[0].args[0].run(["echo", "pwned"])
+        """, SUBPROCESS, ("dynamic-code", 2)),
     # ---- introspection
     case("logging_currentframe", "introspection", """
         import logging
@@ -260,6 +304,46 @@ CASES = [
         """, "out:importlib", ("introspection", 2)),
 
     # ================================================================ silent
+    # ---- type-checking-guard: any ``if TYPE_CHECKING:`` / ``if x.TYPE_CHECKING:`` body is
+    # skipped (gate/scan/python_refs.py _is_type_checking tests the spelling only), whatever
+    # the name is bound to
+    case("type_checking_bound_true_locally", "subprocess", """
+        TYPE_CHECKING = True
+        if TYPE_CHECKING:
+            import subprocess
+            subprocess.run(["echo", "pwned"])
+        """, SUBPROCESS, bypass="silent: type-checking-guard, TYPE_CHECKING = True then "
+         "'if TYPE_CHECKING:' runs its body, which is not read; fix: skip the body only where "
+         "the name is typing's TYPE_CHECKING (imported from typing / typing_extensions and "
+         "never rebound: not assigned, not a parameter, typing.TYPE_CHECKING not written)"),
+    case("type_checking_written_into_typing", "subprocess", """
+        import typing
+        typing.TYPE_CHECKING = True
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            import subprocess
+            subprocess.run(["echo", "pwned"])
+        """, SUBPROCESS, bypass="silent: type-checking-guard, typing.TYPE_CHECKING = True "
+         "(any module may write it, another distribution's included) then the guarded body "
+         "runs; fix: a write to typing.TYPE_CHECKING is a finding, and the guard is trusted "
+         "only where the module writes none"),
+    case("type_checking_attribute_of_an_own_class", "subprocess", """
+        class K:
+            TYPE_CHECKING = True
+        if K.TYPE_CHECKING:
+            import subprocess
+            subprocess.run(["echo", "pwned"])
+        """, SUBPROCESS, bypass="silent: type-checking-guard, any attribute named "
+         "TYPE_CHECKING is taken for typing's (K.TYPE_CHECKING of an own class); fix: only "
+         "typing.TYPE_CHECKING / typing_extensions.TYPE_CHECKING"),
+    case("type_checking_parameter", "subprocess", """
+        def f(TYPE_CHECKING=True):
+            if TYPE_CHECKING:
+                import subprocess
+                subprocess.run(["echo", "pwned"])
+        f()
+        """, SUBPROCESS, bypass="silent: type-checking-guard, a parameter named TYPE_CHECKING "
+         "(default True) guards a body that runs; fix: as type_checking_bound_true_locally"),
     # ---- builtin-by-name: a built-in or frozen module (posix, os) made by a computed name
     # through the import system's lower layer, which no seed names (EXTRA's
     # <computed import> lists __import__, import_module, _gcd_import, _find_and_load only)
