@@ -207,6 +207,11 @@ CASES = [
         import importlib.machinery as m
         m.FrozenImporter.load_module("o" + "s").system("echo pwned")
         """, SUBPROCESS, ("dynamic-code", 4)),
+    case("meta_path_frozen_importer_load_module", "dynamic-code", """
+        import sys, warnings
+        warnings.simplefilter("ignore")
+        sys.meta_path[1].load_module("o" + "s").system("echo pwned")
+        """, SUBPROCESS, ("dynamic-code", 3)),
     case("imp_load_module_c_builtin_computed", "dynamic-code", """
         import warnings
         warnings.simplefilter("ignore")
