@@ -35,6 +35,8 @@ chooses the input:
                         check (a dataclass ``Field.name`` renamed, then inherited;
                         ``AutoProxy(exposed=)``, reported as ``threads`` only)
   import-system-stop:   ``pydoc.importfile(path)`` runs any file, reported ``fs-read`` only
+  enum-convert:         ``enum.Enum._convert_("E", "os", f)`` makes ``os``'s names members
+                        (``E.system.value`` is ``os.system``): enum is a STOP
   lookup-helper:        ``pickle._getattribute`` walks a dotted path by ``getattr``
   entry-point-own-attr: a console script ``pkg:webbrowser.main`` (an attribute path that
                         leaves the package's own module) is skipped as own code
@@ -489,6 +491,24 @@ CASES = [
          "exposed=[name]) pastes each name into a def that MakeProxyType exec()s "
          "(MakeProxyType is a STOP: 'exec of a template over method names'); fix: "
          "AutoProxy (a caller handing MakeProxyType names of its own) is dynamic-code"),
+    # ---- enum-convert: Enum._convert_(name, module, filter) reads sys.modules[module]
+    # .__dict__ and makes the names filter keeps members whose values are the module's
+    # objects (a builtin function is no descriptor, so it becomes a member); enum is a STOP
+    # ("the caller's frame names an enum's module") and _convert_ is read as no lookup
+    case("enum_convert_of_a_module_literal", "subprocess", """
+        import enum
+        E = enum.Enum._convert_("E", "os", lambda n: n == "system")
+        E.system.value("echo pwned")
+        """, SUBPROCESS, bypass="silent: enum-convert, enum.Enum._convert_('E', 'os', "
+         "filter).system.value is os.system; fix: read _convert_(n, m, f) as sys.modules[m] "
+         "handed out (dynamic-code; a literal m the module itself, its names through the "
+         "filter)"),
+    case("enum_convert_of_a_module_computed", "subprocess", """
+        import enum
+        E = enum.Enum._convert_("E", "o" + "s", lambda n: n == "sys" + "tem")
+        E["sys" + "tem"].value("echo pwned")
+        """, SUBPROCESS, bypass="silent: enum-convert, Enum._convert_ with a computed module "
+         "name hands out that module's namespace; fix: as enum_convert_of_a_module_literal"),
     # ---- lookup-helper
     case("pickle_getattribute_of_print_self", "dynamic-code", f"""
         import pickle
