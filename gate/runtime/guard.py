@@ -618,9 +618,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         finally:
             unhush(hushed)
 
-    def taint(owner, value, dir_fd=None, source=None):
+    def taint(owner, value, dir_fd=None, source=None, opened=False):
         """``owner`` (a distribution) wrote ``value`` (an event's path argument);
-        ``source``: the file a rename or link moved there (its device and inode)."""
+        ``source``: the file a rename or link moved there (its device and inode);
+        ``opened``: an ``open`` (of a directory: ``O_TMPFILE``, a file with no name)."""
         if owner is None or owner is APP:
             return
         p = path_of(value)
@@ -642,6 +643,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 continue
             try:
                 st = stat(q)
+                if opened and st.st_mode & 0o170000 != 0o100000:
+                    return  # a directory (O_TMPFILE), a device: no code there by this name
                 key = (st.st_dev, st.st_ino)
                 break
             except (OSError, ValueError):
@@ -1476,11 +1479,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return None
             if "fs-write" in everywhere or (
                     "fs-write" in runtime_free and get_ident() not in imports):
-                taint(attributed(ent)[1], path)
+                taint(attributed(ent)[1], path, opened=True)
                 return None
             denied = decide("fs-write", event, (path,), ent)
             if not denied:
-                taint(attributed(ent)[1], path)
+                taint(attributed(ent)[1], path, opened=True)
             return denied
         elif "fs-read" in everywhere or (
                 "fs-read" in runtime_free and get_ident() not in imports):
