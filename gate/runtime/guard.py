@@ -618,23 +618,52 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         finally:
             unhush(hushed)
 
-    def taint(owner, value, dir_fd=None, source=None, opened=False):
-        """``owner`` (a distribution) wrote ``value`` (an event's path argument);
-        ``source``: the file a rename or link moved there (its device and inode);
-        ``opened``: an ``open`` (of a directory: ``O_TMPFILE``, a file with no name)."""
-        if owner is None or owner is APP:
-            return
+    # the directories whose ``*.pth`` lines site runs as Python starts, before sitecustomize
+    # (so before the guard): a .pth a distribution writes there runs unguarded in every
+    # later process (``guard``)
+    pth_dirs = set()
+    for start_entry in start_entries + (getattr(modules.get("site"), "USER_SITE", None)
+                                        or "",):
+        if type(start_entry) is str and start_entry and dirname(
+                start_entry + sep).rpartition(sep)[2] in ("site-packages", "dist-packages"):
+            try:
+                pth_dirs.add(realpath(start_entry))
+            except (OSError, ValueError):
+                pass
+
+    def real_target(value, dir_fd=None):
         p = path_of(value)
         if p is None:
-            return
+            return None
         try:
             if not str_startswith(p, sep):
                 if type(dir_fd) is int and dir_fd != -1:
                     p = join(readlink("/proc/self/fd/" + int_repr(dir_fd)), p)
                 else:
                     p = abspath(p)
-            real = realpath(p)
+            return realpath(p)
         except (OSError, ValueError):
+            return None
+
+    def writes_pth(event, value, ent, dir_fd=None):
+        """A refusal (``guard``) when ``value`` names a ``.pth`` file in a site directory."""
+        p = path_of(value)
+        if p is None or not str_endswith(str_lower(p), ".pth"):
+            return None
+        real = real_target(value, dir_fd)
+        if real is None or dirname(real) not in pth_dirs:
+            return None
+        return guard_violation(event, "writes " + real + " (a .pth file: its lines run as "
+                               "Python starts, before the guard)", ent)
+
+    def taint(owner, value, dir_fd=None, source=None, opened=False):
+        """``owner`` (a distribution) wrote ``value`` (an event's path argument);
+        ``source``: the file a rename or link moved there (its device and inode);
+        ``opened``: an ``open`` (of a directory: ``O_TMPFILE``, a file with no name)."""
+        if owner is None or owner is APP:
+            return
+        real = real_target(value, dir_fd)
+        if real is None:
             return
         owner = (owner[0], owner[1], owner[2], "", False)
         key = None
@@ -1477,6 +1506,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             ent = here()
             if import_system(ent):
                 return None
+            denied = writes_pth(event, path, ent)
+            if denied:
+                return denied
             if "fs-write" in everywhere or (
                     "fs-write" in runtime_free and get_ident() not in imports):
                 taint(attributed(ent)[1], path, opened=True)
@@ -1517,6 +1549,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                     if denied:
                         return denied
         target = written_target.get(event)
+        if target is not None and target < n:
+            denied = writes_pth(event, args[target], here(), dir_fd_of(event, args, target))
+            if denied:
+                return denied
         if free("fs-write"):
             if target is not None and target < n:
                 ent = here()

@@ -93,6 +93,20 @@ EVIL = {
                 f.write(SHADOW.format(marker=marker, directory=directory))
             os.environ["PYTHONPATH"] += os.pathsep + directory
 
+        def pth(marker):
+            # a .pth file in evil's own site directory: site runs its import lines as every
+            # later Python starts, before sitecustomize (the guard)
+            site = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            path = os.path.join(site, "evil_hook.pth")
+            line = ("import posix; fd = posix.open(%r, posix.O_WRONLY | posix.O_CREAT, 0o644); "
+                    "posix.write(fd, b'ran before the guard'); posix.close(fd)\\n" % marker)
+            try:
+                with open(path, "w") as f:
+                    f.write(line)
+            except PermissionError as exc:
+                print("refused:", exc)
+            return path
+
         SHADOW = '''
         import posix, sys
         fd = posix.open({marker!r}, posix.O_WRONLY | posix.O_CREAT | posix.O_APPEND, 0o644)
@@ -210,6 +224,24 @@ def test_encodings_after_the_guard_on_pythonpath(tmp_path: Path, run_permpip: Ru
     assert not marker.exists(), o.output
     assert "child" in o.output and str(shadow) not in o.output, o.output
     assert o.report["violations"] == [], o.output
+
+
+@MODES
+def test_a_pth_file_evil_writes_in_site_packages(tmp_path: Path, run_permpip: RunPermpip,
+                                                 python: Path, enforce: bool) -> None:
+    """evil (granted fs-write) writes a .pth into its site directory; the application
+    starts a Python child, whose site runs the line before the guard: ``guard``."""
+    marker = tmp_path / "marker"
+    site = next((python.parent.parent / "lib").glob("python*/site-packages"))
+    try:
+        o = run(tmp_path, run_permpip, python, "import subprocess, sys, evil.plant\n"
+                f"evil.plant.pth({str(marker)!r})\n"
+                "subprocess.run([sys.executable, '-c', 'pass'])\n",
+                grant=FS_WRITE, enforce=enforce)
+    finally:
+        (site / "evil_hook.pth").unlink(missing_ok=True)
+    judged(o, marker.exists(), ("evil", "guard"), enforce)
+    assert "a .pth file" in o.violation("guard")["detail"]
 
 
 def test_the_users_own_pythonpath_still_reaches_children(
