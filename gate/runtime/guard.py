@@ -540,6 +540,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     # through ``written`` in the run directory (a guard file: only the guard writes it).
     written = {}  # real path -> owner (name, version, site, "", False)
     written_ids = {}  # (device, inode) -> owner
+    taint_seen = {}  # absolute path as written -> owner: already recorded
     WRITTEN_MAX = 8192  # past it: code of any file changed since the run began is UNKNOWN
     written_over = [False]
     written_file = join(directory, "written")
@@ -662,6 +663,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ``opened``: an ``open`` (of a directory: ``O_TMPFILE``, a file with no name)."""
         if owner is None or owner is APP:
             return
+        raw = path_of(value) if dir_fd is None and source is None else None
+        if raw is not None:
+            try:
+                raw = abspath(raw)
+            except (OSError, ValueError):
+                return
+            if taint_seen.get(raw) == owner:
+                return  # (the same absolute path again: a loop of writes to one file)
+            if len(taint_seen) >= WRITTEN_MAX:
+                taint_seen.clear()
+            taint_seen[raw] = owner
         real = real_target(value, dir_fd)
         if real is None:
             return
