@@ -460,7 +460,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     def classify(fn):
         """Owner of code from file ``fn``: None (standard library, or code with no file:
-        transparent), APP, or a distribution."""
+        transparent), APP, or a distribution; a file a distribution wrote in this run
+        (``written_by``) is that distribution's, not the application's."""
+        owner = classify_file(fn)
+        if owner is APP:
+            return written_by(fn) or APP
+        return owner
+
+    def classify_file(fn):
         owner = dyn_names.get(fn)
         if owner is not None:
             return owner
@@ -521,6 +528,222 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return None
         if str_startswith(fn, sep) or str_startswith(fn, "."):
             return APP
+        return None
+
+    # -- code a distribution wrote during the run -------------------------------------------
+    # A file a distribution created or changed (opened for writing, the target of a rename,
+    # link, copy, move or unpacking) is that distribution's code, wherever it is: a package
+    # granted fs-write that writes a module outside site-packages and imports it (or runs
+    # it with runpy, or a zip of it) does not run as the application. Kept by real path
+    # (a directory copied or unpacked: everything under it) and by device and inode (a file
+    # renamed or linked elsewhere), the first writer's; shared with every process of the run
+    # through ``written`` in the run directory (a guard file: only the guard writes it).
+    written = {}  # real path -> owner (name, version, site, "", False)
+    written_ids = {}  # (device, inode) -> owner
+    taint_seen = {}  # absolute path as written -> owner: already recorded
+    WRITTEN_MAX = 8192  # past it: code of any file changed since the run began is UNKNOWN
+    written_over = [False]
+    written_file = join(directory, "written")
+    written_seen = [0]  # bytes of ``written`` read
+    UNKNOWN = ("<unknown origin>", "?", "", "", False)
+    run_began = [None]
+
+    def remember(owner, real, key):
+        if real not in written:
+            if len(written) + len(written_ids) >= WRITTEN_MAX:
+                written_over[0] = True
+            else:
+                written[real] = owner
+        if key is not None and key not in written_ids:
+            if len(written) + len(written_ids) >= WRITTEN_MAX:
+                written_over[0] = True
+            else:
+                written_ids[key] = owner
+
+    def hexed(value):
+        return bytes.hex(str.encode(value, "utf-8", "surrogateescape"))
+
+    def unhexed(value):
+        return bytes_decode(bytes.fromhex(value), "utf-8", "surrogateescape")
+
+    def load_written():
+        """Read what other processes of the run recorded in ``written`` since last time."""
+        try:
+            size = stat(written_file).st_size
+        except OSError:
+            return
+        if size == written_seen[0]:
+            return
+        hushed = hush()
+        try:
+            data = read_regular(written_file)
+        except OSError:
+            return
+        finally:
+            unhush(hushed)
+        end = data.rfind(b"\n") + 1
+        chunk = bytes_decode(data[written_seen[0]:end], "ascii", "replace")
+        written_seen[0] = end
+        for line in chunk.split("\n"):
+            parts = line.split(" ")
+            if len(parts) != 6:
+                continue
+            if parts[3] == "over":
+                written_over[0] = True
+                continue
+            try:
+                owner = (unhexed(parts[0]), unhexed(parts[1]), unhexed(parts[2]), "", False)
+                real = unhexed(parts[3])
+                key = (int(parts[4]), int(parts[5])) if parts[4] != "-" else None
+            except ValueError:
+                continue
+            remember(owner, real, key)
+
+    def share(owner, real, key):
+        """Append one line to ``written`` (opened and closed here: no descriptor a package
+        could find and write to)."""
+        line = " ".join((hexed(owner[0]), hexed(owner[1]), hexed(owner[2]),
+                         hexed(real) if real else "over",
+                         int_repr(key[0]) if key else "-",
+                         int_repr(key[1]) if key else "-")) + "\n"
+        hushed = hush()
+        try:
+            fd = os_open(written_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT |
+                         getattr(os, "O_CLOEXEC", 0), 0o600)
+            try:
+                write(fd, str.encode(line, "ascii"))
+            finally:
+                os_close(fd)
+        except OSError:
+            written_over[0] = True  # cannot share it: judge every changed file (fail closed)
+        finally:
+            unhush(hushed)
+
+    # the directories whose ``*.pth`` lines site runs as Python starts, before sitecustomize
+    # (so before the guard): a .pth a distribution writes there runs unguarded in every
+    # later process (``guard``)
+    pth_dirs = set()
+    for start_entry in start_entries + (getattr(modules.get("site"), "USER_SITE", None)
+                                        or "",):
+        if type(start_entry) is str and start_entry and dirname(
+                start_entry + sep).rpartition(sep)[2] in ("site-packages", "dist-packages"):
+            try:
+                pth_dirs.add(realpath(start_entry))
+            except (OSError, ValueError):
+                pass
+
+    def real_target(value, dir_fd=None):
+        p = path_of(value)
+        if p is None:
+            return None
+        try:
+            if not str_startswith(p, sep):
+                if type(dir_fd) is int and dir_fd != -1:
+                    p = join(readlink("/proc/self/fd/" + int_repr(dir_fd)), p)
+                else:
+                    p = abspath(p)
+            return realpath(p)
+        except (OSError, ValueError):
+            return None
+
+    def writes_pth(event, value, ent, dir_fd=None):
+        """A refusal (``guard``) when ``value`` names a ``.pth`` file in a site directory."""
+        p = path_of(value)
+        if p is None or not str_endswith(str_lower(p), ".pth"):
+            return None
+        real = real_target(value, dir_fd)
+        if real is None or dirname(real) not in pth_dirs:
+            return None
+        return guard_violation(event, "writes " + real + " (a .pth file: its lines run as "
+                               "Python starts, before the guard)", ent)
+
+    def taint(owner, value, dir_fd=None, source=None, opened=False):
+        """``owner`` (a distribution) wrote ``value`` (an event's path argument);
+        ``source``: the file a rename or link moved there (its device and inode);
+        ``opened``: an ``open`` (of a directory: ``O_TMPFILE``, a file with no name)."""
+        if owner is None or owner is APP:
+            return
+        raw = path_of(value) if dir_fd is None and source is None else None
+        if raw is not None:
+            try:
+                raw = abspath(raw)
+            except (OSError, ValueError):
+                return
+            if taint_seen.get(raw) == owner:
+                return  # (the same absolute path again: a loop of writes to one file)
+            if len(taint_seen) >= WRITTEN_MAX:
+                taint_seen.clear()
+            taint_seen[raw] = owner
+        real = real_target(value, dir_fd)
+        if real is None:
+            return
+        owner = (owner[0], owner[1], owner[2], "", False)
+        key = None
+        for q in (path_of(source) if source is not None else None, real):
+            if q is None:
+                continue
+            try:
+                st = stat(q)
+                if opened and st.st_mode & 0o170000 != 0o100000:
+                    return  # a directory (O_TMPFILE), a device: no code there by this name
+                key = (st.st_dev, st.st_ino)
+                break
+            except (OSError, ValueError):
+                pass
+        if written.get(real) == owner and (key is None or written_ids.get(key) == owner):
+            return  # (already known: a loop of writes to one file)
+        over = written_over[0]
+        remember(owner, real, key)
+        share(owner, real, key)
+        if written_over[0] and not over:
+            share(owner, "", None)
+        # a compiled file written beside a source (``__pycache__/m.*.pyc``) is loaded as
+        # that source's code: the source is the writer's too (unless it may compile and run
+        # any file's code as that file anyway: granted dynamic-code, pytest's rewriting)
+        head, _, tail = real.rpartition(sep)
+        if head.rpartition(sep)[2] == "__pycache__" and str_endswith(tail, ".pyc") and \
+                "dynamic-code" not in grants(owner)[0]:
+            src = head.rpartition(sep)[0] + sep + tail.partition(".")[0] + ".py"
+            remember(owner, src, None)
+            share(owner, src, None)
+        for k, v in tuple(dict_items(cache)):  # code named after such a file: judged again
+            if v is APP:
+                cache.pop(k, None)
+
+    def written_by(fn):
+        """The distribution that wrote file ``fn`` (or a directory or zip it is in) during
+        the run; UNKNOWN past the bound for a file changed since the run began; else None."""
+        load_written()
+        if not written and not written_ids and not written_over[0]:
+            return None
+        try:
+            real = realpath(fn)
+        except (OSError, ValueError):
+            return None
+        p = real
+        while True:
+            owner = written.get(p)
+            if owner is not None:
+                return owner
+            parent = dirname(p)
+            if parent == p:
+                break
+            p = parent
+        try:
+            st = stat(real)
+        except (OSError, ValueError):
+            return UNKNOWN if written_over[0] else None
+        owner = written_ids.get((st.st_dev, st.st_ino))
+        if owner is not None:
+            return owner
+        if written_over[0]:
+            if run_began[0] is None:
+                try:
+                    run_began[0] = stat(join(directory, "policy.bin")).st_ctime_ns
+                except OSError:
+                    run_began[0] = 0
+            if st.st_ctime_ns >= run_began[0]:
+                return UNKNOWN
         return None
 
     def owner_of(code):
@@ -1292,9 +1515,20 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                                          text(path), here())
                 if denied:
                     return denied
+            ent = here()
+            if import_system(ent):
+                return None
+            denied = writes_pth(event, path, ent)
+            if denied:
+                return denied
             if "fs-write" in everywhere or (
                     "fs-write" in runtime_free and get_ident() not in imports):
+                taint(attributed(ent)[1], path, opened=True)
                 return None
+            denied = decide("fs-write", event, (path,), ent)
+            if not denied:
+                taint(attributed(ent)[1], path, opened=True)
+            return denied
         elif "fs-read" in everywhere or (
                 "fs-read" in runtime_free and get_ident() not in imports):
             return None  # granted to every distribution in this phase: no one to find
@@ -1326,9 +1560,38 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                                              text(args[i]), here())
                     if denied:
                         return denied
+        target = written_target.get(event)
+        if target is not None and target < n:
+            denied = writes_pth(event, args[target], here(), dir_fd_of(event, args, target))
+            if denied:
+                return denied
         if free("fs-write"):
+            if target is not None and target < n:
+                ent = here()
+                if not import_system(ent):
+                    taint(attributed(ent)[1], args[target], dir_fd_of(event, args, target),
+                          args[0] if event in moved else None)
             return None
-        return decide("fs-write", event, (args[0],) if args else "", here())
+        ent = here()
+        denied = decide("fs-write", event, (args[0],) if args else "", ent)
+        if not denied and target is not None and target < n and not import_system(ent):
+            taint(attributed(ent)[1], args[target], dir_fd_of(event, args, target),
+                  args[0] if event in moved else None)
+        return denied
+
+    # the argument naming what a write event leaves new content at (a file, or a directory
+    # whose whole content the caller chose); not os.mkdir/mkdtemp (an empty directory:
+    # pytest's tmp_path, whose files the tests write), nor os.symlink (its real path is
+    # its target's: judged as that file)
+    written_target = {"os.rename": 1, "os.link": 1, "shutil.copyfile": 1,
+                      "shutil.copytree": 1, "shutil.move": 1, "shutil.unpack_archive": 1,
+                      "tempfile.mkstemp": 0, "os.truncate": 0}
+    moved = ("os.rename", "os.link", "shutil.move")  # the file itself arrives there
+
+    def dir_fd_of(event, args, i):
+        fds = dir_fds.get(event, ())
+        j = fds[i] if i < len(fds) else None
+        return args[j] if j is not None and j < len(args) else None
 
     def on_os_open(event, args):
         """``os.open`` with ``dir_fd`` (whose ``open`` event does not carry it; the guard's
@@ -1928,6 +2191,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if not guard_first(value):
                 return ("starts a program with an environment without the guard first on "
                         "PYTHONPATH")
+            if clean_path(value) != value:
+                return ("starts a program with a PYTHONPATH entry holding a module Python "
+                        "imports before the guard (encodings; not passed on)")
             for name in early_vars:
                 why = early_change(name, item(env, name, fsencode(name)))
                 if why:
@@ -2095,6 +2361,52 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 out.append(kept)
         return out if changed_ else None
 
+    # Modules a Python child imports before site (so before its guard): ``encodings`` at
+    # least (found on sys.path, PYTHONPATH's entries first), and whatever else this process
+    # had imported when its guard started. A PYTHONPATH entry after the guard that holds one
+    # (or is a file: a zip) runs its code unguarded in the child: not passed on, but for
+    # the entries this process started with holding no more of them than at its start (the
+    # user's own PYTHONPATH). A new entry that is relative or missing is not passed on
+    # either (the child's directory, or one made after the check).
+    early_modules = frozenset([n.partition(".")[0] for n in tuple(modules)
+                               if type(n) is str] + ["encodings"]) - frozenset(
+        ("sitecustomize", "usercustomize", "__main__"))
+
+    def shadowing(entry):
+        """The names in directory ``entry`` that a child would import instead of a module
+        imported before site; ``("<file>",)`` for a file (a zip); None: not there."""
+        hushed = hush()  # the guard's own listing
+        try:
+            names = listdir(entry)
+        except NotADirectoryError:
+            return frozenset(("<file>",))
+        except (OSError, ValueError):
+            return None
+        finally:
+            unhush(hushed)
+        return frozenset([n for n in names if n.partition(".")[0] in early_modules])
+
+    start_python_path = {}  # this process's PYTHONPATH entries at start -> shadowing()
+    for start_entry in bytes_decode(posix.environ.get(b"PYTHONPATH", b""), "utf-8",
+                                    "surrogateescape").split(pathsep)[1:]:
+        if start_entry not in start_python_path:
+            start_python_path[start_entry] = shadowing(start_entry) if start_entry else None
+
+    def clean_path(value):
+        """PYTHONPATH ``value`` (the guard first) without the entries after the guard that
+        would run code in a child before its guard."""
+        parts = value.split(pathsep)
+        kept = parts[:1]
+        for entry in parts[1:]:
+            if entry in start_python_path:
+                now = shadowing(entry) if entry else None
+                was = start_python_path[entry]
+                if not now or (was is not None and now <= was):
+                    kept.append(entry)
+            elif str_startswith(entry, sep) and shadowing(entry) == frozenset():
+                kept.append(entry)
+        return pathsep.join(kept)
+
     def fix_env(pairs):
         """A child's environment (exact str (name, value) pairs) with the guard put back:
         PYTHONPATH with the guard first (one entry), PYTHONWARNINGS without a category
@@ -2108,6 +2420,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 seen = True
                 if not guard_first(value):
                     value = guard_path + (pathsep + value if value else "")
+                value = clean_path(value)
             elif k == "PYTHONWARNINGS":
                 clean = clean_warnings(value)
                 if clean is not None:
@@ -2125,7 +2438,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         d = env_store[0]
         pp = d.get(b"PYTHONPATH")
         warn = d.get(b"PYTHONWARNINGS")
-        if type(pp) is bytes and guard_first(bytes_decode(pp, "utf-8", "surrogateescape")) \
+        pp = bytes_decode(pp, "utf-8", "surrogateescape") if type(pp) is bytes else None
+        if pp is not None and guard_first(pp) and clean_path(pp) == pp \
                 and (type(warn) is not bytes or clean_warnings(
                     bytes_decode(warn, "utf-8", "surrogateescape")) is None):
             return None

@@ -1,7 +1,7 @@
 """The parent side of ``permpip run``: a run directory, the command, what the guard saw.
 
     compile_policy(policy) -> dict                the minimal form the guard reads
-    prepare(policy, *, enforce, record) -> RunDir  sitecustomize.py + policy.bin + events.jsonl
+    prepare(policy, *, enforce, record) -> RunDir  sitecustomize.py policy.bin events.jsonl written
     guarded_env(env, run_dir) -> dict             PYTHONPATH with the run directory first
     read_events(run_dir) -> Events                what every guarded process appended
     run_guarded(argv, policy, ...) -> Outcome     all of it, the run directory removed after
@@ -31,6 +31,7 @@ GUARD_SOURCE = Path(__file__).with_name("guard.py")
 POLICY_FILE = "policy.bin"
 EVENTS_FILE = "events.jsonl"
 LOST_DIR = "lost"
+WRITTEN_FILE = "written"  # files distributions wrote during the run (the guard's, shared)
 GUARD_CAPABILITY = "guard"  # not a grant: what would switch the guard off
 
 
@@ -151,6 +152,8 @@ def prepare(policy: Policy, *, enforce: bool, record: bool = False) -> RunDir:
         (path / POLICY_FILE).write_bytes(marshal.dumps(
             compile_policy(policy, enforce=enforce, record=record)))
         (path / EVENTS_FILE).touch(mode=0o600)
+        # made here, before any guard starts: every guard protects it by device and inode
+        (path / WRITTEN_FILE).touch(mode=0o600)
         (path / LOST_DIR).mkdir(mode=0o700)  # records the guard could not write (aside)
         for p in (site, path / POLICY_FILE, *path.glob("__pycache__/*")):
             p.chmod(stat.S_IRUSR)
