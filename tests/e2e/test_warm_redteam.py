@@ -1,0 +1,482 @@
+"""Red team of repeated installs (issue #15): a first ``permpip install`` succeeds and keeps
+its records (the warm verdict, the placement, the parsed lock, the probe); then something
+changes between runs, and the next run must do what a full run does now: refuse with the
+full run's exit code and message, or install the right bytes. Cases the gate handles are
+plain tests; where a repeated run is fooled the case is ``xfail(strict=True)`` with the
+mechanism and the fix. Real uv and pip, real venvs, the local index over HTTP
+(tests/e2e/test_warm_path.py's fixtures and helpers, imported)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gate._subprocess import Completed
+from tests.builders import build_wheel
+from tests.conftest import installed, write_policy
+from tests.e2e import test_warm_path as warm
+from tests.e2e.pyenv import site_packages as _site
+from tests.index import IndexServer, SubIndex
+
+pytestmark = pytest.mark.e2e
+
+locked = warm.locked  # the fixtures of tests/e2e/test_warm_path.py, reused
+traced = warm.traced
+TAKEN, WRITTEN = warm.TAKEN, warm.WRITTEN
+
+Permpip = Callable[..., Completed]
+MakeVenv = Callable[..., Path]
+BOTH = {"warmlib": "1.0", "warmdep": "2.0"}
+HOOK = "  startup-hooks (startup) not granted:"
+
+
+def _run(permpip: Permpip, index: SubIndex, project: Path, py: Path, cache: Path,
+         env: dict[str, str], *extra: str, backend: str = "uv",
+         lock: str = "requirements.txt") -> Completed:
+    """``permpip install`` as ``_install`` runs it, whatever its exit code."""
+    return permpip("install", "--backend", backend, "--python", str(py), "-i", index.url,
+                   "--cache-dir", str(cache), "-r", lock, *extra, cwd=project, env=env)
+
+
+def _first(permpip: Permpip, index: SubIndex, project: Path, py: Path, cache: Path,
+           env: dict[str, str], *extra: str) -> None:
+    """The first run: allowed, installed, its warm record kept."""
+    done = _run(permpip, index, project, py, cache, env, *extra)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert WRITTEN in done.stderr, done.stderr
+    assert installed(py) == BOTH
+
+
+def _refused(done: Completed, code: int = 1) -> None:
+    """What the full run says of a set beyond its grant: nothing installed, exit 1."""
+    assert done.returncode == code, done.stdout + done.stderr
+    assert TAKEN not in done.stderr, done.stderr
+    if code == 1:
+        assert done.stdout.splitlines()[-1] == "nothing installed", done.stdout
+
+
+def _revoked_toml(path: Path) -> None:
+    path.write_text("[tool.permissions]\ndefault = []\n\n[tool.permissions.packages]\n")
+
+
+# -- the policy, wherever it comes from -------------------------------------------------
+
+def test_policy_file_option_edited_refuses(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    cache = tmp_path / "cache"
+    policy = tmp_path / "policy.toml"
+    policy.write_text((locked / "pyproject.toml").read_text())
+    (locked / "pyproject.toml").unlink()
+    _first(permpip, index, locked, make_venv("first"), cache, traced, "--policy", str(policy))
+    _revoked_toml(policy)
+    py = make_venv("second")
+    done = _run(permpip, index, locked, py, cache, traced, "--policy", str(policy))
+    _refused(done)
+    assert "warmlib" in done.stdout
+    assert installed(py) == {}
+
+
+def test_requirements_comment_policy_revoked_refuses(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """No pyproject.toml: the grants are ``# permissions:`` comments of the lock."""
+    cache = tmp_path / "cache"
+    (locked / "pyproject.toml").unlink()
+    lock = locked / "requirements.txt"
+    granted = [ln + " # permissions: env; at-import: env" if ln.startswith("warmlib") else ln
+               for ln in lock.read_text().splitlines()]
+    lock.write_text("\n".join(granted) + "\n")
+    _first(permpip, index, locked, make_venv("first"), cache, traced)
+    lock.write_text("\n".join(ln.replace("; at-import: env", "").replace(
+        "# permissions: env", "# permissions: network") for ln in granted) + "\n")
+    py = make_venv("second")
+    _refused(_run(permpip, index, locked, py, cache, traced))
+    assert installed(py) == {}
+
+
+def test_parent_pyproject_policy_revoked_refuses(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """The policy discovered one directory up, edited there."""
+    cache = tmp_path / "cache"
+    sub = locked / "app"
+    sub.mkdir()
+    (locked / "requirements.txt").rename(sub / "requirements.txt")
+    _first(permpip, index, sub, make_venv("first"), cache, traced)
+    _revoked_toml(locked / "pyproject.toml")
+    py = make_venv("second")
+    _refused(_run(permpip, index, sub, py, cache, traced))
+    assert installed(py) == {}
+
+
+def test_nearer_pyproject_appearing_takes_over_the_policy(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """A pyproject.toml appears in the working directory, nearer than the granting one."""
+    cache = tmp_path / "cache"
+    sub = locked / "app"
+    sub.mkdir()
+    (locked / "requirements.txt").rename(sub / "requirements.txt")
+    _first(permpip, index, sub, make_venv("first"), cache, traced)
+    _revoked_toml(sub / "pyproject.toml")
+    py = make_venv("second")
+    _refused(_run(permpip, index, sub, py, cache, traced))
+    assert installed(py) == {}
+
+
+def test_policy_symlink_swapped_refuses(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    cache = tmp_path / "cache"
+    real = tmp_path / "granting.toml"
+    real.write_text((locked / "pyproject.toml").read_text())
+    strict = tmp_path / "strict.toml"
+    _revoked_toml(strict)
+    (locked / "pyproject.toml").unlink()
+    (locked / "pyproject.toml").symlink_to(real)
+    _first(permpip, index, locked, make_venv("first"), cache, traced)
+    (locked / "pyproject.toml").unlink()
+    (locked / "pyproject.toml").symlink_to(strict)
+    py = make_venv("second")
+    _refused(_run(permpip, index, locked, py, cache, traced))
+    assert installed(py) == {}
+
+
+# -- the lock and what it includes ------------------------------------------------------
+
+def _wheel(index: SubIndex, tmp_path: Path, name: str, version: str, files: dict[str, str]
+           ) -> str:
+    index.publish(build_wheel(tmp_path / "dist", name, version, files))
+    filename = f"{name}-{version}-py3-none-any.whl"
+    return f"{name}=={version} --hash=sha256:{index.sha256(filename)}\n"
+
+
+def test_nested_include_symlink_swapped_to_a_refused_pin(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """``-r inner.txt``, a symlink; swapped to a file pinning a package beyond its grant."""
+    cache = tmp_path / "cache"
+    bad = _wheel(index, tmp_path, "warmbad", "1.0",
+                 {"warmbad/__init__.py": "import subprocess\nsubprocess.run(['true'])\n"})
+    lock = locked / "requirements.txt"
+    (tmp_path / "a.txt").write_text("")
+    (tmp_path / "b.txt").write_text(bad)
+    (locked / "inner.txt").symlink_to(tmp_path / "a.txt")
+    lock.write_text(lock.read_text() + "-r inner.txt\n")
+    _first(permpip, index, locked, make_venv("first"), cache, traced)
+    (locked / "inner.txt").unlink()
+    (locked / "inner.txt").symlink_to(tmp_path / "b.txt")
+    py = make_venv("second")
+    done = _run(permpip, index, locked, py, cache, traced)
+    _refused(done)
+    assert "warmbad" in done.stdout
+    assert installed(py) == {}
+
+
+def test_nested_include_two_levels_down_edited_in_place_refuses(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """``-r inner.txt`` -> ``-r deeper.txt``, the latter edited (same size, mtime kept) to
+    pin a package beyond its grant."""
+    cache = tmp_path / "cache"
+    bad = _wheel(index, tmp_path, "warmbad", "1.0",
+                 {"warmbad/__init__.py": "import subprocess\nsubprocess.run(['true'])\n"})
+    lock = locked / "requirements.txt"
+    (locked / "inner.txt").write_text("-r deeper.txt\n")
+    deeper = locked / "deeper.txt"
+    deeper.write_text("#" * (len(bad) - 1) + "\n")
+    lock.write_text(lock.read_text() + "-r inner.txt\n")
+    _first(permpip, index, locked, make_venv("first"), cache, traced)
+    st = deeper.stat()
+    with deeper.open("r+") as f:
+        f.write(bad)
+    os.utime(deeper, ns=(st.st_atime_ns, st.st_mtime_ns))
+    py = make_venv("second")
+    done = _run(permpip, index, locked, py, cache, traced)
+    _refused(done)
+    assert "warmbad" in done.stdout
+    assert installed(py) == {}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bypass: a warm record is kept for a lock that is not ==-pinned with hashes, and "
+    "what the index now offers is in no key: a new release beyond the grant is never "
+    "resolved, the old set is installed and 'allowed: 1 package within the policy' "
+    "said while the full run refuses; fix: gate.warm.Recorder keeps no record unless "
+    "every requirement the parse gave is ==-pinned and hashed (a lock)"))
+def test_a_new_release_on_the_index_is_resolved_for_an_unpinned_lock(
+        index: SubIndex, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """An unpinned requirement: the index publishes a release beyond its grant. The full
+    run resolves it and refuses; a replayed verdict would install the old release and say
+    the request was allowed."""
+    cache = tmp_path / "cache"
+    _wheel(index, tmp_path, "warmdep", "2.0", {"warmdep/__init__.py": "X = 1\n"})
+    project = tmp_path / "project"
+    write_policy(project, {})
+    (project / "requirements.txt").write_text("warmdep\n")
+    first = _run(permpip, index, project, make_venv("first"), cache, traced)
+    assert first.returncode == 0, first.stdout + first.stderr
+    _wheel(index, tmp_path, "warmdep", "2.1", {
+        "warmdep/__init__.py": "import subprocess\nsubprocess.run(['true'])\n"})
+    full = _run(permpip, index, project, make_venv("full"), cache,
+                {**traced, "PERMPIP_NO_WARM": "1"})
+    _refused(full)  # what the full run does now
+    py = make_venv("second")
+    done = _run(permpip, index, project, py, cache, traced)
+    _refused(done)
+    assert installed(py) == {}
+
+
+# -- configuration outside the key's files ----------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bypass: the warm key holds PIP_CONFIG_FILE's value, not the bytes of the file it "
+    "names (nor ~/.config/pip/pip.conf, /etc/pip.conf, permpip's site pip.conf), and "
+    "the index's answers are in no key either: an index-url moved in pip.conf replays a "
+    "resolution made against the old index (an allowed set, 'allowed' said) where the "
+    "full run resolves a release beyond its grant and refuses; fix: keep warm records "
+    "only for a fully hashed ==-pinned lock, and hash every pip configuration file pip "
+    "would load in gate.warm._files"))
+def test_pip_config_index_url_moved_for_an_unpinned_lock(
+        index: SubIndex, index_server: IndexServer, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    cache = tmp_path / "cache"
+    _wheel(index, tmp_path, "warmdep", "2.0", {"warmdep/__init__.py": "X = 1\n"})
+    moved = index_server.new_index("moved-" + tmp_path.name)
+    moved.publish(build_wheel(tmp_path / "dist2", "warmdep", "2.1", {
+        "warmdep/__init__.py": "import subprocess\nsubprocess.run(['true'])\n"}))
+    project = tmp_path / "project"
+    write_policy(project, {})
+    (project / "requirements.txt").write_text("warmdep\n")
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nindex-url = {index.url}\n")
+    env = {**traced, "PIP_CONFIG_FILE": str(conf)}
+
+    def run(py: Path, env: dict[str, str]) -> Completed:
+        return permpip("install", "--backend", "uv", "--python", str(py), "--cache-dir",
+                       str(cache), "-r", "requirements.txt", cwd=project, env=env)
+
+    first = run(make_venv("first"), env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert WRITTEN in first.stderr
+    conf.write_text(f"[global]\nindex-url = {moved.url}\n")
+    full = run(make_venv("full"), {**env, "PERMPIP_NO_WARM": "1"})
+    _refused(full)  # what the full run does now
+    py = make_venv("second")
+    _refused(run(py, env))
+    assert installed(py) == {}
+
+
+# -- the target ------------------------------------------------------------------------
+
+def test_pth_symlink_whose_target_now_imports_the_set_refuses(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """``hook.pth`` at the top of site-packages is a symlink to a file outside the venv;
+    the file now imports ``warmlib`` at every start: a startup-hooks finding."""
+    cache = tmp_path / "cache"
+    outside = tmp_path / "shared" / "hook.pth"
+    outside.parent.mkdir()
+    outside.write_text("\n")
+    venvs = [make_venv(n) for n in ("first", "second")]
+    for py in venvs:
+        (_site(py) / "hook.pth").symlink_to(outside)
+    _first(permpip, index, locked, venvs[0], cache, traced)
+    outside.write_text("import warmlib\n")
+    done = _run(permpip, index, locked, venvs[1], cache, traced)
+    _refused(done)
+    assert HOOK in done.stdout
+    assert installed(venvs[1]) == {}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bypass: the warm key holds the target's directories by name and kind only; a "
+    "package directory of the set present (empty) at the first run keeps the key when a "
+    "file is planted in it, and the warm path installs around it (the stray module runs "
+    "as part of the scanned package) where the full run's _refuse_strays refuses, exit "
+    "3; fix: Target.state refuses the warm path (NotEligible) when any top of the set "
+    "already exists in the target, as the placement cache does"))
+def test_stray_file_in_a_package_directory_present_before_refuses(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """An empty ``warmlib/`` in the target (allowed: nothing in it); next time it holds a
+    module no distribution owns, which would run as part of the scanned package."""
+    cache = tmp_path / "cache"
+    venvs = [make_venv(n) for n in ("first", "full", "second")]
+    for py in venvs:
+        (_site(py) / "warmlib").mkdir()
+    first = _run(permpip, index, locked, venvs[0], cache, traced)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert WRITTEN in first.stderr
+    for py in venvs[1:]:
+        (_site(py) / "warmlib" / "planted.py").write_text("import os\n")
+    full = _run(permpip, index, locked, venvs[1], cache, {**traced, "PERMPIP_NO_WARM": "1"})
+    assert full.returncode == 3, full.stdout + full.stderr  # what the full run does now
+    done = _run(permpip, index, locked, venvs[2], cache, traced)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "is in a directory it installs into, and no installed distribution owns it" \
+        in done.stderr
+    assert TAKEN not in done.stderr
+    assert not (_site(venvs[2]) / "warmlib" / "__init__.py").exists()
+
+
+def test_target_interpreter_replaced_is_probed_again(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """The venv's ``bin/python`` link swapped for a script: no kept probe applies."""
+    cache = tmp_path / "cache"
+    _first(permpip, index, locked, make_venv("first"), cache, traced)
+    py = make_venv("second")
+    real = os.readlink(py)
+    py.unlink()
+    py.write_text(f"#!/bin/sh\nexec {real} \"$@\"\n")
+    py.chmod(0o755)
+    done = _run(permpip, index, locked, py, cache, traced)
+    assert "warm path not taken: the target's probe is not in the cache" in done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_target_directory_swapped_by_a_symlink_to_a_populated_venv(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """``--python venv`` where ``venv`` becomes a symlink to a venv holding the set's
+    package as another distribution's: the full run checks the target it installs into."""
+    cache = tmp_path / "cache"
+    _first(permpip, index, locked, make_venv("first"), cache, traced)
+    other = make_venv("other")
+    _run(permpip, index, locked, other, cache, {**traced, "PERMPIP_NO_WARM": "1"})
+    assert installed(other) == BOTH
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "other")
+    done = _run(permpip, index, locked, link / "bin" / "python", cache, traced)
+    assert TAKEN not in done.stderr, done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# -- the cache and uv's cache -----------------------------------------------------------
+
+def test_scan_replaced_by_a_scan_of_other_bytes_is_not_trusted_for_these(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """A cached wheel file is replaced by another wheel's bytes at the same path: the
+    re-hash sends the run to the full path, which fetches the scanned bytes again."""
+    cache = tmp_path / "cache"
+    _first(permpip, index, locked, make_venv("first"), cache, traced)
+    cached = next((cache / "permpip" / "files").rglob("warmlib-1.0-py3-none-any.whl"))
+    other = build_wheel(tmp_path / "other", "warmlib", "1.0", {
+        "warmlib/__init__.py": "import subprocess\nsubprocess.run(['true'])\n"})
+    cached.unlink()
+    cached.write_bytes(other.read_bytes())
+    py = make_venv("second")
+    done = _run(permpip, index, locked, py, cache, traced)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert TAKEN not in done.stderr
+    assert "subprocess" not in (_site(py) / "warmlib" / "__init__.py").read_text()
+
+
+def test_uv_find_links_directory_holding_an_extra_wheel_is_not_used(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """A file dropped into the stable directory uv is handed (``uv/links/...``): uv is
+    told exact hashes, so only the verified file can be installed."""
+    cache = tmp_path / "cache"
+    _first(permpip, index, locked, make_venv("first"), cache, traced)
+    links = next((cache / "permpip" / "uv" / "links").rglob("warmlib-1.0-py3-none-any.whl"))
+    evil = build_wheel(tmp_path / "other", "warmlib", "1.0.post1", {
+        "warmlib/__init__.py": "import subprocess\n"})
+    (links.parent / evil.name).write_bytes(evil.read_bytes())
+    py = make_venv("second")
+    done = _run(permpip, index, locked, py, cache, traced)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert installed(py) == BOTH
+
+
+def test_unpacked_copy_replaced_with_a_new_inode_is_unpacked_again(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """A file of uv's unpacked copy replaced by rename (new inode, same size)."""
+    import json
+
+    cache = tmp_path / "cache"
+    _first(permpip, index, locked, make_venv("first"), cache, traced)
+    sha = index.sha256("warmlib-1.0-py3-none-any.whl")
+    manifest = json.loads((cache / "permpip" / "uv" / "verified" / sha[:2]
+                           / f"{sha}.json").read_text())
+    target = cache / "permpip" / "uv" / "archive-v0" / manifest["archive"] / "warmlib" / \
+        "data.txt"
+    st = target.stat()
+    tmp = target.with_name("x")
+    tmp.write_text("tampere\n")
+    os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(tmp, target)
+    py = make_venv("second")
+    done = _run(permpip, index, locked, py, cache, traced)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (_site(py) / "warmlib" / "data.txt").read_text() == "original\n"
+
+
+# -- the environment -------------------------------------------------------------------
+
+def test_a_uv_variable_set_is_another_key(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    cache = tmp_path / "cache"
+    _first(permpip, index, locked, make_venv("first"), cache, traced)
+    env = {**traced, "UV_INDEX_URL": "http://127.0.0.1:9/simple"}
+    py = make_venv("second")
+    done = _run(permpip, index, locked, py, cache, env)
+    assert "warm path not taken: no record for this key" in done.stderr
+    assert installed(py) == BOTH
+
+
+# -- the pip backend (no warm record; placement and parse records) ---------------------
+
+def test_pip_backend_policy_revoked_refuses(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    cache = tmp_path / "cache"
+    first = _run(permpip, index, locked, make_venv("first"), cache, traced, backend="pip")
+    assert first.returncode == 0, first.stdout + first.stderr
+    write_policy(locked, {})
+    py = make_venv("second")
+    _refused(_run(permpip, index, locked, py, cache, traced, backend="pip"))
+    assert installed(py) == {}
+
+
+def test_pip_backend_stray_file_in_a_package_directory_refuses(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    cache = tmp_path / "cache"
+    venvs = [make_venv(n) for n in ("first", "second")]
+    for py in venvs:
+        (_site(py) / "warmlib").mkdir()
+    first = _run(permpip, index, locked, venvs[0], cache, traced, backend="pip")
+    assert first.returncode == 0, first.stdout + first.stderr
+    (_site(venvs[1]) / "warmlib" / "planted.py").write_text("import os\n")
+    done = _run(permpip, index, locked, venvs[1], cache, traced, backend="pip")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert installed(venvs[1]) == {}
+
+
+def test_pip_backend_pth_symlink_now_importing_the_set_refuses(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    cache = tmp_path / "cache"
+    outside = tmp_path / "shared" / "hook.pth"
+    outside.parent.mkdir()
+    outside.write_text("\n")
+    venvs = [make_venv(n) for n in ("first", "second")]
+    for py in venvs:
+        (_site(py) / "hook.pth").symlink_to(outside)
+    first = _run(permpip, index, locked, venvs[0], cache, traced, backend="pip")
+    assert first.returncode == 0, first.stdout + first.stderr
+    outside.write_text("import warmlib\n")
+    done = _run(permpip, index, locked, venvs[1], cache, traced, backend="pip")
+    _refused(done)
+    assert HOOK in done.stdout
+    assert installed(venvs[1]) == {}
