@@ -19,7 +19,7 @@ from tests.builders import build_wheel
 from tests.conftest import installed, write_policy
 from tests.e2e import test_warm_path as warm
 from tests.e2e.pyenv import site_packages as _site
-from tests.index import IndexServer, SubIndex
+from tests.index import SubIndex
 
 pytestmark = pytest.mark.e2e
 
@@ -204,72 +204,67 @@ def test_nested_include_two_levels_down_edited_in_place_refuses(
 
 @pytest.mark.xfail(strict=True, reason=(
     "bypass: a warm record is kept for a lock that is not ==-pinned with hashes, and "
-    "what the index now offers is in no key: a new release beyond the grant is never "
-    "resolved, the old set is installed and 'allowed: 1 package within the policy' "
-    "said while the full run refuses; fix: gate.warm.Recorder keeps no record unless "
-    "every requirement the parse gave is ==-pinned and hashed (a lock)"))
-def test_a_new_release_on_the_index_is_resolved_for_an_unpinned_lock(
+    "what the index or a --find-links directory offers now is in no key: a new release "
+    "(or new bytes under the same name) beyond the grant is never resolved or fetched, "
+    "the old set is installed and 'allowed: 1 package within the policy' said while the "
+    "full run refuses; fix: gate.warm.Recorder keeps no record unless every requirement "
+    "the parse gave is ==-pinned with a --hash (a lock)"))
+@pytest.mark.parametrize("source", ["unpinned-index", "pinned-unhashed-index",
+                                    "unpinned-find-links"])
+def test_what_the_index_offers_now_is_resolved_for_a_lock_without_hashes(
         index: SubIndex, tmp_path: Path, make_venv: MakeVenv,
-        permpip: Permpip, traced: dict[str, str]) -> None:
-    """An unpinned requirement: the index publishes a release beyond its grant. The full
-    run resolves it and refuses; a replayed verdict would install the old release and say
-    the request was allowed."""
+        permpip: Permpip, traced: dict[str, str], source: str) -> None:
+    """The full run resolves against the index as it is now, scans what it would install
+    and refuses; a replayed verdict installs the old release and says it was allowed."""
     cache = tmp_path / "cache"
-    _wheel(index, tmp_path, "warmdep", "2.0", {"warmdep/__init__.py": "X = 1\n"})
+    good = {"warmdep/__init__.py": "X = 1\n"}
+    bad = {"warmdep/__init__.py": "import subprocess\nsubprocess.run(['true'])\n"}
+    links = tmp_path / "links"
+    extra: tuple[str, ...] = ()
+    if source == "unpinned-find-links":
+        build_wheel(links, "warmdep", "2.0", good)
+        extra = ("--find-links", str(links))
+    else:
+        _wheel(index, tmp_path, "warmdep", "2.0", good)
     project = tmp_path / "project"
     write_policy(project, {})
-    (project / "requirements.txt").write_text("warmdep\n")
-    first = _run(permpip, index, project, make_venv("first"), cache, traced)
-    assert first.returncode == 0, first.stdout + first.stderr
-    _wheel(index, tmp_path, "warmdep", "2.1", {
-        "warmdep/__init__.py": "import subprocess\nsubprocess.run(['true'])\n"})
-    full = _run(permpip, index, project, make_venv("full"), cache,
-                {**traced, "PERMPIP_NO_WARM": "1"})
-    _refused(full)  # what the full run does now
-    py = make_venv("second")
-    done = _run(permpip, index, project, py, cache, traced)
-    _refused(done)
-    assert installed(py) == {}
-
-
-# -- configuration outside the key's files ----------------------------------------------
-
-@pytest.mark.xfail(strict=True, reason=(
-    "bypass: the warm key holds PIP_CONFIG_FILE's value, not the bytes of the file it "
-    "names (nor ~/.config/pip/pip.conf, /etc/pip.conf, permpip's site pip.conf), and "
-    "the index's answers are in no key either: an index-url moved in pip.conf replays a "
-    "resolution made against the old index (an allowed set, 'allowed' said) where the "
-    "full run resolves a release beyond its grant and refuses; fix: keep warm records "
-    "only for a fully hashed ==-pinned lock, and hash every pip configuration file pip "
-    "would load in gate.warm._files"))
-def test_pip_config_index_url_moved_for_an_unpinned_lock(
-        index: SubIndex, index_server: IndexServer, tmp_path: Path, make_venv: MakeVenv,
-        permpip: Permpip, traced: dict[str, str]) -> None:
-    cache = tmp_path / "cache"
-    _wheel(index, tmp_path, "warmdep", "2.0", {"warmdep/__init__.py": "X = 1\n"})
-    moved = index_server.new_index("moved-" + tmp_path.name)
-    moved.publish(build_wheel(tmp_path / "dist2", "warmdep", "2.1", {
-        "warmdep/__init__.py": "import subprocess\nsubprocess.run(['true'])\n"}))
-    project = tmp_path / "project"
-    write_policy(project, {})
-    (project / "requirements.txt").write_text("warmdep\n")
-    conf = tmp_path / "pip.conf"
-    conf.write_text(f"[global]\nindex-url = {index.url}\n")
-    env = {**traced, "PIP_CONFIG_FILE": str(conf)}
-
-    def run(py: Path, env: dict[str, str]) -> Completed:
-        return permpip("install", "--backend", "uv", "--python", str(py), "--cache-dir",
-                       str(cache), "-r", "requirements.txt", cwd=project, env=env)
-
-    first = run(make_venv("first"), env)
+    pin = "==2.0" if source == "pinned-unhashed-index" else ""
+    (project / "requirements.txt").write_text(f"warmdep{pin}\n")
+    first = _run(permpip, index, project, make_venv("first"), cache, traced, *extra)
     assert first.returncode == 0, first.stdout + first.stderr
     assert WRITTEN in first.stderr
-    conf.write_text(f"[global]\nindex-url = {moved.url}\n")
-    full = run(make_venv("full"), {**env, "PERMPIP_NO_WARM": "1"})
+    if source == "unpinned-find-links":
+        build_wheel(links, "warmdep", "2.1", bad)
+    elif source == "unpinned-index":
+        _wheel(index, tmp_path, "warmdep", "2.1", bad)
+    else:  # the same filename, other bytes (a re-upload to a private index)
+        index.publish(build_wheel(tmp_path / "dist2", "warmdep", "2.0", bad))
+    full = _run(permpip, index, project, make_venv("full"), cache,
+                {**traced, "PERMPIP_NO_WARM": "1"}, *extra)
     _refused(full)  # what the full run does now
     py = make_venv("second")
-    _refused(run(py, env))
+    _refused(_run(permpip, index, project, py, cache, traced, *extra))
     assert installed(py) == {}
+
+
+def test_pip_config_edited_changes_nothing_for_a_hashed_lock_under_uv(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """The warm key holds PIP_CONFIG_FILE's value, not the file's bytes; with --backend uv
+    and a hashed lock the full run reads nothing there that changes its outcome (uv
+    resolves, the install step runs with --no-config): the warm run says what it says."""
+    cache = tmp_path / "cache"
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[global]\ntimeout = 30\n")
+    env = {**traced, "PIP_CONFIG_FILE": str(conf)}
+    _first(permpip, index, locked, make_venv("first"), cache, env)
+    conf.write_text("[global]\ntimeout = 30\nno-binary = :all:\n\n[install]\nno-deps = yes\n")
+    full_py = make_venv("full")
+    full = _run(permpip, index, locked, full_py, cache, {**env, "PERMPIP_NO_WARM": "1"})
+    py = make_venv("second")
+    done = _run(permpip, index, locked, py, cache, env)
+    assert TAKEN in done.stderr
+    assert (done.returncode, installed(py)) == (full.returncode, installed(full_py)) == (0, BOTH)
 
 
 # -- the target ------------------------------------------------------------------------
@@ -323,6 +318,38 @@ def test_stray_file_in_a_package_directory_present_before_refuses(
         in done.stderr
     assert TAKEN not in done.stderr
     assert not (_site(venvs[2]) / "warmlib" / "__init__.py").exists()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bypass: the data directory (the venv's root) is keyed by entry names and kinds only; "
+    "a share/ directory present at the first run keeps the key when a file the set's "
+    "data files would overwrite appears under it, and uv overwrites it where the full "
+    "run refuses (exit 3: no installed distribution owns it); fix: NotEligible when a "
+    "top of any destination of the set (share here) exists in the target"))
+def test_a_data_file_the_set_would_overwrite_appearing_refuses(
+        index: SubIndex, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    cache = tmp_path / "cache"
+    lock = _wheel(index, tmp_path, "warmdata", "1.0", {
+        "warmdata/__init__.py": "", "warmdata-1.0.data/data/share/warmdata/conf.txt": "x\n"})
+    project = tmp_path / "project"
+    write_policy(project, {})
+    (project / "requirements.txt").write_text(lock)
+    venvs = [make_venv(n) for n in ("first", "full", "second")]
+    for py in venvs:
+        (py.parent.parent / "share" / "warmdata").mkdir(parents=True)
+    first = _run(permpip, index, project, venvs[0], cache, traced)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert WRITTEN in first.stderr
+    for py in venvs[1:]:
+        (py.parent.parent / "share" / "warmdata" / "conf.txt").write_text("the user's\n")
+    full = _run(permpip, index, project, venvs[1], cache, {**traced, "PERMPIP_NO_WARM": "1"})
+    assert full.returncode == 3, full.stdout + full.stderr  # what the full run does now
+    assert "no installed distribution owns" in full.stderr
+    done = _run(permpip, index, project, venvs[2], cache, traced)
+    assert done.returncode == 3, done.stdout + done.stderr
+    conf = venvs[2].parent.parent / "share" / "warmdata" / "conf.txt"
+    assert conf.read_text() == "the user's\n"
 
 
 def test_target_interpreter_replaced_is_probed_again(
