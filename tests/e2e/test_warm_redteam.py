@@ -289,6 +289,32 @@ def test_pth_symlink_whose_target_now_imports_the_set_refuses(
     assert installed(venvs[1]) == {}
 
 
+def test_pth_symlink_retargeted_in_the_same_venv_emptied_again_refuses(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str]) -> None:
+    """The same venv (its probe kept by path): installed, emptied again (what an
+    uninstall leaves), and the file its ``hook.pth`` symlink names now imports the set."""
+    import shutil
+
+    cache = tmp_path / "cache"
+    outside = tmp_path / "shared" / "hook.pth"
+    outside.parent.mkdir()
+    outside.write_text("\n")
+    py = make_venv("same")
+    site = _site(py)
+    (site / "hook.pth").symlink_to(outside)
+    before = set(os.listdir(site))
+    _first(permpip, index, locked, py, cache, traced)  # (a record for the empty venv)
+    for name in set(os.listdir(site)) - before:
+        shutil.rmtree(site / name)
+    assert set(os.listdir(site)) == before
+    outside.write_text("import warmlib\n")
+    done = _run(permpip, index, locked, py, cache, traced)
+    _refused(done)
+    assert HOOK in done.stdout
+    assert installed(py) == {}
+
+
 @pytest.mark.xfail(strict=True, reason=(
     "bypass: the warm key holds the target's directories by name and kind only; a "
     "package directory of the set present (empty) at the first run keeps the key when a "
