@@ -413,7 +413,7 @@ def test_target_directory_swapped_by_a_symlink_to_a_populated_venv(
 
 # -- the cache and uv's cache -----------------------------------------------------------
 
-def test_scan_replaced_by_a_scan_of_other_bytes_is_not_trusted_for_these(
+def test_cached_wheel_replaced_by_other_bytes_is_fetched_again(
         index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
         permpip: Permpip, traced: dict[str, str]) -> None:
     """A cached wheel file is replaced by another wheel's bytes at the same path: the
