@@ -139,10 +139,11 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
             scanner.package = path.endswith("__init__.py")
         if exports is not None and (exports.table or exports.stars or exports.own_modules):
             scanner.set_exports(exports)
+        scanner.typing_patched = exports is not None and exports.typing_patched
         found = scanner.run(tree)
         if phase is None:  # (gate.scan.reach_modules reads it again otherwise)
             remember(path, module, path.endswith("__init__.py"), norm, tree,
-                     scanner.outside)
+                     scanner.outside, scanner.typing_patched)
         return found
     except RecursionError as exc:
         return _unanalyzed(norm, path, phase, exc, own)
@@ -353,7 +354,8 @@ class _Scanner(_Calls):
         if module is None:  # (a file scanned alone: its name from its path)
             named = module_name(self.path) if self.path.endswith(".py") else None
             module, package = named if named is not None else (None, False)
-        reach = reached(tree, main_runs=main_runs, module=module, package=package)
+        reach = reached(tree, main_runs=main_runs, module=module, package=package,
+                        typing_patched=self.typing_patched)
         self.outside = reach.outside
         if not reach.bodies and reach.stored is None:
             return

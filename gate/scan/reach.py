@@ -40,7 +40,7 @@ import dataclasses
 import functools
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -133,6 +133,29 @@ _OBJECT_WORDS = frozenset({"__dict__", "modules"})
 _OBJECT_CALLS = frozenset({"setattr", "vars"})
 _READERS = frozenset({"getattr", "hasattr"})  # read the attribute their 2nd argument names
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+# what pickle looks a class or function up by on its module (a module ``__getattr__`` is
+# asked for it when rebound)
+_PICKLE_NAMES = frozenset({"__qualname__", "__module__"})
+# data attributes of a class made by ``type``: reading one calls none of its code (but
+# ``__doc__`` when the class body binds it other than by a docstring: ``_plain_class``)
+_TYPE_DATA = frozenset({"__doc__", "__name__", "__qualname__", "__module__"})
+_BUILTIN_TYPES = frozenset({
+    "object", "type", "int", "float", "complex", "bool", "str", "bytes", "bytearray",
+    "list", "tuple", "dict", "set", "frozenset", "BaseException", "Exception"})
+# ways to reach a module's values other than by their names
+_GEN_FINDERS = frozenset({"vars", "locals", "__dict__", "modules", "get_objects",
+                          "get_referrers", "get_referents", "getmembers", "f_locals",
+                          "gi_frame", "__getattr__"})
+def typing_written(tree: ast.Module) -> bool:
+    """Whether ``tree`` may write ``TYPE_CHECKING`` on a module: an attribute so named
+    stored or deleted, the name as a string (``setattr``, ``vars(m)[...]``)."""
+    for n in ast.walk(tree):
+        t = type(n)
+        if (t is ast.Attribute and n.attr == "TYPE_CHECKING" and (  # type: ignore[attr-defined]
+                type(n.ctx) is not ast.Load)) or (  # type: ignore[attr-defined]
+                t is ast.Constant and n.value == "TYPE_CHECKING"):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def name_may_change(tree: ast.Module) -> bool:
@@ -172,8 +195,9 @@ def name_may_change(tree: ast.Module) -> bool:
             attr = node.attr  # type: ignore[attr-defined]
             if attr in _NAMESPACE_WORDS:
                 return True
-            if attr in _OBJECT_WORDS or (
+            if attr in _OBJECT_WORDS or attr == "__init__" or (
                     attr == "__name__" and type(node.ctx) is not ast.Load):  # type: ignore[attr-defined]
+                # (``me.__init__("__main__")``: a module's ``__init__`` sets its name)
                 maybe.append(node.value)  # type: ignore[attr-defined]
         elif t is ast.Global or t is ast.Nonlocal:
             if "__name__" in node.names:  # type: ignore[attr-defined]
@@ -206,7 +230,7 @@ def name_may_change(tree: ast.Module) -> bool:
                 func.attr if type(func) is ast.Attribute else None)  # type: ignore[attr-defined]
             if fname in _READERS and len(args) >= 2:
                 read_names.add(id(args[1]))
-                if _literal_str(args[1]) in _OBJECT_WORDS:
+                if _literal_str(args[1]) in _OBJECT_WORDS or _literal_str(args[1]) == "__init__":
                     maybe.append(args[0])  # ``getattr(sys, "modules")``
             elif fname in _OBJECT_CALLS and args and (
                     fname == "vars" or len(args) < 2 or _literal_str(args[1]) is None):
@@ -353,10 +377,21 @@ def _close(table: dict[str, list[_N]], aliases: Sequence[tuple[str, str]]) -> No
 
 class _Reach:
     def __init__(self, tree: ast.Module, *, main_runs: bool | Callable[[], bool],
-                 module: str | None = None, package: bool = False) -> None:
+                 module: str | None = None, package: bool = False,
+                 typing_patched: bool = False) -> None:
         # (a callable: asked only where a ``__main__`` test stands)
         self.main_runs = main_runs if callable(main_runs) else lambda: main_runs
         self.module, self.package = module, package  # its import name, when known
+        self.tree = tree
+        # another module of the distribution may set ``typing.TYPE_CHECKING``
+        # (``typing_patched``): then ``if TYPE_CHECKING:`` may run; None: not yet read
+        self.type_checking: bool | None = True if typing_patched else None
+        # generator expressions kept under a module-level name whose bodies run only when
+        # the name is read (``_lazy_generators``)
+        self.lazy: set[int] = set()
+        # id(class) of the classes a reached method of which lets ``self`` escape
+        # (``_leaks_self``): an instance kept at import is then used (all methods)
+        self.leaky: set[int] = set()
         self.owner: dict[int, ast.ClassDef] = {}  # id(method) -> its class
         self.nested: dict[str, list[ast.ClassDef]] = {}  # ``O.I`` -> classes in class bodies
         # module-level ``x = K(...)``: x -> what was called (``K``, ``mod.K``)
@@ -436,6 +471,12 @@ class _Reach:
         self._rebindings(tree)
         self._escapes()
         self._factories()
+        self._lazy_generators(tree)
+        # names an import binds to the module itself or a package above it (``import pkg``
+        # in ``pkg._x``; ``from pkg import _x as me``): ``pkg._x.k``, ``me.k`` read ``k``
+        self.self_heads: dict[str, str] = {
+            name: qual for name, qual in self.imported.items() if module and qual and (
+                module == qual or module.startswith(f"{qual}."))}
 
     # ------------------------------------------------------------------ what the module defines
     def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
@@ -602,6 +643,10 @@ class _Reach:
                     else:
                         bound = a.asname or a.name
                         qual = f"{st.module}.{a.name}" if not st.level else ""  # type: ignore[attr-defined]
+                        if st.level and self.module is not None:  # type: ignore[attr-defined]
+                            base = absolute(self.module, self.package, "." * st.level + (  # type: ignore[attr-defined]
+                                st.module or ""))  # type: ignore[attr-defined]
+                            qual = f"{base}.{a.name}" if base else ""
                     self.rebound.add(bound)
                     if bound not in self.imported:
                         self.imported[bound] = qual
@@ -831,6 +876,9 @@ class _Reach:
         if type(value) is ast.ClassDef:
             self._live(value, how)  # type: ignore[arg-type]
             return
+        if type(value) is ast.GeneratorExp:  # ``G = (f() for x in xs)`` read: it may run
+            self.reach(value, how)
+            return
         if type(value) is ast.Call:  # ``h = f()`` read: what ``f`` returned may be called
             self._release(self._results(value), how)
             func = value.func  # type: ignore[attr-defined]
@@ -940,6 +988,9 @@ class _Reach:
                    for b in c.bases) or c.keywords:
             self._live(c, how)  # (a base or metaclass of elsewhere may call any method)
             return
+        if any(id(k) in self.leaky for k in self._mro(c)[0]):
+            self._live(c, how)  # (a method it runs lets ``self`` escape: ``_leak``)
+            return
         self.done.add(key)
         self.made.append(c)  # (its methods called by name: ``_by_attr``)
         for m in self.methods.get(id(c), ()):
@@ -957,6 +1008,152 @@ class _Reach:
             if spelled is not None and spelled != "object" and not (
                     type(b) is ast.Name and _leaf(b) in self.classes):
                 self.out.outside.append((spelled, c.lineno))  # another module's base
+
+    def _leak(self, cls: ast.ClassDef, how: str) -> None:
+        """A reached method of ``cls`` lets ``self`` escape (``leaks_self``): whoever gets
+        the instance may call any method, so a kept instance of ``cls`` or of a subclass
+        (``_made_only``) is used."""
+        self.leaky.add(id(cls))
+        for m in list(self.made):
+            if id(m) not in self.done and any(k is cls for k in self._mro(m)[0]):
+                self._live(m, how)
+
+    def _shadowed(self) -> frozenset[str]:
+        """The names the module binds itself (a builtin so named is not the builtin)."""
+        got = self.__dict__.get("_shadowed_names")
+        if got is None:
+            got = self.__dict__["_shadowed_names"] = frozenset(
+                self.defs.keys() | self.classes.keys() | self.assigned | self.imported.keys()
+                | self.stored.keys() | self.instances.keys())
+        return got  # type: ignore[no-any-return]
+
+    def _bound_methods(self) -> frozenset[str]:
+        """The names of the module's methods that make a bound method when read on an
+        instance (not a property: reading one runs it, and gives its value)."""
+        got = self.__dict__.get("_method_names")
+        if got is None:
+            got = self.__dict__["_method_names"] = method_names(
+                m for ms in self.methods.values() for m in ms)
+        return got  # type: ignore[no-any-return]
+
+    def _called(self) -> frozenset[str]:
+        """Every attribute name the module spells (``self.__enter__()``)."""
+        got = self.__dict__.get("_attr_names")
+        if got is None:
+            got = self.__dict__["_attr_names"] = frozenset(
+                n.attr for n in ast.walk(self.tree) if type(n) is ast.Attribute)  # type: ignore[attr-defined]
+        return got  # type: ignore[no-any-return]
+
+    def _pickled(self, how: str) -> None:
+        """A name the module's ``__getattr__`` may be asked for without code spelling it:
+        a ``__qualname__``/``__module__`` rebound (pickle looks a class or function up by
+        them), a ``__reduce__`` returning a string (pickle looks it up)."""
+        hook = self.hooks.get("__getattr__")
+        if hook is not None:
+            self.reach(hook, how)
+
+    def _plain_class(self, name: str) -> bool:
+        """Whether ``name`` is only the module's own class (or classes) made by ``type``:
+        no metaclass, only own bases (a base of elsewhere may have one), so ``type``'s own
+        code serves ``isinstance``, ``issubclass`` and its data attributes."""
+        cs = self.classes.get(name)
+        if not cs or name in self.defs or name in self._shadowed() - self.classes.keys():
+            return False
+        for c in cs:
+            for k in self._mro(c)[0]:
+                if k.keywords or not all(
+                        type(b) is ast.Name and (b.id in self.classes or (
+                            b.id == "object" and "object" not in self._shadowed()))
+                        for b in k.bases):
+                    return False
+            if any(getattr(st, "name", None) == "__doc__" or (
+                    type(st) in (ast.Assign, ast.AnnAssign, ast.AugAssign) and any(
+                        type(x) is ast.Name and x.id == "__doc__"  # type: ignore[attr-defined]
+                        for x in (st.targets if type(st) is ast.Assign else [st.target])))  # type: ignore[attr-defined]
+                   for st in statements(c.body)):
+                return False  # (``__doc__ = D()``: ``K.__doc__`` calls its ``__get__``)
+        return True
+
+    def _checked(self, which: str, args: list[ast.expr]) -> list[int]:
+        """The ids of the names of the module's plain classes (``_plain_class``) that
+        ``isinstance(x, K)``/``issubclass(x, K)`` only checks against (``type``'s
+        ``__instancecheck__``/``__subclasscheck__`` call nothing of ``K``'s), and ``K`` of
+        ``issubclass(K, C)`` where ``C`` is such a class or a builtin type."""
+        def plain(node: ast.expr, builtin: bool) -> list[int] | None:
+            items = node.elts if type(node) is ast.Tuple else [node]  # type: ignore[attr-defined]
+            out: list[int] = []
+            for x in items:
+                if type(x) is not ast.Name:
+                    return None
+                if self._plain_class(x.id):  # type: ignore[attr-defined]
+                    out.append(id(x))
+                elif not (builtin and x.id in _BUILTIN_TYPES and x.id not in self._shadowed()):  # type: ignore[attr-defined]
+                    return None
+            return out
+
+        got = plain(args[1], True)
+        if got is None:
+            return []
+        if which == "issubclass" and type(args[0]) is ast.Name and self._plain_class(args[0].id):  # type: ignore[attr-defined]
+            got.append(id(args[0]))
+        return got
+
+    def _own_attr(self, mod: str | None, parts: list[str]) -> str | None:
+        """The module-level name a reference (``split_ref``) rooted at the module itself
+        reads: ``k`` of ``pkg._x.k`` in ``pkg._x`` (``import pkg._x``), of ``me.k`` (``from
+        pkg import _x as me``), of ``sys.modules["pkg._x"].k``, ``import_module("pkg._x").k``."""
+        if mod is None:
+            base = self.self_heads.get(parts[0])
+            if base is None:
+                return None
+            full = ".".join([base, *parts[1:]])
+        else:
+            full = ".".join([mod, *parts])
+        prefix = f"{self.module}."
+        return full[len(prefix):].partition(".")[0] if full.startswith(prefix) else None
+
+    def _never(self, test: ast.expr) -> bool:
+        """Whether a test is false whenever the module is imported: a false constant
+        (``if False:``, ``if 0:``), ``typing.TYPE_CHECKING`` (resolved through the imports,
+        the name bound by nothing else, and nothing in the module, or in the distribution:
+        ``typing_patched``, writes ``TYPE_CHECKING`` on a module)."""
+        t = type(test)
+        if t is ast.Constant:
+            return not test.value  # type: ignore[attr-defined]
+        spelled = dotted(test)
+        if spelled is None or not spelled.endswith("TYPE_CHECKING"):
+            return False
+        head, _, rest = spelled.partition(".")
+        qual = self.imported.get(head)
+        if not qual or head in self.assigned or head in self.defs or head in self.classes:
+            return False
+        if (f"{qual}.{rest}" if rest else qual) not in (
+                "typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"):
+            return False
+        if self.type_checking is None:
+            self.type_checking = typing_written(self.tree)
+        return not self.type_checking
+
+    def _lazy_generators(self, tree: ast.Module) -> None:
+        """``G = (f() for x in xs)`` at module level: a generator expression evaluates its
+        first iterable where it is made and runs its body only when iterated, which needs
+        the generator: its body runs when ``G`` is read at import (``_open``), or a name is
+        looked up by a computed value. Not where the module reaches its namespace otherwise
+        (``globals()``, ``vars()``, frames, ``gc``...: ``_NAMESPACE_WORDS``), where the
+        value may be iterated without ``G`` being spelled."""
+        gens = [st for st in tree.body if type(st) is ast.Assign and len(st.targets) == 1
+                and type(st.targets[0]) is ast.Name and type(st.value) is ast.GeneratorExp]
+        if not gens:
+            return
+        for n in ast.walk(tree):
+            t = type(n)
+            word = n.id if t is ast.Name else n.attr if t is ast.Attribute else (  # type: ignore[attr-defined]
+                n.value if t is ast.Constant and type(n.value) is str else None)  # type: ignore[attr-defined]
+            if word in _NAMESPACE_WORDS or word in _GEN_FINDERS:
+                return
+        for st in gens:
+            self.lazy.add(id(st.value))
+            self.stored.setdefault(st.targets[0].id, []).append(st.value)  # type: ignore[attr-defined]
 
     def _decorated(self, st: ast.AST, how: str | None) -> None:
         for d in st.decorator_list:  # type: ignore[attr-defined]
@@ -1060,8 +1257,17 @@ class _Reach:
                 if inner:
                     stack.append(node.body)  # type: ignore[attr-defined]
                 continue
-            if t is ast.If and _is_main(node.test) and not self.main_runs():  # type: ignore[attr-defined]
+            if t is ast.If and ((_is_main(node.test) and not self.main_runs()) or (  # type: ignore[attr-defined]
+                    self._never(node.test))):  # type: ignore[attr-defined]
                 stack += node.orelse  # type: ignore[attr-defined]
+                continue
+            if t is ast.If and type(node.test) is ast.UnaryOp and type(  # type: ignore[attr-defined]
+                    node.test.op) is ast.Not and self._never(node.test.operand):  # type: ignore[attr-defined]
+                stack += node.body  # ``if not TYPE_CHECKING:``: its ``else`` never runs  # type: ignore[attr-defined]
+                continue
+            if t is ast.GeneratorExp and id(node) in self.lazy and node is not root:
+                # made, not run: only its first iterable is evaluated (``_lazy_generators``)
+                stack.append(node.generators[0].iter)  # type: ignore[attr-defined]
                 continue
             if t is ast.Expr and type(node.value) is ast.Constant:  # type: ignore[attr-defined]
                 continue  # a docstring names nothing
@@ -1084,6 +1290,13 @@ class _Reach:
 
     def scan(self, root: ast.AST, how: str | None) -> None:
         cls = self.owner.get(id(root))  # the class of a method (``super()``)
+        if cls is not None and id(cls) not in self.leaky and id(cls) not in self.done and (
+                leaks_self(root, self._shadowed(), self._called, self._bound_methods())):
+            self._leak(cls, how or f"self handed on at :{root.lineno}")  # type: ignore[attr-defined]
+        if type(root) is ast.FunctionDef and root.name in ("__reduce__", "__reduce_ex__") and any(
+                type(n) is ast.Return and type(n.value) is not ast.Tuple  # type: ignore[attr-defined]
+                for n in _runs_with(root)):  # (pickle looks a string up on the module)
+            self._pickled(how or f"{root.name} at :{root.lineno}")
         local = _locals(root)  # (a function's own variables name nothing elsewhere)
         # names whose attribute or item is written (``f.__doc__ = d``, ``T["k"] = v``): the
         # object is not called (its class's ``__setattr__``/``__setitem__`` run: a class
@@ -1095,6 +1308,9 @@ class _Reach:
             t = type(node)
             line = getattr(node, "lineno", 0)
             if t is ast.Name:
+                if type(node.ctx) is ast.Store and node.id in _PICKLE_NAMES and (  # type: ignore[attr-defined]
+                        "__getattr__" in self.hooks):  # ``class K: __qualname__ = "lazy"``
+                    self._pickled(how or f"{node.id} at :{line}")  # type: ignore[attr-defined]
                 if type(node.ctx) is not ast.Store and id(node) not in written:  # type: ignore[attr-defined]
                     name = node.id  # type: ignore[attr-defined]
                     if name in self.own_names and id(node) not in receivers and (
@@ -1113,14 +1329,22 @@ class _Reach:
                 if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]  # ``f.__doc__ = d``
                     if type(node.value) is ast.Name:  # type: ignore[attr-defined]
                         written.add(id(node.value))  # type: ignore[attr-defined]
+                    if node.attr in _PICKLE_NAMES and "__getattr__" in self.hooks:  # type: ignore[attr-defined]
+                        self._pickled(how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
                     continue  # (a setter runs: a live class's properties are reached)
+                if node.attr in _TYPE_DATA and type(node.value) is ast.Name and (  # type: ignore[attr-defined]
+                        self._plain_class(node.value.id)):  # type: ignore[attr-defined]
+                    typed.add(id(node.value))  # type: ignore[attr-defined]  # ``K.__doc__``
                 if id(node) in self.deferred:  # stored: read when it is (``_open``)
                     continue
                 self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
-                spelled = ref(
-                    node, self.module, self.package, self.importers)  # type: ignore[arg-type]
-                if spelled is not None and id(node) not in typed:
-                    self.out.outside.append((spelled, line))
+                got = split_ref(node, self.module, self.package, self.importers)  # type: ignore[arg-type]
+                if got is not None and (got[0] is not None or self.self_heads):
+                    mine = self._own_attr(*got)
+                    if mine is not None:  # ``import pkg; pkg.k`` in pkg: ``k`` is read
+                        self._word(mine, how or f"{spell(*got).lstrip('=')} at :{line}", 0)
+                if got is not None and id(node) not in typed:
+                    self.out.outside.append((spell(*got), line))
             elif (t is ast.Assign or t is ast.AnnAssign) and id(node.value) in self.stored_ids and (  # type: ignore[attr-defined]
                     type(node.value) is not ast.Call):  # type: ignore[attr-defined]
                 # stored, not called: what it names elsewhere waits for a read (``_open``)
@@ -1139,14 +1363,20 @@ class _Reach:
                 for item in node.items:  # type: ignore[attr-defined]
                     self._instance_methods(item.context_expr, ("__enter__", "__exit__"),
                                            how or f"with at :{line}", line, cls)
-            elif t is ast.ImportFrom and "__getattr__" in self.hooks:
+            elif t is ast.ImportFrom and self.module is not None:
                 base = absolute(self.module, self.package, "." * node.level + (  # type: ignore[attr-defined]
-                    node.module or "")) if self.module is not None else None  # type: ignore[attr-defined]
+                    node.module or ""))  # type: ignore[attr-defined]
                 if base is not None and base == self.module:  # ``from . import x``: a lookup
-                    self._own_lookup(how, line, f"from-import at :{line}", ("__getattr__",))
+                    for a in node.names:  # type: ignore[attr-defined]
+                        if a.name != "*":  # ``from pkg import k as o`` in pkg: ``k`` is read
+                            self._word(a.name, how or f"from {base} import {a.name} at :{line}", 0)
+                    if "__getattr__" in self.hooks:
+                        self._own_lookup(how, line, f"from-import at :{line}", ("__getattr__",))
             elif t is ast.Constant and isinstance(node.value, str):  # type: ignore[attr-defined]
                 # ``globals()["f"]``, ``getattr(a, "run")``, ``import_module(".sync")``
                 self._string(node, how, line)  # type: ignore[arg-type]
+                if node.value in _PICKLE_NAMES and "__getattr__" in self.hooks:  # type: ignore[attr-defined]
+                    self._pickled(how or f"{node.value!r} at :{line}")  # type: ignore[attr-defined]
             elif t in _FUNCS:
                 self._decorated(node, how)
                 if node is not root and isinstance(root, _FUNCS):
@@ -1167,6 +1397,13 @@ class _Reach:
                     self._live(node, self.subclasses)
             elif t is ast.Call:
                 func = node.func  # type: ignore[attr-defined]
+                if type(func) is ast.Name and func.id in ("isinstance", "issubclass") and (
+                        func.id not in self._shadowed()) and len(node.args) == 2:  # type: ignore[attr-defined]
+                    typed.update(self._checked(func.id, node.args))  # type: ignore[attr-defined]
+                elif type(func) is ast.Name and func.id == "super" and len(node.args) == 2 and (  # type: ignore[attr-defined]
+                        type(node.args[0]) is ast.Name) and "super" not in self._shadowed():  # type: ignore[attr-defined]
+                    # ``super(K, self)``: looks up past ``K`` in ``self``'s class, makes no K
+                    typed.add(id(node.args[0]))  # type: ignore[attr-defined]
                 if type(func) is ast.Attribute and func.attr in _ADDERS:  # ``REG[k].append(f)``
                     receiver = _receiver(func.value)
                     if type(receiver) is ast.Name and receiver.id in self.containers:  # type: ignore[attr-defined]
@@ -1219,6 +1456,8 @@ class _Reach:
         spelled = spell(*got)
         mod = got[0]
         self.out.outside.append((spelled, line))
+        if mod is not None and mod == self.module and got[1]:  # ``sys.modules["pkg"].k``
+            self._word(got[1][0], how or f"{spelled[1:]} at :{line}", 0)
         if mod is not None and mod == self.module:
             self._own_lookup(how, line, f"{spelled[1:]} at :{line}", ("__getattr__", "__dir__"))
 
@@ -1496,6 +1735,125 @@ class _Reach:
                 for fn, how in self.returned.pop(outer):
                     self.reach(fn, how)
         return self.out
+
+
+# calls that read the object they are given without keeping it or handing it on (the
+# builtins themselves: a module binding one of these names is read otherwise)
+_READS_ONLY = frozenset({"id", "len", "hash", "repr", "str", "bool", "format"})
+# special methods called by whoever already holds the instance (``with k``, ``iter(k)``,
+# ``k += x``): returning ``self`` to them hands it to no one new
+_HELD = frozenset({"__new__", "__init__", "__del__", "__init_subclass__", "__set_name__",
+                   "__post_init__", "__class_getitem__"})
+
+
+_PROPERTIES = frozenset({"property", "cached_property", "setter", "getter", "deleter"})
+
+
+def method_names(methods: Iterable[ast.AST]) -> frozenset[str]:
+    """The names of ``methods`` that read on an instance give a bound method: not a
+    property's (``@property``, ``@functools.cached_property``, ``@p.setter``) unless
+    another method has the same name."""
+    out: set[str] = set()
+    props: set[str] = set()
+    for m in methods:
+        name = getattr(m, "name", None)
+        if name is None:
+            continue
+        if any(_leaf(d) in _PROPERTIES for d in m.decorator_list):  # type: ignore[attr-defined]
+            props.add(name)
+        else:
+            out.add(name)
+    return frozenset(out)
+
+
+def leaks_self(fn: ast.AST, shadowed: Container[str], called: Callable[[], Container[str]],
+               methods: Container[str]) -> bool:
+    """Whether method ``fn`` lets the instance escape: ``self`` (its first parameter; in
+    ``__new__`` also what ``__new__`` made) stored anywhere (``REG.append(self)``,
+    ``global CUR; CUR = self``, ``other.items.append(self)``, ``sys.stdout = self``),
+    handed to a call (``addHandler(self)``, ``getattr(self, "_" + n)``: a computed name
+    may be any method), returned or yielded (but by a special method that whoever holds
+    the instance calls, ``__enter__``, ``__iter__``..., unless the module spells that
+    method as an attribute: ``called``), its class handed on (``self.__class__``), in its
+    inner functions and lambdas too. Reading its attributes, indexing or calling it,
+    operators on it, ``with self``, ``for x in self``, ``self is x``, ``x in self``, and
+    ``super(K, self)``, ``getattr(self, "name")``, ``id``/``len``/``hash``/``repr``/``str``/
+    ``bool``/``format`` of it (builtins the module does not rebind: ``shadowed``) hand it to
+    no one. A bound method (``self.m`` not called at once, ``m`` one of the module's
+    ``methods``) carries the instance (``__self__``): handed on as well."""
+    if type(fn) is ast.Lambda:
+        return True
+    a = fn.args  # type: ignore[attr-defined]
+    params = [x.arg for x in (*a.posonlyargs, *a.args)]
+    name = fn.name  # type: ignore[attr-defined]
+    if "staticmethod" in {_leaf(d) for d in fn.decorator_list} and name != "__new__":  # type: ignore[attr-defined]
+        return False  # (no instance; the module's names it reads are read as such)
+    if not params:
+        return bool(a.vararg)  # ``def m(*args)``: the instance is ``args[0]``
+    me = {params[0]}
+    parent: dict[int, ast.AST] = {}
+    nodes: list[ast.AST] = []
+    stack: list[ast.AST] = list(fn.body)  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        for child in ast.iter_child_nodes(node):
+            parent[id(child)] = node
+            stack.append(child)
+    if name == "__new__":  # ``inst = super().__new__(cls)``: the instance
+        for n in nodes:
+            if type(n) is ast.Assign and type(n.value) is ast.Call and (  # type: ignore[attr-defined]
+                    _leaf(n.value.func) == "__new__"):  # type: ignore[attr-defined]
+                me.update(x.id for t in n.targets for x in ast.walk(t) if type(x) is ast.Name)  # type: ignore[attr-defined]
+    returns_ok = name == "__new__" or (_special(name) and name not in _HELD and (
+        name not in called()))
+    for n in nodes:
+        if type(n) is not ast.Name or n.id not in me or type(n.ctx) is not ast.Load:  # type: ignore[attr-defined]
+            continue
+        p = parent.get(id(n))
+        t = type(p)
+        if t is ast.Attribute:
+            up = parent.get(id(p))
+            if type(up) is ast.Call and up.func is p:  # type: ignore[attr-defined]
+                continue  # ``self.go()``
+            if p.attr == "__class__":  # type: ignore[union-attr]
+                if type(up) is ast.Attribute:
+                    continue  # ``self.__class__.__name__`` (not the class itself)
+            elif p.attr not in methods or type(p.ctx) is not ast.Load:  # type: ignore[union-attr]
+                continue  # ``self.x`` (data); ``REG.append(self.go)``: its ``__self__``
+        elif t is ast.Subscript and p.value is n:  # type: ignore[union-attr]
+            continue
+        elif t is ast.Call:
+            func = p.func  # type: ignore[union-attr]
+            fname = func.id if type(func) is ast.Name else None  # type: ignore[attr-defined]
+            args = p.args  # type: ignore[union-attr]
+            if func is n:
+                continue  # ``self(...)``: its ``__call__``
+            if fname is not None and fname not in shadowed and not p.keywords and (  # type: ignore[union-attr]
+                    (fname in _READS_ONLY and len(args) == 1)
+                    or (fname == "super" and len(args) == 2 and args[1] is n)
+                    or (fname in ("getattr", "hasattr") and len(args) in (2, 3)
+                        and args[0] is n and type(args[1]) is ast.Constant)):
+                continue
+        elif t in (ast.UnaryOp, ast.Expr, ast.FormattedValue, ast.Await, ast.withitem,
+                   ast.Delete):
+            continue
+        elif t is ast.Compare:
+            ops = p.ops  # type: ignore[union-attr]
+            sides = [p.left, *p.comparators]  # type: ignore[union-attr]
+            i = next(k for k, x in enumerate(sides) if x is n)
+            if all(type(o) in (ast.Is, ast.IsNot) for o in ops) or (
+                    i > 0 and type(ops[i - 1]) in (ast.In, ast.NotIn) and (
+                        i == len(ops) or type(ops[i]) in (ast.Is, ast.IsNot))):
+                continue  # ``self is x``; ``x in self`` (its ``__contains__``)
+        elif t is ast.For or t is ast.AsyncFor or t is ast.comprehension:
+            if p.iter is n:  # type: ignore[union-attr]
+                continue
+        elif t is ast.Return or t is ast.Yield:
+            if returns_ok:
+                continue
+        return True
+    return False
 
 
 _LEAVES = (ast.Name, ast.Constant)  # (no node under them)
@@ -1811,8 +2169,11 @@ def _leaf(node: ast.expr) -> str | None:
 
 
 def reached(tree: ast.Module, *, main_runs: bool | Callable[[], bool] = False,
-            module: str | None = None, package: bool = False) -> Reached:
+            module: str | None = None, package: bool = False,
+            typing_patched: bool = False) -> Reached:
     """What of ``tree`` runs when the module is imported (``main_runs``: its ``__main__``
     block does too, because ``__name__`` may be rebound; ``module``: its import name, when
-    known, and ``package``: whether it is a package's ``__init__``)."""
-    return _Reach(tree, main_runs=main_runs, module=module, package=package).run(tree)
+    known, and ``package``: whether it is a package's ``__init__``; ``typing_patched``:
+    another module of the distribution may set ``typing.TYPE_CHECKING``)."""
+    return _Reach(tree, main_runs=main_runs, module=module, package=package,
+                  typing_patched=typing_patched).run(tree)
