@@ -342,7 +342,11 @@ class _Scanner(_Calls):
     def main_runs(self) -> bool:
         """Whether a ``__main__`` block may run at import (gate.scan.reach.name_may_change),
         read once per module, only when one is met."""
-        return name_may_change(self.tree)
+        module, package = self.module_name, self.package
+        if module is None:  # (a file scanned alone: its name from its path)
+            named = module_name(self.path) if self.path.endswith(".py") else None
+            module, package = named if named is not None else (None, False)
+        return name_may_change(self.tree, module, package)
 
     def _follow_execution(self, tree: ast.Module) -> None:
         """``runtime`` findings in code that runs at import become ``import``, saying how

@@ -16,8 +16,10 @@ statements (not an ``if __name__ == "__main__":`` block):
   descriptors, the standard library calling what it is handed, ``sys.stdout = W()``, call
   methods no list names); a class only aliased (``JOB = Job``) is live where the alias is
   read; a kept instance (``k = K()``) has its special methods reached, all once ``k`` is
-  read; a class handed to the module's own code when it is made (``__init_subclass__`` or a
-  metaclass that may keep it), and with ``__subclasses__`` read, every subclass, is live;
+  read (``k``, ``pkg.k``, ``sys.modules["pkg"].k``...) or a method that runs while nothing
+  holds it lets ``self`` escape (``holderless``, ``leaks_self``); a class handed to the
+  module's own code when it is made (``__init_subclass__`` or a metaclass that may keep
+  it), and with ``__subclasses__`` read, every subclass, is live;
 - a decorator runs at import: the decorated function is reached when the decorator is
   anything but the standard library's own wrapper (``functools.cache``, ``typing.overload``,
   resolved through the imports, never by the last name) or a function of the module that
@@ -158,13 +160,17 @@ def typing_written(tree: ast.Module) -> bool:
     return False
 
 
-def name_may_change(tree: ast.Module) -> bool:
+def name_may_change(tree: ast.Module, module: str | None = None, package: bool = False) -> bool:
     """Whether the module can rebind its own ``__name__`` before a ``__main__`` test: a
     name binding (assignment in any form, ``global``, an import, a ``match`` capture, a
     star import other than of the standard library), a ``"__name__"`` string other than one
     read by ``getattr``/``hasattr``, or a way to its namespace as an object (``globals()``,
     ``sys.modules``, frames, ``import_module``, ``vars()`` or ``locals()`` outside a
-    function; ``__dict__``, ``vars(m)`` or a ``setattr`` with a computed name on a module),
+    function; ``__dict__``, ``vars(m)`` or a ``setattr`` with a computed name on a module;
+    ``__init__`` of the module itself, resolved through the imports, or of
+    ``types.ModuleType``, which sets the name: ``import pkg.mod as me;
+    me.__init__("__main__")``, on any module where ``module``, the module's import name, is
+    not known; not ``textwrap.TextWrapper.__init__(self)``),
     spelled as a name, an attribute or a string. Sound over precise: then the block counts
     as code that runs at import. (Computed ``getattr`` is the scanner's: ``dynamic-code``
     where its object may be a module or a function.)
@@ -172,6 +178,8 @@ def name_may_change(tree: ast.Module) -> bool:
     One walk of the tree (parents before children); what needs to know which names are
     bound to modules (``module_like``) is decided after it, once every binding is known."""
     imported: set[str] = set()  # names an import binds, and names assigned from them
+    quals: dict[str, str | None] = {}  # what an import binds them to (None: not one thing)
+    inits: list[ast.expr] = []  # ``x`` of ``x.__init__``, ``getattr(x, "__init__")``
     assigned: list[tuple[list[ast.expr], ast.expr]] = []
     maybe: list[ast.expr] = []  # a namespace reached if this may be a module
     read_names: set[int] = set()  # the names ``getattr``/``hasattr`` read
@@ -195,18 +203,26 @@ def name_may_change(tree: ast.Module) -> bool:
             attr = node.attr  # type: ignore[attr-defined]
             if attr in _NAMESPACE_WORDS:
                 return True
-            if attr in _OBJECT_WORDS or attr == "__init__" or (
+            if attr in _OBJECT_WORDS or (
                     attr == "__name__" and type(node.ctx) is not ast.Load):  # type: ignore[attr-defined]
-                # (``me.__init__("__main__")``: a module's ``__init__`` sets its name)
                 maybe.append(node.value)  # type: ignore[attr-defined]
+            elif attr == "__init__":  # (``me.__init__("__main__")``: it sets the name)
+                inits.append(node.value)  # type: ignore[attr-defined]
         elif t is ast.Global or t is ast.Nonlocal:
             if "__name__" in node.names:  # type: ignore[attr-defined]
                 return True
             continue
         elif t is ast.Import or t is ast.ImportFrom:
+            base = node.module or "" if t is ast.ImportFrom else None  # type: ignore[attr-defined]
+            if base is not None and node.level:  # type: ignore[attr-defined]
+                base = absolute(module, package, "." * node.level + base) if (  # type: ignore[attr-defined]
+                    module is not None) else None
             for a in node.names:  # type: ignore[attr-defined]
                 bound = a.asname or a.name.split(".")[0]
                 imported.add(bound)
+                qual = (a.name if a.asname else bound) if t is ast.Import else (
+                    f"{base}.{a.name}" if base else None)
+                quals[bound] = qual if quals.get(bound, qual) == qual else None
                 if bound == "__name__" or (
                         a.name in _NAMESPACE_WORDS or a.name in _OBJECT_WORDS):
                     return True
@@ -230,8 +246,10 @@ def name_may_change(tree: ast.Module) -> bool:
                 func.attr if type(func) is ast.Attribute else None)  # type: ignore[attr-defined]
             if fname in _READERS and len(args) >= 2:
                 read_names.add(id(args[1]))
-                if _literal_str(args[1]) in _OBJECT_WORDS or _literal_str(args[1]) == "__init__":
+                if _literal_str(args[1]) in _OBJECT_WORDS:
                     maybe.append(args[0])  # ``getattr(sys, "modules")``
+                elif _literal_str(args[1]) == "__init__":
+                    inits.append(args[0])
             elif fname in _OBJECT_CALLS and args and (
                     fname == "vars" or len(args) < 2 or _literal_str(args[1]) is None):
                 maybe.append(args[0])
@@ -261,7 +279,7 @@ def name_may_change(tree: ast.Module) -> bool:
                         push((child, inside))
             elif isinstance(v, ast.AST):
                 push((v, inside))
-    if not maybe:
+    if not maybe and not inits:
         return False
     grown = True
     while grown:  # ``m = sys``, ``n = m``: bound to a module as well
@@ -285,7 +303,23 @@ def name_may_change(tree: ast.Module) -> bool:
             node = node.func if type(node) is ast.Call else node.value  # type: ignore[attr-defined]
         return type(node) is ast.Name and node.id in imported  # type: ignore[attr-defined]
 
-    return any(module_like(n) for n in maybe)
+    def own_module(node: ast.expr) -> bool:
+        """Whether ``node`` may be the module itself (or ``types.ModuleType``): rooted at a
+        name an import bound, resolved to this module's name where both are known."""
+        if not module_like(node):
+            return False
+        spelled = dotted(node)
+        head, _, rest = (spelled or "").partition(".")
+        qual = quals.get(head) if spelled is not None and head in quals and (
+            head not in assigned_names) else None
+        if module is None or qual is None:
+            return True  # (not known: it may be)
+        full = f"{qual}.{rest}" if rest else qual
+        return full in (module, "types.ModuleType")
+
+    assigned_names = {n.id for targets, _ in assigned for x in targets  # type: ignore[attr-defined]
+                      for n in ast.walk(x) if type(n) is ast.Name}
+    return any(module_like(n) for n in maybe) or any(own_module(n) for n in inits)
 
 
 _HEADER: dict[type, tuple[str, ...]] = {}  # a scope's fields but its body
@@ -389,9 +423,8 @@ class _Reach:
         # generator expressions kept under a module-level name whose bodies run only when
         # the name is read (``_lazy_generators``)
         self.lazy: set[int] = set()
-        # id(class) of the classes a reached method of which lets ``self`` escape
-        # (``_leaks_self``): an instance kept at import is then used (all methods)
-        self.leaky: set[int] = set()
+        # id(class) -> whether a kept instance of it may escape (``_leaks``): then used
+        self.leaky: dict[int, bool] = {}
         self.owner: dict[int, ast.ClassDef] = {}  # id(method) -> its class
         self.nested: dict[str, list[ast.ClassDef]] = {}  # ``O.I`` -> classes in class bodies
         # module-level ``x = K(...)``: x -> what was called (``K``, ``mod.K``)
@@ -988,8 +1021,8 @@ class _Reach:
                    for b in c.bases) or c.keywords:
             self._live(c, how)  # (a base or metaclass of elsewhere may call any method)
             return
-        if any(id(k) in self.leaky for k in self._mro(c)[0]):
-            self._live(c, how)  # (a method it runs lets ``self`` escape: ``_leak``)
+        if self._leaks(c):
+            self._live(c, how)  # (a method it runs lets ``self`` escape: ``_leaks``)
             return
         self.done.add(key)
         self.made.append(c)  # (its methods called by name: ``_by_attr``)
@@ -1009,14 +1042,22 @@ class _Reach:
                     type(b) is ast.Name and _leaf(b) in self.classes):
                 self.out.outside.append((spelled, c.lineno))  # another module's base
 
-    def _leak(self, cls: ast.ClassDef, how: str) -> None:
-        """A reached method of ``cls`` lets ``self`` escape (``leaks_self``): whoever gets
-        the instance may call any method, so a kept instance of ``cls`` or of a subclass
-        (``_made_only``) is used."""
-        self.leaky.add(id(cls))
-        for m in list(self.made):
-            if id(m) not in self.done and any(k is cls for k in self._mro(m)[0]):
-                self._live(m, how)
+    def _leaks(self, c: ast.ClassDef) -> bool:
+        """Whether making and keeping an instance of ``c`` may hand it to code that does
+        not hold it: a method that runs while nothing holds the instance (``holderless``:
+        construction, finalization and what they call on ``self``) lets ``self`` escape
+        (``leaks_self``); whoever gets it may call any method."""
+        got = self.leaky.get(id(c))
+        if got is None:
+            own = self._mro(c)[0]
+            fns = [m for k in own for m in self.methods.get(id(k), ()) if isinstance(m, _FUNCS)]
+            runs = holderless(fns, {name for k in own for name, _ in self.class_stored.get(
+                id(k), ())} | {name for k in own for st in k.body if type(st) in (
+                    ast.Assign, ast.AnnAssign) for name in _targets(st)})
+            got = self.leaky[id(c)] = runs is None or any(
+                leaks_self(m, self._shadowed(), self._called, self._bound_methods())
+                for m in runs)
+        return got
 
     def _shadowed(self) -> frozenset[str]:
         """The names the module binds itself (a builtin so named is not the builtin)."""
@@ -1290,9 +1331,6 @@ class _Reach:
 
     def scan(self, root: ast.AST, how: str | None) -> None:
         cls = self.owner.get(id(root))  # the class of a method (``super()``)
-        if cls is not None and id(cls) not in self.leaky and id(cls) not in self.done and (
-                leaks_self(root, self._shadowed(), self._called, self._bound_methods())):
-            self._leak(cls, how or f"self handed on at :{root.lineno}")  # type: ignore[attr-defined]
         if type(root) is ast.FunctionDef and root.name in ("__reduce__", "__reduce_ex__") and any(
                 type(n) is ast.Return and type(n.value) is not ast.Tuple  # type: ignore[attr-defined]
                 for n in _runs_with(root)):  # (pickle looks a string up on the module)
@@ -1764,6 +1802,64 @@ def method_names(methods: Iterable[ast.AST]) -> frozenset[str]:
         else:
             out.add(name)
     return frozenset(out)
+
+
+# what runs on an instance while nothing holds it: its making and its finalization
+_HOLDERLESS = ("__new__", "__init__", "__post_init__", "__del__")
+# the attribute hooks an attribute of ``self`` read, written or deleted may call
+_ATTR_HOOKS = {ast.Load: ("__getattr__", "__getattribute__"), ast.Store: ("__setattr__",),
+               ast.Del: ("__delattr__",)}
+
+
+def _targets(st: ast.stmt) -> list[str]:
+    """The names an assignment in a class body binds to anything but a constant."""
+    value = st.value  # type: ignore[attr-defined]
+    if value is None or type(value) is ast.Constant:
+        return []
+    targets = st.targets if type(st) is ast.Assign else [st.target]  # type: ignore[attr-defined]
+    return [n.id for x in targets for n in ast.walk(x) if type(n) is ast.Name]  # type: ignore[attr-defined]
+
+
+def holderless(methods: Sequence[ast.AST],
+               stored: Container[str] = frozenset()) -> list[ast.AST] | None:
+    """The methods of a class (``methods``: its own and its own bases') that may run while
+    no code holds the instance: ``__new__``, ``__init__``, ``__post_init__``, ``__del__``,
+    and, from those, the methods they name on ``self`` (``self.setup()``, a property read)
+    with the attribute hooks (``self.x`` read: ``__getattr__``, ``__getattribute__``;
+    written: ``__setattr__``...), and every special method where they use ``self``
+    otherwise (``str(self)``, ``self + 1``, ``with self``). Any other method runs only when
+    called by code that holds the instance already. None where they name on ``self`` what
+    the class body binds otherwise than by a ``def`` (``stored``: ``m = make_method()``):
+    what runs then is not read."""
+    by_name: dict[str, list[ast.AST]] = {}
+    for m in methods:
+        by_name.setdefault(m.name, []).append(m)  # type: ignore[attr-defined]
+    todo = [m for n in _HOLDERLESS for m in by_name.get(n, ())]
+    out: list[ast.AST] = []
+    seen: set[int] = set()
+    while todo:
+        m = todo.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        out.append(m)
+        a = m.args  # type: ignore[attr-defined]
+        params = [x.arg for x in (*a.posonlyargs, *a.args)]
+        if not params:
+            continue
+        me = params[0]
+        attrs: set[int] = set()
+        for n in ast.walk(m):
+            if type(n) is ast.Attribute and type(n.value) is ast.Name and n.value.id == me:  # type: ignore[attr-defined]
+                attrs.add(id(n.value))  # type: ignore[attr-defined]
+                if n.attr in stored:  # type: ignore[attr-defined]
+                    return None
+                todo += by_name.get(n.attr, ())  # type: ignore[attr-defined]
+                todo += [h for name in _ATTR_HOOKS[type(n.ctx)] for h in by_name.get(name, ())]  # type: ignore[attr-defined]
+        if any(type(n) is ast.Name and n.id == me and id(n) not in attrs  # type: ignore[attr-defined]
+               and type(n.ctx) is ast.Load for n in ast.walk(m)):  # type: ignore[attr-defined]
+            todo += [f for name, fs in by_name.items() if _special(name) for f in fs]
+    return out
 
 
 def leaks_self(fn: ast.AST, shadowed: Container[str], called: Callable[[], Container[str]],

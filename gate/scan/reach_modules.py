@@ -49,7 +49,16 @@ from gate.scan.lexical import (
 )
 from gate.scan.nodes import gc_paused, parse
 from gate.scan.python_refs import _FUNCS
-from gate.scan.reach import _special, leaks_self, method_names, moved, name_may_change, reached
+from gate.scan.reach import (
+    _special,
+    _targets,
+    holderless,
+    leaks_self,
+    method_names,
+    moved,
+    name_may_change,
+    reached,
+)
 from gate.scan.reach_decorators import follow_decorations
 from gate.scan.reach_graph import Graph, Summary, summarize
 
@@ -183,7 +192,7 @@ def import_time(tree: ast.Module, module: str, package: bool,
     ``follow_modules`` does."""
     @functools.cache
     def main_runs() -> bool:
-        return name_may_change(tree)
+        return name_may_change(tree, module, package)
 
     return reached(tree, main_runs=main_runs, module=module, package=package,
                    typing_patched=typing_patched).outside
@@ -469,7 +478,11 @@ class _Follow:
         if caller.imports(leaf) or _literal_module(caller, leaf):
             return True
         parts = tmod.split(".")
-        return leaf in caller.words and any(caller.imports(p) for p in parts[:-1])
+        if len(parts) < 2 or leaf not in caller.words or not any(
+                caller.imports(p) for p in parts[:-1]):
+            return False
+        return re.search(rf"\b{re.escape(parts[-2])}\s*\.\s*{re.escape(leaf)}\b",
+                         caller.text) is not None  # (``pkg._x`` spelled)
 
     def _caller(self, caller: _Module, target: Key) -> None:
         s = caller.sum
@@ -685,16 +698,31 @@ def _leaky(mod: _Module, cls: str) -> bool:
     tree = mod.parse()
     if tree is None:
         return True
-    classes = [st for st in tree.body if type(st) is ast.ClassDef]
+    classes = {st.name: st for st in tree.body if type(st) is ast.ClassDef}
     shadowed = mod.sum.defined if mod.sum is not None else frozenset()
-    methods = method_names(m for c in classes for m in c.body if isinstance(m, _FUNCS))
+    methods = method_names(m for c in classes.values() for m in c.body if isinstance(m, _FUNCS))
 
     @functools.cache
     def called() -> frozenset[str]:
         return frozenset(n.attr for n in ast.walk(tree) if type(n) is ast.Attribute)  # type: ignore[attr-defined]
 
-    return any(leaks_self(m, shadowed, called, methods) for c in classes if c.name == cls
-               for m in c.body if isinstance(m, _FUNCS))
+    own: list[ast.ClassDef] = []  # the class and its bases of the module
+    stack = [classes[cls]] if cls in classes else []
+    other = False  # a base of another module: its methods are not read here
+    while stack:
+        c = stack.pop()
+        if any(c is o for o in own):
+            continue
+        own.append(c)
+        for b in c.bases:
+            if type(b) is ast.Name and b.id in classes:
+                stack.append(classes[b.id])
+            elif not (type(b) is ast.Name and b.id == "object"):
+                other = True
+    fns = [m for c in own for m in c.body if isinstance(m, _FUNCS)]
+    runs = None if other else holderless(fns, {n for c in own for st in c.body if type(st) in (
+        ast.Assign, ast.AnnAssign) for n in _targets(st)})
+    return any(leaks_self(m, shadowed, called, methods) for m in (fns if runs is None else runs))
 
 
 def _literal_module(caller: _Module, leaf: str) -> bool:

@@ -885,6 +885,73 @@ case("leak_bound_method_self", "subprocess", src("""
     w = W()
     print("hi", file=REG[0].__self__)
     """))
+case("leak_through_class_body_method", "subprocess", src("""
+    import os
+    REG = []
+    def make():
+        def keep(self):
+            REG.append(self)
+        return keep
+    class W:
+        keep = make()
+        def __init__(self):
+            self.keep()
+        def write(self, s):
+            os.system("echo pwned")
+    w = W()
+    print("hi", file=REG[0])
+    """))
+case("leak_through_descriptor", "subprocess", src("""
+    import os
+    REG = []
+    class D:
+        def __get__(self, obj, owner):
+            REG.append(obj)
+            return 1
+    class W:
+        d = D()
+        def __init__(self):
+            self.n = self.d
+        def write(self, s):
+            os.system("echo pwned")
+    w = W()
+    print("hi", file=REG[0])
+    """))
+case("leak_through_property_lambda", "subprocess", src("""
+    import os
+    REG = []
+    class W:
+        y = property(lambda s: REG.append(s))
+        def __init__(self):
+            self.y
+        def write(self, s):
+            os.system("echo pwned")
+    w = W()
+    print("hi", file=REG[0])
+    """))
+case("leak_through_getattr_hook", "subprocess", src("""
+    import os
+    REG = []
+    class W:
+        def __init__(self):
+            self.missing
+        def __getattr__(self, name):
+            REG.append(self)
+        def write(self, s):
+            os.system("echo pwned")
+    w = W()
+    print("hi", file=REG[0])
+    """))
+case("leak_in_del", "subprocess", src("""
+    import atexit, os
+    class W:
+        def __del__(self):
+            atexit.register(self.write, "x")
+        def write(self, s):
+            os.system("echo pwned")
+    w = W()
+    w = None
+    """))
 case("leak_shadowed_builtin", "subprocess", src("""
     import os
     REG = []
@@ -1066,6 +1133,24 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
                 raise AttributeError(name)
             """),
     }, None),
+    ("kept_instance_leaks_only_when_held", "subprocess", src("""
+        import os
+        REG = []
+        class Cursor:
+            def __init__(self, owner):
+                REG.append(owner)
+        class K:
+            def __init__(self):
+                self.items = []
+            def __getattr__(self, name):
+                REG.append(self)
+                raise AttributeError(name)
+            def cursor(self):
+                return Cursor(self)
+            def go(self):
+                os.system("echo pwned")
+        k = K()
+        """), None),
     ("kept_instance_only_in_all", "subprocess", src("""
         import os
         class K:
