@@ -473,7 +473,7 @@ def chain_values(text: str, roots: Iterable[str]) -> list[tuple[int, str]]:
 
 _TYPING_WRITE = re.compile(
     r"\.\s*TYPE_CHECKING\b(?!\s*(?:[:\n#]|\Z|==|!=|\bis\b|\bor\b|\band\b|\bif\b|\belse\b))"
-    r"|['\"]TYPE_CHECKING['\"]")
+    r"|['\"]TYPE_|CHECKING['\"]")
 
 
 def typing_patched(text: str) -> bool:
@@ -481,5 +481,5 @@ def typing_patched(text: str) -> bool:
     (``typing.TYPE_CHECKING = True``, ``setattr(typing, "TYPE_CHECKING", 1)``): then no
     module of its distribution reads ``if TYPE_CHECKING:`` as never true. Lexical and
     over-approximating: ``.TYPE_CHECKING`` anywhere but before ``:``, a line end or a
-    comparison or boolean operator, or the name in quotes."""
+    comparison or boolean operator, a string starting ``TYPE_`` or ending ``CHECKING``."""
     return "TYPE_CHECKING" in text and _TYPING_WRITE.search(text) is not None

@@ -64,6 +64,7 @@ from gate.scan.lexical import (
     module_name,
     normalize,
     plain_import,
+    typing_patched,
     value_offsets,
     value_starts,
     word_offsets,
@@ -139,7 +140,9 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
             scanner.package = path.endswith("__init__.py")
         if exports is not None and (exports.table or exports.stars or exports.own_modules):
             scanner.set_exports(exports)
-        scanner.typing_patched = exports is not None and exports.typing_patched
+        # (the distribution's modules, where known, else the file's own)
+        scanner.typing_patched = exports.typing_patched if exports is not None else (
+            typing_patched(norm))
         found = scanner.run(tree)
         if phase is None:  # (gate.scan.reach_modules reads it again otherwise)
             remember(path, module, path.endswith("__init__.py"), norm, tree,

@@ -412,14 +412,15 @@ def _close(table: dict[str, list[_N]], aliases: Sequence[tuple[str, str]]) -> No
 class _Reach:
     def __init__(self, tree: ast.Module, *, main_runs: bool | Callable[[], bool],
                  module: str | None = None, package: bool = False,
-                 typing_patched: bool = False) -> None:
+                 typing_patched: bool | None = None) -> None:
         # (a callable: asked only where a ``__main__`` test stands)
         self.main_runs = main_runs if callable(main_runs) else lambda: main_runs
         self.module, self.package = module, package  # its import name, when known
         self.tree = tree
-        # another module of the distribution may set ``typing.TYPE_CHECKING``
-        # (``typing_patched``): then ``if TYPE_CHECKING:`` may run; None: not yet read
-        self.type_checking: bool | None = True if typing_patched else None
+        # a module of the distribution, this one included, may set ``typing.TYPE_CHECKING``
+        # (``typing_patched``, gate.scan.lexical): then ``if TYPE_CHECKING:`` may run;
+        # None: not known, the module's own tree is read (``typing_written``)
+        self.type_checking: bool | None = typing_patched
         # generator expressions kept under a module-level name whose bodies run only when
         # the name is read (``_lazy_generators``)
         self.lazy: set[int] = set()
@@ -2266,10 +2267,11 @@ def _leaf(node: ast.expr) -> str | None:
 
 def reached(tree: ast.Module, *, main_runs: bool | Callable[[], bool] = False,
             module: str | None = None, package: bool = False,
-            typing_patched: bool = False) -> Reached:
+            typing_patched: bool | None = None) -> Reached:
     """What of ``tree`` runs when the module is imported (``main_runs``: its ``__main__``
     block does too, because ``__name__`` may be rebound; ``module``: its import name, when
     known, and ``package``: whether it is a package's ``__init__``; ``typing_patched``:
-    another module of the distribution may set ``typing.TYPE_CHECKING``)."""
+    whether a module of the distribution, this one included, may set
+    ``typing.TYPE_CHECKING``, None where only this module's tree is known)."""
     return _Reach(tree, main_runs=main_runs, module=module, package=package,
                   typing_patched=typing_patched).run(tree)

@@ -265,6 +265,7 @@ class _Follow:
         self.starrers: list[_Module] | None = None  # the modules with an ``import *``
         self.redirects: bool | None = None  # (``_namesakes``)
         self.leaves: dict[str, list[str]] | None = None  # last name -> own modules
+        self.naming: dict[tuple[str, str], bool] = {}  # (``_names_module``)
 
     def canon(self, qual: str) -> str:
         got = self.canons.get(qual)
@@ -474,6 +475,14 @@ class _Follow:
         """Whether ``caller`` may name module ``tmod``: it imports it by its last name, or a
         package above it and spells that name (``import pkg; pkg._x.f()``), or names
         modules by literals (``import_module("pkg._x")``, ``sys.modules["pkg._x"]``)."""
+        key = (caller.name, tmod)
+        got = self.naming.get(key)
+        if got is None:
+            got = self.naming[key] = self._naming(caller, tmod)
+        return got
+
+    @staticmethod
+    def _naming(caller: _Module, tmod: str) -> bool:
         leaf = tmod.rpartition(".")[2].rpartition("/")[2]
         if caller.imports(leaf) or _literal_module(caller, leaf):
             return True
