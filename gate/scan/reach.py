@@ -1054,11 +1054,17 @@ class _Reach:
             fns = [m for k in own for m in self.methods.get(id(k), ()) if isinstance(m, _FUNCS)]
             runs = holderless(fns, {name for k in own for name, _ in self.class_stored.get(
                 id(k), ())} | {name for k in own for st in k.body if type(st) in (
-                    ast.Assign, ast.AnnAssign) for name in _targets(st)})
+                    ast.Assign, ast.AnnAssign) for name in _targets(st)}, self._trusted,
+                any(k.decorator_list for k in own))
             got = self.leaky[id(c)] = runs is None or any(
                 leaks_self(m, self._shadowed(), self._called, self._bound_methods())
                 for m in runs)
         return got
+
+    def _trusted(self, deco: ast.expr, fn: ast.AST) -> bool:
+        """Whether a method's decorator is the standard library's own wrapper
+        (``_wrapper``): what the class binds is then the method (or a property of it)."""
+        return type(deco) in (ast.Name, ast.Attribute) and self._wrapper(deco, fn)
 
     def _shadowed(self) -> frozenset[str]:
         """The names the module binds itself (a builtin so named is not the builtin)."""
@@ -1821,8 +1827,9 @@ def _targets(st: ast.stmt) -> list[str]:
     return [n.id for x in targets for n in ast.walk(x) if type(n) is ast.Name]  # type: ignore[attr-defined]
 
 
-def holderless(methods: Sequence[ast.AST],
-               stored: Container[str] = frozenset()) -> list[ast.AST] | None:
+def holderless(methods: Sequence[ast.AST], stored: Container[str] = frozenset(),
+               trusted: Callable[[ast.expr, ast.AST], bool] = lambda d, m: False,
+               decorated: bool = False) -> list[ast.AST] | None:
     """The methods of a class (``methods``: its own and its own bases') that may run while
     no code holds the instance: ``__new__``, ``__init__``, ``__post_init__``, ``__del__``,
     and, from those, the methods they name on ``self`` (``self.setup()``, a property read)
@@ -1830,12 +1837,16 @@ def holderless(methods: Sequence[ast.AST],
     written: ``__setattr__``...), and every special method where they use ``self``
     otherwise (``str(self)``, ``self + 1``, ``with self``). Any other method runs only when
     called by code that holds the instance already. None where they name on ``self`` what
-    the class body binds otherwise than by a ``def`` (``stored``: ``m = make_method()``):
-    what runs then is not read."""
+    the class body binds otherwise than by a ``def`` (``stored``: ``m = make_method()``,
+    a descriptor) or a ``def`` with a decorator other than the standard library's own
+    wrappers (``trusted``): what runs then is not read. A decorated class (``decorated``:
+    ``@dataclass`` writes an ``__init__`` that sets attributes, calls ``__post_init__``...):
+    every special method may run while it is made."""
     by_name: dict[str, list[ast.AST]] = {}
     for m in methods:
         by_name.setdefault(m.name, []).append(m)  # type: ignore[attr-defined]
-    todo = [m for n in _HOLDERLESS for m in by_name.get(n, ())]
+    todo = [m for n in _HOLDERLESS for m in by_name.get(n, ())] if not decorated else [
+        f for name, fs in by_name.items() if _special(name) for f in fs]
     out: list[ast.AST] = []
     seen: set[int] = set()
     while todo:
@@ -1853,9 +1864,11 @@ def holderless(methods: Sequence[ast.AST],
         for n in ast.walk(m):
             if type(n) is ast.Attribute and type(n.value) is ast.Name and n.value.id == me:  # type: ignore[attr-defined]
                 attrs.add(id(n.value))  # type: ignore[attr-defined]
-                if n.attr in stored:  # type: ignore[attr-defined]
+                named = by_name.get(n.attr, ())  # type: ignore[attr-defined]
+                if n.attr in stored or any(not trusted(d, f) for f in named  # type: ignore[attr-defined]
+                                           for d in f.decorator_list):  # type: ignore[attr-defined]
                     return None
-                todo += by_name.get(n.attr, ())  # type: ignore[attr-defined]
+                todo += named
                 todo += [h for name in _ATTR_HOOKS[type(n.ctx)] for h in by_name.get(name, ())]  # type: ignore[attr-defined]
         if any(type(n) is ast.Name and n.id == me and id(n) not in attrs  # type: ignore[attr-defined]
                and type(n.ctx) is ast.Load for n in ast.walk(m)):  # type: ignore[attr-defined]

@@ -700,6 +700,13 @@ class _Follow:
         return [f"{star}.{spelled}" for star in s.stars]
 
 
+# decorators of a method that bind the method itself (or a property of it), by name where
+# the module does not rebind it (a kept instance's class: ``_leaky``)
+_ACCESSORS = frozenset({"setter", "getter", "deleter"})
+_TRUSTED = frozenset({"property", "cached_property", "staticmethod", "classmethod",
+                      "abstractmethod", "override", "final", "overload", *_ACCESSORS})
+
+
 def _leaky(mod: _Module, cls: str) -> bool:
     """Whether a method of ``mod``'s top-level class ``cls`` lets ``self`` escape
     (gate.scan.reach.leaks_self): a kept instance of it is used whole. (Read where
@@ -729,8 +736,14 @@ def _leaky(mod: _Module, cls: str) -> bool:
             elif not (type(b) is ast.Name and b.id == "object"):
                 other = True
     fns = [m for c in own for m in c.body if isinstance(m, _FUNCS)]
+    def trusted(deco: ast.expr, fn: ast.AST) -> bool:  # (by name, not rebound)
+        leaf = deco.id if type(deco) is ast.Name else deco.attr if (  # type: ignore[attr-defined]
+            type(deco) is ast.Attribute) else None
+        return leaf in _TRUSTED and (leaf not in shadowed or leaf in _ACCESSORS)
+
     runs = None if other else holderless(fns, {n for c in own for st in c.body if type(st) in (
-        ast.Assign, ast.AnnAssign) for n in _targets(st)})
+        ast.Assign, ast.AnnAssign) for n in _targets(st)}, trusted,
+        any(c.decorator_list for c in own))
     return any(leaks_self(m, shadowed, called, methods) for m in (fns if runs is None else runs))
 
 

@@ -952,6 +952,40 @@ case("leak_in_del", "subprocess", src("""
     w = W()
     w = None
     """))
+case("leak_through_decorated_method", "subprocess", src("""
+    import functools, os
+    REG = []
+    def keeps(fn):
+        @functools.wraps(fn)
+        def wrapper(self, *a):
+            REG.append(self)
+            return fn(self, *a)
+        return wrapper
+    class W:
+        def __init__(self):
+            self.setup()
+        @keeps
+        def setup(self):
+            pass
+        def write(self, s):
+            os.system("echo pwned")
+    w = W()
+    print("hi", file=REG[0])
+    """))
+case("leak_dataclass_setattr", "subprocess", src("""
+    import dataclasses, os
+    REG = []
+    @dataclasses.dataclass
+    class W:
+        x: int = 0
+        def __setattr__(self, name, value):
+            REG.append(self)
+            object.__setattr__(self, name, value)
+        def write(self, s):
+            os.system("echo pwned")
+    w = W()
+    print("hi", file=REG[0])
+    """))
 case("leak_shadowed_builtin", "subprocess", src("""
     import os
     REG = []
