@@ -138,6 +138,9 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 # what pickle looks a class or function up by on its module (a module ``__getattr__`` is
 # asked for it when rebound)
 _PICKLE_NAMES = frozenset({"__qualname__", "__module__"})
+# what makes a class named by its first argument, of the calling module
+_CLASS_MAKERS = frozenset({"type", "new_class", "namedtuple", "NamedTuple", "TypedDict",
+                           "make_dataclass", "NewType"})
 # data attributes of a class made by ``type``: reading one calls none of its code (but
 # ``__doc__`` when the class body binds it other than by a docstring: ``_plain_class``)
 _TYPE_DATA = frozenset({"__doc__", "__name__", "__qualname__", "__module__"})
@@ -1449,6 +1452,13 @@ class _Reach:
                         type(node.args[0]) is ast.Name) and "super" not in self._shadowed():  # type: ignore[attr-defined]
                     # ``super(K, self)``: looks up past ``K`` in ``self``'s class, makes no K
                     typed.add(id(node.args[0]))  # type: ignore[attr-defined]
+                if "__getattr__" in self.hooks and _leaf(func) in _CLASS_MAKERS and len(
+                        node.args) >= (3 if _leaf(func) == "type" else 1):  # type: ignore[attr-defined]
+                    named = _literal_str(node.args[0])  # type: ignore[attr-defined]
+                    if named is None or named not in self._shadowed():
+                        # ``type("lazy", (), {})``: a class of this module by a name it
+                        # does not bind (pickle looks it up)
+                        self._pickled(how or f"{_leaf(func)}() at :{line}")
                 if type(func) is ast.Attribute and func.attr in _ADDERS:  # ``REG[k].append(f)``
                     receiver = _receiver(func.value)
                     if type(receiver) is ast.Name and receiver.id in self.containers:  # type: ignore[attr-defined]
@@ -1818,10 +1828,26 @@ _ATTR_HOOKS = {ast.Load: ("__getattr__", "__getattribute__"), ast.Store: ("__set
                ast.Del: ("__delattr__",)}
 
 
+def _inert(value: ast.expr) -> bool:
+    """Whether a value is built of literals only (``1024 * 1024``, ``("a", "b")``,
+    ``f"{1}"``): no descriptor, no callable."""
+    for n in ast.walk(value):
+        if type(n) not in _INERT:
+            return False
+    return True
+
+
+_INERT = frozenset({ast.Constant, ast.BinOp, ast.UnaryOp, ast.List, ast.Tuple, ast.Set,
+                    ast.Dict, ast.JoinedStr, ast.FormattedValue, ast.Load, ast.Add, ast.Sub,
+                    ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.LShift,
+                    ast.RShift, ast.BitOr, ast.BitAnd, ast.BitXor, ast.USub, ast.UAdd,
+                    ast.Invert, ast.Not})
+
+
 def _targets(st: ast.stmt) -> list[str]:
-    """The names an assignment in a class body binds to anything but a constant."""
+    """The names an assignment in a class body binds to anything but literals."""
     value = st.value  # type: ignore[attr-defined]
-    if value is None or type(value) is ast.Constant:
+    if value is None or _inert(value):
         return []
     targets = st.targets if type(st) is ast.Assign else [st.target]  # type: ignore[attr-defined]
     return [n.id for x in targets for n in ast.walk(x) if type(n) is ast.Name]  # type: ignore[attr-defined]
