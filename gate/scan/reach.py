@@ -139,8 +139,10 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 # asked for it when rebound)
 _PICKLE_NAMES = frozenset({"__qualname__", "__module__"})
 # what makes a class named by its first argument, of the calling module
-_CLASS_MAKERS = frozenset({"type", "new_class", "namedtuple", "NamedTuple", "TypedDict",
-                           "make_dataclass", "NewType"})
+_CLASS_MAKERS = frozenset({
+    "builtins.type", "types.new_class", "collections.namedtuple", "dataclasses.make_dataclass",
+    *(f"{m}.{n}" for m in ("typing", "typing_extensions")
+      for n in ("NamedTuple", "TypedDict", "NewType"))})
 # data attributes of a class made by ``type``: reading one calls none of its code (but
 # ``__doc__`` when the class body binds it other than by a docstring: ``_plain_class``)
 _TYPE_DATA = frozenset({"__doc__", "__name__", "__qualname__", "__module__"})
@@ -1064,6 +1066,22 @@ class _Reach:
                 for m in runs)
         return got
 
+    def _maker(self, func: ast.expr) -> str | None:
+        """The last name of the standard library's class maker ``func`` is
+        (``_CLASS_MAKERS``, resolved through the imports; ``type`` where not rebound)."""
+        spelled = dotted(func)
+        if spelled is None:
+            return None
+        head, _, rest = spelled.partition(".")
+        if head in self.imported and head not in self.assigned:
+            qual = self.imported[head]
+            full = f"{qual}.{rest}" if rest else qual
+        elif not rest and head not in self._shadowed():
+            full = f"builtins.{head}"
+        else:
+            return None
+        return full.rpartition(".")[2] if full in _CLASS_MAKERS else None
+
     def _trusted(self, deco: ast.expr, fn: ast.AST) -> bool:
         """Whether a method's decorator is the standard library's own wrapper
         (``_wrapper``): what the class binds is then the method (or a property of it)."""
@@ -1452,13 +1470,13 @@ class _Reach:
                         type(node.args[0]) is ast.Name) and "super" not in self._shadowed():  # type: ignore[attr-defined]
                     # ``super(K, self)``: looks up past ``K`` in ``self``'s class, makes no K
                     typed.add(id(node.args[0]))  # type: ignore[attr-defined]
-                if "__getattr__" in self.hooks and _leaf(func) in _CLASS_MAKERS and len(
-                        node.args) >= (3 if _leaf(func) == "type" else 1):  # type: ignore[attr-defined]
+                maker = self._maker(func) if "__getattr__" in self.hooks else None
+                if maker is not None and len(node.args) >= (3 if maker == "type" else 1):  # type: ignore[attr-defined]
                     named = _literal_str(node.args[0])  # type: ignore[attr-defined]
                     if named is None or named not in self._shadowed():
                         # ``type("lazy", (), {})``: a class of this module by a name it
                         # does not bind (pickle looks it up)
-                        self._pickled(how or f"{_leaf(func)}() at :{line}")
+                        self._pickled(how or f"{maker}() at :{line}")
                 if type(func) is ast.Attribute and func.attr in _ADDERS:  # ``REG[k].append(f)``
                     receiver = _receiver(func.value)
                     if type(receiver) is ast.Name and receiver.id in self.containers:  # type: ignore[attr-defined]
