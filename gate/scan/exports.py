@@ -43,6 +43,7 @@ from gate.scan.lexical import (
     decode_text,
     import_ranges,
     module_name,
+    typing_patched,
     value_starts,
 )
 
@@ -79,6 +80,9 @@ class Exported:
     # every own module's import name: a value bound to one is a module (gate.scan.reflect)
     own_modules: frozenset[str] = frozenset()
     own_packages: frozenset[str] = frozenset()  # those of them with submodules
+    # a module may set ``typing.TYPE_CHECKING`` (gate.scan.lexical.typing_patched): no
+    # ``if TYPE_CHECKING:`` block of the distribution is then never run
+    typing_patched: bool = False
 
     def resolve(self, qualname: str) -> str:
         """Rewrite the longest own ``module.name`` prefix of ``qualname`` by the table."""
@@ -250,10 +254,12 @@ def collect(sources: Mapping[str, bytes | str], *,
     relative_star = False
     own_modules = frozenset(n[0] for rel in sources if (n := module_name(rel)) is not None)
     own_packages = frozenset(m.rpartition(".")[0] for m in own_modules if "." in m)
+    patched = False
     for rel, data in sources.items():
         named = module_name(rel)
         if named is None or "import" not in (text := decode_text(data) or ""):
             continue
+        patched = patched or typing_patched(text)
         module, package = named
         texts[module] = text
         if package:
@@ -266,7 +272,8 @@ def collect(sources: Mapping[str, bytes | str], *,
             into.setdefault("*", set()).add(star)
             relative_star = relative_star or star in packages or star == module.rpartition(".")[0]
     if not raw:
-        return Exported(own_modules=own_modules, own_packages=own_packages)
+        return Exported(own_modules=own_modules, own_packages=own_packages,
+                        typing_patched=patched)
 
     # Propagate from the seeds (names bound to catalogued things) along the own-module
     # bindings that refer to them: ``B.n -> A.x.rest`` and ``from A import *`` in B.
@@ -368,4 +375,4 @@ def collect(sources: Mapping[str, bytes | str], *,
                     heads=frozenset(k.partition(".")[0] for k in [*table, *external]),
                     stars={m: frozenset(v) for m, v in external.items()},
                     starred=frozenset((m.rpartition(".")[2], s) for m, v in external.items()
-                                      for s in v))
+                                      for s in v), typing_patched=patched)

@@ -65,6 +65,7 @@ from gate.scan.lexical import (
     module_name,
     normalize,
     plain_import,
+    typing_patched,
     value_offsets,
     value_starts,
     word_offsets,
@@ -142,10 +143,13 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
             scanner.package = path.endswith("__init__.py")
         if exports is not None and (exports.table or exports.stars or exports.own_modules):
             scanner.set_exports(exports)
+        # (the distribution's modules, where known, else the file's own)
+        scanner.typing_patched = exports.typing_patched if exports is not None else (
+            typing_patched(norm))
         found = scanner.run(tree)
         if phase is None:  # (gate.scan.reach_modules reads it again otherwise)
             remember(path, module, path.endswith("__init__.py"), norm, tree,
-                     scanner.outside)
+                     scanner.outside, scanner.typing_patched)
         return found
     except RecursionError as exc:
         return _unanalyzed(norm, path, phase, exc, own)
@@ -365,7 +369,11 @@ class _Scanner(_Calls):
     def main_runs(self) -> bool:
         """Whether a ``__main__`` block may run at import (gate.scan.reach.name_may_change),
         read once per module, only when one is met."""
-        return name_may_change(self.tree)
+        module, package = self.module_name, self.package
+        if module is None:  # (a file scanned alone: its name from its path)
+            named = module_name(self.path) if self.path.endswith(".py") else None
+            module, package = named if named is not None else (None, False)
+        return name_may_change(self.tree, module, package)
 
     def _follow_execution(self, tree: ast.Module) -> None:
         """``runtime`` findings in code that runs at import become ``import``, saying how
@@ -377,7 +385,8 @@ class _Scanner(_Calls):
         if module is None:  # (a file scanned alone: its name from its path)
             named = module_name(self.path) if self.path.endswith(".py") else None
             module, package = named if named is not None else (None, False)
-        reach = reached(tree, main_runs=main_runs, module=module, package=package)
+        reach = reached(tree, main_runs=main_runs, module=module, package=package,
+                        typing_patched=self.typing_patched)
         self.outside = reach.outside
         if not reach.bodies and reach.stored is None:
             return

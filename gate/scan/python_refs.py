@@ -448,6 +448,7 @@ class _State:
         self.lines: list[int] = []
         self.everything = False
         self.module_name: str | None = None  # dotted name of this file, for relative imports
+        self.typing_patched = False  # (gate.scan.lexical.typing_patched of its distribution)
         self.package = False  # an ``__init__.py``
         self.exports: Exported | None = None
         self.code_tricks = not words.isdisjoint(CODE_TRICKS)

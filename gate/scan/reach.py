@@ -16,8 +16,10 @@ statements (not an ``if __name__ == "__main__":`` block):
   descriptors, the standard library calling what it is handed, ``sys.stdout = W()``, call
   methods no list names); a class only aliased (``JOB = Job``) is live where the alias is
   read; a kept instance (``k = K()``) has its special methods reached, all once ``k`` is
-  read; a class handed to the module's own code when it is made (``__init_subclass__`` or a
-  metaclass that may keep it), and with ``__subclasses__`` read, every subclass, is live;
+  read (``k``, ``pkg.k``, ``sys.modules["pkg"].k``...) or a method that runs while nothing
+  holds it lets ``self`` escape (``holderless``, ``leaks_self``); a class handed to the
+  module's own code when it is made (``__init_subclass__`` or a metaclass that may keep
+  it), and with ``__subclasses__`` read, every subclass, is live;
 - a decorator runs at import: the decorated function is reached when the decorator is
   anything but the standard library's own wrapper (``functools.cache``, ``typing.overload``,
   resolved through the imports, never by the last name) or a function of the module that
@@ -40,7 +42,7 @@ import dataclasses
 import functools
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -133,15 +135,47 @@ _OBJECT_WORDS = frozenset({"__dict__", "modules"})
 _OBJECT_CALLS = frozenset({"setattr", "vars"})
 _READERS = frozenset({"getattr", "hasattr"})  # read the attribute their 2nd argument names
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+# what pickle looks a class or function up by on its module (a module ``__getattr__`` is
+# asked for it when rebound)
+_PICKLE_NAMES = frozenset({"__qualname__", "__module__"})
+# what makes a class named by its first argument, of the calling module
+_CLASS_MAKERS = frozenset({
+    "builtins.type", "types.new_class", "collections.namedtuple", "dataclasses.make_dataclass",
+    *(f"{m}.{n}" for m in ("typing", "typing_extensions")
+      for n in ("NamedTuple", "TypedDict", "NewType"))})
+# data attributes of a class made by ``type``: reading one calls none of its code (but
+# ``__doc__`` when the class body binds it other than by a docstring: ``_plain_class``)
+_TYPE_DATA = frozenset({"__doc__", "__name__", "__qualname__", "__module__"})
+_BUILTIN_TYPES = frozenset({
+    "object", "type", "int", "float", "complex", "bool", "str", "bytes", "bytearray",
+    "list", "tuple", "dict", "set", "frozenset", "BaseException", "Exception"})
+# ways to reach a module's values other than by their names
+_GEN_FINDERS = frozenset({"vars", "locals", "__dict__", "modules", "get_objects",
+                          "get_referrers", "get_referents", "getmembers", "f_locals",
+                          "gi_frame", "__getattr__"})
+def typing_written(tree: ast.Module) -> bool:
+    """Whether ``tree`` may write ``TYPE_CHECKING`` on a module: an attribute so named
+    stored or deleted, the name as a string (``setattr``, ``vars(m)[...]``)."""
+    for n in ast.walk(tree):
+        t = type(n)
+        if (t is ast.Attribute and n.attr == "TYPE_CHECKING" and (  # type: ignore[attr-defined]
+                type(n.ctx) is not ast.Load)) or (  # type: ignore[attr-defined]
+                t is ast.Constant and n.value == "TYPE_CHECKING"):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
-def name_may_change(tree: ast.Module) -> bool:
+def name_may_change(tree: ast.Module, module: str | None = None, package: bool = False) -> bool:
     """Whether the module can rebind its own ``__name__`` before a ``__main__`` test: a
     name binding (assignment in any form, ``global``, an import, a ``match`` capture, a
     star import other than of the standard library), a ``"__name__"`` string other than one
     read by ``getattr``/``hasattr``, or a way to its namespace as an object (``globals()``,
     ``sys.modules``, frames, ``import_module``, ``vars()`` or ``locals()`` outside a
-    function; ``__dict__``, ``vars(m)`` or a ``setattr`` with a computed name on a module),
+    function; ``__dict__``, ``vars(m)`` or a ``setattr`` with a computed name on a module;
+    ``__init__`` of the module itself, resolved through the imports, or of
+    ``types.ModuleType``, which sets the name: ``import pkg.mod as me;
+    me.__init__("__main__")``, on any module where ``module``, the module's import name, is
+    not known; not ``textwrap.TextWrapper.__init__(self)``),
     spelled as a name, an attribute or a string. Sound over precise: then the block counts
     as code that runs at import. (Computed ``getattr`` is the scanner's: ``dynamic-code``
     where its object may be a module or a function.)
@@ -149,6 +183,8 @@ def name_may_change(tree: ast.Module) -> bool:
     One walk of the tree (parents before children); what needs to know which names are
     bound to modules (``module_like``) is decided after it, once every binding is known."""
     imported: set[str] = set()  # names an import binds, and names assigned from them
+    quals: dict[str, str | None] = {}  # what an import binds them to (None: not one thing)
+    inits: list[ast.expr] = []  # ``x`` of ``x.__init__``, ``getattr(x, "__init__")``
     assigned: list[tuple[list[ast.expr], ast.expr]] = []
     maybe: list[ast.expr] = []  # a namespace reached if this may be a module
     read_names: set[int] = set()  # the names ``getattr``/``hasattr`` read
@@ -175,14 +211,23 @@ def name_may_change(tree: ast.Module) -> bool:
             if attr in _OBJECT_WORDS or (
                     attr == "__name__" and type(node.ctx) is not ast.Load):  # type: ignore[attr-defined]
                 maybe.append(node.value)  # type: ignore[attr-defined]
+            elif attr == "__init__":  # (``me.__init__("__main__")``: it sets the name)
+                inits.append(node.value)  # type: ignore[attr-defined]
         elif t is ast.Global or t is ast.Nonlocal:
             if "__name__" in node.names:  # type: ignore[attr-defined]
                 return True
             continue
         elif t is ast.Import or t is ast.ImportFrom:
+            base = node.module or "" if t is ast.ImportFrom else None  # type: ignore[attr-defined]
+            if base is not None and node.level:  # type: ignore[attr-defined]
+                base = absolute(module, package, "." * node.level + base) if (  # type: ignore[attr-defined]
+                    module is not None) else None
             for a in node.names:  # type: ignore[attr-defined]
                 bound = a.asname or a.name.split(".")[0]
                 imported.add(bound)
+                qual = (a.name if a.asname else bound) if t is ast.Import else (
+                    f"{base}.{a.name}" if base else None)
+                quals[bound] = qual if quals.get(bound, qual) == qual else None
                 if bound == "__name__" or (
                         a.name in _NAMESPACE_WORDS or a.name in _OBJECT_WORDS):
                     return True
@@ -208,6 +253,8 @@ def name_may_change(tree: ast.Module) -> bool:
                 read_names.add(id(args[1]))
                 if _literal_str(args[1]) in _OBJECT_WORDS:
                     maybe.append(args[0])  # ``getattr(sys, "modules")``
+                elif _literal_str(args[1]) == "__init__":
+                    inits.append(args[0])
             elif fname in _OBJECT_CALLS and args and (
                     fname == "vars" or len(args) < 2 or _literal_str(args[1]) is None):
                 maybe.append(args[0])
@@ -237,7 +284,7 @@ def name_may_change(tree: ast.Module) -> bool:
                         push((child, inside))
             elif isinstance(v, ast.AST):
                 push((v, inside))
-    if not maybe:
+    if not maybe and not inits:
         return False
     grown = True
     while grown:  # ``m = sys``, ``n = m``: bound to a module as well
@@ -261,7 +308,23 @@ def name_may_change(tree: ast.Module) -> bool:
             node = node.func if type(node) is ast.Call else node.value  # type: ignore[attr-defined]
         return type(node) is ast.Name and node.id in imported  # type: ignore[attr-defined]
 
-    return any(module_like(n) for n in maybe)
+    def own_module(node: ast.expr) -> bool:
+        """Whether ``node`` may be the module itself (or ``types.ModuleType``): rooted at a
+        name an import bound, resolved to this module's name where both are known."""
+        if not module_like(node):
+            return False
+        spelled = dotted(node)
+        head, _, rest = (spelled or "").partition(".")
+        qual = quals.get(head) if spelled is not None and head in quals and (
+            head not in assigned_names) else None
+        if module is None or qual is None:
+            return True  # (not known: it may be)
+        full = f"{qual}.{rest}" if rest else qual
+        return full in (module, "types.ModuleType")
+
+    assigned_names = {n.id for targets, _ in assigned for x in targets  # type: ignore[attr-defined]
+                      for n in ast.walk(x) if type(n) is ast.Name}
+    return any(module_like(n) for n in maybe) or any(own_module(n) for n in inits)
 
 
 _HEADER: dict[type, tuple[str, ...]] = {}  # a scope's fields but its body
@@ -353,10 +416,21 @@ def _close(table: dict[str, list[_N]], aliases: Sequence[tuple[str, str]]) -> No
 
 class _Reach:
     def __init__(self, tree: ast.Module, *, main_runs: bool | Callable[[], bool],
-                 module: str | None = None, package: bool = False) -> None:
+                 module: str | None = None, package: bool = False,
+                 typing_patched: bool | None = None) -> None:
         # (a callable: asked only where a ``__main__`` test stands)
         self.main_runs = main_runs if callable(main_runs) else lambda: main_runs
         self.module, self.package = module, package  # its import name, when known
+        self.tree = tree
+        # a module of the distribution, this one included, may set ``typing.TYPE_CHECKING``
+        # (``typing_patched``, gate.scan.lexical): then ``if TYPE_CHECKING:`` may run;
+        # None: not known, the module's own tree is read (``typing_written``)
+        self.type_checking: bool | None = typing_patched
+        # generator expressions kept under a module-level name whose bodies run only when
+        # the name is read (``_lazy_generators``)
+        self.lazy: set[int] = set()
+        # id(class) -> whether a kept instance of it may escape (``_leaks``): then used
+        self.leaky: dict[int, bool] = {}
         self.owner: dict[int, ast.ClassDef] = {}  # id(method) -> its class
         self.nested: dict[str, list[ast.ClassDef]] = {}  # ``O.I`` -> classes in class bodies
         # module-level ``x = K(...)``: x -> what was called (``K``, ``mod.K``)
@@ -436,6 +510,12 @@ class _Reach:
         self._rebindings(tree)
         self._escapes()
         self._factories()
+        self._lazy_generators(tree)
+        # names an import binds to the module itself or a package above it (``import pkg``
+        # in ``pkg._x``; ``from pkg import _x as me``): ``pkg._x.k``, ``me.k`` read ``k``
+        self.self_heads: dict[str, str] = {
+            name: qual for name, qual in self.imported.items() if module and qual and (
+                module == qual or module.startswith(f"{qual}."))}
 
     # ------------------------------------------------------------------ what the module defines
     def _index(self, body: list[ast.stmt], owner: ast.ClassDef | None) -> None:
@@ -602,6 +682,10 @@ class _Reach:
                     else:
                         bound = a.asname or a.name
                         qual = f"{st.module}.{a.name}" if not st.level else ""  # type: ignore[attr-defined]
+                        if st.level and self.module is not None:  # type: ignore[attr-defined]
+                            base = absolute(self.module, self.package, "." * st.level + (  # type: ignore[attr-defined]
+                                st.module or ""))  # type: ignore[attr-defined]
+                            qual = f"{base}.{a.name}" if base else ""
                     self.rebound.add(bound)
                     if bound not in self.imported:
                         self.imported[bound] = qual
@@ -831,6 +915,9 @@ class _Reach:
         if type(value) is ast.ClassDef:
             self._live(value, how)  # type: ignore[arg-type]
             return
+        if type(value) is ast.GeneratorExp:  # ``G = (f() for x in xs)`` read: it may run
+            self.reach(value, how)
+            return
         if type(value) is ast.Call:  # ``h = f()`` read: what ``f`` returned may be called
             self._release(self._results(value), how)
             func = value.func  # type: ignore[attr-defined]
@@ -940,6 +1027,9 @@ class _Reach:
                    for b in c.bases) or c.keywords:
             self._live(c, how)  # (a base or metaclass of elsewhere may call any method)
             return
+        if self._leaks(c):
+            self._live(c, how)  # (a method it runs lets ``self`` escape: ``_leaks``)
+            return
         self.done.add(key)
         self.made.append(c)  # (its methods called by name: ``_by_attr``)
         for m in self.methods.get(id(c), ()):
@@ -957,6 +1047,182 @@ class _Reach:
             if spelled is not None and spelled != "object" and not (
                     type(b) is ast.Name and _leaf(b) in self.classes):
                 self.out.outside.append((spelled, c.lineno))  # another module's base
+
+    def _leaks(self, c: ast.ClassDef) -> bool:
+        """Whether making and keeping an instance of ``c`` may hand it to code that does
+        not hold it: a method that runs while nothing holds the instance (``holderless``:
+        construction, finalization and what they call on ``self``) lets ``self`` escape
+        (``leaks_self``); whoever gets it may call any method."""
+        got = self.leaky.get(id(c))
+        if got is None:
+            own = self._mro(c)[0]
+            fns = [m for k in own for m in self.methods.get(id(k), ()) if isinstance(m, _FUNCS)]
+            runs = holderless(fns, {name for k in own for name, _ in self.class_stored.get(
+                id(k), ())} | {name for k in own for st in k.body if type(st) in (
+                    ast.Assign, ast.AnnAssign) for name in _targets(st)}, self._trusted,
+                any(k.decorator_list for k in own))
+            got = self.leaky[id(c)] = runs is None or any(
+                leaks_self(m, self._shadowed(), self._called, self._bound_methods())
+                for m in runs)
+        return got
+
+    def _maker(self, func: ast.expr) -> str | None:
+        """The last name of the standard library's class maker ``func`` is
+        (``_CLASS_MAKERS``, resolved through the imports; ``type`` where not rebound)."""
+        spelled = dotted(func)
+        if spelled is None:
+            return None
+        head, _, rest = spelled.partition(".")
+        if head in self.imported and head not in self.assigned:
+            qual = self.imported[head]
+            full = f"{qual}.{rest}" if rest else qual
+        elif not rest and head not in self._shadowed():
+            full = f"builtins.{head}"
+        else:
+            return None
+        return full.rpartition(".")[2] if full in _CLASS_MAKERS else None
+
+    def _trusted(self, deco: ast.expr, fn: ast.AST) -> bool:
+        """Whether a method's decorator is the standard library's own wrapper
+        (``_wrapper``): what the class binds is then the method (or a property of it)."""
+        return type(deco) in (ast.Name, ast.Attribute) and self._wrapper(deco, fn)
+
+    def _shadowed(self) -> frozenset[str]:
+        """The names the module binds itself (a builtin so named is not the builtin)."""
+        got = self.__dict__.get("_shadowed_names")
+        if got is None:
+            got = self.__dict__["_shadowed_names"] = frozenset(
+                self.defs.keys() | self.classes.keys() | self.assigned | self.imported.keys()
+                | self.stored.keys() | self.instances.keys())
+        return got  # type: ignore[no-any-return]
+
+    def _bound_methods(self) -> frozenset[str]:
+        """The names of the module's methods that make a bound method when read on an
+        instance (not a property: reading one runs it, and gives its value)."""
+        got = self.__dict__.get("_method_names")
+        if got is None:
+            got = self.__dict__["_method_names"] = method_names(
+                m for ms in self.methods.values() for m in ms)
+        return got  # type: ignore[no-any-return]
+
+    def _called(self) -> frozenset[str]:
+        """Every attribute name the module spells (``self.__enter__()``)."""
+        got = self.__dict__.get("_attr_names")
+        if got is None:
+            got = self.__dict__["_attr_names"] = frozenset(
+                n.attr for n in ast.walk(self.tree) if type(n) is ast.Attribute)  # type: ignore[attr-defined]
+        return got  # type: ignore[no-any-return]
+
+    def _pickled(self, how: str) -> None:
+        """A name the module's ``__getattr__`` may be asked for without code spelling it:
+        a ``__qualname__``/``__module__`` rebound (pickle looks a class or function up by
+        them), a ``__reduce__`` returning a string (pickle looks it up)."""
+        hook = self.hooks.get("__getattr__")
+        if hook is not None:
+            self.reach(hook, how)
+
+    def _plain_class(self, name: str) -> bool:
+        """Whether ``name`` is only the module's own class (or classes) made by ``type``:
+        no metaclass, only own bases (a base of elsewhere may have one), so ``type``'s own
+        code serves ``isinstance``, ``issubclass`` and its data attributes."""
+        cs = self.classes.get(name)
+        if not cs or name in self.defs or name in self._shadowed() - self.classes.keys():
+            return False
+        for c in cs:
+            for k in self._mro(c)[0]:
+                if k.keywords or not all(
+                        type(b) is ast.Name and (b.id in self.classes or (
+                            b.id == "object" and "object" not in self._shadowed()))
+                        for b in k.bases):
+                    return False
+            if any(getattr(st, "name", None) == "__doc__" or (
+                    type(st) in (ast.Assign, ast.AnnAssign, ast.AugAssign) and any(
+                        type(x) is ast.Name and x.id == "__doc__"  # type: ignore[attr-defined]
+                        for x in (st.targets if type(st) is ast.Assign else [st.target])))  # type: ignore[attr-defined]
+                   for st in statements(c.body)):
+                return False  # (``__doc__ = D()``: ``K.__doc__`` calls its ``__get__``)
+        return True
+
+    def _checked(self, which: str, args: list[ast.expr]) -> list[int]:
+        """The ids of the names of the module's plain classes (``_plain_class``) that
+        ``isinstance(x, K)``/``issubclass(x, K)`` only checks against (``type``'s
+        ``__instancecheck__``/``__subclasscheck__`` call nothing of ``K``'s), and ``K`` of
+        ``issubclass(K, C)`` where ``C`` is such a class or a builtin type."""
+        def plain(node: ast.expr, builtin: bool) -> list[int] | None:
+            items = node.elts if type(node) is ast.Tuple else [node]  # type: ignore[attr-defined]
+            out: list[int] = []
+            for x in items:
+                if type(x) is not ast.Name:
+                    return None
+                if self._plain_class(x.id):  # type: ignore[attr-defined]
+                    out.append(id(x))
+                elif not (builtin and x.id in _BUILTIN_TYPES and x.id not in self._shadowed()):  # type: ignore[attr-defined]
+                    return None
+            return out
+
+        got = plain(args[1], True)
+        if got is None:
+            return []
+        if which == "issubclass" and type(args[0]) is ast.Name and self._plain_class(args[0].id):  # type: ignore[attr-defined]
+            got.append(id(args[0]))
+        return got
+
+    def _own_attr(self, mod: str | None, parts: list[str]) -> str | None:
+        """The module-level name a reference (``split_ref``) rooted at the module itself
+        reads: ``k`` of ``pkg._x.k`` in ``pkg._x`` (``import pkg._x``), of ``me.k`` (``from
+        pkg import _x as me``), of ``sys.modules["pkg._x"].k``, ``import_module("pkg._x").k``."""
+        if mod is None:
+            base = self.self_heads.get(parts[0])
+            if base is None:
+                return None
+            full = ".".join([base, *parts[1:]])
+        else:
+            full = ".".join([mod, *parts])
+        prefix = f"{self.module}."
+        return full[len(prefix):].partition(".")[0] if full.startswith(prefix) else None
+
+    def _never(self, test: ast.expr) -> bool:
+        """Whether a test is false whenever the module is imported: a false constant
+        (``if False:``, ``if 0:``), ``typing.TYPE_CHECKING`` (resolved through the imports,
+        the name bound by nothing else, and nothing in the module, or in the distribution:
+        ``typing_patched``, writes ``TYPE_CHECKING`` on a module)."""
+        t = type(test)
+        if t is ast.Constant:
+            return not test.value  # type: ignore[attr-defined]
+        spelled = dotted(test)
+        if spelled is None or not spelled.endswith("TYPE_CHECKING"):
+            return False
+        head, _, rest = spelled.partition(".")
+        qual = self.imported.get(head)
+        if not qual or head in self.assigned or head in self.defs or head in self.classes:
+            return False
+        if (f"{qual}.{rest}" if rest else qual) not in (
+                "typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"):
+            return False
+        if self.type_checking is None:
+            self.type_checking = typing_written(self.tree)
+        return not self.type_checking
+
+    def _lazy_generators(self, tree: ast.Module) -> None:
+        """``G = (f() for x in xs)`` at module level: a generator expression evaluates its
+        first iterable where it is made and runs its body only when iterated, which needs
+        the generator: its body runs when ``G`` is read at import (``_open``), or a name is
+        looked up by a computed value. Not where the module reaches its namespace otherwise
+        (``globals()``, ``vars()``, frames, ``gc``...: ``_NAMESPACE_WORDS``), where the
+        value may be iterated without ``G`` being spelled."""
+        gens = [st for st in tree.body if type(st) is ast.Assign and len(st.targets) == 1
+                and type(st.targets[0]) is ast.Name and type(st.value) is ast.GeneratorExp]
+        if not gens:
+            return
+        for n in ast.walk(tree):
+            t = type(n)
+            word = n.id if t is ast.Name else n.attr if t is ast.Attribute else (  # type: ignore[attr-defined]
+                n.value if t is ast.Constant and type(n.value) is str else None)  # type: ignore[attr-defined]
+            if word in _NAMESPACE_WORDS or word in _GEN_FINDERS:
+                return
+        for st in gens:
+            self.lazy.add(id(st.value))
+            self.stored.setdefault(st.targets[0].id, []).append(st.value)  # type: ignore[attr-defined]
 
     def _decorated(self, st: ast.AST, how: str | None) -> None:
         for d in st.decorator_list:  # type: ignore[attr-defined]
@@ -1060,8 +1326,17 @@ class _Reach:
                 if inner:
                     stack.append(node.body)  # type: ignore[attr-defined]
                 continue
-            if t is ast.If and _is_main(node.test) and not self.main_runs():  # type: ignore[attr-defined]
+            if t is ast.If and ((_is_main(node.test) and not self.main_runs()) or (  # type: ignore[attr-defined]
+                    self._never(node.test))):  # type: ignore[attr-defined]
                 stack += node.orelse  # type: ignore[attr-defined]
+                continue
+            if t is ast.If and type(node.test) is ast.UnaryOp and type(  # type: ignore[attr-defined]
+                    node.test.op) is ast.Not and self._never(node.test.operand):  # type: ignore[attr-defined]
+                stack += node.body  # ``if not TYPE_CHECKING:``: its ``else`` never runs  # type: ignore[attr-defined]
+                continue
+            if t is ast.GeneratorExp and id(node) in self.lazy and node is not root:
+                # made, not run: only its first iterable is evaluated (``_lazy_generators``)
+                stack.append(node.generators[0].iter)  # type: ignore[attr-defined]
                 continue
             if t is ast.Expr and type(node.value) is ast.Constant:  # type: ignore[attr-defined]
                 continue  # a docstring names nothing
@@ -1084,6 +1359,10 @@ class _Reach:
 
     def scan(self, root: ast.AST, how: str | None) -> None:
         cls = self.owner.get(id(root))  # the class of a method (``super()``)
+        if type(root) is ast.FunctionDef and root.name in ("__reduce__", "__reduce_ex__") and any(
+                type(n) is ast.Return and type(n.value) is not ast.Tuple  # type: ignore[attr-defined]
+                for n in _runs_with(root)):  # (pickle looks a string up on the module)
+            self._pickled(how or f"{root.name} at :{root.lineno}")
         local = _locals(root)  # (a function's own variables name nothing elsewhere)
         # names whose attribute or item is written (``f.__doc__ = d``, ``T["k"] = v``): the
         # object is not called (its class's ``__setattr__``/``__setitem__`` run: a class
@@ -1095,6 +1374,9 @@ class _Reach:
             t = type(node)
             line = getattr(node, "lineno", 0)
             if t is ast.Name:
+                if type(node.ctx) is ast.Store and node.id in _PICKLE_NAMES and (  # type: ignore[attr-defined]
+                        "__getattr__" in self.hooks):  # ``class K: __qualname__ = "lazy"``
+                    self._pickled(how or f"{node.id} at :{line}")  # type: ignore[attr-defined]
                 if type(node.ctx) is not ast.Store and id(node) not in written:  # type: ignore[attr-defined]
                     name = node.id  # type: ignore[attr-defined]
                     if name in self.own_names and id(node) not in receivers and (
@@ -1113,14 +1395,22 @@ class _Reach:
                 if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]  # ``f.__doc__ = d``
                     if type(node.value) is ast.Name:  # type: ignore[attr-defined]
                         written.add(id(node.value))  # type: ignore[attr-defined]
+                    if node.attr in _PICKLE_NAMES and "__getattr__" in self.hooks:  # type: ignore[attr-defined]
+                        self._pickled(how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
                     continue  # (a setter runs: a live class's properties are reached)
+                if node.attr in _TYPE_DATA and type(node.value) is ast.Name and (  # type: ignore[attr-defined]
+                        self._plain_class(node.value.id)):  # type: ignore[attr-defined]
+                    typed.add(id(node.value))  # type: ignore[attr-defined]  # ``K.__doc__``
                 if id(node) in self.deferred:  # stored: read when it is (``_open``)
                     continue
                 self._method(node.attr, how or f".{node.attr} at :{line}")  # type: ignore[attr-defined]
-                spelled = ref(
-                    node, self.module, self.package, self.importers)  # type: ignore[arg-type]
-                if spelled is not None and id(node) not in typed:
-                    self.out.outside.append((spelled, line))
+                got = split_ref(node, self.module, self.package, self.importers)  # type: ignore[arg-type]
+                if got is not None and (got[0] is not None or self.self_heads):
+                    mine = self._own_attr(*got)
+                    if mine is not None:  # ``import pkg; pkg.k`` in pkg: ``k`` is read
+                        self._word(mine, how or f"{spell(*got).lstrip('=')} at :{line}", 0)
+                if got is not None and id(node) not in typed:
+                    self.out.outside.append((spell(*got), line))
             elif (t is ast.Assign or t is ast.AnnAssign) and id(node.value) in self.stored_ids and (  # type: ignore[attr-defined]
                     type(node.value) is not ast.Call):  # type: ignore[attr-defined]
                 # stored, not called: what it names elsewhere waits for a read (``_open``)
@@ -1139,14 +1429,20 @@ class _Reach:
                 for item in node.items:  # type: ignore[attr-defined]
                     self._instance_methods(item.context_expr, ("__enter__", "__exit__"),
                                            how or f"with at :{line}", line, cls)
-            elif t is ast.ImportFrom and "__getattr__" in self.hooks:
+            elif t is ast.ImportFrom and self.module is not None:
                 base = absolute(self.module, self.package, "." * node.level + (  # type: ignore[attr-defined]
-                    node.module or "")) if self.module is not None else None  # type: ignore[attr-defined]
+                    node.module or ""))  # type: ignore[attr-defined]
                 if base is not None and base == self.module:  # ``from . import x``: a lookup
-                    self._own_lookup(how, line, f"from-import at :{line}", ("__getattr__",))
+                    for a in node.names:  # type: ignore[attr-defined]
+                        if a.name != "*":  # ``from pkg import k as o`` in pkg: ``k`` is read
+                            self._word(a.name, how or f"from {base} import {a.name} at :{line}", 0)
+                    if "__getattr__" in self.hooks:
+                        self._own_lookup(how, line, f"from-import at :{line}", ("__getattr__",))
             elif t is ast.Constant and isinstance(node.value, str):  # type: ignore[attr-defined]
                 # ``globals()["f"]``, ``getattr(a, "run")``, ``import_module(".sync")``
                 self._string(node, how, line)  # type: ignore[arg-type]
+                if node.value in _PICKLE_NAMES and "__getattr__" in self.hooks:  # type: ignore[attr-defined]
+                    self._pickled(how or f"{node.value!r} at :{line}")  # type: ignore[attr-defined]
             elif t in _FUNCS:
                 self._decorated(node, how)
                 if node is not root and isinstance(root, _FUNCS):
@@ -1167,6 +1463,20 @@ class _Reach:
                     self._live(node, self.subclasses)
             elif t is ast.Call:
                 func = node.func  # type: ignore[attr-defined]
+                if type(func) is ast.Name and func.id in ("isinstance", "issubclass") and (
+                        func.id not in self._shadowed()) and len(node.args) == 2:  # type: ignore[attr-defined]
+                    typed.update(self._checked(func.id, node.args))  # type: ignore[attr-defined]
+                elif type(func) is ast.Name and func.id == "super" and len(node.args) == 2 and (  # type: ignore[attr-defined]
+                        type(node.args[0]) is ast.Name) and "super" not in self._shadowed():  # type: ignore[attr-defined]
+                    # ``super(K, self)``: looks up past ``K`` in ``self``'s class, makes no K
+                    typed.add(id(node.args[0]))  # type: ignore[attr-defined]
+                maker = self._maker(func) if "__getattr__" in self.hooks else None
+                if maker is not None and len(node.args) >= (3 if maker == "type" else 1):  # type: ignore[attr-defined]
+                    named = _literal_str(node.args[0])  # type: ignore[attr-defined]
+                    if named is None or named not in self._shadowed():
+                        # ``type("lazy", (), {})``: a class of this module by a name it
+                        # does not bind (pickle looks it up)
+                        self._pickled(how or f"{maker}() at :{line}")
                 if type(func) is ast.Attribute and func.attr in _ADDERS:  # ``REG[k].append(f)``
                     receiver = _receiver(func.value)
                     if type(receiver) is ast.Name and receiver.id in self.containers:  # type: ignore[attr-defined]
@@ -1219,6 +1529,8 @@ class _Reach:
         spelled = spell(*got)
         mod = got[0]
         self.out.outside.append((spelled, line))
+        if mod is not None and mod == self.module and got[1]:  # ``sys.modules["pkg"].k``
+            self._word(got[1][0], how or f"{spelled[1:]} at :{line}", 0)
         if mod is not None and mod == self.module:
             self._own_lookup(how, line, f"{spelled[1:]} at :{line}", ("__getattr__", "__dir__"))
 
@@ -1496,6 +1808,206 @@ class _Reach:
                 for fn, how in self.returned.pop(outer):
                     self.reach(fn, how)
         return self.out
+
+
+# calls that read the object they are given without keeping it or handing it on (the
+# builtins themselves: a module binding one of these names is read otherwise)
+_READS_ONLY = frozenset({"id", "len", "hash", "repr", "str", "bool", "format"})
+# special methods called by whoever already holds the instance (``with k``, ``iter(k)``,
+# ``k += x``): returning ``self`` to them hands it to no one new
+_HELD = frozenset({"__new__", "__init__", "__del__", "__init_subclass__", "__set_name__",
+                   "__post_init__", "__class_getitem__"})
+
+
+_PROPERTIES = frozenset({"property", "cached_property", "setter", "getter", "deleter"})
+
+
+def method_names(methods: Iterable[ast.AST]) -> frozenset[str]:
+    """The names of ``methods`` that read on an instance give a bound method: not a
+    property's (``@property``, ``@functools.cached_property``, ``@p.setter``) unless
+    another method has the same name."""
+    out: set[str] = set()
+    props: set[str] = set()
+    for m in methods:
+        name = getattr(m, "name", None)
+        if name is None:
+            continue
+        if any(_leaf(d) in _PROPERTIES for d in m.decorator_list):  # type: ignore[attr-defined]
+            props.add(name)
+        else:
+            out.add(name)
+    return frozenset(out)
+
+
+# what runs on an instance while nothing holds it: its making and its finalization
+_HOLDERLESS = ("__new__", "__init__", "__post_init__", "__del__")
+# the attribute hooks an attribute of ``self`` read, written or deleted may call
+_ATTR_HOOKS = {ast.Load: ("__getattr__", "__getattribute__"), ast.Store: ("__setattr__",),
+               ast.Del: ("__delattr__",)}
+
+
+def _inert(value: ast.expr) -> bool:
+    """Whether a value is built of literals only (``1024 * 1024``, ``("a", "b")``,
+    ``f"{1}"``): no descriptor, no callable."""
+    for n in ast.walk(value):
+        if type(n) not in _INERT:
+            return False
+    return True
+
+
+_INERT = frozenset({ast.Constant, ast.BinOp, ast.UnaryOp, ast.List, ast.Tuple, ast.Set,
+                    ast.Dict, ast.JoinedStr, ast.FormattedValue, ast.Load, ast.Add, ast.Sub,
+                    ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.LShift,
+                    ast.RShift, ast.BitOr, ast.BitAnd, ast.BitXor, ast.USub, ast.UAdd,
+                    ast.Invert, ast.Not})
+
+
+def _targets(st: ast.stmt) -> list[str]:
+    """The names an assignment in a class body binds to anything but literals."""
+    value = st.value  # type: ignore[attr-defined]
+    if value is None or _inert(value):
+        return []
+    targets = st.targets if type(st) is ast.Assign else [st.target]  # type: ignore[attr-defined]
+    return [n.id for x in targets for n in ast.walk(x) if type(n) is ast.Name]  # type: ignore[attr-defined]
+
+
+def holderless(methods: Sequence[ast.AST], stored: Container[str] = frozenset(),
+               trusted: Callable[[ast.expr, ast.AST], bool] = lambda d, m: False,
+               decorated: bool = False) -> list[ast.AST] | None:
+    """The methods of a class (``methods``: its own and its own bases') that may run while
+    no code holds the instance: ``__new__``, ``__init__``, ``__post_init__``, ``__del__``,
+    and, from those, the methods they name on ``self`` (``self.setup()``, a property read)
+    with the attribute hooks (``self.x`` read: ``__getattr__``, ``__getattribute__``;
+    written: ``__setattr__``...), and every special method where they use ``self``
+    otherwise (``str(self)``, ``self + 1``, ``with self``). Any other method runs only when
+    called by code that holds the instance already. None where they name on ``self`` what
+    the class body binds otherwise than by a ``def`` (``stored``: ``m = make_method()``,
+    a descriptor) or a ``def`` with a decorator other than the standard library's own
+    wrappers (``trusted``): what runs then is not read. A decorated class (``decorated``:
+    ``@dataclass`` writes an ``__init__`` that sets attributes, calls ``__post_init__``...):
+    every special method may run while it is made."""
+    by_name: dict[str, list[ast.AST]] = {}
+    for m in methods:
+        by_name.setdefault(m.name, []).append(m)  # type: ignore[attr-defined]
+    todo = [m for n in _HOLDERLESS for m in by_name.get(n, ())] if not decorated else [
+        f for name, fs in by_name.items() if _special(name) for f in fs]
+    out: list[ast.AST] = []
+    seen: set[int] = set()
+    while todo:
+        m = todo.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        out.append(m)
+        a = m.args  # type: ignore[attr-defined]
+        params = [x.arg for x in (*a.posonlyargs, *a.args)]
+        if not params:
+            continue
+        me = params[0]
+        attrs: set[int] = set()
+        for n in ast.walk(m):
+            if type(n) is ast.Attribute and type(n.value) is ast.Name and n.value.id == me:  # type: ignore[attr-defined]
+                attrs.add(id(n.value))  # type: ignore[attr-defined]
+                named = by_name.get(n.attr, ())  # type: ignore[attr-defined]
+                if n.attr in stored or any(not trusted(d, f) for f in named  # type: ignore[attr-defined]
+                                           for d in f.decorator_list):  # type: ignore[attr-defined]
+                    return None
+                todo += named
+                todo += [h for name in _ATTR_HOOKS[type(n.ctx)] for h in by_name.get(name, ())]  # type: ignore[attr-defined]
+        if any(type(n) is ast.Name and n.id == me and id(n) not in attrs  # type: ignore[attr-defined]
+               and type(n.ctx) is ast.Load for n in ast.walk(m)):  # type: ignore[attr-defined]
+            todo += [f for name, fs in by_name.items() if _special(name) for f in fs]
+    return out
+
+
+def leaks_self(fn: ast.AST, shadowed: Container[str], called: Callable[[], Container[str]],
+               methods: Container[str]) -> bool:
+    """Whether method ``fn`` lets the instance escape: ``self`` (its first parameter; in
+    ``__new__`` also what ``__new__`` made) stored anywhere (``REG.append(self)``,
+    ``global CUR; CUR = self``, ``other.items.append(self)``, ``sys.stdout = self``),
+    handed to a call (``addHandler(self)``, ``getattr(self, "_" + n)``: a computed name
+    may be any method), returned or yielded (but by a special method that whoever holds
+    the instance calls, ``__enter__``, ``__iter__``..., unless the module spells that
+    method as an attribute: ``called``), its class handed on (``self.__class__``), in its
+    inner functions and lambdas too. Reading its attributes, indexing or calling it,
+    operators on it, ``with self``, ``for x in self``, ``self is x``, ``x in self``, and
+    ``super(K, self)``, ``getattr(self, "name")``, ``id``/``len``/``hash``/``repr``/``str``/
+    ``bool``/``format`` of it (builtins the module does not rebind: ``shadowed``) hand it to
+    no one. A bound method (``self.m`` not called at once, ``m`` one of the module's
+    ``methods``) carries the instance (``__self__``): handed on as well."""
+    if type(fn) is ast.Lambda:
+        return True
+    a = fn.args  # type: ignore[attr-defined]
+    params = [x.arg for x in (*a.posonlyargs, *a.args)]
+    name = fn.name  # type: ignore[attr-defined]
+    if "staticmethod" in {_leaf(d) for d in fn.decorator_list} and name != "__new__":  # type: ignore[attr-defined]
+        return False  # (no instance; the module's names it reads are read as such)
+    if not params:
+        return bool(a.vararg)  # ``def m(*args)``: the instance is ``args[0]``
+    me = {params[0]}
+    parent: dict[int, ast.AST] = {}
+    nodes: list[ast.AST] = []
+    stack: list[ast.AST] = list(fn.body)  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        for child in ast.iter_child_nodes(node):
+            parent[id(child)] = node
+            stack.append(child)
+    if name == "__new__":  # ``inst = super().__new__(cls)``: the instance
+        for n in nodes:
+            if type(n) is ast.Assign and type(n.value) is ast.Call and (  # type: ignore[attr-defined]
+                    _leaf(n.value.func) == "__new__"):  # type: ignore[attr-defined]
+                me.update(x.id for t in n.targets for x in ast.walk(t) if type(x) is ast.Name)  # type: ignore[attr-defined]
+    returns_ok = name == "__new__" or (_special(name) and name not in _HELD and (
+        name not in called()))
+    for n in nodes:
+        if type(n) is not ast.Name or n.id not in me or type(n.ctx) is not ast.Load:  # type: ignore[attr-defined]
+            continue
+        p = parent.get(id(n))
+        t = type(p)
+        if t is ast.Attribute:
+            up = parent.get(id(p))
+            if type(up) is ast.Call and up.func is p:  # type: ignore[attr-defined]
+                continue  # ``self.go()``
+            if p.attr == "__class__":  # type: ignore[union-attr]
+                if type(up) is ast.Attribute:
+                    continue  # ``self.__class__.__name__`` (not the class itself)
+            elif p.attr not in methods or type(p.ctx) is not ast.Load:  # type: ignore[union-attr]
+                continue  # ``self.x`` (data); ``REG.append(self.go)``: its ``__self__``
+        elif t is ast.Subscript and p.value is n:  # type: ignore[union-attr]
+            continue
+        elif t is ast.Call:
+            func = p.func  # type: ignore[union-attr]
+            fname = func.id if type(func) is ast.Name else None  # type: ignore[attr-defined]
+            args = p.args  # type: ignore[union-attr]
+            if func is n:
+                continue  # ``self(...)``: its ``__call__``
+            if fname is not None and fname not in shadowed and not p.keywords and (  # type: ignore[union-attr]
+                    (fname in _READS_ONLY and len(args) == 1)
+                    or (fname == "super" and len(args) == 2 and args[1] is n)
+                    or (fname in ("getattr", "hasattr") and len(args) in (2, 3)
+                        and args[0] is n and type(args[1]) is ast.Constant)):
+                continue
+        elif t in (ast.UnaryOp, ast.Expr, ast.FormattedValue, ast.Await, ast.withitem,
+                   ast.Delete):
+            continue
+        elif t is ast.Compare:
+            ops = p.ops  # type: ignore[union-attr]
+            sides = [p.left, *p.comparators]  # type: ignore[union-attr]
+            i = next(k for k, x in enumerate(sides) if x is n)
+            if all(type(o) in (ast.Is, ast.IsNot) for o in ops) or (
+                    i > 0 and type(ops[i - 1]) in (ast.In, ast.NotIn) and (
+                        i == len(ops) or type(ops[i]) in (ast.Is, ast.IsNot))):
+                continue  # ``self is x``; ``x in self`` (its ``__contains__``)
+        elif t is ast.For or t is ast.AsyncFor or t is ast.comprehension:
+            if p.iter is n:  # type: ignore[union-attr]
+                continue
+        elif t is ast.Return or t is ast.Yield:
+            if returns_ok:
+                continue
+        return True
+    return False
 
 
 _LEAVES = (ast.Name, ast.Constant)  # (no node under them)
@@ -1811,8 +2323,12 @@ def _leaf(node: ast.expr) -> str | None:
 
 
 def reached(tree: ast.Module, *, main_runs: bool | Callable[[], bool] = False,
-            module: str | None = None, package: bool = False) -> Reached:
+            module: str | None = None, package: bool = False,
+            typing_patched: bool | None = None) -> Reached:
     """What of ``tree`` runs when the module is imported (``main_runs``: its ``__main__``
     block does too, because ``__name__`` may be rebound; ``module``: its import name, when
-    known, and ``package``: whether it is a package's ``__init__``)."""
-    return _Reach(tree, main_runs=main_runs, module=module, package=package).run(tree)
+    known, and ``package``: whether it is a package's ``__init__``; ``typing_patched``:
+    whether a module of the distribution, this one included, may set
+    ``typing.TYPE_CHECKING``, None where only this module's tree is known)."""
+    return _Reach(tree, main_runs=main_runs, module=module, package=package,
+                  typing_patched=typing_patched).run(tree)

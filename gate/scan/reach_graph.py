@@ -49,6 +49,8 @@ class Summary:
     returns: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     # ``Class.attr`` -> what a class attribute stores (``class L: run = base.run``)
     class_refs: dict[str, str] = dataclasses.field(default_factory=dict)
+    # the names of a literal ``__all__`` bound once (None: none, or not a literal)
+    all_names: frozenset[str] | None = None
 
 
 def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
@@ -77,9 +79,11 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
             names = [x.id for x in targets if type(x) is ast.Name]
             if value is None:
                 continue
-            if type(value) is ast.Lambda:  # ``f = lambda: ...``
+            if type(value) is ast.Lambda or type(value) is ast.GeneratorExp:
+                # ``f = lambda: ...``; ``G = (f() for x in xs)``: run when read
                 for n in names:
                     entries.setdefault(n, []).append((value.lineno, value.end_lineno or st.lineno))
+
             elif type(value) is ast.Name:  # ``f = _impl``
                 aliases += [(n, value.id) for n in names]
                 refs += [(n, value.id) for n in names]
@@ -139,7 +143,21 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
                    classes=classes, defined=frozenset(defined), hook=hook,
                    lookups=tuple(lookups), path_dirs=tuple(_path_dirs(tree)) if (
                        "__file__" in text or "__path__" in text) else (), returns=returns,
-                   class_refs=stored)
+                   class_refs=stored, all_names=_all_names(top, text))
+
+
+def _all_names(top: list[ast.stmt], text: str) -> frozenset[str] | None:
+    """The names of ``__all__ = [...]`` when it is a literal of strings bound once and
+    spelled nowhere else (``__all__ += ...``, ``__all__.append``: not known)."""
+    if "__all__" not in text or text.count("__all__") != 1:
+        return None
+    for st in top:
+        if type(st) is ast.Assign and [getattr(x, "id", None) for x in st.targets] == [  # type: ignore[attr-defined]
+                "__all__"] and type(st.value) in (ast.List, ast.Tuple):  # type: ignore[attr-defined]
+            names = [e.value if type(e) is ast.Constant else None for e in st.value.elts]  # type: ignore[attr-defined]
+            if all(type(n) is str for n in names):
+                return frozenset(names)  # type: ignore[arg-type]
+    return None
 
 
 def _qualify(name: str, binds: dict[str, str], entries: dict[str, list[tuple[int, int]]],

@@ -40,9 +40,25 @@ from contextvars import ContextVar
 
 from gate.layout import pth_lines
 from gate.model import Capability, Finding, Phase
-from gate.scan.lexical import decode_source, import_ranges, module_name, normalize
+from gate.scan.lexical import (
+    decode_source,
+    import_ranges,
+    module_name,
+    normalize,
+    typing_patched,
+)
 from gate.scan.nodes import gc_paused, parse
-from gate.scan.reach import _special, moved, name_may_change, reached
+from gate.scan.python_refs import _FUNCS
+from gate.scan.reach import (
+    _special,
+    _targets,
+    holderless,
+    leaks_self,
+    method_names,
+    moved,
+    name_may_change,
+    reached,
+)
 from gate.scan.reach_decorators import follow_decorations
 from gate.scan.reach_graph import Graph, Summary, summarize
 
@@ -82,6 +98,7 @@ class _Module:
     made: dict[str, list[str]] | None = None  # its instances, by their class
     by_last: dict[str, list[tuple[str, str]]] | None = None  # ``named`` by last word, module
     by_class: dict[str, list[str]] | None = None  # its instances, by the class spelled
+    typing: bool = False  # a module of the distribution may set ``typing.TYPE_CHECKING``
 
     def instances_of(self, cls: str) -> list[str]:
         """What holds an instance of ``cls`` (as spelled) in the summary: module-level
@@ -154,7 +171,7 @@ class _Module:
         block too where the module may rebind ``__name__``, as the scanner reads it)."""
         if self.outside is None:
             tree = self.parse()
-            self.outside = import_time(tree, self.name, self.package) if (
+            self.outside = import_time(tree, self.name, self.package, self.typing) if (
                 tree is not None) else []
         return self.outside
 
@@ -167,16 +184,18 @@ class _Module:
         return self.tree
 
 
-def import_time(tree: ast.Module, module: str, package: bool) -> list[tuple[str, int]]:
+def import_time(tree: ast.Module, module: str, package: bool,
+                typing_patched: bool = False) -> list[tuple[str, int]]:
     """What ``tree``'s import-time code spells outside itself (``Reached.outside``), its
     ``__main__`` block counted where ``__name__`` may be rebound (``name_may_change``, read
     only where such a block stands): the same answer whether the scanner computed it or
     ``follow_modules`` does."""
     @functools.cache
     def main_runs() -> bool:
-        return name_may_change(tree)
+        return name_may_change(tree, module, package)
 
-    return reached(tree, main_runs=main_runs, module=module, package=package).outside
+    return reached(tree, main_runs=main_runs, module=module, package=package,
+                   typing_patched=typing_patched).outside
 
 
 # what the scanner learnt of each file while its tree was at hand, for ``follow_modules``,
@@ -197,14 +216,14 @@ def remembering() -> Iterator[None]:
 
 
 def remember(path: str, module: str | None, package: bool, text: str, tree: ast.Module,
-             outside: list[tuple[str, int]] | None) -> None:
+             outside: list[tuple[str, int]] | None, typing_patched: bool = False) -> None:
     """Keep what ``follow_modules`` needs of a file the scanner parsed (no second parse),
     inside a wheel's scan (``remembering``); elsewhere (an sdist, a file alone) nothing."""
     memory = _kept.get()
     if module is None or memory is None:
         return
     if outside is None:  # (the scanner had no ``runtime`` finding to place)
-        outside = import_time(tree, module, package)
+        outside = import_time(tree, module, package, typing_patched)
     memory[(path, text)] = (summarize(module, package, tree, text), outside)
 
 
@@ -246,6 +265,7 @@ class _Follow:
         self.starrers: list[_Module] | None = None  # the modules with an ``import *``
         self.redirects: bool | None = None  # (``_namesakes``)
         self.leaves: dict[str, list[str]] | None = None  # last name -> own modules
+        self.naming: dict[tuple[str, str], bool] = {}  # (``_names_module``)
 
     def canon(self, qual: str) -> str:
         got = self.canons.get(qual)
@@ -284,6 +304,9 @@ class _Follow:
                           words=frozenset(_WORD.findall(text)))
             self.modules[mod.name] = mod
             self.by_path[path] = mod
+        patched = any(typing_patched(m.text) for m in self.by_path.values())
+        for m in self.by_path.values():
+            m.typing = patched
         self._path_names()
         lines: dict[str, list[int]] = {}
         for f in runtime:
@@ -378,7 +401,10 @@ class _Follow:
             n = work.pop()
             cls, _, meth = n.rpartition(".")
             holders = {cls, *mod.instances_of(cls)} if cls else None
-            for other in mod.spelling(meth):
+            # a class: what spells an instance kept of it reads it (``def get(): return k``)
+            kept = [i for i in mod.instances_of(n) if i in s.instances] if (
+                not cls and n in s.classes) else []
+            for other in (*mod.spelling(meth), *(e for i in kept for e in mod.spelling(i))):
                 if other == n:
                     continue
                 if holders is not None and not (
@@ -415,11 +441,13 @@ class _Follow:
         if found is None:
             found = self.spellers[word] = [m for m in self.mods if word in m.words]
         tsum = self.modules[tmod].summary() if not cls else None
+        kept: list[str] = []
         if tsum is not None and name in tsum.classes:  # a class: through its instances too
             kept = [i for i in self.modules[tmod].instances_of(name) if i in tsum.instances]
-            if kept:
+            if kept:  # (``from ._x import k``, ``import pkg._x; pkg._x.k``)
                 found = [*found, *(m for m in self.mods if m not in found and any(
-                    i in m.words and m.imports(i) for i in kept))]
+                    i in m.words and (m.imports(i) or self._names_module(m, tmod))
+                    for i in kept))]
         if self.starrers is None:
             self.starrers = [m for m in self.mods if m.star_import()]
         out: list[_Module] = []
@@ -434,13 +462,36 @@ class _Follow:
                 out.append(caller)
                 continue
             if cls:  # a method: through its class, or an instance of it, imported
-                if any(h in caller.words and (caller.imports(h) or caller.imports(leaf) or (
-                        _literal_module(caller, leaf))) for h in holders):
+                if any(h in caller.words and (caller.imports(h) or self._names_module(
+                        caller, tmod)) for h in holders):
                     out.append(caller)
             elif caller.imports(leaf) or (caller.imports(word) and word in caller.words) or (
-                    word in caller.words and _literal_module(caller, leaf)):
+                    (word in caller.words or any(i in caller.words for i in kept))
+                    and self._names_module(caller, tmod)):
                 out.append(caller)
         return out
+
+    def _names_module(self, caller: _Module, tmod: str) -> bool:
+        """Whether ``caller`` may name module ``tmod``: it imports it by its last name, or a
+        package above it and spells that name (``import pkg; pkg._x.f()``), or names
+        modules by literals (``import_module("pkg._x")``, ``sys.modules["pkg._x"]``)."""
+        key = (caller.name, tmod)
+        got = self.naming.get(key)
+        if got is None:
+            got = self.naming[key] = self._naming(caller, tmod)
+        return got
+
+    @staticmethod
+    def _naming(caller: _Module, tmod: str) -> bool:
+        leaf = tmod.rpartition(".")[2].rpartition("/")[2]
+        if caller.imports(leaf) or _literal_module(caller, leaf):
+            return True
+        parts = tmod.split(".")
+        if len(parts) < 2 or leaf not in caller.words or not any(
+                caller.imports(p) for p in parts[:-1]):
+            return False
+        return re.search(rf"\b{re.escape(parts[-2])}\s*\.\s*{re.escape(leaf)}\b",
+                         caller.text) is not None  # (``pkg._x`` spelled)
 
     def _caller(self, caller: _Module, target: Key) -> None:
         s = caller.sum
@@ -454,10 +505,22 @@ class _Follow:
         if how is not None:
             self.reached_via.setdefault(target, how)
         if hook:
+            tmod = self.modules[target[0]]
             for base, name, line in s.lookups:  # ``from ._x import missing``
-                if self.canon(f"{base}.{name}") == want:
+                # (``from ._x import f`` asks a module that is no package for ``__path__``)
+                if self.canon(f"{base}.{name}") == want or (
+                        base == target[0] and not tmod.package):
                     self.reached_via.setdefault(
                         target, f"{caller.path}:{line} from {base} import {name}")
+            tsum = tmod.summary()
+            if target[0] in s.stars and tsum is not None and (
+                    not tmod.package or tsum.all_names is None
+                    or not tsum.all_names <= tsum.defined):
+                # ``from ._x import *`` asks a module for ``__path__`` (no package),
+                # ``__all__`` (none bound), each name of ``__all__`` (one not bound, or not
+                # a literal): its ``__getattr__`` is asked
+                self.reached_via.setdefault(
+                    target, f"{caller.path} from {target[0]} import *")
             return
         # names bound to the callee, and to what holds it (its class, its module)
         cls, _, meth = target[1].rpartition(".")
@@ -584,6 +647,8 @@ class _Follow:
         cls = rest[0]
         if s is None or cls not in s.classes:
             return [q]  # (a function: what it returns is another matter)
+        if _leaky(mod, cls):  # type: ignore[arg-type]
+            return [want]  # a method lets ``self`` escape: any may be called
         out = [f"{name}.{e}" for e in s.entries
                if e.startswith(cls + ".") and _special(e[len(cls) + 1:])]
         for base in s.classes[cls]:
@@ -593,7 +658,7 @@ class _Follow:
             if where is None or self.graph.module_of(where) is None:
                 return [want]  # another distribution's base: all its methods
             got = self._made_only(where, depth + 1)
-            if self.canon(where) in got:
+            if self.canon(where) in got:  # (a base used whole, or leaking ``self``)
                 return [want]
             out += got
         return out
@@ -633,6 +698,53 @@ class _Follow:
         if head in s.entries or head in s.defined:
             return []
         return [f"{star}.{spelled}" for star in s.stars]
+
+
+# decorators of a method that bind the method itself (or a property of it), by name where
+# the module does not rebind it (a kept instance's class: ``_leaky``)
+_ACCESSORS = frozenset({"setter", "getter", "deleter"})
+_TRUSTED = frozenset({"property", "cached_property", "staticmethod", "classmethod",
+                      "abstractmethod", "override", "final", "overload", *_ACCESSORS})
+
+
+def _leaky(mod: _Module, cls: str) -> bool:
+    """Whether a method of ``mod``'s top-level class ``cls`` lets ``self`` escape
+    (gate.scan.reach.leaks_self): a kept instance of it is used whole. (Read where
+    another module keeps an instance of the class: the tree parsed again if need be.)"""
+    tree = mod.parse()
+    if tree is None:
+        return True
+    classes = {st.name: st for st in tree.body if type(st) is ast.ClassDef}
+    shadowed = mod.sum.defined if mod.sum is not None else frozenset()
+    methods = method_names(m for c in classes.values() for m in c.body if isinstance(m, _FUNCS))
+
+    @functools.cache
+    def called() -> frozenset[str]:
+        return frozenset(n.attr for n in ast.walk(tree) if type(n) is ast.Attribute)  # type: ignore[attr-defined]
+
+    own: list[ast.ClassDef] = []  # the class and its bases of the module
+    stack = [classes[cls]] if cls in classes else []
+    other = False  # a base of another module: its methods are not read here
+    while stack:
+        c = stack.pop()
+        if any(c is o for o in own):
+            continue
+        own.append(c)
+        for b in c.bases:
+            if type(b) is ast.Name and b.id in classes:
+                stack.append(classes[b.id])
+            elif not (type(b) is ast.Name and b.id == "object"):
+                other = True
+    fns = [m for c in own for m in c.body if isinstance(m, _FUNCS)]
+    def trusted(deco: ast.expr, fn: ast.AST) -> bool:  # (by name, not rebound)
+        leaf = deco.id if type(deco) is ast.Name else deco.attr if (  # type: ignore[attr-defined]
+            type(deco) is ast.Attribute) else None
+        return leaf in _TRUSTED and (leaf not in shadowed or leaf in _ACCESSORS)
+
+    runs = None if other else holderless(fns, {n for c in own for st in c.body if type(st) in (
+        ast.Assign, ast.AnnAssign) for n in _targets(st)}, trusted,
+        any(c.decorator_list for c in own))
+    return any(leaks_self(m, shadowed, called, methods) for m in (fns if runs is None else runs))
 
 
 def _literal_module(caller: _Module, leaf: str) -> bool:
