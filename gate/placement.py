@@ -147,7 +147,9 @@ class PlacementCache:
         self.dir = root / "placements"
         self.tmp = root / "tmp"
 
-    def get(self, k: str, target: Target) -> dict[NormalizedName, tuple[Finding, ...]] | None:
+    def get(self, k: str, target: Target) -> tuple[dict[NormalizedName, tuple[Finding, ...]],
+                                                   list[tuple[str, str]]] | None:
+        """The findings kept under ``k`` and the set's tops, when no top exists now."""
         data = read_json(self.dir / f"{k}.json")
         try:
             found = [(str(root), str(top)) for root, top in data["tops"]]
@@ -158,7 +160,7 @@ class PlacementCache:
             return None
         if _any_exists(found, _Rel(target)):
             return None  # something is there now: checked in full
-        return out
+        return out, found
 
     def put(self, k: str, target: Target, found: Sequence[tuple[str, str]],
             findings: Mapping[NormalizedName, Sequence[Finding]]) -> bool:
@@ -171,4 +173,10 @@ class PlacementCache:
         return write_json(self.dir / f"{k}.json", record, tmp=self.tmp)
 
 
-__all__ = ["PlacementCache", "any_installed", "code_version", "key", "tops"]
+def absolute_tops(found: Sequence[tuple[str, str]], target: Target) -> list[Path]:
+    """``tops`` as paths in ``target``."""
+    rel = _Rel(target)
+    return [rel.back(root) / top for root, top in found]
+
+
+__all__ = ["PlacementCache", "absolute_tops", "any_installed", "code_version", "key", "tops"]

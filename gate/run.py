@@ -431,25 +431,29 @@ class Gate:
                                      s.pin.sha256 or "") for s in on]) if keep else ""
         places = placement.PlacementCache(self.cache.root)
         cached = places.get(key, self.target) if keep else None
+        tops: list[tuple[str, str]] = []
         if cached is not None:  # no file of the set is in the target: see gate.placement
             state = environment.read_state(paths, self.target, raw, tables=False) \
                 if raw is not None else None
             wheels = [_wheel_files(s, paths, state) for s in on]
             found: dict[NormalizedName, list[Finding]] = {n: list(f)
-                                                          for n, f in cached.items()}
+                                                          for n, f in cached[0].items()}
+            tops = cached[1]
         else:
             state = environment.read_state(paths, self.target, raw) if install else None
             wheels = [environment.read_wheel_files(s.path, name=s.pin.name,
                                                    version=s.pin.version, paths=paths)
                       for s in on]
             found = environment.check_set(wheels, state)
+            if install:
+                tops = placement.tops(wheels, paths, self.target)
             if keep:
-                places.put(key, self.target, placement.tops(wheels, paths, self.target),
-                           found)
+                places.put(key, self.target, tops, found)
         out = tuple(replace(s, scan=replace(s.scan, findings=(
                         *s.scan.findings, *found.get(s.pin.name, ()))))
                     if found.get(s.pin.name) else s for s in scanned)
-        return Placed(scanned=out, wheels=tuple(wheels), paths=paths, state=state)
+        return Placed(scanned=out, wheels=tuple(wheels), paths=paths, state=state,
+                      tops=tuple(placement.absolute_tops(tops, self.target)))
 
     def install(self, placed: Placed, local: Sequence[LocalInstall],
                 env: Mapping[str, str] | None) -> tuple[_subprocess.Completed, list[str]]:
@@ -693,17 +697,37 @@ def _tell(recorder: Recorder, g: Gate, res: Resolution, placed: Placed,
           local: Sequence[LocalInstall], verdict: Verdict, changed: Sequence[str]) -> None:
     """What the warm path's record needs of an install that ended well: the wheels handed to
     uv, in order, when they are all the run did (no sdist, no build requirement, no project
-    of the user's, nothing kept from the target) and uv installed every one."""
+    of the user's, nothing kept from the target) and uv installed every one, and the set is
+    the input's own (a lock: every pin ``==`` and hashed; a resolution depends on what the
+    indexes offer now, which no key holds)."""
     recorder.parse = g.memo.witnessed if g.memo is not None else None
     pins = [s.pin for s in placed.scanned]
-    if (verdict.allowed and g.options.backend is Backend.UV and not g.options.dry_run
+    if (res.locked and verdict.allowed and g.options.backend is Backend.UV
+            and not g.options.dry_run
             and not local and not g.satisfied and not res.kept and not g.extra
             and all(p.is_wheel and p.sha256 for p in pins)
             and list(changed) == [f"{p.name} {p.version}" for p in pins]):
         recorder.wheels = [[p.name, p.version, p.filename, p.sha256 or ""] for p in pins]
+        recorder.claims = _claims(placed)
         recorder.uv_args = installer._uv_install_args(g.options)
         recorder.scanner = g.scanner
         recorder.done = True
+
+
+def _claims(placed: Placed) -> list[list[str]]:
+    """Where the set installs, for the warm path to find absent before it replays the
+    verdict: the first path of each destination in its scheme directory (the placement
+    cache's tops: a package directory that exists may hold a planted module, a data
+    directory a file the set would overwrite; the full run refuses what no distribution
+    owns there), as (scheme, name); outside every scheme: ("absolute", path), never warm."""
+    paths = placed.paths.resolved()
+    bases = {str(paths.purelib): "purelib", str(paths.platlib): "platlib",
+             str(paths.scripts): "scripts", str(paths.data): "data"}
+    out: dict[tuple[str, str], None] = {}
+    for top in placed.tops:
+        scheme = bases.get(os.path.realpath(top.parent))
+        out[(scheme, top.name) if scheme else ("absolute", str(top))] = None
+    return [list(k) for k in out]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -714,6 +738,7 @@ class Placed:
     wheels: tuple[environment.WheelFiles, ...]
     paths: environment.InstallPaths
     state: environment.TargetState | None
+    tops: tuple[Path, ...] = ()  # the first path of each destination in its scheme directory
 
 
 def _wheel_files(s: Scanned, paths: environment.InstallPaths,

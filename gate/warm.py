@@ -72,7 +72,8 @@ if TYPE_CHECKING:
 
     from gate.report.progress import Progress
 
-FORMAT = "warm-1"
+FORMAT = "warm-2"
+_SCHEMES = frozenset({"purelib", "platlib", "scripts", "data"})
 TRACE = "PERMPIP_WARM_TRACE"  # set: one line on stderr saying whether the path was taken
 OFF = "PERMPIP_NO_WARM"  # set: never take it (nor keep records)
 _VALUE = frozenset({"--backend", "--policy", "--python", "--cache-dir", "-r", "--requirement",
@@ -353,7 +354,9 @@ def load(root: Path, key: str) -> dict[str, Any]:
           and isinstance(rec.get("summary"), str) and isinstance(rec.get("exit"), int)
           and isinstance(rec.get("scanner"), str) and rec["scanner"].isalnum()
           and isinstance(rec.get("uv_args"), list)
-          and all(isinstance(a, str) for a in rec["uv_args"]))
+          and all(isinstance(a, str) for a in rec["uv_args"])
+          and isinstance(rec.get("claims"), list) and rec["claims"]
+          and all(_strs(c, 2) and c[0] in _SCHEMES for c in rec["claims"]))
     if not ok:
         raise NotEligible("a record that is not well-formed")
     return rec
@@ -419,6 +422,13 @@ def _prepare(plan: Plan) -> tuple[Target, dict[str, Any], list[_Wheel], int]:
     for path, there in rec["parse"]["exists"]:
         if os.path.exists(path) != there:
             raise NotEligible(f"{path} appeared or went since the record")
+    for scheme, rel in rec["claims"]:
+        # where the set goes must be free: the full run refuses a file there that no
+        # distribution owns (a module planted in a package directory, a user's data file)
+        base = target.paths.get(scheme)
+        if not isinstance(base, str) or os.path.lexists(os.path.join(
+                os.path.realpath(base), rel)):
+            raise NotEligible(f"{scheme}/{rel} is in the target already")
     uv = root / "uv"
     archives = uv / uv_verified.ARCHIVES
     wheels, total = [], 0
@@ -647,6 +657,7 @@ class Recorder:
         self.why = "the run ended before the target was known"
         self.parse: tuple[list[Any], list[Any]] | None = None
         self.wheels: list[list[str]] = []
+        self.claims: list[list[str]] = []  # (scheme, path) the set installs (gate.run._claims)
         self.uv_args: list[str] = []
         self.scanner = ""  # the scanner version the run's scans are kept under
         self.done = False
@@ -701,6 +712,7 @@ class Recorder:
             return
         root = self.plan.root
         record = {"format": FORMAT, "key": self.key, "wheels": self.wheels,
+                  "claims": self.claims,
                   "parse": {"files": self.parse[0], "exists": self.parse[1]},
                   "progress": {s: progress.said[s] for s in ("resolving", "fetching",
                                                              "installing")},
