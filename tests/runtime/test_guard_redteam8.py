@@ -30,6 +30,7 @@ import pytest
 
 from tests.runtime.conftest import RunPermpip, Target, install_fake, policy_toml, read_report
 from tests.runtime.test_guard_redteam import Outcome, _child, attack
+from tests.runtime.test_guard_redteam4 import SECRET, _secret
 from tests.runtime.test_guard_redteam5 import took_effect
 
 
@@ -348,3 +349,71 @@ def test_a_file_evil_overwrites_in_a_granted_distribution(tmp_path: Path, target
     assert o.used == [("evil", "network")], o.output
     v = o.violation("network")
     assert (v["phase"], v["where"], v["denied"]) == ("runtime", f"{good}/__init__.py:3", True)
+
+
+# -- 6. standard library plumbing with exemptions or registries of its own ------------------
+
+
+@pytest.mark.parametrize("enforce", [False, True], ids=["report", "enforce"])
+def test_a_file_read_through_linecache_with_a_stdlib_loader(
+        tmp_path: Path, run_permpip: RunPermpip, enforce: bool) -> None:
+    """linecache's lazycache asks a module's ``__loader__`` for the source of a file name
+    that does not exist: evil hands it the standard library's SourceFileLoader on a secret
+    file (linecache reads installed sources for tracebacks; the import system's reads are
+    its caller's)."""
+    secret = _secret(tmp_path)
+    o = attack(tmp_path, run_permpip, (
+        "import importlib.machinery, linecache\n"
+        "def read(path):\n"
+        "    loader = importlib.machinery.SourceFileLoader('evil_x', path)\n"
+        "    g = {'__name__': 'evil_x', '__loader__': loader}\n"
+        "    try:\n"
+        "        return ''.join(linecache.getlines('/nonexistent/evil_x.py', g))\n"
+        "    except PermissionError as exc:\n"
+        "        return 'refused: %s' % exc\n"), enforce=enforce,
+        main=f"import evil\nprint('LEAK', evil.read({str(secret)!r}))\n")
+    if enforce:
+        assert SECRET not in o.output, o.output
+    else:
+        took_effect(SECRET in o.output, o)
+    assert o.used == [("evil", "fs-read")], o.output
+
+
+@bypass8("encodings._cache (encodings.search_function's plain dict) holds a CodecInfo whose "
+         "encoder is partial(shutil.rmtree, dir): the application's first 'text'.encode() "
+         "with that codec calls it from C, no frame of evil's (codecs.register is adopted, "
+         "this cache is not)",
+         "adopt the CodecInfo callables encodings.search_function returns from its cache, "
+         "or judge a partial by the distribution that made it")
+def test_a_codec_planted_in_the_encodings_cache(tmp_path: Path,
+                                                run_permpip: RunPermpip) -> None:
+    """codecs.register's callbacks are adopted; encodings.search_function's own cache is a
+    plain dict: a CodecInfo whose encoder is partial(shutil.rmtree, dir) runs when the
+    application first encodes with that codec."""
+    o, victim = _rm_attack(tmp_path, run_permpip, (
+        "import codecs, encodings, functools, shutil\n"
+        "def arm():\n"
+        "    rm = functools.partial(shutil.rmtree, '@VICTIM@')\n"
+        "    encodings._cache['koi8_u'] = codecs.CodecInfo(rm, rm, name='koi8_u')\n"),
+        "import evil\nevil.arm()\ntry:\n    'text'.encode('koi8_u')\nexcept Exception:\n"
+        "    pass\n")
+    took_effect(not victim.exists(), o)
+    assert ("evil", "fs-write") in o.used, o.output
+
+
+@pytest.mark.parametrize("how", ["copy.copy(os.environ)",
+                                 "vars(os.environ)", "os.environ.__reduce_ex__(2)"])
+def test_the_environment_through_its_reduction(tmp_path: Path, run_permpip: RunPermpip,
+                                               how: str) -> None:
+    """evil (granted nothing) reads os.environ's state without indexing it."""
+    o = attack(tmp_path, run_permpip, (
+        "import copy, os, pickle\n"
+        "def leak():\n"
+        "    try:\n"
+        f"        return repr({how})\n"
+        "    except PermissionError as exc:\n"
+        "        return 'refused: %s' % exc\n"), enforce=True,
+        main="import evil\nprint('LEAK', evil.leak())\n")
+    assert "s3cret-value" not in o.output, o.output
+    assert "LEAK refused: permpip: evil 1.0 may not use env" in o.output, o.output
+    assert o.used == [("evil", "env")], o.output
