@@ -417,3 +417,54 @@ def test_the_environment_through_its_reduction(tmp_path: Path, run_permpip: RunP
     assert "s3cret-value" not in o.output, o.output
     assert "LEAK refused: permpip: evil 1.0 may not use env" in o.output, o.output
     assert o.used == [("evil", "env")], o.output
+
+
+# -- 7. a child's start-up bytecode -------------------------------------------------------
+
+BEFORE = """\
+import posix
+fd = posix.open({marker!r}, posix.O_WRONLY | posix.O_CREAT | posix.O_APPEND, 0o644)
+posix.write(fd, b"ran before the guard\\n")
+posix.close(fd)
+fd = posix.open({real!r}, posix.O_RDONLY)  # the real encodings, so that the child starts
+source = b""
+while chunk := posix.read(fd, 1 << 16):
+    source += chunk
+posix.close(fd)
+exec(compile(source, {real!r}, "exec"))
+"""
+
+
+@pytest.mark.parametrize("call", [
+    pytest.param("[sys.executable, '-X', 'pycache_prefix=' + D, '-c', 'pass']", marks=bypass8(
+        "evil (granted subprocess, fs-write) writes an encodings .pyc under a directory and "
+        "starts a Python child with -X pycache_prefix=DIR: the child runs it before site, so "
+        "before its guard (PYTHONPYCACHEPREFIX is refused, the option is kept)",
+        "take -X pycache_prefix out of a Python child's options as -I/-E/-S are"),
+        id="X-option"),
+    pytest.param("[sys.executable, '-c', 'pass'], env={'PYTHONPYCACHEPREFIX': D}",
+                 id="environment"),
+])
+def test_a_child_reading_bytecode_from_a_prefix(tmp_path: Path, run_permpip: RunPermpip,
+                                                call: str) -> None:
+    """evil plants the standard library's encodings as bytecode under a prefix directory
+    and starts a Python child told to read bytecode there (--enforce)."""
+    import encodings
+    real = encodings.__file__
+    marker = tmp_path / "before"
+    code = compile(BEFORE.format(marker=str(marker), real=real), real, "exec")
+    data = bytes(bootstrap_external._code_to_hash_pyc(code, b"\0" * 8, checked=False))
+    o = attack(tmp_path, run_permpip, PLANT + (
+        "import subprocess\n"
+        "def go(real, data, d):\n"
+        "    D = d\n"
+        "    path = plant(real, data, d)\n"
+        "    sys.pycache_prefix = None\n"
+        "    try:\n"
+        f"        subprocess.run({call})\n"
+        "    except PermissionError as exc:\n"
+        "        print('refused:', exc)\n"), grant='["subprocess", "fs-write"]', enforce=True,
+        main=f"import evil\nevil.go({real!r}, {data!r}, {str(tmp_path / 'prefix')!r})\n")
+    took_effect(marker.exists() or ("evil", "guard") in o.used, o)
+    assert ("evil", "guard") in o.used, o.output
+    assert not marker.exists(), o.output
