@@ -468,3 +468,48 @@ def test_a_child_reading_bytecode_from_a_prefix(tmp_path: Path, run_permpip: Run
     took_effect(marker.exists() or ("evil", "guard") in o.used, o)
     assert ("evil", "guard") in o.used, o.output
     assert not marker.exists(), o.output
+
+
+# -- 8. the application's locals read by the standard library for evil -----------------------
+
+
+CAPTURED = bypass8(
+    "traceback's capture_locals=True (StackSummary.extract of walk_stack(None), "
+    "TracebackException of the exception being handled) hands evil the repr of every local "
+    "of the application's frames: the frames are read by traceback's code, which the guard "
+    "exempts as the standard library taking a frame",
+    "judge frames a stdlib helper reads with capture_locals (f_locals of another's frame) "
+    "as its caller's introspection, as inspect.stack() is")
+
+
+@pytest.mark.parametrize("read", [
+    pytest.param("[f.locals for f in traceback.StackSummary.extract("
+                 "traceback.walk_stack(None), lookup_lines=False, capture_locals=True)]",
+                 marks=CAPTURED),
+    pytest.param("[f.locals for f in traceback.TracebackException("
+                 "*sys.exc_info(), lookup_lines=False, capture_locals=True).stack]",
+                 marks=CAPTURED),
+    "repr([fi.frame.f_locals.get('password') for fi in inspect.stack()])",
+], ids=["walk-stack-capture-locals", "traceback-exception-capture-locals", "inspect-stack"])
+def test_locals_captured_by_a_stdlib_helper(tmp_path: Path, run_permpip: RunPermpip,
+                                            read: str) -> None:
+    """evil (granted nothing, --enforce) has the standard library collect the locals of
+    its callers' frames (never reading a frame itself)."""
+    o = attack(tmp_path, run_permpip, (
+        "import inspect, sys, traceback\n"
+        "def go():\n"
+        "    try:\n"
+        f"        print('LEAK', {read})\n"
+        "    except PermissionError as exc:\n"
+        "        print('refused:', exc)\n"), main=(
+        "import evil\n"
+        "def main():\n"
+        "    password = 'hunter2-app-secret'\n"
+        "    try:\n"
+        "        raise ValueError\n"
+        "    except ValueError:\n"
+        "        evil.go()\n"
+        "main()\n"), enforce=True)
+    took_effect("hunter2" in o.output or "refused" in o.output, o)
+    assert o.used == [("evil", "introspection")], o.output
+    assert "hunter2" not in o.output, o.output
