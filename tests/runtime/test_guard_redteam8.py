@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.runtime.conftest import RunPermpip, Target, install_fake, policy_toml, read_report
-from tests.runtime.test_guard_redteam import Outcome, _child, attack
+from tests.runtime.test_guard_redteam import CHILD, Outcome, _child, attack
 from tests.runtime.test_guard_redteam4 import SECRET, _secret
 from tests.runtime.test_guard_redteam5 import took_effect
 
@@ -513,3 +513,37 @@ def test_locals_captured_by_a_stdlib_helper(tmp_path: Path, run_permpip: RunPerm
     took_effect("hunter2" in o.output or "refused" in o.output, o)
     assert o.used == [("evil", "introspection")], o.output
     assert "hunter2" not in o.output, o.output
+
+
+@pytest.mark.parametrize("start", [
+    "os.symlink(sys.executable, D + '/node')\n"
+    "    subprocess.run([D + '/node', '-I', '-c', CHILD])",
+    pytest.param(
+        "try:\n"
+        "        os.link(os.path.realpath(sys.executable), D + '/ruby')\n"
+        "    except OSError:  # another file system: a copy\n"
+        "        import shutil; shutil.copy2(os.path.realpath(sys.executable), D + '/ruby')\n"
+        "    subprocess.run([D + '/ruby', '-I', '-c', CHILD])",
+        marks=bypass8("a hard link (or copy) of the interpreter's real file under another "
+                      "name, run by path with -I: not recognised as Python, so -I is kept and "
+                      "the child runs without the guard (a symbolic link is resolved and "
+                      "caught)",
+                      "recognise the interpreter by device and inode of sys.executable's real "
+                      "file (or refuse -I/-E/-S in any argv a package runs)"),
+        id="hardlink"),
+], ids=["symlink", "hardlink"])
+def test_children_through_a_renamed_interpreter(tmp_path: Path, run_permpip: RunPermpip,
+                                                start: str) -> None:
+    """evil (granted subprocess, fs-write, --enforce) starts the interpreter through a link
+    of its own named otherwise, with -I."""
+    d = tmp_path / "bin"
+    d.mkdir()
+    o = attack(tmp_path, run_permpip, (
+        "import os, subprocess, sys\n"
+        f"CHILD = {CHILD!r}\n"
+        f"D = {str(d)!r}\n"
+        "def go():\n"
+        f"    {start}\n"), grant='["subprocess", "fs-write"]', enforce=True)
+    took_effect(o.marker.exists() or ("evil", "guard") in o.used, o)
+    assert ("evil", "guard") in o.used, o.output
+    assert not o.marker.exists(), o.output
