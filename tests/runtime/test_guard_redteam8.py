@@ -2,15 +2,20 @@
 do for a package that the guard reads otherwise.
 
 1. Callables the interpreter calls with no frame of the package: special methods that are a
-   ``functools.partial`` (``__del__``, ``__set_name__``), a ``__reduce_ex__`` whose
-   callable ``copy.copy`` calls, hooks set through ``sys`` (``set_asyncgen_hooks``,
-   ``breakpointhook``).
+   ``functools.partial`` (``__del__``, ``__set_name__``, ``__class_getitem__``), a
+   ``__reduce_ex__`` whose callable ``copy.copy`` or ``pickle`` calls, hooks set through
+   ``sys`` (``set_asyncgen_hooks``, ``breakpointhook``).
 2. Bytecode read from where the import system looks for it: ``sys.pycache_prefix`` set by
    the package, a ``.pyc`` written beside the application's module.
 3. The guard's own files reached through a path object that answers the guard and the
    real ``open`` differently (``__fspath__``).
 4. Children started through a program that is not a shell (``env -u PYTHONPATH``,
-   ``nice``, ``timeout``).
+   ``nice``, ``timeout``), through a link to the interpreter named otherwise, or told to
+   read their start-up bytecode from a prefix directory (``-X pycache_prefix``).
+5. A file two distributions' RECORDs list (a wheel shipping a file over another's).
+6. Standard library plumbing with exemptions or registries of its own (linecache asking a
+   loader, ``encodings._cache``, ``os.environ``'s reduction).
+7. The application's locals collected by ``traceback``'s ``capture_locals`` for evil.
 
 Harness: tests/runtime/test_guard_redteam.py's ``attack`` (``evil`` installed with a
 RECORD, ``main.py`` the application). Each attack proves its effect (a directory gone, a
@@ -61,7 +66,8 @@ def _rm_attack(tmp_path: Path, run_permpip: RunPermpip, evil: str, main: str,
 
 SPECIAL = bypass8(
     "a functools.partial(shutil.rmtree, dir) set as a class's special method is called by "
-    "the interpreter's slot (type creation, deallocation) from the application's frames, "
+    "the interpreter's slot (type creation, deallocation, a subscript in an annotation) from "
+    "the application's frames, "
     "with no code of evil's on the stack",
     "judge a call of a special method that is not a function by the class that holds it "
     "(its module's distribution)")
@@ -79,6 +85,12 @@ SPECIAL = bypass8(
         "    __set_name__ = functools.partial(shutil.rmtree, '@VICTIM@')\n",
         "import evil\nclass Model:\n    name = evil.Field()\n", marks=SPECIAL,
         id="__set_name__"),
+    pytest.param(
+        "import functools, shutil\n"
+        "class Model:\n"
+        "    __class_getitem__ = functools.partial(shutil.rmtree, '@VICTIM@')\n",
+        "import evil\ndef handler(items: evil.Model[int]) -> None:\n    pass\n",
+        marks=SPECIAL, id="__class_getitem__"),
     pytest.param(
         "import shutil\n"
         "class Config:\n"
@@ -419,7 +431,7 @@ def test_the_environment_through_its_reduction(tmp_path: Path, run_permpip: RunP
     assert o.used == [("evil", "env")], o.output
 
 
-# -- 7. a child's start-up bytecode -------------------------------------------------------
+# -- 4b. a child's start-up bytecode -------------------------------------------------------
 
 BEFORE = """\
 import posix
@@ -470,7 +482,7 @@ def test_a_child_reading_bytecode_from_a_prefix(tmp_path: Path, run_permpip: Run
     assert not marker.exists(), o.output
 
 
-# -- 8. the application's locals read by the standard library for evil -----------------------
+# -- 7. the application's locals read by the standard library for evil -----------------------
 
 
 CAPTURED = bypass8(
