@@ -71,6 +71,7 @@ TAG = sys.implementation.cache_tag  # the .pyc name CPython looks for under __py
 PAY = "import os\nos.system('echo pwned')\n"
 READ = "out:root:"  # the first line of /etc/passwd reached stdout
 INIT = "pkg/__init__.py"
+EP_LINE = ("subprocess", "pkg-1.0.dist-info/entry_points.txt", 2)  # console script go
 
 
 def _pkg(files: str | dict[str, str | bytes]) -> dict[str, str | bytes]:
@@ -466,21 +467,15 @@ CASES = [
     # ---- entry-point-own-attr: a console script's target in the package's own module whose
     # attribute path leaves it (gate/scan/wheel.py _entry_point_target returns [] for an own
     # module: "its findings are where it is"; a plain ``import webbrowser`` there is none)
+    # (closed: gate/scan/wheel.py _own_attr_path resolves the attribute path through the
+    # own module's imports; a path it cannot resolve is unanalyzed)
     case("entry_point_own_module_held_module", "subprocess", {INIT: "import webbrowser\n"},
-         SUBPROCESS, script=("pkg:webbrowser.main", ["go", "http://127.0.0.1/"]),
-         bypass="silent: entry-point-own-attr, go = pkg:webbrowser.main (pip's wrapper calls "
-         "pkg.webbrowser.main()) is skipped as the package's own code; fix: resolve the "
-         "attribute path through the own module's imports and read the target as code "
-         "spelling webbrowser.main()"),
+         SUBPROCESS, EP_LINE, script=("pkg:webbrowser.main", ["go", "http://127.0.0.1/"])),
     case("entry_point_own_submodule_alias", "subprocess",
          {INIT: "", "pkg/sub.py": "import webbrowser as w\n"},
-         SUBPROCESS, script=("pkg.sub:w.main", ["go", "http://127.0.0.1/"]),
-         bypass="silent: entry-point-own-attr, go = pkg.sub:w.main where pkg/sub.py has "
-         "'import webbrowser as w'; fix: as entry_point_own_module_held_module"),
+         SUBPROCESS, EP_LINE, script=("pkg.sub:w.main", ["go", "http://127.0.0.1/"])),
     case("entry_point_own_module_os_fork", "subprocess", {INIT: "import os\n"},
-         ("os.fork",), script=("pkg:os.fork", ["go"]),
-         bypass="silent: entry-point-own-attr, go = pkg:os.fork forks when the command runs; "
-         "fix: as entry_point_own_module_held_module"),
+         ("os.fork",), EP_LINE, script=("pkg:os.fork", ["go"])),
     # ---- template-exec, misread: not silent (a ``threads`` finding), but the exec is unseen
     case("autoproxy_exposed_method_name_exec", "dynamic-code", """
         from multiprocessing import managers as mm
