@@ -423,6 +423,8 @@ STOP: dict[str, tuple[str, str]] = {
     "warnings.warn": ("stop", "the stack level's frame names the warning's origin"),
     "warnings._getcategory": ("stop", "imports a category named by the -W options"),
     "warnings._processoptions": ("stop", "the interpreter's -W options"),
+    "logging.captureWarnings": ("cut", "installs (or restores) a showwarning for the "
+                                       "warnings the machinery shows"),
     "logging._showwarning": ("stop", "formats a warning the warnings machinery hands it "
                                      "(captureWarnings)"),
     "logging.Logger.findCaller": ("stop", "the caller's frame names the record's origin"),

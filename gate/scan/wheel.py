@@ -839,16 +839,25 @@ def _own_attr_path(module: str, attr: str, codes: Mapping[str, bytes | str | Fin
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Name) and t.id == first for t in targets):
                 value = node.value
-                if value is None or isinstance(value, (ast.Name, ast.Attribute, ast.Call,
-                                                       ast.Subscript)):
-                    return None  # another name (or what a call returns) under this one
-                found.append("")
+                if value is None or isinstance(value, (ast.Name, ast.Attribute,
+                                                       ast.Subscript)) or (
+                        isinstance(value, ast.Call) and _imports_by_call(value)):
+                    return None  # another name (or a module imported by a call) under it
+                found.append("")  # (what an own call returns: ``_Dist = _unpatched(D)``)
     leaves = sorted({f for f in found if f and f.split(".")[0] not in own})
     if len(leaves) > 1:
         return None
     if leaves:
         return f"{leaves[0]}.{rest}"
     return "" if found else None
+
+
+def _imports_by_call(call: ast.Call) -> bool:
+    """``import_module(...)``, ``__import__(...)``, ``importlib.import_module(...)``: a
+    module bound by a call (other calls are taken for the package's own objects)."""
+    f = call.func
+    name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+    return name in ("import_module", "__import__", "reload", "getattr", "load_module")
 
 
 def _entry_point_lines(data: bytes) -> list[tuple[int, tuple[str, str]]]:
