@@ -216,6 +216,7 @@ FORMS = frozenset({"typing.ForwardRef", "importlib.util.find_spec", "pkgutil.get
                    "locale.getdefaultlocale",
                    # (a Field renamed: ``dataclasses.fields(B)[0].name = s``)
                    "dataclasses.fields",
+                   "argparse.ArgumentParser",  # (fromfile_prefix_chars)
                    *(f"importlib.resources.{f}" for f in (
                        "files", "read_text", "read_binary", "open_text", "open_binary",
                        "contents", "is_resource", "path"))})

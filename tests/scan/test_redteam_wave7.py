@@ -42,8 +42,8 @@ chooses the input:
                         leaves the package's own module) is skipped as own code
 
 Closed since (each case says how): all but the four type-checking-guard cases,
-``sysconfig.get_path`` of a scheme the package adds, argparse's ``fromfile_prefix_chars``
-and ``traceback.format_list``, which stay strict xfails (docs/scanner.md, Known limits).
+``sysconfig.get_path`` of a scheme the package adds and ``traceback.format_list``, which
+stay strict xfails (docs/scanner.md, Known limits).
 """
 
 from __future__ import annotations
@@ -434,13 +434,12 @@ CASES = [
         sysconfig._generate_posix_vars()
         """, WRITE, ("fs-write", 2)),
     # ---- argparse-fromfile (a STOP: "only for a parser built with fromfile_prefix_chars")
+    # (closed: gate/scan/stdlib_forms.py, the keyword at construction)
     case("argparse_fromfile_prefix_reads_a_file", "fs-read", """
         import argparse
         p = argparse.ArgumentParser(fromfile_prefix_chars="@")
         print(p.parse_known_args(["@/etc/" + "passwd"])[1][:1])
-        """, READ, bypass="silent: argparse-fromfile, parse_args reads '@file' arguments when the "
-         "parser has fromfile_prefix_chars (_read_args_from_files is a STOP); fix: a parser "
-         "built with fromfile_prefix_chars is fs-read at its construction"),
+        """, READ, ("fs-read", 2)),
     # ---- template-exec: a dataclass's field name is pasted into the source dataclasses
     # exec()s; the names are checked when read from annotations, not when inherited
     # (closed: gate/scan/python.py _field_renamed)

@@ -210,3 +210,21 @@ def test_a_dataclass_field_renamed_is_dynamic_code(code: str) -> None:
 ])
 def test_a_dataclass_field_read_stays_quiet(code: str) -> None:
     assert found(code) == set()
+
+
+FROMFILE = "argparse.ArgumentParser(fromfile_prefix_chars=...) reads the files its arguments name"
+
+
+@pytest.mark.parametrize(("code", "want"), [
+    ("import argparse\np = argparse.ArgumentParser(fromfile_prefix_chars='@')", {FROMFILE}),
+    ("from argparse import ArgumentParser as P\np = P(fromfile_prefix_chars=c)", {FROMFILE}),
+    ("import argparse\np = argparse.ArgumentParser('p', None, None, None, [], F, '-', '@')",
+     {FROMFILE}),
+    ("import argparse\np = argparse.ArgumentParser(**kw)", {FROMFILE}),
+    ("import argparse\np = argparse.ArgumentParser(description='d')", set()),
+    ("import argparse\np = argparse.ArgumentParser(fromfile_prefix_chars=None)", set()),
+])
+def test_argparse_fromfile_prefix_reads_files(code: str, want: set[str]) -> None:
+    # (wave 7: parse_args reads each '@file' argument of such a parser)
+    assert {d for c, _, _, d in found(code)} == want
+    assert all(c == "fs-read" and line == 2 for c, line, _, _ in found(code))
