@@ -790,7 +790,7 @@ def _entry_point_target(path: str, line: int, group: str, name: str, value: str,
                              f"{where}: the attribute path through {module} is not resolved")]
         if not left or left.split(".")[0] in own:
             return []
-        module, resolved = left.rpartition(".")[0] or left, left
+        module = resolved = left  # (the own module imports what holds it: read the path)
     out: list[Finding] = []
     for qual in dict.fromkeys((module, resolved)):
         entry = match(qual)
