@@ -214,6 +214,9 @@ CODE_TRICKS = ("__code__", "co_code")
 FORMS = frozenset({"typing.ForwardRef", "importlib.util.find_spec", "pkgutil.get_loader",
                    "pkgutil.find_loader", "importlib.find_loader", "pkgutil.get_data",
                    "locale.getdefaultlocale",
+                   # (a Field renamed: ``dataclasses.fields(B)[0].name = s``)
+                   "dataclasses.fields",
+                   "argparse.ArgumentParser",  # (fromfile_prefix_chars)
                    *(f"importlib.resources.{f}" for f in (
                        "files", "read_text", "read_binary", "open_text", "open_binary",
                        "contents", "is_resource", "path"))})

@@ -382,9 +382,13 @@ HAND_MARKED = _hand()
 EXTRA: dict[str, Seed] = {
     # a module imported by a name computed at run time (a literal name is no seed: the
     # scanner reads those as its special forms)
+    # (and a built-in or frozen module made by name through the import system's lower
+    # layer: os and posix are both)
     "<computed import>": _s(DYN, "builtins.__import__", "importlib.import_module",
                             "importlib.__import__", "importlib._bootstrap._gcd_import",
-                            "importlib._bootstrap._find_and_load"),
+                            "importlib._bootstrap._find_and_load",
+                            "importlib._bootstrap._builtin_from_name", "_imp.create_builtin",
+                            "_imp.init_frozen", "_imp.get_frozen_object"),
     "<thread>": _s(THREADS, "_thread.start_new_thread", "_thread.start_joinable_thread",
                    "_thread.start_new"),
     "<extension module>": _s(NATIVE, "_imp.create_dynamic", "_imp.exec_dynamic"),
@@ -409,17 +413,20 @@ RETURNS = {
 
 # Incidental paths, with the reason: "stop" keeps the name's own capability but does not
 # pass it to its callers ("stop:cap,cap" only those); "cut" drops it altogether (the name
-# is not catalogued). A key is a module (every function in it), a class or a function
-# (``module.qualname``).
+# is not catalogued); "take" undoes a wider entry for a name whose input is its caller's
+# choice (a file name, a template's names): it takes what the STOPs it calls keep and
+# passes it on (a STOP is incidental only where the standard library chooses the input).
+# A key is a module (every function in it), a class or a function (``module.qualname``).
 STOP: dict[str, tuple[str, str]] = {
     "linecache": ("stop", "reads Python source to show it in tracebacks and warnings"),
     "traceback.StackSummary": ("stop", "reads Python source lines for a traceback"),
-    "traceback.FrameSummary": ("stop", "reads Python source lines for a traceback"),
-    "warnings._showwarnmsg_impl": ("stop", "prints a warning (source lines)"),
-    "warnings._formatwarnmsg_impl": ("stop", "formats a warning (source lines)"),
     "warnings.warn": ("stop", "the stack level's frame names the warning's origin"),
     "warnings._getcategory": ("stop", "imports a category named by the -W options"),
     "warnings._processoptions": ("stop", "the interpreter's -W options"),
+    "logging.captureWarnings": ("cut", "installs (or restores) a showwarning for the "
+                                       "warnings the machinery shows"),
+    "logging._showwarning": ("stop", "formats a warning the warnings machinery hands it "
+                                     "(captureWarnings)"),
     "logging.Logger.findCaller": ("stop", "the caller's frame names the record's origin"),
     "logging.Handler.handleError": ("stop", "prints the traceback of a failed emit"),
     "logging.basicConfig": ("stop", "a file only when given filename: the module-level "
@@ -437,6 +444,15 @@ STOP: dict[str, tuple[str, str]] = {
                                                             "origin tracking"),
     "sysconfig": ("cut", "the interpreter's own build configuration (_sysconfigdata, "
                          "Makefile, the macOS SDK)"),
+    "sysconfig._parse_makefile": ("take", "reads the file it is given"),
+    "sysconfig._generate_posix_vars": ("take", "writes _sysconfigdata_*.py and "
+                                               "pybuilddir.txt under the working directory"),
+    "warnings._formatwarnmsg_impl": ("take", "reads a line of the file a warning names "
+                                             "(formatwarning, showwarning: the caller's)"),
+    "warnings._showwarnmsg_impl": ("take", "shows a warning the caller may have built "
+                                           "(showwarning: a file name of its own)"),
+    "traceback.FrameSummary": ("take", "its line is read from the file it is given (a "
+                                       "FrameSummary the caller builds)"),
     "site": ("stop", "interpreter start-up: .pth files and site directories"),
     "locale": ("stop", "the locale's encoding aliases"),
     "encodings": ("stop", "imports a codec module of the encodings package"),
@@ -1711,6 +1727,9 @@ def stops(n: Node, cap: str, caller: Node | None = None) -> bool:
     if key is None:
         return False
     if caller is not None and stop_key(caller[1], caller[0]) == key:
+        return False
+    if STOP.get(key, ("",))[0] == "take" or (
+            caller is not None and STOP.get(stop_key(caller[1], caller[0]), ("",))[0] == "take"):
         return False
     only = STOP[key][0].partition(":")[2] if key in STOP else ""
     if cap.startswith(PARAM):  # an open of either kind

@@ -111,6 +111,9 @@ def _always() -> list[Requirement]:
     # ``getattr(print, n)``: a builtin function's ``__self__`` (see _object_trick_used)
     reqs.append(Requirement(bare=frozenset({"getattr"}), target="getattr"))
     reqs.append(Requirement(anywhere=frozenset({"__dict__"}), target="__dict__"))
+    # a dataclass's fields replaced (gate/scan/python.py _field_renamed)
+    reqs.append(Requirement(anywhere=frozenset({"__dataclass_fields__"}),
+                            target="__dataclass_fields__"))
     # calls whose arguments decide (``typing.ForwardRef("f" + "()")``): no entry of theirs
     for name in sorted(FORMS):
         parts = name.split(".")

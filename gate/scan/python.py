@@ -612,6 +612,7 @@ class _Scanner(_Calls):
                 if type(target) is ast.Attribute and target.attr in _LABELS and type(
                         target.value) is ast.Subscript:  # ``globals()[n].__module__ = m``
                     self.labelled.add(id(target.value))
+                self._field_renamed(target, phase)
                 self._expr(target, phase)
                 self._annotations_stored(target, st.value, phase)
             if not self.class_body and len(st.targets) == 1 and type(st.targets[0]) is ast.Name:
@@ -667,6 +668,26 @@ class _Scanner(_Calls):
                 self._annotations_stored(st.target, st.value, phase, augmented=True)
                 self._hook_list_changed(st.target, phase)
             self._generic(st, phase)
+
+    def _field_renamed(self, target: ast.expr, phase: Phase) -> None:
+        """``dataclasses.fields(B)[0].name = s``, ``B.__dataclass_fields__[k] = f``: a
+        dataclass's fields are checked when read from annotations, not when inherited; a
+        subclass's ``@dataclass`` pastes their names into the source it exec()s."""
+        t = type(target)
+        if t is ast.Attribute and target.attr in ("name", "_field_type"):  # type: ignore[union-attr]
+            value = target.value  # type: ignore[union-attr]
+        elif t is ast.Subscript:
+            value = target  # (``...__dataclass_fields__[k] = f``)
+        else:
+            return
+        for node in ast.walk(value):
+            if type(node) is ast.Attribute and node.attr == "__dataclass_fields__" or (
+                    type(node) is ast.Call and self._resolve(
+                        node.func, import_calls=False) == "dataclasses.fields"):  # type: ignore[attr-defined]
+                self._add(_DYNAMIC, target.lineno, phase, "a dataclass field renamed or "
+                          "replaced: its name is pasted into the source a subclass's "
+                          "@dataclass exec()s")
+                return
 
     def _hook_list_changed(self, target: ast.expr, phase: Phase) -> None:
         """``s += [".txt"]`` where ``s`` is a hook list under another name (``s =

@@ -27,6 +27,9 @@
   dotted ``defaultTest``) and runs every test, ``setUpModule`` and ``load_tests`` found
   there: ``dynamic-code`` unless both are absent, ``None`` or ``"__main__"``;
 
+* ``argparse.ArgumentParser(fromfile_prefix_chars="@")``: its ``parse_args`` reads each
+  ``@file`` argument (``fs-read`` at the construction; without it, harmless);
+
 * ``locale.getdefaultlocale(envvars)`` reads the environment variables it is given
   (``env``; with none, a fixed few: harmless by hand);
 
@@ -61,8 +64,12 @@ _INPLACE = frozenset({"fileinput.input", "fileinput.FileInput"})
 _PARENT_IMPORTERS = frozenset({"importlib.util.find_spec", "pkgutil.get_loader",
                                "pkgutil.find_loader", "importlib.find_loader"})
 # import the package they are given (its resources are read next to it)
+# read the ``@file`` arguments their parse_args is given (``fromfile_prefix_chars``)
+_FROMFILE = {"argparse.ArgumentParser": 7}
 _ANCHOR_IMPORTERS = FORMS - _PARENT_IMPORTERS - {"typing.ForwardRef",
-                                                  "locale.getdefaultlocale"} | {"help"}
+                                                  "locale.getdefaultlocale",
+                                                  "dataclasses.fields",
+                                                  *_FROMFILE} | {"help"}
 # imports each module a list names and calls its ``create_parser()``
 _PARSER_LISTS = frozenset({"xml.sax.make_parser"})
 # load tests from the module (``module``: a name is imported) and the dotted test names
@@ -74,7 +81,7 @@ _FORWARD = "typing.ForwardRef"
 _ENV_NAMED = {"locale.getdefaultlocale": (0, "envvars")}
 _PATCHER_HEADS = (*_PATCHERS, _FORWARD)
 _HEADS = (*_PATCHER_HEADS, "fileinput.", *_PARENT_IMPORTERS, *_ANCHOR_IMPORTERS,
-          *_PARSER_LISTS, "unittest.", *_ENV_NAMED)
+          *_PARSER_LISTS, "unittest.", *_ENV_NAMED, *_FROMFILE)
 
 
 def patcher(func: str) -> bool:
@@ -229,6 +236,12 @@ def findings(func: str, call: ast.Call, shape: Callable[[ast.expr], list[str | N
         names = _given(call, index, keyword)
         if names is not None and not (type(names) is ast.Constant and names.value is None):
             return [(Capability.ENV, f"{func}({keyword}=...) reads the variables it is given")]
+        return []
+    if func in _FROMFILE:
+        chars = _given(call, _FROMFILE[func], "fromfile_prefix_chars")
+        if chars is not None and not (type(chars) is ast.Constant and not chars.value):
+            return [(Capability.FS_READ, f"{func}(fromfile_prefix_chars=...) reads the files "
+                     "its arguments name")]
         return []
     if func in _INPLACE:
         flag = _given(call, 1, "inplace")

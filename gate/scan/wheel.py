@@ -30,6 +30,7 @@ Data-scheme Python files are scanned; configuration IPython and Jupyter load at 
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import re
@@ -367,7 +368,7 @@ def scan_wheel(ar: Archive, *, name: NormalizedName, version: str) -> list[Findi
         path = member.name
         if path.startswith(distinfo + "/"):
             if path == f"{distinfo}/entry_points.txt":
-                out += _entry_points(ar.filename, ar.read(member), path, name, own)
+                out += _entry_points(ar.filename, ar.read(member), path, name, own, codes)
             continue
         if p.script is not None:
             out += _scan_script(ar, member, path, p.script, name, own,
@@ -738,7 +739,8 @@ def _script_code(filename: str, ar: Archive, member: Member, path: str, data: by
 # -- entry points ----------------------------------------------------------------------------
 
 def _entry_points(filename: str, data: bytes, path: str, dist: NormalizedName,
-                  own: frozenset[str]) -> list[Finding]:
+                  own: frozenset[str],
+                  codes: Mapping[str, bytes | str | Finding] | None = None) -> list[Finding]:
     """Console and GUI scripts that shadow common commands (``gate.layout.entry_points``
     reads the file as pip does, refusing what uv or configparser would read otherwise),
     and what each entry point's target does (``_entry_point_target``)."""
@@ -747,7 +749,7 @@ def _entry_points(filename: str, data: bytes, path: str, dist: NormalizedName,
     lines = {(g, n): i for i, (g, n) in _entry_point_lines(data)}
     for group, script, value in read:
         line = lines.get((group, script), 0)
-        out += _entry_point_target(path, line, group, script, value, own)
+        out += _entry_point_target(path, line, group, script, value, own, codes or {})
         if group not in SCRIPT_GROUPS:
             continue
         command = shadowed_command(script)
@@ -759,7 +761,8 @@ def _entry_points(filename: str, data: bytes, path: str, dist: NormalizedName,
 
 
 def _entry_point_target(path: str, line: int, group: str, name: str, value: str,
-                        own: frozenset[str]) -> list[Finding]:
+                        own: frozenset[str],
+                        codes: Mapping[str, bytes | str | Finding]) -> list[Finding]:
     """What the object an entry point names does: its module is imported and, for a
     script, the object called (pip writes ``sys.exit(test())`` for ``http.server:test``);
     a plugin group's module is imported when its host starts (``pytest11``). The target is
@@ -767,7 +770,10 @@ def _entry_point_target(path: str, line: int, group: str, name: str, value: str,
     ``antigravity`` acts when imported); a target in the package's own modules is scanned
     where it is (a re-export there is a reference on its own line). A standard module's
     command line is in the table as any function is (``json.tool:main`` writes the file
-    its arguments name)."""
+    its arguments name). An attribute path through an own module (``pkg:webbrowser.main``,
+    ``pkg.sub:w.main``) is resolved through that module's imports (``_own_attr_path``): what
+    it leaves the package for is read as a target of its own; a path that cannot be
+    resolved is ``unanalyzed``."""
     target = value.split("[", 1)[0]
     module, _, attr = (part.strip() for part in target.partition(":"))
     if not module:
@@ -776,7 +782,15 @@ def _entry_point_target(path: str, line: int, group: str, name: str, value: str,
     phase = Phase.RUNTIME if group in SCRIPT_GROUPS else Phase.IMPORT
     where = f"entry point [{group}] {name} = {target.strip()}"
     if module.split(".")[0] in own:
-        return []  # the package's own code (re-exports included): its findings are where it is
+        # the package's own code (re-exports included): its findings are where it is, unless
+        # the attribute path leaves the package through a module the own module holds
+        left = _own_attr_path(module, attr, codes, own)
+        if left is None:
+            return [_finding(path, line, Capability.UNANALYZED, phase,
+                             f"{where}: the attribute path through {module} is not resolved")]
+        if not left or left.split(".")[0] in own:
+            return []
+        module = resolved = left  # (the own module imports what holds it: read the path)
     out: list[Finding] = []
     for qual in dict.fromkeys((module, resolved)):
         entry = match(qual)
@@ -784,6 +798,66 @@ def _entry_point_target(path: str, line: int, group: str, name: str, value: str,
             out += [_finding(path, line, cap, phase, f"{where} ({entry.name})")
                     for cap in entry.capabilities]
     return out
+
+
+def _own_attr_path(module: str, attr: str, codes: Mapping[str, bytes | str | Finding],
+                   own: frozenset[str]) -> str | None:
+    """Where the attribute path ``attr`` of the own module ``module`` leads: ``""`` for the
+    package's own code (a plain name, a function or class of the module, a submodule), the
+    dotted name an import binds its first part to followed by the rest (``webbrowser.main``
+    for ``pkg:webbrowser.main`` with ``import webbrowser`` in ``pkg``), None when it cannot
+    be told (the module unread, the name bound by no statement, or to another name)."""
+    first, dot, rest = attr.partition(".")
+    if not dot:
+        return ""
+    base = module.replace(".", "/")
+    if f"{base}/{first}.py" in codes or f"{base}/{first}/__init__.py" in codes:
+        return ""  # a submodule (``from pkg import sub`` imports it)
+    src = codes.get(f"{base}.py", codes.get(f"{base}/__init__.py"))
+    if src is None or isinstance(src, Finding):
+        return None
+    try:
+        tree = ast.parse(src)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname == first:
+                    found.append(a.name)
+                elif a.asname is None and a.name.split(".")[0] == first:
+                    found.append(first)
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                if (a.asname or a.name) == first:
+                    found.append("" if node.level else f"{node.module}.{a.name}")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                and node.name == first:
+            found.append("")
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == first for t in targets):
+                value = node.value
+                if value is None or isinstance(value, (ast.Name, ast.Attribute,
+                                                       ast.Subscript)) or (
+                        isinstance(value, ast.Call) and _imports_by_call(value)):
+                    return None  # another name (or a module imported by a call) under it
+                found.append("")  # (what an own call returns: ``_Dist = _unpatched(D)``)
+    leaves = sorted({f for f in found if f and f.split(".")[0] not in own})
+    if len(leaves) > 1:
+        return None
+    if leaves:
+        return f"{leaves[0]}.{rest}"
+    return "" if found else None
+
+
+def _imports_by_call(call: ast.Call) -> bool:
+    """``import_module(...)``, ``__import__(...)``, ``importlib.import_module(...)``: a
+    module bound by a call (other calls are taken for the package's own objects)."""
+    f = call.func
+    name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+    return name in ("import_module", "__import__", "reload", "getattr", "load_module")
 
 
 def _entry_point_lines(data: bytes) -> list[tuple[int, tuple[str, str]]]:

@@ -40,6 +40,10 @@ chooses the input:
   lookup-helper:        ``pickle._getattribute`` walks a dotted path by ``getattr``
   entry-point-own-attr: a console script ``pkg:webbrowser.main`` (an attribute path that
                         leaves the package's own module) is skipped as own code
+
+Closed since (each case says how): all but the four type-checking-guard cases,
+``sysconfig.get_path`` of a scheme the package adds and ``traceback.format_list``, which
+stay strict xfails (docs/scanner.md, Known limits).
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ TAG = sys.implementation.cache_tag  # the .pyc name CPython looks for under __py
 PAY = "import os\nos.system('echo pwned')\n"
 READ = "out:root:"  # the first line of /etc/passwd reached stdout
 INIT = "pkg/__init__.py"
+EP_LINE = ("subprocess", "pkg-1.0.dist-info/entry_points.txt", 2)  # console script go
 
 
 def _pkg(files: str | dict[str, str | bytes]) -> dict[str, str | bytes]:
@@ -354,100 +359,90 @@ CASES = [
     # ---- builtin-by-name: a built-in or frozen module (posix, os) made by a computed name
     # through the import system's lower layer, which no seed names (EXTRA's
     # <computed import> lists __import__, import_module, _gcd_import, _find_and_load only)
+    # (closed: <computed import> seed)
     case("bootstrap_builtin_from_name_computed", "dynamic-code", """
         import importlib._bootstrap as b
         b._builtin_from_name("p" + "osix").system("echo pwned")
-        """, SUBPROCESS, bypass="silent: builtin-by-name, importlib._bootstrap._builtin_from_name"
-         "(name) loads a built-in module by a computed name (importlib._bootstrap is a STOP); "
-         "fix: add it to EXTRA's <computed import> seeds"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    # (closed: <computed import> seed)
     case("imp_create_builtin_computed", "dynamic-code", """
         import _imp, types
         _imp.create_builtin(types.SimpleNamespace(name="p" + "osix")).system("echo pwned")
-        """, SUBPROCESS, bypass="silent: builtin-by-name, _imp.create_builtin(spec) returns the "
-         "built-in module spec.name names (a C function with no event); fix: seed "
-         "_imp.create_builtin (and _imp.init_frozen, _imp.get_frozen_object) as <computed import>"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    # (closed: catalog.txt)
     case("builtin_importer_create_module_computed", "dynamic-code", """
         import types, importlib.machinery as m
         m.BuiltinImporter.create_module(types.SimpleNamespace(name="p" + "osix")).system(
             "echo pwned")
-        """, SUBPROCESS, bypass="silent: builtin-by-name, BuiltinImporter.create_module(spec) "
-         "calls _imp.create_builtin; fix: as imp_create_builtin_computed (the seed spreads)"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    # (closed: <computed import> seed)
     case("imp_init_builtin_computed", "dynamic-code", """
         import warnings
         warnings.simplefilter("ignore")
         import imp
         imp.init_builtin("p" + "osix").system("echo pwned")
-        """, SUBPROCESS, bypass="silent: builtin-by-name, imp.init_builtin(name) (3.11, "
-         "deprecated) loads a built-in module by name; fix: as imp_create_builtin_computed"),
+        """, SUBPROCESS, ("dynamic-code", 4)),
+    # (closed: <computed import> seed)
     case("imp_init_frozen_computed", "dynamic-code", """
         import warnings
         warnings.simplefilter("ignore")
         import imp
         imp.init_frozen("o" + "s").system("echo pwned")
-        """, SUBPROCESS, bypass="silent: builtin-by-name, imp.init_frozen(name) runs a frozen "
-         "module (os is frozen) by name; fix: seed _imp.init_frozen as <computed import>"),
+        """, SUBPROCESS, ("dynamic-code", 4)),
+    # (closed: <computed import> seed)
     case("imp_init_frozen_private_computed", "dynamic-code", """
         import _imp
         _imp.init_frozen("o" + "s").system("echo pwned")
-        """, SUBPROCESS, bypass="silent: builtin-by-name, _imp.init_frozen(name) runs the frozen "
-         "module a computed name names (a C function with no event); fix: seed it as "
-         "<computed import>"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    # (closed: <computed import> seed)
     case("imp_get_frozen_object_run_as_a_function", "dynamic-code", """
         import _imp, types
         g = {"__name__": "x"}
         types.FunctionType(_imp.get_frozen_object("o" + "s"), g)()
         g["system"]("echo pwned")
-        """, SUBPROCESS, bypass="silent: builtin-by-name, _imp.get_frozen_object(name) gives the "
-         "code of a frozen module by a computed name; run as a function (types.FunctionType is "
-         "harmless by hand) it is that module's namespace; fix: seed _imp.get_frozen_object as "
-         "<computed import> (with a __builtins__ key in g the dict is a finding: incidental)"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
     # ---- import-system-stop, misread: pydoc.importfile loads any file as a module
     # (importlib._bootstrap._load, a STOP: its dynamic-code does not reach pydoc)
+    # (closed: catalog.txt)
     case("pydoc_importfile_of_a_data_file", "dynamic-code", {
         INIT: "import os, pydoc\npydoc.importfile(os.path.join(os.path.dirname(__file__), "
               "'notes.txt'))\n",
         "pkg/notes.txt": PAY,
-    }, SUBPROCESS, bypass="misread (fs-read only): import-system-stop, pydoc.importfile(path) "
-         "executes the file named whatever its suffix (SourceFileLoader then "
-         "importlib._bootstrap._load, a STOP); fix: pydoc.importfile (and other callers of "
-         "_bootstrap._load) are dynamic-code"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     # ---- sysconfig-cut: tools/stdlib_catalog.py STOP cuts the whole of sysconfig ("the
     # interpreter's own build configuration"), but its helpers take names and paths
+    # (closed: catalog.txt)
     case("sysconfig_subst_vars_reads_env", "env", """
         import sysconfig
         print(sysconfig._subst_vars("{RT6_" + "SECRET}", {}))
-        """, ENV, bypass="silent: sysconfig-cut, sysconfig._subst_vars(s, {}) falls back to "
-         "s.format(**os.environ); fix: cut only the build-configuration readers, not _subst_vars "
-         "and its callers"),
+        """, ENV, ("env", 2)),
     case("sysconfig_get_path_of_an_own_scheme_reads_env", "env", """
         import sysconfig
         sysconfig._INSTALL_SCHEMES["x"] = {"data": "{RT6_" + "SECRET}"}
         print(sysconfig.get_path("data", "x"))
         """, ENV, bypass="silent: sysconfig-cut, get_path of a scheme the package added "
          "expands the environment (_subst_vars); fix: as sysconfig_subst_vars_reads_env"),
+    # (closed: STOP take)
     case("sysconfig_parse_makefile_reads_a_file", "fs-read", {
         INIT: "import os, sysconfig\nprint(sysconfig._parse_makefile(os.path.join("
               "os.path.dirname(__file__), 'notes.txt')))\n",
         "pkg/notes.txt": "RT7=s3cr3t\n",
-    }, "out:s3cr3t", bypass="silent: sysconfig-cut, sysconfig._parse_makefile(path) reads the "
-         "file it is given; fix: catalogue sysconfig functions taking a path (cut no module "
-         "whole)"),
+    }, "out:s3cr3t", ("fs-read", 2)),
+    # (closed: STOP take)
     case("sysconfig_generate_posix_vars_writes", "fs-write", """
         import sysconfig
         sysconfig._generate_posix_vars()
-        """, WRITE, bypass="silent: sysconfig-cut, sysconfig._generate_posix_vars() writes "
-         "build/lib.*/_sysconfigdata_*.py and pybuilddir.txt under the working directory; fix: "
-         "as sysconfig_parse_makefile_reads_a_file"),
+        """, WRITE, ("fs-write", 2)),
     # ---- argparse-fromfile (a STOP: "only for a parser built with fromfile_prefix_chars")
+    # (closed: gate/scan/stdlib_forms.py, the keyword at construction)
     case("argparse_fromfile_prefix_reads_a_file", "fs-read", """
         import argparse
         p = argparse.ArgumentParser(fromfile_prefix_chars="@")
         print(p.parse_known_args(["@/etc/" + "passwd"])[1][:1])
-        """, READ, bypass="silent: argparse-fromfile, parse_args reads '@file' arguments when the "
-         "parser has fromfile_prefix_chars (_read_args_from_files is a STOP); fix: a parser "
-         "built with fromfile_prefix_chars is fs-read at its construction"),
+        """, READ, ("fs-read", 2)),
     # ---- template-exec: a dataclass's field name is pasted into the source dataclasses
     # exec()s; the names are checked when read from annotations, not when inherited
+    # (closed: gate/scan/python.py _field_renamed)
     case("dataclass_inherited_field_renamed", "dynamic-code", """
         import dataclasses
         @dataclasses.dataclass
@@ -459,85 +454,66 @@ CASES = [
         class D(B):
             pass
         D() == D()
-        """, SUBPROCESS, bypass="silent: template-exec, a Field's name (dataclasses.fields(B)[0]"
-         ".name = s) is pasted unchecked into the __eq__ source a subclass's @dataclass "
-         "exec()s (_create_fn is a STOP: 'validated field names'); fix: a store to a Field's "
-         "name (or any write to __dataclass_fields__) is dynamic-code"),
+        """, SUBPROCESS, ("dynamic-code", 5)),
     # ---- entry-point-own-attr: a console script's target in the package's own module whose
     # attribute path leaves it (gate/scan/wheel.py _entry_point_target returns [] for an own
     # module: "its findings are where it is"; a plain ``import webbrowser`` there is none)
+    # (closed: gate/scan/wheel.py _own_attr_path resolves the attribute path through the
+    # own module's imports; a path it cannot resolve is unanalyzed)
     case("entry_point_own_module_held_module", "subprocess", {INIT: "import webbrowser\n"},
-         SUBPROCESS, script=("pkg:webbrowser.main", ["go", "http://127.0.0.1/"]),
-         bypass="silent: entry-point-own-attr, go = pkg:webbrowser.main (pip's wrapper calls "
-         "pkg.webbrowser.main()) is skipped as the package's own code; fix: resolve the "
-         "attribute path through the own module's imports and read the target as code "
-         "spelling webbrowser.main()"),
+         SUBPROCESS, EP_LINE, script=("pkg:webbrowser.main", ["go", "http://127.0.0.1/"])),
     case("entry_point_own_submodule_alias", "subprocess",
          {INIT: "", "pkg/sub.py": "import webbrowser as w\n"},
-         SUBPROCESS, script=("pkg.sub:w.main", ["go", "http://127.0.0.1/"]),
-         bypass="silent: entry-point-own-attr, go = pkg.sub:w.main where pkg/sub.py has "
-         "'import webbrowser as w'; fix: as entry_point_own_module_held_module"),
+         SUBPROCESS, EP_LINE, script=("pkg.sub:w.main", ["go", "http://127.0.0.1/"])),
     case("entry_point_own_module_os_fork", "subprocess", {INIT: "import os\n"},
-         ("os.fork",), script=("pkg:os.fork", ["go"]),
-         bypass="silent: entry-point-own-attr, go = pkg:os.fork forks when the command runs; "
-         "fix: as entry_point_own_module_held_module"),
+         ("os.fork",), EP_LINE, script=("pkg:os.fork", ["go"])),
     # ---- template-exec, misread: not silent (a ``threads`` finding), but the exec is unseen
+    # (closed: catalog.txt)
     case("autoproxy_exposed_method_name_exec", "dynamic-code", """
         from multiprocessing import managers as mm
         m = "f(self): pass\\n__imp" + "ort__('os').sys" + "tem('echo pwned')\\ndef g"
         mm.AutoProxy(mm.Token("t", ("127.0.0.1", 1), "i"), "pickle", exposed=[m],
                      incref=False, authkey=b"k")
-        """, SUBPROCESS, bypass="misread (threads only): template-exec, AutoProxy(..., "
-         "exposed=[name]) pastes each name into a def that MakeProxyType exec()s "
-         "(MakeProxyType is a STOP: 'exec of a template over method names'); fix: "
-         "AutoProxy (a caller handing MakeProxyType names of its own) is dynamic-code"),
+        """, SUBPROCESS, ("dynamic-code", 3)),
     # ---- enum-convert: Enum._convert_(name, module, filter) reads sys.modules[module]
     # .__dict__ and makes the names filter keeps members whose values are the module's
     # objects (a builtin function is no descriptor, so it becomes a member); enum is a STOP
     # ("the caller's frame names an enum's module") and _convert_ is read as no lookup
+    # (closed: catalog.txt ._convert_)
     case("enum_convert_of_a_module_literal", "subprocess", """
         import enum
         E = enum.Enum._convert_("E", "os", lambda n: n == "system")
         E.system.value("echo pwned")
-        """, SUBPROCESS, bypass="silent: enum-convert, enum.Enum._convert_('E', 'os', "
-         "filter).system.value is os.system; fix: read _convert_(n, m, f) as sys.modules[m] "
-         "handed out (dynamic-code; a literal m the module itself, its names through the "
-         "filter)"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    # (closed: catalog.txt ._convert_)
     case("enum_convert_of_a_module_computed", "subprocess", """
         import enum
         E = enum.Enum._convert_("E", "o" + "s", lambda n: n == "sys" + "tem")
         E["sys" + "tem"].value("echo pwned")
-        """, SUBPROCESS, bypass="silent: enum-convert, Enum._convert_ with a computed module "
-         "name hands out that module's namespace; fix: as enum_convert_of_a_module_literal"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     # ---- lookup-helper
+    # (closed: catalog.txt)
     case("pickle_getattribute_of_print_self", "dynamic-code", f"""
         import pickle
         pickle._getattribute(print, "__self__.exec")[0]({CODE})
-        """, SUBPROCESS, bypass="silent: lookup-helper, pickle._getattribute(obj, 'a.b') walks "
-         "a dotted path by getattr and is not folded (print.__self__.exec reached); fix: "
-         "read pickle._getattribute(o, s) as functools.reduce(getattr, s.split('.'), o)"),
+        """, SUBPROCESS, ("dynamic-code", 2)),
     # ---- linecache-wrapper
+    # (closed: STOP take)
     case("warnings_formatwarning_reads_a_file", "fs-read", """
         import warnings
         print(warnings.formatwarning("x", UserWarning, "/etc/" + "passwd", 1))
-        """, READ, bypass="silent: linecache-wrapper, warnings.formatwarning(msg, cat, "
-         "filename, lineno) returns the line of the file named (_formatwarnmsg_impl and "
-         "linecache are STOPs: 'source lines'); fix: a public function whose filename is its "
-         "caller's argument is fs-read (formatwarning, showwarning, warn_explicit, "
-         "FrameSummary, format_list, StackSummary.from_list)"),
+        """, READ, ("fs-read", 2)),
+    # (closed: catalog.txt (a C function))
     case("warnings_warn_explicit_reads_a_file", "fs-read", """
         import sys, warnings
         sys.stderr = sys.stdout
         warnings.warn_explicit("x", UserWarning, "/etc/" + "passwd", 1)
-        """, READ, bypass="silent: linecache-wrapper, warnings.warn_explicit(..., filename, "
-         "lineno) prints the line of the file named through showwarning; fix: as "
-         "warnings_formatwarning_reads_a_file"),
+        """, READ, ("fs-read", 3)),
+    # (closed: STOP take)
     case("traceback_frame_summary_line", "fs-read", """
         import traceback
         print(traceback.FrameSummary("/etc/" + "passwd", 1, "x").line)
-        """, READ, bypass="silent: linecache-wrapper, FrameSummary(filename, ...).line reads "
-         "the file it was given (traceback.FrameSummary is a STOP: 'source lines for a "
-         "traceback'); fix: as warnings_formatwarning_reads_a_file"),
+        """, READ, ("fs-read", 2)),
     case("traceback_format_list", "fs-read", """
         import traceback
         print(traceback.format_list([("/etc/" + "passwd", 1, "x", None)])[0])

@@ -185,3 +185,46 @@ def test_wave6_mechanisms(code: str, want: tuple[str, str]) -> None:
 def test_wave6_mechanisms_neighbours_stay_quiet(code: str) -> None:
     head = "import sys, importlib.machinery, importlib.resources, pkgutil, locale\n"
     assert {f for f in found(head + code + "\n") if f[0] in (DYN, "env", "fs-write")} == set()
+
+
+FIELD = ("a dataclass field renamed or replaced: its name is pasted into the source a "
+         "subclass's @dataclass exec()s")
+
+
+@pytest.mark.parametrize("code", [
+    "import dataclasses\ndataclasses.fields(B)[0].name = s",
+    "from dataclasses import fields as fs\nfs(B)[0].name = s",
+    "import dataclasses\nB.__dataclass_fields__['a'].name = s",
+    "import dataclasses\nB.__dataclass_fields__['a'] = f",
+])
+def test_a_dataclass_field_renamed_is_dynamic_code(code: str) -> None:
+    # (wave 7: a subclass's @dataclass pastes an inherited field's name, unchecked, into
+    # the __eq__ source it exec()s)
+    assert found(code) == {(DYN, 2, "import", FIELD)}
+
+
+@pytest.mark.parametrize("code", [
+    "import dataclasses\nn = dataclasses.fields(B)[0].name",
+    "import dataclasses\nx.name = s\nobj.fields = dataclasses.fields(B)",
+    "import dataclasses\nself.name = dataclasses.fields(B)[0].name",
+])
+def test_a_dataclass_field_read_stays_quiet(code: str) -> None:
+    assert found(code) == set()
+
+
+FROMFILE = "argparse.ArgumentParser(fromfile_prefix_chars=...) reads the files its arguments name"
+
+
+@pytest.mark.parametrize(("code", "want"), [
+    ("import argparse\np = argparse.ArgumentParser(fromfile_prefix_chars='@')", {FROMFILE}),
+    ("from argparse import ArgumentParser as P\np = P(fromfile_prefix_chars=c)", {FROMFILE}),
+    ("import argparse\np = argparse.ArgumentParser('p', None, None, None, [], F, '-', '@')",
+     {FROMFILE}),
+    ("import argparse\np = argparse.ArgumentParser(**kw)", {FROMFILE}),
+    ("import argparse\np = argparse.ArgumentParser(description='d')", set()),
+    ("import argparse\np = argparse.ArgumentParser(fromfile_prefix_chars=None)", set()),
+])
+def test_argparse_fromfile_prefix_reads_files(code: str, want: set[str]) -> None:
+    # (wave 7: parse_args reads each '@file' argument of such a parser)
+    assert {d for c, _, _, d in found(code)} == want
+    assert all(c == "fs-read" and line == 2 for c, line, _, _ in found(code))

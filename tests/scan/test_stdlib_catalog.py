@@ -72,7 +72,7 @@ def test_every_seed_says_what_it_is(gen: ModuleType) -> None:
         assert seed.cap is None or seed.cap in gen.PRIORITY, event
         assert seed.cap is not None or seed.why, f"{event}: not a capability, but no reason"
     for key, (kind, why) in gen.STOP.items():
-        assert kind.partition(":")[0] in ("stop", "cut") and why, key
+        assert kind.partition(":")[0] in ("stop", "cut", "take") and why, key
 
 
 def _importable(path: str) -> bool:
@@ -247,6 +247,25 @@ def test_every_python_seed_is_catalogued(gen: ModuleType) -> None:
     ("concurrent.futures.ProcessPoolExecutor", "subprocess"),
     ("sqlite3.Connection.load_extension", "native"),
     ("signal.pidfd_send_signal", "subprocess"),
+    # red-team wave 7: STOPs whose input is the caller's ("take"), built-in and frozen
+    # modules by a computed name, lookups that hand out a module's names
+    ("sysconfig._parse_makefile", "fs-read"),
+    ("sysconfig._generate_posix_vars", "fs-write"),
+    ("sysconfig._subst_vars", "env"),
+    ("warnings.formatwarning", "fs-read"),
+    ("warnings.warn_explicit", "fs-read"),
+    ("traceback.FrameSummary", "fs-read"),
+    ("_imp.create_builtin", "dynamic-code"),
+    ("_imp.init_frozen", "dynamic-code"),
+    ("_imp.get_frozen_object", "dynamic-code"),
+    ("imp.init_builtin", "dynamic-code"),
+    ("imp.init_frozen", "dynamic-code"),
+    ("importlib._bootstrap._builtin_from_name", "dynamic-code"),
+    ("importlib.machinery.BuiltinImporter.create_module", "dynamic-code"),
+    ("pydoc.importfile", "dynamic-code"),
+    ("pickle._getattribute", "dynamic-code"),
+    # (``._convert_`` is an attribute entry: tests/scan/test_redteam_wave7.py)
+    ("multiprocessing.managers.AutoProxy", "dynamic-code"),
 ])
 def test_gap_is_closed(name: str, cap: str) -> None:
     assert cap in caps_of(name), f"{name}: {caps_of(name)}"
@@ -284,6 +303,9 @@ def test_running_objects_pass_no_class_capabilities() -> None:
     "importlib.util.find_spec", "sysconfig.get_config_var", "urllib.error.HTTPError",
     "xml.etree.ElementTree.tostring", "unittest.mock.Mock", "pathlib.Path",
     "threading.Lock", "mimetypes.guess_type", "gettext.gettext", "argparse.ArgumentParser",
+    # (wave 7: the warnings machinery's own paths stay stops)
+    "logging.captureWarnings", "warnings.showwarning", "traceback.print_exc",
+    "traceback.extract_tb", "sysconfig.get_paths", "sysconfig.get_path",
 ])
 def test_no_false_alarm(name: str) -> None:
     """Names every library uses whose incidental paths the generator stops."""

@@ -262,6 +262,31 @@ def test_entry_point_targets_are_what_they_name(tmp_path: Path) -> None:
     }
 
 
+def test_entry_point_attribute_paths_through_an_own_module(tmp_path: Path) -> None:
+    # pkg:a.b is pip's ``from pkg import a; a.b()``: the own module's imports say where a
+    # leads; own classes, functions and submodules stay own code; what no statement binds
+    # (or binds to another name) is unanalyzed
+    eps = {"console_scripts": {
+        "f-web": "foo:webbrowser.main", "f-alias": "foo.sub:w.open_new",
+        "f-from": "foo:sp.run", "f-cls": "foo:K.main", "f-submod": "foo:cli.main",
+        "f-own-import": "foo:own.main", "f-nowhere": "foo:ghost.main",
+        "f-rebound": "foo:r.main", "f-plain": "foo:main", "f-made": "foo:d.main",
+        "f-imp": "foo:m.main"}}
+    s = scan(tmp_path, {
+        "foo/__init__.py": "import webbrowser\nfrom subprocess import Popen as sp\n"
+                           "from . import sub as own\nclass K: pass\nr = webbrowser\n"
+                           "def main(): pass\nd = K()\n"
+                           "m = importlib.import_module('webbrowser')\n",
+        "foo/sub.py": "import webbrowser as w\n", "foo/cli.py": "def main(): pass\n"},
+        entry_points=eps)
+    ep = "foo-1.0.dist-info/entry_points.txt"
+    got = {(c, line) for c, p, line, _, _ in evidence(s) if p == ep}
+    assert got == {("subprocess", 2), ("subprocess", 3), ("subprocess", 4),
+                   ("unanalyzed", 8), ("unanalyzed", 9), ("unanalyzed", 12)}, evidence(s)
+    assert ("unanalyzed", ep, 8, "runtime", "entry point [console_scripts] f-nowhere = "
+            "foo:ghost.main: the attribute path through foo is not resolved") in evidence(s)
+
+
 def test_pip_may_ship_pip(tmp_path: Path) -> None:
     eps = {"console_scripts": {"pip": "pip:main", "pip3.11": "pip:main"}}
     assert scan(tmp_path, {"pip/__init__.py": ""}, name="pip", entry_points=eps).findings == ()
