@@ -1951,39 +1951,88 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             except (OSError, ValueError):
                 pass
     interpreters.discard("")
+    interpreter_ids = {}  # (st_dev, st_ino) -> real path: a hard link is the same file
+    interpreter_sizes = {}  # st_size -> real paths: a copy is the same bytes
+    for exe in tuple(interpreters):
+        try:
+            st = stat(exe)
+        except (OSError, ValueError):
+            continue
+        interpreter_ids[(st.st_dev, st.st_ino)] = exe
+        interpreter_sizes.setdefault(st.st_size, []).append(exe)
+
+    def same_bytes(a, b, size):
+        """Whether files ``a`` and ``b`` (both ``size`` bytes) hold the same bytes (the
+        guard's own reads, not recorded)."""
+        hushed = hush()
+        try:
+            fa, fb = posix.open(a, posix.O_RDONLY), posix.open(b, posix.O_RDONLY)
+            try:
+                while size > 0:
+                    x, y = posix.read(fa, 1 << 20), posix.read(fb, 1 << 20)
+                    if x != y or not x:
+                        return False
+                    size -= len(x)
+                return True
+            finally:
+                posix.close(fa)
+                posix.close(fb)
+        except (OSError, ValueError):
+            return False
+        finally:
+            unhush(hushed)
 
     def is_python(token):
         """The interpreter under any name: a ``python*`` base name, or a path whose real
-        path is this interpreter (``/proc/self/exe``, a symlink, a copy's hard link)."""
+        path is this interpreter (``/proc/self/exe``, a symlink), whose file is the
+        interpreter's (a hard link: device and inode) or holds its bytes (a copy)."""
         if str_startswith(token.rpartition("/")[2], "python"):
             return True
         if "/" not in token:
             return False
         try:
-            return realpath(token) in interpreters
+            if realpath(token) in interpreters:
+                return True
+            st = stat(token)
         except (OSError, ValueError):
             return False
+        if (st.st_dev, st.st_ino) in interpreter_ids:
+            return True
+        return any(same_bytes(token, exe, st.st_size)
+                   for exe in interpreter_sizes.get(st.st_size, ()))
+
+    def bad_x(value):
+        """Whether ``-X value`` has a Python child run code before its guard:
+        ``pycache_prefix`` (its standard library's bytecode read from that directory, as
+        PYTHONPYCACHEPREFIX)."""
+        return str_partition(value, "=")[0].strip() == "pycache_prefix"
 
     def no_site(flags):
         """The flag of ``flags`` (the words after the interpreter) that drops the guard
-        (-I, -E, -S, alone or combined), reading options that take a value (-X v, -W v,
-        -Xv, --check-hash-based-pycs v) as CPython does; None at the first non-option."""
-        skip = False
+        (-I, -E, -S, alone or combined; -X pycache_prefix=DIR), reading options that take
+        a value (-X v, -W v, -Xv, --check-hash-based-pycs v) as CPython does; None at the
+        first non-option."""
+        skip = None
         for flag in flags:
-            if skip:
-                skip = False
+            if skip is not None:
+                if skip == "X" and bad_x(flag):
+                    return "-X " + flag
+                skip = None
                 continue
             if len(flag) < 2 or flag[0] != "-" or flag == "--":
                 return None
             if str_startswith(flag, "--"):
                 if flag == "--check-hash-based-pycs":
-                    skip = True
+                    skip = "-"
                 continue
             for k, c in enumerate(flag[1:]):
                 if c in "IES":
                     return flag
                 if c in "XW":
-                    skip = k == len(flag) - 2  # the value is the next word
+                    if k == len(flag) - 2:
+                        skip = c  # the value is the next word
+                    elif c == "X" and bad_x(flag[2 + k:]):
+                        return flag
                     break
                 if c not in plain_flags:
                     return None  # -c, -m, or not an option: the rest is the program's
@@ -2149,6 +2198,50 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return "starts Python from a shell command that " + dropped + " (no guard)"
         return None
 
+    def env_drops(args):
+        """What ``env args`` (its options, ``NAME=VALUE`` assignments, then the program)
+        does that drops a Python child's guard, or None: ``-i``/``-``/
+        ``--ignore-environment``, ``-u``/``--unset`` of PYTHONPATH, PYTHONPATH set without
+        the guard first, a variable of ``early_vars`` changed; ``-S``/``--split-string``
+        (its words already split) and ``-C``/``--chdir`` read as env reads them."""
+        j, n = 0, len(args)
+        while j < n:
+            a = args[j]
+            if a in ("-i", "-", "--ignore-environment") or (
+                    str_startswith(a, "-") and not str_startswith(a, "--")
+                    and len(a) > 1 and "i" in a[1:].partition("u")[0]
+                    .partition("C")[0].partition("S")[0]):
+                return "clears the environment (env " + a + ")"
+            if a in ("-u", "--unset", "-C", "--chdir", "-a", "--argv0"):
+                j += 1
+                if a in ("-u", "--unset") and j < n and "PYTHONPATH" in args[j]:
+                    return "unsets " + args[j]
+            elif str_startswith(a, "--unset=") or (
+                    str_startswith(a, "-u") and not str_startswith(a, "--")):
+                if "PYTHONPATH" in a:
+                    return "unsets PYTHONPATH (env " + a + ")"
+            elif str_startswith(a, "--split-string="):
+                return env_drops([a[15:], *args[j + 1:]])
+            elif str_startswith(a, "-") and a != "--":
+                pass  # -S (its words follow), -0, -v, --debug, --chdir=D, ...
+            else:
+                if a == "--":
+                    j += 1
+                    if j >= n:
+                        return None
+                    a = args[j]
+                name, eq, value = str_partition(a, "=")
+                if not eq or not name:
+                    return None  # the program
+                if name == "PYTHONPATH" and not guard_first(value):
+                    return "sets PYTHONPATH"
+                if name in early_vars:
+                    why = early_change(name, value)
+                    if why:
+                        return why
+            j += 1
+        return None
+
     def escapes(words, env, shell=False):
         """Why a program started with ``words`` (the program, then its arguments) and
         ``env`` would run without the guard; ``shell``: ``words[0]`` is a shell script."""
@@ -2174,9 +2267,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         tokens = []
         for v in texts:
             tokens += str_split(v)
+        dropped = None  # what an ``env`` before the interpreter does to its environment
         for i, t in enumerate(tokens):
+            if t.rpartition("/")[2] == "env" and dropped is None:
+                dropped = env_drops(tokens[i + 1:])
             if not is_python(t):
                 continue
+            if dropped:
+                return "starts Python through env, which " + dropped + " (no guard)"
             flag = no_site(tokens[i + 1:])
             if flag is not None:
                 return ("starts " + t.rpartition("/")[2] + " " + flag
@@ -2310,7 +2408,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         options that would drop the guard taken out: ``-E`` and ``-S`` removed, ``-I`` made
         ``-s -P`` (no user site, no unsafe path: what it keeps of isolation without
         ignoring PYTHONPATH), a ``-W`` whose category names a module (``bad_warning``)
-        removed, read as ``no_site`` reads them; None when none was there."""
+        and ``-X pycache_prefix`` (``bad_x``) removed, read as ``no_site`` reads them;
+        None when none was there."""
         out = []
         changed_ = False
         skip = False
@@ -2345,6 +2444,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                         kept += flag[1 + k:]
                         skip = later
                     break
+                if c == "X":
+                    value = flag[2 + k:]
+                    later = not value  # the value is the next word
+                    if later and i < n:
+                        value = words[i]
+                    if value and bad_x(value):  # -X pycache_prefix=DIR: taken out
+                        changed_ = True
+                        if later:
+                            i += 1
+                        break
                 if c == "X" or c not in plain_flags:
                     kept += flag[1 + k:]
                     skip = c == "X" and k == len(flag) - 2

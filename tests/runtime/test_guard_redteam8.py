@@ -281,19 +281,14 @@ def test_erasing_the_events_through_a_lying_path_object(tmp_path: Path, target: 
 
 # -- 4. children through a program that is not a shell ---------------------------------------
 
-WRAPPED = bypass8(
-    "a program that is not a shell starts the interpreter: evil (granted subprocess) runs "
-    "'env -u PYTHONPATH python -c CODE' (or env -i) and the child runs without the guard: "
-    "env's argv is not read as starting Python (nice and timeout are)",
-    "read env's options (-u, -i, NAME=VALUE) before the interpreter as a shell script's "
-    "env -u/-i is read, refusing a dropped PYTHONPATH")
-
-
 @pytest.mark.parametrize("start", [
     pytest.param("subprocess.run(['env', '-u', 'PYTHONPATH', sys.executable, '-c', CHILD])",
-                 marks=WRAPPED, id="env-u"),
-    pytest.param("subprocess.run(['env', '-i', sys.executable, '-c', CHILD])",
-                 marks=WRAPPED, id="env-i"),
+                 id="env-u"),
+    pytest.param("subprocess.run(['env', '-i', sys.executable, '-c', CHILD])", id="env-i"),
+    pytest.param("subprocess.run(['env', '-S', '-uPYTHONPATH ' + sys.executable + ' -c', "
+                 "CHILD])", id="env-split-string"),
+    pytest.param("subprocess.run(['env', '-C', '/', 'PYTHONPATH=/nonexistent', "
+                 "sys.executable, '-c', CHILD])", id="env-chdir-set"),
     pytest.param("subprocess.run(['nice', '-n', '1', sys.executable, '-I', '-c', CHILD])",
                  id="nice"),
     pytest.param("subprocess.run(['timeout', '20', sys.executable, '-S', '-c', CHILD])",
@@ -448,12 +443,10 @@ exec(compile(source, {real!r}, "exec"))
 
 
 @pytest.mark.parametrize("call", [
-    pytest.param("[sys.executable, '-X', 'pycache_prefix=' + D, '-c', 'pass']", marks=bypass8(
-        "evil (granted subprocess, fs-write) writes an encodings .pyc under a directory and "
-        "starts a Python child with -X pycache_prefix=DIR: the child runs it before site, so "
-        "before its guard (PYTHONPYCACHEPREFIX is refused, the option is kept)",
-        "take -X pycache_prefix out of a Python child's options as -I/-E/-S are"),
-        id="X-option"),
+    pytest.param("[sys.executable, '-X', 'pycache_prefix=' + D, '-c', 'pass']",
+                 id="X-option"),
+    pytest.param("[sys.executable, '-Xpycache_prefix=' + D, '-c', 'pass']",
+                 id="X-joined"),
     pytest.param("[sys.executable, '-c', 'pass'], env={'PYTHONPYCACHEPREFIX': D}",
                  id="environment"),
 ])
@@ -536,14 +529,12 @@ def test_locals_captured_by_a_stdlib_helper(tmp_path: Path, run_permpip: RunPerm
         "    except OSError:  # another file system: a copy\n"
         "        import shutil; shutil.copy2(os.path.realpath(sys.executable), D + '/ruby')\n"
         "    subprocess.run([D + '/ruby', '-I', '-c', CHILD])",
-        marks=bypass8("a hard link (or copy) of the interpreter's real file under another "
-                      "name, run by path with -I: not recognised as Python, so -I is kept and "
-                      "the child runs without the guard (a symbolic link is resolved and "
-                      "caught)",
-                      "recognise the interpreter by device and inode of sys.executable's real "
-                      "file (or refuse -I/-E/-S in any argv a package runs)"),
         id="hardlink"),
-], ids=["symlink", "hardlink"])
+    pytest.param(
+        "import shutil; shutil.copy2(os.path.realpath(sys.executable), D + '/ruby')\n"
+        "    subprocess.run([D + '/ruby', '-I', '-c', CHILD])",
+        id="copy"),
+], ids=["symlink", "hardlink", "copy"])
 def test_children_through_a_renamed_interpreter(tmp_path: Path, run_permpip: RunPermpip,
                                                 start: str) -> None:
     """evil (granted subprocess, fs-write, --enforce) starts the interpreter through a link
@@ -555,7 +546,9 @@ def test_children_through_a_renamed_interpreter(tmp_path: Path, run_permpip: Run
         f"CHILD = {CHILD!r}\n"
         f"D = {str(d)!r}\n"
         "def go():\n"
-        f"    {start}\n"), grant='["subprocess", "fs-write"]', enforce=True)
+        f"    {start}\n"), enforce=True,
+        grant='["subprocess", "fs-write", "fs-read"]' if "copy2" in start
+        else '["subprocess", "fs-write"]')
     took_effect(o.marker.exists() or ("evil", "guard") in o.used, o)
     assert ("evil", "guard") in o.used, o.output
     assert not o.marker.exists(), o.output
