@@ -3460,12 +3460,29 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         raise exc
 
 
+    start_prefix = [sys.pycache_prefix]
+
+    def prefix_changed(event, args):
+        """``sys.pycache_prefix`` changed since the guard started (a plain attribute: no
+        event; the import system reads it at every import, so a distribution that sets it
+        has bytecode it wrote under it run as the application's or the standard library's
+        modules): put back, and a ``guard`` use of the code that raised the first event
+        since (the application's is not recorded; the prefix is put back all the same)."""
+        value = sys.pycache_prefix
+        sys.pycache_prefix = start_prefix[0]
+        if exact(value) is not None and exact(value) == start_prefix[0]:
+            return None
+        return guard_violation(event, "sets sys.pycache_prefix (bytecode read from a "
+                               "directory of its choosing as others' modules; put back)",
+                               here())
+
     def hook(event, args, _get=table.get, _depth=depth, _quiet=quiet, _tid=get_ident,
              _failed=failed, _Error=PermissionError, _open=on_open, _imports=imports,
              _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere),
              _enforce=enforce, _expect=expect, _grave=grave, _pending=pending,
              _retry=retry, _Blind=Blind, _getlimit=sys.getrecursionlimit,
-             _setlimit=sys.setrecursionlimit):
+             _setlimit=sys.setrecursionlimit, _sys=sys, _prefix=start_prefix,
+             _prefix_changed=prefix_changed):
         handler = _get(event)
         if handler is None:
             return
@@ -3483,7 +3500,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 name = args[1]
                 if type(name) is str and name == "f_code":
                     return
-        elif handler is _open and (_all_reads or (_reads and tid not in _imports)):
+        elif handler is _open and (_all_reads or (_reads and tid not in _imports)) and \
+                _sys.pycache_prefix is _prefix[0]:
             mode = args[1]  # the most frequent event, a read where reads are free: done
             if type(mode) is str and "w" not in mode and "a" not in mode and \
                     "x" not in mode and "+" not in mode:
@@ -3491,7 +3509,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         _depth[tid] = level + 1
         try:
             try:
-                message = handler(event, args)  # calls here(): called from here
+                message = None
+                if not level and _sys.pycache_prefix is not _prefix[0]:
+                    message = _prefix_changed(event, args)  # calls here(), as handlers do
+                if message is None:
+                    message = handler(event, args)  # calls here(): called from here
             except Exception as exc:
                 # (the guard's frames ran out of the recursion limit: room to retry, and to
                 # record a failure)
@@ -3525,7 +3547,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 # signal handlers deferred while the guard ran: called from this frame once it
                 # holds nothing of the guard (a handler interrupted in turn is deferred here)
                 del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
-                    _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit
+                    _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit, _sys, \
+                    _prefix, _prefix_changed
                 while run:
                     try:  # (a handler run here may run the rest itself: nested hook)
                         h, signum = run.pop(0)
@@ -3538,7 +3561,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if message is not None:
             # nothing of the guard stays reachable from the traceback's frame
             del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
-                _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit
+                _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit, _sys, _prefix, \
+                _prefix_changed
             raise _Error(message) from None
 
     environ = getattr(os, "environ", None)

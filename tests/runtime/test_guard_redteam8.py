@@ -187,46 +187,69 @@ def plant(source, data, prefix=None):
 """
 
 
-@pytest.mark.parametrize("where", [
-    "beside",
-    pytest.param("prefix", marks=bypass8(
-        "evil (granted fs-write) sets sys.pycache_prefix and writes a .pyc for the "
-        "application's module there: the import system runs it as the application's "
-        "helper.py (the written .pyc is not beside the source, so not followed)",
-        "treat a .pyc a distribution wrote as its own wherever cache_from_source finds it "
-        "(or refuse a change of sys.pycache_prefix)")),
-])
 def test_a_pyc_for_the_applications_module(tmp_path: Path, target: Target,
-                                           run_permpip: RunPermpip, where: str) -> None:
+                                           run_permpip: RunPermpip) -> None:
+    """evil (granted fs-write) writes a .pyc for the application's helper.py beside it:
+    a .pyc a distribution wrote is its own (its network use is evil's)."""
     source = tmp_path / "project" / "helper.py"
     data = _pyc(str(source), target.url)
-    prefix = repr(str(tmp_path / "pycache")) if where == "prefix" else "None"
     o = attack(tmp_path, run_permpip, PLANT, grant='["fs-write"]', target=target, main=(
         "import evil, sys\n"
         "open('helper.py', 'w').write('VALUE = 1\\n')\n"
-        f"evil.plant({str(source)!r}, {data!r}, {prefix})\n"
+        f"evil.plant({str(source)!r}, {data!r}, None)\n"
         "try:\n    import helper\nexcept OSError as exc:\n    print('refused:', exc)\n"))
     took_effect(target.requests, o)
     assert ("evil", "network") in o.used, o.output
 
 
-@bypass8("evil (granted fs-write) sets sys.pycache_prefix and writes a .pyc for a standard "
-         "library module not yet imported (colorsys): the import system runs it as the "
-         "standard library, whose uses are its caller's (the application's)",
-         "refuse a distribution's change of sys.pycache_prefix, or judge code loaded from a "
-         "written .pyc as its writer's")
+def _prefix_refused(o: Outcome, target: Target) -> None:
+    """sys.pycache_prefix set by evil is put back at the next event (evil's makedirs)
+    and is a guard use of evil's, in report mode too: the planted .pyc is never read."""
+    assert not target.requests, o.output
+    assert o.used == [("evil", "guard")], o.output
+    v = o.violation("guard")
+    assert v["detail"] == ("sets sys.pycache_prefix (bytecode read from a directory of its "
+                           "choosing as others' modules; put back)"), v
+    assert v["where"] == "evil/__init__.py:7", v
+    assert "ran before" not in o.output
+
+
+@pytest.mark.parametrize("enforce", [False, True], ids=["report", "enforce"])
+def test_a_pyc_for_the_applications_module_under_a_prefix(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip, enforce: bool) -> None:
+    """evil (granted fs-write) sets sys.pycache_prefix (no event) and writes a .pyc for the
+    application's helper.py under it: refused (put back) at evil's next event."""
+    source = tmp_path / "project" / "helper.py"
+    data = _pyc(str(source), target.url)
+    o = attack(tmp_path, run_permpip, PLANT, grant='["fs-write"]', target=target,
+               enforce=enforce, main=(
+                   "import evil, sys\n"
+                   "open('helper.py', 'w').write('VALUE = 1\\n')\n"
+                   "try:\n"
+                   f"    evil.plant({str(source)!r}, {data!r}, "
+                   f"{str(tmp_path / 'pycache')!r})\n"
+                   "except OSError as exc:\n    print('refused:', exc)\n"
+                   "print('prefix', sys.pycache_prefix)\n"
+                   "import helper\nprint('VALUE', helper.VALUE)\n"))
+    _prefix_refused(o, target)
+    assert "prefix None" in o.output and "VALUE 1" in o.output, o.output
+    assert ("refused: permpip: evil 1.0 may not use guard" in o.output) == enforce, o.output
+
+
 def test_a_pyc_for_a_standard_library_module_under_a_prefix(
         tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    """evil (granted fs-write) sets sys.pycache_prefix and writes a .pyc for a standard
+    library module not yet imported (colorsys): the prefix is put back (report mode), the
+    standard library's own colorsys imported."""
     import colorsys
     source = colorsys.__file__
     data = _pyc(source, target.url)
     o = attack(tmp_path, run_permpip, PLANT, grant='["fs-write"]', target=target, main=(
                    "import evil, sys\n"
                    f"evil.plant({source!r}, {data!r}, {str(tmp_path / 'pycache')!r})\n"
-                   "try:\n    import colorsys\nexcept OSError as exc:\n"
-                   "    print('refused:', exc)\n"))
-    took_effect(target.requests, o)
-    assert ("evil", "network") in o.used, o.output
+                   "import colorsys\nprint('rgb', colorsys.rgb_to_hsv(1, 0, 0))\n"))
+    _prefix_refused(o, target)
+    assert "rgb (0.0, 1.0, 1)" in o.output, o.output
 
 
 # -- 3. the guard's files through a path object that says otherwise --------------------------
