@@ -1050,7 +1050,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             owner = owner_of(code)
             if owner is not None:
                 return f, owner
-            if direct and not (plumbing and plumbing(code)):
+            if direct and not (plumbing and (plumbing(code) or (
+                    plumbing is frame_helper and captures_locals(f, code)))):
                 return None, None
             f = f.f_back
             code = None
@@ -2869,6 +2870,28 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if fn in base_tasks_files:  # Task.get_stack/print_stack: a task's coroutine frames
             return code.co_name in ("_task_get_stack", "_task_print_stack")
         return fn in traceback_files and code.co_name in ("walk_stack", "walk_tb")
+
+    capture_names = ("_extract_from_extended_frame_gen", "extract", "__init__",
+                     "extended_frame_gen", "_walk_tb_with_full_positions")
+
+    def captures_locals(f, code):
+        """A frame of traceback's that collects the locals of the frames it reads
+        (``capture_locals``, its own or its traceback callers': StackSummary.extract,
+        TracebackException): it hands their contents to its caller, whose read it is (as
+        inspect.stack()'s)."""
+        n = 0
+        while f is not None and n < 6:
+            if code.co_filename not in traceback_files or code.co_name not in capture_names:
+                return False
+            local = f.f_locals
+            value = item(local, "capture_locals") if type(local) is dict else MISSING
+            if value is not MISSING:
+                return not (value is None or value is False or
+                            (type(value) is int and value == 0))
+            f = f.f_back
+            code = f.f_code if f is not None else None
+            n += 1
+        return False
 
     method_type = type(frame_helper.__get__(0))
     import _functools

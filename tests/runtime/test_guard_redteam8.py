@@ -501,22 +501,11 @@ def test_a_child_reading_bytecode_from_a_prefix(tmp_path: Path, run_permpip: Run
 # -- 7. the application's locals read by the standard library for evil -----------------------
 
 
-CAPTURED = bypass8(
-    "traceback's capture_locals=True (StackSummary.extract of walk_stack(None), "
-    "TracebackException of the exception being handled) hands evil the repr of every local "
-    "of the application's frames: the frames are read by traceback's code, which the guard "
-    "exempts as the standard library taking a frame",
-    "judge frames a stdlib helper reads with capture_locals (f_locals of another's frame) "
-    "as its caller's introspection, as inspect.stack() is")
-
-
 @pytest.mark.parametrize("read", [
     pytest.param("[f.locals for f in traceback.StackSummary.extract("
-                 "traceback.walk_stack(None), lookup_lines=False, capture_locals=True)]",
-                 marks=CAPTURED),
+                 "traceback.walk_stack(None), lookup_lines=False, capture_locals=True)]"),
     pytest.param("[f.locals for f in traceback.TracebackException("
-                 "*sys.exc_info(), lookup_lines=False, capture_locals=True).stack]",
-                 marks=CAPTURED),
+                 "*sys.exc_info(), lookup_lines=False, capture_locals=True).stack]"),
     "repr([fi.frame.f_locals.get('password') for fi in inspect.stack()])",
 ], ids=["walk-stack-capture-locals", "traceback-exception-capture-locals", "inspect-stack"])
 def test_locals_captured_by_a_stdlib_helper(tmp_path: Path, run_permpip: RunPermpip,
@@ -575,3 +564,28 @@ def test_children_through_a_renamed_interpreter(tmp_path: Path, run_permpip: Run
     took_effect(o.marker.exists() or ("evil", "guard") in o.used, o)
     assert ("evil", "guard") in o.used, o.output
     assert not o.marker.exists(), o.output
+
+
+def test_a_stack_summary_without_locals_is_the_standard_librarys(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """The same helpers without capture_locals (a traceback formatted, names and lines
+    only): not introspection of evil's (--enforce)."""
+    o = attack(tmp_path, run_permpip, (
+        "import sys, traceback\n"
+        "def go():\n"
+        "    try:\n"
+        "        a = traceback.TracebackException(*sys.exc_info(), lookup_lines=False)\n"
+        "        b = traceback.StackSummary.extract(traceback.walk_stack(None),\n"
+        "                                           lookup_lines=False)\n"
+        "        print('NAMES', [f.name for f in a.stack], [f.locals for f in b][:1])\n"
+        "    except PermissionError as exc:\n"
+        "        print('refused:', exc)\n"), main=(
+        "import evil\n"
+        "def main():\n"
+        "    try:\n"
+        "        raise ValueError\n"
+        "    except ValueError:\n"
+        "        evil.go()\n"
+        "main()\n"), enforce=True)
+    assert "NAMES ['main'] [None]" in o.output, o.output
+    assert o.used == [], o.output
