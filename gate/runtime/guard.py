@@ -445,8 +445,40 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                         full = normpath(join(base, path))
                         if confined and not str_startswith(full, base + sep):
                             continue
-                        if full not in files:
+                        was = files.get(full)
+                        if was is None:
                             files[full] = owner
+                        elif was is not owner:  # two RECORDs list it: judged by both
+                            claims = contested.setdefault(full, [was])
+                            if owner not in claims:
+                                claims.append(owner)
+
+    contested = {}  # a file two or more RECORDs list -> its claimants (owners)
+
+    def least_granted(claims):
+        """The owner of a file several RECORDs list (one wheel's file installed over
+        another's): not the one read first, but the claimant granted least (its grants
+        within every other's; of equals the first by name), else ``UNKNOWN``."""
+        best = None
+        for c in claims:
+            allow, at_import, hosts = grants(c)
+            if all(allow <= grants(o)[0] and at_import <= grants(o)[1] and
+                   (grants(o)[2] is None or (hosts is not None and
+                                             set(hosts) <= set(grants(o)[2])))
+                   for o in claims):
+                if best is None or c[0] < best[0]:
+                    best = c
+        return best if best is not None else UNKNOWN
+
+    def listed(fn):
+        """The owner the RECORDs give file ``fn`` (``least_granted`` when several list
+        it), or None."""
+        owner = files.get(fn)
+        if owner is not None and contested:
+            claims = contested.get(fn)
+            if claims is not None:
+                return least_granted(claims)
+        return owner
 
     def changed(seen, path):
         """Whether sys.path is not ``seen`` (compared by identity: an entry's __eq__ is
@@ -473,17 +505,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return owner
         if str_startswith(fn, "<") or str_startswith(fn, guard_dir_raw):
             return None
-        owner = files.get(fn)
+        owner = listed(fn)
         path = sys.path
         if type(path) is not list:  # None at interpreter shutdown: the last one seen
             path = state["list"]
         if owner is None and changed(state["path"], path):
             state["list"] = path
             scan_path(tuple(path))
-            owner = files.get(fn)
+            owner = listed(fn)
         if owner is None and "__pycache__" in fn:  # a .pyc written after the install
             head, _, tail = fn.rpartition(sep + "__pycache__" + sep)
-            owner = files.get(head + sep + tail.partition(".")[0] + ".py")
+            owner = listed(head + sep + tail.partition(".")[0] + ".py")
         if owner is not None:
             return owner
         guess = by_site(fn, site_dirs, stdlib)
@@ -498,7 +530,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return guess
         if real == fn:
             return guess
-        owner = files.get(real)
+        owner = listed(real)
         if owner is not None:
             return owner
         if not real_sites[1]:
@@ -507,7 +539,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             real_sites[0] = [realpath(d) + sep for d in site_dirs]
         for site, rsite in zip(site_dirs, real_sites[0]):
             if str_startswith(real, rsite):
-                owner = files.get(site + real[len(rsite):])
+                owner = listed(site + real[len(rsite):])
                 if owner is not None:
                     return owner
         if guess is not APP:

@@ -352,12 +352,7 @@ def _overlapping_site(tmp_path: Path, target: Target, first: bool) -> tuple[Path
 
 
 @pytest.mark.parametrize("first", [
-    pytest.param(True, marks=bypass8(
-        "evil's wheel ships a file over a granted distribution's (both RECORDs list it): "
-        "the guard gives the file to the dist-info it lists first, the granted one, and "
-        "evil's code uses its grants",
-        "judge a file two RECORDs list as the one granted less (every claimant named)")),
-    False,
+    True, False,
 ], ids=["granted-read-first", "evil-read-first"])
 def test_a_file_evil_overwrites_in_a_granted_distribution(tmp_path: Path, target: Target,
                                                           run_permpip: RunPermpip,
