@@ -3728,6 +3728,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     codecs_mod = sys.modules.get("codecs")
     if codecs_mod is not None and getattr(codecs_mod, "register", None) is real:
         codecs_mod.register = wrapped_fn
+    # sys.set_asyncgen_hooks: firstiter runs when any async generator is first iterated,
+    # finalizer when one is collected, from whoever's frame that is (their own
+    # sys.set_asyncgen_hooks_* events name no caller to keep): adopted as the others
+    real = getattr(sys, "set_asyncgen_hooks", None)
+    if real is not None:
+        def adopt_hooks(args, kwargs):
+            return (tuple(adopt_fn(a) for a in args),
+                    {k: adopt_fn(v) if k in ("firstiter", "finalizer") else v
+                     for k, v in kwargs.items()})
+        sys.set_asyncgen_hooks = _vault(real, "permpip.register", audit, adopt_hooks,
+                                        shape=shape_none)
+        del adopt_hooks
     del adopt_fork, adopt_first, shape_none, codecs_mod, _codecs
     real = wrapped_fn = None
     # gc.set_debug raises no event: with DEBUG_SAVEALL every object a collection finds

@@ -122,11 +122,6 @@ SPECIAL = bypass8(
         "import evil\nevil.arm()\n"
         "async def agen():\n    yield 1\n"
         "g = agen()\ntry:\n    g.__anext__().send(None)\nexcept StopIteration:\n    pass\n",
-        marks=bypass8("sys.set_asyncgen_hooks(firstiter=partial(shutil.rmtree, dir)) is "
-                      "called by the interpreter when the application first iterates any "
-                      "async generator, from the application's frame",
-                      "wrap the hooks on the sys.set_asyncgen_hooks_firstiter/_finalizer "
-                      "audit events as codecs.register's callbacks are (adopt)"),
         id="asyncgen-firstiter"),
     pytest.param(
         "import functools, shutil, sys\n"
@@ -583,4 +578,30 @@ def test_a_stack_summary_without_locals_is_the_standard_librarys(
         "        evil.go()\n"
         "main()\n"), enforce=True)
     assert "NAMES ['main'] [None]" in o.output, o.output
+    assert o.used == [], o.output
+
+
+def test_asyncio_sets_its_own_asyncgen_hooks(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """asyncio's own sys.set_asyncgen_hooks (the standard library's, not adopted) and a
+    hook function of evil's own (its frames its own) under --enforce: nothing is judged."""
+    o = attack(tmp_path, run_permpip, (
+        "import asyncio, sys\n"
+        "SEEN = []\n"
+        "def first(agen):\n"
+        "    SEEN.append('first')\n"
+        "async def agen():\n"
+        "    yield 1\n"
+        "async def main():\n"
+        "    return [x async for x in agen()]\n"
+        "def go():\n"
+        "    out = asyncio.run(main())\n"
+        "    sys.set_asyncgen_hooks(firstiter=first)\n"
+        "    g = agen()\n"
+        "    try:\n"
+        "        g.__anext__().send(None)\n"
+        "    except StopIteration:\n"
+        "        pass\n"
+        "    return out, SEEN\n"), main="import evil\nprint('OUT', evil.go())\n",
+        enforce=True)
+    assert "OUT ([1], ['first'])" in o.output, o.output
     assert o.used == [], o.output
