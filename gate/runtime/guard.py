@@ -2980,6 +2980,24 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return denied
         return decide("introspection", event, "", ent)
 
+    default_breakpointhook = getattr(sys, "__breakpointhook__", None)
+
+    def on_breakpoint(event, args):
+        """``breakpoint()`` calls ``sys.breakpointhook`` (a plain attribute: set with no
+        event, called from the caller's frame): a hook that is the default, or code of a
+        distribution's or the application's (its frames are its own), runs; any other (a
+        ``functools.partial`` of the standard library's, a builtin: no frame names who set
+        it) is ``guard``, refused in every mode."""
+        hook = args[0] if args else None
+        if hook is default_breakpointhook:
+            return None
+        code = callable_code(hook)
+        if code is not None and owner_of(code) is not None:
+            return None
+        return guard_violation(event, "calls a sys.breakpointhook the guard cannot attribute ("
+                               + (exact(type_name(type(hook))) or "?") + ")", here(),
+                               exempt_app=False, always=True)
+
     SAVEALL = gc.DEBUG_SAVEALL
 
     def on_gc_debug(event, args):
@@ -3468,6 +3486,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                "sys._setprofileallthreads", "sys._settraceallthreads"):
         table[ev] = introspection
     table["object.__getattr__"] = getattr_
+    table["builtins.breakpoint"] = on_breakpoint
     table["object.__setattr__"] = setattr_
     for ev in ("exec", "compile", "marshal.loads", "marshal.load", "code.__new__"):
         table[ev] = dynamic

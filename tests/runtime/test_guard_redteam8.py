@@ -123,16 +123,6 @@ SPECIAL = bypass8(
         "async def agen():\n    yield 1\n"
         "g = agen()\ntry:\n    g.__anext__().send(None)\nexcept StopIteration:\n    pass\n",
         id="asyncgen-firstiter"),
-    pytest.param(
-        "import functools, shutil, sys\n"
-        "def arm():\n"
-        "    sys.breakpointhook = functools.partial(shutil.rmtree, '@VICTIM@')\n",
-        "import evil\nevil.arm()\nbreakpoint()\n",
-        marks=bypass8("sys.breakpointhook set to partial(shutil.rmtree, dir) (a plain "
-                      "attribute, no event) runs at the application's breakpoint()",
-                      "watch sys.breakpointhook like the other sys hooks, or judge a "
-                      "partial by who set it"),
-        id="breakpointhook"),
 ])
 def test_callables_with_no_frame_of_the_package(tmp_path: Path, run_permpip: RunPermpip,
                                                 evil: str, main: str) -> None:
@@ -604,4 +594,36 @@ def test_asyncio_sets_its_own_asyncgen_hooks(tmp_path: Path, run_permpip: RunPer
         "    return out, SEEN\n"), main="import evil\nprint('OUT', evil.go())\n",
         enforce=True)
     assert "OUT ([1], ['first'])" in o.output, o.output
+    assert o.used == [], o.output
+
+
+def test_a_breakpointhook_no_code_names(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """sys.breakpointhook set to partial(shutil.rmtree, dir) (a plain attribute, no event)
+    by evil: the application's breakpoint() calls a hook no frame attributes, refused in
+    every mode (report mode here) as a guard use at the breakpoint()."""
+    o, victim = _rm_attack(tmp_path, run_permpip, (
+        "import functools, shutil, sys\n"
+        "def arm():\n"
+        "    sys.breakpointhook = functools.partial(shutil.rmtree, '@VICTIM@')\n"),
+        "import evil\nevil.arm()\ntry:\n    breakpoint()\nexcept RuntimeError as exc:\n"
+        "    print('refused:', exc.__cause__ or exc)\n")
+    assert victim.exists(), o.output
+    assert o.used == [("<app>", "guard")], o.output
+    v = o.violation("guard")
+    assert v["detail"] == ("calls a sys.breakpointhook the guard cannot attribute "
+                           "(partial)"), v
+    assert v["denied"] is True, v
+
+
+def test_a_breakpointhook_of_code_runs(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """A breakpointhook that is a function (evil's, or the application's) runs, its frames
+    judged as its own."""
+    o = attack(tmp_path, run_permpip, (
+        "import sys\n"
+        "def hook(*a, **k):\n"
+        "    print('HOOK ran')\n"
+        "def arm():\n"
+        "    sys.breakpointhook = hook\n"),
+        main="import evil\nevil.arm()\nbreakpoint()\n", enforce=True)
+    assert "HOOK ran" in o.output, o.output
     assert o.used == [], o.output
