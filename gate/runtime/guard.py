@@ -445,8 +445,40 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                         full = normpath(join(base, path))
                         if confined and not str_startswith(full, base + sep):
                             continue
-                        if full not in files:
+                        was = files.get(full)
+                        if was is None:
                             files[full] = owner
+                        elif was is not owner:  # two RECORDs list it: judged by both
+                            claims = contested.setdefault(full, [was])
+                            if owner not in claims:
+                                claims.append(owner)
+
+    contested = {}  # a file two or more RECORDs list -> its claimants (owners)
+
+    def least_granted(claims):
+        """The owner of a file several RECORDs list (one wheel's file installed over
+        another's): not the one read first, but the claimant granted least (its grants
+        within every other's; of equals the first by name), else ``UNKNOWN``."""
+        best = None
+        for c in claims:
+            allow, at_import, hosts = grants(c)
+            if all(allow <= grants(o)[0] and at_import <= grants(o)[1] and
+                   (grants(o)[2] is None or (hosts is not None and
+                                             set(hosts) <= set(grants(o)[2])))
+                   for o in claims):
+                if best is None or c[0] < best[0]:
+                    best = c
+        return best if best is not None else UNKNOWN
+
+    def listed(fn):
+        """The owner the RECORDs give file ``fn`` (``least_granted`` when several list
+        it), or None."""
+        owner = files.get(fn)
+        if owner is not None and contested:
+            claims = contested.get(fn)
+            if claims is not None:
+                return least_granted(claims)
+        return owner
 
     def changed(seen, path):
         """Whether sys.path is not ``seen`` (compared by identity: an entry's __eq__ is
@@ -473,17 +505,17 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return owner
         if str_startswith(fn, "<") or str_startswith(fn, guard_dir_raw):
             return None
-        owner = files.get(fn)
+        owner = listed(fn)
         path = sys.path
         if type(path) is not list:  # None at interpreter shutdown: the last one seen
             path = state["list"]
         if owner is None and changed(state["path"], path):
             state["list"] = path
             scan_path(tuple(path))
-            owner = files.get(fn)
+            owner = listed(fn)
         if owner is None and "__pycache__" in fn:  # a .pyc written after the install
             head, _, tail = fn.rpartition(sep + "__pycache__" + sep)
-            owner = files.get(head + sep + tail.partition(".")[0] + ".py")
+            owner = listed(head + sep + tail.partition(".")[0] + ".py")
         if owner is not None:
             return owner
         guess = by_site(fn, site_dirs, stdlib)
@@ -498,7 +530,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return guess
         if real == fn:
             return guess
-        owner = files.get(real)
+        owner = listed(real)
         if owner is not None:
             return owner
         if not real_sites[1]:
@@ -507,7 +539,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             real_sites[0] = [realpath(d) + sep for d in site_dirs]
         for site, rsite in zip(site_dirs, real_sites[0]):
             if str_startswith(real, rsite):
-                owner = files.get(site + real[len(rsite):])
+                owner = listed(site + real[len(rsite):])
                 if owner is not None:
                     return owner
         if guess is not APP:
@@ -1050,7 +1082,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             owner = owner_of(code)
             if owner is not None:
                 return f, owner
-            if direct and not (plumbing and plumbing(code)):
+            if direct and not (plumbing and (plumbing(code) or (
+                    plumbing is frame_helper and captures_locals(f, code)))):
                 return None, None
             f = f.f_back
             code = None
@@ -1951,39 +1984,88 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             except (OSError, ValueError):
                 pass
     interpreters.discard("")
+    interpreter_ids = {}  # (st_dev, st_ino) -> real path: a hard link is the same file
+    interpreter_sizes = {}  # st_size -> real paths: a copy is the same bytes
+    for exe in tuple(interpreters):
+        try:
+            st = stat(exe)
+        except (OSError, ValueError):
+            continue
+        interpreter_ids[(st.st_dev, st.st_ino)] = exe
+        interpreter_sizes.setdefault(st.st_size, []).append(exe)
+
+    def same_bytes(a, b, size):
+        """Whether files ``a`` and ``b`` (both ``size`` bytes) hold the same bytes (the
+        guard's own reads, not recorded)."""
+        hushed = hush()
+        try:
+            fa, fb = posix.open(a, posix.O_RDONLY), posix.open(b, posix.O_RDONLY)
+            try:
+                while size > 0:
+                    x, y = posix.read(fa, 1 << 20), posix.read(fb, 1 << 20)
+                    if x != y or not x:
+                        return False
+                    size -= len(x)
+                return True
+            finally:
+                posix.close(fa)
+                posix.close(fb)
+        except (OSError, ValueError):
+            return False
+        finally:
+            unhush(hushed)
 
     def is_python(token):
         """The interpreter under any name: a ``python*`` base name, or a path whose real
-        path is this interpreter (``/proc/self/exe``, a symlink, a copy's hard link)."""
+        path is this interpreter (``/proc/self/exe``, a symlink), whose file is the
+        interpreter's (a hard link: device and inode) or holds its bytes (a copy)."""
         if str_startswith(token.rpartition("/")[2], "python"):
             return True
         if "/" not in token:
             return False
         try:
-            return realpath(token) in interpreters
+            if realpath(token) in interpreters:
+                return True
+            st = stat(token)
         except (OSError, ValueError):
             return False
+        if (st.st_dev, st.st_ino) in interpreter_ids:
+            return True
+        return any(same_bytes(token, exe, st.st_size)
+                   for exe in interpreter_sizes.get(st.st_size, ()))
+
+    def bad_x(value):
+        """Whether ``-X value`` has a Python child run code before its guard:
+        ``pycache_prefix`` (its standard library's bytecode read from that directory, as
+        PYTHONPYCACHEPREFIX)."""
+        return str_partition(value, "=")[0].strip() == "pycache_prefix"
 
     def no_site(flags):
         """The flag of ``flags`` (the words after the interpreter) that drops the guard
-        (-I, -E, -S, alone or combined), reading options that take a value (-X v, -W v,
-        -Xv, --check-hash-based-pycs v) as CPython does; None at the first non-option."""
-        skip = False
+        (-I, -E, -S, alone or combined; -X pycache_prefix=DIR), reading options that take
+        a value (-X v, -W v, -Xv, --check-hash-based-pycs v) as CPython does; None at the
+        first non-option."""
+        skip = None
         for flag in flags:
-            if skip:
-                skip = False
+            if skip is not None:
+                if skip == "X" and bad_x(flag):
+                    return "-X " + flag
+                skip = None
                 continue
             if len(flag) < 2 or flag[0] != "-" or flag == "--":
                 return None
             if str_startswith(flag, "--"):
                 if flag == "--check-hash-based-pycs":
-                    skip = True
+                    skip = "-"
                 continue
             for k, c in enumerate(flag[1:]):
                 if c in "IES":
                     return flag
                 if c in "XW":
-                    skip = k == len(flag) - 2  # the value is the next word
+                    if k == len(flag) - 2:
+                        skip = c  # the value is the next word
+                    elif c == "X" and bad_x(flag[2 + k:]):
+                        return flag
                     break
                 if c not in plain_flags:
                     return None  # -c, -m, or not an option: the rest is the program's
@@ -2149,6 +2231,50 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return "starts Python from a shell command that " + dropped + " (no guard)"
         return None
 
+    def env_drops(args):
+        """What ``env args`` (its options, ``NAME=VALUE`` assignments, then the program)
+        does that drops a Python child's guard, or None: ``-i``/``-``/
+        ``--ignore-environment``, ``-u``/``--unset`` of PYTHONPATH, PYTHONPATH set without
+        the guard first, a variable of ``early_vars`` changed; ``-S``/``--split-string``
+        (its words already split) and ``-C``/``--chdir`` read as env reads them."""
+        j, n = 0, len(args)
+        while j < n:
+            a = args[j]
+            if a in ("-i", "-", "--ignore-environment") or (
+                    str_startswith(a, "-") and not str_startswith(a, "--")
+                    and len(a) > 1 and "i" in a[1:].partition("u")[0]
+                    .partition("C")[0].partition("S")[0]):
+                return "clears the environment (env " + a + ")"
+            if a in ("-u", "--unset", "-C", "--chdir", "-a", "--argv0"):
+                j += 1
+                if a in ("-u", "--unset") and j < n and "PYTHONPATH" in args[j]:
+                    return "unsets " + args[j]
+            elif str_startswith(a, "--unset=") or (
+                    str_startswith(a, "-u") and not str_startswith(a, "--")):
+                if "PYTHONPATH" in a:
+                    return "unsets PYTHONPATH (env " + a + ")"
+            elif str_startswith(a, "--split-string="):
+                return env_drops([a[15:], *args[j + 1:]])
+            elif str_startswith(a, "-") and a != "--":
+                pass  # -S (its words follow), -0, -v, --debug, --chdir=D, ...
+            else:
+                if a == "--":
+                    j += 1
+                    if j >= n:
+                        return None
+                    a = args[j]
+                name, eq, value = str_partition(a, "=")
+                if not eq or not name:
+                    return None  # the program
+                if name == "PYTHONPATH" and not guard_first(value):
+                    return "sets PYTHONPATH"
+                if name in early_vars:
+                    why = early_change(name, value)
+                    if why:
+                        return why
+            j += 1
+        return None
+
     def escapes(words, env, shell=False):
         """Why a program started with ``words`` (the program, then its arguments) and
         ``env`` would run without the guard; ``shell``: ``words[0]`` is a shell script."""
@@ -2174,9 +2300,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         tokens = []
         for v in texts:
             tokens += str_split(v)
+        dropped = None  # what an ``env`` before the interpreter does to its environment
         for i, t in enumerate(tokens):
+            if t.rpartition("/")[2] == "env" and dropped is None:
+                dropped = env_drops(tokens[i + 1:])
             if not is_python(t):
                 continue
+            if dropped:
+                return "starts Python through env, which " + dropped + " (no guard)"
             flag = no_site(tokens[i + 1:])
             if flag is not None:
                 return ("starts " + t.rpartition("/")[2] + " " + flag
@@ -2310,7 +2441,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         options that would drop the guard taken out: ``-E`` and ``-S`` removed, ``-I`` made
         ``-s -P`` (no user site, no unsafe path: what it keeps of isolation without
         ignoring PYTHONPATH), a ``-W`` whose category names a module (``bad_warning``)
-        removed, read as ``no_site`` reads them; None when none was there."""
+        and ``-X pycache_prefix`` (``bad_x``) removed, read as ``no_site`` reads them;
+        None when none was there."""
         out = []
         changed_ = False
         skip = False
@@ -2345,6 +2477,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                         kept += flag[1 + k:]
                         skip = later
                     break
+                if c == "X":
+                    value = flag[2 + k:]
+                    later = not value  # the value is the next word
+                    if later and i < n:
+                        value = words[i]
+                    if value and bad_x(value):  # -X pycache_prefix=DIR: taken out
+                        changed_ = True
+                        if later:
+                            i += 1
+                        break
                 if c == "X" or c not in plain_flags:
                     kept += flag[1 + k:]
                     skip = c == "X" and k == len(flag) - 2
@@ -2761,6 +2903,28 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return code.co_name in ("_task_get_stack", "_task_print_stack")
         return fn in traceback_files and code.co_name in ("walk_stack", "walk_tb")
 
+    capture_names = ("_extract_from_extended_frame_gen", "extract", "__init__",
+                     "extended_frame_gen", "_walk_tb_with_full_positions")
+
+    def captures_locals(f, code):
+        """A frame of traceback's that collects the locals of the frames it reads
+        (``capture_locals``, its own or its traceback callers': StackSummary.extract,
+        TracebackException): it hands their contents to its caller, whose read it is (as
+        inspect.stack()'s)."""
+        n = 0
+        while f is not None and n < 6:
+            if code.co_filename not in traceback_files or code.co_name not in capture_names:
+                return False
+            local = f.f_locals
+            value = item(local, "capture_locals") if type(local) is dict else MISSING
+            if value is not MISSING:
+                return not (value is None or value is False or
+                            (type(value) is int and value == 0))
+            f = f.f_back
+            code = f.f_code if f is not None else None
+            n += 1
+        return False
+
     method_type = type(frame_helper.__get__(0))
     import _functools
     partial_type = _functools.partial
@@ -2815,6 +2979,24 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if denied:
                 return denied
         return decide("introspection", event, "", ent)
+
+    default_breakpointhook = getattr(sys, "__breakpointhook__", None)
+
+    def on_breakpoint(event, args):
+        """``breakpoint()`` calls ``sys.breakpointhook`` (a plain attribute: set with no
+        event, called from the caller's frame): a hook that is the default, or code of a
+        distribution's or the application's (its frames are its own), runs; any other (a
+        ``functools.partial`` of the standard library's, a builtin: no frame names who set
+        it) is ``guard``, refused in every mode."""
+        hook = args[0] if args else None
+        if hook is default_breakpointhook:
+            return None
+        code = callable_code(hook)
+        if code is not None and owner_of(code) is not None:
+            return None
+        return guard_violation(event, "calls a sys.breakpointhook the guard cannot attribute ("
+                               + (exact(type_name(type(hook))) or "?") + ")", here(),
+                               exempt_app=False, always=True)
 
     SAVEALL = gc.DEBUG_SAVEALL
 
@@ -3304,6 +3486,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                "sys._setprofileallthreads", "sys._settraceallthreads"):
         table[ev] = introspection
     table["object.__getattr__"] = getattr_
+    table["builtins.breakpoint"] = on_breakpoint
     table["object.__setattr__"] = setattr_
     for ev in ("exec", "compile", "marshal.loads", "marshal.load", "code.__new__"):
         table[ev] = dynamic
@@ -3351,12 +3534,29 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         raise exc
 
 
+    start_prefix = [sys.pycache_prefix]
+
+    def prefix_changed(event, args):
+        """``sys.pycache_prefix`` changed since the guard started (a plain attribute: no
+        event; the import system reads it at every import, so a distribution that sets it
+        has bytecode it wrote under it run as the application's or the standard library's
+        modules): put back, and a ``guard`` use of the code that raised the first event
+        since (the application's is not recorded; the prefix is put back all the same)."""
+        value = sys.pycache_prefix
+        sys.pycache_prefix = start_prefix[0]
+        if exact(value) is not None and exact(value) == start_prefix[0]:
+            return None
+        return guard_violation(event, "sets sys.pycache_prefix (bytecode read from a "
+                               "directory of its choosing as others' modules; put back)",
+                               here())
+
     def hook(event, args, _get=table.get, _depth=depth, _quiet=quiet, _tid=get_ident,
              _failed=failed, _Error=PermissionError, _open=on_open, _imports=imports,
              _reads=("fs-read" in runtime_free), _all_reads=("fs-read" in everywhere),
              _enforce=enforce, _expect=expect, _grave=grave, _pending=pending,
              _retry=retry, _Blind=Blind, _getlimit=sys.getrecursionlimit,
-             _setlimit=sys.setrecursionlimit):
+             _setlimit=sys.setrecursionlimit, _sys=sys, _prefix=start_prefix,
+             _prefix_changed=prefix_changed):
         handler = _get(event)
         if handler is None:
             return
@@ -3374,7 +3574,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 name = args[1]
                 if type(name) is str and name == "f_code":
                     return
-        elif handler is _open and (_all_reads or (_reads and tid not in _imports)):
+        elif handler is _open and (_all_reads or (_reads and tid not in _imports)) and \
+                _sys.pycache_prefix is _prefix[0]:
             mode = args[1]  # the most frequent event, a read where reads are free: done
             if type(mode) is str and "w" not in mode and "a" not in mode and \
                     "x" not in mode and "+" not in mode:
@@ -3382,7 +3583,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         _depth[tid] = level + 1
         try:
             try:
-                message = handler(event, args)  # calls here(): called from here
+                message = None
+                if not level and _sys.pycache_prefix is not _prefix[0]:
+                    message = _prefix_changed(event, args)  # calls here(), as handlers do
+                if message is None:
+                    message = handler(event, args)  # calls here(): called from here
             except Exception as exc:
                 # (the guard's frames ran out of the recursion limit: room to retry, and to
                 # record a failure)
@@ -3416,7 +3621,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 # signal handlers deferred while the guard ran: called from this frame once it
                 # holds nothing of the guard (a handler interrupted in turn is deferred here)
                 del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
-                    _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit
+                    _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit, _sys, \
+                    _prefix, _prefix_changed
                 while run:
                     try:  # (a handler run here may run the rest itself: nested hook)
                         h, signum = run.pop(0)
@@ -3429,7 +3635,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if message is not None:
             # nothing of the guard stays reachable from the traceback's frame
             del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
-                _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit
+                _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit, _sys, _prefix, \
+                _prefix_changed
             raise _Error(message) from None
 
     environ = getattr(os, "environ", None)
@@ -3540,6 +3747,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     codecs_mod = sys.modules.get("codecs")
     if codecs_mod is not None and getattr(codecs_mod, "register", None) is real:
         codecs_mod.register = wrapped_fn
+    # sys.set_asyncgen_hooks: firstiter runs when any async generator is first iterated,
+    # finalizer when one is collected, from whoever's frame that is (their own
+    # sys.set_asyncgen_hooks_* events name no caller to keep): adopted as the others
+    real = getattr(sys, "set_asyncgen_hooks", None)
+    if real is not None:
+        def adopt_hooks(args, kwargs):
+            return (tuple(adopt_fn(a) for a in args),
+                    {k: adopt_fn(v) if k in ("firstiter", "finalizer") else v
+                     for k, v in kwargs.items()})
+        sys.set_asyncgen_hooks = _vault(real, "permpip.register", audit, adopt_hooks,
+                                        shape=shape_none)
+        del adopt_hooks
     del adopt_fork, adopt_first, shape_none, codecs_mod, _codecs
     real = wrapped_fn = None
     # gc.set_debug raises no event: with DEBUG_SAVEALL every object a collection finds

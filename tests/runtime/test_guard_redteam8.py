@@ -122,22 +122,7 @@ SPECIAL = bypass8(
         "import evil\nevil.arm()\n"
         "async def agen():\n    yield 1\n"
         "g = agen()\ntry:\n    g.__anext__().send(None)\nexcept StopIteration:\n    pass\n",
-        marks=bypass8("sys.set_asyncgen_hooks(firstiter=partial(shutil.rmtree, dir)) is "
-                      "called by the interpreter when the application first iterates any "
-                      "async generator, from the application's frame",
-                      "wrap the hooks on the sys.set_asyncgen_hooks_firstiter/_finalizer "
-                      "audit events as codecs.register's callbacks are (adopt)"),
         id="asyncgen-firstiter"),
-    pytest.param(
-        "import functools, shutil, sys\n"
-        "def arm():\n"
-        "    sys.breakpointhook = functools.partial(shutil.rmtree, '@VICTIM@')\n",
-        "import evil\nevil.arm()\nbreakpoint()\n",
-        marks=bypass8("sys.breakpointhook set to partial(shutil.rmtree, dir) (a plain "
-                      "attribute, no event) runs at the application's breakpoint()",
-                      "watch sys.breakpointhook like the other sys hooks, or judge a "
-                      "partial by who set it"),
-        id="breakpointhook"),
 ])
 def test_callables_with_no_frame_of_the_package(tmp_path: Path, run_permpip: RunPermpip,
                                                 evil: str, main: str) -> None:
@@ -187,46 +172,69 @@ def plant(source, data, prefix=None):
 """
 
 
-@pytest.mark.parametrize("where", [
-    "beside",
-    pytest.param("prefix", marks=bypass8(
-        "evil (granted fs-write) sets sys.pycache_prefix and writes a .pyc for the "
-        "application's module there: the import system runs it as the application's "
-        "helper.py (the written .pyc is not beside the source, so not followed)",
-        "treat a .pyc a distribution wrote as its own wherever cache_from_source finds it "
-        "(or refuse a change of sys.pycache_prefix)")),
-])
 def test_a_pyc_for_the_applications_module(tmp_path: Path, target: Target,
-                                           run_permpip: RunPermpip, where: str) -> None:
+                                           run_permpip: RunPermpip) -> None:
+    """evil (granted fs-write) writes a .pyc for the application's helper.py beside it:
+    a .pyc a distribution wrote is its own (its network use is evil's)."""
     source = tmp_path / "project" / "helper.py"
     data = _pyc(str(source), target.url)
-    prefix = repr(str(tmp_path / "pycache")) if where == "prefix" else "None"
     o = attack(tmp_path, run_permpip, PLANT, grant='["fs-write"]', target=target, main=(
         "import evil, sys\n"
         "open('helper.py', 'w').write('VALUE = 1\\n')\n"
-        f"evil.plant({str(source)!r}, {data!r}, {prefix})\n"
+        f"evil.plant({str(source)!r}, {data!r}, None)\n"
         "try:\n    import helper\nexcept OSError as exc:\n    print('refused:', exc)\n"))
     took_effect(target.requests, o)
     assert ("evil", "network") in o.used, o.output
 
 
-@bypass8("evil (granted fs-write) sets sys.pycache_prefix and writes a .pyc for a standard "
-         "library module not yet imported (colorsys): the import system runs it as the "
-         "standard library, whose uses are its caller's (the application's)",
-         "refuse a distribution's change of sys.pycache_prefix, or judge code loaded from a "
-         "written .pyc as its writer's")
+def _prefix_refused(o: Outcome, target: Target) -> None:
+    """sys.pycache_prefix set by evil is put back at the next event (evil's makedirs)
+    and is a guard use of evil's, in report mode too: the planted .pyc is never read."""
+    assert not target.requests, o.output
+    assert o.used == [("evil", "guard")], o.output
+    v = o.violation("guard")
+    assert v["detail"] == ("sets sys.pycache_prefix (bytecode read from a directory of its "
+                           "choosing as others' modules; put back)"), v
+    assert v["where"] == "evil/__init__.py:7", v
+    assert "ran before" not in o.output
+
+
+@pytest.mark.parametrize("enforce", [False, True], ids=["report", "enforce"])
+def test_a_pyc_for_the_applications_module_under_a_prefix(
+        tmp_path: Path, target: Target, run_permpip: RunPermpip, enforce: bool) -> None:
+    """evil (granted fs-write) sets sys.pycache_prefix (no event) and writes a .pyc for the
+    application's helper.py under it: refused (put back) at evil's next event."""
+    source = tmp_path / "project" / "helper.py"
+    data = _pyc(str(source), target.url)
+    o = attack(tmp_path, run_permpip, PLANT, grant='["fs-write"]', target=target,
+               enforce=enforce, main=(
+                   "import evil, sys\n"
+                   "open('helper.py', 'w').write('VALUE = 1\\n')\n"
+                   "try:\n"
+                   f"    evil.plant({str(source)!r}, {data!r}, "
+                   f"{str(tmp_path / 'pycache')!r})\n"
+                   "except OSError as exc:\n    print('refused:', exc)\n"
+                   "print('prefix', sys.pycache_prefix)\n"
+                   "import helper\nprint('VALUE', helper.VALUE)\n"))
+    _prefix_refused(o, target)
+    assert "prefix None" in o.output and "VALUE 1" in o.output, o.output
+    assert ("refused: permpip: evil 1.0 may not use guard" in o.output) == enforce, o.output
+
+
 def test_a_pyc_for_a_standard_library_module_under_a_prefix(
         tmp_path: Path, target: Target, run_permpip: RunPermpip) -> None:
+    """evil (granted fs-write) sets sys.pycache_prefix and writes a .pyc for a standard
+    library module not yet imported (colorsys): the prefix is put back (report mode), the
+    standard library's own colorsys imported."""
     import colorsys
     source = colorsys.__file__
     data = _pyc(source, target.url)
     o = attack(tmp_path, run_permpip, PLANT, grant='["fs-write"]', target=target, main=(
                    "import evil, sys\n"
                    f"evil.plant({source!r}, {data!r}, {str(tmp_path / 'pycache')!r})\n"
-                   "try:\n    import colorsys\nexcept OSError as exc:\n"
-                   "    print('refused:', exc)\n"))
-    took_effect(target.requests, o)
-    assert ("evil", "network") in o.used, o.output
+                   "import colorsys\nprint('rgb', colorsys.rgb_to_hsv(1, 0, 0))\n"))
+    _prefix_refused(o, target)
+    assert "rgb (0.0, 1.0, 1)" in o.output, o.output
 
 
 # -- 3. the guard's files through a path object that says otherwise --------------------------
@@ -281,19 +289,14 @@ def test_erasing_the_events_through_a_lying_path_object(tmp_path: Path, target: 
 
 # -- 4. children through a program that is not a shell ---------------------------------------
 
-WRAPPED = bypass8(
-    "a program that is not a shell starts the interpreter: evil (granted subprocess) runs "
-    "'env -u PYTHONPATH python -c CODE' (or env -i) and the child runs without the guard: "
-    "env's argv is not read as starting Python (nice and timeout are)",
-    "read env's options (-u, -i, NAME=VALUE) before the interpreter as a shell script's "
-    "env -u/-i is read, refusing a dropped PYTHONPATH")
-
-
 @pytest.mark.parametrize("start", [
     pytest.param("subprocess.run(['env', '-u', 'PYTHONPATH', sys.executable, '-c', CHILD])",
-                 marks=WRAPPED, id="env-u"),
-    pytest.param("subprocess.run(['env', '-i', sys.executable, '-c', CHILD])",
-                 marks=WRAPPED, id="env-i"),
+                 id="env-u"),
+    pytest.param("subprocess.run(['env', '-i', sys.executable, '-c', CHILD])", id="env-i"),
+    pytest.param("subprocess.run(['env', '-S', '-uPYTHONPATH ' + sys.executable + ' -c', "
+                 "CHILD])", id="env-split-string"),
+    pytest.param("subprocess.run(['env', '-C', '/', 'PYTHONPATH=/nonexistent', "
+                 "sys.executable, '-c', CHILD])", id="env-chdir-set"),
     pytest.param("subprocess.run(['nice', '-n', '1', sys.executable, '-I', '-c', CHILD])",
                  id="nice"),
     pytest.param("subprocess.run(['timeout', '20', sys.executable, '-S', '-c', CHILD])",
@@ -334,12 +337,7 @@ def _overlapping_site(tmp_path: Path, target: Target, first: bool) -> tuple[Path
 
 
 @pytest.mark.parametrize("first", [
-    pytest.param(True, marks=bypass8(
-        "evil's wheel ships a file over a granted distribution's (both RECORDs list it): "
-        "the guard gives the file to the dist-info it lists first, the granted one, and "
-        "evil's code uses its grants",
-        "judge a file two RECORDs list as the one granted less (every claimant named)")),
-    False,
+    True, False,
 ], ids=["granted-read-first", "evil-read-first"])
 def test_a_file_evil_overwrites_in_a_granted_distribution(tmp_path: Path, target: Target,
                                                           run_permpip: RunPermpip,
@@ -448,12 +446,10 @@ exec(compile(source, {real!r}, "exec"))
 
 
 @pytest.mark.parametrize("call", [
-    pytest.param("[sys.executable, '-X', 'pycache_prefix=' + D, '-c', 'pass']", marks=bypass8(
-        "evil (granted subprocess, fs-write) writes an encodings .pyc under a directory and "
-        "starts a Python child with -X pycache_prefix=DIR: the child runs it before site, so "
-        "before its guard (PYTHONPYCACHEPREFIX is refused, the option is kept)",
-        "take -X pycache_prefix out of a Python child's options as -I/-E/-S are"),
-        id="X-option"),
+    pytest.param("[sys.executable, '-X', 'pycache_prefix=' + D, '-c', 'pass']",
+                 id="X-option"),
+    pytest.param("[sys.executable, '-Xpycache_prefix=' + D, '-c', 'pass']",
+                 id="X-joined"),
     pytest.param("[sys.executable, '-c', 'pass'], env={'PYTHONPYCACHEPREFIX': D}",
                  id="environment"),
 ])
@@ -485,22 +481,11 @@ def test_a_child_reading_bytecode_from_a_prefix(tmp_path: Path, run_permpip: Run
 # -- 7. the application's locals read by the standard library for evil -----------------------
 
 
-CAPTURED = bypass8(
-    "traceback's capture_locals=True (StackSummary.extract of walk_stack(None), "
-    "TracebackException of the exception being handled) hands evil the repr of every local "
-    "of the application's frames: the frames are read by traceback's code, which the guard "
-    "exempts as the standard library taking a frame",
-    "judge frames a stdlib helper reads with capture_locals (f_locals of another's frame) "
-    "as its caller's introspection, as inspect.stack() is")
-
-
 @pytest.mark.parametrize("read", [
     pytest.param("[f.locals for f in traceback.StackSummary.extract("
-                 "traceback.walk_stack(None), lookup_lines=False, capture_locals=True)]",
-                 marks=CAPTURED),
+                 "traceback.walk_stack(None), lookup_lines=False, capture_locals=True)]"),
     pytest.param("[f.locals for f in traceback.TracebackException("
-                 "*sys.exc_info(), lookup_lines=False, capture_locals=True).stack]",
-                 marks=CAPTURED),
+                 "*sys.exc_info(), lookup_lines=False, capture_locals=True).stack]"),
     "repr([fi.frame.f_locals.get('password') for fi in inspect.stack()])",
 ], ids=["walk-stack-capture-locals", "traceback-exception-capture-locals", "inspect-stack"])
 def test_locals_captured_by_a_stdlib_helper(tmp_path: Path, run_permpip: RunPermpip,
@@ -536,14 +521,12 @@ def test_locals_captured_by_a_stdlib_helper(tmp_path: Path, run_permpip: RunPerm
         "    except OSError:  # another file system: a copy\n"
         "        import shutil; shutil.copy2(os.path.realpath(sys.executable), D + '/ruby')\n"
         "    subprocess.run([D + '/ruby', '-I', '-c', CHILD])",
-        marks=bypass8("a hard link (or copy) of the interpreter's real file under another "
-                      "name, run by path with -I: not recognised as Python, so -I is kept and "
-                      "the child runs without the guard (a symbolic link is resolved and "
-                      "caught)",
-                      "recognise the interpreter by device and inode of sys.executable's real "
-                      "file (or refuse -I/-E/-S in any argv a package runs)"),
         id="hardlink"),
-], ids=["symlink", "hardlink"])
+    pytest.param(
+        "import shutil; shutil.copy2(os.path.realpath(sys.executable), D + '/ruby')\n"
+        "    subprocess.run([D + '/ruby', '-I', '-c', CHILD])",
+        id="copy"),
+], ids=["symlink", "hardlink", "copy"])
 def test_children_through_a_renamed_interpreter(tmp_path: Path, run_permpip: RunPermpip,
                                                 start: str) -> None:
     """evil (granted subprocess, fs-write, --enforce) starts the interpreter through a link
@@ -555,7 +538,92 @@ def test_children_through_a_renamed_interpreter(tmp_path: Path, run_permpip: Run
         f"CHILD = {CHILD!r}\n"
         f"D = {str(d)!r}\n"
         "def go():\n"
-        f"    {start}\n"), grant='["subprocess", "fs-write"]', enforce=True)
+        f"    {start}\n"), enforce=True,
+        grant='["subprocess", "fs-write", "fs-read"]' if "copy2" in start
+        else '["subprocess", "fs-write"]')
     took_effect(o.marker.exists() or ("evil", "guard") in o.used, o)
     assert ("evil", "guard") in o.used, o.output
     assert not o.marker.exists(), o.output
+
+
+def test_a_stack_summary_without_locals_is_the_standard_librarys(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """The same helpers without capture_locals (a traceback formatted, names and lines
+    only): not introspection of evil's (--enforce)."""
+    o = attack(tmp_path, run_permpip, (
+        "import sys, traceback\n"
+        "def go():\n"
+        "    try:\n"
+        "        a = traceback.TracebackException(*sys.exc_info(), lookup_lines=False)\n"
+        "        b = traceback.StackSummary.extract(traceback.walk_stack(None),\n"
+        "                                           lookup_lines=False)\n"
+        "        print('NAMES', [f.name for f in a.stack], [f.locals for f in b][:1])\n"
+        "    except PermissionError as exc:\n"
+        "        print('refused:', exc)\n"), main=(
+        "import evil\n"
+        "def main():\n"
+        "    try:\n"
+        "        raise ValueError\n"
+        "    except ValueError:\n"
+        "        evil.go()\n"
+        "main()\n"), enforce=True)
+    assert "NAMES ['main'] [None]" in o.output, o.output
+    assert o.used == [], o.output
+
+
+def test_asyncio_sets_its_own_asyncgen_hooks(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """asyncio's own sys.set_asyncgen_hooks (the standard library's, not adopted) and a
+    hook function of evil's own (its frames its own) under --enforce: nothing is judged."""
+    o = attack(tmp_path, run_permpip, (
+        "import asyncio, sys\n"
+        "SEEN = []\n"
+        "def first(agen):\n"
+        "    SEEN.append('first')\n"
+        "async def agen():\n"
+        "    yield 1\n"
+        "async def main():\n"
+        "    return [x async for x in agen()]\n"
+        "def go():\n"
+        "    out = asyncio.run(main())\n"
+        "    sys.set_asyncgen_hooks(firstiter=first)\n"
+        "    g = agen()\n"
+        "    try:\n"
+        "        g.__anext__().send(None)\n"
+        "    except StopIteration:\n"
+        "        pass\n"
+        "    return out, SEEN\n"), main="import evil\nprint('OUT', evil.go())\n",
+        enforce=True)
+    assert "OUT ([1], ['first'])" in o.output, o.output
+    assert o.used == [], o.output
+
+
+def test_a_breakpointhook_no_code_names(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """sys.breakpointhook set to partial(shutil.rmtree, dir) (a plain attribute, no event)
+    by evil: the application's breakpoint() calls a hook no frame attributes, refused in
+    every mode (report mode here) as a guard use at the breakpoint()."""
+    o, victim = _rm_attack(tmp_path, run_permpip, (
+        "import functools, shutil, sys\n"
+        "def arm():\n"
+        "    sys.breakpointhook = functools.partial(shutil.rmtree, '@VICTIM@')\n"),
+        "import evil\nevil.arm()\ntry:\n    breakpoint()\nexcept RuntimeError as exc:\n"
+        "    print('refused:', exc.__cause__ or exc)\n")
+    assert victim.exists(), o.output
+    assert o.used == [("<app>", "guard")], o.output
+    v = o.violation("guard")
+    assert v["detail"] == ("calls a sys.breakpointhook the guard cannot attribute "
+                           "(partial)"), v
+    assert v["denied"] is True, v
+
+
+def test_a_breakpointhook_of_code_runs(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """A breakpointhook that is a function (evil's, or the application's) runs, its frames
+    judged as its own."""
+    o = attack(tmp_path, run_permpip, (
+        "import sys\n"
+        "def hook(*a, **k):\n"
+        "    print('HOOK ran')\n"
+        "def arm():\n"
+        "    sys.breakpointhook = hook\n"),
+        main="import evil\nevil.arm()\nbreakpoint()\n", enforce=True)
+    assert "HOOK ran" in o.output, o.output
+    assert o.used == [], o.output
