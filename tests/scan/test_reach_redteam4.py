@@ -22,6 +22,8 @@ import pytest
 from tests.scan.test_reach_redteam import fail_unless_at_import, fail_unless_runtime, src
 from tests.scan.test_reach_redteam3 import X_PAYLOAD, Files, _import
 
+GETATTR_PAYLOAD = X_PAYLOAD.replace("def f():", "def __getattr__(name):")
+
 _RAW: list[tuple[str, str, Files, str | None]] = []
 
 
@@ -302,6 +304,7 @@ case("importlib_reload_own", "subprocess", {
     "pkg/_x.py": "import os\nif 'n' in globals():\n    os.system('echo pwned')\nn = 1\n",
     "pkg/__init__.py": "import importlib\nfrom . import _x\nimportlib.reload(_x)\n",
 })
+# ---- 6. special methods the standard library calls for you
 case("str_translate_table_getitem", "subprocess", src("""
     import os
     class T:
@@ -326,6 +329,41 @@ case("math_floor_dunder", "subprocess", src("""
             return 0
     math.floor(N())
     """))
+
+# ---- 7. more strings the standard library resolves to own code
+case("pydoc_locate", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD,
+    "pkg/__init__.py": "import pydoc\npydoc.locate('pkg._x.f')()\n",
+}, bypass="bypass: pydoc.locate('pkg._x.f') resolves an own function from a dotted string "
+   "literal and the call runs it; fix: read pydoc.locate's literal like import_module + "
+   "getattr (as logging.config's resolve already is), a computed one as unanalyzed")
+case("logging_configurator_resolve", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD,
+    "pkg/__init__.py": "import logging.config\n"
+                       "logging.config.BaseConfigurator({}).resolve('pkg._x.f')()\n",
+})
+case("mock_patch_imports_target_module", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD + "f()\ndef g():\n    pass\n",
+    "pkg/__init__.py": "from unittest import mock\nwith mock.patch('pkg._x.g'):\n    pass\n",
+})
+
+# ---- 8. names bound by import where the machinery looks them up
+case("class_body_import_binds_class_getitem", "subprocess", {
+    "pkg/_x.py": "import os\ndef hook(cls, item):\n    os.system('echo pwned')\n    return cls\n",
+    "pkg/__init__.py": "class C:\n    from ._x import hook as __class_getitem__\nC[int]\n",
+}, bypass="bypass: `from ._x import hook as __class_getitem__` inside a class body binds the "
+   "special method by import (type() wraps it as a classmethod) and `C[int]` runs it; fix: an "
+   "import in a class body binding a special name is that class's method (reach its target "
+   "as a def'd special method)")
+case("module_getattr_via_star_all", "subprocess", {
+    "pkg/_x.py": "__all__ = ['__getattr__']\n" + GETATTR_PAYLOAD,
+    "pkg/__init__.py": "from ._x import *\nfrom . import _y\n",
+    "pkg/_y.py": "from pkg import anything\n",
+})
+case("fromlist_hasattr_runs_module_getattr", "subprocess", {
+    "pkg/__init__.py": GETATTR_PAYLOAD + "from . import _y\n",
+    "pkg/_y.py": "A = 1\n",
+})
 
 # ---- precision: CPython does not run these on ``import pkg``; they must stay ``runtime``
 _PRECISION: list[tuple[str, str, Files, str | None]] = [
