@@ -316,22 +316,6 @@ case("str_translate_table_getitem", "subprocess", src("""
             raise LookupError
     "a".translate(T())
     """))
-case("percent_mapping_getitem", "subprocess", src("""
-    import os
-    class M:
-        def __getitem__(self, k):
-            os.system("echo pwned")
-            return 1
-    "%(a)s" % M()
-    """))
-case("math_floor_dunder", "subprocess", src("""
-    import math, os
-    class N:
-        def __floor__(self):
-            os.system("echo pwned")
-            return 0
-    math.floor(N())
-    """))
 
 # ---- 7. more strings the standard library resolves to own code
 case("pydoc_locate", "subprocess", {
