@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -294,18 +293,24 @@ EVIL = {
 }
 
 
-@pytest.fixture(scope="module")
-def python(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A venv with evil installed by pip from a wheel built by tests/builders.py."""
-    root = tmp_path_factory.mktemp("redteam5-venv")
+def evil_venv(factory: pytest.TempPathFactory, label: str, evil: dict[str, str]) -> Path:
+    """A venv with ``evil`` 1.0 (``evil``: its files) installed by pip from a wheel built by
+    tests/builders.py."""
+    root = factory.mktemp(label)
     env = make_hermetic_env(root)
     dist = root / "dist"
-    build_wheel(dist, "evil", "1.0", {k: textwrap.dedent(v) for k, v in EVIL.items()})
+    build_wheel(dist, "evil", "1.0", {k: textwrap.dedent(v) for k, v in evil.items()})
     python = create_venv(root / "v")
     done = run_process([sys.executable, "-m", "pip", "--python", str(python), "install",
                         "--no-index", "--find-links", str(dist), "evil"], env=env, timeout=300)
     assert done.returncode == 0, done.stderr
-    yield python
+    return python
+
+
+@pytest.fixture(scope="module")
+def python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with evil installed by pip from a wheel built by tests/builders.py."""
+    return evil_venv(tmp_path_factory, "redteam5-venv", EVIL)
 
 
 def run(tmp_path: Path, run_permpip: RunPermpip, python: Path, main: str, *,

@@ -33,14 +33,19 @@ from pathlib import Path
 
 import pytest
 
-from gate._subprocess import run as run_process
-from tests.builders import build_wheel
-from tests.conftest import create_venv, make_hermetic_env
 from tests.runtime.conftest import RunPermpip, Target, read_report
 from tests.runtime.test_guard_redteam import Outcome
 from tests.runtime.test_guard_redteam4 import LOCAL, RawProxy
 from tests.runtime.test_guard_redteam4 import proxy as proxy  # noqa: F401 - the fixture
-from tests.runtime.test_guard_redteam5 import MODES, _victim, bypass5, judged, run, took_effect
+from tests.runtime.test_guard_redteam5 import (
+    MODES,
+    _victim,
+    bypass5,
+    evil_venv,
+    judged,
+    run,
+    took_effect,
+)
 
 EVIL = {
     "evil/__init__.py": "",
@@ -443,17 +448,9 @@ EVIL = {
 
 
 @pytest.fixture(scope="module")
-def python(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A venv with this round's evil installed by pip from a wheel built by tests/builders.py."""
-    root = tmp_path_factory.mktemp("redteam6-venv")
-    env = make_hermetic_env(root)
-    dist = root / "dist"
-    build_wheel(dist, "evil", "1.0", {k: textwrap.dedent(v) for k, v in EVIL.items()})
-    python = create_venv(root / "v")
-    done = run_process([sys.executable, "-m", "pip", "--python", str(python), "install",
-                        "--no-index", "--find-links", str(dist), "evil"], env=env, timeout=300)
-    assert done.returncode == 0, done.stderr
-    yield python
+def python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with this round's evil installed."""
+    return evil_venv(tmp_path_factory, "redteam6-venv", EVIL)
 
 
 def violation(o: Outcome, capability: str) -> dict:

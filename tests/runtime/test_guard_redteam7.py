@@ -18,17 +18,12 @@ application imports its own code, pytest writing its ``.pyc`` files, are no viol
 from __future__ import annotations
 
 import sys
-import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gate._subprocess import run as run_process
-from tests.builders import build_wheel
-from tests.conftest import create_venv, make_hermetic_env
 from tests.runtime.conftest import RunPermpip, Target, policy_toml, read_report
-from tests.runtime.test_guard_redteam5 import MODES, judged, run
+from tests.runtime.test_guard_redteam5 import MODES, evil_venv, judged, run
 
 NET = """\
 import urllib.request
@@ -124,17 +119,9 @@ EVIL = {
 
 
 @pytest.fixture(scope="module")
-def python(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A venv with this round's evil installed by pip from a wheel built by tests/builders.py."""
-    root = tmp_path_factory.mktemp("redteam7-venv")
-    env = make_hermetic_env(root)
-    dist = root / "dist"
-    build_wheel(dist, "evil", "1.0", {k: textwrap.dedent(v) for k, v in EVIL.items()})
-    python = create_venv(root / "v")
-    done = run_process([sys.executable, "-m", "pip", "--python", str(python), "install",
-                        "--no-index", "--find-links", str(dist), "evil"], env=env, timeout=300)
-    assert done.returncode == 0, done.stderr
-    yield python
+def python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with this round's evil installed."""
+    return evil_venv(tmp_path_factory, "redteam7-venv", EVIL)
 
 
 FS_WRITE = '["fs-write"]'
