@@ -32,13 +32,12 @@ import sys
 import sysconfig
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from gate.archive import Archive, read_archive
 from gate.errors import ScanError
 from gate.layout import WheelLayout, entry_points, pth_lines, read_layout
-from gate.light import metadata_name_version
+from gate.light import name_version
 from gate.model import Capability, Finding, NormalizedName, Phase, normalize
 from gate.options import GateOptions
 from gate.resolve.target import Target
@@ -145,21 +144,13 @@ class TargetState:
         return self.owners.get(_key(path), frozenset())
 
 
-_name_version = metadata_name_version  # (in gate.light: the warm fast path reads it too)
-
-
 def _metadata(dist_info: Path, data: bytes | None = None) -> tuple[str, str] | None:
     if data is None:
         try:
             data = (dist_info / "METADATA").read_bytes()
         except OSError:
             return None
-    fast = _name_version(data)
-    if fast is not False:
-        return fast  # type: ignore[return-value]
-    msg = BytesHeaderParser().parsebytes(data)
-    name, version = msg.get("Name"), msg.get("Version")
-    return (str(name), str(version)) if name and version else None
+    return name_version(data)  # (in gate.light: the warm fast path reads it too)
 
 
 def _record(dist_info: Path, site: Path, data: bytes | None = None) -> list[Path]:

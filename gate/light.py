@@ -208,6 +208,19 @@ def metadata_name_version(data: bytes) -> tuple[str, str] | None | bool:
     return (name, version) if name and version else None
 
 
+def name_version(data: bytes) -> tuple[str, str] | None:
+    """METADATA's Name and Version as ``BytesHeaderParser`` reads them: the plain block
+    read here (``metadata_name_version``), any other by the parser."""
+    fast = metadata_name_version(data)
+    if fast is not False:
+        return fast  # type: ignore[return-value]
+    from email.parser import BytesHeaderParser
+
+    msg = BytesHeaderParser().parsebytes(data)
+    name, version = msg.get("Name"), msg.get("Version")
+    return (str(name), str(version)) if name and version else None
+
+
 def human_bytes(n: int) -> str:
     size = float(n)
     for unit in ("B", "kB", "MB", "GB"):
@@ -234,6 +247,6 @@ def scanned_text(now: int, cached: int) -> str:
 
 
 __all__ = ["cache_root", "count", "default_root", "file_sha256", "framed", "human_bytes",
-           "installer_output", "link_or_copy", "metadata_name_version", "offline_env",
-           "pip_hermetic_env", "read_json", "scanned_text", "stage_line", "uv_bin",
-           "uv_hermetic_env", "uv_install_argv", "write_json"]
+           "installer_output", "link_or_copy", "metadata_name_version", "name_version",
+           "offline_env", "pip_hermetic_env", "read_json", "scanned_text", "stage_line",
+           "uv_bin", "uv_hermetic_env", "uv_install_argv", "write_json"]

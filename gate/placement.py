@@ -173,10 +173,20 @@ class PlacementCache:
         return write_json(self.dir / f"{k}.json", record, tmp=self.tmp)
 
 
-def absolute_tops(found: Sequence[tuple[str, str]], target: Target) -> list[Path]:
-    """``tops`` as paths in ``target``."""
+def claims(found: Sequence[tuple[str, str]], paths: InstallPaths,
+           target: Target) -> list[list[str]]:
+    """``tops`` (``found``) as (scheme, name), for the warm path to find absent before it
+    replays the verdict (a package directory that exists may hold a planted module, a data
+    directory a file the set would overwrite; the full run refuses what no distribution
+    owns there); outside every scheme: ("absolute", path), never warm."""
     rel = _Rel(target)
-    return [rel.back(root) / top for root, top in found]
+    bases = {rel(os.path.normpath(str(getattr(paths, k)))): k
+             for k in ("purelib", "platlib", "scripts", "data")}
+    out: dict[tuple[str, str], None] = {}
+    for root, top in found:
+        scheme = bases.get(root)
+        out[(scheme, top) if scheme else ("absolute", str(rel.back(root) / top))] = None
+    return [list(k) for k in out]
 
 
-__all__ = ["PlacementCache", "absolute_tops", "any_installed", "code_version", "key", "tops"]
+__all__ = ["PlacementCache", "any_installed", "claims", "code_version", "key", "tops"]

@@ -453,7 +453,7 @@ class Gate:
                         *s.scan.findings, *found.get(s.pin.name, ()))))
                     if found.get(s.pin.name) else s for s in scanned)
         return Placed(scanned=out, wheels=tuple(wheels), paths=paths, state=state,
-                      tops=tuple(placement.absolute_tops(tops, self.target)))
+                      tops=tuple(tops))
 
     def install(self, placed: Placed, local: Sequence[LocalInstall],
                 env: Mapping[str, str] | None) -> tuple[_subprocess.Completed, list[str]]:
@@ -708,26 +708,10 @@ def _tell(recorder: Recorder, g: Gate, res: Resolution, placed: Placed,
             and all(p.is_wheel and p.sha256 for p in pins)
             and list(changed) == [f"{p.name} {p.version}" for p in pins]):
         recorder.wheels = [[p.name, p.version, p.filename, p.sha256 or ""] for p in pins]
-        recorder.claims = _claims(placed)
+        recorder.claims = placement.claims(placed.tops, placed.paths, g.target)
         recorder.uv_args = installer._uv_install_args(g.options)
         recorder.scanner = g.scanner
         recorder.done = True
-
-
-def _claims(placed: Placed) -> list[list[str]]:
-    """Where the set installs, for the warm path to find absent before it replays the
-    verdict: the first path of each destination in its scheme directory (the placement
-    cache's tops: a package directory that exists may hold a planted module, a data
-    directory a file the set would overwrite; the full run refuses what no distribution
-    owns there), as (scheme, name); outside every scheme: ("absolute", path), never warm."""
-    paths = placed.paths.resolved()
-    bases = {str(paths.purelib): "purelib", str(paths.platlib): "platlib",
-             str(paths.scripts): "scripts", str(paths.data): "data"}
-    out: dict[tuple[str, str], None] = {}
-    for top in placed.tops:
-        scheme = bases.get(os.path.realpath(top.parent))
-        out[(scheme, top.name) if scheme else ("absolute", str(top))] = None
-    return [list(k) for k in out]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -738,7 +722,7 @@ class Placed:
     wheels: tuple[environment.WheelFiles, ...]
     paths: environment.InstallPaths
     state: environment.TargetState | None
-    tops: tuple[Path, ...] = ()  # the first path of each destination in its scheme directory
+    tops: tuple[tuple[str, str], ...] = ()  # placement.tops: where the set installs
 
 
 def _wheel_files(s: Scanned, paths: environment.InstallPaths,

@@ -54,13 +54,13 @@ from gate.uv_verified import (
     ARCHIVES,
     SCHEMA,
     check_verified,
+    drop,
     hand_over,
     holds,
     links_dir,
     load_manifest,
     manifest_path,
     not_linked,
-    plain,
     same_device,
 )
 
@@ -120,7 +120,7 @@ class Linker:
             if manifest is not None and not self._holds(manifest):
                 self.warn(f"uv's unpacked copy of {f.pin.filename} changed after it was "
                           "verified (was a file installed from it written?): unpacked again")
-                self._drop(sha, manifest)
+                drop(self.uv, sha, manifest)
                 manifest = None
             gen = manifest["gen"] if manifest is not None else os.urandom(6).hex()
             where = self._links(sha, gen)
@@ -140,19 +140,6 @@ class Linker:
     def _holds(self, manifest: dict[str, Any]) -> bool:
         return holds(self.archives, manifest)
 
-    def _drop(self, sha: str, manifest: dict[str, Any] | None, *,
-              gen: str | None = None) -> None:
-        """Forget a wheel's unpacked copy: its manifest, find-links generation and archive."""
-        archive = None
-        if manifest is not None:
-            gen, archive = manifest.get("gen"), manifest.get("archive")
-            with contextlib.suppress(OSError):
-                self._manifest_path(sha).unlink()
-        if plain(gen):
-            shutil.rmtree(self._links(sha, str(gen)), ignore_errors=True)
-        if plain(archive):
-            shutil.rmtree(self.archives / str(archive), ignore_errors=True)
-
     # -- after uv ran --------------------------------------------------------------------
 
     def finish(self, wheels: Sequence[Wheel], *, before: set[str], installed: Iterable[str],
@@ -171,12 +158,12 @@ class Linker:
                 if fresh or w.fetched.pin.name in now:
                     w.manifest = self._adopt(w, fresh)
                 else:  # uv unpacked nothing, installed nothing of it: nothing to verify
-                    self._drop(w.sha, None, gen=w.gen)
+                    drop(self.uv, w.sha, None, gen=w.gen)
             if w.fetched.pin.name not in now or paths is None:
                 continue
             bad = self._check_installed(w, paths)
             if bad is not None:
-                self._drop(w.sha, w.manifest, gen=w.gen)
+                drop(self.uv, w.sha, w.manifest, gen=w.gen)
                 raise InstallError(f"{w.fetched.pin.filename}: uv installed {bad} from bytes "
                                    "that are not the scanned ones")
 
@@ -185,7 +172,7 @@ class Linker:
         unpacked afresh next time); verified copies stay as they are."""
         for w in wheels:
             if w.manifest is None:
-                self._drop(w.sha, None, gen=w.gen)
+                drop(self.uv, w.sha, None, gen=w.gen)
 
     def _adopt(self, w: Wheel, fresh: Sequence[str]) -> dict[str, Any] | None:
         """The archive uv unpacked ``w`` into in this run, verified against the wheel and
@@ -205,7 +192,7 @@ class Linker:
                 write_json(self._manifest_path(w.sha), manifest, tmp=self.tmp)
                 return manifest
             shutil.rmtree(root, ignore_errors=True)  # not the wheel's bytes: never reused
-        self._drop(w.sha, None, gen=w.gen)  # nothing verified: unpacked again next time
+        drop(self.uv, w.sha, None, gen=w.gen)  # nothing verified: unpacked again next time
         return None
 
     def _check_installed(self, w: Wheel, paths: InstallPaths) -> str | None:

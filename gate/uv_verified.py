@@ -51,6 +51,24 @@ def load_manifest(uv: Path, sha: str) -> dict[str, Any] | None:
     return data if ok else None
 
 
+def drop(uv: Path, sha: str, manifest: dict[str, Any] | None, *,
+         gen: str | None = None) -> None:
+    """Forget a wheel's unpacked copy: its manifest, find-links generation and archive."""
+    import shutil
+
+    archive = None
+    if manifest is not None:
+        gen, archive = manifest.get("gen"), manifest.get("archive")
+        try:
+            manifest_path(uv, sha).unlink()
+        except OSError:
+            pass
+    if plain(gen):
+        shutil.rmtree(links_dir(uv, sha, str(gen)), ignore_errors=True)
+    if plain(archive):
+        shutil.rmtree(uv / ARCHIVES / str(archive), ignore_errors=True)
+
+
 def holds(archives: Path, manifest: dict[str, Any]) -> bool:
     """Every witness of the archive still holds (one ``lstat`` per file and directory;
     plain strings: a few thousand of them on every run)."""
@@ -149,5 +167,5 @@ def same_device(a: Path, b: Path) -> bool:
     return False
 
 
-__all__ = ["ARCHIVES", "SCHEMA", "check_verified", "hand_over", "holds", "links_dir",
+__all__ = ["ARCHIVES", "SCHEMA", "check_verified", "drop", "hand_over", "holds", "links_dir",
            "load_manifest", "manifest_path", "not_linked", "same_device"]

@@ -492,9 +492,7 @@ def _install(plan: Plan, target: Target, rec: dict[str, Any], wheels: list[_Whee
             into = str(purelib if w.manifest["purelib"] else platlib)
             bad = uv_verified.check_verified(archives, w.manifest, into) if hard else None
             if bad is not None:
-                from gate.uv_link import Linker
-
-                Linker(root)._drop(w.sha, w.manifest)
+                uv_verified.drop(uv, w.sha, w.manifest)
                 raise _with_changes(InstallError(f"{w.filename}: uv installed {bad} from "
                                                  "bytes that are not the scanned ones"),
                                     target)
@@ -628,20 +626,12 @@ def _normalize(name: str) -> str:
 
 def _name_version(path: Path) -> tuple[str, str] | None:
     """METADATA's Name and Version, as ``gate.environment`` reads them."""
-    from gate.light import metadata_name_version
+    from gate.light import name_version
 
     try:
-        data = path.read_bytes()
+        return name_version(path.read_bytes())
     except OSError:
         return None
-    fast = metadata_name_version(data)
-    if fast is not False:
-        return fast  # type: ignore[return-value]
-    from email.parser import BytesHeaderParser
-
-    msg = BytesHeaderParser().parsebytes(data)
-    name, version = msg.get("Name"), msg.get("Version")
-    return (str(name), str(version)) if name and version else None
 
 
 # -- the full run keeps records ---------------------------------------------------------
@@ -657,7 +647,7 @@ class Recorder:
         self.why = "the run ended before the target was known"
         self.parse: tuple[list[Any], list[Any]] | None = None
         self.wheels: list[list[str]] = []
-        self.claims: list[list[str]] = []  # (scheme, path) the set installs (gate.run._claims)
+        self.claims: list[list[str]] = []  # (scheme, path) the set installs (gate.placement.claims)
         self.uv_args: list[str] = []
         self.scanner = ""  # the scanner version the run's scans are kept under
         self.done = False

@@ -460,12 +460,11 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         another's): not the one read first, but the claimant granted least (its grants
         within every other's; of equals the first by name), else ``UNKNOWN``."""
         best = None
-        for c in claims:
-            allow, at_import, hosts = grants(c)
-            if all(allow <= grants(o)[0] and at_import <= grants(o)[1] and
-                   (grants(o)[2] is None or (hosts is not None and
-                                             set(hosts) <= set(grants(o)[2])))
-                   for o in claims):
+        granted = [grants(c) for c in claims]
+        for c, (allow, at_import, hosts) in zip(claims, granted):
+            if all(allow <= o_allow and at_import <= o_at_import and
+                   (o_hosts is None or (hosts is not None and set(hosts) <= set(o_hosts)))
+                   for o_allow, o_at_import, o_hosts in granted):
                 if best is None or c[0] < best[0]:
                     best = c
         return best if best is not None else UNKNOWN
@@ -1554,11 +1553,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             denied = writes_pth(event, path, ent)
             if denied:
                 return denied
-            if "fs-write" in everywhere or (
-                    "fs-write" in runtime_free and get_ident() not in imports):
-                taint(attributed(ent)[1], path, opened=True)
-                return None
-            denied = decide("fs-write", event, (path,), ent)
+            denied = None if free("fs-write") else decide("fs-write", event, (path,), ent)
             if not denied:
                 taint(attributed(ent)[1], path, opened=True)
             return denied
@@ -1594,22 +1589,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                     if denied:
                         return denied
         target = written_target.get(event)
-        if target is not None and target < n:
-            denied = writes_pth(event, args[target], here(), dir_fd_of(event, args, target))
-            if denied:
-                return denied
-        if free("fs-write"):
-            if target is not None and target < n:
-                ent = here()
-                if not import_system(ent):
-                    taint(attributed(ent)[1], args[target], dir_fd_of(event, args, target),
-                          args[0] if event in moved else None)
-            return None
+        if target is None or target >= n:
+            if free("fs-write"):
+                return None
+            return decide("fs-write", event, (args[0],) if args else "", here())
         ent = here()
-        denied = decide("fs-write", event, (args[0],) if args else "", ent)
-        if not denied and target is not None and target < n and not import_system(ent):
-            taint(attributed(ent)[1], args[target], dir_fd_of(event, args, target),
-                  args[0] if event in moved else None)
+        dir_fd = dir_fd_of(event, args, target)
+        denied = writes_pth(event, args[target], ent, dir_fd)
+        if denied:
+            return denied
+        denied = None if free("fs-write") else decide("fs-write", event, (args[0],), ent)
+        if not denied and not import_system(ent):
+            taint(attributed(ent)[1], args[target], dir_fd, args[0] if event in moved else None)
         return denied
 
     # the argument naming what a write event leaves new content at (a file, or a directory
@@ -2464,12 +2455,13 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 continue
             kept = "-"
             for k, c in enumerate(flag[1:]):
-                if c == "W":
+                if c in "WX":
                     value = flag[2 + k:]
                     later = not value  # the value is the next word
                     if later and i < n:
                         value = words[i]
-                    if value and bad_warning(value):
+                    # (-X pycache_prefix=DIR, a -W naming a module: taken out)
+                    if value and (bad_warning if c == "W" else bad_x)(value):
                         changed_ = True
                         if later:
                             i += 1
@@ -2477,20 +2469,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                         kept += flag[1 + k:]
                         skip = later
                     break
-                if c == "X":
-                    value = flag[2 + k:]
-                    later = not value  # the value is the next word
-                    if later and i < n:
-                        value = words[i]
-                    if value and bad_x(value):  # -X pycache_prefix=DIR: taken out
-                        changed_ = True
-                        if later:
-                            i += 1
-                        break
-                if c == "X" or c not in plain_flags:
+                if c not in plain_flags:
                     kept += flag[1 + k:]
-                    skip = c == "X" and k == len(flag) - 2
-                    done = c not in plain_flags and c != "X"
+                    done = True
                     break
                 if c == "I":
                     kept += "sP"
@@ -3533,7 +3514,6 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         failed(event, exc)
         raise exc
 
-
     start_prefix = [sys.pycache_prefix]
 
     def prefix_changed(event, args):
@@ -3544,7 +3524,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         since (the application's is not recorded; the prefix is put back all the same)."""
         value = sys.pycache_prefix
         sys.pycache_prefix = start_prefix[0]
-        if exact(value) is not None and exact(value) == start_prefix[0]:
+        value = exact(value)
+        if value is not None and value == start_prefix[0]:
             return None
         return guard_violation(event, "sets sys.pycache_prefix (bytecode read from a "
                                "directory of its choosing as others' modules; put back)",

@@ -19,7 +19,8 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -255,7 +256,7 @@ def read_events(run_dir: RunDir) -> Events:
     return events
 
 
-def _read_lost(run_dir: RunDir, record: Any, events: Events) -> None:
+def _read_lost(run_dir: RunDir, record: Callable[[Any], None], events: Events) -> None:
     """The records a guard could not write to events.jsonl and kept aside (symbolic links in
     ``lost``, target ``why\\nrecord``): read back, and the run fails naming each."""
     try:
@@ -310,8 +311,6 @@ def still_running(run_dir: RunDir, *, grace: float = 1.0) -> list[tuple[int, str
     ``/proc/PID/environ``) has the run directory first on PYTHONPATH, after ``grace``
     seconds for the ones that are ending. (pid, command line), sorted; [] where ``/proc``
     cannot be read."""
-    import time
-
     needle = b"\0PYTHONPATH=" + os.fsencode(run_dir.path)
     deadline = time.monotonic() + grace
     while True:

@@ -366,14 +366,19 @@ class _Scanner(_Calls):
         return labels.platform_rebound(self.text)
 
     @functools.cached_property
+    def named(self) -> tuple[str | None, bool]:
+        """The module's name and whether it is a package; a file scanned alone: from its
+        path."""
+        if self.module_name is not None:
+            return self.module_name, self.package
+        named = module_name(self.path) if self.path.endswith(".py") else None
+        return named if named is not None else (None, False)
+
+    @functools.cached_property
     def main_runs(self) -> bool:
         """Whether a ``__main__`` block may run at import (gate.scan.reach.name_may_change),
         read once per module, only when one is met."""
-        module, package = self.module_name, self.package
-        if module is None:  # (a file scanned alone: its name from its path)
-            named = module_name(self.path) if self.path.endswith(".py") else None
-            module, package = named if named is not None else (None, False)
-        return name_may_change(self.tree, module, package)
+        return name_may_change(self.tree, *self.named)
 
     def _follow_execution(self, tree: ast.Module) -> None:
         """``runtime`` findings in code that runs at import become ``import``, saying how
@@ -381,10 +386,7 @@ class _Scanner(_Calls):
         def main_runs() -> bool:  # (read only where a ``__main__`` test stands)
             return self.main_runs
 
-        module, package = self.module_name, self.package
-        if module is None:  # (a file scanned alone: its name from its path)
-            named = module_name(self.path) if self.path.endswith(".py") else None
-            module, package = named if named is not None else (None, False)
+        module, package = self.named
         reach = reached(tree, main_runs=main_runs, module=module, package=package,
                         typing_patched=self.typing_patched)
         self.outside = reach.outside

@@ -38,7 +38,7 @@ from gate.scan.stdlib_forms import annotation
 
 ANNOTATIONS = "__annotations__"
 _COPIERS = frozenset({"copy", "__copy__"})
-FILLERS = _FILLERS = frozenset({"update", "setdefault", "__setitem__", "__ior__", "__or__"})
+FILLERS = frozenset({"update", "setdefault", "__setitem__", "__ior__", "__or__"})
 
 Typed = Callable[[str], bool]
 
@@ -184,7 +184,7 @@ def called(call: ast.Call, typed: Typed) -> str | None:
     """``x.__annotations__.update(v)`` / ``.setdefault(k, v)``, ``setattr(x,
     "__annotations__", v)``: why it may store code as annotations (None: it cannot)."""
     func = call.func
-    if type(func) is ast.Attribute and func.attr in _FILLERS and _is_annotations(
+    if type(func) is ast.Attribute and func.attr in FILLERS and _is_annotations(
             func.value):
         if func.attr in ("setdefault", "__setitem__"):
             if len(call.args) != 2 or call.keywords:

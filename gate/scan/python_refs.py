@@ -590,11 +590,10 @@ class _Refs(_State):
         (``builtins.int = v``, ``setattr(builtins, ...)``)."""
         if not self._builtin(name):
             return False
-        unseen = self.__dict__.get("_unseen")
-        if unseen is None:
-            unseen = self.__dict__["_unseen"] = self._unseen_rebinding()
-        return not (unseen[1] or name in unseen[0])
+        names, any_name = self._unseen_rebinding
+        return not (any_name or name in names)
 
+    @functools.cached_property
     def _unseen_rebinding(self) -> tuple[frozenset[str], bool]:
         """The names something may rebind without binding them where the scanner looks
         (declared ``global``, stored by a literal key: ``globals()["n"] = v``,
@@ -745,18 +744,19 @@ class _Refs(_State):
         of it in the module and no function shadows it here."""
         if any(name in scope.names() for scope in self.scopes):
             return None
-        classes = self.__dict__.get("_class_defs")
-        if classes is None:
-            counts: dict[str, int] = {}
-            found: dict[str, ast.ClassDef] = {}
-            for st in self.module:  # type: ignore[attr-defined]
-                for bound in _bound_names(st):
-                    counts[bound] = counts.get(bound, 0) + 1
-                if type(st) is ast.ClassDef:
-                    found[st.name] = st
-            classes = self.__dict__["_class_defs"] = {
-                n: c for n, c in found.items() if counts.get(n) == 1 and n not in self.aliases}
-        return classes.get(name)
+        return self._class_defs.get(name)
+
+    @functools.cached_property
+    def _class_defs(self) -> dict[str, ast.ClassDef]:
+        """The module-level classes bound once in the module, and not as an alias."""
+        counts: dict[str, int] = {}
+        found: dict[str, ast.ClassDef] = {}
+        for st in self.module:  # type: ignore[attr-defined]
+            for bound in _bound_names(st):
+                counts[bound] = counts.get(bound, 0) + 1
+            if type(st) is ast.ClassDef:
+                found[st.name] = st
+        return {n: c for n, c in found.items() if counts.get(n) == 1 and n not in self.aliases}
 
     def _root(self, node: ast.expr, attrs: list[str], *, import_calls: bool) -> str | None:
         """The qualified name of a chain's root (``attrs``, outermost last, may be

@@ -153,6 +153,8 @@ _BUILTIN_TYPES = frozenset({
 _GEN_FINDERS = frozenset({"vars", "locals", "__dict__", "modules", "get_objects",
                           "get_referrers", "get_referents", "getmembers", "f_locals",
                           "gi_frame", "__getattr__"})
+
+
 def typing_written(tree: ast.Module) -> bool:
     """Whether ``tree`` may write ``TYPE_CHECKING`` on a module: an attribute so named
     stored or deleted, the name as a string (``setattr``, ``vars(m)[...]``)."""
@@ -1062,7 +1064,7 @@ class _Reach:
                     ast.Assign, ast.AnnAssign) for name in _targets(st)}, self._trusted,
                 any(k.decorator_list for k in own))
             got = self.leaky[id(c)] = runs is None or any(
-                leaks_self(m, self._shadowed(), self._called, self._bound_methods())
+                leaks_self(m, self._shadowed, self._called, self._bound_methods)
                 for m in runs)
         return got
 
@@ -1076,7 +1078,7 @@ class _Reach:
         if head in self.imported and head not in self.assigned:
             qual = self.imported[head]
             full = f"{qual}.{rest}" if rest else qual
-        elif not rest and head not in self._shadowed():
+        elif not rest and head not in self._shadowed:
             full = f"builtins.{head}"
         else:
             return None
@@ -1087,31 +1089,25 @@ class _Reach:
         (``_wrapper``): what the class binds is then the method (or a property of it)."""
         return type(deco) in (ast.Name, ast.Attribute) and self._wrapper(deco, fn)
 
+    @functools.cached_property
     def _shadowed(self) -> frozenset[str]:
         """The names the module binds itself (a builtin so named is not the builtin)."""
-        got = self.__dict__.get("_shadowed_names")
-        if got is None:
-            got = self.__dict__["_shadowed_names"] = frozenset(
-                self.defs.keys() | self.classes.keys() | self.assigned | self.imported.keys()
-                | self.stored.keys() | self.instances.keys())
-        return got  # type: ignore[no-any-return]
+        return frozenset(self.defs.keys() | self.classes.keys() | self.assigned
+                         | self.imported.keys() | self.stored.keys() | self.instances.keys())
 
+    @functools.cached_property
     def _bound_methods(self) -> frozenset[str]:
         """The names of the module's methods that make a bound method when read on an
         instance (not a property: reading one runs it, and gives its value)."""
-        got = self.__dict__.get("_method_names")
-        if got is None:
-            got = self.__dict__["_method_names"] = method_names(
-                m for ms in self.methods.values() for m in ms)
-        return got  # type: ignore[no-any-return]
+        return method_names(m for ms in self.methods.values() for m in ms)
+
+    @functools.cached_property
+    def _attr_names(self) -> frozenset[str]:
+        """Every attribute name the module spells (``self.__enter__()``)."""
+        return frozenset(n.attr for n in ast.walk(self.tree) if type(n) is ast.Attribute)  # type: ignore[attr-defined]
 
     def _called(self) -> frozenset[str]:
-        """Every attribute name the module spells (``self.__enter__()``)."""
-        got = self.__dict__.get("_attr_names")
-        if got is None:
-            got = self.__dict__["_attr_names"] = frozenset(
-                n.attr for n in ast.walk(self.tree) if type(n) is ast.Attribute)  # type: ignore[attr-defined]
-        return got  # type: ignore[no-any-return]
+        return self._attr_names  # (asked by ``leaks_self`` only where it needs it)
 
     def _pickled(self, how: str) -> None:
         """A name the module's ``__getattr__`` may be asked for without code spelling it:
@@ -1126,13 +1122,13 @@ class _Reach:
         no metaclass, only own bases (a base of elsewhere may have one), so ``type``'s own
         code serves ``isinstance``, ``issubclass`` and its data attributes."""
         cs = self.classes.get(name)
-        if not cs or name in self.defs or name in self._shadowed() - self.classes.keys():
+        if not cs or name in self.defs or name in self._shadowed - self.classes.keys():
             return False
         for c in cs:
             for k in self._mro(c)[0]:
                 if k.keywords or not all(
                         type(b) is ast.Name and (b.id in self.classes or (
-                            b.id == "object" and "object" not in self._shadowed()))
+                            b.id == "object" and "object" not in self._shadowed))
                         for b in k.bases):
                     return False
             if any(getattr(st, "name", None) == "__doc__" or (
@@ -1156,7 +1152,7 @@ class _Reach:
                     return None
                 if self._plain_class(x.id):  # type: ignore[attr-defined]
                     out.append(id(x))
-                elif not (builtin and x.id in _BUILTIN_TYPES and x.id not in self._shadowed()):  # type: ignore[attr-defined]
+                elif not (builtin and x.id in _BUILTIN_TYPES and x.id not in self._shadowed):  # type: ignore[attr-defined]
                     return None
             return out
 
@@ -1332,7 +1328,7 @@ class _Reach:
                 continue
             if t is ast.If and type(node.test) is ast.UnaryOp and type(  # type: ignore[attr-defined]
                     node.test.op) is ast.Not and self._never(node.test.operand):  # type: ignore[attr-defined]
-                stack += node.body  # ``if not TYPE_CHECKING:``: its ``else`` never runs  # type: ignore[attr-defined]
+                stack += node.body  # type: ignore[attr-defined]  # ``if not TYPE_CHECKING:``: its ``else`` never runs
                 continue
             if t is ast.GeneratorExp and id(node) in self.lazy and node is not root:
                 # made, not run: only its first iterable is evaluated (``_lazy_generators``)
@@ -1464,16 +1460,16 @@ class _Reach:
             elif t is ast.Call:
                 func = node.func  # type: ignore[attr-defined]
                 if type(func) is ast.Name and func.id in ("isinstance", "issubclass") and (
-                        func.id not in self._shadowed()) and len(node.args) == 2:  # type: ignore[attr-defined]
+                        func.id not in self._shadowed) and len(node.args) == 2:  # type: ignore[attr-defined]
                     typed.update(self._checked(func.id, node.args))  # type: ignore[attr-defined]
                 elif type(func) is ast.Name and func.id == "super" and len(node.args) == 2 and (  # type: ignore[attr-defined]
-                        type(node.args[0]) is ast.Name) and "super" not in self._shadowed():  # type: ignore[attr-defined]
+                        type(node.args[0]) is ast.Name) and "super" not in self._shadowed:  # type: ignore[attr-defined]
                     # ``super(K, self)``: looks up past ``K`` in ``self``'s class, makes no K
                     typed.add(id(node.args[0]))  # type: ignore[attr-defined]
                 maker = self._maker(func) if "__getattr__" in self.hooks else None
                 if maker is not None and len(node.args) >= (3 if maker == "type" else 1):  # type: ignore[attr-defined]
                     named = _literal_str(node.args[0])  # type: ignore[attr-defined]
-                    if named is None or named not in self._shadowed():
+                    if named is None or named not in self._shadowed:
                         # ``type("lazy", (), {})``: a class of this module by a name it
                         # does not bind (pickle looks it up)
                         self._pickled(how or f"{maker}() at :{line}")
@@ -1826,17 +1822,8 @@ def method_names(methods: Iterable[ast.AST]) -> frozenset[str]:
     """The names of ``methods`` that read on an instance give a bound method: not a
     property's (``@property``, ``@functools.cached_property``, ``@p.setter``) unless
     another method has the same name."""
-    out: set[str] = set()
-    props: set[str] = set()
-    for m in methods:
-        name = getattr(m, "name", None)
-        if name is None:
-            continue
-        if any(_leaf(d) in _PROPERTIES for d in m.decorator_list):  # type: ignore[attr-defined]
-            props.add(name)
-        else:
-            out.add(name)
-    return frozenset(out)
+    return frozenset(name for m in methods if (name := getattr(m, "name", None)) is not None
+                     and not any(_leaf(d) in _PROPERTIES for d in m.decorator_list))  # type: ignore[attr-defined]
 
 
 # what runs on an instance while nothing holds it: its making and its finalization

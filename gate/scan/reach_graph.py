@@ -83,7 +83,6 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
                 # ``f = lambda: ...``; ``G = (f() for x in xs)``: run when read
                 for n in names:
                     entries.setdefault(n, []).append((value.lineno, value.end_lineno or st.lineno))
-
             elif type(value) is ast.Name:  # ``f = _impl``
                 aliases += [(n, value.id) for n in names]
                 refs += [(n, value.id) for n in names]
@@ -149,7 +148,7 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
 def _all_names(top: list[ast.stmt], text: str) -> frozenset[str] | None:
     """The names of ``__all__ = [...]`` when it is a literal of strings bound once and
     spelled nowhere else (``__all__ += ...``, ``__all__.append``: not known)."""
-    if "__all__" not in text or text.count("__all__") != 1:
+    if text.count("__all__") != 1:
         return None
     for st in top:
         if type(st) is ast.Assign and [getattr(x, "id", None) for x in st.targets] == [  # type: ignore[attr-defined]

@@ -63,9 +63,9 @@ _PATCHER_PARTS = frozenset({"dict", "multiple"})  # ``patch.dict("os.environ", .
 _INPLACE = frozenset({"fileinput.input", "fileinput.FileInput"})
 _PARENT_IMPORTERS = frozenset({"importlib.util.find_spec", "pkgutil.get_loader",
                                "pkgutil.find_loader", "importlib.find_loader"})
-# import the package they are given (its resources are read next to it)
 # read the ``@file`` arguments their parse_args is given (``fromfile_prefix_chars``)
 _FROMFILE = {"argparse.ArgumentParser": 7}
+# import the package they are given (its resources are read next to it)
 _ANCHOR_IMPORTERS = FORMS - _PARENT_IMPORTERS - {"typing.ForwardRef",
                                                   "locale.getdefaultlocale",
                                                   "dataclasses.fields",

@@ -19,6 +19,7 @@ import pytest
 from gate._subprocess import Completed
 from tests.builders import build_wheel
 from tests.conftest import installed, write_policy
+from tests.e2e import test_warm_path as warm
 from tests.e2e.pyenv import site_packages as _site
 from tests.index import SubIndex
 
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.e2e
 Permpip = Callable[..., Completed]
 MakeVenv = Callable[..., Path]
 WARMLIB = "warmlib-1.0-py3-none-any.whl"
+locked = warm.locked  # the fixture of tests/e2e/test_warm_path.py, shared
 
 
 def _tree(python: Path) -> dict[str, bytes]:
@@ -38,22 +40,6 @@ def _tree(python: Path) -> dict[str, bytes]:
 def _members(wheel: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(wheel) as zf:
         return {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
-
-
-@pytest.fixture
-def locked(index: SubIndex, tmp_path: Path) -> Path:
-    """A project with a hashed lock of two wheels and a policy granting what they use."""
-    index.publish(build_wheel(tmp_path / "dist", "warmlib", "1.0", {
-        "warmlib/__init__.py": "import os\nHOME = os.environ.get('HOME')\n",
-        "warmlib/data.txt": "original\n"}))
-    index.publish(build_wheel(tmp_path / "dist", "warmdep", "2.0", {
-        "warmdep/__init__.py": "X = 1\n"}))
-    project = tmp_path / "project"
-    write_policy(project, {"warmlib": {"allow": ["env"], "at-import": ["env"]}})
-    (project / "requirements.txt").write_text("".join(
-        f"{n}=={v} --hash=sha256:{index.sha256(f'{n}-{v}-py3-none-any.whl')}\n"
-        for n, v in (("warmlib", "1.0"), ("warmdep", "2.0"))))
-    return project
 
 
 def _install(permpip: Permpip, index: SubIndex, project: Path, py: Path, cache: Path,

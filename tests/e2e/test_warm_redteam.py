@@ -98,31 +98,19 @@ def test_requirements_comment_policy_revoked_refuses(
     assert installed(py) == {}
 
 
-def test_parent_pyproject_policy_revoked_refuses(
+@pytest.mark.parametrize("edited", ["parent", "nearer"])
+def test_pyproject_policy_revoked_from_a_subdirectory_refuses(
         index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
-        permpip: Permpip, traced: dict[str, str]) -> None:
-    """The policy discovered one directory up, edited there."""
+        permpip: Permpip, traced: dict[str, str], edited: str) -> None:
+    """Run from ``app/``: the policy discovered one directory up is edited there
+    (``parent``), or a pyproject.toml appears in ``app/``, nearer than the granting one
+    (``nearer``)."""
     cache = tmp_path / "cache"
     sub = locked / "app"
     sub.mkdir()
     (locked / "requirements.txt").rename(sub / "requirements.txt")
     _first(permpip, index, sub, make_venv("first"), cache, traced)
-    _revoked_toml(locked / "pyproject.toml")
-    py = make_venv("second")
-    _refused(_run(permpip, index, sub, py, cache, traced))
-    assert installed(py) == {}
-
-
-def test_nearer_pyproject_appearing_takes_over_the_policy(
-        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
-        permpip: Permpip, traced: dict[str, str]) -> None:
-    """A pyproject.toml appears in the working directory, nearer than the granting one."""
-    cache = tmp_path / "cache"
-    sub = locked / "app"
-    sub.mkdir()
-    (locked / "requirements.txt").rename(sub / "requirements.txt")
-    _first(permpip, index, sub, make_venv("first"), cache, traced)
-    _revoked_toml(sub / "pyproject.toml")
+    _revoked_toml((locked if edited == "parent" else sub) / "pyproject.toml")
     py = make_venv("second")
     _refused(_run(permpip, index, sub, py, cache, traced))
     assert installed(py) == {}

@@ -26,9 +26,8 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -181,35 +180,26 @@ EVIL = {
             cells = dict(zip(wrapper.__code__.co_freevars, wrapper.__closure__))
             return cells["pool"].cell_contents
 
-        def _locals(wrapper):
-            # a generator of the replacement, ended by an exception thrown in: its frame
-            # is in the traceback, kept (a cycle) by the collector with DEBUG_SAVEALL
+        def _locals(wrapper, saveall=True):
+            # a replacement's generator, thrown into: its frame, in a cycle, kept by SAVEALL
             gen = _pool(wrapper).pop()
             try:
                 gen.throw(_Stop)
             except _Stop as exc:
                 exc.cycle = exc
             del gen
-            gc.set_debug(gc.DEBUG_SAVEALL)
+            if saveall:
+                gc.set_debug(gc.DEBUG_SAVEALL)
             gc.collect()
-            gc.set_debug(0)
+            if saveall:
+                gc.set_debug(0)
             for o in gc.garbage:
                 if type(o).__name__ == "frame" and "real" in o.f_locals:
                     return o.f_locals
 
         def _thrown(wrapper):
             # the same, where the application has DEBUG_SAVEALL on (a leak hunt)
-            gen = _pool(wrapper).pop()
-            try:
-                gen.throw(_Stop)
-            except _Stop as exc:
-                exc.cycle = exc
-            del gen
-            gc.collect()
-            for o in gc.garbage:
-                if type(o).__name__ == "frame" and "real" in o.f_locals:
-                    return o.f_locals
-            return {}
+            return _locals(wrapper, saveall=False) or {}
 
         def spawn_saved(marker):
             fork_exec = _thrown(_posixsubprocess.fork_exec).get("real")
@@ -1051,40 +1041,22 @@ def test_a_tls_server_name_outside_its_hosts(tmp_path: Path, run_permpip: RunPer
     assert ("evil", "network") in o.used
 
 
-class Redirector:
-    """An HTTP server on every local address: ``/start`` redirects to ``LOCATION``,
-    anything else answers 200 and is recorded."""
+class Redirector(Target):
+    """An HTTP server on every local address: ``/start`` redirects to ``location``,
+    anything else answers 200; every request is recorded."""
 
     def __init__(self) -> None:
-        self.requests: list[str] = []
         self.location = ""
-        outer = self
+        super().__init__("0.0.0.0")  # noqa: S104 - 127.0.0.2
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                outer.requests.append(self.path)
-                if self.path.startswith("/start"):
-                    self.send_response(302)
-                    self.send_header("Location", outer.location)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("0.0.0.0", 0), Handler)  # noqa: S104 - 127.0.0.2
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, handler: BaseHTTPRequestHandler) -> None:
+        if not handler.path.startswith("/start"):
+            super().answer(handler)
+            return
+        handler.send_response(302)
+        handler.send_header("Location", self.location)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
 
 
 @pytest.fixture

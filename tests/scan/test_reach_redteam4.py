@@ -23,7 +23,13 @@ from pathlib import Path
 import pytest
 
 from tests.scan.test_reach_redteam import fail_unless_at_import, fail_unless_runtime, src
-from tests.scan.test_reach_redteam3 import X_PAYLOAD, Files, _import
+from tests.scan.test_reach_redteam3 import (
+    X_PAYLOAD,
+    Files,
+    assert_does_not_run_at_import,
+    assert_runs_at_import,
+    param_sets,
+)
 
 GETATTR_PAYLOAD = X_PAYLOAD.replace("def f():", "def __getattr__(name):")
 
@@ -392,29 +398,17 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
 ]
 
 
-def _param(name: str, cap: str, files: Files, reason: str | None, *, marks: bool) -> object:
-    mark = [pytest.mark.xfail(strict=True, reason=reason)] if marks and reason else []
-    return pytest.param(files, cap, id=name, marks=mark)
-
-
-CASES = [_param(*r, marks=True) for r in _RAW]
-PRECISION = [_param(*r, marks=True) for r in _PRECISION]
-RUN = [_param(*r, marks=False) for r in _RAW]
-NOT_RUN = [_param(*r, marks=False) for r in _PRECISION]
+CASES, PRECISION, RUN, NOT_RUN = param_sets(_RAW, _PRECISION)
 
 
 @pytest.mark.parametrize(("files", "cap"), RUN)
 def test_really_runs_at_import(files: Files, cap: str, tmp_path: Path) -> None:
-    done = _import(files, tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "pwned" in done.stdout.split(), (done.stdout, done.stderr)
+    assert_runs_at_import(files, tmp_path)
 
 
 @pytest.mark.parametrize(("files", "cap"), NOT_RUN)
 def test_precision_cases_do_not_run_at_import(files: Files, cap: str, tmp_path: Path) -> None:
-    done = _import(files, tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "pwned" not in done.stdout, done.stdout
+    assert_does_not_run_at_import(files, tmp_path)
 
 
 @pytest.mark.parametrize(("files", "cap"), CASES)

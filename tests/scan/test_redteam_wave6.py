@@ -626,9 +626,9 @@ def _listen() -> tuple[socket.socket, threading.Event, threading.Event, threadin
     return srv, hit, stop, t
 
 
-def run_payload(files: dict[str, str | bytes], tmp_path: Path) -> tuple[set[str], str]:
-    """Imports ``pkg`` from ``files`` in a child interpreter: (audit events seen, stdout);
-    ``net`` among the events when the child connected to the listener of ``sys.argv[2]``."""
+def lay_out(files: dict[str, str | bytes], tmp_path: Path) -> tuple[Path, Path]:
+    """Writes ``files`` under ``tmp_path/site`` and makes an empty working directory:
+    (site, work)."""
     site = tmp_path / "site"
     for name, data in files.items():
         p = site / name
@@ -636,6 +636,18 @@ def run_payload(files: dict[str, str | bytes], tmp_path: Path) -> tuple[set[str]
         p.write_bytes(data.encode() if isinstance(data, str) else data)
     work = tmp_path / "work"
     work.mkdir()
+    return site, work
+
+
+def audit_events(stderr: str) -> set[str]:
+    """The audit events the child's HOOK printed."""
+    return {line.split()[1] for line in stderr.splitlines() if line.startswith("AUDIT ")}
+
+
+def run_payload(files: dict[str, str | bytes], tmp_path: Path) -> tuple[set[str], str]:
+    """Imports ``pkg`` from ``files`` in a child interpreter: (audit events seen, stdout);
+    ``net`` among the events when the child connected to the listener of ``sys.argv[2]``."""
+    site, work = lay_out(files, tmp_path)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RT6_SECRET": "s3cr3t",
            "BROWSER": "echo", "PYTHONDONTWRITEBYTECODE": "1"}
     srv, hit, stop, t = _listen()
@@ -647,8 +659,7 @@ def run_payload(files: dict[str, str | bytes], tmp_path: Path) -> tuple[set[str]
         stop.set()
         t.join(5)
         srv.close()
-    events = {line.split()[1] for line in r.stderr.splitlines() if line.startswith("AUDIT ")}
-    return events | ({NET} if hit.is_set() else set()), r.stdout
+    return audit_events(r.stderr) | ({NET} if hit.is_set() else set()), r.stdout
 
 
 @pytest.mark.parametrize(("files", "cap", "proof", "where"),

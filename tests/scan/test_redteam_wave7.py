@@ -68,6 +68,8 @@ from tests.scan.test_redteam_wave6 import (
     SUBPROCESS,
     WRITE,
     _pyc,
+    audit_events,
+    lay_out,
     run_payload,
 )
 
@@ -530,19 +532,12 @@ def run_script(files: dict[str, str | bytes], target: str, argv: list[str],
     module, attr = target.split(":")
     wrapper = (f"sys.argv = {argv!r}\nfrom {module} import {attr.split('.')[0]}\n"
                f"sys.exit({attr}())\n")
-    site = tmp_path / "site"
-    for name, data in files.items():
-        f = site / name
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_bytes(data.encode() if isinstance(data, str) else data)
-    work = tmp_path / "work"
-    work.mkdir()
+    site, work = lay_out(files, tmp_path)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "BROWSER": "echo",
            "PYTHONDONTWRITEBYTECODE": "1"}
     r = subprocess.run([sys.executable, "-c", HOOK + wrapper, str(site), "0"], cwd=work,
                        env=env, capture_output=True, text=True, timeout=60, check=False)
-    events = {ln.split()[1] for ln in r.stderr.splitlines() if ln.startswith("AUDIT ")}
-    return events, r.stdout
+    return audit_events(r.stderr), r.stdout
 
 
 @pytest.mark.parametrize(("files", "cap", "proof", "where", "script"),
