@@ -14,7 +14,8 @@ Fixtures (use them from any test module):
 
 ``hermetic_env`` (function) -> dict[str, str]
     ``os.environ`` without the machine's ``PIP_*``/``UV_*`` settings, plus
-    ``PIP_CONFIG_FILE=/dev/null``, ``UV_NO_CONFIG=1`` and pip/uv caches under ``tmp_path``.
+    ``PIP_CONFIG_FILE=/dev/null``, ``UV_NO_CONFIG=1`` and pip/uv/permpip caches under
+    ``tmp_path`` (``PERMPIP_CACHE_DIR``: no test reads another's scans, nor ``~/.cache``).
     Pass it as ``env=`` to every pip, uv or permpip process a test starts.
 
 ``make_venv`` (function) -> ``make_venv(name="venv") -> Path``
@@ -85,6 +86,7 @@ def make_hermetic_env(tmp: Path) -> dict[str, str]:
         PIP_CACHE_DIR=str(tmp / "pip-cache"),
         UV_NO_CONFIG="1",
         UV_CACHE_DIR=str(tmp / "uv-cache"),
+        PERMPIP_CACHE_DIR=str(tmp / "permpip-cache"),
         UV_PYTHON_DOWNLOADS="never",
         PYTHONDONTWRITEBYTECODE="1",
     )
