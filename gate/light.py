@@ -34,12 +34,14 @@ def write_json(path: Path, value: object, *, tmp: Path) -> bool:
     """Write ``value`` to ``path`` atomically (a temp file in ``tmp``, on the same file
     system, renamed into place: a reader never sees half a record); True if written. A
     cache that cannot be written is not an error: the record is made again next time."""
-    import tempfile
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=tmp, prefix=f"{path.parent.name}-")
+        # a unique name made as tempfile.mkstemp makes one (O_EXCL, 0600), without importing
+        # tempfile (the warm path writes uv's manifests: gate.uv_verified.settle)
+        name = os.path.join(tmp, f"{path.parent.name}-{os.getpid()}-{os.urandom(8).hex()}")
+        fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                     0o600)
         try:
             with os.fdopen(fd, "w") as handle:
                 json.dump(value, handle, separators=(",", ":"))

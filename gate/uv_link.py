@@ -11,7 +11,8 @@ would link. docs/security.md ("uv's cache") argues the scheme; in short:
   the same set of files, regular files and directories only, owned by this user, no group
   or other write bit), and a manifest is kept: ``uv/verified/<aa>/<sha256>.json`` with the
   archive's directory and the ``lstat`` witness of every file and directory in it (device,
-  inode, mode, owner, size, mtime in nanoseconds).
+  inode, mode, owner, size, mtime and ctime in nanoseconds, link count) with each file's
+  sha256.
 * **Checked every run, by a stat.** Before uv runs, every witness must still hold. A write
   to a file (through any of its links) changes its mtime; a file added, removed or renamed
   changes its directory's. Any difference: the archive is deleted and the wheel handed to
@@ -21,10 +22,18 @@ would link. docs/security.md ("uv's cache") argues the scheme; in short:
   the witnessed inode (or hold the same bytes: two wheels may install one identical file);
   else the install failed.
 
-The mtime is a tripwire for writes, not a seal against a process of this user that sets
-the mtime back (it changes the ctime, but linking and unlinking change the ctime too: every
-environment made or removed would look like a write). Such a process can equally rewrite
-uv's cache or the scan cache directly; see docs/security.md.
+* **The ctime and the link count.** A process that writes a file and sets its mtime back
+  (``os.utime``) still moves its ctime, which no unprivileged process can set back. Linking
+  and unlinking move the ctime too, but they also change the link count: a ctime that moved
+  with the link count as it was is a write (or a ``chmod``), and the copy is unpacked again;
+  one that moved with the link count (an environment made or removed) is taken as that.
+  After uv linked, the new ctime and link count of each file it linked are kept
+  (``gate.uv_verified.settle``).
+
+What a stat cannot see: a write through an environment's file followed by that
+environment's removal (the unlink moves the ctime again and changes the link count). Such a
+writer, a process of this user, can as well rewrite uv's cache or the scan cache directly,
+or write while uv runs; see docs/security.md.
 
 ``--no-cache`` runs do not come here: uv then unpacks into a throwaway cache.
 """
@@ -62,6 +71,7 @@ from gate.uv_verified import (
     manifest_path,
     not_linked,
     same_device,
+    settle,
 )
 
 if TYPE_CHECKING:
@@ -84,7 +94,7 @@ class Wheel:
 
 
 def _witness(st: os.stat_result) -> list[int]:
-    return [st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns]
+    return [st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink]
 
 
 class Linker:
@@ -166,6 +176,9 @@ class Linker:
                 drop(self.uv, w.sha, w.manifest, gen=w.gen)
                 raise InstallError(f"{w.fetched.pin.filename}: uv installed {bad} from bytes "
                                    "that are not the scanned ones")
+        for w in wheels:
+            if w.manifest is not None:
+                settle(self.uv, w.sha, w.manifest, self.tmp)
 
     def abandon(self, wheels: Sequence[Wheel]) -> None:
         """uv failed or was interrupted: the new find-links generations go (their wheels are

@@ -14,13 +14,13 @@ import stat
 from pathlib import Path
 
 from gate.errors import InstallError
-from gate.light import file_sha256, link_or_copy, read_json
+from gate.light import file_sha256, link_or_copy, read_json, write_json
 
 TYPE_CHECKING = False  # (not typing's: importing typing costs the warm path ~1-2 ms)
 if TYPE_CHECKING:
     from typing import Any
 
-SCHEMA = "uv-link-1"
+SCHEMA = "uv-link-2"  # entries: [rel, ino, mode, size, mtime, ctime, nlink]
 ARCHIVES = "archive-v0"  # uv's bucket of unpacked wheels (uv-cache ``CacheBucket::Archive``)
 
 
@@ -71,19 +71,53 @@ def drop(uv: Path, sha: str, manifest: dict[str, Any] | None, *,
 
 def holds(archives: Path, manifest: dict[str, Any]) -> bool:
     """Every witness of the archive still holds (one ``lstat`` per file and directory;
-    plain strings: a few thousand of them on every run)."""
+    plain strings: a few thousand of them on every run).
+
+    A write moves the ctime whatever it does to the mtime (``os.utime`` puts an mtime back,
+    never a ctime); so do a link or an unlink, which also change the link count. A ctime
+    that moved with the link count as it was (or on a directory) is a write: False. A
+    file's ctime that moved with its link count is an environment made or removed: its
+    new ctime and link count are taken into ``manifest`` (marked ``"moved"`` for
+    ``settle`` to keep). docs/security.md, "uv's cache", says what that leaves."""
     base = f"{archives}{os.sep}{manifest['archive']}"
     dev, uid = manifest["dev"], manifest["uid"]
-    lstat = os.lstat
+    lstat, isreg = os.lstat, stat.S_ISREG
     try:
-        for rel, ino, mode, size, mtime in manifest["entries"]:
+        for entry in manifest["entries"]:
+            rel, ino, mode, size, mtime, ctime, nlink = entry
             st = lstat(f"{base}{os.sep}{rel}" if rel else base)
             if (st.st_ino != ino or st.st_mtime_ns != mtime or st.st_size != size
                     or st.st_mode != mode or st.st_dev != dev or st.st_uid != uid):
                 return False
+            if st.st_ctime_ns != ctime:
+                if st.st_nlink == nlink or not isreg(mode):
+                    return False  # written (or chmod'ed) with its mtime put back
+                entry[5], entry[6] = st.st_ctime_ns, st.st_nlink
+                manifest["moved"] = True
     except (OSError, TypeError, ValueError):
         return False
     return True
+
+
+def settle(uv: Path, sha: str, manifest: dict[str, Any], tmp: Path) -> None:
+    """After uv linked from the archive: keep the ctime and link count of each file whose
+    link count grew (uv's links; nothing else about it changed), and whatever ``holds``
+    took in, so that the next run's check starts from them. A file whose ctime moved with
+    its link count as it was keeps its old witness: the next run sees the write."""
+    base = f"{uv}{os.sep}{ARCHIVES}{os.sep}{manifest['archive']}"
+    moved = bool(manifest.pop("moved", False))
+    for entry in manifest["entries"]:
+        rel, ino, mode, size, mtime, ctime, nlink = entry
+        try:
+            st = os.lstat(f"{base}{os.sep}{rel}" if rel else base)
+        except OSError:
+            continue
+        if (st.st_ctime_ns != ctime and st.st_nlink > nlink and st.st_ino == ino
+                and st.st_mode == mode and st.st_size == size and st.st_mtime_ns == mtime):
+            entry[5], entry[6] = st.st_ctime_ns, st.st_nlink
+            moved = True
+    if moved:
+        write_json(manifest_path(uv, sha), manifest, tmp=tmp)
 
 
 def not_linked(rel: str, dist_info: str) -> bool:
@@ -102,7 +136,7 @@ def check_verified(archives: Path, manifest: dict[str, Any], into: str) -> str |
     dev, dist_info = manifest["dev"], manifest["dist_info"]
     rel: str
     lstat, isreg = os.lstat, stat.S_ISREG
-    for rel, ino, mode, size, mtime in manifest["entries"]:
+    for rel, ino, mode, size, mtime, *_rest in manifest["entries"]:
         if not isreg(mode) or not_linked(rel, dist_info):
             continue  # not installed as the archive holds it
         try:
@@ -168,4 +202,4 @@ def same_device(a: Path, b: Path) -> bool:
 
 
 __all__ = ["ARCHIVES", "SCHEMA", "check_verified", "drop", "hand_over", "holds", "links_dir",
-           "load_manifest", "manifest_path", "not_linked", "same_device"]
+           "load_manifest", "manifest_path", "not_linked", "same_device", "settle"]

@@ -496,6 +496,8 @@ def _install(plan: Plan, target: Target, rec: dict[str, Any], wheels: list[_Whee
                 raise _with_changes(InstallError(f"{w.filename}: uv installed {bad} from "
                                                  "bytes that are not the scanned ones"),
                                     target)
+        for w in wheels:
+            uv_verified.settle(uv, w.sha, w.manifest, root / "tmp")
         problem = _verify_versions(wheels, target)
         if problem is not None:
             raise _with_changes(InstallError(f"after the install, {problem}"), target)

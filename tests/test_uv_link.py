@@ -113,7 +113,7 @@ def test_a_malformed_manifest_is_no_manifest(tmp_path: Path, missing: str) -> No
     wheel = _wheel(tmp_path)
     sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
     linker = Linker(tmp_path / "cache")
-    manifest = {"schema": "uv-link-1", "sha256": sha, "gen": "g0", "archive": "a0",
+    manifest = {"schema": "uv-link-2", "sha256": sha, "gen": "g0", "archive": "a0",
                 "entries": [], "dev": os.stat(tmp_path).st_dev, "uid": os.geteuid(),
                 "dist_info": "demo-1.0.dist-info", "purelib": True}
     where = linker.uv / "verified" / sha[:2] / f"{sha}.json"
