@@ -1,0 +1,419 @@
+"""Red-team wave 8 (issue #11): code that really uses a capability, and the scanner's answer.
+
+Same harness as waves 6 and 7 (reused by import): each case is a wheel whose ``import pkg``
+really does what its capability says, proven in a child interpreter under an audit hook
+(``test_payload_really_uses_the_capability``: an audit event, a connection to a local
+listener, or text only the capability could produce on stdout), and scanned with a policy
+that grants nothing (``test_reaches_capability_with_a_finding``). A caught case asserts the
+exact (capability, path, line) the scanner reports; a silent one is ``xfail(strict=True)``
+whose reason names the mechanism and the fix, and asserts what a correct scanner reports
+(the capability, or ``dynamic-code`` / ``unanalyzed``, anywhere).
+
+This wave went where the earlier ones did not: how names are spelled (NFKC identifiers,
+``_operator`` / ``_functools`` / ``_frozen_importlib`` for their public faces), the
+places a value goes without a call (annotations, exceptions, operators' reflected
+methods, attribute and item stores, ``__prepare__`` namespaces, a module's ``__class__``),
+attributes whose *setter* does I/O, C-level effects no audit event shows, and data that is
+code (metadata found by ``importlib.metadata`` outside the wheel's own ``.dist-info``).
+
+Silent root causes found (the reasons start with them):
+
+  annotation-holds-module: an annotation expression naming a module (``x: os``,
+                           ``class C: m: os``, ``def f(a: os)``) stores the module in an
+                           ``__annotations__`` dict; read back, it is a module the scanner
+                           no longer knows (a computed ``getattr`` of it is quiet)
+  exception-holds-module:  ``os.nope`` raises an ``AttributeError`` whose ``.obj`` is the
+                           module
+  module-class-assigned:   ``os.__class__ = M`` (a ``ModuleType`` subclass of the
+                           package's own) makes every later ``os.x`` call ``M``'s hooks
+                           with ``self`` the module
+  prepare-namespace:       a metaclass's ``__prepare__`` returns the class body's namespace:
+                           a bare ``hasattr`` there is whatever it holds
+  private-twin:            ``_operator.attrgetter`` is ``operator.attrgetter``, unread
+  stdlib-loader:           a standard module's ``__loader__`` (``json.__loader__``,
+                           ``json.__spec__.loader``) is a SourceFileLoader: ``get_data``
+                           reads any path
+  setter-io:               an attribute whose setter writes (``SSLContext.keylog_filename``,
+                           ``sys.pycache_prefix``), or a function that sets one from the
+                           environment (``ssl.create_default_context`` and $SSLKEYLOGFILE)
+  c-no-event:              C code that opens files with no audit event and no hand entry
+                           (``_multiprocessing.SemLock`` / ``sem_unlink`` in /dev/shm,
+                           ``SSLContext.load_dh_params``), or a search path the package
+                           sets (``zoneinfo.reset_tzpath``) for a module the table stops
+  metadata-entry-point:    an ``entry_points.txt`` inside the package (a nested
+                           ``.dist-info`` found by ``importlib.metadata.distributions(path=)``),
+                           whose entry point ``.load()`` imports and returns any name
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gate.scan import scan_artifact
+from tests.builders import build_wheel
+from tests.scan.test_reach_redteam import CAUGHT_AS
+from tests.scan.test_redteam_wave6 import CODE, ENV, SUBPROCESS, WRITE, run_payload
+from tests.scan.test_redteam_wave7 import INIT, READ, case
+
+# the payload's own code, where a module has reached it unseen: a computed name on an
+# untyped value, which the scanner keeps quiet (docs/scanner.md: no module can flow there
+# without a finding where it was handed on)
+GO = "getattr(m, 'sys' + 'tem')('echo pwned')"
+HERE = "import os\np = os.path.join(os.path.dirname(__file__), 'out')\n"
+
+
+def hook(method: str, body: str = GO) -> str:
+    """A class ``K`` whose ``method`` receives a module as ``m`` and uses it unseen."""
+    return f"import os\nclass K:\n    def {method}:\n        {body}\n        return self\n"
+
+
+CASES = [
+    # ================================================================ caught
+    # ---- how names are spelled: CPython reads identifiers NFKC-normalised (PEP 3131)
+    case("nfkc_fullwidth_attribute", "subprocess",
+         "import os\nｏｓ.ｓｙｓｔｅｍ('echo pwned')\n", SUBPROCESS, ("subprocess", 2)),
+    case("nfkc_math_bold_import", "subprocess",
+         "import 𝐨𝐬\n𝐨𝐬.𝐬𝐲𝐬𝐭𝐞𝐦('echo pwned')\n", SUBPROCESS, ("subprocess", 2)),
+    case("nfkc_fullwidth_from_import", "subprocess",
+         "from ｏｓ import ｓｙｓｔｅｍ as s\ns('echo pwned')\n", SUBPROCESS, ("subprocess", 2)),
+    case("nfkc_ligature_alias", "subprocess",
+         "import subprocess as ﬀ\nﬀ.run(['echo', 'pwned'])\n", SUBPROCESS, ("subprocess", 2)),
+    case("nfkc_builtins_subscript", "dynamic-code",
+         f"__ｂｕｉｌｔｉｎｓ__['ex' + 'ec']({CODE})\n", SUBPROCESS, ("dynamic-code", 1)),
+    # ---- private twins and frozen faces of public modules
+    case("functools_private_reduce_getattr", "dynamic-code",
+         f"import _functools\n_functools.reduce(getattr, ['__self__', 'exec'], print)({CODE})\n",
+         SUBPROCESS, ("dynamic-code", 2)),
+    case("operator_private_methodcaller", "subprocess",
+         "import os, _operator\n_operator.methodcaller('sys' + 'tem', 'echo pwned')(os)\n",
+         SUBPROCESS, ("dynamic-code", 2)),
+    case("frozen_importlib_gcd_import", "dynamic-code",
+         "import _frozen_importlib as b\nb._gcd_import('o' + 's').system('echo pwned')\n",
+         SUBPROCESS, ("subprocess", 2)),
+    case("frozen_importlib_external_held_os", "subprocess",
+         "import _frozen_importlib_external as b\nb._os.system('echo pwned')\n",
+         SUBPROCESS, ("subprocess", 2)),
+    # ---- values that go somewhere without a call
+    case("generic_alias_args", "subprocess",
+         f"import os\nm = list[os].__args__[0]\n{GO}\n", SUBPROCESS, ("dynamic-code", 2)),
+    case("annotated_metadata", "subprocess",
+         f"import os, typing\nm = typing.Annotated[int, os].__metadata__[0]\n{GO}\n",
+         SUBPROCESS, ("dynamic-code", 2)),
+    case("literal_args", "subprocess",
+         f"import os, typing\nm = typing.Literal[os].__args__[0]\n{GO}\n",
+         SUBPROCESS, ("dynamic-code", 2)),
+    case("reflected_add", "subprocess", hook("__radd__(self, m)") + "os + K()\n",
+         SUBPROCESS, ("dynamic-code", 6)),
+    case("reflected_or", "subprocess", hook("__ror__(self, m)") + "os | K()\n",
+         SUBPROCESS, ("dynamic-code", 6)),
+    case("inplace_add", "subprocess", hook("__iadd__(self, m)") + "k = K()\nk += os\n",
+         SUBPROCESS, ("dynamic-code", 7)),
+    case("setattr_hook", "subprocess", hook("__setattr__(self, n, m)") + "K().x = os\n",
+         SUBPROCESS, ("dynamic-code", 6)),
+    case("setitem_hook", "subprocess", hook("__setitem__(self, k, m)") + "K()[0] = os\n",
+         SUBPROCESS, ("dynamic-code", 6)),
+    case("getitem_key", "subprocess", hook("__getitem__(self, m)") + "K()[os]\n",
+         SUBPROCESS, ("dynamic-code", 6)),
+    case("delitem_key", "subprocess", hook("__delitem__(self, m)") + "k = K()\ndel k[os]\n",
+         SUBPROCESS, ("dynamic-code", 7)),
+    case("descriptor_set", "subprocess", f"""
+        import os
+        class D:
+            def __set__(self, inst, m):
+                {GO}
+        class K:
+            x = D()
+        K().x = os
+        """, SUBPROCESS, ("dynamic-code", 7)),
+    case("metaclass_setattr", "subprocess", f"""
+        import os
+        class Meta(type):
+            def __setattr__(cls, n, m):
+                {GO}
+        class K(metaclass=Meta):
+            pass
+        K.x = os
+        """, SUBPROCESS, ("dynamic-code", 7)),
+    case("assert_message", "subprocess", f"""
+        import os
+        try:
+            assert False, os
+        except AssertionError as e:
+            m = e.args[0]
+        {GO}
+        """, SUBPROCESS, ("dynamic-code", 3)),
+    case("keyerror_args", "subprocess", f"""
+        import os
+        try:
+            {{}}[os]
+        except KeyError as e:
+            m = e.args[0]
+        {GO}
+        """, SUBPROCESS, ("dynamic-code", 3)),
+    case("exception_notes", "subprocess", f"""
+        import os
+        e = ValueError()
+        e.__notes__ = [os]
+        m = e.__notes__[0]
+        {GO}
+        """, SUBPROCESS, ("dynamic-code", 3)),
+    case("match_capture", "subprocess", f"""
+        import os
+        match os:
+            case m:
+                {GO}
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    case("match_class_pattern_metaclass", "subprocess", f"""
+        import os
+        class Meta(type):
+            def __instancecheck__(cls, m):
+                {GO}
+                return False
+        class K(metaclass=Meta):
+            pass
+        match os:
+            case K():
+                pass
+        """, SUBPROCESS, ("dynamic-code", 8)),
+    # ---- builtins rebound where the scanner reads a bare name
+    case("class_body_locals_write", "subprocess", f"""
+        import os
+        def h(m, n):
+            {GO}
+            return True
+        class C:
+            locals()["hasattr"] = h
+            hasattr(os, "x")
+        """, SUBPROCESS, ("dynamic-code", 7)),
+    case("builtins_name_rebound", "subprocess", f"""
+        import os
+        def h(m, n):
+            {GO}
+            return True
+        __builtins__ = dict(__builtins__, hasattr=h)
+        def f():
+            hasattr(os, "x")
+        f()
+        """, SUBPROCESS, ("dynamic-code", 7)),
+    # ---- data that is code
+    case("logging_dictconfig_of_a_shipped_file", "subprocess", {
+        INIT: "import json, logging.config, os\n"
+              "with open(os.path.join(os.path.dirname(__file__), 'log.json')) as f:\n"
+              "    logging.config.dictConfig(json.load(f))\n",
+        "pkg/log.json": '{"version": 1, "handlers": {"h": {"()": "os.system", '
+                        '"command": "echo pwned"}}}',
+    }, SUBPROCESS, ("dynamic-code", 3)),
+    case("logging_fileconfig_of_a_shipped_file", "subprocess", {
+        INIT: "import os, logging.config\nlogging.config.fileConfig(os.path.join("
+              "os.path.dirname(__file__), 'log.ini'))\n",
+        "pkg/log.ini": "[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n"
+                       "[logger_root]\nhandlers=h\n[handler_h]\nclass=StreamHandler\n"
+                       "args=(__import__('os').system('echo pwned'),)\n",
+    }, SUBPROCESS, ("dynamic-code", 2)),
+    case("trace_coverage_results_unpickles", "subprocess", {
+        INIT: "import os, trace\ntrace.CoverageResults(infile=os.path.join("
+              "os.path.dirname(__file__), 'cov.dat'))\n",
+        "pkg/cov.dat": b"cposix\nsystem\n(S'echo pwned'\ntR.",
+    }, SUBPROCESS, ("dynamic-code", 2)),
+    case("unittest_load_tests_from_name", "subprocess",
+         "import unittest\nunittest.defaultTestLoader.loadTestsFromName('antigrav' + 'ity')\n",
+         SUBPROCESS, ("dynamic-code", 2)),
+    case("pydoc_locate_computed", "subprocess",
+         "import pydoc\npydoc.locate('o' + 's.sys' + 'tem')('echo pwned')\n",
+         SUBPROCESS, ("subprocess", 2)),
+    # ---- standard library reached by other spellings
+    case("posix_environ", "env", "import posix\nprint(posix.environ[b'RT6_SECRET'])\n",
+         ENV, ("env", 2)),
+    case("ntpath_expandvars_on_posix", "env",
+         "import ntpath\nprint(ntpath.expandvars('%RT6_SECRET%'))\n", ENV, ("env", 2)),
+    case("open_mode_plus_first", "fs-write", HERE + "open(p, '+r')\n", WRITE,
+         ("fs-write", 3)),
+    case("open_mode_by_keyword_splat", "fs-write", HERE + "open(p, **{'mode': 'w'})\n",
+         WRITE, ("fs-write", 3)),
+    case("tarfile_taropen_classmethod", "fs-write",
+         HERE + "import tarfile\ntarfile.TarFile.taropen(p, 'w').close()\n", WRITE,
+         ("fs-write", 4)),
+    case("os_open_creat_read_only", "fs-write",
+         HERE + "os.close(os.open(p, os.O_CREAT))\nprint('made' if os.path.exists(p) else 0)\n",
+         "out:made", ("fs-write", 3)),
+    case("resource_sharer_starts_a_listener_thread", "threads",
+         "import os, multiprocessing.resource_sharer as r\n"
+         "r.DupFd(os.open(os.devnull, os.O_RDONLY))\n", ("socket.bind",), ("threads", 2)),
+
+    # ================================================================ silent
+    # ---- annotation-holds-module
+    case("annotation_module_level_holds_a_module", "subprocess",
+         f"import os\nx: os\nm = __annotations__['x']\n{GO}\n", SUBPROCESS,
+         bypass="silent: annotation-holds-module, 'x: os' at module level stores the module "
+         "in __annotations__, read back and used by a computed name; fix: an annotation "
+         "expression that names a module (not a string, not under 'from __future__ import "
+         "annotations') is a module handed on as a value, as 'def f(m=os)' is"),
+    case("annotation_class_level_holds_a_module", "subprocess",
+         f"import os\nclass C:\n    m: os\nm = C.__annotations__['m']\n{GO}\n", SUBPROCESS,
+         bypass="silent: annotation-holds-module, a class body's 'm: os' (C.__annotations__); "
+         "fix: as annotation_module_level_holds_a_module"),
+    case("annotation_parameter_holds_a_module", "subprocess",
+         f"import os\ndef f(a: os): pass\nm = f.__annotations__['a']\n{GO}\n", SUBPROCESS,
+         bypass="silent: annotation-holds-module, a parameter's annotation 'def f(a: os)' "
+         "(f.__annotations__, inspect.signature, get_type_hints hand it out); fix: as "
+         "annotation_module_level_holds_a_module"),
+    # ---- exception-holds-module
+    case("attribute_error_obj_is_the_module", "subprocess", f"""
+        import os
+        try:
+            os.nope
+        except AttributeError as e:
+            m = e.obj
+        {GO}
+        """, SUBPROCESS, bypass="silent: exception-holds-module, a failed attribute read on a "
+         "module raises AttributeError(obj=module) (3.10+); fix: '.obj' of an exception "
+         "(any receiver: the scanner cannot type it) is a module handed out, as "
+         "sys.modules.get(name) is"),
+    # ---- module-class-assigned
+    case("module_class_assigned_to_an_own_subclass", "subprocess", """
+        import os, types
+        class M(types.ModuleType):
+            def __getattr__(self, n):
+                return types.ModuleType.__getattribute__(self, "sys" + "tem")
+        os.__class__ = M
+        os.anything("echo pwned")
+        """, SUBPROCESS, bypass="silent: module-class-assigned, 'os.__class__ = M' hands the "
+         "module to M's methods as self (and every reader of os, stdlib included, to its "
+         "hooks); fix: storing __class__ (or setattr of it) on a module is a finding, and "
+         "so is the module-as-self it makes"),
+    # ---- prepare-namespace
+    case("prepare_namespace_rebinds_hasattr", "subprocess", f"""
+        import os
+        def h(m, n):
+            {GO}
+            return True
+        class Meta(type):
+            @classmethod
+            def __prepare__(mcs, name, bases):
+                return {{"hasattr": h}}
+        class C(metaclass=Meta):
+            hasattr(os, "x")
+        """, SUBPROCESS, bypass="silent: prepare-namespace, a class body whose metaclass has "
+         "a __prepare__ looks bare names up in the namespace it returns first, so "
+         "'hasattr(os, ...)' there hands os to the package's own function; fix: in a class "
+         "body with a metaclass other than type/ABCMeta/EnumMeta no bare name is surely a "
+         "builtin (surely_builtin false there)"),
+    # ---- private-twin
+    case("operator_private_attrgetter", "dynamic-code",
+         f"import _operator\n_operator.attrgetter('__self__.exec')(print)({CODE})\n",
+         SUBPROCESS, bypass="silent: private-twin, _operator.attrgetter is the object "
+         "operator.attrgetter re-exports, but only the public spelling is a reflective "
+         "form; fix: resolve the forms (attrgetter, methodcaller, itemgetter, reduce, "
+         "partial) through the C module operator/functools take them from"),
+    # ---- stdlib-loader
+    case("stdlib_module_loader_get_data", "fs-read",
+         "import json\nprint(json.__loader__.get_data('/etc/' + 'passwd')[:10])\n", READ,
+         bypass="silent: stdlib-loader, a standard module's __loader__ is a SourceFileLoader "
+         "whose get_data(path) reads any file; fix: '__loader__' / '__spec__.loader' of any "
+         "module is the loader class's entry (fs-read, dynamic-code), not only the "
+         "package's own"),
+    case("stdlib_module_spec_loader_get_data", "fs-read",
+         "import json\nprint(json.__spec__.loader.get_data('/etc/' + 'passwd')[:10])\n", READ,
+         bypass="silent: stdlib-loader, json.__spec__.loader.get_data; fix: as "
+         "stdlib_module_loader_get_data"),
+    # ---- setter-io
+    case("ssl_keylog_filename_setter_writes", "fs-write",
+         HERE + "import ssl\nssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).keylog_filename = p\n",
+         WRITE, bypass="silent: setter-io, assigning SSLContext.keylog_filename opens the "
+         "path for append from C (_Py_fopen_obj); fix: a store of '.keylog_filename' (and "
+         "setattr with that name) is fs-write, as a call would be"),
+    case("ssl_default_context_keylog_from_env", "fs-write",
+         "import os, ssl\nos.environ['SSLKEYLOGFILE'] = os.path.join(os.path.dirname("
+         "__file__), 'k')\nssl.create_default_context()\n", WRITE,
+         bypass="silent: setter-io, ssl.create_default_context() sets keylog_filename from "
+         "$SSLKEYLOGFILE (reported as env only, for the os.environ store); fix: the "
+         "keylog_filename setter as an fs-write seed makes create_default_context fs-write"),
+    case("sys_pycache_prefix_redirects_bytecode_writes", "fs-write", """
+        import os, sys
+        sys.dont_write_bytecode = False
+        sys.pycache_prefix = os.path.join(os.path.dirname(__file__), "pc")
+        import colorsys
+        """, WRITE, bypass="silent: setter-io, sys.pycache_prefix (with dont_write_bytecode "
+         "cleared) makes the next import write its .pyc under any directory; fix: a store "
+         "of sys.pycache_prefix is fs-write (importlib's _write_atomic is the effect)"),
+    # ---- c-no-event
+    case("multiprocessing_semlock_makes_a_file_in_dev_shm", "fs-write", """
+        import os, _multiprocessing
+        n = "/rt8w%d" % os.getpid()
+        _multiprocessing.SemLock(1, 1, 1, n, False)
+        print("made" if os.path.exists("/dev/shm/sem." + n[1:]) else 0)
+        _multiprocessing.sem_unlink(n)
+        """, "out:made", bypass="silent: c-no-event, _multiprocessing.SemLock(name, "
+         "unlink=False) creates /dev/shm/sem.<name> and sem_unlink removes any, from C with "
+         "no audit event (the module is 'accounted' as the program's own semaphores); fix: "
+         "a NO_EVENT seed, as _posixshmem.shm_open / shm_unlink have"),
+    case("ssl_load_dh_params_reads_a_file", "fs-read", """
+        import ssl
+        c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            c.load_dh_params("/etc/" + "passwd")
+        except ssl.SSLError as e:
+            print(e)
+        """, "out:NO_START_LINE", bypass="silent: c-no-event, SSLContext.load_dh_params(path) "
+         "opens and parses any file from C (the error tells what it held); fix: a NO_EVENT "
+         "fs-read seed for load_dh_params, as load_verify_locations is read"),
+    case("zoneinfo_reset_tzpath_reads_any_directory", "fs-read", """
+        import zoneinfo
+        zoneinfo.reset_tzpath(to=["/etc"])
+        try:
+            zoneinfo.ZoneInfo("passwd")
+        except ValueError as e:
+            print(e)
+        """, "out:magic not found", bypass="silent: c-no-event, zoneinfo is stopped as 'reads "
+         "the system's time-zone database', but reset_tzpath(to=) makes that any directory "
+         "the package names (ZoneInfo(key) then opens <dir>/<key>); fix: reset_tzpath is a "
+         "take (fs-read), or ZoneInfo / ZoneInfo.from_file fs-read outright"),
+    # ---- metadata-entry-point
+    case("metadata_nested_dist_info_entry_point", "subprocess", {
+        INIT: "import os, importlib.metadata as md\n"
+              "for d in md.distributions(path=[os.path.dirname(__file__)]):\n"
+              "    for ep in d.entry_points:\n        ep.load()('echo pwned')\n",
+        "pkg/zzz-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: zzz\nVersion: 1.0\n",
+        "pkg/zzz-1.0.dist-info/entry_points.txt": "[pkg.plugins]\nx = os:system\n",
+    }, SUBPROCESS, bypass="silent: metadata-entry-point, an entry_points.txt inside the "
+        "package (not the wheel's .dist-info, so never read as entry points) found by "
+        "distributions(path=[...]); EntryPoint.load() imports and returns os:system; fix: "
+        "every entry_points.txt in the wheel is read as the root one is (its targets are "
+        "references), or Distribution.entry_points / EntryPoint.load of a distribution "
+        "found off the wheel's own metadata is dynamic-code"),
+]
+
+
+@pytest.mark.parametrize(("files", "cap", "proof", "where", "script"),
+                         [pytest.param(*p.values, id=p.id) for p in CASES])
+def test_payload_really_uses_the_capability(files: dict[str, str | bytes], cap: str,
+                                            proof: str | tuple[str, ...],
+                                            where: tuple[str, str, int] | None,
+                                            script: None, tmp_path: Path) -> None:
+    events, out = run_payload(files, tmp_path)
+    if isinstance(proof, tuple):
+        assert events & set(proof), (sorted(events), out)
+    elif proof.startswith("out:"):
+        assert proof[4:] in out, out
+    else:
+        assert proof in events, sorted(events)
+
+
+@pytest.mark.parametrize(("files", "cap", "proof", "where", "script"), CASES)
+def test_reaches_capability_with_a_finding(files: dict[str, str | bytes], cap: str,
+                                           proof: str | tuple[str, ...],
+                                           where: tuple[str, str, int] | None,
+                                           script: None, tmp_path: Path) -> None:
+    found = scan_artifact(build_wheel(tmp_path, "pkg", "1.0", files)).findings
+    shown = [(str(f.capability), f.path, f.line, f.detail) for f in found]
+    if where is not None:
+        assert where in {s[:3] for s in shown}, shown
+    elif not [f for f in found if str(f.capability) in (cap, *CAUGHT_AS)]:
+        pytest.fail(f"no {cap} (nor dynamic-code/unanalyzed) finding: {shown}", pytrace=False)
+
+
+def test_cases_are_distinct() -> None:
+    ids = [p.id for p in CASES]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
