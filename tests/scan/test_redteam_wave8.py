@@ -39,7 +39,14 @@ Silent root causes found (the reasons start with them):
   c-no-event:              C code that opens files with no audit event and no hand entry
                            (``_multiprocessing.SemLock`` / ``sem_unlink`` in /dev/shm,
                            ``SSLContext.load_dh_params``), or a search path the package
-                           sets (``zoneinfo.reset_tzpath``) for a module the table stops
+                           sets (``zoneinfo.reset_tzpath``) for a module the table stops;
+                           introspection from C (``_lsprof.Profiler().enable()``,
+                           ``sys.set_coroutine_origin_tracking_depth``)
+  suffix-lists:            ``importlib._bootstrap_external.SOURCE_SUFFIXES += [...]`` (and
+                           ``BYTECODE_SUFFIXES``): the augmented store through that module is
+                           not read as a change (machinery's spelling and ``.append`` are)
+  proc-self-mem:           writing ``/proc/self/mem`` rewrites the interpreter's memory:
+                           reported as file I/O, not ``native``
   metadata-entry-point:    an ``entry_points.txt`` inside the package (a nested
                            ``.dist-info`` found by ``importlib.metadata.distributions(path=)``),
                            whose entry point ``.load()`` imports and returns any name
@@ -54,13 +61,14 @@ import pytest
 from gate.scan import scan_artifact
 from tests.builders import build_wheel
 from tests.scan.test_reach_redteam import CAUGHT_AS
-from tests.scan.test_redteam_wave6 import CODE, ENV, SUBPROCESS, WRITE, run_payload
+from tests.scan.test_redteam_wave6 import CODE, ENV, SUBPROCESS, WRITE, _pyc, run_payload
 from tests.scan.test_redteam_wave7 import INIT, READ, case
 
 # the payload's own code, where a module has reached it unseen: a computed name on an
 # untyped value, which the scanner keeps quiet (docs/scanner.md: no module can flow there
 # without a finding where it was handed on)
 GO = "getattr(m, 'sys' + 'tem')('echo pwned')"
+PAY = "import os\nos.system('echo pwned')\n"
 HERE = "import os\np = os.path.join(os.path.dirname(__file__), 'out')\n"
 
 
@@ -238,6 +246,88 @@ CASES = [
     case("os_open_creat_read_only", "fs-write",
          HERE + "os.close(os.open(p, os.O_CREAT))\nprint('made' if os.path.exists(p) else 0)\n",
          "out:made", ("fs-write", 3)),
+    case("star_import_of_posix", "subprocess", "from posix import *\nsystem('echo pwned')\n",
+         SUBPROCESS, ("subprocess", 2)),
+    case("sys_modules_store_then_import", "subprocess",
+         "import os, sys\nsys.modules['zz8'] = os\nimport zz8\nzz8.system('echo pwned')\n",
+         SUBPROCESS, ("dynamic-code", 2)),
+    case("builtins_attribute_store", "subprocess",
+         "import builtins, os\nbuiltins.zz8 = os\nzz8.system('echo pwned')\n",
+         SUBPROCESS, ("dynamic-code", 2)),
+    case("keyword_only_default", "subprocess", f"import os\ndef f(*, m=os):\n    {GO}\nf()\n",
+         SUBPROCESS, ("dynamic-code", 2)),
+    case("class_keyword_to_init_subclass", "subprocess", f"""
+        import os
+        class B:
+            def __init_subclass__(cls, m=None):
+                {GO}
+        class C(B, m=os):
+            pass
+        """, SUBPROCESS, ("dynamic-code", 5)),
+    case("generator_expression_next", "subprocess",
+         f"import os\nm = next(os for _ in 'x')\n{GO}\n", SUBPROCESS, ("dynamic-code", 2)),
+    case("logging_brace_format_walks_globals", "env", """
+        import logging, os
+        class K:
+            def __init__(self):
+                pass
+        f = logging.Formatter("{msg.__init__.__globals__[os].environ[RT6_SECRET]}", style="{")
+        print(f.format(logging.LogRecord("n", 20, "p", 1, K(), None, None)))
+        """, ENV, ("dynamic-code", 5)),
+    case("machinery_source_suffixes_augmented", "dynamic-code", {
+        INIT: "import importlib.machinery as m\nm.SOURCE_SUFFIXES += ['.txt']\n"
+              "from . import payload\n",
+        "pkg/payload.txt": PAY,
+    }, SUBPROCESS, ("dynamic-code", 2)),
+    case("frozen_external_bytecode_suffixes_append", "dynamic-code", {
+        INIT: "import _frozen_importlib_external as b\nb.BYTECODE_SUFFIXES.append('.dat')\n"
+              "from . import payload\n",
+        "pkg/payload.dat": _pyc(PAY),
+    }, SUBPROCESS, ("dynamic-code", 2)),
+    case("source_loader_subclass_exec_module", "dynamic-code", """
+        import importlib.abc, types
+        class L(importlib.abc.SourceLoader):
+            def get_data(self, p):
+                return ("__imp" + "ort__('os').sys" + "tem('echo pwned')").encode()
+            def get_filename(self, n):
+                return "x.py"
+        L().exec_module(types.ModuleType("x"))
+        """, SUBPROCESS, ("dynamic-code", 2)),
+    case("cprofile_enable", "introspection",
+         "import cProfile\np = cProfile.Profile()\np.enable()\nimport colorsys\np.disable()\n",
+         ("sys.setprofile",), ("dynamic-code", 2)),
+    case("audit_hook_sees_later_code", "introspection",
+         "import sys\nsys.addaudithook(lambda e, a: e == 'exec' and print(a[0].co_filename))\n"
+         "import colorsys\n", "out:colorsys.py", ("introspection", 2)),
+    case("traceback_extract_stack", "introspection",
+         "import traceback\nprint(traceback.extract_stack()[0])\n", "out:FrameSummary",
+         ("introspection", 2)),
+    case("email_make_msgid_resolves_the_host", "network",
+         "import email.utils\nemail.utils.make_msgid()\n", ("socket.gethostbyaddr",),
+         ("network", 2)),
+    case("platform_architecture_runs_file", "subprocess",
+         "import platform\nplatform.architecture('/bin/' + 'ls')\n", SUBPROCESS,
+         ("subprocess", 2)),
+    case("os_kill_parent", "subprocess", "import os\nos.kill(os.getppid(), 0)\n", ("os.kill",),
+         ("subprocess", 2)),
+    case("proc_pid_environ", "env",
+         "import os\nprint(open('/proc/%d/environ' % os.getpid()).read().count('s3cr3t') "
+         "and 's3cr3t')\n", ENV, ("env", 2)),
+    case("proc_thread_self_environ", "env",
+         "print(open('/proc/thread-self/' + 'environ').read().count('s3cr3t') and 's3cr3t')\n",
+         ENV, ("env", 1)),
+    case("os_mkfifo", "fs-write",
+         HERE + "os.mkfifo(p)\nprint('made' if os.path.exists(p) else 0)\n", "out:made",
+         ("fs-write", 3)),
+    case("zipfile_subclass_write_mode", "fs-write",
+         HERE + "import zipfile\nclass Z(zipfile.ZipFile):\n    pass\nZ(p, 'w').close()\n",
+         WRITE, ("fs-write", 4)),
+    case("fileio_made_by_type_write_mode", "fs-write",
+         HERE + "import io\ntype('F', (io.FileIO,), {})(p, 'w').close()\n", WRITE,
+         ("fs-write", 4)),
+    case("partial_of_zipfile_write_mode", "fs-write",
+         HERE + "import functools, zipfile\n"
+         "functools.partial(zipfile.ZipFile, mode='w')(p).close()\n", WRITE, ("fs-write", 4)),
     case("resource_sharer_starts_a_listener_thread", "threads",
          "import os, multiprocessing.resource_sharer as r\n"
          "r.DupFd(os.open(os.devnull, os.O_RDONLY))\n", ("socket.bind",), ("threads", 2)),
@@ -383,6 +473,59 @@ CASES = [
         "every entry_points.txt in the wheel is read as the root one is (its targets are "
         "references), or Distribution.entry_points / EntryPoint.load of a distribution "
         "found off the wheel's own metadata is dynamic-code"),
+    # ---- suffix lists changed through importlib._bootstrap_external by '+=' (the
+    # machinery spelling and .append are read; this one is not)
+    case("bootstrap_external_source_suffixes_augmented", "dynamic-code", {
+        INIT: "import importlib._bootstrap_external as b\nb.SOURCE_SUFFIXES += ['.txt']\n"
+              "from . import payload\n",
+        "pkg/payload.txt": PAY,
+    }, SUBPROCESS, bypass="silent: suffix-lists, 'b.SOURCE_SUFFIXES += [...]' with b "
+        "importlib._bootstrap_external (list.__iadd__ changes the list the path hook holds), "
+        "then a .txt imported as source; fix: an augmented assignment to the attribute is a "
+        "change, under every module that holds the list (machinery's spelling is read)"),
+    case("bootstrap_external_bytecode_suffixes_augmented", "dynamic-code", {
+        INIT: "import importlib._bootstrap_external as b\nb.BYTECODE_SUFFIXES += ['.dat']\n"
+              "from . import payload\n",
+        "pkg/payload.dat": _pyc(PAY),
+    }, SUBPROCESS, bypass="silent: suffix-lists, BYTECODE_SUFFIXES the same way: a .dat "
+        "that is an unchecked .pyc is then imported (the .dat is not unanalyzed either); "
+        "fix: as bootstrap_external_source_suffixes_augmented, and any file whose first "
+        "bytes are a .pyc magic number is unanalyzed, whatever its name"),
+    # ---- introspection with no event the table seeds
+    case("lsprof_profiler_enable", "introspection", """
+        import _lsprof
+        p = _lsprof.Profiler()
+        p.enable()
+        import colorsys
+        p.disable()
+        """, ("sys.setprofile",), bypass="silent: c-no-event, _lsprof.Profiler().enable() "
+         "installs a profile function (the sys.setprofile event) and getstats() hands out "
+         "the code object of every function that ran; _lsprof is 'accounted' as cProfile's, "
+         "whose entry is read; fix: _lsprof.Profiler is introspection (its enable is "
+         "sys.setprofile)"),
+    case("coroutine_origin_tracking", "introspection", """
+        import sys
+        sys.set_coroutine_origin_tracking_depth(8)
+        async def c():
+            pass
+        x = c()
+        print(x.cr_origin)
+        x.close()
+        """, "out:_call_with_frames_removed", bypass="silent: c-no-event, "
+         "sys.set_coroutine_origin_tracking_depth(n) makes every coroutine carry cr_origin, "
+         "the (file, line, function) of n callers' frames (what traceback.extract_stack "
+         "gives, read as introspection); fix: the function is introspection"),
+    # ---- native through the file system
+    case("proc_self_mem_write", "native", """
+        b = bytes(range(65, 81))
+        with open("/proc/self/mem", "r+b", buffering=0) as f:
+            f.seek(id(b) + 32)
+            f.write(b"pwned!")
+        print(b)
+        """, "out:pwned!GHI", bypass="silent: proc-self-mem, writing /proc/self/mem changes "
+         "the interpreter's own memory (an immutable bytes object here; machine code as "
+         "easily), reported as fs-read/fs-write only; fix: a path naming /proc/<self|pid|"
+         "thread-self>/mem (as /proc/self/environ is env) is native"),
 ]
 
 
