@@ -29,13 +29,17 @@ Silent root causes found (the reasons start with them):
                            with ``self`` the module
   prepare-namespace:       a metaclass's ``__prepare__`` returns the class body's namespace:
                            a bare ``hasattr`` there is whatever it holds
-  private-twin:            ``_operator.attrgetter`` is ``operator.attrgetter``, unread
+  private-twin:            ``_operator.attrgetter`` is ``operator.attrgetter`` and
+                           ``_warnings.warn_explicit`` is ``warnings.warn_explicit``: the C
+                           module's spelling of a catalogued or reflective name is unread
   stdlib-loader:           a standard module's ``__loader__`` (``json.__loader__``,
-                           ``json.__spec__.loader``) is a SourceFileLoader: ``get_data``
-                           reads any path
+                           ``json.__spec__.loader``, ``find_spec("json").loader``) is a
+                           SourceFileLoader: ``get_data`` reads any path
   setter-io:               an attribute whose setter writes (``SSLContext.keylog_filename``,
-                           ``sys.pycache_prefix``), or a function that sets one from the
-                           environment (``ssl.create_default_context`` and $SSLKEYLOGFILE)
+                           ``sys.pycache_prefix``), a function that sets one from the
+                           environment (``ssl.create_default_context`` and $SSLKEYLOGFILE),
+                           or a module attribute that chooses what a STOPped reader reads
+                           (``mimetypes.knownfiles``)
   c-no-event:              C code that opens files with no audit event and no hand entry
                            (``_multiprocessing.SemLock`` / ``sem_unlink`` in /dev/shm,
                            ``SSLContext.load_dh_params``), or a search path the package
@@ -100,9 +104,6 @@ CASES = [
     case("frozen_importlib_gcd_import", "dynamic-code",
          "import _frozen_importlib as b\nb._gcd_import('o' + 's').system('echo pwned')\n",
          SUBPROCESS, ("subprocess", 2)),
-    case("frozen_importlib_external_held_os", "subprocess",
-         "import _frozen_importlib_external as b\nb._os.system('echo pwned')\n",
-         SUBPROCESS, ("subprocess", 2)),
     # ---- values that go somewhere without a call
     case("generic_alias_args", "subprocess",
          f"import os\nm = list[os].__args__[0]\n{GO}\n", SUBPROCESS, ("dynamic-code", 2)),
@@ -112,8 +113,6 @@ CASES = [
     case("literal_args", "subprocess",
          f"import os, typing\nm = typing.Literal[os].__args__[0]\n{GO}\n",
          SUBPROCESS, ("dynamic-code", 2)),
-    case("reflected_add", "subprocess", hook("__radd__(self, m)") + "os + K()\n",
-         SUBPROCESS, ("dynamic-code", 6)),
     case("reflected_or", "subprocess", hook("__ror__(self, m)") + "os | K()\n",
          SUBPROCESS, ("dynamic-code", 6)),
     case("inplace_add", "subprocess", hook("__iadd__(self, m)") + "k = K()\nk += os\n",
@@ -122,19 +121,8 @@ CASES = [
          SUBPROCESS, ("dynamic-code", 6)),
     case("setitem_hook", "subprocess", hook("__setitem__(self, k, m)") + "K()[0] = os\n",
          SUBPROCESS, ("dynamic-code", 6)),
-    case("getitem_key", "subprocess", hook("__getitem__(self, m)") + "K()[os]\n",
-         SUBPROCESS, ("dynamic-code", 6)),
     case("delitem_key", "subprocess", hook("__delitem__(self, m)") + "k = K()\ndel k[os]\n",
          SUBPROCESS, ("dynamic-code", 7)),
-    case("descriptor_set", "subprocess", f"""
-        import os
-        class D:
-            def __set__(self, inst, m):
-                {GO}
-        class K:
-            x = D()
-        K().x = os
-        """, SUBPROCESS, ("dynamic-code", 7)),
     case("metaclass_setattr", "subprocess", f"""
         import os
         class Meta(type):
@@ -144,14 +132,6 @@ CASES = [
             pass
         K.x = os
         """, SUBPROCESS, ("dynamic-code", 7)),
-    case("assert_message", "subprocess", f"""
-        import os
-        try:
-            assert False, os
-        except AssertionError as e:
-            m = e.args[0]
-        {GO}
-        """, SUBPROCESS, ("dynamic-code", 3)),
     case("keyerror_args", "subprocess", f"""
         import os
         try:
@@ -206,34 +186,12 @@ CASES = [
         f()
         """, SUBPROCESS, ("dynamic-code", 7)),
     # ---- data that is code
-    case("logging_dictconfig_of_a_shipped_file", "subprocess", {
-        INIT: "import json, logging.config, os\n"
-              "with open(os.path.join(os.path.dirname(__file__), 'log.json')) as f:\n"
-              "    logging.config.dictConfig(json.load(f))\n",
-        "pkg/log.json": '{"version": 1, "handlers": {"h": {"()": "os.system", '
-                        '"command": "echo pwned"}}}',
-    }, SUBPROCESS, ("dynamic-code", 3)),
-    case("logging_fileconfig_of_a_shipped_file", "subprocess", {
-        INIT: "import os, logging.config\nlogging.config.fileConfig(os.path.join("
-              "os.path.dirname(__file__), 'log.ini'))\n",
-        "pkg/log.ini": "[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n"
-                       "[logger_root]\nhandlers=h\n[handler_h]\nclass=StreamHandler\n"
-                       "args=(__import__('os').system('echo pwned'),)\n",
-    }, SUBPROCESS, ("dynamic-code", 2)),
     case("trace_coverage_results_unpickles", "subprocess", {
         INIT: "import os, trace\ntrace.CoverageResults(infile=os.path.join("
               "os.path.dirname(__file__), 'cov.dat'))\n",
         "pkg/cov.dat": b"cposix\nsystem\n(S'echo pwned'\ntR.",
     }, SUBPROCESS, ("dynamic-code", 2)),
-    case("unittest_load_tests_from_name", "subprocess",
-         "import unittest\nunittest.defaultTestLoader.loadTestsFromName('antigrav' + 'ity')\n",
-         SUBPROCESS, ("dynamic-code", 2)),
-    case("pydoc_locate_computed", "subprocess",
-         "import pydoc\npydoc.locate('o' + 's.sys' + 'tem')('echo pwned')\n",
-         SUBPROCESS, ("subprocess", 2)),
     # ---- standard library reached by other spellings
-    case("posix_environ", "env", "import posix\nprint(posix.environ[b'RT6_SECRET'])\n",
-         ENV, ("env", 2)),
     case("ntpath_expandvars_on_posix", "env",
          "import ntpath\nprint(ntpath.expandvars('%RT6_SECRET%'))\n", ENV, ("env", 2)),
     case("open_mode_plus_first", "fs-write", HERE + "open(p, '+r')\n", WRITE,
@@ -256,14 +214,6 @@ CASES = [
          SUBPROCESS, ("dynamic-code", 2)),
     case("keyword_only_default", "subprocess", f"import os\ndef f(*, m=os):\n    {GO}\nf()\n",
          SUBPROCESS, ("dynamic-code", 2)),
-    case("class_keyword_to_init_subclass", "subprocess", f"""
-        import os
-        class B:
-            def __init_subclass__(cls, m=None):
-                {GO}
-        class C(B, m=os):
-            pass
-        """, SUBPROCESS, ("dynamic-code", 5)),
     case("generator_expression_next", "subprocess",
          f"import os\nm = next(os for _ in 'x')\n{GO}\n", SUBPROCESS, ("dynamic-code", 2)),
     case("logging_brace_format_walks_globals", "env", """
@@ -305,20 +255,12 @@ CASES = [
     case("email_make_msgid_resolves_the_host", "network",
          "import email.utils\nemail.utils.make_msgid()\n", ("socket.gethostbyaddr",),
          ("network", 2)),
-    case("platform_architecture_runs_file", "subprocess",
-         "import platform\nplatform.architecture('/bin/' + 'ls')\n", SUBPROCESS,
-         ("subprocess", 2)),
-    case("os_kill_parent", "subprocess", "import os\nos.kill(os.getppid(), 0)\n", ("os.kill",),
-         ("subprocess", 2)),
     case("proc_pid_environ", "env",
          "import os\nprint(open('/proc/%d/environ' % os.getpid()).read().count('s3cr3t') "
          "and 's3cr3t')\n", ENV, ("env", 2)),
     case("proc_thread_self_environ", "env",
          "print(open('/proc/thread-self/' + 'environ').read().count('s3cr3t') and 's3cr3t')\n",
          ENV, ("env", 1)),
-    case("os_mkfifo", "fs-write",
-         HERE + "os.mkfifo(p)\nprint('made' if os.path.exists(p) else 0)\n", "out:made",
-         ("fs-write", 3)),
     case("zipfile_subclass_write_mode", "fs-write",
          HERE + "import zipfile\nclass Z(zipfile.ZipFile):\n    pass\nZ(p, 'w').close()\n",
          WRITE, ("fs-write", 4)),
@@ -328,6 +270,19 @@ CASES = [
     case("partial_of_zipfile_write_mode", "fs-write",
          HERE + "import functools, zipfile\n"
          "functools.partial(zipfile.ZipFile, mode='w')(p).close()\n", WRITE, ("fs-write", 4)),
+    case("builtin_importer_as_sys_loader", "dynamic-code",
+         "import sys, warnings\nwarnings.simplefilter('ignore')\n"
+         "sys.__loader__.load_module('p' + 'osix').system('echo pwned')\n", SUBPROCESS,
+         ("dynamic-code", 3)),
+    case("stdlib_module_builtins_subscript", "dynamic-code",
+         f"import json\njson.__builtins__['ex' + 'ec']({CODE})\n", SUBPROCESS,
+         ("dynamic-code", 2)),
+    case("operator_private_itemgetter_of_builtins", "dynamic-code",
+         f"import json, _operator\n_operator.itemgetter('ex' + 'ec')(json.__builtins__)({CODE})\n",
+         SUBPROCESS, ("dynamic-code", 2)),
+    case("importlib_dunder_import_computed", "dynamic-code",
+         "import importlib\nimportlib.__import__('o' + 's').system('echo pwned')\n",
+         SUBPROCESS, ("subprocess", 2)),
     case("resource_sharer_starts_a_listener_thread", "threads",
          "import os, multiprocessing.resource_sharer as r\n"
          "r.DupFd(os.open(os.devnull, os.O_RDONLY))\n", ("socket.bind",), ("threads", 2)),
@@ -408,6 +363,19 @@ CASES = [
          "import json\nprint(json.__spec__.loader.get_data('/etc/' + 'passwd')[:10])\n", READ,
          bypass="silent: stdlib-loader, json.__spec__.loader.get_data; fix: as "
          "stdlib_module_loader_get_data"),
+    case("find_spec_loader_get_data", "fs-read",
+         "import importlib.util\n"
+         "print(importlib.util.find_spec('json').loader.get_data('/etc/' + 'passwd')[:10])\n",
+         READ, bypass="silent: stdlib-loader, the loader of the spec find_spec returns for a "
+         "standard module; fix: find_spec(...).loader is the loader class's entry"),
+    case("private_warnings_warn_explicit_reads_a_line", "fs-read", """
+        import sys, _warnings
+        sys.stderr = sys.stdout
+        _warnings.warn_explicit("x", UserWarning, "/etc/" + "passwd", 1)
+        """, READ, bypass="silent: private-twin, _warnings.warn_explicit is the C function "
+         "warnings.warn_explicit re-exports (catalogued as fs-read in wave 7: it prints the "
+         "line of the file it is given), unread under its own name; fix: catalogue the C "
+         "module's name, or resolve warnings' names to _warnings' and back"),
     # ---- setter-io
     case("ssl_keylog_filename_setter_writes", "fs-write",
          HERE + "import ssl\nssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).keylog_filename = p\n",
@@ -429,6 +397,15 @@ CASES = [
          "cleared) makes the next import write its .pyc under any directory; fix: a store "
          "of sys.pycache_prefix is fs-write (importlib's _write_atomic is the effect)"),
     # ---- c-no-event
+    case("mimetypes_knownfiles_chosen_then_guess_type", "fs-read", """
+        import mimetypes
+        mimetypes.knownfiles = ["/etc/" + "hosts"]
+        print(mimetypes.guess_type("x.localhost"))
+        """, "out:127.0.0.1", bypass="silent: setter-io, mimetypes.init is a STOP ('reads "
+         "the system's fixed MIME tables'), but knownfiles is the package's to set, and "
+         "guess_type then reads the files it names (the types it returns are their words); "
+         "fix: a store of mimetypes.knownfiles is fs-read (the STOP holds only while the "
+         "list is the system's)"),
     case("multiprocessing_semlock_makes_a_file_in_dev_shm", "fs-write", """
         import os, _multiprocessing
         n = "/rt8w%d" % os.getpid()
