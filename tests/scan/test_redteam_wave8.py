@@ -49,6 +49,10 @@ Silent root causes found (the reasons start with them):
   suffix-lists:            ``importlib._bootstrap_external.SOURCE_SUFFIXES += [...]`` (and
                            ``BYTECODE_SUFFIXES``): the augmented store through that module is
                            not read as a change (machinery's spelling and ``.append`` are)
+  proc-environ:            the environment read as a file by a path no literal spells whole
+                           (a glob under /proc/self/task, the /proc/self/root loop)
+  misread:                 ``ctypes.macholib.dyld.dyld_env`` reads ``os.environ`` and is
+                           reported as ``native`` only (ctypes' import)
   proc-self-mem:           writing ``/proc/self/mem`` rewrites the interpreter's memory:
                            reported as file I/O, not ``native``
   metadata-entry-point:    an ``entry_points.txt`` inside the package (a nested
@@ -65,7 +69,7 @@ import pytest
 from gate.scan import scan_artifact
 from tests.builders import build_wheel
 from tests.scan.test_reach_redteam import CAUGHT_AS
-from tests.scan.test_redteam_wave6 import CODE, ENV, SUBPROCESS, WRITE, _pyc, run_payload
+from tests.scan.test_redteam_wave6 import CODE, ENV, NET, SUBPROCESS, WRITE, _pyc, run_payload
 from tests.scan.test_redteam_wave7 import INIT, READ, case
 
 # the payload's own code, where a module has reached it unseen: a computed name on an
@@ -283,6 +287,50 @@ CASES = [
     case("importlib_dunder_import_computed", "dynamic-code",
          "import importlib\nimportlib.__import__('o' + 's').system('echo pwned')\n",
          SUBPROCESS, ("subprocess", 2)),
+    case("loop_parameter_subprocess_shell", "subprocess", """
+        import asyncio
+        async def go(loop):
+            t, p = await loop.subprocess_shell(asyncio.SubprocessProtocol, "echo pwned")
+            await asyncio.sleep(0.3)
+            t.close()
+        async def top():
+            await go(asyncio.get_running_loop())
+        asyncio.run(top())
+        """, ("subprocess.Popen",), ("subprocess", 3)),
+    case("loop_parameter_sock_connect", "network", """
+        import asyncio, socket, sys
+        async def go(loop):
+            s = socket.socket()
+            s.setblocking(False)
+            await loop.sock_connect(s, ("127.0.0.1", int(sys.argv[2])))
+        async def top():
+            await go(asyncio.get_running_loop())
+        asyncio.run(top())
+        """, NET, ("network", 5)),
+    case("loop_parameter_run_in_executor", "threads", """
+        import asyncio
+        async def go(loop):
+            await loop.run_in_executor(None, print, "pwned")
+        async def top():
+            await go(asyncio.get_running_loop())
+        asyncio.run(top())
+        """, "out:pwned", ("threads", 3)),
+    case("rmtree_onerror_gets_a_posix_function", "subprocess", """
+        import shutil
+        def f(func, p, e):
+            getattr(func.__self__, "sys" + "tem")("echo pwned")
+        shutil.rmtree("/nonexistent-rt8", onerror=f)
+        """, SUBPROCESS, ("subprocess", 3)),
+    case("logging_dictconfig_ext_environ", "env", """
+        import logging, logging.config
+        def h(**kw):
+            print(kw["e"].get("RT6_SECRET"))
+            return logging.NullHandler()
+        logging.config.dictConfig({"version": 1, "handlers": {"h": {"()": h, "e": "ext://os.environ"}}})
+        """, ENV, ("dynamic-code", 5)),
+    case("proc_environ_in_pieces", "env",
+         "print(open('/proc/self/' + 'env' + 'iron').read().count('s3cr3t') and 's3cr3t')\n",
+         ENV, ("env", 1)),
     case("resource_sharer_starts_a_listener_thread", "threads",
          "import os, multiprocessing.resource_sharer as r\n"
          "r.DupFd(os.open(os.devnull, os.O_RDONLY))\n", ("socket.bind",), ("threads", 2)),
@@ -492,6 +540,26 @@ CASES = [
          "sys.set_coroutine_origin_tracking_depth(n) makes every coroutine carry cr_origin, "
          "the (file, line, function) of n callers' frames (what traceback.extract_stack "
          "gives, read as introspection); fix: the function is introspection"),
+    # ---- proc-environ: the environment read as a file by a path no literal spells
+    case("proc_environ_found_by_glob", "env",
+         "import glob\nprint(open(glob.glob('/proc/self/task/*/en*')[0]).read().count("
+         "'s3cr3t') and 's3cr3t')\n", ENV,
+         bypass="silent: proc-environ, /proc/self/task/<tid>/environ found by a glob "
+         "(reported as fs-read only); fix: a literal under /proc/self, /proc/thread-self or "
+         "/proc/<pid> given to a lister (glob, os.listdir, scandir, Path.iterdir/glob) is env "
+         "too"),
+    case("proc_environ_through_the_root_link", "env",
+         "print(open('/proc/self/root/proc/self/environ').read().count('s3cr3t') and "
+         "'s3cr3t')\n", ENV,
+         bypass="silent: proc-environ, /proc/self/root/proc/self/environ (the root link "
+         "loops back) is not matched as /proc/self/environ; fix: match an environ "
+         "component under any /proc/... prefix, not the whole path"),
+    case("macholib_dyld_env_reads_the_environment", "env",
+         "from ctypes.macholib import dyld\nprint(dyld.dyld_env(None, 'RT6_SECRET'))\n", ENV,
+         bypass="silent: misread, ctypes.macholib.dyld.dyld_env(None, name) reads "
+         "os.environ[name] (every platform), reported only as native (ctypes loads a "
+         "library when imported): a policy granting native reads the environment unseen; "
+         "fix: the table's walk of dyld_env (its default env is os.environ)"),
     # ---- native through the file system
     case("proc_self_mem_write", "native", """
         b = bytes(range(65, 81))
