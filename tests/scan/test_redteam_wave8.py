@@ -29,6 +29,12 @@ Silent root causes found (the reasons start with them):
                            with ``self`` the module
   prepare-namespace:       a metaclass's ``__prepare__`` returns the class body's namespace:
                            a bare ``hasattr`` there is whatever it holds
+  builtin-rebound-unseen:  a bare ``hasattr``/``isinstance`` is trusted to only look at a
+                           module, but is rebound where the scanner does not look: the
+                           builtins module by ``import_module("builtins")`` or
+                           ``__import__("builtins")``, or by a sibling module; a module's
+                           global by a store on its own name (``pkg.hasattr = h``) from itself,
+                           a submodule or ``sys.modules["pkg"]``
   private-twin:            ``_operator.attrgetter`` is ``operator.attrgetter`` and
                            ``_warnings.warn_explicit`` is ``warnings.warn_explicit``: the C
                            module's spelling of a catalogued or reflective name is unread
@@ -78,6 +84,11 @@ from tests.scan.test_redteam_wave7 import INIT, READ, case
 GO = "getattr(m, 'sys' + 'tem')('echo pwned')"
 PAY = "import os\nos.system('echo pwned')\n"
 HERE = "import os\np = os.path.join(os.path.dirname(__file__), 'out')\n"
+
+
+# a stand-in for a builtin: handed a module where the scanner sees only a look at it
+H = f"def h(m, n):\n    {GO}\n    return True\n"
+USE = "import os\nfrom . import a\nhasattr(os, 'x')\n"  # pkg/__init__.py after a rebinds
 
 
 def hook(method: str, body: str = GO) -> str:
@@ -189,6 +200,18 @@ CASES = [
             hasattr(os, "x")
         f()
         """, SUBPROCESS, ("dynamic-code", 7)),
+    case("builtins_dunder_item_store", "subprocess",
+         "import os\n" + H + "__builtins__['hasattr'] = h\nhasattr(os, 'x')\n", SUBPROCESS,
+         ("dynamic-code", 6)),
+    case("sys_modules_builtins_attribute_store", "subprocess",
+         "import os, sys\n" + H + "sys.modules['builtins'].hasattr = h\nhasattr(os, 'x')\n",
+         SUBPROCESS, ("dynamic-code", 6)),
+    case("globals_setdefault", "subprocess",
+         "import os\n" + H + "globals().setdefault('hasattr', h)\nhasattr(os, 'x')\n",
+         SUBPROCESS, ("dynamic-code", 6)),
+    case("class_body_vars_write", "subprocess",
+         "import os\n" + H + "class C:\n    vars()['isinstance'] = h\n    isinstance(os, str)\n",
+         SUBPROCESS, ("dynamic-code", 7)),
     # ---- data that is code
     case("trace_coverage_results_unpickles", "subprocess", {
         INIT: "import os, trace\ntrace.CoverageResults(infile=os.path.join("
@@ -393,6 +416,41 @@ CASES = [
          "'hasattr(os, ...)' there hands os to the package's own function; fix: in a class "
          "body with a metaclass other than type/ABCMeta/EnumMeta no bare name is surely a "
          "builtin (surely_builtin false there)"),
+    # ---- builtin-rebound-unseen: a bare builtin that takes a module only to look at it
+    # (hasattr, isinstance, ...) is trusted where nothing rebinds it; these rebind it
+    case("builtins_by_import_module_attribute_store", "subprocess",
+         "import os, importlib\n" + H + "importlib.import_module('builtins').hasattr = h\n"
+         "hasattr(os, 'x')\n", SUBPROCESS,
+         bypass="silent: builtin-rebound-unseen, the builtins module reached by "
+         "import_module('builtins') (a literal) and written; fix: a module spelled by a "
+         "literal import form (import_module, __import__, sys.modules[...]) is that module "
+         "for stores as for reads (sys.modules['builtins'].hasattr = h is read)"),
+    case("builtins_by_dunder_import_attribute_store", "subprocess",
+         "import os\n" + H + "__import__('builtins').hasattr = h\nhasattr(os, 'x')\n",
+         SUBPROCESS, bypass="silent: builtin-rebound-unseen, __import__('builtins').hasattr "
+         "= h; fix: as builtins_by_import_module_attribute_store"),
+    case("builtins_rebound_by_a_sibling_module", "subprocess", {
+        INIT: USE, "pkg/a.py": "import builtins\n" + H + "builtins.hasattr = h\n",
+    }, SUBPROCESS, bypass="silent: builtin-rebound-unseen, pkg/a.py writes builtins.hasattr "
+        "and pkg/__init__.py (which imports a first) trusts its bare hasattr; the builtins "
+        "module is shared by every module; fix: a write to the builtins module anywhere in "
+        "the distribution makes that name no builtin in all its modules"),
+    case("module_global_rebound_through_its_own_name", "subprocess",
+         "import os\n" + H + "import pkg\npkg.hasattr = h\nhasattr(os, 'x')\n", SUBPROCESS,
+         bypass="silent: builtin-rebound-unseen, 'import pkg; pkg.hasattr = h' in pkg itself "
+         "binds a global (a module's attributes are its globals); fix: a store on the "
+         "module's own name (import pkg, from . import __init__-style, sys.modules[__name__]) "
+         "is a write of its namespace"),
+    case("module_global_rebound_by_a_submodule", "subprocess", {
+        INIT: USE, "pkg/a.py": "import pkg\n" + H + "pkg.hasattr = h\n",
+    }, SUBPROCESS, bypass="silent: builtin-rebound-unseen, pkg/a.py binds pkg.hasattr, a "
+        "global of pkg/__init__.py; fix: a store of an attribute on an own module (any "
+        "spelling) is a write of that module's namespace, read there as "
+        "globals()['hasattr'] = h is"),
+    case("module_global_rebound_through_sys_modules", "subprocess", {
+        INIT: USE, "pkg/a.py": "import sys\n" + H + "sys.modules['pkg'].hasattr = h\n",
+    }, SUBPROCESS, bypass="silent: builtin-rebound-unseen, sys.modules['pkg'].hasattr = h "
+        "from a submodule; fix: as module_global_rebound_by_a_submodule"),
     # ---- private-twin
     case("operator_private_attrgetter", "dynamic-code",
          f"import _operator\n_operator.attrgetter('__self__.exec')(print)({CODE})\n",
