@@ -59,6 +59,11 @@ Silent root causes found (the reasons start with them):
                            (a glob under /proc/self/task, the /proc/self/root loop)
   misread:                 ``ctypes.macholib.dyld.dyld_env`` reads ``os.environ`` and is
                            reported as ``native`` only (ctypes' import)
+  class-of-an-instance:    a standard object the scanner does not type (a running thread,
+                           sys.stdout, a file opened for reading, the loop's self-pipe) leads
+                           by ``__class__`` / ``type()`` / ``__base__`` / ``__mro__`` to a
+                           class that acts when made (Thread, FileIO, socket)
+  sax-url:                 ``xml.sax.parse(url)`` fetches it, reported as fs-read only
   proc-self-mem:           writing ``/proc/self/mem`` rewrites the interpreter's memory:
                            reported as file I/O, not ``native``
   metadata-entry-point:    an ``entry_points.txt`` inside the package (a nested
@@ -618,6 +623,53 @@ CASES = [
          "os.environ[name] (every platform), reported only as native (ctypes loads a "
          "library when imported): a policy granting native reads the environment unseen; "
          "fix: the table's walk of dyld_env (its default env is os.environ)"),
+    # ---- class-of-an-instance: a standard object the scanner does not type leads, by
+    # __class__ / type() / __base__ / __mro__, to a class that acts when made
+    case("thread_class_of_the_current_thread", "threads",
+         "import threading\nthreading.current_thread().__class__.__base__(target=print, "
+         "args=('pwned',)).start()\n", "out:pwned",
+         bypass="silent: class-of-an-instance, current_thread() is a running _MainThread "
+         "(RETURNS_RUNNING: its class's entry is not given), and its class's base is "
+         "threading.Thread; fix: __class__ / type() of a value a standard function returns "
+         "is that function's declared class (Thread here), and its __base__/__mro__ are "
+         "the class's bases: their entries apply when called"),
+    case("thread_class_by_mro_of_the_main_thread", "threads",
+         "import threading\ntype(threading.main_thread()).__mro__[1](target=print, "
+         "args=('pwned',)).start()\n", "out:pwned",
+         bypass="silent: class-of-an-instance, type(main_thread()).__mro__[1] is Thread; "
+         "fix: as thread_class_of_the_current_thread"),
+    case("fileio_class_of_stdout", "fs-write",
+         HERE + "import sys\nsys.stdout.buffer.raw.__class__(p, 'w').close()\n", WRITE,
+         bypass="silent: class-of-an-instance, sys.stdout.buffer.raw is a FileIO whose "
+         "class opens any path for writing; fix: sys.stdin/stdout/stderr (and __stdout__, "
+         "logging.lastResort.stream, ...) are typed as the io classes they are, so "
+         "type()/__class__ of them is io.FileIO / TextIOWrapper (fs-write by mode)"),
+    case("fileio_class_of_a_file_opened_for_reading", "fs-write",
+         HERE + "f = open(__file__)\ntype(f.buffer.raw)(p, 'w').close()\n", WRITE,
+         bypass="silent: class-of-an-instance, a file opened for reading (fs-read, "
+         "reported) gives its FileIO class, which writes; fix: as fileio_class_of_stdout "
+         "(open's result is typed)"),
+    case("socket_class_of_the_loop_self_pipe", "network", """
+        import asyncio, socket, sys
+        async def top():
+            c = asyncio.get_running_loop()._ssock.__class__
+            c(socket.AF_INET, socket.SOCK_STREAM).connect(("127.0.0.1", int(sys.argv[2])))
+        asyncio.run(top())
+        """, NET, bypass="silent: class-of-an-instance, the running loop's self-pipe socket "
+         "(_ssock) gives socket.socket by __class__; fix: a call of type(x) / x.__class__ "
+         "of an untyped x (or one the table cannot type) is unanalyzed, or the running "
+         "loop's attributes are typed"),
+    # ---- sax-url
+    case("sax_parse_of_a_url", "network", """
+        import sys, xml.sax
+        try:
+            xml.sax.parse("http://127.0.0.1:%s/" % sys.argv[2], xml.sax.ContentHandler())
+        except Exception:
+            pass
+        """, NET, bypass="silent: sax-url, xml.sax.parse(source) opens a system id that is a "
+         "URL with urllib (saxutils.prepare_input_source), reported as fs-read only; fix: "
+         "xml.sax.parse / XMLReader.parse / prepare_input_source reach urllib.request.urlopen "
+         "in the table: network"),
     # ---- native through the file system
     case("proc_self_mem_write", "native", """
         b = bytes(range(65, 81))
