@@ -88,6 +88,8 @@ from tests.scan.test_redteam_wave7 import INIT, READ, case
 # without a finding where it was handed on)
 GO = "getattr(m, 'sys' + 'tem')('echo pwned')"
 PAY = "import os\nos.system('echo pwned')\n"
+# a profiler installed (3.12+: through sys.monitoring)
+PROFILE = ("sys.setprofile", "sys.monitoring.register_callback")
 HERE = "import os\np = os.path.join(os.path.dirname(__file__), 'out')\n"
 
 
@@ -277,7 +279,7 @@ CASES = [
         """, SUBPROCESS, ("dynamic-code", 2)),
     case("cprofile_enable", "introspection",
          "import cProfile\np = cProfile.Profile()\np.enable()\nimport colorsys\np.disable()\n",
-         ("sys.setprofile",), ("dynamic-code", 2)),
+         PROFILE, ("dynamic-code", 2)),
     case("audit_hook_sees_later_code", "introspection",
          "import sys\nsys.addaudithook(lambda e, a: e == 'exec' and print(a[0].co_filename))\n"
          "import colorsys\n", "out:colorsys.py", ("introspection", 2)),
@@ -359,6 +361,9 @@ CASES = [
     case("proc_environ_in_pieces", "env",
          "print(open('/proc/self/' + 'env' + 'iron').read().count('s3cr3t') and 's3cr3t')\n",
          ENV, ("env", 1)),
+    case("globals_of_a_running_thread_method", "threads",
+         "import threading\nthreading.current_thread().run.__globals__['Thread'](target=print, "
+         "args=('pwned',)).start()\n", "out:pwned", ("threads", 2)),
     case("resource_sharer_starts_a_listener_thread", "threads",
          "import os, multiprocessing.resource_sharer as r\n"
          "r.DupFd(os.open(os.devnull, os.O_RDONLY))\n", ("socket.bind",), ("threads", 2)),
@@ -532,9 +537,9 @@ CASES = [
         c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         try:
             c.load_dh_params("/etc/" + "passwd")
-        except ssl.SSLError as e:
-            print(e)
-        """, "out:NO_START_LINE", bypass="silent: c-no-event, SSLContext.load_dh_params(path) "
+        except Exception as e:
+            print(type(e).__name__)  # SSLError: read and parsed; a missing file is OSError
+        """, "out:SSLError", bypass="silent: c-no-event, SSLContext.load_dh_params(path) "
          "opens and parses any file from C (the error tells what it held); fix: a NO_EVENT "
          "fs-read seed for load_dh_params, as load_verify_locations is read"),
     case("zoneinfo_reset_tzpath_reads_any_directory", "fs-read", """
@@ -586,7 +591,7 @@ CASES = [
         p.enable()
         import colorsys
         p.disable()
-        """, ("sys.setprofile",), bypass="silent: c-no-event, _lsprof.Profiler().enable() "
+        """, PROFILE, bypass="silent: c-no-event, _lsprof.Profiler().enable() "
          "installs a profile function (the sys.setprofile event) and getstats() hands out "
          "the code object of every function that ran; _lsprof is 'accounted' as cProfile's, "
          "whose entry is read; fix: _lsprof.Profiler is introspection (its enable is "
