@@ -7,7 +7,9 @@ stored partial, when called, has a frame that attribution can read its maker fro
 Each variant runs in a fresh interpreter (``-I``): ``c`` is today's ``_functools.partial``;
 ``pure`` installs functools.py's own pure-Python class as ``functools.partial`` and
 ``_functools.partial`` (so pickle, ``inspect.signature``, ``isinstance`` and
-``partialmethod`` keep working); ``pure+maker`` also records, at construction, the code
+``partialmethod`` keep working; not ``partial[int]``: functools.py's class has no
+``__class_getitem__``, and hypothesis subscripts it at import, so pytest with hypothesis
+does not start); ``pure+maker`` adds ``__class_getitem__`` and records, at construction, the code
 object of the frame that made it (the least attribution could keep; the guard would still
 have to map it to a distribution when the partial's capability is judged). The workload is
 partial-heavy on purpose: construction and calls of partials, partials as ``sorted`` keys
@@ -32,6 +34,8 @@ INSTALL = textwrap.dedent('''
     if MAKER:
         class partial(pure):
             __slots__ = ("_maker",)
+            # functools.py's class lacks it: hypothesis's `partial[Any]` fails at import
+            __class_getitem__ = classmethod(__import__("types").GenericAlias)
             def __new__(cls, func, /, *args, **keywords):
                 self = super().__new__(cls, func, *args, **keywords)
                 self._maker = sys._getframe(1).f_code

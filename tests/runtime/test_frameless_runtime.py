@@ -142,3 +142,31 @@ def test_the_applications_partial_run_by_a_package(tmp_path: Path,
         "evil.run_hooks([functools.partial(out.write_text, 'app data')])\n"))
     assert o.marker.read_text() == "app data"
     assert o.used == [], o.output
+
+
+# -- 3. what neither the guard nor the static gate covers ----------------------------------
+
+HIDDEN = (
+    "import functools, shutil\n"
+    "go = functools.partial(shutil.rmtree, '@VICTIM@')\n")
+
+
+def hidden_payload(victim: Path) -> str:
+    """evil, granted dynamic-code only: the stored call built in text it computes."""
+    text = HIDDEN.replace("@VICTIM@", str(victim)).encode().hex()
+    return f"exec(bytes.fromhex({text!r}).decode())\n"
+
+
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="bypass (misattribution): neither covers it (docs/runtime.md, callables with no "
+           "frame of the package): a package granted dynamic-code builds the stored call "
+           "in exec'd text; the scan reports the exec (granted), not the fs-write, and the "
+           "guard judges the call as the application's")
+def test_a_stored_call_hidden_in_granted_dynamic_code(tmp_path: Path,
+                                                     run_permpip: RunPermpip) -> None:
+    victim = _victim(tmp_path)
+    o = attack(tmp_path, run_permpip, hidden_payload(victim), main="import evil\nevil.go()\n",
+               grant='["dynamic-code"]')
+    took_effect(not victim.exists(), o)
+    assert ("evil", "fs-write") in o.used, o.output

@@ -145,6 +145,34 @@ CASES: list[tuple[str, dict[str, str], str, str, str, str, str]] = [
         "def handle():\n"
         "    return Handle()\n"),
      "evil/__init__.py", "self.close = ", "fs-write", "shutil.rmtree", "runtime"),
+    # the same stored call with the name hidden from the scanner: the hiding is dynamic-code
+    ("hidden-computed-import", _inline(
+        "import types\n"
+        "n = bytes([115, 104, 117, 116, 105, 108]).decode()\n"
+        "rm = getattr(__import__(n), bytes([114, 109, 116, 114, 101, 101]).decode())\n"
+        "go = types.MethodType(rm, '@VICTIM@')\n"),
+     "evil/__init__.py", "rm = getattr(", "dynamic-code", "__import__(<computed>)", "import"),
+    ("hidden-names-in-a-data-file", {**_inline(
+        "import functools, importlib, pathlib\n"
+        "mod, fn = (pathlib.Path(__file__).parent / 'names.txt').read_text().split()\n"
+        "go = functools.partial(getattr(importlib.import_module(mod), fn), '@VICTIM@')\n"),
+        "evil/names.txt": "shutil rmtree\n"},
+     "evil/__init__.py", "go = ", "dynamic-code", "importlib.import_module(<computed>)",
+     "import"),
+    ("hidden-attribute-of-a-known-module", _inline(
+        "import functools, pathlib, shutil\n"
+        "name = (pathlib.Path(__file__).parent / 'n.txt').read_text()\n"
+        "go = functools.partial(getattr(shutil, name), '@VICTIM@')\n"),
+     "evil/__init__.py", "go = ", "dynamic-code", "getattr(shutil, <computed>)", "import"),
+    ("hidden-search-of-loaded-modules", _inline(
+        "import functools, sys\n"
+        "for m in list(sys.modules.values()):\n"
+        "    f = getattr(m, 'rm' + 'tree', None)\n"
+        "    if f:\n"
+        "        go = functools.partial(f, '@VICTIM@')\n"
+        "        break\n"),
+     "evil/__init__.py", "for m in", "dynamic-code", "sys.modules.values() (hands out modules)",
+     "import"),
     ("methodtype-monkeypatched", _inline(
         "import json, shutil, types\n"
         "json.dumps = types.MethodType(shutil.rmtree, '@VICTIM@')\n"),
@@ -200,3 +228,15 @@ def test_the_deputy_call_is_not_evils_capability_statically(
         "def go():\n"
         "    good.fetch('@URL@')\n"), capsys)
     assert "network" in found, found
+
+
+def test_a_stored_call_hidden_in_exec_is_only_dynamic_code(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What neither covers (test_frameless_runtime.py pins the guard's side): the scan
+    reports the exec, and nothing else, so a package granted dynamic-code passes the gate
+    with the fs-write it hides."""
+    from tests.runtime.test_frameless_runtime import hidden_payload
+
+    found = _scan(tmp_path, {"evil/__init__.py": hidden_payload(Path(VICTIM))}, capsys)
+    assert sorted(found) == ["dynamic-code"], found
+    assert [f["line"] for f in found["dynamic-code"]] == [1]
