@@ -11,6 +11,12 @@ kept; CPU time = user + system of the command and its children, from getrusage):
   run time only, so every event is attributed and its phase found (the guard's slow path).
 * ``suite``: a real test suite run offline: permpip's own fast unit tests under pytest
   (pytest, pluggy, hypothesis ... are distributions; every event of theirs is judged).
+* ``partials``: a package (installed with a RECORD) whose code makes and calls
+  ``functools.partial`` objects (bench/partial_probe.py's workload): no event of its own, so
+  what it measures is what the guard adds to such code (today nothing; a guard that installs
+  a pure-Python partial to attribute stored partials to their maker, passed as
+  ``--baseline``, the cost of that: docs/runtime.md, "Callables with no frame of the
+  package").
 * ``imports``: a fresh interpreter importing ~100 standard library modules (~300 in all):
   every event is the import system's (grants at run time only).
 
@@ -29,6 +35,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 from gate.model import Capability
@@ -120,7 +127,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--files", type=int, default=200_000)
-    parser.add_argument("--only", choices=("files", "suite", "imports"),
+    parser.add_argument("--partials", type=int, default=300_000)
+    parser.add_argument("--only", choices=("files", "suite", "imports", "partials"),
                         help="one workload")
     parser.add_argument("--baseline", type=Path, metavar="GUARD_PY",
                         help="also measure this guard.py (e.g. from `git show`), interleaved")
@@ -142,6 +150,19 @@ def main() -> None:
         if args.only in (None, "files"):
             _measure("files", [sys.executable, "-c",
                                f"import fsload; fsload.run({str(data)!r}, {args.files})"],
+                     files_env, root, args.repeat, at_import=False,
+                     baseline=args.baseline)
+        if args.only in (None, "partials"):
+            from bench.partial_probe import WORKLOAD as PARTIALS
+
+            (site / "plload").mkdir()
+            (site / "plload" / "__init__.py").write_text(
+                "def run(N):\n" + textwrap.indent(PARTIALS, "    "))
+            (site / "plload-1.0.dist-info").mkdir()
+            (site / "plload-1.0.dist-info" / "RECORD").write_text(
+                "plload/__init__.py,,\nplload-1.0.dist-info/RECORD,,\n")
+            _measure("partials", [sys.executable, "-c",
+                                  f"import plload; plload.run({args.partials})"],
                      files_env, root, args.repeat, at_import=False,
                      baseline=args.baseline)
         if args.only in (None, "imports"):
