@@ -41,9 +41,8 @@ chooses the input:
   entry-point-own-attr: a console script ``pkg:webbrowser.main`` (an attribute path that
                         leaves the package's own module) is skipped as own code
 
-Closed since (each case says how): all but the four type-checking-guard cases,
-``sysconfig.get_path`` of a scheme the package adds and ``traceback.format_list``, which
-stay strict xfails (docs/scanner.md, Known limits).
+Closed since (each case says how): all but ``sysconfig.get_path`` of a scheme the package
+adds and ``traceback.format_list``, which stay strict xfails (docs/scanner.md, Known limits).
 """
 
 from __future__ import annotations
@@ -319,17 +318,15 @@ CASES = [
 
     # ================================================================ silent
     # ---- type-checking-guard: any ``if TYPE_CHECKING:`` / ``if x.TYPE_CHECKING:`` body is
-    # skipped (gate/scan/python_refs.py _is_type_checking tests the spelling only), whatever
+    # skipped (gate/scan/python_refs.py _is_type_checking tested the spelling only), whatever
     # the name is bound to
+    # (closed: gate/scan/type_checking.py, typing's name never rebound, no write of it)
     case("type_checking_bound_true_locally", "subprocess", """
         TYPE_CHECKING = True
         if TYPE_CHECKING:
             import subprocess
             subprocess.run(["echo", "pwned"])
-        """, SUBPROCESS, bypass="silent: type-checking-guard, TYPE_CHECKING = True then "
-         "'if TYPE_CHECKING:' runs its body, which is not read; fix: skip the body only where "
-         "the name is typing's TYPE_CHECKING (imported from typing / typing_extensions and "
-         "never rebound: not assigned, not a parameter, typing.TYPE_CHECKING not written)"),
+        """, SUBPROCESS, ("subprocess", 4)),
     case("type_checking_written_into_typing", "subprocess", """
         import typing
         typing.TYPE_CHECKING = True
@@ -337,27 +334,21 @@ CASES = [
         if TYPE_CHECKING:
             import subprocess
             subprocess.run(["echo", "pwned"])
-        """, SUBPROCESS, bypass="silent: type-checking-guard, typing.TYPE_CHECKING = True "
-         "(any module may write it, another distribution's included) then the guarded body "
-         "runs; fix: a write to typing.TYPE_CHECKING is a finding, and the guard is trusted "
-         "only where the module writes none"),
+        """, SUBPROCESS, ("dynamic-code", 2)),  # (and subprocess at 6: test_type_checking)
     case("type_checking_attribute_of_an_own_class", "subprocess", """
         class K:
             TYPE_CHECKING = True
         if K.TYPE_CHECKING:
             import subprocess
             subprocess.run(["echo", "pwned"])
-        """, SUBPROCESS, bypass="silent: type-checking-guard, any attribute named "
-         "TYPE_CHECKING is taken for typing's (K.TYPE_CHECKING of an own class); fix: only "
-         "typing.TYPE_CHECKING / typing_extensions.TYPE_CHECKING"),
+        """, SUBPROCESS, ("subprocess", 5)),
     case("type_checking_parameter", "subprocess", """
         def f(TYPE_CHECKING=True):
             if TYPE_CHECKING:
                 import subprocess
                 subprocess.run(["echo", "pwned"])
         f()
-        """, SUBPROCESS, bypass="silent: type-checking-guard, a parameter named TYPE_CHECKING "
-         "(default True) guards a body that runs; fix: as type_checking_bound_true_locally"),
+        """, SUBPROCESS, ("subprocess", 4)),
     # ---- builtin-by-name: a built-in or frozen module (posix, os) made by a computed name
     # through the import system's lower layer, which no seed names (EXTRA's
     # <computed import> lists __import__, import_module, _gcd_import, _find_and_load only)
