@@ -31,7 +31,8 @@ Public API:
         decides which to parse, then ``writes`` decides (a source that does not parse: True).
 
 Reads that are no write: ``getattr(m, "TYPE_CHECKING")`` / ``hasattr``, a comparison with
-the string, an entry of ``__all__``, a subscript read. Not seen (docs/scanner.md, Known
+the string (or with a set, list or tuple display holding it), an entry of ``__all__``, a
+subscript read. Not seen (docs/scanner.md, Known
 limits): a name computed otherwise (``"TYPE_" + "CHECKING"`` handed to ``setattr``), which
 is the general hole of a computed attribute name.
 """
@@ -92,8 +93,11 @@ def _reads(tree: ast.Module) -> set[int]:
             if type(f) is ast.Attribute and f.attr in ("append", "extend", "__add__") and type(
                     f.value) is ast.Name and f.value.id == "__all__":
                 out.update(id(e) for a in n.args for e in ast.walk(a))  # type: ignore[attr-defined]
-        elif t is ast.Compare:
-            out.update(id(x) for x in (n.left, *n.comparators))  # type: ignore[attr-defined]
+        elif t is ast.Compare:  # (``name in {"TYPE_CHECKING", ...}``: a display's items)
+            for x in (n.left, *n.comparators):  # type: ignore[attr-defined]
+                out.add(id(x))
+                if type(x) in (ast.Set, ast.List, ast.Tuple):
+                    out.update(id(e) for e in x.elts)  # type: ignore[attr-defined]
         elif t in (ast.Assign, ast.AugAssign, ast.AnnAssign):
             targets = n.targets if t is ast.Assign else [n.target]  # type: ignore[attr-defined]
             if n.value is not None and any(  # type: ignore[attr-defined]

@@ -132,6 +132,7 @@ NO_WRITE = [
     "import typing\nx = getattr(typing, 'TYPE_CHECKING', False)\n",
     "__all__ = ['TYPE_CHECKING']\n",
     "def g(name):\n    return name == 'TYPE_CHECKING'\n",
+    "def g(c):\n    return str(c) in {'typing.TYPE_CHECKING', 'TYPE_CHECKING'}\n",  # griffe
 ]
 
 
