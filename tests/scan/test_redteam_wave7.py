@@ -41,8 +41,9 @@ chooses the input:
   entry-point-own-attr: a console script ``pkg:webbrowser.main`` (an attribute path that
                         leaves the package's own module) is skipped as own code
 
-Closed since (each case says how): all but ``sysconfig.get_path`` of a scheme the package
-adds and ``traceback.format_list``, which stay strict xfails (docs/scanner.md, Known limits).
+Closed since (each case says how): all but ``sysconfig.get_paths(expand=False)``'s live
+table (found closing ``get_path`` of a scheme the package adds), which stays a strict xfail
+(docs/scanner.md, Known limits).
 """
 
 from __future__ import annotations
@@ -413,8 +414,15 @@ CASES = [
         import sysconfig
         sysconfig._INSTALL_SCHEMES["x"] = {"data": "{RT6_" + "SECRET}"}
         print(sysconfig.get_path("data", "x"))
-        """, ENV, bypass="silent: sysconfig-cut, get_path of a scheme the package added "
-         "expands the environment (_subst_vars); fix: as sysconfig_subst_vars_reads_env"),
+        """, ENV, ("env", 2)),  # (closed: catalog.txt, sysconfig._INSTALL_SCHEMES)
+    case("sysconfig_get_paths_unexpanded_table_reads_env", "env", """
+        import sysconfig
+        sysconfig.get_paths("posix_prefix", expand=False)["data"] = "{RT6_" + "SECRET}"
+        print(sysconfig.get_path("data", "posix_prefix"))
+        """, ENV, bypass="silent: sysconfig-cut, get_paths(expand=False) hands out the live "
+         "scheme dict, and get_path expands a value changed there with the environment "
+         "(_subst_vars); fix: get_path/get_paths given expand (not a literal True) is env, "
+         "a gate/scan/stdlib_forms.py rule (0 of 966 wheels pass expand)"),
     # (closed: STOP take)
     case("sysconfig_parse_makefile_reads_a_file", "fs-read", {
         INIT: "import os, sysconfig\nprint(sysconfig._parse_makefile(os.path.join("
@@ -507,11 +515,15 @@ CASES = [
         import traceback
         print(traceback.FrameSummary("/etc/" + "passwd", 1, "x").line)
         """, READ, ("fs-read", 2)),
+    # (closed: tools/stdlib_catalog.py STOP_INPUT, generated)
     case("traceback_format_list", "fs-read", """
         import traceback
         print(traceback.format_list([("/etc/" + "passwd", 1, "x", None)])[0])
-        """, READ, bypass="silent: linecache-wrapper, traceback.format_list builds "
-         "FrameSummary objects whose .line reads the file named; fix: as FrameSummary.line"),
+        """, READ, ("fs-read", 2)),
+    case("traceback_print_list", "fs-read", """
+        import sys, traceback
+        traceback.print_list([("/etc/" + "passwd", 1, "x", None)], file=sys.stdout)
+        """, READ, ("fs-read", 2)),
 ]
 
 
