@@ -47,12 +47,13 @@ NAME = "TYPE_CHECKING"
 _CACHE = "_permpip_type_checking"  # (an AST node holds a __dict__: the answer is kept there)
 
 # a superset of the sources ``writes`` finds anything in (then parsed): ``.TYPE_CHECKING``
-# but before a line end or a boolean or comparison operator, ``del`` on its line, a
-# string starting ``TYPE_`` or ending ``CHECKING``, a keyword ``TYPE_CHECKING=``
+# but before a line end (or ``:`` and a line end) or a boolean or comparison operator,
+# ``del`` or ``as`` before it on its line (``with ... as m.TYPE_CHECKING:``), a string
+# starting ``TYPE_`` or ending ``CHECKING``, a keyword ``TYPE_CHECKING=``
 _CANDIDATE = re.compile(
     r"\.\s*TYPE_CHECKING\b(?!\s*(?::[ \t]*(?:#[^\n]*)?(?:\n|\Z)|\n|\Z|#|==|!=|\bis\b|\bor\b"
-    r"|\band\b|\bif\b|\belse\b|\)))"
-    r"|\bdel\b[^\n]*TYPE_CHECKING"
+    r"|\band\b|\bif\b|\belse\b))"
+    r"|\bdel\b[^\n]*TYPE_CHECKING|\bas\b[^\n:]*\.\s*TYPE_CHECKING"
     r"|['\"]TYPE_|CHECKING['\"]"
     r"|[(,]\s*TYPE_CHECKING\s*=(?!=)")
 

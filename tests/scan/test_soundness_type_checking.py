@@ -96,6 +96,10 @@ WRITES = {
     "vars": ("import typing\nvars(typing)['TYPE_CHECKING'] = True\n", 2),
     "dict_update": ("import typing\ntyping.__dict__.update(TYPE_CHECKING=True)\n", 2),
     "split_string": ("import typing\nsetattr(typing, 'TYPE_' 'CHECKING', 1)\n", 2),
+    "with_target": ("import contextlib, typing\n"
+                    "with contextlib.nullcontext(1) as typing.TYPE_CHECKING:\n    pass\n", 2),
+    "parenthesized": ("import typing\n(typing.TYPE_CHECKING) = 1\n", 2),
+    "del_parenthesized": ("import typing\ndel (\n    typing.TYPE_CHECKING)\n", 3),
 }
 
 
