@@ -304,7 +304,7 @@ class _Scanner(_Calls):
         self.module = tree.body
         self.tree = tree
         if "TYPE_CHECKING" in self.text:  # (spelled by every guard: gate.scan.type_checking)
-            self.guards = guards(tree, self.typing_patched)
+            self.guards = guards(tree, self.typing_patched, self.text)
         for line, inside in writes(tree) if candidate(self.text) else ():
             self._add(_DYNAMIC, line, Phase.RUNTIME if inside else Phase.IMPORT,
                       "writes TYPE_CHECKING on a module: every `if TYPE_CHECKING:` of the "

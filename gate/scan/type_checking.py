@@ -60,8 +60,22 @@ _CANDIDATE = re.compile(
 
 def candidate(text: str) -> bool:
     """False only where the module ``text`` writes no ``TYPE_CHECKING`` (``writes`` is
-    then empty): a lexical pre-filter, so most modules are not walked for it."""
-    return "CHECKING" in text and _CANDIDATE.search(text) is not None
+    then empty): a lexical pre-filter, so most modules are not walked for it. ``_CANDIDATE``
+    is tried around each ``CHECKING`` only: from the start of its line, or before the
+    blanks that precede it (``(typing.`` and a line break), to the end of its line."""
+    i = text.find("CHECKING")
+    n = len(text)
+    while i != -1:
+        j = i - 6  # (before ``TYPE_``)
+        while j >= 0 and text[j].isspace():
+            j -= 1
+        start = max(0, min(j - 1, text.rfind("\n", 0, i)))
+        end = text.find("\n", i)
+        end = n if end == -1 else end + 1
+        if _CANDIDATE.search(text, start, end) is not None:
+            return True
+        i = text.find("CHECKING", end)
+    return False
 
 
 def may_write(text: str) -> bool:
@@ -145,103 +159,80 @@ def writes(tree: ast.Module, names: frozenset[str] = frozenset({NAME})) -> list[
     return out
 
 
-def _bound(tree: ast.Module) -> tuple[dict[str, list[ast.AST]], bool]:
-    """Every binding of every name of ``tree``, in any scope: name -> the binding nodes
-    (an ``ast.alias`` for an import, the node itself otherwise); and whether the module
-    star-imports a module other than typing's."""
-    out: dict[str, list[ast.AST]] = {}
-    star = False
-
-    def bind(name: str | None, node: ast.AST) -> None:
-        if name:
-            out.setdefault(name, []).append(node)
-
-    type_params = tuple(getattr(ast, n) for n in ("TypeVar", "ParamSpec", "TypeVarTuple")
-                        if hasattr(ast, n))
-    for n in ast.walk(tree):
-        t = type(n)
-        if t is ast.Name:
-            if type(n.ctx) is not ast.Load:  # type: ignore[attr-defined]
-                bind(n.id, n)  # type: ignore[attr-defined]
-        elif t is ast.arg:
-            bind(n.arg, n)  # type: ignore[attr-defined]
-        elif t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) or t in type_params:
-            bind(n.name, n)  # type: ignore[attr-defined]
-        elif t is ast.Import:
-            for a in n.names:  # type: ignore[attr-defined]
-                bind(a.asname or a.name.partition(".")[0], a)
-        elif t is ast.ImportFrom:
-            for a in n.names:  # type: ignore[attr-defined]
-                if a.name == "*":
-                    star = star or n.level != 0 or n.module not in TYPING_MODULES  # type: ignore[attr-defined]
-                else:
-                    bind(a.asname or a.name, a)
-        elif t is ast.ExceptHandler or t is ast.MatchAs or t is ast.MatchStar:
-            bind(n.name, n)  # type: ignore[attr-defined]
-        elif t is ast.MatchMapping:
-            bind(n.rest, n)  # type: ignore[attr-defined]
-        elif t is ast.Global or t is ast.Nonlocal:
-            for name in n.names:  # type: ignore[attr-defined]
-                bind(name, n)
-    return out, star
+_TYPE_PARAMS = tuple(getattr(ast, n) for n in ("TypeVar", "ParamSpec", "TypeVarTuple")
+                     if hasattr(ast, n))
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, *_TYPE_PARAMS)
+_CAPTURES = (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)
+# what a binding binds a name to: typing's constant, typing's module, anything else
+_CONST, _MODULE, _OTHER = 0, 1, 2
 
 
-def guards(tree: ast.Module, patched: bool | None = False) -> frozenset[int]:
+def guards(tree: ast.Module, patched: bool | None = False, text: str | None = None,
+           ) -> frozenset[int]:
     """ids of the expressions of ``tree`` that are typing's ``TYPE_CHECKING`` (module
-    docstring); none where ``patched`` (another module of the distribution writes it)."""
+    docstring); none where ``patched`` (another module of the distribution writes it).
+    ``text``: the module's source, when known (``candidate`` then spares the walk for
+    writes)."""
     cached = tree.__dict__.get(_CACHE)
     if cached is not None and cached[0] == bool(patched):
         return cached[1]
     out: frozenset[int] = frozenset()
     if not patched:
-        out = _guards(tree)
+        out = _guards(tree, text is None or candidate(text))
     tree.__dict__[_CACHE] = (bool(patched), out)
     return out
 
 
-def _guards(tree: ast.Module) -> frozenset[int]:
-    bound, star = _bound(tree)
-    if star:
-        return frozenset()
-    # names every binding of which is typing's constant, or typing itself
-    consts: set[str] = set()
-    modules: set[str] = set()
-    for name, nodes in bound.items():
-        if all(type(b) is ast.alias and b.name == NAME for b in nodes) and all(
-                _from_typing(tree, b) for b in nodes):
-            consts.add(name)
-        elif all(type(b) is ast.alias and b.name in TYPING_MODULES for b in nodes) and all(
-                _plain_import(tree, b) for b in nodes):
-            modules.add(name)
-    if not consts and not modules:
-        return frozenset()
-    if writes(tree, frozenset({NAME, *consts})):
-        return frozenset()
-    out: set[int] = set()
+def _guards(tree: ast.Module, may_write: bool) -> frozenset[int]:
+    """One walk: every binding of every name, in any scope (name -> the kinds of what it
+    is bound to), and the loads that may be typing's constant."""
+    bound: dict[str, set[int]] = {}
+    loads: list[ast.Name | ast.Attribute] = []
+    star = False
+
+    def bind(name: str | None, kind: int = _OTHER) -> None:
+        if name:
+            bound.setdefault(name, set()).add(kind)
+
     for n in ast.walk(tree):
         t = type(n)
-        if t is ast.Name and n.id in consts and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
-            out.add(id(n))
-        elif t is ast.Attribute and n.attr == NAME and type(n.ctx) is ast.Load and type(  # type: ignore[attr-defined]
-                n.value) is ast.Name and n.value.id in modules:  # type: ignore[attr-defined]
-            out.add(id(n))
-    return frozenset(out)
-
-
-def _parents(tree: ast.Module) -> dict[int, ast.AST]:
-    got = tree.__dict__.get(_CACHE + "_parents")
-    if got is None:
-        got = {id(c): n for n in ast.walk(tree)
-               if type(n) in (ast.Import, ast.ImportFrom) for c in n.names}  # type: ignore[attr-defined]
-        tree.__dict__[_CACHE + "_parents"] = got
-    return got
-
-
-def _from_typing(tree: ast.Module, alias: ast.alias) -> bool:
-    st = _parents(tree).get(id(alias))
-    return type(st) is ast.ImportFrom and st.level == 0 and st.module in TYPING_MODULES  # type: ignore[attr-defined]
-
-
-def _plain_import(tree: ast.Module, alias: ast.alias) -> bool:
-    """``import typing`` / ``import typing as t`` (not ``from x import typing``)."""
-    return type(_parents(tree).get(id(alias))) is ast.Import
+        if t is ast.Name:
+            if type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                loads.append(n)  # type: ignore[arg-type]
+            else:
+                bind(n.id)  # type: ignore[attr-defined]
+        elif t is ast.Attribute:
+            if n.attr == NAME and type(n.value) is ast.Name:  # type: ignore[attr-defined]
+                loads.append(n)  # type: ignore[arg-type]
+        elif t is ast.arg:
+            bind(n.arg)  # type: ignore[attr-defined]
+        elif t in _DEFS or t in _CAPTURES:
+            bind(n.name)  # type: ignore[attr-defined]
+        elif t is ast.Import:
+            for a in n.names:  # type: ignore[attr-defined]
+                bind(a.asname or a.name.partition(".")[0],
+                     _MODULE if a.name in TYPING_MODULES else _OTHER)
+        elif t is ast.ImportFrom:
+            typing = n.level == 0 and n.module in TYPING_MODULES  # type: ignore[attr-defined]
+            for a in n.names:  # type: ignore[attr-defined]
+                if a.name == "*":
+                    star = star or not typing
+                else:
+                    bind(a.asname or a.name, _CONST if typing and a.name == NAME else _OTHER)
+        elif t is ast.MatchMapping:
+            bind(n.rest)  # type: ignore[attr-defined]
+        elif t is ast.Global or t is ast.Nonlocal:
+            for name in n.names:  # type: ignore[attr-defined]
+                bind(name)
+    if star:
+        return frozenset()
+    consts = {name for name, kinds in bound.items() if kinds == {_CONST}}
+    modules = {name for name, kinds in bound.items() if kinds == {_MODULE}}
+    if not consts and not modules:
+        return frozenset()
+    # (an alias, ``as TC``, may be written as the string "TC", which ``candidate`` misses)
+    if (may_write or consts - {NAME}) and writes(tree, frozenset({NAME, *consts})):
+        return frozenset()
+    return frozenset(id(x) for x in loads if (
+        type(x) is ast.Name and x.id in consts) or (
+        type(x) is ast.Attribute and x.value.id in modules))  # type: ignore[union-attr]

@@ -69,6 +69,7 @@ READ = {  # the name is rebound somewhere: the body is read
     "star_import": "from typing import TYPE_CHECKING\nfrom pkg.k import *\nif TYPE_CHECKING:\n",
     "by_globals": "from typing import TYPE_CHECKING\nglobals()['TYPE_CHECKING'] = 1\n"
                   "if TYPE_CHECKING:\n",
+    "alias_by_globals": "from typing import TYPE_CHECKING as TC\nglobals()['TC'] = 1\nif TC:\n",
     "unbound": "if TYPE_CHECKING:\n",  # (builtins.TYPE_CHECKING, set elsewhere)
 }
 
