@@ -30,7 +30,9 @@ no event (a thread started, a module imported by a computed name) are EXTRA seed
    its ``__new__``/``__init__`` (and a C base class that is a seed), a function named
    without a call is a callback and counts as called;
 3. capabilities flow from the seeds to the callers, at most MAX_DEPTH calls up, except
-   through STOP entries (incidental paths: reading source for tracebacks, lazy set-up, ...);
+   through STOP entries (incidental paths: reading source for tracebacks, lazy set-up, ...)
+   but where a public function hands its own argument to the input of a STOP_INPUT entry
+   (``traceback.format_list(entries)``: the caller chooses the files read);
    an open is fs-read or fs-write by its mode (os.open: its flags) where the call is: a
    literal, a constant or a local set to those; a parameter's, what each caller passes
    (``gzip.GzipFile(mode="rb", ...)`` reads), and for a caller outside the standard
@@ -1737,6 +1739,72 @@ def stops(n: Node, cap: str, caller: Node | None = None) -> bool:
     return not only or cap.rstrip(WEAK) in only.split(",")
 
 
+# STOPs that act on their first argument, a file name or a list of them (``linecache.
+# getline(filename)``, ``StackSummary.from_list(entries)``): incidental where the standard
+# library chooses it (a traceback's frames), not where a public caller hands its own
+# argument there (``traceback.format_list(entries)``): ``passes_input``. What a caller
+# gets so passes on only to callers that hand their own argument to it in turn
+# (``print_list(entries)``, not ``format_stack()``, whose list is the stack's). (Applied to
+# every STOP, the rule cries wolf: ``gettext(message)`` hands a message, not the catalog
+# it reads, and ``TracebackException(limit=limit)`` a limit: 132 names more,
+# ``logging.Logger``, ``argparse.ArgumentParser``, ``traceback.format_exc`` among them.)
+STOP_INPUT = frozenset({"linecache", "traceback.StackSummary"})
+_SELF_NAMES = frozenset({"self", "cls", "klass", "mcs", "mcls", "metacls"})
+
+
+def _public(fn: types.FunctionType, owner: type | None) -> bool:
+    """A name a package calls: no part of its module or qualified name private (a
+    constructor counts as its class)."""
+    parts = [*_mod(fn).split("."), *(owner.__qualname__.split(".") if owner is not None
+                                     else fn.__qualname__.split(".")[:-1]), fn.__name__]
+    return not any(p.startswith("_") and p not in ("__init__", "__new__", "__call__")
+                   for p in parts) and "<locals>" not in fn.__qualname__
+
+
+def _input_param(fn: types.FunctionType) -> str | None:
+    """The first parameter of ``fn`` a caller fills (after ``self``/``cls``): the STOP's
+    input (a file name, the list of frames to show)."""
+    node = def_node(fn)
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    names = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+    if names and names[0] in _SELF_NAMES:
+        names = names[1:]
+    return names[0] if names else None
+
+
+@functools.cache
+def passes_input(caller: Node, n: Node) -> bool:
+    """Whether a public ``caller`` hands one of its own parameters, as it is, to the input
+    of the STOP ``n`` (``_input_param``): then what ``n`` does with it is the caller's
+    choice, not incidental (``traceback.format_list(entries)`` ->
+    ``StackSummary.from_list(entries)``: the file names are the caller's)."""
+    cfn, nfn = caller[1], n[1]
+    if not _public(cfn, caller[0]):
+        return False
+    cnode, want = def_node(cfn), _input_param(nfn)
+    if not isinstance(cnode, ast.FunctionDef | ast.AsyncFunctionDef) or want is None:
+        return False
+    params = {a.arg for a in (*cnode.args.posonlyargs, *cnode.args.args,
+                              *cnode.args.kwonlyargs)} - _SELF_NAMES
+    names = {nfn.__name__}
+    if nfn.__name__ in ("__init__", "__new__") and n[0] is not None:
+        names.add(n[0].__name__)
+    for call in ast.walk(cnode):
+        if not isinstance(call, ast.Call):
+            continue
+        f = call.func
+        spelled = f.id if isinstance(f, ast.Name) else f.attr if isinstance(
+            f, ast.Attribute) else None
+        if spelled not in names:
+            continue
+        given = [call.args[0]] if call.args and not isinstance(call.args[0], ast.Starred) else []
+        given += [k.value for k in call.keywords if k.arg == want]
+        if any(isinstance(g, ast.Name) and g.id in params for g in given):
+            return True
+    return False
+
+
 # A module's command line (``python -m json.tool``) and self-test: they act on the
 # program's own arguments, but a package can call them (``timeit.main(argv)`` execs,
 # ``zipfile.main(["-e", ...])`` writes): they are walked and listed like any function.
@@ -1801,14 +1869,16 @@ def propagate(graph: Graph, roots: list[Node]) -> Result:
                 stack.append(t)
     order.sort(key=node_key)
     callers: dict[Node, list[Node]] = collections.defaultdict(list)
-    queue: collections.deque[tuple[Node, str, int, str, tuple]] = collections.deque()
+    # (the last item: the capability is held only through the input of a STOP_INPUT entry,
+    # and passes on only to a caller that hands its own argument to that input)
+    queue: collections.deque[tuple[Node, str, int, str, tuple, bool]] = collections.deque()
     for n in order:
         for t in sorted(graph.edges.get(n, ()), key=node_key):
             if len(t) == 3:
                 callers[t].append(n)
             else:
                 event, cap = t
-                queue.append((n, cap, 1, event, t))
+                queue.append((n, cap, 1, event, t, False))
     # breadth first: the shortest path (then the first event by name) names a capability's
     # evidence; a node passes a capability on while some event still has calls left
     # an open whose mode is a parameter's (a PARAM key) becomes, in each caller, what the
@@ -1816,21 +1886,29 @@ def propagate(graph: Graph, roots: list[Node]) -> Result:
     caps: dict[Node, dict[str, tuple[int, str]]] = collections.defaultdict(dict)
     came: dict[tuple[Node, str], tuple] = {}
     left: dict[Node, dict[str, int]] = collections.defaultdict(dict)
+    left_input: dict[Node, dict[str, int]] = collections.defaultdict(dict)
     while queue:
-        n, cap, depth, event, source = queue.popleft()
+        n, cap, depth, event, source, by_input = queue.popleft()
         have = caps[n].get(cap)
         if have is None or (depth, event) < have:
             caps[n][cap] = (depth, event)
             came[(n, cap)] = source
         remaining = LIMIT.get(event, MAX_DEPTH) - depth
-        if remaining <= left[n].get(cap, 0):
+        done = left_input if by_input else left
+        if remaining <= done[n].get(cap, 0):
             continue
-        left[n][cap] = remaining
+        done[n][cap] = remaining
         for c in callers.get(n, ()):
             held = sorted(graph.translate(cap, n, c)) if cap.startswith(PARAM) else [cap]
             for c_cap in held:
-                if not stops(n, c_cap, c):
-                    queue.append((c, c_cap, depth + 1, event, (n, cap)))
+                if by_input:  # (the caller chooses the input too, or it does not get it)
+                    if passes_input(c, n):
+                        queue.append((c, c_cap, depth + 1, event, (n, cap), True))
+                elif not stops(n, c_cap, c):
+                    queue.append((c, c_cap, depth + 1, event, (n, cap), False))
+                elif stop_key(n[1], n[0]) in STOP_INPUT and passes_input(c, n):
+                    # the STOP's input is the public caller's argument: not incidental
+                    queue.append((c, c_cap, depth + 1, event, (n, cap), True))
     return Result(caps=dict(caps), came=came)
 
 

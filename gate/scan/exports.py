@@ -43,9 +43,9 @@ from gate.scan.lexical import (
     decode_text,
     import_ranges,
     module_name,
-    typing_patched,
     value_starts,
 )
+from gate.scan.type_checking import may_write
 
 _FROM = re.compile(r"\bfrom\b[ \t]*([.\w \t]*?)[ \t]*\bimport\b[ \t]*(\([^)]*\)?|[^;#)]*)")
 _IMPORT = re.compile(r"(?:^|[;:])[ \t]*import[ \t]+([\w. \t,]+)")
@@ -80,7 +80,7 @@ class Exported:
     # every own module's import name: a value bound to one is a module (gate.scan.reflect)
     own_modules: frozenset[str] = frozenset()
     own_packages: frozenset[str] = frozenset()  # those of them with submodules
-    # a module may set ``typing.TYPE_CHECKING`` (gate.scan.lexical.typing_patched): no
+    # a module may set ``typing.TYPE_CHECKING`` (gate.scan.type_checking.may_write): no
     # ``if TYPE_CHECKING:`` block of the distribution is then never run
     typing_patched: bool = False
 
@@ -259,7 +259,7 @@ def collect(sources: Mapping[str, bytes | str], *,
         named = module_name(rel)
         if named is None or "import" not in (text := decode_text(data) or ""):
             continue
-        patched = patched or typing_patched(text)
+        patched = patched or may_write(text)
         module, package = named
         texts[module] = text
         if package:

@@ -469,17 +469,3 @@ def chain_values(text: str, roots: Iterable[str]) -> list[tuple[int, str]]:
             out.append((start, root + re.sub(r"[ \t]", "", m.group())))
     out.sort()
     return out
-
-
-_TYPING_WRITE = re.compile(
-    r"\.\s*TYPE_CHECKING\b(?!\s*(?:[:\n#]|\Z|==|!=|\bis\b|\bor\b|\band\b|\bif\b|\belse\b))"
-    r"|['\"]TYPE_|CHECKING['\"]")
-
-
-def typing_patched(text: str) -> bool:
-    """Whether a module's source may set ``TYPE_CHECKING`` on another module
-    (``typing.TYPE_CHECKING = True``, ``setattr(typing, "TYPE_CHECKING", 1)``): then no
-    module of its distribution reads ``if TYPE_CHECKING:`` as never true. Lexical and
-    over-approximating: ``.TYPE_CHECKING`` anywhere but before ``:``, a line end or a
-    comparison or boolean operator, a string starting ``TYPE_`` or ending ``CHECKING``."""
-    return "TYPE_CHECKING" in text and _TYPING_WRITE.search(text) is not None

@@ -65,7 +65,6 @@ from gate.scan.lexical import (
     module_name,
     normalize,
     plain_import,
-    typing_patched,
     value_offsets,
     value_starts,
     word_offsets,
@@ -86,13 +85,13 @@ from gate.scan.python_refs import (
     _bound_names,
     _chain_or_name,
     _is_main,
-    _is_type_checking,
     _LazyLocals,
     _literal_str,
 )
 from gate.scan.reach import moved, name_may_change, reached
 from gate.scan.reach_modules import remember
 from gate.scan.reflect import REFLECTIVE
+from gate.scan.type_checking import candidate, guards, may_write, writes
 
 
 def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
@@ -114,6 +113,8 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
     norm = normalize(text)
     words = satisfied(norm, own, exports, module=module,
                       package=path.endswith("__init__.py"))
+    if not words and may_write(norm):  # (a finding of its own: gate.scan.type_checking)
+        words = {"TYPE_CHECKING"}
     if not words:
         hosts.note(text, path)  # literal hosts, whatever the file's capabilities
         return []
@@ -145,7 +146,7 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
             scanner.set_exports(exports)
         # (the distribution's modules, where known, else the file's own)
         scanner.typing_patched = exports.typing_patched if exports is not None else (
-            typing_patched(norm))
+            may_write(norm))
         found = scanner.run(tree)
         if phase is None:  # (gate.scan.reach_modules reads it again otherwise)
             remember(path, module, path.endswith("__init__.py"), norm, tree,
@@ -302,6 +303,12 @@ class _Scanner(_Calls):
         # Pass 1 (bindings) also reads the lines of names bound to modules (``o = os``).
         self.module = tree.body
         self.tree = tree
+        if "TYPE_CHECKING" in self.text:  # (spelled by every guard: gate.scan.type_checking)
+            self.guards = guards(tree, self.typing_patched, self.text)
+        for line, inside in writes(tree) if candidate(self.text) else ():
+            self._add(_DYNAMIC, line, Phase.RUNTIME if inside else Phase.IMPORT,
+                      "writes TYPE_CHECKING on a module: every `if TYPE_CHECKING:` of the "
+                      "interpreter may then run")
         base = _lines_of(self.text, self.words | {"import"})
         self.lines = base
         seen: set[str] = set()
@@ -448,7 +455,7 @@ class _Scanner(_Calls):
                 for st in stack.pop():
                     bound |= _bound_names(st)
                     t = type(st)
-                    if t is ast.If and _is_type_checking(st.test):  # type: ignore[attr-defined]
+                    if t is ast.If and id(st.test) in self.guards:  # type: ignore[attr-defined]
                         stack.append(st.orelse)  # type: ignore[attr-defined]
                     elif t not in _FUNCS and t is not ast.ClassDef:
                         stack += _blocks(st)
@@ -476,7 +483,7 @@ class _Scanner(_Calls):
                         value = self._resolve(item.context_expr, import_calls=True)
                         if value in _SELF_ENTERING:
                             self.aliases[item.optional_vars.id] = value
-            if t is ast.If and _is_type_checking(st.test):  # type: ignore[attr-defined]
+            if t is ast.If and id(st.test) in self.guards:  # type: ignore[attr-defined]
                 self._collect(st.orelse, in_function=in_function, phase=phase)  # type: ignore[attr-defined]
             elif t in _FUNCS:
                 self.scopes.append(self._scope(st))  # type: ignore[arg-type]
@@ -582,7 +589,7 @@ class _Scanner(_Calls):
             linux = (labels.on_linux(st.test, self._platform_qual)
                      if where is not None and not self.rebound else None)
             try:
-                if not _is_type_checking(st.test):
+                if id(st.test) not in self.guards:
                     self._tested(st.test)
                     self._expr(st.test, phase)
                     # ``if __name__ == "__main__":`` runs when the file is run, not imported

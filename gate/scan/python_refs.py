@@ -196,11 +196,6 @@ def _star_names(module: str) -> frozenset[str] | None:
     return frozenset(names)
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (type(test) is ast.Name and test.id == "TYPE_CHECKING") or (
-        type(test) is ast.Attribute and test.attr == "TYPE_CHECKING")
-
-
 def _arg(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
     if len(call.args) > index and not any(type(a) is ast.Starred for a in call.args[:index + 1]):
         return call.args[index]
@@ -448,7 +443,11 @@ class _State:
         self.lines: list[int] = []
         self.everything = False
         self.module_name: str | None = None  # dotted name of this file, for relative imports
-        self.typing_patched = False  # (gate.scan.lexical.typing_patched of its distribution)
+        # a module of its distribution may write ``typing.TYPE_CHECKING``
+        # (gate.scan.type_checking.may_write); ``guards``: the ids of the tests that are
+        # typing's ``TYPE_CHECKING`` (gate.scan.type_checking.guards): their bodies never run
+        self.typing_patched = False
+        self.guards: frozenset[int] = frozenset()
         self.package = False  # an ``__init__.py``
         self.exports: Exported | None = None
         self.code_tricks = not words.isdisjoint(CODE_TRICKS)

@@ -51,6 +51,7 @@ from gate.scan.lexical import absolute
 from gate.scan.nodes import _FIELDS, child_fields, statements
 from gate.scan.python_refs import _FUNCS, _all_args, _arg, _blocks, _is_main, _literal_str
 from gate.scan.reach_refs import _IMPORT_MODULE, dotted, ref, spell, split_ref
+from gate.scan.type_checking import TYPING_MODULES, guards
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # decorators that only wrap or mark what they are given: the standard library's objects
@@ -153,18 +154,6 @@ _BUILTIN_TYPES = frozenset({
 _GEN_FINDERS = frozenset({"vars", "locals", "__dict__", "modules", "get_objects",
                           "get_referrers", "get_referents", "getmembers", "f_locals",
                           "gi_frame", "__getattr__"})
-
-
-def typing_written(tree: ast.Module) -> bool:
-    """Whether ``tree`` may write ``TYPE_CHECKING`` on a module: an attribute so named
-    stored or deleted, the name as a string (``setattr``, ``vars(m)[...]``)."""
-    for n in ast.walk(tree):
-        t = type(n)
-        if (t is ast.Attribute and n.attr == "TYPE_CHECKING" and (  # type: ignore[attr-defined]
-                type(n.ctx) is not ast.Load)) or (  # type: ignore[attr-defined]
-                t is ast.Constant and n.value == "TYPE_CHECKING"):  # type: ignore[attr-defined]
-            return True
-    return False
 
 
 def name_may_change(tree: ast.Module, module: str | None = None, package: bool = False) -> bool:
@@ -424,9 +413,9 @@ class _Reach:
         self.main_runs = main_runs if callable(main_runs) else lambda: main_runs
         self.module, self.package = module, package  # its import name, when known
         self.tree = tree
-        # a module of the distribution, this one included, may set ``typing.TYPE_CHECKING``
-        # (``typing_patched``, gate.scan.lexical): then ``if TYPE_CHECKING:`` may run;
-        # None: not known, the module's own tree is read (``typing_written``)
+        # a module of the distribution may set ``typing.TYPE_CHECKING``: then ``if
+        # TYPE_CHECKING:`` may run (gate.scan.type_checking decides; None: not known, the
+        # module's own tree is read)
         self.type_checking: bool | None = typing_patched
         # generator expressions kept under a module-level name whose bodies run only when
         # the name is read (``_lazy_generators``)
@@ -1179,25 +1168,19 @@ class _Reach:
 
     def _never(self, test: ast.expr) -> bool:
         """Whether a test is false whenever the module is imported: a false constant
-        (``if False:``, ``if 0:``), ``typing.TYPE_CHECKING`` (resolved through the imports,
-        the name bound by nothing else, and nothing in the module, or in the distribution:
-        ``typing_patched``, writes ``TYPE_CHECKING`` on a module)."""
+        (``if False:``, ``if 0:``), typing's ``TYPE_CHECKING`` (the one decision of
+        gate.scan.type_checking, which the capability scan asks too)."""
         t = type(test)
         if t is ast.Constant:
             return not test.value  # type: ignore[attr-defined]
-        spelled = dotted(test)
-        if spelled is None or not spelled.endswith("TYPE_CHECKING"):
+        # (only ``TYPE_CHECKING``, ``M.TYPE_CHECKING`` or a name imported from typing's
+        # modules may be one: no tree walk for the others)
+        if not ((t is ast.Attribute and test.attr == "TYPE_CHECKING") or (  # type: ignore[attr-defined]
+                t is ast.Name and (test.id == "TYPE_CHECKING" or (  # type: ignore[attr-defined]
+                    self.imported.get(test.id) or ".").partition(".")[0]  # type: ignore[attr-defined]
+                    in TYPING_MODULES))):
             return False
-        head, _, rest = spelled.partition(".")
-        qual = self.imported.get(head)
-        if not qual or head in self.assigned or head in self.defs or head in self.classes:
-            return False
-        if (f"{qual}.{rest}" if rest else qual) not in (
-                "typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"):
-            return False
-        if self.type_checking is None:
-            self.type_checking = typing_written(self.tree)
-        return not self.type_checking
+        return id(test) in guards(self.tree, self.type_checking)
 
     def _lazy_generators(self, tree: ast.Module) -> None:
         """``G = (f() for x in xs)`` at module level: a generator expression evaluates its

@@ -45,7 +45,6 @@ from gate.scan.lexical import (
     import_ranges,
     module_name,
     normalize,
-    typing_patched,
 )
 from gate.scan.nodes import gc_paused, parse
 from gate.scan.python_refs import _FUNCS
@@ -61,6 +60,7 @@ from gate.scan.reach import (
 )
 from gate.scan.reach_decorators import follow_decorations
 from gate.scan.reach_graph import Graph, Summary, summarize
+from gate.scan.type_checking import may_write
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _EXEMPTABLE = frozenset({Capability.NATIVE, Capability.FS_READ})
@@ -304,7 +304,7 @@ class _Follow:
                           words=frozenset(_WORD.findall(text)))
             self.modules[mod.name] = mod
             self.by_path[path] = mod
-        patched = any(typing_patched(m.text) for m in self.by_path.values())
+        patched = any(may_write(m.text) for m in self.by_path.values())
         for m in self.by_path.values():
             m.typing = patched
         self._path_names()

@@ -41,9 +41,9 @@ chooses the input:
   entry-point-own-attr: a console script ``pkg:webbrowser.main`` (an attribute path that
                         leaves the package's own module) is skipped as own code
 
-Closed since (each case says how): all but the four type-checking-guard cases,
-``sysconfig.get_path`` of a scheme the package adds and ``traceback.format_list``, which
-stay strict xfails (docs/scanner.md, Known limits).
+Closed since (each case says how): all but ``sysconfig.get_paths(expand=False)``'s live
+table (found closing ``get_path`` of a scheme the package adds), which stays a strict xfail
+(docs/scanner.md, Known limits).
 """
 
 from __future__ import annotations
@@ -319,17 +319,15 @@ CASES = [
 
     # ================================================================ silent
     # ---- type-checking-guard: any ``if TYPE_CHECKING:`` / ``if x.TYPE_CHECKING:`` body is
-    # skipped (gate/scan/python_refs.py _is_type_checking tests the spelling only), whatever
+    # skipped (gate/scan/python_refs.py _is_type_checking tested the spelling only), whatever
     # the name is bound to
+    # (closed: gate/scan/type_checking.py, typing's name never rebound, no write of it)
     case("type_checking_bound_true_locally", "subprocess", """
         TYPE_CHECKING = True
         if TYPE_CHECKING:
             import subprocess
             subprocess.run(["echo", "pwned"])
-        """, SUBPROCESS, bypass="silent: type-checking-guard, TYPE_CHECKING = True then "
-         "'if TYPE_CHECKING:' runs its body, which is not read; fix: skip the body only where "
-         "the name is typing's TYPE_CHECKING (imported from typing / typing_extensions and "
-         "never rebound: not assigned, not a parameter, typing.TYPE_CHECKING not written)"),
+        """, SUBPROCESS, ("subprocess", 4)),
     case("type_checking_written_into_typing", "subprocess", """
         import typing
         typing.TYPE_CHECKING = True
@@ -337,27 +335,21 @@ CASES = [
         if TYPE_CHECKING:
             import subprocess
             subprocess.run(["echo", "pwned"])
-        """, SUBPROCESS, bypass="silent: type-checking-guard, typing.TYPE_CHECKING = True "
-         "(any module may write it, another distribution's included) then the guarded body "
-         "runs; fix: a write to typing.TYPE_CHECKING is a finding, and the guard is trusted "
-         "only where the module writes none"),
+        """, SUBPROCESS, ("dynamic-code", 2)),  # (and subprocess at 6: test_type_checking)
     case("type_checking_attribute_of_an_own_class", "subprocess", """
         class K:
             TYPE_CHECKING = True
         if K.TYPE_CHECKING:
             import subprocess
             subprocess.run(["echo", "pwned"])
-        """, SUBPROCESS, bypass="silent: type-checking-guard, any attribute named "
-         "TYPE_CHECKING is taken for typing's (K.TYPE_CHECKING of an own class); fix: only "
-         "typing.TYPE_CHECKING / typing_extensions.TYPE_CHECKING"),
+        """, SUBPROCESS, ("subprocess", 5)),
     case("type_checking_parameter", "subprocess", """
         def f(TYPE_CHECKING=True):
             if TYPE_CHECKING:
                 import subprocess
                 subprocess.run(["echo", "pwned"])
         f()
-        """, SUBPROCESS, bypass="silent: type-checking-guard, a parameter named TYPE_CHECKING "
-         "(default True) guards a body that runs; fix: as type_checking_bound_true_locally"),
+        """, SUBPROCESS, ("subprocess", 4)),
     # ---- builtin-by-name: a built-in or frozen module (posix, os) made by a computed name
     # through the import system's lower layer, which no seed names (EXTRA's
     # <computed import> lists __import__, import_module, _gcd_import, _find_and_load only)
@@ -422,8 +414,15 @@ CASES = [
         import sysconfig
         sysconfig._INSTALL_SCHEMES["x"] = {"data": "{RT6_" + "SECRET}"}
         print(sysconfig.get_path("data", "x"))
-        """, ENV, bypass="silent: sysconfig-cut, get_path of a scheme the package added "
-         "expands the environment (_subst_vars); fix: as sysconfig_subst_vars_reads_env"),
+        """, ENV, ("env", 2)),  # (closed: catalog.txt, sysconfig._INSTALL_SCHEMES)
+    case("sysconfig_get_paths_unexpanded_table_reads_env", "env", """
+        import sysconfig
+        sysconfig.get_paths("posix_prefix", expand=False)["data"] = "{RT6_" + "SECRET}"
+        print(sysconfig.get_path("data", "posix_prefix"))
+        """, ENV, bypass="silent: sysconfig-cut, get_paths(expand=False) hands out the live "
+         "scheme dict, and get_path expands a value changed there with the environment "
+         "(_subst_vars); fix: get_path/get_paths given expand (not a literal True) is env, "
+         "a gate/scan/stdlib_forms.py rule (0 of 966 wheels pass expand)"),
     # (closed: STOP take)
     case("sysconfig_parse_makefile_reads_a_file", "fs-read", {
         INIT: "import os, sysconfig\nprint(sysconfig._parse_makefile(os.path.join("
@@ -516,11 +515,15 @@ CASES = [
         import traceback
         print(traceback.FrameSummary("/etc/" + "passwd", 1, "x").line)
         """, READ, ("fs-read", 2)),
+    # (closed: tools/stdlib_catalog.py STOP_INPUT, generated)
     case("traceback_format_list", "fs-read", """
         import traceback
         print(traceback.format_list([("/etc/" + "passwd", 1, "x", None)])[0])
-        """, READ, bypass="silent: linecache-wrapper, traceback.format_list builds "
-         "FrameSummary objects whose .line reads the file named; fix: as FrameSummary.line"),
+        """, READ, ("fs-read", 2)),
+    case("traceback_print_list", "fs-read", """
+        import sys, traceback
+        traceback.print_list([("/etc/" + "passwd", 1, "x", None)], file=sys.stdout)
+        """, READ, ("fs-read", 2)),
 ]
 
 
