@@ -217,7 +217,7 @@ case("star_import_rebinds_type_checking", "subprocess", {
         if TYPE_CHECKING:
             f()
         """),
-}, bypass=STAR_TRUSTED)
+})  # closed by scan12: a star import makes the TYPE_CHECKING guard read
 case("star_import_rebinds_typing_alias", "subprocess", {
     "pkg/_x.py": "class _T:\n    TYPE_CHECKING = True\nt = _T()\n",
     "pkg/__init__.py": src("""
@@ -229,7 +229,7 @@ case("star_import_rebinds_typing_alias", "subprocess", {
         if t.TYPE_CHECKING:
             f()
         """),
-}, bypass=STAR_TRUSTED)
+})  # closed by scan12: a star import makes the TYPE_CHECKING guard read
 case("star_import_rebinds_property", "subprocess", {
     "pkg/_x.py": "def property(fn):\n    fn(None)\n    return fn\n",
     "pkg/__init__.py": src("""
