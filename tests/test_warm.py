@@ -13,16 +13,24 @@ from gate import warm
 from gate.errors import InstallError
 
 
-@pytest.mark.parametrize("argv", [
-    ["--backend", "uv", "-r", "lock.txt"],
-    ["--backend=uv", "--requirement=lock.txt", "--python", "py", "--policy=p.toml",
-     "--cache-dir", "c", "-i", "u", "--extra-index-url", "v", "-f", "w", "--strict",
-     "--disable-pip-version-check", "-r", "more.txt"],
+@pytest.mark.parametrize(("argv", "reqs", "python", "key"), [
+    (["--backend", "uv", "-r", "lock.txt"], ["lock.txt"], None,
+     ["--backend", "uv", "-r", "lock.txt"]),
+    (["--backend=uv", "--requirement=lock.txt", "--python", "py", "--policy=p.toml",
+      "--cache-dir", "c", "-i", "u", "--extra-index-url", "v", "-f", "w", "--strict",
+      "--disable-pip-version-check", "-r", "more.txt"], ["lock.txt", "more.txt"], "py",
+     ["--backend", "uv", "--requirement", "lock.txt", "--python", "\0target", "--policy",
+      "p.toml", "--cache-dir", "c", "-i", "u", "--extra-index-url", "v", "-f", "w",
+      "--strict", "--disable-pip-version-check", "-r", "more.txt"]),
 ])
-def test_eligible_command_lines(argv: list[str]) -> None:
+def test_eligible_command_lines(argv: list[str], reqs: list[str], python: str | None,
+                                key: list[str]) -> None:
+    """Each requirement file, the target, and the command line as the key holds it (one
+    spelling per option; the target by its probe, not its path)."""
     plan = warm.Plan(argv, {}, "/somewhere")
-    assert plan.reqs[0] == "lock.txt"
-    assert "\0target" in plan.argv or plan.python is None
+    assert plan.reqs == reqs
+    assert plan.python == python
+    assert plan.argv == key
 
 
 @pytest.mark.parametrize(("argv", "why"), [
