@@ -138,6 +138,8 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 # what pickle looks a class or function up by on its module (a module ``__getattr__`` is
 # asked for it when rebound)
 _PICKLE_NAMES = frozenset({"__qualname__", "__module__"})
+# what the import machinery and ``dir()`` look up on a module object (PEP 562)
+_MODULE_HOOKS = frozenset({"__getattr__", "__dir__"})
 # what makes a class named by its first argument, of the calling module
 _CLASS_MAKERS = frozenset({
     "builtins.type", "types.new_class", "collections.namedtuple", "dataclasses.make_dataclass",
@@ -451,7 +453,11 @@ class _Reach:
         self.read: dict[str, str] = {}  # module-level names code run at import reads, how
         # module-level builtin containers (``REG = {}``, ``HOOKS = defaultdict(list)``)
         self.containers: set[str] = set()
-        self.hooks: dict[str, ast.AST] = {}  # module-level ``__getattr__``, ``__dir__``
+        # module-level ``__getattr__``, ``__dir__``: what binds each, by any binding form
+        # (a ``def``; an import, ``from ._x import lazy as __getattr__``: its ``ast.alias``;
+        # an assignment, ``__getattr__ = _x.f``: the value), first line first (``_hook``)
+        self.hooks: dict[str, list[ast.AST]] = {}
+        self.import_refs: dict[int, tuple[str, int]] = {}  # id(alias) -> (``=`` ref, line)
         self.enum_names: set[str] = set()  # names bound to enum or anything from it
         # names bound to an import function (``from importlib import import_module as im``)
         self.importers: dict[str, str] = {}
@@ -532,8 +538,8 @@ class _Reach:
                 if owner is not None:
                     self.methods.setdefault(id(owner), []).append(st)
                     self.owner[id(st)] = owner
-                elif st.name in ("__getattr__", "__dir__"):  # type: ignore[attr-defined]
-                    self.hooks.setdefault(st.name, st)  # type: ignore[attr-defined]
+                elif st.name in _MODULE_HOOKS:  # type: ignore[attr-defined]
+                    self.hooks.setdefault(st.name, []).append(st)  # type: ignore[attr-defined]
             elif t is ast.ClassDef:
                 assert isinstance(st, ast.ClassDef)
                 self.classes.setdefault(st.name, []).append(st)
@@ -542,10 +548,16 @@ class _Reach:
                 else:
                     self.keys[id(st)] = st.name
                 self._index(st.body, st)
+            elif t is ast.Import or t is ast.ImportFrom:
+                self._index_import(st, owner)  # type: ignore[arg-type]
             elif t is ast.Assign or t is ast.AnnAssign:
                 value = st.value  # type: ignore[attr-defined]
                 targets = st.targets if t is ast.Assign else [st.target]  # type: ignore[attr-defined]
                 names = [x.id for x in targets if type(x) is ast.Name]
+                if owner is None and value is not None:  # ``__getattr__ = _x.f``
+                    for n in names:
+                        if n in _MODULE_HOOKS:
+                            self.hooks.setdefault(n, []).append(value)
                 if type(value) is ast.Lambda:
                     for n in names:
                         self.defs.setdefault(n, []).append(value)
@@ -571,6 +583,46 @@ class _Reach:
             else:
                 for block in _blocks(st):
                     self._index(block, owner)
+
+    def _index_import(self, st: ast.Import | ast.ImportFrom, owner: ast.ClassDef | None) -> None:
+        """An import binds names like an assignment does: at module level, one binding
+        ``__getattr__``/``__dir__`` is the module's hook (``from ._x import lazy as
+        __getattr__``); in a class body, each name is an attribute of the class that the
+        machinery may call (``from ._x import hook as __class_getitem__``: ``C[int]`` runs
+        it), a reference stored in the class (``class C: h = mod.f``), opened like one."""
+        for a in st.names:
+            if a.name == "*":
+                continue
+            bound = a.asname or a.name.partition(".")[0]
+            if owner is None and bound not in _MODULE_HOOKS:
+                continue
+            if type(st) is ast.Import:
+                qual: str | None = a.name if a.asname else bound
+            elif self.module is None and st.level:  # type: ignore[union-attr]
+                qual = None
+            else:
+                base = absolute(self.module or "", self.package, "." * st.level + (  # type: ignore[union-attr]
+                    st.module or "")) if st.level else st.module  # type: ignore[union-attr]
+                qual = f"{base}.{a.name}" if base else None
+            if qual is not None:
+                self.import_refs[id(a)] = ("=" + qual, st.lineno)
+            if owner is None:
+                self.hooks.setdefault(bound, []).append(a)
+            else:
+                self.class_stored.setdefault(id(owner), []).append((bound, a))  # type: ignore[arg-type]
+                self.stored_attrs.setdefault(bound, []).append(a)  # type: ignore[arg-type]
+
+    def _hook(self, name: str, how: str) -> None:
+        """The module's hook ``name`` runs: what each binding of it names (a ``def``; an
+        import's target; an assigned value, opened like a stored reference read)."""
+        for b in self.hooks.get(name, ()):
+            if isinstance(b, _FUNCS):
+                self.reach(b, how)
+                continue
+            if type(b) is not ast.alias and id(b) in self.aliases:  # ``__getattr__ = os.system``:
+                # the machinery calls it (an alias's uses are where they stand: there are none)
+                self.out.bodies.append((b.lineno, b.end_lineno or b.lineno, how))  # type: ignore[attr-defined]
+            self._open(b, how)  # type: ignore[arg-type]
 
     def _store(self, targets: list[ast.expr], value: ast.expr,
                owner: ast.ClassDef | None) -> None:
@@ -856,10 +908,11 @@ class _Reach:
         make it later without naming it: an own base's ``__init_subclass__``, a metaclass
         of the module's (``own``: the class and its own bases, ``_mro``)."""
         for k in own:
-            if k is not own[0] and any(getattr(m, "name", None) == "__init_subclass__"
-                                       and self._keeps_class(m)
-                                       for m in self.methods.get(id(k), ())):
-                return True
+            if k is not own[0] and (any(getattr(m, "name", None) == "__init_subclass__"
+                                        and self._keeps_class(m)
+                                        for m in self.methods.get(id(k), ())) or any(
+                    name == "__init_subclass__" for name, _ in self.class_stored.get(id(k), ()))):
+                return True  # (one stored or imported is not read here: it may keep it)
             meta = _keyword(k, "metaclass")
             if meta is None:
                 continue
@@ -911,6 +964,11 @@ class _Reach:
         if id(value) in self.opened:
             return
         self.opened.add(id(value))
+        if type(value) is ast.alias:  # an import's binding (``_index_import``): its target
+            got = self.import_refs.get(id(value))
+            if got is not None:
+                self.out.outside.append(got)
+            return
         if isinstance(value, _FUNCS):  # (a function a decorator kept: ``_hold``)
             self.reach(value, how)
             return
@@ -1113,9 +1171,7 @@ class _Reach:
         """A name the module's ``__getattr__`` may be asked for without code spelling it:
         a ``__qualname__``/``__module__`` rebound (pickle looks a class or function up by
         them), a ``__reduce__`` returning a string (pickle looks it up)."""
-        hook = self.hooks.get("__getattr__")
-        if hook is not None:
-            self.reach(hook, how)
+        self._hook("__getattr__", how)
 
     def _plain_class(self, name: str) -> bool:
         """Whether ``name`` is only the module's own class (or classes) made by ``type``:
@@ -1489,6 +1545,9 @@ class _Reach:
             for m in self.methods.get(id(k), ()):
                 if getattr(m, "name", None) == "__init_subclass__":
                     self.reach(m, at)
+            for name, value in self.class_stored.get(id(k), ()):  # bound otherwise than by
+                if name == "__init_subclass__":  # ``def``: ``from ._x import f as ...``
+                    self._open(value, at)
         for spelled in other:
             self.out.outside.append((f"{spelled}.__init_subclass__", line))
 
@@ -1536,9 +1595,10 @@ class _Reach:
         it): its hook runs, once defined (a lookup above the ``def`` finds none: flask's
         ``from . import json``)."""
         for name in hooks:
-            hook = self.hooks.get(name)
-            if hook is not None and (how is not None or line > hook.lineno):  # type: ignore[attr-defined]
-                self.reach(hook, how or what)
+            bound = self.hooks.get(name)
+            if bound and (how is not None or line > min(_line(b, self.import_refs)
+                                                          for b in bound)):
+                self._hook(name, how or what)
 
     def _enum(self, c: ast.ClassDef, seen: set[int]) -> bool:
         """Whether making the class runs enum's metaclass (a base from ``enum``, directly
@@ -1654,6 +1714,12 @@ class _Reach:
         self._release(self._results(func), how or f"a result called at :{line}")  # ``f()()``
         if t is ast.Name and id(call) not in self.stored_ids:  # (its result goes elsewhere)
             self.loose.update(id(d) for d in self.defs.get(func.id, ()))  # type: ignore[attr-defined]
+        if t is ast.Name and func.id == "dir" and len(call.args) == 1 and (  # type: ignore[attr-defined]
+                "dir" not in self._shadowed):
+            # ``dir(pkg)`` runs the module's ``__dir__`` (PEP 562), an object's its class's
+            spelled = ref(call.args[0], self.module, self.package, self.importers)
+            if spelled is not None:
+                self.out.outside.append((f"{spelled}.__dir__", line))
         if t is ast.Lambda:
             self.reach(func, how or f"lambda called at :{line}")
         elif t is ast.Name or t is ast.Attribute:
@@ -2299,6 +2365,12 @@ def _parses(text: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _line(node: ast.AST, refs: dict[int, tuple[str, int]]) -> int:
+    """Where a binding stands (an import's ``ast.alias``: its statement's line)."""
+    got = refs.get(id(node))
+    return got[1] if got is not None else getattr(node, "lineno", 0)
 
 
 def _leaf(node: ast.expr) -> str | None:

@@ -1,0 +1,191 @@
+"""Import-phase fixes, round 5 (#13): the mechanisms behind red team 4's last bypasses, each
+closed for every form it takes, not for the one example.
+
+1. A name the machinery looks up is the hook however it is bound: a module's ``__getattr__``
+   and ``__dir__`` (PEP 562) by a ``def``, an import (``from ._x import f as __getattr__``),
+   an assignment (``__getattr__ = _x.f``, ``= os.system``, ``= lambda``, annotated), a
+   ``:=``, a ``for`` or ``with`` target, ``global`` in a function; a class's special methods
+   (``__class_getitem__``, ``__init_subclass__``, ``__set_name__``, ``__enter__``,
+   ``__mro_entries__``) bound by an import in the class body or stored there. ``dir(m)`` of
+   an own module runs its ``__dir__`` (it was only followed for ``sys.modules[__name__]``).
+
+It reuses round 3's harness (tests/scan/test_reach_redteam3.py): every case is also *run*
+(``test_really_runs_at_import``: ``import pkg`` in a fresh ``python -I`` must print
+``pwned``; the precision cases must not), and the scanner must report the capability (or
+``dynamic-code`` / ``unanalyzed``) in phase ``import`` (precision: ``runtime`` only).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.scan.test_reach_redteam import fail_unless_at_import, fail_unless_runtime
+from tests.scan.test_reach_redteam3 import (
+    X_PAYLOAD,
+    Files,
+    assert_does_not_run_at_import,
+    assert_runs_at_import,
+    param_sets,
+)
+
+_RAW: list[tuple[str, str, Files, str | None]] = []
+
+
+def case(name: str, cap: str, files: Files, *, bypass: str | None = None) -> None:
+    _RAW.append((name, cap, files, bypass))
+
+
+ANY_ARGS = X_PAYLOAD.replace("def f():", "def f(*a):")
+RETURNS_LIST = ANY_ARGS.replace('pwned")', 'pwned")\n    return []')
+MISSING = "import pkg\npkg.missing\n"  # (a sibling's lookup the module's hook answers)
+
+# ---- 1. a module hook bound by any binding form, asked by another module of the package
+# (``import pkg._y`` asks ``pkg`` for nothing: only the sibling's lookup runs the hook)
+case("getattr_import_bound_sibling_from_import", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "from ._x import f as __getattr__\nimport pkg._y\n",
+    "pkg/_y.py": "from pkg import anything\n",
+})
+case("getattr_import_bound_absolute", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "from pkg._x import f as __getattr__\nimport pkg._y\n",
+    "pkg/_y.py": MISSING,
+})
+case("getattr_assigned_local_alias", "subprocess", {
+    "pkg/__init__.py": ANY_ARGS + "__getattr__ = f\nimport pkg._y\n",
+    "pkg/_y.py": MISSING,
+})
+case("getattr_assigned_lambda", "subprocess", {
+    "pkg/__init__.py": "import os\n__getattr__ = lambda n: os.system('echo pwned')\n"
+                       "import pkg._y\n",
+    "pkg/_y.py": MISSING,
+})
+case("getattr_assigned_stdlib_function_own_lookup", "env", {
+    # (``from . import X`` asks the hook first: ``hasattr``)
+    "pkg/__init__.py": "import os\n__getattr__ = os.getenv\nfrom . import PKG_PROBE\n"
+                       "print(PKG_PROBE)\n",
+})
+case("getattr_assigned_stdlib_function_sibling", "env", {
+    "pkg/__init__.py": "import os\n__getattr__ = os.getenv\nimport pkg._y\n",
+    "pkg/_y.py": "import pkg\nprint(pkg.PKG_PROBE)\n",
+})
+case("getattr_annotated_assignment", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "from . import _x\n__getattr__: object = _x.f\nimport pkg._y\n",
+    "pkg/_y.py": MISSING,
+})
+case("getattr_walrus", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "from . import _x\n(__getattr__ := _x.f)\nimport pkg._y\n",
+    "pkg/_y.py": MISSING,
+})
+case("getattr_for_target", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "from . import _x\nfor __getattr__ in (_x.f,):\n    pass\n"
+                       "import pkg._y\n",
+    "pkg/_y.py": MISSING,
+})
+case("getattr_with_target", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "import contextlib\nfrom . import _x\n"
+                       "with contextlib.nullcontext(_x.f) as __getattr__:\n    pass\n"
+                       "import pkg._y\n",
+    "pkg/_y.py": MISSING,
+})
+case("getattr_global_in_function", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "from . import _x\ndef _install():\n    global __getattr__\n"
+                       "    __getattr__ = _x.f\n_install()\nimport pkg._y\n",
+    "pkg/_y.py": MISSING,
+})
+case("dir_import_bound_sibling_dir", "subprocess", {
+    "pkg/_x.py": RETURNS_LIST,
+    "pkg/__init__.py": "from ._x import f as __dir__\nimport pkg._y\n",
+    "pkg/_y.py": "import pkg\ndir(pkg)\n",
+})
+case("dir_def_sibling_dir", "subprocess", {
+    "pkg/__init__.py": RETURNS_LIST.replace("def f(*a):", "def __dir__():") + "import pkg._y\n",
+    "pkg/_y.py": "import pkg\ndir(pkg)\n",
+})
+case("dir_def_other_module_dir", "subprocess", {
+    "pkg/_x.py": RETURNS_LIST.replace("def f(*a):", "def __dir__():"),
+    "pkg/__init__.py": "from . import _x\ndir(_x)\n",
+})
+
+# ---- 2. a class's special method bound by an import in its body, or stored there
+case("init_subclass_imported_in_class_body", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "class C:\n    from ._x import f as __init_subclass__\n"
+                       "class D(C):\n    pass\n",
+})
+case("init_subclass_stored_in_class_body", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "from . import _x\nclass C:\n    __init_subclass__ = _x.f\n"
+                       "class D(C):\n    pass\n",
+})
+case("set_name_imported_in_class_body", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "class D:\n    from ._x import f as __set_name__\nclass C:\n    d = D()\n",
+})
+case("enter_imported_in_class_body", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD.replace("def f():", "def f(self):").replace(
+        'pwned")', 'pwned")\n    return self'),
+    "pkg/__init__.py": "class Ctx:\n    from ._x import f as __enter__\n"
+                       "    def __exit__(self, *a):\n        return False\n"
+                       "with Ctx():\n    pass\n",
+})
+case("class_getitem_imported_absolute", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "class C:\n    from pkg._x import f as __class_getitem__\nC[int]\n",
+})
+case("mro_entries_imported_in_class_body", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD.replace("def f():", "def f(self, bases):").replace(
+        'pwned")', 'pwned")\n    return ()'),
+    "pkg/__init__.py": "class B:\n    from ._x import f as __mro_entries__\n"
+                       "class C(B()):\n    pass\n",
+})
+case("class_getitem_imported_from_stdlib", "subprocess",
+     "class C:\n    from os import system as __class_getitem__\nC['echo pwned']\n")
+
+# ---- precision: CPython does not run these on ``import pkg``; they must stay ``runtime``
+_PRECISION: list[tuple[str, str, Files, str | None]] = [
+    ("getattr_import_bound_never_asked", "subprocess", {
+        "pkg/_x.py": ANY_ARGS,
+        "pkg/__init__.py": "from ._x import f as __getattr__\nA = 1\n",
+    }, None),
+    ("getattr_assigned_lookup_above_binding", "subprocess", {
+        # (flask's shape: the lookup stands above the binding, which it does not find)
+        "pkg/_x.py": ANY_ARGS,
+        "pkg/__init__.py": "from . import _x\nfrom . import _y\n__getattr__ = _x.f\n",
+        "pkg/_y.py": "A = 1\n",
+    }, None),
+    ("class_body_import_class_never_used", "subprocess", {
+        "pkg/_x.py": ANY_ARGS,
+        "pkg/__init__.py": "class C:\n    from ._x import f as __class_getitem__\n",
+    }, None),
+]
+
+
+CASES, PRECISION, RUN, NOT_RUN = param_sets(_RAW, _PRECISION)
+
+
+@pytest.mark.parametrize(("files", "cap"), RUN)
+def test_really_runs_at_import(files: Files, cap: str, tmp_path: Path) -> None:
+    assert_runs_at_import(files, tmp_path)
+
+
+@pytest.mark.parametrize(("files", "cap"), NOT_RUN)
+def test_precision_cases_do_not_run_at_import(files: Files, cap: str, tmp_path: Path) -> None:
+    assert_does_not_run_at_import(files, tmp_path)
+
+
+@pytest.mark.parametrize(("files", "cap"), CASES)
+def test_runs_at_import_is_import(files: Files, cap: str, tmp_path: Path) -> None:
+    fail_unless_at_import(files, cap, tmp_path)
+
+
+@pytest.mark.parametrize(("files", "cap"), PRECISION)
+def test_does_not_run_at_import_stays_runtime(files: Files, cap: str, tmp_path: Path) -> None:
+    fail_unless_runtime(files, cap, tmp_path)
