@@ -1031,13 +1031,23 @@ class _Reach:
             return
         direct: list[str] = []
         passed: list[str] = []  # (looked up on a path, not what it gives: ``"f.tag"``)
+        top = (self.module or "").partition(".")[0]
         if id(node) in self.quiet_strings:
             pass
         elif _NAME_SHAPE.fullmatch(text):  # (``"f.__call__"`` gives ``f`` back: all)
             direct, passed = (words, []) if words[-1].startswith("__") else (
                 words[-1:], words[:-1])
+            path = text.strip().replace(":", ".")
+            if top and path.startswith(f"{top}."):
+                # a dotted path into the package (``pkgutil.resolve_name("pkg._x:f")``,
+                # ``pydoc.locate("pkg._x.f")``, a ``dictConfig`` factory, a
+                # ``TestLoader().loadTestsFromName``...): what a resolver gives, by its
+                # definition (a computed one is the scanner's ``dynamic-code``)
+                self.out.outside.append((f"={path}", line))
         elif "(" in text and _parses(text):
             direct = words
+            if top and top in words:  # ``"import pkg._x; pkg._x.f()"``: what it names
+                self.out.outside += [(f"={q}", line) for q in _own_paths(text, top)]
         elif "{" in text:
             direct = [w for f in _FIELD.findall(text) for w in _FIELD_ATTR.findall(f)]
         for w in words:
@@ -1714,6 +1724,17 @@ class _Reach:
         self._release(self._results(func), how or f"a result called at :{line}")  # ``f()()``
         if t is ast.Name and id(call) not in self.stored_ids:  # (its result goes elsewhere)
             self.loose.update(id(d) for d in self.defs.get(func.id, ()))  # type: ignore[attr-defined]
+        if t is ast.Call and _leaf(func.func) in ("attrgetter", "methodcaller") and len(  # type: ignore[attr-defined]
+                call.args) == 1 and (held := ref(call.args[0], self.module, self.package,
+                                                 self.importers)) is not None:
+            # ``operator.attrgetter("_x.f")(pkg)``: the path below what it is handed
+            for a in func.args[:1] if _leaf(func.func) == "methodcaller" else func.args:  # type: ignore[attr-defined]
+                path = _literal_str(a)
+                if path and _NAME_SHAPE.fullmatch(path):
+                    self.out.outside.append((f"{held}.{path.strip()}", line))
+        if leaf == "find_class" and len(call.args) == 2 and (  # pickle's (module, name)
+                mod := _literal_str(call.args[0])) and (name := _literal_str(call.args[1])):
+            self.out.outside.append((f"={mod}.{name}", line))
         if t is ast.Name and func.id == "dir" and len(call.args) == 1 and (  # type: ignore[attr-defined]
                 "dir" not in self._shadowed):
             # ``dir(pkg)`` runs the module's ``__dir__`` (PEP 562), an object's its class's
@@ -2358,6 +2379,19 @@ def _stored_value(value: ast.expr) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
+def _own_paths(code: str, top: str) -> list[str]:
+    """The package's own dotted paths code names (``pkg._x.f``, ``from pkg._x import f``)."""
+    out: list[str] = []
+    for n in ast.walk(ast.parse(code)):
+        if type(n) is ast.Attribute and (spelled := dotted(n)) and spelled.startswith(  # type: ignore[arg-type]
+                f"{top}."):
+            out.append(spelled)
+        elif type(n) is ast.ImportFrom and not n.level and (n.module or "").partition(  # type: ignore[attr-defined]
+                ".")[0] == top:
+            out += [f"{n.module}.{a.name}" for a in n.names if a.name != "*"]  # type: ignore[attr-defined]
+    return out
+
+
 def _parses(text: str) -> bool:
     """Whether ``text`` is Python code (``"go()"``: ``exec``/``eval`` may run it)."""
     try:

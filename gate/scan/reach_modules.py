@@ -65,7 +65,7 @@ from gate.scan.reach_graph import Graph, Summary, summarize
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _EXEMPTABLE = frozenset({Capability.NATIVE, Capability.FS_READ})
 # words beside which a module may be named by a literal rather than imported
-_DYNAMIC = frozenset({"import_module", "__import__", "modules"})
+_DYNAMIC = frozenset({"import_module", "__import__", "modules", "find_class"})
 _STAR = re.compile(r"\bimport\s*\*")
 # what changes which file an import loads: ``__package__``/``__path__`` bound or edited,
 # ``sys.path`` (or ``path`` from it) edited, ``site.addsitedir``; ``setattr``/``vars`` on a
@@ -486,6 +486,9 @@ class _Follow:
         leaf = tmod.rpartition(".")[2].rpartition("/")[2]
         if caller.imports(leaf) or _literal_module(caller, leaf):
             return True
+        if tmod in caller.text and re.search(  # a dotted path into it, a resolver's literal
+                rf"(?<![\w.]){re.escape(tmod)}[.:][A-Za-z_]", caller.text) is not None:
+            return True  # (``pydoc.locate("pkg._x.f")``, ``resolve_name("pkg._x:f")``)
         parts = tmod.split(".")
         if len(parts) < 2 or leaf not in caller.words or not any(
                 caller.imports(p) for p in parts[:-1]):

@@ -8,6 +8,13 @@ closed for every form it takes, not for the one example.
    (``__class_getitem__``, ``__init_subclass__``, ``__set_name__``, ``__enter__``,
    ``__mro_entries__``) bound by an import in the class body or stored there. ``dir(m)`` of
    an own module runs its ``__dir__`` (it was only followed for ``sys.modules[__name__]``).
+2. (precision and annotations: below)
+3. A string literal that is a dotted path into the package (``"pkg._x.f"``,
+   ``"pkg._x:f"``), held by code that runs at import, names that definition: a resolver
+   (``pkgutil.resolve_name``, ``pydoc.locate``, ``logging.config``'s factories,
+   ``unittest``'s loader, ``importlib.metadata.EntryPoint.load``) gives it, and the call
+   runs it; so do pickle's ``find_class(module, name)``, ``operator.attrgetter(path)`` and
+   ``methodcaller(name)`` applied to an own module. A computed string is ``dynamic-code``.
 
 It reuses round 3's harness (tests/scan/test_reach_redteam3.py): every case is also *run*
 (``test_really_runs_at_import``: ``import pkg`` in a fresh ``python -I`` must print
@@ -149,6 +156,54 @@ case("mro_entries_imported_in_class_body", "subprocess", {
 case("class_getitem_imported_from_stdlib", "subprocess",
      "class C:\n    from os import system as __class_getitem__\nC['echo pwned']\n")
 
+# ---- 3. a dotted string a standard-library resolver turns into the package's own callable
+case("pkgutil_resolve_name_dotted", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD,
+    "pkg/__init__.py": "import pkgutil\npkgutil.resolve_name('pkg._x.f')()\n",
+})
+case("pkgutil_resolve_name_constant", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD,
+    "pkg/__init__.py": "import pkgutil\nNAME = 'pkg._x:f'\npkgutil.resolve_name(NAME)()\n",
+})
+case("pydoc_locate_method", "subprocess", {
+    "pkg/_x.py": "import os\nclass K:\n    @staticmethod\n    def go():\n"
+                 "        os.system('echo pwned')\n",
+    "pkg/__init__.py": "import pydoc\npydoc.locate('pkg._x.K.go')()\n",
+})
+case("pickle_find_class_literals", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD,
+    "pkg/__init__.py": "import io, pickle\n"
+                       "pickle.Unpickler(io.BytesIO()).find_class('pkg._x', 'f')()\n",
+})
+case("logging_dictconfig_factory", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD.replace("def f():", "def f(**kw):").replace(
+        'pwned")', 'pwned")\n    import logging\n    return logging.NullHandler()'),
+    "pkg/__init__.py": "import logging.config\nlogging.config.dictConfig({'version': 1, "
+                       "'handlers': {'h': {'()': 'pkg._x.f'}}})\n",
+})
+case("unittest_load_tests_from_name", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD.replace('pwned")', 'pwned")\n    import unittest\n'
+                                   '    return unittest.TestSuite()'),
+    "pkg/__init__.py": "import unittest\nunittest.TestLoader().loadTestsFromName('pkg._x.f')\n",
+})
+case("importlib_metadata_entry_point_load", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD,
+    "pkg/__init__.py": "from importlib.metadata import EntryPoint\n"
+                       "EntryPoint(name='x', value='pkg._x:f', group='g').load()()\n",
+})
+case("operator_attrgetter_path_on_own_module", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD,
+    "pkg/__init__.py": "import operator, pkg._x\noperator.attrgetter('_x.f')(pkg)()\n",
+})
+case("operator_methodcaller_on_own_module", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD,
+    "pkg/__init__.py": "import operator\nfrom . import _x\noperator.methodcaller('f')(_x)\n",
+})
+case("exec_code_string_own_path", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD,
+    "pkg/__init__.py": "exec('import pkg._x; pkg._x.f()')\n",
+})
+
 # ---- precision: CPython does not run these on ``import pkg``; they must stay ``runtime``
 _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("getattr_import_bound_never_asked", "subprocess", {
@@ -164,6 +219,14 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("class_body_import_class_never_used", "subprocess", {
         "pkg/_x.py": ANY_ARGS,
         "pkg/__init__.py": "class C:\n    from ._x import f as __class_getitem__\n",
+    }, None),
+    ("resolver_literal_in_function_never_called", "subprocess", {
+        "pkg/_x.py": X_PAYLOAD,
+        "pkg/__init__.py": "import pydoc\ndef later():\n    return pydoc.locate('pkg._x.f')()\n",
+    }, None),
+    ("dotted_literal_of_another_distribution", "subprocess", {
+        "pkg/_x.py": X_PAYLOAD,
+        "pkg/__init__.py": "import pydoc\nfrom . import _x\npydoc.locate('os.path.f')\n",
     }, None),
 ]
 

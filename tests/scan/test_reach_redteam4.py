@@ -212,9 +212,7 @@ case("make_dataclass_namespace_post_init", "subprocess", {
 case("pkgutil_resolve_name", "subprocess", {
     "pkg/_x.py": X_PAYLOAD,
     "pkg/__init__.py": "import pkgutil\npkgutil.resolve_name('pkg._x:f')()\n",
-}, bypass="bypass: pkgutil.resolve_name('pkg._x:f') turns a string literal into an own "
-   "function and the call runs it; fix: read pkgutil.resolve_name's literal like "
-   "import_module + getattr (reach the named own callable), a computed one as unanalyzed")
+})
 case("pickle_global_opcode_own_function", "subprocess", {
     "pkg/_x.py": X_PAYLOAD,
     "pkg/__init__.py": "import pickle\npickle.loads(b'cpkg._x\\nf\\n)R.')\n",
@@ -322,9 +320,7 @@ case("str_translate_table_getitem", "subprocess", src("""
 case("pydoc_locate", "subprocess", {
     "pkg/_x.py": X_PAYLOAD,
     "pkg/__init__.py": "import pydoc\npydoc.locate('pkg._x.f')()\n",
-}, bypass="bypass: pydoc.locate('pkg._x.f') resolves an own function from a dotted string "
-   "literal and the call runs it; fix: read pydoc.locate's literal like import_module + "
-   "getattr (as logging.config's resolve already is), a computed one as unanalyzed")
+})
 case("logging_configurator_resolve", "subprocess", {
     "pkg/_x.py": X_PAYLOAD,
     "pkg/__init__.py": "import logging.config\n"
