@@ -430,6 +430,11 @@ class _Reach:
         # (``typing_patched``, gate.scan.lexical): then ``if TYPE_CHECKING:`` may run;
         # None: not known, the module's own tree is read (``typing_written``)
         self.type_checking: bool | None = typing_patched
+        # ``from __future__ import annotations``: a ``def``'s annotations are strings, not
+        # evaluated with it (PEP 563); only whoever gets the function may evaluate them
+        # (``typing.get_type_hints(g)``, a framework's decorator): ``_walk``
+        self.postponed = _postponed(tree)
+        self.class_anns: set[int] = set()  # id(AnnAssign) in a class body (evaluated)
         # generator expressions kept under a module-level name whose bodies run only when
         # the name is read (``_lazy_generators``)
         self.lazy: set[int] = set()
@@ -1350,8 +1355,12 @@ class _Reach:
         inner = type(root) is not ast.Module
         if isinstance(root, _FUNCS):
             stack: list[ast.AST] = [*root.body, root.args, *root.decorator_list]
-            if root.returns is not None and self._runs(root.returns):
+            if root.returns is not None and self._runs(root.returns, True):
                 stack.append(root.returns)
+            if self.postponed:  # the function itself is reached: named, handed on, called;
+                # what gets it may evaluate its annotations (``typing.get_type_hints(g)``)
+                stack += [a.annotation for a in _all_args(root.args)
+                          if a.annotation is not None and self._runs(a.annotation, True)]
         elif type(root) is ast.Lambda:
             stack = [root.body, root.args]  # type: ignore[attr-defined]
         else:
@@ -1363,14 +1372,16 @@ class _Reach:
             if t in _FUNCS:
                 stack += node.decorator_list  # type: ignore[attr-defined]
                 stack.append(node.args)  # type: ignore[attr-defined]
-                if node.returns is not None and self._runs(node.returns):  # type: ignore[attr-defined]
+                if node.returns is not None and self._runs(node.returns, False):  # type: ignore[attr-defined]
                     stack.append(node.returns)  # type: ignore[attr-defined]
                 continue
             if t is ast.arg:  # a parameter: its annotation only where it runs code
-                if node.annotation is not None and self._runs(node.annotation):  # type: ignore[attr-defined]
+                if node.annotation is not None and self._runs(node.annotation, False):  # type: ignore[attr-defined]
                     stack.append(node.annotation)  # type: ignore[attr-defined]
                 continue
             if t is ast.ClassDef:  # its bases by name: ``_bases`` (naming one makes none)
+                self.class_anns.update(id(st) for st in _scope_statements(node.body)  # type: ignore[attr-defined]
+                                       if type(st) is ast.AnnAssign)
                 named = {id(b) for b in node.bases if type(b) in (ast.Name, ast.Attribute)}  # type: ignore[attr-defined]
                 stack.extend(c for c in ast.iter_child_nodes(node) if id(c) not in named)
                 if inner:  # (a class a reached function defines: not indexed, by name)
@@ -1380,7 +1391,9 @@ class _Reach:
                 stack.append(node.target)  # type: ignore[attr-defined]
                 if node.value is not None:  # type: ignore[attr-defined]
                     stack.append(node.value)  # type: ignore[attr-defined]
-                if self._runs(node.annotation):  # type: ignore[attr-defined]
+                # (a function's own variables' annotations are never evaluated: PEP 526)
+                if (not inner or id(node) in self.class_anns) and self._runs(  # type: ignore[attr-defined]
+                        node.annotation, True):  # type: ignore[attr-defined]
                     stack.append(node.annotation)  # type: ignore[attr-defined]
                 continue
             if t is ast.Lambda:
@@ -1407,11 +1420,15 @@ class _Reach:
                 continue  # what ``import *`` takes: names, not calls
             stack.extend(ast.iter_child_nodes(node))
 
-    def _runs(self, annotation: ast.expr) -> bool:
+    def _runs(self, annotation: ast.expr, evaluated: bool) -> bool:
         """Whether evaluating an annotation runs the module's code: a call, a lambda...,
         or a subscript of the module's own class (``__class_getitem__``). A name in it
         (``connection: HTTPAdapter``, ``resolver: Resolver | None``) is looked up, not
-        called: the class it names is not made live by it."""
+        called: the class it names is not made live by it. ``evaluated``: False for a
+        ``def``'s header run with its ``def``, which under ``from __future__ import
+        annotations`` evaluates nothing."""
+        if self.postponed and not evaluated:
+            return False
         for n in ast.walk(annotation):
             t = type(n)
             if t in _RUNS_CODE or (t is ast.Subscript and type(n.value) is ast.Name  # type: ignore[attr-defined]
@@ -2379,6 +2396,30 @@ def _stored_value(value: ast.expr) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
+def _postponed(tree: ast.Module) -> bool:
+    """Whether the module has ``from __future__ import annotations`` (among its leading
+    statements, where a future import must stand)."""
+    for st in tree.body:
+        if type(st) is ast.ImportFrom and st.module == "__future__":
+            if any(a.name == "annotations" for a in st.names):
+                return True
+        elif not (type(st) is ast.Expr and type(st.value) is ast.Constant):  # (a docstring)
+            return False
+    return False
+
+
+def _scope_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of one scope: ``body`` and its blocks, not nested functions or
+    classes."""
+    stack = list(body)
+    while stack:
+        st = stack.pop()
+        yield st
+        if not isinstance(st, (*_FUNCS, ast.ClassDef)):
+            for block in _blocks(st):
+                stack += block
+
+
 def _own_paths(code: str, top: str) -> list[str]:
     """The package's own dotted paths code names (``pkg._x.f``, ``from pkg._x import f``)."""
     out: list[str] = []

@@ -8,7 +8,12 @@ closed for every form it takes, not for the one example.
    (``__class_getitem__``, ``__init_subclass__``, ``__set_name__``, ``__enter__``,
    ``__mro_entries__``) bound by an import in the class body or stored there. ``dir(m)`` of
    an own module runs its ``__dir__`` (it was only followed for ``sys.modules[__name__]``).
-2. (precision and annotations: below)
+2. An annotation runs where it is evaluated: a ``def``'s with the ``def``, unless the module
+   has ``from __future__ import annotations`` (PEP 563: a string; then it runs where the
+   function is handed to whatever evaluates it: ``typing.get_type_hints(g)``,
+   ``inspect.signature(g, eval_str=True)``, ``@fun.register`` of ``singledispatch``, another
+   module: the function reached counts); a variable's at module or class level (a class a
+   function defines too), never in a function body (PEP 526), whatever its target.
 3. A string literal that is a dotted path into the package (``"pkg._x.f"``,
    ``"pkg._x:f"``), held by code that runs at import, names that definition: a resolver
    (``pkgutil.resolve_name``, ``pydoc.locate``, ``logging.config``'s factories,
@@ -156,6 +161,39 @@ case("mro_entries_imported_in_class_body", "subprocess", {
 case("class_getitem_imported_from_stdlib", "subprocess",
      "class C:\n    from os import system as __class_getitem__\nC['echo pwned']\n")
 
+# ---- 2b. annotations: run where something evaluates them (precision cases below)
+FUTURE = "from __future__ import annotations\n"
+case("future_annotation_get_type_hints", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": FUTURE + "import typing\nfrom ._x import f\ndef g(a: f()):\n    pass\n"
+                       "typing.get_type_hints(g)\n",
+})
+case("future_annotation_signature_eval_str", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": FUTURE + "import inspect\nfrom ._x import f\ndef g() -> f():\n    pass\n"
+                       "inspect.signature(g, eval_str=True)\n",
+})
+case("future_annotation_evaluated_by_sibling", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": FUTURE + "from ._x import f\ndef g(a: f()):\n    pass\nimport pkg._y\n",
+    "pkg/_y.py": "import typing, pkg\ntyping.get_type_hints(pkg.g)\n",
+})
+case("future_annotation_singledispatch_register", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD.replace('pwned")', 'pwned")\n    return int'),
+    "pkg/__init__.py": FUTURE + "import functools\nfrom ._x import f\n"
+                       "@functools.singledispatch\ndef fun(a):\n    pass\n"
+                       "@fun.register\ndef _(a: f()):\n    pass\n",
+})
+case("class_in_function_annotation", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "from ._x import f\ndef g():\n    class K:\n        a: f()\ng()\n",
+})
+case("module_complex_target_annotation", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "import types\nfrom ._x import f\nns = types.SimpleNamespace()\n"
+                       "ns.a: f()\n",
+})
+
 # ---- 3. a dotted string a standard-library resolver turns into the package's own callable
 case("pkgutil_resolve_name_dotted", "subprocess", {
     "pkg/_x.py": X_PAYLOAD,
@@ -227,6 +265,27 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("dotted_literal_of_another_distribution", "subprocess", {
         "pkg/_x.py": X_PAYLOAD,
         "pkg/__init__.py": "import pydoc\nfrom . import _x\npydoc.locate('os.path.f')\n",
+    }, None),
+    ("future_annotation_method_of_unused_class", "subprocess", {
+        "pkg/_x.py": ANY_ARGS,
+        "pkg/__init__.py": FUTURE + "from ._x import f\nclass K:\n    def m(self) -> f():\n"
+                           "        pass\n",
+    }, None),
+    ("future_annotation_called_function_never_evaluated_elsewhere", "subprocess", {
+        # (sound rather than precise: a function reached may be handed to an evaluator)
+        "pkg/_x.py": ANY_ARGS,
+        "pkg/__init__.py": FUTURE + "from ._x import f\ndef g(a: f()):\n    pass\n"
+                           "A = 1\n",
+    }, None),
+    ("function_body_complex_target_annotation", "subprocess", {
+        "pkg/_x.py": ANY_ARGS,
+        "pkg/__init__.py": "from ._x import f\nclass K:\n    pass\ndef g(k):\n    k.a: f() = 1\n"
+                           "g(K())\n",
+    }, None),
+    ("function_body_annotation_in_nested_block", "subprocess", {
+        "pkg/_x.py": ANY_ARGS,
+        "pkg/__init__.py": "from ._x import f\ndef g():\n    if True:\n        x: f()\n"
+                           "    for i in ():\n        y: f()\ng()\n",
     }, None),
 ]
 

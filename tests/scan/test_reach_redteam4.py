@@ -352,9 +352,7 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
         "pkg/_x.py": X_PAYLOAD,
         "pkg/__init__.py": "from __future__ import annotations\nfrom ._x import f\n"
                            "def g() -> f():\n    pass\n",
-    }, "imprecise: under `from __future__ import annotations` the return annotation `-> f()` is "
-       "a string never evaluated, yet f's body is labelled import; fix: skip annotations when "
-       "the module has the future import"),
+    }, None),
     ("string_annotation_not_evaluated", "subprocess", src("""
         import os
         def f():
@@ -369,9 +367,7 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
         def g():
             x: f()
         g()
-        """), "imprecise: a bare annotation of a local in a function body (`x: f()`) is never "
-              "evaluated (PEP 526), yet f is labelled import via g(); fix: skip the annotation "
-              "of a value-less AnnAssign in a function scope"),
+        """), None),
     ("class_getitem_never_subscripted", "subprocess", src("""
         import os
         class K:
