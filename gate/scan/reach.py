@@ -841,6 +841,10 @@ class _Reach:
         if id(node) in self.done:
             return
         self.done.add(id(node))
+        if type(node) is ast.Lambda and "__getattr__" in self.hooks:
+            # a lambda reached is named, handed on or called: pickle looks one up on its
+            # module by its qualname ``<lambda>``, which the module binds to nothing
+            self._pickled(how)
         first = node.lineno  # type: ignore[attr-defined]  # (a def's defaults, too)
         last = node.end_lineno or first  # type: ignore[attr-defined]
         self.out.bodies.append((first, last, how))
@@ -1456,6 +1460,10 @@ class _Reach:
                 if type(node.ctx) is ast.Store and node.id in _PICKLE_NAMES and (  # type: ignore[attr-defined]
                         "__getattr__" in self.hooks):  # ``class K: __qualname__ = "lazy"``
                     self._pickled(how or f"{node.id} at :{line}")  # type: ignore[attr-defined]
+                if type(node.ctx) is ast.Del and "__getattr__" in self.hooks and (  # type: ignore[attr-defined]
+                        node.id in self.defs or node.id in self.classes):  # type: ignore[attr-defined]
+                    # ``del h`` of a function or class: pickle of it asks the module for ``h``
+                    self._pickled(how or f"del {node.id} at :{line}")  # type: ignore[attr-defined]
                 if type(node.ctx) is not ast.Store and id(node) not in written:  # type: ignore[attr-defined]
                     name = node.id  # type: ignore[attr-defined]
                     if name in self.own_names and id(node) not in receivers and (

@@ -64,6 +64,7 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
     stars: list[str] = []
     lookups: list[tuple[str, str, int]] = []
     hook = False
+    lambdas: list[str] = []
     dynamic: dict[str, str] = {}
     refs: list[tuple[str, str]] = []  # ``run_hook = lang_base.basic_run_hook``
     class_refs: list[tuple[str, str]] = []
@@ -85,6 +86,8 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
                     entries.setdefault(n, []).append((value.lineno, value.end_lineno or st.lineno))
             if type(value) is ast.Lambda or type(value) is ast.GeneratorExp:
                 # ``f = lambda: ...``; ``G = (f() for x in xs)``: run when read
+                if type(value) is ast.Lambda:
+                    lambdas += names
                 for n in names:
                     entries.setdefault(n, []).append((value.lineno, value.end_lineno or st.lineno))
             elif type(value) is ast.Name:  # ``f = _impl``
@@ -137,6 +140,9 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
         hook = hook or ("__getattr__" in _bound(st) and not (
             t is ast.AnnAssign and st.value is None))  # type: ignore[attr-defined]
     hook = hook or ("__getattr__" in text and "__getattr__" in _walrus_bound(tree))
+    if hook:  # pickle looks a lambda up on its module by ``<lambda>``: the hook answers
+        for n in lambdas:
+            entries[n] += [r for r in entries.get("__getattr__", ()) if r not in entries[n]]
     for alias, target in aliases:
         entries.setdefault(alias, []).extend(entries.get(target, ()))
     binds = _bindings(name, package, tree)

@@ -35,6 +35,7 @@ import pytest
 
 from tests.scan.test_reach_redteam import fail_unless_at_import, fail_unless_runtime
 from tests.scan.test_reach_redteam3 import (
+    MODULE_GETATTR,
     X_PAYLOAD,
     Files,
     assert_does_not_run_at_import,
@@ -242,6 +243,22 @@ case("exec_code_string_own_path", "subprocess", {
     "pkg/__init__.py": "exec('import pkg._x; pkg._x.f()')\n",
 })
 
+# ---- 4. pickle asks a module's ``__getattr__`` for a name its code binds to nothing: a
+# lambda's ``<lambda>`` (any lambda reached: named, handed on, called), a ``del``'d name
+LAMBDA_HOOK = MODULE_GETATTR.replace('"lazy"', '"<lambda>"')
+TRY_PICKLE = "try:\n    pickle.dumps({})\nexcept Exception:\n    pass\n"
+case("pickle_stored_lambda", "subprocess",
+     LAMBDA_HOOK + "import pickle\nh = lambda: 0\n" + TRY_PICKLE.format("h"))
+case("pickle_lambda_handed_to_own_function", "subprocess", LAMBDA_HOOK + (
+    "import pickle\ndef go(fn):\n    try:\n        pickle.dumps(fn)\n"
+    "    except Exception:\n        pass\ngo(lambda: 0)\n"))
+case("pickle_function_whose_name_is_deleted", "subprocess", MODULE_GETATTR + (
+    "import pickle\ndef lazy():\n    pass\nk = lazy\ndel lazy\n") + TRY_PICKLE.format("k"))
+case("pickle_lambda_of_another_module", "subprocess", {
+    "pkg/_x.py": LAMBDA_HOOK + "h = lambda: 0\n",
+    "pkg/__init__.py": "import pickle\nfrom . import _x\n" + TRY_PICKLE.format("_x.h"),
+})
+
 # ---- precision: CPython does not run these on ``import pkg``; they must stay ``runtime``
 _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("getattr_import_bound_never_asked", "subprocess", {
@@ -287,6 +304,8 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
         "pkg/__init__.py": "from ._x import f\ndef g():\n    if True:\n        x: f()\n"
                            "    for i in ():\n        y: f()\ng()\n",
     }, None),
+    ("lambda_never_reached_in_module_with_getattr", "subprocess",
+     MODULE_GETATTR.replace('"lazy"', '"<lambda>"') + "h = lambda: 0\n", None),
 ]
 
 
