@@ -559,10 +559,12 @@ class _Reach:
                 value = st.value  # type: ignore[attr-defined]
                 targets = st.targets if t is ast.Assign else [st.target]  # type: ignore[attr-defined]
                 names = [x.id for x in targets if type(x) is ast.Name]
-                if owner is None and value is not None:  # ``__getattr__ = _x.f``
-                    for n in names:
-                        if n in _MODULE_HOOKS:
-                            self.hooks.setdefault(n, []).append(value)
+                if owner is None and value is not None:  # ``__getattr__ = _x.f``, and
+                    # ``__getattr__, __dir__, __all__ = attach(...)`` (what the value gives)
+                    for x in targets:
+                        for n in ast.walk(x):
+                            if type(n) is ast.Name and n.id in _MODULE_HOOKS:  # type: ignore[attr-defined]
+                                self.hooks.setdefault(n.id, []).append(value)  # type: ignore[attr-defined]
                 if type(value) is ast.Lambda:
                     for n in names:
                         self.defs.setdefault(n, []).append(value)

@@ -113,6 +113,11 @@ case("getattr_global_in_function", "subprocess", {
                        "    __getattr__ = _x.f\n_install()\nimport pkg._y\n",
     "pkg/_y.py": MISSING,
 })
+case("getattr_tuple_target_from_own_factory", "subprocess", {
+    "pkg/_x.py": ANY_ARGS + "def attach():\n    return f, list\n",
+    "pkg/__init__.py": "from . import _x\n__getattr__, __dir__ = _x.attach()\nimport pkg._y\n",
+    "pkg/_y.py": MISSING,
+})
 case("dir_import_bound_sibling_dir", "subprocess", {
     "pkg/_x.py": RETURNS_LIST,
     "pkg/__init__.py": "from ._x import f as __dir__\nimport pkg._y\n",
@@ -158,6 +163,15 @@ case("mro_entries_imported_in_class_body", "subprocess", {
         'pwned")', 'pwned")\n    return ()'),
     "pkg/__init__.py": "class B:\n    from ._x import f as __mro_entries__\n"
                        "class C(B()):\n    pass\n",
+})
+case("class_getitem_for_target_in_class_body", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "from . import _x\nclass C:\n    for __class_getitem__ in "
+                       "(classmethod(_x.f),):\n        pass\nC[int]\n",
+})
+case("getattr_of_instance_imported_in_class_body", "subprocess", {
+    "pkg/_x.py": ANY_ARGS,
+    "pkg/__init__.py": "class C:\n    from ._x import f as __getattr__\nC().missing\n",
 })
 case("class_getitem_imported_from_stdlib", "subprocess",
      "class C:\n    from os import system as __class_getitem__\nC['echo pwned']\n")
