@@ -139,6 +139,8 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 # what pickle looks a class or function up by on its module (a module ``__getattr__`` is
 # asked for it when rebound)
 _PICKLE_NAMES = frozenset({"__qualname__", "__module__"})
+# what the import machinery and ``dir()`` look up on a module object (PEP 562)
+_MODULE_HOOKS = frozenset({"__getattr__", "__dir__"})
 # what makes a class named by its first argument, of the calling module
 _CLASS_MAKERS = frozenset({
     "builtins.type", "types.new_class", "collections.namedtuple", "dataclasses.make_dataclass",
@@ -417,6 +419,11 @@ class _Reach:
         # TYPE_CHECKING:`` may run (gate.scan.type_checking decides; None: not known, the
         # module's own tree is read)
         self.type_checking: bool | None = typing_patched
+        # ``from __future__ import annotations``: a ``def``'s annotations are strings, not
+        # evaluated with it (PEP 563); only whoever gets the function may evaluate them
+        # (``typing.get_type_hints(g)``, a framework's decorator): ``_walk``
+        self.postponed = _postponed(tree)
+        self.class_anns: set[int] = set()  # id(AnnAssign) in a class body (evaluated)
         # generator expressions kept under a module-level name whose bodies run only when
         # the name is read (``_lazy_generators``)
         self.lazy: set[int] = set()
@@ -440,7 +447,11 @@ class _Reach:
         self.read: dict[str, str] = {}  # module-level names code run at import reads, how
         # module-level builtin containers (``REG = {}``, ``HOOKS = defaultdict(list)``)
         self.containers: set[str] = set()
-        self.hooks: dict[str, ast.AST] = {}  # module-level ``__getattr__``, ``__dir__``
+        # module-level ``__getattr__``, ``__dir__``: what binds each, by any binding form
+        # (a ``def``; an import, ``from ._x import lazy as __getattr__``: its ``ast.alias``;
+        # an assignment, ``__getattr__ = _x.f``: the value), first line first (``_hook``)
+        self.hooks: dict[str, list[ast.AST]] = {}
+        self.import_refs: dict[int, tuple[str, int]] = {}  # id(alias) -> (``=`` ref, line)
         self.enum_names: set[str] = set()  # names bound to enum or anything from it
         # names bound to an import function (``from importlib import import_module as im``)
         self.importers: dict[str, str] = {}
@@ -521,8 +532,8 @@ class _Reach:
                 if owner is not None:
                     self.methods.setdefault(id(owner), []).append(st)
                     self.owner[id(st)] = owner
-                elif st.name in ("__getattr__", "__dir__"):  # type: ignore[attr-defined]
-                    self.hooks.setdefault(st.name, st)  # type: ignore[attr-defined]
+                elif st.name in _MODULE_HOOKS:  # type: ignore[attr-defined]
+                    self.hooks.setdefault(st.name, []).append(st)  # type: ignore[attr-defined]
             elif t is ast.ClassDef:
                 assert isinstance(st, ast.ClassDef)
                 self.classes.setdefault(st.name, []).append(st)
@@ -531,10 +542,18 @@ class _Reach:
                 else:
                     self.keys[id(st)] = st.name
                 self._index(st.body, st)
+            elif t is ast.Import or t is ast.ImportFrom:
+                self._index_import(st, owner)  # type: ignore[arg-type]
             elif t is ast.Assign or t is ast.AnnAssign:
                 value = st.value  # type: ignore[attr-defined]
                 targets = st.targets if t is ast.Assign else [st.target]  # type: ignore[attr-defined]
                 names = [x.id for x in targets if type(x) is ast.Name]
+                if owner is None and value is not None:  # ``__getattr__ = _x.f``, and
+                    # ``__getattr__, __dir__, __all__ = attach(...)`` (what the value gives)
+                    for x in targets:
+                        for n in ast.walk(x):
+                            if type(n) is ast.Name and n.id in _MODULE_HOOKS:  # type: ignore[attr-defined]
+                                self.hooks.setdefault(n.id, []).append(value)  # type: ignore[attr-defined]
                 if type(value) is ast.Lambda:
                     for n in names:
                         self.defs.setdefault(n, []).append(value)
@@ -560,6 +579,46 @@ class _Reach:
             else:
                 for block in _blocks(st):
                     self._index(block, owner)
+
+    def _index_import(self, st: ast.Import | ast.ImportFrom, owner: ast.ClassDef | None) -> None:
+        """An import binds names like an assignment does: at module level, one binding
+        ``__getattr__``/``__dir__`` is the module's hook (``from ._x import lazy as
+        __getattr__``); in a class body, each name is an attribute of the class that the
+        machinery may call (``from ._x import hook as __class_getitem__``: ``C[int]`` runs
+        it), a reference stored in the class (``class C: h = mod.f``), opened like one."""
+        for a in st.names:
+            if a.name == "*":
+                continue
+            bound = a.asname or a.name.partition(".")[0]
+            if owner is None and bound not in _MODULE_HOOKS:
+                continue
+            if type(st) is ast.Import:
+                qual: str | None = a.name if a.asname else bound
+            elif self.module is None and st.level:  # type: ignore[union-attr]
+                qual = None
+            else:
+                base = absolute(self.module or "", self.package, "." * st.level + (  # type: ignore[union-attr]
+                    st.module or "")) if st.level else st.module  # type: ignore[union-attr]
+                qual = f"{base}.{a.name}" if base else None
+            if qual is not None:
+                self.import_refs[id(a)] = ("=" + qual, st.lineno)
+            if owner is None:
+                self.hooks.setdefault(bound, []).append(a)
+            else:
+                self.class_stored.setdefault(id(owner), []).append((bound, a))  # type: ignore[arg-type]
+                self.stored_attrs.setdefault(bound, []).append(a)  # type: ignore[arg-type]
+
+    def _hook(self, name: str, how: str) -> None:
+        """The module's hook ``name`` runs: what each binding of it names (a ``def``; an
+        import's target; an assigned value, opened like a stored reference read)."""
+        for b in self.hooks.get(name, ()):
+            if isinstance(b, _FUNCS):
+                self.reach(b, how)
+                continue
+            if type(b) is not ast.alias and id(b) in self.aliases:  # ``__getattr__ = os.system``:
+                # the machinery calls it (an alias's uses are where they stand: there are none)
+                self.out.bodies.append((b.lineno, b.end_lineno or b.lineno, how))  # type: ignore[attr-defined]
+            self._open(b, how)  # type: ignore[arg-type]
 
     def _store(self, targets: list[ast.expr], value: ast.expr,
                owner: ast.ClassDef | None) -> None:
@@ -773,6 +832,10 @@ class _Reach:
         if id(node) in self.done:
             return
         self.done.add(id(node))
+        if type(node) is ast.Lambda and "__getattr__" in self.hooks:
+            # a lambda reached is named, handed on or called: pickle looks one up on its
+            # module by its qualname ``<lambda>``, which the module binds to nothing
+            self._pickled(how)
         first = node.lineno  # type: ignore[attr-defined]  # (a def's defaults, too)
         last = node.end_lineno or first  # type: ignore[attr-defined]
         self.out.bodies.append((first, last, how))
@@ -845,10 +908,11 @@ class _Reach:
         make it later without naming it: an own base's ``__init_subclass__``, a metaclass
         of the module's (``own``: the class and its own bases, ``_mro``)."""
         for k in own:
-            if k is not own[0] and any(getattr(m, "name", None) == "__init_subclass__"
-                                       and self._keeps_class(m)
-                                       for m in self.methods.get(id(k), ())):
-                return True
+            if k is not own[0] and (any(getattr(m, "name", None) == "__init_subclass__"
+                                        and self._keeps_class(m)
+                                        for m in self.methods.get(id(k), ())) or any(
+                    name == "__init_subclass__" for name, _ in self.class_stored.get(id(k), ()))):
+                return True  # (one stored or imported is not read here: it may keep it)
             meta = _keyword(k, "metaclass")
             if meta is None:
                 continue
@@ -900,6 +964,11 @@ class _Reach:
         if id(value) in self.opened:
             return
         self.opened.add(id(value))
+        if type(value) is ast.alias:  # an import's binding (``_index_import``): its target
+            got = self.import_refs.get(id(value))
+            if got is not None:
+                self.out.outside.append(got)
+            return
         if isinstance(value, _FUNCS):  # (a function a decorator kept: ``_hold``)
             self.reach(value, how)
             return
@@ -962,13 +1031,23 @@ class _Reach:
             return
         direct: list[str] = []
         passed: list[str] = []  # (looked up on a path, not what it gives: ``"f.tag"``)
+        top = (self.module or "").partition(".")[0]
         if id(node) in self.quiet_strings:
             pass
         elif _NAME_SHAPE.fullmatch(text):  # (``"f.__call__"`` gives ``f`` back: all)
             direct, passed = (words, []) if words[-1].startswith("__") else (
                 words[-1:], words[:-1])
+            path = text.strip().replace(":", ".")
+            if top and path.startswith(f"{top}."):
+                # a dotted path into the package (``pkgutil.resolve_name("pkg._x:f")``,
+                # ``pydoc.locate("pkg._x.f")``, a ``dictConfig`` factory, a
+                # ``TestLoader().loadTestsFromName``...): what a resolver gives, by its
+                # definition (a computed one is the scanner's ``dynamic-code``)
+                self.out.outside.append((f"={path}", line))
         elif "(" in text and _parses(text):
             direct = words
+            if top and top in words:  # ``"import pkg._x; pkg._x.f()"``: what it names
+                self.out.outside += [(f"={q}", line) for q in _own_paths(text, top)]
         elif "{" in text:
             direct = [w for f in _FIELD.findall(text) for w in _FIELD_ATTR.findall(f)]
         for w in words:
@@ -1102,9 +1181,7 @@ class _Reach:
         """A name the module's ``__getattr__`` may be asked for without code spelling it:
         a ``__qualname__``/``__module__`` rebound (pickle looks a class or function up by
         them), a ``__reduce__`` returning a string (pickle looks it up)."""
-        hook = self.hooks.get("__getattr__")
-        if hook is not None:
-            self.reach(hook, how)
+        self._hook("__getattr__", how)
 
     def _plain_class(self, name: str) -> bool:
         """Whether ``name`` is only the module's own class (or classes) made by ``type``:
@@ -1267,8 +1344,12 @@ class _Reach:
         inner = type(root) is not ast.Module
         if isinstance(root, _FUNCS):
             stack: list[ast.AST] = [*root.body, root.args, *root.decorator_list]
-            if root.returns is not None and self._runs(root.returns):
+            if root.returns is not None and self._runs(root.returns, True):
                 stack.append(root.returns)
+            if self.postponed:  # the function itself is reached: named, handed on, called;
+                # what gets it may evaluate its annotations (``typing.get_type_hints(g)``)
+                stack += [a.annotation for a in _all_args(root.args)
+                          if a.annotation is not None and self._runs(a.annotation, True)]
         elif type(root) is ast.Lambda:
             stack = [root.body, root.args]  # type: ignore[attr-defined]
         else:
@@ -1280,14 +1361,16 @@ class _Reach:
             if t in _FUNCS:
                 stack += node.decorator_list  # type: ignore[attr-defined]
                 stack.append(node.args)  # type: ignore[attr-defined]
-                if node.returns is not None and self._runs(node.returns):  # type: ignore[attr-defined]
+                if node.returns is not None and self._runs(node.returns, False):  # type: ignore[attr-defined]
                     stack.append(node.returns)  # type: ignore[attr-defined]
                 continue
             if t is ast.arg:  # a parameter: its annotation only where it runs code
-                if node.annotation is not None and self._runs(node.annotation):  # type: ignore[attr-defined]
+                if node.annotation is not None and self._runs(node.annotation, False):  # type: ignore[attr-defined]
                     stack.append(node.annotation)  # type: ignore[attr-defined]
                 continue
             if t is ast.ClassDef:  # its bases by name: ``_bases`` (naming one makes none)
+                self.class_anns.update(id(st) for st in _scope_statements(node.body)  # type: ignore[attr-defined]
+                                       if type(st) is ast.AnnAssign)
                 named = {id(b) for b in node.bases if type(b) in (ast.Name, ast.Attribute)}  # type: ignore[attr-defined]
                 stack.extend(c for c in ast.iter_child_nodes(node) if id(c) not in named)
                 if inner:  # (a class a reached function defines: not indexed, by name)
@@ -1297,7 +1380,9 @@ class _Reach:
                 stack.append(node.target)  # type: ignore[attr-defined]
                 if node.value is not None:  # type: ignore[attr-defined]
                     stack.append(node.value)  # type: ignore[attr-defined]
-                if self._runs(node.annotation):  # type: ignore[attr-defined]
+                # (a function's own variables' annotations are never evaluated: PEP 526)
+                if (not inner or id(node) in self.class_anns) and self._runs(  # type: ignore[attr-defined]
+                        node.annotation, True):  # type: ignore[attr-defined]
                     stack.append(node.annotation)  # type: ignore[attr-defined]
                 continue
             if t is ast.Lambda:
@@ -1324,11 +1409,15 @@ class _Reach:
                 continue  # what ``import *`` takes: names, not calls
             stack.extend(ast.iter_child_nodes(node))
 
-    def _runs(self, annotation: ast.expr) -> bool:
+    def _runs(self, annotation: ast.expr, evaluated: bool) -> bool:
         """Whether evaluating an annotation runs the module's code: a call, a lambda...,
         or a subscript of the module's own class (``__class_getitem__``). A name in it
         (``connection: HTTPAdapter``, ``resolver: Resolver | None``) is looked up, not
-        called: the class it names is not made live by it."""
+        called: the class it names is not made live by it. ``evaluated``: False for a
+        ``def``'s header run with its ``def``, which under ``from __future__ import
+        annotations`` evaluates nothing."""
+        if self.postponed and not evaluated:
+            return False
         for n in ast.walk(annotation):
             t = type(n)
             if t in _RUNS_CODE or (t is ast.Subscript and type(n.value) is ast.Name  # type: ignore[attr-defined]
@@ -1356,6 +1445,10 @@ class _Reach:
                 if type(node.ctx) is ast.Store and node.id in _PICKLE_NAMES and (  # type: ignore[attr-defined]
                         "__getattr__" in self.hooks):  # ``class K: __qualname__ = "lazy"``
                     self._pickled(how or f"{node.id} at :{line}")  # type: ignore[attr-defined]
+                if type(node.ctx) is ast.Del and "__getattr__" in self.hooks and (  # type: ignore[attr-defined]
+                        node.id in self.defs or node.id in self.classes):  # type: ignore[attr-defined]
+                    # ``del h`` of a function or class: pickle of it asks the module for ``h``
+                    self._pickled(how or f"del {node.id} at :{line}")  # type: ignore[attr-defined]
                 if type(node.ctx) is not ast.Store and id(node) not in written:  # type: ignore[attr-defined]
                     name = node.id  # type: ignore[attr-defined]
                     if name in self.own_names and id(node) not in receivers and (
@@ -1472,6 +1565,9 @@ class _Reach:
             for m in self.methods.get(id(k), ()):
                 if getattr(m, "name", None) == "__init_subclass__":
                     self.reach(m, at)
+            for name, value in self.class_stored.get(id(k), ()):  # bound otherwise than by
+                if name == "__init_subclass__":  # ``def``: ``from ._x import f as ...``
+                    self._open(value, at)
         for spelled in other:
             self.out.outside.append((f"{spelled}.__init_subclass__", line))
 
@@ -1519,9 +1615,10 @@ class _Reach:
         it): its hook runs, once defined (a lookup above the ``def`` finds none: flask's
         ``from . import json``)."""
         for name in hooks:
-            hook = self.hooks.get(name)
-            if hook is not None and (how is not None or line > hook.lineno):  # type: ignore[attr-defined]
-                self.reach(hook, how or what)
+            bound = self.hooks.get(name)
+            if bound and (how is not None or line > min(_line(b, self.import_refs)
+                                                          for b in bound)):
+                self._hook(name, how or what)
 
     def _enum(self, c: ast.ClassDef, seen: set[int]) -> bool:
         """Whether making the class runs enum's metaclass (a base from ``enum``, directly
@@ -1637,6 +1734,23 @@ class _Reach:
         self._release(self._results(func), how or f"a result called at :{line}")  # ``f()()``
         if t is ast.Name and id(call) not in self.stored_ids:  # (its result goes elsewhere)
             self.loose.update(id(d) for d in self.defs.get(func.id, ()))  # type: ignore[attr-defined]
+        if t is ast.Call and _leaf(func.func) in ("attrgetter", "methodcaller") and len(  # type: ignore[attr-defined]
+                call.args) == 1 and (held := ref(call.args[0], self.module, self.package,
+                                                 self.importers)) is not None:
+            # ``operator.attrgetter("_x.f")(pkg)``: the path below what it is handed
+            for a in func.args[:1] if _leaf(func.func) == "methodcaller" else func.args:  # type: ignore[attr-defined]
+                path = _literal_str(a)
+                if path and _NAME_SHAPE.fullmatch(path):
+                    self.out.outside.append((f"{held}.{path.strip()}", line))
+        if leaf == "find_class" and len(call.args) == 2 and (  # pickle's (module, name)
+                mod := _literal_str(call.args[0])) and (name := _literal_str(call.args[1])):
+            self.out.outside.append((f"={mod}.{name}", line))
+        if t is ast.Name and func.id == "dir" and len(call.args) == 1 and (  # type: ignore[attr-defined]
+                "dir" not in self._shadowed):
+            # ``dir(pkg)`` runs the module's ``__dir__`` (PEP 562), an object's its class's
+            spelled = ref(call.args[0], self.module, self.package, self.importers)
+            if spelled is not None:
+                self.out.outside.append((f"{spelled}.__dir__", line))
         if t is ast.Lambda:
             self.reach(func, how or f"lambda called at :{line}")
         elif t is ast.Name or t is ast.Attribute:
@@ -2275,6 +2389,43 @@ def _stored_value(value: ast.expr) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
+def _postponed(tree: ast.Module) -> bool:
+    """Whether the module has ``from __future__ import annotations`` (among its leading
+    statements, where a future import must stand)."""
+    for st in tree.body:
+        if type(st) is ast.ImportFrom and st.module == "__future__":
+            if any(a.name == "annotations" for a in st.names):
+                return True
+        elif not (type(st) is ast.Expr and type(st.value) is ast.Constant):  # (a docstring)
+            return False
+    return False
+
+
+def _scope_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of one scope: ``body`` and its blocks, not nested functions or
+    classes."""
+    stack = list(body)
+    while stack:
+        st = stack.pop()
+        yield st
+        if not isinstance(st, (*_FUNCS, ast.ClassDef)):
+            for block in _blocks(st):
+                stack += block
+
+
+def _own_paths(code: str, top: str) -> list[str]:
+    """The package's own dotted paths code names (``pkg._x.f``, ``from pkg._x import f``)."""
+    out: list[str] = []
+    for n in ast.walk(ast.parse(code)):
+        if type(n) is ast.Attribute and (spelled := dotted(n)) and spelled.startswith(  # type: ignore[arg-type]
+                f"{top}."):
+            out.append(spelled)
+        elif type(n) is ast.ImportFrom and not n.level and (n.module or "").partition(  # type: ignore[attr-defined]
+                ".")[0] == top:
+            out += [f"{n.module}.{a.name}" for a in n.names if a.name != "*"]  # type: ignore[attr-defined]
+    return out
+
+
 def _parses(text: str) -> bool:
     """Whether ``text`` is Python code (``"go()"``: ``exec``/``eval`` may run it)."""
     try:
@@ -2282,6 +2433,12 @@ def _parses(text: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _line(node: ast.AST, refs: dict[int, tuple[str, int]]) -> int:
+    """Where a binding stands (an import's ``ast.alias``: its statement's line)."""
+    got = refs.get(id(node))
+    return got[1] if got is not None else getattr(node, "lineno", 0)
 
 
 def _leaf(node: ast.expr) -> str | None:

@@ -29,6 +29,7 @@ from gate.scan.python_refs import _FUNCS, _blocks
 from gate.scan.reach_refs import dotted, module_expr
 
 _PATH_CALLS = frozenset({"insert", "append", "extend"})
+_MODULE_HOOKS = frozenset({"__getattr__", "__dir__"})  # (PEP 562: what a module is asked)
 
 
 @dataclasses.dataclass(slots=True)
@@ -63,6 +64,7 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
     stars: list[str] = []
     lookups: list[tuple[str, str, int]] = []
     hook = False
+    lambdas: list[str] = []
     dynamic: dict[str, str] = {}
     refs: list[tuple[str, str]] = []  # ``run_hook = lang_base.basic_run_hook``
     class_refs: list[tuple[str, str]] = []
@@ -79,8 +81,13 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
             names = [x.id for x in targets if type(x) is ast.Name]
             if value is None:
                 continue
+            for n in names:  # ``__getattr__ = os.getenv``: the machinery calls what it holds
+                if n in _MODULE_HOOKS and type(value) is not ast.Lambda:
+                    entries.setdefault(n, []).append((value.lineno, value.end_lineno or st.lineno))
             if type(value) is ast.Lambda or type(value) is ast.GeneratorExp:
                 # ``f = lambda: ...``; ``G = (f() for x in xs)``: run when read
+                if type(value) is ast.Lambda:
+                    lambdas += names
                 for n in names:
                     entries.setdefault(n, []).append((value.lineno, value.end_lineno or st.lineno))
             elif type(value) is ast.Name:  # ``f = _impl``
@@ -98,7 +105,6 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
                         instances.setdefault(n, made)
         elif t in _FUNCS:
             entries.setdefault(st.name, []).append((st.lineno, st.end_lineno or st.lineno))  # type: ignore[attr-defined]
-            hook = hook or st.name == "__getattr__"  # type: ignore[attr-defined]
             made = _returned(st)
             if made:
                 returns[st.name] = made  # type: ignore[attr-defined]
@@ -128,6 +134,15 @@ def summarize(name: str, package: bool, tree: ast.Module, text: str) -> Summary:
                     else:
                         lookups.append((base, a.name, st.lineno))
         defined.update(_bound(st))
+        # a module ``__getattr__`` bound by any form: a ``def``, an import (``from ._x import
+        # lazy as __getattr__``), an assignment (``__getattr__ = _x.f``), a loop or ``with``
+        # target (not an annotation alone, which binds nothing)
+        hook = hook or ("__getattr__" in _bound(st) and not (
+            t is ast.AnnAssign and st.value is None))  # type: ignore[attr-defined]
+    hook = hook or ("__getattr__" in text and "__getattr__" in _walrus_bound(tree))
+    if hook:  # pickle looks a lambda up on its module by ``<lambda>``: the hook answers
+        for n in lambdas:
+            entries[n] += [r for r in entries.get("__getattr__", ()) if r not in entries[n]]
     for alias, target in aliases:
         entries.setdefault(alias, []).extend(entries.get(target, ()))
     binds = _bindings(name, package, tree)
@@ -205,6 +220,20 @@ def _bound(st: ast.stmt) -> Iterator[str]:
                     yield n.id  # type: ignore[attr-defined]
     elif t is ast.Global:
         yield from st.names  # type: ignore[attr-defined]
+
+
+def _walrus_bound(tree: ast.Module) -> set[str]:
+    """The names ``:=`` binds in the module's scope (outside its functions and classes)."""
+    out: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*_FUNCS, ast.ClassDef, ast.Lambda)):
+            continue
+        if type(node) is ast.NamedExpr and type(node.target) is ast.Name:  # type: ignore[attr-defined]
+            out.add(node.target.id)  # type: ignore[attr-defined]
+        stack.extend(ast.iter_child_nodes(node))
+    return out
 
 
 def _top(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -451,8 +480,8 @@ class Graph:
                 got = self.canon(".".join([star, *rest]), depth + 1)
                 if self._defines(got):
                     return got
-            if s.hook:
-                return f"{name}.__getattr__"
+            if s.hook:  # (what the hook names, where an import or assignment binds it)
+                return self.canon(f"{name}.__getattr__", depth + 1)
         return ".".join([name, *rest])
 
     def _defines(self, qual: str) -> bool:

@@ -65,7 +65,7 @@ from gate.scan.type_checking import may_write
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _EXEMPTABLE = frozenset({Capability.NATIVE, Capability.FS_READ})
 # words beside which a module may be named by a literal rather than imported
-_DYNAMIC = frozenset({"import_module", "__import__", "modules"})
+_DYNAMIC = frozenset({"import_module", "__import__", "modules", "find_class"})
 _STAR = re.compile(r"\bimport\s*\*")
 # what changes which file an import loads: ``__package__``/``__path__`` bound or edited,
 # ``sys.path`` (or ``path`` from it) edited, ``site.addsitedir``; ``setattr``/``vars`` on a
@@ -432,8 +432,8 @@ class _Follow:
         tmod, name = target
         leaf = tmod.rpartition(".")[2].rpartition("/")[2]
         cls, _, meth = name.rpartition(".")
-        word = leaf if name == "__getattr__" else cls if (cls and meth.startswith("__")) else (
-            meth)
+        word = leaf if name == "__getattr__" else "dir" if name == "__dir__" else cls if (
+            cls and meth.startswith("__")) else meth  # (``dir(pkg)`` runs ``__dir__``)
         holders: tuple[str, ...] = ()
         if cls:
             holders = (cls.partition(".")[0], *self.modules[tmod].instances_of(cls))
@@ -486,6 +486,9 @@ class _Follow:
         leaf = tmod.rpartition(".")[2].rpartition("/")[2]
         if caller.imports(leaf) or _literal_module(caller, leaf):
             return True
+        if tmod in caller.text and re.search(  # a dotted path into it, a resolver's literal
+                rf"(?<![\w.]){re.escape(tmod)}[.:][A-Za-z_]", caller.text) is not None:
+            return True  # (``pydoc.locate("pkg._x.f")``, ``resolve_name("pkg._x:f")``)
         parts = tmod.split(".")
         if len(parts) < 2 or leaf not in caller.words or not any(
                 caller.imports(p) for p in parts[:-1]):

@@ -1050,10 +1050,7 @@ case("pickle_lambda_module_getattr", "subprocess", MODULE_GETATTR.replace(
         pickle.dumps(lambda: 0)
     except Exception:
         pass
-    """), bypass=("bypass (module __getattr__): pickle looks a lambda up on its module by its "
-                  "qualname `<lambda>`, which no code spells. Fix: the module's `__getattr__` "
-                  "is reached when reached code may pickle (any call of another module's "
-                  "code may): a rule that costs every lazy-loading `__getattr__` its phase."))
+    """))
 case("pickle_type_made_class_module_getattr", "subprocess", MODULE_GETATTR + src("""
     import pickle
     K = type("la" + "zy", (), {})

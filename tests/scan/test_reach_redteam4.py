@@ -85,17 +85,12 @@ case("module_getattr_reexported", "subprocess", {
         """),
     "pkg/__init__.py": "from ._x import lazy as __getattr__\nfrom . import _y\n",
     "pkg/_y.py": "from pkg import anything\n",
-}, bypass="bypass: a module __getattr__ bound by an import (`from ._x import lazy as "
-   "__getattr__`), not a def, runs when a sibling's `from pkg import anything` misses; fix: "
-   "a module-scope name __getattr__ bound by import or assignment is the module's hook like a "
-   "def'd one (reach its target where a from-import or attribute read of the module can miss)")
+})
 case("module_getattr_assigned_attr", "subprocess", {
     "pkg/_x.py": X_PAYLOAD.replace("def f():", "def f(name):"),
     "pkg/__init__.py": "from . import _x\n__getattr__ = _x.f\nfrom . import _y\n",
     "pkg/_y.py": "import pkg\npkg.missing\n",
-}, bypass="bypass: a module __getattr__ bound by assignment (`__getattr__ = _x.f`) runs on "
-   "a sibling's `pkg.missing`; fix: treat an assigned module-scope __getattr__ as the hook "
-   "(reach the assigned function like a def'd __getattr__)")
+})
 case("enter_assigned_from_contextmanager_helper", "subprocess", {
     "pkg/_x.py": "import os\ndef enter(self):\n    os.system('echo pwned')\n    return self\n",
     "pkg/__init__.py": src("""
@@ -217,9 +212,7 @@ case("make_dataclass_namespace_post_init", "subprocess", {
 case("pkgutil_resolve_name", "subprocess", {
     "pkg/_x.py": X_PAYLOAD,
     "pkg/__init__.py": "import pkgutil\npkgutil.resolve_name('pkg._x:f')()\n",
-}, bypass="bypass: pkgutil.resolve_name('pkg._x:f') turns a string literal into an own "
-   "function and the call runs it; fix: read pkgutil.resolve_name's literal like "
-   "import_module + getattr (reach the named own callable), a computed one as unanalyzed")
+})
 case("pickle_global_opcode_own_function", "subprocess", {
     "pkg/_x.py": X_PAYLOAD,
     "pkg/__init__.py": "import pickle\npickle.loads(b'cpkg._x\\nf\\n)R.')\n",
@@ -327,9 +320,7 @@ case("str_translate_table_getitem", "subprocess", src("""
 case("pydoc_locate", "subprocess", {
     "pkg/_x.py": X_PAYLOAD,
     "pkg/__init__.py": "import pydoc\npydoc.locate('pkg._x.f')()\n",
-}, bypass="bypass: pydoc.locate('pkg._x.f') resolves an own function from a dotted string "
-   "literal and the call runs it; fix: read pydoc.locate's literal like import_module + "
-   "getattr (as logging.config's resolve already is), a computed one as unanalyzed")
+})
 case("logging_configurator_resolve", "subprocess", {
     "pkg/_x.py": X_PAYLOAD,
     "pkg/__init__.py": "import logging.config\n"
@@ -344,10 +335,7 @@ case("mock_patch_imports_target_module", "subprocess", {
 case("class_body_import_binds_class_getitem", "subprocess", {
     "pkg/_x.py": "import os\ndef hook(cls, item):\n    os.system('echo pwned')\n    return cls\n",
     "pkg/__init__.py": "class C:\n    from ._x import hook as __class_getitem__\nC[int]\n",
-}, bypass="bypass: `from ._x import hook as __class_getitem__` inside a class body binds the "
-   "special method by import (type() wraps it as a classmethod) and `C[int]` runs it; fix: an "
-   "import in a class body binding a special name is that class's method (reach its target "
-   "as a def'd special method)")
+})
 case("module_getattr_via_star_all", "subprocess", {
     "pkg/_x.py": "__all__ = ['__getattr__']\n" + GETATTR_PAYLOAD,
     "pkg/__init__.py": "from ._x import *\nfrom . import _y\n",
@@ -364,9 +352,7 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
         "pkg/_x.py": X_PAYLOAD,
         "pkg/__init__.py": "from __future__ import annotations\nfrom ._x import f\n"
                            "def g() -> f():\n    pass\n",
-    }, "imprecise: under `from __future__ import annotations` the return annotation `-> f()` is "
-       "a string never evaluated, yet f's body is labelled import; fix: skip annotations when "
-       "the module has the future import"),
+    }, None),
     ("string_annotation_not_evaluated", "subprocess", src("""
         import os
         def f():
@@ -381,9 +367,7 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
         def g():
             x: f()
         g()
-        """), "imprecise: a bare annotation of a local in a function body (`x: f()`) is never "
-              "evaluated (PEP 526), yet f is labelled import via g(); fix: skip the annotation "
-              "of a value-less AnnAssign in a function scope"),
+        """), None),
     ("class_getitem_never_subscripted", "subprocess", src("""
         import os
         class K:
