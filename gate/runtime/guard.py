@@ -916,6 +916,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     except (KeyError, AttributeError):
         path_hooks_code = None
     start_path_hooks = tuple(sys.path_hooks)
+    APP_AT_EXIT = ("<app>", "", "", "<no frame>", False)  # (``where`` it is: no frame)
     UNATTRIBUTED = tuple(["<app>", "", "", "", False])  # (an unattributable hook: guard)
 
     def main_module(f):
@@ -3042,9 +3043,13 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         code = callable_code(hook)
         if code is not None and owner_of(code) is not None:
             return None
-        return guard_violation(event, "calls a " + event + " the guard cannot attribute ("
-                               + (exact(type_name(type(hook))) or "?") + ")", here(),
-                               exempt_app=False, always=True)
+        detail = "calls a " + event + " the guard cannot attribute (" + \
+            (exact(type_name(type(hook))) or "?") + ")"
+        ent = here()
+        if ent is None or ent[0] is None:  # (called with no frame: at the program's end, a
+            # finalizer run by the collector)
+            return violation(APP_AT_EXIT, "guard", "runtime", event, detail, None, None, True)
+        return guard_violation(event, detail, ent, exempt_app=False, always=True)
 
     def on_gc_debug(event, args):
         """``gc.set_debug(flags)``: DEBUG_SAVEALL (or flags that cannot be read) is
@@ -3685,6 +3690,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
                 _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit, _sys, _prefix, \
                 _prefix_changed
+            if event == "sys.excepthook":  # (the interpreter skips the hook on RuntimeError
+                raise RuntimeError(message) from None  # only, and prints no traceback)
             raise _Error(message) from None
 
     environ = getattr(os, "environ", None)

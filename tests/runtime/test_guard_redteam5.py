@@ -773,3 +773,20 @@ def test_an_applications_own_hooks_report_nothing(tmp_path: Path, run_permpip: R
         assert line in o.output, o.output
     assert o.output.count("ValueError") >= 4, o.output  # (the defaults printed theirs)
     assert o.used == [], o.output
+
+
+def test_a_sys_excepthook_no_code_names_is_refused(tmp_path: Path, run_permpip: RunPermpip,
+                                                   python: Path) -> None:
+    """sys.excepthook set by evil to a partial of a builtin: the interpreter's
+    ``sys.excepthook`` event carries it as it is called (no frame: <no frame>): refused
+    (report mode) as a guard use (a RuntimeError: the interpreter then skips the hook and
+    prints no traceback)."""
+    o = run(tmp_path, run_permpip, python, "import functools, sys, evil.sig\n"
+            "evil.sig.functools  # (evil imported)\n"
+            "sys.excepthook = functools.partial(print, 'HOOKED')\n"
+            "raise KeyError('app')\n")
+    assert "HOOKED" not in o.output, o.output
+    assert o.used == [("<app>", "guard")], o.output
+    v = o.violation("guard")
+    assert (v["event"], v["detail"]) == (
+        "sys.excepthook", "calls a sys.excepthook the guard cannot attribute (partial)"), v
