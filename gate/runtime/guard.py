@@ -907,6 +907,18 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     linecache_files = (stdlib + "linecache.py", "<frozen linecache>")
     threading_files = (stdlib + "threading.py", "<frozen threading>")
 
+    # hooks the standard library calls from a Python frame that holds the hook in its local
+    # ``hook`` (set with no event): the import system's path hooks, threading's excepthook.
+    # The ones present when the guard starts are the interpreter's (not tampering).
+    try:
+        path_hooks_code = sys.modules["_frozen_importlib_external"].PathFinder. \
+            _path_hooks.__code__
+    except (KeyError, AttributeError):
+        path_hooks_code = None
+    start_path_hooks = tuple(sys.path_hooks)
+    APP_AT_EXIT = ("<app>", "", "", "<no frame>", False)  # (``where`` it is: no frame)
+    UNATTRIBUTED = tuple(["<app>", "", "", "", False])  # (an unattributable hook: guard)
+
     def main_module(f):
         """A ``<module>`` frame runs the main module (``python -m pkg``, a console script,
         ``python file.py``): nothing behind it, or runpy's ``_run_code``. Not its
@@ -1072,6 +1084,10 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                             break
                     else:  # another's code run with globals of its maker's: the maker's
                         return f, hit[1]
+            if code is path_hooks_code or (code.co_name == "invoke_excepthook"
+                                           and code.co_filename in threading_files):
+                if stdlib_hook_untraced(f, code):
+                    return f, UNATTRIBUTED
             if code is registered_call:
                 # a callback a distribution registered (Registered): its frames are the
                 # registrant's, whoever the interpreter called it over
@@ -1097,6 +1113,33 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 return last, stack[-1]
         return None, None
 
+    def stdlib_hook_untraced(f, code):
+        """The hook the standard library's frame ``f`` calls (its local ``hook``: a path
+        hook, threading's excepthook) is no distribution's or the application's code (a
+        ``functools.partial`` of the standard library's, a builtin) and not one present at
+        the start: no frame names who set it."""
+        try:
+            hook = f.f_locals.get("hook")
+        except Exception:
+            return False
+        if hook is None:
+            return False
+        if code is path_hooks_code:
+            for h in start_path_hooks:
+                if h is hook:
+                    return False
+        else:
+            g = f.f_globals
+            if type(g) is dict and (hook is g.get("__excepthook__") or
+                                    hook is g.get("_excepthook")):
+                return False
+            fn = g.get("excepthook") if type(g) is dict else None
+            if hook is fn and type(fn) is function_type and \
+                    fn.__code__.co_filename in threading_files:
+                return False
+        code = callable_code(hook)
+        return code is None or owner_of(code) is None
+
     def attributed(ent):
         """(frame, owner) of the innermost frame of the event's entry that is not the
         standard library (``owner_frame``), walked once per entry."""
@@ -1121,6 +1164,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                                                                    plumbing)
         else:
             f, owner = attributed(ent)
+        if owner is UNATTRIBUTED:  # (a hook no frame names who set: ``owner_frame``)
+            return violation(APP, "guard", "runtime", event, "calls a hook the guard cannot "
+                             "attribute", ent[0], f, True)
         if f is None or owner is APP:
             if not direct:
                 ent[5].add(cap)
@@ -2981,6 +3027,30 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     SAVEALL = gc.DEBUG_SAVEALL
 
+    default_hooks = {"sys.unraisablehook": getattr(sys, "__unraisablehook__", None),
+                     "sys.excepthook": getattr(sys, "__excepthook__", None)}
+    start_hooks = {"sys.unraisablehook": getattr(sys, "unraisablehook", None),
+                   "sys.excepthook": getattr(sys, "excepthook", None)}
+
+    def on_hook_call(event, args):
+        """``sys.unraisablehook`` / ``sys.excepthook`` (plain attributes: set with no
+        event; the interpreter raises this event with the hook as it calls it): the rule of
+        ``on_breakpoint``: the default or the one present at start, or code of a
+        distribution's or the application's, runs; any other is ``guard``."""
+        hook = args[0] if args else None
+        if hook is None or hook is default_hooks.get(event) or hook is start_hooks.get(event):
+            return None
+        code = callable_code(hook)
+        if code is not None and owner_of(code) is not None:
+            return None
+        detail = "calls a " + event + " the guard cannot attribute (" + \
+            (exact(type_name(type(hook))) or "?") + ")"
+        ent = here()
+        if ent is None or ent[0] is None:  # (called with no frame: at the program's end, a
+            # finalizer run by the collector)
+            return violation(APP_AT_EXIT, "guard", "runtime", event, detail, None, None, True)
+        return guard_violation(event, detail, ent, exempt_app=False, always=True)
+
     def on_gc_debug(event, args):
         """``gc.set_debug(flags)``: DEBUG_SAVEALL (or flags that cannot be read) is
         introspection (what the collector frees is kept in ``gc.garbage``)."""
@@ -3468,6 +3538,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         table[ev] = introspection
     table["object.__getattr__"] = getattr_
     table["builtins.breakpoint"] = on_breakpoint
+    table["sys.unraisablehook"] = on_hook_call
+    table["sys.excepthook"] = on_hook_call
     table["object.__setattr__"] = setattr_
     for ev in ("exec", "compile", "marshal.loads", "marshal.load", "code.__new__"):
         table[ev] = dynamic
@@ -3618,6 +3690,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             del _get, _depth, _quiet, _tid, _failed, handler, _open, _imports, _expect, \
                 _grave, _pending, args, _retry, _Blind, _getlimit, _setlimit, _sys, _prefix, \
                 _prefix_changed
+            if event == "sys.excepthook":  # (the interpreter skips the hook on RuntimeError
+                raise RuntimeError(message) from None  # only, and prints no traceback)
             raise _Error(message) from None
 
     environ = getattr(os, "environ", None)

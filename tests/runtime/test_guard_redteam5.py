@@ -396,11 +396,10 @@ def test_signal_handler_partial_network(tmp_path: Path, target: Target,
 
 UNREGISTERED = bypass5(
     "misattribution",
-    "partial(shutil.rmtree, dir) set where the interpreter calls it later with no "
-    "registration function the guard can wrap (gc.callbacks and sys.path_hooks are lists, "
-    "sys.unraisablehook and threading.excepthook module attributes: no event) runs from the "
-    "application's frames; fix: refuse an entry with no code of its own (a partial or bound "
-    "method of the standard library) when it is called, or watch those attributes")
+    "partial(shutil.rmtree, dir) appended to gc.callbacks (a list: no event when set; "
+    "called from C at a collection, with no event and no Python frame holding it) runs "
+    "from the application's frames; fix: check the list at a collection (a callback of the "
+    "guard's own, which a package can put itself before) or at each event")
 
 
 @pytest.mark.parametrize("register", [
@@ -409,18 +408,9 @@ UNREGISTERED = bypass5(
                  marks=UNREGISTERED),
     "import os, evil.regs\nevil.regs.at_fork(VICTIM)\npid = os.fork()\n"
     "if pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)\n",
-    pytest.param("import evil.regs\nevil.regs.path_hook(VICTIM)\nimport xmlrpc.client\n",
-                 marks=UNREGISTERED),
-    pytest.param("import evil.regs\nevil.regs.unraisablehook(VICTIM)\nclass A:\n"
-                 "    def __del__(self):\n        raise ValueError('in __del__')\nA()\n",
-                 marks=UNREGISTERED),
-    pytest.param("import threading, evil.regs\nevil.regs.thread_excepthook(VICTIM)\n"
-                 "t = threading.Thread(target=int, args=('x',))\nt.start(); t.join()\n",
-                 marks=UNREGISTERED),
     "import evil.regs\nevil.regs.codec_search(VICTIM)\n"
     "try:\n    'x'.encode('app_codec')\nexcept LookupError:\n    pass\n",
-], ids=["signal", "gc-callbacks", "register-at-fork", "path-hooks", "unraisablehook",
-        "threading-excepthook", "codec-search"])
+], ids=["signal", "gc-callbacks", "register-at-fork", "codec-search"])
 def test_registered_stdlib_callbacks_run_as_the_application(
         tmp_path: Path, run_permpip: RunPermpip, python: Path, register: str) -> None:
     """evil registers ``functools.partial(shutil.rmtree, VICTIM)`` where the interpreter
@@ -430,6 +420,34 @@ def test_registered_stdlib_callbacks_run_as_the_application(
             f"import evil.sig\nVICTIM = {str(victim)!r}\n" + register)
     took_effect(not victim.exists(), o)
     assert ("evil", "fs-write") in o.used
+
+
+@pytest.mark.parametrize("register, event", [
+    ("import evil.regs\nevil.regs.path_hook(VICTIM)\nimport xmlrpc.client\n",
+     "shutil.rmtree"),
+    ("import evil.regs\nevil.regs.unraisablehook(VICTIM)\nclass A:\n"
+     "    def __del__(self):\n        raise ValueError('in __del__')\nA()\n",
+     "sys.unraisablehook"),
+    ("import threading, evil.regs\nevil.regs.thread_excepthook(VICTIM)\n"
+     "t = threading.Thread(target=int, args=('x',))\nt.start(); t.join()\n",
+     "shutil.rmtree"),
+], ids=["path-hooks", "unraisablehook", "threading-excepthook"])
+def test_registered_stdlib_hooks_no_code_names_are_refused(
+        tmp_path: Path, run_permpip: RunPermpip, python: Path, register: str,
+        event: str) -> None:
+    """evil sets ``functools.partial(shutil.rmtree, VICTIM)`` as a hook the interpreter
+    calls later (a plain attribute or a list: no event when set): when it is called (the
+    interpreter's event carrying it, or the standard library's frame holding it in a
+    local), a hook no distribution's or the application's code is refused in every mode
+    (report mode here) as a guard use."""
+    victim = _victim(tmp_path)
+    o = run(tmp_path, run_permpip, python,
+            f"import evil.sig\nVICTIM = {str(victim)!r}\n" + register)
+    assert victim.exists(), o.output
+    assert o.used == [("<app>", "guard")], o.output
+    v = o.violation("guard")
+    assert v["event"] == event, v
+    assert v["denied"] is True, v
 
 
 # -- 2. the import system's exemptions ---------------------------------------------------------
@@ -712,3 +730,63 @@ def test_popen_defaults_changed_through_a_stdlib_helper(
     assert (v["package"], v["capability"], v["event"]) == ("evil", "guard",
                                                            "object.__setattr__")
     assert "Popen.__init__.__defaults__" in v["detail"], v["detail"]
+
+
+PRECISE_HOOKS = """\
+    import sys, threading, zipfile, functools
+    def app_excepthook(args):
+        print("app thread hook:", args.exc_type.__name__)
+    def app_unraisable(u, tag=""):
+        print("app unraisable" + tag + ":", type(u.exc_value).__name__)
+    threading.excepthook = app_excepthook
+    t = threading.Thread(target=int, args=("x",)); t.start(); t.join()
+    threading.excepthook = threading.__excepthook__
+    t = threading.Thread(target=int, args=("y",)); t.start(); t.join()
+    sys.unraisablehook = functools.partial(app_unraisable, tag=" (partial)")
+    class A:
+        def __del__(self):
+            raise ValueError("in __del__")
+    A()
+    sys.unraisablehook = sys.__unraisablehook__
+    A()
+    with zipfile.ZipFile("lib.zip", "w") as z:
+        z.writestr("zipped_mod.py", "X = 42\\n")
+    sys.path.insert(0, "lib.zip")
+    import zipped_mod
+    print("zipped", zipped_mod.X)
+    def app_hook(t, v, tb):
+        print("app excepthook:", t.__name__)
+    sys.excepthook = app_hook
+    raise KeyError("app")
+    """
+
+
+@MODES
+def test_an_applications_own_hooks_report_nothing(tmp_path: Path, run_permpip: RunPermpip,
+                                                  python: Path, enforce: bool) -> None:
+    """The application's own excepthooks and unraisablehook (a function, a partial of its
+    function), the defaults, and zipimport's path hook (present at start): nothing used."""
+    o = run(tmp_path, run_permpip, python, "import evil.sig\n" + textwrap.dedent(PRECISE_HOOKS),
+            enforce=enforce)
+    for line in ("app thread hook: ValueError", "app unraisable (partial): ValueError",
+                 "zipped 42", "app excepthook: KeyError"):
+        assert line in o.output, o.output
+    assert o.output.count("ValueError") >= 4, o.output  # (the defaults printed theirs)
+    assert o.used == [], o.output
+
+
+def test_a_sys_excepthook_no_code_names_is_refused(tmp_path: Path, run_permpip: RunPermpip,
+                                                   python: Path) -> None:
+    """sys.excepthook set by evil to a partial of a builtin: the interpreter's
+    ``sys.excepthook`` event carries it as it is called (no frame: <no frame>): refused
+    (report mode) as a guard use (a RuntimeError: the interpreter then skips the hook and
+    prints no traceback)."""
+    o = run(tmp_path, run_permpip, python, "import functools, sys, evil.sig\n"
+            "evil.sig.functools  # (evil imported)\n"
+            "sys.excepthook = functools.partial(print, 'HOOKED')\n"
+            "raise KeyError('app')\n")
+    assert "HOOKED" not in o.output, o.output
+    assert o.used == [("<app>", "guard")], o.output
+    v = o.violation("guard")
+    assert (v["event"], v["detail"]) == (
+        "sys.excepthook", "calls a sys.excepthook the guard cannot attribute (partial)"), v
