@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import build_wheel
-from tests.conftest import installed
+from tests.conftest import installed, write_policy
 from tests.e2e import test_warm_redteam as r1
 from tests.e2e.pyenv import site_packages as _site
 from tests.index import SubIndex
@@ -495,3 +495,46 @@ def test_another_user_of_the_group_redirects_uv_under_umask_002(
         _installs_scanned(second, py, tmp_path)
     finally:
         shutil.rmtree(shared, ignore_errors=True)
+
+
+# -- the warm record -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("earlier", ["refused", pytest.param("granted-elsewhere", marks=(
+    pytest.mark.xfail(strict=True, reason=(
+        "documented limit (cache.md 'Trust': whoever can write ~/.cache/permpip can make "
+        "permpip allow a set): the warm record's wheel list is bound to nothing but its own "
+        "key; once the swapped-in wheel has a verified uv copy (another project granted it), "
+        "the warm path installs it for a lock that does not name it, policy unread; fix: "
+        "check the record's wheels against the lock's pins (the parse record keeps them), "
+        "or a MAC keyed outside the cache"))))])
+def test_warm_record_wheel_list_swapped(
+        index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
+        permpip: Permpip, traced: dict[str, str], earlier: str) -> None:
+    """A process of the user swaps warmdep's entry in the warm record for ``warmbad``,
+    whose file and scan are in the cache from an earlier run: refused there, or allowed in
+    another project that grants it (so uv's copy of it is verified)."""
+    cache = tmp_path / "cache"
+    bad = r1._wheel(index, tmp_path, "warmbad", "1.0",
+                    {"warmbad/__init__.py": "import subprocess\nsubprocess.run(['true'])\n"})
+    other = tmp_path / "other"
+    shutil.copytree(locked, other)
+    (other / "requirements.txt").write_text(bad)
+    if earlier == "granted-elsewhere":
+        write_policy(other, {"warmbad": {"allow": ["subprocess"], "at-import": ["subprocess"]}})
+    before = _run(permpip, index, other, make_venv("earlier"), cache, traced)
+    if earlier == "refused":
+        r1._refused(before)
+    else:
+        assert before.returncode == 0, before.stdout + before.stderr
+    _first(permpip, index, locked, make_venv("first"), cache, traced)
+    record = next(p for p in (cache / "permpip" / "warm").glob("*.json")
+                  if "warmlib" in p.read_text())
+    rec = json.loads(record.read_text())
+    sha = index.sha256("warmbad-1.0-py3-none-any.whl")
+    rec["wheels"] = [w if w[0] != "warmdep" else ["warmbad", "1.0",
+                                                  "warmbad-1.0-py3-none-any.whl", sha]
+                     for w in rec["wheels"]]
+    record.write_text(json.dumps(rec))
+    py, done = _second(permpip, index, locked, make_venv, cache, traced)
+    assert "warmbad" not in installed(py)
+    _installs_scanned(done, py, tmp_path)
