@@ -42,6 +42,7 @@ from gate.light import default_root as default_root
 from gate.light import file_sha256 as file_sha256
 from gate.light import framed as framed
 from gate.light import link_or_copy as link_or_copy
+from gate.light import private_root as private_root
 from gate.light import read_json as read_json
 from gate.light import write_json as write_json
 from gate.model import PackageScan
@@ -130,6 +131,10 @@ class Cache:
         self.root = root
         self.throwaway = throwaway  # --no-cache: removed when the run ends
         self.shared: SharedStore | None = None  # gate.shared_cache.attached sets it
+        if not throwaway:
+            why = private_root(root)
+            if why is not None:
+                raise UsageError(f"the cache: {why}")
         for sub in ("files", "scans", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
 
@@ -238,7 +243,9 @@ class Cache:
         data = read_json(self._scan(sha256, scanner))
         if data is not None:
             with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
-                return PackageScan._from_dict(data)
+                kept = PackageScan._from_dict(data)
+                if kept.sha256 == sha256:  # (a record of another artifact: scanned again)
+                    return kept
         scan = self.shared.get_scan(sha256, scanner) if self.shared is not None else None
         if scan is not None:
             self._keep_scan(scan, scanner)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -89,6 +90,29 @@ def default_root(env: Mapping[str, str] | None = None) -> Path:
         return Path(value)
     base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "permpip"
+
+
+def private_root(root: Path) -> str | None:
+    """Why the cache at ``root`` cannot be trusted, or None: it must be the user's own and
+    writable by no one else (a group member could otherwise forge a scan, or point uv at
+    an unpacked copy of their own). A new one is made ``0700`` whatever the umask."""
+    try:
+        os.mkdir(root, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        root.mkdir(parents=True, exist_ok=True)
+        os.chmod(root, 0o700)
+    st = os.lstat(root)
+    if not stat.S_ISDIR(st.st_mode):
+        return f"{root} is not a directory"
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        return f"{root} is owned by another user (uid {st.st_uid})"
+    if st.st_mode & 0o022:
+        return (f"{root} is writable by other users (mode {stat.S_IMODE(st.st_mode):04o}): "
+                "what it holds cannot be trusted; remove it, or make it private "
+                f"(chmod -R go-w {root}) if no one else wrote to it")
+    return None
 
 
 def cache_root(cache_dir: Path | None, env: Mapping[str, str] | None = None) -> Path:
@@ -250,5 +274,6 @@ def scanned_text(now: int, cached: int) -> str:
 
 __all__ = ["cache_root", "count", "default_root", "file_sha256", "framed", "human_bytes",
            "installer_output", "link_or_copy", "metadata_name_version", "name_version",
-           "offline_env", "pip_hermetic_env", "read_json", "scanned_text", "stage_line",
+           "offline_env", "pip_hermetic_env", "private_root", "read_json", "scanned_text",
+           "stage_line",
            "uv_bin", "uv_hermetic_env", "uv_install_argv", "write_json"]

@@ -75,9 +75,10 @@ def holds(archives: Path, manifest: dict[str, Any]) -> bool:
 
     A write moves the ctime whatever it does to the mtime (``os.utime`` puts an mtime back,
     never a ctime); so do a link or an unlink, which also change the link count. A ctime
-    that moved with the link count as it was (or on a directory) is a write: False. A
-    file's ctime that moved with its link count is an environment made or removed: its
-    new ctime and link count are taken into ``manifest`` (marked ``"moved"`` for
+    that moved with the link count as it was, or higher (a link made outside a run: uv's
+    own are kept by ``settle``), or on a directory, is a write: False. A file's ctime that
+    moved with a lower link count is an environment removed: its new ctime and link count
+    are taken into ``manifest`` (marked ``"moved"`` for
     ``settle`` to keep). docs/security.md, "uv's cache", says what that leaves."""
     base = f"{archives}{os.sep}{manifest['archive']}"
     dev, uid = manifest["dev"], manifest["uid"]
@@ -90,8 +91,10 @@ def holds(archives: Path, manifest: dict[str, Any]) -> bool:
                     or st.st_mode != mode or st.st_dev != dev or st.st_uid != uid):
                 return False
             if st.st_ctime_ns != ctime:
-                if st.st_nlink == nlink or not isreg(mode):
-                    return False  # written (or chmod'ed) with its mtime put back
+                if st.st_nlink >= nlink or not isreg(mode):
+                    # written (or chmod'ed) with its mtime put back; or linked anew outside
+                    # a run (``settle`` keeps uv's own links): a write may hide behind it
+                    return False
                 entry[5], entry[6] = st.st_ctime_ns, st.st_nlink
                 manifest["moved"] = True
     except (OSError, TypeError, ValueError):

@@ -410,8 +410,11 @@ def _prepare(plan: Plan) -> tuple[Target, dict[str, Any], list[_Wheel], int]:
     """Everything checked before anything is written: the key, the record, the parse's
     files, each wheel's bytes and uv's verified copy of it."""
     from gate import uv_verified
+    from gate.light import private_root
 
     root = plan.root
+    if private_root(root) is not None:
+        raise NotEligible("the cache is not private to the user")
     target = Target(plan.interpreter(), root)
     static = static_key(plan)
     key = full_key(static, target)

@@ -181,3 +181,40 @@ def test_build_key_holds_what_changes_the_wheel(tmp_path: Path) -> None:
     (deps / "wheel-0.45-py3-none-any.whl").unlink()
     sdist.write_bytes(b"sdist 2")
     assert key() != second
+
+
+def test_a_new_cache_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    """Under ``umask 002`` a cache group members could write would let them forge a scan or
+    point uv at their own unpacked copy: permpip's root is made 0700."""
+    old = os.umask(0o002)
+    try:
+        Cache(tmp_path / "deep" / "permpip")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "deep" / "permpip").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_cache_others_may_write_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "permpip"
+    root.mkdir()
+    root.chmod(0o775)
+    with pytest.raises(UsageError) as err:
+        Cache(root)
+    assert str(err.value) == (
+        f"the cache: {root} is writable by other users (mode 0775): what it holds cannot be "
+        f"trusted; remove it, or make it private (chmod -R go-w {root}) if no one else wrote "
+        "to it")
+    root.chmod(0o755)  # readable by others is no risk to what permpip trusts
+    Cache(root)
+
+
+def test_a_scan_record_of_another_artifact_is_not_believed(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "permpip")
+    scan = PackageScan(name="a", version="1", filename="a-1-py3-none-any.whl",
+                       sha256="a" * 64)
+    cache.put_scan(scan, "v1")
+    (cache.root / "scans" / "v1" / f"{'a' * 64}.json").replace(
+        cache.root / "scans" / "v1" / f"{'b' * 64}.json")
+    assert cache.get_scan("b" * 64, "v1") is None
+    cache.put_scan(scan, "v1")
+    assert cache.get_scan("a" * 64, "v1") == scan

@@ -158,13 +158,6 @@ def test_chmod_of_an_installed_file_and_back_is_seen(
     assert CHANGED in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "documented limit, extended (security.md 'A write, then the environment's removal' names "
-    "an unlink; a new link does the same): a write with its mtime put back, then os.link of "
-    "the written file anywhere the user can write, moves the ctime with the link count, "
-    "which holds() takes for a venv made from the cache and re-witnesses; the next venv "
-    "(warm and full) links the written bytes; fix: re-hash a file whose link count rose "
-    "outside a permpip run (settle() records uv's own links), or a hard-link-free mode"))
 @pytest.mark.parametrize("path", PATHS)
 def test_write_with_mtime_put_back_then_a_new_hard_link(
         index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
@@ -458,14 +451,6 @@ def _system_python() -> str:
     pytest.skip("no system python3")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bypass: another local user. Under umask 002 uv makes its cache's directories and "
-    ".rev records group-writable (archive-v0, wheels-v*/...); permpip strips group/other "
-    "write only inside verified archives. A group member adds an archive and repoints "
-    "uv's .rev at it; no witnessed file changes, and the after-uv check looks at the "
-    "manifest's files only: the .pth file and module are installed; fix: create CACHE/"
-    "permpip (and uv/) 0700 whatever the umask, refuse a cache not owned by the user or "
-    "writable by others, and the pointer/RECORD checks of the same-user case"))
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
                     reason="needs root to act as another user")
 def test_another_user_of_the_group_redirects_uv_under_umask_002(
@@ -613,13 +598,6 @@ def test_write_racing_uv_s_link_is_witnessed_for_later_runs(
 
 # -- scan records ----------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "documented limit (a writer of permpip's cache can forge a scan, security.md/cache.md "
-    "'Trust'), but a needless one: Cache.get_scan believes a local record without checking "
-    "that it is this artifact's (its sha256, name, filename), which the shared store's "
-    "reader does check; a copied record of another wheel approves warmlib, and the report "
-    "prints 'warmdep 2.0' twice; fix: in get_scan, compare the record's sha256 (and name, "
-    "filename) with the key and ignore it otherwise"))
 def test_scan_record_of_another_artifact_copied_over(
         index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
         permpip: Permpip, traced: dict[str, str]) -> None:
