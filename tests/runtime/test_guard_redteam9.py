@@ -111,39 +111,77 @@ def test_an_import_hook_that_is_a_bound_stdlib_method(tmp_path: Path, run_permpi
 
 
 RM_HOOKS = {
+    "path-hooks-stdlib-function": (
+        "import shutil, sys\n"
+        "def arm(victim):\n"
+        "    sys.path_hooks.insert(0, shutil.rmtree)\n"
+        "    sys.path.append(victim)\n",
+        IMPORT_MISSING,
+        ("<app>", "guard", "shutil.rmtree", "calls a hook the guard cannot attribute")),
     "path-hooks-stdlib-code": (
         "import shutil, sys, types\n"
         "def arm(victim):\n"
-        "    hook = types.FunctionType(shutil.rmtree.__code__, shutil.__dict__, 'hook',\n"
-        "                              (True, None))\n"
-        "    hook.__kwdefaults__ = {'dir_fd': None}\n"
-        "    sys.path_hooks.insert(0, hook)\n"
+        "    sys.path_hooks.insert(0, types.FunctionType(\n"
+        "        shutil._rmtree_unsafe.__code__, shutil.__dict__, 'hook', (None,)))\n"
         "    sys.path.append(victim)\n",
-        IMPORT_MISSING),
+        IMPORT_MISSING,
+        ("<app>", "guard", "os.scandir", "calls a hook the guard cannot attribute")),
     "threading-excepthook-method": (
         "import shutil, threading, types\n"
         "def arm(victim):\n"
         "    threading.excepthook = types.MethodType(shutil.rmtree, victim)\n",
-        "import threading\nt = threading.Thread(target=int, args=('x',))\nt.start(); t.join()\n"),
+        "import threading\nt = threading.Thread(target=int, args=('x',))\nt.start(); t.join()\n",
+        ("<app>", "guard", "shutil.rmtree", "calls a hook the guard cannot attribute")),
     "unraisablehook-method": (
         "import shutil, sys, types\n"
         "def arm(victim):\n"
         "    sys.unraisablehook = types.MethodType(shutil.rmtree, victim)\n",
-        "class A:\n    def __del__(self):\n        raise ValueError('in __del__')\nA()\n"),
+        "class A:\n    def __del__(self):\n        raise ValueError('in __del__')\nA()\n",
+        ("<app>", "guard", "sys.unraisablehook",
+         "calls a sys.unraisablehook the guard cannot attribute (method)")),
 }
 
 
 @pytest.mark.parametrize("hook", list(RM_HOOKS))
 def test_a_hook_that_is_stdlib_code_with_the_packages_argument(
         tmp_path: Path, run_permpip: RunPermpip, hook: str) -> None:
-    """evil sets a hook whose code is the standard library's ``shutil.rmtree`` with an
-    argument of evil's (a bound method, or a new function of rmtree's code object with
-    evil's defaults); the interpreter or the standard library calls it later."""
+    """evil sets a hook whose code is the standard library's (``shutil.rmtree`` itself,
+    bound to evil's argument, or a new function of ``_rmtree_unsafe``'s code object with
+    evil's defaults); the import system, threading or the interpreter calls it later with
+    no frame of evil's. Refused as a hook no one's code names (``guard``, reported against
+    the code that called it: the application)."""
     victim = _victim(tmp_path)
-    evil, app = RM_HOOKS[hook]
+    evil, app, (package, capability, event, detail) = RM_HOOKS[hook]
     o = attack(tmp_path, run_permpip, evil, main=(
         f"import evil\nevil.arm({str(victim)!r})\n" + app), enforce=True)
     _hook_judged(o, not victim.exists())
+    v = o.violation("guard")
+    assert (v["package"], v["capability"], v["event"]) == (package, capability, event), v
+    assert v["detail"] == detail, v
+
+
+def test_changing_a_stdlib_functions_defaults_for_a_hook(tmp_path: Path,
+                                                         run_permpip: RunPermpip) -> None:
+    """A function evil makes of ``shutil.rmtree``'s code object is taken for the standard
+    library's own: giving it keyword defaults (to make it a one-argument hook) is refused
+    as a change of a standard library function."""
+    victim = _victim(tmp_path)
+    o = attack(tmp_path, run_permpip, (
+        "import shutil, sys, types\n"
+        "def arm(victim):\n"
+        "    hook = types.FunctionType(shutil.rmtree.__code__, shutil.__dict__, 'h',\n"
+        "                              (True, None))\n"
+        "    hook.__kwdefaults__ = {'dir_fd': None}\n"
+        "    sys.path_hooks.insert(0, hook)\n"
+        "    sys.path.append(victim)\n"),
+        main=f"import evil\nevil.arm({str(victim)!r})\n" + IMPORT_MISSING, enforce=True)
+    assert victim.exists(), o.output
+    assert o.used == [("evil", "guard")], o.output
+    v = o.violation("guard")
+    assert v["event"] == "object.__setattr__", v
+    assert v["detail"] == ("changes rmtree.__kwdefaults__, a function of the standard "
+                           "library"), v
+    assert v["where"] == "evil/__init__.py:5", v
 
 
 # -- 2. children ------------------------------------------------------------------------------
@@ -179,7 +217,8 @@ def test_the_guards_compiled_sitecustomize(tmp_path: Path, target: Target,
         "def go():\n"
         "    for entry in sys.path:\n"
         "        if os.path.isfile(os.path.join(entry, 'policy.bin')):\n"
-        "            pyc = importlib.util.cache_from_source(os.path.join(entry, 'sitecustomize.py'))\n"
+        "            pyc = importlib.util.cache_from_source(\n"
+        "                os.path.join(entry, 'sitecustomize.py'))\n"
         "            try:\n"
         "                with open(pyc, 'wb') as f:\n"
         "                    f.write(DATA)\n"
