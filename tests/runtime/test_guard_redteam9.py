@@ -236,6 +236,87 @@ def test_the_guards_compiled_sitecustomize(tmp_path: Path, target: Target,
     assert target.requests == ["/beacon"], o.output  # report mode: the child's use ran
 
 
+PTH_LINK = bypass9(
+    "a '<name>._pth' file beside a symbolic link to the interpreter (getpath reads it on "
+    "every platform since 3.11) sets sys.path whole, ignores PYTHONPATH and implies -I "
+    "without 'import site': the child the guard let start (a python, no option, the guard "
+    "first on PYTHONPATH) never imports sitecustomize",
+    "refuse (guard) starting an interpreter whose executable has a ._pth beside it or a "
+    "pyvenv.cfg above it that the run did not start with, and writing such files")
+
+PYVENV_HOME = bypass9(
+    "a pyvenv.cfg beside the directory of a link to the interpreter whose 'home' leads to a "
+    "standard library of the package's (links to the real one but for encodings/) runs the "
+    "package's encodings before site, so before the guard",
+    "refuse (guard) a Python child whose pyvenv.cfg (or ._pth) is not the run's own, as "
+    "PYTHONHOME is refused")
+
+CHILD_REPORTS = ("import sys; print('child guarded:', "
+                 "any('permpip-run-' in p for p in sys.path))")
+
+
+@pytest.mark.parametrize("build", [
+    pytest.param(
+        "    os.symlink(os.path.realpath(sys.executable), os.path.join(d, 'python3'))\n"
+        "    with open(os.path.join(d, 'python3._pth'), 'w') as f:\n"
+        "        f.write(os.path.dirname(os.__file__) + '\\n')\n"
+        "        f.write(os.path.join(os.path.dirname(os.__file__), 'lib-dynload') + '\\n')\n"
+        "    return os.path.join(d, 'python3')\n",
+        marks=PTH_LINK, id="pth-beside-a-link"),
+    pytest.param(
+        "    std = os.path.dirname(os.__file__)\n"
+        "    lib = os.path.join(d, 'fake', 'lib', os.path.basename(std))\n"
+        "    os.makedirs(os.path.join(lib, 'encodings'))\n"
+        "    os.makedirs(os.path.join(d, 'fake', 'bin'))\n"
+        "    for name in os.listdir(std):\n"
+        "        if name != 'encodings':\n"
+        "            os.symlink(os.path.join(std, name), os.path.join(lib, name))\n"
+        "    for name in os.listdir(os.path.join(std, 'encodings')):\n"
+        "        if name != '__init__.py':\n"
+        "            os.symlink(os.path.join(std, 'encodings', name),\n"
+        "                       os.path.join(lib, 'encodings', name))\n"
+        "    with open(os.path.join(std, 'encodings', '__init__.py')) as f:\n"
+        "        real = f.read()\n"
+        "    with open(os.path.join(lib, 'encodings', '__init__.py'), 'w') as f:\n"
+        "        f.write(PAYLOAD + real)\n"
+        "    os.makedirs(os.path.join(d, 'env', 'bin'))\n"
+        "    with open(os.path.join(d, 'env', 'pyvenv.cfg'), 'w') as f:\n"
+        "        f.write('home = ' + os.path.join(d, 'fake', 'bin') + '\\n')\n"
+        "    exe = os.path.join(d, 'env', 'bin', 'python3')\n"
+        "    os.symlink(os.path.realpath(sys.executable), exe)\n"
+        "    return exe\n",
+        marks=PYVENV_HOME, id="pyvenv-home"),
+])
+def test_a_child_interpreter_set_up_by_files_beside_it(tmp_path: Path,
+                                                       run_permpip: RunPermpip,
+                                                       build: str) -> None:
+    """evil (granted fs-write, fs-read, subprocess: what a build tool has) lays out a
+    directory with a link to the real interpreter and a start-up file beside it, then starts
+    it with no option and the environment untouched. Proved by code that ran in the child
+    before site (``marker.early``: evil's ``encodings``) or by a child with no guard on its
+    ``sys.path`` (``._pth``: the application's CHILD says so; a correct guard refuses to
+    start it)."""
+    o = attack(tmp_path, run_permpip, (
+        "import os, subprocess, sys, tempfile\n"
+        f"CHILD = {CHILD!r} + '; ' + {CHILD_REPORTS!r}\n"
+        "PAYLOAD = ('import posix\\n'\n"
+        "           'fd = posix.open(%r, posix.O_WRONLY | posix.O_CREAT, 0o644)\\n'\n"
+        "           'posix.write(fd, b\"x\")\\nposix.close(fd)\\n' % '@MARKER@.early')\n"
+        "def build(d):\n" + build +
+        "def go():\n"
+        "    exe = build(tempfile.mkdtemp())\n"
+        "    try:\n"
+        "        subprocess.run([exe, '-c', CHILD])\n"
+        "    except PermissionError as exc:\n"
+        "        print('refused:', exc)\n"),
+        grant='["fs-write", "fs-read", "subprocess"]', enforce=True)
+    early = Path(str(o.marker) + ".early")  # evil's encodings, before site
+    if not o.used:
+        took_effect(early.exists() or "child guarded: False" in o.output, o)
+    assert ("evil", "guard") in o.used, o.output
+    assert not o.marker.exists() and not early.exists(), o.output
+
+
 # -- 3. reads the import system makes ----------------------------------------------------------
 
 
