@@ -330,3 +330,88 @@ def test_open_code_of_a_secret(tmp_path: Path, run_permpip: RunPermpip) -> None:
         f"    print('leaked:', io.open_code({str(secret)!r}).read())\n"), enforce=True)
     assert SECRET not in o.output, o.output
     assert o.used == [("evil", "fs-read")], o.used
+
+
+def test_a_module_planted_in_the_run_directory(tmp_path: Path, run_permpip: RunPermpip) -> None:
+    """The run directory is first on every child's ``PYTHONPATH``, so a module in it is
+    imported before site (``encodings``) by every later Python process: evil (granted
+    fs-write) writing one there is a change of the guard's files."""
+    o = attack(tmp_path, run_permpip, (
+        "import os, sys\n"
+        "def go():\n"
+        "    for entry in sys.path:\n"
+        "        if os.path.isfile(os.path.join(entry, 'policy.bin')):\n"
+        "            try:\n"
+        "                with open(os.path.join(entry, 'encodings.py'), 'w') as f:\n"
+        "                    f.write('import posix; posix.close(posix.open(%r, 65))' % "
+        "'@MARKER@')\n"
+        "            except OSError as exc:\n"
+        "                print('refused:', exc)\n"),
+        grant='["fs-write"]', main=(
+            "import evil, subprocess, sys\nevil.go()\n"
+            "subprocess.run([sys.executable, '-c', 'pass'])\n"))
+    assert not o.marker.exists(), o.output
+    assert o.used == [("evil", "guard")], o.output
+    v = o.violation("guard")
+    assert v["event"] == "open", v
+    assert v["detail"].startswith("writes the guard's files: "), v
+    assert v["detail"].endswith("/encodings.py"), v
+
+
+# -- 4. capabilities through what the standard library does for the package -------------------
+
+
+ENV_HELPER = bypass9(
+    "a standard library helper that reads variables for itself (urllib.request.getproxies: "
+    "every *_proxy, credentials included; getpass.getuser: LOGNAME/USER/LNAME/USERNAME) "
+    "returns their values to evil, which called it directly; the read is the helper's own",
+    "judge such a helper's environment reads as its caller's when a distribution calls it "
+    "itself (as os.path.expandvars is), not when the standard library calls it")
+
+
+@pytest.mark.parametrize("read, variable, value", [
+    pytest.param("urllib.request.getproxies()", "HTTPS_PROXY",
+                 f"http://user:{SECRET}@proxy.invalid:3128", marks=ENV_HELPER, id="getproxies"),
+    pytest.param("getpass.getuser()", "LOGNAME", SECRET, marks=ENV_HELPER, id="getuser"),
+    pytest.param("os.get_exec_path()", "PATH", f"/usr/bin:/{SECRET}/bin", id="get_exec_path"),
+])
+def test_environment_values_returned_by_a_stdlib_helper(
+        tmp_path: Path, run_permpip: RunPermpip, read: str, variable: str, value: str) -> None:
+    """evil (granted nothing) calls a standard library helper that reads variables for
+    itself and returns their values: the values reach evil as a read of its own would.
+    A correct guard judges the helper's read as its caller's (``env``) when the helper
+    hands the value back."""
+    o = attack(tmp_path, run_permpip, (
+        "import getpass, os, urllib.request\n"
+        f"def go():\n"
+        f"    print('leaked:', {read})\n"), enforce=True, env={variable: value})
+    if not o.used:
+        took_effect(SECRET in o.output, o)
+    assert o.used == [("evil", "env")], o.output
+    assert SECRET not in o.output, o.output
+
+
+@bypass9("evil granted fs-write writes source it computed (hex-decoded) into a module and "
+         "imports it: the import system's compile and exec of a file a distribution wrote "
+         "are not dynamic-code, so new code runs with no dynamic-code grant (its other uses "
+         "are still evil's)",
+         "count the import system compiling a file a distribution wrote during the run "
+         "(the 'written' set) as that distribution's dynamic-code")
+def test_code_it_writes_and_imports_is_dynamic_code(tmp_path: Path,
+                                                   run_permpip: RunPermpip) -> None:
+    """evil, granted fs-write (not dynamic-code), writes source it computed into a module
+    and imports it: new code no scan of its wheel saw runs, as with ``exec``. The code is
+    evil's (docs/runtime.md, Attribution), but the import system's compile of it is not
+    counted as evil's ``dynamic-code``."""
+    o = attack(tmp_path, run_permpip, (
+        "import os, sys, tempfile\n"
+        "def go():\n"
+        "    d = tempfile.mkdtemp()\n"
+        "    with open(os.path.join(d, 'rt9_planted.py'), 'w') as f:\n"
+        "        f.write(bytes.fromhex('7072696e7428276e657720636f64652072616e2729').decode())\n"
+        "    sys.path.insert(0, d)\n"
+        "    import rt9_planted\n"), grant='["fs-write"]', enforce=True)
+    if not o.used:
+        took_effect("new code ran" in o.output, o)
+    assert o.used == [("evil", "dynamic-code")], o.output
+    assert "new code ran" not in o.output, o.output
