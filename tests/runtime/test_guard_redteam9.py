@@ -415,3 +415,43 @@ def test_code_it_writes_and_imports_is_dynamic_code(tmp_path: Path,
         took_effect("new code ran" in o.output, o)
     assert o.used == [("evil", "dynamic-code")], o.output
     assert "new code ran" not in o.output, o.output
+
+
+# -- 5. hosts ----------------------------------------------------------------------------------
+
+EXAMPLE = '{ allow = ["network"], hosts = ["*.example.test"] }'
+
+NUL = bypass9(
+    "a name with a NUL ('localhost\\0.example.test') matches the hosts pattern as the guard "
+    "reads the str, while the C resolver (getaddrinfo) reads it up to the NUL and resolves "
+    "'localhost'; the guard then records the address as resolved from an allowed name and "
+    "the connect passes",
+    "treat a name with a NUL (or any byte the resolver stops at) as outside every hosts, "
+    "as http.client's _validate_host does")
+
+
+@pytest.mark.parametrize("how", [
+    "s = socket.create_connection((NAME, @PORT@))\n"
+    "    s.sendall(b'GET /nul HTTP/1.0\\r\\n\\r\\n'); s.recv(100)\n",
+    "[(f, t, p, _, a)] = socket.getaddrinfo(NAME, @PORT@, socket.AF_INET, socket.SOCK_STREAM)\n"
+    "    s = socket.socket(f, t, p); s.connect(a)\n"
+    "    s.sendall(b'GET /nul HTTP/1.0\\r\\n\\r\\n'); s.recv(100)\n",
+], ids=["create_connection", "getaddrinfo"])
+@NUL
+def test_a_name_cut_at_a_nul_by_the_resolver(tmp_path: Path, target: Target,
+                                             run_permpip: RunPermpip, how: str) -> None:
+    """evil may reach ``*.example.test``: ``localhost\\0.example.test`` ends as the pattern
+    wants, and the C resolver reads it up to the NUL (``localhost``)."""
+    o = attack(tmp_path, run_permpip, (
+        "import http.client, socket\n"
+        "NAME = 'localhost\\x00.example.test'\n"
+        "def go():\n"
+        "    try:\n"
+        f"        {how.replace(chr(10) + '    ', chr(10) + '        ')}"
+        "    except OSError as exc:\n"
+        "        print('refused:', exc)\n"), grant=EXAMPLE, target=target, enforce=True)
+    if not o.used:
+        took_effect(target.requests, o)
+    assert not target.requests, (o.used, o.output)
+    assert o.used == [("evil", "network")], o.output
+    assert "(not in its hosts)" in o.output, o.output
