@@ -455,3 +455,46 @@ def test_a_name_cut_at_a_nul_by_the_resolver(tmp_path: Path, target: Target,
     assert not target.requests, (o.used, o.output)
     assert o.used == [("evil", "network")], o.output
     assert "(not in its hosts)" in o.output, o.output
+
+
+# -- 6. resource exhaustion --------------------------------------------------------------------
+
+
+def test_an_address_space_limit_while_the_guard_judges(tmp_path: Path, target: Target,
+                                                       run_permpip: RunPermpip) -> None:
+    """evil lowers ``RLIMIT_AS`` to just above what the process uses, keeps a reserve it
+    frees right before its request (so its own code has memory and the guard's records
+    little), and makes requests until one gets through; report mode. The guard reports
+    the use (its records are written with memory it does not need to allocate)."""
+    o = attack(tmp_path, run_permpip, (
+        "import encodings.idna, resource, socket\n"
+        "def go():\n"
+        "    with open('/proc/self/statm') as f:\n"
+        "        pages = int(f.read().split()[0])\n"
+        "    limit = pages * resource.getpagesize() + 8 * 1024 * 1024\n"
+        "    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+        "    hog = []\n"
+        "    last = None\n"
+        "    try:\n"
+        "        while True:\n"
+        "            hog.append(bytearray(64 * 1024))\n"
+        "    except MemoryError:\n"
+        "        pass\n"
+        "    for i in range(400):\n"
+        "        if hog:\n"
+        "            del hog[-1]\n"
+        "        try:\n"
+        "            s = socket.socket()\n"
+        "            s.connect(('127.0.0.1', @PORT@))\n"
+        "            s.sendall(b'GET /oom HTTP/1.0\\r\\n\\r\\n')\n"
+        "            s.close()\n"
+        "            break\n"
+        "        except BaseException as exc:\n"
+        "            last = exc\n"
+        "    hog.clear()\n"
+        "    print('tries:', i, repr(last)[:200])\n"), target=target)
+    took_effect(target.requests, o)
+    assert o.code == 1, o.output
+    # /proc/self/statm read (fs-read), then the request: reported with its address
+    assert o.used == [("evil", "fs-read"), ("evil", "network")], o.output
+    assert o.violation("network")["event"] == "socket.connect", o.output
