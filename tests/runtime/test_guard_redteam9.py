@@ -68,9 +68,22 @@ HOOKS = {
         "def arm(target):\n"
         "    sys.path_hooks.insert(0, pathlib.Path(target).write_text)\n"
         "    sys.path.append(target + '.entry')\n"),
+    "path-hooks-stdlib-class": (
+        "import logging, sys\n"
+        "def arm(target):\n"
+        "    sys.path_hooks.insert(0, logging.FileHandler)\n"
+        "    sys.path.append(target)\n"),
+    "path-hooks-builtin": (
+        "import os, sys\n"
+        "def arm(target):\n"
+        "    sys.path_hooks.insert(0, os.mkdir)\n"
+        "    sys.path.append(target)\n"),
 }
 
 
+HOOK_EVENTS = {"meta-path-bound-method": "open", "path-importer-cache-bound-method": "open",
+               "path-hooks-bound-method": "open", "path-hooks-stdlib-class": "open",
+               "path-hooks-builtin": "os.mkdir"}
 USES = ([("<app>", "guard")], [("evil", "guard")], [("evil", "fs-write")])
 
 
@@ -98,6 +111,8 @@ CACHE = META
     pytest.param("meta-path-bound-method", marks=META),
     pytest.param("path-importer-cache-bound-method", marks=CACHE),
     "path-hooks-bound-method",
+    "path-hooks-stdlib-class",
+    "path-hooks-builtin",
 ])
 def test_an_import_hook_that_is_a_bound_stdlib_method(tmp_path: Path, run_permpip: RunPermpip,
                                                      hook: str) -> None:
@@ -108,6 +123,9 @@ def test_an_import_hook_that_is_a_bound_stdlib_method(tmp_path: Path, run_permpi
     o = attack(tmp_path, run_permpip, HOOKS[hook], main=(
         "import evil\nevil.arm('@MARKER@')\n" + IMPORT_MISSING), enforce=True)
     _hook_judged(o, o.marker.exists())
+    v = o.violation("guard")
+    assert (v["package"], v["event"]) == ("<app>", HOOK_EVENTS[hook]), v
+    assert v["detail"] == "calls a hook the guard cannot attribute", v
 
 
 RM_HOOKS = {
