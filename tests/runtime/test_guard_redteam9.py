@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import importlib.util
 import marshal
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.runtime.conftest import RunPermpip, Target
+from tests.runtime.conftest import RunPermpip, Target, read_report
 from tests.runtime.test_guard_redteam import CHILD, Outcome, attack
 from tests.runtime.test_guard_redteam4 import SECRET, _secret
 from tests.runtime.test_guard_redteam5 import took_effect
@@ -365,6 +366,42 @@ def test_a_pth_file_in_another_versions_user_site(tmp_path: Path,
         took_effect(o.marker.exists(), o)
     assert ("evil", "guard") in o.used, o.output
     assert not o.marker.exists(), o.output
+
+
+@bypass9("a pyproject.toml evil writes in a directory of the project that has none "
+         "(tests/) is not the file this run read, so not protected; the next `permpip run` "
+         "started there (a monorepo member, an IDE running the tests from their directory) "
+         "takes it as the nearest policy, which grants evil network",
+         "refuse (guard) a package writing a pyproject.toml (or a TOML with a "
+         "[tool.permissions] table) anywhere under the policy's directory, not only the file "
+         "read")
+def test_a_nearer_policy_planted_for_the_next_run(tmp_path: Path, target: Target,
+                                                  run_permpip: RunPermpip) -> None:
+    """evil (granted fs-write, not network) writes ``tests/pyproject.toml`` granting itself
+    network; a later enforced run from ``tests/`` lets its request through."""
+    policy = ("[tool.permissions]\ndefault = []\n\n[tool.permissions.packages]\n"
+              "evil = [\"fs-write\", \"network\"]\n")
+    first = attack(tmp_path, run_permpip, (
+        "import os, urllib.request\n"
+        f"POLICY = {policy!r}\n"
+        "def go():\n"
+        "    os.makedirs('tests', exist_ok=True)\n"
+        "    with open(os.path.join('tests', 'pyproject.toml'), 'w') as f:\n"
+        "        f.write(POLICY)\n"
+        "def beacon():\n"
+        "    urllib.request.urlopen('@URL@').read()\n"),
+        grant='["fs-write"]', target=target, enforce=True)
+    tests = tmp_path / "project" / "tests"
+    planted = (tests / "pyproject.toml").exists()
+    (tests / "test_x.py").write_text("import evil\nevil.beacon()\n")
+    out = tests / "report2.json"
+    done = run_permpip("run", "--enforce", "--format", "json", "--output", str(out), "--",
+                       sys.executable, "test_x.py", cwd=tests, extra_path=[tmp_path / "site"])
+    second = Outcome(done.returncode, read_report(out), done.stdout + done.stderr, out)
+    if not first.used:
+        took_effect(planted and target.requests, second)
+    assert first.used == [("evil", "guard")], first.output
+    assert not target.requests and second.used == [("evil", "network")], second.output
 
 
 # -- 3. reads the import system makes ----------------------------------------------------------
