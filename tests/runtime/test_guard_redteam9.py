@@ -1,21 +1,30 @@
 """Red team of ``permpip run``, ninth round: hooks the import system and the interpreter
-call that are someone's code (or no one's) doing a package's bidding, and the guard's own
-start-up in children.
+call that are someone's code (or no one's) doing a package's bidding, children set up by
+files rather than options or variables, and what the standard library does for a package.
 
 1. Hooks: ``sys.meta_path`` finders and ``sys.path_importer_cache`` entries whose
-   ``find_spec`` is a bound method of a standard library object, ``sys.path_hooks``
-   entries, ``threading.excepthook`` and ``sys.unraisablehook`` that are a standard library
-   function bound to the package's argument (``types.MethodType``) or a function made from
-   the standard library's code object with defaults of the package's (``FunctionType``).
-2. Children: a ``preexec_fn`` that replaces the child with ``python -I`` after the guard
-   checked its arguments; the guard's own compiled ``sitecustomize`` in the run directory.
-3. Reads the import system makes that a package can ask for itself (``io.open_code``).
+   ``find_spec`` is a bound method of a standard library object; ``sys.path_hooks``
+   entries that are a bound method, a standard library class, a builtin, ``shutil.rmtree``
+   itself or a new function of the standard library's code object with evil's defaults;
+   ``threading.excepthook`` and ``sys.unraisablehook`` bound to evil's argument.
+2. Children and the guard's files: a ``preexec_fn`` exec'ing ``python -I``; the guard's
+   compiled ``sitecustomize`` and a module planted in the run directory; a ``._pth`` beside
+   a link to the interpreter; a ``pyvenv.cfg`` whose ``home`` has evil's ``encodings``; a
+   ``.pth`` in another Python version's user site; a nearer ``pyproject.toml`` for the
+   next run.
+3. Reads the import system makes (``io.open_code``); environment values a standard library
+   helper returns (``getproxies``, ``getuser``, ``get_exec_path``); code evil writes and
+   imports (dynamic-code).
+4. Hosts: a name with a NUL, cut by the C resolver.
+5. Resource exhaustion: an address-space limit while the guard judges.
+6. The standard library's test extension ``_testcapi`` starting a C thread.
 
 Harness: tests/runtime/test_guard_redteam.py's ``attack`` (``evil`` installed with a
 RECORD, ``main.py`` the application). Each attack proves its effect (a directory gone, a
-marker written, a secret printed); one the guard stops is a plain test asserting the
-report, one that succeeds is ``xfail(strict=True)`` with its mechanism and what would close
-it.
+marker written, a request the local server received, a child's output); one the guard
+stops is a plain test asserting the report, one that succeeds is ``xfail(strict=True,
+raises=AssertionError)`` with its mechanism and what would close it (the effect is checked
+first: an attack that no longer works fails the test).
 """
 
 from __future__ import annotations
@@ -585,3 +594,31 @@ def test_an_address_space_limit_while_the_guard_judges(tmp_path: Path, target: T
     # /proc/self/statm read (fs-read), then the request: reported with its address
     assert o.used == [("evil", "fs-read"), ("evil", "network")], o.output
     assert o.violation("network")["event"] == "socket.connect", o.output
+
+
+# -- 7. the standard library's test extensions ---------------------------------------------------
+
+
+@bypass9("the interpreter's own test extension _testcapi (in lib-dynload: the standard "
+         "library's, so loading it is not native) starts a thread from C "
+         "(call_in_temporary_c_thread) with no _thread.start_new_thread event; evil's "
+         "function runs in it",
+         "judge importing _testcapi/_testinternalcapi/_testbuffer & co. by a distribution as "
+         "native (they expose C APIs with no audit event)")
+def test_a_thread_started_by_the_stdlibs_test_extension(tmp_path: Path,
+                                                         run_permpip: RunPermpip) -> None:
+    """evil (granted nothing: no threads, no native) runs a function of its own in a new
+    OS thread started by C code."""
+    pytest.importorskip("_testcapi")
+    o = attack(tmp_path, run_permpip, (
+        "import threading\n"
+        "def go():\n"
+        "    import _testcapi\n"
+        "    main = threading.get_ident()\n"
+        "    def work():\n"
+        "        print('other thread ran:', threading.get_ident() != main)\n"
+        "    _testcapi.call_in_temporary_c_thread(work)\n"), enforce=True)
+    if not o.used:
+        took_effect("other thread ran: True" in o.output, o)
+    assert o.used in ([("evil", "threads")], [("evil", "native")]), o.output
+    assert "other thread ran" not in o.output, o.output
