@@ -872,6 +872,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         return inet_ntop(AF_INET6, packed)
 
     def name_ok(name, hosts):
+        if "\0" in name:  # the C resolver stops at a NUL: "localhost\0.example.test"
+            return False
         name = str_lower(name)  # an exact str (exact())
         if str_endswith(name, "."):
             name = name[:-1]
