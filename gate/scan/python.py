@@ -115,6 +115,8 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
                       package=path.endswith("__init__.py"))
     if not words and may_write(norm):  # (a finding of its own: gate.scan.type_checking)
         words = {"TYPE_CHECKING"}
+    if "=" in norm:  # ``pkg.hasattr = h``: a builtin's name stored on a module (a finding)
+        words |= {n for n in _ATTR_STORE.findall(norm) if n in _BUILTIN_WORDS}
     if not words:
         hosts.note(text, path)  # literal hosts, whatever the file's capabilities
         return []
@@ -157,6 +159,12 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
     finally:  # (what it caches refers back to it: ``_uses_of`` holds a bound method)
         scanner.__dict__.clear()
 
+
+# an attribute assigned (``x.n = v``, ``x.n += v``, ``f(...).n = v``; not on ``self``/``cls``),
+# for a builtin's name stored on a module
+_ATTR_STORE = re.compile(r"(?:(?<![\w.])(?!(?:self|cls)\b)[A-Za-z_]\w*|[)\]])[ \t]*\.[ \t]*"
+                         r"([A-Za-z_]\w*)[ \t]*(?:[-+*/%@&|^]|//|<<|>>|\*\*)?=(?!=)")
+_BUILTIN_WORDS = frozenset(n for n in vars(builtins) if not n.startswith("_"))
 
 # what a ``with`` statement's target is bound to: the object itself
 _SELF_ENTERING = frozenset({"pathlib.Path", "zipfile.ZipFile()", "tarfile.TarFile()"})

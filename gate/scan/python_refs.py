@@ -1061,6 +1061,8 @@ class _Refs(_State):
             # installing a hook) for every user of it; ``f.__code__ = c``: code not compiled
             if attrs and attrs[-1] == "__code__":
                 self._add(_DYNAMIC, line, phase, "*.__code__ assigned")
+            if base is not None and len(attrs) == 1:
+                self._namespace_store(base, attrs[0], line, phase)
             if base is not None and attrs:
                 qual = ".".join([base, *attrs])
                 entry = self.match(qual if self.exports is None else self.exports.resolve(qual))
@@ -1091,6 +1093,23 @@ class _Refs(_State):
             cap = receiver_method(attr)
             if cap is not None:
                 self._add(cap, line, phase, f"*.{attr}")
+
+    def _namespace_store(self, base: str, attr: str, line: int, phase: Phase) -> None:
+        """``builtins.hasattr = h`` (the builtins module however reached:
+        ``import_module("builtins")``, ``__import__("builtins")``, ``sys.modules[...]``), or
+        ``pkg.hasattr = h`` on one of the distribution's own modules (from itself, a
+        submodule, ``sys.modules["pkg"]``): a builtin's name rebound where every module (or
+        that module's bare names) will find it, a rebinding the modules that trust their
+        bare ``hasattr``/``isinstance`` do not see. The write is the finding."""
+        module = canonical(base)
+        if module == "builtins":
+            self._add(_DYNAMIC, line, phase,
+                      f"builtins.{attr} assigned (a builtin replaced for every module)")
+        elif hasattr(builtins, attr) and not attr.startswith("__") and (
+                module == _SELF_MODULE or module in self._own_modules()):  # type: ignore[attr-defined]
+            self._add(_DYNAMIC, line, phase,
+                      f"{module}.{attr} assigned (a builtin's name bound on a module of the "
+                      "package: its bare uses there are not the builtin)")
 
     def _package_path(self, node: ast.Attribute, base: str, written: tuple[str, ...],
                       phase: Phase) -> None:

@@ -431,36 +431,22 @@ CASES = [
     case("builtins_by_import_module_attribute_store", "subprocess",
          "import os, importlib\n" + H + "importlib.import_module('builtins').hasattr = h\n"
          "hasattr(os, 'x')\n", SUBPROCESS,
-         bypass="silent: builtin-rebound-unseen, the builtins module reached by "
-         "import_module('builtins') (a literal) and written; fix: a module spelled by a "
-         "literal import form (import_module, __import__, sys.modules[...]) is that module "
-         "for stores as for reads (sys.modules['builtins'].hasattr = h is read)"),
+         ("dynamic-code", 5)),
     case("builtins_by_dunder_import_attribute_store", "subprocess",
          "import os\n" + H + "__import__('builtins').hasattr = h\nhasattr(os, 'x')\n",
-         SUBPROCESS, bypass="silent: builtin-rebound-unseen, __import__('builtins').hasattr "
-         "= h; fix: as builtins_by_import_module_attribute_store"),
+         SUBPROCESS, ("dynamic-code", 5)),
     case("builtins_rebound_by_a_sibling_module", "subprocess", {
         INIT: USE, "pkg/a.py": "import builtins\n" + H + "builtins.hasattr = h\n",
-    }, SUBPROCESS, bypass="silent: builtin-rebound-unseen, pkg/a.py writes builtins.hasattr "
-        "and pkg/__init__.py (which imports a first) trusts its bare hasattr; the builtins "
-        "module is shared by every module; fix: a write to the builtins module anywhere in "
-        "the distribution makes that name no builtin in all its modules"),
+    }, SUBPROCESS, ("dynamic-code", "pkg/a.py", 5)),
     case("module_global_rebound_through_its_own_name", "subprocess",
          "import os\n" + H + "import pkg\npkg.hasattr = h\nhasattr(os, 'x')\n", SUBPROCESS,
-         bypass="silent: builtin-rebound-unseen, 'import pkg; pkg.hasattr = h' in pkg itself "
-         "binds a global (a module's attributes are its globals); fix: a store on the "
-         "module's own name (import pkg, from . import __init__-style, sys.modules[__name__]) "
-         "is a write of its namespace"),
+         ("dynamic-code", 6)),
     case("module_global_rebound_by_a_submodule", "subprocess", {
         INIT: USE, "pkg/a.py": "import pkg\n" + H + "pkg.hasattr = h\n",
-    }, SUBPROCESS, bypass="silent: builtin-rebound-unseen, pkg/a.py binds pkg.hasattr, a "
-        "global of pkg/__init__.py; fix: a store of an attribute on an own module (any "
-        "spelling) is a write of that module's namespace, read there as "
-        "globals()['hasattr'] = h is"),
+    }, SUBPROCESS, ("dynamic-code", "pkg/a.py", 5)),
     case("module_global_rebound_through_sys_modules", "subprocess", {
         INIT: USE, "pkg/a.py": "import sys\n" + H + "sys.modules['pkg'].hasattr = h\n",
-    }, SUBPROCESS, bypass="silent: builtin-rebound-unseen, sys.modules['pkg'].hasattr = h "
-        "from a submodule; fix: as module_global_rebound_by_a_submodule"),
+    }, SUBPROCESS, ("dynamic-code", "pkg/a.py", 5)),
     # ---- private-twin
     case("operator_private_attrgetter", "dynamic-code",
          f"import _operator\n_operator.attrgetter('__self__.exec')(print)({CODE})\n",
