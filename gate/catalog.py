@@ -47,6 +47,10 @@ MODULE_ALIASES: dict[str, str] = {
     "_signal": "signal",
     "_sqlite3": "sqlite3",
     "_frozen_importlib": "importlib._bootstrap",
+    # the C modules whose objects the public ones re-export (``operator.attrgetter`` is
+    # ``_operator.attrgetter``, ``warnings.warn_explicit`` is ``_warnings.warn_explicit``)
+    "_operator": "operator",
+    "_warnings": "warnings",
     "_frozen_importlib_external": "importlib._bootstrap_external",
     "__spec__.loader": "__loader__",  # the module's own loader (a SourceFileLoader)
     # the import system's suffix lists, under the module that defines them

@@ -115,8 +115,14 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
                       package=path.endswith("__init__.py"))
     if not words and may_write(norm):  # (a finding of its own: gate.scan.type_checking)
         words = {"TYPE_CHECKING"}
-    if "=" in norm:  # ``pkg.hasattr = h``: a builtin's name stored on a module (a finding)
-        words |= {n for n in _ATTR_STORE.findall(norm) if n in _BUILTIN_WORDS}
+    if words or "import" in norm:  # (a module is bound by an import, or by a trick: words)
+        words = set(words)
+        if "=" in norm:  # ``pkg.hasattr = h``, ``os.__class__ = M``: a finding each
+            words |= {n for n in _ATTR_STORE.findall(norm) if n in _STORE_WORDS}
+        if "except" in norm and _OBJ_READ.search(norm):  # ``e.obj``: a finding
+            words.add("obj")
+        if "__prepare__" in norm:  # a metaclass's namespace (a finding unless plain)
+            words.add("__prepare__")
     if not words:
         hosts.note(text, path)  # literal hosts, whatever the file's capabilities
         return []
@@ -164,7 +170,30 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
 # for a builtin's name stored on a module
 _ATTR_STORE = re.compile(r"(?:(?<![\w.])(?!(?:self|cls)\b)[A-Za-z_]\w*|[)\]])[ \t]*\.[ \t]*"
                          r"([A-Za-z_]\w*)[ \t]*(?:[-+*/%@&|^]|//|<<|>>|\*\*)?=(?!=)")
-_BUILTIN_WORDS = frozenset(n for n in vars(builtins) if not n.startswith("_"))
+_STORE_WORDS = frozenset({*(n for n in vars(builtins) if not n.startswith("_")), "__class__",
+                          # (``b.SOURCE_SUFFIXES += [...]``, b importlib._bootstrap_external)
+                          "SOURCE_SUFFIXES", "BYTECODE_SUFFIXES", "EXTENSION_SUFFIXES"})
+_OBJ_READ = re.compile(r"\.[ \t]*obj\b")
+
+def _plain_prepare(st: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a ``__prepare__`` returns only an empty ``{}`` / ``dict()`` (or nothing
+    but ``super().__prepare__(...)``): then the class body's names are its own."""
+    for node in ast.walk(st):
+        if type(node) is ast.Return:
+            v = node.value
+            if type(v) is ast.Dict and not v.keys:
+                continue
+            if type(v) is ast.Call and not v.args and not v.keywords and (
+                    type(v.func) is ast.Name and v.func.id in ("dict", "OrderedDict")):
+                continue
+            if type(v) is ast.Call and type(v.func) is ast.Attribute and (
+                    v.func.attr == "__prepare__" and type(v.func.value) is ast.Call
+                    and type(v.func.value.func) is ast.Name
+                    and v.func.value.func.id == "super"):
+                continue
+            return False
+    return True
+
 
 # what a ``with`` statement's target is bound to: the object itself
 _SELF_ENTERING = frozenset({"pathlib.Path", "zipfile.ZipFile()", "tarfile.TarFile()"})
@@ -304,6 +333,7 @@ _ALIAS_ROUNDS = 8
 
 
 class _Scanner(_Calls):
+    unkept_annotation = False  # (an AnnAssign in a function: its annotation is not evaluated)
     # ------------------------------------------------------------------ driver
     def run(self, tree: ast.Module) -> list[Finding]:
         # every use spells its target word; imports are walked to learn the aliases, then
@@ -567,6 +597,11 @@ class _Scanner(_Calls):
             for a in _all_args(st.args):
                 self._annotation(a.annotation, when)
             self._annotation(st.returns, when)
+            if st.name == "__prepare__" and self.class_body and not _plain_prepare(st):
+                # a metaclass's class-body namespace: the body's bare names (``hasattr``)
+                # are looked up there first, so none is surely the builtin
+                self._add(_DYNAMIC, st.lineno, phase, "__prepare__ returns a class body's "
+                          "namespace (its bare names may be anything)")
             self.scopes.append(self._scope(st))
             in_class, self.class_body = self.class_body, False
             try:
@@ -642,10 +677,15 @@ class _Scanner(_Calls):
                 self._annotations_stored(st.target, st.value, phase)
             if type(st.target) is not ast.Name:
                 self._expr(st.target, phase)
-            if st.simple and not self.future_annotations:  # evaluated now, at module level
-                self._annotation(st.annotation, phase)
-            else:
-                self._annotation(st.annotation, Phase.RUNTIME)
+            # (a function's local annotations are never evaluated: no module is kept there)
+            self.unkept_annotation = bool(self.scopes) and not self.class_body
+            try:
+                if st.simple and not self.future_annotations:  # evaluated now, at module level
+                    self._annotation(st.annotation, phase)
+                else:
+                    self._annotation(st.annotation, Phase.RUNTIME)
+            finally:
+                self.unkept_annotation = False
         elif t is ast.For or t is ast.AsyncFor:
             assert isinstance(st, ast.For | ast.AsyncFor)
             self._keys_only(st.iter)
@@ -910,6 +950,18 @@ class _Scanner(_Calls):
                 return text if len(text) <= 60 else text[:57] + "..."
         return None
 
+    def _module_annotation(self, node: ast.expr, phase: Phase) -> None:
+        """``x: os``, ``def f(a: os)``, a class body's ``m: os`` (or ``"os"``, evaluated by
+        ``get_type_hints``): the annotation is stored in an ``__annotations__`` dict,
+        where anyone reads the module back unseen: a module handed on."""
+        if self.unkept_annotation:
+            return
+        qual = self._resolve(node, import_calls=False)
+        if qual is not None and self._module_value(qual):
+            self._add(_DYNAMIC, node.lineno, phase,
+                      f"{qual} named as an annotation (the module kept in __annotations__: "
+                      "handed on)")
+
     def _annotation(self, node: ast.expr | None, phase: Phase) -> None:
         """An annotation: a type named in it is not called (``c: CodeType``), but what it
         computes is (``x: f()``), and ``typing.get_type_hints`` evaluates a string one."""
@@ -929,12 +981,14 @@ class _Scanner(_Calls):
         elif t is ast.Name:
             if node.id in self.aliases:  # type: ignore[attr-defined]
                 self.used.add(node.id)  # type: ignore[attr-defined]
+            self._module_annotation(node, phase)
         elif t is ast.Attribute and _name_rooted(node):
             root = node
             while type(root) is ast.Attribute:
                 root = root.value
             if root.id in self.aliases:  # type: ignore[attr-defined]
                 self.used.add(root.id)  # type: ignore[attr-defined]
+            self._module_annotation(node, phase)
             if not REFLECTIVE.isdisjoint(_attrs(node)):
                 self._expr(node, phase)
         elif t is ast.Subscript:

@@ -576,6 +576,7 @@ class _Calls(_Refs):
             self._getattribute(f"?.{hook}", call, phase, receiver=inner.args[0], hook=hook)
             return
         getter = self._resolve(inner.func, import_calls=False)
+        getter = canonical(getter) if getter is not None else None  # (``_operator.``)
         if getter not in ("operator.attrgetter", "operator.methodcaller") or not call.args:
             return
         self.safe.add(id(call.args[0]))

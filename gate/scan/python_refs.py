@@ -824,6 +824,7 @@ class _Refs(_State):
             return self._attribute_of(call.args[0], name) if name else None
         if type(call.func) is ast.Call:  # ``attrgetter('__builtins__')(f)``
             getter = self._resolve(call.func.func, import_calls=False)
+            getter = canonical(getter) if getter is not None else None  # (``_operator.``)
             name = _literal_str(call.func.args[0]) if call.func.args else None
             if getter in ("operator.attrgetter", "operator.methodcaller") and name and (
                     call.args and "." not in name):
@@ -1043,6 +1044,11 @@ class _Refs(_State):
             base = self._base(cur.id)
             if cur.id == "__builtins__":
                 self._add(_DYNAMIC, cur.lineno, phase, "__builtins__")
+            elif attrs[0] == "obj" and cur.id in self._caught_names:
+                # ``except AttributeError as e: e.obj``: the object whose attribute was
+                # missing (``os.nope`` raises it with the module): a module handed out
+                self._add(_DYNAMIC, line, phase, f"{cur.id}.obj (an AttributeError's object, "
+                          "a module too: not followed)")
         elif type(cur) is ast.Call:
             assert isinstance(cur, ast.Call)
             self.safe.add(id(cur))  # its value is the chain's root, not handed on
@@ -1094,6 +1100,14 @@ class _Refs(_State):
             if cap is not None:
                 self._add(cap, line, phase, f"*.{attr}")
 
+    @functools.cached_property
+    def _caught_names(self) -> frozenset[str]:
+        """The names an ``except ... as e`` binds in this file."""
+        if " as " not in self.text:
+            return frozenset()
+        return frozenset(h.name for h in ast.walk(self.tree)  # type: ignore[attr-defined]
+                         if type(h) is ast.ExceptHandler and h.name)
+
     def _namespace_store(self, base: str, attr: str, line: int, phase: Phase) -> None:
         """``builtins.hasattr = h`` (the builtins module however reached:
         ``import_module("builtins")``, ``__import__("builtins")``, ``sys.modules[...]``), or
@@ -1102,7 +1116,14 @@ class _Refs(_State):
         that module's bare names) will find it, a rebinding the modules that trust their
         bare ``hasattr``/``isinstance`` do not see. The write is the finding."""
         module = canonical(base)
-        if module == "builtins":
+        if attr == "__class__" and self._module_value(base):
+            # ``os.__class__ = M``: every later ``os.x`` (the standard library's too) runs
+            # M's hooks with the module as ``self``
+            self._add(_DYNAMIC, line, phase, f"{module}.__class__ assigned (the module "
+                      "handed to a class's methods)")
+        elif module == "builtins" and hasattr(builtins, attr):
+            # (a new name, ``builtins._ = v``, is no builtin the scanner trusts: a bare use
+            # of it is an unknown name, followed as one)
             self._add(_DYNAMIC, line, phase,
                       f"builtins.{attr} assigned (a builtin replaced for every module)")
         elif hasattr(builtins, attr) and not attr.startswith("__") and (

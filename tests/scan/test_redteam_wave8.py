@@ -122,7 +122,7 @@ CASES = [
          SUBPROCESS, ("dynamic-code", 2)),
     case("operator_private_methodcaller", "subprocess",
          "import os, _operator\n_operator.methodcaller('sys' + 'tem', 'echo pwned')(os)\n",
-         SUBPROCESS, ("dynamic-code", 2)),
+         SUBPROCESS, ("subprocess", 2)),
     case("frozen_importlib_gcd_import", "dynamic-code",
          "import _frozen_importlib as b\nb._gcd_import('o' + 's').system('echo pwned')\n",
          SUBPROCESS, ("subprocess", 2)),
@@ -372,19 +372,13 @@ CASES = [
     # ---- annotation-holds-module
     case("annotation_module_level_holds_a_module", "subprocess",
          f"import os\nx: os\nm = __annotations__['x']\n{GO}\n", SUBPROCESS,
-         bypass="silent: annotation-holds-module, 'x: os' at module level stores the module "
-         "in __annotations__, read back and used by a computed name; fix: an annotation "
-         "expression that names a module (not a string, not under 'from __future__ import "
-         "annotations') is a module handed on as a value, as 'def f(m=os)' is"),
+         ("dynamic-code", 2)),
     case("annotation_class_level_holds_a_module", "subprocess",
          f"import os\nclass C:\n    m: os\nm = C.__annotations__['m']\n{GO}\n", SUBPROCESS,
-         bypass="silent: annotation-holds-module, a class body's 'm: os' (C.__annotations__); "
-         "fix: as annotation_module_level_holds_a_module"),
+         ("dynamic-code", 3)),
     case("annotation_parameter_holds_a_module", "subprocess",
          f"import os\ndef f(a: os): pass\nm = f.__annotations__['a']\n{GO}\n", SUBPROCESS,
-         bypass="silent: annotation-holds-module, a parameter's annotation 'def f(a: os)' "
-         "(f.__annotations__, inspect.signature, get_type_hints hand it out); fix: as "
-         "annotation_module_level_holds_a_module"),
+         ("dynamic-code", 2)),
     # ---- exception-holds-module
     case("attribute_error_obj_is_the_module", "subprocess", f"""
         import os
@@ -393,10 +387,7 @@ CASES = [
         except AttributeError as e:
             m = e.obj
         {GO}
-        """, SUBPROCESS, bypass="silent: exception-holds-module, a failed attribute read on a "
-         "module raises AttributeError(obj=module) (3.10+); fix: '.obj' of an exception "
-         "(any receiver: the scanner cannot type it) is a module handed out, as "
-         "sys.modules.get(name) is"),
+        """, SUBPROCESS, ("dynamic-code", 5)),
     # ---- module-class-assigned
     case("module_class_assigned_to_an_own_subclass", "subprocess", """
         import os, types
@@ -405,10 +396,7 @@ CASES = [
                 return types.ModuleType.__getattribute__(self, "sys" + "tem")
         os.__class__ = M
         os.anything("echo pwned")
-        """, SUBPROCESS, bypass="silent: module-class-assigned, 'os.__class__ = M' hands the "
-         "module to M's methods as self (and every reader of os, stdlib included, to its "
-         "hooks); fix: storing __class__ (or setattr of it) on a module is a finding, and "
-         "so is the module-as-self it makes"),
+        """, SUBPROCESS, ("dynamic-code", 5)),
     # ---- prepare-namespace
     case("prepare_namespace_rebinds_hasattr", "subprocess", f"""
         import os
@@ -421,11 +409,7 @@ CASES = [
                 return {{"hasattr": h}}
         class C(metaclass=Meta):
             hasattr(os, "x")
-        """, SUBPROCESS, bypass="silent: prepare-namespace, a class body whose metaclass has "
-         "a __prepare__ looks bare names up in the namespace it returns first, so "
-         "'hasattr(os, ...)' there hands os to the package's own function; fix: in a class "
-         "body with a metaclass other than type/ABCMeta/EnumMeta no bare name is surely a "
-         "builtin (surely_builtin false there)"),
+        """, SUBPROCESS, ("dynamic-code", 7)),
     # ---- builtin-rebound-unseen: a bare builtin that takes a module only to look at it
     # (hasattr, isinstance, ...) is trusted where nothing rebinds it; these rebind it
     case("builtins_by_import_module_attribute_store", "subprocess",
@@ -450,10 +434,7 @@ CASES = [
     # ---- private-twin
     case("operator_private_attrgetter", "dynamic-code",
          f"import _operator\n_operator.attrgetter('__self__.exec')(print)({CODE})\n",
-         SUBPROCESS, bypass="silent: private-twin, _operator.attrgetter is the object "
-         "operator.attrgetter re-exports, but only the public spelling is a reflective "
-         "form; fix: resolve the forms (attrgetter, methodcaller, itemgetter, reduce, "
-         "partial) through the C module operator/functools take them from"),
+         SUBPROCESS, ("dynamic-code", 2)),
     # ---- stdlib-loader
     case("stdlib_module_loader_get_data", "fs-read",
          "import json\nprint(json.__loader__.get_data('/etc/' + 'passwd')[:10])\n", READ,
@@ -474,10 +455,7 @@ CASES = [
         import sys, _warnings
         sys.stderr = sys.stdout
         _warnings.warn_explicit("x", UserWarning, "/etc/" + "passwd", 1)
-        """, READ, bypass="silent: private-twin, _warnings.warn_explicit is the C function "
-         "warnings.warn_explicit re-exports (catalogued as fs-read in wave 7: it prints the "
-         "line of the file it is given), unread under its own name; fix: catalogue the C "
-         "module's name, or resolve warnings' names to _warnings' and back"),
+        """, READ, ("fs-read", 3)),
     # ---- setter-io
     case("ssl_keylog_filename_setter_writes", "fs-write",
          HERE + "import ssl\nssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).keylog_filename = p\n",
@@ -558,18 +536,12 @@ CASES = [
         INIT: "import importlib._bootstrap_external as b\nb.SOURCE_SUFFIXES += ['.txt']\n"
               "from . import payload\n",
         "pkg/payload.txt": PAY,
-    }, SUBPROCESS, bypass="silent: suffix-lists, 'b.SOURCE_SUFFIXES += [...]' with b "
-        "importlib._bootstrap_external (list.__iadd__ changes the list the path hook holds), "
-        "then a .txt imported as source; fix: an augmented assignment to the attribute is a "
-        "change, under every module that holds the list (machinery's spelling is read)"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     case("bootstrap_external_bytecode_suffixes_augmented", "dynamic-code", {
         INIT: "import importlib._bootstrap_external as b\nb.BYTECODE_SUFFIXES += ['.dat']\n"
               "from . import payload\n",
         "pkg/payload.dat": _pyc(PAY),
-    }, SUBPROCESS, bypass="silent: suffix-lists, BYTECODE_SUFFIXES the same way: a .dat "
-        "that is an unchecked .pyc is then imported (the .dat is not unanalyzed either); "
-        "fix: as bootstrap_external_source_suffixes_augmented, and any file whose first "
-        "bytes are a .pyc magic number is unanalyzed, whatever its name"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     # ---- introspection with no event the table seeds
     case("lsprof_profiler_enable", "introspection", """
         import _lsprof
