@@ -230,7 +230,9 @@ STORE_ONLY = frozenset({"sys.meta_path", "sys.path_hooks", "sys.excepthook",
                         "importlib.machinery.SOURCE_SUFFIXES",
                         "importlib.machinery.BYTECODE_SUFFIXES",
                         "importlib.machinery.EXTENSION_SUFFIXES",
-                        "xml.sax.default_parser_list", "dbm._names"})
+                        "xml.sax.default_parser_list", "dbm._names",
+                        # (setters whose value decides what is later written or read)
+                        "sys.pycache_prefix", "mimetypes.knownfiles"})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -179,12 +179,22 @@ class _Calls(_Refs):
             if path is not None and _may_be_environ_file(path):
                 self._add(Capability.ENV, line, phase, f"{opener}(/proc/*/environ) reads the "
                           "environment")
+            if path is not None and _may_be_proc_file(path, "mem"):
+                self._add(Capability.NATIVE, line, phase, f"{opener}(/proc/*/mem): the "
+                          "interpreter's own memory as a file")
             if opener == "shelve.open":  # (in any mode: reading a shelf unpickles)
                 self._add(_DYNAMIC, line, phase, "shelve.open (a shelf unpickles what is read "
                           "from it)")
             return True
+        if func in _PROC_LISTERS and call.args and _lists_a_process(call.args[0]):
+            # ``glob.glob("/proc/self/task/*/en*")``: the paths it gives include environ
+            self._add(Capability.ENV, line, phase, f"{func}(/proc/<process>/...): a "
+                      "process's environ among what it lists")
         if func == "os.open":
             self._os_open(call, phase)
+            if call.args and _may_be_proc_file(call.args[0], "mem"):
+                self._add(Capability.NATIVE, line, phase, "os.open(/proc/*/mem): the "
+                          "interpreter's own memory as a file")
             return True
         if func in _IMPORTERS:
             name = _literal_str(_arg(call, 0, "name"))
@@ -651,7 +661,33 @@ def _shape(node: ast.expr) -> list[str | None]:
 
 
 _ENV_FILE_OPENERS = frozenset({"open", "io.open", "io.FileIO", "codecs.open"})
-_ENVIRON_FILE = re.compile(r"/proc/[^/]+/environ")
+# (any prefix: ``/proc/self/root/proc/self/environ`` loops back through the root link)
+_ENVIRON_FILE = re.compile(r"/proc/.+/environ")
+# what lists a directory's entries (paths that no literal spells whole)
+_PROC_LISTERS = frozenset({"glob.glob", "glob.iglob", "os.listdir", "os.scandir", "os.walk",
+                           "os.fwalk"})
+
+
+def _lists_a_process(node: ast.expr) -> bool:
+    """Whether the literal head of the path ``node`` is a process's directory under /proc
+    (``/proc/self``, ``/proc/thread-self``, ``/proc/<pid>``, a pattern or a computed pid)."""
+    first = _shape(node)[0]
+    if first is None or not first.startswith("/proc/"):
+        return False
+    comp = first[len("/proc/"):].partition("/")[0]  # ("": ``"/proc/%d" % pid``)
+    return comp in ("", "self", "thread-self") or comp.isdigit() or any(
+        c in comp for c in "*?[")
+
+
+def _may_be_proc_file(node: ast.expr, leaf: str) -> bool:
+    """Whether the path ``node`` may be ``/proc/<...>/<leaf>`` (``mem``)."""
+    parts = _shape(node)
+    if all(p is None for p in parts):
+        return False
+    if None not in parts:
+        return re.fullmatch(rf"/proc/.+/{leaf}", "".join(parts)) is not None  # type: ignore[arg-type]
+    pattern = "".join(".*" if p is None else re.escape(p) for p in parts)
+    return bool(re.fullmatch(pattern, f"/proc/self/{leaf}"))
 
 
 def _may_be_environ_file(node: ast.expr) -> bool:

@@ -271,6 +271,12 @@ _SPECIAL_CALLS = frozenset({"getattr", "inspect.getattr_static", "globals", "loc
                             "sys.modules"})  # (subscripted, not called: ``mods['os']``)
 
 
+# what returns a module's spec, whose ``.loader`` is that module's loader
+_SPEC_FINDERS = frozenset({"importlib.util.find_spec", "importlib.machinery.PathFinder.find_spec",
+                           "importlib.machinery.FileFinder.find_spec",
+                           "importlib._bootstrap._find_spec"})
+
+
 def _changer(qual: str, name: str) -> str | None:
     """The method of the list ``name`` that ``qual`` names, when it may change the list
     (anything but a read: ``count``, ``index``, ``copy``, ``__len__``...)."""
@@ -1053,6 +1059,9 @@ class _Refs(_State):
             assert isinstance(cur, ast.Call)
             self.safe.add(id(cur))  # its value is the chain's root, not handed on
             base = self._call(cur, phase)
+            if base is None and attrs[0] == "loader" and len(attrs) > 1 and canonical(
+                    self._resolve(cur.func, import_calls=False) or "") in _SPEC_FINDERS:
+                base = "__spec__"  # ``find_spec("json").loader.get_data``: a loader's entry
         else:
             self.safe.add(id(cur))
             if type(cur) is ast.Subscript:
@@ -1081,6 +1090,13 @@ class _Refs(_State):
             qual = ".".join([base, *attrs])
             if self.exports is not None:
                 qual = self.exports.resolve(qual)
+            for i, attr in enumerate(attrs[:-1]):
+                if attr in ("__loader__", "__spec__") and self._module_value(
+                        ".".join([base, *attrs[:i]])):
+                    # ``json.__loader__.get_data``, ``json.__spec__.loader``: any module's
+                    # loader is the loader's entry (a SourceFileLoader reads any path)
+                    qual = ".".join(attrs[i:])
+                    break
             if self._report(qual, line, phase, node):
                 return
             for i, attr in enumerate(attrs):

@@ -438,19 +438,14 @@ CASES = [
     # ---- stdlib-loader
     case("stdlib_module_loader_get_data", "fs-read",
          "import json\nprint(json.__loader__.get_data('/etc/' + 'passwd')[:10])\n", READ,
-         bypass="silent: stdlib-loader, a standard module's __loader__ is a SourceFileLoader "
-         "whose get_data(path) reads any file; fix: '__loader__' / '__spec__.loader' of any "
-         "module is the loader class's entry (fs-read, dynamic-code), not only the "
-         "package's own"),
+         ("fs-read", 2)),
     case("stdlib_module_spec_loader_get_data", "fs-read",
          "import json\nprint(json.__spec__.loader.get_data('/etc/' + 'passwd')[:10])\n", READ,
-         bypass="silent: stdlib-loader, json.__spec__.loader.get_data; fix: as "
-         "stdlib_module_loader_get_data"),
+         ("fs-read", 2)),
     case("find_spec_loader_get_data", "fs-read",
          "import importlib.util\n"
          "print(importlib.util.find_spec('json').loader.get_data('/etc/' + 'passwd')[:10])\n",
-         READ, bypass="silent: stdlib-loader, the loader of the spec find_spec returns for a "
-         "standard module; fix: find_spec(...).loader is the loader class's entry"),
+         READ, ("fs-read", 2)),
     case("private_warnings_warn_explicit_reads_a_line", "fs-read", """
         import sys, _warnings
         sys.stderr = sys.stdout
@@ -459,43 +454,30 @@ CASES = [
     # ---- setter-io
     case("ssl_keylog_filename_setter_writes", "fs-write",
          HERE + "import ssl\nssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).keylog_filename = p\n",
-         WRITE, bypass="silent: setter-io, assigning SSLContext.keylog_filename opens the "
-         "path for append from C (_Py_fopen_obj); fix: a store of '.keylog_filename' (and "
-         "setattr with that name) is fs-write, as a call would be"),
+         WRITE, ("fs-write", 4)),
     case("ssl_default_context_keylog_from_env", "fs-write",
          "import os, ssl\nos.environ['SSLKEYLOGFILE'] = os.path.join(os.path.dirname("
          "__file__), 'k')\nssl.create_default_context()\n", WRITE,
-         bypass="silent: setter-io, ssl.create_default_context() sets keylog_filename from "
-         "$SSLKEYLOGFILE (reported as env only, for the os.environ store); fix: the "
-         "keylog_filename setter as an fs-write seed makes create_default_context fs-write"),
+         ("fs-write", 3)),
     case("sys_pycache_prefix_redirects_bytecode_writes", "fs-write", """
         import os, sys
         sys.dont_write_bytecode = False
         sys.pycache_prefix = os.path.join(os.path.dirname(__file__), "pc")
         import colorsys
-        """, WRITE, bypass="silent: setter-io, sys.pycache_prefix (with dont_write_bytecode "
-         "cleared) makes the next import write its .pyc under any directory; fix: a store "
-         "of sys.pycache_prefix is fs-write (importlib's _write_atomic is the effect)"),
+        """, WRITE, ("fs-write", 3)),
     # ---- c-no-event
     case("mimetypes_knownfiles_chosen_then_guess_type", "fs-read", """
         import mimetypes
         mimetypes.knownfiles = ["/etc/" + "hosts"]
         print(mimetypes.guess_type("x.localhost"))
-        """, "out:127.0.0.1", bypass="silent: setter-io, mimetypes.init is a STOP ('reads "
-         "the system's fixed MIME tables'), but knownfiles is the package's to set, and "
-         "guess_type then reads the files it names (the types it returns are their words); "
-         "fix: a store of mimetypes.knownfiles is fs-read (the STOP holds only while the "
-         "list is the system's)"),
+        """, "out:127.0.0.1", ("fs-read", 2)),
     case("multiprocessing_semlock_makes_a_file_in_dev_shm", "fs-write", """
         import os, _multiprocessing
         n = "/rt8w%d" % os.getpid()
         _multiprocessing.SemLock(1, 1, 1, n, False)
         print("made" if os.path.exists("/dev/shm/sem." + n[1:]) else 0)
         _multiprocessing.sem_unlink(n)
-        """, "out:made", bypass="silent: c-no-event, _multiprocessing.SemLock(name, "
-         "unlink=False) creates /dev/shm/sem.<name> and sem_unlink removes any, from C with "
-         "no audit event (the module is 'accounted' as the program's own semaphores); fix: "
-         "a NO_EVENT seed, as _posixshmem.shm_open / shm_unlink have"),
+        """, "out:made", ("fs-write", 3)),
     case("ssl_load_dh_params_reads_a_file", "fs-read", """
         import ssl
         c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -503,9 +485,7 @@ CASES = [
             c.load_dh_params("/etc/" + "passwd")
         except Exception as e:
             print(type(e).__name__)  # SSLError: read and parsed; a missing file is OSError
-        """, "out:SSLError", bypass="silent: c-no-event, SSLContext.load_dh_params(path) "
-         "opens and parses any file from C (the error tells what it held); fix: a NO_EVENT "
-         "fs-read seed for load_dh_params, as load_verify_locations is read"),
+        """, "out:SSLError", ("fs-read", 4)),
     case("zoneinfo_reset_tzpath_reads_any_directory", "fs-read", """
         import zoneinfo
         zoneinfo.reset_tzpath(to=["/etc"])
@@ -513,10 +493,7 @@ CASES = [
             zoneinfo.ZoneInfo("passwd")
         except ValueError as e:
             print(e)
-        """, "out:magic not found", bypass="silent: c-no-event, zoneinfo is stopped as 'reads "
-         "the system's time-zone database', but reset_tzpath(to=) makes that any directory "
-         "the package names (ZoneInfo(key) then opens <dir>/<key>); fix: reset_tzpath is a "
-         "take (fs-read), or ZoneInfo / ZoneInfo.from_file fs-read outright"),
+        """, "out:magic not found", ("fs-read", 2)),
     # ---- metadata-entry-point
     case("metadata_nested_dist_info_entry_point", "subprocess", {
         INIT: "import os, importlib.metadata as md\n"
@@ -524,12 +501,7 @@ CASES = [
               "    for ep in d.entry_points:\n        ep.load()('echo pwned')\n",
         "pkg/zzz-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: zzz\nVersion: 1.0\n",
         "pkg/zzz-1.0.dist-info/entry_points.txt": "[pkg.plugins]\nx = os:system\n",
-    }, SUBPROCESS, bypass="silent: metadata-entry-point, an entry_points.txt inside the "
-        "package (not the wheel's .dist-info, so never read as entry points) found by "
-        "distributions(path=[...]); EntryPoint.load() imports and returns os:system; fix: "
-        "every entry_points.txt in the wheel is read as the root one is (its targets are "
-        "references), or Distribution.entry_points / EntryPoint.load of a distribution "
-        "found off the wheel's own metadata is dynamic-code"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     # ---- suffix lists changed through importlib._bootstrap_external by '+=' (the
     # machinery spelling and .append are read; this one is not)
     case("bootstrap_external_source_suffixes_augmented", "dynamic-code", {
@@ -549,11 +521,7 @@ CASES = [
         p.enable()
         import colorsys
         p.disable()
-        """, PROFILE, bypass="silent: c-no-event, _lsprof.Profiler().enable() "
-         "installs a profile function (the sys.setprofile event) and getstats() hands out "
-         "the code object of every function that ran; _lsprof is 'accounted' as cProfile's, "
-         "whose entry is read; fix: _lsprof.Profiler is introspection (its enable is "
-         "sys.setprofile)"),
+        """, PROFILE, ("introspection", 2)),
     case("coroutine_origin_tracking", "introspection", """
         import sys
         sys.set_coroutine_origin_tracking_depth(8)
@@ -562,30 +530,19 @@ CASES = [
         x = c()
         print(x.cr_origin)
         x.close()
-        """, "out:_call_with_frames_removed", bypass="silent: c-no-event, "
-         "sys.set_coroutine_origin_tracking_depth(n) makes every coroutine carry cr_origin, "
-         "the (file, line, function) of n callers' frames (what traceback.extract_stack "
-         "gives, read as introspection); fix: the function is introspection"),
+        """, "out:_call_with_frames_removed", ("introspection", 2)),
     # ---- proc-environ: the environment read as a file by a path no literal spells
     case("proc_environ_found_by_glob", "env",
          "import glob\nprint(open(glob.glob('/proc/self/task/*/en*')[0]).read().count("
          "'s3cr3t') and 's3cr3t')\n", ENV,
-         bypass="silent: proc-environ, /proc/self/task/<tid>/environ found by a glob "
-         "(reported as fs-read only); fix: a literal under /proc/self, /proc/thread-self or "
-         "/proc/<pid> given to a lister (glob, os.listdir, scandir, Path.iterdir/glob) is env "
-         "too"),
+         ("env", 2)),
     case("proc_environ_through_the_root_link", "env",
          "print(open('/proc/self/root/proc/self/environ').read().count('s3cr3t') and "
          "'s3cr3t')\n", ENV,
-         bypass="silent: proc-environ, /proc/self/root/proc/self/environ (the root link "
-         "loops back) is not matched as /proc/self/environ; fix: match an environ "
-         "component under any /proc/... prefix, not the whole path"),
+         ("env", 1)),
     case("macholib_dyld_env_reads_the_environment", "env",
          "from ctypes.macholib import dyld\nprint(dyld.dyld_env(None, 'RT6_SECRET'))\n", ENV,
-         bypass="silent: misread, ctypes.macholib.dyld.dyld_env(None, name) reads "
-         "os.environ[name] (every platform), reported only as native (ctypes loads a "
-         "library when imported): a policy granting native reads the environment unseen; "
-         "fix: the table's walk of dyld_env (its default env is os.environ)"),
+         ("env", 2)),
     # ---- class-of-an-instance: a standard object the scanner does not type leads, by
     # __class__ / type() / __base__ / __mro__, to a class that acts when made
     case("thread_class_of_the_current_thread", "threads",
@@ -629,10 +586,7 @@ CASES = [
             xml.sax.parse("http://127.0.0.1:%s/" % sys.argv[2], xml.sax.ContentHandler())
         except Exception:
             pass
-        """, NET, bypass="silent: sax-url, xml.sax.parse(source) opens a system id that is a "
-         "URL with urllib (saxutils.prepare_input_source), reported as fs-read only; fix: "
-         "xml.sax.parse / XMLReader.parse / prepare_input_source reach urllib.request.urlopen "
-         "in the table: network"),
+        """, NET, ("network", 3)),
     # ---- native through the file system
     case("proc_self_mem_write", "native", """
         b = bytes(range(65, 81))
@@ -640,10 +594,7 @@ CASES = [
             f.seek(id(b) + 32)
             f.write(b"pwned!")
         print(b)
-        """, "out:pwned!GHI", bypass="silent: proc-self-mem, writing /proc/self/mem changes "
-         "the interpreter's own memory (an immutable bytes object here; machine code as "
-         "easily), reported as fs-read/fs-write only; fix: a path naming /proc/<self|pid|"
-         "thread-self>/mem (as /proc/self/environ is env) is native"),
+        """, "out:pwned!GHI", ("native", 2)),
 ]
 
 
