@@ -123,6 +123,9 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
             words.add("obj")
         if "__prepare__" in norm:  # a metaclass's namespace (a finding unless plain)
             words.add("__prepare__")
+        if _CLASS_CALL.search(norm):  # ``x.__base__(...)``, ``type(sys.stdout)(...)``
+            words.update(w for w in ("__base__", "__bases__", "__mro__", "__class__", "type")
+                         if w in norm)
     if not words:
         hosts.note(text, path)  # literal hosts, whatever the file's capabilities
         return []
@@ -174,6 +177,9 @@ _STORE_WORDS = frozenset({*(n for n in vars(builtins) if not n.startswith("_")),
                           # (``b.SOURCE_SUFFIXES += [...]``, b importlib._bootstrap_external)
                           "SOURCE_SUFFIXES", "BYTECODE_SUFFIXES", "EXTENSION_SUFFIXES"})
 _OBJ_READ = re.compile(r"\.[ \t]*obj\b")
+# a class called as reached from an object (gate.scan.python_calls: ``_class_reached``)
+_CLASS_CALL = re.compile(r"__(?:base|bases|mro)__|__class__[ \t]*(?:\(|\n|$)|"
+                         r"\btype[ \t]*\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*\(")
 
 def _plain_prepare(st: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether a ``__prepare__`` returns only an empty ``{}`` / ``dict()`` (or nothing
@@ -665,6 +671,7 @@ class _Scanner(_Calls):
                         target.value) is ast.Subscript:  # ``globals()[n].__module__ = m``
                     self.labelled.add(id(target.value))
                 self._field_renamed(target, phase)
+                self._keylog_set(target, phase)
                 self._expr(target, phase)
                 self._annotations_stored(target, st.value, phase)
             if not self.class_body and len(st.targets) == 1 and type(st.targets[0]) is ast.Name:
@@ -725,6 +732,15 @@ class _Scanner(_Calls):
                 self._annotations_stored(st.target, st.value, phase, augmented=True)
                 self._hook_list_changed(st.target, phase)
             self._generic(st, phase)
+
+    def _keylog_set(self, target: ast.expr, phase: Phase) -> None:
+        """``os.environ["SSLKEYLOGFILE"] = p``: every SSL context made by
+        ``ssl.create_default_context`` (the standard library's and other packages' clients)
+        then appends its session keys to ``p``: fs-write, where the variable is set."""
+        if type(target) is ast.Subscript and _literal_str(target.slice) == "SSLKEYLOGFILE" and (  # type: ignore[attr-defined]
+                self._resolve(target.value, import_calls=False) == "os.environ"):  # type: ignore[attr-defined]
+            self._add(Capability.FS_WRITE, target.lineno, phase, "os.environ['SSLKEYLOGFILE'] "
+                      "set (ssl.create_default_context appends TLS keys to that file)")
 
     def _field_renamed(self, target: ast.expr, phase: Phase) -> None:
         """``dataclasses.fields(B)[0].name = s``, ``B.__dataclass_fields__[k] = f``: a

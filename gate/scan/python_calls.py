@@ -4,6 +4,7 @@ capability (openers and their modes, importers, getattr and its relatives, names
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -81,6 +82,11 @@ class _Calls(_Refs):
                 self._add(_DYNAMIC, call.lineno, phase,
                           f"{ast.unparse(call.func)[:30]}(...), {why} (a descriptor bound by "
                           "hand: a class namespace's hands out __globals__)")
+        if self.class_reach_words:
+            why = self._class_reached(call)
+            if why is not None:
+                self._add(_DYNAMIC, call.lineno, phase, f"{why} called (a class that acts "
+                          "when made: not followed)")
         self.safe.add(id(call.func))
         func = self._resolve(call.func, import_calls=True)
         special = False
@@ -530,6 +536,59 @@ class _Calls(_Refs):
                 return None  # called; or how it is shown (``.__doc__``, ``.__name__``)
             return f".{parent.attr} read from it"
         return self._uses().further(call)
+
+    def _class_reached(self, call: ast.Call) -> str | None:
+        """What ``call`` calls, when that is a class reached from an object: by a class's
+        bases (``X.__base__(...)``, ``X.__mro__[1](...)``, ``X.__bases__[0](...)``), or as
+        the class of an object of the standard library's (``sys.stdout.buffer.raw.__class__
+        (p, "w")``, ``type(open(f).buffer.raw)(p, "w")``: a FileIO) the scanner does not
+        type; not ``type(self)(...)``, ``self.__class__(...)``, ``type(x)(...)`` of a value
+        the scanner knows nothing of."""
+        func = call.func
+        if type(func) is ast.Subscript:
+            func = func.value  # type: ignore[attr-defined]
+            if type(func) is ast.Attribute and func.attr in ("__mro__", "__bases__"):  # type: ignore[attr-defined]
+                return f"*.{func.attr}[...]"  # type: ignore[attr-defined]
+            return None
+        if type(func) is ast.Attribute and func.attr == "__base__":  # type: ignore[attr-defined]
+            return "*.__base__"
+        if type(func) is ast.Attribute and func.attr == "__class__" and self._standard_object(
+                func.value):  # type: ignore[attr-defined]
+            return f"{ast.unparse(func)[:40]}"
+        if type(func) is ast.Call and type(func.func) is ast.Name and (  # type: ignore[attr-defined]
+                func.func.id == "type" and len(func.args) == 1 and not func.keywords  # type: ignore[attr-defined]
+                and self._standard_object(func.args[0])):  # type: ignore[attr-defined]
+            return f"{ast.unparse(func)[:40]}"
+        return None
+
+    def _standard_object(self, node: ast.expr) -> bool:
+        """Whether ``node`` is an object reached from a name the scanner resolves (a
+        module's attribute, what a known function returns, a name bound to one): its
+        class may be any of the standard library's."""
+        while type(node) in (ast.Attribute, ast.Subscript, ast.Call):
+            node = node.func if type(node) is ast.Call else node.value  # type: ignore[attr-defined]
+        if type(node) is not ast.Name or node.id in ("self", "cls"):  # type: ignore[attr-defined]
+            return False
+        return self._resolve(node, import_calls=False) is not None or (  # type: ignore[attr-defined]
+            node.id in self._call_bound)  # type: ignore[attr-defined]
+
+    @functools.cached_property
+    def _call_bound(self) -> frozenset[str]:
+        """Names some assignment (or ``with ... as``) here binds to what a function the
+        scanner resolves returns (``f = open(p)``, ``t = threading.current_thread()``)."""
+        out: set[str] = set()
+        for node in ast.walk(self.tree):  # type: ignore[attr-defined]
+            if type(node) is ast.Assign:
+                pairs = [(t, node.value) for t in node.targets]
+            elif type(node) is ast.withitem:
+                pairs = [(node.optional_vars, node.context_expr)]
+            else:
+                continue
+            for target, value in pairs:
+                if type(target) is ast.Name and type(value) is ast.Call and self._resolve(  # type: ignore[attr-defined]
+                        value.func, import_calls=False) is not None:
+                    out.add(target.id)
+        return frozenset(out)
 
     def _uses(self) -> _Uses:
         """Where values go in this module (built once, when first needed)."""

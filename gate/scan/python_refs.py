@@ -271,6 +271,7 @@ _SPECIAL_CALLS = frozenset({"getattr", "inspect.getattr_static", "globals", "loc
                             "sys.modules"})  # (subscripted, not called: ``mods['os']``)
 
 
+_CLASS_REACH_WORDS = frozenset({"__base__", "__bases__", "__mro__", "__class__", "type"})
 # what returns a module's spec, whose ``.loader`` is that module's loader
 _SPEC_FINDERS = frozenset({"importlib.util.find_spec", "importlib.machinery.PathFinder.find_spec",
                            "importlib.machinery.FileFinder.find_spec",
@@ -457,6 +458,8 @@ class _State:
         self.package = False  # an ``__init__.py``
         self.exports: Exported | None = None
         self.code_tricks = not words.isdisjoint(CODE_TRICKS)
+        # (a class reached from an object and called: gate.scan.python_calls)
+        self.class_reach_words = not words.isdisjoint(_CLASS_REACH_WORDS)
         # soundness (gate.scan.reflect): nodes whose value cannot escape where they stand
         # (a call's callee, a comparison, a plain alias), quals bound by ``import``, the
         # nesting that makes an assignment a class attribute, names ``from __future__``
@@ -1068,6 +1071,14 @@ class _Refs(_State):
                 assert isinstance(cur, ast.Subscript)
                 base = self._subscript_value(cur)
             self._expr(cur, phase)
+        if written[-1] == "__class__" and self.class_reach_words and type(
+                node.ctx) is ast.Load and type(self._uses().parents.get(  # type: ignore[attr-defined]
+                id(node))) in (ast.Assign, ast.NamedExpr) and (  # type: ignore[attr-defined]
+                self._standard_object(node.value)):  # type: ignore[attr-defined]
+            # ``c = loop._ssock.__class__``, then ``c(...)``: a class of the standard
+            # library's, unnamed (its calls are not followed)
+            self._add(_DYNAMIC, line, phase, f"{ast.unparse(node)[:40]} bound (a class that "
+                      "acts when made: not followed)")
         if base is not None and (reflect.PATH in written or base.endswith(".__path__")):
             self._package_path(node, base, written, phase)
         base = self._fold(cur, base, attrs)

@@ -458,7 +458,7 @@ CASES = [
     case("ssl_default_context_keylog_from_env", "fs-write",
          "import os, ssl\nos.environ['SSLKEYLOGFILE'] = os.path.join(os.path.dirname("
          "__file__), 'k')\nssl.create_default_context()\n", WRITE,
-         ("fs-write", 3)),
+         ("fs-write", 2)),
     case("sys_pycache_prefix_redirects_bytecode_writes", "fs-write", """
         import os, sys
         sys.dont_write_bytecode = False
@@ -548,37 +548,24 @@ CASES = [
     case("thread_class_of_the_current_thread", "threads",
          "import threading\nthreading.current_thread().__class__.__base__(target=print, "
          "args=('pwned',)).start()\n", "out:pwned",
-         bypass="silent: class-of-an-instance, current_thread() is a running _MainThread "
-         "(RETURNS_RUNNING: its class's entry is not given), and its class's base is "
-         "threading.Thread; fix: __class__ / type() of a value a standard function returns "
-         "is that function's declared class (Thread here), and its __base__/__mro__ are "
-         "the class's bases: their entries apply when called"),
+         ("dynamic-code", 2)),
     case("thread_class_by_mro_of_the_main_thread", "threads",
          "import threading\ntype(threading.main_thread()).__mro__[1](target=print, "
          "args=('pwned',)).start()\n", "out:pwned",
-         bypass="silent: class-of-an-instance, type(main_thread()).__mro__[1] is Thread; "
-         "fix: as thread_class_of_the_current_thread"),
+         ("dynamic-code", 2)),
     case("fileio_class_of_stdout", "fs-write",
          HERE + "import sys\nsys.stdout.buffer.raw.__class__(p, 'w').close()\n", WRITE,
-         bypass="silent: class-of-an-instance, sys.stdout.buffer.raw is a FileIO whose "
-         "class opens any path for writing; fix: sys.stdin/stdout/stderr (and __stdout__, "
-         "logging.lastResort.stream, ...) are typed as the io classes they are, so "
-         "type()/__class__ of them is io.FileIO / TextIOWrapper (fs-write by mode)"),
+         ("dynamic-code", 4)),
     case("fileio_class_of_a_file_opened_for_reading", "fs-write",
          HERE + "f = open(__file__)\ntype(f.buffer.raw)(p, 'w').close()\n", WRITE,
-         bypass="silent: class-of-an-instance, a file opened for reading (fs-read, "
-         "reported) gives its FileIO class, which writes; fix: as fileio_class_of_stdout "
-         "(open's result is typed)"),
+         ("dynamic-code", 4)),
     case("socket_class_of_the_loop_self_pipe", "network", """
         import asyncio, socket, sys
         async def top():
             c = asyncio.get_running_loop()._ssock.__class__
             c(socket.AF_INET, socket.SOCK_STREAM).connect(("127.0.0.1", int(sys.argv[2])))
         asyncio.run(top())
-        """, NET, bypass="silent: class-of-an-instance, the running loop's self-pipe socket "
-         "(_ssock) gives socket.socket by __class__; fix: a call of type(x) / x.__class__ "
-         "of an untyped x (or one the table cannot type) is unanalyzed, or the running "
-         "loop's attributes are typed"),
+        """, NET, ("dynamic-code", 3)),
     # ---- sax-url
     case("sax_parse_of_a_url", "network", """
         import sys, xml.sax
