@@ -121,6 +121,8 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
             words |= {n for n in _ATTR_STORE.findall(norm) if n in _STORE_WORDS}
         if "except" in norm and _OBJ_READ.search(norm):  # ``e.obj``: a finding
             words.add("obj")
+        if "setattr" in norm:  # ``setattr(pkg, "hasattr", h)``: as ``pkg.hasattr = h``
+            words.add("setattr")
         if "__prepare__" in norm:  # a metaclass's namespace (a finding unless plain)
             words.add("__prepare__")
         if _CLASS_CALL.search(norm):  # ``x.__base__(...)``, ``type(sys.stdout)(...)``
@@ -179,7 +181,7 @@ _STORE_WORDS = frozenset({*(n for n in vars(builtins) if not n.startswith("_")),
 _OBJ_READ = re.compile(r"\.[ \t]*obj\b")
 # a class called as reached from an object (gate.scan.python_calls: ``_class_reached``)
 _CLASS_CALL = re.compile(r"__(?:base|bases|mro)__|__class__[ \t]*(?:\(|\n|$)|"
-                         r"\btype[ \t]*\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*\(")
+                         r"\btype[ \t]*\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*\(|=[ \t]*type[ \t]*\(")
 
 def _plain_prepare(st: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether a ``__prepare__`` returns only an empty ``{}`` / ``dict()`` (or nothing

@@ -87,6 +87,11 @@ class _Calls(_Refs):
             if why is not None:
                 self._add(_DYNAMIC, call.lineno, phase, f"{why} called (a class that acts "
                           "when made: not followed)")
+            if type(call.func) is ast.Name and call.func.id == "type" and len(
+                    call.args) == 1 and type(self._uses().parents.get(id(call))) in (
+                    ast.Assign, ast.NamedExpr) and self._standard_object(call.args[0]):
+                self._add(_DYNAMIC, call.lineno, phase, f"{ast.unparse(call)[:40]} bound (a "
+                          "class that acts when made: not followed)")
         self.safe.add(id(call.func))
         func = self._resolve(call.func, import_calls=True)
         special = False
@@ -416,6 +421,9 @@ class _Calls(_Refs):
         """``setattr(sys, 'meta_path', [f])``, ``setattr(os, 'system', f)``: a store."""
         self.safe.add(id(call.args[0]))
         attr = _literal_str(call.args[1])
+        owner = self._resolve(call.args[0], import_calls=False)
+        if owner is not None:  # ``setattr(builtins, "hasattr", h)``, ``setattr(pkg, ...)``
+            self._namespace_store(owner, attr, call.lineno, phase)  # type: ignore[attr-defined]
         if attr in _LABELS and type(call.args[0]) is ast.Subscript:
             self.labelled.add(id(call.args[0]))  # ``setattr(globals()[n], "__module__", m)``
         if attr is None:  # ``setattr(sys, name, v)``: any attribute of the module replaced

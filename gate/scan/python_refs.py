@@ -1071,10 +1071,10 @@ class _Refs(_State):
                 assert isinstance(cur, ast.Subscript)
                 base = self._subscript_value(cur)
             self._expr(cur, phase)
-        if written[-1] == "__class__" and self.class_reach_words and type(
+        if written[-1] in ("__class__", "__base__") and self.class_reach_words and type(
                 node.ctx) is ast.Load and type(self._uses().parents.get(  # type: ignore[attr-defined]
                 id(node))) in (ast.Assign, ast.NamedExpr) and (  # type: ignore[attr-defined]
-                self._standard_object(node.value)):  # type: ignore[attr-defined]
+                written[-1] == "__base__" or self._standard_object(node.value)):  # type: ignore[attr-defined]
             # ``c = loop._ssock.__class__``, then ``c(...)``: a class of the standard
             # library's, unnamed (its calls are not followed)
             self._add(_DYNAMIC, line, phase, f"{ast.unparse(node)[:40]} bound (a class that "
@@ -1135,7 +1135,7 @@ class _Refs(_State):
         return frozenset(h.name for h in ast.walk(self.tree)  # type: ignore[attr-defined]
                          if type(h) is ast.ExceptHandler and h.name)
 
-    def _namespace_store(self, base: str, attr: str, line: int, phase: Phase) -> None:
+    def _namespace_store(self, base: str, attr: str | None, line: int, phase: Phase) -> None:
         """``builtins.hasattr = h`` (the builtins module however reached:
         ``import_module("builtins")``, ``__import__("builtins")``, ``sys.modules[...]``), or
         ``pkg.hasattr = h`` on one of the distribution's own modules (from itself, a
@@ -1143,6 +1143,11 @@ class _Refs(_State):
         that module's bare names) will find it, a rebinding the modules that trust their
         bare ``hasattr``/``isinstance`` do not see. The write is the finding."""
         module = canonical(base)
+        if attr is None:  # ``setattr(builtins, name, h)``: any name
+            if module == "builtins" or module == _SELF_MODULE or module in self._own_modules():  # type: ignore[attr-defined]
+                self._add(_DYNAMIC, line, phase, f"setattr({module}, {_COMPUTED}) (any "
+                          "builtin's name rebound)")
+            return
         if attr == "__class__" and self._module_value(base):
             # ``os.__class__ = M``: every later ``os.x`` (the standard library's too) runs
             # M's hooks with the module as ``self``
