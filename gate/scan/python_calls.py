@@ -578,13 +578,23 @@ class _Calls(_Refs):
         if type(node) is not ast.Name or node.id in ("self", "cls"):  # type: ignore[attr-defined]
             return False
         return self._resolve(node, import_calls=False) is not None or (  # type: ignore[attr-defined]
-            node.id in self._call_bound)  # type: ignore[attr-defined]
+            (node.id, self._scope_of(node)) in self._call_bound)  # type: ignore[attr-defined]
+
+    def _scope_of(self, node: ast.AST) -> int:
+        """The id of the function (or the module) ``node`` stands in."""
+        parents = self._uses().parents
+        cur = parents.get(id(node))
+        while cur is not None and type(cur) not in (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                     ast.Lambda):
+            cur = parents.get(id(cur))
+        return id(cur) if cur is not None else 0
 
     @functools.cached_property
-    def _call_bound(self) -> frozenset[str]:
-        """Names some assignment (or ``with ... as``) here binds to what a function the
-        scanner resolves returns (``f = open(p)``, ``t = threading.current_thread()``)."""
-        out: set[str] = set()
+    def _call_bound(self) -> frozenset[tuple[str, int]]:
+        """Names (with their function: ``_scope_of``) an assignment (or ``with ... as``)
+        binds to what a standard function returns (``f = open(p)``, ``t =
+        threading.current_thread()``; not a builtin but ``open``: ``getattr(e, n)``)."""
+        out: set[tuple[str, int]] = set()
         for node in ast.walk(self.tree):  # type: ignore[attr-defined]
             if type(node) is ast.Assign:
                 pairs = [(t, node.value) for t in node.targets]
@@ -593,9 +603,12 @@ class _Calls(_Refs):
             else:
                 continue
             for target, value in pairs:
-                if type(target) is ast.Name and type(value) is ast.Call and self._resolve(  # type: ignore[attr-defined]
-                        value.func, import_calls=False) is not None:
-                    out.add(target.id)
+                if type(target) is not ast.Name or type(value) is not ast.Call:
+                    continue
+                func = self._resolve(value.func, import_calls=False)  # type: ignore[attr-defined]
+                if func is not None and (func == "open" or "." in func and reflect.is_module(
+                        canonical(func).partition(".")[0])):
+                    out.add((target.id, self._scope_of(target)))
         return frozenset(out)
 
     def _uses(self) -> _Uses:
