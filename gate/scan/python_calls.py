@@ -87,11 +87,6 @@ class _Calls(_Refs):
             if why is not None:
                 self._add(_DYNAMIC, call.lineno, phase, f"{why} called (a class that acts "
                           "when made: not followed)")
-            if type(call.func) is ast.Name and call.func.id == "type" and len(
-                    call.args) == 1 and type(self._uses().parents.get(id(call))) in (
-                    ast.Assign, ast.NamedExpr) and self._standard_object(call.args[0]):
-                self._add(_DYNAMIC, call.lineno, phase, f"{ast.unparse(call)[:40]} bound (a "
-                          "class that acts when made: not followed)")
         self.safe.add(id(call.func))
         func = self._resolve(call.func, import_calls=True)
         special = False
