@@ -116,18 +116,7 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
     if not words and may_write(norm):  # (a finding of its own: gate.scan.type_checking)
         words = {"TYPE_CHECKING"}
     if words or "import" in norm:  # (a module is bound by an import, or by a trick: words)
-        words = set(words)
-        if "=" in norm:  # ``pkg.hasattr = h``, ``os.__class__ = M``: a finding each
-            words |= {n for n in _ATTR_STORE.findall(norm) if n in _STORE_WORDS}
-        if "except" in norm and _OBJ_READ.search(norm):  # ``e.obj``: a finding
-            words.add("obj")
-        if "setattr" in norm:  # ``setattr(pkg, "hasattr", h)``: as ``pkg.hasattr = h``
-            words.add("setattr")
-        if "__prepare__" in norm:  # a metaclass's namespace (a finding unless plain)
-            words.add("__prepare__")
-        if _CLASS_CALL.search(norm):  # ``x.__base__(...)``, ``type(sys.stdout)(...)``
-            words.update(w for w in ("__base__", "__bases__", "__mro__", "__class__", "type")
-                         if w in norm)
+        words = _walked_too(norm, set(words))
     if not words:
         hosts.note(text, path)  # literal hosts, whatever the file's capabilities
         return []
@@ -173,15 +162,44 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
 
 # an attribute assigned (``x.n = v``, ``x.n += v``, ``f(...).n = v``; not on ``self``/``cls``),
 # for a builtin's name stored on a module
-_ATTR_STORE = re.compile(r"(?:(?<![\w.])(?!(?:self|cls)\b)[A-Za-z_]\w*|[)\]])[ \t]*\.[ \t]*"
-                         r"([A-Za-z_]\w*)[ \t]*(?:[-+*/%@&|^]|//|<<|>>|\*\*)?=(?!=)")
+_ATTR_STORE = re.compile(r"\.[ \t]*([A-Za-z_]\w*)[ \t]*(?:[-+*/%@&|^]|//|<<|>>|\*\*)?=(?!=)")
+_RECEIVER = re.compile(r"(?<![\w.])(?:self|cls)[ \t]*\Z")
 _STORE_WORDS = frozenset({*(n for n in vars(builtins) if not n.startswith("_")), "__class__",
                           # (``b.SOURCE_SUFFIXES += [...]``, b importlib._bootstrap_external)
                           "SOURCE_SUFFIXES", "BYTECODE_SUFFIXES", "EXTENSION_SUFFIXES"})
 _OBJ_READ = re.compile(r"\.[ \t]*obj\b")
-# a class called as reached from an object (gate.scan.python_calls: ``_class_reached``)
-_CLASS_CALL = re.compile(r"__(?:base|bases|mro)__|__class__[ \t]*(?:\(|\n|$)|"
-                         r"\btype[ \t]*\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*\(|=[ \t]*type[ \t]*\(")
+# ``setattr(pkg, "hasattr", h)``, ``setattr(builtins, n, h)``: not on ``self``/``cls``
+_SETATTR = re.compile(r"\bsetattr[ \t]*\([ \t]*(?!(?:self|cls)\b)")
+# a class called, or bound, as reached from an object (gate.scan.python_calls:
+# ``_class_reached``; python_refs: ``c = X.__class__``)
+_CLASS_CALL = re.compile(r"__(?:base|bases|mro)__[ \t]*(?:\(|\[[^\]\n]*\][ \t]*\(|\n|$)|"
+                         r"__class__[ \t]*(?:\(|\.[ \t]*__base|\n|$)|"
+                         r"\btype[ \t]*\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*(?:\(|\.[ \t]*__)",
+                         re.MULTILINE)
+
+
+def _walked_too(norm: str, words: set[str]) -> set[str]:
+    """``words`` with those of the lines the wave-8 rules read (each a finding of its own
+    where it stands, even in a file that spells nothing else): a builtin's name (or
+    ``__class__``, a suffix list) stored on an object (``pkg.hasattr = h``), ``e.obj``,
+    ``setattr``, ``__prepare__``, a class reached from an object."""
+    if "=" in norm:
+        for m in _ATTR_STORE.finditer(norm):
+            name = m.group(1)
+            if name in _STORE_WORDS and name not in words and not _RECEIVER.search(
+                    norm, max(0, m.start() - 8), m.start()):
+                words.add(name)
+    if "except" in norm and _OBJ_READ.search(norm):
+        words.add("obj")
+    if "setattr" in norm and _SETATTR.search(norm):
+        words.add("setattr")
+    if "__prepare__" in norm:
+        words.add("__prepare__")
+    if ("__" in norm or "type" in norm) and _CLASS_CALL.search(norm):
+        words.update(w for w in ("__base__", "__bases__", "__mro__", "__class__", "type")
+                     if w in norm)
+    return words
+
 
 def _plain_prepare(st: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether a ``__prepare__`` returns only an empty ``{}`` / ``dict()`` (or nothing
