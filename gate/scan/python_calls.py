@@ -572,8 +572,13 @@ class _Calls(_Refs):
             node = node.func if type(node) is ast.Call else node.value  # type: ignore[attr-defined]
         if type(node) is not ast.Name or node.id in ("self", "cls"):  # type: ignore[attr-defined]
             return False
-        return self._resolve(node, import_calls=False) is not None or (  # type: ignore[attr-defined]
-            (node.id, self._scope_of(node)) in self._call_bound)  # type: ignore[attr-defined]
+        if self._resolve(node, import_calls=False) is not None:  # type: ignore[attr-defined]
+            return True
+        targets = self._call_bound.get(node.id)  # type: ignore[attr-defined]
+        if not targets:
+            return False
+        scope = self._scope_of(node)
+        return any(self._scope_of(t) == scope for t in targets)
 
     def _scope_of(self, node: ast.AST) -> int:
         """The id of the function (or the module) ``node`` stands in."""
@@ -585,11 +590,12 @@ class _Calls(_Refs):
         return id(cur) if cur is not None else 0
 
     @functools.cached_property
-    def _call_bound(self) -> frozenset[tuple[str, int]]:
-        """Names (with their function: ``_scope_of``) an assignment (or ``with ... as``)
-        binds to what a standard function returns (``f = open(p)``, ``t =
-        threading.current_thread()``; not a builtin but ``open``: ``getattr(e, n)``)."""
-        out: set[tuple[str, int]] = set()
+    def _call_bound(self) -> dict[str, list[ast.Name]]:
+        """Names (with where each is bound: its function is ``_scope_of`` it) that an
+        assignment (or ``with ... as``) binds to what a standard function returns (``f =
+        open(p)``, ``t = threading.current_thread()``; not a builtin but ``open``:
+        ``getattr(e, n)``)."""
+        out: dict[str, list[ast.Name]] = {}
         for node in ast.walk(self.tree):  # type: ignore[attr-defined]
             if type(node) is ast.Assign:
                 pairs = [(t, node.value) for t in node.targets]
@@ -603,8 +609,8 @@ class _Calls(_Refs):
                 func = self._resolve(value.func, import_calls=False)  # type: ignore[attr-defined]
                 if func is not None and (func == "open" or "." in func and reflect.is_module(
                         canonical(func).partition(".")[0])):
-                    out.add((target.id, self._scope_of(target)))
-        return frozenset(out)
+                    out.setdefault(target.id, []).append(target)
+        return out
 
     def _uses(self) -> _Uses:
         """Where values go in this module (built once, when first needed)."""

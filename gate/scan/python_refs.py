@@ -1072,9 +1072,9 @@ class _Refs(_State):
                 base = self._subscript_value(cur)
             self._expr(cur, phase)
         if written[-1] in ("__class__", "__base__") and self.class_reach_words and type(
-                node.ctx) is ast.Load and type(self._uses().parents.get(  # type: ignore[attr-defined]
-                id(node))) in (ast.Assign, ast.NamedExpr) and (  # type: ignore[attr-defined]
-                written[-1] == "__base__" or self._standard_object(node.value)):  # type: ignore[attr-defined]
+                node.ctx) is ast.Load and (written[-1] == "__base__" or self._standard_object(  # type: ignore[attr-defined]
+                node.value)) and type(self._uses().parents.get(  # type: ignore[attr-defined]
+                id(node))) in (ast.Assign, ast.NamedExpr):
             # ``c = loop._ssock.__class__``, then ``c(...)``: a class of the standard
             # library's, unnamed (its calls are not followed)
             self._add(_DYNAMIC, line, phase, f"{ast.unparse(node)[:40]} bound (a class that "
