@@ -271,6 +271,9 @@ _SPECIAL_CALLS = frozenset({"getattr", "inspect.getattr_static", "globals", "loc
                             "sys.modules"})  # (subscripted, not called: ``mods['os']``)
 
 
+# what reads $SSLKEYLOGFILE as the user set it (``_keylog_from_env``)
+_KEYLOG_READERS = frozenset({"os.environ.get", "os.getenv", "os.path.expandvars",
+                             "os.path.expanduser", "os.fsdecode", "str"})
 _CLASS_REACH_WORDS = frozenset({"__base__", "__bases__", "__mro__", "__class__", "type"})
 # what returns a module's spec, whose ``.loader`` is that module's loader
 _SPEC_FINDERS = frozenset({"importlib.util.find_spec", "importlib.machinery.PathFinder.find_spec",
@@ -1124,8 +1127,42 @@ class _Refs(_State):
             self._escapes(node, qual, phase)
         for attr in written:
             cap = receiver_method(attr)
-            if cap is not None:
+            if cap is not None and not (attr == "keylog_filename" and self._keylog_from_env(
+                    node)):
                 self._add(cap, line, phase, f"*.{attr}")
+
+    def _keylog_from_env(self, node: ast.Attribute) -> bool:
+        """``ctx.keylog_filename = v`` where ``v`` (or every value a name ``v`` is given in
+        this file) is ``None`` or ``$SSLKEYLOGFILE`` as the user set it (``os.environ.get(
+        "SSLKEYLOGFILE")``, through ``os.path.expandvars``): what ``ssl.create_default_context``
+        does itself (urllib3), the user's choice of file, not the package's."""
+        parent = self._uses().parents.get(id(node))  # type: ignore[attr-defined]
+        if type(parent) is not ast.Assign or node.ctx.__class__ is ast.Load:
+            return False
+        value = parent.value  # type: ignore[union-attr]
+        values = [value]
+        if type(value) is ast.Name:
+            values = [a.value for a in ast.walk(self.tree)  # type: ignore[attr-defined]
+                      if type(a) is ast.Assign and any(
+                          type(t) is ast.Name and t.id == value.id for t in a.targets)]
+        return bool(values) and all(self._user_keylog(v) for v in values)
+
+    def _user_keylog(self, value: ast.expr) -> bool:
+        if type(value) is ast.Constant and value.value is None:
+            return True
+        named = False
+        funcs = {id(f) for c in ast.walk(value) if type(c) is ast.Call
+                 for f in ast.walk(c.func)}  # (``os.environ.get``: the reader's own names)
+        for n in ast.walk(value):
+            if type(n) is ast.Call:
+                func = self._resolve(n.func, import_calls=False)
+                if func is None or canonical(func) not in _KEYLOG_READERS:
+                    return False
+            elif type(n) is ast.Constant:
+                named = named or n.value == "SSLKEYLOGFILE"
+            elif type(n) is ast.Name and id(n) not in funcs:
+                return False  # (a default the package chose: ``get("SSLKEYLOGFILE", p)``)
+        return named
 
     @functools.cached_property
     def _caught_names(self) -> frozenset[str]:

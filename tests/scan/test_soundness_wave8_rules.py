@@ -39,6 +39,8 @@ def found(tmp_path: Path, files: dict[str, str]) -> set[tuple[str, str, int]]:
     ({"pkg/__init__.py": "import sys\nk = sys.stdout.__class__.__base__\nk(1)\n"},
      (DYN, "pkg/__init__.py", 2)),
     # the environment read through a listing of /proc/<pid>
+    ({"pkg/__init__.py": "import os\ndef f(c, p):\n    k = os.environ.get('SSLKEYLOGFILE', p)\n"
+      "    c.keylog_filename = k\n"}, ("fs-write", "pkg/__init__.py", 4)),
     ({"pkg/__init__.py": "import os\nos.listdir('/proc/%d/task' % os.getpid())\n"},
      ("env", "pkg/__init__.py", 2)),
     ({"pkg/__init__.py": "import os\nos.close(os.open('/proc/self/mem', os.O_RDWR))\n"},
@@ -60,6 +62,7 @@ def test_reported(tmp_path: Path, files: dict[str, str], where: tuple[str, str, 
     "import os\nclass K:\n    def f(self):\n        self.open = 1\n        self.type = 2\n",
     "import os, glob\nos.listdir('/proc/sys/net')\nglob.glob('/proc/cpuinfo')\n",
     "import os\nprint(os.__class__.__name__)\n",
+
     # ``T = type(x)`` for isinstance checks (overrides' ``type(typing.List)``): a binding of
     # type(...) is not followed (docs/scanner.md: open)
     "import sys, typing\nT = type(typing.List)\nF = type(sys.stdout)\n",
@@ -67,3 +70,12 @@ def test_reported(tmp_path: Path, files: dict[str, str], where: tuple[str, str, 
 def test_quiet(tmp_path: Path, source: str) -> None:
     got = found(tmp_path, {"pkg/__init__.py": source})
     assert not {g for g in got if g[0] in (DYN, "env", "native")}, got
+
+
+def test_keylog_file_the_user_chose_is_quiet(tmp_path: Path) -> None:
+    """$SSLKEYLOGFILE as the user set it (urllib3's create_urllib3_context): what
+    ssl.create_default_context does itself; only the environment read is reported."""
+    source = ("import os\ndef f(c):\n    if 'SSLKEYLOGFILE' in os.environ:\n"
+              "        k = os.path.expandvars(os.environ.get('SSLKEYLOGFILE'))\n    else:\n"
+              "        k = None\n    if k:\n        c.keylog_filename = k\n")
+    assert {g[0] for g in found(tmp_path, {"pkg/__init__.py": source})} == {"env"}
