@@ -47,6 +47,10 @@ MODULE_ALIASES: dict[str, str] = {
     "_signal": "signal",
     "_sqlite3": "sqlite3",
     "_frozen_importlib": "importlib._bootstrap",
+    # the C modules whose objects the public ones re-export (``operator.attrgetter`` is
+    # ``_operator.attrgetter``, ``warnings.warn_explicit`` is ``_warnings.warn_explicit``)
+    "_operator": "operator",
+    "_warnings": "warnings",
     "_frozen_importlib_external": "importlib._bootstrap_external",
     "__spec__.loader": "__loader__",  # the module's own loader (a SourceFileLoader)
     # the import system's suffix lists, under the module that defines them
@@ -226,7 +230,9 @@ STORE_ONLY = frozenset({"sys.meta_path", "sys.path_hooks", "sys.excepthook",
                         "importlib.machinery.SOURCE_SUFFIXES",
                         "importlib.machinery.BYTECODE_SUFFIXES",
                         "importlib.machinery.EXTENSION_SUFFIXES",
-                        "xml.sax.default_parser_list", "dbm._names"})
+                        "xml.sax.default_parser_list", "dbm._names",
+                        # (setters whose value decides what is later written or read)
+                        "sys.pycache_prefix", "mimetypes.knownfiles"})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -115,6 +115,8 @@ def scan_python(source: bytes | str, path: str, *, phase: Phase | None = None,
                       package=path.endswith("__init__.py"))
     if not words and may_write(norm):  # (a finding of its own: gate.scan.type_checking)
         words = {"TYPE_CHECKING"}
+    if words or "import" in norm:  # (a module is bound by an import, or by a trick: words)
+        words = _walked_too(norm, set(words))
     if not words:
         hosts.note(text, path)  # literal hosts, whatever the file's capabilities
         return []
@@ -156,6 +158,67 @@ def _scan_parsed(text: str, norm: str, words: set[str], path: str, phase: Phase 
         return _unanalyzed(norm, path, phase, exc, own)
     finally:  # (what it caches refers back to it: ``_uses_of`` holds a bound method)
         scanner.__dict__.clear()
+
+
+# an attribute assigned (``x.n = v``, ``x.n += v``, ``f(...).n = v``; not on ``self``/``cls``),
+# for a builtin's name stored on a module
+_ATTR_STORE = re.compile(r"\.[ \t]*([A-Za-z_]\w*)[ \t]*(?:[-+*/%@&|^]|//|<<|>>|\*\*)?=(?!=)")
+_RECEIVER = re.compile(r"(?<![\w.])(?:self|cls)[ \t]*\Z")
+_STORE_WORDS = frozenset({*(n for n in vars(builtins) if not n.startswith("_")), "__class__",
+                          # (``b.SOURCE_SUFFIXES += [...]``, b importlib._bootstrap_external)
+                          "SOURCE_SUFFIXES", "BYTECODE_SUFFIXES", "EXTENSION_SUFFIXES"})
+_OBJ_READ = re.compile(r"\.[ \t]*obj\b")
+# ``setattr(pkg, "hasattr", h)``, ``setattr(builtins, n, h)``: not on ``self``/``cls``
+_SETATTR = re.compile(r"\bsetattr[ \t]*\([ \t]*(?!(?:self|cls)\b)")
+# a class called, or bound, as reached from an object (gate.scan.python_calls:
+# ``_class_reached``; python_refs: ``c = X.__class__``)
+_CLASS_CALL = re.compile(r"__(?:base|bases|mro)__[ \t]*(?:\(|\[[^\]\n]*\][ \t]*\(|\n|$)|"
+                         r"__class__[ \t]*(?:\(|\.[ \t]*__base|\n|$)|"
+                         r"\btype[ \t]*\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*(?:\(|\.[ \t]*__)",
+                         re.MULTILINE)
+
+
+def _walked_too(norm: str, words: set[str]) -> set[str]:
+    """``words`` with those of the lines the wave-8 rules read (each a finding of its own
+    where it stands, even in a file that spells nothing else): a builtin's name (or
+    ``__class__``, a suffix list) stored on an object (``pkg.hasattr = h``), ``e.obj``,
+    ``setattr``, ``__prepare__``, a class reached from an object."""
+    if "=" in norm:
+        for m in _ATTR_STORE.finditer(norm):
+            name = m.group(1)
+            if name in _STORE_WORDS and name not in words and not _RECEIVER.search(
+                    norm, max(0, m.start() - 8), m.start()):
+                words.add(name)
+    if "except" in norm and _OBJ_READ.search(norm):
+        words.add("obj")
+    if "setattr" in norm and _SETATTR.search(norm):
+        words.add("setattr")
+    if "__prepare__" in norm:
+        words.add("__prepare__")
+    if ("__" in norm or "type" in norm) and _CLASS_CALL.search(norm):
+        words.update(w for w in ("__base__", "__bases__", "__mro__", "__class__", "type")
+                     if w in norm)
+    return words
+
+
+def _plain_prepare(st: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a ``__prepare__`` returns only an empty ``{}`` / ``dict()`` (or nothing
+    but ``super().__prepare__(...)``): then the class body's names are its own."""
+    for node in ast.walk(st):
+        if type(node) is ast.Return:
+            v = node.value
+            if type(v) is ast.Dict and not v.keys:
+                continue
+            if type(v) is ast.Call and not v.args and not v.keywords and (
+                    type(v.func) is ast.Name and v.func.id in ("dict", "OrderedDict")):
+                continue
+            if type(v) is ast.Call and type(v.func) is ast.Attribute and (
+                    v.func.attr == "__prepare__" and type(v.func.value) is ast.Call
+                    and type(v.func.value.func) is ast.Name
+                    and v.func.value.func.id == "super"):
+                continue
+            return False
+    return True
 
 
 # what a ``with`` statement's target is bound to: the object itself
@@ -296,6 +359,7 @@ _ALIAS_ROUNDS = 8
 
 
 class _Scanner(_Calls):
+    unkept_annotation = False  # (an AnnAssign in a function: its annotation is not evaluated)
     # ------------------------------------------------------------------ driver
     def run(self, tree: ast.Module) -> list[Finding]:
         # every use spells its target word; imports are walked to learn the aliases, then
@@ -559,6 +623,11 @@ class _Scanner(_Calls):
             for a in _all_args(st.args):
                 self._annotation(a.annotation, when)
             self._annotation(st.returns, when)
+            if st.name == "__prepare__" and self.class_body and not _plain_prepare(st):
+                # a metaclass's class-body namespace: the body's bare names (``hasattr``)
+                # are looked up there first, so none is surely the builtin
+                self._add(_DYNAMIC, st.lineno, phase, "__prepare__ returns a class body's "
+                          "namespace (its bare names may be anything)")
             self.scopes.append(self._scope(st))
             in_class, self.class_body = self.class_body, False
             try:
@@ -622,6 +691,7 @@ class _Scanner(_Calls):
                         target.value) is ast.Subscript:  # ``globals()[n].__module__ = m``
                     self.labelled.add(id(target.value))
                 self._field_renamed(target, phase)
+                self._keylog_set(target, phase)
                 self._expr(target, phase)
                 self._annotations_stored(target, st.value, phase)
             if not self.class_body and len(st.targets) == 1 and type(st.targets[0]) is ast.Name:
@@ -634,10 +704,15 @@ class _Scanner(_Calls):
                 self._annotations_stored(st.target, st.value, phase)
             if type(st.target) is not ast.Name:
                 self._expr(st.target, phase)
-            if st.simple and not self.future_annotations:  # evaluated now, at module level
-                self._annotation(st.annotation, phase)
-            else:
-                self._annotation(st.annotation, Phase.RUNTIME)
+            # (a function's local annotations are never evaluated: no module is kept there)
+            self.unkept_annotation = bool(self.scopes) and not self.class_body
+            try:
+                if st.simple and not self.future_annotations:  # evaluated now, at module level
+                    self._annotation(st.annotation, phase)
+                else:
+                    self._annotation(st.annotation, Phase.RUNTIME)
+            finally:
+                self.unkept_annotation = False
         elif t is ast.For or t is ast.AsyncFor:
             assert isinstance(st, ast.For | ast.AsyncFor)
             self._keys_only(st.iter)
@@ -677,6 +752,15 @@ class _Scanner(_Calls):
                 self._annotations_stored(st.target, st.value, phase, augmented=True)
                 self._hook_list_changed(st.target, phase)
             self._generic(st, phase)
+
+    def _keylog_set(self, target: ast.expr, phase: Phase) -> None:
+        """``os.environ["SSLKEYLOGFILE"] = p``: every SSL context made by
+        ``ssl.create_default_context`` (the standard library's and other packages' clients)
+        then appends its session keys to ``p``: fs-write, where the variable is set."""
+        if type(target) is ast.Subscript and _literal_str(target.slice) == "SSLKEYLOGFILE" and (  # type: ignore[attr-defined]
+                self._resolve(target.value, import_calls=False) == "os.environ"):  # type: ignore[attr-defined]
+            self._add(Capability.FS_WRITE, target.lineno, phase, "os.environ['SSLKEYLOGFILE'] "
+                      "set (ssl.create_default_context appends TLS keys to that file)")
 
     def _field_renamed(self, target: ast.expr, phase: Phase) -> None:
         """``dataclasses.fields(B)[0].name = s``, ``B.__dataclass_fields__[k] = f``: a
@@ -902,6 +986,18 @@ class _Scanner(_Calls):
                 return text if len(text) <= 60 else text[:57] + "..."
         return None
 
+    def _module_annotation(self, node: ast.expr, phase: Phase) -> None:
+        """``x: os``, ``def f(a: os)``, a class body's ``m: os`` (or ``"os"``, evaluated by
+        ``get_type_hints``): the annotation is stored in an ``__annotations__`` dict,
+        where anyone reads the module back unseen: a module handed on."""
+        if self.unkept_annotation:
+            return
+        qual = self._resolve(node, import_calls=False)
+        if qual is not None and self._module_value(qual):
+            self._add(_DYNAMIC, node.lineno, phase,
+                      f"{qual} named as an annotation (the module kept in __annotations__: "
+                      "handed on)")
+
     def _annotation(self, node: ast.expr | None, phase: Phase) -> None:
         """An annotation: a type named in it is not called (``c: CodeType``), but what it
         computes is (``x: f()``), and ``typing.get_type_hints`` evaluates a string one."""
@@ -921,12 +1017,14 @@ class _Scanner(_Calls):
         elif t is ast.Name:
             if node.id in self.aliases:  # type: ignore[attr-defined]
                 self.used.add(node.id)  # type: ignore[attr-defined]
+            self._module_annotation(node, phase)
         elif t is ast.Attribute and _name_rooted(node):
             root = node
             while type(root) is ast.Attribute:
                 root = root.value
             if root.id in self.aliases:  # type: ignore[attr-defined]
                 self.used.add(root.id)  # type: ignore[attr-defined]
+            self._module_annotation(node, phase)
             if not REFLECTIVE.isdisjoint(_attrs(node)):
                 self._expr(node, phase)
         elif t is ast.Subscript:

@@ -4,6 +4,7 @@ capability (openers and their modes, importers, getattr and its relatives, names
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -81,6 +82,11 @@ class _Calls(_Refs):
                 self._add(_DYNAMIC, call.lineno, phase,
                           f"{ast.unparse(call.func)[:30]}(...), {why} (a descriptor bound by "
                           "hand: a class namespace's hands out __globals__)")
+        if self.class_reach_words:
+            why = self._class_reached(call)
+            if why is not None:
+                self._add(_DYNAMIC, call.lineno, phase, f"{why} called (a class that acts "
+                          "when made: not followed)")
         self.safe.add(id(call.func))
         func = self._resolve(call.func, import_calls=True)
         special = False
@@ -179,12 +185,22 @@ class _Calls(_Refs):
             if path is not None and _may_be_environ_file(path):
                 self._add(Capability.ENV, line, phase, f"{opener}(/proc/*/environ) reads the "
                           "environment")
+            if path is not None and _may_be_proc_file(path, "mem"):
+                self._add(Capability.NATIVE, line, phase, f"{opener}(/proc/*/mem): the "
+                          "interpreter's own memory as a file")
             if opener == "shelve.open":  # (in any mode: reading a shelf unpickles)
                 self._add(_DYNAMIC, line, phase, "shelve.open (a shelf unpickles what is read "
                           "from it)")
             return True
+        if func in _PROC_LISTERS and call.args and _lists_a_process(call.args[0]):
+            # ``glob.glob("/proc/self/task/*/en*")``: the paths it gives include environ
+            self._add(Capability.ENV, line, phase, f"{func}(/proc/<process>/...): a "
+                      "process's environ among what it lists")
         if func == "os.open":
             self._os_open(call, phase)
+            if call.args and _may_be_proc_file(call.args[0], "mem"):
+                self._add(Capability.NATIVE, line, phase, "os.open(/proc/*/mem): the "
+                          "interpreter's own memory as a file")
             return True
         if func in _IMPORTERS:
             name = _literal_str(_arg(call, 0, "name"))
@@ -400,6 +416,9 @@ class _Calls(_Refs):
         """``setattr(sys, 'meta_path', [f])``, ``setattr(os, 'system', f)``: a store."""
         self.safe.add(id(call.args[0]))
         attr = _literal_str(call.args[1])
+        owner = self._resolve(call.args[0], import_calls=False)
+        if owner is not None:  # ``setattr(builtins, "hasattr", h)``, ``setattr(pkg, ...)``
+            self._namespace_store(owner, attr, call.lineno, phase)  # type: ignore[attr-defined]
         if attr in _LABELS and type(call.args[0]) is ast.Subscript:
             self.labelled.add(id(call.args[0]))  # ``setattr(globals()[n], "__module__", m)``
         if attr is None:  # ``setattr(sys, name, v)``: any attribute of the module replaced
@@ -521,6 +540,78 @@ class _Calls(_Refs):
             return f".{parent.attr} read from it"
         return self._uses().further(call)
 
+    def _class_reached(self, call: ast.Call) -> str | None:
+        """What ``call`` calls, when that is a class reached from an object: by a class's
+        bases (``X.__base__(...)``, ``X.__mro__[1](...)``, ``X.__bases__[0](...)``), or as
+        the class of an object of the standard library's (``sys.stdout.buffer.raw.__class__
+        (p, "w")``, ``type(open(f).buffer.raw)(p, "w")``: a FileIO) the scanner does not
+        type; not ``type(self)(...)``, ``self.__class__(...)``, ``type(x)(...)`` of a value
+        the scanner knows nothing of."""
+        func = call.func
+        if type(func) is ast.Subscript:
+            func = func.value  # type: ignore[attr-defined]
+            if type(func) is ast.Attribute and func.attr in ("__mro__", "__bases__"):  # type: ignore[attr-defined]
+                return f"*.{func.attr}[...]"  # type: ignore[attr-defined]
+            return None
+        if type(func) is ast.Attribute and func.attr == "__base__":  # type: ignore[attr-defined]
+            return "*.__base__"
+        if type(func) is ast.Attribute and func.attr == "__class__" and self._standard_object(
+                func.value):  # type: ignore[attr-defined]
+            return f"{ast.unparse(func)[:40]}"
+        if type(func) is ast.Call and type(func.func) is ast.Name and (  # type: ignore[attr-defined]
+                func.func.id == "type" and len(func.args) == 1 and not func.keywords  # type: ignore[attr-defined]
+                and self._standard_object(func.args[0])):  # type: ignore[attr-defined]
+            return f"{ast.unparse(func)[:40]}"
+        return None
+
+    def _standard_object(self, node: ast.expr) -> bool:
+        """Whether ``node`` is an object reached from a name the scanner resolves (a
+        module's attribute, what a known function returns, a name bound to one): its
+        class may be any of the standard library's."""
+        while type(node) in (ast.Attribute, ast.Subscript, ast.Call):
+            node = node.func if type(node) is ast.Call else node.value  # type: ignore[attr-defined]
+        if type(node) is not ast.Name or node.id in ("self", "cls"):  # type: ignore[attr-defined]
+            return False
+        if self._resolve(node, import_calls=False) is not None:  # type: ignore[attr-defined]
+            return True
+        targets = self._call_bound.get(node.id)  # type: ignore[attr-defined]
+        if not targets:
+            return False
+        scope = self._scope_of(node)
+        return any(self._scope_of(t) == scope for t in targets)
+
+    def _scope_of(self, node: ast.AST) -> int:
+        """The id of the function (or the module) ``node`` stands in."""
+        parents = self._uses().parents
+        cur = parents.get(id(node))
+        while cur is not None and type(cur) not in (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                     ast.Lambda):
+            cur = parents.get(id(cur))
+        return id(cur) if cur is not None else 0
+
+    @functools.cached_property
+    def _call_bound(self) -> dict[str, list[ast.Name]]:
+        """Names (with where each is bound: its function is ``_scope_of`` it) that an
+        assignment (or ``with ... as``) binds to what a standard function returns (``f =
+        open(p)``, ``t = threading.current_thread()``; not a builtin but ``open``:
+        ``getattr(e, n)``)."""
+        out: dict[str, list[ast.Name]] = {}
+        for node in ast.walk(self.tree):  # type: ignore[attr-defined]
+            if type(node) is ast.Assign:
+                pairs = [(t, node.value) for t in node.targets]
+            elif type(node) is ast.withitem:
+                pairs = [(node.optional_vars, node.context_expr)]
+            else:
+                continue
+            for target, value in pairs:
+                if type(target) is not ast.Name or type(value) is not ast.Call:
+                    continue
+                func = self._resolve(value.func, import_calls=False)  # type: ignore[attr-defined]
+                if func is not None and (func == "open" or "." in func and reflect.is_module(
+                        canonical(func).partition(".")[0])):
+                    out.setdefault(target.id, []).append(target)
+        return out
+
     def _uses(self) -> _Uses:
         """Where values go in this module (built once, when first needed)."""
         uses: _Uses | None = self.__dict__.get("_uses_of")
@@ -576,6 +667,7 @@ class _Calls(_Refs):
             self._getattribute(f"?.{hook}", call, phase, receiver=inner.args[0], hook=hook)
             return
         getter = self._resolve(inner.func, import_calls=False)
+        getter = canonical(getter) if getter is not None else None  # (``_operator.``)
         if getter not in ("operator.attrgetter", "operator.methodcaller") or not call.args:
             return
         self.safe.add(id(call.args[0]))
@@ -650,7 +742,33 @@ def _shape(node: ast.expr) -> list[str | None]:
 
 
 _ENV_FILE_OPENERS = frozenset({"open", "io.open", "io.FileIO", "codecs.open"})
-_ENVIRON_FILE = re.compile(r"/proc/[^/]+/environ")
+# (any prefix: ``/proc/self/root/proc/self/environ`` loops back through the root link)
+_ENVIRON_FILE = re.compile(r"/proc/.+/environ")
+# what lists a directory's entries (paths that no literal spells whole)
+_PROC_LISTERS = frozenset({"glob.glob", "glob.iglob", "os.listdir", "os.scandir", "os.walk",
+                           "os.fwalk"})
+
+
+def _lists_a_process(node: ast.expr) -> bool:
+    """Whether the literal head of the path ``node`` is a process's directory under /proc
+    (``/proc/self``, ``/proc/thread-self``, ``/proc/<pid>``, a pattern or a computed pid)."""
+    first = _shape(node)[0]
+    if first is None or not first.startswith("/proc/"):
+        return False
+    comp = first[len("/proc/"):].partition("/")[0]  # ("": ``"/proc/%d" % pid``)
+    return comp in ("", "self", "thread-self") or comp.isdigit() or any(
+        c in comp for c in "*?[")
+
+
+def _may_be_proc_file(node: ast.expr, leaf: str) -> bool:
+    """Whether the path ``node`` may be ``/proc/<...>/<leaf>`` (``mem``)."""
+    parts = _shape(node)
+    if all(p is None for p in parts):
+        return False
+    if None not in parts:
+        return re.fullmatch(rf"/proc/.+/{leaf}", "".join(parts)) is not None  # type: ignore[arg-type]
+    pattern = "".join(".*" if p is None else re.escape(p) for p in parts)
+    return bool(re.fullmatch(pattern, f"/proc/self/{leaf}"))
 
 
 def _may_be_environ_file(node: ast.expr) -> bool:

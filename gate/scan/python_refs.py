@@ -271,6 +271,16 @@ _SPECIAL_CALLS = frozenset({"getattr", "inspect.getattr_static", "globals", "loc
                             "sys.modules"})  # (subscripted, not called: ``mods['os']``)
 
 
+# what reads $SSLKEYLOGFILE as the user set it (``_keylog_from_env``)
+_KEYLOG_READERS = frozenset({"os.environ.get", "os.getenv", "os.path.expandvars",
+                             "os.path.expanduser", "os.fsdecode", "str"})
+_CLASS_REACH_WORDS = frozenset({"__base__", "__bases__", "__mro__", "__class__", "type"})
+# what returns a module's spec, whose ``.loader`` is that module's loader
+_SPEC_FINDERS = frozenset({"importlib.util.find_spec", "importlib.machinery.PathFinder.find_spec",
+                           "importlib.machinery.FileFinder.find_spec",
+                           "importlib._bootstrap._find_spec"})
+
+
 def _changer(qual: str, name: str) -> str | None:
     """The method of the list ``name`` that ``qual`` names, when it may change the list
     (anything but a read: ``count``, ``index``, ``copy``, ``__len__``...)."""
@@ -451,6 +461,8 @@ class _State:
         self.package = False  # an ``__init__.py``
         self.exports: Exported | None = None
         self.code_tricks = not words.isdisjoint(CODE_TRICKS)
+        # (a class reached from an object and called: gate.scan.python_calls)
+        self.class_reach_words = not words.isdisjoint(_CLASS_REACH_WORDS)
         # soundness (gate.scan.reflect): nodes whose value cannot escape where they stand
         # (a call's callee, a comparison, a plain alias), quals bound by ``import``, the
         # nesting that makes an assignment a class attribute, names ``from __future__``
@@ -824,6 +836,7 @@ class _Refs(_State):
             return self._attribute_of(call.args[0], name) if name else None
         if type(call.func) is ast.Call:  # ``attrgetter('__builtins__')(f)``
             getter = self._resolve(call.func.func, import_calls=False)
+            getter = canonical(getter) if getter is not None else None  # (``_operator.``)
             name = _literal_str(call.func.args[0]) if call.func.args else None
             if getter in ("operator.attrgetter", "operator.methodcaller") and name and (
                     call.args and "." not in name):
@@ -1043,16 +1056,32 @@ class _Refs(_State):
             base = self._base(cur.id)
             if cur.id == "__builtins__":
                 self._add(_DYNAMIC, cur.lineno, phase, "__builtins__")
+            elif attrs[0] == "obj" and cur.id in self._caught_names:
+                # ``except AttributeError as e: e.obj``: the object whose attribute was
+                # missing (``os.nope`` raises it with the module): a module handed out
+                self._add(_DYNAMIC, line, phase, f"{cur.id}.obj (an AttributeError's object, "
+                          "a module too: not followed)")
         elif type(cur) is ast.Call:
             assert isinstance(cur, ast.Call)
             self.safe.add(id(cur))  # its value is the chain's root, not handed on
             base = self._call(cur, phase)
+            if base is None and attrs[0] == "loader" and len(attrs) > 1 and canonical(
+                    self._resolve(cur.func, import_calls=False) or "") in _SPEC_FINDERS:
+                base = "__spec__"  # ``find_spec("json").loader.get_data``: a loader's entry
         else:
             self.safe.add(id(cur))
             if type(cur) is ast.Subscript:
                 assert isinstance(cur, ast.Subscript)
                 base = self._subscript_value(cur)
             self._expr(cur, phase)
+        if written[-1] in ("__class__", "__base__") and self.class_reach_words and type(
+                node.ctx) is ast.Load and (written[-1] == "__base__" or self._standard_object(  # type: ignore[attr-defined]
+                node.value)) and type(self._uses().parents.get(  # type: ignore[attr-defined]
+                id(node))) in (ast.Assign, ast.NamedExpr):
+            # ``c = loop._ssock.__class__``, then ``c(...)``: a class of the standard
+            # library's, unnamed (its calls are not followed)
+            self._add(_DYNAMIC, line, phase, f"{ast.unparse(node)[:40]} bound (a class that "
+                      "acts when made: not followed)")
         if base is not None and (reflect.PATH in written or base.endswith(".__path__")):
             self._package_path(node, base, written, phase)
         base = self._fold(cur, base, attrs)
@@ -1061,6 +1090,8 @@ class _Refs(_State):
             # installing a hook) for every user of it; ``f.__code__ = c``: code not compiled
             if attrs and attrs[-1] == "__code__":
                 self._add(_DYNAMIC, line, phase, "*.__code__ assigned")
+            if base is not None and len(attrs) == 1:
+                self._namespace_store(base, attrs[0], line, phase)
             if base is not None and attrs:
                 qual = ".".join([base, *attrs])
                 entry = self.match(qual if self.exports is None else self.exports.resolve(qual))
@@ -1073,6 +1104,13 @@ class _Refs(_State):
             qual = ".".join([base, *attrs])
             if self.exports is not None:
                 qual = self.exports.resolve(qual)
+            for i, attr in enumerate(attrs[:-1]):
+                if attr in ("__loader__", "__spec__") and self._module_value(
+                        ".".join([base, *attrs[:i]])):
+                    # ``json.__loader__.get_data``, ``json.__spec__.loader``: any module's
+                    # loader is the loader's entry (a SourceFileLoader reads any path)
+                    qual = ".".join(attrs[i:])
+                    break
             if self._report(qual, line, phase, node):
                 return
             for i, attr in enumerate(attrs):
@@ -1089,8 +1127,79 @@ class _Refs(_State):
             self._escapes(node, qual, phase)
         for attr in written:
             cap = receiver_method(attr)
-            if cap is not None:
+            if cap is not None and not (attr == "keylog_filename" and self._keylog_from_env(
+                    node)):
                 self._add(cap, line, phase, f"*.{attr}")
+
+    def _keylog_from_env(self, node: ast.Attribute) -> bool:
+        """``ctx.keylog_filename = v`` where ``v`` (or every value a name ``v`` is given in
+        this file) is ``None`` or ``$SSLKEYLOGFILE`` as the user set it (``os.environ.get(
+        "SSLKEYLOGFILE")``, through ``os.path.expandvars``): what ``ssl.create_default_context``
+        does itself (urllib3), the user's choice of file, not the package's."""
+        parent = self._uses().parents.get(id(node))  # type: ignore[attr-defined]
+        if type(parent) is not ast.Assign or node.ctx.__class__ is ast.Load:
+            return False
+        value = parent.value  # type: ignore[union-attr]
+        values = [value]
+        if type(value) is ast.Name:
+            values = [a.value for a in ast.walk(self.tree)  # type: ignore[attr-defined]
+                      if type(a) is ast.Assign and any(
+                          type(t) is ast.Name and t.id == value.id for t in a.targets)]
+        return bool(values) and all(self._user_keylog(v) for v in values)
+
+    def _user_keylog(self, value: ast.expr) -> bool:
+        if type(value) is ast.Constant and value.value is None:
+            return True
+        named = False
+        funcs = {id(f) for c in ast.walk(value) if type(c) is ast.Call
+                 for f in ast.walk(c.func)}  # (``os.environ.get``: the reader's own names)
+        for n in ast.walk(value):
+            if type(n) is ast.Call:
+                func = self._resolve(n.func, import_calls=False)
+                if func is None or canonical(func) not in _KEYLOG_READERS:
+                    return False
+            elif type(n) is ast.Constant:
+                named = named or n.value == "SSLKEYLOGFILE"
+            elif type(n) is ast.Name and id(n) not in funcs:
+                return False  # (a default the package chose: ``get("SSLKEYLOGFILE", p)``)
+        return named
+
+    @functools.cached_property
+    def _caught_names(self) -> frozenset[str]:
+        """The names an ``except ... as e`` binds in this file."""
+        if " as " not in self.text:
+            return frozenset()
+        return frozenset(h.name for h in ast.walk(self.tree)  # type: ignore[attr-defined]
+                         if type(h) is ast.ExceptHandler and h.name)
+
+    def _namespace_store(self, base: str, attr: str | None, line: int, phase: Phase) -> None:
+        """``builtins.hasattr = h`` (the builtins module however reached:
+        ``import_module("builtins")``, ``__import__("builtins")``, ``sys.modules[...]``), or
+        ``pkg.hasattr = h`` on one of the distribution's own modules (from itself, a
+        submodule, ``sys.modules["pkg"]``): a builtin's name rebound where every module (or
+        that module's bare names) will find it, a rebinding the modules that trust their
+        bare ``hasattr``/``isinstance`` do not see. The write is the finding."""
+        module = canonical(base)
+        if attr is None:  # ``setattr(builtins, name, h)``: any name
+            if module == "builtins" or module == _SELF_MODULE or module in self._own_modules():  # type: ignore[attr-defined]
+                self._add(_DYNAMIC, line, phase, f"setattr({module}, {_COMPUTED}) (any "
+                          "builtin's name rebound)")
+            return
+        if attr == "__class__" and self._module_value(base):
+            # ``os.__class__ = M``: every later ``os.x`` (the standard library's too) runs
+            # M's hooks with the module as ``self``
+            self._add(_DYNAMIC, line, phase, f"{module}.__class__ assigned (the module "
+                      "handed to a class's methods)")
+        elif module == "builtins" and hasattr(builtins, attr):
+            # (a new name, ``builtins._ = v``, is no builtin the scanner trusts: a bare use
+            # of it is an unknown name, followed as one)
+            self._add(_DYNAMIC, line, phase,
+                      f"builtins.{attr} assigned (a builtin replaced for every module)")
+        elif hasattr(builtins, attr) and not attr.startswith("__") and (
+                module == _SELF_MODULE or module in self._own_modules()):  # type: ignore[attr-defined]
+            self._add(_DYNAMIC, line, phase,
+                      f"{module}.{attr} assigned (a builtin's name bound on a module of the "
+                      "package: its bare uses there are not the builtin)")
 
     def _package_path(self, node: ast.Attribute, base: str, written: tuple[str, ...],
                       phase: Phase) -> None:

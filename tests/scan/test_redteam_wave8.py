@@ -122,7 +122,7 @@ CASES = [
          SUBPROCESS, ("dynamic-code", 2)),
     case("operator_private_methodcaller", "subprocess",
          "import os, _operator\n_operator.methodcaller('sys' + 'tem', 'echo pwned')(os)\n",
-         SUBPROCESS, ("dynamic-code", 2)),
+         SUBPROCESS, ("subprocess", 2)),
     case("frozen_importlib_gcd_import", "dynamic-code",
          "import _frozen_importlib as b\nb._gcd_import('o' + 's').system('echo pwned')\n",
          SUBPROCESS, ("subprocess", 2)),
@@ -372,19 +372,13 @@ CASES = [
     # ---- annotation-holds-module
     case("annotation_module_level_holds_a_module", "subprocess",
          f"import os\nx: os\nm = __annotations__['x']\n{GO}\n", SUBPROCESS,
-         bypass="silent: annotation-holds-module, 'x: os' at module level stores the module "
-         "in __annotations__, read back and used by a computed name; fix: an annotation "
-         "expression that names a module (not a string, not under 'from __future__ import "
-         "annotations') is a module handed on as a value, as 'def f(m=os)' is"),
+         ("dynamic-code", 2)),
     case("annotation_class_level_holds_a_module", "subprocess",
          f"import os\nclass C:\n    m: os\nm = C.__annotations__['m']\n{GO}\n", SUBPROCESS,
-         bypass="silent: annotation-holds-module, a class body's 'm: os' (C.__annotations__); "
-         "fix: as annotation_module_level_holds_a_module"),
+         ("dynamic-code", 3)),
     case("annotation_parameter_holds_a_module", "subprocess",
          f"import os\ndef f(a: os): pass\nm = f.__annotations__['a']\n{GO}\n", SUBPROCESS,
-         bypass="silent: annotation-holds-module, a parameter's annotation 'def f(a: os)' "
-         "(f.__annotations__, inspect.signature, get_type_hints hand it out); fix: as "
-         "annotation_module_level_holds_a_module"),
+         ("dynamic-code", 2)),
     # ---- exception-holds-module
     case("attribute_error_obj_is_the_module", "subprocess", f"""
         import os
@@ -393,10 +387,7 @@ CASES = [
         except AttributeError as e:
             m = e.obj
         {GO}
-        """, SUBPROCESS, bypass="silent: exception-holds-module, a failed attribute read on a "
-         "module raises AttributeError(obj=module) (3.10+); fix: '.obj' of an exception "
-         "(any receiver: the scanner cannot type it) is a module handed out, as "
-         "sys.modules.get(name) is"),
+        """, SUBPROCESS, ("dynamic-code", 5)),
     # ---- module-class-assigned
     case("module_class_assigned_to_an_own_subclass", "subprocess", """
         import os, types
@@ -405,10 +396,7 @@ CASES = [
                 return types.ModuleType.__getattribute__(self, "sys" + "tem")
         os.__class__ = M
         os.anything("echo pwned")
-        """, SUBPROCESS, bypass="silent: module-class-assigned, 'os.__class__ = M' hands the "
-         "module to M's methods as self (and every reader of os, stdlib included, to its "
-         "hooks); fix: storing __class__ (or setattr of it) on a module is a finding, and "
-         "so is the module-as-self it makes"),
+        """, SUBPROCESS, ("dynamic-code", 5)),
     # ---- prepare-namespace
     case("prepare_namespace_rebinds_hasattr", "subprocess", f"""
         import os
@@ -421,117 +409,75 @@ CASES = [
                 return {{"hasattr": h}}
         class C(metaclass=Meta):
             hasattr(os, "x")
-        """, SUBPROCESS, bypass="silent: prepare-namespace, a class body whose metaclass has "
-         "a __prepare__ looks bare names up in the namespace it returns first, so "
-         "'hasattr(os, ...)' there hands os to the package's own function; fix: in a class "
-         "body with a metaclass other than type/ABCMeta/EnumMeta no bare name is surely a "
-         "builtin (surely_builtin false there)"),
+        """, SUBPROCESS, ("dynamic-code", 7)),
     # ---- builtin-rebound-unseen: a bare builtin that takes a module only to look at it
     # (hasattr, isinstance, ...) is trusted where nothing rebinds it; these rebind it
     case("builtins_by_import_module_attribute_store", "subprocess",
          "import os, importlib\n" + H + "importlib.import_module('builtins').hasattr = h\n"
          "hasattr(os, 'x')\n", SUBPROCESS,
-         bypass="silent: builtin-rebound-unseen, the builtins module reached by "
-         "import_module('builtins') (a literal) and written; fix: a module spelled by a "
-         "literal import form (import_module, __import__, sys.modules[...]) is that module "
-         "for stores as for reads (sys.modules['builtins'].hasattr = h is read)"),
+         ("dynamic-code", 5)),
     case("builtins_by_dunder_import_attribute_store", "subprocess",
          "import os\n" + H + "__import__('builtins').hasattr = h\nhasattr(os, 'x')\n",
-         SUBPROCESS, bypass="silent: builtin-rebound-unseen, __import__('builtins').hasattr "
-         "= h; fix: as builtins_by_import_module_attribute_store"),
+         SUBPROCESS, ("dynamic-code", 5)),
     case("builtins_rebound_by_a_sibling_module", "subprocess", {
         INIT: USE, "pkg/a.py": "import builtins\n" + H + "builtins.hasattr = h\n",
-    }, SUBPROCESS, bypass="silent: builtin-rebound-unseen, pkg/a.py writes builtins.hasattr "
-        "and pkg/__init__.py (which imports a first) trusts its bare hasattr; the builtins "
-        "module is shared by every module; fix: a write to the builtins module anywhere in "
-        "the distribution makes that name no builtin in all its modules"),
+    }, SUBPROCESS, ("dynamic-code", "pkg/a.py", 5)),
     case("module_global_rebound_through_its_own_name", "subprocess",
          "import os\n" + H + "import pkg\npkg.hasattr = h\nhasattr(os, 'x')\n", SUBPROCESS,
-         bypass="silent: builtin-rebound-unseen, 'import pkg; pkg.hasattr = h' in pkg itself "
-         "binds a global (a module's attributes are its globals); fix: a store on the "
-         "module's own name (import pkg, from . import __init__-style, sys.modules[__name__]) "
-         "is a write of its namespace"),
+         ("dynamic-code", 6)),
     case("module_global_rebound_by_a_submodule", "subprocess", {
         INIT: USE, "pkg/a.py": "import pkg\n" + H + "pkg.hasattr = h\n",
-    }, SUBPROCESS, bypass="silent: builtin-rebound-unseen, pkg/a.py binds pkg.hasattr, a "
-        "global of pkg/__init__.py; fix: a store of an attribute on an own module (any "
-        "spelling) is a write of that module's namespace, read there as "
-        "globals()['hasattr'] = h is"),
+    }, SUBPROCESS, ("dynamic-code", "pkg/a.py", 5)),
     case("module_global_rebound_through_sys_modules", "subprocess", {
         INIT: USE, "pkg/a.py": "import sys\n" + H + "sys.modules['pkg'].hasattr = h\n",
-    }, SUBPROCESS, bypass="silent: builtin-rebound-unseen, sys.modules['pkg'].hasattr = h "
-        "from a submodule; fix: as module_global_rebound_by_a_submodule"),
+    }, SUBPROCESS, ("dynamic-code", "pkg/a.py", 5)),
     # ---- private-twin
     case("operator_private_attrgetter", "dynamic-code",
          f"import _operator\n_operator.attrgetter('__self__.exec')(print)({CODE})\n",
-         SUBPROCESS, bypass="silent: private-twin, _operator.attrgetter is the object "
-         "operator.attrgetter re-exports, but only the public spelling is a reflective "
-         "form; fix: resolve the forms (attrgetter, methodcaller, itemgetter, reduce, "
-         "partial) through the C module operator/functools take them from"),
+         SUBPROCESS, ("dynamic-code", 2)),
     # ---- stdlib-loader
     case("stdlib_module_loader_get_data", "fs-read",
          "import json\nprint(json.__loader__.get_data('/etc/' + 'passwd')[:10])\n", READ,
-         bypass="silent: stdlib-loader, a standard module's __loader__ is a SourceFileLoader "
-         "whose get_data(path) reads any file; fix: '__loader__' / '__spec__.loader' of any "
-         "module is the loader class's entry (fs-read, dynamic-code), not only the "
-         "package's own"),
+         ("fs-read", 2)),
     case("stdlib_module_spec_loader_get_data", "fs-read",
          "import json\nprint(json.__spec__.loader.get_data('/etc/' + 'passwd')[:10])\n", READ,
-         bypass="silent: stdlib-loader, json.__spec__.loader.get_data; fix: as "
-         "stdlib_module_loader_get_data"),
+         ("fs-read", 2)),
     case("find_spec_loader_get_data", "fs-read",
          "import importlib.util\n"
          "print(importlib.util.find_spec('json').loader.get_data('/etc/' + 'passwd')[:10])\n",
-         READ, bypass="silent: stdlib-loader, the loader of the spec find_spec returns for a "
-         "standard module; fix: find_spec(...).loader is the loader class's entry"),
+         READ, ("fs-read", 2)),
     case("private_warnings_warn_explicit_reads_a_line", "fs-read", """
         import sys, _warnings
         sys.stderr = sys.stdout
         _warnings.warn_explicit("x", UserWarning, "/etc/" + "passwd", 1)
-        """, READ, bypass="silent: private-twin, _warnings.warn_explicit is the C function "
-         "warnings.warn_explicit re-exports (catalogued as fs-read in wave 7: it prints the "
-         "line of the file it is given), unread under its own name; fix: catalogue the C "
-         "module's name, or resolve warnings' names to _warnings' and back"),
+        """, READ, ("fs-read", 3)),
     # ---- setter-io
     case("ssl_keylog_filename_setter_writes", "fs-write",
          HERE + "import ssl\nssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).keylog_filename = p\n",
-         WRITE, bypass="silent: setter-io, assigning SSLContext.keylog_filename opens the "
-         "path for append from C (_Py_fopen_obj); fix: a store of '.keylog_filename' (and "
-         "setattr with that name) is fs-write, as a call would be"),
+         WRITE, ("fs-write", 4)),
     case("ssl_default_context_keylog_from_env", "fs-write",
          "import os, ssl\nos.environ['SSLKEYLOGFILE'] = os.path.join(os.path.dirname("
          "__file__), 'k')\nssl.create_default_context()\n", WRITE,
-         bypass="silent: setter-io, ssl.create_default_context() sets keylog_filename from "
-         "$SSLKEYLOGFILE (reported as env only, for the os.environ store); fix: the "
-         "keylog_filename setter as an fs-write seed makes create_default_context fs-write"),
+         ("fs-write", 2)),
     case("sys_pycache_prefix_redirects_bytecode_writes", "fs-write", """
         import os, sys
         sys.dont_write_bytecode = False
         sys.pycache_prefix = os.path.join(os.path.dirname(__file__), "pc")
         import colorsys
-        """, WRITE, bypass="silent: setter-io, sys.pycache_prefix (with dont_write_bytecode "
-         "cleared) makes the next import write its .pyc under any directory; fix: a store "
-         "of sys.pycache_prefix is fs-write (importlib's _write_atomic is the effect)"),
+        """, WRITE, ("fs-write", 3)),
     # ---- c-no-event
     case("mimetypes_knownfiles_chosen_then_guess_type", "fs-read", """
         import mimetypes
         mimetypes.knownfiles = ["/etc/" + "hosts"]
         print(mimetypes.guess_type("x.localhost"))
-        """, "out:127.0.0.1", bypass="silent: setter-io, mimetypes.init is a STOP ('reads "
-         "the system's fixed MIME tables'), but knownfiles is the package's to set, and "
-         "guess_type then reads the files it names (the types it returns are their words); "
-         "fix: a store of mimetypes.knownfiles is fs-read (the STOP holds only while the "
-         "list is the system's)"),
+        """, "out:127.0.0.1", ("fs-read", 2)),
     case("multiprocessing_semlock_makes_a_file_in_dev_shm", "fs-write", """
         import os, _multiprocessing
         n = "/rt8w%d" % os.getpid()
         _multiprocessing.SemLock(1, 1, 1, n, False)
         print("made" if os.path.exists("/dev/shm/sem." + n[1:]) else 0)
         _multiprocessing.sem_unlink(n)
-        """, "out:made", bypass="silent: c-no-event, _multiprocessing.SemLock(name, "
-         "unlink=False) creates /dev/shm/sem.<name> and sem_unlink removes any, from C with "
-         "no audit event (the module is 'accounted' as the program's own semaphores); fix: "
-         "a NO_EVENT seed, as _posixshmem.shm_open / shm_unlink have"),
+        """, "out:made", ("fs-write", 3)),
     case("ssl_load_dh_params_reads_a_file", "fs-read", """
         import ssl
         c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -539,9 +485,7 @@ CASES = [
             c.load_dh_params("/etc/" + "passwd")
         except Exception as e:
             print(type(e).__name__)  # SSLError: read and parsed; a missing file is OSError
-        """, "out:SSLError", bypass="silent: c-no-event, SSLContext.load_dh_params(path) "
-         "opens and parses any file from C (the error tells what it held); fix: a NO_EVENT "
-         "fs-read seed for load_dh_params, as load_verify_locations is read"),
+        """, "out:SSLError", ("fs-read", 4)),
     case("zoneinfo_reset_tzpath_reads_any_directory", "fs-read", """
         import zoneinfo
         zoneinfo.reset_tzpath(to=["/etc"])
@@ -549,10 +493,7 @@ CASES = [
             zoneinfo.ZoneInfo("passwd")
         except ValueError as e:
             print(e)
-        """, "out:magic not found", bypass="silent: c-no-event, zoneinfo is stopped as 'reads "
-         "the system's time-zone database', but reset_tzpath(to=) makes that any directory "
-         "the package names (ZoneInfo(key) then opens <dir>/<key>); fix: reset_tzpath is a "
-         "take (fs-read), or ZoneInfo / ZoneInfo.from_file fs-read outright"),
+        """, "out:magic not found", ("fs-read", 2)),
     # ---- metadata-entry-point
     case("metadata_nested_dist_info_entry_point", "subprocess", {
         INIT: "import os, importlib.metadata as md\n"
@@ -560,30 +501,19 @@ CASES = [
               "    for ep in d.entry_points:\n        ep.load()('echo pwned')\n",
         "pkg/zzz-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: zzz\nVersion: 1.0\n",
         "pkg/zzz-1.0.dist-info/entry_points.txt": "[pkg.plugins]\nx = os:system\n",
-    }, SUBPROCESS, bypass="silent: metadata-entry-point, an entry_points.txt inside the "
-        "package (not the wheel's .dist-info, so never read as entry points) found by "
-        "distributions(path=[...]); EntryPoint.load() imports and returns os:system; fix: "
-        "every entry_points.txt in the wheel is read as the root one is (its targets are "
-        "references), or Distribution.entry_points / EntryPoint.load of a distribution "
-        "found off the wheel's own metadata is dynamic-code"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     # ---- suffix lists changed through importlib._bootstrap_external by '+=' (the
     # machinery spelling and .append are read; this one is not)
     case("bootstrap_external_source_suffixes_augmented", "dynamic-code", {
         INIT: "import importlib._bootstrap_external as b\nb.SOURCE_SUFFIXES += ['.txt']\n"
               "from . import payload\n",
         "pkg/payload.txt": PAY,
-    }, SUBPROCESS, bypass="silent: suffix-lists, 'b.SOURCE_SUFFIXES += [...]' with b "
-        "importlib._bootstrap_external (list.__iadd__ changes the list the path hook holds), "
-        "then a .txt imported as source; fix: an augmented assignment to the attribute is a "
-        "change, under every module that holds the list (machinery's spelling is read)"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     case("bootstrap_external_bytecode_suffixes_augmented", "dynamic-code", {
         INIT: "import importlib._bootstrap_external as b\nb.BYTECODE_SUFFIXES += ['.dat']\n"
               "from . import payload\n",
         "pkg/payload.dat": _pyc(PAY),
-    }, SUBPROCESS, bypass="silent: suffix-lists, BYTECODE_SUFFIXES the same way: a .dat "
-        "that is an unchecked .pyc is then imported (the .dat is not unanalyzed either); "
-        "fix: as bootstrap_external_source_suffixes_augmented, and any file whose first "
-        "bytes are a .pyc magic number is unanalyzed, whatever its name"),
+    }, SUBPROCESS, ("dynamic-code", 2)),
     # ---- introspection with no event the table seeds
     case("lsprof_profiler_enable", "introspection", """
         import _lsprof
@@ -591,11 +521,7 @@ CASES = [
         p.enable()
         import colorsys
         p.disable()
-        """, PROFILE, bypass="silent: c-no-event, _lsprof.Profiler().enable() "
-         "installs a profile function (the sys.setprofile event) and getstats() hands out "
-         "the code object of every function that ran; _lsprof is 'accounted' as cProfile's, "
-         "whose entry is read; fix: _lsprof.Profiler is introspection (its enable is "
-         "sys.setprofile)"),
+        """, PROFILE, ("introspection", 2)),
     case("coroutine_origin_tracking", "introspection", """
         import sys
         sys.set_coroutine_origin_tracking_depth(8)
@@ -604,66 +530,42 @@ CASES = [
         x = c()
         print(x.cr_origin)
         x.close()
-        """, "out:_call_with_frames_removed", bypass="silent: c-no-event, "
-         "sys.set_coroutine_origin_tracking_depth(n) makes every coroutine carry cr_origin, "
-         "the (file, line, function) of n callers' frames (what traceback.extract_stack "
-         "gives, read as introspection); fix: the function is introspection"),
+        """, "out:_call_with_frames_removed", ("introspection", 2)),
     # ---- proc-environ: the environment read as a file by a path no literal spells
     case("proc_environ_found_by_glob", "env",
          "import glob\nprint(open(glob.glob('/proc/self/task/*/en*')[0]).read().count("
          "'s3cr3t') and 's3cr3t')\n", ENV,
-         bypass="silent: proc-environ, /proc/self/task/<tid>/environ found by a glob "
-         "(reported as fs-read only); fix: a literal under /proc/self, /proc/thread-self or "
-         "/proc/<pid> given to a lister (glob, os.listdir, scandir, Path.iterdir/glob) is env "
-         "too"),
+         ("env", 2)),
     case("proc_environ_through_the_root_link", "env",
          "print(open('/proc/self/root/proc/self/environ').read().count('s3cr3t') and "
          "'s3cr3t')\n", ENV,
-         bypass="silent: proc-environ, /proc/self/root/proc/self/environ (the root link "
-         "loops back) is not matched as /proc/self/environ; fix: match an environ "
-         "component under any /proc/... prefix, not the whole path"),
+         ("env", 1)),
     case("macholib_dyld_env_reads_the_environment", "env",
          "from ctypes.macholib import dyld\nprint(dyld.dyld_env(None, 'RT6_SECRET'))\n", ENV,
-         bypass="silent: misread, ctypes.macholib.dyld.dyld_env(None, name) reads "
-         "os.environ[name] (every platform), reported only as native (ctypes loads a "
-         "library when imported): a policy granting native reads the environment unseen; "
-         "fix: the table's walk of dyld_env (its default env is os.environ)"),
+         ("env", 2)),
     # ---- class-of-an-instance: a standard object the scanner does not type leads, by
     # __class__ / type() / __base__ / __mro__, to a class that acts when made
     case("thread_class_of_the_current_thread", "threads",
          "import threading\nthreading.current_thread().__class__.__base__(target=print, "
          "args=('pwned',)).start()\n", "out:pwned",
-         bypass="silent: class-of-an-instance, current_thread() is a running _MainThread "
-         "(RETURNS_RUNNING: its class's entry is not given), and its class's base is "
-         "threading.Thread; fix: __class__ / type() of a value a standard function returns "
-         "is that function's declared class (Thread here), and its __base__/__mro__ are "
-         "the class's bases: their entries apply when called"),
+         ("dynamic-code", 2)),
     case("thread_class_by_mro_of_the_main_thread", "threads",
          "import threading\ntype(threading.main_thread()).__mro__[1](target=print, "
          "args=('pwned',)).start()\n", "out:pwned",
-         bypass="silent: class-of-an-instance, type(main_thread()).__mro__[1] is Thread; "
-         "fix: as thread_class_of_the_current_thread"),
+         ("dynamic-code", 2)),
     case("fileio_class_of_stdout", "fs-write",
          HERE + "import sys\nsys.stdout.buffer.raw.__class__(p, 'w').close()\n", WRITE,
-         bypass="silent: class-of-an-instance, sys.stdout.buffer.raw is a FileIO whose "
-         "class opens any path for writing; fix: sys.stdin/stdout/stderr (and __stdout__, "
-         "logging.lastResort.stream, ...) are typed as the io classes they are, so "
-         "type()/__class__ of them is io.FileIO / TextIOWrapper (fs-write by mode)"),
+         ("dynamic-code", 4)),
     case("fileio_class_of_a_file_opened_for_reading", "fs-write",
          HERE + "f = open(__file__)\ntype(f.buffer.raw)(p, 'w').close()\n", WRITE,
-         bypass="silent: class-of-an-instance, a file opened for reading (fs-read, "
-         "reported) gives its FileIO class, which writes; fix: as fileio_class_of_stdout "
-         "(open's result is typed)"),
+         ("dynamic-code", 4)),
     case("socket_class_of_the_loop_self_pipe", "network", """
         import asyncio, socket, sys
         async def top():
             c = asyncio.get_running_loop()._ssock.__class__
             c(socket.AF_INET, socket.SOCK_STREAM).connect(("127.0.0.1", int(sys.argv[2])))
         asyncio.run(top())
-        """, NET, bypass="silent: class-of-an-instance, the running loop's self-pipe socket "
-         "(_ssock) gives socket.socket by __class__; fix: a call of type(x) / x.__class__ "
-         "of an untyped x (or one the table cannot type) is unanalyzed, or the running "
-         "loop's attributes are typed"),
+        """, NET, ("dynamic-code", 3)),
     # ---- sax-url
     case("sax_parse_of_a_url", "network", """
         import sys, xml.sax
@@ -671,10 +573,7 @@ CASES = [
             xml.sax.parse("http://127.0.0.1:%s/" % sys.argv[2], xml.sax.ContentHandler())
         except Exception:
             pass
-        """, NET, bypass="silent: sax-url, xml.sax.parse(source) opens a system id that is a "
-         "URL with urllib (saxutils.prepare_input_source), reported as fs-read only; fix: "
-         "xml.sax.parse / XMLReader.parse / prepare_input_source reach urllib.request.urlopen "
-         "in the table: network"),
+        """, NET, ("network", 3)),
     # ---- native through the file system
     case("proc_self_mem_write", "native", """
         b = bytes(range(65, 81))
@@ -682,10 +581,7 @@ CASES = [
             f.seek(id(b) + 32)
             f.write(b"pwned!")
         print(b)
-        """, "out:pwned!GHI", bypass="silent: proc-self-mem, writing /proc/self/mem changes "
-         "the interpreter's own memory (an immutable bytes object here; machine code as "
-         "easily), reported as fs-read/fs-write only; fix: a path naming /proc/<self|pid|"
-         "thread-self>/mem (as /proc/self/environ is env) is native"),
+        """, "out:pwned!GHI", ("native", 2)),
 ]
 
 

@@ -321,7 +321,7 @@ def test_what_a_function_returns_counts() -> None:
 
 @pytest.mark.parametrize("name", [
     "xml.etree.ElementTree.iterparse",
-    "xml.dom.minidom.parse", "xml.sax.parse", "configparser.ConfigParser.read",
+    "xml.dom.minidom.parse", "configparser.ConfigParser.read",
     "mimetypes.read_mime_types", "gettext.translation", "tokenize.open", "netrc.netrc",
     "filecmp.cmp", "linecache.getline",
     # the mode an argument of the function opening: what these callers pass ("rb", "r")
@@ -331,6 +331,12 @@ def test_what_a_function_returns_counts() -> None:
 def test_reader_only_reads(name: str) -> None:
     """An open in read mode (a literal, or the caller's argument) is fs-read only."""
     assert caps_of(name) == {"fs-read"}, f"{name}: {caps_of(name)}"
+
+
+def test_sax_parse_of_a_url_is_network() -> None:
+    """``xml.sax.parse(source)`` opens a system id that is a URL with urllib
+    (saxutils.prepare_input_source): network as well as fs-read (wave 8's sax_parse_of_a_url)."""
+    assert caps_of("xml.sax.parse") == {"fs-read", "network"}
 
 
 @pytest.mark.parametrize("name", [
