@@ -87,6 +87,15 @@ _NAME_SINKS = {"getattr": 1, "hasattr": 1, "setattr": 1, "delattr": 1, "getattr_
                "attrgetter": 0, "methodcaller": 0, "import_module": 0, "__import__": 0,
                "_gcd_import": 0, "resolve_name": 0, "__getattribute__": 0, "eval": 0,
                "exec": 0, "compile": 0}
+# calls that may turn a string into an object (a dotted path, code, a pickle's class):
+# where one is reached at import, a dotted literal into the package names its definition
+_RESOLVERS = frozenset({
+    "resolve_name", "locate", "help", "import_module", "__import__", "_gcd_import",
+    "find_class", "load", "loads", "Unpickler", "attrgetter", "methodcaller",
+    "loadTestsFromName", "loadTestsFromNames", "loadTestsFromModule", "main", "TestProgram",
+    "EntryPoint", "load_entry_point", "resolve", "require", "dictConfig", "fileConfig",
+    "listen", "configure", "import_string", "import_object", "import_from_string",
+    "get_callable", "eval", "exec", "compile", "run_module", "run_path"})
 # a string a name-taking API accepts as it is: an identifier, a dotted path, ``mod:attr``
 _NAME_SHAPE = re.compile(r"\s*[A-Za-z_]\w*(?:[.:][A-Za-z_]\w*)*\s*")
 _FIELD = re.compile(r"\{[^{}]*\}")  # a ``str.format`` field (``{0.query}``: an attribute)
@@ -458,6 +467,9 @@ class _Reach:
         # a lookup by a computed name runs at import (``getattr(x, n)``): then any word of
         # any string may be the name, and any stored reference what it gives
         self.any_name = False
+        # dotted literals into the package, held until code at import may resolve a string
+        self.resolves = False
+        self.paths: list[tuple[str, int]] = []
         self.prose: list[tuple[str, str, int]] = []  # words of text strings, held back
         self.quiet_strings: set[int] = set()  # strings only used as keys (``_keys``)
         # id(function) -> the inner functions it returns, not yet known to be called
@@ -1043,11 +1055,12 @@ class _Reach:
                 # ``pydoc.locate("pkg._x.f")``, a ``dictConfig`` factory, a
                 # ``TestLoader().loadTestsFromName``...): what a resolver gives, by its
                 # definition (a computed one is the scanner's ``dynamic-code``)
-                self.out.outside.append((f"={path}", line))
+                self._path(f"={path}", line)
         elif "(" in text and _parses(text):
             direct = words
             if top and top in words:  # ``"import pkg._x; pkg._x.f()"``: what it names
-                self.out.outside += [(f"={q}", line) for q in _own_paths(text, top)]
+                for q in _own_paths(text, top):
+                    self._path(f"={q}", line)
         elif "{" in text:
             direct = [w for f in _FIELD.findall(text) for w in _FIELD_ATTR.findall(f)]
         for w in words:
@@ -1058,6 +1071,23 @@ class _Reach:
                 if w in passed:  # a function it names is only read (a class: live)
                     self._word(w, at, line, calls=False)
                 self.prose.append((w, at, line))
+
+    def _path(self, spelled: str, line: int) -> None:
+        """A dotted literal into the package names its definition only where code at import
+        may turn a string into an object (``_RESOLVERS``, a name computed at import); until
+        then it is held (fsspec's registry of class paths, resolved only when used, is
+        inert)."""
+        if self.resolves:
+            self.out.outside.append((spelled, line))
+        else:
+            self.paths.append((spelled, line))
+
+    def _resolver(self) -> None:
+        """Code at import may resolve a string to an object: the literals held name theirs."""
+        if not self.resolves:
+            self.resolves = True
+            self.out.outside += self.paths
+            self.paths = []
 
     def _live(self, c: ast.ClassDef, how: str) -> None:
         """A class used at import (named by reached code: made, handed on, stored, read,
@@ -1589,6 +1619,8 @@ class _Reach:
     def _subscript(self, node: ast.Subscript, how: str | None, line: int) -> None:
         self._lookup(node, how, line)  # ``m.__dict__["f"]``, ``sys.modules[__name__]``
         holder = node.value
+        if _leaf(holder) == "modules" and _literal_str(node.slice) is None:
+            self._resolver()  # ``sys.modules[name]``: a computed path may name any module
         if (type(holder) is ast.Call and _leaf(holder.func) in ("globals", "vars", "locals")) or (  # type: ignore[attr-defined]
                 type(holder) is ast.Attribute and holder.attr == "__dict__"):  # type: ignore[attr-defined]
             if _literal_str(node.slice) is None:  # ``globals()[name]``
@@ -1723,6 +1755,8 @@ class _Reach:
         line = call.lineno
         leaf = _leaf(func)
         leaf = self.importers.get(leaf, leaf) if t is ast.Name else leaf  # type: ignore[arg-type]
+        if leaf in _RESOLVERS:
+            self._resolver()
         if leaf in _NAME_SINKS:
             self._lookup(call, how, line)  # ``getattr(m, "f")``, ``import_module("pkg._x")``
             index = _NAME_SINKS[leaf]

@@ -1,0 +1,121 @@
+"""Import-phase fixes, round 6 (#13): the mechanisms behind red team 5's bypasses, and the
+precision reach5's dotted literals cost.
+
+0. A string literal that is a dotted path into the package (``"pkg._x.f"``) names that
+   definition only where code the module runs at import may turn a string into an object
+   (a resolver reached at import: ``pkgutil.resolve_name``, ``pydoc.locate``,
+   ``import_module``/``__import__``, ``EntryPoint.load``, ``logging.config``,
+   ``unittest``'s loader, ``find_class``, ``attrgetter``/``methodcaller``,
+   ``sys.modules[name]``...), with that literal or a computed one. A registry of class paths
+   read at import and resolved only when used (fsspec's ``known_implementations``) is inert.
+
+It reuses round 3's harness (tests/scan/test_reach_redteam3.py): every case is also *run*
+(``import pkg`` in a fresh ``python -I`` must print ``pwned``; the precision cases must
+not), and the scanner must report the capability (or ``dynamic-code`` / ``unanalyzed``) in
+phase ``import`` (precision: ``runtime`` only).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.scan.test_reach_redteam import fail_unless_at_import, fail_unless_runtime, src
+from tests.scan.test_reach_redteam3 import (
+    X_PAYLOAD,
+    Files,
+    assert_does_not_run_at_import,
+    assert_runs_at_import,
+    param_sets,
+)
+
+_RAW: list[tuple[str, str, Files, str | None]] = []
+
+
+def case(name: str, cap: str, files: Files, *, bypass: str | None = None) -> None:
+    _RAW.append((name, cap, files, bypass))
+
+
+EVIL_CLASS = src("""
+    import os
+    class LocalFS:
+        def __init__(self):
+            os.system("echo pwned")
+    """)
+# fsspec's shape: a registry of class paths read at import, resolved only when asked
+REGISTRY = src("""
+    import importlib
+    known = {"file": {"class": "pkg.impl.local.LocalFS"}}
+    assert list(known) == sorted(known)
+    def get_class(protocol):
+        mod, _, name = known[protocol]["class"].rpartition(".")
+        return getattr(importlib.import_module(mod), name)
+    """)
+
+# ---- 0. a dotted literal names its definition where a resolver runs at import
+case("registry_resolved_at_import_by_computed_path", "subprocess", {
+    "pkg/impl/__init__.py": "",
+    "pkg/impl/local.py": EVIL_CLASS,
+    "pkg/registry.py": REGISTRY,
+    "pkg/__init__.py": "from .registry import get_class\nget_class('file')()\n",
+})
+case("registry_resolved_in_its_module", "subprocess", {
+    "pkg/impl/__init__.py": "",
+    "pkg/impl/local.py": EVIL_CLASS,
+    "pkg/registry.py": REGISTRY + "DEFAULT = get_class('file')()\n",
+    "pkg/__init__.py": "from . import registry\n",
+})
+case("literal_resolved_through_sys_modules", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD,
+    "pkg/__init__.py": src("""
+        import sys
+        from . import _x
+        P = "pkg._x.f"
+        m, _, n = P.rpartition(".")
+        getattr(sys.modules[m], n)()
+        """),
+})
+case("literal_resolved_by_pydoc_locate_later", "subprocess", {
+    "pkg/_x.py": X_PAYLOAD,
+    "pkg/__init__.py": "import pydoc\nT = {'a': 'pkg._x.f'}\npydoc.locate(T['a'])()\n",
+})
+
+_PRECISION: list[tuple[str, str, Files, str | None]] = [
+    ("registry_of_class_paths_never_resolved_at_import", "subprocess", {
+        "pkg/impl/__init__.py": "",
+        "pkg/impl/local.py": EVIL_CLASS,
+        "pkg/registry.py": REGISTRY,
+        "pkg/__init__.py": "from .registry import get_class, known\n",
+    }, None),
+    ("registry_read_by_a_computed_getattr_only", "subprocess", {
+        "pkg/impl/__init__.py": "",
+        "pkg/impl/local.py": EVIL_CLASS,
+        "pkg/registry.py": REGISTRY + "class Cfg:\n    file = 1\n"
+                           "for k in known:\n    getattr(Cfg, k)\n",
+        "pkg/__init__.py": "from . import registry\n",
+    }, None),
+]
+
+
+CASES, PRECISION, RUN, NOT_RUN = param_sets(_RAW, _PRECISION)
+
+
+@pytest.mark.parametrize(("files", "cap"), RUN)
+def test_really_runs_at_import(files: Files, cap: str, tmp_path: Path) -> None:
+    assert_runs_at_import(files, tmp_path)
+
+
+@pytest.mark.parametrize(("files", "cap"), NOT_RUN)
+def test_precision_cases_do_not_run_at_import(files: Files, cap: str, tmp_path: Path) -> None:
+    assert_does_not_run_at_import(files, tmp_path)
+
+
+@pytest.mark.parametrize(("files", "cap"), CASES)
+def test_runs_at_import_is_import(files: Files, cap: str, tmp_path: Path) -> None:
+    fail_unless_at_import(files, cap, tmp_path)
+
+
+@pytest.mark.parametrize(("files", "cap"), PRECISION)
+def test_does_not_run_at_import_stays_runtime(files: Files, cap: str, tmp_path: Path) -> None:
+    fail_unless_runtime(files, cap, tmp_path)
