@@ -60,6 +60,7 @@ from gate.scan.reach import (
 )
 from gate.scan.reach_decorators import follow_decorations
 from gate.scan.reach_graph import Graph, Summary, summarize
+from gate.scan.reach_hooks import follow_class_hooks
 from gate.scan.type_checking import may_write
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -329,6 +330,7 @@ class _Follow:
             mods = list(self.by_path.values())
         self.mods = mods
         follow_decorations(self)  # (``@register_model`` of another own module)
+        follow_class_hooks(self)  # (a base's ``__init_subclass__`` of another one)
         while self.pending:
             target = self.pending.pop()
             for caller in self._candidates(target):

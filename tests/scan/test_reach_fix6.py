@@ -9,6 +9,12 @@ precision reach5's dotted literals cost.
    ``sys.modules[name]``...), with that literal or a computed one. A registry of class paths
    read at import and resolved only when used (fsspec's ``known_implementations``) is inert.
 
+1. Making a class runs its own bases' ``__init_subclass__`` and its metaclass's
+   ``__new__``/``__init__``/``__prepare__`` wherever the package defines them (another
+   module, a chain of modules): where that hook may call or keep the class, the class is used
+   at import (its methods run: ``cls.setup()``, a registry walked at import). A hook that
+   only reads the class's data (``cls.__name__``) uses nothing.
+
 It reuses round 3's harness (tests/scan/test_reach_redteam3.py): every case is also *run*
 (``import pkg`` in a fresh ``python -I`` must print ``pwned``; the precision cases must
 not), and the scanner must report the capability (or ``dynamic-code`` / ``unanalyzed``) in
@@ -81,6 +87,40 @@ case("literal_resolved_by_pydoc_locate_later", "subprocess", {
     "pkg/__init__.py": "import pydoc\nT = {'a': 'pkg._x.f'}\npydoc.locate(T['a'])()\n",
 })
 
+# ---- 1. a hook of another own module gets the class being made
+case("init_subclass_hands_cls_to_function", "subprocess", {
+    "pkg/_a.py": "def _prep(c):\n    c.go()\nclass A:\n    def __init_subclass__(cls):\n"
+                 "        _prep(cls)\n",
+    "pkg/_c.py": "import os\nfrom ._a import A\nclass C(A):\n    @classmethod\n"
+                 "    def go(cls):\n        os.system('echo pwned')\n",
+    "pkg/__init__.py": "from . import _c\n",
+})
+case("metaclass_new_in_other_module_absolute_import", "subprocess", {
+    "pkg/_m.py": src("""
+        class Meta(type):
+            def __new__(mcs, name, bases, ns):
+                k = super().__new__(mcs, name, bases, ns)
+                k.boot()
+                return k
+        """),
+    "pkg/_c.py": src("""
+        import os
+        import pkg._m
+        class C(metaclass=pkg._m.Meta):
+            @classmethod
+            def boot(cls):
+                os.system("echo pwned")
+        """),
+    "pkg/__init__.py": "from . import _c\n",
+})
+case("metaclass_base_of_metaclass_other_module", "subprocess", {
+    "pkg/_m.py": "class M0(type):\n    def __init__(cls, *a):\n        super().__init__(*a)\n"
+                 "        cls.hook()\nclass M1(M0):\n    pass\n",
+    "pkg/_c.py": "import os\nfrom ._m import M1\nclass C(metaclass=M1):\n"
+                 "    @classmethod\n    def hook(cls):\n        os.system('echo pwned')\n",
+    "pkg/__init__.py": "from . import _c\n",
+})
+
 _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("registry_of_class_paths_never_resolved_at_import", "subprocess", {
         "pkg/impl/__init__.py": "",
@@ -94,6 +134,19 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
         "pkg/registry.py": REGISTRY + "class Cfg:\n    file = 1\n"
                            "for k in known:\n    getattr(Cfg, k)\n",
         "pkg/__init__.py": "from . import registry\n",
+    }, None),
+    ("init_subclass_in_other_module_reads_data_only", "subprocess", {
+        "pkg/_a.py": "NAMES = []\nclass A:\n    def __init_subclass__(cls):\n"
+                     "        NAMES.append(cls.__name__)\n",
+        "pkg/_c.py": "import os\nfrom ._a import A\nclass C(A):\n    def go(self):\n"
+                     "        os.system('echo pwned')\n",
+        "pkg/__init__.py": "from . import _c\n",
+    }, None),
+    ("base_in_other_module_without_hook", "subprocess", {
+        "pkg/_a.py": "class A:\n    def setup(self):\n        pass\n",
+        "pkg/_c.py": "import os\nfrom ._a import A\nclass C(A):\n    def setup(self):\n"
+                     "        os.system('echo pwned')\n",
+        "pkg/__init__.py": "from . import _c\n",
     }, None),
 ]
 
