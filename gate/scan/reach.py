@@ -467,6 +467,8 @@ class _Reach:
         # a lookup by a computed name runs at import (``getattr(x, n)``): then any word of
         # any string may be the name, and any stored reference what it gives
         self.any_name = False
+        # a star import of an own module may rebind any public name the module binds
+        self.own_star = False
         # dotted literals into the package, held until code at import may resolve a string
         self.resolves = False
         self.paths: list[tuple[str, int]] = []
@@ -600,6 +602,9 @@ class _Reach:
         it), a reference stored in the class (``class C: h = mod.f``), opened like one."""
         for a in st.names:
             if a.name == "*":
+                top = (self.module or "").partition(".")[0]
+                self.own_star = self.own_star or owner is None and bool(
+                    st.level or top and (st.module or "").partition(".")[0] == top)  # type: ignore[union-attr]
                 continue
             bound = a.asname or a.name.partition(".")[0]
             if owner is None and bound not in _MODULE_HOOKS:
@@ -884,7 +889,8 @@ class _Reach:
                 self.read.setdefault(word, how)
                 for value in self.stored.get(word, ()):  # (it may be imported as well)
                     self._open(value, how)
-            if not found and line:
+            if line and (not found or self.own_star and not word.startswith("_")):
+                # (``from ._x import *`` after ``def run`` rebinds ``run``: _x's too)
                 self.out.outside.append((word, line))
         if word not in self.words:
             self.words.add(word)

@@ -699,9 +699,10 @@ class _Follow:
         head, _, rest = spelled.partition(".")
         bound = s.binds.get(head)
         if bound is not None:
-            return [f"{bound}.{rest}" if rest else bound]
-        if head in s.entries or head in s.defined:
-            return []
+            return [f"{bound}.{rest}" if rest else bound, *(
+                f"{star}.{spelled}" for star in s.stars if not head.startswith("_"))]
+        if (head in s.entries or head in s.defined) and head.startswith("_"):
+            return []  # (a public name a star import may rebind: the starred module's too)
         return [f"{star}.{spelled}" for star in s.stars]
 
 

@@ -49,6 +49,7 @@ EVIL_CLASS = src("""
         def __init__(self):
             os.system("echo pwned")
     """)
+HARMLESS = "def run():\n    return None\n"
 # fsspec's shape: a registry of class paths read at import, resolved only when asked
 REGISTRY = src("""
     import importlib
@@ -121,6 +122,21 @@ case("metaclass_base_of_metaclass_other_module", "subprocess", {
     "pkg/__init__.py": "from . import _c\n",
 })
 
+# ---- 2. a star import of an own module rebinds any public name bound before it
+case("star_import_rebinds_from_import", "subprocess", {
+    "pkg/_x.py": "import os\ndef run():\n    os.system('echo pwned')\n",
+    "pkg/_y.py": HARMLESS,
+    "pkg/__init__.py": "from ._y import run\nfrom ._x import *\nrun()\n",
+})
+case("star_import_rebinds_local_class", "subprocess", {
+    "pkg/_x.py": "import os\nclass K:\n    def __init__(self):\n        os.system('echo pwned')\n",
+    "pkg/__init__.py": "class K:\n    pass\nfrom ._x import *\nK()\n",
+})
+case("absolute_star_import_rebinds_local_def", "subprocess", {
+    "pkg/_x.py": "import os\ndef run():\n    os.system('echo pwned')\n",
+    "pkg/__init__.py": HARMLESS + "from pkg._x import *\nrun()\n",
+})
+
 _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("registry_of_class_paths_never_resolved_at_import", "subprocess", {
         "pkg/impl/__init__.py": "",
@@ -147,6 +163,10 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
         "pkg/_c.py": "import os\nfrom ._a import A\nclass C(A):\n    def setup(self):\n"
                      "        os.system('echo pwned')\n",
         "pkg/__init__.py": "from . import _c\n",
+    }, None),
+    ("star_import_cannot_rebind_private_name", "subprocess", {
+        "pkg/_x.py": "import os\ndef _run():\n    os.system('echo pwned')\n",
+        "pkg/__init__.py": "def _run():\n    pass\nfrom ._x import *\n_run()\n",
     }, None),
 ]
 

@@ -49,11 +49,6 @@ FROM_ATTR = ("bypass: `from . import tools` (and `import pkg.tools as t`, `from 
              "`tools.run()` reaches its harmless run, never the class's; fix: resolve `from . "
              "import x` to the package attribute a statement above may bind (a def, class, "
              "from-import, a star import exporting x), else to the submodule; or to both")
-STAR_REBIND = ("bypass: `from ._x import *` rebinds a name the module bound before it (a def, "
-               "a from-import), and the call after it runs _x's function; the scanner keeps the "
-               "earlier binding; fix: a star import of an own module binds, at that point, every "
-               "name that module exports (its __all__ when a literal, else its public names), "
-               "so later references resolve to the exported definition too")
 STAR_TRUSTED = ("bypass: a star import of an own module rebinds a name the scanner trusts by "
                 "resolution (`TYPE_CHECKING`, the alias `t` of `typing`, the builtin "
                 "`property`, the module `functools`, dataclasses' `field`) and no statement "
@@ -73,7 +68,7 @@ case("from_dot_import_attribute_from_star", "subprocess", {
     "pkg/_impl.py": EVIL_TOOLS,
     "pkg/tools.py": HARMLESS_RUN,
     "pkg/__init__.py": "from ._impl import *\nfrom . import tools\ntools.run()\n",
-}, bypass=FROM_ATTR)
+})  # closed by reach6: a public name an own star import may bind is the starred one too
 case("from_dot_import_attribute_rebound", "subprocess", {
     "pkg/_impl.py": EVIL_TOOLS,
     "pkg/tools.py": HARMLESS_RUN,
@@ -177,7 +172,7 @@ case("sibling_writes_package_dunder_name", "subprocess", {
 case("star_import_overrides_local_def", "subprocess", {
     "pkg/_x.py": "import os\ndef run():\n    os.system('echo pwned')\n",
     "pkg/__init__.py": HARMLESS_RUN + "from ._x import *\nrun()\n",
-}, bypass=STAR_REBIND)
+})  # closed by reach6: a public name an own star import may rebind is the starred one too
 case("star_import_dynamic_all_underscore", "subprocess", {
     "pkg/_x.py": src("""
         import os
