@@ -83,6 +83,9 @@ class Exported:
     # a module may set ``typing.TYPE_CHECKING`` (gate.scan.type_checking.may_write): no
     # ``if TYPE_CHECKING:`` block of the distribution is then never run
     typing_patched: bool = False
+    # own modules another module may rename (``pkg.__name__ = "__main__"``, ``setattr(pkg,
+    # "__name__", ...)``): their ``__main__`` blocks may run at import (``name_written``)
+    name_written: frozenset[str] = frozenset()
 
     def resolve(self, qualname: str) -> str:
         """Rewrite the longest own ``module.name`` prefix of ``qualname`` by the table."""
@@ -237,6 +240,31 @@ def _assignments(text: str, module: str, bound: str) -> dict[str, str]:
     return out
 
 
+_NAME_WRITE = re.compile(
+    r"(?<![\w.])([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)\s*\.\s*__name__\s*(?:=(?!=)|:=)"
+    r"|setattr\s*\(\s*([A-Za-z_][\w.]*)\s*,\s*['\"]__name__['\"]")
+
+
+def name_written(texts: Mapping[str, str], own: frozenset[str]) -> frozenset[str]:
+    """The own modules whose ``__name__`` another module may write (``pkg.__name__ =
+    "__main__"``, ``_a.__name__ = ...``, ``setattr(pkg, "__name__", ...)``, ``import pkg.x
+    as m; m.__name__ = ...``): by the written name's last part, or the module it aliases."""
+    out: set[str] = set()
+    leaves: dict[str, list[str]] = {}
+    for m in own:
+        leaves.setdefault(m.rpartition(".")[2], []).append(m)
+    for text in texts.values():
+        if "__name__" not in text:
+            continue
+        for m in _NAME_WRITE.finditer(text):
+            spelled = re.sub(r"\s", "", m.group(1) or m.group(2))
+            leaf = spelled.rpartition(".")[2]
+            out.update(leaves.get(leaf, ()))
+            for a in re.finditer(rf"import\s+([\w.]+)\s+as\s+{re.escape(leaf)}\b", text):
+                out.update(leaves.get(a.group(1).rpartition(".")[2], ()))
+    return frozenset(out)
+
+
 def _relevant(qual: str, own: frozenset[str]) -> bool:
     q = canonical(qual)
     if owned(q, own):
@@ -273,7 +301,7 @@ def collect(sources: Mapping[str, bytes | str], *,
             relative_star = relative_star or star in packages or star == module.rpartition(".")[0]
     if not raw:
         return Exported(own_modules=own_modules, own_packages=own_packages,
-                        typing_patched=patched)
+                        typing_patched=patched, name_written=name_written(texts, own_modules))
 
     # Propagate from the seeds (names bound to catalogued things) along the own-module
     # bindings that refer to them: ``B.n -> A.x.rest`` and ``from A import *`` in B.
@@ -369,7 +397,7 @@ def collect(sources: Mapping[str, bytes | str], *,
         for name in names:
             alts.setdefault(name, set()).update(words)
     return Exported(table=table, modules=modules, renamed=renamed, own_modules=own_modules,
-                    own_packages=own_packages,
+                    own_packages=own_packages, name_written=name_written(texts, own_modules),
                     holders=attribute_paths([*table, *(f"{m}.*" for m in external)]),
                     alts={k: frozenset(v) for k, v in alts.items()},
                     heads=frozenset(k.partition(".")[0] for k in [*table, *external]),

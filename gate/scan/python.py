@@ -385,6 +385,8 @@ class _Scanner(_Calls):
     def main_runs(self) -> bool:
         """Whether a ``__main__`` block may run at import (gate.scan.reach.name_may_change),
         read once per module, only when one is met."""
+        if self.exports is not None and self.named[0] in self.exports.name_written:
+            return True  # (another module writes ``pkg.__name__``)
         return name_may_change(self.tree, *self.named)
 
     def _follow_execution(self, tree: ast.Module) -> None:

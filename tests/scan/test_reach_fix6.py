@@ -50,6 +50,14 @@ EVIL_CLASS = src("""
             os.system("echo pwned")
     """)
 HARMLESS = "def run():\n    return None\n"
+MAIN_BLOCK = src("""
+    import os
+    from . import _y
+    def f():
+        os.system("echo pwned")
+    if __name__ == "__main__":
+        f()
+    """)
 # fsspec's shape: a registry of class paths read at import, resolved only when asked
 REGISTRY = src("""
     import importlib
@@ -137,6 +145,16 @@ case("absolute_star_import_rebinds_local_def", "subprocess", {
     "pkg/__init__.py": HARMLESS + "from pkg._x import *\nrun()\n",
 })
 
+# ---- 4. another module writes an own module's __name__
+case("sibling_setattr_package_dunder_name", "subprocess", {
+    "pkg/_y.py": "import pkg\nsetattr(pkg, '__name__', '__main__')\n",
+    "pkg/__init__.py": MAIN_BLOCK,
+})
+case("sibling_writes_aliased_package_dunder_name", "subprocess", {
+    "pkg/_y.py": "import pkg as p\np.__name__ = '__main__'\n",
+    "pkg/__init__.py": MAIN_BLOCK,
+})
+
 _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("registry_of_class_paths_never_resolved_at_import", "subprocess", {
         "pkg/impl/__init__.py": "",
@@ -167,6 +185,11 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("star_import_cannot_rebind_private_name", "subprocess", {
         "pkg/_x.py": "import os\ndef _run():\n    os.system('echo pwned')\n",
         "pkg/__init__.py": "def _run():\n    pass\nfrom ._x import *\n_run()\n",
+    }, None),
+    ("decorator_writes_function_dunder_name", "subprocess", {
+        "pkg/_y.py": "def deco(fn):\n    def w():\n        return fn()\n"
+                     "    w.__name__ = fn.__name__\n    return w\n",
+        "pkg/__init__.py": MAIN_BLOCK,
     }, None),
 ]
 

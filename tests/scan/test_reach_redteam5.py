@@ -162,11 +162,7 @@ case("sibling_writes_package_dunder_name", "subprocess", {
         if __name__ == "__main__":
             f()
         """),
-}, bypass="bypass: a submodule writes `pkg.__name__ = '__main__'`, which is __init__'s global, "
-   "before __init__ tests `if __name__ == '__main__':`; name_may_change looks only at the "
-   "module itself (its assignments, globals(), sys.modules...); fix: an attribute write of "
-   "`__name__` on an own module by any module of the distribution (`pkg.__name__ = ...`, "
-   "`setattr(pkg, '__name__', ...)`) counts as that module rebinding its name")
+})  # closed by reach6: a write of an own module's __name__ by any module (exports)
 
 # ---- 3. star imports bind the names a module tests or trusts
 case("star_import_overrides_local_def", "subprocess", {
