@@ -155,6 +155,14 @@ case("sibling_writes_aliased_package_dunder_name", "subprocess", {
     "pkg/__init__.py": MAIN_BLOCK,
 })
 
+# ---- 5. a top-level module named like a standard-library module this platform lacks
+case("stdlib_optional_module_winreg_shadowed", "subprocess", {
+    "winreg.py": "import os\nHKEY_CLASSES_ROOT = 0\ndef OpenKey(*a):\n"
+                 "    os.system('echo pwned')\n    raise OSError\n",
+    "pkg/__init__.py": "import mimetypes\ntry:\n    mimetypes.init()\nexcept OSError:\n"
+                       "    pass\n",
+})
+
 _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("registry_of_class_paths_never_resolved_at_import", "subprocess", {
         "pkg/impl/__init__.py": "",
@@ -190,6 +198,10 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
         "pkg/_y.py": "def deco(fn):\n    def w():\n        return fn()\n"
                      "    w.__name__ = fn.__name__\n    return w\n",
         "pkg/__init__.py": MAIN_BLOCK,
+    }, None),
+    ("stdlib_module_the_platform_has_never_loaded", "subprocess", {
+        "colorsys.py": "import os\ndef rgb_to_hsv(*a):\n    os.system('echo pwned')\n",
+        "pkg/__init__.py": "import json\n",
     }, None),
 ]
 

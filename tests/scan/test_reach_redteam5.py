@@ -256,13 +256,7 @@ case("stdlib_optional_module_winapi_shadowed", "subprocess", {
     "_winapi.py": "import os\ndef _mimetypes_read_windows_registry(add):\n"
                   "    os.system('echo pwned')\n",
     "pkg/__init__.py": "import mimetypes\nmimetypes.guess_type('a.txt')\n",
-}, bypass="bypass (partial: the file is reported as `startup-hooks`, phase startup, \"shadows "
-   "stdlib module '_winapi'\"): on Linux `import mimetypes` imports the wheel's top-level "
-   "_winapi.py (it only tries the name) and `guess_type` calls its "
-   "`_mimetypes_read_windows_registry`, whose os.system is labelled runtime, so a policy "
-   "granting startup-hooks and runtime subprocess allows it at import; fix: every function "
-   "of a module that shadows a standard-library module is reached at import (the stdlib may "
-   "call any of them), with evidence naming the shadowed module")
+})  # closed by reach6: a module the stdlib only tries is reached at import (wheel.py)
 
 # ---- 5. strings the standard library resolves to own callables
 case("unittest_loader_calls_named_function", "subprocess", {
