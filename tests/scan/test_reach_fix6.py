@@ -163,6 +163,23 @@ case("stdlib_optional_module_winreg_shadowed", "subprocess", {
                        "    pass\n",
 })
 
+# ---- 3. `from . import x` gives the package's attribute; loading pkg.x sets it
+case("absolute_submodule_import_rebinds_package_global", "subprocess", {
+    "pkg/_x.py": "class tools:\n    @staticmethod\n    def run():\n        pass\n",
+    "pkg/tools.py": "import os\ndef run():\n    os.system('echo pwned')\n",
+    "pkg/__init__.py": "from ._x import tools\nimport pkg.tools\ntools.run()\n",
+})
+case("from_submodule_import_same_name", "subprocess", {
+    "pkg/tools.py": "import os\ndef tools():\n    os.system('echo pwned')\n",
+    "pkg/__init__.py": "from .tools import tools\ntools()\n",
+})
+case("from_dot_import_attribute_bound_as_alias", "subprocess", {
+    "pkg/_impl.py": "import os\nclass tools:\n    @staticmethod\n    def run():\n"
+                    "        os.system('echo pwned')\n",
+    "pkg/tools.py": HARMLESS,
+    "pkg/__init__.py": "from ._impl import tools\nfrom . import tools as t\nt.run()\n",
+})
+
 _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("registry_of_class_paths_never_resolved_at_import", "subprocess", {
         "pkg/impl/__init__.py": "",

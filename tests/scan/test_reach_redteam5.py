@@ -42,13 +42,6 @@ EVIL_TOOLS = src("""
             os.system("echo pwned")
     """)
 
-FROM_ATTR = ("bypass: `from . import tools` (and `import pkg.tools as t`, `from pkg import "
-             "tools`) gives the package's attribute `tools` when one is bound, importing no "
-             "submodule, and the attribute here is _impl's class (bound by a from-import or a "
-             "star import); the scanner resolves the name to the submodule pkg/tools.py, so "
-             "`tools.run()` reaches its harmless run, never the class's; fix: resolve `from . "
-             "import x` to the package attribute a statement above may bind (a def, class, "
-             "from-import, a star import exporting x), else to the submodule; or to both")
 STAR_TRUSTED = ("bypass: a star import of an own module rebinds a name the scanner trusts by "
                 "resolution (`TYPE_CHECKING`, the alias `t` of `typing`, the builtin "
                 "`property`, the module `functools`, dataclasses' `field`) and no statement "
@@ -73,7 +66,7 @@ case("from_dot_import_attribute_rebound", "subprocess", {
     "pkg/_impl.py": EVIL_TOOLS,
     "pkg/tools.py": HARMLESS_RUN,
     "pkg/__init__.py": "from ._impl import tools\nfrom . import tools\ntools.run()\n",
-}, bypass=FROM_ATTR)
+})  # closed by reach6: ``from . import x`` gives the attribute a statement above bound
 case("import_as_reads_package_attribute", "subprocess", {
     "pkg/_impl.py": EVIL_TOOLS,
     "pkg/tools.py": HARMLESS_RUN,
@@ -103,12 +96,7 @@ case("submodule_import_rebinds_package_global", "subprocess", {
     "pkg/_x.py": "class tools:\n    @staticmethod\n    def run():\n        pass\n",
     "pkg/tools.py": "import os\nX = 1\ndef run():\n    os.system('echo pwned')\n",
     "pkg/__init__.py": "from ._x import tools\nfrom .tools import X\ntools.run()\n",
-}, bypass="bypass: importing a submodule (`from .tools import X`; a sibling's `import "
-   "pkg.tools` does the same) sets the package's attribute `tools`, which is __init__'s "
-   "global: it replaces the class `from ._x import tools` bound, so `tools.run()` runs "
-   "pkg/tools.py's run; the scanner keeps the from-import binding; fix: an import of an own "
-   "submodule pkg.x, by any module, rebinds `x` in pkg/__init__.py from then on (resolve a "
-   "later `x` to the submodule too)")
+})  # closed by reach6: loading pkg.tools rebinds __init__'s global tools
 case("submodule_setattr_sys_modules_package", "subprocess", {
     "pkg/_x.py": HARMLESS_RUN,
     "pkg/_y.py": src("""
@@ -512,9 +500,7 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
         "pkg/_impl.py": "class tools:\n    @staticmethod\n    def run():\n        return None\n",
         "pkg/tools.py": "import os\ndef run():\n    os.system('echo pwned')\n",
         "pkg/__init__.py": "from ._impl import tools\nfrom . import tools\ntools.run()\n",
-    }, "imprecise: `from . import tools` after `from ._impl import tools` gives the bound "
-       "class, so pkg/tools.py is never imported, yet its run() is labelled import; fix: "
-       "the one of the FROM_ATTR bypass (resolve to the attribute bound above too)"),
+    }, None),  # closed by reach6
     ("generic_subscript_runs_no_method", "subprocess", src("""
         import os, typing
         T = typing.TypeVar("T")
