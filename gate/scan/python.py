@@ -397,7 +397,8 @@ class _Scanner(_Calls):
 
         module, package = self.named
         reach = reached(tree, main_runs=main_runs, module=module, package=package,
-                        typing_patched=self.typing_patched)
+                        typing_patched=self.typing_patched, star_bound=self.exports.star_bound.get(
+                            module or "") if self.exports is not None else None)
         self.outside = reach.outside
         if not reach.bodies and reach.stored is None:
             return

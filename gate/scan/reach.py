@@ -419,7 +419,10 @@ def _close(table: dict[str, list[_N]], aliases: Sequence[tuple[str, str]]) -> No
 class _Reach:
     def __init__(self, tree: ast.Module, *, main_runs: bool | Callable[[], bool],
                  module: str | None = None, package: bool = False,
-                 typing_patched: bool | None = None) -> None:
+                 typing_patched: bool | None = None,
+                 star_bound: frozenset[str] | None = None) -> None:
+        # the public names the module's star imports of own modules may bind (None: any)
+        self.star_bound = star_bound
         # (a callable: asked only where a ``__main__`` test stands)
         self.main_runs = main_runs if callable(main_runs) else lambda: main_runs
         self.module, self.package = module, package  # its import name, when known
@@ -791,6 +794,18 @@ class _Reach:
         self.rebound.update(walrus)
         self.assigned.update(walrus)
         self._bound_names(other)
+        if self.own_star:
+            # ``from ._x import *`` may rebind a name the module trusts (``property``,
+            # ``functools``, ``field``): each public name the starred modules may bind
+            # (gate.scan.exports.star_names; not known: any) is not what it seems
+            may = {n.id for n in ast.walk(tree) if type(n) is ast.Name  # type: ignore[attr-defined]
+                   and not n.id.startswith("_")}  # type: ignore[attr-defined]
+            if self.star_bound is not None:
+                may &= self.star_bound
+            self.rebound.update(may)
+            self.assigned.update(may)
+            for n in may & self.imported.keys():
+                self.imported[n] = ""
 
     def _factories(self) -> None:
         """``x: T = dataclasses.field(default_factory=lambda: ...)`` in a class body: the
@@ -2491,11 +2506,13 @@ def _leaf(node: ast.expr) -> str | None:
 
 def reached(tree: ast.Module, *, main_runs: bool | Callable[[], bool] = False,
             module: str | None = None, package: bool = False,
-            typing_patched: bool | None = None) -> Reached:
+            typing_patched: bool | None = None,
+            star_bound: frozenset[str] | None = None) -> Reached:
     """What of ``tree`` runs when the module is imported (``main_runs``: its ``__main__``
     block does too, because ``__name__`` may be rebound; ``module``: its import name, when
     known, and ``package``: whether it is a package's ``__init__``; ``typing_patched``:
     whether a module of the distribution, this one included, may set
-    ``typing.TYPE_CHECKING``, None where only this module's tree is known)."""
+    ``typing.TYPE_CHECKING``, None where only this module's tree is known; ``star_bound``:
+    the public names its star imports of own modules may bind, None: any)."""
     return _Reach(tree, main_runs=main_runs, module=module, package=package,
-                  typing_patched=typing_patched).run(tree)
+                  typing_patched=typing_patched, star_bound=star_bound).run(tree)

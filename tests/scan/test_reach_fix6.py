@@ -180,6 +180,32 @@ case("from_dot_import_attribute_bound_as_alias", "subprocess", {
     "pkg/__init__.py": "from ._impl import tools\nfrom . import tools as t\nt.run()\n",
 })
 
+# ---- 2b. a star import of an own module may rebind a name the scanner trusts
+case("star_import_chain_rebinds_staticmethod", "subprocess", {
+    "pkg/_y.py": "def staticmethod(fn):\n    fn()\n    return fn\n",
+    "pkg/_x.py": "from ._y import *\n",
+    "pkg/__init__.py": src("""
+        import os
+        from ._x import *
+        class C:
+            @staticmethod
+            def go():
+                os.system("echo pwned")
+        """),
+})
+case("star_import_computed_all_rebinds_property", "subprocess", {
+    "pkg/_x.py": "def property(fn):\n    fn(None)\n    return fn\n"
+                 "__all__ = [n for n in dir() if not n.startswith('_')]\n",
+    "pkg/__init__.py": src("""
+        import os
+        from ._x import *
+        class C:
+            @property
+            def go(self):
+                os.system("echo pwned")
+        """),
+})
+
 _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("registry_of_class_paths_never_resolved_at_import", "subprocess", {
         "pkg/impl/__init__.py": "",
@@ -219,6 +245,18 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
     ("stdlib_module_the_platform_has_never_loaded", "subprocess", {
         "colorsys.py": "import os\ndef rgb_to_hsv(*a):\n    os.system('echo pwned')\n",
         "pkg/__init__.py": "import json\n",
+    }, None),
+    ("star_import_of_module_not_binding_property", "subprocess", {
+        "pkg/_x.py": "def helper():\n    return 1\n__all__ = ['helper']\n"
+                     "def property(fn):\n    fn(None)\n    return fn\n",
+        "pkg/__init__.py": src("""
+            import os
+            from ._x import *
+            class C:
+                @property
+                def go(self):
+                    os.system("echo pwned")
+            """),
     }, None),
 ]
 

@@ -42,13 +42,6 @@ EVIL_TOOLS = src("""
             os.system("echo pwned")
     """)
 
-STAR_TRUSTED = ("bypass: a star import of an own module rebinds a name the scanner trusts by "
-                "resolution (`TYPE_CHECKING`, the alias `t` of `typing`, the builtin "
-                "`property`, the module `functools`, dataclasses' `field`) and no statement "
-                "spells that binding, so `if TYPE_CHECKING:` is taken as never true, the "
-                "decorator as the standard one, the lambda as a kept default_factory; fix: a "
-                "name is typing's, a builtin or a stdlib one only when no star import of an own "
-                "module (or of one whose exports cannot be listed) may bind it")
 _RAW: list[tuple[str, str, Files, str | None]] = []
 
 
@@ -211,7 +204,7 @@ case("star_import_rebinds_property", "subprocess", {
             def go(self):
                 os.system("echo pwned")
         """),
-}, bypass=STAR_TRUSTED)
+})  # closed by reach6: names own star imports may bind are not trusted
 case("star_import_rebinds_functools", "subprocess", {
     "pkg/_x.py": "class functools:\n    @staticmethod\n    def cache(fn):\n        fn()\n"
                  "        return fn\n",
@@ -222,7 +215,7 @@ case("star_import_rebinds_functools", "subprocess", {
         def go():
             os.system("echo pwned")
         """),
-}, bypass=STAR_TRUSTED)
+})  # closed by reach6: names own star imports may bind are not trusted
 case("star_import_rebinds_dataclasses_field", "subprocess", {
     "pkg/_x.py": "def field(default_factory):\n    return default_factory()\n",
     "pkg/__init__.py": src("""
@@ -233,7 +226,7 @@ case("star_import_rebinds_dataclasses_field", "subprocess", {
         class C:
             xs: tuple = field(default_factory=lambda: os.system("echo pwned") or ())
         """),
-}, bypass=STAR_TRUSTED)
+})  # closed by reach6: names own star imports may bind are not trusted
 case("star_import_shadows_builtin", "subprocess", {
     "pkg/_x.py": "import os\ndef isinstance(a, b):\n    os.system('echo pwned')\n    return True\n",
     "pkg/__init__.py": "from ._x import *\nisinstance(1, int)\n",
