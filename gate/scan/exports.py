@@ -23,8 +23,10 @@ Public API:
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -83,6 +85,12 @@ class Exported:
     # a module may set ``typing.TYPE_CHECKING`` (gate.scan.type_checking.may_write): no
     # ``if TYPE_CHECKING:`` block of the distribution is then never run
     typing_patched: bool = False
+    # own modules another module may rename (``pkg.__name__ = "__main__"``, ``setattr(pkg,
+    # "__name__", ...)``): their ``__main__`` blocks may run at import (``name_written``)
+    name_written: frozenset[str] = frozenset()
+    # module -> the public names its star imports of own modules may bind (``star_names``;
+    # None: not known, a computed ``__all__`` or a star import of another distribution's)
+    star_bound: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
 
     def resolve(self, qualname: str) -> str:
         """Rewrite the longest own ``module.name`` prefix of ``qualname`` by the table."""
@@ -237,6 +245,84 @@ def _assignments(text: str, module: str, bound: str) -> dict[str, str]:
     return out
 
 
+_NAME_WRITE = re.compile(
+    r"(?<![\w.])([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)\s*\.\s*__name__\s*(?:=(?!=)|:=)"
+    r"|setattr\s*\(\s*([A-Za-z_][\w.]*)\s*,\s*['\"]__name__['\"]")
+
+
+def star_names(starring: Mapping[str, list[str]],
+               texts: Mapping[str, str]) -> dict[str, frozenset[str] | None]:
+    """For each module with a star import of an own module, the public names those may
+    bind: a literal ``__all__``'s, else the names bound at top level (through their own
+    star imports of own modules); None where not known (a computed ``__all__``, a star
+    import of another distribution's module, a module that does not parse). A star import
+    of the standard library is read elsewhere (a builtin it may rebind: gate.scan.reach)."""
+    from gate.scan.reach_graph import _all_names, _bound, _top  # (it imports this module)
+
+    memo: dict[str, frozenset[str] | None] = {}
+
+    def exported(mod: str, depth: int) -> frozenset[str] | None:
+        if mod in memo:
+            return memo[mod]
+        memo[mod] = frozenset()  # (a cycle of star imports adds nothing)
+        text = texts.get(mod)
+        got: frozenset[str] | None = None
+        if text is not None and depth < 20:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+                tree = None
+            if tree is not None:
+                top = _top(tree.body)
+                got = _all_names(top, text)
+                if got is None and "__all__" not in text:
+                    names: set[str] | None = {n for st in top for n in _bound(st)
+                                              if not n.startswith("_")}
+                    for star in starring.get(mod, ()):
+                        inner = exported(star, depth + 1) if star in texts else (
+                            frozenset() if star.partition(".")[0] in sys.stdlib_module_names
+                            else None)
+                        if inner is None or names is None:
+                            names = None
+                        else:
+                            names |= inner
+                    got = frozenset(names) if names is not None else None
+        memo[mod] = got
+        return got
+
+    out: dict[str, frozenset[str] | None] = {}
+    for mod, stars in starring.items():
+        own = [st for st in stars if st in texts]
+        if not own:
+            continue
+        acc: set[str] | None = set()
+        for st in own:
+            got = exported(st, 0)
+            acc = None if got is None or acc is None else acc | got
+        out[mod] = frozenset(acc) if acc is not None else None
+    return out
+
+
+def name_written(texts: Mapping[str, str], own: frozenset[str]) -> frozenset[str]:
+    """The own modules whose ``__name__`` another module may write (``pkg.__name__ =
+    "__main__"``, ``_a.__name__ = ...``, ``setattr(pkg, "__name__", ...)``, ``import pkg.x
+    as m; m.__name__ = ...``): by the written name's last part, or the module it aliases."""
+    out: set[str] = set()
+    leaves: dict[str, list[str]] = {}
+    for m in own:
+        leaves.setdefault(m.rpartition(".")[2], []).append(m)
+    for text in texts.values():
+        if "__name__" not in text:
+            continue
+        for m in _NAME_WRITE.finditer(text):
+            spelled = re.sub(r"\s", "", m.group(1) or m.group(2))
+            leaf = spelled.rpartition(".")[2]
+            out.update(leaves.get(leaf, ()))
+            for a in re.finditer(rf"import\s+([\w.]+)\s+as\s+{re.escape(leaf)}\b", text):
+                out.update(leaves.get(a.group(1).rpartition(".")[2], ()))
+    return frozenset(out)
+
+
 def _relevant(qual: str, own: frozenset[str]) -> bool:
     q = canonical(qual)
     if owned(q, own):
@@ -255,9 +341,14 @@ def collect(sources: Mapping[str, bytes | str], *,
     own_modules = frozenset(n[0] for rel in sources if (n := module_name(rel)) is not None)
     own_packages = frozenset(m.rpartition(".")[0] for m in own_modules if "." in m)
     patched = False
+    every: dict[str, str] = {}  # (every own module's text: what a star import binds)
+    starring: dict[str, list[str]] = {}
     for rel, data in sources.items():
         named = module_name(rel)
-        if named is None or "import" not in (text := decode_text(data) or ""):
+        text = decode_text(data) or "" if named is not None else ""
+        if named is not None:
+            every[named[0]] = text
+        if named is None or "import" not in text:
             continue
         patched = patched or may_write(text)
         module, package = named
@@ -268,12 +359,14 @@ def collect(sources: Mapping[str, bytes | str], *,
         into = raw.setdefault(module, {})
         for name, targets in bindings.items():
             into.setdefault(name, set()).update(targets)
+        starring[module] = stars
         for star in stars:
             into.setdefault("*", set()).add(star)
             relative_star = relative_star or star in packages or star == module.rpartition(".")[0]
     if not raw:
         return Exported(own_modules=own_modules, own_packages=own_packages,
-                        typing_patched=patched)
+                        typing_patched=patched, name_written=name_written(texts, own_modules),
+                        star_bound=star_names(starring, every))
 
     # Propagate from the seeds (names bound to catalogued things) along the own-module
     # bindings that refer to them: ``B.n -> A.x.rest`` and ``from A import *`` in B.
@@ -369,7 +462,8 @@ def collect(sources: Mapping[str, bytes | str], *,
         for name in names:
             alts.setdefault(name, set()).update(words)
     return Exported(table=table, modules=modules, renamed=renamed, own_modules=own_modules,
-                    own_packages=own_packages,
+                    own_packages=own_packages, name_written=name_written(texts, own_modules),
+                    star_bound=star_names(starring, every),
                     holders=attribute_paths([*table, *(f"{m}.*" for m in external)]),
                     alts={k: frozenset(v) for k, v in alts.items()},
                     heads=frozenset(k.partition(".")[0] for k in [*table, *external]),

@@ -449,6 +449,8 @@ class _Scanner(_Calls):
     def main_runs(self) -> bool:
         """Whether a ``__main__`` block may run at import (gate.scan.reach.name_may_change),
         read once per module, only when one is met."""
+        if self.exports is not None and self.named[0] in self.exports.name_written:
+            return True  # (another module writes ``pkg.__name__``)
         return name_may_change(self.tree, *self.named)
 
     def _follow_execution(self, tree: ast.Module) -> None:
@@ -459,7 +461,8 @@ class _Scanner(_Calls):
 
         module, package = self.named
         reach = reached(tree, main_runs=main_runs, module=module, package=package,
-                        typing_patched=self.typing_patched)
+                        typing_patched=self.typing_patched, star_bound=self.exports.star_bound.get(
+                            module or "") if self.exports is not None else None)
         self.outside = reach.outside
         if not reach.bodies and reach.stored is None:
             return

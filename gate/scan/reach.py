@@ -87,6 +87,15 @@ _NAME_SINKS = {"getattr": 1, "hasattr": 1, "setattr": 1, "delattr": 1, "getattr_
                "attrgetter": 0, "methodcaller": 0, "import_module": 0, "__import__": 0,
                "_gcd_import": 0, "resolve_name": 0, "__getattribute__": 0, "eval": 0,
                "exec": 0, "compile": 0}
+# calls that may turn a string into an object (a dotted path, code, a pickle's class):
+# where one is reached at import, a dotted literal into the package names its definition
+_RESOLVERS = frozenset({
+    "resolve_name", "locate", "help", "import_module", "__import__", "_gcd_import",
+    "find_class", "load", "loads", "Unpickler", "attrgetter", "methodcaller",
+    "loadTestsFromName", "loadTestsFromNames", "loadTestsFromModule", "main", "TestProgram",
+    "EntryPoint", "load_entry_point", "resolve", "require", "dictConfig", "fileConfig",
+    "listen", "configure", "import_string", "import_object", "import_from_string",
+    "get_callable", "eval", "exec", "compile", "run_module", "run_path"})
 # a string a name-taking API accepts as it is: an identifier, a dotted path, ``mod:attr``
 _NAME_SHAPE = re.compile(r"\s*[A-Za-z_]\w*(?:[.:][A-Za-z_]\w*)*\s*")
 _FIELD = re.compile(r"\{[^{}]*\}")  # a ``str.format`` field (``{0.query}``: an attribute)
@@ -410,7 +419,10 @@ def _close(table: dict[str, list[_N]], aliases: Sequence[tuple[str, str]]) -> No
 class _Reach:
     def __init__(self, tree: ast.Module, *, main_runs: bool | Callable[[], bool],
                  module: str | None = None, package: bool = False,
-                 typing_patched: bool | None = None) -> None:
+                 typing_patched: bool | None = None,
+                 star_bound: frozenset[str] | None = None) -> None:
+        # the public names the module's star imports of own modules may bind (None: any)
+        self.star_bound = star_bound
         # (a callable: asked only where a ``__main__`` test stands)
         self.main_runs = main_runs if callable(main_runs) else lambda: main_runs
         self.module, self.package = module, package  # its import name, when known
@@ -458,6 +470,11 @@ class _Reach:
         # a lookup by a computed name runs at import (``getattr(x, n)``): then any word of
         # any string may be the name, and any stored reference what it gives
         self.any_name = False
+        # a star import of an own module may rebind any public name the module binds
+        self.own_star = False
+        # dotted literals into the package, held until code at import may resolve a string
+        self.resolves = False
+        self.paths: list[tuple[str, int]] = []
         self.prose: list[tuple[str, str, int]] = []  # words of text strings, held back
         self.quiet_strings: set[int] = set()  # strings only used as keys (``_keys``)
         # id(function) -> the inner functions it returns, not yet known to be called
@@ -588,6 +605,9 @@ class _Reach:
         it), a reference stored in the class (``class C: h = mod.f``), opened like one."""
         for a in st.names:
             if a.name == "*":
+                top = (self.module or "").partition(".")[0]
+                self.own_star = self.own_star or owner is None and bool(
+                    st.level or top and (st.module or "").partition(".")[0] == top)  # type: ignore[union-attr]
                 continue
             bound = a.asname or a.name.partition(".")[0]
             if owner is None and bound not in _MODULE_HOOKS:
@@ -774,6 +794,18 @@ class _Reach:
         self.rebound.update(walrus)
         self.assigned.update(walrus)
         self._bound_names(other)
+        if self.own_star:
+            # ``from ._x import *`` may rebind a name the module trusts (``property``,
+            # ``functools``, ``field``): each public name the starred modules may bind
+            # (gate.scan.exports.star_names; not known: any) is not what it seems
+            may = {n.id for n in ast.walk(tree) if type(n) is ast.Name  # type: ignore[attr-defined]
+                   and not n.id.startswith("_")}  # type: ignore[attr-defined]
+            if self.star_bound is not None:
+                may &= self.star_bound
+            self.rebound.update(may)
+            self.assigned.update(may)
+            for n in may & self.imported.keys():
+                self.imported[n] = ""
 
     def _factories(self) -> None:
         """``x: T = dataclasses.field(default_factory=lambda: ...)`` in a class body: the
@@ -872,7 +904,8 @@ class _Reach:
                 self.read.setdefault(word, how)
                 for value in self.stored.get(word, ()):  # (it may be imported as well)
                     self._open(value, how)
-            if not found and line:
+            if line and (not found or self.own_star and not word.startswith("_")):
+                # (``from ._x import *`` after ``def run`` rebinds ``run``: _x's too)
                 self.out.outside.append((word, line))
         if word not in self.words:
             self.words.add(word)
@@ -1043,11 +1076,12 @@ class _Reach:
                 # ``pydoc.locate("pkg._x.f")``, a ``dictConfig`` factory, a
                 # ``TestLoader().loadTestsFromName``...): what a resolver gives, by its
                 # definition (a computed one is the scanner's ``dynamic-code``)
-                self.out.outside.append((f"={path}", line))
+                self._path(f"={path}", line)
         elif "(" in text and _parses(text):
             direct = words
             if top and top in words:  # ``"import pkg._x; pkg._x.f()"``: what it names
-                self.out.outside += [(f"={q}", line) for q in _own_paths(text, top)]
+                for q in _own_paths(text, top):
+                    self._path(f"={q}", line)
         elif "{" in text:
             direct = [w for f in _FIELD.findall(text) for w in _FIELD_ATTR.findall(f)]
         for w in words:
@@ -1058,6 +1092,23 @@ class _Reach:
                 if w in passed:  # a function it names is only read (a class: live)
                     self._word(w, at, line, calls=False)
                 self.prose.append((w, at, line))
+
+    def _path(self, spelled: str, line: int) -> None:
+        """A dotted literal into the package names its definition only where code at import
+        may turn a string into an object (``_RESOLVERS``, a name computed at import); until
+        then it is held (fsspec's registry of class paths, resolved only when used, is
+        inert)."""
+        if self.resolves:
+            self.out.outside.append((spelled, line))
+        else:
+            self.paths.append((spelled, line))
+
+    def _resolver(self) -> None:
+        """Code at import may resolve a string to an object: the literals held name theirs."""
+        if not self.resolves:
+            self.resolves = True
+            self.out.outside += self.paths
+            self.paths = []
 
     def _live(self, c: ast.ClassDef, how: str) -> None:
         """A class used at import (named by reached code: made, handed on, stored, read,
@@ -1589,6 +1640,8 @@ class _Reach:
     def _subscript(self, node: ast.Subscript, how: str | None, line: int) -> None:
         self._lookup(node, how, line)  # ``m.__dict__["f"]``, ``sys.modules[__name__]``
         holder = node.value
+        if _leaf(holder) == "modules" and _literal_str(node.slice) is None:
+            self._resolver()  # ``sys.modules[name]``: a computed path may name any module
         if (type(holder) is ast.Call and _leaf(holder.func) in ("globals", "vars", "locals")) or (  # type: ignore[attr-defined]
                 type(holder) is ast.Attribute and holder.attr == "__dict__"):  # type: ignore[attr-defined]
             if _literal_str(node.slice) is None:  # ``globals()[name]``
@@ -1723,6 +1776,8 @@ class _Reach:
         line = call.lineno
         leaf = _leaf(func)
         leaf = self.importers.get(leaf, leaf) if t is ast.Name else leaf  # type: ignore[arg-type]
+        if leaf in _RESOLVERS:
+            self._resolver()
         if leaf in _NAME_SINKS:
             self._lookup(call, how, line)  # ``getattr(m, "f")``, ``import_module("pkg._x")``
             index = _NAME_SINKS[leaf]
@@ -2451,11 +2506,13 @@ def _leaf(node: ast.expr) -> str | None:
 
 def reached(tree: ast.Module, *, main_runs: bool | Callable[[], bool] = False,
             module: str | None = None, package: bool = False,
-            typing_patched: bool | None = None) -> Reached:
+            typing_patched: bool | None = None,
+            star_bound: frozenset[str] | None = None) -> Reached:
     """What of ``tree`` runs when the module is imported (``main_runs``: its ``__main__``
     block does too, because ``__name__`` may be rebound; ``module``: its import name, when
     known, and ``package``: whether it is a package's ``__init__``; ``typing_patched``:
     whether a module of the distribution, this one included, may set
-    ``typing.TYPE_CHECKING``, None where only this module's tree is known)."""
+    ``typing.TYPE_CHECKING``, None where only this module's tree is known; ``star_bound``:
+    the public names its star imports of own modules may bind, None: any)."""
     return _Reach(tree, main_runs=main_runs, module=module, package=package,
-                  typing_patched=typing_patched).run(tree)
+                  typing_patched=typing_patched, star_bound=star_bound).run(tree)

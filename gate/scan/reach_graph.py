@@ -271,6 +271,9 @@ def _bound_by_import(name: str, package: bool, body: list[ast.stmt]) -> dict[str
     for st in body:
         if isinstance(st, ast.Import):
             for a in st.names:
+                if package and a.name.startswith(f"{name}."):  # (as ``from .tools import``)
+                    sub = a.name[len(name) + 1:].partition(".")[0]
+                    out[sub] = f"{name}.{sub}"
                 if a.asname:
                     out[a.asname] = a.name
                 else:
@@ -280,9 +283,21 @@ def _bound_by_import(name: str, package: bool, body: list[ast.stmt]) -> dict[str
             base = absolute(name, package, "." * st.level + (st.module or ""))
             if base is None:
                 continue
+            if package and base.startswith(f"{name}."):
+                # ``from .tools import X``: loading ``pkg.tools`` sets the package's
+                # attribute, its global ``tools``, to the submodule (``_find_and_load``),
+                # before the statement binds its names (``from .tools import tools``)
+                sub = base[len(name) + 1:].partition(".")[0]
+                out[sub] = f"{name}.{sub}"
             for a in st.names:
-                if a.name != "*":
-                    out[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+                if a.name == "*":
+                    continue
+                if package and base == name and a.name in out:
+                    # ``from . import x`` in a package whose ``x`` a statement above bound:
+                    # CPython's ``_handle_fromlist`` gives the attribute, loading nothing
+                    out[a.asname or a.name] = out[a.name]
+                    continue
+                out[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
     return out
 
 

@@ -60,6 +60,7 @@ from gate.scan.reach import (
 )
 from gate.scan.reach_decorators import follow_decorations
 from gate.scan.reach_graph import Graph, Summary, summarize
+from gate.scan.reach_hooks import follow_class_hooks
 from gate.scan.type_checking import may_write
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -329,6 +330,7 @@ class _Follow:
             mods = list(self.by_path.values())
         self.mods = mods
         follow_decorations(self)  # (``@register_model`` of another own module)
+        follow_class_hooks(self)  # (a base's ``__init_subclass__`` of another one)
         while self.pending:
             target = self.pending.pop()
             for caller in self._candidates(target):
@@ -697,9 +699,10 @@ class _Follow:
         head, _, rest = spelled.partition(".")
         bound = s.binds.get(head)
         if bound is not None:
-            return [f"{bound}.{rest}" if rest else bound]
-        if head in s.entries or head in s.defined:
-            return []
+            return [f"{bound}.{rest}" if rest else bound, *(
+                f"{star}.{spelled}" for star in s.stars if not head.startswith("_"))]
+        if (head in s.entries or head in s.defined) and head.startswith("_"):
+            return []  # (a public name a star import may rebind: the starred module's too)
         return [f"{star}.{spelled}" for star in s.stars]
 
 

@@ -32,9 +32,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
+import importlib.machinery
 import json
 import re
 import sys
+import sysconfig
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
@@ -62,6 +65,7 @@ from gate.scan import native, python
 from gate.scan.exports import Exported, collect
 from gate.scan.labels import labelled, platform_rebound
 from gate.scan.lexical import decode_source, module_name
+from gate.scan.reach import moved
 from gate.scan.reach_modules import follow_modules
 
 # Top-level import names of popular distributions -> the distributions that may ship them.
@@ -618,8 +622,33 @@ def _scan_site_member(ar: Archive, member: Member, path: str, rel: str,
         shadowed.add(module)
         out.append(_finding(path, 0, Capability.STARTUP_HOOKS, Phase.STARTUP, detail))
     phase = Phase.STARTUP if startup else None
-    return out + _scan_code(ar, member, path, rel, phase=phase, own=own, code=code,
-                            exports=exports)
+    found = _scan_code(ar, member, path, rel, phase=phase, own=own, code=code,
+                       exports=exports)
+    if not startup and _stdlib_lacks(module):
+        # ``_winapi.py`` on Linux: ``import mimetypes`` tries the name, imports the wheel's
+        # module and calls its functions (``_mimetypes_read_windows_registry``): any of
+        # them may run when the standard library is used, at the import of any package
+        how = f"the standard library imports '{module}', which this platform lacks"
+        found = [moved(f, how) if f.phase is Phase.RUNTIME else f for f in found]
+    return out + found
+
+
+@functools.cache
+def _stdlib_lacks(module: str) -> bool:
+    """Whether ``module`` is a standard-library name this interpreter has no module for
+    (``_winapi``, ``winreg``, ``msvcrt`` on Linux; ``_scproxy`` off macOS): the standard
+    library only tries it, so one a wheel installs is the one imported. (A name the
+    interpreter has is found in the standard library first: the wheel's is never loaded.)"""
+    if module not in sys.stdlib_module_names or module in sys.builtin_module_names:
+        return False
+    try:
+        return importlib.machinery.PathFinder.find_spec(module, _STDLIB_DIRS) is None
+    except (ImportError, ValueError):
+        return False
+
+
+_STDLIB_DIRS = sorted({sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib"),
+                       *(p for p in sys.path if p.endswith("lib-dynload"))})
 
 
 # -- scripts ---------------------------------------------------------------------------------

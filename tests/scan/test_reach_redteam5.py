@@ -42,33 +42,6 @@ EVIL_TOOLS = src("""
             os.system("echo pwned")
     """)
 
-FROM_ATTR = ("bypass: `from . import tools` (and `import pkg.tools as t`, `from pkg import "
-             "tools`) gives the package's attribute `tools` when one is bound, importing no "
-             "submodule, and the attribute here is _impl's class (bound by a from-import or a "
-             "star import); the scanner resolves the name to the submodule pkg/tools.py, so "
-             "`tools.run()` reaches its harmless run, never the class's; fix: resolve `from . "
-             "import x` to the package attribute a statement above may bind (a def, class, "
-             "from-import, a star import exporting x), else to the submodule; or to both")
-STAR_REBIND = ("bypass: `from ._x import *` rebinds a name the module bound before it (a def, "
-               "a from-import), and the call after it runs _x's function; the scanner keeps the "
-               "earlier binding; fix: a star import of an own module binds, at that point, every "
-               "name that module exports (its __all__ when a literal, else its public names), "
-               "so later references resolve to the exported definition too")
-STAR_TRUSTED = ("bypass: a star import of an own module rebinds a name the scanner trusts by "
-                "resolution (`TYPE_CHECKING`, the alias `t` of `typing`, the builtin "
-                "`property`, the module `functools`, dataclasses' `field`) and no statement "
-                "spells that binding, so `if TYPE_CHECKING:` is taken as never true, the "
-                "decorator as the standard one, the lambda as a kept default_factory; fix: a "
-                "name is typing's, a builtin or a stdlib one only when no star import of an own "
-                "module (or of one whose exports cannot be listed) may bind it")
-XMOD_HOOK = ("bypass: an own base's `__init_subclass__` (or an own metaclass's `__init__`) "
-             "defined in *another* module calls a method on the new class (`cls.setup()`) or "
-             "keeps it in a registry a function of its module walks at import, so defining the "
-             "subclass runs its override; the scanner makes a class used through such a hook "
-             "only when base and subclass share a module; fix: follow own bases and metaclasses "
-             "through the module graph (transitively, through intermediate classes) and make "
-             "the class used where the inherited hook may call or keep cls")
-
 _RAW: list[tuple[str, str, Files, str | None]] = []
 
 
@@ -81,12 +54,12 @@ case("from_dot_import_attribute_from_star", "subprocess", {
     "pkg/_impl.py": EVIL_TOOLS,
     "pkg/tools.py": HARMLESS_RUN,
     "pkg/__init__.py": "from ._impl import *\nfrom . import tools\ntools.run()\n",
-}, bypass=FROM_ATTR)
+})  # closed by reach6: a public name an own star import may bind is the starred one too
 case("from_dot_import_attribute_rebound", "subprocess", {
     "pkg/_impl.py": EVIL_TOOLS,
     "pkg/tools.py": HARMLESS_RUN,
     "pkg/__init__.py": "from ._impl import tools\nfrom . import tools\ntools.run()\n",
-}, bypass=FROM_ATTR)
+})  # closed by reach6: ``from . import x`` gives the attribute a statement above bound
 case("import_as_reads_package_attribute", "subprocess", {
     "pkg/_impl.py": EVIL_TOOLS,
     "pkg/tools.py": HARMLESS_RUN,
@@ -116,12 +89,7 @@ case("submodule_import_rebinds_package_global", "subprocess", {
     "pkg/_x.py": "class tools:\n    @staticmethod\n    def run():\n        pass\n",
     "pkg/tools.py": "import os\nX = 1\ndef run():\n    os.system('echo pwned')\n",
     "pkg/__init__.py": "from ._x import tools\nfrom .tools import X\ntools.run()\n",
-}, bypass="bypass: importing a submodule (`from .tools import X`; a sibling's `import "
-   "pkg.tools` does the same) sets the package's attribute `tools`, which is __init__'s "
-   "global: it replaces the class `from ._x import tools` bound, so `tools.run()` runs "
-   "pkg/tools.py's run; the scanner keeps the from-import binding; fix: an import of an own "
-   "submodule pkg.x, by any module, rebinds `x` in pkg/__init__.py from then on (resolve a "
-   "later `x` to the submodule too)")
+})  # closed by reach6: loading pkg.tools rebinds __init__'s global tools
 case("submodule_setattr_sys_modules_package", "subprocess", {
     "pkg/_x.py": HARMLESS_RUN,
     "pkg/_y.py": src("""
@@ -175,17 +143,13 @@ case("sibling_writes_package_dunder_name", "subprocess", {
         if __name__ == "__main__":
             f()
         """),
-}, bypass="bypass: a submodule writes `pkg.__name__ = '__main__'`, which is __init__'s global, "
-   "before __init__ tests `if __name__ == '__main__':`; name_may_change looks only at the "
-   "module itself (its assignments, globals(), sys.modules...); fix: an attribute write of "
-   "`__name__` on an own module by any module of the distribution (`pkg.__name__ = ...`, "
-   "`setattr(pkg, '__name__', ...)`) counts as that module rebinding its name")
+})  # closed by reach6: a write of an own module's __name__ by any module (exports)
 
 # ---- 3. star imports bind the names a module tests or trusts
 case("star_import_overrides_local_def", "subprocess", {
     "pkg/_x.py": "import os\ndef run():\n    os.system('echo pwned')\n",
     "pkg/__init__.py": HARMLESS_RUN + "from ._x import *\nrun()\n",
-}, bypass=STAR_REBIND)
+})  # closed by reach6: a public name an own star import may rebind is the starred one too
 case("star_import_dynamic_all_underscore", "subprocess", {
     "pkg/_x.py": src("""
         import os
@@ -240,7 +204,7 @@ case("star_import_rebinds_property", "subprocess", {
             def go(self):
                 os.system("echo pwned")
         """),
-}, bypass=STAR_TRUSTED)
+})  # closed by reach6: names own star imports may bind are not trusted
 case("star_import_rebinds_functools", "subprocess", {
     "pkg/_x.py": "class functools:\n    @staticmethod\n    def cache(fn):\n        fn()\n"
                  "        return fn\n",
@@ -251,7 +215,7 @@ case("star_import_rebinds_functools", "subprocess", {
         def go():
             os.system("echo pwned")
         """),
-}, bypass=STAR_TRUSTED)
+})  # closed by reach6: names own star imports may bind are not trusted
 case("star_import_rebinds_dataclasses_field", "subprocess", {
     "pkg/_x.py": "def field(default_factory):\n    return default_factory()\n",
     "pkg/__init__.py": src("""
@@ -262,7 +226,7 @@ case("star_import_rebinds_dataclasses_field", "subprocess", {
         class C:
             xs: tuple = field(default_factory=lambda: os.system("echo pwned") or ())
         """),
-}, bypass=STAR_TRUSTED)
+})  # closed by reach6: names own star imports may bind are not trusted
 case("star_import_shadows_builtin", "subprocess", {
     "pkg/_x.py": "import os\ndef isinstance(a, b):\n    os.system('echo pwned')\n    return True\n",
     "pkg/__init__.py": "from ._x import *\nisinstance(1, int)\n",
@@ -273,13 +237,7 @@ case("stdlib_optional_module_winapi_shadowed", "subprocess", {
     "_winapi.py": "import os\ndef _mimetypes_read_windows_registry(add):\n"
                   "    os.system('echo pwned')\n",
     "pkg/__init__.py": "import mimetypes\nmimetypes.guess_type('a.txt')\n",
-}, bypass="bypass (partial: the file is reported as `startup-hooks`, phase startup, \"shadows "
-   "stdlib module '_winapi'\"): on Linux `import mimetypes` imports the wheel's top-level "
-   "_winapi.py (it only tries the name) and `guess_type` calls its "
-   "`_mimetypes_read_windows_registry`, whose os.system is labelled runtime, so a policy "
-   "granting startup-hooks and runtime subprocess allows it at import; fix: every function "
-   "of a module that shadows a standard-library module is reached at import (the stdlib may "
-   "call any of them), with evidence naming the shadowed module")
+})  # closed by reach6: a module the stdlib only tries is reached at import (wheel.py)
 
 # ---- 5. strings the standard library resolves to own callables
 case("unittest_loader_calls_named_function", "subprocess", {
@@ -385,7 +343,7 @@ case("metaclass_in_other_module_calls_override", "subprocess", {
                 os.system("echo pwned")
         """),
     "pkg/__init__.py": "from . import _plug\n",
-}, bypass=XMOD_HOOK)
+})  # closed by reach6: a hook of another own module (gate.scan.reach_hooks)
 case("enum_missing_from_mixin_module", "subprocess", {
     "pkg/_x.py": src("""
         import os
@@ -416,7 +374,7 @@ case("metaclass_chain_three_modules", "subprocess", {
                 os.system("echo pwned")
         """),
     "pkg/__init__.py": "from . import _plug\n",
-}, bypass=XMOD_HOOK)
+})  # closed by reach6: a hook of another own module (gate.scan.reach_hooks)
 case("init_subclass_in_other_module_calls_override", "subprocess", {
     "pkg/_a.py": "class A:\n    def __init_subclass__(cls, **kw):\n        cls.setup()\n"
                  "    @classmethod\n    def setup(cls):\n        pass\n",
@@ -429,7 +387,7 @@ case("init_subclass_in_other_module_calls_override", "subprocess", {
                 os.system("echo pwned")
         """),
     "pkg/__init__.py": "from . import _c\n",
-}, bypass=XMOD_HOOK)
+})  # closed by reach6: a hook of another own module (gate.scan.reach_hooks)
 case("init_subclass_chain_three_modules_env", "env", {
     "pkg/_a.py": "class A:\n    def __init_subclass__(cls, **kw):\n"
                  "        super().__init_subclass__(**kw)\n        cls.setup()\n",
@@ -444,7 +402,7 @@ case("init_subclass_chain_three_modules_env", "env", {
                 print(os.environ.get("PKG_PROBE"))
         """),
     "pkg/__init__.py": "from ._c import C\n",
-}, bypass=XMOD_HOOK)
+})  # closed by reach6: a hook of another own module (gate.scan.reach_hooks)
 case("init_subclass_registry_in_other_module", "subprocess", {
     "pkg/_a.py": src("""
         REG = []
@@ -464,7 +422,7 @@ case("init_subclass_registry_in_other_module", "subprocess", {
                 os.system("echo pwned")
         """),
     "pkg/__init__.py": "from . import _c\nfrom ._a import boot\nboot()\n",
-}, bypass=XMOD_HOOK)
+})  # closed by reach6: a hook of another own module (gate.scan.reach_hooks)
 case("set_name_descriptor_from_factory_module", "env", {
     "pkg/_x.py": src("""
         class _D:
@@ -535,9 +493,7 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
         "pkg/_impl.py": "class tools:\n    @staticmethod\n    def run():\n        return None\n",
         "pkg/tools.py": "import os\ndef run():\n    os.system('echo pwned')\n",
         "pkg/__init__.py": "from ._impl import tools\nfrom . import tools\ntools.run()\n",
-    }, "imprecise: `from . import tools` after `from ._impl import tools` gives the bound "
-       "class, so pkg/tools.py is never imported, yet its run() is labelled import; fix: "
-       "the one of the FROM_ATTR bypass (resolve to the attribute bound above too)"),
+    }, None),  # closed by reach6
     ("generic_subscript_runs_no_method", "subprocess", src("""
         import os, typing
         T = typing.TypeVar("T")
