@@ -474,8 +474,8 @@ class _Follow:
         tmod, name = target
         leaf = tmod.rpartition(".")[2].rpartition("/")[2]
         cls, _, meth = name.rpartition(".")
-        word = leaf if name == "__getattr__" else cls if (cls and meth.startswith("__")) else (
-            meth)
+        word = leaf if name == "__getattr__" else "dir" if name == "__dir__" else cls if (
+            cls and meth.startswith("__")) else meth  # (``dir(pkg)`` runs ``__dir__``)
         holders: tuple[str, ...] = ()
         if cls:
             holders = (cls.partition(".")[0], *self.modules[tmod].instances_of(cls))
