@@ -100,6 +100,7 @@ class _Module:
     by_last: dict[str, list[tuple[str, str]]] | None = None  # ``named`` by last word, module
     by_class: dict[str, list[str]] | None = None  # its instances, by the class spelled
     typing: bool = False  # a module of the distribution may set ``typing.TYPE_CHECKING``
+    by_entry: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     def instances_of(self, cls: str) -> list[str]:
         """What holds an instance of ``cls`` (as spelled) in the summary: module-level
@@ -140,12 +141,20 @@ class _Module:
                 "\n".join(self.lines[a - 1:b]) for a, b in key)))
         return words
 
+    def entry_words(self, entry: str) -> frozenset[str]:
+        """The words entry ``entry``'s code spells (``words_in`` of its ranges, by name)."""
+        words = self.by_entry.get(entry)
+        if words is None:
+            assert self.sum is not None
+            words = self.by_entry[entry] = self.words_in(self.sum.entries[entry])
+        return words
+
     def spelling(self, word: str) -> list[str]:
         """The entries (functions, classes, ``Class.method``) whose code spells ``word``."""
         if self.index is None:
             self.index = {}
-            for entry, rs in (self.sum.entries if self.sum is not None else {}).items():
-                for w in self.words_in(rs):
+            for entry in (self.sum.entries if self.sum is not None else {}):
+                for w in self.entry_words(entry):
                     self.index.setdefault(w, []).append(entry)
         return self.index.get(word, [])
 
@@ -243,6 +252,20 @@ def follow_modules(findings: list[Finding],
 Key = tuple[str, str]  # (module, entry: ``f``, ``Class``, ``Class.method``, ``__getattr__``)
 
 
+@dataclasses.dataclass(slots=True)
+class _Target:
+    """A callee's names, as ``_caller`` reads them in each module that may name it."""
+    qual: str  # ``mod.name``
+    want: str  # the definition it names (``Graph.canon``)
+    hook: bool  # a module ``__getattr__``
+    method: bool  # ``Class.method``
+    # per spelling (``qual``, ``want``): its prefixes, longest first, with whether whole;
+    # and what an instance holding it is of
+    spells: list[tuple[list[tuple[str, bool]], str]]
+    last: str  # the last word of the last spelling read
+    prefixes: frozenset[str]  # every prefix of either spelling
+
+
 class _Follow:
     """``findings`` with the ``runtime`` ones that another own module's import-time code
     reaches turned ``import``. ``sources``: member path -> (site-relative path, text) of
@@ -259,7 +282,11 @@ class _Follow:
         self.edges: dict[Key, set[Key]] = {}  # callee -> callees it may call
         self.reached_via: dict[Key, str] = {}
         self.canons: dict[str, str] = {}
-        self.done: set[tuple[str, Key]] = set()  # (caller, callee) read
+        # (each callee is popped from ``pending`` once: ``_candidates`` reads each caller of
+        # it once, the first module of a name where two files have one)
+        self.twins = False  # two of ``mods`` share a name
+        self.index: dict[str, list[_Module]] | None = None  # word -> the modules spelling it
+        self.ctx: tuple[Key, _Target] | None = None  # (``_caller``: the callee's names, once)
         self.pending: list[Key] = []  # callees whose callers are still to be read
         self.mods: list[_Module] = []  # the modules that may call (not a ``__main__``)
         self.spellers: dict[str, list[_Module]] = {}  # word -> the modules spelling it
@@ -329,6 +356,7 @@ class _Follow:
         if any("__main__" in m.words and m.imports("__main__") for m in mods):
             mods = list(self.by_path.values())
         self.mods = mods
+        self.twins = len({m.name for m in mods}) < len(mods)
         follow_decorations(self)  # (``@register_model`` of another own module)
         follow_class_hooks(self)  # (a base's ``__init_subclass__`` of another one)
         while self.pending:
@@ -411,7 +439,7 @@ class _Follow:
                     continue
                 if holders is not None and not (
                         other == cls or other.startswith(cls + ".")
-                        or not holders.isdisjoint(mod.words_in(s.entries[other]))):
+                        or not holders.isdisjoint(mod.entry_words(other))):
                     continue
                 self.edges.setdefault((mod.name, other), set()).add((mod.name, n))
                 if (mod.name, other) not in self.callees:
@@ -426,6 +454,20 @@ class _Follow:
         else:
             have += [r for r in ranges if r not in have]
 
+    def _spellers(self, word: str) -> list[_Module]:
+        """The modules of ``mods`` that spell ``word``, in their order (an index of every
+        word once many are asked)."""
+        found = self.spellers.get(word)
+        if found is None:
+            if self.index is None and len(self.spellers) >= 64:
+                self.index = {}
+                for m in self.mods:
+                    for w in m.words:
+                        self.index.setdefault(w, []).append(m)
+            found = self.spellers[word] = self.index.get(word, []) if (
+                self.index is not None) else [m for m in self.mods if word in m.words]
+        return found
+
     def _candidates(self, target: Key) -> list[_Module]:
         """The modules that can name ``target`` at all: they spell its name (a method: its
         own, a special method: its class's; a module ``__getattr__``: the module's) and
@@ -439,34 +481,40 @@ class _Follow:
         holders: tuple[str, ...] = ()
         if cls:
             holders = (cls.partition(".")[0], *self.modules[tmod].instances_of(cls))
-        found = self.spellers.get(word)
-        if found is None:
-            found = self.spellers[word] = [m for m in self.mods if word in m.words]
+        found = self._spellers(word)
         tsum = self.modules[tmod].summary() if not cls else None
         kept: list[str] = []
         if tsum is not None and name in tsum.classes:  # a class: through its instances too
             kept = [i for i in self.modules[tmod].instances_of(name) if i in tsum.instances]
             if kept:  # (``from ._x import k``, ``import pkg._x; pkg._x.k``)
-                found = [*found, *(m for m in self.mods if m not in found and any(
+                ids = {id(m) for m in found}
+                found = [*found, *(m for m in self.mods if id(m) not in ids and any(
                     i in m.words and (m.imports(i) or self._names_module(m, tmod))
                     for i in kept))]
         if self.starrers is None:
             self.starrers = [m for m in self.mods if m.star_import()]
         out: list[_Module] = []
         if name == "__getattr__":  # its submodules look it up relatively (``from . import x``)
-            found = [*found, *(m for m in self.mods if m not in found and m.name.startswith(
+            ids = {id(m) for m in found}
+            found = [*found, *(m for m in self.mods if id(m) not in ids and m.name.startswith(
                 tmod + ".") and "import" in m.words)]
+        elif cls and not self.twins:  # (only a module spelling a holder may pass below)
+            spell = {id(m) for h in holders for m in self._spellers(h)}
+            found = [m for m in found if id(m) in spell]
+        seen: set[str] = set()
         for caller in (*found, *self.starrers):
-            if caller.name == tmod or (caller.name, target) in self.done:
+            if caller.name == tmod or caller.name in seen:
                 continue
-            self.done.add((caller.name, target))
+            seen.add(caller.name)
             if name == "__getattr__" and caller.name.startswith(tmod + "."):
                 out.append(caller)
                 continue
             if cls:  # a method: through its class, or an instance of it, imported
-                if any(h in caller.words and (caller.imports(h) or self._names_module(
-                        caller, tmod)) for h in holders):
-                    out.append(caller)
+                words = caller.words
+                for h in holders:
+                    if h in words and (caller.imports(h) or self._names_module(caller, tmod)):
+                        out.append(caller)
+                        break
             elif caller.imports(leaf) or (caller.imports(word) and word in caller.words) or (
                     (word in caller.words or any(i in caller.words for i in kept))
                     and self._names_module(caller, tmod)):
@@ -488,28 +536,49 @@ class _Follow:
         leaf = tmod.rpartition(".")[2].rpartition("/")[2]
         if caller.imports(leaf) or _literal_module(caller, leaf):
             return True
-        if tmod in caller.text and re.search(  # a dotted path into it, a resolver's literal
-                rf"(?<![\w.]){re.escape(tmod)}[.:][A-Za-z_]", caller.text) is not None:
+        if _found(caller.text, tmod, rf"(?<![\w.]){re.escape(tmod)}[.:][A-Za-z_]"):
             return True  # (``pydoc.locate("pkg._x.f")``, ``resolve_name("pkg._x:f")``)
         parts = tmod.split(".")
         if len(parts) < 2 or leaf not in caller.words or not any(
                 caller.imports(p) for p in parts[:-1]):
             return False
-        return re.search(rf"\b{re.escape(parts[-2])}\s*\.\s*{re.escape(leaf)}\b",
-                         caller.text) is not None  # (``pkg._x`` spelled)
+        return _found(caller.text, parts[-2],  # (``pkg._x`` spelled)
+                      rf"\b{re.escape(parts[-2])}\s*\.\s*{re.escape(leaf)}\b")
+
+    def _target(self, target: Key) -> _Target:
+        """What ``_caller`` reads of ``target`` whoever the caller (worked out once)."""
+        if self.ctx is not None and self.ctx[0] == target:
+            return self.ctx[1]
+        qual = f"{target[0]}.{target[1]}"
+        want = self.canon(qual)  # (a re-export: what it names)
+        spells: list[tuple[list[tuple[str, bool]], str]] = []
+        last = ""
+        for spelled in {qual, want}:  # (a re-export is followed by its own alias, hop by hop)
+            parts = spelled.split(".")
+            spells.append(([(".".join(parts[:i]), i == len(parts))
+                            for i in range(len(parts), 0, -1)], spelled.rpartition(".")[0]))
+            last = parts[-1]
+        got = _Target(qual, want, target[1] == "__getattr__", bool(target[1].rpartition(".")[0]),
+                      spells, last, frozenset(p for ps, _ in spells for p, _ in ps))
+        self.ctx = (target, got)
+        return got
 
     def _caller(self, caller: _Module, target: Key) -> None:
         s = caller.sum
         assert s is not None
-        qual = f"{target[0]}.{target[1]}"
-        want = self.canon(qual)  # (a re-export: what it names)
+        t = self._target(target)
+        qual, want = t.qual, t.want
         # (an ancestor's hook counts: a submodule imported after its package, by the
         # application or another module, finds it defined)
-        hook = target[1] == "__getattr__"
-        how = self._named_how(caller, s, target, qual, want)
-        if how is not None:
-            self.reached_via.setdefault(target, how)
+        hook = t.hook
+        reached = target in self.reached_via  # (then where else it is named adds nothing)
+        if not reached:
+            how = self._named_how(caller, s, target, qual, want)
+            if how is not None:
+                self.reached_via.setdefault(target, how)
         if hook:
+            if reached:
+                return
             tmod = self.modules[target[0]]
             for base, name, line in s.lookups:  # ``from ._x import missing``
                 # (``from ._x import f`` asks a module that is no package for ``__path__``)
@@ -528,28 +597,36 @@ class _Follow:
                     target, f"{caller.path} from {target[0]} import *")
             return
         # names bound to the callee, and to what holds it (its class, its module)
-        cls, _, meth = target[1].rpartition(".")
+        cls = t.method
         direct: set[str] = set()
         holders: set[str] = set()
         bound = self._bound(caller, s)
-        for spelled in {qual, want}:  # (a re-export is followed by its own alias, hop by hop)
-            parts = spelled.split(".")
-            for i in range(len(parts), 0, -1):
-                for name in bound.get(".".join(parts[:i]), ()):
-                    (direct if i == len(parts) else holders).add(name)
+        binds = not bound.keys().isdisjoint(t.prefixes)
+        for prefixes, held in t.spells:
+            for prefix, whole in prefixes if binds else ():
+                names = bound.get(prefix)
+                if names:
+                    (direct if whole else holders).update(names)
             if cls:  # ``client = Client()``: ``client.fetch``
-                holders.update(self._instances(caller, s).get(spelled.rpartition(".")[0], ()))
-        else:  # a re-export names a function or class under another name, or module
-            for name in direct:
-                self._alias(caller, name, target)
-            if s.stars and not target[1].startswith("_") and any(
-                    star == target[0] for star in s.stars):
-                self._alias(caller, target[1], target)
+                holders.update(self._instances(caller, s).get(held, ()))
+        # a re-export names a function or class under another name, or module
+        for name in direct:
+            self._alias(caller, name, target)
+        if s.stars and not target[1].startswith("_") and any(
+                star == target[0] for star in s.stars):
+            self._alias(caller, target[1], target)
+        if not direct and not holders:
+            return
         # a function of the caller that names the callee may call it: a callee too
-        last = parts[-1]
+        last = t.last
         mentions = {e for w in direct for e in caller.spelling(w)}
-        mentions.update(e for w in holders for e in caller.spelling(w)
-                        if e not in mentions and last in caller.words_in(s.entries[e]))
+        spell = caller.spelling(last)  # (what spells the callee's name and a holder's)
+        if len(spell) <= sum(len(caller.spelling(w)) for w in holders):
+            mentions.update(e for e in spell if e not in mentions
+                            and not holders.isdisjoint(caller.entry_words(e)))
+        else:
+            mentions.update(e for w in holders for e in caller.spelling(w)
+                            if e not in mentions and last in caller.entry_words(e))
         for name in sorted(mentions):
             self.edges.setdefault((caller.name, name), set()).add(target)
             if (caller.name, name) not in self.callees:
@@ -751,6 +828,20 @@ def _leaky(mod: _Module, cls: str) -> bool:
         ast.Assign, ast.AnnAssign) for n in _targets(st)}, trusted,
         any(c.decorator_list for c in own))
     return any(leaks_self(m, shadowed, called, methods) for m in (fns if runs is None else runs))
+
+
+def _found(text: str, head: str, pattern: str) -> bool:
+    """Whether ``pattern``, which matches only where the literal ``head`` starts, matches
+    in ``text``: tried at each place ``head`` stands (the whole text is not searched)."""
+    at = text.find(head)
+    if at < 0:
+        return False
+    match = re.compile(pattern).match
+    while at >= 0:
+        if match(text, at) is not None:
+            return True
+        at = text.find(head, at + 1)
+    return False
 
 
 def _literal_module(caller: _Module, leaf: str) -> bool:
