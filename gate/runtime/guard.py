@@ -683,7 +683,13 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         if p is None or not str_endswith(str_lower(p), ".pth"):
             return None
         real = real_target(value, dir_fd)
-        if real is None or dirname(real) not in pth_dirs:
+        if real is None:
+            return None
+        where = dirname(real)
+        # this interpreter's site directories, and any other's (another Python version's
+        # user site, a venv's: a child of the run may start that interpreter)
+        if where not in pth_dirs and where.rpartition(sep)[2] not in (
+                "site-packages", "dist-packages"):
             return None
         return guard_violation(event, "writes " + real + " (a .pth file: its lines run as "
                                "Python starts, before the guard)", ent)
