@@ -275,5 +275,4 @@ def scanned_text(now: int, cached: int) -> str:
 __all__ = ["cache_root", "count", "default_root", "file_sha256", "framed", "human_bytes",
            "installer_output", "link_or_copy", "metadata_name_version", "name_version",
            "offline_env", "pip_hermetic_env", "private_root", "read_json", "scanned_text",
-           "stage_line",
-           "uv_bin", "uv_hermetic_env", "uv_install_argv", "write_json"]
+           "stage_line", "uv_bin", "uv_hermetic_env", "uv_install_argv", "write_json"]

@@ -445,7 +445,7 @@ class Gate:
                                                    version=s.pin.version, paths=paths)
                       for s in on]
             found = environment.check_set(wheels, state)
-            if install:
+            if install or keep:  # (the warm record's claims; the placement record)
                 tops = placement.tops(wheels, paths, self.target)
             if keep:
                 places.put(key, self.target, tops, found)

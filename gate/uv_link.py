@@ -11,8 +11,7 @@ would link. docs/security.md ("uv's cache") argues the scheme; in short:
   the same set of files, regular files and directories only, owned by this user, no group
   or other write bit), and a manifest is kept: ``uv/verified/<aa>/<sha256>.json`` with the
   archive's directory and the ``lstat`` witness of every file and directory in it (device,
-  inode, mode, owner, size, mtime and ctime in nanoseconds, link count) with each file's
-  sha256.
+  inode, mode, owner, size, mtime and ctime in nanoseconds, link count).
 * **Checked every run, by a stat.** Before uv runs, every witness must still hold. A write
   to a file (through any of its links) changes its mtime; a file added, removed or renamed
   changes its directory's. Any difference: the archive is deleted and the wheel handed to
@@ -25,10 +24,10 @@ would link. docs/security.md ("uv's cache") argues the scheme; in short:
 * **The ctime and the link count.** A process that writes a file and sets its mtime back
   (``os.utime``) still moves its ctime, which no unprivileged process can set back. Linking
   and unlinking move the ctime too, but they also change the link count: a ctime that moved
-  with the link count as it was is a write (or a ``chmod``), and the copy is unpacked again;
-  one that moved with the link count (an environment made or removed) is taken as that.
-  After uv linked, the new ctime and link count of each file it linked are kept
-  (``gate.uv_verified.settle``).
+  with the link count as it was or higher is a write (or a ``chmod``, or a link made outside
+  a run), and the copy is unpacked again; one that moved with a lower link count (an
+  environment removed) is taken as that. After uv linked, the new ctime and link count of
+  each file it linked are kept (``gate.uv_verified.settle``).
 
 What a stat cannot see: a write through an environment's file followed by that
 environment's removal (the unlink moves the ctime again and changes the link count). Such a

@@ -69,6 +69,12 @@ def drop(uv: Path, sha: str, manifest: dict[str, Any] | None, *,
         shutil.rmtree(uv / ARCHIVES / str(archive), ignore_errors=True)
 
 
+def _same(st: os.stat_result, ino: int, mode: int, size: int, mtime: int) -> bool:
+    """The witnessed inode, unchanged but for its ctime and link count."""
+    return (st.st_ino == ino and st.st_mtime_ns == mtime and st.st_size == size
+            and st.st_mode == mode)
+
+
 def holds(archives: Path, manifest: dict[str, Any]) -> bool:
     """Every witness of the archive still holds (one ``lstat`` per file and directory;
     plain strings: a few thousand of them on every run).
@@ -78,8 +84,8 @@ def holds(archives: Path, manifest: dict[str, Any]) -> bool:
     that moved with the link count as it was, or higher (a link made outside a run: uv's
     own are kept by ``settle``), or on a directory, is a write: False. A file's ctime that
     moved with a lower link count is an environment removed: its new ctime and link count
-    are taken into ``manifest`` (marked ``"moved"`` for
-    ``settle`` to keep). docs/security.md, "uv's cache", says what that leaves."""
+    are taken into ``manifest`` (marked ``"moved"`` for ``settle`` to keep).
+    docs/security.md, "uv's cache", says what that leaves."""
     base = f"{archives}{os.sep}{manifest['archive']}"
     dev, uid = manifest["dev"], manifest["uid"]
     lstat, isreg = os.lstat, stat.S_ISREG
@@ -87,8 +93,7 @@ def holds(archives: Path, manifest: dict[str, Any]) -> bool:
         for entry in manifest["entries"]:
             rel, ino, mode, size, mtime, ctime, nlink = entry
             st = lstat(f"{base}{os.sep}{rel}" if rel else base)
-            if (st.st_ino != ino or st.st_mtime_ns != mtime or st.st_size != size
-                    or st.st_mode != mode or st.st_dev != dev or st.st_uid != uid):
+            if not _same(st, ino, mode, size, mtime) or st.st_dev != dev or st.st_uid != uid:
                 return False
             if st.st_ctime_ns != ctime:
                 if st.st_nlink >= nlink or not isreg(mode):
@@ -115,8 +120,7 @@ def settle(uv: Path, sha: str, manifest: dict[str, Any], tmp: Path) -> None:
             st = os.lstat(f"{base}{os.sep}{rel}" if rel else base)
         except OSError:
             continue
-        if (st.st_ctime_ns != ctime and st.st_nlink > nlink and st.st_ino == ino
-                and st.st_mode == mode and st.st_size == size and st.st_mtime_ns == mtime):
+        if st.st_ctime_ns != ctime and st.st_nlink > nlink and _same(st, ino, mode, size, mtime):
             entry[5], entry[6] = st.st_ctime_ns, st.st_nlink
             moved = True
     if moved:

@@ -16,6 +16,7 @@ import mmap
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,20 @@ def _installs_scanned(done, py: Path, tmp_path: Path) -> None:
         ["__init__.py", "data.txt"], ["__init__.py", "__pycache__", "data.txt"])
 
 
+def _written_first(permpip: Permpip, index: SubIndex, locked: Path, make_venv: MakeVenv,
+                   cache: Path, traced: dict[str, str],
+                   write: Callable[[Path], None]) -> Path:
+    """The first install, then ``write`` of its ``warmlib/__init__.py`` (the cache's inode)
+    with the mtime put back after it; the first venv's python."""
+    first = make_venv("first")
+    _first(permpip, index, locked, first, cache, traced)
+    module = _site(first) / "warmlib" / "__init__.py"
+    st = module.stat()
+    write(module)
+    os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns))
+    return first
+
+
 # -- an earlier venv's installed files: the cache's inodes ------------------------------
 
 @pytest.mark.parametrize("path", PATHS)
@@ -99,15 +114,13 @@ def test_write_through_mmap_with_mtime_put_back_is_seen(
         permpip: Permpip, traced: dict[str, str], path: str) -> None:
     """Code in the first venv maps its own ``__init__.py`` shared and writes through the
     mapping (no write(2)), then puts the mtime back: the ctime still moved."""
+    def write(module: Path) -> None:
+        with module.open("r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+            m[:] = _same_size(bytes(m))
+            m.flush()
+
     cache = tmp_path / "cache"
-    first = make_venv("first")
-    _first(permpip, index, locked, first, cache, traced)
-    module = _site(first) / "warmlib" / "__init__.py"
-    st = module.stat()
-    with module.open("r+b") as f, mmap.mmap(f.fileno(), 0) as m:
-        m[:] = _same_size(bytes(m))
-        m.flush()
-    os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns))
+    first = _written_first(permpip, index, locked, make_venv, cache, traced, write)
     _reached_cache(cache, index, first)
     py, done = _second(permpip, index, locked, make_venv, cache, _env(traced, path))
     _installs_scanned(done, py, tmp_path)
@@ -119,19 +132,17 @@ def test_truncate_and_re_extend_with_mtime_put_back_is_seen(
         index: SubIndex, locked: Path, tmp_path: Path, make_venv: MakeVenv,
         permpip: Permpip, traced: dict[str, str], path: str) -> None:
     """``ftruncate(0)`` then written to the old size with other bytes, mtime restored."""
+    def write(module: Path) -> None:
+        planted = _same_size(module.read_bytes())
+        fd = os.open(module, os.O_WRONLY)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, planted, 0)
+        finally:
+            os.close(fd)
+
     cache = tmp_path / "cache"
-    first = make_venv("first")
-    _first(permpip, index, locked, first, cache, traced)
-    module = _site(first) / "warmlib" / "__init__.py"
-    st = module.stat()
-    planted = _same_size(module.read_bytes())
-    fd = os.open(module, os.O_WRONLY)
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, planted, 0)
-    finally:
-        os.close(fd)
-    os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns))
+    first = _written_first(permpip, index, locked, make_venv, cache, traced, write)
     _reached_cache(cache, index, first)
     py, done = _second(permpip, index, locked, make_venv, cache, _env(traced, path))
     _installs_scanned(done, py, tmp_path)
@@ -143,15 +154,14 @@ def test_chmod_of_an_installed_file_and_back_is_seen(
         permpip: Permpip, traced: dict[str, str]) -> None:
     """``chmod 666`` of an installed file (the cache's inode: anyone may write it), a write,
     the mode and mtime put back."""
+    def write(module: Path) -> None:
+        mode = module.stat().st_mode & 0o7777
+        module.chmod(0o666)
+        module.write_bytes(_same_size(module.read_bytes()))
+        module.chmod(mode)
+
     cache = tmp_path / "cache"
-    first = make_venv("first")
-    _first(permpip, index, locked, first, cache, traced)
-    module = _site(first) / "warmlib" / "__init__.py"
-    st = module.stat()
-    module.chmod(0o666)
-    module.write_bytes(_same_size(module.read_bytes()))
-    module.chmod(st.st_mode & 0o7777)
-    os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns))
+    first = _written_first(permpip, index, locked, make_venv, cache, traced, write)
     _reached_cache(cache, index, first)
     py, done = _second(permpip, index, locked, make_venv, cache, traced)
     _installs_scanned(done, py, tmp_path)
@@ -165,15 +175,13 @@ def test_write_with_mtime_put_back_then_a_new_hard_link(
     """A write through the first venv's file, mtime put back, then one more hard link to it
     (anywhere the user can write, e.g. its own venv): the link count rose with the ctime,
     which is what a venv made from the cache looks like."""
+    def write(module: Path) -> None:
+        with module.open("r+b") as f:
+            f.write(_same_size(module.read_bytes()))
+
     cache = tmp_path / "cache"
-    first = make_venv("first")
-    _first(permpip, index, locked, first, cache, traced)
-    module = _site(first) / "warmlib" / "__init__.py"
-    st = module.stat()
-    with module.open("r+b") as f:
-        f.write(_same_size(module.read_bytes()))
-    os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns))
-    os.link(module, _site(first) / "warmlib" / ".keep")
+    first = _written_first(permpip, index, locked, make_venv, cache, traced, write)
+    os.link(_site(first) / "warmlib" / "__init__.py", _site(first) / "warmlib" / ".keep")
     py, done = _second(permpip, index, locked, make_venv, cache, _env(traced, path))
     _installs_scanned(done, py, tmp_path)
 
