@@ -1728,12 +1728,10 @@ def stops(n: Node, cap: str, caller: Node | None = None) -> bool:
     key = stop_key(n[1], n[0])
     if key is None:
         return False
-    if caller is not None and stop_key(caller[1], caller[0]) == key:
+    held = stop_key(caller[1], caller[0]) if caller is not None else None
+    if held == key or STOP[key][0] == "take" or (held is not None and STOP[held][0] == "take"):
         return False
-    if STOP.get(key, ("",))[0] == "take" or (
-            caller is not None and STOP.get(stop_key(caller[1], caller[0]), ("",))[0] == "take"):
-        return False
-    only = STOP[key][0].partition(":")[2] if key in STOP else ""
+    only = STOP[key][0].partition(":")[2]
     if cap.startswith(PARAM):  # an open of either kind
         return not only or {READ, WRITE} <= set(only.split(","))
     return not only or cap.rstrip(WEAK) in only.split(",")

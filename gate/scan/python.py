@@ -169,12 +169,15 @@ _STORE_WORDS = frozenset({*(n for n in vars(builtins) if not n.startswith("_")),
                           "SOURCE_SUFFIXES", "BYTECODE_SUFFIXES", "EXTENSION_SUFFIXES"})
 _OBJ_READ = re.compile(r"\.[ \t]*obj\b")
 # ``setattr(pkg, "hasattr", h)``, ``setattr(builtins, n, h)``: not on ``self``/``cls``
-_SETATTR = re.compile(r"\bsetattr[ \t]*\([ \t]*(?!(?:self|cls)\b)")
+# (``s(?<!\ws)etattr`` is ``\bsetattr`` led by a literal the regex engine skips ahead to,
+# as ``t(?<!\wt)ype`` is ``\btype`` below: read in every file with an import, 13 and 3
+# times faster so)
+_SETATTR = re.compile(r"s(?<!\ws)etattr[ \t]*\([ \t]*(?!(?:self|cls)\b)")
 # a class called, or bound, as reached from an object (gate.scan.python_calls:
 # ``_class_reached``; python_refs: ``c = X.__class__``)
 _CLASS_CALL = re.compile(r"__(?:base|bases|mro)__[ \t]*(?:\(|\[[^\]\n]*\][ \t]*\(|\n|$)|"
                          r"__class__[ \t]*(?:\(|\.[ \t]*__base|\n|$)|"
-                         r"\btype[ \t]*\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*(?:\(|\.[ \t]*__)",
+                         r"t(?<!\wt)ype[ \t]*\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*(?:\(|\.[ \t]*__)",
                          re.MULTILINE)
 
 

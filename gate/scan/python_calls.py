@@ -742,8 +742,6 @@ def _shape(node: ast.expr) -> list[str | None]:
 
 
 _ENV_FILE_OPENERS = frozenset({"open", "io.open", "io.FileIO", "codecs.open"})
-# (any prefix: ``/proc/self/root/proc/self/environ`` loops back through the root link)
-_ENVIRON_FILE = re.compile(r"/proc/.+/environ")
 # what lists a directory's entries (paths that no literal spells whole)
 _PROC_LISTERS = frozenset({"glob.glob", "glob.iglob", "os.listdir", "os.scandir", "os.walk",
                            "os.fwalk"})
@@ -760,32 +758,24 @@ def _lists_a_process(node: ast.expr) -> bool:
         c in comp for c in "*?[")
 
 
-def _may_be_proc_file(node: ast.expr, leaf: str) -> bool:
-    """Whether the path ``node`` may be ``/proc/<...>/<leaf>`` (``mem``)."""
+def _may_be_proc_file(node: ast.expr, leaf: str, pids: tuple[str, ...] = ("self",)) -> bool:
+    """Whether the path ``node`` may be ``/proc/<...>/<leaf>`` (``mem``, ``environ``): its
+    literal parts allow it (``"/proc/self/" + leaf``, ``f"/proc/{pid}/{leaf}"``: tried
+    with each of ``pids``); a path made of nothing literal is not read. (Any prefix:
+    ``/proc/self/root/proc/self/environ`` loops back through the root link.)"""
     parts = _shape(node)
     if all(p is None for p in parts):
         return False
     if None not in parts:
         return re.fullmatch(rf"/proc/.+/{leaf}", "".join(parts)) is not None  # type: ignore[arg-type]
     pattern = "".join(".*" if p is None else re.escape(p) for p in parts)
-    return bool(re.fullmatch(pattern, f"/proc/self/{leaf}"))
+    return any(re.fullmatch(pattern, f"/proc/{pid}/{leaf}") for pid in pids)
 
 
 def _may_be_environ_file(node: ast.expr) -> bool:
     """Whether the path ``node`` may be ``/proc/<pid>/environ`` (a process's environment
-    read as a file): its literal parts allow it (``"/proc/self/" + "environ"``,
-    ``f"/proc/{pid}/environ"``); a path made of nothing literal is not read."""
-    parts = _shape(node)
-    if all(p is None for p in parts):
-        return False
-    if None not in parts:
-        return _ENVIRON_FILE.fullmatch("".join(parts)) is not None  # type: ignore[arg-type]
-    pattern = "".join(".*" if p is None else re.escape(p) for p in parts)
-    first, last = parts[0], parts[-1]
-    head_ok = first is None or "/proc/".startswith(first) or first.startswith("/proc/")
-    tail_ok = last is None or "environ".endswith(last) or last.endswith("/environ")
-    return head_ok and tail_ok and bool(re.fullmatch(pattern, "/proc/self/environ") or
-                                        re.fullmatch(pattern, "/proc/1/environ"))
+    read as a file)."""
+    return _may_be_proc_file(node, "environ", ("self", "1"))
 
 
 def _may_lead_on(node: ast.expr) -> bool:

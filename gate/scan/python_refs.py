@@ -1180,8 +1180,9 @@ class _Refs(_State):
         that module's bare names) will find it, a rebinding the modules that trust their
         bare ``hasattr``/``isinstance`` do not see. The write is the finding."""
         module = canonical(base)
+        own = module == _SELF_MODULE or module in self._own_modules()  # type: ignore[attr-defined]
         if attr is None:  # ``setattr(builtins, name, h)``: any name
-            if module == "builtins" or module == _SELF_MODULE or module in self._own_modules():  # type: ignore[attr-defined]
+            if module == "builtins" or own:
                 self._add(_DYNAMIC, line, phase, f"setattr({module}, {_COMPUTED}) (any "
                           "builtin's name rebound)")
             return
@@ -1195,8 +1196,7 @@ class _Refs(_State):
             # of it is an unknown name, followed as one)
             self._add(_DYNAMIC, line, phase,
                       f"builtins.{attr} assigned (a builtin replaced for every module)")
-        elif hasattr(builtins, attr) and not attr.startswith("__") and (
-                module == _SELF_MODULE or module in self._own_modules()):  # type: ignore[attr-defined]
+        elif own and hasattr(builtins, attr) and not attr.startswith("__"):
             self._add(_DYNAMIC, line, phase,
                       f"{module}.{attr} assigned (a builtin's name bound on a module of the "
                       "package: its bare uses there are not the builtin)")

@@ -769,7 +769,7 @@ def _script_code(filename: str, ar: Archive, member: Member, path: str, data: by
 
 def _entry_points(filename: str, data: bytes, path: str, dist: NormalizedName,
                   own: frozenset[str],
-                  codes: Mapping[str, bytes | str | Finding] | None = None) -> list[Finding]:
+                  codes: Mapping[str, bytes | str | Finding]) -> list[Finding]:
     """Console and GUI scripts that shadow common commands (``gate.layout.entry_points``
     reads the file as pip does, refusing what uv or configparser would read otherwise),
     and what each entry point's target does (``_entry_point_target``)."""
@@ -778,7 +778,7 @@ def _entry_points(filename: str, data: bytes, path: str, dist: NormalizedName,
     lines = {(g, n): i for i, (g, n) in _entry_point_lines(data)}
     for group, script, value in read:
         line = lines.get((group, script), 0)
-        out += _entry_point_target(path, line, group, script, value, own, codes or {})
+        out += _entry_point_target(path, line, group, script, value, own, codes)
         if group not in SCRIPT_GROUPS:
             continue
         command = shadowed_command(script)

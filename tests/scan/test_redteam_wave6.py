@@ -64,10 +64,12 @@ import tarfile
 import tempfile
 import textwrap
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from gate.model import Finding
 from gate.scan import scan_artifact
 from tests.builders import build_wheel
 from tests.scan.test_reach_redteam import CAUGHT_AS, _zip
@@ -662,13 +664,9 @@ def run_payload(files: dict[str, str | bytes], tmp_path: Path) -> tuple[set[str]
     return audit_events(r.stderr) | ({NET} if hit.is_set() else set()), r.stdout
 
 
-@pytest.mark.parametrize(("files", "cap", "proof", "where"),
-                         [pytest.param(*p.values, id=p.id) for p in CASES])
-def test_payload_really_uses_the_capability(files: dict[str, str | bytes], cap: str,
-                                            proof: str | tuple[str, ...],
-                                            where: tuple[str, int] | None,
-                                            tmp_path: Path) -> None:
-    events, out = run_payload(files, tmp_path)
+def assert_proof(events: set[str], out: str, proof: str | tuple[str, ...]) -> None:
+    """The payload really did it: one of the events of a tuple ``proof``, the text after
+    ``out:`` on its stdout, or the one event ``proof`` names."""
     if isinstance(proof, tuple):
         assert events & set(proof), (sorted(events), out)
     elif proof.startswith("out:"):
@@ -677,14 +675,30 @@ def test_payload_really_uses_the_capability(files: dict[str, str | bytes], cap: 
         assert proof in events, sorted(events)
 
 
+def assert_found(found: Sequence[Finding], cap: str,
+                 where: tuple[str, str, int] | None) -> None:
+    """The scan reports ``where`` (capability, path, line); or, with none, ``cap`` (or what
+    CAUGHT_AS stands for) anywhere."""
+    shown = [(str(f.capability), f.path, f.line, f.detail) for f in found]
+    if where is not None:
+        assert where in {s[:3] for s in shown}, shown
+    elif not [f for f in found if str(f.capability) in (cap, *CAUGHT_AS)]:
+        pytest.fail(f"no {cap} (nor dynamic-code/unanalyzed) finding: {shown}", pytrace=False)
+
+
+@pytest.mark.parametrize(("files", "cap", "proof", "where"),
+                         [pytest.param(*p.values, id=p.id) for p in CASES])
+def test_payload_really_uses_the_capability(files: dict[str, str | bytes], cap: str,
+                                            proof: str | tuple[str, ...],
+                                            where: tuple[str, int] | None,
+                                            tmp_path: Path) -> None:
+    assert_proof(*run_payload(files, tmp_path), proof)
+
+
 @pytest.mark.parametrize(("files", "cap", "proof", "where"), CASES)
 def test_reaches_capability_with_a_finding(files: dict[str, str | bytes], cap: str,
                                            proof: str | tuple[str, ...],
                                            where: tuple[str, int] | None,
                                            tmp_path: Path) -> None:
     found = scan_artifact(build_wheel(tmp_path, "pkg", "1.0", files)).findings
-    shown = [(str(f.capability), f.path, f.line, f.detail) for f in found]
-    if where is not None:
-        assert (where[0], "pkg/__init__.py", where[1]) in {s[:3] for s in shown}, shown
-    elif not [f for f in found if str(f.capability) in (cap, *CAUGHT_AS)]:
-        pytest.fail(f"no {cap} (nor dynamic-code/unanalyzed) finding: {shown}", pytrace=False)
+    assert_found(found, cap, None if where is None else (where[0], "pkg/__init__.py", where[1]))

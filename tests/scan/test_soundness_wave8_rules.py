@@ -38,9 +38,10 @@ def found(tmp_path: Path, files: dict[str, str]) -> set[tuple[str, str, int]]:
       "type(t)(target=print).start()\n"}, (DYN, "pkg/__init__.py", 3)),
     ({"pkg/__init__.py": "import sys\nk = sys.stdout.__class__.__base__\nk(1)\n"},
      (DYN, "pkg/__init__.py", 2)),
-    # the environment read through a listing of /proc/<pid>
+    # a key log file the package chose (a default of its own for $SSLKEYLOGFILE)
     ({"pkg/__init__.py": "import os\ndef f(c, p):\n    k = os.environ.get('SSLKEYLOGFILE', p)\n"
       "    c.keylog_filename = k\n"}, ("fs-write", "pkg/__init__.py", 4)),
+    # the environment read through a listing of /proc/<pid>; /proc/self/mem
     ({"pkg/__init__.py": "import os\nos.listdir('/proc/%d/task' % os.getpid())\n"},
      ("env", "pkg/__init__.py", 2)),
     ({"pkg/__init__.py": "import os\nos.close(os.open('/proc/self/mem', os.O_RDWR))\n"},
