@@ -3594,7 +3594,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         failed(event, exc)
         raise exc
 
-    start_prefix = [sys.pycache_prefix]
+    start_prefix = sys.pycache_prefix
 
     def prefix_changed(event, args):
         """``sys.pycache_prefix`` changed since the guard started (a plain attribute: no
@@ -3603,9 +3603,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         modules): put back, and a ``guard`` use of the code that raised the first event
         since (the application's is not recorded; the prefix is put back all the same)."""
         value = sys.pycache_prefix
-        sys.pycache_prefix = start_prefix[0]
+        sys.pycache_prefix = start_prefix
         value = exact(value)
-        if value is not None and value == start_prefix[0]:
+        if value is not None and value == start_prefix:
             return None
         return guard_violation(event, "sets sys.pycache_prefix (bytecode read from a "
                                "directory of its choosing as others' modules; put back)",
@@ -3636,7 +3636,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 if type(name) is str and name == "f_code":
                     return
         elif handler is _open and (_all_reads or (_reads and tid not in _imports)) and \
-                _sys.pycache_prefix is _prefix[0]:
+                _sys.pycache_prefix is _prefix:
             mode = args[1]  # the most frequent event, a read where reads are free: done
             if type(mode) is str and "w" not in mode and "a" not in mode and \
                     "x" not in mode and "+" not in mode:
@@ -3645,7 +3645,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         try:
             try:
                 message = None
-                if not level and _sys.pycache_prefix is not _prefix[0]:
+                if not level and _sys.pycache_prefix is not _prefix:
                     message = _prefix_changed(event, args)  # calls here(), as handlers do
                 if message is None:
                     message = handler(event, args)  # calls here(): called from here
