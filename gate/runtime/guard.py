@@ -1145,8 +1145,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if hook is fn and type(fn) is function_type and \
                     fn.__code__.co_filename in threading_files:
                 return False
-        code = callable_code(hook)
-        return code is None or owner_of(code) is None
+        return not attributable(hook)
 
     def attributed(ent):
         """(frame, owner) of the innermost frame of the event's entry that is not the
@@ -2978,6 +2977,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return callable_code(fn.func, n + 1)
         return None
 
+    def attributable(hook):
+        """Whether ``hook`` runs code of a distribution's or the application's
+        (``callable_code``, then ``owner_of``): its own frames name whose it is."""
+        code = callable_code(hook)
+        return code is not None and owner_of(code) is not None
+
     def thread_hook(event, ent):
         """sys.settrace/setprofile by threading at a thread's start: the function set by
         threading.settrace/setprofile (which raise no event) is judged as its owner's."""
@@ -3024,10 +3029,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ``functools.partial`` of the standard library's, a builtin: no frame names who set
         it) is ``guard``, refused in every mode."""
         hook = args[0] if args else None
-        if hook is default_breakpointhook:
-            return None
-        code = callable_code(hook)
-        if code is not None and owner_of(code) is not None:
+        if hook is default_breakpointhook or attributable(hook):
             return None
         return guard_violation(event, "calls a sys.breakpointhook the guard cannot attribute ("
                                + (exact(type_name(type(hook))) or "?") + ")", here(),
@@ -3046,10 +3048,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ``on_breakpoint``: the default or the one present at start, or code of a
         distribution's or the application's, runs; any other is ``guard``."""
         hook = args[0] if args else None
-        if hook is None or hook is default_hooks.get(event) or hook is start_hooks.get(event):
-            return None
-        code = callable_code(hook)
-        if code is not None and owner_of(code) is not None:
+        if hook is None or hook is default_hooks.get(event) or \
+                hook is start_hooks.get(event) or attributable(hook):
             return None
         detail = "calls a " + event + " the guard cannot attribute (" + \
             (exact(type_name(type(hook))) or "?") + ")"
