@@ -580,16 +580,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     run_began = [None]
 
     def remember(owner, real, key):
-        if real not in written:
+        """Record ``owner`` as the writer of real path ``real`` and of file ``key`` (device,
+        inode; None: unknown), where not already recorded; past WRITTEN_MAX entries in all,
+        ``written_over`` instead."""
+        for table, k in ((written, real), (written_ids, key)):
+            if k is None or k in table:
+                continue
             if len(written) + len(written_ids) >= WRITTEN_MAX:
                 written_over[0] = True
             else:
-                written[real] = owner
-        if key is not None and key not in written_ids:
-            if len(written) + len(written_ids) >= WRITTEN_MAX:
-                written_over[0] = True
-            else:
-                written_ids[key] = owner
+                table[k] = owner
 
     def hexed(value):
         return bytes.hex(str.encode(value, "utf-8", "surrogateescape"))
