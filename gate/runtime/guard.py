@@ -375,17 +375,20 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     O_READ = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     os_read = os.read
+    os_lseek = os.lseek
 
-    def read_regular(path, limit=1 << 26):
+    def read_regular(path, limit=1 << 26, offset=0):
         """The bytes of a regular file (opened without blocking: a FIFO or a device put
         where a RECORD or a compiled file's source is expected is not read, and never
-        holds the guard inside its own file IO, ``quiet``), at most ``limit``; OSError
-        otherwise. Called in ``hush``."""
+        holds the guard inside its own file IO, ``quiet``), at most ``limit`` in all, from
+        byte ``offset`` on; OSError otherwise. Called in ``hush``."""
         fd = os_open(path, O_READ)
         try:
             st = fstat(fd)
             if st.st_mode & 0o170000 != 0o100000 or st.st_size > limit:
                 raise OSError("not a regular file: " + path)
+            if offset:
+                os_lseek(fd, offset, 0)
             chunks = []
             while True:
                 chunk = os_read(fd, 1 << 20)
@@ -607,14 +610,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return
         hushed = hush()
         try:
-            data = read_regular(written_file)
+            data = read_regular(written_file, offset=written_seen[0])  # (only what is new)
         except OSError:
             return
         finally:
             unhush(hushed)
         end = data.rfind(b"\n") + 1
-        chunk = bytes_decode(data[written_seen[0]:end], "ascii", "replace")
-        written_seen[0] = end
+        chunk = bytes_decode(data[:end], "ascii", "replace")
+        written_seen[0] += end
         for line in chunk.split("\n"):
             parts = line.split(" ")
             if len(parts) != 6:
