@@ -70,7 +70,7 @@ WORKLOAD = textwrap.dedent('''
 
 def run(variant: str, n: int) -> float:
     install = "" if variant == "c" else INSTALL.replace("MAKER", str(variant == "pure+maker"))
-    src = install + WORKLOAD.replace("N)", f"{n})")
+    src = install + f"N = {n}\n" + WORKLOAD  # (runtime_bench: N a parameter)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-I", "-c", src], check=True,  # noqa: S603
                    stdout=subprocess.DEVNULL)

@@ -375,17 +375,20 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
 
     O_READ = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     os_read = os.read
+    os_lseek = os.lseek
 
-    def read_regular(path, limit=1 << 26):
+    def read_regular(path, limit=1 << 26, offset=0):
         """The bytes of a regular file (opened without blocking: a FIFO or a device put
         where a RECORD or a compiled file's source is expected is not read, and never
-        holds the guard inside its own file IO, ``quiet``), at most ``limit``; OSError
-        otherwise. Called in ``hush``."""
+        holds the guard inside its own file IO, ``quiet``), at most ``limit`` in all, from
+        byte ``offset`` on; OSError otherwise. Called in ``hush``."""
         fd = os_open(path, O_READ)
         try:
             st = fstat(fd)
             if st.st_mode & 0o170000 != 0o100000 or st.st_size > limit:
                 raise OSError("not a regular file: " + path)
+            if offset:
+                os_lseek(fd, offset, 0)
             chunks = []
             while True:
                 chunk = os_read(fd, 1 << 20)
@@ -580,16 +583,16 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
     run_began = [None]
 
     def remember(owner, real, key):
-        if real not in written:
+        """Record ``owner`` as the writer of real path ``real`` and of file ``key`` (device,
+        inode; None: unknown), where not already recorded; past WRITTEN_MAX entries in all,
+        ``written_over`` instead."""
+        for table, k in ((written, real), (written_ids, key)):
+            if k is None or k in table:
+                continue
             if len(written) + len(written_ids) >= WRITTEN_MAX:
                 written_over[0] = True
             else:
-                written[real] = owner
-        if key is not None and key not in written_ids:
-            if len(written) + len(written_ids) >= WRITTEN_MAX:
-                written_over[0] = True
-            else:
-                written_ids[key] = owner
+                table[k] = owner
 
     def hexed(value):
         return bytes.hex(str.encode(value, "utf-8", "surrogateescape"))
@@ -607,14 +610,14 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return
         hushed = hush()
         try:
-            data = read_regular(written_file)
+            data = read_regular(written_file, offset=written_seen[0])  # (only what is new)
         except OSError:
             return
         finally:
             unhush(hushed)
         end = data.rfind(b"\n") + 1
-        chunk = bytes_decode(data[written_seen[0]:end], "ascii", "replace")
-        written_seen[0] = end
+        chunk = bytes_decode(data[:end], "ascii", "replace")
+        written_seen[0] += end
         for line in chunk.split("\n"):
             parts = line.split(" ")
             if len(parts) != 6:
@@ -1145,8 +1148,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             if hook is fn and type(fn) is function_type and \
                     fn.__code__.co_filename in threading_files:
                 return False
-        code = callable_code(hook)
-        return code is None or owner_of(code) is None
+        return not attributable(hook)
 
     def attributed(ent):
         """(frame, owner) of the innermost frame of the event's entry that is not the
@@ -2978,6 +2980,12 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
             return callable_code(fn.func, n + 1)
         return None
 
+    def attributable(hook):
+        """Whether ``hook`` runs code of a distribution's or the application's
+        (``callable_code``, then ``owner_of``): its own frames name whose it is."""
+        code = callable_code(hook)
+        return code is not None and owner_of(code) is not None
+
     def thread_hook(event, ent):
         """sys.settrace/setprofile by threading at a thread's start: the function set by
         threading.settrace/setprofile (which raise no event) is judged as its owner's."""
@@ -3024,10 +3032,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ``functools.partial`` of the standard library's, a builtin: no frame names who set
         it) is ``guard``, refused in every mode."""
         hook = args[0] if args else None
-        if hook is default_breakpointhook:
-            return None
-        code = callable_code(hook)
-        if code is not None and owner_of(code) is not None:
+        if hook is default_breakpointhook or attributable(hook):
             return None
         return guard_violation(event, "calls a sys.breakpointhook the guard cannot attribute ("
                                + (exact(type_name(type(hook))) or "?") + ")", here(),
@@ -3046,10 +3051,8 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         ``on_breakpoint``: the default or the one present at start, or code of a
         distribution's or the application's, runs; any other is ``guard``."""
         hook = args[0] if args else None
-        if hook is None or hook is default_hooks.get(event) or hook is start_hooks.get(event):
-            return None
-        code = callable_code(hook)
-        if code is not None and owner_of(code) is not None:
+        if hook is None or hook is default_hooks.get(event) or \
+                hook is start_hooks.get(event) or attributable(hook):
             return None
         detail = "calls a " + event + " the guard cannot attribute (" + \
             (exact(type_name(type(hook))) or "?") + ")"
@@ -3594,7 +3597,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         failed(event, exc)
         raise exc
 
-    start_prefix = [sys.pycache_prefix]
+    start_prefix = sys.pycache_prefix
 
     def prefix_changed(event, args):
         """``sys.pycache_prefix`` changed since the guard started (a plain attribute: no
@@ -3603,9 +3606,9 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         modules): put back, and a ``guard`` use of the code that raised the first event
         since (the application's is not recorded; the prefix is put back all the same)."""
         value = sys.pycache_prefix
-        sys.pycache_prefix = start_prefix[0]
+        sys.pycache_prefix = start_prefix
         value = exact(value)
-        if value is not None and value == start_prefix[0]:
+        if value is not None and value == start_prefix:
             return None
         return guard_violation(event, "sets sys.pycache_prefix (bytecode read from a "
                                "directory of its choosing as others' modules; put back)",
@@ -3636,7 +3639,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
                 if type(name) is str and name == "f_code":
                     return
         elif handler is _open and (_all_reads or (_reads and tid not in _imports)) and \
-                _sys.pycache_prefix is _prefix[0]:
+                _sys.pycache_prefix is _prefix:
             mode = args[1]  # the most frequent event, a read where reads are free: done
             if type(mode) is str and "w" not in mode and "a" not in mode and \
                     "x" not in mode and "+" not in mode:
@@ -3645,7 +3648,7 @@ def _install(directory, *, len=len, isinstance=isinstance, str=str, bytes=bytes,
         try:
             try:
                 message = None
-                if not level and _sys.pycache_prefix is not _prefix[0]:
+                if not level and _sys.pycache_prefix is not _prefix:
                     message = _prefix_changed(event, args)  # calls here(), as handlers do
                 if message is None:
                     message = handler(event, args)  # calls here(): called from here

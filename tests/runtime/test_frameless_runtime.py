@@ -23,15 +23,7 @@ import pytest
 
 from tests.runtime.conftest import RunPermpip
 from tests.runtime.test_guard_redteam import attack
-from tests.runtime.test_guard_redteam5 import took_effect
-
-
-def _victim(tmp_path: Path) -> Path:
-    d = tmp_path / "victim"
-    (d / "sub").mkdir(parents=True)
-    (d / "sub" / "data.txt").write_text("keep me\n")
-    return d
-
+from tests.runtime.test_guard_redteam5 import _victim, took_effect
 
 METHODTYPE = pytest.mark.xfail(
     strict=True, raises=AssertionError,

@@ -36,7 +36,7 @@ import pytest
 from tests.runtime.conftest import RunPermpip, Target, install_fake, policy_toml, read_report
 from tests.runtime.test_guard_redteam import CHILD, Outcome, _child, attack
 from tests.runtime.test_guard_redteam4 import SECRET, _secret
-from tests.runtime.test_guard_redteam5 import took_effect
+from tests.runtime.test_guard_redteam5 import _victim, took_effect
 
 
 def bypass8(mechanism: str, fix: str) -> pytest.MarkDecorator:
@@ -44,14 +44,6 @@ def bypass8(mechanism: str, fix: str) -> pytest.MarkDecorator:
     effect raises :class:`AttackFailed`, which fails the test)."""
     return pytest.mark.xfail(strict=True, raises=AssertionError,
                              reason=f"bypass: {mechanism}; fix: {fix}")
-
-
-def _victim(tmp_path: Path) -> Path:
-    """A directory of the application's; evil is granted no write."""
-    d = tmp_path / "victim"
-    (d / "sub").mkdir(parents=True)
-    (d / "sub" / "data.txt").write_text("keep me\n")
-    return d
 
 
 def _rm_attack(tmp_path: Path, run_permpip: RunPermpip, evil: str, main: str,

@@ -39,22 +39,8 @@ import pytest
 from tests.runtime.conftest import RunPermpip, Target, read_report
 from tests.runtime.test_guard_redteam import CHILD, Outcome, attack
 from tests.runtime.test_guard_redteam4 import SECRET, _secret
-from tests.runtime.test_guard_redteam5 import took_effect
-
-
-def bypass9(mechanism: str, fix: str) -> pytest.MarkDecorator:
-    """A bypass: only the report's assertion may fail (an attack that no longer takes
-    effect raises AttackFailed, which fails the test)."""
-    return pytest.mark.xfail(strict=True, raises=AssertionError,
-                             reason=f"bypass: {mechanism}; fix: {fix}")
-
-
-def _victim(tmp_path: Path) -> Path:
-    d = tmp_path / "victim"
-    (d / "sub").mkdir(parents=True)
-    (d / "sub" / "data.txt").write_text("keep me\n")
-    return d
-
+from tests.runtime.test_guard_redteam5 import _victim, took_effect
+from tests.runtime.test_guard_redteam8 import bypass8 as bypass9
 
 # -- 1. hooks that do the package's bidding --------------------------------------------------
 
