@@ -2443,7 +2443,6 @@ def _stored_value(value: ast.expr) -> bool:
         type(v) is not ast.Constant for v in values)
 
 
-@functools.lru_cache(maxsize=4096)
 def _postponed(tree: ast.Module) -> bool:
     """Whether the module has ``from __future__ import annotations`` (among its leading
     statements, where a future import must stand)."""
@@ -2481,6 +2480,7 @@ def _own_paths(code: str, top: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def _parses(text: str) -> bool:
     """Whether ``text`` is Python code (``"go()"``: ``exec``/``eval`` may run it)."""
     try:
