@@ -220,10 +220,7 @@ def name_may_change(tree: ast.Module, module: str | None = None, package: bool =
                 return True
             continue
         elif t is ast.Import or t is ast.ImportFrom:
-            base = node.module or "" if t is ast.ImportFrom else None  # type: ignore[attr-defined]
-            if base is not None and node.level:  # type: ignore[attr-defined]
-                base = absolute(module, package, "." * node.level + base) if (  # type: ignore[attr-defined]
-                    module is not None) else None
+            base = _from_base(node, module, package) if t is ast.ImportFrom else None  # type: ignore[arg-type]
             for a in node.names:  # type: ignore[attr-defined]
                 bound = a.asname or a.name.split(".")[0]
                 imported.add(bound)
@@ -614,11 +611,8 @@ class _Reach:
                 continue
             if type(st) is ast.Import:
                 qual: str | None = a.name if a.asname else bound
-            elif self.module is None and st.level:  # type: ignore[union-attr]
-                qual = None
             else:
-                base = absolute(self.module or "", self.package, "." * st.level + (  # type: ignore[union-attr]
-                    st.module or "")) if st.level else st.module  # type: ignore[union-attr]
+                base = _from_base(st, self.module, self.package)  # type: ignore[arg-type]
                 qual = f"{base}.{a.name}" if base else None
             if qual is not None:
                 self.import_refs[id(a)] = ("=" + qual, st.lineno)
@@ -751,11 +745,8 @@ class _Reach:
                         qual = a.name if a.asname else bound
                     else:
                         bound = a.asname or a.name
-                        qual = f"{st.module}.{a.name}" if not st.level else ""  # type: ignore[attr-defined]
-                        if st.level and self.module is not None:  # type: ignore[attr-defined]
-                            base = absolute(self.module, self.package, "." * st.level + (  # type: ignore[attr-defined]
-                                st.module or ""))  # type: ignore[attr-defined]
-                            qual = f"{base}.{a.name}" if base else ""
+                        base = _from_base(st, self.module, self.package)  # type: ignore[arg-type]
+                        qual = f"{base}.{a.name}" if base else ""
                     self.rebound.add(bound)
                     if bound not in self.imported:
                         self.imported[bound] = qual
@@ -1553,8 +1544,7 @@ class _Reach:
                     self._instance_methods(item.context_expr, ("__enter__", "__exit__"),
                                            how or f"with at :{line}", line, cls)
             elif t is ast.ImportFrom and self.module is not None:
-                base = absolute(self.module, self.package, "." * node.level + (  # type: ignore[attr-defined]
-                    node.module or ""))  # type: ignore[attr-defined]
+                base = _from_base(node, self.module, self.package)  # type: ignore[arg-type]
                 if base is not None and base == self.module:  # ``from . import x``: a lookup
                     for a in node.names:  # type: ignore[attr-defined]
                         if a.name != "*":  # ``from pkg import k as o`` in pkg: ``k`` is read
@@ -2488,6 +2478,16 @@ def _parses(text: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _from_base(st: ast.ImportFrom, module: str | None, package: bool) -> str | None:
+    """The absolute name of the module a from-import reads (``module``: the importing
+    module's name; None: a relative import where that is not known, or above the top)."""
+    if not st.level:
+        return st.module
+    if module is None:
+        return None
+    return absolute(module, package, "." * st.level + (st.module or ""))
 
 
 def _line(node: ast.AST, refs: dict[int, tuple[str, int]]) -> int:
