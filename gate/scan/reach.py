@@ -50,6 +50,7 @@ from gate.model import Finding, Label, Phase
 from gate.scan.lexical import absolute
 from gate.scan.nodes import _FIELDS, child_fields, statements
 from gate.scan.python_refs import _FUNCS, _all_args, _arg, _blocks, _is_main, _literal_str
+from gate.scan.reach_graph import _MODULE_HOOKS
 from gate.scan.reach_refs import _IMPORT_MODULE, dotted, ref, spell, split_ref
 from gate.scan.type_checking import TYPING_MODULES, guards
 
@@ -148,8 +149,6 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 # what pickle looks a class or function up by on its module (a module ``__getattr__`` is
 # asked for it when rebound)
 _PICKLE_NAMES = frozenset({"__qualname__", "__module__"})
-# what the import machinery and ``dir()`` look up on a module object (PEP 562)
-_MODULE_HOOKS = frozenset({"__getattr__", "__dir__"})
 # what makes a class named by its first argument, of the calling module
 _CLASS_MAKERS = frozenset({
     "builtins.type", "types.new_class", "collections.namedtuple", "dataclasses.make_dataclass",
