@@ -131,29 +131,24 @@ def writes(tree: ast.Module, names: frozenset[str] = frozenset({NAME})) -> list[
         return cached[1]
     out: list[tuple[int, bool]] = []
     reads: set[int] | None = None
-
-    def visit(node: ast.AST, in_function: bool) -> None:
-        nonlocal reads
-        stack = [(node, in_function)]
-        while stack:
-            n, inside = stack.pop()
-            t = type(n)
-            hit = False
-            if t is ast.Attribute:
-                hit = n.attr in names and type(n.ctx) is not ast.Load  # type: ignore[attr-defined]
-            elif t is ast.Constant:
-                if _str(n) in names:
-                    if reads is None:
-                        reads = _reads(tree)
-                    hit = id(n) not in reads
-            elif t is ast.keyword:
-                hit = n.arg in names  # type: ignore[attr-defined]
-            if hit:
-                out.append((getattr(n, "lineno", 0) or 0, inside))
-            deeper = inside or t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-            stack += [(c, deeper) for c in ast.iter_child_nodes(n)]
-
-    visit(tree, False)
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while stack:
+        n, inside = stack.pop()
+        t = type(n)
+        hit = False
+        if t is ast.Attribute:
+            hit = n.attr in names and type(n.ctx) is not ast.Load  # type: ignore[attr-defined]
+        elif t is ast.Constant:
+            if _str(n) in names:
+                if reads is None:
+                    reads = _reads(tree)
+                hit = id(n) not in reads
+        elif t is ast.keyword:
+            hit = n.arg in names  # type: ignore[attr-defined]
+        if hit:
+            out.append((getattr(n, "lineno", 0) or 0, inside))
+        deeper = inside or t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        stack += [(c, deeper) for c in ast.iter_child_nodes(n)]
     out.sort()
     tree.__dict__[_CACHE + "_writes"] = (names, out)
     return out
