@@ -415,7 +415,7 @@ def _close(table: dict[str, list[_N]], aliases: Sequence[tuple[str, str]]) -> No
 class _Reach:
     def __init__(self, tree: ast.Module, *, main_runs: bool | Callable[[], bool],
                  module: str | None = None, package: bool = False,
-                 typing_patched: bool | None = None,
+                 typing_patched: bool = False,
                  star_bound: frozenset[str] | None = None) -> None:
         # the public names the module's star imports of own modules may bind (None: any)
         self.star_bound = star_bound
@@ -424,9 +424,9 @@ class _Reach:
         self.module, self.package = module, package  # its import name, when known
         self.tree = tree
         # a module of the distribution may set ``typing.TYPE_CHECKING``: then ``if
-        # TYPE_CHECKING:`` may run (gate.scan.type_checking decides; None: not known, the
-        # module's own tree is read)
-        self.type_checking: bool | None = typing_patched
+        # TYPE_CHECKING:`` may run (gate.scan.type_checking decides; this module's own
+        # writes it reads from the tree either way)
+        self.type_checking = typing_patched
         # ``from __future__ import annotations``: a ``def``'s annotations are strings, not
         # evaluated with it (PEP 563); only whoever gets the function may evaluate them
         # (``typing.get_type_hints(g)``, a framework's decorator): ``_walk``
@@ -2505,13 +2505,14 @@ def _leaf(node: ast.expr) -> str | None:
 
 def reached(tree: ast.Module, *, main_runs: bool | Callable[[], bool] = False,
             module: str | None = None, package: bool = False,
-            typing_patched: bool | None = None,
+            typing_patched: bool = False,
             star_bound: frozenset[str] | None = None) -> Reached:
     """What of ``tree`` runs when the module is imported (``main_runs``: its ``__main__``
     block does too, because ``__name__`` may be rebound; ``module``: its import name, when
     known, and ``package``: whether it is a package's ``__init__``; ``typing_patched``:
     whether a module of the distribution, this one included, may set
-    ``typing.TYPE_CHECKING``, None where only this module's tree is known; ``star_bound``:
-    the public names its star imports of own modules may bind, None: any)."""
+    ``typing.TYPE_CHECKING`` (this module's own writes are read from its tree either
+    way); ``star_bound``: the public names its star imports of own modules may bind,
+    None: any)."""
     return _Reach(tree, main_runs=main_runs, module=module, package=package,
                   typing_patched=typing_patched, star_bound=star_bound).run(tree)

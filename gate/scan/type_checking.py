@@ -162,19 +162,18 @@ _CAPTURES = (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)
 _CONST, _MODULE, _OTHER = 0, 1, 2
 
 
-def guards(tree: ast.Module, patched: bool | None = False, text: str | None = None,
-           ) -> frozenset[int]:
+def guards(tree: ast.Module, patched: bool = False, text: str | None = None) -> frozenset[int]:
     """ids of the expressions of ``tree`` that are typing's ``TYPE_CHECKING`` (module
     docstring); none where ``patched`` (another module of the distribution writes it).
     ``text``: the module's source, when known (``candidate`` then spares the walk for
     writes)."""
     cached = tree.__dict__.get(_CACHE)
-    if cached is not None and cached[0] == bool(patched):
+    if cached is not None and cached[0] == patched:
         return cached[1]
     out: frozenset[int] = frozenset()
     if not patched:
         out = _guards(tree, text is None or candidate(text))
-    tree.__dict__[_CACHE] = (bool(patched), out)
+    tree.__dict__[_CACHE] = (patched, out)
     return out
 
 
