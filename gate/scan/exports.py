@@ -345,13 +345,13 @@ def collect(sources: Mapping[str, bytes | str], *,
     starring: dict[str, list[str]] = {}
     for rel, data in sources.items():
         named = module_name(rel)
-        text = decode_text(data) or "" if named is not None else ""
-        if named is not None:
-            every[named[0]] = text
-        if named is None or "import" not in text:
+        if named is None:
+            continue
+        module, package = named
+        text = every[module] = decode_text(data) or ""
+        if "import" not in text:
             continue
         patched = patched or may_write(text)
-        module, package = named
         texts[module] = text
         if package:
             packages.add(module)
@@ -363,10 +363,11 @@ def collect(sources: Mapping[str, bytes | str], *,
         for star in stars:
             into.setdefault("*", set()).add(star)
             relative_star = relative_star or star in packages or star == module.rpartition(".")[0]
+    written = name_written(texts, own_modules)
+    star_bound = star_names(starring, every)
     if not raw:
         return Exported(own_modules=own_modules, own_packages=own_packages,
-                        typing_patched=patched, name_written=name_written(texts, own_modules),
-                        star_bound=star_names(starring, every))
+                        typing_patched=patched, name_written=written, star_bound=star_bound)
 
     # Propagate from the seeds (names bound to catalogued things) along the own-module
     # bindings that refer to them: ``B.n -> A.x.rest`` and ``from A import *`` in B.
@@ -462,8 +463,7 @@ def collect(sources: Mapping[str, bytes | str], *,
         for name in names:
             alts.setdefault(name, set()).update(words)
     return Exported(table=table, modules=modules, renamed=renamed, own_modules=own_modules,
-                    own_packages=own_packages, name_written=name_written(texts, own_modules),
-                    star_bound=star_names(starring, every),
+                    own_packages=own_packages, name_written=written, star_bound=star_bound,
                     holders=attribute_paths([*table, *(f"{m}.*" for m in external)]),
                     alts={k: frozenset(v) for k, v in alts.items()},
                     heads=frozenset(k.partition(".")[0] for k in [*table, *external]),

@@ -50,6 +50,7 @@ from gate.model import Finding, Label, Phase
 from gate.scan.lexical import absolute
 from gate.scan.nodes import _FIELDS, child_fields, statements
 from gate.scan.python_refs import _FUNCS, _all_args, _arg, _blocks, _is_main, _literal_str
+from gate.scan.reach_graph import _MODULE_HOOKS
 from gate.scan.reach_refs import _IMPORT_MODULE, dotted, ref, spell, split_ref
 from gate.scan.type_checking import TYPING_MODULES, guards
 
@@ -148,8 +149,6 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 # what pickle looks a class or function up by on its module (a module ``__getattr__`` is
 # asked for it when rebound)
 _PICKLE_NAMES = frozenset({"__qualname__", "__module__"})
-# what the import machinery and ``dir()`` look up on a module object (PEP 562)
-_MODULE_HOOKS = frozenset({"__getattr__", "__dir__"})
 # what makes a class named by its first argument, of the calling module
 _CLASS_MAKERS = frozenset({
     "builtins.type", "types.new_class", "collections.namedtuple", "dataclasses.make_dataclass",
@@ -220,10 +219,7 @@ def name_may_change(tree: ast.Module, module: str | None = None, package: bool =
                 return True
             continue
         elif t is ast.Import or t is ast.ImportFrom:
-            base = node.module or "" if t is ast.ImportFrom else None  # type: ignore[attr-defined]
-            if base is not None and node.level:  # type: ignore[attr-defined]
-                base = absolute(module, package, "." * node.level + base) if (  # type: ignore[attr-defined]
-                    module is not None) else None
+            base = _from_base(node, module, package) if t is ast.ImportFrom else None  # type: ignore[arg-type]
             for a in node.names:  # type: ignore[attr-defined]
                 bound = a.asname or a.name.split(".")[0]
                 imported.add(bound)
@@ -419,7 +415,7 @@ def _close(table: dict[str, list[_N]], aliases: Sequence[tuple[str, str]]) -> No
 class _Reach:
     def __init__(self, tree: ast.Module, *, main_runs: bool | Callable[[], bool],
                  module: str | None = None, package: bool = False,
-                 typing_patched: bool | None = None,
+                 typing_patched: bool = False,
                  star_bound: frozenset[str] | None = None) -> None:
         # the public names the module's star imports of own modules may bind (None: any)
         self.star_bound = star_bound
@@ -428,9 +424,9 @@ class _Reach:
         self.module, self.package = module, package  # its import name, when known
         self.tree = tree
         # a module of the distribution may set ``typing.TYPE_CHECKING``: then ``if
-        # TYPE_CHECKING:`` may run (gate.scan.type_checking decides; None: not known, the
-        # module's own tree is read)
-        self.type_checking: bool | None = typing_patched
+        # TYPE_CHECKING:`` may run (gate.scan.type_checking decides; this module's own
+        # writes it reads from the tree either way)
+        self.type_checking = typing_patched
         # ``from __future__ import annotations``: a ``def``'s annotations are strings, not
         # evaluated with it (PEP 563); only whoever gets the function may evaluate them
         # (``typing.get_type_hints(g)``, a framework's decorator): ``_walk``
@@ -614,11 +610,8 @@ class _Reach:
                 continue
             if type(st) is ast.Import:
                 qual: str | None = a.name if a.asname else bound
-            elif self.module is None and st.level:  # type: ignore[union-attr]
-                qual = None
             else:
-                base = absolute(self.module or "", self.package, "." * st.level + (  # type: ignore[union-attr]
-                    st.module or "")) if st.level else st.module  # type: ignore[union-attr]
+                base = _from_base(st, self.module, self.package)  # type: ignore[arg-type]
                 qual = f"{base}.{a.name}" if base else None
             if qual is not None:
                 self.import_refs[id(a)] = ("=" + qual, st.lineno)
@@ -751,11 +744,8 @@ class _Reach:
                         qual = a.name if a.asname else bound
                     else:
                         bound = a.asname or a.name
-                        qual = f"{st.module}.{a.name}" if not st.level else ""  # type: ignore[attr-defined]
-                        if st.level and self.module is not None:  # type: ignore[attr-defined]
-                            base = absolute(self.module, self.package, "." * st.level + (  # type: ignore[attr-defined]
-                                st.module or ""))  # type: ignore[attr-defined]
-                            qual = f"{base}.{a.name}" if base else ""
+                        base = _from_base(st, self.module, self.package)  # type: ignore[arg-type]
+                        qual = f"{base}.{a.name}" if base else ""
                     self.rebound.add(bound)
                     if bound not in self.imported:
                         self.imported[bound] = qual
@@ -1553,8 +1543,7 @@ class _Reach:
                     self._instance_methods(item.context_expr, ("__enter__", "__exit__"),
                                            how or f"with at :{line}", line, cls)
             elif t is ast.ImportFrom and self.module is not None:
-                base = absolute(self.module, self.package, "." * node.level + (  # type: ignore[attr-defined]
-                    node.module or ""))  # type: ignore[attr-defined]
+                base = _from_base(node, self.module, self.package)  # type: ignore[arg-type]
                 if base is not None and base == self.module:  # ``from . import x``: a lookup
                     for a in node.names:  # type: ignore[attr-defined]
                         if a.name != "*":  # ``from pkg import k as o`` in pkg: ``k`` is read
@@ -2443,7 +2432,6 @@ def _stored_value(value: ast.expr) -> bool:
         type(v) is not ast.Constant for v in values)
 
 
-@functools.lru_cache(maxsize=4096)
 def _postponed(tree: ast.Module) -> bool:
     """Whether the module has ``from __future__ import annotations`` (among its leading
     statements, where a future import must stand)."""
@@ -2481,6 +2469,7 @@ def _own_paths(code: str, top: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def _parses(text: str) -> bool:
     """Whether ``text`` is Python code (``"go()"``: ``exec``/``eval`` may run it)."""
     try:
@@ -2488,6 +2477,16 @@ def _parses(text: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _from_base(st: ast.ImportFrom, module: str | None, package: bool) -> str | None:
+    """The absolute name of the module a from-import reads (``module``: the importing
+    module's name; None: a relative import where that is not known, or above the top)."""
+    if not st.level:
+        return st.module
+    if module is None:
+        return None
+    return absolute(module, package, "." * st.level + (st.module or ""))
 
 
 def _line(node: ast.AST, refs: dict[int, tuple[str, int]]) -> int:
@@ -2506,13 +2505,14 @@ def _leaf(node: ast.expr) -> str | None:
 
 def reached(tree: ast.Module, *, main_runs: bool | Callable[[], bool] = False,
             module: str | None = None, package: bool = False,
-            typing_patched: bool | None = None,
+            typing_patched: bool = False,
             star_bound: frozenset[str] | None = None) -> Reached:
     """What of ``tree`` runs when the module is imported (``main_runs``: its ``__main__``
     block does too, because ``__name__`` may be rebound; ``module``: its import name, when
     known, and ``package``: whether it is a package's ``__init__``; ``typing_patched``:
     whether a module of the distribution, this one included, may set
-    ``typing.TYPE_CHECKING``, None where only this module's tree is known; ``star_bound``:
-    the public names its star imports of own modules may bind, None: any)."""
+    ``typing.TYPE_CHECKING`` (this module's own writes are read from its tree either
+    way); ``star_bound``: the public names its star imports of own modules may bind,
+    None: any)."""
     return _Reach(tree, main_runs=main_runs, module=module, package=package,
                   typing_patched=typing_patched, star_bound=star_bound).run(tree)

@@ -28,7 +28,7 @@ def follow_class_hooks(follow: _Follow) -> None:
     by_mod: dict[str, list[str]] = {}
     for mname, name in follow.callees:
         by_mod.setdefault(mname, []).append(name)
-    memo: dict[tuple[str, str], str | None] = {}
+    memo: dict[tuple[str, str, str], str | None] = {}
     for mname in sorted(by_mod):
         mod = follow.modules[mname]
         s = mod.summary()
@@ -72,12 +72,12 @@ def _own(follow: _Follow, mod: _Module, spelled: str) -> tuple[_Module, str] | N
 
 
 def _hooked(follow: _Follow, mod: _Module, cls: str,
-            memo: dict[tuple[str, str], str | None], depth: int,
+            memo: dict[tuple[str, str, str], str | None], depth: int,
             home: str | None = None) -> str | None:
     """Which hook of another own module than ``home`` (the class's own) making a subclass
     of ``mod``'s class ``cls`` (itself included for its metaclass) hands it to."""
     home = home or mod.name
-    key = (mod.name, cls) if home == mod.name else (f"{home}>{mod.name}", cls)
+    key = (home, mod.name, cls)
     if key in memo:
         return memo[key]
     memo[key] = None  # (a cycle of bases)

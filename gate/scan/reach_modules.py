@@ -294,6 +294,7 @@ class _Follow:
         self.redirects: bool | None = None  # (``_namesakes``)
         self.leaves: dict[str, list[str]] | None = None  # last name -> own modules
         self.naming: dict[tuple[str, str], bool] = {}  # (``_names_module``)
+        self.leaky: dict[tuple[int, str], bool] = {}  # (id(module), class): ``_leaky``
 
     def canon(self, qual: str) -> str:
         got = self.canons.get(qual)
@@ -729,7 +730,10 @@ class _Follow:
         cls = rest[0]
         if s is None or cls not in s.classes:
             return [q]  # (a function: what it returns is another matter)
-        if _leaky(mod, cls):  # type: ignore[arg-type]
+        leaky = self.leaky.get((id(mod), cls))
+        if leaky is None:
+            leaky = self.leaky[(id(mod), cls)] = _leaky(mod, cls)  # type: ignore[arg-type]
+        if leaky:
             return [want]  # a method lets ``self`` escape: any may be called
         out = [f"{name}.{e}" for e in s.entries
                if e.startswith(cls + ".") and _special(e[len(cls) + 1:])]

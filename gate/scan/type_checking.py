@@ -131,29 +131,24 @@ def writes(tree: ast.Module, names: frozenset[str] = frozenset({NAME})) -> list[
         return cached[1]
     out: list[tuple[int, bool]] = []
     reads: set[int] | None = None
-
-    def visit(node: ast.AST, in_function: bool) -> None:
-        nonlocal reads
-        stack = [(node, in_function)]
-        while stack:
-            n, inside = stack.pop()
-            t = type(n)
-            hit = False
-            if t is ast.Attribute:
-                hit = n.attr in names and type(n.ctx) is not ast.Load  # type: ignore[attr-defined]
-            elif t is ast.Constant:
-                if _str(n) in names:
-                    if reads is None:
-                        reads = _reads(tree)
-                    hit = id(n) not in reads
-            elif t is ast.keyword:
-                hit = n.arg in names  # type: ignore[attr-defined]
-            if hit:
-                out.append((getattr(n, "lineno", 0) or 0, inside))
-            deeper = inside or t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-            stack += [(c, deeper) for c in ast.iter_child_nodes(n)]
-
-    visit(tree, False)
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while stack:
+        n, inside = stack.pop()
+        t = type(n)
+        hit = False
+        if t is ast.Attribute:
+            hit = n.attr in names and type(n.ctx) is not ast.Load  # type: ignore[attr-defined]
+        elif t is ast.Constant:
+            if _str(n) in names:
+                if reads is None:
+                    reads = _reads(tree)
+                hit = id(n) not in reads
+        elif t is ast.keyword:
+            hit = n.arg in names  # type: ignore[attr-defined]
+        if hit:
+            out.append((getattr(n, "lineno", 0) or 0, inside))
+        deeper = inside or t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        stack += [(c, deeper) for c in ast.iter_child_nodes(n)]
     out.sort()
     tree.__dict__[_CACHE + "_writes"] = (names, out)
     return out
@@ -167,19 +162,18 @@ _CAPTURES = (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)
 _CONST, _MODULE, _OTHER = 0, 1, 2
 
 
-def guards(tree: ast.Module, patched: bool | None = False, text: str | None = None,
-           ) -> frozenset[int]:
+def guards(tree: ast.Module, patched: bool = False, text: str | None = None) -> frozenset[int]:
     """ids of the expressions of ``tree`` that are typing's ``TYPE_CHECKING`` (module
     docstring); none where ``patched`` (another module of the distribution writes it).
     ``text``: the module's source, when known (``candidate`` then spares the walk for
     writes)."""
     cached = tree.__dict__.get(_CACHE)
-    if cached is not None and cached[0] == bool(patched):
+    if cached is not None and cached[0] == patched:
         return cached[1]
     out: frozenset[int] = frozenset()
     if not patched:
         out = _guards(tree, text is None or candidate(text))
-    tree.__dict__[_CACHE] = (bool(patched), out)
+    tree.__dict__[_CACHE] = (patched, out)
     return out
 
 

@@ -29,18 +29,11 @@ It reuses round 3's harness (tests/scan/test_reach_redteam3.py): every case is a
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from tests.scan.test_reach_redteam import fail_unless_at_import, fail_unless_runtime
 from tests.scan.test_reach_redteam3 import (
     MODULE_GETATTR,
     X_PAYLOAD,
     Files,
-    assert_does_not_run_at_import,
-    assert_runs_at_import,
-    param_sets,
+    round_tests,
 )
 
 _RAW: list[tuple[str, str, Files, str | None]] = []
@@ -323,24 +316,6 @@ _PRECISION: list[tuple[str, str, Files, str | None]] = [
 ]
 
 
-CASES, PRECISION, RUN, NOT_RUN = param_sets(_RAW, _PRECISION)
-
-
-@pytest.mark.parametrize(("files", "cap"), RUN)
-def test_really_runs_at_import(files: Files, cap: str, tmp_path: Path) -> None:
-    assert_runs_at_import(files, tmp_path)
-
-
-@pytest.mark.parametrize(("files", "cap"), NOT_RUN)
-def test_precision_cases_do_not_run_at_import(files: Files, cap: str, tmp_path: Path) -> None:
-    assert_does_not_run_at_import(files, tmp_path)
-
-
-@pytest.mark.parametrize(("files", "cap"), CASES)
-def test_runs_at_import_is_import(files: Files, cap: str, tmp_path: Path) -> None:
-    fail_unless_at_import(files, cap, tmp_path)
-
-
-@pytest.mark.parametrize(("files", "cap"), PRECISION)
-def test_does_not_run_at_import_stays_runtime(files: Files, cap: str, tmp_path: Path) -> None:
-    fail_unless_runtime(files, cap, tmp_path)
+(test_really_runs_at_import, test_precision_cases_do_not_run_at_import,
+ test_runs_at_import_is_import, test_does_not_run_at_import_stays_runtime) = round_tests(
+    _RAW, _PRECISION)

@@ -1217,17 +1217,6 @@ def _param(name: str, cap: str, files: Files, reason: str | None, *, marks: bool
     return pytest.param(files, cap, id=name, marks=mark)
 
 
-def param_sets(raw: list[tuple[str, str, Files, str | None]],
-               precision: list[tuple[str, str, Files, str | None]]) -> tuple[list[object], ...]:
-    """``(CASES, PRECISION, RUN, NOT_RUN)`` for a round's cases: the scanner checks carry the
-    ``xfail`` marks, the run checks do not (a bypass still runs its payload)."""
-    return ([_param(*r, marks=True) for r in raw], [_param(*r, marks=True) for r in precision],
-            [_param(*r, marks=False) for r in raw], [_param(*r, marks=False) for r in precision])
-
-
-CASES, PRECISION, RUN, NOT_RUN = param_sets(_RAW, _PRECISION)
-
-
 def _import(files: Files, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """``import pkg`` in a fresh isolated interpreter with the package's directory as a
     site directory (so a ``.pth`` file in it is processed as it would be once installed)."""
@@ -1256,21 +1245,39 @@ def assert_does_not_run_at_import(files: Files, tmp_path: Path) -> None:
     assert "pwned" not in done.stdout, done.stdout
 
 
-@pytest.mark.parametrize(("files", "cap"), RUN)
-def test_really_runs_at_import(files: Files, cap: str, tmp_path: Path) -> None:
-    assert_runs_at_import(files, tmp_path)
+def round_tests(raw: list[tuple[str, str, Files, str | None]],
+                precision: list[tuple[str, str, Files, str | None]]) -> tuple[object, ...]:
+    """The four tests of a round, parametrised by its cases, for the round's module to bind
+    under their names (``test_really_runs_at_import, ... = round_tests(_RAW, _PRECISION)``):
+    the scanner checks carry the ``xfail`` marks, the run checks do not (a bypass still runs
+    its payload)."""
+    cases = [_param(*r, marks=True) for r in raw]
+    kept = [_param(*r, marks=True) for r in precision]
+    run = [_param(*r, marks=False) for r in raw]
+    not_run = [_param(*r, marks=False) for r in precision]
+
+    @pytest.mark.parametrize(("files", "cap"), run)
+    def test_really_runs_at_import(files: Files, cap: str, tmp_path: Path) -> None:
+        assert_runs_at_import(files, tmp_path)
+
+    @pytest.mark.parametrize(("files", "cap"), not_run)
+    def test_precision_cases_do_not_run_at_import(files: Files, cap: str,
+                                                  tmp_path: Path) -> None:
+        assert_does_not_run_at_import(files, tmp_path)
+
+    @pytest.mark.parametrize(("files", "cap"), cases)
+    def test_runs_at_import_is_import(files: Files, cap: str, tmp_path: Path) -> None:
+        fail_unless_at_import(files, cap, tmp_path)
+
+    @pytest.mark.parametrize(("files", "cap"), kept)
+    def test_does_not_run_at_import_stays_runtime(files: Files, cap: str,
+                                                  tmp_path: Path) -> None:
+        fail_unless_runtime(files, cap, tmp_path)
+
+    return (test_really_runs_at_import, test_precision_cases_do_not_run_at_import,
+            test_runs_at_import_is_import, test_does_not_run_at_import_stays_runtime)
 
 
-@pytest.mark.parametrize(("files", "cap"), NOT_RUN)
-def test_precision_cases_do_not_run_at_import(files: Files, cap: str, tmp_path: Path) -> None:
-    assert_does_not_run_at_import(files, tmp_path)
-
-
-@pytest.mark.parametrize(("files", "cap"), CASES)
-def test_runs_at_import_is_import(files: Files, cap: str, tmp_path: Path) -> None:
-    fail_unless_at_import(files, cap, tmp_path)
-
-
-@pytest.mark.parametrize(("files", "cap"), PRECISION)
-def test_does_not_run_at_import_stays_runtime(files: Files, cap: str, tmp_path: Path) -> None:
-    fail_unless_runtime(files, cap, tmp_path)
+(test_really_runs_at_import, test_precision_cases_do_not_run_at_import,
+ test_runs_at_import_is_import, test_does_not_run_at_import_stays_runtime) = round_tests(
+    _RAW, _PRECISION)
